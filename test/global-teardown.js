@@ -1,0 +1,7 @@
+module.exports = async () => {
+  const server = globalThis.__llmqRedis;
+  if (server) {
+    globalThis.__llmqRedis = undefined;
+    await server.stop();
+  }
+};
