@@ -1,0 +1,181 @@
+import { countTextTokens, decodeTokens, encodeText } from './count-tokens';
+import { extractEcho } from './extract-echo';
+import { createSeededRandom, type RandomSource, randomInteger } from './seeded-random';
+import { getVocabulary, type TokenizedPiece } from './vocabulary';
+
+/** A run of reply text and how many tokens it stands for (used to pace and split streams). */
+export interface ReplyPiece {
+  text: string;
+  tokens: number;
+}
+
+/** Why a reply ended; each provider names these its own way. */
+export type ReplyFinish = 'complete' | 'max-tokens' | 'stop-sequence';
+
+/** A reply, the same whether it is sent whole or streamed. */
+export interface Reply {
+  text: string;
+  /** Consecutive runs of `text` (joined they are `text`), split on word boundaries. */
+  pieces: readonly ReplyPiece[];
+  /** o200k tokens in `text`: what `usage` reports. */
+  completionTokens: number;
+  finish: ReplyFinish;
+  /** The stop sequence that ended the reply, when `finish` is `stop-sequence`. */
+  stopSequence: string | null;
+}
+
+/** What a reply depends on. */
+export interface ReplyRequest {
+  /** Canonical request text the PRNG is seeded from (see `replySeedMaterial`). */
+  seedMaterial: string;
+  /** Text of the last user message or the prompt; an `echo:` in it decides the reply. */
+  lastUserText: string;
+  /** Upper bound on completion tokens; `null` for none. */
+  maxTokens: number | null;
+  stopSequences: readonly string[];
+}
+
+/** Bounds of a generated reply's length in tokens, before `maxTokens` applies. */
+const SHORTEST_REPLY_TOKENS = 20;
+const LONGEST_REPLY_TOKENS = 120;
+
+/**
+ * The reply to a request: a pure function of it. Either the text after `echo:` in the last
+ * user message, or `[sim] ` followed by PRNG-drawn English-looking sentences of 20 to 120
+ * tokens; then cut at `maxTokens` and at the first stop sequence.
+ */
+export function generateReply(request: ReplyRequest): Reply {
+  const echoed = extractEcho(request.lastUserText);
+  if (echoed !== null) return echoReply(echoed, request);
+  const random = createSeededRandom(request.seedMaterial);
+  const { pieces, finish } = truncatePieces(generateSentences(random), request.maxTokens);
+  const stopped = cutAtStopSequence(pieces, request.stopSequences);
+  const finalPieces = stopped?.pieces ?? pieces;
+  return {
+    text: joinPieces(finalPieces),
+    pieces: finalPieces,
+    completionTokens: finalPieces.reduce((sum, piece) => sum + piece.tokens, 0),
+    finish: stopped ? 'stop-sequence' : finish,
+    stopSequence: stopped?.stopSequence ?? null,
+  };
+}
+
+function generateSentences(random: RandomSource): TokenizedPiece[] {
+  const vocabulary = getVocabulary();
+  const targetTokens = randomInteger(random, SHORTEST_REPLY_TOKENS, LONGEST_REPLY_TOKENS);
+  const pieces: TokenizedPiece[] = [vocabulary.prefix];
+  let tokens = vocabulary.prefix.tokens.length;
+  let wordsInSentence = 0;
+  let sentenceLength = randomInteger(random, 6, 14);
+  const add = (piece: TokenizedPiece) => {
+    pieces.push(piece);
+    tokens += piece.tokens.length;
+  };
+  for (;;) {
+    const word = vocabulary.words[Math.floor(random() * vocabulary.words.length)]!;
+    add(wordsInSentence === 0 ? word.capitalized : word.lowercase);
+    wordsInSentence += 1;
+    if (tokens + vocabulary.period.tokens.length >= targetTokens) {
+      add(vocabulary.period);
+      return pieces;
+    }
+    if (wordsInSentence >= sentenceLength) {
+      add(vocabulary.period);
+      wordsInSentence = 0;
+      sentenceLength = randomInteger(random, 6, 14);
+    } else if (wordsInSentence >= 3 && wordsInSentence < sentenceLength - 1 && random() < 0.08) {
+      add(vocabulary.comma);
+    }
+  }
+}
+
+function truncatePieces(
+  pieces: readonly TokenizedPiece[],
+  maxTokens: number | null,
+): { pieces: ReplyPiece[]; finish: ReplyFinish } {
+  const kept: ReplyPiece[] = [];
+  let remaining = maxTokens ?? Number.POSITIVE_INFINITY;
+  for (const piece of pieces) {
+    if (piece.tokens.length <= remaining) {
+      kept.push({ text: piece.text, tokens: piece.tokens.length });
+      remaining -= piece.tokens.length;
+      continue;
+    }
+    // A real model stops mid-word when the budget runs out, so keep the tokens that fit.
+    if (remaining > 0)
+      kept.push({ text: decodeTokens(piece.tokens.slice(0, remaining)), tokens: remaining });
+    return { pieces: kept, finish: 'max-tokens' };
+  }
+  return { pieces: kept, finish: 'complete' };
+}
+
+function echoReply(echoed: string, request: ReplyRequest): Reply {
+  const tokens = encodeText(echoed);
+  const truncated = request.maxTokens !== null && tokens.length > request.maxTokens;
+  const text = truncated ? decodeTokens(tokens.slice(0, request.maxTokens ?? 0)) : echoed;
+  const pieces = splitIntoWords(text);
+  const stopped = cutAtStopSequence(pieces, request.stopSequences);
+  if (stopped) {
+    const stoppedText = joinPieces(stopped.pieces);
+    return {
+      text: stoppedText,
+      pieces: stopped.pieces,
+      completionTokens: countTextTokens(stoppedText),
+      finish: 'stop-sequence',
+      stopSequence: stopped.stopSequence,
+    };
+  }
+  return {
+    text,
+    pieces,
+    completionTokens: truncated ? (request.maxTokens ?? 0) : tokens.length,
+    finish: truncated ? 'max-tokens' : 'complete',
+    stopSequence: null,
+  };
+}
+
+/** Splits arbitrary text into words with their leading whitespace; token counts are estimates. */
+function splitIntoWords(text: string): ReplyPiece[] {
+  return (text.match(/\s*\S+|\s+/g) ?? []).map((word) => ({
+    text: word,
+    tokens: countTextTokens(word),
+  }));
+}
+
+function cutAtStopSequence(
+  pieces: readonly ReplyPiece[],
+  stopSequences: readonly string[],
+): { pieces: ReplyPiece[]; stopSequence: string } | null {
+  if (stopSequences.length === 0) return null;
+  const text = joinPieces(pieces);
+  let cutAt = -1;
+  let matched = '';
+  for (const stopSequence of stopSequences) {
+    if (stopSequence.length === 0) continue;
+    const at = text.indexOf(stopSequence);
+    if (at >= 0 && (cutAt < 0 || at < cutAt)) {
+      cutAt = at;
+      matched = stopSequence;
+    }
+  }
+  if (cutAt < 0) return null;
+  const kept: ReplyPiece[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    if (offset + piece.text.length <= cutAt) {
+      kept.push(piece);
+      offset += piece.text.length;
+      continue;
+    }
+    const partial = piece.text.slice(0, cutAt - offset);
+    if (partial.length > 0) kept.push({ text: partial, tokens: countTextTokens(partial) });
+    break;
+  }
+  return { pieces: kept, stopSequence: matched };
+}
+
+function joinPieces(pieces: readonly ReplyPiece[]): string {
+  let text = '';
+  for (const piece of pieces) text += piece.text;
+  return text;
+}

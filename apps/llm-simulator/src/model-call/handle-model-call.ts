@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RecordedRequest } from '../counters/simulator-counters';
+import { drawHeaderFault, drawProfileFault } from '../faults/draw-fault';
+import type { FaultKind } from '../faults/fault-kind';
+import { readFaultHeaders } from '../faults/read-fault-headers';
+import { rateLimitHeaders, retryAfterHeaders } from '../limits/rate-limit-headers';
+import { isSimulatedModelName } from '../profiles/model-profile';
+import type { AnswerMode } from '../server/answer-mode';
+import { playSseStream } from '../server/play-sse-stream';
+import { parseJson, readRequestBody } from '../server/read-request-body';
+import { sendJson } from '../server/send-json';
+import type { SimulatorState } from '../server/simulator-state';
+import { wait } from '../server/wait';
+import { writeJsonAnswer } from '../server/write-json-answer';
+import { describeValidationError } from './describe-validation-error';
+import type { SimulatedError } from './dialect';
+import { faultError } from './fault-error';
+import type { ModelAnswer, ModelRoute } from './model-route';
+import { readTracingHeaders } from './read-tracing-headers';
+
+/**
+ * Serves one call to a model route, in the order a real provider would: body, credentials,
+ * validation, model, then the `x-sim-fault` header, the model's rpm/tpm window and its random
+ * faults. The call is counted as soon as its status is known, before any delay, so a client
+ * that reads the counters after its answer always finds its call there.
+ */
+export async function handleModelCall<Request extends { model: string }>(
+  route: ModelRoute<Request>,
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: SimulatorState,
+): Promise<void> {
+  const { dialect } = route;
+  const requestId = dialect.createRequestId();
+  response.setHeader(dialect.requestIdHeader, requestId);
+  const call: RecordedRequest = {
+    at: Date.now(),
+    route: route.path,
+    model: '',
+    status: 0,
+    stream: false,
+    inputCount: 0,
+    headers: readTracingHeaders(request.headers),
+  };
+  const fail = (error: SimulatedError, headers: Record<string, string> = {}) => {
+    call.status = error.status;
+    state.counters.record(call);
+    sendJson(response, error.status, dialect.formatError(error, requestId), headers);
+  };
+
+  const body = await readRequestBody(request);
+  if (!body.ok)
+    return fail({ status: 413, message: 'Request body too large.', code: 'request_too_large' });
+  const json = parseJson(body.text);
+  if (json.ok) call.model = modelOf(json.value);
+  if (!dialect.isAuthorized(request.headers)) {
+    return fail({ status: 401, message: dialect.unauthorizedMessage, code: 'invalid_api_key' });
+  }
+  if (!json.ok) {
+    return fail({
+      status: 400,
+      message: `We could not parse the JSON body of your request: ${json.message}`,
+    });
+  }
+  const faultHeaders = readFaultHeaders(request.headers);
+  if (!faultHeaders.ok) return fail({ status: 400, message: faultHeaders.message });
+  const parsed = route.requestSchema.safeParse(json.value);
+  if (!parsed.success) return fail(describeValidationError(parsed.error));
+  const { model } = parsed.data;
+  if (!isSimulatedModelName(model)) {
+    return fail({
+      status: 404,
+      message: `The model \`${model}\` does not exist: the simulator only serves models named sim-*.`,
+      param: 'model',
+      code: 'model_not_found',
+    });
+  }
+  const profile = state.profiles.resolve(model);
+  const answer = route.answer(parsed.data);
+  call.stream = answer.stream;
+  call.inputCount = answer.inputCount;
+
+  let fault: FaultKind | null = drawHeaderFault(faultHeaders.value);
+  let headers: Record<string, string> = {};
+  if (fault === null) {
+    const decision = state.limiter.admit(
+      model,
+      profile,
+      answer.inputTokens + answer.outputTokens,
+      call.at,
+    );
+    if (!decision.admitted) {
+      call.limitedBy = decision.limitedBy;
+      return fail(
+        {
+          status: 429,
+          message: `Rate limit reached for ${model} on ${decision.limitedBy === 'rpm' ? 'requests' : 'tokens'} per minute.`,
+          code: 'rate_limit_exceeded',
+        },
+        { ...retryAfterHeaders(decision.retryAfterMs), ...rateLimitHeaders(decision.state) },
+      );
+    }
+    if (decision.state !== null) headers = rateLimitHeaders(decision.state);
+    fault = drawProfileFault(profile.faults);
+  }
+  if (fault !== null) call.fault = fault;
+  if (fault === 'hang') {
+    // Accept and never answer: the client's timeout or the server's close ends it.
+    state.counters.record(call);
+    return;
+  }
+
+  const delayMs = profile.perCallOverheadMs + (faultHeaders.value.latencyMs ?? profile.latencyMs);
+  const aborted = new AbortController();
+  // Stops delays and stream pacing when the client leaves or the server closes. Aborting only
+  // unfinished answers spares the hot path an AbortError per request.
+  response.once('close', () => {
+    if (!response.writableFinished) aborted.abort();
+  });
+
+  if (fault === null || fault === 'cut-stream' || fault === 'malformed') {
+    call.status = 200;
+    state.counters.record(call, { input: answer.inputTokens, output: answer.outputTokens });
+    if (!(await wait(delayMs, aborted.signal))) return;
+    const mode: AnswerMode =
+      fault === 'cut-stream' ? 'cut' : fault === 'malformed' ? 'malformed' : 'whole';
+    return deliver(answer, mode, headers, response, profile, aborted.signal);
+  }
+
+  const retryAfterMs =
+    1000 * (faultHeaders.value.retryAfterSeconds ?? profile.faults.retryAfterSeconds);
+  const { error, headers: faultHeadersOut } = faultError(fault, model, profile, retryAfterMs);
+  call.status = error.status;
+  state.counters.record(call);
+  if (!(await wait(delayMs, aborted.signal))) return;
+  sendJson(response, error.status, dialect.formatError(error, requestId), {
+    ...headers,
+    ...faultHeadersOut,
+  });
+}
+
+async function deliver(
+  answer: ModelAnswer,
+  mode: AnswerMode,
+  headers: Record<string, string>,
+  response: ServerResponse,
+  pacing: { timeToFirstTokenMs: number; tokensPerSecond: number },
+  signal: AbortSignal,
+): Promise<void> {
+  if (answer.stream) {
+    await playSseStream(response, answer.renderEvents(), pacing, mode, headers, signal);
+  } else {
+    writeJsonAnswer(response, answer.renderBody(), mode, headers);
+  }
+}
+
+function modelOf(body: unknown): string {
+  if (
+    typeof body === 'object' &&
+    body !== null &&
+    'model' in body &&
+    typeof body.model === 'string'
+  ) {
+    return body.model;
+  }
+  return '';
+}

@@ -1,0 +1,163 @@
+import { countTokens } from 'gpt-tokenizer';
+import { type RunningSimulator, startSimulator } from '../start-simulator';
+import { collect, openAiClient } from '../test-support/sdk-clients';
+
+describe('POST /v1/chat/completions', () => {
+  let simulator: RunningSimulator;
+
+  beforeEach(async () => {
+    simulator = await startSimulator();
+  });
+
+  afterEach(async () => {
+    await simulator.close();
+  });
+
+  it('answers a chat completion the OpenAI SDK parses, with honest usage', async () => {
+    const client = openAiClient(simulator);
+    const { data: completion, response } = await client.chat.completions
+      .create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Tell me about queues.' }],
+      })
+      .withResponse();
+
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.model).toBe('sim-gpt-fast');
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(content.startsWith('[sim] ')).toBe(true);
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage?.completion_tokens).toBe(countTokens(content));
+    expect(completion.usage?.completion_tokens).toBeGreaterThanOrEqual(15);
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(countTokens('Tell me about queues.'));
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('streams the same text and usage as the whole answer, ending with a usage chunk', async () => {
+    const client = openAiClient(simulator);
+    const request = {
+      model: 'sim-gpt-strong',
+      messages: [
+        { role: 'system' as const, content: 'Be brief.' },
+        { role: 'user' as const, content: 'Summarise the plan.' },
+      ],
+    };
+    const whole = await client.chat.completions.create(request);
+    const chunks = await collect(
+      await client.chat.completions.create({
+        ...request,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+
+    expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '', refusal: null });
+    const contentChunks = chunks.filter((chunk) => chunk.choices[0]?.delta.content);
+    expect(contentChunks.length).toBeGreaterThan(2);
+    const streamedText = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    expect(streamedText).toBe(whole.choices[0]?.message.content);
+    const finishChunk = chunks.at(-2);
+    expect(finishChunk?.choices[0]?.finish_reason).toBe('stop');
+    expect(finishChunk?.choices[0]?.delta).toEqual({});
+    const usageChunk = chunks.at(-1);
+    expect(usageChunk?.choices).toEqual([]);
+    expect(usageChunk?.usage?.completion_tokens).toBe(whole.usage?.completion_tokens);
+    expect(usageChunk?.usage?.prompt_tokens).toBe(whole.usage?.prompt_tokens);
+  });
+
+  it('sends data: [DONE] last and no usage chunk without include_usage', async () => {
+    const response = await fetch(`${simulator.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sim', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'sim-gpt-fast',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const lines = (await response.text()).split('\n\n').filter((line) => line.length > 0);
+    expect(lines.at(-1)).toBe('data: [DONE]');
+    const chunks = lines.slice(0, -1).map((line) => JSON.parse(line.slice('data: '.length)));
+    expect(
+      chunks.every((chunk) => chunk.object === 'chat.completion.chunk' && !('usage' in chunk)),
+    ).toBe(true);
+  });
+
+  it('replies deterministically: same request, same text; other temperature, other text', async () => {
+    const client = openAiClient(simulator);
+    const ask = async (temperature: number) =>
+      (
+        await client.chat.completions.create({
+          model: 'sim-gpt-fast',
+          temperature,
+          messages: [{ role: 'user', content: 'Write a haiku about Redis.' }],
+        })
+      ).choices[0]?.message.content;
+
+    const first = await ask(0.2);
+    expect(await ask(0.2)).toBe(first);
+    expect(await ask(0.9)).not.toBe(first);
+  });
+
+  it('stops at max_tokens with finish_reason length', async () => {
+    const client = openAiClient(simulator);
+    const completion = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'Say a lot.' }],
+    });
+    expect(completion.choices[0]?.finish_reason).toBe('length');
+    expect(completion.usage?.completion_tokens).toBe(5);
+  });
+
+  it('echoes the text after echo: verbatim', async () => {
+    const client = openAiClient(simulator);
+    const completion = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'Please echo: {"answer": 42}' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('{"answer": 42}');
+    expect(completion.usage?.completion_tokens).toBe(countTokens('{"answer": 42}'));
+  });
+
+  it('paces streams by timeToFirstTokenMs and tokensPerSecond', async () => {
+    simulator.configure({
+      models: { 'sim-gpt-fast': { timeToFirstTokenMs: 100, tokensPerSecond: 400 } },
+    });
+    const client = openAiClient(simulator);
+    const started = performance.now();
+    const stream = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'Pace yourself.' }],
+    });
+    let firstContentMs = 0;
+    let completionTokens = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content && firstContentMs === 0)
+        firstContentMs = performance.now() - started;
+      completionTokens = chunk.usage?.completion_tokens ?? completionTokens;
+    }
+    const totalMs = performance.now() - started;
+    expect(firstContentMs).toBeGreaterThanOrEqual(90);
+    // Every delta but the first waits for its share of tokens.
+    expect(totalMs).toBeGreaterThanOrEqual(100 + ((completionTokens - 8) * 1000) / 400 - 20);
+  });
+
+  it('rejects n > 1 with a 400', async () => {
+    const client = openAiClient(simulator);
+    await expect(
+      client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        n: 2,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'n' });
+  });
+});

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+// The profile types are written out (rather than inferred from the schemas) so their TSDoc
+// reaches the engineers who configure the simulator; `satisfies` keeps the two in step.
+
+/**
+ * How often a model answers with a fault instead of a reply. Each rate is a probability from
+ * 0 to 1, drawn per request with `Math.random`; when several are set they are tried in the
+ * order below and the first hit wins.
+ */
+export interface FaultProfile {
+  /** Rate of 429 rate-limit errors. Default 0. */
+  status429: number;
+  /** Rate of 500 server errors. Default 0. */
+  status500: number;
+  /** Rate of 503 service-unavailable errors. Default 0. */
+  status503: number;
+  /** Rate of 529 overloaded errors (Anthropic's). Default 0. */
+  status529: number;
+  /** Rate of requests that are accepted and never answered. Default 0. */
+  hang: number;
+  /** Rate of answers whose connection is destroyed part-way through the body. Default 0. */
+  cutStream: number;
+  /** Rate of 200 answers with an invalid JSON body or stream event. Default 0. */
+  malformed: number;
+  /** Seconds announced in `retry-after` on 429, 503 and 529 answers. Default 1. */
+  retryAfterSeconds: number;
+}
+
+/** How a simulated model behaves. Every field has a default; see `DEFAULT_MODEL_PROFILE`. */
+export interface ModelProfile {
+  /** Delay in ms before a non-streamed answer, or before a stream's headers. Default 0. */
+  latencyMs: number;
+  /** Delay in ms between a stream's headers and its first content delta. Default 0. */
+  timeToFirstTokenMs: number;
+  /** Stream pacing in tokens per second; 0 sends the whole stream at once. Default 0. */
+  tokensPerSecond: number;
+  /**
+   * Fixed delay in ms added to every HTTP call whatever its size, so batching several prompts
+   * into one call visibly saves time. Default 0.
+   */
+  perCallOverheadMs: number;
+  /** Requests per sliding 60 s window before 429s; absent or 0 for no limit. */
+  rpm?: number;
+  /** Prompt plus completion tokens per sliding 60 s window before 429s; absent or 0 for no limit. */
+  tpm?: number;
+  /** Random fault rates. */
+  faults: FaultProfile;
+}
+
+/** Changes to a fault profile; absent fields keep their value. */
+export type FaultProfilePatch = Partial<FaultProfile>;
+
+/** Changes to a model profile, merged field by field (`faults` too); absent fields keep their value. */
+export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults'> & {
+  faults?: FaultProfilePatch;
+};
+
+export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
+  status429: 0,
+  status500: 0,
+  status503: 0,
+  status529: 0,
+  hang: 0,
+  cutStream: 0,
+  malformed: 0,
+  retryAfterSeconds: 1,
+});
+
+/** The profile of every model nobody configured. */
+export const DEFAULT_MODEL_PROFILE: Readonly<ModelProfile> = Object.freeze({
+  latencyMs: 0,
+  timeToFirstTokenMs: 0,
+  tokensPerSecond: 0,
+  perCallOverheadMs: 0,
+  faults: DEFAULT_FAULT_PROFILE,
+});
+
+/** Every simulated model name starts with this, so none is ever mistaken for a real model. */
+export const SIMULATED_MODEL_PREFIX = 'sim-';
+
+/** Whether the simulator answers for `model`. */
+export function isSimulatedModelName(model: string): boolean {
+  return model.startsWith(SIMULATED_MODEL_PREFIX) && model.length > SIMULATED_MODEL_PREFIX.length;
+}
+
+const rate = z.number().min(0).max(1);
+const milliseconds = z.number().min(0).max(3_600_000);
+const limit = z.number().int().min(0);
+
+export const faultProfilePatchSchema = z.strictObject({
+  status429: rate.optional(),
+  status500: rate.optional(),
+  status503: rate.optional(),
+  status529: rate.optional(),
+  hang: rate.optional(),
+  cutStream: rate.optional(),
+  malformed: rate.optional(),
+  retryAfterSeconds: z.number().min(0).max(3600).optional(),
+}) satisfies z.ZodType<FaultProfilePatch>;
+
+export const modelProfilePatchSchema = z.strictObject({
+  latencyMs: milliseconds.optional(),
+  timeToFirstTokenMs: milliseconds.optional(),
+  tokensPerSecond: z.number().min(0).optional(),
+  perCallOverheadMs: milliseconds.optional(),
+  rpm: limit.optional(),
+  tpm: limit.optional(),
+  faults: faultProfilePatchSchema.optional(),
+}) satisfies z.ZodType<ModelProfilePatch>;
+
+/** Per-model profile patches, keyed by model name (which must start with `sim-`). */
+export const modelPatchesSchema = z
+  .record(z.string(), modelProfilePatchSchema)
+  .superRefine((patches, context) => {
+    for (const name of Object.keys(patches)) {
+      if (!isSimulatedModelName(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `model names must start with "${SIMULATED_MODEL_PREFIX}"`,
+        });
+      }
+    }
+  });
+
+/** The body of `PUT /_sim/config` and the file named by `SIMULATOR_CONFIG`. */
+export const simulatorConfigSchema = z.strictObject({ models: modelPatchesSchema.optional() });
+
+/** A profile with `patch` merged over it; `undefined` fields in the patch change nothing. */
+export function mergeModelProfile(profile: ModelProfile, patch: ModelProfilePatch): ModelProfile {
+  const { faults, ...rest } = patch;
+  return {
+    ...profile,
+    ...withoutUndefined(rest),
+    faults: { ...profile.faults, ...withoutUndefined(faults ?? {}) },
+  };
+}
+
+function withoutUndefined<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { anthropicDialect } from '../anthropic/anthropic-dialect';
+import { messagesRoute } from '../anthropic/messages-route';
+import { MODEL_PATH_PREFIX, serveModels } from '../catalog/models-route';
+import { getConfig, getCounters, getHealth, postReset, putConfig } from '../control/control-routes';
+import { handleModelCall } from '../model-call/handle-model-call';
+import type { ModelRoute } from '../model-call/model-route';
+import { chatCompletionsRoute } from '../openai/chat-completions-route';
+import { completionsRoute } from '../openai/completions-route';
+import { embeddingsRoute } from '../openai/embeddings-route';
+import { openAiDialect } from '../openai/openai-dialect';
+import type { RouteHandler } from './route-handler';
+import { sendJson } from './send-json';
+import type { SimulatorState } from './simulator-state';
+
+type MethodHandlers = Partial<Record<string, RouteHandler>>;
+
+function modelCall<Request extends { model: string }>(route: ModelRoute<Request>): MethodHandlers {
+  return { POST: (request, response, state) => handleModelCall(route, request, response, state) };
+}
+
+/** Every route the simulator serves, by path and method. */
+const ROUTES = new Map<string, MethodHandlers>([
+  [chatCompletionsRoute.path, modelCall(chatCompletionsRoute)],
+  [completionsRoute.path, modelCall(completionsRoute)],
+  [embeddingsRoute.path, modelCall(embeddingsRoute)],
+  [messagesRoute.path, modelCall(messagesRoute)],
+  ['/v1/models', { GET: serveModels }],
+  ['/_sim/health', { GET: getHealth }],
+  ['/_sim/counters', { GET: getCounters }],
+  ['/_sim/reset', { POST: postReset }],
+  ['/_sim/config', { GET: getConfig, PUT: putConfig }],
+]);
+
+function findRoute(path: string): MethodHandlers | undefined {
+  return (
+    ROUTES.get(path) ?? (path.startsWith(MODEL_PATH_PREFIX) ? { GET: serveModels } : undefined)
+  );
+}
+
+/** Dispatches a request by path and method; unknown paths get 404, other methods 405. */
+export async function routeRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: SimulatorState,
+): Promise<void> {
+  const url = request.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
+  const handlers = findRoute(path);
+  // Errors outside the known routes still come in the format the caller's SDK can read.
+  const dialect = path.startsWith(messagesRoute.path) ? anthropicDialect : openAiDialect;
+  const requestId = dialect.createRequestId();
+  if (handlers === undefined) {
+    response.setHeader(dialect.requestIdHeader, requestId);
+    const error = {
+      status: 404,
+      message: `Unknown route: ${request.method} ${path}`,
+      code: 'unknown_url',
+    };
+    sendJson(response, 404, dialect.formatError(error, requestId));
+    return;
+  }
+  const handler = handlers[request.method ?? 'GET'];
+  if (handler === undefined) {
+    response.setHeader(dialect.requestIdHeader, requestId);
+    const error = {
+      status: 405,
+      message: `Method ${request.method} not allowed on ${path}`,
+      code: 'method_not_allowed',
+    };
+    sendJson(response, 405, dialect.formatError(error, requestId), {
+      allow: Object.keys(handlers).join(', '),
+    });
+    return;
+  }
+  await handler(request, response, state, path);
+}

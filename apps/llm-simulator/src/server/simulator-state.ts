@@ -1,0 +1,62 @@
+import { CountersStore } from '../counters/counters-store';
+import type { SimulatorCounters } from '../counters/simulator-counters';
+import { SlidingWindowLimiter } from '../limits/sliding-window-limiter';
+import {
+  DEFAULT_MODEL_PROFILE,
+  type ModelProfile,
+  type ModelProfilePatch,
+} from '../profiles/model-profile';
+import { ModelProfiles } from '../profiles/model-profiles';
+
+/** Everything a running simulator remembers. */
+export interface SimulatorState {
+  profiles: ModelProfiles;
+  counters: CountersStore;
+  limiter: SlidingWindowLimiter;
+}
+
+/** A change to the simulator's configuration (`configure()`, `PUT /_sim/config`). */
+export interface SimulatorConfigPatch {
+  /** Per-model profile patches, deep-merged into the current profiles. */
+  models?: Record<string, ModelProfilePatch>;
+}
+
+/** The simulator's configuration as `GET /_sim/config` shows it. */
+export interface SimulatorConfigSnapshot {
+  /** The profile of any `sim-` model not listed in `models`. */
+  defaultProfile: ModelProfile;
+  models: Record<string, ModelProfile>;
+}
+
+export function createSimulatorState(
+  models: Record<string, ModelProfilePatch> = {},
+): SimulatorState {
+  return {
+    profiles: new ModelProfiles(models),
+    counters: new CountersStore(),
+    limiter: new SlidingWindowLimiter(),
+  };
+}
+
+/** Zeroes counters, the request log and rate-limit windows; restores the starting profiles. */
+export function resetSimulator(state: SimulatorState): void {
+  state.counters.reset();
+  state.limiter.reset();
+  state.profiles.reset();
+}
+
+/** Applies a configuration patch; throws (changing nothing) when it is invalid. */
+export function configureSimulator(state: SimulatorState, patch: SimulatorConfigPatch): void {
+  state.profiles.configure(patch.models ?? {});
+}
+
+export function simulatorConfig(state: SimulatorState): SimulatorConfigSnapshot {
+  return {
+    defaultProfile: structuredClone(DEFAULT_MODEL_PROFILE),
+    models: state.profiles.snapshot(),
+  };
+}
+
+export function simulatorCounters(state: SimulatorState): SimulatorCounters {
+  return state.counters.snapshot();
+}
