@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 /** The Redis the test run uses (set by test/global-setup.js). */
 export function testRedisUrl(): string {
   const url = process.env.REDIS_URL;
-  if (!url) throw new Error('REDIS_URL is not set: run tests through jest so test/global-setup.js runs');
+  if (!url)
+    throw new Error('REDIS_URL is not set: run tests through jest so test/global-setup.js runs');
   return url;
 }
 

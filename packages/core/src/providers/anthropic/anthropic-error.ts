@@ -1,0 +1,90 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { CallSignal } from '../call-signal';
+import { isProviderError, ProviderError, type ProviderErrorCode } from '../provider-error';
+import { providerErrorFromStatus } from '../provider-error-from-status';
+import { type CallPhase, providerErrorFromTransport } from '../transport-error';
+
+export interface AnthropicErrorContext {
+  provider: string;
+  call: CallSignal;
+  phase: CallPhase;
+}
+
+/**
+ * The code for an `error` event inside a stream (no HTTP status then), from its `error.type`.
+ * Anything else mid-stream is `stream_interrupted`.
+ */
+function codeForStreamErrorType(type: string | null): ProviderErrorCode {
+  switch (type) {
+    case 'overloaded_error':
+      return 'overloaded';
+    case 'rate_limit_error':
+      return 'rate_limited';
+    case 'api_error':
+      return 'server_error';
+    case 'timeout_error':
+      return 'timeout';
+    default:
+      return 'stream_interrupted';
+  }
+}
+
+/**
+ * Turns whatever the Anthropic SDK (or the fetch under it) threw into a ProviderError.
+ * 529 (`overloaded_error`) becomes `overloaded`, retryable.
+ *
+ * The SDK's error classes set no distinguishing `name`, so they are told apart by class here.
+ * They never leave this adapter: what crosses process boundaries is the ProviderError.
+ */
+export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderError {
+  if (isProviderError(error)) return error;
+  const { provider, phase } = context;
+  const abortError = context.call.abortError(provider, error);
+  if (abortError) return abortError;
+
+  if (error instanceof Anthropic.APIConnectionTimeoutError) {
+    return new ProviderError({
+      code: 'timeout',
+      message: `${provider}: ${error.message}`,
+      provider,
+      cause: error,
+    });
+  }
+  if (error instanceof Anthropic.APIUserAbortError) {
+    return new ProviderError({
+      code: 'aborted',
+      message: `${provider}: ${error.message}`,
+      provider,
+      cause: error,
+    });
+  }
+  if (error instanceof Anthropic.APIConnectionError) {
+    return new ProviderError({
+      code: phase === 'stream' ? 'stream_interrupted' : 'connection_error',
+      message: `${provider}: ${error.message}`,
+      provider,
+      cause: error,
+    });
+  }
+  if (error instanceof Anthropic.APIError) {
+    if (error.status === undefined) {
+      return new ProviderError({
+        code: codeForStreamErrorType(error.type),
+        message: `${provider}: the stream reported an error: ${error.apiMessage ?? error.message}`,
+        provider,
+        requestId: error.requestID ?? undefined,
+        cause: error,
+      });
+    }
+    const headers = error.headers;
+    return providerErrorFromStatus({
+      provider,
+      statusCode: error.status,
+      message: error.apiMessage ?? error.message,
+      getHeader: (name) => headers?.get(name),
+      requestId: error.requestID ?? undefined,
+      cause: error,
+    });
+  }
+  return providerErrorFromTransport(error, provider, phase);
+}

@@ -1,0 +1,51 @@
+import type { Usage } from '../language-model';
+
+/** Anthropic usage fields, as in `Message.usage` and the cumulative `message_delta.usage`. */
+export interface AnthropicUsageFields {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/**
+ * Converts Anthropic usage to ours, which follows OpenAI's meaning.
+ *
+ * Anthropic's `input_tokens` counts only the uncached remainder of the prompt; the whole
+ * prompt is `input_tokens + cache_read_input_tokens + cache_creation_input_tokens`. So:
+ * - `inputTokens` is that whole sum, as OpenAI's `prompt_tokens` is the whole prompt;
+ * - `cachedInputTokens` is `cache_read_input_tokens`, the part served from the cache (cheap).
+ *
+ * Cache writes (`cache_creation_input_tokens`, priced above plain input) stay in
+ * `inputTokens` at the plain input price: our Usage has no field for them, and they are rare
+ * while llmq sends no `cache_control`.
+ */
+export function convertAnthropicUsage(usage: AnthropicUsageFields): Usage {
+  const cacheReadTokens = usage.cache_read_input_tokens ?? 0;
+  const inputTokens =
+    (usage.input_tokens ?? 0) + cacheReadTokens + (usage.cache_creation_input_tokens ?? 0);
+  const outputTokens = usage.output_tokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    cachedInputTokens: cacheReadTokens,
+    totalTokens: inputTokens + outputTokens,
+  };
+}
+
+/**
+ * Folds a streamed `message_delta.usage` into what `message_start` reported. Delta counts
+ * are cumulative; fields the delta leaves null keep their earlier value.
+ */
+export function mergeAnthropicUsage(
+  start: AnthropicUsageFields,
+  delta: AnthropicUsageFields,
+): AnthropicUsageFields {
+  return {
+    input_tokens: delta.input_tokens ?? start.input_tokens,
+    output_tokens: delta.output_tokens ?? start.output_tokens,
+    cache_read_input_tokens: delta.cache_read_input_tokens ?? start.cache_read_input_tokens,
+    cache_creation_input_tokens:
+      delta.cache_creation_input_tokens ?? start.cache_creation_input_tokens,
+  };
+}

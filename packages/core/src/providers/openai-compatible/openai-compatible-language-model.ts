@@ -1,0 +1,174 @@
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { CallSignal } from '../call-signal';
+import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
+import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
+import { convertToOpenAIChatRequest } from '../openai/convert-to-openai-chat-request';
+import {
+  type OpenAIChatChunkFields,
+  OpenAIChatStreamState,
+} from '../openai/openai-chat-stream-state';
+import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
+import { ProviderError } from '../provider-error';
+import type { CallPhase } from '../transport-error';
+import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
+import {
+  headerReader,
+  mapOpenAICompatibleError,
+  providerErrorFromResponse,
+} from './openai-compatible-error';
+import { postJson, readText } from './post-json';
+import { readServerSentEvents } from './read-server-sent-events';
+
+export interface OpenAICompatibleLanguageModelSettings {
+  /** The provider account id. */
+  provider: string;
+  /** Where `POST …/chat/completions` goes, from `urlToHttpOptions`. */
+  target: RequestOptions;
+  /** Headers of every request (content type, authorization, configured headers). */
+  headers: Record<string, string>;
+  /** The account's keep-alive agent, shared by all its models. */
+  agent: Agent;
+  /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
+  timeoutMs: number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A chat model on a server that speaks OpenAI's Chat Completions (vLLM, Ollama, LM Studio,
+ * llama.cpp). The hot path for local models, so it skips the SDK: node:http with a keep-alive
+ * agent, and its own JSON and server-sent-event parsing.
+ */
+export class OpenAICompatibleLanguageModel implements LanguageModel {
+  readonly provider: string;
+  readonly modelId: string;
+  private readonly settings: OpenAICompatibleLanguageModelSettings;
+
+  constructor(modelId: string, settings: OpenAICompatibleLanguageModelSettings) {
+    this.modelId = modelId;
+    this.provider = settings.provider;
+    this.settings = settings;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const call = new CallSignal(request.signal, this.settings.timeoutMs);
+    let response: IncomingMessage | undefined;
+    try {
+      const body = JSON.stringify(
+        convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+      );
+      response = await this.post(body, request, call, 'application/json');
+      if ((response.statusCode ?? 0) >= 400) {
+        throw await providerErrorFromResponse(response, this.provider);
+      }
+      const answer: unknown = JSON.parse(await readText(response));
+      const result = convertOpenAIChatCompletion(answer, {
+        provider: this.provider,
+        modelId: this.modelId,
+        convertUsage: convertOpenAICompatibleUsage,
+      });
+      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
+      return rateLimit ? { ...result, rateLimit } : result;
+    } catch (error) {
+      throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase: 'request' });
+    } finally {
+      call.dispose();
+      // A body left unread would pin the socket; drop it rather than reuse it.
+      if (response !== undefined && !response.readableEnded) response.destroy();
+    }
+  }
+
+  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+    const call = new CallSignal(request.signal, this.settings.timeoutMs);
+    let phase: CallPhase = 'request';
+    let response: IncomingMessage | undefined;
+    try {
+      const body = JSON.stringify({
+        ...convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      response = await this.post(body, request, call, 'text/event-stream');
+      if ((response.statusCode ?? 0) >= 400) {
+        throw await providerErrorFromResponse(response, this.provider);
+      }
+      phase = 'stream';
+      const state = new OpenAIChatStreamState();
+      let sawDone = false;
+      for await (const data of readServerSentEvents(response)) {
+        call.restartTimer();
+        // Keep reading after [DONE] rather than break: breaking would destroy the response,
+        // and with it the kept-alive socket, while the server is about to end it cleanly.
+        if (sawDone) continue;
+        if (data === '[DONE]') {
+          sawDone = true;
+          continue;
+        }
+        const delta = state.accept(this.parseChunk(data));
+        if (delta !== undefined) yield { type: 'text-delta', delta };
+      }
+      // Complete means a finish reason, then either usage or the [DONE] sentinel (a server
+      // that ignores include_usage still sends [DONE]). Anything less was cut short.
+      if (state.finishReason === undefined || (state.usage === undefined && !sawDone)) {
+        throw (
+          call.abortError(this.provider) ??
+          new ProviderError({
+            code: 'stream_interrupted',
+            message: `${this.provider}: the stream ended before ${state.finishReason ? '[DONE]' : 'a finish reason'}`,
+            provider: this.provider,
+          })
+        );
+      }
+      yield {
+        type: 'finish',
+        finishReason: state.finishReason,
+        usage: convertOpenAICompatibleUsage(state.usage),
+        responseModel: state.responseModel ?? this.modelId,
+        responseId: state.responseId,
+      };
+    } catch (error) {
+      throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase });
+    } finally {
+      call.dispose();
+      if (response !== undefined && !response.readableEnded) response.destroy();
+    }
+  }
+
+  private post(
+    body: string,
+    request: GenerateRequest,
+    call: CallSignal,
+    accept: string,
+  ): Promise<IncomingMessage> {
+    return postJson({
+      target: this.settings.target,
+      body,
+      headers: { ...this.settings.headers, accept, ...request.headers },
+      agent: this.settings.agent,
+      signal: call.signal,
+    });
+  }
+
+  /** Parses one `data:` payload; an `error` object inside the stream ends it. */
+  private parseChunk(data: string): OpenAIChatChunkFields {
+    const chunk: unknown = JSON.parse(data);
+    if (!isObject(chunk)) {
+      throw new ProviderError({
+        code: 'malformed_response',
+        message: `${this.provider}: a stream chunk is not a JSON object`,
+        provider: this.provider,
+      });
+    }
+    if (chunk.error !== undefined && chunk.error !== null) {
+      const message = isObject(chunk.error) ? chunk.error.message : chunk.error;
+      throw new ProviderError({
+        code: 'stream_interrupted',
+        message: `${this.provider}: the stream reported an error: ${String(message)}`,
+        provider: this.provider,
+      });
+    }
+    return chunk as OpenAIChatChunkFields;
+  }
+}

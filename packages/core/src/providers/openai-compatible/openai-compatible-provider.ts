@@ -1,0 +1,61 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
+import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
+
+/** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
+export interface OpenAICompatibleProviderOptions {
+  /** The account id, used in routing, metrics and errors. */
+  id: string;
+  /**
+   * The server's OpenAI-style base URL including `/v1` (e.g. `http://localhost:8000/v1`).
+   * Required (optional only in the type, like the config's).
+   */
+  baseURL?: string;
+  /** Sent as `Authorization: Bearer` when set. */
+  apiKey?: string;
+  /** Per-call timeout in milliseconds (for streams: first byte and between chunks). Default 60000. */
+  timeoutMs?: number;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Most sockets kept open to the server at once. Default 256. */
+  maxSockets?: number;
+}
+
+/**
+ * An OpenAI-compatible server. One keep-alive agent per server, shared by all its models;
+ * `close()` destroys its sockets.
+ */
+export function createOpenAICompatibleProvider(options: OpenAICompatibleProviderOptions): Provider {
+  if (!options.baseURL) {
+    throw new Error(`Provider "${options.id}" (openai-compatible) needs a baseURL`);
+  }
+  const endpoint = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 256,
+    // Reuse the most recently used socket: the busy ones stay warm, the rest can idle out.
+    scheduling: 'lifo' as const,
+  };
+  const agent =
+    endpoint.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...options.headers,
+  };
+  const settings = {
+    provider: options.id,
+    target: urlToHttpOptions(endpoint),
+    headers,
+    agent,
+    timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
+  };
+  return {
+    id: options.id,
+    kind: 'openai-compatible',
+    languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
+    close: async () => agent.destroy(),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Usage } from '../language-model';
+
+/**
+ * The usage fields of an OpenAI chat completion, typed loosely so that the OpenAI-compatible
+ * adapter can pass the JSON a local server sent (which may leave fields out).
+ */
+export interface OpenAIUsageFields {
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  total_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+}
+
+/**
+ * Converts OpenAI usage. `prompt_tokens` already includes the cached ones, so
+ * `inputTokens` is the whole prompt and `cachedInputTokens` the part of it served from the
+ * prompt cache (priced lower by the cost layer).
+ */
+export function convertOpenAIUsage(usage: OpenAIUsageFields): Usage {
+  const inputTokens = usage.prompt_tokens ?? 0;
+  const outputTokens = usage.completion_tokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    totalTokens: usage.total_tokens ?? inputTokens + outputTokens,
+  };
+}

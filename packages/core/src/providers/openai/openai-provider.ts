@@ -1,0 +1,48 @@
+import OpenAI from 'openai';
+import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAILanguageModel } from './openai-language-model';
+
+/** Options of an OpenAI account (the `openai` provider config, with defaults optional). */
+export interface OpenAIProviderOptions {
+  /** The account id, used in routing, metrics and errors. */
+  id: string;
+  /** The API key, sent as `Authorization: Bearer`. Required (optional only in the type, like the config's). */
+  apiKey?: string;
+  /** Default `https://api.openai.com/v1`. */
+  baseURL?: string;
+  /** Per-call timeout in milliseconds (for streams: first byte and between chunks). Default 60000. */
+  timeoutMs?: number;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+const defaultOpenAIBaseURL = 'https://api.openai.com/v1';
+
+/**
+ * An OpenAI account. One SDK client per account, so all its models share one keep-alive
+ * connection pool (the SDK's fetch keeps connections alive on Node 20).
+ */
+export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
+  if (!options.apiKey) throw new Error(`Provider "${options.id}" (openai) needs an apiKey`);
+  const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    // Explicit values, so the SDK reads no OPENAI_* environment variables: core takes options.
+    baseURL: options.baseURL ?? defaultOpenAIBaseURL,
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    // The pipeline owns retries, backoff and Retry-After.
+    maxRetries: 0,
+    timeout: timeoutMs,
+    defaultHeaders: options.headers,
+    // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
+    logLevel: 'off',
+  });
+  return {
+    id: options.id,
+    kind: 'openai',
+    languageModel: (modelId) =>
+      new OpenAILanguageModel(modelId, { provider: options.id, client, timeoutMs }),
+  };
+}

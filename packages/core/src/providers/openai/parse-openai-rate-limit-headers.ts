@@ -1,0 +1,49 @@
+import type { RateLimitInfo } from '../language-model';
+
+const durationPartPattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const durationPattern = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+const millisecondsPerUnit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/**
+ * Reads an OpenAI reset duration (`1s`, `6m0s`, `20ms`, `1h2m3.5s`) into milliseconds. A bare
+ * number is taken as seconds, as some OpenAI-compatible servers send it. Undefined when absent
+ * or unreadable.
+ */
+export function parseOpenAIResetDuration(text: string | null | undefined): number | undefined {
+  if (!text) return undefined;
+  const trimmed = text.trim();
+  const seconds = Number(trimmed);
+  if (trimmed !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (!durationPattern.test(trimmed)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of trimmed.matchAll(durationPartPattern)) {
+    total += Number(amount) * (millisecondsPerUnit[unit ?? ''] ?? 0);
+  }
+  return Math.round(total);
+}
+
+function parseCount(text: string | null | undefined): number | undefined {
+  if (!text) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Reads OpenAI's `x-ratelimit-remaining-requests`, `x-ratelimit-remaining-tokens`,
+ * `x-ratelimit-reset-requests` and `x-ratelimit-reset-tokens` headers. Undefined when the
+ * response carried none of them (most local servers).
+ */
+export function parseOpenAIRateLimitHeaders(
+  getHeader: (name: string) => string | null | undefined,
+): RateLimitInfo | undefined {
+  const rateLimit: RateLimitInfo = {};
+  const remainingRequests = parseCount(getHeader('x-ratelimit-remaining-requests'));
+  const remainingTokens = parseCount(getHeader('x-ratelimit-remaining-tokens'));
+  const resetRequestsMs = parseOpenAIResetDuration(getHeader('x-ratelimit-reset-requests'));
+  const resetTokensMs = parseOpenAIResetDuration(getHeader('x-ratelimit-reset-tokens'));
+  if (remainingRequests !== undefined) rateLimit.remainingRequests = remainingRequests;
+  if (remainingTokens !== undefined) rateLimit.remainingTokens = remainingTokens;
+  if (resetRequestsMs !== undefined) rateLimit.resetRequestsMs = resetRequestsMs;
+  if (resetTokensMs !== undefined) rateLimit.resetTokensMs = resetTokensMs;
+  return Object.keys(rateLimit).length > 0 ? rateLimit : undefined;
+}

@@ -1,0 +1,326 @@
+/**
+ * The contract every provider adapter must pass, against the llmq simulator over real HTTP:
+ * a new adapter is done when its row here is green.
+ */
+import { startSimulator } from '@llmq/testing';
+import { createAnthropicProvider } from './anthropic/anthropic-provider';
+import type { GenerateRequest, LanguageModel, StreamPart } from './language-model';
+import { createOpenAIProvider } from './openai/openai-provider';
+import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
+import type { Provider } from './provider';
+import { isProviderError, type ProviderError } from './provider-error';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** Short, so `hang` faults end quickly; every healthy simulator answer takes milliseconds. */
+const timeoutMs = 1000;
+
+interface AdapterCase {
+  name: string;
+  /** A simulator model answering in this adapter's dialect. */
+  modelId: string;
+  createProvider(simulatorUrl: string): Provider;
+}
+
+const adapters: AdapterCase[] = [
+  {
+    name: 'openai',
+    modelId: 'sim-gpt-fast',
+    createProvider: (url) =>
+      createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
+  },
+  {
+    name: 'anthropic',
+    modelId: 'sim-claude-fast',
+    createProvider: (url) =>
+      createAnthropicProvider({ id: 'sim-anthropic', apiKey: 'x', baseURL: url, timeoutMs }),
+  },
+  {
+    name: 'openai-compatible',
+    modelId: 'sim-local-llama',
+    createProvider: (url) =>
+      createOpenAICompatibleProvider({
+        id: 'sim-local',
+        apiKey: 'x',
+        baseURL: `${url}/v1`,
+        timeoutMs,
+      }),
+  },
+];
+
+const user = (content: string): GenerateRequest['messages'] => [{ role: 'user', content }];
+
+async function collect(model: LanguageModel, request: GenerateRequest): Promise<StreamPart[]> {
+  const parts: StreamPart[] = [];
+  for await (const part of model.stream(request)) parts.push(part);
+  return parts;
+}
+
+/** The ProviderError a promise rejects with (fails the test if it resolves or throws something else). */
+async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isProviderError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a ProviderError, but the call succeeded');
+}
+
+/** Streams until the end, recording parts, and returns the ProviderError the stream threw. */
+async function streamErrorOf(model: LanguageModel, request: GenerateRequest) {
+  const parts: StreamPart[] = [];
+  const error = await providerErrorOf(
+    (async () => {
+      for await (const part of model.stream(request)) parts.push(part);
+    })(),
+  );
+  return { error, parts };
+}
+
+let simulator: Simulator;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await simulator?.close();
+});
+
+describe.each(adapters)('$name adapter', (adapter) => {
+  let provider: Provider;
+  let model: LanguageModel;
+
+  beforeAll(() => {
+    provider = adapter.createProvider(simulator.url);
+    model = provider.languageModel(adapter.modelId);
+  });
+
+  afterAll(async () => {
+    await provider.close?.();
+  });
+
+  beforeEach(() => {
+    simulator.reset();
+  });
+
+  it('knows its provider and model', () => {
+    expect(model.provider).toBe(provider.id);
+    expect(model.modelId).toBe(adapter.modelId);
+  });
+
+  it('generates the echoed text with the usage the simulator counted', async () => {
+    const result = await model.generate({ messages: user('echo: The quick brown fox.') });
+    expect(result.text).toBe('The quick brown fox.');
+    expect(result.finishReason).toBe('stop');
+    expect(result.responseModel).toBe(adapter.modelId);
+    expect(result.responseId).toEqual(expect.any(String));
+    const counters = simulator.counters();
+    expect(result.usage).toEqual({
+      inputTokens: counters.inputTokens,
+      outputTokens: counters.outputTokens,
+      cachedInputTokens: 0,
+      totalTokens: counters.inputTokens + counters.outputTokens,
+    });
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('streams deltas that add up to the generated text, then one finish part with the same usage', async () => {
+    const request: GenerateRequest = { messages: user('Tell me about queues.') };
+    const generated = await model.generate(request);
+    expect(generated.text.startsWith('[sim] ')).toBe(true);
+
+    const parts = await collect(model, request);
+    const deltas = parts.filter((part) => part.type === 'text-delta');
+    const finishes = parts.filter((part) => part.type === 'finish');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.map((part) => part.delta).join('')).toBe(generated.text);
+    expect(finishes).toHaveLength(1);
+    expect(parts.at(-1)).toEqual({
+      type: 'finish',
+      finishReason: generated.finishReason,
+      usage: generated.usage,
+      responseModel: adapter.modelId,
+      responseId: expect.any(String),
+    });
+  });
+
+  it('sends system messages as the system prompt', async () => {
+    const withoutSystem = await model.generate({ messages: user('echo: ok') });
+    simulator.reset();
+    const withSystem = await model.generate({
+      messages: [
+        { role: 'system', content: 'You are a terse assistant who answers in one word.' },
+        ...user('echo: ok'),
+      ],
+    });
+    expect(withSystem.text).toBe('ok');
+    expect(withSystem.usage.inputTokens).toBeGreaterThan(withoutSystem.usage.inputTokens);
+    expect(withSystem.usage.inputTokens).toBe(simulator.counters().inputTokens);
+  });
+
+  it('stops at maxTokens with finish reason `length`, whole or streamed', async () => {
+    const request: GenerateRequest = {
+      messages: user('echo: one two three four five six seven eight'),
+      maxTokens: 3,
+    };
+    const result = await model.generate(request);
+    expect(result.finishReason).toBe('length');
+    expect(result.usage.outputTokens).toBe(3);
+    const finish = (await collect(model, request)).at(-1);
+    expect(finish).toMatchObject({ type: 'finish', finishReason: 'length', usage: result.usage });
+  });
+
+  it('forwards per-request headers', async () => {
+    await model.generate({ messages: user('echo: hi'), headers: { 'x-llmq-job-id': 'job-42' } });
+    await collect(model, { messages: user('echo: hi'), headers: { 'x-llmq-job-id': 'job-43' } });
+    const jobIds = simulator.counters().recent.map((call) => call.headers['x-llmq-job-id']);
+    expect(jobIds).toEqual(['job-42', 'job-43']);
+  });
+
+  it('reads rate-limit headers when the model has limits', async () => {
+    simulator.configure({ models: { [adapter.modelId]: { rpm: 100 } } });
+    try {
+      const result = await model.generate({ messages: user('echo: hi') });
+      expect(result.rateLimit).toMatchObject({
+        remainingRequests: 99,
+        resetRequestsMs: expect.any(Number),
+      });
+    } finally {
+      simulator.configure({ models: { [adapter.modelId]: { rpm: 0 } } });
+    }
+  });
+
+  describe('failures', () => {
+    const faulty = (fault: string, extra: Record<string, string> = {}): GenerateRequest => ({
+      messages: user('echo: a reply long enough to be streamed in several events'),
+      headers: { 'x-sim-fault': fault, ...extra },
+    });
+
+    it('maps a 429 to rate_limited with Retry-After', async () => {
+      const error = await providerErrorOf(
+        model.generate(faulty('429', { 'x-sim-retry-after': '2' })),
+      );
+      expect(error).toMatchObject({
+        code: 'rate_limited',
+        statusCode: 429,
+        retryAfterMs: 2000,
+        isRetryable: true,
+        provider: provider.id,
+        requestId: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['500', 'server_error', true],
+      ['503', 'overloaded', true],
+      ['529', 'overloaded', true],
+      ['400', 'bad_request', false],
+      ['401', 'authentication_failed', false],
+    ] as const)(
+      'maps a %s to %s (retryable: %s), whole or streamed',
+      async (fault, code, isRetryable) => {
+        const expected = { code, statusCode: Number(fault), isRetryable };
+        expect(await providerErrorOf(model.generate(faulty(fault)))).toMatchObject(expected);
+        const { error, parts } = await streamErrorOf(model, faulty(fault));
+        expect(error).toMatchObject(expected);
+        expect(parts).toEqual([]);
+      },
+    );
+
+    it('maps an unknown model to model_not_found, not retryable', async () => {
+      const error = await providerErrorOf(
+        provider.languageModel('gpt-unknown').generate({ messages: user('hi') }),
+      );
+      expect(error).toMatchObject({ code: 'model_not_found', statusCode: 404, isRetryable: false });
+    });
+
+    it('cuts a hung call at the adapter timeout (retryable `timeout`)', async () => {
+      const startedAt = Date.now();
+      const error = await providerErrorOf(model.generate(faulty('hang')));
+      expect(error).toMatchObject({ code: 'timeout', isRetryable: true });
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(Date.now() - startedAt).toBeLessThan(timeoutMs + 2000);
+      const streamed = await streamErrorOf(model, faulty('hang'));
+      expect(streamed.error).toMatchObject({ code: 'timeout', isRetryable: true });
+    });
+
+    it('reports an external abort as `aborted`, not retryable', async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const error = await providerErrorOf(
+        model.generate({ ...faulty('hang'), signal: controller.signal }),
+      );
+      expect(error).toMatchObject({ code: 'aborted', isRetryable: false });
+
+      const streamController = new AbortController();
+      setTimeout(() => streamController.abort(), 100);
+      const streamed = await streamErrorOf(model, {
+        ...faulty('hang'),
+        signal: streamController.signal,
+      });
+      expect(streamed.error).toMatchObject({ code: 'aborted', isRetryable: false });
+
+      const early = new AbortController();
+      early.abort();
+      const refused = await providerErrorOf(
+        model.generate({ messages: user('echo: hi'), signal: early.signal }),
+      );
+      expect(refused.code).toBe('aborted');
+    });
+
+    it('bounds a stream by idle time, not total time', async () => {
+      // About 2 s in all at 20 tokens per second: longer than timeoutMs, but never idle that long.
+      simulator.configure({ models: { [adapter.modelId]: { tokensPerSecond: 20 } } });
+      const request: GenerateRequest = { messages: user(`echo: ${'word '.repeat(40)}`) };
+      const startedAt = Date.now();
+      const parts = await collect(model, request);
+      expect(Date.now() - startedAt).toBeGreaterThan(timeoutMs);
+      expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
+
+      // A first token later than timeoutMs after the headers is a stall.
+      simulator.configure({
+        models: { [adapter.modelId]: { tokensPerSecond: 0, timeToFirstTokenMs: timeoutMs + 500 } },
+      });
+      const { error } = await streamErrorOf(model, request);
+      expect(error).toMatchObject({ code: 'timeout', isRetryable: true });
+    });
+
+    it('reports an abort in the middle of a stream as `aborted`', async () => {
+      simulator.configure({ models: { [adapter.modelId]: { tokensPerSecond: 20 } } });
+      const controller = new AbortController();
+      const parts: StreamPart[] = [];
+      const error = await providerErrorOf(
+        (async () => {
+          for await (const part of model.stream({
+            messages: user(`echo: ${'word '.repeat(40)}`),
+            signal: controller.signal,
+          })) {
+            parts.push(part);
+            controller.abort();
+          }
+        })(),
+      );
+      expect(error).toMatchObject({ code: 'aborted', isRetryable: false });
+      expect(parts.length).toBeGreaterThan(0);
+      expect(parts.some((part) => part.type === 'finish')).toBe(false);
+    });
+
+    it('throws stream_interrupted when the stream is cut, never a clean finish', async () => {
+      const { error, parts } = await streamErrorOf(model, faulty('cut-stream'));
+      expect(error).toMatchObject({ code: 'stream_interrupted', isRetryable: true });
+      expect(parts.some((part) => part.type === 'finish')).toBe(false);
+    });
+
+    it('maps invalid JSON to malformed_response, whole or streamed', async () => {
+      expect(await providerErrorOf(model.generate(faulty('malformed')))).toMatchObject({
+        code: 'malformed_response',
+        isRetryable: true,
+      });
+      const { error, parts } = await streamErrorOf(model, faulty('malformed'));
+      expect(error).toMatchObject({ code: 'malformed_response', isRetryable: true });
+      expect(parts.some((part) => part.type === 'finish')).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import { providerConfigSchema } from './provider';
+import { createProviderRegistry } from './provider-registry';
+
+describe('providerConfigSchema', () => {
+  it('applies defaults per kind', () => {
+    expect(providerConfigSchema.parse({ kind: 'anthropic', id: 'anthropic', apiKey: 'k' })).toEqual(
+      {
+        kind: 'anthropic',
+        id: 'anthropic',
+        apiKey: 'k',
+        timeoutMs: 60_000,
+        maxTokensDefault: 4096,
+      },
+    );
+    expect(
+      providerConfigSchema.parse({
+        kind: 'openai-compatible',
+        id: 'local',
+        baseURL: 'http://127.0.0.1:8000/v1',
+      }),
+    ).toMatchObject({
+      timeoutMs: 60_000,
+      maxSockets: 256,
+    });
+  });
+
+  it('rejects configs that cannot work', () => {
+    expect(providerConfigSchema.safeParse({ kind: 'openai', id: 'openai' }).success).toBe(false);
+    expect(providerConfigSchema.safeParse({ kind: 'anthropic', id: 'anthropic' }).success).toBe(
+      false,
+    );
+    expect(providerConfigSchema.safeParse({ kind: 'openai-compatible', id: 'local' }).success).toBe(
+      false,
+    );
+    expect(providerConfigSchema.safeParse({ kind: 'cohere', id: 'x', apiKey: 'k' }).success).toBe(
+      false,
+    );
+    expect(
+      providerConfigSchema.safeParse({ kind: 'openai', id: 'Has Spaces', apiKey: 'k' }).success,
+    ).toBe(false);
+  });
+});
+
+describe('createProviderRegistry', () => {
+  it('builds each kind and hands out models by provider id', async () => {
+    const registry = createProviderRegistry([
+      { kind: 'openai', id: 'openai', apiKey: 'k' },
+      { kind: 'anthropic', id: 'anthropic', apiKey: 'k' },
+      { kind: 'openai-compatible', id: 'local', baseURL: 'http://127.0.0.1:8000/v1' },
+    ]);
+    expect(registry.ids()).toEqual(['openai', 'anthropic', 'local']);
+    expect(registry.get('anthropic')?.kind).toBe('anthropic');
+    expect(registry.has('local')).toBe(true);
+    const model = registry.languageModel('local', 'llama');
+    expect({ provider: model.provider, modelId: model.modelId }).toEqual({
+      provider: 'local',
+      modelId: 'llama',
+    });
+    await registry.close();
+  });
+
+  it('refuses duplicate ids and names the configured ones for an unknown id', () => {
+    expect(() =>
+      createProviderRegistry([
+        { kind: 'openai', id: 'same', apiKey: 'k' },
+        { kind: 'anthropic', id: 'same', apiKey: 'k' },
+      ]),
+    ).toThrow(/configured twice/);
+    const registry = createProviderRegistry([{ kind: 'openai', id: 'openai', apiKey: 'k' }]);
+    expect(registry.get('nope')).toBeUndefined();
+    expect(() => registry.languageModel('nope', 'm')).toThrow(/configured: openai/);
+  });
+});

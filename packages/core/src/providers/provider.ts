@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { LanguageModel } from './language-model';
+
+/** The kinds of provider llmq can talk to; one adapter folder each. */
+export const providerKindSchema = z.enum(['openai', 'anthropic', 'openai-compatible']);
+export type ProviderKind = z.infer<typeof providerKindSchema>;
+
+/** How long one call may wait for a provider unless configured otherwise, in milliseconds. */
+export const defaultProviderTimeoutMs = 60_000;
+
+/** How many tokens Anthropic may generate when a request names no limit (Anthropic requires one). */
+export const defaultAnthropicMaxTokens = 4096;
+
+const providerIdSchema = z
+  .string()
+  .min(1)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+
+/** Fields every provider account has. */
+const commonProviderConfigShape = {
+  /** This account's id, used in routing, metrics and errors (e.g. `openai`, `local-vllm`). */
+  id: providerIdSchema,
+  /**
+   * The API's base URL. OpenAI's includes `/v1` (default `https://api.openai.com/v1`);
+   * Anthropic's does not (default `https://api.anthropic.com`); required for
+   * `openai-compatible` (e.g. `http://localhost:8000/v1`).
+   */
+  baseURL: z.url().optional(),
+  /**
+   * The API key: required for `openai` (sent as `Authorization: Bearer`) and `anthropic` (sent
+   * as `x-api-key`), optional for `openai-compatible`. Core never falls back to the SDKs' own
+   * environment variables or credential files.
+   */
+  apiKey: z.string().min(1).optional(),
+  /**
+   * How long one call may wait, in milliseconds. For a stream, the longest wait for the first
+   * byte and between chunks. Default 60000.
+   */
+  timeoutMs: z.number().int().positive().default(defaultProviderTimeoutMs),
+  /** Headers sent with every request to this provider (e.g. an organisation or project id). */
+  headers: z.record(z.string(), z.string()).optional(),
+};
+
+const apiKeyRequired = {
+  message: 'an API key is required for this kind of provider',
+  path: ['apiKey'],
+};
+
+/**
+ * One configured provider account. Parsed once at the edge (an app's `env.ts`, or
+ * `createProviderRegistry`); adapters take the parsed value. Fields are optional in the type
+ * where some kinds need them, and each kind checks its own at parse time.
+ */
+export const providerConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({ kind: z.literal('openai'), ...commonProviderConfigShape })
+    .refine((config) => config.apiKey !== undefined, apiKeyRequired),
+  z
+    .object({
+      kind: z.literal('anthropic'),
+      ...commonProviderConfigShape,
+      /** `max_tokens` for requests that name no limit (Anthropic requires one). Default 4096. */
+      maxTokensDefault: z.number().int().positive().default(defaultAnthropicMaxTokens),
+    })
+    .refine((config) => config.apiKey !== undefined, apiKeyRequired),
+  z
+    .object({
+      kind: z.literal('openai-compatible'),
+      ...commonProviderConfigShape,
+      /** Most sockets kept open to the server at once. Default 256. */
+      maxSockets: z.number().int().positive().default(256),
+    })
+    .refine((config) => config.baseURL !== undefined, {
+      message: "an OpenAI-compatible provider needs its server's base URL",
+      path: ['baseURL'],
+    }),
+]);
+
+/** A provider account after parsing (defaults applied). */
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+/** A provider account as written (defaults may be left out). */
+export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
+/** The config of one kind of provider. */
+export type ProviderConfigOf<Kind extends ProviderKind> = Extract<ProviderConfig, { kind: Kind }>;
+
+/** One provider account: hands out its models and owns their connections. */
+export interface Provider {
+  /** The account id from its config. */
+  readonly id: string;
+  readonly kind: ProviderKind;
+  /** The model `modelId` (the provider's own name for it) of this account. */
+  languageModel(modelId: string): LanguageModel;
+  /** Closes kept-alive connections. Calls made afterwards may fail. */
+  close?(): Promise<void>;
+}
