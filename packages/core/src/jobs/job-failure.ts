@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { ProviderErrorCode } from '../providers/provider-error';
+
+/** Closed set of codes a failed job ends with. */
+export const jobFailureCodeSchema = z.enum([
+  'provider_rate_limited',
+  'provider_overloaded',
+  'provider_server_error',
+  'provider_timeout',
+  'provider_connection_error',
+  'provider_stream_interrupted',
+  'provider_malformed_response',
+  'provider_bad_request',
+  'provider_authentication_failed',
+  'provider_permission_denied',
+  'provider_model_not_found',
+  'provider_unprocessable',
+  'content_filtered',
+  'provider_error',
+  'worker_lost',
+  'invalid_job',
+  'model_unavailable',
+  'internal_error',
+]);
+export type JobFailureCode = z.infer<typeof jobFailureCodeSchema>;
+
+/** What a failed job reports: a code from the closed set and a human sentence. */
+export interface JobFailure {
+  code: JobFailureCode;
+  message: string;
+  provider?: string;
+  status_code?: number;
+  request_id?: string;
+}
+
+/** Maps a provider error code to the job failure code it ends a job with. */
+export function failureCodeForProviderError(code: ProviderErrorCode): JobFailureCode {
+  switch (code) {
+    case 'rate_limited':
+      return 'provider_rate_limited';
+    case 'overloaded':
+      return 'provider_overloaded';
+    case 'server_error':
+      return 'provider_server_error';
+    case 'timeout':
+      return 'provider_timeout';
+    case 'connection_error':
+      return 'provider_connection_error';
+    case 'stream_interrupted':
+      return 'provider_stream_interrupted';
+    case 'malformed_response':
+      return 'provider_malformed_response';
+    case 'bad_request':
+      return 'provider_bad_request';
+    case 'authentication_failed':
+      return 'provider_authentication_failed';
+    case 'permission_denied':
+      return 'provider_permission_denied';
+    case 'model_not_found':
+      return 'provider_model_not_found';
+    case 'unprocessable':
+      return 'provider_unprocessable';
+    case 'content_filtered':
+      return 'content_filtered';
+    case 'aborted':
+    case 'unknown':
+      return 'provider_error';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { FinishReason } from '../providers/language-model';
+import type { JobFailure } from './job-failure';
+import type { JobStatus } from './job-status';
+
+/** Token usage as reported on a job's result (snake_case: it is part of the HTTP surface). */
+export interface JobUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  total_tokens: number;
+}
+
+/** Where the time went, in milliseconds. */
+export interface JobTimings {
+  /** From submission to the first time a worker started the job. */
+  queue_wait_ms: number;
+  /** Duration of the successful provider call. */
+  provider_ms: number;
+  /** From submission to the result being stored. */
+  total_ms: number;
+}
+
+/** The outcome of a completed job. */
+export interface JobResult {
+  text: string;
+  message: { role: 'assistant'; content: string };
+  finish_reason: FinishReason;
+  /** Catalog model id that answered. */
+  model: string;
+  /** The provider's own name for the model, as it reported it. */
+  upstream_model: string;
+  /** Provider account id (e.g. `openai`, `simulator-anthropic`). */
+  provider: string;
+  response_id?: string;
+  usage: JobUsage;
+  timings: JobTimings;
+}
+
+/** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */
+export interface JobRecord {
+  id: string;
+  tenant: string;
+  status: JobStatus;
+  /** The model as requested, after alias resolution. */
+  model: string;
+  priority: number;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** How many times a worker started the job (retries and stalled-job recovery included). */
+  attempts: number;
+  metadata?: Record<string, string>;
+  result?: JobResult;
+  error?: JobFailure;
+  /** The last retryable error, while the job waits for another attempt. */
+  lastError?: JobFailure;
+  /** How many times a result was written; 1 for every completed job (exactly-once evidence). */
+  resultWrites: number;
+}
+
+/** What a new job's record starts with. */
+export type NewJobRecord = Pick<
+  JobRecord,
+  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata'
+>;

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { ChatMessage, GenerateRequest } from '../providers/language-model';
+
+const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
+
+/** One chat message as clients send it: content is a string or OpenAI-style text parts. */
+export const messageSchema = z
+  .object({
+    role: z.enum(['system', 'user', 'assistant']),
+    content: z.union([z.string(), z.array(textPartSchema).min(1)]),
+    name: z.string().max(64).optional(),
+  })
+  .strict();
+
+const metadataSchema = z
+  .record(z.string().min(1).max(64), z.string().max(512))
+  .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 metadata keys' });
+
+/**
+ * Body of `POST /v1/jobs`: one prompt job. Exactly one of `messages` or `prompt`.
+ * Unknown fields are rejected so a typo never silently changes behaviour.
+ */
+export const jobRequestSchema = z
+  .object({
+    messages: z.array(messageSchema).min(1).max(1000).optional(),
+    /** Shorthand for a single user message. */
+    prompt: z.string().min(1).optional(),
+    /** A catalog model id or alias; defaults to the configured default model. */
+    model: z.string().min(1).max(200).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]).optional(),
+    seed: z.number().int().optional(),
+    /** 1 (first) to 10 (last), as BullMQ orders priorities; default 5. */
+    priority: z.number().int().min(1).max(10).default(5),
+    metadata: metadataSchema.optional(),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    if (value.messages === undefined && value.prompt === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'one of "messages" or "prompt" is required',
+        path: ['messages'],
+      });
+    }
+    if (value.messages !== undefined && value.prompt !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give "messages" or "prompt", not both',
+        path: ['prompt'],
+      });
+    }
+  });
+export type JobRequest = z.infer<typeof jobRequestSchema>;
+
+/** The provider-neutral request a worker runs, stored inside the queued job. */
+export const normalizedRequestSchema = z.object({
+  messages: z
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
+    .min(1),
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().optional(),
+  topP: z.number().optional(),
+  stop: z.array(z.string()).optional(),
+  seed: z.number().int().optional(),
+});
+export type NormalizedRequest = z.infer<typeof normalizedRequestSchema>;
+
+/** Turns a validated job request into the provider-neutral form. */
+export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
+  const messages: ChatMessage[] = request.messages
+    ? request.messages.map((message) => ({
+        role: message.role,
+        content:
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((part) => part.text).join(''),
+      }))
+    : [{ role: 'user', content: request.prompt ?? '' }];
+  const normalized: NormalizedRequest = { messages };
+  if (request.max_tokens !== undefined) normalized.maxTokens = request.max_tokens;
+  if (request.temperature !== undefined) normalized.temperature = request.temperature;
+  if (request.top_p !== undefined) normalized.topP = request.top_p;
+  if (request.stop !== undefined)
+    normalized.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.seed !== undefined) normalized.seed = request.seed;
+  return normalized;
+}
+
+/** The generate request for a provider, from a stored normalized request. */
+export function toGenerateRequest(
+  request: NormalizedRequest,
+  extra: Pick<GenerateRequest, 'signal' | 'headers'> = {},
+): GenerateRequest {
+  return { ...request, ...extra };
+}

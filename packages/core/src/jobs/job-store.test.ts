@@ -1,0 +1,123 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../redis/redis-keys';
+import type { JobResult } from './job-record';
+import { JobStore } from './job-store';
+
+let redis: Redis;
+let keys: RedisKeys;
+let store: JobStore;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-store'));
+  store = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+});
+afterEach(async () => {
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+const result: JobResult = {
+  text: 'hi',
+  message: { role: 'assistant', content: 'hi' },
+  finish_reason: 'stop',
+  model: 'sim-gpt-fast',
+  upstream_model: 'sim-gpt-fast',
+  provider: 'simulator-openai',
+  usage: { input_tokens: 3, output_tokens: 1, cached_input_tokens: 0, total_tokens: 4 },
+  timings: { queue_wait_ms: 1, provider_ms: 2, total_ms: 3 },
+};
+
+async function newJob(id = 'job_1') {
+  await store.create({
+    id,
+    tenant: 'acme',
+    model: 'sim-gpt-fast',
+    priority: 5,
+    createdAt: 1000,
+    metadata: { a: 'b' },
+  });
+  return id;
+}
+
+describe('JobStore', () => {
+  it('creates a queued record with a bounded lifetime', async () => {
+    const id = await newJob();
+    expect(await store.get(id)).toMatchObject({
+      id,
+      tenant: 'acme',
+      status: 'queued',
+      attempts: 0,
+      metadata: { a: 'b' },
+    });
+    expect(await redis.ttl(keys.job(id))).toBeGreaterThan(0);
+  });
+
+  it('starts, counts attempts, keeps the first start time, and completes exactly once', async () => {
+    const id = await newJob();
+    const first = await store.start(id, 2000);
+    expect(first).toEqual({ outcome: 'started', startedAt: 2000 });
+    // A stalled job picked up again by another worker: same first start time, attempts grows.
+    expect(await store.start(id, 5000)).toEqual({ outcome: 'started', startedAt: 2000 });
+    expect(await store.complete(id, result, 6000)).toBe(true);
+    expect(await store.complete(id, { ...result, text: 'second' }, 7000)).toBe(false);
+    const record = await store.get(id);
+    expect(record).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+      resultWrites: 1,
+      finishedAt: 6000,
+    });
+    expect(record?.result?.text).toBe('hi');
+    expect(await store.start(id)).toEqual({ outcome: 'finished' });
+    expect(await redis.ttl(keys.job(id))).toBeLessThanOrEqual(120);
+  });
+
+  it('requeues with the last error, and a failure is final', async () => {
+    const id = await newJob();
+    await store.start(id);
+    expect(await store.requeue(id, { code: 'provider_server_error', message: 'boom' })).toBe(true);
+    expect(await store.get(id)).toMatchObject({
+      status: 'queued',
+      lastError: { code: 'provider_server_error' },
+    });
+    await store.start(id);
+    expect(await store.fail(id, { code: 'provider_bad_request', message: 'bad' })).toBe(true);
+    expect(await store.complete(id, result)).toBe(false);
+    expect(await store.get(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_bad_request' },
+    });
+  });
+
+  it('cancels only queued jobs of the same tenant, and a cancelled job is never started', async () => {
+    const id = await newJob();
+    expect(await store.cancel(id, 'other-tenant')).toEqual({ outcome: 'missing' });
+    expect(await store.cancel(id, 'acme')).toEqual({ outcome: 'cancelled' });
+    expect(await store.cancel(id, 'acme')).toEqual({
+      outcome: 'not_cancellable',
+      status: 'cancelled',
+    });
+    expect(await store.start(id)).toEqual({ outcome: 'cancelled' });
+    expect(await store.cancel('job_unknown', 'acme')).toEqual({ outcome: 'missing' });
+    const active = await newJob('job_2');
+    await store.start(active);
+    expect(await store.cancel(active, 'acme')).toEqual({
+      outcome: 'not_cancellable',
+      status: 'active',
+    });
+  });
+
+  it('reports a missing job', async () => {
+    expect(await store.get('job_nope')).toBeNull();
+    expect(await store.start('job_nope')).toEqual({ outcome: 'missing' });
+    expect(await store.complete('job_nope', result)).toBe(false);
+  });
+
+  it('runs its scripts again after Redis forgets them (NOSCRIPT)', async () => {
+    const id = await newJob();
+    await redis.script('FLUSH').catch(() => undefined);
+    expect((await store.start(id)).outcome).toBe('started');
+  });
+});

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Closed set of reasons a submit is refused before anything is enqueued. */
+export const submitErrorCodeSchema = z.enum(['unknown_model', 'idempotency_key_reused']);
+export type SubmitErrorCode = z.infer<typeof submitErrorCodeSchema>;
+
+/** A submit refused for a reason the client can fix. Identify by `name === 'SubmitError'`. */
+export class SubmitError extends Error {
+  override readonly name = 'SubmitError';
+
+  constructor(
+    readonly code: SubmitErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function isSubmitError(error: unknown): error is SubmitError {
+  return error instanceof Error && error.name === 'SubmitError';
+}

@@ -1,0 +1,60 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** `api`, `worker`, … ; becomes the `service` field of every line. */
+  service: string;
+  /** winston level (env `LOG_LEVEL`, default `info`). */
+  level: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to capture output. */
+  stream?: NodeJS.WritableStream;
+}
+
+// Field names whose values never reach a log line: secrets, and prompt or completion text.
+const secretField = /(authorization|api[_-]?key|secret|password|token$|^token|cookie)/i;
+const textField = /^(prompt|messages|content|text|completion|input|output)$/i;
+
+function redactValue(key: string, value: unknown, depth: number): unknown {
+  if (secretField.test(key)) return '[redacted]';
+  if (textField.test(key) && (typeof value === 'string' || Array.isArray(value)))
+    return '[omitted]';
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error)
+    return value;
+  if (Array.isArray(value)) return value.map((item) => redactValue('', item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [childKey, child] of Object.entries(value))
+    copy[childKey] = redactValue(childKey, child, depth + 1);
+  return copy;
+}
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    (info as Record<string, unknown>)[key] = redactValue(key, info[key], 0);
+  }
+  return info;
+});
+
+/**
+ * JSON lines with a timestamp, the service name and an `event` in `<noun>-<action>` form.
+ * Secrets and prompt/completion text are redacted by field name as a last line of defence;
+ * callers log lengths and ids, never text.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return winston.createLogger({
+    level: options.level,
+    defaultMeta: { service: options.service },
+    format: winston.format.combine(
+      redact(),
+      winston.format.errors({ stack: false }),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
+    transports: [
+      options.stream
+        ? new winston.transports.Stream({ stream: options.stream })
+        : new winston.transports.Console(),
+    ],
+  });
+}
