@@ -1,0 +1,155 @@
+import {
+  isRedisUnavailableError,
+  isSubmitError,
+  type Logger,
+  type SubmitErrorCode,
+} from '@llmq/core';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+
+/** Closed set of error codes the API answers with. */
+export const apiErrorCodeSchema = z.enum([
+  'invalid_json',
+  'invalid_request',
+  'unsupported_media_type',
+  'payload_too_large',
+  'missing_api_key',
+  'invalid_api_key',
+  'not_found',
+  'method_not_allowed',
+  'job_not_found',
+  'job_not_cancellable',
+  'unknown_model',
+  'idempotency_key_reused',
+  'invalid_idempotency_key',
+  'redis_unavailable',
+  'internal_error',
+]);
+export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>;
+
+/** An error answered as `{ error: { code, message, details? } }` with its HTTP status. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+function statusForSubmitError(code: SubmitErrorCode): number {
+  switch (code) {
+    case 'unknown_model':
+      return 400;
+    case 'idempotency_key_reused':
+      return 422;
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+/** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (isSubmitError(error))
+    return new ApiError(statusForSubmitError(error.code), error.code, error.message, error.details);
+  if (error instanceof z.ZodError) {
+    return new ApiError(400, 'invalid_request', describeZodError(error), {
+      issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  // body-parser errors carry a `type` and a `status`.
+  const bodyError = error as { type?: string; status?: number };
+  if (bodyError?.type === 'entity.parse.failed')
+    return new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+  if (bodyError?.type === 'entity.too.large') {
+    return new ApiError(
+      413,
+      'payload_too_large',
+      'the request body is larger than the configured limit',
+    );
+  }
+  if (bodyError?.type === 'charset.unsupported' || bodyError?.type === 'encoding.unsupported') {
+    return new ApiError(415, 'unsupported_media_type', 'unsupported body encoding or charset');
+  }
+  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return new ApiError(400, 'invalid_request', 'the request could not be read');
+  }
+  if (isRedisUnavailableError(error)) {
+    return new ApiError(
+      503,
+      'redis_unavailable',
+      'the job store is unavailable; retry shortly',
+      undefined,
+      {
+        'Retry-After': '1',
+      },
+    );
+  }
+  return new ApiError(500, 'internal_error', 'an internal error occurred');
+}
+
+export function describeZodError(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return 'invalid request';
+  const where = first.path.length > 0 ? `"${first.path.join('.')}": ` : '';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `${where}${first.message}${more}`;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, request, response, _next) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      logger.error('request-error', {
+        event: 'request-error',
+        request_id: response.locals.requestId,
+        method: request.method,
+        path: request.path,
+        code: apiError.code,
+        error:
+          error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
+    }
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(apiError.headers ?? {}))
+      response.setHeader(name, value);
+    response.status(apiError.status).json({
+      error: {
+        code: apiError.code,
+        message: apiError.message,
+        ...(apiError.details !== undefined ? { details: apiError.details } : {}),
+      },
+    });
+  };
+}
+
+/** 404 for any path no route matched. */
+export const notFound: RequestHandler = (request) => {
+  throw new ApiError(404, 'not_found', `no route for ${request.method} ${request.path}`);
+};
+
+/** 405 for a known path with a method it does not take. */
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  return (request) => {
+    throw new ApiError(
+      405,
+      'method_not_allowed',
+      `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+      undefined,
+      {
+        Allow: allowed.join(', '),
+      },
+    );
+  };
+}

@@ -1,0 +1,116 @@
+import {
+  type JobStore,
+  type JobSubmitter,
+  jobLinks,
+  jobRequestSchema,
+  toJobView,
+} from '@llmq/core';
+import type { Queue } from 'bullmq';
+import { type Request, type Response, Router } from 'express';
+import { ApiError, methodNotAllowed } from '../http/api-error';
+import { requireJsonBody } from '../http/require-json-body';
+
+export interface JobsRouterOptions {
+  submitter: JobSubmitter;
+  store: JobStore;
+  queue: Queue;
+}
+
+const jobIdPattern = /^job_[0-9a-f]{32}$/;
+
+/** `POST /v1/jobs`, `GET /v1/jobs/:id`, `DELETE /v1/jobs/:id`. */
+export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Router {
+  const router = Router();
+
+  router
+    .route('/v1/jobs')
+    .post(requireJsonBody, async (request: Request, response: Response) => {
+      const body = jobRequestSchema.parse(request.body);
+      const idempotencyKey = readIdempotencyKey(request);
+      const outcome = await submitter.submit({
+        tenant: tenantOf(response),
+        request: body,
+        idempotencyKey,
+      });
+      response.setHeader('Location', jobLinks(outcome.jobId).self);
+      if (outcome.created) {
+        response.status(202).json({
+          id: outcome.jobId,
+          object: 'job',
+          status: 'queued',
+          links: jobLinks(outcome.jobId),
+        });
+        return;
+      }
+      response.setHeader('Idempotent-Replayed', 'true');
+      response.status(202).json(
+        outcome.record
+          ? toJobView(outcome.record)
+          : {
+              id: outcome.jobId,
+              object: 'job',
+              status: 'queued',
+              links: jobLinks(outcome.jobId),
+            },
+      );
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/jobs/:id')
+    .get(async (request: Request, response: Response) => {
+      const record = await store.get(validJobId(request));
+      if (!record || record.tenant !== tenantOf(response)) throw jobNotFound();
+      response.json(toJobView(record));
+    })
+    .delete(async (request: Request, response: Response) => {
+      const jobId = validJobId(request);
+      const cancel = await store.cancel(jobId, tenantOf(response));
+      if (cancel.outcome === 'missing') throw jobNotFound();
+      if (cancel.outcome === 'not_cancellable') {
+        throw new ApiError(
+          409,
+          'job_not_cancellable',
+          `the job is ${cancel.status}; only queued jobs can be cancelled`,
+          {
+            status: cancel.status,
+          },
+        );
+      }
+      // The record already says cancelled, so a worker that races us skips the job; removing
+      // the queue entry just frees it sooner (it fails harmlessly if a worker holds the lock).
+      await queue.remove(jobId).catch(() => 0);
+      const record = await store.get(jobId);
+      response.json(record ? toJobView(record) : { id: jobId, object: 'job', status: 'cancelled' });
+    })
+    .all(methodNotAllowed(['GET', 'DELETE']));
+
+  return router;
+}
+
+function tenantOf(response: Response): string {
+  return response.locals.tenant as string;
+}
+
+function validJobId(request: Request): string {
+  const id = request.params.id;
+  if (typeof id !== 'string' || !jobIdPattern.test(id)) throw jobNotFound();
+  return id;
+}
+
+function jobNotFound(): ApiError {
+  return new ApiError(404, 'job_not_found', 'no such job');
+}
+
+function readIdempotencyKey(request: Request): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
+    throw new ApiError(
+      400,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 characters',
+    );
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+import { Writable } from 'node:stream';
+import {
+  createLogger,
+  createQueue,
+  createRedisConnection,
+  defaultModelEntries,
+  IdempotencyStore,
+  JobStore,
+  JobSubmitter,
+  ModelCatalog,
+  RedisKeys,
+} from '@llmq/core';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { createApp } from '../src/app';
+import { ApiKeyRegistry } from '../src/http/api-keys';
+
+export const tenantAKey = 'key-tenant-a-0001';
+export const tenantBKey = 'key-tenant-b-0002';
+
+/** The API app wired to a real Redis under a private prefix, with two tenants. */
+export async function createApiHarness(options: { bodyLimit?: string } = {}) {
+  const keys = new RedisKeys(uniquePrefix('test-api'));
+  const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
+  const queue = createQueue('prompt', redis, keys);
+  const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
+  const logLines: string[] = [];
+  const logger = createLogger({
+    service: 'api-test',
+    level: 'debug',
+    stream: new Writable({
+      write(chunk, _encoding, callback) {
+        logLines.push(String(chunk));
+        callback();
+      },
+    }),
+  });
+  const submitter = new JobSubmitter({
+    queue,
+    store,
+    idempotency: new IdempotencyStore(redis, keys),
+    catalog: new ModelCatalog(defaultModelEntries({})),
+    defaultModel: 'sim-gpt-fast',
+    attempts: 3,
+  });
+  const apiKeys = new ApiKeyRegistry([
+    { tenant: 'tenant-a', key: tenantAKey },
+    { tenant: 'tenant-b', key: tenantBKey },
+  ]);
+  const app = createApp({
+    redis,
+    queue,
+    store,
+    submitter,
+    apiKeys,
+    logger,
+    bodyLimit: options.bodyLimit ?? '64kb',
+  });
+  return {
+    app,
+    keys,
+    redis,
+    queue,
+    store,
+    logLines,
+    /** Jobs BullMQ holds in any state. */
+    async queuedCount(): Promise<number> {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'prioritized',
+        'delayed',
+        'active',
+        'completed',
+        'failed',
+      );
+      return Object.values(counts).reduce((sum, count) => sum + count, 0);
+    },
+    async close() {
+      await queue.close();
+      await cleanupPrefix(redis, keys.prefix);
+      await redis.quit();
+    },
+  };
+}
