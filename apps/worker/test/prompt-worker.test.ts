@@ -1,0 +1,208 @@
+import { Writable } from 'node:stream';
+import {
+  createLogger,
+  createProviderRegistry,
+  createQueue,
+  createRedisConnection,
+  defaultModelEntries,
+  defaultProviderAccounts,
+  IdempotencyStore,
+  JobStore,
+  JobSubmitter,
+  ModelCatalog,
+  RedisKeys,
+} from '@llmq/core';
+import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
+import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+let simulator: Simulator;
+let keys: RedisKeys;
+let connection: ReturnType<typeof createRedisConnection>;
+let store: JobStore;
+let submitter: JobSubmitter;
+let worker: RunningPromptWorker;
+let queue: ReturnType<typeof createQueue>;
+let logLines: string[];
+let providers: ReturnType<typeof createProviderRegistry>;
+
+beforeEach(async () => {
+  simulator = await startSimulator();
+  keys = new RedisKeys(uniquePrefix('test-worker'));
+  connection = createRedisConnection({ url: testRedisUrl(), role: 'worker' });
+  store = new JobStore(connection, keys, { resultTtlSeconds: 600 });
+  queue = createQueue('prompt', connection, keys);
+  const catalog = new ModelCatalog([
+    ...defaultModelEntries({}),
+    { id: 'broken', aliases: [], provider: 'simulator-openai', upstreamModel: 'not-a-sim-model' },
+  ]);
+  submitter = new JobSubmitter({
+    queue,
+    store,
+    idempotency: new IdempotencyStore(connection, keys),
+    catalog,
+    defaultModel: 'sim-gpt-fast',
+    attempts: 3,
+  });
+  logLines = [];
+  const logger = createLogger({
+    service: 'worker-test',
+    level: 'debug',
+    stream: new Writable({
+      write(chunk, _encoding, callback) {
+        logLines.push(String(chunk));
+        callback();
+      },
+    }),
+  });
+  providers = createProviderRegistry(
+    defaultProviderAccounts({ simulatorUrl: simulator.url, timeoutMs: 2000 }),
+  );
+  const pipeline = createPromptPipeline({
+    store,
+    catalog,
+    logger,
+    resolveModel: (providerId, upstreamModel) => providers.languageModel(providerId, upstreamModel),
+  });
+  worker = await startPromptWorker({
+    connection,
+    keys,
+    store,
+    logger,
+    pipeline,
+    concurrency: 5,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+    maxStalledCount: 1,
+  });
+});
+
+afterEach(async () => {
+  await worker.close(5000);
+  await queue.close();
+  await providers.close();
+  await simulator.close();
+  await cleanupPrefix(connection, keys.prefix);
+  await connection.quit();
+});
+
+async function finished(jobId: string) {
+  return waitFor(
+    async () => {
+      const record = await store.get(jobId);
+      return record && ['completed', 'failed', 'cancelled'].includes(record.status)
+        ? record
+        : undefined;
+    },
+    { what: `job ${jobId}` },
+  );
+}
+
+describe('prompt worker', () => {
+  it('stores the result in the job store, not as a BullMQ return value, and trims BullMQ entries', async () => {
+    const { jobId } = (await submitter.submit({
+      tenant: 't',
+      request: { prompt: 'echo: stored once', priority: 5 },
+    })) as {
+      jobId: string;
+    };
+    const record = await finished(jobId);
+    expect(record).toMatchObject({
+      status: 'completed',
+      resultWrites: 1,
+      result: { text: 'stored once' },
+    });
+    const bullJob = await queue.getJob(jobId);
+    expect(bullJob?.returnvalue ?? null).toBeNull();
+    expect(bullJob?.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });
+  });
+
+  it('fails at once, with no retry, on a final provider error (404 unknown upstream model)', async () => {
+    const { jobId } = await submitter.submit({
+      tenant: 't',
+      request: { model: 'broken', prompt: 'x', priority: 5 },
+    });
+    const record = await finished(jobId);
+    expect(record).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'provider_model_not_found', provider: 'simulator-openai', status_code: 404 },
+    });
+    expect(simulator.counters().total).toBe(1);
+  });
+
+  it('ends a job whose model this worker does not serve as model_unavailable, without a call', async () => {
+    const narrowCatalog = new ModelCatalog([
+      { id: 'sim-gpt-fast', aliases: [], provider: 'nowhere', upstreamModel: 'x' },
+    ]);
+    const narrowPipeline = createPromptPipeline({
+      store,
+      catalog: narrowCatalog,
+      logger: createLogger({
+        service: 'x',
+        level: 'error',
+        stream: new Writable({ write: (_c, _e, cb) => cb() }),
+      }),
+      resolveModel: () => undefined,
+    });
+    await worker.close(5000);
+    worker = await startPromptWorker({
+      connection,
+      keys,
+      store,
+      logger: createLogger({
+        service: 'x',
+        level: 'error',
+        stream: new Writable({ write: (_c, _e, cb) => cb() }),
+      }),
+      pipeline: narrowPipeline,
+      concurrency: 1,
+      lockDurationMs: 5000,
+      stalledIntervalMs: 5000,
+      maxStalledCount: 1,
+    });
+    const { jobId } = await submitter.submit({
+      tenant: 't',
+      request: { prompt: 'x', priority: 5 },
+    });
+    expect(await finished(jobId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'model_unavailable' },
+    });
+    expect(simulator.counters().total).toBe(0);
+  });
+
+  it('cuts a hanging provider call with the timeout and records the retry', async () => {
+    simulator.configure({ models: { 'sim-gpt-fast': { faults: { hang: 1 } } } });
+    const { jobId } = await submitter.submit({
+      tenant: 't',
+      request: { prompt: 'hang please', priority: 5 },
+    });
+    await waitFor(
+      async () => {
+        const record = await store.get(jobId);
+        return record?.lastError || record?.status === 'failed' ? record : undefined;
+      },
+      { timeoutMs: 10_000, what: 'a timed-out attempt' },
+    );
+    const record = await store.get(jobId);
+    expect(record?.lastError?.code ?? record?.error?.code).toBe('provider_timeout');
+    simulator.configure({ models: { 'sim-gpt-fast': { faults: { hang: 0 } } } });
+    expect(await finished(jobId)).toMatchObject({ status: 'completed' });
+  });
+
+  it('logs lengths and tokens but never the prompt or the answer', async () => {
+    const { jobId } = await submitter.submit({
+      tenant: 't',
+      request: { prompt: 'echo: top-secret-answer-77', priority: 5 },
+    });
+    await finished(jobId);
+    const output = logLines.join('\n');
+    expect(output).toContain('job-end');
+    expect(output).toContain('output_tokens');
+    expect(output).not.toContain('top-secret-answer-77');
+  });
+});
