@@ -1,4 +1,12 @@
 /** Runs every workspace's tests in one jest process (`npm test`). */
 module.exports = {
-  projects: ['<rootDir>/packages/core', '<rootDir>/apps/llm-simulator', '<rootDir>/apps/api', '<rootDir>/apps/worker'],
+  // Global options are read here only, not from the projects.
+  testTimeout: 60_000,
+  projects: [
+    '<rootDir>/packages/core',
+    '<rootDir>/apps/llm-simulator',
+    '<rootDir>/apps/api',
+    '<rootDir>/apps/worker',
+    '<rootDir>/test',
+  ],
 };

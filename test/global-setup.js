@@ -3,7 +3,12 @@
 // Tests never flush it: each one works under its own key prefix and removes what it made.
 const os = require('node:os');
 const path = require('node:path');
-const { pingRedis, freePort, hasRedisServer, startRedisServer } = require('../scripts/lib/local-redis.js');
+const {
+  pingRedis,
+  freePort,
+  hasRedisServer,
+  startRedisServer,
+} = require('../scripts/lib/local-redis.js');
 
 module.exports = async () => {
   if (globalThis.__llmqRedis || process.env.LLMQ_TEST_REDIS_READY) return;
@@ -16,10 +21,16 @@ module.exports = async () => {
     }
   }
   if (!hasRedisServer()) {
-    throw new Error('No Redis answers (REDIS_URL or 127.0.0.1:6379) and redis-server is not installed: apt-get install redis-server');
+    throw new Error(
+      'No Redis answers (REDIS_URL or 127.0.0.1:6379) and redis-server is not installed: apt-get install redis-server',
+    );
   }
   const port = await freePort();
-  const server = await startRedisServer({ port, dir: path.join(os.tmpdir(), `llmq-test-redis-${port}`), appendOnly: false });
+  const server = await startRedisServer({
+    port,
+    dir: path.join(os.tmpdir(), `llmq-test-redis-${port}`),
+    appendOnly: false,
+  });
   globalThis.__llmqRedis = server;
   process.env.REDIS_URL = server.url;
   process.env.LLMQ_TEST_REDIS_READY = '1';

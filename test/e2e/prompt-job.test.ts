@@ -1,0 +1,91 @@
+import { startSystem } from './system-harness';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem({ workers: 1, env: { JOB_ATTEMPTS: '2' } });
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('one prompt job end to end: HTTP → Redis → worker process → simulator → result', () => {
+  it.each([
+    ['the OpenAI adapter', 'sim-gpt-fast', 'simulator-openai'],
+    ['the Anthropic adapter', 'sim-claude-fast', 'simulator-anthropic'],
+    ['the OpenAI-compatible adapter', 'sim-local-llama', 'local'],
+  ])('completes through %s with usage and timings', async (_label, model, provider) => {
+    const jobId = await system.submit({
+      model,
+      messages: [
+        { role: 'system', content: 'You repeat what you are told.' },
+        { role: 'user', content: `echo: hello from ${model}` },
+      ],
+      max_tokens: 50,
+    });
+    const job = await system.waitForJob(jobId);
+    expect(job.status).toBe('completed');
+    expect(job.result).toMatchObject({
+      text: `hello from ${model}`,
+      message: { role: 'assistant', content: `hello from ${model}` },
+      finish_reason: 'stop',
+      model,
+      provider,
+    });
+    const { usage, timings } = job.result;
+    expect(usage.input_tokens).toBeGreaterThan(0);
+    expect(usage.output_tokens).toBeGreaterThan(0);
+    expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+    expect(timings.queue_wait_ms).toBeGreaterThanOrEqual(0);
+    expect(timings.provider_ms).toBeGreaterThan(0);
+    expect(timings.total_ms).toBeGreaterThanOrEqual(timings.queue_wait_ms);
+    expect(job.attempts).toBe(1);
+    // The simulator saw exactly one call for this job, tagged with its id.
+    const calls = system.simulator
+      .counters()
+      .recent.filter((call) => call.headers['x-llmq-job-id'] === jobId);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.model).toBe(model);
+  });
+
+  it('retries a provider 5xx and then fails the job with a clear code', async () => {
+    system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status500: 1 } } } });
+    const jobId = await system.submit({ model: 'sim-gpt-strong', prompt: 'this will fail' });
+    const job = await system.waitForJob(jobId);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({
+      code: 'provider_server_error',
+      provider: 'simulator-openai',
+      status_code: 500,
+    });
+    const calls = system.simulator
+      .counters()
+      .recent.filter((call) => call.headers['x-llmq-job-id'] === jobId);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('keeps a cancelled job from running', async () => {
+    // Hold the only worker busy so the second job is still queued when we cancel it.
+    system.simulator.configure({ models: { 'sim-claude-strong': { latencyMs: 1500 } } });
+    const busy = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        system.submit({ model: 'sim-claude-strong', prompt: 'slow one', priority: 1 }),
+      ),
+    );
+    const jobId = await system.submit({
+      model: 'sim-gpt-fast',
+      prompt: 'never runs',
+      priority: 10,
+    });
+    const cancel = await system.request('DELETE', `/v1/jobs/${jobId}`);
+    expect(cancel.status).toBe(200);
+    expect(cancel.body.status).toBe('cancelled');
+    await Promise.all(busy.map((id) => system.waitForJob(id)));
+    const job = await system.waitForJob(jobId);
+    expect(job.status).toBe('cancelled');
+    expect(
+      system.simulator.counters().recent.some((call) => call.headers['x-llmq-job-id'] === jobId),
+    ).toBe(false);
+  });
+});

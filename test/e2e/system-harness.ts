@@ -1,0 +1,129 @@
+import {
+  cleanupPrefix,
+  freePort,
+  type ServiceProcess,
+  spawnService,
+  startSimulator,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from '@llmq/testing';
+import { Redis } from 'ioredis';
+
+export const apiKey = 'e2e-key-0000001';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+export interface SystemOptions {
+  /** Extra environment for the API and the workers. */
+  env?: Record<string, string>;
+  /** Extra environment for worker processes. */
+  workerEnv?: Record<string, string>;
+  /** Worker processes to start now. */
+  workers?: number;
+  simulatorModels?: Parameters<typeof startSimulator>[0] extends infer O
+    ? O extends { models?: infer M }
+      ? M
+      : never
+    : never;
+}
+
+/**
+ * One llmq installation for a test: the simulator in-process, the API and workers as real
+ * processes (built dist), all on a private Redis key prefix that is removed afterwards.
+ */
+export async function startSystem(options: SystemOptions = {}) {
+  const prefix = uniquePrefix('test-e2e');
+  const simulator: Simulator = await startSimulator({ models: options.simulatorModels });
+  const redis = new Redis(testRedisUrl());
+  const port = await freePort();
+  const baseEnv = {
+    REDIS_URL: testRedisUrl(),
+    LLMQ_PREFIX: prefix,
+    SIMULATOR_URL: simulator.url,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const api = spawnService('api', {
+    ...baseEnv,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    API_KEYS: `e2e:${apiKey}`,
+  });
+  const workers: ServiceProcess[] = [];
+  const apiUrl = `http://127.0.0.1:${port}`;
+
+  const system = {
+    prefix,
+    simulator,
+    redis,
+    apiUrl,
+    api,
+    workers,
+    startWorker(extraEnv: Record<string, string> = {}): ServiceProcess {
+      const worker = spawnService('worker', { ...baseEnv, ...options.workerEnv, ...extraEnv });
+      workers.push(worker);
+      return worker;
+    },
+    async request(
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${apiKey}`,
+          'Content-Type': 'application/json',
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: text ? JSON.parse(text) : undefined,
+      };
+    },
+    async submit(body: unknown): Promise<string> {
+      const response = await system.request('POST', '/v1/jobs', body);
+      if (response.status !== 202)
+        throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
+      return response.body.id;
+    },
+    /** Polls a job until it is final. */
+    async waitForJob(jobId: string, timeoutMs = 30_000) {
+      return waitFor(
+        async () => {
+          const { body } = await system.request('GET', `/v1/jobs/${jobId}`);
+          return ['completed', 'failed', 'cancelled'].includes(body?.status) ? body : undefined;
+        },
+        { timeoutMs, intervalMs: 50, what: `job ${jobId} to finish` },
+      );
+    },
+    async stop() {
+      await Promise.all([api.stop('SIGKILL'), ...workers.map((worker) => worker.stop('SIGKILL'))]);
+      await simulator.close();
+      await cleanupPrefix(redis, prefix);
+      await redis.quit();
+    },
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (api.child.exitCode !== null) throw new Error(`api exited early:\n${api.output()}`);
+        const response = await fetch(`${apiUrl}/readyz`).catch(() => undefined);
+        return response?.ok ? true : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the API to be ready' },
+    );
+    for (let index = 0; index < (options.workers ?? 1); index += 1) system.startWorker();
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return system;
+}

@@ -1,0 +1,4 @@
+// End-to-end flows through the built API and worker processes, Redis and the simulator.
+const preset = require('../jest.preset.js')(__dirname);
+
+module.exports = { ...preset, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'] };
