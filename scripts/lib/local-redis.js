@@ -15,13 +15,18 @@ function pingRedis(url, timeoutMs = 1000) {
       resolve(false);
       return;
     }
-    const socket = net.connect({ host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 6379) });
+    const socket = net.connect({
+      host: parsed.hostname || '127.0.0.1',
+      port: Number(parsed.port || 6379),
+    });
     const done = (ok) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
+    // A peer that hangs up without an error (not Redis, a proxy) must not leave this pending.
+    socket.on('close', () => done(false));
     socket.on('connect', () => {
       const password = decodeURIComponent(parsed.password || '');
       const user = decodeURIComponent(parsed.username || '');
@@ -37,6 +42,20 @@ function pingRedis(url, timeoutMs = 1000) {
   });
 }
 
+/** Resolves true when something accepts TCP connections on `host:port` (Redis or not). */
+function isPortOpen(host, port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => done(true));
+  });
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -49,39 +68,78 @@ function freePort() {
   });
 }
 
+function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
 function hasRedisServer() {
-  return spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status === 0;
+  return hasCommand('redis-server');
+}
+
+/** True when redis-server can be installed without asking: root on Debian/Ubuntu (apt-get). */
+function canInstallRedisServer() {
+  return process.getuid?.() === 0 && hasCommand('apt-get');
+}
+
+/**
+ * Runs `apt-get update && apt-get install -y redis-server`, output shown as it goes.
+ * @returns {boolean} true when redis-server is installed afterwards
+ */
+function installRedisServer() {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (result.status !== 0) return false;
+  }
+  return hasRedisServer();
 }
 
 /**
  * Starts redis-server on `port` and waits until it answers.
- * @param {{port: number, dir: string, appendOnly: boolean}} options
- * @returns {Promise<{url: string, stop: () => Promise<void>, pid: number}>}
+ * @param {{port: number, dir: string, appendOnly: boolean, password?: string, detached?: boolean}} options
+ *   `detached` puts the server in its own process group, so a Ctrl-C in the terminal reaches only
+ *   the parent, which can then stop its other children before Redis.
+ * @returns {Promise<{url: string, stop: (timeoutMs?: number) => Promise<void>, pid: number}>}
  */
-async function startRedisServer({ port, dir, appendOnly }) {
+async function startRedisServer({ port, dir, appendOnly, password, detached = false }) {
   fs.mkdirSync(dir, { recursive: true });
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', path.resolve(dir),
-    '--save', '',
-    '--appendonly', appendOnly ? 'yes' : 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--logfile', path.resolve(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    path.resolve(dir),
+    '--save',
+    '',
+    '--appendonly',
+    appendOnly ? 'yes' : 'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--logfile',
+    path.resolve(dir, 'redis.log'),
   ];
-  const child = spawn('redis-server', args, { stdio: 'ignore', detached: false });
-  const url = `redis://127.0.0.1:${port}`;
+  if (password) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: 'ignore', detached });
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}; see ${dir}/redis.log`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited with code ${child.exitCode}; see ${dir}/redis.log`);
     if (await pingRedis(url, 300)) {
       return {
         url,
         pid: child.pid,
-        stop: () =>
+        stop: (timeoutMs = 10_000) =>
           new Promise((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            // A large AOF rewrite can make SIGTERM slow; never leave the caller hanging.
+            const force = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+            child.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
             child.kill('SIGTERM');
           }),
       };
@@ -92,4 +150,12 @@ async function startRedisServer({ port, dir, appendOnly }) {
   throw new Error(`redis-server did not answer on port ${port} within 10 s`);
 }
 
-module.exports = { pingRedis, freePort, hasRedisServer, startRedisServer };
+module.exports = {
+  pingRedis,
+  isPortOpen,
+  freePort,
+  hasRedisServer,
+  canInstallRedisServer,
+  installRedisServer,
+  startRedisServer,
+};
