@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   createLogger,
   createQueue,
@@ -10,7 +9,7 @@ import {
   ModelCatalog,
   RedisKeys,
 } from '@llmq/core';
-import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
 
@@ -23,17 +22,8 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
-  const logLines: string[] = [];
-  const logger = createLogger({
-    service: 'api-test',
-    level: 'debug',
-    stream: new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  });
+  const { stream, lines: logLines } = captureLines();
+  const logger = createLogger({ service: 'api-test', level: 'debug', stream });
   const submitter = new JobSubmitter({
     queue,
     store,

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   createLogger,
   createProviderRegistry,
@@ -12,7 +11,14 @@ import {
   ModelCatalog,
   RedisKeys,
 } from '@llmq/core';
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import {
+  captureLines,
+  cleanupPrefix,
+  startSimulator,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
@@ -46,17 +52,9 @@ beforeEach(async () => {
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
-  logLines = [];
-  const logger = createLogger({
-    service: 'worker-test',
-    level: 'debug',
-    stream: new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  });
+  const captured = captureLines();
+  logLines = captured.lines;
+  const logger = createLogger({ service: 'worker-test', level: 'debug', stream: captured.stream });
   providers = createProviderRegistry(
     defaultProviderAccounts({ simulatorUrl: simulator.url, timeoutMs: 2000 }),
   );
@@ -137,14 +135,15 @@ describe('prompt worker', () => {
     const narrowCatalog = new ModelCatalog([
       { id: 'sim-gpt-fast', aliases: [], provider: 'nowhere', upstreamModel: 'x' },
     ]);
+    const quietLogger = createLogger({
+      service: 'worker-test',
+      level: 'error',
+      stream: captureLines().stream,
+    });
     const narrowPipeline = createPromptPipeline({
       store,
       catalog: narrowCatalog,
-      logger: createLogger({
-        service: 'x',
-        level: 'error',
-        stream: new Writable({ write: (_c, _e, cb) => cb() }),
-      }),
+      logger: quietLogger,
       resolveModel: () => undefined,
     });
     await worker.close(5000);
@@ -152,11 +151,7 @@ describe('prompt worker', () => {
       connection,
       keys,
       store,
-      logger: createLogger({
-        service: 'x',
-        level: 'error',
-        stream: new Writable({ write: (_c, _e, cb) => cb() }),
-      }),
+      logger: quietLogger,
       pipeline: narrowPipeline,
       concurrency: 1,
       lockDurationMs: 5000,
