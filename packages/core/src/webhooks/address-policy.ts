@@ -45,7 +45,7 @@ export class AddressPolicy {
     if (this.allowsAddress(parsed, port)) return undefined;
     const range = parsed.range();
     if (range === 'unicast') return undefined;
-    return `${parsed.toString()} is a ${range} address`;
+    return `${parsed.toString()} is ${describeRange(range)}`;
   }
 
   private allowsAddress(address: Address, port: number): boolean {
@@ -62,6 +62,22 @@ export class AddressPolicy {
       return false;
     });
   }
+}
+
+const rangeWords: Record<string, string> = {
+  loopback: 'a loopback address',
+  private: 'a private address',
+  linkLocal: 'a link-local address (cloud metadata lives here)',
+  carrierGradeNat: 'a carrier-grade NAT address',
+  multicast: 'a multicast address',
+  broadcast: 'a broadcast address',
+  unspecified: 'an unspecified address',
+  uniqueLocal: 'a unique-local (private) IPv6 address',
+  reserved: 'a reserved address',
+};
+
+function describeRange(range: string): string {
+  return rangeWords[range] ?? `a non-public address (${range})`;
 }
 
 function normalize(address: Address): Address {
