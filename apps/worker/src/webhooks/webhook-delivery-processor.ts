@@ -38,7 +38,9 @@ export function createWebhookDeliveryProcessor(options: WebhookDeliveryProcessor
     if (!parsed.success) throw new UnrecoverableError('invalid webhook delivery job data');
     const { deliveryId, run } = parsed.data;
     const delivery = await deliveries.get(deliveryId);
-    if (!delivery || delivery.run !== run || delivery.status === 'succeeded') return;
+    // Only a pending delivery of this run is sent: a superseded run, a success already logged
+    // or a delivery given up on is left alone (a stale or re-added job sends nothing).
+    if (!delivery || delivery.run !== run || delivery.status !== 'pending') return;
     const log = {
       delivery_id: deliveryId,
       job_id: delivery.jobId,
