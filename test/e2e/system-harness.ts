@@ -19,6 +19,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Extra environment for worker processes. */
   workerEnv?: Record<string, string>;
+  /** Extra environment for the API only (e.g. more `API_KEYS`). */
+  apiEnv?: Record<string, string>;
   /** Worker processes to start now. */
   workers?: number;
   simulatorModels?: Parameters<typeof startSimulator>[0] extends infer O
@@ -49,6 +51,7 @@ export async function startSystem(options: SystemOptions = {}) {
     PORT: String(port),
     HOST: '127.0.0.1',
     API_KEYS: `e2e:${apiKey}`,
+    ...options.apiEnv,
   });
   const workers: ServiceProcess[] = [];
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -8,6 +8,7 @@ import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
 import { healthRouter } from './routes/health-router';
 import { jobsRouter } from './routes/jobs-router';
+import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
 export interface AppDependencies {
   redis: Redis;
@@ -18,6 +19,8 @@ export interface AppDependencies {
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
+  /** Webhook endpoints, delivery log and replay; the routes are absent without it. */
+  webhooks?: WebhookApiDependencies;
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -51,6 +54,8 @@ export function createApp(dependencies: AppDependencies): Express {
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   app.use(authenticate(dependencies.apiKeys));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
+  if (dependencies.webhooks)
+    app.use(webhooksRouter({ store: dependencies.store, webhooks: dependencies.webhooks }));
   app.use(jobsRouter(dependencies));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));

@@ -1,4 +1,6 @@
 import {
+  AddressPolicy,
+  checkWebhookUrl,
   createLogger,
   createQueue,
   createRedisConnection,
@@ -9,6 +11,8 @@ import {
   ModelCatalog,
   RedisKeys,
   toProviderSettings,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
 } from '@llmq/core';
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
@@ -31,6 +35,11 @@ async function main(): Promise<void> {
   );
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
+  const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
+  const endpoints = new WebhookEndpointStore(redis, keys, {
+    rotationWindowSeconds: env.WEBHOOK_SECRET_ROTATION_SECONDS,
+  });
+  const webhookQueue = createQueue('webhook-delivery', redis, keys);
   const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
   const submitter = new JobSubmitter({
     queue,
@@ -39,6 +48,10 @@ async function main(): Promise<void> {
     catalog,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
+    webhooks: {
+      checkUrl: (url) => checkWebhookUrl(url, policy),
+      hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
+    },
   });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
   const app = createApp({
@@ -49,6 +62,14 @@ async function main(): Promise<void> {
     apiKeys,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    webhooks: {
+      endpoints,
+      deliveries: new WebhookDeliveryStore(redis, keys, {
+        ttlSeconds: env.WEBHOOK_LOG_TTL_SECONDS,
+      }),
+      queue: webhookQueue,
+      policy,
+    },
   });
 
   const server = app.listen(env.PORT, env.HOST, () => {
@@ -68,7 +89,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await queue.close();
+    await Promise.all([queue.close(), webhookQueue.close()]);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

@@ -1,10 +1,15 @@
-import { commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import { commonEnvShape, parseEnvironment, providerEnvShape, webhookEnvShape } from '@llmq/core';
 import { z } from 'zod';
 
 /** The worker's configuration: the only place it reads `process.env`. */
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
+  ...webhookEnvShape,
+  /** Webhook deliveries one worker process sends at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** An outbox entry a dead relay took is re-taken after this long, ms. */
+  WEBHOOK_RELAY_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */

@@ -12,6 +12,7 @@ import {
 import { loadWorkerEnv } from './env';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { startPromptWorker } from './prompt-worker';
+import { startWebhooks } from './webhooks/start-webhooks';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
   });
+  const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   logger.info('worker-start', {
     event: 'worker-start',
     concurrency: env.WORKER_CONCURRENCY,
@@ -58,7 +60,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
-    const outcome = await running.close(env.SHUTDOWN_TIMEOUT_MS);
+    const [outcome] = await Promise.all([
+      running.close(env.SHUTDOWN_TIMEOUT_MS),
+      webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
+    ]);
     await providers.close();
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });

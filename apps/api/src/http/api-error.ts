@@ -22,6 +22,9 @@ export const apiErrorCodeSchema = z.enum([
   'unknown_model',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  'webhook_url_not_allowed',
+  'webhook_endpoint_not_found',
+  'webhook_delivery_not_found',
   'redis_unavailable',
   'internal_error',
 ]);
@@ -48,6 +51,8 @@ function statusForSubmitError(code: SubmitErrorCode): number {
       return 400;
     case 'idempotency_key_reused':
       return 422;
+    case 'webhook_url_not_allowed':
+      return 400;
     default: {
       const unreachable: never = code;
       return unreachable;

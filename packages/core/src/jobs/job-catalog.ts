@@ -14,6 +14,13 @@ export const promptJobDataSchema = z.object({
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 
+/** Data of a webhook delivery job: which delivery, and which run of it (0, or a replay's n). */
+export const webhookDeliveryJobDataSchema = z.object({
+  deliveryId: z.string().min(1),
+  run: z.number().int().min(0),
+});
+export type WebhookDeliveryJobData = z.infer<typeof webhookDeliveryJobDataSchema>;
+
 /** Retention of BullMQ's own job entries; results live in the job store, not here. */
 const retention = {
   removeOnComplete: { age: 3600, count: 1000 },
@@ -31,6 +38,20 @@ export const jobCatalog = {
     defaultOptions: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /**
+   * One webhook delivery. Its job id is the delivery id, so enqueueing it twice is a no-op;
+   * `attempts` and the custom `webhook` backoff come from the retry schedule
+   * (env `WEBHOOK_RETRY_DELAYS_MS`).
+   */
+  'webhook-delivery': {
+    queue: queueNames.webhookDeliveries,
+    schema: webhookDeliveryJobDataSchema,
+    defaultOptions: {
+      attempts: 8,
+      backoff: { type: 'webhook' },
       ...retention,
     } satisfies JobsOptions,
   },

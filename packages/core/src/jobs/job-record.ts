@@ -1,4 +1,5 @@
 import type { FinishReason } from '../providers/language-model';
+import type { JobWebhook } from '../webhooks/webhook-event';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
 
@@ -56,10 +57,14 @@ export interface JobRecord {
   lastError?: JobFailure;
   /** How many times a result was written; 1 for every completed job (exactly-once evidence). */
   resultWrites: number;
+  /** The job's own webhook, if it asked for one. */
+  webhook?: JobWebhook;
+  /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
+  notify?: boolean;
 }
 
 /** What a new job's record starts with. */
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata'
+  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata' | 'webhook' | 'notify'
 >;

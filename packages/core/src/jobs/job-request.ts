@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage, GenerateRequest } from '../providers/language-model';
+import { jobWebhookSchema } from '../webhooks/webhook-event';
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
 
@@ -35,6 +36,8 @@ export const jobRequestSchema = z
     /** 1 (first) to 10 (last), as BullMQ orders priorities; default 5. */
     priority: z.number().int().min(1).max(10).default(5),
     metadata: metadataSchema.optional(),
+    /** Where to POST the job's end (signed, retried); see `jobWebhookSchema`. */
+    webhook: jobWebhookSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {

@@ -33,6 +33,10 @@ redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
 
+// Ending a job and recording its webhook event are one script (a transactional outbox): the
+// event exists exactly when the result is final, so a crash can neither send a webhook for a
+// result not yet stored nor lose the event of a stored one. A relay turns the stream entry
+// into delivery jobs (webhooks/webhook-outbox-relay.ts).
 const finishScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
@@ -40,6 +44,9 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], 
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+if redis.call('HGET', KEYS[1], 'notify') == '1' then
+  redis.call('XADD', KEYS[2], '*', 'job_id', ARGV[6], 'status', ARGV[1])
+end
 return 1`);
 
 const requeueScript = new LuaScript(`
@@ -82,6 +89,8 @@ export class JobStore {
       result_writes: 0,
     };
     if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
+    if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
+    if (record.notify) fields.notify = 1;
     await this.redis.multi().hset(key, fields).expire(key, this.pendingTtlSeconds).exec();
   }
 
@@ -144,8 +153,8 @@ export class JobStore {
   ): Promise<boolean> {
     const written = await finishScript.run(
       this.redis,
-      [this.keys.job(jobId)],
-      [status, now, field, value, this.options.resultTtlSeconds],
+      [this.keys.job(jobId), this.keys.webhookOutbox()],
+      [status, now, field, value, this.options.resultTtlSeconds, jobId],
     );
     return written === 1;
   }
@@ -171,5 +180,7 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     error: fields.error ? JSON.parse(fields.error) : undefined,
     lastError: fields.last_error ? JSON.parse(fields.last_error) : undefined,
     resultWrites: Number(fields.result_writes ?? 0),
+    webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
+    notify: fields.notify === '1',
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { ModelCatalog } from '../routing/model-catalog';
+import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
 import { jobCatalog, type PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
@@ -28,6 +29,16 @@ export interface JobSubmitterOptions {
   defaultModel: string;
   /** Job attempts (env `JOB_ATTEMPTS`, default 3). */
   attempts: number;
+  /** Webhook support; without it a request carrying `webhook` is refused. */
+  webhooks?: SubmitWebhookSupport;
+}
+
+/** What the submitter needs to accept webhooks (see `webhooks/`). */
+export interface SubmitWebhookSupport {
+  /** Rejects (a `WebhookUrlError`) a URL the SSRF guard refuses. */
+  checkUrl(url: string): Promise<unknown>;
+  /** Whether the tenant has default endpoints, so its jobs' ends go to the outbox. */
+  hasEndpoints(tenant: string): Promise<boolean>;
 }
 
 /** Turns a validated request into a queued job: record first, then the BullMQ job. */
@@ -42,6 +53,7 @@ export class JobSubmitter {
         available: this.options.catalog.list().map((entry) => entry.id),
       });
     }
+    const notify = await this.webhookNotify(tenant, request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
     if (idempotencyKey !== undefined) {
@@ -83,6 +95,8 @@ export class JobSubmitter {
         priority: request.priority,
         createdAt,
         metadata: request.metadata,
+        webhook: request.webhook,
+        notify,
       });
       await this.options.queue.add('prompt', data, {
         ...jobCatalog.prompt.defaultOptions,
@@ -101,6 +115,26 @@ export class JobSubmitter {
       throw error;
     }
     return { created: true, jobId, status: 'queued' };
+  }
+
+  /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */
+  private async webhookNotify(tenant: string, request: JobRequest): Promise<boolean> {
+    const support = this.options.webhooks;
+    if (request.webhook) {
+      if (!support) {
+        throw new SubmitError('webhook_url_not_allowed', 'webhooks are not enabled on this server');
+      }
+      try {
+        await support.checkUrl(request.webhook.url);
+      } catch (error) {
+        if (!isWebhookUrlError(error)) throw error;
+        throw new SubmitError('webhook_url_not_allowed', error.message, {
+          url: request.webhook.url,
+        });
+      }
+      return true;
+    }
+    return support ? support.hasEndpoints(tenant) : false;
   }
 }
 

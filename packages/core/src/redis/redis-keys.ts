@@ -20,4 +20,39 @@ export class RedisKeys {
   idempotency(tenant: string, keyHash: string): string {
     return `${this.prefix}:idem:${tenant}:${keyHash}`;
   }
+
+  /** Stream of job-end events waiting to become webhook deliveries (the transactional outbox). */
+  webhookOutbox(): string {
+    return `${this.prefix}:webhook-outbox`;
+  }
+
+  /** Hash holding a tenant's default webhook endpoint: url, events, secrets, disabled. */
+  webhookEndpoint(endpointId: string): string {
+    return `${this.prefix}:webhook-endpoint:${endpointId}`;
+  }
+
+  /** Set of a tenant's webhook endpoint ids. */
+  tenantWebhookEndpoints(tenant: string): string {
+    return `${this.prefix}:webhook-endpoints:${tenant}`;
+  }
+
+  /** Hash holding the secrets that sign a tenant's per-job webhooks. */
+  tenantWebhookSecret(tenant: string): string {
+    return `${this.prefix}:webhook-secret:${tenant}`;
+  }
+
+  /** Hash holding one webhook delivery (one event to one URL): status, body, run. */
+  webhookDelivery(deliveryId: string): string {
+    return `${this.prefix}:webhook-delivery:${deliveryId}`;
+  }
+
+  /** List of a delivery's attempts, oldest first (JSON). */
+  webhookDeliveryAttempts(deliveryId: string): string {
+    return `${this.prefix}:webhook-attempts:${deliveryId}`;
+  }
+
+  /** Set of the delivery ids of one job. */
+  jobWebhookDeliveries(jobId: string): string {
+    return `${this.prefix}:job-deliveries:${jobId}`;
+  }
 }
