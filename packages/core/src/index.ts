@@ -18,3 +18,7 @@ export * from './redis/redis-connection';
 export * from './redis/redis-keys';
 export * from './routing/model-catalog';
 export * from './telemetry/logger';
+export * from './telemetry/metrics';
+export * from './telemetry/metrics-access';
+export * from './telemetry/observe-model-call';
+export * from './telemetry/tracing';
