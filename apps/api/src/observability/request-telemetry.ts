@@ -72,6 +72,7 @@ export function requestTelemetry({
         request_id: requestId,
         trace_id: traceId,
         tenant: response.locals.tenant,
+        job_id: response.locals.jobId,
         method: request.method,
         route: request.route?.path ?? null,
         status,

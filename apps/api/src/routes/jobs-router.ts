@@ -34,6 +34,7 @@ export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Rout
         idempotencyKey,
         ...submissionContext(response),
       });
+      response.locals.jobId = outcome.jobId;
       response.setHeader('Location', jobLinks(outcome.jobId).self);
       if (outcome.created) {
         response.status(202).json({
