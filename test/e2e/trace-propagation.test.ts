@@ -225,6 +225,7 @@ describe('one trace from the API request through the job to the provider call', 
       input_tokens: expect.any(Number),
       output_tokens: expect.any(Number),
       response_length: 'trace me'.length,
+      prompt_length: 'echo: trace me'.length,
       latency_ms: expect.any(Number),
     });
     expect(workerLogLines.join('')).not.toContain('trace me');

@@ -65,12 +65,14 @@ export async function observeModelCall(
     model: description.catalogModel,
     provider: model.provider,
     upstream_model: model.modelId,
+    // Lengths in characters, never the text itself.
+    message_count: request.messages.length,
+    prompt_length: request.messages.reduce((sum, message) => sum + message.content.length, 0),
   };
+  // Debug: the response or error line repeats these facts, so one line per call at `info`.
   logger.debug('llm_request', {
     event: 'llm-request',
     ...log,
-    message_count: request.messages.length,
-    prompt_length: request.messages.reduce((sum, message) => sum + message.content.length, 0),
     max_tokens: request.maxTokens,
     temperature: request.temperature,
   });
