@@ -58,7 +58,11 @@ export function createPromptPipeline({
       await runParsedJob(job, data, observed);
       observed.end('completed');
     } catch (error) {
-      observed.end(error instanceof UnrecoverableError ? 'failed' : 'retried', error);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      observed.end(
+        error instanceof UnrecoverableError || lastAttempt ? 'failed' : 'retried',
+        error,
+      );
       throw error;
     }
   };
