@@ -238,6 +238,14 @@ describe('one trace from the API request through the job to the provider call', 
     );
   });
 
+  it('does not trace liveness probes', async () => {
+    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${apiUrl}/v1/nothing`)).status).toBe(401);
+    const names = apiSpans.getFinishedSpans().map((span) => span.name);
+    expect(names).toContain('GET unmatched');
+    expect(names).not.toContain('GET /healthz');
+  });
+
   it('marks a failed provider attempt on its span and counts it as an error', async () => {
     const { status } = await submitAndFinish({ model: 'broken', prompt: 'x' });
     expect(status).toBe('failed');

@@ -6,7 +6,14 @@ import {
   traceHeaders,
   traceIdOf,
 } from '@llmq/core';
-import { type Context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import type { RequestHandler, Response } from 'express';
 
 export interface RequestTelemetryOptions {
@@ -36,14 +43,18 @@ export function requestTelemetry({
       traceparent: singleHeader(request.headers.traceparent),
       tracestate: singleHeader(request.headers.tracestate),
     });
-    const span = tracer.startSpan(
-      request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'url.path': request.path },
-      },
-      parent,
-    );
+    // Probes and scrapes arrive every few seconds from every pod: measured, logged, not traced
+    // (a non-recording span accepts the same calls and records nothing).
+    const span = untracedPaths.has(request.path)
+      ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+      : tracer.startSpan(
+          request.method,
+          {
+            kind: SpanKind.SERVER,
+            attributes: { 'http.request.method': request.method, 'url.path': request.path },
+          },
+          parent,
+        );
     const spanContext = trace.setSpan(parent, span);
     response.locals.traceContext = spanContext;
     const traceId = traceIdOf(spanContext);
@@ -82,6 +93,8 @@ export function requestTelemetry({
     next();
   };
 }
+
+const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** What a job submitted during this request carries: request id and trace context. */
 export function submissionContext(response: Response): {
