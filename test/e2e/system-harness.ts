@@ -44,6 +44,8 @@ export async function startSystem(options: SystemOptions = {}) {
     LLMQ_PREFIX: prefix,
     SIMULATOR_URL: simulator.url,
     LOG_LEVEL: 'warn',
+    // Several workers share this host: each takes a free metrics port unless a test picks one.
+    WORKER_METRICS_PORT: '0',
     ...options.env,
   };
   const api = spawnService('api', {

@@ -2,8 +2,10 @@ import {
   AddressPolicy,
   checkWebhookUrl,
   createLogger,
+  createMetrics,
   createQueue,
   createRedisConnection,
+  createTracing,
   defaultModelEntries,
   IdempotencyStore,
   JobStore,
@@ -14,9 +16,11 @@ import {
   WebhookDeliveryStore,
   WebhookEndpointStore,
 } from '@llmq/core';
+
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
@@ -54,6 +58,15 @@ async function main(): Promise<void> {
     },
   });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
+  if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
+    throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
+  const metrics = createMetrics();
+  metrics.watchQueues(queue);
+  metrics.watchRedis(redis);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const app = createApp({
     redis,
     queue,
@@ -70,7 +83,23 @@ async function main(): Promise<void> {
       queue: webhookQueue,
       policy,
     },
+    tracer: tracing.tracer,
+    metrics: {
+      registry: metrics,
+      token: env.METRICS_TOKEN,
+      servedHere: env.METRICS_PORT === undefined,
+    },
   });
+  const metricsServer =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({
+          metrics,
+          token: env.METRICS_TOKEN,
+          port: env.METRICS_PORT,
+          host: env.HOST,
+          logger,
+        });
 
   const server = app.listen(env.PORT, env.HOST, () => {
     const address = server.address();
@@ -90,6 +119,9 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await Promise.all([queue.close(), webhookQueue.close()]);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    await tracing.shutdown().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

@@ -1,7 +1,10 @@
 import {
   createLogger,
+  createMetrics,
   createProviderRegistry,
+  createQueue,
   createRedisConnection,
+  createTracing,
   defaultModelEntries,
   defaultProviderAccounts,
   JobStore,
@@ -10,6 +13,7 @@ import {
   toProviderSettings,
 } from '@llmq/core';
 import { loadWorkerEnv } from './env';
+import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
@@ -30,10 +34,20 @@ async function main(): Promise<void> {
   const settings = toProviderSettings(env);
   const catalog = new ModelCatalog(defaultModelEntries(settings));
   const providers = createProviderRegistry(defaultProviderAccounts(settings));
+  const metrics = createMetrics();
+  // The queue handle only reads job counts for llm_queue_length at scrape time.
+  const countsQueue = createQueue('prompt', connection, keys);
+  metrics.watchQueues(countsQueue);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const pipeline = createPromptPipeline({
     store,
     catalog,
     logger,
+    tracer: tracing.tracer,
+    metrics,
     resolveModel: (providerId, upstreamModel) =>
       providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
   });
@@ -49,6 +63,16 @@ async function main(): Promise<void> {
     maxStalledCount: env.MAX_STALLED_COUNT,
   });
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
+  webhooks.metrics.on('attempt', ({ outcome }) =>
+    metrics.webhookDeliveries.inc({ outcome: outcome === 'succeeded' ? 'success' : 'failure' }),
+  );
+  const metricsServer = await startWorkerMetricsServer({
+    metrics,
+    port: env.WORKER_METRICS_PORT,
+    host: env.WORKER_METRICS_HOST,
+    token: env.METRICS_TOKEN,
+    logger,
+  });
   logger.info('worker-start', {
     event: 'worker-start',
     concurrency: env.WORKER_CONCURRENCY,
@@ -65,6 +89,10 @@ async function main(): Promise<void> {
       webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
     ]);
     await providers.close();
+    metricsServer.close();
+    metricsServer.closeAllConnections();
+    await countsQueue.close();
+    await tracing.shutdown().catch(() => undefined);
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });
     process.exit(0);

@@ -15,6 +15,7 @@ export const apiErrorCodeSchema = z.enum([
   'payload_too_large',
   'missing_api_key',
   'invalid_api_key',
+  'invalid_metrics_token',
   'not_found',
   'method_not_allowed',
   'job_not_found',

@@ -2,13 +2,16 @@ import type {
   JobResult,
   JobStore,
   LanguageModel,
+  LlmqMetrics,
   Logger,
   ModelCatalog,
   PromptJobData,
 } from '@llmq/core';
-import { promptJobDataSchema } from '@llmq/core';
+import { observeModelCall, promptJobDataSchema, tracerName } from '@llmq/core';
+import { type Tracer, trace } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
+import { createJobSpans, type ObservedJob } from './job-telemetry';
 
 /** Finds the language model for a provider account and upstream model id. */
 export type ModelResolver = (
@@ -21,6 +24,10 @@ export interface PromptPipelineOptions {
   catalog: ModelCatalog;
   resolveModel: ModelResolver;
   logger: Logger;
+  /** Tracer for job and provider spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /** This process's metrics; absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
 }
 
 /**
@@ -33,7 +40,10 @@ export function createPromptPipeline({
   catalog,
   resolveModel,
   logger,
+  tracer = trace.getTracer(tracerName),
+  metrics,
 }: PromptPipelineOptions) {
+  const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job): Promise<void> {
     const parsed = promptJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -43,18 +53,30 @@ export function createPromptPipeline({
       throw new UnrecoverableError('invalid job data');
     }
     const data: PromptJobData = parsed.data;
-    const log = {
-      job_id: data.jobId,
-      tenant: data.tenant,
-      model: data.model,
-      attempt: job.attemptsMade + 1,
-    };
+    const observed = jobSpans.begin(job, data);
+    try {
+      await runParsedJob(job, data, observed);
+      observed.end('completed');
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      observed.end(
+        error instanceof UnrecoverableError || lastAttempt ? 'failed' : 'retried',
+        error,
+      );
+      throw error;
+    }
+  };
+
+  async function runParsedJob(job: Job, data: PromptJobData, observed: ObservedJob): Promise<void> {
+    const log = observed.logFields;
 
     const claim = await store.start(data.jobId);
     if (claim.outcome !== 'started') {
       logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
+      observed.skipped();
       return;
     }
+    observed.started(claim.startedAt);
     logger.debug('job-start', { event: 'job-start', ...log });
 
     const entry = catalog.resolve(data.model);
@@ -70,15 +92,20 @@ export function createPromptPipeline({
     const callStartedAt = performance.now();
     let answer: Awaited<ReturnType<LanguageModel['generate']>>;
     try {
-      answer = await model.generate({
-        ...data.request,
-        headers: { 'x-llmq-job-id': data.jobId, 'x-llmq-attempt': String(job.attemptsMade + 1) },
-      });
+      answer = await observeModelCall(
+        { tracer, logger, metrics },
+        model,
+        {
+          ...data.request,
+          headers: { 'x-llmq-job-id': data.jobId, 'x-llmq-attempt': String(job.attemptsMade + 1) },
+        },
+        { parent: observed.context, catalogModel: entry.id, logFields: log },
+      );
     } catch (error) {
       const { failure, retryable } = describeFailure(error);
       const attempts = job.opts.attempts ?? 1;
       const final = !retryable || job.attemptsMade + 1 >= attempts;
-      logger.warn('llm_error', {
+      logger.warn(final ? 'job-fail' : 'job-retry', {
         event: final ? 'job-fail' : 'job-retry',
         ...log,
         provider: entry.provider,
@@ -116,7 +143,7 @@ export function createPromptPipeline({
       },
     };
     const written = await store.complete(data.jobId, result, finishedAt);
-    logger.info('llm_response', {
+    logger.info('job-end', {
       event: 'job-end',
       ...log,
       provider: entry.provider,
@@ -126,5 +153,5 @@ export function createPromptPipeline({
       output_tokens: result.usage.output_tokens,
       output_length: answer.text.length,
     });
-  };
+  }
 }

@@ -11,6 +11,11 @@ export const promptJobDataSchema = z.object({
   model: z.string().min(1),
   request: normalizedRequestSchema,
   createdAt: z.number().int(),
+  /** The submitting HTTP request's id, so worker log lines join the API's. */
+  requestId: z.string().max(128).optional(),
+  /** W3C trace context of the submitting request: the worker's job span continues this trace. */
+  traceparent: z.string().max(64).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 

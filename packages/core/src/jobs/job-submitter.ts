@@ -14,6 +14,10 @@ export interface SubmitOptions {
   request: JobRequest;
   /** The client's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** The HTTP request id, carried in the job for log correlation. */
+  requestId?: string;
+  /** W3C `traceparent`/`tracestate` of the submitting request, carried in the job. */
+  trace?: { traceparent?: string; tracestate?: string };
 }
 
 export type SubmitOutcome =
@@ -45,7 +49,13 @@ export interface SubmitWebhookSupport {
 export class JobSubmitter {
   constructor(private readonly options: JobSubmitterOptions) {}
 
-  async submit({ tenant, request, idempotencyKey }: SubmitOptions): Promise<SubmitOutcome> {
+  async submit({
+    tenant,
+    request,
+    idempotencyKey,
+    requestId,
+    trace,
+  }: SubmitOptions): Promise<SubmitOutcome> {
     const requestedModel = request.model ?? this.options.defaultModel;
     const model = this.options.catalog.resolve(requestedModel);
     if (!model) {
@@ -86,6 +96,9 @@ export class JobSubmitter {
       model: model.id,
       request: normalizeJobRequest(request),
       createdAt,
+      ...(requestId ? { requestId } : {}),
+      ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
+      ...(trace?.tracestate ? { tracestate: trace.tracestate } : {}),
     };
     try {
       await this.options.store.create({
