@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { errorHandler, notFound } from './http/api-error';
 import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
+import { deadLettersRouter } from './routes/dead-letters-router';
 import { healthRouter } from './routes/health-router';
 import { jobsRouter } from './routes/jobs-router';
 
@@ -52,6 +53,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(authenticate(dependencies.apiKeys));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   app.use(jobsRouter(dependencies));
+  app.use(deadLettersRouter(dependencies));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

@@ -2,11 +2,11 @@ import {
   createLogger,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
+  defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
   toProviderSettings,
 } from '@llmq/core';
@@ -23,6 +23,12 @@ function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegist
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  // A bad catalog stops the API here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: defaultProviderAccounts(toProviderSettings(env)).map(
+      (account) => account.id,
+    ),
+  });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
@@ -31,7 +37,6 @@ async function main(): Promise<void> {
   );
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
-  const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
   const submitter = new JobSubmitter({
     queue,
     store,

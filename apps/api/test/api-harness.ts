@@ -3,11 +3,10 @@ import {
   createLogger,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
 } from '@llmq/core';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
@@ -38,7 +37,10 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     queue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    // The shipped catalog, with no real provider keyed (as in CI).
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });

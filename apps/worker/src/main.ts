@@ -1,13 +1,16 @@
 import {
+  CircuitBreaker,
   createLogger,
   createProviderRegistry,
   createRedisConnection,
-  defaultModelEntries,
+  createRequestExecutor,
   defaultProviderAccounts,
   JobStore,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
+  toCircuitBreakerOptions,
   toProviderSettings,
+  toRetryPolicy,
 } from '@llmq/core';
 import { loadWorkerEnv } from './env';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
@@ -27,14 +30,33 @@ async function main(): Promise<void> {
   );
   const store = new JobStore(connection, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
   const settings = toProviderSettings(env);
-  const catalog = new ModelCatalog(defaultModelEntries(settings));
-  const providers = createProviderRegistry(defaultProviderAccounts(settings));
+  const accounts = defaultProviderAccounts(settings);
+  // A bad catalog stops the worker here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: accounts.map((account) => account.id),
+  });
+  const providers = createProviderRegistry(accounts);
+  const breaker = new CircuitBreaker(connection, keys, toCircuitBreakerOptions(env), (change) =>
+    logger.warn(`circuit-${change.to.replace('_', '-')}`, {
+      event: `circuit-${change.to.replace('_', '-')}`,
+      provider: change.provider,
+      model: change.model,
+      from: change.from,
+    }),
+  );
   const pipeline = createPromptPipeline({
     store,
     catalog,
     logger,
-    resolveModel: (providerId, upstreamModel) =>
-      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+    execute: createRequestExecutor({
+      catalog,
+      breaker,
+      policy: toRetryPolicy(env),
+      resolveModel: (entry) =>
+        providers.has(entry.provider)
+          ? providers.languageModel(entry.provider, entry.upstream_model)
+          : undefined,
+    }),
   });
   const running = await startPromptWorker({
     connection,

@@ -1,6 +1,8 @@
 // The public surface of @llmq/core: apps import from here only.
 export * from './config/default-catalog';
 export * from './config/env-schema';
+export * from './config/routing-env-schema';
+export * from './jobs/dead-letter-store';
 export * from './jobs/idempotency-store';
 export * from './jobs/job-catalog';
 export * from './jobs/job-failure';
@@ -16,5 +18,18 @@ export * from './queues/create-queue';
 export * from './queues/queue-names';
 export * from './redis/redis-connection';
 export * from './redis/redis-keys';
+export * from './resilience/attempt-record';
+export * from './resilience/call-model';
+export * from './resilience/circuit-breaker';
+export * from './resilience/execute-routed-request';
+export * from './resilience/retry-policy';
+export * from './resilience/run-hedged';
+export * from './resilience/run-model-chain';
+export * from './routing/assess-complexity';
+export * from './routing/choose-hedge-model';
+export * from './routing/estimate-input-tokens';
+export * from './routing/load-model-catalog';
 export * from './routing/model-catalog';
+export * from './routing/model-pricing';
+export * from './routing/route-request';
 export * from './telemetry/logger';
