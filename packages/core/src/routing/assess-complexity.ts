@@ -47,7 +47,7 @@ const chineseCues = [
   '为什么',
   '逐步',
 ];
-const englishCuePattern = new RegExp(`\\b(${englishCues.join('|')})`, 'gi');
+const englishCuePattern = new RegExp(`\\b(?:${englishCues.join('|')})[a-z]*`, 'gi');
 const chineseCuePattern = new RegExp(chineseCues.join('|'), 'g');
 /** Asking for a long answer. */
 const longOutputPattern =
