@@ -7,7 +7,7 @@ import type { ChainLink } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy } from './retry-policy';
 import { runHedged } from './run-hedged';
-import { type ChainOutcome, type ChainResume, runModelChain } from './run-model-chain';
+import { type ChainOutcome, type ChainResume, notBeforeOf, runModelChain } from './run-model-chain';
 
 export interface ExecuteRoutedRequestOptions {
   catalog: ModelCatalog;
@@ -82,6 +82,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       breaker: options.breaker,
       policy: options.policy,
       resume: routed.progress?.resume,
+      notBefore: notBeforeOf(attempts),
       sleep: options.sleep,
     });
     return { ...outcome, attempts: [...attempts, ...outcome.attempts] };

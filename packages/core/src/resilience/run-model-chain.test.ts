@@ -7,7 +7,7 @@ import { loadModelCatalog } from '../routing/load-model-catalog';
 import type { ChainLink } from './call-model';
 import { CircuitBreaker } from './circuit-breaker';
 import { runHedged } from './run-hedged';
-import { runModelChain } from './run-model-chain';
+import { notBeforeOf, runModelChain } from './run-model-chain';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 let simulator: Simulator;
@@ -70,6 +70,45 @@ describe('fallback chain over the simulator', () => {
       }),
     ]);
     expect(outcome.attempts[1]?.cost_usd).toBeGreaterThan(0);
+  });
+
+  it('does not call a model again before the retry-after an earlier call of the job got', async () => {
+    const earlier = [
+      {
+        provider: 'simulator-openai',
+        model: 'sim-gpt-fast',
+        outcome: 'error' as const,
+        error_code: 'rate_limited' as const,
+        retry_after_ms: 1000,
+        started_at: 10_000,
+        latency_ms: 5,
+        cost_usd: 0,
+      },
+    ];
+    expect(notBeforeOf(earlier)).toEqual({ 'sim-gpt-fast': 11_005 });
+    const waits: number[] = [];
+    const outcome = await runModelChain({
+      links: [link('sim-gpt-fast')],
+      request,
+      policy,
+      notBefore: notBeforeOf(earlier),
+      now: () => 10_400,
+      sleep: async (milliseconds) => {
+        waits.push(milliseconds);
+      },
+    });
+    expect(outcome.kind).toBe('success');
+    expect(waits).toEqual([605]);
+    // Too long to wait inline: the next model takes over at once.
+    const moved = await runModelChain({
+      links: [link('sim-gpt-fast'), link('sim-claude-fast')],
+      request,
+      policy: { ...policy, maxInlineWaitMs: 100 },
+      notBefore: notBeforeOf(earlier),
+      now: () => 10_400,
+      sleep: async () => undefined,
+    });
+    expect(moved.attempts.map((attempt) => attempt.model)).toEqual(['sim-claude-fast']);
   });
 
   it('fails at once on a 400: no retry, no fallback', async () => {

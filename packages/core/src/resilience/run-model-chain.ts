@@ -24,9 +24,26 @@ export interface RunModelChainOptions {
   breaker?: CircuitBreaker;
   policy: RetryPolicy;
   resume?: ChainResume;
+  /**
+   * Earliest time (epoch ms) each model may be called again, by catalog id: the Retry-After
+   * of calls made before this run (an earlier worker attempt, a hedge). See {@link notBeforeOf}.
+   */
+  notBefore?: Readonly<Record<string, number>>;
   /** Injectable for tests. */
   sleep?: (milliseconds: number) => Promise<void>;
+  now?: () => number;
   random?: () => number;
+}
+
+/** When each model may next be called, from the Retry-After of earlier calls. */
+export function notBeforeOf(attempts: readonly AttemptRecord[]): Record<string, number> {
+  const notBefore: Record<string, number> = {};
+  for (const attempt of attempts) {
+    if (attempt.retry_after_ms === undefined) continue;
+    const until = attempt.started_at + Math.ceil(attempt.latency_ms) + attempt.retry_after_ms;
+    notBefore[attempt.model] = Math.max(notBefore[attempt.model] ?? 0, until);
+  }
+  return notBefore;
 }
 
 export type ChainOutcome =
@@ -59,6 +76,7 @@ const realSleep = (milliseconds: number) =>
 export async function runModelChain(options: RunModelChainOptions): Promise<ChainOutcome> {
   const { links, policy, breaker } = options;
   const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
   const attempts: AttemptRecord[] = [];
   let calls = options.previousCalls ?? 0;
   let lastError: unknown;
@@ -72,6 +90,21 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
     const link = links[index] as ChainLink;
     const isLast = index === links.length - 1;
     let retry = options.resume && index === start ? options.resume.retry : 0;
+    // A model that asked an earlier call to wait is not called before that wait is over.
+    const earlyBy = (options.notBefore?.[link.entry.id] ?? 0) - now();
+    if (earlyBy > 0) {
+      if (earlyBy > policy.maxInlineWaitMs) {
+        if (!isLast) continue;
+        return {
+          kind: 'wait',
+          delayMs: earlyBy,
+          resume: { model: link.entry.id, retry },
+          error: lastError,
+          attempts,
+        };
+      }
+      await sleep(earlyBy);
+    }
     for (;;) {
       calls += 1;
       const outcome = await callModel(
