@@ -83,7 +83,13 @@ export function createPromptPipeline({ store, catalog, execute, logger }: Prompt
     if (outcome.kind === 'wait') {
       // A long Retry-After: park the job in BullMQ's delayed set (no worker slot held, no
       // attempt spent) and resume the chain where it stopped.
-      const lastError = describeFailure(outcome.error, attempts).failure;
+      const lastError: JobFailure =
+        outcome.error === undefined
+          ? {
+              code: 'provider_rate_limited',
+              message: `waiting ${outcome.delayMs} ms for the retry-after of ${outcome.resume.model}`,
+            }
+          : describeFailure(outcome.error, attempts).failure;
       await job.updateData({ ...data, progress: { attempts, resume: outcome.resume } });
       await store.requeue(data.jobId, lastError);
       logger.info('job-delay', { event: 'job-delay', ...log, delay_ms: outcome.delayMs });
