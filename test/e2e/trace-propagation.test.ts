@@ -6,12 +6,13 @@ import {
   createProviderRegistry,
   createQueue,
   createRedisConnection,
+  createRequestExecutor,
   createTracing,
-  defaultModelEntries,
   defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
+  loadModelCatalog,
   ModelCatalog,
   RedisKeys,
   type Tracing,
@@ -69,8 +70,17 @@ beforeAll(async () => {
   queue = createQueue('prompt', connection, keys);
   const store = new JobStore(connection, keys, { resultTtlSeconds: 600 });
   const catalog = new ModelCatalog([
-    ...defaultModelEntries({}),
-    { id: 'broken', aliases: [], provider: 'simulator-openai', upstreamModel: 'not-a-sim-model' },
+    ...loadModelCatalog().list(),
+    {
+      id: 'broken',
+      provider: 'simulator-openai',
+      upstream_model: 'not-a-sim-model',
+      tier: 'fast',
+      context_window: 8000,
+      max_output_tokens: 1000,
+      pricing: { input: 1, output: 2, cached_input: 0.5 },
+      expected_latency_ms: 100,
+    },
   ]);
   apiTracing = createTracing({ serviceName: 'llmq-api', exporter: apiSpans });
   workerTracing = createTracing({ serviceName: 'llmq-worker', exporter: workerSpans });
@@ -111,8 +121,11 @@ beforeAll(async () => {
       logger: workerLogger,
       tracer: workerTracing.tracer,
       metrics: workerMetrics,
-      resolveModel: (providerId, upstreamModel) =>
-        providers.languageModel(providerId, upstreamModel),
+      execute: createRequestExecutor({
+        catalog,
+        policy: { maxRetriesPerModel: 0, baseDelayMs: 10, maxDelayMs: 50, maxInlineWaitMs: 1000 },
+        resolveModel: (entry) => providers.languageModel(entry.provider, entry.upstream_model),
+      }),
     }),
     concurrency: 2,
     lockDurationMs: 5000,

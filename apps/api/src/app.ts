@@ -14,6 +14,7 @@ import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
+import { deadLettersRouter } from './routes/dead-letters-router';
 import { healthRouter } from './routes/health-router';
 import { jobsRouter } from './routes/jobs-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
@@ -61,6 +62,7 @@ export function createApp(dependencies: AppDependencies): Express {
   if (dependencies.webhooks)
     app.use(webhooksRouter({ store: dependencies.store, webhooks: dependencies.webhooks }));
   app.use(jobsRouter(dependencies));
+  app.use(deadLettersRouter(dependencies));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

@@ -1,4 +1,5 @@
 import {
+  catalogEnvShape,
   commonEnvShape,
   parseEnvironment,
   providerEnvShape,
@@ -13,6 +14,7 @@ export const apiEnvSchema = z.object({
   ...providerEnvShape,
   ...webhookEnvShape,
   ...tracingEnvShape,
+  ...catalogEnvShape,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /**

@@ -6,11 +6,11 @@ import {
   createQueue,
   createRedisConnection,
   createTracing,
-  defaultModelEntries,
+  defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
   toProviderSettings,
   WebhookDeliveryStore,
@@ -31,6 +31,12 @@ function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegist
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  // A bad catalog stops the API here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: defaultProviderAccounts(toProviderSettings(env)).map(
+      (account) => account.id,
+    ),
+  });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
@@ -44,7 +50,6 @@ async function main(): Promise<void> {
     rotationWindowSeconds: env.WEBHOOK_SECRET_ROTATION_SECONDS,
   });
   const webhookQueue = createQueue('webhook-delivery', redis, keys);
-  const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
   const submitter = new JobSubmitter({
     queue,
     store,

@@ -2,11 +2,10 @@ import {
   createLogger,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
 } from '@llmq/core';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
@@ -28,7 +27,10 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     queue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    // The shipped catalog, with no real provider keyed (as in CI).
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });

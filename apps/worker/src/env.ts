@@ -1,7 +1,9 @@
 import {
+  catalogEnvShape,
   commonEnvShape,
   parseEnvironment,
   providerEnvShape,
+  resilienceEnvShape,
   tracingEnvShape,
   webhookEnvShape,
 } from '@llmq/core';
@@ -17,6 +19,8 @@ export const workerEnvSchema = z.object({
   /** An outbox entry a dead relay took is re-taken after this long, ms. */
   WEBHOOK_RELAY_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
   ...tracingEnvShape,
+  ...catalogEnvShape,
+  ...resilienceEnvShape,
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */

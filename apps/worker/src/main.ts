@@ -1,16 +1,19 @@
 import {
+  CircuitBreaker,
   createLogger,
   createMetrics,
   createProviderRegistry,
   createQueue,
   createRedisConnection,
+  createRequestExecutor,
   createTracing,
-  defaultModelEntries,
   defaultProviderAccounts,
   JobStore,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
+  toCircuitBreakerOptions,
   toProviderSettings,
+  toRetryPolicy,
 } from '@llmq/core';
 import { loadWorkerEnv } from './env';
 import { startWorkerMetricsServer } from './observability/metrics-server';
@@ -32,8 +35,6 @@ async function main(): Promise<void> {
   );
   const store = new JobStore(connection, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
   const settings = toProviderSettings(env);
-  const catalog = new ModelCatalog(defaultModelEntries(settings));
-  const providers = createProviderRegistry(defaultProviderAccounts(settings));
   const metrics = createMetrics();
   // The queue handle only reads job counts for llm_queue_length at scrape time.
   const countsQueue = createQueue('prompt', connection, keys);
@@ -42,14 +43,36 @@ async function main(): Promise<void> {
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
+  const accounts = defaultProviderAccounts(settings);
+  // A bad catalog stops the worker here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: accounts.map((account) => account.id),
+  });
+  const providers = createProviderRegistry(accounts);
+  const breaker = new CircuitBreaker(connection, keys, toCircuitBreakerOptions(env), (change) =>
+    logger.warn(`circuit-${change.to.replace('_', '-')}`, {
+      event: `circuit-${change.to.replace('_', '-')}`,
+      provider: change.provider,
+      model: change.model,
+      from: change.from,
+    }),
+  );
+  metrics.watchCircuits(breaker);
   const pipeline = createPromptPipeline({
     store,
     catalog,
     logger,
     tracer: tracing.tracer,
     metrics,
-    resolveModel: (providerId, upstreamModel) =>
-      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+    execute: createRequestExecutor({
+      catalog,
+      breaker,
+      policy: toRetryPolicy(env),
+      resolveModel: (entry) =>
+        providers.has(entry.provider)
+          ? providers.languageModel(entry.provider, entry.upstream_model)
+          : undefined,
+    }),
   });
   const running = await startPromptWorker({
     connection,

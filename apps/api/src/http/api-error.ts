@@ -21,6 +21,11 @@ export const apiErrorCodeSchema = z.enum([
   'job_not_found',
   'job_not_cancellable',
   'unknown_model',
+  'model_unavailable',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
+  'invalid_hedge',
+  'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
   'webhook_url_not_allowed',
@@ -49,6 +54,10 @@ export class ApiError extends Error {
 function statusForSubmitError(code: SubmitErrorCode): number {
   switch (code) {
     case 'unknown_model':
+    case 'model_unavailable':
+    case 'context_window_exceeded':
+    case 'cost_limit_exceeded':
+    case 'invalid_hedge':
       return 400;
     case 'idempotency_key_reused':
       return 422;

@@ -15,7 +15,7 @@ export interface JobTelemetryOptions {
 }
 
 /** How one job attempt ended, as `llm_jobs_total{outcome}` counts it. */
-export type AttemptOutcome = 'completed' | 'failed' | 'retried';
+export type AttemptOutcome = 'completed' | 'failed' | 'retried' | 'delayed';
 
 /** The telemetry of one job attempt: its span, its log fields, its metrics. */
 export interface ObservedJob {

@@ -1,15 +1,27 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { queueNames } from '../queues/queue-names';
-import { normalizedRequestSchema } from './job-request';
+import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
+
+/** A job's provider calls so far, kept across worker attempts and parked waits. */
+export const jobProgressSchema = z.object({
+  /** Every call made so far (AttemptRecord); validated loosely, it is our own output. */
+  attempts: z.array(z.record(z.string(), z.unknown())),
+  /** Where a parked job resumes its chain. */
+  resume: z.object({ model: z.string(), retry: z.number().int().min(0) }).optional(),
+});
 
 /** Data carried by a queued prompt job; the API builds it, the worker parses it on dequeue. */
 export const promptJobDataSchema = z.object({
   jobId: z.string().min(1),
   tenant: z.string().min(1),
-  /** Catalog model id (aliases already resolved). */
+  /** Catalog model id (aliases already resolved), or `auto`. */
   model: z.string().min(1),
   request: normalizedRequestSchema,
+  requirements: requirementsSchema.optional(),
+  hedge: hedgeSchema.optional(),
+  fallbacks: z.boolean().optional(),
+  progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
   /** The submitting HTTP request's id, so worker log lines join the API's. */
   requestId: z.string().max(128).optional(),

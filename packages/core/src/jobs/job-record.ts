@@ -1,4 +1,6 @@
 import type { FinishReason } from '../providers/language-model';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { RoutingDecision } from '../routing/route-request';
 import type { JobWebhook } from '../webhooks/webhook-event';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
@@ -35,6 +37,12 @@ export interface JobResult {
   response_id?: string;
   usage: JobUsage;
   timings: JobTimings;
+  /** Which model the router chose and why. */
+  routing?: RoutingDecision;
+  /** Every provider call the job made, in order, the successful one last among non-hedged. */
+  attempts?: AttemptRecord[];
+  /** What all those calls cost, USD (hedge losers included). */
+  cost_usd?: number;
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */

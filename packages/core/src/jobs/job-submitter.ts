@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog } from '../routing/model-catalog';
+import { routeRequest } from '../routing/route-request';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
 import { jobCatalog, type PromptJobData } from './job-catalog';
@@ -57,13 +59,26 @@ export class JobSubmitter {
     trace,
   }: SubmitOptions): Promise<SubmitOutcome> {
     const requestedModel = request.model ?? this.options.defaultModel;
-    const model = this.options.catalog.resolve(requestedModel);
-    if (!model) {
-      throw new SubmitError('unknown_model', `model "${requestedModel}" is not in the catalog`, {
-        available: this.options.catalog.list().map((entry) => entry.id),
+    const normalized = normalizeJobRequest(request);
+    // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
+    // too long); the worker routes again when it runs the job, with live circuit states.
+    const route = routeRequest(this.options.catalog, {
+      model: requestedModel,
+      messages: normalized.messages,
+      maxTokens: normalized.maxTokens,
+      requirements: request.requirements,
+      fallbacks: request.fallbacks,
+    });
+    if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+    if (request.hedge) {
+      const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
+        model: request.hedge.model,
+        afterMs: request.hedge.after_ms,
       });
+      if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
     }
     const notify = await this.webhookNotify(tenant, request);
+    const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
     if (idempotencyKey !== undefined) {
@@ -93,18 +108,21 @@ export class JobSubmitter {
     const data: PromptJobData = {
       jobId,
       tenant,
-      model: model.id,
-      request: normalizeJobRequest(request),
+      model,
+      request: normalized,
       createdAt,
       ...(requestId ? { requestId } : {}),
       ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
       ...(trace?.tracestate ? { tracestate: trace.tracestate } : {}),
+      ...(request.requirements ? { requirements: request.requirements } : {}),
+      ...(request.hedge ? { hedge: request.hedge } : {}),
+      ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
     };
     try {
       await this.options.store.create({
         id: jobId,
         tenant,
-        model: model.id,
+        model,
         priority: request.priority,
         createdAt,
         metadata: request.metadata,

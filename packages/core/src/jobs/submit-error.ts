@@ -5,6 +5,10 @@ export const submitErrorCodeSchema = z.enum([
   'unknown_model',
   'idempotency_key_reused',
   'webhook_url_not_allowed',
+  'model_unavailable',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
+  'invalid_hedge',
 ]);
 export type SubmitErrorCode = z.infer<typeof submitErrorCodeSchema>;
 

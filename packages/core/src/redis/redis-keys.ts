@@ -55,4 +55,19 @@ export class RedisKeys {
   jobWebhookDeliveries(jobId: string): string {
     return `${this.prefix}:job-deliveries:${jobId}`;
   }
+
+  /** Hash holding the circuit breaker of one provider model. */
+  circuit(provider: string, model: string): string {
+    return `${this.prefix}:circuit:${provider}:${model}`;
+  }
+
+  /** Set of every circuit key, so their states can be listed (metrics) without SCAN. */
+  circuits(): string {
+    return `${this.prefix}:circuits`;
+  }
+
+  /** Sorted set of a tenant's failed jobs (dead letters), scored by when they failed. */
+  deadLetters(tenant: string): string {
+    return `${this.prefix}:dead:${tenant}`;
+  }
 }

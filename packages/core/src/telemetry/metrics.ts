@@ -15,6 +15,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   const registers = [registry];
   const queues: QueueCountSource[] = [];
   const redisSources: RedisInfoSource[] = [];
+  const circuitSources: CircuitStateSource[] = [];
 
   const metrics = {
     registry,
@@ -103,6 +104,17 @@ export function createMetrics(options: MetricsOptions = {}) {
       help: 'Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open.',
       labelNames: ['provider', 'model'] as const,
       registers,
+      // Read from Redis at scrape time: the state is shared by every worker, so each one
+      // reports the same truth rather than only the changes it happened to make.
+      async collect() {
+        for (const source of circuitSources) {
+          const states = await source.getCircuitStates().catch(() => []);
+          for (const circuit of states) {
+            const value = circuit.state === 'open' ? 2 : circuit.state === 'half_open' ? 1 : 0;
+            this.set({ provider: circuit.provider, model: circuit.model }, value);
+          }
+        }
+      },
     }),
     /** Calls moved to the next model of a fallback chain. */
     fallbacks: new Counter({
@@ -185,6 +197,10 @@ export function createMetrics(options: MetricsOptions = {}) {
     watchQueues(...sources: QueueCountSource[]): void {
       queues.push(...sources);
     },
+    /** Reports every circuit's state in `llm_circuit_state` at every scrape. */
+    watchCircuits(source: CircuitStateSource): void {
+      circuitSources.push(source);
+    },
     /** Reports this Redis's memory use in `llm_redis_memory_*` at every scrape. */
     watchRedis(source: RedisInfoSource): void {
       redisSources.push(source);
@@ -204,6 +220,13 @@ export interface MetricsOptions {
 export interface QueueCountSource {
   readonly name: string;
   getJobCounts(...types: QueueState[]): Promise<Record<string, number>>;
+}
+
+/** The part of a `CircuitBreaker` the circuit gauge needs. */
+export interface CircuitStateSource {
+  getCircuitStates(): Promise<
+    Array<{ provider: string; model: string; state: 'closed' | 'open' | 'half_open' }>
+  >;
 }
 
 /** The part of an ioredis client the Redis memory gauges need. */

@@ -153,3 +153,20 @@ export function genAiSystem(providerId: string): string {
   if (/openai/i.test(providerId)) return 'openai';
   return providerId;
 }
+
+/**
+ * The same model, with every `generate` observed (span, metrics, llm-* log lines). Streams
+ * pass through unobserved for now.
+ */
+export function observedModel(
+  model: LanguageModel,
+  telemetry: ModelCallTelemetry,
+  description: ModelCallDescription,
+): LanguageModel {
+  return {
+    provider: model.provider,
+    modelId: model.modelId,
+    generate: (request) => observeModelCall(telemetry, model, request, description),
+    stream: (request) => model.stream(request),
+  };
+}

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 import { type WebhookEventType, webhookEventTypeSchema } from './webhook-event';
-import type { AttemptOutcome } from './webhook-sender';
+import type { DeliveryAttemptOutcome } from './webhook-sender';
 
 /** Where a delivery stands. `endpoint_disabled`: the receiver answered 410 or was disabled. */
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'endpoint_disabled';
@@ -33,7 +33,7 @@ export interface DeliveryAttempt {
   /** ISO time the attempt ended. */
   at: string;
   run: number;
-  outcome: AttemptOutcome;
+  outcome: DeliveryAttemptOutcome;
   status_code: number | null;
   latency_ms: number;
   error: string | null;

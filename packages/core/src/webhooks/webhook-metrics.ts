@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { AttemptOutcome } from './webhook-sender';
+import type { DeliveryAttemptOutcome } from './webhook-sender';
 
 /** Emitted once per delivery attempt; the observability work maps it to a Prometheus counter. */
 export interface WebhookAttemptEvent {
-  outcome: AttemptOutcome;
+  outcome: DeliveryAttemptOutcome;
   event: string;
   latencyMs: number;
 }
@@ -13,7 +13,7 @@ export interface WebhookAttemptEvent {
  * export them (e.g. `webhook_deliveries_total{outcome}`), or read `snapshot()`.
  */
 export class WebhookMetrics extends EventEmitter<{ attempt: [WebhookAttemptEvent] }> {
-  private readonly counts = new Map<AttemptOutcome, number>();
+  private readonly counts = new Map<DeliveryAttemptOutcome, number>();
 
   record(event: WebhookAttemptEvent): void {
     this.counts.set(event.outcome, (this.counts.get(event.outcome) ?? 0) + 1);
@@ -21,7 +21,7 @@ export class WebhookMetrics extends EventEmitter<{ attempt: [WebhookAttemptEvent
   }
 
   /** Attempts so far, by outcome. */
-  snapshot(): Partial<Record<AttemptOutcome, number>> {
+  snapshot(): Partial<Record<DeliveryAttemptOutcome, number>> {
     return Object.fromEntries(this.counts);
   }
 }

@@ -6,7 +6,7 @@ import type { AddressPolicy } from './address-policy';
 import { parseWebhookTarget } from './webhook-url-guard';
 
 /** Closed set of ways one delivery attempt can end. */
-export type AttemptOutcome =
+export type DeliveryAttemptOutcome =
   | 'succeeded'
   | 'http_error'
   | 'gone'
@@ -16,7 +16,7 @@ export type AttemptOutcome =
 
 /** What one POST to a receiver came to. */
 export interface AttemptResult {
-  outcome: AttemptOutcome;
+  outcome: DeliveryAttemptOutcome;
   /** The receiver's HTTP status, when it answered. */
   statusCode?: number;
   latencyMs: number;
@@ -125,7 +125,7 @@ export class WebhookSender {
           const responseBody = Buffer.concat(chunks)
             .toString('utf8')
             .slice(0, this.maxResponseBytes);
-          const outcome: AttemptOutcome =
+          const outcome: DeliveryAttemptOutcome =
             statusCode >= 200 && statusCode < 300
               ? 'succeeded'
               : statusCode === 410
