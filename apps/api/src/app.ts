@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { JobStore, JobSubmitter, Logger } from '@llmq/core';
+import type { JobEventReader, JobStore, JobSubmitter, Logger, RedisKeys } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import { errorHandler, notFound } from './http/api-error';
 import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
+import type { InteractiveJobs } from './interactive/interactive-jobs';
+import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { healthRouter } from './routes/health-router';
+import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
+import { messagesRouter } from './routes/messages-router';
 
 export interface AppDependencies {
   redis: Redis;
@@ -18,6 +22,11 @@ export interface AppDependencies {
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
+  /**
+   * Job events (`GET /v1/jobs/:id/events`) and the OpenAI- and Anthropic-compatible sync and
+   * streamed endpoints; left out, those routes answer 404.
+   */
+  streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -52,6 +61,14 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(authenticate(dependencies.apiKeys));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   app.use(jobsRouter(dependencies));
+  if (dependencies.streaming) {
+    const { jobs, reader, keys } = dependencies.streaming;
+    app.use(
+      jobEventsRouter({ store: dependencies.store, redis: dependencies.redis, reader, keys }),
+    );
+    app.use(chatCompletionsRouter(jobs));
+    app.use(messagesRouter(jobs));
+  }
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

@@ -4,6 +4,7 @@ import {
   createRedisConnection,
   defaultModelEntries,
   IdempotencyStore,
+  JobEventReader,
   JobStore,
   JobSubmitter,
   ModelCatalog,
@@ -13,6 +14,7 @@ import {
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { InteractiveJobs } from './interactive/interactive-jobs';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
@@ -30,15 +32,45 @@ async function main(): Promise<void> {
     logger.warn('redis-error', { event: 'redis-error', error: error.message }),
   );
   const queue = createQueue('prompt', redis, keys);
-  const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
+  const interactiveQueue = createQueue('interactivePrompt', redis, keys);
+  const store = new JobStore(redis, keys, {
+    resultTtlSeconds: env.RESULT_TTL_SECONDS,
+    events: { maxLength: env.JOB_EVENTS_MAX_LENGTH, ttlSeconds: env.JOB_EVENTS_TTL_SECONDS },
+  });
   const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
   const submitter = new JobSubmitter({
     queue,
+    interactiveQueue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
     catalog,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
+  });
+  // One blocking connection reads the event streams of every job a client waits on.
+  const eventsConnection = createRedisConnection({
+    url: env.REDIS_URL,
+    role: 'client',
+    name: 'llmq-api-events',
+  });
+  eventsConnection.on('error', (error) =>
+    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
+  );
+  const reader = new JobEventReader({
+    blockingConnection: eventsConnection,
+    controlConnection: redis,
+    keys,
+  });
+  const jobs = new InteractiveJobs({
+    submitter,
+    store,
+    reader,
+    redis,
+    keys,
+    interactiveQueue,
+    catalog,
+    waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
+    cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
   });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
   const app = createApp({
@@ -49,6 +81,7 @@ async function main(): Promise<void> {
     apiKeys,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    streaming: { jobs, reader, keys },
   });
 
   const server = app.listen(env.PORT, env.HOST, () => {
@@ -68,7 +101,9 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await queue.close();
+    await reader.close();
+    await Promise.all([queue.close(), interactiveQueue.close()]);
+    await eventsConnection.quit().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

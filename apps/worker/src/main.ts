@@ -4,7 +4,9 @@ import {
   createRedisConnection,
   defaultModelEntries,
   defaultProviderAccounts,
+  JobDeltaPublisher,
   JobStore,
+  jobCatalog,
   ModelCatalog,
   RedisKeys,
   toProviderSettings,
@@ -25,7 +27,14 @@ async function main(): Promise<void> {
   connection.on('error', (error) =>
     logger.warn('redis-error', { event: 'redis-error', error: error.message }),
   );
-  const store = new JobStore(connection, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
+  const eventLimits = {
+    maxLength: env.JOB_EVENTS_MAX_LENGTH,
+    ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,
+  };
+  const store = new JobStore(connection, keys, {
+    resultTtlSeconds: env.RESULT_TTL_SECONDS,
+    events: eventLimits,
+  });
   const settings = toProviderSettings(env);
   const catalog = new ModelCatalog(defaultModelEntries(settings));
   const providers = createProviderRegistry(defaultProviderAccounts(settings));
@@ -35,17 +44,28 @@ async function main(): Promise<void> {
     logger,
     resolveModel: (providerId, upstreamModel) =>
       providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
   });
-  const running = await startPromptWorker({
+  const workerOptions = {
     connection,
     keys,
     store,
     logger,
     pipeline,
-    concurrency: env.WORKER_CONCURRENCY,
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
+  };
+  const running = await startPromptWorker({
+    ...workerOptions,
+    concurrency: env.WORKER_CONCURRENCY,
+  });
+  // The interactive lane has its own workers, so sync and streamed requests never wait
+  // behind async jobs.
+  const interactive = await startPromptWorker({
+    ...workerOptions,
+    queueName: jobCatalog.interactivePrompt.queue,
+    concurrency: env.INTERACTIVE_CONCURRENCY,
   });
   logger.info('worker-start', {
     event: 'worker-start',
@@ -58,7 +78,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
-    const outcome = await running.close(env.SHUTDOWN_TIMEOUT_MS);
+    const [outcome] = await Promise.all([
+      running.close(env.SHUTDOWN_TIMEOUT_MS),
+      interactive.close(env.SHUTDOWN_TIMEOUT_MS),
+    ]);
     await providers.close();
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });

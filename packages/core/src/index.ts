@@ -17,4 +17,8 @@ export * from './queues/queue-names';
 export * from './redis/redis-connection';
 export * from './redis/redis-keys';
 export * from './routing/model-catalog';
+export * from './streaming/job-delta-publisher';
+export * from './streaming/job-event';
+export * from './streaming/job-event-reader';
+export * from './streaming/job-stop-request';
 export * from './telemetry/logger';

@@ -16,7 +16,7 @@ export interface JobsRouterOptions {
   queue: Queue;
 }
 
-const jobIdPattern = /^job_[0-9a-f]{32}$/;
+export const jobIdPattern = /^job_[0-9a-f]{32}$/;
 
 /** `POST /v1/jobs`, `GET /v1/jobs/:id`, `DELETE /v1/jobs/:id`. */
 export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Router {
@@ -31,6 +31,7 @@ export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Rout
         tenant: tenantOf(response),
         request: body,
         idempotencyKey,
+        stream: body.stream,
       });
       response.setHeader('Location', jobLinks(outcome.jobId).self);
       if (outcome.created) {

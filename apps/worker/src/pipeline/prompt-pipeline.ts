@@ -1,4 +1,5 @@
 import type {
+  JobDeltaPublisher,
   JobResult,
   JobStore,
   LanguageModel,
@@ -9,6 +10,7 @@ import type {
 import { promptJobDataSchema } from '@llmq/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
+import { streamGeneration } from './stream-generation';
 
 /** Finds the language model for a provider account and upstream model id. */
 export type ModelResolver = (
@@ -21,6 +23,8 @@ export interface PromptPipelineOptions {
   catalog: ModelCatalog;
   resolveModel: ModelResolver;
   logger: Logger;
+  /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
+  openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
 }
 
 /**
@@ -33,6 +37,7 @@ export function createPromptPipeline({
   catalog,
   resolveModel,
   logger,
+  openDeltaPublisher,
 }: PromptPipelineOptions) {
   return async function runPromptJob(job: Job): Promise<void> {
     const parsed = promptJobDataSchema.safeParse(job.data);
@@ -69,15 +74,30 @@ export function createPromptPipeline({
 
     const callStartedAt = performance.now();
     let answer: Awaited<ReturnType<LanguageModel['generate']>>;
+    const callRequest = {
+      ...data.request,
+      headers: { 'x-llmq-job-id': data.jobId, 'x-llmq-attempt': String(job.attemptsMade + 1) },
+    };
+    // --- streaming branch (issue 6): a streamed job publishes its deltas as they arrive ---
+    const publisher = data.stream ? openDeltaPublisher?.(data.jobId) : undefined;
     try {
-      answer = await model.generate({
-        ...data.request,
-        headers: { 'x-llmq-job-id': data.jobId, 'x-llmq-attempt': String(job.attemptsMade + 1) },
-      });
+      if (publisher) {
+        const streamed = await streamGeneration(model, callRequest, publisher);
+        if (streamed.outcome === 'stopped') {
+          await store.stop(data.jobId);
+          logger.info('job-stop', { event: 'job-stop', ...log, provider: entry.provider });
+          return;
+        }
+        answer = streamed.answer;
+      } else {
+        answer = await model.generate(callRequest);
+      }
     } catch (error) {
       const { failure, retryable } = describeFailure(error);
       const attempts = job.opts.attempts ?? 1;
-      const final = !retryable || job.attemptsMade + 1 >= attempts;
+      // Once deltas went out, a retry would repeat text the client already has: fail instead.
+      const final = !retryable || job.attemptsMade + 1 >= attempts || publisher?.published === true;
+      // --- end of the streaming branch ---
       logger.warn('llm_error', {
         event: final ? 'job-fail' : 'job-retry',
         ...log,

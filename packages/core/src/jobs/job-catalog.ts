@@ -11,6 +11,8 @@ export const promptJobDataSchema = z.object({
   model: z.string().min(1),
   request: normalizedRequestSchema,
   createdAt: z.number().int(),
+  /** Publish token deltas to the job's event stream as they arrive (streamed requests). */
+  stream: z.boolean().optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 
@@ -31,6 +33,16 @@ export const jobCatalog = {
     defaultOptions: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Sync and streamed requests: their own queue and workers, and a short retry backoff (a client waits). */
+  interactivePrompt: {
+    queue: queueNames.promptsInteractive,
+    schema: promptJobDataSchema,
+    defaultOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 200 },
       ...retention,
     } satisfies JobsOptions,
   },

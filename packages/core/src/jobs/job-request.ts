@@ -35,6 +35,8 @@ export const jobRequestSchema = z
     /** 1 (first) to 10 (last), as BullMQ orders priorities; default 5. */
     priority: z.number().int().min(1).max(10).default(5),
     metadata: metadataSchema.optional(),
+    /** Publish token deltas to `GET /v1/jobs/:id/events` as they are generated (default false). */
+    stream: z.boolean().optional(),
   })
   .strict()
   .superRefine((value, context) => {

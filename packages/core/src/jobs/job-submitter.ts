@@ -13,6 +13,10 @@ export interface SubmitOptions {
   request: JobRequest;
   /** The client's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** `interactive` for sync and streamed requests (needs `interactiveQueue`); default `standard`. */
+  lane?: 'standard' | 'interactive';
+  /** Ask the worker to publish token deltas to the job's event stream. */
+  stream?: boolean;
 }
 
 export type SubmitOutcome =
@@ -21,6 +25,8 @@ export type SubmitOutcome =
 
 export interface JobSubmitterOptions {
   queue: Queue;
+  /** The interactive lane's queue (`jobCatalog.interactivePrompt`), for sync and streamed requests. */
+  interactiveQueue?: Queue;
   store: JobStore;
   idempotency: IdempotencyStore;
   catalog: ModelCatalog;
@@ -34,7 +40,16 @@ export interface JobSubmitterOptions {
 export class JobSubmitter {
   constructor(private readonly options: JobSubmitterOptions) {}
 
-  async submit({ tenant, request, idempotencyKey }: SubmitOptions): Promise<SubmitOutcome> {
+  async submit({
+    tenant,
+    request,
+    idempotencyKey,
+    lane = 'standard',
+    stream,
+  }: SubmitOptions): Promise<SubmitOutcome> {
+    const interactive = lane === 'interactive';
+    const queue = interactive ? this.options.interactiveQueue : this.options.queue;
+    if (!queue) throw new Error('the interactive lane has no queue configured');
     const requestedModel = request.model ?? this.options.defaultModel;
     const model = this.options.catalog.resolve(requestedModel);
     if (!model) {
@@ -74,6 +89,7 @@ export class JobSubmitter {
       model: model.id,
       request: normalizeJobRequest(request),
       createdAt,
+      ...(stream ? { stream: true } : {}),
     };
     try {
       await this.options.store.create({
@@ -84,8 +100,8 @@ export class JobSubmitter {
         createdAt,
         metadata: request.metadata,
       });
-      await this.options.queue.add('prompt', data, {
-        ...jobCatalog.prompt.defaultOptions,
+      await queue.add('prompt', data, {
+        ...(interactive ? jobCatalog.interactivePrompt : jobCatalog.prompt).defaultOptions,
         attempts: this.options.attempts,
         jobId,
         priority: request.priority,

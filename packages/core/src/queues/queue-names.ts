@@ -2,5 +2,7 @@
 export const queueNames = {
   /** Async prompt jobs submitted with `POST /v1/jobs`. */
   promptsStandard: 'prompts-standard',
+  /** Sync and streamed requests (`/v1/chat/completions`, `/v1/messages`): never behind async work. */
+  promptsInteractive: 'prompts-interactive',
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

@@ -1,0 +1,64 @@
+import type { GenerateRequest, GenerateResult, JobDeltaPublisher, LanguageModel } from '@llmq/core';
+
+/** How often the stop flag is read while no delta arrives (before the first token), ms. */
+const stopPollIntervalMs = 250;
+
+export type StreamGenerationOutcome =
+  | { outcome: 'completed'; answer: GenerateResult }
+  | { outcome: 'stopped' };
+
+/**
+ * Runs a provider call as a stream, handing each text delta to the job's publisher as it
+ * arrives, and returns the same answer `generate` would. Stops (aborting the upstream call)
+ * when the job's client asked to; a broken upstream stream throws, after the deltas received
+ * so far were written. Whether a retry is still safe is `publisher.published`.
+ */
+export async function streamGeneration(
+  model: LanguageModel,
+  request: GenerateRequest,
+  publisher: JobDeltaPublisher,
+): Promise<StreamGenerationOutcome> {
+  const controller = new AbortController();
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, controller.signal])
+    : controller.signal;
+  const poll = setInterval(() => {
+    void publisher
+      .checkStop()
+      .then((stop) => {
+        if (stop) controller.abort();
+      })
+      .catch(() => undefined);
+  }, stopPollIntervalMs);
+  let text = '';
+  try {
+    if (await publisher.checkStop()) return { outcome: 'stopped' };
+    for await (const part of model.stream({ ...request, signal })) {
+      if (part.type === 'text-delta') {
+        text += part.delta;
+        publisher.push(part.delta);
+        if (publisher.stopRequested) controller.abort();
+        continue;
+      }
+      await publisher.flush();
+      return {
+        outcome: 'completed',
+        answer: {
+          text,
+          finishReason: part.finishReason,
+          usage: part.usage,
+          responseModel: part.responseModel,
+          ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),
+        },
+      };
+    }
+    throw new Error('the provider stream ended without a finish part');
+  } catch (error) {
+    if (controller.signal.aborted && publisher.stopRequested) return { outcome: 'stopped' };
+    // Whatever reached us before the break is written, so readers see exactly what was sent.
+    await publisher.flush().catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(poll);
+  }
+}
