@@ -5,6 +5,7 @@ import {
   createRedisConnection,
   defaultModelEntries,
   IdempotencyStore,
+  JobEventReader,
   JobStore,
   JobSubmitter,
   ModelCatalog,
@@ -13,15 +14,26 @@ import {
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
+import { InteractiveJobs } from '../src/interactive/interactive-jobs';
+import type { ResponseCache } from '../src/interactive/response-cache';
 
 export const tenantAKey = 'key-tenant-a-0001';
 export const tenantBKey = 'key-tenant-b-0002';
 
 /** The API app wired to a real Redis under a private prefix, with two tenants. */
-export async function createApiHarness(options: { bodyLimit?: string } = {}) {
+export async function createApiHarness(
+  options: {
+    bodyLimit?: string;
+    /** Sync-wait timeout of the compatible endpoints, ms (default 5000). */
+    waitTimeoutMs?: number;
+    cache?: ResponseCache;
+  } = {},
+) {
   const keys = new RedisKeys(uniquePrefix('test-api'));
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
+  const eventsConnection = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
+  const interactiveQueue = createQueue('interactivePrompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
   const logLines: string[] = [];
   const logger = createLogger({
@@ -34,11 +46,13 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
       },
     }),
   });
+  const catalog = new ModelCatalog(defaultModelEntries({}));
   const submitter = new JobSubmitter({
     queue,
+    interactiveQueue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
@@ -46,6 +60,23 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     { tenant: 'tenant-a', key: tenantAKey },
     { tenant: 'tenant-b', key: tenantBKey },
   ]);
+  const reader = new JobEventReader({
+    blockingConnection: eventsConnection,
+    controlConnection: redis,
+    keys,
+  });
+  const jobs = new InteractiveJobs({
+    submitter,
+    store,
+    reader,
+    redis,
+    keys,
+    interactiveQueue,
+    catalog,
+    waitTimeoutMs: options.waitTimeoutMs ?? 5000,
+    cancelOnDisconnect: true,
+    cache: options.cache,
+  });
   const app = createApp({
     redis,
     queue,
@@ -54,12 +85,14 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     apiKeys,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
+    streaming: { jobs, reader, keys },
   });
   return {
     app,
     keys,
     redis,
     queue,
+    interactiveQueue,
     store,
     logLines,
     /** Jobs BullMQ holds in any state. */
@@ -75,9 +108,10 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
       return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     async close() {
-      await queue.close();
+      await reader.close();
+      await Promise.all([queue.close(), interactiveQueue.close()]);
       await cleanupPrefix(redis, keys.prefix);
-      await redis.quit();
+      await Promise.all([redis.quit(), eventsConnection.quit()]);
     },
   };
 }

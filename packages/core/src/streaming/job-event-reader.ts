@@ -135,6 +135,7 @@ export class JobEventReader {
     while (!this.closed) {
       try {
         this.clientId ??= Number(await connection.call('CLIENT', 'ID'));
+        if (this.closed) break;
         if (this.subscriptions.size === 0) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
