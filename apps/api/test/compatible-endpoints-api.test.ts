@@ -83,7 +83,7 @@ describe('errors on the compatible endpoints', () => {
       .set(auth)
       .send(chatBody)
       .expect(504);
-    const jobId = response.headers['x-llmq-job-id'];
+    const jobId = String(response.headers['x-llmq-job-id']);
     expect(jobId).toMatch(/^job_/);
     expect(response.headers['x-should-retry']).toBe('false');
     expect(response.body.error).toMatchObject({
