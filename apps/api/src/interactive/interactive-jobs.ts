@@ -109,7 +109,14 @@ export class InteractiveJobs {
           { 'x-should-retry': 'false' },
         );
       }
-      throw error;
+      // Redis went away or the server is stopping: the job itself is safe, so say where it is.
+      throw new ApiError(
+        503,
+        'redis_unavailable',
+        `the job's events could not be read; poll ${jobLinks(jobId).self}`,
+        { job_id: jobId, links: jobLinks(jobId) },
+        { 'Retry-After': '1', 'x-should-retry': 'false' },
+      );
     } finally {
       response.off('close', onClose);
     }
