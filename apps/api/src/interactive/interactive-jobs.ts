@@ -94,7 +94,7 @@ export class InteractiveJobs {
     const signal = AbortSignal.any([disconnect.signal, timeout]);
     try {
       for await (const event of this.options.reader.events(jobId, '0', signal)) yield event;
-    } catch (error) {
+    } catch {
       if (disconnect.signal.aborted) {
         if (this.cancelsOnDisconnect(request)) await this.abandon(jobId, tenantOf(response));
         return;

@@ -1,4 +1,10 @@
-import type { GenerateRequest, GenerateResult, JobDeltaPublisher, LanguageModel } from '@llmq/core';
+import {
+  type GenerateRequest,
+  type GenerateResult,
+  type JobDeltaPublisher,
+  type LanguageModel,
+  ProviderError,
+} from '@llmq/core';
 
 /** How often the stop flag is read while no delta arrives (before the first token), ms. */
 const stopPollIntervalMs = 250;
@@ -33,6 +39,14 @@ export async function streamGeneration(
   let text = '';
   try {
     if (await publisher.checkStop()) return { outcome: 'stopped' };
+    if (await publisher.detectEarlierDeltas()) {
+      throw new ProviderError({
+        code: 'stream_interrupted',
+        message: 'an earlier attempt streamed part of the answer before its worker stopped',
+        provider: model.provider,
+        isRetryable: false,
+      });
+    }
     for await (const part of model.stream({ ...request, signal })) {
       if (part.type === 'text-delta') {
         text += part.delta;

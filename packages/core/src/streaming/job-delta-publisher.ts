@@ -47,6 +47,19 @@ export class JobDeltaPublisher {
     if (!this.inFlight) this.inFlight = this.drain();
   }
 
+  /**
+   * True when an earlier attempt of this job already published deltas (its worker died
+   * mid-stream and the job was recovered): a new attempt would repeat text the client has.
+   * The stream then ends `…, delta, active`; a retry after an error before any delta ends
+   * `…, active, queued, active`. Marks this publisher as published when true.
+   */
+  async detectEarlierDeltas(): Promise<boolean> {
+    const latest = await this.redis.xrevrange(this.eventsKey, '+', '-', 'COUNT', 2);
+    const earlier = latest.some(([, fields]) => fields[0] === 'event' && fields[1] === 'delta');
+    if (earlier) this.deltasPushed = true;
+    return earlier;
+  }
+
   /** Reads the stop flag now (for when no deltas flow, e.g. before the first token). */
   async checkStop(): Promise<boolean> {
     if (!this.stopFlag) this.stopFlag = (await this.redis.exists(this.stopKey)) === 1;

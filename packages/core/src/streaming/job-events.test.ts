@@ -153,4 +153,20 @@ describe('JobDeltaPublisher', () => {
     expect(await other.checkStop()).toBe(true);
     expect(other.published).toBe(false);
   });
+
+  it('detects deltas published by an earlier attempt, but not a retry after an early error', async () => {
+    await createJob('job_e');
+    await store.start('job_e');
+    await store.requeue('job_e', { code: 'provider_server_error', message: 'boom' });
+    await store.start('job_e');
+    const retry = new JobDeltaPublisher(redis, keys, 'job_e');
+    expect(await retry.detectEarlierDeltas()).toBe(false);
+    retry.push('partial answer');
+    await retry.flush();
+    // The worker died here; stalled-job recovery starts the job again.
+    await store.start('job_e');
+    const recovered = new JobDeltaPublisher(redis, keys, 'job_e');
+    expect(await recovered.detectEarlierDeltas()).toBe(true);
+    expect(recovered.published).toBe(true);
+  });
 });
