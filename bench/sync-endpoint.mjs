@@ -102,6 +102,8 @@ async function main() {
       },
     };
     const results = {};
+    // Other processes on the machine skew every figure: record how busy it was.
+    const loadBefore = os.loadavg()[0];
     for (const connections of [1, 50]) {
       for (const [name, target] of Object.entries(targets)) {
         await run(target.url, connections, target.headers, 2); // warm-up
@@ -129,11 +131,17 @@ async function main() {
       );
     }
     const table = lines.join('\n');
-    process.stdout.write(`\n${table}\n`);
+    process.stdout.write(
+      `\n${table}\n(1-minute load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)\n`,
+    );
     fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
     fs.writeFileSync(
       path.join(root, 'bench', 'results', 'sync-endpoint.json'),
       `${JSON.stringify(report, null, 2)}\n`,
+    );
+    fs.writeFileSync(
+      path.join(root, 'bench', 'results', 'sync-endpoint.md'),
+      `# Sync endpoint vs the simulator called directly\n\nMeasured ${report.measured_at}, ${duration} s per run, Node ${process.version}, ${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before the runs (other processes share the machine).\n\n${table}\n`,
     );
     const errors = Object.values(results).reduce((sum, result) => sum + result.errors, 0);
     if (errors > 0) throw new Error(`${errors} requests failed during the benchmark`);
