@@ -113,6 +113,8 @@ async function main() {
       }
     }
     const report = {
+      measured_at: new Date().toISOString(),
+      load_average_1m: { before: loadBefore, after: os.loadavg()[0] },
       duration_s: duration,
       node: process.version,
       cpus: os.cpus().length,
