@@ -11,6 +11,8 @@ import {
 import { Redis } from 'ioredis';
 
 export const apiKey = 'e2e-key-0000001';
+/** The key of a second tenant, to check one tenant never sees another's jobs. */
+export const otherTenantApiKey = 'e2e-key-other-0000002';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -52,7 +54,7 @@ export async function startSystem(options: SystemOptions = {}) {
     ...baseEnv,
     PORT: String(port),
     HOST: '127.0.0.1',
-    API_KEYS: `e2e:${apiKey}`,
+    API_KEYS: `e2e:${apiKey},other:${otherTenantApiKey}`,
     ...options.apiEnv,
   });
   const workers: ServiceProcess[] = [];

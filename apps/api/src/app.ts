@@ -1,8 +1,10 @@
 import {
+  type JobEventReader,
   type JobStore,
   type JobSubmitter,
   type LlmqMetrics,
   type Logger,
+  type RedisKeys,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
@@ -12,11 +14,15 @@ import type { Redis } from 'ioredis';
 import { errorHandler, notFound } from './http/api-error';
 import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
+import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
+import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
 import { healthRouter } from './routes/health-router';
+import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
+import { messagesRouter } from './routes/messages-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
 export interface AppDependencies {
@@ -34,6 +40,11 @@ export interface AppDependencies {
   tracer?: Tracer;
   /** This process's metrics; `servedHere` mounts `GET /metrics` on this app (else: internal port). */
   metrics?: { registry: LlmqMetrics; token?: string; servedHere: boolean };
+  /**
+   * Job events (`GET /v1/jobs/:id/events`) and the OpenAI- and Anthropic-compatible sync and
+   * streamed endpoints; left out, those routes answer 404.
+   */
+  streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -63,6 +74,14 @@ export function createApp(dependencies: AppDependencies): Express {
     app.use(webhooksRouter({ store: dependencies.store, webhooks: dependencies.webhooks }));
   app.use(jobsRouter(dependencies));
   app.use(deadLettersRouter(dependencies));
+  if (dependencies.streaming) {
+    const { jobs, reader, keys } = dependencies.streaming;
+    app.use(
+      jobEventsRouter({ store: dependencies.store, redis: dependencies.redis, reader, keys }),
+    );
+    app.use(chatCompletionsRouter(jobs));
+    app.use(messagesRouter(jobs));
+  }
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

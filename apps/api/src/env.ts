@@ -34,6 +34,19 @@ export const apiEnvSchema = z.object({
    * 0 picks a free port.
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /**
+   * How long `/v1/chat/completions` and `/v1/messages` wait for their job, ms; past it the
+   * answer is `504 job_wait_timeout` with the job id, and the job keeps running.
+   */
+  SYNC_WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /**
+   * Whether a sync or streamed client that disconnects cancels its job (`true`/`false`); a
+   * request overrides it with `x-llmq-cancel-on-disconnect`.
+   */
+  CANCEL_ON_DISCONNECT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

@@ -8,6 +8,7 @@ import {
   createTracing,
   defaultProviderAccounts,
   IdempotencyStore,
+  JobEventReader,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
@@ -20,6 +21,7 @@ import {
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { InteractiveJobs } from './interactive/interactive-jobs';
 import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
@@ -44,14 +46,19 @@ async function main(): Promise<void> {
     logger.warn('redis-error', { event: 'redis-error', error: error.message }),
   );
   const queue = createQueue('prompt', redis, keys);
-  const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
   const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
   const endpoints = new WebhookEndpointStore(redis, keys, {
     rotationWindowSeconds: env.WEBHOOK_SECRET_ROTATION_SECONDS,
   });
   const webhookQueue = createQueue('webhook-delivery', redis, keys);
+  const interactiveQueue = createQueue('interactivePrompt', redis, keys);
+  const store = new JobStore(redis, keys, {
+    resultTtlSeconds: env.RESULT_TTL_SECONDS,
+    events: { maxLength: env.JOB_EVENTS_MAX_LENGTH, ttlSeconds: env.JOB_EVENTS_TTL_SECONDS },
+  });
   const submitter = new JobSubmitter({
     queue,
+    interactiveQueue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
     catalog,
@@ -62,11 +69,36 @@ async function main(): Promise<void> {
       hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
   });
+  // One blocking connection reads the event streams of every job a client waits on.
+  const eventsConnection = createRedisConnection({
+    url: env.REDIS_URL,
+    role: 'client',
+    name: 'llmq-api-events',
+  });
+  eventsConnection.on('error', (error) =>
+    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
+  );
+  const reader = new JobEventReader({
+    blockingConnection: eventsConnection,
+    controlConnection: redis,
+    keys,
+  });
+  const jobs = new InteractiveJobs({
+    submitter,
+    store,
+    reader,
+    redis,
+    keys,
+    interactiveQueue,
+    catalog,
+    waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
+    cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
+  });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
   if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
     throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
   const metrics = createMetrics();
-  metrics.watchQueues(queue);
+  metrics.watchQueues(queue, interactiveQueue, webhookQueue);
   metrics.watchRedis(redis);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
@@ -94,6 +126,7 @@ async function main(): Promise<void> {
       token: env.METRICS_TOKEN,
       servedHere: env.METRICS_PORT === undefined,
     },
+    streaming: { jobs, reader, keys },
   });
   const metricsServer =
     env.METRICS_PORT === undefined
@@ -123,10 +156,12 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await Promise.all([queue.close(), webhookQueue.close()]);
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     await tracing.shutdown().catch(() => undefined);
+    await reader.close();
+    await Promise.all([queue.close(), interactiveQueue.close(), webhookQueue.close()]);
+    await eventsConnection.quit().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

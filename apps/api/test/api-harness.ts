@@ -3,6 +3,7 @@ import {
   createQueue,
   createRedisConnection,
   IdempotencyStore,
+  JobEventReader,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
@@ -11,26 +12,39 @@ import {
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
+import { InteractiveJobs } from '../src/interactive/interactive-jobs';
+import type { ResponseCache } from '../src/interactive/response-cache';
 
 export const tenantAKey = 'key-tenant-a-0001';
 export const tenantBKey = 'key-tenant-b-0002';
 
 /** The API app wired to a real Redis under a private prefix, with two tenants. */
-export async function createApiHarness(options: { bodyLimit?: string } = {}) {
+export async function createApiHarness(
+  options: {
+    bodyLimit?: string;
+    /** Sync-wait timeout of the compatible endpoints, ms (default 5000). */
+    waitTimeoutMs?: number;
+    cache?: ResponseCache;
+  } = {},
+) {
   const keys = new RedisKeys(uniquePrefix('test-api'));
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
+  const eventsConnection = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
+  const interactiveQueue = createQueue('interactivePrompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
   const { stream, lines: logLines } = captureLines();
   const logger = createLogger({ service: 'api-test', level: 'debug', stream });
+  // The shipped catalog, with no real provider keyed (as in CI).
+  const catalog = loadModelCatalog(undefined, {
+    availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+  });
   const submitter = new JobSubmitter({
     queue,
+    interactiveQueue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    // The shipped catalog, with no real provider keyed (as in CI).
-    catalog: loadModelCatalog(undefined, {
-      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-    }),
+    catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
@@ -38,6 +52,23 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     { tenant: 'tenant-a', key: tenantAKey },
     { tenant: 'tenant-b', key: tenantBKey },
   ]);
+  const reader = new JobEventReader({
+    blockingConnection: eventsConnection,
+    controlConnection: redis,
+    keys,
+  });
+  const jobs = new InteractiveJobs({
+    submitter,
+    store,
+    reader,
+    redis,
+    keys,
+    interactiveQueue,
+    catalog,
+    waitTimeoutMs: options.waitTimeoutMs ?? 5000,
+    cancelOnDisconnect: true,
+    cache: options.cache,
+  });
   const app = createApp({
     redis,
     queue,
@@ -46,12 +77,14 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     apiKeys,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
+    streaming: { jobs, reader, keys },
   });
   return {
     app,
     keys,
     redis,
     queue,
+    interactiveQueue,
     store,
     logLines,
     /** Jobs BullMQ holds in any state. */
@@ -67,9 +100,10 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
       return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     async close() {
-      await queue.close();
+      await reader.close();
+      await Promise.all([queue.close(), interactiveQueue.close()]);
       await cleanupPrefix(redis, keys.prefix);
-      await redis.quit();
+      await Promise.all([redis.quit(), eventsConnection.quit()]);
     },
   };
 }

@@ -23,6 +23,8 @@ export const workerEnvSchema = z.object({
   ...resilienceEnvShape,
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Interactive-lane jobs (sync and streamed requests) one worker process runs at once. */
+  INTERACTIVE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** BullMQ lock duration, ms: a worker that stops renewing (killed) loses its jobs after this. */

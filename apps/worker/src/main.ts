@@ -8,7 +8,9 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
+  JobDeltaPublisher,
   JobStore,
+  jobCatalog,
   loadModelCatalog,
   RedisKeys,
   toCircuitBreakerOptions,
@@ -33,12 +35,20 @@ async function main(): Promise<void> {
   connection.on('error', (error) =>
     logger.warn('redis-error', { event: 'redis-error', error: error.message }),
   );
-  const store = new JobStore(connection, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
+  const eventLimits = {
+    maxLength: env.JOB_EVENTS_MAX_LENGTH,
+    ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,
+  };
+  const store = new JobStore(connection, keys, {
+    resultTtlSeconds: env.RESULT_TTL_SECONDS,
+    events: eventLimits,
+  });
   const settings = toProviderSettings(env);
   const metrics = createMetrics();
   // The queue handle only reads job counts for llm_queue_length at scrape time.
   const countsQueue = createQueue('prompt', connection, keys);
-  metrics.watchQueues(countsQueue);
+  const interactiveCountsQueue = createQueue('interactivePrompt', connection, keys);
+  metrics.watchQueues(countsQueue, interactiveCountsQueue);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -73,17 +83,28 @@ async function main(): Promise<void> {
           ? providers.languageModel(entry.provider, entry.upstream_model)
           : undefined,
     }),
+    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
   });
-  const running = await startPromptWorker({
+  const workerOptions = {
     connection,
     keys,
     store,
     logger,
     pipeline,
-    concurrency: env.WORKER_CONCURRENCY,
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
+  };
+  const running = await startPromptWorker({
+    ...workerOptions,
+    concurrency: env.WORKER_CONCURRENCY,
+  });
+  // The interactive lane has its own workers, so sync and streamed requests never wait
+  // behind async jobs.
+  const interactive = await startPromptWorker({
+    ...workerOptions,
+    queueName: jobCatalog.interactivePrompt.queue,
+    concurrency: env.INTERACTIVE_CONCURRENCY,
   });
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   webhooks.metrics.on('attempt', ({ outcome }) =>
@@ -110,11 +131,12 @@ async function main(): Promise<void> {
     const [outcome] = await Promise.all([
       running.close(env.SHUTDOWN_TIMEOUT_MS),
       webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
+      interactive.close(env.SHUTDOWN_TIMEOUT_MS),
     ]);
     await providers.close();
     metricsServer.close();
     metricsServer.closeAllConnections();
-    await countsQueue.close();
+    await Promise.all([countsQueue.close(), interactiveCountsQueue.close()]);
     await tracing.shutdown().catch(() => undefined);
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });

@@ -9,6 +9,8 @@ export interface PromptWorkerOptions {
   store: JobStore;
   logger: Logger;
   pipeline: ReturnType<typeof createPromptPipeline>;
+  /** The queue to consume (default the standard lane, `jobCatalog.prompt.queue`). */
+  queueName?: string;
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -29,7 +31,7 @@ export interface RunningPromptWorker {
 export async function startPromptWorker(
   options: PromptWorkerOptions,
 ): Promise<RunningPromptWorker> {
-  const queueName = jobCatalog.prompt.queue;
+  const queueName = options.queueName ?? jobCatalog.prompt.queue;
   const worker = new Worker(queueName, options.pipeline, {
     connection: options.connection,
     prefix: options.keys.prefix,

@@ -6,6 +6,7 @@ import {
 } from '@llmq/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { errorDialectFor, formatErrorBody } from './error-dialect';
 
 /** Closed set of error codes the API answers with. */
 export const apiErrorCodeSchema = z.enum([
@@ -32,6 +33,10 @@ export const apiErrorCodeSchema = z.enum([
   'webhook_endpoint_not_found',
   'webhook_delivery_not_found',
   'redis_unavailable',
+  'job_wait_timeout',
+  'job_failed',
+  'job_cancelled',
+  'unsupported_parameter',
   'internal_error',
 ]);
 export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>;
@@ -71,7 +76,7 @@ function statusForSubmitError(code: SubmitErrorCode): number {
 }
 
 /** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
-function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isSubmitError(error))
     return new ApiError(statusForSubmitError(error.code), error.code, error.message, error.details);
@@ -139,13 +144,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(apiError.headers ?? {}))
       response.setHeader(name, value);
-    response.status(apiError.status).json({
-      error: {
-        code: apiError.code,
-        message: apiError.message,
-        ...(apiError.details !== undefined ? { details: apiError.details } : {}),
-      },
-    });
+    response.status(apiError.status).json(formatErrorBody(apiError, errorDialectFor(request.path)));
   };
 }
 

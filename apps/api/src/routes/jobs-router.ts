@@ -17,7 +17,7 @@ export interface JobsRouterOptions {
   queue: Queue;
 }
 
-const jobIdPattern = /^job_[0-9a-f]{32}$/;
+export const jobIdPattern = /^job_[0-9a-f]{32}$/;
 
 /** `POST /v1/jobs`, `GET /v1/jobs/:id`, `DELETE /v1/jobs/:id`. */
 export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Router {
@@ -33,6 +33,7 @@ export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Rout
         request: body,
         idempotencyKey,
         ...submissionContext(response),
+        stream: body.stream,
       });
       response.locals.jobId = outcome.jobId;
       response.setHeader('Location', jobLinks(outcome.jobId).self);

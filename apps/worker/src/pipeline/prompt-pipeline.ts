@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  JobDeltaPublisher,
   JobFailure,
   JobResult,
   JobStore,
@@ -15,6 +16,7 @@ import { type Tracer, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
 import { createJobSpans, type ObservedJob } from './job-telemetry';
+import { streamingModel } from './stream-generation';
 
 export interface PromptPipelineOptions {
   store: JobStore;
@@ -26,6 +28,8 @@ export interface PromptPipelineOptions {
   tracer?: Tracer;
   /** This process's metrics; absent in tests that do not read them. */
   metrics?: LlmqMetrics;
+  /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
+  openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
 }
 
 /**
@@ -40,6 +44,7 @@ export function createPromptPipeline({
   logger,
   tracer = trace.getTracer(tracerName),
   metrics,
+  openDeltaPublisher,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job, token?: string): Promise<void> {
@@ -104,6 +109,8 @@ export function createPromptPipeline({
     const routing = route.decision;
 
     const callStartedAt = performance.now();
+    // A streamed job publishes its deltas as they arrive (see streamingModel for the rules).
+    const publisher = data.stream ? openDeltaPublisher?.(data.jobId) : undefined;
     const outcome = await execute({
       decision: routing,
       request: data.request,
@@ -116,7 +123,7 @@ export function createPromptPipeline({
       // Every provider call gets its span, metrics and llm-* log lines, wrapped from outside.
       wrapModel: (entry, model) =>
         observedModel(
-          model,
+          publisher ? streamingModel(model, publisher) : model,
           { tracer, logger, metrics },
           {
             parent: observed.context,
@@ -144,10 +151,18 @@ export function createPromptPipeline({
       throw new DelayedError();
     }
 
+    if (outcome.kind === 'failed' && publisher?.stopRequested) {
+      await store.stop(data.jobId);
+      logger.info('job-stop', { event: 'job-stop', ...log });
+      return;
+    }
+
     if (outcome.kind === 'failed') {
       const { failure } = describeFailure(outcome.error, attempts);
       const maxAttempts = job.opts.attempts ?? 1;
-      const final = !outcome.retryable || job.attemptsMade + 1 >= maxAttempts;
+      // Once deltas went out, a retry would repeat text the client already has: fail instead.
+      const final =
+        !outcome.retryable || job.attemptsMade + 1 >= maxAttempts || publisher?.published === true;
       logger.warn(final ? 'job-fail' : 'job-retry', {
         event: final ? 'job-fail' : 'job-retry',
         ...log,

@@ -26,6 +26,10 @@ export const commonEnvShape = {
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** Model used when a request names none. */
   DEFAULT_MODEL: z.string().min(1).default('sim-gpt-fast'),
+  /** Entries kept in each job's event stream (status changes and coalesced token deltas). */
+  JOB_EVENTS_MAX_LENGTH: z.coerce.number().int().min(10).default(5000),
+  /** How long a finished job's event stream stays readable, seconds. */
+  JOB_EVENTS_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
 };
 
 /** Provider endpoints and keys. */

@@ -28,6 +28,8 @@ export const promptJobDataSchema = z.object({
   /** W3C trace context of the submitting request: the worker's job span continues this trace. */
   traceparent: z.string().max(64).optional(),
   tracestate: z.string().max(512).optional(),
+  /** Publish token deltas to the job's event stream as they arrive (streamed requests). */
+  stream: z.boolean().optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 
@@ -69,6 +71,16 @@ export const jobCatalog = {
     defaultOptions: {
       attempts: 8,
       backoff: { type: 'webhook' },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Sync and streamed requests: their own queue and workers, and a short retry backoff (a client waits). */
+  interactivePrompt: {
+    queue: queueNames.promptsInteractive,
+    schema: promptJobDataSchema,
+    defaultOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 200 },
       ...retention,
     } satisfies JobsOptions,
   },

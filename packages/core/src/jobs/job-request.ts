@@ -67,6 +67,8 @@ export const jobRequestSchema = z
     metadata: metadataSchema.optional(),
     /** Where to POST the job's end (signed, retried); see `jobWebhookSchema`. */
     webhook: jobWebhookSchema.optional(),
+    /** Publish token deltas to `GET /v1/jobs/:id/events` as they are generated (default false). */
+    stream: z.boolean().optional(),
   })
   .strict()
   .superRefine((value, context) => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { defaultJobEventLimits, type JobEventLimits } from '../streaming/job-event';
 import { DeadLetterStore } from './dead-letter-store';
 import type { JobFailure } from './job-failure';
 import type { JobRecord, JobResult, NewJobRecord } from './job-record';
@@ -11,6 +12,8 @@ export interface JobStoreOptions {
   resultTtlSeconds: number;
   /** How long a record of a job not yet finished is kept, seconds (default 7 days). */
   pendingTtlSeconds?: number;
+  /** Bounds of each job's event stream (status changes and token deltas); see {@link JobEventLimits}. */
+  events?: Partial<JobEventLimits>;
 }
 
 /** Whether a worker should run the job; `startedAt` is when it was first started (epoch ms). */
@@ -24,59 +27,86 @@ export type CancelOutcome =
 
 // Each transition is one Lua script so two workers (a stalled job picked up again) or a
 // worker and a cancel can never both win: the record is the arbiter of a job's state.
-const startScript = new LuaScript(`
+// Every transition also appends a `status` event to the job's event stream (KEYS[2]) in the
+// same script, so the stream never disagrees with the record and costs no extra round trip.
+const publishStatus = `
+local function publish(data, ttl)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
+  redis.call('EXPIRE', KEYS[2], ttl)
+end
+local eventsTtl = ARGV[#ARGV - 1]
+local pendingTtl = ARGV[#ARGV]
+`;
+
+const startScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
 if status == 'cancelled' then return {'cancelled', 0} end
 if status == 'completed' or status == 'failed' then return {'finished', 0} end
 redis.call('HSET', KEYS[1], 'status', 'active')
 redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+publish('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
 return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
 
-// Ending a job and recording its webhook event are one script (a transactional outbox): the
-// event exists exactly when the result is final, so a crash can neither send a webhook for a
-// result not yet stored nor lose the event of a stored one. A relay turns the stream entry
-// into delivery jobs (webhooks/webhook-outbox-relay.ts).
-const finishScript = new LuaScript(`
+// Ending a job also records its webhook event (KEYS[3], a transactional outbox): the event
+// exists exactly when the result is final, so a crash can neither send a webhook for a result
+// not yet stored nor lose the event of a stored one. A relay turns the stream entry into
+// delivery jobs (webhooks/webhook-outbox-relay.ts). Answers 0 when the job had already ended,
+// else the job's tenant (for the dead-letter list).
+const finishScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+publish('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', eventsTtl)
 if redis.call('HGET', KEYS[1], 'notify') == '1' then
-  redis.call('XADD', KEYS[2], '*', 'job_id', ARGV[6], 'status', ARGV[1])
+  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
 end
 return redis.call('HGET', KEYS[1], 'tenant') or ''`);
 
 // A failed job of the tenant goes back to queued for a manual retry (dead-letter re-run).
-const reopenScript = new LuaScript(`
+const reopenScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
 if status ~= 'failed' then return status end
 redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', redis.call('HGET', KEYS[1], 'error'))
 redis.call('HDEL', KEYS[1], 'error', 'finished_at')
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], pendingTtl)
+publish('{"status":"queued"}', pendingTtl)
 return 'reopened'`);
 
-const requeueScript = new LuaScript(`
+const requeueScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', ARGV[1])
+publish('{"status":"queued","last_error":' .. ARGV[1] .. '}', pendingTtl)
 return 1`);
 
-const cancelScript = new LuaScript(`
+const cancelScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
 if status ~= 'queued' then return {'not_cancellable', status} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+publish('{"status":"cancelled"}', eventsTtl)
 return {'cancelled', 'cancelled'}`);
+
+// A worker stopping a job it holds because its client asked (disconnected stream).
+const stopScript = new LuaScript(`${publishStatus}
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' and status ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+publish('{"status":"cancelled"}', eventsTtl)
+return 1`);
 
 /** Stores job records and their results in Redis hashes, with bounded retention. */
 export class JobStore {
   private readonly pendingTtlSeconds: number;
+  private readonly events: JobEventLimits;
   /** Each tenant's failed jobs, listable for the result TTL. */
   readonly deadLetters: DeadLetterStore;
 
@@ -86,12 +116,22 @@ export class JobStore {
     private readonly options: JobStoreOptions,
   ) {
     this.pendingTtlSeconds = options.pendingTtlSeconds ?? 7 * 24 * 3600;
+    this.events = { ...defaultJobEventLimits, ...options.events };
     this.deadLetters = new DeadLetterStore(redis, keys, options.resultTtlSeconds);
   }
 
-  /** Writes a new job's record in status `queued`. */
+  /** Keys and trailing arguments every transition script takes (record, event stream, bounds). */
+  private transition(jobId: string, args: Array<string | number>) {
+    return {
+      keys: [this.keys.job(jobId), this.keys.jobEvents(jobId)],
+      args: [...args, this.events.maxLength, this.events.ttlSeconds, this.pendingTtlSeconds],
+    };
+  }
+
+  /** Writes a new job's record in status `queued`, and its first event. */
   async create(record: NewJobRecord): Promise<void> {
     const key = this.keys.job(record.id);
+    const eventsKey = this.keys.jobEvents(record.id);
     const fields: Record<string, string | number> = {
       id: record.id,
       tenant: record.tenant,
@@ -105,12 +145,18 @@ export class JobStore {
     if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
     if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
     if (record.notify) fields.notify = 1;
-    await this.redis.multi().hset(key, fields).expire(key, this.pendingTtlSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(key, fields)
+      .expire(key, this.pendingTtlSeconds)
+      .xadd(eventsKey, '*', 'event', 'status', 'data', '{"status":"queued"}')
+      .expire(eventsKey, this.pendingTtlSeconds)
+      .exec();
   }
 
   /** Removes a record (used when enqueueing failed, so no orphan stays `queued`). */
   async remove(jobId: string): Promise<void> {
-    await this.redis.del(this.keys.job(jobId));
+    await this.redis.del(this.keys.job(jobId), this.keys.jobEvents(jobId));
   }
 
   async get(jobId: string): Promise<JobRecord | null> {
@@ -121,11 +167,11 @@ export class JobStore {
 
   /** Marks a job active as a worker takes it; says whether the worker should run it. */
   async start(jobId: string, now: number = Date.now()): Promise<StartOutcome> {
-    const [outcome, startedAt] = (await startScript.run(
-      this.redis,
-      [this.keys.job(jobId)],
-      [now],
-    )) as [string, string | number];
+    const { keys, args } = this.transition(jobId, [now]);
+    const [outcome, startedAt] = (await startScript.run(this.redis, keys, args)) as [
+      string,
+      string | number,
+    ];
     if (outcome === 'started') return { outcome, startedAt: Number(startedAt) };
     return { outcome: outcome as 'cancelled' | 'finished' | 'missing' };
   }
@@ -150,11 +196,8 @@ export class JobStore {
    * dead-letter list. Says what it found otherwise.
    */
   async reopen(jobId: string, tenant: string): Promise<'reopened' | 'missing' | JobStatus> {
-    const outcome = (await reopenScript.run(
-      this.redis,
-      [this.keys.job(jobId)],
-      [tenant, this.pendingTtlSeconds],
-    )) as string;
+    const { keys, args } = this.transition(jobId, [tenant]);
+    const outcome = (await reopenScript.run(this.redis, keys, args)) as string;
     if (outcome === 'reopened') await this.deadLetters.remove(tenant, jobId);
     if (outcome === 'reopened' || outcome === 'missing') return outcome;
     return jobStatusSchema.parse(outcome);
@@ -162,18 +205,23 @@ export class JobStore {
 
   /** Puts an active job back to `queued` while it waits for a retry, noting why. */
   async requeue(jobId: string, failure: JobFailure): Promise<boolean> {
-    return (
-      (await requeueScript.run(this.redis, [this.keys.job(jobId)], [JSON.stringify(failure)])) === 1
-    );
+    const { keys, args } = this.transition(jobId, [JSON.stringify(failure)]);
+    return (await requeueScript.run(this.redis, keys, args)) === 1;
+  }
+
+  /**
+   * Ends a queued or active job as cancelled on the worker's side: its client asked to stop
+   * (a disconnected stream). False when the job had already ended.
+   */
+  async stop(jobId: string, now: number = Date.now()): Promise<boolean> {
+    const { keys, args } = this.transition(jobId, [now, this.options.resultTtlSeconds]);
+    return (await stopScript.run(this.redis, keys, args)) === 1;
   }
 
   /** Cancels a job that has not started; otherwise reports its status. Scoped to the tenant. */
   async cancel(jobId: string, tenant: string, now: number = Date.now()): Promise<CancelOutcome> {
-    const [outcome, status] = (await cancelScript.run(
-      this.redis,
-      [this.keys.job(jobId)],
-      [tenant, now, this.options.resultTtlSeconds],
-    )) as [string, string];
+    const { keys, args } = this.transition(jobId, [tenant, now, this.options.resultTtlSeconds]);
+    const [outcome, status] = (await cancelScript.run(this.redis, keys, args)) as [string, string];
     if (outcome === 'not_cancellable') return { outcome, status: jobStatusSchema.parse(status) };
     return { outcome: outcome as 'cancelled' | 'missing' };
   }
@@ -185,12 +233,15 @@ export class JobStore {
     value: string,
     now: number,
   ): Promise<string | undefined> {
-    const written = await finishScript.run(
-      this.redis,
-      [this.keys.job(jobId), this.keys.webhookOutbox()],
-      [status, now, field, value, this.options.resultTtlSeconds, jobId],
-    );
-    // The script answers 0 when the job had already ended, else the job's tenant.
+    const { keys, args } = this.transition(jobId, [
+      status,
+      now,
+      field,
+      value,
+      this.options.resultTtlSeconds,
+      jobId,
+    ]);
+    const written = await finishScript.run(this.redis, [...keys, this.keys.webhookOutbox()], args);
     return typeof written === 'string' ? written : undefined;
   }
 }

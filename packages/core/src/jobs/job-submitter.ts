@@ -20,6 +20,10 @@ export interface SubmitOptions {
   requestId?: string;
   /** W3C `traceparent`/`tracestate` of the submitting request, carried in the job. */
   trace?: { traceparent?: string; tracestate?: string };
+  /** `interactive` for sync and streamed requests (needs `interactiveQueue`); default `standard`. */
+  lane?: 'standard' | 'interactive';
+  /** Ask the worker to publish token deltas to the job's event stream. */
+  stream?: boolean;
 }
 
 export type SubmitOutcome =
@@ -28,6 +32,8 @@ export type SubmitOutcome =
 
 export interface JobSubmitterOptions {
   queue: Queue;
+  /** The interactive lane's queue (`jobCatalog.interactivePrompt`), for sync and streamed requests. */
+  interactiveQueue?: Queue;
   store: JobStore;
   idempotency: IdempotencyStore;
   catalog: ModelCatalog;
@@ -57,7 +63,12 @@ export class JobSubmitter {
     idempotencyKey,
     requestId,
     trace,
+    lane = 'standard',
+    stream,
   }: SubmitOptions): Promise<SubmitOutcome> {
+    const interactive = lane === 'interactive';
+    const queue = interactive ? this.options.interactiveQueue : this.options.queue;
+    if (!queue) throw new Error('the interactive lane has no queue configured');
     const requestedModel = request.model ?? this.options.defaultModel;
     const normalized = normalizeJobRequest(request);
     // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
@@ -117,6 +128,7 @@ export class JobSubmitter {
       ...(request.requirements ? { requirements: request.requirements } : {}),
       ...(request.hedge ? { hedge: request.hedge } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
+      ...(stream ? { stream: true } : {}),
     };
     try {
       await this.options.store.create({
@@ -129,8 +141,8 @@ export class JobSubmitter {
         webhook: request.webhook,
         notify,
       });
-      await this.options.queue.add('prompt', data, {
-        ...jobCatalog.prompt.defaultOptions,
+      await queue.add('prompt', data, {
+        ...(interactive ? jobCatalog.interactivePrompt : jobCatalog.prompt).defaultOptions,
         attempts: this.options.attempts,
         jobId,
         priority: request.priority,

@@ -4,5 +4,7 @@ export const queueNames = {
   promptsStandard: 'prompts-standard',
   /** Signed webhook POSTs, one job per delivery. */
   webhookDeliveries: 'webhook-deliveries',
+  /** Sync and streamed requests (`/v1/chat/completions`, `/v1/messages`): never behind async work. */
+  promptsInteractive: 'prompts-interactive',
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

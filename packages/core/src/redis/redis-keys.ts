@@ -70,4 +70,14 @@ export class RedisKeys {
   deadLetters(tenant: string): string {
     return `${this.prefix}:dead:${tenant}`;
   }
+
+  /** Redis Stream of a job's events (status changes and token deltas), bounded and with a TTL. */
+  jobEvents(jobId: string): string {
+    return `${this.prefix}:job-events:${jobId}`;
+  }
+
+  /** Flag asking the worker running a job to stop it (a disconnected streaming client). */
+  jobCancelRequest(jobId: string): string {
+    return `${this.prefix}:job-cancel:${jobId}`;
+  }
 }

@@ -1,0 +1,114 @@
+import {
+  isFinalStatus,
+  isStreamId,
+  type JobEvent,
+  type JobEventReader,
+  type JobStore,
+  parseStreamEntry,
+  type RedisKeys,
+} from '@llmq/core';
+import { type Request, type Response, Router } from 'express';
+import type { Redis } from 'ioredis';
+import { ApiError, methodNotAllowed, toApiError } from '../http/api-error';
+import { formatErrorBody } from '../http/error-dialect';
+import { keepAlive, openEventStream, writeEvent } from '../http/sse';
+import { tenantOf } from '../interactive/interactive-jobs';
+import { jobIdPattern } from './jobs-router';
+
+export interface JobEventsRouterOptions {
+  store: JobStore;
+  reader: JobEventReader;
+  redis: Redis;
+  keys: RedisKeys;
+}
+
+/**
+ * `GET /v1/jobs/:id/events`: the job's status changes (`event: status`) and token deltas
+ * (`event: delta`, streamed jobs only) as server-sent events. Each event's id is its Redis
+ * Stream id; a client reconnecting with `Last-Event-ID` gets only the events after it. The
+ * answer ends after the final status event. Another tenant's job is a 404.
+ */
+export function jobEventsRouter({ store, reader, redis, keys }: JobEventsRouterOptions): Router {
+  const router = Router();
+  router
+    .route('/v1/jobs/:id/events')
+    .get(async (request: Request, response: Response) => {
+      const jobId = request.params.id;
+      if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();
+      const record = await store.get(jobId);
+      if (!record || record.tenant !== tenantOf(response)) throw jobNotFound();
+      const lastEventId = readLastEventId(request);
+
+      if (isFinalStatus(record.status)) {
+        // Nothing more will be written: send what is left and end, without blocking.
+        const entries = await redis.xrange(
+          keys.jobEvents(jobId),
+          lastEventId ? `(${lastEventId}` : '-',
+          '+',
+        );
+        openEventStream(response);
+        const events = entries
+          .map(([id, fields]) => parseStreamEntry(id, fields))
+          .filter((event): event is JobEvent => event !== undefined);
+        for (const event of events) write(response, event);
+        if (events.length === 0 && !lastEventId) {
+          // The events expired before the record: one status event from the record.
+          writeEvent(response, {
+            event: 'status',
+            data: JSON.stringify({
+              status: record.status,
+              ...(record.result ? { result: record.result } : {}),
+              ...(record.error ? { error: record.error } : {}),
+            }),
+          });
+        }
+        response.end();
+        return;
+      }
+
+      const disconnect = new AbortController();
+      const onClose = () => disconnect.abort(new Error('client disconnected'));
+      response.on('close', onClose);
+      openEventStream(response);
+      const stopKeepAlive = keepAlive(response);
+      try {
+        for await (const event of reader.events(jobId, lastEventId ?? '0', disconnect.signal)) {
+          write(response, event);
+        }
+      } catch (error) {
+        if (!disconnect.signal.aborted) {
+          writeEvent(response, {
+            event: 'error',
+            data: JSON.stringify(formatErrorBody(toApiError(error), 'llmq')),
+          });
+        }
+      } finally {
+        stopKeepAlive();
+        response.off('close', onClose);
+        if (!response.writableEnded) response.end();
+      }
+    })
+    .all(methodNotAllowed(['GET']));
+  return router;
+}
+
+function write(response: Response, event: JobEvent): void {
+  writeEvent(response, { id: event.id, event: event.name, data: event.json });
+}
+
+function readLastEventId(request: Request): string | undefined {
+  const value = request.headers['last-event-id'];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !isStreamId(value)) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      'Last-Event-ID must be an event id this endpoint sent',
+    );
+  }
+  return value;
+}
+
+function jobNotFound(): ApiError {
+  return new ApiError(404, 'job_not_found', 'no such job');
+}

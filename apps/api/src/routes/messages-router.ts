@@ -1,0 +1,109 @@
+import { isFinalStatus } from '@llmq/core';
+import { type Request, type Response, Router } from 'express';
+import {
+  type MessagesRequest,
+  messagesRequestSchema,
+  toJobRequestFromMessages,
+} from '../anthropic-compat/messages-request-schema';
+import {
+  type AnthropicStreamEvent,
+  anthropicMessageId,
+  anthropicStreamEvents,
+  toAnthropicMessage,
+} from '../anthropic-compat/to-anthropic-message';
+import { methodNotAllowed, toApiError } from '../http/api-error';
+import { formatErrorBody } from '../http/error-dialect';
+import { requireJsonBody } from '../http/require-json-body';
+import { keepAlive, openEventStream, writeEvent } from '../http/sse';
+import {
+  type InteractiveJobs,
+  jobEndError,
+  setLlmqHeaders,
+  tenantOf,
+} from '../interactive/interactive-jobs';
+
+/**
+ * `POST /v1/messages`, Anthropic-compatible, through the interactive lane. Errors are answered
+ * in Anthropic's shape (see `error-dialect.ts`); a streamed answer that fails ends with an
+ * `event: error`, never with `message_stop`.
+ */
+export function messagesRouter(jobs: InteractiveJobs): Router {
+  const router = Router();
+  router
+    .route('/v1/messages')
+    .post(requireJsonBody, async (request: Request, response: Response) => {
+      const body: MessagesRequest = messagesRequestSchema.parse(request.body);
+      const stream = body.stream === true;
+      const start = await jobs.start(tenantOf(response), toJobRequestFromMessages(body), stream);
+
+      if (start.kind === 'cached') {
+        setLlmqHeaders(response, { ...start, cached: true });
+        const id = anthropicMessageId(start.result.response_id ?? 'cached');
+        if (!stream) {
+          response.json(toAnthropicMessage(id, start.result));
+          return;
+        }
+        openEventStream(response);
+        send(response, anthropicStreamEvents.start(id, start.model));
+        send(response, [anthropicStreamEvents.text(start.result.text)]);
+        send(response, anthropicStreamEvents.finish(start.result));
+        response.end();
+        return;
+      }
+
+      const { jobId } = start;
+      setLlmqHeaders(response, { ...start, cached: false });
+      const id = anthropicMessageId(jobId);
+      if (!stream) {
+        for await (const event of jobs.follow(jobId, request, response)) {
+          if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
+          const result = event.data.result;
+          if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+          response.setHeader('x-llmq-provider', result.provider);
+          response.json(toAnthropicMessage(id, result));
+          return;
+        }
+        return; // the client left
+      }
+
+      openEventStream(response);
+      const stopKeepAlive = keepAlive(response);
+      send(response, anthropicStreamEvents.start(id, start.model));
+      try {
+        for await (const event of jobs.follow(jobId, request, response)) {
+          if (event.name === 'delta') {
+            send(response, [anthropicStreamEvents.text(event.data.text)]);
+            continue;
+          }
+          if (!isFinalStatus(event.data.status)) continue;
+          const result = event.data.result;
+          if (event.data.status === 'completed' && result) {
+            send(response, anthropicStreamEvents.finish(result));
+          } else {
+            writeError(response, jobEndError(jobId, event));
+          }
+          return;
+        }
+      } catch (error) {
+        writeError(response, error);
+      } finally {
+        stopKeepAlive();
+        if (!response.writableEnded) response.end();
+      }
+    })
+    .all(methodNotAllowed(['POST']));
+  return router;
+}
+
+function send(response: Response, events: AnthropicStreamEvent[]): void {
+  for (const event of events) writeEvent(response, event);
+}
+
+/** Anthropic's in-stream error: `event: error` with the error body, then the stream closes. */
+function writeError(response: Response, error: unknown): void {
+  writeEvent(response, {
+    event: 'error',
+    data: JSON.stringify(formatErrorBody(toApiError(error), 'anthropic')),
+  });
+  response.end();
+}

@@ -1,0 +1,175 @@
+import type { AddressInfo } from 'node:net';
+import type { JobResult } from '@llmq/core';
+import { waitFor } from '@llmq/testing';
+import request from 'supertest';
+import type { ResponseCache } from '../src/interactive/response-cache';
+import { createApiHarness, tenantAKey } from './api-harness';
+
+type Harness = Awaited<ReturnType<typeof createApiHarness>>;
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const auth = { Authorization: `Bearer ${tenantAKey}` };
+const chatBody = { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'Hello' }] };
+const messagesBody = { ...chatBody, max_tokens: 20 };
+
+describe('errors on the compatible endpoints', () => {
+  it("answers /v1/chat/completions errors in OpenAI's shape with llmq's code", async () => {
+    harness = await createApiHarness();
+    const response = await request(harness.app)
+      .post('/v1/chat/completions')
+      .set(auth)
+      .send({ model: 'sim-gpt-fast' })
+      .expect(400);
+    expect(response.body).toEqual({
+      error: {
+        message: expect.stringContaining('messages'),
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'invalid_request',
+        details: expect.any(Object),
+      },
+    });
+    const unauthenticated = await request(harness.app)
+      .post('/v1/chat/completions')
+      .send(chatBody)
+      .expect(401);
+    expect(unauthenticated.body.error).toMatchObject({
+      type: 'authentication_error',
+      code: 'missing_api_key',
+      param: null,
+    });
+  });
+
+  it("answers /v1/messages errors in Anthropic's shape with llmq's code", async () => {
+    harness = await createApiHarness();
+    const response = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send(chatBody) // no max_tokens
+      .expect(400);
+    expect(response.body).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        message: expect.stringContaining('max_tokens'),
+      },
+    });
+  });
+
+  it('refuses features llmq would otherwise drop silently (tools, n > 1)', async () => {
+    harness = await createApiHarness();
+    for (const extra of [{ tools: [] }, { n: 2 }]) {
+      const response = await request(harness.app)
+        .post('/v1/chat/completions')
+        .set(auth)
+        .send({ ...chatBody, ...extra })
+        .expect(400);
+      expect(response.body.error.code).toBe('invalid_request');
+    }
+    expect(await harness.queuedCount()).toBe(0);
+  });
+
+  it('answers 504 with the job id past the wait timeout, and leaves the job to be polled', async () => {
+    harness = await createApiHarness({ waitTimeoutMs: 300 });
+    // No worker runs: the job stays queued.
+    const response = await request(harness.app)
+      .post('/v1/chat/completions')
+      .set(auth)
+      .send(chatBody)
+      .expect(504);
+    const jobId = String(response.headers['x-llmq-job-id']);
+    expect(jobId).toMatch(/^job_/);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.body.error).toMatchObject({
+      code: 'job_wait_timeout',
+      type: 'timeout_error',
+      details: { job_id: jobId, links: { self: `/v1/jobs/${jobId}` } },
+    });
+    expect((await harness.store.get(jobId))?.status).toBe('queued');
+    // It went to the interactive lane, not behind async jobs.
+    expect(await harness.interactiveQueue.getJob(jobId)).toBeDefined();
+    expect(await harness.queue.getJob(jobId)).toBeUndefined();
+  });
+});
+
+describe('a client that disconnects while its job is queued', () => {
+  it('cancels the job and removes it from the interactive queue', async () => {
+    const current = await createApiHarness();
+    harness = current;
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const controller = new AbortController();
+      const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...chatBody, stream: true }),
+        signal: controller.signal,
+      });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const jobId = response.headers.get('x-llmq-job-id') ?? '';
+      expect((await current.interactiveQueue.getJob(jobId))?.data.stream).toBe(true);
+      controller.abort();
+      await waitFor(
+        async () => ((await current.store.get(jobId))?.status === 'cancelled' ? true : undefined),
+        { what: 'the job to be cancelled' },
+      );
+      await waitFor(
+        async () => ((await current.interactiveQueue.getJob(jobId)) ? undefined : true),
+        { what: 'the queue entry to be removed' },
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('the exact-cache seam', () => {
+  const cached: JobResult = {
+    text: 'from the cache',
+    message: { role: 'assistant', content: 'from the cache' },
+    finish_reason: 'stop',
+    model: 'sim-gpt-fast',
+    upstream_model: 'sim-gpt-fast',
+    provider: 'simulator-openai',
+    response_id: 'resp_1',
+    usage: { input_tokens: 3, output_tokens: 3, cached_input_tokens: 0, total_tokens: 6 },
+    timings: { queue_wait_ms: 0, provider_ms: 1, total_ms: 1 },
+  };
+  // An in-memory stand-in for the exact cache (issue 5), which does not exist yet.
+  const cache: ResponseCache = {
+    async lookup({ model, request: normalized }) {
+      return model === 'sim-gpt-fast' && normalized.messages[0]?.content === 'Hello'
+        ? cached
+        : undefined;
+    },
+  };
+
+  it('answers a sync hit without a job, and a streamed hit as a stream', async () => {
+    harness = await createApiHarness({ cache });
+    const sync = await request(harness.app)
+      .post('/v1/chat/completions')
+      .set(auth)
+      .send(chatBody)
+      .expect(200);
+    expect(sync.headers['x-llmq-cached']).toBe('true');
+    expect(sync.body.choices[0].message.content).toBe('from the cache');
+    const streamed = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send({ ...messagesBody, stream: true })
+      .expect(200);
+    expect(streamed.headers['content-type']).toContain('text/event-stream');
+    expect(streamed.text).toContain('"text":"from the cache"');
+    expect(streamed.text).toContain('event: message_stop');
+    expect(await harness.queuedCount()).toBe(0);
+  });
+});

@@ -1,0 +1,117 @@
+import {
+  type GenerateRequest,
+  type GenerateResult,
+  type JobDeltaPublisher,
+  type LanguageModel,
+  ProviderError,
+} from '@llmq/core';
+
+/** How often the stop flag is read while no delta arrives (before the first token), ms. */
+const stopPollIntervalMs = 250;
+
+export type StreamGenerationOutcome =
+  | { outcome: 'completed'; answer: GenerateResult }
+  | { outcome: 'stopped' };
+
+/**
+ * Runs a provider call as a stream, handing each text delta to the job's publisher as it
+ * arrives, and returns the same answer `generate` would. Stops (aborting the upstream call)
+ * when the job's client asked to; a broken upstream stream throws, after the deltas received
+ * so far were written. Whether a retry is still safe is `publisher.published`.
+ */
+export async function streamGeneration(
+  model: LanguageModel,
+  request: GenerateRequest,
+  publisher: JobDeltaPublisher,
+): Promise<StreamGenerationOutcome> {
+  const controller = new AbortController();
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, controller.signal])
+    : controller.signal;
+  const poll = setInterval(() => {
+    void publisher
+      .checkStop()
+      .then((stop) => {
+        if (stop) controller.abort();
+      })
+      .catch(() => undefined);
+  }, stopPollIntervalMs);
+  let text = '';
+  try {
+    if (await publisher.checkStop()) return { outcome: 'stopped' };
+    if (await publisher.detectEarlierDeltas()) {
+      throw new ProviderError({
+        code: 'stream_interrupted',
+        message: 'an earlier attempt streamed part of the answer before its worker stopped',
+        provider: model.provider,
+        isRetryable: false,
+      });
+    }
+    for await (const part of model.stream({ ...request, signal })) {
+      if (part.type === 'text-delta') {
+        text += part.delta;
+        publisher.push(part.delta);
+        if (publisher.stopRequested) controller.abort();
+        continue;
+      }
+      await publisher.flush();
+      return {
+        outcome: 'completed',
+        answer: {
+          text,
+          finishReason: part.finishReason,
+          usage: part.usage,
+          responseModel: part.responseModel,
+          ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),
+        },
+      };
+    }
+    throw new Error('the provider stream ended without a finish part');
+  } catch (error) {
+    if (controller.signal.aborted && publisher.stopRequested) return { outcome: 'stopped' };
+    // Whatever reached us before the break is written, so readers see exactly what was sent.
+    await publisher.flush().catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/**
+ * The same model, called as a stream whose deltas go to the job's publisher: the resilience
+ * executor keeps its retries, fallbacks and circuit breakers for streamed jobs, under two
+ * rules. Once a delta went out, a failure is final (a retry or another model would repeat
+ * text the client already has); and a stop asked by the client ends the call as a
+ * non-retryable abort, which the pipeline recognises by `publisher.stopRequested`.
+ */
+export function streamingModel(model: LanguageModel, publisher: JobDeltaPublisher): LanguageModel {
+  return {
+    provider: model.provider,
+    modelId: model.modelId,
+    async generate(request) {
+      let streamed: StreamGenerationOutcome;
+      try {
+        streamed = await streamGeneration(model, request, publisher);
+      } catch (error) {
+        if (!publisher.published) throw error;
+        throw new ProviderError({
+          code: 'stream_interrupted',
+          message: error instanceof Error ? error.message : String(error),
+          provider: model.provider,
+          isRetryable: false,
+          cause: error,
+        });
+      }
+      if (streamed.outcome === 'stopped') {
+        throw new ProviderError({
+          code: 'aborted',
+          message: 'the client stopped the stream',
+          provider: model.provider,
+          isRetryable: false,
+        });
+      }
+      return streamed.answer;
+    },
+    stream: (request) => model.stream(request),
+  };
+}

@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/redis-keys';
+import { defaultJobEventLimits, type JobEventLimits } from './job-event';
+
+/**
+ * Publishes a running job's token deltas to its event stream. Deltas that arrive while a
+ * write is in flight are coalesced into the next one, so a fast stream costs one pipelined
+ * round trip per batch, not per token, and a slow one is written as each token arrives.
+ * Each write also reads the job's stop flag ({@link requestJobStop}), for free.
+ */
+export class JobDeltaPublisher {
+  private buffer = '';
+  private inFlight: Promise<void> | undefined;
+  private failure: unknown;
+  private deltasPushed = false;
+  private stopFlag = false;
+  private readonly limits: JobEventLimits;
+  private readonly eventsKey: string;
+  private readonly stopKey: string;
+
+  constructor(
+    private readonly redis: Redis,
+    keys: RedisKeys,
+    jobId: string,
+    limits: Partial<JobEventLimits> = {},
+  ) {
+    this.limits = { ...defaultJobEventLimits, ...limits };
+    this.eventsKey = keys.jobEvents(jobId);
+    this.stopKey = keys.jobCancelRequest(jobId);
+  }
+
+  /** True once any delta was handed over: a retry would now repeat text the client saw. */
+  get published(): boolean {
+    return this.deltasPushed;
+  }
+
+  /** True once the job's client asked to stop it. */
+  get stopRequested(): boolean {
+    return this.stopFlag;
+  }
+
+  /** Queues a delta; it is written now if no write is in flight, else with the next batch. */
+  push(text: string): void {
+    if (text === '') return;
+    this.deltasPushed = true;
+    this.buffer += text;
+    if (!this.inFlight) this.inFlight = this.drain();
+  }
+
+  /**
+   * True when an earlier attempt of this job already published deltas (its worker died
+   * mid-stream and the job was recovered): a new attempt would repeat text the client has.
+   * The stream then ends `…, delta, active`; a retry after an error before any delta ends
+   * `…, active, queued, active`. Marks this publisher as published when true.
+   */
+  async detectEarlierDeltas(): Promise<boolean> {
+    const latest = await this.redis.xrevrange(this.eventsKey, '+', '-', 'COUNT', 2);
+    const earlier = latest.some(([, fields]) => fields[0] === 'event' && fields[1] === 'delta');
+    if (earlier) this.deltasPushed = true;
+    return earlier;
+  }
+
+  /** Reads the stop flag now (for when no deltas flow, e.g. before the first token). */
+  async checkStop(): Promise<boolean> {
+    if (!this.stopFlag) this.stopFlag = (await this.redis.exists(this.stopKey)) === 1;
+    return this.stopFlag;
+  }
+
+  /** Waits until every pushed delta is written; throws if a write failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+    if (this.failure) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.buffer !== '') {
+        const text = this.buffer;
+        this.buffer = '';
+        const replies = await this.redis
+          .pipeline()
+          .xadd(
+            this.eventsKey,
+            'MAXLEN',
+            '~',
+            this.limits.maxLength,
+            '*',
+            'event',
+            'delta',
+            'data',
+            JSON.stringify({ text }),
+          )
+          .exists(this.stopKey)
+          .exec();
+        const error = replies?.find(([replyError]) => replyError)?.[0];
+        if (error) throw error;
+        if (replies?.[1]?.[1] === 1) this.stopFlag = true;
+      }
+    } catch (error) {
+      this.failure ??= error;
+      this.buffer = '';
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+}
