@@ -58,6 +58,9 @@ describe('the official openai client against /v1/chat/completions', () => {
     // It really went through the queue: a job record exists and the simulator saw its id.
     const job = await system.request('GET', `/v1/jobs/${jobId}`);
     expect(job.body).toMatchObject({ status: 'completed', result: { text: 'hello from openai' } });
+    // The cost header is the job's recorded provider spend (catalog price × usage).
+    expect(Number(response.headers.get('x-llmq-cost-usd'))).toBe(job.body.result.cost_usd);
+    expect(job.body.result.cost_usd).toBeGreaterThan(0);
     const calls = system.simulator
       .counters()
       .recent.filter((call) => call.headers['x-llmq-job-id'] === jobId);

@@ -141,7 +141,10 @@ export class InteractiveJobs {
   }
 }
 
-/** The llmq facts of an answer, as response headers (`x-llmq-cost-usd` comes with cost tracking). */
+/**
+ * The llmq facts known when an answer starts, as response headers. A non-streamed answer adds
+ * the routed model and `x-llmq-cost-usd` once its result is in; a stream's headers are sent first.
+ */
 export function setLlmqHeaders(
   response: Response,
   facts: { jobId?: string; model: string; provider: string; cached: boolean },

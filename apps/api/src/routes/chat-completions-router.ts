@@ -64,6 +64,9 @@ export function chatCompletionsRouter(jobs: InteractiveJobs): Router {
           const result = event.data.result;
           if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
           response.setHeader('x-llmq-provider', result.provider);
+          response.setHeader('x-llmq-model', result.model);
+          if (result.cost_usd !== undefined)
+            response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
           response.json(toChatCompletion(id, created, result));
           return;
         }

@@ -60,6 +60,9 @@ export function messagesRouter(jobs: InteractiveJobs): Router {
           const result = event.data.result;
           if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
           response.setHeader('x-llmq-provider', result.provider);
+          response.setHeader('x-llmq-model', result.model);
+          if (result.cost_usd !== undefined)
+            response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
           response.json(toAnthropicMessage(id, result));
           return;
         }
