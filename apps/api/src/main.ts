@@ -12,11 +12,17 @@ import {
 } from '@llmq/core';
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
+import { createServer } from 'node:http';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { createApiSecurity } from './http/api-security';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
-  if (env.NODE_ENV === 'production') throw new Error('API_KEYS: required when NODE_ENV=production');
+  if (env.NODE_ENV === 'production') {
+    // Production without static keys: only keys issued through the admin API work.
+    if (env.ADMIN_API_KEY) return new ApiKeyRegistry([]);
+    throw new Error('API_KEYS or ADMIN_API_KEY: one is required when NODE_ENV=production');
+  }
   warn(`API_KEYS is not set: accepting the development key "${devApiKey}" for tenant "dev"`);
   return new ApiKeyRegistry([{ tenant: 'dev', key: devApiKey }]);
 }
@@ -40,18 +46,37 @@ async function main(): Promise<void> {
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
   });
-  const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
+  const staticKeys = apiKeysFrom(env, (message) =>
+    logger.warn(message, { event: 'config-warning' }),
+  );
+  const security = await createApiSecurity({
+    redis,
+    keys,
+    logger,
+    staticKeys,
+    bootstrapAdminKey: env.ADMIN_API_KEY,
+    filterDefaults: env.FILTER_POLICY,
+    filterPolicyCacheMs: env.FILTER_POLICY_CACHE_MS,
+    apiKeyCacheMs: env.API_KEY_CACHE_MS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    auditMaxEntries: env.AUDIT_MAX_ENTRIES,
+    adminSessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS,
+    corsOrigins: env.CORS_ORIGINS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    secureCookie: env.ADMIN_COOKIE_SECURE,
+  });
   const app = createApp({
     redis,
     queue,
     store,
     submitter,
-    apiKeys,
+    security,
     logger,
     bodyLimit: env.BODY_LIMIT,
   });
 
-  const server = app.listen(env.PORT, env.HOST, () => {
+  const server = createServer({ maxHeaderSize: env.MAX_HEADER_BYTES }, app);
+  server.listen(env.PORT, env.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     logger.info('api-start', { event: 'api-start', port, prefix: env.LLMQ_PREFIX });
@@ -68,6 +93,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    await security.close();
     await queue.close();
     await redis.quit().catch(() => undefined);
     process.exit(0);

@@ -2,6 +2,7 @@ import {
   createLogger,
   createProviderRegistry,
   createRedisConnection,
+  FilterPolicyStore,
   defaultModelEntries,
   defaultProviderAccounts,
   JobStore,
@@ -29,8 +30,13 @@ async function main(): Promise<void> {
   const settings = toProviderSettings(env);
   const catalog = new ModelCatalog(defaultModelEntries(settings));
   const providers = createProviderRegistry(defaultProviderAccounts(settings));
+  const filterPolicies = new FilterPolicyStore(connection, keys, {
+    defaults: env.FILTER_POLICY,
+    cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
+  });
   const pipeline = createPromptPipeline({
     store,
+    filterPolicies,
     catalog,
     logger,
     resolveModel: (providerId, upstreamModel) =>

@@ -1,4 +1,5 @@
 import type {
+  FilterPolicyStore,
   JobResult,
   JobStore,
   LanguageModel,
@@ -6,7 +7,7 @@ import type {
   ModelCatalog,
   PromptJobData,
 } from '@llmq/core';
-import { promptJobDataSchema } from '@llmq/core';
+import { inspectOutput, promptJobDataSchema } from '@llmq/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
 
@@ -21,6 +22,8 @@ export interface PromptPipelineOptions {
   catalog: ModelCatalog;
   resolveModel: ModelResolver;
   logger: Logger;
+  /** Tenants' filter policies for the output filter; without it answers are not filtered. */
+  filterPolicies?: FilterPolicyStore;
 }
 
 /**
@@ -33,6 +36,7 @@ export function createPromptPipeline({
   catalog,
   resolveModel,
   logger,
+  filterPolicies,
 }: PromptPipelineOptions) {
   return async function runPromptJob(job: Job): Promise<void> {
     const parsed = promptJobDataSchema.safeParse(job.data);
@@ -94,10 +98,31 @@ export function createPromptPipeline({
       throw error;
     }
     const providerMs = performance.now() - callStartedAt;
+    // Output filter: after the provider call, before anything is stored. `verdict.cacheable`
+    // is what a result cache must honour (a blocked answer is never cached).
+    const verdict = filterPolicies
+      ? inspectOutput(answer.text, await filterPolicies.policyFor(data.tenant))
+      : undefined;
+    if (verdict?.blocked) {
+      logger.warn('job-output-rejected', {
+        event: 'job-fail',
+        ...log,
+        provider: entry.provider,
+        error_code: 'output_rejected',
+        detectors: verdict.findings.filter((finding) => finding.action === 'block').map((finding) => finding.detector),
+      });
+      await store.fail(data.jobId, {
+        code: 'output_rejected',
+        message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
+        provider: entry.provider,
+      });
+      throw new UnrecoverableError('output rejected by the output filter');
+    }
+    const text = verdict?.texts[0] ?? answer.text;
     const finishedAt = Date.now();
     const result: JobResult = {
-      text: answer.text,
-      message: { role: 'assistant', content: answer.text },
+      text,
+      message: { role: 'assistant', content: text },
       finish_reason: answer.finishReason,
       model: entry.id,
       upstream_model: answer.responseModel,
@@ -114,6 +139,7 @@ export function createPromptPipeline({
         provider_ms: Math.round(providerMs * 10) / 10,
         total_ms: Math.max(0, finishedAt - data.createdAt),
       },
+      ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
     const written = await store.complete(data.jobId, result, finishedAt);
     logger.info('llm_response', {

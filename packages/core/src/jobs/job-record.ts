@@ -1,3 +1,4 @@
+import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
@@ -34,6 +35,8 @@ export interface JobResult {
   response_id?: string;
   usage: JobUsage;
   timings: JobTimings;
+  /** What the output filter found in `text` (after redaction); absent when nothing. */
+  filter_findings?: FilterFinding[];
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */
@@ -56,10 +59,12 @@ export interface JobRecord {
   lastError?: JobFailure;
   /** How many times a result was written; 1 for every completed job (exactly-once evidence). */
   resultWrites: number;
+  /** What the input filter found (and redacted or flagged) before the job was queued. */
+  inputFindings?: FilterFinding[];
 }
 
 /** What a new job's record starts with. */
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata'
+  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata' | 'inputFindings'
 >;

@@ -82,6 +82,7 @@ export class JobStore {
       result_writes: 0,
     };
     if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
+    if (record.inputFindings?.length) fields.input_findings = JSON.stringify(record.inputFindings);
     await this.redis.multi().hset(key, fields).expire(key, this.pendingTtlSeconds).exec();
   }
 
@@ -171,5 +172,6 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     error: fields.error ? JSON.parse(fields.error) : undefined,
     lastError: fields.last_error ? JSON.parse(fields.last_error) : undefined,
     resultWrites: Number(fields.result_writes ?? 0),
+    ...(fields.input_findings ? { inputFindings: JSON.parse(fields.input_findings) } : {}),
   };
 }

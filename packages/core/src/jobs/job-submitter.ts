@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { FilterFinding } from '../filters/content-filter';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
 import { jobCatalog, type PromptJobData } from './job-catalog';
@@ -13,6 +14,8 @@ export interface SubmitOptions {
   request: JobRequest;
   /** The client's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** What the input filter found; recorded on the job. */
+  inputFindings?: FilterFinding[];
 }
 
 export type SubmitOutcome =
@@ -34,7 +37,12 @@ export interface JobSubmitterOptions {
 export class JobSubmitter {
   constructor(private readonly options: JobSubmitterOptions) {}
 
-  async submit({ tenant, request, idempotencyKey }: SubmitOptions): Promise<SubmitOutcome> {
+  async submit({
+    tenant,
+    request,
+    idempotencyKey,
+    inputFindings,
+  }: SubmitOptions): Promise<SubmitOutcome> {
     const requestedModel = request.model ?? this.options.defaultModel;
     const model = this.options.catalog.resolve(requestedModel);
     if (!model) {
@@ -83,6 +91,7 @@ export class JobSubmitter {
         priority: request.priority,
         createdAt,
         metadata: request.metadata,
+        inputFindings,
       });
       await this.options.queue.add('prompt', data, {
         ...jobCatalog.prompt.defaultOptions,

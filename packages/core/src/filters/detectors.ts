@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { passesIbanChecksum, passesLuhn } from './checksums';
+import { promptInjectionPatterns } from './prompt-injection-patterns';
+
+/** Closed set of detectors; input and output filters share them. */
+export const detectorIdSchema = z.enum([
+  'email',
+  'phone',
+  'credit_card',
+  'iban',
+  'secret',
+  'prompt_injection',
+]);
+export type DetectorId = z.infer<typeof detectorIdSchema>;
+
+/** One match inside a text: offsets only, never the matched text itself. */
+export interface DetectorMatch {
+  detector: DetectorId;
+  start: number;
+  end: number;
+}
+
+interface Detector {
+  id: DetectorId;
+  /** Replacement used by the `redact` policy. */
+  placeholder: string;
+  find(text: string): DetectorMatch[];
+}
+
+function regexDetector(
+  id: DetectorId,
+  placeholder: string,
+  pattern: RegExp,
+  accept: (match: string) => boolean = () => true,
+): Detector {
+  return {
+    id,
+    placeholder,
+    find(text) {
+      const matches: DetectorMatch[] = [];
+      for (const match of text.matchAll(pattern)) {
+        if (!accept(match[0])) continue;
+        matches.push({ detector: id, start: match.index, end: match.index + match[0].length });
+      }
+      return matches;
+    },
+  };
+}
+
+const onlyDigits = (value: string) => value.replace(/\D/g, '');
+
+/**
+ * Secrets: provider and platform API keys, cloud access keys, tokens and PEM private keys.
+ * Exported so the logger scrubs the same shapes from every line.
+ */
+export const secretPattern = new RegExp(
+  [
+    '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)',
+    '\\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{16,}',
+    '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
+    '\\bgh[pousr]_[A-Za-z0-9]{30,}',
+    '\\bgithub_pat_[A-Za-z0-9_]{40,}',
+    '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+    '\\bAIza[0-9A-Za-z_-]{35}',
+    '\\bllmq_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}',
+    '\\beyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}',
+  ].join('|'),
+  'g',
+);
+
+/** RFC 5322-ish addresses; good enough to find them in prose. */
+export const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+
+const detectors: readonly Detector[] = [
+  // Secrets first: a key may contain digit runs the other detectors would also claim.
+  regexDetector('secret', '[SECRET]', secretPattern),
+  regexDetector('email', '[EMAIL]', emailPattern),
+  regexDetector('iban', '[IBAN]', /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, (match) => {
+    const compact = match.replace(/ /g, '');
+    return compact.length >= 15 && compact.length <= 34 && passesIbanChecksum(compact);
+  }),
+  regexDetector('credit_card', '[CARD]', /\b\d(?:[ -]?\d){12,18}\b/g, (match) => {
+    const digits = onlyDigits(match);
+    return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits);
+  }),
+  // International (+country) or grouped national numbers, incl. Chinese mobiles (1[3-9]x).
+  regexDetector(
+    'phone',
+    '[PHONE]',
+    /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]\d{3,4}\b|\+\d{8,15}\b|(?<!\d)1[3-9]\d{9}(?!\d)/g,
+    (match) => {
+      const digits = onlyDigits(match).length;
+      return digits >= 7 && digits <= 15;
+    },
+  ),
+  {
+    id: 'prompt_injection',
+    placeholder: '[REMOVED]',
+    find(text) {
+      const matches: DetectorMatch[] = [];
+      for (const pattern of promptInjectionPatterns) {
+        for (const match of text.matchAll(pattern)) {
+          matches.push({
+            detector: 'prompt_injection',
+            start: match.index,
+            end: match.index + match[0].length,
+          });
+        }
+      }
+      return matches;
+    },
+  },
+];
+
+/** Replacement text per detector for the `redact` policy. */
+export const detectorPlaceholders: Record<DetectorId, string> = Object.fromEntries(
+  detectors.map((detector) => [detector.id, detector.placeholder]),
+) as Record<DetectorId, string>;
+
+/**
+ * Runs the enabled detectors over `text`. Overlapping matches are resolved in detector order
+ * (earlier detectors win), so one span is reported once.
+ */
+export function detect(text: string, enabled: ReadonlySet<DetectorId>): DetectorMatch[] {
+  const accepted: DetectorMatch[] = [];
+  for (const detector of detectors) {
+    if (!enabled.has(detector.id)) continue;
+    for (const match of detector.find(text)) {
+      const overlaps = accepted.some(
+        (other) => match.start < other.end && other.start < match.end,
+      );
+      if (!overlaps) accepted.push(match);
+    }
+  }
+  return accepted.sort((a, b) => a.start - b.start);
+}
