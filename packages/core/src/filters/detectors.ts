@@ -83,11 +83,12 @@ const detectors: readonly Detector[] = [
     const digits = onlyDigits(match);
     return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits);
   }),
-  // International (+country) or grouped national numbers, incl. Chinese mobiles (1[3-9]x).
+  // International (+country code), (area) grouped, 3-3/4-4 grouped national numbers, and Chinese
+  // mobiles (1[3-9] + 9 digits). Never part of a longer digit run (cards, IBANs, ids).
   regexDetector(
     'phone',
     '[PHONE]',
-    /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]\d{3,4}\b|\+\d{8,15}\b|(?<!\d)1[3-9]\d{9}(?!\d)/g,
+    /(?<!\d[\s.-]?)(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}|\(\d{2,4}\)[\s.-]?\d{3,4}[\s.-]?\d{4}|\d{3}[\s.-]\d{3,4}[\s.-]\d{4}|1[3-9]\d{9})(?![\s.-]?\d)/g,
     (match) => {
       const digits = onlyDigits(match).length;
       return digits >= 7 && digits <= 15;
