@@ -30,13 +30,22 @@ export const apiEnvSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .optional()
-    .transform((value) => (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)),
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   /** A handler that has not answered after this many ms gets a 503 `request_timeout`. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Largest accepted request head (headers), bytes. */
   MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /** How long an admin console (Bull Board) sign-in lasts, seconds. */
-  ADMIN_SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
+  ADMIN_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600),
   /** Mark the admin session cookie `Secure` (serve the console over HTTPS). */
   ADMIN_COOKIE_SECURE: z
     .enum(['true', 'false', '1', '0'])

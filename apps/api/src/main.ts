@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import {
   createLogger,
   createQueue,
@@ -12,9 +13,9 @@ import {
 } from '@llmq/core';
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
-import { createServer } from 'node:http';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
 import { createApiSecurity } from './http/api-security';
+import { answerClientErrorsWithJson } from './http/client-errors';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   });
 
   const server = createServer({ maxHeaderSize: env.MAX_HEADER_BYTES }, app);
+  answerClientErrorsWithJson(server);
   server.listen(env.PORT, env.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;

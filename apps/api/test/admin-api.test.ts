@@ -49,9 +49,15 @@ describe('admin API: keys', () => {
     for (const dump of dumps) expect(String(dump)).not.toContain(created.key);
 
     // Shown once: listing and showing never include it.
-    const shown = await request(harness.app).get(`/v1/admin/keys/${created.id}`).set(asAdmin).expect(200);
+    const shown = await request(harness.app)
+      .get(`/v1/admin/keys/${created.id}`)
+      .set(asAdmin)
+      .expect(200);
     expect(shown.body.key).toBeUndefined();
-    const listed = await request(harness.app).get('/v1/admin/keys?tenant=acme').set(asAdmin).expect(200);
+    const listed = await request(harness.app)
+      .get('/v1/admin/keys?tenant=acme')
+      .set(asAdmin)
+      .expect(200);
     expect(listed.body.data.map((key: { id: string }) => key.id)).toEqual([created.id]);
     expect(JSON.stringify(listed.body)).not.toContain(created.key);
 
@@ -60,17 +66,29 @@ describe('admin API: keys', () => {
       .set(bearer(created.key))
       .send({ prompt: 'hello' })
       .expect(202);
-    await request(harness.app).get(`/v1/jobs/${submitted.body.id}`).set(bearer(created.key)).expect(200);
+    await request(harness.app)
+      .get(`/v1/jobs/${submitted.body.id}`)
+      .set(bearer(created.key))
+      .expect(200);
     // No admin scope.
-    const denied = await request(harness.app).get('/v1/admin/keys').set(bearer(created.key)).expect(403);
+    const denied = await request(harness.app)
+      .get('/v1/admin/keys')
+      .set(bearer(created.key))
+      .expect(403);
     expect(denied.body.error.code).toBe('insufficient_scope');
     // Last use recorded.
-    const after = await request(harness.app).get(`/v1/admin/keys/${created.id}`).set(asAdmin).expect(200);
+    const after = await request(harness.app)
+      .get(`/v1/admin/keys/${created.id}`)
+      .set(asAdmin)
+      .expect(200);
     expect(after.body.last_used_at).not.toBeNull();
   });
 
   it('bootstraps the configured admin key, listed without its secret', async () => {
-    const response = await request(harness.app).get(`/v1/admin/keys/${bootstrapAdminKeyId}`).set(asAdmin).expect(200);
+    const response = await request(harness.app)
+      .get(`/v1/admin/keys/${bootstrapAdminKeyId}`)
+      .set(asAdmin)
+      .expect(200);
     expect(response.body).toMatchObject({ tenant: 'admin', scopes: ['admin'], status: 'active' });
   });
 
@@ -101,10 +119,16 @@ describe('admin API: keys', () => {
       expect(refused.body.error.code).toBe('invalid_api_key');
       // The other instance hears of it over pub/sub, well before its 5 s cache would lapse.
       await waitFor(
-        async () => ((await request(other.app).get(probe).set(bearer(created.key))).status === 401 ? true : undefined),
+        async () =>
+          (await request(other.app).get(probe).set(bearer(created.key))).status === 401
+            ? true
+            : undefined,
         { what: 'revocation to reach the other instance', timeoutMs: 2000 },
       );
-      const shown = await request(harness.app).get(`/v1/admin/keys/${created.id}`).set(asAdmin).expect(200);
+      const shown = await request(harness.app)
+        .get(`/v1/admin/keys/${created.id}`)
+        .set(asAdmin)
+        .expect(200);
       expect(shown.body.status).toBe('revoked');
     } finally {
       await other.close();
@@ -112,13 +136,21 @@ describe('admin API: keys', () => {
   });
 
   it('rotates a key: a new secret now, the old one valid for the grace period only', async () => {
-    const created = await createKey({ tenant: 'acme', scopes: ['jobs:read'], limits: { tokens_per_minute: 1000 } });
+    const created = await createKey({
+      tenant: 'acme',
+      scopes: ['jobs:read'],
+      limits: { tokens_per_minute: 1000 },
+    });
     const rotated = await request(harness.app)
       .post(`/v1/admin/keys/${created.id}/rotate`)
       .set(asAdmin)
       .send({ grace_seconds: 1 })
       .expect(201);
-    expect(rotated.body).toMatchObject({ tenant: 'acme', scopes: ['jobs:read'], limits: { tokens_per_minute: 1000 } });
+    expect(rotated.body).toMatchObject({
+      tenant: 'acme',
+      scopes: ['jobs:read'],
+      limits: { tokens_per_minute: 1000 },
+    });
     expect(rotated.body.key).not.toBe(created.key);
     expect(rotated.body.previous).toMatchObject({ id: created.id, rotated_to: rotated.body.id });
     const probe = '/v1/jobs/job_00000000000000000000000000000000';
@@ -137,7 +169,10 @@ describe('admin API: keys', () => {
       .send({ scopes: ['jobs:read', 'usage'] })
       .expect(200);
     expect(updated.body.scopes).toEqual(['jobs:read', 'usage']);
-    const missing = await request(harness.app).delete('/v1/admin/keys/ffffffffffff').set(asAdmin).expect(404);
+    const missing = await request(harness.app)
+      .delete('/v1/admin/keys/ffffffffffff')
+      .set(asAdmin)
+      .expect(404);
     expect(missing.body.error.code).toBe('api_key_not_found');
   });
 });
@@ -146,10 +181,17 @@ describe('admin API: filter policy per tenant', () => {
   it('blocks, redacts or flags per the tenant policy, and records findings on the job', async () => {
     const card = 'my card is 4111 1111 1111 1111';
     // Default policy: cards are redacted.
-    const redacted = await request(harness.app).post('/v1/jobs').set(bearer(tenantAKey)).send({ prompt: card }).expect(202);
+    const redacted = await request(harness.app)
+      .post('/v1/jobs')
+      .set(bearer(tenantAKey))
+      .send({ prompt: card })
+      .expect(202);
     const job = await harness.queue.getJob(redacted.body.id);
     expect(job?.data.request.messages[0].content).toBe('my card is [CARD]');
-    const view = await request(harness.app).get(`/v1/jobs/${redacted.body.id}`).set(bearer(tenantAKey)).expect(200);
+    const view = await request(harness.app)
+      .get(`/v1/jobs/${redacted.body.id}`)
+      .set(bearer(tenantAKey))
+      .expect(200);
     expect(view.body.input_findings).toEqual([
       { stage: 'input', detector: 'credit_card', action: 'redact', count: 1, location: 'prompt' },
     ]);
@@ -161,7 +203,11 @@ describe('admin API: filter policy per tenant', () => {
       .expect(200);
     expect(put.body.policy.input.detectors.credit_card).toBe('block');
     const before = await harness.queuedCount();
-    const blocked = await request(harness.app).post('/v1/jobs').set(bearer(tenantAKey)).send({ prompt: card }).expect(400);
+    const blocked = await request(harness.app)
+      .post('/v1/jobs')
+      .set(bearer(tenantAKey))
+      .send({ prompt: card })
+      .expect(400);
     expect(blocked.body.error).toMatchObject({
       code: 'input_rejected',
       details: { findings: [{ detector: 'credit_card', action: 'block' }] },
@@ -170,17 +216,34 @@ describe('admin API: filter policy per tenant', () => {
     expect(await harness.queuedCount()).toBe(before);
 
     // Another tenant keeps the defaults.
-    const got = await request(harness.app).get('/v1/admin/tenants/tenant-b/filter-policy').set(asAdmin).expect(200);
-    expect(got.body).toMatchObject({ source: 'default', policy: { input: { detectors: { credit_card: 'redact' } } } });
-    await request(harness.app).delete('/v1/admin/tenants/tenant-a/filter-policy').set(asAdmin).expect(200);
-    await request(harness.app).post('/v1/jobs').set(bearer(tenantAKey)).send({ prompt: card }).expect(202);
+    const got = await request(harness.app)
+      .get('/v1/admin/tenants/tenant-b/filter-policy')
+      .set(asAdmin)
+      .expect(200);
+    expect(got.body).toMatchObject({
+      source: 'default',
+      policy: { input: { detectors: { credit_card: 'redact' } } },
+    });
+    await request(harness.app)
+      .delete('/v1/admin/tenants/tenant-a/filter-policy')
+      .set(asAdmin)
+      .expect(200);
+    await request(harness.app)
+      .post('/v1/jobs')
+      .set(bearer(tenantAKey))
+      .send({ prompt: card })
+      .expect(202);
   });
 
   it('rejects a secret by default in Chinese text too', async () => {
     const response = await request(harness.app)
       .post('/v1/jobs')
       .set(bearer(tenantAKey))
-      .send({ messages: [{ role: 'user', content: '这是我的密钥 sk-ant-abcdefghijklmnopqrstuvwxyz 请保存' }] })
+      .send({
+        messages: [
+          { role: 'user', content: '这是我的密钥 sk-ant-abcdefghijklmnopqrstuvwxyz 请保存' },
+        ],
+      })
       .expect(400);
     expect(response.body.error.code).toBe('input_rejected');
     expect(JSON.stringify(response.body)).not.toContain('sk-ant-');
@@ -190,20 +253,36 @@ describe('admin API: filter policy per tenant', () => {
 describe('admin API: audit log', () => {
   it('lists admin actions and denied requests, newest first, without secrets', async () => {
     const created = await createKey({ tenant: 'acme', scopes: ['jobs:read'] });
-    await request(harness.app).get('/v1/jobs/job_00000000000000000000000000000000').set(bearer('wrong-key-123456')).expect(401);
-    await request(harness.app).post('/v1/jobs').set(bearer(created.key)).send({ prompt: 'x' }).expect(403);
+    await request(harness.app)
+      .get('/v1/jobs/job_00000000000000000000000000000000')
+      .set(bearer('wrong-key-123456'))
+      .expect(401);
+    await request(harness.app)
+      .post('/v1/jobs')
+      .set(bearer(created.key))
+      .send({ prompt: 'x' })
+      .expect(403);
     await request(harness.app).delete(`/v1/admin/keys/${created.id}`).set(asAdmin).expect(200);
     // Denied requests are appended without holding up the answer.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const audit = await request(harness.app).get('/v1/admin/audit?limit=10').set(asAdmin).expect(200);
-    const actions = audit.body.data.map((entry: { action: string; outcome: string }) => `${entry.action}:${entry.outcome}`);
+    const audit = await request(harness.app)
+      .get('/v1/admin/audit?limit=10')
+      .set(asAdmin)
+      .expect(200);
+    const actions = audit.body.data.map(
+      (entry: { action: string; outcome: string }) => `${entry.action}:${entry.outcome}`,
+    );
     expect(actions).toEqual([
       'key-revoke:success',
       'request-denied:insufficient_scope',
       'request-denied:invalid_api_key',
       'key-create:success',
     ]);
-    expect(audit.body.data[0]).toMatchObject({ actor: bootstrapAdminKeyId, tenant: 'acme', target: created.id });
+    expect(audit.body.data[0]).toMatchObject({
+      actor: bootstrapAdminKeyId,
+      tenant: 'acme',
+      target: created.id,
+    });
     expect(audit.body.data[2].details.key_fingerprint).toMatch(/^[0-9a-f]{12}$/);
     const text = JSON.stringify(audit.body);
     expect(text).not.toContain('wrong-key-123456');
@@ -214,6 +293,9 @@ describe('admin API: audit log', () => {
       .get(`/v1/admin/audit?limit=2&before=${audit.body.data[1].id}`)
       .set(asAdmin)
       .expect(200);
-    expect(page.body.data.map((entry: { action: string }) => entry.action)).toEqual(['request-denied', 'key-create']);
+    expect(page.body.data.map((entry: { action: string }) => entry.action)).toEqual([
+      'request-denied',
+      'key-create',
+    ]);
   });
 });

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import {
   createLogger,
-  defaultFilterPolicy,
-  type FilterPolicy,
   createQueue,
   createRedisConnection,
+  defaultFilterPolicy,
   defaultModelEntries,
+  type FilterPolicy,
   IdempotencyStore,
   JobStore,
   JobSubmitter,

@@ -78,15 +78,22 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
 
   const deny = (request: Request, response: Response, outcome: string, status: number) => {
     auditDenied(auditLog, logger, request, response, outcome);
-    const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    const wantsPage =
+      request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
     if (wantsPage && status === 401) {
       response.redirect(303, '/admin/login');
       return;
     }
     throw status === 401
-      ? new ApiError(401, 'missing_api_key', 'sign in at /admin/login or send an admin API key', undefined, {
-          'WWW-Authenticate': 'Bearer',
-        })
+      ? new ApiError(
+          401,
+          'missing_api_key',
+          'sign in at /admin/login or send an admin API key',
+          undefined,
+          {
+            'WWW-Authenticate': 'Bearer',
+          },
+        )
       : new ApiError(403, 'insufficient_scope', 'this key lacks the "admin:read" scope', {
           required_scope: 'admin:read',
         });
@@ -106,7 +113,14 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
       const key = typeof body?.api_key === 'string' ? body.api_key.trim() : '';
       const principal = key ? await authenticator.authenticate(key) : undefined;
       if (!principal || !hasScope(principal.scopes, 'admin:read')) {
-        auditDenied(auditLog, logger, request, response, principal ? 'insufficient_scope' : 'invalid_api_key', key);
+        auditDenied(
+          auditLog,
+          logger,
+          request,
+          response,
+          principal ? 'insufficient_scope' : 'invalid_api_key',
+          key,
+        );
         response.status(401).type('html').send(loginPage('That key is not an admin key.'));
         return;
       }
@@ -119,7 +133,10 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
         requestId: response.locals.requestId,
         ip: request.ip,
       });
-      response.setHeader('Set-Cookie', `${sessionCookie}=${token}; ${cookieFlags}; Max-Age=${sessions.ttlSeconds}`);
+      response.setHeader(
+        'Set-Cookie',
+        `${sessionCookie}=${token}; ${cookieFlags}; Max-Age=${sessions.ttlSeconds}`,
+      );
       response.redirect(303, queueBoardPath);
     })
     .all(methodNotAllowed(['GET', 'POST']));
@@ -127,7 +144,8 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
   router
     .route('/admin/logout')
     .post(async (request, response) => {
-      if (!isSameOrigin(request)) throw new ApiError(403, 'cross_site_request', 'cross-site request refused');
+      if (!isSameOrigin(request))
+        throw new ApiError(403, 'cross_site_request', 'cross-site request refused');
       const token = readCookie(request, sessionCookie);
       if (token) await sessions.remove(token);
       response.setHeader('Set-Cookie', `${sessionCookie}=; ${cookieFlags}; Max-Age=0`);
@@ -147,13 +165,18 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
       if (principal && mutating && !isSameOrigin(request)) {
         response.locals.principal = principal;
         auditDenied(auditLog, logger, request, response, 'cross_site_request');
-        throw new ApiError(403, 'cross_site_request', 'cross-site requests to the admin console are refused');
+        throw new ApiError(
+          403,
+          'cross_site_request',
+          'cross-site requests to the admin console are refused',
+        );
       }
     }
     if (!principal) return deny(request, response, 'missing_api_key', 401);
     response.locals.principal = principal;
     response.locals.tenant = principal.tenant;
-    if (!hasScope(principal.scopes, 'admin:read')) return deny(request, response, 'insufficient_scope', 403);
+    if (!hasScope(principal.scopes, 'admin:read'))
+      return deny(request, response, 'insufficient_scope', 403);
     // The board's own JSON API has no timeout awareness; it answers quickly from Redis.
     const handler = hasScope(principal.scopes, 'admin') ? board.full : board.readOnly;
     return handler(request, response, next);

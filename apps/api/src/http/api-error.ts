@@ -21,6 +21,7 @@ export const apiErrorCodeSchema = z.enum([
   'api_key_not_found',
   'cross_site_request',
   'request_timeout',
+  'headers_too_large',
   'not_found',
   'method_not_allowed',
   'job_not_found',

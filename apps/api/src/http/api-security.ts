@@ -80,9 +80,15 @@ export async function createApiSecurity(options: ApiSecurityOptions): Promise<Ap
     }),
     filterPolicies: new FilterPolicyStore(options.redis, options.keys, {
       defaults: options.filterDefaults,
-      ...(options.filterPolicyCacheMs !== undefined ? { cacheTtlMs: options.filterPolicyCacheMs } : {}),
+      ...(options.filterPolicyCacheMs !== undefined
+        ? { cacheTtlMs: options.filterPolicyCacheMs }
+        : {}),
     }),
-    adminSessions: new AdminSessionStore(options.redis, options.keys, options.adminSessionTtlSeconds ?? 8 * 3600),
+    adminSessions: new AdminSessionStore(
+      options.redis,
+      options.keys,
+      options.adminSessionTtlSeconds ?? 8 * 3600,
+    ),
     queueBoard,
     corsOrigins: options.corsOrigins ?? [],
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,

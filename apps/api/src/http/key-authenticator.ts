@@ -1,10 +1,4 @@
-import {
-  type ApiKeyStore,
-  hashApiKey,
-  isKeyActive,
-  type Logger,
-  type RedisKeys,
-} from '@llmq/core';
+import { type ApiKeyStore, hashApiKey, isKeyActive, type Logger, type RedisKeys } from '@llmq/core';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRegistry, ApiPrincipal } from './api-keys';
 
@@ -88,7 +82,12 @@ export class KeyAuthenticator {
     // Redis finds the record by the key's hash: no secret is compared byte by byte here.
     if (!record || !isKeyActive(record, now)) return { principal: undefined, cachedUntil };
     return {
-      principal: { tenant: record.tenant, keyId: record.id, scopes: record.scopes, source: 'stored' },
+      principal: {
+        tenant: record.tenant,
+        keyId: record.id,
+        scopes: record.scopes,
+        source: 'stored',
+      },
       ...(record.expiresAt ? { keyExpiresAt: record.expiresAt } : {}),
       cachedUntil,
     };

@@ -11,7 +11,10 @@ export function requestTimeout(timeoutMs: number): RequestHandler {
       if (response.headersSent) return;
       response.setHeader('Retry-After', '1');
       response.status(503).json({
-        error: { code: 'request_timeout', message: `no answer within ${timeoutMs} ms; retry shortly` },
+        error: {
+          code: 'request_timeout',
+          message: `no answer within ${timeoutMs} ms; retry shortly`,
+        },
       });
     }, timeoutMs);
     timer.unref();

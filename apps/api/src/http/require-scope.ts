@@ -1,8 +1,8 @@
 import { type ApiKeyScope, type AuditLog, hasScope, type Logger } from '@llmq/core';
 import type { RequestHandler } from 'express';
 import { ApiError } from './api-error';
-import { auditDenied } from './authenticate';
 import type { ApiPrincipal } from './api-keys';
+import { auditDenied } from './authenticate';
 
 /** Property carrying a scope guard's scope, read by the route-table (auth-matrix) test. */
 export const requiredScopeMarker = Symbol.for('llmq.requiredScope');

@@ -1,9 +1,9 @@
 import {
   type ApiKeyStore,
-  apiKeyLimitsSchema,
-  apiKeyScopeSchema,
   type AuditEvent,
   type AuditLog,
+  apiKeyLimitsSchema,
+  apiKeyScopeSchema,
   type FilterPolicyStore,
   filterPolicyPatchSchema,
   type Logger,
@@ -50,7 +50,12 @@ const updateKeySchema = z
 const rotateKeySchema = z
   .object({
     /** How long the old key keeps working, seconds (default 24 h, at most 30 days). */
-    grace_seconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+    grace_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(86_400),
   })
   .strict();
 
@@ -74,7 +79,11 @@ export function adminRouter({
   requireScope,
 }: AdminRouterOptions): Router {
   const router = Router();
-  const audit = (request: Request, response: Response, event: Omit<AuditEvent, 'actor' | 'outcome'>) => {
+  const audit = (
+    request: Request,
+    response: Response,
+    event: Omit<AuditEvent, 'actor' | 'outcome'>,
+  ) => {
     const principal = principalOf(response);
     return auditLog.append({
       actor: principal.keyId,
@@ -108,7 +117,9 @@ export function adminRouter({
     })
     .get(requireScope('admin:read'), async (request: Request, response: Response) => {
       const tenant =
-        typeof request.query.tenant === 'string' ? tenantSchema.parse(request.query.tenant) : undefined;
+        typeof request.query.tenant === 'string'
+          ? tenantSchema.parse(request.query.tenant)
+          : undefined;
       const records = await keyStore.list(tenant);
       response.json({ object: 'list', data: records.map((record) => toApiKeyView(record)) });
     })
@@ -169,7 +180,12 @@ export function adminRouter({
     .get(requireScope('admin:read'), async (request: Request, response: Response) => {
       const tenant = tenantSchema.parse(request.params.tenant);
       const { policy, stored } = await filterPolicies.read(tenant);
-      response.json({ object: 'filter_policy', tenant, source: stored ? 'tenant' : 'default', policy });
+      response.json({
+        object: 'filter_policy',
+        tenant,
+        source: stored ? 'tenant' : 'default',
+        policy,
+      });
     })
     .put(requireScope('admin'), requireJsonBody, async (request: Request, response: Response) => {
       const tenant = tenantSchema.parse(request.params.tenant);
@@ -183,7 +199,12 @@ export function adminRouter({
       const tenant = tenantSchema.parse(request.params.tenant);
       await filterPolicies.reset(tenant);
       await audit(request, response, { action: 'filter-policy-reset', tenant, target: tenant });
-      response.json({ object: 'filter_policy', tenant, source: 'default', policy: filterPolicies.defaults });
+      response.json({
+        object: 'filter_policy',
+        tenant,
+        source: 'default',
+        policy: filterPolicies.defaults,
+      });
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
 

@@ -36,47 +36,51 @@ export function jobsRouter({
 
   router
     .route('/v1/jobs')
-    .post(requireScope('jobs:write'), requireJsonBody, async (request: Request, response: Response) => {
-      const body = jobRequestSchema.parse(request.body);
-      const idempotencyKey = readIdempotencyKey(request);
-      const tenant = tenantOf(response);
-      // Input filter: before anything is stored or queued, so a blocked prompt leaves no trace
-      // and a redacted one is never seen by a provider.
-      const filtered = filterJobRequest(body, await filterPolicies.policyFor(tenant));
-      if (filtered.verdict.blocked) {
-        throw new InputRejectedError(
-          `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
-          filtered.verdict.findings.filter((finding) => finding.action === 'block'),
-        );
-      }
-      const outcome = await submitter.submit({
-        tenant,
-        request: filtered.request,
-        idempotencyKey,
-        inputFindings: filtered.verdict.findings,
-      });
-      response.setHeader('Location', jobLinks(outcome.jobId).self);
-      if (outcome.created) {
-        response.status(202).json({
-          id: outcome.jobId,
-          object: 'job',
-          status: 'queued',
-          links: jobLinks(outcome.jobId),
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        const body = jobRequestSchema.parse(request.body);
+        const idempotencyKey = readIdempotencyKey(request);
+        const tenant = tenantOf(response);
+        // Input filter: before anything is stored or queued, so a blocked prompt leaves no trace
+        // and a redacted one is never seen by a provider.
+        const filtered = filterJobRequest(body, await filterPolicies.policyFor(tenant));
+        if (filtered.verdict.blocked) {
+          throw new InputRejectedError(
+            `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
+            filtered.verdict.findings.filter((finding) => finding.action === 'block'),
+          );
+        }
+        const outcome = await submitter.submit({
+          tenant,
+          request: filtered.request,
+          idempotencyKey,
+          inputFindings: filtered.verdict.findings,
         });
-        return;
-      }
-      response.setHeader('Idempotent-Replayed', 'true');
-      response.status(202).json(
-        outcome.record
-          ? toJobView(outcome.record)
-          : {
-              id: outcome.jobId,
-              object: 'job',
-              status: 'queued',
-              links: jobLinks(outcome.jobId),
-            },
-      );
-    })
+        response.setHeader('Location', jobLinks(outcome.jobId).self);
+        if (outcome.created) {
+          response.status(202).json({
+            id: outcome.jobId,
+            object: 'job',
+            status: 'queued',
+            links: jobLinks(outcome.jobId),
+          });
+          return;
+        }
+        response.setHeader('Idempotent-Replayed', 'true');
+        response.status(202).json(
+          outcome.record
+            ? toJobView(outcome.record)
+            : {
+                id: outcome.jobId,
+                object: 'job',
+                status: 'queued',
+                links: jobLinks(outcome.jobId),
+              },
+        );
+      },
+    )
     .all(methodNotAllowed(['POST']));
 
   router

@@ -109,7 +109,9 @@ export function createPromptPipeline({
         ...log,
         provider: entry.provider,
         error_code: 'output_rejected',
-        detectors: verdict.findings.filter((finding) => finding.action === 'block').map((finding) => finding.detector),
+        detectors: verdict.findings
+          .filter((finding) => finding.action === 'block')
+          .map((finding) => finding.detector),
       });
       await store.fail(data.jobId, {
         code: 'output_rejected',

@@ -46,7 +46,14 @@ export class AuditLog {
   ) {}
 
   async append(event: AuditEvent): Promise<string> {
-    const fields: string[] = ['action', event.action, 'actor', event.actor, 'outcome', event.outcome];
+    const fields: string[] = [
+      'action',
+      event.action,
+      'actor',
+      event.actor,
+      'outcome',
+      event.outcome,
+    ];
     const optional: Array<[string, string | undefined]> = [
       ['actor_tenant', event.actorTenant],
       ['tenant', event.tenant],
@@ -71,7 +78,8 @@ export class AuditLog {
     const rows = await this.redis.xrevrange(this.keys.auditLog(), end, '-', 'COUNT', options.limit);
     return rows.map(([id, flat]) => {
       const fields: Record<string, string> = {};
-      for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index] as string] = flat[index + 1] as string;
+      for (let index = 0; index + 1 < flat.length; index += 2)
+        fields[flat[index] as string] = flat[index + 1] as string;
       return {
         id,
         at: new Date(Number(id.split('-')[0])).toISOString(),

@@ -63,7 +63,9 @@ function parseRecord(fields: Record<string, string>): ApiKeyRecord | null {
 
 /** Whether a key record authenticates at `now`. */
 export function isKeyActive(record: ApiKeyRecord, now: number): boolean {
-  return record.revokedAt === undefined && (record.expiresAt === undefined || record.expiresAt > now);
+  return (
+    record.revokedAt === undefined && (record.expiresAt === undefined || record.expiresAt > now)
+  );
 }
 
 /**

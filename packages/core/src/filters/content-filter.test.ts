@@ -1,6 +1,11 @@
 import { inspectInput, inspectOutput, inspectParts } from './content-filter';
 import type { DetectorId } from './detectors';
-import { defaultFilterPolicy, type FilterAction, type FilterPolicy, mergeFilterPolicy } from './filter-policy';
+import {
+  defaultFilterPolicy,
+  type FilterAction,
+  type FilterPolicy,
+  mergeFilterPolicy,
+} from './filter-policy';
 
 /** A sample of each detector's data, embedded in an English and a Chinese sentence. */
 const samples: Record<DetectorId, { value: string; english: string; chinese: string }> = {
@@ -37,7 +42,10 @@ const samples: Record<DetectorId, { value: string; english: string; chinese: str
 };
 
 const detectors = Object.keys(samples) as DetectorId[];
-const allOff = Object.fromEntries(detectors.map((id) => [id, 'off'])) as Record<DetectorId, FilterAction>;
+const allOff = Object.fromEntries(detectors.map((id) => [id, 'off'])) as Record<
+  DetectorId,
+  FilterAction
+>;
 
 /** A policy where only `detector` is on, with `action`, for input and output. */
 function policyWith(detector: DetectorId, action: FilterAction): FilterPolicy {
@@ -105,7 +113,9 @@ describe('detector precision', () => {
     ['a short sk- word', 'The sk-8 park opens at noon.'],
     ['a benign "ignore"', 'Ignore the noise outside and focus on the essay.'],
   ])('finds nothing in %s', (_name, text) => {
-    expect(inspectParts('input', [{ location: 'prompt', text }], everything.input).findings).toEqual([]);
+    expect(
+      inspectParts('input', [{ location: 'prompt', text }], everything.input).findings,
+    ).toEqual([]);
   });
 
   it('finds a PEM private key block and a GitHub token', () => {
@@ -115,22 +125,34 @@ describe('detector precision', () => {
   });
 
   it('reports offsets-free findings: no matched text is ever copied into a finding', () => {
-    const verdict = inspectParts('input', [{ location: 'prompt', text: samples.email.english }], everything.input);
+    const verdict = inspectParts(
+      'input',
+      [{ location: 'prompt', text: samples.email.english }],
+      everything.input,
+    );
     expect(JSON.stringify(verdict.findings)).not.toContain('jane');
   });
 });
 
 describe('size limits', () => {
-  const small = mergeFilterPolicy(defaultFilterPolicy, { input: { max_characters: 50, max_tokens: 8 } });
+  const small = mergeFilterPolicy(defaultFilterPolicy, {
+    input: { max_characters: 50, max_tokens: 8 },
+  });
 
   it('blocks a request over the character limit', () => {
     const verdict = inspectInput([{ location: 'prompt', text: 'a'.repeat(51) }], small);
-    expect(verdict).toMatchObject({ blocked: true, findings: [{ detector: 'size_limit', action: 'block' }] });
+    expect(verdict).toMatchObject({
+      blocked: true,
+      findings: [{ detector: 'size_limit', action: 'block' }],
+    });
     expect(verdict.reason).toMatch(/51 characters; the limit is 50/);
   });
 
   it('blocks a request over the token limit though under the character limit, in English and Chinese', () => {
-    for (const text of ['one two three four five six seven eight nine ten', '我们今天讨论一下人工智能的安全问题吧']) {
+    for (const text of [
+      'one two three four five six seven eight nine ten',
+      '我们今天讨论一下人工智能的安全问题吧',
+    ]) {
       const verdict = inspectInput([{ location: 'prompt', text }], small);
       expect(verdict.blocked).toBe(true);
       expect(verdict.reason).toMatch(/tokens; the limit is 8/);

@@ -68,13 +68,47 @@ export const secretPattern = new RegExp(
   'g',
 );
 
-/** RFC 5322-ish addresses; good enough to find them in prose. */
-export const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const localPartCharacter = /[A-Za-z0-9._%+-]/;
+const domainCharacter = /[A-Za-z0-9.-]/;
+const emailAtStart = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
+
+/**
+ * Email addresses (RFC 5322-ish, good enough for prose). A plain global regex is quadratic on
+ * long runs of address characters (50,000 letters took seconds), so this looks only around
+ * each `@`, within the lengths an address may have (64 before, 253 after).
+ */
+export function findEmails(text: string): Array<{ start: number; end: number }> {
+  const spans: Array<{ start: number; end: number }> = [];
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && at - start < 64 && localPartCharacter.test(text.charAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < text.length && end - at <= 253 && domainCharacter.test(text.charAt(end))) end++;
+    const match = emailAtStart.exec(text.slice(start, end));
+    if (match) spans.push({ start, end: start + match[0].length });
+    at = text.indexOf('@', at + 1);
+  }
+  return spans;
+}
+
+/** Replaces every email address in `text` with `placeholder`. */
+export function maskEmails(text: string, placeholder: string): string {
+  let result = text;
+  for (const span of findEmails(text).reverse()) {
+    result = result.slice(0, span.start) + placeholder + result.slice(span.end);
+  }
+  return result;
+}
 
 const detectors: readonly Detector[] = [
   // Secrets first: a key may contain digit runs the other detectors would also claim.
   regexDetector('secret', '[SECRET]', secretPattern),
-  regexDetector('email', '[EMAIL]', emailPattern),
+  {
+    id: 'email',
+    placeholder: '[EMAIL]',
+    find: (text) => findEmails(text).map((span) => ({ detector: 'email', ...span })),
+  },
   regexDetector('iban', '[IBAN]', /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, (match) => {
     const compact = match.replace(/ /g, '');
     return compact.length >= 15 && compact.length <= 34 && passesIbanChecksum(compact);
@@ -127,9 +161,7 @@ export function detect(text: string, enabled: ReadonlySet<DetectorId>): Detector
   for (const detector of detectors) {
     if (!enabled.has(detector.id)) continue;
     for (const match of detector.find(text)) {
-      const overlaps = accepted.some(
-        (other) => match.start < other.end && other.start < match.end,
-      );
+      const overlaps = accepted.some((other) => match.start < other.end && other.start < match.end);
       if (!overlaps) accepted.push(match);
     }
   }

@@ -19,7 +19,10 @@ export const filterEnvShape = {
     .transform((value, context): FilterPolicy => {
       if (value === undefined || value.trim() === '') return defaultFilterPolicy;
       try {
-        return mergeFilterPolicy(defaultFilterPolicy, filterPolicyPatchSchema.parse(JSON.parse(value)));
+        return mergeFilterPolicy(
+          defaultFilterPolicy,
+          filterPolicyPatchSchema.parse(JSON.parse(value)),
+        );
       } catch (error) {
         context.addIssue({
           code: 'custom',

@@ -14,7 +14,5 @@ export class InputRejectedError extends Error {
 }
 
 export function isInputRejectedError(error: unknown): error is InputRejectedError {
-  return (
-    error instanceof Error && (error as { code?: unknown }).code === 'input_rejected'
-  );
+  return error instanceof Error && (error as { code?: unknown }).code === 'input_rejected';
 }

@@ -31,7 +31,10 @@ export function filterJobRequest(
     }
     return {
       ...message,
-      content: message.content.map((part) => ({ ...part, text: verdict.texts[cursor++] ?? part.text })),
+      content: message.content.map((part) => ({
+        ...part,
+        text: verdict.texts[cursor++] ?? part.text,
+      })),
     };
   });
   return { request: { ...request, messages: filtered }, verdict };

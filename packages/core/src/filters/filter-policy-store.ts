@@ -56,7 +56,10 @@ export class FilterPolicyStore {
   }
 
   async write(tenant: string, policy: FilterPolicy): Promise<void> {
-    await this.redis.set(this.keys.filterPolicy(tenant), JSON.stringify(filterPolicySchema.parse(policy)));
+    await this.redis.set(
+      this.keys.filterPolicy(tenant),
+      JSON.stringify(filterPolicySchema.parse(policy)),
+    );
     this.cache.delete(tenant);
   }
 

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { emailPattern, secretPattern } from '../filters/detectors';
+import { maskEmails, secretPattern } from '../filters/detectors';
 
 export type Logger = winston.Logger;
 
@@ -13,7 +13,8 @@ export interface LoggerOptions {
 }
 
 // Field names whose values never reach a log line: secrets, and prompt or completion text.
-const secretField = /(authorization|api[_-]?key|secret|password|token$|^token|cookie|private[_-]?key)/i;
+const secretField =
+  /(authorization|api[_-]?key|secret|password|token$|^token|cookie|private[_-]?key)/i;
 const textField = /^(prompt|messages|content|text|completion|input|output)$/i;
 
 /**
@@ -21,7 +22,7 @@ const textField = /^(prompt|messages|content|text|completion|input|output)$/i;
  * inside any string, whatever its field: an error message may quote a header or a prompt.
  */
 export function scrubLogText(text: string): string {
-  return text.replace(secretPattern, '[redacted-secret]').replace(emailPattern, '[redacted-email]');
+  return maskEmails(text.replace(secretPattern, '[redacted-secret]'), '[redacted-email]');
 }
 
 function redactValue(key: string, value: unknown, depth: number): unknown {
