@@ -161,8 +161,8 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
     } else {
       const token = readCookie(request, sessionCookie);
       principal = token ? await sessions.find(token) : undefined;
-      const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-      if (principal && mutating && !isSameOrigin(request)) {
+      const changing = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+      if (principal && changing && !isSameOrigin(request)) {
         response.locals.principal = principal;
         auditDenied(auditLog, logger, request, response, 'cross_site_request');
         throw new ApiError(
@@ -173,12 +173,21 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
       }
     }
     if (!principal) return deny(request, response, 'missing_api_key', 401);
+    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
     response.locals.principal = principal;
     response.locals.tenant = principal.tenant;
     if (!hasScope(principal.scopes, 'admin:read'))
       return deny(request, response, 'insufficient_scope', 403);
-    // The board's own JSON API has no timeout awareness; it answers quickly from Redis.
-    const handler = hasScope(principal.scopes, 'admin') ? board.full : board.readOnly;
+    const fullAdmin = hasScope(principal.scopes, 'admin');
+    // Read-only admins get the read-only board, and no changing request reaches a board at all
+    // (Bull Board's own read-only check does not cover every bulk action).
+    if (!fullAdmin && mutating) {
+      auditDenied(auditLog, logger, request, response, 'insufficient_scope');
+      throw new ApiError(403, 'insufficient_scope', 'changing queues needs the "admin" scope', {
+        required_scope: 'admin',
+      });
+    }
+    const handler = fullAdmin ? board.full : board.readOnly;
     return handler(request, response, next);
   };
   router.use(queueBoardPath, Object.assign(guard, { [adminConsoleGuardMarker]: true }));
