@@ -27,7 +27,10 @@ function cookieOf(response: request.Response): string {
 
 describe('admin console (Bull Board) access', () => {
   it('sends a browser without a session to the sign-in page and an API client a JSON 401', async () => {
-    const page = await request(harness.app).get('/admin/queues').set('Accept', 'text/html').expect(303);
+    const page = await request(harness.app)
+      .get('/admin/queues')
+      .set('Accept', 'text/html')
+      .expect(303);
     expect(page.headers.location).toBe('/admin/login');
     const api = await request(harness.app).get('/admin/queues/api/queues').expect(401);
     expect(api.body.error.code).toBe('missing_api_key');
@@ -42,8 +45,13 @@ describe('admin console (Bull Board) access', () => {
     expect(setCookie).toContain('SameSite=Strict');
     expect(setCookie).toContain('Path=/admin');
     expect(setCookie).not.toContain(adminKey);
-    const queues = await request(harness.app).get('/admin/queues/api/queues').set('Cookie', cookieOf(signedIn)).expect(200);
-    expect(queues.body.queues.map((queue: { name: string }) => queue.name)).toEqual(['prompts-standard']);
+    const queues = await request(harness.app)
+      .get('/admin/queues/api/queues')
+      .set('Cookie', cookieOf(signedIn))
+      .expect(200);
+    expect(queues.body.queues.map((queue: { name: string }) => queue.name)).toEqual([
+      'prompts-standard',
+    ]);
     // The session cookie is not an API key.
     await request(harness.app).get('/v1/admin/audit').set('Cookie', cookieOf(signedIn)).expect(401);
   });
@@ -83,29 +91,45 @@ describe('admin console (Bull Board) access', () => {
   });
 
   it('gives an admin:read key a read-only board that refuses every change', async () => {
-    const { key } = await harness.security.keyStore.create({ tenant: 'ops', scopes: ['admin:read'] });
+    const { key } = await harness.security.keyStore.create({
+      tenant: 'ops',
+      scopes: ['admin:read'],
+    });
     const cookie = cookieOf(await signIn(key).expect(303));
-    const queues = await request(harness.app).get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
+    const queues = await request(harness.app)
+      .get('/admin/queues/api/queues')
+      .set('Cookie', cookie)
+      .expect(200);
     expect(queues.body.queues[0]).toMatchObject({ name: 'prompts-standard', readOnlyMode: true });
     const refused = await request(harness.app)
       .put('/admin/queues/api/queues/pause')
       .set('Cookie', cookie)
       .set('Sec-Fetch-Site', 'same-origin')
       .expect(403);
-    expect(refused.body.error).toMatchObject({ code: 'insufficient_scope', details: { required_scope: 'admin' } });
+    expect(refused.body.error).toMatchObject({
+      code: 'insufficient_scope',
+      details: { required_scope: 'admin' },
+    });
     expect(await harness.queue.isPaused()).toBe(false);
   });
 
   it('signs out: the session stops working', async () => {
     const cookie = cookieOf(await signIn(adminKey));
-    await request(harness.app).post('/admin/logout').set('Cookie', cookie).set('Sec-Fetch-Site', 'same-origin').expect(303);
+    await request(harness.app)
+      .post('/admin/logout')
+      .set('Cookie', cookie)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .expect(303);
     await request(harness.app).get('/admin/queues/api/queues').set('Cookie', cookie).expect(401);
   });
 });
 
 describe('hardening headers', () => {
   it('sends helmet security headers and no CORS headers unless configured', async () => {
-    const response = await request(harness.app).get('/healthz').set('Origin', 'https://app.example').expect(200);
+    const response = await request(harness.app)
+      .get('/healthz')
+      .set('Origin', 'https://app.example')
+      .expect(200);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
@@ -122,7 +146,10 @@ describe('hardening headers', () => {
         .expect(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
       expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
-      const other = await request(withCors.app).get('/healthz').set('Origin', 'https://evil.example').expect(200);
+      const other = await request(withCors.app)
+        .get('/healthz')
+        .set('Origin', 'https://evil.example')
+        .expect(200);
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();
