@@ -18,19 +18,32 @@ const publicRoutes = new Set([
 type Harness = Awaited<ReturnType<typeof createApiHarness>>;
 let harness: Harness;
 let routes: RouteEntry[];
-/** A job of tenant A, used for every `:id`. */
-let jobIdOfA: string;
+
+/**
+ * How to make a resource owned by tenant A for routes under a path prefix, so the matrix can
+ * check that tenant B gets 404 for it. A router adding tenant resources (batches, files,
+ * webhook deliveries, …) adds its prefix here; routes under no prefix get a job id.
+ */
+const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> = [
+  {
+    prefix: '/v1/jobs',
+    create: async () => {
+      const submitted = await request(harness.app)
+        .post('/v1/jobs')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .send({ prompt: 'tenant A only' })
+        .expect(202);
+      return submitted.body.id;
+    },
+  },
+];
+const resourceIds = new Map<string, string>();
 const scopedKeys = new Map<string, string>();
 
 beforeAll(async () => {
   harness = await createApiHarness();
   routes = listRouteTable(harness.app);
-  const submitted = await request(harness.app)
-    .post('/v1/jobs')
-    .set('Authorization', `Bearer ${tenantAKey}`)
-    .send({ prompt: 'tenant A only' })
-    .expect(202);
-  jobIdOfA = submitted.body.id;
+  for (const resource of ownedResources) resourceIds.set(resource.prefix, await resource.create());
 });
 afterAll(async () => {
   await harness.close();
@@ -59,8 +72,10 @@ async function keyWith(scope: ApiKeyScope, tenant: string): Promise<string> {
 }
 
 function concretePath(path: string): string {
+  const owner = ownedResources.find((resource) => path.startsWith(resource.prefix));
+  const id = resourceIds.get(owner?.prefix ?? '/v1/jobs') ?? 'probe';
   return path
-    .replace(/:id\b/g, jobIdOfA)
+    .replace(/:id\b/g, id)
     .replace(/:tenant\b/g, 'tenant-a')
     .replace(/:[A-Za-z_]+/g, 'probe');
 }
