@@ -64,12 +64,13 @@ export class AuditLog {
     ];
     for (const [name, value] of optional) if (value !== undefined) fields.push(name, value);
     const minId = this.now() - this.options.retentionDays * 86_400_000;
+    // Exact by age (few entries lapse per append), approximate by count (cheap on a flood).
     const results = await this.redis
       .multi()
+      .xtrim(this.keys.auditLog(), 'MINID', minId)
       .xadd(this.keys.auditLog(), 'MAXLEN', '~', this.options.maxEntries, '*', ...fields)
-      .xtrim(this.keys.auditLog(), 'MINID', '~', minId)
       .exec();
-    return String(results?.[0]?.[1] ?? '');
+    return String(results?.[1]?.[1] ?? '');
   }
 
   /** Newest first; `before` is an entry id to page from (exclusive). */
