@@ -118,7 +118,10 @@ describe('the route table', () => {
   it('gives every route a key and a scope, except the listed public ones', () => {
     const unguarded = routes
       .filter((route) => !publicRoutes.has(`${route.method} ${route.path}`))
-      .filter((route) => !route.guardedMount && !(route.authenticated && route.scope))
+      .filter(
+        (route) =>
+          !route.guardedMount && !route.metricsToken && !(route.authenticated && route.scope),
+      )
       .map((route) => `${route.method} ${route.path}`);
     expect(unguarded).toEqual([]);
     for (const route of routes.filter((item) => publicRoutes.has(`${item.method} ${item.path}`))) {
@@ -133,6 +136,15 @@ describe('the auth matrix over every guarded route', () => {
     for (const route of routes) {
       const name = `${route.method} ${route.path}`;
       if (publicRoutes.has(name)) continue;
+      if (route.metricsToken) {
+        // Metrics take their own token, not an API key: none, or any API key, is refused.
+        for (const key of [undefined, tenantAKey, adminKey]) {
+          const refused = await send(route.method, route.path, key);
+          expect([name, refused.status]).toEqual([name, 401]);
+        }
+        checked.push(name);
+        continue;
+      }
       const methods = route.guardedMount ? ['GET'] : [route.method];
       const paths = route.guardedMount
         ? [route.path, `${route.path}/api/queues`]

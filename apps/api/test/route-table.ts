@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { adminConsoleGuardMarker } from '../src/admin-console/admin-console-router';
 import { authenticateMarker } from '../src/http/authenticate';
+import { metricsTokenMarker } from '../src/http/require-metrics-token';
 import { requiredScopeMarker } from '../src/http/require-scope';
 
 /** One method of one route, as the app's router stack declares it. */
@@ -13,6 +14,8 @@ export interface RouteEntry {
   scope?: string;
   /** A mounted sub-app (Bull Board) behind the admin console's own guard. */
   guardedMount: boolean;
+  /** Guarded by the metrics token (`requireMetricsToken`) instead of an API key. */
+  metricsToken: boolean;
 }
 
 interface Layer {
@@ -46,6 +49,7 @@ export function listRouteTable(app: Express): RouteEntry[] {
             authenticated,
             ...(typeof scope === 'string' ? { scope } : {}),
             guardedMount: false,
+            metricsToken: handlers[0]?.handle[metricsTokenMarker] === true,
           });
         }
       } else if (layer.handle[adminConsoleGuardMarker]) {
@@ -54,6 +58,7 @@ export function listRouteTable(app: Express): RouteEntry[] {
           path: `${prefix}${mount}`,
           authenticated,
           guardedMount: true,
+          metricsToken: false,
         });
       } else if (Array.isArray(layer.handle.stack)) {
         walk(layer.handle.stack, `${prefix}${mount}`);
