@@ -1,5 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { JobStore, JobSubmitter, Logger } from '@llmq/core';
+import {
+  type JobStore,
+  type JobSubmitter,
+  type LlmqMetrics,
+  type Logger,
+  tracerName,
+} from '@llmq/core';
+import { type Tracer, trace } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -11,9 +17,13 @@ import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { requestTimeout } from './http/request-timeout';
 import { scopeGuards } from './http/require-scope';
+import { metricsRouter } from './observability/metrics-router';
+import { requestTelemetry } from './observability/request-telemetry';
 import { adminRouter } from './routes/admin-router';
+import { deadLettersRouter } from './routes/dead-letters-router';
 import { healthRouter } from './routes/health-router';
 import { jobsRouter } from './routes/jobs-router';
+import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
 export interface AppDependencies {
   redis: Redis;
@@ -24,6 +34,12 @@ export interface AppDependencies {
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
+  /** Webhook endpoints, delivery log and replay; the routes are absent without it. */
+  webhooks?: WebhookApiDependencies;
+  /** Tracer for request spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /** This process's metrics; `servedHere` mounts `GET /metrics` on this app (else: internal port). */
+  metrics?: { registry: LlmqMetrics; token?: string; servedHere: boolean };
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -32,26 +48,13 @@ export function createApp(dependencies: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use((request, response, next) => {
-    const incoming = request.headers['x-request-id'];
-    const requestId =
-      typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-    response.locals.requestId = requestId;
-    response.setHeader('X-Request-Id', requestId);
-    const startedAt = process.hrtime.bigint();
-    response.on('finish', () => {
-      dependencies.logger.http('http-request', {
-        event: 'http-request',
-        request_id: requestId,
-        tenant: response.locals.tenant,
-        method: request.method,
-        route: request.route?.path ?? null,
-        status: response.statusCode,
-        duration_ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
-      });
-    });
-    next();
-  });
+  app.use(
+    requestTelemetry({
+      logger: dependencies.logger,
+      tracer: dependencies.tracer ?? trace.getTracer(tracerName),
+      metrics: dependencies.metrics?.registry,
+    }),
+  );
 
   const { security, logger } = dependencies;
   app.use(
@@ -65,6 +68,11 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(cors(security.corsOrigins));
   app.use(requestTimeout(security.requestTimeoutMs));
   app.use(healthRouter(dependencies.redis));
+  // Scrapers carry no API key: /metrics has its own token (or lives on the internal port).
+  if (dependencies.metrics?.servedHere)
+    app.use(
+      metricsRouter({ metrics: dependencies.metrics.registry, token: dependencies.metrics.token }),
+    );
   // The browser console (Bull Board) authenticates with its own session cookie or a Bearer key.
   app.use(
     adminConsoleRouter({
@@ -82,7 +90,17 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(authenticate(security.authenticator, security.auditLog, logger));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
+  if (dependencies.webhooks)
+    app.use(
+      webhooksRouter({
+        store: dependencies.store,
+        webhooks: dependencies.webhooks,
+        requireScope,
+        auditLog: security.auditLog,
+      }),
+    );
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
+  app.use(deadLettersRouter({ ...dependencies, requireScope }));
   app.use(
     adminRouter({
       keyStore: security.keyStore,

@@ -1,4 +1,12 @@
-import { commonEnvShape, filterEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import {
+  catalogEnvShape,
+  commonEnvShape,
+  filterEnvShape,
+  parseEnvironment,
+  providerEnvShape,
+  tracingEnvShape,
+  webhookEnvShape,
+} from '@llmq/core';
 import { z } from 'zod';
 
 /** The API's configuration: the only place it reads `process.env`. */
@@ -6,6 +14,9 @@ export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...webhookEnvShape,
+  ...tracingEnvShape,
+  ...catalogEnvShape,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /**
@@ -51,6 +62,16 @@ export const apiEnvSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /**
+   * Bearer token Prometheus must send to read `/metrics`. With `METRICS_PORT` unset, production
+   * requires it: the metrics would otherwise be public on the API port.
+   */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Serve `/metrics` on this separate (internal, not published) port instead of the API port;
+   * 0 picks a free port.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

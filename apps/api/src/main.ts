@@ -1,21 +1,29 @@
 import { createServer } from 'node:http';
 import {
+  AddressPolicy,
+  checkWebhookUrl,
   createLogger,
+  createMetrics,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
+  createTracing,
+  defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
   toProviderSettings,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
 } from '@llmq/core';
+
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
 import { createApiSecurity } from './http/api-security';
 import { answerClientErrorsWithJson } from './http/client-errors';
+import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
@@ -30,6 +38,12 @@ function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegist
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  // A bad catalog stops the API here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: defaultProviderAccounts(toProviderSettings(env)).map(
+      (account) => account.id,
+    ),
+  });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
@@ -38,7 +52,11 @@ async function main(): Promise<void> {
   );
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
-  const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
+  const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
+  const endpoints = new WebhookEndpointStore(redis, keys, {
+    rotationWindowSeconds: env.WEBHOOK_SECRET_ROTATION_SECONDS,
+  });
+  const webhookQueue = createQueue('webhook-delivery', redis, keys);
   const submitter = new JobSubmitter({
     queue,
     store,
@@ -46,6 +64,10 @@ async function main(): Promise<void> {
     catalog,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
+    webhooks: {
+      checkUrl: (url) => checkWebhookUrl(url, policy),
+      hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
+    },
   });
   const staticKeys = apiKeysFrom(env, (message) =>
     logger.warn(message, { event: 'config-warning' }),
@@ -66,6 +88,15 @@ async function main(): Promise<void> {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     secureCookie: env.ADMIN_COOKIE_SECURE,
   });
+  if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
+    throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
+  const metrics = createMetrics();
+  metrics.watchQueues(queue);
+  metrics.watchRedis(redis);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const app = createApp({
     redis,
     queue,
@@ -74,7 +105,31 @@ async function main(): Promise<void> {
     security,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    webhooks: {
+      endpoints,
+      deliveries: new WebhookDeliveryStore(redis, keys, {
+        ttlSeconds: env.WEBHOOK_LOG_TTL_SECONDS,
+      }),
+      queue: webhookQueue,
+      policy,
+    },
+    tracer: tracing.tracer,
+    metrics: {
+      registry: metrics,
+      token: env.METRICS_TOKEN,
+      servedHere: env.METRICS_PORT === undefined,
+    },
   });
+  const metricsServer =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({
+          metrics,
+          token: env.METRICS_TOKEN,
+          port: env.METRICS_PORT,
+          host: env.HOST,
+          logger,
+        });
 
   const server = createServer({ maxHeaderSize: env.MAX_HEADER_BYTES }, app);
   answerClientErrorsWithJson(server);
@@ -96,7 +151,10 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await security.close();
-    await queue.close();
+    await Promise.all([queue.close(), webhookQueue.close()]);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    await tracing.shutdown().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

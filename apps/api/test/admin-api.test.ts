@@ -298,4 +298,41 @@ describe('admin API: audit log', () => {
       'key-create',
     ]);
   });
+
+  it('records webhook endpoint create, rotate and delete with the host only, never the secret', async () => {
+    const created = await request(harness.app)
+      .post('/v1/webhook-endpoints')
+      .set(bearer(tenantAKey))
+      .send({ url: 'https://hooks.example.com/path/with-token-abc123' })
+      .expect(201);
+    const endpointId: string = created.body.id;
+    const rotated = await request(harness.app)
+      .post(`/v1/webhook-endpoints/${endpointId}/rotate`)
+      .set(bearer(tenantAKey))
+      .expect(200);
+    await request(harness.app)
+      .delete(`/v1/webhook-endpoints/${endpointId}`)
+      .set(bearer(tenantAKey))
+      .expect(200);
+    const audit = await request(harness.app)
+      .get('/v1/admin/audit?limit=10')
+      .set(asAdmin)
+      .expect(200);
+    expect(audit.body.data).toMatchObject([
+      { action: 'webhook-endpoint-delete', tenant: 'tenant-a', target: endpointId },
+      { action: 'webhook-endpoint-rotate', tenant: 'tenant-a', target: endpointId },
+      {
+        action: 'webhook-endpoint-create',
+        actor: 'static:tenant-a',
+        tenant: 'tenant-a',
+        target: endpointId,
+        outcome: 'success',
+        details: { host: 'hooks.example.com' },
+      },
+    ]);
+    const text = JSON.stringify(audit.body);
+    expect(text).not.toContain('with-token-abc123');
+    expect(text).not.toContain(created.body.secret);
+    expect(text).not.toContain(rotated.body.secret);
+  });
 });

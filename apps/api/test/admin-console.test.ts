@@ -51,6 +51,7 @@ describe('admin console (Bull Board) access', () => {
       .expect(200);
     expect(queues.body.queues.map((queue: { name: string }) => queue.name)).toEqual([
       'prompts-standard',
+      'webhook-deliveries',
     ]);
     // The session cookie is not an API key.
     await request(harness.app).get('/v1/admin/audit').set('Cookie', cookieOf(signedIn)).expect(401);

@@ -1,18 +1,20 @@
-import { Writable } from 'node:stream';
 import {
+  AddressPolicy,
   createLogger,
+  createMetrics,
   createQueue,
   createRedisConnection,
   defaultFilterPolicy,
-  defaultModelEntries,
   type FilterPolicy,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
 } from '@llmq/core';
-import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
 import { createApiSecurity } from '../src/http/api-security';
@@ -21,6 +23,8 @@ export const tenantAKey = 'key-tenant-a-0001';
 export const tenantBKey = 'key-tenant-b-0002';
 /** The bootstrap admin key (as `ADMIN_API_KEY`). */
 export const adminKey = 'admin-key-for-tests-000000000001';
+/** The metrics bearer token (as `METRICS_TOKEN`); `/metrics` is served on the API app. */
+export const metricsToken = 'metrics-token-for-tests-0001';
 
 /** The API app wired to a real Redis under a private prefix, with two tenants. */
 export async function createApiHarness(
@@ -36,23 +40,20 @@ export async function createApiHarness(
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
+  const webhookQueue = createQueue('webhook-delivery', redis, keys);
+  const webhookEndpoints = new WebhookEndpointStore(redis, keys, { rotationWindowSeconds: 3600 });
+  const webhookDeliveries = new WebhookDeliveryStore(redis, keys, { ttlSeconds: 600 });
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
-  const logLines: string[] = [];
-  const logger = createLogger({
-    service: 'api-test',
-    level: 'debug',
-    stream: new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  });
+  const { stream, lines: logLines } = captureLines();
+  const logger = createLogger({ service: 'api-test', level: 'debug', stream });
   const submitter = new JobSubmitter({
     queue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    // The shipped catalog, with no real provider keyed (as in CI).
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
@@ -80,6 +81,19 @@ export async function createApiHarness(
     security,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
+    webhooks: {
+      endpoints: webhookEndpoints,
+      deliveries: webhookDeliveries,
+      queue: webhookQueue,
+      policy: new AddressPolicy(),
+      // No DNS here: every host resolves to one public address, so the SSRF check passes.
+      resolve: async () => ['93.184.216.34'],
+    },
+    metrics: {
+      registry: createMetrics({ defaultMetrics: false }),
+      token: metricsToken,
+      servedHere: true,
+    },
   });
   return {
     app,
@@ -87,6 +101,9 @@ export async function createApiHarness(
     redis,
     queue,
     store,
+    webhookQueue,
+    webhookEndpoints,
+    webhookDeliveries,
     security,
     logger,
     logLines,
@@ -104,7 +121,7 @@ export async function createApiHarness(
     },
     async close() {
       await security.close();
-      await queue.close();
+      await Promise.all([queue.close(), webhookQueue.close()]);
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();
     },

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { type ApiKeyScope, apiKeyScopeSchema } from '@llmq/core';
 import request from 'supertest';
-import { adminKey, createApiHarness, tenantAKey } from './api-harness';
+import { adminKey, createApiHarness, metricsToken, tenantAKey, tenantBKey } from './api-harness';
 import { listRouteTable, type RouteEntry } from './route-table';
 
 /**
@@ -21,11 +22,13 @@ let routes: RouteEntry[];
 
 /**
  * How to make a resource owned by tenant A for routes under a path prefix, so the matrix can
- * check that tenant B gets 404 for it. A router adding tenant resources (batches, files,
- * webhook deliveries, …) adds its prefix here; routes under no prefix get a job id.
+ * check that tenant B gets 404 for it (and tenant A does not). A router adding tenant
+ * resources (batches, files, …) adds its prefix here; routes under no prefix get a job id.
+ * Created in this order: the webhook delivery belongs to the job made before it.
  */
 const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> = [
   {
+    // A failed job (a dead letter) of tenant A: `/v1/jobs/:id`, `…/retry`, `…/deliveries`.
     prefix: '/v1/jobs',
     create: async () => {
       const submitted = await request(harness.app)
@@ -33,7 +36,38 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
         .set('Authorization', `Bearer ${tenantAKey}`)
         .send({ prompt: 'tenant A only' })
         .expect(202);
-      return submitted.body.id;
+      const jobId: string = submitted.body.id;
+      await harness.store.fail(jobId, { code: 'provider_error', message: 'failed for the test' });
+      return jobId;
+    },
+  },
+  {
+    prefix: '/v1/webhook-endpoints',
+    create: async () => {
+      const created = await request(harness.app)
+        .post('/v1/webhook-endpoints')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .send({ url: 'https://hooks.example.com/tenant-a' })
+        .expect(201);
+      return created.body.id;
+    },
+  },
+  {
+    // A delivery of tenant A's job, as the worker's outbox relay would have made it.
+    prefix: '/v1/webhook-deliveries',
+    create: async () => {
+      const id = `dlv_${randomBytes(16).toString('hex')}`;
+      await harness.webhookDeliveries.ensure({
+        id,
+        messageId: `msg_${randomBytes(16).toString('hex')}`,
+        tenant: 'tenant-a',
+        jobId: resourceIds.get('/v1/jobs') ?? 'missing',
+        event: 'job.failed',
+        url: 'https://hooks.example.com/tenant-a',
+        createdAt: Date.now(),
+        body: '{}',
+      });
+      return id;
     },
   },
 ];
@@ -42,7 +76,10 @@ const scopedKeys = new Map<string, string>();
 
 beforeAll(async () => {
   harness = await createApiHarness();
-  routes = listRouteTable(harness.app);
+  // Deletions last, so every other route still finds tenant A's resources.
+  routes = listRouteTable(harness.app).sort(
+    (a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'),
+  );
   for (const resource of ownedResources) resourceIds.set(resource.prefix, await resource.create());
 });
 afterAll(async () => {
@@ -72,7 +109,7 @@ async function keyWith(scope: ApiKeyScope, tenant: string): Promise<string> {
 }
 
 function concretePath(path: string): string {
-  const owner = ownedResources.find((resource) => path.startsWith(resource.prefix));
+  const owner = ownedResources.find((resource) => path.startsWith(`${resource.prefix}/`));
   const id = resourceIds.get(owner?.prefix ?? '/v1/jobs') ?? 'probe';
   return path
     .replace(/:id\b/g, id)
@@ -111,6 +148,13 @@ describe('the route table', () => {
         'POST /v1/admin/keys',
         'GET /v1/admin/audit',
         'ANY /admin/queues',
+        'GET /metrics',
+        'GET /v1/dead-letters',
+        'POST /v1/jobs/:id/retry',
+        'GET /v1/jobs/:id/deliveries',
+        'POST /v1/webhook-endpoints',
+        'GET /v1/webhook-endpoints/:id/secret',
+        'POST /v1/webhook-deliveries/:id/retry',
       ]),
     );
   });
@@ -142,6 +186,8 @@ describe('the auth matrix over every guarded route', () => {
           const refused = await send(route.method, route.path, key);
           expect([name, refused.status]).toEqual([name, 401]);
         }
+        const scraped = await send(route.method, route.path, metricsToken);
+        expect([name, scraped.status]).toEqual([name, 200]);
         checked.push(name);
         continue;
       }
@@ -168,26 +214,52 @@ describe('the auth matrix over every guarded route', () => {
             403,
             'insufficient_scope',
           ]);
-          // With the scope the guard lets it through (whatever the handler then says).
+          // Admin keys are install-wide; tenant routes with an id must hide other tenants' data.
+          // Tenant B asks first, while tenant A's resource is certainly still there.
+          const crossTenant = !scope.startsWith('admin') && /:[A-Za-z_]+/.test(route.path);
+          if (crossTenant) {
+            const other = await send(method, path, await keyWith(scope, 'tenant-b'));
+            expect([label, other.status]).toEqual([label, 404]);
+          }
+          // With the scope the guard lets it through (whatever the handler then says), and the
+          // owner finds its own resource, so the 404 above is about the tenant, not the id.
           const allowed = await send(
             method,
             path,
             scope.startsWith('admin') ? adminKey : await keyWith(scope, 'tenant-a'),
           );
-          expect([label, allowed.status < 500, [401, 403].includes(allowed.status)]).toEqual([
+          expect([
             label,
-            true,
-            false,
-          ]);
-          // Admin keys are install-wide; tenant routes with an id must hide other tenants' data.
-          if (!scope.startsWith('admin') && /:[A-Za-z_]+/.test(route.path)) {
-            const other = await send(method, path, await keyWith(scope, 'tenant-b'));
-            expect([label, other.status]).toEqual([label, 404]);
-          }
+            allowed.status < 500,
+            [401, 403].includes(allowed.status),
+            crossTenant && allowed.status === 404,
+          ]).toEqual([label, true, false, false]);
           checked.push(label);
         }
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('tenant lists', () => {
+  it("show a tenant its own dead letters and webhook endpoints, never another tenant's", async () => {
+    const jobId = resourceIds.get('/v1/jobs');
+    const list = async (path: string, key: string) => {
+      const response = await request(harness.app)
+        .get(path)
+        .set('Authorization', `Bearer ${key}`)
+        .expect(200);
+      return (response.body.data as Array<{ id: string }>).map((item) => item.id);
+    };
+    expect(await list('/v1/dead-letters', tenantAKey)).toContain(jobId);
+    expect(await list('/v1/dead-letters', tenantBKey)).not.toContain(jobId);
+    const created = await request(harness.app)
+      .post('/v1/webhook-endpoints')
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .send({ url: 'https://hooks.example.com/listed' })
+      .expect(201);
+    expect(await list('/v1/webhook-endpoints', tenantAKey)).toContain(created.body.id);
+    expect(await list('/v1/webhook-endpoints', tenantBKey)).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import { adminConsoleGuardMarker } from '../src/admin-console/admin-console-router';
 import { authenticateMarker } from '../src/http/authenticate';
-import { metricsTokenMarker } from '../src/http/require-metrics-token';
 import { requiredScopeMarker } from '../src/http/require-scope';
+import { metricsTokenMarker } from '../src/observability/metrics-router';
 
 /** One method of one route, as the app's router stack declares it. */
 export interface RouteEntry {
@@ -14,7 +14,7 @@ export interface RouteEntry {
   scope?: string;
   /** A mounted sub-app (Bull Board) behind the admin console's own guard. */
   guardedMount: boolean;
-  /** Guarded by the metrics token (`requireMetricsToken`) instead of an API key. */
+  /** Guarded by the metrics token (`METRICS_TOKEN`, see observability/metrics-router) instead of an API key. */
   metricsToken: boolean;
 }
 

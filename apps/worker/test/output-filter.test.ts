@@ -3,14 +3,14 @@ import {
   createProviderRegistry,
   createQueue,
   createRedisConnection,
+  createRequestExecutor,
   defaultFilterPolicy,
-  defaultModelEntries,
   defaultProviderAccounts,
   FilterPolicyStore,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   mergeFilterPolicy,
   RedisKeys,
 } from '@llmq/core';
@@ -34,7 +34,9 @@ beforeAll(async () => {
   connection = createRedisConnection({ url: testRedisUrl(), role: 'worker' });
   store = new JobStore(connection, keys, { resultTtlSeconds: 600 });
   queue = createQueue('prompt', connection, keys);
-  const catalog = new ModelCatalog(defaultModelEntries({}));
+  const catalog = loadModelCatalog(undefined, {
+    availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+  });
   submitter = new JobSubmitter({
     queue,
     store,
@@ -61,8 +63,15 @@ beforeAll(async () => {
       catalog,
       logger,
       filterPolicies: policies,
-      resolveModel: (providerId, upstreamModel) =>
-        providers.languageModel(providerId, upstreamModel),
+      // The real resilience stage: the output filter runs on its successful outcome.
+      execute: createRequestExecutor({
+        catalog,
+        policy: { maxRetriesPerModel: 1, baseDelayMs: 10, maxDelayMs: 50, maxInlineWaitMs: 2000 },
+        resolveModel: (entry) =>
+          providers.has(entry.provider)
+            ? providers.languageModel(entry.provider, entry.upstream_model)
+            : undefined,
+      }),
     }),
     concurrency: 5,
     lockDurationMs: 5000,
@@ -106,6 +115,11 @@ describe.each([
     const record = await run('t-block', prompt);
     expect(record).toMatchObject({ status: 'failed', error: { code: 'output_rejected' } });
     expect(record.error?.message).toMatch(/credit-card/);
+    // The provider call did happen (and cost): the failure records it, and the job is a dead letter.
+    expect(record.error?.attempts).toMatchObject([{ outcome: 'success' }]);
+    expect(await store.deadLetters.list('t-block', { limit: 10 })).toMatchObject({
+      jobIds: expect.arrayContaining([record.id]),
+    });
     expect(record.result).toBeUndefined();
   });
 

@@ -22,13 +22,22 @@ export const apiErrorCodeSchema = z.enum([
   'cross_site_request',
   'request_timeout',
   'headers_too_large',
+  'invalid_metrics_token',
   'not_found',
   'method_not_allowed',
   'job_not_found',
   'job_not_cancellable',
   'unknown_model',
+  'model_unavailable',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
+  'invalid_hedge',
+  'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  'webhook_url_not_allowed',
+  'webhook_endpoint_not_found',
+  'webhook_delivery_not_found',
   'redis_unavailable',
   'internal_error',
 ]);
@@ -52,9 +61,15 @@ export class ApiError extends Error {
 function statusForSubmitError(code: SubmitErrorCode): number {
   switch (code) {
     case 'unknown_model':
+    case 'model_unavailable':
+    case 'context_window_exceeded':
+    case 'cost_limit_exceeded':
+    case 'invalid_hedge':
       return 400;
     case 'idempotency_key_reused':
       return 422;
+    case 'webhook_url_not_allowed':
+      return 400;
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -13,6 +13,7 @@ import { type Request, type Response, Router } from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
+import { submissionContext } from '../observability/request-telemetry';
 
 export interface JobsRouterOptions {
   submitter: JobSubmitter;
@@ -57,7 +58,9 @@ export function jobsRouter({
           request: filtered.request,
           idempotencyKey,
           inputFindings: filtered.verdict.findings,
+          ...submissionContext(response),
         });
+        response.locals.jobId = outcome.jobId;
         response.setHeader('Location', jobLinks(outcome.jobId).self);
         if (outcome.created) {
           response.status(202).json({

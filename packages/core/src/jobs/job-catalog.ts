@@ -1,18 +1,42 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { queueNames } from '../queues/queue-names';
-import { normalizedRequestSchema } from './job-request';
+import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
+
+/** A job's provider calls so far, kept across worker attempts and parked waits. */
+export const jobProgressSchema = z.object({
+  /** Every call made so far (AttemptRecord); validated loosely, it is our own output. */
+  attempts: z.array(z.record(z.string(), z.unknown())),
+  /** Where a parked job resumes its chain. */
+  resume: z.object({ model: z.string(), retry: z.number().int().min(0) }).optional(),
+});
 
 /** Data carried by a queued prompt job; the API builds it, the worker parses it on dequeue. */
 export const promptJobDataSchema = z.object({
   jobId: z.string().min(1),
   tenant: z.string().min(1),
-  /** Catalog model id (aliases already resolved). */
+  /** Catalog model id (aliases already resolved), or `auto`. */
   model: z.string().min(1),
   request: normalizedRequestSchema,
+  requirements: requirementsSchema.optional(),
+  hedge: hedgeSchema.optional(),
+  fallbacks: z.boolean().optional(),
+  progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
+  /** The submitting HTTP request's id, so worker log lines join the API's. */
+  requestId: z.string().max(128).optional(),
+  /** W3C trace context of the submitting request: the worker's job span continues this trace. */
+  traceparent: z.string().max(64).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
+
+/** Data of a webhook delivery job: which delivery, and which run of it (0, or a replay's n). */
+export const webhookDeliveryJobDataSchema = z.object({
+  deliveryId: z.string().min(1),
+  run: z.number().int().min(0),
+});
+export type WebhookDeliveryJobData = z.infer<typeof webhookDeliveryJobDataSchema>;
 
 /** Retention of BullMQ's own job entries; results live in the job store, not here. */
 const retention = {
@@ -31,6 +55,20 @@ export const jobCatalog = {
     defaultOptions: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /**
+   * One webhook delivery. Its job id is the delivery id, so enqueueing it twice is a no-op;
+   * `attempts` and the custom `webhook` backoff come from the retry schedule
+   * (env `WEBHOOK_RETRY_DELAYS_MS`).
+   */
+  'webhook-delivery': {
+    queue: queueNames.webhookDeliveries,
+    schema: webhookDeliveryJobDataSchema,
+    defaultOptions: {
+      attempts: 8,
+      backoff: { type: 'webhook' },
       ...retention,
     } satisfies JobsOptions,
   },

@@ -1,5 +1,8 @@
 import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { RoutingDecision } from '../routing/route-request';
+import type { JobWebhook } from '../webhooks/webhook-event';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
 
@@ -37,6 +40,12 @@ export interface JobResult {
   timings: JobTimings;
   /** What the output filter found in `text` (after redaction); absent when nothing. */
   filter_findings?: FilterFinding[];
+  /** Which model the router chose and why. */
+  routing?: RoutingDecision;
+  /** Every provider call the job made, in order, the successful one last among non-hedged. */
+  attempts?: AttemptRecord[];
+  /** What all those calls cost, USD (hedge losers included). */
+  cost_usd?: number;
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */
@@ -61,10 +70,22 @@ export interface JobRecord {
   resultWrites: number;
   /** What the input filter found (and redacted or flagged) before the job was queued. */
   inputFindings?: FilterFinding[];
+  /** The job's own webhook, if it asked for one. */
+  webhook?: JobWebhook;
+  /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
+  notify?: boolean;
 }
 
 /** What a new job's record starts with. */
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata' | 'inputFindings'
+  | 'id'
+  | 'tenant'
+  | 'model'
+  | 'priority'
+  | 'createdAt'
+  | 'metadata'
+  | 'inputFindings'
+  | 'webhook'
+  | 'notify'
 >;
