@@ -8,6 +8,7 @@ import {
   createRedisConnection,
   createRequestExecutor,
   createTracing,
+  defaultFilterPolicy,
   defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
@@ -22,6 +23,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { createApp } from '../../apps/api/src/app';
 import { ApiKeyRegistry } from '../../apps/api/src/http/api-keys';
+import { type ApiSecurity, createApiSecurity } from '../../apps/api/src/http/api-security';
 import { createPromptPipeline } from '../../apps/worker/src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../../apps/worker/src/prompt-worker';
 
@@ -43,6 +45,7 @@ let keys: RedisKeys;
 let connection: ReturnType<typeof createRedisConnection>;
 let queue: ReturnType<typeof createQueue>;
 let server: Server;
+let security: ApiSecurity;
 let apiUrl: string;
 let worker: RunningPromptWorker;
 let providers: ReturnType<typeof createProviderRegistry>;
@@ -85,6 +88,13 @@ beforeAll(async () => {
   apiTracing = createTracing({ serviceName: 'llmq-api', exporter: apiSpans });
   workerTracing = createTracing({ serviceName: 'llmq-worker', exporter: workerSpans });
 
+  security = await createApiSecurity({
+    redis: connection,
+    keys,
+    logger: quiet(),
+    staticKeys: new ApiKeyRegistry([{ tenant: 'tenant-t', key: apiKey }]),
+    filterDefaults: defaultFilterPolicy,
+  });
   const app = createApp({
     redis: connection,
     queue,
@@ -97,7 +107,7 @@ beforeAll(async () => {
       defaultModel: 'sim-gpt-fast',
       attempts: 1,
     }),
-    apiKeys: new ApiKeyRegistry([{ tenant: 'tenant-t', key: apiKey }]),
+    security,
     logger: quiet(),
     bodyLimit: '64kb',
     tracer: apiTracing.tracer,
@@ -137,6 +147,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close(5000);
   await new Promise((resolve) => server?.close(resolve));
+  await security?.close();
   await queue?.close();
   await providers?.close();
   await apiTracing?.shutdown();

@@ -10,13 +10,19 @@ import {
 import { type Tracer, trace } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import { adminConsoleRouter } from './admin-console/admin-console-router';
 import { errorHandler, notFound } from './http/api-error';
-import type { ApiKeyRegistry } from './http/api-keys';
+import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
+import { cors } from './http/cors';
+import { requestTimeout } from './http/request-timeout';
+import { scopeGuards } from './http/require-scope';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
+import { adminRouter } from './routes/admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
 import { healthRouter } from './routes/health-router';
@@ -30,7 +36,7 @@ export interface AppDependencies {
   queue: Queue;
   store: JobStore;
   submitter: JobSubmitter;
-  apiKeys: ApiKeyRegistry;
+  security: ApiSecurity;
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
@@ -61,27 +67,74 @@ export function createApp(dependencies: AppDependencies): Express {
     }),
   );
 
+  const { security, logger } = dependencies;
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Served over plain HTTP in development; TLS is the proxy's job.
+        directives: { upgradeInsecureRequests: null },
+      },
+    }),
+  );
+  app.use(cors(security.corsOrigins));
+  app.use(requestTimeout(security.requestTimeoutMs));
   app.use(healthRouter(dependencies.redis));
   // Scrapers carry no API key: /metrics has its own token (or lives on the internal port).
   if (dependencies.metrics?.servedHere)
     app.use(
       metricsRouter({ metrics: dependencies.metrics.registry, token: dependencies.metrics.token }),
     );
+  // The browser console (Bull Board) authenticates with its own session cookie or a Bearer key.
+  app.use(
+    adminConsoleRouter({
+      authenticator: security.authenticator,
+      sessions: security.adminSessions,
+      board: security.queueBoard,
+      auditLog: security.auditLog,
+      logger,
+      secureCookie: security.secureCookie,
+    }),
+  );
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
-  app.use(authenticate(dependencies.apiKeys));
+  // Every route below needs a key and declares its scope with `requireScope` (see
+  // test/route-table.test.ts, which fails for a route that does not).
+  app.use(authenticate(security.authenticator, security.auditLog, logger));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
+  const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
   if (dependencies.webhooks)
-    app.use(webhooksRouter({ store: dependencies.store, webhooks: dependencies.webhooks }));
-  app.use(jobsRouter(dependencies));
-  app.use(deadLettersRouter(dependencies));
+    app.use(
+      webhooksRouter({
+        store: dependencies.store,
+        webhooks: dependencies.webhooks,
+        requireScope,
+        auditLog: security.auditLog,
+      }),
+    );
+  app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
+  app.use(deadLettersRouter({ ...dependencies, requireScope }));
   if (dependencies.streaming) {
     const { jobs, reader, keys } = dependencies.streaming;
     app.use(
-      jobEventsRouter({ store: dependencies.store, redis: dependencies.redis, reader, keys }),
+      jobEventsRouter({
+        store: dependencies.store,
+        redis: dependencies.redis,
+        reader,
+        keys,
+        requireScope,
+      }),
     );
-    app.use(chatCompletionsRouter(jobs));
-    app.use(messagesRouter(jobs));
+    app.use(chatCompletionsRouter(jobs, requireScope));
+    app.use(messagesRouter(jobs, requireScope));
   }
+  app.use(
+    adminRouter({
+      keyStore: security.keyStore,
+      auditLog: security.auditLog,
+      filterPolicies: security.filterPolicies,
+      requireScope,
+      logger,
+    }),
+  );
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

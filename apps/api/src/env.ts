@@ -1,6 +1,7 @@
 import {
   catalogEnvShape,
   commonEnvShape,
+  filterEnvShape,
   parseEnvironment,
   providerEnvShape,
   tracingEnvShape,
@@ -12,6 +13,7 @@ import { z } from 'zod';
 export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
+  ...filterEnvShape,
   ...webhookEnvShape,
   ...tracingEnvShape,
   ...catalogEnvShape,
@@ -24,6 +26,42 @@ export const apiEnvSchema = z.object({
   API_KEYS: z.string().optional(),
   /** Largest accepted request body (bytes, or a size such as `1mb`). */
   BODY_LIMIT: z.string().default('1mb'),
+  /**
+   * A key registered at start with the `admin` scope (tenant `admin`, id `000000000000`), so a
+   * new install can create its first keys. At least 24 characters. Unset: no bootstrap key.
+   */
+  ADMIN_API_KEY: z.string().min(24, 'at least 24 characters').optional(),
+  /** How long an API key lookup is cached in each API process, ms (revocations are pushed). */
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+  /** Audit entries older than this many days are trimmed. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  /** At most this many audit entries are kept. */
+  AUDIT_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
+  /** Origins allowed to call the API from a browser, comma separated; unset: CORS off. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  /** A handler that has not answered after this many ms gets a 503 `request_timeout`. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Largest accepted request head (headers), bytes. */
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** How long an admin console (Bull Board) sign-in lasts, seconds. */
+  ADMIN_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600),
+  /** Mark the admin session cookie `Secure` (serve the console over HTTPS). */
+  ADMIN_COOKIE_SECURE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
   /**
    * Bearer token Prometheus must send to read `/metrics`. With `METRICS_PORT` unset, production
    * requires it: the metrics would otherwise be public on the API port.

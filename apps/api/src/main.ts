@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import {
   AddressPolicy,
   checkWebhookUrl,
@@ -21,12 +22,18 @@ import {
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { createApiSecurity } from './http/api-security';
+import { answerClientErrorsWithJson } from './http/client-errors';
 import { InteractiveJobs } from './interactive/interactive-jobs';
 import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
-  if (env.NODE_ENV === 'production') throw new Error('API_KEYS: required when NODE_ENV=production');
+  if (env.NODE_ENV === 'production') {
+    // Production without static keys: only keys issued through the admin API work.
+    if (env.ADMIN_API_KEY) return new ApiKeyRegistry([]);
+    throw new Error('API_KEYS or ADMIN_API_KEY: one is required when NODE_ENV=production');
+  }
   warn(`API_KEYS is not set: accepting the development key "${devApiKey}" for tenant "dev"`);
   return new ApiKeyRegistry([{ tenant: 'dev', key: devApiKey }]);
 }
@@ -83,6 +90,25 @@ async function main(): Promise<void> {
     controlConnection: redis,
     keys,
   });
+  const staticKeys = apiKeysFrom(env, (message) =>
+    logger.warn(message, { event: 'config-warning' }),
+  );
+  const security = await createApiSecurity({
+    redis,
+    keys,
+    logger,
+    staticKeys,
+    bootstrapAdminKey: env.ADMIN_API_KEY,
+    filterDefaults: env.FILTER_POLICY,
+    filterPolicyCacheMs: env.FILTER_POLICY_CACHE_MS,
+    apiKeyCacheMs: env.API_KEY_CACHE_MS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    auditMaxEntries: env.AUDIT_MAX_ENTRIES,
+    adminSessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS,
+    corsOrigins: env.CORS_ORIGINS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    secureCookie: env.ADMIN_COOKIE_SECURE,
+  });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -93,8 +119,8 @@ async function main(): Promise<void> {
     catalog,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
+    filterPolicies: security.filterPolicies,
   });
-  const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
   if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
     throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
   const metrics = createMetrics();
@@ -109,7 +135,7 @@ async function main(): Promise<void> {
     queue,
     store,
     submitter,
-    apiKeys,
+    security,
     logger,
     bodyLimit: env.BODY_LIMIT,
     webhooks: {
@@ -139,7 +165,9 @@ async function main(): Promise<void> {
           logger,
         });
 
-  const server = app.listen(env.PORT, env.HOST, () => {
+  const server = createServer({ maxHeaderSize: env.MAX_HEADER_BYTES }, app);
+  answerClientErrorsWithJson(server);
+  server.listen(env.PORT, env.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     logger.info('api-start', { event: 'api-start', port, prefix: env.LLMQ_PREFIX });
@@ -156,6 +184,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    await security.close();
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     await tracing.shutdown().catch(() => undefined);

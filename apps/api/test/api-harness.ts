@@ -1,22 +1,33 @@
 import {
+  AddressPolicy,
   createLogger,
+  createMetrics,
   createQueue,
   createRedisConnection,
+  defaultFilterPolicy,
+  type FilterPolicy,
   IdempotencyStore,
   JobEventReader,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   RedisKeys,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
 } from '@llmq/core';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
+import { createApiSecurity } from '../src/http/api-security';
 import { InteractiveJobs } from '../src/interactive/interactive-jobs';
 import type { ResponseCache } from '../src/interactive/response-cache';
 
 export const tenantAKey = 'key-tenant-a-0001';
 export const tenantBKey = 'key-tenant-b-0002';
+/** The bootstrap admin key (as `ADMIN_API_KEY`). */
+export const adminKey = 'admin-key-for-tests-000000000001';
+/** The metrics bearer token (as `METRICS_TOKEN`); `/metrics` is served on the API app. */
+export const metricsToken = 'metrics-token-for-tests-0001';
 
 /** The API app wired to a real Redis under a private prefix, with two tenants. */
 export async function createApiHarness(
@@ -25,13 +36,21 @@ export async function createApiHarness(
     /** Sync-wait timeout of the compatible endpoints, ms (default 5000). */
     waitTimeoutMs?: number;
     cache?: ResponseCache;
+    filterDefaults?: FilterPolicy;
+    requestTimeoutMs?: number;
+    corsOrigins?: string[];
+    /** Share another harness's Redis prefix (a second API instance on the same data). */
+    keys?: RedisKeys;
   } = {},
 ) {
-  const keys = new RedisKeys(uniquePrefix('test-api'));
+  const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const eventsConnection = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
   const interactiveQueue = createQueue('interactivePrompt', redis, keys);
+  const webhookQueue = createQueue('webhook-delivery', redis, keys);
+  const webhookEndpoints = new WebhookEndpointStore(redis, keys, { rotationWindowSeconds: 3600 });
+  const webhookDeliveries = new WebhookDeliveryStore(redis, keys, { ttlSeconds: 600 });
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
   const { stream, lines: logLines } = captureLines();
   const logger = createLogger({ service: 'api-test', level: 'debug', stream });
@@ -57,6 +76,18 @@ export async function createApiHarness(
     controlConnection: redis,
     keys,
   });
+  const security = await createApiSecurity({
+    redis,
+    keys,
+    logger,
+    staticKeys: apiKeys,
+    bootstrapAdminKey: adminKey,
+    filterDefaults: options.filterDefaults ?? defaultFilterPolicy,
+    // Policies are read fresh in tests, so a test's PUT applies at once.
+    filterPolicyCacheMs: 0,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    corsOrigins: options.corsOrigins ?? [],
+  });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -68,16 +99,30 @@ export async function createApiHarness(
     waitTimeoutMs: options.waitTimeoutMs ?? 5000,
     cancelOnDisconnect: true,
     cache: options.cache,
+    filterPolicies: security.filterPolicies,
   });
   const app = createApp({
     redis,
     queue,
     store,
     submitter,
-    apiKeys,
+    security,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
     streaming: { jobs, reader, keys },
+    webhooks: {
+      endpoints: webhookEndpoints,
+      deliveries: webhookDeliveries,
+      queue: webhookQueue,
+      policy: new AddressPolicy(),
+      // No DNS here: every host resolves to one public address, so the SSRF check passes.
+      resolve: async () => ['93.184.216.34'],
+    },
+    metrics: {
+      registry: createMetrics({ defaultMetrics: false }),
+      token: metricsToken,
+      servedHere: true,
+    },
   });
   return {
     app,
@@ -86,6 +131,11 @@ export async function createApiHarness(
     queue,
     interactiveQueue,
     store,
+    webhookQueue,
+    webhookEndpoints,
+    webhookDeliveries,
+    security,
+    logger,
     logLines,
     /** Jobs BullMQ holds in any state. */
     async queuedCount(): Promise<number> {
@@ -101,7 +151,8 @@ export async function createApiHarness(
     },
     async close() {
       await reader.close();
-      await Promise.all([queue.close(), interactiveQueue.close()]);
+      await security.close();
+      await Promise.all([queue.close(), interactiveQueue.close(), webhookQueue.close()]);
       await cleanupPrefix(redis, keys.prefix);
       await Promise.all([redis.quit(), eventsConnection.quit()]);
     },

@@ -1,6 +1,7 @@
 import {
   catalogEnvShape,
   commonEnvShape,
+  filterEnvShape,
   parseEnvironment,
   providerEnvShape,
   resilienceEnvShape,
@@ -13,6 +14,7 @@ import { z } from 'zod';
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
+  ...filterEnvShape,
   ...webhookEnvShape,
   /** Webhook deliveries one worker process sends at once. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),

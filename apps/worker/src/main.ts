@@ -8,6 +8,7 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
+  FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
   jobCatalog,
@@ -68,8 +69,13 @@ async function main(): Promise<void> {
     }),
   );
   metrics.watchCircuits(breaker);
+  const filterPolicies = new FilterPolicyStore(connection, keys, {
+    defaults: env.FILTER_POLICY,
+    cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
+  });
   const pipeline = createPromptPipeline({
     store,
+    filterPolicies,
     catalog,
     logger,
     tracer: tracing.tracer,

@@ -1,7 +1,21 @@
 // The public surface of @llmq/core: apps import from here only.
+
+export * from './audit/audit-log';
+export * from './auth/api-key-format';
+export * from './auth/api-key-limits';
+export * from './auth/api-key-scopes';
+export * from './auth/api-key-store';
 export * from './config/default-catalog';
 export * from './config/env-schema';
 export * from './config/routing-env-schema';
+export * from './filters/checksums';
+export * from './filters/content-filter';
+export * from './filters/detectors';
+export * from './filters/filter-env';
+export * from './filters/filter-error';
+export * from './filters/filter-job-request';
+export * from './filters/filter-policy';
+export * from './filters/filter-policy-store';
 export * from './jobs/dead-letter-store';
 export * from './jobs/idempotency-store';
 export * from './jobs/job-catalog';

@@ -1,4 +1,5 @@
 import {
+  isInputRejectedError,
   isRedisUnavailableError,
   isSubmitError,
   type Logger,
@@ -16,6 +17,12 @@ export const apiErrorCodeSchema = z.enum([
   'payload_too_large',
   'missing_api_key',
   'invalid_api_key',
+  'insufficient_scope',
+  'input_rejected',
+  'api_key_not_found',
+  'cross_site_request',
+  'request_timeout',
+  'headers_too_large',
   'invalid_metrics_token',
   'not_found',
   'method_not_allowed',
@@ -80,6 +87,9 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isSubmitError(error))
     return new ApiError(statusForSubmitError(error.code), error.code, error.message, error.details);
+  if (isInputRejectedError(error)) {
+    return new ApiError(400, 'input_rejected', error.message, { findings: error.findings });
+  }
   if (error instanceof z.ZodError) {
     return new ApiError(400, 'invalid_request', describeZodError(error), {
       issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),

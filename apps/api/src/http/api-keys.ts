@@ -1,21 +1,32 @@
-import { createHash } from 'node:crypto';
+import { type ApiKeyScope, digestsEqual, hashApiKey, tenantScopes } from '@llmq/core';
 
-/** The tenant a key belongs to. Full key management (scopes, rotation) comes with security work. */
+/** Who a request acts for, as authentication found it. */
 export interface ApiPrincipal {
   tenant: string;
+  /** The key's public id; `static:<tenant>` for keys from `API_KEYS`. */
+  keyId: string;
+  scopes: readonly ApiKeyScope[];
+  /** `static` (env `API_KEYS` or the dev key), `stored` (issued through the admin API). */
+  source: 'static' | 'stored';
 }
 
 export const devApiKey = 'llmq-dev-key';
 
 /**
- * Keys held only as SHA-256 hashes; a lookup hashes the presented key, so comparison time
- * does not depend on how much of a key matched.
+ * Keys from configuration (`API_KEYS=tenant:key,...`), held only as SHA-256 hashes. They get
+ * every non-admin scope. Lookup compares the presented key's hash with each stored hash in
+ * constant time, so timing says nothing about which key or how much of it matched.
  */
 export class ApiKeyRegistry {
-  private readonly byHash = new Map<string, ApiPrincipal>();
+  private readonly entries: Array<{ hash: string; principal: ApiPrincipal }> = [];
 
   constructor(keys: Array<{ tenant: string; key: string }>) {
-    for (const { tenant, key } of keys) this.byHash.set(hashKey(key), { tenant });
+    for (const { tenant, key } of keys) {
+      this.entries.push({
+        hash: hashApiKey(key),
+        principal: { tenant, keyId: `static:${tenant}`, scopes: tenantScopes, source: 'static' },
+      });
+    }
   }
 
   /** Parses `tenant:key,tenant:key`; throws naming the bad entry. */
@@ -39,11 +50,15 @@ export class ApiKeyRegistry {
     return new ApiKeyRegistry(entries);
   }
 
-  authenticate(key: string): ApiPrincipal | undefined {
-    return this.byHash.get(hashKey(key));
+  /** Looks a key up by its hash (see `hashApiKey`). */
+  authenticateHash(hash: string): ApiPrincipal | undefined {
+    let found: ApiPrincipal | undefined;
+    // No early exit: every entry is compared.
+    for (const entry of this.entries) if (digestsEqual(entry.hash, hash)) found = entry.principal;
+    return found;
   }
-}
 
-function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  authenticate(key: string): ApiPrincipal | undefined {
+    return this.authenticateHash(hashApiKey(key));
+  }
 }

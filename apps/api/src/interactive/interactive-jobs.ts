@@ -1,4 +1,7 @@
 import {
+  type FilterPolicyStore,
+  filterJobRequest,
+  InputRejectedError,
   type JobEvent,
   type JobEventReader,
   type JobRequest,
@@ -32,6 +35,8 @@ export interface InteractiveJobsOptions {
   cancelOnDisconnect: boolean;
   /** The exact cache, once it exists (issue 5). */
   cache?: ResponseCache;
+  /** Per-tenant input filter policies: these endpoints are filtered like `POST /v1/jobs`. */
+  filterPolicies?: FilterPolicyStore;
 }
 
 /** How a sync or streamed request starts: answered from the cache, or a job in the queue. */
@@ -53,6 +58,23 @@ export class InteractiveJobs {
     stream: boolean,
     idempotencyKey?: string,
   ): Promise<InteractiveStart> {
+    // The input filter runs before the cache and the queue, so a blocked prompt leaves no trace
+    // and a redacted one reaches neither a provider nor a cache key.
+    let inputFindings: ReturnType<typeof filterJobRequest>['verdict']['findings'] | undefined;
+    if (this.options.filterPolicies) {
+      const filtered = filterJobRequest(
+        jobRequest,
+        await this.options.filterPolicies.policyFor(tenant),
+      );
+      if (filtered.verdict.blocked) {
+        throw new InputRejectedError(
+          `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
+          filtered.verdict.findings.filter((finding) => finding.action === 'block'),
+        );
+      }
+      jobRequest = filtered.request;
+      inputFindings = filtered.verdict.findings;
+    }
     const entry = jobRequest.model ? this.options.catalog.resolve(jobRequest.model) : undefined;
     if (entry && this.options.cache) {
       const result = await this.options.cache.lookup({
@@ -68,6 +90,7 @@ export class InteractiveJobs {
       idempotencyKey,
       lane: 'interactive',
       stream,
+      ...(inputFindings ? { inputFindings } : {}),
     });
     const model = entry ?? this.options.catalog.resolve(jobRequest.model ?? '');
     return {

@@ -8,9 +8,19 @@ export interface MetricsEndpointOptions {
   token?: string;
 }
 
-/** `GET /metrics`: the Prometheus text exposition, behind the metrics token when one is set. */
+/**
+ * Marks the metrics handler when it demands a token, so the route-table (auth-matrix) test
+ * counts `/metrics` as guarded. An open handler (no token: internal port only) is unmarked.
+ */
+export const metricsTokenMarker = Symbol.for('llmq.metricsToken');
+
+/**
+ * `GET /metrics`: the Prometheus text exposition, behind the metrics token (env
+ * `METRICS_TOKEN`, compared in constant time) when one is set. Mounted before `authenticate`:
+ * scrapers carry the metrics token, not an API key.
+ */
 export function metricsHandler({ metrics, token }: MetricsEndpointOptions): RequestHandler {
-  return async (request, response) => {
+  const handler: RequestHandler = async (request, response) => {
     if (!metricsScrapeAllowed(request.headers.authorization, token)) {
       throw new ApiError(
         401,
@@ -25,6 +35,7 @@ export function metricsHandler({ metrics, token }: MetricsEndpointOptions): Requ
     response.setHeader('Cache-Control', 'no-store');
     response.send(body);
   };
+  return token ? Object.assign(handler, { [metricsTokenMarker]: true }) : handler;
 }
 
 /** Mounts `GET /metrics` (other methods answer 405). */

@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toApiError } from '../http/api-error';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import {
   type InteractiveJobs,
@@ -25,81 +26,85 @@ import {
  * answered in OpenAI's shape (see `error-dialect.ts`); a streamed answer that fails ends with
  * a `data: {"error": …}` chunk and no `[DONE]`, never with a clean `finish_reason`.
  */
-export function chatCompletionsRouter(jobs: InteractiveJobs): Router {
+export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: RequireScope): Router {
   const router = Router();
   router
     .route('/v1/chat/completions')
-    .post(requireJsonBody, async (request: Request, response: Response) => {
-      const body = chatCompletionsRequestSchema.parse(request.body);
-      const stream = body.stream === true;
-      const start = await jobs.start(tenantOf(response), toJobRequestFromChat(body), stream);
-      const created = Math.floor(Date.now() / 1000);
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        const body = chatCompletionsRequestSchema.parse(request.body);
+        const stream = body.stream === true;
+        const start = await jobs.start(tenantOf(response), toJobRequestFromChat(body), stream);
+        const created = Math.floor(Date.now() / 1000);
 
-      if (start.kind === 'cached') {
-        setLlmqHeaders(response, { ...start, cached: true });
-        const id = chatCompletionId(start.result.response_id ?? 'cached');
+        if (start.kind === 'cached') {
+          setLlmqHeaders(response, { ...start, cached: true });
+          const id = chatCompletionId(start.result.response_id ?? 'cached');
+          if (!stream) {
+            response.json(toChatCompletion(id, created, start.result));
+            return;
+          }
+          const chunks = new ChatCompletionChunks(
+            id,
+            created,
+            start.model,
+            body.stream_options?.include_usage === true,
+          );
+          openEventStream(response);
+          writeEvent(response, { data: chunks.role() });
+          writeEvent(response, { data: chunks.text(start.result.text) });
+          finishStream(response, chunks, start.result, body.stream_options?.include_usage === true);
+          return;
+        }
+
+        const { jobId } = start;
+        setLlmqHeaders(response, { ...start, cached: false });
+        const id = chatCompletionId(jobId);
         if (!stream) {
-          response.json(toChatCompletion(id, created, start.result));
-          return;
+          for await (const event of jobs.follow(jobId, request, response)) {
+            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
+            const result = event.data.result;
+            if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+            response.setHeader('x-llmq-provider', result.provider);
+            response.setHeader('x-llmq-model', result.model);
+            if (result.cost_usd !== undefined)
+              response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
+            response.json(toChatCompletion(id, created, result));
+            return;
+          }
+          return; // the client left
         }
-        const chunks = new ChatCompletionChunks(
-          id,
-          created,
-          start.model,
-          body.stream_options?.include_usage === true,
-        );
+
+        const includeUsage = body.stream_options?.include_usage === true;
+        const chunks = new ChatCompletionChunks(id, created, start.model, includeUsage);
         openEventStream(response);
+        const stopKeepAlive = keepAlive(response);
         writeEvent(response, { data: chunks.role() });
-        writeEvent(response, { data: chunks.text(start.result.text) });
-        finishStream(response, chunks, start.result, body.stream_options?.include_usage === true);
-        return;
-      }
-
-      const { jobId } = start;
-      setLlmqHeaders(response, { ...start, cached: false });
-      const id = chatCompletionId(jobId);
-      if (!stream) {
-        for await (const event of jobs.follow(jobId, request, response)) {
-          if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
-          const result = event.data.result;
-          if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
-          response.setHeader('x-llmq-provider', result.provider);
-          response.setHeader('x-llmq-model', result.model);
-          if (result.cost_usd !== undefined)
-            response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
-          response.json(toChatCompletion(id, created, result));
-          return;
-        }
-        return; // the client left
-      }
-
-      const includeUsage = body.stream_options?.include_usage === true;
-      const chunks = new ChatCompletionChunks(id, created, start.model, includeUsage);
-      openEventStream(response);
-      const stopKeepAlive = keepAlive(response);
-      writeEvent(response, { data: chunks.role() });
-      try {
-        for await (const event of jobs.follow(jobId, request, response)) {
-          if (event.name === 'delta') {
-            writeEvent(response, { data: chunks.text(event.data.text) });
-            continue;
+        try {
+          for await (const event of jobs.follow(jobId, request, response)) {
+            if (event.name === 'delta') {
+              writeEvent(response, { data: chunks.text(event.data.text) });
+              continue;
+            }
+            if (!isFinalStatus(event.data.status)) continue;
+            const result = event.data.result;
+            if (event.data.status === 'completed' && result) {
+              finishStream(response, chunks, result, includeUsage);
+            } else {
+              writeError(response, jobEndError(jobId, event));
+            }
+            return;
           }
-          if (!isFinalStatus(event.data.status)) continue;
-          const result = event.data.result;
-          if (event.data.status === 'completed' && result) {
-            finishStream(response, chunks, result, includeUsage);
-          } else {
-            writeError(response, jobEndError(jobId, event));
-          }
-          return;
+        } catch (error) {
+          writeError(response, error);
+        } finally {
+          stopKeepAlive();
+          if (!response.writableEnded) response.end();
         }
-      } catch (error) {
-        writeError(response, error);
-      } finally {
-        stopKeepAlive();
-        if (!response.writableEnded) response.end();
-      }
-    })
+      },
+    )
     .all(methodNotAllowed(['POST']));
   return router;
 }

@@ -3,10 +3,13 @@ import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { ApiError, methodNotAllowed } from '../http/api-error';
+import type { RequireScope } from '../http/require-scope';
 
 export interface DeadLettersRouterOptions {
   store: JobStore;
   queue: Queue;
+  /** Scope guards: listing needs `jobs:read`, a retry `jobs:write`. */
+  requireScope: RequireScope;
 }
 
 const jobIdPattern = /^job_[0-9a-f]{32}$/;
@@ -22,12 +25,16 @@ const listQuerySchema = z
  * Dead letters: `GET /v1/dead-letters` lists the tenant's failed jobs (newest first, paginated,
  * kept for the result TTL); `POST /v1/jobs/:id/retry` runs a failed job again.
  */
-export function deadLettersRouter({ store, queue }: DeadLettersRouterOptions): Router {
+export function deadLettersRouter({
+  store,
+  queue,
+  requireScope,
+}: DeadLettersRouterOptions): Router {
   const router = Router();
 
   router
     .route('/v1/dead-letters')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       const query = listQuerySchema.parse(request.query);
       const tenant = response.locals.tenant as string;
       const page = await store.deadLetters.list(tenant, {
@@ -51,7 +58,7 @@ export function deadLettersRouter({ store, queue }: DeadLettersRouterOptions): R
 
   router
     .route('/v1/jobs/:id/retry')
-    .post(async (request: Request, response: Response) => {
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const jobId = request.params.id;
       const tenant = response.locals.tenant as string;
       if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();

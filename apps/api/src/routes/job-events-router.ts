@@ -11,6 +11,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { ApiError, methodNotAllowed, toApiError } from '../http/api-error';
 import { formatErrorBody } from '../http/error-dialect';
+import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import { tenantOf } from '../interactive/interactive-jobs';
 import { jobIdPattern } from './jobs-router';
@@ -20,6 +21,7 @@ export interface JobEventsRouterOptions {
   reader: JobEventReader;
   redis: Redis;
   keys: RedisKeys;
+  requireScope: RequireScope;
 }
 
 /**
@@ -28,11 +30,17 @@ export interface JobEventsRouterOptions {
  * Stream id; a client reconnecting with `Last-Event-ID` gets only the events after it. The
  * answer ends after the final status event. Another tenant's job is a 404.
  */
-export function jobEventsRouter({ store, reader, redis, keys }: JobEventsRouterOptions): Router {
+export function jobEventsRouter({
+  store,
+  reader,
+  redis,
+  keys,
+  requireScope,
+}: JobEventsRouterOptions): Router {
   const router = Router();
   router
     .route('/v1/jobs/:id/events')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       const jobId = request.params.id;
       if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();
       const record = await store.get(jobId);

@@ -1,4 +1,7 @@
 import {
+  type FilterPolicyStore,
+  filterJobRequest,
+  InputRejectedError,
   type JobStore,
   type JobSubmitter,
   jobLinks,
@@ -9,65 +12,89 @@ import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error';
 import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
 import { submissionContext } from '../observability/request-telemetry';
 
 export interface JobsRouterOptions {
   submitter: JobSubmitter;
   store: JobStore;
   queue: Queue;
+  filterPolicies: FilterPolicyStore;
+  requireScope: RequireScope;
 }
 
 export const jobIdPattern = /^job_[0-9a-f]{32}$/;
 
 /** `POST /v1/jobs`, `GET /v1/jobs/:id`, `DELETE /v1/jobs/:id`. */
-export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Router {
+export function jobsRouter({
+  submitter,
+  store,
+  queue,
+  filterPolicies,
+  requireScope,
+}: JobsRouterOptions): Router {
   const router = Router();
 
   router
     .route('/v1/jobs')
-    .post(requireJsonBody, async (request: Request, response: Response) => {
-      const body = jobRequestSchema.parse(request.body);
-      const idempotencyKey = readIdempotencyKey(request);
-      const outcome = await submitter.submit({
-        tenant: tenantOf(response),
-        request: body,
-        idempotencyKey,
-        ...submissionContext(response),
-        stream: body.stream,
-      });
-      response.locals.jobId = outcome.jobId;
-      response.setHeader('Location', jobLinks(outcome.jobId).self);
-      if (outcome.created) {
-        response.status(202).json({
-          id: outcome.jobId,
-          object: 'job',
-          status: 'queued',
-          links: jobLinks(outcome.jobId),
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        const body = jobRequestSchema.parse(request.body);
+        const idempotencyKey = readIdempotencyKey(request);
+        const tenant = tenantOf(response);
+        // Input filter: before anything is stored or queued, so a blocked prompt leaves no trace
+        // and a redacted one is never seen by a provider.
+        const filtered = filterJobRequest(body, await filterPolicies.policyFor(tenant));
+        if (filtered.verdict.blocked) {
+          throw new InputRejectedError(
+            `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
+            filtered.verdict.findings.filter((finding) => finding.action === 'block'),
+          );
+        }
+        const outcome = await submitter.submit({
+          tenant,
+          request: filtered.request,
+          idempotencyKey,
+          inputFindings: filtered.verdict.findings,
+          ...submissionContext(response),
+          stream: body.stream,
         });
-        return;
-      }
-      response.setHeader('Idempotent-Replayed', 'true');
-      response.status(202).json(
-        outcome.record
-          ? toJobView(outcome.record)
-          : {
-              id: outcome.jobId,
-              object: 'job',
-              status: 'queued',
-              links: jobLinks(outcome.jobId),
-            },
-      );
-    })
+        response.locals.jobId = outcome.jobId;
+        response.setHeader('Location', jobLinks(outcome.jobId).self);
+        if (outcome.created) {
+          response.status(202).json({
+            id: outcome.jobId,
+            object: 'job',
+            status: 'queued',
+            links: jobLinks(outcome.jobId),
+          });
+          return;
+        }
+        response.setHeader('Idempotent-Replayed', 'true');
+        response.status(202).json(
+          outcome.record
+            ? toJobView(outcome.record)
+            : {
+                id: outcome.jobId,
+                object: 'job',
+                status: 'queued',
+                links: jobLinks(outcome.jobId),
+              },
+        );
+      },
+    )
     .all(methodNotAllowed(['POST']));
 
   router
     .route('/v1/jobs/:id')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       const record = await store.get(validJobId(request));
       if (!record || record.tenant !== tenantOf(response)) throw jobNotFound();
       response.json(toJobView(record));
     })
-    .delete(async (request: Request, response: Response) => {
+    .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const jobId = validJobId(request);
       const cancel = await store.cancel(jobId, tenantOf(response));
       if (cancel.outcome === 'missing') throw jobNotFound();

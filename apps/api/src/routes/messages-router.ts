@@ -14,6 +14,7 @@ import {
 import { methodNotAllowed, toApiError } from '../http/api-error';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import {
   type InteractiveJobs,
@@ -27,73 +28,77 @@ import {
  * in Anthropic's shape (see `error-dialect.ts`); a streamed answer that fails ends with an
  * `event: error`, never with `message_stop`.
  */
-export function messagesRouter(jobs: InteractiveJobs): Router {
+export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope): Router {
   const router = Router();
   router
     .route('/v1/messages')
-    .post(requireJsonBody, async (request: Request, response: Response) => {
-      const body: MessagesRequest = messagesRequestSchema.parse(request.body);
-      const stream = body.stream === true;
-      const start = await jobs.start(tenantOf(response), toJobRequestFromMessages(body), stream);
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        const body: MessagesRequest = messagesRequestSchema.parse(request.body);
+        const stream = body.stream === true;
+        const start = await jobs.start(tenantOf(response), toJobRequestFromMessages(body), stream);
 
-      if (start.kind === 'cached') {
-        setLlmqHeaders(response, { ...start, cached: true });
-        const id = anthropicMessageId(start.result.response_id ?? 'cached');
+        if (start.kind === 'cached') {
+          setLlmqHeaders(response, { ...start, cached: true });
+          const id = anthropicMessageId(start.result.response_id ?? 'cached');
+          if (!stream) {
+            response.json(toAnthropicMessage(id, start.result));
+            return;
+          }
+          openEventStream(response);
+          send(response, anthropicStreamEvents.start(id, start.model));
+          send(response, [anthropicStreamEvents.text(start.result.text)]);
+          send(response, anthropicStreamEvents.finish(start.result));
+          response.end();
+          return;
+        }
+
+        const { jobId } = start;
+        setLlmqHeaders(response, { ...start, cached: false });
+        const id = anthropicMessageId(jobId);
         if (!stream) {
-          response.json(toAnthropicMessage(id, start.result));
-          return;
+          for await (const event of jobs.follow(jobId, request, response)) {
+            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
+            const result = event.data.result;
+            if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+            response.setHeader('x-llmq-provider', result.provider);
+            response.setHeader('x-llmq-model', result.model);
+            if (result.cost_usd !== undefined)
+              response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
+            response.json(toAnthropicMessage(id, result));
+            return;
+          }
+          return; // the client left
         }
+
         openEventStream(response);
+        const stopKeepAlive = keepAlive(response);
         send(response, anthropicStreamEvents.start(id, start.model));
-        send(response, [anthropicStreamEvents.text(start.result.text)]);
-        send(response, anthropicStreamEvents.finish(start.result));
-        response.end();
-        return;
-      }
-
-      const { jobId } = start;
-      setLlmqHeaders(response, { ...start, cached: false });
-      const id = anthropicMessageId(jobId);
-      if (!stream) {
-        for await (const event of jobs.follow(jobId, request, response)) {
-          if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
-          const result = event.data.result;
-          if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
-          response.setHeader('x-llmq-provider', result.provider);
-          response.setHeader('x-llmq-model', result.model);
-          if (result.cost_usd !== undefined)
-            response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
-          response.json(toAnthropicMessage(id, result));
-          return;
-        }
-        return; // the client left
-      }
-
-      openEventStream(response);
-      const stopKeepAlive = keepAlive(response);
-      send(response, anthropicStreamEvents.start(id, start.model));
-      try {
-        for await (const event of jobs.follow(jobId, request, response)) {
-          if (event.name === 'delta') {
-            send(response, [anthropicStreamEvents.text(event.data.text)]);
-            continue;
+        try {
+          for await (const event of jobs.follow(jobId, request, response)) {
+            if (event.name === 'delta') {
+              send(response, [anthropicStreamEvents.text(event.data.text)]);
+              continue;
+            }
+            if (!isFinalStatus(event.data.status)) continue;
+            const result = event.data.result;
+            if (event.data.status === 'completed' && result) {
+              send(response, anthropicStreamEvents.finish(result));
+            } else {
+              writeError(response, jobEndError(jobId, event));
+            }
+            return;
           }
-          if (!isFinalStatus(event.data.status)) continue;
-          const result = event.data.result;
-          if (event.data.status === 'completed' && result) {
-            send(response, anthropicStreamEvents.finish(result));
-          } else {
-            writeError(response, jobEndError(jobId, event));
-          }
-          return;
+        } catch (error) {
+          writeError(response, error);
+        } finally {
+          stopKeepAlive();
+          if (!response.writableEnded) response.end();
         }
-      } catch (error) {
-        writeError(response, error);
-      } finally {
-        stopKeepAlive();
-        if (!response.writableEnded) response.end();
-      }
-    })
+      },
+    )
     .all(methodNotAllowed(['POST']));
   return router;
 }

@@ -1,5 +1,7 @@
 import {
   type AddressPolicy,
+  type AuditEvent,
+  type AuditLog,
   checkWebhookUrl,
   isWebhookUrlError,
   type JobStore,
@@ -15,7 +17,9 @@ import {
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error';
+import { principalOf } from '../http/authenticate';
 import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
 
 /** What the webhook routes need; `main.ts` and tests wire it. */
 export interface WebhookApiDependencies {
@@ -37,24 +41,58 @@ const jobIdPattern = /^job_[0-9a-f]{32}$/;
  * Tenant webhook endpoints (`/v1/webhook-endpoints`, with rotation), the per-job webhook
  * signing secret (`/v1/webhook-secret`), a job's delivery log (`GET /v1/jobs/:id/deliveries`)
  * and replay (`POST /v1/webhook-deliveries/:id/retry`). Another tenant's things answer 404.
+ *
+ * Scopes: reads of endpoints and delivery logs need `jobs:read`; every change, and every read
+ * of signing-secret material (which can forge webhooks), needs `jobs:write`. Endpoint create,
+ * rotate and delete are appended to the audit log.
  */
 export function webhooksRouter(options: {
   store: JobStore;
   webhooks: WebhookApiDependencies;
+  requireScope: RequireScope;
+  auditLog: AuditLog;
 }): Router {
-  const { store, webhooks } = options;
+  const { store, webhooks, requireScope, auditLog } = options;
   const { endpoints, deliveries } = webhooks;
   const router = Router();
+  const audit = (
+    request: Request,
+    response: Response,
+    event: Omit<AuditEvent, 'actor' | 'actorTenant' | 'outcome' | 'tenant'>,
+  ) => {
+    const principal = principalOf(response);
+    return auditLog.append({
+      actor: principal.keyId,
+      actorTenant: principal.tenant,
+      tenant: principal.tenant,
+      outcome: 'success',
+      requestId: response.locals.requestId,
+      ip: request.ip,
+      ...event,
+    });
+  };
 
   router
     .route('/v1/webhook-endpoints')
-    .post(requireJsonBody, async (request: Request, response: Response) => {
-      const body = webhookEndpointRequestSchema.parse(request.body);
-      await checkUrl(webhooks, body.url);
-      const endpoint = await endpoints.create(tenantOf(response), body);
-      response.status(201).json({ ...toEndpointView(endpoint), secret: endpoint.secrets.current });
-    })
-    .get(async (_request: Request, response: Response) => {
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        const body = webhookEndpointRequestSchema.parse(request.body);
+        await checkUrl(webhooks, body.url);
+        const endpoint = await endpoints.create(tenantOf(response), body);
+        // The URL's host only: paths and queries may carry tokens.
+        await audit(request, response, {
+          action: 'webhook-endpoint-create',
+          target: endpoint.id,
+          details: { host: new URL(endpoint.url).host },
+        });
+        response
+          .status(201)
+          .json({ ...toEndpointView(endpoint), secret: endpoint.secrets.current });
+      },
+    )
+    .get(requireScope('jobs:read'), async (_request: Request, response: Response) => {
       const list = await endpoints.list(tenantOf(response));
       response.json({ object: 'list', data: list.map(toEndpointView) });
     })
@@ -62,19 +100,20 @@ export function webhooksRouter(options: {
 
   router
     .route('/v1/webhook-endpoints/:id')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       response.json(toEndpointView(await ownEndpoint(request, response)));
     })
-    .delete(async (request: Request, response: Response) => {
+    .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const id = validId(request, endpointIdPattern, endpointNotFound);
       if (!(await endpoints.delete(tenantOf(response), id))) throw endpointNotFound();
+      await audit(request, response, { action: 'webhook-endpoint-delete', target: id });
       response.json({ id, object: 'webhook_endpoint', deleted: true });
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
 
   router
     .route('/v1/webhook-endpoints/:id/secret')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const endpoint = await ownEndpoint(request, response);
       response.json(toSecretView(endpoint.secrets));
     })
@@ -82,31 +121,34 @@ export function webhooksRouter(options: {
 
   router
     .route('/v1/webhook-endpoints/:id/rotate')
-    .post(async (request: Request, response: Response) => {
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const id = validId(request, endpointIdPattern, endpointNotFound);
       const endpoint = await endpoints.rotate(tenantOf(response), id);
       if (!endpoint) throw endpointNotFound();
+      await audit(request, response, { action: 'webhook-endpoint-rotate', target: id });
       response.json(toSecretView(endpoint.secrets));
     })
     .all(methodNotAllowed(['POST']));
 
   router
     .route('/v1/webhook-secret')
-    .get(async (_request: Request, response: Response) => {
+    .get(requireScope('jobs:write'), async (_request: Request, response: Response) => {
       response.json(toSecretView(await endpoints.tenantSecrets(tenantOf(response))));
     })
     .all(methodNotAllowed(['GET']));
 
   router
     .route('/v1/webhook-secret/rotate')
-    .post(async (_request: Request, response: Response) => {
-      response.json(toSecretView(await endpoints.rotateTenantSecrets(tenantOf(response))));
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
+      const secrets = await endpoints.rotateTenantSecrets(tenantOf(response));
+      await audit(request, response, { action: 'webhook-secret-rotate' });
+      response.json(toSecretView(secrets));
     })
     .all(methodNotAllowed(['POST']));
 
   router
     .route('/v1/jobs/:id/deliveries')
-    .get(async (request: Request, response: Response) => {
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       const jobId = validId(request, jobIdPattern, jobNotFound);
       const tenant = tenantOf(response);
       const [record, entries] = await Promise.all([
@@ -124,7 +166,7 @@ export function webhooksRouter(options: {
 
   router
     .route('/v1/webhook-deliveries/:id/retry')
-    .post(async (request: Request, response: Response) => {
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const id = validId(request, deliveryIdPattern, deliveryNotFound);
       const run = await deliveries.startReplay(tenantOf(response), id);
       if (run === null) throw deliveryNotFound();

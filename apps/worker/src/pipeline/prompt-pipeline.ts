@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  FilterPolicyStore,
   JobDeltaPublisher,
   JobFailure,
   JobResult,
@@ -11,7 +12,14 @@ import type {
   RequestExecutor,
   RouteErrorCode,
 } from '@llmq/core';
-import { observedModel, promptJobDataSchema, roundUsd, routeRequest, tracerName } from '@llmq/core';
+import {
+  inspectOutput,
+  observedModel,
+  promptJobDataSchema,
+  roundUsd,
+  routeRequest,
+  tracerName,
+} from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
@@ -24,6 +32,8 @@ export interface PromptPipelineOptions {
   /** The provider stage: hedge, fallback chain, retries, circuit breakers (see @llmq/core). */
   execute: RequestExecutor;
   logger: Logger;
+  /** Tenants' filter policies for the output filter; without it answers are not filtered. */
+  filterPolicies?: FilterPolicyStore;
   /** Tracer for job and provider spans; the no-op tracer when absent (tracing off). */
   tracer?: Tracer;
   /** This process's metrics; absent in tests that do not read them. */
@@ -42,6 +52,7 @@ export function createPromptPipeline({
   catalog,
   execute,
   logger,
+  filterPolicies,
   tracer = trace.getTracer(tracerName),
   metrics,
   openDeltaPublisher,
@@ -185,10 +196,36 @@ export function createPromptPipeline({
     const { answer, entry } = outcome;
     const winner = [...attempts].reverse().find((attempt) => attempt.outcome === 'success');
     const providerMs = winner?.latency_ms ?? performance.now() - callStartedAt;
+    // Output filter: after the provider stage succeeded, before anything is stored.
+    // `verdict.cacheable` is what a result cache must honour (a blocked answer is never cached).
+    const verdict = filterPolicies
+      ? inspectOutput(answer.text, await filterPolicies.policyFor(data.tenant))
+      : undefined;
+    if (verdict?.blocked) {
+      logger.warn('job-output-rejected', {
+        event: 'job-fail',
+        ...log,
+        provider: entry.provider,
+        routed_model: entry.id,
+        error_code: 'output_rejected',
+        detectors: verdict.findings
+          .filter((finding) => finding.action === 'block')
+          .map((finding) => finding.detector),
+      });
+      await store.fail(data.jobId, {
+        code: 'output_rejected',
+        message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
+        provider: entry.provider,
+        attempts,
+        routing,
+      });
+      throw new UnrecoverableError('output rejected by the output filter');
+    }
+    const text = verdict?.texts[0] ?? answer.text;
     const finishedAt = Date.now();
     const result: JobResult = {
-      text: answer.text,
-      message: { role: 'assistant', content: answer.text },
+      text,
+      message: { role: 'assistant', content: text },
       finish_reason: answer.finishReason,
       model: entry.id,
       upstream_model: answer.responseModel,
@@ -208,6 +245,7 @@ export function createPromptPipeline({
       routing,
       attempts,
       cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
+      ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
     const written = await store.complete(data.jobId, result, finishedAt);
     logger.info('job-end', {

@@ -18,6 +18,8 @@ export const jobFailureCodeSchema = z.enum([
   'provider_model_not_found',
   'provider_unprocessable',
   'content_filtered',
+  /** The output filter blocked the model's answer (tenant policy). */
+  'output_rejected',
   'provider_error',
   'worker_lost',
   'invalid_job',

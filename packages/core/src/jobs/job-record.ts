@@ -1,3 +1,4 @@
+import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
 import type { AttemptRecord } from '../resilience/attempt-record';
 import type { RoutingDecision } from '../routing/route-request';
@@ -37,6 +38,8 @@ export interface JobResult {
   response_id?: string;
   usage: JobUsage;
   timings: JobTimings;
+  /** What the output filter found in `text` (after redaction); absent when nothing. */
+  filter_findings?: FilterFinding[];
   /** Which model the router chose and why. */
   routing?: RoutingDecision;
   /** Every provider call the job made, in order, the successful one last among non-hedged. */
@@ -65,6 +68,8 @@ export interface JobRecord {
   lastError?: JobFailure;
   /** How many times a result was written; 1 for every completed job (exactly-once evidence). */
   resultWrites: number;
+  /** What the input filter found (and redacted or flagged) before the job was queued. */
+  inputFindings?: FilterFinding[];
   /** The job's own webhook, if it asked for one. */
   webhook?: JobWebhook;
   /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
@@ -74,5 +79,13 @@ export interface JobRecord {
 /** What a new job's record starts with. */
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata' | 'webhook' | 'notify'
+  | 'id'
+  | 'tenant'
+  | 'model'
+  | 'priority'
+  | 'createdAt'
+  | 'metadata'
+  | 'inputFindings'
+  | 'webhook'
+  | 'notify'
 >;

@@ -143,6 +143,7 @@ export class JobStore {
       result_writes: 0,
     };
     if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
+    if (record.inputFindings?.length) fields.input_findings = JSON.stringify(record.inputFindings);
     if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
     if (record.notify) fields.notify = 1;
     await this.redis
@@ -266,6 +267,7 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     error: fields.error ? JSON.parse(fields.error) : undefined,
     lastError: fields.last_error ? JSON.parse(fields.last_error) : undefined,
     resultWrites: Number(fields.result_writes ?? 0),
+    ...(fields.input_findings ? { inputFindings: JSON.parse(fields.input_findings) } : {}),
     webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
     notify: fields.notify === '1',
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { FilterFinding } from '../filters/content-filter';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { routeRequest } from '../routing/route-request';
@@ -16,6 +17,8 @@ export interface SubmitOptions {
   request: JobRequest;
   /** The client's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** What the input filter found; recorded on the job. */
+  inputFindings?: FilterFinding[];
   /** The HTTP request id, carried in the job for log correlation. */
   requestId?: string;
   /** W3C `traceparent`/`tracestate` of the submitting request, carried in the job. */
@@ -61,6 +64,7 @@ export class JobSubmitter {
     tenant,
     request,
     idempotencyKey,
+    inputFindings,
     requestId,
     trace,
     lane = 'standard',
@@ -138,6 +142,7 @@ export class JobSubmitter {
         priority: request.priority,
         createdAt,
         metadata: request.metadata,
+        inputFindings,
         webhook: request.webhook,
         notify,
       });

@@ -13,6 +13,7 @@ export function toJobView(record: JobRecord) {
     finished_at: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
     attempts: record.attempts,
     metadata: record.metadata ?? {},
+    ...(record.inputFindings?.length ? { input_findings: record.inputFindings } : {}),
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
     ...(record.lastError && record.status === 'queued' ? { last_error: record.lastError } : {}),

@@ -21,6 +21,46 @@ export class RedisKeys {
     return `${this.prefix}:idem:${tenant}:${keyHash}`;
   }
 
+  /** Hash describing one API key, found by the SHA-256 of the key (the key itself is never stored). */
+  apiKey(keyHash: string): string {
+    return `${this.prefix}:apikey:${keyHash}`;
+  }
+
+  /** String mapping an API key's public id to its hash. */
+  apiKeyId(keyId: string): string {
+    return `${this.prefix}:apikey-id:${keyId}`;
+  }
+
+  /** Set of a tenant's API key ids. */
+  tenantApiKeys(tenant: string): string {
+    return `${this.prefix}:tenant-keys:${tenant}`;
+  }
+
+  /** Set of every tenant that has keys. */
+  tenants(): string {
+    return `${this.prefix}:tenants`;
+  }
+
+  /** Pub/sub channel announcing key hashes whose cached lookups must be dropped. */
+  apiKeyInvalidations(): string {
+    return `${this.prefix}:apikey-invalidations`;
+  }
+
+  /** String holding a tenant's filter policy (JSON). */
+  filterPolicy(tenant: string): string {
+    return `${this.prefix}:filter-policy:${tenant}`;
+  }
+
+  /** Stream of audit events (admin actions, denied requests). */
+  auditLog(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  /** String holding a Bull Board browser session, by the SHA-256 of its cookie. */
+  adminSession(sessionHash: string): string {
+    return `${this.prefix}:admin-session:${sessionHash}`;
+  }
+
   /** Stream of job-end events waiting to become webhook deliveries (the transactional outbox). */
   webhookOutbox(): string {
     return `${this.prefix}:webhook-outbox`;

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { maskEmails, secretPattern } from '../filters/detectors';
 
 export type Logger = winston.Logger;
 
@@ -12,15 +13,25 @@ export interface LoggerOptions {
 }
 
 // Field names whose values never reach a log line: secrets, and prompt or completion text.
-const secretField = /(authorization|api[_-]?key|secret|password|token$|^token|cookie)/i;
+const secretField =
+  /(authorization|api[_-]?key|secret|password|token$|^token|cookie|private[_-]?key)/i;
 const textField = /^(prompt|messages|content|text|completion|input|output)$/i;
+
+/**
+ * Masks secrets (provider keys, tokens, private keys, issued llmq keys) and email addresses
+ * inside any string, whatever its field: an error message may quote a header or a prompt.
+ */
+export function scrubLogText(text: string): string {
+  return maskEmails(text.replace(secretPattern, '[redacted-secret]'), '[redacted-email]');
+}
 
 function redactValue(key: string, value: unknown, depth: number): unknown {
   if (secretField.test(key)) return '[redacted]';
+  if (typeof value === 'string') return scrubLogText(value);
   if (textField.test(key) && (typeof value === 'string' || Array.isArray(value)))
     return '[omitted]';
-  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error)
-    return value;
+  if (value instanceof Error) return { name: value.name, message: scrubLogText(value.message) };
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactValue('', item, depth + 1));
   const copy: Record<string, unknown> = {};
   for (const [childKey, child] of Object.entries(value))
@@ -29,6 +40,7 @@ function redactValue(key: string, value: unknown, depth: number): unknown {
 }
 
 const redact = winston.format((info) => {
+  if (typeof info.message === 'string') info.message = scrubLogText(info.message);
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     (info as Record<string, unknown>)[key] = redactValue(key, info[key], 0);

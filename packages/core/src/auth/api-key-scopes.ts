@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Closed set of API key scopes. `admin` manages keys, tenants, policies and queues;
+ * `admin:read` sees them (audit log, key lists, Bull Board in read-only mode).
+ */
+export const apiKeyScopeSchema = z.enum([
+  'jobs:write',
+  'jobs:read',
+  'batches',
+  'usage',
+  'admin',
+  'admin:read',
+]);
+export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
+
+/** What static keys (env `API_KEYS`) and the development key may do: everything but admin. */
+export const tenantScopes: readonly ApiKeyScope[] = ['jobs:write', 'jobs:read', 'batches', 'usage'];
+
+/** Whether a key holding `granted` may use a route that needs `required`. */
+export function hasScope(granted: readonly ApiKeyScope[], required: ApiKeyScope): boolean {
+  if (granted.includes(required)) return true;
+  // Full admin implies read-only admin.
+  return required === 'admin:read' && granted.includes('admin');
+}

@@ -1,0 +1,150 @@
+import { countTokens } from 'gpt-tokenizer';
+import { type DetectorId, detect, detectorPlaceholders } from './detectors';
+import type { FilterAction, FilterPolicy, StagePolicy } from './filter-policy';
+
+export type FilterStage = 'input' | 'output';
+
+/**
+ * What a filter found, as recorded on the job. Holds counts and where, never the matched
+ * text (that would copy the very data the filter protects into the job record).
+ */
+export interface FilterFinding {
+  stage: FilterStage;
+  detector: DetectorId | 'size_limit';
+  action: Exclude<FilterAction, 'off'>;
+  /** Matches of this detector in this part. */
+  count: number;
+  /** Which part: `messages[2]` for input, `text` for output. */
+  location: string;
+}
+
+/** The verdict on a set of texts. `texts` are the texts to use (redacted where asked). */
+export interface FilterVerdict {
+  blocked: boolean;
+  /** A human sentence naming the first blocking detector; set when `blocked`. */
+  reason?: string;
+  findings: FilterFinding[];
+  texts: string[];
+}
+
+/** One text to inspect and where it sits (for the finding's `location`). */
+export interface FilterPart {
+  location: string;
+  text: string;
+}
+
+const detectorLabels: Record<DetectorId, string> = {
+  email: 'an email address',
+  phone: 'a phone number',
+  credit_card: 'a credit-card number',
+  iban: 'an IBAN',
+  secret: 'a secret (API key, token or private key)',
+  prompt_injection: 'a prompt-injection attempt',
+};
+
+/**
+ * Token count in bounded pieces. BPE merging is quadratic in the length of one pre-token, so a
+ * 50,000-letter "word" took seconds as one call; runs of non-space characters are cut every 100
+ * characters and text is counted in chunks of about 4,000 characters. The sum can differ from
+ * one whole-text count by a token per cut, which a size limit does not mind.
+ */
+export function countTokensBounded(text: string): number {
+  let total = 0;
+  let chunk = '';
+  for (const piece of text.match(/\S{1,100}|\s+/g) ?? []) {
+    chunk += piece;
+    if (piece.length === 100 || chunk.length >= 4000) {
+      total += countTokens(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) total += countTokens(chunk);
+  return total;
+}
+
+function enabledDetectors(policy: StagePolicy): Set<DetectorId> {
+  const enabled = new Set<DetectorId>();
+  for (const [id, action] of Object.entries(policy.detectors)) {
+    if (action !== 'off') enabled.add(id as DetectorId);
+  }
+  return enabled;
+}
+
+/** Runs one stage's detectors over the parts and applies the policy's actions. */
+export function inspectParts(
+  stage: FilterStage,
+  parts: readonly FilterPart[],
+  policy: StagePolicy,
+): FilterVerdict {
+  const enabled = enabledDetectors(policy);
+  const findings: FilterFinding[] = [];
+  const texts: string[] = [];
+  let reason: string | undefined;
+  for (const part of parts) {
+    const matches = detect(part.text, enabled);
+    const counts = new Map<DetectorId, number>();
+    for (const match of matches) counts.set(match.detector, (counts.get(match.detector) ?? 0) + 1);
+    for (const [detector, count] of counts) {
+      const action = policy.detectors[detector];
+      if (action === 'off') continue;
+      findings.push({ stage, detector, action, count, location: part.location });
+      if (action === 'block' && reason === undefined) {
+        reason = `the ${stage === 'input' ? 'request' : 'answer'} contains ${detectorLabels[detector]} (${part.location})`;
+      }
+    }
+    let text = part.text;
+    // Right to left, so earlier offsets stay valid.
+    for (const match of [...matches].reverse()) {
+      if (policy.detectors[match.detector] !== 'redact') continue;
+      text =
+        text.slice(0, match.start) + detectorPlaceholders[match.detector] + text.slice(match.end);
+    }
+    texts.push(text);
+  }
+  return { blocked: reason !== undefined, reason, findings, texts };
+}
+
+/**
+ * The input filter (before enqueue): size limits in characters and tokens, then the detectors.
+ * A size limit always blocks.
+ */
+export function inspectInput(parts: readonly FilterPart[], policy: FilterPolicy): FilterVerdict {
+  const characters = parts.reduce((sum, part) => sum + part.text.length, 0);
+  const sizeFinding = (limit: string): FilterVerdict => ({
+    blocked: true,
+    reason: limit,
+    findings: [
+      { stage: 'input', detector: 'size_limit', action: 'block', count: 1, location: 'messages' },
+    ],
+    texts: parts.map((part) => part.text),
+  });
+  if (characters > policy.input.max_characters) {
+    return sizeFinding(
+      `the request has ${characters} characters; the limit is ${policy.input.max_characters}`,
+    );
+  }
+  // A byte-level tokenizer makes at most one token per UTF-8 byte, so counting (the costly
+  // part) is skipped when the text cannot reach the limit.
+  const bytes = parts.reduce((sum, part) => sum + Buffer.byteLength(part.text), 0);
+  if (bytes > policy.input.max_tokens) {
+    const tokens = parts.reduce((sum, part) => sum + countTokensBounded(part.text), 0);
+    if (tokens > policy.input.max_tokens) {
+      return sizeFinding(
+        `the request has ${tokens} tokens; the limit is ${policy.input.max_tokens}`,
+      );
+    }
+  }
+  return inspectParts('input', parts, policy.input);
+}
+
+/**
+ * The output filter (after the provider call, before the result is stored). A blocked answer
+ * fails the job and must never be cached: `cacheable` says whether a cache may keep it.
+ */
+export function inspectOutput(
+  text: string,
+  policy: FilterPolicy,
+): FilterVerdict & { cacheable: boolean } {
+  const verdict = inspectParts('output', [{ location: 'text', text }], policy.output);
+  return { ...verdict, cacheable: !verdict.blocked };
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { passesIbanChecksum, passesLuhn } from './checksums';
+import { promptInjectionPatterns } from './prompt-injection-patterns';
+
+/** Closed set of detectors; input and output filters share them. */
+export const detectorIdSchema = z.enum([
+  'email',
+  'phone',
+  'credit_card',
+  'iban',
+  'secret',
+  'prompt_injection',
+]);
+export type DetectorId = z.infer<typeof detectorIdSchema>;
+
+/** One match inside a text: offsets only, never the matched text itself. */
+export interface DetectorMatch {
+  detector: DetectorId;
+  start: number;
+  end: number;
+}
+
+interface Detector {
+  id: DetectorId;
+  /** Replacement used by the `redact` policy. */
+  placeholder: string;
+  find(text: string): DetectorMatch[];
+}
+
+function regexDetector(
+  id: DetectorId,
+  placeholder: string,
+  pattern: RegExp,
+  accept: (match: string) => boolean = () => true,
+): Detector {
+  return {
+    id,
+    placeholder,
+    find(text) {
+      const matches: DetectorMatch[] = [];
+      for (const match of text.matchAll(pattern)) {
+        if (!accept(match[0])) continue;
+        matches.push({ detector: id, start: match.index, end: match.index + match[0].length });
+      }
+      return matches;
+    },
+  };
+}
+
+const onlyDigits = (value: string) => value.replace(/\D/g, '');
+
+/**
+ * Secrets: provider and platform API keys, cloud access keys, tokens and PEM private keys.
+ * Exported so the logger scrubs the same shapes from every line.
+ */
+export const secretPattern = new RegExp(
+  [
+    '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)',
+    '\\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{16,}',
+    '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
+    '\\bgh[pousr]_[A-Za-z0-9]{30,}',
+    '\\bgithub_pat_[A-Za-z0-9_]{40,}',
+    '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+    '\\bAIza[0-9A-Za-z_-]{35}',
+    '\\bllmq_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}',
+    '\\beyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}',
+  ].join('|'),
+  'g',
+);
+
+const localPartCharacter = /[A-Za-z0-9._%+-]/;
+const domainCharacter = /[A-Za-z0-9.-]/;
+const emailAtStart = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
+
+/**
+ * Email addresses (RFC 5322-ish, good enough for prose). A plain global regex is quadratic on
+ * long runs of address characters (50,000 letters took seconds), so this looks only around
+ * each `@`, within the lengths an address may have (64 before, 253 after).
+ */
+export function findEmails(text: string): Array<{ start: number; end: number }> {
+  const spans: Array<{ start: number; end: number }> = [];
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && at - start < 64 && localPartCharacter.test(text.charAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < text.length && end - at <= 253 && domainCharacter.test(text.charAt(end))) end++;
+    const match = emailAtStart.exec(text.slice(start, end));
+    if (match) spans.push({ start, end: start + match[0].length });
+    at = text.indexOf('@', at + 1);
+  }
+  return spans;
+}
+
+/** Replaces every email address in `text` with `placeholder`. */
+export function maskEmails(text: string, placeholder: string): string {
+  let result = text;
+  for (const span of findEmails(text).reverse()) {
+    result = result.slice(0, span.start) + placeholder + result.slice(span.end);
+  }
+  return result;
+}
+
+const detectors: readonly Detector[] = [
+  // Secrets first: a key may contain digit runs the other detectors would also claim.
+  regexDetector('secret', '[SECRET]', secretPattern),
+  {
+    id: 'email',
+    placeholder: '[EMAIL]',
+    find: (text) => findEmails(text).map((span) => ({ detector: 'email', ...span })),
+  },
+  regexDetector('iban', '[IBAN]', /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, (match) => {
+    const compact = match.replace(/ /g, '');
+    return compact.length >= 15 && compact.length <= 34 && passesIbanChecksum(compact);
+  }),
+  regexDetector('credit_card', '[CARD]', /\b\d(?:[ -]?\d){12,18}\b/g, (match) => {
+    const digits = onlyDigits(match);
+    return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits);
+  }),
+  // International (+country code), (area) grouped, 3-3/4-4 grouped national numbers, and Chinese
+  // mobiles (1[3-9] + 9 digits). Never part of a longer digit run (cards, IBANs, ids).
+  regexDetector(
+    'phone',
+    '[PHONE]',
+    /(?<!\d[\s.-]?)(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}|\(\d{2,4}\)[\s.-]?\d{3,4}[\s.-]?\d{4}|\d{3}[\s.-]\d{3,4}[\s.-]\d{4}|1[3-9]\d{9})(?![\s.-]?\d)/g,
+    (match) => {
+      const digits = onlyDigits(match).length;
+      return digits >= 7 && digits <= 15;
+    },
+  ),
+  {
+    id: 'prompt_injection',
+    placeholder: '[REMOVED]',
+    find(text) {
+      const matches: DetectorMatch[] = [];
+      for (const pattern of promptInjectionPatterns) {
+        for (const match of text.matchAll(pattern)) {
+          matches.push({
+            detector: 'prompt_injection',
+            start: match.index,
+            end: match.index + match[0].length,
+          });
+        }
+      }
+      return matches;
+    },
+  },
+];
+
+/** Replacement text per detector for the `redact` policy. */
+export const detectorPlaceholders: Record<DetectorId, string> = Object.fromEntries(
+  detectors.map((detector) => [detector.id, detector.placeholder]),
+) as Record<DetectorId, string>;
+
+/**
+ * Runs the enabled detectors over `text`. Overlapping matches are resolved in detector order
+ * (earlier detectors win), so one span is reported once.
+ */
+export function detect(text: string, enabled: ReadonlySet<DetectorId>): DetectorMatch[] {
+  const accepted: DetectorMatch[] = [];
+  for (const detector of detectors) {
+    if (!enabled.has(detector.id)) continue;
+    for (const match of detector.find(text)) {
+      const overlaps = accepted.some((other) => match.start < other.end && other.start < match.end);
+      if (!overlaps) accepted.push(match);
+    }
+  }
+  return accepted.sort((a, b) => a.start - b.start);
+}
