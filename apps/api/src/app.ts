@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { JobStore, JobSubmitter, Logger } from '@llmq/core';
+import type {
+  BatchLimits,
+  BatchService,
+  BatchStore,
+  FileStorage,
+  JobStore,
+  JobSubmitter,
+  Logger,
+} from '@llmq/core';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import { errorHandler, notFound } from './http/api-error';
 import type { ApiKeyRegistry } from './http/api-keys';
 import { authenticate } from './http/authenticate';
+import { batchesRouter } from './routes/batches-router';
+import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobsRouter } from './routes/jobs-router';
 
@@ -18,6 +28,10 @@ export interface AppDependencies {
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
+  files: FileStorage;
+  batches: BatchService;
+  batchStore: BatchStore;
+  batchLimits: BatchLimits;
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -50,8 +64,11 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(healthRouter(dependencies.redis));
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   app.use(authenticate(dependencies.apiKeys));
+  // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
+  app.use(filesRouter({ files: dependencies.files, limits: dependencies.batchLimits }));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   app.use(jobsRouter(dependencies));
+  app.use(batchesRouter(dependencies));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

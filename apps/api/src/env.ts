@@ -1,10 +1,11 @@
-import { commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import { batchEnvShape, commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
 import { z } from 'zod';
 
 /** The API's configuration: the only place it reads `process.env`. */
 export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
+  ...batchEnvShape,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /**

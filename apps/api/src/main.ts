@@ -1,4 +1,6 @@
 import {
+  BatchService,
+  BatchStore,
   createLogger,
   createQueue,
   createRedisConnection,
@@ -7,7 +9,9 @@ import {
   JobStore,
   JobSubmitter,
   ModelCatalog,
+  RedisFileStorage,
   RedisKeys,
+  toBatchLimits,
   toProviderSettings,
 } from '@llmq/core';
 import { createApp } from './app';
@@ -40,6 +44,11 @@ async function main(): Promise<void> {
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
   });
+  const files = new RedisFileStorage(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
+  const batchStore = new BatchStore(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
+  const batchLimits = toBatchLimits(env);
+  const controlQueue = createQueue('batch-ingest', redis, keys);
+  const batches = new BatchService({ store: batchStore, files, controlQueue, limits: batchLimits });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
   const app = createApp({
     redis,
@@ -49,6 +58,10 @@ async function main(): Promise<void> {
     apiKeys,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    files,
+    batches,
+    batchStore,
+    batchLimits,
   });
 
   const server = app.listen(env.PORT, env.HOST, () => {
@@ -68,7 +81,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await queue.close();
+    await Promise.all([queue.close(), controlQueue.close()]);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import {
+  BatchService,
+  BatchStore,
   createLogger,
+  defaultBatchLimits,
   createQueue,
   createRedisConnection,
   defaultModelEntries,
@@ -8,6 +11,7 @@ import {
   JobStore,
   JobSubmitter,
   ModelCatalog,
+  RedisFileStorage,
   RedisKeys,
 } from '@llmq/core';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
@@ -46,6 +50,15 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     { tenant: 'tenant-a', key: tenantAKey },
     { tenant: 'tenant-b', key: tenantBKey },
   ]);
+  const files = new RedisFileStorage(redis, keys, { ttlSeconds: 600 });
+  const batchStore = new BatchStore(redis, keys, { ttlSeconds: 600 });
+  const controlQueue = createQueue('batch-ingest', redis, keys);
+  const batches = new BatchService({
+    store: batchStore,
+    files,
+    controlQueue,
+    limits: defaultBatchLimits,
+  });
   const app = createApp({
     redis,
     queue,
@@ -54,6 +67,10 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     apiKeys,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
+    files,
+    batches,
+    batchStore,
+    batchLimits: defaultBatchLimits,
   });
   return {
     app,
@@ -75,7 +92,7 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
       return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     async close() {
-      await queue.close();
+      await Promise.all([queue.close(), controlQueue.close()]);
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();
     },

@@ -1,10 +1,13 @@
-import { commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import { batchEnvShape, commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
 import { z } from 'zod';
 
 /** The worker's configuration: the only place it reads `process.env`. */
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
+  ...batchEnvShape,
+  /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
+  BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */

@@ -7,8 +7,10 @@ import {
   JobStore,
   ModelCatalog,
   RedisKeys,
+  toBatchLimits,
   toProviderSettings,
 } from '@llmq/core';
+import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { startPromptWorker } from './prompt-worker';
@@ -29,13 +31,9 @@ async function main(): Promise<void> {
   const settings = toProviderSettings(env);
   const catalog = new ModelCatalog(defaultModelEntries(settings));
   const providers = createProviderRegistry(defaultProviderAccounts(settings));
-  const pipeline = createPromptPipeline({
-    store,
-    catalog,
-    logger,
-    resolveModel: (providerId, upstreamModel) =>
-      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
-  });
+  const resolveModel = (providerId: string, upstreamModel: string) =>
+    providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined;
+  const pipeline = createPromptPipeline({ store, catalog, logger, resolveModel });
   const running = await startPromptWorker({
     connection,
     keys,
@@ -43,6 +41,21 @@ async function main(): Promise<void> {
     logger,
     pipeline,
     concurrency: env.WORKER_CONCURRENCY,
+    lockDurationMs: env.LOCK_DURATION_MS,
+    stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
+    maxStalledCount: env.MAX_STALLED_COUNT,
+  });
+  const batchProcessing = await startBatchProcessing({
+    connection,
+    keys,
+    catalog,
+    resolveModel,
+    logger,
+    defaultModel: env.DEFAULT_MODEL,
+    attempts: env.JOB_ATTEMPTS,
+    limits: toBatchLimits(env),
+    fileTtlSeconds: env.FILE_TTL_SECONDS,
+    lineConcurrency: env.BULK_WORKER_CONCURRENCY,
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
@@ -58,7 +71,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
-    const outcome = await running.close(env.SHUTDOWN_TIMEOUT_MS);
+    const [outcome] = await Promise.all([
+      running.close(env.SHUTDOWN_TIMEOUT_MS),
+      batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),
+    ]);
     await providers.close();
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });

@@ -1,4 +1,6 @@
 import {
+  type BatchRequestErrorCode,
+  isBatchRequestError,
   isRedisUnavailableError,
   isSubmitError,
   type Logger,
@@ -22,6 +24,14 @@ export const apiErrorCodeSchema = z.enum([
   'unknown_model',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  'file_not_found',
+  'invalid_file',
+  'file_too_large',
+  'too_many_lines',
+  'unsupported_endpoint',
+  'invalid_completion_window',
+  'batch_not_found',
+  'batch_not_cancellable',
   'redis_unavailable',
   'internal_error',
 ]);
@@ -55,11 +65,40 @@ function statusForSubmitError(code: SubmitErrorCode): number {
   }
 }
 
+function statusForBatchRequestError(code: BatchRequestErrorCode): number {
+  switch (code) {
+    case 'file_not_found':
+    case 'batch_not_found':
+      return 404;
+    case 'batch_not_cancellable':
+      return 409;
+    case 'file_too_large':
+      return 413;
+    case 'invalid_file':
+    case 'too_many_lines':
+    case 'unsupported_endpoint':
+    case 'invalid_completion_window':
+      return 400;
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
 /** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isSubmitError(error))
     return new ApiError(statusForSubmitError(error.code), error.code, error.message, error.details);
+  if (isBatchRequestError(error)) {
+    return new ApiError(
+      statusForBatchRequestError(error.code),
+      error.code,
+      error.message,
+      error.details,
+    );
+  }
   if (error instanceof z.ZodError) {
     return new ApiError(400, 'invalid_request', describeZodError(error), {
       issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),

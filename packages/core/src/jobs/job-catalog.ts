@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { batchControlJobDataSchema, batchLineJobDataSchema } from '../batches/batch-jobs';
 import { queueNames } from '../queues/queue-names';
 import { normalizedRequestSchema } from './job-request';
 
@@ -33,6 +34,42 @@ export const jobCatalog = {
       backoff: { type: 'exponential', delay: 1000 },
       ...retention,
     } satisfies JobsOptions,
+  },
+  /** One line of a batch, in the bulk lane. */
+  'batch-line': {
+    queue: queueNames.promptsBulk,
+    schema: batchLineJobDataSchema,
+    defaultOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Validates a batch's input file, then enqueues its lines. */
+  'batch-ingest': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Writes a finished batch's output and error files and sets its final status. */
+  'batch-finalize': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Fires when a batch's completion window ends: lines not yet started end as expired. */
+  'batch-expire': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: { attempts: 5, ...retention } satisfies JobsOptions,
   },
 } as const;
 export type JobName = keyof typeof jobCatalog;
