@@ -1,5 +1,8 @@
 /** Builds a batch input file (JSONL) of `count` chat-completion requests. */
-export function batchLines(count: number, options: { model?: string; prefix?: string } = {}): string {
+export function batchLines(
+  count: number,
+  options: { model?: string; prefix?: string } = {},
+): string {
   const lines: string[] = [];
   for (let index = 0; index < count; index += 1) {
     lines.push(

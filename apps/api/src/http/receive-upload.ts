@@ -16,11 +16,17 @@ export interface ReceiveUploadOptions {
  * `files.create` sends them) into file storage chunk by chunk: the file is never held whole
  * in memory. Any refusal drops what was written.
  */
-export function receiveUpload(request: Request, options: ReceiveUploadOptions): Promise<StoredFile> {
+export function receiveUpload(
+  request: Request,
+  options: ReceiveUploadOptions,
+): Promise<StoredFile> {
   return new Promise<StoredFile>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: request.headers, limits: { files: 1, fields: 10, fieldSize: 1024 } });
+      parser = busboy({
+        headers: request.headers,
+        limits: { files: 1, fields: 10, fieldSize: 1024 },
+      });
     } catch {
       reject(new ApiError(400, 'invalid_request', 'the multipart body could not be read'));
       return;
@@ -60,14 +66,22 @@ export function receiveUpload(request: Request, options: ReceiveUploadOptions): 
           if (settled) continue;
           if (writer.bytes + chunk.length > options.maxBytes) {
             refuse(
-              new ApiError(413, 'file_too_large', `the file is larger than ${options.maxBytes} bytes`),
+              new ApiError(
+                413,
+                'file_too_large',
+                `the file is larger than ${options.maxBytes} bytes`,
+              ),
             );
             continue;
           }
           await writer.write(chunk);
           if (writer.lines > options.maxLines + 1) {
             refuse(
-              new ApiError(400, 'too_many_lines', `the file has more than ${options.maxLines} lines`),
+              new ApiError(
+                400,
+                'too_many_lines',
+                `the file has more than ${options.maxLines} lines`,
+              ),
             );
           }
         }

@@ -13,8 +13,8 @@ import {
 } from '@llmq/core';
 import type { Job, Queue } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import type { ModelResolver } from '../pipeline/prompt-pipeline';
 import { describeFailure } from '../pipeline/describe-failure';
+import type { ModelResolver } from '../pipeline/prompt-pipeline';
 
 export interface BatchLinePipelineOptions {
   batches: BatchStore;
@@ -112,7 +112,12 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         status_code: failure.status_code,
       });
       if (!final) throw error;
-      await finishBatchLine(options, data, 'failed', failedBatchLine(data.customId, requestId, failure));
+      await finishBatchLine(
+        options,
+        data,
+        'failed',
+        failedBatchLine(data.customId, requestId, failure),
+      );
       return;
     }
     const body = toChatCompletionBody(answer, Date.now());

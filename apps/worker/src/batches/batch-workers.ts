@@ -41,7 +41,9 @@ export interface RunningBatchWorkers {
  * (`batch-control`: ingest, finalise, expire), each its own BullMQ worker so the bulk lane
  * gets its own, smaller share of concurrency than standard prompt jobs.
  */
-export async function startBatchWorkers(options: BatchWorkersOptions): Promise<RunningBatchWorkers> {
+export async function startBatchWorkers(
+  options: BatchWorkersOptions,
+): Promise<RunningBatchWorkers> {
   const { connection, keys, logger, batches, controlQueue } = options;
   const common = {
     connection,
@@ -83,7 +85,11 @@ export async function startBatchWorkers(options: BatchWorkersOptions): Promise<R
   );
 
   // A line whose attempts ran out on an unexpected error still ends, so the batch can end.
-  const recordLost = async (data: unknown, code: 'internal_error' | 'worker_lost', message: string) => {
+  const recordLost = async (
+    data: unknown,
+    code: 'internal_error' | 'worker_lost',
+    message: string,
+  ) => {
     const parsed = batchLineJobDataSchema.safeParse(data);
     if (!parsed.success) return;
     const line = parsed.data;
@@ -113,7 +119,11 @@ export async function startBatchWorkers(options: BatchWorkersOptions): Promise<R
     void options.lineQueue
       .getJob(jobId)
       .then((job) =>
-        recordLost(job?.data, 'worker_lost', 'the workers running this request stopped too many times'),
+        recordLost(
+          job?.data,
+          'worker_lost',
+          'the workers running this request stopped too many times',
+        ),
       )
       .catch(() => undefined);
   });
@@ -134,7 +144,8 @@ export async function startBatchWorkers(options: BatchWorkersOptions): Promise<R
         timeout,
       ]);
       clearTimeout(timer);
-      if (outcome === 'forced') await Promise.all([lineWorker.close(true), controlWorker.close(true)]);
+      if (outcome === 'forced')
+        await Promise.all([lineWorker.close(true), controlWorker.close(true)]);
       await lineEvents.close();
       await eventsConnection.quit().catch(() => undefined);
       return outcome;

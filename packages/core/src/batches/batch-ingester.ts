@@ -63,7 +63,10 @@ export class BatchIngester {
     return 'enqueued';
   }
 
-  private async validate(fileId: string, endpoint: Parameters<typeof parseBatchLine>[1]['endpoint']) {
+  private async validate(
+    fileId: string,
+    endpoint: Parameters<typeof parseBatchLine>[1]['endpoint'],
+  ) {
     const { files, catalog, defaultModel, limits } = this.options;
     const maxReported = this.options.maxReportedErrors ?? 1000;
     const errors: BatchValidationError[] = [];
@@ -85,10 +88,20 @@ export class BatchIngester {
       if (result.ok) continue;
       errorCount += 1;
       if (errors.length < maxReported)
-        errors.push({ code: result.code, message: result.message, param: result.param, line: number });
+        errors.push({
+          code: result.code,
+          message: result.message,
+          param: result.param,
+          line: number,
+        });
     }
     if (total === 0)
-      errors.push({ code: 'empty_file', message: 'the file holds no requests', param: null, line: null });
+      errors.push({
+        code: 'empty_file',
+        message: 'the file holds no requests',
+        param: null,
+        line: null,
+      });
     if (errorCount > errors.length) {
       errors.push({
         code: 'too_many_errors',
@@ -111,7 +124,11 @@ export class BatchIngester {
     const context = { endpoint, catalog, defaultModel, seenCustomIds: new Set<string>() };
     const lineOptions = { ...jobCatalog['batch-line'].defaultOptions, attempts };
     const createdAt = Date.now();
-    let chunk: Array<{ name: string; data: BatchLineJobData; opts: typeof lineOptions & { jobId: string } }> = [];
+    let chunk: Array<{
+      name: string;
+      data: BatchLineJobData;
+      opts: typeof lineOptions & { jobId: string };
+    }> = [];
     let index = 0;
     for await (const { text } of readJsonlLines(files.read(fileId))) {
       const result = parseBatchLine(text, context);

@@ -26,7 +26,9 @@ export function toChatCompletionBody(result: GenerateResult, createdAtMs: number
   };
 }
 
-function toOpenAiFinishReason(reason: FinishReason): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
+function toOpenAiFinishReason(
+  reason: FinishReason,
+): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
   return reason === 'other' ? 'stop' : reason;
 }
 
@@ -74,6 +76,9 @@ export function skippedBatchLine(customId: string, reason: BatchStopReason): str
     error:
       reason === 'expired'
         ? { code: 'batch_expired', message: 'the batch expired before this request was run' }
-        : { code: 'batch_cancelled', message: 'the batch was cancelled before this request was run' },
+        : {
+            code: 'batch_cancelled',
+            message: 'the batch was cancelled before this request was run',
+          },
   });
 }

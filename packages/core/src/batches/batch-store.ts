@@ -240,15 +240,7 @@ export class BatchStore {
         this.keys.batchOutput(batchId),
         this.keys.batchErrors(batchId),
       ],
-      [
-        index,
-        outcome,
-        line,
-        usage.inputTokens,
-        usage.outputTokens,
-        now,
-        this.options.ttlSeconds,
-      ],
+      [index, outcome, line, usage.inputTokens, usage.outputTokens, now, this.options.ttlSeconds],
     );
     return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
   }
@@ -270,8 +262,7 @@ export class BatchStore {
       [this.keys.batch(batchId)],
       [tenant, now],
     )) as [string, string];
-    if (outcome === 'not_cancellable')
-      return { outcome, status: batchStatusSchema.parse(status) };
+    if (outcome === 'not_cancellable') return { outcome, status: batchStatusSchema.parse(status) };
     return { outcome: outcome as 'cancelling' | 'missing' };
   }
 
@@ -282,7 +273,8 @@ export class BatchStore {
 
   /** Pages through a batch's output or error lines, as finalisation copies them into a file. */
   async *readLines(batchId: string, which: 'output' | 'errors', pageSize = 1000) {
-    const key = which === 'output' ? this.keys.batchOutput(batchId) : this.keys.batchErrors(batchId);
+    const key =
+      which === 'output' ? this.keys.batchOutput(batchId) : this.keys.batchErrors(batchId);
     for (let start = 0; ; start += pageSize) {
       const lines = await this.redis.lrange(key, start, start + pageSize - 1);
       if (lines.length > 0) yield lines;

@@ -61,9 +61,17 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
     return fail('invalid_json_line', 'the line must be a JSON object');
   const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
   if (typeof customId !== 'string' || customId.length === 0 || customId.length > 512)
-    return fail('missing_custom_id', '"custom_id" must be a string of 1 to 512 characters', 'custom_id');
+    return fail(
+      'missing_custom_id',
+      '"custom_id" must be a string of 1 to 512 characters',
+      'custom_id',
+    );
   if (context.seenCustomIds.has(customId))
-    return fail('duplicate_custom_id', `"custom_id" "${customId}" appears more than once`, 'custom_id');
+    return fail(
+      'duplicate_custom_id',
+      `"custom_id" "${customId}" appears more than once`,
+      'custom_id',
+    );
   if (method !== 'POST') return fail('invalid_method', '"method" must be "POST"', 'method');
   if (url !== context.endpoint)
     return fail('invalid_url', `"url" must be the batch endpoint "${context.endpoint}"`, 'url');

@@ -12,7 +12,10 @@ export interface NumberedLine {
  * memory (readline over the chunk stream; `\r\n` endings are accepted).
  */
 export async function* readJsonlLines(chunks: AsyncIterable<Buffer>): AsyncIterable<NumberedLine> {
-  const lines = createInterface({ input: Readable.from(chunks), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: Readable.from(chunks),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let number = 0;
   for await (const text of lines) {
     number += 1;
