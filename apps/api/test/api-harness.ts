@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import {
+  type BatchLimits,
   BatchService,
   BatchStore,
   createLogger,
@@ -22,7 +23,9 @@ export const tenantAKey = 'key-tenant-a-0001';
 export const tenantBKey = 'key-tenant-b-0002';
 
 /** The API app wired to a real Redis under a private prefix, with two tenants. */
-export async function createApiHarness(options: { bodyLimit?: string } = {}) {
+export async function createApiHarness(
+  options: { bodyLimit?: string; batchLimits?: BatchLimits } = {},
+) {
   const keys = new RedisKeys(uniquePrefix('test-api'));
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
@@ -50,6 +53,7 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     { tenant: 'tenant-a', key: tenantAKey },
     { tenant: 'tenant-b', key: tenantBKey },
   ]);
+  const batchLimits = options.batchLimits ?? defaultBatchLimits;
   const files = new RedisFileStorage(redis, keys, { ttlSeconds: 600 });
   const batchStore = new BatchStore(redis, keys, { ttlSeconds: 600 });
   const controlQueue = createQueue('batch-ingest', redis, keys);
@@ -57,7 +61,7 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     store: batchStore,
     files,
     controlQueue,
-    limits: defaultBatchLimits,
+    limits: batchLimits,
   });
   const app = createApp({
     redis,
@@ -70,7 +74,7 @@ export async function createApiHarness(options: { bodyLimit?: string } = {}) {
     files,
     batches,
     batchStore,
-    batchLimits: defaultBatchLimits,
+    batchLimits,
   });
   return {
     app,
