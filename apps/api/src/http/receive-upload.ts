@@ -123,6 +123,11 @@ export function receiveUpload(
         }
       })();
     });
+    // A client that goes away mid-upload leaves no chunks behind.
+    request.on('close', () => {
+      if (!request.complete)
+        refuse(new ApiError(400, 'invalid_request', 'the upload was interrupted'));
+    });
     request.pipe(parser);
   });
 }

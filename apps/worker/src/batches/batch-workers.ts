@@ -63,6 +63,7 @@ export async function startBatchWorkers(
       switch (job.name) {
         case 'batch-ingest': {
           const outcome = await options.ingester.ingest(batchId);
+          if (outcome === 'invalid') await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
           logger.info('batch-ingest', { event: 'batch-ingest', batch_id: batchId, outcome });
           return;
         }

@@ -129,6 +129,14 @@ export class BatchIngester {
       data: BatchLineJobData;
       opts: typeof lineOptions & { jobId: string };
     }> = [];
+    // One addBulk in flight while the next chunk is parsed: Redis I/O overlaps the parsing.
+    let inflight: Promise<unknown> = Promise.resolve();
+    const send = async (jobs: typeof chunk) => {
+      await inflight;
+      inflight = lineQueue.addBulk(jobs);
+      // Handled when awaited next; this only keeps Node from reporting it as unhandled meanwhile.
+      inflight.catch(() => undefined);
+    };
     let index = 0;
     for await (const { text } of readJsonlLines(files.read(fileId))) {
       const result = parseBatchLine(text, context);
@@ -150,10 +158,11 @@ export class BatchIngester {
       });
       index += 1;
       if (chunk.length >= chunkSize) {
-        await lineQueue.addBulk(chunk);
+        await send(chunk);
         chunk = [];
       }
     }
-    if (chunk.length > 0) await lineQueue.addBulk(chunk);
+    if (chunk.length > 0) await send(chunk);
+    await inflight;
   }
 }
