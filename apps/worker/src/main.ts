@@ -31,9 +31,13 @@ async function main(): Promise<void> {
   const settings = toProviderSettings(env);
   const catalog = new ModelCatalog(defaultModelEntries(settings));
   const providers = createProviderRegistry(defaultProviderAccounts(settings));
-  const resolveModel = (providerId: string, upstreamModel: string) =>
-    providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined;
-  const pipeline = createPromptPipeline({ store, catalog, logger, resolveModel });
+  const pipeline = createPromptPipeline({
+    store,
+    catalog,
+    logger,
+    resolveModel: (providerId, upstreamModel) =>
+      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+  });
   const running = await startPromptWorker({
     connection,
     keys,
@@ -49,7 +53,8 @@ async function main(): Promise<void> {
     connection,
     keys,
     catalog,
-    resolveModel,
+    resolveModel: (providerId, upstreamModel) =>
+      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
     logger,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
