@@ -1,6 +1,6 @@
 import { defaultModelEntries } from '../config/default-catalog';
 import { ModelCatalog } from '../routing/model-catalog';
-import { parseBatchLine } from './parse-batch-line';
+import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
 const catalog = new ModelCatalog(defaultModelEntries({}));
 
@@ -60,4 +60,12 @@ test('a custom_id seen earlier in the file is a duplicate', () => {
   expect(parseBatchLine(line({}), shared).ok).toBe(true);
   const second = parseBatchLine(line({}), shared);
   expect(second).toMatchObject({ ok: false, code: 'duplicate_custom_id', param: 'custom_id' });
+});
+
+test('reading a validated line gives the same result without the schema checks', () => {
+  const text = line({
+    body: { messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 7 },
+  });
+  const checked = parseBatchLine(text, context());
+  expect(checked.ok && checked.line).toEqual(readValidatedBatchLine(text, context()));
 });
