@@ -212,6 +212,7 @@ function printBanner({ apiUrl, simulatorBase }, redis, credentials) {
     'llmq is running',
     `  API        ${apiUrl}   (GET /healthz, GET /readyz)`,
     `  simulator  ${simulatorBase}   (OpenAI-compatible at /v1)`,
+    `  metrics    ${apiUrl}/metrics, worker http://127.0.0.1:${process.env.WORKER_METRICS_PORT || 9464}/metrics`,
     `  Redis      ${redactUrl(redis.url)}   (${redisNote})`,
     credentials.fromApiKeys
       ? `  API key    from API_KEYS (tenant ${credentials.tenant})`

@@ -1,4 +1,9 @@
-// End-to-end flows through the built API and worker processes, Redis and the simulator.
+// End-to-end flows through the built API and worker processes, Redis and the simulator, and
+// structural checks of the deployment files in infra/ (no Docker engine in CI).
 const preset = require('../jest.preset.js')(__dirname);
 
-module.exports = { ...preset, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'] };
+module.exports = {
+  ...preset,
+  displayName: 'e2e',
+  testMatch: ['<rootDir>/e2e/**/*.test.ts', '<rootDir>/infra/**/*.test.ts'],
+};

@@ -9,7 +9,9 @@ let system: System;
 let client: OpenAI;
 
 beforeAll(async () => {
-  system = await startSystem({ workerEnv: { BULK_WORKER_CONCURRENCY: '50' } });
+  system = await startSystem({
+    workerEnv: { BULK_WORKER_CONCURRENCY: '50', RETRY_BASE_DELAY_MS: '20' },
+  });
   client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
 });
 
@@ -146,4 +148,32 @@ test('unsupported endpoints, unknown files and other tenants are refused with JS
   expect(unknown.body.error.code).toBe('batch_not_found');
   const anonymous = await fetch(`${system.apiUrl}/v1/files`, { method: 'POST' });
   expect(anonymous.status).toBe(401);
+});
+
+// Last in this file: the failures it injects may open sim-gpt-fast's circuit.
+test('batch lines run through the same provider stage as jobs: a failing model falls back along its chain', async () => {
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 1 } } } });
+  try {
+    const count = 5;
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(batchLines(count, { prefix: 'fallback' })), 'fallback.jsonl'),
+      purpose: 'batch',
+    });
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const batch = await waitForBatch(created.id);
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+    const lines = parseJsonl<{ custom_id: string; response: { body: OpenAI.ChatCompletion } }>(
+      await (await client.files.content(batch.output_file_id!)).text(),
+    );
+    expect(lines).toHaveLength(count);
+    // sim-gpt-fast answers 500 every time: its retries, then the first fallback, answered.
+    for (const line of lines) expect(line.response.body.model).toBe('sim-claude-fast');
+  } finally {
+    system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 0 } } } });
+  }
 });

@@ -4,7 +4,12 @@ type System = Awaited<ReturnType<typeof startSystem>>;
 let system: System;
 
 beforeAll(async () => {
-  system = await startSystem({ workers: 1, env: { JOB_ATTEMPTS: '2' } });
+  // One call per worker attempt, so the job-level retry is what this suite sees.
+  system = await startSystem({
+    workers: 1,
+    env: { JOB_ATTEMPTS: '2' },
+    workerEnv: { RETRY_MAX_PER_MODEL: '0' },
+  });
 });
 afterAll(async () => {
   await system?.stop();
@@ -51,7 +56,11 @@ describe('one prompt job end to end: HTTP → Redis → worker process → simul
 
   it('retries a provider 5xx and then fails the job with a clear code', async () => {
     system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status500: 1 } } } });
-    const jobId = await system.submit({ model: 'sim-gpt-strong', prompt: 'this will fail' });
+    const jobId = await system.submit({
+      model: 'sim-gpt-strong',
+      prompt: 'this will fail',
+      fallbacks: false,
+    });
     const job = await system.waitForJob(jobId);
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({
@@ -59,6 +68,11 @@ describe('one prompt job end to end: HTTP → Redis → worker process → simul
       provider: 'simulator-openai',
       status_code: 500,
     });
+    // Both worker attempts' calls are listed on the failure.
+    expect(job.error.attempts).toEqual([
+      expect.objectContaining({ model: 'sim-gpt-strong', outcome: 'error', status_code: 500 }),
+      expect.objectContaining({ model: 'sim-gpt-strong', outcome: 'error', status_code: 500 }),
+    ]);
     const calls = system.simulator
       .counters()
       .recent.filter((call) => call.headers['x-llmq-job-id'] === jobId);

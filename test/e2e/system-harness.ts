@@ -19,6 +19,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Extra environment for worker processes. */
   workerEnv?: Record<string, string>;
+  /** Extra environment for the API only (e.g. more `API_KEYS`). */
+  apiEnv?: Record<string, string>;
   /** Worker processes to start now. */
   workers?: number;
   simulatorModels?: Parameters<typeof startSimulator>[0] extends infer O
@@ -42,6 +44,8 @@ export async function startSystem(options: SystemOptions = {}) {
     LLMQ_PREFIX: prefix,
     SIMULATOR_URL: simulator.url,
     LOG_LEVEL: 'warn',
+    // Several workers share this host: each takes a free metrics port unless a test picks one.
+    WORKER_METRICS_PORT: '0',
     ...options.env,
   };
   const api = spawnService('api', {
@@ -49,6 +53,7 @@ export async function startSystem(options: SystemOptions = {}) {
     PORT: String(port),
     HOST: '127.0.0.1',
     API_KEYS: `e2e:${apiKey}`,
+    ...options.apiEnv,
   });
   const workers: ServiceProcess[] = [];
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -1,4 +1,12 @@
-import { batchEnvShape, commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import {
+  batchEnvShape,
+  catalogEnvShape,
+  commonEnvShape,
+  parseEnvironment,
+  providerEnvShape,
+  tracingEnvShape,
+  webhookEnvShape,
+} from '@llmq/core';
 import { z } from 'zod';
 
 /** The API's configuration: the only place it reads `process.env`. */
@@ -6,6 +14,9 @@ export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...batchEnvShape,
+  ...webhookEnvShape,
+  ...tracingEnvShape,
+  ...catalogEnvShape,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /**
@@ -15,6 +26,16 @@ export const apiEnvSchema = z.object({
   API_KEYS: z.string().optional(),
   /** Largest accepted request body (bytes, or a size such as `1mb`). */
   BODY_LIMIT: z.string().default('1mb'),
+  /**
+   * Bearer token Prometheus must send to read `/metrics`. With `METRICS_PORT` unset, production
+   * requires it: the metrics would otherwise be public on the API port.
+   */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Serve `/metrics` on this separate (internal, not published) port instead of the API port;
+   * 0 picks a free port.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

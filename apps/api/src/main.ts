@@ -1,22 +1,30 @@
 import {
+  AddressPolicy,
   BatchService,
   BatchStore,
+  checkWebhookUrl,
   createLogger,
+  createMetrics,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
+  createTracing,
+  defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
   toBatchLimits,
   toProviderSettings,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
 } from '@llmq/core';
+
 import { createApp } from './app';
 import { type ApiEnv, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
+import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
   if (env.API_KEYS) return ApiKeyRegistry.parse(env.API_KEYS);
@@ -27,6 +35,12 @@ function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegist
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
+  // A bad catalog stops the API here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: defaultProviderAccounts(toProviderSettings(env)).map(
+      (account) => account.id,
+    ),
+  });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
@@ -35,7 +49,11 @@ async function main(): Promise<void> {
   );
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
-  const catalog = new ModelCatalog(defaultModelEntries(toProviderSettings(env)));
+  const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
+  const endpoints = new WebhookEndpointStore(redis, keys, {
+    rotationWindowSeconds: env.WEBHOOK_SECRET_ROTATION_SECONDS,
+  });
+  const webhookQueue = createQueue('webhook-delivery', redis, keys);
   const submitter = new JobSubmitter({
     queue,
     store,
@@ -43,6 +61,10 @@ async function main(): Promise<void> {
     catalog,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
+    webhooks: {
+      checkUrl: (url) => checkWebhookUrl(url, policy),
+      hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
+    },
   });
   const files = new RedisFileStorage(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
   const batchStore = new BatchStore(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
@@ -50,6 +72,16 @@ async function main(): Promise<void> {
   const controlQueue = createQueue('batch-ingest', redis, keys);
   const batches = new BatchService({ store: batchStore, files, controlQueue, limits: batchLimits });
   const apiKeys = apiKeysFrom(env, (message) => logger.warn(message, { event: 'config-warning' }));
+  if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
+    throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
+  const metrics = createMetrics();
+  metrics.watchQueues(queue);
+  metrics.watchRedis(redis);
+  metrics.watchBatches(batchStore);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const app = createApp({
     redis,
     queue,
@@ -58,11 +90,32 @@ async function main(): Promise<void> {
     apiKeys,
     logger,
     bodyLimit: env.BODY_LIMIT,
-    files,
-    batches,
-    batchStore,
-    batchLimits,
+    batchApi: { files, batches, batchStore, batchLimits },
+    webhooks: {
+      endpoints,
+      deliveries: new WebhookDeliveryStore(redis, keys, {
+        ttlSeconds: env.WEBHOOK_LOG_TTL_SECONDS,
+      }),
+      queue: webhookQueue,
+      policy,
+    },
+    tracer: tracing.tracer,
+    metrics: {
+      registry: metrics,
+      token: env.METRICS_TOKEN,
+      servedHere: env.METRICS_PORT === undefined,
+    },
   });
+  const metricsServer =
+    env.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({
+          metrics,
+          token: env.METRICS_TOKEN,
+          port: env.METRICS_PORT,
+          host: env.HOST,
+          logger,
+        });
 
   const server = app.listen(env.PORT, env.HOST, () => {
     const address = server.address();
@@ -81,7 +134,10 @@ async function main(): Promise<void> {
     forceExit.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await Promise.all([queue.close(), controlQueue.close()]);
+    await Promise.all([queue.close(), webhookQueue.close(), controlQueue.close()]);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    await tracing.shutdown().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   type BatchLimits,
   BatchService,
@@ -7,15 +6,14 @@ import {
   createQueue,
   createRedisConnection,
   defaultBatchLimits,
-  defaultModelEntries,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
-  ModelCatalog,
+  loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
 } from '@llmq/core';
-import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
 
@@ -30,22 +28,16 @@ export async function createApiHarness(
   const redis = createRedisConnection({ url: testRedisUrl(), role: 'client' });
   const queue = createQueue('prompt', redis, keys);
   const store = new JobStore(redis, keys, { resultTtlSeconds: 600 });
-  const logLines: string[] = [];
-  const logger = createLogger({
-    service: 'api-test',
-    level: 'debug',
-    stream: new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  });
+  const { stream, lines: logLines } = captureLines();
+  const logger = createLogger({ service: 'api-test', level: 'debug', stream });
   const submitter = new JobSubmitter({
     queue,
     store,
     idempotency: new IdempotencyStore(redis, keys),
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    // The shipped catalog, with no real provider keyed (as in CI).
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
@@ -71,10 +63,7 @@ export async function createApiHarness(
     apiKeys,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
-    files,
-    batches,
-    batchStore,
-    batchLimits,
+    batchApi: { files, batches, batchStore, batchLimits },
   });
   return {
     app,

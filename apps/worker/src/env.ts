@@ -1,4 +1,13 @@
-import { batchEnvShape, commonEnvShape, parseEnvironment, providerEnvShape } from '@llmq/core';
+import {
+  batchEnvShape,
+  catalogEnvShape,
+  commonEnvShape,
+  parseEnvironment,
+  providerEnvShape,
+  resilienceEnvShape,
+  tracingEnvShape,
+  webhookEnvShape,
+} from '@llmq/core';
 import { z } from 'zod';
 
 /** The worker's configuration: the only place it reads `process.env`. */
@@ -8,6 +17,14 @@ export const workerEnvSchema = z.object({
   ...batchEnvShape,
   /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
   BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  ...webhookEnvShape,
+  /** Webhook deliveries one worker process sends at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** An outbox entry a dead relay took is re-taken after this long, ms. */
+  WEBHOOK_RELAY_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
+  ...tracingEnvShape,
+  ...catalogEnvShape,
+  ...resilienceEnvShape,
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */
@@ -18,6 +35,12 @@ export const workerEnvSchema = z.object({
   STALLED_INTERVAL_MS: z.coerce.number().int().min(500).optional(),
   /** How often a job may stall (its worker died) before it fails with `worker_lost`. */
   MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(2),
+  /** Port of the worker's `/metrics` and `/healthz`; 0 picks a free port. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** Bind address of the metrics port. */
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
+  /** Bearer token Prometheus must send to read `/metrics`; unset: open (keep the port internal). */
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

@@ -1,19 +1,27 @@
 import {
+  CircuitBreaker,
   createLogger,
+  createMetrics,
   createProviderRegistry,
+  createQueue,
   createRedisConnection,
-  defaultModelEntries,
+  createRequestExecutor,
+  createTracing,
   defaultProviderAccounts,
   JobStore,
-  ModelCatalog,
+  loadModelCatalog,
   RedisKeys,
   toBatchLimits,
+  toCircuitBreakerOptions,
   toProviderSettings,
+  toRetryPolicy,
 } from '@llmq/core';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
+import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { startPromptWorker } from './prompt-worker';
+import { startWebhooks } from './webhooks/start-webhooks';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
@@ -29,14 +37,46 @@ async function main(): Promise<void> {
   );
   const store = new JobStore(connection, keys, { resultTtlSeconds: env.RESULT_TTL_SECONDS });
   const settings = toProviderSettings(env);
-  const catalog = new ModelCatalog(defaultModelEntries(settings));
-  const providers = createProviderRegistry(defaultProviderAccounts(settings));
+  const metrics = createMetrics();
+  // The queue handle only reads job counts for llm_queue_length at scrape time.
+  const countsQueue = createQueue('prompt', connection, keys);
+  metrics.watchQueues(countsQueue);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+  const accounts = defaultProviderAccounts(settings);
+  // A bad catalog stops the worker here, naming the file and the offending entry.
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: accounts.map((account) => account.id),
+  });
+  const providers = createProviderRegistry(accounts);
+  const breaker = new CircuitBreaker(connection, keys, toCircuitBreakerOptions(env), (change) =>
+    logger.warn(`circuit-${change.to.replace('_', '-')}`, {
+      event: `circuit-${change.to.replace('_', '-')}`,
+      provider: change.provider,
+      model: change.model,
+      from: change.from,
+    }),
+  );
+  metrics.watchCircuits(breaker);
+  // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
+  const execute = createRequestExecutor({
+    catalog,
+    breaker,
+    policy: toRetryPolicy(env),
+    resolveModel: (entry) =>
+      providers.has(entry.provider)
+        ? providers.languageModel(entry.provider, entry.upstream_model)
+        : undefined,
+  });
   const pipeline = createPromptPipeline({
     store,
     catalog,
     logger,
-    resolveModel: (providerId, upstreamModel) =>
-      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+    tracer: tracing.tracer,
+    metrics,
+    execute,
   });
   const running = await startPromptWorker({
     connection,
@@ -53,9 +93,10 @@ async function main(): Promise<void> {
     connection,
     keys,
     catalog,
-    resolveModel: (providerId, upstreamModel) =>
-      providers.get(providerId) ? providers.languageModel(providerId, upstreamModel) : undefined,
+    execute,
     logger,
+    tracer: tracing.tracer,
+    metrics,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
     limits: toBatchLimits(env),
@@ -64,6 +105,17 @@ async function main(): Promise<void> {
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
+  });
+  const webhooks = await startWebhooks({ env, connection, keys, store, logger });
+  webhooks.metrics.on('attempt', ({ outcome }) =>
+    metrics.webhookDeliveries.inc({ outcome: outcome === 'succeeded' ? 'success' : 'failure' }),
+  );
+  const metricsServer = await startWorkerMetricsServer({
+    metrics,
+    port: env.WORKER_METRICS_PORT,
+    host: env.WORKER_METRICS_HOST,
+    token: env.METRICS_TOKEN,
+    logger,
   });
   logger.info('worker-start', {
     event: 'worker-start',
@@ -79,8 +131,13 @@ async function main(): Promise<void> {
     const [outcome] = await Promise.all([
       running.close(env.SHUTDOWN_TIMEOUT_MS),
       batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),
+      webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
     ]);
     await providers.close();
+    metricsServer.close();
+    metricsServer.closeAllConnections();
+    await countsQueue.close();
+    await tracing.shutdown().catch(() => undefined);
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });
     process.exit(0);

@@ -1,18 +1,28 @@
-import { Writable } from 'node:stream';
 import {
+  CircuitBreaker,
   createLogger,
   createProviderRegistry,
   createQueue,
   createRedisConnection,
-  defaultModelEntries,
+  createRequestExecutor,
   defaultProviderAccounts,
   IdempotencyStore,
   JobStore,
   JobSubmitter,
+  loadModelCatalog,
   ModelCatalog,
+  type ModelEntryInput,
+  type ProviderRegistry,
   RedisKeys,
 } from '@llmq/core';
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import {
+  captureLines,
+  cleanupPrefix,
+  startSimulator,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
@@ -35,8 +45,8 @@ beforeEach(async () => {
   store = new JobStore(connection, keys, { resultTtlSeconds: 600 });
   queue = createQueue('prompt', connection, keys);
   const catalog = new ModelCatalog([
-    ...defaultModelEntries({}),
-    { id: 'broken', aliases: [], provider: 'simulator-openai', upstreamModel: 'not-a-sim-model' },
+    ...loadModelCatalog().list(),
+    testEntry({ id: 'broken', provider: 'simulator-openai', upstream_model: 'not-a-sim-model' }),
   ]);
   submitter = new JobSubmitter({
     queue,
@@ -46,17 +56,9 @@ beforeEach(async () => {
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
   });
-  logLines = [];
-  const logger = createLogger({
-    service: 'worker-test',
-    level: 'debug',
-    stream: new Writable({
-      write(chunk, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  });
+  const captured = captureLines();
+  logLines = captured.lines;
+  const logger = createLogger({ service: 'worker-test', level: 'debug', stream: captured.stream });
   providers = createProviderRegistry(
     defaultProviderAccounts({ simulatorUrl: simulator.url, timeoutMs: 2000 }),
   );
@@ -64,7 +66,7 @@ beforeEach(async () => {
     store,
     catalog,
     logger,
-    resolveModel: (providerId, upstreamModel) => providers.languageModel(providerId, upstreamModel),
+    execute: executorFor(catalog, providers, new CircuitBreaker(connection, keys)),
   });
   worker = await startPromptWorker({
     connection,
@@ -87,6 +89,31 @@ afterEach(async () => {
   await cleanupPrefix(connection, keys.prefix);
   await connection.quit();
 });
+
+function testEntry(
+  fields: Pick<ModelEntryInput, 'id' | 'provider' | 'upstream_model'>,
+): ModelEntryInput {
+  return {
+    ...fields,
+    tier: 'fast',
+    context_window: 8000,
+    max_output_tokens: 1000,
+    pricing: { input: 1, output: 2, cached_input: 0.5 },
+    expected_latency_ms: 100,
+  };
+}
+
+function executorFor(catalog: ModelCatalog, registry: ProviderRegistry, breaker?: CircuitBreaker) {
+  return createRequestExecutor({
+    catalog,
+    breaker,
+    policy: { maxRetriesPerModel: 1, baseDelayMs: 10, maxDelayMs: 50, maxInlineWaitMs: 2000 },
+    resolveModel: (entry) =>
+      registry.has(entry.provider)
+        ? registry.languageModel(entry.provider, entry.upstream_model)
+        : undefined,
+  });
+}
 
 async function finished(jobId: string) {
   return waitFor(
@@ -134,18 +161,19 @@ describe('prompt worker', () => {
   });
 
   it('ends a job whose model this worker does not serve as model_unavailable, without a call', async () => {
-    const narrowCatalog = new ModelCatalog([
-      { id: 'sim-gpt-fast', aliases: [], provider: 'nowhere', upstreamModel: 'x' },
-    ]);
+    const narrowCatalog = new ModelCatalog(
+      [testEntry({ id: 'sim-gpt-fast', provider: 'openai', upstream_model: 'x' })],
+      { availableProviders: ['simulator-openai'] },
+    );
     const narrowPipeline = createPromptPipeline({
       store,
       catalog: narrowCatalog,
       logger: createLogger({
         service: 'x',
         level: 'error',
-        stream: new Writable({ write: (_c, _e, cb) => cb() }),
+        stream: captureLines().stream,
       }),
-      resolveModel: () => undefined,
+      execute: executorFor(narrowCatalog, providers),
     });
     await worker.close(5000);
     worker = await startPromptWorker({
@@ -155,7 +183,7 @@ describe('prompt worker', () => {
       logger: createLogger({
         service: 'x',
         level: 'error',
-        stream: new Writable({ write: (_c, _e, cb) => cb() }),
+        stream: captureLines().stream,
       }),
       pipeline: narrowPipeline,
       concurrency: 1,
@@ -175,23 +203,29 @@ describe('prompt worker', () => {
     expect(simulator.counters().total).toBe(0);
   });
 
-  it('cuts a hanging provider call with the timeout and records the retry', async () => {
+  it('cuts a hanging provider call with the timeout and retries it within the attempt', async () => {
     simulator.configure({ models: { 'sim-gpt-fast': { faults: { hang: 1 } } } });
     const { jobId } = await submitter.submit({
       tenant: 't',
-      request: { prompt: 'hang please', priority: 5 },
+      request: { prompt: 'hang please', priority: 5, fallbacks: false },
     });
-    await waitFor(
-      async () => {
-        const record = await store.get(jobId);
-        return record?.lastError || record?.status === 'failed' ? record : undefined;
-      },
-      { timeoutMs: 10_000, what: 'a timed-out attempt' },
-    );
-    const record = await store.get(jobId);
-    expect(record?.lastError?.code ?? record?.error?.code).toBe('provider_timeout');
+    await waitFor(() => (simulator.counters().total >= 1 ? true : undefined), {
+      what: 'the first (hanging) call',
+    });
     simulator.configure({ models: { 'sim-gpt-fast': { faults: { hang: 0 } } } });
-    expect(await finished(jobId)).toMatchObject({ status: 'completed' });
+    const record = await finished(jobId);
+    expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(record.result?.attempts).toEqual([
+      expect.objectContaining({ model: 'sim-gpt-fast', outcome: 'error', error_code: 'timeout' }),
+      expect.objectContaining({ model: 'sim-gpt-fast', outcome: 'success' }),
+    ]);
+    // Cut by the 2 s timeout, not left hanging.
+    expect(record.result?.attempts?.[0]?.latency_ms).toBeGreaterThanOrEqual(1900);
+    expect(record.result?.attempts?.[0]?.latency_ms).toBeLessThan(5000);
+    const calls = simulator
+      .counters()
+      .recent.filter((call) => call.headers['x-llmq-job-id'] === jobId);
+    expect(calls.map((call) => call.headers['x-llmq-attempt'])).toEqual(['1', '2']);
   });
 
   it('logs lengths and tokens but never the prompt or the answer', async () => {

@@ -17,11 +17,17 @@ export const apiErrorCodeSchema = z.enum([
   'payload_too_large',
   'missing_api_key',
   'invalid_api_key',
+  'invalid_metrics_token',
   'not_found',
   'method_not_allowed',
   'job_not_found',
   'job_not_cancellable',
   'unknown_model',
+  'model_unavailable',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
+  'invalid_hedge',
+  'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
   'file_not_found',
@@ -32,6 +38,9 @@ export const apiErrorCodeSchema = z.enum([
   'invalid_completion_window',
   'batch_not_found',
   'batch_not_cancellable',
+  'webhook_url_not_allowed',
+  'webhook_endpoint_not_found',
+  'webhook_delivery_not_found',
   'redis_unavailable',
   'internal_error',
 ]);
@@ -55,9 +64,15 @@ export class ApiError extends Error {
 function statusForSubmitError(code: SubmitErrorCode): number {
   switch (code) {
     case 'unknown_model':
+    case 'model_unavailable':
+    case 'context_window_exceeded':
+    case 'cost_limit_exceeded':
+    case 'invalid_hedge':
       return 400;
     case 'idempotency_key_reused':
       return 422;
+    case 'webhook_url_not_allowed':
+      return 400;
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -9,6 +9,7 @@ import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error';
 import { requireJsonBody } from '../http/require-json-body';
+import { submissionContext } from '../observability/request-telemetry';
 
 export interface JobsRouterOptions {
   submitter: JobSubmitter;
@@ -31,7 +32,9 @@ export function jobsRouter({ submitter, store, queue }: JobsRouterOptions): Rout
         tenant: tenantOf(response),
         request: body,
         idempotencyKey,
+        ...submissionContext(response),
       });
+      response.locals.jobId = outcome.jobId;
       response.setHeader('Location', jobLinks(outcome.jobId).self);
       if (outcome.created) {
         response.status(202).json({

@@ -4,6 +4,8 @@ import type { FaultKind } from '../faults/fault-kind';
 export interface TracingHeaders {
   'x-llmq-job-id'?: string;
   'x-llmq-attempt'?: string;
+  /** W3C trace context of the caller's span, so tests can see a trace reach the provider. */
+  traceparent?: string;
 }
 
 /** One call to a model route (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/messages`). */

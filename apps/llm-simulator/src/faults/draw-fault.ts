@@ -13,6 +13,7 @@ export function drawHeaderFault(
 }
 
 const PROFILE_FAULTS: ReadonlyArray<readonly [keyof FaultProfile, FaultKind]> = [
+  ['status400', '400'],
   ['status429', '429'],
   ['status500', '500'],
   ['status503', '503'],

@@ -8,5 +8,6 @@ export function readTracingHeaders(headers: IncomingHttpHeaders): TracingHeaders
   const attempt = headers['x-llmq-attempt'];
   if (typeof jobId === 'string') tracing['x-llmq-job-id'] = jobId;
   if (typeof attempt === 'string') tracing['x-llmq-attempt'] = attempt;
+  if (typeof headers.traceparent === 'string') tracing.traceparent = headers.traceparent;
   return tracing;
 }

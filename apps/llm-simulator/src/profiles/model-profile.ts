@@ -9,6 +9,8 @@ import { z } from 'zod';
  * order below and the first hit wins.
  */
 export interface FaultProfile {
+  /** Rate of 400 invalid-request errors (a final error: clients must not retry). Default 0. */
+  status400: number;
   /** Rate of 429 rate-limit errors. Default 0. */
   status429: number;
   /** Rate of 500 server errors. Default 0. */
@@ -57,6 +59,7 @@ export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults'> & {
 };
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
+  status400: 0,
   status429: 0,
   status500: 0,
   status503: 0,
@@ -89,6 +92,7 @@ const milliseconds = z.number().min(0).max(3_600_000);
 const limit = z.number().int().min(0);
 
 export const faultProfilePatchSchema = z.strictObject({
+  status400: rate.optional(),
   status429: rate.optional(),
   status500: rate.optional(),
   status503: rate.optional(),

@@ -6,6 +6,7 @@ import {
   batchLineJobDataSchema,
   failedBatchLine,
   jobCatalog,
+  type LlmqMetrics,
   type Logger,
   type RedisKeys,
 } from '@llmq/core';
@@ -24,6 +25,8 @@ export interface BatchWorkersOptions {
   lineQueue: Queue;
   linePipeline: ReturnType<typeof createBatchLinePipeline>;
   logger: Logger;
+  /** This process's metrics (`llm_batch_requests_total`); absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
   /** Batch lines one worker process runs at once (env `BULK_WORKER_CONCURRENCY`). */
   lineConcurrency: number;
   lockDurationMs: number;
@@ -95,7 +98,7 @@ export async function startBatchWorkers(
     if (!parsed.success) return;
     const line = parsed.data;
     await finishBatchLine(
-      { batches, controlQueue },
+      { batches, controlQueue, metrics: options.metrics },
       line,
       'failed',
       failedBatchLine(line.customId, `${line.batchId}-${line.index}`, { code, message }),

@@ -4,13 +4,15 @@ import {
   type BatchLimits,
   BatchStore,
   createQueue,
+  type LlmqMetrics,
   type Logger,
   type ModelCatalog,
   RedisFileStorage,
   type RedisKeys,
+  type RequestExecutor,
 } from '@llmq/core';
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import type { ModelResolver } from '../pipeline/prompt-pipeline';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
 
@@ -18,8 +20,11 @@ export interface BatchProcessingOptions {
   connection: Redis;
   keys: RedisKeys;
   catalog: ModelCatalog;
-  resolveModel: ModelResolver;
+  /** The provider stage prompt jobs use (routing chain, retries, breakers), shared. */
+  execute: RequestExecutor;
   logger: Logger;
+  tracer?: Tracer;
+  metrics?: LlmqMetrics;
   defaultModel: string;
   attempts: number;
   limits: BatchLimits;
@@ -37,6 +42,7 @@ export async function startBatchProcessing(
   const { connection, keys, catalog, logger } = options;
   const batches = new BatchStore(connection, keys, { ttlSeconds: options.fileTtlSeconds });
   const files = new RedisFileStorage(connection, keys, { ttlSeconds: options.fileTtlSeconds });
+  options.metrics?.watchBatches(batches);
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
   const running = await startBatchWorkers({
@@ -46,6 +52,7 @@ export async function startBatchProcessing(
     controlQueue,
     lineQueue,
     logger,
+    metrics: options.metrics,
     ingester: new BatchIngester({
       store: batches,
       files,
@@ -60,9 +67,11 @@ export async function startBatchProcessing(
     linePipeline: createBatchLinePipeline({
       batches,
       catalog,
-      resolveModel: options.resolveModel,
+      execute: options.execute,
       controlQueue,
       logger,
+      tracer: options.tracer,
+      metrics: options.metrics,
     }),
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,

@@ -1,40 +1,48 @@
 import type {
+  AttemptRecord,
+  JobFailure,
   JobResult,
   JobStore,
-  LanguageModel,
+  LlmqMetrics,
   Logger,
   ModelCatalog,
   PromptJobData,
+  RequestExecutor,
+  RouteErrorCode,
 } from '@llmq/core';
-import { promptJobDataSchema } from '@llmq/core';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { observedModel, promptJobDataSchema, roundUsd, routeRequest, tracerName } from '@llmq/core';
+import { type Tracer, trace } from '@opentelemetry/api';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
-
-/** Finds the language model for a provider account and upstream model id. */
-export type ModelResolver = (
-  providerId: string,
-  upstreamModel: string,
-) => LanguageModel | undefined;
+import { createJobSpans, type ObservedJob } from './job-telemetry';
 
 export interface PromptPipelineOptions {
   store: JobStore;
   catalog: ModelCatalog;
-  resolveModel: ModelResolver;
+  /** The provider stage: hedge, fallback chain, retries, circuit breakers (see @llmq/core). */
+  execute: RequestExecutor;
   logger: Logger;
+  /** Tracer for job and provider spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /** This process's metrics; absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
 }
 
 /**
- * Runs one prompt job: claim it in the job store, call the provider, store the result once.
- * Later stages (cache, routing, limits, filters, cost) slot in here, in this order.
+ * Runs one prompt job: claim it in the job store, route it, run the provider stage, store
+ * the result once. Later stages (cache, limits, filters, cost) slot in here, in this order.
  * Returns nothing: results live in the job store, not in BullMQ's return value.
  */
 export function createPromptPipeline({
   store,
   catalog,
-  resolveModel,
+  execute,
   logger,
+  tracer = trace.getTracer(tracerName),
+  metrics,
 }: PromptPipelineOptions) {
-  return async function runPromptJob(job: Job): Promise<void> {
+  const jobSpans = createJobSpans({ tracer, logger, metrics });
+  return async function runPromptJob(job: Job, token?: string): Promise<void> {
     const parsed = promptJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       const jobId = typeof job.data?.jobId === 'string' ? job.data.jobId : job.id;
@@ -43,57 +51,125 @@ export function createPromptPipeline({
       throw new UnrecoverableError('invalid job data');
     }
     const data: PromptJobData = parsed.data;
-    const log = {
-      job_id: data.jobId,
-      tenant: data.tenant,
-      model: data.model,
-      attempt: job.attemptsMade + 1,
-    };
+    const observed = jobSpans.begin(job, data);
+    try {
+      await runParsedJob(job, data, observed, token);
+      observed.end('completed');
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      observed.end(
+        error instanceof DelayedError
+          ? 'delayed'
+          : error instanceof UnrecoverableError || lastAttempt
+            ? 'failed'
+            : 'retried',
+        error,
+      );
+      throw error;
+    }
+  };
+
+  async function runParsedJob(
+    job: Job,
+    data: PromptJobData,
+    observed: ObservedJob,
+    token: string | undefined,
+  ): Promise<void> {
+    const log = observed.logFields;
 
     const claim = await store.start(data.jobId);
     if (claim.outcome !== 'started') {
       logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
+      observed.skipped();
       return;
     }
+    observed.started(claim.startedAt);
     logger.debug('job-start', { event: 'job-start', ...log });
 
-    const entry = catalog.resolve(data.model);
-    const model = entry ? resolveModel(entry.provider, entry.upstreamModel) : undefined;
-    if (!entry || !model) {
+    // Routed again at run time: the catalog may have changed since the API accepted the job.
+    const route = routeRequest(catalog, {
+      model: data.model,
+      messages: data.request.messages,
+      maxTokens: data.request.maxTokens,
+      requirements: data.requirements,
+      fallbacks: data.fallbacks,
+    });
+    if (!route.ok) {
       await store.fail(data.jobId, {
-        code: 'model_unavailable',
-        message: `model "${data.model}" is not configured on this worker`,
+        code: failureCodeForRoute(route.code),
+        message: route.message,
       });
-      throw new UnrecoverableError('model unavailable');
+      throw new UnrecoverableError(route.message);
     }
+    const routing = route.decision;
 
     const callStartedAt = performance.now();
-    let answer: Awaited<ReturnType<LanguageModel['generate']>>;
-    try {
-      answer = await model.generate({
-        ...data.request,
-        headers: { 'x-llmq-job-id': data.jobId, 'x-llmq-attempt': String(job.attemptsMade + 1) },
-      });
-    } catch (error) {
-      const { failure, retryable } = describeFailure(error);
-      const attempts = job.opts.attempts ?? 1;
-      const final = !retryable || job.attemptsMade + 1 >= attempts;
-      logger.warn('llm_error', {
+    const outcome = await execute({
+      decision: routing,
+      request: data.request,
+      hedge: data.hedge,
+      progress: data.progress as { attempts: AttemptRecord[] } | undefined,
+      headers: (callNumber) => ({
+        'x-llmq-job-id': data.jobId,
+        'x-llmq-attempt': String(callNumber),
+      }),
+      // Every provider call gets its span, metrics and llm-* log lines, wrapped from outside.
+      wrapModel: (entry, model) =>
+        observedModel(
+          model,
+          { tracer, logger, metrics },
+          {
+            parent: observed.context,
+            catalogModel: entry.id,
+            logFields: log,
+          },
+        ),
+    });
+    const attempts = outcome.attempts;
+
+    if (outcome.kind === 'wait') {
+      // A long Retry-After: park the job in BullMQ's delayed set (no worker slot held, no
+      // attempt spent) and resume the chain where it stopped.
+      const lastError: JobFailure =
+        outcome.error === undefined
+          ? {
+              code: 'provider_rate_limited',
+              message: `waiting ${outcome.delayMs} ms for the retry-after of ${outcome.resume.model}`,
+            }
+          : describeFailure(outcome.error, attempts).failure;
+      await job.updateData({ ...data, progress: { attempts, resume: outcome.resume } });
+      await store.requeue(data.jobId, lastError);
+      logger.info('job-delay', { event: 'job-delay', ...log, delay_ms: outcome.delayMs });
+      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      throw new DelayedError();
+    }
+
+    if (outcome.kind === 'failed') {
+      const { failure } = describeFailure(outcome.error, attempts);
+      const maxAttempts = job.opts.attempts ?? 1;
+      const final = !outcome.retryable || job.attemptsMade + 1 >= maxAttempts;
+      logger.warn(final ? 'job-fail' : 'job-retry', {
         event: final ? 'job-fail' : 'job-retry',
         ...log,
-        provider: entry.provider,
+        provider: failure.provider,
         error_code: failure.code,
         status_code: failure.status_code,
+        calls: attempts.length,
         latency_ms: Math.round(performance.now() - callStartedAt),
       });
       if (final) {
-        await store.fail(data.jobId, failure);
+        await store.fail(data.jobId, { ...failure, attempts, routing });
         throw new UnrecoverableError(failure.message);
       }
+      // Keep the calls made so far, so the final result lists every one of them.
+      await job.updateData({ ...data, progress: { attempts } });
       await store.requeue(data.jobId, failure);
-      throw error;
+      throw new Error(failure.message);
     }
-    const providerMs = performance.now() - callStartedAt;
+
+    const { answer, entry } = outcome;
+    const winner = [...attempts].reverse().find((attempt) => attempt.outcome === 'success');
+    const providerMs = winner?.latency_ms ?? performance.now() - callStartedAt;
     const finishedAt = Date.now();
     const result: JobResult = {
       text: answer.text,
@@ -114,17 +190,38 @@ export function createPromptPipeline({
         provider_ms: Math.round(providerMs * 10) / 10,
         total_ms: Math.max(0, finishedAt - data.createdAt),
       },
+      routing,
+      attempts,
+      cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
     };
     const written = await store.complete(data.jobId, result, finishedAt);
-    logger.info('llm_response', {
+    logger.info('job-end', {
       event: 'job-end',
       ...log,
       provider: entry.provider,
+      routed_model: entry.id,
+      calls: attempts.length,
       written,
       latency_ms: result.timings.provider_ms,
       input_tokens: result.usage.input_tokens,
       output_tokens: result.usage.output_tokens,
       output_length: answer.text.length,
     });
-  };
+  }
+}
+
+function failureCodeForRoute(code: RouteErrorCode): JobFailure['code'] {
+  switch (code) {
+    case 'unknown_model':
+    case 'model_unavailable':
+      return 'model_unavailable';
+    case 'context_window_exceeded':
+      return 'context_window_exceeded';
+    case 'cost_limit_exceeded':
+      return 'cost_limit_exceeded';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
 }

@@ -1,11 +1,10 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { defaultModelEntries } from '../config/default-catalog';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../queues/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
-import { ModelCatalog } from '../routing/model-catalog';
+import { loadModelCatalog } from '../routing/load-model-catalog';
 import { BatchIngester } from './batch-ingester';
 import { BatchStore } from './batch-store';
 
@@ -29,7 +28,9 @@ beforeEach(() => {
     files,
     lineQueue,
     controlQueue,
-    catalog: new ModelCatalog(defaultModelEntries({})),
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
     defaultModel: 'sim-gpt-fast',
     attempts: 2,
     limits: { maxFileBytes: 1_000_000, maxLines: 100 },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobProgressSchema } from '../jobs/job-progress';
 import { normalizedRequestSchema } from '../jobs/job-request';
 
 /** Data of one queued batch line (lane `prompts-bulk`). */
@@ -11,6 +12,8 @@ export const batchLineJobDataSchema = z.object({
   /** Catalog model id (aliases already resolved). */
   model: z.string().min(1),
   request: normalizedRequestSchema,
+  /** Provider calls of earlier attempts, and where a parked line resumes its chain. */
+  progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
 });
 export type BatchLineJobData = z.infer<typeof batchLineJobDataSchema>;

@@ -94,3 +94,23 @@ test('validation failure records errors; listing pages newest first per tenant',
   expect(second.batches.map((batch) => batch.id)).toEqual(['b4']);
   expect(second.hasMore).toBe(false);
 });
+
+test('keeps how many batches are in each live status, moved by every transition', async () => {
+  const counts = () => store.statusCounts();
+  await createBatch('b1');
+  await createBatch('b2');
+  await createBatch('b3');
+  expect(await counts()).toEqual({ validating: 3, in_progress: 0, finalizing: 0, cancelling: 0 });
+  await store.begin('b1', 1);
+  await store.cancel('b2', 't');
+  await store.failValidation('b3', [], 0);
+  expect(await counts()).toEqual({ validating: 0, in_progress: 1, finalizing: 0, cancelling: 1 });
+  expect(await store.recordLine('b1', 0, 'completed', 'x')).toBe('last');
+  expect(await counts()).toEqual({ validating: 0, in_progress: 0, finalizing: 1, cancelling: 1 });
+  expect(await store.finish('b1', {})).toBe('completed');
+  expect(await store.claimFinalize('b2')).toBe(true);
+  expect(await store.finish('b2', {})).toBe('cancelled');
+  // A second finish (a retried finalisation) moves nothing.
+  expect(await store.finish('b1', {})).toBeNull();
+  expect(await counts()).toEqual({ validating: 0, in_progress: 0, finalizing: 0, cancelling: 0 });
+});

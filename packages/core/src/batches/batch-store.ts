@@ -31,6 +31,10 @@ export type NewBatchRecord = Pick<
   | 'reservedErrorFileId'
 >;
 
+/** Statuses a batch passes through before its final one; `llm_batches` reports these. */
+export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
+export type LiveBatchStatus = (typeof liveBatchStatuses)[number];
+
 /** How a batch line ended. `skipped`: never run, because the batch was cancelled or expired. */
 export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
 
@@ -47,11 +51,14 @@ export type BatchCancelOutcome =
 
 // Each transition is one Lua script, so API instances, ingesters and any number of workers
 // agree on a batch's state without locks. The done bitmap makes each line count exactly once.
+// Each also moves the batch between the live-status counts (\`llm_batches\`), in the same write.
 const beginScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return '' end
 if status == 'validating' then
   redis.call('HSET', KEYS[1], 'status', 'in_progress', 'in_progress_at', ARGV[2])
+  redis.call('HINCRBY', KEYS[2], 'validating', -1)
+  redis.call('HINCRBY', KEYS[2], 'in_progress', 1)
 end
 redis.call('HSET', KEYS[1], 'total', ARGV[1])
 return status`);
@@ -60,6 +67,7 @@ const failValidationScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'validating' and status ~= 'cancelling' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
+redis.call('HINCRBY', KEYS[2], status, -1)
 return 1`);
 
 const recordLineScript = new LuaScript(`
@@ -83,6 +91,8 @@ local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 
 if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
   if f[5] == 'in_progress' then
     redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
+    redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
+    redis.call('HINCRBY', KEYS[5], 'finalizing', 1)
   end
   return 2
 end
@@ -97,6 +107,8 @@ if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'
 if status == 'validating' or status == 'in_progress' then
   redis.call('HSET', KEYS[1], 'status', 'cancelling', 'cancelling_at', ARGV[2])
   redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
+  redis.call('HINCRBY', KEYS[2], status, -1)
+  redis.call('HINCRBY', KEYS[2], 'cancelling', 1)
   return {'cancelling', ''}
 end
 if status == 'cancelling' then return {'cancelling', ''} end
@@ -108,6 +120,8 @@ if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling'
 redis.call('HSETNX', KEYS[1], 'stop_reason', 'expired')
 return 1`);
 
+// Ending a batch and recording its \`batch.completed\` event are one script (the webhook
+// outbox, as for jobs): the relay turns the entry into deliveries for subscribed endpoints.
 const finishScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'in_progress' and status ~= 'finalizing' and status ~= 'cancelling' and status ~= 'validating' then return '' end
@@ -115,8 +129,12 @@ local reason = redis.call('HGET', KEYS[1], 'stop_reason')
 local final = 'completed'
 if reason == 'cancelled' then final = 'cancelled' elseif reason == 'expired' then final = 'expired' end
 redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
+redis.call('HINCRBY', KEYS[3], status, -1)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
+if final == 'completed' then
+  redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
+end
 return final`);
 
 /** Batch records in Redis hashes, with their transitions as atomic scripts. */
@@ -154,6 +172,7 @@ export class BatchStore {
       .expire(key, this.options.ttlSeconds)
       .zadd(listKey, batch.createdAt, batch.id)
       .expire(listKey, this.options.ttlSeconds)
+      .hincrby(this.keys.batchStatusCounts(), 'validating', 1)
       .exec();
   }
 
@@ -199,9 +218,11 @@ export class BatchStore {
 
   /** Validation passed: the batch runs `total` lines. Returns the status it had. */
   async begin(batchId: string, total: number, now = Date.now()): Promise<BatchStatus | null> {
-    const status = (await beginScript.run(this.redis, [this.keys.batch(batchId)], [total, now])) as
-      | string
-      | null;
+    const status = (await beginScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
+      [total, now],
+    )) as string | null;
     return status ? batchStatusSchema.parse(status) : null;
   }
 
@@ -214,7 +235,7 @@ export class BatchStore {
   ): Promise<boolean> {
     const written = await failValidationScript.run(
       this.redis,
-      [this.keys.batch(batchId)],
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
       [now, JSON.stringify(errors), total],
     );
     return written === 1;
@@ -239,6 +260,7 @@ export class BatchStore {
         this.keys.batchDone(batchId),
         this.keys.batchOutput(batchId),
         this.keys.batchErrors(batchId),
+        this.keys.batchStatusCounts(),
       ],
       [index, outcome, line, usage.inputTokens, usage.outputTokens, now, this.options.ttlSeconds],
     );
@@ -259,7 +281,7 @@ export class BatchStore {
   async cancel(batchId: string, tenant: string, now = Date.now()): Promise<BatchCancelOutcome> {
     const [outcome, status] = (await cancelScript.run(
       this.redis,
-      [this.keys.batch(batchId)],
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
       [tenant, now],
     )) as [string, string];
     if (outcome === 'not_cancellable') return { outcome, status: batchStatusSchema.parse(status) };
@@ -282,7 +304,10 @@ export class BatchStore {
     }
   }
 
-  /** Sets the final status (completed, cancelled or expired) and the file ids; returns the status. */
+  /**
+   * Sets the final status (completed, cancelled or expired) and the file ids; returns the
+   * status. A completed batch also leaves a `batch.completed` entry in the webhook outbox.
+   */
   async finish(
     batchId: string,
     files: { outputFileId?: string; errorFileId?: string },
@@ -290,10 +315,22 @@ export class BatchStore {
   ): Promise<BatchStatus | null> {
     const status = (await finishScript.run(
       this.redis,
-      [this.keys.batch(batchId)],
-      [now, files.outputFileId ?? '', files.errorFileId ?? ''],
+      [this.keys.batch(batchId), this.keys.webhookOutbox(), this.keys.batchStatusCounts()],
+      [now, files.outputFileId ?? '', files.errorFileId ?? '', batchId],
     )) as string;
     return status ? batchStatusSchema.parse(status) : null;
+  }
+
+  /**
+   * How many batches are in each live status (`validating`, `in_progress`, `finalizing`,
+   * `cancelling`), across every tenant: read at scrape time for `llm_batches`.
+   */
+  async statusCounts(): Promise<Record<LiveBatchStatus, number>> {
+    const fields = await this.redis.hgetall(this.keys.batchStatusCounts());
+    const counts = {} as Record<LiveBatchStatus, number>;
+    for (const status of liveBatchStatuses)
+      counts[status] = Math.max(0, Number(fields[status] ?? 0));
+    return counts;
   }
 
   /** Drops the working keys of a finalised batch (its lines now live in files). */

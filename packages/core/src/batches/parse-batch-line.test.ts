@@ -1,8 +1,9 @@
-import { defaultModelEntries } from '../config/default-catalog';
-import { ModelCatalog } from '../routing/model-catalog';
+import { loadModelCatalog } from '../routing/load-model-catalog';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
-const catalog = new ModelCatalog(defaultModelEntries({}));
+const catalog = loadModelCatalog(undefined, {
+  availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+});
 
 function context() {
   return {

@@ -1,5 +1,3 @@
-import type { ModelEntry } from '../routing/model-catalog';
-
 /** Provider endpoints and keys, as each app's env.ts parsed them. */
 export interface ProviderSettings {
   /** The LLM simulator's base URL (env `SIMULATOR_URL`, default http://127.0.0.1:4010). */
@@ -75,69 +73,4 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
     });
   }
   return accounts;
-}
-
-/**
- * The built-in model list: the simulator's models always (their names start with `sim-`, so
- * they are never mistaken for real ones), real OpenAI and Anthropic models when keyed.
- */
-export function defaultModelEntries(
-  settings: Pick<ProviderSettings, 'openaiApiKey' | 'anthropicApiKey'>,
-): ModelEntry[] {
-  const entries: ModelEntry[] = [
-    {
-      id: 'sim-gpt-fast',
-      aliases: [],
-      provider: 'simulator-openai',
-      upstreamModel: 'sim-gpt-fast',
-    },
-    {
-      id: 'sim-gpt-strong',
-      aliases: [],
-      provider: 'simulator-openai',
-      upstreamModel: 'sim-gpt-strong',
-    },
-    {
-      id: 'sim-claude-fast',
-      aliases: [],
-      provider: 'simulator-anthropic',
-      upstreamModel: 'sim-claude-fast',
-    },
-    {
-      id: 'sim-claude-strong',
-      aliases: [],
-      provider: 'simulator-anthropic',
-      upstreamModel: 'sim-claude-strong',
-    },
-    {
-      id: 'sim-local-llama',
-      aliases: ['local'],
-      provider: 'local',
-      upstreamModel: 'sim-local-llama',
-    },
-  ];
-  if (settings.openaiApiKey) {
-    entries.push(
-      { id: 'gpt-4.1-mini', aliases: [], provider: 'openai', upstreamModel: 'gpt-4.1-mini' },
-      { id: 'gpt-4.1', aliases: [], provider: 'openai', upstreamModel: 'gpt-4.1' },
-      { id: 'gpt-4o-mini', aliases: [], provider: 'openai', upstreamModel: 'gpt-4o-mini' },
-    );
-  }
-  if (settings.anthropicApiKey) {
-    entries.push(
-      {
-        id: 'claude-haiku-4-5',
-        aliases: [],
-        provider: 'anthropic',
-        upstreamModel: 'claude-haiku-4-5',
-      },
-      {
-        id: 'claude-sonnet-4-5',
-        aliases: [],
-        provider: 'anthropic',
-        upstreamModel: 'claude-sonnet-4-5',
-      },
-    );
-  }
-  return entries;
 }

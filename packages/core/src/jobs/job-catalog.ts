@@ -2,18 +2,37 @@ import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { batchControlJobDataSchema, batchLineJobDataSchema } from '../batches/batch-jobs';
 import { queueNames } from '../queues/queue-names';
-import { normalizedRequestSchema } from './job-request';
+import { jobProgressSchema } from './job-progress';
+import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
+
+export { type JobProgress, jobProgressSchema } from './job-progress';
 
 /** Data carried by a queued prompt job; the API builds it, the worker parses it on dequeue. */
 export const promptJobDataSchema = z.object({
   jobId: z.string().min(1),
   tenant: z.string().min(1),
-  /** Catalog model id (aliases already resolved). */
+  /** Catalog model id (aliases already resolved), or `auto`. */
   model: z.string().min(1),
   request: normalizedRequestSchema,
+  requirements: requirementsSchema.optional(),
+  hedge: hedgeSchema.optional(),
+  fallbacks: z.boolean().optional(),
+  progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
+  /** The submitting HTTP request's id, so worker log lines join the API's. */
+  requestId: z.string().max(128).optional(),
+  /** W3C trace context of the submitting request: the worker's job span continues this trace. */
+  traceparent: z.string().max(64).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
+
+/** Data of a webhook delivery job: which delivery, and which run of it (0, or a replay's n). */
+export const webhookDeliveryJobDataSchema = z.object({
+  deliveryId: z.string().min(1),
+  run: z.number().int().min(0),
+});
+export type WebhookDeliveryJobData = z.infer<typeof webhookDeliveryJobDataSchema>;
 
 /** Retention of BullMQ's own job entries; results live in the job store, not here. */
 const retention = {
@@ -70,6 +89,20 @@ export const jobCatalog = {
     queue: queueNames.batchControl,
     schema: batchControlJobDataSchema,
     defaultOptions: { attempts: 5, ...retention } satisfies JobsOptions,
+  },
+  /**
+   * One webhook delivery. Its job id is the delivery id, so enqueueing it twice is a no-op;
+   * `attempts` and the custom `webhook` backoff come from the retry schedule
+   * (env `WEBHOOK_RETRY_DELAYS_MS`).
+   */
+  'webhook-delivery': {
+    queue: queueNames.webhookDeliveries,
+    schema: webhookDeliveryJobDataSchema,
+    defaultOptions: {
+      attempts: 8,
+      backoff: { type: 'webhook' },
+      ...retention,
+    } satisfies JobsOptions,
   },
 } as const;
 export type JobName = keyof typeof jobCatalog;

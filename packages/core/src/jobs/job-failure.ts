@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ProviderErrorCode } from '../providers/provider-error';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { RoutingDecision } from '../routing/route-request';
 
 /** Closed set of codes a failed job ends with. */
 export const jobFailureCodeSchema = z.enum([
@@ -20,6 +22,9 @@ export const jobFailureCodeSchema = z.enum([
   'worker_lost',
   'invalid_job',
   'model_unavailable',
+  'circuit_open',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
   'internal_error',
 ]);
 export type JobFailureCode = z.infer<typeof jobFailureCodeSchema>;
@@ -31,6 +36,10 @@ export interface JobFailure {
   provider?: string;
   status_code?: number;
   request_id?: string;
+  /** Every provider call the job made, in order. */
+  attempts?: AttemptRecord[];
+  /** The routing decision, when routing got that far. */
+  routing?: RoutingDecision;
 }
 
 /** Maps a provider error code to the job failure code it ends a job with. */

@@ -1,4 +1,7 @@
 import type { FinishReason } from '../providers/language-model';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { RoutingDecision } from '../routing/route-request';
+import type { JobWebhook } from '../webhooks/webhook-event';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
 
@@ -34,6 +37,12 @@ export interface JobResult {
   response_id?: string;
   usage: JobUsage;
   timings: JobTimings;
+  /** Which model the router chose and why. */
+  routing?: RoutingDecision;
+  /** Every provider call the job made, in order, the successful one last among non-hedged. */
+  attempts?: AttemptRecord[];
+  /** What all those calls cost, USD (hedge losers included). */
+  cost_usd?: number;
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */
@@ -56,10 +65,14 @@ export interface JobRecord {
   lastError?: JobFailure;
   /** How many times a result was written; 1 for every completed job (exactly-once evidence). */
   resultWrites: number;
+  /** The job's own webhook, if it asked for one. */
+  webhook?: JobWebhook;
+  /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
+  notify?: boolean;
 }
 
 /** What a new job's record starts with. */
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata'
+  'id' | 'tenant' | 'model' | 'priority' | 'createdAt' | 'metadata' | 'webhook' | 'notify'
 >;

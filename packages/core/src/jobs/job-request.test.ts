@@ -58,3 +58,29 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
   });
 });
+
+describe('routing and hedging fields', () => {
+  it('accepts requirements, hedge and fallbacks, defaulting hedge.after_ms to a race', () => {
+    const parsed = jobRequestSchema.parse({
+      model: 'auto',
+      prompt: 'x',
+      requirements: { low_latency: true, max_cost_usd: 0.5 },
+      hedge: { model: 'sim-gpt-fast' },
+      fallbacks: false,
+    });
+    expect(parsed).toMatchObject({
+      requirements: { low_latency: true, max_cost_usd: 0.5 },
+      hedge: { model: 'sim-gpt-fast', after_ms: 0 },
+      fallbacks: false,
+    });
+  });
+
+  it.each([
+    { requirements: { max_cost_usd: 0 } },
+    { requirements: { cheap: true } },
+    { hedge: { after_ms: -1 } },
+    { hedge: { models: ['a'] } },
+  ])('refuses %j', (fields) => {
+    expect(jobRequestSchema.safeParse({ prompt: 'x', ...fields }).success).toBe(false);
+  });
+});

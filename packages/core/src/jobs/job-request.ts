@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage, GenerateRequest } from '../providers/language-model';
+import { jobWebhookSchema } from '../webhooks/webhook-event';
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
 
@@ -16,6 +17,31 @@ const metadataSchema = z
   .record(z.string().min(1).max(64), z.string().max(512))
   .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 metadata keys' });
 
+/** What `model: "auto"` should weigh; `max_cost_usd` also caps an explicit model. */
+export const requirementsSchema = z
+  .object({
+    /** Prefer the model expected to answer soonest. */
+    low_latency: z.boolean().optional(),
+    /** Route to the strong tier whatever the prompt looks like. */
+    high_quality: z.boolean().optional(),
+    /** Refuse (400 cost_limit_exceeded) when no usable model's estimated cost fits, USD. */
+    max_cost_usd: z.number().positive().max(10_000).optional(),
+  })
+  .strict();
+
+/**
+ * Speculative execution: a second model is called at once (`after_ms` 0, a race) or when the
+ * first has not answered within `after_ms`; the first answer wins, the other call is aborted.
+ */
+export const hedgeSchema = z
+  .object({
+    /** The second model (id or alias); default: a fast model for a strong one and vice versa. */
+    model: z.string().min(1).max(200).optional(),
+    /** Latency budget of the first call, ms; 0 races both. Default 0. */
+    after_ms: z.number().int().min(0).max(600_000).default(0),
+  })
+  .strict();
+
 /**
  * Body of `POST /v1/jobs`: one prompt job. Exactly one of `messages` or `prompt`.
  * Unknown fields are rejected so a typo never silently changes behaviour.
@@ -25,8 +51,12 @@ export const jobRequestSchema = z
     messages: z.array(messageSchema).min(1).max(1000).optional(),
     /** Shorthand for a single user message. */
     prompt: z.string().min(1).optional(),
-    /** A catalog model id or alias; defaults to the configured default model. */
+    /** A catalog model id or alias, or `auto`; defaults to the configured default model. */
     model: z.string().min(1).max(200).optional(),
+    requirements: requirementsSchema.optional(),
+    hedge: hedgeSchema.optional(),
+    /** false: no fallback chain, only the chosen model. Default true. */
+    fallbacks: z.boolean().optional(),
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.number().int().min(1).max(1_000_000).optional(),
     top_p: z.number().min(0).max(1).optional(),
@@ -35,6 +65,8 @@ export const jobRequestSchema = z
     /** 1 (first) to 10 (last), as BullMQ orders priorities; default 5. */
     priority: z.number().int().min(1).max(10).default(5),
     metadata: metadataSchema.optional(),
+    /** Where to POST the job's end (signed, retried); see `jobWebhookSchema`. */
+    webhook: jobWebhookSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { DeadLetterStore } from './dead-letter-store';
 import type { JobFailure } from './job-failure';
 import type { JobRecord, JobResult, NewJobRecord } from './job-record';
 import { type JobStatus, jobStatusSchema } from './job-status';
@@ -33,6 +34,10 @@ redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
 
+// Ending a job and recording its webhook event are one script (a transactional outbox): the
+// event exists exactly when the result is final, so a crash can neither send a webhook for a
+// result not yet stored nor lose the event of a stored one. A relay turns the stream entry
+// into delivery jobs (webhooks/webhook-outbox-relay.ts).
 const finishScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
@@ -40,7 +45,20 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], 
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1`);
+if redis.call('HGET', KEYS[1], 'notify') == '1' then
+  redis.call('XADD', KEYS[2], '*', 'job_id', ARGV[6], 'status', ARGV[1])
+end
+return redis.call('HGET', KEYS[1], 'tenant') or ''`);
+
+// A failed job of the tenant goes back to queued for a manual retry (dead-letter re-run).
+const reopenScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
+if status ~= 'failed' then return status end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', redis.call('HGET', KEYS[1], 'error'))
+redis.call('HDEL', KEYS[1], 'error', 'finished_at')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 'reopened'`);
 
 const requeueScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -59,6 +77,8 @@ return {'cancelled', 'cancelled'}`);
 /** Stores job records and their results in Redis hashes, with bounded retention. */
 export class JobStore {
   private readonly pendingTtlSeconds: number;
+  /** Each tenant's failed jobs, listable for the result TTL. */
+  readonly deadLetters: DeadLetterStore;
 
   constructor(
     private readonly redis: Redis,
@@ -66,6 +86,7 @@ export class JobStore {
     private readonly options: JobStoreOptions,
   ) {
     this.pendingTtlSeconds = options.pendingTtlSeconds ?? 7 * 24 * 3600;
+    this.deadLetters = new DeadLetterStore(redis, keys, options.resultTtlSeconds);
   }
 
   /** Writes a new job's record in status `queued`. */
@@ -82,6 +103,8 @@ export class JobStore {
       result_writes: 0,
     };
     if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
+    if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
+    if (record.notify) fields.notify = 1;
     await this.redis.multi().hset(key, fields).expire(key, this.pendingTtlSeconds).exec();
   }
 
@@ -109,12 +132,32 @@ export class JobStore {
 
   /** Stores the result once; false when the job had already ended (its result is never overwritten). */
   async complete(jobId: string, result: JobResult, now: number = Date.now()): Promise<boolean> {
-    return this.finish(jobId, 'completed', 'result', JSON.stringify(result), now);
+    return (
+      (await this.finish(jobId, 'completed', 'result', JSON.stringify(result), now)) !== undefined
+    );
   }
 
-  /** Ends a job as failed; false when it had already ended. */
+  /** Ends a job as failed and lists it as a dead letter; false when it had already ended. */
   async fail(jobId: string, failure: JobFailure, now: number = Date.now()): Promise<boolean> {
-    return this.finish(jobId, 'failed', 'error', JSON.stringify(failure), now);
+    const tenant = await this.finish(jobId, 'failed', 'error', JSON.stringify(failure), now);
+    if (tenant === undefined) return false;
+    if (tenant !== '') await this.deadLetters.add(tenant, jobId, now);
+    return true;
+  }
+
+  /**
+   * Puts a failed job of `tenant` back to `queued` (a manual retry) and takes it off the
+   * dead-letter list. Says what it found otherwise.
+   */
+  async reopen(jobId: string, tenant: string): Promise<'reopened' | 'missing' | JobStatus> {
+    const outcome = (await reopenScript.run(
+      this.redis,
+      [this.keys.job(jobId)],
+      [tenant, this.pendingTtlSeconds],
+    )) as string;
+    if (outcome === 'reopened') await this.deadLetters.remove(tenant, jobId);
+    if (outcome === 'reopened' || outcome === 'missing') return outcome;
+    return jobStatusSchema.parse(outcome);
   }
 
   /** Puts an active job back to `queued` while it waits for a retry, noting why. */
@@ -141,13 +184,14 @@ export class JobStore {
     field: 'result' | 'error',
     value: string,
     now: number,
-  ): Promise<boolean> {
+  ): Promise<string | undefined> {
     const written = await finishScript.run(
       this.redis,
-      [this.keys.job(jobId)],
-      [status, now, field, value, this.options.resultTtlSeconds],
+      [this.keys.job(jobId), this.keys.webhookOutbox()],
+      [status, now, field, value, this.options.resultTtlSeconds, jobId],
     );
-    return written === 1;
+    // The script answers 0 when the job had already ended, else the job's tenant.
+    return typeof written === 'string' ? written : undefined;
   }
 }
 
@@ -171,5 +215,7 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     error: fields.error ? JSON.parse(fields.error) : undefined,
     lastError: fields.last_error ? JSON.parse(fields.last_error) : undefined,
     resultWrites: Number(fields.result_writes ?? 0),
+    webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
+    notify: fields.notify === '1',
   };
 }

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog } from '../routing/model-catalog';
+import { routeRequest } from '../routing/route-request';
+import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
 import { jobCatalog, type PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
@@ -13,6 +16,10 @@ export interface SubmitOptions {
   request: JobRequest;
   /** The client's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** The HTTP request id, carried in the job for log correlation. */
+  requestId?: string;
+  /** W3C `traceparent`/`tracestate` of the submitting request, carried in the job. */
+  trace?: { traceparent?: string; tracestate?: string };
 }
 
 export type SubmitOutcome =
@@ -28,20 +35,50 @@ export interface JobSubmitterOptions {
   defaultModel: string;
   /** Job attempts (env `JOB_ATTEMPTS`, default 3). */
   attempts: number;
+  /** Webhook support; without it a request carrying `webhook` is refused. */
+  webhooks?: SubmitWebhookSupport;
+}
+
+/** What the submitter needs to accept webhooks (see `webhooks/`). */
+export interface SubmitWebhookSupport {
+  /** Rejects (a `WebhookUrlError`) a URL the SSRF guard refuses. */
+  checkUrl(url: string): Promise<unknown>;
+  /** Whether the tenant has default endpoints, so its jobs' ends go to the outbox. */
+  hasEndpoints(tenant: string): Promise<boolean>;
 }
 
 /** Turns a validated request into a queued job: record first, then the BullMQ job. */
 export class JobSubmitter {
   constructor(private readonly options: JobSubmitterOptions) {}
 
-  async submit({ tenant, request, idempotencyKey }: SubmitOptions): Promise<SubmitOutcome> {
+  async submit({
+    tenant,
+    request,
+    idempotencyKey,
+    requestId,
+    trace,
+  }: SubmitOptions): Promise<SubmitOutcome> {
     const requestedModel = request.model ?? this.options.defaultModel;
-    const model = this.options.catalog.resolve(requestedModel);
-    if (!model) {
-      throw new SubmitError('unknown_model', `model "${requestedModel}" is not in the catalog`, {
-        available: this.options.catalog.list().map((entry) => entry.id),
+    const normalized = normalizeJobRequest(request);
+    // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
+    // too long); the worker routes again when it runs the job, with live circuit states.
+    const route = routeRequest(this.options.catalog, {
+      model: requestedModel,
+      messages: normalized.messages,
+      maxTokens: normalized.maxTokens,
+      requirements: request.requirements,
+      fallbacks: request.fallbacks,
+    });
+    if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+    if (request.hedge) {
+      const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
+        model: request.hedge.model,
+        afterMs: request.hedge.after_ms,
       });
+      if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
     }
+    const notify = await this.webhookNotify(tenant, request);
+    const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
     if (idempotencyKey !== undefined) {
@@ -71,18 +108,26 @@ export class JobSubmitter {
     const data: PromptJobData = {
       jobId,
       tenant,
-      model: model.id,
-      request: normalizeJobRequest(request),
+      model,
+      request: normalized,
       createdAt,
+      ...(requestId ? { requestId } : {}),
+      ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
+      ...(trace?.tracestate ? { tracestate: trace.tracestate } : {}),
+      ...(request.requirements ? { requirements: request.requirements } : {}),
+      ...(request.hedge ? { hedge: request.hedge } : {}),
+      ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
     };
     try {
       await this.options.store.create({
         id: jobId,
         tenant,
-        model: model.id,
+        model,
         priority: request.priority,
         createdAt,
         metadata: request.metadata,
+        webhook: request.webhook,
+        notify,
       });
       await this.options.queue.add('prompt', data, {
         ...jobCatalog.prompt.defaultOptions,
@@ -101,6 +146,26 @@ export class JobSubmitter {
       throw error;
     }
     return { created: true, jobId, status: 'queued' };
+  }
+
+  /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */
+  private async webhookNotify(tenant: string, request: JobRequest): Promise<boolean> {
+    const support = this.options.webhooks;
+    if (request.webhook) {
+      if (!support) {
+        throw new SubmitError('webhook_url_not_allowed', 'webhooks are not enabled on this server');
+      }
+      try {
+        await support.checkUrl(request.webhook.url);
+      } catch (error) {
+        if (!isWebhookUrlError(error)) throw error;
+        throw new SubmitError('webhook_url_not_allowed', error.message, {
+          url: request.webhook.url,
+        });
+      }
+      return true;
+    }
+    return support ? support.hasEndpoints(tenant) : false;
   }
 }
 

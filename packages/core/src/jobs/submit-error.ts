@@ -1,7 +1,15 @@
 import { z } from 'zod';
 
 /** Closed set of reasons a submit is refused before anything is enqueued. */
-export const submitErrorCodeSchema = z.enum(['unknown_model', 'idempotency_key_reused']);
+export const submitErrorCodeSchema = z.enum([
+  'unknown_model',
+  'idempotency_key_reused',
+  'webhook_url_not_allowed',
+  'model_unavailable',
+  'context_window_exceeded',
+  'cost_limit_exceeded',
+  'invalid_hedge',
+]);
 export type SubmitErrorCode = z.infer<typeof submitErrorCodeSchema>;
 
 /** A submit refused for a reason the client can fix. Identify by `name === 'SubmitError'`. */

@@ -1,10 +1,19 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CallSignal } from './call-signal';
 
+// A fake clock: these are timer semantics, and a busy machine must not change the outcome.
+beforeEach(() => {
+  jest.useFakeTimers();
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 describe('CallSignal', () => {
-  it('aborts on its own timer and reports a retryable timeout', async () => {
+  it('aborts on its own timer and reports a retryable timeout', () => {
     const call = new CallSignal(undefined, 20);
-    await sleep(40);
+    jest.advanceTimersByTime(19);
+    expect(call.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
     expect(call.signal.aborted).toBe(true);
     const error = call.abortError('p');
     expect(error).toMatchObject({ code: 'timeout', isRetryable: true, provider: 'p' });
@@ -30,23 +39,25 @@ describe('CallSignal', () => {
     call.dispose();
   });
 
-  it('restartTimer pushes the deadline back (idle timeout for streams)', async () => {
+  it('restartTimer pushes the deadline back (idle timeout for streams)', () => {
     const call = new CallSignal(undefined, 60);
     for (let index = 0; index < 4; index += 1) {
-      await sleep(30);
+      jest.advanceTimersByTime(30);
       call.restartTimer();
     }
     expect(call.signal.aborted).toBe(false);
-    await sleep(90);
+    jest.advanceTimersByTime(59);
+    expect(call.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
     expect(call.signal.aborted).toBe(true);
     call.dispose();
   });
 
-  it('dispose stops the timer and detaches from the caller', async () => {
+  it('dispose stops the timer and detaches from the caller', () => {
     const controller = new AbortController();
     const call = new CallSignal(controller.signal, 20);
     call.dispose();
-    await sleep(40);
+    jest.advanceTimersByTime(40);
     controller.abort();
     expect(call.signal.aborted).toBe(false);
   });

@@ -6,5 +6,7 @@ export const queueNames = {
   promptsBulk: 'prompts-bulk',
   /** Batch bookkeeping: validate and enqueue a file, finalise, expire. */
   batchControl: 'batch-control',
+  /** Signed webhook POSTs, one job per delivery. */
+  webhookDeliveries: 'webhook-deliveries',
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

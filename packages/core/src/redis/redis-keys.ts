@@ -51,8 +51,63 @@ export class RedisKeys {
     return `${this.prefix}:batch:${batchId}:errors`;
   }
 
+  /** Hash of how many batches are in each live status (validating, in_progress, …). */
+  batchStatusCounts(): string {
+    return `${this.prefix}:batch-status-counts`;
+  }
+
   /** Sorted set of a tenant's batch ids, scored by creation time (for listing). */
   tenantBatches(tenant: string): string {
     return `${this.prefix}:batches:${tenant}`;
+  }
+
+  /** Stream of job-end events waiting to become webhook deliveries (the transactional outbox). */
+  webhookOutbox(): string {
+    return `${this.prefix}:webhook-outbox`;
+  }
+
+  /** Hash holding a tenant's default webhook endpoint: url, events, secrets, disabled. */
+  webhookEndpoint(endpointId: string): string {
+    return `${this.prefix}:webhook-endpoint:${endpointId}`;
+  }
+
+  /** Set of a tenant's webhook endpoint ids. */
+  tenantWebhookEndpoints(tenant: string): string {
+    return `${this.prefix}:webhook-endpoints:${tenant}`;
+  }
+
+  /** Hash holding the secrets that sign a tenant's per-job webhooks. */
+  tenantWebhookSecret(tenant: string): string {
+    return `${this.prefix}:webhook-secret:${tenant}`;
+  }
+
+  /** Hash holding one webhook delivery (one event to one URL): status, body, run. */
+  webhookDelivery(deliveryId: string): string {
+    return `${this.prefix}:webhook-delivery:${deliveryId}`;
+  }
+
+  /** List of a delivery's attempts, oldest first (JSON). */
+  webhookDeliveryAttempts(deliveryId: string): string {
+    return `${this.prefix}:webhook-attempts:${deliveryId}`;
+  }
+
+  /** Set of the delivery ids of one job. */
+  jobWebhookDeliveries(jobId: string): string {
+    return `${this.prefix}:job-deliveries:${jobId}`;
+  }
+
+  /** Hash holding the circuit breaker of one provider model. */
+  circuit(provider: string, model: string): string {
+    return `${this.prefix}:circuit:${provider}:${model}`;
+  }
+
+  /** Set of every circuit key, so their states can be listed (metrics) without SCAN. */
+  circuits(): string {
+    return `${this.prefix}:circuits`;
+  }
+
+  /** Sorted set of a tenant's failed jobs (dead letters), scored by when they failed. */
+  deadLetters(tenant: string): string {
+    return `${this.prefix}:dead:${tenant}`;
   }
 }

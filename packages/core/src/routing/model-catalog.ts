@@ -1,35 +1,166 @@
 import { z } from 'zod';
 
-/** One model llmq can route to. The full catalog (tiers, prices, fallbacks) grows with routing. */
-export const modelEntrySchema = z.object({
-  /** The id clients use. */
-  id: z.string().min(1),
-  aliases: z.array(z.string().min(1)).default([]),
-  /** Provider account id (a key of the provider registry). */
-  provider: z.string().min(1),
-  /** The provider's name for the model. */
-  upstreamModel: z.string().min(1),
-});
-export type ModelEntry = z.infer<typeof modelEntrySchema>;
+/** What `model: "auto"` chooses between, from cheapest and quickest to most capable. */
+export const modelTierSchema = z.enum(['fast', 'balanced', 'strong']);
+export type ModelTier = z.infer<typeof modelTierSchema>;
 
-/** Resolves model ids and aliases to catalog entries. */
+/** Every provider account id a catalog entry may name (see `defaultProviderAccounts`). */
+export const catalogProviderIdSchema = z.enum([
+  'simulator-openai',
+  'simulator-anthropic',
+  'local',
+  'openai',
+  'anthropic',
+]);
+
+const usdPerMillion = z.number().min(0).max(10_000);
+
+/**
+ * One model llmq can route to, as written in the catalog file (`config/models.yaml` documents
+ * every field). Field names are snake_case because the file is written by operators.
+ */
+export const modelEntrySchema = z
+  .object({
+    /** The id clients use. */
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((id) => id !== 'auto', '"auto" is reserved for automatic routing'),
+    aliases: z.array(z.string().min(1).max(200)).default([]),
+    /** Provider account id (a key of the provider registry). */
+    provider: catalogProviderIdSchema,
+    /** The provider's name for the model. */
+    upstream_model: z.string().min(1),
+    tier: modelTierSchema,
+    /** Input plus output tokens the model accepts. */
+    context_window: z.number().int().positive(),
+    /** The most tokens one answer may have. */
+    max_output_tokens: z.number().int().positive(),
+    /** USD per million tokens. */
+    pricing: z
+      .object({ input: usdPerMillion, output: usdPerMillion, cached_input: usdPerMillion })
+      .strict(),
+    capabilities: z
+      .object({
+        streaming: z.boolean().default(false),
+        json_mode: z.boolean().default(false),
+        /** Several inputs per provider call (micro-batching). */
+        batching: z.boolean().default(false),
+      })
+      .strict()
+      .default({ streaming: false, json_mode: false, batching: false }),
+    /** Typical time to a complete short answer, ms. */
+    expected_latency_ms: z.number().int().positive(),
+    /** Model ids tried in order after this one fails (retryable) or its circuit is open. */
+    fallbacks: z.array(z.string().min(1)).default([]),
+    /** false keeps the entry documented but out of service. Default true. */
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((entry) => entry.max_output_tokens <= entry.context_window, {
+    message: 'max_output_tokens cannot exceed context_window',
+    path: ['max_output_tokens'],
+  });
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+export type ModelEntryInput = z.input<typeof modelEntrySchema>;
+
+/** The whole catalog file. Cross-entry rules (unique names, known fallbacks) are checked too. */
+export const modelCatalogFileSchema = z
+  .object({ models: z.array(modelEntrySchema).min(1) })
+  .strict()
+  .superRefine((file, context) => {
+    const owner = new Map<string, number>();
+    file.models.forEach((entry, index) => {
+      for (const name of [entry.id, ...entry.aliases]) {
+        if (name === 'auto') {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, 'aliases'],
+            message: '"auto" is reserved for automatic routing',
+          });
+        }
+        const first = owner.get(name);
+        if (first !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, name === entry.id ? 'id' : 'aliases'],
+            message: `"${name}" is already defined by models[${first}]`,
+          });
+        } else owner.set(name, index);
+      }
+    });
+    const ids = new Set(file.models.map((entry) => entry.id));
+    file.models.forEach((entry, index) => {
+      entry.fallbacks.forEach((fallback, position) => {
+        if (!ids.has(fallback) || fallback === entry.id) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, 'fallbacks', position],
+            message:
+              fallback === entry.id
+                ? 'a model cannot fall back to itself'
+                : `unknown model id "${fallback}" (fallbacks name ids, not aliases)`,
+          });
+        }
+      });
+    });
+  });
+export type ModelCatalogFile = z.infer<typeof modelCatalogFileSchema>;
+
+export interface ModelCatalogOptions {
+  /**
+   * Provider account ids that are configured (keyed) in this process. A model of any other
+   * provider is listed but unusable. Default: every provider.
+   */
+  availableProviders?: Iterable<string>;
+}
+
+/** Why a model cannot take a request right now, or `undefined` when it can. */
+export type Unavailability = 'disabled' | 'provider_not_configured';
+
+/** Resolves model ids and aliases to catalog entries and says which of them are usable. */
 export class ModelCatalog {
   private readonly byName = new Map<string, ModelEntry>();
+  private readonly entries: ModelEntry[];
+  private readonly availableProviders: Set<string> | undefined;
 
-  constructor(entries: ModelEntry[]) {
-    for (const entry of entries) {
-      for (const name of [entry.id, ...entry.aliases]) {
-        if (this.byName.has(name)) throw new Error(`model catalog: "${name}" is defined twice`);
-        this.byName.set(name, entry);
-      }
+  /** @param entries parsed entries (see {@link modelCatalogFileSchema}); names must be unique */
+  constructor(entries: readonly ModelEntryInput[], options: ModelCatalogOptions = {}) {
+    const parsed = modelCatalogFileSchema.parse({ models: entries });
+    this.entries = parsed.models;
+    for (const entry of this.entries) {
+      for (const name of [entry.id, ...entry.aliases]) this.byName.set(name, entry);
     }
+    this.availableProviders = options.availableProviders
+      ? new Set(options.availableProviders)
+      : undefined;
   }
 
+  /** The entry with this id or alias. */
   resolve(name: string): ModelEntry | undefined {
     return this.byName.get(name);
   }
 
+  /** Every entry, in file order. */
   list(): ModelEntry[] {
-    return [...new Set(this.byName.values())];
+    return [...this.entries];
+  }
+
+  /** Why `entry` cannot serve requests here, or undefined when it can. */
+  unavailability(entry: ModelEntry): Unavailability | undefined {
+    if (!entry.enabled) return 'disabled';
+    if (this.availableProviders && !this.availableProviders.has(entry.provider))
+      return 'provider_not_configured';
+    return undefined;
+  }
+
+  isAvailable(entry: ModelEntry): boolean {
+    return this.unavailability(entry) === undefined;
+  }
+
+  /** Usable entries, in file order. */
+  available(): ModelEntry[] {
+    return this.entries.filter((entry) => this.isAvailable(entry));
   }
 }

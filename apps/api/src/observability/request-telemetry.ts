@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import {
+  contextFromTraceHeaders,
+  type LlmqMetrics,
+  type Logger,
+  traceHeaders,
+  traceIdOf,
+} from '@llmq/core';
+import {
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { RequestHandler, Response } from 'express';
+
+export interface RequestTelemetryOptions {
+  logger: Logger;
+  tracer: Tracer;
+  metrics?: LlmqMetrics;
+}
+
+/**
+ * Gives every request an id (`X-Request-Id`, echoed or made up), a server span continuing an
+ * incoming `traceparent`, an `http_request_duration_seconds` observation and one
+ * `http-request` log line when the response is sent.
+ */
+export function requestTelemetry({
+  logger,
+  tracer,
+  metrics,
+}: RequestTelemetryOptions): RequestHandler {
+  return (request, response, next) => {
+    const incoming = request.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    response.locals.requestId = requestId;
+    response.setHeader('X-Request-Id', requestId);
+
+    const parent = contextFromTraceHeaders({
+      traceparent: singleHeader(request.headers.traceparent),
+      tracestate: singleHeader(request.headers.tracestate),
+    });
+    // Probes and scrapes arrive every few seconds from every pod: measured, logged, not traced
+    // (a non-recording span accepts the same calls and records nothing).
+    const span = untracedPaths.has(request.path)
+      ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+      : tracer.startSpan(
+          request.method,
+          {
+            kind: SpanKind.SERVER,
+            attributes: { 'http.request.method': request.method, 'url.path': request.path },
+          },
+          parent,
+        );
+    const spanContext = trace.setSpan(parent, span);
+    response.locals.traceContext = spanContext;
+    const traceId = traceIdOf(spanContext);
+
+    const startedAt = process.hrtime.bigint();
+    response.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      // Unmatched paths share one label value: a scan of random URLs must not mint series.
+      const route: string = request.route?.path ?? 'unmatched';
+      const status = response.statusCode;
+      span.updateName(`${request.method} ${route}`);
+      span.setAttributes({
+        'http.route': route,
+        'http.response.status_code': status,
+        'llmq.request_id': requestId,
+      });
+      if (response.locals.tenant) span.setAttribute('llmq.tenant', String(response.locals.tenant));
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      metrics?.httpRequestDuration.observe(
+        { method: request.method, route, status_code: String(status) },
+        seconds,
+      );
+      logger.http('http-request', {
+        event: 'http-request',
+        request_id: requestId,
+        trace_id: traceId,
+        tenant: response.locals.tenant,
+        job_id: response.locals.jobId,
+        method: request.method,
+        route: request.route?.path ?? null,
+        status,
+        duration_ms: seconds * 1000,
+      });
+    });
+    next();
+  };
+}
+
+const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** What a job submitted during this request carries: request id and trace context. */
+export function submissionContext(response: Response): {
+  requestId?: string;
+  trace: { traceparent?: string; tracestate?: string };
+} {
+  const spanContext: Context | undefined = response.locals.traceContext;
+  const headers = spanContext ? traceHeaders(spanContext) : {};
+  return {
+    requestId:
+      typeof response.locals.requestId === 'string' ? response.locals.requestId : undefined,
+    trace: { traceparent: headers.traceparent, tracestate: headers.tracestate },
+  };
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,107 @@
+import { type JobStore, toJobView } from '@llmq/core';
+import type { Queue } from 'bullmq';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { ApiError, methodNotAllowed } from '../http/api-error';
+
+export interface DeadLettersRouterOptions {
+  store: JobStore;
+  queue: Queue;
+}
+
+const jobIdPattern = /^job_[0-9a-f]{32}$/;
+
+const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+/**
+ * Dead letters: `GET /v1/dead-letters` lists the tenant's failed jobs (newest first, paginated,
+ * kept for the result TTL); `POST /v1/jobs/:id/retry` runs a failed job again.
+ */
+export function deadLettersRouter({ store, queue }: DeadLettersRouterOptions): Router {
+  const router = Router();
+
+  router
+    .route('/v1/dead-letters')
+    .get(async (request: Request, response: Response) => {
+      const query = listQuerySchema.parse(request.query);
+      const tenant = response.locals.tenant as string;
+      const page = await store.deadLetters.list(tenant, {
+        limit: query.limit,
+        before: query.cursor,
+      });
+      const records = await Promise.all(page.jobIds.map((jobId) => store.get(jobId)));
+      const data = records
+        .filter(
+          (record) => record !== null && record.tenant === tenant && record.status === 'failed',
+        )
+        .map((record) => toJobView(record as NonNullable<typeof record>));
+      response.json({
+        object: 'list',
+        data,
+        has_more: page.nextCursor !== undefined,
+        ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+      });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/v1/jobs/:id/retry')
+    .post(async (request: Request, response: Response) => {
+      const jobId = request.params.id;
+      const tenant = response.locals.tenant as string;
+      if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();
+      const record = await store.get(jobId);
+      if (!record || record.tenant !== tenant) throw jobNotFound();
+      if (record.status !== 'failed') {
+        throw new ApiError(
+          409,
+          'job_not_retryable',
+          `the job is ${record.status}; only failed jobs can be retried`,
+          {
+            status: record.status,
+          },
+        );
+      }
+      const job = await queue.getJob(jobId);
+      const state = job ? await job.getState() : undefined;
+      if (!job || state !== 'failed') {
+        throw new ApiError(
+          409,
+          'job_not_retryable',
+          job
+            ? 'the job is still being wound up; retry in a moment'
+            : "the job's queue entry has expired; submit it again",
+          { status: record.status },
+        );
+      }
+      const reopened = await store.reopen(jobId, tenant);
+      if (reopened === 'missing') throw jobNotFound();
+      if (reopened !== 'reopened') {
+        throw new ApiError(
+          409,
+          'job_not_retryable',
+          `the job is ${reopened}; only failed jobs can be retried`,
+        );
+      }
+      // A fresh run: no calls carried over from the failed one, a full set of attempts.
+      const { progress: _progress, ...data } = job.data as Record<string, unknown>;
+      await job.updateData(data);
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      const updated = await store.get(jobId);
+      response
+        .status(202)
+        .json(updated ? toJobView(updated) : { id: jobId, object: 'job', status: 'queued' });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  return router;
+}
+
+function jobNotFound(): ApiError {
+  return new ApiError(404, 'job_not_found', 'no such job');
+}

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Image of the LLM simulator (apps/llm-simulator), for demos and load tests. Build from the repository root:
+#   docker build -f infra/docker/simulator.Dockerfile -t llmq-simulator .
+
+# ---- build: install everything, compile TypeScript, then drop dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY packages/core/package.json packages/core/
+COPY packages/testing/package.json packages/testing/
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/llm-simulator/package.json apps/llm-simulator/
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY packages packages
+COPY apps apps
+RUN npx tsc -b apps/llm-simulator && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
+
+# ---- runtime: compiled code and production dependencies only, as the unprivileged node user ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules node_modules
+COPY --from=build --chown=node:node /app/apps/llm-simulator/package.json apps/llm-simulator/package.json
+COPY --from=build --chown=node:node /app/apps/llm-simulator/dist apps/llm-simulator/dist
+USER node
+EXPOSE 4010
+# Node receives SIGTERM directly (exec form, PID 1 handles it: the app drains and exits).
+STOPSIGNAL SIGTERM
+CMD ["node", "apps/llm-simulator/dist/main.js"]

@@ -1,0 +1,102 @@
+import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
+import { isProviderError } from '../providers/provider-error';
+import type { ModelEntry } from '../routing/model-catalog';
+import { costOfUsage } from '../routing/model-pricing';
+import type { AttemptRecord } from './attempt-record';
+import type { CircuitBreaker } from './circuit-breaker';
+import { isHealthFailure } from './retry-policy';
+
+/** One model of a chain, with the adapter that calls it (undefined: provider not configured). */
+export interface ChainLink {
+  entry: ModelEntry;
+  model: LanguageModel | undefined;
+}
+
+export type CallOutcome =
+  | { ok: true; answer: GenerateResult; attempt: AttemptRecord }
+  | { ok: false; error: unknown; attempt: AttemptRecord; called: boolean };
+
+/**
+ * One call of one model, guarded by its circuit breaker: asks the breaker first (an open
+ * circuit skips the call), reports the outcome after, and describes the try as an
+ * {@link AttemptRecord}. No retries here: the chain runner owns them.
+ */
+export async function callModel(
+  link: ChainLink,
+  request: GenerateRequest,
+  breaker: CircuitBreaker | undefined,
+  now: () => number = Date.now,
+): Promise<CallOutcome> {
+  const { entry, model } = link;
+  const startedAt = now();
+  const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
+  if (!model) {
+    return {
+      ok: false,
+      called: false,
+      error: undefined,
+      attempt: { ...base, outcome: 'skipped', error_code: 'model_unavailable', latency_ms: 0 },
+    };
+  }
+  const permit = breaker
+    ? await breaker.acquire(entry.provider, entry.upstream_model, startedAt)
+    : ({ allowed: true, probe: false } as const);
+  if (!permit.allowed) {
+    return {
+      ok: false,
+      called: false,
+      error: undefined,
+      attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
+    };
+  }
+  const started = performance.now();
+  try {
+    const answer = await model.generate(request);
+    const latency = round(performance.now() - started);
+    await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
+    return {
+      ok: true,
+      answer,
+      attempt: {
+        ...base,
+        outcome: 'success',
+        latency_ms: latency,
+        cost_usd: costOfUsage(entry, answer.usage),
+      },
+    };
+  } catch (error) {
+    const latency = round(performance.now() - started);
+    const aborted = isProviderError(error) && error.code === 'aborted';
+    // An aborted call (a losing hedge) says nothing about the model; its probe slot times out.
+    if (breaker && !aborted && (isHealthFailure(error) || permit.probe)) {
+      // A probe answered with a non-health error (a 429, a 400) still proves the model is up.
+      await breaker.record(
+        entry.provider,
+        entry.upstream_model,
+        isHealthFailure(error) ? 'failure' : 'success',
+        permit.probe,
+      );
+    }
+    return {
+      ok: false,
+      called: true,
+      error,
+      attempt: {
+        ...base,
+        outcome: aborted ? 'aborted' : 'error',
+        latency_ms: latency,
+        ...(isProviderError(error)
+          ? {
+              error_code: error.code,
+              ...(error.statusCode !== undefined ? { status_code: error.statusCode } : {}),
+              ...(error.retryAfterMs !== undefined ? { retry_after_ms: error.retryAfterMs } : {}),
+            }
+          : {}),
+      },
+    };
+  }
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 10) / 10;
+}

@@ -1,0 +1,117 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../redis/redis-keys';
+import { CircuitBreaker, type CircuitTransition } from './circuit-breaker';
+
+let redis: Redis;
+let keys: RedisKeys;
+const options = {
+  consecutiveFailures: 3,
+  failureRatio: 0.5,
+  minimumRequests: 10,
+  windowMs: 10_000,
+  cooldownMs: 5_000,
+  halfOpenProbes: 1,
+  probeTimeoutMs: 20_000,
+};
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-circuit'));
+});
+afterEach(async () => {
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+describe('circuit breaker (shared in Redis, fake clock)', () => {
+  it('opens after N consecutive failures, refuses during the cooldown, then lets one probe through', async () => {
+    const transitions: CircuitTransition[] = [];
+    const breaker = new CircuitBreaker(redis, keys, options, (change) => transitions.push(change));
+    // A second breaker on its own connection plays another worker process.
+    const otherConnection = new Redis(testRedisUrl());
+    const other = new CircuitBreaker(otherConnection, keys, options);
+    try {
+      let now = 1_000_000;
+      await breaker.record('p', 'm', 'failure', false, now);
+      await breaker.record('p', 'm', 'success', false, now);
+      await breaker.record('p', 'm', 'failure', false, now);
+      await breaker.record('p', 'm', 'failure', false, now);
+      expect(await other.acquire('p', 'm', now)).toEqual({ allowed: true, probe: false });
+      expect(await other.record('p', 'm', 'failure', false, now)).toBe('open');
+      expect(await breaker.acquire('p', 'm', now + 4_999)).toEqual({
+        allowed: false,
+        state: 'open',
+        retryAt: now + 5_000,
+      });
+      now += 5_000;
+      expect(await breaker.acquire('p', 'm', now)).toEqual({ allowed: true, probe: true });
+      // Only one probe at a time, whichever worker asks.
+      expect(await other.acquire('p', 'm', now + 1)).toMatchObject({
+        allowed: false,
+        state: 'half_open',
+      });
+      expect(await breaker.record('p', 'm', 'success', true, now + 10)).toBe('closed');
+      expect(await other.acquire('p', 'm', now + 11)).toEqual({ allowed: true, probe: false });
+      expect(transitions.map((change) => `${change.from}>${change.to}`)).toEqual([
+        'open>half_open',
+        'half_open>closed',
+      ]);
+      const [state] = await other.getCircuitStates();
+      expect(state).toMatchObject({ provider: 'p', model: 'm', state: 'closed', timesOpened: 1 });
+    } finally {
+      await otherConnection.quit();
+    }
+  });
+
+  it('opens on the failure ratio once the window holds the minimum number of calls', async () => {
+    const breaker = new CircuitBreaker(redis, keys, { ...options, consecutiveFailures: 100 });
+    const now = 2_000_000;
+    // Alternating outcomes, never 3 failures in a row: 5 of 9 fail, but 9 < the minimum of 10.
+    for (let index = 0; index < 9; index += 1) {
+      const state = await breaker.record(
+        'p',
+        'm',
+        index % 2 === 0 ? 'failure' : 'success',
+        false,
+        now + index,
+      );
+      expect(state).toBe('closed');
+    }
+    // The 10th call reaches the minimum with 6/10 failures ≥ 0.5.
+    expect(await breaker.record('p', 'm', 'failure', false, now + 9)).toBe('open');
+    const [snapshot] = await breaker.getCircuitStates();
+    expect(snapshot).toMatchObject({ state: 'open', openUntil: now + 9 + options.cooldownMs });
+  });
+
+  it('resets the window after windowMs so old failures do not count', async () => {
+    const breaker = new CircuitBreaker(redis, keys, { ...options, consecutiveFailures: 100 });
+    const now = 3_000_000;
+    for (let index = 0; index < 9; index += 1)
+      await breaker.record('p', 'm', 'failure', false, now);
+    const later = now + options.windowMs;
+    expect(await breaker.record('p', 'm', 'failure', false, later)).toBe('closed');
+    const [snapshot] = await breaker.getCircuitStates();
+    expect(snapshot).toMatchObject({ windowRequests: 1, windowFailures: 1 });
+  });
+
+  it('reopens when the half-open probe fails, and frees a probe slot whose worker vanished', async () => {
+    const breaker = new CircuitBreaker(redis, keys, options);
+    let now = 4_000_000;
+    for (let index = 0; index < 3; index += 1)
+      await breaker.record('p', 'm', 'failure', false, now);
+    now += options.cooldownMs;
+    expect(await breaker.acquire('p', 'm', now)).toEqual({ allowed: true, probe: true });
+    expect(await breaker.record('p', 'm', 'failure', true, now + 1)).toBe('open');
+    now += 1 + options.cooldownMs;
+    expect(await breaker.acquire('p', 'm', now)).toEqual({ allowed: true, probe: true });
+    // The prober never reports back; after probeTimeoutMs another worker may probe.
+    expect(await breaker.acquire('p', 'm', now + 1)).toMatchObject({ allowed: false });
+    expect(await breaker.acquire('p', 'm', now + options.probeTimeoutMs)).toEqual({
+      allowed: true,
+      probe: true,
+    });
+    const [snapshot] = await breaker.getCircuitStates();
+    expect(snapshot).toMatchObject({ state: 'half_open', timesOpened: 2 });
+  });
+});

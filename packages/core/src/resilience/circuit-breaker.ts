@@ -1,0 +1,220 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { LuaScript } from '../redis/lua-script';
+import type { RedisKeys } from '../redis/redis-keys';
+
+export const circuitStateSchema = z.enum(['closed', 'open', 'half_open']);
+export type CircuitState = z.infer<typeof circuitStateSchema>;
+
+/** When a circuit opens and how it recovers. Shared by every worker through Redis. */
+export interface CircuitBreakerOptions {
+  /** Opens after this many failures in a row (env `CIRCUIT_CONSECUTIVE_FAILURES`, default 5). */
+  consecutiveFailures: number;
+  /** Opens when failures / calls in the window reach this (env `CIRCUIT_FAILURE_RATIO`, default 0.5). */
+  failureRatio: number;
+  /** …but only once the window holds this many calls (env `CIRCUIT_MIN_REQUESTS`, default 20). */
+  minimumRequests: number;
+  /** Length of the failure-ratio window, ms (env `CIRCUIT_WINDOW_MS`, default 30000). */
+  windowMs: number;
+  /** How long an open circuit refuses calls before a probe, ms (env `CIRCUIT_COOLDOWN_MS`, default 30000). */
+  cooldownMs: number;
+  /** Probe calls let through at once while half-open (env `CIRCUIT_HALF_OPEN_PROBES`, default 1). */
+  halfOpenProbes: number;
+  /** A probe slot not reported back within this long, ms, is freed (its worker died). Default 60000. */
+  probeTimeoutMs: number;
+}
+
+export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
+  consecutiveFailures: 5,
+  failureRatio: 0.5,
+  minimumRequests: 20,
+  windowMs: 30_000,
+  cooldownMs: 30_000,
+  halfOpenProbes: 1,
+  probeTimeoutMs: 60_000,
+};
+
+/** What a caller may do: call (`closed`), call as the half-open probe, or skip the model. */
+export type CircuitPermit =
+  | { allowed: true; probe: boolean }
+  | { allowed: false; state: 'open' | 'half_open'; retryAt: number };
+
+/** The state of one circuit, as {@link CircuitBreaker.getCircuitStates} reports it. */
+export interface CircuitSnapshot {
+  provider: string;
+  model: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+  windowRequests: number;
+  windowFailures: number;
+  /** When an open circuit lets a probe through (epoch ms); absent unless open. */
+  openUntil?: number;
+  /** How many times it opened since it was created. */
+  timesOpened: number;
+}
+
+// One script per transition, so two workers can never both take the last probe slot or both
+// miss a threshold crossing. Hash fields: state, failures (consecutive), win_start, win_total,
+// win_fail, open_until, probes, probe_at, opened (count).
+const acquireScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local s = redis.call('HMGET', KEYS[1], 'state', 'open_until', 'probes', 'probe_at')
+local state = s[1] or 'closed'
+if state == 'closed' then return {'allowed', '0', 0} end
+if state == 'open' then
+  local open_until = tonumber(s[2] or 0)
+  if now < open_until then return {'open', '0', open_until} end
+  redis.call('HSET', KEYS[1], 'state', 'half_open', 'probes', 1, 'probe_at', now)
+  return {'allowed', '1', 0}
+end
+local probes = tonumber(s[3] or 0)
+local probe_at = tonumber(s[4] or 0)
+if now - probe_at >= tonumber(ARGV[3]) then probes = 0 end
+if probes >= tonumber(ARGV[2]) then return {'half_open', '0', probe_at + tonumber(ARGV[3])} end
+redis.call('HSET', KEYS[1], 'probes', probes + 1, 'probe_at', now)
+return {'allowed', '1', 0}`);
+
+// ARGV: now, outcome (success|failure), was_probe (1|0), consecutive, ratio, min_requests,
+// window_ms, cooldown_ms. Returns {state_before, state_after}.
+const recordScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local failed = ARGV[2] == 'failure'
+redis.call('SADD', KEYS[2], KEYS[1])
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local function open()
+  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[8]), 'probes', 0,
+    'failures', 0, 'win_start', now, 'win_total', 0, 'win_fail', 0)
+  redis.call('HINCRBY', KEYS[1], 'opened', 1)
+  return {state, 'open'}
+end
+if state == 'half_open' then
+  if ARGV[3] ~= '1' then return {state, state} end
+  if failed then return open() end
+  redis.call('HSET', KEYS[1], 'state', 'closed', 'probes', 0, 'failures', 0, 'win_start', now,
+    'win_total', 0, 'win_fail', 0)
+  return {state, 'closed'}
+end
+if state == 'open' then return {state, state} end
+local s = redis.call('HMGET', KEYS[1], 'failures', 'win_start', 'win_total', 'win_fail')
+local failures = tonumber(s[1] or 0)
+local win_start = tonumber(s[2] or now)
+local total = tonumber(s[3] or 0)
+local fails = tonumber(s[4] or 0)
+if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
+total = total + 1
+if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
+if failed and (failures >= tonumber(ARGV[4]) or
+    (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then
+  return open()
+end
+redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', failures, 'win_start', win_start,
+  'win_total', total, 'win_fail', fails)
+return {state, 'closed'}`);
+
+/** A state change, for logs and metrics (`circuit-open`, `circuit-close`). */
+export interface CircuitTransition {
+  provider: string;
+  model: string;
+  from: CircuitState;
+  to: CircuitState;
+}
+
+/**
+ * Circuit breakers per provider model, kept in Redis so every worker process sees and drives
+ * the same state: closed → open after N consecutive failures or a failure ratio over a window
+ * (with a minimum number of calls) → half-open after the cooldown, letting a limited number of
+ * probes through → closed on a successful probe, open again on a failed one.
+ */
+export class CircuitBreaker {
+  private readonly options: CircuitBreakerOptions;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    options: Partial<CircuitBreakerOptions> = {},
+    private readonly onTransition?: (transition: CircuitTransition) => void,
+  ) {
+    this.options = { ...defaultCircuitBreakerOptions, ...options };
+  }
+
+  /** Asks to call `model` of `provider`; a refused caller should move on to its fallback. */
+  async acquire(provider: string, model: string, now: number = Date.now()): Promise<CircuitPermit> {
+    const [verdict, probe, retryAt] = (await acquireScript.run(
+      this.redis,
+      [this.keys.circuit(provider, model)],
+      [now, this.options.halfOpenProbes, this.options.probeTimeoutMs],
+    )) as [string, string, number];
+    if (verdict === 'allowed') {
+      if (probe === '1') this.onTransition?.({ provider, model, from: 'open', to: 'half_open' });
+      return { allowed: true, probe: probe === '1' };
+    }
+    return {
+      allowed: false,
+      state: circuitStateSchema.parse(verdict) as 'open' | 'half_open',
+      retryAt: Number(retryAt),
+    };
+  }
+
+  /**
+   * Reports a call's outcome. Only calls that speak about the model's health should be
+   * reported (see `isHealthFailure`); `probe` is the permit's flag.
+   * @returns the circuit's state afterwards
+   */
+  async record(
+    provider: string,
+    model: string,
+    outcome: 'success' | 'failure',
+    probe: boolean,
+    now: number = Date.now(),
+  ): Promise<CircuitState> {
+    const options = this.options;
+    const [before, after] = (await recordScript.run(
+      this.redis,
+      [this.keys.circuit(provider, model), this.keys.circuits()],
+      [
+        now,
+        outcome,
+        probe ? 1 : 0,
+        options.consecutiveFailures,
+        options.failureRatio,
+        options.minimumRequests,
+        options.windowMs,
+        options.cooldownMs,
+      ],
+    )) as [string, string];
+    const from = circuitStateSchema.parse(before);
+    const to = circuitStateSchema.parse(after);
+    if (from !== to) this.onTransition?.({ provider, model, from, to });
+    return to;
+  }
+
+  /** Every known circuit's state, for the metrics exporter and operators. */
+  async getCircuitStates(): Promise<CircuitSnapshot[]> {
+    const circuitKeys = await this.redis.smembers(this.keys.circuits());
+    if (circuitKeys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of circuitKeys) pipeline.hgetall(key);
+    const replies = (await pipeline.exec()) ?? [];
+    const marker = this.keys.circuit('', '').slice(0, -1);
+    const snapshots: CircuitSnapshot[] = [];
+    circuitKeys.forEach((key, index) => {
+      const fields = (replies[index]?.[1] ?? {}) as Record<string, string>;
+      const rest = key.slice(marker.length);
+      const separator = rest.indexOf(':');
+      const state = circuitStateSchema.safeParse(fields.state ?? 'closed');
+      snapshots.push({
+        provider: rest.slice(0, separator),
+        model: rest.slice(separator + 1),
+        state: state.success ? state.data : 'closed',
+        consecutiveFailures: Number(fields.failures ?? 0),
+        windowRequests: Number(fields.win_total ?? 0),
+        windowFailures: Number(fields.win_fail ?? 0),
+        ...(fields.state === 'open' ? { openUntil: Number(fields.open_until ?? 0) } : {}),
+        timesOpened: Number(fields.opened ?? 0),
+      });
+    });
+    return snapshots.sort((a, b) =>
+      `${a.provider}:${a.model}`.localeCompare(`${b.provider}:${b.model}`),
+    );
+  }
+}

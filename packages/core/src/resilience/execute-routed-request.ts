@@ -1,0 +1,97 @@
+import type { GenerateRequest, LanguageModel } from '../providers/language-model';
+import { chooseHedgeModel } from '../routing/choose-hedge-model';
+import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
+import type { RoutingDecision } from '../routing/route-request';
+import type { AttemptRecord } from './attempt-record';
+import type { ChainLink } from './call-model';
+import type { CircuitBreaker } from './circuit-breaker';
+import { isRetryableError, type RetryPolicy } from './retry-policy';
+import { runHedged } from './run-hedged';
+import { type ChainOutcome, type ChainResume, notBeforeOf, runModelChain } from './run-model-chain';
+
+export interface ExecuteRoutedRequestOptions {
+  catalog: ModelCatalog;
+  /** The adapter of a catalog entry, or undefined when its provider is not configured. */
+  resolveModel: (entry: ModelEntry) => LanguageModel | undefined;
+  breaker?: CircuitBreaker;
+  policy: RetryPolicy;
+  /** Injectable for tests. */
+  sleep?: (milliseconds: number) => Promise<void>;
+}
+
+export interface RoutedRequest {
+  decision: RoutingDecision;
+  request: Omit<GenerateRequest, 'headers' | 'signal'>;
+  hedge?: { model?: string; after_ms: number };
+  /** Calls made by earlier worker attempts and where a parked job resumes. */
+  progress?: { attempts: AttemptRecord[]; resume?: ChainResume };
+  /** Per-call headers; `callNumber` counts this job's calls from 1. */
+  headers?: (callNumber: number) => Record<string, string>;
+  /** Wraps each model this request calls (tracing, metrics, logs), as middleware from outside. */
+  wrapModel?: (entry: ModelEntry, model: LanguageModel) => LanguageModel;
+}
+
+/**
+ * The provider stage of a job: an optional hedge first, then the routed fallback chain with
+ * retries and circuit breakers. Attempts of earlier worker attempts are carried over, so the
+ * outcome lists every call the job ever made.
+ */
+export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
+  return async function executeRoutedRequest(routed: RoutedRequest): Promise<ChainOutcome> {
+    const resolve = (entry: ModelEntry): LanguageModel | undefined => {
+      const model = options.resolveModel(entry);
+      return model && routed.wrapModel ? routed.wrapModel(entry, model) : model;
+    };
+    const linkOf = (id: string): ChainLink | undefined => {
+      const entry = options.catalog.resolve(id);
+      return entry ? { entry, model: resolve(entry) } : undefined;
+    };
+    const previous = routed.progress?.attempts ?? [];
+    const links = routed.decision.chain
+      .map(linkOf)
+      .filter((link): link is ChainLink => link !== undefined);
+    let previousCalls = previous.filter((attempt) => attempt.outcome !== 'skipped').length;
+    let attempts = [...previous];
+
+    const firstRun = previous.length === 0 && routed.progress?.resume === undefined;
+    if (routed.hedge && firstRun && links[0]) {
+      const choice = chooseHedgeModel(options.catalog, routed.decision, {
+        model: routed.hedge.model,
+        afterMs: routed.hedge.after_ms,
+      });
+      if (choice.ok) {
+        const hedged = await runHedged({
+          primary: links[0],
+          secondary: { entry: choice.entry, model: resolve(choice.entry) },
+          afterMs: routed.hedge.after_ms,
+          request: routed.request,
+          headers: routed.headers,
+          breaker: options.breaker,
+          inputTokens: routed.decision.input_tokens,
+        });
+        attempts = [...attempts, ...hedged.attempts];
+        if (hedged.kind === 'success') return { ...hedged, attempts };
+        previousCalls += hedged.attempts.filter((attempt) => attempt.outcome !== 'skipped').length;
+        if (hedged.error !== undefined && !isRetryableError(hedged.error)) {
+          return { kind: 'failed', error: hedged.error, retryable: false, attempts };
+        }
+        // Both arms failed with retryable errors: the ordinary chain takes over.
+      }
+    }
+
+    const outcome = await runModelChain({
+      links,
+      request: routed.request,
+      headers: routed.headers,
+      previousCalls,
+      breaker: options.breaker,
+      policy: options.policy,
+      resume: routed.progress?.resume,
+      notBefore: notBeforeOf(attempts),
+      sleep: options.sleep,
+    });
+    return { ...outcome, attempts: [...attempts, ...outcome.attempts] };
+  };
+}
+
+export type RequestExecutor = ReturnType<typeof createRequestExecutor>;

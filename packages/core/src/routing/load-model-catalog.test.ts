@@ -1,0 +1,74 @@
+import { loadModelCatalog, ModelCatalogError, parseModelCatalog } from './load-model-catalog';
+
+const baseFields: Record<string, string> = {
+  id: 'a-model',
+  provider: 'simulator-openai',
+  upstream_model: 'sim-gpt-fast',
+  tier: 'fast',
+  context_window: '1000',
+  max_output_tokens: '100',
+  pricing: '{ input: 1, output: 2, cached_input: 0.5 }',
+  expected_latency_ms: '100',
+};
+const entry = (overrides: Record<string, string> = {}) =>
+  `\n  - ${Object.entries({ ...baseFields, ...overrides })
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n    ')}`;
+
+describe('model catalog file', () => {
+  it('loads the shipped catalog: simulator, OpenAI, Anthropic and a local example', () => {
+    const catalog = loadModelCatalog();
+    const ids = catalog.list().map((model) => model.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'sim-gpt-fast',
+        'sim-gpt-strong',
+        'sim-claude-fast',
+        'sim-claude-strong',
+        'sim-local-llama',
+        'gpt-5',
+        'claude-sonnet-4-5',
+        'local-llama-3.1-8b',
+      ]),
+    );
+    expect(catalog.resolve('local')?.id).toBe('sim-local-llama');
+    expect(catalog.resolve('sim-gpt-fast')).toMatchObject({
+      tier: 'fast',
+      capabilities: { streaming: true },
+      fallbacks: ['sim-claude-fast', 'sim-local-llama'],
+    });
+  });
+
+  it('marks models of unkeyed providers and disabled entries unavailable', () => {
+    const catalog = loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    });
+    const gpt5 = catalog.resolve('gpt-5');
+    expect(gpt5 && catalog.unavailability(gpt5)).toBe('provider_not_configured');
+    const local = catalog.resolve('local-llama-3.1-8b');
+    expect(local && catalog.unavailability(local)).toBe('disabled');
+    expect(catalog.available().every((model) => model.id.startsWith('sim-'))).toBe(true);
+  });
+
+  it.each([
+    [entry({ tier: 'huge' }), /models\[0\]\.tier \(model "a-model"\)/],
+    [
+      entry({ pricing: '{ input: -1, output: 2, cached_input: 0 }' }),
+      /models\[0\]\.pricing\.input/,
+    ],
+    [entry({ fallbacks: '[nope]' }), /models\[0\]\.fallbacks\[0\].*unknown model id "nope"/],
+    [entry({ colour: 'blue' }), /models\[0\]/],
+    [`${entry()}${entry()}`, /models\[1\]\.id.*already defined by models\[0\]/],
+    ['models: [', /invalid model catalog/],
+  ])('refuses a bad catalog and names the offending entry (%#)', (yaml, message) => {
+    const text = yaml.startsWith('models') ? yaml : `models:${yaml}`;
+    expect(() => parseModelCatalog(text, { source: 'test.yaml' })).toThrow(ModelCatalogError);
+    expect(() => parseModelCatalog(text, { source: 'test.yaml' })).toThrow(message);
+  });
+
+  it('says which file it could not read', () => {
+    expect(() => loadModelCatalog('/nonexistent/models.yaml')).toThrow(
+      /cannot read model catalog \/nonexistent\/models\.yaml/,
+    );
+  });
+});

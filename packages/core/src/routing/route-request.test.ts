@@ -1,0 +1,142 @@
+import { assessComplexity } from './assess-complexity';
+import { loadModelCatalog } from './load-model-catalog';
+import { routeRequest } from './route-request';
+
+const catalog = loadModelCatalog(undefined, {
+  availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+});
+const user = (content: string) => [{ role: 'user' as const, content }];
+
+const englishAnalysis = `Analyze the attached quarterly figures and compare them with last year's.
+Explain the main drivers step by step, evaluate the risks, and write a detailed report:
+1. revenue by region
+2. cost structure
+3. recommendations
+${'The figures show steady growth across most regions with some notable exceptions. '.repeat(20)}`;
+const chineseAnalysis = `请详细分析以下季度数据，并与去年进行比较。首先解释主要驱动因素，然后推理可能的风险，最后给出全面的报告。
+${'各地区的收入普遍稳定增长，但也有一些值得注意的例外情况。'.repeat(15)}`;
+
+describe('complexity', () => {
+  it('scores a greeting low and analysis requests high, in English and Chinese', () => {
+    expect(assessComplexity(user('Hi there! How are you?'), 12).tier).toBe('fast');
+    const english = assessComplexity(user(englishAnalysis), 400);
+    expect(english.tier).toBe('strong');
+    expect(english.signals.join(' ')).toMatch(/analyze/);
+    const chinese = assessComplexity(user(chineseAnalysis), 400);
+    expect(chinese.tier).toBe('strong');
+    expect(chinese.signals.join(' ')).toMatch(/分析/);
+  });
+
+  it('counts code blocks and multi-step instructions', () => {
+    const withCode = assessComplexity(
+      user('Why does this fail?\n```ts\nconst x: number = "a";\n```'),
+      30,
+    );
+    expect(withCode.signals).toContain('code block');
+    expect(withCode.score).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('router', () => {
+  it('honours an explicit model or alias and builds its fallback chain', () => {
+    const outcome = routeRequest(catalog, { model: 'fast', messages: user('hello') });
+    expect(outcome).toMatchObject({
+      ok: true,
+      decision: {
+        mode: 'explicit',
+        model: 'sim-gpt-fast',
+        chain: ['sim-gpt-fast', 'sim-claude-fast', 'sim-local-llama'],
+      },
+    });
+    const alone = routeRequest(catalog, {
+      model: 'sim-gpt-fast',
+      messages: user('hi'),
+      fallbacks: false,
+    });
+    expect(alone.ok && alone.decision.chain).toEqual(['sim-gpt-fast']);
+  });
+
+  it('refuses unknown and unkeyed models with distinct codes', () => {
+    expect(routeRequest(catalog, { model: 'nope', messages: user('x') })).toMatchObject({
+      ok: false,
+      code: 'unknown_model',
+    });
+    expect(routeRequest(catalog, { model: 'gpt-5', messages: user('x') })).toMatchObject({
+      ok: false,
+      code: 'model_unavailable',
+      message: expect.stringContaining('no API key'),
+    });
+  });
+
+  it('sends auto greetings to the fast tier and analysis to the strong tier, with its reason', () => {
+    const greeting = routeRequest(catalog, { model: 'auto', messages: user('Hello!') });
+    expect(greeting.ok && greeting.decision).toMatchObject({ mode: 'auto', tier: 'fast' });
+    for (const text of [englishAnalysis, chineseAnalysis]) {
+      const analysis = routeRequest(catalog, { model: 'auto', messages: user(text) });
+      expect(analysis.ok && analysis.decision.tier).toBe('strong');
+      expect(analysis.ok && analysis.decision.model).toBe('sim-gpt-strong');
+      expect(analysis.ok && analysis.decision.reason).toMatch(/complexity score \d+ .*strong tier/);
+    }
+  });
+
+  it('follows requirements: high quality, low latency and max cost', () => {
+    const quality = routeRequest(catalog, {
+      model: 'auto',
+      messages: user('Hello!'),
+      requirements: { high_quality: true },
+    });
+    expect(quality.ok && quality.decision.tier).toBe('strong');
+    const quick = routeRequest(catalog, {
+      model: 'auto',
+      messages: user(englishAnalysis),
+      requirements: { low_latency: true },
+    });
+    expect(quick.ok && quick.decision.model).toBe('sim-gpt-strong');
+    // Too tight for any strong model: the router drops to a cheaper tier that fits.
+    const capped = routeRequest(catalog, {
+      model: 'auto',
+      messages: user(englishAnalysis),
+      maxTokens: 1000,
+      requirements: { max_cost_usd: 0.001 },
+    });
+    expect(capped.ok && capped.decision.estimated_cost_usd).toBeLessThanOrEqual(0.001);
+    expect(capped.ok && capped.decision.tier).not.toBe('strong');
+    expect(capped.ok && capped.decision.reason).toMatch(/max_cost_usd/);
+  });
+
+  it('rejects a request no model can serve within max_cost_usd, or an explicit model over it', () => {
+    const withPaidOnly = loadModelCatalog(undefined, { availableProviders: ['simulator-openai'] });
+    const none = routeRequest(withPaidOnly, {
+      model: 'auto',
+      messages: user('hello'),
+      requirements: { max_cost_usd: 0.0000001 },
+    });
+    expect(none).toMatchObject({ ok: false, code: 'cost_limit_exceeded' });
+    const explicit = routeRequest(catalog, {
+      model: 'sim-claude-strong',
+      messages: user('hello'),
+      maxTokens: 4000,
+      requirements: { max_cost_usd: 0.01 },
+    });
+    expect(explicit).toMatchObject({
+      ok: false,
+      code: 'cost_limit_exceeded',
+      details: { estimated_cost_usd: expect.any(Number), max_cost_usd: 0.01 },
+    });
+  });
+
+  it('skips models whose context window is too small', () => {
+    const long = 'word '.repeat(9000);
+    const outcome = routeRequest(catalog, { model: 'sim-gpt-fast', messages: user(long) });
+    expect(outcome.ok && outcome.decision.chain).not.toContain('sim-local-llama');
+    expect(outcome.ok && outcome.decision.excluded).toEqual(
+      expect.arrayContaining([expect.objectContaining({ model: 'sim-local-llama' })]),
+    );
+    expect(routeRequest(catalog, { model: 'sim-local-llama', messages: user(long) })).toMatchObject(
+      {
+        ok: false,
+        code: 'context_window_exceeded',
+      },
+    );
+  });
+});

@@ -1,0 +1,292 @@
+import type { ChatMessage } from '../providers/language-model';
+import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
+import { estimateInputTokens } from './estimate-input-tokens';
+import type { ModelCatalog, ModelEntry, ModelTier } from './model-catalog';
+import { estimateRequestCost } from './model-pricing';
+
+/** What a request asks of automatic routing (`requirements` in the job request). */
+export interface RoutingRequirements {
+  /** Prefer the model expected to answer soonest. */
+  low_latency?: boolean;
+  /** Use the strong tier whatever the prompt looks like. */
+  high_quality?: boolean;
+  /** Refuse models whose estimated cost exceeds this, in USD. */
+  max_cost_usd?: number;
+}
+
+export interface RouteInput {
+  /** A catalog id or alias, or `auto`. */
+  model: string;
+  messages: readonly ChatMessage[];
+  maxTokens?: number;
+  requirements?: RoutingRequirements;
+  /** false: try only the chosen model, no fallback chain. Default true. */
+  fallbacks?: boolean;
+}
+
+/** A model left out of the chain, and why. */
+export interface ExcludedModel {
+  model: string;
+  reason: string;
+}
+
+/** What the router decided; stored on the job and shown in its result. */
+export interface RoutingDecision {
+  mode: 'explicit' | 'auto';
+  /** The model the client asked for (`auto`, an id or an alias). */
+  requested: string;
+  /** The first model to try. */
+  model: string;
+  tier: ModelTier;
+  reason: string;
+  /** Models to try in order: the chosen one, then its fallbacks. */
+  chain: string[];
+  /** Estimated input tokens of the request. */
+  input_tokens: number;
+  /** Estimated worst-case cost on the chosen model, USD. */
+  estimated_cost_usd: number;
+  complexity?: ComplexityAssessment;
+  excluded: ExcludedModel[];
+}
+
+/** Closed set of reasons a request cannot be routed at all. */
+export type RouteErrorCode =
+  | 'unknown_model'
+  | 'model_unavailable'
+  | 'context_window_exceeded'
+  | 'cost_limit_exceeded';
+
+export type RouteOutcome =
+  | { ok: true; decision: RoutingDecision }
+  | { ok: false; code: RouteErrorCode; message: string; details?: Record<string, unknown> };
+
+const tierOrder: readonly ModelTier[] = ['fast', 'balanced', 'strong'];
+
+/** The longest fallback chain the router builds (each link may be retried). */
+const maxChainLength = 4;
+
+interface Fit {
+  entry: ModelEntry;
+  cost: number;
+  problem?: { code: 'context_window_exceeded' | 'cost_limit_exceeded'; reason: string };
+}
+
+function fitOf(
+  entry: ModelEntry,
+  inputTokens: number,
+  maxTokens: number | undefined,
+  maxCost: number | undefined,
+): Fit {
+  const cost = estimateRequestCost(entry, inputTokens, maxTokens);
+  if (inputTokens + (maxTokens ?? 0) > entry.context_window) {
+    return {
+      entry,
+      cost,
+      problem: {
+        code: 'context_window_exceeded',
+        reason: `context window ${entry.context_window} < ${inputTokens} input + ${maxTokens ?? 0} output tokens`,
+      },
+    };
+  }
+  if (maxTokens !== undefined && maxTokens > entry.max_output_tokens) {
+    return {
+      entry,
+      cost,
+      problem: {
+        code: 'context_window_exceeded',
+        reason: `max_tokens ${maxTokens} > the model's max output ${entry.max_output_tokens}`,
+      },
+    };
+  }
+  if (maxCost !== undefined && cost > maxCost) {
+    return {
+      entry,
+      cost,
+      problem: {
+        code: 'cost_limit_exceeded',
+        reason: `estimated $${cost} > max_cost_usd $${maxCost}`,
+      },
+    };
+  }
+  return { entry, cost };
+}
+
+/** Tiers to look in, best match first: the wanted tier, then stronger ones, then weaker ones. */
+function tierPreference(wanted: ModelTier): ModelTier[] {
+  const index = tierOrder.indexOf(wanted);
+  return [
+    wanted,
+    ...tierOrder.slice(index + 1),
+    ...tierOrder.slice(0, index).reverse(),
+  ] as ModelTier[];
+}
+
+/**
+ * Chooses the model for a request and its fallback chain. An explicit model or alias is
+ * honoured (and refused when unusable, too small or over `max_cost_usd`); `auto` picks a tier
+ * by task complexity and requirements, then the cheapest (or, with `low_latency`, quickest)
+ * usable model that fits. Pure: circuit state is applied when the chain runs, which skips
+ * models whose circuit is open.
+ */
+export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOutcome {
+  const inputTokens = estimateInputTokens(input.messages);
+  const maxCost = input.requirements?.max_cost_usd;
+  const excluded: ExcludedModel[] = [];
+  const useFallbacks = input.fallbacks !== false;
+
+  const chainAfter = (primary: ModelEntry, extra: ModelEntry[] = []): string[] => {
+    const chain = [primary.id];
+    if (!useFallbacks) return chain;
+    const followers = [
+      ...primary.fallbacks.map((id) => catalog.resolve(id)).filter((entry) => entry !== undefined),
+      ...extra,
+    ];
+    for (const entry of followers) {
+      if (chain.length >= maxChainLength) break;
+      if (chain.includes(entry.id)) continue;
+      const unavailable = catalog.unavailability(entry);
+      if (unavailable) {
+        excluded.push({ model: entry.id, reason: unavailable.replace(/_/g, ' ') });
+        continue;
+      }
+      const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
+      if (fit.problem) {
+        excluded.push({ model: entry.id, reason: fit.problem.reason });
+        continue;
+      }
+      chain.push(entry.id);
+    }
+    return chain;
+  };
+
+  if (input.model !== 'auto') {
+    const entry = catalog.resolve(input.model);
+    if (!entry) {
+      return {
+        ok: false,
+        code: 'unknown_model',
+        message: `model "${input.model}" is not in the catalog`,
+        details: { available: catalog.available().map((model) => model.id) },
+      };
+    }
+    const unavailable = catalog.unavailability(entry);
+    if (unavailable) {
+      return {
+        ok: false,
+        code: 'model_unavailable',
+        message:
+          unavailable === 'disabled'
+            ? `model "${entry.id}" is disabled in the catalog`
+            : `model "${entry.id}" needs the "${entry.provider}" provider, which is not configured (no API key)`,
+        details: { model: entry.id, provider: entry.provider },
+      };
+    }
+    const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
+    if (fit.problem) {
+      return {
+        ok: false,
+        code: fit.problem.code,
+        message: `model "${entry.id}" cannot take this request: ${fit.problem.reason}`,
+        details: {
+          model: entry.id,
+          input_tokens: inputTokens,
+          estimated_cost_usd: fit.cost,
+          ...(maxCost !== undefined ? { max_cost_usd: maxCost } : {}),
+        },
+      };
+    }
+    return {
+      ok: true,
+      decision: {
+        mode: 'explicit',
+        requested: input.model,
+        model: entry.id,
+        tier: entry.tier,
+        reason:
+          entry.id === input.model
+            ? `model "${entry.id}" requested`
+            : `alias "${input.model}" of "${entry.id}" requested`,
+        chain: chainAfter(entry),
+        input_tokens: inputTokens,
+        estimated_cost_usd: fit.cost,
+        excluded,
+      },
+    };
+  }
+
+  const complexity = assessComplexity(input.messages, inputTokens, input.maxTokens);
+  const wanted: ModelTier = input.requirements?.high_quality ? 'strong' : complexity.tier;
+  const fits = catalog
+    .available()
+    .map((entry) => fitOf(entry, inputTokens, input.maxTokens, maxCost));
+  const usable = fits.filter((fit) => !fit.problem);
+  if (usable.length === 0) {
+    const costProblem = fits.find((fit) => fit.problem?.code === 'cost_limit_exceeded');
+    const cheapest = Math.min(...fits.map((fit) => fit.cost));
+    if (costProblem) {
+      return {
+        ok: false,
+        code: 'cost_limit_exceeded',
+        message: `no model can answer within max_cost_usd $${maxCost}: the cheapest estimate is $${cheapest}`,
+        details: {
+          max_cost_usd: maxCost,
+          cheapest_estimate_usd: cheapest,
+          input_tokens: inputTokens,
+        },
+      };
+    }
+    return {
+      ok: false,
+      code: 'context_window_exceeded',
+      message: `no available model has a context window for ${inputTokens} input tokens`,
+      details: { input_tokens: inputTokens },
+    };
+  }
+  const byPreference = (a: Fit, b: Fit) =>
+    input.requirements?.low_latency
+      ? a.entry.expected_latency_ms - b.entry.expected_latency_ms || a.cost - b.cost
+      : a.cost - b.cost || a.entry.expected_latency_ms - b.entry.expected_latency_ms;
+  let chosenTier: ModelTier = wanted;
+  let ranked: Fit[] = [];
+  for (const tier of tierPreference(wanted)) {
+    ranked = usable.filter((fit) => fit.entry.tier === tier).sort(byPreference);
+    if (ranked.length > 0) {
+      chosenTier = tier;
+      break;
+    }
+  }
+  const [best, ...rest] = ranked as [Fit, ...Fit[]];
+  for (const fit of fits) {
+    if (fit.problem && fit.entry.tier === wanted)
+      excluded.push({ model: fit.entry.id, reason: fit.problem.reason });
+  }
+
+  const why: string[] = [
+    `complexity score ${complexity.score}${complexity.signals.length ? ` (${complexity.signals.join('; ')})` : ''} → ${complexity.tier} tier`,
+  ];
+  if (input.requirements?.high_quality) why.push('high_quality requested → strong tier');
+  if (chosenTier !== wanted) why.push(`no usable ${wanted}-tier model → ${chosenTier} tier`);
+  why.push(
+    `${best.entry.id} is the ${input.requirements?.low_latency ? 'quickest' : 'cheapest'} usable ${chosenTier}-tier model (est. $${best.cost}${input.requirements?.low_latency ? `, ~${best.entry.expected_latency_ms} ms` : ''})`,
+  );
+  if (maxCost !== undefined) why.push(`within max_cost_usd $${maxCost}`);
+
+  return {
+    ok: true,
+    decision: {
+      mode: 'auto',
+      requested: 'auto',
+      model: best.entry.id,
+      tier: chosenTier,
+      reason: `auto: ${why.join('; ')}`,
+      chain: chainAfter(
+        best.entry,
+        rest.map((fit) => fit.entry),
+      ),
+      input_tokens: inputTokens,
+      estimated_cost_usd: best.cost,
+      complexity,
+      excluded,
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { Writable } from 'node:stream';
+import { cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import { BatchStore } from '../batches/batch-store';
+import type { JobResult } from '../jobs/job-record';
+import { JobStore } from '../jobs/job-store';
+import { createQueue } from '../queues/create-queue';
+import { RedisKeys } from '../redis/redis-keys';
+import { createLogger } from '../telemetry/logger';
+import { WebhookDeliveryStore } from './webhook-delivery-store';
+import { WebhookEndpointStore } from './webhook-endpoint-store';
+import { WebhookOutboxRelay } from './webhook-outbox-relay';
+
+const result: JobResult = {
+  text: 'hi',
+  message: { role: 'assistant', content: 'hi' },
+  finish_reason: 'stop',
+  model: 'sim-gpt-fast',
+  upstream_model: 'sim-gpt-fast',
+  provider: 'simulator-openai',
+  usage: { input_tokens: 3, output_tokens: 1, cached_input_tokens: 0, total_tokens: 4 },
+  timings: { queue_wait_ms: 1, provider_ms: 2, total_ms: 3 },
+};
+
+let redis: Redis;
+let relayConnection: Redis;
+let keys: RedisKeys;
+let jobs: JobStore;
+let relay: WebhookOutboxRelay | undefined;
+let queue: ReturnType<typeof createQueue>;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  relayConnection = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-relay'));
+  jobs = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+  queue = createQueue('webhook-delivery', redis, keys);
+});
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+  await queue.close();
+  await cleanupPrefix(redis, keys.prefix);
+  await Promise.all([redis.quit(), relayConnection.quit()]);
+});
+
+async function finishedJob(id: string, notify: boolean) {
+  await jobs.create({
+    id,
+    tenant: 'acme',
+    model: 'sim-gpt-fast',
+    priority: 5,
+    createdAt: 1000,
+    ...(notify
+      ? {
+          webhook: { url: 'https://hooks.example.com/', events: ['job.completed' as const] },
+          notify,
+        }
+      : {}),
+  });
+  await jobs.start(id);
+  expect(await jobs.complete(id, result)).toBe(true);
+}
+
+function newRelay(claimIdleMs: number, batches?: BatchStore) {
+  const deliveries = new WebhookDeliveryStore(redis, keys);
+  relay = new WebhookOutboxRelay({
+    connection: relayConnection,
+    keys,
+    jobs,
+    batches,
+    endpoints: new WebhookEndpointStore(redis, keys),
+    deliveries,
+    queue,
+    logger: createLogger({
+      service: 'test',
+      level: 'error',
+      stream: new Writable({ write: (_c, _e, cb) => cb() }),
+    }),
+    consumer: 'alive',
+    attempts: 3,
+    claimIdleMs,
+    blockMs: 100,
+  });
+  return { relay, deliveries };
+}
+
+describe('webhook outbox', () => {
+  it('records the job end in the outbox in the same write as the result, only for notified jobs', async () => {
+    await finishedJob('job_quiet', false);
+    expect(await redis.xlen(keys.webhookOutbox())).toBe(0);
+    await finishedJob('job_loud', true);
+    const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['job_id', 'job_loud', 'status', 'completed'],
+    ]);
+    // A second end (a stalled duplicate) writes neither a result nor an event.
+    expect(await jobs.fail('job_loud', { code: 'internal_error', message: 'late' })).toBe(false);
+    expect(await redis.xlen(keys.webhookOutbox())).toBe(1);
+  });
+
+  it('re-takes an entry a dead relay read but never acknowledged, and enqueues its delivery once', async () => {
+    await finishedJob('job_orphan', true);
+    // A relay reads the entry, then dies before acknowledging it.
+    await redis.xgroup('CREATE', keys.webhookOutbox(), 'webhook-relay', '0', 'MKSTREAM');
+    await redis.xreadgroup(
+      'GROUP',
+      'webhook-relay',
+      'dead',
+      'COUNT',
+      10,
+      'STREAMS',
+      keys.webhookOutbox(),
+      '>',
+    );
+
+    const { relay: live, deliveries } = newRelay(200);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the entry to be relayed and removed',
+    });
+    const [entry] = await deliveries.listForJob('acme', 'job_orphan');
+    expect(entry?.delivery).toMatchObject({
+      status: 'pending',
+      url: 'https://hooks.example.com/',
+      event: 'job.completed',
+    });
+    expect(JSON.parse(entry!.delivery.body)).toMatchObject({
+      type: 'job.completed',
+      data: { id: 'job_orphan', status: 'completed' },
+    });
+    const queued = await queue.getJob(entry!.delivery.id);
+    expect(queued?.data).toEqual({ deliveryId: entry!.delivery.id, run: 0 });
+
+    // Relaying the same event again (a relay that died after enqueueing) changes nothing.
+    await live.relay('job_orphan', 'completed');
+    expect(await deliveries.listForJob('acme', 'job_orphan')).toHaveLength(1);
+    expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
+  });
+
+  it('sends batch.completed to the endpoints subscribed to it when a batch completes, not when it is cancelled', async () => {
+    const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const subscribed = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/batches',
+      events: ['batch.completed'],
+    });
+    await endpoints.create('acme', {
+      url: 'https://hooks.example.com/jobs',
+      events: ['job.completed'],
+    });
+    const runBatch = async (id: string, cancel: boolean) => {
+      await batches.create({
+        id,
+        tenant: 'acme',
+        endpoint: '/v1/chat/completions',
+        inputFileId: 'file-in',
+        completionWindow: '24h',
+        createdAt: 1000,
+        expiresAt: 86_401_000,
+        reservedOutputFileId: `${id}-out`,
+        reservedErrorFileId: `${id}-err`,
+      });
+      await batches.begin(id, 1);
+      if (cancel) await batches.cancel(id, 'acme');
+      await batches.recordLine(id, 0, cancel ? 'skipped' : 'completed', '{}');
+      return batches.finish(id, { outputFileId: `${id}-out` });
+    };
+    expect(await runBatch('batch_done', false)).toBe('completed');
+    expect(await runBatch('batch_stopped', true)).toBe('cancelled');
+    const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['batch_id', 'batch_done', 'status', 'completed'],
+    ]);
+
+    const { relay: live, deliveries } = newRelay(30_000, batches);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the batch entry to be relayed and removed',
+    });
+    const sent = await deliveries.listForJob('acme', 'batch_done');
+    expect(sent.map(({ delivery }) => delivery.url)).toEqual(['https://hooks.example.com/batches']);
+    expect(sent[0]?.delivery).toMatchObject({
+      event: 'batch.completed',
+      endpointId: subscribed.id,
+    });
+    expect(JSON.parse(sent[0]!.delivery.body)).toMatchObject({
+      type: 'batch.completed',
+      data: {
+        id: 'batch_done',
+        object: 'batch',
+        status: 'completed',
+        output_file_id: 'batch_done-out',
+      },
+    });
+    // Relaying it again (a relay that died after enqueueing) changes nothing.
+    await live.relayBatch('batch_done');
+    expect(await deliveries.listForJob('acme', 'batch_done')).toHaveLength(1);
+    expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
+  });
+});
