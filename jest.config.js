@@ -4,6 +4,7 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     '<rootDir>/packages/core',
+    '<rootDir>/packages/client',
     '<rootDir>/apps/llm-simulator',
     '<rootDir>/apps/api',
     '<rootDir>/apps/worker',

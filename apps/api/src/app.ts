@@ -1,4 +1,8 @@
 import {
+  type BatchLimits,
+  type BatchService,
+  type BatchStore,
+  type FileStorage,
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
@@ -23,8 +27,10 @@ import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
 import { adminRouter } from './routes/admin-router';
+import { batchesRouter } from './routes/batches-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
+import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
@@ -40,6 +46,8 @@ export interface AppDependencies {
   logger: Logger;
   /** Largest accepted body (env `BODY_LIMIT`). */
   bodyLimit: string;
+  /** Files and batches (OpenAI Batch API); the routes are absent without it. */
+  batchApi?: BatchApiDependencies;
   /** Webhook endpoints, delivery log and replay; the routes are absent without it. */
   webhooks?: WebhookApiDependencies;
   /** Tracer for request spans; the no-op tracer when absent (tracing off). */
@@ -51,6 +59,14 @@ export interface AppDependencies {
    * streamed endpoints; left out, those routes answer 404.
    */
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+}
+
+/** What the `/v1/files` and `/v1/batches` routes need. */
+export interface BatchApiDependencies {
+  files: FileStorage;
+  batches: BatchService;
+  batchStore: BatchStore;
+  batchLimits: BatchLimits;
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -99,8 +115,13 @@ export function createApp(dependencies: AppDependencies): Express {
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
   app.use(authenticate(security.authenticator, security.auditLog, logger));
-  app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
+  // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
+  const { batchApi } = dependencies;
+  if (batchApi) {
+    app.use(filesRouter({ files: batchApi.files, limits: batchApi.batchLimits, requireScope }));
+  }
+  app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   if (dependencies.webhooks)
     app.use(
       webhooksRouter({
@@ -111,6 +132,7 @@ export function createApp(dependencies: AppDependencies): Express {
       }),
     );
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
+  if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
   if (dependencies.streaming) {
     const { jobs, reader, keys } = dependencies.streaming;

@@ -1,4 +1,5 @@
 import {
+  batchEnvShape,
   catalogEnvShape,
   commonEnvShape,
   filterEnvShape,
@@ -14,6 +15,7 @@ export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...batchEnvShape,
   ...webhookEnvShape,
   ...tracingEnvShape,
   ...catalogEnvShape,

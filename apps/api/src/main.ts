@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import {
   AddressPolicy,
+  BatchService,
+  BatchStore,
   checkWebhookUrl,
   createLogger,
   createMetrics,
@@ -13,7 +15,9 @@ import {
   JobStore,
   JobSubmitter,
   loadModelCatalog,
+  RedisFileStorage,
   RedisKeys,
+  toBatchLimits,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -121,11 +125,17 @@ async function main(): Promise<void> {
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
   });
+  const files = new RedisFileStorage(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
+  const batchStore = new BatchStore(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
+  const batchLimits = toBatchLimits(env);
+  const controlQueue = createQueue('batch-ingest', redis, keys);
+  const batches = new BatchService({ store: batchStore, files, controlQueue, limits: batchLimits });
   if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
     throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
   const metrics = createMetrics();
   metrics.watchQueues(queue, interactiveQueue, webhookQueue);
   metrics.watchRedis(redis);
+  metrics.watchBatches(batchStore);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -138,6 +148,7 @@ async function main(): Promise<void> {
     security,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    batchApi: { files, batches, batchStore, batchLimits },
     webhooks: {
       endpoints,
       deliveries: new WebhookDeliveryStore(redis, keys, {
@@ -189,7 +200,12 @@ async function main(): Promise<void> {
     metricsServer?.closeAllConnections();
     await tracing.shutdown().catch(() => undefined);
     await reader.close();
-    await Promise.all([queue.close(), interactiveQueue.close(), webhookQueue.close()]);
+    await Promise.all([
+      queue.close(),
+      interactiveQueue.close(),
+      webhookQueue.close(),
+      controlQueue.close(),
+    ]);
     await eventsConnection.quit().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     process.exit(0);

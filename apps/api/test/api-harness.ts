@@ -1,9 +1,13 @@
 import {
   AddressPolicy,
+  type BatchLimits,
+  BatchService,
+  BatchStore,
   createLogger,
   createMetrics,
   createQueue,
   createRedisConnection,
+  defaultBatchLimits,
   defaultFilterPolicy,
   type FilterPolicy,
   IdempotencyStore,
@@ -11,6 +15,7 @@ import {
   JobStore,
   JobSubmitter,
   loadModelCatalog,
+  RedisFileStorage,
   RedisKeys,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -41,6 +46,7 @@ export async function createApiHarness(
     corsOrigins?: string[];
     /** Share another harness's Redis prefix (a second API instance on the same data). */
     keys?: RedisKeys;
+    batchLimits?: BatchLimits;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -101,6 +107,16 @@ export async function createApiHarness(
     cache: options.cache,
     filterPolicies: security.filterPolicies,
   });
+  const batchLimits = options.batchLimits ?? defaultBatchLimits;
+  const files = new RedisFileStorage(redis, keys, { ttlSeconds: 600 });
+  const batchStore = new BatchStore(redis, keys, { ttlSeconds: 600 });
+  const controlQueue = createQueue('batch-ingest', redis, keys);
+  const batches = new BatchService({
+    store: batchStore,
+    files,
+    controlQueue,
+    limits: batchLimits,
+  });
   const app = createApp({
     redis,
     queue,
@@ -123,6 +139,7 @@ export async function createApiHarness(
       token: metricsToken,
       servedHere: true,
     },
+    batchApi: { files, batches, batchStore, batchLimits },
   });
   return {
     app,
@@ -152,7 +169,12 @@ export async function createApiHarness(
     async close() {
       await reader.close();
       await security.close();
-      await Promise.all([queue.close(), interactiveQueue.close(), webhookQueue.close()]);
+      await Promise.all([
+        queue.close(),
+        interactiveQueue.close(),
+        webhookQueue.close(),
+        controlQueue.close(),
+      ]);
       await cleanupPrefix(redis, keys.prefix);
       await Promise.all([redis.quit(), eventsConnection.quit()]);
     },

@@ -70,6 +70,41 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
       return id;
     },
   },
+  {
+    // A batch input file of tenant A: `/v1/files/:id`, `…/content`.
+    prefix: '/v1/files',
+    create: async () => {
+      const line = JSON.stringify({
+        custom_id: 'a-1',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }] },
+      });
+      const uploaded = await request(harness.app)
+        .post('/v1/files')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .field('purpose', 'batch')
+        .attach('file', Buffer.from(`${line}\n`), 'tenant-a.jsonl')
+        .expect(200);
+      return uploaded.body.id;
+    },
+  },
+  {
+    // A batch of tenant A (no worker runs here, so it stays validating): `/v1/batches/:id`, `…/cancel`.
+    prefix: '/v1/batches',
+    create: async () => {
+      const created = await request(harness.app)
+        .post('/v1/batches')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .send({
+          input_file_id: resourceIds.get('/v1/files'),
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+        })
+        .expect(200);
+      return created.body.id;
+    },
+  },
 ];
 const resourceIds = new Map<string, string>();
 const scopedKeys = new Map<string, string>();

@@ -1,4 +1,5 @@
 import {
+  batchEnvShape,
   catalogEnvShape,
   commonEnvShape,
   filterEnvShape,
@@ -15,6 +16,9 @@ export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...batchEnvShape,
+  /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
+  BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   ...webhookEnvShape,
   /** Webhook deliveries one worker process sends at once. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),

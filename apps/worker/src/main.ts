@@ -14,10 +14,12 @@ import {
   jobCatalog,
   loadModelCatalog,
   RedisKeys,
+  toBatchLimits,
   toCircuitBreakerOptions,
   toProviderSettings,
   toRetryPolicy,
 } from '@llmq/core';
+import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
@@ -73,6 +75,16 @@ async function main(): Promise<void> {
     defaults: env.FILTER_POLICY,
     cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
   });
+  // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
+  const execute = createRequestExecutor({
+    catalog,
+    breaker,
+    policy: toRetryPolicy(env),
+    resolveModel: (entry) =>
+      providers.has(entry.provider)
+        ? providers.languageModel(entry.provider, entry.upstream_model)
+        : undefined,
+  });
   const pipeline = createPromptPipeline({
     store,
     filterPolicies,
@@ -80,15 +92,7 @@ async function main(): Promise<void> {
     logger,
     tracer: tracing.tracer,
     metrics,
-    execute: createRequestExecutor({
-      catalog,
-      breaker,
-      policy: toRetryPolicy(env),
-      resolveModel: (entry) =>
-        providers.has(entry.provider)
-          ? providers.languageModel(entry.provider, entry.upstream_model)
-          : undefined,
-    }),
+    execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
   });
   const workerOptions = {
@@ -111,6 +115,23 @@ async function main(): Promise<void> {
     ...workerOptions,
     queueName: jobCatalog.interactivePrompt.queue,
     concurrency: env.INTERACTIVE_CONCURRENCY,
+  });
+  const batchProcessing = await startBatchProcessing({
+    connection,
+    keys,
+    catalog,
+    execute,
+    logger,
+    tracer: tracing.tracer,
+    metrics,
+    defaultModel: env.DEFAULT_MODEL,
+    attempts: env.JOB_ATTEMPTS,
+    limits: toBatchLimits(env),
+    fileTtlSeconds: env.FILE_TTL_SECONDS,
+    lineConcurrency: env.BULK_WORKER_CONCURRENCY,
+    lockDurationMs: env.LOCK_DURATION_MS,
+    stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
+    maxStalledCount: env.MAX_STALLED_COUNT,
   });
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   webhooks.metrics.on('attempt', ({ outcome }) =>
@@ -136,6 +157,7 @@ async function main(): Promise<void> {
     logger.info('worker-stop', { event: 'worker-stop', signal });
     const [outcome] = await Promise.all([
       running.close(env.SHUTDOWN_TIMEOUT_MS),
+      batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),
       webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
       interactive.close(env.SHUTDOWN_TIMEOUT_MS),
     ]);

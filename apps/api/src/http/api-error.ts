@@ -1,4 +1,6 @@
 import {
+  type BatchRequestErrorCode,
+  isBatchRequestError,
   isInputRejectedError,
   isRedisUnavailableError,
   isSubmitError,
@@ -36,6 +38,14 @@ export const apiErrorCodeSchema = z.enum([
   'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  'file_not_found',
+  'invalid_file',
+  'file_too_large',
+  'too_many_lines',
+  'unsupported_endpoint',
+  'invalid_completion_window',
+  'batch_not_found',
+  'batch_not_cancellable',
   'webhook_url_not_allowed',
   'webhook_endpoint_not_found',
   'webhook_delivery_not_found',
@@ -82,6 +92,27 @@ function statusForSubmitError(code: SubmitErrorCode): number {
   }
 }
 
+function statusForBatchRequestError(code: BatchRequestErrorCode): number {
+  switch (code) {
+    case 'file_not_found':
+    case 'batch_not_found':
+      return 404;
+    case 'batch_not_cancellable':
+      return 409;
+    case 'file_too_large':
+      return 413;
+    case 'invalid_file':
+    case 'too_many_lines':
+    case 'unsupported_endpoint':
+    case 'invalid_completion_window':
+      return 400;
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
 /** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -89,6 +120,14 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(statusForSubmitError(error.code), error.code, error.message, error.details);
   if (isInputRejectedError(error)) {
     return new ApiError(400, 'input_rejected', error.message, { findings: error.findings });
+  }
+  if (isBatchRequestError(error)) {
+    return new ApiError(
+      statusForBatchRequestError(error.code),
+      error.code,
+      error.message,
+      error.details,
+    );
   }
   if (error instanceof z.ZodError) {
     return new ApiError(400, 'invalid_request', describeZodError(error), {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   AddressPolicy,
+  BatchStore,
   createQueue,
   type JobStore,
   type Logger,
@@ -47,6 +48,8 @@ export async function startWebhooks(options: {
     connection: relayConnection,
     keys,
     jobs: store,
+    // Read only: `batch.completed` entries carry the batch id.
+    batches: new BatchStore(connection, keys, { ttlSeconds: env.FILE_TTL_SECONDS }),
     endpoints,
     deliveries,
     queue,

@@ -1,15 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { batchControlJobDataSchema, batchLineJobDataSchema } from '../batches/batch-jobs';
 import { queueNames } from '../queues/queue-names';
+import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
 
-/** A job's provider calls so far, kept across worker attempts and parked waits. */
-export const jobProgressSchema = z.object({
-  /** Every call made so far (AttemptRecord); validated loosely, it is our own output. */
-  attempts: z.array(z.record(z.string(), z.unknown())),
-  /** Where a parked job resumes its chain. */
-  resume: z.object({ model: z.string(), retry: z.number().int().min(0) }).optional(),
-});
+export { type JobProgress, jobProgressSchema } from './job-progress';
 
 /** Data carried by a queued prompt job; the API builds it, the worker parses it on dequeue. */
 export const promptJobDataSchema = z.object({
@@ -59,6 +55,42 @@ export const jobCatalog = {
       backoff: { type: 'exponential', delay: 1000 },
       ...retention,
     } satisfies JobsOptions,
+  },
+  /** One line of a batch, in the bulk lane. */
+  'batch-line': {
+    queue: queueNames.promptsBulk,
+    schema: batchLineJobDataSchema,
+    defaultOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Validates a batch's input file, then enqueues its lines. */
+  'batch-ingest': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Writes a finished batch's output and error files and sets its final status. */
+  'batch-finalize': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /** Fires when a batch's completion window ends: lines not yet started end as expired. */
+  'batch-expire': {
+    queue: queueNames.batchControl,
+    schema: batchControlJobDataSchema,
+    defaultOptions: { attempts: 5, ...retention } satisfies JobsOptions,
   },
   /**
    * One webhook delivery. Its job id is the delivery id, so enqueueing it twice is a no-op;

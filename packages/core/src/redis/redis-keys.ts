@@ -120,4 +120,44 @@ export class RedisKeys {
   jobCancelRequest(jobId: string): string {
     return `${this.prefix}:job-cancel:${jobId}`;
   }
+
+  /** Hash holding a stored file's metadata (id, tenant, bytes, purpose, chunk count). */
+  file(fileId: string): string {
+    return `${this.prefix}:file:${fileId}`;
+  }
+
+  /** List of a stored file's content chunks, in order. */
+  fileChunks(fileId: string): string {
+    return `${this.prefix}:file:${fileId}:chunks`;
+  }
+
+  /** Hash holding a batch's record: status, counts, timestamps, errors. */
+  batch(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}`;
+  }
+
+  /** Bitmap of a batch's lines that have ended (bit = line index): each line counts once. */
+  batchDone(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:done`;
+  }
+
+  /** List of a batch's output lines (JSONL), until finalisation copies them into a file. */
+  batchOutput(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:output`;
+  }
+
+  /** List of a batch's error lines (JSONL), until finalisation copies them into a file. */
+  batchErrors(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:errors`;
+  }
+
+  /** Hash of how many batches are in each live status (validating, in_progress, …). */
+  batchStatusCounts(): string {
+    return `${this.prefix}:batch-status-counts`;
+  }
+
+  /** Sorted set of a tenant's batch ids, scored by creation time (for listing). */
+  tenantBatches(tenant: string): string {
+    return `${this.prefix}:batches:${tenant}`;
+  }
 }

@@ -16,6 +16,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   const queues: QueueCountSource[] = [];
   const redisSources: RedisInfoSource[] = [];
   const circuitSources: CircuitStateSource[] = [];
+  const batchSources: BatchStatusSource[] = [];
 
   const metrics = {
     registry,
@@ -153,19 +154,28 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    /** Batch lines that reached a final state (`outcome`: `completed` | `failed` | `cancelled`). */
+    /**
+     * Batch lines that reached a final state, counted once each (`outcome`: `completed` |
+     * `failed` | `cancelled` | `expired`; the last two never ran).
+     */
     batchRequests: new Counter({
       name: 'llm_batch_requests_total',
-      help: 'Batch lines that finished, by outcome (completed, failed, cancelled).',
+      help: 'Batch lines that finished, by outcome (completed, failed, cancelled, expired).',
       labelNames: ['outcome'] as const,
       registers,
     }),
-    /** Batches per status (`validating`, `in_progress`, `finalizing`, …), set by the batch bookkeeper. */
+    /**
+     * Batches per live status (`validating`, `in_progress`, `finalizing`, `cancelling`), across
+     * every tenant, read at scrape time from the counts the batch store keeps.
+     */
     batches: new Gauge({
       name: 'llm_batches',
-      help: 'Batches per status.',
+      help: 'Batches per live status (validating, in_progress, finalizing, cancelling).',
       labelNames: ['status'] as const,
       registers,
+      async collect() {
+        await Promise.all(batchSources.map((source) => collectBatches(metrics, source)));
+      },
     }),
 
     // ---- HTTP and Redis ----
@@ -201,6 +211,10 @@ export function createMetrics(options: MetricsOptions = {}) {
     watchCircuits(source: CircuitStateSource): void {
       circuitSources.push(source);
     },
+    /** Reports the batches per live status in `llm_batches` at every scrape. */
+    watchBatches(source: BatchStatusSource): void {
+      batchSources.push(source);
+    },
     /** Reports this Redis's memory use in `llm_redis_memory_*` at every scrape. */
     watchRedis(source: RedisInfoSource): void {
       redisSources.push(source);
@@ -227,6 +241,11 @@ export interface CircuitStateSource {
   getCircuitStates(): Promise<
     Array<{ provider: string; model: string; state: 'closed' | 'open' | 'half_open' }>
   >;
+}
+
+/** The part of a `BatchStore` the batch gauge needs. */
+export interface BatchStatusSource {
+  statusCounts(): Promise<Record<string, number>>;
 }
 
 /** The part of an ioredis client the Redis memory gauges need. */
@@ -256,6 +275,12 @@ async function collectQueue(
   const counts = await withTimeout(source.getJobCounts(...queueStates));
   if (!counts) return;
   for (const state of queueStates) gauge.set({ queue: source.name, state }, counts[state] ?? 0);
+}
+
+async function collectBatches(metrics: LlmqMetrics, source: BatchStatusSource): Promise<void> {
+  const counts = await withTimeout(source.statusCounts());
+  if (!counts) return;
+  for (const [status, count] of Object.entries(counts)) metrics.batches.set({ status }, count);
 }
 
 async function collectRedis(metrics: LlmqMetrics, source: RedisInfoSource): Promise<void> {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Events a webhook can subscribe to. `batch.completed` is accepted now so endpoints can
- * subscribe ahead of time; it is emitted once batches exist.
+ * Events a webhook can subscribe to. `batch.completed` goes to the tenant's subscribed
+ * endpoints when a batch completes (not when it is cancelled, expires or fails validation).
  */
 export const webhookEventTypeSchema = z.enum(['job.completed', 'job.failed', 'batch.completed']);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { BatchStore } from '../batches/batch-store';
 import type { JobResult } from '../jobs/job-record';
 import { JobStore } from '../jobs/job-store';
 import { createQueue } from '../queues/create-queue';
@@ -61,12 +62,13 @@ async function finishedJob(id: string, notify: boolean) {
   expect(await jobs.complete(id, result)).toBe(true);
 }
 
-function newRelay(claimIdleMs: number) {
+function newRelay(claimIdleMs: number, batches?: BatchStore) {
   const deliveries = new WebhookDeliveryStore(redis, keys);
   relay = new WebhookOutboxRelay({
     connection: relayConnection,
     keys,
     jobs,
+    batches,
     endpoints: new WebhookEndpointStore(redis, keys),
     deliveries,
     queue,
@@ -133,6 +135,67 @@ describe('webhook outbox', () => {
     // Relaying the same event again (a relay that died after enqueueing) changes nothing.
     await live.relay('job_orphan', 'completed');
     expect(await deliveries.listForJob('acme', 'job_orphan')).toHaveLength(1);
+    expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
+  });
+
+  it('sends batch.completed to the endpoints subscribed to it when a batch completes, not when it is cancelled', async () => {
+    const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const subscribed = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/batches',
+      events: ['batch.completed'],
+    });
+    await endpoints.create('acme', {
+      url: 'https://hooks.example.com/jobs',
+      events: ['job.completed'],
+    });
+    const runBatch = async (id: string, cancel: boolean) => {
+      await batches.create({
+        id,
+        tenant: 'acme',
+        endpoint: '/v1/chat/completions',
+        inputFileId: 'file-in',
+        completionWindow: '24h',
+        createdAt: 1000,
+        expiresAt: 86_401_000,
+        reservedOutputFileId: `${id}-out`,
+        reservedErrorFileId: `${id}-err`,
+      });
+      await batches.begin(id, 1);
+      if (cancel) await batches.cancel(id, 'acme');
+      await batches.recordLine(id, 0, cancel ? 'skipped' : 'completed', '{}');
+      return batches.finish(id, { outputFileId: `${id}-out` });
+    };
+    expect(await runBatch('batch_done', false)).toBe('completed');
+    expect(await runBatch('batch_stopped', true)).toBe('cancelled');
+    const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['batch_id', 'batch_done', 'status', 'completed'],
+    ]);
+
+    const { relay: live, deliveries } = newRelay(30_000, batches);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the batch entry to be relayed and removed',
+    });
+    const sent = await deliveries.listForJob('acme', 'batch_done');
+    expect(sent.map(({ delivery }) => delivery.url)).toEqual(['https://hooks.example.com/batches']);
+    expect(sent[0]?.delivery).toMatchObject({
+      event: 'batch.completed',
+      endpointId: subscribed.id,
+    });
+    expect(JSON.parse(sent[0]!.delivery.body)).toMatchObject({
+      type: 'batch.completed',
+      data: {
+        id: 'batch_done',
+        object: 'batch',
+        status: 'completed',
+        output_file_id: 'batch_done-out',
+      },
+    });
+    // Relaying it again (a relay that died after enqueueing) changes nothing.
+    await live.relayBatch('batch_done');
+    expect(await deliveries.listForJob('acme', 'batch_done')).toHaveLength(1);
     expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
   });
 });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { toBatchView } from '../batches/batch-record';
+import type { BatchStore } from '../batches/batch-store';
 import { jobCatalog, type WebhookDeliveryJobData } from '../jobs/job-catalog';
 import type { JobStore } from '../jobs/job-store';
 import { toJobView } from '../jobs/job-view';
@@ -8,7 +10,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { Logger } from '../telemetry/logger';
 import type { WebhookDeliveryStore } from './webhook-delivery-store';
 import type { WebhookEndpointStore } from './webhook-endpoint-store';
-import { eventForJobStatus, type WebhookPayload } from './webhook-event';
+import { eventForJobStatus, type WebhookEventType, type WebhookPayload } from './webhook-event';
 
 const groupName = 'webhook-relay';
 
@@ -17,6 +19,8 @@ export interface WebhookOutboxRelayOptions {
   connection: Redis;
   keys: RedisKeys;
   jobs: JobStore;
+  /** Batches, for `batch.completed` entries; without it those entries are dropped. */
+  batches?: BatchStore;
   endpoints: WebhookEndpointStore;
   deliveries: WebhookDeliveryStore;
   /** The `webhook-delivery` queue. */
@@ -114,6 +118,8 @@ export class WebhookOutboxRelay {
         for (let index = 0; index + 1 < flat.length; index += 2)
           fields[flat[index] as string] = flat[index + 1] as string;
         if (fields.job_id && fields.status) await this.relay(fields.job_id, fields.status);
+        else if (fields.batch_id && fields.status === 'completed')
+          await this.relayBatch(fields.batch_id);
       }
       await connection
         .multi()
@@ -135,21 +141,49 @@ export class WebhookOutboxRelay {
       if (!endpoint.disabled && endpoint.events.includes(event))
         targets.push({ key: endpoint.id, url: endpoint.url, endpointId: endpoint.id });
     }
-    if (targets.length === 0) return;
-    const payload: WebhookPayload = {
+    await this.deliver(jobId, record.tenant, event, targets, {
       type: event,
       timestamp: new Date(record.finishedAt ?? Date.now()).toISOString(),
       data: toJobView(record),
-    };
+    });
+  }
+
+  /**
+   * Creates and enqueues the `batch.completed` deliveries of one batch, to the tenant's
+   * endpoints subscribed to it (the body's `data` is the batch as polled). Idempotent.
+   */
+  async relayBatch(batchId: string): Promise<void> {
+    const batch = await this.options.batches?.get(batchId);
+    if (batch?.status !== 'completed') return;
+    const event = 'batch.completed';
+    const targets = (await this.options.endpoints.list(batch.tenant))
+      .filter((endpoint) => !endpoint.disabled && endpoint.events.includes(event))
+      .map((endpoint) => ({ key: endpoint.id, url: endpoint.url, endpointId: endpoint.id }));
+    await this.deliver(batchId, batch.tenant, event, targets, {
+      type: event,
+      timestamp: new Date(batch.completedAt ?? Date.now()).toISOString(),
+      data: toBatchView(batch),
+    });
+  }
+
+  /** One delivery and one BullMQ job per target; `sourceId` is the job or batch id. */
+  private async deliver(
+    sourceId: string,
+    tenant: string,
+    event: WebhookEventType,
+    targets: { key: string; url: string; endpointId?: string }[],
+    payload: WebhookPayload,
+  ): Promise<void> {
+    if (targets.length === 0) return;
     const body = JSON.stringify(payload);
-    const messageId = `msg_${digest(`${jobId}|${event}`)}`;
+    const messageId = `msg_${digest(`${sourceId}|${event}`)}`;
     for (const target of targets) {
-      const deliveryId = `dlv_${digest(`${jobId}|${event}|${target.key}`)}`;
+      const deliveryId = `dlv_${digest(`${sourceId}|${event}|${target.key}`)}`;
       await this.options.deliveries.ensure({
         id: deliveryId,
         messageId,
-        tenant: record.tenant,
-        jobId,
+        tenant,
+        jobId: sourceId,
         event,
         url: target.url,
         endpointId: target.endpointId,

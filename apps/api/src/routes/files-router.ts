@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import { type BatchLimits, type FileStorage, newId, toFileView } from '@llmq/core';
+import { type Request, type Response, Router } from 'express';
+import { ApiError, methodNotAllowed } from '../http/api-error';
+import { receiveUpload } from '../http/receive-upload';
+import type { RequireScope } from '../http/require-scope';
+
+export interface FilesRouterOptions {
+  /** Every route here needs the `batches` scope. */
+  requireScope: RequireScope;
+  files: FileStorage;
+  limits: BatchLimits;
+}
+
+const fileIdPattern = /^file-[0-9a-f]{32}$/;
+
+/** OpenAI-compatible `POST /v1/files`, `GET /v1/files/:id`, `GET /v1/files/:id/content`. */
+export function filesRouter({ files, limits, requireScope }: FilesRouterOptions): Router {
+  const router = Router();
+
+  router
+    .route('/v1/files')
+    .post(requireScope('batches'), async (request: Request, response: Response) => {
+      if (!request.is('multipart/form-data')) {
+        throw new ApiError(
+          415,
+          'unsupported_media_type',
+          'upload the file as multipart/form-data with fields "file" and "purpose"',
+        );
+      }
+      try {
+        const stored = await receiveUpload(request, {
+          storage: files,
+          tenant: tenantOf(response),
+          fileId: newId('file-'),
+          maxBytes: limits.maxFileBytes,
+          maxLines: limits.maxLines,
+        });
+        response.json(toFileView(stored));
+      } catch (error) {
+        // The rest of a refused upload is not read: close the connection after answering.
+        if (!request.complete) response.setHeader('Connection', 'close');
+        throw error;
+      }
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/files/:id')
+    .get(requireScope('batches'), async (request: Request, response: Response) => {
+      response.json(toFileView(await ownFile(files, request, response)));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/v1/files/:id/content')
+    .get(requireScope('batches'), async (request: Request, response: Response) => {
+      const file = await ownFile(files, request, response);
+      response.status(200);
+      response.setHeader('Content-Type', 'application/jsonl');
+      response.setHeader('Content-Length', String(file.bytes));
+      for await (const chunk of files.read(file.id)) {
+        if (!response.write(chunk)) await once(response, 'drain');
+      }
+      response.end();
+    })
+    .all(methodNotAllowed(['GET']));
+
+  return router;
+}
+
+async function ownFile(files: FileStorage, request: Request, response: Response) {
+  const id = request.params.id;
+  const file = typeof id === 'string' && fileIdPattern.test(id) ? await files.get(id) : null;
+  if (!file || file.tenant !== tenantOf(response))
+    throw new ApiError(404, 'file_not_found', 'no such file');
+  return file;
+}
+
+function tenantOf(response: Response): string {
+  return response.locals.tenant as string;
+}

@@ -1,0 +1,271 @@
+import {
+  type AttemptRecord,
+  type BatchLineJobData,
+  type BatchStopReason,
+  type BatchStore,
+  batchLineJobDataSchema,
+  completedBatchLine,
+  failedBatchLine,
+  type JobFailure,
+  jobCatalog,
+  type LlmqMetrics,
+  type Logger,
+  type ModelCatalog,
+  observedModel,
+  type RequestExecutor,
+  type RouteErrorCode,
+  routeRequest,
+  skippedBatchLine,
+  toChatCompletionBody,
+  tracerName,
+} from '@llmq/core';
+import { type Tracer, trace } from '@opentelemetry/api';
+import type { Job, Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { describeFailure } from '../pipeline/describe-failure';
+import { createJobSpans, type ObservedJob } from '../pipeline/job-telemetry';
+
+export interface BatchLinePipelineOptions {
+  batches: BatchStore;
+  catalog: ModelCatalog;
+  /**
+   * The provider stage shared with prompt jobs: routing's fallback chain, retries, circuit
+   * breakers (see @llmq/core `createRequestExecutor`).
+   */
+  execute: RequestExecutor;
+  /** The `batch-control` queue, where the last line of a batch queues its finalisation. */
+  controlQueue: Queue;
+  logger: Logger;
+  /** Tracer for line and provider spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /** This process's metrics; absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
+}
+
+/** Queues a batch's finalisation; the job id makes a second request a no-op. */
+export async function queueFinalize(controlQueue: Queue, batchId: string): Promise<void> {
+  await controlQueue.add(
+    'batch-finalize',
+    { batchId },
+    { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
+  );
+}
+
+/**
+ * Records a line's outcome once (the batch store's done bitmap is the single final write of a
+ * line); the line that ends the batch queues its finalisation. A duplicate (the line was
+ * recorded by an earlier attempt that then failed to queue the finalisation) checks whether
+ * the batch still waits for one. `llm_batch_requests_total` counts only first records.
+ */
+export async function finishBatchLine(
+  options: Pick<BatchLinePipelineOptions, 'batches' | 'controlQueue' | 'metrics'>,
+  data: Pick<BatchLineJobData, 'batchId' | 'index'>,
+  outcome: 'completed' | 'failed' | { skipped: BatchStopReason },
+  line: string,
+  usage?: { inputTokens: number; outputTokens: number },
+): Promise<void> {
+  const stored = typeof outcome === 'string' ? outcome : 'skipped';
+  const result = await options.batches.recordLine(data.batchId, data.index, stored, line, usage);
+  if (result !== 'duplicate')
+    options.metrics?.batchRequests.inc({
+      outcome: typeof outcome === 'string' ? outcome : outcome.skipped,
+    });
+  if (result === 'last') {
+    await queueFinalize(options.controlQueue, data.batchId);
+    return;
+  }
+  if (result === 'duplicate') {
+    const batch = await options.batches.get(data.batchId);
+    const { total, completed, failed, skipped } = batch?.counts ?? {};
+    if (
+      batch &&
+      ['in_progress', 'finalizing', 'cancelling'].includes(batch.status) &&
+      completed! + failed! + skipped! >= total!
+    )
+      await queueFinalize(options.controlQueue, data.batchId);
+  }
+}
+
+/**
+ * Runs one batch line (bulk lane) through the same stages as a prompt job: skip it if the
+ * batch is stopping, else route it, run the provider stage (fallback chain, retries, circuit
+ * breakers, parking on a long Retry-After) with the same spans, metrics and logs, and record
+ * the answer in the batch's output or the failure in its error lines, once.
+ */
+export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
+  const { batches, catalog, execute, logger, metrics } = options;
+  const tracer = options.tracer ?? trace.getTracer(tracerName);
+  const jobSpans = createJobSpans({ tracer, logger, metrics });
+  // A batch's stop reason, read at most every `stopReasonCacheMs` per batch: saves a Redis
+  // round trip per line, at the price of a cancel reaching running lines that much later.
+  const stopReasonCacheMs = 200;
+  const stopReasons = new Map<string, { reason: BatchStopReason | undefined; readAt: number }>();
+  const stopReasonOf = async (batchId: string) => {
+    const cached = stopReasons.get(batchId);
+    if (cached && Date.now() - cached.readAt < stopReasonCacheMs) return cached.reason;
+    const reason = await batches.stopReason(batchId);
+    if (stopReasons.size > 1000) stopReasons.clear();
+    stopReasons.set(batchId, { reason, readAt: Date.now() });
+    return reason;
+  };
+
+  return async function runBatchLine(job: Job, token?: string): Promise<void> {
+    const parsed = batchLineJobDataSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError('invalid batch line data');
+    const data = parsed.data;
+    const requestId = `${data.batchId}-${data.index}`;
+    const observed = jobSpans.begin(job, {
+      jobId: requestId,
+      tenant: data.tenant,
+      model: data.model,
+      request: data.request,
+      createdAt: data.createdAt,
+    });
+    try {
+      await runLine(job, data, requestId, observed, token);
+      observed.end('completed');
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      observed.end(
+        error instanceof DelayedError
+          ? 'delayed'
+          : error instanceof UnrecoverableError || lastAttempt
+            ? 'failed'
+            : 'retried',
+        error,
+      );
+      throw error;
+    }
+  };
+
+  async function runLine(
+    job: Job,
+    data: BatchLineJobData,
+    requestId: string,
+    observed: ObservedJob,
+    token: string | undefined,
+  ): Promise<void> {
+    const log = { ...observed.logFields, batch_id: data.batchId, line_index: data.index };
+    const stopReason = await stopReasonOf(data.batchId);
+    if (stopReason) {
+      await finishBatchLine(
+        options,
+        data,
+        { skipped: stopReason },
+        skippedBatchLine(data.customId, stopReason),
+      );
+      observed.skipped();
+      return;
+    }
+    observed.started(Date.now());
+
+    // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
+    const route = routeRequest(catalog, {
+      model: data.model,
+      messages: data.request.messages,
+      maxTokens: data.request.maxTokens,
+    });
+    if (!route.ok) {
+      const failure: JobFailure = { code: failureCodeForRoute(route.code), message: route.message };
+      await finishBatchLine(
+        options,
+        data,
+        'failed',
+        failedBatchLine(data.customId, requestId, failure),
+      );
+      return;
+    }
+
+    const callStartedAt = performance.now();
+    const outcome = await execute({
+      decision: route.decision,
+      request: data.request,
+      progress: data.progress as { attempts: AttemptRecord[] } | undefined,
+      headers: (callNumber) => ({
+        'x-llmq-job-id': requestId,
+        'x-llmq-attempt': String(callNumber),
+      }),
+      wrapModel: (entry, model) =>
+        observedModel(
+          model,
+          { tracer, logger, metrics },
+          { parent: observed.context, catalogModel: entry.id, logFields: log },
+        ),
+    });
+    const attempts = outcome.attempts;
+
+    if (outcome.kind === 'wait') {
+      // A long Retry-After: park the line (no worker slot held, no attempt spent) and resume
+      // the chain where it stopped.
+      await job.updateData({ ...data, progress: { attempts, resume: outcome.resume } });
+      logger.info('batch-line-delay', {
+        event: 'batch-line-delay',
+        ...log,
+        delay_ms: outcome.delayMs,
+      });
+      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      throw new DelayedError();
+    }
+
+    if (outcome.kind === 'failed') {
+      const { failure } = describeFailure(outcome.error, attempts);
+      const final = !outcome.retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      logger.warn(final ? 'batch-line-fail' : 'batch-line-retry', {
+        event: final ? 'batch-line-fail' : 'batch-line-retry',
+        ...log,
+        provider: failure.provider,
+        error_code: failure.code,
+        status_code: failure.status_code,
+        calls: attempts.length,
+        latency_ms: Math.round(performance.now() - callStartedAt),
+      });
+      if (!final) {
+        // Keep the calls made so far, so the next attempt continues the same accounting.
+        await job.updateData({ ...data, progress: { attempts } });
+        throw new Error(failure.message);
+      }
+      await finishBatchLine(
+        options,
+        data,
+        'failed',
+        failedBatchLine(data.customId, requestId, failure),
+      );
+      return;
+    }
+
+    const { answer, entry } = outcome;
+    const body = toChatCompletionBody(answer, Date.now());
+    await finishBatchLine(
+      options,
+      data,
+      'completed',
+      completedBatchLine(data.customId, answer.responseId ?? requestId, body),
+      { inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens },
+    );
+    logger.debug('batch-line-end', {
+      event: 'batch-line-end',
+      ...log,
+      provider: entry.provider,
+      routed_model: entry.id,
+      calls: attempts.length,
+      input_tokens: answer.usage.inputTokens,
+      output_tokens: answer.usage.outputTokens,
+    });
+  }
+}
+
+function failureCodeForRoute(code: RouteErrorCode): JobFailure['code'] {
+  switch (code) {
+    case 'unknown_model':
+    case 'model_unavailable':
+      return 'model_unavailable';
+    case 'context_window_exceeded':
+      return 'context_window_exceeded';
+    case 'cost_limit_exceeded':
+      return 'cost_limit_exceeded';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}

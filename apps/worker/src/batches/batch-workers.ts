@@ -1,0 +1,158 @@
+import {
+  type BatchFinalizer,
+  type BatchIngester,
+  type BatchStore,
+  batchControlJobDataSchema,
+  batchLineJobDataSchema,
+  failedBatchLine,
+  jobCatalog,
+  type LlmqMetrics,
+  type Logger,
+  type RedisKeys,
+} from '@llmq/core';
+import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type createBatchLinePipeline, finishBatchLine } from './batch-line-pipeline';
+
+export interface BatchWorkersOptions {
+  connection: Redis;
+  keys: RedisKeys;
+  batches: BatchStore;
+  ingester: BatchIngester;
+  finalizer: BatchFinalizer;
+  controlQueue: Queue;
+  /** The `prompts-bulk` queue, to read a stalled line's data. */
+  lineQueue: Queue;
+  linePipeline: ReturnType<typeof createBatchLinePipeline>;
+  logger: Logger;
+  /** This process's metrics (`llm_batch_requests_total`); absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
+  /** Batch lines one worker process runs at once (env `BULK_WORKER_CONCURRENCY`). */
+  lineConcurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+export interface RunningBatchWorkers {
+  /** Stops taking work and waits for active jobs up to `timeoutMs`, then closes anyway. */
+  close(timeoutMs: number): Promise<'drained' | 'forced'>;
+}
+
+/**
+ * The bulk lane (`prompts-bulk`, batch lines) and the batch bookkeeping queue
+ * (`batch-control`: ingest, finalise, expire), each its own BullMQ worker so the bulk lane
+ * gets its own, smaller share of concurrency than standard prompt jobs.
+ */
+export async function startBatchWorkers(
+  options: BatchWorkersOptions,
+): Promise<RunningBatchWorkers> {
+  const { connection, keys, logger, batches, controlQueue } = options;
+  const common = {
+    connection,
+    prefix: keys.prefix,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount,
+  };
+  const lineWorker = new Worker(jobCatalog['batch-line'].queue, options.linePipeline, {
+    ...common,
+    concurrency: options.lineConcurrency,
+  });
+  const controlWorker = new Worker(
+    jobCatalog['batch-ingest'].queue,
+    async (job: Job) => {
+      const { batchId } = batchControlJobDataSchema.parse(job.data);
+      switch (job.name) {
+        case 'batch-ingest': {
+          const outcome = await options.ingester.ingest(batchId);
+          if (outcome === 'invalid') await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+          logger.info('batch-ingest', { event: 'batch-ingest', batch_id: batchId, outcome });
+          return;
+        }
+        case 'batch-finalize': {
+          const status = await options.finalizer.finalize(batchId);
+          await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+          logger.info('batch-end', { event: 'batch-end', batch_id: batchId, status });
+          return;
+        }
+        case 'batch-expire': {
+          const expired = await batches.expire(batchId);
+          if (expired) logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId });
+          return;
+        }
+        default:
+          throw new Error(`unknown batch control job "${job.name}"`);
+      }
+    },
+    { ...common, concurrency: 2 },
+  );
+
+  // A line whose attempts ran out on an unexpected error still ends, so the batch can end.
+  const recordLost = async (
+    data: unknown,
+    code: 'internal_error' | 'worker_lost',
+    message: string,
+  ) => {
+    const parsed = batchLineJobDataSchema.safeParse(data);
+    if (!parsed.success) return;
+    const line = parsed.data;
+    await finishBatchLine(
+      { batches, controlQueue, metrics: options.metrics },
+      line,
+      'failed',
+      failedBatchLine(line.customId, `${line.batchId}-${line.index}`, { code, message }),
+    );
+  };
+  for (const worker of [lineWorker, controlWorker]) {
+    worker.on('error', (error) =>
+      logger.error('worker-error', { event: 'worker-error', error: error.message }),
+    );
+  }
+  lineWorker.on('failed', (job, error) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    void recordLost(job.data, 'internal_error', error.message).catch(() => undefined);
+  });
+  const eventsConnection = connection.duplicate();
+  const lineEvents = new QueueEvents(jobCatalog['batch-line'].queue, {
+    connection: eventsConnection,
+    prefix: keys.prefix,
+  });
+  lineEvents.on('failed', ({ jobId, failedReason }) => {
+    if (!/stalled/i.test(failedReason)) return;
+    void options.lineQueue
+      .getJob(jobId)
+      .then((job) =>
+        recordLost(
+          job?.data,
+          'worker_lost',
+          'the workers running this request stopped too many times',
+        ),
+      )
+      .catch(() => undefined);
+  });
+  await Promise.all([
+    lineWorker.waitUntilReady(),
+    controlWorker.waitUntilReady(),
+    lineEvents.waitUntilReady(),
+  ]);
+
+  return {
+    async close(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'forced'>((resolve) => {
+        timer = setTimeout(() => resolve('forced'), timeoutMs);
+      });
+      const outcome = await Promise.race([
+        Promise.all([lineWorker.close(), controlWorker.close()]).then(() => 'drained' as const),
+        timeout,
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'forced')
+        await Promise.all([lineWorker.close(true), controlWorker.close(true)]);
+      await lineEvents.close();
+      await eventsConnection.quit().catch(() => undefined);
+      return outcome;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/** The shapes the llmq API answers with (snake_case, as on the wire). */
+
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobView {
+  id: string;
+  object: 'job';
+  status: JobStatus;
+  model?: string;
+  result?: { text: string; model: string; provider: string; usage: Record<string, number> };
+  error?: { code: string; message: string };
+  [field: string]: unknown;
+}
+
+export interface SubmitJobRequest {
+  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  prompt?: string;
+  model?: string;
+  max_tokens?: number;
+  temperature?: number;
+  priority?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface FileView {
+  id: string;
+  object: 'file';
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+  filename: string;
+  purpose: 'batch' | 'batch_output';
+  status: 'processed';
+}
+
+export type BatchStatus =
+  | 'validating'
+  | 'failed'
+  | 'in_progress'
+  | 'finalizing'
+  | 'completed'
+  | 'expired'
+  | 'cancelling'
+  | 'cancelled';
+
+export const finalBatchStatuses: readonly BatchStatus[] = [
+  'failed',
+  'completed',
+  'expired',
+  'cancelled',
+];
+
+export interface BatchView {
+  id: string;
+  object: 'batch';
+  endpoint: string;
+  status: BatchStatus;
+  input_file_id: string;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  completion_window: string;
+  created_at: number;
+  in_progress_at: number | null;
+  completed_at: number | null;
+  errors: {
+    object: 'list';
+    data: Array<{ code: string; message: string; line: number | null }>;
+  } | null;
+  request_counts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string> | null;
+  [field: string]: unknown;
+}
+
+export interface CreateBatchRequest {
+  input_file_id: string;
+  endpoint: '/v1/chat/completions' | '/v1/embeddings' | '/v1/completions';
+  completion_window: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ListPage<T> {
+  object: 'list';
+  data: T[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}

@@ -1,0 +1,113 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { RedisFileStorage } from '../files/redis-file-storage';
+import { createQueue } from '../queues/create-queue';
+import { RedisKeys } from '../redis/redis-keys';
+import { loadModelCatalog } from '../routing/load-model-catalog';
+import { BatchIngester } from './batch-ingester';
+import { BatchStore } from './batch-store';
+
+let redis: Redis;
+let keys: RedisKeys;
+let store: BatchStore;
+let files: RedisFileStorage;
+let lineQueue: Queue;
+let controlQueue: Queue;
+let ingester: BatchIngester;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  keys = new RedisKeys(uniquePrefix('test-ingest'));
+  store = new BatchStore(redis, keys, { ttlSeconds: 600 });
+  files = new RedisFileStorage(redis, keys, { ttlSeconds: 600, chunkBytes: 64 });
+  lineQueue = createQueue('batch-line', redis, keys);
+  controlQueue = createQueue('batch-ingest', redis, keys);
+  ingester = new BatchIngester({
+    store,
+    files,
+    lineQueue,
+    controlQueue,
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
+    defaultModel: 'sim-gpt-fast',
+    attempts: 2,
+    limits: { maxFileBytes: 1_000_000, maxLines: 100 },
+    chunkSize: 3,
+  });
+});
+
+afterEach(async () => {
+  await Promise.all([lineQueue.close(), controlQueue.close()]);
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+async function batchWithFile(id: string, text: string) {
+  const writer = files.createWriter({
+    id: `file-${id}`,
+    tenant: 't',
+    filename: 'in',
+    purpose: 'batch',
+  });
+  await writer.write(Buffer.from(text));
+  await writer.commit();
+  const now = Date.now();
+  await store.create({
+    id,
+    tenant: 't',
+    endpoint: '/v1/chat/completions',
+    inputFileId: `file-${id}`,
+    completionWindow: '24h',
+    createdAt: now,
+    expiresAt: now + 1000,
+    reservedOutputFileId: 'file-out',
+    reservedErrorFileId: 'file-err',
+  });
+}
+
+const line = (customId: string, prompt = 'hi') =>
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { prompt },
+  });
+
+test('a clean file is queued in chunks with deterministic job ids, once even when retried', async () => {
+  const text = Array.from({ length: 7 }, (_, index) => line(`c${index}`)).join('\n');
+  await batchWithFile('b1', text);
+  expect(await ingester.ingest('b1')).toBe('enqueued');
+  expect(await ingester.ingest('b1')).toBe('skipped');
+  expect(await lineQueue.count()).toBe(7);
+  const job = await lineQueue.getJob('b1-6');
+  expect(job?.data).toMatchObject({
+    batchId: 'b1',
+    index: 6,
+    customId: 'c6',
+    model: 'sim-gpt-fast',
+  });
+  expect(job?.opts.attempts).toBe(2);
+  expect(await store.get('b1')).toMatchObject({ status: 'in_progress', counts: { total: 7 } });
+});
+
+test('a file with a bad line fails the batch and queues nothing', async () => {
+  await batchWithFile('b2', [line('a'), '', line('a'), '{'].join('\n'));
+  expect(await ingester.ingest('b2')).toBe('invalid');
+  expect(await lineQueue.count()).toBe(0);
+  const batch = await store.get('b2');
+  expect(batch?.status).toBe('failed');
+  expect(batch?.errors?.map((error) => [error.line, error.code])).toEqual([
+    [3, 'duplicate_custom_id'],
+    [4, 'invalid_json_line'],
+  ]);
+});
+
+test('a batch cancelled while validating queues no line and goes straight to finalisation', async () => {
+  await batchWithFile('b3', [line('a'), line('b')].join('\n'));
+  await store.cancel('b3', 't');
+  expect(await ingester.ingest('b3')).toBe('cancelled');
+  expect(await lineQueue.count()).toBe(0);
+  expect(await controlQueue.getJob('finalize-b3')).toBeDefined();
+});

@@ -1,0 +1,162 @@
+import type { Queue } from 'bullmq';
+import type { FileStorage } from '../files/file-storage';
+import { jobCatalog } from '../jobs/job-catalog';
+import type { ModelCatalog } from '../routing/model-catalog';
+import type { BatchLineJobData } from './batch-jobs';
+import type { BatchLimits } from './batch-limits';
+import type { BatchValidationError } from './batch-record';
+import type { BatchStore } from './batch-store';
+import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
+import { readJsonlLines } from './read-jsonl-lines';
+
+export interface BatchIngesterOptions {
+  store: BatchStore;
+  files: FileStorage;
+  /** The `prompts-bulk` queue. */
+  lineQueue: Queue;
+  /** The `batch-control` queue, for finalising a batch cancelled while it validated. */
+  controlQueue: Queue;
+  catalog: ModelCatalog;
+  defaultModel: string;
+  /** Attempts per line (env `JOB_ATTEMPTS`). */
+  attempts: number;
+  limits: BatchLimits;
+  /** Lines per `addBulk` call (default 1000). */
+  chunkSize?: number;
+  /** Errors kept in a failed batch's `errors` (default 1000); the rest are counted. */
+  maxReportedErrors?: number;
+}
+
+export type IngestOutcome = 'enqueued' | 'invalid' | 'cancelled' | 'skipped';
+
+/**
+ * Validates a batch's input file, then queues its lines: two streaming passes over the
+ * stored file, so an invalid file fails the batch without anything being queued and no
+ * more than one chunk of lines is ever in memory (plus the set of custom_ids).
+ */
+export class BatchIngester {
+  constructor(private readonly options: BatchIngesterOptions) {}
+
+  async ingest(batchId: string): Promise<IngestOutcome> {
+    const { store } = this.options;
+    const batch = await store.get(batchId);
+    if (!batch || batch.linesEnqueued) return 'skipped';
+    if (!['validating', 'in_progress', 'cancelling'].includes(batch.status)) return 'skipped';
+
+    const { total, errors } = await this.validate(batch.inputFileId, batch.endpoint);
+    if (errors.length > 0) {
+      await store.failValidation(batchId, errors, total);
+      return 'invalid';
+    }
+    const previous = await store.begin(batchId, total);
+    if (previous === 'cancelling' && (await store.claimFinalize(batchId))) {
+      // Cancelled before any line was queued: nothing to run, finalise at once.
+      await this.options.controlQueue.add(
+        'batch-finalize',
+        { batchId },
+        { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
+      );
+      return 'cancelled';
+    }
+    await this.enqueue(batch.id, batch.tenant, batch.inputFileId);
+    await store.markEnqueued(batchId);
+    return 'enqueued';
+  }
+
+  private async validate(
+    fileId: string,
+    endpoint: Parameters<typeof parseBatchLine>[1]['endpoint'],
+  ) {
+    const { files, catalog, defaultModel, limits } = this.options;
+    const maxReported = this.options.maxReportedErrors ?? 1000;
+    const errors: BatchValidationError[] = [];
+    let errorCount = 0;
+    let total = 0;
+    const context = { endpoint, catalog, defaultModel, seenCustomIds: new Set<string>() };
+    for await (const { number, text } of readJsonlLines(files.read(fileId))) {
+      total += 1;
+      if (total > limits.maxLines) {
+        errors.push({
+          code: 'too_many_lines',
+          message: `the file has more than ${limits.maxLines} requests`,
+          param: null,
+          line: number,
+        });
+        return { total, errors };
+      }
+      const result = parseBatchLine(text, context);
+      if (result.ok) continue;
+      errorCount += 1;
+      if (errors.length < maxReported)
+        errors.push({
+          code: result.code,
+          message: result.message,
+          param: result.param,
+          line: number,
+        });
+    }
+    if (total === 0)
+      errors.push({
+        code: 'empty_file',
+        message: 'the file holds no requests',
+        param: null,
+        line: null,
+      });
+    if (errorCount > errors.length) {
+      errors.push({
+        code: 'too_many_errors',
+        message: `${errorCount - maxReported} more lines are invalid`,
+        param: null,
+        line: null,
+      });
+    }
+    return { total, errors };
+  }
+
+  private async enqueue(batchId: string, tenant: string, fileId: string): Promise<void> {
+    const { files, catalog, defaultModel, lineQueue, attempts } = this.options;
+    const chunkSize = this.options.chunkSize ?? 1000;
+    const context = { catalog, defaultModel };
+    const lineOptions = { ...jobCatalog['batch-line'].defaultOptions, attempts };
+    const createdAt = Date.now();
+    let chunk: Array<{
+      name: string;
+      data: BatchLineJobData;
+      opts: typeof lineOptions & { jobId: string };
+    }> = [];
+    // One addBulk in flight while the next chunk is parsed: Redis I/O overlaps the parsing.
+    let inflight: Promise<unknown> = Promise.resolve();
+    const send = async (jobs: typeof chunk) => {
+      await inflight;
+      inflight = lineQueue.addBulk(jobs);
+      // Handled when awaited next; this only keeps Node from reporting it as unhandled meanwhile.
+      inflight.catch(() => undefined);
+    };
+    let index = 0;
+    for await (const { text } of readJsonlLines(files.read(fileId))) {
+      // Validation passed on the same bytes: read the line without checking it again.
+      const line = readValidatedBatchLine(text, context);
+      chunk.push({
+        name: 'batch-line',
+        data: {
+          batchId,
+          tenant,
+          index,
+          customId: line.customId,
+          model: line.model,
+          request: line.request,
+          createdAt,
+        },
+        // A deterministic job id: a retried ingest does not queue a line twice.
+        opts: { ...lineOptions, jobId: `${batchId}-${index}` },
+      });
+      index += 1;
+      if (chunk.length >= chunkSize) {
+        await send(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await send(chunk);
+    await inflight;
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { JobFailure } from '../jobs/job-failure';
+import type { FinishReason, GenerateResult } from '../providers/language-model';
+import type { BatchStopReason } from './batch-record';
+
+/** An OpenAI `chat.completion` object built from a provider-neutral result. */
+export function toChatCompletionBody(result: GenerateResult, createdAtMs: number) {
+  return {
+    id: result.responseId ?? `chatcmpl-${randomUUID().replace(/-/g, '')}`,
+    object: 'chat.completion' as const,
+    created: Math.floor(createdAtMs / 1000),
+    model: result.responseModel,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant' as const, content: result.text, refusal: null },
+        logprobs: null,
+        finish_reason: toOpenAiFinishReason(result.finishReason),
+      },
+    ],
+    usage: {
+      prompt_tokens: result.usage.inputTokens,
+      completion_tokens: result.usage.outputTokens,
+      total_tokens: result.usage.totalTokens,
+    },
+  };
+}
+
+function toOpenAiFinishReason(
+  reason: FinishReason,
+): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
+  return reason === 'other' ? 'stop' : reason;
+}
+
+function lineId(): string {
+  return `batch_req_${randomUUID().replace(/-/g, '')}`;
+}
+
+/** A line of the output file: `{id, custom_id, response: {status_code, request_id, body}, error}`. */
+export function completedBatchLine(customId: string, requestId: string, body: unknown): string {
+  return JSON.stringify({
+    id: lineId(),
+    custom_id: customId,
+    response: { status_code: 200, request_id: requestId, body },
+    error: null,
+  });
+}
+
+/**
+ * A line of the error file for a request that failed. When the provider answered with an
+ * HTTP status, `response` carries it as OpenAI's files do; `error` always says why.
+ */
+export function failedBatchLine(customId: string, requestId: string, failure: JobFailure): string {
+  const error = { code: failure.code, message: failure.message };
+  return JSON.stringify({
+    id: lineId(),
+    custom_id: customId,
+    response:
+      failure.status_code === undefined
+        ? null
+        : {
+            status_code: failure.status_code,
+            request_id: failure.request_id ?? requestId,
+            body: { error: { ...error, type: 'provider_error' } },
+          },
+    error,
+  });
+}
+
+/** A line of the error file for a request never run because the batch was cancelled or expired. */
+export function skippedBatchLine(customId: string, reason: BatchStopReason): string {
+  return JSON.stringify({
+    id: lineId(),
+    custom_id: customId,
+    response: null,
+    error:
+      reason === 'expired'
+        ? { code: 'batch_expired', message: 'the batch expired before this request was run' }
+        : {
+            code: 'batch_cancelled',
+            message: 'the batch was cancelled before this request was run',
+          },
+  });
+}

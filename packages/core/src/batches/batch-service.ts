@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+import type { FileStorage } from '../files/file-storage';
+import { jobCatalog } from '../jobs/job-catalog';
+import type { BatchLimits } from './batch-limits';
+import {
+  type BatchRecord,
+  batchEndpointSchema,
+  parseCompletionWindow,
+  supportedBatchEndpoints,
+} from './batch-record';
+import { BatchRequestError } from './batch-request-error';
+import type { BatchStore } from './batch-store';
+
+/** Body of `POST /v1/batches`, as OpenAI defines it. */
+export const createBatchRequestSchema = z
+  .object({
+    input_file_id: z.string().min(1).max(200),
+    endpoint: batchEndpointSchema,
+    /** OpenAI accepts only `24h`; llmq also takes other windows up to 168h (`30m`, `2h`). */
+    completion_window: z.string().min(1).max(16),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(512))
+      .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 metadata keys' })
+      .nullable()
+      .optional(),
+  })
+  .strict();
+export type CreateBatchRequest = z.infer<typeof createBatchRequestSchema>;
+
+export interface BatchServiceOptions {
+  store: BatchStore;
+  files: FileStorage;
+  /** The `batch-control` queue (ingest, finalise, expire jobs). */
+  controlQueue: Queue;
+  limits: BatchLimits;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}${randomUUID().replace(/-/g, '')}`;
+}
+
+/** Creates and cancels batches for the API; the work itself happens in workers. */
+export class BatchService {
+  constructor(private readonly options: BatchServiceOptions) {}
+
+  /** Records a batch in `validating` and queues its ingest and its expiry. */
+  async create(tenant: string, request: CreateBatchRequest): Promise<BatchRecord> {
+    const { store, files, controlQueue, limits } = this.options;
+    if (!supportedBatchEndpoints.includes(request.endpoint)) {
+      throw new BatchRequestError(
+        'unsupported_endpoint',
+        `endpoint "${request.endpoint}" is not supported yet; use ${supportedBatchEndpoints.join(', ')}`,
+        { supported: supportedBatchEndpoints },
+      );
+    }
+    const windowSeconds = parseCompletionWindow(request.completion_window);
+    if (windowSeconds === undefined) {
+      throw new BatchRequestError(
+        'invalid_completion_window',
+        'completion_window must be a duration such as "24h" (at most 168h)',
+      );
+    }
+    const file = await files.get(request.input_file_id);
+    if (!file || file.tenant !== tenant)
+      throw new BatchRequestError('file_not_found', `no such file "${request.input_file_id}"`);
+    if (file.purpose !== 'batch')
+      throw new BatchRequestError('invalid_file', 'the input file must have purpose "batch"');
+    if (file.lines > limits.maxLines) {
+      throw new BatchRequestError(
+        'too_many_lines',
+        `the input file has ${file.lines} lines; the limit is ${limits.maxLines}`,
+      );
+    }
+
+    const createdAt = Date.now();
+    const batchId = newId('batch_');
+    await store.create({
+      id: batchId,
+      tenant,
+      endpoint: request.endpoint,
+      inputFileId: file.id,
+      completionWindow: request.completion_window,
+      metadata: request.metadata ?? undefined,
+      createdAt,
+      expiresAt: createdAt + windowSeconds * 1000,
+      reservedOutputFileId: newId('file-'),
+      reservedErrorFileId: newId('file-'),
+    });
+    await controlQueue.addBulk([
+      {
+        name: 'batch-ingest',
+        data: { batchId },
+        opts: { ...jobCatalog['batch-ingest'].defaultOptions, jobId: `ingest-${batchId}` },
+      },
+      {
+        name: 'batch-expire',
+        data: { batchId },
+        opts: {
+          ...jobCatalog['batch-expire'].defaultOptions,
+          jobId: `expire-${batchId}`,
+          delay: windowSeconds * 1000,
+        },
+      },
+    ]);
+    const record = await store.get(batchId);
+    if (!record) throw new Error(`batch ${batchId} vanished right after creation`);
+    return record;
+  }
+
+  /** Starts cancelling: lines not yet started end as cancelled, finished ones stay in the output. */
+  async cancel(tenant: string, batchId: string): Promise<BatchRecord> {
+    const outcome = await this.options.store.cancel(batchId, tenant);
+    if (outcome.outcome === 'missing')
+      throw new BatchRequestError('batch_not_found', 'no such batch');
+    if (outcome.outcome === 'not_cancellable') {
+      throw new BatchRequestError(
+        'batch_not_cancellable',
+        `the batch is ${outcome.status}; only validating or in-progress batches can be cancelled`,
+        { status: outcome.status },
+      );
+    }
+    const record = await this.options.store.get(batchId);
+    if (!record) throw new BatchRequestError('batch_not_found', 'no such batch');
+    return record;
+  }
+}

@@ -1,0 +1,387 @@
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
+import type { RedisKeys } from '../redis/redis-keys';
+import {
+  type BatchEndpoint,
+  type BatchRecord,
+  type BatchStatus,
+  type BatchStopReason,
+  type BatchValidationError,
+  batchEndpointSchema,
+  batchStatusSchema,
+} from './batch-record';
+
+export interface BatchStoreOptions {
+  /** How long a batch record stays readable, seconds (same as its files, env `FILE_TTL_SECONDS`). */
+  ttlSeconds: number;
+}
+
+/** What a new batch starts with. */
+export type NewBatchRecord = Pick<
+  BatchRecord,
+  | 'id'
+  | 'tenant'
+  | 'endpoint'
+  | 'inputFileId'
+  | 'completionWindow'
+  | 'metadata'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'reservedOutputFileId'
+  | 'reservedErrorFileId'
+>;
+
+/** Statuses a batch passes through before its final one; `llm_batches` reports these. */
+export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
+export type LiveBatchStatus = (typeof liveBatchStatuses)[number];
+
+/** How a batch line ended. `skipped`: never run, because the batch was cancelled or expired. */
+export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
+
+/**
+ * What recording a line did: `duplicate` when it had already been recorded (a retried or
+ * recovered job), `last` when it was the batch's last line and the caller must finalise.
+ */
+export type RecordLineResult = 'recorded' | 'duplicate' | 'last';
+
+export type BatchCancelOutcome =
+  | { outcome: 'cancelling' }
+  | { outcome: 'missing' }
+  | { outcome: 'not_cancellable'; status: BatchStatus };
+
+// Each transition is one Lua script, so API instances, ingesters and any number of workers
+// agree on a batch's state without locks. The done bitmap makes each line count exactly once.
+// Each also moves the batch between the live-status counts (\`llm_batches\`), in the same write.
+const beginScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return '' end
+if status == 'validating' then
+  redis.call('HSET', KEYS[1], 'status', 'in_progress', 'in_progress_at', ARGV[2])
+  redis.call('HINCRBY', KEYS[2], 'validating', -1)
+  redis.call('HINCRBY', KEYS[2], 'in_progress', 1)
+end
+redis.call('HSET', KEYS[1], 'total', ARGV[1])
+return status`);
+
+const failValidationScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'validating' and status ~= 'cancelling' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
+redis.call('HINCRBY', KEYS[2], status, -1)
+return 1`);
+
+const recordLineScript = new LuaScript(`
+if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+if ARGV[2] == 'completed' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[7])
+  redis.call('HINCRBY', KEYS[1], 'completed', 1)
+  redis.call('HINCRBY', KEYS[1], 'input_tokens', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'output_tokens', ARGV[5])
+else
+  redis.call('RPUSH', KEYS[4], ARGV[3])
+  redis.call('EXPIRE', KEYS[4], ARGV[7])
+  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+end
+local f = redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed', 'skipped', 'status')
+local total = tonumber(f[1])
+if total == nil then return 1 end
+local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
+if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
+  if f[5] == 'in_progress' then
+    redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
+    redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
+    redis.call('HINCRBY', KEYS[5], 'finalizing', 1)
+  end
+  return 2
+end
+return 1`);
+
+const claimFinalizeScript = new LuaScript(`
+return redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1')`);
+
+const cancelScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
+if status == 'validating' or status == 'in_progress' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelling', 'cancelling_at', ARGV[2])
+  redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
+  redis.call('HINCRBY', KEYS[2], status, -1)
+  redis.call('HINCRBY', KEYS[2], 'cancelling', 1)
+  return {'cancelling', ''}
+end
+if status == 'cancelling' then return {'cancelling', ''} end
+return {'not_cancellable', status}`);
+
+const expireScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
+redis.call('HSETNX', KEYS[1], 'stop_reason', 'expired')
+return 1`);
+
+// Ending a batch and recording its \`batch.completed\` event are one script (the webhook
+// outbox, as for jobs): the relay turns the entry into deliveries for subscribed endpoints.
+const finishScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'in_progress' and status ~= 'finalizing' and status ~= 'cancelling' and status ~= 'validating' then return '' end
+local reason = redis.call('HGET', KEYS[1], 'stop_reason')
+local final = 'completed'
+if reason == 'cancelled' then final = 'cancelled' elseif reason == 'expired' then final = 'expired' end
+redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
+redis.call('HINCRBY', KEYS[3], status, -1)
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
+if final == 'completed' then
+  redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
+end
+return final`);
+
+/** Batch records in Redis hashes, with their transitions as atomic scripts. */
+export class BatchStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: BatchStoreOptions,
+  ) {}
+
+  async create(batch: NewBatchRecord): Promise<void> {
+    const key = this.keys.batch(batch.id);
+    const listKey = this.keys.tenantBatches(batch.tenant);
+    const fields: Record<string, string | number> = {
+      id: batch.id,
+      tenant: batch.tenant,
+      endpoint: batch.endpoint,
+      input_file_id: batch.inputFileId,
+      completion_window: batch.completionWindow,
+      status: 'validating',
+      created_at: batch.createdAt,
+      expires_at: batch.expiresAt,
+      completed: 0,
+      failed: 0,
+      skipped: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      reserved_output_file_id: batch.reservedOutputFileId,
+      reserved_error_file_id: batch.reservedErrorFileId,
+    };
+    if (batch.metadata) fields.metadata = JSON.stringify(batch.metadata);
+    await this.redis
+      .multi()
+      .hset(key, fields)
+      .expire(key, this.options.ttlSeconds)
+      .zadd(listKey, batch.createdAt, batch.id)
+      .expire(listKey, this.options.ttlSeconds)
+      .hincrby(this.keys.batchStatusCounts(), 'validating', 1)
+      .exec();
+  }
+
+  async get(batchId: string): Promise<BatchRecord | null> {
+    const fields = await this.redis.hgetall(this.keys.batch(batchId));
+    return fields.id ? parseBatch(fields) : null;
+  }
+
+  /** Why the batch is stopping, if it is: read by workers before running each line. */
+  async stopReason(batchId: string): Promise<BatchStopReason | undefined> {
+    const reason = await this.redis.hget(this.keys.batch(batchId), 'stop_reason');
+    return reason === 'cancelled' || reason === 'expired' ? reason : undefined;
+  }
+
+  /**
+   * A tenant's batches, newest first, after the batch `after` (OpenAI's cursor pagination).
+   * Returns one page and whether more follow.
+   */
+  async list(
+    tenant: string,
+    { after, limit }: { after?: string; limit: number },
+  ): Promise<{ batches: BatchRecord[]; hasMore: boolean }> {
+    const listKey = this.keys.tenantBatches(tenant);
+    let start = 0;
+    if (after !== undefined) {
+      const rank = await this.redis.zrevrank(listKey, after);
+      if (rank === null) return { batches: [], hasMore: false };
+      start = rank + 1;
+    }
+    const ids = await this.redis.zrevrange(listKey, start, start + limit);
+    const page = ids.slice(0, limit);
+    const pipeline = this.redis.pipeline();
+    for (const id of page) pipeline.hgetall(this.keys.batch(id));
+    const results = (await pipeline.exec()) ?? [];
+    const batches: BatchRecord[] = [];
+    for (const [error, fields] of results) {
+      if (error) throw error;
+      const record = fields as Record<string, string>;
+      if (record.id) batches.push(parseBatch(record));
+    }
+    return { batches, hasMore: ids.length > limit };
+  }
+
+  /** Validation passed: the batch runs `total` lines. Returns the status it had. */
+  async begin(batchId: string, total: number, now = Date.now()): Promise<BatchStatus | null> {
+    const status = (await beginScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
+      [total, now],
+    )) as string | null;
+    return status ? batchStatusSchema.parse(status) : null;
+  }
+
+  /** The input file is invalid: the batch fails with these errors, nothing is enqueued. */
+  async failValidation(
+    batchId: string,
+    errors: BatchValidationError[],
+    total: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    const written = await failValidationScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
+      [now, JSON.stringify(errors), total],
+    );
+    return written === 1;
+  }
+
+  /**
+   * Records how one line ended, once: a line recorded before (retry, recovered job) changes
+   * nothing. `line` is the JSONL line for the output file (completed) or the error file.
+   */
+  async recordLine(
+    batchId: string,
+    index: number,
+    outcome: BatchLineOutcome,
+    line: string,
+    usage: { inputTokens: number; outputTokens: number } = { inputTokens: 0, outputTokens: 0 },
+    now = Date.now(),
+  ): Promise<RecordLineResult> {
+    const result = await recordLineScript.run(
+      this.redis,
+      [
+        this.keys.batch(batchId),
+        this.keys.batchDone(batchId),
+        this.keys.batchOutput(batchId),
+        this.keys.batchErrors(batchId),
+        this.keys.batchStatusCounts(),
+      ],
+      [index, outcome, line, usage.inputTokens, usage.outputTokens, now, this.options.ttlSeconds],
+    );
+    return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
+  }
+
+  /** Notes that every line is queued. */
+  async markEnqueued(batchId: string): Promise<void> {
+    await this.redis.hset(this.keys.batch(batchId), 'lines_enqueued', '1');
+  }
+
+  /** Claims finalisation for a batch with nothing left to run (e.g. cancelled while validating). */
+  async claimFinalize(batchId: string): Promise<boolean> {
+    return (await claimFinalizeScript.run(this.redis, [this.keys.batch(batchId)], [])) === 1;
+  }
+
+  /** Starts cancelling a batch that is validating or running. Scoped to the tenant. */
+  async cancel(batchId: string, tenant: string, now = Date.now()): Promise<BatchCancelOutcome> {
+    const [outcome, status] = (await cancelScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
+      [tenant, now],
+    )) as [string, string];
+    if (outcome === 'not_cancellable') return { outcome, status: batchStatusSchema.parse(status) };
+    return { outcome: outcome as 'cancelling' | 'missing' };
+  }
+
+  /** The completion window ended: lines not yet started will end as expired. */
+  async expire(batchId: string): Promise<boolean> {
+    return (await expireScript.run(this.redis, [this.keys.batch(batchId)], [])) === 1;
+  }
+
+  /** Pages through a batch's output or error lines, as finalisation copies them into a file. */
+  async *readLines(batchId: string, which: 'output' | 'errors', pageSize = 1000) {
+    const key =
+      which === 'output' ? this.keys.batchOutput(batchId) : this.keys.batchErrors(batchId);
+    for (let start = 0; ; start += pageSize) {
+      const lines = await this.redis.lrange(key, start, start + pageSize - 1);
+      if (lines.length > 0) yield lines;
+      if (lines.length < pageSize) return;
+    }
+  }
+
+  /**
+   * Sets the final status (completed, cancelled or expired) and the file ids; returns the
+   * status. A completed batch also leaves a `batch.completed` entry in the webhook outbox.
+   */
+  async finish(
+    batchId: string,
+    files: { outputFileId?: string; errorFileId?: string },
+    now = Date.now(),
+  ): Promise<BatchStatus | null> {
+    const status = (await finishScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.webhookOutbox(), this.keys.batchStatusCounts()],
+      [now, files.outputFileId ?? '', files.errorFileId ?? '', batchId],
+    )) as string;
+    return status ? batchStatusSchema.parse(status) : null;
+  }
+
+  /**
+   * How many batches are in each live status (`validating`, `in_progress`, `finalizing`,
+   * `cancelling`), across every tenant: read at scrape time for `llm_batches`.
+   */
+  async statusCounts(): Promise<Record<LiveBatchStatus, number>> {
+    const fields = await this.redis.hgetall(this.keys.batchStatusCounts());
+    const counts = {} as Record<LiveBatchStatus, number>;
+    for (const status of liveBatchStatuses)
+      counts[status] = Math.max(0, Number(fields[status] ?? 0));
+    return counts;
+  }
+
+  /** Drops the working keys of a finalised batch (its lines now live in files). */
+  async dropWorkingKeys(batchId: string): Promise<void> {
+    await this.redis.del(
+      this.keys.batchDone(batchId),
+      this.keys.batchOutput(batchId),
+      this.keys.batchErrors(batchId),
+    );
+  }
+}
+
+function optionalNumber(value: string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+function parseBatch(fields: Record<string, string>): BatchRecord {
+  const stopReason = fields.stop_reason;
+  return {
+    id: fields.id ?? '',
+    tenant: fields.tenant ?? '',
+    endpoint: batchEndpointSchema.parse(fields.endpoint) as BatchEndpoint,
+    inputFileId: fields.input_file_id ?? '',
+    completionWindow: fields.completion_window ?? '',
+    status: batchStatusSchema.parse(fields.status),
+    metadata: fields.metadata ? JSON.parse(fields.metadata) : undefined,
+    createdAt: Number(fields.created_at ?? 0),
+    expiresAt: Number(fields.expires_at ?? 0),
+    inProgressAt: optionalNumber(fields.in_progress_at),
+    finalizingAt: optionalNumber(fields.finalizing_at),
+    completedAt: optionalNumber(fields.completed_at),
+    failedAt: optionalNumber(fields.failed_at),
+    expiredAt: optionalNumber(fields.expired_at),
+    cancellingAt: optionalNumber(fields.cancelling_at),
+    cancelledAt: optionalNumber(fields.cancelled_at),
+    stopReason: stopReason === 'cancelled' || stopReason === 'expired' ? stopReason : undefined,
+    counts: {
+      total: Number(fields.total ?? 0),
+      completed: Number(fields.completed ?? 0),
+      failed: Number(fields.failed ?? 0),
+      skipped: Number(fields.skipped ?? 0),
+    },
+    usage: {
+      inputTokens: Number(fields.input_tokens ?? 0),
+      outputTokens: Number(fields.output_tokens ?? 0),
+    },
+    errors: fields.errors ? JSON.parse(fields.errors) : undefined,
+    outputFileId: fields.output_file_id || undefined,
+    errorFileId: fields.error_file_id || undefined,
+    reservedOutputFileId: fields.reserved_output_file_id ?? '',
+    reservedErrorFileId: fields.reserved_error_file_id ?? '',
+    linesEnqueued: fields.lines_enqueued === '1',
+  };
+}

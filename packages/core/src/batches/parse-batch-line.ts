@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import {
+  type JobRequest,
+  jobRequestSchema,
+  type NormalizedRequest,
+  normalizeJobRequest,
+} from '../jobs/job-request';
+import type { ModelCatalog } from '../routing/model-catalog';
+import type { BatchEndpoint } from './batch-record';
+
+/** Closed set of codes a bad input line or file is reported with in a batch's `errors`. */
+export const batchLineErrorCodeSchema = z.enum([
+  'invalid_json_line',
+  'missing_custom_id',
+  'duplicate_custom_id',
+  'invalid_method',
+  'invalid_url',
+  'invalid_body',
+  'unknown_model',
+  'empty_file',
+  'too_many_lines',
+  'too_many_errors',
+]);
+export type BatchLineErrorCode = z.infer<typeof batchLineErrorCodeSchema>;
+
+/** A valid line, ready to queue. */
+export interface ParsedBatchLine {
+  customId: string;
+  /** Catalog model id (alias resolved). */
+  model: string;
+  request: NormalizedRequest;
+}
+
+export type ParseBatchLineResult =
+  | { ok: true; line: ParsedBatchLine }
+  | { ok: false; code: BatchLineErrorCode; message: string; param: string | null };
+
+export interface ParseBatchLineContext {
+  endpoint: BatchEndpoint;
+  catalog: ModelCatalog;
+  defaultModel: string;
+  /** custom_ids seen so far in this file; a valid line adds its own. */
+  seenCustomIds: Set<string>;
+}
+
+/** OpenAI's newer `max_completion_tokens` is the same limit as `max_tokens`. */
+function withMaxTokens(body: Record<string, unknown>): Record<string, unknown> {
+  const { max_completion_tokens: maxCompletionTokens, ...rest } = body;
+  return maxCompletionTokens !== undefined && rest.max_tokens === undefined
+    ? { ...rest, max_tokens: maxCompletionTokens }
+    : rest;
+}
+
+function fail(
+  code: BatchLineErrorCode,
+  message: string,
+  param: string | null = null,
+): ParseBatchLineResult {
+  return { ok: false, code, message, param };
+}
+
+/**
+ * Validates one JSONL line of a batch input file (`{custom_id, method, url, body}`) against
+ * the batch's endpoint and the job schema, as OpenAI's `validating` step does.
+ */
+export function parseBatchLine(text: string, context: ParseBatchLineContext): ParseBatchLineResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('invalid_json_line', 'the line is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return fail('invalid_json_line', 'the line must be a JSON object');
+  const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
+  if (typeof customId !== 'string' || customId.length === 0 || customId.length > 512)
+    return fail(
+      'missing_custom_id',
+      '"custom_id" must be a string of 1 to 512 characters',
+      'custom_id',
+    );
+  if (context.seenCustomIds.has(customId))
+    return fail(
+      'duplicate_custom_id',
+      `"custom_id" "${customId}" appears more than once`,
+      'custom_id',
+    );
+  if (method !== 'POST') return fail('invalid_method', '"method" must be "POST"', 'method');
+  if (url !== context.endpoint)
+    return fail('invalid_url', `"url" must be the batch endpoint "${context.endpoint}"`, 'url');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return fail('invalid_body', '"body" must be a JSON object', 'body');
+
+  const parsed = jobRequestSchema.safeParse(withMaxTokens(body as Record<string, unknown>));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.length ? `body.${issue.path.join('.')}` : 'body';
+    return fail('invalid_body', `${path}: ${issue?.message ?? 'invalid'}`, path);
+  }
+  const requestedModel = parsed.data.model ?? context.defaultModel;
+  const model = context.catalog.resolve(requestedModel);
+  if (!model)
+    return fail('unknown_model', `model "${requestedModel}" is not in the catalog`, 'body.model');
+
+  context.seenCustomIds.add(customId);
+  return {
+    ok: true,
+    line: { customId, model: model.id, request: normalizeJobRequest(parsed.data) },
+  };
+}
+
+/**
+ * Reads a line that {@link parseBatchLine} already accepted (same bytes, same batch): skips
+ * the schema checks, which cost most of the validation time, when queueing lines.
+ */
+export function readValidatedBatchLine(
+  text: string,
+  context: Pick<ParseBatchLineContext, 'catalog' | 'defaultModel'>,
+): ParsedBatchLine {
+  const value = JSON.parse(text) as { custom_id: string; body: Record<string, unknown> };
+  const body = withMaxTokens(value.body) as JobRequest;
+  const model = context.catalog.resolve(body.model ?? context.defaultModel);
+  if (!model) throw new Error(`model of validated line "${value.custom_id}" no longer resolves`);
+  return { customId: value.custom_id, model: model.id, request: normalizeJobRequest(body) };
+}

@@ -1,0 +1,74 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../redis/redis-keys';
+import { RedisFileStorage } from './redis-file-storage';
+
+let redis: Redis;
+let keys: RedisKeys;
+let storage: RedisFileStorage;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-files'));
+  storage = new RedisFileStorage(redis, keys, { ttlSeconds: 600, chunkBytes: 10 });
+});
+
+afterEach(async () => {
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+async function readAll(fileId: string): Promise<{ text: string; chunks: number }> {
+  const parts: Buffer[] = [];
+  for await (const chunk of storage.read(fileId)) parts.push(chunk);
+  return { text: Buffer.concat(parts).toString(), chunks: parts.length };
+}
+
+test('a file is stored in fixed-size chunks, counted, and read back whole', async () => {
+  const writer = storage.createWriter({
+    id: 'file-1',
+    tenant: 't',
+    filename: 'a.jsonl',
+    purpose: 'batch',
+  });
+  const text = 'line one\nline two\nthe third line';
+  for (const part of ['line o', 'ne\nline two\n', 'the third line'])
+    await writer.write(Buffer.from(part));
+  expect(await storage.get('file-1')).toBeNull();
+  const stored = await writer.commit({ filename: 'b.jsonl' });
+  expect(stored).toMatchObject({ bytes: text.length, lines: 3, filename: 'b.jsonl', tenant: 't' });
+  expect(await storage.get('file-1')).toEqual(stored);
+  expect(await readAll('file-1')).toEqual({ text, chunks: Math.ceil(text.length / 10) });
+  expect(await redis.ttl(keys.fileChunks('file-1'))).toBeGreaterThan(500);
+});
+
+test('rewriting an id replaces the old content; abort leaves nothing', async () => {
+  const first = storage.createWriter({
+    id: 'file-2',
+    tenant: 't',
+    filename: 'x',
+    purpose: 'batch',
+  });
+  await first.write(Buffer.from('old content that is long\n'));
+  await first.commit();
+  const second = storage.createWriter({
+    id: 'file-2',
+    tenant: 't',
+    filename: 'x',
+    purpose: 'batch',
+  });
+  await second.write(Buffer.from('new\n'));
+  await second.commit();
+  expect((await readAll('file-2')).text).toBe('new\n');
+
+  const aborted = storage.createWriter({
+    id: 'file-3',
+    tenant: 't',
+    filename: 'x',
+    purpose: 'batch',
+  });
+  await aborted.write(Buffer.from('0123456789abcdef'));
+  await aborted.abort();
+  expect(await redis.exists(keys.fileChunks('file-3'))).toBe(0);
+  expect(await storage.get('file-3')).toBeNull();
+});

@@ -1,0 +1,179 @@
+import { waitFor } from '@llmq/testing';
+import OpenAI, { toFile } from 'openai';
+import { batchLines, parseJsonl } from './batch-helpers';
+import { apiKey, startSystem } from './system-harness';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+
+let system: System;
+let client: OpenAI;
+
+beforeAll(async () => {
+  system = await startSystem({
+    workerEnv: { BULK_WORKER_CONCURRENCY: '50', RETRY_BASE_DELAY_MS: '20' },
+  });
+  client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function waitForBatch(batchId: string, timeoutMs = 30_000) {
+  return waitFor(
+    async () => {
+      const batch = await client.batches.retrieve(batchId);
+      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
+        ? batch
+        : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `batch ${batchId} to end` },
+  );
+}
+
+test('the official openai client runs a batch: every custom_id comes back exactly once', async () => {
+  const count = 200;
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(batchLines(count)), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  expect(file).toMatchObject({ object: 'file', purpose: 'batch', filename: 'input.jsonl' });
+  expect(file.id).toMatch(/^file-/);
+  expect((await client.files.retrieve(file.id)).bytes).toBe(file.bytes);
+
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    metadata: { purpose: 'e2e' },
+  });
+  expect(created).toMatchObject({ object: 'batch', status: 'validating', input_file_id: file.id });
+  expect(created.created_at).toBeLessThan(Date.now() / 1000 + 1);
+  expect(created.expires_at).toBe(created.created_at + 24 * 3600);
+
+  const batch = await waitForBatch(created.id);
+  expect(batch.status).toBe('completed');
+  expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+  expect(batch.completed_at).toEqual(expect.any(Number));
+  expect(batch.in_progress_at).toEqual(expect.any(Number));
+  expect(batch.error_file_id).toBeNull();
+  expect(batch.metadata).toEqual({ purpose: 'e2e' });
+  expect(batch.usage?.output_tokens).toBeGreaterThan(0);
+
+  const content = await client.files.content(batch.output_file_id!);
+  const lines = parseJsonl<{
+    id: string;
+    custom_id: string;
+    response: { status_code: number; request_id: string; body: OpenAI.ChatCompletion };
+    error: unknown;
+  }>(await content.text());
+  expect(lines).toHaveLength(count);
+  const ids = lines.map((line) => line.custom_id).sort();
+  const expected = Array.from({ length: count }, (_, index) => `request-${index}`).sort();
+  expect(ids).toEqual(expected);
+  for (const line of lines) {
+    expect(line.id).toMatch(/^batch_req_/);
+    expect(line.error).toBeNull();
+    expect(line.response.status_code).toBe(200);
+    expect(line.response.body.object).toBe('chat.completion');
+    expect(line.response.body.choices[0]?.message.content).toEqual(expect.any(String));
+  }
+
+  const listed = await client.batches.list({ limit: 10 });
+  expect(listed.data.map((item) => item.id)).toContain(created.id);
+});
+
+test('a file with bad lines fails validation with their line numbers and queues nothing', async () => {
+  const good = (id: string) =>
+    JSON.stringify({
+      custom_id: id,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }] },
+    });
+  const text = [
+    good('a'),
+    '{not json',
+    JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: {} }),
+    good('a'),
+    JSON.stringify({ custom_id: 'b', method: 'POST', url: '/v1/embeddings', body: {} }),
+    JSON.stringify({
+      custom_id: 'c',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'sim-gpt-fast', messages: [], bogus: 1 },
+    }),
+    good('d'),
+  ].join('\n');
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(text), 'bad.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const batch = await waitForBatch(created.id);
+  expect(batch.status).toBe('failed');
+  expect(batch.failed_at).toEqual(expect.any(Number));
+  expect(batch.errors?.data?.map((error) => [error.line, error.code])).toEqual([
+    [2, 'invalid_json_line'],
+    [3, 'missing_custom_id'],
+    [4, 'duplicate_custom_id'],
+    [5, 'invalid_url'],
+    [6, 'invalid_body'],
+  ]);
+  const lineJobs = await system.redis.keys(`${system.prefix}:prompts-bulk:${created.id}-*`);
+  expect(lineJobs).toEqual([]);
+});
+
+test('unsupported endpoints, unknown files and other tenants are refused with JSON errors', async () => {
+  const embeddings = await system.request('POST', '/v1/batches', {
+    input_file_id: 'file-00000000000000000000000000000000',
+    endpoint: '/v1/embeddings',
+    completion_window: '24h',
+  });
+  expect(embeddings.status).toBe(400);
+  expect(embeddings.body.error.code).toBe('unsupported_endpoint');
+  const missing = await system.request('POST', '/v1/batches', {
+    input_file_id: 'file-00000000000000000000000000000000',
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  expect(missing.status).toBe(404);
+  expect(missing.body.error.code).toBe('file_not_found');
+  const unknown = await system.request('GET', '/v1/batches/batch_00000000000000000000000000000000');
+  expect(unknown.status).toBe(404);
+  expect(unknown.body.error.code).toBe('batch_not_found');
+  const anonymous = await fetch(`${system.apiUrl}/v1/files`, { method: 'POST' });
+  expect(anonymous.status).toBe(401);
+});
+
+// Last in this file: the failures it injects may open sim-gpt-fast's circuit.
+test('batch lines run through the same provider stage as jobs: a failing model falls back along its chain', async () => {
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 1 } } } });
+  try {
+    const count = 5;
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(batchLines(count, { prefix: 'fallback' })), 'fallback.jsonl'),
+      purpose: 'batch',
+    });
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const batch = await waitForBatch(created.id);
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+    const lines = parseJsonl<{ custom_id: string; response: { body: OpenAI.ChatCompletion } }>(
+      await (await client.files.content(batch.output_file_id!)).text(),
+    );
+    expect(lines).toHaveLength(count);
+    // sim-gpt-fast answers 500 every time: its retries, then the first fallback, answered.
+    for (const line of lines) expect(line.response.body.model).toBe('sim-claude-fast');
+  } finally {
+    system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 0 } } } });
+  }
+});
