@@ -13,10 +13,15 @@ const cliEntry = path.join(repositoryRoot, 'packages', 'client', 'dist', 'cli', 
 const run = promisify(execFile);
 
 let system: System;
+/** The install's bootstrap admin key (`ADMIN_API_KEY`). */
+const cliAdminKey = 'cli-admin-key-for-tests-000000001';
 let directory: string;
 
 beforeAll(async () => {
-  system = await startSystem({ workerEnv: { BULK_WORKER_CONCURRENCY: '50' } });
+  system = await startSystem({
+    workerEnv: { BULK_WORKER_CONCURRENCY: '50' },
+    apiEnv: { ADMIN_API_KEY: cliAdminKey },
+  });
   directory = await mkdtemp(path.join(tmpdir(), 'llmq-cli-'));
 });
 
@@ -105,4 +110,54 @@ test('clear messages for a bad file, a missing key and an unreachable server', a
   const unreachable = await llmq(['jobs', 'get', 'job_x'], { LLMQ_URL: 'http://127.0.0.1:9' });
   expect(unreachable.code).toBe(1);
   expect(unreachable.stderr).toMatch(/cannot reach the llmq API at http:\/\/127\.0\.0\.1:9/);
+});
+
+test('llmq keys: an admin creates, lists, rotates and revokes keys; the audit log shows it', async () => {
+  const admin = { LLMQ_API_KEY: cliAdminKey };
+  const created = await llmq(
+    ['keys', 'create', '--tenant', 'acme', '--scopes', 'jobs:write,jobs:read', '--name', 'ci'],
+    admin,
+  );
+  expect(created.code).toBe(0);
+  const key = JSON.parse(created.stdout) as { id: string; key: string; tenant: string };
+  expect(key).toMatchObject({ tenant: 'acme', scopes: ['jobs:write', 'jobs:read'], name: 'ci' });
+  expect(key.key).toMatch(/^llmq_/);
+
+  // The new key works for its tenant...
+  const answered = await llmq(['submit', 'echo: made with a CLI key', '--wait'], {
+    LLMQ_API_KEY: key.key,
+  });
+  expect(answered).toMatchObject({ code: 0, stdout: 'made with a CLI key\n' });
+  // ...but is no admin key.
+  const notAdmin = await llmq(['keys', 'list'], { LLMQ_API_KEY: key.key });
+  expect(notAdmin.code).toBe(1);
+  expect(notAdmin.stderr).toMatch(/insufficient_scope/);
+
+  const listed = await llmq(['keys', 'list', '--tenant', 'acme'], admin);
+  const listedIds = (JSON.parse(listed.stdout) as { data: Array<{ id: string }> }).data.map(
+    (entry) => entry.id,
+  );
+  expect(listedIds).toContain(key.id);
+  // The secret is shown once, at creation, never in a listing.
+  expect(listed.stdout).not.toContain(key.key);
+
+  const rotated = await llmq(['keys', 'rotate', key.id, '--grace', '0'], admin);
+  const rotation = JSON.parse(rotated.stdout) as { id: string; key: string };
+  expect(rotation.key).not.toBe(key.key);
+  const withRotated = await llmq(['submit', 'echo: rotated', '--wait'], {
+    LLMQ_API_KEY: rotation.key,
+  });
+  expect(withRotated.stdout).toBe('rotated\n');
+
+  const revoked = await llmq(['keys', 'revoke', rotation.id], admin);
+  expect(revoked.code).toBe(0);
+  const refused = await llmq(['jobs', 'get', 'job_x'], { LLMQ_API_KEY: rotation.key });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/invalid_api_key/);
+
+  const audit = await llmq(['audit', '--limit', '50'], admin);
+  const actions = (JSON.parse(audit.stdout) as { data: Array<{ action: string }> }).data.map(
+    (entry) => entry.action,
+  );
+  expect(actions).toEqual(expect.arrayContaining(['key-create', 'key-rotate', 'key-revoke']));
 });

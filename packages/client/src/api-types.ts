@@ -85,3 +85,41 @@ export interface ListPage<T> {
   last_id: string | null;
   has_more: boolean;
 }
+
+/** The scopes a key can carry (`admin` implies `admin:read`). */
+export type ApiKeyScope = 'jobs:write' | 'jobs:read' | 'batches' | 'usage' | 'admin' | 'admin:read';
+
+/** `POST /v1/admin/keys`. */
+export interface CreateKeyRequest {
+  tenant: string;
+  scopes: ApiKeyScope[];
+  name?: string;
+  /** ISO time after which the key stops working. */
+  expires_at?: string;
+}
+
+/** An API key as the admin API shows it: never its secret, except once at creation. */
+export interface ApiKeyView {
+  id: string;
+  tenant: string;
+  scopes: ApiKeyScope[];
+  name?: string | null;
+  created_at: string;
+  last_used_at?: string | null;
+  revoked_at?: string | null;
+  expires_at?: string | null;
+  [field: string]: unknown;
+}
+
+/** `GET /v1/admin/keys`. */
+export interface ApiKeyList {
+  object: 'list';
+  data: ApiKeyView[];
+}
+
+/** `GET /v1/admin/audit`. */
+export interface AuditPage {
+  object: 'list';
+  data: Array<Record<string, unknown>>;
+  next_before: string | null;
+}

@@ -4,8 +4,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type {
+  ApiKeyList,
+  ApiKeyView,
+  AuditPage,
   BatchView,
   CreateBatchRequest,
+  CreateKeyRequest,
   FileView,
   JobView,
   ListPage,
@@ -87,6 +91,46 @@ export class LlmqClient {
 
   cancelBatch(batchId: string): Promise<BatchView> {
     return this.json('POST', `/v1/batches/${encodeURIComponent(batchId)}/cancel`);
+  }
+
+  // ---- admin (needs a key with the `admin` scope; reads accept `admin:read`) ----
+
+  /** Creates an API key; the answer carries the secret `key`, shown this once. */
+  createKey(request: CreateKeyRequest): Promise<ApiKeyView & { key: string }> {
+    return this.json('POST', '/v1/admin/keys', request);
+  }
+
+  listKeys(tenant?: string): Promise<ApiKeyList> {
+    const suffix = tenant ? `?tenant=${encodeURIComponent(tenant)}` : '';
+    return this.json('GET', `/v1/admin/keys${suffix}`);
+  }
+
+  getKey(keyId: string): Promise<ApiKeyView> {
+    return this.json('GET', `/v1/admin/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  revokeKey(keyId: string): Promise<ApiKeyView> {
+    return this.json('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  /** Issues a new key for the same tenant and scopes; the old one works for `graceSeconds`. */
+  rotateKey(
+    keyId: string,
+    graceSeconds?: number,
+  ): Promise<ApiKeyView & { key: string; previous: ApiKeyView }> {
+    return this.json(
+      'POST',
+      `/v1/admin/keys/${encodeURIComponent(keyId)}/rotate`,
+      graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
+    );
+  }
+
+  listAudit(query: { limit?: number; before?: string } = {}): Promise<AuditPage> {
+    const search = new URLSearchParams();
+    if (query.limit !== undefined) search.set('limit', String(query.limit));
+    if (query.before !== undefined) search.set('before', query.before);
+    const suffix = search.size > 0 ? `?${search}` : '';
+    return this.json('GET', `/v1/admin/audit${suffix}`);
   }
 
   private async json<T>(

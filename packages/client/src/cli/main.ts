@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { access, constants } from 'node:fs/promises';
 import { Command } from 'commander';
-import { type BatchView, finalBatchStatuses, type JobView } from '../api-types';
+import { type ApiKeyScope, type BatchView, finalBatchStatuses, type JobView } from '../api-types';
 import { LlmqClient } from '../llmq-client';
 import { isLlmqError, LlmqError } from '../llmq-error';
 import { BatchProgress } from './batch-progress';
@@ -171,6 +171,72 @@ batch
   .option('--limit <n>', 'batches per page', '20')
   .action(async (options: { limit: string }) =>
     print(await client().listBatches({ limit: Number(options.limit) })),
+  );
+
+const scopesList = (value: string): ApiKeyScope[] =>
+  value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean) as ApiKeyScope[];
+
+const keys = program.command('keys').description('manage API keys (needs an admin key)');
+keys
+  .command('create')
+  .description('create a key; its secret is printed once')
+  .requiredOption('-t, --tenant <tenant>', 'the tenant the key acts for')
+  .requiredOption(
+    '-s, --scopes <scopes>',
+    'comma-separated: jobs:write,jobs:read,batches,usage,admin,admin:read',
+  )
+  .option('-n, --name <name>', 'a label for the key')
+  .option('--expires-at <time>', 'ISO time after which the key stops working')
+  .action(
+    async (options: { tenant: string; scopes: string; name?: string; expiresAt?: string }) => {
+      print(
+        await client().createKey({
+          tenant: options.tenant,
+          scopes: scopesList(options.scopes),
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.expiresAt ? { expires_at: options.expiresAt } : {}),
+        }),
+      );
+    },
+  );
+keys
+  .command('list')
+  .option('-t, --tenant <tenant>', 'only this tenant')
+  .action(async (options: { tenant?: string }) => print(await client().listKeys(options.tenant)));
+keys
+  .command('get')
+  .argument('<id>', 'key id')
+  .action(async (id: string) => print(await client().getKey(id)));
+keys
+  .command('revoke')
+  .argument('<id>', 'key id')
+  .action(async (id: string) => print(await client().revokeKey(id)));
+keys
+  .command('rotate')
+  .description('issue a new key; the old one keeps working for the grace period')
+  .argument('<id>', 'key id')
+  .option('--grace <seconds>', 'how long the old key keeps working, seconds (default 86400)')
+  .action(async (id: string, options: { grace?: string }) =>
+    print(
+      await client().rotateKey(id, options.grace === undefined ? undefined : Number(options.grace)),
+    ),
+  );
+
+program
+  .command('audit')
+  .description('list admin actions and denied requests, newest first')
+  .option('-l, --limit <n>', 'entries to show', '50')
+  .option('--before <id>', 'entries older than this audit id')
+  .action(async (options: { limit: string; before?: string }) =>
+    print(
+      await client().listAudit({
+        limit: Number(options.limit),
+        ...(options.before ? { before: options.before } : {}),
+      }),
+    ),
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
