@@ -2,6 +2,7 @@ import {
   type FilterPolicyStore,
   filterJobRequest,
   InputRejectedError,
+  isFinalStatus,
   type JobEvent,
   type JobEventReader,
   type JobRequest,
@@ -153,6 +154,29 @@ export class InteractiveJobs {
     } else if (cancel.outcome === 'not_cancellable' && cancel.status === 'active') {
       await requestJobStop(this.options.redis, this.options.keys, jobId);
     }
+  }
+
+  /**
+   * Follows a job to its end and returns its result, with the llmq facts only known then
+   * (routed model, provider, cost) set as headers; undefined when the client left first.
+   * A failed or cancelled job throws the matching API error.
+   */
+  async waitForResult(
+    jobId: string,
+    request: Request,
+    response: Response,
+  ): Promise<JobResult | undefined> {
+    for await (const event of this.follow(jobId, request, response)) {
+      if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
+      const result = event.data.result;
+      if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+      response.setHeader('x-llmq-provider', result.provider);
+      response.setHeader('x-llmq-model', result.model);
+      if (result.cost_usd !== undefined)
+        response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
+      return result;
+    }
+    return undefined;
   }
 
   /** The `x-llmq-cancel-on-disconnect: true|false` header, else the configured default. */

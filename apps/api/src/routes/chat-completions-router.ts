@@ -63,18 +63,9 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         setLlmqHeaders(response, { ...start, cached: false });
         const id = chatCompletionId(jobId);
         if (!stream) {
-          for await (const event of jobs.follow(jobId, request, response)) {
-            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
-            const result = event.data.result;
-            if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
-            response.setHeader('x-llmq-provider', result.provider);
-            response.setHeader('x-llmq-model', result.model);
-            if (result.cost_usd !== undefined)
-              response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
-            response.json(toChatCompletion(id, created, result));
-            return;
-          }
-          return; // the client left
+          const result = await jobs.waitForResult(jobId, request, response);
+          if (result) response.json(toChatCompletion(id, created, result));
+          return; // without a result, the client left
         }
 
         const includeUsage = body.stream_options?.include_usage === true;

@@ -59,18 +59,9 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         setLlmqHeaders(response, { ...start, cached: false });
         const id = anthropicMessageId(jobId);
         if (!stream) {
-          for await (const event of jobs.follow(jobId, request, response)) {
-            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
-            const result = event.data.result;
-            if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
-            response.setHeader('x-llmq-provider', result.provider);
-            response.setHeader('x-llmq-model', result.model);
-            if (result.cost_usd !== undefined)
-              response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
-            response.json(toAnthropicMessage(id, result));
-            return;
-          }
-          return; // the client left
+          const result = await jobs.waitForResult(jobId, request, response);
+          if (result) response.json(toAnthropicMessage(id, result));
+          return; // without a result, the client left
         }
 
         openEventStream(response);

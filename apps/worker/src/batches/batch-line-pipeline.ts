@@ -6,6 +6,7 @@ import {
   batchLineJobDataSchema,
   completedBatchLine,
   failedBatchLine,
+  failureCodeForRoute,
   type JobFailure,
   jobCatalog,
   type LlmqMetrics,
@@ -13,7 +14,6 @@ import {
   type ModelCatalog,
   observedModel,
   type RequestExecutor,
-  type RouteErrorCode,
   routeRequest,
   skippedBatchLine,
   toChatCompletionBody,
@@ -251,21 +251,5 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       input_tokens: answer.usage.inputTokens,
       output_tokens: answer.usage.outputTokens,
     });
-  }
-}
-
-function failureCodeForRoute(code: RouteErrorCode): JobFailure['code'] {
-  switch (code) {
-    case 'unknown_model':
-    case 'model_unavailable':
-      return 'model_unavailable';
-    case 'context_window_exceeded':
-      return 'context_window_exceeded';
-    case 'cost_limit_exceeded':
-      return 'cost_limit_exceeded';
-    default: {
-      const unreachable: never = code;
-      return unreachable;
-    }
   }
 }

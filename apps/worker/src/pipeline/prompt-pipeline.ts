@@ -10,9 +10,9 @@ import type {
   ModelCatalog,
   PromptJobData,
   RequestExecutor,
-  RouteErrorCode,
 } from '@llmq/core';
 import {
+  failureCodeForRoute,
   inspectOutput,
   observedModel,
   promptJobDataSchema,
@@ -260,21 +260,5 @@ export function createPromptPipeline({
       output_tokens: result.usage.output_tokens,
       output_length: answer.text.length,
     });
-  }
-}
-
-function failureCodeForRoute(code: RouteErrorCode): JobFailure['code'] {
-  switch (code) {
-    case 'unknown_model':
-    case 'model_unavailable':
-      return 'model_unavailable';
-    case 'context_window_exceeded':
-      return 'context_window_exceeded';
-    case 'cost_limit_exceeded':
-      return 'cost_limit_exceeded';
-    default: {
-      const unreachable: never = code;
-      return unreachable;
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ProviderErrorCode } from '../providers/provider-error';
 import type { AttemptRecord } from '../resilience/attempt-record';
-import type { RoutingDecision } from '../routing/route-request';
+import type { RouteErrorCode, RoutingDecision } from '../routing/route-request';
 
 /** Closed set of codes a failed job ends with. */
 export const jobFailureCodeSchema = z.enum([
@@ -76,6 +76,23 @@ export function failureCodeForProviderError(code: ProviderErrorCode): JobFailure
     case 'aborted':
     case 'unknown':
       return 'provider_error';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+/** Maps a routing refusal found when a job runs to the failure code it ends the job with. */
+export function failureCodeForRoute(code: RouteErrorCode): JobFailureCode {
+  switch (code) {
+    case 'unknown_model':
+    case 'model_unavailable':
+      return 'model_unavailable';
+    case 'context_window_exceeded':
+      return 'context_window_exceeded';
+    case 'cost_limit_exceeded':
+      return 'cost_limit_exceeded';
     default: {
       const unreachable: never = code;
       return unreachable;
