@@ -98,11 +98,19 @@ describe('GET /metrics on the API and the worker', () => {
     expect(
       sample(worker, 'llm_jobs_total', { queue: 'prompts-standard', outcome: 'completed' }),
     ).toBe(1);
+    // The spend the job's result records (catalog price × provider usage) moves the cost metric.
+    const job = await system.request('GET', `/v1/jobs/${jobId}`);
+    expect(job.body.result.cost_usd).toBeGreaterThan(0);
+    expect(sample(worker, 'llm_cost_dollars', { model: 'sim-gpt-fast' })).toBeCloseTo(
+      job.body.result.cost_usd,
+      8,
+    );
     expect(
       sample(worker, 'llm_queue_length', { queue: 'prompts-standard', state: 'completed' }),
     ).toBeGreaterThanOrEqual(1);
 
-    // Defined for stages other issues build; present (HELP/TYPE) with no series yet.
+    // Defined for stages not built yet (cache, limits, budgets) or not moved by one plain
+    // job (circuits, fallbacks, webhooks, batches): present, with HELP and TYPE.
     const text = await (await fetch(workerMetricsUrl, auth())).text();
     for (const name of [
       'llm_cost_dollars',

@@ -24,6 +24,7 @@ import type { Job, Queue } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describeFailure } from '../pipeline/describe-failure';
 import { createJobSpans, type ObservedJob } from '../pipeline/job-telemetry';
+import { recordCallMetrics } from '../pipeline/record-call-metrics';
 
 export interface BatchLinePipelineOptions {
   batches: BatchStore;
@@ -193,6 +194,11 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         ),
     });
     const attempts = outcome.attempts;
+    recordCallMetrics(
+      metrics,
+      attempts,
+      (data.progress as { attempts?: unknown[] } | undefined)?.attempts?.length ?? 0,
+    );
 
     if (outcome.kind === 'wait') {
       // A long Retry-After: park the line (no worker slot held, no attempt spent) and resume

@@ -24,6 +24,7 @@ import { type Tracer, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
 import { createJobSpans, type ObservedJob } from './job-telemetry';
+import { recordCallMetrics } from './record-call-metrics';
 import { streamingModel } from './stream-generation';
 
 export interface PromptPipelineOptions {
@@ -144,6 +145,11 @@ export function createPromptPipeline({
         ),
     });
     const attempts = outcome.attempts;
+    recordCallMetrics(
+      metrics,
+      attempts,
+      (data.progress as { attempts?: unknown[] } | undefined)?.attempts?.length ?? 0,
+    );
 
     if (outcome.kind === 'wait') {
       // A long Retry-After: park the job in BullMQ's delayed set (no worker slot held, no
