@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import {
   AddressPolicy,
+  asCacheHit,
   BatchService,
   BatchStore,
   checkWebhookUrl,
@@ -10,6 +11,7 @@ import {
   createRedisConnection,
   createTracing,
   defaultProviderAccounts,
+  ExactCache,
   IdempotencyStore,
   JobEventReader,
   JobStore,
@@ -113,6 +115,8 @@ async function main(): Promise<void> {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     secureCookie: env.ADMIN_COOKIE_SECURE,
   });
+  const metrics = createMetrics();
+  const exactCache = new ExactCache(redis, keys, { ttlSeconds: env.CACHE_TTL_SECONDS });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -124,6 +128,15 @@ async function main(): Promise<void> {
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
+    // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
+    cache: {
+      async lookup({ tenant, model, request }) {
+        const hit = await exactCache.get(tenant, model, request);
+        if (!hit) return undefined;
+        metrics.cacheHits.inc({ cache_type: 'exact' });
+        return asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
+      },
+    },
   });
   const files = new RedisFileStorage(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
   const batchStore = new BatchStore(redis, keys, { ttlSeconds: env.FILE_TTL_SECONDS });
@@ -132,7 +145,6 @@ async function main(): Promise<void> {
   const batches = new BatchService({ store: batchStore, files, controlQueue, limits: batchLimits });
   if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
     throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
-  const metrics = createMetrics();
   metrics.watchQueues(queue, interactiveQueue, webhookQueue);
   metrics.watchRedis(redis);
   metrics.watchBatches(batchStore);

@@ -8,6 +8,7 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
+  ExactCache,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     metrics,
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
+    cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
   });
   const workerOptions = {
     connection,

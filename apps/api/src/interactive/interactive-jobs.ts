@@ -2,6 +2,7 @@ import {
   type FilterPolicyStore,
   filterJobRequest,
   InputRejectedError,
+  isCacheable,
   isFinalStatus,
   type JobEvent,
   type JobEventReader,
@@ -77,11 +78,13 @@ export class InteractiveJobs {
       inputFindings = filtered.verdict.findings;
     }
     const entry = jobRequest.model ? this.options.catalog.resolve(jobRequest.model) : undefined;
-    if (entry && this.options.cache) {
+    const normalized = normalizeJobRequest(jobRequest);
+    const mode = jobRequest.cache ?? 'auto';
+    if (entry && this.options.cache && mode !== 'refresh' && isCacheable(normalized, mode)) {
       const result = await this.options.cache.lookup({
         tenant,
         model: entry.id,
-        request: normalizeJobRequest(jobRequest),
+        request: normalized,
       });
       if (result) return { kind: 'cached', result, model: entry.id, provider: result.provider };
     }

@@ -1,6 +1,7 @@
 import { isFinalStatus, type JobResult } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toApiError } from '../http/api-error';
+import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -36,7 +37,11 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
       async (request: Request, response: Response) => {
         const body = chatCompletionsRequestSchema.parse(request.body);
         const stream = body.stream === true;
-        const start = await jobs.start(tenantOf(response), toJobRequestFromChat(body), stream);
+        const start = await jobs.start(
+          tenantOf(response),
+          { cache: cacheModeFromHeaders(request), ...toJobRequestFromChat(body) },
+          stream,
+        );
         const created = Math.floor(Date.now() / 1000);
 
         if (start.kind === 'cached') {

@@ -11,6 +11,7 @@ import {
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { ApiError, methodNotAllowed } from '../http/api-error';
+import { cacheModeFromHeaders } from '../http/cache-control';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { submissionContext } from '../observability/request-telemetry';
@@ -41,7 +42,8 @@ export function jobsRouter({
       requireScope('jobs:write'),
       requireJsonBody,
       async (request: Request, response: Response) => {
-        const body = jobRequestSchema.parse(request.body);
+        const parsed = jobRequestSchema.parse(request.body);
+        const body = { ...parsed, cache: parsed.cache ?? cacheModeFromHeaders(request) };
         const idempotencyKey = readIdempotencyKey(request);
         const tenant = tenantOf(response);
         // Input filter: before anything is stored or queued, so a blocked prompt leaves no trace

@@ -12,6 +12,7 @@ import {
   toAnthropicMessage,
 } from '../anthropic-compat/to-anthropic-message';
 import { methodNotAllowed, toApiError } from '../http/api-error';
+import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -38,7 +39,11 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
       async (request: Request, response: Response) => {
         const body: MessagesRequest = messagesRequestSchema.parse(request.body);
         const stream = body.stream === true;
-        const start = await jobs.start(tenantOf(response), toJobRequestFromMessages(body), stream);
+        const start = await jobs.start(
+          tenantOf(response),
+          { cache: cacheModeFromHeaders(request), ...toJobRequestFromMessages(body) },
+          stream,
+        );
 
         if (start.kind === 'cached') {
           setLlmqHeaders(response, { ...start, cached: true });

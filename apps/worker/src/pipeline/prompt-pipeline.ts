@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  ExactCache,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobFailure,
@@ -12,8 +13,10 @@ import type {
   RequestExecutor,
 } from '@llmq/core';
 import {
+  asCacheHit,
   failureCodeForRoute,
   inspectOutput,
+  isCacheable,
   observedModel,
   promptJobDataSchema,
   roundUsd,
@@ -41,6 +44,8 @@ export interface PromptPipelineOptions {
   metrics?: LlmqMetrics;
   /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
   openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
+  /** The exact response cache; absent, every job calls its provider. */
+  cache?: ExactCache;
 }
 
 /**
@@ -57,6 +62,7 @@ export function createPromptPipeline({
   tracer = trace.getTracer(tracerName),
   metrics,
   openDeltaPublisher,
+  cache,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job, token?: string): Promise<void> {
@@ -123,6 +129,30 @@ export function createPromptPipeline({
     const callStartedAt = performance.now();
     // A streamed job publishes its deltas as they arrive (see streamingModel for the rules).
     const publisher = data.stream ? openDeltaPublisher?.(data.jobId) : undefined;
+
+    // Exact cache: a deterministic request answered before is answered again, free, without
+    // a provider call. `refresh` skips the read (the fresh answer is stored below).
+    const cacheMode = data.cache ?? 'auto';
+    const cacheable = cache !== undefined && isCacheable(data.request, cacheMode);
+    if (cacheable && cacheMode !== 'refresh') {
+      const hit = await cache.get(data.tenant, data.model, data.request);
+      if (hit) {
+        const finishedAt = Date.now();
+        const result = asCacheHit(hit, {
+          queue_wait_ms: Math.max(0, claim.startedAt - data.createdAt),
+          provider_ms: 0,
+          total_ms: Math.max(0, finishedAt - data.createdAt),
+        });
+        if (publisher) {
+          publisher.push(hit.text);
+          await publisher.flush();
+        }
+        const written = await store.complete(data.jobId, result, finishedAt);
+        metrics?.cacheHits.inc({ cache_type: 'exact' });
+        logger.info('job-end', { event: 'job-end', ...log, cached: true, written });
+        return;
+      }
+    }
     const outcome = await execute({
       decision: routing,
       request: data.request,
@@ -254,6 +284,15 @@ export function createPromptPipeline({
       ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
     const written = await store.complete(data.jobId, result, finishedAt);
+    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
+    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
+    if (written && cacheable && verdict?.cacheable !== false) {
+      await cache
+        .set(data.tenant, data.model, data.request, result)
+        .catch((error: unknown) =>
+          logger.warn('cache-error', { event: 'cache-error', ...log, error: String(error) }),
+        );
+    }
     logger.info('job-end', {
       event: 'job-end',
       ...log,

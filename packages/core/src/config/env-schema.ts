@@ -24,6 +24,8 @@ export const commonEnvShape = {
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
   /** Attempts per job before it fails. */
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** How long an exact-cache answer is kept, seconds; 0 turns the cache off. */
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Model used when a request names none. */
   DEFAULT_MODEL: z.string().min(1).default('sim-gpt-fast'),
   /** Entries kept in each job's event stream (status changes and coalesced token deltas). */

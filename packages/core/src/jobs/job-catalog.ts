@@ -1,6 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { batchControlJobDataSchema, batchLineJobDataSchema } from '../batches/batch-jobs';
+import { cacheModeSchema } from '../cache/cache-mode';
 import { queueNames } from '../queues/queue-names';
 import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
@@ -26,6 +27,8 @@ export const promptJobDataSchema = z.object({
   tracestate: z.string().max(512).optional(),
   /** Publish token deltas to the job's event stream as they arrive (streamed requests). */
   stream: z.boolean().optional(),
+  /** How the job uses the exact cache (see `CacheMode`); absent means `auto`. */
+  cache: cacheModeSchema.optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 

@@ -46,6 +46,10 @@ export interface JobResult {
   attempts?: AttemptRecord[];
   /** What all those calls cost, USD (hedge losers included). */
   cost_usd?: number;
+  /** True when the answer came from the exact cache (no provider call, no cost). */
+  cached?: boolean;
+  /** What the cached answer cost when it was made, USD: the spend this hit saved. */
+  saved_cost_usd?: number;
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheModeSchema } from '../cache/cache-mode';
 import type { ChatMessage, GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
@@ -67,6 +68,8 @@ export const jobRequestSchema = z
     metadata: metadataSchema.optional(),
     /** Where to POST the job's end (signed, retried); see `jobWebhookSchema`. */
     webhook: jobWebhookSchema.optional(),
+    /** How this request uses the exact cache (default `auto`: deterministic requests only). */
+    cache: cacheModeSchema.optional(),
     /** Publish token deltas to `GET /v1/jobs/:id/events` as they are generated (default false). */
     stream: z.boolean().optional(),
   })

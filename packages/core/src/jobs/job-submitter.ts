@@ -133,6 +133,7 @@ export class JobSubmitter {
       ...(request.hedge ? { hedge: request.hedge } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
+      ...(request.cache ? { cache: request.cache } : {}),
     };
     try {
       await this.options.store.create({

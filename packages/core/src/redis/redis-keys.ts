@@ -160,4 +160,9 @@ export class RedisKeys {
   tenantBatches(tenant: string): string {
     return `${this.prefix}:batches:${tenant}`;
   }
+
+  /** String holding one cached answer (JSON), by tenant and the hash of the exact request. */
+  exactCache(tenant: string, requestHash: string): string {
+    return `${this.prefix}:cache:exact:${tenant}:${requestHash}`;
+  }
 }
