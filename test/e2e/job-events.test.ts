@@ -14,6 +14,8 @@ beforeAll(async () => {
       'sim-gpt-strong': { tokensPerSecond: 30 },
       // Slow to start, so a client can leave while the job is active and nothing was sent.
       'sim-claude-strong': { timeToFirstTokenMs: 3000, tokensPerSecond: 30 },
+      // A slow non-streamed answer, for a sync client that leaves while its job runs.
+      'sim-local-llama': { latencyMs: 4000 },
     },
   });
 });
@@ -146,5 +148,37 @@ describe('a streaming client that disconnects', () => {
     const job = await system.waitForJob(response.headers.get('x-llmq-job-id') ?? '');
     expect(job.status).toBe('completed');
     expect(job.result.text).toBe(words);
+  });
+});
+
+describe('a sync (non-streamed) client that disconnects', () => {
+  it('cancels its running job too: the worker aborts the provider call', async () => {
+    const controller = new AbortController();
+    const pending = fetch(`${system.apiUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        model: 'sim-local-llama',
+        messages: [{ role: 'user', content: 'echo: never delivered' }],
+      }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    // The worker's provider call is in flight (the simulator holds it for 4 s).
+    const call = await waitFor(
+      () =>
+        system.simulator
+          .counters()
+          .recent.find(
+            (entry) => entry.model === 'sim-local-llama' && entry.headers['x-llmq-job-id'],
+          ),
+      { what: 'the provider call to start' },
+    );
+    const jobId = call.headers['x-llmq-job-id'] ?? '';
+    controller.abort();
+    await pending;
+    const job = await system.waitForJob(jobId, 10_000);
+    expect(job.status).toBe('cancelled');
+    // Had the call not been aborted, the answer would have arrived and completed the job.
+    expect(job.result).toBeUndefined();
   });
 });

@@ -17,6 +17,7 @@ import {
   failureCodeForRoute,
   inspectOutput,
   isCacheable,
+  jobCatalog,
   observedModel,
   promptJobDataSchema,
   roundUsd,
@@ -28,7 +29,7 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
 import { createJobSpans, type ObservedJob } from './job-telemetry';
 import { recordCallMetrics } from './record-call-metrics';
-import { streamingModel } from './stream-generation';
+import { stoppableModel, streamingModel } from './stream-generation';
 
 export interface PromptPipelineOptions {
   store: JobStore;
@@ -129,6 +130,11 @@ export function createPromptPipeline({
     const callStartedAt = performance.now();
     // A streamed job publishes its deltas as they arrive (see streamingModel for the rules).
     const publisher = data.stream ? openDeltaPublisher?.(data.jobId) : undefined;
+    // A sync request's job is stopped too when its client leaves; it only watches the flag.
+    const stopWatch =
+      !data.stream && job.queueName === jobCatalog.interactivePrompt.queue
+        ? openDeltaPublisher?.(data.jobId)
+        : undefined;
 
     // Exact cache: a deterministic request answered before is answered again, free, without
     // a provider call. `refresh` skips the read (the fresh answer is stored below).
@@ -165,7 +171,11 @@ export function createPromptPipeline({
       // Every provider call gets its span, metrics and llm-* log lines, wrapped from outside.
       wrapModel: (entry, model) =>
         observedModel(
-          publisher ? streamingModel(model, publisher) : model,
+          publisher
+            ? streamingModel(model, publisher)
+            : stopWatch
+              ? stoppableModel(model, stopWatch)
+              : model,
           { tracer, logger, metrics },
           {
             parent: observed.context,
@@ -198,7 +208,7 @@ export function createPromptPipeline({
       throw new DelayedError();
     }
 
-    if (outcome.kind === 'failed' && publisher?.stopRequested) {
+    if (outcome.kind === 'failed' && (publisher ?? stopWatch)?.stopRequested) {
       await store.stop(data.jobId);
       logger.info('job-stop', { event: 'job-stop', ...log });
       return;

@@ -115,3 +115,46 @@ export function streamingModel(model: LanguageModel, publisher: JobDeltaPublishe
     stream: (request) => model.stream(request),
   };
 }
+
+/**
+ * The same model, with a non-streamed call aborted when the job's client asks to stop (a sync
+ * request whose client disconnected): the stop flag is read every {@link stopPollIntervalMs}.
+ * A stopped call throws a non-retryable abort the pipeline recognises by `stopRequested`.
+ */
+export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): LanguageModel {
+  return {
+    provider: model.provider,
+    modelId: model.modelId,
+    async generate(request) {
+      const controller = new AbortController();
+      const poll = setInterval(() => {
+        void watch
+          .checkStop()
+          .then((stop) => {
+            if (stop) controller.abort();
+          })
+          .catch(() => undefined);
+      }, stopPollIntervalMs);
+      try {
+        if (await watch.checkStop()) controller.abort();
+        const signal = request.signal
+          ? AbortSignal.any([request.signal, controller.signal])
+          : controller.signal;
+        return await model.generate({ ...request, signal });
+      } catch (error) {
+        if (controller.signal.aborted && watch.stopRequested) {
+          throw new ProviderError({
+            code: 'aborted',
+            message: 'the client left, so its job was stopped',
+            provider: model.provider,
+            isRetryable: false,
+          });
+        }
+        throw error;
+      } finally {
+        clearInterval(poll);
+      }
+    },
+    stream: (request) => model.stream(request),
+  };
+}
