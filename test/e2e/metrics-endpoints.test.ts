@@ -126,6 +126,19 @@ describe('GET /metrics on the API and the worker', () => {
     }
   });
 
+  it('records the time to first token of a streamed job', async () => {
+    const jobId = await system.submit({
+      model: 'sim-gpt-strong',
+      prompt: 'echo: first token please',
+      stream: true,
+    });
+    expect((await system.waitForJob(jobId)).status).toBe('completed');
+    const worker = await scrape(workerMetricsUrl);
+    expect(
+      sample(worker, 'llm_time_to_first_token_seconds_count', { model: 'sim-gpt-strong' }),
+    ).toBe(1);
+  });
+
   it('answers the worker liveness probe on the metrics port', async () => {
     const response = await fetch(workerMetricsUrl.replace('/metrics', '/healthz'));
     expect(response.status).toBe(200);

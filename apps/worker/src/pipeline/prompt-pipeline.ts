@@ -172,7 +172,9 @@ export function createPromptPipeline({
       wrapModel: (entry, model) =>
         observedModel(
           publisher
-            ? streamingModel(model, publisher)
+            ? streamingModel(model, publisher, (seconds) =>
+                metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
+              )
             : stopWatch
               ? stoppableModel(model, stopWatch)
               : model,

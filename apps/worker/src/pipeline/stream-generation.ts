@@ -23,7 +23,10 @@ export async function streamGeneration(
   model: LanguageModel,
   request: GenerateRequest,
   publisher: JobDeltaPublisher,
+  onFirstToken?: (seconds: number) => void,
 ): Promise<StreamGenerationOutcome> {
+  const startedAt = performance.now();
+  let firstTokenSeen = false;
   const controller = new AbortController();
   const signal = request.signal
     ? AbortSignal.any([request.signal, controller.signal])
@@ -49,6 +52,10 @@ export async function streamGeneration(
     }
     for await (const part of model.stream({ ...request, signal })) {
       if (part.type === 'text-delta') {
+        if (!firstTokenSeen) {
+          firstTokenSeen = true;
+          onFirstToken?.((performance.now() - startedAt) / 1000);
+        }
         text += part.delta;
         publisher.push(part.delta);
         if (publisher.stopRequested) controller.abort();
@@ -84,14 +91,19 @@ export async function streamGeneration(
  * text the client already has); and a stop asked by the client ends the call as a
  * non-retryable abort, which the pipeline recognises by `publisher.stopRequested`.
  */
-export function streamingModel(model: LanguageModel, publisher: JobDeltaPublisher): LanguageModel {
+export function streamingModel(
+  model: LanguageModel,
+  publisher: JobDeltaPublisher,
+  /** Called once per call with the seconds to its first token (`llm_time_to_first_token_seconds`). */
+  onFirstToken?: (seconds: number) => void,
+): LanguageModel {
   return {
     provider: model.provider,
     modelId: model.modelId,
     async generate(request) {
       let streamed: StreamGenerationOutcome;
       try {
-        streamed = await streamGeneration(model, request, publisher);
+        streamed = await streamGeneration(model, request, publisher, onFirstToken);
       } catch (error) {
         if (!publisher.published) throw error;
         throw new ProviderError({
