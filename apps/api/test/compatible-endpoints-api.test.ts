@@ -144,7 +144,8 @@ describe('the exact-cache seam', () => {
     usage: { input_tokens: 3, output_tokens: 3, cached_input_tokens: 0, total_tokens: 6 },
     timings: { queue_wait_ms: 0, provider_ms: 1, total_ms: 1 },
   };
-  // An in-memory stand-in for the exact cache (issue 5), which does not exist yet.
+  // An in-memory stand-in for the exact cache at the seam (the Redis one is tested end to end
+  // in test/e2e/exact-cache.test.ts). Only deterministic requests are looked up.
   const cache: ResponseCache = {
     async lookup({ model, request: normalized }) {
       return model === 'sim-gpt-fast' && normalized.messages[0]?.content === 'Hello'
@@ -158,14 +159,14 @@ describe('the exact-cache seam', () => {
     const sync = await request(harness.app)
       .post('/v1/chat/completions')
       .set(auth)
-      .send(chatBody)
+      .send({ ...chatBody, temperature: 0 })
       .expect(200);
     expect(sync.headers['x-llmq-cached']).toBe('true');
     expect(sync.body.choices[0].message.content).toBe('from the cache');
     const streamed = await request(harness.app)
       .post('/v1/messages')
       .set(auth)
-      .send({ ...messagesBody, stream: true })
+      .send({ ...messagesBody, stream: true, temperature: 0 })
       .expect(200);
     expect(streamed.headers['content-type']).toContain('text/event-stream');
     expect(streamed.text).toContain('"text":"from the cache"');
