@@ -4,6 +4,7 @@ import {
   asCacheHit,
   BatchService,
   BatchStore,
+  catchShutdownSignals,
   checkWebhookUrl,
   createLogger,
   createMetrics,
@@ -45,6 +46,7 @@ function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegist
 }
 
 async function main(): Promise<void> {
+  const signals = catchShutdownSignals();
   const env = loadApiEnv();
   // A bad catalog stops the API here, naming the file and the offending entry.
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
@@ -222,8 +224,7 @@ async function main(): Promise<void> {
     await redis.quit().catch(() => undefined);
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  signals.onShutdown(stop);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import {
   CircuitBreaker,
+  catchShutdownSignals,
   createLogger,
   createMetrics,
   createProviderRegistry,
@@ -28,6 +29,7 @@ import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
 
 async function main(): Promise<void> {
+  const signals = catchShutdownSignals();
   const env = loadWorkerEnv();
   const logger = createLogger({ service: 'worker', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
@@ -172,8 +174,7 @@ async function main(): Promise<void> {
     logger.info('worker-exit', { event: 'worker-exit', outcome });
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  signals.onShutdown(stop);
 }
 
 main().catch((error: unknown) => {

@@ -74,6 +74,7 @@ export * from './telemetry/logger';
 export * from './telemetry/metrics';
 export * from './telemetry/metrics-access';
 export * from './telemetry/observe-model-call';
+export * from './telemetry/shutdown-signals';
 export * from './telemetry/tracing';
 export * from './webhooks/address-policy';
 export * from './webhooks/webhook-config';
