@@ -9,6 +9,18 @@ import {
 /** How often the stop flag is read while no delta arrives (before the first token), ms. */
 const stopPollIntervalMs = 250;
 
+/** Reads the job's stop flag every {@link stopPollIntervalMs} and aborts `controller` when set. */
+function pollStopFlag(watch: JobDeltaPublisher, controller: AbortController): NodeJS.Timeout {
+  return setInterval(() => {
+    void watch
+      .checkStop()
+      .then((stop) => {
+        if (stop) controller.abort();
+      })
+      .catch(() => undefined);
+  }, stopPollIntervalMs);
+}
+
 export type StreamGenerationOutcome =
   | { outcome: 'completed'; answer: GenerateResult }
   | { outcome: 'stopped' };
@@ -31,14 +43,7 @@ export async function streamGeneration(
   const signal = request.signal
     ? AbortSignal.any([request.signal, controller.signal])
     : controller.signal;
-  const poll = setInterval(() => {
-    void publisher
-      .checkStop()
-      .then((stop) => {
-        if (stop) controller.abort();
-      })
-      .catch(() => undefined);
-  }, stopPollIntervalMs);
+  const poll = pollStopFlag(publisher, controller);
   let text = '';
   try {
     if (await publisher.checkStop()) return { outcome: 'stopped' };
@@ -139,14 +144,7 @@ export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): 
     modelId: model.modelId,
     async generate(request) {
       const controller = new AbortController();
-      const poll = setInterval(() => {
-        void watch
-          .checkStop()
-          .then((stop) => {
-            if (stop) controller.abort();
-          })
-          .catch(() => undefined);
-      }, stopPollIntervalMs);
+      const poll = pollStopFlag(watch, controller);
       try {
         if (await watch.checkStop()) controller.abort();
         const signal = request.signal
