@@ -23,7 +23,7 @@ import { type Tracer, trace } from '@opentelemetry/api';
 import type { Job, Queue } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describeFailure } from '../pipeline/describe-failure';
-import { createJobSpans, type ObservedJob } from '../pipeline/job-telemetry';
+import { attemptOutcomeOf, createJobSpans, type ObservedJob } from '../pipeline/job-telemetry';
 import { recordCallMetrics } from '../pipeline/record-call-metrics';
 
 export interface BatchLinePipelineOptions {
@@ -126,15 +126,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       await runLine(job, data, requestId, observed, token);
       observed.end('completed');
     } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      observed.end(
-        error instanceof DelayedError
-          ? 'delayed'
-          : error instanceof UnrecoverableError || lastAttempt
-            ? 'failed'
-            : 'retried',
-        error,
-      );
+      observed.end(attemptOutcomeOf(job, error), error);
       throw error;
     }
   };

@@ -6,7 +6,7 @@ import {
   traceIdOf,
 } from '@llmq/core';
 import { type Context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
 export interface JobTelemetryOptions {
   tracer: Tracer;
@@ -16,6 +16,13 @@ export interface JobTelemetryOptions {
 
 /** How one job attempt ended, as `llm_jobs_total{outcome}` counts it. */
 export type AttemptOutcome = 'completed' | 'failed' | 'retried' | 'delayed';
+
+/** How a worker attempt that threw ended: parked, final, or to be retried by BullMQ. */
+export function attemptOutcomeOf(job: Job, error: unknown): AttemptOutcome {
+  if (error instanceof DelayedError) return 'delayed';
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return error instanceof UnrecoverableError || lastAttempt ? 'failed' : 'retried';
+}
 
 /** The telemetry of one job attempt: its span, its log fields, its metrics. */
 export interface ObservedJob {

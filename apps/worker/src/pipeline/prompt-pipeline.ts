@@ -27,7 +27,7 @@ import {
 import { type Tracer, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
-import { createJobSpans, type ObservedJob } from './job-telemetry';
+import { attemptOutcomeOf, createJobSpans, type ObservedJob } from './job-telemetry';
 import { recordCallMetrics } from './record-call-metrics';
 import { stoppableModel, streamingModel } from './stream-generation';
 
@@ -80,15 +80,7 @@ export function createPromptPipeline({
       await runParsedJob(job, data, observed, token);
       observed.end('completed');
     } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      observed.end(
-        error instanceof DelayedError
-          ? 'delayed'
-          : error instanceof UnrecoverableError || lastAttempt
-            ? 'failed'
-            : 'retried',
-        error,
-      );
+      observed.end(attemptOutcomeOf(job, error), error);
       throw error;
     }
   };
