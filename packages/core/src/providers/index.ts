@@ -3,6 +3,12 @@ export {
   createAnthropicProvider,
 } from './anthropic/anthropic-provider';
 export type {
+  CompleteRequest,
+  CompleteResult,
+  CompletionChoice,
+  CompletionModel,
+} from './completion-model';
+export type {
   ChatMessage,
   FinishReason,
   GenerateRequest,

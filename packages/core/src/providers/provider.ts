@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CompletionModel } from './completion-model';
 import type { LanguageModel } from './language-model';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
@@ -90,6 +91,11 @@ export interface Provider {
   readonly kind: ProviderKind;
   /** The model `modelId` (the provider's own name for it) of this account. */
   languageModel(modelId: string): LanguageModel;
+  /**
+   * The text-completion model `modelId` (`POST /v1/completions`, prompt arrays); absent for
+   * providers without that API (Anthropic).
+   */
+  completionModel?(modelId: string): CompletionModel;
   /** Closes kept-alive connections. Calls made afterwards may fail. */
   close?(): Promise<void>;
 }

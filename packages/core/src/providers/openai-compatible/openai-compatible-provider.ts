@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
 
 /** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
@@ -45,6 +46,9 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
+  const completionsTarget = urlToHttpOptions(
+    new URL(`${options.baseURL.replace(/\/+$/, '')}/completions`),
+  );
   const settings = {
     provider: options.id,
     target: urlToHttpOptions(endpoint),
@@ -56,6 +60,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     id: options.id,
     kind: 'openai-compatible',
     languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
+    completionModel: (modelId) =>
+      new OpenAICompatibleCompletionModel(modelId, { ...settings, target: completionsTarget }),
     close: async () => agent.destroy(),
   };
 }
