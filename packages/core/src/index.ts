@@ -16,6 +16,7 @@ export * from './batches/batch-service';
 export * from './batches/batch-store';
 export * from './batches/parse-batch-line';
 export * from './batches/read-jsonl-lines';
+export * from './batching/micro-batcher';
 export * from './cache/cache-mode';
 export * from './cache/exact-cache';
 export * from './config/batch-env-schema';
