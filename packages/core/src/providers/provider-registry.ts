@@ -1,5 +1,6 @@
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import type { CompletionModel } from './completion-model';
+import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
@@ -34,6 +35,10 @@ export interface ProviderRegistry {
    * a completions API.
    */
   completionModel(providerId: string, modelId: string): CompletionModel;
+   * `get(providerId).embeddingModel(modelId)`; throws for an unknown provider or one whose kind
+   * has no embeddings (Anthropic).
+   */
+  embeddingModel(providerId: string, modelId: string): EmbeddingModel;
   /** Closes every provider's kept-alive connections. */
   close(): Promise<void>;
 }
@@ -80,6 +85,13 @@ export function createProviderRegistry(configs: readonly ProviderConfigInput[]):
       if (!provider.completionModel)
         throw new Error(`Provider "${providerId}" (${provider.kind}) has no completions API`);
       return provider.completionModel(modelId);
+    },
+    embeddingModel: (providerId, modelId) => {
+      const provider = providerOrThrow(providerId);
+      if (provider.embeddingModel === undefined) {
+        throw new Error(`Provider "${providerId}" (${provider.kind}) has no embedding models`);
+      }
+      return provider.embeddingModel(modelId);
     },
     close: async () => {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

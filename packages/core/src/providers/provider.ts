@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CompletionModel } from './completion-model';
+import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
@@ -96,6 +97,8 @@ export interface Provider {
    * providers without that API (Anthropic).
    */
   completionModel?(modelId: string): CompletionModel;
+  /** The embedding model `modelId` of this account; absent for kinds without embeddings (Anthropic). */
+  embeddingModel?(modelId: string): EmbeddingModel;
   /** Closes kept-alive connections. Calls made afterwards may fail. */
   close?(): Promise<void>;
 }

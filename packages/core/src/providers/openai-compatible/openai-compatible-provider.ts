@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
+import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
 
 /** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
@@ -32,7 +33,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   if (!options.baseURL) {
     throw new Error(`Provider "${options.id}" (openai-compatible) needs a baseURL`);
   }
-  const endpoint = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+  const base = options.baseURL.replace(/\/+$/, '');
+  const endpoint = new URL(`${base}/chat/completions`);
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets ?? 256,
@@ -46,9 +48,6 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
-  const completionsTarget = urlToHttpOptions(
-    new URL(`${options.baseURL.replace(/\/+$/, '')}/completions`),
-  );
   const settings = {
     provider: options.id,
     target: urlToHttpOptions(endpoint),
@@ -61,7 +60,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     kind: 'openai-compatible',
     languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
     completionModel: (modelId) =>
-      new OpenAICompatibleCompletionModel(modelId, { ...settings, target: completionsTarget }),
+      new OpenAICompatibleCompletionModel(modelId, {
+        ...settings,
+        target: urlToHttpOptions(new URL(`${base}/completions`)),
+      }),
+    embeddingModel: (modelId) =>
+      new OpenAICompatibleEmbeddingModel(modelId, {
+        ...settings,
+        target: urlToHttpOptions(new URL(`${base}/embeddings`)),
+      }),
     close: async () => agent.destroy(),
   };
 }

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompletionModel } from './openai-completion-model';
+import { OpenAIEmbeddingModel } from './openai-embedding-model';
 import { OpenAILanguageModel } from './openai-language-model';
 
 /** Options of an OpenAI account (the `openai` provider config, with defaults optional). */
@@ -47,5 +48,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       new OpenAILanguageModel(modelId, { provider: options.id, client, timeoutMs }),
     completionModel: (modelId) =>
       new OpenAICompletionModel(modelId, { provider: options.id, client, timeoutMs }),
+    embeddingModel: (modelId) =>
+      new OpenAIEmbeddingModel(modelId, { provider: options.id, client, timeoutMs }),
   };
 }
