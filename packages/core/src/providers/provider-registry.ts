@@ -35,6 +35,7 @@ export interface ProviderRegistry {
    * a completions API.
    */
   completionModel(providerId: string, modelId: string): CompletionModel;
+  /**
    * `get(providerId).embeddingModel(modelId)`; throws for an unknown provider or one whose kind
    * has no embeddings (Anthropic).
    */
