@@ -2,9 +2,9 @@ import type { Queue } from 'bullmq';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { ModelCatalog } from '../routing/model-catalog';
-import type { BatchLineJobData } from './batch-jobs';
+import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
-import type { BatchValidationError } from './batch-record';
+import type { BatchEndpoint, BatchValidationError } from './batch-record';
 import type { BatchStore } from './batch-store';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 import { readJsonlLines } from './read-jsonl-lines';
@@ -58,7 +58,7 @@ export class BatchIngester {
       );
       return 'cancelled';
     }
-    await this.enqueue(batch.id, batch.tenant, batch.inputFileId);
+    await this.enqueue(batch.id, batch.tenant, batch.inputFileId, batch.endpoint);
     await store.markEnqueued(batchId);
     return 'enqueued';
   }
@@ -113,15 +113,20 @@ export class BatchIngester {
     return { total, errors };
   }
 
-  private async enqueue(batchId: string, tenant: string, fileId: string): Promise<void> {
+  private async enqueue(
+    batchId: string,
+    tenant: string,
+    fileId: string,
+    endpoint: BatchEndpoint,
+  ): Promise<void> {
     const { files, catalog, defaultModel, lineQueue, attempts } = this.options;
     const chunkSize = this.options.chunkSize ?? 1000;
-    const context = { catalog, defaultModel };
+    const context = { catalog, defaultModel, endpoint };
     const lineOptions = { ...jobCatalog['batch-line'].defaultOptions, attempts };
     const createdAt = Date.now();
     let chunk: Array<{
       name: string;
-      data: BatchLineJobData;
+      data: BatchLineJobData | EndpointLineJobData;
       opts: typeof lineOptions & { jobId: string };
     }> = [];
     // One addBulk in flight while the next chunk is parsed: Redis I/O overlaps the parsing.
@@ -138,15 +143,7 @@ export class BatchIngester {
       const line = readValidatedBatchLine(text, context);
       chunk.push({
         name: 'batch-line',
-        data: {
-          batchId,
-          tenant,
-          index,
-          customId: line.customId,
-          model: line.model,
-          request: line.request,
-          createdAt,
-        },
+        data: { batchId, tenant, index, createdAt, ...line },
         // A deterministic job id: a retried ingest does not queue a line twice.
         opts: { ...lineOptions, jobId: `${batchId}-${index}` },
       });

@@ -1,0 +1,201 @@
+/**
+ * Batched embeddings and completions calls through the real adapters (the official OpenAI SDK)
+ * against the simulator over HTTP: the simulator's call log proves how many calls were made.
+ */
+import { startSimulator } from '@llmq/testing';
+import type {
+  CompletionsLineAnswer,
+  EmbeddingsLineAnswer,
+} from '../batches/endpoint-response-body';
+import { createOpenAIProvider } from '../providers/openai/openai-provider';
+import type { Provider } from '../providers/provider';
+import { loadModelCatalog } from '../routing/load-model-catalog';
+import type { ModelEntry } from '../routing/model-catalog';
+import {
+  type BatchedCallReport,
+  BatchedModelCalls,
+  type LineCallOutcome,
+} from './batched-model-calls';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+const catalog = loadModelCatalog();
+const entryOf = (id: string): ModelEntry => {
+  const entry = catalog.resolve(id);
+  if (!entry) throw new Error(`no ${id}`);
+  return entry;
+};
+const embed = entryOf('sim-embed-small');
+const instruct = entryOf('sim-gpt-instruct');
+const policy = { maxRetriesPerModel: 2, baseDelayMs: 1, maxDelayMs: 5, maxInlineWaitMs: 2000 };
+
+let simulator: Simulator;
+let provider: Provider;
+let reports: BatchedCallReport[];
+let calls: BatchedModelCalls;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0, host: '127.0.0.1' });
+  provider = createOpenAIProvider({
+    id: 'simulator-openai',
+    apiKey: 'x',
+    baseURL: `${simulator.url}/v1`,
+    timeoutMs: 2000,
+  });
+});
+
+afterAll(async () => {
+  await provider?.close?.();
+  await simulator?.close();
+});
+
+beforeEach(() => {
+  simulator.reset();
+  reports = [];
+  calls = new BatchedModelCalls({
+    embeddingModel: (entry) => provider.embeddingModel?.(entry.upstream_model),
+    completionModel: (entry) => provider.completionModel?.(entry.upstream_model),
+    policy,
+    onCall: (report) => reports.push(report),
+  });
+});
+
+afterEach(() => calls.drain());
+
+function answerOf<Answer>(outcome: LineCallOutcome<Answer>): Answer {
+  if (!outcome.ok) throw new Error(`line failed: ${String(outcome.error)}`);
+  return outcome.answer;
+}
+
+describe('embeddings lines', () => {
+  it('sends lines arriving together as one call and gives each line its own vectors', async () => {
+    const lines = [['alpha'], ['beta', 'gamma'], ['delta'], ['epsilon', 'zeta', 'eta']];
+    const outcomes = await Promise.all(
+      lines.map((inputs, index) =>
+        calls.embed(embed, { inputs, encodingFormat: 'float' }, `line-${index}`),
+      ),
+    );
+    const counters = simulator.counters();
+    expect(counters.byRoute).toEqual({ '/v1/embeddings': 1 });
+    expect(counters.recent[0]?.inputCount).toBe(7);
+    expect(reports).toEqual([
+      expect.objectContaining({ endpoint: 'embeddings', lines: 4, inputs: 7, outcome: 'success' }),
+    ]);
+
+    // Each line's vectors are exactly what the model gives for its inputs alone.
+    const alone = await provider
+      .embeddingModel?.('sim-embed-small')
+      .embed({ inputs: lines.flat() });
+    const answers = outcomes.map((outcome) => answerOf<EmbeddingsLineAnswer>(outcome));
+    expect(answers.flatMap((answer) => answer.embeddings)).toEqual(alone?.embeddings);
+    expect(answers.map((answer) => answer.embeddings.length)).toEqual([1, 2, 1, 3]);
+    // Token shares add up to what the provider billed for the call.
+    expect(answers.reduce((sum, answer) => sum + answer.inputTokens, 0)).toBe(counters.inputTokens);
+    for (const outcome of outcomes) {
+      expect(outcome.attempts).toEqual([
+        expect.objectContaining({ model: 'sim-embed-small', outcome: 'success' }),
+      ]);
+    }
+  });
+
+  it('batches different dimensions apart', async () => {
+    await Promise.all([
+      calls.embed(embed, { inputs: ['a'], encodingFormat: 'float', dimensions: 8 }, 'l1'),
+      calls.embed(embed, { inputs: ['b'], encodingFormat: 'float', dimensions: 16 }, 'l2'),
+      calls.embed(embed, { inputs: ['c'], encodingFormat: 'float', dimensions: 8 }, 'l3'),
+    ]).then((outcomes) =>
+      expect(
+        outcomes.map((outcome) => answerOf<EmbeddingsLineAnswer>(outcome).embeddings[0]?.length),
+      ).toEqual([8, 16, 8]),
+    );
+    expect(simulator.counters().byRoute['/v1/embeddings']).toBe(2);
+  });
+});
+
+describe('completions lines', () => {
+  it('maps each choice back to its line, indexed within the line', async () => {
+    const settings = { maxTokens: 40, temperature: 0 };
+    const outcomes = await Promise.all([
+      calls.complete(instruct, { prompts: ['echo: one'], ...settings }, 'c0'),
+      calls.complete(instruct, { prompts: ['echo: two', 'echo: three'], ...settings }, 'c1'),
+      calls.complete(instruct, { prompts: ['echo: four'], ...settings }, 'c2'),
+    ]);
+    expect(simulator.counters().byRoute).toEqual({ '/v1/completions': 1 });
+    expect(simulator.counters().recent[0]?.inputCount).toBe(4);
+    const answers = outcomes.map((outcome) => answerOf<CompletionsLineAnswer>(outcome));
+    expect(
+      answers.map((answer) => answer.choices.map((choice) => [choice.index, choice.text])),
+    ).toEqual([
+      [[0, 'one']],
+      [
+        [0, 'two'],
+        [1, 'three'],
+      ],
+      [[0, 'four']],
+    ]);
+    const counters = simulator.counters();
+    expect(answers.reduce((sum, answer) => sum + answer.inputTokens, 0)).toBe(counters.inputTokens);
+    expect(answers.reduce((sum, answer) => sum + answer.outputTokens, 0)).toBe(
+      counters.outputTokens,
+    );
+    // Cost is billed per line, from its share of the usage.
+    expect(outcomes.every((outcome) => (outcome.attempts[0]?.cost_usd ?? 0) > 0)).toBe(true);
+  });
+
+  it('never mixes lines with different sampling settings in one call', async () => {
+    await Promise.all([
+      calls.complete(instruct, { prompts: ['a'], temperature: 0 }, 'x0'),
+      calls.complete(instruct, { prompts: ['b'], temperature: 1 }, 'x1'),
+    ]);
+    expect(simulator.counters().byRoute['/v1/completions']).toBe(2);
+  });
+});
+
+describe('failures', () => {
+  it('retries a failing call inline, then fails every line of it as retryable', async () => {
+    simulator.configure({ models: { 'sim-embed-small': { faults: { status500: 1 } } } });
+    const outcomes = await Promise.all([
+      calls.embed(embed, { inputs: ['a'], encodingFormat: 'float' }, 'f0'),
+      calls.embed(embed, { inputs: ['b'], encodingFormat: 'float' }, 'f1'),
+    ]);
+    // One call, then maxRetriesPerModel retries of the same two-line call.
+    expect(simulator.counters().byRoute['/v1/embeddings']).toBe(3);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ ok: false, retryable: true });
+      expect(outcome.attempts.map((attempt) => attempt.error_code)).toEqual([
+        'server_error',
+        'server_error',
+        'server_error',
+      ]);
+    }
+  });
+
+  it('retries a multi-line call that failed with a request error line by line', async () => {
+    simulator.configure({ models: { 'sim-gpt-instruct': { faults: { status400: 1 } } } });
+    const outcomes = await Promise.all([
+      calls.complete(instruct, { prompts: ['a'] }, 'b0'),
+      calls.complete(instruct, { prompts: ['b'] }, 'b1'),
+    ]);
+    // The shared call, then one call per line: each line learns its own verdict.
+    expect(simulator.counters().recent.map((call) => call.inputCount)).toEqual([2, 1, 1]);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ ok: false, retryable: false });
+      expect(outcome.attempts).toHaveLength(2);
+    }
+  });
+
+  it('fails lines of a model without an adapter without calling anything', async () => {
+    const noAdapter = new BatchedModelCalls({
+      embeddingModel: () => undefined,
+      completionModel: () => undefined,
+      policy,
+    });
+    const outcome = await noAdapter.embed(embed, { inputs: ['a'], encodingFormat: 'float' }, 'n');
+    expect(outcome).toMatchObject({
+      ok: false,
+      retryable: false,
+      attempts: [expect.objectContaining({ outcome: 'skipped', error_code: 'model_unavailable' })],
+    });
+    expect(simulator.counters().total).toBe(0);
+  });
+});
