@@ -1,20 +1,28 @@
 import {
+  BatchedModelCalls,
   BatchFinalizer,
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  type CircuitBreaker,
   createQueue,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
+  type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
   type RequestExecutor,
+  type RetryPolicy,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
+import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
+import { recordBatchedCall } from './record-batched-call';
+import { createStopReasonCache } from './stop-reason-cache';
 
 export interface BatchProcessingOptions {
   connection: Redis;
@@ -22,6 +30,13 @@ export interface BatchProcessingOptions {
   catalog: ModelCatalog;
   /** The provider stage prompt jobs use (routing chain, retries, breakers), shared. */
   execute: RequestExecutor;
+  /**
+   * Embeddings and completions lines: their adapters, the circuit breakers and the retry
+   * policy shared with chat calls (see `BatchedModelCalls`).
+   */
+  providers: Pick<ProviderRegistry, 'get'>;
+  breaker?: CircuitBreaker;
+  policy: RetryPolicy;
   logger: Logger;
   tracer?: Tracer;
   metrics?: LlmqMetrics;
@@ -45,6 +60,39 @@ export async function startBatchProcessing(
   options.metrics?.watchBatches(batches);
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
+  const stopReasonOf = createStopReasonCache(batches);
+  const chatLines = createBatchLinePipeline({
+    batches,
+    catalog,
+    execute: options.execute,
+    controlQueue,
+    logger,
+    tracer: options.tracer,
+    metrics: options.metrics,
+    stopReasonOf,
+  });
+  const { providers } = options;
+  // Per worker process: lines of one model gather here into shared provider calls.
+  const calls = new BatchedModelCalls({
+    embeddingModel: (entry) =>
+      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
+    completionModel: (entry) =>
+      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    breaker: options.breaker,
+    policy: options.policy,
+    onCall: (report) => recordBatchedCall(options.metrics, logger, report),
+  });
+  const endpointLines = createEndpointLinePipeline({
+    batches,
+    catalog,
+    calls,
+    policy: options.policy,
+    controlQueue,
+    stopReasonOf,
+    logger,
+    tracer: options.tracer,
+    metrics: options.metrics,
+  });
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -64,15 +112,8 @@ export async function startBatchProcessing(
       limits: options.limits,
     }),
     finalizer: new BatchFinalizer({ store: batches, files }),
-    linePipeline: createBatchLinePipeline({
-      batches,
-      catalog,
-      execute: options.execute,
-      controlQueue,
-      logger,
-      tracer: options.tracer,
-      metrics: options.metrics,
-    }),
+    linePipeline: (job: Job, token?: string) =>
+      isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token),
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,
     stalledIntervalMs: options.stalledIntervalMs,
@@ -81,6 +122,7 @@ export async function startBatchProcessing(
   return {
     async close(timeoutMs) {
       const outcome = await running.close(timeoutMs);
+      await calls.drain();
       await Promise.all([controlQueue.close(), lineQueue.close()]);
       return outcome;
     },

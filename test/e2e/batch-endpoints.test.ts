@@ -1,0 +1,225 @@
+/**
+ * `/v1/embeddings` and `/v1/completions` batches through the API, Redis, a real worker and the
+ * simulator, driven with the official `openai` client. The simulator's call log proves
+ * micro-batching happened (fewer calls than lines); comparing every output line with the
+ * model's own answer for that line's input proves each answer reached the right custom_id.
+ */
+import { waitFor } from '@llmq/testing';
+import OpenAI, { toFile } from 'openai';
+import { parseJsonl } from './batch-helpers';
+import { apiKey, startSystem } from './system-harness';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+
+let system: System;
+let client: OpenAI;
+
+beforeAll(async () => {
+  system = await startSystem({
+    // Enough lines in flight per worker for micro-batches of 16 to fill.
+    workerEnv: { BULK_WORKER_CONCURRENCY: '64', RETRY_BASE_DELAY_MS: '20' },
+  });
+  client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function runBatch(endpoint: '/v1/embeddings' | '/v1/completions', lines: object[]) {
+  const text = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(text), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint,
+    completion_window: '24h',
+  });
+  expect(created.endpoint).toBe(endpoint);
+  return waitFor(
+    async () => {
+      const batch = await client.batches.retrieve(created.id);
+      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
+        ? batch
+        : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: `batch ${created.id} to end` },
+  );
+}
+
+async function outputLines<Body>(fileId: string | null | undefined) {
+  if (!fileId) throw new Error('the batch has no output file');
+  const content = await client.files.content(fileId);
+  return parseJsonl<{
+    custom_id: string;
+    response: { status_code: number; body: Body };
+    error: unknown;
+  }>(await content.text());
+}
+
+/** Calls the simulator's model routes logged for `route` since the last reset. */
+function callsTo(route: string) {
+  return system.simulator.counters().recent.filter((call) => call.route === route);
+}
+
+test('an embeddings batch: micro-batched calls, OpenAI-shaped lines, each vector on its own custom_id', async () => {
+  system.simulator.reset();
+  const count = 64;
+  const inputsOf = (index: number) =>
+    index % 8 === 0 ? [`text ${index} a`, `text ${index} b`] : `text number ${index}`;
+  const lines = Array.from({ length: count }, (_, index) => ({
+    custom_id: `emb-${index}`,
+    method: 'POST',
+    url: '/v1/embeddings',
+    body: {
+      model: 'sim-embed-small',
+      input: inputsOf(index),
+      ...(index === 3 ? { encoding_format: 'base64' } : {}),
+    },
+  }));
+  const batch = await runBatch('/v1/embeddings', lines);
+  expect(batch.status).toBe('completed');
+  expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+
+  const calls = callsTo('/v1/embeddings');
+  const inputs = lines.reduce(
+    (sum, line) => sum + (Array.isArray(line.body.input) ? line.body.input.length : 1),
+    0,
+  );
+  expect(calls.reduce((sum, call) => sum + call.inputCount, 0)).toBe(inputs);
+  // Micro-batching happened: far fewer provider calls than lines.
+  expect(calls.length).toBeLessThanOrEqual(count / 4);
+  expect(Math.max(...calls.map((call) => call.inputCount))).toBeGreaterThan(1);
+  const billed = system.simulator.counters().inputTokens;
+
+  const output = await outputLines<OpenAI.CreateEmbeddingResponse>(batch.output_file_id);
+  expect(output.map((line) => line.custom_id).sort()).toEqual(
+    lines.map((line) => line.custom_id).sort(),
+  );
+  const direct = new OpenAI({ baseURL: `${system.simulator.url}/v1`, apiKey: 'x', maxRetries: 0 });
+  let tokens = 0;
+  for (const line of output) {
+    const index = Number(line.custom_id.slice('emb-'.length));
+    expect(line.error).toBeNull();
+    expect(line.response.status_code).toBe(200);
+    const body = line.response.body;
+    expect(body).toMatchObject({ object: 'list', model: 'sim-embed-small' });
+    tokens += body.usage.prompt_tokens;
+    const input = inputsOf(index);
+    expect(body.data.map((item) => item.index)).toEqual(
+      (Array.isArray(input) ? input : [input]).map((_, position) => position),
+    );
+    if (index === 3) {
+      expect(typeof body.data[0]?.embedding).toBe('string');
+      continue;
+    }
+    // The vectors are the model's own answer for THIS line's input.
+    const expected = await direct.embeddings.create({ model: 'sim-embed-small', input });
+    expect(body.data.map((item) => item.embedding)).toEqual(
+      expected.data.map((item) => item.embedding),
+    );
+  }
+  // Each line carries its share of the calls' tokens; the shares add up to what was billed.
+  expect(tokens).toBe(billed);
+  expect(batch.usage?.input_tokens).toBe(billed);
+});
+
+test('a completions batch: prompt arrays per call, one text_completion per custom_id', async () => {
+  system.simulator.reset();
+  const count = 48;
+  const lines = Array.from({ length: count }, (_, index) => ({
+    custom_id: `cmpl-${index}`,
+    method: 'POST',
+    url: '/v1/completions',
+    body: {
+      model: 'sim-gpt-instruct',
+      prompt: index === 5 ? ['echo: first five', 'echo: second five'] : `echo: word ${index}`,
+      max_tokens: 20,
+      temperature: 0,
+    },
+  }));
+  const batch = await runBatch('/v1/completions', lines);
+  expect(batch.status).toBe('completed');
+  expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+  const calls = callsTo('/v1/completions');
+  expect(calls.reduce((sum, call) => sum + call.inputCount, 0)).toBe(count + 1);
+  expect(calls.length).toBeLessThanOrEqual(count / 4);
+
+  const output = await outputLines<OpenAI.Completion>(batch.output_file_id);
+  expect(output).toHaveLength(count);
+  for (const line of output) {
+    const index = Number(line.custom_id.slice('cmpl-'.length));
+    const body = line.response.body;
+    expect(body).toMatchObject({ object: 'text_completion', model: 'sim-gpt-instruct' });
+    expect(body.usage?.total_tokens).toBe(
+      (body.usage?.prompt_tokens ?? 0) + (body.usage?.completion_tokens ?? 0),
+    );
+    const texts = body.choices.map((choice) => [choice.index, choice.text, choice.finish_reason]);
+    expect(texts).toEqual(
+      index === 5
+        ? [
+            [0, 'first five', 'stop'],
+            [1, 'second five', 'stop'],
+          ]
+        : [[0, `word ${index}`, 'stop']],
+    );
+  }
+  const counters = system.simulator.counters();
+  expect(batch.usage?.input_tokens).toBe(counters.inputTokens);
+  expect(batch.usage?.output_tokens).toBe(counters.outputTokens);
+});
+
+test('bad embeddings and completions lines fail validation with their line numbers', async () => {
+  const embeddings = await runBatch('/v1/embeddings', [
+    {
+      custom_id: 'a',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'sim-embed-small', input: 'ok' },
+    },
+    {
+      custom_id: 'b',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'sim-gpt-fast', input: 'x' },
+    },
+    {
+      custom_id: 'c',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'sim-embed-small', input: [[1, 2]] },
+    },
+    {
+      custom_id: 'd',
+      method: 'POST',
+      url: '/v1/completions',
+      body: { model: 'sim-embed-small', input: 'x' },
+    },
+  ]);
+  expect(embeddings.status).toBe('failed');
+  expect(embeddings.errors?.data?.map((error) => [error.line, error.code, error.param])).toEqual([
+    [2, 'unsupported_model', 'body.model'],
+    [3, 'invalid_body', 'body.input'],
+    [4, 'invalid_url', 'url'],
+  ]);
+  const completions = await runBatch('/v1/completions', [
+    {
+      custom_id: 'a',
+      method: 'POST',
+      url: '/v1/completions',
+      body: { model: 'sim-gpt-instruct', prompt: 'x', n: 3 },
+    },
+    {
+      custom_id: 'b',
+      method: 'POST',
+      url: '/v1/completions',
+      body: { model: 'sim-gpt-instruct', prompt: 'ok' },
+    },
+  ]);
+  expect(completions.status).toBe('failed');
+  expect(completions.errors?.data?.map((error) => [error.line, error.code, error.param])).toEqual([
+    [1, 'invalid_body', 'body.n'],
+  ]);
+});
