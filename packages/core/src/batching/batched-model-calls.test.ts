@@ -2,13 +2,16 @@
  * Batched embeddings and completions calls through the real adapters (the official OpenAI SDK)
  * against the simulator over HTTP: the simulator's call log proves how many calls were made.
  */
-import { startSimulator } from '@llmq/testing';
+import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
 import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
+import { RedisKeys } from '../redis/redis-keys';
+import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { loadModelCatalog } from '../routing/load-model-catalog';
 import type { ModelEntry } from '../routing/model-catalog';
 import {
@@ -197,5 +200,53 @@ describe('failures', () => {
       attempts: [expect.objectContaining({ outcome: 'skipped', error_code: 'model_unavailable' })],
     });
     expect(simulator.counters().total).toBe(0);
+  });
+});
+
+describe('circuit breaker', () => {
+  const breakerOptions = {
+    consecutiveFailures: 2,
+    failureRatio: 0.5,
+    minimumRequests: 100,
+    windowMs: 10_000,
+    cooldownMs: 60_000,
+    halfOpenProbes: 1,
+    probeTimeoutMs: 20_000,
+  };
+
+  it('counts one failure per call (not per line), then skips calls while the circuit is open', async () => {
+    const redis = new Redis(testRedisUrl());
+    const keys = new RedisKeys(uniquePrefix('test-batched-circuit'));
+    try {
+      const breaker = new CircuitBreaker(redis, keys, breakerOptions);
+      const guarded = new BatchedModelCalls({
+        embeddingModel: (entry) => provider.embeddingModel?.(entry.upstream_model),
+        completionModel: (entry) => provider.completionModel?.(entry.upstream_model),
+        breaker,
+        policy: { ...policy, maxRetriesPerModel: 0 },
+      });
+      simulator.configure({ models: { 'sim-embed-small': { faults: { status503: 1 } } } });
+      const line = (id: string) =>
+        guarded.embed(embed, { inputs: [id], encodingFormat: 'float' }, id);
+      // One failed call of three lines: one failure, the circuit (2 in a row) stays closed.
+      const first = await Promise.all([line('a'), line('b'), line('c')]);
+      expect(first.every((outcome) => !outcome.ok && outcome.retryable)).toBe(true);
+      expect((await breaker.acquire(embed.provider, embed.upstream_model)).allowed).toBe(true);
+      await Promise.all([line('d'), line('e')]);
+      // Two failed calls in a row: open. Lines are now refused without a call.
+      const calls = simulator.counters().byRoute['/v1/embeddings'];
+      expect(calls).toBe(2);
+      const skipped = await Promise.all([line('f'), line('g')]);
+      expect(simulator.counters().byRoute['/v1/embeddings']).toBe(calls);
+      for (const outcome of skipped) {
+        expect(outcome).toMatchObject({ ok: false, retryable: true, error: undefined });
+        expect(outcome.attempts).toEqual([
+          expect.objectContaining({ outcome: 'skipped', error_code: 'circuit_open' }),
+        ]);
+      }
+    } finally {
+      await cleanupPrefix(redis, keys.prefix);
+      await redis.quit();
+    }
   });
 });
