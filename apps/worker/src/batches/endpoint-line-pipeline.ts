@@ -16,7 +16,7 @@ import {
   toTextCompletionBody,
   tracerName,
 } from '@llmq/core';
-import { type Tracer, trace } from '@opentelemetry/api';
+import { type Context, type Tracer, trace } from '@opentelemetry/api';
 import type { Job, Queue } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describeFailure } from '../pipeline/describe-failure';
@@ -80,7 +80,7 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
         return;
       }
       observed.started(Date.now());
-      await runLine(job, data, requestId, log, token);
+      await runLine(job, data, requestId, log, token, observed.context);
       observed.end('completed');
     } catch (error) {
       observed.end(attemptOutcomeOf(job, error), error);
@@ -94,6 +94,7 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
     requestId: string,
     log: Record<string, unknown>,
     token: string | undefined,
+    context: Context,
   ): Promise<void> {
     // Checked at run time, like chat routing: the catalog may have changed since ingest.
     const entry = catalog.resolve(data.model);
@@ -116,13 +117,13 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
 
     if (data.endpoint === '/v1/embeddings') {
       const { encodingFormat } = data.embedding;
-      const outcome = await calls.embed(entry, data.embedding, requestId);
+      const outcome = await calls.embed(entry, data.embedding, requestId, context);
       await settle(job, data, requestId, log, token, outcome, (answer) => ({
         body: toEmbeddingsBody(answer, encodingFormat),
         usage: { inputTokens: answer.inputTokens, outputTokens: 0 },
       }));
     } else {
-      const outcome = await calls.complete(entry, data.completion, requestId);
+      const outcome = await calls.complete(entry, data.completion, requestId, context);
       await settle(job, data, requestId, log, token, outcome, (answer) => ({
         body: toTextCompletionBody(answer, Date.now()),
         usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens },

@@ -81,6 +81,7 @@ export async function startBatchProcessing(
     breaker: options.breaker,
     policy: options.policy,
     onCall: (report) => recordBatchedCall(options.metrics, logger, report),
+    tracer: options.tracer,
   });
   const endpointLines = createEndpointLinePipeline({
     batches,

@@ -3,6 +3,8 @@
  * against the simulator over HTTP: the simulator's call log proves how many calls were made.
  */
 import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
 import type {
   CompletionsLineAnswer,
@@ -14,6 +16,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { loadModelCatalog } from '../routing/load-model-catalog';
 import type { ModelEntry } from '../routing/model-catalog';
+import { createTracing } from '../telemetry/tracing';
 import {
   type BatchedCallReport,
   BatchedModelCalls,
@@ -247,6 +250,51 @@ describe('circuit breaker', () => {
     } finally {
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();
+    }
+  });
+});
+
+describe('tracing', () => {
+  it('traces one CLIENT span per call, linked to every line it carried, and sends its traceparent', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ serviceName: 'test', exporter });
+    try {
+      const traced = new BatchedModelCalls({
+        embeddingModel: (entry) => provider.embeddingModel?.(entry.upstream_model),
+        completionModel: (entry) => provider.completionModel?.(entry.upstream_model),
+        policy,
+        tracer: tracing.tracer,
+      });
+      const lineSpans = ['t0', 't1', 't2'].map((id) =>
+        tracing.tracer.startSpan(`line ${id}`, {}, ROOT_CONTEXT),
+      );
+      await Promise.all(
+        lineSpans.map((span, index) =>
+          traced.embed(
+            embed,
+            { inputs: [`text ${index}`], encodingFormat: 'float' },
+            `t${index}`,
+            trace.setSpan(ROOT_CONTEXT, span),
+          ),
+        ),
+      );
+      for (const span of lineSpans) span.end();
+      const calls = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
+      expect(calls).toHaveLength(1);
+      const [call] = calls;
+      expect(call?.name).toBe('embeddings sim-embed-small');
+      expect(call?.attributes).toMatchObject({
+        'gen_ai.operation.name': 'embeddings',
+        'llmq.batch_lines': 3,
+        'gen_ai.usage.input_tokens': expect.any(Number),
+      });
+      expect(call?.links.map((link) => link.context.spanId).sort()).toEqual(
+        lineSpans.map((span) => span.spanContext().spanId).sort(),
+      );
+      const [recorded] = simulator.counters().recent;
+      expect(recorded?.headers.traceparent).toContain(call?.spanContext().traceId);
+    } finally {
+      await tracing.shutdown();
     }
   });
 });

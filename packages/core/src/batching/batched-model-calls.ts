@@ -1,3 +1,13 @@
+import {
+  type Context,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import type { CompletionsLineRequest } from '../batches/completions-line-request';
 import type { EmbeddingsLineRequest } from '../batches/embeddings-line-request';
 import type {
@@ -17,6 +27,8 @@ import {
 } from '../resilience/retry-policy';
 import type { ModelEntry } from '../routing/model-catalog';
 import { costOfUsage } from '../routing/model-pricing';
+import { genAiSystem } from '../telemetry/observe-model-call';
+import { traceHeaders } from '../telemetry/tracing';
 import { MicroBatcher } from './micro-batcher';
 import { splitTotal } from './split-usage';
 
@@ -55,14 +67,21 @@ export interface BatchedModelCallsOptions {
   policy: RetryPolicy;
   /** Told of every provider call. */
   onCall?: (report: BatchedCallReport) => void;
+  /**
+   * Traces every provider call as a CLIENT span (GenAI attributes) linked to the span of
+   * each line it carried (a call serves many jobs, so it has links, not one parent); its
+   * `traceparent` goes to the provider. No spans when absent.
+   */
+  tracer?: Tracer;
   /** Injectable for tests. */
   sleep?: (milliseconds: number) => Promise<void>;
 }
 
-/** One line waiting in a micro-batch: its texts and its id (for the call's headers). */
+/** One line waiting in a micro-batch: its texts, its id (for the call's headers) and its span. */
 interface LineItem {
   lineId: string;
   texts: string[];
+  context?: Context;
 }
 
 const realSleep = (milliseconds: number) =>
@@ -97,12 +116,13 @@ export class BatchedModelCalls {
     entry: ModelEntry,
     request: EmbeddingsLineRequest,
     lineId: string,
+    context?: Context,
   ): Promise<LineCallOutcome<EmbeddingsLineAnswer>> {
     const key = `embeddings\u0000${entry.id}\u0000${request.dimensions ?? ''}`;
     const batcher = this.batcherFor(key, entry, (items) =>
       this.callEmbeddings(entry, request.dimensions, items),
     );
-    return batcher.add({ lineId, texts: request.inputs }) as Promise<
+    return batcher.add({ lineId, texts: request.inputs, context }) as Promise<
       LineCallOutcome<EmbeddingsLineAnswer>
     >;
   }
@@ -112,13 +132,14 @@ export class BatchedModelCalls {
     entry: ModelEntry,
     request: CompletionsLineRequest,
     lineId: string,
+    context?: Context,
   ): Promise<LineCallOutcome<CompletionsLineAnswer>> {
     const { prompts, ...settings } = request;
     const key = `completions\u0000${entry.id}\u0000${JSON.stringify(settings)}`;
     const batcher = this.batcherFor(key, entry, (items) =>
       this.callCompletions(entry, settings, items),
     );
-    return batcher.add({ lineId, texts: prompts }) as Promise<
+    return batcher.add({ lineId, texts: prompts, context }) as Promise<
       LineCallOutcome<CompletionsLineAnswer>
     >;
   }
@@ -322,13 +343,20 @@ export class BatchedModelCalls {
         return failAll(undefined, true);
       }
       const startedAt = performance.now();
+      const span = this.startSpan(entry, endpoint, items, inputs);
       try {
         const headers = {
           'x-llmq-job-id': items[0]?.lineId ?? '',
           'x-llmq-attempt': String(retry + 1),
           'x-llmq-batch-lines': String(items.length),
+          ...(span ? traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) : {}),
         };
         const result = await send(items, headers);
+        span?.setAttributes({
+          'gen_ai.usage.input_tokens': result.inputTokens,
+          'gen_ai.usage.output_tokens': result.outputTokens,
+        });
+        span?.end();
         const latency = Math.round((performance.now() - startedAt) * 10) / 10;
         await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
         report({
@@ -358,6 +386,12 @@ export class BatchedModelCalls {
           );
         }
         const providerError = isProviderError(error) ? error : undefined;
+        const errorType = providerError?.code ?? (error instanceof Error ? error.name : 'unknown');
+        span?.setAttribute('error.type', errorType);
+        if (providerError?.statusCode !== undefined)
+          span?.setAttribute('http.response.status_code', providerError.statusCode);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+        span?.end();
         for (const list of attempts)
           list.push({
             ...started,
@@ -403,6 +437,38 @@ export class BatchedModelCalls {
         return failAll(error, retryable);
       }
     }
+  }
+
+  private startSpan(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    inputs: number,
+  ): Span | undefined {
+    const { tracer } = this.options;
+    if (!tracer) return undefined;
+    const links: Link[] = [];
+    for (const item of items) {
+      const spanContext = item.context && trace.getSpanContext(item.context);
+      if (spanContext) links.push({ context: spanContext });
+    }
+    return tracer.startSpan(
+      `${endpoint} ${entry.upstream_model}`,
+      {
+        kind: SpanKind.CLIENT,
+        links,
+        attributes: {
+          'gen_ai.operation.name': endpoint === 'embeddings' ? 'embeddings' : 'text_completion',
+          'gen_ai.system': genAiSystem(entry.provider),
+          'gen_ai.request.model': entry.upstream_model,
+          'llmq.provider': entry.provider,
+          'llmq.model': entry.id,
+          'llmq.batch_lines': items.length,
+          'llmq.batch_inputs': inputs,
+        },
+      },
+      ROOT_CONTEXT,
+    );
   }
 }
 
