@@ -17,7 +17,13 @@ let client: OpenAI;
 beforeAll(async () => {
   system = await startSystem({
     // Enough lines in flight per worker for micro-batches of 16 to fill.
-    workerEnv: { BULK_WORKER_CONCURRENCY: '64', RETRY_BASE_DELAY_MS: '20' },
+    // One attempt per line: the parking test proves a long Retry-After spends none.
+    env: { JOB_ATTEMPTS: '1' },
+    workerEnv: {
+      BULK_WORKER_CONCURRENCY: '64',
+      RETRY_BASE_DELAY_MS: '20',
+      RETRY_MAX_INLINE_WAIT_MS: '100',
+    },
   });
   client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
 });
@@ -222,4 +228,55 @@ test('bad embeddings and completions lines fail validation with their line numbe
   expect(completions.errors?.data?.map((error) => [error.line, error.code, error.param])).toEqual([
     [1, 'invalid_body', 'body.n'],
   ]);
+});
+
+test('a long Retry-After parks the lines of a micro-batched call without spending their one attempt', async () => {
+  system.simulator.reset();
+  system.simulator.configure({
+    models: { 'sim-embed-small': { faults: { status429: 1, retryAfterSeconds: 1 } } },
+  });
+  const lines = Array.from({ length: 8 }, (_, index) => ({
+    custom_id: `park-${index}`,
+    method: 'POST',
+    url: '/v1/embeddings',
+    body: { model: 'sim-embed-small', input: `parked ${index}` },
+  }));
+  const finished = runBatch('/v1/embeddings', lines);
+  await waitFor(
+    async () => ((system.simulator.counters().byStatus['429'] ?? 0) > 0 ? true : undefined),
+    { timeoutMs: 10_000, intervalMs: 20, what: 'the first 429' },
+  );
+  // The model recovers while the lines wait out their Retry-After in the delayed set.
+  system.simulator.configure({ models: { 'sim-embed-small': { faults: { status429: 0 } } } });
+  const batch = await finished;
+  expect(batch.status).toBe('completed');
+  expect(batch.request_counts).toEqual({ total: 8, completed: 8, failed: 0 });
+  const calls = callsTo('/v1/embeddings');
+  expect(calls.filter((call) => call.status === 429).length).toBeGreaterThan(0);
+  expect(
+    calls.filter((call) => call.status === 200).reduce((sum, call) => sum + call.inputCount, 0),
+  ).toBe(8);
+});
+
+test('a failed call fails each of its lines into the error file with the provider status', async () => {
+  system.simulator.reset();
+  system.simulator.configure({ models: { 'sim-gpt-instruct': { faults: { status400: 1 } } } });
+  const lines = Array.from({ length: 6 }, (_, index) => ({
+    custom_id: `bad-${index}`,
+    method: 'POST',
+    url: '/v1/completions',
+    body: { model: 'sim-gpt-instruct', prompt: `prompt ${index}` },
+  }));
+  const batch = await runBatch('/v1/completions', lines);
+  system.simulator.reset();
+  expect(batch.status).toBe('completed');
+  expect(batch.request_counts).toEqual({ total: 6, completed: 0, failed: 6 });
+  const errors = await outputLines<{ error: { code: string } }>(batch.error_file_id);
+  expect(errors.map((line) => line.custom_id).sort()).toEqual(
+    lines.map((line) => line.custom_id).sort(),
+  );
+  for (const line of errors) {
+    expect(line.response.status_code).toBe(400);
+    expect(line.error).toMatchObject({ code: expect.any(String) });
+  }
 });

@@ -3,7 +3,7 @@ import type { BatchedCallReport, LlmqMetrics, Logger } from '@llmq/core';
 /**
  * Feeds the provider-call metrics from one micro-batched call (`llm_requests_total`,
  * `llm_latency_seconds`, `llm_tokens_total`: one call, however many lines it carried) and
- * `llm_micro_batch_size`; logs the call at debug level (counts only, never input text).
+ * `llm_micro_batch_size`; logs the call (counts only, never input text).
  */
 export function recordBatchedCall(
   metrics: LlmqMetrics | undefined,
@@ -19,7 +19,10 @@ export function recordBatchedCall(
     if (report.outputTokens > 0)
       metrics.llmTokens.inc({ model, type: 'output' }, report.outputTokens);
   }
-  logger.debug('batched-call', {
+  // One line per provider call (however many batch lines it carried), like chat calls'
+  // `llm-response` / `llm-error` lines.
+  const level = report.outcome === 'success' ? 'info' : 'warn';
+  logger[level]('batched-call', {
     event: 'batched-call',
     endpoint: report.endpoint,
     model,
