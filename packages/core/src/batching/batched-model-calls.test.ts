@@ -154,6 +154,9 @@ describe('completions lines', () => {
       calls.complete(instruct, { prompts: ['b'], temperature: 1 }, 'x1'),
     ]);
     expect(simulator.counters().byRoute['/v1/completions']).toBe(2);
+    // Batchers are per model and settings; idle ones are dropped.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.activeBatchers).toBe(0);
   });
 });
 

@@ -144,6 +144,11 @@ export class BatchedModelCalls {
     >;
   }
 
+  /** Batchers holding waiting or running lines (one per model and call parameters). */
+  get activeBatchers(): number {
+    return this.batchers.size;
+  }
+
   /** Sends every waiting line now and waits for the calls in flight (shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
@@ -164,6 +169,9 @@ export class BatchedModelCalls {
         weightOf: (item) => item.texts.length,
         maxWeight: 2048,
         run: async (items) => (await call(items)).map((value) => ({ ok: true, value })),
+        // Keys include call parameters (a seed, a temperature): drop idle batchers so a
+        // long-running worker keeps only the ones in use.
+        onIdle: () => this.batchers.delete(key),
       });
       this.batchers.set(key, batcher);
     }

@@ -160,6 +160,18 @@ describe('MicroBatcher (fake clock)', () => {
     expect(batcher.running).toBe(0);
   });
 
+  it('says when it is idle again, so its owner can drop it', async () => {
+    const { run } = recordingRun(double);
+    const onIdle = jest.fn();
+    const batcher = new MicroBatcher({ maxItems: 2, maxWaitMs: 5, run, onIdle });
+    const results = Promise.all([batcher.add(1), batcher.add(2), batcher.add(3)]);
+    jest.advanceTimersByTime(5);
+    await results;
+    await Promise.resolve();
+    // Two calls ([1, 2] and [3]); only the end of the last one leaves it idle.
+    expect(onIdle).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses nonsense sizes', () => {
     const run = async () => [];
     expect(() => new MicroBatcher({ maxItems: 0, maxWaitMs: 1, run })).toThrow(RangeError);

@@ -24,6 +24,8 @@ export interface MicroBatcherOptions<Item, Result> {
    * (or an answer of the wrong length) fails every item of the call with that error.
    */
   run: (items: Item[]) => Promise<Array<MicroBatchOutcome<Result>>>;
+  /** Called when a call ends and nothing waits or runs any more (an owner may drop the batcher). */
+  onIdle?: () => void;
 }
 
 interface Waiting<Item, Result> {
@@ -91,7 +93,10 @@ export class MicroBatcher<Item, Result> {
     const batch = this.waiting;
     this.waiting = [];
     this.waitingWeight = 0;
-    const call = this.send(batch).finally(() => this.inflight.delete(call));
+    const call = this.send(batch).finally(() => {
+      this.inflight.delete(call);
+      if (this.waiting.length === 0 && this.inflight.size === 0) this.options.onIdle?.();
+    });
     this.inflight.add(call);
   }
 
