@@ -29,8 +29,11 @@ export interface EndpointLinePipelineOptions {
   catalog: ModelCatalog;
   /** The micro-batched provider stage of embeddings and completions lines. */
   calls: BatchedModelCalls;
-  /** Only `maxInlineWaitMs` is read: a longer Retry-After parks the line. */
-  policy: Pick<RetryPolicy, 'maxInlineWaitMs'>;
+  /**
+   * A Retry-After longer than `maxInlineWaitMs` parks the line, at most
+   * `maxRetriesPerModel + 1` times (as a chat chain retries a model that often).
+   */
+  policy: Pick<RetryPolicy, 'maxInlineWaitMs' | 'maxRetriesPerModel'>;
   /** The `batch-control` queue, where the last line of a batch queues its finalisation. */
   controlQueue: Queue;
   /** Returns the batch's stop reason (cancelled, expired), cached like the chat lines'. */
@@ -159,12 +162,19 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
 
     if (!outcome.ok) {
       const { failure, retryable, retryAfterMs } = describeFailure(outcome.error, attempts);
+      const { maxInlineWaitMs, maxRetriesPerModel } = options.policy;
+      // Calls of this line that asked for a wait too long to hold a worker slot.
+      const longWaits = attempts.filter(
+        (attempt) => attempt.outcome === 'error' && (attempt.retry_after_ms ?? 0) > maxInlineWaitMs,
+      ).length;
       if (
         retryable &&
         retryAfterMs !== undefined &&
-        retryAfterMs > options.policy.maxInlineWaitMs
+        retryAfterMs > maxInlineWaitMs &&
+        longWaits <= maxRetriesPerModel + 1
       ) {
-        // A long Retry-After: park the line (no worker slot held, no attempt spent).
+        // A long Retry-After: park the line (no worker slot held, no attempt spent); bounded,
+        // so a model that always asks to wait ends in the attempts' own accounting.
         await job.updateData({ ...data, progress: { attempts } });
         logger.info('batch-line-delay', {
           event: 'batch-line-delay',
