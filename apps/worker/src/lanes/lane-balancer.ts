@@ -26,7 +26,12 @@ interface LaneState extends LaneConfig {
   active: number;
   /** Waiting jobs at the last count, across all processes. */
   waiting: number;
+  /** Slots this lane lent out at the last balance. */
+  lent: number;
 }
+
+/** Least time between two balances a job start triggers, ms: a busy lane starts many jobs. */
+const minTriggeredGapMs = 20;
 
 /**
  * Lane lending: every `intervalMs`, and at once when a lane that looked idle starts a job, it
@@ -41,9 +46,11 @@ export class LaneBalancer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private lastBalanceAt = 0;
+  private failing = false;
 
   constructor(private readonly options: LaneBalancerOptions) {
-    this.lanes = options.lanes.map((lane) => ({ ...lane, active: 0, waiting: 0 }));
+    this.lanes = options.lanes.map((lane) => ({ ...lane, active: 0, waiting: 0, lent: 0 }));
   }
 
   /**
@@ -58,8 +65,10 @@ export class LaneBalancer {
     return async (job, ...rest) => {
       lane.active += 1;
       this.options.onJobStart?.(queueName, job);
-      // A lane that looked idle has lent its share: take it back now, not at the next tick.
-      if (lane.waiting === 0 && this.options.lending) this.rebalanceSoon();
+      // A lane that lent its slots takes this one back now, not at the next tick, so the
+      // borrowers stop fetching into it.
+      if (lane.lent > 0 && Date.now() - this.lastBalanceAt >= minTriggeredGapMs)
+        this.rebalanceSoon();
       try {
         return await processor(job, ...rest);
       } finally {
@@ -116,16 +125,25 @@ export class LaneBalancer {
   }
 
   private rebalanceSoon(): void {
-    this.rebalance().catch((error: unknown) =>
-      this.options.logger.warn('lane-balance-failed', {
-        event: 'lane-balance-failed',
-        error: error instanceof Error ? error.message : String(error),
-      }),
+    this.rebalance().then(
+      () => {
+        this.failing = false;
+      },
+      (error: unknown) => {
+        // Once per outage, not every tick: the lanes keep their last concurrency meanwhile.
+        if (this.failing) return;
+        this.failing = true;
+        this.options.logger.warn('lane-balance-failed', {
+          event: 'lane-balance-failed',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      },
     );
   }
 
   private async balanceOnce(): Promise<void> {
     if (this.stopped) return;
+    this.lastBalanceAt = Date.now();
     const waiting = await Promise.all(
       this.lanes.map((lane) => lane.queue.getJobCountByTypes('wait', 'prioritized')),
     );
@@ -134,7 +152,11 @@ export class LaneBalancer {
     });
     if (this.stopped) return;
     const plan = planLaneConcurrency(this.lanes);
+    const borrowing = plan.some(
+      (concurrency, index) => concurrency > (this.lanes[index]?.share ?? 0),
+    );
     this.lanes.forEach((lane, index) => {
+      lane.lent = borrowing && lane.waiting === 0 ? Math.max(0, lane.share - lane.active) : 0;
       const concurrency = plan[index] ?? lane.share;
       if (lane.worker && lane.worker.concurrency !== concurrency) {
         lane.worker.concurrency = concurrency;
