@@ -77,6 +77,15 @@ describe('fair priorities (real Redis, real BullMQ ordering)', () => {
     expect(await submit('b', 1)).toEqual([1]);
   });
 
+  it('keeps the epoch while a delayed job (retry backoff, parked call) will come back with its tag', async () => {
+    await submit('a', 10);
+    await queue.add('job', {}, { jobId: 'parked', priority: 8, delay: 60_000 });
+    await fair.advance('lane', 8);
+    await queue.drain();
+    // Nothing waits, but the parked job's tag (8) still counts: no new epoch yet.
+    expect(await submit('b', 1)).toEqual([8]);
+  });
+
   it('clamps tags past BullMQ’s largest priority, where jobs run FIFO', async () => {
     await submit('a', 1);
     // Seed the clock near the end of the range (reaching it for real takes ~2M jobs).

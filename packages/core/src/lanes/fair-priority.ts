@@ -24,18 +24,23 @@ export const fairUnitsPerStep = 5;
  * - within a tenant, a job never overtakes the tenant's queued work of the same or a more
  *   urgent priority, while a more urgent job starts from `v`, ahead of its less urgent work;
  * - across tenants, priority is a weight: a priority-1 job costs 1, a priority-10 job 10.
- * When the lane holds no waiting job (wait, prioritized and paused are empty), the next
- * assignment starts a new epoch: the state is dropped and tags restart from 0. Tags past
+ * When the lane holds no waiting or delayed job (wait, prioritized, paused and delayed are
+ * empty), the next assignment starts a new epoch: the state is dropped and tags restart from 0.
+ * Delayed jobs (retry backoff, parked on a provider's Retry-After) hold the epoch, as they come
+ * back with their tags; a job running at the reset that is retried later keeps its old tag
+ * and may run after newer work. Tags past
  * BullMQ's largest priority are clamped to it, where jobs run in FIFO order: fairness degrades
  * to FIFO (no job is lost) until the lane drains and a new epoch starts.
  *
- * KEYS[1] the lane's fair hash; KEYS[2..4] the queue's wait list, prioritized set, paused list
+ * KEYS[1] the lane's fair hash; KEYS[2..5] the queue's wait list, prioritized set, paused list,
+ * delayed set
  * ARGV[1] tenant, ARGV[2] request priority (1..10), ARGV[3] how many jobs,
  * ARGV[4] units per step, ARGV[5] largest queue priority
  * Returns the BullMQ priority of each job, in order.
  */
 const assignScript = new LuaScript(`
-if redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4]) == 0 then
+if redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4])
+    + redis.call('ZCARD', KEYS[5]) == 0 then
   redis.call('DEL', KEYS[1])
 end
 local tenant = ARGV[1]
@@ -112,6 +117,7 @@ export class FairPriority {
         queue.toKey('wait'),
         queue.toKey('prioritized'),
         queue.toKey('paused'),
+        queue.toKey('delayed'),
       ],
       [tenant, level, count, fairUnitsPerStep, maxQueuePriority],
     )) as number[];
