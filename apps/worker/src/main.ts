@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   // The queue handle only reads job counts for llm_queue_length at scrape time.
   const countsQueue = createQueue('prompt', connection, keys);
   const interactiveCountsQueue = createQueue('interactivePrompt', connection, keys);
-  metrics.watchQueues(countsQueue, interactiveCountsQueue);
+  const bulkCountsQueue = createQueue('batch-line', connection, keys);
+  metrics.watchQueues(countsQueue, interactiveCountsQueue, bulkCountsQueue);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
