@@ -111,7 +111,6 @@ async function main(): Promise<void> {
         }),
       )
     : undefined;
-  const bulkCountsQueue = createQueue('batch-line', connection, keys);
   const lanes = new LaneBalancer({
     lanes: [
       { queue: countsQueue, share: env.WORKER_CONCURRENCY },
