@@ -182,6 +182,9 @@ async function main(): Promise<void> {
   logger.info('worker-start', {
     event: 'worker-start',
     concurrency: env.WORKER_CONCURRENCY,
+    lanes: lanes.concurrency(),
+    lane_lending: env.LANE_LENDING,
+    lane_fairness: env.LANE_FAIRNESS,
     prefix: env.LLMQ_PREFIX,
   });
 
