@@ -34,7 +34,7 @@ interface LaneState extends LaneConfig {
 const minTriggeredGapMs = 20;
 
 /**
- * Lane lending: every `intervalMs`, and at once when a lane that looked idle starts a job, it
+ * Lane lending: every `intervalMs`, and soon after a lane that lent slots starts a job, it
  * reads each lane's waiting count (one Redis call per lane) and sets each lane's BullMQ
  * `Worker.concurrency` from `planLaneConcurrency`: a lane keeps its own share, and what idle
  * lanes do not use goes to the lanes with work waiting. Each worker process balances its own
