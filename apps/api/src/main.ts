@@ -13,6 +13,8 @@ import {
   createTracing,
   defaultProviderAccounts,
   ExactCache,
+  FairPriority,
+  GatewayRateLimiter,
   IdempotencyStore,
   JobEventReader,
   JobStore,
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
       checkUrl: (url) => checkWebhookUrl(url, policy),
       hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
+    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
   });
   // One blocking connection reads the event streams of every job a client waits on.
   const eventsConnection = createRedisConnection({
@@ -180,6 +183,10 @@ async function main(): Promise<void> {
       servedHere: env.METRICS_PORT === undefined,
     },
     streaming: { jobs, reader, keys },
+    rateLimits: {
+      limiter: new GatewayRateLimiter(redis, keys),
+      defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

@@ -10,6 +10,7 @@ import {
   defaultBatchLimits,
   defaultFilterPolicy,
   type FilterPolicy,
+  GatewayRateLimiter,
   IdempotencyStore,
   JobEventReader,
   JobStore,
@@ -47,6 +48,8 @@ export async function createApiHarness(
     /** Share another harness's Redis prefix (a second API instance on the same data). */
     keys?: RedisKeys;
     batchLimits?: BatchLimits;
+    /** Gateway limit of keys without their own (`RATE_LIMIT_REQUESTS_PER_MINUTE`); absent: none. */
+    requestsPerMinute?: number;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -140,6 +143,14 @@ export async function createApiHarness(
       servedHere: true,
     },
     batchApi: { files, batches, batchStore, batchLimits },
+    ...(options.requestsPerMinute === undefined
+      ? {}
+      : {
+          rateLimits: {
+            limiter: new GatewayRateLimiter(redis, keys),
+            defaultRequestsPerMinute: options.requestsPerMinute,
+          },
+        }),
   });
   return {
     app,

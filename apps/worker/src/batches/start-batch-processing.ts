@@ -6,6 +6,7 @@ import {
   BatchStore,
   type CircuitBreaker,
   createQueue,
+  type FairPriority,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
@@ -48,6 +49,12 @@ export interface BatchProcessingOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+  /** Tenant-fair priorities for the bulk lane's lines (env `LANE_FAIRNESS`). */
+  fair?: FairPriority;
+  /** Wraps the line processor (the lane balancer counts and watches the lane's jobs). */
+  trackLines?: (
+    processor: (job: Job, token?: string) => Promise<void>,
+  ) => (job: Job, token?: string) => Promise<void>;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -94,6 +101,8 @@ export async function startBatchProcessing(
     tracer: options.tracer,
     metrics: options.metrics,
   });
+  const linePipeline = (job: Job, token?: string) =>
+    isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token);
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -111,16 +120,17 @@ export async function startBatchProcessing(
       defaultModel: options.defaultModel,
       attempts: options.attempts,
       limits: options.limits,
+      fair: options.fair,
     }),
     finalizer: new BatchFinalizer({ store: batches, files }),
-    linePipeline: (job: Job, token?: string) =>
-      isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token),
+    linePipeline: options.trackLines ? options.trackLines(linePipeline) : linePipeline,
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,
     stalledIntervalMs: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
   });
   return {
+    lineWorker: running.lineWorker,
     async close(timeoutMs) {
       const outcome = await running.close(timeoutMs);
       await calls.drain();
