@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { BudgetStore } from '../cost/budget-store';
+import { optimizeRequest, reserveJobBudget } from '../cost/submit-cost-checks';
 import type { FilterFinding } from '../filters/content-filter';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog } from '../routing/model-catalog';
@@ -46,6 +48,8 @@ export interface JobSubmitterOptions {
   attempts: number;
   /** Webhook support; without it a request carrying `webhook` is refused. */
   webhooks?: SubmitWebhookSupport;
+  /** Tenants' budgets: each job reserves its worst-case cost or is refused `budget_exceeded`. */
+  budgets?: BudgetStore;
 }
 
 /** What the submitter needs to accept webhooks (see `webhooks/`). */
@@ -74,7 +78,13 @@ export class JobSubmitter {
     const queue = interactive ? this.options.interactiveQueue : this.options.queue;
     if (!queue) throw new Error('the interactive lane has no queue configured');
     const requestedModel = request.model ?? this.options.defaultModel;
-    const normalized = normalizeJobRequest(request);
+    const optimized = optimizeRequest(
+      this.options.catalog,
+      requestedModel,
+      normalizeJobRequest(request),
+      request.optimize,
+    );
+    const normalized = optimized.request;
     // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
     // too long); the worker routes again when it runs the job, with live circuit states.
     const route = routeRequest(this.options.catalog, {
@@ -85,12 +95,14 @@ export class JobSubmitter {
       fallbacks: request.fallbacks,
     });
     if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+    let hedgeModel: string | undefined;
     if (request.hedge) {
       const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
         model: request.hedge.model,
         afterMs: request.hedge.after_ms,
       });
       if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
+      hedgeModel = hedge.entry.id;
     }
     const notify = await this.webhookNotify(tenant, request);
     const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
@@ -116,6 +128,22 @@ export class JobSubmitter {
           jobId: claim.jobId,
           record: await this.options.store.get(claim.jobId),
         };
+      }
+    }
+
+    if (this.options.budgets) {
+      try {
+        await reserveJobBudget(this.options.budgets, this.options.catalog, {
+          tenant,
+          jobId,
+          decision: route.decision,
+          request: normalized,
+          hedgeModel,
+        });
+      } catch (error) {
+        if (idempotencyKey !== undefined)
+          await this.options.idempotency.release(tenant, idempotencyKey);
+        throw error;
       }
     }
 
@@ -146,6 +174,7 @@ export class JobSubmitter {
         inputFindings,
         webhook: request.webhook,
         notify,
+        ...(optimized.report ? { optimization: optimized.report } : {}),
       });
       await queue.add('prompt', data, {
         ...(interactive ? jobCatalog.interactivePrompt : jobCatalog.prompt).defaultOptions,
@@ -160,6 +189,7 @@ export class JobSubmitter {
         idempotencyKey === undefined
           ? Promise.resolve()
           : this.options.idempotency.release(tenant, idempotencyKey),
+        this.options.budgets?.release(tenant, jobId),
       ]);
       throw error;
     }
