@@ -1,5 +1,7 @@
 import {
+  BudgetStore,
   CircuitBreaker,
+  CostLedger,
   catchShutdownSignals,
   createLogger,
   createMetrics,
@@ -17,6 +19,7 @@ import {
   loadModelCatalog,
   RedisKeys,
   toBatchLimits,
+  toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
   toRetryPolicy,
@@ -88,6 +91,13 @@ async function main(): Promise<void> {
         ? providers.languageModel(entry.provider, entry.upstream_model)
         : undefined,
   });
+  const ledger = new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
+  const budgets = new BudgetStore(connection, keys, {
+    defaults: toBudgetDefaults(env),
+    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    logger,
+    metrics,
+  });
   const pipeline = createPromptPipeline({
     store,
     filterPolicies,
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
     cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
+    ledger,
   });
   const workerOptions = {
     connection,
@@ -125,6 +136,8 @@ async function main(): Promise<void> {
     keys,
     catalog,
     execute,
+    budgets,
+    ledger,
     logger,
     tracer: tracing.tracer,
     metrics,

@@ -3,6 +3,8 @@ import {
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  type BudgetStore,
+  type CostLedger,
   createQueue,
   type LlmqMetrics,
   type Logger,
@@ -33,6 +35,10 @@ export interface BatchProcessingOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+  /** Budgets: a batch reserves its worst-case cost at ingest; released when it finishes. */
+  budgets?: BudgetStore;
+  /** The cost ledger each line's billed calls are written to. */
+  ledger?: CostLedger;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -62,8 +68,14 @@ export async function startBatchProcessing(
       defaultModel: options.defaultModel,
       attempts: options.attempts,
       limits: options.limits,
+      budgets: options.budgets,
     }),
-    finalizer: new BatchFinalizer({ store: batches, files }),
+    finalizer: new BatchFinalizer({
+      store: batches,
+      files,
+      // What the lines did not use of the batch's reservation is freed with its end.
+      onFinished: (batch) => options.budgets?.release(batch.tenant, batch.id),
+    }),
     linePipeline: createBatchLinePipeline({
       batches,
       catalog,
@@ -72,6 +84,7 @@ export async function startBatchProcessing(
       logger,
       tracer: options.tracer,
       metrics: options.metrics,
+      ledger: options.ledger,
     }),
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,

@@ -1,4 +1,7 @@
 import type { Queue } from 'bullmq';
+import type { BudgetStore } from '../cost/budget-store';
+import { lineCostNanoUsd } from '../cost/estimate-job-cost';
+import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { ModelCatalog } from '../routing/model-catalog';
@@ -25,6 +28,13 @@ export interface BatchIngesterOptions {
   chunkSize?: number;
   /** Errors kept in a failed batch's `errors` (default 1000); the rest are counted. */
   maxReportedErrors?: number;
+  /**
+   * Tenants' budgets: a valid batch reserves the worst-case cost of all its lines before any
+   * is queued, or fails validation with `budget_exceeded`. Each line's end frees its share.
+   */
+  budgets?: BudgetStore;
+  /** How long a batch's reservation may live, seconds (default 48 h: the completion window and retries). */
+  batchReservationTtlSeconds?: number;
 }
 
 export type IngestOutcome = 'enqueued' | 'invalid' | 'cancelled' | 'skipped';
@@ -43,10 +53,28 @@ export class BatchIngester {
     if (!batch || batch.linesEnqueued) return 'skipped';
     if (!['validating', 'in_progress', 'cancelling'].includes(batch.status)) return 'skipped';
 
-    const { total, errors } = await this.validate(batch.inputFileId, batch.endpoint);
+    const { total, errors, estimate } = await this.validate(batch.inputFileId, batch.endpoint);
     if (errors.length > 0) {
       await store.failValidation(batchId, errors, total);
       return 'invalid';
+    }
+    if (this.options.budgets && estimate > 0) {
+      const reserved = await this.options.budgets.reserve(
+        batch.tenant,
+        batchId,
+        estimate,
+        Date.now(),
+        this.options.batchReservationTtlSeconds ?? 48 * 3600,
+      );
+      if (!reserved.ok) {
+        const message = `the batch (estimated at most $${fromNanoUsd(estimate)}) would exceed the tenant's ${reserved.period} budget`;
+        await store.failValidation(
+          batchId,
+          [{ code: 'budget_exceeded', message, param: null, line: null }],
+          total,
+        );
+        return 'invalid';
+      }
     }
     const previous = await store.begin(batchId, total);
     if (previous === 'cancelling' && (await store.claimFinalize(batchId))) {
@@ -72,6 +100,7 @@ export class BatchIngester {
     const errors: BatchValidationError[] = [];
     let errorCount = 0;
     let total = 0;
+    let estimate = 0;
     const context = { endpoint, catalog, defaultModel, seenCustomIds: new Set<string>() };
     for await (const { number, text } of readJsonlLines(files.read(fileId))) {
       total += 1;
@@ -82,10 +111,13 @@ export class BatchIngester {
           param: null,
           line: number,
         });
-        return { total, errors };
+        return { total, errors, estimate };
       }
       const result = parseBatchLine(text, context);
-      if (result.ok) continue;
+      if (result.ok) {
+        estimate += lineCostNanoUsd(catalog, result.line.model, result.line.request);
+        continue;
+      }
       errorCount += 1;
       if (errors.length < maxReported)
         errors.push({
@@ -110,7 +142,7 @@ export class BatchIngester {
         line: null,
       });
     }
-    return { total, errors };
+    return { total, errors, estimate };
   }
 
   private async enqueue(batchId: string, tenant: string, fileId: string): Promise<void> {

@@ -58,6 +58,7 @@ export interface BudgetStatus {
 const reserveScript = new LuaScript(`${ledgerLua}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[3], 'LIMIT', 0, 100)
 for _, id in ipairs(expired) do release_reservation(4, id, nil) end
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {'ok', '', '0'} end
 local config = redis.call('HMGET', KEYS[1], 'daily_hard', 'daily_soft', 'monthly_hard', 'monthly_soft')
 local function limit(i) return tonumber(config[i] or ARGV[4 + i]) end
 local dayHard, daySoft, monthHard, monthSoft = limit(1), limit(2), limit(3), limit(4)
@@ -114,12 +115,17 @@ export class BudgetStore {
     return this.options.defaults;
   }
 
-  /** Reserves `estimate` nano-dollars of the tenant's budget for `id` (a job id), or refuses. */
+  /**
+   * Reserves `estimate` nano-dollars of the tenant's budget for `id` (a job or batch id), or
+   * refuses. An id that already holds a reservation is accepted again as is (a retried step).
+   * `ttlSeconds` overrides how long the reservation may live (a batch's completion window).
+   */
   async reserve(
     tenant: string,
     id: string,
     estimate: NanoUsd,
     now: number = Date.now(),
+    ttlSeconds?: number,
   ): Promise<ReserveOutcome> {
     const day = utcDay(now);
     const month = utcMonth(now);
@@ -141,7 +147,7 @@ export class BudgetStore {
         id,
         Math.max(0, Math.round(estimate)),
         now,
-        now + this.reservationTtlMs,
+        now + (ttlSeconds === undefined ? this.reservationTtlMs : ttlSeconds * 1000),
         limit(defaults.dailyHard),
         limit(defaults.dailySoft),
         limit(defaults.monthlyHard),

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
-import { ledgerLua } from './ledger-lua';
 import { type LedgerLine, ledgerFields } from './ledger-line';
+import { ledgerLua } from './ledger-lua';
 import { utcDay, utcMonth } from './utc-period';
 
 export interface CostLedgerOptions {
@@ -55,7 +55,11 @@ export class CostLedger {
   }
 
   /** The keys and argument of one write, for a transition script that applies it. */
-  write(tenant: string, lines: readonly LedgerLine[], options: LedgerWriteOptions = {}): LedgerWrite {
+  write(
+    tenant: string,
+    lines: readonly LedgerLine[],
+    options: LedgerWriteOptions = {},
+  ): LedgerWrite {
     const now = options.now ?? Date.now();
     const day = utcDay(now);
     const fields: string[] = [];

@@ -67,11 +67,18 @@ export function estimateCandidates(
     const entry = catalog.resolve(id);
     if (entry)
       candidates.push(
-        candidate(catalog, entry, index === 0 ? 'primary' : 'fallback', request.messages, request.maxTokens),
+        candidate(
+          catalog,
+          entry,
+          index === 0 ? 'primary' : 'fallback',
+          request.messages,
+          request.maxTokens,
+        ),
       );
   });
   const hedge = request.hedgeModel ? catalog.resolve(request.hedgeModel) : undefined;
-  if (hedge) candidates.push(candidate(catalog, hedge, 'hedge', request.messages, request.maxTokens));
+  if (hedge)
+    candidates.push(candidate(catalog, hedge, 'hedge', request.messages, request.maxTokens));
   return candidates;
 }
 
@@ -88,4 +95,21 @@ export function worstCaseCostNanoUsd(candidates: readonly CostCandidate[]): Nano
     else chain = Math.max(chain, cost);
   }
   return chain + hedge;
+}
+
+/**
+ * A batch line's worst-case cost on its model (batch lines name one model; no hedge): the
+ * share of its batch's budget reservation that the line holds until it ends. 0 for a model
+ * no longer in the catalog.
+ */
+export function lineCostNanoUsd(
+  catalog: ModelCatalog,
+  model: string,
+  request: { messages: readonly ChatMessage[]; maxTokens?: number },
+): NanoUsd {
+  const entry = catalog.resolve(model);
+  if (!entry) return 0;
+  return toNanoUsd(
+    candidate(catalog, entry, 'primary', request.messages, request.maxTokens).max_cost_usd,
+  );
 }

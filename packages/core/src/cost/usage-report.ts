@@ -18,7 +18,10 @@ const reportDaySchema = z
   })
   .transform((value, context) => {
     const day = dayPattern.test(value) ? value : utcDay(Number(value) * 1000);
-    if (Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || utcDay(Date.parse(`${day}T00:00:00Z`)) !== day) {
+    if (
+      Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
+      utcDay(Date.parse(`${day}T00:00:00Z`)) !== day
+    ) {
       context.addIssue({ code: 'custom', message: 'not a calendar date' });
       return z.NEVER;
     }
@@ -40,7 +43,9 @@ export const usageQuerySchema = z
       .union([z.string(), z.array(z.string())])
       .optional()
       .transform((value) =>
-        value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')),
+        value === undefined
+          ? []
+          : (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')),
       )
       .pipe(z.array(groupBySchema).max(2)),
   })

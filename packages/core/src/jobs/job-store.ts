@@ -212,7 +212,14 @@ export class JobStore {
     now: number = Date.now(),
     ledger?: LedgerWrite,
   ): Promise<boolean> {
-    const tenant = await this.finish(jobId, 'failed', 'error', JSON.stringify(failure), now, ledger);
+    const tenant = await this.finish(
+      jobId,
+      'failed',
+      'error',
+      JSON.stringify(failure),
+      now,
+      ledger,
+    );
     if (tenant === undefined) return false;
     if (tenant !== '') await this.deadLetters.add(tenant, jobId, now);
     return true;
