@@ -3,6 +3,8 @@ import {
   type BatchLimits,
   BatchService,
   BatchStore,
+  type BudgetLimits,
+  BudgetStore,
   createLogger,
   createMetrics,
   createQueue,
@@ -47,6 +49,8 @@ export async function createApiHarness(
     /** Share another harness's Redis prefix (a second API instance on the same data). */
     keys?: RedisKeys;
     batchLimits?: BatchLimits;
+    /** Default budget limits (nano-dollars); none by default. */
+    budgetDefaults?: BudgetLimits;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -64,6 +68,12 @@ export async function createApiHarness(
   const catalog = loadModelCatalog(undefined, {
     availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
   });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const budgets = new BudgetStore(redis, keys, {
+    defaults: options.budgetDefaults ?? {},
+    logger,
+    metrics,
+  });
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -72,6 +82,7 @@ export async function createApiHarness(
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
+    budgets,
   });
   const apiKeys = new ApiKeyRegistry([
     { tenant: 'tenant-a', key: tenantAKey },
@@ -135,11 +146,12 @@ export async function createApiHarness(
       resolve: async () => ['93.184.216.34'],
     },
     metrics: {
-      registry: createMetrics({ defaultMetrics: false }),
+      registry: metrics,
       token: metricsToken,
       servedHere: true,
     },
     batchApi: { files, batches, batchStore, batchLimits },
+    cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {
     app,
@@ -154,6 +166,9 @@ export async function createApiHarness(
     security,
     logger,
     logLines,
+    catalog,
+    budgets,
+    metrics,
     /** Jobs BullMQ holds in any state. */
     async queuedCount(): Promise<number> {
       const counts = await queue.getJobCounts(
