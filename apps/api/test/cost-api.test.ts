@@ -103,6 +103,43 @@ describe('POST /v1/estimate', () => {
   });
 });
 
+describe('optimize on POST /v1/jobs', () => {
+  it('queues the optimised prompt and reports what changed on the job', async () => {
+    // A long conversation needs a larger body than the default test limit.
+    await harness.close();
+    harness = await createApiHarness({ bodyLimit: '1mb' });
+    const history = Array.from({ length: 40 }, (_, index) => ({
+      role: index % 2 === 0 ? 'user' : 'assistant',
+      content: `turn ${index}: ${'context '.repeat(250)}`,
+    }));
+    const response = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .send({
+        model: 'sim-local-llama',
+        max_tokens: 1000,
+        messages: [{ role: 'system', content: 'Be   brief.' }, ...history],
+        optimize: { trim_history: true, normalize_whitespace: true },
+      })
+      .expect(202);
+    const queued = await harness.queue.getJob(response.body.id);
+    const messages = queued?.data.request.messages as Array<{ role: string; content: string }>;
+    expect(messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    expect(messages.at(-1)?.content).toMatch(/^turn 39:/);
+    const view = await request(harness.app)
+      .get(`/v1/jobs/${response.body.id}`)
+      .set(auth())
+      .expect(200);
+    expect(view.body.optimization).toMatchObject({
+      applied: ['normalize_whitespace', 'trim_history'],
+      messages_dropped: 41 - messages.length,
+    });
+    // sim-local-llama's window is 8192 tokens, less the 1000 the answer may take.
+    expect(view.body.optimization.input_tokens_after).toBeLessThanOrEqual(8192 - 1000);
+    expect(view.body.optimization.input_tokens_before).toBeGreaterThan(8192);
+  });
+});
+
 describe('budgets', () => {
   let server: Server;
   afterEach(async () => {
