@@ -158,11 +158,12 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
   ): Promise<void> {
     const log = { ...observed.logFields, batch_id: data.batchId, line_index: data.index };
     // The line's ledger write: its billed calls, and its share of the batch's reservation freed.
-    const settle = (attempts: readonly AttemptRecord[]) =>
+    // `inputTokens`: the router's count, when routing ran (saves counting the prompt again).
+    const settle = (attempts: readonly AttemptRecord[], inputTokens?: number) =>
       options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
         releasePart: {
           id: data.batchId,
-          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request),
+          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens),
         },
       });
     const stopReason = await stopReasonOf(data.batchId);
@@ -258,7 +259,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         'failed',
         failedBatchLine(data.customId, requestId, failure),
         undefined,
-        settle(attempts),
+        settle(attempts, route.decision.input_tokens),
       );
       return;
     }
@@ -271,7 +272,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       'completed',
       completedBatchLine(data.customId, answer.responseId ?? requestId, body),
       { inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens },
-      settle(attempts),
+      settle(attempts, route.decision.input_tokens),
     );
     logger.debug('batch-line-end', {
       event: 'batch-line-end',

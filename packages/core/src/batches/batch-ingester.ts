@@ -53,12 +53,18 @@ export class BatchIngester {
     if (!batch || batch.linesEnqueued) return 'skipped';
     if (!['validating', 'in_progress', 'cancelling'].includes(batch.status)) return 'skipped';
 
-    const { total, errors, estimate } = await this.validate(batch.inputFileId, batch.endpoint);
+    // Pricing every line costs a token count per line: only done when a hard budget applies.
+    const budgeted = (await this.options.budgets?.hasHardLimit(batch.tenant)) ?? false;
+    const { total, errors, estimate } = await this.validate(
+      batch.inputFileId,
+      batch.endpoint,
+      budgeted,
+    );
     if (errors.length > 0) {
       await store.failValidation(batchId, errors, total);
       return 'invalid';
     }
-    if (this.options.budgets && estimate > 0) {
+    if (this.options.budgets && budgeted && estimate > 0) {
       const reserved = await this.options.budgets.reserve(
         batch.tenant,
         batchId,
@@ -94,6 +100,7 @@ export class BatchIngester {
   private async validate(
     fileId: string,
     endpoint: Parameters<typeof parseBatchLine>[1]['endpoint'],
+    priced: boolean,
   ) {
     const { files, catalog, defaultModel, limits } = this.options;
     const maxReported = this.options.maxReportedErrors ?? 1000;
@@ -115,7 +122,7 @@ export class BatchIngester {
       }
       const result = parseBatchLine(text, context);
       if (result.ok) {
-        estimate += lineCostNanoUsd(catalog, result.line.model, result.line.request);
+        if (priced) estimate += lineCostNanoUsd(catalog, result.line.model, result.line.request);
         continue;
       }
       errorCount += 1;

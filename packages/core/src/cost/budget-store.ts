@@ -183,6 +183,24 @@ export class BudgetStore {
     return soft ? { ok: true, soft } : { ok: true };
   }
 
+  /**
+   * Whether a hard limit may apply to the tenant (a default, or its own): a batch only pays for
+   * pricing every line when one does.
+   */
+  async hasHardLimit(tenant: string): Promise<boolean> {
+    const [daily, monthly] = await this.redis.hmget(
+      this.keys.budget(tenant),
+      budgetFields.dailyHard,
+      budgetFields.monthlyHard,
+    );
+    const applies = (own: string | null | undefined, fallback: NanoUsd | undefined) =>
+      own === null || own === undefined ? fallback !== undefined : own !== '-1';
+    return (
+      applies(daily, this.options.defaults.dailyHard) ||
+      applies(monthly, this.options.defaults.monthlyHard)
+    );
+  }
+
   /** Releases a reservation (a job that ended without the ledger's help); a no-op when none. */
   async release(tenant: string, id: string): Promise<void> {
     await releaseScript.run(

@@ -18,11 +18,11 @@ export function tokenizerFor(entry: Pick<ModelEntry, 'provider'>): TokenizerName
   return openAIFormatProviders.has(entry.provider) ? 'o200k_base' : 'o200k_base_approximation';
 }
 
-/** Input tokens of a conversation for `entry` (chat framing included). */
-export function countInputTokens(
-  _entry: Pick<ModelEntry, 'provider'>,
-  messages: readonly ChatMessage[],
-): number {
+/**
+ * Input tokens of a conversation (chat framing included), with o200k: exact for the models
+ * {@link tokenizerFor} names `o200k_base`, an approximation for the others.
+ */
+export function countInputTokens(messages: readonly ChatMessage[]): number {
   return estimateInputTokens(messages);
 }
 

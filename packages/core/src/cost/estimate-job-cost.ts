@@ -29,10 +29,9 @@ function candidate(
   catalog: ModelCatalog,
   entry: ModelEntry,
   role: CostCandidate['role'],
-  messages: readonly ChatMessage[],
+  inputTokens: number,
   maxTokens: number | undefined,
 ): CostCandidate {
-  const inputTokens = countInputTokens(entry, messages);
   const maxOutput = Math.min(maxTokens ?? defaultEstimatedOutputTokens, entry.max_output_tokens);
   const inputCost = costOfUsage(entry, { inputTokens, outputTokens: 0 });
   const outputCost = costOfUsage(entry, { inputTokens: 0, outputTokens: maxOutput });
@@ -59,10 +58,12 @@ function candidate(
  */
 export function estimateCandidates(
   catalog: ModelCatalog,
-  decision: Pick<RoutingDecision, 'chain'>,
+  decision: Pick<RoutingDecision, 'chain'> & { input_tokens?: number },
   request: { messages: readonly ChatMessage[]; maxTokens?: number; hedgeModel?: string },
 ): CostCandidate[] {
   const candidates: CostCandidate[] = [];
+  // One count serves every candidate (one tokenizer); the router has usually made it already.
+  const inputTokens = decision.input_tokens ?? countInputTokens(request.messages);
   decision.chain.forEach((id, index) => {
     const entry = catalog.resolve(id);
     if (entry)
@@ -71,14 +72,13 @@ export function estimateCandidates(
           catalog,
           entry,
           index === 0 ? 'primary' : 'fallback',
-          request.messages,
+          inputTokens,
           request.maxTokens,
         ),
       );
   });
   const hedge = request.hedgeModel ? catalog.resolve(request.hedgeModel) : undefined;
-  if (hedge)
-    candidates.push(candidate(catalog, hedge, 'hedge', request.messages, request.maxTokens));
+  if (hedge) candidates.push(candidate(catalog, hedge, 'hedge', inputTokens, request.maxTokens));
   return candidates;
 }
 
@@ -106,10 +106,11 @@ export function lineCostNanoUsd(
   catalog: ModelCatalog,
   model: string,
   request: { messages: readonly ChatMessage[]; maxTokens?: number },
+  inputTokens: number = countInputTokens(request.messages),
 ): NanoUsd {
   const entry = catalog.resolve(model);
   if (!entry) return 0;
   return toNanoUsd(
-    candidate(catalog, entry, 'primary', request.messages, request.maxTokens).max_cost_usd,
+    candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
   );
 }
