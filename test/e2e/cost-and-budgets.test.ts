@@ -1,3 +1,4 @@
+import { LlmqClient } from '@llmq/client';
 import { loadModelCatalog, toNanoUsd } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
@@ -85,6 +86,13 @@ test('the usage report sums what jobs, sync requests, cache hits and batch lines
     'sim-claude-fast',
     'sim-gpt-fast',
   ]);
+
+  // The typed client reads the same report.
+  const client = new LlmqClient({ baseUrl: system.apiUrl, apiKey });
+  expect((await client.getUsage({ groupBy: ['model'] })).totals).toEqual(report.totals);
+  expect(
+    (await client.estimate({ model: 'sim-gpt-fast', prompt: 'hi' })).candidates[0],
+  ).toMatchObject({ model: 'sim-gpt-fast', role: 'primary' });
 
   // Every reservation (the job, the sync request, the batch) was replaced by its actual cost.
   const budget = await waitFor(
