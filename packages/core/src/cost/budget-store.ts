@@ -49,12 +49,14 @@ export interface BudgetStatus {
 
 // One script decides a reservation, so concurrent submits are serialised by Redis: each sees
 // the spend and every reservation made before it, and `spent + reserved + estimate <= limit`
-// holds after every accepted one. A burst can overspend only by what the actual costs exceed
-// their estimates (never, for an estimate at max_tokens), or by one job's estimate when the
-// tenant's spend lands between two checks.
+// holds after every accepted one. Since a reservation is the job's worst case (input plus the
+// largest output on the dearest model of its chain, plus its hedge), spend can pass a hard
+// limit only where an actual bill exceeds its estimate: a provider whose tokenizer counts more
+// than o200k, or a reservation that expired before its job ran.
 // KEYS: budget, day spend, month spend, reservations, reserved total, expiry set, soft-notice
 // day, soft-notice month. ARGV: id, estimate, now ms, expires at ms, default limits (daily
 // hard, daily soft, monthly hard, monthly soft; -1 none), day notice ttl, month notice ttl.
+// Amounts are nano-dollars; Lua's doubles hold them exactly below 2^53 (about $9 million).
 const reserveScript = new LuaScript(`${ledgerLua}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[3], 'LIMIT', 0, 100)
 for _, id in ipairs(expired) do release_reservation(4, id, nil) end
@@ -77,11 +79,10 @@ if redis.call('HSETNX', KEYS[4], ARGV[1], ARGV[2]) == 1 then
   redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
 end
 local soft = ''
-if daySoft >= 0 and spentDay + reserved + estimate > daySoft then
-  if redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[9]) then soft = 'daily' end
-elseif monthSoft >= 0 and spentMonth + reserved + estimate > monthSoft then
-  if redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[10]) then soft = 'monthly' end
-end
+if daySoft >= 0 and spentDay + reserved + estimate > daySoft
+  and redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[9]) then soft = 'daily' end
+if soft == '' and monthSoft >= 0 and spentMonth + reserved + estimate > monthSoft
+  and redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[10]) then soft = 'monthly' end
 local ratio = 0
 if dayHard > 0 then ratio = math.max(ratio, (spentDay + reserved + estimate) / dayHard) end
 if monthHard > 0 then ratio = math.max(ratio, (spentMonth + reserved + estimate) / monthHard) end

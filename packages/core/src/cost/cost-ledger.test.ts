@@ -202,6 +202,23 @@ describe('budget reservations', () => {
     });
   });
 
+  it('reports each soft budget crossed once per period, daily and monthly alike', async () => {
+    const store = new BudgetStore(redis, keys, {
+      defaults: { dailySoft: 1000, monthlySoft: 2000 },
+      reservationTtlSeconds: 2 * 86_400,
+    });
+    expect(await store.reserve('acme', 'a', 900, now)).toEqual({ ok: true });
+    expect(await store.reserve('acme', 'b', 200, now)).toEqual({ ok: true, soft: 'daily' });
+    expect(await store.reserve('acme', 'c', 200, now)).toEqual({ ok: true });
+    expect(await store.reserve('acme', 'd', 800, now)).toEqual({ ok: true, soft: 'monthly' });
+    expect(await store.reserve('acme', 'e', 800, now)).toEqual({ ok: true });
+    // A new day: the daily notice is due again, the monthly one is not.
+    expect(await store.reserve('acme', 'f', 1, now + 86_400_000)).toEqual({
+      ok: true,
+      soft: 'daily',
+    });
+  });
+
   it('lets a reservation expire, so a crashed submit cannot hold budget forever', async () => {
     const short = new BudgetStore(redis, keys, {
       defaults: { dailyHard: 1000 },
