@@ -112,8 +112,31 @@ test('the usage report sums what jobs, sync requests, cache hits and batch lines
   expect(other.body.totals).toMatchObject({ cost_nano_usd: 0, calls: 0, cache_hits: 0 });
 });
 
-test('a hard budget refuses jobs and batches that would pass it', async () => {
+test('a hard budget refuses jobs, sync requests, dead-letter reruns and batches that would pass it', async () => {
   const asOther = { Authorization: `Bearer ${otherTenantApiKey}` };
+  // A failed job of the tenant, from before its budget was set.
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 1 } } } });
+  const submitted = await system.request(
+    'POST',
+    '/v1/jobs',
+    { model: 'sim-gpt-fast', prompt: 'fails first', fallbacks: false },
+    asOther,
+  );
+  expect(submitted.status).toBe(202);
+  const failedJob = await waitFor(
+    async () => {
+      const { body } = await system.request(
+        'GET',
+        `/v1/jobs/${submitted.body.id}`,
+        undefined,
+        asOther,
+      );
+      return body.status === 'failed' ? body : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the job to fail' },
+  );
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
+
   const put = await system.request(
     'PUT',
     '/v1/admin/tenants/other/budget',
@@ -139,6 +162,25 @@ test('a hard budget refuses jobs and batches that would pass it', async () => {
     .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }] })
     .catch((error: unknown) => error);
   expect(sync).toMatchObject({ status: 402, code: 'budget_exceeded' });
+
+  // A rerun is billed again, so it reserves like a submit (once BullMQ has wound the job up).
+  const rerun = await waitFor(
+    async () => {
+      const answer = await system.request(
+        'POST',
+        `/v1/jobs/${failedJob.id}/retry`,
+        undefined,
+        asOther,
+      );
+      return answer.status === 409 && /wound up/.test(answer.body.error.message)
+        ? undefined
+        : answer;
+    },
+    { timeoutMs: 10_000, what: 'the retry to be decided' },
+  );
+  expect([rerun.status, rerun.body.error?.code]).toEqual([402, 'budget_exceeded']);
+  const still = await system.request('GET', `/v1/jobs/${failedJob.id}`, undefined, asOther);
+  expect(still.body.status).toBe('failed');
 
   const file = await other.files.create({
     file: await toFile(Buffer.from(batchLines(2)), 'input.jsonl'),

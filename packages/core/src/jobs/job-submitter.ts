@@ -196,6 +196,40 @@ export class JobSubmitter {
     return { created: true, jobId, status: 'queued' };
   }
 
+  /**
+   * Reserves budget for another run of a failed job (a dead-letter retry), as a submit would;
+   * refuses with `budget_exceeded`. A job that no longer routes reserves nothing: its run fails.
+   */
+  async reserveRerun(tenant: string, data: PromptJobData): Promise<void> {
+    if (!this.options.budgets) return;
+    const route = routeRequest(this.options.catalog, {
+      model: data.model,
+      messages: data.request.messages,
+      maxTokens: data.request.maxTokens,
+      requirements: data.requirements,
+      fallbacks: data.fallbacks,
+    });
+    if (!route.ok) return;
+    const hedge = data.hedge
+      ? chooseHedgeModel(this.options.catalog, route.decision, {
+          model: data.hedge.model,
+          afterMs: data.hedge.after_ms,
+        })
+      : undefined;
+    await reserveJobBudget(this.options.budgets, this.options.catalog, {
+      tenant,
+      jobId: data.jobId,
+      decision: route.decision,
+      request: data.request,
+      hedgeModel: hedge?.ok ? hedge.entry.id : undefined,
+    });
+  }
+
+  /** Releases a reservation made by {@link reserveRerun} when the rerun did not start. */
+  async releaseReservation(tenant: string, jobId: string): Promise<void> {
+    await this.options.budgets?.release(tenant, jobId);
+  }
+
   /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */
   private async webhookNotify(tenant: string, request: JobRequest): Promise<boolean> {
     const support = this.options.webhooks;
