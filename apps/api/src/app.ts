@@ -2,12 +2,14 @@ import {
   type BatchLimits,
   type BatchService,
   type BatchStore,
+  type BudgetStore,
   type FileStorage,
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
   type LlmqMetrics,
   type Logger,
+  type ModelCatalog,
   type RedisKeys,
   tracerName,
 } from '@llmq/core';
@@ -29,13 +31,16 @@ import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
 import { adminRouter } from './routes/admin-router';
 import { batchesRouter } from './routes/batches-router';
+import { budgetAdminRouter } from './routes/budget-admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
+import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
+import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
 export interface AppDependencies {
@@ -62,6 +67,17 @@ export interface AppDependencies {
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
+  /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
+  cost?: CostApiDependencies;
+}
+
+/** What the usage, estimate and budget routes need. */
+export interface CostApiDependencies {
+  keys: RedisKeys;
+  catalog: ModelCatalog;
+  /** Model used when a request names none (env `DEFAULT_MODEL`). */
+  defaultModel: string;
+  budgets: BudgetStore;
 }
 
 /** What the `/v1/files` and `/v1/batches` routes need. */
@@ -138,6 +154,12 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
+  if (dependencies.cost) {
+    const { keys, catalog, defaultModel, budgets } = dependencies.cost;
+    app.use(usageRouter({ redis: dependencies.redis, keys, requireScope }));
+    app.use(estimateRouter({ catalog, defaultModel, requireScope }));
+    app.use(budgetAdminRouter({ budgets, auditLog: security.auditLog, requireScope }));
+  }
   if (dependencies.streaming) {
     const { jobs, reader, keys } = dependencies.streaming;
     app.use(

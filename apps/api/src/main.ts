@@ -4,6 +4,8 @@ import {
   asCacheHit,
   BatchService,
   BatchStore,
+  BudgetStore,
+  CostLedger,
   catchShutdownSignals,
   checkWebhookUrl,
   createLogger,
@@ -19,10 +21,12 @@ import {
   JobEventReader,
   JobStore,
   JobSubmitter,
+  ledgerLineFromCacheHit,
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
   toBatchLimits,
+  toBudgetDefaults,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -73,6 +77,14 @@ async function main(): Promise<void> {
     resultTtlSeconds: env.RESULT_TTL_SECONDS,
     events: { maxLength: env.JOB_EVENTS_MAX_LENGTH, ttlSeconds: env.JOB_EVENTS_TTL_SECONDS },
   });
+  const metrics = createMetrics();
+  const budgets = new BudgetStore(redis, keys, {
+    defaults: toBudgetDefaults(env),
+    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    logger,
+    metrics,
+  });
+  const ledger = new CostLedger(redis, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -86,6 +98,7 @@ async function main(): Promise<void> {
       hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
     ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
+    budgets,
   });
   // One blocking connection reads the event streams of every job a client waits on.
   const eventsConnection = createRedisConnection({
@@ -120,7 +133,6 @@ async function main(): Promise<void> {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     secureCookie: env.ADMIN_COOKIE_SECURE,
   });
-  const metrics = createMetrics();
   const exactCache = new ExactCache(redis, keys, { ttlSeconds: env.CACHE_TTL_SECONDS });
   const jobs = new InteractiveJobs({
     submitter,
@@ -139,7 +151,9 @@ async function main(): Promise<void> {
         const hit = await exactCache.get(tenant, model, request);
         if (!hit) return undefined;
         metrics.cacheHits.inc({ cache_type: 'exact' });
-        return asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
+        const result = asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
+        await ledger.record(tenant, [ledgerLineFromCacheHit(model, result)]);
+        return result;
       },
     },
   });
@@ -187,6 +201,7 @@ async function main(): Promise<void> {
       limiter: new GatewayRateLimiter(redis, keys),
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
+    cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

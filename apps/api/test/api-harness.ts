@@ -3,6 +3,8 @@ import {
   type BatchLimits,
   BatchService,
   BatchStore,
+  type BudgetLimits,
+  BudgetStore,
   createLogger,
   createMetrics,
   createQueue,
@@ -50,6 +52,8 @@ export async function createApiHarness(
     batchLimits?: BatchLimits;
     /** Gateway limit of keys without their own (`RATE_LIMIT_REQUESTS_PER_MINUTE`); absent: none. */
     requestsPerMinute?: number;
+    /** Default budget limits (nano-dollars); none by default. */
+    budgetDefaults?: BudgetLimits;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -67,6 +71,12 @@ export async function createApiHarness(
   const catalog = loadModelCatalog(undefined, {
     availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
   });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const budgets = new BudgetStore(redis, keys, {
+    defaults: options.budgetDefaults ?? {},
+    logger,
+    metrics,
+  });
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -75,6 +85,7 @@ export async function createApiHarness(
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
+    budgets,
   });
   const apiKeys = new ApiKeyRegistry([
     { tenant: 'tenant-a', key: tenantAKey },
@@ -138,7 +149,7 @@ export async function createApiHarness(
       resolve: async () => ['93.184.216.34'],
     },
     metrics: {
-      registry: createMetrics({ defaultMetrics: false }),
+      registry: metrics,
       token: metricsToken,
       servedHere: true,
     },
@@ -151,6 +162,7 @@ export async function createApiHarness(
             defaultRequestsPerMinute: options.requestsPerMinute,
           },
         }),
+    cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {
     app,
@@ -165,6 +177,9 @@ export async function createApiHarness(
     security,
     logger,
     logLines,
+    catalog,
+    budgets,
+    metrics,
     /** Jobs BullMQ holds in any state. */
     async queuedCount(): Promise<number> {
       const counts = await queue.getJobCounts(

@@ -2,6 +2,7 @@ import {
   batchEnvShape,
   catalogEnvShape,
   commonEnvShape,
+  costEnvShape,
   filterEnvShape,
   parseEnvironment,
   providerEnvShape,
@@ -17,6 +18,7 @@ export const workerEnvSchema = z.object({
   ...providerEnvShape,
   ...filterEnvShape,
   ...batchEnvShape,
+  ...costEnvShape,
   /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
   BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   ...webhookEnvShape,

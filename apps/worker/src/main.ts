@@ -1,5 +1,7 @@
 import {
+  BudgetStore,
   CircuitBreaker,
+  CostLedger,
   catchShutdownSignals,
   createLogger,
   createMetrics,
@@ -18,6 +20,7 @@ import {
   loadModelCatalog,
   RedisKeys,
   toBatchLimits,
+  toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
   toRetryPolicy,
@@ -91,6 +94,13 @@ async function main(): Promise<void> {
         ? providers.languageModel(entry.provider, entry.upstream_model)
         : undefined,
   });
+  const ledger = new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
+  const budgets = new BudgetStore(connection, keys, {
+    defaults: toBudgetDefaults(env),
+    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    logger,
+    metrics,
+  });
   const pipeline = createPromptPipeline({
     store,
     filterPolicies,
@@ -101,6 +111,7 @@ async function main(): Promise<void> {
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
     cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
+    ledger,
   });
   // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
   const fair = env.LANE_FAIRNESS
@@ -150,6 +161,8 @@ async function main(): Promise<void> {
     keys,
     catalog,
     execute,
+    budgets,
+    ledger,
     logger,
     tracer: tracing.tracer,
     metrics,

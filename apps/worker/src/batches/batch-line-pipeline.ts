@@ -4,13 +4,17 @@ import {
   type BatchStopReason,
   type BatchStore,
   batchLineJobDataSchema,
+  type CostLedger,
   completedBatchLine,
   failedBatchLine,
   failureCodeForRoute,
   type JobFailure,
   jobCatalog,
+  type LedgerWrite,
   type LlmqMetrics,
   type Logger,
+  ledgerLinesFromAttempts,
+  lineCostNanoUsd,
   type ModelCatalog,
   observedModel,
   type RequestExecutor,
@@ -41,6 +45,11 @@ export interface BatchLinePipelineOptions {
   tracer?: Tracer;
   /** This process's metrics; absent in tests that do not read them. */
   metrics?: LlmqMetrics;
+  /**
+   * The cost ledger: each line's billed calls are written with the record that ends it, which
+   * also releases the line's share of its batch's budget reservation.
+   */
+  ledger?: CostLedger;
 }
 
 /** Queues a batch's finalisation; the job id makes a second request a no-op. */
@@ -64,9 +73,18 @@ export async function finishBatchLine(
   outcome: 'completed' | 'failed' | { skipped: BatchStopReason },
   line: string,
   usage?: { inputTokens: number; outputTokens: number },
+  ledger?: LedgerWrite,
 ): Promise<void> {
   const stored = typeof outcome === 'string' ? outcome : 'skipped';
-  const result = await options.batches.recordLine(data.batchId, data.index, stored, line, usage);
+  const result = await options.batches.recordLine(
+    data.batchId,
+    data.index,
+    stored,
+    line,
+    usage,
+    undefined,
+    ledger,
+  );
   if (result !== 'duplicate')
     options.metrics?.batchRequests.inc({
       outcome: typeof outcome === 'string' ? outcome : outcome.skipped,
@@ -139,6 +157,15 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     token: string | undefined,
   ): Promise<void> {
     const log = { ...observed.logFields, batch_id: data.batchId, line_index: data.index };
+    // The line's ledger write: its billed calls, and its share of the batch's reservation freed.
+    // `inputTokens`: the router's count, when routing ran (saves counting the prompt again).
+    const settle = (attempts: readonly AttemptRecord[], inputTokens?: number) =>
+      options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+        releasePart: {
+          id: data.batchId,
+          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens),
+        },
+      });
     const stopReason = await stopReasonOf(data.batchId);
     if (stopReason) {
       await finishBatchLine(
@@ -146,6 +173,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         { skipped: stopReason },
         skippedBatchLine(data.customId, stopReason),
+        undefined,
+        settle([]),
       );
       observed.skipped();
       return;
@@ -165,6 +194,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         'failed',
         failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        settle([]),
       );
       return;
     }
@@ -227,6 +258,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         'failed',
         failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        settle(attempts, route.decision.input_tokens),
       );
       return;
     }
@@ -239,6 +272,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       'completed',
       completedBatchLine(data.customId, answer.responseId ?? requestId, body),
       { inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens },
+      settle(attempts, route.decision.input_tokens),
     );
     logger.debug('batch-line-end', {
       event: 'batch-line-end',

@@ -3,6 +3,8 @@ import {
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  type BudgetStore,
+  type CostLedger,
   createQueue,
   type FairPriority,
   type LlmqMetrics,
@@ -41,6 +43,10 @@ export interface BatchProcessingOptions {
   trackLines?: (
     processor: (job: Job, token?: string) => Promise<void>,
   ) => (job: Job, token?: string) => Promise<void>;
+  /** Budgets: a batch reserves its worst-case cost at ingest; released when it finishes. */
+  budgets?: BudgetStore;
+  /** The cost ledger each line's billed calls are written to. */
+  ledger?: CostLedger;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -61,6 +67,7 @@ export async function startBatchProcessing(
     logger,
     tracer: options.tracer,
     metrics: options.metrics,
+    ledger: options.ledger,
   });
   const running = await startBatchWorkers({
     connection,
@@ -80,8 +87,14 @@ export async function startBatchProcessing(
       attempts: options.attempts,
       limits: options.limits,
       fair: options.fair,
+      budgets: options.budgets,
     }),
-    finalizer: new BatchFinalizer({ store: batches, files }),
+    finalizer: new BatchFinalizer({
+      store: batches,
+      files,
+      // What the lines did not use of the batch's reservation is freed with its end.
+      onFinished: (batch) => options.budgets?.release(batch.tenant, batch.id),
+    }),
     linePipeline: options.trackLines ? options.trackLines(linePipeline) : linePipeline,
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,

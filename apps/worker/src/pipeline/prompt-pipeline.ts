@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  CostLedger,
   ExactCache,
   FilterPolicyStore,
   JobDeltaPublisher,
@@ -18,6 +19,8 @@ import {
   inspectOutput,
   isCacheable,
   jobCatalog,
+  ledgerLineFromCacheHit,
+  ledgerLinesFromAttempts,
   observedModel,
   promptJobDataSchema,
   roundUsd,
@@ -47,6 +50,11 @@ export interface PromptPipelineOptions {
   openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
   /** The exact response cache; absent, every job calls its provider. */
   cache?: ExactCache;
+  /**
+   * The cost ledger: each job's billed calls (or its cache hit) are written with its final
+   * transition, which also releases its budget reservation. Absent, nothing is recorded.
+   */
+  ledger?: CostLedger;
 }
 
 /**
@@ -64,6 +72,7 @@ export function createPromptPipeline({
   metrics,
   openDeltaPublisher,
   cache,
+  ledger,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job, token?: string): Promise<void> {
@@ -92,6 +101,12 @@ export function createPromptPipeline({
     token: string | undefined,
   ): Promise<void> {
     const log = observed.logFields;
+    // The ledger write that rides on the job's final transition (exactly once per job).
+    const settle = (attempts: readonly AttemptRecord[], now?: number) =>
+      ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+        now,
+        releaseReservation: data.jobId,
+      });
 
     const claim = await store.start(data.jobId);
     if (claim.outcome !== 'started') {
@@ -111,10 +126,12 @@ export function createPromptPipeline({
       fallbacks: data.fallbacks,
     });
     if (!route.ok) {
-      await store.fail(data.jobId, {
-        code: failureCodeForRoute(route.code),
-        message: route.message,
-      });
+      await store.fail(
+        data.jobId,
+        { code: failureCodeForRoute(route.code), message: route.message },
+        undefined,
+        settle([]),
+      );
       throw new UnrecoverableError(route.message);
     }
     const routing = route.decision;
@@ -145,7 +162,15 @@ export function createPromptPipeline({
           publisher.push(hit.text);
           await publisher.flush();
         }
-        const written = await store.complete(data.jobId, result, finishedAt);
+        const written = await store.complete(
+          data.jobId,
+          result,
+          finishedAt,
+          ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.model, result)], {
+            now: finishedAt,
+            releaseReservation: data.jobId,
+          }),
+        );
         metrics?.cacheHits.inc({ cache_type: 'exact' });
         logger.info('job-end', { event: 'job-end', ...log, cached: true, written });
         return;
@@ -203,7 +228,7 @@ export function createPromptPipeline({
     }
 
     if (outcome.kind === 'failed' && (publisher ?? stopWatch)?.stopRequested) {
-      await store.stop(data.jobId);
+      await store.stop(data.jobId, undefined, data.tenant);
       logger.info('job-stop', { event: 'job-stop', ...log });
       return;
     }
@@ -224,7 +249,12 @@ export function createPromptPipeline({
         latency_ms: Math.round(performance.now() - callStartedAt),
       });
       if (final) {
-        await store.fail(data.jobId, { ...failure, attempts, routing });
+        await store.fail(
+          data.jobId,
+          { ...failure, attempts, routing },
+          undefined,
+          settle(attempts),
+        );
         throw new UnrecoverableError(failure.message);
       }
       // Keep the calls made so far, so the final result lists every one of them.
@@ -252,13 +282,18 @@ export function createPromptPipeline({
           .filter((finding) => finding.action === 'block')
           .map((finding) => finding.detector),
       });
-      await store.fail(data.jobId, {
-        code: 'output_rejected',
-        message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
-        provider: entry.provider,
-        attempts,
-        routing,
-      });
+      await store.fail(
+        data.jobId,
+        {
+          code: 'output_rejected',
+          message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
+          provider: entry.provider,
+          attempts,
+          routing,
+        },
+        undefined,
+        settle(attempts),
+      );
       throw new UnrecoverableError('output rejected by the output filter');
     }
     const text = verdict?.texts[0] ?? answer.text;
@@ -287,7 +322,12 @@ export function createPromptPipeline({
       cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
       ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
-    const written = await store.complete(data.jobId, result, finishedAt);
+    const written = await store.complete(
+      data.jobId,
+      result,
+      finishedAt,
+      settle(attempts, finishedAt),
+    );
     // Only a complete, clean answer is cached: errors and cut streams never get here, and a
     // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
     if (written && cacheable && verdict?.cacheable !== false) {

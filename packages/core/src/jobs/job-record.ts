@@ -1,3 +1,4 @@
+import type { PromptOptimizationReport } from '../cost/optimize-prompt';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
 import type { AttemptRecord } from '../resilience/attempt-record';
@@ -78,6 +79,8 @@ export interface JobRecord {
   webhook?: JobWebhook;
   /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
   notify?: boolean;
+  /** What the request's `optimize` changed in the prompt before it was queued. */
+  optimization?: PromptOptimizationReport;
 }
 
 /** What a new job's record starts with. */
@@ -92,4 +95,5 @@ export type NewJobRecord = Pick<
   | 'inputFindings'
   | 'webhook'
   | 'notify'
+  | 'optimization'
 >;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
+import { promptOptimizationSchema } from '../cost/optimize-prompt';
 import type { ChatMessage, GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
@@ -72,6 +73,8 @@ export const jobRequestSchema = z
     cache: cacheModeSchema.optional(),
     /** Publish token deltas to `GET /v1/jobs/:id/events` as they are generated (default false). */
     stream: z.boolean().optional(),
+    /** Prompt optimisation (off by default); what it changed is reported as the job's `optimization`. */
+    optimize: promptOptimizationSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {

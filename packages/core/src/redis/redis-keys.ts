@@ -178,4 +178,43 @@ export class RedisKeys {
   fairQueue(queueName: string): string {
     return `${this.prefix}:fair:${queueName}`;
   }
+
+  /**
+   * Hash of a tenant's cost ledger for one UTC day (`YYYY-MM-DD`): per catalog model, fields
+   * `<model>|cost` (nano-dollars), `|input`, `|cached_input`, `|output` (tokens), `|calls`,
+   * `|cache_hits`, `|saved_cost`, `|saved_tokens`.
+   */
+  usageLedger(tenant: string, day: string): string {
+    return `${this.prefix}:usage:${tenant}:${day}`;
+  }
+
+  /** Hash of a tenant's budget (nano-dollars): `daily_hard`, `daily_soft`, `monthly_hard`, `monthly_soft`. */
+  budget(tenant: string): string {
+    return `${this.prefix}:budget:${tenant}`;
+  }
+
+  /** String counting a tenant's spend, nano-dollars, in one period (`YYYY-MM-DD` or `YYYY-MM`). */
+  budgetSpend(tenant: string, period: string): string {
+    return `${this.prefix}:budget-spend:${tenant}:${period}`;
+  }
+
+  /** Hash of a tenant's budget reservations: job (or batch) id → reserved nano-dollars. */
+  budgetReservations(tenant: string): string {
+    return `${this.prefix}:budget-held:${tenant}`;
+  }
+
+  /** String: the sum of a tenant's reservations, nano-dollars. */
+  budgetReserved(tenant: string): string {
+    return `${this.prefix}:budget-held-total:${tenant}`;
+  }
+
+  /** Sorted set of a tenant's reservation ids, scored by when they expire (epoch ms). */
+  budgetReservationExpiry(tenant: string): string {
+    return `${this.prefix}:budget-held-expiry:${tenant}`;
+  }
+
+  /** Marker: the tenant's soft budget of a period was reported crossed (one log event per period). */
+  budgetSoftNotice(tenant: string, period: string): string {
+    return `${this.prefix}:budget-soft:${tenant}:${period}`;
+  }
 }
