@@ -1,5 +1,6 @@
 import {
   batchEnvShape,
+  cacheEnvShape,
   catalogEnvShape,
   commonEnvShape,
   filterEnvShape,
@@ -16,6 +17,7 @@ export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...cacheEnvShape,
   ...batchEnvShape,
   /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
   BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),

@@ -134,6 +134,7 @@ export class JobSubmitter {
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
+      ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
     try {
       await this.options.store.create({

@@ -1,0 +1,202 @@
+import type { Redis } from 'ioredis';
+import type { JobResult } from '../jobs/job-record';
+import type { NormalizedRequest } from '../jobs/job-request';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { EffectiveCachePolicy } from './cache-policy';
+import { defaultLshOptions, LshIndex, type LshOptions, unitVector } from './lsh-index';
+import { semanticLookupScript, semanticStoreScript } from './semantic-cache-scripts';
+import { type GuardFeatures, guardFeatures, guardsAgree } from './semantic-guards';
+import { semanticPromptOf } from './semantic-prompt';
+
+/**
+ * Turns a text into its embedding. The semantic cache's one dependency on a provider; the
+ * worker binds it to an `EmbeddingModel` (OpenAI, any OpenAI-compatible server, the simulator).
+ */
+export type Embedder = (text: string, signal: AbortSignal) => Promise<ArrayLike<number>>;
+
+/** An {@link Embedder} over an embedding model (`ProviderRegistry.embeddingModel`). */
+export function embedderFrom(model: {
+  embed(call: {
+    inputs: string[];
+    signal?: AbortSignal;
+  }): Promise<{ embeddings: ArrayLike<number>[] }>;
+}): Embedder {
+  return async (text, signal) => {
+    const { embeddings } = await model.embed({ inputs: [text], signal });
+    const [embedding] = embeddings;
+    if (!embedding) throw new Error('the embedding model returned no embedding');
+    return embedding;
+  };
+}
+
+export interface SemanticCacheOptions {
+  embed: Embedder;
+  /** Names the embedding model (env `SEMANTIC_CACHE_MODEL`): vectors of two models never mix. */
+  embeddingModel: string;
+  /** How long the embedding call may take, ms (env `SEMANTIC_CACHE_TIMEOUT_MS`, default 2,000). */
+  timeoutMs?: number;
+  /** LSH tables and bits (see `LshIndex` for the defaults and why). */
+  lsh?: LshOptions;
+  /** Tables a stored vector must share a bucket in to be compared (default 2). */
+  minCollisions?: number;
+  /** Most candidates compared exactly per lookup, most collisions first (default 200). */
+  maxCandidates?: number;
+  /** Longer prompts are not cached semantically, characters (default 8,000). */
+  maxPromptChars?: number;
+  now?: () => number;
+}
+
+/** A request prepared for the semantic cache: embedded once, for the lookup and the store. */
+export interface SemanticQuery {
+  readonly policy: EffectiveCachePolicy;
+  readonly scopeHash: string;
+  readonly vector: Float32Array;
+  readonly buckets: string[];
+  readonly guards: GuardFeatures;
+}
+
+/** A semantic hit: the stored answer and how similar its prompt was (cosine). */
+export interface SemanticHit {
+  result: JobResult;
+  score: number;
+}
+
+/** What each entry keeps besides its vector and answer (the prompt text is not stored). */
+interface StoredGuards {
+  /** Negation count. */
+  n: number;
+  /** Numbers, sorted. */
+  d: string[];
+  /** Expires at, epoch ms. */
+  e: number;
+}
+
+/**
+ * Answers a request with the answer to a similar enough earlier request of the same scope
+ * (owner, model, system prompt, generation parameters): the prompt is embedded, candidates are
+ * found through LSH buckets in Redis (one round trip), compared exactly, and the best one
+ * whose negations and numbers agree with the prompt is served if it reaches the threshold.
+ *
+ * Entries live in Redis (shared by every worker, kept across restarts) with a TTL and a size
+ * bound per owner (the oldest are evicted). Only single-turn prompts by default, see
+ * `semanticPromptOf`.
+ */
+export class SemanticCache {
+  private readonly indexes = new Map<number, LshIndex>();
+  private readonly lshOptions: LshOptions;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: SemanticCacheOptions,
+  ) {
+    this.lshOptions = options.lsh ?? defaultLshOptions;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Embeds the request's prompt, or answers undefined when the request is not one for the
+   * semantic cache (off for the tenant or request, multi-turn without opt-in, too long). Throws
+   * when the embedding call fails or times out: callers treat that as a miss.
+   */
+  async prepare(
+    model: string,
+    request: NormalizedRequest,
+    policy: EffectiveCachePolicy,
+  ): Promise<SemanticQuery | undefined> {
+    if (!policy.semantic.enabled || policy.ttlSeconds <= 0) return undefined;
+    const prompt = semanticPromptOf(model, request, {
+      multiTurn: policy.semantic.multiTurn,
+      scopeSalt: `${this.options.embeddingModel}|${this.lshOptions.tables}x${this.lshOptions.bits}:${this.lshOptions.seed}`,
+    });
+    if (!prompt || prompt.text.length > (this.options.maxPromptChars ?? 8000)) return undefined;
+    const embedding = await this.options.embed(
+      prompt.text,
+      AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+    );
+    const vector = unitVector(embedding);
+    const index = this.indexFor(vector.length);
+    return {
+      policy,
+      // The dimension joins the scope: a model that changes its output size starts afresh.
+      scopeHash: `${prompt.scopeHash}${vector.length.toString(36)}`,
+      vector,
+      buckets: index.buckets(vector),
+      guards: guardFeatures(prompt.text),
+    };
+  }
+
+  /** The best stored answer at or above `threshold` whose guards agree, or undefined. */
+  async lookup(query: SemanticQuery, threshold = query.policy.semantic.threshold) {
+    const scope = this.keys.semanticCacheScope(query.policy.owner, query.scopeHash);
+    const reply = (await semanticLookupScript.runBuffer(
+      this.redis,
+      [scope.lsh, scope.entries],
+      [this.options.minCollisions ?? 2, this.options.maxCandidates ?? 200, ...query.buckets],
+    )) as Buffer[];
+    const now = this.now();
+    let best: { id: string; score: number } | undefined;
+    for (let index = 0; index + 2 < reply.length; index += 3) {
+      const vector = reply[index + 2] as Buffer;
+      if (vector.length !== query.vector.length * 4) continue;
+      const score = dotStored(query.vector, vector);
+      if (score < threshold || (best && score <= best.score)) continue;
+      const stored = JSON.parse((reply[index + 1] as Buffer).toString()) as StoredGuards;
+      if (stored.e <= now) continue;
+      if (!guardsAgree(query.guards, { negations: stored.n, numbers: stored.d })) continue;
+      best = { id: (reply[index] as Buffer).toString(), score };
+    }
+    if (!best) return undefined;
+    const raw = await this.redis.hget(scope.entries, `r${best.id}`);
+    if (raw === null) return undefined; // evicted between the two reads
+    // Float32 rounding can put an identical vector a hair above 1.
+    return { result: JSON.parse(raw) as JobResult, score: Math.min(1, best.score) } as SemanticHit;
+  }
+
+  /** Stores a complete, clean answer for the prepared request (callers check it is one). */
+  async store(query: SemanticQuery, result: JobResult): Promise<void> {
+    const { policy } = query;
+    if (policy.ttlSeconds <= 0 || result.finish_reason === 'content_filter') return;
+    const now = this.now();
+    const scope = this.keys.semanticCacheScope(policy.owner, query.scopeHash);
+    const owner = this.keys.semanticCacheOwner(policy.owner);
+    const guards: StoredGuards = {
+      n: query.guards.negations,
+      d: query.guards.numbers,
+      e: now + policy.ttlSeconds * 1000,
+    };
+    await semanticStoreScript.runBuffer(
+      this.redis,
+      [scope.lsh, scope.entries, owner.seq, owner.age, owner.expiry],
+      [
+        scope.base,
+        now,
+        guards.e,
+        policy.ttlSeconds,
+        policy.semantic.maxEntries,
+        Buffer.from(query.vector.buffer, query.vector.byteOffset, query.vector.byteLength),
+        JSON.stringify(guards),
+        JSON.stringify(result),
+        ...query.buckets,
+      ],
+    );
+  }
+
+  private indexFor(dimensions: number): LshIndex {
+    let index = this.indexes.get(dimensions);
+    if (!index) {
+      index = new LshIndex(dimensions, this.lshOptions);
+      this.indexes.set(dimensions, index);
+    }
+    return index;
+  }
+}
+
+/** Dot product of a unit vector and a stored one (Float32, little-endian), without copying. */
+function dotStored(vector: Float32Array, stored: Buffer): number {
+  let sum = 0;
+  for (let index = 0; index < vector.length; index += 1)
+    sum += (vector[index] ?? 0) * stored.readFloatLE(index * 4);
+  return sum;
+}
