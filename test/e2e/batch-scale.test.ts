@@ -15,9 +15,9 @@ afterAll(async () => {
   await system?.stop();
 });
 
-// CI runs 2,000 lines (the 2-core CI machine is shared); `npm run bench` runs the full
-// 20,000-line batch through the same path and reports its rate.
-const count = Number(process.env.E2E_BATCH_LINES ?? 2_000);
+// The issue's full 20,000 lines: about 15 s on the shared 2-core machine. E2E_BATCH_LINES
+// scales it for a quick local run or a bigger soak.
+const count = Number(process.env.E2E_BATCH_LINES ?? 20_000);
 
 test(`a ${count}-line batch completes through a real worker, each custom_id once`, async () => {
   const client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });

@@ -76,6 +76,8 @@ describe('GET /metrics on the API and the worker', () => {
     expect(sample(api, 'llm_queue_length', { queue: 'prompts-standard', state: 'waiting' })).toBe(
       0,
     );
+    // Every lane is watched, the bulk lane (batch lines) included.
+    expect(sample(api, 'llm_queue_length', { queue: 'prompts-bulk', state: 'waiting' })).toBe(0);
     expect(sample(api, 'llm_redis_memory_used_bytes', {})).toBeGreaterThan(0);
 
     const worker = await scrape(workerMetricsUrl);

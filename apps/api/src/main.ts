@@ -147,7 +147,9 @@ async function main(): Promise<void> {
   const batches = new BatchService({ store: batchStore, files, controlQueue, limits: batchLimits });
   if (env.NODE_ENV === 'production' && env.METRICS_PORT === undefined && !env.METRICS_TOKEN)
     throw new Error('METRICS_TOKEN or METRICS_PORT: one is required when NODE_ENV=production');
-  metrics.watchQueues(queue, interactiveQueue, webhookQueue);
+  // The bulk lane is only read here (batch lines are enqueued by the worker's ingest job).
+  const bulkCountsQueue = createQueue('batch-line', redis, keys);
+  metrics.watchQueues(queue, interactiveQueue, bulkCountsQueue, webhookQueue);
   metrics.watchRedis(redis);
   metrics.watchBatches(batchStore);
   const tracing = createTracing({
@@ -218,6 +220,7 @@ async function main(): Promise<void> {
       queue.close(),
       interactiveQueue.close(),
       webhookQueue.close(),
+      bulkCountsQueue.close(),
       controlQueue.close(),
     ]);
     await eventsConnection.quit().catch(() => undefined);

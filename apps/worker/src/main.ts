@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   // The queue handle only reads job counts for llm_queue_length at scrape time.
   const countsQueue = createQueue('prompt', connection, keys);
   const interactiveCountsQueue = createQueue('interactivePrompt', connection, keys);
-  metrics.watchQueues(countsQueue, interactiveCountsQueue);
+  const bulkCountsQueue = createQueue('batch-line', connection, keys);
+  metrics.watchQueues(countsQueue, interactiveCountsQueue, bulkCountsQueue);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -168,7 +169,11 @@ async function main(): Promise<void> {
     await providers.close();
     metricsServer.close();
     metricsServer.closeAllConnections();
-    await Promise.all([countsQueue.close(), interactiveCountsQueue.close()]);
+    await Promise.all([
+      countsQueue.close(),
+      interactiveCountsQueue.close(),
+      bulkCountsQueue.close(),
+    ]);
     await tracing.shutdown().catch(() => undefined);
     await connection.quit().catch(() => undefined);
     logger.info('worker-exit', { event: 'worker-exit', outcome });

@@ -2,6 +2,7 @@ export {
   type AnthropicProviderOptions,
   createAnthropicProvider,
 } from './anthropic/anthropic-provider';
+export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
 export type {
   ChatMessage,
   FinishReason,

@@ -1,4 +1,5 @@
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
+import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
@@ -28,6 +29,11 @@ export interface ProviderRegistry {
   ids(): string[];
   /** `get(providerId).languageModel(modelId)`; throws, naming the configured ids, for an unknown provider. */
   languageModel(providerId: string, modelId: string): LanguageModel;
+  /**
+   * `get(providerId).embeddingModel(modelId)`; throws for an unknown provider or one whose kind
+   * has no embeddings (Anthropic).
+   */
+  embeddingModel(providerId: string, modelId: string): EmbeddingModel;
   /** Closes every provider's kept-alive connections. */
   close(): Promise<void>;
 }
@@ -69,6 +75,13 @@ export function createProviderRegistry(configs: readonly ProviderConfigInput[]):
     has: (providerId) => providers.has(providerId),
     ids: () => [...providers.keys()],
     languageModel: (providerId, modelId) => providerOrThrow(providerId).languageModel(modelId),
+    embeddingModel: (providerId, modelId) => {
+      const provider = providerOrThrow(providerId);
+      if (provider.embeddingModel === undefined) {
+        throw new Error(`Provider "${providerId}" (${provider.kind}) has no embedding models`);
+      }
+      return provider.embeddingModel(modelId);
+    },
     close: async () => {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
@@ -90,6 +91,8 @@ export interface Provider {
   readonly kind: ProviderKind;
   /** The model `modelId` (the provider's own name for it) of this account. */
   languageModel(modelId: string): LanguageModel;
+  /** The embedding model `modelId` of this account; absent for kinds without embeddings (Anthropic). */
+  embeddingModel?(modelId: string): EmbeddingModel;
   /** Closes kept-alive connections. Calls made afterwards may fail. */
   close?(): Promise<void>;
 }

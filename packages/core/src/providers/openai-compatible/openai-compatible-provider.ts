@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
 
 /** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
@@ -31,7 +32,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   if (!options.baseURL) {
     throw new Error(`Provider "${options.id}" (openai-compatible) needs a baseURL`);
   }
-  const endpoint = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+  const base = options.baseURL.replace(/\/+$/, '');
+  const endpoint = new URL(`${base}/chat/completions`);
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets ?? 256,
@@ -56,6 +58,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     id: options.id,
     kind: 'openai-compatible',
     languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
+    embeddingModel: (modelId) =>
+      new OpenAICompatibleEmbeddingModel(modelId, {
+        ...settings,
+        target: urlToHttpOptions(new URL(`${base}/embeddings`)),
+      }),
     close: async () => agent.destroy(),
   };
 }

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAIEmbeddingModel } from './openai-embedding-model';
 import { OpenAILanguageModel } from './openai-language-model';
 
 /** Options of an OpenAI account (the `openai` provider config, with defaults optional). */
@@ -44,5 +45,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     kind: 'openai',
     languageModel: (modelId) =>
       new OpenAILanguageModel(modelId, { provider: options.id, client, timeoutMs }),
+    embeddingModel: (modelId) =>
+      new OpenAIEmbeddingModel(modelId, { provider: options.id, client, timeoutMs }),
   };
 }

@@ -1,0 +1,69 @@
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { CallSignal } from '../call-signal';
+import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../embedding-model';
+import {
+  convertOpenAIEmbeddings,
+  type OpenAIEmbeddingsFields,
+} from '../openai/convert-openai-embeddings';
+import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
+import { postJson, readText } from './post-json';
+
+export interface OpenAICompatibleEmbeddingModelSettings {
+  /** The provider account id. */
+  provider: string;
+  /** Where `POST …/embeddings` goes, from `urlToHttpOptions`. */
+  target: RequestOptions;
+  /** Headers of every request (content type, authorization, configured headers). */
+  headers: Record<string, string>;
+  /** The account's keep-alive agent, shared with its chat models. */
+  agent: Agent;
+  /** Per-call timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/** An embedding model on a server that speaks OpenAI's `/v1/embeddings` (vLLM, Ollama, TEI). */
+export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
+  readonly provider: string;
+  readonly modelId: string;
+  private readonly settings: OpenAICompatibleEmbeddingModelSettings;
+
+  constructor(modelId: string, settings: OpenAICompatibleEmbeddingModelSettings) {
+    this.modelId = modelId;
+    this.provider = settings.provider;
+    this.settings = settings;
+  }
+
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const call = new CallSignal(request.signal, this.settings.timeoutMs);
+    let response: IncomingMessage | undefined;
+    try {
+      const body = JSON.stringify({
+        model: this.modelId,
+        input: request.inputs,
+        encoding_format: 'float',
+        ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
+      });
+      response = await postJson({
+        target: this.settings.target,
+        body,
+        headers: { ...this.settings.headers, accept: 'application/json', ...request.headers },
+        agent: this.settings.agent,
+        signal: call.signal,
+      });
+      if ((response.statusCode ?? 0) >= 400) {
+        throw await providerErrorFromResponse(response, this.provider);
+      }
+      const answer = JSON.parse(await readText(response)) as OpenAIEmbeddingsFields;
+      return convertOpenAIEmbeddings(answer, {
+        provider: this.provider,
+        modelId: this.modelId,
+        inputCount: request.inputs.length,
+      });
+    } catch (error) {
+      throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase: 'request' });
+    } finally {
+      call.dispose();
+      if (response !== undefined && !response.readableEnded) response.destroy();
+    }
+  }
+}
