@@ -2,6 +2,7 @@ import {
   type BatchLimits,
   type BatchService,
   type BatchStore,
+  type CachePolicyStore,
   type FileStorage,
   type JobEventReader,
   type JobStore,
@@ -59,6 +60,8 @@ export interface AppDependencies {
    * streamed endpoints; left out, those routes answer 404.
    */
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+  /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
+  cachePolicies?: CachePolicyStore;
 }
 
 /** What the `/v1/files` and `/v1/batches` routes need. */
@@ -153,6 +156,7 @@ export function createApp(dependencies: AppDependencies): Express {
       keyStore: security.keyStore,
       auditLog: security.auditLog,
       filterPolicies: security.filterPolicies,
+      ...(dependencies.cachePolicies ? { cachePolicies: dependencies.cachePolicies } : {}),
       requireScope,
       logger,
     }),

@@ -1,5 +1,6 @@
 import {
   batchEnvShape,
+  cacheEnvShape,
   catalogEnvShape,
   commonEnvShape,
   filterEnvShape,
@@ -15,6 +16,7 @@ export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...cacheEnvShape,
   ...batchEnvShape,
   ...webhookEnvShape,
   ...tracingEnvShape,

@@ -4,6 +4,7 @@ import {
   asCacheHit,
   BatchService,
   BatchStore,
+  CachePolicyStore,
   catchShutdownSignals,
   checkWebhookUrl,
   createLogger,
@@ -21,6 +22,7 @@ import {
   RedisFileStorage,
   RedisKeys,
   toBatchLimits,
+  toCacheDefaults,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -119,6 +121,10 @@ async function main(): Promise<void> {
   });
   const metrics = createMetrics();
   const exactCache = new ExactCache(redis, keys, { ttlSeconds: env.CACHE_TTL_SECONDS });
+  const cachePolicies = new CachePolicyStore(redis, keys, {
+    defaults: toCacheDefaults(env),
+    cacheTtlMs: env.CACHE_POLICY_CACHE_MS,
+  });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -132,8 +138,10 @@ async function main(): Promise<void> {
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
     cache: {
-      async lookup({ tenant, model, request }) {
-        const hit = await exactCache.get(tenant, model, request);
+      async lookup({ tenant, model, request, options }) {
+        // The tenant's cache policy: its TTL (0: off), or a shared namespace it opted into.
+        const policy = await cachePolicies.effective(tenant, options);
+        const hit = await exactCache.get(tenant, model, request, policy);
         if (!hit) return undefined;
         metrics.cacheHits.inc({ cache_type: 'exact' });
         return asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
       servedHere: env.METRICS_PORT === undefined,
     },
     streaming: { jobs, reader, keys },
+    cachePolicies,
   });
   const metricsServer =
     env.METRICS_PORT === undefined

@@ -3,6 +3,7 @@ import {
   type BatchLimits,
   BatchService,
   BatchStore,
+  CachePolicyStore,
   createLogger,
   createMetrics,
   createQueue,
@@ -140,6 +141,15 @@ export async function createApiHarness(
       servedHere: true,
     },
     batchApi: { files, batches, batchStore, batchLimits },
+    cachePolicies: new CachePolicyStore(redis, keys, {
+      defaults: {
+        ttlSeconds: 3600,
+        semanticThreshold: 0.95,
+        semanticMaxEntries: 1000,
+        semanticMultiTurn: false,
+      },
+      cacheTtlMs: 0,
+    }),
   });
   return {
     app,

@@ -9,7 +9,6 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
-  ExactCache,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
@@ -25,6 +24,7 @@ import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
+import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
 
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     metrics,
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
+    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
   });
   const workerOptions = {
     connection,

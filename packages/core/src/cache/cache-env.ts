@@ -14,7 +14,13 @@ export const cacheEnvShape = {
   SEMANTIC_CACHE_MODEL: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*\/\S+$/, 'expected <provider>/<model>')
-    .optional(),
+    .optional()
+    .transform((value) => {
+      if (value === undefined) return undefined;
+      const slash = value.indexOf('/');
+      // The model part may contain slashes itself (`local/BAAI/bge-small-en`).
+      return { id: value, provider: value.slice(0, slash), model: value.slice(slash + 1) };
+    }),
   /** Cosine similarity a semantic hit needs (tenants and requests may change it). */
   SEMANTIC_CACHE_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.95),
   /** Semantic entries kept per tenant (or shared namespace) before the oldest are evicted. */

@@ -1,32 +1,35 @@
 import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
-import OpenAI from 'openai';
+import { defaultProviderAccounts } from '../config/default-catalog';
 import type { JobResult } from '../jobs/job-record';
 import type { NormalizedRequest } from '../jobs/job-request';
+import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
 import { type CachePolicy, resolveCachePolicy } from './cache-policy';
-import { type Embedder, SemanticCache, type SemanticCacheOptions } from './semantic-cache';
+import {
+  type Embedder,
+  embedderFrom,
+  SemanticCache,
+  type SemanticCacheOptions,
+} from './semantic-cache';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 let simulator: Simulator;
-let openai: OpenAI;
+let providers: ProviderRegistry;
 let embed: Embedder;
 let redis: Redis;
 let keys: RedisKeys;
 
 beforeAll(async () => {
   simulator = await startSimulator();
-  openai = new OpenAI({ baseURL: `${simulator.url}/v1`, apiKey: 'test', maxRetries: 0 });
-  // The simulator's embeddings over real HTTP, through the official SDK.
-  embed = async (text, signal) => {
-    const response = await openai.embeddings.create(
-      { model: 'sim-embed-small', input: text },
-      { signal },
-    );
-    return response.data[0]?.embedding ?? [];
-  };
+  providers = createProviderRegistry(
+    defaultProviderAccounts({ simulatorUrl: simulator.url, timeoutMs: 2000 }),
+  );
+  // The simulator's embeddings over real HTTP, through the OpenAI adapter (official SDK).
+  embed = embedderFrom(providers.embeddingModel('simulator-openai', 'sim-embed-small'));
 });
 afterAll(async () => {
+  await providers.close();
   await simulator.close();
 });
 beforeEach(() => {
