@@ -9,12 +9,16 @@ import type { CacheDefaults } from './cache-policy';
 export const cacheEnvShape = {
   /**
    * The embedding model of the semantic cache, `<provider account>/<model>`, e.g.
-   * `simulator-openai/sim-embed-small` or `openai/text-embedding-3-small`. Unset: off.
+   * `simulator-openai/sim-embed-small` or `openai/text-embedding-3-small`. Unset or empty: off.
    */
   SEMANTIC_CACHE_MODEL: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*\/\S+$/, 'expected <provider>/<model>')
-    .optional()
+    .preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*\/\S+$/, 'expected <provider>/<model>')
+        .optional(),
+    )
     .transform((value) => {
       if (value === undefined) return undefined;
       const slash = value.indexOf('/');
