@@ -1,53 +1,6 @@
 import { LuaScript } from '../redis/lua-script';
 
 /**
- * Finds the candidates of a semantic lookup in one round trip: reads the query's bucket in
- * every LSH table, counts how many tables each stored id shares with the query, keeps the ids
- * with at least `minCollisions` (most collisions first, at most `maxCandidates`) and returns
- * their guard features and vectors, flat: id, guards, vector, id, guards, vector, …
- *
- * KEYS: scope lsh hash, scope entries hash. ARGV: minCollisions, maxCandidates, bucket fields…
- */
-export const semanticLookupScript = new LuaScript(`
-local minimum = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local counts = {}
-local order = {}
-local buckets = redis.call('HMGET', KEYS[1], unpack(ARGV, 3))
-for _, ids in ipairs(buckets) do
-  if ids then
-    for id in string.gmatch(ids, '[^,]+') do
-      local count = counts[id]
-      if count then
-        counts[id] = count + 1
-      else
-        counts[id] = 1
-        order[#order + 1] = id
-      end
-    end
-  end
-end
-local chosen = {}
-for _, id in ipairs(order) do
-  if counts[id] >= minimum then chosen[#chosen + 1] = id end
-end
-if #chosen > limit then
-  table.sort(chosen, function(left, right) return counts[left] > counts[right] end)
-end
-local reply = {}
-for index = 1, math.min(#chosen, limit) do
-  local id = chosen[index]
-  local row = redis.call('HMGET', KEYS[2], 'g' .. id, 'v' .. id)
-  if row[1] and row[2] then
-    reply[#reply + 1] = id
-    reply[#reply + 1] = row[1]
-    reply[#reply + 1] = row[2]
-  end
-end
-return reply
-`);
-
-/**
  * Stores one semantic entry and keeps its owner within bounds, atomically: a new id, the id
  * appended to its bucket in every table, the entry's fields, its place in the owner's age and
  * expiry sets; then entries past their expiry (at most 100 a call) and the oldest entries past
