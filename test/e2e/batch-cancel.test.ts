@@ -17,7 +17,7 @@ beforeAll(async () => {
   // Slow answers and few slots, so a batch is still running when the test stops it.
   system = await startSystem({
     simulatorModels: { 'sim-gpt-fast': { latencyMs: 40 } },
-    workerEnv: { BULK_WORKER_CONCURRENCY: '4' },
+    workerEnv: { BULK_WORKER_CONCURRENCY: '4', LANE_LENDING: 'false' },
   });
   client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
 });

@@ -22,6 +22,7 @@ import { errorHandler, notFound } from './http/api-error';
 import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
+import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
 import { scopeGuards } from './http/require-scope';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
@@ -62,6 +63,8 @@ export interface AppDependencies {
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
   /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
   cachePolicies?: CachePolicyStore;
+  /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
+  rateLimits?: RateLimitOptions;
 }
 
 /** What the `/v1/files` and `/v1/batches` routes need. */
@@ -118,6 +121,7 @@ export function createApp(dependencies: AppDependencies): Express {
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
   app.use(authenticate(security.authenticator, security.auditLog, logger));
+  if (dependencies.rateLimits) app.use(rateLimit(dependencies.rateLimits));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
   // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
   const { batchApi } = dependencies;

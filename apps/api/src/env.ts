@@ -89,6 +89,20 @@ export const apiEnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  /**
+   * Tenant-fair priorities inside each lane (`true`/`false`): jobs are tagged so one tenant's
+   * backlog cannot starve another tenant in the same lane. Set the workers' to the same value.
+   */
+  LANE_FAIRNESS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /**
+   * Requests per minute per API key, for keys whose stored limits set no
+   * `requests_per_minute` (those are enforced as stored); 0: no default limit. Shared by every
+   * API instance through Redis.
+   */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

@@ -14,6 +14,8 @@ import {
   createTracing,
   defaultProviderAccounts,
   ExactCache,
+  FairPriority,
+  GatewayRateLimiter,
   IdempotencyStore,
   JobEventReader,
   JobStore,
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
       checkUrl: (url) => checkWebhookUrl(url, policy),
       hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
+    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
   });
   // One blocking connection reads the event streams of every job a client waits on.
   const eventsConnection = createRedisConnection({
@@ -189,6 +192,10 @@ async function main(): Promise<void> {
     },
     streaming: { jobs, reader, keys },
     cachePolicies,
+    rateLimits: {
+      limiter: new GatewayRateLimiter(redis, keys),
+      defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

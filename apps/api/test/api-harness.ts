@@ -11,6 +11,7 @@ import {
   defaultBatchLimits,
   defaultFilterPolicy,
   type FilterPolicy,
+  GatewayRateLimiter,
   IdempotencyStore,
   JobEventReader,
   JobStore,
@@ -48,6 +49,8 @@ export async function createApiHarness(
     /** Share another harness's Redis prefix (a second API instance on the same data). */
     keys?: RedisKeys;
     batchLimits?: BatchLimits;
+    /** Gateway limit of keys without their own (`RATE_LIMIT_REQUESTS_PER_MINUTE`); absent: none. */
+    requestsPerMinute?: number;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -150,6 +153,14 @@ export async function createApiHarness(
       },
       cacheTtlMs: 0,
     }),
+    ...(options.requestsPerMinute === undefined
+      ? {}
+      : {
+          rateLimits: {
+            limiter: new GatewayRateLimiter(redis, keys),
+            defaultRequestsPerMinute: options.requestsPerMinute,
+          },
+        }),
   });
   return {
     app,

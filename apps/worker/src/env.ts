@@ -33,6 +33,24 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** Interactive-lane jobs (sync and streamed requests) one worker process runs at once. */
   INTERACTIVE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /**
+   * Tenant-fair priorities inside each lane (`true`/`false`): the batch ingester tags bulk
+   * lines, and workers advance each lane's virtual clock. Set the API's to the same value.
+   */
+  LANE_FAIRNESS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /**
+   * Lanes with nothing waiting lend their unused concurrency to lanes with work waiting
+   * (`true`/`false`); each lane always keeps its own share.
+   */
+  LANE_LENDING: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** How often each worker process re-balances its lanes' concurrency, ms. */
+  LANE_BALANCE_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** BullMQ lock duration, ms: a worker that stops renewing (killed) loses its jobs after this. */

@@ -9,6 +9,7 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
+  FairPriority,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
@@ -22,6 +23,7 @@ import {
 } from '@llmq/core';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
+import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
@@ -100,6 +102,26 @@ async function main(): Promise<void> {
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
     caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
   });
+  // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
+  const fair = env.LANE_FAIRNESS
+    ? new FairPriority(connection, keys, (error) =>
+        logger.warn('fair-clock-failed', {
+          event: 'fair-clock-failed',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+    : undefined;
+  const lanes = new LaneBalancer({
+    lanes: [
+      { queue: countsQueue, share: env.WORKER_CONCURRENCY },
+      { queue: interactiveCountsQueue, share: env.INTERACTIVE_CONCURRENCY },
+      { queue: bulkCountsQueue, share: env.BULK_WORKER_CONCURRENCY },
+    ],
+    intervalMs: env.LANE_BALANCE_INTERVAL_MS,
+    lending: env.LANE_LENDING,
+    onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
+    logger,
+  });
   const workerOptions = {
     connection,
     keys,
@@ -112,12 +134,14 @@ async function main(): Promise<void> {
   };
   const running = await startPromptWorker({
     ...workerOptions,
+    pipeline: lanes.track(jobCatalog.prompt.queue, pipeline),
     concurrency: env.WORKER_CONCURRENCY,
   });
   // The interactive lane has its own workers, so sync and streamed requests never wait
   // behind async jobs.
   const interactive = await startPromptWorker({
     ...workerOptions,
+    pipeline: lanes.track(jobCatalog.interactivePrompt.queue, pipeline),
     queueName: jobCatalog.interactivePrompt.queue,
     concurrency: env.INTERACTIVE_CONCURRENCY,
   });
@@ -137,7 +161,13 @@ async function main(): Promise<void> {
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
     maxStalledCount: env.MAX_STALLED_COUNT,
+    fair,
+    trackLines: (processor) => lanes.track(jobCatalog['batch-line'].queue, processor),
   });
+  lanes.attach(jobCatalog.prompt.queue, running.worker);
+  lanes.attach(jobCatalog.interactivePrompt.queue, interactive.worker);
+  lanes.attach(jobCatalog['batch-line'].queue, batchProcessing.lineWorker);
+  lanes.start();
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   webhooks.metrics.on('attempt', ({ outcome }) =>
     metrics.webhookDeliveries.inc({ outcome: outcome === 'succeeded' ? 'success' : 'failure' }),
@@ -152,6 +182,9 @@ async function main(): Promise<void> {
   logger.info('worker-start', {
     event: 'worker-start',
     concurrency: env.WORKER_CONCURRENCY,
+    lanes: lanes.concurrency(),
+    lane_lending: env.LANE_LENDING,
+    lane_fairness: env.LANE_FAIRNESS,
     prefix: env.LLMQ_PREFIX,
   });
 
@@ -160,6 +193,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
+    await lanes.stop();
     const [outcome] = await Promise.all([
       running.close(env.SHUTDOWN_TIMEOUT_MS),
       batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),

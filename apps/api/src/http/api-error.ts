@@ -54,6 +54,7 @@ export const apiErrorCodeSchema = z.enum([
   'job_failed',
   'job_cancelled',
   'unsupported_parameter',
+  'rate_limited',
   'internal_error',
 ]);
 export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>;

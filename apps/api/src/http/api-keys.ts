@@ -1,4 +1,10 @@
-import { type ApiKeyScope, digestsEqual, hashApiKey, tenantScopes } from '@llmq/core';
+import {
+  type ApiKeyLimits,
+  type ApiKeyScope,
+  digestsEqual,
+  hashApiKey,
+  tenantScopes,
+} from '@llmq/core';
 
 /** Who a request acts for, as authentication found it. */
 export interface ApiPrincipal {
@@ -8,6 +14,8 @@ export interface ApiPrincipal {
   scopes: readonly ApiKeyScope[];
   /** `static` (env `API_KEYS` or the dev key), `stored` (issued through the admin API). */
   source: 'static' | 'stored';
+  /** The issued key's stored limits (`requests_per_minute` is enforced by the gateway). */
+  limits?: ApiKeyLimits;
 }
 
 export const devApiKey = 'llmq-dev-key';

@@ -15,7 +15,10 @@ export function cors(origins: readonly string[]): RequestHandler {
     }
     response.setHeader('Access-Control-Allow-Origin', origin);
     response.setHeader('Vary', 'Origin');
-    response.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Location, Retry-After');
+    response.setHeader(
+      'Access-Control-Expose-Headers',
+      'X-Request-Id, Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy',
+    );
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
       response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE');
       response.setHeader(

@@ -87,6 +87,7 @@ export class KeyAuthenticator {
         keyId: record.id,
         scopes: record.scopes,
         source: 'stored',
+        limits: record.limits,
       },
       ...(record.expiresAt ? { keyExpiresAt: record.expiresAt } : {}),
       cachedUntil,

@@ -35,6 +35,8 @@ export interface BatchWorkersOptions {
 }
 
 export interface RunningBatchWorkers {
+  /** The bulk lane's worker (the lane balancer sets its concurrency). */
+  lineWorker: Worker;
   /** Stops taking work and waits for active jobs up to `timeoutMs`, then closes anyway. */
   close(timeoutMs: number): Promise<'drained' | 'forced'>;
 }
@@ -138,6 +140,7 @@ export async function startBatchWorkers(
   ]);
 
   return {
+    lineWorker,
     async close(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'forced'>((resolve) => {

@@ -4,6 +4,7 @@ import {
   type BatchLimits,
   BatchStore,
   createQueue,
+  type FairPriority,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
@@ -12,6 +13,7 @@ import {
   type RequestExecutor,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
@@ -33,6 +35,12 @@ export interface BatchProcessingOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+  /** Tenant-fair priorities for the bulk lane's lines (env `LANE_FAIRNESS`). */
+  fair?: FairPriority;
+  /** Wraps the line processor (the lane balancer counts and watches the lane's jobs). */
+  trackLines?: (
+    processor: (job: Job, token?: string) => Promise<void>,
+  ) => (job: Job, token?: string) => Promise<void>;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -45,6 +53,15 @@ export async function startBatchProcessing(
   options.metrics?.watchBatches(batches);
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
+  const linePipeline = createBatchLinePipeline({
+    batches,
+    catalog,
+    execute: options.execute,
+    controlQueue,
+    logger,
+    tracer: options.tracer,
+    metrics: options.metrics,
+  });
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -62,23 +79,17 @@ export async function startBatchProcessing(
       defaultModel: options.defaultModel,
       attempts: options.attempts,
       limits: options.limits,
+      fair: options.fair,
     }),
     finalizer: new BatchFinalizer({ store: batches, files }),
-    linePipeline: createBatchLinePipeline({
-      batches,
-      catalog,
-      execute: options.execute,
-      controlQueue,
-      logger,
-      tracer: options.tracer,
-      metrics: options.metrics,
-    }),
+    linePipeline: options.trackLines ? options.trackLines(linePipeline) : linePipeline,
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,
     stalledIntervalMs: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
   });
   return {
+    lineWorker: running.lineWorker,
     async close(timeoutMs) {
       const outcome = await running.close(timeoutMs);
       await Promise.all([controlQueue.close(), lineQueue.close()]);

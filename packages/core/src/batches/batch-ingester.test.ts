@@ -2,6 +2,7 @@ import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RedisFileStorage } from '../files/redis-file-storage';
+import { FairPriority } from '../lanes/fair-priority';
 import { createQueue } from '../queues/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
 import { loadModelCatalog } from '../routing/load-model-catalog';
@@ -90,6 +91,32 @@ test('a clean file is queued in chunks with deterministic job ids, once even whe
   });
   expect(job?.opts.attempts).toBe(2);
   expect(await store.get('b1')).toMatchObject({ status: 'in_progress', counts: { total: 7 } });
+});
+
+test('with fair priorities, each chunk of lines is tagged in order, one turn per line', async () => {
+  const fairIngester = new BatchIngester({
+    store,
+    files,
+    lineQueue,
+    controlQueue,
+    catalog: loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    }),
+    defaultModel: 'sim-gpt-fast',
+    attempts: 2,
+    limits: { maxFileBytes: 1_000_000, maxLines: 100 },
+    chunkSize: 3,
+    fair: new FairPriority(redis, keys),
+  });
+  await batchWithFile('b5', Array.from({ length: 7 }, (_, index) => line(`c${index}`)).join('\n'));
+  expect(await fairIngester.ingest('b5')).toBe('enqueued');
+  // Default-priority lines take one step each, across chunks (3 + 3 + 1 lines).
+  const ids = await redis.zrange(lineQueue.toKey('prioritized'), 0, -1);
+  expect(ids).toEqual(Array.from({ length: 7 }, (_, index) => `b5-${index}`));
+  const priorities = await Promise.all(
+    ids.map(async (id) => (await lineQueue.getJob(id))?.opts.priority),
+  );
+  expect(priorities).toEqual([1, 2, 3, 4, 5, 6, 7]);
 });
 
 test('a file with a bad line fails the batch and queues nothing', async () => {

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
+import type { FairPriority } from '../lanes/fair-priority';
 import type { ModelCatalog } from '../routing/model-catalog';
 import type { BatchLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
@@ -25,7 +26,15 @@ export interface BatchIngesterOptions {
   chunkSize?: number;
   /** Errors kept in a failed batch's `errors` (default 1000); the rest are counted. */
   maxReportedErrors?: number;
+  /**
+   * Tenant-fair priorities for the bulk lane (one Lua call per chunk); absent: lines are
+   * queued FIFO without a priority.
+   */
+  fair?: FairPriority;
 }
+
+/** Batch lines carry no priority of their own: they run at the default, 5. */
+const batchLinePriority = 5;
 
 export type IngestOutcome = 'enqueued' | 'invalid' | 'cancelled' | 'skipped';
 
@@ -114,7 +123,7 @@ export class BatchIngester {
   }
 
   private async enqueue(batchId: string, tenant: string, fileId: string): Promise<void> {
-    const { files, catalog, defaultModel, lineQueue, attempts } = this.options;
+    const { files, catalog, defaultModel, lineQueue, attempts, fair } = this.options;
     const chunkSize = this.options.chunkSize ?? 1000;
     const context = { catalog, defaultModel };
     const lineOptions = { ...jobCatalog['batch-line'].defaultOptions, attempts };
@@ -122,12 +131,19 @@ export class BatchIngester {
     let chunk: Array<{
       name: string;
       data: BatchLineJobData;
-      opts: typeof lineOptions & { jobId: string };
+      opts: typeof lineOptions & { jobId: string; priority?: number };
     }> = [];
     // One addBulk in flight while the next chunk is parsed: Redis I/O overlaps the parsing.
     let inflight: Promise<unknown> = Promise.resolve();
     const send = async (jobs: typeof chunk) => {
       await inflight;
+      if (fair) {
+        // Tagged after the previous chunk landed, so the lane is not seen empty in between.
+        const priorities = await fair.assign(lineQueue, tenant, batchLinePriority, jobs.length);
+        jobs.forEach((job, position) => {
+          job.opts.priority = priorities[position];
+        });
+      }
       inflight = lineQueue.addBulk(jobs);
       // Handled when awaited next; this only keeps Node from reporting it as unhandled meanwhile.
       inflight.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { FilterFinding } from '../filters/content-filter';
+import type { FairPriority } from '../lanes/fair-priority';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { routeRequest } from '../routing/route-request';
@@ -46,6 +47,11 @@ export interface JobSubmitterOptions {
   attempts: number;
   /** Webhook support; without it a request carrying `webhook` is refused. */
   webhooks?: SubmitWebhookSupport;
+  /**
+   * Tenant-fair BullMQ priorities within each lane (env `LANE_FAIRNESS`); absent: the BullMQ
+   * priority is the request's priority.
+   */
+  fair?: FairPriority;
 }
 
 /** What the submitter needs to accept webhooks (see `webhooks/`). */
@@ -137,22 +143,26 @@ export class JobSubmitter {
       ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
     try {
-      await this.options.store.create({
-        id: jobId,
-        tenant,
-        model,
-        priority: request.priority,
-        createdAt,
-        metadata: request.metadata,
-        inputFindings,
-        webhook: request.webhook,
-        notify,
-      });
+      // The fairness tag is taken alongside the record write: no extra round trip in series.
+      const [, queuePriority] = await Promise.all([
+        this.options.store.create({
+          id: jobId,
+          tenant,
+          model,
+          priority: request.priority,
+          createdAt,
+          metadata: request.metadata,
+          inputFindings,
+          webhook: request.webhook,
+          notify,
+        }),
+        this.queuePriority(queue, tenant, request.priority),
+      ]);
       await queue.add('prompt', data, {
         ...(interactive ? jobCatalog.interactivePrompt : jobCatalog.prompt).defaultOptions,
         attempts: this.options.attempts,
         jobId,
-        priority: request.priority,
+        priority: queuePriority,
       });
     } catch (error) {
       // Nothing was accepted: leave no orphan record or idempotency claim behind.
@@ -165,6 +175,14 @@ export class JobSubmitter {
       throw error;
     }
     return { created: true, jobId, status: 'queued' };
+  }
+
+  /** The job's BullMQ priority: its fair tag in the lane, or the request's priority. */
+  private async queuePriority(queue: Queue, tenant: string, priority: number): Promise<number> {
+    const fair = this.options.fair;
+    if (!fair) return priority;
+    const [assigned] = await fair.assign(queue, tenant, priority);
+    return assigned ?? priority;
   }
 
   /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */

@@ -209,4 +209,17 @@ export class RedisKeys {
     const base = `${this.semanticCacheOwner(owner).base}:scope:${scopeHash}`;
     return { base, lsh: `${base}:lsh`, entries: `${base}:entries` };
   }
+
+  /** Hash holding a subject's (an API key's) current gateway rate-limit window: start, count. */
+  gatewayRateLimit(subject: string): string {
+    return `${this.prefix}:ratelimit:${subject}`;
+  }
+
+  /**
+   * Hash holding one lane's fair-queuing state: its virtual clock `v`, the highest tag handed
+   * out `top`, and each tenant+priority flow's last virtual finish tag (see `FairPriority`).
+   */
+  fairQueue(queueName: string): string {
+    return `${this.prefix}:fair:${queueName}`;
+  }
 }
