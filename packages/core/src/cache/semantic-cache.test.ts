@@ -279,3 +279,27 @@ describe('SemanticCache', () => {
     ).toBeUndefined();
   });
 });
+
+describe('SemanticCache with a failing embedding provider', () => {
+  it('stops calling it for a while after failures in a row, then tries again', async () => {
+    let now = 1_000_000;
+    let calls = 0;
+    const cache = cacheWith({
+      now: () => now,
+      pauseAfterFailures: 2,
+      pauseMs: 10_000,
+      embed: async () => {
+        calls += 1;
+        throw new Error('embedding provider down');
+      },
+    });
+    const prepare = () => cache.prepare('m', ask('What is the capital of France?'), policyOf('a'));
+    await expect(prepare()).rejects.toThrow('down');
+    await expect(prepare()).rejects.toThrow('down');
+    expect(await prepare()).toBeUndefined(); // paused: no call
+    expect(calls).toBe(2);
+    now += 10_001;
+    await expect(prepare()).rejects.toThrow('down');
+    expect(calls).toBe(3);
+  });
+});

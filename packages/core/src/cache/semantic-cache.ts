@@ -43,6 +43,13 @@ export interface SemanticCacheOptions {
   maxCandidates?: number;
   /** Longer prompts are not cached semantically, characters (default 8,000). */
   maxPromptChars?: number;
+  /**
+   * After this many embedding failures in a row the cache is skipped (no embedding call) for
+   * `pauseMs`, so a down or hanging embedding provider does not add its timeout to every job
+   * (default 3 failures, 30,000 ms).
+   */
+  pauseAfterFailures?: number;
+  pauseMs?: number;
   now?: () => number;
 }
 
@@ -83,6 +90,8 @@ interface StoredGuards {
  */
 export class SemanticCache {
   private readonly indexes = new Map<number, LshIndex>();
+  private failures = 0;
+  private pausedUntil = 0;
   private readonly lshOptions: LshOptions;
   private readonly now: () => number;
 
@@ -111,10 +120,22 @@ export class SemanticCache {
       scopeSalt: `${this.options.embeddingModel}|${this.lshOptions.tables}x${this.lshOptions.bits}:${this.lshOptions.seed}`,
     });
     if (!prompt || prompt.text.length > (this.options.maxPromptChars ?? 8000)) return undefined;
-    const embedding = await this.options.embed(
-      prompt.text,
-      AbortSignal.timeout(this.options.timeoutMs ?? 2000),
-    );
+    if (this.now() < this.pausedUntil) return undefined;
+    let embedding: ArrayLike<number>;
+    try {
+      embedding = await this.options.embed(
+        prompt.text,
+        AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+      );
+      this.failures = 0;
+    } catch (error) {
+      this.failures += 1;
+      if (this.failures >= (this.options.pauseAfterFailures ?? 3)) {
+        this.failures = 0;
+        this.pausedUntil = this.now() + (this.options.pauseMs ?? 30_000);
+      }
+      throw error;
+    }
     const vector = unitVector(embedding);
     const index = this.indexFor(vector.length);
     return {
