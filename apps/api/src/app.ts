@@ -3,6 +3,7 @@ import {
   type BatchService,
   type BatchStore,
   type BudgetStore,
+  type CachePolicyStore,
   type FileStorage,
   type JobEventReader,
   type JobStore,
@@ -65,6 +66,8 @@ export interface AppDependencies {
    * streamed endpoints; left out, those routes answer 404.
    */
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+  /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
+  cachePolicies?: CachePolicyStore;
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
   /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
@@ -179,6 +182,7 @@ export function createApp(dependencies: AppDependencies): Express {
       keyStore: security.keyStore,
       auditLog: security.auditLog,
       filterPolicies: security.filterPolicies,
+      ...(dependencies.cachePolicies ? { cachePolicies: dependencies.cachePolicies } : {}),
       requireScope,
       logger,
     }),

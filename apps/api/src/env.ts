@@ -1,5 +1,6 @@
 import {
   batchEnvShape,
+  cacheEnvShape,
   catalogEnvShape,
   commonEnvShape,
   costEnvShape,
@@ -16,6 +17,7 @@ export const apiEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...cacheEnvShape,
   ...batchEnvShape,
   ...costEnvShape,
   ...webhookEnvShape,

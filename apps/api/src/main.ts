@@ -5,6 +5,7 @@ import {
   BatchService,
   BatchStore,
   BudgetStore,
+  CachePolicyStore,
   CostLedger,
   catchShutdownSignals,
   checkWebhookUrl,
@@ -27,6 +28,7 @@ import {
   RedisKeys,
   toBatchLimits,
   toBudgetDefaults,
+  toCacheDefaults,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -134,6 +136,10 @@ async function main(): Promise<void> {
     secureCookie: env.ADMIN_COOKIE_SECURE,
   });
   const exactCache = new ExactCache(redis, keys, { ttlSeconds: env.CACHE_TTL_SECONDS });
+  const cachePolicies = new CachePolicyStore(redis, keys, {
+    defaults: toCacheDefaults(env),
+    cacheTtlMs: env.CACHE_POLICY_CACHE_MS,
+  });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -147,8 +153,10 @@ async function main(): Promise<void> {
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
     cache: {
-      async lookup({ tenant, model, request }) {
-        const hit = await exactCache.get(tenant, model, request);
+      async lookup({ tenant, model, request, options }) {
+        // The tenant's cache policy: its TTL (0: off), or a shared namespace it opted into.
+        const policy = await cachePolicies.effective(tenant, options);
+        const hit = await exactCache.get(tenant, model, request, policy);
         if (!hit) return undefined;
         metrics.cacheHits.inc({ cache_type: 'exact' });
         const result = asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
@@ -197,6 +205,7 @@ async function main(): Promise<void> {
       servedHere: env.METRICS_PORT === undefined,
     },
     streaming: { jobs, reader, keys },
+    cachePolicies,
     rateLimits: {
       limiter: new GatewayRateLimiter(redis, keys),
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,

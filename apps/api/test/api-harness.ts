@@ -5,6 +5,7 @@ import {
   BatchStore,
   type BudgetLimits,
   BudgetStore,
+  CachePolicyStore,
   createLogger,
   createMetrics,
   createQueue,
@@ -154,6 +155,15 @@ export async function createApiHarness(
       servedHere: true,
     },
     batchApi: { files, batches, batchStore, batchLimits },
+    cachePolicies: new CachePolicyStore(redis, keys, {
+      defaults: {
+        ttlSeconds: 3600,
+        semanticThreshold: 0.95,
+        semanticMaxEntries: 1000,
+        semanticMultiTurn: false,
+      },
+      cacheTtlMs: 0,
+    }),
     ...(options.requestsPerMinute === undefined
       ? {}
       : {

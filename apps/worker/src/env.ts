@@ -1,5 +1,6 @@
 import {
   batchEnvShape,
+  cacheEnvShape,
   catalogEnvShape,
   commonEnvShape,
   costEnvShape,
@@ -17,6 +18,7 @@ export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...cacheEnvShape,
   ...batchEnvShape,
   ...costEnvShape,
   /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */

@@ -11,7 +11,6 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
-  ExactCache,
   FairPriority,
   FilterPolicyStore,
   JobDeltaPublisher,
@@ -30,6 +29,7 @@ import { loadWorkerEnv } from './env';
 import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
+import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
 
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     metrics,
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
+    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
     ledger,
   });
   // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.

@@ -19,6 +19,7 @@ import {
   loadModelCatalog,
   mergeFilterPolicy,
   RedisKeys,
+  ResponseCaches,
   readUsageReport,
   toNanoUsd,
 } from '@llmq/core';
@@ -78,7 +79,15 @@ beforeAll(async () => {
     catalog,
     logger: createLogger({ service: 'cost-test', level: 'error', stream: captureLines().stream }),
     filterPolicies: policies,
-    cache: new ExactCache(connection, keys, { ttlSeconds: 600 }),
+    caches: new ResponseCaches({
+      exact: new ExactCache(connection, keys, { ttlSeconds: 600 }),
+      defaults: {
+        ttlSeconds: 600,
+        semanticThreshold: 0.95,
+        semanticMaxEntries: 1000,
+        semanticMultiTurn: false,
+      },
+    }),
     ledger: new CostLedger(connection, keys),
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId),
     execute: createRequestExecutor({

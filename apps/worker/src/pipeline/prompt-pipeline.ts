@@ -1,7 +1,6 @@
 import type {
   AttemptRecord,
   CostLedger,
-  ExactCache,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobFailure,
@@ -12,12 +11,12 @@ import type {
   ModelCatalog,
   PromptJobData,
   RequestExecutor,
+  ResponseCaches,
 } from '@llmq/core';
 import {
   asCacheHit,
   failureCodeForRoute,
   inspectOutput,
-  isCacheable,
   jobCatalog,
   ledgerLineFromCacheHit,
   ledgerLinesFromAttempts,
@@ -48,8 +47,8 @@ export interface PromptPipelineOptions {
   metrics?: LlmqMetrics;
   /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
   openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
-  /** The exact response cache; absent, every job calls its provider. */
-  cache?: ExactCache;
+  /** The exact and semantic response caches; absent, every job calls its provider. */
+  caches?: ResponseCaches;
   /**
    * The cost ledger: each job's billed calls (or its cache hit) are written with its final
    * transition, which also releases its budget reservation. Absent, nothing is recorded.
@@ -71,7 +70,7 @@ export function createPromptPipeline({
   tracer = trace.getTracer(tracerName),
   metrics,
   openDeltaPublisher,
-  cache,
+  caches,
   ledger,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
@@ -145,36 +144,53 @@ export function createPromptPipeline({
         ? openDeltaPublisher?.(data.jobId)
         : undefined;
 
-    // Exact cache: a deterministic request answered before is answered again, free, without
-    // a provider call. `refresh` skips the read (the fresh answer is stored below).
-    const cacheMode = data.cache ?? 'auto';
-    const cacheable = cache !== undefined && isCacheable(data.request, cacheMode);
-    if (cacheable && cacheMode !== 'refresh') {
-      const hit = await cache.get(data.tenant, data.model, data.request);
-      if (hit) {
-        const finishedAt = Date.now();
-        const result = asCacheHit(hit, {
+    // Caches: a deterministic request answered before (exact), or a single-turn prompt close
+    // enough to one answered before (semantic), is answered again, free, without a provider
+    // call. `refresh` skips the reads (the fresh answer is stored below).
+    const lookup = caches
+      ? await caches.lookup({
+          tenant: data.tenant,
+          model: data.model,
+          request: data.request,
+          mode: data.cache,
+          options: data.cacheOptions,
+        })
+      : undefined;
+    if (lookup?.hit) {
+      const { hit } = lookup;
+      const finishedAt = Date.now();
+      const result = asCacheHit(
+        hit.result,
+        {
           queue_wait_ms: Math.max(0, claim.startedAt - data.createdAt),
           provider_ms: 0,
           total_ms: Math.max(0, finishedAt - data.createdAt),
-        });
-        if (publisher) {
-          publisher.push(hit.text);
-          await publisher.flush();
-        }
-        const written = await store.complete(
-          data.jobId,
-          result,
-          finishedAt,
-          ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.model, result)], {
-            now: finishedAt,
-            releaseReservation: data.jobId,
-          }),
-        );
-        metrics?.cacheHits.inc({ cache_type: 'exact' });
-        logger.info('job-end', { event: 'job-end', ...log, cached: true, written });
-        return;
+        },
+        hit.type === 'semantic' ? { type: 'semantic', score: hit.score } : { type: 'exact' },
+      );
+      if (publisher) {
+        publisher.push(hit.result.text);
+        await publisher.flush();
       }
+      const written = await store.complete(
+        data.jobId,
+        result,
+        finishedAt,
+        ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.result.model, result)], {
+          now: finishedAt,
+          releaseReservation: data.jobId,
+        }),
+      );
+      metrics?.cacheHits.inc({ cache_type: hit.type });
+      logger.info('job-end', {
+        event: 'job-end',
+        ...log,
+        cached: true,
+        cache_type: hit.type,
+        ...(hit.type === 'semantic' ? { cache_score: hit.score } : {}),
+        written,
+      });
+      return;
     }
     const outcome = await execute({
       decision: routing,
@@ -330,13 +346,7 @@ export function createPromptPipeline({
     );
     // Only a complete, clean answer is cached: errors and cut streams never get here, and a
     // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
-    if (written && cacheable && verdict?.cacheable !== false) {
-      await cache
-        .set(data.tenant, data.model, data.request, result)
-        .catch((error: unknown) =>
-          logger.warn('cache-error', { event: 'cache-error', ...log, error: String(error) }),
-        );
-    }
+    if (written && lookup && verdict?.cacheable !== false) await lookup.remember(result);
     logger.info('job-end', {
       event: 'job-end',
       ...log,

@@ -51,6 +51,8 @@ export interface JobResult {
   cached?: boolean;
   /** What the cached answer cost when it was made, USD: the spend this hit saved. */
   saved_cost_usd?: number;
+  /** Which cache answered: `exact`, or `semantic` with the cosine similarity of the prompts. */
+  cache?: { type: 'exact' } | { type: 'semantic'; score: number };
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */

@@ -168,6 +168,7 @@ export class JobSubmitter {
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
+      ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
     try {
       // The fairness tag is taken alongside the record write: no extra round trip in series.
