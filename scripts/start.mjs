@@ -291,6 +291,8 @@ async function main() {
     SIMULATOR_PORT: String(urls.simulatorPort),
     SIMULATOR_HOST: urls.simulatorHost,
     SIMULATOR_URL: urls.simulatorUrl,
+    // The demo runs the semantic cache on the simulator's embedding model (off unless set).
+    SEMANTIC_CACHE_MODEL: env.SEMANTIC_CACHE_MODEL ?? 'simulator-openai/sim-embed-small',
   };
   for (const { name, script } of SERVICES) {
     const service = startService({

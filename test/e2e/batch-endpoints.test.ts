@@ -4,6 +4,7 @@
  * micro-batching happened (fewer calls than lines); comparing every output line with the
  * model's own answer for that line's input proves each answer reached the right custom_id.
  */
+import { loadModelCatalog, toNanoUsd } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
 import { parseJsonl } from './batch-helpers';
@@ -13,12 +14,14 @@ type System = Awaited<ReturnType<typeof startSystem>>;
 
 let system: System;
 let client: OpenAI;
+const adminKey = 'e2e-admin-key-for-endpoint-lines-01';
 
 beforeAll(async () => {
   system = await startSystem({
     // Enough lines in flight per worker for micro-batches of 16 to fill.
     // One attempt per line: the parking test proves a long Retry-After spends none.
     env: { JOB_ATTEMPTS: '1' },
+    apiEnv: { ADMIN_API_KEY: adminKey },
     workerEnv: {
       BULK_WORKER_CONCURRENCY: '64',
       RETRY_BASE_DELAY_MS: '20',
@@ -278,5 +281,90 @@ test('a failed call fails each of its lines into the error file with the provide
   for (const line of errors) {
     expect(line.response.status_code).toBe(400);
     expect(line.error).toMatchObject({ code: expect.any(String) });
+  }
+});
+
+test('the ledger bills each line its share, and a hard budget reservation is released exactly', async () => {
+  system.simulator.reset();
+  const admin = { Authorization: `Bearer ${adminKey}` };
+  const before = await system.request('GET', '/v1/usage?group_by=model');
+  const spentBefore = (model: string): number =>
+    before.body.data.find((row: { model: string }) => row.model === model)?.cost_nano_usd ?? 0;
+  // A hard budget makes ingest reserve each line's worst case and each line release its part.
+  const put = await system.request(
+    'PUT',
+    '/v1/admin/tenants/e2e/budget',
+    { daily_hard_usd: 100 },
+    admin,
+  );
+  expect(put.status).toBe(200);
+  try {
+    const embeddings = await runBatch(
+      '/v1/embeddings',
+      Array.from({ length: 20 }, (_, index) => ({
+        custom_id: `cost-e-${index}`,
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model: 'sim-embed-small', input: `what does line ${index} cost?` },
+      })),
+    );
+    const completions = await runBatch(
+      '/v1/completions',
+      Array.from({ length: 20 }, (_, index) => ({
+        custom_id: `cost-c-${index}`,
+        method: 'POST',
+        url: '/v1/completions',
+        body: { model: 'sim-gpt-instruct', prompt: `echo: cost ${index}`, max_tokens: 16 },
+      })),
+    );
+    expect([embeddings.status, completions.status]).toEqual(['completed', 'completed']);
+    const catalog = loadModelCatalog();
+    const priced = (model: string, input: number, output: number) => {
+      const entry = catalog.resolve(model);
+      if (!entry) throw new Error(`no ${model}`);
+      return toNanoUsd((input * entry.pricing.input + output * entry.pricing.output) / 1e6);
+    };
+    const embeddingLines = await outputLines<OpenAI.CreateEmbeddingResponse>(
+      embeddings.output_file_id,
+    );
+    const completionLines = await outputLines<OpenAI.Completion>(completions.output_file_id);
+    const expectedEmbeddings = embeddingLines.reduce(
+      (sum, line) => sum + priced('sim-embed-small', line.response.body.usage.prompt_tokens, 0),
+      0,
+    );
+    const expectedCompletions = completionLines.reduce(
+      (sum, line) =>
+        sum +
+        priced(
+          'sim-gpt-instruct',
+          line.response.body.usage?.prompt_tokens ?? 0,
+          line.response.body.usage?.completion_tokens ?? 0,
+        ),
+      0,
+    );
+    // Every reservation was replaced by what the lines cost.
+    await waitFor(
+      async () => {
+        const { body } = await system.request(
+          'GET',
+          '/v1/admin/tenants/e2e/budget',
+          undefined,
+          admin,
+        );
+        return body.reserved_usd === 0 ? body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'every line to release its reservation' },
+    );
+    const after = await system.request('GET', '/v1/usage?group_by=model');
+    const row = (model: string) =>
+      after.body.data.find((item: { model: string }) => item.model === model);
+    expect(row('sim-embed-small').cost_nano_usd - spentBefore('sim-embed-small')).toBe(
+      expectedEmbeddings,
+    );
+    expect(row('sim-gpt-instruct').cost_nano_usd - spentBefore('sim-gpt-instruct')).toBe(
+      expectedCompletions,
+    );
+  } finally {
+    await system.request('DELETE', '/v1/admin/tenants/e2e/budget', undefined, admin);
   }
 });

@@ -2,12 +2,15 @@ import {
   type BatchLimits,
   type BatchService,
   type BatchStore,
+  type BudgetStore,
+  type CachePolicyStore,
   type FileStorage,
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
   type LlmqMetrics,
   type Logger,
+  type ModelCatalog,
   type RedisKeys,
   tracerName,
 } from '@llmq/core';
@@ -29,13 +32,16 @@ import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
 import { adminRouter } from './routes/admin-router';
 import { batchesRouter } from './routes/batches-router';
+import { budgetAdminRouter } from './routes/budget-admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
+import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
+import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
 export interface AppDependencies {
@@ -60,8 +66,21 @@ export interface AppDependencies {
    * streamed endpoints; left out, those routes answer 404.
    */
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+  /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
+  cachePolicies?: CachePolicyStore;
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
+  /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
+  cost?: CostApiDependencies;
+}
+
+/** What the usage, estimate and budget routes need. */
+export interface CostApiDependencies {
+  keys: RedisKeys;
+  catalog: ModelCatalog;
+  /** Model used when a request names none (env `DEFAULT_MODEL`). */
+  defaultModel: string;
+  budgets: BudgetStore;
 }
 
 /** What the `/v1/files` and `/v1/batches` routes need. */
@@ -138,6 +157,12 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
+  if (dependencies.cost) {
+    const { keys, catalog, defaultModel, budgets } = dependencies.cost;
+    app.use(usageRouter({ redis: dependencies.redis, keys, requireScope }));
+    app.use(estimateRouter({ catalog, defaultModel, requireScope }));
+    app.use(budgetAdminRouter({ budgets, auditLog: security.auditLog, requireScope }));
+  }
   if (dependencies.streaming) {
     const { jobs, reader, keys } = dependencies.streaming;
     app.use(
@@ -157,6 +182,7 @@ export function createApp(dependencies: AppDependencies): Express {
       keyStore: security.keyStore,
       auditLog: security.auditLog,
       filterPolicies: security.filterPolicies,
+      ...(dependencies.cachePolicies ? { cachePolicies: dependencies.cachePolicies } : {}),
       requireScope,
       logger,
     }),

@@ -4,6 +4,9 @@ import {
   asCacheHit,
   BatchService,
   BatchStore,
+  BudgetStore,
+  CachePolicyStore,
+  CostLedger,
   catchShutdownSignals,
   checkWebhookUrl,
   createLogger,
@@ -19,10 +22,13 @@ import {
   JobEventReader,
   JobStore,
   JobSubmitter,
+  ledgerLineFromCacheHit,
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
   toBatchLimits,
+  toBudgetDefaults,
+  toCacheDefaults,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -73,6 +79,14 @@ async function main(): Promise<void> {
     resultTtlSeconds: env.RESULT_TTL_SECONDS,
     events: { maxLength: env.JOB_EVENTS_MAX_LENGTH, ttlSeconds: env.JOB_EVENTS_TTL_SECONDS },
   });
+  const metrics = createMetrics();
+  const budgets = new BudgetStore(redis, keys, {
+    defaults: toBudgetDefaults(env),
+    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    logger,
+    metrics,
+  });
+  const ledger = new CostLedger(redis, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -86,6 +100,7 @@ async function main(): Promise<void> {
       hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
     ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
+    budgets,
   });
   // One blocking connection reads the event streams of every job a client waits on.
   const eventsConnection = createRedisConnection({
@@ -120,8 +135,11 @@ async function main(): Promise<void> {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     secureCookie: env.ADMIN_COOKIE_SECURE,
   });
-  const metrics = createMetrics();
   const exactCache = new ExactCache(redis, keys, { ttlSeconds: env.CACHE_TTL_SECONDS });
+  const cachePolicies = new CachePolicyStore(redis, keys, {
+    defaults: toCacheDefaults(env),
+    cacheTtlMs: env.CACHE_POLICY_CACHE_MS,
+  });
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -135,11 +153,15 @@ async function main(): Promise<void> {
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
     cache: {
-      async lookup({ tenant, model, request }) {
-        const hit = await exactCache.get(tenant, model, request);
+      async lookup({ tenant, model, request, options }) {
+        // The tenant's cache policy: its TTL (0: off), or a shared namespace it opted into.
+        const policy = await cachePolicies.effective(tenant, options);
+        const hit = await exactCache.get(tenant, model, request, policy);
         if (!hit) return undefined;
         metrics.cacheHits.inc({ cache_type: 'exact' });
-        return asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
+        const result = asCacheHit(hit, { queue_wait_ms: 0, provider_ms: 0, total_ms: 0 });
+        await ledger.record(tenant, [ledgerLineFromCacheHit(model, result)]);
+        return result;
       },
     },
   });
@@ -183,10 +205,12 @@ async function main(): Promise<void> {
       servedHere: env.METRICS_PORT === undefined,
     },
     streaming: { jobs, reader, keys },
+    cachePolicies,
     rateLimits: {
       limiter: new GatewayRateLimiter(redis, keys),
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
+    cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

@@ -250,6 +250,46 @@ describe('admin API: filter policy per tenant', () => {
   });
 });
 
+describe('admin API: cache policies', () => {
+  it('sets, shows and resets a tenant cache policy, audited, admin keys only', async () => {
+    const path = '/v1/admin/tenants/tenant-a/cache-policy';
+    const initial = await request(harness.app).get(path).set(asAdmin).expect(200);
+    expect(initial.body).toMatchObject({
+      object: 'cache_policy',
+      source: 'default',
+      policy: {},
+      effective: { ttl_seconds: 3600, shared_namespace: null, semantic_threshold: 0.95 },
+    });
+    const put = await request(harness.app)
+      .put(path)
+      .set(asAdmin)
+      .send({ ttl_seconds: 120, shared_namespace: 'team-x', semantic_threshold: 0.97 })
+      .expect(200);
+    expect(put.body).toMatchObject({
+      source: 'tenant',
+      effective: { ttl_seconds: 120, shared_namespace: 'team-x', semantic_threshold: 0.97 },
+    });
+    // A tenant cannot put itself into a shared namespace.
+    await request(harness.app)
+      .put(path)
+      .set(bearer(tenantAKey))
+      .send({ shared_namespace: 'team-y' })
+      .expect(403);
+    const invalid = await request(harness.app)
+      .put(path)
+      .set(asAdmin)
+      .send({ ttl_seconds: -1, colour: 'blue' })
+      .expect(400);
+    expect(invalid.body.error.code).toBe('invalid_request');
+    const reset = await request(harness.app).delete(path).set(asAdmin).expect(200);
+    expect(reset.body).toMatchObject({ source: 'default', effective: { ttl_seconds: 3600 } });
+    const audit = await request(harness.app).get('/v1/admin/audit').set(asAdmin).expect(200);
+    expect(audit.body.data.map((entry: { action: string }) => entry.action)).toEqual(
+      expect.arrayContaining(['cache-policy-update', 'cache-policy-reset']),
+    );
+  });
+});
+
 describe('admin API: audit log', () => {
   it('lists admin actions and denied requests, newest first, without secrets', async () => {
     const created = await createKey({ tenant: 'acme', scopes: ['jobs:read'] });

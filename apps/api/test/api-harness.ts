@@ -3,6 +3,9 @@ import {
   type BatchLimits,
   BatchService,
   BatchStore,
+  type BudgetLimits,
+  BudgetStore,
+  CachePolicyStore,
   createLogger,
   createMetrics,
   createQueue,
@@ -50,6 +53,8 @@ export async function createApiHarness(
     batchLimits?: BatchLimits;
     /** Gateway limit of keys without their own (`RATE_LIMIT_REQUESTS_PER_MINUTE`); absent: none. */
     requestsPerMinute?: number;
+    /** Default budget limits (nano-dollars); none by default. */
+    budgetDefaults?: BudgetLimits;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -67,6 +72,12 @@ export async function createApiHarness(
   const catalog = loadModelCatalog(undefined, {
     availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
   });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const budgets = new BudgetStore(redis, keys, {
+    defaults: options.budgetDefaults ?? {},
+    logger,
+    metrics,
+  });
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -75,6 +86,7 @@ export async function createApiHarness(
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
+    budgets,
   });
   const apiKeys = new ApiKeyRegistry([
     { tenant: 'tenant-a', key: tenantAKey },
@@ -138,11 +150,20 @@ export async function createApiHarness(
       resolve: async () => ['93.184.216.34'],
     },
     metrics: {
-      registry: createMetrics({ defaultMetrics: false }),
+      registry: metrics,
       token: metricsToken,
       servedHere: true,
     },
     batchApi: { files, batches, batchStore, batchLimits },
+    cachePolicies: new CachePolicyStore(redis, keys, {
+      defaults: {
+        ttlSeconds: 3600,
+        semanticThreshold: 0.95,
+        semanticMaxEntries: 1000,
+        semanticMultiTurn: false,
+      },
+      cacheTtlMs: 0,
+    }),
     ...(options.requestsPerMinute === undefined
       ? {}
       : {
@@ -151,6 +172,7 @@ export async function createApiHarness(
             defaultRequestsPerMinute: options.requestsPerMinute,
           },
         }),
+    cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {
     app,
@@ -165,6 +187,9 @@ export async function createApiHarness(
     security,
     logger,
     logLines,
+    catalog,
+    budgets,
+    metrics,
     /** Jobs BullMQ holds in any state. */
     async queuedCount(): Promise<number> {
       const counts = await queue.getJobCounts(

@@ -190,6 +190,11 @@ describe('the route table', () => {
         'POST /v1/webhook-endpoints',
         'GET /v1/webhook-endpoints/:id/secret',
         'POST /v1/webhook-deliveries/:id/retry',
+        'GET /v1/usage',
+        'POST /v1/estimate',
+        'GET /v1/admin/tenants/:tenant/budget',
+        'PUT /v1/admin/tenants/:tenant/budget',
+        'DELETE /v1/admin/tenants/:tenant/budget',
       ]),
     );
   });

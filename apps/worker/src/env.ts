@@ -1,7 +1,9 @@
 import {
   batchEnvShape,
+  cacheEnvShape,
   catalogEnvShape,
   commonEnvShape,
+  costEnvShape,
   filterEnvShape,
   parseEnvironment,
   providerEnvShape,
@@ -16,7 +18,9 @@ export const workerEnvSchema = z.object({
   ...commonEnvShape,
   ...providerEnvShape,
   ...filterEnvShape,
+  ...cacheEnvShape,
   ...batchEnvShape,
+  ...costEnvShape,
   /**
    * Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`.
    * Micro-batches fill only from lines running at once: keep it at least the largest

@@ -1,5 +1,7 @@
 import {
+  BudgetStore,
   CircuitBreaker,
+  CostLedger,
   catchShutdownSignals,
   createLogger,
   createMetrics,
@@ -9,7 +11,6 @@ import {
   createRequestExecutor,
   createTracing,
   defaultProviderAccounts,
-  ExactCache,
   FairPriority,
   FilterPolicyStore,
   JobDeltaPublisher,
@@ -18,6 +19,7 @@ import {
   loadModelCatalog,
   RedisKeys,
   toBatchLimits,
+  toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
   toRetryPolicy,
@@ -27,6 +29,7 @@ import { loadWorkerEnv } from './env';
 import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
+import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
 
@@ -91,6 +94,13 @@ async function main(): Promise<void> {
         ? providers.languageModel(entry.provider, entry.upstream_model)
         : undefined,
   });
+  const ledger = new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
+  const budgets = new BudgetStore(connection, keys, {
+    defaults: toBudgetDefaults(env),
+    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    logger,
+    metrics,
+  });
   const pipeline = createPromptPipeline({
     store,
     filterPolicies,
@@ -100,7 +110,8 @@ async function main(): Promise<void> {
     metrics,
     execute,
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    cache: new ExactCache(connection, keys, { ttlSeconds: env.CACHE_TTL_SECONDS }),
+    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+    ledger,
   });
   // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
   const fair = env.LANE_FAIRNESS
@@ -153,6 +164,8 @@ async function main(): Promise<void> {
     providers,
     breaker,
     policy: toRetryPolicy(env),
+    budgets,
+    ledger,
     logger,
     tracer: tracing.tracer,
     metrics,

@@ -20,6 +20,67 @@ export interface SubmitJobRequest {
   temperature?: number;
   priority?: number;
   metadata?: Record<string, string>;
+  /** Prompt optimisation; what changed is reported on the job as `optimization`. */
+  optimize?: { trim_history?: boolean; max_input_tokens?: number; normalize_whitespace?: boolean };
+}
+
+/** Sums of one group of `GET /v1/usage`. */
+export interface UsageAmounts {
+  cost_usd: number;
+  cost_nano_usd: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  calls: number;
+  cache_hits: number;
+  saved_cost_usd: number;
+  saved_tokens: number;
+}
+
+export interface UsageReport {
+  object: 'usage.report';
+  start: string;
+  end: string;
+  group_by: Array<'model' | 'day'>;
+  data: Array<UsageAmounts & { day?: string; model?: string }>;
+  totals: UsageAmounts;
+}
+
+/** `POST /v1/estimate`: cost per candidate model, before anything runs. */
+export interface CostEstimate {
+  object: 'estimate';
+  model: string;
+  input_tokens: number;
+  max_cost_usd: number;
+  candidates: Array<{
+    model: string;
+    role: 'primary' | 'fallback' | 'hedge';
+    input_tokens: number;
+    input_cost_usd: number;
+    max_output_tokens: number;
+    max_output_cost_usd: number;
+    max_cost_usd: number;
+    [field: string]: unknown;
+  }>;
+  [field: string]: unknown;
+}
+
+/** A tenant's budgets, USD (null: no limit; absent: the server default). */
+export interface BudgetLimits {
+  daily_hard_usd?: number | null;
+  daily_soft_usd?: number | null;
+  monthly_hard_usd?: number | null;
+  monthly_soft_usd?: number | null;
+}
+
+export interface BudgetView {
+  object: 'budget';
+  tenant: string;
+  budget: BudgetLimits;
+  effective: Required<BudgetLimits>;
+  spent_today_usd: number;
+  spent_this_month_usd: number;
+  reserved_usd: number;
 }
 
 export interface FileView {

@@ -8,12 +8,16 @@ import type {
   ApiKeyView,
   AuditPage,
   BatchView,
+  BudgetLimits,
+  BudgetView,
+  CostEstimate,
   CreateBatchRequest,
   CreateKeyRequest,
   FileView,
   JobView,
   ListPage,
   SubmitJobRequest,
+  UsageReport,
 } from './api-types';
 import { LlmqError } from './llmq-error';
 
@@ -49,6 +53,23 @@ export class LlmqClient {
 
   cancelJob(jobId: string): Promise<JobView> {
     return this.json('DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** The tenant's cost and tokens (`start`/`end`: `YYYY-MM-DD` or unix seconds, inclusive). */
+  getUsage(
+    query: { start?: string; end?: string; groupBy?: Array<'model' | 'day'> } = {},
+  ): Promise<UsageReport> {
+    const search = new URLSearchParams();
+    if (query.start !== undefined) search.set('start', query.start);
+    if (query.end !== undefined) search.set('end', query.end);
+    if (query.groupBy?.length) search.set('group_by', query.groupBy.join(','));
+    const suffix = search.size > 0 ? `?${search}` : '';
+    return this.json('GET', `/v1/usage${suffix}`);
+  }
+
+  /** Input tokens and cost per candidate model of a job request; nothing is queued. */
+  estimate(request: SubmitJobRequest): Promise<CostEstimate> {
+    return this.json('POST', '/v1/estimate', request);
   }
 
   /** Uploads a JSONL file for a batch, streamed from disk. */
@@ -123,6 +144,15 @@ export class LlmqClient {
       `/v1/admin/keys/${encodeURIComponent(keyId)}/rotate`,
       graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
     );
+  }
+
+  getBudget(tenant: string): Promise<BudgetView> {
+    return this.json('GET', `/v1/admin/tenants/${encodeURIComponent(tenant)}/budget`);
+  }
+
+  /** Replaces a tenant's budgets (fields left out take the server defaults). */
+  setBudget(tenant: string, budget: BudgetLimits): Promise<BudgetView> {
+    return this.json('PUT', `/v1/admin/tenants/${encodeURIComponent(tenant)}/budget`, budget);
   }
 
   listAudit(query: { limit?: number; before?: string } = {}): Promise<AuditPage> {

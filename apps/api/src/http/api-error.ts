@@ -35,6 +35,7 @@ export const apiErrorCodeSchema = z.enum([
   'context_window_exceeded',
   'cost_limit_exceeded',
   'invalid_hedge',
+  'budget_exceeded',
   'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
@@ -84,6 +85,10 @@ function statusForSubmitError(code: SubmitErrorCode): number {
       return 400;
     case 'idempotency_key_reused':
       return 422;
+    // 402, not 429: SDKs retry a 429 with backoff, but a spent budget does not come back
+    // until the next day or month; 402 says "a spending limit" and is not retried.
+    case 'budget_exceeded':
+      return 402;
     case 'webhook_url_not_allowed':
       return 400;
     default: {

@@ -85,6 +85,7 @@ export class InteractiveJobs {
         tenant,
         model: entry.id,
         request: normalized,
+        ...(jobRequest.cache_options ? { options: jobRequest.cache_options } : {}),
       });
       if (result) return { kind: 'cached', result, model: entry.id, provider: result.provider };
     }

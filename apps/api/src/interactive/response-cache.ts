@@ -1,4 +1,4 @@
-import type { JobResult, NormalizedRequest } from '@llmq/core';
+import type { CacheRequestOptions, JobResult, NormalizedRequest } from '@llmq/core';
 
 /**
  * The seam where the exact cache (issue 5) answers sync and streamed requests without a trip
@@ -12,5 +12,7 @@ export interface ResponseCache {
     tenant: string;
     model: string;
     request: NormalizedRequest;
+    /** The request's `cache_options` (TTL, threshold), applied with the tenant's cache policy. */
+    options?: CacheRequestOptions;
   }): Promise<JobResult | undefined>;
 }

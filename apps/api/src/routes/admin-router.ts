@@ -4,6 +4,8 @@ import {
   type AuditLog,
   apiKeyLimitsSchema,
   apiKeyScopeSchema,
+  type CachePolicyStore,
+  cachePolicySchema,
   type FilterPolicyStore,
   filterPolicyPatchSchema,
   type Logger,
@@ -21,6 +23,8 @@ export interface AdminRouterOptions {
   keyStore: ApiKeyStore;
   auditLog: AuditLog;
   filterPolicies: FilterPolicyStore;
+  /** Tenants' cache policies; without it the cache-policy routes are absent. */
+  cachePolicies?: CachePolicyStore;
   requireScope: RequireScope;
   logger: Logger;
 }
@@ -69,13 +73,15 @@ const auditQuerySchema = z.object({
 
 /**
  * The admin API: `/v1/admin/keys` (create, list, show, update, revoke, rotate),
- * `/v1/admin/tenants/:tenant/filter-policy` and `/v1/admin/audit`. Changes need the `admin`
+ * `/v1/admin/tenants/:tenant/filter-policy`, `/v1/admin/tenants/:tenant/cache-policy` and
+ * `/v1/admin/audit`. Changes need the `admin`
  * scope, reads `admin:read`. Every change is appended to the audit log.
  */
 export function adminRouter({
   keyStore,
   auditLog,
   filterPolicies,
+  cachePolicies,
   requireScope,
 }: AdminRouterOptions): Router {
   const router = Router();
@@ -207,6 +213,53 @@ export function adminRouter({
       });
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+
+  if (cachePolicies) {
+    // A tenant's cache TTL, shared namespace and semantic settings. Only an admin key can
+    // put a tenant into a shared namespace: sharing answers is the operator's decision.
+    const view = async (tenant: string) => {
+      const { policy, stored } = await cachePolicies.read(tenant);
+      const effective = await cachePolicies.effective(tenant);
+      return {
+        object: 'cache_policy',
+        tenant,
+        source: stored ? 'tenant' : 'default',
+        policy,
+        effective: {
+          ttl_seconds: effective.ttlSeconds,
+          shared_namespace: effective.owner.kind === 'namespace' ? effective.owner.id : null,
+          semantic: effective.semantic.enabled,
+          semantic_threshold: effective.semantic.threshold,
+          semantic_max_entries: effective.semantic.maxEntries,
+          semantic_multi_turn: effective.semantic.multiTurn,
+        },
+      };
+    };
+    router
+      .route('/v1/admin/tenants/:tenant/cache-policy')
+      .get(requireScope('admin:read'), async (request: Request, response: Response) => {
+        response.json(await view(tenantSchema.parse(request.params.tenant)));
+      })
+      .put(requireScope('admin'), requireJsonBody, async (request: Request, response: Response) => {
+        const tenant = tenantSchema.parse(request.params.tenant);
+        const policy = cachePolicySchema.parse(request.body);
+        await cachePolicies.write(tenant, policy);
+        await audit(request, response, {
+          action: 'cache-policy-update',
+          tenant,
+          target: tenant,
+          details: { fields: Object.keys(policy) },
+        });
+        response.json(await view(tenant));
+      })
+      .delete(requireScope('admin'), async (request: Request, response: Response) => {
+        const tenant = tenantSchema.parse(request.params.tenant);
+        await cachePolicies.reset(tenant);
+        await audit(request, response, { action: 'cache-policy-reset', tenant, target: tenant });
+        response.json(await view(tenant));
+      })
+      .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+  }
 
   router
     .route('/v1/admin/audit')

@@ -1,4 +1,4 @@
-import { type JobStore, toJobView } from '@llmq/core';
+import { type JobStore, type JobSubmitter, promptJobDataSchema, toJobView } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
@@ -8,6 +8,8 @@ import type { RequireScope } from '../http/require-scope';
 export interface DeadLettersRouterOptions {
   store: JobStore;
   queue: Queue;
+  /** Reserves budget for a rerun; absent, a retry reserves nothing. */
+  submitter?: JobSubmitter;
   /** Scope guards: listing needs `jobs:read`, a retry `jobs:write`. */
   requireScope: RequireScope;
 }
@@ -28,6 +30,7 @@ const listQuerySchema = z
 export function deadLettersRouter({
   store,
   queue,
+  submitter,
   requireScope,
 }: DeadLettersRouterOptions): Router {
   const router = Router();
@@ -86,7 +89,11 @@ export function deadLettersRouter({
           { status: record.status },
         );
       }
+      // The rerun is billed again: it reserves budget like a submit (402 budget_exceeded).
+      const parsed = promptJobDataSchema.safeParse(job.data);
+      if (submitter && parsed.success) await submitter.reserveRerun(tenant, parsed.data);
       const reopened = await store.reopen(jobId, tenant);
+      if (reopened !== 'reopened') await submitter?.releaseReservation(tenant, jobId);
       if (reopened === 'missing') throw jobNotFound();
       if (reopened !== 'reopened') {
         throw new ApiError(

@@ -4,13 +4,17 @@ import {
   type BatchStopReason,
   type BatchStore,
   batchLineJobDataSchema,
+  type CostLedger,
   completedBatchLine,
   failedBatchLine,
   failureCodeForRoute,
   type JobFailure,
   jobCatalog,
+  type LedgerWrite,
   type LlmqMetrics,
   type Logger,
+  ledgerLinesFromAttempts,
+  lineCostNanoUsd,
   type ModelCatalog,
   observedModel,
   type RequestExecutor,
@@ -44,6 +48,11 @@ export interface BatchLinePipelineOptions {
   metrics?: LlmqMetrics;
   /** The batch stop-reason cache, shared with the embeddings/completions lines; default its own. */
   stopReasonOf?: (batchId: string) => Promise<BatchStopReason | undefined>;
+  /**
+   * The cost ledger: each line's billed calls are written with the record that ends it, which
+   * also releases the line's share of its batch's budget reservation.
+   */
+  ledger?: CostLedger;
 }
 
 /** Queues a batch's finalisation; the job id makes a second request a no-op. */
@@ -67,9 +76,18 @@ export async function finishBatchLine(
   outcome: 'completed' | 'failed' | { skipped: BatchStopReason },
   line: string,
   usage?: { inputTokens: number; outputTokens: number },
+  ledger?: LedgerWrite,
 ): Promise<void> {
   const stored = typeof outcome === 'string' ? outcome : 'skipped';
-  const result = await options.batches.recordLine(data.batchId, data.index, stored, line, usage);
+  const result = await options.batches.recordLine(
+    data.batchId,
+    data.index,
+    stored,
+    line,
+    usage,
+    undefined,
+    ledger,
+  );
   if (result !== 'duplicate')
     options.metrics?.batchRequests.inc({
       outcome: typeof outcome === 'string' ? outcome : outcome.skipped,
@@ -130,6 +148,15 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     token: string | undefined,
   ): Promise<void> {
     const log = { ...observed.logFields, batch_id: data.batchId, line_index: data.index };
+    // The line's ledger write: its billed calls, and its share of the batch's reservation freed.
+    // `inputTokens`: the router's count, when routing ran (saves counting the prompt again).
+    const settle = (attempts: readonly AttemptRecord[], inputTokens?: number) =>
+      options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+        releasePart: {
+          id: data.batchId,
+          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens),
+        },
+      });
     const stopReason = await stopReasonOf(data.batchId);
     if (stopReason) {
       await finishBatchLine(
@@ -137,6 +164,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         { skipped: stopReason },
         skippedBatchLine(data.customId, stopReason),
+        undefined,
+        settle([]),
       );
       observed.skipped();
       return;
@@ -156,6 +185,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         'failed',
         failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        settle([]),
       );
       return;
     }
@@ -218,6 +249,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         data,
         'failed',
         failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        settle(attempts, route.decision.input_tokens),
       );
       return;
     }
@@ -230,6 +263,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       'completed',
       completedBatchLine(data.customId, answer.responseId ?? requestId, body),
       { inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens },
+      settle(attempts, route.decision.input_tokens),
     );
     logger.debug('batch-line-end', {
       event: 'batch-line-end',

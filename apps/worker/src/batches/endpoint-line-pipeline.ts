@@ -2,13 +2,17 @@ import {
   type BatchedModelCalls,
   type BatchStopReason,
   type BatchStore,
+  type CostLedger,
   completedBatchLine,
   type EndpointLineJobData,
+  endpointLineCostNanoUsd,
   endpointLineJobDataSchema,
   failedBatchLine,
+  type LedgerWrite,
   type LineCallOutcome,
   type LlmqMetrics,
   type Logger,
+  ledgerLinesFromAttempts,
   type ModelCatalog,
   type RetryPolicy,
   skippedBatchLine,
@@ -41,6 +45,11 @@ export interface EndpointLinePipelineOptions {
   logger: Logger;
   tracer?: Tracer;
   metrics?: LlmqMetrics;
+  /**
+   * The cost ledger: each line's share of its calls is written with the record that ends it,
+   * which also releases the line's share of its batch's budget reservation.
+   */
+  ledger?: CostLedger;
 }
 
 /** Whether a bulk-lane job is an embeddings or completions line (chat lines have no `endpoint`). */
@@ -62,6 +71,18 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
   const { catalog, calls, logger, metrics } = options;
   const tracer = options.tracer ?? trace.getTracer(tracerName);
   const jobSpans = createJobSpans({ tracer, logger, metrics });
+  // The line's ledger write: its share of the calls, and its part of the batch's reservation
+  // freed (the same estimate ingest reserved for it).
+  const ledgerWrite = (
+    data: EndpointLineJobData,
+    attempts: Parameters<typeof ledgerLinesFromAttempts>[0],
+  ): LedgerWrite | undefined =>
+    options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+      releasePart: {
+        id: data.batchId,
+        nanoUsd: endpointLineCostNanoUsd(catalog, data.model, data),
+      },
+    });
 
   return async function runEndpointLine(job: Job, token?: string): Promise<void> {
     const parsed = endpointLineJobDataSchema.safeParse(job.data);
@@ -78,6 +99,8 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
           data,
           { skipped: stopReason },
           skippedBatchLine(data.customId, stopReason),
+          undefined,
+          ledgerWrite(data, []),
         );
         observed.skipped();
         return;
@@ -114,6 +137,8 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
             ? `model "${entry.id}" cannot serve ${data.endpoint} here (${unavailable?.replace(/_/g, ' ')})`
             : `model "${data.model}" is no longer in the catalog`,
         }),
+        undefined,
+        ledgerWrite(data, []),
       );
       return;
     }
@@ -202,6 +227,8 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
         data,
         'failed',
         failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        ledgerWrite(data, attempts),
       );
       return;
     }
@@ -213,6 +240,7 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
       'completed',
       completedBatchLine(data.customId, requestId, body),
       usage,
+      ledgerWrite(data, attempts),
     );
   }
 }

@@ -4,7 +4,9 @@ import {
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  type BudgetStore,
   type CircuitBreaker,
+  type CostLedger,
   createQueue,
   type FairPriority,
   type LlmqMetrics,
@@ -55,6 +57,10 @@ export interface BatchProcessingOptions {
   trackLines?: (
     processor: (job: Job, token?: string) => Promise<void>,
   ) => (job: Job, token?: string) => Promise<void>;
+  /** Budgets: a batch reserves its worst-case cost at ingest; released when it finishes. */
+  budgets?: BudgetStore;
+  /** The cost ledger each line's billed calls are written to. */
+  ledger?: CostLedger;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -77,6 +83,7 @@ export async function startBatchProcessing(
     tracer: options.tracer,
     metrics: options.metrics,
     stopReasonOf,
+    ledger: options.ledger,
   });
   const { providers } = options;
   // Per worker process: lines of one model gather here into shared provider calls.
@@ -94,6 +101,7 @@ export async function startBatchProcessing(
     batches,
     catalog,
     calls,
+    ledger: options.ledger,
     policy: options.policy,
     controlQueue,
     stopReasonOf,
@@ -121,8 +129,14 @@ export async function startBatchProcessing(
       attempts: options.attempts,
       limits: options.limits,
       fair: options.fair,
+      budgets: options.budgets,
     }),
-    finalizer: new BatchFinalizer({ store: batches, files }),
+    finalizer: new BatchFinalizer({
+      store: batches,
+      files,
+      // What the lines did not use of the batch's reservation is freed with its end.
+      onFinished: (batch) => options.budgets?.release(batch.tenant, batch.id),
+    }),
     linePipeline: options.trackLines ? options.trackLines(linePipeline) : linePipeline,
     lineConcurrency: options.lineConcurrency,
     lockDurationMs: options.lockDurationMs,

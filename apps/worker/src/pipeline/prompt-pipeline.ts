@@ -1,6 +1,6 @@
 import type {
   AttemptRecord,
-  ExactCache,
+  CostLedger,
   FilterPolicyStore,
   JobDeltaPublisher,
   JobFailure,
@@ -11,13 +11,15 @@ import type {
   ModelCatalog,
   PromptJobData,
   RequestExecutor,
+  ResponseCaches,
 } from '@llmq/core';
 import {
   asCacheHit,
   failureCodeForRoute,
   inspectOutput,
-  isCacheable,
   jobCatalog,
+  ledgerLineFromCacheHit,
+  ledgerLinesFromAttempts,
   observedModel,
   promptJobDataSchema,
   roundUsd,
@@ -45,8 +47,13 @@ export interface PromptPipelineOptions {
   metrics?: LlmqMetrics;
   /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
   openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
-  /** The exact response cache; absent, every job calls its provider. */
-  cache?: ExactCache;
+  /** The exact and semantic response caches; absent, every job calls its provider. */
+  caches?: ResponseCaches;
+  /**
+   * The cost ledger: each job's billed calls (or its cache hit) are written with its final
+   * transition, which also releases its budget reservation. Absent, nothing is recorded.
+   */
+  ledger?: CostLedger;
 }
 
 /**
@@ -63,7 +70,8 @@ export function createPromptPipeline({
   tracer = trace.getTracer(tracerName),
   metrics,
   openDeltaPublisher,
-  cache,
+  caches,
+  ledger,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job, token?: string): Promise<void> {
@@ -92,6 +100,12 @@ export function createPromptPipeline({
     token: string | undefined,
   ): Promise<void> {
     const log = observed.logFields;
+    // The ledger write that rides on the job's final transition (exactly once per job).
+    const settle = (attempts: readonly AttemptRecord[], now?: number) =>
+      ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+        now,
+        releaseReservation: data.jobId,
+      });
 
     const claim = await store.start(data.jobId);
     if (claim.outcome !== 'started') {
@@ -111,10 +125,12 @@ export function createPromptPipeline({
       fallbacks: data.fallbacks,
     });
     if (!route.ok) {
-      await store.fail(data.jobId, {
-        code: failureCodeForRoute(route.code),
-        message: route.message,
-      });
+      await store.fail(
+        data.jobId,
+        { code: failureCodeForRoute(route.code), message: route.message },
+        undefined,
+        settle([]),
+      );
       throw new UnrecoverableError(route.message);
     }
     const routing = route.decision;
@@ -128,28 +144,53 @@ export function createPromptPipeline({
         ? openDeltaPublisher?.(data.jobId)
         : undefined;
 
-    // Exact cache: a deterministic request answered before is answered again, free, without
-    // a provider call. `refresh` skips the read (the fresh answer is stored below).
-    const cacheMode = data.cache ?? 'auto';
-    const cacheable = cache !== undefined && isCacheable(data.request, cacheMode);
-    if (cacheable && cacheMode !== 'refresh') {
-      const hit = await cache.get(data.tenant, data.model, data.request);
-      if (hit) {
-        const finishedAt = Date.now();
-        const result = asCacheHit(hit, {
+    // Caches: a deterministic request answered before (exact), or a single-turn prompt close
+    // enough to one answered before (semantic), is answered again, free, without a provider
+    // call. `refresh` skips the reads (the fresh answer is stored below).
+    const lookup = caches
+      ? await caches.lookup({
+          tenant: data.tenant,
+          model: data.model,
+          request: data.request,
+          mode: data.cache,
+          options: data.cacheOptions,
+        })
+      : undefined;
+    if (lookup?.hit) {
+      const { hit } = lookup;
+      const finishedAt = Date.now();
+      const result = asCacheHit(
+        hit.result,
+        {
           queue_wait_ms: Math.max(0, claim.startedAt - data.createdAt),
           provider_ms: 0,
           total_ms: Math.max(0, finishedAt - data.createdAt),
-        });
-        if (publisher) {
-          publisher.push(hit.text);
-          await publisher.flush();
-        }
-        const written = await store.complete(data.jobId, result, finishedAt);
-        metrics?.cacheHits.inc({ cache_type: 'exact' });
-        logger.info('job-end', { event: 'job-end', ...log, cached: true, written });
-        return;
+        },
+        hit.type === 'semantic' ? { type: 'semantic', score: hit.score } : { type: 'exact' },
+      );
+      if (publisher) {
+        publisher.push(hit.result.text);
+        await publisher.flush();
       }
+      const written = await store.complete(
+        data.jobId,
+        result,
+        finishedAt,
+        ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.result.model, result)], {
+          now: finishedAt,
+          releaseReservation: data.jobId,
+        }),
+      );
+      metrics?.cacheHits.inc({ cache_type: hit.type });
+      logger.info('job-end', {
+        event: 'job-end',
+        ...log,
+        cached: true,
+        cache_type: hit.type,
+        ...(hit.type === 'semantic' ? { cache_score: hit.score } : {}),
+        written,
+      });
+      return;
     }
     const outcome = await execute({
       decision: routing,
@@ -203,7 +244,7 @@ export function createPromptPipeline({
     }
 
     if (outcome.kind === 'failed' && (publisher ?? stopWatch)?.stopRequested) {
-      await store.stop(data.jobId);
+      await store.stop(data.jobId, undefined, data.tenant);
       logger.info('job-stop', { event: 'job-stop', ...log });
       return;
     }
@@ -224,7 +265,12 @@ export function createPromptPipeline({
         latency_ms: Math.round(performance.now() - callStartedAt),
       });
       if (final) {
-        await store.fail(data.jobId, { ...failure, attempts, routing });
+        await store.fail(
+          data.jobId,
+          { ...failure, attempts, routing },
+          undefined,
+          settle(attempts),
+        );
         throw new UnrecoverableError(failure.message);
       }
       // Keep the calls made so far, so the final result lists every one of them.
@@ -252,13 +298,18 @@ export function createPromptPipeline({
           .filter((finding) => finding.action === 'block')
           .map((finding) => finding.detector),
       });
-      await store.fail(data.jobId, {
-        code: 'output_rejected',
-        message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
-        provider: entry.provider,
-        attempts,
-        routing,
-      });
+      await store.fail(
+        data.jobId,
+        {
+          code: 'output_rejected',
+          message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
+          provider: entry.provider,
+          attempts,
+          routing,
+        },
+        undefined,
+        settle(attempts),
+      );
       throw new UnrecoverableError('output rejected by the output filter');
     }
     const text = verdict?.texts[0] ?? answer.text;
@@ -287,16 +338,15 @@ export function createPromptPipeline({
       cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
       ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
-    const written = await store.complete(data.jobId, result, finishedAt);
+    const written = await store.complete(
+      data.jobId,
+      result,
+      finishedAt,
+      settle(attempts, finishedAt),
+    );
     // Only a complete, clean answer is cached: errors and cut streams never get here, and a
     // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
-    if (written && cacheable && verdict?.cacheable !== false) {
-      await cache
-        .set(data.tenant, data.model, data.request, result)
-        .catch((error: unknown) =>
-          logger.warn('cache-error', { event: 'cache-error', ...log, error: String(error) }),
-        );
-    }
+    if (written && lookup && verdict?.cacheable !== false) await lookup.remember(result);
     logger.info('job-end', {
       event: 'job-end',
       ...log,

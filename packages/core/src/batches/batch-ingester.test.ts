@@ -1,6 +1,8 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { BudgetStore } from '../cost/budget-store';
+import { lineCostNanoUsd } from '../cost/estimate-job-cost';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { FairPriority } from '../lanes/fair-priority';
 import { createQueue } from '../queues/create-queue';
@@ -137,4 +139,51 @@ test('a batch cancelled while validating queues no line and goes straight to fin
   expect(await ingester.ingest('b3')).toBe('cancelled');
   expect(await lineQueue.count()).toBe(0);
   expect(await controlQueue.getJob('finalize-b3')).toBeDefined();
+});
+
+describe('budgets at ingest', () => {
+  const ingesterWith = (budgets: BudgetStore) =>
+    new BatchIngester({
+      store,
+      files,
+      lineQueue,
+      controlQueue,
+      catalog: loadModelCatalog(undefined, {
+        availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+      }),
+      defaultModel: 'sim-gpt-fast',
+      attempts: 2,
+      limits: { maxFileBytes: 1_000_000, maxLines: 100 },
+      budgets,
+    });
+
+  test('a batch reserves the worst case of all its lines, and fails validation when that would pass a hard budget', async () => {
+    const catalog = loadModelCatalog();
+    const perLine = lineCostNanoUsd(catalog, 'sim-gpt-fast', {
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const budgets = new BudgetStore(redis, keys, { defaults: { dailyHard: perLine * 5 } });
+    await batchWithFile(
+      'fits',
+      Array.from({ length: 4 }, (_, index) => line(`f${index}`)).join('\n'),
+    );
+    expect(await ingesterWith(budgets).ingest('fits')).toBe('enqueued');
+    expect((await budgets.status('t')).reserved).toBe(perLine * 4);
+
+    await batchWithFile(
+      'dear',
+      Array.from({ length: 2 }, (_, index) => line(`d${index}`)).join('\n'),
+    );
+    expect(await ingesterWith(budgets).ingest('dear')).toBe('invalid');
+    expect((await store.get('dear'))?.errors?.[0]).toMatchObject({ code: 'budget_exceeded' });
+    expect(await lineQueue.count()).toBe(4);
+    expect((await budgets.status('t')).reserved).toBe(perLine * 4);
+  });
+
+  test('a tenant without a hard budget is not priced and reserves nothing', async () => {
+    const budgets = new BudgetStore(redis, keys, { defaults: { dailySoft: 1 } });
+    await batchWithFile('free', line('x'));
+    expect(await ingesterWith(budgets).ingest('free')).toBe('enqueued');
+    expect((await budgets.status('t')).reserved).toBe(0);
+  });
 });

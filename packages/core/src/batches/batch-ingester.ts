@@ -1,4 +1,7 @@
 import type { Queue } from 'bullmq';
+import type { BudgetStore } from '../cost/budget-store';
+import { lineCostNanoUsd } from '../cost/estimate-job-cost';
+import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
@@ -7,6 +10,7 @@ import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
 import type { BatchEndpoint, BatchValidationError } from './batch-record';
 import type { BatchStore } from './batch-store';
+import { endpointLineCostNanoUsd } from './endpoint-line-cost';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 import { readJsonlLines } from './read-jsonl-lines';
 
@@ -31,6 +35,13 @@ export interface BatchIngesterOptions {
    * queued FIFO without a priority.
    */
   fair?: FairPriority;
+  /**
+   * Tenants' budgets: a valid batch reserves the worst-case cost of all its lines before any
+   * is queued, or fails validation with `budget_exceeded`. Each line's end frees its share.
+   */
+  budgets?: BudgetStore;
+  /** How long a batch's reservation may live, seconds (default 48 h: the completion window and retries). */
+  batchReservationTtlSeconds?: number;
 }
 
 /** Batch lines carry no priority of their own: they run at the default, 5. */
@@ -52,10 +63,34 @@ export class BatchIngester {
     if (!batch || batch.linesEnqueued) return 'skipped';
     if (!['validating', 'in_progress', 'cancelling'].includes(batch.status)) return 'skipped';
 
-    const { total, errors } = await this.validate(batch.inputFileId, batch.endpoint);
+    // Pricing every line costs a token count per line: only done when a hard budget applies.
+    const budgeted = (await this.options.budgets?.hasHardLimit(batch.tenant)) ?? false;
+    const { total, errors, estimate } = await this.validate(
+      batch.inputFileId,
+      batch.endpoint,
+      budgeted,
+    );
     if (errors.length > 0) {
       await store.failValidation(batchId, errors, total);
       return 'invalid';
+    }
+    if (this.options.budgets && budgeted && estimate > 0) {
+      const reserved = await this.options.budgets.reserve(
+        batch.tenant,
+        batchId,
+        estimate,
+        Date.now(),
+        this.options.batchReservationTtlSeconds ?? 48 * 3600,
+      );
+      if (!reserved.ok) {
+        const message = `the batch (estimated at most $${fromNanoUsd(estimate)}) would exceed the tenant's ${reserved.period} budget`;
+        await store.failValidation(
+          batchId,
+          [{ code: 'budget_exceeded', message, param: null, line: null }],
+          total,
+        );
+        return 'invalid';
+      }
     }
     const previous = await store.begin(batchId, total);
     if (previous === 'cancelling' && (await store.claimFinalize(batchId))) {
@@ -75,12 +110,14 @@ export class BatchIngester {
   private async validate(
     fileId: string,
     endpoint: Parameters<typeof parseBatchLine>[1]['endpoint'],
+    priced: boolean,
   ) {
     const { files, catalog, defaultModel, limits } = this.options;
     const maxReported = this.options.maxReportedErrors ?? 1000;
     const errors: BatchValidationError[] = [];
     let errorCount = 0;
     let total = 0;
+    let estimate = 0;
     const context = { endpoint, catalog, defaultModel, seenCustomIds: new Set<string>() };
     for await (const { number, text } of readJsonlLines(files.read(fileId))) {
       total += 1;
@@ -91,10 +128,19 @@ export class BatchIngester {
           param: null,
           line: number,
         });
-        return { total, errors };
+        return { total, errors, estimate };
       }
       const result = parseBatchLine(text, context);
-      if (result.ok) continue;
+      if (result.ok) {
+        if (priced) {
+          const { line } = result;
+          estimate +=
+            'request' in line
+              ? lineCostNanoUsd(catalog, line.model, line.request)
+              : endpointLineCostNanoUsd(catalog, line.model, line);
+        }
+        continue;
+      }
       errorCount += 1;
       if (errors.length < maxReported)
         errors.push({
@@ -119,7 +165,7 @@ export class BatchIngester {
         line: null,
       });
     }
-    return { total, errors };
+    return { total, errors, estimate };
   }
 
   private async enqueue(

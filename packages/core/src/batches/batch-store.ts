@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { LedgerWrite } from '../cost/cost-ledger';
+import { ledgerLua } from '../cost/ledger-lua';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 import {
@@ -70,8 +72,11 @@ redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', 
 redis.call('HINCRBY', KEYS[2], status, -1)
 return 1`);
 
-const recordLineScript = new LuaScript(`
+// A line's cost ledger write (KEYS[6..11], ARGV[8]; see cost/ledger-lua.ts) rides on the
+// bit that records it, so a line is billed exactly once.
+const recordLineScript = new LuaScript(`${ledgerLua}
 if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
+if #KEYS >= 11 then apply_ledger(6, ARGV[8]) end
 redis.call('EXPIRE', KEYS[2], ARGV[7])
 if ARGV[2] == 'completed' then
   redis.call('RPUSH', KEYS[3], ARGV[3])
@@ -244,6 +249,7 @@ export class BatchStore {
   /**
    * Records how one line ended, once: a line recorded before (retry, recovered job) changes
    * nothing. `line` is the JSONL line for the output file (completed) or the error file.
+   * `ledger` (see `CostLedger.write`) is applied in the same step, only by the first record.
    */
   async recordLine(
     batchId: string,
@@ -252,6 +258,7 @@ export class BatchStore {
     line: string,
     usage: { inputTokens: number; outputTokens: number } = { inputTokens: 0, outputTokens: 0 },
     now = Date.now(),
+    ledger?: LedgerWrite,
   ): Promise<RecordLineResult> {
     const result = await recordLineScript.run(
       this.redis,
@@ -261,8 +268,18 @@ export class BatchStore {
         this.keys.batchOutput(batchId),
         this.keys.batchErrors(batchId),
         this.keys.batchStatusCounts(),
+        ...(ledger?.keys ?? []),
       ],
-      [index, outcome, line, usage.inputTokens, usage.outputTokens, now, this.options.ttlSeconds],
+      [
+        index,
+        outcome,
+        line,
+        usage.inputTokens,
+        usage.outputTokens,
+        now,
+        this.options.ttlSeconds,
+        ledger?.spec ?? '',
+      ],
     );
     return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
   }

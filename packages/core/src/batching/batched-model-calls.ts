@@ -380,6 +380,12 @@ export class BatchedModelCalls {
             outcome: 'success',
             latency_ms: latency,
             cost_usd: costOfUsage(entry, usage),
+            // This line's share of the call's tokens (what the cost ledger adds up).
+            usage: {
+              input_tokens: usage.inputTokens,
+              cached_input_tokens: 0,
+              output_tokens: usage.outputTokens,
+            },
           });
           return { ok: true as const, answer, attempts: list };
         });

@@ -5,6 +5,17 @@ import type { NormalizedRequest } from '../jobs/job-request';
 import { canonicalJson } from '../jobs/job-submitter';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { CacheMode } from './cache-mode';
+import type { CacheOwner } from './cache-policy';
+
+/**
+ * Where a tenant's answer is cached and for how long, from its cache policy (see
+ * `CachePolicyStore.effective`): its own entries or a shared namespace's, and the TTL.
+ */
+export interface CachePlacement {
+  owner: CacheOwner;
+  /** Seconds; 0 skips the cache for this request. */
+  ttlSeconds: number;
+}
 
 export interface ExactCacheOptions {
   /** How long an answer stays cached, seconds (env `CACHE_TTL_SECONDS`, default 3600; 0 turns the cache off). */
@@ -56,39 +67,62 @@ export class ExactCache {
     return this.options.ttlSeconds > 0;
   }
 
+  /** `placement` (the tenant's cache policy) may pick a shared namespace or turn the cache off. */
   async get(
     tenant: string,
     model: string,
     request: NormalizedRequest,
+    placement?: CachePlacement,
   ): Promise<JobResult | undefined> {
-    if (!this.enabled) return undefined;
-    const stored = await this.redis.get(
-      this.keys.exactCache(tenant, exactCacheKeyHash(model, request)),
-    );
+    if (!this.enabled || placement?.ttlSeconds === 0) return undefined;
+    const stored = await this.redis.get(this.key(tenant, model, request, placement));
     return stored ? (JSON.parse(stored) as JobResult) : undefined;
   }
 
+  /** `placement` (the tenant's cache policy and the request's options) sets owner and TTL. */
   async set(
     tenant: string,
     model: string,
     request: NormalizedRequest,
     result: JobResult,
+    placement?: CachePlacement,
   ): Promise<void> {
-    if (!this.enabled || result.finish_reason === 'content_filter') return;
+    const ttlSeconds = placement?.ttlSeconds ?? this.options.ttlSeconds;
+    if (!this.enabled || ttlSeconds <= 0 || result.finish_reason === 'content_filter') return;
     await this.redis.set(
-      this.keys.exactCache(tenant, exactCacheKeyHash(model, request)),
+      this.key(tenant, model, request, placement),
       JSON.stringify(result),
       'EX',
-      this.options.ttlSeconds,
+      ttlSeconds,
     );
+  }
+
+  private key(
+    tenant: string,
+    model: string,
+    request: NormalizedRequest,
+    placement: CachePlacement | undefined,
+  ): string {
+    const hash = exactCacheKeyHash(model, request);
+    return placement?.owner.kind === 'namespace'
+      ? this.keys.exactCacheShared(placement.owner.id, hash)
+      : this.keys.exactCache(placement?.owner.id ?? tenant, hash);
   }
 }
 
-/** What a cache hit looks like on a job's result: marked, free, with the cost it saved. */
-export function asCacheHit(cached: JobResult, timings: JobResult['timings']): JobResult {
+/**
+ * What a cache hit looks like on a job's result: marked, free, with the cost it saved, and
+ * which cache answered (a semantic hit with its similarity score).
+ */
+export function asCacheHit(
+  cached: JobResult,
+  timings: JobResult['timings'],
+  cache: NonNullable<JobResult['cache']> = { type: 'exact' },
+): JobResult {
   return {
     ...cached,
     cached: true,
+    cache,
     saved_cost_usd: cached.cost_usd ?? 0,
     cost_usd: 0,
     attempts: [],

@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches/batch-jobs';
 import { cacheModeSchema } from '../cache/cache-mode';
+import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { queueNames } from '../queues/queue-names';
 import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
@@ -29,6 +30,8 @@ export const promptJobDataSchema = z.object({
   stream: z.boolean().optional(),
   /** How the job uses the exact cache (see `CacheMode`); absent means `auto`. */
   cache: cacheModeSchema.optional(),
+  /** The request's `cache_options` (TTL, similarity threshold, semantic opt-out). */
+  cacheOptions: cacheRequestOptionsSchema.optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 

@@ -1,3 +1,4 @@
+import type { PromptOptimizationReport } from '../cost/optimize-prompt';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
 import type { AttemptRecord } from '../resilience/attempt-record';
@@ -50,6 +51,8 @@ export interface JobResult {
   cached?: boolean;
   /** What the cached answer cost when it was made, USD: the spend this hit saved. */
   saved_cost_usd?: number;
+  /** Which cache answered: `exact`, or `semantic` with the cosine similarity of the prompts. */
+  cache?: { type: 'exact' } | { type: 'semantic'; score: number };
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */
@@ -78,6 +81,8 @@ export interface JobRecord {
   webhook?: JobWebhook;
   /** Whether the job's end is put in the webhook outbox (own webhook or tenant endpoints). */
   notify?: boolean;
+  /** What the request's `optimize` changed in the prompt before it was queued. */
+  optimization?: PromptOptimizationReport;
 }
 
 /** What a new job's record starts with. */
@@ -92,4 +97,5 @@ export type NewJobRecord = Pick<
   | 'inputFindings'
   | 'webhook'
   | 'notify'
+  | 'optimization'
 >;

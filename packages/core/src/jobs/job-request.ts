@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
+import { cacheRequestOptionsSchema } from '../cache/cache-policy';
+import { promptOptimizationSchema } from '../cost/optimize-prompt';
 import type { ChatMessage, GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
@@ -70,8 +72,12 @@ export const jobRequestSchema = z
     webhook: jobWebhookSchema.optional(),
     /** How this request uses the exact cache (default `auto`: deterministic requests only). */
     cache: cacheModeSchema.optional(),
+    /** This request's cache TTL (at most the tenant's), similarity threshold, semantic opt-out. */
+    cache_options: cacheRequestOptionsSchema.optional(),
     /** Publish token deltas to `GET /v1/jobs/:id/events` as they are generated (default false). */
     stream: z.boolean().optional(),
+    /** Prompt optimisation (off by default); what it changed is reported as the job's `optimization`. */
+    optimize: promptOptimizationSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {

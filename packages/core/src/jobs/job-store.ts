@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { LedgerWrite } from '../cost/cost-ledger';
+import { ledgerLua } from '../cost/ledger-lua';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 import { defaultJobEventLimits, type JobEventLimits } from '../streaming/job-event';
@@ -53,10 +55,12 @@ return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
 // exists exactly when the result is final, so a crash can neither send a webhook for a result
 // not yet stored nor lose the event of a stored one. A relay turns the stream entry into
 // delivery jobs (webhooks/webhook-outbox-relay.ts). Answers 0 when the job had already ended,
-// else the job's tenant (for the dead-letter list).
-const finishScript = new LuaScript(`${publishStatus}
+// else the job's tenant (for the dead-letter list). The job's cost ledger write (KEYS[4..9],
+// ARGV[7]; see cost/ledger-lua.ts) rides on the same transition, so it happens exactly once.
+const finishScript = new LuaScript(`${publishStatus}${ledgerLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
+if #KEYS >= 9 then apply_ledger(4, ARGV[7]) end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
@@ -85,19 +89,22 @@ redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', ARGV[1])
 publish('{"status":"queued","last_error":' .. ARGV[1] .. '}', pendingTtl)
 return 1`);
 
-const cancelScript = new LuaScript(`${publishStatus}
+// A job that ends without running releases its budget reservation (KEYS[3..5]) in the same step.
+const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
 if status ~= 'queued' then return {'not_cancellable', status} end
+release_reservation(3, ARGV[4], nil)
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 publish('{"status":"cancelled"}', eventsTtl)
 return {'cancelled', 'cancelled'}`);
 
 // A worker stopping a job it holds because its client asked (disconnected stream).
-const stopScript = new LuaScript(`${publishStatus}
+const stopScript = new LuaScript(`${publishStatus}${ledgerLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
+if #KEYS >= 5 then release_reservation(3, ARGV[3], nil) end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 publish('{"status":"cancelled"}', eventsTtl)
@@ -146,6 +153,7 @@ export class JobStore {
     if (record.inputFindings?.length) fields.input_findings = JSON.stringify(record.inputFindings);
     if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
     if (record.notify) fields.notify = 1;
+    if (record.optimization) fields.optimization = JSON.stringify(record.optimization);
     await this.redis
       .multi()
       .hset(key, fields)
@@ -177,16 +185,41 @@ export class JobStore {
     return { outcome: outcome as 'cancelled' | 'finished' | 'missing' };
   }
 
-  /** Stores the result once; false when the job had already ended (its result is never overwritten). */
-  async complete(jobId: string, result: JobResult, now: number = Date.now()): Promise<boolean> {
+  /**
+   * Stores the result once; false when the job had already ended (its result is never
+   * overwritten). `ledger` (see `CostLedger.write`) is applied in the same step, only when
+   * this call ends the job.
+   */
+  async complete(
+    jobId: string,
+    result: JobResult,
+    now: number = Date.now(),
+    ledger?: LedgerWrite,
+  ): Promise<boolean> {
     return (
-      (await this.finish(jobId, 'completed', 'result', JSON.stringify(result), now)) !== undefined
+      (await this.finish(jobId, 'completed', 'result', JSON.stringify(result), now, ledger)) !==
+      undefined
     );
   }
 
-  /** Ends a job as failed and lists it as a dead letter; false when it had already ended. */
-  async fail(jobId: string, failure: JobFailure, now: number = Date.now()): Promise<boolean> {
-    const tenant = await this.finish(jobId, 'failed', 'error', JSON.stringify(failure), now);
+  /**
+   * Ends a job as failed and lists it as a dead letter; false when it had already ended.
+   * `ledger` records what its calls billed, in the same step.
+   */
+  async fail(
+    jobId: string,
+    failure: JobFailure,
+    now: number = Date.now(),
+    ledger?: LedgerWrite,
+  ): Promise<boolean> {
+    const tenant = await this.finish(
+      jobId,
+      'failed',
+      'error',
+      JSON.stringify(failure),
+      now,
+      ledger,
+    );
     if (tenant === undefined) return false;
     if (tenant !== '') await this.deadLetters.add(tenant, jobId, now);
     return true;
@@ -212,17 +245,36 @@ export class JobStore {
 
   /**
    * Ends a queued or active job as cancelled on the worker's side: its client asked to stop
-   * (a disconnected stream). False when the job had already ended.
+   * (a disconnected stream). False when the job had already ended. With `tenant`, the job's
+   * budget reservation is released in the same step.
    */
-  async stop(jobId: string, now: number = Date.now()): Promise<boolean> {
-    const { keys, args } = this.transition(jobId, [now, this.options.resultTtlSeconds]);
-    return (await stopScript.run(this.redis, keys, args)) === 1;
+  async stop(jobId: string, now: number = Date.now(), tenant?: string): Promise<boolean> {
+    const { keys, args } = this.transition(jobId, [now, this.options.resultTtlSeconds, jobId]);
+    const scriptKeys = tenant === undefined ? keys : [...keys, ...this.reservationKeys(tenant)];
+    return (await stopScript.run(this.redis, scriptKeys, args)) === 1;
+  }
+
+  private reservationKeys(tenant: string): string[] {
+    return [
+      this.keys.budgetReservations(tenant),
+      this.keys.budgetReserved(tenant),
+      this.keys.budgetReservationExpiry(tenant),
+    ];
   }
 
   /** Cancels a job that has not started; otherwise reports its status. Scoped to the tenant. */
   async cancel(jobId: string, tenant: string, now: number = Date.now()): Promise<CancelOutcome> {
-    const { keys, args } = this.transition(jobId, [tenant, now, this.options.resultTtlSeconds]);
-    const [outcome, status] = (await cancelScript.run(this.redis, keys, args)) as [string, string];
+    const { keys, args } = this.transition(jobId, [
+      tenant,
+      now,
+      this.options.resultTtlSeconds,
+      jobId,
+    ]);
+    const [outcome, status] = (await cancelScript.run(
+      this.redis,
+      [...keys, ...this.reservationKeys(tenant)],
+      args,
+    )) as [string, string];
     if (outcome === 'not_cancellable') return { outcome, status: jobStatusSchema.parse(status) };
     return { outcome: outcome as 'cancelled' | 'missing' };
   }
@@ -233,6 +285,7 @@ export class JobStore {
     field: 'result' | 'error',
     value: string,
     now: number,
+    ledger?: LedgerWrite,
   ): Promise<string | undefined> {
     const { keys, args } = this.transition(jobId, [
       status,
@@ -241,8 +294,13 @@ export class JobStore {
       value,
       this.options.resultTtlSeconds,
       jobId,
+      ledger?.spec ?? '',
     ]);
-    const written = await finishScript.run(this.redis, [...keys, this.keys.webhookOutbox()], args);
+    const written = await finishScript.run(
+      this.redis,
+      [...keys, this.keys.webhookOutbox(), ...(ledger?.keys ?? [])],
+      args,
+    );
     return typeof written === 'string' ? written : undefined;
   }
 }
@@ -270,5 +328,6 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     ...(fields.input_findings ? { inputFindings: JSON.parse(fields.input_findings) } : {}),
     webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
     notify: fields.notify === '1',
+    ...(fields.optimization ? { optimization: JSON.parse(fields.optimization) } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { BudgetStore } from '../cost/budget-store';
+import { optimizeRequest, reserveJobBudget } from '../cost/submit-cost-checks';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
@@ -52,6 +54,8 @@ export interface JobSubmitterOptions {
    * priority is the request's priority.
    */
   fair?: FairPriority;
+  /** Tenants' budgets: each job reserves its worst-case cost or is refused `budget_exceeded`. */
+  budgets?: BudgetStore;
 }
 
 /** What the submitter needs to accept webhooks (see `webhooks/`). */
@@ -80,7 +84,13 @@ export class JobSubmitter {
     const queue = interactive ? this.options.interactiveQueue : this.options.queue;
     if (!queue) throw new Error('the interactive lane has no queue configured');
     const requestedModel = request.model ?? this.options.defaultModel;
-    const normalized = normalizeJobRequest(request);
+    const optimized = optimizeRequest(
+      this.options.catalog,
+      requestedModel,
+      normalizeJobRequest(request),
+      request.optimize,
+    );
+    const normalized = optimized.request;
     // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
     // too long); the worker routes again when it runs the job, with live circuit states.
     const route = routeRequest(this.options.catalog, {
@@ -91,12 +101,14 @@ export class JobSubmitter {
       fallbacks: request.fallbacks,
     });
     if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+    let hedgeModel: string | undefined;
     if (request.hedge) {
       const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
         model: request.hedge.model,
         afterMs: request.hedge.after_ms,
       });
       if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
+      hedgeModel = hedge.entry.id;
     }
     const notify = await this.webhookNotify(tenant, request);
     const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
@@ -125,6 +137,22 @@ export class JobSubmitter {
       }
     }
 
+    if (this.options.budgets) {
+      try {
+        await reserveJobBudget(this.options.budgets, this.options.catalog, {
+          tenant,
+          jobId,
+          decision: route.decision,
+          request: normalized,
+          hedgeModel,
+        });
+      } catch (error) {
+        if (idempotencyKey !== undefined)
+          await this.options.idempotency.release(tenant, idempotencyKey);
+        throw error;
+      }
+    }
+
     const createdAt = Date.now();
     const data: PromptJobData = {
       jobId,
@@ -140,6 +168,7 @@ export class JobSubmitter {
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
+      ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
     try {
       // The fairness tag is taken alongside the record write: no extra round trip in series.
@@ -154,6 +183,7 @@ export class JobSubmitter {
           inputFindings,
           webhook: request.webhook,
           notify,
+          ...(optimized.report ? { optimization: optimized.report } : {}),
         }),
         this.queuePriority(queue, tenant, request.priority),
       ]);
@@ -170,6 +200,7 @@ export class JobSubmitter {
         idempotencyKey === undefined
           ? Promise.resolve()
           : this.options.idempotency.release(tenant, idempotencyKey),
+        this.options.budgets?.release(tenant, jobId),
       ]);
       throw error;
     }
@@ -182,6 +213,40 @@ export class JobSubmitter {
     if (!fair) return priority;
     const [assigned] = await fair.assign(queue, tenant, priority);
     return assigned ?? priority;
+  }
+
+  /**
+   * Reserves budget for another run of a failed job (a dead-letter retry), as a submit would;
+   * refuses with `budget_exceeded`. A job that no longer routes reserves nothing: its run fails.
+   */
+  async reserveRerun(tenant: string, data: PromptJobData): Promise<void> {
+    if (!this.options.budgets) return;
+    const route = routeRequest(this.options.catalog, {
+      model: data.model,
+      messages: data.request.messages,
+      maxTokens: data.request.maxTokens,
+      requirements: data.requirements,
+      fallbacks: data.fallbacks,
+    });
+    if (!route.ok) return;
+    const hedge = data.hedge
+      ? chooseHedgeModel(this.options.catalog, route.decision, {
+          model: data.hedge.model,
+          afterMs: data.hedge.after_ms,
+        })
+      : undefined;
+    await reserveJobBudget(this.options.budgets, this.options.catalog, {
+      tenant,
+      jobId: data.jobId,
+      decision: route.decision,
+      request: data.request,
+      hedgeModel: hedge?.ok ? hedge.entry.id : undefined,
+    });
+  }
+
+  /** Releases a reservation made by {@link reserveRerun} when the rerun did not start. */
+  async releaseReservation(tenant: string, jobId: string): Promise<void> {
+    await this.options.budgets?.release(tenant, jobId);
   }
 
   /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */

@@ -14,6 +14,7 @@ export function toJobView(record: JobRecord) {
     attempts: record.attempts,
     metadata: record.metadata ?? {},
     ...(record.inputFindings?.length ? { input_findings: record.inputFindings } : {}),
+    ...(record.optimization ? { optimization: record.optimization } : {}),
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
     ...(record.lastError && record.status === 'queued' ? { last_error: record.lastError } : {}),

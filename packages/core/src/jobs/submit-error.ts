@@ -9,6 +9,7 @@ export const submitErrorCodeSchema = z.enum([
   'context_window_exceeded',
   'cost_limit_exceeded',
   'invalid_hedge',
+  'budget_exceeded',
 ]);
 export type SubmitErrorCode = z.infer<typeof submitErrorCodeSchema>;
 

@@ -24,4 +24,16 @@ export class LuaScript {
       throw error;
     }
   }
+
+  /** Like {@link run}, with binary-safe replies (Buffers instead of strings). */
+  async runBuffer(redis: Redis, keys: string[], args: Array<Argument | Buffer>): Promise<unknown> {
+    try {
+      return await redis.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('NOSCRIPT')) {
+        return redis.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+      }
+      throw error;
+    }
+  }
 }

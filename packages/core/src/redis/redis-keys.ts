@@ -166,6 +166,50 @@ export class RedisKeys {
     return `${this.prefix}:cache:exact:${tenant}:${requestHash}`;
   }
 
+  /** String holding one cached answer (JSON) of a shared cache namespace tenants opted into. */
+  exactCacheShared(namespace: string, requestHash: string): string {
+    return `${this.prefix}:cache:exact-shared:${namespace}:${requestHash}`;
+  }
+
+  /** String holding a tenant's cache policy (JSON): TTL, shared namespace, semantic settings. */
+  cachePolicy(tenant: string): string {
+    return `${this.prefix}:cache-policy:${tenant}`;
+  }
+
+  /**
+   * Base of one semantic-cache owner's keys: a tenant's own, or a shared namespace's. Under it:
+   * `:seq` (entry id counter), `:age` and `:expiry` (sorted sets of `<scope base>|<id>` by
+   * creation and expiry time, for the size bound and the TTL), and per scope the two keys of
+   * {@link semanticCacheScope}. The store script derives a scope's keys from its base, so the
+   * suffixes here and in `semantic-cache-scripts.ts` must agree.
+   */
+  semanticCacheOwner(owner: { kind: 'tenant' | 'namespace'; id: string }): {
+    base: string;
+    seq: string;
+    age: string;
+    expiry: string;
+  } {
+    const base =
+      owner.kind === 'tenant'
+        ? `${this.prefix}:cache:semantic:${owner.id}`
+        : `${this.prefix}:cache:semantic-shared:${owner.id}`;
+    return { base, seq: `${base}:seq`, age: `${base}:age`, expiry: `${base}:expiry` };
+  }
+
+  /**
+   * The keys of one semantic-cache scope (an owner, a model, the generation parameters):
+   * `lsh`, a hash of LSH buckets (`<table>:<signature>` → comma-separated entry ids), and
+   * `entries`, a hash of each entry's vector (`v<id>`), guard features (`g<id>`), answer (`r<id>`)
+   * and buckets (`s<id>`).
+   */
+  semanticCacheScope(
+    owner: { kind: 'tenant' | 'namespace'; id: string },
+    scopeHash: string,
+  ): { base: string; lsh: string; entries: string } {
+    const base = `${this.semanticCacheOwner(owner).base}:scope:${scopeHash}`;
+    return { base, lsh: `${base}:lsh`, entries: `${base}:entries` };
+  }
+
   /** Hash holding a subject's (an API key's) current gateway rate-limit window: start, count. */
   gatewayRateLimit(subject: string): string {
     return `${this.prefix}:ratelimit:${subject}`;
@@ -177,5 +221,44 @@ export class RedisKeys {
    */
   fairQueue(queueName: string): string {
     return `${this.prefix}:fair:${queueName}`;
+  }
+
+  /**
+   * Hash of a tenant's cost ledger for one UTC day (`YYYY-MM-DD`): per catalog model, fields
+   * `<model>|cost` (nano-dollars), `|input`, `|cached_input`, `|output` (tokens), `|calls`,
+   * `|cache_hits`, `|saved_cost`, `|saved_tokens`.
+   */
+  usageLedger(tenant: string, day: string): string {
+    return `${this.prefix}:usage:${tenant}:${day}`;
+  }
+
+  /** Hash of a tenant's budget (nano-dollars): `daily_hard`, `daily_soft`, `monthly_hard`, `monthly_soft`. */
+  budget(tenant: string): string {
+    return `${this.prefix}:budget:${tenant}`;
+  }
+
+  /** String counting a tenant's spend, nano-dollars, in one period (`YYYY-MM-DD` or `YYYY-MM`). */
+  budgetSpend(tenant: string, period: string): string {
+    return `${this.prefix}:budget-spend:${tenant}:${period}`;
+  }
+
+  /** Hash of a tenant's budget reservations: job (or batch) id → reserved nano-dollars. */
+  budgetReservations(tenant: string): string {
+    return `${this.prefix}:budget-held:${tenant}`;
+  }
+
+  /** String: the sum of a tenant's reservations, nano-dollars. */
+  budgetReserved(tenant: string): string {
+    return `${this.prefix}:budget-held-total:${tenant}`;
+  }
+
+  /** Sorted set of a tenant's reservation ids, scored by when they expire (epoch ms). */
+  budgetReservationExpiry(tenant: string): string {
+    return `${this.prefix}:budget-held-expiry:${tenant}`;
+  }
+
+  /** Marker: the tenant's soft budget of a period was reported crossed (one log event per period). */
+  budgetSoftNotice(tenant: string, period: string): string {
+    return `${this.prefix}:budget-soft:${tenant}:${period}`;
   }
 }

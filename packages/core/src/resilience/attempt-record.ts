@@ -30,8 +30,21 @@ export interface AttemptRecord {
   latency_ms: number;
   /** What the call cost, USD (0 for a failed call). */
   cost_usd: number;
+  /**
+   * The tokens `cost_usd` prices: the provider's reported usage for a call that answered, the
+   * estimated prompt for an aborted hedge, absent for a call that billed nothing. The cost
+   * ledger aggregates these per model.
+   */
+  usage?: AttemptUsage;
   /** True when `cost_usd` is an estimate (an aborted hedge: the prompt was billed, the rest unknown). */
   cost_estimated?: boolean;
   /** Which arm of a hedge made the call. */
   hedge?: 'primary' | 'secondary';
+}
+
+/** Tokens of one provider call (`input_tokens` includes `cached_input_tokens`). */
+export interface AttemptUsage {
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
 }

@@ -62,6 +62,11 @@ export async function callModel(
         outcome: 'success',
         latency_ms: latency,
         cost_usd: costOfUsage(entry, answer.usage),
+        usage: {
+          input_tokens: answer.usage.inputTokens,
+          cached_input_tokens: Math.min(answer.usage.cachedInputTokens, answer.usage.inputTokens),
+          output_tokens: answer.usage.outputTokens,
+        },
       },
     };
   } catch (error) {

@@ -89,6 +89,11 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         const { entry } = arms[index]?.link ?? options.primary;
         attempt.cost_usd = roundUsd((options.inputTokens * entry.pricing.input) / 1_000_000);
         attempt.cost_estimated = true;
+        attempt.usage = {
+          input_tokens: options.inputTokens,
+          cached_input_tokens: 0,
+          output_tokens: 0,
+        };
       }
     }
     return attempt;

@@ -154,6 +154,14 @@ export function createMetrics(options: MetricsOptions = {}) {
       registers,
     }),
 
+    /** A tenant's soft budget was crossed (counted once per tenant and period). */
+    budgetSoftExceeded: new Counter({
+      name: 'llm_budget_soft_exceeded_total',
+      help: 'Soft spending budgets crossed, by period (daily, monthly); once per tenant and period.',
+      labelNames: ['period'] as const,
+      registers,
+    }),
+
     // ---- delivery ----
     /** Webhook delivery attempts (`outcome`: `success` | `failure` | `exhausted`). */
     webhookDeliveries: new Counter({

@@ -1,0 +1,268 @@
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { Logger } from '../telemetry/logger';
+import type { LlmqMetrics } from '../telemetry/metrics';
+import {
+  type BudgetInput,
+  type BudgetLimits,
+  budgetFields,
+  budgetFromFields,
+  budgetSchema,
+  budgetToFields,
+} from './budget';
+import { ledgerLua } from './ledger-lua';
+import { fromNanoUsd, type NanoUsd } from './money';
+import { utcDay, utcMonth } from './utc-period';
+
+export interface BudgetStoreOptions {
+  /** Limits of tenants that set none of their own (env `BUDGET_DAILY_HARD_USD` …). */
+  defaults: BudgetLimits;
+  /**
+   * How long a reservation holds budget when its job never ends (a crashed API between
+   * reserve and enqueue, a lost job), seconds (env `BUDGET_RESERVATION_TTL_SECONDS`, default
+   * 21600). A job that is still queued after this no longer holds budget.
+   */
+  reservationTtlSeconds?: number;
+  logger?: Logger;
+  metrics?: LlmqMetrics;
+}
+
+export type ReserveOutcome =
+  | { ok: true; soft?: 'daily' | 'monthly' }
+  | {
+      ok: false;
+      period: 'daily' | 'monthly';
+      limitNanoUsd: NanoUsd;
+      spentNanoUsd: NanoUsd;
+      reservedNanoUsd: NanoUsd;
+      estimateNanoUsd: NanoUsd;
+    };
+
+/** What a tenant has spent and holds, and its limits; for the admin API. */
+export interface BudgetStatus {
+  budget: BudgetInput;
+  spentToday: NanoUsd;
+  spentThisMonth: NanoUsd;
+  reserved: NanoUsd;
+}
+
+// One script decides a reservation, so concurrent submits are serialised by Redis: each sees
+// the spend and every reservation made before it, and `spent + reserved + estimate <= limit`
+// holds after every accepted one. Since a reservation is the job's worst case (input plus the
+// largest output on the dearest model of its chain, plus its hedge), spend can pass a hard
+// limit only where an actual bill exceeds its estimate: a provider whose tokenizer counts more
+// than o200k, or a reservation that expired before its job ran.
+// KEYS: budget, day spend, month spend, reservations, reserved total, expiry set, soft-notice
+// day, soft-notice month. ARGV: id, estimate, now ms, expires at ms, default limits (daily
+// hard, daily soft, monthly hard, monthly soft; -1 none), day notice ttl, month notice ttl.
+// Amounts are nano-dollars; Lua's doubles hold them exactly below 2^53 (about $9 million).
+const reserveScript = new LuaScript(`${ledgerLua}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[3], 'LIMIT', 0, 100)
+for _, id in ipairs(expired) do release_reservation(4, id, nil) end
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {'ok', '', '0'} end
+local config = redis.call('HMGET', KEYS[1], 'daily_hard', 'daily_soft', 'monthly_hard', 'monthly_soft')
+local function limit(i) return tonumber(config[i] or ARGV[4 + i]) end
+local dayHard, daySoft, monthHard, monthSoft = limit(1), limit(2), limit(3), limit(4)
+local spentDay = tonumber(redis.call('GET', KEYS[2]) or '0')
+local spentMonth = tonumber(redis.call('GET', KEYS[3]) or '0')
+local reserved = tonumber(redis.call('GET', KEYS[5]) or '0')
+local estimate = tonumber(ARGV[2])
+if dayHard >= 0 and spentDay + reserved + estimate > dayHard then
+  return {'exceeded', 'daily', tostring(dayHard), tostring(spentDay), tostring(reserved)}
+end
+if monthHard >= 0 and spentMonth + reserved + estimate > monthHard then
+  return {'exceeded', 'monthly', tostring(monthHard), tostring(spentMonth), tostring(reserved)}
+end
+if redis.call('HSETNX', KEYS[4], ARGV[1], ARGV[2]) == 1 then
+  redis.call('INCRBY', KEYS[5], ARGV[2])
+  redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
+end
+local soft = ''
+if daySoft >= 0 and spentDay + reserved + estimate > daySoft
+  and redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[9]) then soft = 'daily' end
+if soft == '' and monthSoft >= 0 and spentMonth + reserved + estimate > monthSoft
+  and redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[10]) then soft = 'monthly' end
+local ratio = 0
+if dayHard > 0 then ratio = math.max(ratio, (spentDay + reserved + estimate) / dayHard) end
+if monthHard > 0 then ratio = math.max(ratio, (spentMonth + reserved + estimate) / monthHard) end
+return {'ok', soft, tostring(ratio)}`);
+
+const releaseScript = new LuaScript(`${ledgerLua}
+release_reservation(1, ARGV[1], nil)
+return 1`);
+
+/**
+ * Per-tenant spending budgets (daily and monthly, hard and soft) and the reservations that
+ * make them hold under concurrency: a submit reserves its estimated worst-case cost; the job's
+ * end replaces the reservation by the actual cost (the cost ledger's write releases it in the
+ * job store's finish transition); a cancelled or stopped job releases it; a reservation whose
+ * job never ends expires. Limits live in Redis (one hash per tenant), read inside the
+ * reservation script, so a change applies to the next submit on every API process.
+ */
+export class BudgetStore {
+  private readonly reservationTtlMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: BudgetStoreOptions,
+  ) {
+    this.reservationTtlMs = (options.reservationTtlSeconds ?? 21_600) * 1000;
+  }
+
+  /** Whether any limit can apply (a default, or possibly a tenant's own). */
+  get defaults(): BudgetLimits {
+    return this.options.defaults;
+  }
+
+  /**
+   * Reserves `estimate` nano-dollars of the tenant's budget for `id` (a job or batch id), or
+   * refuses. An id that already holds a reservation is accepted again as is (a retried step).
+   * `ttlSeconds` overrides how long the reservation may live (a batch's completion window).
+   */
+  async reserve(
+    tenant: string,
+    id: string,
+    estimate: NanoUsd,
+    now: number = Date.now(),
+    ttlSeconds?: number,
+  ): Promise<ReserveOutcome> {
+    const day = utcDay(now);
+    const month = utcMonth(now);
+    const defaults = this.options.defaults;
+    const limit = (value: NanoUsd | undefined) => (value === undefined ? -1 : value);
+    const reply = (await reserveScript.run(
+      this.redis,
+      [
+        this.keys.budget(tenant),
+        this.keys.budgetSpend(tenant, day),
+        this.keys.budgetSpend(tenant, month),
+        this.keys.budgetReservations(tenant),
+        this.keys.budgetReserved(tenant),
+        this.keys.budgetReservationExpiry(tenant),
+        this.keys.budgetSoftNotice(tenant, day),
+        this.keys.budgetSoftNotice(tenant, month),
+      ],
+      [
+        id,
+        Math.max(0, Math.round(estimate)),
+        now,
+        now + (ttlSeconds === undefined ? this.reservationTtlMs : ttlSeconds * 1000),
+        limit(defaults.dailyHard),
+        limit(defaults.dailySoft),
+        limit(defaults.monthlyHard),
+        limit(defaults.monthlySoft),
+        2 * 86_400,
+        32 * 86_400,
+      ],
+    )) as string[];
+    if (reply[0] === 'exceeded') {
+      const period = reply[1] === 'monthly' ? 'monthly' : 'daily';
+      this.options.metrics?.tenantBudgetUsed.set({ tenant }, 1);
+      return {
+        ok: false,
+        period,
+        limitNanoUsd: Number(reply[2]),
+        spentNanoUsd: Number(reply[3]),
+        reservedNanoUsd: Number(reply[4]),
+        estimateNanoUsd: estimate,
+      };
+    }
+    const ratio = Number(reply[2]);
+    if (Number.isFinite(ratio)) this.options.metrics?.tenantBudgetUsed.set({ tenant }, ratio);
+    const soft = reply[1] === 'daily' || reply[1] === 'monthly' ? reply[1] : undefined;
+    if (soft) {
+      this.options.metrics?.budgetSoftExceeded.inc({ period: soft });
+      // Tenant and period only: never the prompt.
+      this.options.logger?.warn('budget-soft-exceeded', {
+        event: 'budget-soft-exceeded',
+        tenant,
+        period: soft,
+      });
+    }
+    return soft ? { ok: true, soft } : { ok: true };
+  }
+
+  /**
+   * Whether a hard limit may apply to the tenant (a default, or its own): a batch only pays for
+   * pricing every line when one does.
+   */
+  async hasHardLimit(tenant: string): Promise<boolean> {
+    const [daily, monthly] = await this.redis.hmget(
+      this.keys.budget(tenant),
+      budgetFields.dailyHard,
+      budgetFields.monthlyHard,
+    );
+    const applies = (own: string | null | undefined, fallback: NanoUsd | undefined) =>
+      own === null || own === undefined ? fallback !== undefined : own !== '-1';
+    return (
+      applies(daily, this.options.defaults.dailyHard) ||
+      applies(monthly, this.options.defaults.monthlyHard)
+    );
+  }
+
+  /** Releases a reservation (a job that ended without the ledger's help); a no-op when none. */
+  async release(tenant: string, id: string): Promise<void> {
+    await releaseScript.run(
+      this.redis,
+      [
+        this.keys.budgetReservations(tenant),
+        this.keys.budgetReserved(tenant),
+        this.keys.budgetReservationExpiry(tenant),
+      ],
+      [id],
+    );
+  }
+
+  /** The tenant's own budget fields (absent: defaults apply), its spend and its reservations. */
+  async status(tenant: string, now: number = Date.now()): Promise<BudgetStatus> {
+    const [fields, day, month, reserved] = await Promise.all([
+      this.redis.hgetall(this.keys.budget(tenant)),
+      this.redis.get(this.keys.budgetSpend(tenant, utcDay(now))),
+      this.redis.get(this.keys.budgetSpend(tenant, utcMonth(now))),
+      this.redis.get(this.keys.budgetReserved(tenant)),
+    ]);
+    return {
+      budget: budgetFromFields(fields),
+      spentToday: Number(day ?? 0),
+      spentThisMonth: Number(month ?? 0),
+      reserved: Number(reserved ?? 0),
+    };
+  }
+
+  /** The limits in force for the tenant: its own fields over the defaults. */
+  effectiveLimits(own: BudgetInput): BudgetLimits {
+    const fields = budgetToFields(own);
+    const pick = (name: keyof BudgetLimits): NanoUsd | undefined => {
+      const raw = fields[budgetFields[name]];
+      if (raw === undefined) return this.options.defaults[name];
+      return raw === '-1' ? undefined : Number(raw);
+    };
+    return {
+      dailyHard: pick('dailyHard'),
+      dailySoft: pick('dailySoft'),
+      monthlyHard: pick('monthlyHard'),
+      monthlySoft: pick('monthlySoft'),
+    };
+  }
+
+  /** Replaces the tenant's budget (fields left out fall back to the defaults). */
+  async write(tenant: string, budget: BudgetInput): Promise<void> {
+    const fields = budgetToFields(budgetSchema.parse(budget));
+    const key = this.keys.budget(tenant);
+    const pipeline = this.redis.multi().del(key);
+    if (Object.keys(fields).length > 0) pipeline.hset(key, fields);
+    await pipeline.exec();
+  }
+
+  /** Removes the tenant's own budget: the defaults apply again. */
+  async reset(tenant: string): Promise<void> {
+    await this.redis.del(this.keys.budget(tenant));
+  }
+}
+
+/** USD for messages. */
+export function describeUsd(nanos: NanoUsd): string {
+  return `$${fromNanoUsd(nanos).toFixed(6)}`;
+}

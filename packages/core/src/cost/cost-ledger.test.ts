@@ -1,0 +1,241 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import { BatchStore } from '../batches/batch-store';
+import type { JobResult } from '../jobs/job-record';
+import { JobStore } from '../jobs/job-store';
+import { RedisKeys } from '../redis/redis-keys';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import { costOfUsage } from '../routing/model-pricing';
+import { BudgetStore } from './budget-store';
+import { CostLedger } from './cost-ledger';
+import { ledgerLinesFromAttempts } from './ledger-line';
+import { toNanoUsd } from './money';
+import { readUsageReport } from './usage-report';
+
+let redis: Redis;
+let keys: RedisKeys;
+let ledger: CostLedger;
+let budgets: BudgetStore;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-ledger'));
+  ledger = new CostLedger(redis, keys);
+  budgets = new BudgetStore(redis, keys, { defaults: {} });
+});
+afterEach(async () => {
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+const now = Date.parse('2026-11-27T10:00:00Z');
+
+function attempt(fields: Partial<AttemptRecord>): AttemptRecord {
+  return {
+    provider: 'simulator-openai',
+    model: 'sim-gpt-fast',
+    outcome: 'success',
+    started_at: now,
+    latency_ms: 5,
+    cost_usd: 0,
+    ...fields,
+  };
+}
+
+const result: JobResult = {
+  text: 'hi',
+  message: { role: 'assistant', content: 'hi' },
+  finish_reason: 'stop',
+  model: 'sim-gpt-fast',
+  upstream_model: 'sim-gpt-fast',
+  provider: 'simulator-openai',
+  usage: { input_tokens: 3, output_tokens: 1, cached_input_tokens: 0, total_tokens: 4 },
+  timings: { queue_wait_ms: 1, provider_ms: 2, total_ms: 3 },
+};
+
+async function totals(tenant: string) {
+  const report = await readUsageReport(redis, keys, tenant, { group_by: [] }, now);
+  if ('error' in report) throw new Error(report.error);
+  return report.totals;
+}
+
+describe('cached input pricing', () => {
+  it('prices cached input tokens at the cached price, the rest at the input price', () => {
+    const entry = { pricing: { input: 2, output: 8, cached_input: 0.5 } };
+    expect(
+      costOfUsage(entry, { inputTokens: 1000, cachedInputTokens: 600, outputTokens: 100 }),
+    ).toBe((400 * 2 + 600 * 0.5 + 100 * 8) / 1e6);
+  });
+});
+
+describe('ledger lines from attempts', () => {
+  it('counts every billed call per model, hedge losers and aborted hedges included, and skips calls that billed nothing', () => {
+    const lines = ledgerLinesFromAttempts([
+      attempt({ outcome: 'error', error_code: 'server_error' }),
+      attempt({ outcome: 'skipped', error_code: 'circuit_open', model: 'sim-claude-fast' }),
+      attempt({
+        cost_usd: 0.00012345,
+        usage: { input_tokens: 100, cached_input_tokens: 40, output_tokens: 20 },
+      }),
+      attempt({
+        model: 'sim-claude-fast',
+        outcome: 'aborted',
+        cost_usd: 0.0001,
+        cost_estimated: true,
+        usage: { input_tokens: 100, cached_input_tokens: 0, output_tokens: 0 },
+      }),
+      attempt({
+        outcome: 'lost',
+        cost_usd: 0.00000001,
+        usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 },
+      }),
+    ]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        model: 'sim-gpt-fast',
+        costNanoUsd: 123_450 + 10,
+        inputTokens: 101,
+        cachedInputTokens: 40,
+        outputTokens: 21,
+        calls: 2,
+      }),
+      expect.objectContaining({ model: 'sim-claude-fast', costNanoUsd: 100_000, calls: 1 }),
+    ]);
+  });
+});
+
+describe('the ledger inside the job store transition', () => {
+  it('is written exactly once per job, releases the reservation, and never for a transition that lost', async () => {
+    await new JobStore(redis, keys, { resultTtlSeconds: 60 }).create({
+      id: 'job_1',
+      tenant: 'acme',
+      model: 'sim-gpt-fast',
+      priority: 5,
+      createdAt: now,
+    });
+    const store = new JobStore(redis, keys, { resultTtlSeconds: 60 });
+    expect(await budgets.reserve('acme', 'job_1', 5_000_000, now)).toEqual({ ok: true });
+    const lines = ledgerLinesFromAttempts([
+      attempt({
+        cost_usd: 0.000123,
+        usage: { input_tokens: 10, cached_input_tokens: 2, output_tokens: 5 },
+      }),
+    ]);
+    const write = () => ledger.write('acme', lines, { now, releaseReservation: 'job_1' });
+    // Two workers finishing the same job (a stalled job picked up again): one wins.
+    const outcomes = await Promise.all([
+      store.complete('job_1', result, now, write()),
+      store.complete('job_1', result, now, write()),
+      store.fail('job_1', { code: 'provider_error', message: 'late' }, now, write()),
+    ]);
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await totals('acme')).toMatchObject({
+      cost_nano_usd: 123_000,
+      input_tokens: 10,
+      cached_input_tokens: 2,
+      output_tokens: 5,
+      calls: 1,
+    });
+    expect(await budgets.status('acme', now)).toMatchObject({
+      spentToday: 123_000,
+      spentThisMonth: 123_000,
+      reserved: 0,
+    });
+  });
+
+  it('releases the reservation of a cancelled job', async () => {
+    const store = new JobStore(redis, keys, { resultTtlSeconds: 60 });
+    await store.create({ id: 'job_2', tenant: 'acme', model: 'm', priority: 5, createdAt: now });
+    await budgets.reserve('acme', 'job_2', 700, now);
+    expect((await budgets.status('acme', now)).reserved).toBe(700);
+    expect(await store.cancel('job_2', 'acme', now)).toEqual({ outcome: 'cancelled' });
+    expect((await budgets.status('acme', now)).reserved).toBe(0);
+  });
+});
+
+describe('the ledger inside the batch line record', () => {
+  it('bills a line once however often it is recorded, and frees its share of the batch reservation', async () => {
+    const batches = new BatchStore(redis, keys, { ttlSeconds: 60 });
+    await budgets.reserve('acme', 'batch_1', 1000, now);
+    const lines = ledgerLinesFromAttempts([
+      attempt({
+        cost_usd: 0.0000004,
+        usage: { input_tokens: 4, cached_input_tokens: 0, output_tokens: 4 },
+      }),
+    ]);
+    for (let run = 0; run < 3; run += 1) {
+      await batches.recordLine(
+        'batch_1',
+        0,
+        'completed',
+        '{}',
+        undefined,
+        now,
+        ledger.write('acme', lines, { now, releasePart: { id: 'batch_1', nanoUsd: 300 } }),
+      );
+    }
+    expect(await totals('acme')).toMatchObject({ cost_nano_usd: 400, calls: 1, input_tokens: 4 });
+    expect((await budgets.status('acme', now)).reserved).toBe(700);
+  });
+});
+
+describe('budget reservations', () => {
+  it('refuses what would pass a hard limit, counting spend and reservations, per period', async () => {
+    await budgets.write('acme', { daily_hard_usd: 0.000001, monthly_hard_usd: 0.0000025 });
+    expect(await budgets.reserve('acme', 'a', 600, now)).toEqual({ ok: true });
+    expect(await budgets.reserve('acme', 'b', 600, now)).toMatchObject({
+      ok: false,
+      period: 'daily',
+      limitNanoUsd: 1000,
+      reservedNanoUsd: 600,
+    });
+    // Spend recorded yesterday counts for the month, not the day.
+    await ledger.record(
+      'acme',
+      [{ ...ledgerLinesFromAttempts([attempt({ cost_usd: 0.000002 })])[0]! }],
+      { now: now - 86_400_000 },
+    );
+    expect(await budgets.reserve('acme', 'c', 300, now)).toMatchObject({
+      ok: false,
+      period: 'monthly',
+      spentNanoUsd: 2000,
+    });
+  });
+
+  it('reports each soft budget crossed once per period, daily and monthly alike', async () => {
+    const store = new BudgetStore(redis, keys, {
+      defaults: { dailySoft: 1000, monthlySoft: 2000 },
+      reservationTtlSeconds: 2 * 86_400,
+    });
+    expect(await store.reserve('acme', 'a', 900, now)).toEqual({ ok: true });
+    expect(await store.reserve('acme', 'b', 200, now)).toEqual({ ok: true, soft: 'daily' });
+    expect(await store.reserve('acme', 'c', 200, now)).toEqual({ ok: true });
+    expect(await store.reserve('acme', 'd', 800, now)).toEqual({ ok: true, soft: 'monthly' });
+    expect(await store.reserve('acme', 'e', 800, now)).toEqual({ ok: true });
+    // A new day: the daily notice is due again, the monthly one is not.
+    expect(await store.reserve('acme', 'f', 1, now + 86_400_000)).toEqual({
+      ok: true,
+      soft: 'daily',
+    });
+  });
+
+  it('lets a reservation expire, so a crashed submit cannot hold budget forever', async () => {
+    const short = new BudgetStore(redis, keys, {
+      defaults: { dailyHard: 1000 },
+      reservationTtlSeconds: 60,
+    });
+    expect(await short.reserve('acme', 'lost-job', 900, now)).toEqual({ ok: true });
+    expect((await short.reserve('acme', 'next', 900, now + 59_000)).ok).toBe(false);
+    expect(await short.reserve('acme', 'next', 900, now + 61_000)).toEqual({ ok: true });
+    expect((await short.status('acme', now)).reserved).toBe(900);
+  });
+
+  it('treats a retried reservation of the same id as done, and null as no limit over a default', async () => {
+    const store = new BudgetStore(redis, keys, { defaults: { dailyHard: 1000 } });
+    expect(await store.reserve('acme', 'x', 800, now)).toEqual({ ok: true });
+    expect(await store.reserve('acme', 'x', 800, now)).toEqual({ ok: true });
+    expect((await store.status('acme', now)).reserved).toBe(800);
+    await store.write('acme', { daily_hard_usd: null });
+    expect(await store.reserve('acme', 'y', toNanoUsd(1000), now)).toEqual({ ok: true });
+  });
+});

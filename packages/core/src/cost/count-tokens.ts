@@ -1,0 +1,38 @@
+import { countTokens, decode, encode } from 'gpt-tokenizer';
+import type { ChatMessage } from '../providers/language-model';
+import { estimateInputTokens } from '../routing/estimate-input-tokens';
+import type { ModelEntry } from '../routing/model-catalog';
+
+/**
+ * How a count was made: `o200k_base` is the tokenizer of the OpenAI models in the catalog
+ * (GPT-4.1, GPT-5, and the simulator's OpenAI models), so their count matches the bill
+ * within the chat framing; other providers tokenize differently and get the same count as an
+ * approximation. After a call, the provider's reported usage is the truth for cost.
+ */
+export type TokenizerName = 'o200k_base' | 'o200k_base_approximation';
+
+const openAIFormatProviders = new Set(['openai', 'simulator-openai']);
+
+/** The tokenizer llmq counts a model's input with, before the call. */
+export function tokenizerFor(entry: Pick<ModelEntry, 'provider'>): TokenizerName {
+  return openAIFormatProviders.has(entry.provider) ? 'o200k_base' : 'o200k_base_approximation';
+}
+
+/**
+ * Input tokens of a conversation (chat framing included), with o200k: exact for the models
+ * {@link tokenizerFor} names `o200k_base`, an approximation for the others.
+ */
+export function countInputTokens(messages: readonly ChatMessage[]): number {
+  return estimateInputTokens(messages);
+}
+
+/** Tokens of one text. */
+export function countTextTokens(text: string): number {
+  return countTokens(text);
+}
+
+/** The first `limit` tokens of `text` (a token boundary, never a split character sequence). */
+export function headTokens(text: string, limit: number): string {
+  if (limit <= 0) return '';
+  return decode(encode(text).slice(0, limit));
+}

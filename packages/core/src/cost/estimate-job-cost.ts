@@ -1,0 +1,116 @@
+import type { ChatMessage } from '../providers/language-model';
+import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
+import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../routing/model-pricing';
+import type { RoutingDecision } from '../routing/route-request';
+import { countInputTokens, type TokenizerName, tokenizerFor } from './count-tokens';
+import { type NanoUsd, toNanoUsd } from './money';
+
+/** One model a request may run on, with its pre-flight cost (snake_case: HTTP surface). */
+export interface CostCandidate {
+  model: string;
+  provider: string;
+  /** `primary`: the routed model; `fallback`: later in its chain; `hedge`: the hedge's second model. */
+  role: 'primary' | 'fallback' | 'hedge';
+  tokenizer: TokenizerName;
+  input_tokens: number;
+  input_cost_usd: number;
+  /** `max_tokens` (or 1024 when unset), capped at the model's maximum output. */
+  max_output_tokens: number;
+  max_output_cost_usd: number;
+  /** Input plus the largest possible output: what a budget reserves. */
+  max_cost_usd: number;
+  context_window: number;
+  fits_context_window: boolean;
+  /** False when the model's provider is not configured or it is disabled. */
+  usable: boolean;
+}
+
+function candidate(
+  catalog: ModelCatalog,
+  entry: ModelEntry,
+  role: CostCandidate['role'],
+  inputTokens: number,
+  maxTokens: number | undefined,
+): CostCandidate {
+  const maxOutput = Math.min(maxTokens ?? defaultEstimatedOutputTokens, entry.max_output_tokens);
+  const inputCost = costOfUsage(entry, { inputTokens, outputTokens: 0 });
+  const outputCost = costOfUsage(entry, { inputTokens: 0, outputTokens: maxOutput });
+  return {
+    model: entry.id,
+    provider: entry.provider,
+    role,
+    tokenizer: tokenizerFor(entry),
+    input_tokens: inputTokens,
+    input_cost_usd: inputCost,
+    max_output_tokens: maxOutput,
+    max_output_cost_usd: outputCost,
+    max_cost_usd: roundUsd(inputCost + outputCost),
+    context_window: entry.context_window,
+    fits_context_window: inputTokens + maxOutput <= entry.context_window,
+    usable: catalog.isAvailable(entry),
+  };
+}
+
+/**
+ * The models a routed request may run on: the chosen one, its fallback chain, and the hedge
+ * model when it hedges, each with its input tokens (counted with the model's tokenizer) and
+ * its cost at most (input plus the largest output `max_tokens` allows).
+ */
+export function estimateCandidates(
+  catalog: ModelCatalog,
+  decision: Pick<RoutingDecision, 'chain'> & { input_tokens?: number },
+  request: { messages: readonly ChatMessage[]; maxTokens?: number; hedgeModel?: string },
+): CostCandidate[] {
+  const candidates: CostCandidate[] = [];
+  // One count serves every candidate (one tokenizer); the router has usually made it already.
+  const inputTokens = decision.input_tokens ?? countInputTokens(request.messages);
+  decision.chain.forEach((id, index) => {
+    const entry = catalog.resolve(id);
+    if (entry)
+      candidates.push(
+        candidate(
+          catalog,
+          entry,
+          index === 0 ? 'primary' : 'fallback',
+          inputTokens,
+          request.maxTokens,
+        ),
+      );
+  });
+  const hedge = request.hedgeModel ? catalog.resolve(request.hedgeModel) : undefined;
+  if (hedge) candidates.push(candidate(catalog, hedge, 'hedge', inputTokens, request.maxTokens));
+  return candidates;
+}
+
+/**
+ * What a budget reserves for a job: the dearest model of its chain (one of them answers;
+ * failed calls bill nothing), plus the hedge model, which may bill too.
+ */
+export function worstCaseCostNanoUsd(candidates: readonly CostCandidate[]): NanoUsd {
+  let chain = 0;
+  let hedge = 0;
+  for (const item of candidates) {
+    const cost = toNanoUsd(item.max_cost_usd);
+    if (item.role === 'hedge') hedge += cost;
+    else chain = Math.max(chain, cost);
+  }
+  return chain + hedge;
+}
+
+/**
+ * A batch line's worst-case cost on its model (batch lines name one model; no hedge): the
+ * share of its batch's budget reservation that the line holds until it ends. 0 for a model
+ * no longer in the catalog.
+ */
+export function lineCostNanoUsd(
+  catalog: ModelCatalog,
+  model: string,
+  request: { messages: readonly ChatMessage[]; maxTokens?: number },
+  inputTokens: number = countInputTokens(request.messages),
+): NanoUsd {
+  const entry = catalog.resolve(model);
+  if (!entry) return 0;
+  return toNanoUsd(
+    candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
+  );
+}

@@ -1,0 +1,83 @@
+import type { JobResult } from '../jobs/job-record';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import { type NanoUsd, toNanoUsd } from './money';
+
+/** What one unit of work adds to a tenant's ledger for one catalog model. */
+export interface LedgerLine {
+  model: string;
+  /** Billed spend, nano-dollars. */
+  costNanoUsd: NanoUsd;
+  /** Billed input tokens, cached ones included. */
+  inputTokens: number;
+  /** The part of `inputTokens` read from the provider's prompt cache. */
+  cachedInputTokens: number;
+  outputTokens: number;
+  /** Billed provider calls (hedge losers and failed-but-billed calls included). */
+  calls: number;
+  /** Answers served from llmq's own cache instead of a provider call. */
+  cacheHits: number;
+  /** What those cache hits would have cost, nano-dollars. */
+  savedNanoUsd: NanoUsd;
+  /** Tokens (input plus output) those cache hits did not spend. */
+  savedTokens: number;
+}
+
+function emptyLine(model: string): LedgerLine {
+  return {
+    model,
+    costNanoUsd: 0,
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    outputTokens: 0,
+    calls: 0,
+    cacheHits: 0,
+    savedNanoUsd: 0,
+    savedTokens: 0,
+  };
+}
+
+/**
+ * The ledger lines of a job's provider calls, one per catalog model. Every call that billed
+ * something counts: the winner, a hedge loser (its real usage, or its prompt when aborted), a
+ * call that answered but whose job then failed (an output the filter blocked). Calls that
+ * billed nothing (errors, skipped models) add nothing.
+ */
+export function ledgerLinesFromAttempts(attempts: readonly AttemptRecord[]): LedgerLine[] {
+  const byModel = new Map<string, LedgerLine>();
+  for (const attempt of attempts) {
+    if (attempt.cost_usd <= 0 && attempt.usage === undefined) continue;
+    const line = byModel.get(attempt.model) ?? emptyLine(attempt.model);
+    line.costNanoUsd += toNanoUsd(attempt.cost_usd);
+    line.inputTokens += attempt.usage?.input_tokens ?? 0;
+    line.cachedInputTokens += attempt.usage?.cached_input_tokens ?? 0;
+    line.outputTokens += attempt.usage?.output_tokens ?? 0;
+    line.calls += 1;
+    byModel.set(attempt.model, line);
+  }
+  return [...byModel.values()];
+}
+
+/** The ledger line of an answer served from llmq's cache: free, with what it saved. */
+export function ledgerLineFromCacheHit(model: string, hit: JobResult): LedgerLine {
+  return {
+    ...emptyLine(model),
+    cacheHits: 1,
+    savedNanoUsd: toNanoUsd(hit.saved_cost_usd ?? hit.cost_usd ?? 0),
+    savedTokens: hit.usage.input_tokens + hit.usage.output_tokens,
+  };
+}
+
+/** The usage-hash fields of a line and their increments (zeros left out). */
+export function ledgerFields(line: LedgerLine): Array<[string, number]> {
+  const fields: Array<[string, number]> = [
+    [`${line.model}|cost`, line.costNanoUsd],
+    [`${line.model}|input`, line.inputTokens],
+    [`${line.model}|cached_input`, line.cachedInputTokens],
+    [`${line.model}|output`, line.outputTokens],
+    [`${line.model}|calls`, line.calls],
+    [`${line.model}|cache_hits`, line.cacheHits],
+    [`${line.model}|saved_cost`, line.savedNanoUsd],
+    [`${line.model}|saved_tokens`, line.savedTokens],
+  ];
+  return fields.filter(([, amount]) => amount !== 0);
+}

@@ -1,0 +1,46 @@
+/**
+ * Lua shared by every script that ends a unit of billed work (a job's finish transition, a
+ * batch line's record, a standalone ledger write), so the ledger is written in the same
+ * atomic step that makes the work final: exactly once, never for a transition that lost.
+ *
+ * `release_reservation(k, id)` drops a budget reservation (keys k..k+2: reservations hash,
+ * reserved total, expiry set) and is a no-op when there is none (already released, expired).
+ *
+ * `apply_ledger(k, spec)` takes keys k..k+5 (the day's usage hash, the day's and the month's
+ * spend counters, then the three reservation keys) and a JSON spec written by
+ * `CostLedger.write`: `f` alternating usage-hash fields and integer amounts, `c` the cost in
+ * nano-dollars added to both spend counters, `ttl`/`dttl`/`mttl` their lifetimes (seconds),
+ * `r` a reservation id to release, or `rp` to release only part (`rpa` nano-dollars) of one
+ * (a batch line settling its share of the batch's reservation). Amounts travel as strings so
+ * no number ever goes through a Lua double.
+ */
+export const ledgerLua = `
+local function release_reservation(k, id, part)
+  local held = redis.call('HGET', KEYS[k], id)
+  if not held then return end
+  local amount = tonumber(held)
+  if part ~= nil and tonumber(part) < amount then
+    redis.call('HINCRBY', KEYS[k], id, -tonumber(part))
+    redis.call('DECRBY', KEYS[k + 1], part)
+    return
+  end
+  redis.call('HDEL', KEYS[k], id)
+  redis.call('DECRBY', KEYS[k + 1], held)
+  redis.call('ZREM', KEYS[k + 2], id)
+end
+local function apply_ledger(k, spec)
+  if spec == nil or spec == '' then return end
+  local entry = cjson.decode(spec)
+  local fields = entry.f
+  for i = 1, #fields, 2 do redis.call('HINCRBY', KEYS[k], fields[i], fields[i + 1]) end
+  if #fields > 0 then redis.call('EXPIRE', KEYS[k], entry.ttl) end
+  if entry.c ~= '0' then
+    redis.call('INCRBY', KEYS[k + 1], entry.c)
+    redis.call('EXPIRE', KEYS[k + 1], entry.dttl)
+    redis.call('INCRBY', KEYS[k + 2], entry.c)
+    redis.call('EXPIRE', KEYS[k + 2], entry.mttl)
+  end
+  if entry.r then release_reservation(k + 3, entry.r, nil) end
+  if entry.rp then release_reservation(k + 3, entry.rp, entry.rpa) end
+end
+`;

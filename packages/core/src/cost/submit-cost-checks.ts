@@ -1,0 +1,80 @@
+import type { NormalizedRequest } from '../jobs/job-request';
+import { SubmitError } from '../jobs/submit-error';
+import type { ModelCatalog } from '../routing/model-catalog';
+import { defaultEstimatedOutputTokens } from '../routing/model-pricing';
+import type { RoutingDecision } from '../routing/route-request';
+import type { BudgetStore } from './budget-store';
+import { estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
+import { fromNanoUsd } from './money';
+import {
+  optimizePrompt,
+  type PromptOptimizationReport,
+  type PromptOptimizationRequest,
+} from './optimize-prompt';
+
+/**
+ * Applies a request's `optimize` before routing. History is trimmed to the named model's
+ * context window, or for `auto` to the largest usable one (routing then picks a model the
+ * trimmed prompt fits), less the output the request may generate.
+ */
+export function optimizeRequest(
+  catalog: ModelCatalog,
+  model: string,
+  request: NormalizedRequest,
+  options: PromptOptimizationRequest | undefined,
+): { request: NormalizedRequest; report?: PromptOptimizationReport } {
+  if (!options) return { request };
+  const named = model === 'auto' ? undefined : catalog.resolve(model);
+  const entries = named ? [named] : catalog.available();
+  const contextWindow = entries.length
+    ? Math.max(...entries.map((entry) => entry.context_window))
+    : undefined;
+  const maxOutput = Math.min(
+    request.maxTokens ?? defaultEstimatedOutputTokens,
+    ...entries.map((entry) => entry.max_output_tokens),
+  );
+  const { messages, report } = optimizePrompt({
+    messages: request.messages,
+    options,
+    contextWindow,
+    reservedOutputTokens: maxOutput,
+  });
+  return { request: { ...request, messages }, report };
+}
+
+/**
+ * Reserves a job's worst-case cost against its tenant's hard budgets, or refuses the submit
+ * with `budget_exceeded`. The reservation is keyed by the job id: the job's end (its ledger
+ * write in the job store) or its cancellation releases it.
+ */
+export async function reserveJobBudget(
+  budgets: BudgetStore,
+  catalog: ModelCatalog,
+  input: {
+    tenant: string;
+    jobId: string;
+    decision: RoutingDecision;
+    request: NormalizedRequest;
+    hedgeModel?: string;
+  },
+): Promise<void> {
+  const candidates = estimateCandidates(catalog, input.decision, {
+    messages: input.request.messages,
+    maxTokens: input.request.maxTokens,
+    hedgeModel: input.hedgeModel,
+  });
+  const estimate = worstCaseCostNanoUsd(candidates);
+  const outcome = await budgets.reserve(input.tenant, input.jobId, estimate);
+  if (outcome.ok) return;
+  throw new SubmitError(
+    'budget_exceeded',
+    `this request (estimated at most $${fromNanoUsd(estimate)}) would exceed the tenant's ${outcome.period} budget`,
+    {
+      period: outcome.period,
+      limit_usd: fromNanoUsd(outcome.limitNanoUsd),
+      spent_usd: fromNanoUsd(outcome.spentNanoUsd),
+      reserved_usd: fromNanoUsd(outcome.reservedNanoUsd),
+      estimated_cost_usd: fromNanoUsd(estimate),
+    },
+  );
+}

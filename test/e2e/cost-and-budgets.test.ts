@@ -1,0 +1,202 @@
+import { LlmqClient } from '@llmq/client';
+import { loadModelCatalog, toNanoUsd } from '@llmq/core';
+import { waitFor } from '@llmq/testing';
+import OpenAI, { toFile } from 'openai';
+import { batchLines, parseJsonl } from './batch-helpers';
+import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+
+const adminKey = 'e2e-admin-key-for-budgets-0001';
+const catalog = loadModelCatalog();
+let system: System;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  system = await startSystem({ apiEnv: { ADMIN_API_KEY: adminKey } });
+  openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+function priced(model: string, usage: { prompt_tokens: number; completion_tokens: number }) {
+  const entry = catalog.resolve(model);
+  if (!entry) throw new Error(`no ${model}`);
+  return toNanoUsd(
+    (usage.prompt_tokens * entry.pricing.input + usage.completion_tokens * entry.pricing.output) /
+      1e6,
+  );
+}
+
+test('the usage report sums what jobs, sync requests, cache hits and batch lines cost', async () => {
+  const job = await system.waitForJob(
+    await system.submit({ model: 'sim-claude-fast', prompt: 'echo: ledger me', fallbacks: false }),
+  );
+  expect(job.status).toBe('completed');
+  const sync = {
+    model: 'sim-gpt-fast',
+    temperature: 0,
+    messages: [{ role: 'user' as const, content: 'echo: once' }],
+  };
+  const first = await openai.chat.completions.create(sync);
+  // The worker stores the answer in the cache just after it completes the job.
+  await waitFor(
+    async () =>
+      (await system.redis.keys(`${system.prefix}:cache:exact:e2e:*`)).length > 0 || undefined,
+    { timeoutMs: 5000, what: 'the answer to be cached' },
+  );
+  const hit = await openai.chat.completions.create(sync).withResponse();
+  expect(hit.response.headers.get('x-llmq-cached')).toBe('true');
+
+  const file = await openai.files.create({
+    file: await toFile(Buffer.from(batchLines(3, { model: 'sim-gpt-fast' })), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await openai.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const batch = await waitFor(
+    async () => {
+      const current = await openai.batches.retrieve(created.id);
+      return current.status === 'completed' ? current : undefined;
+    },
+    { timeoutMs: 30_000, what: 'the batch to complete' },
+  );
+  const output = parseJsonl<{
+    response: { body: { usage: { prompt_tokens: number; completion_tokens: number } } };
+  }>(await (await openai.files.content(batch.output_file_id ?? '')).text());
+  expect(output).toHaveLength(3);
+
+  const expected =
+    toNanoUsd(job.result.cost_usd) +
+    priced('sim-gpt-fast', first.usage ?? { prompt_tokens: 0, completion_tokens: 0 }) +
+    output.reduce((sum, line) => sum + priced('sim-gpt-fast', line.response.body.usage), 0);
+  const report = await waitFor(
+    async () => {
+      const { body } = await system.request('GET', '/v1/usage?group_by=model');
+      return body.totals.calls >= 5 ? body : undefined;
+    },
+    { timeoutMs: 10_000, what: 'the ledger to hold every call' },
+  );
+  expect(report.totals).toMatchObject({ cost_nano_usd: expected, calls: 5, cache_hits: 1 });
+  expect(report.data.map((row: { model: string }) => row.model)).toEqual([
+    'sim-claude-fast',
+    'sim-gpt-fast',
+  ]);
+
+  // The typed client reads the same report.
+  const client = new LlmqClient({ baseUrl: system.apiUrl, apiKey });
+  expect((await client.getUsage({ groupBy: ['model'] })).totals).toEqual(report.totals);
+  expect(
+    (await client.estimate({ model: 'sim-gpt-fast', prompt: 'hi' })).candidates[0],
+  ).toMatchObject({ model: 'sim-gpt-fast', role: 'primary' });
+
+  // Every reservation (the job, the sync request, the batch) was replaced by its actual cost.
+  const budget = await waitFor(
+    async () => {
+      const { body } = await system.request('GET', '/v1/admin/tenants/e2e/budget', undefined, {
+        Authorization: `Bearer ${adminKey}`,
+      });
+      return body.reserved_usd === 0 ? body : undefined;
+    },
+    { timeoutMs: 10_000, what: 'every reservation to be released' },
+  );
+  expect(toNanoUsd(budget.spent_today_usd)).toBe(expected);
+
+  const other = await system.request('GET', '/v1/usage', undefined, {
+    Authorization: `Bearer ${otherTenantApiKey}`,
+  });
+  expect(other.body.totals).toMatchObject({ cost_nano_usd: 0, calls: 0, cache_hits: 0 });
+});
+
+test('a hard budget refuses jobs, sync requests, dead-letter reruns and batches that would pass it', async () => {
+  const asOther = { Authorization: `Bearer ${otherTenantApiKey}` };
+  // A failed job of the tenant, from before its budget was set.
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 1 } } } });
+  const submitted = await system.request(
+    'POST',
+    '/v1/jobs',
+    { model: 'sim-gpt-fast', prompt: 'fails first', fallbacks: false },
+    asOther,
+  );
+  expect(submitted.status).toBe(202);
+  const failedJob = await waitFor(
+    async () => {
+      const { body } = await system.request(
+        'GET',
+        `/v1/jobs/${submitted.body.id}`,
+        undefined,
+        asOther,
+      );
+      return body.status === 'failed' ? body : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the job to fail' },
+  );
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
+
+  const put = await system.request(
+    'PUT',
+    '/v1/admin/tenants/other/budget',
+    { daily_hard_usd: 0.000001 },
+    { Authorization: `Bearer ${adminKey}` },
+  );
+  expect(put.status).toBe(200);
+  const refused = await system.request(
+    'POST',
+    '/v1/jobs',
+    { model: 'sim-gpt-fast', prompt: 'too dear', max_tokens: 1000 },
+    asOther,
+  );
+  expect(refused.status).toBe(402);
+  expect(refused.body.error.code).toBe('budget_exceeded');
+
+  const other = new OpenAI({
+    baseURL: `${system.apiUrl}/v1`,
+    apiKey: otherTenantApiKey,
+    maxRetries: 0,
+  });
+  const sync = await other.chat.completions
+    .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }] })
+    .catch((error: unknown) => error);
+  expect(sync).toMatchObject({ status: 402, code: 'budget_exceeded' });
+
+  // A rerun is billed again, so it reserves like a submit (once BullMQ has wound the job up).
+  const rerun = await waitFor(
+    async () => {
+      const answer = await system.request(
+        'POST',
+        `/v1/jobs/${failedJob.id}/retry`,
+        undefined,
+        asOther,
+      );
+      return answer.status === 409 && /wound up/.test(answer.body.error.message)
+        ? undefined
+        : answer;
+    },
+    { timeoutMs: 10_000, what: 'the retry to be decided' },
+  );
+  expect([rerun.status, rerun.body.error?.code]).toEqual([402, 'budget_exceeded']);
+  const still = await system.request('GET', `/v1/jobs/${failedJob.id}`, undefined, asOther);
+  expect(still.body.status).toBe('failed');
+
+  const file = await other.files.create({
+    file: await toFile(Buffer.from(batchLines(2)), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await other.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const batch = await waitFor(
+    async () => {
+      const current = await other.batches.retrieve(created.id);
+      return current.status === 'failed' ? current : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the batch to fail validation' },
+  );
+  expect(batch.errors?.data?.[0]?.code).toBe('budget_exceeded');
+});
