@@ -338,15 +338,16 @@ export function createPromptPipeline({
       cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
       ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
+    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
+    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
+    // Stored before the job completes, so a client that sees the result and asks again hits.
+    if (lookup && verdict?.cacheable !== false) await lookup.remember(result);
     const written = await store.complete(
       data.jobId,
       result,
       finishedAt,
       settle(attempts, finishedAt),
     );
-    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
-    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
-    if (written && lookup && verdict?.cacheable !== false) await lookup.remember(result);
     logger.info('job-end', {
       event: 'job-end',
       ...log,
