@@ -130,6 +130,27 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: true });
   });
 
+  it('re-dates a reservation to the end of its call, within the arrival allowance', async () => {
+    const sleep = (milliseconds: number) =>
+      new Promise((resolve) => setTimeout(resolve, milliseconds));
+    // One request per 300 ms window.
+    const limits = { rpm: 200, window_ms: 300 };
+    const { limiter, entry } = setup([model('m', limits)], { arrivalAllowanceMs: 10_000 });
+    const call = admitted(await limiter.admit(entry('m'), 1));
+    await sleep(200);
+    // The call ended 200 ms after its reservation: it may have reached the provider that late.
+    await call.settle({ ok: true, answer: answer(1, 0) });
+    await sleep(150);
+    expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: false, reason: 'rpm' });
+
+    const capped = setup([model('n', limits)], { arrivalAllowanceMs: 0 });
+    const other = admitted(await capped.limiter.admit(capped.entry('n'), 1));
+    await sleep(200);
+    await other.settle({ ok: true, answer: answer(1, 0) });
+    await sleep(150);
+    expect(await capped.limiter.reserve(capped.entry('n'), 1)).toMatchObject({ ok: true });
+  });
+
   it('spreads refused callers over the window instead of waking them all at once', async () => {
     // 6 per minute: one request's share of the window is 10 s.
     const { limiter, entry } = setup([model('m', { rpm: 6 })]);

@@ -24,11 +24,18 @@ export interface ProviderRateLimiterOptions {
   maxSleepMs: number;
   /**
    * A reservation keeps counting this long past its window, ms (env
-   * `RATE_LIMIT_WINDOW_MARGIN_MS`, default 500): the provider counts a request when it
+   * `RATE_LIMIT_WINDOW_MARGIN_MS`, default 250): the provider counts a request when it
    * arrives, a little after we reserved it, and a late arrival must not share a window with
    * the request that took its slot.
    */
   windowMarginMs: number;
+  /**
+   * When a call ends, its reservation is re-dated to that moment, but at most this long, ms,
+   * after it was made (env `RATE_LIMIT_ARRIVAL_ALLOWANCE_MS`, default 5000). A busy worker
+   * may send a call well after reserving it, and the provider counts it when it arrives,
+   * never after it answered; the cap keeps a long generation from holding its slot for long.
+   */
+  arrivalAllowanceMs: number;
   /**
    * Completion tokens reserved for a request without `max_tokens`, capped by the model's
    * `max_output_tokens` (env `RATE_LIMIT_DEFAULT_OUTPUT_TOKENS`, default 1024).
@@ -46,7 +53,8 @@ export interface ProviderRateLimiterOptions {
 
 export const defaultProviderRateLimiterOptions: ProviderRateLimiterOptions = {
   maxSleepMs: 250,
-  windowMarginMs: 500,
+  windowMarginMs: 250,
+  arrivalAllowanceMs: 5000,
   defaultOutputTokens: 1024,
   headerReserveRequests: 0,
   headerReserveTokens: 0,
@@ -100,6 +108,10 @@ const throttleReasons: ReadonlySet<string> = new Set([
   'retry_after',
   'provider_headers',
 ]);
+
+/** Reconcile arguments: remove the reservation (no call made), or keep its estimate. */
+const removeReservation = -1;
+const keepEstimate = -2;
 
 const realSleep = (milliseconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
@@ -160,7 +172,7 @@ export class ProviderRateLimiter implements CallGateFactory {
         return {
           admitted: true,
           settle: (outcome) => this.settle(entry, buckets, reservation.id, outcome, logFields),
-          release: () => this.reconcile(buckets, reservation.id, -1),
+          release: () => this.reconcile(buckets, reservation.id, removeReservation),
         };
       }
       const { waitMs, reason } = reservation;
@@ -224,14 +236,14 @@ export class ProviderRateLimiter implements CallGateFactory {
     try {
       if (outcome.ok) {
         const { usage, rateLimit } = outcome.answer;
-        if (buckets.length > 0) {
-          await this.reconcile(buckets, id, usage.inputTokens + usage.outputTokens);
-        }
+        await this.reconcile(buckets, id, usage.inputTokens + usage.outputTokens);
         const pauseMs = rateLimit ? this.headerPauseMs(rateLimit) : 0;
         if (pauseMs > 0) await this.pauseAndTell(entry, pauseMs, 'provider_headers', logFields);
         return;
       }
       const { error } = outcome;
+      // A failed call keeps its estimate: the provider may well have counted it.
+      await this.reconcile(buckets, id, keepEstimate);
       if (
         isProviderError(error) &&
         error.code === 'rate_limited' &&
@@ -240,7 +252,6 @@ export class ProviderRateLimiter implements CallGateFactory {
       ) {
         await this.pauseAndTell(entry, error.retryAfterMs, 'retry_after', logFields);
       }
-      // A failed call keeps its estimate: the provider may well have counted it.
     } catch (error) {
       this.listeners.onError?.(error);
     }
@@ -281,13 +292,14 @@ export class ProviderRateLimiter implements CallGateFactory {
     return pauseMs;
   }
 
+  /** Settles a reservation: actual tokens, or {@link keepEstimate}, or {@link removeReservation}. */
   private async reconcile(buckets: Bucket[], id: string, tokens: number): Promise<void> {
     if (buckets.length === 0) return;
     try {
       await reconcileScript.run(
         this.redis,
         buckets.flatMap((bucket) => [bucket.log, bucket.tokens]),
-        [id, tokens < 0 ? -1 : Math.ceil(tokens)],
+        [id, tokens < 0 ? tokens : Math.ceil(tokens), this.options.arrivalAllowanceMs],
       );
     } catch (error) {
       this.listeners.onError?.(error);

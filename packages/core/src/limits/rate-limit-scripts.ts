@@ -127,25 +127,37 @@ end
 return {1}`);
 
 /**
- * Replaces a reservation's estimated tokens with the actual ones (ARGV[2]), or removes the
- * reservation (ARGV[2] = -1: the call was never made). KEYS: per bucket its log and hash.
- * A reservation already out of its window is left alone.
+ * Settles a reservation after its call. ARGV[2] is the actual tokens (-1: remove the
+ * reservation, the call was never made; -2: keep the estimate). The reservation is then
+ * re-dated to now, at most ARGV[3] ms after it was made: the provider counted the call when
+ * it arrived, which may be well after the reservation when the worker was busy, and is never
+ * after the call ended. KEYS: per bucket its log and hash. A reservation already out of its
+ * window is left alone.
  */
 export const reconcileScript = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
 local actual = tonumber(ARGV[2])
+local allowance = tonumber(ARGV[3])
 for b = 1, #KEYS / 2 do
   local log = KEYS[2 * b - 1]
   local hash = KEYS[2 * b]
-  if redis.call('ZSCORE', log, id) then
+  local score = redis.call('ZSCORE', log, id)
+  if score then
+    score = tonumber(score)
     local old = tonumber(redis.call('HGET', hash, id) or '0')
-    if actual < 0 then
+    if actual == -1 then
       redis.call('ZREM', log, id)
       redis.call('HDEL', hash, id)
       redis.call('HINCRBY', hash, '#total', -old)
     else
-      redis.call('HSET', hash, id, actual)
-      redis.call('HINCRBY', hash, '#total', actual - old)
+      if actual >= 0 then
+        redis.call('HSET', hash, id, actual)
+        redis.call('HINCRBY', hash, '#total', actual - old)
+      end
+      local counted = math.min(now, score + allowance)
+      if counted > score then redis.call('ZADD', log, counted, id) end
     end
   end
 end
