@@ -38,16 +38,16 @@ export interface ProviderRateLimiterOptions {
   arrivalAllowanceMs: number;
   /**
    * Completion tokens reserved for a request without `max_tokens`, capped by the model's
-   * `max_output_tokens` (env `RATE_LIMIT_DEFAULT_OUTPUT_TOKENS`, default 1024).
+   * `max_output_tokens` (env `RATE_LIMIT_OUTPUT_TOKENS`, default 1024).
    */
   defaultOutputTokens: number;
   /**
    * The model pauses until the provider's `x-ratelimit-reset-requests` when its
    * `x-ratelimit-remaining-requests` is at or under this (env
-   * `RATE_LIMIT_HEADER_RESERVE_REQUESTS`, default 0).
+   * `RATE_LIMIT_RESERVE_REQUESTS`, default 0).
    */
   headerReserveRequests: number;
-  /** Same for tokens (env `RATE_LIMIT_HEADER_RESERVE_TOKENS`, default 0). */
+  /** Same for tokens (env `RATE_LIMIT_RESERVE_TOKENS`, default 0). */
   headerReserveTokens: number;
 }
 
