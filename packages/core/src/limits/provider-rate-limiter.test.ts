@@ -47,7 +47,7 @@ function setup(
   const catalog = new ModelCatalog(entries, { providerLimits });
   const waits: RateLimitWaitEvent[] = [];
   const pauses: RateLimitPauseEvent[] = [];
-  const settings = { windowMarginMs: 0, ...options };
+  const settings = { windowMarginMs: 0, arrivalAllowanceMs: 0, ...options };
   const listeners = {
     onWait: (event: RateLimitWaitEvent) => waits.push(event),
     onPause: (event: RateLimitPauseEvent) => pauses.push(event),
@@ -130,25 +130,27 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: true });
   });
 
-  it('re-dates a reservation to the end of its call, within the arrival allowance', async () => {
+  it('holds a reservation while its call runs, then dates it to the end of the call', async () => {
     const sleep = (milliseconds: number) =>
       new Promise((resolve) => setTimeout(resolve, milliseconds));
-    // One request per 300 ms window.
+    // One request per 300 ms window; a call may reach the provider up to 10 s after reserving.
     const limits = { rpm: 200, window_ms: 300 };
-    const { limiter, entry } = setup([model('m', limits)], { arrivalAllowanceMs: 10_000 });
+    const { limiter, entry } = setup([model('m', limits), model('n', limits)], {
+      arrivalAllowanceMs: 10_000,
+    });
+    const running = admitted(await limiter.admit(entry('n'), 1));
     const call = admitted(await limiter.admit(entry('m'), 1));
     await sleep(200);
     // The call ended 200 ms after its reservation: it may have reached the provider that late.
     await call.settle({ ok: true, answer: answer(1, 0) });
     await sleep(150);
     expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: false, reason: 'rpm' });
-
-    const capped = setup([model('n', limits)], { arrivalAllowanceMs: 0 });
-    const other = admitted(await capped.limiter.admit(capped.entry('n'), 1));
     await sleep(200);
-    await other.settle({ ok: true, answer: answer(1, 0) });
-    await sleep(150);
-    expect(await capped.limiter.reserve(capped.entry('n'), 1)).toMatchObject({ ok: true });
+    expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: true });
+    // A call still running keeps its slot past its window: it may not have arrived yet.
+    expect(await limiter.reserve(entry('n'), 1)).toMatchObject({ ok: false, reason: 'rpm' });
+    await running.release();
+    expect(await limiter.reserve(entry('n'), 1)).toMatchObject({ ok: true });
   });
 
   it('spreads refused callers over the window instead of waking them all at once', async () => {
@@ -204,6 +206,25 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     // A shorter pause never cuts a longer one short; other models are not paused.
     expect(await other.pause(entry('m'), 100, 'provider_headers')).toBe(false);
     expect(await other.reserve(entry('n'), 5)).toMatchObject({ ok: true });
+  });
+
+  it('spreads jobs parked by a pause a little past its end', async () => {
+    const catalog = new ModelCatalog([model('m')]);
+    const limiter = new ProviderRateLimiter(
+      redis,
+      keys,
+      catalog,
+      {},
+      {},
+      async () => undefined,
+      () => 0.5,
+    );
+    const entry = catalog.resolve('m') as ModelEntry;
+    await limiter.pause(entry, 5_000, 'retry_after');
+    const refused = await limiter.gateFor({ inputTokens: 1 }).admit(entry);
+    expect(refused).toMatchObject({ admitted: false, reason: 'retry_after' });
+    // Half of the jitter (at most 1 s, or a fifth of the wait) on top of the pause.
+    if (!refused.admitted) expect(refused.waitMs).toBeGreaterThan(5_000);
   });
 
   it("slows a model down when the provider's headers say nothing remains", async () => {

@@ -30,10 +30,12 @@ export interface ProviderRateLimiterOptions {
    */
   windowMarginMs: number;
   /**
-   * When a call ends, its reservation is re-dated to that moment, but at most this long, ms,
-   * after it was made (env `RATE_LIMIT_ARRIVAL_ALLOWANCE_MS`, default 5000). A busy worker
-   * may send a call well after reserving it, and the provider counts it when it arrives,
-   * never after it answered; the cap keeps a long generation from holding its slot for long.
+   * How late after its reservation a call may reach the provider, ms (env
+   * `RATE_LIMIT_ARRIVAL_ALLOWANCE_MS`, default 5000). A busy worker may send a call well
+   * after reserving it, and the provider counts it when it arrives, never after it answered:
+   * a reservation is dated this far ahead while its call runs, then re-dated to the call's
+   * end when that is earlier. The cap keeps a long generation (or a crashed worker's
+   * reservation) from holding its slot for long.
    */
   arrivalAllowanceMs: number;
   /**
@@ -113,6 +115,9 @@ const throttleReasons: ReadonlySet<string> = new Set([
 const removeReservation = -1;
 const keepEstimate = -2;
 
+/** The most a parked job's return from a pause is spread by, ms. */
+const maxPauseJitterMs = 1000;
+
 const realSleep = (milliseconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
@@ -136,6 +141,7 @@ export class ProviderRateLimiter implements CallGateFactory {
     options: Partial<ProviderRateLimiterOptions> = {},
     private readonly listeners: ProviderRateLimiterListeners = {},
     private readonly sleep: (milliseconds: number) => Promise<void> = realSleep,
+    private readonly random: () => number = Math.random,
   ) {
     this.options = { ...defaultProviderRateLimiterOptions, ...options };
   }
@@ -175,8 +181,14 @@ export class ProviderRateLimiter implements CallGateFactory {
           release: () => this.reconcile(buckets, reservation.id, removeReservation),
         };
       }
-      const { waitMs, reason } = reservation;
+      const { reason } = reservation;
+      let { waitMs } = reservation;
       const sleep = waitMs <= this.options.maxSleepMs && round < 4;
+      // Jobs parked until a pause ends would all come back at that instant; a little jitter
+      // spreads them (windows of our own limits spread their callers already, in the script).
+      if (!sleep && (reason === 'retry_after' || reason === 'provider_headers')) {
+        waitMs += Math.floor(this.random() * Math.min(waitMs * 0.2, maxPauseJitterMs));
+      }
       this.listeners.onWait?.({
         provider: entry.provider,
         model: entry.id,
@@ -196,7 +208,12 @@ export class ProviderRateLimiter implements CallGateFactory {
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
     const id = `${this.idPrefix}.${this.sequence.toString(36)}`;
     const keys = [this.keys.ratePause(entry.provider, entry.upstream_model)];
-    const args: Array<string | number> = [id, Math.ceil(tokens), buckets.length];
+    const args: Array<string | number> = [
+      id,
+      Math.ceil(tokens),
+      buckets.length,
+      this.options.arrivalAllowanceMs,
+    ];
     for (const bucket of buckets) {
       keys.push(bucket.log, bucket.tokens);
       args.push(bucket.windowMs, bucket.maxRequests, bucket.maxTokens);
@@ -299,7 +316,7 @@ export class ProviderRateLimiter implements CallGateFactory {
       await reconcileScript.run(
         this.redis,
         buckets.flatMap((bucket) => [bucket.log, bucket.tokens]),
-        [id, tokens < 0 ? tokens : Math.ceil(tokens), this.options.arrivalAllowanceMs],
+        [id, tokens < 0 ? tokens : Math.ceil(tokens)],
       );
     } catch (error) {
       this.listeners.onError?.(error);

@@ -8,8 +8,13 @@ import { LuaScript } from '../redis/lua-script';
 /**
  * Reserves one request and ARGV[2] tokens in every bucket, or refuses with the wait until
  * they would fit. KEYS[1]: the model's pause flag; then per bucket its log and its hash.
- * ARGV: reservation id, tokens, bucket count, then per bucket window ms, max requests and
- * max tokens per window (0: not limited). Returns {1} or {0, wait_ms, reason}.
+ * ARGV: reservation id, tokens, bucket count, arrival allowance ms, then per bucket window
+ * ms, max requests and max tokens per window (0: not limited). Returns {1} or
+ * {0, wait_ms, reason}.
+ *
+ * A reservation is dated the arrival allowance ahead: until its call ends (and the settle
+ * script re-dates it to that moment) nobody knows when the provider counted it, so it keeps
+ * its place for the longest time the call may take to arrive.
  *
  * Refused callers are spread out: each is told to come back one request's share of the
  * window (window / max requests, or window × tokens / max tokens) after the previous one, so
@@ -21,6 +26,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
 local tokens = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
+local allowance = tonumber(ARGV[4])
 local wait = 0
 local reason = ''
 local paused = redis.call('PTTL', KEYS[1])
@@ -46,9 +52,9 @@ local gaps = {}
 for b = 1, n do
   local log = KEYS[2 * b]
   local hash = KEYS[2 * b + 1]
-  local window = tonumber(ARGV[1 + 3 * b])
-  local max_requests = tonumber(ARGV[2 + 3 * b])
-  local max_tokens = tonumber(ARGV[3 + 3 * b])
+  local window = tonumber(ARGV[2 + 3 * b])
+  local max_requests = tonumber(ARGV[3 + 3 * b])
+  local max_tokens = tonumber(ARGV[4 + 3 * b])
   evict(log, hash, now - window)
   -- A request larger than a whole window waits for an empty one rather than forever.
   local cost = tokens
@@ -102,9 +108,9 @@ if wait > 0 then
   for b = 1, n do
     if gaps[b] > 0 then
       local hash = KEYS[2 * b + 1]
-      local window = tonumber(ARGV[1 + 3 * b])
+      local window = tonumber(ARGV[2 + 3 * b])
       redis.call('HSET', hash, '#next', math.ceil(back_at + gaps[b]))
-      local keep = math.ceil(2 * window + back_at - now)
+      local keep = math.ceil(2 * window + allowance + back_at - now)
       redis.call('PEXPIRE', hash, keep)
       redis.call('PEXPIRE', KEYS[2 * b], keep)
     end
@@ -114,12 +120,12 @@ end
 for b = 1, n do
   local log = KEYS[2 * b]
   local hash = KEYS[2 * b + 1]
-  local window = tonumber(ARGV[1 + 3 * b])
-  redis.call('ZADD', log, now, id)
+  local window = tonumber(ARGV[2 + 3 * b])
+  redis.call('ZADD', log, now + allowance, id)
   redis.call('HSET', hash, id, costs[b])
   redis.call('HINCRBY', hash, '#total', costs[b])
   local scheduled = tonumber(redis.call('HGET', hash, '#next') or '0')
-  local keep = 2 * window
+  local keep = 2 * window + allowance
   if scheduled > now then keep = keep + scheduled - now end
   redis.call('PEXPIRE', log, keep)
   redis.call('PEXPIRE', hash, keep)
@@ -128,18 +134,16 @@ return {1}`);
 
 /**
  * Settles a reservation after its call. ARGV[2] is the actual tokens (-1: remove the
- * reservation, the call was never made; -2: keep the estimate). The reservation is then
- * re-dated to now, at most ARGV[3] ms after it was made: the provider counted the call when
- * it arrived, which may be well after the reservation when the worker was busy, and is never
- * after the call ended. KEYS: per bucket its log and hash. A reservation already out of its
- * window is left alone.
+ * reservation, the call was never made; -2: keep the estimate). The reservation, dated ahead
+ * by the arrival allowance, is re-dated to now when that is earlier: the provider counted the
+ * call when it arrived, never after it answered. KEYS: per bucket its log and hash. A
+ * reservation already out of its window is left alone.
  */
 export const reconcileScript = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
 local actual = tonumber(ARGV[2])
-local allowance = tonumber(ARGV[3])
 for b = 1, #KEYS / 2 do
   local log = KEYS[2 * b - 1]
   local hash = KEYS[2 * b]
@@ -156,8 +160,7 @@ for b = 1, #KEYS / 2 do
         redis.call('HSET', hash, id, actual)
         redis.call('HINCRBY', hash, '#total', actual - old)
       end
-      local counted = math.min(now, score + allowance)
-      if counted > score then redis.call('ZADD', log, counted, id) end
+      if now < score then redis.call('ZADD', log, now, id) end
     end
   end
 end
