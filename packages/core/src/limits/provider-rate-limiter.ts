@@ -115,6 +115,9 @@ const throttleReasons: ReadonlySet<string> = new Set([
 const removeReservation = -1;
 const keepEstimate = -2;
 
+/** Short waits slept in a row before the call is handed back to park (slots may be retaken). */
+const maxSleepRounds = 4;
+
 /** The most a parked job's return from a pause is spread by, ms. */
 const maxPauseJitterMs = 1000;
 
@@ -183,7 +186,7 @@ export class ProviderRateLimiter implements CallGateFactory {
       }
       const { reason } = reservation;
       let { waitMs } = reservation;
-      const sleep = waitMs <= this.options.maxSleepMs && round < 4;
+      const sleep = waitMs <= this.options.maxSleepMs && round < maxSleepRounds;
       // Jobs parked until a pause ends would all come back at that instant; a little jitter
       // spreads them (windows of our own limits spread their callers already, in the script).
       if (!sleep && (reason === 'retry_after' || reason === 'provider_headers')) {
