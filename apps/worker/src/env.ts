@@ -7,6 +7,7 @@ import {
   filterEnvShape,
   parseEnvironment,
   providerEnvShape,
+  rateLimitEnvShape,
   resilienceEnvShape,
   tracingEnvShape,
   webhookEnvShape,
@@ -35,6 +36,7 @@ export const workerEnvSchema = z.object({
   ...tracingEnvShape,
   ...catalogEnvShape,
   ...resilienceEnvShape,
+  ...rateLimitEnvShape,
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** Interactive-lane jobs (sync and streamed requests) one worker process runs at once. */

@@ -17,11 +17,13 @@ import {
   JobStore,
   jobCatalog,
   loadModelCatalog,
+  ProviderRateLimiter,
   RedisKeys,
   toBatchLimits,
   toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
+  toRateLimiterOptions,
   toRetryPolicy,
 } from '@llmq/core';
 import { startBatchProcessing } from './batches/start-batch-processing';
@@ -29,6 +31,7 @@ import { loadWorkerEnv } from './env';
 import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
+import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
@@ -84,10 +87,19 @@ async function main(): Promise<void> {
     defaults: env.FILTER_POLICY,
     cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
   });
+  // Provider RPM/TPM limits and 429 pauses, shared with every other worker through Redis.
+  const limiter = new ProviderRateLimiter(
+    connection,
+    keys,
+    catalog,
+    toRateLimiterOptions(env),
+    rateLimitTelemetry(logger, metrics),
+  );
   // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
   const execute = createRequestExecutor({
     catalog,
     breaker,
+    limiter,
     policy: toRetryPolicy(env),
     resolveModel: (entry) =>
       providers.has(entry.provider)

@@ -105,8 +105,10 @@ export function deadLettersRouter({
       // A fresh run: no calls carried over from the failed one, a full set of attempts.
       const { progress: _progress, ...data } = job.data as Record<string, unknown>;
       await job.updateData(data);
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      // The record as reopened (queued): read before the retry, since a free worker may
+      // claim the job the moment it is back in the queue.
       const updated = await store.get(jobId);
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       response
         .status(202)
         .json(updated ? toJobView(updated) : { id: jobId, object: 'job', status: 'queued' });

@@ -23,6 +23,8 @@ export interface RecordedRequest {
   /** The limit that rejected the request with 429, when `rpm`/`tpm` did. */
   limitedBy?: 'rpm' | 'tpm';
   stream: boolean;
+  /** Prompt plus completion tokens the call was charged against `tpm` (answered calls only). */
+  tokens?: number;
   /** Prompts or inputs in the call (1 for chat and messages); 0 when the body was invalid. */
   inputCount: number;
   headers: TracingHeaders;

@@ -48,6 +48,28 @@ describe('SlidingWindowLimiter', () => {
   });
 });
 
+describe('SlidingWindowLimiter with a model window', () => {
+  it('scales rpm and tpm to the window and evicts after it', () => {
+    const limiter = new SlidingWindowLimiter();
+    // 600 rpm over 1 s: 10 requests per window; 6000 tpm: 100 tokens per window.
+    const limits = { rpm: 600, tpm: 6000, rateWindowMs: 1000 };
+    for (let index = 0; index < 10; index += 1) {
+      expect(limiter.admit('sim-a', limits, 5, index).admitted).toBe(true);
+    }
+    expect(limiter.admit('sim-a', limits, 5, 10)).toMatchObject({
+      admitted: false,
+      limitedBy: 'rpm',
+      retryAfterMs: 990,
+      state: { limitRequests: 10, limitTokens: 100 },
+    });
+    expect(limiter.admit('sim-a', limits, 5, 1000).admitted).toBe(true);
+    expect(limiter.admit('sim-a', limits, 70, 1002)).toMatchObject({
+      admitted: false,
+      limitedBy: 'tpm',
+    });
+  });
+});
+
 describe('formatResetDuration', () => {
   it('writes durations as OpenAI does', () => {
     expect(formatResetDuration(250)).toBe('250ms');

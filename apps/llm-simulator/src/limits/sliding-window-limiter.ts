@@ -4,6 +4,11 @@ import type { RateWindowState } from './rate-limit-headers';
 export interface RateLimits {
   rpm?: number;
   tpm?: number;
+  /**
+   * The sliding window, ms, when not the limiter's (a minute); the window then admits
+   * `floor(rpm × rateWindowMs / 60000)` requests (at least 1), and tokens alike.
+   */
+  rateWindowMs?: number;
 }
 
 /** Whether a request may go ahead, and the window after deciding. */
@@ -49,6 +54,12 @@ class ModelWindow {
 /** One minute, as `rpm` and `tpm` mean. */
 export const RATE_WINDOW_MS = 60_000;
 
+/** What `limit` per minute allows in a window of `windowMs`: at least 1 when limited. */
+export function perWindow(limit: number, windowMs: number): number {
+  if (limit <= 0) return 0;
+  return Math.max(1, Math.floor((limit * windowMs) / RATE_WINDOW_MS));
+}
+
 /**
  * Enforces each model's `rpm` and `tpm` over a sliding window: a request is admitted when the
  * requests and tokens admitted in the last `windowMs`, plus this one, stay within the limits.
@@ -60,37 +71,38 @@ export class SlidingWindowLimiter {
 
   /** Admits (and counts) a request of `tokens` tokens, or says which limit it would break. */
   admit(model: string, limits: RateLimits, tokens: number, now: number): RateDecision {
-    const rpm = limits.rpm ?? 0;
-    const tpm = limits.tpm ?? 0;
+    const windowMs = limits.rateWindowMs ?? this.windowMs;
+    const rpm = perWindow(limits.rpm ?? 0, windowMs);
+    const tpm = perWindow(limits.tpm ?? 0, windowMs);
     if (rpm <= 0 && tpm <= 0) return { admitted: true, state: null };
     let window = this.#windows.get(model);
     if (window === undefined) {
       window = new ModelWindow();
       this.#windows.set(model, window);
     }
-    window.evictBefore(now - this.windowMs);
+    window.evictBefore(now - windowMs);
     if (rpm > 0 && window.size >= rpm) {
-      const retryAfterMs = window.times[window.head]! + this.windowMs - now;
+      const retryAfterMs = window.times[window.head]! + windowMs - now;
       return {
         admitted: false,
         limitedBy: 'rpm',
         retryAfterMs,
-        state: this.#state(window, rpm, tpm, now),
+        state: this.#state(window, rpm, tpm, now, windowMs),
       };
     }
     if (tpm > 0 && window.tokenSum + tokens > tpm) {
-      const retryAfterMs = window.msUntilTokensFit(tokens, tpm, now, this.windowMs);
+      const retryAfterMs = window.msUntilTokensFit(tokens, tpm, now, windowMs);
       return {
         admitted: false,
         limitedBy: 'tpm',
         retryAfterMs,
-        state: this.#state(window, rpm, tpm, now),
+        state: this.#state(window, rpm, tpm, now, windowMs),
       };
     }
     window.times.push(now);
     window.tokens.push(tokens);
     window.tokenSum += tokens;
-    return { admitted: true, state: this.#state(window, rpm, tpm, now) };
+    return { admitted: true, state: this.#state(window, rpm, tpm, now, windowMs) };
   }
 
   /** Forgets every window. */
@@ -98,8 +110,14 @@ export class SlidingWindowLimiter {
     this.#windows.clear();
   }
 
-  #state(window: ModelWindow, rpm: number, tpm: number, now: number): RateWindowState {
-    const resetMs = window.size > 0 ? window.times[window.head]! + this.windowMs - now : 0;
+  #state(
+    window: ModelWindow,
+    rpm: number,
+    tpm: number,
+    now: number,
+    windowMs: number,
+  ): RateWindowState {
+    const resetMs = window.size > 0 ? window.times[window.head]! + windowMs - now : 0;
     return {
       limitRequests: rpm > 0 ? rpm : null,
       remainingRequests: rpm - window.size,

@@ -124,6 +124,7 @@ export async function handleModelCall<Request extends { model: string }>(
   try {
     if (fault === null || fault === 'cut-stream' || fault === 'malformed') {
       call.status = 200;
+      call.tokens = answer.inputTokens + answer.outputTokens;
       state.counters.record(call, { input: answer.inputTokens, output: answer.outputTokens });
       if (!(await wait(delayMs, aborted.signal))) return;
       const mode: AnswerMode =

@@ -51,6 +51,12 @@ export interface ModelProfile {
   rpm?: number;
   /** Prompt plus completion tokens per sliding 60 s window before 429s; absent or 0 for no limit. */
   tpm?: number;
+  /**
+   * A shorter (or longer) sliding window for `rpm` and `tpm`, ms: it then admits
+   * `floor(rpm × rateWindowMs / 60000)` requests, and tokens alike. Absent: 60000. Tests use
+   * a window of a second or two so a limit binds within a short run.
+   */
+  rateWindowMs?: number;
   /** Random fault rates. */
   faults: FaultProfile;
 }
@@ -116,6 +122,7 @@ export const modelProfilePatchSchema = z.strictObject({
   maxConcurrentCalls: limit.optional(),
   rpm: limit.optional(),
   tpm: limit.optional(),
+  rateWindowMs: z.number().int().min(100).max(3_600_000).optional(),
   faults: faultProfilePatchSchema.optional(),
 }) satisfies z.ZodType<ModelProfilePatch>;
 

@@ -200,6 +200,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         'x-llmq-job-id': requestId,
         'x-llmq-attempt': String(callNumber),
       }),
+      logFields: log,
       wrapModel: (entry, model) =>
         observedModel(
           model,
@@ -222,6 +223,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         event: 'batch-line-delay',
         ...log,
         delay_ms: outcome.delayMs,
+        ...(outcome.throttle ? { reason: outcome.throttle } : {}),
       });
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
       throw new DelayedError();

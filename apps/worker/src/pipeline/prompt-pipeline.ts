@@ -201,6 +201,7 @@ export function createPromptPipeline({
         'x-llmq-job-id': data.jobId,
         'x-llmq-attempt': String(callNumber),
       }),
+      logFields: log,
       // Every provider call gets its span, metrics and llm-* log lines, wrapped from outside.
       wrapModel: (entry, model) =>
         observedModel(
@@ -230,15 +231,25 @@ export function createPromptPipeline({
       // A long Retry-After: park the job in BullMQ's delayed set (no worker slot held, no
       // attempt spent) and resume the chain where it stopped.
       const lastError: JobFailure =
-        outcome.error === undefined
+        outcome.throttle !== undefined
           ? {
               code: 'provider_rate_limited',
-              message: `waiting ${outcome.delayMs} ms for the retry-after of ${outcome.resume.model}`,
+              message: `waiting ${outcome.delayMs} ms for the rate limit of ${outcome.resume.model} (${outcome.throttle})`,
             }
-          : describeFailure(outcome.error, attempts).failure;
+          : outcome.error === undefined
+            ? {
+                code: 'provider_rate_limited',
+                message: `waiting ${outcome.delayMs} ms for the retry-after of ${outcome.resume.model}`,
+              }
+            : describeFailure(outcome.error, attempts).failure;
       await job.updateData({ ...data, progress: { attempts, resume: outcome.resume } });
       await store.requeue(data.jobId, lastError);
-      logger.info('job-delay', { event: 'job-delay', ...log, delay_ms: outcome.delayMs });
+      logger.info('job-delay', {
+        event: 'job-delay',
+        ...log,
+        delay_ms: outcome.delayMs,
+        ...(outcome.throttle ? { reason: outcome.throttle } : {}),
+      });
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
       throw new DelayedError();
     }
@@ -338,15 +349,16 @@ export function createPromptPipeline({
       cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
       ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
     };
+    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
+    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
+    // Stored before the job completes, so a client that sees the result and asks again hits.
+    if (lookup && verdict?.cacheable !== false) await lookup.remember(result);
     const written = await store.complete(
       data.jobId,
       result,
       finishedAt,
       settle(attempts, finishedAt),
     );
-    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
-    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
-    if (written && lookup && verdict?.cacheable !== false) await lookup.remember(result);
     logger.info('job-end', {
       event: 'job-end',
       ...log,

@@ -101,6 +101,24 @@ export class RedisKeys {
     return `${this.prefix}:circuit:${provider}:${model}`;
   }
 
+  /**
+   * Sorted set of the calls reserved in one rate-limit window (`scope`: `model:<provider>:<model>`
+   * or `account:<provider>`), scored by when they were reserved.
+   */
+  rateWindowLog(scope: string): string {
+    return `${this.prefix}:rate:${scope}:log`;
+  }
+
+  /** Hash of one rate-limit window: tokens per reservation, their total, the waiters' schedule. */
+  rateWindowTokens(scope: string): string {
+    return `${this.prefix}:rate:${scope}:tokens`;
+  }
+
+  /** String present while a provider model is paused for every worker; its value says why. */
+  ratePause(provider: string, model: string): string {
+    return `${this.prefix}:rate-pause:${provider}:${model}`;
+  }
+
   /** Set of every circuit key, so their states can be listed (metrics) without SCAN. */
   circuits(): string {
     return `${this.prefix}:circuits`;

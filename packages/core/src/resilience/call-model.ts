@@ -1,3 +1,4 @@
+import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { ModelEntry } from '../routing/model-catalog';
@@ -14,19 +15,34 @@ export interface ChainLink {
 
 export type CallOutcome =
   | { ok: true; answer: GenerateResult; attempt: AttemptRecord }
-  | { ok: false; error: unknown; attempt: AttemptRecord; called: boolean };
+  | {
+      ok: false;
+      error: unknown;
+      attempt: AttemptRecord;
+      called: boolean;
+      /** Not called because a rate limit asks to wait this long first (not an attempt). */
+      throttled?: { waitMs: number; reason: ThrottleReason };
+    };
+
+/** What guards one call: the model's circuit breaker and the request's rate-limit gate. */
+export interface CallGuards {
+  breaker?: CircuitBreaker;
+  gate?: CallGate;
+  now?: () => number;
+}
 
 /**
- * One call of one model, guarded by its circuit breaker: asks the breaker first (an open
- * circuit skips the call), reports the outcome after, and describes the try as an
- * {@link AttemptRecord}. No retries here: the chain runner owns them.
+ * One call of one model, guarded by its rate limits and its circuit breaker: reserves
+ * capacity first (a refusal skips the call and says how long to wait), asks the breaker
+ * (an open circuit skips the call), reports the outcome to both after, and describes the
+ * try as an {@link AttemptRecord}. No retries here: the chain runner owns them.
  */
 export async function callModel(
   link: ChainLink,
   request: GenerateRequest,
-  breaker: CircuitBreaker | undefined,
-  now: () => number = Date.now,
+  guards: CallGuards = {},
 ): Promise<CallOutcome> {
+  const { breaker, gate, now = Date.now } = guards;
   const { entry, model } = link;
   const startedAt = now();
   const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
@@ -38,10 +54,22 @@ export async function callModel(
       attempt: { ...base, outcome: 'skipped', error_code: 'model_unavailable', latency_ms: 0 },
     };
   }
+  // Capacity first: a call that must wait takes no half-open probe slot meanwhile.
+  const admission = gate ? await gate.admit(entry) : undefined;
+  if (admission && !admission.admitted) {
+    return {
+      ok: false,
+      called: false,
+      error: undefined,
+      throttled: { waitMs: admission.waitMs, reason: admission.reason },
+      attempt: { ...base, outcome: 'skipped', error_code: 'rate_limited', latency_ms: 0 },
+    };
+  }
   const permit = breaker
     ? await breaker.acquire(entry.provider, entry.upstream_model, startedAt)
     : ({ allowed: true, probe: false } as const);
   if (!permit.allowed) {
+    await admission?.release();
     return {
       ok: false,
       called: false,
@@ -53,6 +81,7 @@ export async function callModel(
   try {
     const answer = await model.generate(request);
     const latency = round(performance.now() - started);
+    await admission?.settle({ ok: true, answer });
     await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
     return {
       ok: true,
@@ -71,6 +100,7 @@ export async function callModel(
     };
   } catch (error) {
     const latency = round(performance.now() - started);
+    await admission?.settle({ ok: false, error });
     const aborted = isProviderError(error) && error.code === 'aborted';
     // An aborted call (a losing hedge) says nothing about the model; its probe slot times out.
     if (breaker && !aborted && (isHealthFailure(error) || permit.probe)) {

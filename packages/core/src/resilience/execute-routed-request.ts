@@ -1,3 +1,4 @@
+import type { CallGateFactory } from '../limits/call-gate';
 import type { GenerateRequest, LanguageModel } from '../providers/language-model';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
@@ -14,6 +15,11 @@ export interface ExecuteRoutedRequestOptions {
   /** The adapter of a catalog entry, or undefined when its provider is not configured. */
   resolveModel: (entry: ModelEntry) => LanguageModel | undefined;
   breaker?: CircuitBreaker;
+  /**
+   * Provider RPM/TPM limits and pauses shared by every worker (`ProviderRateLimiter`),
+   * asked before every call; absent: calls are not limited.
+   */
+  limiter?: CallGateFactory;
   policy: RetryPolicy;
   /** Injectable for tests. */
   sleep?: (milliseconds: number) => Promise<void>;
@@ -29,6 +35,8 @@ export interface RoutedRequest {
   headers?: (callNumber: number) => Record<string, string>;
   /** Wraps each model this request calls (tracing, metrics, logs), as middleware from outside. */
   wrapModel?: (entry: ModelEntry, model: LanguageModel) => LanguageModel;
+  /** Fields for the limiter's log lines about this request (job id, tenant); no prompt text. */
+  logFields?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -52,6 +60,11 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       .filter((link): link is ChainLink => link !== undefined);
     let previousCalls = previous.filter((attempt) => attempt.outcome !== 'skipped').length;
     let attempts = [...previous];
+    const gate = options.limiter?.gateFor({
+      inputTokens: routed.decision.input_tokens,
+      maxTokens: routed.request.maxTokens,
+      logFields: routed.logFields,
+    });
 
     const firstRun = previous.length === 0 && routed.progress?.resume === undefined;
     if (routed.hedge && firstRun && links[0]) {
@@ -67,6 +80,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
           request: routed.request,
           headers: routed.headers,
           breaker: options.breaker,
+          gate,
           inputTokens: routed.decision.input_tokens,
         });
         attempts = [...attempts, ...hedged.attempts];
@@ -85,6 +99,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       headers: routed.headers,
       previousCalls,
       breaker: options.breaker,
+      gate,
       policy: options.policy,
       resume: routed.progress?.resume,
       notBefore: notBeforeOf(attempts),

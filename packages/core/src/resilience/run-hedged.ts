@@ -1,3 +1,4 @@
+import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { ModelEntry } from '../routing/model-catalog';
 import { roundUsd } from '../routing/model-pricing';
@@ -14,6 +15,8 @@ export interface RunHedgedOptions {
   headers?: (callNumber: number) => Record<string, string>;
   previousCalls?: number;
   breaker?: CircuitBreaker;
+  /** Provider rate limits; an arm that would have to wait is not called. */
+  gate?: CallGate;
   /** Estimated input tokens: an aborted loser is billed for its prompt. */
   inputTokens: number;
 }
@@ -51,7 +54,7 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
       },
-      options.breaker,
+      { breaker: options.breaker, gate: options.gate },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
         winner = index;
@@ -80,7 +83,10 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
   wake?.();
 
   const settled = await Promise.all(results.filter((result) => result !== undefined));
-  const attempts: AttemptRecord[] = settled.map((outcome, index) => {
+  const attempts: AttemptRecord[] = [];
+  settled.forEach((outcome, index) => {
+    // An arm held back by a rate limit made no call: it is not an attempt.
+    if (!outcome.ok && outcome.throttled) return;
     const role = arms[index]?.role ?? 'primary';
     const attempt: AttemptRecord = { ...outcome.attempt, hedge: role };
     if (winner !== undefined && index !== winner) {
@@ -96,7 +102,7 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         };
       }
     }
-    return attempt;
+    attempts.push(attempt);
   });
   if (winner !== undefined) {
     const won = settled[winner];

@@ -1,3 +1,4 @@
+import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { ModelEntry } from '../routing/model-catalog';
 import type { AttemptRecord } from './attempt-record';
@@ -22,6 +23,8 @@ export interface RunModelChainOptions {
   /** Calls made before (earlier worker attempts), so call numbers keep counting. */
   previousCalls?: number;
   breaker?: CircuitBreaker;
+  /** Provider rate limits asked before every call (see `ProviderRateLimiter`); absent: none. */
+  gate?: CallGate;
   policy: RetryPolicy;
   resume?: ChainResume;
   /**
@@ -60,6 +63,8 @@ export type ChainOutcome =
       resume: ChainResume;
       /** The error that asked for the wait. */
       error: unknown;
+      /** Set when a rate limit (ours, or a model paused for every worker) asked for the wait. */
+      throttle?: ThrottleReason;
       attempts: AttemptRecord[];
     };
 
@@ -110,8 +115,23 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
       const outcome = await callModel(
         link,
         { ...options.request, headers: options.headers?.(calls) },
-        breaker,
+        { breaker, gate: options.gate },
       );
+      if (!outcome.ok && outcome.throttled) {
+        calls -= 1;
+        const { waitMs, reason } = outcome.throttled;
+        // A model paused by a provider's 429 is treated like its Retry-After: the next model
+        // may serve meanwhile. Out of capacity, the job waits for this model.
+        if (reason === 'retry_after' && !isLast) break;
+        return {
+          kind: 'wait',
+          delayMs: waitMs,
+          resume: { model: link.entry.id, retry },
+          error: lastError,
+          throttle: reason,
+          attempts,
+        };
+      }
       attempts.push(outcome.attempt);
       if (outcome.ok)
         return { kind: 'success', entry: link.entry, answer: outcome.answer, attempts };

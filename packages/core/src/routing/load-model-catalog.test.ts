@@ -108,6 +108,30 @@ describe('model catalog file', () => {
     expect(() => parseModelCatalog(text, { source: 'test.yaml' })).toThrow(message);
   });
 
+  it('reads rate limits of a model and of a provider account', () => {
+    const catalog = parseModelCatalog(
+      `provider_limits:\n  simulator-openai: { rpm: 100 }\nmodels:${entry({
+        rate_limits: '{ rpm: 10, tpm: 5000, window_ms: 1000 }',
+      })}${entry({ id: 'b-model' })}`,
+    );
+    expect(catalog.resolve('a-model')?.rate_limits).toEqual({
+      rpm: 10,
+      tpm: 5000,
+      window_ms: 1000,
+    });
+    expect(catalog.resolve('b-model')?.rate_limits).toBeUndefined();
+    expect(catalog.limitsOfProvider('simulator-openai')).toEqual({ rpm: 100, window_ms: 60_000 });
+    expect(catalog.limitsOfProvider('openai')).toBeUndefined();
+  });
+
+  it.each([
+    [`models:${entry({ rate_limits: '{}' })}`, /models\[0\]\.rate_limits.*rpm, tpm or both/],
+    [`models:${entry({ rate_limits: '{ rpm: -1 }' })}`, /models\[0\]\.rate_limits\.rpm/],
+    [`provider_limits:\n  nowhere: { rpm: 1 }\nmodels:${entry()}`, /provider_limits/],
+  ])('refuses bad rate limits (%#)', (yaml, message) => {
+    expect(() => parseModelCatalog(yaml, { source: 'test.yaml' })).toThrow(message);
+  });
+
   it('says which file it could not read', () => {
     expect(() => loadModelCatalog('/nonexistent/models.yaml')).toThrow(
       /cannot read model catalog \/nonexistent\/models\.yaml/,

@@ -56,7 +56,10 @@ export function parseModelCatalog(
     const models = (document as { models?: unknown } | null)?.models;
     throw new ModelCatalogError(describeIssues(source, parsed.error, models));
   }
-  return new ModelCatalog(parsed.data.models, options);
+  return new ModelCatalog(parsed.data.models, {
+    ...options,
+    providerLimits: parsed.data.provider_limits,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type RateLimits, type RateLimitsInput, rateLimitsSchema } from '../limits/rate-limits';
 
 /** What `model: "auto"` chooses between, from cheapest and quickest to most capable. */
 export const modelTierSchema = z.enum(['fast', 'balanced', 'strong']);
@@ -84,6 +85,8 @@ export const modelEntrySchema = z
     expected_latency_ms: z.number().int().positive(),
     /** Model ids tried in order after this one fails (retryable) or its circuit is open. */
     fallbacks: z.array(z.string().min(1)).default([]),
+    /** The provider's RPM/TPM limits for this model, shared by every worker; absent: none. */
+    rate_limits: rateLimitsSchema.optional(),
     /** false keeps the entry documented but out of service. Default true. */
     enabled: z.boolean().default(true),
   })
@@ -110,7 +113,14 @@ export type ModelEntryInput = z.input<typeof modelEntrySchema>;
 
 /** The whole catalog file. Cross-entry rules (unique names, known fallbacks) are checked too. */
 export const modelCatalogFileSchema = z
-  .object({ models: z.array(modelEntrySchema).min(1) })
+  .object({
+    models: z.array(modelEntrySchema).min(1),
+    /**
+     * Limits of a provider account that all its models share (one API key's RPM/TPM), on top
+     * of each model's own `rate_limits`.
+     */
+    provider_limits: z.partialRecord(catalogProviderIdSchema, rateLimitsSchema).optional(),
+  })
   .strict()
   .superRefine((file, context) => {
     const owner = new Map<string, number>();
@@ -157,6 +167,8 @@ export interface ModelCatalogOptions {
    * provider is listed but unusable. Default: every provider.
    */
   availableProviders?: Iterable<string>;
+  /** Limits shared by all models of a provider account (the file's `provider_limits`). */
+  providerLimits?: Partial<Record<string, RateLimitsInput>>;
 }
 
 /** Why a model cannot take a request right now, or `undefined` when it can. */
@@ -167,6 +179,7 @@ export class ModelCatalog {
   private readonly byName = new Map<string, ModelEntry>();
   private readonly entries: ModelEntry[];
   private readonly availableProviders: Set<string> | undefined;
+  private readonly providerLimits: Partial<Record<string, RateLimits>>;
 
   /** @param entries parsed entries (see {@link modelCatalogFileSchema}); names must be unique */
   constructor(entries: readonly ModelEntryInput[], options: ModelCatalogOptions = {}) {
@@ -178,6 +191,17 @@ export class ModelCatalog {
     this.availableProviders = options.availableProviders
       ? new Set(options.availableProviders)
       : undefined;
+    this.providerLimits = Object.fromEntries(
+      Object.entries(options.providerLimits ?? {}).map(([provider, limits]) => [
+        provider,
+        rateLimitsSchema.parse(limits),
+      ]),
+    );
+  }
+
+  /** Limits every model of `provider` shares, when the catalog sets them. */
+  limitsOfProvider(provider: string): RateLimits | undefined {
+    return this.providerLimits[provider];
   }
 
   /** The entry with this id or alias. */

@@ -132,10 +132,13 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['from_model', 'to_model', 'reason'] as const,
       registers,
     }),
-    /** Jobs delayed by a provider rate limit (RPM/TPM) instead of holding a worker slot. */
+    /**
+     * Provider calls that had to wait for a rate limit, slept in the worker or parked
+     * (`limit`: `rpm` | `tpm` | `retry_after` | `provider_headers`).
+     */
     rateLimitDelays: new Counter({
       name: 'llm_rate_limit_delays_total',
-      help: 'Jobs delayed because a provider or model rate limit (RPM, TPM) was exhausted.',
+      help: 'Provider calls that waited for a rate limit, by reason (rpm, tpm, retry_after, provider_headers).',
       labelNames: ['provider', 'model', 'limit'] as const,
       registers,
     }),
@@ -144,6 +147,21 @@ export function createMetrics(options: MetricsOptions = {}) {
       name: 'llm_rate_limit_delay_seconds_total',
       help: 'Total delay imposed on jobs by provider rate limits, in seconds.',
       labelNames: ['provider', 'model'] as const,
+      registers,
+    }),
+    /** How long calls waited for a provider rate limit, seconds (`limit`: why). */
+    rateLimitWaitSeconds: new Histogram({
+      name: 'llm_rate_limit_wait_seconds',
+      help: 'Waits imposed on provider calls by rate limits, in seconds, by reason (rpm, tpm, retry_after, provider_headers).',
+      labelNames: ['provider', 'model', 'limit'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60],
+      registers,
+    }),
+    /** Models paused for every worker (`reason`: `retry_after` | `provider_headers`). */
+    rateLimitPauses: new Counter({
+      name: 'llm_rate_limit_pauses_total',
+      help: 'Provider models paused for every worker, by reason (retry_after, provider_headers).',
+      labelNames: ['provider', 'model', 'reason'] as const,
       registers,
     }),
     /** Share of the tenant's budget spent in the current period (0–1, may exceed 1). */

@@ -1,0 +1,50 @@
+import type { GenerateResult } from '../providers/language-model';
+import type { ModelEntry } from '../routing/model-catalog';
+
+/**
+ * Why a call has to wait: a window of our own limits is full (`rpm`, `tpm`), the provider
+ * answered 429 with a Retry-After (`retry_after`), or its `x-ratelimit-*` headers said its
+ * requests or tokens are spent (`provider_headers`).
+ */
+export type ThrottleReason = 'rpm' | 'tpm' | 'retry_after' | 'provider_headers';
+
+/** How a call that went ahead ended, for reconciling its reservation. */
+export type CallSettlement = { ok: true; answer: GenerateResult } | { ok: false; error: unknown };
+
+/** The answer of a {@link CallGate}: go ahead (and settle afterwards), or wait this long. */
+export type CallAdmission =
+  | {
+      admitted: true;
+      /**
+       * Reports how the call ended: actual usage replaces the estimate, a 429 pauses the model,
+       * rate-limit headers may slow it down. Never throws.
+       */
+      settle(outcome: CallSettlement): Promise<void>;
+      /** Gives the reservation back: the call was not made after all. Never throws. */
+      release(): Promise<void>;
+    }
+  | { admitted: false; waitMs: number; reason: ThrottleReason };
+
+/**
+ * Admission control asked before every provider call of one request (primary, retries,
+ * fallbacks, hedges). Short waits are slept inside `admit`; a longer one comes back as a
+ * refusal, so the job can be parked instead of holding a worker slot.
+ */
+export interface CallGate {
+  admit(entry: ModelEntry): Promise<CallAdmission>;
+}
+
+/** What a gate needs to know of the request whose calls it admits. */
+export interface GateRequest {
+  /** Estimated prompt tokens (the router's count). */
+  inputTokens: number;
+  /** The request's `max_tokens`, when it set one. */
+  maxTokens?: number;
+  /** Fields for log lines about this request's waits (job id, tenant…); never prompt text. */
+  logFields?: Readonly<Record<string, unknown>>;
+}
+
+/** Makes the gate of one request (see `ProviderRateLimiter`). */
+export interface CallGateFactory {
+  gateFor(request: GateRequest): CallGate;
+}
