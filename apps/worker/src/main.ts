@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     execute,
     providers,
     breaker,
+    limiter,
     policy: toRetryPolicy(env),
     budgets,
     ledger,

@@ -185,6 +185,19 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
     ];
     recordCallMetrics(metrics, attempts, previous);
 
+    if (!outcome.ok && outcome.throttled) {
+      // The model's rate limits are spent: wait in the delayed set, no slot held, no attempt.
+      await job.updateData({ ...data, progress: { attempts } });
+      logger.info('batch-line-delay', {
+        event: 'batch-line-delay',
+        ...log,
+        reason: outcome.throttled.reason,
+        delay_ms: outcome.throttled.waitMs,
+      });
+      await job.moveToDelayed(Date.now() + outcome.throttled.waitMs, token);
+      throw new DelayedError();
+    }
+
     if (!outcome.ok) {
       const { failure, retryable, retryAfterMs } = describeFailure(outcome.error, attempts);
       const { maxInlineWaitMs, maxRetriesPerModel } = options.policy;

@@ -5,6 +5,7 @@ import {
   type BatchLimits,
   BatchStore,
   type BudgetStore,
+  type CallGateFactory,
   type CircuitBreaker,
   type CostLedger,
   createQueue,
@@ -39,6 +40,8 @@ export interface BatchProcessingOptions {
    */
   providers: Pick<ProviderRegistry, 'get'>;
   breaker?: CircuitBreaker;
+  /** Provider RPM/TPM limits shared with chat calls; each batched call reserves once. */
+  limiter?: CallGateFactory;
   policy: RetryPolicy;
   logger: Logger;
   tracer?: Tracer;
@@ -93,6 +96,7 @@ export async function startBatchProcessing(
     completionModel: (entry) =>
       providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
     breaker: options.breaker,
+    limiter: options.limiter,
     policy: options.policy,
     onCall: (report) => recordBatchedCall(options.metrics, logger, report),
     tracer: options.tracer,

@@ -10,12 +10,13 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
+import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
 import { RedisKeys } from '../redis/redis-keys';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { loadModelCatalog } from '../routing/load-model-catalog';
-import type { ModelEntry } from '../routing/model-catalog';
+import { ModelCatalog, type ModelEntry } from '../routing/model-catalog';
 import { createTracing } from '../telemetry/tracing';
 import {
   type BatchedCallReport,
@@ -298,6 +299,59 @@ describe('tracing', () => {
       expect(recorded?.headers.traceparent).toContain(call?.spanContext().traceId);
     } finally {
       await tracing.shutdown();
+    }
+  });
+});
+
+describe('provider rate limits', () => {
+  it('reserves one request per batched call, and throttles lines once the window is spent', async () => {
+    const redis = new Redis(testRedisUrl());
+    const keys = new RedisKeys(uniquePrefix('test-batched-limits'));
+    try {
+      const limited = new ModelCatalog([
+        {
+          ...embed,
+          id: 'limited-embed',
+          aliases: [],
+          fallbacks: [],
+          rate_limits: { rpm: 2 },
+        },
+      ]);
+      const entry = limited.resolve('limited-embed') as ModelEntry;
+      const limiter = new ProviderRateLimiter(redis, keys, limited, {
+        windowMarginMs: 0,
+        arrivalAllowanceMs: 0,
+        maxSleepMs: 0,
+      });
+      const gated = new BatchedModelCalls({
+        embeddingModel: (model) => provider.embeddingModel?.(model.upstream_model),
+        completionModel: () => undefined,
+        limiter,
+        policy,
+      });
+      const line = (id: string) =>
+        gated.embed(entry, { inputs: [id], encodingFormat: 'float' }, id);
+      // Eight lines in two calls: two requests of the window, not eight.
+      const first = await Promise.all(['a', 'b', 'c', 'd'].map(line));
+      const second = await Promise.all(['e', 'f', 'g', 'h'].map(line));
+      expect([...first, ...second].every((outcome) => outcome.ok)).toBe(true);
+      expect(simulator.counters().byRoute['/v1/embeddings']).toBe(2);
+      // The window (2 per minute) is spent: the next lines wait instead of calling.
+      const third = await Promise.all(['i', 'j'].map(line));
+      expect(simulator.counters().byRoute['/v1/embeddings']).toBe(2);
+      for (const outcome of third) {
+        expect(outcome).toMatchObject({
+          ok: false,
+          retryable: true,
+          throttled: { reason: 'rpm', waitMs: expect.any(Number) },
+        });
+        expect(outcome.attempts).toEqual([
+          expect.objectContaining({ outcome: 'skipped', error_code: 'rate_limited' }),
+        ]);
+      }
+    } finally {
+      await cleanupPrefix(redis, keys.prefix);
+      await redis.quit();
     }
   });
 });

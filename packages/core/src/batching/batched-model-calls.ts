@@ -14,8 +14,11 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
+import { countTextTokens } from '../cost/count-tokens';
+import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
 import type { EmbeddingModel } from '../providers/embedding-model';
+import type { RateLimitInfo } from '../providers/language-model';
 import { isProviderError, ProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from '../resilience/attempt-record';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
@@ -26,7 +29,7 @@ import {
   retryDelayMs,
 } from '../resilience/retry-policy';
 import type { ModelEntry } from '../routing/model-catalog';
-import { costOfUsage } from '../routing/model-pricing';
+import { costOfUsage, defaultEstimatedOutputTokens } from '../routing/model-pricing';
 import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
 import { MicroBatcher } from './micro-batcher';
@@ -39,7 +42,14 @@ export type LineCallOutcome<Answer> =
    * `error` is the provider's (undefined when the model could not be called: open circuit, no
    * adapter); `retryable` says whether a later attempt may help.
    */
-  | { ok: false; error: unknown; retryable: boolean; attempts: AttemptRecord[] };
+  | {
+      ok: false;
+      error: unknown;
+      retryable: boolean;
+      attempts: AttemptRecord[];
+      /** Not called: the model's rate limits ask to wait this long first (no attempt spent). */
+      throttled?: { waitMs: number; reason: ThrottleReason };
+    };
 
 /** One provider call made for several lines (for metrics and logs; never prompt text). */
 export interface BatchedCallReport {
@@ -63,6 +73,11 @@ export interface BatchedModelCallsOptions {
   completionModel: (entry: ModelEntry) => CompletionModel | undefined;
   /** The circuit breakers shared with chat calls (one per provider model). */
   breaker?: CircuitBreaker;
+  /**
+   * Provider RPM/TPM limits shared with chat calls (`ProviderRateLimiter`): each batched call
+   * reserves ONE request and the tokens of all its lines, and settles with the call's usage.
+   */
+  limiter?: CallGateFactory;
   /** Inline retries of a whole call (same policy as chat calls). */
   policy: RetryPolicy;
   /** Told of every provider call. */
@@ -209,6 +224,7 @@ export class BatchedModelCalls {
         return {
           inputTokens: result.usage.inputTokens,
           outputTokens: 0,
+          responseModel: result.responseModel,
           answers: callItems.map((item, index) => {
             const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
             offset += item.texts.length;
@@ -220,6 +236,7 @@ export class BatchedModelCalls {
           }),
         };
       },
+      () => 0,
     );
   }
 
@@ -258,6 +275,8 @@ export class BatchedModelCalls {
         return {
           inputTokens: result.usage.inputTokens,
           outputTokens: result.usage.outputTokens,
+          responseModel: result.responseModel,
+          ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
           answers: callItems.map((_, index) => {
             const usage = {
               inputTokens: inputTokens[index] ?? 0,
@@ -275,6 +294,9 @@ export class BatchedModelCalls {
           }),
         };
       },
+      (callItems) =>
+        callItems.reduce((sum, item) => sum + item.texts.length, 0) *
+        (settings.maxTokens ?? defaultEstimatedOutputTokens),
     );
   }
 
@@ -293,10 +315,22 @@ export class BatchedModelCalls {
     ) => Promise<{
       inputTokens: number;
       outputTokens: number;
+      responseModel: string;
+      rateLimit?: RateLimitInfo;
       answers: Array<{ answer: Answer; usage: { inputTokens: number; outputTokens: number } }>;
     }>,
+    /** The most output tokens a call of these lines may produce (what the limiter reserves). */
+    outputTokensFor: (items: LineItem[]) => number,
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const { breaker, policy } = this.options;
+    const gate = this.options.limiter?.gateFor({
+      inputTokens: items.reduce(
+        (sum, item) => sum + item.texts.reduce((total, text) => total + countTextTokens(text), 0),
+        0,
+      ),
+      maxTokens: outputTokensFor(items),
+      logFields: { batch_lines: items.length, first_line: items[0]?.lineId },
+    });
     const attempts: AttemptRecord[][] = items.map(() => []);
     const base = () => ({ provider: entry.provider, model: entry.id, started_at: Date.now() });
     const inputs = items.reduce((sum, item) => sum + item.texts.length, 0);
@@ -335,6 +369,27 @@ export class BatchedModelCalls {
 
     for (let retry = 0; ; retry += 1) {
       const started = base();
+      // Capacity first, as for chat calls: a call that must wait takes no probe slot meanwhile.
+      const admission = gate ? await gate.admit(entry) : undefined;
+      if (admission && !admission.admitted) {
+        for (const list of attempts)
+          list.push({
+            ...started,
+            outcome: 'skipped',
+            error_code: 'rate_limited',
+            latency_ms: 0,
+            cost_usd: 0,
+          });
+        report({ outcome: 'skipped', errorCode: 'rate_limited', latencyMs: 0 });
+        const throttled = { waitMs: admission.waitMs, reason: admission.reason };
+        return items.map((_, index) => ({
+          ok: false as const,
+          error: undefined,
+          retryable: true,
+          attempts: attempts[index] ?? [],
+          throttled,
+        }));
+      }
       const permit = breaker
         ? await breaker.acquire(entry.provider, entry.upstream_model, started.started_at)
         : ({ allowed: true, probe: false } as const);
@@ -347,6 +402,7 @@ export class BatchedModelCalls {
             latency_ms: 0,
             cost_usd: 0,
           });
+        await admission?.release();
         report({ outcome: 'skipped', errorCode: 'circuit_open', latencyMs: 0 });
         return failAll(undefined, true);
       }
@@ -360,6 +416,22 @@ export class BatchedModelCalls {
           ...(span ? traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) : {}),
         };
         const result = await send(items, headers);
+        // The limiter reconciles the reservation with the call's real tokens.
+        await admission?.settle({
+          ok: true,
+          answer: {
+            text: '',
+            finishReason: 'stop',
+            usage: {
+              inputTokens: result.inputTokens,
+              outputTokens: result.outputTokens,
+              cachedInputTokens: 0,
+              totalTokens: result.inputTokens + result.outputTokens,
+            },
+            responseModel: result.responseModel,
+            ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
+          },
+        });
         span?.setAttributes({
           'gen_ai.usage.input_tokens': result.inputTokens,
           'gen_ai.usage.output_tokens': result.outputTokens,
@@ -391,6 +463,7 @@ export class BatchedModelCalls {
         });
       } catch (error) {
         const latency = Math.round((performance.now() - startedAt) * 10) / 10;
+        await admission?.settle({ ok: false, error });
         if (breaker && (isHealthFailure(error) || permit.probe)) {
           await breaker.record(
             entry.provider,
@@ -434,7 +507,7 @@ export class BatchedModelCalls {
         if (!retryable && items.length > 1 && isRequestError(error)) {
           // One bad input must not fail the lines it shared the call with: each alone.
           const alone = await Promise.all(
-            items.map((item) => this.runCall(entry, endpoint, [item], true, send)),
+            items.map((item) => this.runCall(entry, endpoint, [item], true, send, outputTokensFor)),
           );
           return alone.map((outcomes, index) => {
             const outcome = outcomes[0] as LineCallOutcome<Answer>;
