@@ -22,6 +22,7 @@ import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { requestTimeout } from './http/request-timeout';
+import { requireRedis } from './http/require-redis';
 import { scopeGuards } from './http/require-scope';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
@@ -115,6 +116,8 @@ export function createApp(dependencies: AppDependencies): Express {
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
   app.use(authenticate(security.authenticator, security.auditLog, logger));
+  // While Redis is down every route below answers 503 at once (health checks come earlier).
+  app.use(requireRedis(dependencies.redis));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
   // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
   const { batchApi } = dependencies;
