@@ -57,7 +57,7 @@ async function runPaced(options: PacedSubmitOptions, tally: SubmitTally): Promis
           if (answer.status === 202 && answer.id) tally.accepted.push(answer.id);
           else reject(`${answer.status} ${answer.code ?? ''}`.trim());
         })
-        .catch(() => reject('network error'))
+        .catch((error: unknown) => reject(`network error ${networkCause(error)}`))
         .finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
@@ -112,4 +112,11 @@ export function slopePerMinute(points: Array<{ minute: number; value: number }>)
     denominator += (point.minute - meanX) ** 2;
   }
   return denominator === 0 ? 0 : numerator / denominator;
+}
+
+/** `TimeoutError`, `ECONNRESET`...: why a request got no answer at all. */
+function networkCause(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { name, cause } = error as { name?: string; cause?: { code?: string; name?: string } };
+  return cause?.code ?? cause?.name ?? name ?? 'unknown';
 }

@@ -19,7 +19,7 @@ const downMs = chaosFull ? 5_000 : 3_000;
 /** `status code` of one request, e.g. `503 redis_unavailable`, with how long it took. */
 async function probe(url: string, init: RequestInit = {}): Promise<string> {
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
     const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
     return `${response.status} ${body.error?.code ?? ''}`.trim();
   } catch {
@@ -128,8 +128,10 @@ describe.each(chaosFull ? (['always', 'everysec'] as const) : (['always'] as con
             )
             .map((service) => service.output().slice(-400));
           if (crashed.length > 0) problems.push(`${crashed.length} processes exited: ${crashed}`);
+          // A submit the load generator gave up on (15 s, a loaded machine) got no 202, so it
+          // is no loss: reported in the details, not a fault. Any answer but a 503 is a fault.
           const badAnswers = Object.keys(submitted.rejected).filter(
-            (key) => key !== '503 redis_unavailable',
+            (key) => key !== '503 redis_unavailable' && !key.startsWith('network error'),
           );
           if (badAnswers.length > 0) problems.push(`submits answered ${badAnswers.join(', ')}`);
           if (!submitted.rejected['503 redis_unavailable'])

@@ -1,3 +1,4 @@
+import { waitFor } from '@llmq/testing';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit } from './chaos-load';
@@ -24,7 +25,14 @@ maybe(
         durationMs: 20_000,
         body: (index) => ({ model: 'sim-gpt-fast', prompt: `sigterm ${index}`, max_tokens: 8 }),
       });
-      await new Promise((resolve) => setTimeout(resolve, 6000));
+      // SIGTERM only once both workers run jobs (a loaded machine can take seconds to start them).
+      await waitFor(
+        async () => {
+          const active = await system.redis.llen(`${system.prefix}:prompts-standard:active`);
+          return active >= 40 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: 'both workers to hold active jobs' },
+      );
       // BullMQ's active list holds our job ids (the submitter sets jobId).
       const active = await system.redis.lrange(`${system.prefix}:prompts-standard:active`, 0, -1);
       const stopping = [...system.workers];

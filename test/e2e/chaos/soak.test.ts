@@ -1,3 +1,4 @@
+import { freePort } from '@llmq/testing';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit, rssMb, slopePerMinute } from './chaos-load';
@@ -21,20 +22,52 @@ maybe(
   `keeps API and worker RSS and Redis memory flat through ${minutes} minutes at ${rate} jobs/s`,
   async () => {
     const redis = await startPrivateRedis('everysec');
+    const metricsToken = 'soak-metrics-token-0001';
     const system = await startSystem({
       redisUrl: redis.url,
-      workers: 2,
-      env: { RESULT_TTL_SECONDS: '120', JOB_EVENTS_TTL_SECONDS: '120' },
+      workers: 0,
+      env: {
+        RESULT_TTL_SECONDS: '120',
+        JOB_EVENTS_TTL_SECONDS: '120',
+        METRICS_TOKEN: metricsToken,
+      },
       workerEnv: { WORKER_CONCURRENCY: '50' },
       simulatorModels: { 'sim-gpt-fast': { latencyMs: 100 } },
     });
-    type Sample = { minute: number; api: number; workers: number[]; redisMb: number };
+    // Fixed metrics ports, so the V8 heap (prom-client's default metrics) can be sampled too:
+    // RSS growth with a flat heap is V8 and the allocator settling, not a leak.
+    const workerMetrics = [await freePort(), await freePort()];
+    for (const port of workerMetrics) system.startWorker({ WORKER_METRICS_PORT: String(port) });
+    const heapMb = async (url: string): Promise<number> => {
+      const response = await fetch(url, {
+        headers: { Authorization: `Bearer ${metricsToken}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await response.text();
+      return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0) / 2 ** 20;
+    };
+    type Sample = {
+      minute: number;
+      api: number;
+      workers: number[];
+      redisMb: number;
+      apiHeap: number;
+      workerHeaps: number[];
+    };
     const samples: Sample[] = [];
     const startedAt = Date.now();
     const sample = async () => {
       const info = await system.redis.info('memory');
       const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 2 ** 20;
+      const [apiHeap, ...workerHeaps] = await Promise.all(
+        [
+          `${system.apiUrl}/metrics`,
+          ...workerMetrics.map((port) => `http://127.0.0.1:${port}/metrics`),
+        ].map((url) => heapMb(url).catch(() => 0)),
+      );
       samples.push({
+        apiHeap: apiHeap ?? 0,
+        workerHeaps,
         minute: (Date.now() - startedAt) / 60_000,
         api: rssMb(system.api.child.pid) ?? 0,
         workers: system.workers.map((worker) => rssMb(worker.child.pid) ?? 0),
@@ -71,6 +104,11 @@ maybe(
         worker2RssMbPerMin: slope((point) => point.workers[1] ?? 0),
         redisUsedMemoryMbPerMin: slope((point) => point.redisMb),
       };
+      const heapSlopes = {
+        apiHeapMbPerMin: slope((point) => point.apiHeap),
+        worker1HeapMbPerMin: slope((point) => point.workerHeaps[0] ?? 0),
+        worker2HeapMbPerMin: slope((point) => point.workerHeaps[1] ?? 0),
+      };
       const last = samples.at(-1);
       const problems: string[] = [];
       for (const [name, value] of Object.entries(slopes)) {
@@ -88,10 +126,13 @@ maybe(
           minutes,
           rate,
           secondHalfSlopes: slopes,
+          secondHalfHeapSlopes: heapSlopes,
           end: last && {
             apiRssMb: Math.round(last.api),
             workerRssMb: last.workers.map(Math.round),
             redisUsedMemoryMb: Number(last.redisMb.toFixed(1)),
+            apiHeapMb: Math.round(last.apiHeap),
+            workerHeapMb: last.workerHeaps.map(Math.round),
           },
           peak: {
             apiRssMb: Math.round(Math.max(...samples.map((point) => point.api))),
