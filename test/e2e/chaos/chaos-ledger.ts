@@ -110,7 +110,7 @@ export function report(outcome: ScenarioOutcome): void {
 interface ChaosFile {
   generated_at: string;
   machine: string;
-  scenarios: Record<string, ScenarioOutcome & { verdict: string; at: string }>;
+  scenarios: Record<string, ScenarioOutcome & { verdict: string; at: string; load1?: number }>;
   /** The worst counts over every scenario of the latest run. */
   worst: { lost: number; completedTwice: number; failedUnclear: number };
 }
@@ -124,7 +124,12 @@ function recordOutcome(file: string, outcome: ScenarioOutcome & { verdict: strin
   }
   const scenarios = {
     ...current?.scenarios,
-    [outcome.scenario]: { ...outcome, at: new Date().toISOString() },
+    [outcome.scenario]: {
+      ...outcome,
+      at: new Date().toISOString(),
+      // The machine is shared: its load when the scenario ended says how to read the figures.
+      load1: Number(os.loadavg()[0]?.toFixed(1)),
+    },
   };
   const all = Object.values(scenarios).filter((entry) => !entry.lossAllowed);
   const next: ChaosFile = {
