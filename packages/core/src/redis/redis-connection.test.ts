@@ -1,6 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import {
+  assertClusterKeyPrefix,
   createRedisConnection,
+  hasHashTag,
   isRedisClusterUrl,
   isRedisUnavailableError,
   parseRedisClusterUrl,
@@ -53,5 +55,23 @@ describe('Redis Cluster URLs', () => {
     expect(isRedisUnavailableError(new Error('CLUSTERDOWN The cluster is down'))).toBe(true);
     expect(isRedisUnavailableError(new Error('None of startup nodes is available'))).toBe(true);
     expect(isRedisUnavailableError(new Error('WRONGTYPE Operation'))).toBe(false);
+  });
+
+  it('asks for a hash-tagged prefix on a cluster, and only there', () => {
+    expect(hasHashTag('{llmq}')).toBe(true);
+    expect(hasHashTag('app{llmq}')).toBe(true);
+    expect(hasHashTag('llmq')).toBe(false);
+    expect(hasHashTag('{}llmq')).toBe(false);
+    expect(hasHashTag('llmq{')).toBe(false);
+    const cluster = createRedisConnection({ url: 'redis-cluster://127.0.0.1:1', role: 'client' });
+    const single = createRedisConnection({ url: 'redis://127.0.0.1:1', role: 'client' });
+    try {
+      expect(() => assertClusterKeyPrefix(cluster, 'llmq')).toThrow(/\{llmq\}/);
+      expect(() => assertClusterKeyPrefix(cluster, '{llmq}')).not.toThrow();
+      expect(() => assertClusterKeyPrefix(single, 'llmq')).not.toThrow();
+    } finally {
+      cluster.disconnect();
+      single.disconnect();
+    }
   });
 });

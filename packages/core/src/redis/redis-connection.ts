@@ -95,6 +95,30 @@ function openCluster(url: string, redisOptions: RedisOptions): Redis {
   return cluster as unknown as Redis;
 }
 
+/**
+ * True when every key starting with `prefix` hashes to one Redis Cluster slot: Redis hashes
+ * the part between the first `{` and the next `}` when it is not empty (`{llmq}`, `app{llmq}`).
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open < 0) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
+/**
+ * Throws at startup when `connection` is a Redis Cluster client and `prefix` has no hash tag:
+ * BullMQ's multi-key scripts would otherwise fail with CROSSSLOT on the first job.
+ */
+export function assertClusterKeyPrefix(connection: Redis, prefix: string): void {
+  const client = connection as Redis | Cluster;
+  if (client instanceof Cluster && !hasHashTag(prefix)) {
+    throw new Error(
+      `LLMQ_PREFIX "${prefix}" has no hash tag: on a Redis Cluster use one such as "{${prefix.replace(/[{}]/g, '') || 'llmq'}}" so every key lands in one slot`,
+    );
+  }
+}
+
 /** True when `error` means Redis could not be reached (the caller should answer 503). */
 export function isRedisUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
