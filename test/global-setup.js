@@ -9,8 +9,22 @@ const {
   hasRedisServer,
   startRedisServer,
 } = require('../scripts/lib/local-redis.js');
+const { startRedisCluster } = require('../scripts/lib/local-redis-cluster.js');
 
 module.exports = async () => {
+  await setUpRedis();
+  // LLMQ_TEST_REDIS_CLUSTER=1 (npm run test:cluster): the end-to-end systems run on a private
+  // three-master Redis Cluster with a hash-tagged prefix; the single node stays for the rest.
+  if (process.env.LLMQ_TEST_REDIS_CLUSTER === '1' && !process.env.LLMQ_TEST_REDIS_CLUSTER_URL) {
+    const cluster = await startRedisCluster({
+      dir: path.join(os.tmpdir(), `llmq-test-cluster-${process.pid}`),
+    });
+    globalThis.__llmqRedisCluster = cluster;
+    process.env.LLMQ_TEST_REDIS_CLUSTER_URL = cluster.url;
+  }
+};
+
+async function setUpRedis() {
   if (globalThis.__llmqRedis || process.env.LLMQ_TEST_REDIS_READY) return;
   const candidates = [process.env.REDIS_URL, 'redis://127.0.0.1:6379'].filter(Boolean);
   for (const url of candidates) {
@@ -34,4 +48,4 @@ module.exports = async () => {
   globalThis.__llmqRedis = server;
   process.env.REDIS_URL = server.url;
   process.env.LLMQ_TEST_REDIS_READY = '1';
-};
+}

@@ -39,6 +39,13 @@ export async function ensureRedis({ redisUrl, dataDir, log }) {
   const existing = (url) => ({ url, startedHere: false, stop: async () => {} });
 
   if (redisUrl && (await pingRedis(redisUrl))) return existing(redisUrl);
+  // A cluster is never replaced by a single node started here: the apps would not run on it.
+  if (redisUrl && /^rediss?-cluster:\/\//i.test(redisUrl)) {
+    throw new RedisUnavailableError(
+      `REDIS_URL=${redactUrl(redisUrl)} (a Redis Cluster) does not answer. Start the cluster ` +
+        '(its seed node must answer PING), or unset REDIS_URL to use a single local Redis.',
+    );
+  }
 
   const target = new URL(redisUrl || DEFAULT_REDIS_URL);
   if (!LOCAL_HOSTS.has(target.hostname)) {

@@ -1,3 +1,4 @@
+import { createRedisConnection, isRedisClusterUrl } from '@llmq/core';
 import {
   cleanupPrefix,
   freePort,
@@ -17,6 +18,10 @@ export const otherTenantApiKey = 'e2e-key-other-0000002';
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export interface SystemOptions {
+  /** The Redis to run on (default: the test run's); `redis-cluster://` for a cluster. */
+  redisUrl?: string;
+  /** The key prefix (default: a unique one, hash-tagged `{...}` on a cluster). */
+  prefix?: string;
   /** Extra environment for the API and the workers. */
   env?: Record<string, string>;
   /** Extra environment for worker processes. */
@@ -37,12 +42,20 @@ export interface SystemOptions {
  * processes (built dist), all on a private Redis key prefix that is removed afterwards.
  */
 export async function startSystem(options: SystemOptions = {}) {
-  const prefix = uniquePrefix('test-e2e');
+  const redisUrl = options.redisUrl ?? process.env.LLMQ_TEST_REDIS_CLUSTER_URL ?? testRedisUrl();
+  const cluster = isRedisClusterUrl(redisUrl);
+  const prefix =
+    options.prefix ?? (cluster ? `{${uniquePrefix('test-e2e')}}` : uniquePrefix('test-e2e'));
   const simulator: Simulator = await startSimulator({ models: options.simulatorModels });
-  const redis = new Redis(testRedisUrl());
+  // On a cluster (or a Redis a chaos scenario restarts) the test's own client waits for Redis
+  // instead of failing its reads.
+  const redis =
+    redisUrl !== testRedisUrl()
+      ? createRedisConnection({ url: redisUrl, role: 'worker', name: 'llmq-e2e' })
+      : new Redis(redisUrl);
   const port = await freePort();
   const baseEnv = {
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: redisUrl,
     LLMQ_PREFIX: prefix,
     SIMULATOR_URL: simulator.url,
     LOG_LEVEL: 'warn',

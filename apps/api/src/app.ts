@@ -26,6 +26,7 @@ import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
+import { requireRedis } from './http/require-redis';
 import { scopeGuards } from './http/require-scope';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
@@ -137,6 +138,8 @@ export function createApp(dependencies: AppDependencies): Express {
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
   app.use(authenticate(security.authenticator, security.auditLog, logger));
+  // While Redis is down every route below answers 503 at once (health checks come earlier).
+  app.use(requireRedis(dependencies.redis));
   if (dependencies.rateLimits) app.use(rateLimit(dependencies.rateLimits));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
   // Uploads are multipart and streamed into file storage, so they come before the JSON parser.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 
 /** The Redis the test run uses (set by test/global-setup.js). */
 export function testRedisUrl(): string {
@@ -16,12 +16,24 @@ export function uniquePrefix(label = 'test'): string {
 
 /** Removes every key under `prefix` (and only those): tests never flush a shared Redis. */
 export async function cleanupPrefix(redis: Redis, prefix: string): Promise<number> {
+  // A cluster client (see createRedisConnection) scans every master: keys live on one of them.
+  const client = redis as Redis | Cluster;
+  if (client instanceof Cluster) {
+    let removed = 0;
+    for (const node of client.nodes('master')) removed += await cleanupPrefix(node, prefix);
+    return removed;
+  }
   let cursor = '0';
   let removed = 0;
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length > 0) removed += await redis.unlink(...keys);
   } while (cursor !== '0');
   return removed;
+}
+
+/** `prefix` with the glob characters SCAN MATCH would interpret escaped (`{` is literal). */
+function escapeGlob(prefix: string): string {
+  return prefix.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -14,13 +14,17 @@ export function healthRouter(redis: Redis): Router {
   router
     .route('/readyz')
     .get(async (_request, response) => {
-      const ready = await Promise.race([
-        redis.ping().then(
-          () => true,
-          () => false,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(resolve, 1000, false).unref()),
-      ]);
+      // A connection that is not ready (Redis down, reconnecting) answers at once, without a
+      // PING that would wait in the offline queue.
+      const ready =
+        redis.status === 'ready' &&
+        (await Promise.race([
+          redis.ping().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => setTimeout(resolve, 1000, false).unref()),
+        ]));
       if (ready) {
         response.json({ status: 'ready', redis: 'ok' });
         return;
