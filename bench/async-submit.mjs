@@ -28,7 +28,13 @@ await runScenario('async-submit', async (redis) => {
   const llmq = await measure({ url: `${api.url}/v1/jobs`, body, headers, connections: 50 });
   const rate = Math.max(100, Math.round(baseline.requests_per_second / 2));
   const baselinePaced = await measure({ url: `${bare.url}/v1/jobs`, body, connections: 50, rate });
-  const llmqPaced = await measure({ url: `${api.url}/v1/jobs`, body, headers, connections: 50, rate });
+  const llmqPaced = await measure({
+    url: `${api.url}/v1/jobs`,
+    body,
+    headers,
+    connections: 50,
+    rate,
+  });
   const errors = baseline.errors + llmq.errors + baselinePaced.errors + llmqPaced.errors;
   writeScenario(
     'async-submit',

@@ -27,7 +27,11 @@ if (mode === 'queue') {
   });
   app.post('/v1/jobs', async (request, response) => {
     const id = `job_${randomUUID().replace(/-/g, '')}`;
-    await queue.add('prompt', { ...request.body, createdAt: Date.now() }, { jobId: id, priority: 5 });
+    await queue.add(
+      'prompt',
+      { ...request.body, createdAt: Date.now() },
+      { jobId: id, priority: 5 },
+    );
     response.status(202).json({ id, object: 'job', status: 'queued' });
   });
 } else {

@@ -47,10 +47,14 @@ export async function startRedis() {
 
 /**
  * Runs a Node script as a child process; output is kept and shown only when it fails.
- * `nodeArguments` go before the script (e.g. `--cpu-prof`).
+ * `nodeArguments` go before the script (e.g. `--cpu-prof`), `scriptArguments` after it.
  */
-export function startProcess(script, env, { nodeArguments = [], name = path.basename(script) } = {}) {
-  const child = spawn(process.execPath, [...nodeArguments, script], {
+export function startProcess(
+  script,
+  env,
+  { nodeArguments = [], scriptArguments = [], name = path.basename(script) } = {},
+) {
+  const child = spawn(process.execPath, [...nodeArguments, script, ...scriptArguments], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,7 +92,11 @@ export function startApp(app, env) {
   if (process.env.BENCH_PROFILE === '1') {
     const directory = path.join(resultsDirectory, 'profiles');
     fs.mkdirSync(directory, { recursive: true });
-    nodeArguments.push('--cpu-prof', `--cpu-prof-dir=${directory}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`);
+    nodeArguments.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${directory}`,
+      `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`,
+    );
   }
   return startProcess(path.join(root, 'apps', app, 'dist', 'main.js'), env, {
     nodeArguments,
@@ -157,7 +165,9 @@ export async function waitForHttp(url, service, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service && service.child.exitCode !== null)
-      throw new Error(`${service.name} exited with ${service.child.exitCode}:\n${service.output()}`);
+      throw new Error(
+        `${service.name} exited with ${service.child.exitCode}:\n${service.output()}`,
+      );
     const response = await fetch(url).catch(() => undefined);
     if (response?.ok) return;
     await sleep(100);
@@ -165,12 +175,16 @@ export async function waitForHttp(url, service, timeoutMs = 30_000) {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-export async function waitUntil(check, { timeoutMs = 120_000, intervalMs = 50, what = 'a condition' } = {}) {
+export async function waitUntil(
+  check,
+  { timeoutMs = 120_000, intervalMs = 50, what = 'a condition' } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
 }
@@ -187,7 +201,17 @@ export async function stopAll() {
  * fixed-rate run, the way latency is measured; without it the connections run closed-loop
  * (as fast as answers come), the way throughput is measured.
  */
-export function cannon({ url, body, headers = {}, connections = 50, seconds = duration, rate, amount, method = 'POST', requests }) {
+export function cannon({
+  url,
+  body,
+  headers = {},
+  connections = 50,
+  seconds = duration,
+  rate,
+  amount,
+  method = 'POST',
+  requests,
+}) {
   return new Promise((resolve, reject) => {
     const options = {
       url,
@@ -241,7 +265,8 @@ export const round = (value, digits = 2) => Number(Number(value).toFixed(digits)
 /** A result row; `ratio` is measured / baseline when both are numbers and no ratio is given. */
 export function row({ metric, baseline, measured, ratio, target, met, notes }) {
   const computed =
-    ratio ?? (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
+    ratio ??
+    (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
       ? round(measured / baseline)
       : undefined);
   return {
@@ -294,7 +319,10 @@ export function writeScenario(scenario, rows, details = {}, loadBefore = os.load
     details,
   };
   fs.mkdirSync(resultsDirectory, { recursive: true });
-  fs.writeFileSync(path.join(resultsDirectory, `${scenario}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(resultsDirectory, `${scenario}.json`),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
   process.stdout.write(
     `\n## ${scenario}\n\n${table(rows)}\n\n(1-minute load average ${round(loadBefore, 1)} → ${round(os.loadavg()[0], 1)} on ${os.cpus().length} CPUs${quick ? ', quick mode' : ''})\n`,
   );
