@@ -75,7 +75,14 @@ await runScenario('worker-memory', async (redis) => {
           notes: `RSS at start ${idle.currentMb} MB; drained in ${drainSeconds.toFixed(1)} s (${Math.round(waiting / drainSeconds)} jobs/s at 50 ms per call); ${failed} failed`,
         }),
       ],
-      { jobs, waiting, submitted, idle_rss_mb: idle.currentMb, peak_rss_mb: peak, rss_samples_mb: samples },
+      {
+        jobs,
+        waiting,
+        submitted,
+        idle_rss_mb: idle.currentMb,
+        peak_rss_mb: peak,
+        rss_samples_mb: samples,
+      },
     );
   } finally {
     fs.rmSync(config, { force: true });
