@@ -2,6 +2,7 @@
 // Usage: node bench/profile-summary.mjs bench/results/profiles/worker-….cpuprofile [top]
 import fs from 'node:fs';
 
+process.stdout.on('error', () => process.exit(0));
 const [file, topArgument] = process.argv.slice(2);
 const top = Number(topArgument ?? 25);
 const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -34,5 +35,25 @@ const show = (title, map, count) => {
     process.stdout.write(`${((100 * micros) / total).toFixed(1).padStart(5)}%  ${key}\n`);
   }
 };
+// Inclusive time of llmq's own functions (apps/, packages/): self plus everything they called.
+const inclusive = new Map();
+const totalOf = (node, onStack) => {
+  let sum = selfMicros.get(node.id) ?? 0;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const own = /\/(apps|packages)\/[^/]+\/dist\//.test(url) && !url.includes('node_modules');
+  const key = own
+    ? `${functionName || '(anonymous)'} ${url.replace(/^.*\/(apps|packages)\//, '$1/')}:${lineNumber + 1}`
+    : undefined;
+  const fresh = key !== undefined && !onStack.has(key);
+  if (fresh) onStack.add(key);
+  for (const child of node.children ?? []) sum += totalOf(byId.get(child), onStack);
+  if (fresh) {
+    onStack.delete(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + sum);
+  }
+  return sum;
+};
+totalOf(profile.nodes[0], new Set());
 show('self time by package', byPackage, 15);
+show("inclusive time of llmq's functions", inclusive, top);
 show('self time by function', byFunction, top);

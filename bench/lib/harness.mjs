@@ -253,6 +253,12 @@ export function memoryOf(pid) {
   return { peakMb: Math.round(field('VmHWM')), currentMb: Math.round(field('VmRSS')) };
 }
 
+/** CPU time (user + system) a process has used so far, ms, from /proc (clock ticks of 10 ms). */
+export function cpuMsOf(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Percentile of a sorted-or-not number array (nearest rank). */
 export function percentile(values, p) {
   if (values.length === 0) return Number.NaN;
@@ -347,5 +353,7 @@ export async function runScenario(name, body) {
   } finally {
     await stopAll();
     await redis?.stop();
+    // A connection still retrying after a failure must not keep the scenario alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
   }
 }
