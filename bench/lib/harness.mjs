@@ -38,6 +38,7 @@ export async function startRedis() {
   const server = await localRedis.startRedisServer({ port, dir, appendOnly: false });
   return {
     ...server,
+    name: 'redis',
     async stop() {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -146,7 +147,7 @@ export async function startWorker(env) {
     WORKER_METRICS_HOST: '127.0.0.1',
   });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, service);
-  return { service };
+  return { service, metricsUrl: `http://127.0.0.1:${port}/metrics` };
 }
 
 /** Starts one of the baseline programs in bench/baselines/ on a free port (when it serves HTTP). */
@@ -240,10 +241,35 @@ export function summarize(result) {
   };
 }
 
-/** A warm-up run then a measured one, same options. */
-export async function measure(options) {
+/**
+ * A warm-up run then a measured one, same options. With `processes` (objects with a `pid`
+ * and a `name`), also the CPU ms each spent per answered request during the measured run:
+ * a figure that other load on the machine disturbs far less than req/s.
+ */
+export async function measure({ processes = [], ...options }) {
   await cannon({ ...options, seconds: warmup, amount: undefined });
-  return summarize(await cannon(options));
+  const before = processes.map((item) => cpuMsOf(item.pid));
+  const result = summarize(await cannon(options));
+  if (processes.length === 0) return result;
+  const perRequest = processes.map((item, index) => [
+    item.name,
+    round((cpuMsOf(item.pid) - before[index]) / Math.max(1, result.ok), 3),
+  ]);
+  return {
+    ...result,
+    cpu_ms_per_request: round(
+      perRequest.reduce((sum, [, value]) => sum + value, 0),
+      3,
+    ),
+    cpu_ms_by_process: Object.fromEntries(perRequest),
+  };
+}
+
+/** Formats `cpu_ms_by_process` for a row's notes. */
+export function cpuNotes(result) {
+  return Object.entries(result.cpu_ms_by_process ?? {})
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ');
 }
 
 /** Peak (VmHWM) and current (VmRSS) resident memory of a process, MB, from /proc. */
