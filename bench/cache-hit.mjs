@@ -49,6 +49,7 @@ await runScenario('cache-hit', async (redis) => {
     body,
     headers,
     connections: 50,
+    processes: [api.service, redis],
   });
   const errors = baseline.errors + llmq.errors;
   writeScenario(

@@ -1,4 +1,5 @@
-// Scenario: pipeline overhead at a paced rate (default 1,000 jobs/s, `BENCH_PIPELINE_RATE`).
+// Scenario: pipeline overhead at a paced rate (default 1,000 jobs/s, `BENCH_PIPELINE_RATE`;
+// also 200 and 20 jobs/s, the last with no backlog at all).
 // Jobs are submitted over HTTP at a fixed rate with a worker (concurrency 50) and the
 // simulator (0 ms); each stored result's `total_ms - provider_ms` is the time llmq added from
 // acceptance to the result being stored (queue wait included). Baseline: raw BullMQ, jobs
@@ -24,7 +25,7 @@ import {
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
 
-const rates = [Number(process.env.BENCH_PIPELINE_RATE ?? 1000), quick ? 100 : 200];
+const rates = [Number(process.env.BENCH_PIPELINE_RATE ?? 1000), quick ? 100 : 200, 20];
 const seconds = quick ? 3 : duration;
 const body = JSON.stringify({
   model: 'sim-gpt-fast',

@@ -3,7 +3,8 @@
 // private Redis, then merges every bench/results/<scenario>.json into results/latest.json and
 // results/latest.md. `node bench/run.mjs sync-endpoint cost` runs only those scenarios;
 // `BENCH_RUNS=2` runs each scenario twice and shows every run's ratio (shared machines are
-// noisy). A scenario that fails does not stop the others; the exit code says one failed.
+// noisy); `--merge` runs nothing and rebuilds latest.* from the result files on disk. A
+// scenario that fails does not stop the others; the exit code says one failed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +34,9 @@ const available = fs
     const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
     return rank(a) - rank(b) || a.localeCompare(b);
   });
-const wanted = process.argv.slice(2);
+// `--merge`: run nothing, only rebuild latest.* from the result files on disk.
+const mergeOnly = process.argv.includes('--merge');
+const wanted = process.argv.slice(2).filter((argument) => argument !== '--merge');
 const unknown = wanted.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
   process.stderr.write(
@@ -41,7 +44,7 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const scenarios = wanted.length > 0 ? wanted : available;
+const scenarios = mergeOnly ? [] : wanted.length > 0 ? wanted : available;
 const runs = Number(process.env.BENCH_RUNS ?? 1);
 const startedAt = new Date().toISOString();
 const failed = [];
@@ -88,7 +91,7 @@ for (const file of fs.readdirSync(resultsDirectory).sort()) {
   if (!file.endsWith('.json') || file === 'latest.json' || file === 'chaos.json') continue;
   const report = readReport(path.join(resultsDirectory, file));
   if (!report || reports.has(report.scenario)) continue;
-  merged.push({ ...report, stale: true });
+  merged.push(mergeOnly ? report : { ...report, stale: true });
 }
 for (const [, list] of reports) {
   const last = list[list.length - 1];
@@ -138,10 +141,10 @@ const sections = merged.map((report) => {
         }
       : item,
   );
-  const when = `measured ${report.measured_at}, 1-minute load average ${report.machine?.load_average_1m_before ?? '?'}${report.machine?.quick ? ', quick mode' : ''}${report.stale ? ' (**stale**: not run this time)' : ''}`;
+  const when = `measured ${report.measured_at}, 1-minute load average ${report.machine?.load_average_1m_before ?? '?'}${report.machine?.quick ? ', quick mode' : ''}${report.stale ? ' (from an earlier run: not run this time)' : ''}`;
   return `## ${report.scenario}\n\n${when}\n\n${table(rows)}\n`;
 });
-const markdown = `# Benchmark results\n\nRun ${startedAt} on ${os.cpus().length} CPUs (${machine().cpu_model}), Node ${process.version}, everything on one machine over loopback, shared with other work: read the ratios to the same-run baselines, not the absolute figures. Reproduce with \`npm run bench\`.${failed.length > 0 ? `\n\nFailed: ${failed.join(', ')}.` : ''}\n\n${sections.join('\n')}`;
+const markdown = `# Benchmark results\n\n${mergeOnly ? 'Merged' : 'Run'} ${startedAt} on ${os.cpus().length} CPUs (${machine().cpu_model}), Node ${process.version}, everything on one machine over loopback, shared with other work: read the ratios to the same-run baselines, not the absolute figures. Reproduce with \`npm run bench\`.${failed.length > 0 ? `\n\nFailed: ${failed.join(', ')}.` : ''}\n\n${sections.join('\n')}`;
 fs.writeFileSync(path.join(resultsDirectory, 'latest.md'), markdown);
 process.stdout.write(`\n${markdown}\n`);
 if (failed.length > 0) {

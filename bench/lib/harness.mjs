@@ -91,7 +91,7 @@ export function startProcess(
 export function startApp(app, env) {
   const nodeArguments = [];
   if (process.env.BENCH_PROFILE === '1') {
-    const directory = path.join(resultsDirectory, 'profiles');
+    const directory = process.env.BENCH_PROFILE_DIR ?? path.join(resultsDirectory, 'profiles');
     fs.mkdirSync(directory, { recursive: true });
     nodeArguments.push(
       '--cpu-prof',
