@@ -63,7 +63,8 @@ function readReport(file) {
 for (let run = 1; run <= runs; run += 1) {
   for (const scenario of scenarios) {
     process.stdout.write(`\n=== ${scenario}${runs > 1 ? ` (run ${run} of ${runs})` : ''} ===\n`);
-    const before = new Set(fs.existsSync(resultsDirectory) ? fs.readdirSync(resultsDirectory) : []);
+    fs.mkdirSync(resultsDirectory, { recursive: true });
+    const before = new Set(fs.readdirSync(resultsDirectory));
     const started = Date.now();
     const result = spawnSync(process.execPath, [path.join(benchDirectory, `${scenario}.mjs`)], {
       stdio: 'inherit',
@@ -87,6 +88,7 @@ for (let run = 1; run <= runs; run += 1) {
 // Merge: this run's reports, plus every other scenario result on disk (marked stale), except
 // the chaos suite's file, which `npm run chaos` owns.
 const merged = [];
+fs.mkdirSync(resultsDirectory, { recursive: true });
 for (const file of fs.readdirSync(resultsDirectory).sort()) {
   if (!file.endsWith('.json') || file === 'latest.json' || file === 'chaos.json') continue;
   const report = readReport(path.join(resultsDirectory, file));

@@ -14,10 +14,11 @@ const localRedis = require('../../scripts/lib/local-redis.js');
 
 export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const root = path.resolve(benchDirectory, '..');
-export const resultsDirectory = path.join(benchDirectory, 'results');
-
 /** `BENCH_QUICK=1`: short runs and small counts, a smoke test of the scenarios, not figures. */
 export const quick = process.env.BENCH_QUICK === '1';
+
+/** Where results go; a quick run writes to results/quick/ so it never replaces real figures. */
+export const resultsDirectory = path.join(benchDirectory, 'results', ...(quick ? ['quick'] : []));
 
 /** Seconds of each measured HTTP run (`BENCH_DURATION`, default 10, quick 3). */
 export const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10));
@@ -91,7 +92,7 @@ export function startProcess(
 export function startApp(app, env) {
   const nodeArguments = [];
   if (process.env.BENCH_PROFILE === '1') {
-    const directory = process.env.BENCH_PROFILE_DIR ?? path.join(resultsDirectory, 'profiles');
+    const directory = path.join(benchDirectory, 'results', 'profiles');
     fs.mkdirSync(directory, { recursive: true });
     nodeArguments.push(
       '--cpu-prof',
