@@ -1,29 +1,33 @@
-// Batch benchmark (`npm run bench`): ingest of a 100,000-line file against raw BullMQ
-// addBulk measured in the same run, the API's peak memory, and a 20,000-line batch run to
-// completion through a real worker and the simulator. Uses the built apps (run `tsc -b` first).
+// Scenario: batch ingest. Validating and queuing a 100,000-line batch file
+// (`BENCH_INGEST_LINES`) against raw BullMQ `addBulk` of the same lines in the same run, the
+// API's peak RSS, and a 20,000-line batch (`BENCH_COMPLETE_LINES`) run to completion through
+// a worker and the simulator.
 
 import { once } from 'node:events';
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  apiKey,
+  llmqEnv,
+  memoryOf,
+  quick,
+  round,
+  row,
+  runScenario,
+  startApi,
+  startSimulator,
+  startWorker,
+  waitUntil,
+  writeScenario,
+} from './lib/harness.mjs';
 
-const require = createRequire(import.meta.url);
-const {
-  spawnService,
-  freePort,
-  waitFor,
-  uniquePrefix,
-  cleanupPrefix,
-} = require('../packages/testing/dist/index.js');
-const { Queue } = require('bullmq');
-const { Redis } = require('ioredis');
-
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ingestLines = Number(process.env.BENCH_INGEST_LINES ?? 100_000);
-const completeLines = Number(process.env.BENCH_COMPLETE_LINES ?? 20_000);
-const apiKey = 'bench-key-000001';
+const ingestLines = Number(process.env.BENCH_INGEST_LINES ?? (quick ? 10_000 : 100_000));
+const completeLines = Number(process.env.BENCH_COMPLETE_LINES ?? (quick ? 2_000 : 20_000));
+const prefix = 'bench';
 
 function line(index) {
   return JSON.stringify({
@@ -47,37 +51,14 @@ async function writeBatchFile(file, count) {
   await once(stream, 'finish');
 }
 
-/** Peak and current resident memory of a process, MB (Linux /proc). */
-async function memoryOf(pid) {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { peakMb: Math.round(field('VmHWM')), currentMb: Math.round(field('VmRSS')) };
-}
-
-async function main() {
-  const prefix = uniquePrefix('bench-batch');
-  const redis = new Redis(redisUrl);
+await runScenario('batch', async (server) => {
+  const redis = new Redis(server.url);
   const directory = await mkdtemp(path.join(tmpdir(), 'llmq-bench-'));
-  const simulatorPort = await freePort();
-  const apiPort = await freePort();
-  const simulator = spawnService('llm-simulator', {
-    SIMULATOR_PORT: String(simulatorPort),
-    LOG_LEVEL: 'warn',
-  });
-  const env = {
-    REDIS_URL: redisUrl,
-    LLMQ_PREFIX: prefix,
-    SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
-    LOG_LEVEL: 'warn',
-  };
-  const api = spawnService('api', {
-    ...env,
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    API_KEYS: `bench:${apiKey}`,
-  });
-  const worker = spawnService('worker', { ...env, BULK_WORKER_CONCURRENCY: '200' });
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const simulator = await startSimulator();
+  const env = llmqEnv(server.url, simulator.url);
+  const api = await startApi(env);
+  await startWorker({ ...env, BULK_WORKER_CONCURRENCY: '200' });
+  const apiUrl = api.url;
   const bulk = new Queue('prompts-bulk', { connection: redis, prefix });
   const raw = new Queue('bench-raw', { connection: redis, prefix });
   const call = async (method, route, body) => {
@@ -101,22 +82,6 @@ async function main() {
   };
 
   try {
-    for (const [name, service] of [
-      ['simulator', simulator],
-      ['api', api],
-    ]) {
-      await waitFor(
-        async () => {
-          if (service.child.exitCode !== null)
-            throw new Error(`${name} exited:\n${service.output()}`);
-          const url =
-            name === 'api' ? `${apiUrl}/readyz` : `http://127.0.0.1:${simulatorPort}/_sim/health`;
-          return (await fetch(url).catch(() => undefined))?.ok ? true : undefined;
-        },
-        { timeoutMs: 20_000, what: `${name} to start` },
-      );
-    }
-
     // 1. Raw BullMQ addBulk of the same number of jobs, data shaped like batch lines.
     const rawStarted = performance.now();
     for (let start = 0; start < ingestLines; start += 1000) {
@@ -164,15 +129,12 @@ async function main() {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    await waitFor(
-      async () =>
-        (await redis.hget(`${prefix}:batch:${created.id}`, 'lines_enqueued')) === '1'
-          ? true
-          : undefined,
+    await waitUntil(
+      async () => (await redis.hget(`${prefix}:batch:${created.id}`, 'lines_enqueued')) === '1',
       { timeoutMs: 600_000, intervalMs: 20, what: 'the ingest to finish' },
     );
     const ingestSeconds = (performance.now() - ingestStarted) / 1000;
-    const apiMemory = await memoryOf(api.child.pid);
+    const apiMemory = memoryOf(api.service.pid);
     await call('POST', `/v1/batches/${created.id}/cancel`);
     await bulk.obliterate({ force: true });
     await bulk.resume();
@@ -187,7 +149,7 @@ async function main() {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    const finished = await waitFor(
+    const finished = await waitUntil(
       async () => {
         const batch = await call('GET', `/v1/batches/${run.id}`);
         return ['completed', 'failed', 'cancelled', 'expired'].includes(batch.status)
@@ -198,45 +160,53 @@ async function main() {
     );
     const runSeconds = (performance.now() - runStarted) / 1000;
 
-    const results = {
-      date: new Date().toISOString(),
-      node: process.version,
-      ingest: {
-        lines: ingestLines,
-        file_bytes: uploaded.bytes,
-        raw_addbulk_lines_per_second: Math.round(ingestLines / rawSeconds),
-        upload_lines_per_second: Math.round(ingestLines / uploadSeconds),
-        ingest_lines_per_second: Math.round(ingestLines / ingestSeconds),
-        ingest_vs_raw_addbulk: Number((rawSeconds / ingestSeconds).toFixed(2)),
-        upload_and_ingest_vs_raw_addbulk: Number(
-          (rawSeconds / (uploadSeconds + ingestSeconds)).toFixed(2),
-        ),
-        api_peak_rss_mb: apiMemory.peakMb,
+    const ingestRatio = round(rawSeconds / ingestSeconds);
+    const withUpload = round(rawSeconds / (uploadSeconds + ingestSeconds));
+    const failedLines = finished.request_counts?.failed ?? 0;
+    writeScenario(
+      'batch',
+      [
+        row({
+          metric: `ingest lines/s, ${ingestLines.toLocaleString('en')} lines`,
+          baseline: Math.round(ingestLines / rawSeconds),
+          measured: Math.round(ingestLines / ingestSeconds),
+          ratio: ingestRatio,
+          target: '≥ 0.6×',
+          met: ingestRatio >= 0.6,
+          notes: `${withUpload}× with the upload counted`,
+        }),
+        row({
+          metric: 'API peak RSS MB during the ingest',
+          measured: apiMemory.peakMb,
+          target: '≤ 300 MB',
+          met: apiMemory.peakMb <= 300,
+        }),
+        row({
+          metric: `batch of ${completeLines.toLocaleString('en')} lines run to completion, lines/s`,
+          measured: Math.round(completeLines / runSeconds),
+          target: 'completed, 0 failed lines',
+          met: finished.status === 'completed' && failedLines === 0,
+          notes: `${finished.status}, ${failedLines} failed, ${round(runSeconds, 1)} s`,
+        }),
+      ],
+      {
+        ingest: {
+          lines: ingestLines,
+          file_bytes: uploaded.bytes,
+          raw_addbulk_seconds: round(rawSeconds),
+          upload_seconds: round(uploadSeconds),
+          ingest_seconds: round(ingestSeconds),
+        },
+        completion: {
+          lines: completeLines,
+          status: finished.status,
+          request_counts: finished.request_counts,
+        },
       },
-      completion: {
-        lines: completeLines,
-        status: finished.status,
-        request_counts: finished.request_counts,
-        seconds: Number(runSeconds.toFixed(1)),
-        lines_per_second: Math.round(completeLines / runSeconds),
-      },
-    };
-    await writeFile(
-      path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'batch.json'),
-      `${JSON.stringify(results, null, 2)}\n`,
     );
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    if (finished.status !== 'completed') process.exitCode = 1;
   } finally {
-    await Promise.all([api.stop('SIGKILL'), worker.stop('SIGKILL'), simulator.stop('SIGKILL')]);
     await Promise.all([bulk.close(), raw.close()]);
-    await cleanupPrefix(redis, prefix);
     await redis.quit();
     await rm(directory, { recursive: true, force: true });
   }
-}
-
-main().catch((error) => {
-  process.stderr.write(`batch bench failed: ${error instanceof Error ? error.stack : error}\n`);
-  process.exit(1);
 });

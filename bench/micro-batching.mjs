@@ -2,7 +2,8 @@
 // a `/v1/embeddings` batch run to completion through the API, Redis, one worker and the
 // simulator, with micro-batching at N=16 (max_items 16, max_wait_ms 10) against without
 // (N=1), on simulator models charging 20 ms per call. Uses the built apps (run `tsc -b`
-// first) and REDIS_URL (default 127.0.0.1:6379) under a unique key prefix it removes.
+// first) and a private redis-server it starts (bench/lib/harness.mjs); BENCH_QUICK=1 runs
+// 200 lines per batch as a smoke test.
 //
 // Two upstreams, each run at N=1 and N=16 in the same process tree:
 // - "single-slot": the model serves one call at a time (`maxConcurrentCalls: 1`, like a local
@@ -14,10 +15,11 @@
 //   that batching costs no throughput.
 // Writes bench/results/micro-batching.json ({scenario, rows}).
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { quick, resultsDirectory, startRedis } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const {
@@ -29,8 +31,7 @@ const {
 } = require('../packages/testing/dist/index.js');
 const { Redis } = require('ioredis');
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const lines = Number(process.env.BENCH_MICRO_BATCH_LINES ?? 2000);
+const lines = Number(process.env.BENCH_MICRO_BATCH_LINES ?? (quick ? 200 : 2000));
 const apiKey = 'bench-key-000001';
 const overheadMs = 20;
 const batchSize = 16;
@@ -78,6 +79,8 @@ function batchFile(model) {
 
 async function main() {
   const prefix = uniquePrefix('bench-micro-batching');
+  const redisServer = await startRedis();
+  const redisUrl = redisServer.url;
   const redis = new Redis(redisUrl);
   const directory = await mkdtemp(path.join(tmpdir(), 'llmq-bench-mb-'));
   const catalogPath = path.join(directory, 'models.yaml');
@@ -238,8 +241,9 @@ async function main() {
         },
       ],
     };
+    await mkdir(resultsDirectory, { recursive: true });
     await writeFile(
-      path.join(here, 'results', 'micro-batching.json'),
+      path.join(resultsDirectory, 'micro-batching.json'),
       `${JSON.stringify(results, null, 2)}\n`,
     );
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -248,6 +252,7 @@ async function main() {
     await Promise.all([api.stop('SIGKILL'), worker.stop('SIGKILL'), simulator.stop('SIGKILL')]);
     await cleanupPrefix(redis, prefix);
     await redis.quit();
+    await redisServer.stop();
     await rm(directory, { recursive: true, force: true });
   }
 }

@@ -1,165 +1,124 @@
-// Benchmark: the sync OpenAI-compatible endpoint (API → interactive queue → worker → simulator
-// → Redis Stream → API) against the simulator called directly, at 1 and 50 connections.
-// Reports p50/p99 latency, the latency llmq adds, and requests per second, as ratios measured
-// in the same run. Starts its own private Redis, simulator, API and worker; needs a build
-// (`npm run bench` builds first). Usage: node bench/sync-endpoint.mjs [--duration 10]
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
+// Scenario: the sync OpenAI-compatible endpoint (API → interactive queue → worker → simulator
+// → job events → API) at 50 and 1 connections, against the simulator called directly and
+// against the Portkey gateway (`@portkey-ai/gateway`, its own CLI, pointed at the same
+// simulator). Every target gets a warm-up, then a closed-loop run of the same length.
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import {
+  apiKey,
+  cpuNotes,
+  duration,
+  freePort,
+  llmqEnv,
+  measure,
+  round,
+  row,
+  runScenario,
+  startApi,
+  startProcess,
+  startSimulator,
+  startWorker,
+  waitForHttp,
+  writeScenario,
+} from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
-const { freePort, startRedisServer, hasRedisServer } = require('../scripts/lib/local-redis.js');
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const durationArgument = process.argv.indexOf('--duration');
-const duration = durationArgument > 0 ? Number(process.argv[durationArgument + 1]) : 10;
-const apiKey = 'bench-key-000001';
 const body = JSON.stringify({
   model: 'sim-gpt-fast',
   messages: [{ role: 'user', content: 'echo: the quick brown fox jumps over the lazy dog' }],
   max_tokens: 32,
 });
 
-const children = [];
-function startApp(app, env) {
-  const child = spawn(process.execPath, [path.join(root, 'apps', app, 'dist', 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
+await runScenario('sync-endpoint', async (redis) => {
+  const simulator = await startSimulator();
+  const env = llmqEnv(redis.url, simulator.url);
+  const api = await startApi(env);
+  const worker = await startWorker({ ...env, INTERACTIVE_CONCURRENCY: '100' });
+  const portkeyPort = await freePort();
+  const packageFile = require.resolve('@portkey-ai/gateway/package.json');
+  const portkey = startProcess(
+    path.join(path.dirname(packageFile), 'build', 'start-server.js'),
+    { NODE_ENV: 'production' },
+    { name: 'portkey', scriptArguments: [`--port=${portkeyPort}`, '--headless'] },
+  );
+  const portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
+  await waitForHttp(`${portkeyUrl}/`, portkey);
 
-async function waitForHttp(url, init = {}) {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const response = await fetch(url, init).catch(() => undefined);
-    if (response?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
-function run(url, connections, headers, seconds = duration) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      { url, method: 'POST', body, headers, connections, duration: seconds },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
-
-function summary(result) {
-  return {
-    requests_per_second: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
+  const targets = {
+    direct: {
+      url: `${simulator.url}/v1/chat/completions`,
+      headers: { authorization: 'Bearer simulator' },
+      processes: [simulator.service],
+    },
+    portkey: {
+      url: `${portkeyUrl}/v1/chat/completions`,
+      headers: {
+        authorization: 'Bearer simulator',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `${simulator.url}/v1`,
+      },
+      processes: [portkey, simulator.service],
+    },
+    llmq: {
+      url: `${api.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${apiKey}` },
+      processes: [api.service, worker.service, simulator.service, redis],
+    },
   };
-}
-
-async function main() {
-  if (!hasRedisServer()) throw new Error('redis-server is not installed');
-  const redisPort = await freePort();
-  const redis = await startRedisServer({
-    port: redisPort,
-    dir: path.join(os.tmpdir(), `llmq-bench-redis-${redisPort}`),
-    appendOnly: false,
-  });
-  try {
-    const [simulatorPort, apiPort] = [await freePort(), await freePort()];
-    const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const common = { REDIS_URL: redis.url, LLMQ_PREFIX: 'bench', SIMULATOR_URL: simulatorUrl };
-    startApp('llm-simulator', {
-      SIMULATOR_PORT: String(simulatorPort),
-      SIMULATOR_HOST: '127.0.0.1',
-    });
-    startApp('api', {
-      ...common,
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      API_KEYS: `bench:${apiKey}`,
-    });
-    startApp('worker', { ...common, INTERACTIVE_CONCURRENCY: '100' });
-    await waitForHttp(`${simulatorUrl}/v1/models`, {
-      headers: { Authorization: 'Bearer simulator' },
-    });
-    await waitForHttp(`${apiUrl}/readyz`);
-
-    const targets = {
-      direct: {
-        url: `${simulatorUrl}/v1/chat/completions`,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer simulator' },
-      },
-      llmq: {
-        url: `${apiUrl}/v1/chat/completions`,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      },
-    };
-    const results = {};
-    // Other processes on the machine skew every figure: record how busy it was.
-    const loadBefore = os.loadavg()[0];
-    for (const connections of [1, 50]) {
-      for (const [name, target] of Object.entries(targets)) {
-        await run(target.url, connections, target.headers, 2); // warm-up
-        const result = summary(await run(target.url, connections, target.headers));
-        results[`${name}_c${connections}`] = result;
-        process.stdout.write(`${name} c=${connections}: ${JSON.stringify(result)}\n`);
-      }
-    }
-    const report = {
-      measured_at: new Date().toISOString(),
-      load_average_1m: { before: loadBefore, after: os.loadavg()[0] },
-      duration_s: duration,
-      node: process.version,
-      cpus: os.cpus().length,
-      runs: results,
-    };
-    const lines = [
-      '| connections | direct p50 / p99 ms | llmq p50 / p99 ms | added p50 / p99 ms | req/s direct → llmq (ratio) |',
-      '| --- | --- | --- | --- | --- |',
-    ];
-    for (const connections of [1, 50]) {
-      const direct = results[`direct_c${connections}`];
-      const llmq = results[`llmq_c${connections}`];
-      const ratio = (llmq.requests_per_second / direct.requests_per_second).toFixed(2);
-      lines.push(
-        `| ${connections} | ${direct.p50_ms} / ${direct.p99_ms} | ${llmq.p50_ms} / ${llmq.p99_ms} | ${llmq.p50_ms - direct.p50_ms} / ${llmq.p99_ms - direct.p99_ms} | ${direct.requests_per_second} → ${llmq.requests_per_second} (${ratio}×) |`,
+  const runs = {};
+  for (const connections of [50, 1]) {
+    for (const [name, target] of Object.entries(targets)) {
+      runs[`${name}_c${connections}`] = await measure({ ...target, body, connections });
+      process.stdout.write(
+        `${name} c=${connections}: ${JSON.stringify(runs[`${name}_c${connections}`])}\n`,
       );
     }
-    const table = lines.join('\n');
-    process.stdout.write(
-      `\n${table}\n(1-minute load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)\n`,
-    );
-    fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-    fs.writeFileSync(
-      path.join(root, 'bench', 'results', 'sync-endpoint.json'),
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
-    fs.writeFileSync(
-      path.join(root, 'bench', 'results', 'sync-endpoint.md'),
-      `# Sync endpoint vs the simulator called directly\n\nMeasured ${report.measured_at}, ${duration} s per run, Node ${process.version}, ${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before the runs (other processes share the machine).\n\n${table}\n`,
-    );
-    const errors = Object.values(results).reduce((sum, result) => sum + result.errors, 0);
-    if (errors > 0) throw new Error(`${errors} requests failed during the benchmark`);
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map((child) =>
-        child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null,
-      ),
-    );
-    await redis.stop();
   }
-}
-
-main().catch((error) => {
-  process.stderr.write(`benchmark failed: ${error.message}\n`);
-  for (const child of children) child.kill('SIGKILL');
-  process.exit(1);
+  const rows = [];
+  for (const connections of [50, 1]) {
+    const {
+      direct,
+      portkey: peer,
+      llmq,
+    } = {
+      direct: runs[`direct_c${connections}`],
+      portkey: runs[`portkey_c${connections}`],
+      llmq: runs[`llmq_c${connections}`],
+    };
+    rows.push(
+      row({
+        metric: `req/s vs Portkey, c=${connections}`,
+        baseline: peer.requests_per_second,
+        measured: llmq.requests_per_second,
+        target: '≥ 1.5×',
+        met: llmq.requests_per_second >= 1.5 * peer.requests_per_second,
+        notes: `direct ${direct.requests_per_second} req/s (llmq ${round(llmq.requests_per_second / direct.requests_per_second)}×); p50/p99 ms direct ${direct.p50_ms}/${direct.p99_ms}, Portkey ${peer.p50_ms}/${peer.p99_ms}, llmq ${llmq.p50_ms}/${llmq.p99_ms}`,
+      }),
+    );
+  }
+  rows.push(
+    row({
+      metric: 'CPU ms per request, c=50 (Portkey + simulator → llmq processes + Redis)',
+      baseline: runs.portkey_c50.cpu_ms_per_request,
+      measured: runs.llmq_c50.cpu_ms_per_request,
+      target: 'reported',
+      met: true,
+      notes: `direct: simulator ${runs.direct_c50.cpu_ms_per_request}; llmq: ${cpuNotes(runs.llmq_c50)}; Portkey: ${cpuNotes(runs.portkey_c50)}`,
+    }),
+  );
+  const added = round(runs.llmq_c1.p50_ms - runs.direct_c1.p50_ms, 1);
+  rows.push(
+    row({
+      metric: 'added p50 ms at c=1 (llmq − direct)',
+      baseline: runs.direct_c1.p50_ms,
+      measured: runs.llmq_c1.p50_ms,
+      ratio: undefined,
+      target: '≤ 2 ms added',
+      met: added <= 2,
+      notes: `adds ${added} ms; Portkey adds ${round(runs.portkey_c1.p50_ms - runs.direct_c1.p50_ms, 1)} ms`,
+    }),
+  );
+  const errors = Object.values(runs).reduce((sum, run) => sum + run.errors, 0);
+  rows.push(row({ metric: 'failed requests', measured: errors, target: '0', met: errors === 0 }));
+  writeScenario('sync-endpoint', rows, { duration_s: duration, runs });
 });
