@@ -128,14 +128,14 @@ test('a file with bad lines fails validation with their line numbers and queues 
   expect(lineJobs).toEqual([]);
 });
 
-test('unsupported endpoints, unknown files and other tenants are refused with JSON errors', async () => {
-  const embeddings = await system.request('POST', '/v1/batches', {
+test('unknown endpoints, unknown files and other tenants are refused with JSON errors', async () => {
+  const moderations = await system.request('POST', '/v1/batches', {
     input_file_id: 'file-00000000000000000000000000000000',
-    endpoint: '/v1/embeddings',
+    endpoint: '/v1/moderations',
     completion_window: '24h',
   });
-  expect(embeddings.status).toBe(400);
-  expect(embeddings.body.error.code).toBe('unsupported_endpoint');
+  expect(moderations.status).toBe(400);
+  expect(moderations.body.error.code).toBe('invalid_request');
   const missing = await system.request('POST', '/v1/batches', {
     input_file_id: 'file-00000000000000000000000000000000',
     endpoint: '/v1/chat/completions',

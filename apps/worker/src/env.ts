@@ -22,7 +22,11 @@ export const workerEnvSchema = z.object({
   ...cacheEnvShape,
   ...batchEnvShape,
   ...costEnvShape,
-  /** Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`. */
+  /**
+   * Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`.
+   * Micro-batches fill only from lines running at once: keep it at least the largest
+   * `batching.max_items` of the catalog (times the calls per model wanted in flight).
+   */
   BULK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   ...webhookEnvShape,
   /** Webhook deliveries one worker process sends at once. */

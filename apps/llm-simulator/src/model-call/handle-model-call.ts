@@ -118,26 +118,34 @@ export async function handleModelCall<Request extends { model: string }>(
     if (!response.writableFinished) aborted.abort();
   });
 
-  if (fault === null || fault === 'cut-stream' || fault === 'malformed') {
-    call.status = 200;
-    call.tokens = answer.inputTokens + answer.outputTokens;
-    state.counters.record(call, { input: answer.inputTokens, output: answer.outputTokens });
-    if (!(await wait(delayMs, aborted.signal))) return;
-    const mode: AnswerMode =
-      fault === 'cut-stream' ? 'cut' : fault === 'malformed' ? 'malformed' : 'whole';
-    return deliver(answer, mode, headers, response, profile, aborted.signal);
-  }
+  // A model with `maxConcurrentCalls` serves that many calls at once; the rest wait in line.
+  const release = await state.callSlots.acquire(model, profile.maxConcurrentCalls, aborted.signal);
+  if (release === undefined) return;
+  try {
+    if (fault === null || fault === 'cut-stream' || fault === 'malformed') {
+      call.status = 200;
+      call.tokens = answer.inputTokens + answer.outputTokens;
+      state.counters.record(call, { input: answer.inputTokens, output: answer.outputTokens });
+      if (!(await wait(delayMs, aborted.signal))) return;
+      const mode: AnswerMode =
+        fault === 'cut-stream' ? 'cut' : fault === 'malformed' ? 'malformed' : 'whole';
+      // Awaited, so the slot is held until the whole answer is written.
+      return await deliver(answer, mode, headers, response, profile, aborted.signal);
+    }
 
-  const retryAfterMs =
-    1000 * (faultHeaders.value.retryAfterSeconds ?? profile.faults.retryAfterSeconds);
-  const { error, headers: faultHeadersOut } = faultError(fault, model, profile, retryAfterMs);
-  call.status = error.status;
-  state.counters.record(call);
-  if (!(await wait(delayMs, aborted.signal))) return;
-  sendJson(response, error.status, dialect.formatError(error, requestId), {
-    ...headers,
-    ...faultHeadersOut,
-  });
+    const retryAfterMs =
+      1000 * (faultHeaders.value.retryAfterSeconds ?? profile.faults.retryAfterSeconds);
+    const { error, headers: faultHeadersOut } = faultError(fault, model, profile, retryAfterMs);
+    call.status = error.status;
+    state.counters.record(call);
+    if (!(await wait(delayMs, aborted.signal))) return;
+    sendJson(response, error.status, dialect.formatError(error, requestId), {
+      ...headers,
+      ...faultHeadersOut,
+    });
+  } finally {
+    release();
+  }
 }
 
 async function deliver(

@@ -42,6 +42,11 @@ export interface ModelProfile {
    * into one call visibly saves time. Default 0.
    */
   perCallOverheadMs: number;
+  /**
+   * Calls served at once, like a local inference server with that many slots; further calls
+   * wait in line (not refused). Absent or 0 for no limit.
+   */
+  maxConcurrentCalls?: number;
   /** Requests per sliding 60 s window before 429s; absent or 0 for no limit. */
   rpm?: number;
   /** Prompt plus completion tokens per sliding 60 s window before 429s; absent or 0 for no limit. */
@@ -114,6 +119,7 @@ export const modelProfilePatchSchema = z.strictObject({
   timeToFirstTokenMs: milliseconds.optional(),
   tokensPerSecond: z.number().min(0).optional(),
   perCallOverheadMs: milliseconds.optional(),
+  maxConcurrentCalls: limit.optional(),
   rpm: limit.optional(),
   tpm: limit.optional(),
   rateWindowMs: z.number().int().min(100).max(3_600_000).optional(),

@@ -1,5 +1,6 @@
 import { CountersStore } from '../counters/counters-store';
 import type { SimulatorCounters } from '../counters/simulator-counters';
+import { CallSlots } from '../limits/call-slots';
 import { SlidingWindowLimiter } from '../limits/sliding-window-limiter';
 import {
   DEFAULT_MODEL_PROFILE,
@@ -13,6 +14,8 @@ export interface SimulatorState {
   profiles: ModelProfiles;
   counters: CountersStore;
   limiter: SlidingWindowLimiter;
+  /** Calls each model is serving, for `maxConcurrentCalls`. */
+  callSlots: CallSlots;
 }
 
 /** A change to the simulator's configuration (`configure()`, `PUT /_sim/config`). */
@@ -35,6 +38,7 @@ export function createSimulatorState(
     profiles: new ModelProfiles(models),
     counters: new CountersStore(),
     limiter: new SlidingWindowLimiter(),
+    callSlots: new CallSlots(),
   };
 }
 

@@ -29,6 +29,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describeFailure } from '../pipeline/describe-failure';
 import { attemptOutcomeOf, createJobSpans, type ObservedJob } from '../pipeline/job-telemetry';
 import { recordCallMetrics } from '../pipeline/record-call-metrics';
+import { createStopReasonCache } from './stop-reason-cache';
 
 export interface BatchLinePipelineOptions {
   batches: BatchStore;
@@ -45,6 +46,8 @@ export interface BatchLinePipelineOptions {
   tracer?: Tracer;
   /** This process's metrics; absent in tests that do not read them. */
   metrics?: LlmqMetrics;
+  /** The batch stop-reason cache, shared with the embeddings/completions lines; default its own. */
+  stopReasonOf?: (batchId: string) => Promise<BatchStopReason | undefined>;
   /**
    * The cost ledger: each line's billed calls are written with the record that ends it, which
    * also releases the line's share of its batch's budget reservation.
@@ -115,18 +118,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
   const { batches, catalog, execute, logger, metrics } = options;
   const tracer = options.tracer ?? trace.getTracer(tracerName);
   const jobSpans = createJobSpans({ tracer, logger, metrics });
-  // A batch's stop reason, read at most every `stopReasonCacheMs` per batch: saves a Redis
-  // round trip per line, at the price of a cancel reaching running lines that much later.
-  const stopReasonCacheMs = 200;
-  const stopReasons = new Map<string, { reason: BatchStopReason | undefined; readAt: number }>();
-  const stopReasonOf = async (batchId: string) => {
-    const cached = stopReasons.get(batchId);
-    if (cached && Date.now() - cached.readAt < stopReasonCacheMs) return cached.reason;
-    const reason = await batches.stopReason(batchId);
-    if (stopReasons.size > 1000) stopReasons.clear();
-    stopReasons.set(batchId, { reason, readAt: Date.now() });
-    return reason;
-  };
+  const stopReasonOf = options.stopReasonOf ?? createStopReasonCache(batches);
 
   return async function runBatchLine(job: Job, token?: string): Promise<void> {
     const parsed = batchLineJobDataSchema.safeParse(job.data);
@@ -137,7 +129,6 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       jobId: requestId,
       tenant: data.tenant,
       model: data.model,
-      request: data.request,
       createdAt: data.createdAt,
     });
     try {

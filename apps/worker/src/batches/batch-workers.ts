@@ -3,7 +3,7 @@ import {
   type BatchIngester,
   type BatchStore,
   batchControlJobDataSchema,
-  batchLineJobDataSchema,
+  batchLineIdentitySchema,
   failedBatchLine,
   jobCatalog,
   type LlmqMetrics,
@@ -12,7 +12,7 @@ import {
 } from '@llmq/core';
 import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type createBatchLinePipeline, finishBatchLine } from './batch-line-pipeline';
+import { finishBatchLine } from './batch-line-pipeline';
 
 export interface BatchWorkersOptions {
   connection: Redis;
@@ -23,7 +23,8 @@ export interface BatchWorkersOptions {
   controlQueue: Queue;
   /** The `prompts-bulk` queue, to read a stalled line's data. */
   lineQueue: Queue;
-  linePipeline: ReturnType<typeof createBatchLinePipeline>;
+  /** Runs one bulk-lane job: a chat line, or an embeddings or completions line. */
+  linePipeline: (job: Job, token?: string) => Promise<void>;
   logger: Logger;
   /** This process's metrics (`llm_batch_requests_total`); absent in tests that do not read them. */
   metrics?: LlmqMetrics;
@@ -96,7 +97,7 @@ export async function startBatchWorkers(
     code: 'internal_error' | 'worker_lost',
     message: string,
   ) => {
-    const parsed = batchLineJobDataSchema.safeParse(data);
+    const parsed = batchLineIdentitySchema.safeParse(data);
     if (!parsed.success) return;
     const line = parsed.data;
     await finishBatchLine(

@@ -1,24 +1,32 @@
 import {
+  BatchedModelCalls,
   BatchFinalizer,
   BatchIngester,
   type BatchLimits,
   BatchStore,
   type BudgetStore,
+  type CallGateFactory,
+  type CircuitBreaker,
   type CostLedger,
   createQueue,
   type FairPriority,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
+  type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
   type RequestExecutor,
+  type RetryPolicy,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
+import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
+import { recordBatchedCall } from './record-batched-call';
+import { createStopReasonCache } from './stop-reason-cache';
 
 export interface BatchProcessingOptions {
   connection: Redis;
@@ -26,6 +34,15 @@ export interface BatchProcessingOptions {
   catalog: ModelCatalog;
   /** The provider stage prompt jobs use (routing chain, retries, breakers), shared. */
   execute: RequestExecutor;
+  /**
+   * Embeddings and completions lines: their adapters, the circuit breakers and the retry
+   * policy shared with chat calls (see `BatchedModelCalls`).
+   */
+  providers: Pick<ProviderRegistry, 'get'>;
+  breaker?: CircuitBreaker;
+  /** Provider RPM/TPM limits shared with chat calls; each batched call reserves once. */
+  limiter?: CallGateFactory;
+  policy: RetryPolicy;
   logger: Logger;
   tracer?: Tracer;
   metrics?: LlmqMetrics;
@@ -59,7 +76,8 @@ export async function startBatchProcessing(
   options.metrics?.watchBatches(batches);
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
-  const linePipeline = createBatchLinePipeline({
+  const stopReasonOf = createStopReasonCache(batches);
+  const chatLines = createBatchLinePipeline({
     batches,
     catalog,
     execute: options.execute,
@@ -67,8 +85,36 @@ export async function startBatchProcessing(
     logger,
     tracer: options.tracer,
     metrics: options.metrics,
+    stopReasonOf,
     ledger: options.ledger,
   });
+  const { providers } = options;
+  // Per worker process: lines of one model gather here into shared provider calls.
+  const calls = new BatchedModelCalls({
+    embeddingModel: (entry) =>
+      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
+    completionModel: (entry) =>
+      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    breaker: options.breaker,
+    limiter: options.limiter,
+    policy: options.policy,
+    onCall: (report) => recordBatchedCall(options.metrics, logger, report),
+    tracer: options.tracer,
+  });
+  const endpointLines = createEndpointLinePipeline({
+    batches,
+    catalog,
+    calls,
+    ledger: options.ledger,
+    policy: options.policy,
+    controlQueue,
+    stopReasonOf,
+    logger,
+    tracer: options.tracer,
+    metrics: options.metrics,
+  });
+  const linePipeline = (job: Job, token?: string) =>
+    isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token);
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -105,6 +151,7 @@ export async function startBatchProcessing(
     lineWorker: running.lineWorker,
     async close(timeoutMs) {
       const outcome = await running.close(timeoutMs);
+      await calls.drain();
       await Promise.all([controlQueue.close(), lineQueue.close()]);
       return outcome;
     },

@@ -43,7 +43,13 @@ export interface ObservedJob {
  */
 export function createJobSpans({ tracer, metrics }: JobTelemetryOptions) {
   return {
-    begin(job: Job, data: PromptJobData): ObservedJob {
+    begin(
+      job: Job,
+      data: Pick<
+        PromptJobData,
+        'jobId' | 'tenant' | 'model' | 'createdAt' | 'requestId' | 'traceparent' | 'tracestate'
+      >,
+    ): ObservedJob {
       const queue = job.queueName;
       const attempt = job.attemptsMade + 1;
       const parent = contextFromTraceHeaders(data);

@@ -6,10 +6,11 @@ import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
 import type { ModelCatalog } from '../routing/model-catalog';
-import type { BatchLineJobData } from './batch-jobs';
+import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
-import type { BatchValidationError } from './batch-record';
+import type { BatchEndpoint, BatchValidationError } from './batch-record';
 import type { BatchStore } from './batch-store';
+import { endpointLineCostNanoUsd } from './endpoint-line-cost';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 import { readJsonlLines } from './read-jsonl-lines';
 
@@ -101,7 +102,7 @@ export class BatchIngester {
       );
       return 'cancelled';
     }
-    await this.enqueue(batch.id, batch.tenant, batch.inputFileId);
+    await this.enqueue(batch.id, batch.tenant, batch.inputFileId, batch.endpoint);
     await store.markEnqueued(batchId);
     return 'enqueued';
   }
@@ -131,7 +132,13 @@ export class BatchIngester {
       }
       const result = parseBatchLine(text, context);
       if (result.ok) {
-        if (priced) estimate += lineCostNanoUsd(catalog, result.line.model, result.line.request);
+        if (priced) {
+          const { line } = result;
+          estimate +=
+            'request' in line
+              ? lineCostNanoUsd(catalog, line.model, line.request)
+              : endpointLineCostNanoUsd(catalog, line.model, line);
+        }
         continue;
       }
       errorCount += 1;
@@ -161,15 +168,20 @@ export class BatchIngester {
     return { total, errors, estimate };
   }
 
-  private async enqueue(batchId: string, tenant: string, fileId: string): Promise<void> {
+  private async enqueue(
+    batchId: string,
+    tenant: string,
+    fileId: string,
+    endpoint: BatchEndpoint,
+  ): Promise<void> {
     const { files, catalog, defaultModel, lineQueue, attempts, fair } = this.options;
     const chunkSize = this.options.chunkSize ?? 1000;
-    const context = { catalog, defaultModel };
+    const context = { catalog, defaultModel, endpoint };
     const lineOptions = { ...jobCatalog['batch-line'].defaultOptions, attempts };
     const createdAt = Date.now();
     let chunk: Array<{
       name: string;
-      data: BatchLineJobData;
+      data: BatchLineJobData | EndpointLineJobData;
       opts: typeof lineOptions & { jobId: string; priority?: number };
     }> = [];
     // One addBulk in flight while the next chunk is parsed: Redis I/O overlaps the parsing.
@@ -193,15 +205,7 @@ export class BatchIngester {
       const line = readValidatedBatchLine(text, context);
       chunk.push({
         name: 'batch-line',
-        data: {
-          batchId,
-          tenant,
-          index,
-          customId: line.customId,
-          model: line.model,
-          request: line.request,
-          createdAt,
-        },
+        data: { batchId, tenant, index, createdAt, ...line },
         // A deterministic job id: a retried ingest does not queue a line twice.
         opts: { ...lineOptions, jobId: `${batchId}-${index}` },
       });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { jobProgressSchema } from '../jobs/job-progress';
 import { normalizedRequestSchema } from '../jobs/job-request';
+import { completionsLineRequestSchema } from './completions-line-request';
+import { embeddingsLineRequestSchema } from './embeddings-line-request';
 
 /** Data of one queued batch line (lane `prompts-bulk`). */
 export const batchLineJobDataSchema = z.object({
@@ -17,6 +19,50 @@ export const batchLineJobDataSchema = z.object({
   createdAt: z.number().int(),
 });
 export type BatchLineJobData = z.infer<typeof batchLineJobDataSchema>;
+
+/** What every batch line's job data holds, whatever its endpoint: enough to record its end. */
+export const batchLineIdentitySchema = z.object({
+  batchId: z.string().min(1),
+  index: z.number().int().min(0),
+  customId: z.string().min(1),
+});
+
+const endpointLineShape = {
+  batchId: z.string().min(1),
+  tenant: z.string().min(1),
+  index: z.number().int().min(0),
+  customId: z.string().min(1),
+  /** Catalog model id (aliases resolved); serves the line's endpoint. */
+  model: z.string().min(1),
+  /** Provider calls of earlier attempts (AttemptRecords with this line's share of each call). */
+  progress: jobProgressSchema.optional(),
+  createdAt: z.number().int(),
+};
+
+/**
+ * Data of a `/v1/embeddings` or `/v1/completions` batch line (lane `prompts-bulk`). Unlike
+ * chat lines (`batchLineJobDataSchema`, no `endpoint` field), these run through the
+ * micro-batcher: many lines of one model share one provider call.
+ */
+export const endpointLineJobDataSchema = z.discriminatedUnion('endpoint', [
+  z.object({
+    ...endpointLineShape,
+    endpoint: z.literal('/v1/embeddings'),
+    embedding: embeddingsLineRequestSchema,
+  }),
+  z.object({
+    ...endpointLineShape,
+    endpoint: z.literal('/v1/completions'),
+    completion: completionsLineRequestSchema,
+  }),
+]);
+export type EndpointLineJobData = z.infer<typeof endpointLineJobDataSchema>;
+
+/** Any job of the bulk lane: a chat line or an embeddings/completions line. */
+export const anyBatchLineJobDataSchema = z.union([
+  batchLineJobDataSchema,
+  endpointLineJobDataSchema,
+]);
 
 /** Data of the bookkeeping jobs (ingest, finalise, expire): they only name the batch. */
 export const batchControlJobDataSchema = z.object({ batchId: z.string().min(1) });

@@ -14,8 +14,8 @@ export const batchStatusSchema = z.enum([
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /**
- * Endpoints a batch line may target. Only chat completions run today; the others are refused
- * at batch creation until the embeddings and completions capabilities reach the providers.
+ * Endpoints a batch line may target. Chat lines run through the routed provider stage;
+ * embeddings and completions lines through the micro-batcher (many lines per provider call).
  */
 export const batchEndpointSchema = z.enum([
   '/v1/chat/completions',
@@ -23,7 +23,7 @@ export const batchEndpointSchema = z.enum([
   '/v1/completions',
 ]);
 export type BatchEndpoint = z.infer<typeof batchEndpointSchema>;
-export const supportedBatchEndpoints: readonly BatchEndpoint[] = ['/v1/chat/completions'];
+export const supportedBatchEndpoints: readonly BatchEndpoint[] = batchEndpointSchema.options;
 
 /** One problem found while validating an input file (OpenAI's `BatchError`). */
 export interface BatchValidationError {

@@ -70,3 +70,91 @@ test('reading a validated line gives the same result without the schema checks',
   const checked = parseBatchLine(text, context());
   expect(checked.ok && checked.line).toEqual(readValidatedBatchLine(text, context()));
 });
+
+describe('embeddings and completions lines', () => {
+  const endpointLine = (url: string, body: Record<string, unknown>) =>
+    JSON.stringify({ custom_id: 'e', method: 'POST', url, body });
+  const embeddings = (body: Record<string, unknown>) => ({
+    text: endpointLine('/v1/embeddings', body),
+    context: { ...context(), endpoint: '/v1/embeddings' as const },
+  });
+  const completions = (body: Record<string, unknown>) => ({
+    text: endpointLine('/v1/completions', body),
+    context: { ...context(), endpoint: '/v1/completions' as const },
+  });
+
+  test('an embeddings line becomes its inputs, dimensions and output encoding', () => {
+    const { text, context: shared } = embeddings({
+      model: 'sim-embed-small',
+      input: ['a', 'b'],
+      dimensions: 64,
+      encoding_format: 'base64',
+    });
+    expect(parseBatchLine(text, shared)).toEqual({
+      ok: true,
+      line: {
+        customId: 'e',
+        model: 'sim-embed-small',
+        endpoint: '/v1/embeddings',
+        embedding: { inputs: ['a', 'b'], dimensions: 64, encodingFormat: 'base64' },
+      },
+    });
+    expect(readValidatedBatchLine(text, shared)).toEqual(
+      (parseBatchLine(text, { ...shared, seenCustomIds: new Set() }) as { line: unknown }).line,
+    );
+  });
+
+  test('a completions line becomes its prompts and sampling settings', () => {
+    const { text, context: shared } = completions({
+      model: 'sim-gpt-instruct',
+      prompt: 'Once upon',
+      max_tokens: 5,
+      temperature: 0,
+      stop: '\n',
+      n: 1,
+      user: 'u-1',
+    });
+    const result = parseBatchLine(text, shared);
+    expect(result).toEqual({
+      ok: true,
+      line: {
+        customId: 'e',
+        model: 'sim-gpt-instruct',
+        endpoint: '/v1/completions',
+        completion: { prompts: ['Once upon'], maxTokens: 5, temperature: 0, stop: ['\n'] },
+      },
+    });
+    expect(readValidatedBatchLine(text, shared)).toEqual(result.ok && result.line);
+  });
+
+  test.each([
+    [embeddings({ model: 'sim-embed-small' }), 'invalid_body', 'body.input'],
+    [embeddings({ model: 'sim-embed-small', input: '' }), 'invalid_body', 'body.input'],
+    [embeddings({ model: 'sim-embed-small', input: [[1, 2]] }), 'invalid_body', 'body.input'],
+    [embeddings({ input: 'x' }), 'invalid_body', 'body.model'],
+    [embeddings({ model: 'sim-embed-small', input: 'x', extra: 1 }), 'invalid_body', 'body'],
+    [embeddings({ model: 'nope', input: 'x' }), 'unknown_model', 'body.model'],
+    [embeddings({ model: 'sim-gpt-fast', input: 'x' }), 'unsupported_model', 'body.model'],
+    [completions({ model: 'sim-gpt-instruct', prompt: 'x', n: 2 }), 'invalid_body', 'body.n'],
+    [
+      completions({ model: 'sim-gpt-instruct', prompt: 'x', echo: true }),
+      'invalid_body',
+      'body.echo',
+    ],
+    [
+      completions({ model: 'sim-gpt-instruct', prompt: 'x', stream: true }),
+      'invalid_body',
+      'body.stream',
+    ],
+    [completions({ model: 'sim-gpt-instruct', messages: [] }), 'invalid_body', 'body.prompt'],
+    [completions({ model: 'sim-embed-small', prompt: 'x' }), 'unsupported_model', 'body.model'],
+  ])('bad line %# is refused', ({ text, context: shared }, code, param) => {
+    expect(parseBatchLine(text, shared)).toMatchObject({ ok: false, code, param });
+  });
+
+  test('a chat line naming a model that serves no chat is refused at validation', () => {
+    expect(
+      parseBatchLine(line({ body: { model: 'sim-embed-small', prompt: 'x' } }), context()),
+    ).toMatchObject({ ok: false, code: 'unsupported_model' });
+  });
+});

@@ -5,8 +5,20 @@ import {
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
-import type { ModelCatalog } from '../routing/model-catalog';
+import type { CatalogEndpoint, ModelCatalog } from '../routing/model-catalog';
 import type { BatchEndpoint } from './batch-record';
+import {
+  type CompletionsLineBody,
+  type CompletionsLineRequest,
+  completionsLineBodySchema,
+  normalizeCompletionsLine,
+} from './completions-line-request';
+import {
+  type EmbeddingsLineBody,
+  type EmbeddingsLineRequest,
+  embeddingsLineBodySchema,
+  normalizeEmbeddingsLine,
+} from './embeddings-line-request';
 
 /** Closed set of codes a bad input line or file is reported with in a batch's `errors`. */
 export const batchLineErrorCodeSchema = z.enum([
@@ -17,19 +29,43 @@ export const batchLineErrorCodeSchema = z.enum([
   'invalid_url',
   'invalid_body',
   'unknown_model',
+  'unsupported_model',
   'empty_file',
   'too_many_lines',
   'too_many_errors',
 ]);
 export type BatchLineErrorCode = z.infer<typeof batchLineErrorCodeSchema>;
 
-/** A valid line, ready to queue. */
-export interface ParsedBatchLine {
-  customId: string;
-  /** Catalog model id (alias resolved). */
-  model: string;
-  request: NormalizedRequest;
-}
+/**
+ * A valid line, ready to queue: its fields are the line's job data (besides the batch's).
+ * Chat lines carry no `endpoint` (their jobs predate the other endpoints).
+ */
+export type ParsedBatchLine =
+  | {
+      customId: string;
+      /** Catalog model id (alias resolved). */
+      model: string;
+      request: NormalizedRequest;
+    }
+  | {
+      customId: string;
+      model: string;
+      endpoint: '/v1/embeddings';
+      embedding: EmbeddingsLineRequest;
+    }
+  | {
+      customId: string;
+      model: string;
+      endpoint: '/v1/completions';
+      completion: CompletionsLineRequest;
+    };
+
+/** The catalog's name for what each batch endpoint needs a model to serve. */
+const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+};
 
 export type ParseBatchLineResult =
   | { ok: true; line: ParsedBatchLine }
@@ -91,22 +127,85 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     return fail('invalid_body', '"body" must be a JSON object', 'body');
 
-  const parsed = jobRequestSchema.safeParse(withMaxTokens(body as Record<string, unknown>));
-  if (!parsed.success) {
+  const parsed = parseBody(context.endpoint, body as Record<string, unknown>);
+  if (!parsed.ok) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.length ? `body.${issue.path.join('.')}` : 'body';
     return fail('invalid_body', `${path}: ${issue?.message ?? 'invalid'}`, path);
   }
-  const requestedModel = parsed.data.model ?? context.defaultModel;
+  const requestedModel = parsed.model ?? context.defaultModel;
   const model = context.catalog.resolve(requestedModel);
   if (!model)
     return fail('unknown_model', `model "${requestedModel}" is not in the catalog`, 'body.model');
+  const needs = catalogEndpointOf[context.endpoint];
+  if (!model.endpoints.includes(needs))
+    return fail(
+      'unsupported_model',
+      `model "${model.id}" does not serve ${context.endpoint} (it serves: ${model.endpoints.join(', ')})`,
+      'body.model',
+    );
 
   context.seenCustomIds.add(customId);
-  return {
-    ok: true,
-    line: { customId, model: model.id, request: normalizeJobRequest(parsed.data) },
-  };
+  return { ok: true, line: parsed.toLine(customId, model.id) };
+}
+
+type ParsedBody =
+  | {
+      ok: true;
+      model: string | undefined;
+      toLine: (customId: string, model: string) => ParsedBatchLine;
+    }
+  | { ok: false; error: z.ZodError };
+
+/** Checks a line's body against the schema of its endpoint. */
+function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): ParsedBody {
+  switch (endpoint) {
+    case '/v1/chat/completions': {
+      const parsed = jobRequestSchema.safeParse(withMaxTokens(body));
+      if (!parsed.success) return { ok: false, error: parsed.error };
+      return {
+        ok: true,
+        model: parsed.data.model,
+        toLine: (customId, model) => ({
+          customId,
+          model,
+          request: normalizeJobRequest(parsed.data),
+        }),
+      };
+    }
+    case '/v1/embeddings': {
+      const parsed = embeddingsLineBodySchema.safeParse(body);
+      if (!parsed.success) return { ok: false, error: parsed.error };
+      return {
+        ok: true,
+        model: parsed.data.model,
+        toLine: (customId, model) => ({
+          customId,
+          model,
+          endpoint,
+          embedding: normalizeEmbeddingsLine(parsed.data),
+        }),
+      };
+    }
+    case '/v1/completions': {
+      const parsed = completionsLineBodySchema.safeParse(body);
+      if (!parsed.success) return { ok: false, error: parsed.error };
+      return {
+        ok: true,
+        model: parsed.data.model,
+        toLine: (customId, model) => ({
+          customId,
+          model,
+          endpoint,
+          completion: normalizeCompletionsLine(parsed.data),
+        }),
+      };
+    }
+    default: {
+      const unknown: never = endpoint;
+      throw new Error(`unknown batch endpoint ${String(unknown)}`);
+    }
+  }
 }
 
 /**
@@ -115,11 +214,41 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
  */
 export function readValidatedBatchLine(
   text: string,
-  context: Pick<ParseBatchLineContext, 'catalog' | 'defaultModel'>,
+  context: Pick<ParseBatchLineContext, 'catalog' | 'defaultModel'> & {
+    /** The batch's endpoint; default chat completions. */
+    endpoint?: BatchEndpoint;
+  },
 ): ParsedBatchLine {
   const value = JSON.parse(text) as { custom_id: string; body: Record<string, unknown> };
+  const endpoint = context.endpoint ?? '/v1/chat/completions';
+  if (endpoint === '/v1/embeddings') {
+    const body = value.body as EmbeddingsLineBody;
+    return {
+      customId: value.custom_id,
+      model: resolveValidated(context.catalog, body.model, value.custom_id),
+      endpoint,
+      embedding: normalizeEmbeddingsLine(body),
+    };
+  }
+  if (endpoint === '/v1/completions') {
+    const body = value.body as CompletionsLineBody;
+    return {
+      customId: value.custom_id,
+      model: resolveValidated(context.catalog, body.model, value.custom_id),
+      endpoint,
+      completion: normalizeCompletionsLine(body),
+    };
+  }
   const body = withMaxTokens(value.body) as JobRequest;
-  const model = context.catalog.resolve(body.model ?? context.defaultModel);
-  if (!model) throw new Error(`model of validated line "${value.custom_id}" no longer resolves`);
-  return { customId: value.custom_id, model: model.id, request: normalizeJobRequest(body) };
+  return {
+    customId: value.custom_id,
+    model: resolveValidated(context.catalog, body.model ?? context.defaultModel, value.custom_id),
+    request: normalizeJobRequest(body),
+  };
+}
+
+function resolveValidated(catalog: ModelCatalog, name: string, customId: string): string {
+  const model = catalog.resolve(name);
+  if (!model) throw new Error(`model of validated line "${customId}" no longer resolves`);
+  return model.id;
 }

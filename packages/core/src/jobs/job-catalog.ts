@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { batchControlJobDataSchema, batchLineJobDataSchema } from '../batches/batch-jobs';
+import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches/batch-jobs';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { queueNames } from '../queues/queue-names';
@@ -65,7 +65,7 @@ export const jobCatalog = {
   /** One line of a batch, in the bulk lane. */
   'batch-line': {
     queue: queueNames.promptsBulk,
-    schema: batchLineJobDataSchema,
+    schema: anyBatchLineJobDataSchema,
     defaultOptions: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },

@@ -2,6 +2,12 @@ export {
   type AnthropicProviderOptions,
   createAnthropicProvider,
 } from './anthropic/anthropic-provider';
+export type {
+  CompleteRequest,
+  CompleteResult,
+  CompletionChoice,
+  CompletionModel,
+} from './completion-model';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
 export type {
   ChatMessage,

@@ -1,4 +1,5 @@
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
+import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
@@ -29,6 +30,11 @@ export interface ProviderRegistry {
   ids(): string[];
   /** `get(providerId).languageModel(modelId)`; throws, naming the configured ids, for an unknown provider. */
   languageModel(providerId: string, modelId: string): LanguageModel;
+  /**
+   * `get(providerId).completionModel(modelId)`; throws for an unknown provider or one without
+   * a completions API.
+   */
+  completionModel(providerId: string, modelId: string): CompletionModel;
   /**
    * `get(providerId).embeddingModel(modelId)`; throws for an unknown provider or one whose kind
    * has no embeddings (Anthropic).
@@ -75,6 +81,12 @@ export function createProviderRegistry(configs: readonly ProviderConfigInput[]):
     has: (providerId) => providers.has(providerId),
     ids: () => [...providers.keys()],
     languageModel: (providerId, modelId) => providerOrThrow(providerId).languageModel(modelId),
+    completionModel: (providerId, modelId) => {
+      const provider = providerOrThrow(providerId);
+      if (!provider.completionModel)
+        throw new Error(`Provider "${providerId}" (${provider.kind}) has no completions API`);
+      return provider.completionModel(modelId);
+    },
     embeddingModel: (providerId, modelId) => {
       const provider = providerOrThrow(providerId);
       if (provider.embeddingModel === undefined) {

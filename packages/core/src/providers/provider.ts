@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
 
@@ -91,6 +92,11 @@ export interface Provider {
   readonly kind: ProviderKind;
   /** The model `modelId` (the provider's own name for it) of this account. */
   languageModel(modelId: string): LanguageModel;
+  /**
+   * The text-completion model `modelId` (`POST /v1/completions`, prompt arrays); absent for
+   * providers without that API (Anthropic).
+   */
+  completionModel?(modelId: string): CompletionModel;
   /** The embedding model `modelId` of this account; absent for kinds without embeddings (Anthropic). */
   embeddingModel?(modelId: string): EmbeddingModel;
   /** Closes kept-alive connections. Calls made afterwards may fail. */

@@ -50,7 +50,49 @@ describe('model catalog file', () => {
     expect(catalog.available().every((model) => model.id.startsWith('sim-'))).toBe(true);
   });
 
+  it('reads endpoints and micro-batching settings, and keeps non-chat models out of chat routing', () => {
+    const catalog = loadModelCatalog(undefined, {
+      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+    });
+    expect(catalog.resolve('sim-gpt-fast')).toMatchObject({ endpoints: ['chat'] });
+    expect(catalog.resolve('sim-gpt-fast')?.batching).toBeUndefined();
+    const embed = catalog.resolve('sim-embed-small');
+    expect(embed).toMatchObject({
+      endpoints: ['embeddings'],
+      batching: { max_items: 16, max_wait_ms: 10 },
+    });
+    expect(embed && catalog.unavailability(embed)).toBe('endpoint_not_supported');
+    expect(embed && catalog.unavailability(embed, 'embeddings')).toBeUndefined();
+    expect(catalog.available().map((model) => model.id)).not.toContain('sim-embed-small');
+    expect(catalog.available('completions').map((model) => model.id)).toEqual([
+      'sim-local-llama',
+      'sim-gpt-instruct',
+    ]);
+    expect(catalog.available('embeddings').map((model) => model.id)).toEqual(['sim-embed-small']);
+  });
+
+  it('defaults batching sizes and refuses batching where it cannot apply', () => {
+    const catalog = parseModelCatalog(
+      `models:${entry({
+        endpoints: '[embeddings]',
+        capabilities: '{ batching: true }',
+        batching: '{}',
+      })}`,
+    );
+    expect(catalog.resolve('a-model')?.batching).toEqual({ max_items: 16, max_wait_ms: 10 });
+    expect(() =>
+      parseModelCatalog(`models:${entry({ endpoints: '[embeddings]', batching: '{}' })}`),
+    ).toThrow(/batching.*capabilities\.batching/);
+    expect(() =>
+      parseModelCatalog(
+        `models:${entry({ capabilities: '{ batching: true }', batching: '{ max_items: 4 }' })}`,
+      ),
+    ).toThrow(/batching applies to completions and embeddings/);
+  });
+
   it.each([
+    [entry({ endpoints: '[chat, images]' }), /models\[0\]\.endpoints\[1\]/],
+    [entry({ endpoints: '[]' }), /models\[0\]\.endpoints/],
     [entry({ tier: 'huge' }), /models\[0\]\.tier \(model "a-model"\)/],
     [
       entry({ pricing: '{ input: -1, output: 2, cached_input: 0 }' }),

@@ -17,6 +17,28 @@ export const catalogProviderIdSchema = z.enum([
 const usdPerMillion = z.number().min(0).max(10_000);
 
 /**
+ * The APIs a catalog model serves: `chat` (chat completions; every job, sync request and chat
+ * batch line), `completions` (legacy text completions, prompt arrays) and `embeddings`.
+ */
+export const catalogEndpointSchema = z.enum(['chat', 'completions', 'embeddings']);
+export type CatalogEndpoint = z.infer<typeof catalogEndpointSchema>;
+
+/**
+ * Micro-batching of a model's `completions` and `embeddings` calls: each worker process
+ * gathers up to `max_items` requests (or `max_wait_ms` after the first) and sends them as one
+ * call with a prompt or input array. Chat calls are never batched.
+ */
+export const modelBatchingSchema = z
+  .object({
+    /** Most requests (batch lines) in one call; 1 turns batching off. Default 16. */
+    max_items: z.number().int().min(1).max(2048).default(16),
+    /** Longest the first request waits for others, ms. Default 10. */
+    max_wait_ms: z.number().int().min(0).max(10_000).default(10),
+  })
+  .strict();
+export type ModelBatching = z.infer<typeof modelBatchingSchema>;
+
+/**
  * One model llmq can route to, as written in the catalog file (`config/models.yaml` documents
  * every field). Field names are snake_case because the file is written by operators.
  */
@@ -51,6 +73,14 @@ export const modelEntrySchema = z
       })
       .strict()
       .default({ streaming: false, json_mode: false, batching: false }),
+    /** The APIs this model serves. Default `[chat]`. */
+    endpoints: z
+      .array(catalogEndpointSchema)
+      .min(1)
+      .refine((endpoints) => new Set(endpoints).size === endpoints.length, 'duplicate endpoint')
+      .default(['chat']),
+    /** Micro-batching of completions and embeddings calls; absent: one call per request. */
+    batching: modelBatchingSchema.optional(),
     /** Typical time to a complete short answer, ms. */
     expected_latency_ms: z.number().int().positive(),
     /** Model ids tried in order after this one fails (retryable) or its circuit is open. */
@@ -64,7 +94,20 @@ export const modelEntrySchema = z
   .refine((entry) => entry.max_output_tokens <= entry.context_window, {
     message: 'max_output_tokens cannot exceed context_window',
     path: ['max_output_tokens'],
-  });
+  })
+  .refine((entry) => entry.batching === undefined || entry.capabilities.batching, {
+    message: 'batching needs capabilities.batching: true (the model takes several inputs per call)',
+    path: ['batching'],
+  })
+  .refine(
+    (entry) =>
+      entry.batching === undefined ||
+      entry.endpoints.some((endpoint) => endpoint === 'completions' || endpoint === 'embeddings'),
+    {
+      message: 'batching applies to completions and embeddings; the model serves neither',
+      path: ['batching'],
+    },
+  );
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type ModelEntryInput = z.input<typeof modelEntrySchema>;
 
@@ -129,7 +172,7 @@ export interface ModelCatalogOptions {
 }
 
 /** Why a model cannot take a request right now, or `undefined` when it can. */
-export type Unavailability = 'disabled' | 'provider_not_configured';
+export type Unavailability = 'disabled' | 'provider_not_configured' | 'endpoint_not_supported';
 
 /** Resolves model ids and aliases to catalog entries and says which of them are usable. */
 export class ModelCatalog {
@@ -171,20 +214,27 @@ export class ModelCatalog {
     return [...this.entries];
   }
 
-  /** Why `entry` cannot serve requests here, or undefined when it can. */
-  unavailability(entry: ModelEntry): Unavailability | undefined {
+  /**
+   * Why `entry` cannot serve requests of `endpoint` (default `chat`, what jobs and routing
+   * use) here, or undefined when it can.
+   */
+  unavailability(
+    entry: ModelEntry,
+    endpoint: CatalogEndpoint = 'chat',
+  ): Unavailability | undefined {
     if (!entry.enabled) return 'disabled';
     if (this.availableProviders && !this.availableProviders.has(entry.provider))
       return 'provider_not_configured';
+    if (!entry.endpoints.includes(endpoint)) return 'endpoint_not_supported';
     return undefined;
   }
 
-  isAvailable(entry: ModelEntry): boolean {
-    return this.unavailability(entry) === undefined;
+  isAvailable(entry: ModelEntry, endpoint: CatalogEndpoint = 'chat'): boolean {
+    return this.unavailability(entry, endpoint) === undefined;
   }
 
-  /** Usable entries, in file order. */
-  available(): ModelEntry[] {
-    return this.entries.filter((entry) => this.isAvailable(entry));
+  /** Entries usable for `endpoint` (default `chat`), in file order. */
+  available(endpoint: CatalogEndpoint = 'chat'): ModelEntry[] {
+    return this.entries.filter((entry) => this.isAvailable(entry, endpoint));
   }
 }

@@ -38,6 +38,21 @@ describe('complexity', () => {
 });
 
 describe('router', () => {
+  it('never routes a chat request to a model that does not serve chat', () => {
+    const explicit = routeRequest(catalog, { model: 'sim-embed-small', messages: user('hi') });
+    expect(explicit).toMatchObject({ ok: false, code: 'model_unavailable' });
+    expect(!explicit.ok && explicit.message).toMatch(/does not serve chat completions/);
+    for (const content of ['hi', englishAnalysis]) {
+      const auto = routeRequest(catalog, { model: 'auto', messages: user(content) });
+      expect(auto.ok && auto.decision.chain).not.toEqual(
+        expect.arrayContaining(['sim-embed-small']),
+      );
+      expect(auto.ok && auto.decision.chain).not.toEqual(
+        expect.arrayContaining(['sim-gpt-instruct']),
+      );
+    }
+  });
+
   it('honours an explicit model or alias and builds its fallback chain', () => {
     const outcome = routeRequest(catalog, { model: 'fast', messages: user('hello') });
     expect(outcome).toMatchObject({

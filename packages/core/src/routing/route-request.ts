@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../providers/language-model';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
 import { estimateInputTokens } from './estimate-input-tokens';
-import type { ModelCatalog, ModelEntry, ModelTier } from './model-catalog';
+import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from './model-catalog';
 import { estimateRequestCost } from './model-pricing';
 
 /** What a request asks of automatic routing (`requirements` in the job request). */
@@ -59,6 +59,21 @@ export type RouteErrorCode =
 export type RouteOutcome =
   | { ok: true; decision: RoutingDecision }
   | { ok: false; code: RouteErrorCode; message: string; details?: Record<string, unknown> };
+
+function unavailableMessage(entry: ModelEntry, why: Unavailability): string {
+  switch (why) {
+    case 'disabled':
+      return `model "${entry.id}" is disabled in the catalog`;
+    case 'provider_not_configured':
+      return `model "${entry.id}" needs the "${entry.provider}" provider, which is not configured (no API key)`;
+    case 'endpoint_not_supported':
+      return `model "${entry.id}" does not serve chat completions (it serves: ${entry.endpoints.join(', ')})`;
+    default: {
+      const unknown: never = why;
+      return String(unknown);
+    }
+  }
+}
 
 const tierOrder: readonly ModelTier[] = ['fast', 'balanced', 'strong'];
 
@@ -174,10 +189,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       return {
         ok: false,
         code: 'model_unavailable',
-        message:
-          unavailable === 'disabled'
-            ? `model "${entry.id}" is disabled in the catalog`
-            : `model "${entry.id}" needs the "${entry.provider}" provider, which is not configured (no API key)`,
+        message: unavailableMessage(entry, unavailable),
         details: { model: entry.id, provider: entry.provider },
       };
     }

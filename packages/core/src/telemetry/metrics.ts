@@ -44,6 +44,14 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['model', 'type'] as const,
       registers,
     }),
+    /** Batch lines per provider call of micro-batched embeddings and completions calls. */
+    microBatchSize: new Histogram({
+      name: 'llm_micro_batch_size',
+      help: 'Batch lines sent in one provider call by micro-batching, per catalog model and endpoint (completions, embeddings).',
+      labelNames: ['model', 'endpoint'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
     /** Spend in US dollars per catalog model (fed by the cost ledger). */
     llmCost: new Counter({
       name: 'llm_cost_dollars',

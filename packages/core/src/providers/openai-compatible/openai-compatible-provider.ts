@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
 
@@ -58,6 +59,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     id: options.id,
     kind: 'openai-compatible',
     languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
+    completionModel: (modelId) =>
+      new OpenAICompatibleCompletionModel(modelId, {
+        ...settings,
+        target: urlToHttpOptions(new URL(`${base}/completions`)),
+      }),
     embeddingModel: (modelId) =>
       new OpenAICompatibleEmbeddingModel(modelId, {
         ...settings,

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { OpenAICompletionModel } from './openai-completion-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
 import { OpenAILanguageModel } from './openai-language-model';
 
@@ -45,6 +46,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     kind: 'openai',
     languageModel: (modelId) =>
       new OpenAILanguageModel(modelId, { provider: options.id, client, timeoutMs }),
+    completionModel: (modelId) =>
+      new OpenAICompletionModel(modelId, { provider: options.id, client, timeoutMs }),
     embeddingModel: (modelId) =>
       new OpenAIEmbeddingModel(modelId, { provider: options.id, client, timeoutMs }),
   };

@@ -1,0 +1,569 @@
+import {
+  type Context,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { CompletionsLineRequest } from '../batches/completions-line-request';
+import type { EmbeddingsLineRequest } from '../batches/embeddings-line-request';
+import type {
+  CompletionsLineAnswer,
+  EmbeddingsLineAnswer,
+} from '../batches/endpoint-response-body';
+import { countTextTokens } from '../cost/count-tokens';
+import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
+import type { CompletionModel } from '../providers/completion-model';
+import type { EmbeddingModel } from '../providers/embedding-model';
+import type { RateLimitInfo } from '../providers/language-model';
+import { isProviderError, ProviderError } from '../providers/provider-error';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { CircuitBreaker } from '../resilience/circuit-breaker';
+import {
+  isHealthFailure,
+  isRetryableError,
+  type RetryPolicy,
+  retryDelayMs,
+} from '../resilience/retry-policy';
+import type { ModelEntry } from '../routing/model-catalog';
+import { costOfUsage, defaultEstimatedOutputTokens } from '../routing/model-pricing';
+import { genAiSystem } from '../telemetry/observe-model-call';
+import { traceHeaders } from '../telemetry/tracing';
+import { MicroBatcher } from './micro-batcher';
+import { splitTotal } from './split-usage';
+
+/** How one line's share of a batched call ended; never a rejection. */
+export type LineCallOutcome<Answer> =
+  | { ok: true; answer: Answer; attempts: AttemptRecord[] }
+  /**
+   * `error` is the provider's (undefined when the model could not be called: open circuit, no
+   * adapter); `retryable` says whether a later attempt may help.
+   */
+  | {
+      ok: false;
+      error: unknown;
+      retryable: boolean;
+      attempts: AttemptRecord[];
+      /** Not called: the model's rate limits ask to wait this long first (no attempt spent). */
+      throttled?: { waitMs: number; reason: ThrottleReason };
+    };
+
+/** One provider call made for several lines (for metrics and logs; never prompt text). */
+export interface BatchedCallReport {
+  endpoint: 'embeddings' | 'completions';
+  entry: ModelEntry;
+  /** Lines in the call. */
+  lines: number;
+  /** Inputs or prompts in the call (a line may carry several). */
+  inputs: number;
+  outcome: 'success' | 'error' | 'skipped';
+  errorCode?: string;
+  latencyMs: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface BatchedModelCallsOptions {
+  /** The embeddings adapter of a catalog entry, or undefined when its provider has none. */
+  embeddingModel: (entry: ModelEntry) => EmbeddingModel | undefined;
+  /** The completions adapter of a catalog entry, or undefined when its provider has none. */
+  completionModel: (entry: ModelEntry) => CompletionModel | undefined;
+  /** The circuit breakers shared with chat calls (one per provider model). */
+  breaker?: CircuitBreaker;
+  /**
+   * Provider RPM/TPM limits shared with chat calls (`ProviderRateLimiter`): each batched call
+   * reserves ONE request and the tokens of all its lines, and settles with the call's usage.
+   */
+  limiter?: CallGateFactory;
+  /** Inline retries of a whole call (same policy as chat calls). */
+  policy: RetryPolicy;
+  /** Told of every provider call. */
+  onCall?: (report: BatchedCallReport) => void;
+  /**
+   * Traces every provider call as a CLIENT span (GenAI attributes) linked to the span of
+   * each line it carried (a call serves many jobs, so it has links, not one parent); its
+   * `traceparent` goes to the provider. No spans when absent.
+   */
+  tracer?: Tracer;
+  /** Injectable for tests. */
+  sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** One line waiting in a micro-batch: its texts, its id (for the call's headers) and its span. */
+interface LineItem {
+  lineId: string;
+  texts: string[];
+  context?: Context;
+}
+
+const realSleep = (milliseconds: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+
+/** Catalog entries without a `batching` block still go through a batcher, one line per call. */
+const unbatched = { max_items: 1, max_wait_ms: 0 };
+
+/**
+ * The provider stage of `/v1/embeddings` and `/v1/completions` batch lines: lines of the same
+ * model (and the same call parameters) that arrive within the model's `batching.max_wait_ms`
+ * share ONE provider call, up to `batching.max_items` lines; each line gets back its own
+ * vectors or choices and its share of the usage and cost.
+ *
+ * Resilience, simpler than the chat chain and documented as such: the call asks the model's
+ * circuit breaker first and reports to it after (once per call, not per line), retries
+ * retryable errors inline with the chat backoff (never sooner than Retry-After, only while
+ * the wait fits `maxInlineWaitMs`), and has no fallback chain (another embeddings model
+ * would answer in another vector space). A request error (400, 422) of a call carrying
+ * several lines is retried line by line, so one bad input fails only its own line.
+ */
+export class BatchedModelCalls {
+  private readonly batchers = new Map<string, MicroBatcher<LineItem, LineCallOutcome<unknown>>>();
+  private readonly sleep: (milliseconds: number) => Promise<void>;
+
+  constructor(private readonly options: BatchedModelCallsOptions) {
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /** Embeds one line's inputs, batched with other lines of the same model and dimensions. */
+  embed(
+    entry: ModelEntry,
+    request: EmbeddingsLineRequest,
+    lineId: string,
+    context?: Context,
+  ): Promise<LineCallOutcome<EmbeddingsLineAnswer>> {
+    const key = `embeddings\u0000${entry.id}\u0000${request.dimensions ?? ''}`;
+    const batcher = this.batcherFor(key, entry, (items) =>
+      this.callEmbeddings(entry, request.dimensions, items),
+    );
+    return batcher.add({ lineId, texts: request.inputs, context }) as Promise<
+      LineCallOutcome<EmbeddingsLineAnswer>
+    >;
+  }
+
+  /** Completes one line's prompts, batched with other lines of the same model and settings. */
+  complete(
+    entry: ModelEntry,
+    request: CompletionsLineRequest,
+    lineId: string,
+    context?: Context,
+  ): Promise<LineCallOutcome<CompletionsLineAnswer>> {
+    const { prompts, ...settings } = request;
+    const key = `completions\u0000${entry.id}\u0000${JSON.stringify(settings)}`;
+    const batcher = this.batcherFor(key, entry, (items) =>
+      this.callCompletions(entry, settings, items),
+    );
+    return batcher.add({ lineId, texts: prompts, context }) as Promise<
+      LineCallOutcome<CompletionsLineAnswer>
+    >;
+  }
+
+  /** Batchers holding waiting or running lines (one per model and call parameters). */
+  get activeBatchers(): number {
+    return this.batchers.size;
+  }
+
+  /** Sends every waiting line now and waits for the calls in flight (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
+  }
+
+  private batcherFor(
+    key: string,
+    entry: ModelEntry,
+    call: (items: LineItem[]) => Promise<Array<LineCallOutcome<unknown>>>,
+  ): MicroBatcher<LineItem, LineCallOutcome<unknown>> {
+    let batcher = this.batchers.get(key);
+    if (batcher === undefined) {
+      const settings = entry.batching ?? unbatched;
+      batcher = new MicroBatcher({
+        maxItems: settings.max_items,
+        maxWaitMs: settings.max_wait_ms,
+        // Providers take at most 2048 inputs per call, whatever the number of lines.
+        weightOf: (item) => item.texts.length,
+        maxWeight: 2048,
+        run: async (items) => (await call(items)).map((value) => ({ ok: true, value })),
+        // Keys include call parameters (a seed, a temperature): drop idle batchers so a
+        // long-running worker keeps only the ones in use.
+        onIdle: () => this.batchers.delete(key),
+      });
+      this.batchers.set(key, batcher);
+    }
+    return batcher;
+  }
+
+  private callEmbeddings(
+    entry: ModelEntry,
+    dimensions: number | undefined,
+    items: LineItem[],
+  ): Promise<Array<LineCallOutcome<EmbeddingsLineAnswer>>> {
+    const model = this.options.embeddingModel(entry);
+    return this.runCall(
+      entry,
+      'embeddings',
+      items,
+      model !== undefined,
+      async (callItems, headers) => {
+        if (!model) throw new Error('unreachable: no embedding model');
+        const result = await model.embed({
+          inputs: callItems.flatMap((item) => item.texts),
+          ...(dimensions !== undefined ? { dimensions } : {}),
+          headers,
+        });
+        if (
+          result.embeddings.length !== callItems.reduce((sum, item) => sum + item.texts.length, 0)
+        )
+          throw new ProviderError({
+            code: 'malformed_response',
+            message: `${entry.provider}: an embeddings answer has the wrong number of vectors`,
+            provider: entry.provider,
+          });
+        const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+        let offset = 0;
+        return {
+          inputTokens: result.usage.inputTokens,
+          outputTokens: 0,
+          responseModel: result.responseModel,
+          answers: callItems.map((item, index) => {
+            const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
+            offset += item.texts.length;
+            const tokens = inputTokens[index] ?? 0;
+            return {
+              answer: { embeddings, inputTokens: tokens, responseModel: result.responseModel },
+              usage: { inputTokens: tokens, outputTokens: 0 },
+            };
+          }),
+        };
+      },
+      () => 0,
+    );
+  }
+
+  private callCompletions(
+    entry: ModelEntry,
+    settings: Omit<CompletionsLineRequest, 'prompts'>,
+    items: LineItem[],
+  ): Promise<Array<LineCallOutcome<CompletionsLineAnswer>>> {
+    const model = this.options.completionModel(entry);
+    return this.runCall(
+      entry,
+      'completions',
+      items,
+      model !== undefined,
+      async (callItems, headers) => {
+        if (!model) throw new Error('unreachable: no completion model');
+        const result = await model.complete({
+          prompts: callItems.flatMap((item) => item.texts),
+          ...settings,
+          headers,
+        });
+        // The adapter checked there is exactly one choice per prompt, sorted by index.
+        const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+        let offset = 0;
+        const choicesOf = callItems.map((item) => {
+          const choices = result.choices
+            .slice(offset, offset + item.texts.length)
+            .map((choice) => ({ ...choice, index: choice.index - offset }));
+          offset += item.texts.length;
+          return choices;
+        });
+        const outputTokens = splitTotal(
+          result.usage.outputTokens,
+          choicesOf.map((choices) => choices.reduce((sum, choice) => sum + choice.text.length, 0)),
+        );
+        return {
+          inputTokens: result.usage.inputTokens,
+          outputTokens: result.usage.outputTokens,
+          responseModel: result.responseModel,
+          ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
+          answers: callItems.map((_, index) => {
+            const usage = {
+              inputTokens: inputTokens[index] ?? 0,
+              outputTokens: outputTokens[index] ?? 0,
+            };
+            return {
+              answer: {
+                choices: choicesOf[index] ?? [],
+                ...usage,
+                responseModel: result.responseModel,
+                ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
+              },
+              usage,
+            };
+          }),
+        };
+      },
+      (callItems) =>
+        callItems.reduce((sum, item) => sum + item.texts.length, 0) *
+        (settings.maxTokens ?? defaultEstimatedOutputTokens),
+    );
+  }
+
+  /**
+   * One batched call with the breaker and inline retries around it; a request error of a
+   * multi-line call is retried line by line.
+   */
+  private async runCall<Answer>(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    hasModel: boolean,
+    send: (
+      items: LineItem[],
+      headers: Record<string, string>,
+    ) => Promise<{
+      inputTokens: number;
+      outputTokens: number;
+      responseModel: string;
+      rateLimit?: RateLimitInfo;
+      answers: Array<{ answer: Answer; usage: { inputTokens: number; outputTokens: number } }>;
+    }>,
+    /** The most output tokens a call of these lines may produce (what the limiter reserves). */
+    outputTokensFor: (items: LineItem[]) => number,
+  ): Promise<Array<LineCallOutcome<Answer>>> {
+    const { breaker, policy } = this.options;
+    const gate = this.options.limiter?.gateFor({
+      inputTokens: items.reduce(
+        (sum, item) => sum + item.texts.reduce((total, text) => total + countTextTokens(text), 0),
+        0,
+      ),
+      maxTokens: outputTokensFor(items),
+      logFields: { batch_lines: items.length, first_line: items[0]?.lineId },
+    });
+    const attempts: AttemptRecord[][] = items.map(() => []);
+    const base = () => ({ provider: entry.provider, model: entry.id, started_at: Date.now() });
+    const inputs = items.reduce((sum, item) => sum + item.texts.length, 0);
+    const report = (
+      fields: Pick<BatchedCallReport, 'outcome' | 'latencyMs'> & Partial<BatchedCallReport>,
+    ) =>
+      this.options.onCall?.({
+        endpoint,
+        entry,
+        lines: items.length,
+        inputs,
+        inputTokens: 0,
+        outputTokens: 0,
+        ...fields,
+      });
+    const failAll = (error: unknown, retryable: boolean) =>
+      items.map((_, index) => ({
+        ok: false as const,
+        error,
+        retryable,
+        attempts: attempts[index] ?? [],
+      }));
+
+    if (!hasModel) {
+      for (const list of attempts)
+        list.push({
+          ...base(),
+          outcome: 'skipped',
+          error_code: 'model_unavailable',
+          latency_ms: 0,
+          cost_usd: 0,
+        });
+      report({ outcome: 'skipped', errorCode: 'model_unavailable', latencyMs: 0 });
+      return failAll(undefined, false);
+    }
+
+    for (let retry = 0; ; retry += 1) {
+      const started = base();
+      // Capacity first, as for chat calls: a call that must wait takes no probe slot meanwhile.
+      const admission = gate ? await gate.admit(entry) : undefined;
+      if (admission && !admission.admitted) {
+        for (const list of attempts)
+          list.push({
+            ...started,
+            outcome: 'skipped',
+            error_code: 'rate_limited',
+            latency_ms: 0,
+            cost_usd: 0,
+          });
+        report({ outcome: 'skipped', errorCode: 'rate_limited', latencyMs: 0 });
+        const throttled = { waitMs: admission.waitMs, reason: admission.reason };
+        return items.map((_, index) => ({
+          ok: false as const,
+          error: undefined,
+          retryable: true,
+          attempts: attempts[index] ?? [],
+          throttled,
+        }));
+      }
+      const permit = breaker
+        ? await breaker.acquire(entry.provider, entry.upstream_model, started.started_at)
+        : ({ allowed: true, probe: false } as const);
+      if (!permit.allowed) {
+        for (const list of attempts)
+          list.push({
+            ...started,
+            outcome: 'skipped',
+            error_code: 'circuit_open',
+            latency_ms: 0,
+            cost_usd: 0,
+          });
+        await admission?.release();
+        report({ outcome: 'skipped', errorCode: 'circuit_open', latencyMs: 0 });
+        return failAll(undefined, true);
+      }
+      const startedAt = performance.now();
+      const span = this.startSpan(entry, endpoint, items, inputs);
+      try {
+        const headers = {
+          'x-llmq-job-id': items[0]?.lineId ?? '',
+          'x-llmq-attempt': String(retry + 1),
+          'x-llmq-batch-lines': String(items.length),
+          ...(span ? traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) : {}),
+        };
+        const result = await send(items, headers);
+        // The limiter reconciles the reservation with the call's real tokens.
+        await admission?.settle({
+          ok: true,
+          answer: {
+            text: '',
+            finishReason: 'stop',
+            usage: {
+              inputTokens: result.inputTokens,
+              outputTokens: result.outputTokens,
+              cachedInputTokens: 0,
+              totalTokens: result.inputTokens + result.outputTokens,
+            },
+            responseModel: result.responseModel,
+            ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
+          },
+        });
+        span?.setAttributes({
+          'gen_ai.usage.input_tokens': result.inputTokens,
+          'gen_ai.usage.output_tokens': result.outputTokens,
+        });
+        span?.end();
+        const latency = Math.round((performance.now() - startedAt) * 10) / 10;
+        await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
+        report({
+          outcome: 'success',
+          latencyMs: latency,
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+        });
+        return result.answers.map(({ answer, usage }, index) => {
+          const list = attempts[index] ?? [];
+          list.push({
+            ...started,
+            outcome: 'success',
+            latency_ms: latency,
+            cost_usd: costOfUsage(entry, usage),
+            // This line's share of the call's tokens (what the cost ledger adds up).
+            usage: {
+              input_tokens: usage.inputTokens,
+              cached_input_tokens: 0,
+              output_tokens: usage.outputTokens,
+            },
+          });
+          return { ok: true as const, answer, attempts: list };
+        });
+      } catch (error) {
+        const latency = Math.round((performance.now() - startedAt) * 10) / 10;
+        await admission?.settle({ ok: false, error });
+        if (breaker && (isHealthFailure(error) || permit.probe)) {
+          await breaker.record(
+            entry.provider,
+            entry.upstream_model,
+            isHealthFailure(error) ? 'failure' : 'success',
+            permit.probe,
+          );
+        }
+        const providerError = isProviderError(error) ? error : undefined;
+        const errorType = providerError?.code ?? (error instanceof Error ? error.name : 'unknown');
+        span?.setAttribute('error.type', errorType);
+        if (providerError?.statusCode !== undefined)
+          span?.setAttribute('http.response.status_code', providerError.statusCode);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+        span?.end();
+        for (const list of attempts)
+          list.push({
+            ...started,
+            outcome: 'error',
+            latency_ms: latency,
+            cost_usd: 0,
+            ...(providerError
+              ? {
+                  error_code: providerError.code,
+                  ...(providerError.statusCode !== undefined
+                    ? { status_code: providerError.statusCode }
+                    : {}),
+                  ...(providerError.retryAfterMs !== undefined
+                    ? { retry_after_ms: providerError.retryAfterMs }
+                    : {}),
+                }
+              : {}),
+          });
+        report({
+          outcome: 'error',
+          errorCode: providerError?.code ?? 'unknown',
+          latencyMs: latency,
+        });
+
+        const retryable = isRetryableError(error);
+        if (!retryable && items.length > 1 && isRequestError(error)) {
+          // One bad input must not fail the lines it shared the call with: each alone.
+          const alone = await Promise.all(
+            items.map((item) => this.runCall(entry, endpoint, [item], true, send, outputTokensFor)),
+          );
+          return alone.map((outcomes, index) => {
+            const outcome = outcomes[0] as LineCallOutcome<Answer>;
+            return { ...outcome, attempts: [...(attempts[index] ?? []), ...outcome.attempts] };
+          });
+        }
+        if (retryable && retry < policy.maxRetriesPerModel) {
+          const delay = retryDelayMs(error, retry, policy);
+          if (delay <= policy.maxInlineWaitMs) {
+            await this.sleep(delay);
+            continue;
+          }
+        }
+        return failAll(error, retryable);
+      }
+    }
+  }
+
+  private startSpan(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    inputs: number,
+  ): Span | undefined {
+    const { tracer } = this.options;
+    if (!tracer) return undefined;
+    const links: Link[] = [];
+    for (const item of items) {
+      const spanContext = item.context && trace.getSpanContext(item.context);
+      if (spanContext) links.push({ context: spanContext });
+    }
+    return tracer.startSpan(
+      `${endpoint} ${entry.upstream_model}`,
+      {
+        kind: SpanKind.CLIENT,
+        links,
+        attributes: {
+          'gen_ai.operation.name': endpoint === 'embeddings' ? 'embeddings' : 'text_completion',
+          'gen_ai.system': genAiSystem(entry.provider),
+          'gen_ai.request.model': entry.upstream_model,
+          'llmq.provider': entry.provider,
+          'llmq.model': entry.id,
+          'llmq.batch_lines': items.length,
+          'llmq.batch_inputs': inputs,
+        },
+      },
+      ROOT_CONTEXT,
+    );
+  }
+}
+
+function textLength(item: LineItem): number {
+  return item.texts.reduce((sum, text) => sum + text.length, 0);
+}
+
+/** An error about the request itself (400, 422): another line of the same call may be fine. */
+function isRequestError(error: unknown): boolean {
+  return isProviderError(error) && (error.code === 'bad_request' || error.code === 'unprocessable');
+}

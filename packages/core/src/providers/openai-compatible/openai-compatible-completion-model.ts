@@ -1,0 +1,75 @@
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { CallSignal } from '../call-signal';
+import type { CompleteRequest, CompleteResult, CompletionModel } from '../completion-model';
+import { convertOpenAICompletion } from '../openai/convert-openai-completion';
+import { convertToOpenAICompletionRequest } from '../openai/convert-to-openai-completion-request';
+import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
+import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
+import {
+  headerReader,
+  mapOpenAICompatibleError,
+  providerErrorFromResponse,
+} from './openai-compatible-error';
+import { postJson, readText } from './post-json';
+
+export interface OpenAICompatibleCompletionModelSettings {
+  /** The provider account id. */
+  provider: string;
+  /** Where `POST …/completions` goes, from `urlToHttpOptions`. */
+  target: RequestOptions;
+  /** Headers of every request (content type, authorization, configured headers). */
+  headers: Record<string, string>;
+  /** The account's keep-alive agent, shared by all its models. */
+  agent: Agent;
+  /** Per-call timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * A text-completion model on a server that speaks OpenAI's Completions API (vLLM,
+ * llama.cpp, LM Studio): node:http with the provider's keep-alive agent, like its chat model.
+ */
+export class OpenAICompatibleCompletionModel implements CompletionModel {
+  readonly provider: string;
+  readonly modelId: string;
+  private readonly settings: OpenAICompatibleCompletionModelSettings;
+
+  constructor(modelId: string, settings: OpenAICompatibleCompletionModelSettings) {
+    this.modelId = modelId;
+    this.provider = settings.provider;
+    this.settings = settings;
+  }
+
+  async complete(request: CompleteRequest): Promise<CompleteResult> {
+    const call = new CallSignal(request.signal, this.settings.timeoutMs);
+    let response: IncomingMessage | undefined;
+    try {
+      const body = JSON.stringify(convertToOpenAICompletionRequest(this.modelId, request));
+      response = await postJson({
+        target: this.settings.target,
+        body,
+        headers: { ...this.settings.headers, accept: 'application/json', ...request.headers },
+        agent: this.settings.agent,
+        signal: call.signal,
+      });
+      if ((response.statusCode ?? 0) >= 400) {
+        throw await providerErrorFromResponse(response, this.provider);
+      }
+      const answer: unknown = JSON.parse(await readText(response));
+      const result = convertOpenAICompletion(answer, {
+        provider: this.provider,
+        modelId: this.modelId,
+        promptCount: request.prompts.length,
+        convertUsage: convertOpenAICompatibleUsage,
+      });
+      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
+      return rateLimit ? { ...result, rateLimit } : result;
+    } catch (error) {
+      throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase: 'request' });
+    } finally {
+      call.dispose();
+      // A body left unread would pin the socket; drop it rather than reuse it.
+      if (response !== undefined && !response.readableEnded) response.destroy();
+    }
+  }
+}
