@@ -169,6 +169,7 @@ async function main(): Promise<void> {
     concurrency: env.INTERACTIVE_CONCURRENCY,
   });
   const batchProcessing = await startBatchProcessing({
+    filterPolicies,
     connection,
     keys,
     catalog,

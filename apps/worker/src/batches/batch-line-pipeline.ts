@@ -6,8 +6,11 @@ import {
   batchLineJobDataSchema,
   type CostLedger,
   completedBatchLine,
+  type FilterPolicyStore,
   failedBatchLine,
   failureCodeForRoute,
+  inspectInput,
+  inspectOutput,
   type JobFailure,
   jobCatalog,
   type LedgerWrite,
@@ -46,6 +49,12 @@ export interface BatchLinePipelineOptions {
   tracer?: Tracer;
   /** This process's metrics; absent in tests that do not read them. */
   metrics?: LlmqMetrics;
+  /**
+   * Tenants' filter policies: a line's prompt passes the input filter (a batch file never
+   * went through the API's) and its answer the output filter, as a prompt job's do.
+   * Absent, lines are not filtered.
+   */
+  filterPolicies?: FilterPolicyStore;
   /** The batch stop-reason cache, shared with the embeddings/completions lines; default its own. */
   stopReasonOf?: (batchId: string) => Promise<BatchStopReason | undefined>;
   /**
@@ -172,11 +181,58 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     }
     observed.started(Date.now());
 
+    // Input filter, at run time: the policy in force when the line runs, as for prompt jobs
+    // (whose filter runs at submit). A blocked line fails without a provider call; redacted
+    // text is what the provider sees.
+    const policy = options.filterPolicies
+      ? await options.filterPolicies.policyFor(data.tenant)
+      : undefined;
+    let request = data.request;
+    if (policy) {
+      const verdict = inspectInput(
+        request.messages.map((message, index) => ({
+          location: `messages[${index}]`,
+          text: message.content,
+        })),
+        policy,
+      );
+      if (verdict.blocked) {
+        const failure: JobFailure = {
+          code: 'content_filtered',
+          message: `the input filter rejected the request: ${verdict.reason ?? 'policy'}`,
+        };
+        logger.warn('batch-line-input-rejected', {
+          event: 'batch-line-fail',
+          ...log,
+          error_code: failure.code,
+          detectors: verdict.findings
+            .filter((finding) => finding.action === 'block')
+            .map((finding) => finding.detector),
+        });
+        await finishBatchLine(
+          options,
+          data,
+          'failed',
+          failedBatchLine(data.customId, requestId, failure),
+          undefined,
+          settle([]),
+        );
+        return;
+      }
+      request = {
+        ...request,
+        messages: request.messages.map((message, index) => ({
+          ...message,
+          content: verdict.texts[index] ?? message.content,
+        })),
+      };
+    }
+
     // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
     const route = routeRequest(catalog, {
       model: data.model,
-      messages: data.request.messages,
-      maxTokens: data.request.maxTokens,
+      messages: request.messages,
+      maxTokens: request.maxTokens,
     });
     if (!route.ok) {
       const failure: JobFailure = { code: failureCodeForRoute(route.code), message: route.message };
@@ -194,7 +250,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     const callStartedAt = performance.now();
     const outcome = await execute({
       decision: route.decision,
-      request: data.request,
+      request,
       progress: data.progress as { attempts: AttemptRecord[] } | undefined,
       headers: (callNumber) => ({
         'x-llmq-job-id': requestId,
@@ -257,7 +313,37 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       return;
     }
 
-    const { answer, entry } = outcome;
+    const { entry } = outcome;
+    // Output filter: a blocked answer fails the line (its calls are still billed); a redacted
+    // one is what the output file holds.
+    const output = policy ? inspectOutput(outcome.answer.text, policy) : undefined;
+    if (output?.blocked) {
+      const failure: JobFailure = {
+        code: 'output_rejected',
+        message: `the output filter blocked the answer: ${output.reason ?? 'policy'}`,
+        provider: entry.provider,
+      };
+      logger.warn('batch-line-output-rejected', {
+        event: 'batch-line-fail',
+        ...log,
+        provider: entry.provider,
+        routed_model: entry.id,
+        error_code: failure.code,
+        detectors: output.findings
+          .filter((finding) => finding.action === 'block')
+          .map((finding) => finding.detector),
+      });
+      await finishBatchLine(
+        options,
+        data,
+        'failed',
+        failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        settle(attempts, route.decision.input_tokens),
+      );
+      return;
+    }
+    const answer = output ? { ...outcome.answer, text: output.texts[0] ?? '' } : outcome.answer;
     const body = toChatCompletionBody(answer, Date.now());
     await finishBatchLine(
       options,

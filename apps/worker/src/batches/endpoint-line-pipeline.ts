@@ -7,7 +7,9 @@ import {
   type EndpointLineJobData,
   endpointLineCostNanoUsd,
   endpointLineJobDataSchema,
+  type FilterPolicyStore,
   failedBatchLine,
+  inspectInput,
   type LedgerWrite,
   type LineCallOutcome,
   type LlmqMetrics,
@@ -45,6 +47,12 @@ export interface EndpointLinePipelineOptions {
   logger: Logger;
   tracer?: Tracer;
   metrics?: LlmqMetrics;
+  /**
+   * Tenants' filter policies: each input or prompt passes the input filter before it joins a
+   * shared call (blocked: the line fails `content_filtered`; redacted: the provider sees the
+   * redacted text). Absent, lines are not filtered.
+   */
+  filterPolicies?: FilterPolicyStore;
   /**
    * The cost ledger: each line's share of its calls is written with the record that ends it,
    * which also releases the line's share of its batch's budget reservation.
@@ -143,15 +151,52 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
       return;
     }
 
-    if (data.endpoint === '/v1/embeddings') {
-      const { encodingFormat } = data.embedding;
-      const outcome = await calls.embed(entry, data.embedding, requestId, context);
+    // The line as the provider will see it (inputs redacted by the input filter).
+    let line = data;
+    if (options.filterPolicies) {
+      const texts =
+        data.endpoint === '/v1/embeddings' ? data.embedding.inputs : data.completion.prompts;
+      const verdict = inspectInput(
+        texts.map((text, index) => ({ location: `input[${index}]`, text })),
+        await options.filterPolicies.policyFor(data.tenant),
+      );
+      if (verdict.blocked) {
+        logger.warn('batch-line-input-rejected', {
+          event: 'batch-line-fail',
+          ...log,
+          error_code: 'content_filtered',
+        });
+        await finishBatchLine(
+          options,
+          data,
+          'failed',
+          failedBatchLine(data.customId, requestId, {
+            code: 'content_filtered',
+            message: `the input filter rejected the request: ${verdict.reason ?? 'policy'}`,
+          }),
+          undefined,
+          ledgerWrite(data, []),
+        );
+        return;
+      }
+      const redacted = verdict.texts;
+      if (redacted.some((text, index) => text !== texts[index])) {
+        line =
+          data.endpoint === '/v1/embeddings'
+            ? { ...data, embedding: { ...data.embedding, inputs: redacted } }
+            : { ...data, completion: { ...data.completion, prompts: redacted } };
+      }
+    }
+
+    if (line.endpoint === '/v1/embeddings') {
+      const { encodingFormat } = line.embedding;
+      const outcome = await calls.embed(entry, line.embedding, requestId, context);
       await settle(job, data, requestId, log, token, outcome, (answer) => ({
         body: toEmbeddingsBody(answer, encodingFormat),
         usage: { inputTokens: answer.inputTokens, outputTokens: 0 },
       }));
     } else {
-      const outcome = await calls.complete(entry, data.completion, requestId, context);
+      const outcome = await calls.complete(entry, line.completion, requestId, context);
       await settle(job, data, requestId, log, token, outcome, (answer) => ({
         body: toTextCompletionBody(answer, Date.now()),
         usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens },

@@ -10,6 +10,7 @@ import {
   type CostLedger,
   createQueue,
   type FairPriority,
+  type FilterPolicyStore,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
@@ -29,6 +30,8 @@ import { recordBatchedCall } from './record-batched-call';
 import { createStopReasonCache } from './stop-reason-cache';
 
 export interface BatchProcessingOptions {
+  /** Tenants' filter policies, applied to each chat line's prompt and answer. */
+  filterPolicies?: FilterPolicyStore;
   connection: Redis;
   keys: RedisKeys;
   catalog: ModelCatalog;
@@ -87,6 +90,7 @@ export async function startBatchProcessing(
     metrics: options.metrics,
     stopReasonOf,
     ledger: options.ledger,
+    filterPolicies: options.filterPolicies,
   });
   const { providers } = options;
   // Per worker process: lines of one model gather here into shared provider calls.
@@ -106,6 +110,7 @@ export async function startBatchProcessing(
     catalog,
     calls,
     ledger: options.ledger,
+    filterPolicies: options.filterPolicies,
     policy: options.policy,
     controlQueue,
     stopReasonOf,
