@@ -6,8 +6,8 @@
  */
 import { loadModelCatalog, toNanoUsd } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
-import OpenAI, { toFile } from 'openai';
-import { parseJsonl } from './batch-helpers';
+import OpenAI from 'openai';
+import { parseJsonl, runBatch as runBatchWith } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -36,26 +36,9 @@ afterAll(async () => {
 });
 
 async function runBatch(endpoint: '/v1/embeddings' | '/v1/completions', lines: object[]) {
-  const text = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(text), 'input.jsonl'),
-    purpose: 'batch',
-  });
-  const created = await client.batches.create({
-    input_file_id: file.id,
-    endpoint,
-    completion_window: '24h',
-  });
+  const { created, batch } = await runBatchWith(client, endpoint, lines);
   expect(created.endpoint).toBe(endpoint);
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(created.id);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: `batch ${created.id} to end` },
-  );
+  return batch;
 }
 
 async function outputLines<Body>(fileId: string | null | undefined) {

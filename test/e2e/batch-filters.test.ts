@@ -3,9 +3,8 @@
  * went through the API's input filter, so the worker screens each line when it runs it.
  */
 import { defaultFilterPolicy, FilterPolicyStore, mergeFilterPolicy, RedisKeys } from '@llmq/core';
-import { waitFor } from '@llmq/testing';
-import OpenAI, { toFile } from 'openai';
-import { parseJsonl } from './batch-helpers';
+import OpenAI from 'openai';
+import { parseJsonl, runBatch } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -53,27 +52,7 @@ test('a batch line is screened by the input filter before its call and the outpu
     line('card', 'echo: card 4111 1111 1111 1111 please'),
     line('email', 'echo: write to someone@example.com'),
   ];
-  const file = await client.files.create({
-    file: await toFile(
-      Buffer.from(`${lines.map((entry) => JSON.stringify(entry)).join('\n')}\n`),
-      'filters.jsonl',
-    ),
-    purpose: 'batch',
-  });
-  const created = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  });
-  const batch = await waitFor(
-    async () => {
-      const current = await client.batches.retrieve(created.id);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
-        ? current
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: 'the batch to end' },
-  );
+  const { created, batch } = await runBatch(client, '/v1/chat/completions', lines);
   expect(batch.status).toBe('completed');
   expect(batch.request_counts).toEqual({ total: 4, completed: 2, failed: 2 });
 
@@ -113,27 +92,7 @@ test('embeddings lines pass the input filter before they join a shared call', as
       },
     },
   ].map((entry) => ({ ...entry, method: 'POST', url: '/v1/embeddings' }));
-  const file = await client.files.create({
-    file: await toFile(
-      Buffer.from(`${lines.map((entry) => JSON.stringify(entry)).join('\n')}\n`),
-      'embeddings.jsonl',
-    ),
-    purpose: 'batch',
-  });
-  const created = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/embeddings',
-    completion_window: '24h',
-  });
-  const batch = await waitFor(
-    async () => {
-      const current = await client.batches.retrieve(created.id);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
-        ? current
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: 'the batch to end' },
-  );
+  const { batch } = await runBatch(client, '/v1/embeddings', lines);
   expect(batch.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
   const errors = parseJsonl<OutputLine>(
     await (await client.files.content(batch.error_file_id!)).text(),

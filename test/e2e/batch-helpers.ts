@@ -1,3 +1,7 @@
+import { waitFor } from '@llmq/testing';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
+
 /** Builds a batch input file (JSONL) of `count` chat-completion requests. */
 export function batchLines(
   count: number,
@@ -27,4 +31,36 @@ export function parseJsonl<T = Record<string, unknown>>(text: string): T[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as T);
+}
+
+/**
+ * Uploads `lines` as a batch input file, creates the batch for `endpoint` with the official
+ * client, and waits for it to end (completed, failed, expired or cancelled).
+ */
+export async function runBatch(
+  client: OpenAI,
+  endpoint: '/v1/chat/completions' | '/v1/embeddings' | '/v1/completions',
+  lines: object[],
+  timeoutMs = 30_000,
+) {
+  const text = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(text), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint,
+    completion_window: '24h',
+  });
+  const batch = await waitFor(
+    async () => {
+      const current = await client.batches.retrieve(created.id);
+      return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
+        ? current
+        : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `batch ${created.id} to end` },
+  );
+  return { created, batch };
 }

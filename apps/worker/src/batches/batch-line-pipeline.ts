@@ -6,6 +6,7 @@ import {
   batchLineJobDataSchema,
   type CostLedger,
   completedBatchLine,
+  type FilterFinding,
   type FilterPolicyStore,
   failedBatchLine,
   failureCodeForRoute,
@@ -166,6 +167,16 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
           nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens),
         },
       });
+    // Ends the line as failed (its error-file entry), with its ledger write.
+    const failLine = (failure: JobFailure, ledgerWrite: ReturnType<typeof settle>) =>
+      finishBatchLine(
+        options,
+        data,
+        'failed',
+        failedBatchLine(data.customId, requestId, failure),
+        undefined,
+        ledgerWrite,
+      );
     const stopReason = await stopReasonOf(data.batchId);
     if (stopReason) {
       await finishBatchLine(
@@ -205,18 +216,9 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
           event: 'batch-line-fail',
           ...log,
           error_code: failure.code,
-          detectors: verdict.findings
-            .filter((finding) => finding.action === 'block')
-            .map((finding) => finding.detector),
+          detectors: blockingDetectors(verdict.findings),
         });
-        await finishBatchLine(
-          options,
-          data,
-          'failed',
-          failedBatchLine(data.customId, requestId, failure),
-          undefined,
-          settle([]),
-        );
+        await failLine(failure, settle([]));
         return;
       }
       request = {
@@ -236,14 +238,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     });
     if (!route.ok) {
       const failure: JobFailure = { code: failureCodeForRoute(route.code), message: route.message };
-      await finishBatchLine(
-        options,
-        data,
-        'failed',
-        failedBatchLine(data.customId, requestId, failure),
-        undefined,
-        settle([]),
-      );
+      await failLine(failure, settle([]));
       return;
     }
 
@@ -302,14 +297,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         await job.updateData({ ...data, progress: { attempts } });
         throw new Error(failure.message);
       }
-      await finishBatchLine(
-        options,
-        data,
-        'failed',
-        failedBatchLine(data.customId, requestId, failure),
-        undefined,
-        settle(attempts, route.decision.input_tokens),
-      );
+      await failLine(failure, settle(attempts, route.decision.input_tokens));
       return;
     }
 
@@ -329,18 +317,9 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         provider: entry.provider,
         routed_model: entry.id,
         error_code: failure.code,
-        detectors: output.findings
-          .filter((finding) => finding.action === 'block')
-          .map((finding) => finding.detector),
+        detectors: blockingDetectors(output.findings),
       });
-      await finishBatchLine(
-        options,
-        data,
-        'failed',
-        failedBatchLine(data.customId, requestId, failure),
-        undefined,
-        settle(attempts, route.decision.input_tokens),
-      );
+      await failLine(failure, settle(attempts, route.decision.input_tokens));
       return;
     }
     const answer = output ? { ...outcome.answer, text: output.texts[0] ?? '' } : outcome.answer;
@@ -363,4 +342,11 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       output_tokens: answer.usage.outputTokens,
     });
   }
+}
+
+/** The detectors that blocked, for a log line (never the matched text). */
+function blockingDetectors(findings: readonly FilterFinding[]): string[] {
+  return findings
+    .filter((finding) => finding.action === 'block')
+    .map((finding) => finding.detector);
 }
