@@ -36,6 +36,7 @@ import { batchesRouter } from './routes/batches-router';
 import { budgetAdminRouter } from './routes/budget-admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
+import { docsRouter } from './routes/docs-router';
 import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
@@ -44,6 +45,9 @@ import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
 import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
+
+/** The API's version, as its OpenAPI document states it (apps/api/package.json). */
+const apiVersion = '0.1.0';
 
 export interface AppDependencies {
   redis: Redis;
@@ -190,6 +194,7 @@ export function createApp(dependencies: AppDependencies): Express {
       logger,
     }),
   );
+  app.use(docsRouter(requireScope, apiVersion));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

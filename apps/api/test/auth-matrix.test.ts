@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type ApiKeyScope, apiKeyScopeSchema } from '@llmq/core';
 import request from 'supertest';
+import { listRouteTable, type RouteEntry } from '../src/openapi/route-table';
 import { adminKey, createApiHarness, metricsToken, tenantAKey, tenantBKey } from './api-harness';
-import { listRouteTable, type RouteEntry } from './route-table';
 
 /**
  * Routes that need no key, each for a reason. Adding to this list needs one too:

@@ -32,7 +32,7 @@ export interface AdminRouterOptions {
 const tenantSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1-64)');
 const keyIdPattern = /^[0-9a-f]{12}$/;
 
-const createKeySchema = z
+export const createKeySchema = z
   .object({
     tenant: tenantSchema,
     scopes: z.array(apiKeyScopeSchema).min(1),
@@ -43,7 +43,7 @@ const createKeySchema = z
   })
   .strict();
 
-const updateKeySchema = z
+export const updateKeySchema = z
   .object({
     scopes: z.array(apiKeyScopeSchema).min(1).optional(),
     name: z.string().min(1).max(100).optional(),
@@ -51,7 +51,7 @@ const updateKeySchema = z
   })
   .strict();
 
-const rotateKeySchema = z
+export const rotateKeySchema = z
   .object({
     /** How long the old key keeps working, seconds (default 24 h, at most 30 days). */
     grace_seconds: z

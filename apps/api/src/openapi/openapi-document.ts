@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { apiErrorCodeSchema } from '../http/api-error';
+import { type OperationNotes, operationNotes } from './operation-catalog';
+import type { RouteEntry } from './route-table';
+
+/** An OpenAPI 3.1 document, as plain JSON. */
+export type OpenApiDocument = Record<string, unknown> & {
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+};
+
+const httpMethods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** `/v1/jobs/:id` → `/v1/jobs/{id}`, and the names of its path parameters. */
+function openApiPath(path: string): { path: string; parameters: string[] } {
+  const parameters: string[] = [];
+  const converted = path.replace(/:([A-Za-z_]+)/g, (_match, name: string) => {
+    parameters.push(name);
+    return `{${name}}`;
+  });
+  return { path: converted, parameters };
+}
+
+/** The input JSON Schema of a zod schema (what a client sends, defaults optional). */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodType): Array<Record<string, unknown>> {
+  const json = jsonSchemaOf(schema) as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+function operationOf(route: RouteEntry, notes: OperationNotes | undefined, parameters: string[]) {
+  const status = String(notes?.status ?? 200);
+  const successContent: Record<string, unknown> = { 'application/json': {} };
+  if (notes?.events) successContent['text/event-stream'] = {};
+  return {
+    summary: notes?.summary ?? `${route.method} ${route.path}`,
+    ...(route.scope ? { security: [{ apiKey: [] }], 'x-llmq-scope': route.scope } : {}),
+    parameters: [
+      ...parameters.map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...(notes?.query ? queryParameters(notes.query) : []),
+    ],
+    ...(notes?.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchemaOf(notes.body) } },
+          },
+        }
+      : {}),
+    ...(notes?.multipart
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['purpose', 'file'],
+                  properties: {
+                    purpose: { type: 'string', enum: ['batch'] },
+                    file: { type: 'string', format: 'binary' },
+                  },
+                },
+              },
+            },
+          },
+        }
+      : {}),
+    responses: {
+      [status]: { description: 'Success', content: successContent },
+      '4XX': { $ref: '#/components/responses/Error' },
+    },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the API, built from the app's own route table (so every route
+ * is in it, with the scope its guard really asks for) and the zod schemas the routes validate
+ * with (so the documented bodies are the enforced ones).
+ */
+export function buildOpenApiDocument(routes: readonly RouteEntry[], version: string) {
+  const document: OpenApiDocument = {
+    openapi: '3.1.0',
+    info: {
+      title: 'llmq',
+      version,
+      description:
+        'Queue-backed LLM jobs: submit, poll, stream, webhooks, OpenAI- and Anthropic-compatible endpoints, OpenAI Batch API-compatible batches. Every route needs `Authorization: Bearer <API key>` holding the scope in `x-llmq-scope`.',
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      responses: {
+        Error: {
+          description: 'An error: a 4xx status with a JSON body naming a code from a closed set',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['error'],
+                properties: {
+                  error: {
+                    type: 'object',
+                    required: ['code', 'message'],
+                    properties: {
+                      code: { type: 'string', enum: apiErrorCodeSchema.options },
+                      message: { type: 'string' },
+                      details: {},
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    paths: {},
+  };
+  for (const route of routes) {
+    // Documented: the API's own routes behind a key. Health, metrics and the Bull Board
+    // console are operational endpoints with their own access rules (see the README).
+    if (!route.authenticated || route.guardedMount || route.metricsToken) continue;
+    if (!httpMethods.has(route.method)) continue;
+    const { path, parameters } = openApiPath(route.path);
+    const notes = operationNotes[`${route.method} ${route.path}`];
+    document.paths[path] ??= {};
+    document.paths[path][route.method.toLowerCase()] = operationOf(route, notes, parameters);
+  }
+  return document;
+}
+
+/** A plain HTML page listing every operation, its scope and summary (no scripts). */
+export function renderDocsPage(document: OpenApiDocument): string {
+  const escape = (text: string) =>
+    text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+  const rows = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(
+      ([method, operation]) =>
+        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(String(operation['x-llmq-scope'] ?? ''))}</td><td>${escape(String(operation.summary))}</td></tr>`,
+    ),
+  );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>llmq API</title></head><body><h1>llmq API</h1><p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Every route needs <code>Authorization: Bearer &lt;API key&gt;</code> with the scope shown.</p><table><thead><tr><th>method</th><th>path</th><th>scope</th><th>what</th></tr></thead><tbody>${rows.join('')}</tbody></table></body></html>`;
+}

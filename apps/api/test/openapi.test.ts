@@ -1,0 +1,80 @@
+import request from 'supertest';
+import { listRouteTable } from '../src/openapi/route-table';
+import { createApiHarness, tenantAKey } from './api-harness';
+
+type Harness = Awaited<ReturnType<typeof createApiHarness>>;
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await createApiHarness();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+const auth = { Authorization: `Bearer ${tenantAKey}` };
+
+interface Operation {
+  summary: string;
+  'x-llmq-scope'?: string;
+  requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+  parameters: Array<{ name: string; in: string }>;
+}
+
+describe('GET /openapi.json', () => {
+  it('documents every keyed route of the running app, with the scope its guard asks for', async () => {
+    const response = await request(harness.app).get('/openapi.json').set(auth).expect(200);
+    const document = response.body as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const keyed = listRouteTable(harness.app).filter(
+      (route) => route.authenticated && !route.guardedMount && !route.metricsToken,
+    );
+    expect(keyed.length).toBeGreaterThan(40);
+    for (const route of keyed) {
+      const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+      const operation = document.paths[path]?.[route.method.toLowerCase()];
+      expect({
+        route: `${route.method} ${route.path}`,
+        scope: operation?.['x-llmq-scope'],
+      }).toEqual({ route: `${route.method} ${route.path}`, scope: route.scope });
+      // A summary written for it, not the fallback made of its method and path.
+      expect({ route: route.path, summary: operation?.summary }).not.toEqual({
+        route: route.path,
+        summary: `${route.method} ${route.path}`,
+      });
+    }
+    // Health and metrics are not API routes: they have their own access rules.
+    expect(document.paths['/healthz']).toBeUndefined();
+    expect(document.paths['/metrics']).toBeUndefined();
+  });
+
+  it('renders the validated bodies and path parameters', async () => {
+    const { body } = await request(harness.app).get('/openapi.json').set(auth).expect(200);
+    const submit = body.paths['/v1/jobs'].post as Operation;
+    const properties = submit.requestBody?.content['application/json']?.schema.properties ?? {};
+    expect(Object.keys(properties)).toEqual(
+      expect.arrayContaining(['messages', 'prompt', 'model', 'max_tokens', 'priority', 'webhook']),
+    );
+    const job = body.paths['/v1/jobs/{id}'].get as Operation;
+    expect(job.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
+    const usage = body.paths['/v1/usage'].get as Operation;
+    expect(usage.parameters.map((parameter) => parameter.name)).toEqual(
+      expect.arrayContaining(['start', 'end', 'group_by']),
+    );
+    expect(body.components.responses.Error.content['application/json'].schema.required).toEqual([
+      'error',
+    ]);
+  });
+
+  it('needs a key, and /docs lists the operations as a page', async () => {
+    const denied = await request(harness.app).get('/openapi.json').expect(401);
+    expect(denied.body.error.code).toEqual(expect.any(String));
+    const page = await request(harness.app).get('/docs').set(auth).expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('<code>/v1/jobs/{id}</code>');
+    expect(page.text).not.toContain('<script');
+  });
+});
