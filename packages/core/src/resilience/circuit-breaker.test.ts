@@ -117,7 +117,7 @@ describe('circuit breaker (shared in Redis, fake clock)', () => {
 });
 
 describe('a success recorded in the background', () => {
-  it('lands before the same connection's next report, and a failed write goes to the error hook', async () => {
+  it("lands before the same connection's next report, and a failed write goes to the error hook", async () => {
     const breaker = new CircuitBreaker(redis, keys, options);
     const now = 1_000_000;
     await breaker.record('p', 'm', 'failure', false, now);
