@@ -38,7 +38,17 @@ Every other variable passes through to the apps (see README.md, Configuration).`
 const SERVICES = [
   { name: 'sim', script: 'apps/llm-simulator/dist/main.js', title: 'simulator' },
   { name: 'api', script: 'apps/api/dist/main.js', title: 'API' },
-  { name: 'worker', script: 'apps/worker/dist/main.js', title: 'worker' },
+  {
+    name: 'worker',
+    script: 'apps/worker/dist/main.js',
+    title: 'worker',
+    // V8 otherwise lets the worker's garbage grow to ~370 MB draining a backlog at concurrency
+    // 100 (live heap ~70 MB); capped, it peaks under 200 MB (README, Performance). A
+    // max-old-space-size in the caller's NODE_OPTIONS wins.
+    nodeArguments: /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '')
+      ? []
+      : ['--max-old-space-size=96'],
+  },
 ];
 
 const state = {
@@ -294,10 +304,11 @@ async function main() {
     // The demo runs the semantic cache on the simulator's embedding model (off unless set).
     SEMANTIC_CACHE_MODEL: env.SEMANTIC_CACHE_MODEL ?? 'simulator-openai/sim-embed-small',
   };
-  for (const { name, script } of SERVICES) {
+  for (const { name, script, nodeArguments } of SERVICES) {
     const service = startService({
       name,
       script: path.join(ROOT, script),
+      nodeArguments,
       env: childEnv,
       cwd: ROOT,
     });

@@ -116,6 +116,9 @@ async function startRedisServer({ port, dir, appendOnly, password, detached = fa
     appendOnly ? 'yes' : 'no',
     '--maxmemory-policy',
     'noeviction',
+    // As infra/redis.conf: small stream nodes, so a job's one-entry event stream is ~1 KB, not ~5.
+    '--stream-node-max-bytes',
+    '512',
     '--logfile',
     path.resolve(dir, 'redis.log'),
   ];

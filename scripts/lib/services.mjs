@@ -21,10 +21,11 @@ export function prefixFor(name) {
  * start.mjs, which stops the services in order (API and worker before the simulator they call,
  * Redis last) instead of every process dying at once.
  *
- * @param {{name: string, script: string, env: NodeJS.ProcessEnv, cwd: string}} options
+ * @param {{name: string, script: string, env: NodeJS.ProcessEnv, cwd: string, nodeArguments?: string[]}} options
+ *   `nodeArguments` go to node before the script (e.g. `--max-old-space-size=128`).
  */
-export function startService({ name, script, env, cwd }) {
-  const child = spawn(process.execPath, ['--enable-source-maps', script], {
+export function startService({ name, script, env, cwd, nodeArguments = [] }) {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArguments, script], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -260,6 +260,7 @@ describe('infra/redis.conf', () => {
       expect(await config('maxmemory-policy')).toBe('noeviction');
       expect(Number(await config('maxmemory'))).toBeGreaterThan(0);
       expect(await config('timeout')).toBe('0');
+      expect(await config('stream-node-max-bytes')).toBe('512');
     } finally {
       client.disconnect();
       server.kill('SIGKILL');

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const budgets = new BudgetStore(redis, keys, {
     defaults: toBudgetDefaults(env),
     reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+    cacheTtlMs: env.BUDGET_CACHE_MS,
     logger,
     metrics,
   });
@@ -97,7 +98,6 @@ async function main(): Promise<void> {
     attempts: env.JOB_ATTEMPTS,
     webhooks: {
       checkUrl: (url) => checkWebhookUrl(url, policy),
-      hasEndpoints: (tenant) => endpoints.hasEndpoints(tenant),
     },
     ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
     budgets,

@@ -74,13 +74,22 @@ async function main(): Promise<void> {
     availableProviders: accounts.map((account) => account.id),
   });
   const providers = createProviderRegistry(accounts);
-  const breaker = new CircuitBreaker(connection, keys, toCircuitBreakerOptions(env), (change) =>
-    logger.warn(`circuit-${change.to.replace('_', '-')}`, {
-      event: `circuit-${change.to.replace('_', '-')}`,
-      provider: change.provider,
-      model: change.model,
-      from: change.from,
-    }),
+  const breaker = new CircuitBreaker(
+    connection,
+    keys,
+    toCircuitBreakerOptions(env),
+    (change) =>
+      logger.warn(`circuit-${change.to.replace('_', '-')}`, {
+        event: `circuit-${change.to.replace('_', '-')}`,
+        provider: change.provider,
+        model: change.model,
+        from: change.from,
+      }),
+    (error) =>
+      logger.warn('circuit-record-error', {
+        event: 'circuit-record-error',
+        error: error instanceof Error ? error.message : String(error),
+      }),
   );
   metrics.watchCircuits(breaker);
   const filterPolicies = new FilterPolicyStore(connection, keys, {

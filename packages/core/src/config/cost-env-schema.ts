@@ -29,6 +29,11 @@ export const costEnvShape = {
   BUDGET_MONTHLY_SOFT_USD: optionalUsd,
   /** How long a job's budget reservation holds if the job never ends, seconds (default 6 h). */
   BUDGET_RESERVATION_TTL_SECONDS: z.coerce.number().int().min(60).default(21_600),
+  /**
+   * How long an API process remembers whether a tenant has a budget of its own, ms (default
+   * 5,000; 0: read on every submit). Only matters when no default limit is set.
+   */
+  BUDGET_CACHE_MS: z.coerce.number().int().min(0).default(5000),
 };
 
 /** The default budget limits (nano-dollars) from the parsed environment. */

@@ -24,6 +24,14 @@ export interface BudgetStoreOptions {
    * 21600). A job that is still queued after this no longer holds budget.
    */
   reservationTtlSeconds?: number;
+  /**
+   * How long a process remembers whether a tenant has a budget of its own, ms (env
+   * `BUDGET_CACHE_MS`, default 5,000; 0: read every time). With no default limit, a tenant
+   * without a budget reserves nothing, so its submits skip the reservation round trip. A budget
+   * written through this store applies at once in this process and within this time in others.
+   */
+  cacheTtlMs?: number;
+  now?: () => number;
   logger?: Logger;
   metrics?: LlmqMetrics;
 }
@@ -102,6 +110,12 @@ return 1`);
  */
 export class BudgetStore {
   private readonly reservationTtlMs: number;
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
+  private readonly hasOwn = new Map<string, { value: boolean; expiresAt: number }>();
+  private readonly anyDefault: boolean;
+  /** Bumped by every write here, so a read that raced a write is not cached. */
+  private writes = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -109,6 +123,9 @@ export class BudgetStore {
     private readonly options: BudgetStoreOptions,
   ) {
     this.reservationTtlMs = (options.reservationTtlSeconds ?? 21_600) * 1000;
+    this.cacheTtlMs = options.cacheTtlMs ?? 5000;
+    this.now = options.now ?? Date.now;
+    this.anyDefault = Object.values(options.defaults).some((limit) => limit !== undefined);
   }
 
   /** Whether any limit can apply (a default, or possibly a tenant's own). */
@@ -185,6 +202,25 @@ export class BudgetStore {
   }
 
   /**
+   * Whether any limit (hard or soft, a default or the tenant's own) may apply to the tenant,
+   * so its jobs must reserve. Without default limits this is whether the tenant has a budget
+   * of its own, cached for `cacheTtlMs`: the submit path of a tenant without one costs no
+   * Redis round trip. A budget another process sets reaches this one within that time; jobs
+   * submitted here in between hold no reservation (they are billed all the same).
+   */
+  async mayApply(tenant: string): Promise<boolean> {
+    if (this.anyDefault) return true;
+    const cached = this.hasOwn.get(tenant);
+    if (cached && cached.expiresAt > this.now()) return cached.value;
+    const writes = this.writes;
+    const value = (await this.redis.exists(this.keys.budget(tenant))) === 1;
+    if (writes !== this.writes) return value;
+    if (this.hasOwn.size > 10_000) this.hasOwn.clear();
+    this.hasOwn.set(tenant, { value, expiresAt: this.now() + this.cacheTtlMs });
+    return value;
+  }
+
+  /**
    * Whether a hard limit may apply to the tenant (a default, or its own): a batch only pays for
    * pricing every line when one does.
    */
@@ -254,11 +290,18 @@ export class BudgetStore {
     const pipeline = this.redis.multi().del(key);
     if (Object.keys(fields).length > 0) pipeline.hset(key, fields);
     await pipeline.exec();
+    this.forget(tenant);
   }
 
   /** Removes the tenant's own budget: the defaults apply again. */
   async reset(tenant: string): Promise<void> {
     await this.redis.del(this.keys.budget(tenant));
+    this.forget(tenant);
+  }
+
+  private forget(tenant: string): void {
+    this.writes += 1;
+    this.hasOwn.delete(tenant);
   }
 }
 

@@ -230,6 +230,29 @@ describe('budget reservations', () => {
     expect((await short.status('acme', now)).reserved).toBe(900);
   });
 
+  it('says whether a tenant must reserve: cached, forgotten on a write here, always with a default', async () => {
+    let clock = now;
+    const store = new BudgetStore(redis, keys, {
+      defaults: {},
+      cacheTtlMs: 5000,
+      now: () => clock,
+    });
+    expect(await store.mayApply('acme')).toBe(false);
+    // Another process sets a budget: this one sees it once its cached answer expires.
+    await new BudgetStore(redis, keys, { defaults: {} }).write('acme', { daily_hard_usd: 1 });
+    expect(await store.mayApply('acme')).toBe(false);
+    clock += 5001;
+    expect(await store.mayApply('acme')).toBe(true);
+    // Written through this store: at once.
+    await store.reset('acme');
+    expect(await store.mayApply('acme')).toBe(false);
+    await store.write('acme', { monthly_soft_usd: 3 });
+    expect(await store.mayApply('acme')).toBe(true);
+    expect(
+      await new BudgetStore(redis, keys, { defaults: { monthlySoft: 1 } }).mayApply('other'),
+    ).toBe(true);
+  });
+
   it('treats a retried reservation of the same id as done, and null as no limit over a default', async () => {
     const store = new BudgetStore(redis, keys, { defaults: { dailyHard: 1000 } });
     expect(await store.reserve('acme', 'x', 800, now)).toEqual({ ok: true });

@@ -1,6 +1,7 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../redis/redis-keys';
+import { WebhookEndpointStore } from '../webhooks/webhook-endpoint-store';
 import type { JobResult } from './job-record';
 import { JobStore } from './job-store';
 
@@ -52,6 +53,22 @@ describe('JobStore', () => {
       metadata: { a: 'b' },
     });
     expect(await redis.ttl(keys.job(id))).toBeGreaterThan(0);
+  });
+
+  it("marks notify in the record's write: asked for, or the tenant has default endpoints", async () => {
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const base = { tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 };
+    await store.create({ ...base, id: 'job_plain' }, { notifyTenantEndpoints: true });
+    await store.create({ ...base, id: 'job_own', notify: true });
+    await endpoints.create('acme', { url: 'https://example.com/hook', events: ['job.completed'] });
+    await store.create({ ...base, id: 'job_tenant' }, { notifyTenantEndpoints: true });
+    await store.create({ ...base, id: 'job_unasked' });
+    expect((await store.get('job_plain'))?.notify).toBe(false);
+    expect((await store.get('job_own'))?.notify).toBe(true);
+    expect((await store.get('job_tenant'))?.notify).toBe(true);
+    expect((await store.get('job_unasked'))?.notify).toBe(false);
+    expect(await redis.xlen(keys.jobEvents('job_tenant'))).toBe(1);
+    expect(await redis.ttl(keys.jobEvents('job_tenant'))).toBeGreaterThan(0);
   });
 
   it('starts, counts attempts, keeps the first start time, and completes exactly once', async () => {

@@ -18,6 +18,15 @@ export interface JobStoreOptions {
   events?: Partial<JobEventLimits>;
 }
 
+/** Options of {@link JobStore.create}. */
+export interface JobCreateOptions {
+  /**
+   * Mark the job `notify` (its end goes to the webhook outbox) when its tenant has default
+   * webhook endpoints; checked in the record's own write.
+   */
+  notifyTenantEndpoints?: boolean;
+}
+
 /** Whether a worker should run the job; `startedAt` is when it was first started (epoch ms). */
 export type StartOutcome =
   | { outcome: 'started'; startedAt: number }
@@ -39,6 +48,21 @@ end
 local eventsTtl = ARGV[#ARGV - 1]
 local pendingTtl = ARGV[#ARGV]
 `;
+
+// A new record, its first event, and whether the job's end goes to the webhook outbox, in one
+// step: `notify` is set when the request asked for it (ARGV[2]) or, with KEYS[3], when the
+// tenant has default webhook endpoints right now, so the submit needs no separate SCARD.
+// KEYS: record, event stream, [tenant's endpoint set]. ARGV: lifetime s, notify (0/1), then
+// the record's field/value pairs.
+const createScript = new LuaScript(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if ARGV[2] == '1' or (#KEYS >= 3 and redis.call('SCARD', KEYS[3]) > 0) then
+  redis.call('HSET', KEYS[1], 'notify', 1)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1`);
 
 const startScript = new LuaScript(`${publishStatus}
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -135,32 +159,42 @@ export class JobStore {
     };
   }
 
-  /** Writes a new job's record in status `queued`, and its first event. */
-  async create(record: NewJobRecord): Promise<void> {
-    const key = this.keys.job(record.id);
-    const eventsKey = this.keys.jobEvents(record.id);
-    const fields: Record<string, string | number> = {
-      id: record.id,
-      tenant: record.tenant,
-      status: 'queued',
-      model: record.model,
-      priority: record.priority,
-      created_at: record.createdAt,
-      attempts: 0,
-      result_writes: 0,
-    };
-    if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
-    if (record.inputFindings?.length) fields.input_findings = JSON.stringify(record.inputFindings);
-    if (record.webhook) fields.webhook = JSON.stringify(record.webhook);
-    if (record.notify) fields.notify = 1;
-    if (record.optimization) fields.optimization = JSON.stringify(record.optimization);
-    await this.redis
-      .multi()
-      .hset(key, fields)
-      .expire(key, this.pendingTtlSeconds)
-      .xadd(eventsKey, '*', 'event', 'status', 'data', '{"status":"queued"}')
-      .expire(eventsKey, this.pendingTtlSeconds)
-      .exec();
+  /**
+   * Writes a new job's record in status `queued`, and its first event, in one round trip. With
+   * `notifyTenantEndpoints`, the record is also marked `notify` when its tenant has default
+   * webhook endpoints at that moment (decided in the same script, no extra round trip).
+   */
+  async create(record: NewJobRecord, options: JobCreateOptions = {}): Promise<void> {
+    const fields: Array<string | number> = [
+      'id',
+      record.id,
+      'tenant',
+      record.tenant,
+      'status',
+      'queued',
+      'model',
+      record.model,
+      'priority',
+      record.priority,
+      'created_at',
+      record.createdAt,
+      'attempts',
+      0,
+      'result_writes',
+      0,
+    ];
+    if (record.metadata) fields.push('metadata', JSON.stringify(record.metadata));
+    if (record.inputFindings?.length)
+      fields.push('input_findings', JSON.stringify(record.inputFindings));
+    if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
+    if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
+    const keys = [this.keys.job(record.id), this.keys.jobEvents(record.id)];
+    if (options.notifyTenantEndpoints) keys.push(this.keys.tenantWebhookEndpoints(record.tenant));
+    await createScript.run(this.redis, keys, [
+      this.pendingTtlSeconds,
+      record.notify ? 1 : 0,
+      ...fields,
+    ]);
   }
 
   /** Removes a record (used when enqueueing failed, so no orphan stays `queued`). */

@@ -62,8 +62,6 @@ export interface JobSubmitterOptions {
 export interface SubmitWebhookSupport {
   /** Rejects (a `WebhookUrlError`) a URL the SSRF guard refuses. */
   checkUrl(url: string): Promise<unknown>;
-  /** Whether the tenant has default endpoints, so its jobs' ends go to the outbox. */
-  hasEndpoints(tenant: string): Promise<boolean>;
 }
 
 /** Turns a validated request into a queued job: record first, then the BullMQ job. */
@@ -110,7 +108,7 @@ export class JobSubmitter {
       if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
       hedgeModel = hedge.entry.id;
     }
-    const notify = await this.webhookNotify(tenant, request);
+    const notify = await this.webhookNotify(request);
     const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
@@ -137,7 +135,9 @@ export class JobSubmitter {
       }
     }
 
-    if (this.options.budgets) {
+    // A tenant no limit can apply to (cached; see BudgetStore.mayApply) reserves nothing: its
+    // submit skips this round trip.
+    if (this.options.budgets && (await this.options.budgets.mayApply(tenant))) {
       try {
         await reserveJobBudget(this.options.budgets, this.options.catalog, {
           tenant,
@@ -172,19 +172,24 @@ export class JobSubmitter {
     };
     try {
       // The fairness tag is taken alongside the record write: no extra round trip in series.
+      // The record exists before the BullMQ job, so a worker never runs a job without one.
       const [, queuePriority] = await Promise.all([
-        this.options.store.create({
-          id: jobId,
-          tenant,
-          model,
-          priority: request.priority,
-          createdAt,
-          metadata: request.metadata,
-          inputFindings,
-          webhook: request.webhook,
-          notify,
-          ...(optimized.report ? { optimization: optimized.report } : {}),
-        }),
+        this.options.store.create(
+          {
+            id: jobId,
+            tenant,
+            model,
+            priority: request.priority,
+            createdAt,
+            metadata: request.metadata,
+            inputFindings,
+            webhook: request.webhook,
+            notify,
+            ...(optimized.report ? { optimization: optimized.report } : {}),
+          },
+          // The tenant's default endpoints are checked in the record's own write.
+          { notifyTenantEndpoints: this.options.webhooks !== undefined },
+        ),
         this.queuePriority(queue, tenant, request.priority),
       ]);
       await queue.add('prompt', data, {
@@ -220,7 +225,7 @@ export class JobSubmitter {
    * refuses with `budget_exceeded`. A job that no longer routes reserves nothing: its run fails.
    */
   async reserveRerun(tenant: string, data: PromptJobData): Promise<void> {
-    if (!this.options.budgets) return;
+    if (!this.options.budgets || !(await this.options.budgets.mayApply(tenant))) return;
     const route = routeRequest(this.options.catalog, {
       model: data.model,
       messages: data.request.messages,
@@ -249,8 +254,11 @@ export class JobSubmitter {
     await this.options.budgets?.release(tenant, jobId);
   }
 
-  /** Checks the job's webhook URL; says whether the job's end must reach the outbox. */
-  private async webhookNotify(tenant: string, request: JobRequest): Promise<boolean> {
+  /**
+   * Checks the job's webhook URL; says whether the job's own webhook needs the outbox (the
+   * tenant's default endpoints are checked when the record is written).
+   */
+  private async webhookNotify(request: JobRequest): Promise<boolean> {
     const support = this.options.webhooks;
     if (request.webhook) {
       if (!support) {
@@ -266,7 +274,7 @@ export class JobSubmitter {
       }
       return true;
     }
-    return support ? support.hasEndpoints(tenant) : false;
+    return false;
   }
 }
 

@@ -81,8 +81,16 @@ export async function callModel(
   try {
     const answer = await model.generate(request);
     const latency = round(performance.now() - started);
-    await admission?.settle({ ok: true, answer });
-    await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
+    // A probe's success closes the circuit: awaited, alongside the rate-limit settlement. Any
+    // other success only feeds the closed circuit's counts: the job does not wait for it.
+    if (breaker && !permit.probe)
+      breaker.recordSuccessInBackground(entry.provider, entry.upstream_model);
+    await Promise.all([
+      admission?.settle({ ok: true, answer }),
+      permit.probe && breaker
+        ? breaker.record(entry.provider, entry.upstream_model, 'success', true)
+        : undefined,
+    ]);
     return {
       ok: true,
       answer,

@@ -115,3 +115,27 @@ describe('circuit breaker (shared in Redis, fake clock)', () => {
     expect(snapshot).toMatchObject({ state: 'half_open', timesOpened: 2 });
   });
 });
+
+describe('a success recorded in the background', () => {
+  it("lands before the same connection's next report, and a failed write goes to the error hook", async () => {
+    const breaker = new CircuitBreaker(redis, keys, options);
+    const now = 1_000_000;
+    await breaker.record('p', 'm', 'failure', false, now);
+    await breaker.record('p', 'm', 'failure', false, now);
+    breaker.recordSuccessInBackground('p', 'm', now);
+    // Two more failures: without the success in between, the third in a row would open it.
+    expect(await breaker.record('p', 'm', 'failure', false, now)).toBe('closed');
+    expect(await breaker.record('p', 'm', 'failure', false, now)).toBe('closed');
+    const [state] = await breaker.getCircuitStates();
+    expect(state).toMatchObject({ consecutiveFailures: 2, windowRequests: 5, windowFailures: 4 });
+
+    const closed = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 0 });
+    closed.disconnect();
+    const errors: unknown[] = [];
+    new CircuitBreaker(closed, keys, options, undefined, (error) =>
+      errors.push(error),
+    ).recordSuccessInBackground('p', 'm', now);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -133,6 +133,8 @@ export class CircuitBreaker {
     private readonly keys: RedisKeys,
     options: Partial<CircuitBreakerOptions> = {},
     private readonly onTransition?: (transition: CircuitTransition) => void,
+    /** A write nobody waited for ({@link recordSuccessInBackground}) failed; logged, not thrown. */
+    private readonly onBackgroundError?: (error: unknown) => void,
   ) {
     this.options = { ...defaultCircuitBreakerOptions, ...options };
   }
@@ -186,6 +188,19 @@ export class CircuitBreaker {
     const to = circuitStateSchema.parse(after);
     if (from !== to) this.onTransition?.({ provider, model, from, to });
     return to;
+  }
+
+  /**
+   * Reports a success of a call that was not a probe, without making the caller wait for it:
+   * with the circuit closed (the only state that lets a non-probe call through) it just resets
+   * the consecutive failures and feeds the failure-ratio window, which no answer depends on.
+   * Commands on one connection run in order, so this worker's next report still lands after
+   * it. A failed write goes to `onBackgroundError`.
+   */
+  recordSuccessInBackground(provider: string, model: string, now: number = Date.now()): void {
+    this.record(provider, model, 'success', false, now).catch((error: unknown) =>
+      this.onBackgroundError?.(error),
+    );
   }
 
   /** Every known circuit's state, for the metrics exporter and operators. */
