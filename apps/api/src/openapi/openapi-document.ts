@@ -150,12 +150,12 @@ export function buildOpenApiDocument(routes: readonly RouteEntry[], version: str
 
 /** A plain HTML page listing every operation, its scope and summary (no scripts). */
 export function renderDocsPage(document: OpenApiDocument): string {
-  const escape = (text: string) =>
+  const escapeHtml = (text: string) =>
     text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
   const rows = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(
       ([method, operation]) =>
-        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(String(operation['x-llmq-scope'] ?? ''))}</td><td>${escape(String(operation.summary))}</td></tr>`,
+        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(String(operation['x-llmq-scope'] ?? ''))}</td><td>${escapeHtml(String(operation.summary))}</td></tr>`,
     ),
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>llmq API</title></head><body><h1>llmq API</h1><p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Every route needs <code>Authorization: Bearer &lt;API key&gt;</code> with the scope shown.</p><table><thead><tr><th>method</th><th>path</th><th>scope</th><th>what</th></tr></thead><tbody>${rows.join('')}</tbody></table></body></html>`;
