@@ -110,6 +110,7 @@ export * from './telemetry/metrics-access';
 export * from './telemetry/observe-model-call';
 export * from './telemetry/shutdown-signals';
 export * from './telemetry/tracing';
+export * from './tenants/tenant-setting-store';
 export * from './webhooks/address-policy';
 export * from './webhooks/webhook-config';
 export * from './webhooks/webhook-delivery-store';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
+import { TenantSettingStore } from '../tenants/tenant-setting-store';
 import {
   type CacheDefaults,
   type CachePolicy,
@@ -18,22 +19,24 @@ export interface CachePolicyStoreOptions {
 }
 
 /**
- * Per-tenant cache policies in Redis (one JSON string per tenant), read through a short
- * in-process cache like the filter policies: a change reaches every API and worker within
- * `cacheTtlMs`, and a job costs no Redis round trip for it in between.
+ * Per-tenant cache policies in Redis, cached in each process like the filter policies (see
+ * {@link TenantSettingStore}): a change reaches every API and worker within `cacheTtlMs`.
  */
 export class CachePolicyStore {
-  private readonly cache = new Map<string, { policy: CachePolicy; expiresAt: number }>();
-  private readonly ttlMs: number;
-  private readonly now: () => number;
+  private readonly settings: TenantSettingStore<CachePolicy>;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    redis: Redis,
+    keys: RedisKeys,
     private readonly options: CachePolicyStoreOptions,
   ) {
-    this.ttlMs = options.cacheTtlMs ?? 5000;
-    this.now = options.now ?? Date.now;
+    this.settings = new TenantSettingStore(redis, {
+      keyOf: (tenant) => keys.cachePolicy(tenant),
+      schema: cachePolicySchema,
+      fallback: {},
+      cacheTtlMs: options.cacheTtlMs,
+      now: options.now,
+    });
   }
 
   get defaults(): CacheDefaults {
@@ -42,21 +45,13 @@ export class CachePolicyStore {
 
   /** The tenant's own policy (`{}` when it has none); `stored` says whether it has one. */
   async read(tenant: string): Promise<{ policy: CachePolicy; stored: boolean }> {
-    const raw = await this.redis.get(this.keys.cachePolicy(tenant));
-    if (raw === null) return { policy: {}, stored: false };
-    const parsed = cachePolicySchema.safeParse(JSON.parse(raw));
-    // A policy an older version wrote that no longer parses: the defaults, not failing jobs.
-    return parsed.success ? { policy: parsed.data, stored: true } : { policy: {}, stored: false };
+    const { setting, stored } = await this.settings.read(tenant);
+    return { policy: setting, stored };
   }
 
   /** The tenant's policy to apply now (cached in the process). */
-  async policyFor(tenant: string): Promise<CachePolicy> {
-    const cached = this.cache.get(tenant);
-    if (cached && cached.expiresAt > this.now()) return cached.policy;
-    const { policy } = await this.read(tenant);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenant, { policy, expiresAt: this.now() + this.ttlMs });
-    return policy;
+  policyFor(tenant: string): Promise<CachePolicy> {
+    return this.settings.get(tenant);
   }
 
   /** What applies to one request of the tenant: defaults, its policy, the request's options. */
@@ -64,17 +59,12 @@ export class CachePolicyStore {
     return resolveCachePolicy(tenant, this.options.defaults, await this.policyFor(tenant), request);
   }
 
-  async write(tenant: string, policy: CachePolicy): Promise<void> {
-    await this.redis.set(
-      this.keys.cachePolicy(tenant),
-      JSON.stringify(cachePolicySchema.parse(policy)),
-    );
-    this.cache.delete(tenant);
+  write(tenant: string, policy: CachePolicy): Promise<void> {
+    return this.settings.write(tenant, policy);
   }
 
   /** Removes the tenant's own policy; the defaults apply again. */
-  async reset(tenant: string): Promise<void> {
-    await this.redis.del(this.keys.cachePolicy(tenant));
-    this.cache.delete(tenant);
+  reset(tenant: string): Promise<void> {
+    return this.settings.reset(tenant);
   }
 }

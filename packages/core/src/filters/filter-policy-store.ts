@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
+import { TenantSettingStore } from '../tenants/tenant-setting-store';
 import { type FilterPolicy, filterPolicySchema } from './filter-policy';
 
 export interface FilterPolicyStoreOptions {
@@ -11,22 +12,24 @@ export interface FilterPolicyStoreOptions {
 }
 
 /**
- * Per-tenant filter policies in Redis (one JSON string per tenant). Reads are cached in the
- * process for a few seconds: a policy change reaches every API and worker within that time,
- * and the job path costs no Redis round trip in between.
+ * Per-tenant filter policies in Redis, cached in each process for a few seconds (see
+ * {@link TenantSettingStore}): a policy change reaches every API and worker within that time.
  */
 export class FilterPolicyStore {
-  private readonly cache = new Map<string, { policy: FilterPolicy; expiresAt: number }>();
-  private readonly ttlMs: number;
-  private readonly now: () => number;
+  private readonly settings: TenantSettingStore<FilterPolicy>;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    redis: Redis,
+    keys: RedisKeys,
     private readonly options: FilterPolicyStoreOptions,
   ) {
-    this.ttlMs = options.cacheTtlMs ?? 5000;
-    this.now = options.now ?? Date.now;
+    this.settings = new TenantSettingStore(redis, {
+      keyOf: (tenant) => keys.filterPolicy(tenant),
+      schema: filterPolicySchema,
+      fallback: options.defaults,
+      cacheTtlMs: options.cacheTtlMs,
+      now: options.now,
+    });
   }
 
   get defaults(): FilterPolicy {
@@ -35,37 +38,21 @@ export class FilterPolicyStore {
 
   /** The tenant's policy, or the defaults; `stored` says whether the tenant has its own. */
   async read(tenant: string): Promise<{ policy: FilterPolicy; stored: boolean }> {
-    const raw = await this.redis.get(this.keys.filterPolicy(tenant));
-    if (raw === null) return { policy: this.options.defaults, stored: false };
-    const parsed = filterPolicySchema.safeParse(JSON.parse(raw));
-    // A policy written by an older version that no longer parses falls back to the defaults
-    // rather than failing every job of the tenant.
-    return parsed.success
-      ? { policy: parsed.data, stored: true }
-      : { policy: this.options.defaults, stored: false };
+    const { setting, stored } = await this.settings.read(tenant);
+    return { policy: setting, stored };
   }
 
   /** The policy to apply now (cached). */
-  async policyFor(tenant: string): Promise<FilterPolicy> {
-    const cached = this.cache.get(tenant);
-    if (cached && cached.expiresAt > this.now()) return cached.policy;
-    const { policy } = await this.read(tenant);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenant, { policy, expiresAt: this.now() + this.ttlMs });
-    return policy;
+  policyFor(tenant: string): Promise<FilterPolicy> {
+    return this.settings.get(tenant);
   }
 
-  async write(tenant: string, policy: FilterPolicy): Promise<void> {
-    await this.redis.set(
-      this.keys.filterPolicy(tenant),
-      JSON.stringify(filterPolicySchema.parse(policy)),
-    );
-    this.cache.delete(tenant);
+  write(tenant: string, policy: FilterPolicy): Promise<void> {
+    return this.settings.write(tenant, policy);
   }
 
   /** Removes the tenant's own policy; the defaults apply again. */
-  async reset(tenant: string): Promise<void> {
-    await this.redis.del(this.keys.filterPolicy(tenant));
-    this.cache.delete(tenant);
+  reset(tenant: string): Promise<void> {
+    return this.settings.reset(tenant);
   }
 }
