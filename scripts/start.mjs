@@ -221,6 +221,7 @@ function printBanner({ apiUrl, simulatorBase }, redis, credentials) {
     '',
     'llmq is running',
     `  API        ${apiUrl}   (GET /healthz, GET /readyz)`,
+    `  reference  ${apiUrl}/docs   (the API reference, for a browser)`,
     `  simulator  ${simulatorBase}   (OpenAI-compatible at /v1)`,
     `  metrics    ${apiUrl}/metrics, worker http://127.0.0.1:${process.env.WORKER_METRICS_PORT || 9464}/metrics`,
     `  Redis      ${redactUrl(redis.url)}   (${redisNote})`,
