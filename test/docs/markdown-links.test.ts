@@ -97,6 +97,33 @@ describe('the documentation', () => {
   });
 });
 
+/** Source files (TypeScript and JavaScript, no dependencies or builds) under `folder`. */
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory())
+      return ['node_modules', 'dist', 'results', '.git'].includes(entry.name)
+        ? []
+        : sourceFiles(full);
+    return /\.(ts|mjs|js)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+describe('the configuration page', () => {
+  it('names only variables some code reads', () => {
+    const page = readFileSync(path.join(repositoryRoot, 'docs', 'configuration.md'), 'utf8');
+    const documented = [...page.matchAll(/^\|[^|]*\|\s*`([A-Z][A-Z0-9_]+)`\s*\|/gm)].map(
+      (match) => match[1] ?? '',
+    );
+    expect(documented).toEqual(expect.arrayContaining(['REDIS_URL', 'API_REFERENCE_OPEN']));
+    const code = ['apps', 'packages', 'bench', 'scripts', 'test']
+      .flatMap((folder) => sourceFiles(path.join(repositoryRoot, folder)))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    expect(documented.filter((variable) => !code.includes(variable))).toEqual([]);
+  });
+});
+
 describe('the link checker', () => {
   let folder: string;
   beforeAll(() => {
