@@ -126,6 +126,9 @@ describeWithChromium('Bull Board in a browser', () => {
     const body = (await page.textContent('body')) ?? '';
     expect(body).toContain('/v1/jobs/{id}');
     expect(body).toContain('/v1/chat/completions');
+    // Search runs in a blob: worker, which the CSP allows.
+    await page.getByPlaceholder('Search...').fill('cancel');
+    await page.locator('[data-role="search:results"]').getByText('Cancel').first().waitFor();
     if (process.env.LLMQ_DOCS_SCREENSHOT)
       await page.screenshot({ path: process.env.LLMQ_DOCS_SCREENSHOT, fullPage: false });
     // Nothing failing in the page and nothing asked of another host. The one refusal is by
