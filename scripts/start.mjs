@@ -33,7 +33,7 @@ const USAGE = `Usage: npm start [-- <flags>]
   -h, --help    show this text
 
 Environment: REDIS_URL, PORT (API, 3000), SIMULATOR_PORT (4010), SIMULATOR_HOST (127.0.0.1).
-Every other variable passes through to the apps (see README.md, Configuration).`;
+Every other variable passes through to the apps (see docs/configuration.md).`;
 
 const SERVICES = [
   { name: 'sim', script: 'apps/llm-simulator/dist/main.js', title: 'simulator' },
@@ -43,7 +43,7 @@ const SERVICES = [
     script: 'apps/worker/dist/main.js',
     title: 'worker',
     // V8 otherwise lets the worker's garbage grow to ~370 MB draining a backlog at concurrency
-    // 100 (live heap ~70 MB); capped, it peaks under 200 MB (README, Performance). A
+    // 100 (live heap ~70 MB); capped, it peaks under 200 MB (docs/performance.md). A
     // max-old-space-size in the caller's NODE_OPTIONS wins.
     nodeArguments: /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '')
       ? []
@@ -221,6 +221,7 @@ function printBanner({ apiUrl, simulatorBase }, redis, credentials) {
     '',
     'llmq is running',
     `  API        ${apiUrl}   (GET /healthz, GET /readyz)`,
+    `  reference  ${apiUrl}/docs   (the API reference, for a browser)`,
     `  simulator  ${simulatorBase}   (OpenAI-compatible at /v1)`,
     `  metrics    ${apiUrl}/metrics, worker http://127.0.0.1:${process.env.WORKER_METRICS_PORT || 9464}/metrics`,
     `  Redis      ${redactUrl(redis.url)}   (${redisNote})`,

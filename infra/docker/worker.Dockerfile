@@ -20,7 +20,7 @@ RUN npx tsc -b apps/worker && npm prune --omit=dev --no-audit --no-fund --ignore
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # Cap V8's old space: otherwise a worker draining a backlog at concurrency 100 lets garbage grow
-# to ~370 MB RSS (its live heap is ~70 MB); capped it peaks under 200 MB (README, Performance).
+# to ~370 MB RSS (its live heap is ~70 MB); capped it peaks under 200 MB (docs/performance.md).
 # Raise it for very large prompts or answers; the container's NODE_OPTIONS replaces it.
 ENV NODE_OPTIONS=--max-old-space-size=96
 WORKDIR /app

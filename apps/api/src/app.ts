@@ -31,7 +31,9 @@ import { scopeGuards } from './http/require-scope';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
+import { openApiDocumentOf } from './openapi/openapi-document';
 import { adminRouter } from './routes/admin-router';
+import { apiReferenceRouter } from './routes/api-reference-router';
 import { batchesRouter } from './routes/batches-router';
 import { budgetAdminRouter } from './routes/budget-admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
@@ -73,6 +75,11 @@ export interface AppDependencies {
   streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
   /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
   cachePolicies?: CachePolicyStore;
+  /**
+   * Anyone may open the browser API reference (`GET /docs`) without a key; absent or false: a
+   * key with `jobs:read` or an admin console session (env `API_REFERENCE_OPEN`).
+   */
+  apiReferenceOpen?: boolean;
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
   /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
@@ -138,6 +145,19 @@ export function createApp(dependencies: AppDependencies): Express {
       secureCookie: security.secureCookie,
     }),
   );
+  // The browser API reference has its own guard (open in development; a key or the console's
+  // session in production); its scripts are public code.
+  const documentOf = openApiDocumentOf(apiVersion);
+  app.use(
+    apiReferenceRouter({
+      open: dependencies.apiReferenceOpen ?? false,
+      authenticator: security.authenticator,
+      sessions: security.adminSessions,
+      auditLog: security.auditLog,
+      logger,
+      documentOf,
+    }),
+  );
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
@@ -194,7 +214,7 @@ export function createApp(dependencies: AppDependencies): Express {
       logger,
     }),
   );
-  app.use(docsRouter(requireScope, apiVersion));
+  app.use(docsRouter(requireScope, documentOf));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));
   return app;

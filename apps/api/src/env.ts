@@ -63,6 +63,15 @@ export const apiEnvSchema = z.object({
     .int()
     .positive()
     .default(8 * 3600),
+  /**
+   * Whether anyone may open the API reference at `GET /docs` without a key (`true`/`false`).
+   * Unset: open when `NODE_ENV` is not `production`; in production it needs a key with
+   * `jobs:read` or a signed-in admin console session.
+   */
+  API_REFERENCE_OPEN: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true')),
   /** Mark the admin session cookie `Secure` (serve the console over HTTPS). */
   ADMIN_COOKIE_SECURE: z
     .enum(['true', 'false', '1', '0'])
@@ -107,6 +116,11 @@ export const apiEnvSchema = z.object({
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+/** Whether `GET /docs` opens without a key: `API_REFERENCE_OPEN`, else outside production. */
+export function apiReferenceOpen(env: Pick<ApiEnv, 'API_REFERENCE_OPEN' | 'NODE_ENV'>): boolean {
+  return env.API_REFERENCE_OPEN ?? env.NODE_ENV !== 'production';
+}
 
 export function loadApiEnv(environment: Record<string, string | undefined> = process.env): ApiEnv {
   return parseEnvironment(apiEnvSchema, environment);

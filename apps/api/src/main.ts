@@ -35,7 +35,7 @@ import {
 } from '@llmq/core';
 
 import { createApp } from './app';
-import { type ApiEnv, loadApiEnv } from './env';
+import { type ApiEnv, apiReferenceOpen, loadApiEnv } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
 import { createApiSecurity } from './http/api-security';
 import { answerClientErrorsWithJson } from './http/client-errors';
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     security,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    apiReferenceOpen: apiReferenceOpen(env),
     batchApi: { files, batches, batchStore, batchLimits },
     webhooks: {
       endpoints,

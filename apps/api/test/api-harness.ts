@@ -55,6 +55,8 @@ export async function createApiHarness(
     requestsPerMinute?: number;
     /** Default budget limits (nano-dollars); none by default. */
     budgetDefaults?: BudgetLimits;
+    /** `GET /docs` opens without a key, as in development (default: closed, as in production). */
+    apiReferenceOpen?: boolean;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -140,6 +142,7 @@ export async function createApiHarness(
     security,
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
+    apiReferenceOpen: options.apiReferenceOpen ?? false,
     streaming: { jobs, reader, keys },
     webhooks: {
       endpoints: webhookEndpoints,

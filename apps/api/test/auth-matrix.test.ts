@@ -6,7 +6,10 @@ import { adminKey, createApiHarness, metricsToken, tenantAKey, tenantBKey } from
 
 /**
  * Routes that need no key, each for a reason. Adding to this list needs one too:
- * health probes are anonymous by design; the admin sign-in page takes the key in its form.
+ * health probes are anonymous by design; the admin sign-in page takes the key in its form;
+ * the API reference's two scripts are library code that holds no data (the page itself, `GET
+ * /docs`, is guarded: it is checked below like any `jobs:read` route, and in
+ * api-reference.test.ts open in development).
  */
 const publicRoutes = new Set([
   'GET /healthz',
@@ -14,6 +17,8 @@ const publicRoutes = new Set([
   'GET /admin/login',
   'POST /admin/login',
   'POST /admin/logout',
+  'GET /docs/assets/redoc.standalone.js',
+  'GET /docs/assets/api-reference.js',
 ]);
 
 type Harness = Awaited<ReturnType<typeof createApiHarness>>;
@@ -177,6 +182,7 @@ describe('the route table', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'GET /healthz',
+        'GET /docs',
         'POST /v1/jobs',
         'GET /v1/jobs/:id',
         'DELETE /v1/jobs/:id',

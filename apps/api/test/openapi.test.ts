@@ -69,12 +69,22 @@ describe('GET /openapi.json', () => {
     ]);
   });
 
-  it('needs a key, and /docs lists the operations as a page', async () => {
+  it('needs a key, and documents the browser reference at /docs with its guard', async () => {
     const denied = await request(harness.app).get('/openapi.json').expect(401);
-    expect(denied.body.error.code).toEqual(expect.any(String));
-    const page = await request(harness.app).get('/docs').set(auth).expect(200);
-    expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.text).toContain('<code>/v1/jobs/{id}</code>');
-    expect(page.text).not.toContain('<script');
+    expect(denied.body.error.code).toBe('missing_api_key');
+    const { body } = await request(harness.app).get('/openapi.json').set(auth).expect(200);
+    expect(body.paths['/docs'].get['x-llmq-scope']).toBe('jobs:read');
+    // Grouped for a reader: every operation in a declared group, jobs first.
+    const declared = (body.tags as Array<{ name: string }>).map((tag) => tag.name);
+    expect(declared[0]).toBe('Jobs');
+    expect(body.paths['/v1/jobs'].post.tags).toEqual(['Jobs']);
+    expect(body.paths['/v1/chat/completions'].post.tags).toEqual([
+      'OpenAI- and Anthropic-compatible',
+    ]);
+    for (const methods of Object.values(body.paths) as Array<Record<string, { tags: string[] }>>)
+      for (const operation of Object.values(methods))
+        expect(declared).toEqual(expect.arrayContaining(operation.tags));
+    // Its scripts are public library code, not API operations.
+    expect(Object.keys(body.paths).filter((path) => path.startsWith('/docs/'))).toEqual([]);
   });
 });

@@ -9,6 +9,15 @@ import { type QueueBoard, queueBoardPath } from './queue-board';
 
 export const sessionCookie = 'llmq_admin';
 
+/**
+ * The paths the session cookie is sent to: the console, and the API reference (`/docs`), which
+ * a signed-in admin may read in production. Nothing else receives it.
+ */
+const sessionCookiePaths = ['/admin', '/docs'] as const;
+
+/** Where the sign-in may send the browser back to (`?return_to=`); anything else: the board. */
+const returnPaths = new Set(['/docs']);
+
 /** Marks the console's own guard so the route-table test knows the board is protected. */
 export const adminConsoleGuardMarker = Symbol.for('llmq.adminConsoleGuard');
 
@@ -22,7 +31,8 @@ export interface AdminConsoleOptions {
   secureCookie: boolean;
 }
 
-function readCookie(request: Request, name: string): string | undefined {
+/** The named cookie's value, if it is shaped like a session token. */
+export function readCookie(request: Request, name: string): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -53,13 +63,14 @@ function isSameOrigin(request: Request): boolean {
   }
 }
 
-const loginPage = (message?: string) => `<!doctype html>
+const loginPage = (message?: string, returnTo?: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>llmq admin sign-in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: sans-serif; max-width: 28rem; margin: 4rem auto">
 <h1>llmq admin</h1>
 ${message ? `<p role="alert" id="error">${message}</p>` : ''}
 <form method="post" action="/admin/login">
+${returnTo ? `<input type="hidden" name="return_to" value="${returnTo}">` : ''}
 <label for="api_key">Admin API key</label><br>
 <input id="api_key" name="api_key" type="password" autocomplete="off" required style="width: 100%"><br><br>
 <button type="submit">Sign in</button>
@@ -74,7 +85,13 @@ ${message ? `<p role="alert" id="error">${message}</p>` : ''}
 export function adminConsoleRouter(options: AdminConsoleOptions): Router {
   const router = Router();
   const { authenticator, sessions, board, auditLog, logger } = options;
-  const cookieFlags = `Path=/admin; HttpOnly; SameSite=Strict${options.secureCookie ? '; Secure' : ''}`;
+  const cookieFlags = `HttpOnly; SameSite=Strict${options.secureCookie ? '; Secure' : ''}`;
+  const sessionCookies = (value: string, maxAge: number) =>
+    sessionCookiePaths.map(
+      (path) => `${sessionCookie}=${value}; Path=${path}; ${cookieFlags}; Max-Age=${maxAge}`,
+    );
+  const returnPathOf = (value: unknown) =>
+    typeof value === 'string' && returnPaths.has(value) ? value : undefined;
 
   const deny = (request: Request, response: Response, outcome: string, status: number) => {
     auditDenied(auditLog, logger, request, response, outcome);
@@ -101,8 +118,8 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
 
   router
     .route('/admin/login')
-    .get((_request, response) => {
-      response.type('html').send(loginPage());
+    .get((request, response) => {
+      response.type('html').send(loginPage(undefined, returnPathOf(request.query.return_to)));
     })
     .post(express.urlencoded({ extended: false, limit: '4kb' }), async (request, response) => {
       if (!isSameOrigin(request)) {
@@ -121,7 +138,10 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
           principal ? 'insufficient_scope' : 'invalid_api_key',
           key,
         );
-        response.status(401).type('html').send(loginPage('That key is not an admin key.'));
+        response
+          .status(401)
+          .type('html')
+          .send(loginPage('That key is not an admin key.', returnPathOf(body?.return_to)));
         return;
       }
       const token = await sessions.create(principal);
@@ -133,11 +153,8 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
         requestId: response.locals.requestId,
         ip: request.ip,
       });
-      response.setHeader(
-        'Set-Cookie',
-        `${sessionCookie}=${token}; ${cookieFlags}; Max-Age=${sessions.ttlSeconds}`,
-      );
-      response.redirect(303, queueBoardPath);
+      response.setHeader('Set-Cookie', sessionCookies(token, sessions.ttlSeconds));
+      response.redirect(303, returnPathOf(body?.return_to) ?? queueBoardPath);
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
@@ -148,7 +165,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
         throw new ApiError(403, 'cross_site_request', 'cross-site request refused');
       const token = readCookie(request, sessionCookie);
       if (token) await sessions.remove(token);
-      response.setHeader('Set-Cookie', `${sessionCookie}=; ${cookieFlags}; Max-Age=0`);
+      response.setHeader('Set-Cookie', sessionCookies('', 0));
       response.redirect(303, '/admin/login');
     })
     .all(methodNotAllowed(['POST']));

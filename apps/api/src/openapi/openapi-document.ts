@@ -1,7 +1,9 @@
+import type { Express } from 'express';
 import { z } from 'zod';
 import { apiErrorCodeSchema } from '../http/api-error';
 import { type OperationNotes, operationNotes } from './operation-catalog';
-import type { RouteEntry } from './route-table';
+import { compareOperationPaths, documentTags, operationTagOf } from './operation-tags';
+import { listRouteTable, type RouteEntry } from './route-table';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Record<string, unknown> & {
@@ -48,6 +50,7 @@ function operationOf(route: RouteEntry, notes: OperationNotes | undefined, param
   if (notes?.events) successContent['text/event-stream'] = {};
   return {
     summary: notes?.summary ?? `${route.method} ${route.path}`,
+    tags: [operationTagOf(route.path)],
     ...(route.scope ? { security: [{ apiKey: [] }], 'x-llmq-scope': route.scope } : {}),
     parameters: [
       ...parameters.map((name) => ({
@@ -135,28 +138,32 @@ export function buildOpenApiDocument(routes: readonly RouteEntry[], version: str
     },
     paths: {},
   };
-  for (const route of routes) {
+  const used = new Set<string>();
+  const ordered = [...routes].sort((a, b) => compareOperationPaths(a.path, b.path));
+  for (const route of ordered) {
     // Documented: the API's own routes behind a key. Health, metrics and the Bull Board
-    // console are operational endpoints with their own access rules (see the README).
+    // console are operational endpoints with their own access rules (see docs/security.md).
     if (!route.authenticated || route.guardedMount || route.metricsToken) continue;
     if (!httpMethods.has(route.method)) continue;
     const { path, parameters } = openApiPath(route.path);
     const notes = operationNotes[`${route.method} ${route.path}`];
+    used.add(operationTagOf(route.path));
     document.paths[path] ??= {};
     document.paths[path][route.method.toLowerCase()] = operationOf(route, notes, parameters);
   }
-  return document;
+  return { ...document, tags: documentTags(used) };
 }
 
-/** A plain HTML page listing every operation, its scope and summary (no scripts). */
-export function renderDocsPage(document: OpenApiDocument): string {
-  const escapeHtml = (text: string) =>
-    text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
-  const rows = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(
-      ([method, operation]) =>
-        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(String(operation['x-llmq-scope'] ?? ''))}</td><td>${escapeHtml(String(operation.summary))}</td></tr>`,
-    ),
-  );
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>llmq API</title></head><body><h1>llmq API</h1><p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Every route needs <code>Authorization: Bearer &lt;API key&gt;</code> with the scope shown.</p><table><thead><tr><th>method</th><th>path</th><th>scope</th><th>what</th></tr></thead><tbody>${rows.join('')}</tbody></table></body></html>`;
+/**
+ * The app's document, built on first use (when every router is mounted, so the route table is
+ * complete) and kept: `GET /openapi.json` and `GET /docs` share it.
+ */
+export function openApiDocumentOf(
+  version: string,
+): (app: Pick<Express, 'router'>) => OpenApiDocument {
+  let document: OpenApiDocument | undefined;
+  return (app) => {
+    document ??= buildOpenApiDocument(listRouteTable(app), version);
+    return document;
+  };
 }

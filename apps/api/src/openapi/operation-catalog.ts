@@ -135,5 +135,8 @@ export const operationNotes: Record<string, OperationNotes> = {
     summary: "Reset a tenant's cache policy to the defaults",
   },
   'GET /openapi.json': { summary: 'This document' },
-  'GET /docs': { summary: 'This document as a readable HTML page' },
+  'GET /docs': {
+    summary:
+      'This document as an interactive reference for a browser (open in development; in production a key or an admin console session)',
+  },
 };

@@ -8,7 +8,10 @@ import { metricsTokenMarker } from '../observability/metrics-router';
 export interface RouteEntry {
   method: string;
   path: string;
-  /** The `authenticate` middleware runs before this route. */
+  /**
+   * The `authenticate` middleware runs before this route, or the route's first handler
+   * authenticates by itself (the API reference at `/docs`, see routes/api-reference-router).
+   */
   authenticated: boolean;
   /** The scope its first `requireScope` guard asks for, if any. */
   scope?: string;
@@ -46,7 +49,7 @@ export function listRouteTable(app: Pick<Express, 'router'>): RouteEntry[] {
           entries.push({
             method: method.toUpperCase(),
             path: `${prefix}${route.path}`,
-            authenticated,
+            authenticated: authenticated || handlers[0]?.handle[authenticateMarker] === true,
             ...(typeof scope === 'string' ? { scope } : {}),
             guardedMount: false,
             metricsToken: handlers[0]?.handle[metricsTokenMarker] === true,
