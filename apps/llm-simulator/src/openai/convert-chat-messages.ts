@@ -1,6 +1,5 @@
 import type { LastTurn, ToolResult } from '../chat/chat-request';
 import type { Conversation } from '../generation/conversation';
-import { lastTextOf } from '../generation/conversation';
 import { countTextTokens } from '../generation/count-tokens';
 import { countPdfPages, openAiImageTokens, TOKENS_PER_PDF_PAGE } from '../media/count-media-tokens';
 import { parseDataUrl } from '../media/data-url';
@@ -38,6 +37,7 @@ export function convertChatMessages(
   let pending: Map<string, string> | null = null;
   let pendingIndex = 0;
   let results: ToolResult[] = [];
+  let lastUserText = '';
   const addToPrefix = (message: ChatMessage, mediaTokensOfMessage: number) => {
     const [role, text] = conversation.at(-1) ?? ['', ''];
     prefix.add(message, 3 + countTextTokens(role) + countTextTokens(text) + mediaTokensOfMessage);
@@ -71,6 +71,7 @@ export function convertChatMessages(
       const user = convertUserContent(message.content, index, capabilities);
       if ('refused' in user) return user;
       messageMediaTokens = user.mediaTokens;
+      lastUserText = user.text;
       mediaTokens += user.mediaTokens;
       conversation.push([roleOf('user', message.name), user.text]);
     } else if (message.role === 'assistant') {
@@ -91,9 +92,7 @@ export function convertChatMessages(
   }
   if (pending !== null && pending.size > 0) return unanswered(pending, pendingIndex);
   const lastTurn: LastTurn =
-    results.length > 0
-      ? { kind: 'tool-results', results }
-      : { kind: 'user', text: lastTextOf(conversation, 'user') };
+    results.length > 0 ? { kind: 'tool-results', results } : { kind: 'user', text: lastUserText };
   return { conversation, lastTurn, mediaTokens };
 }
 
