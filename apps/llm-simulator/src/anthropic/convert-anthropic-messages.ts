@@ -1,6 +1,7 @@
 import type { LastTurn, ToolResult } from '../chat/chat-request';
 import type { Conversation } from '../generation/conversation';
 import { lastTextOf } from '../generation/conversation';
+import { messageFramingTokens } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import {
   anthropicImageTokens,
@@ -19,12 +20,7 @@ import type { AnthropicContentBlock, AnthropicMessage } from './messages-request
 export interface ConvertedAnthropicMessages {
   conversation: Conversation;
   lastTurn: LastTurn;
-  /** Input tokens of images and documents, which the conversation's text does not carry. */
-  mediaTokens: number;
 }
-
-/** Tokens of each message's framing, as `countConversationTokens` counts them. */
-const TOKENS_PER_MESSAGE = 3;
 
 type Blocks = readonly AnthropicContentBlock[];
 
@@ -40,7 +36,6 @@ export function convertAnthropicMessages(
   prefix: PromptPrefix,
 ): ConvertedAnthropicMessages | RefusedRequest {
   const conversation: Array<readonly [string, string]> = [];
-  let mediaTokens = 0;
   let pending = new Map<string, string>();
   let results: ToolResult[] = [];
   for (const [index, message] of messages.entries()) {
@@ -48,7 +43,7 @@ export function convertAnthropicMessages(
       typeof message.content === 'string'
         ? [{ type: 'text', text: message.content }]
         : message.content;
-    const walked = walkBlocks(blocks, index, pending, capabilities, prefix);
+    const walked = walkBlocks(blocks, message.role, index, pending, capabilities, prefix);
     if ('refused' in walked) return walked;
     if (message.role === 'user' && pending.size > 0) {
       const missing = [...pending.keys()].filter(
@@ -60,7 +55,6 @@ export function convertAnthropicMessages(
           `messages.${index - 1}`,
         );
     }
-    mediaTokens += walked.mediaTokens;
     for (const result of walked.results) conversation.push(['tool', result.content]);
     if (walked.text.length > 0 || walked.results.length === 0)
       conversation.push([message.role, walked.text]);
@@ -74,12 +68,11 @@ export function convertAnthropicMessages(
           results: results.map(({ toolName, content }) => ({ toolName, content })),
         }
       : { kind: 'user', text: lastTextOf(conversation, 'user') };
-  return { conversation, lastTurn, mediaTokens };
+  return { conversation, lastTurn };
 }
 
 interface WalkedBlocks {
   text: string;
-  mediaTokens: number;
   results: Array<ToolResult & { id: string }>;
   /** `tool_use` blocks of this message: id → name. */
   toolUses: Map<string, string>;
@@ -87,14 +80,15 @@ interface WalkedBlocks {
 
 function walkBlocks(
   blocks: Blocks,
+  role: string,
   messageIndex: number,
   previousToolUses: ReadonlyMap<string, string>,
   capabilities: ModelCapabilities,
   prefix: PromptPrefix,
 ): WalkedBlocks | RefusedRequest {
-  const walked: WalkedBlocks = { text: '', mediaTokens: 0, results: [], toolUses: new Map() };
+  const walked: WalkedBlocks = { text: '', results: [], toolUses: new Map() };
   const texts: string[] = [];
-  prefix.add(null, TOKENS_PER_MESSAGE);
+  prefix.add(null, messageFramingTokens(role));
   for (const [blockIndex, block] of blocks.entries()) {
     const path = `messages.${messageIndex}.content.${blockIndex}`;
     let tokens = 0;
@@ -108,7 +102,6 @@ function walkBlocks(
         const media = mediaTokensOf(block, path, capabilities);
         if (typeof media !== 'number') return media;
         tokens = media;
-        walked.mediaTokens += media;
         break;
       }
       case 'tool_use': {
@@ -136,7 +129,6 @@ function walkBlocks(
           const media = mediaTokensOf(part, `${path}.content.${partIndex}`, capabilities);
           if (typeof media !== 'number') return media;
           tokens += media;
-          walked.mediaTokens += media;
         }
         break;
       }

@@ -1,5 +1,5 @@
 import type { ChatRequest, ToolChoice } from '../chat/chat-request';
-import { countConversationTokens } from '../generation/count-prompt-tokens';
+import { messageFramingTokens, TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
@@ -25,17 +25,15 @@ export function convertMessagesRequest(
   const checked = checkMessagesRequest(request, capabilities);
   if (checked !== undefined) return checked;
   const prefix = new PromptPrefix(request.model);
-  let definitionTokens = 0;
   for (const tool of request.tools ?? []) {
-    const tokens = countTextTokens(JSON.stringify(tool));
-    definitionTokens += tokens;
-    prefix.add(tool, tokens);
+    prefix.add(tool, countTextTokens(JSON.stringify(tool)));
     if (tool.cache_control != null) prefix.markBreakpoint();
   }
   const systemBlocks =
     typeof request.system === 'string'
       ? [{ type: 'text' as const, text: request.system }]
       : (request.system ?? []);
+  if (systemBlocks.length > 0) prefix.add(null, messageFramingTokens('system'));
   for (const block of systemBlocks) {
     prefix.add(block, countTextTokens(block.text));
     if ('cache_control' in block && block.cache_control != null) prefix.markBreakpoint();
@@ -85,7 +83,8 @@ export function convertMessagesRequest(
   };
   return {
     chat,
-    inputTokens: countConversationTokens(conversation) + messages.mediaTokens + definitionTokens,
+    // The prefix holds the tools, the system prompt and every block, each counted once.
+    inputTokens: TOKENS_PER_REPLY + prefix.tokens,
     prefix,
   };
 }

@@ -1,5 +1,6 @@
 import type { LastTurn, ToolResult } from '../chat/chat-request';
 import type { Conversation } from '../generation/conversation';
+import { messageFramingTokens } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { countPdfPages, openAiImageTokens, TOKENS_PER_PDF_PAGE } from '../media/count-media-tokens';
 import { parseDataUrl } from '../media/data-url';
@@ -14,8 +15,6 @@ import type { ChatMessage, ChatUserPart } from './chat-completions-request-schem
 export interface ConvertedChatMessages {
   conversation: Conversation;
   lastTurn: LastTurn;
-  /** Input tokens of images and files, which the conversation's text does not carry. */
-  mediaTokens: number;
 }
 
 const IMAGE_MEDIA_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -32,7 +31,6 @@ export function convertChatMessages(
   prefix: PromptPrefix,
 ): ConvertedChatMessages | RefusedRequest {
   const conversation: Array<readonly [string, string]> = [];
-  let mediaTokens = 0;
   /** Calls of the last assistant message not answered yet: id → tool name. */
   let pending: Map<string, string> | null = null;
   let pendingIndex = 0;
@@ -40,7 +38,7 @@ export function convertChatMessages(
   let lastUserText = '';
   const addToPrefix = (message: ChatMessage, mediaTokensOfMessage: number) => {
     const [role, text] = conversation.at(-1) ?? ['', ''];
-    prefix.add(message, 3 + countTextTokens(role) + countTextTokens(text) + mediaTokensOfMessage);
+    prefix.add(message, messageFramingTokens(role) + countTextTokens(text) + mediaTokensOfMessage);
     prefix.markBreakpoint();
   };
   for (const [index, message] of messages.entries()) {
@@ -72,7 +70,6 @@ export function convertChatMessages(
       if ('refused' in user) return user;
       messageMediaTokens = user.mediaTokens;
       lastUserText = user.text;
-      mediaTokens += user.mediaTokens;
       conversation.push([roleOf('user', message.name), user.text]);
     } else if (message.role === 'assistant') {
       const calls = message.tool_calls ?? [];
@@ -93,7 +90,7 @@ export function convertChatMessages(
   if (pending !== null && pending.size > 0) return unanswered(pending, pendingIndex);
   const lastTurn: LastTurn =
     results.length > 0 ? { kind: 'tool-results', results } : { kind: 'user', text: lastUserText };
-  return { conversation, lastTurn, mediaTokens };
+  return { conversation, lastTurn };
 }
 
 function unanswered(pending: Map<string, string>, index: number): RefusedRequest {

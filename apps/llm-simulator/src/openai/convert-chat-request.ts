@@ -1,5 +1,5 @@
 import type { ChatRequest, ResponseFormat, ToolChoice } from '../chat/chat-request';
-import { countConversationTokens } from '../generation/count-prompt-tokens';
+import { TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
@@ -75,15 +75,15 @@ export function convertChatCompletionRequest(
     stopSequences,
     seedMaterial: extras.length === 0 ? baseSeed : `${baseSeed}\u0000${JSON.stringify(extras)}`,
   };
-  const definitionTokens =
-    toolTokens +
-    (request.response_format === undefined
+  const responseFormatTokens =
+    request.response_format === undefined
       ? 0
-      : countTextTokens(JSON.stringify(request.response_format)));
+      : countTextTokens(JSON.stringify(request.response_format));
   return {
     chat,
     inputTokens:
-      countConversationTokens(messages.conversation) + messages.mediaTokens + definitionTokens,
+      // The prefix holds the tools and every message with its media, each counted once.
+      TOKENS_PER_REPLY + prefix.tokens + responseFormatTokens,
     prefix,
   };
 }
