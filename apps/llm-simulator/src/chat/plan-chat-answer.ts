@@ -6,7 +6,9 @@ import {
   replyWithText,
 } from '../generation/generate-reply';
 import { createSeededRandom } from '../generation/seeded-random';
-import { generateJsonValue } from '../json-schema/generate-json-value';
+import { generateJsonValue, SchemaTooComplexError } from '../json-schema/generate-json-value';
+import type { RefusedRequest } from '../model-call/model-route';
+import { refuse } from '../model-call/refuse';
 import type { ChatRequest, ToolDefinition } from './chat-request';
 
 /** How a chat answer ended: a reply's finish, or a turn that calls tools. */
@@ -43,7 +45,17 @@ export interface ChatAnswerPlan {
  *    `echo:` text if the user asked for one, else `{"result": "<generated sentence>"}`.
  * 4. Otherwise the generated (or `echo:`) reply.
  */
-export function planChatAnswer(request: ChatRequest): ChatAnswerPlan {
+export function planChatAnswer(request: ChatRequest): ChatAnswerPlan | RefusedRequest {
+  try {
+    return planAnswer(request);
+  } catch (error) {
+    if (!(error instanceof SchemaTooComplexError)) throw error;
+    const param = toolsToCall(request).length > 0 ? 'tools' : 'response_format';
+    return refuse(`${param}: ${error.message}`, param);
+  }
+}
+
+function planAnswer(request: ChatRequest): ChatAnswerPlan {
   const calledTools = toolsToCall(request);
   if (calledTools.length > 0) {
     const toolCalls = calledTools.map((tool) => planToolCall(tool, request.seedMaterial));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createSeededRandom } from '../generation/seeded-random';
-import { generateJsonValue, type JsonSchema } from './generate-json-value';
+import { generateJsonValue, type JsonSchema, SchemaTooComplexError } from './generate-json-value';
 
 const generate = (schema: JsonSchema, seed = 'seed') =>
   generateJsonValue(schema, createSeededRandom(seed));
@@ -60,5 +60,15 @@ describe('generateJsonValue', () => {
       ],
     });
     expect(merged).toEqual({ a: expect.any(String), b: expect.any(Boolean) });
+  });
+
+  it('refuses a small schema whose value would be exponential instead of stalling', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const explosive: JsonSchema = {
+      type: 'object',
+      properties: Object.fromEntries(names.map((name) => [name, { $ref: '#' }])),
+      required: names,
+    };
+    expect(() => generate(explosive)).toThrow(SchemaTooComplexError);
   });
 });

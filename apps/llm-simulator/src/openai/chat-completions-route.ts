@@ -2,7 +2,7 @@ import type { ChatRequest } from '../chat/chat-request';
 import { type ChatAnswerPlan, planChatAnswer } from '../chat/plan-chat-answer';
 import { replyWithText } from '../generation/generate-reply';
 import { randomIdSuffix } from '../model-call/create-id';
-import type { ModelRoute } from '../model-call/model-route';
+import type { ModelRoute, RefusedRequest } from '../model-call/model-route';
 import { MINIMUM_CACHED_TOKENS } from '../prompt-cache/prompt-cache';
 import { REASONING_TOKENS } from '../reasoning/openai-reasoning-tokens';
 import {
@@ -31,9 +31,12 @@ export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
     const reasoningTokens = profile.capabilities.reasoning
       ? REASONING_TOKENS[request.reasoning_effort ?? 'medium']
       : 0;
-    const choices = Array.from({ length: request.n ?? 1 }, (_, index) =>
-      answerChoice(choiceRequest(converted.chat, index), reasoningTokens),
-    );
+    const choices: AnsweredChoice[] = [];
+    for (let index = 0; index < (request.n ?? 1); index += 1) {
+      const choice = answerChoice(choiceRequest(converted.chat, index), reasoningTokens);
+      if ('refused' in choice) return choice;
+      choices.push(choice);
+    }
     const cache = promptCache.use(converted.prefix.breakpoints);
     const usage = {
       promptTokens: converted.inputTokens,
@@ -78,7 +81,7 @@ function choiceRequest(chat: ChatRequest, index: number): ChatRequest {
  * `max_completion_tokens`; when they use it all up, the visible answer is empty and cut
  * (`finish_reason: "length"`), as on OpenAI.
  */
-function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoice {
+function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoice | RefusedRequest {
   const budget = chat.maxTokens;
   if (budget !== null && reasoningTokens >= budget) {
     const reply = { ...replyWithText('', chat), finish: 'max-tokens' as const };
@@ -93,6 +96,7 @@ function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoic
   const plan = planChatAnswer(
     budget === null ? chat : { ...chat, maxTokens: budget - reasoningTokens },
   );
+  if ('refused' in plan) return plan;
   return {
     plan,
     toolCallIds: plan.toolCalls.map(() => `call_${randomIdSuffix()}`),

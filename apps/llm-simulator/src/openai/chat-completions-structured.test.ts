@@ -78,4 +78,25 @@ describe('POST /v1/chat/completions with response_format', () => {
       code: 'unsupported_parameter',
     });
   });
+
+  it('refuses a schema too large to fill with a 400 naming response_format', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await expect(
+      openAiClient(simulator).chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Fill it.' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'explosive',
+            schema: {
+              type: 'object',
+              properties: Object.fromEntries(names.map((name) => [name, { $ref: '#' }])),
+              required: names,
+            },
+          },
+        },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'response_format' });
+  });
 });
