@@ -65,7 +65,7 @@ export function convertAnthropicMessages(
     results.length > 0
       ? {
           kind: 'tool-results',
-          results: results.map(({ toolName, content }) => ({ toolName, content })),
+          results,
         }
       : { kind: 'user', text: lastTextOf(conversation, 'user') };
   return { conversation, lastTurn };
@@ -119,7 +119,12 @@ function walkBlocks(
             path,
           );
         const content = toolResultText(block.content);
-        walked.results.push({ id: block.tool_use_id, toolName, content });
+        walked.results.push({
+          id: block.tool_use_id,
+          toolName,
+          content,
+          isError: block.is_error === true,
+        });
         tokens = countTextTokens(content);
         for (const [partIndex, part] of (typeof block.content === 'string'
           ? []

@@ -70,6 +70,22 @@ describe('POST /v1/messages with tools', () => {
     expect(second.content).toEqual([
       { type: 'text', text: '[sim] get_weather returned: 18 degrees' },
     ]);
+    const failed = await client.messages.create({
+      model: 'sim-claude-fast',
+      max_tokens: 512,
+      tools: [weatherTool, timeTool],
+      messages: [
+        ...messages,
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: toolUse.id, content: 'timeout', is_error: true },
+          ],
+        },
+      ],
+    });
+    expect(failed.content).toEqual([{ type: 'text', text: '[sim] get_weather failed: timeout' }]);
   });
 
   it('follows tool_choice any, tool and none, and disable_parallel_tool_use', async () => {

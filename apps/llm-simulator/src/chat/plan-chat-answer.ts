@@ -40,7 +40,8 @@ export interface ChatAnswerPlan {
  *    first one when parallel calls are off). `required`/`any` with no tool named calls the
  *    first tool; a forced tool is called whatever the text says; `auto` with no tool named
  *    answers text. Arguments are generated from the tool's JSON schema.
- * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result.
+ * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result
+ *    (`failed` for an Anthropic `is_error` result).
  * 3. A `json_schema` response format: JSON generated from the schema. `json_object`: the
  *    `echo:` text if the user asked for one, else `{"result": "<generated sentence>"}`.
  * 4. Otherwise the generated (or `echo:`) reply.
@@ -74,7 +75,10 @@ function replyOf(request: ChatRequest): Reply {
   const { lastTurn, responseFormat } = request;
   if (lastTurn.kind === 'tool-results' && responseFormat.type === 'text') {
     const text = lastTurn.results
-      .map((result) => `[sim] ${result.toolName} returned: ${result.content}`)
+      .map(
+        (result) =>
+          `[sim] ${result.toolName} ${result.isError ? 'failed' : 'returned'}: ${result.content}`,
+      )
       .join('\n');
     return replyWithText(text, request);
   }

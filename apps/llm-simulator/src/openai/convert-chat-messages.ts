@@ -56,7 +56,7 @@ export function convertChatMessages(
         );
       pending.delete(message.tool_call_id);
       const content = textOf(message.content);
-      results.push({ toolName, content });
+      results.push({ toolName, content, isError: false });
       conversation.push(['tool', content]);
       addToPrefix(message, 0);
       continue;
