@@ -1,131 +1,115 @@
-import { lastTextOf } from '../generation/conversation';
-import { countConversationTokens } from '../generation/count-prompt-tokens';
-import { generateReply, type Reply } from '../generation/generate-reply';
-import { groupReplyDeltas } from '../generation/group-reply-deltas';
-import { replySeedMaterial } from '../generation/reply-seed';
+import type { ChatRequest } from '../chat/chat-request';
+import { type ChatAnswerPlan, planChatAnswer } from '../chat/plan-chat-answer';
+import { replyWithText } from '../generation/generate-reply';
 import { randomIdSuffix } from '../model-call/create-id';
-import type { ModelRoute } from '../model-call/model-route';
-import type { SseEvent } from '../server/sse-event';
+import type { ModelRoute, RefusedRequest } from '../model-call/model-route';
+import { MINIMUM_CACHED_TOKENS } from '../prompt-cache/prompt-cache';
+import { REASONING_TOKENS } from '../reasoning/openai-reasoning-tokens';
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
-  chatContentText,
 } from './chat-completions-request-schema';
-import { chatCompletionUsage, SYSTEM_FINGERPRINT } from './convert-openai-usage';
-import { mapOpenAiFinishReason } from './map-openai-finish-reason';
+import { convertChatCompletionRequest } from './convert-chat-request';
 import { openAiDialect } from './openai-dialect';
-import { stopSequencesOf } from './openai-sampling-schema';
+import {
+  type AnsweredChoice,
+  chatCompletionBody,
+  chatCompletionChunks,
+} from './render-chat-completion';
 
-/** `POST /v1/chat/completions`, whole or streamed. */
+/** OpenAI reports cache hits in steps of this many tokens beyond the first 1,024. */
+const CACHE_STEP_TOKENS = 128;
+
+/** `POST /v1/chat/completions`, whole or streamed, with `n` choices. */
 export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
   path: '/v1/chat/completions',
   dialect: openAiDialect,
   requestSchema: chatCompletionRequestSchema,
-  answer(request) {
-    const conversation = request.messages.map(
-      (message) => [message.role, chatContentText(message.content)] as const,
-    );
-    const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? null;
-    const stopSequences = stopSequencesOf(request.stop);
-    const reply = generateReply({
-      seedMaterial: replySeedMaterial({
-        model: request.model,
-        conversation,
-        temperature: request.temperature ?? null,
-        topP: request.top_p ?? null,
-        seed: request.seed ?? null,
-        maxTokens,
-        stopSequences,
-      }),
-      lastUserText: lastTextOf(conversation, 'user'),
-      maxTokens,
-      stopSequences,
-    });
-    const inputTokens = countConversationTokens(conversation);
-    const completion: CompletionIdentity = {
+  answer(request, { profile, promptCache }) {
+    const converted = convertChatCompletionRequest(request, profile.capabilities);
+    if ('refused' in converted) return converted;
+    const reasoningTokens = profile.capabilities.reasoning
+      ? REASONING_TOKENS[request.reasoning_effort ?? 'medium']
+      : 0;
+    const choices: AnsweredChoice[] = [];
+    for (let index = 0; index < (request.n ?? 1); index += 1) {
+      const choice = answerChoice(choiceRequest(converted.chat, index), reasoningTokens);
+      if ('refused' in choice) return choice;
+      choices.push(choice);
+    }
+    const cache = promptCache.use(converted.prefix);
+    const usage = {
+      promptTokens: converted.inputTokens,
+      cachedTokens: Math.min(cachedTokensOf(cache.readTokens), converted.inputTokens),
+      completionTokens: choices.reduce((sum, choice) => sum + choice.completionTokens, 0),
+      reasoningTokens: choices.reduce((sum, choice) => sum + choice.reasoningTokens, 0),
+    };
+    const completion = {
       id: `chatcmpl-${randomIdSuffix()}`,
       created: Math.floor(Date.now() / 1000),
       model: request.model,
     };
+    const logprobs = request.logprobs === true ? { top: request.top_logprobs ?? 0 } : null;
     return {
       stream: request.stream === true,
       inputCount: 1,
-      inputTokens,
-      outputTokens: reply.completionTokens,
-      renderBody: () => chatCompletionBody(completion, reply, inputTokens),
+      inputTokens: converted.inputTokens,
+      outputTokens: usage.completionTokens,
+      renderBody: () => chatCompletionBody(completion, choices, usage, logprobs),
       renderEvents: () =>
         chatCompletionChunks(
           completion,
-          reply,
-          inputTokens,
+          choices,
+          usage,
           request.stream_options?.include_usage === true,
+          logprobs,
         ),
+      onAnswered: cache.commit,
     };
   },
 };
 
-interface CompletionIdentity {
-  id: string;
-  created: number;
-  model: string;
+/** Choice 0 is the answer `n = 1` gives; the others are seeded apart from it. */
+function choiceRequest(chat: ChatRequest, index: number): ChatRequest {
+  return index === 0
+    ? chat
+    : { ...chat, seedMaterial: `${chat.seedMaterial}\u0000choice\u0000${index}` };
 }
 
-function chatCompletionBody(
-  completion: CompletionIdentity,
-  reply: Reply,
-  inputTokens: number,
-): string {
-  return JSON.stringify({
-    id: completion.id,
-    object: 'chat.completion',
-    created: completion.created,
-    model: completion.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: mapOpenAiFinishReason(reply.finish),
-      },
-    ],
-    usage: chatCompletionUsage(inputTokens, reply.completionTokens),
-    service_tier: 'default',
-    system_fingerprint: SYSTEM_FINGERPRINT,
-  });
-}
-
-function chatCompletionChunks(
-  completion: CompletionIdentity,
-  reply: Reply,
-  inputTokens: number,
-  includeUsage: boolean,
-): SseEvent[] {
-  const chunk = (choices: unknown[], tokens: number, usage: unknown = null): SseEvent => ({
-    data: JSON.stringify({
-      id: completion.id,
-      object: 'chat.completion.chunk',
-      created: completion.created,
-      model: completion.model,
-      service_tier: 'default',
-      system_fingerprint: SYSTEM_FINGERPRINT,
-      choices,
-      ...(includeUsage ? { usage } : {}),
-    }),
-    tokens,
-  });
-  const choice = (delta: object, finishReason: string | null) => ({
-    index: 0,
-    delta,
-    logprobs: null,
-    finish_reason: finishReason,
-  });
-  const events = [chunk([choice({ role: 'assistant', content: '', refusal: null }, null)], 0)];
-  for (const delta of groupReplyDeltas(reply.pieces)) {
-    events.push(chunk([choice({ content: delta.text }, null)], delta.tokens));
+/**
+ * One choice. A reasoning model first spends its reasoning tokens out of
+ * `max_completion_tokens`; when they use it all up, the visible answer is empty and cut
+ * (`finish_reason: "length"`), as on OpenAI.
+ */
+function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoice | RefusedRequest {
+  const budget = chat.maxTokens;
+  if (budget !== null && reasoningTokens >= budget) {
+    const reply = { ...replyWithText('', chat), finish: 'max-tokens' as const };
+    const plan: ChatAnswerPlan = {
+      reply,
+      toolCalls: [],
+      finish: 'max-tokens',
+      completionTokens: 0,
+    };
+    return { plan, toolCallIds: [], reasoningTokens: budget, completionTokens: budget };
   }
-  events.push(chunk([choice({}, mapOpenAiFinishReason(reply.finish))], 0));
-  if (includeUsage)
-    events.push(chunk([], 0, chatCompletionUsage(inputTokens, reply.completionTokens)));
-  events.push({ data: '[DONE]', tokens: 0 });
-  return events;
+  const plan = planChatAnswer(
+    budget === null ? chat : { ...chat, maxTokens: budget - reasoningTokens },
+  );
+  if ('refused' in plan) return plan;
+  return {
+    plan,
+    toolCallIds: plan.toolCalls.map(() => `call_${randomIdSuffix()}`),
+    reasoningTokens,
+    completionTokens: plan.completionTokens + reasoningTokens,
+  };
+}
+
+/** Cached tokens as OpenAI reports them: 0 under 1,024, then in steps of 128. */
+function cachedTokensOf(readTokens: number): number {
+  if (readTokens < MINIMUM_CACHED_TOKENS) return 0;
+  return (
+    MINIMUM_CACHED_TOKENS +
+    Math.floor((readTokens - MINIMUM_CACHED_TOKENS) / CACHE_STEP_TOKENS) * CACHE_STEP_TOKENS
+  );
 }
