@@ -10,13 +10,13 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
+import { loadModelCatalog } from '../catalog/load-model-catalog';
+import { ModelCatalog, type ModelEntry } from '../catalog/model-catalog';
 import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
 import { RedisKeys } from '../redis/redis-keys';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
-import { loadModelCatalog } from '../routing/load-model-catalog';
-import { ModelCatalog, type ModelEntry } from '../routing/model-catalog';
 import { createTracing } from '../telemetry/tracing';
 import {
   type BatchedCallReport,

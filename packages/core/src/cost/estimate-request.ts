@@ -1,7 +1,7 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
 import { type JobRequest, normalizeJobRequest } from '../jobs/job-request';
 import { SubmitError } from '../jobs/submit-error';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import type { ModelCatalog } from '../routing/model-catalog';
 import { type RoutingDecision, routeRequest } from '../routing/route-request';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';

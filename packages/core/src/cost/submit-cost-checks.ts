@@ -1,7 +1,7 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
+import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import type { NormalizedRequest } from '../jobs/job-request';
 import { SubmitError } from '../jobs/submit-error';
-import type { ModelCatalog } from '../routing/model-catalog';
-import { defaultEstimatedOutputTokens } from '../routing/model-pricing';
 import type { RoutingDecision } from '../routing/route-request';
 import type { BudgetStore } from './budget-store';
 import { estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';

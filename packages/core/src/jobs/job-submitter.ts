@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { ModelCatalog } from '../catalog/model-catalog';
 import type { BudgetStore } from '../cost/budget-store';
 import { optimizeRequest, reserveJobBudget } from '../cost/submit-cost-checks';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import type { ModelCatalog } from '../routing/model-catalog';
 import { routeRequest } from '../routing/route-request';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';

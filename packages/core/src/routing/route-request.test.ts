@@ -1,5 +1,5 @@
+import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { assessComplexity } from './assess-complexity';
-import { loadModelCatalog } from './load-model-catalog';
 import { routeRequest } from './route-request';
 
 const catalog = loadModelCatalog(undefined, {
