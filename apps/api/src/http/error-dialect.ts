@@ -1,4 +1,4 @@
-/** What an error answer says, in any dialect (an `ApiError` is one). */
+/** What an error answer says, in any dialect (a `ClientError` is one). */
 export interface ErrorAnswer {
   status: number;
   code: string;

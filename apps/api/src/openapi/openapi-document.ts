@@ -1,5 +1,5 @@
+import { clientErrorCodeSchema } from '@llmq/core';
 import { z } from 'zod';
-import { apiErrorCodeSchema } from '../http/api-error';
 import { type OperationNotes, operationNotes } from './operation-catalog';
 import type { RouteEntry } from './route-table';
 
@@ -121,7 +121,7 @@ export function buildOpenApiDocument(routes: readonly RouteEntry[], version: str
                     type: 'object',
                     required: ['code', 'message'],
                     properties: {
-                      code: { type: 'string', enum: apiErrorCodeSchema.options },
+                      code: { type: 'string', enum: clientErrorCodeSchema.options },
                       message: { type: 'string' },
                       details: {},
                     },
