@@ -15,14 +15,8 @@ import {
   type ProviderRegistry,
   RedisKeys,
 } from '@llmq/core';
-import {
-  captureLines,
-  cleanupPrefix,
-  startSimulator,
-  testRedisUrl,
-  uniquePrefix,
-  waitFor,
-} from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 

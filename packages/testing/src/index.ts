@@ -1,4 +1,3 @@
-export { startSimulator } from '@llmq/llm-simulator';
 export { captureLines } from './capture-lines';
 export {
   freePort,

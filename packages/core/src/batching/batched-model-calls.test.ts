@@ -2,7 +2,8 @@
  * Batched embeddings and completions calls through the real adapters (the official OpenAI SDK)
  * against the simulator over HTTP: the simulator's call log proves how many calls were made.
  */
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
