@@ -16,7 +16,14 @@ import {
   RedisKeys,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
-import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import {
+  captureLines,
+  cleanupPrefix,
+  defined,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
@@ -135,9 +142,9 @@ describe('prompt worker', () => {
       resultWrites: 1,
       result: { text: 'stored once' },
     });
-    const bullJob = await queue.getJob(jobId);
-    expect(bullJob?.returnvalue ?? null).toBeNull();
-    expect(bullJob?.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });
+    const bullJob = defined(await queue.getJob(jobId), 'the BullMQ job');
+    expect(bullJob.returnvalue ?? null).toBeNull();
+    expect(bullJob.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });
   });
 
   it('fails at once, with no retry, on a final provider error (404 unknown upstream model)', async () => {

@@ -1,4 +1,5 @@
 export { captureLines } from './capture-lines';
+export { defined } from './defined';
 export {
   freePort,
   repositoryRoot,
