@@ -1,10 +1,10 @@
 import { createRedisConnection, isRedisClusterUrl } from '@llmq/core';
+import { startSimulator } from '@llmq/llm-simulator';
 import {
   cleanupPrefix,
   freePort,
   type ServiceProcess,
   spawnService,
-  startSimulator,
   testRedisUrl,
   uniquePrefix,
   waitFor,

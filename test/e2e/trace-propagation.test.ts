@@ -18,7 +18,8 @@ import {
   RedisKeys,
   type Tracing,
 } from '@llmq/core';
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { createApp } from '../../apps/api/src/app';

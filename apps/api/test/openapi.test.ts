@@ -36,6 +36,10 @@ describe('GET /openapi.json', () => {
     for (const route of keyed) {
       const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
       const operation = document.paths[path]?.[route.method.toLowerCase()];
+      expect([`${route.method} ${route.path}`, operation !== undefined]).toEqual([
+        `${route.method} ${route.path}`,
+        true,
+      ]);
       expect({
         route: `${route.method} ${route.path}`,
         scope: operation?.['x-llmq-scope'],

@@ -23,14 +23,8 @@ import {
   readUsageReport,
   toNanoUsd,
 } from '@llmq/core';
-import {
-  captureLines,
-  cleanupPrefix,
-  startSimulator,
-  testRedisUrl,
-  uniquePrefix,
-  waitFor,
-} from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import OpenAI from 'openai';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';

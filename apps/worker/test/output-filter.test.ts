@@ -14,7 +14,8 @@ import {
   mergeFilterPolicy,
   RedisKeys,
 } from '@llmq/core';
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, defined, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
@@ -154,5 +155,5 @@ describe.each([
 it('lists no findings for a clean answer', async () => {
   const record = await run('t-clean', 'echo: nothing to see here');
   expect(record.status).toBe('completed');
-  expect(record.result?.filter_findings).toBeUndefined();
+  expect(defined(record.result, 'the result').filter_findings).toBeUndefined();
 });

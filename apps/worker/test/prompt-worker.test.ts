@@ -15,10 +15,11 @@ import {
   type ProviderRegistry,
   RedisKeys,
 } from '@llmq/core';
+import { startSimulator } from '@llmq/llm-simulator';
 import {
   captureLines,
   cleanupPrefix,
-  startSimulator,
+  defined,
   testRedisUrl,
   uniquePrefix,
   waitFor,
@@ -141,9 +142,9 @@ describe('prompt worker', () => {
       resultWrites: 1,
       result: { text: 'stored once' },
     });
-    const bullJob = await queue.getJob(jobId);
-    expect(bullJob?.returnvalue ?? null).toBeNull();
-    expect(bullJob?.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });
+    const bullJob = defined(await queue.getJob(jobId), 'the BullMQ job');
+    expect(bullJob.returnvalue ?? null).toBeNull();
+    expect(bullJob.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });
   });
 
   it('fails at once, with no retry, on a final provider error (404 unknown upstream model)', async () => {

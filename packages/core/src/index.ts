@@ -1,124 +1,173 @@
-// The public surface of @llmq/core: apps import from here only.
+// The public surface of @llmq/core: apps, the client, tests and benchmarks import from here
+// only, and only these names. A name becomes public by being added here, next to the module
+// that declares it; everything else in core is internal and free to change.
 
-export * from './audit/audit-log';
-export * from './auth/api-key-format';
-export * from './auth/api-key-limits';
-export * from './auth/api-key-scopes';
-export * from './auth/api-key-store';
-export * from './batches/batch-finalizer';
-export * from './batches/batch-ingester';
-export * from './batches/batch-jobs';
-export * from './batches/batch-limits';
-export * from './batches/batch-output-line';
-export * from './batches/batch-record';
-export * from './batches/batch-request-error';
-export * from './batches/batch-service';
-export * from './batches/batch-store';
-export * from './batches/completions-line-request';
-export * from './batches/embeddings-line-request';
-export * from './batches/endpoint-line-cost';
-export * from './batches/endpoint-response-body';
-export * from './batches/parse-batch-line';
-export * from './batches/read-jsonl-lines';
-export * from './batching/batched-model-calls';
-export * from './batching/micro-batcher';
-export * from './batching/split-usage';
-export * from './cache/cache-env';
-export * from './cache/cache-mode';
-export * from './cache/cache-policy';
-export * from './cache/cache-policy-store';
-export * from './cache/exact-cache';
-export * from './cache/lsh-index';
-export * from './cache/response-caches';
-export * from './cache/semantic-cache';
-export * from './cache/semantic-guards';
-export * from './config/batch-env-schema';
-export * from './config/cost-env-schema';
-export * from './config/default-catalog';
-export * from './config/default-catalog';
-export * from './config/env-schema';
-export * from './config/env-schema';
-export * from './config/rate-limit-env-schema';
-export * from './config/routing-env-schema';
-export * from './config/routing-env-schema';
-export * from './cost/budget';
-export * from './cost/budget-store';
-export * from './cost/cost-ledger';
-export * from './cost/count-tokens';
-export * from './cost/estimate-job-cost';
-export * from './cost/estimate-request';
-export * from './cost/ledger-line';
-export * from './cost/money';
-export * from './cost/optimize-prompt';
-export * from './cost/submit-cost-checks';
-export * from './cost/usage-report';
-export * from './cost/utc-period';
-export * from './files/file-storage';
-export * from './files/redis-file-storage';
-export * from './files/stored-file';
-export * from './filters/checksums';
-export * from './filters/content-filter';
-export * from './filters/detectors';
-export * from './filters/filter-env';
-export * from './filters/filter-error';
-export * from './filters/filter-job-request';
-export * from './filters/filter-policy';
-export * from './filters/filter-policy-store';
-export * from './jobs/dead-letter-store';
-export * from './jobs/idempotency-store';
-export * from './jobs/job-catalog';
-export * from './jobs/job-failure';
-export * from './jobs/job-record';
-export * from './jobs/job-request';
-export * from './jobs/job-status';
-export * from './jobs/job-store';
-export * from './jobs/job-submitter';
-export * from './jobs/job-view';
-export * from './jobs/submit-error';
-export * from './lanes/fair-priority';
-export * from './lanes/lane-shares';
-export * from './limits/call-gate';
-export * from './limits/gateway-rate-limiter';
-export * from './limits/provider-rate-limiter';
-export * from './limits/rate-limits';
-export * from './providers';
-export * from './queues/create-queue';
-export * from './queues/queue-names';
-export * from './redis/redis-connection';
-export * from './redis/redis-keys';
-export * from './resilience/attempt-record';
-export * from './resilience/call-model';
-export * from './resilience/circuit-breaker';
-export * from './resilience/execute-routed-request';
-export * from './resilience/retry-policy';
-export * from './resilience/run-hedged';
-export * from './resilience/run-model-chain';
-export * from './routing/assess-complexity';
-export * from './routing/choose-hedge-model';
-export * from './routing/estimate-input-tokens';
-export * from './routing/load-model-catalog';
-export * from './routing/model-catalog';
-export * from './routing/model-pricing';
-export * from './routing/route-request';
-export * from './streaming/job-delta-publisher';
-export * from './streaming/job-event';
-export * from './streaming/job-event-reader';
-export * from './streaming/job-stop-request';
-export * from './telemetry/logger';
-export * from './telemetry/metrics';
-export * from './telemetry/metrics-access';
-export * from './telemetry/observe-model-call';
-export * from './telemetry/shutdown-signals';
-export * from './telemetry/tracing';
-export * from './tenants/tenant-setting-store';
-export * from './webhooks/address-policy';
-export * from './webhooks/webhook-config';
-export * from './webhooks/webhook-delivery-store';
-export * from './webhooks/webhook-endpoint-store';
-export * from './webhooks/webhook-event';
-export * from './webhooks/webhook-metrics';
-export * from './webhooks/webhook-outbox-relay';
-export * from './webhooks/webhook-secret';
-export * from './webhooks/webhook-sender';
-export * from './webhooks/webhook-signer';
-export * from './webhooks/webhook-url-guard';
+export { type AuditEvent, AuditLog } from './audit/audit-log';
+export { digestsEqual, hashApiKey, keyFingerprint } from './auth/api-key-format';
+export { type ApiKeyLimits, apiKeyLimitsSchema } from './auth/api-key-limits';
+export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './auth/api-key-scopes';
+export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';
+export { BatchFinalizer } from './batches/batch-finalizer';
+export { BatchIngester } from './batches/batch-ingester';
+export {
+  type BatchLineJobData,
+  batchControlJobDataSchema,
+  batchLineIdentitySchema,
+  batchLineJobDataSchema,
+  type EndpointLineJobData,
+  endpointLineJobDataSchema,
+} from './batches/batch-jobs';
+export { type BatchLimits, defaultBatchLimits } from './batches/batch-limits';
+export {
+  completedBatchLine,
+  failedBatchLine,
+  skippedBatchLine,
+  toChatCompletionBody,
+} from './batches/batch-output-line';
+export { type BatchStopReason, toBatchView } from './batches/batch-record';
+export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';
+export { BatchStore } from './batches/batch-store';
+export { endpointLineCostNanoUsd } from './batches/endpoint-line-cost';
+export { toEmbeddingsBody, toTextCompletionBody } from './batches/endpoint-response-body';
+export {
+  type BatchedCallReport,
+  BatchedModelCalls,
+  type LineCallOutcome,
+} from './batching/batched-model-calls';
+export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
+export type { CacheMode } from './cache/cache-mode';
+export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';
+export { CachePolicyStore } from './cache/cache-policy-store';
+export { asCacheHit, ExactCache, isCacheable } from './cache/exact-cache';
+export { ResponseCaches } from './cache/response-caches';
+export { embedderFrom, SemanticCache } from './cache/semantic-cache';
+export { loadModelCatalog } from './catalog/load-model-catalog';
+export { ModelCatalog, type ModelEntryInput } from './catalog/model-catalog';
+export { roundUsd } from './catalog/model-pricing';
+export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
+export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
+export { defaultProviderAccounts } from './config/default-catalog';
+export {
+  commonEnvShape,
+  parseEnvironment,
+  providerEnvShape,
+  toProviderSettings,
+} from './config/env-schema';
+export { rateLimitEnvShape, toRateLimiterOptions } from './config/rate-limit-env-schema';
+export {
+  catalogEnvShape,
+  resilienceEnvShape,
+  toCircuitBreakerOptions,
+  toRetryPolicy,
+} from './config/routing-env-schema';
+export { type BudgetLimits, budgetSchema, limitsInUsd } from './cost/budget';
+export { BudgetStore } from './cost/budget-store';
+export { CostLedger, type LedgerWrite } from './cost/cost-ledger';
+export { lineCostNanoUsd } from './cost/estimate-job-cost';
+export { estimateRequest } from './cost/estimate-request';
+export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
+export { fromNanoUsd, toNanoUsd } from './cost/money';
+export { readUsageReport, usageQuerySchema } from './cost/usage-report';
+export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
+export type { FileStorage } from './files/file-storage';
+export { RedisFileStorage } from './files/redis-file-storage';
+export { type StoredFile, toFileView } from './files/stored-file';
+export { type FilterFinding, inspectInput, inspectOutput } from './filters/content-filter';
+export { filterEnvShape } from './filters/filter-env';
+export { InputRejectedError, isInputRejectedError } from './filters/filter-error';
+export { filterJobRequest } from './filters/filter-job-request';
+export {
+  defaultFilterPolicy,
+  type FilterPolicy,
+  filterPolicyPatchSchema,
+  mergeFilterPolicy,
+} from './filters/filter-policy';
+export { FilterPolicyStore } from './filters/filter-policy-store';
+export { createQueue } from './jobs/create-queue';
+export { IdempotencyStore } from './jobs/idempotency-store';
+export {
+  jobCatalog,
+  type PromptJobData,
+  promptJobDataSchema,
+  type WebhookDeliveryJobData,
+  webhookDeliveryJobDataSchema,
+} from './jobs/job-catalog';
+export { isStreamId, type JobEvent, parseStreamEntry } from './jobs/job-event';
+export {
+  failureCodeForProviderError,
+  failureCodeForRoute,
+  type JobFailure,
+} from './jobs/job-failure';
+export type { JobRecord, JobResult } from './jobs/job-record';
+export {
+  type JobRequest,
+  jobRequestSchema,
+  type NormalizedRequest,
+  normalizeJobRequest,
+} from './jobs/job-request';
+export { isFinalStatus } from './jobs/job-status';
+export { JobStore } from './jobs/job-store';
+export { JobSubmitter } from './jobs/job-submitter';
+export { jobLinks, toJobView } from './jobs/job-view';
+export { FairPriority } from './lanes/fair-priority';
+export { planLaneConcurrency } from './lanes/lane-shares';
+export type { CallGateFactory } from './limits/call-gate';
+export { GatewayRateLimiter, type RateLimitDecision } from './limits/gateway-rate-limiter';
+export {
+  ProviderRateLimiter,
+  type ProviderRateLimiterListeners,
+} from './limits/provider-rate-limiter';
+export {
+  createProviderRegistry,
+  type FinishReason,
+  type GenerateRequest,
+  type GenerateResult,
+  isProviderError,
+  type LanguageModel,
+  ProviderError,
+  type ProviderRegistry,
+} from './providers';
+export { queueNames } from './queues/queue-names';
+export {
+  createRedisConnection,
+  isRedisClusterUrl,
+  isRedisUnavailableError,
+} from './redis/redis-connection';
+export { RedisKeys } from './redis/redis-keys';
+export type { AttemptRecord } from './resilience/attempt-record';
+export { CircuitBreaker } from './resilience/circuit-breaker';
+export { createRequestExecutor, type RequestExecutor } from './resilience/execute-routed-request';
+export type { RetryPolicy } from './resilience/retry-policy';
+export { routeRequest } from './routing/route-request';
+export { JobDeltaPublisher } from './streaming/job-delta-publisher';
+export { JobEventReader } from './streaming/job-event-reader';
+export { requestJobStop } from './streaming/job-stop-request';
+export { createLogger, type Logger } from './telemetry/logger';
+export { createMetrics, type LlmqMetrics } from './telemetry/metrics';
+export { metricsScrapeAllowed } from './telemetry/metrics-access';
+export { observedModel } from './telemetry/observe-model-call';
+export { catchShutdownSignals } from './telemetry/shutdown-signals';
+export {
+  contextFromTraceHeaders,
+  createTracing,
+  type Tracing,
+  traceHeaders,
+  traceIdOf,
+  tracerName,
+  tracingEnvShape,
+} from './telemetry/tracing';
+export { AddressPolicy } from './webhooks/address-policy';
+export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
+export {
+  type DeliveryStatus,
+  toDeliveryView,
+  WebhookDeliveryStore,
+} from './webhooks/webhook-delivery-store';
+export { type WebhookEndpoint, WebhookEndpointStore } from './webhooks/webhook-endpoint-store';
+export { webhookEndpointRequestSchema } from './webhooks/webhook-event';
+export { WebhookMetrics } from './webhooks/webhook-metrics';
+export { WebhookOutboxRelay } from './webhooks/webhook-outbox-relay';
+export { signingSecrets } from './webhooks/webhook-secret';
+export { WebhookSender } from './webhooks/webhook-sender';
+export { signWebhook } from './webhooks/webhook-signer';
+export { checkWebhookUrl, isWebhookUrlError, type ResolveHost } from './webhooks/webhook-url-guard';

@@ -1,5 +1,5 @@
-export { startSimulator } from '@llmq/llm-simulator';
 export { captureLines } from './capture-lines';
+export { defined } from './defined';
 export {
   freePort,
   repositoryRoot,

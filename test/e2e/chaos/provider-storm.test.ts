@@ -12,7 +12,7 @@ import { pacedSubmit } from './chaos-load';
  * fallback chain (30% 500s, 10% 429s with retry-after, 5% hangs, 5% cut answers). Every job
  * completes or fails with a clear code, and no model ever sees more requests in a window than
  * its configured RPM allows.
- * The storm models carry `rate_limits` (packages/core/src/limits) in a copy of the catalog;
+ * The storm models carry `rate_limits` (packages/core/src/catalog/rate-limits.ts) in a copy of the catalog;
  * the simulator's log of every call it received is the judge of the RPM.
  */
 const maybe = chaosFull ? it : it.skip;

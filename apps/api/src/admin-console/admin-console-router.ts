@@ -1,6 +1,6 @@
-import { type AuditLog, hasScope, type Logger } from '@llmq/core';
+import { type AuditLog, ClientError, hasScope, type Logger } from '@llmq/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import type { ApiPrincipal } from '../http/api-keys';
 import { auditDenied, presentedKey } from '../http/authenticate';
 import type { KeyAuthenticator } from '../http/key-authenticator';
@@ -102,8 +102,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
       return;
     }
     throw status === 401
-      ? new ApiError(
-          401,
+      ? new ClientError(
           'missing_api_key',
           'sign in at /admin/login or send an admin API key',
           undefined,
@@ -111,7 +110,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
             'WWW-Authenticate': 'Bearer',
           },
         )
-      : new ApiError(403, 'insufficient_scope', 'this key lacks the "admin:read" scope', {
+      : new ClientError('insufficient_scope', 'this key lacks the "admin:read" scope', {
           required_scope: 'admin:read',
         });
   };
@@ -124,7 +123,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
     .post(express.urlencoded({ extended: false, limit: '4kb' }), async (request, response) => {
       if (!isSameOrigin(request)) {
         auditDenied(auditLog, logger, request, response, 'cross_site_request');
-        throw new ApiError(403, 'cross_site_request', 'cross-site sign-in is refused');
+        throw new ClientError('cross_site_request', 'cross-site sign-in is refused');
       }
       const body = request.body as Record<string, unknown> | undefined;
       const key = typeof body?.api_key === 'string' ? body.api_key.trim() : '';
@@ -162,7 +161,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
     .route('/admin/logout')
     .post(async (request, response) => {
       if (!isSameOrigin(request))
-        throw new ApiError(403, 'cross_site_request', 'cross-site request refused');
+        throw new ClientError('cross_site_request', 'cross-site request refused');
       const token = readCookie(request, sessionCookie);
       if (token) await sessions.remove(token);
       response.setHeader('Set-Cookie', sessionCookies('', 0));
@@ -182,8 +181,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
       if (principal && changing && !isSameOrigin(request)) {
         response.locals.principal = principal;
         auditDenied(auditLog, logger, request, response, 'cross_site_request');
-        throw new ApiError(
-          403,
+        throw new ClientError(
           'cross_site_request',
           'cross-site requests to the admin console are refused',
         );
@@ -200,7 +198,7 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
     // (Bull Board's own read-only check does not cover every bulk action).
     if (!fullAdmin && mutating) {
       auditDenied(auditLog, logger, request, response, 'insufficient_scope');
-      throw new ApiError(403, 'insufficient_scope', 'changing queues needs the "admin" scope', {
+      throw new ClientError('insufficient_scope', 'changing queues needs the "admin" scope', {
         required_scope: 'admin',
       });
     }

@@ -1,7 +1,6 @@
 import type { AuditLog, Logger } from '@llmq/core';
-import { keyFingerprint } from '@llmq/core';
+import { ClientError, keyFingerprint } from '@llmq/core';
 import type { Request, RequestHandler, Response } from 'express';
-import { ApiError } from './api-error';
 import type { ApiPrincipal } from './api-keys';
 import type { KeyAuthenticator } from './key-authenticator';
 
@@ -61,8 +60,7 @@ export function authenticate(
     const key = presentedKey(request);
     if (key === undefined) {
       auditDenied(auditLog, logger, request, response, 'missing_api_key');
-      throw new ApiError(
-        401,
+      throw new ClientError(
         'missing_api_key',
         'send an API key as "Authorization: Bearer <key>"',
         undefined,
@@ -72,7 +70,7 @@ export function authenticate(
     const principal = await authenticator.authenticate(key);
     if (!principal) {
       auditDenied(auditLog, logger, request, response, 'invalid_api_key', key);
-      throw new ApiError(401, 'invalid_api_key', 'the API key is not valid', undefined, {
+      throw new ClientError('invalid_api_key', 'the API key is not valid', undefined, {
         'WWW-Authenticate': 'Bearer',
       });
     }

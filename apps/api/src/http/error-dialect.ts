@@ -1,4 +1,10 @@
-import type { ApiError } from './api-error';
+/** What an error answer says, in any dialect (a `ClientError` is one). */
+export interface ErrorAnswer {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+}
 
 /**
  * The JSON shape an error is answered in. Every shape keeps llmq's `code` and `message`
@@ -42,7 +48,10 @@ export function anthropicErrorType(status: number): string {
 }
 
 /** The body of an error answer in the given dialect. */
-export function formatErrorBody(error: ApiError, dialect: ErrorDialect): Record<string, unknown> {
+export function formatErrorBody(
+  error: ErrorAnswer,
+  dialect: ErrorDialect,
+): Record<string, unknown> {
   const details = error.details !== undefined ? { details: error.details } : {};
   switch (dialect) {
     case 'llmq':

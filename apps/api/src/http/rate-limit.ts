@@ -1,6 +1,6 @@
 import type { GatewayRateLimiter, RateLimitDecision } from '@llmq/core';
+import { ClientError } from '@llmq/core';
 import type { RequestHandler, Response } from 'express';
-import { ApiError } from './api-error';
 import type { ApiPrincipal } from './api-keys';
 
 export interface RateLimitOptions {
@@ -31,8 +31,7 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     const decision = await options.limiter.consume(principal.keyId, limit);
     const resetSeconds = setRateLimitHeaders(response, decision, windowSeconds);
     if (!decision.allowed) {
-      throw new ApiError(
-        429,
+      throw new ClientError(
         'rate_limited',
         `this API key may make ${limit} requests per ${windowSeconds} s; retry in ${resetSeconds} s`,
         { limit, window_seconds: windowSeconds, retry_after_seconds: resetSeconds },

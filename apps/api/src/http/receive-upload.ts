@@ -1,7 +1,7 @@
 import type { FileStorage, StoredFile } from '@llmq/core';
+import { ClientError } from '@llmq/core';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { ApiError } from './api-error';
 
 export interface ReceiveUploadOptions {
   storage: FileStorage;
@@ -28,7 +28,7 @@ export function receiveUpload(
         limits: { files: 1, fields: 10, fieldSize: 1024 },
       });
     } catch {
-      reject(new ApiError(400, 'invalid_request', 'the multipart body could not be read'));
+      reject(new ClientError('invalid_request', 'the multipart body could not be read'));
       return;
     }
     const writer = options.storage.createWriter({
@@ -42,7 +42,7 @@ export function receiveUpload(
     let upload: Promise<void> | undefined;
     let settled = false;
 
-    const refuse = (error: ApiError) => {
+    const refuse = (error: ClientError) => {
       if (settled) return;
       settled = true;
       request.unpipe(parser);
@@ -66,8 +66,7 @@ export function receiveUpload(
           if (settled) continue;
           if (writer.bytes + chunk.length > options.maxBytes) {
             refuse(
-              new ApiError(
-                413,
+              new ClientError(
                 'file_too_large',
                 `the file is larger than ${options.maxBytes} bytes`,
               ),
@@ -77,11 +76,7 @@ export function receiveUpload(
           await writer.write(chunk);
           if (writer.lines > options.maxLines + 1) {
             refuse(
-              new ApiError(
-                400,
-                'too_many_lines',
-                `the file has more than ${options.maxLines} lines`,
-              ),
+              new ClientError('too_many_lines', `the file has more than ${options.maxLines} lines`),
             );
           }
         }
@@ -94,20 +89,19 @@ export function receiveUpload(
       });
     });
     parser.on('error', () =>
-      refuse(new ApiError(400, 'invalid_request', 'the multipart body could not be read')),
+      refuse(new ClientError('invalid_request', 'the multipart body could not be read')),
     );
     parser.on('close', () => {
       void (async () => {
         try {
           await upload;
           if (settled) return;
-          if (!upload) throw new ApiError(400, 'invalid_request', 'the form has no "file" part');
+          if (!upload) throw new ClientError('invalid_request', 'the form has no "file" part');
           if (purpose !== 'batch')
-            throw new ApiError(400, 'invalid_request', '"purpose" must be "batch"');
-          if (writer.bytes === 0) throw new ApiError(400, 'invalid_file', 'the file is empty');
+            throw new ClientError('invalid_request', '"purpose" must be "batch"');
+          if (writer.bytes === 0) throw new ClientError('invalid_file', 'the file is empty');
           if (writer.lines > options.maxLines) {
-            throw new ApiError(
-              400,
+            throw new ClientError(
               'too_many_lines',
               `the file has ${writer.lines} lines; the limit is ${options.maxLines}`,
             );
@@ -126,7 +120,7 @@ export function receiveUpload(
     // A client that goes away mid-upload leaves no chunks behind.
     request.on('close', () => {
       if (!request.complete)
-        refuse(new ApiError(400, 'invalid_request', 'the upload was interrupted'));
+        refuse(new ClientError('invalid_request', 'the upload was interrupted'));
     });
     request.pipe(parser);
   });

@@ -1,5 +1,5 @@
+import { ClientError } from '@llmq/core';
 import type { RequestHandler } from 'express';
-import { ApiError } from './api-error';
 
 /** Connection states in which Redis was reachable once and is not now. */
 const lostStates = new Set(['reconnecting', 'close', 'end']);
@@ -16,8 +16,7 @@ export function requireRedis(redis: { readonly status: string }): RequestHandler
       return;
     }
     next(
-      new ApiError(
-        503,
+      new ClientError(
         'redis_unavailable',
         'the job store is unavailable; retry shortly',
         undefined,

@@ -1,6 +1,5 @@
-import { type ApiKeyScope, type AuditLog, hasScope, type Logger } from '@llmq/core';
+import { type ApiKeyScope, type AuditLog, ClientError, hasScope, type Logger } from '@llmq/core';
 import type { RequestHandler } from 'express';
-import { ApiError } from './api-error';
 import type { ApiPrincipal } from './api-keys';
 import { auditDenied } from './authenticate';
 
@@ -23,7 +22,7 @@ export function scopeGuards(context: ScopeGuardContext) {
       const principal = response.locals.principal as ApiPrincipal | undefined;
       if (!principal || !hasScope(principal.scopes, scope)) {
         auditDenied(context.auditLog, context.logger, request, response, 'insufficient_scope');
-        throw new ApiError(403, 'insufficient_scope', `this API key lacks the "${scope}" scope`, {
+        throw new ClientError('insufficient_scope', `this API key lacks the "${scope}" scope`, {
           required_scope: scope,
         });
       }

@@ -1,4 +1,5 @@
 import {
+  ClientError,
   type FilterPolicyStore,
   filterJobRequest,
   InputRejectedError,
@@ -19,7 +20,6 @@ import {
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { ApiError } from '../http/api-error';
 import type { ResponseCache } from './response-cache';
 
 export interface InteractiveJobsOptions {
@@ -128,8 +128,7 @@ export class InteractiveJobs {
         return;
       }
       if (timeout.aborted) {
-        throw new ApiError(
-          504,
+        throw new ClientError(
           'job_wait_timeout',
           `the job did not finish within ${this.options.waitTimeoutMs} ms; it keeps running: poll ${jobLinks(jobId).self}`,
           { job_id: jobId, links: jobLinks(jobId) },
@@ -138,8 +137,7 @@ export class InteractiveJobs {
         );
       }
       // Redis went away or the server is stopping: the job itself is safe, so say where it is.
-      throw new ApiError(
-        503,
+      throw new ClientError(
         'redis_unavailable',
         `the job's events could not be read; poll ${jobLinks(jobId).self}`,
         { job_id: jobId, links: jobLinks(jobId) },
@@ -207,13 +205,12 @@ export function setLlmqHeaders(
 }
 
 /** The error for a job that ended without a result (failed or cancelled). */
-export function jobEndError(jobId: string, event: JobEvent): ApiError {
+export function jobEndError(jobId: string, event: JobEvent): ClientError {
   const data = event.name === 'status' ? event.data : undefined;
   if (data?.status === 'cancelled') {
-    return new ApiError(409, 'job_cancelled', 'the job was cancelled', { job_id: jobId });
+    return new ClientError('job_cancelled', 'the job was cancelled', { job_id: jobId });
   }
-  return new ApiError(
-    502,
+  return new ClientError(
     'job_failed',
     data?.error?.message ?? 'the job failed',
     { job_id: jobId, failure: data?.error },

@@ -1,6 +1,6 @@
-import { type LlmqMetrics, metricsScrapeAllowed } from '@llmq/core';
+import { ClientError, type LlmqMetrics, metricsScrapeAllowed } from '@llmq/core';
 import { type RequestHandler, Router } from 'express';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 
 export interface MetricsEndpointOptions {
   metrics: LlmqMetrics;
@@ -22,8 +22,7 @@ export const metricsTokenMarker = Symbol.for('llmq.metricsToken');
 export function metricsHandler({ metrics, token }: MetricsEndpointOptions): RequestHandler {
   const handler: RequestHandler = async (request, response) => {
     if (!metricsScrapeAllowed(request.headers.authorization, token)) {
-      throw new ApiError(
-        401,
+      throw new ClientError(
         'invalid_metrics_token',
         'a valid metrics bearer token is required',
         undefined,

@@ -1,6 +1,6 @@
+import { clientErrorCodeSchema } from '@llmq/core';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { apiErrorCodeSchema } from '../http/api-error';
 import { type OperationNotes, operationNotes } from './operation-catalog';
 import { compareOperationPaths, documentTags, operationTagOf } from './operation-tags';
 import { listRouteTable, type RouteEntry } from './route-table';
@@ -124,7 +124,7 @@ export function buildOpenApiDocument(routes: readonly RouteEntry[], version: str
                     type: 'object',
                     required: ['code', 'message'],
                     properties: {
-                      code: { type: 'string', enum: apiErrorCodeSchema.options },
+                      code: { type: 'string', enum: clientErrorCodeSchema.options },
                       message: { type: 'string' },
                       details: {},
                     },

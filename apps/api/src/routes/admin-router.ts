@@ -5,6 +5,7 @@ import {
   apiKeyLimitsSchema,
   apiKeyScopeSchema,
   type CachePolicyStore,
+  ClientError,
   cachePolicySchema,
   type FilterPolicyStore,
   filterPolicyPatchSchema,
@@ -14,7 +15,7 @@ import {
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { principalOf } from '../http/authenticate';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -284,6 +285,6 @@ function validKeyId(request: Request): string {
   return id;
 }
 
-function keyNotFound(): ApiError {
-  return new ApiError(404, 'api_key_not_found', 'no such API key');
+function keyNotFound(): ClientError {
+  return new ClientError('api_key_not_found', 'no such API key');
 }

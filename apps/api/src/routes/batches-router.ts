@@ -1,12 +1,13 @@
 import {
   type BatchService,
   type BatchStore,
+  ClientError,
   createBatchRequestSchema,
   toBatchView,
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 
@@ -79,8 +80,8 @@ function validBatchId(request: Request): string {
   return id;
 }
 
-function batchNotFound(): ApiError {
-  return new ApiError(404, 'batch_not_found', 'no such batch');
+function batchNotFound(): ClientError {
+  return new ClientError('batch_not_found', 'no such batch');
 }
 
 function tenantOf(response: Response): string {

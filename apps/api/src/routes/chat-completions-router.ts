@@ -1,6 +1,6 @@
 import { isFinalStatus, type JobResult } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
-import { methodNotAllowed, toApiError } from '../http/api-error';
+import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
@@ -119,6 +119,6 @@ function finishStream(
 
 /** OpenAI's in-stream error: a data-only chunk with `error`, then the stream closes. */
 function writeError(response: Response, error: unknown): void {
-  writeEvent(response, { data: JSON.stringify(formatErrorBody(toApiError(error), 'openai')) });
+  writeEvent(response, { data: JSON.stringify(formatErrorBody(toClientError(error), 'openai')) });
   response.end();
 }

@@ -1,8 +1,14 @@
-import { type JobStore, type JobSubmitter, promptJobDataSchema, toJobView } from '@llmq/core';
+import {
+  ClientError,
+  type JobStore,
+  type JobSubmitter,
+  promptJobDataSchema,
+  toJobView,
+} from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import type { RequireScope } from '../http/require-scope';
 
 export interface DeadLettersRouterOptions {
@@ -68,8 +74,7 @@ export function deadLettersRouter({
       const record = await store.get(jobId);
       if (!record || record.tenant !== tenant) throw jobNotFound();
       if (record.status !== 'failed') {
-        throw new ApiError(
-          409,
+        throw new ClientError(
           'job_not_retryable',
           `the job is ${record.status}; only failed jobs can be retried`,
           {
@@ -80,8 +85,7 @@ export function deadLettersRouter({
       const job = await queue.getJob(jobId);
       const state = job ? await job.getState() : undefined;
       if (!job || state !== 'failed') {
-        throw new ApiError(
-          409,
+        throw new ClientError(
           'job_not_retryable',
           job
             ? 'the job is still being wound up; retry in a moment'
@@ -96,8 +100,7 @@ export function deadLettersRouter({
       if (reopened !== 'reopened') await submitter?.releaseReservation(tenant, jobId);
       if (reopened === 'missing') throw jobNotFound();
       if (reopened !== 'reopened') {
-        throw new ApiError(
-          409,
+        throw new ClientError(
           'job_not_retryable',
           `the job is ${reopened}; only failed jobs can be retried`,
         );
@@ -118,6 +121,6 @@ export function deadLettersRouter({
   return router;
 }
 
-function jobNotFound(): ApiError {
-  return new ApiError(404, 'job_not_found', 'no such job');
+function jobNotFound(): ClientError {
+  return new ClientError('job_not_found', 'no such job');
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { type BatchLimits, type FileStorage, newId, toFileView } from '@llmq/core';
+import { type BatchLimits, ClientError, type FileStorage, newId, toFileView } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { receiveUpload } from '../http/receive-upload';
 import type { RequireScope } from '../http/require-scope';
 
@@ -22,8 +22,7 @@ export function filesRouter({ files, limits, requireScope }: FilesRouterOptions)
     .route('/v1/files')
     .post(requireScope('batches'), async (request: Request, response: Response) => {
       if (!request.is('multipart/form-data')) {
-        throw new ApiError(
-          415,
+        throw new ClientError(
           'unsupported_media_type',
           'upload the file as multipart/form-data with fields "file" and "purpose"',
         );
@@ -73,7 +72,7 @@ async function ownFile(files: FileStorage, request: Request, response: Response)
   const id = request.params.id;
   const file = typeof id === 'string' && fileIdPattern.test(id) ? await files.get(id) : null;
   if (!file || file.tenant !== tenantOf(response))
-    throw new ApiError(404, 'file_not_found', 'no such file');
+    throw new ClientError('file_not_found', 'no such file');
   return file;
 }
 

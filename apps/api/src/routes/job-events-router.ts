@@ -1,4 +1,5 @@
 import {
+  ClientError,
   isFinalStatus,
   isStreamId,
   type JobEvent,
@@ -9,7 +10,7 @@ import {
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
-import { ApiError, methodNotAllowed, toApiError } from '../http/api-error';
+import { methodNotAllowed, toClientError } from '../http/api-error';
 import { formatErrorBody } from '../http/error-dialect';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
@@ -87,7 +88,7 @@ export function jobEventsRouter({
         if (!disconnect.signal.aborted) {
           writeEvent(response, {
             event: 'error',
-            data: JSON.stringify(formatErrorBody(toApiError(error), 'llmq')),
+            data: JSON.stringify(formatErrorBody(toClientError(error), 'llmq')),
           });
         }
       } finally {
@@ -108,8 +109,7 @@ function readLastEventId(request: Request): string | undefined {
   const value = request.headers['last-event-id'];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !isStreamId(value)) {
-    throw new ApiError(
-      400,
+    throw new ClientError(
       'invalid_request',
       'Last-Event-ID must be an event id this endpoint sent',
     );
@@ -117,6 +117,6 @@ function readLastEventId(request: Request): string | undefined {
   return value;
 }
 
-function jobNotFound(): ApiError {
-  return new ApiError(404, 'job_not_found', 'no such job');
+function jobNotFound(): ClientError {
+  return new ClientError('job_not_found', 'no such job');
 }

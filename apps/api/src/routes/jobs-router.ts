@@ -1,4 +1,5 @@
 import {
+  ClientError,
   type FilterPolicyStore,
   filterJobRequest,
   InputRejectedError,
@@ -10,7 +11,7 @@ import {
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -101,8 +102,7 @@ export function jobsRouter({
       const cancel = await store.cancel(jobId, tenantOf(response));
       if (cancel.outcome === 'missing') throw jobNotFound();
       if (cancel.outcome === 'not_cancellable') {
-        throw new ApiError(
-          409,
+        throw new ClientError(
           'job_not_cancellable',
           `the job is ${cancel.status}; only queued jobs can be cancelled`,
           {
@@ -131,19 +131,15 @@ function validJobId(request: Request): string {
   return id;
 }
 
-function jobNotFound(): ApiError {
-  return new ApiError(404, 'job_not_found', 'no such job');
+function jobNotFound(): ClientError {
+  return new ClientError('job_not_found', 'no such job');
 }
 
 function readIdempotencyKey(request: Request): string | undefined {
   const value = request.headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
-    throw new ApiError(
-      400,
-      'invalid_idempotency_key',
-      'Idempotency-Key must be 1 to 255 characters',
-    );
+    throw new ClientError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
   }
   return value;
 }

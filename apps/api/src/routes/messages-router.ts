@@ -11,7 +11,7 @@ import {
   anthropicStreamEvents,
   toAnthropicMessage,
 } from '../anthropic-compat/to-anthropic-message';
-import { methodNotAllowed, toApiError } from '../http/api-error';
+import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { requireJsonBody } from '../http/require-json-body';
@@ -107,7 +107,7 @@ function send(response: Response, events: AnthropicStreamEvent[]): void {
 function writeError(response: Response, error: unknown): void {
   writeEvent(response, {
     event: 'error',
-    data: JSON.stringify(formatErrorBody(toApiError(error), 'anthropic')),
+    data: JSON.stringify(formatErrorBody(toClientError(error), 'anthropic')),
   });
   response.end();
 }

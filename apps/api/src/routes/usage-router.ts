@@ -1,7 +1,7 @@
-import { type RedisKeys, readUsageReport, usageQuerySchema } from '@llmq/core';
+import { ClientError, type RedisKeys, readUsageReport, usageQuerySchema } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { principalOf } from '../http/authenticate';
 import type { RequireScope } from '../http/require-scope';
 
@@ -22,7 +22,7 @@ export function usageRouter({ redis, keys, requireScope }: UsageRouterOptions): 
     .get(requireScope('usage'), async (request: Request, response: Response) => {
       const query = usageQuerySchema.parse(request.query);
       const report = await readUsageReport(redis, keys, principalOf(response).tenant, query);
-      if ('error' in report) throw new ApiError(400, 'invalid_request', report.error);
+      if ('error' in report) throw new ClientError('invalid_request', report.error);
       response.json(report);
     })
     .all(methodNotAllowed(['GET']));

@@ -2,6 +2,7 @@ import {
   type AddressPolicy,
   type AuditEvent,
   type AuditLog,
+  ClientError,
   checkWebhookUrl,
   isWebhookUrlError,
   type JobStore,
@@ -16,7 +17,7 @@ import {
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
-import { ApiError, methodNotAllowed } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { principalOf } from '../http/authenticate';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -199,7 +200,7 @@ async function checkUrl(webhooks: WebhookApiDependencies, url: string): Promise<
     await checkWebhookUrl(url, webhooks.policy, webhooks.resolve);
   } catch (error) {
     if (!isWebhookUrlError(error)) throw error;
-    throw new ApiError(400, 'webhook_url_not_allowed', error.message, { url });
+    throw new ClientError('webhook_url_not_allowed', error.message, { url });
   }
 }
 
@@ -231,20 +232,20 @@ function tenantOf(response: Response): string {
   return response.locals.tenant as string;
 }
 
-function validId(request: Request, pattern: RegExp, notFound: () => ApiError): string {
+function validId(request: Request, pattern: RegExp, notFound: () => ClientError): string {
   const id = request.params.id;
   if (typeof id !== 'string' || !pattern.test(id)) throw notFound();
   return id;
 }
 
-function endpointNotFound(): ApiError {
-  return new ApiError(404, 'webhook_endpoint_not_found', 'no such webhook endpoint');
+function endpointNotFound(): ClientError {
+  return new ClientError('webhook_endpoint_not_found', 'no such webhook endpoint');
 }
 
-function deliveryNotFound(): ApiError {
-  return new ApiError(404, 'webhook_delivery_not_found', 'no such webhook delivery');
+function deliveryNotFound(): ClientError {
+  return new ClientError('webhook_delivery_not_found', 'no such webhook delivery');
 }
 
-function jobNotFound(): ApiError {
-  return new ApiError(404, 'job_not_found', 'no such job');
+function jobNotFound(): ClientError {
+  return new ClientError('job_not_found', 'no such job');
 }

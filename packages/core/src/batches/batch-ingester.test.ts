@@ -1,13 +1,13 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { BudgetStore } from '../cost/budget-store';
 import { lineCostNanoUsd } from '../cost/estimate-job-cost';
 import { RedisFileStorage } from '../files/redis-file-storage';
+import { createQueue } from '../jobs/create-queue';
 import { FairPriority } from '../lanes/fair-priority';
-import { createQueue } from '../queues/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
-import { loadModelCatalog } from '../routing/load-model-catalog';
 import { BatchIngester } from './batch-ingester';
 import { BatchStore } from './batch-store';
 

@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
+import type { ModelCatalog } from '../catalog/model-catalog';
 import type { BudgetStore } from '../cost/budget-store';
 import { lineCostNanoUsd } from '../cost/estimate-job-cost';
 import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
-import type { ModelCatalog } from '../routing/model-catalog';
 import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
 import type { BatchEndpoint, BatchValidationError } from './batch-record';

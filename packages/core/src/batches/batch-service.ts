@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { ClientError } from '../errors/client-error';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { BatchLimits } from './batch-limits';
@@ -10,7 +11,6 @@ import {
   parseCompletionWindow,
   supportedBatchEndpoints,
 } from './batch-record';
-import { BatchRequestError } from './batch-request-error';
 import type { BatchStore } from './batch-store';
 
 /** Body of `POST /v1/batches`, as OpenAI defines it. */
@@ -49,7 +49,7 @@ export class BatchService {
   async create(tenant: string, request: CreateBatchRequest): Promise<BatchRecord> {
     const { store, files, controlQueue, limits } = this.options;
     if (!supportedBatchEndpoints.includes(request.endpoint)) {
-      throw new BatchRequestError(
+      throw new ClientError(
         'unsupported_endpoint',
         `endpoint "${request.endpoint}" is not supported yet; use ${supportedBatchEndpoints.join(', ')}`,
         { supported: supportedBatchEndpoints },
@@ -57,18 +57,18 @@ export class BatchService {
     }
     const windowSeconds = parseCompletionWindow(request.completion_window);
     if (windowSeconds === undefined) {
-      throw new BatchRequestError(
+      throw new ClientError(
         'invalid_completion_window',
         'completion_window must be a duration such as "24h" (at most 168h)',
       );
     }
     const file = await files.get(request.input_file_id);
     if (!file || file.tenant !== tenant)
-      throw new BatchRequestError('file_not_found', `no such file "${request.input_file_id}"`);
+      throw new ClientError('file_not_found', `no such file "${request.input_file_id}"`);
     if (file.purpose !== 'batch')
-      throw new BatchRequestError('invalid_file', 'the input file must have purpose "batch"');
+      throw new ClientError('invalid_file', 'the input file must have purpose "batch"');
     if (file.lines > limits.maxLines) {
-      throw new BatchRequestError(
+      throw new ClientError(
         'too_many_lines',
         `the input file has ${file.lines} lines; the limit is ${limits.maxLines}`,
       );
@@ -112,17 +112,16 @@ export class BatchService {
   /** Starts cancelling: lines not yet started end as cancelled, finished ones stay in the output. */
   async cancel(tenant: string, batchId: string): Promise<BatchRecord> {
     const outcome = await this.options.store.cancel(batchId, tenant);
-    if (outcome.outcome === 'missing')
-      throw new BatchRequestError('batch_not_found', 'no such batch');
+    if (outcome.outcome === 'missing') throw new ClientError('batch_not_found', 'no such batch');
     if (outcome.outcome === 'not_cancellable') {
-      throw new BatchRequestError(
+      throw new ClientError(
         'batch_not_cancellable',
         `the batch is ${outcome.status}; only validating or in-progress batches can be cancelled`,
         { status: outcome.status },
       );
     }
     const record = await this.options.store.get(batchId);
-    if (!record) throw new BatchRequestError('batch_not_found', 'no such batch');
+    if (!record) throw new ClientError('batch_not_found', 'no such batch');
     return record;
   }
 }

@@ -1,7 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
-import { ledgerLua } from '../cost/ledger-lua';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 import {
   type BatchEndpoint,
@@ -12,6 +10,15 @@ import {
   batchEndpointSchema,
   batchStatusSchema,
 } from './batch-record';
+import {
+  beginScript,
+  cancelScript,
+  claimFinalizeScript,
+  expireScript,
+  failValidationScript,
+  finishScript,
+  recordLineScript,
+} from './batch-store-scripts';
 
 export interface BatchStoreOptions {
   /** How long a batch record stays readable, seconds (same as its files, env `FILE_TTL_SECONDS`). */
@@ -50,97 +57,6 @@ export type BatchCancelOutcome =
   | { outcome: 'cancelling' }
   | { outcome: 'missing' }
   | { outcome: 'not_cancellable'; status: BatchStatus };
-
-// Each transition is one Lua script, so API instances, ingesters and any number of workers
-// agree on a batch's state without locks. The done bitmap makes each line count exactly once.
-// Each also moves the batch between the live-status counts (\`llm_batches\`), in the same write.
-const beginScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return '' end
-if status == 'validating' then
-  redis.call('HSET', KEYS[1], 'status', 'in_progress', 'in_progress_at', ARGV[2])
-  redis.call('HINCRBY', KEYS[2], 'validating', -1)
-  redis.call('HINCRBY', KEYS[2], 'in_progress', 1)
-end
-redis.call('HSET', KEYS[1], 'total', ARGV[1])
-return status`);
-
-const failValidationScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'validating' and status ~= 'cancelling' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
-redis.call('HINCRBY', KEYS[2], status, -1)
-return 1`);
-
-// A line's cost ledger write (KEYS[6..11], ARGV[8]; see cost/ledger-lua.ts) rides on the
-// bit that records it, so a line is billed exactly once.
-const recordLineScript = new LuaScript(`${ledgerLua}
-if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
-if #KEYS >= 11 then apply_ledger(6, ARGV[8]) end
-redis.call('EXPIRE', KEYS[2], ARGV[7])
-if ARGV[2] == 'completed' then
-  redis.call('RPUSH', KEYS[3], ARGV[3])
-  redis.call('EXPIRE', KEYS[3], ARGV[7])
-  redis.call('HINCRBY', KEYS[1], 'completed', 1)
-  redis.call('HINCRBY', KEYS[1], 'input_tokens', ARGV[4])
-  redis.call('HINCRBY', KEYS[1], 'output_tokens', ARGV[5])
-else
-  redis.call('RPUSH', KEYS[4], ARGV[3])
-  redis.call('EXPIRE', KEYS[4], ARGV[7])
-  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
-end
-local f = redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed', 'skipped', 'status')
-local total = tonumber(f[1])
-if total == nil then return 1 end
-local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
-if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
-  if f[5] == 'in_progress' then
-    redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
-    redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
-    redis.call('HINCRBY', KEYS[5], 'finalizing', 1)
-  end
-  return 2
-end
-return 1`);
-
-const claimFinalizeScript = new LuaScript(`
-return redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1')`);
-
-const cancelScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
-if status == 'validating' or status == 'in_progress' then
-  redis.call('HSET', KEYS[1], 'status', 'cancelling', 'cancelling_at', ARGV[2])
-  redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
-  redis.call('HINCRBY', KEYS[2], status, -1)
-  redis.call('HINCRBY', KEYS[2], 'cancelling', 1)
-  return {'cancelling', ''}
-end
-if status == 'cancelling' then return {'cancelling', ''} end
-return {'not_cancellable', status}`);
-
-const expireScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
-redis.call('HSETNX', KEYS[1], 'stop_reason', 'expired')
-return 1`);
-
-// Ending a batch and recording its \`batch.completed\` event are one script (the webhook
-// outbox, as for jobs): the relay turns the entry into deliveries for subscribed endpoints.
-const finishScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'in_progress' and status ~= 'finalizing' and status ~= 'cancelling' and status ~= 'validating' then return '' end
-local reason = redis.call('HGET', KEYS[1], 'stop_reason')
-local final = 'completed'
-if reason == 'cancelled' then final = 'cancelled' elseif reason == 'expired' then final = 'expired' end
-redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
-redis.call('HINCRBY', KEYS[3], status, -1)
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
-if final == 'completed' then
-  redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
-end
-return final`);
 
 /** Batch records in Redis hashes, with their transitions as atomic scripts. */
 export class BatchStore {

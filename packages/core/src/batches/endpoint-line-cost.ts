@@ -1,7 +1,7 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
+import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import { countTextTokens } from '../cost/count-tokens';
 import { type NanoUsd, toNanoUsd } from '../cost/money';
-import type { ModelCatalog } from '../routing/model-catalog';
-import { costOfUsage, defaultEstimatedOutputTokens } from '../routing/model-pricing';
 import type { CompletionsLineRequest } from './completions-line-request';
 import type { EmbeddingsLineRequest } from './embeddings-line-request';
 

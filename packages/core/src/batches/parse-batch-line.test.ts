@@ -1,4 +1,4 @@
-import { loadModelCatalog } from '../routing/load-model-catalog';
+import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
 const catalog = loadModelCatalog(undefined, {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
 import {
   type JobRequest,
   jobRequestSchema,
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
-import type { CatalogEndpoint, ModelCatalog } from '../routing/model-catalog';
 import type { BatchEndpoint } from './batch-record';
 import {
   type CompletionsLineBody,

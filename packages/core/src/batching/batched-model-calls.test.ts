@@ -2,7 +2,8 @@
  * Batched embeddings and completions calls through the real adapters (the official OpenAI SDK)
  * against the simulator over HTTP: the simulator's call log proves how many calls were made.
  */
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
@@ -10,13 +11,13 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
+import { loadModelCatalog } from '../catalog/load-model-catalog';
+import { ModelCatalog, type ModelEntry } from '../catalog/model-catalog';
 import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
 import { RedisKeys } from '../redis/redis-keys';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
-import { loadModelCatalog } from '../routing/load-model-catalog';
-import { ModelCatalog, type ModelEntry } from '../routing/model-catalog';
 import { createTracing } from '../telemetry/tracing';
 import {
   type BatchedCallReport,

@@ -14,6 +14,8 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
+import type { ModelEntry } from '../catalog/model-catalog';
+import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import { countTextTokens } from '../cost/count-tokens';
 import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
@@ -28,8 +30,6 @@ import {
   type RetryPolicy,
   retryDelayMs,
 } from '../resilience/retry-policy';
-import type { ModelEntry } from '../routing/model-catalog';
-import { costOfUsage, defaultEstimatedOutputTokens } from '../routing/model-pricing';
 import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
 import { MicroBatcher } from './micro-batcher';

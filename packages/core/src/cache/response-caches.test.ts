@@ -1,4 +1,5 @@
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import type { JobResult } from '../jobs/job-record';

@@ -1,4 +1,5 @@
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, defined, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import type { JobResult } from '../jobs/job-record';
@@ -207,8 +208,12 @@ describe('SemanticCache', () => {
     // A different earlier turn is a different conversation.
     const elsewhere = structuredClone(conversation);
     elsewhere.messages[0] = { role: 'user', content: 'I live in Rome, not Paris.' };
-    const other = await cache.prepare('m', elsewhere, policyOf('a', optIn));
-    expect(other && (await cache.lookup(other))).toBeUndefined();
+    // Prepared (so the cache is on and would look it up), then missed: a miss for the turn.
+    const other = defined(
+      await cache.prepare('m', elsewhere, policyOf('a', optIn)),
+      'a prepared lookup for the other conversation',
+    );
+    expect(await cache.lookup(other)).toBeUndefined();
   });
 
   it('expires entries after their TTL and gives every key a TTL', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { defaultModelCatalogPath } from '../catalog/load-model-catalog';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker';
 import type { RetryPolicy } from '../resilience/retry-policy';
-import { defaultModelCatalogPath } from '../routing/load-model-catalog';
 
 /** Where the model catalog lives; read by the API and the worker. */
 export const catalogEnvShape = {

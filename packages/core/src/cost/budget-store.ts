@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { Logger } from '../telemetry/logger';
 import type { LlmqMetrics } from '../telemetry/metrics';
@@ -11,7 +10,7 @@ import {
   budgetSchema,
   budgetToFields,
 } from './budget';
-import { ledgerLua } from './ledger-lua';
+import { releaseScript, reserveScript } from './budget-store-scripts';
 import { fromNanoUsd, type NanoUsd } from './money';
 import { utcDay, utcMonth } from './utc-period';
 
@@ -54,51 +53,6 @@ export interface BudgetStatus {
   spentThisMonth: NanoUsd;
   reserved: NanoUsd;
 }
-
-// One script decides a reservation, so concurrent submits are serialised by Redis: each sees
-// the spend and every reservation made before it, and `spent + reserved + estimate <= limit`
-// holds after every accepted one. Since a reservation is the job's worst case (input plus the
-// largest output on the dearest model of its chain, plus its hedge), spend can pass a hard
-// limit only where an actual bill exceeds its estimate: a provider whose tokenizer counts more
-// than o200k, or a reservation that expired before its job ran.
-// KEYS: budget, day spend, month spend, reservations, reserved total, expiry set, soft-notice
-// day, soft-notice month. ARGV: id, estimate, now ms, expires at ms, default limits (daily
-// hard, daily soft, monthly hard, monthly soft; -1 none), day notice ttl, month notice ttl.
-// Amounts are nano-dollars; Lua's doubles hold them exactly below 2^53 (about $9 million).
-const reserveScript = new LuaScript(`${ledgerLua}
-local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[3], 'LIMIT', 0, 100)
-for _, id in ipairs(expired) do release_reservation(4, id, nil) end
-if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return {'ok', '', '0'} end
-local config = redis.call('HMGET', KEYS[1], 'daily_hard', 'daily_soft', 'monthly_hard', 'monthly_soft')
-local function limit(i) return tonumber(config[i] or ARGV[4 + i]) end
-local dayHard, daySoft, monthHard, monthSoft = limit(1), limit(2), limit(3), limit(4)
-local spentDay = tonumber(redis.call('GET', KEYS[2]) or '0')
-local spentMonth = tonumber(redis.call('GET', KEYS[3]) or '0')
-local reserved = tonumber(redis.call('GET', KEYS[5]) or '0')
-local estimate = tonumber(ARGV[2])
-if dayHard >= 0 and spentDay + reserved + estimate > dayHard then
-  return {'exceeded', 'daily', tostring(dayHard), tostring(spentDay), tostring(reserved)}
-end
-if monthHard >= 0 and spentMonth + reserved + estimate > monthHard then
-  return {'exceeded', 'monthly', tostring(monthHard), tostring(spentMonth), tostring(reserved)}
-end
-if redis.call('HSETNX', KEYS[4], ARGV[1], ARGV[2]) == 1 then
-  redis.call('INCRBY', KEYS[5], ARGV[2])
-  redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
-end
-local soft = ''
-if daySoft >= 0 and spentDay + reserved + estimate > daySoft
-  and redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[9]) then soft = 'daily' end
-if soft == '' and monthSoft >= 0 and spentMonth + reserved + estimate > monthSoft
-  and redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[10]) then soft = 'monthly' end
-local ratio = 0
-if dayHard > 0 then ratio = math.max(ratio, (spentDay + reserved + estimate) / dayHard) end
-if monthHard > 0 then ratio = math.max(ratio, (spentMonth + reserved + estimate) / monthHard) end
-return {'ok', soft, tostring(ratio)}`);
-
-const releaseScript = new LuaScript(`${ledgerLua}
-release_reservation(1, ARGV[1], nil)
-return 1`);
 
 /**
  * Per-tenant spending budgets (daily and monthly, hard and soft) and the reservations that

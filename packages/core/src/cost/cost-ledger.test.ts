@@ -1,11 +1,11 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { BatchStore } from '../batches/batch-store';
+import { costOfUsage } from '../catalog/model-pricing';
 import type { JobResult } from '../jobs/job-record';
 import { JobStore } from '../jobs/job-store';
 import { RedisKeys } from '../redis/redis-keys';
 import type { AttemptRecord } from '../resilience/attempt-record';
-import { costOfUsage } from '../routing/model-pricing';
 import { BudgetStore } from './budget-store';
 import { CostLedger } from './cost-ledger';
 import { ledgerLinesFromAttempts } from './ledger-line';

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { recordScript } from './cost-ledger-scripts';
 import { type LedgerLine, ledgerFields } from './ledger-line';
-import { ledgerLua } from './ledger-lua';
 import { utcDay, utcMonth } from './utc-period';
 
 export interface CostLedgerOptions {
@@ -27,10 +26,6 @@ export interface LedgerWriteOptions {
   /** Release only part of a reservation: `{ id, nanoUsd }` (a batch line's share). */
   releasePart?: { id: string; nanoUsd: number };
 }
-
-const recordScript = new LuaScript(`${ledgerLua}
-apply_ledger(1, ARGV[1])
-return 1`);
 
 const dayTtlSeconds = 3 * 86_400;
 const monthTtlSeconds = 35 * 86_400;

@@ -1,7 +1,7 @@
 import { countTokens, decode, encode } from 'gpt-tokenizer';
+import type { ModelEntry } from '../catalog/model-catalog';
 import type { ChatMessage } from '../providers/language-model';
 import { estimateInputTokens } from '../routing/estimate-input-tokens';
-import type { ModelEntry } from '../routing/model-catalog';
 
 /**
  * How a count was made: `o200k_base` is the tokenizer of the OpenAI models in the catalog

@@ -1,6 +1,6 @@
+import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
+import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../catalog/model-pricing';
 import type { ChatMessage } from '../providers/language-model';
-import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
-import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../routing/model-pricing';
 import type { RoutingDecision } from '../routing/route-request';
 import { countInputTokens, type TokenizerName, tokenizerFor } from './count-tokens';
 import { type NanoUsd, toNanoUsd } from './money';

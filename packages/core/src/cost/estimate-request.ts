@@ -1,7 +1,7 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
+import { ClientError } from '../errors/client-error';
 import { type JobRequest, normalizeJobRequest } from '../jobs/job-request';
-import { SubmitError } from '../jobs/submit-error';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import type { ModelCatalog } from '../routing/model-catalog';
 import { type RoutingDecision, routeRequest } from '../routing/route-request';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';
@@ -27,7 +27,7 @@ export interface CostEstimate {
 /**
  * A pre-flight estimate of a job request, computed exactly as a submit would route, optimise
  * and reserve it; nothing is stored or queued. A request that could not be submitted fails
- * with the same `SubmitError` a submit would.
+ * with the same `ClientError` a submit would.
  */
 export function estimateRequest(
   catalog: ModelCatalog,
@@ -43,14 +43,14 @@ export function estimateRequest(
     requirements: request.requirements,
     fallbacks: request.fallbacks,
   });
-  if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+  if (!route.ok) throw new ClientError(route.code, route.message, route.details);
   let hedgeModel: string | undefined;
   if (request.hedge) {
     const hedge = chooseHedgeModel(catalog, route.decision, {
       model: request.hedge.model,
       afterMs: request.hedge.after_ms,
     });
-    if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
+    if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
     hedgeModel = hedge.entry.id;
   }
   const candidates = estimateCandidates(catalog, route.decision, {

@@ -1,7 +1,7 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
+import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
+import { ClientError } from '../errors/client-error';
 import type { NormalizedRequest } from '../jobs/job-request';
-import { SubmitError } from '../jobs/submit-error';
-import type { ModelCatalog } from '../routing/model-catalog';
-import { defaultEstimatedOutputTokens } from '../routing/model-pricing';
 import type { RoutingDecision } from '../routing/route-request';
 import type { BudgetStore } from './budget-store';
 import { estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
@@ -66,7 +66,7 @@ export async function reserveJobBudget(
   const estimate = worstCaseCostNanoUsd(candidates);
   const outcome = await budgets.reserve(input.tenant, input.jobId, estimate);
   if (outcome.ok) return;
-  throw new SubmitError(
+  throw new ClientError(
     'budget_exceeded',
     `this request (estimated at most $${fromNanoUsd(estimate)}) would exceed the tenant's ${outcome.period} budget`,
     {

@@ -1,13 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
-import { ledgerLua } from '../cost/ledger-lua';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
-import { defaultJobEventLimits, type JobEventLimits } from '../streaming/job-event';
 import { DeadLetterStore } from './dead-letter-store';
+import { defaultJobEventLimits, type JobEventLimits } from './job-event';
 import type { JobFailure } from './job-failure';
 import type { JobRecord, JobResult, NewJobRecord } from './job-record';
 import { type JobStatus, jobStatusSchema } from './job-status';
+import {
+  cancelScript,
+  createScript,
+  finishScript,
+  reopenScript,
+  requeueScript,
+  startScript,
+  stopScript,
+} from './job-store-scripts';
 
 export interface JobStoreOptions {
   /** How long a finished job stays readable, seconds (env `RESULT_TTL_SECONDS`, default 86400). */
@@ -35,104 +42,6 @@ export type CancelOutcome =
   | { outcome: 'cancelled' }
   | { outcome: 'missing' }
   | { outcome: 'not_cancellable'; status: JobStatus };
-
-// Each transition is one Lua script so two workers (a stalled job picked up again) or a
-// worker and a cancel can never both win: the record is the arbiter of a job's state.
-// Every transition also appends a `status` event to the job's event stream (KEYS[2]) in the
-// same script, so the stream never disagrees with the record and costs no extra round trip.
-const publishStatus = `
-local function publish(data, ttl)
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
-  redis.call('EXPIRE', KEYS[2], ttl)
-end
-local eventsTtl = ARGV[#ARGV - 1]
-local pendingTtl = ARGV[#ARGV]
-`;
-
-// A new record, its first event, and whether the job's end goes to the webhook outbox, in one
-// step: `notify` is set when the request asked for it (ARGV[2]) or, with KEYS[3], when the
-// tenant has default webhook endpoints right now, so the submit needs no separate SCARD.
-// KEYS: record, event stream, [tenant's endpoint set]. ARGV: lifetime s, notify (0/1), then
-// the record's field/value pairs.
-const createScript = new LuaScript(`
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-if ARGV[2] == '1' or (#KEYS >= 3 and redis.call('SCARD', KEYS[3]) > 0) then
-  redis.call('HSET', KEYS[1], 'notify', 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`);
-
-const startScript = new LuaScript(`${publishStatus}
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing', 0} end
-if status == 'cancelled' then return {'cancelled', 0} end
-if status == 'completed' or status == 'failed' then return {'finished', 0} end
-redis.call('HSET', KEYS[1], 'status', 'active')
-redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-publish('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
-return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
-
-// Ending a job also records its webhook event (KEYS[3], a transactional outbox): the event
-// exists exactly when the result is final, so a crash can neither send a webhook for a result
-// not yet stored nor lose the event of a stored one. A relay turns the stream entry into
-// delivery jobs (webhooks/webhook-outbox-relay.ts). Answers 0 when the job had already ended,
-// else the job's tenant (for the dead-letter list). The job's cost ledger write (KEYS[4..9],
-// ARGV[7]; see cost/ledger-lua.ts) rides on the same transition, so it happens exactly once.
-const finishScript = new LuaScript(`${publishStatus}${ledgerLua}
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'active' and status ~= 'queued' then return 0 end
-if #KEYS >= 9 then apply_ledger(4, ARGV[7]) end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
-redis.call('HDEL', KEYS[1], 'last_error')
-if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-publish('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', eventsTtl)
-if redis.call('HGET', KEYS[1], 'notify') == '1' then
-  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
-end
-return redis.call('HGET', KEYS[1], 'tenant') or ''`);
-
-// A failed job of the tenant goes back to queued for a manual retry (dead-letter re-run).
-const reopenScript = new LuaScript(`${publishStatus}
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
-if status ~= 'failed' then return status end
-redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', redis.call('HGET', KEYS[1], 'error'))
-redis.call('HDEL', KEYS[1], 'error', 'finished_at')
-redis.call('EXPIRE', KEYS[1], pendingTtl)
-publish('{"status":"queued"}', pendingTtl)
-return 'reopened'`);
-
-const requeueScript = new LuaScript(`${publishStatus}
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'active' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', ARGV[1])
-publish('{"status":"queued","last_error":' .. ARGV[1] .. '}', pendingTtl)
-return 1`);
-
-// A job that ends without running releases its budget reservation (KEYS[3..5]) in the same step.
-const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
-if status ~= 'queued' then return {'not_cancellable', status} end
-release_reservation(3, ARGV[4], nil)
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-publish('{"status":"cancelled"}', eventsTtl)
-return {'cancelled', 'cancelled'}`);
-
-// A worker stopping a job it holds because its client asked (disconnected stream).
-const stopScript = new LuaScript(`${publishStatus}${ledgerLua}
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'active' and status ~= 'queued' then return 0 end
-if #KEYS >= 5 then release_reservation(3, ARGV[3], nil) end
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-publish('{"status":"cancelled"}', eventsTtl)
-return 1`);
 
 /** Stores job records and their results in Redis hashes, with bounded retention. */
 export class JobStore {

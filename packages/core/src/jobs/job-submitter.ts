@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { ModelCatalog } from '../catalog/model-catalog';
 import type { BudgetStore } from '../cost/budget-store';
 import { optimizeRequest, reserveJobBudget } from '../cost/submit-cost-checks';
+import { ClientError } from '../errors/client-error';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import type { ModelCatalog } from '../routing/model-catalog';
 import { routeRequest } from '../routing/route-request';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
@@ -13,7 +14,6 @@ import { jobCatalog, type PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
 import { type JobRequest, normalizeJobRequest } from './job-request';
 import type { JobStore } from './job-store';
-import { SubmitError } from './submit-error';
 
 export interface SubmitOptions {
   tenant: string;
@@ -98,14 +98,14 @@ export class JobSubmitter {
       requirements: request.requirements,
       fallbacks: request.fallbacks,
     });
-    if (!route.ok) throw new SubmitError(route.code, route.message, route.details);
+    if (!route.ok) throw new ClientError(route.code, route.message, route.details);
     let hedgeModel: string | undefined;
     if (request.hedge) {
       const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
         model: request.hedge.model,
         afterMs: request.hedge.after_ms,
       });
-      if (!hedge.ok) throw new SubmitError('invalid_hedge', hedge.message);
+      if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
       hedgeModel = hedge.entry.id;
     }
     const notify = await this.webhookNotify(request);
@@ -120,7 +120,7 @@ export class JobSubmitter {
         jobId,
       );
       if (claim.outcome === 'conflict') {
-        throw new SubmitError(
+        throw new ClientError(
           'idempotency_key_reused',
           'this Idempotency-Key was already used with a different request body',
           { job_id: claim.jobId },
@@ -262,13 +262,13 @@ export class JobSubmitter {
     const support = this.options.webhooks;
     if (request.webhook) {
       if (!support) {
-        throw new SubmitError('webhook_url_not_allowed', 'webhooks are not enabled on this server');
+        throw new ClientError('webhook_url_not_allowed', 'webhooks are not enabled on this server');
       }
       try {
         await support.checkUrl(request.webhook.url);
       } catch (error) {
         if (!isWebhookUrlError(error)) throw error;
-        throw new SubmitError('webhook_url_not_allowed', error.message, {
+        throw new ClientError('webhook_url_not_allowed', error.message, {
           url: request.webhook.url,
         });
       }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { advanceScript, assignScript } from './fair-priority-scripts';
 
 /** BullMQ's largest priority (`PRIORITY_LIMIT`, 2^21 - 1); lower runs first, FIFO among equals. */
 export const maxQueuePriority = 2 ** 21 - 1;
@@ -13,84 +13,7 @@ export const maxQueuePriority = 2 ** 21 - 1;
 export const fairUnitsPerStep = 5;
 
 /**
- * Self-clocked fair queuing (Golestani's SCFQ) mapped onto BullMQ priorities, for one lane
- * (one queue). Each tenant+priority pair is a flow with a last virtual finish tag; the lane has
- * a virtual clock `v` (the tag of the job a worker started last). A job's
- * start = max(v, the tenant's last tag at this or a more urgent priority), its
- * finish = start + cost (cost = request priority, 1..10), and its BullMQ priority is the finish
- * tag in steps (rounded up, at least 1). So:
- * - tenants take turns: a tenant arriving behind another's 100,000 queued jobs is tagged from
- *   `v`, next to the head of the backlog, not behind it;
- * - within a tenant, a job never overtakes the tenant's queued work of the same or a more
- *   urgent priority, while a more urgent job starts from `v`, ahead of its less urgent work;
- * - across tenants, priority is a weight: a priority-1 job costs 1, a priority-10 job 10.
- * When the lane holds no waiting or delayed job (wait, prioritized, paused and delayed are
- * empty), the next assignment starts a new epoch: the state is dropped and tags restart from 0.
- * Delayed jobs (retry backoff, parked on a provider's Retry-After) hold the epoch, as they come
- * back with their tags; a job running at the reset that is retried later keeps its old tag
- * and may run after newer work. Tags past
- * BullMQ's largest priority are clamped to it, where jobs run in FIFO order: fairness degrades
- * to FIFO (no job is lost) until the lane drains and a new epoch starts.
- *
- * KEYS[1] the lane's fair hash; KEYS[2..5] the queue's wait list, prioritized set, paused list,
- * delayed set
- * ARGV[1] tenant, ARGV[2] request priority (1..10), ARGV[3] how many jobs,
- * ARGV[4] units per step, ARGV[5] largest queue priority
- * Returns the BullMQ priority of each job, in order.
- */
-const assignScript = new LuaScript(`
-if redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4])
-    + redis.call('ZCARD', KEYS[5]) == 0 then
-  redis.call('DEL', KEYS[1])
-end
-local tenant = ARGV[1]
-local priority = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
-local step = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
-local fields = {'v', 'top'}
-for level = 1, priority do fields[#fields + 1] = 'f:' .. level .. ':' .. tenant end
-local values = redis.call('HMGET', KEYS[1], unpack(fields))
-local start = tonumber(values[1]) or 0
-local top = tonumber(values[2]) or 0
-for index = 3, #values do
-  local last = tonumber(values[index])
-  if last and last > start then start = last end
-end
-local priorities = {}
-local finish = start
-for index = 1, count do
-  finish = finish + priority
-  local queuePriority = math.ceil(finish / step)
-  if queuePriority > limit then queuePriority = limit end
-  priorities[index] = queuePriority
-end
-if finish > top then top = finish end
-redis.call('HSET', KEYS[1], 'f:' .. priority .. ':' .. tenant, finish, 'top', top)
-return priorities
-`);
-
-/**
- * Moves the lane's virtual clock forward to a started job's tag. A tag above the highest one
- * handed out in this epoch belongs to an earlier epoch (a retried or delayed job that came
- * back) and is ignored, so it cannot push the new epoch's clock far ahead.
- *
- * KEYS[1] the lane's fair hash; ARGV[1] the started job's tag, units
- */
-const advanceScript = new LuaScript(`
-local values = redis.call('HMGET', KEYS[1], 'v', 'top')
-local top = tonumber(values[2])
-local tag = tonumber(ARGV[1])
-if not top or tag > top then return 0 end
-if tag > (tonumber(values[1]) or 0) then
-  redis.call('HSET', KEYS[1], 'v', tag)
-  return 1
-end
-return 0
-`);
-
-/**
- * Tenant-fair BullMQ priorities for the prompt lanes (see the script above for the scheme).
+ * Tenant-fair BullMQ priorities for the prompt lanes (see `assignScript` in fair-priority-scripts.ts for the scheme).
  * The submit path calls `assign` (one Lua call; once per `addBulk` chunk for batch lines); a
  * worker calls `started` when it starts a job.
  */

@@ -1,5 +1,5 @@
+import type { ModelEntry } from '../catalog/model-catalog';
 import type { GenerateResult } from '../providers/language-model';
-import type { ModelEntry } from '../routing/model-catalog';
 
 /**
  * Why a call has to wait: a window of our own limits is full (`rpm`, `tpm`), the provider

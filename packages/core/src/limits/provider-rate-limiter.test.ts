@@ -1,9 +1,10 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { ModelCatalog, type ModelEntry, type ModelEntryInput } from '../catalog/model-catalog';
+import type { RateLimitsInput } from '../catalog/rate-limits';
 import type { GenerateResult } from '../providers/language-model';
 import { ProviderError } from '../providers/provider-error';
 import { RedisKeys } from '../redis/redis-keys';
-import { ModelCatalog, type ModelEntry, type ModelEntryInput } from '../routing/model-catalog';
 import type { CallAdmission } from './call-gate';
 import {
   ProviderRateLimiter,
@@ -11,7 +12,6 @@ import {
   type RateLimitPauseEvent,
   type RateLimitWaitEvent,
 } from './provider-rate-limiter';
-import type { RateLimitsInput } from './rate-limits';
 
 let redis: Redis;
 let otherConnection: Redis;

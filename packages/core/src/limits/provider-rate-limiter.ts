@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
+import { perWindow, type RateLimits } from '../catalog/rate-limits';
 import type { RateLimitInfo } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
 import type {
   CallAdmission,
   CallGate,
@@ -13,7 +14,6 @@ import type {
   ThrottleReason,
 } from './call-gate';
 import { pauseScript, reconcileScript, reserveScript } from './rate-limit-scripts';
-import { perWindow, type RateLimits } from './rate-limits';
 
 /** How the limiter behaves; every field is a worker env variable (see README). */
 export interface ProviderRateLimiterOptions {

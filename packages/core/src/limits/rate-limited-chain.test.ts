@@ -1,11 +1,12 @@
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { ModelCatalog, type ModelEntryInput } from '../catalog/model-catalog';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
 import type { ChainLink } from '../resilience/call-model';
 import { runModelChain } from '../resilience/run-model-chain';
-import { ModelCatalog, type ModelEntryInput } from '../routing/model-catalog';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;

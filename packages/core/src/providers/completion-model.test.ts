@@ -2,7 +2,7 @@
  * The completions capability of the adapters that have one, against the llmq simulator over
  * real HTTP (the OpenAI adapter through the official SDK).
  */
-import { startSimulator } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
 import type { CompletionModel } from './completion-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';

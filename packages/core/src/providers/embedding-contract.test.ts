@@ -1,4 +1,4 @@
-import { startSimulator } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
 import type { EmbeddingModel } from './embedding-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';

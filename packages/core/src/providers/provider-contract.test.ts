@@ -2,7 +2,7 @@
  * The contract every provider adapter must pass, against the llmq simulator over real HTTP:
  * a new adapter is done when its row here is green.
  */
-import { startSimulator } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import type { GenerateRequest, LanguageModel, StreamPart } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';

@@ -1,8 +1,8 @@
+import type { ModelEntry } from '../catalog/model-catalog';
+import { costOfUsage } from '../catalog/model-pricing';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
-import type { ModelEntry } from '../routing/model-catalog';
-import { costOfUsage } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';

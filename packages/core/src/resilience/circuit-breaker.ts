@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { acquireScript, recordScript } from './circuit-breaker-scripts';
 
 export const circuitStateSchema = z.enum(['closed', 'open', 'half_open']);
 export type CircuitState = z.infer<typeof circuitStateSchema>;
@@ -52,64 +52,6 @@ export interface CircuitSnapshot {
   /** How many times it opened since it was created. */
   timesOpened: number;
 }
-
-// One script per transition, so two workers can never both take the last probe slot or both
-// miss a threshold crossing. Hash fields: state, failures (consecutive), win_start, win_total,
-// win_fail, open_until, probes, probe_at, opened (count).
-const acquireScript = new LuaScript(`
-local now = tonumber(ARGV[1])
-local s = redis.call('HMGET', KEYS[1], 'state', 'open_until', 'probes', 'probe_at')
-local state = s[1] or 'closed'
-if state == 'closed' then return {'allowed', '0', 0} end
-if state == 'open' then
-  local open_until = tonumber(s[2] or 0)
-  if now < open_until then return {'open', '0', open_until} end
-  redis.call('HSET', KEYS[1], 'state', 'half_open', 'probes', 1, 'probe_at', now)
-  return {'allowed', '1', 0}
-end
-local probes = tonumber(s[3] or 0)
-local probe_at = tonumber(s[4] or 0)
-if now - probe_at >= tonumber(ARGV[3]) then probes = 0 end
-if probes >= tonumber(ARGV[2]) then return {'half_open', '0', probe_at + tonumber(ARGV[3])} end
-redis.call('HSET', KEYS[1], 'probes', probes + 1, 'probe_at', now)
-return {'allowed', '1', 0}`);
-
-// ARGV: now, outcome (success|failure), was_probe (1|0), consecutive, ratio, min_requests,
-// window_ms, cooldown_ms. Returns {state_before, state_after}.
-const recordScript = new LuaScript(`
-local now = tonumber(ARGV[1])
-local failed = ARGV[2] == 'failure'
-redis.call('SADD', KEYS[2], KEYS[1])
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-local function open()
-  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[8]), 'probes', 0,
-    'failures', 0, 'win_start', now, 'win_total', 0, 'win_fail', 0)
-  redis.call('HINCRBY', KEYS[1], 'opened', 1)
-  return {state, 'open'}
-end
-if state == 'half_open' then
-  if ARGV[3] ~= '1' then return {state, state} end
-  if failed then return open() end
-  redis.call('HSET', KEYS[1], 'state', 'closed', 'probes', 0, 'failures', 0, 'win_start', now,
-    'win_total', 0, 'win_fail', 0)
-  return {state, 'closed'}
-end
-if state == 'open' then return {state, state} end
-local s = redis.call('HMGET', KEYS[1], 'failures', 'win_start', 'win_total', 'win_fail')
-local failures = tonumber(s[1] or 0)
-local win_start = tonumber(s[2] or now)
-local total = tonumber(s[3] or 0)
-local fails = tonumber(s[4] or 0)
-if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
-total = total + 1
-if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
-if failed and (failures >= tonumber(ARGV[4]) or
-    (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then
-  return open()
-end
-redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', failures, 'win_start', win_start,
-  'win_total', total, 'win_fail', fails)
-return {state, 'closed'}`);
 
 /** A state change, for logs and metrics (`circuit-open`, `circuit-close`). */
 export interface CircuitTransition {

@@ -1,7 +1,7 @@
+import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
 import type { CallGateFactory } from '../limits/call-gate';
 import type { GenerateRequest, LanguageModel } from '../providers/language-model';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
 import type { RoutingDecision } from '../routing/route-request';
 import type { AttemptRecord } from './attempt-record';
 import type { ChainLink } from './call-model';

@@ -1,7 +1,7 @@
+import type { ModelEntry } from '../catalog/model-catalog';
+import { roundUsd } from '../catalog/model-pricing';
 import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
-import type { ModelEntry } from '../routing/model-catalog';
-import { roundUsd } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
 import { type CallOutcome, type ChainLink, callModel } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';

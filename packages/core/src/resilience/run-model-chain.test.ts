@@ -1,9 +1,10 @@
-import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { startSimulator } from '@llmq/llm-simulator';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
-import { loadModelCatalog } from '../routing/load-model-catalog';
 import type { ChainLink } from './call-model';
 import { CircuitBreaker } from './circuit-breaker';
 import { runHedged } from './run-hedged';

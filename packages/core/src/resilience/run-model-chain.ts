@@ -1,6 +1,6 @@
+import type { ModelEntry } from '../catalog/model-catalog';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
-import type { ModelEntry } from '../routing/model-catalog';
 import type { AttemptRecord } from './attempt-record';
 import { type ChainLink, callModel } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';

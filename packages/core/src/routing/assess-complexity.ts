@@ -1,5 +1,5 @@
+import type { ModelTier } from '../catalog/model-catalog';
 import type { ChatMessage } from '../providers/language-model';
-import type { ModelTier } from './model-catalog';
 
 /** How demanding a request looks, and why. */
 export interface ComplexityAssessment {

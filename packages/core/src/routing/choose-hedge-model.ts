@@ -1,4 +1,4 @@
-import type { ModelCatalog, ModelEntry } from './model-catalog';
+import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
 import type { RoutingDecision } from './route-request';
 
 export type HedgeChoice = { ok: true; entry: ModelEntry } | { ok: false; message: string };

@@ -1,11 +1,17 @@
+import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { assessComplexity } from './assess-complexity';
-import { loadModelCatalog } from './load-model-catalog';
-import { routeRequest } from './route-request';
+import { type RouteOutcome, type RoutingDecision, routeRequest } from './route-request';
 
 const catalog = loadModelCatalog(undefined, {
   availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
 });
 const user = (content: string) => [{ role: 'user' as const, content }];
+
+/** The decision of a routed request; fails the test when routing refused it. */
+function decisionOf(outcome: RouteOutcome): RoutingDecision {
+  if (!outcome.ok) throw new Error(`expected a route, got ${outcome.code}: ${outcome.message}`);
+  return outcome.decision;
+}
 
 const englishAnalysis = `Analyze the attached quarterly figures and compare them with last year's.
 Explain the main drivers step by step, evaluate the risks, and write a detailed report:
@@ -44,12 +50,9 @@ describe('router', () => {
     expect(!explicit.ok && explicit.message).toMatch(/does not serve chat completions/);
     for (const content of ['hi', englishAnalysis]) {
       const auto = routeRequest(catalog, { model: 'auto', messages: user(content) });
-      expect(auto.ok && auto.decision.chain).not.toEqual(
-        expect.arrayContaining(['sim-embed-small']),
-      );
-      expect(auto.ok && auto.decision.chain).not.toEqual(
-        expect.arrayContaining(['sim-gpt-instruct']),
-      );
+      const { chain } = decisionOf(auto);
+      expect(chain).not.toEqual(expect.arrayContaining(['sim-embed-small']));
+      expect(chain).not.toEqual(expect.arrayContaining(['sim-gpt-instruct']));
     }
   });
 
@@ -114,9 +117,10 @@ describe('router', () => {
       maxTokens: 1000,
       requirements: { max_cost_usd: 0.001 },
     });
-    expect(capped.ok && capped.decision.estimated_cost_usd).toBeLessThanOrEqual(0.001);
-    expect(capped.ok && capped.decision.tier).not.toBe('strong');
-    expect(capped.ok && capped.decision.reason).toMatch(/max_cost_usd/);
+    const cheaper = decisionOf(capped);
+    expect(cheaper.estimated_cost_usd).toBeLessThanOrEqual(0.001);
+    expect(cheaper.tier).not.toBe('strong');
+    expect(cheaper.reason).toMatch(/max_cost_usd/);
   });
 
   it('rejects a request no model can serve within max_cost_usd, or an explicit model over it', () => {
@@ -143,8 +147,9 @@ describe('router', () => {
   it('skips models whose context window is too small', () => {
     const long = 'word '.repeat(9000);
     const outcome = routeRequest(catalog, { model: 'sim-gpt-fast', messages: user(long) });
-    expect(outcome.ok && outcome.decision.chain).not.toContain('sim-local-llama');
-    expect(outcome.ok && outcome.decision.excluded).toEqual(
+    const decision = decisionOf(outcome);
+    expect(decision.chain).not.toContain('sim-local-llama');
+    expect(decision.excluded).toEqual(
       expect.arrayContaining([expect.objectContaining({ model: 'sim-local-llama' })]),
     );
     expect(routeRequest(catalog, { model: 'sim-local-llama', messages: user(long) })).toMatchObject(

@@ -1,8 +1,8 @@
+import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from '../catalog/model-catalog';
+import { estimateRequestCost } from '../catalog/model-pricing';
 import type { ChatMessage } from '../providers/language-model';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
 import { estimateInputTokens } from './estimate-input-tokens';
-import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from './model-catalog';
-import { estimateRequestCost } from './model-pricing';
 
 /** What a request asks of automatic routing (`requirements` in the job request). */
 export interface RoutingRequirements {

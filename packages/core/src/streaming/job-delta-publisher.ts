@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
+import { defaultJobEventLimits, type JobEventLimits } from '../jobs/job-event';
 import type { RedisKeys } from '../redis/redis-keys';
-import { defaultJobEventLimits, type JobEventLimits } from './job-event';
 
 /**
  * Publishes a running job's token deltas to its event stream. Deltas that arrive while a

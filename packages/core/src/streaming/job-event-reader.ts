@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
+import { compareStreamIds, isFinalEvent, type JobEvent, parseStreamEntry } from '../jobs/job-event';
 import type { RedisKeys } from '../redis/redis-keys';
-import { compareStreamIds, isFinalEvent, type JobEvent, parseStreamEntry } from './job-event';
 
 export interface JobEventReaderOptions {
   /** A connection for this reader alone: it spends its life in `XREAD BLOCK`. */

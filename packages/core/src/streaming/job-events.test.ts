@@ -1,10 +1,10 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { compareStreamIds, type JobEvent } from '../jobs/job-event';
 import type { JobResult } from '../jobs/job-record';
 import { JobStore } from '../jobs/job-store';
 import { RedisKeys } from '../redis/redis-keys';
 import { JobDeltaPublisher } from './job-delta-publisher';
-import { compareStreamIds, type JobEvent } from './job-event';
 import { JobEventReader } from './job-event-reader';
 import { requestJobStop } from './job-stop-request';
 

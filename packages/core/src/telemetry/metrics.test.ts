@@ -1,5 +1,5 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
-import { createQueue } from '../queues/create-queue';
+import { createQueue } from '../jobs/create-queue';
 import { createRedisConnection } from '../redis/redis-connection';
 import { RedisKeys } from '../redis/redis-keys';
 import { createMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { ensureScript, recordScript, replayScript } from './webhook-delivery-store-scripts';
 import { type WebhookEventType, webhookEventTypeSchema } from './webhook-event';
 import type { DeliveryAttemptOutcome } from './webhook-sender';
 
@@ -40,34 +40,6 @@ export interface DeliveryAttempt {
 }
 
 export type RecordOutcome = 'recorded' | 'duplicate' | 'stale' | 'missing';
-
-// Creates the delivery once: a relay that re-processes an outbox entry finds it and stops.
-const ensureScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`);
-
-// Appends an attempt and moves the status. Exactly one success is ever logged per run: a
-// duplicate runner (a stalled job picked up twice) finds 'succeeded' and records nothing.
-const recordScript = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 'missing' end
-if redis.call('HGET', KEYS[1], 'run') ~= ARGV[1] then return 'stale' end
-if status == 'succeeded' then return 'duplicate' end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'attempt_count', 1)
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[3]) end
-return 'recorded'`);
-
-// A replay: a new run of the same message, scoped to the tenant.
-const replayScript = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], 'status', 'pending')
-return redis.call('HINCRBY', KEYS[1], 'run', 1)`);
 
 export interface WebhookDeliveryStoreOptions {
   /** How long delivery logs are kept, seconds (env `WEBHOOK_LOG_TTL_SECONDS`, default 7 days). */

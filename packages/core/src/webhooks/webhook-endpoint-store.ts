@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { rotateScript } from './webhook-endpoint-store-scripts';
 import { type WebhookEventType, webhookEventTypeSchema } from './webhook-event';
 import { generateWebhookSecret, type SecretRing, secretRingFromFields } from './webhook-secret';
 
@@ -19,18 +19,6 @@ export interface WebhookEndpoint {
   createdAt: number;
   secrets: SecretRing;
 }
-
-// Moves the current secret to `previous` (valid until ARGV[2]) and installs ARGV[1]; one
-// script so two concurrent rotations cannot lose a secret. Creates the hash when ARGV[3]=1.
-const rotateScript = new LuaScript(`
-local current = redis.call('HGET', KEYS[1], 'secret')
-if not current then
-  if ARGV[3] ~= '1' then return 0 end
-  redis.call('HSET', KEYS[1], 'secret', ARGV[1])
-  return 1
-end
-redis.call('HSET', KEYS[1], 'secret', ARGV[1], 'previous_secret', current, 'previous_expires_at', ARGV[2])
-return 1`);
 
 export interface WebhookEndpointStoreOptions {
   /** How long a rotated-out secret keeps signing, seconds (env `WEBHOOK_SECRET_ROTATION_SECONDS`, default 86400). */

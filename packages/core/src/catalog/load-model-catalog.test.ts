@@ -1,3 +1,4 @@
+import { defined } from '@llmq/testing';
 import { loadModelCatalog, ModelCatalogError, parseModelCatalog } from './load-model-catalog';
 
 const baseFields: Record<string, string> = {
@@ -43,10 +44,10 @@ describe('model catalog file', () => {
     const catalog = loadModelCatalog(undefined, {
       availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
     });
-    const gpt5 = catalog.resolve('gpt-5');
-    expect(gpt5 && catalog.unavailability(gpt5)).toBe('provider_not_configured');
-    const local = catalog.resolve('local-llama-3.1-8b');
-    expect(local && catalog.unavailability(local)).toBe('disabled');
+    const gpt5 = defined(catalog.resolve('gpt-5'), 'gpt-5 in the catalog');
+    expect(catalog.unavailability(gpt5)).toBe('provider_not_configured');
+    const local = defined(catalog.resolve('local-llama-3.1-8b'), 'local-llama-3.1-8b');
+    expect(catalog.unavailability(local)).toBe('disabled');
     expect(catalog.available().every((model) => model.id.startsWith('sim-'))).toBe(true);
   });
 
@@ -56,13 +57,13 @@ describe('model catalog file', () => {
     });
     expect(catalog.resolve('sim-gpt-fast')).toMatchObject({ endpoints: ['chat'] });
     expect(catalog.resolve('sim-gpt-fast')?.batching).toBeUndefined();
-    const embed = catalog.resolve('sim-embed-small');
+    const embed = defined(catalog.resolve('sim-embed-small'), 'sim-embed-small');
     expect(embed).toMatchObject({
       endpoints: ['embeddings'],
       batching: { max_items: 16, max_wait_ms: 10 },
     });
-    expect(embed && catalog.unavailability(embed)).toBe('endpoint_not_supported');
-    expect(embed && catalog.unavailability(embed, 'embeddings')).toBeUndefined();
+    expect(catalog.unavailability(embed)).toBe('endpoint_not_supported');
+    expect(catalog.unavailability(embed, 'embeddings')).toBeUndefined();
     expect(catalog.available().map((model) => model.id)).not.toContain('sim-embed-small');
     expect(catalog.available('completions').map((model) => model.id)).toEqual([
       'sim-local-llama',
@@ -119,7 +120,7 @@ describe('model catalog file', () => {
       tpm: 5000,
       window_ms: 1000,
     });
-    expect(catalog.resolve('b-model')?.rate_limits).toBeUndefined();
+    expect(defined(catalog.resolve('b-model'), 'b-model').rate_limits).toBeUndefined();
     expect(catalog.limitsOfProvider('simulator-openai')).toEqual({ rpm: 100, window_ms: 60_000 });
     expect(catalog.limitsOfProvider('openai')).toBeUndefined();
   });

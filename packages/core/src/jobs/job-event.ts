@@ -1,6 +1,6 @@
-import type { JobFailure } from '../jobs/job-failure';
-import type { JobResult } from '../jobs/job-record';
-import { isFinalStatus, type JobStatus } from '../jobs/job-status';
+import type { JobFailure } from './job-failure';
+import type { JobResult } from './job-record';
+import { isFinalStatus, type JobStatus } from './job-status';
 
 /**
  * Bounds of one job's event stream (a Redis Stream under `RedisKeys.jobEvents`). The stream is

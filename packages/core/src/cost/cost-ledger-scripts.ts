@@ -1,3 +1,9 @@
+import { LuaScript } from '../redis/lua-script';
+
+// Lua of the cost ledger (cost-ledger.ts), and the fragment every store that ends billed work
+// includes in its own script (job-store-scripts.ts, batch-store-scripts.ts,
+// budget-store-scripts.ts).
+
 /**
  * Lua shared by every script that ends a unit of billed work (a job's finish transition, a
  * batch line's record, a standalone ledger write), so the ledger is written in the same
@@ -44,3 +50,15 @@ local function apply_ledger(k, spec)
   if entry.rp then release_reservation(k + 3, entry.rp, entry.rpa) end
 end
 `;
+
+/**
+ * A standalone ledger write (work that ends outside a job or batch transition).
+ *
+ * KEYS: the six ledger keys of `CostLedger.write` (usage hash, day spend, month spend, then the
+ * reservations hash, reserved total and expiry set).
+ * ARGV: the ledger spec (see {@link ledgerLua}).
+ * Returns 1.
+ */
+export const recordScript = new LuaScript(`${ledgerLua}
+apply_ledger(1, ARGV[1])
+return 1`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type RateLimits, type RateLimitsInput, rateLimitsSchema } from '../limits/rate-limits';
+import { type RateLimits, type RateLimitsInput, rateLimitsSchema } from './rate-limits';
 
 /** What `model: "auto"` chooses between, from cheapest and quickest to most capable. */
 export const modelTierSchema = z.enum(['fast', 'balanced', 'strong']);

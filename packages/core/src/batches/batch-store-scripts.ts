@@ -1,0 +1,149 @@
+import { ledgerLua } from '../cost/cost-ledger-scripts';
+import { LuaScript } from '../redis/lua-script';
+
+// Lua of the batch store (batch-store.ts). Each transition is one script, so API instances,
+// ingesters and any number of workers agree on a batch's state without locks. The done bitmap
+// makes each line count exactly once. Each transition also moves the batch between the
+// live-status counts (`llm_batches`, a hash of status → count), in the same write.
+
+/**
+ * Validation passed: the batch runs ARGV[1] lines; a validating batch becomes in_progress.
+ *
+ * KEYS: the batch hash, the live-status counts hash.
+ * ARGV: total lines, now (epoch ms).
+ * Returns the status the batch had, or '' when there is no such batch.
+ */
+export const beginScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return '' end
+if status == 'validating' then
+  redis.call('HSET', KEYS[1], 'status', 'in_progress', 'in_progress_at', ARGV[2])
+  redis.call('HINCRBY', KEYS[2], 'validating', -1)
+  redis.call('HINCRBY', KEYS[2], 'in_progress', 1)
+end
+redis.call('HSET', KEYS[1], 'total', ARGV[1])
+return status`);
+
+/**
+ * The input file is invalid: a validating (or cancelling) batch fails with these errors.
+ *
+ * KEYS: the batch hash, the live-status counts hash.
+ * ARGV: now (epoch ms), the validation errors as JSON, total lines.
+ * Returns 1, or 0 when the batch was past validation.
+ */
+export const failValidationScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'validating' and status ~= 'cancelling' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
+redis.call('HINCRBY', KEYS[2], status, -1)
+return 1`);
+
+/**
+ * Records how one line ended, once: its bit in the done bitmap decides, so a retried or
+ * recovered line changes nothing. A completed line goes to the output list, others to the
+ * errors list. The line's cost ledger write (see cost/cost-ledger-scripts.ts) rides on the bit that
+ * records it, so a line is billed exactly once. The last line claims finalisation.
+ *
+ * KEYS: the batch hash, the done bitmap, the output lines list, the error lines list, the
+ * live-status counts hash, then optionally the six ledger keys (KEYS[6..11]).
+ * ARGV: line index, outcome ('completed', 'failed' or 'skipped'), the JSONL line, input
+ * tokens, output tokens, now (epoch ms), lifetime of the lists (seconds), ledger spec ('' for
+ * none).
+ * Returns 0 when the line was recorded before, 1 when recorded, 2 when it was the batch's last
+ * line and the caller must finalise.
+ */
+export const recordLineScript = new LuaScript(`${ledgerLua}
+if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
+if #KEYS >= 11 then apply_ledger(6, ARGV[8]) end
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+if ARGV[2] == 'completed' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[7])
+  redis.call('HINCRBY', KEYS[1], 'completed', 1)
+  redis.call('HINCRBY', KEYS[1], 'input_tokens', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'output_tokens', ARGV[5])
+else
+  redis.call('RPUSH', KEYS[4], ARGV[3])
+  redis.call('EXPIRE', KEYS[4], ARGV[7])
+  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+end
+local f = redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed', 'skipped', 'status')
+local total = tonumber(f[1])
+if total == nil then return 1 end
+local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
+if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
+  if f[5] == 'in_progress' then
+    redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
+    redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
+    redis.call('HINCRBY', KEYS[5], 'finalizing', 1)
+  end
+  return 2
+end
+return 1`);
+
+/**
+ * Claims finalisation for a batch with nothing left to run (e.g. cancelled while validating).
+ *
+ * KEYS: the batch hash. ARGV: none.
+ * Returns 1 when this caller claimed it, 0 when another had.
+ */
+export const claimFinalizeScript = new LuaScript(`
+return redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1')`);
+
+/**
+ * Starts cancelling a validating or running batch of the tenant.
+ *
+ * KEYS: the batch hash, the live-status counts hash.
+ * ARGV: tenant, now (epoch ms).
+ * Returns {'cancelling', ''}, {'missing', ''} (no such batch of this tenant) or
+ * {'not_cancellable', status}.
+ */
+export const cancelScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
+if status == 'validating' or status == 'in_progress' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelling', 'cancelling_at', ARGV[2])
+  redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
+  redis.call('HINCRBY', KEYS[2], status, -1)
+  redis.call('HINCRBY', KEYS[2], 'cancelling', 1)
+  return {'cancelling', ''}
+end
+if status == 'cancelling' then return {'cancelling', ''} end
+return {'not_cancellable', status}`);
+
+/**
+ * The completion window ended: a live batch is marked to stop as expired.
+ *
+ * KEYS: the batch hash. ARGV: none.
+ * Returns 1, or 0 when the batch had already ended.
+ */
+export const expireScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
+redis.call('HSETNX', KEYS[1], 'stop_reason', 'expired')
+return 1`);
+
+/**
+ * Sets a live batch's final status (completed, or cancelled or expired by its stop reason) and
+ * its file ids. Ending a batch and recording its `batch.completed` event are one script (the
+ * webhook outbox, as for jobs): the relay turns the entry into deliveries for subscribed
+ * endpoints.
+ *
+ * KEYS: the batch hash, the webhook outbox stream, the live-status counts hash.
+ * ARGV: now (epoch ms), output file id ('' for none), error file id ('' for none), batch id.
+ * Returns the final status, or '' when the batch had already ended.
+ */
+export const finishScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'in_progress' and status ~= 'finalizing' and status ~= 'cancelling' and status ~= 'validating' then return '' end
+local reason = redis.call('HGET', KEYS[1], 'stop_reason')
+local final = 'completed'
+if reason == 'cancelled' then final = 'cancelled' elseif reason == 'expired' then final = 'expired' end
+redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
+redis.call('HINCRBY', KEYS[3], status, -1)
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
+if final == 'completed' then
+  redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
+end
+return final`);

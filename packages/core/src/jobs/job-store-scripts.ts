@@ -1,0 +1,166 @@
+import { ledgerLua } from '../cost/cost-ledger-scripts';
+import { LuaScript } from '../redis/lua-script';
+
+// Lua of the job store (job-store.ts). Each transition is one script so two workers (a stalled
+// job picked up again) or a worker and a cancel can never both win: the record is the arbiter
+// of a job's state. Every transition also appends a `status` event to the job's event stream
+// in the same script, so the stream never disagrees with the record and costs no extra round
+// trip.
+//
+// Transitions share one layout, built by `JobStore.transition`: KEYS[1] the job's record hash,
+// KEYS[2] its event stream; ARGV ends with the stream's max length, the events' lifetime
+// (seconds) and a pending record's lifetime (seconds), which {@link publishStatus} reads from
+// the end so each script's own arguments come first.
+
+/**
+ * Lua prelude of the transitions: `publish(data, ttl)` appends a `status` event to KEYS[2]
+ * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime; `eventsTtl` and
+ * `pendingTtl` are the last two ARGV.
+ */
+const publishStatus = `
+local function publish(data, ttl)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
+  redis.call('EXPIRE', KEYS[2], ttl)
+end
+local eventsTtl = ARGV[#ARGV - 1]
+local pendingTtl = ARGV[#ARGV]
+`;
+
+/**
+ * A new record, its first event, and whether the job's end goes to the webhook outbox, in one
+ * step: `notify` is set when the request asked for it (ARGV[2]) or, with KEYS[3], when the
+ * tenant has default webhook endpoints right now, so the submit needs no separate SCARD.
+ *
+ * KEYS: the record hash, the event stream, [the tenant's default webhook endpoint set].
+ * ARGV: lifetime (seconds), notify (0 or 1), then the record's field/value pairs.
+ * Returns 1.
+ */
+export const createScript = new LuaScript(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if ARGV[2] == '1' or (#KEYS >= 3 and redis.call('SCARD', KEYS[3]) > 0) then
+  redis.call('HSET', KEYS[1], 'notify', 1)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1`);
+
+/**
+ * Marks a job active as a worker takes it and counts the attempt.
+ *
+ * KEYS, and ARGV after its own: the transition layout (see the top of this file).
+ * ARGV: now (epoch ms).
+ * Returns {'started', started_at} (the first start's time), or {'missing' | 'cancelled' |
+ * 'finished', 0} when the worker must not run it.
+ */
+export const startScript = new LuaScript(`${publishStatus}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', 0} end
+if status == 'cancelled' then return {'cancelled', 0} end
+if status == 'completed' or status == 'failed' then return {'finished', 0} end
+redis.call('HSET', KEYS[1], 'status', 'active')
+redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+publish('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
+return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
+
+/**
+ * Ends a queued or active job as completed or failed. Ending a job also records its webhook
+ * event (KEYS[3], a transactional outbox) when the record is marked `notify`: the event exists
+ * exactly when the result is final, so a crash can neither send a webhook for a result not yet
+ * stored nor lose the event of a stored one. A relay turns the stream entry into delivery jobs
+ * (webhooks/webhook-outbox-relay.ts). The job's cost ledger write rides on the same transition
+ * (see cost/cost-ledger-scripts.ts), so it happens exactly once.
+ *
+ * KEYS: the transition layout, then the webhook outbox stream, then optionally the six ledger
+ * keys (KEYS[4..9]: usage hash, day and month spend, three reservation keys).
+ * ARGV: status ('completed' or 'failed'), now (epoch ms), field ('result' or 'error'), its JSON
+ * value, the finished record's lifetime (seconds), job id, ledger spec ('' for none), then the
+ * transition layout's three.
+ * Returns 0 when the job had already ended, else the job's tenant ('' when unknown), for the
+ * dead-letter list.
+ */
+export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' and status ~= 'queued' then return 0 end
+if #KEYS >= 9 then apply_ledger(4, ARGV[7]) end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
+redis.call('HDEL', KEYS[1], 'last_error')
+if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+publish('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', eventsTtl)
+if redis.call('HGET', KEYS[1], 'notify') == '1' then
+  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
+end
+return redis.call('HGET', KEYS[1], 'tenant') or ''`);
+
+/**
+ * Puts a failed job of the tenant back to queued for a manual retry (dead-letter re-run),
+ * moving its error to `last_error`.
+ *
+ * KEYS, and ARGV after its own: the transition layout.
+ * ARGV: tenant.
+ * Returns 'reopened', 'missing' (no such job of this tenant), or the job's status when it is
+ * not failed.
+ */
+export const reopenScript = new LuaScript(`${publishStatus}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
+if status ~= 'failed' then return status end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', redis.call('HGET', KEYS[1], 'error'))
+redis.call('HDEL', KEYS[1], 'error', 'finished_at')
+redis.call('EXPIRE', KEYS[1], pendingTtl)
+publish('{"status":"queued"}', pendingTtl)
+return 'reopened'`);
+
+/**
+ * Puts an active job back to queued while it waits for a retry, noting why.
+ *
+ * KEYS, and ARGV after its own: the transition layout.
+ * ARGV: the failure as JSON.
+ * Returns 1, or 0 when the job was not active.
+ */
+export const requeueScript = new LuaScript(`${publishStatus}
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', ARGV[1])
+publish('{"status":"queued","last_error":' .. ARGV[1] .. '}', pendingTtl)
+return 1`);
+
+/**
+ * Cancels a queued job of the tenant. A job that ends without running releases its budget
+ * reservation in the same step.
+ *
+ * KEYS: the transition layout, then the tenant's three budget reservation keys (KEYS[3..5]).
+ * ARGV: tenant, now (epoch ms), the cancelled record's lifetime (seconds), job id (the
+ * reservation id), then the transition layout's three.
+ * Returns {'cancelled', 'cancelled'}, {'missing', ''}, or {'not_cancellable', status}.
+ */
+export const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
+if status ~= 'queued' then return {'not_cancellable', status} end
+release_reservation(3, ARGV[4], nil)
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+publish('{"status":"cancelled"}', eventsTtl)
+return {'cancelled', 'cancelled'}`);
+
+/**
+ * Ends a queued or active job as cancelled on the worker's side: its client asked to stop (a
+ * disconnected stream).
+ *
+ * KEYS: the transition layout, then optionally the tenant's three budget reservation keys
+ * (KEYS[3..5]), whose reservation is then released.
+ * ARGV: now (epoch ms), the cancelled record's lifetime (seconds), job id (the reservation
+ * id), then the transition layout's three.
+ * Returns 1, or 0 when the job had already ended.
+ */
+export const stopScript = new LuaScript(`${publishStatus}${ledgerLua}
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' and status ~= 'queued' then return 0 end
+if #KEYS >= 5 then release_reservation(3, ARGV[3], nil) end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+publish('{"status":"cancelled"}', eventsTtl)
+return 1`);

@@ -1,0 +1,80 @@
+import { LuaScript } from '../redis/lua-script';
+
+// Lua of the circuit breaker (circuit-breaker.ts). One script per transition, so two workers
+// can never both take the last probe slot or both miss a threshold crossing. A circuit is a
+// hash with the fields state, failures (consecutive), win_start, win_total, win_fail,
+// open_until, probes, probe_at and opened (a count).
+
+/**
+ * Asks to call a model: a closed circuit lets the call through; an open one whose cooldown has
+ * passed turns half-open and lets this caller through as the probe; a half-open one lets
+ * through up to ARGV[2] probes at once, freeing a probe slot not reported within ARGV[3] ms.
+ *
+ * KEYS: the circuit hash.
+ * ARGV: now (epoch ms), half-open probes, probe timeout (ms).
+ * Returns {'allowed', probe ('1' or '0'), 0}, or {'open' | 'half_open', '0', retry at (epoch
+ * ms)}.
+ */
+export const acquireScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local s = redis.call('HMGET', KEYS[1], 'state', 'open_until', 'probes', 'probe_at')
+local state = s[1] or 'closed'
+if state == 'closed' then return {'allowed', '0', 0} end
+if state == 'open' then
+  local open_until = tonumber(s[2] or 0)
+  if now < open_until then return {'open', '0', open_until} end
+  redis.call('HSET', KEYS[1], 'state', 'half_open', 'probes', 1, 'probe_at', now)
+  return {'allowed', '1', 0}
+end
+local probes = tonumber(s[3] or 0)
+local probe_at = tonumber(s[4] or 0)
+if now - probe_at >= tonumber(ARGV[3]) then probes = 0 end
+if probes >= tonumber(ARGV[2]) then return {'half_open', '0', probe_at + tonumber(ARGV[3])} end
+redis.call('HSET', KEYS[1], 'probes', probes + 1, 'probe_at', now)
+return {'allowed', '1', 0}`);
+
+/**
+ * Records a call's outcome: a probe's success closes a half-open circuit and its failure opens
+ * it again; a closed circuit opens after ARGV[4] failures in a row, or when the window holds at
+ * least ARGV[6] calls of which the failed share reaches ARGV[5]. Outcomes of non-probe calls
+ * reported while open or half-open change nothing.
+ *
+ * KEYS: the circuit hash, the set of every circuit (for the snapshot).
+ * ARGV: now (epoch ms), outcome ('success' or 'failure'), was a probe (1 or 0), consecutive
+ * failures, failure ratio, minimum requests, window (ms), cooldown (ms).
+ * Returns {state before, state after}.
+ */
+export const recordScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local failed = ARGV[2] == 'failure'
+redis.call('SADD', KEYS[2], KEYS[1])
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local function open()
+  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[8]), 'probes', 0,
+    'failures', 0, 'win_start', now, 'win_total', 0, 'win_fail', 0)
+  redis.call('HINCRBY', KEYS[1], 'opened', 1)
+  return {state, 'open'}
+end
+if state == 'half_open' then
+  if ARGV[3] ~= '1' then return {state, state} end
+  if failed then return open() end
+  redis.call('HSET', KEYS[1], 'state', 'closed', 'probes', 0, 'failures', 0, 'win_start', now,
+    'win_total', 0, 'win_fail', 0)
+  return {state, 'closed'}
+end
+if state == 'open' then return {state, state} end
+local s = redis.call('HMGET', KEYS[1], 'failures', 'win_start', 'win_total', 'win_fail')
+local failures = tonumber(s[1] or 0)
+local win_start = tonumber(s[2] or now)
+local total = tonumber(s[3] or 0)
+local fails = tonumber(s[4] or 0)
+if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
+total = total + 1
+if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
+if failed and (failures >= tonumber(ARGV[4]) or
+    (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then
+  return open()
+end
+redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', failures, 'win_start', win_start,
+  'win_total', total, 'win_fail', fails)
+return {state, 'closed'}`);
