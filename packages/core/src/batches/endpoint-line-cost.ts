@@ -1,4 +1,4 @@
-import { countTextTokens } from '../cost/count-tokens';
+import { TokenTally } from '../cost/bounded-token-count';
 import { type NanoUsd, toNanoUsd } from '../cost/money';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens } from '../routing/model-pricing';
@@ -25,7 +25,8 @@ export function endpointLineCostNanoUsd(
   const entry = catalog.resolve(model);
   if (!entry) return 0;
   const texts = 'embedding' in payload ? payload.embedding.inputs : payload.completion.prompts;
-  const inputTokens = texts.reduce((sum, text) => sum + countTextTokens(text), 0);
+  const tally = new TokenTally();
+  const inputTokens = texts.reduce((sum, text) => sum + tally.count(text), 0);
   const outputTokens =
     'completion' in payload
       ? texts.length *

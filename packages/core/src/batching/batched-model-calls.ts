@@ -14,7 +14,7 @@ import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
-import { countTextTokens } from '../cost/count-tokens';
+import { TokenTally } from '../cost/bounded-token-count';
 import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
 import type { EmbeddingModel } from '../providers/embedding-model';
@@ -323,9 +323,10 @@ export class BatchedModelCalls {
     outputTokensFor: (items: LineItem[]) => number,
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const { breaker, policy } = this.options;
+    const tally = new TokenTally();
     const gate = this.options.limiter?.gateFor({
       inputTokens: items.reduce(
-        (sum, item) => sum + item.texts.reduce((total, text) => total + countTextTokens(text), 0),
+        (sum, item) => sum + item.texts.reduce((total, text) => total + tally.count(text), 0),
         0,
       ),
       maxTokens: outputTokensFor(items),

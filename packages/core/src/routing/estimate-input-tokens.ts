@@ -1,15 +1,19 @@
-import { countTokens } from 'gpt-tokenizer';
+import { TokenTally } from '../cost/bounded-token-count';
 import type { ChatMessage } from '../providers/language-model';
 
 /** Tokens a chat framework adds per message (role markers), as OpenAI documents for chat. */
-const perMessageOverhead = 4;
+export const perMessageOverhead = 4;
+/** Tokens that prime the reply, once per conversation. */
+export const estimatedConversationOverhead = 3;
 
 /**
- * Input tokens of a conversation, counted with the o200k tokenizer. Other providers tokenize
- * differently; this is an estimate for routing and cost limits, not a bill.
+ * Input tokens of a conversation, counted with the o200k tokenizer in linear time (one
+ * exact-work budget for the whole conversation, see `bounded-token-count.ts`). Other providers
+ * tokenize differently; this is an estimate for routing and cost limits, not a bill.
  */
 export function estimateInputTokens(messages: readonly ChatMessage[]): number {
-  let total = 3;
-  for (const message of messages) total += perMessageOverhead + countTokens(message.content);
+  const tally = new TokenTally();
+  let total = estimatedConversationOverhead;
+  for (const message of messages) total += perMessageOverhead + tally.count(message.content);
   return total;
 }
