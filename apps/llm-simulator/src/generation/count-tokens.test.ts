@@ -10,8 +10,8 @@ describe('simulator token counting', () => {
   });
 
   it('counts a 200,000-character run of one letter at o200k’s four letters a token', () => {
-    expect(countTokens('q'.repeat(4000))).toBe(1000);
-    const count = countTextTokens('q'.repeat(200_000));
+    expect(countTokens('y'.repeat(4000))).toBe(1000);
+    const count = countTextTokens('y'.repeat(200_000));
     expect(count).toBeGreaterThanOrEqual(49_500);
     expect(count).toBeLessThanOrEqual(50_500);
   });
