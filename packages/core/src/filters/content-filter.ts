@@ -1,5 +1,5 @@
 import { TokenTally } from '../cost/bounded-token-count';
-import { type DetectorId, detect, detectorPlaceholders } from './detectors';
+import { type DetectorId, detect, detectorPlaceholders, replaceSpans } from './detectors';
 import type { FilterAction, FilterPolicy, StagePolicy } from './filter-policy';
 
 export type FilterStage = 'input' | 'output';
@@ -72,14 +72,8 @@ export function inspectParts(
         reason = `the ${stage === 'input' ? 'request' : 'answer'} contains ${detectorLabels[detector]} (${part.location})`;
       }
     }
-    let text = part.text;
-    // Right to left, so earlier offsets stay valid.
-    for (const match of [...matches].reverse()) {
-      if (policy.detectors[match.detector] !== 'redact') continue;
-      text =
-        text.slice(0, match.start) + detectorPlaceholders[match.detector] + text.slice(match.end);
-    }
-    texts.push(text);
+    const redacted = matches.filter((match) => policy.detectors[match.detector] === 'redact');
+    texts.push(replaceSpans(part.text, redacted, (match) => detectorPlaceholders[match.detector]));
   }
   return { blocked: reason !== undefined, reason, findings, texts };
 }
