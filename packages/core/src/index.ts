@@ -79,6 +79,12 @@ export * from './lanes/fair-priority';
 export * from './lanes/lane-shares';
 export * from './limits/call-gate';
 export * from './limits/gateway-rate-limiter';
+export {
+  type AcquireOutcome,
+  type ConcurrencySlot,
+  KeyConcurrencyLimiter,
+  type KeyConcurrencyLimiterOptions,
+} from './limits/key-concurrency-limiter';
 export * from './limits/provider-rate-limiter';
 export * from './limits/rate-limits';
 export * from './providers';

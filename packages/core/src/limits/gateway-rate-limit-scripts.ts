@@ -1,20 +1,22 @@
 import { LuaScript } from '../redis/lua-script';
 
 /**
- * Counts one request of a subject in a sliding window of `buckets` buckets, or refuses it.
+ * Counts one request (of weight `cost`: 1 for a request, its tokens for a token limit) of a
+ * subject in a sliding window of `buckets` buckets, or refuses it.
  *
  * The window is a hash of bucket index (⌊now / bucket ms⌋) → requests counted in it. A
- * request is allowed while the buckets from `current - buckets` to `current` hold fewer than
- * `limit` requests: that span covers the last window and up to one bucket more, so no window
+ * request is allowed while the buckets from `current - buckets` to `current` hold no more than
+ * `limit - cost`: that span covers the last window and up to one bucket more, so no window
  * of that length ever holds more than `limit` (a fixed window let 2× through across its
  * boundary); the price is that a request is forgotten up to one bucket late. Refused
  * requests are not counted. Memory is at most `buckets + 1` fields whatever the limit.
  *
  * KEYS[1] the subject's bucket hash
  * ARGV[1] now, ms ('' to read Redis TIME: one clock for every API instance);
- * ARGV[2] bucket length, ms; ARGV[3] buckets per window; ARGV[4] limit
- * Returns {allowed 0|1, requests counted in the window (this one included when allowed),
- *   ms until the next request would be allowed (0 while some remain),
+ * ARGV[2] bucket length, ms; ARGV[3] buckets per window; ARGV[4] limit; ARGV[5] cost
+ * Returns {allowed 0|1, weight counted in the window (this one included when allowed),
+ *   ms until a request of this cost would be allowed (0 while it fits; -1 never: the cost
+ *   alone is over the limit),
  *   ms until the oldest counted bucket leaves the window (0 when none)}.
  */
 export const slidingWindowConsumeScript = new LuaScript(`
@@ -26,6 +28,7 @@ end
 local size = tonumber(ARGV[2])
 local buckets = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
 local current = math.floor(now / size)
 local oldest = current - buckets
 local entries = redis.call('HGETALL', KEYS[1])
@@ -42,21 +45,23 @@ for i = 1, #entries, 2 do
   end
 end
 local allowed = 0
-if total < limit then
+if total + cost <= limit then
   allowed = 1
-  redis.call('HINCRBY', KEYS[1], string.format('%d', current), 1)
+  redis.call('HINCRBY', KEYS[1], string.format('%d', current), cost)
   redis.call('PEXPIRE', KEYS[1], (buckets + 1) * size)
-  total = total + 1
-  counted[#counted + 1] = {current, 1}
+  total = total + cost
+  counted[#counted + 1] = {current, cost}
 end
 table.sort(counted, function(a, b) return a[1] < b[1] end)
 local function leaves(index) return (index + buckets + 1) * size - now end
 local retry = 0
-if total >= limit then
+if cost > limit then
+  retry = -1
+elseif total + cost > limit then
   local freed = 0
   for _, entry in ipairs(counted) do
     freed = freed + entry[2]
-    if total - freed < limit then
+    if total - freed + cost <= limit then
       retry = leaves(entry[1])
       break
     end

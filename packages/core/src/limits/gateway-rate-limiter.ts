@@ -16,6 +16,8 @@ export interface RateLimitDecision {
   resetMs: number;
   /** Time until the next request would be allowed, ms: 0 while some remain. */
   retryAfterMs: number;
+  /** The request's weight alone is over the limit: no wait lets it through. */
+  neverFits: boolean;
   /** Length of the window, ms. */
   windowMs: number;
 }
@@ -51,21 +53,27 @@ export class GatewayRateLimiter {
   }
 
   /**
-   * Counts one request of `subject` against `limit` requests per window. `now` (ms) replaces
-   * Redis's clock, for tests.
+   * Counts one request of `subject` against `limit` per window. `cost` is its weight (default
+   * 1; its tokens for a token limit); `now` (ms) replaces Redis's clock, for tests.
    */
-  async consume(subject: string, limit: number, now?: number): Promise<RateLimitDecision> {
+  async consume(
+    subject: string,
+    limit: number,
+    options: { cost?: number; now?: number } = {},
+  ): Promise<RateLimitDecision> {
+    const cost = Math.max(0, Math.ceil(options.cost ?? 1));
     const [allowed, count, retryAfterMs, resetMs] = (await slidingWindowConsumeScript.run(
       this.redis,
       [this.keys.gatewayRateLimit(subject)],
-      [now ?? '', this.bucketMs, this.buckets, limit],
+      [options.now ?? '', this.bucketMs, this.buckets, limit, cost],
     )) as [number, number, number, number];
     return {
       allowed: allowed === 1,
       limit,
       remaining: Math.max(0, limit - count),
-      resetMs: Math.max(0, allowed === 1 ? resetMs : retryAfterMs),
+      resetMs: Math.max(0, allowed === 1 || retryAfterMs < 0 ? resetMs : retryAfterMs),
       retryAfterMs: Math.max(0, retryAfterMs),
+      neverFits: retryAfterMs < 0,
       windowMs: this.windowMs,
     };
   }
