@@ -18,6 +18,7 @@ import {
   JobEventReader,
   JobStore,
   JobSubmitter,
+  KeyConcurrencyLimiter,
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
@@ -172,6 +173,10 @@ export async function createApiHarness(
             defaultRequestsPerMinute: options.requestsPerMinute,
           },
         }),
+    keyLimits: {
+      limiter: new GatewayRateLimiter(redis, keys),
+      concurrency: new KeyConcurrencyLimiter(redis, keys),
+    },
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {
