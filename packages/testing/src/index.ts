@@ -1,6 +1,13 @@
 export { startSimulator } from '@llmq/llm-simulator';
 export { captureLines } from './capture-lines';
 export {
+  ciHostileSizes,
+  fullHostileSizes,
+  type HostileRequest,
+  type HostileSizes,
+  hostileRequests,
+} from './hostile-requests';
+export {
   freePort,
   repositoryRoot,
   type ServiceProcess,

@@ -14,7 +14,7 @@ const PIECE_LENGTH = 32;
 /** Characters encoded per tokenizer call. */
 const CHUNK_LENGTH = 4096;
 /** Exact-work units one count call may spend before it estimates the rest (~20 ms idle). */
-const EXACT_WORK_BUDGET = 65_536;
+const EXACT_WORK_BUDGET = 16_384;
 /** What a non-ASCII character costs relative to an ASCII one (measured on random CJK). */
 const NON_ASCII_WORK = 4;
 
