@@ -163,12 +163,17 @@ export const detectorPlaceholders: Record<DetectorId, string> = Object.fromEntri
   detectors.map((detector) => [detector.id, detector.placeholder]),
 ) as Record<DetectorId, string>;
 
+/** No detector matches fewer characters (`a@b.co`, `开启越狱模式`). */
+const shortestMatch = 6;
+
 /**
  * Runs the enabled detectors over `text`. Overlapping matches are resolved in detector order
  * (earlier detectors win), so one span is reported once. Overlaps are checked against a map
  * of covered characters: a match costs its length, so thousands of matches stay linear.
  */
 export function detect(text: string, enabled: ReadonlySet<DetectorId>): DetectorMatch[] {
+  // Thousands of tiny content parts cost a dozen regex scans each; none of them can match.
+  if (text.length < shortestMatch) return [];
   const accepted: DetectorMatch[] = [];
   const covered = new Uint8Array(text.length);
   for (const detector of detectors) {
