@@ -13,7 +13,8 @@ import { apiKey, startSystem } from './system-harness';
  * Every hostile body gets a 2xx or a clean 4xx JSON error, every small request is answered,
  * and both processes' event-loop delay (prom-client's `nodejs_eventloop_lag_p99_seconds`,
  * from `perf_hooks.monitorEventLoopDelay`, reset at each scrape) stays under 100 ms at p99
- * over the run. `bench/hostile-input.mjs` runs the full-size set and reports the figures.
+ * over the run, plus what the machine alone adds (the p99 with the small requests alone,
+ * measured just before in the same run). `bench/hostile-input.mjs` runs the full-size set and reports the figures.
  */
 type System = Awaited<ReturnType<typeof startSystem>>;
 const metricsToken = 'e2e-metrics-token-hostile';
@@ -104,32 +105,51 @@ async function send(request: HostileRequest): Promise<Answer> {
   }
 }
 
+/** Submits a small job every 100 ms until the returned stop function is called. */
+function startProbes(): () => Promise<Array<{ status: number; ms: number; id?: string }>> {
+  const probes: Array<Promise<{ status: number; ms: number; id?: string }>> = [];
+  let probing = true;
+  const prober = (async () => {
+    while (probing) {
+      const started = performance.now();
+      probes.push(
+        system
+          .request('POST', '/v1/jobs', { model: 'sim-gpt-fast', prompt: 'ping', max_tokens: 4 })
+          .then((response) => ({
+            status: response.status,
+            ms: performance.now() - started,
+            id: response.body?.id,
+          }))
+          .catch(() => ({ status: 0, ms: performance.now() - started })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    probing = false;
+    await prober;
+    return Promise.all(probes);
+  };
+}
+
 describe('hostile input on every POST route', () => {
   it('answers every hostile body cleanly while small requests keep flowing and both event loops stay responsive', async () => {
     const requests = hostileRequests(ciHostileSizes);
     expect(requests.length).toBeGreaterThan(100);
-    // Reset both histograms: the p99 read at the end covers this run only.
+    // Baseline in the same run: the small requests alone for 5 s. What the machine itself adds
+    // to the event-loop delay (a process the OS does not schedule shows as delay too) is
+    // allowed on top of the 100 ms; on an idle machine that is a few ms.
     await eventLoopDelay(`${system.apiUrl}/metrics`);
     await eventLoopDelay(workerMetricsUrl);
+    const stopBaseline = startProbes();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const baselineProbes = await stopBaseline();
+    expect(baselineProbes.filter((probe) => probe.status !== 202)).toEqual([]);
+    // Reading also resets both histograms: the p99 read at the end covers the hostile run only.
+    const apiBaseline = await eventLoopDelay(`${system.apiUrl}/metrics`);
+    const workerBaseline = await eventLoopDelay(workerMetricsUrl);
 
-    const probes: Array<Promise<{ status: number; ms: number; id?: string }>> = [];
-    let probing = true;
-    const prober = (async () => {
-      while (probing) {
-        const started = performance.now();
-        probes.push(
-          system
-            .request('POST', '/v1/jobs', { model: 'sim-gpt-fast', prompt: 'ping', max_tokens: 4 })
-            .then((response) => ({
-              status: response.status,
-              ms: performance.now() - started,
-              id: response.body?.id,
-            }))
-            .catch(() => ({ status: 0, ms: performance.now() - started })),
-        );
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    const stopProbes = startProbes();
 
     // One hostile client at a time, sequentially: the test measures what one request does to
     // the event loops, not how the machine copes with a flood.
@@ -140,9 +160,7 @@ describe('hostile input on every POST route', () => {
         process.stderr.write(`${answer.status} ${Math.round(answer.ms)} ms ${answer.name}\n`);
       answers.push(answer);
     }
-    probing = false;
-    await prober;
-    const probeAnswers = await Promise.all(probes);
+    const probeAnswers = await stopProbes();
 
     const [apiDelay, workerDelay] = [
       await eventLoopDelay(`${system.apiUrl}/metrics`),
@@ -150,7 +168,9 @@ describe('hostile input on every POST route', () => {
     ];
 
     if (process.env.HOSTILE_DEBUG)
-      process.stderr.write(`${JSON.stringify({ apiDelay, workerDelay })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ apiDelay, workerDelay, apiBaseline, workerBaseline })}\n`,
+      );
     // Every hostile body: a 2xx, or a 4xx with a JSON error; never a 5xx, never a hang.
     const bad = answers.filter(
       (answer) =>
@@ -169,7 +189,7 @@ describe('hostile input on every POST route', () => {
     expect(lastProbe).toBeDefined();
     expect((await system.waitForJob(lastProbe as string)).status).toBe('completed');
 
-    expect(apiDelay.p99).toBeLessThan(0.1);
-    expect(workerDelay.p99).toBeLessThan(0.1);
+    expect(apiDelay.p99).toBeLessThan(0.1 + apiBaseline.p99);
+    expect(workerDelay.p99).toBeLessThan(0.1 + workerBaseline.p99);
   }, 120_000);
 });
