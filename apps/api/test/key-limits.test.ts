@@ -122,3 +122,14 @@ describe('per-key limits (two API instances, one Redis)', () => {
     expect((await submit(first)).status).toBe(429);
   });
 });
+
+describe('estimateBodyTokens', () => {
+  it('counts every string and the output cap, and walks huge or deep bodies without recursion', () => {
+    expect(estimateBodyTokens({ prompt: 'hello world', max_tokens: 100 })).toBe(102);
+    const wide = { stop: Array.from({ length: 300_000 }, () => 'a') };
+    expect(estimateBodyTokens(wide)).toBe(300_000);
+    let deep: unknown = 'end';
+    for (let depth = 0; depth < 100_000; depth++) deep = [deep];
+    expect(estimateBodyTokens(deep)).toBe(1);
+  });
+});

@@ -33,8 +33,10 @@ export function estimateBodyTokens(body: unknown): number {
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value === 'string') tokens += tally.count(value);
-    else if (Array.isArray(value)) pending.push(...value);
-    else if (value !== null && typeof value === 'object') pending.push(...Object.values(value));
+    else if (value !== null && typeof value === 'object') {
+      // One push per item: spreading 300,000 items into one call overflows the stack.
+      for (const item of Array.isArray(value) ? value : Object.values(value)) pending.push(item);
+    }
   }
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
