@@ -24,6 +24,7 @@ const order = [
   'worker-memory',
   'cost',
   'growth',
+  'hostile-input',
 ];
 
 const available = fs

@@ -24,6 +24,7 @@ import { errorHandler, notFound } from './http/api-error';
 import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
+import { type KeyLimitOptions, keyLimits } from './http/key-limits';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
 import { requireRedis } from './http/require-redis';
@@ -82,6 +83,8 @@ export interface AppDependencies {
   apiReferenceOpen?: boolean;
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
+  /** Per-key `max_concurrent_jobs` and `tokens_per_minute` (429 `rate_limited`); absent: not enforced. */
+  keyLimits?: Omit<KeyLimitOptions, 'logger'>;
   /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
   cost?: CostApiDependencies;
 }
@@ -172,6 +175,7 @@ export function createApp(dependencies: AppDependencies): Express {
     app.use(filesRouter({ files: batchApi.files, limits: batchApi.batchLimits, requireScope }));
   }
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
+  if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));
   if (dependencies.webhooks)
     app.use(
       webhooksRouter({

@@ -22,6 +22,7 @@ import {
   JobEventReader,
   JobStore,
   JobSubmitter,
+  KeyConcurrencyLimiter,
   ledgerLineFromCacheHit,
   loadModelCatalog,
   RedisFileStorage,
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
+  const gatewayLimiter = new GatewayRateLimiter(redis, keys);
   const app = createApp({
     redis,
     queue,
@@ -208,9 +210,10 @@ async function main(): Promise<void> {
     streaming: { jobs, reader, keys },
     cachePolicies,
     rateLimits: {
-      limiter: new GatewayRateLimiter(redis, keys),
+      limiter: gatewayLimiter,
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
+    keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
   });
   const metricsServer =

@@ -29,13 +29,13 @@ describe('admin API: keys', () => {
       tenant: 'acme',
       scopes: ['jobs:write', 'jobs:read'],
       name: 'ci',
-      limits: { requests_per_minute: 600, monthly_budget_usd: 250 },
+      limits: { requests_per_minute: 600, max_concurrent_jobs: 25 },
     });
     expect(created).toMatchObject({
       object: 'api_key',
       tenant: 'acme',
       scopes: ['jobs:write', 'jobs:read'],
-      limits: { requests_per_minute: 600, monthly_budget_usd: 250 },
+      limits: { requests_per_minute: 600, max_concurrent_jobs: 25 },
       status: 'active',
       last_used_at: null,
     });

@@ -18,6 +18,7 @@ import {
   JobEventReader,
   JobStore,
   JobSubmitter,
+  KeyConcurrencyLimiter,
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
@@ -175,6 +176,10 @@ export async function createApiHarness(
             defaultRequestsPerMinute: options.requestsPerMinute,
           },
         }),
+    keyLimits: {
+      limiter: new GatewayRateLimiter(redis, keys),
+      concurrency: new KeyConcurrencyLimiter(redis, keys),
+    },
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {

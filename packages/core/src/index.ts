@@ -114,6 +114,12 @@ export { planLaneConcurrency } from './lanes/lane-shares';
 export type { CallGateFactory } from './limits/call-gate';
 export { GatewayRateLimiter, type RateLimitDecision } from './limits/gateway-rate-limiter';
 export {
+  type AcquireOutcome,
+  type ConcurrencySlot,
+  KeyConcurrencyLimiter,
+  type KeyConcurrencyLimiterOptions,
+} from './limits/key-concurrency-limiter';
+export {
   ProviderRateLimiter,
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
@@ -156,6 +162,7 @@ export {
   tracerName,
   tracingEnvShape,
 } from './telemetry/tracing';
+export { TokenTally } from './tokens/bounded-token-count';
 export { AddressPolicy } from './webhooks/address-policy';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {

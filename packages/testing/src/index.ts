@@ -1,6 +1,13 @@
 export { captureLines } from './capture-lines';
 export { defined } from './defined';
 export {
+  ciHostileSizes,
+  fullHostileSizes,
+  type HostileRequest,
+  type HostileSizes,
+  hostileRequests,
+} from './hostile-requests';
+export {
   freePort,
   repositoryRoot,
   type ServiceProcess,

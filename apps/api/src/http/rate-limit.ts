@@ -14,10 +14,12 @@ export interface RateLimitOptions {
 
 /**
  * Per API key request-rate limit, after authentication: the key's own `requests_per_minute`
- * (stored with an issued key) or the default. The count is shared by every API instance
- * through Redis. Every limited answer carries `RateLimit-Limit`, `RateLimit-Remaining`,
- * `RateLimit-Reset` (seconds) and `RateLimit-Policy` (IETF httpapi-ratelimit-headers, draft
- * 6/7 style); a request over the limit gets `429 rate_limited` with `Retry-After`.
+ * (stored with an issued key) or the default, over a sliding window (no window of a minute
+ * ever holds more), shared by every API instance through Redis. Every limited answer carries
+ * `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds until the oldest
+ * counted request leaves the window; when refused, until a retry may pass) and
+ * `RateLimit-Policy` (IETF httpapi-ratelimit-headers, draft 6/7 style); a request over the
+ * limit gets `429 rate_limited` with `Retry-After`.
  */
 export function rateLimit(options: RateLimitOptions): RequestHandler {
   const windowSeconds = Math.round(options.limiter.windowMs / 1000);
@@ -42,7 +44,7 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   };
 }
 
-/** Sets the `RateLimit-*` headers; returns the seconds until the window resets (at least 1). */
+/** Sets the `RateLimit-*` headers; returns `RateLimit-Reset` in seconds (at least 1). */
 function setRateLimitHeaders(
   response: Response,
   decision: RateLimitDecision,

@@ -1,4 +1,4 @@
-import { countTextTokens, decodeTokens, encodeText } from './count-tokens';
+import { countTextTokens, decodeTokens, encodeHead } from './count-tokens';
 import { extractEcho } from './extract-echo';
 import { createSeededRandom, type RandomSource, randomInteger } from './seeded-random';
 import { getVocabulary, type TokenizedPiece } from './vocabulary';
@@ -117,9 +117,9 @@ export function replyWithText(
   echoed: string,
   request: Pick<ReplyRequest, 'maxTokens' | 'stopSequences'>,
 ): Reply {
-  const tokens = encodeText(echoed);
-  const truncated = request.maxTokens !== null && tokens.length > request.maxTokens;
-  const text = truncated ? decodeTokens(tokens.slice(0, request.maxTokens ?? 0)) : echoed;
+  const echoedTokens = countTextTokens(echoed);
+  const truncated = request.maxTokens !== null && echoedTokens > request.maxTokens;
+  const text = truncated ? decodeTokens(encodeHead(echoed, request.maxTokens ?? 0)) : echoed;
   const pieces = splitIntoWords(text);
   const stopped = cutAtStopSequence(pieces, request.stopSequences);
   if (stopped) {
@@ -135,7 +135,7 @@ export function replyWithText(
   return {
     text,
     pieces,
-    completionTokens: truncated ? (request.maxTokens ?? 0) : tokens.length,
+    completionTokens: truncated ? (request.maxTokens ?? 0) : echoedTokens,
     finish: truncated ? 'max-tokens' : 'complete',
     stopSequence: null,
   };

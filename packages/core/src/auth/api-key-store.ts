@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisKeys } from '../redis/redis-keys';
 import { generateApiKey, hashApiKey } from './api-key-format';
-import { type ApiKeyLimits, apiKeyLimitsSchema } from './api-key-limits';
+import { type ApiKeyLimits, storedApiKeyLimitsSchema } from './api-key-limits';
 import { type ApiKeyScope, apiKeyScopeSchema } from './api-key-scopes';
 
 /** An API key as stored and listed (never with its secret). Times are epoch milliseconds. */
@@ -52,7 +52,7 @@ function parseRecord(fields: Record<string, string>): ApiKeyRecord | null {
     tenant: stored.tenant,
     ...(stored.name ? { name: stored.name } : {}),
     scopes: z.array(apiKeyScopeSchema).parse(JSON.parse(stored.scopes)),
-    limits: apiKeyLimitsSchema.parse(stored.limits ? JSON.parse(stored.limits) : {}),
+    limits: storedApiKeyLimitsSchema.parse(stored.limits ? JSON.parse(stored.limits) : {}),
     createdAt: stored.created_at,
     ...(stored.last_used_at ? { lastUsedAt: stored.last_used_at } : {}),
     ...(stored.revoked_at ? { revokedAt: stored.revoked_at } : {}),

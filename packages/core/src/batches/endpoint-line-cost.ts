@@ -1,7 +1,7 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
-import { countTextTokens } from '../cost/count-tokens';
 import { type NanoUsd, toNanoUsd } from '../cost/money';
+import { TokenTally } from '../tokens/bounded-token-count';
 import type { CompletionsLineRequest } from './completions-line-request';
 import type { EmbeddingsLineRequest } from './embeddings-line-request';
 
@@ -25,7 +25,8 @@ export function endpointLineCostNanoUsd(
   const entry = catalog.resolve(model);
   if (!entry) return 0;
   const texts = 'embedding' in payload ? payload.embedding.inputs : payload.completion.prompts;
-  const inputTokens = texts.reduce((sum, text) => sum + countTextTokens(text), 0);
+  const tally = new TokenTally();
+  const inputTokens = texts.reduce((sum, text) => sum + tally.count(text), 0);
   const outputTokens =
     'completion' in payload
       ? texts.length *

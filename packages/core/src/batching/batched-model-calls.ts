@@ -16,7 +16,6 @@ import type {
 } from '../batches/endpoint-response-body';
 import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
-import { countTextTokens } from '../cost/count-tokens';
 import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
 import type { EmbeddingModel } from '../providers/embedding-model';
@@ -32,6 +31,7 @@ import {
 } from '../resilience/retry-policy';
 import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
+import { TokenTally } from '../tokens/bounded-token-count';
 import { MicroBatcher } from './micro-batcher';
 import { splitTotal } from './split-usage';
 
@@ -323,9 +323,10 @@ export class BatchedModelCalls {
     outputTokensFor: (items: LineItem[]) => number,
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const { breaker, policy } = this.options;
+    const tally = new TokenTally();
     const gate = this.options.limiter?.gateFor({
       inputTokens: items.reduce(
-        (sum, item) => sum + item.texts.reduce((total, text) => total + countTextTokens(text), 0),
+        (sum, item) => sum + item.texts.reduce((total, text) => total + tally.count(text), 0),
         0,
       ),
       maxTokens: outputTokensFor(items),

@@ -2,7 +2,7 @@ import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../catalog/model-pricing';
 import type { ChatMessage } from '../providers/language-model';
 import type { RoutingDecision } from '../routing/route-request';
-import { countInputTokens, type TokenizerName, tokenizerFor } from './count-tokens';
+import { countInputTokens, type TokenizerName, tokenizerFor } from '../tokens/count-tokens';
 import { type NanoUsd, toNanoUsd } from './money';
 
 /** One model a request may run on, with its pre-flight cost (snake_case: HTTP surface). */

@@ -1,4 +1,4 @@
-import { estimateInputTokens } from '../routing/estimate-input-tokens';
+import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { normalizeWhitespace, optimizePrompt, truncationMarker } from './optimize-prompt';
 
 const turn = (index: number) => [

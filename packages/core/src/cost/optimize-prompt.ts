@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../providers/language-model';
-import { estimateInputTokens } from '../routing/estimate-input-tokens';
-import { countTextTokens, headTokens } from './count-tokens';
+import { countTextTokens, headTokens, TokenTally } from '../tokens/bounded-token-count';
+import {
+  estimatedConversationOverhead,
+  estimateInputTokens,
+  perMessageOverhead,
+} from '../tokens/estimate-input-tokens';
 
 /**
  * Request-level prompt optimisation (`optimize` on a job request). Off unless asked for:
@@ -93,15 +97,23 @@ export function optimizePrompt(input: OptimizePromptInput): OptimizedPrompt {
   const limit = bounds.length > 0 ? Math.max(1, Math.min(...bounds)) : undefined;
 
   if (limit !== undefined && (options.trim_history || options.max_input_tokens !== undefined)) {
-    // Drop the oldest non-system turn while too long, never the latest message.
-    while (estimateInputTokens(messages) > limit) {
-      const oldest = messages.findIndex(
-        (message, index) => message.role !== 'system' && index < messages.length - 1,
-      );
-      if (oldest < 0) break;
-      messages = messages.filter((_, index) => index !== oldest);
+    // Drop the oldest non-system turn while too long, never the latest message. Each message
+    // is counted once (recounting the whole prompt per drop is quadratic in the turns).
+    const tally = new TokenTally();
+    let total = estimatedConversationOverhead;
+    const counted = messages.map((message) => {
+      const tokens = perMessageOverhead + tally.count(message.content);
+      total += tokens;
+      return { message, tokens };
+    });
+    const kept = counted.filter((entry, index) => {
+      const droppable = entry.message.role !== 'system' && index < counted.length - 1;
+      if (total <= limit || !droppable) return true;
+      total -= entry.tokens;
       report.messages_dropped += 1;
-    }
+      return false;
+    });
+    messages = kept.map((entry) => entry.message);
     if (report.messages_dropped > 0) report.applied.push('trim_history');
   }
 
@@ -109,8 +121,9 @@ export function optimizePrompt(input: OptimizePromptInput): OptimizedPrompt {
     let excess = estimateInputTokens(messages) - limit;
     const markerTokens = countTextTokens(truncationMarker);
     // Cut the longest messages first: they hold the bulk, and a short instruction survives.
+    const tally = new TokenTally();
     const order = messages
-      .map((message, index) => ({ index, tokens: countTextTokens(message.content) }))
+      .map((message, index) => ({ index, tokens: tally.count(message.content) }))
       .sort((a, b) => b.tokens - a.tokens);
     for (const { index, tokens } of order) {
       if (excess <= 0) break;

@@ -1,5 +1,5 @@
-import { countTokens } from 'gpt-tokenizer';
-import { type DetectorId, detect, detectorPlaceholders } from './detectors';
+import { TokenTally } from '../tokens/bounded-token-count';
+import { type DetectorId, detect, detectorPlaceholders, replaceSpans } from './detectors';
 import type { FilterAction, FilterPolicy, StagePolicy } from './filter-policy';
 
 export type FilterStage = 'input' | 'output';
@@ -42,26 +42,6 @@ const detectorLabels: Record<DetectorId, string> = {
   prompt_injection: 'a prompt-injection attempt',
 };
 
-/**
- * Token count in bounded pieces. BPE merging is quadratic in the length of one pre-token, so a
- * 50,000-letter "word" took seconds as one call; runs of non-space characters are cut every 100
- * characters and text is counted in chunks of about 4,000 characters. The sum can differ from
- * one whole-text count by a token per cut, which a size limit does not mind.
- */
-export function countTokensBounded(text: string): number {
-  let total = 0;
-  let chunk = '';
-  for (const piece of text.match(/\S{1,100}|\s+/g) ?? []) {
-    chunk += piece;
-    if (piece.length === 100 || chunk.length >= 4000) {
-      total += countTokens(chunk);
-      chunk = '';
-    }
-  }
-  if (chunk) total += countTokens(chunk);
-  return total;
-}
-
 function enabledDetectors(policy: StagePolicy): Set<DetectorId> {
   const enabled = new Set<DetectorId>();
   for (const [id, action] of Object.entries(policy.detectors)) {
@@ -92,14 +72,8 @@ export function inspectParts(
         reason = `the ${stage === 'input' ? 'request' : 'answer'} contains ${detectorLabels[detector]} (${part.location})`;
       }
     }
-    let text = part.text;
-    // Right to left, so earlier offsets stay valid.
-    for (const match of [...matches].reverse()) {
-      if (policy.detectors[match.detector] !== 'redact') continue;
-      text =
-        text.slice(0, match.start) + detectorPlaceholders[match.detector] + text.slice(match.end);
-    }
-    texts.push(text);
+    const redacted = matches.filter((match) => policy.detectors[match.detector] === 'redact');
+    texts.push(replaceSpans(part.text, redacted, (match) => detectorPlaceholders[match.detector]));
   }
   return { blocked: reason !== undefined, reason, findings, texts };
 }
@@ -127,7 +101,8 @@ export function inspectInput(parts: readonly FilterPart[], policy: FilterPolicy)
   // part) is skipped when the text cannot reach the limit.
   const bytes = parts.reduce((sum, part) => sum + Buffer.byteLength(part.text), 0);
   if (bytes > policy.input.max_tokens) {
-    const tokens = parts.reduce((sum, part) => sum + countTokensBounded(part.text), 0);
+    const tally = new TokenTally();
+    const tokens = parts.reduce((sum, part) => sum + tally.count(part.text), 0);
     if (tokens > policy.input.max_tokens) {
       return sizeFinding(
         `the request has ${tokens} tokens; the limit is ${policy.input.max_tokens}`,

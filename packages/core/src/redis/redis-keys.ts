@@ -228,9 +228,17 @@ export class RedisKeys {
     return { base, lsh: `${base}:lsh`, entries: `${base}:entries` };
   }
 
-  /** Hash holding a subject's (an API key's) current gateway rate-limit window: start, count. */
+  /**
+   * Hash of a subject's sliding rate-limit window: bucket index → weight counted. Subjects are
+   * an API key's id (requests) or `tokens:<key id>` (tokens).
+   */
   gatewayRateLimit(subject: string): string {
     return `${this.prefix}:ratelimit:${subject}`;
+  }
+
+  /** Sorted set of an API key's jobs not yet finished (for `max_concurrent_jobs`). */
+  apiKeyActiveJobs(keyId: string): string {
+    return `${this.prefix}:key-active-jobs:${keyId}`;
   }
 
   /**

@@ -54,7 +54,9 @@ const longOutputPattern =
   /\b(in detail|detailed|thorough(ly)?|comprehensive|in depth|essay|report|at least \d{3,} words|\d{3,} words)\b|详细|全面|深入|报告|不少于\s*\d+\s*字/i;
 /** Sequencing words of a multi-step instruction. */
 const stepWordsPattern = /\b(first|then|next|finally|after that)\b|首先|然后|接着|最后|其次/gi;
-const listItemPattern = /^\s*(\d+[.)、]|[-*•])\s+\S/gm;
+// Spaces and tabs only: with `\s`, every line start of a run of newlines rescanned the whole
+// run (150,000 newlines held the API for minutes).
+const listItemPattern = /^[ \t]*(\d+[.)、]|[-*•])[ \t]+\S/gm;
 
 /** Score at or above which a request needs the balanced tier, then the strong tier. */
 export const tierThresholds = { balanced: 2, strong: 4 } as const;

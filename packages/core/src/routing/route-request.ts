@@ -1,8 +1,8 @@
 import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from '../catalog/model-catalog';
 import { estimateRequestCost } from '../catalog/model-pricing';
 import type { ChatMessage } from '../providers/language-model';
+import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
-import { estimateInputTokens } from './estimate-input-tokens';
 
 /** What a request asks of automatic routing (`requirements` in the job request). */
 export interface RoutingRequirements {

@@ -1,7 +1,6 @@
-import { countTokens, decode, encode } from 'gpt-tokenizer';
 import type { ModelEntry } from '../catalog/model-catalog';
 import type { ChatMessage } from '../providers/language-model';
-import { estimateInputTokens } from '../routing/estimate-input-tokens';
+import { estimateInputTokens } from './estimate-input-tokens';
 
 /**
  * How a count was made: `o200k_base` is the tokenizer of the OpenAI models in the catalog
@@ -26,13 +25,4 @@ export function countInputTokens(messages: readonly ChatMessage[]): number {
   return estimateInputTokens(messages);
 }
 
-/** Tokens of one text. */
-export function countTextTokens(text: string): number {
-  return countTokens(text);
-}
-
-/** The first `limit` tokens of `text` (a token boundary, never a split character sequence). */
-export function headTokens(text: string, limit: number): string {
-  if (limit <= 0) return '';
-  return decode(encode(text).slice(0, limit));
-}
+export { countTextTokens, headTokens, TokenTally } from './bounded-token-count';

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { countTokens, encode } from 'gpt-tokenizer';
+import {
+  countTextTokens,
+  EXACT_WORK_BUDGET,
+  estimateTokens,
+  headTokens,
+  PIECE_LENGTH,
+  TokenTally,
+} from './bounded-token-count';
+
+const prose =
+  'The quick brown fox jumps over the lazy dog. Queues hold work; workers take it, call a ' +
+  'provider, and store the answer.\n\n  Indented line with  two  spaces,\ttabs and 12345 digits. ';
+const code = 'function add(a, b) {\n  return a + b; // sum\n}\nconst x = add(1, 2);\n';
+
+describe('countTextTokens', () => {
+  it('counts prose and code exactly as one whole-text o200k count', () => {
+    for (const text of [prose, code, prose.repeat(40), code.repeat(60), '中文的句子，还有标点。']) {
+      expect(countTextTokens(text)).toBe(countTokens(text));
+    }
+  });
+
+  it('counts special-token strings as plain text instead of throwing', () => {
+    expect(countTextTokens('a <|endoftext|> b')).toBeGreaterThan(3);
+  });
+
+  it('counts a long run of one character close to a whole count, cut every 32 characters', () => {
+    // 4,000 characters: small enough for the whole-text count to be quick here.
+    for (const character of ['y', ' ', '!', 'ä', '\n', '7']) {
+      const run = character.repeat(4000);
+      const whole = countTokens(run);
+      const bounded = countTextTokens(run);
+      expect(bounded).toBeGreaterThanOrEqual(whole);
+      expect(bounded).toBeLessThanOrEqual(whole + Math.ceil(run.length / PIECE_LENGTH));
+    }
+  });
+
+  it('stays within 1% of a whole count on random base64 (runs far longer than a piece)', () => {
+    const text = randomBytes(12_000).toString('base64');
+    const whole = countTokens(text);
+    const bounded = countTextTokens(text);
+    expect(bounded).toBeGreaterThanOrEqual(whole);
+    expect(bounded).toBeLessThanOrEqual(whole * 1.01);
+  });
+
+  it('counts 200,000 repeated letters (the input that held the event loop for 30 s)', () => {
+    // o200k has a token for four y's (exact on a short run); the long run keeps that ratio.
+    expect(countTokens('y'.repeat(4000))).toBe(1000);
+    const count = countTextTokens('y'.repeat(200_000));
+    expect(count).toBeGreaterThanOrEqual(49_500);
+    expect(count).toBeLessThanOrEqual(50_500);
+  });
+
+  it('estimates what lies past the exact-work budget, at no less than the rate seen', () => {
+    const text = prose.repeat(Math.ceil((EXACT_WORK_BUDGET * 3) / prose.length));
+    const whole = countTokens(text);
+    const bounded = countTextTokens(text);
+    expect(bounded).toBeGreaterThanOrEqual(whole * 0.98);
+    expect(bounded).toBeLessThanOrEqual(whole * 1.35);
+  });
+
+  it('shares one budget across the texts of a tally', () => {
+    const tally = new TokenTally();
+    const big = prose.repeat(Math.ceil(EXACT_WORK_BUDGET / prose.length) + 1);
+    tally.count(big);
+    // The budget is spent: a text with a known exact count is now estimated instead.
+    const shortWord = 'internationalization';
+    expect(countTokens(shortWord)).toBe(2);
+    expect(estimateTokens(shortWord)).toBe(5);
+    expect(tally.count(shortWord)).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('estimateTokens', () => {
+  it('estimates prose within -0% / +35% of o200k', () => {
+    const text = prose.repeat(20);
+    const whole = countTokens(text);
+    expect(estimateTokens(text)).toBeGreaterThanOrEqual(whole);
+    expect(estimateTokens(text)).toBeLessThanOrEqual(whole * 1.35);
+  });
+
+  it('counts one token per non-ASCII character and per surrogate pair', () => {
+    expect(estimateTokens('中文')).toBe(2);
+    expect(estimateTokens('😀😀')).toBe(2);
+  });
+});
+
+describe('headTokens', () => {
+  it('keeps the first tokens of a text on a token boundary', () => {
+    const tokens = encode(prose);
+    expect(headTokens(prose, 10)).toBe(prose.slice(0, headTokens(prose, 10).length));
+    expect(encode(headTokens(prose, 10))).toEqual(tokens.slice(0, 10));
+    expect(headTokens(prose, 0)).toBe('');
+    expect(headTokens(prose, tokens.length + 5)).toBe(prose);
+  });
+
+  it('cuts a huge text past the budget by characters, keeping roughly the tokens asked', () => {
+    const text = prose.repeat(Math.ceil((EXACT_WORK_BUDGET * 4) / prose.length));
+    const limit = Math.floor(countTokens(text) / 2);
+    const head = headTokens(text, limit);
+    expect(text.startsWith(head)).toBe(true);
+    const kept = countTokens(head);
+    expect(kept).toBeGreaterThan(limit * 0.95);
+    expect(kept).toBeLessThan(limit * 1.05);
+  });
+});
