@@ -93,6 +93,13 @@ export * from './resilience/execute-routed-request';
 export * from './resilience/retry-policy';
 export * from './resilience/run-hedged';
 export * from './resilience/run-model-chain';
+export {
+  type JobUsage,
+  jobUsageSchema,
+  type TokenCounts,
+  toAttemptUsage,
+  toJobUsage,
+} from './resilience/usage-records';
 export * from './routing/assess-complexity';
 export * from './routing/choose-hedge-model';
 export * from './routing/estimate-input-tokens';

@@ -12,7 +12,7 @@ import {
 } from '@llmq/core';
 import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { finishBatchLine } from './batch-line-pipeline';
+import { finishBatchLine } from './finish-batch-line';
 
 export interface BatchWorkersOptions {
   connection: Redis;

@@ -1,36 +1,29 @@
-import type {
-  AttemptRecord,
-  CostLedger,
-  FilterPolicyStore,
-  JobDeltaPublisher,
-  JobFailure,
-  JobResult,
-  JobStore,
-  LlmqMetrics,
-  Logger,
-  ModelCatalog,
-  PromptJobData,
-  RequestExecutor,
-  ResponseCaches,
-} from '@llmq/core';
 import {
-  asCacheHit,
+  type AttemptRecord,
+  type CostLedger,
+  type FilterPolicyStore,
   failureCodeForRoute,
-  inspectOutput,
+  type JobDeltaPublisher,
+  type JobStore,
   jobCatalog,
-  ledgerLineFromCacheHit,
+  type LlmqMetrics,
+  type Logger,
   ledgerLinesFromAttempts,
-  observedModel,
-  promptJobDataSchema,
-  roundUsd,
+  type ModelCatalog,
+  type PromptJobData,
+  type RequestExecutor,
+  type ResponseCaches,
+  type RoutingDecision,
   routeRequest,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { describeFailure } from './describe-failure';
-import { attemptOutcomeOf, createJobSpans, type ObservedJob } from './job-telemetry';
-import { recordCallMetrics } from './record-call-metrics';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { answerFromCache } from './answer-from-cache';
+import { type ChatAnswer, runChatStage } from './chat-stage';
+import { buildJobResult } from './job-result';
+import { createJobRunner, type JobRun, type JobSink } from './job-runner';
+import type { ObservedJob } from './job-telemetry';
 import { stoppableModel, streamingModel } from './stream-generation';
 
 export interface PromptPipelineOptions {
@@ -57,154 +50,106 @@ export interface PromptPipelineOptions {
 }
 
 /**
- * Runs one prompt job: claim it in the job store, route it, run the provider stage, store
- * the result once. Later stages (cache, limits, filters, cost) slot in here, in this order.
- * Returns nothing: results live in the job store, not in BullMQ's return value.
+ * Runs prompt jobs through the job runner: claim in the job store, route, answer from the
+ * caches or the provider stage, store the result once. Results live in the job store, not in
+ * BullMQ's return value.
  */
-export function createPromptPipeline({
-  store,
-  catalog,
-  execute,
-  logger,
-  filterPolicies,
-  tracer = trace.getTracer(tracerName),
-  metrics,
-  openDeltaPublisher,
-  caches,
-  ledger,
-}: PromptPipelineOptions) {
-  const jobSpans = createJobSpans({ tracer, logger, metrics });
-  return async function runPromptJob(job: Job, token?: string): Promise<void> {
-    const parsed = promptJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
+export function createPromptPipeline(options: PromptPipelineOptions) {
+  const tracer = options.tracer ?? trace.getTracer(tracerName);
+  const { store, logger } = options;
+  const sink: JobSink<PromptJobData, ChatAnswer> = {
+    events: 'job',
+    async parse(job) {
+      const parsed = jobCatalog.prompt.schema.safeParse(job.data);
+      if (parsed.success) return parsed.data;
       const jobId = typeof job.data?.jobId === 'string' ? job.data.jobId : job.id;
       if (jobId)
         await store.fail(jobId, { code: 'invalid_job', message: 'the queued job data is invalid' });
       throw new UnrecoverableError('invalid job data');
-    }
-    const data: PromptJobData = parsed.data;
-    const observed = jobSpans.begin(job, data);
-    try {
-      await runParsedJob(job, data, observed, token);
-      observed.end('completed');
-    } catch (error) {
-      observed.end(attemptOutcomeOf(job, error), error);
-      throw error;
-    }
-  };
-
-  async function runParsedJob(
-    job: Job,
-    data: PromptJobData,
-    observed: ObservedJob,
-    token: string | undefined,
-  ): Promise<void> {
-    const log = observed.logFields;
-    // The ledger write that rides on the job's final transition (exactly once per job).
-    const settle = (attempts: readonly AttemptRecord[], now?: number) =>
-      ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
-        now,
-        releaseReservation: data.jobId,
-      });
-
-    const claim = await store.start(data.jobId);
-    if (claim.outcome !== 'started') {
-      logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
-      observed.skipped();
-      return;
-    }
-    observed.started(claim.startedAt);
-    logger.debug('job-start', { event: 'job-start', ...log });
-
-    // Routed again at run time: the catalog may have changed since the API accepted the job.
-    const route = routeRequest(catalog, {
-      model: data.model,
-      messages: data.request.messages,
-      maxTokens: data.request.maxTokens,
-      requirements: data.requirements,
-      fallbacks: data.fallbacks,
-    });
-    if (!route.ok) {
-      await store.fail(
-        data.jobId,
-        { code: failureCodeForRoute(route.code), message: route.message },
-        undefined,
-        settle([]),
-      );
-      throw new UnrecoverableError(route.message);
-    }
-    const routing = route.decision;
-
-    const callStartedAt = performance.now();
-    // A streamed job publishes its deltas as they arrive (see streamingModel for the rules).
-    const publisher = data.stream ? openDeltaPublisher?.(data.jobId) : undefined;
-    // A sync request's job is stopped too when its client leaves; it only watches the flag.
-    const stopWatch =
-      !data.stream && job.queueName === jobCatalog.interactivePrompt.queue
-        ? openDeltaPublisher?.(data.jobId)
-        : undefined;
-
-    // Caches: a deterministic request answered before (exact), or a single-turn prompt close
-    // enough to one answered before (semantic), is answered again, free, without a provider
-    // call. `refresh` skips the reads (the fresh answer is stored below).
-    const lookup = caches
-      ? await caches.lookup({
-          tenant: data.tenant,
-          model: data.model,
-          request: data.request,
-          mode: data.cache,
-          options: data.cacheOptions,
-        })
-      : undefined;
-    if (lookup?.hit) {
-      const { hit } = lookup;
-      const finishedAt = Date.now();
-      const result = asCacheHit(
-        hit.result,
-        {
-          queue_wait_ms: Math.max(0, claim.startedAt - data.createdAt),
-          provider_ms: 0,
-          total_ms: Math.max(0, finishedAt - data.createdAt),
-        },
-        hit.type === 'semantic' ? { type: 'semantic', score: hit.score } : { type: 'exact' },
-      );
-      if (publisher) {
-        publisher.push(hit.result.text);
-        await publisher.flush();
+    },
+    identity: (data) => data,
+    async open(job, data, observed, log) {
+      const claim = await store.start(data.jobId);
+      if (claim.outcome !== 'started') {
+        logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
+        observed.skipped();
+        return undefined;
       }
-      const written = await store.complete(
-        data.jobId,
-        result,
-        finishedAt,
-        ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.result.model, result)], {
-          now: finishedAt,
-          releaseReservation: data.jobId,
-        }),
-      );
-      metrics?.cacheHits.inc({ cache_type: hit.type });
-      logger.info('job-end', {
-        event: 'job-end',
-        ...log,
-        cached: true,
-        cache_type: hit.type,
-        ...(hit.type === 'semantic' ? { cache_score: hit.score } : {}),
-        written,
+      observed.started(claim.startedAt);
+      logger.debug('job-start', { event: 'job-start', ...log });
+      return openPromptRun({ ...options, tracer }, job, data, observed, log, claim.startedAt);
+    },
+  };
+  return createJobRunner(sink, { tracer, logger, metrics: options.metrics });
+}
+
+/** One run of a claimed prompt job. */
+function openPromptRun(
+  options: PromptPipelineOptions & { tracer: Tracer },
+  job: Job,
+  data: PromptJobData,
+  observed: ObservedJob,
+  log: Record<string, unknown>,
+  startedAt: number,
+): JobRun<ChatAnswer> {
+  const { store, logger, metrics, ledger, caches, filterPolicies } = options;
+  // The ledger write that rides on the job's final transition (exactly once per job).
+  const settle = (attempts: readonly AttemptRecord[], now?: number) =>
+    ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
+      now,
+      releaseReservation: data.jobId,
+    });
+  // A streamed job publishes its deltas as they arrive (see streamingModel for the rules).
+  const publisher = data.stream ? options.openDeltaPublisher?.(data.jobId) : undefined;
+  // A sync request's job is stopped too when its client leaves; it only watches the flag.
+  const stopWatch =
+    !data.stream && job.queueName === jobCatalog.interactivePrompt.queue
+      ? options.openDeltaPublisher?.(data.jobId)
+      : undefined;
+  let routing: RoutingDecision | undefined;
+  let lookup: Awaited<ReturnType<ResponseCaches['lookup']>> | undefined;
+  const callStartedAt = performance.now();
+
+  return {
+    async call() {
+      // Routed again at run time: the catalog may have changed since the API accepted the job.
+      const route = routeRequest(options.catalog, {
+        model: data.model,
+        messages: data.request.messages,
+        maxTokens: data.request.maxTokens,
+        requirements: data.requirements,
+        fallbacks: data.fallbacks,
       });
-      return;
-    }
-    const outcome = await execute({
-      decision: routing,
-      request: data.request,
-      hedge: data.hedge,
-      progress: data.progress as { attempts: AttemptRecord[] } | undefined,
-      headers: (callNumber) => ({
-        'x-llmq-job-id': data.jobId,
-        'x-llmq-attempt': String(callNumber),
-      }),
-      logFields: log,
-      // Every provider call gets its span, metrics and llm-* log lines, wrapped from outside.
-      wrapModel: (entry, model) =>
-        observedModel(
+      if (!route.ok)
+        return {
+          kind: 'rejected',
+          failure: { code: failureCodeForRoute(route.code), message: route.message },
+        };
+      routing = route.decision;
+      // Caches: an exact or close-enough earlier answer is answered again, free; `refresh`
+      // skips the reads (the fresh answer is stored on completion).
+      lookup = await caches?.lookup({
+        tenant: data.tenant,
+        model: data.model,
+        request: data.request,
+        mode: data.cache,
+        options: data.cacheOptions,
+      });
+      if (lookup?.hit) {
+        await answerFromCache({ ...options, publisher, startedAt }, data, lookup.hit, log);
+        return { kind: 'answered' };
+      }
+      return runChatStage({
+        execute: options.execute,
+        decision: routing,
+        request: data.request,
+        hedge: data.hedge,
+        progress: data.progress,
+        requestId: data.jobId,
+        log,
+        context: observed.context,
+        telemetry: options,
+        wrap: (entry, model) =>
           publisher
             ? streamingModel(model, publisher, (seconds) =>
                 metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
@@ -212,164 +157,60 @@ export function createPromptPipeline({
             : stopWatch
               ? stoppableModel(model, stopWatch)
               : model,
-          { tracer, logger, metrics },
-          {
-            parent: observed.context,
-            catalogModel: entry.id,
-            logFields: log,
-          },
-        ),
-    });
-    const attempts = outcome.attempts;
-    recordCallMetrics(
-      metrics,
-      attempts,
-      (data.progress as { attempts?: unknown[] } | undefined)?.attempts?.length ?? 0,
-    );
-
-    if (outcome.kind === 'wait') {
-      // A long Retry-After: park the job in BullMQ's delayed set (no worker slot held, no
-      // attempt spent) and resume the chain where it stopped.
-      const lastError: JobFailure =
-        outcome.throttle !== undefined
-          ? {
-              code: 'provider_rate_limited',
-              message: `waiting ${outcome.delayMs} ms for the rate limit of ${outcome.resume.model} (${outcome.throttle})`,
-            }
-          : outcome.error === undefined
-            ? {
-                code: 'provider_rate_limited',
-                message: `waiting ${outcome.delayMs} ms for the retry-after of ${outcome.resume.model}`,
-              }
-            : describeFailure(outcome.error, attempts).failure;
-      await job.updateData({ ...data, progress: { attempts, resume: outcome.resume } });
-      await store.requeue(data.jobId, lastError);
-      logger.info('job-delay', {
-        event: 'job-delay',
-        ...log,
-        delay_ms: outcome.delayMs,
-        ...(outcome.throttle ? { reason: outcome.throttle } : {}),
       });
-      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-      throw new DelayedError();
-    }
-
-    if (outcome.kind === 'failed' && (publisher ?? stopWatch)?.stopRequested) {
+    },
+    output: filterPolicies && {
+      text: ({ answer }) => answer.text,
+      policy: () => filterPolicies.policyFor(data.tenant),
+    },
+    answeredBy: ({ entry }) => ({ provider: entry.provider, routed_model: entry.id }),
+    async complete(chat, attempts, verdict) {
+      const finishedAt = Date.now();
+      const result = buildJobResult(chat, {
+        attempts,
+        routing: routing as RoutingDecision,
+        verdict,
+        createdAt: data.createdAt,
+        startedAt,
+        finishedAt,
+        callStartedAt,
+      });
+      // Only a complete, clean answer is cached (a redacted one is `cacheable: false`), stored
+      // before the job completes so a client that sees the result and asks again hits.
+      if (lookup && verdict?.cacheable !== false) await lookup.remember(result);
+      const written = await store.complete(
+        data.jobId,
+        result,
+        finishedAt,
+        settle(attempts, finishedAt),
+      );
+      logger.info('job-end', {
+        event: 'job-end',
+        ...log,
+        provider: chat.entry.provider,
+        routed_model: chat.entry.id,
+        calls: attempts.length,
+        written,
+        latency_ms: result.timings.provider_ms,
+        input_tokens: result.usage.input_tokens,
+        output_tokens: result.usage.output_tokens,
+        output_length: chat.answer.text.length,
+      });
+    },
+    async fail(failure, attempts, reason) {
+      const recorded = routing ? { ...failure, attempts: [...attempts], routing } : failure;
+      await store.fail(data.jobId, recorded, undefined, settle(attempts));
+      throw new UnrecoverableError(reason ?? failure.message);
+    },
+    async requeue(failure) {
+      await store.requeue(data.jobId, failure);
+    },
+    async stopped() {
+      if (!(publisher ?? stopWatch)?.stopRequested) return false;
       await store.stop(data.jobId, undefined, data.tenant);
       logger.info('job-stop', { event: 'job-stop', ...log });
-      return;
-    }
-
-    if (outcome.kind === 'failed') {
-      const { failure } = describeFailure(outcome.error, attempts);
-      const maxAttempts = job.opts.attempts ?? 1;
-      // Once deltas went out, a retry would repeat text the client already has: fail instead.
-      const final =
-        !outcome.retryable || job.attemptsMade + 1 >= maxAttempts || publisher?.published === true;
-      logger.warn(final ? 'job-fail' : 'job-retry', {
-        event: final ? 'job-fail' : 'job-retry',
-        ...log,
-        provider: failure.provider,
-        error_code: failure.code,
-        status_code: failure.status_code,
-        calls: attempts.length,
-        latency_ms: Math.round(performance.now() - callStartedAt),
-      });
-      if (final) {
-        await store.fail(
-          data.jobId,
-          { ...failure, attempts, routing },
-          undefined,
-          settle(attempts),
-        );
-        throw new UnrecoverableError(failure.message);
-      }
-      // Keep the calls made so far, so the final result lists every one of them.
-      await job.updateData({ ...data, progress: { attempts } });
-      await store.requeue(data.jobId, failure);
-      throw new Error(failure.message);
-    }
-
-    const { answer, entry } = outcome;
-    const winner = [...attempts].reverse().find((attempt) => attempt.outcome === 'success');
-    const providerMs = winner?.latency_ms ?? performance.now() - callStartedAt;
-    // Output filter: after the provider stage succeeded, before anything is stored.
-    // `verdict.cacheable` is what a result cache must honour (a blocked answer is never cached).
-    const verdict = filterPolicies
-      ? inspectOutput(answer.text, await filterPolicies.policyFor(data.tenant))
-      : undefined;
-    if (verdict?.blocked) {
-      logger.warn('job-output-rejected', {
-        event: 'job-fail',
-        ...log,
-        provider: entry.provider,
-        routed_model: entry.id,
-        error_code: 'output_rejected',
-        detectors: verdict.findings
-          .filter((finding) => finding.action === 'block')
-          .map((finding) => finding.detector),
-      });
-      await store.fail(
-        data.jobId,
-        {
-          code: 'output_rejected',
-          message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
-          provider: entry.provider,
-          attempts,
-          routing,
-        },
-        undefined,
-        settle(attempts),
-      );
-      throw new UnrecoverableError('output rejected by the output filter');
-    }
-    const text = verdict?.texts[0] ?? answer.text;
-    const finishedAt = Date.now();
-    const result: JobResult = {
-      text,
-      message: { role: 'assistant', content: text },
-      finish_reason: answer.finishReason,
-      model: entry.id,
-      upstream_model: answer.responseModel,
-      provider: entry.provider,
-      ...(answer.responseId ? { response_id: answer.responseId } : {}),
-      usage: {
-        input_tokens: answer.usage.inputTokens,
-        output_tokens: answer.usage.outputTokens,
-        cached_input_tokens: answer.usage.cachedInputTokens,
-        total_tokens: answer.usage.totalTokens,
-      },
-      timings: {
-        queue_wait_ms: Math.max(0, claim.startedAt - data.createdAt),
-        provider_ms: Math.round(providerMs * 10) / 10,
-        total_ms: Math.max(0, finishedAt - data.createdAt),
-      },
-      routing,
-      attempts,
-      cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
-      ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
-    };
-    // Only a complete, clean answer is cached: errors and cut streams never get here, and a
-    // blocked output failed above; a redacted one (`cacheable: false`) is not kept either.
-    // Stored before the job completes, so a client that sees the result and asks again hits.
-    if (lookup && verdict?.cacheable !== false) await lookup.remember(result);
-    const written = await store.complete(
-      data.jobId,
-      result,
-      finishedAt,
-      settle(attempts, finishedAt),
-    );
-    logger.info('job-end', {
-      event: 'job-end',
-      ...log,
-      provider: entry.provider,
-      routed_model: entry.id,
-      calls: attempts.length,
-      written,
-      latency_ms: result.timings.provider_ms,
-      input_tokens: result.usage.input_tokens,
-      output_tokens: result.usage.output_tokens,
-      output_length: answer.text.length,
-    });
-  }
+      return true;
+    },
+    mayRetry: () => publisher?.published !== true,
+  };
 }
