@@ -1,4 +1,5 @@
-import type { GenerateResult } from '../providers/language-model';
+import type { RateLimitInfo } from '../providers/language-model';
+import type { TokenCounts } from '../resilience/usage-records';
 import type { ModelEntry } from '../routing/model-catalog';
 
 /**
@@ -8,8 +9,13 @@ import type { ModelEntry } from '../routing/model-catalog';
  */
 export type ThrottleReason = 'rpm' | 'tpm' | 'retry_after' | 'provider_headers';
 
-/** How a call that went ahead ended, for reconciling its reservation. */
-export type CallSettlement = { ok: true; answer: GenerateResult } | { ok: false; error: unknown };
+/**
+ * How a call that went ahead ended, for reconciling its reservation: the tokens it used and
+ * the provider's rate-limit headers, or its error.
+ */
+export type CallSettlement =
+  | { ok: true; usage: TokenCounts; rateLimit?: RateLimitInfo }
+  | { ok: false; error: unknown };
 
 /** The answer of a {@link CallGate}: go ahead (and settle afterwards), or wait this long. */
 export type CallAdmission =

@@ -3,7 +3,7 @@ import type { GenerateRequest, GenerateResult } from '../providers/language-mode
 import type { ModelEntry } from '../routing/model-catalog';
 import { roundUsd } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
-import { type CallOutcome, type ChainLink, callModel } from './call-model';
+import { type CallOutcome, type ChainLink, callModel, chatCall } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 
 export interface RunHedgedOptions {
@@ -48,12 +48,11 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
     const arm = arms[index] as (typeof arms)[number];
     calls += 1;
     const promise = callModel(
-      arm.link,
-      {
+      chatCall(arm.link, {
         ...options.request,
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
-      },
+      }),
       { breaker: options.breaker, gate: options.gate },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
