@@ -21,7 +21,7 @@ import {
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
-import { type ChatAnswer, runChatStage } from '../pipeline/chat-stage';
+import { type ChatAnswer, chatAnsweredBy, chatOutput, runChatStage } from '../pipeline/chat-stage';
 import { blockingDetectors, createJobRunner, type StageOutcome } from '../pipeline/job-runner';
 import { createLineSink, type LineRun } from './line-sink';
 import { createStopReasonCache } from './stop-reason-cache';
@@ -120,8 +120,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
             telemetry: { tracer, logger, metrics: options.metrics },
           });
         },
-        output: { text: ({ answer }) => answer.text, policy: async () => policy },
-        answeredBy: ({ entry }) => ({ provider: entry.provider, routed_model: entry.id }),
+        output: chatOutput(async () => policy),
+        answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
         render({ answer }, verdict) {
           const text = verdict ? (verdict.texts[0] ?? '') : answer.text;

@@ -1,4 +1,5 @@
 import {
+  type FilterPolicy,
   type GenerateResult,
   type JobFailure,
   type JobProgress,
@@ -18,6 +19,16 @@ import type { StageOutcome } from './job-runner';
 export interface ChatAnswer {
   answer: GenerateResult;
   entry: ModelEntry;
+}
+
+/** Who gave a chat answer, for log lines. */
+export function chatAnsweredBy({ entry }: ChatAnswer): Record<string, unknown> {
+  return { provider: entry.provider, routed_model: entry.id };
+}
+
+/** The output filter of a chat answer: its text under the tenant's policy. */
+export function chatOutput(policy: () => Promise<FilterPolicy | undefined>) {
+  return { text: ({ answer }: ChatAnswer) => answer.text, policy };
 }
 
 /** One run of the chat provider stage (prompt jobs and chat batch lines). */
