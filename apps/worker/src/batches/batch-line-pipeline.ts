@@ -2,58 +2,36 @@ import {
   type AttemptRecord,
   type BatchLineJobData,
   type BatchStopReason,
-  type BatchStore,
   batchLineJobDataSchema,
-  type CostLedger,
   type FilterPolicy,
-  type FilterPolicyStore,
-  failureCodeForRoute,
-  inspectInput,
-  type LlmqMetrics,
-  type Logger,
   ledgerLinesFromAttempts,
   lineCostNanoUsd,
-  type ModelCatalog,
   type RequestExecutor,
   routeRequest,
   toChatCompletionBody,
   tracerName,
 } from '@llmq/core';
-import { type Tracer, trace } from '@opentelemetry/api';
-import type { Queue } from 'bullmq';
-import { type ChatAnswer, chatAnsweredBy, chatOutput, runChatStage } from '../pipeline/chat-stage';
-import { blockingDetectors, createJobRunner, type StageOutcome } from '../pipeline/job-runner';
-import { createLineSink, type LineRun } from './line-sink';
+import { trace } from '@opentelemetry/api';
+import {
+  type ChatAnswer,
+  chatAnsweredBy,
+  chatOutput,
+  routeRejected,
+  runChatStage,
+} from '../pipeline/chat-stage';
+import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
+import { filterLineInput } from './line-input-filter';
+import { createLineSink, type LinePipelineOptions, type LineRun } from './line-sink';
 import { createStopReasonCache } from './stop-reason-cache';
 
-export interface BatchLinePipelineOptions {
-  batches: BatchStore;
-  catalog: ModelCatalog;
+export interface BatchLinePipelineOptions extends LinePipelineOptions {
   /**
    * The provider stage shared with prompt jobs: routing's fallback chain, retries, circuit
    * breakers (see @llmq/core `createRequestExecutor`).
    */
   execute: RequestExecutor;
-  /** The `batch-control` queue, where the last line of a batch queues its finalisation. */
-  controlQueue: Queue;
-  logger: Logger;
-  /** Tracer for line and provider spans; the no-op tracer when absent (tracing off). */
-  tracer?: Tracer;
-  /** This process's metrics; absent in tests that do not read them. */
-  metrics?: LlmqMetrics;
-  /**
-   * Tenants' filter policies: a line's prompt passes the input filter (a batch file never
-   * went through the API's) and its answer the output filter, as a prompt job's do.
-   * Absent, lines are not filtered.
-   */
-  filterPolicies?: FilterPolicyStore;
   /** The batch stop-reason cache, shared with the embeddings/completions lines; default its own. */
   stopReasonOf?: (batchId: string) => Promise<BatchStopReason | undefined>;
-  /**
-   * The cost ledger: each line's billed calls are written with the record that ends it, which
-   * also releases the line's share of its batch's budget reservation.
-   */
-  ledger?: CostLedger;
 }
 
 /**
@@ -103,11 +81,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
             messages: request.messages,
             maxTokens: request.maxTokens,
           });
-          if (!route.ok)
-            return {
-              kind: 'rejected',
-              failure: { code: failureCodeForRoute(route.code), message: route.message },
-            };
+          if (!route.ok) return routeRejected(route);
           inputTokens = route.decision.input_tokens;
           return runChatStage({
             execute: options.execute,
@@ -133,39 +107,4 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     },
   });
   return createJobRunner(sink, { tracer, logger, metrics: options.metrics });
-}
-
-/**
- * Input filter, at run time: the policy in force when the line runs, as for prompt jobs
- * (whose filter runs at submit). A blocked line fails without a provider call; redacted text
- * is what the provider sees.
- */
-function filterLineInput(
-  request: BatchLineJobData['request'],
-  policy: FilterPolicy,
-):
-  | BatchLineJobData['request']
-  | { failure: { code: 'content_filtered'; message: string }; detectors: string[] } {
-  const verdict = inspectInput(
-    request.messages.map((message, index) => ({
-      location: `messages[${index}]`,
-      text: message.content,
-    })),
-    policy,
-  );
-  if (verdict.blocked)
-    return {
-      failure: {
-        code: 'content_filtered',
-        message: `the input filter rejected the request: ${verdict.reason ?? 'policy'}`,
-      },
-      detectors: blockingDetectors(verdict.findings),
-    };
-  return {
-    ...request,
-    messages: request.messages.map((message, index) => ({
-      ...message,
-      content: verdict.texts[index] ?? message.content,
-    })),
-  };
 }

@@ -1,6 +1,19 @@
-import type { AttemptRecord, LineCallOutcome, RetryPolicy } from '@llmq/core';
+import {
+  type AttemptRecord,
+  type BatchedModelCalls,
+  type EndpointLineJobData,
+  type JobFailure,
+  type LineCallOutcome,
+  type ModelCatalog,
+  type ModelEntry,
+  type RetryPolicy,
+  toEmbeddingsBody,
+  toTextCompletionBody,
+} from '@llmq/core';
+import type { Context } from '@opentelemetry/api';
 import { describeFailure } from '../pipeline/describe-failure';
 import type { StageOutcome } from '../pipeline/job-runner';
+import type { RenderedLine } from './line-sink';
 
 /**
  * What a line's share of a micro-batched call means for the job runner. `previous` are the
@@ -37,4 +50,78 @@ export function endpointStageOutcome<Answer>(
   )
     return { kind: 'wait', delayMs: retryAfterMs, attempts, failure };
   return { kind: 'failed', error: outcome.error, retryable, attempts };
+}
+
+/** The line's catalog entry, or why it cannot serve the line's endpoint now. */
+export function resolveEntry(
+  catalog: ModelCatalog,
+  data: EndpointLineJobData,
+): { entry: ModelEntry } | { failure: JobFailure } {
+  const entry = catalog.resolve(data.model);
+  if (!entry)
+    return {
+      failure: {
+        code: 'model_unavailable',
+        message: `model "${data.model}" is no longer in the catalog`,
+      },
+    };
+  const reason = catalog.unavailability(
+    entry,
+    data.endpoint === '/v1/embeddings' ? 'embeddings' : 'completions',
+  );
+  if (!reason) return { entry };
+  return {
+    failure: {
+      code: 'model_unavailable',
+      message: `model "${entry.id}" cannot serve ${data.endpoint} here (${reason.replace(/_/g, ' ')})`,
+    },
+  };
+}
+
+/** The line's share of a micro-batched call, rendered as its output-file body. */
+export async function callEndpoint(
+  options: {
+    calls: BatchedModelCalls;
+    policy: Pick<RetryPolicy, 'maxInlineWaitMs' | 'maxRetriesPerModel'>;
+  },
+  entry: ModelEntry,
+  line: EndpointLineJobData,
+  requestId: string,
+  context: Context,
+): Promise<StageOutcome<RenderedLine>> {
+  const previous = line.progress?.attempts ?? [];
+  if (line.endpoint === '/v1/embeddings') {
+    const { encodingFormat } = line.embedding;
+    const outcome = await options.calls.embed(entry, line.embedding, requestId, context);
+    return endpointStageOutcome(
+      outcome.ok
+        ? {
+            ...outcome,
+            answer: {
+              body: toEmbeddingsBody(outcome.answer, encodingFormat),
+              usage: { inputTokens: outcome.answer.inputTokens, outputTokens: 0 },
+            },
+          }
+        : outcome,
+      previous,
+      options.policy,
+    );
+  }
+  const outcome = await options.calls.complete(entry, line.completion, requestId, context);
+  return endpointStageOutcome(
+    outcome.ok
+      ? {
+          ...outcome,
+          answer: {
+            body: toTextCompletionBody(outcome.answer, Date.now()),
+            usage: {
+              inputTokens: outcome.answer.inputTokens,
+              outputTokens: outcome.answer.outputTokens,
+            },
+          },
+        }
+      : outcome,
+    previous,
+    options.policy,
+  );
 }

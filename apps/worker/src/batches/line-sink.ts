@@ -1,18 +1,42 @@
 import {
   type AttemptRecord,
   type BatchStopReason,
+  type CostLedger,
   completedBatchLine,
+  type FilterPolicyStore,
   failedBatchLine,
   type JobProgress,
   type LedgerWrite,
   type Logger,
+  type ModelCatalog,
   skippedBatchLine,
   type TokenCounts,
 } from '@llmq/core';
+import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { JobRun, JobSink, OutputVerdict } from '../pipeline/job-runner';
 import type { ObservedJob } from '../pipeline/job-telemetry';
 import { type BatchLineRecorder, finishBatchLine } from './finish-batch-line';
+
+/** What both kinds of batch line (chat, embeddings/completions) are run with. */
+export interface LinePipelineOptions extends BatchLineRecorder {
+  catalog: ModelCatalog;
+  logger: Logger;
+  /** Tracer for line and provider spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /**
+   * Tenants' filter policies: a line's inputs pass the input filter (a batch file never went
+   * through the API's; redacted text is what the provider sees) and a chat answer the output
+   * filter, as a prompt job's do. Absent, lines are not filtered.
+   */
+  filterPolicies?: FilterPolicyStore;
+  /**
+   * The cost ledger: each line's billed calls (its share of a micro-batched call) are written
+   * with the record that ends it, which also releases the line's part of its batch's budget
+   * reservation.
+   */
+  ledger?: CostLedger;
+}
 
 /** What every batch line's job data holds. */
 export interface LineData {

@@ -1,5 +1,6 @@
 import {
   type FilterPolicy,
+  failureCodeForRoute,
   type GenerateResult,
   type JobFailure,
   type JobProgress,
@@ -10,6 +11,7 @@ import {
   observedModel,
   type RequestExecutor,
   type RoutingDecision,
+  type routeRequest,
 } from '@llmq/core';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { describeFailure } from './describe-failure';
@@ -29,6 +31,16 @@ export function chatAnsweredBy({ entry }: ChatAnswer): Record<string, unknown> {
 /** The output filter of a chat answer: its text under the tenant's policy. */
 export function chatOutput(policy: () => Promise<FilterPolicy | undefined>) {
   return { text: ({ answer }: ChatAnswer) => answer.text, policy };
+}
+
+/** A route that found no model: the job ends at once, before any provider call. */
+export function routeRejected(
+  route: Extract<ReturnType<typeof routeRequest>, { ok: false }>,
+): StageOutcome<never> {
+  return {
+    kind: 'rejected',
+    failure: { code: failureCodeForRoute(route.code), message: route.message },
+  };
 }
 
 /** One run of the chat provider stage (prompt jobs and chat batch lines). */

@@ -47,3 +47,16 @@ export function buildJobResult({ answer, entry }: ChatAnswer, parts: JobResultPa
     ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
   };
 }
+
+/** The `job-end` log fields of a stored result: who answered, counts and timings, never text. */
+export function resultLogFields(result: JobResult, outputLength: number): Record<string, unknown> {
+  return {
+    provider: result.provider,
+    routed_model: result.model,
+    calls: result.attempts?.length ?? 0,
+    latency_ms: result.timings.provider_ms,
+    input_tokens: result.usage.input_tokens,
+    output_tokens: result.usage.output_tokens,
+    output_length: outputLength,
+  };
+}

@@ -105,91 +105,134 @@ export interface JobRunnerOptions {
 export function createJobRunner<Data extends { progress?: JobProgress }, Answer>(
   sink: JobSink<Data, Answer>,
   options: JobRunnerOptions,
-) {
-  const { logger, metrics } = options;
-  const tracer = options.tracer ?? trace.getTracer(tracerName);
-  const jobSpans = createJobSpans({ tracer, logger, metrics });
-  const event = (name: string) => `${sink.events}-${name}`;
+): (job: Job, token?: string) => Promise<void> {
+  const runner = new JobRunner(sink, options);
+  return (job, token) => runner.run(job, token);
+}
 
-  return async function runJob(job: Job, token?: string): Promise<void> {
-    const data = await sink.parse(job);
-    const observed = jobSpans.begin(job, sink.identity(data));
+/** One attempt of one job, as the decision table sees it. */
+interface Attempt<Data, Answer> {
+  job: Job;
+  data: Data;
+  run: JobRun<Answer>;
+  log: Record<string, unknown>;
+  token?: string;
+}
+
+class JobRunner<Data extends { progress?: JobProgress }, Answer> {
+  private readonly jobSpans: ReturnType<typeof createJobSpans>;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly sink: JobSink<Data, Answer>,
+    private readonly options: JobRunnerOptions,
+  ) {
+    const tracer = options.tracer ?? trace.getTracer(tracerName);
+    this.logger = options.logger;
+    this.jobSpans = createJobSpans({ tracer, logger: options.logger, metrics: options.metrics });
+  }
+
+  async run(job: Job, token?: string): Promise<void> {
+    const data = await this.sink.parse(job);
+    const observed = this.jobSpans.begin(job, this.sink.identity(data));
     try {
-      await runOnce(job, data, observed, token);
+      const log = { ...observed.logFields, ...this.sink.logFields?.(data) };
+      const run = await this.sink.open(job, data, observed, log);
+      if (run) await this.decide({ job, data, run, log, token });
       observed.end('completed');
     } catch (error) {
       observed.end(attemptOutcomeOf(job, error), error);
       throw error;
     }
-  };
+  }
 
-  async function runOnce(job: Job, data: Data, observed: ObservedJob, token?: string) {
-    const log = { ...observed.logFields, ...sink.logFields?.(data) };
-    const run = await sink.open(job, data, observed, log);
-    if (!run) return;
+  /** Runs the stages and maps what came of them to the job's end. */
+  private async decide(attempt: Attempt<Data, Answer>): Promise<void> {
     const startedAt = performance.now();
-    const outcome = await run.call();
-    if ('attempts' in outcome)
-      recordCallMetrics(metrics, outcome.attempts, data.progress?.attempts.length ?? 0);
+    const outcome = await attempt.run.call();
+    if ('attempts' in outcome) {
+      const recorded = attempt.data.progress?.attempts.length ?? 0;
+      recordCallMetrics(this.options.metrics, outcome.attempts, recorded);
+    }
     switch (outcome.kind) {
       case 'answered':
         return;
       case 'rejected':
-        return run.fail(outcome.failure, []);
-      case 'wait': {
-        const progress = { attempts: outcome.attempts, resume: outcome.resume };
-        await job.updateData({ ...data, progress });
-        await run.requeue?.(outcome.failure);
-        logger.info(event('delay'), {
-          event: event('delay'),
-          ...log,
-          delay_ms: outcome.delayMs,
-          ...(outcome.reason ? { reason: outcome.reason } : {}),
-        });
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
-      }
-      case 'failed': {
-        if (await run.stopped?.()) return;
-        const { failure } = describeFailure(outcome.error, outcome.attempts);
-        const final =
-          !outcome.retryable ||
-          job.attemptsMade + 1 >= (job.opts.attempts ?? 1) ||
-          run.mayRetry?.() === false;
-        logger.warn(event(final ? 'fail' : 'retry'), {
-          event: event(final ? 'fail' : 'retry'),
-          ...log,
-          provider: failure.provider,
-          error_code: failure.code,
-          status_code: failure.status_code,
-          calls: outcome.attempts.length,
-          latency_ms: Math.round(performance.now() - startedAt),
-        });
-        if (final) return run.fail(failure, outcome.attempts);
-        // Keep the calls made so far, so the next attempt continues the same accounting.
-        await job.updateData({ ...data, progress: { attempts: outcome.attempts } });
-        await run.requeue?.(failure);
-        throw new Error(failure.message);
-      }
+        return attempt.run.fail(outcome.failure, []);
+      case 'wait':
+        return this.park(attempt, outcome);
+      case 'failed':
+        return this.failOrRetry(attempt, outcome, performance.now() - startedAt);
       case 'success':
-        return filterAndComplete(run, outcome.answer, outcome.attempts, log);
+        return this.filterAndComplete(attempt, outcome.answer, outcome.attempts);
     }
   }
 
+  /**
+   * A long wait: park the job in BullMQ's delayed set (no worker slot held, no attempt
+   * spent) with its calls so far, and resume where it stopped.
+   */
+  private async park(
+    { job, data, run, log, token }: Attempt<Data, Answer>,
+    outcome: Extract<StageOutcome<Answer>, { kind: 'wait' }>,
+  ): Promise<never> {
+    await job.updateData({
+      ...data,
+      progress: { attempts: outcome.attempts, resume: outcome.resume },
+    });
+    await run.requeue?.(outcome.failure);
+    this.logger.info(this.event('delay'), {
+      event: this.event('delay'),
+      ...log,
+      delay_ms: outcome.delayMs,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
+    await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+    throw new DelayedError();
+  }
+
+  /** A failed provider stage: stopped by its client, final (fail), or retried by BullMQ. */
+  private async failOrRetry(
+    { job, data, run, log }: Attempt<Data, Answer>,
+    outcome: Extract<StageOutcome<Answer>, { kind: 'failed' }>,
+    elapsedMs: number,
+  ): Promise<void> {
+    if (await run.stopped?.()) return;
+    const { failure } = describeFailure(outcome.error, outcome.attempts);
+    const final =
+      !outcome.retryable ||
+      job.attemptsMade + 1 >= (job.opts.attempts ?? 1) ||
+      run.mayRetry?.() === false;
+    const event = this.event(final ? 'fail' : 'retry');
+    this.logger.warn(event, {
+      event,
+      ...log,
+      provider: failure.provider,
+      error_code: failure.code,
+      status_code: failure.status_code,
+      calls: outcome.attempts.length,
+      latency_ms: Math.round(elapsedMs),
+    });
+    if (final) return run.fail(failure, outcome.attempts);
+    // Keep the calls made so far, so the next attempt continues the same accounting.
+    await job.updateData({ ...data, progress: { attempts: outcome.attempts } });
+    await run.requeue?.(failure);
+    throw new Error(failure.message);
+  }
+
   /** Output filter: after the provider stage succeeded, before anything is stored. */
-  async function filterAndComplete(
-    run: JobRun<Answer>,
+  private async filterAndComplete(
+    { run, log }: Attempt<Data, Answer>,
     answer: Answer,
     attempts: AttemptRecord[],
-    log: Record<string, unknown>,
   ): Promise<void> {
     const policy = await run.output?.policy();
     const verdict =
       run.output && policy ? inspectOutput(run.output.text(answer), policy) : undefined;
     if (!verdict?.blocked) return run.complete(answer, attempts, verdict);
     const answeredBy = run.answeredBy?.(answer) ?? {};
-    logger.warn(event('output-rejected'), {
-      event: event('fail'),
+    this.logger.warn(this.event('output-rejected'), {
+      event: this.event('fail'),
       ...log,
       ...answeredBy,
       error_code: 'output_rejected',
@@ -201,6 +244,11 @@ export function createJobRunner<Data extends { progress?: JobProgress }, Answer>
       ...(typeof answeredBy.provider === 'string' ? { provider: answeredBy.provider } : {}),
     };
     return run.fail(failure, attempts, 'output rejected by the output filter');
+  }
+
+  /** An event name of this kind of job: `job-retry`, `batch-line-fail`… */
+  private event(name: string): string {
+    return `${this.sink.events}-${name}`;
   }
 }
 

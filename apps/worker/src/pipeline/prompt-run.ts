@@ -1,6 +1,5 @@
 import {
   type AttemptRecord,
-  failureCodeForRoute,
   type JobDeltaPublisher,
   type JobFailure,
   jobCatalog,
@@ -13,18 +12,23 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { answerFromCache } from './answer-from-cache';
-import { type ChatAnswer, chatAnsweredBy, chatOutput, runChatStage } from './chat-stage';
-import { buildJobResult } from './job-result';
+import {
+  type ChatAnswer,
+  chatAnsweredBy,
+  chatOutput,
+  routeRejected,
+  runChatStage,
+} from './chat-stage';
+import { buildJobResult, resultLogFields } from './job-result';
 import type { JobRun, OutputVerdict, StageOutcome } from './job-runner';
 import type { ObservedJob } from './job-telemetry';
 import type { PromptPipelineOptions } from './prompt-pipeline-options';
-import { stoppableModel, streamingModel } from './stream-generation';
+import { deltaModel } from './stream-generation';
 
 /** One run of a claimed prompt job: route, caches, provider stage; its ends in the job store. */
 export class PromptRun implements JobRun<ChatAnswer> {
-  /** A streamed job publishes its deltas as they arrive (see streamingModel for the rules). */
+  /** A streamed job's deltas go out as they arrive; a sync one's client leaving stops it. */
   private readonly publisher: JobDeltaPublisher | undefined;
-  /** A sync request's job is stopped too when its client leaves; it only watches the flag. */
   private readonly stopWatch: JobDeltaPublisher | undefined;
   private routing: RoutingDecision | undefined;
   private lookup: Awaited<ReturnType<ResponseCaches['lookup']>> | undefined;
@@ -48,7 +52,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
   }
 
   async call(): Promise<StageOutcome<ChatAnswer>> {
-    const { data, options, publisher, stopWatch } = this;
+    const { data, options, publisher } = this;
     // Routed again at run time: the catalog may have changed since the API accepted the job.
     const route = routeRequest(options.catalog, {
       model: data.model,
@@ -57,10 +61,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
       requirements: data.requirements,
       fallbacks: data.fallbacks,
     });
-    if (!route.ok) {
-      const failure = { code: failureCodeForRoute(route.code), message: route.message };
-      return { kind: 'rejected', failure };
-    }
+    if (!route.ok) return routeRejected(route);
     this.routing = route.decision;
     // Caches: an exact or close-enough earlier answer is answered again, free; `refresh`
     // skips the reads (the fresh answer is stored on completion).
@@ -77,8 +78,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
       await answerFromCache(context, data, this.lookup.hit, this.log);
       return { kind: 'answered' };
     }
-    const observe = (seconds: number, model: string) =>
-      options.metrics?.timeToFirstToken.observe({ model }, seconds);
     return runChatStage({
       execute: options.execute,
       decision: route.decision,
@@ -89,11 +88,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
       log: this.log,
       context: this.observed.context,
       telemetry: options,
-      wrap: (entry, model) => {
-        if (publisher)
-          return streamingModel(model, publisher, (seconds) => observe(seconds, entry.id));
-        return stopWatch ? stoppableModel(model, stopWatch) : model;
-      },
+      wrap: deltaModel(publisher, this.stopWatch, options.metrics),
     });
   }
 
@@ -116,17 +111,8 @@ export class PromptRun implements JobRun<ChatAnswer> {
     if (lookup && verdict?.cacheable !== false) await lookup.remember(result);
     const ledger = this.ledgerWrite(attempts, finishedAt);
     const written = await this.options.store.complete(data.jobId, result, finishedAt, ledger);
-    this.options.logger.info('job-end', {
-      event: 'job-end',
-      ...this.log,
-      ...this.answeredBy(chat),
-      calls: attempts.length,
-      written,
-      latency_ms: result.timings.provider_ms,
-      input_tokens: result.usage.input_tokens,
-      output_tokens: result.usage.output_tokens,
-      output_length: chat.answer.text.length,
-    });
+    const fields = resultLogFields(result, chat.answer.text.length);
+    this.options.logger.info('job-end', { event: 'job-end', ...this.log, ...fields, written });
   }
 
   async fail(failure: JobFailure, attempts: readonly AttemptRecord[], reason?: string) {
