@@ -3,6 +3,7 @@ import type { LedgerWrite } from '../cost/cost-ledger';
 import { ledgerLua } from '../cost/ledger-lua';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { TokenCounts } from '../resilience/usage-records';
 import {
   type BatchEndpoint,
   type BatchRecord,
@@ -256,7 +257,7 @@ export class BatchStore {
     index: number,
     outcome: BatchLineOutcome,
     line: string,
-    usage: { inputTokens: number; outputTokens: number } = { inputTokens: 0, outputTokens: 0 },
+    usage: TokenCounts = { inputTokens: 0, outputTokens: 0 },
     now = Date.now(),
     ledger?: LedgerWrite,
   ): Promise<RecordLineResult> {
