@@ -94,34 +94,29 @@ export async function callEndpoint(
     const { encodingFormat } = line.embedding;
     const outcome = await options.calls.embed(entry, line.embedding, requestId, context);
     return endpointStageOutcome(
-      outcome.ok
-        ? {
-            ...outcome,
-            answer: {
-              body: toEmbeddingsBody(outcome.answer, encodingFormat),
-              usage: { inputTokens: outcome.answer.inputTokens, outputTokens: 0 },
-            },
-          }
-        : outcome,
+      renderShare(outcome, (answer) => ({
+        body: toEmbeddingsBody(answer, encodingFormat),
+        usage: { inputTokens: answer.inputTokens, outputTokens: 0 },
+      })),
       previous,
       options.policy,
     );
   }
   const outcome = await options.calls.complete(entry, line.completion, requestId, context);
   return endpointStageOutcome(
-    outcome.ok
-      ? {
-          ...outcome,
-          answer: {
-            body: toTextCompletionBody(outcome.answer, Date.now()),
-            usage: {
-              inputTokens: outcome.answer.inputTokens,
-              outputTokens: outcome.answer.outputTokens,
-            },
-          },
-        }
-      : outcome,
+    renderShare(outcome, (answer) => ({
+      body: toTextCompletionBody(answer, Date.now()),
+      usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens },
+    })),
     previous,
     options.policy,
   );
+}
+
+/** A line's share of a call with its answer rendered for the output file. */
+function renderShare<Answer>(
+  outcome: LineCallOutcome<Answer>,
+  render: (answer: Answer) => RenderedLine,
+): LineCallOutcome<RenderedLine> {
+  return outcome.ok ? { ...outcome, answer: render(outcome.answer) } : outcome;
 }
