@@ -1,197 +1,36 @@
 import {
-  BudgetStore,
-  CircuitBreaker,
-  CostLedger,
   catchShutdownSignals,
   createLogger,
-  createMetrics,
-  createProviderRegistry,
-  createQueue,
-  createRedisConnection,
-  createRequestExecutor,
-  createTracing,
-  defaultProviderAccounts,
-  FairPriority,
-  FilterPolicyStore,
   JobDeltaPublisher,
-  JobStore,
   jobCatalog,
-  loadModelCatalog,
-  ProviderRateLimiter,
-  RedisKeys,
+  type Logger,
   toBatchLimits,
-  toBudgetDefaults,
-  toCircuitBreakerOptions,
-  toProviderSettings,
-  toRateLimiterOptions,
   toRetryPolicy,
 } from '@llmq/core';
 import { startBatchProcessing } from './batches/start-batch-processing';
-import { loadWorkerEnv } from './env';
-import { LaneBalancer } from './lanes/lane-balancer';
+import { loadWorkerEnv, type WorkerEnv } from './env';
+import { createLanes } from './lanes/create-lanes';
+import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
-import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
+import { createWorkerServices, type WorkerServices } from './worker-services';
 
 async function main(): Promise<void> {
   const signals = catchShutdownSignals();
   const env = loadWorkerEnv();
   const logger = createLogger({ service: 'worker', level: env.LOG_LEVEL });
-  const keys = new RedisKeys(env.LLMQ_PREFIX);
-  const connection = createRedisConnection({
-    url: env.REDIS_URL,
-    role: 'worker',
-    name: 'llmq-worker',
-  });
-  connection.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
-  const eventLimits = {
-    maxLength: env.JOB_EVENTS_MAX_LENGTH,
-    ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,
-  };
-  const store = new JobStore(connection, keys, {
-    resultTtlSeconds: env.RESULT_TTL_SECONDS,
-    events: eventLimits,
-  });
-  const settings = toProviderSettings(env);
-  const metrics = createMetrics();
-  // The queue handle only reads job counts for llm_queue_length at scrape time.
-  const countsQueue = createQueue('prompt', connection, keys);
-  const interactiveCountsQueue = createQueue('interactivePrompt', connection, keys);
-  const bulkCountsQueue = createQueue('batch-line', connection, keys);
-  metrics.watchQueues(countsQueue, interactiveCountsQueue, bulkCountsQueue);
-  const tracing = createTracing({
-    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
-    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
-  });
-  const accounts = defaultProviderAccounts(settings);
-  // A bad catalog stops the worker here, naming the file and the offending entry.
-  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
-    availableProviders: accounts.map((account) => account.id),
-  });
-  const providers = createProviderRegistry(accounts);
-  const breaker = new CircuitBreaker(
-    connection,
-    keys,
-    toCircuitBreakerOptions(env),
-    (change) =>
-      logger.warn(`circuit-${change.to.replace('_', '-')}`, {
-        event: `circuit-${change.to.replace('_', '-')}`,
-        provider: change.provider,
-        model: change.model,
-        from: change.from,
-      }),
-    (error) =>
-      logger.warn('circuit-record-error', {
-        event: 'circuit-record-error',
-        error: error instanceof Error ? error.message : String(error),
-      }),
-  );
-  metrics.watchCircuits(breaker);
-  const filterPolicies = new FilterPolicyStore(connection, keys, {
-    defaults: env.FILTER_POLICY,
-    cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
-  });
-  // Provider RPM/TPM limits and 429 pauses, shared with every other worker through Redis.
-  const limiter = new ProviderRateLimiter(
-    connection,
-    keys,
-    catalog,
-    toRateLimiterOptions(env),
-    rateLimitTelemetry(logger, metrics),
-  );
-  // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
-  const execute = createRequestExecutor({
-    catalog,
-    breaker,
-    limiter,
-    policy: toRetryPolicy(env),
-    resolveModel: (entry) =>
-      providers.has(entry.provider)
-        ? providers.languageModel(entry.provider, entry.upstream_model)
-        : undefined,
-  });
-  const ledger = new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
-  const budgets = new BudgetStore(connection, keys, {
-    defaults: toBudgetDefaults(env),
-    reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
-    logger,
-    metrics,
-  });
-  const pipeline = createPromptPipeline({
-    store,
-    filterPolicies,
-    catalog,
-    logger,
-    tracer: tracing.tracer,
-    metrics,
-    execute,
-    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-    ledger,
-  });
-  // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
-  const fair = env.LANE_FAIRNESS
-    ? new FairPriority(connection, keys, (error) =>
-        logger.warn('fair-clock-failed', {
-          event: 'fair-clock-failed',
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      )
-    : undefined;
-  const lanes = new LaneBalancer({
-    lanes: [
-      { queue: countsQueue, share: env.WORKER_CONCURRENCY },
-      { queue: interactiveCountsQueue, share: env.INTERACTIVE_CONCURRENCY },
-      { queue: bulkCountsQueue, share: env.BULK_WORKER_CONCURRENCY },
-    ],
-    intervalMs: env.LANE_BALANCE_INTERVAL_MS,
-    lending: env.LANE_LENDING,
-    onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
-    logger,
-  });
-  const workerOptions = {
-    connection,
-    keys,
-    store,
-    logger,
-    pipeline,
-    lockDurationMs: env.LOCK_DURATION_MS,
-    stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
-    maxStalledCount: env.MAX_STALLED_COUNT,
-  };
-  const running = await startPromptWorker({
-    ...workerOptions,
-    pipeline: lanes.track(jobCatalog.prompt.queue, pipeline),
-    concurrency: env.WORKER_CONCURRENCY,
-  });
-  // The interactive lane has its own workers, so sync and streamed requests never wait
-  // behind async jobs.
-  const interactive = await startPromptWorker({
-    ...workerOptions,
-    pipeline: lanes.track(jobCatalog.interactivePrompt.queue, pipeline),
-    queueName: jobCatalog.interactivePrompt.queue,
-    concurrency: env.INTERACTIVE_CONCURRENCY,
-  });
+  const services = createWorkerServices(env, logger);
+  const { connection, keys, store, metrics } = services;
+  const { lanes, fair } = createLanes(services, env, logger);
+  const prompts = await startPromptLanes(services, env, logger, lanes);
   const batchProcessing = await startBatchProcessing({
-    filterPolicies,
-    connection,
-    keys,
-    catalog,
-    execute,
-    providers,
-    breaker,
-    limiter,
+    ...services,
     policy: toRetryPolicy(env),
-    budgets,
-    ledger,
     logger,
-    tracer: tracing.tracer,
-    metrics,
+    tracer: services.tracing.tracer,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
     limits: toBatchLimits(env),
@@ -203,8 +42,6 @@ async function main(): Promise<void> {
     fair,
     trackLines: (processor) => lanes.track(jobCatalog['batch-line'].queue, processor),
   });
-  lanes.attach(jobCatalog.prompt.queue, running.worker);
-  lanes.attach(jobCatalog.interactivePrompt.queue, interactive.worker);
   lanes.attach(jobCatalog['batch-line'].queue, batchProcessing.lineWorker);
   lanes.start();
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
@@ -226,33 +63,77 @@ async function main(): Promise<void> {
     lane_fairness: env.LANE_FAIRNESS,
     prefix: env.LLMQ_PREFIX,
   });
-
   let stopping = false;
-  const stop = async (signal: string) => {
+  signals.onShutdown(async (signal) => {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
     await lanes.stop();
+    const timeout = env.SHUTDOWN_TIMEOUT_MS;
     const [outcome] = await Promise.all([
-      running.close(env.SHUTDOWN_TIMEOUT_MS),
-      batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),
-      webhooks.close(env.SHUTDOWN_TIMEOUT_MS),
-      interactive.close(env.SHUTDOWN_TIMEOUT_MS),
+      prompts.running.close(timeout),
+      batchProcessing.close(timeout),
+      webhooks.close(timeout),
+      prompts.interactive.close(timeout),
     ]);
-    await providers.close();
     metricsServer.close();
     metricsServer.closeAllConnections();
-    await Promise.all([
-      countsQueue.close(),
-      interactiveCountsQueue.close(),
-      bulkCountsQueue.close(),
-    ]);
-    await tracing.shutdown().catch(() => undefined);
-    await connection.quit().catch(() => undefined);
+    await closeServices(services);
     logger.info('worker-exit', { event: 'worker-exit', outcome });
     process.exit(0);
+  });
+}
+
+/**
+ * The prompt pipeline's workers: the async lane, and the interactive lane with its own
+ * workers, so sync and streamed requests never wait behind async jobs.
+ */
+async function startPromptLanes(
+  services: WorkerServices,
+  env: WorkerEnv,
+  logger: Logger,
+  lanes: LaneBalancer,
+) {
+  const { connection, keys, store, providers, eventLimits } = services;
+  const pipeline = createPromptPipeline({
+    ...services,
+    logger,
+    tracer: services.tracing.tracer,
+    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
+    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+  });
+  const workerOptions = {
+    connection,
+    keys,
+    store,
+    logger,
+    lockDurationMs: env.LOCK_DURATION_MS,
+    stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,
+    maxStalledCount: env.MAX_STALLED_COUNT,
   };
-  signals.onShutdown(stop);
+  const running = await startPromptWorker({
+    ...workerOptions,
+    pipeline: lanes.track(jobCatalog.prompt.queue, pipeline),
+    concurrency: env.WORKER_CONCURRENCY,
+  });
+  const interactive = await startPromptWorker({
+    ...workerOptions,
+    pipeline: lanes.track(jobCatalog.interactivePrompt.queue, pipeline),
+    queueName: jobCatalog.interactivePrompt.queue,
+    concurrency: env.INTERACTIVE_CONCURRENCY,
+  });
+  lanes.attach(jobCatalog.prompt.queue, running.worker);
+  lanes.attach(jobCatalog.interactivePrompt.queue, interactive.worker);
+  return { running, interactive };
+}
+
+/** Lets go of providers, queue handles, tracing and Redis, after the workers closed. */
+async function closeServices(services: WorkerServices): Promise<void> {
+  await services.providers.close();
+  const { queues } = services;
+  await Promise.all([queues.prompt.close(), queues.interactive.close(), queues.bulk.close()]);
+  await services.tracing.shutdown().catch(() => undefined);
+  await services.connection.quit().catch(() => undefined);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 import { type JobStore, jobCatalog, type Logger, type RedisKeys } from '@llmq/core';
-import { QueueEvents, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
+import { closeWorkers, watchStalledFailures } from './worker-lifecycle';
 
 export interface PromptWorkerOptions {
   connection: Redis;
@@ -54,38 +55,26 @@ export async function startPromptWorker(
       .catch(() => undefined);
   });
 
-  // A job that stalled more often than allowed is failed inside a Lua script, with no worker
-  // event; the queue's event stream is the one place that reports it.
-  const eventsConnection = options.connection.duplicate();
-  const events = new QueueEvents(queueName, {
-    connection: eventsConnection,
-    prefix: options.keys.prefix,
-  });
-  events.on('failed', ({ jobId, failedReason }) => {
-    if (!/stalled/i.test(failedReason)) return;
-    void options.store
-      .fail(jobId, {
-        code: 'worker_lost',
-        message: 'the workers running this job stopped too many times',
-      })
-      .catch(() => undefined);
-  });
-  await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+  const stalled = watchStalledFailures(
+    options.connection,
+    options.keys.prefix,
+    queueName,
+    (jobId) => {
+      void options.store
+        .fail(jobId, {
+          code: 'worker_lost',
+          message: 'the workers running this job stopped too many times',
+        })
+        .catch(() => undefined);
+    },
+  );
+  await Promise.all([worker.waitUntilReady(), stalled.waitUntilReady()]);
 
   return {
     worker,
     async close(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), timeoutMs);
-      });
-      const outcome = await Promise.race([worker.close().then(() => 'drained' as const), timeout]);
-      clearTimeout(timer);
-      // Forced: the active jobs' locks lapse and another worker recovers them.
-      if (outcome === 'forced') await worker.close(true);
-      await events.close();
-      // BullMQ leaves connections it was given open; this one is ours to close.
-      await eventsConnection.quit().catch(() => undefined);
+      const outcome = await closeWorkers([worker], timeoutMs);
+      await stalled.close();
       return outcome;
     },
   };

@@ -8,7 +8,7 @@ import {
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { finishBatchLine } from '../src/batches/batch-line-pipeline';
+import { finishBatchLine } from '../src/batches/finish-batch-line';
 
 let redis: Redis;
 let keys: RedisKeys;

@@ -29,20 +29,15 @@ export { BatchService, createBatchRequestSchema, newId } from './batches/batch-s
 export { BatchStore } from './batches/batch-store';
 export { endpointLineCostNanoUsd } from './batches/endpoint-line-cost';
 export { toEmbeddingsBody, toTextCompletionBody } from './batches/endpoint-response-body';
-export {
-  type BatchedCallReport,
-  BatchedModelCalls,
-  type LineCallOutcome,
-} from './batching/batched-model-calls';
 export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
 export type { CacheMode } from './cache/cache-mode';
 export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';
 export { CachePolicyStore } from './cache/cache-policy-store';
 export { asCacheHit, ExactCache, isCacheable } from './cache/exact-cache';
-export { ResponseCaches } from './cache/response-caches';
+export { type CacheLookup, ResponseCaches } from './cache/response-caches';
 export { embedderFrom, SemanticCache } from './cache/semantic-cache';
 export { loadModelCatalog } from './catalog/load-model-catalog';
-export { ModelCatalog, type ModelEntryInput } from './catalog/model-catalog';
+export { ModelCatalog, type ModelEntry, type ModelEntryInput } from './catalog/model-catalog';
 export { roundUsd } from './catalog/model-pricing';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
@@ -72,7 +67,12 @@ export { ClientError, clientErrorCodeSchema, isClientError } from './errors/clie
 export type { FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';
 export { type StoredFile, toFileView } from './files/stored-file';
-export { type FilterFinding, inspectInput, inspectOutput } from './filters/content-filter';
+export {
+  type FilterFinding,
+  type FilterVerdict,
+  inspectInput,
+  inspectOutput,
+} from './filters/content-filter';
 export { filterEnvShape } from './filters/filter-env';
 export { InputRejectedError, isInputRejectedError } from './filters/filter-error';
 export { filterJobRequest } from './filters/filter-job-request';
@@ -98,6 +98,7 @@ export {
   failureCodeForRoute,
   type JobFailure,
 } from './jobs/job-failure';
+export { type JobProgress, jobProgressSchema } from './jobs/job-progress';
 export type { JobRecord, JobResult } from './jobs/job-record';
 export {
   type JobRequest,
@@ -124,6 +125,11 @@ export {
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
 export {
+  type BatchedCallReport,
+  BatchedModelCalls,
+  type LineCallOutcome,
+} from './micro-batching/batched-model-calls';
+export {
   createProviderRegistry,
   type FinishReason,
   type GenerateRequest,
@@ -144,7 +150,14 @@ export type { AttemptRecord } from './resilience/attempt-record';
 export { CircuitBreaker } from './resilience/circuit-breaker';
 export { createRequestExecutor, type RequestExecutor } from './resilience/execute-routed-request';
 export type { RetryPolicy } from './resilience/retry-policy';
-export { routeRequest } from './routing/route-request';
+export {
+  type JobUsage,
+  jobUsageSchema,
+  type TokenCounts,
+  toAttemptUsage,
+  toJobUsage,
+} from './resilience/usage-records';
+export { type RoutingDecision, routeRequest } from './routing/route-request';
 export { JobDeltaPublisher } from './streaming/job-delta-publisher';
 export { JobEventReader } from './streaming/job-event-reader';
 export { requestJobStop } from './streaming/job-stop-request';

@@ -10,9 +10,10 @@ import {
   type Logger,
   type RedisKeys,
 } from '@llmq/core';
-import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { finishBatchLine } from './batch-line-pipeline';
+import { closeWorkers, watchStalledFailures } from '../worker-lifecycle';
+import { finishBatchLine } from './finish-batch-line';
 
 export interface BatchWorkersOptions {
   connection: Redis;
@@ -50,7 +51,7 @@ export interface RunningBatchWorkers {
 export async function startBatchWorkers(
   options: BatchWorkersOptions,
 ): Promise<RunningBatchWorkers> {
-  const { connection, keys, logger, batches, controlQueue } = options;
+  const { connection, keys, logger } = options;
   const common = {
     connection,
     prefix: keys.prefix,
@@ -62,67 +63,24 @@ export async function startBatchWorkers(
     ...common,
     concurrency: options.lineConcurrency,
   });
-  const controlWorker = new Worker(
-    jobCatalog['batch-ingest'].queue,
-    async (job: Job) => {
-      const { batchId } = batchControlJobDataSchema.parse(job.data);
-      switch (job.name) {
-        case 'batch-ingest': {
-          const outcome = await options.ingester.ingest(batchId);
-          if (outcome === 'invalid') await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
-          logger.info('batch-ingest', { event: 'batch-ingest', batch_id: batchId, outcome });
-          return;
-        }
-        case 'batch-finalize': {
-          const status = await options.finalizer.finalize(batchId);
-          await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
-          logger.info('batch-end', { event: 'batch-end', batch_id: batchId, status });
-          return;
-        }
-        case 'batch-expire': {
-          const expired = await batches.expire(batchId);
-          if (expired) logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId });
-          return;
-        }
-        default:
-          throw new Error(`unknown batch control job "${job.name}"`);
-      }
-    },
-    { ...common, concurrency: 2 },
-  );
-
-  // A line whose attempts ran out on an unexpected error still ends, so the batch can end.
-  const recordLost = async (
-    data: unknown,
-    code: 'internal_error' | 'worker_lost',
-    message: string,
-  ) => {
-    const parsed = batchLineIdentitySchema.safeParse(data);
-    if (!parsed.success) return;
-    const line = parsed.data;
-    await finishBatchLine(
-      { batches, controlQueue, metrics: options.metrics },
-      line,
-      'failed',
-      failedBatchLine(line.customId, `${line.batchId}-${line.index}`, { code, message }),
-    );
-  };
+  const controlWorker = new Worker(jobCatalog['batch-ingest'].queue, controlProcessor(options), {
+    ...common,
+    concurrency: 2,
+  });
   for (const worker of [lineWorker, controlWorker]) {
     worker.on('error', (error) =>
       logger.error('worker-error', { event: 'worker-error', error: error.message }),
     );
   }
+  // A line whose attempts ran out on an unexpected error still ends, so the batch can end.
+  const recordLost = (data: unknown, code: 'internal_error' | 'worker_lost', message: string) =>
+    recordLostLine(options, data, code, message).catch(() => undefined);
   lineWorker.on('failed', (job, error) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void recordLost(job.data, 'internal_error', error.message).catch(() => undefined);
+    void recordLost(job.data, 'internal_error', error.message);
   });
-  const eventsConnection = connection.duplicate();
-  const lineEvents = new QueueEvents(jobCatalog['batch-line'].queue, {
-    connection: eventsConnection,
-    prefix: keys.prefix,
-  });
-  lineEvents.on('failed', ({ jobId, failedReason }) => {
-    if (!/stalled/i.test(failedReason)) return;
+  const lineQueueName = jobCatalog['batch-line'].queue;
+  const stalled = watchStalledFailures(connection, keys.prefix, lineQueueName, (jobId) => {
     void options.lineQueue
       .getJob(jobId)
       .then((job) =>
@@ -137,26 +95,61 @@ export async function startBatchWorkers(
   await Promise.all([
     lineWorker.waitUntilReady(),
     controlWorker.waitUntilReady(),
-    lineEvents.waitUntilReady(),
+    stalled.waitUntilReady(),
   ]);
-
   return {
     lineWorker,
     async close(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), timeoutMs);
-      });
-      const outcome = await Promise.race([
-        Promise.all([lineWorker.close(), controlWorker.close()]).then(() => 'drained' as const),
-        timeout,
-      ]);
-      clearTimeout(timer);
-      if (outcome === 'forced')
-        await Promise.all([lineWorker.close(true), controlWorker.close(true)]);
-      await lineEvents.close();
-      await eventsConnection.quit().catch(() => undefined);
+      const outcome = await closeWorkers([lineWorker, controlWorker], timeoutMs);
+      await stalled.close();
       return outcome;
     },
   };
+}
+
+/** Runs the batch bookkeeping jobs: ingest, finalise, expire. */
+function controlProcessor(options: BatchWorkersOptions) {
+  const { batches, controlQueue, logger } = options;
+  return async (job: Job): Promise<void> => {
+    const { batchId } = batchControlJobDataSchema.parse(job.data);
+    switch (job.name) {
+      case 'batch-ingest': {
+        const outcome = await options.ingester.ingest(batchId);
+        if (outcome === 'invalid') await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+        logger.info('batch-ingest', { event: 'batch-ingest', batch_id: batchId, outcome });
+        return;
+      }
+      case 'batch-finalize': {
+        const status = await options.finalizer.finalize(batchId);
+        await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+        logger.info('batch-end', { event: 'batch-end', batch_id: batchId, status });
+        return;
+      }
+      case 'batch-expire': {
+        const expired = await batches.expire(batchId);
+        if (expired) logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId });
+        return;
+      }
+      default:
+        throw new Error(`unknown batch control job "${job.name}"`);
+    }
+  };
+}
+
+/** Ends a line that BullMQ gave up on (its error-file entry), so its batch can end. */
+async function recordLostLine(
+  options: BatchWorkersOptions,
+  data: unknown,
+  code: 'internal_error' | 'worker_lost',
+  message: string,
+): Promise<void> {
+  const parsed = batchLineIdentitySchema.safeParse(data);
+  if (!parsed.success) return;
+  const line = parsed.data;
+  await finishBatchLine(
+    options,
+    line,
+    'failed',
+    failedBatchLine(line.customId, `${line.batchId}-${line.index}`, { code, message }),
+  );
 }

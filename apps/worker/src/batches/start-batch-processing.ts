@@ -21,7 +21,7 @@ import {
   type RetryPolicy,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
@@ -79,47 +79,7 @@ export async function startBatchProcessing(
   options.metrics?.watchBatches(batches);
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
-  const stopReasonOf = createStopReasonCache(batches);
-  const chatLines = createBatchLinePipeline({
-    batches,
-    catalog,
-    execute: options.execute,
-    controlQueue,
-    logger,
-    tracer: options.tracer,
-    metrics: options.metrics,
-    stopReasonOf,
-    ledger: options.ledger,
-    filterPolicies: options.filterPolicies,
-  });
-  const { providers } = options;
-  // Per worker process: lines of one model gather here into shared provider calls.
-  const calls = new BatchedModelCalls({
-    embeddingModel: (entry) =>
-      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
-    completionModel: (entry) =>
-      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
-    breaker: options.breaker,
-    limiter: options.limiter,
-    policy: options.policy,
-    onCall: (report) => recordBatchedCall(options.metrics, logger, report),
-    tracer: options.tracer,
-  });
-  const endpointLines = createEndpointLinePipeline({
-    batches,
-    catalog,
-    calls,
-    ledger: options.ledger,
-    filterPolicies: options.filterPolicies,
-    policy: options.policy,
-    controlQueue,
-    stopReasonOf,
-    logger,
-    tracer: options.tracer,
-    metrics: options.metrics,
-  });
-  const linePipeline = (job: Job, token?: string) =>
-    isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token);
+  const { calls, linePipeline } = createLinePipeline(options, batches, controlQueue);
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -161,4 +121,35 @@ export async function startBatchProcessing(
       return outcome;
     },
   };
+}
+
+/**
+ * The bulk lane's processor: chat lines through the provider stage shared with prompt jobs,
+ * embeddings and completions lines through this process's micro-batched calls.
+ */
+function createLinePipeline(
+  options: BatchProcessingOptions,
+  batches: BatchStore,
+  controlQueue: Queue,
+) {
+  const { providers, logger } = options;
+  const lineOptions = { ...options, batches, controlQueue };
+  const stopReasonOf = createStopReasonCache(batches);
+  const chatLines = createBatchLinePipeline({ ...lineOptions, stopReasonOf });
+  // Per worker process: lines of one model gather here into shared provider calls.
+  const calls = new BatchedModelCalls({
+    embeddingModel: (entry) =>
+      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
+    completionModel: (entry) =>
+      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    breaker: options.breaker,
+    limiter: options.limiter,
+    policy: options.policy,
+    onCall: (report) => recordBatchedCall(options.metrics, logger, report),
+    tracer: options.tracer,
+  });
+  const endpointLines = createEndpointLinePipeline({ ...lineOptions, calls, stopReasonOf });
+  const linePipeline = (job: Job, token?: string) =>
+    isEndpointLine(job.data) ? endpointLines(job, token) : chatLines(job, token);
+  return { calls, linePipeline };
 }

@@ -24,6 +24,12 @@ export function attemptOutcomeOf(job: Job, error: unknown): AttemptOutcome {
   return error instanceof UnrecoverableError || lastAttempt ? 'failed' : 'retried';
 }
 
+/** What a job's span and log lines name (a batch line's `jobId` is `<batch>-<index>`). */
+export type JobIdentity = Pick<
+  PromptJobData,
+  'jobId' | 'tenant' | 'model' | 'createdAt' | 'requestId' | 'traceparent' | 'tracestate'
+>;
+
 /** The telemetry of one job attempt: its span, its log fields, its metrics. */
 export interface ObservedJob {
   /** The job span's context: provider spans are its children. */
@@ -43,13 +49,7 @@ export interface ObservedJob {
  */
 export function createJobSpans({ tracer, metrics }: JobTelemetryOptions) {
   return {
-    begin(
-      job: Job,
-      data: Pick<
-        PromptJobData,
-        'jobId' | 'tenant' | 'model' | 'createdAt' | 'requestId' | 'traceparent' | 'tracestate'
-      >,
-    ): ObservedJob {
+    begin(job: Job, data: JobIdentity): ObservedJob {
       const queue = job.queueName;
       const attempt = job.attemptsMade + 1;
       const parent = contextFromTraceHeaders(data);

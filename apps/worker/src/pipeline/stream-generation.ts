@@ -3,6 +3,8 @@ import {
   type GenerateResult,
   type JobDeltaPublisher,
   type LanguageModel,
+  type LlmqMetrics,
+  type ModelEntry,
   ProviderError,
 } from '@llmq/core';
 
@@ -166,5 +168,23 @@ export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): 
       }
     },
     stream: (request) => model.stream(request),
+  };
+}
+
+/**
+ * How a prompt job's adapters are wrapped: streamed to its publisher (time to first token
+ * observed), or stopped when its sync client leaves, or left alone.
+ */
+export function deltaModel(
+  publisher: JobDeltaPublisher | undefined,
+  stopWatch: JobDeltaPublisher | undefined,
+  metrics: LlmqMetrics | undefined,
+): (entry: ModelEntry, model: LanguageModel) => LanguageModel {
+  return (entry, model) => {
+    if (publisher)
+      return streamingModel(model, publisher, (seconds) =>
+        metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
+      );
+    return stopWatch ? stoppableModel(model, stopWatch) : model;
   };
 }

@@ -50,28 +50,8 @@ export function createWebhookDeliveryProcessor(options: WebhookDeliveryProcessor
       attempt: job.attemptsMade + 1,
     };
 
-    let secrets: string[];
-    if (delivery.endpointId) {
-      const endpoint = await endpoints.getById(delivery.endpointId);
-      if (!endpoint || endpoint.disabled) {
-        await deliveries.recordAttempt(
-          deliveryId,
-          {
-            at: new Date().toISOString(),
-            run,
-            outcome: 'gone',
-            status_code: null,
-            latency_ms: 0,
-            error: endpoint ? 'the endpoint is disabled' : 'the endpoint was deleted',
-          },
-          'endpoint_disabled',
-        );
-        return;
-      }
-      secrets = signingSecrets(endpoint.secrets);
-    } else {
-      secrets = signingSecrets(await endpoints.tenantSecrets(delivery.tenant));
-    }
+    const secrets = await secretsFor(options, delivery, run);
+    if (!secrets) return;
 
     const headers = signWebhook({
       messageId: delivery.messageId,
@@ -84,11 +64,7 @@ export function createWebhookDeliveryProcessor(options: WebhookDeliveryProcessor
 
     const attempts = job.opts.attempts ?? 1;
     const last = job.attemptsMade + 1 >= attempts;
-    let status: DeliveryStatus | '' = '';
-    if (result.outcome === 'succeeded') status = 'succeeded';
-    else if (result.outcome === 'gone')
-      status = delivery.endpointId ? 'endpoint_disabled' : 'failed';
-    else if (last) status = 'failed';
+    const status = statusAfter(result.outcome, delivery.endpointId !== undefined, last);
     const recorded = await deliveries.recordAttempt(
       deliveryId,
       {
@@ -117,4 +93,42 @@ export function createWebhookDeliveryProcessor(options: WebhookDeliveryProcessor
     }
     throw new DeliveryAttemptFailed(result.error ?? result.outcome);
   };
+}
+
+/**
+ * The secrets that sign a delivery: its endpoint's, or the tenant's. A deleted or disabled
+ * endpoint ends the delivery instead (recorded `gone`); undefined then.
+ */
+async function secretsFor(
+  { deliveries, endpoints }: WebhookDeliveryProcessorOptions,
+  delivery: NonNullable<Awaited<ReturnType<WebhookDeliveryProcessorOptions['deliveries']['get']>>>,
+  run: number,
+): Promise<string[] | undefined> {
+  if (!delivery.endpointId) return signingSecrets(await endpoints.tenantSecrets(delivery.tenant));
+  const endpoint = await endpoints.getById(delivery.endpointId);
+  if (endpoint && !endpoint.disabled) return signingSecrets(endpoint.secrets);
+  await deliveries.recordAttempt(
+    delivery.id,
+    {
+      at: new Date().toISOString(),
+      run,
+      outcome: 'gone',
+      status_code: null,
+      latency_ms: 0,
+      error: endpoint ? 'the endpoint is disabled' : 'the endpoint was deleted',
+    },
+    'endpoint_disabled',
+  );
+  return undefined;
+}
+
+/** The delivery's status after an attempt; '' while it is still pending. */
+function statusAfter(
+  outcome: string,
+  hasEndpoint: boolean,
+  lastAttempt: boolean,
+): DeliveryStatus | '' {
+  if (outcome === 'succeeded') return 'succeeded';
+  if (outcome === 'gone') return hasEndpoint ? 'endpoint_disabled' : 'failed';
+  return lastAttempt ? 'failed' : '';
 }

@@ -7,6 +7,7 @@ import {
 } from '@llmq/core';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { closeWorkers } from '../worker-lifecycle';
 import type { createWebhookDeliveryProcessor } from './webhook-delivery-processor';
 
 export interface WebhookWorkerOptions {
@@ -57,13 +58,7 @@ export async function startWebhookWorker(
     worker,
     async close(timeoutMs) {
       await options.relay.close();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), timeoutMs);
-      });
-      const outcome = await Promise.race([worker.close().then(() => 'drained' as const), timeout]);
-      clearTimeout(timer);
-      if (outcome === 'forced') await worker.close(true);
+      await closeWorkers([worker], timeoutMs);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TokenCounts } from '../resilience/usage-records';
 
 /** OpenAI's batch lifecycle, which llmq follows exactly. */
 export const batchStatusSchema = z.enum([
@@ -57,7 +58,8 @@ export interface BatchRecord {
   cancelledAt?: number;
   stopReason?: BatchStopReason;
   counts: { total: number; completed: number; failed: number; skipped: number };
-  usage: { inputTokens: number; outputTokens: number };
+  /** Tokens of the batch's completed lines (snake_case only in its HTTP view, below). */
+  usage: TokenCounts;
   errors?: BatchValidationError[];
   outputFileId?: string;
   errorFileId?: string;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { TokenCounts } from '../resilience/usage-records';
 import {
   type BatchEndpoint,
   type BatchRecord,
@@ -172,7 +173,7 @@ export class BatchStore {
     index: number,
     outcome: BatchLineOutcome,
     line: string,
-    usage: { inputTokens: number; outputTokens: number } = { inputTokens: 0, outputTokens: 0 },
+    usage: TokenCounts = { inputTokens: 0, outputTokens: 0 },
     now = Date.now(),
     ledger?: LedgerWrite,
   ): Promise<RecordLineResult> {

@@ -2,18 +2,11 @@ import type { PromptOptimizationReport } from '../cost/optimize-prompt';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FinishReason } from '../providers/language-model';
 import type { AttemptRecord } from '../resilience/attempt-record';
+import type { JobUsage } from '../resilience/usage-records';
 import type { RoutingDecision } from '../routing/route-request';
 import type { JobWebhook } from '../webhooks/webhook-event';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
-
-/** Token usage as reported on a job's result (snake_case: it is part of the HTTP surface). */
-export interface JobUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cached_input_tokens: number;
-  total_tokens: number;
-}
 
 /** Where the time went, in milliseconds. */
 export interface JobTimings {
@@ -37,6 +30,7 @@ export interface JobResult {
   /** Provider account id (e.g. `openai`, `simulator-anthropic`). */
   provider: string;
   response_id?: string;
+  /** Token usage of the answer (snake_case: part of the HTTP surface; see `toJobUsage`). */
   usage: JobUsage;
   timings: JobTimings;
   /** What the output filter found in `text` (after redaction); absent when nothing. */

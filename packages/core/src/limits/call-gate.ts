@@ -1,5 +1,5 @@
 import type { ModelEntry } from '../catalog/model-catalog';
-import type { GenerateResult } from '../providers/language-model';
+import type { RateLimitInfo, TokenCounts } from '../providers/language-model';
 
 /**
  * Why a call has to wait: a window of our own limits is full (`rpm`, `tpm`), the provider
@@ -8,8 +8,13 @@ import type { GenerateResult } from '../providers/language-model';
  */
 export type ThrottleReason = 'rpm' | 'tpm' | 'retry_after' | 'provider_headers';
 
-/** How a call that went ahead ended, for reconciling its reservation. */
-export type CallSettlement = { ok: true; answer: GenerateResult } | { ok: false; error: unknown };
+/**
+ * How a call that went ahead ended, for reconciling its reservation: the tokens it used and
+ * the provider's rate-limit headers, or its error.
+ */
+export type CallSettlement =
+  | { ok: true; usage: TokenCounts; rateLimit?: RateLimitInfo }
+  | { ok: false; error: unknown };
 
 /** The answer of a {@link CallGate}: go ahead (and settle afterwards), or wait this long. */
 export type CallAdmission =

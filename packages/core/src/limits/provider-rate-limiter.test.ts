@@ -2,10 +2,10 @@ import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { ModelCatalog, type ModelEntry, type ModelEntryInput } from '../catalog/model-catalog';
 import type { RateLimitsInput } from '../catalog/rate-limits';
-import type { GenerateResult } from '../providers/language-model';
+import type { RateLimitInfo } from '../providers/language-model';
 import { ProviderError } from '../providers/provider-error';
 import { RedisKeys } from '../redis/redis-keys';
-import type { CallAdmission } from './call-gate';
+import type { CallAdmission, CallSettlement } from './call-gate';
 import {
   ProviderRateLimiter,
   type ProviderRateLimiterOptions,
@@ -59,23 +59,16 @@ function setup(
   return { limiter, other, entry, waits, pauses };
 }
 
-const answer = (
+/** A successful call's settlement: the tokens it used, and the provider's rate-limit headers. */
+const used = (
   inputTokens: number,
   outputTokens: number,
-  rateLimit?: GenerateResult['rateLimit'],
-) =>
-  ({
-    text: 'ok',
-    finishReason: 'stop',
-    usage: {
-      inputTokens,
-      outputTokens,
-      cachedInputTokens: 0,
-      totalTokens: inputTokens + outputTokens,
-    },
-    responseModel: 'm',
-    ...(rateLimit ? { rateLimit } : {}),
-  }) satisfies GenerateResult;
+  rateLimit?: RateLimitInfo,
+): CallSettlement => ({
+  ok: true,
+  usage: { inputTokens, outputTokens },
+  ...(rateLimit ? { rateLimit } : {}),
+});
 
 function admitted(admission: CallAdmission) {
   if (!admission.admitted) throw new Error(`refused: ${admission.reason} ${admission.waitMs} ms`);
@@ -105,7 +98,7 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     const refused = await other.reserve(entry('m'), 100);
     expect(refused).toMatchObject({ ok: false, reason: 'tpm' });
     // The first call used 30 tokens, not 100: 120 more fit now.
-    await first.settle({ ok: true, answer: answer(20, 10) });
+    await first.settle(used(20, 10));
     expect(await other.reserve(entry('m'), 100)).toMatchObject({ ok: true });
     expect(await other.reserve(entry('m'), 30)).toMatchObject({ ok: false, reason: 'tpm' });
     expect(await other.reserve(entry('m'), 20)).toMatchObject({ ok: true });
@@ -142,7 +135,7 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     const call = admitted(await limiter.admit(entry('m'), 1));
     await sleep(200);
     // The call ended 200 ms after its reservation: it may have reached the provider that late.
-    await call.settle({ ok: true, answer: answer(1, 0) });
+    await call.settle(used(1, 0));
     await sleep(150);
     expect(await limiter.reserve(entry('m'), 1)).toMatchObject({ ok: false, reason: 'rpm' });
     await sleep(200);
@@ -230,21 +223,17 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
   it("slows a model down when the provider's headers say nothing remains", async () => {
     const { limiter, other, entry, pauses } = setup([model('m')]);
     const plenty = admitted(await limiter.admit(entry('m'), 5));
-    await plenty.settle({
-      ok: true,
-      answer: answer(3, 2, { remainingRequests: 10, resetRequestsMs: 3_000 }),
-    });
+    await plenty.settle(used(3, 2, { remainingRequests: 10, resetRequestsMs: 3_000 }));
     expect(await other.reserve(entry('m'), 5)).toMatchObject({ ok: true });
     const spent = admitted(await limiter.admit(entry('m'), 5));
-    await spent.settle({
-      ok: true,
-      answer: answer(3, 2, {
+    await spent.settle(
+      used(3, 2, {
         remainingRequests: 4,
         resetRequestsMs: 1_000,
         remainingTokens: 0,
         resetTokensMs: 3_000,
       }),
-    });
+    );
     expect(pauses).toEqual([
       expect.objectContaining({ reason: 'provider_headers', pauseMs: 3_000 }),
     ]);

@@ -255,7 +255,7 @@ export class ProviderRateLimiter implements CallGateFactory {
   ): Promise<void> {
     try {
       if (outcome.ok) {
-        const { usage, rateLimit } = outcome.answer;
+        const { usage, rateLimit } = outcome;
         await this.reconcile(buckets, id, usage.inputTokens + usage.outputTokens);
         const pauseMs = rateLimit ? this.headerPauseMs(rateLimit) : 0;
         if (pauseMs > 0) await this.pauseAndTell(entry, pauseMs, 'provider_headers', logFields);

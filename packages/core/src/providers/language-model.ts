@@ -42,6 +42,9 @@ export interface Usage {
   totalTokens: number;
 }
 
+/** Input and output tokens of a call or a batch line (a part of {@link Usage}). */
+export type TokenCounts = Pick<Usage, 'inputTokens' | 'outputTokens'>;
+
 /** Rate-limit facts the provider sent back with a response (x-ratelimit-* headers), when it did. */
 export interface RateLimitInfo {
   remainingRequests?: number;

@@ -1,50 +1,55 @@
-import type { ProviderErrorCode } from '../providers/provider-error';
+import { z } from 'zod';
+import { providerErrorCodeSchema } from '../providers/provider-error';
+import { attemptUsageSchema } from './usage-records';
 
 /** How one try at one model ended. */
-export type AttemptOutcome =
+export const attemptOutcomeSchema = z.enum([
   /** It answered, and its answer is the job's result. */
-  | 'success'
+  'success',
   /** It failed with an error (see `error_code`). */
-  | 'error'
+  'error',
   /** It was not called: its circuit is open or its provider is not configured. */
-  | 'skipped'
+  'skipped',
   /** A hedged call that lost the race and was aborted. */
-  | 'aborted'
+  'aborted',
   /** A hedged call that answered, but after the winner. */
-  | 'lost';
+  'lost',
+]);
+export type AttemptOutcome = z.infer<typeof attemptOutcomeSchema>;
 
-/** One try at one model, as listed on a job's result (snake_case: part of the HTTP surface). */
-export interface AttemptRecord {
+/**
+ * One try at one model, as listed on a job's result (snake_case: part of the HTTP surface) and
+ * kept in a job's progress across worker attempts (see `jobProgressSchema`, which parses it).
+ */
+export const attemptRecordSchema = z.object({
   /** Provider account id. */
-  provider: string;
+  provider: z.string(),
   /** Catalog model id. */
-  model: string;
-  outcome: AttemptOutcome;
+  model: z.string(),
+  outcome: attemptOutcomeSchema,
   /** A provider error code, or `circuit_open` / `model_unavailable` for a skipped model. */
-  error_code?: ProviderErrorCode | 'circuit_open' | 'model_unavailable';
-  status_code?: number;
+  error_code: z
+    .union([providerErrorCodeSchema, z.enum(['circuit_open', 'model_unavailable'])])
+    .optional(),
+  status_code: z.number().optional(),
   /** What the provider asked us to wait before the next call, ms. */
-  retry_after_ms?: number;
+  retry_after_ms: z.number().optional(),
   /** When the call started, epoch ms. */
-  started_at: number;
-  latency_ms: number;
+  started_at: z.number(),
+  latency_ms: z.number(),
   /** What the call cost, USD (0 for a failed call). */
-  cost_usd: number;
+  cost_usd: z.number(),
   /**
    * The tokens `cost_usd` prices: the provider's reported usage for a call that answered, the
    * estimated prompt for an aborted hedge, absent for a call that billed nothing. The cost
    * ledger aggregates these per model.
    */
-  usage?: AttemptUsage;
+  usage: attemptUsageSchema.optional(),
   /** True when `cost_usd` is an estimate (an aborted hedge: the prompt was billed, the rest unknown). */
-  cost_estimated?: boolean;
+  cost_estimated: z.boolean().optional(),
   /** Which arm of a hedge made the call. */
-  hedge?: 'primary' | 'secondary';
-}
+  hedge: z.enum(['primary', 'secondary']).optional(),
+});
+export type AttemptRecord = z.infer<typeof attemptRecordSchema>;
 
-/** Tokens of one provider call (`input_tokens` includes `cached_input_tokens`). */
-export interface AttemptUsage {
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-}
+export type { AttemptUsage } from './usage-records';

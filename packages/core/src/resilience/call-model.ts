@@ -1,11 +1,18 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage } from '../catalog/model-pricing';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
-import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
+import type {
+  GenerateRequest,
+  GenerateResult,
+  LanguageModel,
+  RateLimitInfo,
+  Usage,
+} from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from './attempt-record';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
+import { type TokenCounts, toAttemptUsage } from './usage-records';
 
 /** One model of a chain, with the adapter that calls it (undefined: provider not configured). */
 export interface ChainLink {
@@ -13,8 +20,30 @@ export interface ChainLink {
   model: LanguageModel | undefined;
 }
 
-export type CallOutcome =
-  | { ok: true; answer: GenerateResult; attempt: AttemptRecord }
+/**
+ * One call of one model, of any kind (chat, embeddings, completions): how to make it, and
+ * what its answer used (priced on the attempt record, settled with the rate limiter).
+ */
+export interface ModelCall<Answer> {
+  entry: ModelEntry;
+  /** Makes the call; undefined when the entry's provider has no adapter for it. */
+  send: (() => Promise<Answer>) | undefined;
+  /** The tokens an answer used, and the rate-limit facts the provider sent with it. */
+  usageOf(answer: Answer): { usage: TokenCounts & Partial<Usage>; rateLimit?: RateLimitInfo };
+}
+
+/** A chat call of one link of a chain (see {@link ModelCall}). */
+export function chatCall(link: ChainLink, request: GenerateRequest): ModelCall<GenerateResult> {
+  const { entry, model } = link;
+  return {
+    entry,
+    send: model && (() => model.generate(request)),
+    usageOf: (answer) => ({ usage: answer.usage, rateLimit: answer.rateLimit }),
+  };
+}
+
+export type CallOutcome<Answer = GenerateResult> =
+  | { ok: true; answer: Answer; attempt: AttemptRecord }
   | {
       ok: false;
       error: unknown;
@@ -32,21 +61,20 @@ export interface CallGuards {
 }
 
 /**
- * One call of one model, guarded by its rate limits and its circuit breaker: reserves
+ * One call of one model (see {@link chatCall}), guarded by its rate limits and its circuit breaker: reserves
  * capacity first (a refusal skips the call and says how long to wait), asks the breaker
  * (an open circuit skips the call), reports the outcome to both after, and describes the
  * try as an {@link AttemptRecord}. No retries here: the chain runner owns them.
  */
-export async function callModel(
-  link: ChainLink,
-  request: GenerateRequest,
+export async function callModel<Answer>(
+  call: ModelCall<Answer>,
   guards: CallGuards = {},
-): Promise<CallOutcome> {
+): Promise<CallOutcome<Answer>> {
   const { breaker, gate, now = Date.now } = guards;
-  const { entry, model } = link;
+  const { entry, send } = call;
   const startedAt = now();
   const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
-  if (!model) {
+  if (!send) {
     return {
       ok: false,
       called: false,
@@ -79,14 +107,15 @@ export async function callModel(
   }
   const started = performance.now();
   try {
-    const answer = await model.generate(request);
+    const answer = await send();
     const latency = round(performance.now() - started);
+    const { usage, rateLimit } = call.usageOf(answer);
     // A probe's success closes the circuit: awaited, alongside the rate-limit settlement. Any
     // other success only feeds the closed circuit's counts: the job does not wait for it.
     if (breaker && !permit.probe)
       breaker.recordSuccessInBackground(entry.provider, entry.upstream_model);
     await Promise.all([
-      admission?.settle({ ok: true, answer }),
+      admission?.settle({ ok: true, usage, rateLimit }),
       permit.probe && breaker
         ? breaker.record(entry.provider, entry.upstream_model, 'success', true)
         : undefined,
@@ -98,12 +127,8 @@ export async function callModel(
         ...base,
         outcome: 'success',
         latency_ms: latency,
-        cost_usd: costOfUsage(entry, answer.usage),
-        usage: {
-          input_tokens: answer.usage.inputTokens,
-          cached_input_tokens: Math.min(answer.usage.cachedInputTokens, answer.usage.inputTokens),
-          output_tokens: answer.usage.outputTokens,
-        },
+        cost_usd: costOfUsage(entry, usage),
+        usage: toAttemptUsage(usage),
       },
     };
   } catch (error) {

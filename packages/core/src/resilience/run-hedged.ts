@@ -1,10 +1,11 @@
 import type { ModelEntry } from '../catalog/model-catalog';
-import { roundUsd } from '../catalog/model-pricing';
+import { costOfUsage, roundUsd } from '../catalog/model-pricing';
 import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
-import { type CallOutcome, type ChainLink, callModel } from './call-model';
+import { type CallOutcome, type ChainLink, callModel, chatCall } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
+import { toAttemptUsage } from './usage-records';
 
 export interface RunHedgedOptions {
   primary: ChainLink;
@@ -48,12 +49,11 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
     const arm = arms[index] as (typeof arms)[number];
     calls += 1;
     const promise = callModel(
-      arm.link,
-      {
+      chatCall(arm.link, {
         ...options.request,
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
-      },
+      }),
       { breaker: options.breaker, gate: options.gate },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
@@ -93,13 +93,10 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
       if (outcome.ok) attempt.outcome = 'lost';
       else if (attempt.outcome === 'aborted') {
         const { entry } = arms[index]?.link ?? options.primary;
-        attempt.cost_usd = roundUsd((options.inputTokens * entry.pricing.input) / 1_000_000);
+        const usage = { inputTokens: options.inputTokens, outputTokens: 0 };
+        attempt.cost_usd = costOfUsage(entry, usage);
         attempt.cost_estimated = true;
-        attempt.usage = {
-          input_tokens: options.inputTokens,
-          cached_input_tokens: 0,
-          output_tokens: 0,
-        };
+        attempt.usage = toAttemptUsage(usage);
       }
     }
     attempts.push(attempt);

@@ -2,7 +2,7 @@ import type { ModelEntry } from '../catalog/model-catalog';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
-import { type ChainLink, callModel } from './call-model';
+import { type ChainLink, callModel, chatCall } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy, retryDelayMs } from './retry-policy';
 
@@ -113,8 +113,7 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
     for (;;) {
       calls += 1;
       const outcome = await callModel(
-        link,
-        { ...options.request, headers: options.headers?.(calls) },
+        chatCall(link, { ...options.request, headers: options.headers?.(calls) }),
         { breaker, gate: options.gate },
       );
       if (!outcome.ok && outcome.throttled) {

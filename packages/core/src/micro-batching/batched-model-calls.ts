@@ -22,13 +22,10 @@ import type { EmbeddingModel } from '../providers/embedding-model';
 import type { RateLimitInfo } from '../providers/language-model';
 import { isProviderError, ProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from '../resilience/attempt-record';
+import { type CallOutcome, callModel, type ModelCall } from '../resilience/call-model';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
-import {
-  isHealthFailure,
-  isRetryableError,
-  type RetryPolicy,
-  retryDelayMs,
-} from '../resilience/retry-policy';
+import { isRetryableError, type RetryPolicy, retryDelayMs } from '../resilience/retry-policy';
+import { type TokenCounts, toAttemptUsage } from '../resilience/usage-records';
 import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
 import { TokenTally } from '../tokens/bounded-token-count';
@@ -91,6 +88,19 @@ export interface BatchedModelCallsOptions {
   /** Injectable for tests. */
   sleep?: (milliseconds: number) => Promise<void>;
 }
+
+/** What one batched call returned: the call's usage, and each line's answer and share of it. */
+interface BatchedCallResult<Answer> {
+  usage: TokenCounts;
+  rateLimit?: RateLimitInfo;
+  answers: Array<{ answer: Answer; usage: TokenCounts }>;
+}
+
+/** Sends one batched call of these lines with these headers. */
+type SendBatch<Answer> = (
+  items: LineItem[],
+  headers: Record<string, string>,
+) => Promise<BatchedCallResult<Answer>>;
 
 /** One line waiting in a micro-batch: its texts, its id (for the call's headers) and its span. */
 interface LineItem {
@@ -203,39 +213,36 @@ export class BatchedModelCalls {
       entry,
       'embeddings',
       items,
-      model !== undefined,
-      async (callItems, headers) => {
-        if (!model) throw new Error('unreachable: no embedding model');
-        const result = await model.embed({
-          inputs: callItems.flatMap((item) => item.texts),
-          ...(dimensions !== undefined ? { dimensions } : {}),
-          headers,
-        });
-        if (
-          result.embeddings.length !== callItems.reduce((sum, item) => sum + item.texts.length, 0)
-        )
-          throw new ProviderError({
-            code: 'malformed_response',
-            message: `${entry.provider}: an embeddings answer has the wrong number of vectors`,
-            provider: entry.provider,
+      model &&
+        (async (callItems, headers) => {
+          const result = await model.embed({
+            inputs: callItems.flatMap((item) => item.texts),
+            ...(dimensions !== undefined ? { dimensions } : {}),
+            headers,
           });
-        const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
-        let offset = 0;
-        return {
-          inputTokens: result.usage.inputTokens,
-          outputTokens: 0,
-          responseModel: result.responseModel,
-          answers: callItems.map((item, index) => {
-            const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
-            offset += item.texts.length;
-            const tokens = inputTokens[index] ?? 0;
-            return {
-              answer: { embeddings, inputTokens: tokens, responseModel: result.responseModel },
-              usage: { inputTokens: tokens, outputTokens: 0 },
-            };
-          }),
-        };
-      },
+          if (
+            result.embeddings.length !== callItems.reduce((sum, item) => sum + item.texts.length, 0)
+          )
+            throw new ProviderError({
+              code: 'malformed_response',
+              message: `${entry.provider}: an embeddings answer has the wrong number of vectors`,
+              provider: entry.provider,
+            });
+          const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+          let offset = 0;
+          return {
+            usage: { inputTokens: result.usage.inputTokens, outputTokens: 0 },
+            answers: callItems.map((item, index) => {
+              const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
+              offset += item.texts.length;
+              const tokens = inputTokens[index] ?? 0;
+              return {
+                answer: { embeddings, inputTokens: tokens, responseModel: result.responseModel },
+                usage: { inputTokens: tokens, outputTokens: 0 },
+              };
+            }),
+          };
+        }),
       () => 0,
     );
   }
@@ -250,50 +257,52 @@ export class BatchedModelCalls {
       entry,
       'completions',
       items,
-      model !== undefined,
-      async (callItems, headers) => {
-        if (!model) throw new Error('unreachable: no completion model');
-        const result = await model.complete({
-          prompts: callItems.flatMap((item) => item.texts),
-          ...settings,
-          headers,
-        });
-        // The adapter checked there is exactly one choice per prompt, sorted by index.
-        const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
-        let offset = 0;
-        const choicesOf = callItems.map((item) => {
-          const choices = result.choices
-            .slice(offset, offset + item.texts.length)
-            .map((choice) => ({ ...choice, index: choice.index - offset }));
-          offset += item.texts.length;
-          return choices;
-        });
-        const outputTokens = splitTotal(
-          result.usage.outputTokens,
-          choicesOf.map((choices) => choices.reduce((sum, choice) => sum + choice.text.length, 0)),
-        );
-        return {
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          responseModel: result.responseModel,
-          ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
-          answers: callItems.map((_, index) => {
-            const usage = {
-              inputTokens: inputTokens[index] ?? 0,
-              outputTokens: outputTokens[index] ?? 0,
-            };
-            return {
-              answer: {
-                choices: choicesOf[index] ?? [],
-                ...usage,
-                responseModel: result.responseModel,
-                ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
-              },
-              usage,
-            };
-          }),
-        };
-      },
+      model &&
+        (async (callItems, headers) => {
+          const result = await model.complete({
+            prompts: callItems.flatMap((item) => item.texts),
+            ...settings,
+            headers,
+          });
+          // The adapter checked there is exactly one choice per prompt, sorted by index.
+          const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+          let offset = 0;
+          const choicesOf = callItems.map((item) => {
+            const choices = result.choices
+              .slice(offset, offset + item.texts.length)
+              .map((choice) => ({ ...choice, index: choice.index - offset }));
+            offset += item.texts.length;
+            return choices;
+          });
+          const outputTokens = splitTotal(
+            result.usage.outputTokens,
+            choicesOf.map((choices) =>
+              choices.reduce((sum, choice) => sum + choice.text.length, 0),
+            ),
+          );
+          return {
+            usage: {
+              inputTokens: result.usage.inputTokens,
+              outputTokens: result.usage.outputTokens,
+            },
+            ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
+            answers: callItems.map((_, index) => {
+              const usage = {
+                inputTokens: inputTokens[index] ?? 0,
+                outputTokens: outputTokens[index] ?? 0,
+              };
+              return {
+                answer: {
+                  choices: choicesOf[index] ?? [],
+                  ...usage,
+                  responseModel: result.responseModel,
+                  ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
+                },
+                usage,
+              };
+            }),
+          };
+        }),
       (callItems) =>
         callItems.reduce((sum, item) => sum + item.texts.length, 0) *
         (settings.maxTokens ?? defaultEstimatedOutputTokens),
@@ -301,24 +310,15 @@ export class BatchedModelCalls {
   }
 
   /**
-   * One batched call with the breaker and inline retries around it; a request error of a
-   * multi-line call is retried line by line.
+   * One batched call through the shared call path (`callModel`: rate limits, circuit breaker,
+   * attempt record), retried inline on retryable errors; a request error of a multi-line call
+   * is retried line by line.
    */
   private async runCall<Answer>(
     entry: ModelEntry,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
-    hasModel: boolean,
-    send: (
-      items: LineItem[],
-      headers: Record<string, string>,
-    ) => Promise<{
-      inputTokens: number;
-      outputTokens: number;
-      responseModel: string;
-      rateLimit?: RateLimitInfo;
-      answers: Array<{ answer: Answer; usage: { inputTokens: number; outputTokens: number } }>;
-    }>,
+    send: SendBatch<Answer> | undefined,
     /** The most output tokens a call of these lines may produce (what the limiter reserves). */
     outputTokensFor: (items: LineItem[]) => number,
   ): Promise<Array<LineCallOutcome<Answer>>> {
@@ -333,205 +333,138 @@ export class BatchedModelCalls {
       logFields: { batch_lines: items.length, first_line: items[0]?.lineId },
     });
     const attempts: AttemptRecord[][] = items.map(() => []);
-    const base = () => ({ provider: entry.provider, model: entry.id, started_at: Date.now() });
-    const inputs = items.reduce((sum, item) => sum + item.texts.length, 0);
-    const report = (
-      fields: Pick<BatchedCallReport, 'outcome' | 'latencyMs'> & Partial<BatchedCallReport>,
-    ) =>
-      this.options.onCall?.({
-        endpoint,
-        entry,
-        lines: items.length,
-        inputs,
-        inputTokens: 0,
-        outputTokens: 0,
-        ...fields,
-      });
-    const failAll = (error: unknown, retryable: boolean) =>
-      items.map((_, index) => ({
-        ok: false as const,
-        error,
-        retryable,
-        attempts: attempts[index] ?? [],
-      }));
-
-    if (!hasModel) {
-      for (const list of attempts)
-        list.push({
-          ...base(),
-          outcome: 'skipped',
-          error_code: 'model_unavailable',
-          latency_ms: 0,
-          cost_usd: 0,
-        });
-      report({ outcome: 'skipped', errorCode: 'model_unavailable', latencyMs: 0 });
-      return failAll(undefined, false);
-    }
-
     for (let retry = 0; ; retry += 1) {
-      const started = base();
-      // Capacity first, as for chat calls: a call that must wait takes no probe slot meanwhile.
-      const admission = gate ? await gate.admit(entry) : undefined;
-      if (admission && !admission.admitted) {
-        for (const list of attempts)
-          list.push({
-            ...started,
-            outcome: 'skipped',
-            error_code: 'rate_limited',
-            latency_ms: 0,
-            cost_usd: 0,
-          });
-        report({ outcome: 'skipped', errorCode: 'rate_limited', latencyMs: 0 });
-        const throttled = { waitMs: admission.waitMs, reason: admission.reason };
-        return items.map((_, index) => ({
+      const call = this.batchCall(entry, endpoint, items, send, retry);
+      const outcome = await callModel(call, { breaker, gate });
+      this.report(entry, endpoint, items, outcome);
+      if (outcome.ok) return this.shares(entry, outcome.answer, outcome.attempt, attempts);
+      for (const list of attempts) list.push(outcome.attempt);
+      const lineOutcome = (error: unknown, retryable: boolean) =>
+        attempts.map((list) => ({
           ok: false as const,
-          error: undefined,
-          retryable: true,
-          attempts: attempts[index] ?? [],
-          throttled,
+          error,
+          retryable,
+          attempts: list,
+          ...(outcome.throttled ? { throttled: outcome.throttled } : {}),
         }));
+      // Not called: a spent rate limit (wait), an open circuit (later), no adapter (never).
+      if (!outcome.called)
+        return lineOutcome(undefined, outcome.attempt.error_code !== 'model_unavailable');
+      const { error } = outcome;
+      const retryable = isRetryableError(error);
+      if (!retryable && items.length > 1 && isRequestError(error))
+        return this.lineByLine(entry, endpoint, items, send, outputTokensFor, attempts);
+      if (retryable && retry < policy.maxRetriesPerModel) {
+        const delay = retryDelayMs(error, retry, policy);
+        if (delay <= policy.maxInlineWaitMs) {
+          await this.sleep(delay);
+          continue;
+        }
       }
-      const permit = breaker
-        ? await breaker.acquire(entry.provider, entry.upstream_model, started.started_at)
-        : ({ allowed: true, probe: false } as const);
-      if (!permit.allowed) {
-        for (const list of attempts)
-          list.push({
-            ...started,
-            outcome: 'skipped',
-            error_code: 'circuit_open',
-            latency_ms: 0,
-            cost_usd: 0,
-          });
-        await admission?.release();
-        report({ outcome: 'skipped', errorCode: 'circuit_open', latencyMs: 0 });
-        return failAll(undefined, true);
-      }
-      const startedAt = performance.now();
-      const span = this.startSpan(entry, endpoint, items, inputs);
+      return lineOutcome(error, retryable);
+    }
+  }
+
+  /** One bad input must not fail the lines it shared the call with: each is sent alone. */
+  private async lineByLine<Answer>(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    send: SendBatch<Answer> | undefined,
+    outputTokensFor: (items: LineItem[]) => number,
+    attempts: AttemptRecord[][],
+  ): Promise<Array<LineCallOutcome<Answer>>> {
+    const alone = await Promise.all(
+      items.map((item) => this.runCall(entry, endpoint, [item], send, outputTokensFor)),
+    );
+    return alone.map((outcomes, index) => {
+      const outcome = outcomes[0] as LineCallOutcome<Answer>;
+      return { ...outcome, attempts: [...(attempts[index] ?? []), ...outcome.attempts] };
+    });
+  }
+
+  /** The call as `callModel` makes it: traced, with the lines' ids in its headers. */
+  private batchCall<Answer>(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    send: SendBatch<Answer> | undefined,
+    retry: number,
+  ): ModelCall<BatchedCallResult<Answer>> {
+    const traced = async () => {
+      if (!send) throw new Error('unreachable: no model to send to');
+      const span = this.startSpan(entry, endpoint, items);
       try {
-        const headers = {
+        const result = await send(items, {
           'x-llmq-job-id': items[0]?.lineId ?? '',
           'x-llmq-attempt': String(retry + 1),
           'x-llmq-batch-lines': String(items.length),
           ...(span ? traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) : {}),
-        };
-        const result = await send(items, headers);
-        // The limiter reconciles the reservation with the call's real tokens.
-        await admission?.settle({
-          ok: true,
-          answer: {
-            text: '',
-            finishReason: 'stop',
-            usage: {
-              inputTokens: result.inputTokens,
-              outputTokens: result.outputTokens,
-              cachedInputTokens: 0,
-              totalTokens: result.inputTokens + result.outputTokens,
-            },
-            responseModel: result.responseModel,
-            ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
-          },
         });
         span?.setAttributes({
-          'gen_ai.usage.input_tokens': result.inputTokens,
-          'gen_ai.usage.output_tokens': result.outputTokens,
+          'gen_ai.usage.input_tokens': result.usage.inputTokens,
+          'gen_ai.usage.output_tokens': result.usage.outputTokens,
         });
         span?.end();
-        const latency = Math.round((performance.now() - startedAt) * 10) / 10;
-        await breaker?.record(entry.provider, entry.upstream_model, 'success', permit.probe);
-        report({
-          outcome: 'success',
-          latencyMs: latency,
-          inputTokens: result.inputTokens,
-          outputTokens: result.outputTokens,
-        });
-        return result.answers.map(({ answer, usage }, index) => {
-          const list = attempts[index] ?? [];
-          list.push({
-            ...started,
-            outcome: 'success',
-            latency_ms: latency,
-            cost_usd: costOfUsage(entry, usage),
-            // This line's share of the call's tokens (what the cost ledger adds up).
-            usage: {
-              input_tokens: usage.inputTokens,
-              cached_input_tokens: 0,
-              output_tokens: usage.outputTokens,
-            },
-          });
-          return { ok: true as const, answer, attempts: list };
-        });
+        return result;
       } catch (error) {
-        const latency = Math.round((performance.now() - startedAt) * 10) / 10;
-        await admission?.settle({ ok: false, error });
-        if (breaker && (isHealthFailure(error) || permit.probe)) {
-          await breaker.record(
-            entry.provider,
-            entry.upstream_model,
-            isHealthFailure(error) ? 'failure' : 'success',
-            permit.probe,
-          );
-        }
-        const providerError = isProviderError(error) ? error : undefined;
-        const errorType = providerError?.code ?? (error instanceof Error ? error.name : 'unknown');
-        span?.setAttribute('error.type', errorType);
-        if (providerError?.statusCode !== undefined)
-          span?.setAttribute('http.response.status_code', providerError.statusCode);
-        span?.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
-        span?.end();
-        for (const list of attempts)
-          list.push({
-            ...started,
-            outcome: 'error',
-            latency_ms: latency,
-            cost_usd: 0,
-            ...(providerError
-              ? {
-                  error_code: providerError.code,
-                  ...(providerError.statusCode !== undefined
-                    ? { status_code: providerError.statusCode }
-                    : {}),
-                  ...(providerError.retryAfterMs !== undefined
-                    ? { retry_after_ms: providerError.retryAfterMs }
-                    : {}),
-                }
-              : {}),
-          });
-        report({
-          outcome: 'error',
-          errorCode: providerError?.code ?? 'unknown',
-          latencyMs: latency,
-        });
-
-        const retryable = isRetryableError(error);
-        if (!retryable && items.length > 1 && isRequestError(error)) {
-          // One bad input must not fail the lines it shared the call with: each alone.
-          const alone = await Promise.all(
-            items.map((item) => this.runCall(entry, endpoint, [item], true, send, outputTokensFor)),
-          );
-          return alone.map((outcomes, index) => {
-            const outcome = outcomes[0] as LineCallOutcome<Answer>;
-            return { ...outcome, attempts: [...(attempts[index] ?? []), ...outcome.attempts] };
-          });
-        }
-        if (retryable && retry < policy.maxRetriesPerModel) {
-          const delay = retryDelayMs(error, retry, policy);
-          if (delay <= policy.maxInlineWaitMs) {
-            await this.sleep(delay);
-            continue;
-          }
-        }
-        return failAll(error, retryable);
+        endWithError(span, error);
+        throw error;
       }
-    }
+    };
+    return {
+      entry,
+      send: send && traced,
+      usageOf: (result) => ({ usage: result.usage, rateLimit: result.rateLimit }),
+    };
+  }
+
+  /** Each line's answer, with its share of the call's tokens and cost on its attempt record. */
+  private shares<Answer>(
+    entry: ModelEntry,
+    result: BatchedCallResult<Answer>,
+    attempt: AttemptRecord,
+    attempts: AttemptRecord[][],
+  ): Array<LineCallOutcome<Answer>> {
+    return result.answers.map(({ answer, usage }, index) => {
+      const list = attempts[index] ?? [];
+      list.push({
+        ...attempt,
+        cost_usd: costOfUsage(entry, usage),
+        usage: toAttemptUsage(usage),
+      });
+      return { ok: true as const, answer, attempts: list };
+    });
+  }
+
+  /** Tells `onCall` of one call (or of a call that could not be made). */
+  private report(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    outcome: CallOutcome<BatchedCallResult<unknown>>,
+  ): void {
+    const { attempt } = outcome;
+    this.options.onCall?.({
+      endpoint,
+      entry,
+      lines: items.length,
+      inputs: items.reduce((sum, item) => sum + item.texts.length, 0),
+      latencyMs: attempt.latency_ms,
+      inputTokens: outcome.ok ? outcome.answer.usage.inputTokens : 0,
+      outputTokens: outcome.ok ? outcome.answer.usage.outputTokens : 0,
+      ...(outcome.ok
+        ? { outcome: 'success' }
+        : outcome.called
+          ? { outcome: 'error', errorCode: attempt.error_code ?? 'unknown' }
+          : { outcome: 'skipped', errorCode: attempt.error_code }),
+    });
   }
 
   private startSpan(
     entry: ModelEntry,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
-    inputs: number,
   ): Span | undefined {
     const { tracer } = this.options;
     if (!tracer) return undefined;
@@ -552,12 +485,24 @@ export class BatchedModelCalls {
           'llmq.provider': entry.provider,
           'llmq.model': entry.id,
           'llmq.batch_lines': items.length,
-          'llmq.batch_inputs': inputs,
+          'llmq.batch_inputs': items.reduce((sum, item) => sum + item.texts.length, 0),
         },
       },
       ROOT_CONTEXT,
     );
   }
+}
+
+/** Marks a call's span failed with the error's code (and HTTP status), and ends it. */
+function endWithError(span: Span | undefined, error: unknown): void {
+  if (!span) return;
+  const providerError = isProviderError(error) ? error : undefined;
+  const errorType = providerError?.code ?? (error instanceof Error ? error.name : 'unknown');
+  span.setAttribute('error.type', errorType);
+  if (providerError?.statusCode !== undefined)
+    span.setAttribute('http.response.status_code', providerError.statusCode);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+  span.end();
 }
 
 function textLength(item: LineItem): number {

@@ -1,0 +1,71 @@
+import type {
+  BatchLineJobData,
+  BatchStopReason,
+  BatchStore,
+  LedgerWrite,
+  LlmqMetrics,
+  TokenCounts,
+} from '@llmq/core';
+import { jobCatalog } from '@llmq/core';
+import type { Queue } from 'bullmq';
+
+/** Where a batch line's end is recorded. */
+export interface BatchLineRecorder {
+  batches: BatchStore;
+  /** The `batch-control` queue, where the last line of a batch queues its finalisation. */
+  controlQueue: Queue;
+  metrics?: LlmqMetrics;
+}
+
+/** Queues a batch's finalisation; the job id makes a second request a no-op. */
+export async function queueFinalize(controlQueue: Queue, batchId: string): Promise<void> {
+  await controlQueue.add(
+    'batch-finalize',
+    { batchId },
+    { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
+  );
+}
+
+/**
+ * Records a line's outcome once (the batch store's done bitmap is the single final write of a
+ * line); the line that ends the batch queues its finalisation. A duplicate (the line was
+ * recorded by an earlier attempt that then failed to queue the finalisation) checks whether
+ * the batch still waits for one. `llm_batch_requests_total` counts only first records.
+ */
+export async function finishBatchLine(
+  options: BatchLineRecorder,
+  data: Pick<BatchLineJobData, 'batchId' | 'index'>,
+  outcome: 'completed' | 'failed' | { skipped: BatchStopReason },
+  line: string,
+  usage?: TokenCounts,
+  ledger?: LedgerWrite,
+): Promise<void> {
+  const stored = typeof outcome === 'string' ? outcome : 'skipped';
+  const result = await options.batches.recordLine(
+    data.batchId,
+    data.index,
+    stored,
+    line,
+    usage,
+    undefined,
+    ledger,
+  );
+  if (result !== 'duplicate')
+    options.metrics?.batchRequests.inc({
+      outcome: typeof outcome === 'string' ? outcome : outcome.skipped,
+    });
+  if (result === 'last') {
+    await queueFinalize(options.controlQueue, data.batchId);
+    return;
+  }
+  if (result === 'duplicate' && (await awaitsFinalisation(options.batches, data.batchId)))
+    await queueFinalize(options.controlQueue, data.batchId);
+}
+
+/** Whether every line of a running batch is recorded, so it only waits for its finalisation. */
+async function awaitsFinalisation(batches: BatchStore, batchId: string): Promise<boolean> {
+  const batch = await batches.get(batchId);
+  if (!batch || !['in_progress', 'finalizing', 'cancelling'].includes(batch.status)) return false;
+  const { total, completed, failed, skipped } = batch.counts;
+  return completed + failed + skipped >= total;
+}

@@ -1,0 +1,36 @@
+import { FairPriority, type Logger } from '@llmq/core';
+import type { WorkerEnv } from '../env';
+import type { WorkerServices } from '../worker-services';
+import { LaneBalancer } from './lane-balancer';
+
+/**
+ * The worker's three lanes (async prompts, interactive, bulk): tenant-fair priorities inside
+ * each lane (`LANE_FAIRNESS`), and idle lanes lending their concurrency (`LANE_LENDING`).
+ */
+export function createLanes(
+  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues'>,
+  env: WorkerEnv,
+  logger: Logger,
+): { lanes: LaneBalancer; fair?: FairPriority } {
+  const { connection, keys, queues } = services;
+  const fair = env.LANE_FAIRNESS
+    ? new FairPriority(connection, keys, (error) =>
+        logger.warn('fair-clock-failed', {
+          event: 'fair-clock-failed',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+    : undefined;
+  const lanes = new LaneBalancer({
+    lanes: [
+      { queue: queues.prompt, share: env.WORKER_CONCURRENCY },
+      { queue: queues.interactive, share: env.INTERACTIVE_CONCURRENCY },
+      { queue: queues.bulk, share: env.BULK_WORKER_CONCURRENCY },
+    ],
+    intervalMs: env.LANE_BALANCE_INTERVAL_MS,
+    lending: env.LANE_LENDING,
+    onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
+    logger,
+  });
+  return { lanes, fair };
+}

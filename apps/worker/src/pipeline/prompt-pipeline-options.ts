@@ -1,0 +1,35 @@
+import type {
+  CostLedger,
+  FilterPolicyStore,
+  JobDeltaPublisher,
+  JobStore,
+  LlmqMetrics,
+  Logger,
+  ModelCatalog,
+  RequestExecutor,
+  ResponseCaches,
+} from '@llmq/core';
+import type { Tracer } from '@opentelemetry/api';
+
+export interface PromptPipelineOptions {
+  store: JobStore;
+  catalog: ModelCatalog;
+  /** The provider stage: hedge, fallback chain, retries, circuit breakers (see @llmq/core). */
+  execute: RequestExecutor;
+  logger: Logger;
+  /** Tenants' filter policies for the output filter; without it answers are not filtered. */
+  filterPolicies?: FilterPolicyStore;
+  /** Tracer for job and provider spans; the no-op tracer when absent (tracing off). */
+  tracer?: Tracer;
+  /** This process's metrics; absent in tests that do not read them. */
+  metrics?: LlmqMetrics;
+  /** Opens the delta publisher of a job that asked for streaming (`stream: true` in its data). */
+  openDeltaPublisher?: (jobId: string) => JobDeltaPublisher;
+  /** The exact and semantic response caches; absent, every job calls its provider. */
+  caches?: ResponseCaches;
+  /**
+   * The cost ledger: each job's billed calls (or its cache hit) are written with its final
+   * transition, which also releases its budget reservation. Absent, nothing is recorded.
+   */
+  ledger?: CostLedger;
+}

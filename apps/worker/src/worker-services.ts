@@ -1,0 +1,142 @@
+import {
+  BudgetStore,
+  CircuitBreaker,
+  CostLedger,
+  createMetrics,
+  createProviderRegistry,
+  createQueue,
+  createRedisConnection,
+  createRequestExecutor,
+  createTracing,
+  defaultProviderAccounts,
+  FilterPolicyStore,
+  JobStore,
+  type Logger,
+  loadModelCatalog,
+  ProviderRateLimiter,
+  RedisKeys,
+  toBudgetDefaults,
+  toCircuitBreakerOptions,
+  toProviderSettings,
+  toRateLimiterOptions,
+  toRetryPolicy,
+} from '@llmq/core';
+import type { Redis } from 'ioredis';
+import type { WorkerEnv } from './env';
+import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
+
+/** Everything the worker's processors share: Redis, stores, catalog, providers, the provider stage. */
+export type WorkerServices = ReturnType<typeof createWorkerServices>;
+
+/**
+ * Builds the worker's shared parts from its environment. A bad catalog throws here, naming
+ * the file and the offending entry, so the worker stops before taking any job.
+ */
+export function createWorkerServices(env: WorkerEnv, logger: Logger) {
+  const keys = new RedisKeys(env.LLMQ_PREFIX);
+  const connection = createRedisConnection({
+    url: env.REDIS_URL,
+    role: 'worker',
+    name: 'llmq-worker',
+  });
+  connection.on('error', (error) =>
+    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
+  );
+  const eventLimits = {
+    maxLength: env.JOB_EVENTS_MAX_LENGTH,
+    ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,
+  };
+  const store = new JobStore(connection, keys, {
+    resultTtlSeconds: env.RESULT_TTL_SECONDS,
+    events: eventLimits,
+  });
+  const metrics = createMetrics();
+  // The queue handles only read job counts (llm_queue_length at scrape time, lane balancing).
+  const queues = {
+    prompt: createQueue('prompt', connection, keys),
+    interactive: createQueue('interactivePrompt', connection, keys),
+    bulk: createQueue('batch-line', connection, keys),
+  };
+  metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+  const accounts = defaultProviderAccounts(toProviderSettings(env));
+  const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
+    availableProviders: accounts.map((account) => account.id),
+  });
+  const providers = createProviderRegistry(accounts);
+  const breaker = createBreaker(connection, keys, env, logger);
+  metrics.watchCircuits(breaker);
+  // Provider RPM/TPM limits and 429 pauses, shared with every other worker through Redis.
+  const limiter = new ProviderRateLimiter(
+    connection,
+    keys,
+    catalog,
+    toRateLimiterOptions(env),
+    rateLimitTelemetry(logger, metrics),
+  );
+  // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
+  const execute = createRequestExecutor({
+    catalog,
+    breaker,
+    limiter,
+    policy: toRetryPolicy(env),
+    resolveModel: (entry) =>
+      providers.has(entry.provider)
+        ? providers.languageModel(entry.provider, entry.upstream_model)
+        : undefined,
+  });
+  return {
+    keys,
+    connection,
+    eventLimits,
+    store,
+    metrics,
+    queues,
+    tracing,
+    catalog,
+    providers,
+    breaker,
+    limiter,
+    execute,
+    filterPolicies: new FilterPolicyStore(connection, keys, {
+      defaults: env.FILTER_POLICY,
+      cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
+    }),
+    ledger: new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS }),
+    budgets: new BudgetStore(connection, keys, {
+      defaults: toBudgetDefaults(env),
+      reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+      logger,
+      metrics,
+    }),
+  };
+}
+
+/** The circuit breakers shared by every worker, logging each state change. */
+function createBreaker(
+  connection: Redis,
+  keys: RedisKeys,
+  env: WorkerEnv,
+  logger: Logger,
+): CircuitBreaker {
+  return new CircuitBreaker(
+    connection,
+    keys,
+    toCircuitBreakerOptions(env),
+    (change) =>
+      logger.warn(`circuit-${change.to.replace('_', '-')}`, {
+        event: `circuit-${change.to.replace('_', '-')}`,
+        provider: change.provider,
+        model: change.model,
+        from: change.from,
+      }),
+    (error) =>
+      logger.warn('circuit-record-error', {
+        event: 'circuit-record-error',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
+}
