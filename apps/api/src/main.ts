@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     interactiveQueue,
     catalog,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
+    keepAliveMs: env.STREAM_KEEPALIVE_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.

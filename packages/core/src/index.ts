@@ -74,6 +74,10 @@ export * from './jobs/job-status';
 export * from './jobs/job-store';
 export * from './jobs/job-submitter';
 export * from './jobs/job-view';
+export {
+  type PreparedJobRequest,
+  prepareJobRequest,
+} from './jobs/prepare-job-request';
 export * from './jobs/submit-error';
 export * from './lanes/fair-priority';
 export * from './lanes/lane-shares';
@@ -99,6 +103,7 @@ export * from './routing/estimate-input-tokens';
 export * from './routing/load-model-catalog';
 export * from './routing/model-catalog';
 export * from './routing/model-pricing';
+export { type RoutableJob, routeJob } from './routing/route-job';
 export * from './routing/route-request';
 export * from './streaming/job-delta-publisher';
 export * from './streaming/job-event';

@@ -199,6 +199,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(apiError.headers ?? {}))
       response.setHeader(name, value);
+    // A job exists for this request (a sync request that failed after submitting it): the
+    // official SDKs retry 408, 409, 429 and 5xx unless told not to, and a retry would queue
+    // and bill the same prompt again. The job id is in `x-llmq-job-id`; poll it instead.
+    if (response.locals.jobId) response.setHeader('x-should-retry', 'false');
     response.status(apiError.status).json(formatErrorBody(apiError, errorDialectFor(request.path)));
   };
 }

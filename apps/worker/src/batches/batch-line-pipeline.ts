@@ -22,7 +22,7 @@ import {
   type ModelCatalog,
   observedModel,
   type RequestExecutor,
-  routeRequest,
+  routeJob,
   skippedBatchLine,
   toChatCompletionBody,
   tracerName,
@@ -231,11 +231,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     }
 
     // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
-    const route = routeRequest(catalog, {
-      model: data.model,
-      messages: request.messages,
-      maxTokens: request.maxTokens,
-    });
+    const route = routeJob(catalog, { model: data.model, request });
     if (!route.ok) {
       const failure: JobFailure = { code: failureCodeForRoute(route.code), message: route.message };
       await failLine(failure, settle([]));

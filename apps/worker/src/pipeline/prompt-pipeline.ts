@@ -23,7 +23,7 @@ import {
   observedModel,
   promptJobDataSchema,
   roundUsd,
-  routeRequest,
+  routeJob,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
@@ -117,13 +117,7 @@ export function createPromptPipeline({
     logger.debug('job-start', { event: 'job-start', ...log });
 
     // Routed again at run time: the catalog may have changed since the API accepted the job.
-    const route = routeRequest(catalog, {
-      model: data.model,
-      messages: data.request.messages,
-      maxTokens: data.request.maxTokens,
-      requirements: data.requirements,
-      fallbacks: data.fallbacks,
-    });
+    const route = routeJob(catalog, data);
     if (!route.ok) {
       await store.fail(
         data.jobId,
@@ -146,11 +140,12 @@ export function createPromptPipeline({
 
     // Caches: a deterministic request answered before (exact), or a single-turn prompt close
     // enough to one answered before (semantic), is answered again, free, without a provider
-    // call. `refresh` skips the reads (the fresh answer is stored below).
+    // call. `refresh` skips the reads (the fresh answer is stored below). Keyed by the routed
+    // model, as the API's sync endpoints key it, so `auto` hits on every path.
     const lookup = caches
       ? await caches.lookup({
           tenant: data.tenant,
-          model: data.model,
+          model: routing.model,
           request: data.request,
           mode: data.cache,
           options: data.cacheOptions,

@@ -43,7 +43,7 @@ export type BatchLineErrorCode = z.infer<typeof batchLineErrorCodeSchema>;
 export type ParsedBatchLine =
   | {
       customId: string;
-      /** Catalog model id (alias resolved). */
+      /** Catalog model id (alias resolved), or `auto`: the line is routed when it runs. */
       model: string;
       request: NormalizedRequest;
     }
@@ -59,6 +59,9 @@ export type ParsedBatchLine =
       endpoint: '/v1/completions';
       completion: CompletionsLineRequest;
     };
+
+/** The model name that asks for routing; a chat line may use it. */
+const autoModel = 'auto';
 
 /** The catalog's name for what each batch endpoint needs a model to serve. */
 const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
@@ -134,6 +137,17 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
     return fail('invalid_body', `${path}: ${issue?.message ?? 'invalid'}`, path);
   }
   const requestedModel = parsed.model ?? context.defaultModel;
+  if (requestedModel === autoModel) {
+    // Routed per line when it runs (the worker's routing, as for a prompt job).
+    if (context.endpoint !== '/v1/chat/completions')
+      return fail(
+        'unsupported_model',
+        `model "auto" routes chat completions only; name a model for ${context.endpoint}`,
+        'body.model',
+      );
+    context.seenCustomIds.add(customId);
+    return { ok: true, line: parsed.toLine(customId, autoModel) };
+  }
   const model = context.catalog.resolve(requestedModel);
   if (!model)
     return fail('unknown_model', `model "${requestedModel}" is not in the catalog`, 'body.model');
@@ -248,6 +262,7 @@ export function readValidatedBatchLine(
 }
 
 function resolveValidated(catalog: ModelCatalog, name: string, customId: string): string {
+  if (name === autoModel) return autoModel;
   const model = catalog.resolve(name);
   if (!model) throw new Error(`model of validated line "${customId}" no longer resolves`);
   return model.id;

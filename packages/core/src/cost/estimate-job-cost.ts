@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../providers/language-model';
 import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../routing/model-pricing';
+import { routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
 import { countInputTokens, type TokenizerName, tokenizerFor } from './count-tokens';
 import { type NanoUsd, toNanoUsd } from './money';
@@ -98,9 +99,9 @@ export function worstCaseCostNanoUsd(candidates: readonly CostCandidate[]): Nano
 }
 
 /**
- * A batch line's worst-case cost on its model (batch lines name one model; no hedge): the
- * share of its batch's budget reservation that the line holds until it ends. 0 for a model
- * no longer in the catalog.
+ * A batch line's worst-case cost on its model (batch lines name one model, or `auto`, routed
+ * here exactly as when the line runs; no hedge): the share of its batch's budget reservation
+ * that the line holds until it ends. 0 for a model no longer in the catalog.
  */
 export function lineCostNanoUsd(
   catalog: ModelCatalog,
@@ -108,9 +109,18 @@ export function lineCostNanoUsd(
   request: { messages: readonly ChatMessage[]; maxTokens?: number },
   inputTokens: number = countInputTokens(request.messages),
 ): NanoUsd {
-  const entry = catalog.resolve(model);
+  const entry = catalog.resolve(model === 'auto' ? routedModel(catalog, request) : model);
   if (!entry) return 0;
   return toNanoUsd(
     candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
   );
+}
+
+/** The model `auto` routes a request to; an empty name (no entry) when nothing fits. */
+function routedModel(
+  catalog: ModelCatalog,
+  request: { messages: readonly ChatMessage[]; maxTokens?: number },
+): string {
+  const route = routeJob(catalog, { model: 'auto', request });
+  return route.ok ? route.decision.model : '';
 }
