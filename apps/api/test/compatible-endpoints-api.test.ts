@@ -98,6 +98,108 @@ describe('errors on the compatible endpoints', () => {
   });
 });
 
+describe('a sync request slower than the request timeout', () => {
+  // No worker runs: the job stays queued, so the request outlives REQUEST_TIMEOUT_MS for sure.
+  it('waits for its job up to its own limit, then answers once with the job id, never a retryable 503', async () => {
+    harness = await createApiHarness({ requestTimeoutMs: 100, waitTimeoutMs: 600 });
+    const startedAt = Date.now();
+    const response = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send(messagesBody)
+      .expect(504);
+    // Precondition: the general request timeout had passed long before this answer.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(600);
+    const jobId = String(response.headers['x-llmq-job-id']);
+    expect(jobId).toMatch(/^job_[0-9a-f]{32}$/);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.headers['retry-after']).toBeUndefined();
+    // Anthropic's shape and the request id header its SDK reads.
+    expect(response.headers['request-id']).toBe(response.headers['x-request-id']);
+    expect(response.body).toEqual({
+      type: 'error',
+      error: {
+        type: 'timeout_error',
+        message: expect.stringContaining(jobId),
+        code: 'job_wait_timeout',
+        details: { job_id: jobId, links: expect.objectContaining({ self: `/v1/jobs/${jobId}` }) },
+      },
+    });
+    // One request, one job, still waiting to run.
+    expect(await harness.interactiveQueue.count()).toBe(1);
+    expect((await harness.store.get(jobId))?.status).toBe('queued');
+  });
+
+  it('says not to retry when the job it waits for is cancelled (the SDKs retry a 409)', async () => {
+    const current = await createApiHarness();
+    harness = current;
+    const pending = request(current.app).post('/v1/chat/completions').set(auth).send(chatBody);
+    const answered = pending.then((response) => response);
+    const jobId = await waitFor(
+      async () => (await current.interactiveQueue.getJobs(['prioritized', 'waiting']))[0]?.id,
+      { what: 'the sync job to be queued' },
+    );
+    await request(current.app).delete(`/v1/jobs/${jobId}`).set(auth).expect(200);
+    const response = await answered;
+    expect(response.status).toBe(409);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.body.error).toMatchObject({
+      code: 'job_cancelled',
+      type: 'invalid_request_error',
+    });
+  });
+});
+
+describe('keep-alives on a stream waiting for its job', () => {
+  const listen = async (current: Harness) => {
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    return server;
+  };
+
+  /** Reads a stream until `wanted` appears (or it ends), then lets go of it. */
+  const readUntil = async (response: Response, wanted: string): Promise<string> => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(wanted)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return text;
+  };
+
+  it.each([
+    ['/v1/chat/completions', chatBody, ': keep-alive\n\n'],
+    ['/v1/messages', messagesBody, 'event: ping\ndata: {"type": "ping"}\n\n'],
+  ])('%s sends its dialect keep-alive while the job is queued', async (path, body, frame) => {
+    const current = await createApiHarness({ keepAliveMs: 20 });
+    harness = current;
+    const server = await listen(current);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...body, stream: true }),
+      });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const text = await readUntil(response, frame);
+      expect(text).toContain(frame);
+      // The job had not run: the keep-alive came while it waited.
+      const jobId = response.headers.get('x-llmq-job-id') ?? '';
+      expect(jobId).toMatch(/^job_/);
+      expect(text).not.toContain('[DONE]');
+      expect(text).not.toContain('message_stop');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('a client that disconnects while its job is queued', () => {
   it('cancels the job and removes it from the interactive queue', async () => {
     const current = await createApiHarness();
