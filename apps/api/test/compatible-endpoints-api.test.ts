@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import Anthropic from '@anthropic-ai/sdk';
 import type { JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
+import OpenAI from 'openai';
 import request from 'supertest';
 import type { ResponseCache } from '../src/interactive/response-cache';
 import { createApiHarness, tenantAKey } from './api-harness';
@@ -128,6 +130,42 @@ describe('a sync request slower than the request timeout', () => {
     // One request, one job, still waiting to run.
     expect(await harness.interactiveQueue.count()).toBe(1);
     expect((await harness.store.get(jobId))?.status).toBe('queued');
+  });
+
+  it('is not retried by the official SDKs (default retries) when the wait limit is reached', async () => {
+    const current = await createApiHarness({ requestTimeoutMs: 100, waitTimeoutMs: 400 });
+    harness = current;
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: tenantAKey });
+      const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: tenantAKey });
+      const openaiError = await openai.chat.completions
+        .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'Hello' }] })
+        .catch((caught: unknown) => caught);
+      expect(openaiError).toBeInstanceOf(OpenAI.APIError);
+      expect(openaiError).toMatchObject({
+        status: 504,
+        code: 'job_wait_timeout',
+        type: 'timeout_error',
+      });
+      expect((openaiError as InstanceType<typeof OpenAI.APIError>).requestID).toBeTruthy();
+      const anthropicError = await anthropic.messages
+        .create({ ...messagesBody, messages: [{ role: 'user', content: 'Hello' }] })
+        .catch((caught: unknown) => caught);
+      expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
+      expect(anthropicError).toMatchObject({
+        status: 504,
+        error: { type: 'error', error: { type: 'timeout_error', code: 'job_wait_timeout' } },
+      });
+      expect((anthropicError as InstanceType<typeof Anthropic.APIError>).requestID).toBeTruthy();
+      // Two client requests, two jobs: neither SDK retried.
+      expect(await current.interactiveQueue.count()).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('says not to retry when the job it waits for is cancelled (the SDKs retry a 409)', async () => {
