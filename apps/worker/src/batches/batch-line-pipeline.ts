@@ -164,7 +164,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
         releasePart: {
           id: data.batchId,
-          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens),
+          nanoUsd: lineCostNanoUsd(catalog, data, inputTokens),
         },
       });
     // Ends the line as failed (its error-file entry), with its ledger write.
@@ -231,7 +231,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     }
 
     // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
-    const route = routeJob(catalog, { model: data.model, request });
+    const route = routeJob(catalog, { ...data, request });
     if (!route.ok) {
       const failure: JobFailure = { code: failureCodeForRoute(route.code), message: route.message };
       await failLine(failure, settle([]));

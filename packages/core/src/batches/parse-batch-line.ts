@@ -6,6 +6,7 @@ import {
   normalizeJobRequest,
 } from '../jobs/job-request';
 import type { CatalogEndpoint, ModelCatalog } from '../routing/model-catalog';
+import type { RoutingRequirements } from '../routing/route-request';
 import type { BatchEndpoint } from './batch-record';
 import {
   type CompletionsLineBody,
@@ -46,6 +47,9 @@ export type ParsedBatchLine =
       /** Catalog model id (alias resolved), or `auto`: the line is routed when it runs. */
       model: string;
       request: NormalizedRequest;
+      /** The line's routing fields, carried to its routing as a job's are. */
+      requirements?: RoutingRequirements;
+      fallbacks?: boolean;
     }
   | {
       customId: string;
@@ -180,11 +184,7 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
       return {
         ok: true,
         model: parsed.data.model,
-        toLine: (customId, model) => ({
-          customId,
-          model,
-          request: normalizeJobRequest(parsed.data),
-        }),
+        toLine: (customId, model) => chatLine(customId, model, parsed.data),
       };
     }
     case '/v1/embeddings': {
@@ -254,10 +254,22 @@ export function readValidatedBatchLine(
     };
   }
   const body = withMaxTokens(value.body) as JobRequest;
+  const model = resolveValidated(
+    context.catalog,
+    body.model ?? context.defaultModel,
+    value.custom_id,
+  );
+  return chatLine(value.custom_id, model, body);
+}
+
+/** A chat line: its request converted once, with the fields its routing reads. */
+function chatLine(customId: string, model: string, body: JobRequest): ParsedBatchLine {
   return {
-    customId: value.custom_id,
-    model: resolveValidated(context.catalog, body.model ?? context.defaultModel, value.custom_id),
+    customId,
+    model,
     request: normalizeJobRequest(body),
+    ...(body.requirements ? { requirements: body.requirements } : {}),
+    ...(body.fallbacks !== undefined ? { fallbacks: body.fallbacks } : {}),
   };
 }
 

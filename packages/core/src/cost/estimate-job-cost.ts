@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../providers/language-model';
 import type { ModelCatalog, ModelEntry } from '../routing/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../routing/model-pricing';
-import { routeJob } from '../routing/route-job';
+import { type RoutableJob, routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
 import { countInputTokens, type TokenizerName, tokenizerFor } from './count-tokens';
 import { type NanoUsd, toNanoUsd } from './money';
@@ -105,22 +105,19 @@ export function worstCaseCostNanoUsd(candidates: readonly CostCandidate[]): Nano
  */
 export function lineCostNanoUsd(
   catalog: ModelCatalog,
-  model: string,
-  request: { messages: readonly ChatMessage[]; maxTokens?: number },
-  inputTokens: number = countInputTokens(request.messages),
+  line: RoutableJob,
+  inputTokens: number = countInputTokens(line.request.messages),
 ): NanoUsd {
-  const entry = catalog.resolve(model === 'auto' ? routedModel(catalog, request) : model);
+  const entry = catalog.resolve(line.model === 'auto' ? routedModel(catalog, line) : line.model);
+  const request = line.request;
   if (!entry) return 0;
   return toNanoUsd(
     candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
   );
 }
 
-/** The model `auto` routes a request to; an empty name (no entry) when nothing fits. */
-function routedModel(
-  catalog: ModelCatalog,
-  request: { messages: readonly ChatMessage[]; maxTokens?: number },
-): string {
-  const route = routeJob(catalog, { model: 'auto', request });
+/** The model `auto` routes a line to; an empty name (no entry) when nothing fits. */
+function routedModel(catalog: ModelCatalog, line: RoutableJob): string {
+  const route = routeJob(catalog, line);
   return route.ok ? route.decision.model : '';
 }
