@@ -172,6 +172,7 @@ export class InteractiveJobs {
       if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
       const result = event.data.result;
       if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+      // Answered already (nothing else answers these routes now): never answer twice.
       if (response.headersSent) return undefined;
       response.setHeader('x-llmq-provider', result.provider);
       response.setHeader('x-llmq-model', result.model);
