@@ -351,3 +351,84 @@ test('the ledger bills each line its share, and a hard budget reservation is rel
     await system.request('DELETE', '/v1/admin/tenants/e2e/budget', undefined, admin);
   }
 });
+
+test('chat lines with model "auto" are routed per line; the usage report shows where they went', async () => {
+  const admin = { Authorization: `Bearer ${adminKey}` };
+  const before = await system.request('GET', '/v1/usage?group_by=model');
+  const spentBefore = (model: string): number =>
+    before.body.data.find((row: { model: string }) => row.model === model)?.cost_nano_usd ?? 0;
+  // A hard budget: ingest reserves each auto line's worst case on the model it routes to, and
+  // each line releases exactly that share when it ends.
+  const put = await system.request(
+    'PUT',
+    '/v1/admin/tenants/e2e/budget',
+    { daily_hard_usd: 100 },
+    admin,
+  );
+  expect(put.status).toBe(200);
+  try {
+    // Short prompts asking for speed go to the quickest fast-tier model; reasoning cues and
+    // steps go to the strong tier.
+    const simple = (index: number) => ({
+      messages: [{ role: 'user', content: `echo: short ${index}` }],
+      requirements: { low_latency: true },
+    });
+    const hard = (index: number) => ({
+      messages: [
+        {
+          role: 'user',
+          content: `echo: analyze and compare the trade-offs of plan ${index}, explain step by step: first the costs, then the risks`,
+        },
+      ],
+    });
+    const lines = Array.from({ length: 10 }, (_, index) => ({
+      custom_id: `auto-${index}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'auto', max_tokens: 64, ...(index % 2 === 0 ? simple(index) : hard(index)) },
+    }));
+    const { batch } = await runBatchWith(client, '/v1/chat/completions', lines);
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 10, completed: 10, failed: 0 });
+    const output = await outputLines<OpenAI.ChatCompletion>(batch.output_file_id);
+    const modelsOf = (indexes: number[]) =>
+      new Set(
+        indexes.map(
+          (index) => output.find((line) => line.custom_id === `auto-${index}`)?.response.body.model,
+        ),
+      );
+    const catalog = loadModelCatalog();
+    const tierOf = (model: string | undefined) => catalog.resolve(model ?? '')?.tier;
+    const simpleModels = [...modelsOf([0, 2, 4, 6, 8])];
+    const hardModels = [...modelsOf([1, 3, 5, 7, 9])];
+    expect(simpleModels).toHaveLength(1);
+    expect(hardModels).toHaveLength(1);
+    expect(tierOf(simpleModels[0])).toBe('fast');
+    expect(tierOf(hardModels[0])).toBe('strong');
+
+    await waitFor(
+      async () => {
+        const { body } = await system.request(
+          'GET',
+          '/v1/admin/tenants/e2e/budget',
+          undefined,
+          admin,
+        );
+        return body.reserved_usd === 0 ? body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'every auto line to release its reservation' },
+    );
+    // The usage report books the spend under the routed models, never under "auto".
+    const after = await system.request('GET', '/v1/usage?group_by=model');
+    const grew = after.body.data
+      .filter(
+        (row: { model: string; cost_nano_usd: number }) =>
+          row.cost_nano_usd > spentBefore(row.model),
+      )
+      .map((row: { model: string }) => row.model)
+      .sort();
+    expect(grew).toEqual([simpleModels[0], hardModels[0]].sort());
+  } finally {
+    await system.request('DELETE', '/v1/admin/tenants/e2e/budget', undefined, admin);
+  }
+});

@@ -3,6 +3,8 @@ import OpenAI from 'openai';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
+/** The API's REQUEST_TIMEOUT_MS in this file, ms. */
+const requestTimeoutMs = 1000;
 let system: System;
 let openai: OpenAI;
 let anthropic: Anthropic;
@@ -11,6 +13,8 @@ beforeAll(async () => {
   system = await startSystem({
     workers: 1,
     env: { JOB_ATTEMPTS: '2' },
+    // Shorter than the slow model's answer below: sync routes must outlive it, and answer once.
+    apiEnv: { REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
     simulatorModels: {
       // Paced, so a stream arrives as several deltas through Redis rather than one burst.
       'sim-gpt-strong': { tokensPerSecond: 400 },
@@ -23,6 +27,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
+
+/** Job records under this system's prefix (the job store's hashes, one per job). */
+async function jobCount(): Promise<number> {
+  let count = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await system.redis.scan(
+      cursor,
+      'MATCH',
+      `${system.prefix}:job:job_*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    count += keys.filter((key) => /:job:job_[0-9a-f]{32}$/.test(key)).length;
+  } while (cursor !== '0');
+  return count;
+}
 
 const words = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima';
 
@@ -210,5 +232,72 @@ describe('honest streams', () => {
       error: { type: 'api_error', code: 'job_failed' },
     });
     expect(texts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('sync requests slower than the API request timeout', () => {
+  const slowMs = 2500;
+  beforeAll(() => {
+    system.simulator.configure({
+      models: { 'sim-gpt-fast': { latencyMs: slowMs }, 'sim-claude-fast': { latencyMs: slowMs } },
+    });
+  });
+  afterAll(() => {
+    system.simulator.configure({
+      models: { 'sim-gpt-fast': { latencyMs: 0 }, 'sim-claude-fast': { latencyMs: 0 } },
+    });
+  });
+
+  it('are answered once to the official clients with default retries: one job and one provider call each', async () => {
+    // Default retries (2) and timeouts: exactly how applications use these clients.
+    const openaiDefaults = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey });
+    const anthropicDefaults = new Anthropic({ baseURL: system.apiUrl, apiKey });
+    const jobsBefore = await jobCount();
+    const callsBefore = system.simulator.counters().total;
+    const startedAt = Date.now();
+    const [first, second, third, fourth] = await Promise.all([
+      openaiDefaults.chat.completions
+        .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'echo: slow one' }] })
+        .withResponse(),
+      openaiDefaults.chat.completions
+        .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'echo: slow two' }] })
+        .withResponse(),
+      anthropicDefaults.messages
+        .create({
+          model: 'sim-claude-fast',
+          max_tokens: 20,
+          messages: [{ role: 'user', content: 'echo: slow three' }],
+        })
+        .withResponse(),
+      anthropicDefaults.messages
+        .create({
+          model: 'sim-claude-fast',
+          max_tokens: 20,
+          messages: [{ role: 'user', content: 'echo: slow four' }],
+        })
+        .withResponse(),
+    ]);
+    // Precondition: every answer came after the API's request timeout had passed.
+    expect(Date.now() - startedAt).toBeGreaterThan(requestTimeoutMs + 1000);
+    expect(first.data.choices[0]?.message.content).toBe('slow one');
+    expect(second.data.choices[0]?.message.content).toBe('slow two');
+    expect(third.data.content).toEqual([{ type: 'text', text: 'slow three' }]);
+    expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four' }]);
+    // Each SDK finds its request id where it looks for it.
+    expect(first.response.headers.get('x-request-id')).toBeTruthy();
+    expect(third.response.headers.get('request-id')).toBeTruthy();
+
+    const jobIds = [first, second, third, fourth].map(
+      ({ response }) => response.headers.get('x-llmq-job-id') ?? '',
+    );
+    expect(new Set(jobIds).size).toBe(4);
+    expect(await jobCount()).toBe(jobsBefore + 4);
+    const counters = system.simulator.counters();
+    expect(counters.total).toBe(callsBefore + 4);
+    for (const jobId of jobIds) {
+      expect(
+        counters.recent.filter((call) => call.headers['x-llmq-job-id'] === jobId),
+      ).toHaveLength(1);
+    }
   });
 });

@@ -1,13 +1,16 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
 let system: System;
 let openai: OpenAI;
+let anthropic: Anthropic;
 
 beforeAll(async () => {
   system = await startSystem({ workers: 1 });
   openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await system?.stop();
@@ -120,5 +123,84 @@ describe('the exact cache on POST /v1/jobs', () => {
       saved_cost_usd: first.result.cost_usd,
     });
     expect(providerCalls()).toBe(calls);
+  });
+});
+
+describe('the exact cache with model "auto", on every path', () => {
+  const auto = (content: string) => ({
+    model: 'auto',
+    temperature: 0,
+    messages: [{ role: 'user' as const, content }],
+  });
+
+  it('answers a repeated auto chat completion from the cache, streamed or not, keyed by the routed model', async () => {
+    const first = await openai.chat.completions.create(auto('echo: auto chat')).withResponse();
+    expect(first.response.headers.get('x-llmq-cached')).toBe('false');
+    const routed = first.response.headers.get('x-llmq-model');
+    expect(routed).toBeTruthy();
+    expect(routed).not.toBe('auto');
+    const calls = providerCalls();
+
+    const again = await openai.chat.completions.create(auto('echo: auto chat')).withResponse();
+    expect(again.response.headers.get('x-llmq-cached')).toBe('true');
+    expect(again.response.headers.get('x-llmq-job-id')).toBeNull();
+    expect(again.response.headers.get('x-llmq-model')).toBe(routed);
+    expect(again.data.choices[0]?.message.content).toBe('auto chat');
+
+    const stream = await openai.chat.completions
+      .create({ ...auto('echo: auto chat'), stream: true })
+      .withResponse();
+    expect(stream.response.headers.get('x-llmq-cached')).toBe('true');
+    let text = '';
+    for await (const chunk of stream.data) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('auto chat');
+
+    // The route is the key: naming the routed model explicitly hits the same entry.
+    const named = await openai.chat.completions
+      .create({ ...auto('echo: auto chat'), model: routed ?? '' })
+      .withResponse();
+    expect(named.response.headers.get('x-llmq-cached')).toBe('true');
+    expect(providerCalls()).toBe(calls);
+  });
+
+  it('answers a repeated auto message from the cache', async () => {
+    const body = { ...auto('echo: auto message'), max_tokens: 30 };
+    const first = await anthropic.messages.create(body).withResponse();
+    expect(first.response.headers.get('x-llmq-cached')).toBe('false');
+    const calls = providerCalls();
+    const again = await anthropic.messages.create(body).withResponse();
+    expect(again.response.headers.get('x-llmq-cached')).toBe('true');
+    expect(again.data.content).toEqual([{ type: 'text', text: 'auto message' }]);
+    expect(providerCalls()).toBe(calls);
+  });
+
+  it('answers a repeated auto job in the worker, and a sync request for what a job answered', async () => {
+    const body = { model: 'auto', prompt: 'echo: auto job', temperature: 0 };
+    const first = await system.waitForJob(await system.submit(body));
+    expect(first.result.cached).toBeUndefined();
+    const calls = providerCalls();
+    const second = await system.waitForJob(await system.submit(body));
+    expect(second.result).toMatchObject({
+      text: 'auto job',
+      cached: true,
+      model: first.result.model,
+    });
+
+    // The job's answer is in the cache the API reads: a sync request of the same prompt hits.
+    const sync = await openai.chat.completions.create(auto('echo: auto job')).withResponse();
+    expect(sync.response.headers.get('x-llmq-cached')).toBe('true');
+    expect(sync.data.choices[0]?.message.content).toBe('auto job');
+    expect(providerCalls()).toBe(calls);
+  });
+
+  it('misses when the requirements route the same prompt to another model', async () => {
+    const body = { model: 'auto', prompt: 'echo: auto requirements', temperature: 0 };
+    const plain = await system.waitForJob(await system.submit(body));
+    const strong = await system.waitForJob(
+      await system.submit({ ...body, requirements: { high_quality: true } }),
+    );
+    // Precondition: the two route differently.
+    expect(strong.result.model).not.toBe(plain.result.model);
+    expect(strong.result.cached).toBeUndefined();
   });
 });

@@ -53,7 +53,10 @@ export const apiEnvSchema = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
-  /** A handler that has not answered after this many ms gets a 503 `request_timeout`. */
+  /**
+   * A handler that has not answered after this many ms gets a retryable 503 `request_timeout`;
+   * the sync endpoints wait for their job up to `SYNC_WAIT_TIMEOUT_MS` instead.
+   */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Largest accepted request head (headers), bytes. */
   MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
@@ -89,9 +92,16 @@ export const apiEnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /**
    * How long `/v1/chat/completions` and `/v1/messages` wait for their job, ms; past it the
-   * answer is `504 job_wait_timeout` with the job id, and the job keeps running.
+   * answer is `504 job_wait_timeout` with the job id and `x-should-retry: false`, and the job
+   * keeps running. These routes are not cut by `REQUEST_TIMEOUT_MS`. Keep it below the
+   * clients' own timeout (10 minutes in the official SDKs), which they retry.
    */
   SYNC_WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /**
+   * How often a streamed answer of `/v1/chat/completions` (an SSE comment) or `/v1/messages`
+   * (a `ping` event) sends a keep-alive, ms, so idle proxies keep a stream waiting for its job.
+   */
+  STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).default(15_000),
   /**
    * Whether a sync or streamed client that disconnects cancels its job (`true`/`false`); a
    * request overrides it with `x-llmq-cancel-on-disconnect`.

@@ -141,6 +141,12 @@ async function main(): Promise<void> {
     defaults: toCacheDefaults(env),
     cacheTtlMs: env.CACHE_POLICY_CACHE_MS,
   });
+  // The official SDKs time out after 10 minutes and retry: a longer wait queues the prompt again.
+  if (env.SYNC_WAIT_TIMEOUT_MS >= officialSdkTimeoutMs)
+    logger.warn(
+      `SYNC_WAIT_TIMEOUT_MS (${env.SYNC_WAIT_TIMEOUT_MS}) is not below the official SDKs' default timeout (${officialSdkTimeoutMs} ms): their clients time out first and retry`,
+      { event: 'config-warning' },
+    );
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
     interactiveQueue,
     catalog,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
+    keepAliveMs: env.STREAM_KEEPALIVE_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
@@ -264,6 +271,9 @@ async function main(): Promise<void> {
   };
   signals.onShutdown(stop);
 }
+
+/** The default request timeout of the official `openai` and `@anthropic-ai/sdk` clients, ms. */
+const officialSdkTimeoutMs = 600_000;
 
 main().catch((error: unknown) => {
   process.stderr.write(

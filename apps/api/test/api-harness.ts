@@ -45,6 +45,8 @@ export async function createApiHarness(
     bodyLimit?: string;
     /** Sync-wait timeout of the compatible endpoints, ms (default 5000). */
     waitTimeoutMs?: number;
+    /** Keep-alive interval of streamed answers, ms (default 15000). */
+    keepAliveMs?: number;
     cache?: ResponseCache;
     filterDefaults?: FilterPolicy;
     requestTimeoutMs?: number;
@@ -121,6 +123,7 @@ export async function createApiHarness(
     interactiveQueue,
     catalog,
     waitTimeoutMs: options.waitTimeoutMs ?? 5000,
+    ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     cancelOnDisconnect: true,
     cache: options.cache,
     filterPolicies: security.filterPolicies,

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import Anthropic from '@anthropic-ai/sdk';
 import type { JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
+import OpenAI from 'openai';
 import request from 'supertest';
 import type { ResponseCache } from '../src/interactive/response-cache';
 import { createApiHarness, tenantAKey } from './api-harness';
@@ -95,6 +97,144 @@ describe('errors on the compatible endpoints', () => {
     // It went to the interactive lane, not behind async jobs.
     expect(await harness.interactiveQueue.getJob(jobId)).toBeDefined();
     expect(await harness.queue.getJob(jobId)).toBeUndefined();
+  });
+});
+
+describe('a sync request slower than the request timeout', () => {
+  // No worker runs: the job stays queued, so the request outlives REQUEST_TIMEOUT_MS for sure.
+  it('waits for its job up to its own limit, then answers once with the job id, never a retryable 503', async () => {
+    harness = await createApiHarness({ requestTimeoutMs: 100, waitTimeoutMs: 600 });
+    const startedAt = Date.now();
+    const response = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send(messagesBody)
+      .expect(504);
+    // Precondition: the general request timeout had passed long before this answer.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(600);
+    const jobId = String(response.headers['x-llmq-job-id']);
+    expect(jobId).toMatch(/^job_[0-9a-f]{32}$/);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.headers['retry-after']).toBeUndefined();
+    // Anthropic's shape and the request id header its SDK reads.
+    expect(response.headers['request-id']).toBe(response.headers['x-request-id']);
+    expect(response.body).toEqual({
+      type: 'error',
+      error: {
+        type: 'timeout_error',
+        message: expect.stringContaining(jobId),
+        code: 'job_wait_timeout',
+        details: { job_id: jobId, links: expect.objectContaining({ self: `/v1/jobs/${jobId}` }) },
+      },
+    });
+    // One request, one job, still waiting to run.
+    expect(await harness.interactiveQueue.count()).toBe(1);
+    expect((await harness.store.get(jobId))?.status).toBe('queued');
+  });
+
+  it('is not retried by the official SDKs (default retries) when the wait limit is reached', async () => {
+    const current = await createApiHarness({ requestTimeoutMs: 100, waitTimeoutMs: 400 });
+    harness = current;
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: tenantAKey });
+      const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: tenantAKey });
+      const openaiError = await openai.chat.completions
+        .create({ model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'Hello' }] })
+        .catch((caught: unknown) => caught);
+      expect(openaiError).toBeInstanceOf(OpenAI.APIError);
+      expect(openaiError).toMatchObject({
+        status: 504,
+        code: 'job_wait_timeout',
+        type: 'timeout_error',
+      });
+      expect((openaiError as InstanceType<typeof OpenAI.APIError>).requestID).toBeTruthy();
+      const anthropicError = await anthropic.messages
+        .create({ ...messagesBody, messages: [{ role: 'user', content: 'Hello' }] })
+        .catch((caught: unknown) => caught);
+      expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
+      expect(anthropicError).toMatchObject({
+        status: 504,
+        error: { type: 'error', error: { type: 'timeout_error', code: 'job_wait_timeout' } },
+      });
+      expect((anthropicError as InstanceType<typeof Anthropic.APIError>).requestID).toBeTruthy();
+      // Two client requests, two jobs: neither SDK retried.
+      expect(await current.interactiveQueue.count()).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('says not to retry when the job it waits for is cancelled (the SDKs retry a 409)', async () => {
+    const current = await createApiHarness();
+    harness = current;
+    const pending = request(current.app).post('/v1/chat/completions').set(auth).send(chatBody);
+    const answered = pending.then((response) => response);
+    const jobId = await waitFor(
+      async () => (await current.interactiveQueue.getJobs(['prioritized', 'waiting']))[0]?.id,
+      { what: 'the sync job to be queued' },
+    );
+    await request(current.app).delete(`/v1/jobs/${jobId}`).set(auth).expect(200);
+    const response = await answered;
+    expect(response.status).toBe(409);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.body.error).toMatchObject({
+      code: 'job_cancelled',
+      type: 'invalid_request_error',
+    });
+  });
+});
+
+describe('keep-alives on a stream waiting for its job', () => {
+  const listen = async (current: Harness) => {
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    return server;
+  };
+
+  /** Reads a stream until `wanted` appears (or it ends), then lets go of it. */
+  const readUntil = async (response: Response, wanted: string): Promise<string> => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(wanted)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return text;
+  };
+
+  it.each([
+    ['/v1/chat/completions', chatBody, ': keep-alive\n\n'],
+    ['/v1/messages', messagesBody, 'event: ping\ndata: {"type": "ping"}\n\n'],
+  ])('%s sends its dialect keep-alive while the job is queued', async (path, body, frame) => {
+    const current = await createApiHarness({ keepAliveMs: 20 });
+    harness = current;
+    const server = await listen(current);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...body, stream: true }),
+      });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const text = await readUntil(response, frame);
+      expect(text).toContain(frame);
+      // The job had not run: the keep-alive came while it waited.
+      const jobId = response.headers.get('x-llmq-job-id') ?? '';
+      expect(jobId).toMatch(/^job_/);
+      expect(text).not.toContain('[DONE]');
+      expect(text).not.toContain('message_stop');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

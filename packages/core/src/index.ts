@@ -75,7 +75,7 @@ export {
 } from './filters/content-filter';
 export { filterEnvShape } from './filters/filter-env';
 export { InputRejectedError, isInputRejectedError } from './filters/filter-error';
-export { filterJobRequest } from './filters/filter-job-request';
+export { filterJobRequest, screenJobRequest } from './filters/filter-job-request';
 export {
   defaultFilterPolicy,
   type FilterPolicy,
@@ -108,8 +108,9 @@ export {
 } from './jobs/job-request';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore } from './jobs/job-store';
-export { JobSubmitter } from './jobs/job-submitter';
+export { JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
+export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
 export { FairPriority } from './lanes/fair-priority';
 export { planLaneConcurrency } from './lanes/lane-shares';
 export type { CallGateFactory } from './limits/call-gate';
@@ -157,6 +158,7 @@ export {
   toAttemptUsage,
   toJobUsage,
 } from './resilience/usage-records';
+export { type RoutableJob, routeJob } from './routing/route-job';
 export { type RoutingDecision, routeRequest } from './routing/route-request';
 export { JobDeltaPublisher } from './streaming/job-delta-publisher';
 export { JobEventReader } from './streaming/job-event-reader';

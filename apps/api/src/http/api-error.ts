@@ -77,6 +77,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(clientError.headers ?? {}))
       response.setHeader(name, value);
+    // A job exists for this request (a sync request that failed after submitting it): the
+    // official SDKs retry 408, 409, 429 and 5xx unless told not to, and a retry would queue
+    // and bill the same prompt again. The job id is in `x-llmq-job-id`; poll it instead.
+    if (response.locals.jobId) response.setHeader('x-should-retry', 'false');
     response
       .status(clientError.status)
       .json(formatErrorBody(clientError, errorDialectFor(request.path)));

@@ -28,10 +28,20 @@ export function writeEvent(response: Response, event: ServerSentEvent): boolean 
   return true;
 }
 
-/** Sends an SSE comment every `intervalMs` so idle proxies keep the connection; returns a stop function. */
-export function keepAlive(response: Response, intervalMs = 15_000): () => void {
+/** An SSE comment: every client ignores it, and it keeps an idle connection alive. */
+export const keepAliveComment = ': keep-alive\n\n';
+
+/**
+ * Writes `frame` (default an SSE comment) every `intervalMs` so proxies and load balancers do
+ * not cut a stream that is waiting for its job; returns a stop function.
+ */
+export function keepAlive(
+  response: Response,
+  intervalMs = 15_000,
+  frame: string = keepAliveComment,
+): () => void {
   const timer = setInterval(() => {
-    if (!response.writableEnded && !response.destroyed) response.write(': keep-alive\n\n');
+    if (!response.writableEnded && !response.destroyed) response.write(frame);
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

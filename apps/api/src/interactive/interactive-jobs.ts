@@ -1,8 +1,6 @@
 import {
   ClientError,
   type FilterPolicyStore,
-  filterJobRequest,
-  InputRejectedError,
   isCacheable,
   isFinalStatus,
   type JobEvent,
@@ -13,9 +11,10 @@ import {
   type JobSubmitter,
   jobLinks,
   type ModelCatalog,
-  normalizeJobRequest,
   type RedisKeys,
   requestJobStop,
+  type SubmitOptions,
+  screenJobRequest,
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
@@ -39,9 +38,17 @@ export interface InteractiveJobsOptions {
   cache?: ResponseCache;
   /** Per-tenant input filter policies: these endpoints are filtered like `POST /v1/jobs`. */
   filterPolicies?: FilterPolicyStore;
+  /** How often a streamed answer sends a keep-alive while it waits, ms (env `STREAM_KEEPALIVE_MS`, default 15000). */
+  keepAliveMs?: number;
 }
 
-/** How a sync or streamed request starts: answered from the cache, or a job in the queue. */
+/** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
+export type InteractiveContext = Pick<SubmitOptions, 'idempotencyKey' | 'requestId' | 'trace'>;
+
+/**
+ * How a sync or streamed request starts: answered from the cache, or a job in the queue.
+ * `model` is the routed catalog model (for `auto` too); a fallback may answer with another.
+ */
 export type InteractiveStart =
   | { kind: 'cached'; result: JobResult; model: string; provider: string }
   | { kind: 'queued'; jobId: string; model: string; provider: string };
@@ -53,57 +60,48 @@ export type InteractiveStart =
 export class InteractiveJobs {
   constructor(private readonly options: InteractiveJobsOptions) {}
 
-  /** Answers from the cache when it can, else submits the job to the interactive lane. */
+  /** The keep-alive interval of streamed answers, ms. */
+  get keepAliveMs(): number {
+    return this.options.keepAliveMs ?? 15_000;
+  }
+
+  /**
+   * Answers from the cache when it can, else submits the job to the interactive lane. The
+   * request is filtered, converted and routed once: the route's model keys the exact cache
+   * (so `auto` hits as an explicit model does) and the same prepared request is queued.
+   */
   async start(
     tenant: string,
     jobRequest: JobRequest,
     stream: boolean,
-    idempotencyKey?: string,
+    context: InteractiveContext = {},
   ): Promise<InteractiveStart> {
-    // The input filter runs before the cache and the queue, so a blocked prompt leaves no trace
-    // and a redacted one reaches neither a provider nor a cache key.
-    let inputFindings: ReturnType<typeof filterJobRequest>['verdict']['findings'] | undefined;
-    if (this.options.filterPolicies) {
-      const filtered = filterJobRequest(
-        jobRequest,
-        await this.options.filterPolicies.policyFor(tenant),
-      );
-      if (filtered.verdict.blocked) {
-        throw new InputRejectedError(
-          `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
-          filtered.verdict.findings.filter((finding) => finding.action === 'block'),
-        );
-      }
-      jobRequest = filtered.request;
-      inputFindings = filtered.verdict.findings;
-    }
-    const entry = jobRequest.model ? this.options.catalog.resolve(jobRequest.model) : undefined;
-    const normalized = normalizeJobRequest(jobRequest);
-    const mode = jobRequest.cache ?? 'auto';
-    if (entry && this.options.cache && mode !== 'refresh' && isCacheable(normalized, mode)) {
+    const { request, findings } = this.options.filterPolicies
+      ? screenJobRequest(jobRequest, await this.options.filterPolicies.policyFor(tenant))
+      : { request: jobRequest, findings: undefined };
+    const prepared = this.options.submitter.prepare(request);
+    const routed = prepared.decision.model;
+    const provider = this.options.catalog.resolve(routed)?.provider ?? '';
+    const mode = request.cache ?? 'auto';
+    if (this.options.cache && mode !== 'refresh' && isCacheable(prepared.request, mode)) {
       const result = await this.options.cache.lookup({
         tenant,
-        model: entry.id,
-        request: normalized,
-        ...(jobRequest.cache_options ? { options: jobRequest.cache_options } : {}),
+        model: routed,
+        request: prepared.request,
+        ...(request.cache_options ? { options: request.cache_options } : {}),
       });
-      if (result) return { kind: 'cached', result, model: entry.id, provider: result.provider };
+      if (result) return { kind: 'cached', result, model: routed, provider: result.provider };
     }
     const outcome = await this.options.submitter.submit({
       tenant,
-      request: jobRequest,
-      idempotencyKey,
+      request,
+      prepared,
       lane: 'interactive',
       stream,
-      ...(inputFindings ? { inputFindings } : {}),
+      ...context,
+      ...(findings ? { inputFindings: findings } : {}),
     });
-    const model = entry ?? this.options.catalog.resolve(jobRequest.model ?? '');
-    return {
-      kind: 'queued',
-      jobId: outcome.jobId,
-      model: model?.id ?? jobRequest.model ?? '',
-      provider: model?.provider ?? '',
-    };
+    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider };
   }
 
   /**
@@ -172,6 +170,8 @@ export class InteractiveJobs {
       if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
       const result = event.data.result;
       if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
+      // Answered already (nothing else answers these routes now): never answer twice.
+      if (response.headersSent) return undefined;
       response.setHeader('x-llmq-provider', result.provider);
       response.setHeader('x-llmq-model', result.model);
       if (result.cost_usd !== undefined)
@@ -208,7 +208,13 @@ export function setLlmqHeaders(
 export function jobEndError(jobId: string, event: JobEvent): ClientError {
   const data = event.name === 'status' ? event.data : undefined;
   if (data?.status === 'cancelled') {
-    return new ClientError('job_cancelled', 'the job was cancelled', { job_id: jobId });
+    // The official SDKs retry a 409 (a lock timeout to them): this one must not queue it again.
+    return new ClientError(
+      'job_cancelled',
+      'the job was cancelled',
+      { job_id: jobId },
+      { 'x-should-retry': 'false' },
+    );
   }
   return new ClientError(
     'job_failed',

@@ -15,6 +15,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { RequestHandler, Response } from 'express';
+import { errorDialectFor } from '../http/error-dialect';
 
 export interface RequestTelemetryOptions {
   logger: Logger;
@@ -23,7 +24,8 @@ export interface RequestTelemetryOptions {
 }
 
 /**
- * Gives every request an id (`X-Request-Id`, echoed or made up), a server span continuing an
+ * Gives every request an id (`X-Request-Id`, echoed or made up; also `request-id` on the
+ * Anthropic-compatible routes), a server span continuing an
  * incoming `traceparent`, an `http_request_duration_seconds` observation and one
  * `http-request` log line when the response is sent.
  */
@@ -38,6 +40,8 @@ export function requestTelemetry({
       typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     response.locals.requestId = requestId;
     response.setHeader('X-Request-Id', requestId);
+    // Anthropic's SDK reads its request id from `request-id` (OpenAI's from `x-request-id`).
+    if (errorDialectFor(request.path) === 'anthropic') response.setHeader('request-id', requestId);
 
     const parent = contextFromTraceHeaders({
       traceparent: singleHeader(request.headers.traceparent),

@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
@@ -12,6 +13,7 @@ import {
   setLlmqHeaders,
   tenantOf,
 } from '../interactive/interactive-jobs';
+import { submissionContext } from '../observability/request-telemetry';
 import {
   chatCompletionsRequestSchema,
   toJobRequestFromChat,
@@ -35,12 +37,16 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
       requireScope('jobs:write'),
       requireJsonBody,
       async (request: Request, response: Response) => {
+        // This route answers within its own limit (the sync wait timeout, then 504 with the
+        // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
+        disarmRequestTimeout(response);
         const body = chatCompletionsRequestSchema.parse(request.body);
         const stream = body.stream === true;
         const start = await jobs.start(
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromChat(body) },
           stream,
+          submissionContext(response),
         );
         const created = Math.floor(Date.now() / 1000);
 
@@ -65,6 +71,8 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         }
 
         const { jobId } = start;
+        // From here a job exists: any error answer says not to retry (see `errorHandler`).
+        response.locals.jobId = jobId;
         setLlmqHeaders(response, { ...start, cached: false });
         const id = chatCompletionId(jobId);
         if (!stream) {
@@ -76,7 +84,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const includeUsage = body.stream_options?.include_usage === true;
         const chunks = new ChatCompletionChunks(id, created, start.model, includeUsage);
         openEventStream(response);
-        const stopKeepAlive = keepAlive(response);
+        const stopKeepAlive = keepAlive(response, jobs.keepAliveMs);
         writeEvent(response, { data: chunks.role() });
         try {
           for await (const event of jobs.follow(jobId, request, response)) {

@@ -1,12 +1,11 @@
 import {
   ClientError,
   type FilterPolicyStore,
-  filterJobRequest,
-  InputRejectedError,
   type JobStore,
   type JobSubmitter,
   jobLinks,
   jobRequestSchema,
+  screenJobRequest,
   toJobView,
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
@@ -47,20 +46,12 @@ export function jobsRouter({
         const body = { ...parsed, cache: parsed.cache ?? cacheModeFromHeaders(request) };
         const idempotencyKey = readIdempotencyKey(request);
         const tenant = tenantOf(response);
-        // Input filter: before anything is stored or queued, so a blocked prompt leaves no trace
-        // and a redacted one is never seen by a provider.
-        const filtered = filterJobRequest(body, await filterPolicies.policyFor(tenant));
-        if (filtered.verdict.blocked) {
-          throw new InputRejectedError(
-            `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
-            filtered.verdict.findings.filter((finding) => finding.action === 'block'),
-          );
-        }
+        const screened = screenJobRequest(body, await filterPolicies.policyFor(tenant));
         const outcome = await submitter.submit({
           tenant,
-          request: filtered.request,
+          request: screened.request,
           idempotencyKey,
-          inputFindings: filtered.verdict.findings,
+          inputFindings: screened.findings,
           ...submissionContext(response),
           stream: body.stream,
         });

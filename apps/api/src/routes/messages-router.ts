@@ -14,6 +14,7 @@ import {
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
@@ -23,6 +24,7 @@ import {
   setLlmqHeaders,
   tenantOf,
 } from '../interactive/interactive-jobs';
+import { submissionContext } from '../observability/request-telemetry';
 
 /**
  * `POST /v1/messages`, Anthropic-compatible, through the interactive lane. Errors are answered
@@ -37,12 +39,16 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
       requireScope('jobs:write'),
       requireJsonBody,
       async (request: Request, response: Response) => {
+        // This route answers within its own limit (the sync wait timeout, then 504 with the
+        // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
+        disarmRequestTimeout(response);
         const body: MessagesRequest = messagesRequestSchema.parse(request.body);
         const stream = body.stream === true;
         const start = await jobs.start(
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromMessages(body) },
           stream,
+          submissionContext(response),
         );
 
         if (start.kind === 'cached') {
@@ -61,6 +67,8 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         }
 
         const { jobId } = start;
+        // From here a job exists: any error answer says not to retry (see `errorHandler`).
+        response.locals.jobId = jobId;
         setLlmqHeaders(response, { ...start, cached: false });
         const id = anthropicMessageId(jobId);
         if (!stream) {
@@ -70,7 +78,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         }
 
         openEventStream(response);
-        const stopKeepAlive = keepAlive(response);
+        const stopKeepAlive = keepAlive(response, jobs.keepAliveMs, pingFrame);
         send(response, anthropicStreamEvents.start(id, start.model));
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
@@ -98,6 +106,9 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
     .all(methodNotAllowed(['POST']));
   return router;
 }
+
+/** Anthropic's keep-alive: a `ping` event, which its SDK skips. */
+const pingFrame = 'event: ping\ndata: {"type": "ping"}\n\n';
 
 function send(response: Response, events: AnthropicStreamEvent[]): void {
   for (const event of events) writeEvent(response, event);

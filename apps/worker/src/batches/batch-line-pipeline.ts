@@ -7,7 +7,7 @@ import {
   ledgerLinesFromAttempts,
   lineCostNanoUsd,
   type RequestExecutor,
-  routeRequest,
+  routeJob,
   toChatCompletionBody,
   tracerName,
 } from '@llmq/core';
@@ -51,7 +51,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
       options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
         releasePart: {
           id: data.batchId,
-          nanoUsd: lineCostNanoUsd(catalog, data.model, data.request, inputTokens?.()),
+          nanoUsd: lineCostNanoUsd(catalog, data, inputTokens?.()),
         },
       });
   const sink = createLineSink<BatchLineJobData, ChatAnswer>({
@@ -76,11 +76,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
             return { kind: 'rejected', failure: request.failure };
           }
           // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
-          const route = routeRequest(catalog, {
-            model: data.model,
-            messages: request.messages,
-            maxTokens: request.maxTokens,
-          });
+          const route = routeJob(catalog, { ...data, request });
           if (!route.ok) return routeRejected(route);
           inputTokens = route.decision.input_tokens;
           return runChatStage({

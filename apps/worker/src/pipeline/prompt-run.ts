@@ -7,7 +7,7 @@ import {
   type PromptJobData,
   type ResponseCaches,
   type RoutingDecision,
-  routeRequest,
+  routeJob,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -54,21 +54,16 @@ export class PromptRun implements JobRun<ChatAnswer> {
   async call(): Promise<StageOutcome<ChatAnswer>> {
     const { data, options, publisher } = this;
     // Routed again at run time: the catalog may have changed since the API accepted the job.
-    const route = routeRequest(options.catalog, {
-      model: data.model,
-      messages: data.request.messages,
-      maxTokens: data.request.maxTokens,
-      requirements: data.requirements,
-      fallbacks: data.fallbacks,
-    });
+    const route = routeJob(options.catalog, data);
     if (!route.ok) return routeRejected(route);
     this.routing = route.decision;
     // Caches: an exact or close-enough earlier answer is answered again, free; `refresh`
-    // skips the reads (the fresh answer is stored on completion).
-    const { tenant, model, request, cache: mode, cacheOptions } = data;
+    // skips the reads (the fresh answer is stored on completion). Keyed by the routed model,
+    // as the API's sync endpoints key it, so `auto` hits on every path.
+    const { tenant, request, cache: mode, cacheOptions } = data;
     this.lookup = await options.caches?.lookup({
       tenant,
-      model,
+      model: route.decision.model,
       request,
       mode,
       options: cacheOptions,

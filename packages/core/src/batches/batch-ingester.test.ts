@@ -159,8 +159,9 @@ describe('budgets at ingest', () => {
 
   test('a batch reserves the worst case of all its lines, and fails validation when that would pass a hard budget', async () => {
     const catalog = loadModelCatalog();
-    const perLine = lineCostNanoUsd(catalog, 'sim-gpt-fast', {
-      messages: [{ role: 'user', content: 'hi' }],
+    const perLine = lineCostNanoUsd(catalog, {
+      model: 'sim-gpt-fast',
+      request: { messages: [{ role: 'user', content: 'hi' }] },
     });
     const budgets = new BudgetStore(redis, keys, { defaults: { dailyHard: perLine * 5 } });
     await batchWithFile(

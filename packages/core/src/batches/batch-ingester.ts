@@ -136,7 +136,7 @@ export class BatchIngester {
           const { line } = result;
           estimate +=
             'request' in line
-              ? lineCostNanoUsd(catalog, line.model, line.request)
+              ? lineCostNanoUsd(catalog, line)
               : endpointLineCostNanoUsd(catalog, line.model, line);
         }
         continue;

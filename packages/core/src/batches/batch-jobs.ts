@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { jobProgressSchema } from '../jobs/job-progress';
-import { normalizedRequestSchema } from '../jobs/job-request';
+import { normalizedRequestSchema, requirementsSchema } from '../jobs/job-request';
 import { completionsLineRequestSchema } from './completions-line-request';
 import { embeddingsLineRequestSchema } from './embeddings-line-request';
 
@@ -11,9 +11,13 @@ export const batchLineJobDataSchema = z.object({
   /** 0-based index of the request among the batch's requests (its bit in the done bitmap). */
   index: z.number().int().min(0),
   customId: z.string().min(1),
-  /** Catalog model id (aliases already resolved). */
+  /** Catalog model id (aliases already resolved), or `auto`: routed when the line runs. */
   model: z.string().min(1),
   request: normalizedRequestSchema,
+  /** What `auto` weighs (and `max_cost_usd` caps an explicit model too), as on a job. */
+  requirements: requirementsSchema.optional(),
+  /** false: no fallback chain, only the routed model. */
+  fallbacks: z.boolean().optional(),
   /** Provider calls of earlier attempts, and where a parked line resumes its chain. */
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),

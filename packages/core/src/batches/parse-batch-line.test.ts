@@ -1,4 +1,6 @@
 import { loadModelCatalog } from '../catalog/load-model-catalog';
+import { lineCostNanoUsd } from '../cost/estimate-job-cost';
+import { routeJob } from '../routing/route-job';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
 const catalog = loadModelCatalog(undefined, {
@@ -156,5 +158,63 @@ describe('embeddings and completions lines', () => {
     expect(
       parseBatchLine(line({ body: { model: 'sim-embed-small', prompt: 'x' } }), context()),
     ).toMatchObject({ ok: false, code: 'unsupported_model' });
+  });
+});
+
+describe('chat lines with model "auto"', () => {
+  const autoBody = {
+    model: 'auto',
+    messages: [{ role: 'user', content: 'hi' }],
+    requirements: { low_latency: true },
+    fallbacks: false,
+  };
+
+  test('are accepted, left to be routed when they run, with their routing fields', () => {
+    const text = line({ body: autoBody });
+    const expected = {
+      customId: 'a',
+      model: 'auto',
+      request: { messages: [{ role: 'user', content: 'hi' }] },
+      requirements: { low_latency: true },
+      fallbacks: false,
+    };
+    expect(parseBatchLine(text, context())).toEqual({ ok: true, line: expected });
+    expect(readValidatedBatchLine(text, context())).toEqual(expected);
+  });
+
+  test('reserve the worst case of the model they route to, whatever it is', () => {
+    const routed = routeJob(catalog, {
+      model: 'auto',
+      request: { messages: [{ role: 'user', content: 'hi' }] },
+      requirements: { low_latency: true },
+    });
+    expect(routed.ok).toBe(true);
+    const model = routed.ok ? routed.decision.model : '';
+    const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
+    const cost = lineCostNanoUsd(catalog, {
+      model: 'auto',
+      request,
+      requirements: { low_latency: true },
+    });
+    expect(cost).toBeGreaterThan(0);
+    expect(cost).toBe(lineCostNanoUsd(catalog, { model, request }));
+  });
+
+  test('are refused on an endpoint that routing does not serve', () => {
+    const result = parseBatchLine(
+      JSON.stringify({
+        custom_id: 'e',
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model: 'auto', input: 'hi' },
+      }),
+      { ...context(), endpoint: '/v1/embeddings' as const },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'unsupported_model',
+      message: expect.stringContaining('"auto"'),
+      param: 'body.model',
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
+import type { RoutingRequirements } from '../routing/route-request';
 import type { BatchEndpoint } from './batch-record';
 import {
   type CompletionsLineBody,
@@ -43,9 +44,12 @@ export type BatchLineErrorCode = z.infer<typeof batchLineErrorCodeSchema>;
 export type ParsedBatchLine =
   | {
       customId: string;
-      /** Catalog model id (alias resolved). */
+      /** Catalog model id (alias resolved), or `auto`: the line is routed when it runs. */
       model: string;
       request: NormalizedRequest;
+      /** The line's routing fields, carried to its routing as a job's are. */
+      requirements?: RoutingRequirements;
+      fallbacks?: boolean;
     }
   | {
       customId: string;
@@ -59,6 +63,9 @@ export type ParsedBatchLine =
       endpoint: '/v1/completions';
       completion: CompletionsLineRequest;
     };
+
+/** The model name that asks for routing; a chat line may use it. */
+const autoModel = 'auto';
 
 /** The catalog's name for what each batch endpoint needs a model to serve. */
 const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
@@ -134,6 +141,17 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
     return fail('invalid_body', `${path}: ${issue?.message ?? 'invalid'}`, path);
   }
   const requestedModel = parsed.model ?? context.defaultModel;
+  if (requestedModel === autoModel) {
+    // Routed per line when it runs (the worker's routing, as for a prompt job).
+    if (context.endpoint !== '/v1/chat/completions')
+      return fail(
+        'unsupported_model',
+        `model "auto" routes chat completions only; name a model for ${context.endpoint}`,
+        'body.model',
+      );
+    context.seenCustomIds.add(customId);
+    return { ok: true, line: parsed.toLine(customId, autoModel) };
+  }
   const model = context.catalog.resolve(requestedModel);
   if (!model)
     return fail('unknown_model', `model "${requestedModel}" is not in the catalog`, 'body.model');
@@ -166,11 +184,7 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
       return {
         ok: true,
         model: parsed.data.model,
-        toLine: (customId, model) => ({
-          customId,
-          model,
-          request: normalizeJobRequest(parsed.data),
-        }),
+        toLine: (customId, model) => chatLine(customId, model, parsed.data),
       };
     }
     case '/v1/embeddings': {
@@ -240,14 +254,27 @@ export function readValidatedBatchLine(
     };
   }
   const body = withMaxTokens(value.body) as JobRequest;
+  const model = resolveValidated(
+    context.catalog,
+    body.model ?? context.defaultModel,
+    value.custom_id,
+  );
+  return chatLine(value.custom_id, model, body);
+}
+
+/** A chat line: its request converted once, with the fields its routing reads. */
+function chatLine(customId: string, model: string, body: JobRequest): ParsedBatchLine {
   return {
-    customId: value.custom_id,
-    model: resolveValidated(context.catalog, body.model ?? context.defaultModel, value.custom_id),
+    customId,
+    model,
     request: normalizeJobRequest(body),
+    ...(body.requirements ? { requirements: body.requirements } : {}),
+    ...(body.fallbacks !== undefined ? { fallbacks: body.fallbacks } : {}),
   };
 }
 
 function resolveValidated(catalog: ModelCatalog, name: string, customId: string): string {
+  if (name === autoModel) return autoModel;
   const model = catalog.resolve(name);
   if (!model) throw new Error(`model of validated line "${customId}" no longer resolves`);
   return model.id;

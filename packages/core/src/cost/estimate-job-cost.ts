@@ -1,6 +1,7 @@
 import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../catalog/model-pricing';
 import type { ChatMessage } from '../providers/language-model';
+import { type RoutableJob, routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
 import { countInputTokens, type TokenizerName, tokenizerFor } from '../tokens/count-tokens';
 import { type NanoUsd, toNanoUsd } from './money';
@@ -98,19 +99,25 @@ export function worstCaseCostNanoUsd(candidates: readonly CostCandidate[]): Nano
 }
 
 /**
- * A batch line's worst-case cost on its model (batch lines name one model; no hedge): the
- * share of its batch's budget reservation that the line holds until it ends. 0 for a model
- * no longer in the catalog.
+ * A batch line's worst-case cost on its model (batch lines name one model, or `auto`, routed
+ * here exactly as when the line runs; no hedge): the share of its batch's budget reservation
+ * that the line holds until it ends. 0 for a model no longer in the catalog.
  */
 export function lineCostNanoUsd(
   catalog: ModelCatalog,
-  model: string,
-  request: { messages: readonly ChatMessage[]; maxTokens?: number },
-  inputTokens: number = countInputTokens(request.messages),
+  line: RoutableJob,
+  inputTokens: number = countInputTokens(line.request.messages),
 ): NanoUsd {
-  const entry = catalog.resolve(model);
+  const entry = catalog.resolve(line.model === 'auto' ? routedModel(catalog, line) : line.model);
+  const request = line.request;
   if (!entry) return 0;
   return toNanoUsd(
     candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
   );
+}
+
+/** The model `auto` routes a line to; an empty name (no entry) when nothing fits. */
+function routedModel(catalog: ModelCatalog, line: RoutableJob): string {
+  const route = routeJob(catalog, line);
+  return route.ok ? route.decision.model : '';
 }

@@ -1,12 +1,10 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
-import { ClientError } from '../errors/client-error';
-import { type JobRequest, normalizeJobRequest } from '../jobs/job-request';
-import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import { type RoutingDecision, routeRequest } from '../routing/route-request';
+import type { JobRequest } from '../jobs/job-request';
+import { prepareJobRequest } from '../jobs/prepare-job-request';
+import type { RoutingDecision } from '../routing/route-request';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';
 import type { PromptOptimizationReport } from './optimize-prompt';
-import { optimizeRequest } from './submit-cost-checks';
 
 /** The answer of `POST /v1/estimate` (snake_case: HTTP surface). */
 export interface CostEstimate {
@@ -34,38 +32,21 @@ export function estimateRequest(
   defaultModel: string,
   request: JobRequest,
 ): CostEstimate {
-  const model = request.model ?? defaultModel;
-  const optimized = optimizeRequest(catalog, model, normalizeJobRequest(request), request.optimize);
-  const route = routeRequest(catalog, {
-    model,
-    messages: optimized.request.messages,
-    maxTokens: optimized.request.maxTokens,
-    requirements: request.requirements,
-    fallbacks: request.fallbacks,
-  });
-  if (!route.ok) throw new ClientError(route.code, route.message, route.details);
-  let hedgeModel: string | undefined;
-  if (request.hedge) {
-    const hedge = chooseHedgeModel(catalog, route.decision, {
-      model: request.hedge.model,
-      afterMs: request.hedge.after_ms,
-    });
-    if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
-    hedgeModel = hedge.entry.id;
-  }
-  const candidates = estimateCandidates(catalog, route.decision, {
-    messages: optimized.request.messages,
-    maxTokens: optimized.request.maxTokens,
+  const prepared = prepareJobRequest(catalog, defaultModel, request);
+  const { decision, hedgeModel, optimization } = prepared;
+  const candidates = estimateCandidates(catalog, decision, {
+    messages: prepared.request.messages,
+    maxTokens: prepared.request.maxTokens,
     hedgeModel,
   });
-  const { mode, tier, chain, reason } = route.decision;
+  const { mode, tier, chain, reason } = decision;
   return {
     object: 'estimate',
-    model,
-    routing: { mode, model: route.decision.model, tier, chain, reason },
-    input_tokens: candidates[0]?.input_tokens ?? route.decision.input_tokens,
+    model: request.model ?? defaultModel,
+    routing: { mode, model: decision.model, tier, chain, reason },
+    input_tokens: candidates[0]?.input_tokens ?? decision.input_tokens,
     candidates,
     max_cost_usd: fromNanoUsd(worstCaseCostNanoUsd(candidates)),
-    ...(optimized.report ? { optimization: optimized.report } : {}),
+    ...(optimization ? { optimization } : {}),
   };
 }

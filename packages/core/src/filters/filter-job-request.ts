@@ -1,6 +1,30 @@
 import type { JobRequest } from '../jobs/job-request';
-import { type FilterVerdict, inspectInput } from './content-filter';
+import { type FilterFinding, type FilterVerdict, inspectInput } from './content-filter';
+import { InputRejectedError } from './filter-error';
 import type { FilterPolicy } from './filter-policy';
+
+/** A request the input filter let through: redactions applied, with what the filter found. */
+export interface ScreenedJobRequest {
+  request: JobRequest;
+  findings: FilterFinding[];
+}
+
+/**
+ * The input filter of a request arriving at the API (`POST /v1/jobs` and the sync endpoints):
+ * a blocked request is refused with an `InputRejectedError` naming the blocking findings, any
+ * other comes back with its redactions applied. Runs before the cache and the queue, so a
+ * blocked prompt leaves no trace and a redacted one reaches neither a provider nor a cache key.
+ */
+export function screenJobRequest(request: JobRequest, policy: FilterPolicy): ScreenedJobRequest {
+  const filtered = filterJobRequest(request, policy);
+  if (filtered.verdict.blocked) {
+    throw new InputRejectedError(
+      `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
+      filtered.verdict.findings.filter((finding) => finding.action === 'block'),
+    );
+  }
+  return { request: filtered.request, findings: filtered.verdict.findings };
+}
 
 /**
  * Runs the input filter over a job request's prompt or messages and returns the request to

@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { ModelCatalog } from '../catalog/model-catalog';
 import type { BudgetStore } from '../cost/budget-store';
-import { optimizeRequest, reserveJobBudget } from '../cost/submit-cost-checks';
+import { reserveJobBudget } from '../cost/submit-cost-checks';
 import { ClientError } from '../errors/client-error';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
-import { routeRequest } from '../routing/route-request';
+import { routeJob } from '../routing/route-job';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
 import { type IdempotencyStore, sha256 } from './idempotency-store';
 import { jobCatalog, type PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
-import { type JobRequest, normalizeJobRequest } from './job-request';
+import type { JobRequest } from './job-request';
 import type { JobStore } from './job-store';
+import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-request';
 
 export interface SubmitOptions {
   tenant: string;
@@ -30,6 +31,8 @@ export interface SubmitOptions {
   lane?: 'standard' | 'interactive';
   /** Ask the worker to publish token deltas to the job's event stream. */
   stream?: boolean;
+  /** `request` already prepared by {@link JobSubmitter.prepare}; absent, submit prepares it. */
+  prepared?: PreparedJobRequest;
 }
 
 export type SubmitOutcome =
@@ -68,48 +71,32 @@ export interface SubmitWebhookSupport {
 export class JobSubmitter {
   constructor(private readonly options: JobSubmitterOptions) {}
 
-  async submit({
-    tenant,
-    request,
-    idempotencyKey,
-    inputFindings,
-    requestId,
-    trace,
-    lane = 'standard',
-    stream,
-  }: SubmitOptions): Promise<SubmitOutcome> {
+  /**
+   * Converts and routes a request as {@link submit} would, storing nothing: a caller that needs
+   * the route first (the sync endpoints key the exact cache on it) prepares once and passes
+   * the result to `submit`.
+   */
+  prepare(request: JobRequest): PreparedJobRequest {
+    return prepareJobRequest(this.options.catalog, this.options.defaultModel, request);
+  }
+
+  async submit(submission: SubmitOptions): Promise<SubmitOutcome> {
+    const {
+      tenant,
+      request,
+      idempotencyKey,
+      inputFindings,
+      requestId,
+      trace,
+      lane = 'standard',
+      stream,
+    } = submission;
     const interactive = lane === 'interactive';
     const queue = interactive ? this.options.interactiveQueue : this.options.queue;
     if (!queue) throw new Error('the interactive lane has no queue configured');
-    const requestedModel = request.model ?? this.options.defaultModel;
-    const optimized = optimizeRequest(
-      this.options.catalog,
-      requestedModel,
-      normalizeJobRequest(request),
-      request.optimize,
-    );
-    const normalized = optimized.request;
-    // Route now to refuse what can never run (unknown or unkeyed model, over max_cost_usd,
-    // too long); the worker routes again when it runs the job, with live circuit states.
-    const route = routeRequest(this.options.catalog, {
-      model: requestedModel,
-      messages: normalized.messages,
-      maxTokens: normalized.maxTokens,
-      requirements: request.requirements,
-      fallbacks: request.fallbacks,
-    });
-    if (!route.ok) throw new ClientError(route.code, route.message, route.details);
-    let hedgeModel: string | undefined;
-    if (request.hedge) {
-      const hedge = chooseHedgeModel(this.options.catalog, route.decision, {
-        model: request.hedge.model,
-        afterMs: request.hedge.after_ms,
-      });
-      if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
-      hedgeModel = hedge.entry.id;
-    }
+    const prepared = submission.prepared ?? this.prepare(request);
+    const { model, request: normalized, decision, hedgeModel, optimization } = prepared;
     const notify = await this.webhookNotify(request);
-    const model = route.decision.mode === 'auto' ? 'auto' : route.decision.model;
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
     if (idempotencyKey !== undefined) {
@@ -142,7 +129,7 @@ export class JobSubmitter {
         await reserveJobBudget(this.options.budgets, this.options.catalog, {
           tenant,
           jobId,
-          decision: route.decision,
+          decision,
           request: normalized,
           hedgeModel,
         });
@@ -185,7 +172,7 @@ export class JobSubmitter {
             inputFindings,
             webhook: request.webhook,
             notify,
-            ...(optimized.report ? { optimization: optimized.report } : {}),
+            ...(optimization ? { optimization } : {}),
           },
           // The tenant's default endpoints are checked in the record's own write.
           { notifyTenantEndpoints: this.options.webhooks !== undefined },
@@ -226,13 +213,7 @@ export class JobSubmitter {
    */
   async reserveRerun(tenant: string, data: PromptJobData): Promise<void> {
     if (!this.options.budgets || !(await this.options.budgets.mayApply(tenant))) return;
-    const route = routeRequest(this.options.catalog, {
-      model: data.model,
-      messages: data.request.messages,
-      maxTokens: data.request.maxTokens,
-      requirements: data.requirements,
-      fallbacks: data.fallbacks,
-    });
+    const route = routeJob(this.options.catalog, data);
     if (!route.ok) return;
     const hedge = data.hedge
       ? chooseHedgeModel(this.options.catalog, route.decision, {

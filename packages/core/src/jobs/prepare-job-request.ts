@@ -1,0 +1,64 @@
+import type { ModelCatalog } from '../catalog/model-catalog';
+import type { PromptOptimizationReport } from '../cost/optimize-prompt';
+import { optimizeRequest } from '../cost/submit-cost-checks';
+import { ClientError } from '../errors/client-error';
+import { chooseHedgeModel } from '../routing/choose-hedge-model';
+import { routeJob } from '../routing/route-job';
+import type { RoutingDecision } from '../routing/route-request';
+import { type JobRequest, type NormalizedRequest, normalizeJobRequest } from './job-request';
+
+/** A job request converted once and routed once: what a submit, an estimate or a cache key needs. */
+export interface PreparedJobRequest {
+  /** The model the job is queued with: the routed catalog id, or `auto` (routed again when it runs). */
+  model: string;
+  /** The provider-neutral request, after prompt optimisation. */
+  request: NormalizedRequest;
+  /** The route as the catalog stands now; `decision.model` keys the exact cache, `auto` or not. */
+  decision: RoutingDecision;
+  /** The hedge's second model (catalog id), when the request hedges. */
+  hedgeModel?: string;
+  /** What `optimize` changed, when the request asked for it. */
+  optimization?: PromptOptimizationReport;
+}
+
+/**
+ * Normalises, optimises and routes a validated (and input-filtered) job request, refusing
+ * what can never run (unknown or unkeyed model, over `max_cost_usd`, too long, a bad hedge)
+ * with the `ClientError` the API answers. Nothing is stored.
+ */
+export function prepareJobRequest(
+  catalog: ModelCatalog,
+  defaultModel: string,
+  request: JobRequest,
+): PreparedJobRequest {
+  const requestedModel = request.model ?? defaultModel;
+  const optimized = optimizeRequest(
+    catalog,
+    requestedModel,
+    normalizeJobRequest(request),
+    request.optimize,
+  );
+  const route = routeJob(catalog, {
+    model: requestedModel,
+    request: optimized.request,
+    requirements: request.requirements,
+    fallbacks: request.fallbacks,
+  });
+  if (!route.ok) throw new ClientError(route.code, route.message, route.details);
+  let hedgeModel: string | undefined;
+  if (request.hedge) {
+    const hedge = chooseHedgeModel(catalog, route.decision, {
+      model: request.hedge.model,
+      afterMs: request.hedge.after_ms,
+    });
+    if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
+    hedgeModel = hedge.entry.id;
+  }
+  return {
+    model: route.decision.mode === 'auto' ? 'auto' : route.decision.model,
+    request: optimized.request,
+    decision: route.decision,
+    ...(hedgeModel ? { hedgeModel } : {}),
+    ...(optimized.report ? { optimization: optimized.report } : {}),
+  };
+}
