@@ -51,12 +51,7 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     events: eventLimits,
   });
   const metrics = createMetrics();
-  // The queue handles only read job counts (llm_queue_length at scrape time, lane balancing).
-  const queues = {
-    prompt: createQueue('prompt', connection, keys),
-    interactive: createQueue('interactivePrompt', connection, keys),
-    bulk: createQueue('batch-line', connection, keys),
-  };
+  const queues = countQueues(connection, keys);
   metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
@@ -139,4 +134,13 @@ function createBreaker(
         error: error instanceof Error ? error.message : String(error),
       }),
   );
+}
+
+/** Queue handles that only read job counts (llm_queue_length at scrape time, lane balancing). */
+function countQueues(connection: Redis, keys: RedisKeys) {
+  return {
+    prompt: createQueue('prompt', connection, keys),
+    interactive: createQueue('interactivePrompt', connection, keys),
+    bulk: createQueue('batch-line', connection, keys),
+  };
 }
