@@ -420,6 +420,7 @@ export class BatchedModelCalls {
         await admission?.settle({
           ok: true,
           answer: {
+            content: [],
             text: '',
             finishReason: 'stop',
             usage: {

@@ -1,5 +1,6 @@
 import { countTokens, decode, encode } from 'gpt-tokenizer';
-import type { ChatMessage } from '../providers/language-model';
+import type { ChatMessage } from '../messages/chat-message';
+import type { ToolDefinition } from '../messages/tool-definition';
 import { estimateInputTokens } from '../routing/estimate-input-tokens';
 import type { ModelEntry } from '../routing/model-catalog';
 
@@ -22,8 +23,11 @@ export function tokenizerFor(entry: Pick<ModelEntry, 'provider'>): TokenizerName
  * Input tokens of a conversation (chat framing included), with o200k: exact for the models
  * {@link tokenizerFor} names `o200k_base`, an approximation for the others.
  */
-export function countInputTokens(messages: readonly ChatMessage[]): number {
-  return estimateInputTokens(messages);
+export function countInputTokens(
+  messages: readonly ChatMessage[],
+  tools?: readonly ToolDefinition[],
+): number {
+  return estimateInputTokens(messages, tools);
 }
 
 /** Tokens of one text. */

@@ -18,6 +18,8 @@ export const jobFailureCodeSchema = z.enum([
   'provider_model_not_found',
   'provider_unprocessable',
   'content_filtered',
+  /** The request has a field the chosen model cannot take. */
+  'unsupported_parameter',
   /** The output filter blocked the model's answer (tenant policy). */
   'output_rejected',
   'provider_error',
@@ -73,6 +75,8 @@ export function failureCodeForProviderError(code: ProviderErrorCode): JobFailure
       return 'provider_unprocessable';
     case 'content_filtered':
       return 'content_filtered';
+    case 'unsupported_parameter':
+      return 'unsupported_parameter';
     case 'aborted':
     case 'unknown':
       return 'provider_error';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
-import type { ChatMessage, GenerateRequest } from '../providers/language-model';
+import type { GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -113,7 +113,7 @@ export type NormalizedRequest = z.infer<typeof normalizedRequestSchema>;
 
 /** Turns a validated job request into the provider-neutral form. */
 export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
-  const messages: ChatMessage[] = request.messages
+  const messages: NormalizedRequest['messages'] = request.messages
     ? request.messages.map((message) => ({
         role: message.role,
         content:

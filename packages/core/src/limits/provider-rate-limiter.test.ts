@@ -65,6 +65,7 @@ const answer = (
   rateLimit?: GenerateResult['rateLimit'],
 ) =>
   ({
+    content: [{ type: 'text', text: 'ok' }],
     text: 'ok',
     finishReason: 'stop',
     usage: {

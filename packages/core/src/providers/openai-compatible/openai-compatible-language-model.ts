@@ -9,6 +9,7 @@ import {
 } from '../openai/openai-chat-stream-state';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import {
@@ -57,7 +58,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = JSON.stringify(
-        convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+        this.requestBody(request),
       );
       response = await this.post(body, request, call, 'application/json');
       if ((response.statusCode ?? 0) >= 400) {
@@ -86,7 +87,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = JSON.stringify({
-        ...convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+        ...this.requestBody(request),
         stream: true,
         stream_options: { include_usage: true },
       });
@@ -106,8 +107,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
           sawDone = true;
           continue;
         }
-        const delta = state.accept(this.parseChunk(data));
-        if (delta !== undefined) yield { type: 'text-delta', delta };
+        yield* state.accept(this.parseChunk(data));
       }
       // Complete means a finish reason, then either usage or the [DONE] sentinel (a server
       // that ignores include_usage still sends [DONE]). Anything less was cut short.
@@ -134,6 +134,12 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       call.dispose();
       if (response !== undefined && !response.readableEnded) response.destroy();
     }
+  }
+
+  private requestBody(request: GenerateRequest) {
+    return convertOrRefuse(this.provider, () =>
+      convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+    );
   }
 
   private post(

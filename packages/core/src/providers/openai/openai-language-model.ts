@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
@@ -67,8 +68,7 @@ export class OpenAILanguageModel implements LanguageModel {
       const state = new OpenAIChatStreamState();
       for await (const chunk of chunks) {
         call.restartTimer();
-        const delta = state.accept(chunk);
-        if (delta !== undefined) yield { type: 'text-delta', delta };
+        yield* state.accept(chunk);
       }
       // The SDK ends a stream quietly when it is aborted or the server hangs up early, so
       // only a finish reason plus usage (sent last) proves the answer is complete.
@@ -97,8 +97,10 @@ export class OpenAILanguageModel implements LanguageModel {
   }
 
   private requestBody(request: GenerateRequest) {
-    return convertToOpenAIChatRequest(this.modelId, request, {
-      maxTokensField: 'max_completion_tokens',
-    });
+    return convertOrRefuse(this.provider, () =>
+      convertToOpenAIChatRequest(this.modelId, request, {
+        maxTokensField: 'max_completion_tokens',
+      }),
+    );
   }
 }
