@@ -46,7 +46,7 @@ const LONGEST_REPLY_TOKENS = 120;
  */
 export function generateReply(request: ReplyRequest): Reply {
   const echoed = extractEcho(request.lastUserText);
-  if (echoed !== null) return echoReply(echoed, request);
+  if (echoed !== null) return replyWithText(echoed, request);
   const random = createSeededRandom(request.seedMaterial);
   const { pieces, finish } = truncatePieces(generateSentences(random), request.maxTokens);
   const stopped = cutAtStopSequence(pieces, request.stopSequences);
@@ -109,7 +109,14 @@ function truncatePieces(
   return { pieces: kept, finish: 'complete' };
 }
 
-function echoReply(echoed: string, request: ReplyRequest): Reply {
+/**
+ * A reply of exactly `text` (echoes, JSON outputs, tool-result summaries), cut at
+ * `maxTokens` and at the first stop sequence like a generated one.
+ */
+export function replyWithText(
+  echoed: string,
+  request: Pick<ReplyRequest, 'maxTokens' | 'stopSequences'>,
+): Reply {
   const tokens = encodeText(echoed);
   const truncated = request.maxTokens !== null && tokens.length > request.maxTokens;
   const text = truncated ? decodeTokens(tokens.slice(0, request.maxTokens ?? 0)) : echoed;

@@ -65,7 +65,7 @@ export async function handleModelCall<Request extends { model: string }>(
   const faultHeaders = readFaultHeaders(request.headers);
   if (!faultHeaders.ok) return fail({ status: 400, message: faultHeaders.message });
   const parsed = route.requestSchema.safeParse(json.value);
-  if (!parsed.success) return fail(describeValidationError(parsed.error));
+  if (!parsed.success) return fail(describeValidationError(parsed.error, dialect));
   const { model } = parsed.data;
   if (!isSimulatedModelName(model)) {
     return fail({
@@ -76,7 +76,9 @@ export async function handleModelCall<Request extends { model: string }>(
     });
   }
   const profile = state.profiles.resolve(model);
-  const answer = route.answer(parsed.data);
+  const outcome = route.answer(parsed.data, { profile });
+  if ('refused' in outcome) return fail(outcome.refused);
+  const answer = outcome;
   call.stream = answer.stream;
   call.inputCount = answer.inputCount;
 
@@ -124,6 +126,7 @@ export async function handleModelCall<Request extends { model: string }>(
   try {
     if (fault === null || fault === 'cut-stream' || fault === 'malformed') {
       call.status = 200;
+      answer.onAnswered?.();
       call.tokens = answer.inputTokens + answer.outputTokens;
       state.counters.record(call, { input: answer.inputTokens, output: answer.outputTokens });
       if (!(await wait(delayMs, aborted.signal))) return;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import type { ModelProfile } from '../profiles/model-profile';
 import type { SseEvent } from '../server/sse-event';
-import type { Dialect } from './dialect';
+import type { Dialect, SimulatedError } from './dialect';
 
 /** A request's complete answer, worked out before any fault or delay applies. */
 export interface ModelAnswer {
@@ -13,6 +14,19 @@ export interface ModelAnswer {
   renderBody(): string;
   /** The streamed events, terminating event included; only called when `stream` is true. */
   renderEvents(): SseEvent[];
+  /** Called once the call is admitted and will be answered (e.g. to fill the prompt cache). */
+  onAnswered?(): void;
+}
+
+/** A valid request the model refuses (a capability it lacks, a bad tool-result id, …). */
+export interface RefusedRequest {
+  refused: SimulatedError;
+}
+
+/** What a route may consult besides the request. */
+export interface AnswerContext {
+  /** The profile of the requested model (capabilities included). */
+  profile: ModelProfile;
 }
 
 /**
@@ -25,5 +39,5 @@ export interface ModelRoute<Request extends { model: string }> {
   readonly dialect: Dialect;
   readonly requestSchema: z.ZodType<Request>;
   /** The answer to a valid request; deterministic apart from ids and timestamps. */
-  answer(request: Request): ModelAnswer;
+  answer(request: Request, context: AnswerContext): ModelAnswer | RefusedRequest;
 }

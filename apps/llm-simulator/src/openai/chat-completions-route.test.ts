@@ -150,14 +150,24 @@ describe('POST /v1/chat/completions', () => {
     expect(totalMs).toBeGreaterThanOrEqual(100 + ((completionTokens - 8) * 1000) / 400 - 20);
   });
 
-  it('rejects n > 1 with a 400', async () => {
+  it('answers n choices, the first one being the n = 1 answer, usage summed', async () => {
     const client = openAiClient(simulator);
-    await expect(
-      client.chat.completions.create({
-        model: 'sim-gpt-fast',
-        n: 2,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    ).rejects.toMatchObject({ status: 400, param: 'n' });
+    const request = {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
+    const single = await client.chat.completions.create(request);
+    const many = await client.chat.completions.create({ ...request, n: 3 });
+    expect(many.choices.map((choice) => choice.index)).toEqual([0, 1, 2]);
+    expect(many.choices[0]?.message.content).toBe(single.choices[0]?.message.content);
+    expect(many.choices[1]?.message.content).not.toBe(many.choices[0]?.message.content);
+    const texts = many.choices.map((choice) => choice.message.content ?? '');
+    expect(many.usage?.completion_tokens).toBe(
+      texts.reduce((sum, text) => sum + countTokens(text), 0),
+    );
+    const streamed = await client.chat.completions
+      .stream({ ...request, n: 3 })
+      .finalChatCompletion();
+    expect(streamed.choices.map((choice) => choice.message.content)).toEqual(texts);
   });
 });

@@ -29,6 +29,26 @@ export interface FaultProfile {
   retryAfterSeconds: number;
 }
 
+/**
+ * What a model can take. A request using a capability the model lacks is refused with a 400
+ * in the provider's error shape, naming the parameter, as the real providers do.
+ */
+export interface ModelCapabilities {
+  /** OpenAI `tools`/`tool_choice`, Anthropic `tools`/`tool_choice`. Default true. */
+  tools: boolean;
+  /** Image parts (OpenAI `image_url`, Anthropic `image`). Default true. */
+  vision: boolean;
+  /** OpenAI `response_format` of type `json_schema` or `json_object`. Default true. */
+  jsonSchema: boolean;
+  /**
+   * A reasoning model: OpenAI `reasoning_effort` (and then `max_tokens` is refused for
+   * `max_completion_tokens`, as on o-series models), Anthropic `thinking`. Default false.
+   */
+  reasoning: boolean;
+  /** Documents (OpenAI `file` parts, Anthropic `document` blocks). Default true. */
+  documents: boolean;
+}
+
 /** How a simulated model behaves. Every field has a default; see `DEFAULT_MODEL_PROFILE`. */
 export interface ModelProfile {
   /** Delay in ms before a non-streamed answer, or before a stream's headers. Default 0. */
@@ -59,15 +79,26 @@ export interface ModelProfile {
   rateWindowMs?: number;
   /** Random fault rates. */
   faults: FaultProfile;
+  /** What the model can take. */
+  capabilities: ModelCapabilities;
 }
 
 /** Changes to a fault profile; absent fields keep their value. */
 export type FaultProfilePatch = Partial<FaultProfile>;
 
 /** Changes to a model profile, merged field by field (`faults` too); absent fields keep their value. */
-export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults'> & {
+export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults' | 'capabilities'> & {
   faults?: FaultProfilePatch;
+  capabilities?: Partial<ModelCapabilities>;
 };
+
+export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.freeze({
+  tools: true,
+  vision: true,
+  jsonSchema: true,
+  reasoning: false,
+  documents: true,
+});
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
   status400: 0,
@@ -88,6 +119,7 @@ export const DEFAULT_MODEL_PROFILE: Readonly<ModelProfile> = Object.freeze({
   tokensPerSecond: 0,
   perCallOverheadMs: 0,
   faults: DEFAULT_FAULT_PROFILE,
+  capabilities: DEFAULT_MODEL_CAPABILITIES,
 });
 
 /** Every simulated model name starts with this, so none is ever mistaken for a real model. */
@@ -124,6 +156,15 @@ export const modelProfilePatchSchema = z.strictObject({
   tpm: limit.optional(),
   rateWindowMs: z.number().int().min(100).max(3_600_000).optional(),
   faults: faultProfilePatchSchema.optional(),
+  capabilities: z
+    .strictObject({
+      tools: z.boolean().optional(),
+      vision: z.boolean().optional(),
+      jsonSchema: z.boolean().optional(),
+      reasoning: z.boolean().optional(),
+      documents: z.boolean().optional(),
+    })
+    .optional(),
 }) satisfies z.ZodType<ModelProfilePatch>;
 
 /** Per-model profile patches, keyed by model name (which must start with `sim-`). */
@@ -146,11 +187,12 @@ export const simulatorConfigSchema = z.strictObject({ models: modelPatchesSchema
 
 /** A profile with `patch` merged over it; `undefined` fields in the patch change nothing. */
 export function mergeModelProfile(profile: ModelProfile, patch: ModelProfilePatch): ModelProfile {
-  const { faults, ...rest } = patch;
+  const { faults, capabilities, ...rest } = patch;
   return {
     ...profile,
     ...withoutUndefined(rest),
     faults: { ...profile.faults, ...withoutUndefined(faults ?? {}) },
+    capabilities: { ...profile.capabilities, ...withoutUndefined(capabilities ?? {}) },
   };
 }
 

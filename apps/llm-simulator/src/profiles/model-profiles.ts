@@ -15,7 +15,16 @@ export const DEFAULT_MODEL_NAMES: readonly string[] = [
   'sim-claude-strong',
   'sim-local-llama',
   'sim-embed-small',
+  'sim-gpt-reasoning',
+  'sim-claude-thinking',
 ];
+
+/** The default models that differ from the default profile (see docs/simulator.md). */
+const DEFAULT_MODEL_PATCHES: Readonly<Record<string, ModelProfilePatch>> = {
+  'sim-gpt-reasoning': { capabilities: { reasoning: true } },
+  'sim-claude-thinking': { capabilities: { reasoning: true } },
+  'sim-local-llama': { capabilities: { vision: false, documents: false } },
+};
 
 /**
  * The live profile of every model. Any `sim-` name resolves (to the default profile when
@@ -31,6 +40,7 @@ export class ModelProfiles {
       DEFAULT_MODEL_NAMES.map((name) => [name, DEFAULT_MODEL_PROFILE]),
     );
     this.#current = initial;
+    this.configure(DEFAULT_MODEL_PATCHES);
     this.configure(patches);
     this.#initial = new Map(this.#current);
   }

@@ -1,0 +1,106 @@
+import type { RefusedRequest } from '../model-call/model-route';
+import { refuse } from '../model-call/refuse';
+import type { ModelCapabilities } from '../profiles/model-profile';
+import type { ChatCompletionRequest } from './chat-completions-request-schema';
+
+/**
+ * Refuses what OpenAI refuses before looking at the messages: parameters the model cannot take
+ * (named in `param`, code `unsupported_parameter`/`unsupported_value`), and tool fields that do
+ * not fit together. `undefined` when the request may go on.
+ */
+export function checkChatRequest(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  return (
+    checkCapabilities(request, capabilities) ??
+    checkReasoningModel(request, capabilities) ??
+    checkTools(request)
+  );
+}
+
+function unsupported(param: string): RefusedRequest {
+  return refuse(
+    `Unsupported parameter: '${param}' is not supported with this model.`,
+    param,
+    'unsupported_parameter',
+  );
+}
+
+function checkCapabilities(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  if (!capabilities.tools && request.tools !== undefined && request.tools.length > 0)
+    return unsupported('tools');
+  const format = request.response_format?.type;
+  if (!capabilities.jsonSchema && (format === 'json_schema' || format === 'json_object'))
+    return unsupported('response_format');
+  if (!capabilities.reasoning && request.reasoning_effort != null)
+    return unsupported('reasoning_effort');
+  if (request.modalities?.includes('audio'))
+    return refuse(
+      "This model does not support the 'audio' modality.",
+      'modalities',
+      'unsupported_value',
+    );
+  return undefined;
+}
+
+/** o-series rules: `max_completion_tokens` instead of `max_tokens`, default sampling only. */
+function checkReasoningModel(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  if (!capabilities.reasoning) return undefined;
+  if (request.max_tokens != null)
+    return refuse(
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      'max_tokens',
+      'unsupported_parameter',
+    );
+  for (const param of ['temperature', 'top_p'] as const) {
+    const value = request[param];
+    if (value != null && value !== 1)
+      return refuse(
+        `Unsupported value: '${param}' does not support ${value} with this model. Only the default (1) value is supported.`,
+        param,
+        'unsupported_value',
+      );
+  }
+  if (request.logprobs === true) return unsupported('logprobs');
+  return undefined;
+}
+
+function checkTools(request: ChatCompletionRequest): RefusedRequest | undefined {
+  const tools = request.tools ?? [];
+  if (tools.length === 0) {
+    if (request.tool_choice !== undefined)
+      return refuse(
+        "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+        'tool_choice',
+      );
+    if (request.parallel_tool_calls !== undefined)
+      return refuse(
+        "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",
+        'parallel_tool_calls',
+      );
+    return undefined;
+  }
+  const names = new Set<string>();
+  for (const [index, tool] of tools.entries()) {
+    if (names.has(tool.function.name))
+      return refuse(
+        `Invalid 'tools': duplicate function name '${tool.function.name}'.`,
+        `tools[${index}].function.name`,
+      );
+    names.add(tool.function.name);
+  }
+  const choice = request.tool_choice;
+  if (typeof choice === 'object' && !names.has(choice.function.name))
+    return refuse(
+      `Invalid value for 'tool_choice': no function named '${choice.function.name}' was specified in the 'tools' parameter.`,
+      'tool_choice',
+    );
+  return undefined;
+}

@@ -1,0 +1,133 @@
+import type { ChatAnswerPlan } from '../chat/plan-chat-answer';
+import { splitArguments } from '../chat/split-arguments';
+import { groupReplyDeltas } from '../generation/group-reply-deltas';
+import type { SseEvent } from '../server/sse-event';
+import { chatCompletionUsage, SYSTEM_FINGERPRINT } from './convert-openai-usage';
+import { mapOpenAiFinishReason } from './map-openai-finish-reason';
+
+/** The id, creation time and model every body or chunk of one completion repeats. */
+export interface CompletionIdentity {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** One choice's planned answer with the ids of its tool calls. */
+export interface AnsweredChoice {
+  plan: ChatAnswerPlan;
+  toolCallIds: string[];
+}
+
+/** Token totals of the whole completion. */
+export interface CompletionUsageTotals {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+function toolCallsOf(choice: AnsweredChoice) {
+  return choice.plan.toolCalls.map((call, index) => ({
+    id: choice.toolCallIds[index]!,
+    type: 'function' as const,
+    function: { name: call.name, arguments: call.argumentsJson },
+  }));
+}
+
+/** The JSON body of a whole chat completion. */
+export function chatCompletionBody(
+  completion: CompletionIdentity,
+  choices: readonly AnsweredChoice[],
+  usage: CompletionUsageTotals,
+): string {
+  return JSON.stringify({
+    id: completion.id,
+    object: 'chat.completion',
+    created: completion.created,
+    model: completion.model,
+    choices: choices.map((choice, index) => {
+      const { plan } = choice;
+      const hasToolCalls = plan.toolCalls.length > 0;
+      return {
+        index,
+        message: {
+          role: 'assistant',
+          content: hasToolCalls && plan.reply.text.length === 0 ? null : plan.reply.text,
+          refusal: null,
+          annotations: [],
+          ...(hasToolCalls ? { tool_calls: toolCallsOf(choice) } : {}),
+        },
+        logprobs: null,
+        finish_reason: mapOpenAiFinishReason(plan.finish),
+      };
+    }),
+    usage: chatCompletionUsage(usage.promptTokens, usage.completionTokens),
+    service_tier: 'default',
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  });
+}
+
+/**
+ * The chunks of a streamed chat completion, choice after choice: the role, then text deltas or
+ * for each tool call a delta with its `index`, id and name followed by argument chunks, then
+ * the finish reason; the usage chunk when asked; `[DONE]`.
+ */
+export function chatCompletionChunks(
+  completion: CompletionIdentity,
+  choices: readonly AnsweredChoice[],
+  usage: CompletionUsageTotals,
+  includeUsage: boolean,
+): SseEvent[] {
+  const chunk = (choice: object | null, tokens: number, usageBody: unknown = null): SseEvent => ({
+    data: JSON.stringify({
+      id: completion.id,
+      object: 'chat.completion.chunk',
+      created: completion.created,
+      model: completion.model,
+      service_tier: 'default',
+      system_fingerprint: SYSTEM_FINGERPRINT,
+      choices: choice === null ? [] : [choice],
+      ...(includeUsage ? { usage: usageBody } : {}),
+    }),
+    tokens,
+  });
+  const events: SseEvent[] = [];
+  for (const [index, choice] of choices.entries()) {
+    const delta = (body: object, tokens: number, finishReason: string | null = null) =>
+      chunk({ index, delta: body, logprobs: null, finish_reason: finishReason }, tokens);
+    const { plan } = choice;
+    const toolCalls = toolCallsOf(choice);
+    events.push(
+      delta({ role: 'assistant', content: toolCalls.length > 0 ? null : '', refusal: null }, 0),
+    );
+    for (const text of groupReplyDeltas(plan.reply.pieces))
+      events.push(delta({ content: text.text }, text.tokens));
+    for (const [callIndex, call] of toolCalls.entries()) {
+      events.push(
+        delta(
+          {
+            tool_calls: [
+              {
+                index: callIndex,
+                id: call.id,
+                type: 'function',
+                function: { name: call.function.name, arguments: '' },
+              },
+            ],
+          },
+          0,
+        ),
+      );
+      for (const piece of splitArguments(call.function.arguments))
+        events.push(
+          delta(
+            { tool_calls: [{ index: callIndex, function: { arguments: piece.text } }] },
+            piece.tokens,
+          ),
+        );
+    }
+    events.push(delta({}, 0, mapOpenAiFinishReason(plan.finish)));
+  }
+  if (includeUsage)
+    events.push(chunk(null, 0, chatCompletionUsage(usage.promptTokens, usage.completionTokens)));
+  events.push({ data: '[DONE]', tokens: 0 });
+  return events;
+}
