@@ -8,7 +8,9 @@ export type JsonSchemaObject = z.infer<typeof jsonSchemaObjectSchema>;
 /** A function the model may call. */
 export const toolDefinitionSchema = z
   .object({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/, 'tool name: 1–128 letters, digits, "_" or "-"'),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,128}$/, 'tool name: 1–128 letters, digits, "_" or "-"'),
     description: z.string().max(10_000).optional(),
     /** JSON Schema of the arguments object. */
     parameters: jsonSchemaObjectSchema,
@@ -35,7 +37,9 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('json_schema'),
-      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'schema name: 1–64 letters, digits, "_" or "-"'),
+      name: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'schema name: 1–64 letters, digits, "_" or "-"'),
       description: z.string().optional(),
       schema: jsonSchemaObjectSchema,
       strict: z.boolean().optional(),

@@ -61,7 +61,9 @@ export function estimateInputTokens(
   let total = 3;
   for (const message of messages) total += perMessageOverhead + estimateMessageTokens(message);
   for (const tool of tools) {
-    total += countTokens(`${tool.name}\n${tool.description ?? ''}\n${JSON.stringify(tool.parameters)}`);
+    total += countTokens(
+      `${tool.name}\n${tool.description ?? ''}\n${JSON.stringify(tool.parameters)}`,
+    );
   }
   return total;
 }

@@ -1,6 +1,6 @@
 import { type Context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
 import { textOf } from '../messages/text-of';
+import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { Logger } from './logger';
 import type { LlmqMetrics } from './metrics';

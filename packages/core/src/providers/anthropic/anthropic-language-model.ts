@@ -1,15 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { CallSignal } from '../call-signal';
-import type {
-  GenerateRequest,
-  GenerateResult,
-  LanguageModel,
-  StreamPart,
-} from '../language-model';
+import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import type { CallPhase } from '../transport-error';
 import { mapAnthropicError } from './anthropic-error';
-import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { AnthropicStreamState } from './anthropic-stream-state';
 import { convertAnthropicMessage } from './convert-anthropic-message';
 import { convertAnthropicUsage } from './convert-anthropic-usage';

@@ -45,13 +45,19 @@ export class AnthropicStreamState {
     }
   }
 
-  private startBlock(index: number, block: Anthropic.RawContentBlockStartEvent['content_block']): StreamPart[] {
+  private startBlock(
+    index: number,
+    block: Anthropic.RawContentBlockStartEvent['content_block'],
+  ): StreamPart[] {
     if (block.type === 'tool_use') {
       const toolIndex = this.toolCallIndexes.size;
       this.toolCallIndexes.set(index, toolIndex);
-      return [{ type: 'tool-call-start', index: toolIndex, toolCallId: block.id, toolName: block.name }];
+      return [
+        { type: 'tool-call-start', index: toolIndex, toolCallId: block.id, toolName: block.name },
+      ];
     }
-    if (block.type === 'redacted_thinking') return [{ type: 'reasoning-redacted', data: block.data }];
+    if (block.type === 'redacted_thinking')
+      return [{ type: 'reasoning-redacted', data: block.data }];
     // Text and thinking blocks start empty here; their text comes in deltas.
     return [];
   }

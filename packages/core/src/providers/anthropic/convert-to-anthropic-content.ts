@@ -12,7 +12,12 @@ import { UnsupportedParameterError } from '../../messages/unsupported-parameter-
 
 type Block = Anthropic.ContentBlockParam;
 type ImageMediaType = Anthropic.Base64ImageSource['media_type'];
-const imageMediaTypes: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+const imageMediaTypes: ReadonlySet<string> = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+]);
 
 /** Where a part sits in the request, for error messages, and the model it is for. */
 export interface PartContext {
@@ -61,7 +66,10 @@ function convertImagePart(part: ImagePart, context: PartContext): Anthropic.Imag
   );
 }
 
-function convertDocumentPart(part: DocumentPart, context: PartContext): Anthropic.DocumentBlockParam {
+function convertDocumentPart(
+  part: DocumentPart,
+  context: PartContext,
+): Anthropic.DocumentBlockParam {
   let source: Anthropic.DocumentBlockParam['source'];
   if (part.source.type === 'url') source = { type: 'url', url: part.source.url };
   else if (part.source.mediaType === 'application/pdf') {

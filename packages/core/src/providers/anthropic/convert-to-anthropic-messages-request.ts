@@ -29,7 +29,11 @@ function blocksOf(content: Turn['content']): Anthropic.ContentBlockParam[] {
 }
 
 /** One non-system message as an Anthropic turn: tool results go back in a user turn. */
-function convertTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number, modelId: string): Turn {
+function convertTurn(
+  message: Exclude<ChatMessage, { role: 'system' }>,
+  index: number,
+  modelId: string,
+): Turn {
   const path = `messages[${index}]`;
   if (message.role !== 'tool' && message.name !== undefined) {
     throw new UnsupportedParameterError(`${path}.name`, modelId);
@@ -50,12 +54,16 @@ function convertTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: n
         content:
           typeof message.content === 'string'
             ? message.content
-            : message.content.map((part, partIndex) => convertAssistantPart(part, context(partIndex))),
+            : message.content.map((part, partIndex) =>
+                convertAssistantPart(part, context(partIndex)),
+              ),
       };
     case 'tool':
       return {
         role: 'user',
-        content: message.content.map((part, partIndex) => convertToolResultPart(part, context(partIndex))),
+        content: message.content.map((part, partIndex) =>
+          convertToolResultPart(part, context(partIndex)),
+        ),
       };
     default: {
       const unreachable: never = message;
@@ -89,7 +97,8 @@ function convertToolChoice(
   parallelToolCalls: boolean | undefined,
 ): Anthropic.ToolChoice | undefined {
   const disableParallel = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
-  if (choice === undefined) return parallelToolCalls === false ? { type: 'auto', ...disableParallel } : undefined;
+  if (choice === undefined)
+    return parallelToolCalls === false ? { type: 'auto', ...disableParallel } : undefined;
   if (choice === 'none') return { type: 'none' };
   if (choice === 'auto') return { type: 'auto', ...disableParallel };
   if (choice === 'required') return { type: 'any', ...disableParallel };

@@ -57,9 +57,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let response: IncomingMessage | undefined;
     try {
-      const body = JSON.stringify(
-        this.requestBody(request),
-      );
+      const body = JSON.stringify(this.requestBody(request));
       response = await this.post(body, request, call, 'application/json');
       if ((response.statusCode ?? 0) >= 400) {
         throw await providerErrorFromResponse(response, this.provider);

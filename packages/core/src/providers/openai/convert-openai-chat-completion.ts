@@ -1,6 +1,6 @@
-import type { AssistantContentPart } from '../../messages/content-part';
 import type { TokenLogprob } from '../../messages/chat-result';
 import { answerText } from '../../messages/chat-result';
+import type { AssistantContentPart } from '../../messages/content-part';
 import type { GenerateResult, Usage } from '../language-model';
 import { ProviderError } from '../provider-error';
 import { convertOpenAIFinishReason } from './convert-openai-finish-reason';
@@ -48,7 +48,8 @@ function convertMessageContent(
 ): AssistantContentPart[] {
   const parts: AssistantContentPart[] = [];
   const reasoning = message.reasoning_content;
-  if (typeof reasoning === 'string' && reasoning !== '') parts.push({ type: 'reasoning', text: reasoning });
+  if (typeof reasoning === 'string' && reasoning !== '')
+    parts.push({ type: 'reasoning', text: reasoning });
   const content = message.content;
   if (content !== null && content !== undefined && typeof content !== 'string') {
     throw malformed('message.content is not text');
@@ -59,7 +60,12 @@ function convertMessageContent(
     if (!Array.isArray(toolCalls)) throw malformed('message.tool_calls is not a list');
     for (const call of toolCalls) {
       const fn = isObject(call) ? call.function : undefined;
-      if (!isObject(call) || typeof call.id !== 'string' || !isObject(fn) || typeof fn.name !== 'string') {
+      if (
+        !isObject(call) ||
+        typeof call.id !== 'string' ||
+        !isObject(fn) ||
+        typeof fn.name !== 'string'
+      ) {
         throw malformed('a tool call has no id or function name');
       }
       parts.push({

@@ -24,7 +24,11 @@ function imagePart(part: ImagePart): OpenAIUserPart {
 function documentPart(part: DocumentPart, path: string, modelId: string): OpenAIUserPart {
   // Chat Completions takes a file inline or by uploaded file id, not by URL.
   if (part.source.type === 'url') {
-    throw new UnsupportedParameterError(`${path}.source.url`, modelId, '(a document by URL) is not supported by');
+    throw new UnsupportedParameterError(
+      `${path}.source.url`,
+      modelId,
+      '(a document by URL) is not supported by',
+    );
   }
   const file: OpenAI.Chat.ChatCompletionContentPart.File.File = {
     file_data: dataUrl(part.source.mediaType, part.source.data),
@@ -36,7 +40,11 @@ function documentPart(part: DocumentPart, path: string, modelId: string): OpenAI
 /** The text of a tool result; OpenAI tool messages carry text only. An error is said in words. */
 function toolResultText(part: ToolResultPart, path: string, modelId: string): string {
   if (typeof part.content !== 'string' && part.content.some((inner) => inner.type !== 'text')) {
-    throw new UnsupportedParameterError(`${path}.content`, modelId, '(an image in a tool result) is not supported by');
+    throw new UnsupportedParameterError(
+      `${path}.content`,
+      modelId,
+      '(an image in a tool result) is not supported by',
+    );
   }
   const text = textOf(part);
   // OpenAI has no error flag on a tool result: the model reads the failure in the text.

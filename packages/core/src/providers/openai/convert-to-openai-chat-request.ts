@@ -6,7 +6,10 @@ import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
 import { refuseSeveralChoices } from './refuse-several-choices';
 
 /** The body of `POST /chat/completions` as both OpenAI adapters send it, minus `stream`. */
-export type OpenAIChatRequestBody = Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'stream'>;
+export type OpenAIChatRequestBody = Omit<
+  OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  'stream'
+>;
 
 export interface OpenAIChatRequestOptions {
   /**

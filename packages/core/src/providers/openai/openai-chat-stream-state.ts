@@ -54,7 +54,8 @@ export class OpenAIChatStreamState {
       parts.push({ type: 'reasoning-delta', delta: reasoning });
     }
     const content = delta?.content;
-    if (typeof content === 'string' && content !== '') parts.push({ type: 'text-delta', delta: content });
+    if (typeof content === 'string' && content !== '')
+      parts.push({ type: 'text-delta', delta: content });
     for (const call of delta?.tool_calls ?? []) parts.push(...this.acceptToolCall(call));
     return parts;
   }

@@ -7,6 +7,10 @@ import type { GenerateRequest } from '../language-model';
  */
 export function refuseSeveralChoices(request: GenerateRequest, modelId: string): void {
   if (request.n !== undefined && request.n > 1) {
-    throw new UnsupportedParameterError('n', modelId, '(more than one answer) is not supported yet for');
+    throw new UnsupportedParameterError(
+      'n',
+      modelId,
+      '(more than one answer) is not supported yet for',
+    );
   }
 }
