@@ -1,0 +1,12 @@
+import type { ChatAnswer, Usage } from '../messages/chat-result';
+
+/** A neutral answer with the facts every dialect's response needs. */
+export interface DialectAnswer extends ChatAnswer {
+  usage: Usage;
+  /** The model name to report (the one the client asked for, or the catalog id). */
+  model: string;
+  /** The response id to report (`chatcmpl-…`, `msg_…`), made by the caller. */
+  id: string;
+  /** Creation time, seconds since the epoch. */
+  created: number;
+}
