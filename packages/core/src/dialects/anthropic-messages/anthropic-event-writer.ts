@@ -34,10 +34,16 @@ export class AnthropicEventWriter {
     this.started = true;
     switch (part.type) {
       case 'text-delta':
-        events.push(...this.ensureBlock('text'), this.delta({ type: 'text_delta', text: part.delta }));
+        events.push(
+          ...this.ensureBlock('text'),
+          this.delta({ type: 'text_delta', text: part.delta }),
+        );
         break;
       case 'reasoning-delta':
-        events.push(...this.ensureBlock('thinking'), this.delta({ type: 'thinking_delta', thinking: part.delta }));
+        events.push(
+          ...this.ensureBlock('thinking'),
+          this.delta({ type: 'thinking_delta', thinking: part.delta }),
+        );
         break;
       case 'reasoning-signature':
         events.push(
@@ -47,16 +53,26 @@ export class AnthropicEventWriter {
         break;
       case 'reasoning-redacted':
         // A redacted block arrives whole: it opens and closes at once.
-        events.push(...this.close(), this.startBlock({ type: 'redacted_thinking', data: part.data }), {
-          type: 'content_block_stop',
-          index: this.blockIndex,
-        });
+        events.push(
+          ...this.close(),
+          this.startBlock({ type: 'redacted_thinking', data: part.data }),
+          {
+            type: 'content_block_stop',
+            index: this.blockIndex,
+          },
+        );
         break;
       case 'tool-call-start':
         events.push(
           ...this.close(),
           this.startBlock(
-            { type: 'tool_use', id: part.toolCallId, name: part.toolName, input: {}, caller: { type: 'direct' } },
+            {
+              type: 'tool_use',
+              id: part.toolCallId,
+              name: part.toolName,
+              input: {},
+              caller: { type: 'direct' },
+            },
             part.index,
           ),
         );
@@ -108,7 +124,12 @@ export class AnthropicEventWriter {
         container: null,
         diagnostics: null,
         stop_details: null,
-        usage: anthropicUsage({ inputTokens, outputTokens: 1, cachedInputTokens: 0, totalTokens: inputTokens + 1 }),
+        usage: anthropicUsage({
+          inputTokens,
+          outputTokens: 1,
+          cachedInputTokens: 0,
+          totalTokens: inputTokens + 1,
+        }),
       },
     };
   }
@@ -117,11 +138,16 @@ export class AnthropicEventWriter {
   private ensureBlock(kind: 'text' | 'thinking'): Event[] {
     if (this.open?.kind === kind) return [];
     const block: Anthropic.RawContentBlockStartEvent['content_block'] =
-      kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
+      kind === 'text'
+        ? { type: 'text', text: '', citations: null }
+        : { type: 'thinking', thinking: '', signature: '' };
     return [...this.close(), this.startBlock(block)];
   }
 
-  private startBlock(block: Anthropic.RawContentBlockStartEvent['content_block'], toolIndex?: number): Event {
+  private startBlock(
+    block: Anthropic.RawContentBlockStartEvent['content_block'],
+    toolIndex?: number,
+  ): Event {
     this.blockIndex += 1;
     if (block.type === 'text' || block.type === 'thinking' || block.type === 'tool_use') {
       this.open = { kind: block.type, toolIndex };

@@ -22,7 +22,9 @@ const textBlockSchema = z
   .strict();
 
 const sourceSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }).strict(),
+  z
+    .object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) })
+    .strict(),
   z.object({ type: z.literal('url'), url: z.string().min(1) }).strict(),
 ]);
 
@@ -45,7 +47,9 @@ const toolResultBlockSchema = z
   .object({
     type: z.literal('tool_result'),
     tool_use_id: z.string().min(1),
-    content: z.union([z.string(), z.array(z.union([textBlockSchema, imageBlockSchema]))]).optional(),
+    content: z
+      .union([z.string(), z.array(z.union([textBlockSchema, imageBlockSchema]))])
+      .optional(),
     is_error: z.boolean().optional(),
     cache_control: cacheControlSchema,
   })
@@ -115,8 +119,12 @@ export const anthropicMessagesRequestSchema = z
       .optional(),
     tool_choice: z
       .discriminatedUnion('type', [
-        z.object({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() }).strict(),
-        z.object({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() }).strict(),
+        z
+          .object({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() })
+          .strict(),
+        z
+          .object({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() })
+          .strict(),
         z
           .object({
             type: z.literal('tool'),
@@ -129,7 +137,9 @@ export const anthropicMessagesRequestSchema = z
       .optional(),
     thinking: z
       .discriminatedUnion('type', [
-        z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) }).strict(),
+        z
+          .object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) })
+          .strict(),
         z.object({ type: z.literal('disabled') }).strict(),
       ])
       .optional(),

@@ -9,7 +9,10 @@ import type {
   UserContentPart,
 } from '../../messages/content-part';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
-import type { AnthropicContentBlock, AnthropicMessagesRequest } from './anthropic-messages-request-schema';
+import type {
+  AnthropicContentBlock,
+  AnthropicMessagesRequest,
+} from './anthropic-messages-request-schema';
 
 const dialect = 'the Anthropic messages format';
 
@@ -54,7 +57,9 @@ function convertToolResult(
       : typeof block.content === 'string'
         ? block.content
         : block.content.map((inner, index) =>
-            inner.type === 'text' ? convertTextBlock(inner, `${path}.content[${index}]`) : convertImageBlock(inner),
+            inner.type === 'text'
+              ? convertTextBlock(inner, `${path}.content[${index}]`)
+              : convertImageBlock(inner),
           );
   const part: ToolResultPart = { type: 'tool-result', toolCallId: block.tool_use_id, content };
   if (block.is_error !== undefined) part.isError = block.is_error;
@@ -62,7 +67,11 @@ function convertToolResult(
 }
 
 function misplaced(path: string, type: string, role: string): never {
-  throw new UnsupportedParameterError(`${path} (${type})`, dialect, `is not allowed in a ${role} message in`);
+  throw new UnsupportedParameterError(
+    `${path} (${type})`,
+    dialect,
+    `is not allowed in a ${role} message in`,
+  );
 }
 
 /** A user turn: its tool results become a tool message (first, as Anthropic orders them), the rest a user message. */
@@ -88,7 +97,12 @@ function convertUserTurn(content: AnthropicContentBlock[], path: string): ChatMe
           }
         }
         const document: UserContentPart = { type: 'document', source: mediaSource(block.source) };
-        parts.push(cached(block.title ? { ...document, filename: block.title } : document, block.cache_control));
+        parts.push(
+          cached(
+            block.title ? { ...document, filename: block.title } : document,
+            block.cache_control,
+          ),
+        );
         return;
       }
       default:

@@ -4,7 +4,10 @@ import type { AssistantContentPart } from '../../messages/content-part';
 import type { DialectAnswer } from '../dialect-answer';
 
 /** Our finish reason in Anthropic's words; a matched stop sequence is `stop_sequence`. */
-export function anthropicStopReason(reason: FinishReason, stopSequence?: string): Anthropic.StopReason {
+export function anthropicStopReason(
+  reason: FinishReason,
+  stopSequence?: string,
+): Anthropic.StopReason {
   switch (reason) {
     case 'stop':
       return stopSequence === undefined ? 'end_turn' : 'stop_sequence';
@@ -49,7 +52,8 @@ export function toolInputOf(argumentsText: string): Record<string, unknown> {
   if (argumentsText.trim() === '') return {};
   try {
     const input: unknown = JSON.parse(argumentsText);
-    if (typeof input === 'object' && input !== null && !Array.isArray(input)) return input as Record<string, unknown>;
+    if (typeof input === 'object' && input !== null && !Array.isArray(input))
+      return input as Record<string, unknown>;
   } catch {
     // Not JSON: reported below rather than dropped.
   }

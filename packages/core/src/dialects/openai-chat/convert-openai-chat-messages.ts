@@ -32,7 +32,9 @@ function convertUserContent(content: UserParts, path: string): string | UserCont
         return { type: 'text', text: part.text };
       case 'image_url': {
         const image: UserContentPart = { type: 'image', source: mediaSourceOf(part.image_url.url) };
-        return part.image_url.detail === undefined ? image : { ...image, detail: part.image_url.detail };
+        return part.image_url.detail === undefined
+          ? image
+          : { ...image, detail: part.image_url.detail };
       }
       case 'file': {
         if (part.file.file_data === undefined) {
@@ -41,7 +43,9 @@ function convertUserContent(content: UserParts, path: string): string | UserCont
         }
         const source = mediaSourceOf(part.file.file_data);
         const document: UserContentPart = { type: 'document', source };
-        return part.file.filename === undefined ? document : { ...document, filename: part.file.filename };
+        return part.file.filename === undefined
+          ? document
+          : { ...document, filename: part.file.filename };
       }
       case 'input_audio':
         throw new UnsupportedParameterError(`${path}.content[${index}] (input_audio)`, 'llmq');
@@ -57,7 +61,10 @@ function convertAssistant(
   message: Extract<OpenAIChatMessage, { role: 'assistant' }>,
   path: string,
 ): ChatMessage {
-  if (message.refusal || (Array.isArray(message.content) && message.content.some((part) => part.type === 'refusal'))) {
+  if (
+    message.refusal ||
+    (Array.isArray(message.content) && message.content.some((part) => part.type === 'refusal'))
+  ) {
     throw new UnsupportedParameterError(`${path}.refusal`, 'llmq');
   }
   const parts: AssistantContentPart[] = [];
@@ -78,7 +85,8 @@ function convertAssistant(
     });
   }
   // A plain text answer stays a string, as clients sent it.
-  const plain = parts.length === 1 && parts[0]?.type === 'text' && typeof message.content === 'string';
+  const plain =
+    parts.length === 1 && parts[0]?.type === 'text' && typeof message.content === 'string';
   return withName(
     { role: 'assistant', content: plain ? (message.content as string) : parts },
     message.name,
@@ -110,7 +118,12 @@ export function convertOpenAIChatMessages(messages: readonly OpenAIChatMessage[]
         );
         return;
       case 'user':
-        converted.push(withName({ role: 'user', content: convertUserContent(message.content, path) }, message.name));
+        converted.push(
+          withName(
+            { role: 'user', content: convertUserContent(message.content, path) },
+            message.name,
+          ),
+        );
         return;
       case 'assistant':
         converted.push(convertAssistant(message, path));
@@ -131,7 +144,7 @@ export function convertOpenAIChatMessages(messages: readonly OpenAIChatMessage[]
       }
       default: {
         const unreachable: never = message;
-        return unreachable;
+        throw new Error(`unknown role in ${JSON.stringify(unreachable)}`);
       }
     }
   });

@@ -34,7 +34,11 @@ function refuseUncarried(body: OpenAIChatRequest): void {
   }
   // Stored completions are not kept by llmq; `store: false` is what it does anyway.
   if (body.store === true) {
-    throw new UnsupportedParameterError('store', 'llmq', '(stored completions) is not supported by');
+    throw new UnsupportedParameterError(
+      'store',
+      'llmq',
+      '(stored completions) is not supported by',
+    );
   }
 }
 
@@ -42,14 +46,17 @@ function convertToolChoice(choice: NonNullable<OpenAIChatRequest['tool_choice']>
   return typeof choice === 'string' ? choice : { type: 'tool', toolName: choice.function.name };
 }
 
-function convertResponseFormat(format: NonNullable<OpenAIChatRequest['response_format']>): ResponseFormat {
+function convertResponseFormat(
+  format: NonNullable<OpenAIChatRequest['response_format']>,
+): ResponseFormat {
   if (format.type !== 'json_schema') return { type: format.type };
   const converted: ResponseFormat = {
     type: 'json_schema',
     name: format.json_schema.name,
     schema: format.json_schema.schema ?? {},
   };
-  if (format.json_schema.description !== undefined) converted.description = format.json_schema.description;
+  if (format.json_schema.description !== undefined)
+    converted.description = format.json_schema.description;
   if (typeof format.json_schema.strict === 'boolean') converted.strict = format.json_schema.strict;
   return converted;
 }
@@ -91,7 +98,8 @@ export function convertOpenAIChatRequest(body: OpenAIChatRequest): OpenAIChatCal
     });
   }
   if (body.tool_choice !== undefined) request.toolChoice = convertToolChoice(body.tool_choice);
-  if (body.response_format !== undefined) request.responseFormat = convertResponseFormat(body.response_format);
+  if (body.response_format !== undefined)
+    request.responseFormat = convertResponseFormat(body.response_format);
   return {
     model: body.model,
     stream: body.stream === true,

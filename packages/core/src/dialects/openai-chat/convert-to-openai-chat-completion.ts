@@ -3,7 +3,9 @@ import { answerText, type FinishReason, type Usage } from '../../messages/chat-r
 import type { DialectAnswer } from '../dialect-answer';
 
 /** Our finish reason in OpenAI's words. */
-export function openAIFinishReason(reason: FinishReason): OpenAI.Chat.ChatCompletion.Choice['finish_reason'] {
+export function openAIFinishReason(
+  reason: FinishReason,
+): OpenAI.Chat.ChatCompletion.Choice['finish_reason'] {
   return reason === 'other' ? 'stop' : reason;
 }
 

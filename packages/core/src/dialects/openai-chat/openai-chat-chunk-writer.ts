@@ -46,13 +46,18 @@ export class OpenAIChatChunkWriter {
           }),
         ];
       case 'tool-call-delta':
-        return [this.chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] })];
+        return [
+          this.chunk({
+            tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
+          }),
+        ];
       case 'reasoning-signature':
       case 'reasoning-redacted':
         return [];
       case 'finish': {
         const chunks = [this.chunk({}, openAIFinishReason(part.finishReason))];
-        if (this.options.includeUsage) chunks.push({ ...this.base(), choices: [], usage: openAIUsage(part.usage) });
+        if (this.options.includeUsage)
+          chunks.push({ ...this.base(), choices: [], usage: openAIUsage(part.usage) });
         return chunks;
       }
       default: {
@@ -67,10 +72,16 @@ export class OpenAIChatChunkWriter {
     return { id, object: 'chat.completion.chunk', created, model };
   }
 
-  private chunk(delta: Delta, finishReason: OpenAI.Chat.ChatCompletionChunk.Choice['finish_reason'] = null): Chunk {
+  private chunk(
+    delta: Delta,
+    finishReason: OpenAI.Chat.ChatCompletionChunk.Choice['finish_reason'] = null,
+  ): Chunk {
     const withRole: Delta = this.roleSent ? delta : { role: 'assistant', ...delta };
     this.roleSent = true;
-    const chunk: Chunk = { ...this.base(), choices: [{ index: 0, delta: withRole, finish_reason: finishReason }] };
+    const chunk: Chunk = {
+      ...this.base(),
+      choices: [{ index: 0, delta: withRole, finish_reason: finishReason }],
+    };
     // OpenAI sends `usage: null` on every chunk but the last when usage was asked for.
     if (this.options.includeUsage) chunk.usage = null;
     return chunk;

@@ -46,7 +46,12 @@ describe('OpenAI chat request → neutral', () => {
         tools: [{ name: 'f', description: 'd', parameters: { type: 'object' }, strict: true }],
         toolChoice: { type: 'tool', toolName: 'f' },
         parallelToolCalls: false,
-        responseFormat: { type: 'json_schema', name: 'x', schema: { type: 'object' }, strict: true },
+        responseFormat: {
+          type: 'json_schema',
+          name: 'x',
+          schema: { type: 'object' },
+          strict: true,
+        },
         reasoning: { effort: 'high' },
         verbosity: 'low',
         promptCacheKey: 'k',
@@ -65,14 +70,23 @@ describe('OpenAI chat request → neutral', () => {
     const { request } = read({
       model: 'm',
       messages: [
-        { role: 'developer', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'A' },
+            { type: 'text', text: 'B' },
+          ],
+        },
         {
           role: 'user',
           content: [
             { type: 'text', text: 'look' },
             { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBOR', detail: 'low' } },
             { type: 'image_url', image_url: { url: 'https://example.com/a.jpg' } },
-            { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBER', filename: 'a.pdf' } },
+            {
+              type: 'file',
+              file: { file_data: 'data:application/pdf;base64,JVBER', filename: 'a.pdf' },
+            },
           ],
         },
         {
@@ -88,12 +102,22 @@ describe('OpenAI chat request → neutral', () => {
       ],
     });
     expect(request.messages).toEqual([
-      { role: 'system', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] },
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B' },
+        ],
+      },
       {
         role: 'user',
         content: [
           { type: 'text', text: 'look' },
-          { type: 'image', source: { type: 'base64', mediaType: 'image/png', data: 'iVBOR' }, detail: 'low' },
+          {
+            type: 'image',
+            source: { type: 'base64', mediaType: 'image/png', data: 'iVBOR' },
+            detail: 'low',
+          },
           { type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } },
           {
             type: 'document',
@@ -124,13 +148,15 @@ describe('OpenAI chat request → neutral', () => {
     ['frequency_penalty', { frequency_penalty: 0.5 }],
     ['logit_bias', { logit_bias: { '1': 2 } }],
   ])('refuses %s by name instead of dropping it', (parameter, extra) => {
-    expect(() => read({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra })).toThrow(
-      expect.objectContaining({ code: 'unsupported_parameter', parameter }),
-    );
+    expect(() =>
+      read({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra }),
+    ).toThrow(expect.objectContaining({ code: 'unsupported_parameter', parameter }));
   });
 
   it('accepts store: false, which is what llmq does anyway', () => {
-    expect(read({ model: 'm', messages: [{ role: 'user', content: 'x' }], store: false }).request).toEqual({
+    expect(
+      read({ model: 'm', messages: [{ role: 'user', content: 'x' }], store: false }).request,
+    ).toEqual({
       messages: [{ role: 'user', content: 'x' }],
     });
   });
@@ -140,7 +166,13 @@ const answer = {
   id: 'chatcmpl-1',
   model: 'm',
   created: 1700000000,
-  usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 4, totalTokens: 15, reasoningTokens: 2 },
+  usage: {
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedInputTokens: 4,
+    totalTokens: 15,
+    reasoningTokens: 2,
+  },
 };
 
 describe('neutral answer → OpenAI chat completion', () => {
@@ -162,7 +194,9 @@ describe('neutral answer → OpenAI chat completion', () => {
             role: 'assistant',
             content: null,
             refusal: null,
-            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+            ],
           },
           finish_reason: 'tool_calls',
           logprobs: null,
@@ -210,30 +244,55 @@ describe('neutral stream → OpenAI chunks', () => {
   ];
 
   it('sends tool_calls deltas by index, then the finish reason, then usage', () => {
-    const writer = new OpenAIChatChunkWriter({ id: 'chatcmpl-1', model: 'm', created: 1, includeUsage: true });
+    const writer = new OpenAIChatChunkWriter({
+      id: 'chatcmpl-1',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
     const chunks = parts.flatMap((part) => writer.write(part));
     expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: 'Let me ' });
     expect(chunks[2]?.choices[0]?.delta).toEqual({
-      tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+      tool_calls: [
+        { index: 0, id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+      ],
     });
-    expect(chunks[3]?.choices[0]?.delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] });
+    expect(chunks[3]?.choices[0]?.delta).toEqual({
+      tool_calls: [{ index: 0, function: { arguments: '{"city":' } }],
+    });
     expect(chunks.at(-2)?.choices).toEqual([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
     expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
   });
 
   it('is assembled by the official SDK stream helper into the same message', async () => {
-    const writer = new OpenAIChatChunkWriter({ id: 'chatcmpl-1', model: 'm', created: 1, includeUsage: true });
+    const writer = new OpenAIChatChunkWriter({
+      id: 'chatcmpl-1',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
     const completion = await assembleWithOpenAISdk(parts.flatMap((part) => writer.write(part)));
     expect(completion.choices[0]?.message).toMatchObject({
       role: 'assistant',
       content: 'Let me check.',
       tool_calls: [
-        { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        {
+          id: 'c1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+        },
         { id: 'c2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
       ],
     });
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+    });
   });
 });

@@ -74,7 +74,10 @@ export const openAIChatMessageSchema = z.discriminatedUnion('role', [
     .object({
       role: z.literal('assistant'),
       content: z
-        .union([z.string(), z.array(z.discriminatedUnion('type', [textPartSchema, refusalPartSchema]))])
+        .union([
+          z.string(),
+          z.array(z.discriminatedUnion('type', [textPartSchema, refusalPartSchema])),
+        ])
         .nullish(),
       name: nameSchema,
       tool_calls: z.array(toolCallSchema).optional(),
