@@ -34,6 +34,7 @@ export const apiErrorCodeSchema = z.enum([
   'model_unavailable',
   'context_window_exceeded',
   'cost_limit_exceeded',
+  'model_capability_missing',
   'invalid_hedge',
   'budget_exceeded',
   'job_not_retryable',
@@ -81,6 +82,7 @@ function statusForSubmitError(code: SubmitErrorCode): number {
     case 'model_unavailable':
     case 'context_window_exceeded':
     case 'cost_limit_exceeded':
+    case 'model_capability_missing':
     case 'invalid_hedge':
       return 400;
     case 'idempotency_key_reused':

@@ -29,6 +29,7 @@ export const jobFailureCodeSchema = z.enum([
   'circuit_open',
   'context_window_exceeded',
   'cost_limit_exceeded',
+  'model_capability_missing',
   'internal_error',
 ]);
 export type JobFailureCode = z.infer<typeof jobFailureCodeSchema>;
@@ -97,6 +98,8 @@ export function failureCodeForRoute(code: RouteErrorCode): JobFailureCode {
       return 'context_window_exceeded';
     case 'cost_limit_exceeded':
       return 'cost_limit_exceeded';
+    case 'model_capability_missing':
+      return 'model_capability_missing';
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -8,6 +8,8 @@ export const submitErrorCodeSchema = z.enum([
   'model_unavailable',
   'context_window_exceeded',
   'cost_limit_exceeded',
+  /** The model named cannot take a part of the request (tools, images, …), or none can. */
+  'model_capability_missing',
   'invalid_hedge',
   'budget_exceeded',
 ]);
