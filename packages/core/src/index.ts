@@ -53,6 +53,41 @@ export * from './cost/optimize-prompt';
 export * from './cost/submit-cost-checks';
 export * from './cost/usage-report';
 export * from './cost/utc-period';
+export {
+  AnthropicEventWriter,
+  type AnthropicEventWriterOptions,
+} from './dialects/anthropic-messages/anthropic-event-writer';
+export {
+  type AnthropicMessagesRequest,
+  anthropicMessagesRequestSchema,
+} from './dialects/anthropic-messages/anthropic-messages-request-schema';
+export {
+  type AnthropicMessagesCall,
+  convertAnthropicMessagesRequest,
+} from './dialects/anthropic-messages/convert-anthropic-messages-request';
+export {
+  anthropicStopReason,
+  anthropicUsage,
+  convertToAnthropicMessage,
+} from './dialects/anthropic-messages/convert-to-anthropic-message';
+export type { DialectAnswer } from './dialects/dialect-answer';
+export {
+  convertOpenAIChatRequest,
+  type OpenAIChatCall,
+} from './dialects/openai-chat/convert-openai-chat-request';
+export {
+  convertToOpenAIChatCompletion,
+  openAIFinishReason,
+  openAIUsage,
+} from './dialects/openai-chat/convert-to-openai-chat-completion';
+export {
+  OpenAIChatChunkWriter,
+  type OpenAIChatChunkWriterOptions,
+} from './dialects/openai-chat/openai-chat-chunk-writer';
+export {
+  type OpenAIChatRequest,
+  openAIChatRequestSchema,
+} from './dialects/openai-chat/openai-chat-request-schema';
 export * from './files/file-storage';
 export * from './files/redis-file-storage';
 export * from './files/stored-file';
@@ -81,6 +116,50 @@ export * from './limits/call-gate';
 export * from './limits/gateway-rate-limiter';
 export * from './limits/provider-rate-limiter';
 export * from './limits/rate-limits';
+export {
+  type ChatMessage,
+  type ChatRole,
+  chatMessageSchema,
+  type TextChatMessage,
+} from './messages/chat-message';
+export { type ChatRequest, chatRequestSchema } from './messages/chat-request';
+export {
+  answerText,
+  type ChatAnswer,
+  type TokenLogprob,
+  toolCallsOf,
+} from './messages/chat-result';
+export {
+  type AssistantContentPart,
+  assistantContentPartSchema,
+  type CacheControl,
+  type ContentPart,
+  type DocumentPart,
+  type ImagePart,
+  type MediaSource,
+  type ReasoningPart,
+  type TextPart,
+  type ToolCallPart,
+  type ToolResultPart,
+  type UserContentPart,
+  userContentPartSchema,
+} from './messages/content-part';
+export { reasoningBudgetFor, reasoningEffortFor } from './messages/reasoning-translation';
+export { partsOf, textOf, textsOfParts } from './messages/text-of';
+export {
+  type JsonSchemaObject,
+  type ReasoningOptions,
+  type ResponseFormat,
+  responseFormatSchema,
+  type ToolChoice,
+  type ToolDefinition,
+  toolChoiceSchema,
+  toolDefinitionSchema,
+} from './messages/tool-definition';
+export {
+  isUnsupportedParameterError,
+  UnsupportedParameterError,
+} from './messages/unsupported-parameter-error';
 export * from './providers';
 export * from './queues/create-queue';
 export * from './queues/queue-names';
@@ -97,6 +176,12 @@ export * from './routing/assess-complexity';
 export * from './routing/choose-hedge-model';
 export * from './routing/estimate-input-tokens';
 export * from './routing/load-model-catalog';
+export {
+  type CapabilityInput,
+  missingCapabilities,
+  type RequestCapability,
+  requiredCapabilities,
+} from './routing/model-capabilities';
 export * from './routing/model-catalog';
 export * from './routing/model-pricing';
 export * from './routing/route-request';

@@ -10,7 +10,6 @@ export type {
 } from './completion-model';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
 export type {
-  ChatMessage,
   FinishReason,
   GenerateRequest,
   GenerateResult,
