@@ -1,9 +1,9 @@
-import type { ReplyFinish } from '../generation/generate-reply';
+import type { ChatFinish } from '../chat/plan-chat-answer';
 
-/** Anthropic's `stop_reason` for how a reply ended. */
+/** Anthropic's `stop_reason` for how an answer ended. */
 export function mapAnthropicStopReason(
-  finish: ReplyFinish,
-): 'end_turn' | 'max_tokens' | 'stop_sequence' {
+  finish: ChatFinish,
+): 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' {
   switch (finish) {
     case 'complete':
       return 'end_turn';
@@ -11,6 +11,8 @@ export function mapAnthropicStopReason(
       return 'max_tokens';
     case 'stop-sequence':
       return 'stop_sequence';
+    case 'tool-calls':
+      return 'tool_use';
     default: {
       const unexpected: never = finish;
       throw new Error(`Unknown finish ${String(unexpected)}`);

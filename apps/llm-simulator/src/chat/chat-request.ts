@@ -27,6 +27,8 @@ export interface ToolResult {
   /** The name of the tool whose call this answers. */
   toolName: string;
   content: string;
+  /** Anthropic `is_error`: the tool failed. */
+  isError: boolean;
 }
 
 /** What the conversation ends with, which decides the kind of answer. */

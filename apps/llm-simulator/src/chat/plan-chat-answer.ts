@@ -6,7 +6,9 @@ import {
   replyWithText,
 } from '../generation/generate-reply';
 import { createSeededRandom } from '../generation/seeded-random';
-import { generateJsonValue } from '../json-schema/generate-json-value';
+import { generateJsonValue, SchemaTooComplexError } from '../json-schema/generate-json-value';
+import type { RefusedRequest } from '../model-call/model-route';
+import { refuse } from '../model-call/refuse';
 import type { ChatRequest, ToolDefinition } from './chat-request';
 
 /** How a chat answer ended: a reply's finish, or a turn that calls tools. */
@@ -38,12 +40,23 @@ export interface ChatAnswerPlan {
  *    first one when parallel calls are off). `required`/`any` with no tool named calls the
  *    first tool; a forced tool is called whatever the text says; `auto` with no tool named
  *    answers text. Arguments are generated from the tool's JSON schema.
- * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result.
+ * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result
+ *    (`failed` for an Anthropic `is_error` result).
  * 3. A `json_schema` response format: JSON generated from the schema. `json_object`: the
  *    `echo:` text if the user asked for one, else `{"result": "<generated sentence>"}`.
  * 4. Otherwise the generated (or `echo:`) reply.
  */
-export function planChatAnswer(request: ChatRequest): ChatAnswerPlan {
+export function planChatAnswer(request: ChatRequest): ChatAnswerPlan | RefusedRequest {
+  try {
+    return planAnswer(request);
+  } catch (error) {
+    if (!(error instanceof SchemaTooComplexError)) throw error;
+    const param = toolsToCall(request).length > 0 ? 'tools' : 'response_format';
+    return refuse(`${param}: ${error.message}`, param);
+  }
+}
+
+function planAnswer(request: ChatRequest): ChatAnswerPlan {
   const calledTools = toolsToCall(request);
   if (calledTools.length > 0) {
     const toolCalls = calledTools.map((tool) => planToolCall(tool, request.seedMaterial));
@@ -62,7 +75,10 @@ function replyOf(request: ChatRequest): Reply {
   const { lastTurn, responseFormat } = request;
   if (lastTurn.kind === 'tool-results' && responseFormat.type === 'text') {
     const text = lastTurn.results
-      .map((result) => `[sim] ${result.toolName} returned: ${result.content}`)
+      .map(
+        (result) =>
+          `[sim] ${result.toolName} ${result.isError ? 'failed' : 'returned'}: ${result.content}`,
+      )
       .join('\n');
     return replyWithText(text, request);
   }

@@ -16,6 +16,24 @@ export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
 const FULL_DEPTH = 6;
 /** Past this depth a recursive schema gets its smallest value (null branch, empty array). */
 const MAX_DEPTH = 12;
+/**
+ * Most values one generation makes. A small schema can ask for an exponential value (objects
+ * whose required properties refer back to the root); past this the schema is refused instead
+ * of stalling the server.
+ */
+export const MAX_GENERATED_VALUES = 10_000;
+/** Deepest nesting (objects, arrays, `$ref` hops) a value may need; deeper schemas are refused. */
+const MAX_NESTING = 100;
+
+/** Thrown when a schema needs more than `MAX_GENERATED_VALUES` values. */
+export class SchemaTooComplexError extends Error {
+  constructor() {
+    super(
+      `The schema needs more than ${MAX_GENERATED_VALUES} values or ${MAX_NESTING} levels to fill.`,
+    );
+    this.name = 'SchemaTooComplexError';
+  }
+}
 
 const WORDS = ['alpha', 'bravo', 'delta', 'river', 'stone', 'maple', 'harbor', 'signal', 'orbit'];
 
@@ -26,6 +44,7 @@ const WORDS = ['alpha', 'bravo', 'delta', 'river', 'stone', 'maple', 'harbor', '
  * `maxItems`, `enum`, `const`, `anyOf`/`oneOf` (first branch), `allOf` (merged), `$ref` into
  * `$defs`/`definitions`, string `minLength`/`maxLength`/`format`, number bounds and
  * `multipleOf`. `pattern` is not honoured.
+ * @throws SchemaTooComplexError when the value would need more than `MAX_GENERATED_VALUES`.
  */
 export function generateJsonValue(schema: JsonSchema, random: RandomSource): JsonValue {
   return new JsonValueGenerator(schema, random).generate(schema, 0);
@@ -34,15 +53,20 @@ export function generateJsonValue(schema: JsonSchema, random: RandomSource): Jso
 type SchemaObject = { readonly [keyword: string]: unknown };
 
 class JsonValueGenerator {
+  #generated = 0;
+
   constructor(
     private readonly root: JsonSchema,
     private readonly random: RandomSource,
   ) {}
 
   generate(schema: JsonSchema, depth: number): JsonValue {
+    this.#generated += 1;
+    if (this.#generated > MAX_GENERATED_VALUES || depth > MAX_NESTING)
+      throw new SchemaTooComplexError();
     if (schema === true) return this.word();
     if (schema === false) return null;
-    if (typeof schema.$ref === 'string') return this.generate(this.resolve(schema.$ref), depth);
+    if (typeof schema.$ref === 'string') return this.generate(this.resolve(schema.$ref), depth + 1);
     if ('const' in schema) return schema.const as JsonValue;
     if (Array.isArray(schema.enum) && schema.enum.length > 0)
       return schema.enum[Math.floor(this.random() * schema.enum.length)] as JsonValue;

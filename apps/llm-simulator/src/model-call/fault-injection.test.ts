@@ -120,6 +120,50 @@ describe('fault injection', () => {
     expect(simulator.counters().faults['cut-stream']).toBe(3);
   });
 
+  it('cuts tool-call streams mid-way in both formats so the SDK helpers throw', async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'lookup',
+          parameters: {
+            type: 'object',
+            properties: { query: { type: 'string' }, limit: { type: 'integer' } },
+            required: ['query', 'limit'],
+          },
+        },
+      },
+    ];
+    const openAiRequest = {
+      ...chatRequest,
+      messages: [{ role: 'user' as const, content: 'lookup please' }],
+      tools,
+    };
+    const whole = await openAiClient(simulator).chat.completions.create(openAiRequest);
+    expect(whole.choices[0]?.finish_reason).toBe('tool_calls');
+    await expect(
+      openAiClient(simulator)
+        .chat.completions.stream(openAiRequest, fault('cut-stream'))
+        .finalChatCompletion(),
+    ).rejects.toThrow();
+
+    const anthropicRequest = {
+      ...messageRequest,
+      messages: [{ role: 'user' as const, content: 'lookup please' }],
+      tools: [
+        { name: 'lookup', input_schema: tools[0]!.function.parameters as { type: 'object' } },
+      ],
+    };
+    const message = await anthropicClient(simulator).messages.create(anthropicRequest);
+    expect(message.stop_reason).toBe('tool_use');
+    await expect(
+      anthropicClient(simulator)
+        .messages.stream(anthropicRequest, fault('malformed'))
+        .finalMessage(),
+    ).rejects.toThrow();
+    expect(simulator.counters().faults).toMatchObject({ 'cut-stream': 1, malformed: 1 });
+  });
+
   it('sends malformed JSON so the SDKs throw', async () => {
     await expect(
       openAiClient(simulator).chat.completions.create(chatRequest, fault('malformed')),

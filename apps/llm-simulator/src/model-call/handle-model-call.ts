@@ -76,7 +76,7 @@ export async function handleModelCall<Request extends { model: string }>(
     });
   }
   const profile = state.profiles.resolve(model);
-  const outcome = route.answer(parsed.data, { profile });
+  const outcome = route.answer(parsed.data, { profile, promptCache: state.promptCache });
   if ('refused' in outcome) return fail(outcome.refused);
   const answer = outcome;
   call.stream = answer.stream;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ModelProfile } from '../profiles/model-profile';
+import type { PromptCache } from '../prompt-cache/prompt-cache';
 import type { SseEvent } from '../server/sse-event';
 import type { Dialect, SimulatedError } from './dialect';
 
@@ -27,6 +28,7 @@ export interface RefusedRequest {
 export interface AnswerContext {
   /** The profile of the requested model (capabilities included). */
   profile: ModelProfile;
+  promptCache: PromptCache;
 }
 
 /**

@@ -1,20 +1,20 @@
 import type { LastTurn, ToolResult } from '../chat/chat-request';
 import type { Conversation } from '../generation/conversation';
-import { lastTextOf } from '../generation/conversation';
+import { messageFramingTokens } from '../generation/count-prompt-tokens';
+import { countTextTokens } from '../generation/count-tokens';
 import { countPdfPages, openAiImageTokens, TOKENS_PER_PDF_PAGE } from '../media/count-media-tokens';
 import { parseDataUrl } from '../media/data-url';
 import { ASSUMED_IMAGE_SIZE, readImageSize } from '../media/image-size';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import type { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import type { ChatMessage, ChatUserPart } from './chat-completions-request-schema';
 
 /** The messages of a chat request in provider-neutral form. */
 export interface ConvertedChatMessages {
   conversation: Conversation;
   lastTurn: LastTurn;
-  /** Input tokens of images and files, which the conversation's text does not carry. */
-  mediaTokens: number;
 }
 
 const IMAGE_MEDIA_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -22,18 +22,25 @@ const IMAGE_MEDIA_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'imag
 /**
  * Converts and checks the messages as OpenAI does: every `tool` message answers a call of the
  * assistant message before it, every call is answered before the next other message, image and
- * file parts are readable and the model takes them.
+ * file parts are readable and the model takes them. Adds each message to `prefix`, with a cache
+ * breakpoint after it (OpenAI caches any prefix of whole messages).
  */
 export function convertChatMessages(
   messages: readonly ChatMessage[],
   capabilities: ModelCapabilities,
+  prefix: PromptPrefix,
 ): ConvertedChatMessages | RefusedRequest {
   const conversation: Array<readonly [string, string]> = [];
-  let mediaTokens = 0;
   /** Calls of the last assistant message not answered yet: id → tool name. */
   let pending: Map<string, string> | null = null;
   let pendingIndex = 0;
   let results: ToolResult[] = [];
+  let lastUserText = '';
+  const addToPrefix = (message: ChatMessage, mediaTokensOfMessage: number) => {
+    const [role, text] = conversation.at(-1) ?? ['', ''];
+    prefix.add(message, messageFramingTokens(role) + countTextTokens(text) + mediaTokensOfMessage);
+    prefix.markBreakpoint();
+  };
   for (const [index, message] of messages.entries()) {
     if (message.role === 'tool') {
       const toolName = pending?.get(message.tool_call_id);
@@ -49,17 +56,20 @@ export function convertChatMessages(
         );
       pending.delete(message.tool_call_id);
       const content = textOf(message.content);
-      results.push({ toolName, content });
+      results.push({ toolName, content, isError: false });
       conversation.push(['tool', content]);
+      addToPrefix(message, 0);
       continue;
     }
     if (pending !== null && pending.size > 0) return unanswered(pending, pendingIndex);
     pending = null;
     results = [];
+    let messageMediaTokens = 0;
     if (message.role === 'user') {
       const user = convertUserContent(message.content, index, capabilities);
       if ('refused' in user) return user;
-      mediaTokens += user.mediaTokens;
+      messageMediaTokens = user.mediaTokens;
+      lastUserText = user.text;
       conversation.push([roleOf('user', message.name), user.text]);
     } else if (message.role === 'assistant') {
       const calls = message.tool_calls ?? [];
@@ -75,13 +85,12 @@ export function convertChatMessages(
     } else {
       conversation.push([roleOf(message.role, message.name), textOf(message.content)]);
     }
+    addToPrefix(message, messageMediaTokens);
   }
   if (pending !== null && pending.size > 0) return unanswered(pending, pendingIndex);
   const lastTurn: LastTurn =
-    results.length > 0
-      ? { kind: 'tool-results', results }
-      : { kind: 'user', text: lastTextOf(conversation, 'user') };
-  return { conversation, lastTurn, mediaTokens };
+    results.length > 0 ? { kind: 'tool-results', results } : { kind: 'user', text: lastUserText };
+  return { conversation, lastTurn };
 }
 
 function unanswered(pending: Map<string, string>, index: number): RefusedRequest {

@@ -1,10 +1,11 @@
 import type { ChatRequest, ResponseFormat, ToolChoice } from '../chat/chat-request';
-import { countConversationTokens } from '../generation/count-prompt-tokens';
+import { TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import type { ChatCompletionRequest } from './chat-completions-request-schema';
 import { checkChatRequest } from './check-chat-request';
 import { convertChatMessages } from './convert-chat-messages';
@@ -14,6 +15,8 @@ import { stopSequencesOf } from './openai-sampling-schema';
 export interface ConvertedChatCompletion {
   chat: ChatRequest;
   inputTokens: number;
+  /** The prompt walked for the cache (tools, then every message), scoped by `prompt_cache_key`. */
+  prefix: PromptPrefix;
 }
 
 /** Checks `request` as OpenAI would and converts it; a refusal when OpenAI would answer 400. */
@@ -23,7 +26,13 @@ export function convertChatCompletionRequest(
 ): ConvertedChatCompletion | RefusedRequest {
   const checked = checkChatRequest(request, capabilities);
   if (checked !== undefined) return checked;
-  const messages = convertChatMessages(request.messages, capabilities);
+  const prefix = new PromptPrefix(
+    `openai\u0000${request.model}\u0000${request.prompt_cache_key ?? ''}`,
+  );
+  const toolTokens =
+    request.tools === undefined ? 0 : countTextTokens(JSON.stringify(request.tools));
+  prefix.add(request.tools ?? null, toolTokens);
+  const messages = convertChatMessages(request.messages, capabilities, prefix);
   if ('refused' in messages) return messages;
   const responseFormat = responseFormatOf(request);
   if (
@@ -66,15 +75,16 @@ export function convertChatCompletionRequest(
     stopSequences,
     seedMaterial: extras.length === 0 ? baseSeed : `${baseSeed}\u0000${JSON.stringify(extras)}`,
   };
-  const definitionTokens =
-    (request.tools === undefined ? 0 : countTextTokens(JSON.stringify(request.tools))) +
-    (request.response_format === undefined
+  const responseFormatTokens =
+    request.response_format === undefined
       ? 0
-      : countTextTokens(JSON.stringify(request.response_format)));
+      : countTextTokens(JSON.stringify(request.response_format));
   return {
     chat,
     inputTokens:
-      countConversationTokens(messages.conversation) + messages.mediaTokens + definitionTokens,
+      // The prefix holds the tools and every message with its media, each counted once.
+      TOKENS_PER_REPLY + prefix.tokens + responseFormatTokens,
+    prefix,
   };
 }
 

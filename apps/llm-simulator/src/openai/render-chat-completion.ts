@@ -2,8 +2,13 @@ import type { ChatAnswerPlan } from '../chat/plan-chat-answer';
 import { splitArguments } from '../chat/split-arguments';
 import { groupReplyDeltas } from '../generation/group-reply-deltas';
 import type { SseEvent } from '../server/sse-event';
-import { chatCompletionUsage, SYSTEM_FINGERPRINT } from './convert-openai-usage';
+import {
+  type ChatCompletionTokens,
+  chatCompletionUsage,
+  SYSTEM_FINGERPRINT,
+} from './convert-openai-usage';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason';
+import { tokenLogprobs } from './token-logprobs';
 
 /** The id, creation time and model every body or chunk of one completion repeats. */
 export interface CompletionIdentity {
@@ -16,12 +21,18 @@ export interface CompletionIdentity {
 export interface AnsweredChoice {
   plan: ChatAnswerPlan;
   toolCallIds: string[];
+  /** Reasoning tokens the choice spent (reasoning models). */
+  reasoningTokens: number;
+  /** Visible plus reasoning tokens. */
+  completionTokens: number;
 }
 
-/** Token totals of the whole completion. */
-export interface CompletionUsageTotals {
-  promptTokens: number;
-  completionTokens: number;
+/** `logprobs: true` with `top_logprobs` alternatives per token; `null` when not asked. */
+export type LogprobsRequest = { top: number } | null;
+
+function logprobsOf(text: string, request: LogprobsRequest, startPosition = 0) {
+  if (request === null) return null;
+  return { content: tokenLogprobs(text, request.top, startPosition), refusal: null };
 }
 
 function toolCallsOf(choice: AnsweredChoice) {
@@ -36,7 +47,8 @@ function toolCallsOf(choice: AnsweredChoice) {
 export function chatCompletionBody(
   completion: CompletionIdentity,
   choices: readonly AnsweredChoice[],
-  usage: CompletionUsageTotals,
+  usage: ChatCompletionTokens,
+  logprobs: LogprobsRequest,
 ): string {
   return JSON.stringify({
     id: completion.id,
@@ -55,11 +67,11 @@ export function chatCompletionBody(
           annotations: [],
           ...(hasToolCalls ? { tool_calls: toolCallsOf(choice) } : {}),
         },
-        logprobs: null,
+        logprobs: logprobsOf(plan.reply.text, logprobs),
         finish_reason: mapOpenAiFinishReason(plan.finish),
       };
     }),
-    usage: chatCompletionUsage(usage.promptTokens, usage.completionTokens),
+    usage: chatCompletionUsage(usage),
     service_tier: 'default',
     system_fingerprint: SYSTEM_FINGERPRINT,
   });
@@ -73,8 +85,9 @@ export function chatCompletionBody(
 export function chatCompletionChunks(
   completion: CompletionIdentity,
   choices: readonly AnsweredChoice[],
-  usage: CompletionUsageTotals,
+  usage: ChatCompletionTokens,
   includeUsage: boolean,
+  logprobs: LogprobsRequest,
 ): SseEvent[] {
   const chunk = (choice: object | null, tokens: number, usageBody: unknown = null): SseEvent => ({
     data: JSON.stringify({
@@ -91,15 +104,24 @@ export function chatCompletionChunks(
   });
   const events: SseEvent[] = [];
   for (const [index, choice] of choices.entries()) {
-    const delta = (body: object, tokens: number, finishReason: string | null = null) =>
-      chunk({ index, delta: body, logprobs: null, finish_reason: finishReason }, tokens);
+    const delta = (
+      body: object,
+      tokens: number,
+      finishReason: string | null = null,
+      chunkLogprobs: unknown = null,
+    ) =>
+      chunk({ index, delta: body, logprobs: chunkLogprobs, finish_reason: finishReason }, tokens);
     const { plan } = choice;
     const toolCalls = toolCallsOf(choice);
     events.push(
       delta({ role: 'assistant', content: toolCalls.length > 0 ? null : '', refusal: null }, 0),
     );
-    for (const text of groupReplyDeltas(plan.reply.pieces))
-      events.push(delta({ content: text.text }, text.tokens));
+    let position = 0;
+    for (const text of groupReplyDeltas(plan.reply.pieces)) {
+      const textLogprobs = logprobsOf(text.text, logprobs, position);
+      position += textLogprobs?.content.length ?? 0;
+      events.push(delta({ content: text.text }, text.tokens, null, textLogprobs));
+    }
     for (const [callIndex, call] of toolCalls.entries()) {
       events.push(
         delta(
@@ -126,8 +148,7 @@ export function chatCompletionChunks(
     }
     events.push(delta({}, 0, mapOpenAiFinishReason(plan.finish)));
   }
-  if (includeUsage)
-    events.push(chunk(null, 0, chatCompletionUsage(usage.promptTokens, usage.completionTokens)));
+  if (includeUsage) events.push(chunk(null, 0, chatCompletionUsage(usage)));
   events.push({ data: '[DONE]', tokens: 0 });
   return events;
 }

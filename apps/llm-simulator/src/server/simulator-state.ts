@@ -8,6 +8,7 @@ import {
   type ModelProfilePatch,
 } from '../profiles/model-profile';
 import { ModelProfiles } from '../profiles/model-profiles';
+import { PromptCache } from '../prompt-cache/prompt-cache';
 
 /** Everything a running simulator remembers. */
 export interface SimulatorState {
@@ -16,6 +17,8 @@ export interface SimulatorState {
   limiter: SlidingWindowLimiter;
   /** Calls each model is serving, for `maxConcurrentCalls`. */
   callSlots: CallSlots;
+  /** Prompt prefixes cached by earlier answers. */
+  promptCache: PromptCache;
 }
 
 /** A change to the simulator's configuration (`configure()`, `PUT /_sim/config`). */
@@ -39,6 +42,7 @@ export function createSimulatorState(
     counters: new CountersStore(),
     limiter: new SlidingWindowLimiter(),
     callSlots: new CallSlots(),
+    promptCache: new PromptCache(),
   };
 }
 
@@ -47,6 +51,7 @@ export function resetSimulator(state: SimulatorState): void {
   state.counters.reset();
   state.limiter.reset();
   state.profiles.reset();
+  state.promptCache.clear();
 }
 
 /** Applies a configuration patch; throws (changing nothing) when it is invalid. */

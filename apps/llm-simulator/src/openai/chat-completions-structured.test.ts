@@ -1,0 +1,102 @@
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
+import { type RunningSimulator, startSimulator } from '../start-simulator';
+import { openAiClient } from '../test-support/sdk-clients';
+
+const Ingredient = z.object({
+  name: z.string(),
+  grams: z.number().int().min(1).max(1000),
+  kind: z.enum(['dry', 'wet']),
+});
+const Recipe = z.object({
+  title: z.string(),
+  servings: z.number().int().min(1).max(12),
+  vegetarian: z.boolean(),
+  ingredients: z.array(Ingredient).min(1),
+  note: z.string().nullable(),
+});
+
+describe('POST /v1/chat/completions with response_format', () => {
+  let simulator: RunningSimulator;
+
+  beforeEach(async () => {
+    simulator = await startSimulator();
+  });
+
+  afterEach(async () => {
+    await simulator.close();
+  });
+
+  it('answers chat.completions.parse with an object valid against the zod schema', async () => {
+    const client = openAiClient(simulator);
+    const request = {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user' as const, content: 'A recipe for bread.' }],
+      response_format: zodResponseFormat(Recipe, 'recipe'),
+    };
+    const completion = await client.chat.completions.parse(request);
+    const parsed = completion.choices[0]?.message.parsed;
+    expect(parsed).not.toBeNull();
+    expect(Recipe.parse(parsed)).toEqual(parsed);
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    // Deterministic: the same request gives the same object, streamed or not.
+    const again = await client.chat.completions.parse(request);
+    expect(again.choices[0]?.message.parsed).toEqual(parsed);
+    const streamed = await client.chat.completions.stream(request).finalChatCompletion();
+    expect(streamed.choices[0]?.message.parsed).toEqual(parsed);
+  });
+
+  it('answers json_object with JSON, and wants the word json in the messages as OpenAI does', async () => {
+    const client = openAiClient(simulator);
+    const completion = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'Answer in JSON.' }],
+      response_format: { type: 'json_object' },
+    });
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(JSON.parse(content)).toEqual({ result: expect.stringMatching(/^\[sim\] /) });
+    await expect(
+      client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Answer.' }],
+        response_format: { type: 'json_object' },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'messages' });
+  });
+
+  it('refuses response_format on a model without json_schema', async () => {
+    simulator.configure({ models: { 'sim-local-llama': { capabilities: { jsonSchema: false } } } });
+    await expect(
+      openAiClient(simulator).chat.completions.create({
+        model: 'sim-local-llama',
+        messages: [{ role: 'user', content: 'A recipe.' }],
+        response_format: zodResponseFormat(Recipe, 'recipe'),
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      param: 'response_format',
+      code: 'unsupported_parameter',
+    });
+  });
+
+  it('refuses a schema too large to fill with a 400 naming response_format', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await expect(
+      openAiClient(simulator).chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Fill it.' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'explosive',
+            schema: {
+              type: 'object',
+              properties: Object.fromEntries(names.map((name) => [name, { $ref: '#' }])),
+              required: names,
+            },
+          },
+        },
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'response_format' });
+  });
+});
