@@ -20,11 +20,13 @@ const timeoutMs = 1000;
  * Message-model features the simulator speaks in an adapter's wire format. The simulator
  * learns them one by one (issue #16): an adapter runs a feature's cases once its dialect has it.
  */
-type Feature = 'tools' | 'json-schema' | 'images' | 'reasoning';
+type Feature = 'tools' | 'json-schema' | 'images' | 'reasoning' | 'anthropic-fidelity';
 
 interface AdapterCase {
   name: string;
   features: readonly Feature[];
+  /** A simulator model of this dialect with the `reasoning` capability. */
+  reasoningModelId?: string;
   /** A simulator model answering in this adapter's dialect. */
   modelId: string;
   createProvider(simulatorUrl: string): Provider;
@@ -33,14 +35,17 @@ interface AdapterCase {
 const adapters: AdapterCase[] = [
   {
     name: 'openai',
-    features: ['tools', 'json-schema'],
+    features: ['tools', 'json-schema', 'images', 'reasoning'],
+    reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
     createProvider: (url) =>
       createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
   },
   {
     name: 'anthropic',
-    features: [],
+    // The simulator has no Anthropic structured output (`output_config`) yet.
+    features: ['tools', 'images', 'reasoning', 'anthropic-fidelity'],
+    reasoningModelId: 'sim-claude-thinking',
     modelId: 'sim-claude-fast',
     createProvider: (url) =>
       createAnthropicProvider({ id: 'sim-anthropic', apiKey: 'x', baseURL: url, timeoutMs }),
@@ -58,6 +63,10 @@ const adapters: AdapterCase[] = [
       }),
   },
 ];
+
+/** A 1×1 PNG. */
+const onePixelPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 const user = (content: string): GenerateRequest['messages'] => [{ role: 'user', content }];
 
@@ -315,6 +324,89 @@ describe.each(adapters)('$name adapter', (adapter) => {
     expect(value).toEqual({ name: expect.any(String), population: expect.any(Number) });
     expect(Number.isInteger(value.population)).toBe(true);
     expect((await assemble(request)).text).toBe(result.text);
+  });
+
+  itWith('images')('takes an image part and counts its tokens as input', async () => {
+    const text = await model.generate({ messages: user('echo: seen') });
+    simulator.reset();
+    const withImage = await model.generate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', mediaType: 'image/png', data: onePixelPng } },
+            { type: 'text', text: 'echo: seen' },
+          ],
+        },
+      ],
+    });
+    expect(withImage.text).toBe('seen');
+    expect(withImage.usage.inputTokens).toBe(simulator.counters().inputTokens);
+    expect(withImage.usage.inputTokens).toBeGreaterThan(text.usage.inputTokens);
+  });
+
+  itWith('reasoning')('runs a reasoning model with maxTokens and reports reasoning, whole or streamed', async () => {
+    const reasoner = provider.languageModel(adapter.reasoningModelId ?? '');
+    const request: GenerateRequest = {
+      messages: user('echo: done'),
+      reasoning: { effort: 'low' },
+      maxTokens: 4000,
+    };
+    const result = await reasoner.generate(request);
+    expect(result.text).toBe('done');
+    expect(result.usage.reasoningTokens).toBeGreaterThan(0);
+    const parts = await collect(reasoner, request);
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: result.usage });
+    if (adapter.name !== 'anthropic') return;
+    // Claude returns its thinking, signed; the next turn sends it back and the signature holds.
+    const [thinking] = result.content;
+    expect(thinking).toEqual({ type: 'reasoning', text: expect.any(String), signature: expect.any(String) });
+    const streamed = parts.filter((part) => part.type === 'reasoning-delta').map((part) => part.delta);
+    expect(streamed.join('')).toBe(thinking?.type === 'reasoning' ? thinking.text : undefined);
+    expect(parts).toContainEqual({
+      type: 'reasoning-signature',
+      signature: thinking?.type === 'reasoning' ? thinking.signature : undefined,
+    });
+    const next: GenerateRequest = {
+      ...request,
+      messages: [...request.messages, { role: 'assistant', content: result.content }, ...user('echo: again')],
+    };
+    expect((await reasoner.generate(next)).text).toBe('again');
+    const tampered: GenerateRequest = {
+      ...next,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'not what I thought', signature: 'forged' }] },
+        ...user('echo: again'),
+      ],
+    };
+    expect(await providerErrorOf(reasoner.generate(tampered))).toMatchObject({ code: 'bad_request', statusCode: 400 });
+  });
+
+  itWith('anthropic-fidelity')('reports the stop sequence that ended the answer, whole or streamed', async () => {
+    const request: GenerateRequest = { messages: user('echo: one two three four'), stop: ['three'] };
+    const result = await model.generate(request);
+    expect(result).toMatchObject({ finishReason: 'stop', stopSequence: 'three' });
+    expect(result.text.includes('three')).toBe(false);
+    expect((await collect(model, request)).at(-1)).toMatchObject({ stopSequence: 'three' });
+  });
+
+  itWith('anthropic-fidelity')('sends cache_control breakpoints: a cache write, then a cache read', async () => {
+    const request: GenerateRequest = {
+      messages: [
+        {
+          role: 'system',
+          content: [{ type: 'text', text: 'Rules. '.repeat(700), cacheControl: { type: 'ephemeral' } }],
+        },
+        ...user('echo: ok'),
+      ],
+    };
+    const first = await model.generate(request);
+    expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(1024);
+    const second = await model.generate(request);
+    expect(second.usage.cachedInputTokens).toBe(first.usage.cacheWriteInputTokens);
+    expect(second.usage.cacheWriteInputTokens).toBeUndefined();
+    expect(second.usage.inputTokens).toBe(first.usage.inputTokens);
   });
 
   describe('failures', () => {
