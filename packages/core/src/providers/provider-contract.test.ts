@@ -20,7 +20,13 @@ const timeoutMs = 1000;
  * Message-model features the simulator speaks in an adapter's wire format. The simulator
  * learns them one by one (issue #16): an adapter runs a feature's cases once its dialect has it.
  */
-type Feature = 'tools' | 'json-schema' | 'images' | 'reasoning' | 'anthropic-fidelity';
+type Feature =
+  | 'tools'
+  | 'json-schema'
+  | 'images'
+  | 'reasoning'
+  | 'anthropic-fidelity'
+  | 'openai-options';
 
 interface AdapterCase {
   name: string;
@@ -35,7 +41,7 @@ interface AdapterCase {
 const adapters: AdapterCase[] = [
   {
     name: 'openai',
-    features: ['tools', 'json-schema', 'images', 'reasoning'],
+    features: ['tools', 'json-schema', 'images', 'reasoning', 'openai-options'],
     reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
     createProvider: (url) =>
@@ -52,7 +58,7 @@ const adapters: AdapterCase[] = [
   },
   {
     name: 'openai-compatible',
-    features: ['tools', 'json-schema'],
+    features: ['tools', 'json-schema', 'openai-options'],
     modelId: 'sim-local-llama',
     createProvider: (url) =>
       createOpenAICompatibleProvider({
@@ -334,7 +340,10 @@ describe.each(adapters)('$name adapter', (adapter) => {
         {
           role: 'user',
           content: [
-            { type: 'image', source: { type: 'base64', mediaType: 'image/png', data: onePixelPng } },
+            {
+              type: 'image',
+              source: { type: 'base64', mediaType: 'image/png', data: onePixelPng },
+            },
             { type: 'text', text: 'echo: seen' },
           ],
         },
@@ -345,68 +354,137 @@ describe.each(adapters)('$name adapter', (adapter) => {
     expect(withImage.usage.inputTokens).toBeGreaterThan(text.usage.inputTokens);
   });
 
-  itWith('reasoning')('runs a reasoning model with maxTokens and reports reasoning, whole or streamed', async () => {
-    const reasoner = provider.languageModel(adapter.reasoningModelId ?? '');
-    const request: GenerateRequest = {
-      messages: user('echo: done'),
-      reasoning: { effort: 'low' },
-      maxTokens: 4000,
-    };
-    const result = await reasoner.generate(request);
-    expect(result.text).toBe('done');
-    expect(result.usage.reasoningTokens).toBeGreaterThan(0);
-    const parts = await collect(reasoner, request);
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: result.usage });
-    if (adapter.name !== 'anthropic') return;
-    // Claude returns its thinking, signed; the next turn sends it back and the signature holds.
-    const [thinking] = result.content;
-    expect(thinking).toEqual({ type: 'reasoning', text: expect.any(String), signature: expect.any(String) });
-    const streamed = parts.filter((part) => part.type === 'reasoning-delta').map((part) => part.delta);
-    expect(streamed.join('')).toBe(thinking?.type === 'reasoning' ? thinking.text : undefined);
-    expect(parts).toContainEqual({
-      type: 'reasoning-signature',
-      signature: thinking?.type === 'reasoning' ? thinking.signature : undefined,
+  itWith('reasoning')(
+    'runs a reasoning model with maxTokens and reports reasoning, whole or streamed',
+    async () => {
+      const reasoner = provider.languageModel(adapter.reasoningModelId ?? '');
+      const request: GenerateRequest = {
+        messages: user('echo: done'),
+        reasoning: { effort: 'low' },
+        maxTokens: 4000,
+      };
+      const result = await reasoner.generate(request);
+      expect(result.text).toBe('done');
+      expect(result.usage.reasoningTokens).toBeGreaterThan(0);
+      const parts = await collect(reasoner, request);
+      expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: result.usage });
+      if (adapter.name !== 'anthropic') return;
+      // Claude returns its thinking, signed; the next turn sends it back and the signature holds.
+      const [thinking] = result.content;
+      expect(thinking).toEqual({
+        type: 'reasoning',
+        text: expect.any(String),
+        signature: expect.any(String),
+      });
+      const streamed = parts
+        .filter((part) => part.type === 'reasoning-delta')
+        .map((part) => part.delta);
+      expect(streamed.join('')).toBe(thinking?.type === 'reasoning' ? thinking.text : undefined);
+      expect(parts).toContainEqual({
+        type: 'reasoning-signature',
+        signature: thinking?.type === 'reasoning' ? thinking.signature : undefined,
+      });
+      const next: GenerateRequest = {
+        ...request,
+        messages: [
+          ...request.messages,
+          { role: 'assistant', content: result.content },
+          ...user('echo: again'),
+        ],
+      };
+      expect((await reasoner.generate(next)).text).toBe('again');
+      const tampered: GenerateRequest = {
+        ...next,
+        messages: [
+          ...request.messages,
+          {
+            role: 'assistant',
+            content: [{ type: 'reasoning', text: 'not what I thought', signature: 'forged' }],
+          },
+          ...user('echo: again'),
+        ],
+      };
+      expect(await providerErrorOf(reasoner.generate(tampered))).toMatchObject({
+        code: 'bad_request',
+        statusCode: 400,
+      });
+    },
+  );
+
+  itWith('anthropic-fidelity')(
+    'reports the stop sequence that ended the answer, whole or streamed',
+    async () => {
+      const request: GenerateRequest = {
+        messages: user('echo: one two three four'),
+        stop: ['three'],
+      };
+      const result = await model.generate(request);
+      expect(result).toMatchObject({ finishReason: 'stop', stopSequence: 'three' });
+      expect(result.text.includes('three')).toBe(false);
+      expect((await collect(model, request)).at(-1)).toMatchObject({ stopSequence: 'three' });
+    },
+  );
+
+  itWith('anthropic-fidelity')(
+    'sends cache_control breakpoints: a cache write, then a cache read',
+    async () => {
+      const request: GenerateRequest = {
+        messages: [
+          {
+            role: 'system',
+            content: [
+              { type: 'text', text: 'Rules. '.repeat(700), cacheControl: { type: 'ephemeral' } },
+            ],
+          },
+          ...user('echo: ok'),
+        ],
+      };
+      const first = await model.generate(request);
+      expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(1024);
+      const second = await model.generate(request);
+      expect(second.usage.cachedInputTokens).toBe(first.usage.cacheWriteInputTokens);
+      expect(second.usage.cacheWriteInputTokens).toBeUndefined();
+      expect(second.usage.inputTokens).toBe(first.usage.inputTokens);
+    },
+  );
+
+  itWith('openai-options')('returns logprobs when asked', async () => {
+    const result = await model.generate({
+      messages: user('echo: a b c'),
+      logprobs: true,
+      topLogprobs: 2,
     });
-    const next: GenerateRequest = {
-      ...request,
-      messages: [...request.messages, { role: 'assistant', content: result.content }, ...user('echo: again')],
-    };
-    expect((await reasoner.generate(next)).text).toBe('again');
-    const tampered: GenerateRequest = {
-      ...next,
-      messages: [
-        ...request.messages,
-        { role: 'assistant', content: [{ type: 'reasoning', text: 'not what I thought', signature: 'forged' }] },
-        ...user('echo: again'),
-      ],
-    };
-    expect(await providerErrorOf(reasoner.generate(tampered))).toMatchObject({ code: 'bad_request', statusCode: 400 });
+    expect(result.text).toBe('a b c');
+    expect(result.logprobs?.map((entry) => entry.token).join('')).toBe('a b c');
+    expect(result.logprobs?.[0]?.topLogprobs).toHaveLength(2);
   });
 
-  itWith('anthropic-fidelity')('reports the stop sequence that ended the answer, whole or streamed', async () => {
-    const request: GenerateRequest = { messages: user('echo: one two three four'), stop: ['three'] };
-    const result = await model.generate(request);
-    expect(result).toMatchObject({ finishReason: 'stop', stopSequence: 'three' });
-    expect(result.text.includes('three')).toBe(false);
-    expect((await collect(model, request)).at(-1)).toMatchObject({ stopSequence: 'three' });
-  });
+  itWith('openai-options')(
+    'sends verbosity, prompt_cache_key and safety_identifier by their OpenAI names (the simulator refuses unknown fields)',
+    async () => {
+      const result = await model.generate({
+        messages: user('echo: fine'),
+        verbosity: 'low',
+        promptCacheKey: 'tenant-a',
+        safetyIdentifier: 'user-1',
+      });
+      expect(result.text).toBe('fine');
+    },
+  );
 
-  itWith('anthropic-fidelity')('sends cache_control breakpoints: a cache write, then a cache read', async () => {
+  itWith('tools')('makes one tool call at a time when parallel tool calls are off', async () => {
+    const timeTool: ToolDefinition = {
+      name: 'get_time',
+      parameters: { type: 'object', properties: {} },
+    };
     const request: GenerateRequest = {
-      messages: [
-        {
-          role: 'system',
-          content: [{ type: 'text', text: 'Rules. '.repeat(700), cacheControl: { type: 'ephemeral' } }],
-        },
-        ...user('echo: ok'),
-      ],
+      messages: user('Use get_weather and get_time.'),
+      tools: [weatherTool, timeTool],
     };
-    const first = await model.generate(request);
-    expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(1024);
-    const second = await model.generate(request);
-    expect(second.usage.cachedInputTokens).toBe(first.usage.cacheWriteInputTokens);
-    expect(second.usage.cacheWriteInputTokens).toBeUndefined();
-    expect(second.usage.inputTokens).toBe(first.usage.inputTokens);
+    const both = await model.generate(request);
+    expect(both.content.filter((part) => part.type === 'tool-call')).toHaveLength(2);
+    const one = await model.generate({ ...request, parallelToolCalls: false });
+    expect(one.content.filter((part) => part.type === 'tool-call')).toHaveLength(1);
   });
 
   describe('failures', () => {
