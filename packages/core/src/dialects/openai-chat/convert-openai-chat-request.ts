@@ -13,24 +13,42 @@ export interface OpenAIChatCall {
   request: ChatRequest;
 }
 
-/** Fields OpenAI knows that the neutral model does not carry, refused when set. */
-const refusedFields = [
+/**
+ * Whether a field OpenAI knows, but the neutral model does not carry, asks for something. Its
+ * neutral values (0, `{}`, `[]`, `auto`/`default` tier) change nothing at OpenAI either, and
+ * SDKs such as LangChain send them by default, so they pass; anything else is refused.
+ */
+function asksForSomething(value: unknown): boolean {
+  if (value === undefined || value === null || value === 0) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+const uncarriedFields = [
   'frequency_penalty',
   'presence_penalty',
   'logit_bias',
   'audio',
-  'modalities',
   'prediction',
-  'service_tier',
   'metadata',
   'web_search_options',
 ] as const satisfies ReadonlyArray<keyof OpenAIChatRequest>;
 
 function refuseUncarried(body: OpenAIChatRequest): void {
-  for (const field of refusedFields) {
-    if (body[field] !== undefined && body[field] !== null) {
-      throw new UnsupportedParameterError(field, 'llmq');
-    }
+  for (const field of uncarriedFields) {
+    if (asksForSomething(body[field])) throw new UnsupportedParameterError(field, 'llmq');
+  }
+  // `text` is the only output modality llmq has; asking for it asks for nothing new.
+  if (body.modalities?.some((modality) => modality !== 'text')) {
+    throw new UnsupportedParameterError('modalities', 'llmq');
+  }
+  if (
+    body.service_tier != null &&
+    body.service_tier !== 'auto' &&
+    body.service_tier !== 'default'
+  ) {
+    throw new UnsupportedParameterError('service_tier', 'llmq');
   }
   // Stored completions are not kept by llmq; `store: false` is what it does anyway.
   if (body.store === true) {

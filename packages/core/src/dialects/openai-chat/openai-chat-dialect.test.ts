@@ -147,6 +147,8 @@ describe('OpenAI chat request → neutral', () => {
     ['store', { store: true }],
     ['frequency_penalty', { frequency_penalty: 0.5 }],
     ['logit_bias', { logit_bias: { '1': 2 } }],
+    ['modalities', { modalities: ['text', 'audio'] }],
+    ['service_tier', { service_tier: 'flex' }],
   ])('refuses %s by name instead of dropping it', (parameter, extra) => {
     expect(() =>
       read({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra }),
