@@ -145,6 +145,59 @@ describe('round trips between the OpenAI and Anthropic formats', () => {
     expect(body.messages).toEqual([{ role: 'tool', tool_call_id: 'c', content: 'Error: boom' }]);
   });
 
+  it('keeps a message name, refuses n > 1 for an OpenAI model, and keeps is_error for Claude', () => {
+    const openAI = convertToOpenAIChatRequest(
+      'gpt-x',
+      { messages: [{ role: 'user', content: 'hi', name: 'ada' }] },
+      { maxTokensField: 'max_completion_tokens' },
+    );
+    expect(openAI.messages).toEqual([{ role: 'user', content: 'hi', name: 'ada' }]);
+    expect(() =>
+      convertToOpenAIChatRequest(
+        'gpt-x',
+        { messages: [{ role: 'user', content: 'hi' }], n: 2 },
+        { maxTokensField: 'max_completion_tokens' },
+      ),
+    ).toThrow(
+      expect.objectContaining({ code: 'unsupported_parameter', parameter: 'n', model: 'gpt-x' }),
+    );
+    const anthropic = convertToAnthropicMessagesRequest(
+      'claude-x',
+      {
+        messages: [
+          {
+            role: 'tool',
+            content: [{ type: 'tool-result', toolCallId: 't', content: 'boom', isError: true }],
+          },
+        ],
+      },
+      { maxTokensDefault: 10 },
+    );
+    expect(anthropic.messages).toEqual([
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 't', content: 'boom', is_error: true }],
+      },
+    ]);
+  });
+
+  it('sends json_object to OpenAI as is and to Claude as the schema of an object', () => {
+    const request: ChatRequest = {
+      messages: [{ role: 'user', content: 'hi' }],
+      responseFormat: { type: 'json_object' },
+    };
+    expect(
+      convertToOpenAIChatRequest('gpt-x', request, { maxTokensField: 'max_completion_tokens' })
+        .response_format,
+    ).toEqual({ type: 'json_object' });
+    expect(
+      convertToAnthropicMessagesRequest('claude-x', request, { maxTokensDefault: 10 })
+        .output_config,
+    ).toEqual({
+      format: { type: 'json_schema', schema: { type: 'object' } },
+    });
+  });
+
   it('joins plain system messages for Anthropic with a blank line and keeps system parts as blocks', () => {
     const body = convertToAnthropicMessagesRequest(
       'claude-x',

@@ -332,6 +332,14 @@ describe.each(adapters)('$name adapter', (adapter) => {
     expect((await assemble(request)).text).toBe(result.text);
   });
 
+  itWith('json-schema')('answers a json_object response format with JSON', async () => {
+    const result = await model.generate({
+      messages: user('Answer in JSON. echo: {"ok": true}'),
+      responseFormat: { type: 'json_object' },
+    });
+    expect(JSON.parse(result.text)).toEqual({ ok: true });
+  });
+
   itWith('images')('takes an image part and counts its tokens as input', async () => {
     const text = await model.generate({ messages: user('echo: seen') });
     simulator.reset();
@@ -411,19 +419,21 @@ describe.each(adapters)('$name adapter', (adapter) => {
     },
   );
 
-  itWith('anthropic-fidelity')(
-    'reports the stop sequence that ended the answer, whole or streamed',
-    async () => {
-      const request: GenerateRequest = {
-        messages: user('echo: one two three four'),
-        stop: ['three'],
-      };
-      const result = await model.generate(request);
-      expect(result).toMatchObject({ finishReason: 'stop', stopSequence: 'three' });
-      expect(result.text.includes('three')).toBe(false);
-      expect((await collect(model, request)).at(-1)).toMatchObject({ stopSequence: 'three' });
-    },
-  );
+  it('stops at a stop sequence (Anthropic also says which), whole or streamed', async () => {
+    const request: GenerateRequest = {
+      messages: user('echo: one two three four'),
+      stop: ['three'],
+    };
+    const result = await model.generate(request);
+    expect(result.finishReason).toBe('stop');
+    expect(result.text.startsWith('one two')).toBe(true);
+    expect(result.text.includes('three')).toBe(false);
+    const finish = (await collect(model, request)).at(-1);
+    expect(finish).toMatchObject({ type: 'finish', finishReason: 'stop' });
+    const said = adapter.features.includes('anthropic-fidelity') ? 'three' : undefined;
+    expect(result.stopSequence).toBe(said);
+    expect(finish?.type === 'finish' && finish.stopSequence).toBe(said);
+  });
 
   itWith('anthropic-fidelity')(
     'sends cache_control breakpoints: a cache write, then a cache read',
