@@ -119,7 +119,8 @@ export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
         content:
           typeof message.content === 'string'
             ? message.content
-            : message.content.map((part) => part.text).join(''),
+            : // Parts join as the providers read them, never glued together.
+              message.content.map((part) => part.text).join('\n'),
       }))
     : [{ role: 'user', content: request.prompt ?? '' }];
   const normalized: NormalizedRequest = { messages };
