@@ -29,6 +29,8 @@ export interface RateLimitInfo {
 export interface GenerateResult extends ChatAnswer {
   /** The answer's text parts joined (what text-only callers read). */
   text: string;
+  /** Choices 2…n when `n` > 1 (non-streamed OpenAI-format calls); `usage` covers them all. */
+  otherChoices?: ChatAnswer[];
   usage: Usage;
   /** The model name the provider says answered. */
   responseModel: string;

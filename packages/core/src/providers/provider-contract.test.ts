@@ -497,6 +497,28 @@ describe.each(adapters)('$name adapter', (adapter) => {
     expect(one.content.filter((part) => part.type === 'tool-call')).toHaveLength(1);
   });
 
+  itWith('openai-options')(
+    'returns n answers when not streamed, and refuses n > 1 on a stream',
+    async () => {
+      const request: GenerateRequest = { messages: user('Tell me about queues.'), n: 2 };
+      const result = await model.generate(request);
+      expect(result.otherChoices).toHaveLength(1);
+      expect(result.otherChoices?.[0]?.content[0]).toEqual({
+        type: 'text',
+        text: expect.any(String),
+      });
+      expect(result.usage.outputTokens).toBe(simulator.counters().outputTokens);
+      const { error, parts } = await streamErrorOf(model, request);
+      expect(error).toMatchObject({
+        code: 'unsupported_parameter',
+        statusCode: 400,
+        isRetryable: false,
+      });
+      expect(error.message).toContain('"n"');
+      expect(parts).toEqual([]);
+    },
+  );
+
   describe('failures', () => {
     const faulty = (fault: string, extra: Record<string, string> = {}): GenerateRequest => ({
       messages: user('echo: a reply long enough to be streamed in several events'),

@@ -1,5 +1,10 @@
 import type OpenAI from 'openai';
-import { answerText, type FinishReason, type Usage } from '../../messages/chat-result';
+import {
+  answerText,
+  type ChatAnswer,
+  type FinishReason,
+  type Usage,
+} from '../../messages/chat-result';
 import type { DialectAnswer } from '../dialect-answer';
 
 /** Our finish reason in OpenAI's words. */
@@ -21,16 +26,19 @@ export function openAIUsage(usage: Usage): OpenAI.CompletionUsage {
 }
 
 /** The reasoning text of an answer, as `reasoning_content` (the field OpenAI-compatible servers use). */
-function reasoningText(answer: DialectAnswer): string | undefined {
+function reasoningText(answer: ChatAnswer): string | undefined {
   const texts = answer.content.filter((part) => part.type === 'reasoning').map((part) => part.text);
   return texts.length === 0 ? undefined : texts.join('\n');
 }
 
 /**
- * A neutral answer as an OpenAI `chat.completion`. Text parts join into `content` (null when
- * the answer is only tool calls, as OpenAI sends it); tool calls keep their ids and JSON text.
+ * One neutral answer as an OpenAI choice. Text parts join into `content` (null when the
+ * answer is only tool calls, as OpenAI sends it); tool calls keep their ids and JSON text.
  */
-export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Chat.ChatCompletion {
+function convertToOpenAIChoice(
+  answer: ChatAnswer,
+  index: number,
+): OpenAI.Chat.ChatCompletion.Choice {
   const toolCalls = answer.content.flatMap((part) =>
     part.type === 'tool-call'
       ? [
@@ -52,7 +60,7 @@ export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Cha
   const reasoning = reasoningText(answer);
   if (reasoning !== undefined) message.reasoning_content = reasoning;
   const choice: OpenAI.Chat.ChatCompletion.Choice = {
-    index: 0,
+    index,
     message,
     finish_reason: openAIFinishReason(answer.finishReason),
     logprobs: null,
@@ -72,12 +80,18 @@ export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Cha
       refusal: null,
     };
   }
+  return choice;
+}
+
+/** A neutral answer (and its other choices, for `n` > 1) as an OpenAI `chat.completion`. */
+export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Chat.ChatCompletion {
+  const answers = [answer, ...(answer.otherChoices ?? [])];
   return {
     id: answer.id,
     object: 'chat.completion',
     created: answer.created,
     model: answer.model,
-    choices: [choice],
+    choices: answers.map(convertToOpenAIChoice),
     usage: openAIUsage(answer.usage),
   };
 }

@@ -214,6 +214,25 @@ describe('neutral answer → OpenAI chat completion', () => {
     });
   });
 
+  it('sends other choices (n > 1) as choices 1…n-1', () => {
+    const completion = convertToOpenAIChatCompletion({
+      ...answer,
+      content: [{ type: 'text', text: 'first' }],
+      finishReason: 'stop',
+      otherChoices: [{ content: [{ type: 'text', text: 'second' }], finishReason: 'length' }],
+    });
+    expect(
+      completion.choices.map((choice) => [
+        choice.index,
+        choice.message.content,
+        choice.finish_reason,
+      ]),
+    ).toEqual([
+      [0, 'first', 'stop'],
+      [1, 'second', 'length'],
+    ]);
+  });
+
   it('joins text parts and reports reasoning as reasoning_content', () => {
     const completion = convertToOpenAIChatCompletion({
       ...answer,

@@ -8,6 +8,7 @@ import {
   OpenAIChatStreamState,
 } from '../openai/openai-chat-stream-state';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
+import { refuseSeveralStreamedChoices } from '../openai/refuse-several-choices';
 import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import type { CallPhase } from '../transport-error';
@@ -57,7 +58,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let response: IncomingMessage | undefined;
     try {
-      const body = JSON.stringify(this.requestBody(request));
+      const body = JSON.stringify(this.requestBody(request, false));
       response = await this.post(body, request, call, 'application/json');
       if ((response.statusCode ?? 0) >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
@@ -85,7 +86,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = JSON.stringify({
-        ...this.requestBody(request),
+        ...this.requestBody(request, true),
         stream: true,
         stream_options: { include_usage: true },
       });
@@ -134,10 +135,11 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(request: GenerateRequest) {
-    return convertOrRefuse(this.provider, () =>
-      convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
-    );
+  private requestBody(request: GenerateRequest, streamed: boolean) {
+    return convertOrRefuse(this.provider, () => {
+      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
+    });
   }
 
   private post(

@@ -1,4 +1,4 @@
-import type { TokenLogprob } from '../../messages/chat-result';
+import type { ChatAnswer, TokenLogprob } from '../../messages/chat-result';
 import { answerText } from '../../messages/chat-result';
 import type { AssistantContentPart } from '../../messages/content-part';
 import type { GenerateResult, Usage } from '../language-model';
@@ -79,10 +79,28 @@ function convertMessageContent(
   return parts;
 }
 
+/** One choice of a chat completion as a neutral answer. */
+function convertChoice(
+  choice: Record<string, unknown>,
+  malformed: (reason: string) => ProviderError,
+): ChatAnswer {
+  const content = convertMessageContent(isObject(choice.message) ? choice.message : {}, malformed);
+  const answer: ChatAnswer = {
+    content,
+    finishReason: convertOpenAIFinishReason(
+      typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined,
+    ),
+  };
+  const logprobs = convertOpenAILogprobs(choice.logprobs);
+  if (logprobs !== undefined) answer.logprobs = logprobs;
+  return answer;
+}
+
 /**
  * Converts a (non-streamed) chat completion body into a GenerateResult, checking its shape:
- * a body without a first choice, text or usage is a `malformed_response`. Shared by the
- * OpenAI adapter (SDK-parsed body) and the OpenAI-compatible one (its own JSON.parse).
+ * a body without a first choice, text or usage is a `malformed_response`. Choices after the
+ * first (`n` > 1) become `otherChoices`, in `index` order. Shared by the OpenAI adapter
+ * (SDK-parsed body) and the OpenAI-compatible one (its own JSON.parse).
  */
 export function convertOpenAIChatCompletion(
   body: unknown,
@@ -98,21 +116,20 @@ export function convertOpenAIChatCompletion(
   const completion = body as OpenAIChatCompletionFields;
   const choices = completion.choices;
   if (!Array.isArray(choices) || !isObject(choices[0])) throw malformed('no choices');
-  const choice = choices[0];
-  const content = convertMessageContent(isObject(choice.message) ? choice.message : {}, malformed);
+  const answers = choices
+    .filter(isObject)
+    .sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0))
+    .map((choice) => convertChoice(choice, malformed));
+  const [first, ...others] = answers as [ChatAnswer, ...ChatAnswer[]];
   const usage = options.convertUsage(isObject(completion.usage) ? completion.usage : undefined);
   if (usage === undefined) throw malformed('no usage');
   const result: Omit<GenerateResult, 'rateLimit'> = {
-    content,
-    text: answerText(content),
-    finishReason: convertOpenAIFinishReason(
-      typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined,
-    ),
+    ...first,
+    text: answerText(first.content),
     usage,
     responseModel: typeof completion.model === 'string' ? completion.model : options.modelId,
     responseId: typeof completion.id === 'string' ? completion.id : undefined,
   };
-  const logprobs = convertOpenAILogprobs(choice.logprobs);
-  if (logprobs !== undefined) result.logprobs = logprobs;
+  if (others.length > 0) result.otherChoices = others;
   return result;
 }

@@ -3,7 +3,6 @@ import { reasoningEffortFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import type { GenerateRequest } from '../language-model';
 import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
-import { refuseSeveralChoices } from './refuse-several-choices';
 
 /** The body of `POST /chat/completions` as both OpenAI adapters send it, minus `stream`. */
 export type OpenAIChatRequestBody = Omit<
@@ -49,16 +48,14 @@ function convertTools(request: GenerateRequest): OpenAI.Chat.ChatCompletionTool[
 
 /**
  * Builds the chat completion request body from the neutral request: every field has an
- * OpenAI spelling, so nothing is refused here except several answers (`n` > 1, which the
- * neutral result cannot carry yet) and parts Chat Completions cannot take (see the messages
- * converter).
+ * OpenAI spelling, so nothing is refused here except parts Chat Completions cannot take (see
+ * the messages converter).
  */
 export function convertToOpenAIChatRequest(
   modelId: string,
   request: GenerateRequest,
   options: OpenAIChatRequestOptions,
 ): OpenAIChatRequestBody {
-  refuseSeveralChoices(request, modelId);
   const body: OpenAIChatRequestBody = {
     model: modelId,
     messages: convertToOpenAIChatMessages(request.messages, modelId),
@@ -68,6 +65,7 @@ export function convertToOpenAIChatRequest(
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body.stop = request.stop;
   if (request.seed !== undefined) body.seed = request.seed;
+  if (request.n !== undefined) body.n = request.n;
   const tools = convertTools(request);
   if (tools !== undefined) body.tools = tools;
   if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);

@@ -9,6 +9,7 @@ import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
 import { OpenAIChatStreamState } from './openai-chat-stream-state';
 import { mapOpenAIError } from './openai-error';
 import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
+import { refuseSeveralStreamedChoices } from './refuse-several-choices';
 
 export interface OpenAILanguageModelSettings {
   /** The provider account id. */
@@ -38,7 +39,7 @@ export class OpenAILanguageModel implements LanguageModel {
     try {
       const { data, response } = await this.client.chat.completions
         .create(
-          { ...this.requestBody(request), stream: false },
+          { ...this.requestBody(request, false), stream: false },
           { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
         )
         .withResponse();
@@ -61,7 +62,11 @@ export class OpenAILanguageModel implements LanguageModel {
     let phase: 'request' | 'stream' = 'request';
     try {
       const chunks = await this.client.chat.completions.create(
-        { ...this.requestBody(request), stream: true, stream_options: { include_usage: true } },
+        {
+          ...this.requestBody(request, true),
+          stream: true,
+          stream_options: { include_usage: true },
+        },
         { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
       );
       phase = 'stream';
@@ -96,11 +101,12 @@ export class OpenAILanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(request: GenerateRequest) {
-    return convertOrRefuse(this.provider, () =>
-      convertToOpenAIChatRequest(this.modelId, request, {
+  private requestBody(request: GenerateRequest, streamed: boolean) {
+    return convertOrRefuse(this.provider, () => {
+      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      return convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_completion_tokens',
-      }),
-    );
+      });
+    });
   }
 }
