@@ -6,13 +6,19 @@ export type {
 export { embedText } from './embeddings/embed-text';
 export { type FaultKind, faultKindSchema } from './faults/fault-kind';
 export {
+  DEFAULT_MODEL_CAPABILITIES,
   DEFAULT_MODEL_PROFILE,
   type FaultProfile,
   type FaultProfilePatch,
+  type ModelCapabilities,
   type ModelProfile,
   type ModelProfilePatch,
 } from './profiles/model-profile';
 export { DEFAULT_MODEL_NAMES } from './profiles/model-profiles';
+export { MINIMUM_CACHED_TOKENS } from './prompt-cache/prompt-cache';
+export { REDACTED_THINKING_TRIGGER } from './reasoning/generate-thinking';
+export { REASONING_TOKENS, type ReasoningEffort } from './reasoning/openai-reasoning-tokens';
+export { signThinking, verifyThinking } from './reasoning/thinking-signature';
 export {
   createSimulatorServer,
   type SimulatorServer,

@@ -27,7 +27,7 @@ export const messagesRoute: ModelRoute<MessagesRequest> = {
         : { ...chat, maxTokens: request.max_tokens - thinking.completionTokens },
     );
     if ('refused' in plan) return plan;
-    const cache = promptCache.use(converted.prefix.breakpoints);
+    const cache = promptCache.use(converted.prefix);
     const readTokens = Math.min(cache.readTokens, converted.inputTokens);
     const writeTokens = Math.min(cache.writeTokens, converted.inputTokens - readTokens);
     const redacted =

@@ -71,4 +71,39 @@ describe('generateJsonValue', () => {
     };
     expect(() => generate(explosive)).toThrow(SchemaTooComplexError);
   });
+
+  it('follows the refs zod-to-json-schema emits: definitions and pointers into properties', () => {
+    // What zod-to-json-schema (zod 3, the openai SDK's vendored copy) emits for a reused
+    // object: the second use points at the first by JSON pointer; named ones at definitions.
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        home: {
+          type: 'object',
+          properties: { city: { type: 'string' }, zip: { type: 'string' } },
+          required: ['city'],
+          additionalProperties: false,
+        },
+        work: { $ref: '#/properties/home' },
+        owner: { $ref: '#/definitions/Person' },
+      },
+      required: ['home', 'work', 'owner'],
+      additionalProperties: false,
+      definitions: {
+        Person: {
+          type: 'object',
+          properties: { name: { type: 'string' }, age: { type: ['integer', 'null'] } },
+          required: ['name', 'age'],
+        },
+      },
+      $schema: 'http://json-schema.org/draft-07/schema#',
+    };
+    const Address = z.strictObject({ city: z.string(), zip: z.string().optional() });
+    const expected = z.strictObject({
+      home: Address,
+      work: Address,
+      owner: z.object({ name: z.string(), age: z.number().int().nullable() }),
+    });
+    expect(expected.safeParse(generate(schema)).success).toBe(true);
+  });
 });

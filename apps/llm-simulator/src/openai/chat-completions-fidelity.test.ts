@@ -38,6 +38,10 @@ describe('POST /v1/chat/completions fidelity', () => {
     // Another prompt_cache_key is another cache.
     const otherKey = await request('Second question?', 'tenant-b');
     expect(otherKey.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+    // reset() empties the cache.
+    simulator.reset();
+    const afterReset = await request('Second question?');
+    expect(afterReset.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
     // A short prompt is never cached, however often it is sent.
     const short = () =>
       client.chat.completions.create({

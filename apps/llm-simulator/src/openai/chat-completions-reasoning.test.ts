@@ -72,4 +72,23 @@ describe('POST /v1/chat/completions on reasoning models', () => {
       code: 'unsupported_parameter',
     });
   });
+
+  it('paces a stream by its reasoning tokens before the first content', async () => {
+    simulator.configure({ models: { 'sim-gpt-reasoning': { tokensPerSecond: 2000 } } });
+    const stream = await client.chat.completions.create({
+      model: 'sim-gpt-reasoning',
+      messages,
+      reasoning_effort: 'high',
+      stream: true,
+    });
+    const started = performance.now();
+    let firstContentAt: number | undefined;
+    for await (const chunk of stream) {
+      if (firstContentAt === undefined && chunk.choices[0]?.delta.content)
+        firstContentAt = performance.now();
+    }
+    // 2,048 reasoning tokens at 2,000 tokens a second: about a second before any text.
+    expect(firstContentAt).toBeDefined();
+    expect((firstContentAt ?? 0) - started).toBeGreaterThanOrEqual(900);
+  });
 });

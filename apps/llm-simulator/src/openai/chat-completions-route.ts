@@ -37,7 +37,7 @@ export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
       if ('refused' in choice) return choice;
       choices.push(choice);
     }
-    const cache = promptCache.use(converted.prefix.breakpoints);
+    const cache = promptCache.use(converted.prefix);
     const usage = {
       promptTokens: converted.inputTokens,
       cachedTokens: Math.min(cachedTokensOf(cache.readTokens), converted.inputTokens),

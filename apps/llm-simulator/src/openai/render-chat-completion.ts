@@ -113,8 +113,13 @@ export function chatCompletionChunks(
       chunk({ index, delta: body, logprobs: chunkLogprobs, finish_reason: finishReason }, tokens);
     const { plan } = choice;
     const toolCalls = toolCallsOf(choice);
+    // The role chunk carries the reasoning tokens, so a paced stream waits for the reasoning
+    // before the first content delta, as a reasoning model does.
     events.push(
-      delta({ role: 'assistant', content: toolCalls.length > 0 ? null : '', refusal: null }, 0),
+      delta(
+        { role: 'assistant', content: toolCalls.length > 0 ? null : '', refusal: null },
+        choice.reasoningTokens,
+      ),
     );
     let position = 0;
     for (const text of groupReplyDeltas(plan.reply.pieces)) {

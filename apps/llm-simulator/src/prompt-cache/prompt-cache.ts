@@ -1,4 +1,4 @@
-import type { CacheBreakpoint } from './prompt-prefix';
+import type { CacheBreakpoint, PromptPrefix } from './prompt-prefix';
 
 /** Shortest prefix either provider caches, in tokens (Anthropic's and OpenAI's minimum). */
 export const MINIMUM_CACHED_TOKENS = 1024;
@@ -25,8 +25,8 @@ export class PromptCache {
    * Looks the breakpoints up, last first: the longest stored one is read, and the prompt up to
    * the last breakpoint beyond it is written.
    */
-  use(breakpoints: readonly CacheBreakpoint[]): CacheUse {
-    const cacheable = breakpoints.filter((point) => point.tokens >= MINIMUM_CACHED_TOKENS);
+  use(prefix: PromptPrefix): CacheUse {
+    const cacheable = prefix.breakpoints(MINIMUM_CACHED_TOKENS);
     let readTokens = 0;
     for (let index = cacheable.length - 1; index >= 0; index -= 1) {
       const point = cacheable[index]!;

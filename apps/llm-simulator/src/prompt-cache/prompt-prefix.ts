@@ -1,43 +1,71 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /** A point of a prompt where a cached prefix may end. */
 export interface CacheBreakpoint {
   /** Input tokens of the prompt up to this point. */
   tokens: number;
-  /** Digest of the model and every block up to this point. */
+  /** Digest of the scope and every block up to this point. */
   key: string;
 }
 
 /**
- * Walks a prompt in the order the provider caches it (tools, system, messages), hashing each
- * block incrementally so marking a breakpoint costs one hash copy, not a rehash of the prefix.
+ * A prompt in the order the provider caches it (tools, system, messages), block by block, with
+ * the points where a cached prefix may end. Hashing waits until the breakpoints are asked for,
+ * and skips the prefixes too short to cache, so short prompts cost no hashing at all.
  */
 export class PromptPrefix {
-  readonly breakpoints: CacheBreakpoint[] = [];
-  readonly #hash: Hash;
+  readonly #scope: string;
+  readonly #blocks: unknown[] = [];
+  /** Token total after each block. */
+  readonly #tokensAfter: number[] = [];
+  /** Number of blocks before each breakpoint. */
+  readonly #marks: number[] = [];
   #tokens = 0;
 
   /** @param scope what must match besides the blocks: the model, a `prompt_cache_key`. */
   constructor(scope: string) {
-    this.#hash = createHash('sha256').update(scope);
+    this.#scope = scope;
   }
 
   /** Adds one block (its `cache_control` does not change the key) and its input tokens. */
   add(block: unknown, tokens: number): void {
-    const content =
-      typeof block === 'object' && block !== null && 'cache_control' in block
-        ? { ...block, cache_control: undefined }
-        : block;
-    this.#hash.update(JSON.stringify(content) ?? 'null');
+    this.#blocks.push(block);
     this.#tokens += tokens;
+    this.#tokensAfter.push(this.#tokens);
   }
 
   /** Marks a breakpoint after the blocks added so far. */
   markBreakpoint(): void {
-    this.breakpoints.push({ tokens: this.#tokens, key: this.#hash.copy().digest('base64') });
+    this.#marks.push(this.#blocks.length);
   }
 
   get tokens(): number {
     return this.#tokens;
   }
+
+  /**
+   * The breakpoints whose prefix has at least `minimumTokens`, each hashed once with one
+   * incremental pass over the blocks.
+   */
+  breakpoints(minimumTokens: number): CacheBreakpoint[] {
+    const tokensAt = (mark: number) => (mark === 0 ? 0 : this.#tokensAfter[mark - 1]!);
+    const marks = this.#marks.filter((mark) => tokensAt(mark) >= minimumTokens);
+    if (marks.length === 0) return [];
+    const hash = createHash('sha256').update(this.#scope);
+    const points: CacheBreakpoint[] = [];
+    let hashed = 0;
+    for (const mark of marks) {
+      for (; hashed < mark; hashed += 1) hash.update(canonicalBlock(this.#blocks[hashed]));
+      points.push({ tokens: tokensAt(mark), key: hash.copy().digest('base64') });
+    }
+    return points;
+  }
+}
+
+function canonicalBlock(block: unknown): string {
+  const content =
+    typeof block === 'object' && block !== null && 'cache_control' in block
+      ? { ...block, cache_control: undefined }
+      : block;
+  return JSON.stringify(content) ?? 'null';
 }
