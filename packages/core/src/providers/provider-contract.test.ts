@@ -17,8 +17,12 @@ type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 const timeoutMs = 1000;
 
 /**
- * Message-model features the simulator speaks in an adapter's wire format. The simulator
- * learns them one by one (issue #16): an adapter runs a feature's cases once its dialect has it.
+ * Message-model features an adapter's cases run for. A case is skipped for an adapter when
+ * its provider has no such feature (`openai-options` such as logprobs and `n` on Claude, which
+ * the converter refuses, see dialects/round-trip.test.ts; `anthropic-fidelity` on OpenAI), when
+ * its simulator model lacks the capability (`sim-local-llama` has no vision or reasoning), or
+ * when the simulator does not speak it in that dialect yet (Anthropic structured output,
+ * issue #16).
  */
 type Feature =
   | 'tools'
@@ -251,7 +255,7 @@ describe.each(adapters)('$name adapter', (adapter) => {
 
   const itWith = (feature: Feature) => (adapter.features.includes(feature) ? it : it.skip);
 
-  // Skipped only where the simulator does not speak the feature in this dialect yet (issue #16).
+  // See `Feature` for why a case is skipped for an adapter.
   itWith('tools')(
     'runs a two-step tool loop: a tool call, then an answer to its result',
     async () => {
