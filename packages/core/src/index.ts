@@ -63,6 +63,41 @@ export { estimateRequest } from './cost/estimate-request';
 export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
 export { fromNanoUsd, toNanoUsd } from './cost/money';
 export { readUsageReport, usageQuerySchema } from './cost/usage-report';
+export {
+  AnthropicEventWriter,
+  type AnthropicEventWriterOptions,
+} from './dialects/anthropic-messages/anthropic-event-writer';
+export {
+  type AnthropicMessagesRequest,
+  anthropicMessagesRequestSchema,
+} from './dialects/anthropic-messages/anthropic-messages-request-schema';
+export {
+  type AnthropicMessagesCall,
+  convertAnthropicMessagesRequest,
+} from './dialects/anthropic-messages/convert-anthropic-messages-request';
+export {
+  anthropicStopReason,
+  anthropicUsage,
+  convertToAnthropicMessage,
+} from './dialects/anthropic-messages/convert-to-anthropic-message';
+export type { DialectAnswer } from './dialects/dialect-answer';
+export {
+  convertOpenAIChatRequest,
+  type OpenAIChatCall,
+} from './dialects/openai-chat/convert-openai-chat-request';
+export {
+  convertToOpenAIChatCompletion,
+  openAIFinishReason,
+  openAIUsage,
+} from './dialects/openai-chat/convert-to-openai-chat-completion';
+export {
+  OpenAIChatChunkWriter,
+  type OpenAIChatChunkWriterOptions,
+} from './dialects/openai-chat/openai-chat-chunk-writer';
+export {
+  type OpenAIChatRequest,
+  openAIChatRequestSchema,
+} from './dialects/openai-chat/openai-chat-request-schema';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
 export type { FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';
@@ -126,6 +161,50 @@ export {
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
 export {
+  type ChatMessage,
+  type ChatRole,
+  chatMessageSchema,
+  type TextChatMessage,
+} from './messages/chat-message';
+export { type ChatRequest, chatRequestSchema } from './messages/chat-request';
+export {
+  answerText,
+  type ChatAnswer,
+  type TokenLogprob,
+  toolCallsOf,
+} from './messages/chat-result';
+export {
+  type AssistantContentPart,
+  assistantContentPartSchema,
+  type CacheControl,
+  type ContentPart,
+  type DocumentPart,
+  type ImagePart,
+  type MediaSource,
+  type ReasoningPart,
+  type TextPart,
+  type ToolCallPart,
+  type ToolResultPart,
+  type UserContentPart,
+  userContentPartSchema,
+} from './messages/content-part';
+export { reasoningBudgetFor, reasoningEffortFor } from './messages/reasoning-translation';
+export { partsOf, textOf, textsOfParts } from './messages/text-of';
+export {
+  type JsonSchemaObject,
+  type ReasoningOptions,
+  type ResponseFormat,
+  responseFormatSchema,
+  type ToolChoice,
+  type ToolDefinition,
+  toolChoiceSchema,
+  toolDefinitionSchema,
+} from './messages/tool-definition';
+export {
+  isUnsupportedParameterError,
+  UnsupportedParameterError,
+} from './messages/unsupported-parameter-error';
+export {
   type BatchedCallReport,
   BatchedModelCalls,
   type LineCallOutcome,
@@ -158,6 +237,12 @@ export {
   toAttemptUsage,
   toJobUsage,
 } from './resilience/usage-records';
+export {
+  type CapabilityInput,
+  missingCapabilities,
+  type RequestCapability,
+  requiredCapabilities,
+} from './routing/model-capabilities';
 export { type RoutableJob, routeJob } from './routing/route-job';
 export { type RoutingDecision, routeRequest } from './routing/route-request';
 export { JobDeltaPublisher } from './streaming/job-delta-publisher';

@@ -34,8 +34,9 @@ export const messagesRequestSchema = z
   .strict();
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
+/** Blocks join with a newline, as Anthropic joins system blocks: never glued together. */
 function textOf(content: string | Array<{ text: string }>): string {
-  return typeof content === 'string' ? content : content.map((block) => block.text).join('');
+  return typeof content === 'string' ? content : content.map((block) => block.text).join('\n');
 }
 
 /** The llmq job for an Anthropic messages request (the system prompt becomes the first message). */

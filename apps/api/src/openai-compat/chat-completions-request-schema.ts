@@ -57,7 +57,7 @@ export function toJobRequestFromChat(body: ChatCompletionsRequest): JobRequest {
       content:
         typeof message.content === 'string'
           ? message.content
-          : message.content.map((part) => part.text).join(''),
+          : message.content.map((part) => part.text).join('\n'),
     })),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { top_p: body.top_p } : {}),

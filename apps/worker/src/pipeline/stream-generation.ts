@@ -68,10 +68,13 @@ export async function streamGeneration(
         if (publisher.stopRequested) controller.abort();
         continue;
       }
+      // Tool calls and reasoning reach this pipeline once jobs carry tools (issue #16, next step).
+      if (part.type !== 'finish') continue;
       await publisher.flush();
       return {
         outcome: 'completed',
         answer: {
+          content: text === '' ? [] : [{ type: 'text', text }],
           text,
           finishReason: part.finishReason,
           usage: part.usage,

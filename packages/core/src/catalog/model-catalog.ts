@@ -62,17 +62,45 @@ export const modelEntrySchema = z
     max_output_tokens: z.number().int().positive(),
     /** USD per million tokens. */
     pricing: z
-      .object({ input: usdPerMillion, output: usdPerMillion, cached_input: usdPerMillion })
+      .object({
+        input: usdPerMillion,
+        output: usdPerMillion,
+        cached_input: usdPerMillion,
+        /** Prompt-cache writes (Anthropic bills 1.25× input for 5 minutes); default: `input`. */
+        cache_write: usdPerMillion.optional(),
+        /** Reasoning output tokens, when billed apart; default: `output`. */
+        reasoning: usdPerMillion.optional(),
+      })
       .strict(),
     capabilities: z
       .object({
         streaming: z.boolean().default(false),
+        /** `response_format: json_object`. */
         json_mode: z.boolean().default(false),
         /** Several inputs per provider call (micro-batching). */
         batching: z.boolean().default(false),
+        /** Tool definitions, tool calls and tool results. */
+        tools: z.boolean().default(false),
+        /** Image input. */
+        vision: z.boolean().default(false),
+        /** `response_format: json_schema` (structured outputs). */
+        json_schema: z.boolean().default(false),
+        /** Reasoning options (effort, thinking budget) and reasoning parts. */
+        reasoning: z.boolean().default(false),
+        /** PDF document input. */
+        documents: z.boolean().default(false),
       })
       .strict()
-      .default({ streaming: false, json_mode: false, batching: false }),
+      .default({
+        streaming: false,
+        json_mode: false,
+        batching: false,
+        tools: false,
+        vision: false,
+        json_schema: false,
+        reasoning: false,
+        documents: false,
+      }),
     /** The APIs this model serves. Default `[chat]`. */
     endpoints: z
       .array(catalogEndpointSchema)

@@ -6,6 +6,10 @@ export interface PricedUsage {
   outputTokens: number;
   /** Part of `inputTokens` read from the provider's prompt cache. */
   cachedInputTokens?: number;
+  /** Part of `inputTokens` written to the provider's prompt cache (Anthropic). */
+  cacheWriteInputTokens?: number;
+  /** Part of `outputTokens` spent on reasoning. */
+  reasoningTokens?: number;
 }
 
 /** Output tokens assumed for a cost estimate when the request sets no `max_tokens`. */
@@ -13,11 +17,17 @@ export const defaultEstimatedOutputTokens = 1024;
 
 /** Cost in USD of `usage` at the entry's prices (USD per million tokens). */
 export function costOfUsage(entry: Pick<ModelEntry, 'pricing'>, usage: PricedUsage): number {
+  const { pricing } = entry;
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
+  const cacheWrite = Math.min(usage.cacheWriteInputTokens ?? 0, usage.inputTokens - cached);
+  const reasoning = Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);
+  // Images and documents arrive inside inputTokens, as both providers bill them.
   const dollars =
-    ((usage.inputTokens - cached) * entry.pricing.input +
-      cached * entry.pricing.cached_input +
-      usage.outputTokens * entry.pricing.output) /
+    ((usage.inputTokens - cached - cacheWrite) * pricing.input +
+      cached * pricing.cached_input +
+      cacheWrite * (pricing.cache_write ?? pricing.input) +
+      (usage.outputTokens - reasoning) * pricing.output +
+      reasoning * (pricing.reasoning ?? pricing.output)) /
     1_000_000;
   return roundUsd(dollars);
 }

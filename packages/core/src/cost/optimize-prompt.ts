@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage } from '../providers/language-model';
+import type { TextChatMessage } from '../messages/chat-message';
 import { countTextTokens, headTokens, TokenTally } from '../tokens/bounded-token-count';
 import {
   estimatedConversationOverhead,
@@ -41,7 +41,7 @@ export interface PromptOptimizationReport {
 export const truncationMarker = '\n[… truncated by llmq …]';
 
 export interface OptimizePromptInput {
-  messages: readonly ChatMessage[];
+  messages: readonly TextChatMessage[];
   options: PromptOptimizationRequest;
   /** The model's context window, tokens: the bound for `trim_history`. */
   contextWindow?: number;
@@ -50,7 +50,7 @@ export interface OptimizePromptInput {
 }
 
 export interface OptimizedPrompt {
-  messages: ChatMessage[];
+  messages: TextChatMessage[];
   report: PromptOptimizationReport;
 }
 
@@ -127,7 +127,7 @@ export function optimizePrompt(input: OptimizePromptInput): OptimizedPrompt {
       .sort((a, b) => b.tokens - a.tokens);
     for (const { index, tokens } of order) {
       if (excess <= 0) break;
-      const message = messages[index] as ChatMessage;
+      const message = messages[index] as TextChatMessage;
       const keep = Math.max(0, tokens - excess - markerTokens);
       const cut = headTokens(message.content, keep) + truncationMarker;
       excess -= tokens - countTextTokens(cut);

@@ -27,6 +27,8 @@ export const clientErrorCodeSchema = z.enum([
   'model_unavailable',
   'context_window_exceeded',
   'cost_limit_exceeded',
+  /** The model named cannot take a part of the request (tools, images, …), or none can. */
+  'model_capability_missing',
   'invalid_hedge',
   'budget_exceeded',
   'job_not_retryable',
@@ -77,6 +79,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   model_unavailable: 400,
   context_window_exceeded: 400,
   cost_limit_exceeded: 400,
+  model_capability_missing: 400,
   invalid_hedge: 400,
   // 402, not 429: SDKs retry a 429 with backoff, but a spent budget does not come back
   // until the next day or month; 402 says "a spending limit" and is not retried.

@@ -18,6 +18,8 @@ export const jobFailureCodeSchema = z.enum([
   'provider_model_not_found',
   'provider_unprocessable',
   'content_filtered',
+  /** The request has a field the chosen model cannot take. */
+  'unsupported_parameter',
   /** The output filter blocked the model's answer (tenant policy). */
   'output_rejected',
   'provider_error',
@@ -27,6 +29,7 @@ export const jobFailureCodeSchema = z.enum([
   'circuit_open',
   'context_window_exceeded',
   'cost_limit_exceeded',
+  'model_capability_missing',
   'internal_error',
 ]);
 export type JobFailureCode = z.infer<typeof jobFailureCodeSchema>;
@@ -73,6 +76,8 @@ export function failureCodeForProviderError(code: ProviderErrorCode): JobFailure
       return 'provider_unprocessable';
     case 'content_filtered':
       return 'content_filtered';
+    case 'unsupported_parameter':
+      return 'unsupported_parameter';
     case 'aborted':
     case 'unknown':
       return 'provider_error';
@@ -93,6 +98,8 @@ export function failureCodeForRoute(code: RouteErrorCode): JobFailureCode {
       return 'context_window_exceeded';
     case 'cost_limit_exceeded':
       return 'cost_limit_exceeded';
+    case 'model_capability_missing':
+      return 'model_capability_missing';
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -2,7 +2,7 @@ import { jobRequestSchema, normalizeJobRequest } from './job-request';
 import { canonicalJson } from './job-submitter';
 
 describe('jobRequestSchema', () => {
-  it('defaults priority and accepts text parts', () => {
+  it('defaults priority and accepts text parts, joined by a newline, never glued', () => {
     const parsed = jobRequestSchema.parse({
       messages: [
         {
@@ -15,7 +15,7 @@ describe('jobRequestSchema', () => {
       ],
     });
     expect(parsed.priority).toBe(5);
-    expect(normalizeJobRequest(parsed).messages).toEqual([{ role: 'user', content: 'ab' }]);
+    expect(normalizeJobRequest(parsed).messages).toEqual([{ role: 'user', content: 'a\nb' }]);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
-import type { ChatMessage, GenerateRequest } from '../providers/language-model';
+import type { GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -113,13 +113,14 @@ export type NormalizedRequest = z.infer<typeof normalizedRequestSchema>;
 
 /** Turns a validated job request into the provider-neutral form. */
 export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
-  const messages: ChatMessage[] = request.messages
+  const messages: NormalizedRequest['messages'] = request.messages
     ? request.messages.map((message) => ({
         role: message.role,
         content:
           typeof message.content === 'string'
             ? message.content
-            : message.content.map((part) => part.text).join(''),
+            : // Parts join as the providers read them, never glued together.
+              message.content.map((part) => part.text).join('\n'),
       }))
     : [{ role: 'user', content: request.prompt ?? '' }];
   const normalized: NormalizedRequest = { messages };

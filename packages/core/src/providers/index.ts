@@ -9,8 +9,8 @@ export type {
   CompletionModel,
 } from './completion-model';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
+export { findUnsupportedParameter } from './find-unsupported-parameter';
 export type {
-  ChatMessage,
   FinishReason,
   GenerateRequest,
   GenerateResult,

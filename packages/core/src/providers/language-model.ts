@@ -1,49 +1,22 @@
+import type { ChatMessage } from '../messages/chat-message';
+import type { ChatRequest } from '../messages/chat-request';
+import type { ChatAnswer, FinishReason, TokenCounts, Usage } from '../messages/chat-result';
+
+export type { ChatMessage, FinishReason, TokenCounts, Usage };
+
 /**
  * The one contract every LLM provider adapter implements (compare vercel/ai's
  * `LanguageModelV1` with `doGenerate`/`doStream`). Caching, cost, limits and tracing wrap
  * a model from outside; adapters only translate requests, responses and errors.
  */
 
-/** A chat message after normalisation: content is always plain text. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-/** A provider-neutral generation request. */
-export interface GenerateRequest {
-  /** The conversation; a bare prompt arrives as one user message. System messages may appear first. */
-  messages: ChatMessage[];
-  /** Upper bound on generated tokens. Anthropic requires one, so adapters supply a default when absent. */
-  maxTokens?: number;
-  /** Sampling temperature, 0–2 (Anthropic accepts 0–1; adapters clamp). */
-  temperature?: number;
-  /** Nucleus sampling, 0–1. */
-  topP?: number;
-  /** Stop sequences (at most 4). */
-  stop?: string[];
-  /** Sampling seed, for providers that support it. */
-  seed?: number;
+/** A provider-neutral generation request: the chat request plus per-call transport options. */
+export interface GenerateRequest extends ChatRequest {
   /** Aborts the call (per-call timeout, job cancellation, losing hedge). */
   signal?: AbortSignal;
   /** Extra HTTP headers for this call (tracing, simulator fault injection). */
   headers?: Record<string, string>;
 }
-
-/** Why generation stopped, normalised across providers. */
-export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
-
-/** Token usage as the provider reported it (the truth for cost). */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  /** Input tokens served from the provider's prompt cache (priced separately); 0 when not reported. */
-  cachedInputTokens: number;
-  totalTokens: number;
-}
-
-/** Input and output tokens of a call or a batch line (a part of {@link Usage}). */
-export type TokenCounts = Pick<Usage, 'inputTokens' | 'outputTokens'>;
 
 /** Rate-limit facts the provider sent back with a response (x-ratelimit-* headers), when it did. */
 export interface RateLimitInfo {
@@ -53,9 +26,11 @@ export interface RateLimitInfo {
   resetTokensMs?: number;
 }
 
-export interface GenerateResult {
+export interface GenerateResult extends ChatAnswer {
+  /** The answer's text parts joined (what text-only callers read). */
   text: string;
-  finishReason: FinishReason;
+  /** Choices 2…n when `n` > 1 (non-streamed OpenAI-format calls); `usage` covers them all. */
+  otherChoices?: ChatAnswer[];
   usage: Usage;
   /** The model name the provider says answered. */
   responseModel: string;
@@ -64,12 +39,24 @@ export interface GenerateResult {
   rateLimit?: RateLimitInfo;
 }
 
-/** One piece of a streamed generation. A stream always ends with exactly one `finish` part, or throws. */
+/**
+ * One piece of a streamed generation. A stream always ends with exactly one `finish` part, or
+ * throws. Tool calls are numbered by `index` (0, 1, … in the order they start); a tool call's
+ * argument deltas follow its start and add up to its JSON arguments.
+ */
 export type StreamPart =
   | { type: 'text-delta'; delta: string }
+  | { type: 'reasoning-delta'; delta: string }
+  /** Anthropic's signature of the reasoning just streamed (sent back with it next turn). */
+  | { type: 'reasoning-signature'; signature: string }
+  /** An Anthropic `redacted_thinking` block (encrypted reasoning), whole. */
+  | { type: 'reasoning-redacted'; data: string }
+  | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   | {
       type: 'finish';
       finishReason: FinishReason;
+      stopSequence?: string;
       usage: Usage;
       responseModel: string;
       responseId?: string;

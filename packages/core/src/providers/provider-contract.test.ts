@@ -3,6 +3,7 @@
  * a new adapter is done when its row here is green.
  */
 import { startSimulator } from '@llmq/llm-simulator';
+import type { ToolDefinition } from '../messages/tool-definition';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import type { GenerateRequest, LanguageModel, StreamPart } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
@@ -15,8 +16,27 @@ type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 /** Short, so `hang` faults end quickly; every healthy simulator answer takes milliseconds. */
 const timeoutMs = 1000;
 
+/**
+ * Message-model features an adapter's cases run for. A case is skipped for an adapter when
+ * its provider has no such feature (`openai-options` such as logprobs and `n` on Claude, which
+ * the converter refuses, see dialects/round-trip.test.ts; `anthropic-fidelity` on OpenAI), when
+ * its simulator model lacks the capability (`sim-local-llama` has no vision or reasoning), or
+ * when the simulator does not speak it in that dialect yet (Anthropic structured output,
+ * issue #16).
+ */
+type Feature =
+  | 'tools'
+  | 'json-schema'
+  | 'images'
+  | 'reasoning'
+  | 'anthropic-fidelity'
+  | 'openai-options';
+
 interface AdapterCase {
   name: string;
+  features: readonly Feature[];
+  /** A simulator model of this dialect with the `reasoning` capability. */
+  reasoningModelId?: string;
   /** A simulator model answering in this adapter's dialect. */
   modelId: string;
   createProvider(simulatorUrl: string): Provider;
@@ -25,18 +45,24 @@ interface AdapterCase {
 const adapters: AdapterCase[] = [
   {
     name: 'openai',
+    features: ['tools', 'json-schema', 'images', 'reasoning', 'openai-options'],
+    reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
     createProvider: (url) =>
       createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
   },
   {
     name: 'anthropic',
+    // The simulator has no Anthropic structured output (`output_config`) yet.
+    features: ['tools', 'images', 'reasoning', 'anthropic-fidelity'],
+    reasoningModelId: 'sim-claude-thinking',
     modelId: 'sim-claude-fast',
     createProvider: (url) =>
       createAnthropicProvider({ id: 'sim-anthropic', apiKey: 'x', baseURL: url, timeoutMs }),
   },
   {
     name: 'openai-compatible',
+    features: ['tools', 'json-schema', 'openai-options'],
     modelId: 'sim-local-llama',
     createProvider: (url) =>
       createOpenAICompatibleProvider({
@@ -47,6 +73,10 @@ const adapters: AdapterCase[] = [
       }),
   },
 ];
+
+/** A 1×1 PNG. */
+const onePixelPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 const user = (content: string): GenerateRequest['messages'] => [{ role: 'user', content }];
 
@@ -191,6 +221,307 @@ describe.each(adapters)('$name adapter', (adapter) => {
       simulator.configure({ models: { [adapter.modelId]: { rpm: 0 } } });
     }
   });
+
+  const weatherTool: ToolDefinition = {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  };
+
+  /** Streams a request and rebuilds the answer's parts from the stream parts. */
+  async function assemble(request: GenerateRequest) {
+    const parts = await collect(model, request);
+    const calls: Array<{ toolCallId: string; toolName: string; arguments: string }> = [];
+    let text = '';
+    for (const part of parts) {
+      if (part.type === 'text-delta') text += part.delta;
+      if (part.type === 'tool-call-start') {
+        calls[part.index] = { toolCallId: part.toolCallId, toolName: part.toolName, arguments: '' };
+      }
+      if (part.type === 'tool-call-delta') {
+        const call = calls[part.index];
+        if (call === undefined)
+          throw new Error(`argument delta before the start of call ${part.index}`);
+        call.arguments += part.argumentsDelta;
+      }
+    }
+    return { text, calls, finish: parts.at(-1) };
+  }
+
+  const itWith = (feature: Feature) => (adapter.features.includes(feature) ? it : it.skip);
+
+  // See `Feature` for why a case is skipped for an adapter.
+  itWith('tools')(
+    'runs a two-step tool loop: a tool call, then an answer to its result',
+    async () => {
+      const first: GenerateRequest = {
+        messages: user('What is the weather in Paris? Use get_weather.'),
+        tools: [weatherTool],
+      };
+      const call = await model.generate(first);
+      expect(call.finishReason).toBe('tool_calls');
+      const toolCalls = call.content.filter((part) => part.type === 'tool-call');
+      expect(toolCalls).toHaveLength(1);
+      const [toolCall] = toolCalls;
+      if (toolCall?.type !== 'tool-call') throw new Error('no tool call');
+      expect(toolCall.toolName).toBe('get_weather');
+      expect(JSON.parse(toolCall.arguments)).toEqual({ city: expect.any(String) });
+
+      const streamed = await assemble(first);
+      expect(streamed.calls).toEqual([
+        { toolCallId: expect.any(String), toolName: 'get_weather', arguments: toolCall.arguments },
+      ]);
+      expect(streamed.finish).toMatchObject({ type: 'finish', finishReason: 'tool_calls' });
+
+      const second: GenerateRequest = {
+        ...first,
+        messages: [
+          ...first.messages,
+          { role: 'assistant', content: call.content },
+          {
+            role: 'tool',
+            content: [
+              { type: 'tool-result', toolCallId: toolCall.toolCallId, content: 'sunny, 21 °C' },
+            ],
+          },
+        ],
+      };
+      const answer = await model.generate(second);
+      expect(answer.finishReason).toBe('stop');
+      expect(answer.text).toBe('[sim] get_weather returned: sunny, 21 °C');
+      expect(answer.content).toEqual([{ type: 'text', text: answer.text }]);
+    },
+  );
+
+  itWith('tools')('obeys a forced tool choice and tool_choice none', async () => {
+    const forced = await model.generate({
+      messages: user('Say something.'),
+      tools: [weatherTool],
+      toolChoice: { type: 'tool', toolName: 'get_weather' },
+    });
+    expect(forced.content.map((part) => part.type)).toEqual(['tool-call']);
+    const none = await model.generate({
+      messages: user('echo: Use get_weather.'),
+      tools: [weatherTool],
+      toolChoice: 'none',
+    });
+    expect(none.finishReason).toBe('stop');
+    expect(none.text).toBe('Use get_weather.');
+  });
+
+  itWith('json-schema')('answers JSON that fits a json_schema response format', async () => {
+    const request: GenerateRequest = {
+      messages: user('Describe a city.'),
+      responseFormat: {
+        type: 'json_schema',
+        name: 'city',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { name: { type: 'string' }, population: { type: 'integer' } },
+          required: ['name', 'population'],
+          additionalProperties: false,
+        },
+      },
+    };
+    const result = await model.generate(request);
+    const value = JSON.parse(result.text);
+    expect(value).toEqual({ name: expect.any(String), population: expect.any(Number) });
+    expect(Number.isInteger(value.population)).toBe(true);
+    expect((await assemble(request)).text).toBe(result.text);
+  });
+
+  itWith('json-schema')('answers a json_object response format with JSON', async () => {
+    const result = await model.generate({
+      messages: user('Answer in JSON. echo: {"ok": true}'),
+      responseFormat: { type: 'json_object' },
+    });
+    expect(JSON.parse(result.text)).toEqual({ ok: true });
+  });
+
+  itWith('images')('takes an image part and counts its tokens as input', async () => {
+    const text = await model.generate({ messages: user('echo: seen') });
+    simulator.reset();
+    const withImage = await model.generate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image',
+              source: { type: 'base64', mediaType: 'image/png', data: onePixelPng },
+            },
+            { type: 'text', text: 'echo: seen' },
+          ],
+        },
+      ],
+    });
+    expect(withImage.text).toBe('seen');
+    expect(withImage.usage.inputTokens).toBe(simulator.counters().inputTokens);
+    expect(withImage.usage.inputTokens).toBeGreaterThan(text.usage.inputTokens);
+  });
+
+  itWith('reasoning')(
+    'runs a reasoning model with maxTokens and reports reasoning, whole or streamed',
+    async () => {
+      const reasoner = provider.languageModel(adapter.reasoningModelId ?? '');
+      const request: GenerateRequest = {
+        messages: user('echo: done'),
+        reasoning: { effort: 'low' },
+        maxTokens: 4000,
+      };
+      const result = await reasoner.generate(request);
+      expect(result.text).toBe('done');
+      expect(result.usage.reasoningTokens).toBeGreaterThan(0);
+      const parts = await collect(reasoner, request);
+      expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: result.usage });
+      if (adapter.name !== 'anthropic') return;
+      // Claude returns its thinking, signed; the next turn sends it back and the signature holds.
+      const [thinking] = result.content;
+      expect(thinking).toEqual({
+        type: 'reasoning',
+        text: expect.any(String),
+        signature: expect.any(String),
+      });
+      const streamed = parts
+        .filter((part) => part.type === 'reasoning-delta')
+        .map((part) => part.delta);
+      expect(streamed.join('')).toBe(thinking?.type === 'reasoning' ? thinking.text : undefined);
+      expect(parts).toContainEqual({
+        type: 'reasoning-signature',
+        signature: thinking?.type === 'reasoning' ? thinking.signature : undefined,
+      });
+      const next: GenerateRequest = {
+        ...request,
+        messages: [
+          ...request.messages,
+          { role: 'assistant', content: result.content },
+          ...user('echo: again'),
+        ],
+      };
+      expect((await reasoner.generate(next)).text).toBe('again');
+      const tampered: GenerateRequest = {
+        ...next,
+        messages: [
+          ...request.messages,
+          {
+            role: 'assistant',
+            content: [{ type: 'reasoning', text: 'not what I thought', signature: 'forged' }],
+          },
+          ...user('echo: again'),
+        ],
+      };
+      expect(await providerErrorOf(reasoner.generate(tampered))).toMatchObject({
+        code: 'bad_request',
+        statusCode: 400,
+      });
+    },
+  );
+
+  it('stops at a stop sequence (Anthropic also says which), whole or streamed', async () => {
+    const request: GenerateRequest = {
+      messages: user('echo: one two three four'),
+      stop: ['three'],
+    };
+    const result = await model.generate(request);
+    expect(result.finishReason).toBe('stop');
+    expect(result.text.startsWith('one two')).toBe(true);
+    expect(result.text.includes('three')).toBe(false);
+    const finish = (await collect(model, request)).at(-1);
+    expect(finish).toMatchObject({ type: 'finish', finishReason: 'stop' });
+    const said = adapter.features.includes('anthropic-fidelity') ? 'three' : undefined;
+    expect(result.stopSequence).toBe(said);
+    expect(finish?.type === 'finish' && finish.stopSequence).toBe(said);
+  });
+
+  itWith('anthropic-fidelity')(
+    'sends cache_control breakpoints: a cache write, then a cache read',
+    async () => {
+      const request: GenerateRequest = {
+        messages: [
+          {
+            role: 'system',
+            content: [
+              { type: 'text', text: 'Rules. '.repeat(700), cacheControl: { type: 'ephemeral' } },
+            ],
+          },
+          ...user('echo: ok'),
+        ],
+      };
+      const first = await model.generate(request);
+      expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(1024);
+      const second = await model.generate(request);
+      expect(second.usage.cachedInputTokens).toBe(first.usage.cacheWriteInputTokens);
+      expect(second.usage.cacheWriteInputTokens).toBeUndefined();
+      expect(second.usage.inputTokens).toBe(first.usage.inputTokens);
+    },
+  );
+
+  itWith('openai-options')('returns logprobs when asked', async () => {
+    const result = await model.generate({
+      messages: user('echo: a b c'),
+      logprobs: true,
+      topLogprobs: 2,
+    });
+    expect(result.text).toBe('a b c');
+    expect(result.logprobs?.map((entry) => entry.token).join('')).toBe('a b c');
+    expect(result.logprobs?.[0]?.topLogprobs).toHaveLength(2);
+  });
+
+  itWith('openai-options')(
+    'sends verbosity, prompt_cache_key and safety_identifier by their OpenAI names (the simulator refuses unknown fields)',
+    async () => {
+      const result = await model.generate({
+        messages: user('echo: fine'),
+        verbosity: 'low',
+        promptCacheKey: 'tenant-a',
+        safetyIdentifier: 'user-1',
+      });
+      expect(result.text).toBe('fine');
+    },
+  );
+
+  itWith('tools')('makes one tool call at a time when parallel tool calls are off', async () => {
+    const timeTool: ToolDefinition = {
+      name: 'get_time',
+      parameters: { type: 'object', properties: {} },
+    };
+    const request: GenerateRequest = {
+      messages: user('Use get_weather and get_time.'),
+      tools: [weatherTool, timeTool],
+    };
+    const both = await model.generate(request);
+    expect(both.content.filter((part) => part.type === 'tool-call')).toHaveLength(2);
+    const one = await model.generate({ ...request, parallelToolCalls: false });
+    expect(one.content.filter((part) => part.type === 'tool-call')).toHaveLength(1);
+  });
+
+  itWith('openai-options')(
+    'returns n answers when not streamed, and refuses n > 1 on a stream',
+    async () => {
+      const request: GenerateRequest = { messages: user('Tell me about queues.'), n: 2 };
+      const result = await model.generate(request);
+      expect(result.otherChoices).toHaveLength(1);
+      expect(result.otherChoices?.[0]?.content[0]).toEqual({
+        type: 'text',
+        text: expect.any(String),
+      });
+      expect(result.usage.outputTokens).toBe(simulator.counters().outputTokens);
+      const { error, parts } = await streamErrorOf(model, request);
+      expect(error).toMatchObject({
+        code: 'unsupported_parameter',
+        statusCode: 400,
+        isRetryable: false,
+      });
+      expect(error.message).toContain('"n"');
+      expect(parts).toEqual([]);
+    },
+  );
 
   describe('failures', () => {
     const faulty = (fault: string, extra: Record<string, string> = {}): GenerateRequest => ({

@@ -15,6 +15,8 @@ export const providerErrorCodeSchema = z.enum([
   'model_not_found',
   'unprocessable',
   'content_filtered',
+  /** The request has a field the model cannot take (refused before any call; see `UnsupportedParameterError`). */
+  'unsupported_parameter',
   'aborted',
   'unknown',
 ]);

@@ -1,5 +1,6 @@
 import type { ModelTier } from '../catalog/model-catalog';
-import type { ChatMessage } from '../providers/language-model';
+import type { ChatMessage } from '../messages/chat-message';
+import { textOf } from '../messages/text-of';
 
 /** How demanding a request looks, and why. */
 export interface ComplexityAssessment {
@@ -82,7 +83,7 @@ export function assessComplexity(
   // Instructions live in the user turns; a long system prompt alone is no sign of a hard task.
   const text = messages
     .filter((message) => message.role === 'user')
-    .map((message) => message.content)
+    .map((message) => textOf(message))
     .join('\n');
 
   if (inputTokens > 2000) {

@@ -1,8 +1,14 @@
 import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from '../catalog/model-catalog';
 import { estimateRequestCost } from '../catalog/model-pricing';
-import type { ChatMessage } from '../providers/language-model';
+import type { ChatMessage } from '../messages/chat-message';
+import type { ChatRequest } from '../messages/chat-request';
 import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
+import {
+  missingCapabilities,
+  type RequestCapability,
+  requiredCapabilities,
+} from './model-capabilities';
 
 /** What a request asks of automatic routing (`requirements` in the job request). */
 export interface RoutingRequirements {
@@ -14,7 +20,8 @@ export interface RoutingRequirements {
   max_cost_usd?: number;
 }
 
-export interface RouteInput {
+export interface RouteInput
+  extends Partial<Pick<ChatRequest, 'tools' | 'responseFormat' | 'reasoning'>> {
   /** A catalog id or alias, or `auto`. */
   model: string;
   messages: readonly ChatMessage[];
@@ -47,6 +54,8 @@ export interface RoutingDecision {
   estimated_cost_usd: number;
   complexity?: ComplexityAssessment;
   excluded: ExcludedModel[];
+  /** What the request needs of a model (tools, vision, …); every model in `chain` has it. Absent when nothing. */
+  capabilities?: RequestCapability[];
 }
 
 /** Closed set of reasons a request cannot be routed at all. */
@@ -54,7 +63,8 @@ export type RouteErrorCode =
   | 'unknown_model'
   | 'model_unavailable'
   | 'context_window_exceeded'
-  | 'cost_limit_exceeded';
+  | 'cost_limit_exceeded'
+  | 'model_capability_missing';
 
 export type RouteOutcome =
   | { ok: true; decision: RoutingDecision }
@@ -144,7 +154,10 @@ function tierPreference(wanted: ModelTier): ModelTier[] {
  * models whose circuit is open.
  */
 export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOutcome {
-  const inputTokens = estimateInputTokens(input.messages);
+  const inputTokens = estimateInputTokens(input.messages, input.tools);
+  const needed = requiredCapabilities(input);
+  const lacks = (entry: ModelEntry) => missingCapabilities(entry, needed);
+  const lacking = (entry: ModelEntry) => `lacks ${lacks(entry).join(', ')}`;
   const maxCost = input.requirements?.max_cost_usd;
   const excluded: ExcludedModel[] = [];
   const useFallbacks = input.fallbacks !== false;
@@ -162,6 +175,10 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       const unavailable = catalog.unavailability(entry);
       if (unavailable) {
         excluded.push({ model: entry.id, reason: unavailable.replace(/_/g, ' ') });
+        continue;
+      }
+      if (lacks(entry).length > 0) {
+        excluded.push({ model: entry.id, reason: lacking(entry) });
         continue;
       }
       const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
@@ -193,6 +210,15 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         details: { model: entry.id, provider: entry.provider },
       };
     }
+    const missing = lacks(entry);
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        code: 'model_capability_missing',
+        message: `model "${entry.id}" cannot take this request: it ${lacking(entry)}`,
+        details: { model: entry.id, missing_capabilities: missing },
+      };
+    }
     const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
     if (fit.problem) {
       return {
@@ -222,15 +248,23 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         input_tokens: inputTokens,
         estimated_cost_usd: fit.cost,
         excluded,
+        ...(needed.length > 0 ? { capabilities: needed } : {}),
       },
     };
   }
 
   const complexity = assessComplexity(input.messages, inputTokens, input.maxTokens);
   const wanted: ModelTier = input.requirements?.high_quality ? 'strong' : complexity.tier;
-  const fits = catalog
-    .available()
-    .map((entry) => fitOf(entry, inputTokens, input.maxTokens, maxCost));
+  const capable = catalog.available().filter((entry) => lacks(entry).length === 0);
+  if (capable.length === 0) {
+    return {
+      ok: false,
+      code: 'model_capability_missing',
+      message: `no available model can take this request: it needs ${needed.join(', ')}`,
+      details: { required_capabilities: needed },
+    };
+  }
+  const fits = capable.map((entry) => fitOf(entry, inputTokens, input.maxTokens, maxCost));
   const usable = fits.filter((fit) => !fit.problem);
   if (usable.length === 0) {
     const costProblem = fits.find((fit) => fit.problem?.code === 'cost_limit_exceeded');
@@ -282,6 +316,10 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
     `${best.entry.id} is the ${input.requirements?.low_latency ? 'quickest' : 'cheapest'} usable ${chosenTier}-tier model (est. $${best.cost}${input.requirements?.low_latency ? `, ~${best.entry.expected_latency_ms} ms` : ''})`,
   );
   if (maxCost !== undefined) why.push(`within max_cost_usd $${maxCost}`);
+  if (needed.length > 0) why.push(`only models with ${needed.join(', ')}`);
+  for (const entry of catalog.available()) {
+    if (lacks(entry).length > 0) excluded.push({ model: entry.id, reason: lacking(entry) });
+  }
 
   return {
     ok: true,
@@ -299,6 +337,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       estimated_cost_usd: best.cost,
       complexity,
       excluded,
+      ...(needed.length > 0 ? { capabilities: needed } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type Context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { textOf } from '../messages/text-of';
 import type { GenerateRequest, GenerateResult, LanguageModel } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { Logger } from './logger';
@@ -67,7 +68,7 @@ export async function observeModelCall(
     upstream_model: model.modelId,
     // Lengths in characters, never the text itself.
     message_count: request.messages.length,
-    prompt_length: request.messages.reduce((sum, message) => sum + message.content.length, 0),
+    prompt_length: request.messages.reduce((sum, message) => sum + textOf(message).length, 0),
   };
   // Debug: the response or error line repeats these facts, so one line per call at `info`.
   logger.debug('llm_request', {

@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
-import type { ChatMessage } from '../providers/language-model';
+import type { ChatMessage } from '../messages/chat-message';
+import type { ToolDefinition } from '../messages/tool-definition';
 import { estimateInputTokens } from './estimate-input-tokens';
 
 /**
@@ -21,8 +22,11 @@ export function tokenizerFor(entry: Pick<ModelEntry, 'provider'>): TokenizerName
  * Input tokens of a conversation (chat framing included), with o200k: exact for the models
  * {@link tokenizerFor} names `o200k_base`, an approximation for the others.
  */
-export function countInputTokens(messages: readonly ChatMessage[]): number {
-  return estimateInputTokens(messages);
+export function countInputTokens(
+  messages: readonly ChatMessage[],
+  tools?: readonly ToolDefinition[],
+): number {
+  return estimateInputTokens(messages, tools);
 }
 
 export { countTextTokens, headTokens, TokenTally } from './bounded-token-count';

@@ -1,21 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { CallSignal } from '../call-signal';
-import type {
-  FinishReason,
-  GenerateRequest,
-  GenerateResult,
-  LanguageModel,
-  StreamPart,
-} from '../language-model';
+import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import type { CallPhase } from '../transport-error';
 import { mapAnthropicError } from './anthropic-error';
-import { convertAnthropicFinishReason } from './convert-anthropic-finish-reason';
-import {
-  type AnthropicUsageFields,
-  convertAnthropicUsage,
-  mergeAnthropicUsage,
-} from './convert-anthropic-usage';
+import { AnthropicStreamState } from './anthropic-stream-state';
+import { convertAnthropicMessage } from './convert-anthropic-message';
+import { convertAnthropicUsage } from './convert-anthropic-usage';
 import {
   type AnthropicMessagesRequestBody,
   convertToAnthropicMessagesRequest,
@@ -51,7 +43,10 @@ export class AnthropicLanguageModel implements LanguageModel {
       const { data, response } = await this.settings.client.messages
         .create({ ...this.requestBody(request), stream: false }, this.requestOptions(request, call))
         .withResponse();
-      const result = this.convertMessage(data);
+      const result = convertAnthropicMessage(data, {
+        provider: this.provider,
+        modelId: this.modelId,
+      });
       const rateLimit = parseAnthropicRateLimitHeaders((name) => response.headers.get(name));
       return rateLimit ? { ...result, rateLimit } : result;
     } catch (error) {
@@ -70,39 +65,14 @@ export class AnthropicLanguageModel implements LanguageModel {
         this.requestOptions(request, call),
       );
       phase = 'stream';
-      let responseId: string | undefined;
-      let responseModel = this.modelId;
-      let usage: AnthropicUsageFields = {};
-      let finishReason: FinishReason = 'other';
-      let stopped = false;
+      const state = new AnthropicStreamState();
       for await (const event of events) {
         call.restartTimer();
-        switch (event.type) {
-          case 'message_start':
-            responseId = event.message.id;
-            responseModel = event.message.model;
-            usage = event.message.usage;
-            break;
-          case 'content_block_delta':
-            if (event.delta.type === 'text_delta' && event.delta.text !== '') {
-              yield { type: 'text-delta', delta: event.delta.text };
-            }
-            break;
-          case 'message_delta':
-            finishReason = convertAnthropicFinishReason(event.delta.stop_reason);
-            usage = mergeAnthropicUsage(usage, event.usage);
-            break;
-          case 'message_stop':
-            stopped = true;
-            break;
-          default:
-            // content_block_start / content_block_stop carry nothing we need.
-            break;
-        }
+        yield* state.accept(event);
       }
       // The SDK ends a stream quietly when it is aborted or the server hangs up early:
       // only `message_stop` proves the answer is complete.
-      if (!stopped) {
+      if (!state.stopped) {
         throw (
           call.abortError(this.provider) ??
           new ProviderError({
@@ -112,13 +82,15 @@ export class AnthropicLanguageModel implements LanguageModel {
           })
         );
       }
-      yield {
+      const finish: StreamPart = {
         type: 'finish',
-        finishReason,
-        usage: convertAnthropicUsage(usage),
-        responseModel,
-        responseId,
+        finishReason: state.finishReason,
+        usage: convertAnthropicUsage(state.usage),
+        responseModel: state.responseModel ?? this.modelId,
+        responseId: state.responseId,
       };
+      if (state.stopSequence !== undefined) finish.stopSequence = state.stopSequence;
+      yield finish;
     } catch (error) {
       throw mapAnthropicError(error, { provider: this.provider, call, phase });
     } finally {
@@ -127,33 +99,14 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
 
   private requestBody(request: GenerateRequest): AnthropicMessagesRequestBody {
-    return convertToAnthropicMessagesRequest(this.modelId, request, {
-      maxTokensDefault: this.settings.maxTokensDefault,
-    });
+    return convertOrRefuse(this.provider, () =>
+      convertToAnthropicMessagesRequest(this.modelId, request, {
+        maxTokensDefault: this.settings.maxTokensDefault,
+      }),
+    );
   }
 
   private requestOptions(request: GenerateRequest, call: CallSignal) {
     return { signal: call.signal, headers: request.headers, timeout: this.settings.timeoutMs };
-  }
-
-  private convertMessage(message: Anthropic.Message): Omit<GenerateResult, 'rateLimit'> {
-    if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
-      throw new ProviderError({
-        code: 'malformed_response',
-        message: `${this.provider}: malformed message: no content`,
-        provider: this.provider,
-      });
-    }
-    let text = '';
-    for (const block of message.content) {
-      if (block.type === 'text') text += block.text;
-    }
-    return {
-      text,
-      finishReason: convertAnthropicFinishReason(message.stop_reason),
-      usage: convertAnthropicUsage(message.usage ?? {}),
-      responseModel: message.model ?? this.modelId,
-      responseId: message.id,
-    };
   }
 }

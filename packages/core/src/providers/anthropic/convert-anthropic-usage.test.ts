@@ -9,7 +9,13 @@ describe('convertAnthropicUsage', () => {
         cache_creation_input_tokens: 5,
         output_tokens: 7,
       }),
-    ).toEqual({ inputTokens: 115, cachedInputTokens: 100, outputTokens: 7, totalTokens: 122 });
+    ).toEqual({
+      inputTokens: 115,
+      cachedInputTokens: 100,
+      cacheWriteInputTokens: 5,
+      outputTokens: 7,
+      totalTokens: 122,
+    });
   });
 
   it('treats missing cache fields as zero', () => {

@@ -6,6 +6,7 @@ export interface AnthropicUsageFields {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 /**
@@ -16,21 +17,26 @@ export interface AnthropicUsageFields {
  * - `inputTokens` is that whole sum, as OpenAI's `prompt_tokens` is the whole prompt;
  * - `cachedInputTokens` is `cache_read_input_tokens`, the part served from the cache (cheap).
  *
- * Cache writes (`cache_creation_input_tokens`, priced above plain input) stay in
- * `inputTokens` at the plain input price: our Usage has no field for them, and they are rare
- * while llmq sends no `cache_control`.
+ * - `cacheWriteInputTokens` is `cache_creation_input_tokens` (priced above plain input), set
+ *   when some were written;
+ * - `reasoningTokens` is `output_tokens_details.thinking_tokens`, when reported.
  */
 export function convertAnthropicUsage(usage: AnthropicUsageFields): Usage {
   const cacheReadTokens = usage.cache_read_input_tokens ?? 0;
   const inputTokens =
     (usage.input_tokens ?? 0) + cacheReadTokens + (usage.cache_creation_input_tokens ?? 0);
   const outputTokens = usage.output_tokens ?? 0;
-  return {
+  const converted: Usage = {
     inputTokens,
     outputTokens,
     cachedInputTokens: cacheReadTokens,
     totalTokens: inputTokens + outputTokens,
   };
+  const cacheWriteTokens = usage.cache_creation_input_tokens ?? 0;
+  if (cacheWriteTokens > 0) converted.cacheWriteInputTokens = cacheWriteTokens;
+  const reasoningTokens = usage.output_tokens_details?.thinking_tokens ?? 0;
+  if (reasoningTokens > 0) converted.reasoningTokens = reasoningTokens;
+  return converted;
 }
 
 /**
@@ -47,5 +53,6 @@ export function mergeAnthropicUsage(
     cache_read_input_tokens: delta.cache_read_input_tokens ?? start.cache_read_input_tokens,
     cache_creation_input_tokens:
       delta.cache_creation_input_tokens ?? start.cache_creation_input_tokens,
+    output_tokens_details: delta.output_tokens_details ?? start.output_tokens_details,
   };
 }

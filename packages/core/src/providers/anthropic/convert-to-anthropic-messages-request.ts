@@ -1,5 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { ChatMessage } from '../../messages/chat-message';
+import { reasoningBudgetFor } from '../../messages/reasoning-translation';
+import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
+import {
+  convertAssistantPart,
+  convertTextPart,
+  convertToolResultPart,
+  convertUserPart,
+} from './convert-to-anthropic-content';
 
 /** The Messages API request body, minus `stream`. */
 export type AnthropicMessagesRequestBody = Omit<
@@ -12,44 +22,171 @@ export interface AnthropicMessagesRequestOptions {
   maxTokensDefault: number;
 }
 
+type Turn = { role: 'user' | 'assistant'; content: string | Anthropic.ContentBlockParam[] };
+
+function blocksOf(content: Turn['content']): Anthropic.ContentBlockParam[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+}
+
+/** One non-system message as an Anthropic turn: tool results go back in a user turn. */
+function convertTurn(
+  message: Exclude<ChatMessage, { role: 'system' }>,
+  index: number,
+  modelId: string,
+): Turn {
+  const path = `messages[${index}]`;
+  if (message.role !== 'tool' && message.name !== undefined) {
+    throw new UnsupportedParameterError(`${path}.name`, modelId);
+  }
+  const context = (partIndex: number) => ({ path: `${path}.content[${partIndex}]`, modelId });
+  switch (message.role) {
+    case 'user':
+      return {
+        role: 'user',
+        content:
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((part, partIndex) => convertUserPart(part, context(partIndex))),
+      };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content:
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((part, partIndex) =>
+                convertAssistantPart(part, context(partIndex)),
+              ),
+      };
+    case 'tool':
+      return {
+        role: 'user',
+        content: message.content.map((part, partIndex) =>
+          convertToolResultPart(part, context(partIndex)),
+        ),
+      };
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+}
+
+/** System messages as `system`: one string when all are plain strings, else text blocks. */
+function convertSystem(
+  messages: Extract<ChatMessage, { role: 'system' }>[],
+  modelId: string,
+): AnthropicMessagesRequestBody['system'] {
+  messages.forEach((message) => {
+    if (message.name !== undefined) {
+      throw new UnsupportedParameterError(`system message name "${message.name}"`, modelId);
+    }
+  });
+  if (messages.every((message) => typeof message.content === 'string')) {
+    return messages.map((message) => message.content as string).join('\n\n');
+  }
+  return messages.flatMap((message) =>
+    typeof message.content === 'string'
+      ? [{ type: 'text' as const, text: message.content }]
+      : message.content.map(convertTextPart),
+  );
+}
+
+function convertToolChoice(
+  choice: ToolChoice | undefined,
+  parallelToolCalls: boolean | undefined,
+): Anthropic.ToolChoice | undefined {
+  const disableParallel = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined)
+    return parallelToolCalls === false ? { type: 'auto', ...disableParallel } : undefined;
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'auto') return { type: 'auto', ...disableParallel };
+  if (choice === 'required') return { type: 'any', ...disableParallel };
+  return { type: 'tool', name: choice.toolName, ...disableParallel };
+}
+
+/** Structured output: a JSON schema as is; "any JSON object" as the schema of an object. */
+function convertResponseFormat(format: ResponseFormat): Anthropic.OutputConfig | undefined {
+  if (format.type === 'text') return undefined;
+  const schema = format.type === 'json_schema' ? format.schema : { type: 'object' };
+  return { format: { type: 'json_schema', schema } };
+}
+
+/** Options Anthropic has no way to express: refused by name, never dropped. */
+function refuseInexpressible(request: GenerateRequest, modelId: string): void {
+  const refused: Array<[string, unknown]> = [
+    ['n', request.n !== undefined && request.n > 1 ? request.n : undefined],
+    ['logprobs', request.logprobs === true ? true : undefined],
+    ['top_logprobs', request.topLogprobs],
+    ['prompt_cache_key', request.promptCacheKey],
+    ['verbosity', request.verbosity],
+  ];
+  for (const [parameter, value] of refused) {
+    if (value !== undefined) throw new UnsupportedParameterError(parameter, modelId);
+  }
+}
+
 /**
- * Converts a request to the Messages API's shape:
- * - system messages, wherever they stand, join (blank-line separated) into `system`;
- * - consecutive messages of the same role merge, since Anthropic wants user and assistant
- *   turns to alternate;
- * - `stop` becomes `stop_sequences`.
+ * Converts a neutral request to the Messages API's shape:
+ * - system messages, wherever they stand, go to `system` (plain strings joined by a blank
+ *   line, parts kept as text blocks with their cache breakpoints);
+ * - tool messages become user turns of `tool_result` blocks, and consecutive turns of one
+ *   role merge, since Anthropic wants user and assistant turns to alternate;
+ * - tools, tool choice, structured output (`output_config.format`), thinking and
+ *   `metadata.user_id` are translated; what Anthropic cannot express is refused.
  *
- * Dropped: `seed` (Anthropic never had one), and `temperature` / `topP`: API version
- * 2026-10-21, which `@anthropic-ai/sdk` 1.x pins, no longer has sampling parameters (the SDK
- * removed them from `MessageCreateParams`), and sending an unknown field risks a 400.
+ * Left out as before: `seed` (Anthropic never had one), and `temperature` / `topP`: API
+ * version 2026-10-21, which `@anthropic-ai/sdk` 1.x pins, no longer has sampling parameters.
  */
 export function convertToAnthropicMessagesRequest(
   modelId: string,
   request: GenerateRequest,
   options: AnthropicMessagesRequestOptions,
 ): AnthropicMessagesRequestBody {
-  const systemParts: string[] = [];
-  const messages: Anthropic.MessageParam[] = [];
-  let previous: { role: 'user' | 'assistant'; content: string } | undefined;
-  for (const message of request.messages) {
+  refuseInexpressible(request, modelId);
+  const systemMessages: Extract<ChatMessage, { role: 'system' }>[] = [];
+  const messages: Turn[] = [];
+  request.messages.forEach((message, index) => {
     if (message.role === 'system') {
-      systemParts.push(message.content);
-      continue;
+      systemMessages.push(message);
+      return;
     }
-    if (previous !== undefined && previous.role === message.role) {
-      previous.content = `${previous.content}\n\n${message.content}`;
-      continue;
+    const turn = convertTurn(message, index, modelId);
+    const previous = messages.at(-1);
+    if (previous === undefined || previous.role !== turn.role) {
+      messages.push(turn);
+    } else if (typeof previous.content === 'string' && typeof turn.content === 'string') {
+      previous.content = `${previous.content}\n\n${turn.content}`;
+    } else {
+      previous.content = [...blocksOf(previous.content), ...blocksOf(turn.content)];
     }
-    previous = { role: message.role, content: message.content };
-    messages.push(previous);
-  }
+  });
 
   const body: AnthropicMessagesRequestBody = {
     model: modelId,
     messages,
     max_tokens: request.maxTokens ?? options.maxTokensDefault,
   };
-  if (systemParts.length > 0) body.system = systemParts.join('\n\n');
+  if (systemMessages.length > 0) body.system = convertSystem(systemMessages, modelId);
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (request.tools !== undefined) {
+    body.tools = request.tools.map((tool) => {
+      const definition: Anthropic.Tool = {
+        name: tool.name,
+        input_schema: tool.parameters as Anthropic.Tool.InputSchema,
+      };
+      if (tool.description !== undefined) definition.description = tool.description;
+      if (tool.strict !== undefined) definition.strict = tool.strict;
+      if (tool.cacheControl !== undefined) definition.cache_control = { ...tool.cacheControl };
+      return definition;
+    });
+  }
+  const toolChoice = convertToolChoice(request.toolChoice, request.parallelToolCalls);
+  if (toolChoice !== undefined) body.tool_choice = toolChoice;
+  const outputConfig = request.responseFormat && convertResponseFormat(request.responseFormat);
+  if (outputConfig !== undefined) body.output_config = outputConfig;
+  const budget = request.reasoning && reasoningBudgetFor(request.reasoning);
+  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (request.safetyIdentifier !== undefined) body.metadata = { user_id: request.safetyIdentifier };
   return body;
 }

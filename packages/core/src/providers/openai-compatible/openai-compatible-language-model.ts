@@ -8,7 +8,9 @@ import {
   OpenAIChatStreamState,
 } from '../openai/openai-chat-stream-state';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
+import { refuseSeveralStreamedChoices } from '../openai/refuse-several-choices';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import {
@@ -56,9 +58,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let response: IncomingMessage | undefined;
     try {
-      const body = JSON.stringify(
-        convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
-      );
+      const body = JSON.stringify(this.requestBody(request, false));
       response = await this.post(body, request, call, 'application/json');
       if ((response.statusCode ?? 0) >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
@@ -86,7 +86,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = JSON.stringify({
-        ...convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' }),
+        ...this.requestBody(request, true),
         stream: true,
         stream_options: { include_usage: true },
       });
@@ -106,8 +106,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
           sawDone = true;
           continue;
         }
-        const delta = state.accept(this.parseChunk(data));
-        if (delta !== undefined) yield { type: 'text-delta', delta };
+        yield* state.accept(this.parseChunk(data));
       }
       // Complete means a finish reason, then either usage or the [DONE] sentinel (a server
       // that ignores include_usage still sends [DONE]). Anything less was cut short.
@@ -134,6 +133,13 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       call.dispose();
       if (response !== undefined && !response.readableEnded) response.destroy();
     }
+  }
+
+  private requestBody(request: GenerateRequest, streamed: boolean) {
+    return convertOrRefuse(this.provider, () => {
+      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
+    });
   }
 
   private post(

@@ -1,3 +1,6 @@
+import type { ChatAnswer, TokenLogprob } from '../../messages/chat-result';
+import { answerText } from '../../messages/chat-result';
+import type { AssistantContentPart } from '../../messages/content-part';
 import type { GenerateResult, Usage } from '../language-model';
 import { ProviderError } from '../provider-error';
 import { convertOpenAIFinishReason } from './convert-openai-finish-reason';
@@ -9,11 +12,6 @@ interface OpenAIChatCompletionFields {
   model?: unknown;
   choices?: unknown;
   usage?: OpenAIUsageFields | null;
-}
-
-interface OpenAIChoiceFields {
-  message?: { content?: unknown } | null;
-  finish_reason?: string | null;
 }
 
 export interface ConvertOpenAIChatCompletionOptions {
@@ -28,10 +26,81 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The logprobs of a choice (`choice.logprobs.content`), when it has them. */
+export function convertOpenAILogprobs(logprobs: unknown): TokenLogprob[] | undefined {
+  if (!isObject(logprobs) || !Array.isArray(logprobs.content)) return undefined;
+  return logprobs.content.filter(isObject).map((entry) => ({
+    token: String(entry.token),
+    logprob: Number(entry.logprob),
+    topLogprobs: (Array.isArray(entry.top_logprobs) ? entry.top_logprobs : [])
+      .filter(isObject)
+      .map((top) => ({ token: String(top.token), logprob: Number(top.logprob) })),
+  }));
+}
+
+/**
+ * The content parts of a choice's message: reasoning first (`reasoning_content`, which
+ * OpenAI-compatible servers such as vLLM and DeepSeek send), then the text, then tool calls.
+ */
+function convertMessageContent(
+  message: Record<string, unknown>,
+  malformed: (reason: string) => ProviderError,
+): AssistantContentPart[] {
+  const parts: AssistantContentPart[] = [];
+  const reasoning = message.reasoning_content;
+  if (typeof reasoning === 'string' && reasoning !== '')
+    parts.push({ type: 'reasoning', text: reasoning });
+  const content = message.content;
+  if (content !== null && content !== undefined && typeof content !== 'string') {
+    throw malformed('message.content is not text');
+  }
+  if (typeof content === 'string' && content !== '') parts.push({ type: 'text', text: content });
+  const toolCalls = message.tool_calls;
+  if (toolCalls !== undefined && toolCalls !== null) {
+    if (!Array.isArray(toolCalls)) throw malformed('message.tool_calls is not a list');
+    for (const call of toolCalls) {
+      const fn = isObject(call) ? call.function : undefined;
+      if (
+        !isObject(call) ||
+        typeof call.id !== 'string' ||
+        !isObject(fn) ||
+        typeof fn.name !== 'string'
+      ) {
+        throw malformed('a tool call has no id or function name');
+      }
+      parts.push({
+        type: 'tool-call',
+        toolCallId: call.id,
+        toolName: fn.name,
+        arguments: typeof fn.arguments === 'string' ? fn.arguments : '{}',
+      });
+    }
+  }
+  return parts;
+}
+
+/** One choice of a chat completion as a neutral answer. */
+function convertChoice(
+  choice: Record<string, unknown>,
+  malformed: (reason: string) => ProviderError,
+): ChatAnswer {
+  const content = convertMessageContent(isObject(choice.message) ? choice.message : {}, malformed);
+  const answer: ChatAnswer = {
+    content,
+    finishReason: convertOpenAIFinishReason(
+      typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined,
+    ),
+  };
+  const logprobs = convertOpenAILogprobs(choice.logprobs);
+  if (logprobs !== undefined) answer.logprobs = logprobs;
+  return answer;
+}
+
 /**
  * Converts a (non-streamed) chat completion body into a GenerateResult, checking its shape:
- * a body without a first choice, text or usage is a `malformed_response`. Shared by the
- * OpenAI adapter (SDK-parsed body) and the OpenAI-compatible one (its own JSON.parse).
+ * a body without a first choice, text or usage is a `malformed_response`. Choices after the
+ * first (`n` > 1) become `otherChoices`, in `index` order. Shared by the OpenAI adapter
+ * (SDK-parsed body) and the OpenAI-compatible one (its own JSON.parse).
  */
 export function convertOpenAIChatCompletion(
   body: unknown,
@@ -47,18 +116,20 @@ export function convertOpenAIChatCompletion(
   const completion = body as OpenAIChatCompletionFields;
   const choices = completion.choices;
   if (!Array.isArray(choices) || !isObject(choices[0])) throw malformed('no choices');
-  const choice = choices[0] as OpenAIChoiceFields;
-  const content = choice.message?.content;
-  if (content !== null && content !== undefined && typeof content !== 'string') {
-    throw malformed('message.content is not text');
-  }
+  const answers = choices
+    .filter(isObject)
+    .sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0))
+    .map((choice) => convertChoice(choice, malformed));
+  const [first, ...others] = answers as [ChatAnswer, ...ChatAnswer[]];
   const usage = options.convertUsage(isObject(completion.usage) ? completion.usage : undefined);
   if (usage === undefined) throw malformed('no usage');
-  return {
-    text: content ?? '',
-    finishReason: convertOpenAIFinishReason(choice.finish_reason),
+  const result: Omit<GenerateResult, 'rateLimit'> = {
+    ...first,
+    text: answerText(first.content),
     usage,
     responseModel: typeof completion.model === 'string' ? completion.model : options.modelId,
     responseId: typeof completion.id === 'string' ? completion.id : undefined,
   };
+  if (others.length > 0) result.otherChoices = others;
+  return result;
 }

@@ -64,6 +64,7 @@ describe('convertOpenAIChatCompletion', () => {
       options,
     );
     expect(result).toEqual({
+      content: [{ type: 'text', text: 'hello' }],
       text: 'hello',
       finishReason: 'length',
       usage: { inputTokens: 3, cachedInputTokens: 0, outputTokens: 1, totalTokens: 4 },

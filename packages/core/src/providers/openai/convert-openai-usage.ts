@@ -9,20 +9,25 @@ export interface OpenAIUsageFields {
   completion_tokens?: number | null;
   total_tokens?: number | null;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
 /**
  * Converts OpenAI usage. `prompt_tokens` already includes the cached ones, so
  * `inputTokens` is the whole prompt and `cachedInputTokens` the part of it served from the
- * prompt cache (priced lower by the cost layer).
+ * prompt cache (priced lower by the cost layer). `reasoningTokens` (part of
+ * `completion_tokens`) is set when the provider reports some.
  */
 export function convertOpenAIUsage(usage: OpenAIUsageFields): Usage {
   const inputTokens = usage.prompt_tokens ?? 0;
   const outputTokens = usage.completion_tokens ?? 0;
-  return {
+  const converted: Usage = {
     inputTokens,
     outputTokens,
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     totalTokens: usage.total_tokens ?? inputTokens + outputTokens,
   };
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  if (reasoningTokens > 0) converted.reasoningTokens = reasoningTokens;
+  return converted;
 }

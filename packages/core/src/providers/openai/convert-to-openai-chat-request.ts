@@ -1,19 +1,14 @@
-import type { ChatMessage, GenerateRequest } from '../language-model';
+import type OpenAI from 'openai';
+import { reasoningEffortFor } from '../../messages/reasoning-translation';
+import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
+import type { GenerateRequest } from '../language-model';
+import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
 
-/**
- * The body of `POST /chat/completions` as both OpenAI adapters send it, minus `stream`.
- * Structurally a subset of the SDK's `ChatCompletionCreateParams`.
- */
-export interface OpenAIChatRequestBody {
-  model: string;
-  messages: ChatMessage[];
-  max_completion_tokens?: number;
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string[];
-  seed?: number;
-}
+/** The body of `POST /chat/completions` as both OpenAI adapters send it, minus `stream`. */
+export type OpenAIChatRequestBody = Omit<
+  OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  'stream'
+>;
 
 export interface OpenAIChatRequestOptions {
   /**
@@ -24,17 +19,66 @@ export interface OpenAIChatRequestOptions {
   maxTokensField: 'max_completion_tokens' | 'max_tokens';
 }
 
-/** Builds the chat completion request body. Messages pass as they are: the roles already match. */
+function convertToolChoice(choice: ToolChoice): OpenAI.Chat.ChatCompletionToolChoiceOption {
+  if (typeof choice === 'string') return choice;
+  return { type: 'function', function: { name: choice.toolName } };
+}
+
+function convertResponseFormat(
+  format: ResponseFormat,
+): NonNullable<OpenAIChatRequestBody['response_format']> {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const jsonSchema: OpenAI.ResponseFormatJSONSchema['json_schema'] = {
+    name: format.name,
+    schema: format.schema,
+  };
+  if (format.description !== undefined) jsonSchema.description = format.description;
+  if (format.strict !== undefined) jsonSchema.strict = format.strict;
+  return { type: 'json_schema', json_schema: jsonSchema };
+}
+
+function convertTools(request: GenerateRequest): OpenAI.Chat.ChatCompletionTool[] | undefined {
+  return request.tools?.map((tool) => {
+    const definition: OpenAI.FunctionDefinition = { name: tool.name, parameters: tool.parameters };
+    if (tool.description !== undefined) definition.description = tool.description;
+    if (tool.strict !== undefined) definition.strict = tool.strict;
+    return { type: 'function', function: definition };
+  });
+}
+
+/**
+ * Builds the chat completion request body from the neutral request: every field has an
+ * OpenAI spelling, so nothing is refused here except parts Chat Completions cannot take (see
+ * the messages converter).
+ */
 export function convertToOpenAIChatRequest(
   modelId: string,
   request: GenerateRequest,
   options: OpenAIChatRequestOptions,
 ): OpenAIChatRequestBody {
-  const body: OpenAIChatRequestBody = { model: modelId, messages: request.messages };
+  const body: OpenAIChatRequestBody = {
+    model: modelId,
+    messages: convertToOpenAIChatMessages(request.messages, modelId),
+  };
   if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body.stop = request.stop;
   if (request.seed !== undefined) body.seed = request.seed;
+  if (request.n !== undefined) body.n = request.n;
+  const tools = convertTools(request);
+  if (tools !== undefined) body.tools = tools;
+  if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat !== undefined) {
+    body.response_format = convertResponseFormat(request.responseFormat);
+  }
+  const effort = request.reasoning && reasoningEffortFor(request.reasoning);
+  if (effort !== undefined) body.reasoning_effort = effort;
+  if (request.verbosity !== undefined) body.verbosity = request.verbosity;
+  if (request.promptCacheKey !== undefined) body.prompt_cache_key = request.promptCacheKey;
+  if (request.logprobs !== undefined) body.logprobs = request.logprobs;
+  if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs;
+  if (request.safetyIdentifier !== undefined) body.safety_identifier = request.safetyIdentifier;
   return body;
 }

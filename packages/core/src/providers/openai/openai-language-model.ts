@@ -2,12 +2,14 @@ import type OpenAI from 'openai';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { ProviderError } from '../provider-error';
+import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
 import { OpenAIChatStreamState } from './openai-chat-stream-state';
 import { mapOpenAIError } from './openai-error';
 import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
+import { refuseSeveralStreamedChoices } from './refuse-several-choices';
 
 export interface OpenAILanguageModelSettings {
   /** The provider account id. */
@@ -37,7 +39,7 @@ export class OpenAILanguageModel implements LanguageModel {
     try {
       const { data, response } = await this.client.chat.completions
         .create(
-          { ...this.requestBody(request), stream: false },
+          { ...this.requestBody(request, false), stream: false },
           { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
         )
         .withResponse();
@@ -60,15 +62,18 @@ export class OpenAILanguageModel implements LanguageModel {
     let phase: 'request' | 'stream' = 'request';
     try {
       const chunks = await this.client.chat.completions.create(
-        { ...this.requestBody(request), stream: true, stream_options: { include_usage: true } },
+        {
+          ...this.requestBody(request, true),
+          stream: true,
+          stream_options: { include_usage: true },
+        },
         { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
       );
       phase = 'stream';
       const state = new OpenAIChatStreamState();
       for await (const chunk of chunks) {
         call.restartTimer();
-        const delta = state.accept(chunk);
-        if (delta !== undefined) yield { type: 'text-delta', delta };
+        yield* state.accept(chunk);
       }
       // The SDK ends a stream quietly when it is aborted or the server hangs up early, so
       // only a finish reason plus usage (sent last) proves the answer is complete.
@@ -96,9 +101,12 @@ export class OpenAILanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(request: GenerateRequest) {
-    return convertToOpenAIChatRequest(this.modelId, request, {
-      maxTokensField: 'max_completion_tokens',
+  private requestBody(request: GenerateRequest, streamed: boolean) {
+    return convertOrRefuse(this.provider, () => {
+      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      return convertToOpenAIChatRequest(this.modelId, request, {
+        maxTokensField: 'max_completion_tokens',
+      });
     });
   }
 }

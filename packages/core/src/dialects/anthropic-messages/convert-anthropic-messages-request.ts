@@ -1,0 +1,91 @@
+import type { ChatRequest } from '../../messages/chat-request';
+import type { ReasoningOptions, ToolChoice } from '../../messages/tool-definition';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import type { AnthropicMessagesRequest } from './anthropic-messages-request-schema';
+import { convertAnthropicMessages } from './convert-anthropic-messages';
+
+/** A Messages API request, read: the model asked for, whether to stream, and the neutral request. */
+export interface AnthropicMessagesCall {
+  model: string;
+  stream: boolean;
+  request: ChatRequest;
+}
+
+function convertToolChoice(
+  choice: NonNullable<AnthropicMessagesRequest['tool_choice']>,
+): ToolChoice {
+  switch (choice.type) {
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      return { type: 'tool', toolName: choice.name };
+    default: {
+      const unreachable: never = choice;
+      return unreachable;
+    }
+  }
+}
+
+function convertReasoning(body: AnthropicMessagesRequest): ReasoningOptions | undefined {
+  const reasoning: ReasoningOptions = {};
+  if (body.thinking?.type === 'enabled') reasoning.budgetTokens = body.thinking.budget_tokens;
+  const effort = body.output_config?.effort;
+  if (effort === 'xhigh' || effort === 'max') {
+    throw new UnsupportedParameterError(`output_config.effort "${effort}"`, 'llmq');
+  }
+  if (effort !== undefined && effort !== null) reasoning.effort = effort;
+  return Object.keys(reasoning).length > 0 ? reasoning : undefined;
+}
+
+/** Reads a validated Messages API request into the neutral model. */
+export function convertAnthropicMessagesRequest(
+  body: AnthropicMessagesRequest,
+): AnthropicMessagesCall {
+  if (body.top_k !== undefined) throw new UnsupportedParameterError('top_k', 'llmq');
+  if (body.service_tier !== undefined) throw new UnsupportedParameterError('service_tier', 'llmq');
+  const request: ChatRequest = {
+    messages: convertAnthropicMessages(body),
+    maxTokens: body.max_tokens,
+  };
+  if (body.temperature !== undefined) request.temperature = body.temperature;
+  if (body.top_p !== undefined) request.topP = body.top_p;
+  if (body.stop_sequences !== undefined && body.stop_sequences.length > 0)
+    request.stop = body.stop_sequences;
+  if (body.metadata?.user_id) request.safetyIdentifier = body.metadata.user_id;
+  if (body.tools !== undefined) {
+    request.tools = body.tools.map((tool) => {
+      const definition: NonNullable<ChatRequest['tools']>[number] = {
+        name: tool.name,
+        parameters: tool.input_schema,
+      };
+      if (tool.description !== undefined) definition.description = tool.description;
+      if (tool.strict !== undefined) definition.strict = tool.strict;
+      if (tool.cache_control) {
+        definition.cacheControl = {
+          type: 'ephemeral',
+          ...(tool.cache_control.ttl ? { ttl: tool.cache_control.ttl } : {}),
+        };
+      }
+      return definition;
+    });
+  }
+  if (body.tool_choice !== undefined) {
+    request.toolChoice = convertToolChoice(body.tool_choice);
+    if (
+      'disable_parallel_tool_use' in body.tool_choice &&
+      body.tool_choice.disable_parallel_tool_use === true
+    ) {
+      request.parallelToolCalls = false;
+    }
+  }
+  const format = body.output_config?.format;
+  if (format)
+    request.responseFormat = { type: 'json_schema', name: 'response', schema: format.schema };
+  const reasoning = convertReasoning(body);
+  if (reasoning !== undefined) request.reasoning = reasoning;
+  return { model: body.model, stream: body.stream === true, request };
+}

@@ -1,0 +1,127 @@
+import type { ChatRequest } from '../../messages/chat-request';
+import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import { convertOpenAIChatMessages } from './convert-openai-chat-messages';
+import type { OpenAIChatRequest } from './openai-chat-request-schema';
+
+/** A chat completion request, read: the model asked for, how to answer, and the neutral request. */
+export interface OpenAIChatCall {
+  model: string;
+  stream: boolean;
+  /** `stream_options.include_usage`: send a last chunk with the usage. */
+  includeUsage: boolean;
+  request: ChatRequest;
+}
+
+/**
+ * Whether a field OpenAI knows, but the neutral model does not carry, asks for something. Its
+ * neutral values (0, `{}`, `[]`, `auto`/`default` tier) change nothing at OpenAI either, and
+ * SDKs such as LangChain send them by default, so they pass; anything else is refused.
+ */
+function asksForSomething(value: unknown): boolean {
+  if (value === undefined || value === null || value === 0) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+const uncarriedFields = [
+  'frequency_penalty',
+  'presence_penalty',
+  'logit_bias',
+  'audio',
+  'prediction',
+  'metadata',
+  'web_search_options',
+] as const satisfies ReadonlyArray<keyof OpenAIChatRequest>;
+
+function refuseUncarried(body: OpenAIChatRequest): void {
+  for (const field of uncarriedFields) {
+    if (asksForSomething(body[field])) throw new UnsupportedParameterError(field, 'llmq');
+  }
+  // `text` is the only output modality llmq has; asking for it asks for nothing new.
+  if (body.modalities?.some((modality) => modality !== 'text')) {
+    throw new UnsupportedParameterError('modalities', 'llmq');
+  }
+  if (
+    body.service_tier != null &&
+    body.service_tier !== 'auto' &&
+    body.service_tier !== 'default'
+  ) {
+    throw new UnsupportedParameterError('service_tier', 'llmq');
+  }
+  // Stored completions are not kept by llmq; `store: false` is what it does anyway.
+  if (body.store === true) {
+    throw new UnsupportedParameterError(
+      'store',
+      'llmq',
+      '(stored completions) is not supported by',
+    );
+  }
+}
+
+function convertToolChoice(choice: NonNullable<OpenAIChatRequest['tool_choice']>): ToolChoice {
+  return typeof choice === 'string' ? choice : { type: 'tool', toolName: choice.function.name };
+}
+
+function convertResponseFormat(
+  format: NonNullable<OpenAIChatRequest['response_format']>,
+): ResponseFormat {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const converted: ResponseFormat = {
+    type: 'json_schema',
+    name: format.json_schema.name,
+    schema: format.json_schema.schema ?? {},
+  };
+  if (format.json_schema.description !== undefined)
+    converted.description = format.json_schema.description;
+  if (typeof format.json_schema.strict === 'boolean') converted.strict = format.json_schema.strict;
+  return converted;
+}
+
+/** Copies the optional fields that map one to one, skipping null (OpenAI's "not set"). */
+function copyOptions(body: OpenAIChatRequest, request: ChatRequest): void {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) request.maxTokens = maxTokens;
+  if (body.temperature != null) request.temperature = body.temperature;
+  if (body.top_p != null) request.topP = body.top_p;
+  if (body.stop != null) request.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  if (body.seed != null) request.seed = body.seed;
+  if (body.n != null) request.n = body.n;
+  if (body.parallel_tool_calls !== undefined) request.parallelToolCalls = body.parallel_tool_calls;
+  if (body.reasoning_effort != null) request.reasoning = { effort: body.reasoning_effort };
+  if (body.verbosity != null) request.verbosity = body.verbosity;
+  if (body.prompt_cache_key !== undefined) request.promptCacheKey = body.prompt_cache_key;
+  if (body.logprobs != null) request.logprobs = body.logprobs;
+  if (body.top_logprobs != null) request.topLogprobs = body.top_logprobs;
+  // `user` is the older name of `safety_identifier`.
+  const identifier = body.safety_identifier ?? body.user;
+  if (identifier !== undefined) request.safetyIdentifier = identifier;
+}
+
+/** Reads a validated OpenAI chat completion request into the neutral model. */
+export function convertOpenAIChatRequest(body: OpenAIChatRequest): OpenAIChatCall {
+  refuseUncarried(body);
+  const request: ChatRequest = { messages: convertOpenAIChatMessages(body.messages) };
+  copyOptions(body, request);
+  if (body.tools !== undefined) {
+    request.tools = body.tools.map(({ function: fn }) => {
+      const tool: NonNullable<ChatRequest['tools']>[number] = {
+        name: fn.name,
+        parameters: fn.parameters ?? { type: 'object', properties: {} },
+      };
+      if (fn.description !== undefined) tool.description = fn.description;
+      if (typeof fn.strict === 'boolean') tool.strict = fn.strict;
+      return tool;
+    });
+  }
+  if (body.tool_choice !== undefined) request.toolChoice = convertToolChoice(body.tool_choice);
+  if (body.response_format !== undefined)
+    request.responseFormat = convertResponseFormat(body.response_format);
+  return {
+    model: body.model,
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+    request,
+  };
+}

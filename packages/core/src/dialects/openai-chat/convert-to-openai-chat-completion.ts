@@ -1,0 +1,97 @@
+import type OpenAI from 'openai';
+import {
+  answerText,
+  type ChatAnswer,
+  type FinishReason,
+  type Usage,
+} from '../../messages/chat-result';
+import type { DialectAnswer } from '../dialect-answer';
+
+/** Our finish reason in OpenAI's words. */
+export function openAIFinishReason(
+  reason: FinishReason,
+): OpenAI.Chat.ChatCompletion.Choice['finish_reason'] {
+  return reason === 'other' ? 'stop' : reason;
+}
+
+/** Our usage in OpenAI's shape (prompt tokens include cached ones, as OpenAI counts them). */
+export function openAIUsage(usage: Usage): OpenAI.CompletionUsage {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.totalTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
+  };
+}
+
+/** The reasoning text of an answer, as `reasoning_content` (the field OpenAI-compatible servers use). */
+function reasoningText(answer: ChatAnswer): string | undefined {
+  const texts = answer.content.filter((part) => part.type === 'reasoning').map((part) => part.text);
+  return texts.length === 0 ? undefined : texts.join('\n');
+}
+
+/**
+ * One neutral answer as an OpenAI choice. Text parts join into `content` (null when the
+ * answer is only tool calls, as OpenAI sends it); tool calls keep their ids and JSON text.
+ */
+function convertToOpenAIChoice(
+  answer: ChatAnswer,
+  index: number,
+): OpenAI.Chat.ChatCompletion.Choice {
+  const toolCalls = answer.content.flatMap((part) =>
+    part.type === 'tool-call'
+      ? [
+          {
+            id: part.toolCallId,
+            type: 'function' as const,
+            function: { name: part.toolName, arguments: part.arguments },
+          },
+        ]
+      : [],
+  );
+  const text = answerText(answer.content);
+  const message: OpenAI.Chat.ChatCompletionMessage & { reasoning_content?: string } = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const reasoning = reasoningText(answer);
+  if (reasoning !== undefined) message.reasoning_content = reasoning;
+  const choice: OpenAI.Chat.ChatCompletion.Choice = {
+    index,
+    message,
+    finish_reason: openAIFinishReason(answer.finishReason),
+    logprobs: null,
+  };
+  if (answer.logprobs !== undefined) {
+    choice.logprobs = {
+      content: answer.logprobs.map((entry) => ({
+        token: entry.token,
+        logprob: entry.logprob,
+        bytes: [...Buffer.from(entry.token, 'utf8')],
+        top_logprobs: entry.topLogprobs.map((top) => ({
+          token: top.token,
+          logprob: top.logprob,
+          bytes: [...Buffer.from(top.token, 'utf8')],
+        })),
+      })),
+      refusal: null,
+    };
+  }
+  return choice;
+}
+
+/** A neutral answer (and its other choices, for `n` > 1) as an OpenAI `chat.completion`. */
+export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Chat.ChatCompletion {
+  const answers = [answer, ...(answer.otherChoices ?? [])];
+  return {
+    id: answer.id,
+    object: 'chat.completion',
+    created: answer.created,
+    model: answer.model,
+    choices: answers.map(convertToOpenAIChoice),
+    usage: openAIUsage(answer.usage),
+  };
+}

@@ -1,0 +1,319 @@
+import type { StreamPart } from '../../providers/language-model';
+import { assembleWithOpenAISdk } from '../test-support/assemble-with-sdk';
+import { convertOpenAIChatRequest } from './convert-openai-chat-request';
+import { convertToOpenAIChatCompletion } from './convert-to-openai-chat-completion';
+import { OpenAIChatChunkWriter } from './openai-chat-chunk-writer';
+import { openAIChatRequestSchema } from './openai-chat-request-schema';
+
+const read = (body: unknown) => convertOpenAIChatRequest(openAIChatRequestSchema.parse(body));
+
+describe('OpenAI chat request → neutral', () => {
+  it('reads tools, tool choice, response format, reasoning, cache key, logprobs and identifiers', () => {
+    const call = read({
+      model: 'gpt-x',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hi', name: 'ada' }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', description: 'd', parameters: { type: 'object' }, strict: true },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'f' } },
+      parallel_tool_calls: false,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'x', schema: { type: 'object' }, strict: true },
+      },
+      reasoning_effort: 'high',
+      verbosity: 'low',
+      prompt_cache_key: 'k',
+      logprobs: true,
+      top_logprobs: 2,
+      max_completion_tokens: 50,
+      stop: 'END',
+      seed: 7,
+      n: 1,
+      user: 'u-1',
+    });
+    expect(call).toEqual({
+      model: 'gpt-x',
+      stream: true,
+      includeUsage: true,
+      request: {
+        messages: [{ role: 'user', content: 'hi', name: 'ada' }],
+        tools: [{ name: 'f', description: 'd', parameters: { type: 'object' }, strict: true }],
+        toolChoice: { type: 'tool', toolName: 'f' },
+        parallelToolCalls: false,
+        responseFormat: {
+          type: 'json_schema',
+          name: 'x',
+          schema: { type: 'object' },
+          strict: true,
+        },
+        reasoning: { effort: 'high' },
+        verbosity: 'low',
+        promptCacheKey: 'k',
+        logprobs: true,
+        topLogprobs: 2,
+        maxTokens: 50,
+        stop: ['END'],
+        seed: 7,
+        n: 1,
+        safetyIdentifier: 'u-1',
+      },
+    });
+  });
+
+  it('reads images, files, assistant tool calls and tool results (consecutive ones in one tool message)', () => {
+    const { request } = read({
+      model: 'm',
+      messages: [
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'A' },
+            { type: 'text', text: 'B' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBOR', detail: 'low' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.jpg' } },
+            {
+              type: 'file',
+              file: { file_data: 'data:application/pdf;base64,JVBER', filename: 'a.pdf' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+            { id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'one' },
+        { role: 'tool', tool_call_id: 'c2', content: [{ type: 'text', text: 'two' }] },
+      ],
+    });
+    expect(request.messages).toEqual([
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B' },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          {
+            type: 'image',
+            source: { type: 'base64', mediaType: 'image/png', data: 'iVBOR' },
+            detail: 'low',
+          },
+          { type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } },
+          {
+            type: 'document',
+            source: { type: 'base64', mediaType: 'application/pdf', data: 'JVBER' },
+            filename: 'a.pdf',
+          },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool-call', toolCallId: 'c1', toolName: 'f', arguments: '{"a":1}' },
+          { type: 'tool-call', toolCallId: 'c2', toolName: 'g', arguments: '{}' },
+        ],
+      },
+      {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', toolCallId: 'c1', content: 'one' },
+          { type: 'tool-result', toolCallId: 'c2', content: [{ type: 'text', text: 'two' }] },
+        ],
+      },
+    ]);
+  });
+
+  it.each([
+    ['store', { store: true }],
+    ['frequency_penalty', { frequency_penalty: 0.5 }],
+    ['logit_bias', { logit_bias: { '1': 2 } }],
+    ['modalities', { modalities: ['text', 'audio'] }],
+    ['service_tier', { service_tier: 'flex' }],
+  ])('refuses %s by name instead of dropping it', (parameter, extra) => {
+    expect(() =>
+      read({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra }),
+    ).toThrow(expect.objectContaining({ code: 'unsupported_parameter', parameter }));
+  });
+
+  it('accepts store: false, which is what llmq does anyway', () => {
+    expect(
+      read({ model: 'm', messages: [{ role: 'user', content: 'x' }], store: false }).request,
+    ).toEqual({
+      messages: [{ role: 'user', content: 'x' }],
+    });
+  });
+});
+
+const answer = {
+  id: 'chatcmpl-1',
+  model: 'm',
+  created: 1700000000,
+  usage: {
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedInputTokens: 4,
+    totalTokens: 15,
+    reasoningTokens: 2,
+  },
+};
+
+describe('neutral answer → OpenAI chat completion', () => {
+  it('puts tool calls in tool_calls with content null and finish_reason tool_calls', () => {
+    const completion = convertToOpenAIChatCompletion({
+      ...answer,
+      content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'f', arguments: '{"a":1}' }],
+      finishReason: 'tool_calls',
+    });
+    expect(completion).toEqual({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1700000000,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+            ],
+          },
+          finish_reason: 'tool_calls',
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 4 },
+        completion_tokens_details: { reasoning_tokens: 2 },
+      },
+    });
+  });
+
+  it('sends other choices (n > 1) as choices 1…n-1', () => {
+    const completion = convertToOpenAIChatCompletion({
+      ...answer,
+      content: [{ type: 'text', text: 'first' }],
+      finishReason: 'stop',
+      otherChoices: [{ content: [{ type: 'text', text: 'second' }], finishReason: 'length' }],
+    });
+    expect(
+      completion.choices.map((choice) => [
+        choice.index,
+        choice.message.content,
+        choice.finish_reason,
+      ]),
+    ).toEqual([
+      [0, 'first', 'stop'],
+      [1, 'second', 'length'],
+    ]);
+  });
+
+  it('joins text parts and reports reasoning as reasoning_content', () => {
+    const completion = convertToOpenAIChatCompletion({
+      ...answer,
+      content: [
+        { type: 'reasoning', text: 'think', signature: 's' },
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+      ],
+      finishReason: 'stop',
+    });
+    expect(completion.choices[0]?.message).toEqual({
+      role: 'assistant',
+      content: 'ab',
+      refusal: null,
+      reasoning_content: 'think',
+    });
+  });
+});
+
+describe('neutral stream → OpenAI chunks', () => {
+  const parts: StreamPart[] = [
+    { type: 'text-delta', delta: 'Let me ' },
+    { type: 'text-delta', delta: 'check.' },
+    { type: 'tool-call-start', index: 0, toolCallId: 'c1', toolName: 'get_weather' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+    { type: 'tool-call-start', index: 1, toolCallId: 'c2', toolName: 'get_time' },
+    { type: 'tool-call-delta', index: 1, argumentsDelta: '{}' },
+    { type: 'finish', finishReason: 'tool_calls', usage: answer.usage, responseModel: 'm' },
+  ];
+
+  it('sends tool_calls deltas by index, then the finish reason, then usage', () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'chatcmpl-1',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const chunks = parts.flatMap((part) => writer.write(part));
+    expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: 'Let me ' });
+    expect(chunks[2]?.choices[0]?.delta).toEqual({
+      tool_calls: [
+        { index: 0, id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+      ],
+    });
+    expect(chunks[3]?.choices[0]?.delta).toEqual({
+      tool_calls: [{ index: 0, function: { arguments: '{"city":' } }],
+    });
+    expect(chunks.at(-2)?.choices).toEqual([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
+    expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
+  });
+
+  it('is assembled by the official SDK stream helper into the same message', async () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'chatcmpl-1',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const completion = await assembleWithOpenAISdk(parts.flatMap((part) => writer.write(part)));
+    expect(completion.choices[0]?.message).toMatchObject({
+      role: 'assistant',
+      content: 'Let me check.',
+      tool_calls: [
+        {
+          id: 'c1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+        },
+        { id: 'c2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+      ],
+    });
+    expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+    });
+  });
+});

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { jsonSchemaObjectSchema } from '../../messages/tool-definition';
+
+/**
+ * The body of OpenAI's `POST /v1/chat/completions` as llmq reads it. Strict: a field not named
+ * here is refused by the schema. Fields named here but not carried by the neutral model are
+ * refused by the converter with `unsupported_parameter`.
+ */
+
+const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
+const imageUrlPartSchema = z
+  .object({
+    type: z.literal('image_url'),
+    image_url: z
+      .object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() })
+      .strict(),
+  })
+  .strict();
+const filePartSchema = z
+  .object({
+    type: z.literal('file'),
+    file: z
+      .object({
+        file_data: z.string().min(1).optional(),
+        file_id: z.string().min(1).optional(),
+        filename: z.string().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+const inputAudioPartSchema = z
+  .object({ type: z.literal('input_audio'), input_audio: z.record(z.string(), z.unknown()) })
+  .strict();
+const refusalPartSchema = z.object({ type: z.literal('refusal'), refusal: z.string() }).strict();
+
+const nameSchema = z.string().min(1).max(64).optional();
+
+const toolCallSchema = z
+  .object({
+    id: z.string().min(1),
+    type: z.literal('function'),
+    function: z.object({ name: z.string().min(1), arguments: z.string() }).strict(),
+  })
+  .strict();
+
+export const openAIChatMessageSchema = z.discriminatedUnion('role', [
+  z
+    .object({
+      role: z.enum(['system', 'developer']),
+      content: z.union([z.string(), z.array(textPartSchema).min(1)]),
+      name: nameSchema,
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('user'),
+      content: z.union([
+        z.string(),
+        z
+          .array(
+            z.discriminatedUnion('type', [
+              textPartSchema,
+              imageUrlPartSchema,
+              filePartSchema,
+              inputAudioPartSchema,
+            ]),
+          )
+          .min(1),
+      ]),
+      name: nameSchema,
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('assistant'),
+      content: z
+        .union([
+          z.string(),
+          z.array(z.discriminatedUnion('type', [textPartSchema, refusalPartSchema])),
+        ])
+        .nullish(),
+      name: nameSchema,
+      tool_calls: z.array(toolCallSchema).optional(),
+      refusal: z.string().nullish(),
+      /** The reasoning llmq returned with an earlier answer (see docs/messages.md). */
+      reasoning_content: z.string().nullish(),
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('tool'),
+      tool_call_id: z.string().min(1),
+      content: z.union([z.string(), z.array(textPartSchema).min(1)]),
+    })
+    .strict(),
+]);
+export type OpenAIChatMessage = z.infer<typeof openAIChatMessageSchema>;
+
+export const openAIChatRequestSchema = z
+  .object({
+    model: z.string().min(1).max(200),
+    messages: z.array(openAIChatMessageSchema).min(1),
+    max_tokens: z.number().int().positive().nullish(),
+    max_completion_tokens: z.number().int().positive().nullish(),
+    temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    seed: z.number().int().nullish(),
+    n: z.number().int().min(1).max(128).nullish(),
+    stream: z.boolean().nullish(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullish(),
+    tools: z
+      .array(
+        z
+          .object({
+            type: z.literal('function'),
+            function: z
+              .object({
+                name: z.string().min(1),
+                description: z.string().optional(),
+                parameters: jsonSchemaObjectSchema.optional(),
+                strict: z.boolean().nullish(),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .optional(),
+    tool_choice: z
+      .union([
+        z.enum(['auto', 'none', 'required']),
+        z
+          .object({
+            type: z.literal('function'),
+            function: z.object({ name: z.string().min(1) }).strict(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    parallel_tool_calls: z.boolean().optional(),
+    response_format: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('text') }).strict(),
+        z.object({ type: z.literal('json_object') }).strict(),
+        z
+          .object({
+            type: z.literal('json_schema'),
+            json_schema: z
+              .object({
+                name: z.string().min(1).max(64),
+                description: z.string().optional(),
+                schema: jsonSchemaObjectSchema.optional(),
+                strict: z.boolean().nullish(),
+              })
+              .strict(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+    verbosity: z.enum(['low', 'medium', 'high']).nullish(),
+    prompt_cache_key: z.string().min(1).optional(),
+    logprobs: z.boolean().nullish(),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    safety_identifier: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    store: z.boolean().nullish(),
+    // Known OpenAI fields the neutral model does not carry: refused by name when given.
+    frequency_penalty: z.number().nullish(),
+    presence_penalty: z.number().nullish(),
+    logit_bias: z.record(z.string(), z.number()).nullish(),
+    audio: z.unknown().optional(),
+    modalities: z.array(z.string()).nullish(),
+    prediction: z.unknown().optional(),
+    service_tier: z.string().nullish(),
+    metadata: z.record(z.string(), z.string()).nullish(),
+    web_search_options: z.unknown().optional(),
+  })
+  .strict();
+export type OpenAIChatRequest = z.infer<typeof openAIChatRequestSchema>;

@@ -1,0 +1,47 @@
+import { OpenAIChatChunkWriter } from '../../dialects/openai-chat/openai-chat-chunk-writer';
+import type { StreamPart } from '../language-model';
+import { OpenAIChatStreamState } from './openai-chat-stream-state';
+
+describe('OpenAIChatStreamState', () => {
+  it('reads back exactly the parts our chunk writer sent, reasoning_content included', () => {
+    const parts: StreamPart[] = [
+      { type: 'reasoning-delta', delta: 'Think.' },
+      { type: 'text-delta', delta: 'Calling.' },
+      { type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'a' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"x":' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '1}' },
+      { type: 'tool-call-start', index: 1, toolCallId: 'call_2', toolName: 'b' },
+    ];
+    const usage = { inputTokens: 5, outputTokens: 7, cachedInputTokens: 0, totalTokens: 12 };
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c1',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const chunks = [
+      ...parts,
+      { type: 'finish', finishReason: 'tool_calls', usage, responseModel: 'm' } as StreamPart,
+    ].flatMap((part) => writer.write(part));
+    const state = new OpenAIChatStreamState();
+    expect(chunks.flatMap((chunk) => state.accept(chunk))).toEqual(parts);
+    expect(state.finishReason).toBe('tool_calls');
+    expect(state.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 7 });
+    expect(state.responseId).toBe('c1');
+  });
+
+  it('numbers tool calls in order of appearance whatever index the server gives', () => {
+    const state = new OpenAIChatStreamState();
+    const parts = state.accept({
+      choices: [
+        {
+          delta: { tool_calls: [{ index: 3, id: 'x', function: { name: 'f', arguments: '{}' } }] },
+        },
+      ],
+    });
+    expect(parts).toEqual([
+      { type: 'tool-call-start', index: 0, toolCallId: 'x', toolName: 'f' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{}' },
+    ]);
+  });
+});
