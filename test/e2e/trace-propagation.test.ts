@@ -10,12 +10,12 @@ import {
   createTracing,
   defaultFilterPolicy,
   defaultProviderAccounts,
-  IdempotencyStore,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   ModelCatalog,
   RedisKeys,
+  SubmissionStore,
   type Tracing,
 } from '@llmq/core';
 import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
@@ -102,7 +102,9 @@ beforeAll(async () => {
     submitter: new JobSubmitter({
       queue,
       store,
-      idempotency: new IdempotencyStore(connection, keys),
+      submissions: new SubmissionStore(connection, keys, {
+        recordTtlSeconds: store.pendingTtlSeconds,
+      }),
       catalog,
       defaultModel: 'sim-gpt-fast',
       attempts: 1,

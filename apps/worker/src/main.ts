@@ -19,6 +19,9 @@ import {
   loadModelCatalog,
   ProviderRateLimiter,
   RedisKeys,
+  SubmissionRepair,
+  SubmissionStore,
+  SubmissionSweeper,
   toBatchLimits,
   toBudgetDefaults,
   toCircuitBreakerOptions,
@@ -207,6 +210,22 @@ async function main(): Promise<void> {
   lanes.attach(jobCatalog.interactivePrompt.queue, interactive.worker);
   lanes.attach(jobCatalog['batch-line'].queue, batchProcessing.lineWorker);
   lanes.start();
+  // Accepted jobs whose queue entry a Redis crash lost (mid-submit) are enqueued again.
+  const submissionSweeper = new SubmissionSweeper({
+    redis: connection,
+    keys,
+    repair: new SubmissionRepair(
+      new SubmissionStore(connection, keys, { recordTtlSeconds: store.pendingTtlSeconds }),
+      { standard: countsQueue, interactive: interactiveCountsQueue },
+    ),
+    intervalMs: env.SUBMISSION_SWEEP_INTERVAL_MS,
+    graceMs: env.SUBMISSION_SWEEP_GRACE_MS,
+    onRepair: (tally) => {
+      metrics.submissionsRequeued.inc(tally.requeued);
+      logger.warn('submission-requeued', { event: 'submission-requeued', ...tally });
+    },
+  });
+  submissionSweeper.start();
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   webhooks.metrics.on('attempt', ({ outcome }) =>
     metrics.webhookDeliveries.inc({ outcome: outcome === 'succeeded' ? 'success' : 'failure' }),
@@ -233,6 +252,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
     await lanes.stop();
+    await submissionSweeper.stop();
     const [outcome] = await Promise.all([
       running.close(env.SHUTDOWN_TIMEOUT_MS),
       batchProcessing.close(env.SHUTDOWN_TIMEOUT_MS),

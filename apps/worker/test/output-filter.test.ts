@@ -7,12 +7,12 @@ import {
   defaultFilterPolicy,
   defaultProviderAccounts,
   FilterPolicyStore,
-  IdempotencyStore,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   mergeFilterPolicy,
   RedisKeys,
+  SubmissionStore,
 } from '@llmq/core';
 import { cleanupPrefix, startSimulator, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
@@ -40,7 +40,9 @@ beforeAll(async () => {
   submitter = new JobSubmitter({
     queue,
     store,
-    idempotency: new IdempotencyStore(connection, keys),
+    submissions: new SubmissionStore(connection, keys, {
+      recordTtlSeconds: store.pendingTtlSeconds,
+    }),
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,

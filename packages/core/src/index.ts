@@ -74,6 +74,20 @@ export * from './jobs/job-status';
 export * from './jobs/job-store';
 export * from './jobs/job-submitter';
 export * from './jobs/job-view';
+export {
+  enqueueSubmission,
+  type LaneQueues,
+  type Submission,
+  submissionSchema,
+} from './jobs/submission';
+export { type RepairOutcome, SubmissionRepair, type SweepTally } from './jobs/submission-repair';
+export {
+  type AcceptOutcome,
+  type AcceptRequest,
+  SubmissionStore,
+  type SubmissionStoreOptions,
+} from './jobs/submission-store';
+export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
 export * from './jobs/submit-error';
 export * from './lanes/fair-priority';
 export * from './lanes/lane-shares';

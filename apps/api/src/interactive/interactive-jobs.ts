@@ -20,6 +20,7 @@ import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { ApiError } from '../http/api-error';
+import type { SyncIdempotency } from '../http/idempotency-key';
 import type { ResponseCache } from './response-cache';
 
 export interface InteractiveJobsOptions {
@@ -58,7 +59,7 @@ export class InteractiveJobs {
     tenant: string,
     jobRequest: JobRequest,
     stream: boolean,
-    idempotencyKey?: string,
+    idempotency?: SyncIdempotency,
   ): Promise<InteractiveStart> {
     // The input filter runs before the cache and the queue, so a blocked prompt leaves no trace
     // and a redacted one reaches neither a provider nor a cache key.
@@ -92,7 +93,8 @@ export class InteractiveJobs {
     const outcome = await this.options.submitter.submit({
       tenant,
       request: jobRequest,
-      idempotencyKey,
+      idempotencyKey: idempotency?.key,
+      idempotencyScope: idempotency?.scope,
       lane: 'interactive',
       stream,
       ...(inputFindings ? { inputFindings } : {}),
@@ -188,6 +190,8 @@ export class InteractiveJobs {
     const header = request.headers['x-llmq-cancel-on-disconnect'];
     if (header === 'false') return false;
     if (header === 'true') return true;
+    // A client that sent an Idempotency-Key means to retry: its retry reattaches to the job.
+    if (request.headers['idempotency-key'] !== undefined) return false;
     return this.options.cancelOnDisconnect;
   }
 }

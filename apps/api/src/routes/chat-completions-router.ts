@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toApiError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
@@ -41,6 +42,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromChat(body) },
           stream,
+          readSyncIdempotency(request, 'chat.completions', stream),
         );
         const created = Math.floor(Date.now() / 1000);
 

@@ -14,6 +14,7 @@ import {
 import { methodNotAllowed, toApiError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
@@ -43,6 +44,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromMessages(body) },
           stream,
+          readSyncIdempotency(request, 'messages', stream),
         );
 
         if (start.kind === 'cached') {

@@ -134,6 +134,24 @@ export class RedisKeys {
     return `${this.prefix}:job-events:${jobId}`;
   }
 
+  /**
+   * String holding what a submitted job needs to be enqueued (lane, data, options), written with
+   * its record; read by the replay of a submit and by the submission sweeper.
+   */
+  submission(jobId: string): string {
+    return `${this.prefix}:submission:${jobId}`;
+  }
+
+  /** Sorted set of recently accepted job ids, scored by when they were accepted (epoch ms). */
+  pendingSubmissions(): string {
+    return `${this.prefix}:submissions-pending`;
+  }
+
+  /** Lease naming the one worker that sweeps pending submissions right now. */
+  submissionSweepLease(): string {
+    return `${this.prefix}:submissions-sweep-lease`;
+  }
+
   /** Flag asking the worker running a job to stop it (a disconnected streaming client). */
   jobCancelRequest(jobId: string): string {
     return `${this.prefix}:job-cancel:${jobId}`;
