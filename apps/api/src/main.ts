@@ -23,6 +23,7 @@ import {
   JobSubmitter,
   ledgerLineFromCacheHit,
   loadModelCatalog,
+  logRedisStateChanges,
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
@@ -32,6 +33,7 @@ import {
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
+  watchRedisConnection,
 } from '@llmq/core';
 
 import { createApp } from './app';
@@ -65,9 +67,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
-  redis.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  // One warning when Redis goes away and one when it is back, for this connection and every
+  // duplicate of it (BullMQ's, the key-cache subscriber's), not one line per failed request.
+  const redisStates = logRedisStateChanges(logger);
+  watchRedisConnection(redis, 'api', redisStates);
   const queue = createQueue('prompt', redis, keys);
   const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
   const endpoints = new WebhookEndpointStore(redis, keys, {
@@ -108,9 +111,7 @@ async function main(): Promise<void> {
     role: 'client',
     name: 'llmq-api-events',
   });
-  eventsConnection.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  watchRedisConnection(eventsConnection, 'api-events', redisStates);
   const reader = new JobEventReader({
     blockingConnection: eventsConnection,
     controlConnection: redis,

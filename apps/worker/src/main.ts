@@ -17,6 +17,7 @@ import {
   JobStore,
   jobCatalog,
   loadModelCatalog,
+  logRedisStateChanges,
   ProviderRateLimiter,
   RedisKeys,
   SubmissionRepair,
@@ -28,6 +29,7 @@ import {
   toProviderSettings,
   toRateLimiterOptions,
   toRetryPolicy,
+  watchRedisConnection,
 } from '@llmq/core';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
@@ -49,9 +51,9 @@ async function main(): Promise<void> {
     role: 'worker',
     name: 'llmq-worker',
   });
-  connection.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  // One warning when Redis goes away and one when it is back, for this connection and every
+  // duplicate of it (BullMQ's blocking ones, the event readers'), not one per failed command.
+  watchRedisConnection(connection, 'worker', logRedisStateChanges(logger));
   const eventLimits = {
     maxLength: env.JOB_EVENTS_MAX_LENGTH,
     ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,

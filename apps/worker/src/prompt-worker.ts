@@ -1,4 +1,4 @@
-import { type JobStore, jobCatalog, type Logger, type RedisKeys } from '@llmq/core';
+import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
 import { QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
@@ -40,9 +40,7 @@ export async function startPromptWorker(
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
   });
-  worker.on('error', (error) =>
-    options.logger.error('worker-error', { event: 'worker-error', error: error.message }),
-  );
+  worker.on('error', logWorkerError(options.logger));
   worker.on('stalled', (jobId) =>
     options.logger.warn('job-stalled', { event: 'job-stalled', job_id: jobId }),
   );

@@ -99,6 +99,12 @@ export * from './providers';
 export * from './queues/create-queue';
 export * from './queues/queue-names';
 export * from './redis/redis-connection';
+export {
+  logRedisStateChanges,
+  logWorkerError,
+  type RedisStateListener,
+  watchRedisConnection,
+} from './redis/redis-health';
 export * from './redis/redis-keys';
 export * from './resilience/attempt-record';
 export * from './resilience/call-model';

@@ -8,6 +8,7 @@ import {
   jobCatalog,
   type LlmqMetrics,
   type Logger,
+  logWorkerError,
   type RedisKeys,
 } from '@llmq/core';
 import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
@@ -108,9 +109,7 @@ export async function startBatchWorkers(
     );
   };
   for (const worker of [lineWorker, controlWorker]) {
-    worker.on('error', (error) =>
-      logger.error('worker-error', { event: 'worker-error', error: error.message }),
-    );
+    worker.on('error', logWorkerError(logger));
   }
   lineWorker.on('failed', (job, error) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
