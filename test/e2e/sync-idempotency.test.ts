@@ -40,7 +40,7 @@ function callsOf(jobId: string | null): number {
 }
 
 describe('POST /v1/chat/completions with an Idempotency-Key', () => {
-  it('answers a retry sent while the job runs, and one sent after, from the same job', async () => {
+  it('answers a concurrent retry and a later one from the same job', async () => {
     const body = {
       model: 'sim-gpt-strong',
       messages: [{ role: 'user' as const, content: 'echo: one job for two requests' }],
