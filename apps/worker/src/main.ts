@@ -1,5 +1,6 @@
 import {
   BudgetStore,
+  CallJournal,
   CircuitBreaker,
   CostLedger,
   catchShutdownSignals,
@@ -138,6 +139,13 @@ async function main(): Promise<void> {
     openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
     caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
     ledger,
+    journal: new CallJournal(connection, keys, {
+      onError: (error) =>
+        logger.warn('call-journal-error', {
+          event: 'call-journal-error',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    }),
   });
   // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
   const fair = env.LANE_FAIRNESS

@@ -107,6 +107,13 @@ export {
 } from './redis/redis-health';
 export * from './redis/redis-keys';
 export * from './resilience/attempt-record';
+export {
+  CallJournal,
+  type CallJournalOptions,
+  type CallRecorder,
+  type InterruptedCall,
+  withInterruptedCalls,
+} from './resilience/call-journal';
 export * from './resilience/call-model';
 export * from './resilience/circuit-breaker';
 export * from './resilience/execute-routed-request';

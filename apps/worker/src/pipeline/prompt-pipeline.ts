@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  CallJournal,
   CostLedger,
   FilterPolicyStore,
   JobDeltaPublisher,
@@ -29,6 +30,7 @@ import {
 import { type Tracer, trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { describeFailure } from './describe-failure';
+import { progressWithInterruptedCalls } from './interrupted-calls';
 import { attemptOutcomeOf, createJobSpans, type ObservedJob } from './job-telemetry';
 import { recordCallMetrics } from './record-call-metrics';
 import { stoppableModel, streamingModel } from './stream-generation';
@@ -54,6 +56,8 @@ export interface PromptPipelineOptions {
    * transition, which also releases its budget reservation. Absent, nothing is recorded.
    */
   ledger?: CostLedger;
+  /** Records provider calls before they are made; absent, a call cut off by a crash is not counted. */
+  journal?: CallJournal;
 }
 
 /**
@@ -72,6 +76,7 @@ export function createPromptPipeline({
   openDeltaPublisher,
   caches,
   ledger,
+  journal,
 }: PromptPipelineOptions) {
   const jobSpans = createJobSpans({ tracer, logger, metrics });
   return async function runPromptJob(job: Job, token?: string): Promise<void> {
@@ -196,7 +201,9 @@ export function createPromptPipeline({
       decision: routing,
       request: data.request,
       hedge: data.hedge,
-      progress: data.progress as { attempts: AttemptRecord[] } | undefined,
+      progress: await progressWithInterruptedCalls(job, data, journal, metrics),
+      // Each call is recorded as started before it is made: a crash mid-call is still counted.
+      recorder: journal?.forJob(data.jobId, routing.input_tokens),
       headers: (callNumber) => ({
         'x-llmq-job-id': data.jobId,
         'x-llmq-attempt': String(callNumber),

@@ -152,6 +152,14 @@ export class RedisKeys {
     return `${this.prefix}:submissions-sweep-lease`;
   }
 
+  /**
+   * Hash of a job's provider calls that started and have not ended yet (call id → the attempt
+   * it becomes if its worker dies mid-call); see `resilience/call-journal.ts`.
+   */
+  jobOpenCalls(jobId: string): string {
+    return `${this.prefix}:job-calls-open:${jobId}`;
+  }
+
   /** Flag asking the worker running a job to stop it (a disconnected streaming client). */
   jobCancelRequest(jobId: string): string {
     return `${this.prefix}:job-cancel:${jobId}`;

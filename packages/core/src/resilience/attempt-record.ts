@@ -11,7 +11,12 @@ export type AttemptOutcome =
   /** A hedged call that lost the race and was aborted. */
   | 'aborted'
   /** A hedged call that answered, but after the winner. */
-  | 'lost';
+  | 'lost'
+  /**
+   * A call that started and never ended: its worker died mid-call. The provider probably billed
+   * it; its cost is estimated from the prompt (`cost_estimated`).
+   */
+  | 'interrupted';
 
 /** One try at one model, as listed on a job's result (snake_case: part of the HTTP surface). */
 export interface AttemptRecord {
@@ -36,7 +41,10 @@ export interface AttemptRecord {
    * ledger aggregates these per model.
    */
   usage?: AttemptUsage;
-  /** True when `cost_usd` is an estimate (an aborted hedge: the prompt was billed, the rest unknown). */
+  /**
+   * True when `cost_usd` is an estimate (an aborted hedge or an interrupted call: the prompt was
+   * billed, the rest unknown).
+   */
   cost_estimated?: boolean;
   /** Which arm of a hedge made the call. */
   hedge?: 'primary' | 'secondary';

@@ -4,6 +4,7 @@ import { isProviderError } from '../providers/provider-error';
 import type { ModelEntry } from '../routing/model-catalog';
 import { costOfUsage } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
 
@@ -28,6 +29,8 @@ export type CallOutcome =
 export interface CallGuards {
   breaker?: CircuitBreaker;
   gate?: CallGate;
+  /** Records the call as started just before it is made (see `call-journal.ts`). */
+  recorder?: CallRecorder;
   now?: () => number;
 }
 
@@ -42,7 +45,7 @@ export async function callModel(
   request: GenerateRequest,
   guards: CallGuards = {},
 ): Promise<CallOutcome> {
-  const { breaker, gate, now = Date.now } = guards;
+  const { breaker, gate, recorder, now = Date.now } = guards;
   const { entry, model } = link;
   const startedAt = now();
   const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
@@ -77,6 +80,7 @@ export async function callModel(
       attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
     };
   }
+  const callEnded = await recorder?.begin(entry, startedAt);
   const started = performance.now();
   try {
     const answer = await model.generate(request);
@@ -137,6 +141,8 @@ export async function callModel(
           : {}),
       },
     };
+  } finally {
+    callEnded?.();
   }
 }
 

@@ -3,6 +3,7 @@ import type { GenerateRequest, GenerateResult } from '../providers/language-mode
 import type { ModelEntry } from '../routing/model-catalog';
 import { roundUsd } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import { type CallOutcome, type ChainLink, callModel } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 
@@ -17,6 +18,8 @@ export interface RunHedgedOptions {
   breaker?: CircuitBreaker;
   /** Provider rate limits; an arm that would have to wait is not called. */
   gate?: CallGate;
+  /** Records each call as started before it is made (see `call-journal.ts`). */
+  recorder?: CallRecorder;
   /** Estimated input tokens: an aborted loser is billed for its prompt. */
   inputTokens: number;
 }
@@ -54,7 +57,7 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
       },
-      { breaker: options.breaker, gate: options.gate },
+      { breaker: options.breaker, gate: options.gate, recorder: options.recorder },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
         winner = index;
