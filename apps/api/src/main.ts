@@ -18,6 +18,7 @@ import {
   ExactCache,
   FairPriority,
   GatewayRateLimiter,
+  IdempotencyStore,
   JobEventReader,
   JobStore,
   JobSubmitter,
@@ -190,7 +191,13 @@ async function main(): Promise<void> {
     security,
     logger,
     bodyLimit: env.BODY_LIMIT,
-    batchApi: { files, batches, batchStore, batchLimits },
+    batchApi: {
+      files,
+      batches,
+      batchStore,
+      batchLimits,
+      idempotency: new IdempotencyStore(redis, keys),
+    },
     webhooks: {
       endpoints,
       deliveries: new WebhookDeliveryStore(redis, keys, {

@@ -14,6 +14,7 @@ import {
   defaultFilterPolicy,
   type FilterPolicy,
   GatewayRateLimiter,
+  IdempotencyStore,
   JobEventReader,
   JobStore,
   JobSubmitter,
@@ -154,7 +155,13 @@ export async function createApiHarness(
       token: metricsToken,
       servedHere: true,
     },
-    batchApi: { files, batches, batchStore, batchLimits },
+    batchApi: {
+      files,
+      batches,
+      batchStore,
+      batchLimits,
+      idempotency: new IdempotencyStore(redis, keys),
+    },
     cachePolicies: new CachePolicyStore(redis, keys, {
       defaults: {
         ttlSeconds: 3600,

@@ -36,6 +36,7 @@ import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
 import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
+import { clearingCallJournal } from './pipeline/interrupted-calls';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
@@ -128,25 +129,29 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  const pipeline = createPromptPipeline({
-    store,
-    filterPolicies,
-    catalog,
-    logger,
-    tracer: tracing.tracer,
-    metrics,
-    execute,
-    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-    ledger,
-    journal: new CallJournal(connection, keys, {
-      onError: (error) =>
-        logger.warn('call-journal-error', {
-          event: 'call-journal-error',
-          error: error instanceof Error ? error.message : String(error),
-        }),
+  // Provider calls are recorded before they are made, so a call a crash cuts off is counted.
+  const journal = new CallJournal(connection, keys);
+  const pipeline = clearingCallJournal(
+    createPromptPipeline({
+      store,
+      filterPolicies,
+      catalog,
+      logger,
+      tracer: tracing.tracer,
+      metrics,
+      execute,
+      openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
+      caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+      ledger,
+      journal,
     }),
-  });
+    journal,
+    (error) =>
+      logger.warn('call-journal-error', {
+        event: 'call-journal-error',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
   // Lanes: tenant-fair priorities inside each lane, and idle lanes lending their concurrency.
   const fair = env.LANE_FAIRNESS
     ? new FairPriority(connection, keys, (error) =>

@@ -90,7 +90,8 @@ async function submitWithRetries(
     const answer = await submitOne(options.apiUrl, body, idempotencyKey).catch(
       (error: unknown) => ({ status: 0, code: `network error ${networkCause(error)}` }) as const,
     );
-    const key = answer.status === 0 ? answer.code : `${answer.status} ${answer.code ?? ''}`.trim();
+    const key =
+      answer.status === 0 ? (answer.code ?? '') : `${answer.status} ${answer.code ?? ''}`.trim();
     if (answer.status === 202 && 'replayed' in answer && answer.replayed) tally.replayed += 1;
     const retryable = answer.status === 503 || answer.status === 0;
     if (!options.retry || !retryable || Date.now() > giveUpAt) return { ...answer, key };

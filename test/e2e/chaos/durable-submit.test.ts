@@ -36,7 +36,7 @@ async function readJobs(system: System, ids: string[]) {
       const [status, result, writes] = (replies[index]?.[1] ?? []) as Array<string | null>;
       const attempts = result ? ((JSON.parse(result).attempts ?? []) as Attempt[]) : [];
       jobs.set(id, {
-        status,
+        status: status ?? null,
         calls: attempts.filter((attempt) => attempt.outcome !== 'skipped').length,
         writes: Number(writes ?? 0),
       });

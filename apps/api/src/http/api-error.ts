@@ -39,6 +39,7 @@ export const apiErrorCodeSchema = z.enum([
   'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  'idempotency_request_in_progress',
   'file_not_found',
   'invalid_file',
   'file_too_large',

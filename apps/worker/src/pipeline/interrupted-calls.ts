@@ -11,10 +11,10 @@ type Progress = { attempts: AttemptRecord[] } | undefined;
 
 /**
  * The progress a job's run starts from: its earlier runs' attempts plus the provider calls a
- * dead worker left started and never ended (see `CallJournal`), each counted once in
+ * run that died made without storing them (see `CallJournal`), each counted once in
  * `llm_provider_calls_reexecuted_total` and kept in the job's data from then on, so the job's
- * attempts and its ledger line include them. A job on its first run (never stalled, never
- * retried) cannot have any: it skips the lookup.
+ * attempts and its ledger line include them. A job on its first run cannot have any: it skips
+ * the lookup.
  */
 export async function progressWithInterruptedCalls(
   job: Job,
@@ -23,15 +23,34 @@ export async function progressWithInterruptedCalls(
   metrics: LlmqMetrics | undefined,
 ): Promise<Progress> {
   const progress = data.progress as Progress;
-  if (!journal || (job.attemptsMade === 0 && (job.stalledCounter ?? 0) === 0)) return progress;
-  const interrupted = await journal.interrupted(data.jobId);
-  if (interrupted.length === 0) return progress;
+  const rerun = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
+  if (!journal || !rerun) return progress;
   const previous = progress?.attempts ?? [];
-  const attempts = withInterruptedCalls(previous, interrupted);
+  const attempts = withInterruptedCalls(previous, await journal.interrupted(data.jobId));
+  if (attempts.length === previous.length) return progress;
   for (const attempt of attempts.slice(previous.length))
     metrics?.providerCallsReexecuted.inc({ model: attempt.model });
   const carried = { ...data.progress, attempts };
   await job.updateData({ ...data, progress: carried });
-  await journal.forget(data.jobId, interrupted);
   return carried;
+}
+
+/**
+ * Wraps a job processor so the job's call journal is dropped, without holding up the job,
+ * once a run has ended the job (completed, failed or cancelled): every call is in its stored
+ * attempts then. A run that parked or will be retried keeps the journal for the next run.
+ */
+export function clearingCallJournal<Processor extends (job: Job, token?: string) => Promise<void>>(
+  processor: Processor,
+  journal: CallJournal,
+  onError: (error: unknown) => void,
+): (job: Job, token?: string) => Promise<void> {
+  return async (job, token) => {
+    try {
+      await processor(job, token);
+    } finally {
+      const jobId: unknown = job.data?.jobId;
+      if (typeof jobId === 'string') void journal.clearIfFinished(jobId).catch(onError);
+    }
+  };
 }

@@ -44,7 +44,7 @@ function entryOf(id: string) {
   return entry;
 }
 
-it('has the call on record while the provider works on it, and not after it answered', async () => {
+it('has the call on record while the provider works on it, until the job has ended', async () => {
   const entry = entryOf('sim-gpt-fast');
   const real = registry.languageModel(entry.provider, entry.upstream_model);
   let seenDuringCall: Record<string, string> = {};
@@ -67,23 +67,14 @@ it('has the call on record while the provider works on it, and not after it answ
       cost_estimated: true,
     }),
   ]);
-  // Ending the call is not awaited by the job: wait for the record to go.
-  for (let tries = 0; tries < 100 && (await redis.exists(keys.jobOpenCalls('job_1'))); tries++)
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  // The job has not stored the call yet (its record is still active): the journal stays.
+  await redis.hset(keys.job('job_1'), 'status', 'active');
+  await expect(journal.clearIfFinished('job_1')).resolves.toBe(false);
+  expect(await journal.interrupted('job_1')).toHaveLength(1);
+  // Its final transition stored every attempt: the journal goes.
+  await redis.hset(keys.job('job_1'), 'status', 'completed');
+  await expect(journal.clearIfFinished('job_1')).resolves.toBe(true);
   expect(await journal.interrupted('job_1')).toEqual([]);
-});
-
-it('ends the record of a call that failed too', async () => {
-  const entry = entryOf('sim-gpt-fast');
-  const outcome = await callModel(
-    { entry, model: registry.languageModel(entry.provider, entry.upstream_model) },
-    { ...request, headers: { 'x-sim-fault': '500' } },
-    { recorder: journal.forJob('job_2', 10) },
-  );
-  expect(outcome.ok).toBe(false);
-  for (let tries = 0; tries < 100 && (await redis.exists(keys.jobOpenCalls('job_2'))); tries++)
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(await journal.interrupted('job_2')).toEqual([]);
 });
 
 it('reports a call that never ended as an interrupted attempt priced at its prompt', async () => {
@@ -101,29 +92,29 @@ it('reports a call that never ended as an interrupted attempt priced at its prom
     cost_estimated: true,
     usage: { input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0 },
   });
-  await journal.forget('job_3', call ? [call] : []);
-  expect(await journal.interrupted('job_3')).toEqual([]);
 });
 
-it('adds each interrupted call to the attempts once, however many runs saw it', async () => {
+it('adds only the calls the stored attempts do not hold, each once', async () => {
   const entry = entryOf('sim-gpt-fast');
   await journal.forJob('job_4', 10).begin(entry, 1);
   await journal.forJob('job_4', 10).begin(entry, 2);
-  const interrupted = await journal.interrupted('job_4');
-  const earlier: AttemptRecord = {
+  await journal.forJob('job_4', 10).begin(entry, 3);
+  const recorded = await journal.interrupted('job_4');
+  // The call started at 1 failed and was stored by a run that then parked the job.
+  const stored: AttemptRecord = {
     provider: entry.provider,
     model: entry.id,
     outcome: 'error',
-    started_at: 0,
+    started_at: 1,
     latency_ms: 5,
     cost_usd: 0,
   };
-  const once = withInterruptedCalls([earlier], interrupted);
+  const once = withInterruptedCalls([stored], recorded);
   expect(once.map((attempt) => [attempt.outcome, attempt.started_at])).toEqual([
-    ['error', 0],
-    ['interrupted', 1],
+    ['error', 1],
     ['interrupted', 2],
+    ['interrupted', 3],
   ]);
-  // A run that died after carrying them (before forgetting them) sees them again: no double.
-  expect(withInterruptedCalls(once, interrupted)).toEqual(once);
+  // A later run reads the same journal against the attempts now stored: nothing is added twice.
+  expect(withInterruptedCalls(once, recorded)).toEqual(once);
 });

@@ -4,14 +4,14 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { ModelEntry } from '../routing/model-catalog';
 import { roundUsd } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
+import { clearFinishedScript } from './call-journal-scripts';
 
 /**
  * What `callModel` asks just before a provider call: record it as started. The promise
- * resolves once the record is in Redis (so a crash from then on is counted) to a function that
- * marks the call ended.
+ * resolves once the record is in Redis, so a crash from then on is counted.
  */
 export interface CallRecorder {
-  begin(entry: ModelEntry, startedAt: number): Promise<() => void>;
+  begin(entry: ModelEntry, startedAt: number): Promise<void>;
 }
 
 /** A call found started and never ended, with the id its record is stored under. */
@@ -21,19 +21,19 @@ export interface InterruptedCall {
 }
 
 export interface CallJournalOptions {
-  /** How long a call's record is kept if nothing ends it, seconds (default 7 days). */
+  /** How long a job's journal is kept if its job never ends, seconds (default 1 day). */
   ttlSeconds?: number;
-  /** Called when marking a call ended fails (it is then counted as interrupted: harmless). */
-  onError?: (error: unknown) => void;
 }
 
 /**
- * A write-ahead record of provider calls: each call is written to its job's open-calls hash
- * before it is made and removed when it ends. A worker SIGKILLed mid-call leaves its record
- * behind, so the job's next run finds the call (which the provider probably billed) and counts
- * it: in the job's attempts, in the cost ledger at an estimated cost, and in
- * `llm_provider_calls_reexecuted_total`. Costs one awaited write per call; the removal is not
- * awaited.
+ * A write-ahead record of provider calls: each call is written to its job's journal before it
+ * is made, and the journal is dropped once the job has ended (its final transition stored
+ * every attempt). A run that dies before storing its attempts (a worker SIGKILLed mid-call,
+ * or after the call but before the result was written) leaves its calls behind; the job's
+ * next run adds those the job's stored attempts do not already hold, as `interrupted` attempts
+ * billed for their prompt (an estimate: the provider probably billed them, nobody saw their
+ * usage), and counts them in `llm_provider_calls_reexecuted_total`. Costs one awaited write per
+ * call and one unawaited write per job.
  */
 export class CallJournal {
   private readonly ttlSeconds: number;
@@ -41,9 +41,9 @@ export class CallJournal {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly options: CallJournalOptions = {},
+    options: CallJournalOptions = {},
   ) {
-    this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
+    this.ttlSeconds = options.ttlSeconds ?? 24 * 3600;
   }
 
   /**
@@ -61,14 +61,11 @@ export class CallJournal {
           .hset(key, id, JSON.stringify(attempt))
           .expire(key, this.ttlSeconds)
           .exec();
-        return () => {
-          this.redis.hdel(key, id).catch((error: unknown) => this.options.onError?.(error));
-        };
       },
     };
   }
 
-  /** The job's calls that started and never ended, oldest first. */
+  /** Every call recorded for the job since it last ended, oldest first. */
   async interrupted(jobId: string): Promise<InterruptedCall[]> {
     const open = await this.redis.hgetall(this.keys.jobOpenCalls(jobId));
     return Object.entries(open)
@@ -76,10 +73,14 @@ export class CallJournal {
       .sort((a, b) => a.attempt.started_at - b.attempt.started_at);
   }
 
-  /** Forgets calls once they are counted in the job's own attempts. */
-  async forget(jobId: string, calls: readonly InterruptedCall[]): Promise<void> {
-    if (calls.length === 0) return;
-    await this.redis.hdel(this.keys.jobOpenCalls(jobId), ...calls.map((call) => call.id));
+  /** Drops the job's journal when the job has ended (see `clearFinishedScript`). */
+  async clearIfFinished(jobId: string): Promise<boolean> {
+    const cleared = await clearFinishedScript.run(
+      this.redis,
+      [this.keys.job(jobId), this.keys.jobOpenCalls(jobId)],
+      [],
+    );
+    return cleared === 1;
   }
 }
 
@@ -102,21 +103,17 @@ function interruptedAttempt(
 }
 
 /**
- * The attempts of a job's earlier runs with its interrupted calls added, each once: a call
- * already carried in `previous` (counted by a run that then died too) is not added again.
+ * The attempts of a job's earlier runs with the calls its journal holds that they do not:
+ * those a run made and died before storing. A call is known by its model and start time.
  */
 export function withInterruptedCalls(
   previous: readonly AttemptRecord[],
-  interrupted: readonly InterruptedCall[],
+  journal: readonly InterruptedCall[],
 ): AttemptRecord[] {
-  const known = new Set(
-    previous
-      .filter((attempt) => attempt.outcome === 'interrupted')
-      .map((attempt) => `${attempt.model}@${attempt.started_at}`),
-  );
+  const known = new Set(previous.map((attempt) => `${attempt.model}@${attempt.started_at}`));
   return [
     ...previous,
-    ...interrupted
+    ...journal
       .map((call) => call.attempt)
       .filter((attempt) => !known.has(`${attempt.model}@${attempt.started_at}`)),
   ];

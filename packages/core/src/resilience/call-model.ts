@@ -80,7 +80,7 @@ export async function callModel(
       attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
     };
   }
-  const callEnded = await recorder?.begin(entry, startedAt);
+  await recorder?.begin(entry, startedAt);
   const started = performance.now();
   try {
     const answer = await model.generate(request);
@@ -141,8 +141,6 @@ export async function callModel(
           : {}),
       },
     };
-  } finally {
-    callEnded?.();
   }
 }
 
