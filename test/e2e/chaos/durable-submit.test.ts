@@ -68,24 +68,27 @@ it(
   async () => {
     const redis = await startPrivateRedis('everysec');
     const receiver = await startCountingReceiver();
-    const system = await startSystem({
-      redisUrl: redis.url,
-      workers: 2,
-      env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}` },
-      workerEnv: {
-        WORKER_CONCURRENCY: '50',
-        LOCK_DURATION_MS: '5000',
-        STALLED_INTERVAL_MS: '2000',
-        // A job may be caught by several kills and by the Redis crash; it must not fail for that.
-        MAX_STALLED_COUNT: String(kills + 3),
-        WEBHOOK_RELAY_CLAIM_IDLE_MS: '2000',
-        WEBHOOK_RETRY_DELAYS_MS: '200,500,1000,2000,4000',
-        SUBMISSION_SWEEP_INTERVAL_MS: '1000',
-        SUBMISSION_SWEEP_GRACE_MS: '3000',
-      },
-      simulatorModels: { 'sim-gpt-fast': { latencyMs: 150 } },
-    });
+    // Started inside the try: a system that never gets ready still stops its Redis and receiver.
+    let running: System | undefined;
     try {
+      const system = await startSystem({
+        redisUrl: redis.url,
+        workers: 2,
+        env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}` },
+        workerEnv: {
+          WORKER_CONCURRENCY: '50',
+          LOCK_DURATION_MS: '5000',
+          STALLED_INTERVAL_MS: '2000',
+          // A job may be caught by several kills and by the Redis crash; it must not fail for that.
+          MAX_STALLED_COUNT: String(kills + 3),
+          WEBHOOK_RELAY_CLAIM_IDLE_MS: '2000',
+          WEBHOOK_RETRY_DELAYS_MS: '200,500,1000,2000,4000',
+          SUBMISSION_SWEEP_INTERVAL_MS: '1000',
+          SUBMISSION_SWEEP_GRACE_MS: '3000',
+        },
+        simulatorModels: { 'sim-gpt-fast': { latencyMs: 150 } },
+      });
+      running = system;
       const webhookUrl = receiver.url;
       const load = pacedSubmit({
         apiUrl: system.apiUrl,
@@ -211,7 +214,7 @@ it(
       });
       expect(problems).toEqual([]);
     } finally {
-      await system.stop();
+      await running?.stop();
       await receiver.close();
       await redis.destroy();
     }
