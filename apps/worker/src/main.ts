@@ -36,7 +36,7 @@ import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv } from './env';
 import { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
-import { clearingCallJournal } from './pipeline/interrupted-calls';
+import { closingCallJournal } from './pipeline/interrupted-calls';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   });
   // Provider calls are recorded before they are made, so a call a crash cuts off is counted.
   const journal = new CallJournal(connection, keys);
-  const pipeline = clearingCallJournal(
+  const pipeline = closingCallJournal(
     createPromptPipeline({
       store,
       filterPolicies,
@@ -146,6 +146,9 @@ async function main(): Promise<void> {
       journal,
     }),
     journal,
+    (models) => {
+      for (const model of models) metrics.providerCallsReexecuted.inc({ model });
+    },
     (error) =>
       logger.warn('call-journal-error', {
         event: 'call-journal-error',

@@ -36,13 +36,16 @@ export async function progressWithInterruptedCalls(
 }
 
 /**
- * Wraps a job processor so the job's call journal is dropped, without holding up the job,
- * once a run has ended the job (completed, failed or cancelled): every call is in its stored
- * attempts then. A run that parked or will be retried keeps the journal for the next run.
+ * Wraps a job processor so the job's call journal is closed, without holding up the job, once
+ * a run has ended the job (completed, failed or cancelled): every call is in its stored
+ * attempts then, or in its late-calls list when another run of the job made it
+ * (`onLateCalls` gets their models). A run that parked or will be retried keeps the journal
+ * for the next run.
  */
-export function clearingCallJournal<Processor extends (job: Job, token?: string) => Promise<void>>(
+export function closingCallJournal<Processor extends (job: Job, token?: string) => Promise<void>>(
   processor: Processor,
   journal: CallJournal,
+  onLateCalls: (models: string[]) => void,
   onError: (error: unknown) => void,
 ): (job: Job, token?: string) => Promise<void> {
   return async (job, token) => {
@@ -50,7 +53,13 @@ export function clearingCallJournal<Processor extends (job: Job, token?: string)
       await processor(job, token);
     } finally {
       const jobId: unknown = job.data?.jobId;
-      if (typeof jobId === 'string') void journal.clearIfFinished(jobId).catch(onError);
+      if (typeof jobId === 'string')
+        void journal
+          .closeIfFinished(jobId)
+          .then((late) => {
+            if (late && late.length > 0) onLateCalls(late);
+          })
+          .catch(onError);
     }
   };
 }

@@ -160,6 +160,14 @@ export class RedisKeys {
     return `${this.prefix}:job-calls-open:${jobId}`;
   }
 
+  /**
+   * List of a job's provider calls made by a run that lost the race to end it (two runs at
+   * once): counted here since no stored attempt holds them; see `resilience/call-journal.ts`.
+   */
+  jobLateCalls(jobId: string): string {
+    return `${this.prefix}:job-calls-late:${jobId}`;
+  }
+
   /** Flag asking the worker running a job to stop it (a disconnected streaming client). */
   jobCancelRequest(jobId: string): string {
     return `${this.prefix}:job-cancel:${jobId}`;

@@ -69,12 +69,17 @@ it('has the call on record while the provider works on it, until the job has end
   ]);
   // The job has not stored the call yet (its record is still active): the journal stays.
   await redis.hset(keys.job('job_1'), 'status', 'active');
-  await expect(journal.clearIfFinished('job_1')).resolves.toBe(false);
+  await expect(journal.closeIfFinished('job_1')).resolves.toBeUndefined();
   expect(await journal.interrupted('job_1')).toHaveLength(1);
-  // Its final transition stored every attempt: the journal goes.
-  await redis.hset(keys.job('job_1'), 'status', 'completed');
-  await expect(journal.clearIfFinished('job_1')).resolves.toBe(true);
+  // Its final transition stored the call among its attempts: the journal goes, nothing is late.
+  const [call] = await journal.interrupted('job_1');
+  await redis.hset(keys.job('job_1'), {
+    status: 'completed',
+    result: JSON.stringify({ attempts: [{ ...call?.attempt, outcome: 'success' }] }),
+  });
+  await expect(journal.closeIfFinished('job_1')).resolves.toEqual([]);
   expect(await journal.interrupted('job_1')).toEqual([]);
+  expect(await journal.lateCalls('job_1')).toEqual([]);
 });
 
 it('reports a call that never ended as an interrupted attempt priced at its prompt', async () => {
@@ -117,4 +122,22 @@ it('adds only the calls the stored attempts do not hold, each once', async () =>
   ]);
   // A later run reads the same journal against the attempts now stored: nothing is added twice.
   expect(withInterruptedCalls(once, recorded)).toEqual(once);
+});
+
+it('keeps the calls of a run that lost the race to end the job in its late-calls list', async () => {
+  const entry = entryOf('sim-gpt-fast');
+  // Two runs of one job at once: the winner stored its call (started at 10); the loser's call
+  // (started at 20) is in no stored attempt.
+  await journal.forJob('job_5', 10).begin(entry, 10);
+  await journal.forJob('job_5', 10).begin(entry, 20);
+  const [winner] = await journal.interrupted('job_5');
+  await redis.hset(keys.job('job_5'), {
+    status: 'completed',
+    result: JSON.stringify({ attempts: [{ ...winner?.attempt, outcome: 'success' }] }),
+  });
+  await expect(journal.closeIfFinished('job_5')).resolves.toEqual(['sim-gpt-fast']);
+  expect(await journal.lateCalls('job_5')).toEqual([
+    expect.objectContaining({ model: 'sim-gpt-fast', started_at: 20, outcome: 'interrupted' }),
+  ]);
+  expect(await journal.interrupted('job_5')).toEqual([]);
 });

@@ -4,7 +4,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { ModelEntry } from '../routing/model-catalog';
 import { roundUsd } from '../routing/model-pricing';
 import type { AttemptRecord } from './attempt-record';
-import { clearFinishedScript } from './call-journal-scripts';
+import { closeJournalScript } from './call-journal-scripts';
 
 /**
  * What `callModel` asks just before a provider call: record it as started. The promise
@@ -21,7 +21,7 @@ export interface InterruptedCall {
 }
 
 export interface CallJournalOptions {
-  /** How long a job's journal is kept if its job never ends, seconds (default 1 day). */
+  /** How long a job's journal (and its late-calls list) is kept, seconds (default 1 day). */
   ttlSeconds?: number;
 }
 
@@ -32,8 +32,9 @@ export interface CallJournalOptions {
  * or after the call but before the result was written) leaves its calls behind; the job's
  * next run adds those the job's stored attempts do not already hold, as `interrupted` attempts
  * billed for their prompt (an estimate: the provider probably billed them, nobody saw their
- * usage), and counts them in `llm_provider_calls_reexecuted_total`. Costs one awaited write per
- * call and one unawaited write per job.
+ * usage), and counts them in `llm_provider_calls_reexecuted_total`. A call of a run that lost
+ * the race to end the job (two runs at once) lands in the job's late-calls list when the journal
+ * is closed. Costs one awaited write per call and one unawaited script per run.
  */
 export class CallJournal {
   private readonly ttlSeconds: number;
@@ -73,14 +74,24 @@ export class CallJournal {
       .sort((a, b) => a.attempt.started_at - b.attempt.started_at);
   }
 
-  /** Drops the job's journal when the job has ended (see `clearFinishedScript`). */
-  async clearIfFinished(jobId: string): Promise<boolean> {
-    const cleared = await clearFinishedScript.run(
+  /**
+   * Closes the job's journal once the job has ended (see `closeJournalScript`): undefined while
+   * it has not, else the models of the calls no stored attempt holds (now in its late-calls
+   * list; a run that lost the race to end the job made them).
+   */
+  async closeIfFinished(jobId: string): Promise<string[] | undefined> {
+    const [finished, ...lateModels] = (await closeJournalScript.run(
       this.redis,
-      [this.keys.job(jobId), this.keys.jobOpenCalls(jobId)],
-      [],
-    );
-    return cleared === 1;
+      [this.keys.job(jobId), this.keys.jobOpenCalls(jobId), this.keys.jobLateCalls(jobId)],
+      [this.ttlSeconds],
+    )) as [number, ...string[]];
+    return finished === 1 ? lateModels : undefined;
+  }
+
+  /** The calls of runs that lost the race to end the job (see {@link closeIfFinished}). */
+  async lateCalls(jobId: string): Promise<AttemptRecord[]> {
+    const texts = await this.redis.lrange(this.keys.jobLateCalls(jobId), 0, -1);
+    return texts.map((text) => JSON.parse(text) as AttemptRecord);
   }
 }
 
