@@ -214,7 +214,7 @@ it(
       if (system.api.child.exitCode !== null) problems.push('the API exited');
       report({
         // `CHAOS_RUN=n` keeps each of several runs apart in the report.
-        scenario: `6-durable-submit${process.env.CHAOS_RUN ? `-run${process.env.CHAOS_RUN}` : ''}`,
+        scenario: `8-durable-submit${process.env.CHAOS_RUN ? `-run${process.env.CHAOS_RUN}` : ''}`,
         counts,
         details: {
           jobs: jobCount,
