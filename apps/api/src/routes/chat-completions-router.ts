@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -46,7 +47,10 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromChat(body) },
           stream,
-          submissionContext(response),
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'chat.completions', stream),
+          },
         );
         const created = Math.floor(Date.now() / 1000);
 

@@ -14,6 +14,7 @@ import {
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -48,7 +49,10 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           tenantOf(response),
           { cache: cacheModeFromHeaders(request), ...toJobRequestFromMessages(body) },
           stream,
-          submissionContext(response),
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'messages', stream),
+          },
         );
 
         if (start.kind === 'cached') {
