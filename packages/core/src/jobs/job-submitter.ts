@@ -95,7 +95,14 @@ export class JobSubmitter {
     const queue = interactive ? this.options.interactiveQueue : this.options.queue;
     if (!queue) throw new Error('the interactive lane has no queue configured');
     const prepared = submission.prepared ?? this.prepare(request);
-    const { model, request: normalized, decision, hedgeModel, optimization } = prepared;
+    const {
+      model,
+      request: normalized,
+      decision,
+      hedgeModel,
+      optimization,
+      speculative,
+    } = prepared;
     const notify = await this.webhookNotify(request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
@@ -131,7 +138,8 @@ export class JobSubmitter {
           jobId,
           decision,
           request: normalized,
-          hedgeModel,
+          // A speculative job's fast call bills beside its upgrade, as a hedge's second call does.
+          hedgeModel: hedgeModel ?? speculative?.fast_model,
         });
       } catch (error) {
         if (idempotencyKey !== undefined)
@@ -152,6 +160,7 @@ export class JobSubmitter {
       ...(trace?.tracestate ? { tracestate: trace.tracestate } : {}),
       ...(request.requirements ? { requirements: request.requirements } : {}),
       ...(request.hedge ? { hedge: request.hedge } : {}),
+      ...(speculative ? { speculative } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
@@ -226,7 +235,7 @@ export class JobSubmitter {
       jobId: data.jobId,
       decision: route.decision,
       request: data.request,
-      hedgeModel: hedge?.ok ? hedge.entry.id : undefined,
+      hedgeModel: hedge?.ok ? hedge.entry.id : data.speculative?.fast_model,
     });
   }
 
