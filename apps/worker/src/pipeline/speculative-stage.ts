@@ -1,24 +1,23 @@
 import type { AttemptRecord, JobFailure } from '@llmq/core';
-import type { ChatAnswer } from './chat-stage';
 import { describeFailure } from './describe-failure';
 import type { StageOutcome } from './job-runner';
 
 /** The two provider stages of a speculative job and where its initial answer goes. */
-export interface SpeculativeStageRequest {
+export interface SpeculativeStageRequest<Answer> {
   /** The fast model's chat stage (the initial answer). */
-  fast(): Promise<StageOutcome<ChatAnswer>>;
+  fast(): Promise<StageOutcome<Answer>>;
   /** The upgrade model's chat stage (the final answer). */
-  upgrade(): Promise<StageOutcome<ChatAnswer>>;
+  upgrade(): Promise<StageOutcome<Answer>>;
   /** Filters and stores the initial answer without ending the job; true when stored. */
-  initial(answer: ChatAnswer, attempts: AttemptRecord[]): Promise<boolean>;
+  initial(answer: Answer, attempts: AttemptRecord[]): Promise<boolean>;
 }
 
 /** What came of a speculative job's two calls. */
-export interface SpeculativeOutcome {
+export interface SpeculativeOutcome<Answer> {
   /** What the runner decides on; its attempts are both calls' (upgrade's first). */
-  outcome: StageOutcome<ChatAnswer>;
+  outcome: StageOutcome<Answer>;
   /** The fast answer, when it stands as the job's initial answer. */
-  initial?: ChatAnswer;
+  initial?: Answer;
   /** Why the upgrade did not happen, when `outcome` carries the fast answer. */
   upgradeFailure?: JobFailure;
 }
@@ -30,9 +29,9 @@ export interface SpeculativeOutcome {
  * when no fast answer stands either, the upgrade's outcome decides (retry, park or fail) with
  * every call's attempts, so cost and retries count both.
  */
-export async function runSpeculativeStage(
-  request: SpeculativeStageRequest,
-): Promise<SpeculativeOutcome> {
+export async function runSpeculativeStage<Answer>(
+  request: SpeculativeStageRequest<Answer>,
+): Promise<SpeculativeOutcome<Answer>> {
   let upgradeDone = false;
   const upgradeCall = request.upgrade().then((outcome) => {
     upgradeDone = true;
@@ -65,12 +64,12 @@ export async function runSpeculativeStage(
   };
 }
 
-function attemptsOf(outcome: StageOutcome<ChatAnswer>): AttemptRecord[] {
+function attemptsOf<Answer>(outcome: StageOutcome<Answer>): AttemptRecord[] {
   return 'attempts' in outcome ? outcome.attempts : [];
 }
 
 /** Why an upgrade that did not answer did not, as the job's `upgrade_error`. */
-function upgradeFailureOf(outcome: StageOutcome<ChatAnswer>): JobFailure {
+function upgradeFailureOf<Answer>(outcome: StageOutcome<Answer>): JobFailure {
   switch (outcome.kind) {
     case 'failed':
       return describeFailure(outcome.error, outcome.attempts).failure;
