@@ -7,7 +7,19 @@ export interface JobView {
   object: 'job';
   status: JobStatus;
   model?: string;
-  result?: { text: string; model: string; provider: string; usage: Record<string, number> };
+  result?: {
+    text: string;
+    model: string;
+    provider: string;
+    usage: Record<string, number>;
+    /** Speculative jobs: `initial` (the fast answer) or `final` (the upgrade). */
+    stage?: 'initial' | 'final';
+    /** Speculative jobs: true while the upgrade may still replace this answer. */
+    upgrade_pending?: boolean;
+    /** Why a speculative job's initial answer was not upgraded. */
+    upgrade_error?: { code: string; message: string };
+    [field: string]: unknown;
+  };
   error?: { code: string; message: string };
   [field: string]: unknown;
 }
@@ -20,6 +32,8 @@ export interface SubmitJobRequest {
   temperature?: number;
   priority?: number;
   metadata?: Record<string, string>;
+  /** Speculative execution: a fast initial answer, then an upgrade (async jobs only). */
+  speculative?: { fast_model?: string; upgrade_model?: string };
   /** Prompt optimisation; what changed is reported on the job as `optimization`. */
   optimize?: { trim_history?: boolean; max_input_tokens?: number; normalize_whitespace?: boolean };
 }

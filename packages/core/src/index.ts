@@ -127,7 +127,12 @@ export {
   type WebhookDeliveryJobData,
   webhookDeliveryJobDataSchema,
 } from './jobs/job-catalog';
-export { isStreamId, type JobEvent, parseStreamEntry } from './jobs/job-event';
+export {
+  isStreamId,
+  type JobEvent,
+  parseStreamEntry,
+  type SpeculativeEventName,
+} from './jobs/job-event';
 export {
   failureCodeForProviderError,
   failureCodeForRoute,
@@ -140,6 +145,8 @@ export {
   jobRequestSchema,
   type NormalizedRequest,
   normalizeJobRequest,
+  type SpeculativeRequest,
+  speculativeSchema,
 } from './jobs/job-request';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore } from './jobs/job-store';
@@ -259,6 +266,10 @@ export {
   toAttemptUsage,
   toJobUsage,
 } from './resilience/usage-records';
+export {
+  chooseSpeculativeModels,
+  type SpeculativeModels,
+} from './routing/choose-speculative-models';
 export {
   type CapabilityInput,
   missingCapabilities,

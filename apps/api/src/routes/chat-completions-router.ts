@@ -4,6 +4,7 @@ import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { readSyncIdempotency } from '../http/idempotency-key';
+import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -41,6 +42,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         // This route answers within its own limit (the sync wait timeout, then 504 with the
         // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
         disarmRequestTimeout(response);
+        refuseJobOnlyOptions(request.body, '/v1/chat/completions');
         const body = chatCompletionsRequestSchema.parse(request.body);
         const stream = body.stream === true;
         const start = await jobs.start(
@@ -96,7 +98,8 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
               writeEvent(response, { data: chunks.text(event.data.text) });
               continue;
             }
-            if (!isFinalStatus(event.data.status)) continue;
+            // A sync job is never speculative: only status events end it.
+            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
             const result = event.data.result;
             if (event.data.status === 'completed' && result) {
               finishStream(response, chunks, result, includeUsage);

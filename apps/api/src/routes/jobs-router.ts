@@ -96,7 +96,7 @@ export function jobsRouter({
       if (cancel.outcome === 'not_cancellable') {
         throw new ClientError(
           'job_not_cancellable',
-          `the job is ${cancel.status}; only queued jobs can be cancelled`,
+          `the job is ${cancel.status}; only queued jobs (and speculative jobs whose upgrade is pending) can be cancelled`,
           {
             status: cancel.status,
           },

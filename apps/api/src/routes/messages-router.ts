@@ -15,6 +15,7 @@ import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { readSyncIdempotency } from '../http/idempotency-key';
+import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -43,6 +44,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         // This route answers within its own limit (the sync wait timeout, then 504 with the
         // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
         disarmRequestTimeout(response);
+        refuseJobOnlyOptions(request.body, '/v1/messages');
         const body: MessagesRequest = messagesRequestSchema.parse(request.body);
         const stream = body.stream === true;
         const start = await jobs.start(
@@ -90,7 +92,8 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
               send(response, [anthropicStreamEvents.text(event.data.text)]);
               continue;
             }
-            if (!isFinalStatus(event.data.status)) continue;
+            // A sync job is never speculative: only status events end it.
+            if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
             const result = event.data.result;
             if (event.data.status === 'completed' && result) {
               send(response, anthropicStreamEvents.finish(result));

@@ -47,14 +47,33 @@ export type StageOutcome<Answer> =
 /** The output filter's verdict on an answer (see `inspectOutput`). */
 export type OutputVerdict = FilterVerdict & { cacheable: boolean };
 
+/** What the runner offers a run's stages while they run. */
+export interface StageHooks<Answer> {
+  /**
+   * An answer that stands before the job ends (speculative execution's initial answer): the
+   * output filter runs on it, then the sink's `storeInitial`. False when it was not stored
+   * (blocked by the filter, no `storeInitial`, or the job no longer active).
+   */
+  initial(answer: Answer, attempts: AttemptRecord[]): Promise<boolean>;
+}
+
 /** One claimed run of a job: its stages and where each of its ends is recorded. */
 export interface JobRun<Answer> {
   /** The input stage (routing, caches, input filter) and the provider stage. */
-  call(): Promise<StageOutcome<Answer>>;
+  call(hooks: StageHooks<Answer>): Promise<StageOutcome<Answer>>;
   /** The answer's text and the policy of the output filter; absent, answers are not filtered. */
   output?: { text(answer: Answer): string; policy(): Promise<FilterPolicy | undefined> };
   /** Fields naming who answered (`provider`, `routed_model`) for log lines. */
   answeredBy?(answer: Answer): Record<string, unknown>;
+  /**
+   * Stores an initial answer without ending the job (see {@link StageHooks.initial}); true
+   * when stored.
+   */
+  storeInitial?(
+    answer: Answer,
+    attempts: AttemptRecord[],
+    verdict?: OutputVerdict,
+  ): Promise<boolean>;
   /** Stores the answer (text redacted by `verdict` when it found something). */
   complete(answer: Answer, attempts: AttemptRecord[], verdict?: OutputVerdict): Promise<void>;
   /**
@@ -149,7 +168,9 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
   /** Runs the stages and maps what came of them to the job's end. */
   private async decide(attempt: Attempt<Data, Answer>): Promise<void> {
     const startedAt = performance.now();
-    const outcome = await attempt.run.call();
+    const outcome = await attempt.run.call({
+      initial: (answer, attempts) => this.filterAndStoreInitial(attempt, answer, attempts),
+    });
     if ('attempts' in outcome) {
       const recorded = attempt.data.progress?.attempts.length ?? 0;
       recordCallMetrics(this.options.metrics, outcome.attempts, recorded);
@@ -220,15 +241,40 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
     throw new Error(failure.message);
   }
 
+  /** The output filter's verdict on an answer; undefined when the run filters nothing. */
+  private async inspect(
+    run: JobRun<Answer>,
+    answer: Answer,
+  ): Promise<ReturnType<typeof inspectOutput> | undefined> {
+    const policy = await run.output?.policy();
+    return run.output && policy ? inspectOutput(run.output.text(answer), policy) : undefined;
+  }
+
+  /** An initial answer: the same output filter as a final one, then stored without ending. */
+  private async filterAndStoreInitial(
+    { run, log }: Attempt<Data, Answer>,
+    answer: Answer,
+    attempts: AttemptRecord[],
+  ): Promise<boolean> {
+    if (!run.storeInitial) return false;
+    const verdict = await this.inspect(run, answer);
+    if (!verdict?.blocked) return run.storeInitial(answer, attempts, verdict);
+    this.logger.warn(this.event('initial-rejected'), {
+      event: this.event('initial-rejected'),
+      ...log,
+      ...(run.answeredBy?.(answer) ?? {}),
+      detectors: blockingDetectors(verdict.findings),
+    });
+    return false;
+  }
+
   /** Output filter: after the provider stage succeeded, before anything is stored. */
   private async filterAndComplete(
     { run, log }: Attempt<Data, Answer>,
     answer: Answer,
     attempts: AttemptRecord[],
   ): Promise<void> {
-    const policy = await run.output?.policy();
-    const verdict =
-      run.output && policy ? inspectOutput(run.output.text(answer), policy) : undefined;
+    const verdict = await this.inspect(run, answer);
     if (!verdict?.blocked) return run.complete(answer, attempts, verdict);
     const answeredBy = run.answeredBy?.(answer) ?? {};
     this.logger.warn(this.event('output-rejected'), {

@@ -37,12 +37,12 @@ export function estimateRequest(
   const candidates = estimateCandidates(catalog, decision, {
     messages: prepared.request.messages,
     maxTokens: prepared.request.maxTokens,
-    hedgeModel,
+    hedgeModel: hedgeModel ?? prepared.speculative?.fast_model,
   });
   const { mode, tier, chain, reason } = decision;
   return {
     object: 'estimate',
-    model: request.model ?? defaultModel,
+    model: prepared.speculative?.upgrade_model ?? request.model ?? defaultModel,
     routing: { mode, model: decision.model, tier, chain, reason },
     input_tokens: candidates[0]?.input_tokens ?? decision.input_tokens,
     candidates,

@@ -30,6 +30,7 @@ export const clientErrorCodeSchema = z.enum([
   /** The model named cannot take a part of the request (tools, images, …), or none can. */
   'model_capability_missing',
   'invalid_hedge',
+  'invalid_speculative',
   'budget_exceeded',
   'job_not_retryable',
   'idempotency_key_reused',
@@ -83,6 +84,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   cost_limit_exceeded: 400,
   model_capability_missing: 400,
   invalid_hedge: 400,
+  invalid_speculative: 400,
   // 402, not 429: SDKs retry a 429 with backoff, but a spent budget does not come back
   // until the next day or month; 402 says "a spending limit" and is not retried.
   budget_exceeded: 402,

@@ -18,6 +18,10 @@ export const promptJobDataSchema = z.object({
   request: normalizedRequestSchema,
   requirements: requirementsSchema.optional(),
   hedge: hedgeSchema.optional(),
+  /** Speculative execution, its models resolved to catalog ids when the job was submitted. */
+  speculative: z
+    .object({ fast_model: z.string().min(1), upgrade_model: z.string().min(1) })
+    .optional(),
   fallbacks: z.boolean().optional(),
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),

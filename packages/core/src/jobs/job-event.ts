@@ -35,13 +35,17 @@ export interface DeltaEventData {
   text: string;
 }
 
+/** Events of a speculative job's two answers; their payload is the stored result. */
+export type SpeculativeEventName = 'job.initial' | 'job.upgraded';
+
 /**
  * One entry of a job's event stream. `id` is the Redis Stream id (also the SSE event id);
  * `json` is the payload exactly as stored, relayed to SSE clients without re-encoding.
  */
 export type JobEvent =
   | { id: string; name: 'status'; data: StatusEventData; json: string }
-  | { id: string; name: 'delta'; data: DeltaEventData; json: string };
+  | { id: string; name: 'delta'; data: DeltaEventData; json: string }
+  | { id: string; name: SpeculativeEventName; data: JobResult; json: string };
 
 /** Builds a {@link JobEvent} from a raw stream entry (`[id, [field, value, ...]]`); undefined if unknown. */
 export function parseStreamEntry(id: string, fields: string[]): JobEvent | undefined {
@@ -54,6 +58,8 @@ export function parseStreamEntry(id: string, fields: string[]): JobEvent | undef
   if (json === undefined) return undefined;
   if (name === 'status') return { id, name, data: JSON.parse(json) as StatusEventData, json };
   if (name === 'delta') return { id, name, data: JSON.parse(json) as DeltaEventData, json };
+  if (name === 'job.initial' || name === 'job.upgraded')
+    return { id, name, data: JSON.parse(json) as JobResult, json };
   return undefined;
 }
 

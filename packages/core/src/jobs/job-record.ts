@@ -47,6 +47,17 @@ export interface JobResult {
   saved_cost_usd?: number;
   /** Which cache answered: `exact`, or `semantic` with the cosine similarity of the prompts. */
   cache?: { type: 'exact' } | { type: 'semantic'; score: number };
+  /**
+   * Speculative jobs only: `initial` while the fast answer stands (upgraded or not), `final`
+   * once the upgrade model's answer replaced it.
+   */
+  stage?: 'initial' | 'final';
+  /** Speculative jobs only: true while the upgrade model's answer may still replace this one. */
+  upgrade_pending?: boolean;
+  /** On a `final` result: the initial answer it replaced. */
+  initial?: JobResult;
+  /** On an `initial` result that will not be upgraded: why (the upgrade call's failure, a cancel). */
+  upgrade_error?: JobFailure;
 }
 
 /** Everything stored about one job (one Redis hash). Times are epoch milliseconds. */

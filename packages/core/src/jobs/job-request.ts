@@ -46,6 +46,21 @@ export const hedgeSchema = z
   .strict();
 
 /**
+ * Speculative execution (seed: "show a fast answer, upgrade it"): a fast model and a strong
+ * model are both called; the job's result first carries the fast answer (`stage: "initial"`),
+ * then the strong one (`stage: "final"`). Unlike `hedge`, both answers are kept.
+ */
+export const speculativeSchema = z
+  .object({
+    /** The model of the initial answer (id or alias); default: the quickest fast-tier model. */
+    fast_model: z.string().min(1).max(200).optional(),
+    /** The model of the final answer (id or alias); default: the cheapest strong-tier model. */
+    upgrade_model: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type SpeculativeRequest = z.infer<typeof speculativeSchema>;
+
+/**
  * Body of `POST /v1/jobs`: one prompt job. Exactly one of `messages` or `prompt`.
  * Unknown fields are rejected so a typo never silently changes behaviour.
  */
@@ -58,6 +73,8 @@ export const jobRequestSchema = z
     model: z.string().min(1).max(200).optional(),
     requirements: requirementsSchema.optional(),
     hedge: hedgeSchema.optional(),
+    /** Two answers: a fast initial one, then an upgrade (see `speculativeSchema`). */
+    speculative: speculativeSchema.optional(),
     /** false: no fallback chain, only the chosen model. Default true. */
     fallbacks: z.boolean().optional(),
     temperature: z.number().min(0).max(2).optional(),
@@ -93,6 +110,15 @@ export const jobRequestSchema = z
         code: 'custom',
         message: 'give "messages" or "prompt", not both',
         path: ['prompt'],
+      });
+    }
+    if (value.speculative === undefined) return;
+    for (const field of ['model', 'hedge', 'stream'] as const) {
+      if (value[field] === undefined || value[field] === false) continue;
+      context.addIssue({
+        code: 'custom',
+        message: `"speculative" cannot be combined with "${field}"${field === 'model' ? ': name the models in speculative.fast_model and speculative.upgrade_model' : ''}`,
+        path: ['speculative'],
       });
     }
   });

@@ -75,8 +75,9 @@ return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
  * KEYS: the transition layout, then the webhook outbox stream, then optionally the six ledger
  * keys (KEYS[4..9]: usage hash, day and month spend, three reservation keys).
  * ARGV: status ('completed' or 'failed'), now (epoch ms), field ('result' or 'error'), its JSON
- * value, the finished record's lifetime (seconds), job id, ledger spec ('' for none), then the
- * transition layout's three.
+ * value, the finished record's lifetime (seconds), job id, ledger spec ('' for none), upgraded
+ * ('1' when the result is a speculative job's upgrade: a `job.upgraded` event, and an outbox
+ * entry `upgraded`, precede the status event), then the transition layout's three.
  * Returns 0 when the job had already ended, else the job's tenant ('' when unknown), for the
  * dead-letter list.
  */
@@ -87,9 +88,15 @@ if #KEYS >= 9 then apply_ledger(4, ARGV[7]) end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
+redis.call('HDEL', KEYS[1], 'upgrade')
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+local notify = redis.call('HGET', KEYS[1], 'notify') == '1'
+if ARGV[8] == '1' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'job.upgraded', 'data', ARGV[4])
+  if notify then redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', 'upgraded') end
+end
 publish('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', eventsTtl)
-if redis.call('HGET', KEYS[1], 'notify') == '1' then
+if notify then
   redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
 end
 return redis.call('HGET', KEYS[1], 'tenant') or ''`);
@@ -129,9 +136,14 @@ return 1`);
 
 /**
  * Cancels a queued job of the tenant. A job that ends without running releases its budget
- * reservation in the same step.
+ * reservation in the same step. A speculative job whose initial answer is stored and whose
+ * upgrade is pending is cancelled too: it keeps its initial result (`upgrade` becomes
+ * `cancelled`), and the job's stop flag (KEYS[6]) tells its worker to abort the upgrade call;
+ * the worker then settles the calls' cost ({@link settleCancelledScript}), so the reservation
+ * stays until then.
  *
- * KEYS: the transition layout, then the tenant's three budget reservation keys (KEYS[3..5]).
+ * KEYS: the transition layout, then the tenant's three budget reservation keys (KEYS[3..5]),
+ * then the job's stop flag (KEYS[6]).
  * ARGV: tenant, now (epoch ms), the cancelled record's lifetime (seconds), job id (the
  * reservation id), then the transition layout's three.
  * Returns {'cancelled', 'cancelled'}, {'missing', ''}, or {'not_cancellable', status}.
@@ -139,6 +151,13 @@ return 1`);
 export const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
+if status == 'active' and redis.call('HGET', KEYS[1], 'upgrade') == 'pending' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2], 'upgrade', 'cancelled')
+  redis.call('SET', KEYS[6], '1', 'EX', eventsTtl)
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  publish('{"status":"cancelled"}', eventsTtl)
+  return {'cancelled', 'cancelled'}
+end
 if status ~= 'queued' then return {'not_cancellable', status} end
 release_reservation(3, ARGV[4], nil)
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
@@ -163,4 +182,39 @@ if #KEYS >= 5 then release_reservation(3, ARGV[3], nil) end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 publish('{"status":"cancelled"}', eventsTtl)
+return 1`);
+
+/**
+ * Stores a speculative job's initial answer while the job stays active: the record's `result`
+ * (marked `upgrade` pending, so a cancel may end the job keeping it), a `job.initial` event on
+ * the stream, and an outbox entry `initial` when the record is marked `notify`. The job is not
+ * completed: that is the upgrade's `finishScript`.
+ *
+ * KEYS: the transition layout, then the webhook outbox stream.
+ * ARGV: the initial result as JSON, job id, then the transition layout's three.
+ * Returns 1, or 0 when the job is not active (cancelled, or already ended).
+ */
+export const initialScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' then return 0 end
+redis.call('HSET', KEYS[1], 'result', ARGV[1], 'upgrade', 'pending')
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'job.initial', 'data', ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[#ARGV])
+if redis.call('HGET', KEYS[1], 'notify') == '1' then
+  redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[2], 'status', 'initial')
+end
+return 1`);
+
+/**
+ * Settles a speculative job cancelled while its upgrade was pending: the cost ledger write of
+ * the calls it made (and the release of its budget reservation), once.
+ *
+ * KEYS: the job's record hash, then the six ledger keys (see cost/cost-ledger-scripts.ts).
+ * ARGV: the ledger spec (its reservation id inside; see cost/cost-ledger-scripts.ts).
+ * Returns 1 when this call settled the job, else 0.
+ */
+export const settleCancelledScript = new LuaScript(`${ledgerLua}
+if redis.call('HGET', KEYS[1], 'upgrade') ~= 'cancelled' then return 0 end
+redis.call('HSET', KEYS[1], 'upgrade', 'settled')
+apply_ledger(2, ARGV[1])
 return 1`);

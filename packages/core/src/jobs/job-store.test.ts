@@ -1,5 +1,6 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { CostLedger } from '../cost/cost-ledger';
 import { RedisKeys } from '../redis/redis-keys';
 import { WebhookEndpointStore } from '../webhooks/webhook-endpoint-store';
 import type { JobResult } from './job-record';
@@ -136,5 +137,113 @@ describe('JobStore', () => {
     const id = await newJob();
     await redis.script('FLUSH').catch(() => undefined);
     expect((await store.start(id)).outcome).toBe('started');
+  });
+
+  describe('speculative execution', () => {
+    const initial: JobResult = { ...result, stage: 'initial', upgrade_pending: true };
+    const final: JobResult = {
+      ...result,
+      model: 'sim-gpt-strong',
+      stage: 'final',
+      upgrade_pending: false,
+      initial: { ...initial, upgrade_pending: false },
+    };
+
+    async function streamNames(id: string): Promise<string[]> {
+      const entries = await redis.xrange(keys.jobEvents(id), '-', '+');
+      return entries.map(
+        ([, fields]) =>
+          `${fields[1]}${fields[1] === 'status' ? `:${JSON.parse(fields[3] ?? '{}').status}` : ''}`,
+      );
+    }
+
+    async function outbox(): Promise<string[]> {
+      const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+      return entries.map(([, fields]) => fields[3] ?? '');
+    }
+
+    it('stores the initial answer while the job runs, then the upgrade ends it, in order', async () => {
+      await store.create({
+        id: 'job_s',
+        tenant: 'acme',
+        model: 'sim-gpt-strong',
+        priority: 5,
+        createdAt: 1000,
+        notify: true,
+      });
+      expect(await store.storeInitial('job_s', initial)).toBe(false); // not active yet
+      await store.start('job_s');
+      expect(await store.storeInitial('job_s', initial)).toBe(true);
+      expect(await store.get('job_s')).toMatchObject({
+        status: 'active',
+        result: initial,
+        resultWrites: 0,
+      });
+      expect(await store.complete('job_s', final)).toBe(true);
+      expect(await store.get('job_s')).toMatchObject({
+        status: 'completed',
+        result: final,
+        resultWrites: 1,
+      });
+      expect(await streamNames('job_s')).toEqual([
+        'status:queued',
+        'status:active',
+        'job.initial',
+        'job.upgraded',
+        'status:completed',
+      ]);
+      expect(await outbox()).toEqual(['initial', 'upgraded', 'completed']);
+    });
+
+    it('a cancel during the upgrade keeps the initial answer, flags the worker, and bills once', async () => {
+      const id = await newJob('job_c');
+      await store.start(id);
+      expect(await store.cancel(id, 'acme')).toEqual({
+        outcome: 'not_cancellable',
+        status: 'active',
+      });
+      await store.storeInitial(id, initial);
+      expect(await store.cancel(id, 'acme')).toEqual({ outcome: 'cancelled' });
+      expect(await redis.exists(keys.jobCancelRequest(id))).toBe(1);
+      const record = await store.get(id);
+      expect(record?.status).toBe('cancelled');
+      expect(record?.result).toMatchObject({
+        stage: 'initial',
+        upgrade_pending: false,
+        upgrade_error: { code: 'cancelled' },
+      });
+      // The upgrade that lost the race writes nothing; the calls are settled exactly once.
+      expect(await store.complete(id, final)).toBe(false);
+      const ledger = new CostLedger(redis, keys);
+      const write = () =>
+        ledger.write(
+          'acme',
+          [
+            {
+              model: 'sim-gpt-fast',
+              costNanoUsd: 700,
+              inputTokens: 3,
+              cachedInputTokens: 0,
+              outputTokens: 1,
+              calls: 1,
+              cacheHits: 0,
+              savedNanoUsd: 0,
+              savedTokens: 0,
+            },
+          ],
+          { now: 0 },
+        );
+      expect(await store.settleCancelled(id, write())).toBe(true);
+      expect(await store.settleCancelled(id, write())).toBe(false);
+      expect(await redis.hgetall(keys.usageLedger('acme', '1970-01-01'))).not.toEqual({});
+      expect((await store.get(id))?.result?.upgrade_error?.code).toBe('cancelled');
+    });
+
+    it('settles nothing for a job not cancelled during its upgrade', async () => {
+      const id = await newJob('job_n');
+      await store.start(id);
+      const write = new CostLedger(redis, keys).write('acme', [], { now: 0 });
+      expect(await store.settleCancelled(id, write)).toBe(false);
+    });
   });
 });

@@ -10,8 +10,10 @@ import {
   cancelScript,
   createScript,
   finishScript,
+  initialScript,
   reopenScript,
   requeueScript,
+  settleCancelledScript,
   startScript,
   stopScript,
 } from './job-store-scripts';
@@ -118,10 +120,30 @@ export class JobStore {
     now: number = Date.now(),
     ledger?: LedgerWrite,
   ): Promise<boolean> {
+    const upgraded = result.stage === 'final';
+    const value = JSON.stringify(result);
     return (
-      (await this.finish(jobId, 'completed', 'result', JSON.stringify(result), now, ledger)) !==
-      undefined
+      (await this.finish(jobId, 'completed', 'result', value, now, ledger, upgraded)) !== undefined
     );
+  }
+
+  /**
+   * Stores a speculative job's initial result while the job stays active (a `job.initial`
+   * event, and webhook, go out); false when the job is no longer active (cancelled).
+   */
+  async storeInitial(jobId: string, result: JobResult): Promise<boolean> {
+    const { keys, args } = this.transition(jobId, [JSON.stringify(result), jobId]);
+    const scriptKeys = [...keys, this.keys.webhookOutbox()];
+    return (await initialScript.run(this.redis, scriptKeys, args)) === 1;
+  }
+
+  /**
+   * Records what a speculative job cancelled during its upgrade spent (`ledger`), once; false
+   * when the job was not cancelled that way or is already settled.
+   */
+  async settleCancelled(jobId: string, ledger: LedgerWrite): Promise<boolean> {
+    const keys = [this.keys.job(jobId), ...ledger.keys];
+    return (await settleCancelledScript.run(this.redis, keys, [ledger.spec])) === 1;
   }
 
   /**
@@ -194,7 +216,7 @@ export class JobStore {
     ]);
     const [outcome, status] = (await cancelScript.run(
       this.redis,
-      [...keys, ...this.reservationKeys(tenant)],
+      [...keys, ...this.reservationKeys(tenant), this.keys.jobCancelRequest(jobId)],
       args,
     )) as [string, string];
     if (outcome === 'not_cancellable') return { outcome, status: jobStatusSchema.parse(status) };
@@ -208,6 +230,7 @@ export class JobStore {
     value: string,
     now: number,
     ledger?: LedgerWrite,
+    upgraded = false,
   ): Promise<string | undefined> {
     const { keys, args } = this.transition(jobId, [
       status,
@@ -217,6 +240,7 @@ export class JobStore {
       this.options.resultTtlSeconds,
       jobId,
       ledger?.spec ?? '',
+      upgraded ? 1 : 0,
     ]);
     const written = await finishScript.run(
       this.redis,
@@ -259,6 +283,20 @@ function optionalNumber(value: string | undefined): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
+/** A stored result; an initial one whose upgrade a cancel stopped says so. */
+function parseResult(json: string, upgrade: string | undefined): JobResult {
+  const result = JSON.parse(json) as JobResult;
+  if (upgrade !== 'cancelled' && upgrade !== 'settled') return result;
+  return {
+    ...result,
+    upgrade_pending: false,
+    upgrade_error: {
+      code: 'cancelled',
+      message: 'the job was cancelled while its upgrade was pending: the initial answer stands',
+    },
+  };
+}
+
 function parseRecord(fields: Record<string, string>): JobRecord {
   return {
     id: fields.id ?? '',
@@ -271,7 +309,7 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     finishedAt: optionalNumber(fields.finished_at),
     attempts: Number(fields.attempts ?? 0),
     metadata: fields.metadata ? JSON.parse(fields.metadata) : undefined,
-    result: fields.result ? JSON.parse(fields.result) : undefined,
+    result: fields.result ? parseResult(fields.result, fields.upgrade) : undefined,
     error: fields.error ? JSON.parse(fields.error) : undefined,
     lastError: fields.last_error ? JSON.parse(fields.last_error) : undefined,
     resultWrites: Number(fields.result_writes ?? 0),

@@ -122,7 +122,14 @@ export class JobSubmitter {
     } = options;
     const queue = laneQueue(this.queues, lane);
     const prepared = options.prepared ?? this.prepare(request);
-    const { model, request: normalized, decision, hedgeModel, optimization } = prepared;
+    const {
+      model,
+      request: normalized,
+      decision,
+      hedgeModel,
+      optimization,
+      speculative,
+    } = prepared;
     const notify = await this.webhookNotify(request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
@@ -135,7 +142,8 @@ export class JobSubmitter {
         jobId,
         decision,
         request: normalized,
-        hedgeModel,
+        // A speculative job's fast call bills beside its upgrade, as a hedge's second call does.
+        hedgeModel: hedgeModel ?? speculative?.fast_model,
       });
     }
     const releaseBudget = async () => {
@@ -154,6 +162,7 @@ export class JobSubmitter {
       ...(trace?.tracestate ? { tracestate: trace.tracestate } : {}),
       ...(request.requirements ? { requirements: request.requirements } : {}),
       ...(request.hedge ? { hedge: request.hedge } : {}),
+      ...(speculative ? { speculative } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
@@ -267,7 +276,7 @@ export class JobSubmitter {
       jobId: data.jobId,
       decision: route.decision,
       request: data.request,
-      hedgeModel: hedge?.ok ? hedge.entry.id : undefined,
+      hedgeModel: hedge?.ok ? hedge.entry.id : data.speculative?.fast_model,
     });
   }
 

@@ -3,6 +3,10 @@ import type { PromptOptimizationReport } from '../cost/optimize-prompt';
 import { optimizeRequest } from '../cost/submit-cost-checks';
 import { ClientError } from '../errors/client-error';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
+import {
+  chooseSpeculativeModels,
+  type SpeculativeModels,
+} from '../routing/choose-speculative-models';
 import { routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
 import { type JobRequest, type NormalizedRequest, normalizeJobRequest } from './job-request';
@@ -17,6 +21,8 @@ export interface PreparedJobRequest {
   decision: RoutingDecision;
   /** The hedge's second model (catalog id), when the request hedges. */
   hedgeModel?: string;
+  /** The models of a speculative job (catalog ids); the job is routed to `upgrade_model`. */
+  speculative?: SpeculativeModels;
   /** What `optimize` changed, when the request asked for it. */
   optimization?: PromptOptimizationReport;
 }
@@ -31,7 +37,13 @@ export function prepareJobRequest(
   defaultModel: string,
   request: JobRequest,
 ): PreparedJobRequest {
-  const requestedModel = request.model ?? defaultModel;
+  const speculative = request.speculative
+    ? chooseSpeculativeModels(catalog, request.speculative)
+    : undefined;
+  if (speculative && !speculative.ok)
+    throw new ClientError('invalid_speculative', speculative.message);
+  // A speculative job is routed (cached, budgeted) as its upgrade model: the final answer's.
+  const requestedModel = speculative?.models.upgrade_model ?? request.model ?? defaultModel;
   const optimized = optimizeRequest(
     catalog,
     requestedModel,
@@ -45,6 +57,16 @@ export function prepareJobRequest(
     fallbacks: request.fallbacks,
   });
   if (!route.ok) throw new ClientError(route.code, route.message, route.details);
+  // The fast model needs what the request needs too, now that routing found out what that is.
+  const speculativeModels = speculative
+    ? chooseSpeculativeModels(
+        catalog,
+        { ...request.speculative, upgrade_model: speculative.models.upgrade_model },
+        route.decision.capabilities,
+      )
+    : undefined;
+  if (speculativeModels && !speculativeModels.ok)
+    throw new ClientError('invalid_speculative', speculativeModels.message);
   let hedgeModel: string | undefined;
   if (request.hedge) {
     const hedge = chooseHedgeModel(catalog, route.decision, {
@@ -59,6 +81,7 @@ export function prepareJobRequest(
     request: optimized.request,
     decision: route.decision,
     ...(hedgeModel ? { hedgeModel } : {}),
+    ...(speculativeModels?.ok ? { speculative: speculativeModels.models } : {}),
     ...(optimized.report ? { optimization: optimized.report } : {}),
   };
 }

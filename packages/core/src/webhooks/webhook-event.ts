@@ -3,12 +3,25 @@ import { z } from 'zod';
 /**
  * Events a webhook can subscribe to. `batch.completed` goes to the tenant's subscribed
  * endpoints when a batch completes (not when it is cancelled, expires or fails validation).
+ * `job.initial` and `job.upgraded` are a speculative job's two answers (opt-in: the default
+ * stays `job.completed` and `job.failed`).
  */
-export const webhookEventTypeSchema = z.enum(['job.completed', 'job.failed', 'batch.completed']);
+export const webhookEventTypeSchema = z.enum([
+  'job.completed',
+  'job.failed',
+  'job.initial',
+  'job.upgraded',
+  'batch.completed',
+]);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 /** Events a single job's own webhook may ask for. */
-export const jobWebhookEventTypeSchema = z.enum(['job.completed', 'job.failed']);
+export const jobWebhookEventTypeSchema = z.enum([
+  'job.completed',
+  'job.failed',
+  'job.initial',
+  'job.upgraded',
+]);
 
 const webhookUrlSchema = z
   .string()
@@ -54,9 +67,11 @@ export interface WebhookPayload<T = unknown> {
   data: T;
 }
 
-/** The event a job status ends with, if it has one. */
+/** The event of a job's outbox entry (a status it ended with, or a speculative stage), if any. */
 export function eventForJobStatus(status: string): WebhookEventType | undefined {
   if (status === 'completed') return 'job.completed';
   if (status === 'failed') return 'job.failed';
+  if (status === 'initial') return 'job.initial';
+  if (status === 'upgraded') return 'job.upgraded';
   return undefined;
 }

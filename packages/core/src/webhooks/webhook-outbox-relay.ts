@@ -135,7 +135,7 @@ export class WebhookOutboxRelay {
     const record = await this.options.jobs.get(jobId);
     if (!event || !record) return;
     const targets: { key: string; url: string; endpointId?: string }[] = [];
-    if (record.webhook?.events.includes(event as 'job.completed' | 'job.failed'))
+    if (event !== 'batch.completed' && record.webhook?.events.includes(event))
       targets.push({ key: 'job', url: record.webhook.url });
     for (const endpoint of await this.options.endpoints.list(record.tenant)) {
       if (!endpoint.disabled && endpoint.events.includes(event))
