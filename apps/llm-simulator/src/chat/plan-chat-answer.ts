@@ -6,7 +6,7 @@ import {
   replyWithText,
 } from '../generation/generate-reply';
 import { createSeededRandom } from '../generation/seeded-random';
-import { generateJsonValue, SchemaTooComplexError } from '../json-schema/generate-json-value';
+import { generateJsonValue, UnusableSchemaError } from '../json-schema/generate-json-value';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ChatRequest, ToolDefinition } from './chat-request';
@@ -50,7 +50,7 @@ export function planChatAnswer(request: ChatRequest): ChatAnswerPlan | RefusedRe
   try {
     return planAnswer(request);
   } catch (error) {
-    if (!(error instanceof SchemaTooComplexError)) throw error;
+    if (!(error instanceof UnusableSchemaError)) throw error;
     const param = toolsToCall(request).length > 0 ? 'tools' : 'response_format';
     return refuse(`${param}: ${error.message}`, param);
   }

@@ -62,6 +62,40 @@ describe('POST /v1/chat/completions with response_format', () => {
         response_format: { type: 'json_object' },
       }),
     ).rejects.toMatchObject({ status: 400, param: 'messages' });
+    // Streamed, the refusal comes before any chunk, as a 400 too.
+    await expect(
+      client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Answer.' }],
+        response_format: { type: 'json_object' },
+        stream: true,
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'messages' });
+  });
+
+  it.each([
+    ['a subschema that is a number', { type: 'object', properties: { a: 5 } }],
+    ['a null anyOf branch', { anyOf: [null] }],
+    ['a minLength past what can be built', { type: 'string', minLength: 50_000_000 }],
+  ])('refuses %s with a 400 and keeps answering', async (_name, schema) => {
+    // A 2-second timeout: the huge minLength used to block the server and time the call out.
+    const client = openAiClient(simulator, { timeout: 2000 });
+    await expect(
+      client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'Fill it.' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'broken', schema } },
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      param: 'response_format',
+      type: 'invalid_request_error',
+    });
+    const next = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'echo: still here' }],
+    });
+    expect(next.choices[0]?.message.content).toBe('still here');
   });
 
   it('refuses response_format on a model without json_schema', async () => {
