@@ -4,7 +4,9 @@ import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import { FIVE_MINUTES_MS } from '../prompt-cache/prompt-cache';
 import { PromptPrefix } from '../prompt-cache/prompt-prefix';
+import { cacheTtlMs, checkTtlOrder } from './cache-ttl';
 import { checkMessagesRequest } from './check-messages-request';
 import { convertAnthropicMessages } from './convert-anthropic-messages';
 import type { MessagesRequest } from './messages-request-schema';
@@ -24,10 +26,10 @@ export function convertMessagesRequest(
 ): ConvertedMessagesRequest | RefusedRequest {
   const checked = checkMessagesRequest(request, capabilities);
   if (checked !== undefined) return checked;
-  const prefix = new PromptPrefix(request.model);
+  const prefix = new PromptPrefix(request.model, FIVE_MINUTES_MS);
   for (const tool of request.tools ?? []) {
     prefix.add(tool, countTextTokens(JSON.stringify(tool)));
-    if (tool.cache_control != null) prefix.markBreakpoint();
+    if (tool.cache_control != null) prefix.markBreakpoint(cacheTtlMs(tool.cache_control));
   }
   const systemBlocks =
     typeof request.system === 'string'
@@ -36,10 +38,13 @@ export function convertMessagesRequest(
   if (systemBlocks.length > 0) prefix.add(null, messageFramingTokens('system'));
   for (const block of systemBlocks) {
     prefix.add(block, countTextTokens(block.text));
-    if ('cache_control' in block && block.cache_control != null) prefix.markBreakpoint();
+    if ('cache_control' in block && block.cache_control != null)
+      prefix.markBreakpoint(cacheTtlMs(block.cache_control));
   }
   const messages = convertAnthropicMessages(request.messages, capabilities, prefix);
   if ('refused' in messages) return messages;
+  const ttlOrder = checkTtlOrder(prefix.breakpointTtls);
+  if (ttlOrder !== undefined) return ttlOrder;
   const conversation =
     request.system === undefined
       ? messages.conversation

@@ -59,7 +59,7 @@ async function serveModelCall<Request extends { model: string }>(
 ): Promise<void> {
   const { dialect } = route;
   const call: RecordedRequest = {
-    at: Date.now(),
+    at: state.clock(),
     route: route.path,
     model: '',
     status: 0,
