@@ -1,4 +1,4 @@
-import type { ChatRequest, ToolChoice } from '../chat/chat-request';
+import type { ChatRequest, ResponseFormat, ToolChoice } from '../chat/chat-request';
 import { messageFramingTokens, TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
@@ -63,6 +63,7 @@ export function convertMessagesRequest(
     stopSequences,
   });
   const choice = request.tool_choice;
+  const extras = [request.tools, request.output_config?.format].filter((field) => field != null);
   const chat: ChatRequest = {
     model: request.model,
     conversation,
@@ -77,21 +78,28 @@ export function convertMessagesRequest(
       'disable_parallel_tool_use' in choice &&
       choice.disable_parallel_tool_use === true
     ),
-    responseFormat: { type: 'text' },
+    responseFormat: responseFormatOf(request),
     maxTokens: request.max_tokens,
     stopSequences,
-    // Tools join the seed only when present, so a plain chat gets the same reply in either format.
-    seedMaterial:
-      request.tools === undefined
-        ? baseSeed
-        : `${baseSeed}\u0000${JSON.stringify([request.tools])}`,
+    // Tools and formats join the seed only when present, so a plain chat gets the same reply
+    // in either format.
+    seedMaterial: extras.length === 0 ? baseSeed : `${baseSeed}\u0000${JSON.stringify(extras)}`,
   };
+  const format = request.output_config?.format;
+  // Anthropic puts the schema into the prompt, so it costs input tokens.
+  const formatTokens = format == null ? 0 : countTextTokens(JSON.stringify(format));
   return {
     chat,
     // The prefix holds the tools, the system prompt and every block, each counted once.
-    inputTokens: TOKENS_PER_REPLY + prefix.tokens,
+    inputTokens: TOKENS_PER_REPLY + prefix.tokens + formatTokens,
     prefix,
   };
+}
+
+function responseFormatOf(request: MessagesRequest): ResponseFormat {
+  const format = request.output_config?.format;
+  if (format == null) return { type: 'text' };
+  return { type: 'json_schema', schema: format.schema, param: 'output_config.format' };
 }
 
 function toolChoiceOf(choice: MessagesRequest['tool_choice']): ToolChoice {

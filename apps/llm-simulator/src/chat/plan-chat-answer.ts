@@ -42,7 +42,8 @@ export interface ChatAnswerPlan {
  *    answers text. Arguments are generated from the tool's JSON schema.
  * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result
  *    (`failed` for an Anthropic `is_error` result).
- * 3. A `json_schema` response format: JSON generated from the schema. `json_object`: the
+ * 3. A `json_schema` response format (Anthropic `output_config.format`): JSON generated from
+ *    the schema. `json_object`: the
  *    `echo:` text if the user asked for one, else `{"result": "<generated sentence>"}`.
  * 4. Otherwise the generated (or `echo:`) reply.
  */
@@ -51,7 +52,13 @@ export function planChatAnswer(request: ChatRequest): ChatAnswerPlan | RefusedRe
     return planAnswer(request);
   } catch (error) {
     if (!(error instanceof UnusableSchemaError)) throw error;
-    const param = toolsToCall(request).length > 0 ? 'tools' : 'response_format';
+    const { responseFormat } = request;
+    const param =
+      toolsToCall(request).length > 0
+        ? 'tools'
+        : responseFormat.type === 'json_schema'
+          ? responseFormat.param
+          : 'response_format';
     return refuse(`${param}: ${error.message}`, param);
   }
 }

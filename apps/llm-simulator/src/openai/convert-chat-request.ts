@@ -104,5 +104,6 @@ function responseFormatOf(request: ChatCompletionRequest): ResponseFormat {
   return {
     type: 'json_schema',
     schema: format.json_schema.schema ?? { type: 'object', properties: {} },
+    param: 'response_format',
   };
 }
