@@ -1,4 +1,5 @@
 import { type RandomSource, randomInteger } from '../generation/seeded-random';
+import { generatePatternString } from './generate-pattern-string';
 
 /** A JSON value. */
 export type JsonValue =
@@ -63,7 +64,7 @@ const WORDS = ['alpha', 'bravo', 'delta', 'river', 'stone', 'maple', 'harbor', '
  * `type` (or a list of types), `properties`/`required`, `items`/`prefixItems`, `minItems`/
  * `maxItems`, `enum`, `const`, `anyOf`/`oneOf` (first branch), `allOf` (merged), `$ref` into
  * `$defs`/`definitions`, string `minLength`/`maxLength`/`format`, number bounds and
- * `multipleOf`. `pattern` is not honoured.
+ * `multipleOf`, and `pattern` in the simple subset `generatePatternString` reads.
  * @throws SchemaTooComplexError when the value would need more than `MAX_GENERATED_VALUES`.
  * @throws InvalidSchemaError when a subschema is neither an object nor a boolean.
  */
@@ -171,6 +172,10 @@ class JsonValueGenerator {
   }
 
   private generateString(schema: SchemaObject): string {
+    if (typeof schema.pattern === 'string') {
+      const matching = generatePatternString(schema.pattern, this.random);
+      if (matching !== undefined) return matching;
+    }
     let text = formattedString(schema.format) ?? this.word();
     const minLength = typeof schema.minLength === 'number' ? schema.minLength : 0;
     if (minLength > MAX_STRING_LENGTH) throw new SchemaTooComplexError();

@@ -215,6 +215,19 @@ describe('POST /v1/chat/completions with strict schemas', () => {
     expect(loose.choices[0]?.finish_reason).toBe('stop');
   });
 
+  it('honours a simple pattern, and answers a pattern it cannot follow with a plain word', async () => {
+    const schema = closed({
+      sku: { type: 'string', pattern: '^[A-Z]{3}-\\d{4}$' },
+      email: { type: 'string', pattern: '^[a-z]{3,8}@example\\.(com|org)$' },
+      word: { type: 'string', pattern: '^(?=x)' },
+    });
+    const completion = await withFormat(schema);
+    const value = JSON.parse(completion.choices[0]?.message.content ?? '');
+    expect(value.sku).toMatch(/^[A-Z]{3}-\d{4}$/);
+    expect(value.email).toMatch(/^[a-z]{3,8}@example\.(com|org)$/);
+    expect(value.word).toMatch(/^[a-z]+$/);
+  });
+
   it('refuses a strict tool whose parameters break the rules, naming the tool', async () => {
     const error = await openAiClient(simulator)
       .chat.completions.create({
