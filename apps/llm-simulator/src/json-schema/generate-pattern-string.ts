@@ -23,10 +23,11 @@ class UnsupportedPatternError extends Error {}
 
 /**
  * A string matching `pattern` (ECMAScript syntax, as JSON Schema's `pattern`), drawn from
- * `random`, for the simple subset: literals, `.`, escapes `\d \w \s \D \W \S`, `\uXXXX` / `\xXX` and escaped
- * punctuation, classes `[a-z0-9_]` and `[^…]`, groups `(…)` / `(?:…)`, `|`, and the
- * quantifiers `? * + {n} {n,} {n,m}` (lazy or not); `^` and `$` at the ends. `undefined` for a
- * pattern outside that subset, or one that would need more than 10,000 characters.
+ * `random`, for the simple subset: literals, `.`, escapes `\d \w \s \D \W \S`, `\uXXXX`,
+ * `\xXX` and escaped punctuation, classes `[a-z0-9_]` and `[^…]`, groups `(…)` / `(?:…)`, `|`,
+ * and the quantifiers `? * + {n} {n,} {n,m}` (lazy or not); `^` and `$` at the ends.
+ * `undefined` for a pattern outside that subset, or one that would need more than 10,000
+ * characters.
  */
 export function generatePatternString(pattern: string, random: RandomSource): string | undefined {
   try {
