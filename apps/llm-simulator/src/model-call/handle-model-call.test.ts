@@ -55,8 +55,8 @@ describe('handleModelCall when a route throws', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(error).toMatchObject({ status: 500, type: 'server_error' });
-    expect((error as OpenAI.APIError).message).toContain('route bug');
-    expect((error as OpenAI.APIError).requestID).toMatch(/^req_/);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain('route bug');
+    expect((error as InstanceType<typeof OpenAI.APIError>).requestID).toMatch(/^req_/);
   });
 
   it('answers a 500 in Anthropic shape with the request id', async () => {
@@ -71,10 +71,10 @@ describe('handleModelCall when a route throws', () => {
       })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.InternalServerError);
-    expect((error as Anthropic.APIError).error).toMatchObject({
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
       type: 'error',
       error: { type: 'api_error', message: expect.stringContaining('route bug') },
     });
-    expect((error as Anthropic.APIError).requestID).toMatch(/^req_01/);
+    expect((error as InstanceType<typeof Anthropic.APIError>).requestID).toMatch(/^req_01/);
   });
 });
