@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { SimulatorCounters } from './counters/simulator-counters';
 import type { ModelProfilePatch } from './profiles/model-profile';
 import { createSimulatorServer } from './server/create-simulator-server';
+import type { SimulatorClock } from './server/simulator-clock';
 import type { SimulatorConfigPatch } from './server/simulator-state';
 
 /** Options of `startSimulator`. */
@@ -12,6 +13,11 @@ export interface SimulatorOptions {
   host?: string;
   /** Per-model profile patches merged over the defaults; `reset()` returns to them. */
   models?: Record<string, ModelProfilePatch>;
+  /**
+   * The simulator's clock in milliseconds (prompt-cache expiry, rate windows); `Date.now` by
+   * default. A test passes its own to move time without waiting.
+   */
+  clock?: SimulatorClock;
 }
 
 /** A listening simulator. */
@@ -30,7 +36,7 @@ export interface RunningSimulator {
 
 /** Starts the LLM simulator on `host:port` (a free loopback port by default). */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = createSimulatorServer({ models: options.models ?? {} });
+  const simulator = createSimulatorServer({ models: options.models ?? {}, clock: options.clock });
   const { server } = simulator;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,22 @@ export function checkMessagesRequest(
   request: MessagesRequest,
   capabilities: ModelCapabilities,
 ): RefusedRequest | undefined {
-  return checkTools(request, capabilities) ?? checkThinking(request, capabilities);
+  return (
+    checkTools(request, capabilities) ??
+    checkThinking(request, capabilities) ??
+    checkOutputFormat(request, capabilities)
+  );
+}
+
+function checkOutputFormat(
+  request: MessagesRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  if (request.output_config?.format == null || capabilities.jsonSchema) return undefined;
+  return refuse(
+    `output_config.format: '${request.model}' does not support structured outputs.`,
+    'output_config.format',
+  );
 }
 
 function checkTools(

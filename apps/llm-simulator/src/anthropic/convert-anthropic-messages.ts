@@ -14,6 +14,7 @@ import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
 import type { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import { verifyRedactedThinking, verifyThinking } from '../reasoning/thinking-signature';
+import { cacheTtlMs } from './cache-ttl';
 import type { AnthropicContentBlock, AnthropicMessage } from './messages-request-schema';
 
 /** The messages of a Messages request in provider-neutral form. */
@@ -151,7 +152,8 @@ function walkBlocks(
       }
     }
     prefix.add(block, tokens);
-    if ('cache_control' in block && block.cache_control != null) prefix.markBreakpoint();
+    if ('cache_control' in block && block.cache_control != null)
+      prefix.markBreakpoint(cacheTtlMs(block.cache_control));
   }
   walked.text = texts.join('\n');
   return walked;

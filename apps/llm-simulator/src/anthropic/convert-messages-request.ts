@@ -1,10 +1,12 @@
-import type { ChatRequest, ToolChoice } from '../chat/chat-request';
+import type { ChatRequest, ResponseFormat, ToolChoice } from '../chat/chat-request';
 import { messageFramingTokens, TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import { FIVE_MINUTES_MS } from '../prompt-cache/prompt-cache';
 import { PromptPrefix } from '../prompt-cache/prompt-prefix';
+import { cacheTtlMs, checkTtlOrder } from './cache-ttl';
 import { checkMessagesRequest } from './check-messages-request';
 import { convertAnthropicMessages } from './convert-anthropic-messages';
 import type { MessagesRequest } from './messages-request-schema';
@@ -24,10 +26,10 @@ export function convertMessagesRequest(
 ): ConvertedMessagesRequest | RefusedRequest {
   const checked = checkMessagesRequest(request, capabilities);
   if (checked !== undefined) return checked;
-  const prefix = new PromptPrefix(request.model);
+  const prefix = new PromptPrefix(request.model, FIVE_MINUTES_MS);
   for (const tool of request.tools ?? []) {
     prefix.add(tool, countTextTokens(JSON.stringify(tool)));
-    if (tool.cache_control != null) prefix.markBreakpoint();
+    if (tool.cache_control != null) prefix.markBreakpoint(cacheTtlMs(tool.cache_control));
   }
   const systemBlocks =
     typeof request.system === 'string'
@@ -36,10 +38,13 @@ export function convertMessagesRequest(
   if (systemBlocks.length > 0) prefix.add(null, messageFramingTokens('system'));
   for (const block of systemBlocks) {
     prefix.add(block, countTextTokens(block.text));
-    if ('cache_control' in block && block.cache_control != null) prefix.markBreakpoint();
+    if ('cache_control' in block && block.cache_control != null)
+      prefix.markBreakpoint(cacheTtlMs(block.cache_control));
   }
   const messages = convertAnthropicMessages(request.messages, capabilities, prefix);
   if ('refused' in messages) return messages;
+  const ttlOrder = checkTtlOrder(prefix.breakpointTtls);
+  if (ttlOrder !== undefined) return ttlOrder;
   const conversation =
     request.system === undefined
       ? messages.conversation
@@ -58,6 +63,7 @@ export function convertMessagesRequest(
     stopSequences,
   });
   const choice = request.tool_choice;
+  const extras = [request.tools, request.output_config?.format].filter((field) => field != null);
   const chat: ChatRequest = {
     model: request.model,
     conversation,
@@ -72,21 +78,28 @@ export function convertMessagesRequest(
       'disable_parallel_tool_use' in choice &&
       choice.disable_parallel_tool_use === true
     ),
-    responseFormat: { type: 'text' },
+    responseFormat: responseFormatOf(request),
     maxTokens: request.max_tokens,
     stopSequences,
-    // Tools join the seed only when present, so a plain chat gets the same reply in either format.
-    seedMaterial:
-      request.tools === undefined
-        ? baseSeed
-        : `${baseSeed}\u0000${JSON.stringify([request.tools])}`,
+    // Tools and formats join the seed only when present, so a plain chat gets the same reply
+    // in either format.
+    seedMaterial: extras.length === 0 ? baseSeed : `${baseSeed}\u0000${JSON.stringify(extras)}`,
   };
+  const format = request.output_config?.format;
+  // Anthropic puts the schema into the prompt, so it costs input tokens.
+  const formatTokens = format == null ? 0 : countTextTokens(JSON.stringify(format));
   return {
     chat,
     // The prefix holds the tools, the system prompt and every block, each counted once.
-    inputTokens: TOKENS_PER_REPLY + prefix.tokens,
+    inputTokens: TOKENS_PER_REPLY + prefix.tokens + formatTokens,
     prefix,
   };
+}
+
+function responseFormatOf(request: MessagesRequest): ResponseFormat {
+  const format = request.output_config?.format;
+  if (format == null) return { type: 'text' };
+  return { type: 'json_schema', schema: format.schema, param: 'output_config.format' };
 }
 
 function toolChoiceOf(choice: MessagesRequest['tool_choice']): ToolChoice {

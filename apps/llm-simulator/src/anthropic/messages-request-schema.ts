@@ -110,6 +110,16 @@ const thinkingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('disabled') }),
 ]);
 
+/** Structured outputs: `output_config.format` (effort is not simulated, so refused as unknown). */
+const outputConfigSchema = z.strictObject({
+  format: z
+    .strictObject({
+      type: z.literal('json_schema'),
+      schema: z.record(z.string(), z.unknown()),
+    })
+    .nullish(),
+});
+
 /**
  * The body of `POST /v1/messages`: Anthropic's fields, an unknown one refused as Anthropic
  * does ("Extra inputs are not permitted"). Server tools, MCP servers and containers are not
@@ -135,6 +145,7 @@ export const messagesRequestSchema = z.strictObject({
   tools: z.array(toolSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
   thinking: thinkingSchema.optional(),
+  output_config: outputConfigSchema.optional(),
   metadata: z.object({ user_id: z.string().max(256).nullish() }).optional(),
   service_tier: z.enum(['auto', 'standard_only']).optional(),
 });

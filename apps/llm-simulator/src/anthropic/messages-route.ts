@@ -45,6 +45,7 @@ export const messagesRoute: ModelRoute<MessagesRequest> = {
         inputTokens: converted.inputTokens - readTokens - writeTokens,
         cacheReadTokens: readTokens,
         cacheWriteTokens: writeTokens,
+        cacheWriteTokensOneHour: Math.min(cache.writeTokensOneHour, writeTokens),
         thinkingTokens: thinking?.completionTokens ?? 0,
         outputTokens: plan.completionTokens + (thinking?.completionTokens ?? 0),
       },

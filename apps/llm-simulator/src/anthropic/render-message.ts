@@ -12,6 +12,8 @@ export interface MessageUsage {
   inputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** Of `cacheWriteTokens`, those written at `ttl: "1h"` breakpoints. */
+  cacheWriteTokensOneHour: number;
   /** Output tokens spent thinking (part of `outputTokens`). */
   thinkingTokens: number;
   outputTokens: number;
@@ -39,8 +41,8 @@ function usageBody(usage: MessageUsage, outputTokens: number) {
     cache_creation_input_tokens: usage.cacheWriteTokens,
     cache_read_input_tokens: usage.cacheReadTokens,
     cache_creation: {
-      ephemeral_5m_input_tokens: usage.cacheWriteTokens,
-      ephemeral_1h_input_tokens: 0,
+      ephemeral_5m_input_tokens: usage.cacheWriteTokens - usage.cacheWriteTokensOneHour,
+      ephemeral_1h_input_tokens: usage.cacheWriteTokensOneHour,
     },
     service_tier: 'standard',
     ...(usage.thinkingTokens > 0

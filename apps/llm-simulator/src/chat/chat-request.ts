@@ -16,11 +16,16 @@ export type ToolChoice =
   | { type: 'required' }
   | { type: 'tool'; name: string };
 
-/** The shape the answer must take (OpenAI `response_format`). */
+/** The shape the answer must take (OpenAI `response_format`, Anthropic `output_config.format`). */
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; schema: JsonSchema };
+  | {
+      type: 'json_schema';
+      schema: JsonSchema;
+      /** The request field that carried the schema, named when it is refused. */
+      param: 'response_format' | 'output_config.format';
+    };
 
 /** One tool result of the last turn. */
 export interface ToolResult {

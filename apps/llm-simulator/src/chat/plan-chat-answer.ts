@@ -6,7 +6,7 @@ import {
   replyWithText,
 } from '../generation/generate-reply';
 import { createSeededRandom } from '../generation/seeded-random';
-import { generateJsonValue, SchemaTooComplexError } from '../json-schema/generate-json-value';
+import { generateJsonValue, UnusableSchemaError } from '../json-schema/generate-json-value';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ChatRequest, ToolDefinition } from './chat-request';
@@ -42,7 +42,8 @@ export interface ChatAnswerPlan {
  *    answers text. Arguments are generated from the tool's JSON schema.
  * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result
  *    (`failed` for an Anthropic `is_error` result).
- * 3. A `json_schema` response format: JSON generated from the schema. `json_object`: the
+ * 3. A `json_schema` response format (Anthropic `output_config.format`): JSON generated from
+ *    the schema. `json_object`: the
  *    `echo:` text if the user asked for one, else `{"result": "<generated sentence>"}`.
  * 4. Otherwise the generated (or `echo:`) reply.
  */
@@ -50,8 +51,14 @@ export function planChatAnswer(request: ChatRequest): ChatAnswerPlan | RefusedRe
   try {
     return planAnswer(request);
   } catch (error) {
-    if (!(error instanceof SchemaTooComplexError)) throw error;
-    const param = toolsToCall(request).length > 0 ? 'tools' : 'response_format';
+    if (!(error instanceof UnusableSchemaError)) throw error;
+    const { responseFormat } = request;
+    const param =
+      toolsToCall(request).length > 0
+        ? 'tools'
+        : responseFormat.type === 'json_schema'
+          ? responseFormat.param
+          : 'response_format';
     return refuse(`${param}: ${error.message}`, param);
   }
 }

@@ -141,9 +141,12 @@ export function replyWithText(
   };
 }
 
-/** Splits arbitrary text into words with their leading whitespace; token counts are estimates. */
+/**
+ * Splits arbitrary text into words with their leading whitespace, also after `,` `:` `{` `[` so
+ * compact JSON streams in pieces as a model's would; token counts are estimates.
+ */
 function splitIntoWords(text: string): ReplyPiece[] {
-  return (text.match(/\s*\S+|\s+/g) ?? []).map((word) => ({
+  return (text.match(/\s*(?:[^\s,:{[]+[,:{[]?|[,:{[])|\s+/g) ?? []).map((word) => ({
     text: word,
     tokens: countTextTokens(word),
   }));

@@ -1,4 +1,5 @@
 import { type RandomSource, randomInteger } from '../generation/seeded-random';
+import { generatePatternString } from './generate-pattern-string';
 
 /** A JSON value. */
 export type JsonValue =
@@ -24,14 +25,34 @@ const MAX_DEPTH = 12;
 export const MAX_GENERATED_VALUES = 10_000;
 /** Deepest nesting (objects, arrays, `$ref` hops) a value may need; deeper schemas are refused. */
 const MAX_NESTING = 100;
+/** Longest string a `minLength` may ask for; a longer one would stall the server while it grows. */
+export const MAX_STRING_LENGTH = 100_000;
 
-/** Thrown when a schema needs more than `MAX_GENERATED_VALUES` values. */
-export class SchemaTooComplexError extends Error {
+/** Thrown when a schema cannot be filled: too large a value, or not a JSON Schema at all. */
+export class UnusableSchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnusableSchemaError';
+  }
+}
+
+/** Thrown when a schema needs more than `MAX_GENERATED_VALUES` values (or too deep, too long a string). */
+export class SchemaTooComplexError extends UnusableSchemaError {
   constructor() {
     super(
-      `The schema needs more than ${MAX_GENERATED_VALUES} values or ${MAX_NESTING} levels to fill.`,
+      `The schema needs more than ${MAX_GENERATED_VALUES} values, ${MAX_NESTING} levels or strings of ${MAX_STRING_LENGTH} characters to fill.`,
     );
     this.name = 'SchemaTooComplexError';
+  }
+}
+
+/** Thrown when a (sub)schema is neither an object nor a boolean. */
+export class InvalidSchemaError extends UnusableSchemaError {
+  constructor(found: unknown) {
+    super(
+      `A JSON Schema must be an object or a boolean, found ${JSON.stringify(found) ?? String(found)}.`,
+    );
+    this.name = 'InvalidSchemaError';
   }
 }
 
@@ -43,8 +64,9 @@ const WORDS = ['alpha', 'bravo', 'delta', 'river', 'stone', 'maple', 'harbor', '
  * `type` (or a list of types), `properties`/`required`, `items`/`prefixItems`, `minItems`/
  * `maxItems`, `enum`, `const`, `anyOf`/`oneOf` (first branch), `allOf` (merged), `$ref` into
  * `$defs`/`definitions`, string `minLength`/`maxLength`/`format`, number bounds and
- * `multipleOf`. `pattern` is not honoured.
+ * `multipleOf`, and `pattern` in the simple subset `generatePatternString` reads.
  * @throws SchemaTooComplexError when the value would need more than `MAX_GENERATED_VALUES`.
+ * @throws InvalidSchemaError when a subschema is neither an object nor a boolean.
  */
 export function generateJsonValue(schema: JsonSchema, random: RandomSource): JsonValue {
   return new JsonValueGenerator(schema, random).generate(schema, 0);
@@ -66,6 +88,7 @@ class JsonValueGenerator {
       throw new SchemaTooComplexError();
     if (schema === true) return this.word();
     if (schema === false) return null;
+    if (!isSchemaObject(schema)) throw new InvalidSchemaError(schema);
     if (typeof schema.$ref === 'string') return this.generate(this.resolve(schema.$ref), depth + 1);
     if ('const' in schema) return schema.const as JsonValue;
     if (Array.isArray(schema.enum) && schema.enum.length > 0)
@@ -94,14 +117,9 @@ class JsonValueGenerator {
   private generateBranch(branches: JsonSchema[], depth: number): JsonValue {
     // Deep in a recursive schema, a null branch ends the recursion.
     if (depth >= MAX_DEPTH) {
-      const nullBranch = branches.find(
-        (branch) => typeof branch === 'object' && branch.type === 'null',
-      );
-      if (nullBranch !== undefined) return null;
+      if (branches.some(isNullSchema)) return null;
     }
-    const nonNull = branches.find(
-      (branch) => !(typeof branch === 'object' && branch.type === 'null'),
-    );
+    const nonNull = branches.find((branch) => !isNullSchema(branch));
     return this.generate(nonNull ?? branches[0]!, depth);
   }
 
@@ -154,8 +172,13 @@ class JsonValueGenerator {
   }
 
   private generateString(schema: SchemaObject): string {
+    if (typeof schema.pattern === 'string') {
+      const matching = generatePatternString(schema.pattern, this.random);
+      if (matching !== undefined) return matching;
+    }
     let text = formattedString(schema.format) ?? this.word();
     const minLength = typeof schema.minLength === 'number' ? schema.minLength : 0;
+    if (minLength > MAX_STRING_LENGTH) throw new SchemaTooComplexError();
     const maxLength =
       typeof schema.maxLength === 'number' ? schema.maxLength : Number.POSITIVE_INFINITY;
     while (text.length < minLength) text += ` ${this.word()}`;
@@ -215,11 +238,19 @@ class JsonValueGenerator {
   }
 }
 
+function isSchemaObject(schema: unknown): schema is SchemaObject {
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema);
+}
+
+function isNullSchema(schema: unknown): boolean {
+  return isSchemaObject(schema) && schema.type === 'null';
+}
+
 function mergeAllOf(schema: SchemaObject): SchemaObject {
   const { allOf, ...rest } = schema;
   const merged: Record<string, unknown> = { ...rest };
-  for (const part of allOf as JsonSchema[]) {
-    if (typeof part !== 'object') continue;
+  for (const part of allOf as unknown[]) {
+    if (!isSchemaObject(part)) continue;
     const { properties, required, ...partRest } = part;
     Object.assign(merged, partRest);
     merged.properties = { ...(merged.properties as object), ...(properties as object) };

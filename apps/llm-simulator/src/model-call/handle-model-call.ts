@@ -33,8 +33,33 @@ export async function handleModelCall<Request extends { model: string }>(
   const { dialect } = route;
   const requestId = dialect.createRequestId();
   response.setHeader(dialect.requestIdHeader, requestId);
+  try {
+    await serveModelCall(route, request, response, state, requestId);
+  } catch (error) {
+    // A bug must still answer, in the route's own error shape, rather than leave the call open.
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const body = dialect.formatError(
+      { status: 500, message: `Simulator failure: ${message}` },
+      requestId,
+    );
+    sendJson(response, 500, body);
+  }
+}
+
+async function serveModelCall<Request extends { model: string }>(
+  route: ModelRoute<Request>,
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: SimulatorState,
+  requestId: string,
+): Promise<void> {
+  const { dialect } = route;
   const call: RecordedRequest = {
-    at: Date.now(),
+    at: state.clock(),
     route: route.path,
     model: '',
     status: 0,

@@ -1,3 +1,4 @@
+import { strictSchemaViolation } from '../json-schema/check-strict-schema';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
@@ -15,7 +16,38 @@ export function checkChatRequest(
   return (
     checkCapabilities(request, capabilities) ??
     checkReasoningModel(request, capabilities) ??
-    checkTools(request)
+    checkTools(request) ??
+    checkStrictSchemas(request)
+  );
+}
+
+const EMPTY_STRICT_OBJECT = {
+  type: 'object',
+  properties: {},
+  required: [],
+  additionalProperties: false,
+};
+
+/** Strict schemas (`strict: true`) must follow OpenAI's structured-output rules. */
+function checkStrictSchemas(request: ChatCompletionRequest): RefusedRequest | undefined {
+  for (const [index, tool] of (request.tools ?? []).entries()) {
+    if (tool.function.strict !== true) continue;
+    // A strict tool without parameters takes none: an empty closed object.
+    const violation = strictSchemaViolation(tool.function.parameters ?? EMPTY_STRICT_OBJECT);
+    if (violation !== undefined)
+      return refuse(
+        `Invalid schema for function '${tool.function.name}': ${violation}`,
+        `tools[${index}].function.parameters`,
+        'invalid_function_parameters',
+      );
+  }
+  const format = request.response_format;
+  if (format?.type !== 'json_schema' || format.json_schema.strict !== true) return undefined;
+  const violation = strictSchemaViolation(format.json_schema.schema ?? EMPTY_STRICT_OBJECT);
+  if (violation === undefined) return undefined;
+  return refuse(
+    `Invalid schema for response_format '${format.json_schema.name}': ${violation}`,
+    'response_format',
   );
 }
 

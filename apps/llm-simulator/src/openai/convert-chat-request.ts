@@ -5,6 +5,7 @@ import { replySeedMaterial } from '../generation/reply-seed';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import { FIVE_MINUTES_MS, ONE_DAY_MS } from '../prompt-cache/prompt-cache';
 import { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import type { ChatCompletionRequest } from './chat-completions-request-schema';
 import { checkChatRequest } from './check-chat-request';
@@ -28,6 +29,7 @@ export function convertChatCompletionRequest(
   if (checked !== undefined) return checked;
   const prefix = new PromptPrefix(
     `openai\u0000${request.model}\u0000${request.prompt_cache_key ?? ''}`,
+    request.prompt_cache_retention === '24h' ? ONE_DAY_MS : FIVE_MINUTES_MS,
   );
   const toolTokens =
     request.tools === undefined ? 0 : countTextTokens(JSON.stringify(request.tools));
@@ -102,5 +104,6 @@ function responseFormatOf(request: ChatCompletionRequest): ResponseFormat {
   return {
     type: 'json_schema',
     schema: format.json_schema.schema ?? { type: 'object', properties: {} },
+    param: 'response_format',
   };
 }

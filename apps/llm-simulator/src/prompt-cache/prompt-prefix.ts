@@ -6,6 +6,8 @@ export interface CacheBreakpoint {
   tokens: number;
   /** Digest of the scope and every block up to this point. */
   key: string;
+  /** How long an entry written (or read) at this point lives, in milliseconds. */
+  ttlMs: number;
 }
 
 /**
@@ -18,13 +20,18 @@ export class PromptPrefix {
   readonly #blocks: unknown[] = [];
   /** Token total after each block. */
   readonly #tokensAfter: number[] = [];
-  /** Number of blocks before each breakpoint. */
-  readonly #marks: number[] = [];
+  /** Number of blocks before each breakpoint, and that breakpoint's time to live. */
+  readonly #marks: Array<{ blocks: number; ttlMs: number }> = [];
+  readonly #defaultTtlMs: number;
   #tokens = 0;
 
-  /** @param scope what must match besides the blocks: the model, a `prompt_cache_key`. */
-  constructor(scope: string) {
+  /**
+   * @param scope what must match besides the blocks: the model, a `prompt_cache_key`.
+   * @param defaultTtlMs the time to live of a breakpoint marked without one.
+   */
+  constructor(scope: string, defaultTtlMs: number) {
     this.#scope = scope;
+    this.#defaultTtlMs = defaultTtlMs;
   }
 
   /** Adds one block (its `cache_control` does not change the key) and its input tokens. */
@@ -34,9 +41,14 @@ export class PromptPrefix {
     this.#tokensAfter.push(this.#tokens);
   }
 
-  /** Marks a breakpoint after the blocks added so far. */
-  markBreakpoint(): void {
-    this.#marks.push(this.#blocks.length);
+  /** Marks a breakpoint after the blocks added so far, living `ttlMs` once cached. */
+  markBreakpoint(ttlMs: number = this.#defaultTtlMs): void {
+    this.#marks.push({ blocks: this.#blocks.length, ttlMs });
+  }
+
+  /** The time to live of each breakpoint, in prompt order. */
+  get breakpointTtls(): number[] {
+    return this.#marks.map((mark) => mark.ttlMs);
   }
 
   get tokens(): number {
@@ -49,14 +61,14 @@ export class PromptPrefix {
    */
   breakpoints(minimumTokens: number): CacheBreakpoint[] {
     const tokensAt = (mark: number) => (mark === 0 ? 0 : this.#tokensAfter[mark - 1]!);
-    const marks = this.#marks.filter((mark) => tokensAt(mark) >= minimumTokens);
+    const marks = this.#marks.filter((mark) => tokensAt(mark.blocks) >= minimumTokens);
     if (marks.length === 0) return [];
     const hash = createHash('sha256').update(this.#scope);
     const points: CacheBreakpoint[] = [];
     let hashed = 0;
-    for (const mark of marks) {
-      for (; hashed < mark; hashed += 1) hash.update(canonicalBlock(this.#blocks[hashed]));
-      points.push({ tokens: tokensAt(mark), key: hash.copy().digest('base64') });
+    for (const { blocks, ttlMs } of marks) {
+      for (; hashed < blocks; hashed += 1) hash.update(canonicalBlock(this.#blocks[hashed]));
+      points.push({ tokens: tokensAt(blocks), key: hash.copy().digest('base64'), ttlMs });
     }
     return points;
   }

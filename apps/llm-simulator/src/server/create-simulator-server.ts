@@ -3,6 +3,7 @@ import type { SimulatorCounters } from '../counters/simulator-counters';
 import { getVocabulary } from '../generation/vocabulary';
 import type { ModelProfilePatch } from '../profiles/model-profile';
 import { routeRequest } from './route-request';
+import type { SimulatorClock } from './simulator-clock';
 import {
   configureSimulator,
   createSimulatorState,
@@ -17,6 +18,8 @@ import {
 export interface SimulatorServerOptions {
   /** Per-model profile patches merged over the defaults; `reset()` returns to them. */
   models?: Record<string, ModelProfilePatch>;
+  /** The simulator's clock (prompt-cache expiry, rate windows); `Date.now` by default. */
+  clock?: SimulatorClock;
 }
 
 /** An HTTP server (not yet listening) and the handles to steer it in-process. */
@@ -30,7 +33,7 @@ export interface SimulatorServer {
 
 /** Builds the simulator's HTTP server; call `server.listen` to start it (or use `startSimulator`). */
 export function createSimulatorServer(options: SimulatorServerOptions = {}): SimulatorServer {
-  const state = createSimulatorState(options.models);
+  const state = createSimulatorState(options.models, options.clock);
   // Tokenize the reply vocabulary now rather than during the first request.
   getVocabulary();
   const server = createServer({ keepAlive: true, noDelay: true }, (request, response) => {

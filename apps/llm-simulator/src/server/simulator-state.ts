@@ -9,6 +9,7 @@ import {
 } from '../profiles/model-profile';
 import { ModelProfiles } from '../profiles/model-profiles';
 import { PromptCache } from '../prompt-cache/prompt-cache';
+import type { SimulatorClock } from './simulator-clock';
 
 /** Everything a running simulator remembers. */
 export interface SimulatorState {
@@ -19,6 +20,8 @@ export interface SimulatorState {
   callSlots: CallSlots;
   /** Prompt prefixes cached by earlier answers. */
   promptCache: PromptCache;
+  /** The time every call is stamped with (rate windows, cache expiry). */
+  clock: SimulatorClock;
 }
 
 /** A change to the simulator's configuration (`configure()`, `PUT /_sim/config`). */
@@ -36,13 +39,15 @@ export interface SimulatorConfigSnapshot {
 
 export function createSimulatorState(
   models: Record<string, ModelProfilePatch> = {},
+  clock: SimulatorClock = Date.now,
 ): SimulatorState {
   return {
+    clock,
     profiles: new ModelProfiles(models),
     counters: new CountersStore(),
     limiter: new SlidingWindowLimiter(),
     callSlots: new CallSlots(),
-    promptCache: new PromptCache(),
+    promptCache: new PromptCache(clock),
   };
 }
 
