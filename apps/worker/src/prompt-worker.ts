@@ -1,5 +1,5 @@
 import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
-import { QueueEvents, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { closeWorkers, watchStalledFailures } from './worker-lifecycle';

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { isRedisUnavailableError } from './redis-connection';
 
 /** Told once per change of a connection's state: `down` when it fails, `up` when it is back. */
 export type RedisStateListener = (change: {

@@ -1,5 +1,5 @@
 import type { ModelEntry } from '../catalog/model-catalog';
-import { costOfUsage, roundUsd } from '../catalog/model-pricing';
+import { costOfUsage } from '../catalog/model-pricing';
 import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';

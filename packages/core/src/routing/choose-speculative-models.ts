@@ -1,5 +1,4 @@
 import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
-import type { SpeculativeRequest } from '../jobs/job-request';
 import { missingCapabilities, type RequestCapability } from './model-capabilities';
 
 /** The two models of a speculative job, as catalog ids. */
@@ -7,6 +6,9 @@ export interface SpeculativeModels {
   fast_model: string;
   upgrade_model: string;
 }
+
+/** The models a request names (ids or aliases), either or both left to the catalog's tiers. */
+export type RequestedSpeculativeModels = Partial<SpeculativeModels>;
 
 export type SpeculativeChoice =
   | { ok: true; models: SpeculativeModels }
@@ -20,7 +22,7 @@ export type SpeculativeChoice =
  */
 export function chooseSpeculativeModels(
   catalog: ModelCatalog,
-  requested: SpeculativeRequest,
+  requested: RequestedSpeculativeModels,
   capabilities: readonly RequestCapability[] = [],
 ): SpeculativeChoice {
   const usable = catalog
