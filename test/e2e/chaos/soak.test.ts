@@ -141,6 +141,8 @@ maybe(
             ),
           },
           totalAccepted: submitted.accepted.length,
+          // Why submits were refused (status and code, or the network error), counted.
+          rejected: submitted.rejected,
           countsCover: 'the last 2,000 jobs (earlier ones expired by design after 120 s)',
         },
         problems,
