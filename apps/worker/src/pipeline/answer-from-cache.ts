@@ -8,7 +8,22 @@ import {
   type Logger,
   ledgerLineFromCacheHit,
   type PromptJobData,
+  type ResponseCaches,
 } from '@llmq/core';
+
+/**
+ * Looks a prompt job up in the caches: an exact or close-enough earlier answer is answered
+ * again, free; `refresh` skips the reads (the fresh answer is stored on completion). Keyed by
+ * the routed model, as the API's sync endpoints key it, so `auto` hits on every path.
+ */
+export async function lookupCache(
+  caches: ResponseCaches | undefined,
+  data: PromptJobData,
+  model: string,
+): Promise<CacheLookup | undefined> {
+  const { tenant, request, cache: mode, cacheOptions } = data;
+  return caches?.lookup({ tenant, model, request, mode, options: cacheOptions });
+}
 
 export interface CacheAnswerContext {
   store: JobStore;
