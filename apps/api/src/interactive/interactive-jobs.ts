@@ -1,4 +1,5 @@
 import {
+  type ChatRequest,
   ClientError,
   type FilterPolicyStore,
   isCacheable,
@@ -11,6 +12,7 @@ import {
   type JobSubmitter,
   jobLinks,
   type ModelCatalog,
+  normalizeJobRequest,
   type RedisKeys,
   requestJobStop,
   type SubmitOptions,
@@ -75,11 +77,17 @@ export class InteractiveJobs {
     jobRequest: JobRequest,
     stream: boolean,
     context: InteractiveContext = {},
+    /** The conversation in the neutral model when a dialect route read it; else read from `jobRequest`. */
+    conversation: ChatRequest = normalizeJobRequest(jobRequest),
   ): Promise<InteractiveStart> {
-    const { request, findings } = this.options.filterPolicies
-      ? screenJobRequest(jobRequest, await this.options.filterPolicies.policyFor(tenant))
-      : { request: jobRequest, findings: undefined };
-    const prepared = this.options.submitter.prepare(request);
+    const { request, chat, findings } = this.options.filterPolicies
+      ? screenJobRequest(
+          jobRequest,
+          await this.options.filterPolicies.policyFor(tenant),
+          conversation,
+        )
+      : { request: jobRequest, chat: conversation, findings: undefined };
+    const prepared = this.options.submitter.prepare(request, chat);
     const routed = prepared.decision.model;
     const provider = this.options.catalog.resolve(routed)?.provider ?? '';
     const mode = request.cache ?? 'auto';

@@ -1,6 +1,7 @@
 import {
   type AttemptRecord,
   type FilterFinding,
+  type FilterPart,
   type FilterPolicy,
   type FilterVerdict,
   inspectOutput,
@@ -51,8 +52,15 @@ export type OutputVerdict = FilterVerdict & { cacheable: boolean };
 export interface JobRun<Answer> {
   /** The input stage (routing, caches, input filter) and the provider stage. */
   call(): Promise<StageOutcome<Answer>>;
-  /** The answer's text and the policy of the output filter; absent, answers are not filtered. */
-  output?: { text(answer: Answer): string; policy(): Promise<FilterPolicy | undefined> };
+  /**
+   * The answer's texts and the policy of the output filter; absent, answers are not filtered.
+   * `unredactable` says why the verdict's redactions cannot be applied (they would break JSON).
+   */
+  output?: {
+    texts(answer: Answer): FilterPart[];
+    policy(): Promise<FilterPolicy | undefined>;
+    unredactable?(answer: Answer, verdict: OutputVerdict): string | undefined;
+  };
   /** Fields naming who answered (`provider`, `routed_model`) for log lines. */
   answeredBy?(answer: Answer): Record<string, unknown>;
   /** Stores the answer (text redacted by `verdict` when it found something). */
@@ -228,7 +236,13 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
   ): Promise<void> {
     const policy = await run.output?.policy();
     const verdict =
-      run.output && policy ? inspectOutput(run.output.text(answer), policy) : undefined;
+      run.output && policy ? inspectOutput(run.output.texts(answer), policy) : undefined;
+    const unredactable =
+      verdict && !verdict.blocked ? run.output?.unredactable?.(answer, verdict) : undefined;
+    if (verdict && unredactable !== undefined) {
+      verdict.blocked = true;
+      verdict.reason = `${unredactable}, so it was blocked instead`;
+    }
     if (!verdict?.blocked) return run.complete(answer, attempts, verdict);
     const answeredBy = run.answeredBy?.(answer) ?? {};
     this.logger.warn(this.event('output-rejected'), {

@@ -13,6 +13,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { answerFromCache } from './answer-from-cache';
 import {
+  asksForJson,
   type ChatAnswer,
   chatAnsweredBy,
   chatOutput,
@@ -48,7 +49,8 @@ export class PromptRun implements JobRun<ChatAnswer> {
     const sync = !data.stream && job.queueName === jobCatalog.interactivePrompt.queue;
     this.stopWatch = sync ? options.openDeltaPublisher?.(data.jobId) : undefined;
     const policies = options.filterPolicies;
-    this.output = policies && chatOutput(() => policies.policyFor(data.tenant));
+    this.output =
+      policies && chatOutput(() => policies.policyFor(data.tenant), asksForJson(data.request));
   }
 
   async call(): Promise<StageOutcome<ChatAnswer>> {

@@ -6,6 +6,7 @@ import { reserveJobBudget } from '../cost/submit-cost-checks';
 import { ClientError } from '../errors/client-error';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
+import type { ChatRequest } from '../messages/chat-request';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import { routeJob } from '../routing/route-job';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
@@ -33,6 +34,8 @@ export interface SubmitOptions {
   stream?: boolean;
   /** `request` already prepared by {@link JobSubmitter.prepare}; absent, submit prepares it. */
   prepared?: PreparedJobRequest;
+  /** The conversation in the neutral model (input-filtered); absent, it is read from `request`. */
+  chat?: ChatRequest;
 }
 
 export type SubmitOutcome =
@@ -76,8 +79,8 @@ export class JobSubmitter {
    * the route first (the sync endpoints key the exact cache on it) prepares once and passes
    * the result to `submit`.
    */
-  prepare(request: JobRequest): PreparedJobRequest {
-    return prepareJobRequest(this.options.catalog, this.options.defaultModel, request);
+  prepare(request: JobRequest, chat?: ChatRequest): PreparedJobRequest {
+    return prepareJobRequest(this.options.catalog, this.options.defaultModel, request, chat);
   }
 
   async submit(submission: SubmitOptions): Promise<SubmitOutcome> {
@@ -94,7 +97,7 @@ export class JobSubmitter {
     const interactive = lane === 'interactive';
     const queue = interactive ? this.options.interactiveQueue : this.options.queue;
     if (!queue) throw new Error('the interactive lane has no queue configured');
-    const prepared = submission.prepared ?? this.prepare(request);
+    const prepared = submission.prepared ?? this.prepare(request, submission.chat);
     const { model, request: normalized, decision, hedgeModel, optimization } = prepared;
     const notify = await this.webhookNotify(request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;

@@ -30,14 +30,11 @@ export function prepareJobRequest(
   catalog: ModelCatalog,
   defaultModel: string,
   request: JobRequest,
+  /** The request already in the neutral model (screened by the input filter, or from a dialect). */
+  chat: NormalizedRequest = normalizeJobRequest(request),
 ): PreparedJobRequest {
   const requestedModel = request.model ?? defaultModel;
-  const optimized = optimizeRequest(
-    catalog,
-    requestedModel,
-    normalizeJobRequest(request),
-    request.optimize,
-  );
+  const optimized = optimizeRequest(catalog, requestedModel, chat, request.optimize);
   const route = routeJob(catalog, {
     model: requestedModel,
     request: optimized.request,
