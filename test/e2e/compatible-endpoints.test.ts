@@ -116,13 +116,13 @@ describe('the official openai client against /v1/chat/completions', () => {
     expect(chunks.every((chunk) => chunk.id === `chatcmpl-${jobId}`)).toBe(true);
   });
 
-  it('answers errors in OpenAI shape, keeping llmq codes', async () => {
+  it('answers an unknown model 404 in OpenAI shape (NotFoundError), keeping llmq codes', async () => {
     const error = await openai.chat.completions
       .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(apiError.code).toBe('unknown_model');
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    const apiError = error as InstanceType<typeof OpenAI.NotFoundError>;
+    expect(apiError.code).toBe('model_not_found');
     expect(apiError.type).toBe('invalid_request_error');
   });
 });
@@ -138,7 +138,7 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
       })
       .withResponse();
     expect(data.type).toBe('message');
-    expect(data.content).toEqual([{ type: 'text', text: 'hello from anthropic' }]);
+    expect(data.content).toEqual([{ type: 'text', text: 'hello from anthropic', citations: null }]);
     expect(data.stop_reason).toBe('end_turn');
     expect(data.usage.input_tokens).toBeGreaterThan(0);
     expect(data.usage.output_tokens).toBeGreaterThan(0);
@@ -157,13 +157,13 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
     const message = await stream.finalMessage();
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe(words);
-    expect(message.content).toEqual([{ type: 'text', text: words }]);
+    expect(message.content).toEqual([{ type: 'text', text: words, citations: null }]);
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage.output_tokens).toBeGreaterThan(0);
     expect(message.usage.input_tokens).toBeGreaterThan(0);
   });
 
-  it('answers errors in Anthropic shape, keeping llmq codes', async () => {
+  it('answers an unknown model 404 in Anthropic shape (NotFoundError), keeping llmq codes', async () => {
     const error = await anthropic.messages
       .create({
         model: 'no-such-model',
@@ -171,11 +171,12 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
         messages: [{ role: 'user', content: 'x' }],
       })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
       type: 'error',
-      error: { type: 'invalid_request_error', code: 'unknown_model' },
+      error: { type: 'not_found_error', code: 'model_not_found' },
     });
+    expect((error as InstanceType<typeof Anthropic.NotFoundError>).requestID).toBeTruthy();
   });
 });
 
@@ -281,8 +282,8 @@ describe('sync requests slower than the API request timeout', () => {
     expect(Date.now() - startedAt).toBeGreaterThan(requestTimeoutMs + 1000);
     expect(first.data.choices[0]?.message.content).toBe('slow one');
     expect(second.data.choices[0]?.message.content).toBe('slow two');
-    expect(third.data.content).toEqual([{ type: 'text', text: 'slow three' }]);
-    expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four' }]);
+    expect(third.data.content).toEqual([{ type: 'text', text: 'slow three', citations: null }]);
+    expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four', citations: null }]);
     // Each SDK finds its request id where it looks for it.
     expect(first.response.headers.get('x-request-id')).toBeTruthy();
     expect(third.response.headers.get('request-id')).toBeTruthy();

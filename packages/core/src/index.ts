@@ -227,6 +227,7 @@ export {
   type LanguageModel,
   ProviderError,
   type ProviderRegistry,
+  type StreamPart,
 } from './providers';
 export { queueNames } from './queues/queue-names';
 export {

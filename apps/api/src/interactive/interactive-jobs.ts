@@ -3,6 +3,7 @@ import {
   ClientError,
   type FilterPolicyStore,
   isCacheable,
+  isClientError,
   isFinalStatus,
   type JobEvent,
   type JobEventReader,
@@ -51,9 +52,13 @@ export type InteractiveContext = Pick<SubmitOptions, 'idempotencyKey' | 'request
  * How a sync or streamed request starts: answered from the cache, or a job in the queue.
  * `model` is the routed catalog model (for `auto` too); a fallback may answer with another.
  */
-export type InteractiveStart =
+export type InteractiveStart = (
   | { kind: 'cached'; result: JobResult; model: string; provider: string }
-  | { kind: 'queued'; jobId: string; model: string; provider: string };
+  | { kind: 'queued'; jobId: string; model: string; provider: string }
+) & {
+  /** The prompt's estimated input tokens (what Anthropic's `message_start` reports). */
+  inputTokens: number;
+};
 
 /**
  * Runs sync and streamed requests through the interactive lane: submit a job, follow its
@@ -87,8 +92,9 @@ export class InteractiveJobs {
           conversation,
         )
       : { request: jobRequest, chat: conversation, findings: undefined };
-    const prepared = this.options.submitter.prepare(request, chat);
+    const prepared = prepareForDialect(() => this.options.submitter.prepare(request, chat));
     const routed = prepared.decision.model;
+    const inputTokens = prepared.decision.input_tokens;
     const provider = this.options.catalog.resolve(routed)?.provider ?? '';
     const mode = request.cache ?? 'auto';
     if (this.options.cache && mode !== 'refresh' && isCacheable(prepared.request, mode)) {
@@ -98,7 +104,8 @@ export class InteractiveJobs {
         request: prepared.request,
         ...(request.cache_options ? { options: request.cache_options } : {}),
       });
-      if (result) return { kind: 'cached', result, model: routed, provider: result.provider };
+      if (result)
+        return { kind: 'cached', result, model: routed, provider: result.provider, inputTokens };
     }
     const outcome = await this.options.submitter.submit({
       tenant,
@@ -109,7 +116,7 @@ export class InteractiveJobs {
       ...context,
       ...(findings ? { inputFindings: findings } : {}),
     });
-    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider };
+    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider, inputTokens };
   }
 
   /**
@@ -224,6 +231,15 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
       { 'x-should-retry': 'false' },
     );
   }
+  // A field the routed model cannot take is the request's fault: 400, as before the queue.
+  if (data?.error?.code === 'unsupported_parameter') {
+    return new ClientError(
+      'unsupported_parameter',
+      data.error.message,
+      { job_id: jobId, failure: data.error },
+      { 'x-should-retry': 'false' },
+    );
+  }
   return new ClientError(
     'job_failed',
     data?.error?.message ?? 'the job failed',
@@ -234,4 +250,18 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
 
 export function tenantOf(response: Response): string {
   return response.locals.tenant as string;
+}
+
+/**
+ * Prepares a compatible endpoint's request: an unknown model is a 404 `model_not_found` there,
+ * as both providers answer it (their SDKs raise `NotFoundError`), not llmq's 400.
+ */
+function prepareForDialect<T>(prepare: () => T): T {
+  try {
+    return prepare();
+  } catch (error) {
+    if (isClientError(error) && error.code === 'unknown_model')
+      throw new ClientError('model_not_found', error.message, error.details);
+    throw error;
+  }
 }

@@ -108,12 +108,19 @@ export function withChatTexts(
   return broken ? { broken } : { messages: result };
 }
 
-/** The texts of an answer the output filter reads (text, reasoning, tool-call arguments). */
+/**
+ * The texts of an answer the output filter reads, named as a job result shows them: `text`,
+ * `reasoning`, and `tool_calls[i].arguments`.
+ */
 export function answerTextsOf(content: readonly AssistantContentPart[]): FilterPart[] {
-  return chatTextsOf([{ role: 'assistant', content: [...content] }]).map((part) => ({
-    ...part,
-    location: part.location.replace(/^messages\[0\]\./, ''),
-  }));
+  let toolIndex = 0;
+  const texts: FilterPart[] = [];
+  for (const part of content) {
+    if (part.type === 'text') texts.push({ location: 'text', text: part.text });
+    else if (part.type === 'reasoning') texts.push({ location: 'reasoning', text: part.text });
+    else texts.push({ location: `tool_calls[${toolIndex++}].arguments`, text: part.arguments });
+  }
+  return texts;
 }
 
 /**

@@ -52,7 +52,7 @@ export class StreamAnswer {
       }
       default: {
         const unreachable: never = part;
-        return unreachable;
+        throw new Error(`unknown stream part ${JSON.stringify(unreachable)}`);
       }
     }
   }

@@ -29,6 +29,13 @@ export class AnthropicEventWriter {
 
   constructor(private readonly options: AnthropicEventWriterOptions) {}
 
+  /** `message_start`, unless it was sent: a stream opens with it before the first part. */
+  begin(): Event[] {
+    if (this.started) return [];
+    this.started = true;
+    return [this.messageStart()];
+  }
+
   write(part: StreamPart): Event[] {
     const events = this.started ? [] : [this.messageStart()];
     this.started = true;
