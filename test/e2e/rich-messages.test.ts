@@ -240,6 +240,31 @@ describe('the Anthropic format against a GPT-style model', () => {
     expect(toolUse.input).toEqual({ city: expect.any(String) });
   });
 
+  it('answers a structured output (output_config.format) with JSON valid against the schema', async () => {
+    const message = await anthropic.messages.create({
+      model,
+      max_tokens: 300,
+      messages: [{ role: 'user', content: 'Describe a city.' }],
+      output_config: {
+        format: {
+          type: 'json_schema',
+          schema: {
+            type: 'object',
+            properties: { name: { type: 'string' }, population: { type: 'integer' } },
+            required: ['name', 'population'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    const text = message.content.find((block) => block.type === 'text');
+    if (text?.type !== 'text') throw new Error('expected a text block');
+    expect(JSON.parse(text.text)).toEqual({
+      name: expect.any(String),
+      population: expect.any(Number),
+    });
+  });
+
   it('takes an image input', async () => {
     const message = await anthropic.messages.create({
       model,

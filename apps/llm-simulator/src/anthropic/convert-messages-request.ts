@@ -2,6 +2,7 @@ import type { ChatRequest, ToolChoice } from '../chat/chat-request';
 import { messageFramingTokens, TOKENS_PER_REPLY } from '../generation/count-prompt-tokens';
 import { countTextTokens } from '../generation/count-tokens';
 import { replySeedMaterial } from '../generation/reply-seed';
+import type { JsonSchema } from '../json-schema/generate-json-value';
 import type { RefusedRequest } from '../model-call/model-route';
 import type { ModelCapabilities } from '../profiles/model-profile';
 import { PromptPrefix } from '../prompt-cache/prompt-prefix';
@@ -72,7 +73,9 @@ export function convertMessagesRequest(
       'disable_parallel_tool_use' in choice &&
       choice.disable_parallel_tool_use === true
     ),
-    responseFormat: { type: 'text' },
+    responseFormat: request.output_config?.format
+      ? { type: 'json_schema', schema: request.output_config.format.schema as JsonSchema }
+      : { type: 'text' },
     maxTokens: request.max_tokens,
     stopSequences,
     // Tools join the seed only when present, so a plain chat gets the same reply in either format.

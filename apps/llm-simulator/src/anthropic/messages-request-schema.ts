@@ -135,6 +135,17 @@ export const messagesRequestSchema = z.strictObject({
   tools: z.array(toolSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
   thinking: thinkingSchema.optional(),
+  /** Structured outputs: the answer is JSON valid against `format.schema`. */
+  output_config: z
+    .strictObject({
+      format: z
+        .strictObject({
+          type: z.literal('json_schema'),
+          schema: z.record(z.string(), z.unknown()),
+        })
+        .optional(),
+    })
+    .optional(),
   metadata: z.object({ user_id: z.string().max(256).nullish() }).optional(),
   service_tier: z.enum(['auto', 'standard_only']).optional(),
 });
