@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import type { JobResult } from '@llmq/core';
+import { waitFor } from '@llmq/testing';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { apiKey, startSystem } from './system-harness';
+import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
 
 /**
  * Tools, structured outputs, images and reasoning through real API and worker processes and
@@ -16,6 +19,7 @@ type System = Awaited<ReturnType<typeof startSystem>>;
 let system: System;
 let openai: OpenAI;
 let anthropic: Anthropic;
+let receiver: Receiver;
 
 /** The shipped catalog plus the simulator's two reasoning models. */
 function catalogWithReasoningModels(): string {
@@ -41,15 +45,20 @@ function catalogWithReasoningModels(): string {
 }
 
 beforeAll(async () => {
+  receiver = await startReceiver();
   system = await startSystem({
     workers: 1,
-    env: { MODEL_CATALOG_PATH: catalogWithReasoningModels() },
+    env: {
+      MODEL_CATALOG_PATH: catalogWithReasoningModels(),
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
+    },
   });
   openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await system?.stop();
+  await receiver?.close();
 });
 
 const weatherTool: OpenAI.Chat.ChatCompletionTool = {
@@ -327,8 +336,9 @@ describe('reasoning', () => {
 });
 
 describe('POST /v1/jobs with tools', () => {
-  it('completes with the tool call in its result', async () => {
+  it('completes with the tool call in its result, and its webhook carries it', async () => {
     const id = await system.submit({
+      webhook: { url: receiver.url, events: ['job.completed'] },
       model: 'sim-claude-fast',
       messages: [{ role: 'user', content: 'Use get_weather for Rome.' }],
       tools: [weatherTool],
@@ -351,5 +361,12 @@ describe('POST /v1/jobs with tools', () => {
     expect(job.result.content).toEqual([
       expect.objectContaining({ type: 'tool-call', toolName: 'get_weather' }),
     ]);
+
+    const secret = (await system.request('GET', '/v1/webhook-secret')).body.secret as string;
+    await waitFor(() => (receiver.received.length > 0 ? true : undefined), { what: 'webhook' });
+    const payload = receiver.verify(receiver.received[0] as ReceivedWebhook, secret);
+    expect(payload).toMatchObject({ type: 'job.completed', data: { id, status: 'completed' } });
+    const delivered = payload.data.result as unknown as JobResult | undefined;
+    expect(delivered?.message.tool_calls).toEqual(job.result.message.tool_calls);
   });
 });
