@@ -157,6 +157,16 @@ describe('the OpenAI format against a Claude-style model', () => {
     expect(City.safeParse(parsed).success).toBe(true);
   });
 
+  it('refuses with 400 unsupported_parameter a field the Claude-style model cannot take (n > 1)', async () => {
+    const error = await openai.chat.completions
+      .create({ model, n: 2, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(apiError.code).toBe('unsupported_parameter');
+    expect(apiError.message).toContain('"n"');
+  });
+
   it('takes an image input', async () => {
     const completion = await openai.chat.completions.create({
       model,
