@@ -4,7 +4,7 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { apiKey, startSystem } from './system-harness';
@@ -378,5 +378,79 @@ describe('POST /v1/jobs with tools', () => {
     expect(payload).toMatchObject({ type: 'job.completed', data: { id, status: 'completed' } });
     const delivered = payload.data.result as unknown as JobResult | undefined;
     expect(delivered?.message.tool_calls).toEqual(job.result.message.tool_calls);
+  });
+});
+
+describe('a chat batch whose lines use tools and response_format', () => {
+  it('completes, each output line carrying the tool call or the JSON asked for', async () => {
+    const lines = [
+      {
+        custom_id: 'tool-line',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-claude-fast',
+          messages: [{ role: 'user', content: 'Use get_weather for Oslo.' }],
+          tools: [weatherTool],
+          max_tokens: 200,
+        },
+      },
+      {
+        custom_id: 'json-line',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-gpt-fast',
+          messages: [{ role: 'user', content: 'Describe a city.' }],
+          response_format: zodResponseFormat(
+            z.object({ name: z.string(), population: z.number().int() }),
+            'city',
+          ),
+          max_tokens: 300,
+        },
+      },
+    ];
+    const file = await openai.files.create({
+      file: await toFile(
+        Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n')),
+        'rich.jsonl',
+      ),
+      purpose: 'batch',
+    });
+    const created = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const batch = await waitFor(
+      async () => {
+        const current = await openai.batches.retrieve(created.id);
+        return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
+          ? current
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the batch to end' },
+    );
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    const output = await (await openai.files.content(batch.output_file_id as string)).text();
+    const bodies = new Map(
+      output
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as { custom_id: string; response: { body: OpenAI.ChatCompletion } },
+        )
+        .map((line) => [line.custom_id, line.response.body]),
+    );
+    const toolChoice = bodies.get('tool-line')?.choices[0];
+    expect(toolChoice?.finish_reason).toBe('tool_calls');
+    const call = toolChoice?.message.tool_calls?.[0];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+    expect(call.function.name).toBe('get_weather');
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+    const json = JSON.parse(bodies.get('json-line')?.choices[0]?.message.content ?? '');
+    expect(json).toEqual({ name: expect.any(String), population: expect.any(Number) });
   });
 });
