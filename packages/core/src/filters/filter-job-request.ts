@@ -32,7 +32,14 @@ export function screenJobRequest(
       filtered.verdict.findings.filter((finding) => finding.action === 'block'),
     );
   }
-  return { request, chat: filtered.request, findings: filtered.verdict.findings };
+  // A `prompt` is the one user message: its findings keep the field's name.
+  const findings =
+    request.prompt === undefined
+      ? filtered.verdict.findings
+      : filtered.verdict.findings.map((finding) =>
+          finding.location === 'messages[0]' ? { ...finding, location: 'prompt' } : finding,
+        );
+  return { request, chat: filtered.request, findings };
 }
 
 /**
