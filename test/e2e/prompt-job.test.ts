@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -80,26 +81,30 @@ describe('one prompt job end to end: HTTP → Redis → worker process → simul
   });
 
   it('keeps a cancelled job from running', async () => {
-    // Hold the only worker busy so the second job is still queued when we cancel it.
-    system.simulator.configure({ models: { 'sim-claude-strong': { latencyMs: 1500 } } });
-    const busy = await Promise.all(
-      Array.from({ length: 60 }, () =>
-        system.submit({ model: 'sim-claude-strong', prompt: 'slow one', priority: 1 }),
-      ),
-    );
-    const jobId = await system.submit({
-      model: 'sim-gpt-fast',
-      prompt: 'never runs',
-      priority: 10,
-    });
-    const cancel = await system.request('DELETE', `/v1/jobs/${jobId}`);
-    expect(cancel.status).toBe(200);
-    expect(cancel.body.status).toBe('cancelled');
-    await Promise.all(busy.map((id) => system.waitForJob(id)));
-    const job = await system.waitForJob(jobId);
-    expect(job.status).toBe('cancelled');
-    expect(
-      system.simulator.counters().recent.some((call) => call.headers['x-llmq-job-id'] === jobId),
-    ).toBe(false);
+    // The standard lane is paused (no worker takes a job from it), so the job is certainly
+    // still queued when it is cancelled, however busy the machine is.
+    const lane = new Queue('prompts-standard', { connection: system.redis, prefix: system.prefix });
+    try {
+      await lane.pause();
+      const jobId = await system.submit({ model: 'sim-gpt-fast', prompt: 'never runs' });
+      expect(await lane.getJobState(jobId)).toBe('prioritized');
+      const cancel = await system.request('DELETE', `/v1/jobs/${jobId}`);
+      expect(cancel.status).toBe(200);
+      expect(cancel.body.status).toBe('cancelled');
+      await lane.resume();
+      // A job submitted after it runs to the end, so the worker did take work from the lane.
+      const later = await system.waitForJob(
+        await system.submit({ model: 'sim-gpt-fast', prompt: 'runs after the cancel' }),
+      );
+      expect(later.status).toBe('completed');
+      const job = await system.waitForJob(jobId);
+      expect(job.status).toBe('cancelled');
+      expect(
+        system.simulator.counters().recent.some((call) => call.headers['x-llmq-job-id'] === jobId),
+      ).toBe(false);
+    } finally {
+      await lane.resume();
+      await lane.close();
+    }
   });
 });

@@ -51,8 +51,18 @@ describe('retries and final errors', () => {
     expect(job.error.attempts).toHaveLength(1);
     expect(callsOf(jobId)).toHaveLength(1);
 
-    const dead = await system.request('GET', '/v1/dead-letters?limit=10');
-    expect(dead.status).toBe(200);
+    // The dead-letter list is written just after the record's final transition: wait for it
+    // rather than race it (the job reads failed a moment before it is listed).
+    const dead = await waitFor(
+      async () => {
+        const answer = await system.request('GET', '/v1/dead-letters?limit=10');
+        expect(answer.status).toBe(200);
+        return answer.body.data.some((item: { id: string }) => item.id === jobId)
+          ? answer
+          : undefined;
+      },
+      { timeoutMs: 10_000, what: `${jobId} listed as a dead letter` },
+    );
     expect(dead.body.data.map((item: { id: string }) => item.id)).toContain(jobId);
 
     system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });

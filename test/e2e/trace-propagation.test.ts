@@ -10,12 +10,12 @@ import {
   createTracing,
   defaultFilterPolicy,
   defaultProviderAccounts,
-  IdempotencyStore,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   ModelCatalog,
   RedisKeys,
+  SubmissionStore,
   type Tracing,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
@@ -103,7 +103,9 @@ beforeAll(async () => {
     submitter: new JobSubmitter({
       queue,
       store,
-      idempotency: new IdempotencyStore(connection, keys),
+      submissions: new SubmissionStore(connection, keys, {
+        recordTtlSeconds: store.pendingTtlSeconds,
+      }),
       catalog,
       defaultModel: 'sim-gpt-fast',
       attempts: 1,

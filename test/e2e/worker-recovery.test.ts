@@ -40,6 +40,25 @@ describe('worker failures', () => {
     for (const id of jobIds) {
       expect(await system.redis.hget(`${system.prefix}:job:${id}`, 'result_writes')).toBe('1');
     }
+    // Every call the simulator received is in its job's attempts, the ones the kill cut off
+    // included (recorded as started before they were made), each priced as an estimate.
+    const received = new Map<string, number>();
+    for (const call of system.simulator.counters().recent) {
+      const id = call.headers['x-llmq-job-id'];
+      if (id) received.set(id, (received.get(id) ?? 0) + 1);
+    }
+    type Attempt = { outcome: string; cost_usd: number; cost_estimated?: boolean };
+    const calls = (job: { result: { attempts: Attempt[] } }) =>
+      job.result.attempts.filter((attempt) => attempt.outcome !== 'skipped');
+    expect(jobs.map((job) => calls(job).length)).toEqual(jobs.map((job) => received.get(job.id)));
+    const interrupted = jobs.flatMap((job) =>
+      calls(job).filter((attempt) => attempt.outcome === 'interrupted'),
+    );
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const attempt of interrupted) {
+      expect(attempt.cost_estimated).toBe(true);
+      expect(attempt.cost_usd).toBeGreaterThan(0);
+    }
   });
 
   it('lets active jobs finish on SIGTERM, then exits cleanly', async () => {

@@ -5,6 +5,7 @@ import {
   type BudgetStore,
   type CachePolicyStore,
   type FileStorage,
+  type IdempotencyStore,
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
@@ -104,6 +105,8 @@ export interface BatchApiDependencies {
   batches: BatchService;
   batchStore: BatchStore;
   batchLimits: BatchLimits;
+  /** Idempotency-Key claims of created files and batches. */
+  idempotency: IdempotencyStore;
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -172,7 +175,14 @@ export function createApp(dependencies: AppDependencies): Express {
   // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
   const { batchApi } = dependencies;
   if (batchApi) {
-    app.use(filesRouter({ files: batchApi.files, limits: batchApi.batchLimits, requireScope }));
+    app.use(
+      filesRouter({
+        files: batchApi.files,
+        limits: batchApi.batchLimits,
+        idempotency: batchApi.idempotency,
+        requireScope,
+      }),
+    );
   }
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));

@@ -25,14 +25,17 @@ import {
   KeyConcurrencyLimiter,
   ledgerLineFromCacheHit,
   loadModelCatalog,
+  logRedisStateChanges,
   RedisFileStorage,
   RedisKeys,
+  SubmissionStore,
   toBatchLimits,
   toBudgetDefaults,
   toCacheDefaults,
   toProviderSettings,
   WebhookDeliveryStore,
   WebhookEndpointStore,
+  watchRedisConnection,
 } from '@llmq/core';
 
 import { createApp } from './app';
@@ -66,9 +69,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const redis = createRedisConnection({ url: env.REDIS_URL, role: 'client', name: 'llmq-api' });
-  redis.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  // One warning when Redis goes away and one when it is back, for this connection and every
+  // duplicate of it (BullMQ's, the key-cache subscriber's), not one line per failed request.
+  const redisStates = logRedisStateChanges(logger);
+  watchRedisConnection(redis, 'api', redisStates);
   const queue = createQueue('prompt', redis, keys);
   const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
   const endpoints = new WebhookEndpointStore(redis, keys, {
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
     queue,
     interactiveQueue,
     store,
-    idempotency: new IdempotencyStore(redis, keys),
+    submissions: new SubmissionStore(redis, keys, { recordTtlSeconds: store.pendingTtlSeconds }),
     catalog,
     defaultModel: env.DEFAULT_MODEL,
     attempts: env.JOB_ATTEMPTS,
@@ -109,9 +113,7 @@ async function main(): Promise<void> {
     role: 'client',
     name: 'llmq-api-events',
   });
-  eventsConnection.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  watchRedisConnection(eventsConnection, 'api-events', redisStates);
   const reader = new JobEventReader({
     blockingConnection: eventsConnection,
     controlConnection: redis,
@@ -199,7 +201,13 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: env.BODY_LIMIT,
     apiReferenceOpen: apiReferenceOpen(env),
-    batchApi: { files, batches, batchStore, batchLimits },
+    batchApi: {
+      files,
+      batches,
+      batchStore,
+      batchLimits,
+      idempotency: new IdempotencyStore(redis, keys),
+    },
     webhooks: {
       endpoints,
       deliveries: new WebhookDeliveryStore(redis, keys, {

@@ -303,12 +303,18 @@ describe('admin API: audit log', () => {
       .send({ prompt: 'x' })
       .expect(403);
     await request(harness.app).delete(`/v1/admin/keys/${created.id}`).set(asAdmin).expect(200);
-    // Denied requests are appended without holding up the answer.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const audit = await request(harness.app)
-      .get('/v1/admin/audit?limit=10')
-      .set(asAdmin)
-      .expect(200);
+    // Denied requests are appended without holding up the answer: wait for all four entries
+    // rather than for a fixed time a busy machine may not give them.
+    const audit = await waitFor(
+      async () => {
+        const answer = await request(harness.app)
+          .get('/v1/admin/audit?limit=10')
+          .set(asAdmin)
+          .expect(200);
+        return answer.body.data.length >= 4 ? answer : undefined;
+      },
+      { what: 'the four audit entries' },
+    );
     const actions = audit.body.data.map(
       (entry: { action: string; outcome: string }) => `${entry.action}:${entry.outcome}`,
     );

@@ -22,6 +22,7 @@ import {
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
+  SubmissionStore,
   WebhookDeliveryStore,
   WebhookEndpointStore,
 } from '@llmq/core';
@@ -87,7 +88,7 @@ export async function createApiHarness(
     queue,
     interactiveQueue,
     store,
-    idempotency: new IdempotencyStore(redis, keys),
+    submissions: new SubmissionStore(redis, keys, { recordTtlSeconds: store.pendingTtlSeconds }),
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,
@@ -161,7 +162,13 @@ export async function createApiHarness(
       token: metricsToken,
       servedHere: true,
     },
-    batchApi: { files, batches, batchStore, batchLimits },
+    batchApi: {
+      files,
+      batches,
+      batchStore,
+      batchLimits,
+      idempotency: new IdempotencyStore(redis, keys),
+    },
     cachePolicies: new CachePolicyStore(redis, keys, {
       defaults: {
         ttlSeconds: 3600,

@@ -1,3 +1,4 @@
+import { canonicalJson, IdempotencyStore, sha256 } from '@llmq/core';
 import request from 'supertest';
 import { createApiHarness, tenantAKey, tenantBKey } from './api-harness';
 
@@ -127,5 +128,104 @@ describe('/v1/batches', () => {
     }
     const foreign = await request(harness.app).post('/v1/batches').set(auth(tenantBKey)).send(body);
     expect([foreign.status, foreign.body.error.code]).toEqual([404, 'file_not_found']);
+  });
+});
+
+describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
+  /** Ids of the stored files (a file is its hash and its chunks). */
+  const storedFiles = async () =>
+    new Set(
+      (await harness.redis.keys(`${harness.keys.prefix}:file:*`)).map(
+        (key) => key.split(':file:')[1]?.split(':')[0],
+      ),
+    );
+
+  it('keeps one file per key: a retry gets the first file, other content is refused', async () => {
+    const content = jsonl(2);
+    const first = await upload(content).set('Idempotency-Key', 'file-1').expect(200);
+    const retry = await upload(content).set('Idempotency-Key', 'file-1').expect(200);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    // The retry's own copy was dropped: one stored file.
+    expect(await storedFiles()).toEqual(new Set([first.body.id]));
+    const other = await upload(jsonl(3)).set('Idempotency-Key', 'file-1').expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    expect(await storedFiles()).toEqual(new Set([first.body.id]));
+    // Keys are per tenant: another tenant's same key stores its own file.
+    const theirs = await upload(content, 'batch', tenantBKey)
+      .set('Idempotency-Key', 'file-1')
+      .expect(200);
+    expect(theirs.body.id).not.toBe(first.body.id);
+  });
+
+  it('creates one batch per key: a retry gets the first batch, another body is refused', async () => {
+    const file = await upload(jsonl(2)).expect(200);
+    const body = {
+      input_file_id: file.body.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    };
+    const create = () =>
+      request(harness.app).post('/v1/batches').set(auth()).set('Idempotency-Key', 'batch-1');
+    const first = await create().send(body).expect(200);
+    const retry = await create().send(body).expect(200);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    const list = await request(harness.app).get('/v1/batches').set(auth()).expect(200);
+    expect(list.body.data.map((batch: { id: string }) => batch.id)).toEqual([first.body.id]);
+    const other = await create()
+      .send({ ...body, metadata: { run: '2' } })
+      .expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    // The same key on another route (a job submit) is a conflict too: one key space per tenant.
+    const job = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .set('Idempotency-Key', 'batch-1')
+      .send({ prompt: 'hi' })
+      .expect(422);
+    expect(job.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it('answers 409 while the first request is creating the batch, and takes over a dead one', async () => {
+    const file = await upload(jsonl(2)).expect(200);
+    const body = {
+      input_file_id: file.body.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    };
+    const idempotency = new IdempotencyStore(harness.redis, harness.keys);
+    const hash = sha256(`batches\n${canonicalJson(body)}`);
+    const batchId = 'batch_0123456789abcdef0123456789abcdef';
+    // A first request that claimed the key and has not created its batch yet.
+    await idempotency.claim('tenant-a', 'batch-2', hash, batchId, { pending: true });
+    const busy = await request(harness.app)
+      .post('/v1/batches')
+      .set(auth())
+      .set('Idempotency-Key', 'batch-2')
+      .send(body)
+      .expect(409);
+    expect(busy.body.error.code).toBe('idempotency_request_in_progress');
+    expect(busy.headers['retry-after']).toBe('1');
+    // Its creator died: past the claim's lease, a retry creates the batch under the same id.
+    await idempotency.claim('tenant-a', 'batch-3', hash, batchId, {
+      pending: true,
+      now: Date.now() - 120_000,
+    });
+    const taken = await request(harness.app)
+      .post('/v1/batches')
+      .set(auth())
+      .set('Idempotency-Key', 'batch-3')
+      .send(body)
+      .expect(200);
+    expect(taken.body.id).toBe(batchId);
+    const again = await request(harness.app)
+      .post('/v1/batches')
+      .set(auth())
+      .set('Idempotency-Key', 'batch-3')
+      .send(body)
+      .expect(200);
+    expect(again.body.id).toBe(batchId);
+    expect(again.headers['idempotent-replayed']).toBe('true');
   });
 });

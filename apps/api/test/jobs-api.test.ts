@@ -161,6 +161,28 @@ describe('Idempotency-Key', () => {
     expect(await harness.queuedCount()).toBe(1);
   });
 
+  it('puts back the queue entry a crash lost when the client retries with the same key', async () => {
+    const first = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .set('Idempotency-Key', 'crash-1')
+      .send(validBody)
+      .expect(202);
+    // What a Redis crash between the accept script and BullMQ's add leaves: no queue entry.
+    expect(await harness.queue.remove(first.body.id)).toBe(1);
+    expect(await harness.queuedCount()).toBe(0);
+    const retry = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .set('Idempotency-Key', 'crash-1')
+      .send(validBody)
+      .expect(202);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toMatchObject({ id: first.body.id, status: 'queued' });
+    expect((await harness.queue.getJob(first.body.id))?.data.jobId).toBe(first.body.id);
+    expect(await harness.queuedCount()).toBe(1);
+  });
+
   it('keeps keys per tenant: the same key from another tenant makes another job', async () => {
     const a = await request(harness.app)
       .post('/v1/jobs')

@@ -71,6 +71,21 @@ describe('GET /openapi.json', () => {
     expect(body.components.responses.Error.content['application/json'].schema.required).toEqual([
       'error',
     ]);
+    // Every route that creates work documents the Idempotency-Key header; reads do not.
+    for (const [path, method] of [
+      ['/v1/jobs', 'post'],
+      ['/v1/chat/completions', 'post'],
+      ['/v1/messages', 'post'],
+      ['/v1/files', 'post'],
+      ['/v1/batches', 'post'],
+    ] as const) {
+      const operation = body.paths[path][method] as Operation;
+      expect({ path, headers: operation.parameters.filter((p) => p.in === 'header') }).toEqual({
+        path,
+        headers: [expect.objectContaining({ name: 'Idempotency-Key' })],
+      });
+    }
+    expect(job.parameters.some((parameter) => parameter.in === 'header')).toBe(false);
   });
 
   it('needs a key, and documents the browser reference at /docs with its guard', async () => {

@@ -4,6 +4,9 @@ import {
   JobDeltaPublisher,
   jobCatalog,
   type Logger,
+  SubmissionRepair,
+  SubmissionStore,
+  SubmissionSweeper,
   toBatchLimits,
   toRetryPolicy,
 } from '@llmq/core';
@@ -12,6 +15,7 @@ import { loadWorkerEnv, type WorkerEnv } from './env';
 import { createLanes } from './lanes/create-lanes';
 import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
+import { closingCallJournal } from './pipeline/interrupted-calls';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   });
   lanes.attach(jobCatalog['batch-line'].queue, batchProcessing.lineWorker);
   lanes.start();
+  const submissionSweeper = startSubmissionSweeper(services, env, logger);
   const webhooks = await startWebhooks({ env, connection, keys, store, logger });
   webhooks.metrics.on('attempt', ({ outcome }) =>
     metrics.webhookDeliveries.inc({ outcome: outcome === 'succeeded' ? 'success' : 'failure' }),
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
     await lanes.stop();
+    await submissionSweeper.stop();
     const timeout = env.SHUTDOWN_TIMEOUT_MS;
     const [outcome] = await Promise.all([
       prompts.running.close(timeout),
@@ -95,13 +101,24 @@ async function startPromptLanes(
   lanes: LaneBalancer,
 ) {
   const { connection, keys, store, providers, eventLimits } = services;
-  const pipeline = createPromptPipeline({
-    ...services,
-    logger,
-    tracer: services.tracing.tracer,
-    openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-    caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-  });
+  const pipeline = closingCallJournal(
+    createPromptPipeline({
+      ...services,
+      logger,
+      tracer: services.tracing.tracer,
+      openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
+      caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+    }),
+    services.journal,
+    (models) => {
+      for (const model of models) services.metrics.providerCallsReexecuted.inc({ model });
+    },
+    (error) =>
+      logger.warn('call-journal-error', {
+        event: 'call-journal-error',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
   const workerOptions = {
     connection,
     keys,
@@ -142,3 +159,24 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+/** Accepted jobs whose queue entry a Redis crash lost (mid-submit) are enqueued again. */
+function startSubmissionSweeper(services: WorkerServices, env: WorkerEnv, logger: Logger) {
+  const { connection, keys, store, queues, metrics } = services;
+  const sweeper = new SubmissionSweeper({
+    redis: connection,
+    keys,
+    repair: new SubmissionRepair(
+      new SubmissionStore(connection, keys, { recordTtlSeconds: store.pendingTtlSeconds }),
+      { standard: queues.prompt, interactive: queues.interactive },
+    ),
+    intervalMs: env.SUBMISSION_SWEEP_INTERVAL_MS,
+    graceMs: env.SUBMISSION_SWEEP_GRACE_MS,
+    onRepair: (tally) => {
+      metrics.submissionsRequeued.inc(tally.requeued);
+      logger.warn('submission-requeued', { event: 'submission-requeued', ...tally });
+    },
+  });
+  sweeper.start();
+  return sweeper;
+}

@@ -1,5 +1,5 @@
-import { type JobStore, jobCatalog, type Logger, type RedisKeys } from '@llmq/core';
-import { Worker } from 'bullmq';
+import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
+import { QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { closeWorkers, watchStalledFailures } from './worker-lifecycle';
@@ -41,9 +41,7 @@ export async function startPromptWorker(
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
   });
-  worker.on('error', (error) =>
-    options.logger.error('worker-error', { event: 'worker-error', error: error.message }),
-  );
+  worker.on('error', logWorkerError(options.logger));
   worker.on('stalled', (jobId) =>
     options.logger.warn('job-stalled', { event: 'job-stalled', job_id: jobId }),
   );

@@ -1,5 +1,6 @@
 import {
   BudgetStore,
+  CallJournal,
   CircuitBreaker,
   CostLedger,
   createMetrics,
@@ -13,6 +14,7 @@ import {
   JobStore,
   type Logger,
   loadModelCatalog,
+  logRedisStateChanges,
   ProviderRateLimiter,
   RedisKeys,
   toBudgetDefaults,
@@ -20,6 +22,7 @@ import {
   toProviderSettings,
   toRateLimiterOptions,
   toRetryPolicy,
+  watchRedisConnection,
 } from '@llmq/core';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env';
@@ -39,9 +42,9 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     role: 'worker',
     name: 'llmq-worker',
   });
-  connection.on('error', (error) =>
-    logger.warn('redis-error', { event: 'redis-error', error: error.message }),
-  );
+  // One warning when Redis goes away and one when it is back, for this connection and every
+  // duplicate of it (BullMQ's blocking ones, the event readers'), not one per failed command.
+  watchRedisConnection(connection, 'worker', logRedisStateChanges(logger));
   const eventLimits = {
     maxLength: env.JOB_EVENTS_MAX_LENGTH,
     ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,
@@ -101,6 +104,8 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
       cacheTtlMs: env.FILTER_POLICY_CACHE_MS,
     }),
     ledger: new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS }),
+    // Provider calls are recorded before they are made, so a call a crash cuts off is counted.
+    journal: new CallJournal(connection, keys),
     budgets: new BudgetStore(connection, keys, {
       defaults: toBudgetDefaults(env),
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,

@@ -11,7 +11,6 @@ import {
   defaultProviderAccounts,
   ExactCache,
   FilterPolicyStore,
-  IdempotencyStore,
   JobDeltaPublisher,
   type JobRecord,
   JobStore,
@@ -21,6 +20,7 @@ import {
   RedisKeys,
   ResponseCaches,
   readUsageReport,
+  SubmissionStore,
   toNanoUsd,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
@@ -52,7 +52,9 @@ beforeAll(async () => {
   submitter = new JobSubmitter({
     queue,
     store,
-    idempotency: new IdempotencyStore(connection, keys),
+    submissions: new SubmissionStore(connection, keys, {
+      recordTtlSeconds: store.pendingTtlSeconds,
+    }),
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,

@@ -7,12 +7,12 @@ import {
   defaultFilterPolicy,
   defaultProviderAccounts,
   FilterPolicyStore,
-  IdempotencyStore,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   mergeFilterPolicy,
   RedisKeys,
+  SubmissionStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
 import { cleanupPrefix, defined, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
@@ -41,7 +41,9 @@ beforeAll(async () => {
   submitter = new JobSubmitter({
     queue,
     store,
-    idempotency: new IdempotencyStore(connection, keys),
+    submissions: new SubmissionStore(connection, keys, {
+      recordTtlSeconds: store.pendingTtlSeconds,
+    }),
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,

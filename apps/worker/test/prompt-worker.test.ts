@@ -6,7 +6,6 @@ import {
   createRedisConnection,
   createRequestExecutor,
   defaultProviderAccounts,
-  IdempotencyStore,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
@@ -14,6 +13,7 @@ import {
   type ModelEntryInput,
   type ProviderRegistry,
   RedisKeys,
+  SubmissionStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
 import {
@@ -52,7 +52,9 @@ beforeEach(async () => {
   submitter = new JobSubmitter({
     queue,
     store,
-    idempotency: new IdempotencyStore(connection, keys),
+    submissions: new SubmissionStore(connection, keys, {
+      recordTtlSeconds: store.pendingTtlSeconds,
+    }),
     catalog,
     defaultModel: 'sim-gpt-fast',
     attempts: 3,

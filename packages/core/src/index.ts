@@ -127,7 +127,7 @@ export {
 } from './filters/filter-policy';
 export { FilterPolicyStore } from './filters/filter-policy-store';
 export { createQueue } from './jobs/create-queue';
-export { IdempotencyStore } from './jobs/idempotency-store';
+export { IdempotencyStore, sha256 } from './jobs/idempotency-store';
 export {
   jobCatalog,
   type PromptJobData,
@@ -151,9 +151,23 @@ export {
 } from './jobs/job-request';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore } from './jobs/job-store';
-export { JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
+export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
+export {
+  enqueueSubmission,
+  type LaneQueues,
+  type Submission,
+  submissionSchema,
+} from './jobs/submission';
+export { type RepairOutcome, SubmissionRepair, type SweepTally } from './jobs/submission-repair';
+export {
+  type AcceptOutcome,
+  type AcceptRequest,
+  SubmissionStore,
+  type SubmissionStoreOptions,
+} from './jobs/submission-store';
+export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
 export { FairPriority } from './lanes/fair-priority';
 export { planLaneConcurrency } from './lanes/lane-shares';
 export type { CallGateFactory } from './limits/call-gate';
@@ -235,8 +249,16 @@ export {
   isRedisClusterUrl,
   isRedisUnavailableError,
 } from './redis/redis-connection';
+export { type RedisStateListener, watchRedisConnection } from './redis/redis-health';
 export { RedisKeys } from './redis/redis-keys';
 export type { AttemptRecord } from './resilience/attempt-record';
+export {
+  CallJournal,
+  type CallJournalOptions,
+  type CallRecorder,
+  type InterruptedCall,
+  withInterruptedCalls,
+} from './resilience/call-journal';
 export { CircuitBreaker } from './resilience/circuit-breaker';
 export { createRequestExecutor, type RequestExecutor } from './resilience/execute-routed-request';
 export type { RetryPolicy } from './resilience/retry-policy';
@@ -259,6 +281,7 @@ export { type RoutingDecision, routeRequest } from './routing/route-request';
 export { JobDeltaPublisher } from './streaming/job-delta-publisher';
 export { JobEventReader } from './streaming/job-event-reader';
 export { requestJobStop } from './streaming/job-stop-request';
+export { logRedisStateChanges, logWorkerError } from './telemetry/log-redis-health';
 export { createLogger, type Logger } from './telemetry/logger';
 export { createMetrics, type LlmqMetrics } from './telemetry/metrics';
 export { metricsScrapeAllowed } from './telemetry/metrics-access';

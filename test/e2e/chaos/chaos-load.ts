@@ -6,6 +6,10 @@ export interface SubmitTally {
   accepted: string[];
   /** Non-202 answers, keyed `503 redis_unavailable`, `network error`, ... */
   rejected: Record<string, number>;
+  /** With `retry`: answers that were retried (same key), by status/code. */
+  retried: Record<string, number>;
+  /** With `retry`: 202 answers marked `Idempotent-Replayed: true`. */
+  replayed: number;
 }
 
 export interface PacedSubmitOptions {
@@ -22,6 +26,13 @@ export interface PacedSubmitOptions {
   maxInFlight?: number;
   /** Stops early when it resolves true (checked every tick). */
   stop?: () => boolean;
+  /** The `Idempotency-Key` of the n-th job; absent, none is sent. */
+  idempotencyKey?: (index: number) => string;
+  /**
+   * Retry a 503 or a request that got no answer with the same body and key, as a client does,
+   * every `intervalMs` until a 202, another answer, or `forMs` after the first try.
+   */
+  retry?: { intervalMs: number; forMs: number };
 }
 
 /**
@@ -32,7 +43,7 @@ export function pacedSubmit(options: PacedSubmitOptions): Promise<SubmitTally> &
   /** The ids accepted so far, while the load still runs. */
   peek(): Promise<string[]>;
 } {
-  const tally: SubmitTally = { accepted: [], rejected: {} };
+  const tally: SubmitTally = { accepted: [], rejected: {}, retried: {}, replayed: 0 };
   const done = runPaced(options, tally);
   return Object.assign(done, { peek: async () => [...tally.accepted] });
 }
@@ -52,12 +63,11 @@ async function runPaced(options: PacedSubmitOptions, tally: SubmitTally): Promis
     while (sent < due && inFlight.size < maxInFlight) {
       const index = sent;
       sent += 1;
-      const request = submitOne(options.apiUrl, options.body(index))
+      const request = submitWithRetries(options, index, tally)
         .then((answer) => {
           if (answer.status === 202 && answer.id) tally.accepted.push(answer.id);
-          else reject(`${answer.status} ${answer.code ?? ''}`.trim());
+          else reject(answer.key);
         })
-        .catch((error: unknown) => reject(`network error ${networkCause(error)}`))
         .finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
@@ -67,13 +77,41 @@ async function runPaced(options: PacedSubmitOptions, tally: SubmitTally): Promis
   return tally;
 }
 
+/** One job's submit, retried like a client would when `options.retry` says so. */
+async function submitWithRetries(
+  options: PacedSubmitOptions,
+  index: number,
+  tally: SubmitTally,
+): Promise<{ status: number; id?: string; key: string }> {
+  const body = options.body(index);
+  const idempotencyKey = options.idempotencyKey?.(index);
+  const giveUpAt = Date.now() + (options.retry?.forMs ?? 0);
+  for (;;) {
+    const answer = await submitOne(options.apiUrl, body, idempotencyKey).catch(
+      (error: unknown) => ({ status: 0, code: `network error ${networkCause(error)}` }) as const,
+    );
+    const key =
+      answer.status === 0 ? (answer.code ?? '') : `${answer.status} ${answer.code ?? ''}`.trim();
+    if (answer.status === 202 && 'replayed' in answer && answer.replayed) tally.replayed += 1;
+    const retryable = answer.status === 503 || answer.status === 0;
+    if (!options.retry || !retryable || Date.now() > giveUpAt) return { ...answer, key };
+    tally.retried[key] = (tally.retried[key] ?? 0) + 1;
+    await new Promise((resolve) => setTimeout(resolve, options.retry?.intervalMs));
+  }
+}
+
 async function submitOne(
   apiUrl: string,
   body: unknown,
-): Promise<{ status: number; id?: string; code?: string }> {
+  idempotencyKey?: string,
+): Promise<{ status: number; id?: string; code?: string; replayed: boolean }> {
   const response = await fetch(`${apiUrl}/v1/jobs`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+    headers: {
+      Authorization: `Bearer ${apiKey}`,
+      'Content-Type': 'application/json',
+      ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -84,7 +122,12 @@ async function submitOne(
   } catch {
     // A non-JSON answer is counted by its status alone.
   }
-  return { status: response.status, id: parsed.id, code: parsed.error?.code };
+  return {
+    status: response.status,
+    id: parsed.id,
+    code: parsed.error?.code,
+    replayed: response.headers.get('idempotent-replayed') === 'true',
+  };
 }
 
 /** The resident set size of a process in MB, from /proc (Linux), or undefined when gone. */

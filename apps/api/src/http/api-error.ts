@@ -67,7 +67,8 @@ export function describeZodError(error: z.ZodError): string {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, request, response, _next) => {
     const clientError = toClientError(error);
-    if (clientError.status >= 500) {
+    // Redis being down is logged once per outage by the connection's watcher, not per request.
+    if (clientError.status >= 500 && clientError.code !== 'redis_unavailable') {
       logger.error('request-error', {
         event: 'request-error',
         request_id: response.locals.requestId,

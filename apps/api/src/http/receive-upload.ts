@@ -9,6 +9,8 @@ export interface ReceiveUploadOptions {
   fileId: string;
   maxBytes: number;
   maxLines: number;
+  /** Sees each chunk of the file as it is stored (e.g. to hash it). */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export function receiveUpload(
             );
             continue;
           }
+          options.onChunk?.(chunk);
           await writer.write(chunk);
           if (writer.lines > options.maxLines + 1) {
             refuse(

@@ -1,4 +1,3 @@
-import { ClientError } from '@llmq/core';
 import type { RequestHandler, Response } from 'express';
 import { errorDialectFor, formatErrorBody } from './error-dialect';
 
@@ -12,12 +11,13 @@ export function requestTimeout(timeoutMs: number): RequestHandler {
   return (request, response, next) => {
     const timer = setTimeout(() => {
       if (response.headersSent) return;
-      // 503 rather than the table's 408: the handler, not the client, was slow (Node's own
-      // header timeout answers 408).
-      const error = new ClientError(
-        'request_timeout',
-        `no answer within ${timeoutMs} ms; retry shortly`,
-      );
+      // 503 rather than the code table's 408: the handler, not the client, was slow (Node's
+      // own header timeout answers 408); the dialects derive the error type from this status.
+      const error = {
+        status: 503,
+        code: 'request_timeout',
+        message: `no answer within ${timeoutMs} ms; retry shortly`,
+      };
       response.setHeader('Retry-After', '1');
       response.status(503).json(formatErrorBody(error, errorDialectFor(request.path)));
     }, timeoutMs);

@@ -46,7 +46,10 @@ export interface InteractiveJobsOptions {
 }
 
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
-export type InteractiveContext = Pick<SubmitOptions, 'idempotencyKey' | 'requestId' | 'trace'>;
+export type InteractiveContext = Pick<
+  SubmitOptions,
+  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace'
+>;
 
 /**
  * How a sync or streamed request starts: answered from the cache, or a job in the queue.
@@ -111,6 +114,7 @@ export class InteractiveJobs {
       tenant,
       request,
       prepared,
+      conversation,
       lane: 'interactive',
       stream,
       ...context,
@@ -201,6 +205,8 @@ export class InteractiveJobs {
     const header = request.headers['x-llmq-cancel-on-disconnect'];
     if (header === 'false') return false;
     if (header === 'true') return true;
+    // A client that sent an Idempotency-Key means to retry: its retry reattaches to the job.
+    if (request.headers['idempotency-key'] !== undefined) return false;
     return this.options.cancelOnDisconnect;
   }
 }

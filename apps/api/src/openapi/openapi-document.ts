@@ -31,6 +31,16 @@ function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
+/** The header every route that creates work honours (see docs/durability.md). */
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry return what the first request created (per tenant, 24 h); the same key with another body is refused 422.',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
 function queryParameters(schema: z.ZodType): Array<Record<string, unknown>> {
   const json = jsonSchemaOf(schema) as {
     properties?: Record<string, Record<string, unknown>>;
@@ -60,6 +70,7 @@ function operationOf(route: RouteEntry, notes: OperationNotes | undefined, param
         schema: { type: 'string' },
       })),
       ...(notes?.query ? queryParameters(notes.query) : []),
+      ...(notes?.idempotent ? [idempotencyKeyParameter] : []),
     ],
     ...(notes?.body
       ? {

@@ -25,6 +25,8 @@ export interface OperationNotes {
   events?: boolean;
   /** The success status when it is not 200. */
   status?: number;
+  /** The route creates work and honours an `Idempotency-Key` header (see docs/durability.md). */
+  idempotent?: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export const operationNotes: Record<string, OperationNotes> = {
     summary: 'Submit a prompt job; answers 202 with its id at once',
     body: jobRequestSchema,
     status: 202,
+    idempotent: true,
   },
   'GET /v1/jobs/:id': { summary: 'A job: status, result or error, timings, cost' },
   'DELETE /v1/jobs/:id': { summary: 'Cancel a queued or running job' },
@@ -51,11 +54,13 @@ export const operationNotes: Record<string, OperationNotes> = {
     summary: 'OpenAI-compatible chat completion through the queue (`stream: true` for SSE)',
     body: openAIChatRequestSchema,
     events: true,
+    idempotent: true,
   },
   'POST /v1/messages': {
     summary: 'Anthropic-compatible message through the queue (`stream: true` for SSE)',
     body: anthropicMessagesRequestSchema,
     events: true,
+    idempotent: true,
   },
   'POST /v1/estimate': {
     summary: 'Input tokens and cost of a request on each candidate model, before it runs',
@@ -68,12 +73,14 @@ export const operationNotes: Record<string, OperationNotes> = {
   'POST /v1/files': {
     summary: 'Upload a batch input file (multipart, `purpose=batch`, JSONL)',
     multipart: true,
+    idempotent: true,
   },
   'GET /v1/files/:id': { summary: 'A file object' },
   'GET /v1/files/:id/content': { summary: "A file's content (JSONL)" },
   'POST /v1/batches': {
     summary: 'Create an OpenAI Batch API-compatible batch from an uploaded file',
     body: createBatchRequestSchema,
+    idempotent: true,
   },
   'GET /v1/batches': { summary: "The tenant's batches, newest first (paginated)" },
   'GET /v1/batches/:id': { summary: 'A batch: status, request counts, output and error files' },

@@ -2,12 +2,18 @@ import {
   type BatchService,
   type BatchStore,
   ClientError,
+  canonicalJson,
   createBatchRequestSchema,
+  type IdempotencyStore,
+  newId,
+  sha256,
   toBatchView,
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
+import { readIdempotencyKey } from '../http/idempotency-key';
+import { createOnce } from '../http/idempotent-create';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 
@@ -16,6 +22,7 @@ export interface BatchesRouterOptions {
   requireScope: RequireScope;
   batches: BatchService;
   batchStore: BatchStore;
+  idempotency: IdempotencyStore;
 }
 
 const batchIdPattern = /^batch_[0-9a-f]{32}$/;
@@ -25,7 +32,12 @@ const listQuerySchema = z.object({
 });
 
 /** OpenAI-compatible `POST /v1/batches`, `GET /v1/batches[/:id]`, `POST /v1/batches/:id/cancel`. */
-export function batchesRouter({ batches, batchStore, requireScope }: BatchesRouterOptions): Router {
+export function batchesRouter({
+  batches,
+  batchStore,
+  idempotency,
+  requireScope,
+}: BatchesRouterOptions): Router {
   const router = Router();
 
   router
@@ -35,7 +47,25 @@ export function batchesRouter({ batches, batchStore, requireScope }: BatchesRout
       requireJsonBody,
       async (request: Request, response: Response) => {
         const body = createBatchRequestSchema.parse(request.body);
-        const batch = await batches.create(tenantOf(response), body);
+        const tenant = tenantOf(response);
+        const key = readIdempotencyKey(request);
+        const batch =
+          key === undefined
+            ? await batches.create(tenant, body)
+            : await createOnce({
+                idempotency,
+                tenant,
+                key,
+                bodyHash: sha256(`batches\n${canonicalJson(body)}`),
+                newId: newId('batch_'),
+                find: async (id) => {
+                  const found = await batchStore.get(id);
+                  return found?.tenant === tenant ? found : null;
+                },
+                create: (batchId) => batches.create(tenant, body, { batchId }),
+                notFound: batchNotFound,
+                response,
+              });
         response.json(toBatchView(batch));
       },
     )

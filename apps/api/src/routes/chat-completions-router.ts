@@ -9,6 +9,7 @@ import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -55,7 +56,10 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
           tenantOf(response),
           { ...call.job, cache: cacheModeFromHeaders(request) },
           call.stream,
-          submissionContext(response),
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'chat.completions', call.stream),
+          },
           call.conversation,
         );
         const created = Math.floor(Date.now() / 1000);

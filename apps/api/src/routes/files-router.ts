@@ -1,7 +1,17 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { type BatchLimits, ClientError, type FileStorage, newId, toFileView } from '@llmq/core';
+import {
+  type BatchLimits,
+  ClientError,
+  type FileStorage,
+  type IdempotencyStore,
+  newId,
+  toFileView,
+} from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed } from '../http/api-error';
+import { readIdempotencyKey } from '../http/idempotency-key';
+import { keepOnce } from '../http/idempotent-create';
 import { receiveUpload } from '../http/receive-upload';
 import type { RequireScope } from '../http/require-scope';
 
@@ -10,12 +20,18 @@ export interface FilesRouterOptions {
   requireScope: RequireScope;
   files: FileStorage;
   limits: BatchLimits;
+  idempotency: IdempotencyStore;
 }
 
 const fileIdPattern = /^file-[0-9a-f]{32}$/;
 
 /** OpenAI-compatible `POST /v1/files`, `GET /v1/files/:id`, `GET /v1/files/:id/content`. */
-export function filesRouter({ files, limits, requireScope }: FilesRouterOptions): Router {
+export function filesRouter({
+  files,
+  limits,
+  idempotency,
+  requireScope,
+}: FilesRouterOptions): Router {
   const router = Router();
 
   router
@@ -27,15 +43,37 @@ export function filesRouter({ files, limits, requireScope }: FilesRouterOptions)
           'upload the file as multipart/form-data with fields "file" and "purpose"',
         );
       }
+      const key = readIdempotencyKey(request);
+      const tenant = tenantOf(response);
+      // The key's body hash covers the route and the file's content.
+      const hash = createHash('sha256').update('files\n');
       try {
         const stored = await receiveUpload(request, {
           storage: files,
-          tenant: tenantOf(response),
+          tenant,
           fileId: newId('file-'),
           maxBytes: limits.maxFileBytes,
           maxLines: limits.maxLines,
+          ...(key === undefined ? {} : { onChunk: (chunk: Buffer) => hash.update(chunk) }),
         });
-        response.json(toFileView(stored));
+        const file =
+          key === undefined
+            ? stored
+            : await keepOnce({
+                idempotency,
+                tenant,
+                key,
+                bodyHash: hash.digest('hex'),
+                stored,
+                find: async (id) => {
+                  const found = await files.get(id);
+                  return found?.tenant === tenant ? found : null;
+                },
+                drop: (id) => files.remove(id),
+                notFound: fileNotFound,
+                response,
+              });
+        response.json(toFileView(file));
       } catch (error) {
         // The rest of a refused upload is not read: close the connection after answering.
         if (!request.complete) response.setHeader('Connection', 'close');
@@ -71,9 +109,12 @@ export function filesRouter({ files, limits, requireScope }: FilesRouterOptions)
 async function ownFile(files: FileStorage, request: Request, response: Response) {
   const id = request.params.id;
   const file = typeof id === 'string' && fileIdPattern.test(id) ? await files.get(id) : null;
-  if (!file || file.tenant !== tenantOf(response))
-    throw new ClientError('file_not_found', 'no such file');
+  if (!file || file.tenant !== tenantOf(response)) throw fileNotFound();
   return file;
+}
+
+function fileNotFound(): ClientError {
+  return new ClientError('file_not_found', 'no such file');
 }
 
 function tenantOf(response: Response): string {

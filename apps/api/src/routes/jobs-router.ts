@@ -12,6 +12,7 @@ import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
+import { readIdempotencyKey } from '../http/idempotency-key';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { submissionContext } from '../observability/request-telemetry';
@@ -125,13 +126,4 @@ function validJobId(request: Request): string {
 
 function jobNotFound(): ClientError {
   return new ClientError('job_not_found', 'no such job');
-}
-
-function readIdempotencyKey(request: Request): string | undefined {
-  const value = request.headers['idempotency-key'];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
-    throw new ClientError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
-  }
-  return value;
 }

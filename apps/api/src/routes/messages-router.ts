@@ -9,6 +9,7 @@ import { readMessagesRequest } from '../anthropic-compat/read-messages-request';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -54,7 +55,10 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           tenantOf(response),
           { ...call.job, cache: cacheModeFromHeaders(request) },
           call.stream,
-          submissionContext(response),
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'messages', call.stream),
+          },
           call.conversation,
         );
         const writerFor = (id: string) =>

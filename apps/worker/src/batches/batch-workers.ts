@@ -8,6 +8,7 @@ import {
   jobCatalog,
   type LlmqMetrics,
   type Logger,
+  logWorkerError,
   type RedisKeys,
 } from '@llmq/core';
 import { type Job, type Queue, Worker } from 'bullmq';
@@ -68,9 +69,7 @@ export async function startBatchWorkers(
     concurrency: 2,
   });
   for (const worker of [lineWorker, controlWorker]) {
-    worker.on('error', (error) =>
-      logger.error('worker-error', { event: 'worker-error', error: error.message }),
-    );
+    worker.on('error', logWorkerError(logger));
   }
   // A line whose attempts ran out on an unexpected error still ends, so the batch can end.
   const recordLost = (data: unknown, code: 'internal_error' | 'worker_lost', message: string) =>

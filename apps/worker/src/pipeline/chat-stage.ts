@@ -90,6 +90,8 @@ export interface ChatStageRequest {
   telemetry: { tracer: Tracer; logger: Logger; metrics?: LlmqMetrics };
   /** Wraps each adapter inside the telemetry (streaming, a stop watch). */
   wrap?: (entry: ModelEntry, model: LanguageModel) => LanguageModel;
+  /** Records each call as started before it is made: a crash mid-call is still counted. */
+  recorder?: Parameters<RequestExecutor>[0]['recorder'];
 }
 
 /**
@@ -103,6 +105,7 @@ export async function runChatStage(stage: ChatStageRequest): Promise<StageOutcom
     request: stage.request,
     hedge: stage.hedge,
     progress: stage.progress,
+    recorder: stage.recorder,
     headers: (callNumber) => ({
       'x-llmq-job-id': stage.requestId,
       'x-llmq-attempt': String(callNumber),

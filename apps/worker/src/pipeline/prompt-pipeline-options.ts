@@ -1,4 +1,5 @@
 import type {
+  CallJournal,
   CostLedger,
   FilterPolicyStore,
   JobDeltaPublisher,
@@ -32,4 +33,6 @@ export interface PromptPipelineOptions {
    * transition, which also releases its budget reservation. Absent, nothing is recorded.
    */
   ledger?: CostLedger;
+  /** Records provider calls before they are made; absent, a call cut off by a crash is not counted. */
+  journal?: CallJournal;
 }

@@ -20,6 +20,7 @@ import {
   routeRejected,
   runChatStage,
 } from './chat-stage';
+import { progressWithInterruptedCalls } from './interrupted-calls';
 import { buildJobResult, resultLogFields } from './job-result';
 import type { JobRun, OutputVerdict, StageOutcome } from './job-runner';
 import type { ObservedJob } from './job-telemetry';
@@ -38,7 +39,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
 
   constructor(
     private readonly options: PromptPipelineOptions & { tracer: Tracer },
-    job: Job,
+    private readonly job: Job,
     private readonly data: PromptJobData,
     private readonly observed: ObservedJob,
     private readonly log: Record<string, unknown>,
@@ -80,7 +81,14 @@ export class PromptRun implements JobRun<ChatAnswer> {
       decision: route.decision,
       request: data.request,
       hedge: data.hedge,
-      progress: data.progress,
+      progress: await progressWithInterruptedCalls(
+        this.job,
+        data,
+        options.journal,
+        options.metrics,
+      ),
+      // Each call is recorded as started before it is made: a crash mid-call is still counted.
+      recorder: options.journal?.forJob(data.jobId, route.decision.input_tokens),
       requestId: data.jobId,
       log: this.log,
       context: this.observed.context,

@@ -1,6 +1,7 @@
 import {
   jobCatalog,
   type Logger,
+  logWorkerError,
   type RedisKeys,
   type WebhookOutboxRelay,
   webhookRetryDelay,
@@ -49,9 +50,7 @@ export async function startWebhookWorker(
         webhookRetryDelay(options.retryDelaysMs, attemptsMade),
     },
   });
-  worker.on('error', (error) =>
-    options.logger.error('worker-error', { event: 'worker-error', error: error.message }),
-  );
+  worker.on('error', logWorkerError(options.logger));
   await worker.waitUntilReady();
   await options.relay.start();
   return {

@@ -45,8 +45,15 @@ export function newId(prefix: string): string {
 export class BatchService {
   constructor(private readonly options: BatchServiceOptions) {}
 
-  /** Records a batch in `validating` and queues its ingest and its expiry. */
-  async create(tenant: string, request: CreateBatchRequest): Promise<BatchRecord> {
+  /**
+   * Records a batch in `validating` and queues its ingest and its expiry. `batchId` is given
+   * when an Idempotency-Key reserved the id first.
+   */
+  async create(
+    tenant: string,
+    request: CreateBatchRequest,
+    { batchId = newId('batch_') }: { batchId?: string } = {},
+  ): Promise<BatchRecord> {
     const { store, files, controlQueue, limits } = this.options;
     if (!supportedBatchEndpoints.includes(request.endpoint)) {
       throw new ClientError(
@@ -75,7 +82,6 @@ export class BatchService {
     }
 
     const createdAt = Date.now();
-    const batchId = newId('batch_');
     await store.create({
       id: batchId,
       tenant,

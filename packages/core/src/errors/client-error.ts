@@ -36,6 +36,8 @@ export const clientErrorCodeSchema = z.enum([
   'job_not_retryable',
   'idempotency_key_reused',
   'invalid_idempotency_key',
+  /** Another request with this Idempotency-Key is still creating its resource. */
+  'idempotency_request_in_progress',
   'file_not_found',
   'invalid_file',
   'file_too_large',
@@ -90,6 +92,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   job_not_retryable: 409,
   idempotency_key_reused: 422,
   invalid_idempotency_key: 400,
+  idempotency_request_in_progress: 409,
   file_not_found: 404,
   invalid_file: 400,
   file_too_large: 413,

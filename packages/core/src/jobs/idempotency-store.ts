@@ -1,55 +1,68 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import { claimScript, completeScript, releaseScript } from './idempotency-scripts';
 
-export type IdempotencyOutcome =
-  | { outcome: 'new' }
-  | { outcome: 'existing'; jobId: string }
-  | { outcome: 'conflict'; jobId: string };
+export type ClaimOutcome =
+  | { outcome: 'new' | 'takeover'; resourceId: string }
+  | { outcome: 'existing' | 'in_progress' | 'conflict'; resourceId: string };
 
-// Claims the key for a new job, or reports the job that already holds it; atomic so two
-// concurrent retries of one submit create one job.
-const reserveScript = new LuaScript(`
-local existing = redis.call('GET', KEYS[1])
-if not existing then
-  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
-  return {'new', ARGV[1]}
-end
-local separator = string.find(existing, '|', 1, true)
-local jobId = string.sub(existing, 1, separator - 1)
-local bodyHash = string.sub(existing, separator + 1)
-if bodyHash == ARGV[2] then return {'existing', jobId} end
-return {'conflict', jobId}`);
+export interface IdempotencyStoreOptions {
+  /** How long a key is remembered, seconds (default 24 h, as Stripe does). */
+  ttlSeconds?: number;
+  /**
+   * How long a pending claim holds before a retry may take it over, ms (default 60 s): longer
+   * than any creation takes, so only a creator that died loses its claim.
+   */
+  pendingLeaseMs?: number;
+}
 
-/** Maps a tenant's `Idempotency-Key` to the job it created, for a bounded time. */
+/**
+ * A tenant's `Idempotency-Key` mapped to the resource (file, batch) the first request with it
+ * created, for a bounded time. One key space per tenant, shared with job submits: the body
+ * hash covers the route, so one key on two routes is a conflict. Job submits claim their keys
+ * in their own accept script (`submission-store.ts`).
+ */
 export class IdempotencyStore {
+  private readonly ttlSeconds: number;
+  private readonly pendingLeaseMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    /** How long a key is remembered, seconds (default 24 h, as Stripe does). */
-    private readonly ttlSeconds: number = 24 * 3600,
-  ) {}
+    options: IdempotencyStoreOptions = {},
+  ) {
+    this.ttlSeconds = options.ttlSeconds ?? 24 * 3600;
+    this.pendingLeaseMs = options.pendingLeaseMs ?? 60_000;
+  }
 
-  async reserve(
+  /**
+   * Claims `idempotencyKey` for `resourceId`: `pending` while the caller creates the resource
+   * next (then {@link complete} or {@link release}), done when it exists already.
+   */
+  async claim(
     tenant: string,
     idempotencyKey: string,
     bodyHash: string,
-    jobId: string,
-  ): Promise<IdempotencyOutcome> {
-    const [outcome, existingJobId] = (await reserveScript.run(
+    resourceId: string,
+    { pending, now = Date.now() }: { pending: boolean; now?: number },
+  ): Promise<ClaimOutcome> {
+    const [outcome, id] = (await claimScript.run(
       this.redis,
       [this.key(tenant, idempotencyKey)],
-      [jobId, bodyHash, this.ttlSeconds],
-    )) as [string, string];
-    if (outcome === 'new') return { outcome: 'new' };
-    if (outcome === 'existing') return { outcome: 'existing', jobId: existingJobId };
-    return { outcome: 'conflict', jobId: existingJobId };
+      [resourceId, bodyHash, this.ttlSeconds, now, pending ? 1 : 0, this.pendingLeaseMs],
+    )) as [ClaimOutcome['outcome'], string];
+    return { outcome, resourceId: id } as ClaimOutcome;
   }
 
-  /** Frees a key whose job could not be enqueued, so the client's retry can succeed. */
-  async release(tenant: string, idempotencyKey: string): Promise<void> {
-    await this.redis.del(this.key(tenant, idempotencyKey));
+  /** Marks a pending claim done: its resource exists. */
+  async complete(tenant: string, idempotencyKey: string, resourceId: string): Promise<void> {
+    await completeScript.run(this.redis, [this.key(tenant, idempotencyKey)], [resourceId]);
+  }
+
+  /** Frees a claim whose resource could not be created, so the client's retry can succeed. */
+  async release(tenant: string, idempotencyKey: string, resourceId: string): Promise<void> {
+    await releaseScript.run(this.redis, [this.key(tenant, idempotencyKey)], [resourceId]);
   }
 
   private key(tenant: string, idempotencyKey: string): string {

@@ -45,7 +45,8 @@ export type CancelOutcome =
 
 /** Stores job records and their results in Redis hashes, with bounded retention. */
 export class JobStore {
-  private readonly pendingTtlSeconds: number;
+  /** How long a record of a job not yet finished is kept, seconds. */
+  readonly pendingTtlSeconds: number;
   private readonly events: JobEventLimits;
   /** Each tenant's failed jobs, listable for the result TTL. */
   readonly deadLetters: DeadLetterStore;
@@ -74,29 +75,7 @@ export class JobStore {
    * webhook endpoints at that moment (decided in the same script, no extra round trip).
    */
   async create(record: NewJobRecord, options: JobCreateOptions = {}): Promise<void> {
-    const fields: Array<string | number> = [
-      'id',
-      record.id,
-      'tenant',
-      record.tenant,
-      'status',
-      'queued',
-      'model',
-      record.model,
-      'priority',
-      record.priority,
-      'created_at',
-      record.createdAt,
-      'attempts',
-      0,
-      'result_writes',
-      0,
-    ];
-    if (record.metadata) fields.push('metadata', JSON.stringify(record.metadata));
-    if (record.inputFindings?.length)
-      fields.push('input_findings', JSON.stringify(record.inputFindings));
-    if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
-    if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
+    const fields = newRecordFields(record);
     const keys = [this.keys.job(record.id), this.keys.jobEvents(record.id)];
     if (options.notifyTenantEndpoints) keys.push(this.keys.tenantWebhookEndpoints(record.tenant));
     await createScript.run(this.redis, keys, [
@@ -246,6 +225,34 @@ export class JobStore {
     );
     return typeof written === 'string' ? written : undefined;
   }
+}
+
+/** A new record's hash fields as field/value pairs, in status `queued`. */
+export function newRecordFields(record: NewJobRecord): Array<string | number> {
+  const fields: Array<string | number> = [
+    'id',
+    record.id,
+    'tenant',
+    record.tenant,
+    'status',
+    'queued',
+    'model',
+    record.model,
+    'priority',
+    record.priority,
+    'created_at',
+    record.createdAt,
+    'attempts',
+    0,
+    'result_writes',
+    0,
+  ];
+  if (record.metadata) fields.push('metadata', JSON.stringify(record.metadata));
+  if (record.inputFindings?.length)
+    fields.push('input_findings', JSON.stringify(record.inputFindings));
+  if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
+  if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
+  return fields;
 }
 
 function optionalNumber(value: string | undefined): number | undefined {

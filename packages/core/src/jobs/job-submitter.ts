@@ -10,18 +10,26 @@ import type { ChatRequest } from '../messages/chat-request';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import { routeJob } from '../routing/route-job';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
-import { type IdempotencyStore, sha256 } from './idempotency-store';
-import { jobCatalog, type PromptJobData } from './job-catalog';
+import { sha256 } from './idempotency-store';
+import type { PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
 import type { JobRequest } from './job-request';
 import type { JobStore } from './job-store';
 import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-request';
+import { enqueueSubmission, type LaneQueues, laneQueue, type Submission } from './submission';
+import { SubmissionRepair } from './submission-repair';
+import type { SubmissionStore } from './submission-store';
 
 export interface SubmitOptions {
   tenant: string;
   request: JobRequest;
-  /** The client's `Idempotency-Key` header, if any. */
+  /** The client's `Idempotency-Key` header, if any (scoped to the tenant). */
   idempotencyKey?: string;
+  /**
+   * What else the key's body hash covers besides the request (e.g. the route and whether it
+   * streams), so one key sent to two routes is a conflict. Absent for `POST /v1/jobs`.
+   */
+  idempotencyScope?: string;
   /** What the input filter found; recorded on the job. */
   inputFindings?: FilterFinding[];
   /** The HTTP request id, carried in the job for log correlation. */
@@ -36,18 +44,31 @@ export interface SubmitOptions {
   prepared?: PreparedJobRequest;
   /** The conversation in the neutral model (input-filtered); absent, it is read from `request`. */
   chat?: ChatRequest;
+  /**
+   * The whole request a sync route read, in the neutral model, before filtering: with an
+   * `Idempotency-Key` on a sync route (`idempotencyScope`), it joins the body hash, since the
+   * route's `request` holds only llmq's options.
+   */
+  conversation?: ChatRequest;
 }
 
 export type SubmitOutcome =
   | { created: true; jobId: string; status: 'queued' }
-  | { created: false; jobId: string; record: JobRecord | null };
+  | {
+      created: false;
+      jobId: string;
+      record: JobRecord | null;
+      /** True when the job's lost queue entry was put back by this replay. */
+      repaired: boolean;
+    };
 
 export interface JobSubmitterOptions {
   queue: Queue;
   /** The interactive lane's queue (`jobCatalog.interactivePrompt`), for sync and streamed requests. */
   interactiveQueue?: Queue;
   store: JobStore;
-  idempotency: IdempotencyStore;
+  /** Writes the record, its idempotency entry and its submission in one step. */
+  submissions: SubmissionStore;
   catalog: ModelCatalog;
   /** Model used when a request names none (env `DEFAULT_MODEL`). */
   defaultModel: string;
@@ -70,9 +91,22 @@ export interface SubmitWebhookSupport {
   checkUrl(url: string): Promise<unknown>;
 }
 
-/** Turns a validated request into a queued job: record first, then the BullMQ job. */
+/**
+ * Turns a validated request into a queued job: the record (with its idempotency entry and its
+ * submission, in one script) first, then the BullMQ job. A crash between the two leaves a job
+ * the client's retry or the submission sweeper enqueues again (see `submission-repair.ts`).
+ */
 export class JobSubmitter {
-  constructor(private readonly options: JobSubmitterOptions) {}
+  private readonly queues: LaneQueues;
+  private readonly repair: SubmissionRepair;
+
+  constructor(private readonly options: JobSubmitterOptions) {
+    this.queues = {
+      standard: options.queue,
+      ...(options.interactiveQueue ? { interactive: options.interactiveQueue } : {}),
+    };
+    this.repair = new SubmissionRepair(options.submissions, this.queues);
+  }
 
   /**
    * Converts and routes a request as {@link submit} would, storing nothing: a caller that needs
@@ -83,65 +117,39 @@ export class JobSubmitter {
     return prepareJobRequest(this.options.catalog, this.options.defaultModel, request, chat);
   }
 
-  async submit(submission: SubmitOptions): Promise<SubmitOutcome> {
+  async submit(options: SubmitOptions): Promise<SubmitOutcome> {
     const {
       tenant,
       request,
       idempotencyKey,
+      idempotencyScope,
       inputFindings,
       requestId,
       trace,
       lane = 'standard',
       stream,
-    } = submission;
-    const interactive = lane === 'interactive';
-    const queue = interactive ? this.options.interactiveQueue : this.options.queue;
-    if (!queue) throw new Error('the interactive lane has no queue configured');
-    const prepared = submission.prepared ?? this.prepare(request, submission.chat);
+    } = options;
+    const queue = laneQueue(this.queues, lane);
+    const prepared = options.prepared ?? this.prepare(request, options.chat);
     const { model, request: normalized, decision, hedgeModel, optimization } = prepared;
     const notify = await this.webhookNotify(request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
 
-    if (idempotencyKey !== undefined) {
-      const claim = await this.options.idempotency.reserve(
-        tenant,
-        idempotencyKey,
-        sha256(canonicalJson(request)),
-        jobId,
-      );
-      if (claim.outcome === 'conflict') {
-        throw new ClientError(
-          'idempotency_key_reused',
-          'this Idempotency-Key was already used with a different request body',
-          { job_id: claim.jobId },
-        );
-      }
-      if (claim.outcome === 'existing') {
-        return {
-          created: false,
-          jobId: claim.jobId,
-          record: await this.options.store.get(claim.jobId),
-        };
-      }
-    }
-
     // A tenant no limit can apply to (cached; see BudgetStore.mayApply) reserves nothing: its
     // submit skips this round trip.
-    if (this.options.budgets && (await this.options.budgets.mayApply(tenant))) {
-      try {
-        await reserveJobBudget(this.options.budgets, this.options.catalog, {
-          tenant,
-          jobId,
-          decision,
-          request: normalized,
-          hedgeModel,
-        });
-      } catch (error) {
-        if (idempotencyKey !== undefined)
-          await this.options.idempotency.release(tenant, idempotencyKey);
-        throw error;
-      }
+    const reserves = !!this.options.budgets && (await this.options.budgets.mayApply(tenant));
+    if (this.options.budgets && reserves) {
+      await reserveJobBudget(this.options.budgets, this.options.catalog, {
+        tenant,
+        jobId,
+        decision,
+        request: normalized,
+        hedgeModel,
+      });
     }
+    const releaseBudget = async () => {
+      if (reserves) await this.options.budgets?.release(tenant, jobId);
+    };
 
     const createdAt = Date.now();
     const data: PromptJobData = {
@@ -160,46 +168,85 @@ export class JobSubmitter {
       ...(request.cache ? { cache: request.cache } : {}),
       ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
+    const submission: Submission = {
+      lane,
+      data,
+      attempts: this.options.attempts,
+      priority: request.priority,
+    };
+    // The record, its idempotency entry and its submission are written in one script, so a
+    // crash leaves all or none of them (see submit-scripts.ts); the fairness tag is taken
+    // alongside, with no extra round trip in series. The record exists before the BullMQ job,
+    // so a worker never runs a job without one.
+    const [accepted, queuePriority] = await Promise.all([
+      this.options.submissions.accept({
+        record: {
+          id: jobId,
+          tenant,
+          model,
+          priority: request.priority,
+          createdAt,
+          metadata: request.metadata,
+          inputFindings,
+          webhook: request.webhook,
+          notify,
+          ...(optimization ? { optimization } : {}),
+        },
+        submission,
+        ...(idempotencyKey !== undefined
+          ? {
+              idempotency: {
+                key: idempotencyKey,
+                bodyHash: sha256(
+                  idempotencyScope === undefined
+                    ? canonicalJson(request)
+                    : `${idempotencyScope}\n${canonicalJson({ request, conversation: options.conversation })}`,
+                ),
+              },
+            }
+          : {}),
+        // The tenant's default endpoints are checked in the record's own write.
+        notifyTenantEndpoints: this.options.webhooks !== undefined,
+        now: createdAt,
+      }),
+      this.queuePriority(queue, tenant, request.priority),
+    ]).catch(async (error: unknown) => {
+      await releaseBudget().catch(() => undefined);
+      throw error;
+    });
+    if (accepted.outcome !== 'new') {
+      await releaseBudget();
+      if (accepted.outcome === 'conflict') {
+        throw new ClientError(
+          'idempotency_key_reused',
+          'this Idempotency-Key was already used with a different request body',
+          { job_id: accepted.jobId },
+        );
+      }
+      return this.replay(accepted.jobId);
+    }
     try {
-      // The fairness tag is taken alongside the record write: no extra round trip in series.
-      // The record exists before the BullMQ job, so a worker never runs a job without one.
-      const [, queuePriority] = await Promise.all([
-        this.options.store.create(
-          {
-            id: jobId,
-            tenant,
-            model,
-            priority: request.priority,
-            createdAt,
-            metadata: request.metadata,
-            inputFindings,
-            webhook: request.webhook,
-            notify,
-            ...(optimization ? { optimization } : {}),
-          },
-          // The tenant's default endpoints are checked in the record's own write.
-          { notifyTenantEndpoints: this.options.webhooks !== undefined },
-        ),
-        this.queuePriority(queue, tenant, request.priority),
-      ]);
-      await queue.add('prompt', data, {
-        ...(interactive ? jobCatalog.interactivePrompt : jobCatalog.prompt).defaultOptions,
-        attempts: this.options.attempts,
-        jobId,
-        priority: queuePriority,
-      });
+      await enqueueSubmission(this.queues, submission, queuePriority);
     } catch (error) {
-      // Nothing was accepted: leave no orphan record or idempotency claim behind.
+      // Take the submit back (all or nothing). When Redis is down this fails too: the record
+      // and its submission then stay, and the sweeper or the client's retry enqueues the job.
       await Promise.allSettled([
-        this.options.store.remove(jobId),
-        idempotencyKey === undefined
-          ? Promise.resolve()
-          : this.options.idempotency.release(tenant, idempotencyKey),
-        this.options.budgets?.release(tenant, jobId),
+        this.options.submissions.abandon(tenant, jobId, idempotencyKey),
+        releaseBudget(),
       ]);
       throw error;
     }
     return { created: true, jobId, status: 'queued' };
+  }
+
+  /**
+   * The answer to a retried submit: the job that holds the key, its queue entry put back first
+   * when a crash lost it (a record still `queued` with no BullMQ job).
+   */
+  private async replay(jobId: string): Promise<SubmitOutcome> {
+    const repaired = await this.repair.ensureQueued(jobId);
+    const record = await this.options.store.get(jobId);
+    return { created: false, jobId, record, repaired: repaired === 'requeued' };
   }
 
   /** The job's BullMQ priority: its fair tag in the lane, or the request's priority. */

@@ -134,6 +134,40 @@ export class RedisKeys {
     return `${this.prefix}:job-events:${jobId}`;
   }
 
+  /**
+   * String holding what a submitted job needs to be enqueued (lane, data, options), written with
+   * its record; read by the replay of a submit and by the submission sweeper.
+   */
+  submission(jobId: string): string {
+    return `${this.prefix}:submission:${jobId}`;
+  }
+
+  /** Sorted set of recently accepted job ids, scored by when they were accepted (epoch ms). */
+  pendingSubmissions(): string {
+    return `${this.prefix}:submissions-pending`;
+  }
+
+  /** Lease naming the one worker that sweeps pending submissions right now. */
+  submissionSweepLease(): string {
+    return `${this.prefix}:submissions-sweep-lease`;
+  }
+
+  /**
+   * Hash of a job's provider calls that started and have not ended yet (call id → the attempt
+   * it becomes if its worker dies mid-call); see `resilience/call-journal.ts`.
+   */
+  jobOpenCalls(jobId: string): string {
+    return `${this.prefix}:job-calls-open:${jobId}`;
+  }
+
+  /**
+   * List of a job's provider calls made by a run that lost the race to end it (two runs at
+   * once): counted here since no stored attempt holds them; see `resilience/call-journal.ts`.
+   */
+  jobLateCalls(jobId: string): string {
+    return `${this.prefix}:job-calls-late:${jobId}`;
+  }
+
   /** Flag asking the worker running a job to stop it (a disconnected streaming client). */
   jobCancelRequest(jobId: string): string {
     return `${this.prefix}:job-cancel:${jobId}`;

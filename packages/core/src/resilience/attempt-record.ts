@@ -14,6 +14,11 @@ export const attemptOutcomeSchema = z.enum([
   'aborted',
   /** A hedged call that answered, but after the winner. */
   'lost',
+  /**
+   * A call that started and never ended: its worker died mid-call. The provider probably billed
+   * it; its cost is estimated from the prompt (`cost_estimated`).
+   */
+  'interrupted',
 ]);
 export type AttemptOutcome = z.infer<typeof attemptOutcomeSchema>;
 
@@ -45,7 +50,10 @@ export const attemptRecordSchema = z.object({
    * ledger aggregates these per model.
    */
   usage: attemptUsageSchema.optional(),
-  /** True when `cost_usd` is an estimate (an aborted hedge: the prompt was billed, the rest unknown). */
+  /**
+   * True when `cost_usd` is an estimate (an aborted hedge or an interrupted call: the prompt was
+   * billed, the rest unknown).
+   */
   cost_estimated: z.boolean().optional(),
   /** Which arm of a hedge made the call. */
   hedge: z.enum(['primary', 'secondary']).optional(),

@@ -10,6 +10,7 @@ import type {
 } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
 import { type TokenCounts, toAttemptUsage } from './usage-records';
@@ -57,6 +58,8 @@ export type CallOutcome<Answer = GenerateResult> =
 export interface CallGuards {
   breaker?: CircuitBreaker;
   gate?: CallGate;
+  /** Records the call as started just before it is made (see `call-journal.ts`). */
+  recorder?: CallRecorder;
   now?: () => number;
 }
 
@@ -70,7 +73,7 @@ export async function callModel<Answer>(
   call: ModelCall<Answer>,
   guards: CallGuards = {},
 ): Promise<CallOutcome<Answer>> {
-  const { breaker, gate, now = Date.now } = guards;
+  const { breaker, gate, recorder, now = Date.now } = guards;
   const { entry, send } = call;
   const startedAt = now();
   const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
@@ -105,6 +108,7 @@ export async function callModel<Answer>(
       attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
     };
   }
+  await recorder?.begin(entry, startedAt);
   const started = performance.now();
   try {
     const answer = await send();

@@ -4,6 +4,7 @@ import type { GenerateRequest, LanguageModel } from '../providers/language-model
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { RoutingDecision } from '../routing/route-request';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import type { ChainLink } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy } from './retry-policy';
@@ -35,6 +36,8 @@ export interface RoutedRequest {
   headers?: (callNumber: number) => Record<string, string>;
   /** Wraps each model this request calls (tracing, metrics, logs), as middleware from outside. */
   wrapModel?: (entry: ModelEntry, model: LanguageModel) => LanguageModel;
+  /** Records each call as started before it is made, so a crash mid-call is still counted. */
+  recorder?: CallRecorder;
   /** Fields for the limiter's log lines about this request (job id, tenant); no prompt text. */
   logFields?: Readonly<Record<string, unknown>>;
 }
@@ -81,6 +84,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
           headers: routed.headers,
           breaker: options.breaker,
           gate,
+          recorder: routed.recorder,
           inputTokens: routed.decision.input_tokens,
         });
         attempts = [...attempts, ...hedged.attempts];
@@ -100,6 +104,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       previousCalls,
       breaker: options.breaker,
       gate,
+      recorder: routed.recorder,
       policy: options.policy,
       resume: routed.progress?.resume,
       notBefore: notBeforeOf(attempts),

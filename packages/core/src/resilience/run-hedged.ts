@@ -3,6 +3,7 @@ import { costOfUsage, roundUsd } from '../catalog/model-pricing';
 import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import { type CallOutcome, type ChainLink, callModel, chatCall } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { toAttemptUsage } from './usage-records';
@@ -18,6 +19,8 @@ export interface RunHedgedOptions {
   breaker?: CircuitBreaker;
   /** Provider rate limits; an arm that would have to wait is not called. */
   gate?: CallGate;
+  /** Records each call as started before it is made (see `call-journal.ts`). */
+  recorder?: CallRecorder;
   /** Estimated input tokens: an aborted loser is billed for its prompt. */
   inputTokens: number;
 }
@@ -54,7 +57,7 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
       }),
-      { breaker: options.breaker, gate: options.gate },
+      { breaker: options.breaker, gate: options.gate, recorder: options.recorder },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
         winner = index;

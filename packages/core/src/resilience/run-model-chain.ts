@@ -2,6 +2,7 @@ import type { ModelEntry } from '../catalog/model-catalog';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
+import type { CallRecorder } from './call-journal';
 import { type ChainLink, callModel, chatCall } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy, retryDelayMs } from './retry-policy';
@@ -25,6 +26,8 @@ export interface RunModelChainOptions {
   breaker?: CircuitBreaker;
   /** Provider rate limits asked before every call (see `ProviderRateLimiter`); absent: none. */
   gate?: CallGate;
+  /** Records each call as started before it is made (see `call-journal.ts`). */
+  recorder?: CallRecorder;
   policy: RetryPolicy;
   resume?: ChainResume;
   /**
@@ -114,7 +117,7 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
       calls += 1;
       const outcome = await callModel(
         chatCall(link, { ...options.request, headers: options.headers?.(calls) }),
-        { breaker, gate: options.gate },
+        { breaker, gate: options.gate, recorder: options.recorder },
       );
       if (!outcome.ok && outcome.throttled) {
         calls -= 1;

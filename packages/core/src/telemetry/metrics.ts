@@ -180,6 +180,24 @@ export function createMetrics(options: MetricsOptions = {}) {
       registers,
     }),
 
+    // ---- durability ----
+    /** Accepted jobs whose lost queue entry the submission sweeper enqueued again. */
+    submissionsRequeued: new Counter({
+      name: 'llm_submissions_requeued_total',
+      help: 'Accepted jobs whose queue entry a crash lost, enqueued again by the submission sweeper.',
+      registers,
+    }),
+    /**
+     * Provider calls found started but never finished (their worker died mid-call): each was
+     * probably billed and is made again by the job's next run.
+     */
+    providerCallsReexecuted: new Counter({
+      name: 'llm_provider_calls_reexecuted_total',
+      help: 'Provider calls cut off by a crash (started, never finished) whose job ran again, per catalog model.',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+
     // ---- delivery ----
     /** Webhook delivery attempts (`outcome`: `success` | `failure` | `exhausted`). */
     webhookDeliveries: new Counter({

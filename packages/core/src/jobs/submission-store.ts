@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/redis-keys';
+import { sha256 } from './idempotency-store';
+import type { NewJobRecord } from './job-record';
+import { newRecordFields } from './job-store';
+import { type Submission, submissionSchema } from './submission';
+import { abandonScript, acceptScript } from './submit-scripts';
+
+export interface SubmissionStoreOptions {
+  /** How long an Idempotency-Key is remembered, seconds (default 24 h, as Stripe does). */
+  idempotencyTtlSeconds?: number;
+  /** Lifetime of a new record and its submission, seconds (the job store's pending lifetime). */
+  recordTtlSeconds: number;
+}
+
+/** What {@link SubmissionStore.accept} needs: the record, how to enqueue it, and the key. */
+export interface AcceptRequest {
+  record: NewJobRecord;
+  submission: Submission;
+  /** The tenant's `Idempotency-Key` and the SHA-256 of what it must be sent with again. */
+  idempotency?: { key: string; bodyHash: string };
+  /** Mark the job `notify` when its tenant has default webhook endpoints (see `JobStore`). */
+  notifyTenantEndpoints?: boolean;
+  now?: number;
+}
+
+export type AcceptOutcome =
+  | { outcome: 'new' }
+  | { outcome: 'existing'; jobId: string }
+  | { outcome: 'conflict'; jobId: string };
+
+/**
+ * Writes an accepted job's idempotency entry, record, first event and submission in one
+ * script (all or nothing), and lists the job as pending until the sweeper has seen its queue
+ * entry. See `submit-scripts.ts`.
+ */
+export class SubmissionStore {
+  private readonly idempotencyTtlSeconds: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: SubmissionStoreOptions,
+  ) {
+    this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? 24 * 3600;
+  }
+
+  async accept(request: AcceptRequest): Promise<AcceptOutcome> {
+    const { record, submission, idempotency } = request;
+    const [outcome, jobId] = (await acceptScript.run(
+      this.redis,
+      [
+        this.keys.job(record.id),
+        this.keys.jobEvents(record.id),
+        this.keys.submission(record.id),
+        this.keys.pendingSubmissions(),
+        this.idempotencyKey(record.tenant, idempotency?.key),
+        this.keys.tenantWebhookEndpoints(record.tenant),
+      ],
+      [
+        record.id,
+        idempotency?.bodyHash ?? '',
+        this.idempotencyTtlSeconds,
+        this.options.recordTtlSeconds,
+        request.now ?? Date.now(),
+        record.notify ? 1 : 0,
+        request.notifyTenantEndpoints ? 1 : 0,
+        JSON.stringify(submission),
+        ...newRecordFields(record),
+      ],
+    )) as [string, string];
+    if (outcome === 'existing' || outcome === 'conflict') return { outcome, jobId };
+    return { outcome: 'new' };
+  }
+
+  /**
+   * Takes back a submit whose enqueue failed (see `abandonScript`). False when a worker had
+   * already started the job: its enqueue went through and only the answer was lost.
+   */
+  async abandon(tenant: string, jobId: string, idempotencyKey?: string): Promise<boolean> {
+    const taken = await abandonScript.run(
+      this.redis,
+      [
+        this.keys.job(jobId),
+        this.keys.jobEvents(jobId),
+        this.keys.submission(jobId),
+        this.keys.pendingSubmissions(),
+        this.idempotencyKey(tenant, idempotencyKey),
+      ],
+      [jobId, idempotencyKey === undefined ? 0 : 1],
+    );
+    return taken === 1;
+  }
+
+  /** The stored submission of a job, or undefined once it was cleared or expired. */
+  async read(jobId: string): Promise<Submission | undefined> {
+    const text = await this.redis.get(this.keys.submission(jobId));
+    return text ? submissionSchema.parse(JSON.parse(text)) : undefined;
+  }
+
+  /** Ids of jobs accepted before `before` (epoch ms) and not yet cleared, oldest first. */
+  async pending(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(
+      this.keys.pendingSubmissions(),
+      '-inf',
+      before,
+      'LIMIT',
+      0,
+      limit,
+    );
+  }
+
+  /** Forgets the submissions of jobs known to be queued, running or finished. */
+  async clear(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.redis
+      .multi()
+      .zrem(this.keys.pendingSubmissions(), ...jobIds)
+      .del(...jobIds.map((jobId) => this.keys.submission(jobId)))
+      .exec();
+  }
+
+  /**
+   * Per job: `missing` (a `queued` record whose queue entry is in none of `queueKeys`), `present`
+   * or `not_queued` (no record, or it ran, runs, or was cancelled). One pipeline for all.
+   */
+  async inspect(
+    jobIds: string[],
+    queueKeys: (jobId: string) => string[],
+  ): Promise<Array<'missing' | 'present' | 'not_queued'>> {
+    if (jobIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const jobId of jobIds) {
+      pipeline.hget(this.keys.job(jobId), 'status');
+      pipeline.exists(...queueKeys(jobId));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return jobIds.map((_, index) => {
+      const [statusError, status] = replies[2 * index] ?? [];
+      const [existsError, exists] = replies[2 * index + 1] ?? [];
+      if (statusError || existsError) throw statusError ?? existsError;
+      if (status !== 'queued') return 'not_queued';
+      return Number(exists) > 0 ? 'present' : 'missing';
+    });
+  }
+
+  /** The idempotency entry's key; a placeholder of the tenant's (never touched) without one. */
+  private idempotencyKey(tenant: string, idempotencyKey: string | undefined): string {
+    return idempotencyKey === undefined
+      ? this.keys.idempotency(tenant, '-')
+      : this.keys.idempotency(tenant, sha256(idempotencyKey));
+  }
+}

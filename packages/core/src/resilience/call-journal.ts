@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ModelEntry } from '../catalog/model-catalog';
+import { roundUsd } from '../catalog/model-pricing';
+import type { RedisKeys } from '../redis/redis-keys';
+import type { AttemptRecord } from './attempt-record';
+import { closeJournalScript } from './call-journal-scripts';
+
+/**
+ * What `callModel` asks just before a provider call: record it as started. The promise
+ * resolves once the record is in Redis, so a crash from then on is counted.
+ */
+export interface CallRecorder {
+  begin(entry: ModelEntry, startedAt: number): Promise<void>;
+}
+
+/** A call found started and never ended, with the id its record is stored under. */
+export interface InterruptedCall {
+  id: string;
+  attempt: AttemptRecord;
+}
+
+export interface CallJournalOptions {
+  /** How long a job's journal (and its late-calls list) is kept, seconds (default 1 day). */
+  ttlSeconds?: number;
+}
+
+/**
+ * A write-ahead record of provider calls: each call is written to its job's journal before it
+ * is made, and the journal is dropped once the job has ended (its final transition stored
+ * every attempt). A run that dies before storing its attempts (a worker SIGKILLed mid-call,
+ * or after the call but before the result was written) leaves its calls behind; the job's
+ * next run adds those the job's stored attempts do not already hold, as `interrupted` attempts
+ * billed for their prompt (an estimate: the provider probably billed them, nobody saw their
+ * usage), and counts them in `llm_provider_calls_reexecuted_total`. A call of a run that lost
+ * the race to end the job (two runs at once) lands in the job's late-calls list when the journal
+ * is closed. Costs one awaited write per call and one unawaited script per run.
+ */
+export class CallJournal {
+  private readonly ttlSeconds: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    options: CallJournalOptions = {},
+  ) {
+    this.ttlSeconds = options.ttlSeconds ?? 24 * 3600;
+  }
+
+  /**
+   * The recorder of one job's calls. `inputTokens` (the routed prompt's estimate) prices a call
+   * that never reports its usage: its prompt at the model's input price.
+   */
+  forJob(jobId: string, inputTokens: number): CallRecorder {
+    const key = this.keys.jobOpenCalls(jobId);
+    return {
+      begin: async (entry, startedAt) => {
+        const id = `${startedAt}-${randomUUID().slice(0, 8)}`;
+        const attempt = interruptedAttempt(entry, startedAt, inputTokens);
+        await this.redis
+          .multi()
+          .hset(key, id, JSON.stringify(attempt))
+          .expire(key, this.ttlSeconds)
+          .exec();
+      },
+    };
+  }
+
+  /** Every call recorded for the job since it last ended, oldest first. */
+  async interrupted(jobId: string): Promise<InterruptedCall[]> {
+    const open = await this.redis.hgetall(this.keys.jobOpenCalls(jobId));
+    return Object.entries(open)
+      .map(([id, text]) => ({ id, attempt: JSON.parse(text) as AttemptRecord }))
+      .sort((a, b) => a.attempt.started_at - b.attempt.started_at);
+  }
+
+  /**
+   * Closes the job's journal once the job has ended (see `closeJournalScript`): undefined while
+   * it has not, else the models of the calls no stored attempt holds (now in its late-calls
+   * list; a run that lost the race to end the job made them).
+   */
+  async closeIfFinished(jobId: string): Promise<string[] | undefined> {
+    const [finished, ...lateModels] = (await closeJournalScript.run(
+      this.redis,
+      [this.keys.job(jobId), this.keys.jobOpenCalls(jobId), this.keys.jobLateCalls(jobId)],
+      [this.ttlSeconds],
+    )) as [number, ...string[]];
+    return finished === 1 ? lateModels : undefined;
+  }
+
+  /** The calls of runs that lost the race to end the job (see {@link closeIfFinished}). */
+  async lateCalls(jobId: string): Promise<AttemptRecord[]> {
+    const texts = await this.redis.lrange(this.keys.jobLateCalls(jobId), 0, -1);
+    return texts.map((text) => JSON.parse(text) as AttemptRecord);
+  }
+}
+
+/** The attempt a call becomes if it never ends: billed for its prompt, flagged as an estimate. */
+function interruptedAttempt(
+  entry: ModelEntry,
+  startedAt: number,
+  inputTokens: number,
+): AttemptRecord {
+  return {
+    provider: entry.provider,
+    model: entry.id,
+    outcome: 'interrupted',
+    started_at: startedAt,
+    latency_ms: 0,
+    cost_usd: roundUsd((inputTokens * entry.pricing.input) / 1_000_000),
+    cost_estimated: true,
+    usage: { input_tokens: inputTokens, cached_input_tokens: 0, output_tokens: 0 },
+  };
+}
+
+/**
+ * The attempts of a job's earlier runs with the calls its journal holds that they do not:
+ * those a run made and died before storing. A call is known by its model and start time.
+ */
+export function withInterruptedCalls(
+  previous: readonly AttemptRecord[],
+  journal: readonly InterruptedCall[],
+): AttemptRecord[] {
+  const known = new Set(previous.map((attempt) => `${attempt.model}@${attempt.started_at}`));
+  return [
+    ...previous,
+    ...journal
+      .map((call) => call.attempt)
+      .filter((attempt) => !known.has(`${attempt.model}@${attempt.started_at}`)),
+  ];
+}
