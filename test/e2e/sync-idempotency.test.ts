@@ -132,7 +132,9 @@ describe('POST /v1/messages with an Idempotency-Key', () => {
         anthropic.messages.create(body, options).withResponse(),
       ),
     ]);
-    expect(first.data.content).toEqual([{ type: 'text', text: 'one message job' }]);
+    expect(first.data.content).toEqual([
+      { type: 'text', text: 'one message job', citations: null },
+    ]);
     expect(second.data).toEqual(first.data);
     const jobId = first.response.headers.get('x-llmq-job-id');
     expect(second.response.headers.get('x-llmq-job-id')).toBe(jobId);
