@@ -138,7 +138,7 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
       })
       .withResponse();
     expect(data.type).toBe('message');
-    expect(data.content).toEqual([{ type: 'text', text: 'hello from anthropic', citations: null }]);
+    expect(data.content).toEqual([{ type: 'text', text: 'hello from anthropic' }]);
     expect(data.stop_reason).toBe('end_turn');
     expect(data.usage.input_tokens).toBeGreaterThan(0);
     expect(data.usage.output_tokens).toBeGreaterThan(0);
@@ -157,7 +157,7 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
     const message = await stream.finalMessage();
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe(words);
-    expect(message.content).toEqual([{ type: 'text', text: words, citations: null }]);
+    expect(message.content).toEqual([{ type: 'text', text: words }]);
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage.output_tokens).toBeGreaterThan(0);
     expect(message.usage.input_tokens).toBeGreaterThan(0);
@@ -282,8 +282,8 @@ describe('sync requests slower than the API request timeout', () => {
     expect(Date.now() - startedAt).toBeGreaterThan(requestTimeoutMs + 1000);
     expect(first.data.choices[0]?.message.content).toBe('slow one');
     expect(second.data.choices[0]?.message.content).toBe('slow two');
-    expect(third.data.content).toEqual([{ type: 'text', text: 'slow three', citations: null }]);
-    expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four', citations: null }]);
+    expect(third.data.content).toEqual([{ type: 'text', text: 'slow three' }]);
+    expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four' }]);
     // Each SDK finds its request id where it looks for it.
     expect(first.response.headers.get('x-request-id')).toBeTruthy();
     expect(third.response.headers.get('request-id')).toBeTruthy();

@@ -227,7 +227,7 @@ describe('the Anthropic format against a GPT-style model', () => {
     });
     expect(second.stop_reason).toBe('end_turn');
     expect(second.content).toEqual([
-      { type: 'text', text: '[sim] get_weather returned: rainy, 12 °C', citations: null },
+      { type: 'text', text: '[sim] get_weather returned: rainy, 12 °C' },
     ]);
   });
 
@@ -298,7 +298,7 @@ describe('the Anthropic format against a GPT-style model', () => {
         },
       ],
     });
-    expect(message.content).toEqual([{ type: 'text', text: 'a pixel indeed', citations: null }]);
+    expect(message.content).toEqual([{ type: 'text', text: 'a pixel indeed' }]);
   });
 });
 
@@ -330,7 +330,7 @@ describe('reasoning', () => {
         { role: 'user', content: 'echo: and again' },
       ],
     });
-    expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again', citations: null });
+    expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
   });
 
   it('reports reasoning tokens from a reasoning model (OpenAI format, GPT-style model)', async () => {

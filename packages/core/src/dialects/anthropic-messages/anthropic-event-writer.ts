@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { StreamPart } from '../../providers/language-model';
-import { anthropicStopReason, anthropicUsage } from './convert-to-anthropic-message';
+import { anthropicStopReason, anthropicUsage, textBlock } from './convert-to-anthropic-message';
 
 type Event = Anthropic.RawMessageStreamEvent;
 type BlockKind = 'text' | 'thinking' | 'tool_use';
@@ -145,9 +145,7 @@ export class AnthropicEventWriter {
   private ensureBlock(kind: 'text' | 'thinking'): Event[] {
     if (this.open?.kind === kind) return [];
     const block: Anthropic.RawContentBlockStartEvent['content_block'] =
-      kind === 'text'
-        ? { type: 'text', text: '', citations: null }
-        : { type: 'thinking', thinking: '', signature: '' };
+      kind === 'text' ? textBlock('') : { type: 'thinking', thinking: '', signature: '' };
     return [...this.close(), this.startBlock(block)];
   }
 
