@@ -333,6 +333,51 @@ describe('reasoning', () => {
     expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
   });
 
+  it('answers the OpenAI format from a Claude thinking model with reasoning_content and reasoning tokens', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'sim-claude-thinking',
+      reasoning_effort: 'low',
+      max_completion_tokens: 4000,
+      messages: [{ role: 'user', content: 'echo: thought through' }],
+    });
+    const message = completion.choices[0]?.message as OpenAI.Chat.ChatCompletionMessage & {
+      reasoning_content?: string;
+    };
+    expect(message.content).toBe('thought through');
+    expect(message.reasoning_content?.length).toBeGreaterThan(0);
+    expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+    // Sending that message back: the OpenAI format has no place for Anthropic's signature, so
+    // the reasoning cannot be returned to Claude; it is refused by name, not dropped.
+    const error = await openai.chat.completions
+      .create({
+        model: 'sim-claude-thinking',
+        reasoning_effort: 'low',
+        max_completion_tokens: 4000,
+        messages: [
+          { role: 'user', content: 'echo: thought through' },
+          message as OpenAI.Chat.ChatCompletionMessageParam,
+          { role: 'user', content: 'echo: again' },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      'unsupported_parameter',
+    );
+  });
+
+  it('takes Anthropic thinking to a GPT-style reasoning model (as reasoning effort)', async () => {
+    const message = await anthropic.messages.create({
+      model: 'sim-gpt-reasoning',
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'echo: reasoned' }],
+    });
+    // OpenAI returns no reasoning text, so there is no thinking block to show or send back.
+    expect(message.content).toEqual([{ type: 'text', text: 'reasoned' }]);
+    expect(message.usage.output_tokens).toBeGreaterThan(1);
+  });
+
   it('reports reasoning tokens from a reasoning model (OpenAI format, GPT-style model)', async () => {
     const completion = await openai.chat.completions.create({
       model: 'sim-gpt-reasoning',
