@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import type { JobResult } from '@llmq/core';
+import type { ContentStreamPart, JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
+import { readEvents } from './read-sse';
 import { apiKey, startSystem } from './system-harness';
 import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
 
@@ -423,6 +424,37 @@ describe('POST /v1/jobs with tools', () => {
     expect(payload).toMatchObject({ type: 'job.completed', data: { id, status: 'completed' } });
     const delivered = payload.data.result as unknown as JobResult | undefined;
     expect(delivered?.message.tool_calls).toEqual(job.result.message.tool_calls);
+  });
+});
+
+describe('the events of a streamed /v1/jobs job with tools', () => {
+  it('carry the tool call as parts: its start, then argument deltas adding up to its arguments', async () => {
+    const id = await system.submit({
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'Use get_weather for Lima.' }],
+      tools: [weatherTool],
+      max_tokens: 200,
+      stream: true,
+    });
+    const { events } = await readEvents(`${system.apiUrl}/v1/jobs/${id}/events`, {
+      Authorization: `Bearer ${apiKey}`,
+    });
+    const parts = events
+      .filter((event) => event.event === 'delta')
+      .flatMap((event) => (JSON.parse(event.data) as { parts?: ContentStreamPart[] }).parts ?? []);
+    expect(parts[0]).toEqual({
+      type: 'tool-call-start',
+      index: 0,
+      toolCallId: expect.stringMatching(/^toolu_/),
+      toolName: 'get_weather',
+    });
+    const argumentsText = parts
+      .flatMap((part) => (part.type === 'tool-call-delta' ? [part.argumentsDelta] : []))
+      .join('');
+    const final = JSON.parse(events.at(-1)?.data ?? '{}') as { status: string; result: JobResult };
+    expect(final.status).toBe('completed');
+    expect(argumentsText).toBe(final.result.message.tool_calls?.[0]?.function.arguments);
+    expect(JSON.parse(argumentsText)).toEqual({ city: expect.any(String) });
   });
 });
 
