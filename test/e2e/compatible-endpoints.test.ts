@@ -116,13 +116,13 @@ describe('the official openai client against /v1/chat/completions', () => {
     expect(chunks.every((chunk) => chunk.id === `chatcmpl-${jobId}`)).toBe(true);
   });
 
-  it('answers errors in OpenAI shape, keeping llmq codes', async () => {
+  it('answers an unknown model 404 in OpenAI shape (NotFoundError), keeping llmq codes', async () => {
     const error = await openai.chat.completions
       .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(apiError.code).toBe('unknown_model');
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    const apiError = error as InstanceType<typeof OpenAI.NotFoundError>;
+    expect(apiError.code).toBe('model_not_found');
     expect(apiError.type).toBe('invalid_request_error');
   });
 });
@@ -163,7 +163,7 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
     expect(message.usage.input_tokens).toBeGreaterThan(0);
   });
 
-  it('answers errors in Anthropic shape, keeping llmq codes', async () => {
+  it('answers an unknown model 404 in Anthropic shape (NotFoundError), keeping llmq codes', async () => {
     const error = await anthropic.messages
       .create({
         model: 'no-such-model',
@@ -171,11 +171,12 @@ describe('the official @anthropic-ai/sdk client against /v1/messages', () => {
         messages: [{ role: 'user', content: 'x' }],
       })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
       type: 'error',
-      error: { type: 'invalid_request_error', code: 'unknown_model' },
+      error: { type: 'not_found_error', code: 'model_not_found' },
     });
+    expect((error as InstanceType<typeof Anthropic.NotFoundError>).requestID).toBeTruthy();
   });
 });
 

@@ -64,16 +64,61 @@ describe('errors on the compatible endpoints', () => {
     });
   });
 
-  it('refuses features llmq would otherwise drop silently (tools, n > 1)', async () => {
+  it('refuses, naming it, a field llmq cannot carry instead of dropping it', async () => {
     harness = await createApiHarness();
-    for (const extra of [{ tools: [] }, { n: 2 }]) {
+    for (const [extra, parameter] of [
+      [{ store: true }, 'store'],
+      [{ frequency_penalty: 0.5 }, 'frequency_penalty'],
+    ] as const) {
       const response = await request(harness.app)
         .post('/v1/chat/completions')
         .set(auth)
         .send({ ...chatBody, ...extra })
         .expect(400);
-      expect(response.body.error.code).toBe('invalid_request');
+      expect(response.body.error).toMatchObject({
+        code: 'unsupported_parameter',
+        type: 'invalid_request_error',
+        message: expect.stringContaining(`"${parameter}"`),
+        details: { parameter },
+      });
     }
+    const anthropic = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send({ ...messagesBody, top_k: 5 })
+      .expect(400);
+    expect(anthropic.body).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        code: 'unsupported_parameter',
+        details: { parameter: 'top_k' },
+      },
+    });
+    expect(await harness.queuedCount()).toBe(0);
+  });
+
+  it("answers an unknown model with 404 in each dialect's shape, as the providers do", async () => {
+    harness = await createApiHarness();
+    const openai = await request(harness.app)
+      .post('/v1/chat/completions')
+      .set(auth)
+      .send({ ...chatBody, model: 'no-such-model' })
+      .expect(404);
+    expect(openai.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+    });
+    const anthropic = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send({ ...messagesBody, model: 'no-such-model' })
+      .expect(404);
+    expect(anthropic.body).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error', code: 'model_not_found' },
+    });
+    expect(anthropic.headers['request-id']).toEqual(expect.any(String));
     expect(await harness.queuedCount()).toBe(0);
   });
 

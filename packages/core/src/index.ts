@@ -103,14 +103,22 @@ export type { FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';
 export { type StoredFile, toFileView } from './files/stored-file';
 export {
+  answerTextsOf,
+  type BrokenRedaction,
+  chatTextsOf,
+  redactAnswer,
+  withChatTexts,
+} from './filters/chat-texts';
+export {
   type FilterFinding,
+  type FilterPart,
   type FilterVerdict,
   inspectInput,
   inspectOutput,
 } from './filters/content-filter';
 export { filterEnvShape } from './filters/filter-env';
 export { InputRejectedError, isInputRejectedError } from './filters/filter-error';
-export { filterJobRequest, screenJobRequest } from './filters/filter-job-request';
+export { filterChatRequest, screenJobRequest } from './filters/filter-job-request';
 export {
   defaultFilterPolicy,
   type FilterPolicy,
@@ -139,7 +147,7 @@ export {
   type JobFailure,
 } from './jobs/job-failure';
 export { type JobProgress, jobProgressSchema } from './jobs/job-progress';
-export type { JobRecord, JobResult } from './jobs/job-record';
+export type { JobRecord, JobResult, JobToolCall } from './jobs/job-record';
 export {
   type JobRequest,
   jobRequestSchema,
@@ -210,6 +218,7 @@ export {
   userContentPartSchema,
 } from './messages/content-part';
 export { reasoningBudgetFor, reasoningEffortFor } from './messages/reasoning-translation';
+export { type ContentStreamPart, StreamAnswer } from './messages/stream-answer';
 export { partsOf, textOf, textsOfParts } from './messages/text-of';
 export {
   type JsonSchemaObject,
@@ -239,6 +248,7 @@ export {
   type LanguageModel,
   ProviderError,
   type ProviderRegistry,
+  type StreamPart,
 } from './providers';
 export { queueNames } from './queues/queue-names';
 export {
@@ -260,6 +270,7 @@ export { CircuitBreaker } from './resilience/circuit-breaker';
 export { createRequestExecutor, type RequestExecutor } from './resilience/execute-routed-request';
 export type { RetryPolicy } from './resilience/retry-policy';
 export {
+  fromJobUsage,
   type JobUsage,
   jobUsageSchema,
   type TokenCounts,

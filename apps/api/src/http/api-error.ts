@@ -3,6 +3,7 @@ import {
   isClientError,
   isInputRejectedError,
   isRedisUnavailableError,
+  isUnsupportedParameterError,
   type Logger,
 } from '@llmq/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -12,6 +13,12 @@ import { errorDialectFor, formatErrorBody } from './error-dialect';
 /** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
 export function toClientError(error: unknown): ClientError {
   if (isClientError(error)) return error;
+  if (isUnsupportedParameterError(error)) {
+    return new ClientError('unsupported_parameter', error.message, {
+      parameter: error.parameter,
+      model: error.model,
+    });
+  }
   if (isInputRejectedError(error)) {
     return new ClientError('input_rejected', error.message, { findings: error.findings });
   }

@@ -1,7 +1,9 @@
 import {
+  type ChatRequest,
   ClientError,
   type FilterPolicyStore,
   isCacheable,
+  isClientError,
   isFinalStatus,
   type JobEvent,
   type JobEventReader,
@@ -11,6 +13,7 @@ import {
   type JobSubmitter,
   jobLinks,
   type ModelCatalog,
+  normalizeJobRequest,
   type RedisKeys,
   requestJobStop,
   type SubmitOptions,
@@ -52,9 +55,13 @@ export type InteractiveContext = Pick<
  * How a sync or streamed request starts: answered from the cache, or a job in the queue.
  * `model` is the routed catalog model (for `auto` too); a fallback may answer with another.
  */
-export type InteractiveStart =
+export type InteractiveStart = (
   | { kind: 'cached'; result: JobResult; model: string; provider: string }
-  | { kind: 'queued'; jobId: string; model: string; provider: string };
+  | { kind: 'queued'; jobId: string; model: string; provider: string }
+) & {
+  /** The prompt's estimated input tokens (what Anthropic's `message_start` reports). */
+  inputTokens: number;
+};
 
 /**
  * Runs sync and streamed requests through the interactive lane: submit a job, follow its
@@ -78,12 +85,19 @@ export class InteractiveJobs {
     jobRequest: JobRequest,
     stream: boolean,
     context: InteractiveContext = {},
+    /** The conversation in the neutral model when a dialect route read it; else read from `jobRequest`. */
+    conversation: ChatRequest = normalizeJobRequest(jobRequest),
   ): Promise<InteractiveStart> {
-    const { request, findings } = this.options.filterPolicies
-      ? screenJobRequest(jobRequest, await this.options.filterPolicies.policyFor(tenant))
-      : { request: jobRequest, findings: undefined };
-    const prepared = this.options.submitter.prepare(request);
+    const { request, chat, findings } = this.options.filterPolicies
+      ? screenJobRequest(
+          jobRequest,
+          await this.options.filterPolicies.policyFor(tenant),
+          conversation,
+        )
+      : { request: jobRequest, chat: conversation, findings: undefined };
+    const prepared = prepareForDialect(() => this.options.submitter.prepare(request, chat));
     const routed = prepared.decision.model;
+    const inputTokens = prepared.decision.input_tokens;
     const provider = this.options.catalog.resolve(routed)?.provider ?? '';
     const mode = request.cache ?? 'auto';
     if (this.options.cache && mode !== 'refresh' && isCacheable(prepared.request, mode)) {
@@ -93,18 +107,20 @@ export class InteractiveJobs {
         request: prepared.request,
         ...(request.cache_options ? { options: request.cache_options } : {}),
       });
-      if (result) return { kind: 'cached', result, model: routed, provider: result.provider };
+      if (result)
+        return { kind: 'cached', result, model: routed, provider: result.provider, inputTokens };
     }
     const outcome = await this.options.submitter.submit({
       tenant,
       request,
       prepared,
+      conversation,
       lane: 'interactive',
       stream,
       ...context,
       ...(findings ? { inputFindings: findings } : {}),
     });
-    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider };
+    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider, inputTokens };
   }
 
   /**
@@ -221,6 +237,15 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
       { 'x-should-retry': 'false' },
     );
   }
+  // A field the routed model cannot take is the request's fault: 400, as before the queue.
+  if (data?.error?.code === 'unsupported_parameter') {
+    return new ClientError(
+      'unsupported_parameter',
+      data.error.message,
+      { job_id: jobId, failure: data.error },
+      { 'x-should-retry': 'false' },
+    );
+  }
   return new ClientError(
     'job_failed',
     data?.error?.message ?? 'the job failed',
@@ -231,4 +256,18 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
 
 export function tenantOf(response: Response): string {
   return response.locals.tenant as string;
+}
+
+/**
+ * Prepares a compatible endpoint's request: an unknown model is a 404 `model_not_found` there,
+ * as both providers answer it (their SDKs raise `NotFoundError`), not llmq's 400.
+ */
+function prepareForDialect<T>(prepare: () => T): T {
+  try {
+    return prepare();
+  } catch (error) {
+    if (isClientError(error) && error.code === 'unknown_model')
+      throw new ClientError('model_not_found', error.message, error.details);
+    throw error;
+  }
 }

@@ -1,15 +1,15 @@
 import {
+  anthropicMessagesRequestSchema,
   budgetSchema,
   cachePolicySchema,
   createBatchRequestSchema,
   filterPolicyPatchSchema,
   jobRequestSchema,
+  openAIChatRequestSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
-import { messagesRequestSchema } from '../anthropic-compat/messages-request-schema';
-import { chatCompletionsRequestSchema } from '../openai-compat/chat-completions-request-schema';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
@@ -52,13 +52,13 @@ export const operationNotes: Record<string, OperationNotes> = {
   'GET /v1/dead-letters': { summary: "The tenant's failed jobs, newest first" },
   'POST /v1/chat/completions': {
     summary: 'OpenAI-compatible chat completion through the queue (`stream: true` for SSE)',
-    body: chatCompletionsRequestSchema,
+    body: openAIChatRequestSchema,
     events: true,
     idempotent: true,
   },
   'POST /v1/messages': {
     summary: 'Anthropic-compatible message through the queue (`stream: true` for SSE)',
-    body: messagesRequestSchema,
+    body: anthropicMessagesRequestSchema,
     events: true,
     idempotent: true,
   },

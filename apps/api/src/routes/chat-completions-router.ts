@@ -1,4 +1,10 @@
-import { isFinalStatus, type JobResult } from '@llmq/core';
+import {
+  convertToOpenAIChatCompletion,
+  isFinalStatus,
+  type JobResult,
+  OpenAIChatChunkWriter,
+  type StreamPart,
+} from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
@@ -10,26 +16,30 @@ import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import {
+  contentStreamParts,
+  dialectAnswerOf,
+  finishPartOf,
+} from '../interactive/dialect-answer-of-result';
+import {
   type InteractiveJobs,
   jobEndError,
   setLlmqHeaders,
   tenantOf,
 } from '../interactive/interactive-jobs';
 import { submissionContext } from '../observability/request-telemetry';
-import {
-  chatCompletionsRequestSchema,
-  toJobRequestFromChat,
-} from '../openai-compat/chat-completions-request-schema';
-import {
-  ChatCompletionChunks,
-  chatCompletionId,
-  toChatCompletion,
-} from '../openai-compat/to-chat-completion';
+import { readChatCompletionsRequest } from '../openai-compat/read-chat-completions-request';
+
+/** The id OpenAI clients see: the job id, so a support question leads straight to the job. */
+export function chatCompletionId(jobId: string): string {
+  return `chatcmpl-${jobId}`;
+}
 
 /**
- * `POST /v1/chat/completions`, OpenAI-compatible, through the interactive lane. Errors are
- * answered in OpenAI's shape (see `error-dialect.ts`); a streamed answer that fails ends with
- * a `data: {"error": …}` chunk and no `[DONE]`, never with a clean `finish_reason`.
+ * `POST /v1/chat/completions`, OpenAI-compatible, through the interactive lane. The body is
+ * read and the answer written by the openai-chat dialect (tools, JSON schema, images,
+ * reasoning; streamed `tool_calls` deltas). Errors are answered in OpenAI's shape (see
+ * `error-dialect.ts`); a streamed answer that fails ends with a `data: {"error": …}` chunk and
+ * no `[DONE]`, never with a clean `finish_reason`.
  */
 export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: RequireScope): Router {
   const router = Router();
@@ -43,36 +53,37 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
         disarmRequestTimeout(response);
         refuseJobOnlyOptions(request.body, '/v1/chat/completions');
-        const body = chatCompletionsRequestSchema.parse(request.body);
-        const stream = body.stream === true;
+        const call = readChatCompletionsRequest(request.body);
         const start = await jobs.start(
           tenantOf(response),
-          { cache: cacheModeFromHeaders(request), ...toJobRequestFromChat(body) },
-          stream,
+          { ...call.job, cache: cacheModeFromHeaders(request) },
+          call.stream,
           {
             ...submissionContext(response),
-            ...readSyncIdempotency(request, 'chat.completions', stream),
+            ...readSyncIdempotency(request, 'chat.completions', call.stream),
           },
+          call.conversation,
         );
         const created = Math.floor(Date.now() / 1000);
+        const writerFor = (id: string) =>
+          new OpenAIChatChunkWriter({
+            id,
+            created,
+            model: start.model,
+            includeUsage: call.includeUsage,
+          });
 
         if (start.kind === 'cached') {
           setLlmqHeaders(response, { ...start, cached: true });
           const id = chatCompletionId(start.result.response_id ?? 'cached');
-          if (!stream) {
-            response.json(toChatCompletion(id, created, start.result));
+          if (!call.stream) {
+            response.json(completionOf(start.result, id, created));
             return;
           }
-          const chunks = new ChatCompletionChunks(
-            id,
-            created,
-            start.model,
-            body.stream_options?.include_usage === true,
-          );
+          const writer = writerFor(id);
           openEventStream(response);
-          writeEvent(response, { data: chunks.role() });
-          writeEvent(response, { data: chunks.text(start.result.text) });
-          finishStream(response, chunks, start.result, body.stream_options?.include_usage === true);
+          for (const part of contentStreamParts(start.result)) send(response, writer, part);
+          finishStream(response, writer, start.result);
           return;
         }
 
@@ -81,28 +92,29 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         response.locals.jobId = jobId;
         setLlmqHeaders(response, { ...start, cached: false });
         const id = chatCompletionId(jobId);
-        if (!stream) {
+        if (!call.stream) {
           const result = await jobs.waitForResult(jobId, request, response);
-          if (result) response.json(toChatCompletion(id, created, result));
+          if (result) response.json(completionOf(result, id, created));
           return; // without a result, the client left
         }
 
-        const includeUsage = body.stream_options?.include_usage === true;
-        const chunks = new ChatCompletionChunks(id, created, start.model, includeUsage);
+        const writer = writerFor(id);
         openEventStream(response);
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs);
-        writeEvent(response, { data: chunks.role() });
+        // The opening chunk (role, empty content), as OpenAI sends it before the first token.
+        send(response, writer, { type: 'text-delta', delta: '' });
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {
-              writeEvent(response, { data: chunks.text(event.data.text) });
+              const parts = event.data.parts ?? [{ type: 'text-delta', delta: event.data.text }];
+              for (const part of parts) send(response, writer, part);
               continue;
             }
             // A sync job is never speculative: only status events end it.
             if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
             const result = event.data.result;
             if (event.data.status === 'completed' && result) {
-              finishStream(response, chunks, result, includeUsage);
+              finishStream(response, writer, result);
             } else {
               writeError(response, jobEndError(jobId, event));
             }
@@ -120,14 +132,18 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
   return router;
 }
 
-function finishStream(
-  response: Response,
-  chunks: ChatCompletionChunks,
-  result: JobResult,
-  includeUsage: boolean,
-): void {
-  writeEvent(response, { data: chunks.finish(result) });
-  if (includeUsage) writeEvent(response, { data: chunks.usage(result) });
+function completionOf(result: JobResult, id: string, created: number) {
+  return convertToOpenAIChatCompletion(
+    dialectAnswerOf(result, { id, created, model: result.model }),
+  );
+}
+
+function send(response: Response, writer: OpenAIChatChunkWriter, part: StreamPart): void {
+  for (const chunk of writer.write(part)) writeEvent(response, { data: JSON.stringify(chunk) });
+}
+
+function finishStream(response: Response, writer: OpenAIChatChunkWriter, result: JobResult): void {
+  send(response, writer, finishPartOf(result));
   writeEvent(response, { data: '[DONE]' });
   response.end();
 }

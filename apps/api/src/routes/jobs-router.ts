@@ -51,6 +51,7 @@ export function jobsRouter({
         const outcome = await submitter.submit({
           tenant,
           request: screened.request,
+          chat: screened.chat,
           idempotencyKey,
           inputFindings: screened.findings,
           ...submissionContext(response),

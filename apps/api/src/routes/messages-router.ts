@@ -1,16 +1,11 @@
-import { isFinalStatus } from '@llmq/core';
+import {
+  AnthropicEventWriter,
+  convertToAnthropicMessage,
+  isFinalStatus,
+  type JobResult,
+} from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
-import {
-  type MessagesRequest,
-  messagesRequestSchema,
-  toJobRequestFromMessages,
-} from '../anthropic-compat/messages-request-schema';
-import {
-  type AnthropicStreamEvent,
-  anthropicMessageId,
-  anthropicStreamEvents,
-  toAnthropicMessage,
-} from '../anthropic-compat/to-anthropic-message';
+import { readMessagesRequest } from '../anthropic-compat/read-messages-request';
 import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
@@ -21,6 +16,11 @@ import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import {
+  contentStreamParts,
+  dialectAnswerOf,
+  finishPartOf,
+} from '../interactive/dialect-answer-of-result';
+import {
   type InteractiveJobs,
   jobEndError,
   setLlmqHeaders,
@@ -28,9 +28,16 @@ import {
 } from '../interactive/interactive-jobs';
 import { submissionContext } from '../observability/request-telemetry';
 
+/** The id Anthropic clients see: the job id, so a support question leads straight to the job. */
+export function anthropicMessageId(jobId: string): string {
+  return `msg_${jobId}`;
+}
+
 /**
- * `POST /v1/messages`, Anthropic-compatible, through the interactive lane. Errors are answered
- * in Anthropic's shape (see `error-dialect.ts`); a streamed answer that fails ends with an
+ * `POST /v1/messages`, Anthropic-compatible, through the interactive lane. The body is read and
+ * the answer written by the anthropic-messages dialect (tools, images, thinking with
+ * signatures; streamed `tool_use` blocks with `input_json_delta`). Errors are answered in
+ * Anthropic's shape (see `error-dialect.ts`); a streamed answer that fails ends with an
  * `event: error`, never with `message_stop`.
  */
 export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope): Router {
@@ -45,29 +52,32 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         // job id and `x-should-retry: false`), never with the general timeout's retryable 503.
         disarmRequestTimeout(response);
         refuseJobOnlyOptions(request.body, '/v1/messages');
-        const body: MessagesRequest = messagesRequestSchema.parse(request.body);
-        const stream = body.stream === true;
+        const call = readMessagesRequest(request.body);
         const start = await jobs.start(
           tenantOf(response),
-          { cache: cacheModeFromHeaders(request), ...toJobRequestFromMessages(body) },
-          stream,
+          { ...call.job, cache: cacheModeFromHeaders(request) },
+          call.stream,
           {
             ...submissionContext(response),
-            ...readSyncIdempotency(request, 'messages', stream),
+            ...readSyncIdempotency(request, 'messages', call.stream),
           },
+          call.conversation,
         );
+        const writerFor = (id: string) =>
+          new AnthropicEventWriter({ id, model: start.model, inputTokens: start.inputTokens });
 
         if (start.kind === 'cached') {
           setLlmqHeaders(response, { ...start, cached: true });
           const id = anthropicMessageId(start.result.response_id ?? 'cached');
-          if (!stream) {
-            response.json(toAnthropicMessage(id, start.result));
+          if (!call.stream) {
+            response.json(messageOf(start.result, id));
             return;
           }
+          const writer = writerFor(id);
           openEventStream(response);
-          send(response, anthropicStreamEvents.start(id, start.model));
-          send(response, [anthropicStreamEvents.text(start.result.text)]);
-          send(response, anthropicStreamEvents.finish(start.result));
+          send(response, writer.begin());
+          for (const part of contentStreamParts(start.result)) send(response, writer.write(part));
+          send(response, writer.write(finishPartOf(start.result)));
           response.end();
           return;
         }
@@ -77,26 +87,28 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         response.locals.jobId = jobId;
         setLlmqHeaders(response, { ...start, cached: false });
         const id = anthropicMessageId(jobId);
-        if (!stream) {
+        if (!call.stream) {
           const result = await jobs.waitForResult(jobId, request, response);
-          if (result) response.json(toAnthropicMessage(id, result));
+          if (result) response.json(messageOf(result, id));
           return; // without a result, the client left
         }
 
+        const writer = writerFor(id);
         openEventStream(response);
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs, pingFrame);
-        send(response, anthropicStreamEvents.start(id, start.model));
+        send(response, writer.begin());
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {
-              send(response, [anthropicStreamEvents.text(event.data.text)]);
+              const parts = event.data.parts ?? [{ type: 'text-delta', delta: event.data.text }];
+              for (const part of parts) send(response, writer.write(part));
               continue;
             }
             // A sync job is never speculative: only status events end it.
             if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
             const result = event.data.result;
             if (event.data.status === 'completed' && result) {
-              send(response, anthropicStreamEvents.finish(result));
+              send(response, writer.write(finishPartOf(result)));
             } else {
               writeError(response, jobEndError(jobId, event));
             }
@@ -114,11 +126,18 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
   return router;
 }
 
+function messageOf(result: JobResult, id: string) {
+  return convertToAnthropicMessage(
+    dialectAnswerOf(result, { id, created: 0, model: result.model }),
+  );
+}
+
 /** Anthropic's keep-alive: a `ping` event, which its SDK skips. */
 const pingFrame = 'event: ping\ndata: {"type": "ping"}\n\n';
 
-function send(response: Response, events: AnthropicStreamEvent[]): void {
-  for (const event of events) writeEvent(response, event);
+function send(response: Response, events: ReadonlyArray<{ type: string }>): void {
+  for (const event of events)
+    writeEvent(response, { event: event.type, data: JSON.stringify(event) });
 }
 
 /** Anthropic's in-stream error: `event: error` with the error body, then the stream closes. */

@@ -32,6 +32,32 @@ describe('POST /v1/messages with tools', () => {
     await simulator.close();
   });
 
+  it('answers output_config.format with JSON valid against its schema, streamed the same', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        city: { type: 'string', minLength: 3 },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+      },
+      required: ['city', 'unit'],
+      additionalProperties: false,
+    };
+    const body = {
+      model: 'sim-claude-fast',
+      max_tokens: 512,
+      messages: [{ role: 'user' as const, content: 'Describe the weather.' }],
+      output_config: { format: { type: 'json_schema' as const, schema } },
+    };
+    const message = await client.messages.create(body);
+    const block = message.content[0];
+    if (block?.type !== 'text') throw new Error('expected a text block');
+    const value = JSON.parse(block.text) as { city: string; unit: string };
+    expect(value.city.length).toBeGreaterThanOrEqual(3);
+    expect(['celsius', 'fahrenheit']).toContain(value.unit);
+    const streamed = await client.messages.stream(body).finalMessage();
+    expect(streamed.content).toEqual(message.content);
+  });
+
   it('runs a two-step tool loop: tool_use named by the prompt, then text with the result', async () => {
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'What is the weather? Use get_weather.' },

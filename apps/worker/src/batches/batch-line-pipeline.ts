@@ -13,9 +13,11 @@ import {
 } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
 import {
+  asksForJson,
   type ChatAnswer,
   chatAnsweredBy,
   chatOutput,
+  redactedAnswer,
   routeRejected,
   runChatStage,
 } from '../pipeline/chat-stage';
@@ -90,12 +92,11 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
             telemetry: { tracer, logger, metrics: options.metrics },
           });
         },
-        output: chatOutput(async () => policy),
+        output: chatOutput(async () => policy, asksForJson(data.request)),
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
         render({ answer }, verdict) {
-          const text = verdict ? (verdict.texts[0] ?? '') : answer.text;
-          const body = toChatCompletionBody({ ...answer, text }, Date.now());
+          const body = toChatCompletionBody(redactedAnswer(answer, verdict), Date.now());
           const { inputTokens, outputTokens } = answer.usage;
           return { responseId: answer.responseId, body, usage: { inputTokens, outputTokens } };
         },

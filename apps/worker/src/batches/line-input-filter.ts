@@ -3,6 +3,7 @@ import {
   type EndpointLineJobData,
   type FilterPolicy,
   type FilterPolicyStore,
+  filterChatRequest,
   inspectInput,
   type JobFailure,
 } from '@llmq/core';
@@ -19,28 +20,16 @@ export function filterLineInput(
 ):
   | BatchLineJobData['request']
   | { failure: { code: 'content_filtered'; message: string }; detectors: string[] } {
-  const verdict = inspectInput(
-    request.messages.map((message, index) => ({
-      location: `messages[${index}]`,
-      text: message.content,
-    })),
-    policy,
-  );
-  if (verdict.blocked)
+  const filtered = filterChatRequest(request, policy);
+  if (filtered.verdict.blocked)
     return {
       failure: {
         code: 'content_filtered',
-        message: `the input filter rejected the request: ${verdict.reason ?? 'policy'}`,
+        message: `the input filter rejected the request: ${filtered.verdict.reason ?? 'policy'}`,
       },
-      detectors: blockingDetectors(verdict.findings),
+      detectors: blockingDetectors(filtered.verdict.findings),
     };
-  return {
-    ...request,
-    messages: request.messages.map((message, index) => ({
-      ...message,
-      content: verdict.texts[index] ?? message.content,
-    })),
-  };
+  return filtered.request;
 }
 
 /** The line as the provider will see it (inputs redacted), or why the input filter refused it. */

@@ -1,4 +1,6 @@
 import {
+  answerText,
+  answerTextsOf,
   type FilterPolicy,
   failureCodeForRoute,
   type GenerateResult,
@@ -11,11 +13,12 @@ import {
   observedModel,
   type RequestExecutor,
   type RoutingDecision,
+  redactAnswer,
   type routeRequest,
 } from '@llmq/core';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { describeFailure } from './describe-failure';
-import type { StageOutcome } from './job-runner';
+import type { JobRun, OutputVerdict, StageOutcome } from './job-runner';
 
 /** A chat answer and the catalog model that gave it. */
 export interface ChatAnswer {
@@ -28,9 +31,37 @@ export function chatAnsweredBy({ entry }: ChatAnswer): Record<string, unknown> {
   return { provider: entry.provider, routed_model: entry.id };
 }
 
-/** The output filter of a chat answer: its text under the tenant's policy. */
-export function chatOutput(policy: () => Promise<FilterPolicy | undefined>) {
-  return { text: ({ answer }: ChatAnswer) => answer.text, policy };
+/**
+ * The output filter of a chat answer: every text, reasoning and tool-argument part under the
+ * tenant's policy. `structured`: the request asked for JSON, which a redaction must not break.
+ */
+export function chatOutput(
+  policy: () => Promise<FilterPolicy | undefined>,
+  structured: boolean,
+): NonNullable<JobRun<ChatAnswer>['output']> {
+  return {
+    texts: ({ answer }) => answerTextsOf(answer.content),
+    policy,
+    unredactable({ answer }, verdict) {
+      const redacted = redactAnswer(answer.content, verdict.texts, structured);
+      return 'broken' in redacted
+        ? `${redacted.broken.reason} (${redacted.broken.location})`
+        : undefined;
+    },
+  };
+}
+
+/** True when the request asked for JSON output (a JSON object or a JSON schema). */
+export function asksForJson(request: { responseFormat?: { type: string } }): boolean {
+  return request.responseFormat !== undefined && request.responseFormat.type !== 'text';
+}
+
+/** The answer with the output filter's redactions applied (the verdict was checked applicable). */
+export function redactedAnswer(answer: GenerateResult, verdict?: OutputVerdict): GenerateResult {
+  if (!verdict || verdict.findings.length === 0) return answer;
+  const redacted = redactAnswer(answer.content, verdict.texts, false);
+  if ('broken' in redacted) return answer;
+  return { ...answer, content: redacted.content, text: answerText(redacted.content) };
 }
 
 /** A route that found no model: the job ends at once, before any provider call. */

@@ -1,11 +1,13 @@
 import {
   type AttemptRecord,
   type JobResult,
+  type JobToolCall,
   type RoutingDecision,
   roundUsd,
   toJobUsage,
+  toolCallsOf,
 } from '@llmq/core';
-import type { ChatAnswer } from './chat-stage';
+import { type ChatAnswer, redactedAnswer } from './chat-stage';
 import type { OutputVerdict } from './job-runner';
 
 /** What a prompt job's result is made of, beside the answer. */
@@ -22,15 +24,33 @@ export interface JobResultParts {
 }
 
 /** A prompt job's stored result: the answer (redacted by the output filter), usage, timings, cost. */
-export function buildJobResult({ answer, entry }: ChatAnswer, parts: JobResultParts): JobResult {
+export function buildJobResult(
+  { answer: raw, entry }: ChatAnswer,
+  parts: JobResultParts,
+): JobResult {
   const { attempts, verdict } = parts;
+  const answer = redactedAnswer(raw, verdict);
   const winner = [...attempts].reverse().find((attempt) => attempt.outcome === 'success');
   const providerMs = winner?.latency_ms ?? performance.now() - parts.callStartedAt;
-  const text = verdict?.texts[0] ?? answer.text;
+  const toolCalls = toolCallsOf(answer.content).map(
+    (call): JobToolCall => ({
+      id: call.toolCallId,
+      type: 'function',
+      function: { name: call.toolName, arguments: call.arguments },
+    }),
+  );
   return {
-    text,
-    message: { role: 'assistant', content: text },
+    text: answer.text,
+    message: {
+      role: 'assistant',
+      content: answer.text,
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    },
+    content: answer.content,
     finish_reason: answer.finishReason,
+    ...(answer.stopSequence !== undefined ? { stop_sequence: answer.stopSequence } : {}),
+    ...(answer.otherChoices !== undefined ? { other_choices: answer.otherChoices } : {}),
+    ...(answer.logprobs !== undefined ? { logprobs: answer.logprobs } : {}),
     model: entry.id,
     upstream_model: answer.responseModel,
     provider: entry.provider,

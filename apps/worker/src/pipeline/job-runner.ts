@@ -1,6 +1,7 @@
 import {
   type AttemptRecord,
   type FilterFinding,
+  type FilterPart,
   type FilterPolicy,
   type FilterVerdict,
   inspectOutput,
@@ -61,8 +62,15 @@ export interface StageHooks<Answer> {
 export interface JobRun<Answer> {
   /** The input stage (routing, caches, input filter) and the provider stage. */
   call(hooks: StageHooks<Answer>): Promise<StageOutcome<Answer>>;
-  /** The answer's text and the policy of the output filter; absent, answers are not filtered. */
-  output?: { text(answer: Answer): string; policy(): Promise<FilterPolicy | undefined> };
+  /**
+   * The answer's texts and the policy of the output filter; absent, answers are not filtered.
+   * `unredactable` says why the verdict's redactions cannot be applied (they would break JSON).
+   */
+  output?: {
+    texts(answer: Answer): FilterPart[];
+    policy(): Promise<FilterPolicy | undefined>;
+    unredactable?(answer: Answer, verdict: OutputVerdict): string | undefined;
+  };
   /** Fields naming who answered (`provider`, `routed_model`) for log lines. */
   answeredBy?(answer: Answer): Record<string, unknown>;
   /**
@@ -247,7 +255,15 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
     answer: Answer,
   ): Promise<ReturnType<typeof inspectOutput> | undefined> {
     const policy = await run.output?.policy();
-    return run.output && policy ? inspectOutput(run.output.text(answer), policy) : undefined;
+    const verdict =
+      run.output && policy ? inspectOutput(run.output.texts(answer), policy) : undefined;
+    const unredactable =
+      verdict && !verdict.blocked ? run.output?.unredactable?.(answer, verdict) : undefined;
+    if (verdict && unredactable !== undefined) {
+      verdict.blocked = true;
+      verdict.reason = `${unredactable}, so it was blocked instead`;
+    }
+    return verdict;
   }
 
   /** An initial answer: the same output filter as a final one, then stored without ending. */

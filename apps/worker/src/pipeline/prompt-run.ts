@@ -12,7 +12,13 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { answerFromCache, lookupCache } from './answer-from-cache';
-import { type ChatAnswer, chatAnsweredBy, chatOutput, routeRejected } from './chat-stage';
+import {
+  asksForJson,
+  type ChatAnswer,
+  chatAnsweredBy,
+  chatOutput,
+  routeRejected,
+} from './chat-stage';
 import { progressWithInterruptedCalls } from './interrupted-calls';
 import { buildJobResult, resultLogFields } from './job-result';
 import type { JobRun, OutputVerdict, StageHooks, StageOutcome } from './job-runner';
@@ -50,7 +56,8 @@ export class PromptRun implements JobRun<ChatAnswer> {
     this.stopWatch = sync ? options.openDeltaPublisher?.(data.jobId) : undefined;
     this.speculative = data.speculative && new SpeculativeRun(this.context, data.speculative);
     const policies = options.filterPolicies;
-    this.output = policies && chatOutput(() => policies.policyFor(data.tenant));
+    this.output =
+      policies && chatOutput(() => policies.policyFor(data.tenant), asksForJson(data.request));
   }
 
   async call(hooks: StageHooks<ChatAnswer>): Promise<StageOutcome<ChatAnswer>> {

@@ -1,4 +1,5 @@
 import {
+  answerText,
   type GenerateRequest,
   type GenerateResult,
   type JobDeltaPublisher,
@@ -6,6 +7,7 @@ import {
   type LlmqMetrics,
   type ModelEntry,
   ProviderError,
+  StreamAnswer,
 } from '@llmq/core';
 
 /** How often the stop flag is read while no delta arrives (before the first token), ms. */
@@ -46,7 +48,7 @@ export async function streamGeneration(
     ? AbortSignal.any([request.signal, controller.signal])
     : controller.signal;
   const poll = pollStopFlag(publisher, controller);
-  let text = '';
+  const content = new StreamAnswer();
   try {
     if (await publisher.checkStop()) return { outcome: 'stopped' };
     if (await publisher.detectEarlierDeltas()) {
@@ -58,25 +60,25 @@ export async function streamGeneration(
       });
     }
     for await (const part of model.stream({ ...request, signal })) {
-      if (part.type === 'text-delta') {
+      if (part.type !== 'finish') {
         if (!firstTokenSeen) {
           firstTokenSeen = true;
           onFirstToken?.((performance.now() - startedAt) / 1000);
         }
-        text += part.delta;
-        publisher.push(part.delta);
+        content.add(part);
+        publisher.pushPart(part);
         if (publisher.stopRequested) controller.abort();
         continue;
       }
-      // Tool calls and reasoning reach this pipeline once jobs carry tools (issue #16, next step).
-      if (part.type !== 'finish') continue;
       await publisher.flush();
+      const parts = content.content();
       return {
         outcome: 'completed',
         answer: {
-          content: text === '' ? [] : [{ type: 'text', text }],
-          text,
+          content: parts,
+          text: answerText(parts),
           finishReason: part.finishReason,
+          ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
           usage: part.usage,
           responseModel: part.responseModel,
           ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),

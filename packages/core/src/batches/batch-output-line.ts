@@ -1,35 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { convertToOpenAIChatCompletion } from '../dialects/openai-chat/convert-to-openai-chat-completion';
 import type { JobFailure } from '../jobs/job-failure';
-import type { FinishReason, GenerateResult } from '../providers/language-model';
+import type { GenerateResult } from '../providers/language-model';
 import type { BatchStopReason } from './batch-record';
 
 /** An OpenAI `chat.completion` object built from a provider-neutral result. */
 export function toChatCompletionBody(result: GenerateResult, createdAtMs: number) {
-  return {
+  // The openai-chat dialect writes it, so tool calls, reasoning and other choices are kept.
+  return convertToOpenAIChatCompletion({
+    ...result,
     id: result.responseId ?? `chatcmpl-${randomUUID().replace(/-/g, '')}`,
-    object: 'chat.completion' as const,
     created: Math.floor(createdAtMs / 1000),
     model: result.responseModel,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant' as const, content: result.text, refusal: null },
-        logprobs: null,
-        finish_reason: toOpenAiFinishReason(result.finishReason),
-      },
-    ],
-    usage: {
-      prompt_tokens: result.usage.inputTokens,
-      completion_tokens: result.usage.outputTokens,
-      total_tokens: result.usage.totalTokens,
-    },
-  };
-}
-
-function toOpenAiFinishReason(
-  reason: FinishReason,
-): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
-  return reason === 'other' ? 'stop' : reason;
+  });
 }
 
 function lineId(): string {

@@ -6,6 +6,7 @@ import {
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
+import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import type { RoutingRequirements } from '../routing/route-request';
 import type { BatchEndpoint } from './batch-record';
 import {
@@ -181,10 +182,12 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
     case '/v1/chat/completions': {
       const parsed = jobRequestSchema.safeParse(withMaxTokens(body));
       if (!parsed.success) return { ok: false, error: parsed.error };
+      const request = convertChatBody(parsed.data);
+      if (request instanceof z.ZodError) return { ok: false, error: request };
       return {
         ok: true,
         model: parsed.data.model,
-        toLine: (customId, model) => chatLine(customId, model, parsed.data),
+        toLine: (customId, model) => chatLine(customId, model, parsed.data, request),
       };
     }
     case '/v1/embeddings': {
@@ -262,12 +265,30 @@ export function readValidatedBatchLine(
   return chatLine(value.custom_id, model, body);
 }
 
+/**
+ * A chat body in the neutral model, or why it cannot be: a part the format cannot carry (a
+ * `file_id` file, audio) is refused by name as on `POST /v1/jobs`, never dropped.
+ */
+function convertChatBody(body: JobRequest): NormalizedRequest | z.ZodError {
+  try {
+    return normalizeJobRequest(body);
+  } catch (error) {
+    if (!isUnsupportedParameterError(error)) throw error;
+    return new z.ZodError([{ code: 'custom', path: [], message: error.message, input: body }]);
+  }
+}
+
 /** A chat line: its request converted once, with the fields its routing reads. */
-function chatLine(customId: string, model: string, body: JobRequest): ParsedBatchLine {
+function chatLine(
+  customId: string,
+  model: string,
+  body: JobRequest,
+  request: NormalizedRequest = normalizeJobRequest(body),
+): ParsedBatchLine {
   return {
     customId,
     model,
-    request: normalizeJobRequest(body),
+    request,
     ...(body.requirements ? { requirements: body.requirements } : {}),
     ...(body.fallbacks !== undefined ? { fallbacks: body.fallbacks } : {}),
   };

@@ -31,6 +31,24 @@ const result = {
   attempts: [{ provider: 'p' }],
 } as unknown as JobResult;
 
+const weatherTool = {
+  name: 'weather',
+  parameters: { type: 'object', properties: {} },
+};
+const withImage = (data: string): NormalizedRequest => ({
+  ...request,
+  messages: [
+    { role: 'system', content: 'be brief' },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'hi' },
+        { type: 'image', source: { type: 'base64', mediaType: 'image/png', data } },
+      ],
+    },
+  ],
+});
+
 describe('exactCacheKeyHash', () => {
   it.each([
     ['the model', () => exactCacheKeyHash('other', request)],
@@ -43,8 +61,45 @@ describe('exactCacheKeyHash', () => {
     ['top_p', () => exactCacheKeyHash('m', { ...request, topP: 0.9 })],
     ['stop', () => exactCacheKeyHash('m', { ...request, stop: ['x'] })],
     ['seed', () => exactCacheKeyHash('m', { ...request, seed: 1 })],
+    ['the tools', () => exactCacheKeyHash('m', { ...request, tools: [weatherTool] })],
+    [
+      "a tool's schema",
+      () =>
+        exactCacheKeyHash('m', {
+          ...request,
+          tools: [{ ...weatherTool, parameters: { type: 'object', properties: { q: {} } } }],
+        }),
+    ],
+    ['the tool choice', () => exactCacheKeyHash('m', { ...request, toolChoice: 'required' })],
+    [
+      'the response format',
+      () => exactCacheKeyHash('m', { ...request, responseFormat: { type: 'json_object' } }),
+    ],
+    [
+      'the JSON schema',
+      () =>
+        exactCacheKeyHash('m', {
+          ...request,
+          responseFormat: { type: 'json_schema', name: 'a', schema: { type: 'object' } },
+        }),
+    ],
+    ['an image', () => exactCacheKeyHash('m', withImage('AAAA'))],
+    ['the image bytes', () => exactCacheKeyHash('m', withImage('BBBB'))],
+    [
+      'the reasoning effort',
+      () => exactCacheKeyHash('m', { ...request, reasoning: { effort: 'low' } }),
+    ],
   ])('changes with %s', (_label, changed) => {
     expect(changed()).not.toBe(exactCacheKeyHash('m', request));
+  });
+
+  it('tells two images apart, not only an image from none', () => {
+    expect(exactCacheKeyHash('m', withImage('AAAA'))).toBe(
+      exactCacheKeyHash('m', withImage('AAAA')),
+    );
+    expect(exactCacheKeyHash('m', withImage('AAAA'))).not.toBe(
+      exactCacheKeyHash('m', withImage('BBBB')),
+    );
   });
 
   it('does not depend on key order', () => {

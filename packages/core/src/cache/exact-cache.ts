@@ -32,22 +32,14 @@ export function isCacheable(request: NormalizedRequest, mode: CacheMode = 'auto'
 
 /**
  * The cache key: a hash of everything that can change the answer (the model after aliases are
- * resolved, every message, and every generation parameter), under the tenant, so a cache is
- * never shared across tenants.
+ * resolved, every message with every part, images and tool calls included, the tools, tool
+ * choice, response format, reasoning and every generation parameter), under the tenant, so a
+ * cache is never shared across tenants. The whole neutral request is hashed, so a field added
+ * to it later is in the key without anyone remembering to add it.
  */
 export function exactCacheKeyHash(model: string, request: NormalizedRequest): string {
   return createHash('sha256')
-    .update(
-      canonicalJson({
-        model,
-        messages: request.messages,
-        maxTokens: request.maxTokens,
-        temperature: request.temperature,
-        topP: request.topP,
-        stop: request.stop,
-        seed: request.seed,
-      }),
-    )
+    .update(canonicalJson({ ...request, model }))
     .digest('hex');
 }
 

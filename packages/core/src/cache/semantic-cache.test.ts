@@ -169,6 +169,34 @@ describe('SemanticCache', () => {
     ).toBeUndefined();
   });
 
+  it.each<[string, Partial<NormalizedRequest>]>([
+    ['tools', { tools: [{ name: 'weather', parameters: { type: 'object', properties: {} } }] }],
+    [
+      'a JSON schema',
+      { responseFormat: { type: 'json_schema', name: 'city', schema: { type: 'object' } } },
+    ],
+    [
+      'an image',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is the capital of France?' },
+              { type: 'image', source: { type: 'url', url: 'https://example.com/map.png' } },
+            ],
+          },
+        ],
+      },
+    ],
+  ])('leaves a request with %s alone: neither stored nor looked up', async (_label, extra) => {
+    const cache = cacheWith();
+    const plain = ask('What is the capital of France?');
+    // The precondition: the same question in plain text is taken by the semantic cache.
+    expect(await cache.prepare('m', plain, policyOf('a'))).toBeDefined();
+    expect(await cache.prepare('m', { ...plain, ...extra }, policyOf('a'))).toBeUndefined();
+  });
+
   it('misses when the system prompt changes', async () => {
     const withSystem = (system: string): NormalizedRequest => ({
       messages: [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedRequest } from '../jobs/job-request';
 import { canonicalJson } from '../jobs/job-submitter';
+import { textOf } from '../messages/text-of';
 
 /** The part of a request the semantic cache embeds, and the part that must match exactly. */
 export interface SemanticPrompt {
@@ -27,6 +28,7 @@ export function semanticPromptOf(
   request: NormalizedRequest,
   options: { multiTurn: boolean; scopeSalt: string },
 ): SemanticPrompt | undefined {
+  if (!isPlainText(request)) return undefined;
   const turns = request.messages.filter((message) => message.role !== 'system');
   const last = turns.at(-1);
   if (last === undefined || last.role !== 'user') return undefined;
@@ -34,25 +36,38 @@ export function semanticPromptOf(
   if (!singleTurn && !options.multiTurn) return undefined;
   // System messages sit anywhere in principle; the scope keeps their order and position.
   const shape = request.messages.map((message) =>
-    message.role === 'system' ? `system:${message.content}` : message.role,
+    message.role === 'system' ? `system:${textOf(message)}` : message.role,
   );
   const text = singleTurn
-    ? last.content
-    : turns.map((message) => `${message.role}: ${message.content}`).join('\n');
+    ? textOf(last)
+    : turns.map((message) => `${message.role}: ${textOf(message)}`).join('\n');
+  const { messages: _messages, ...generation } = request;
   const scopeHash = createHash('sha256')
     .update(
       canonicalJson({
         salt: options.scopeSalt,
         model,
         shape,
-        maxTokens: request.maxTokens,
-        temperature: request.temperature,
-        topP: request.topP,
-        stop: request.stop,
-        seed: request.seed,
+        ...generation,
       }),
     )
     .digest('hex')
     .slice(0, 32);
   return { text, scopeHash };
+}
+
+/**
+ * True for a conversation of text alone: the semantic cache leaves requests with tools, tool
+ * turns, images, documents, reasoning or a JSON response format to the exact cache, since a
+ * similar prompt does not make a similar tool call or a valid object of another schema.
+ */
+function isPlainText(request: NormalizedRequest): boolean {
+  if (request.tools !== undefined || request.toolChoice !== undefined) return false;
+  if (request.responseFormat !== undefined && request.responseFormat.type !== 'text') return false;
+  return request.messages.every(
+    (message) =>
+      message.role !== 'tool' &&
+      (typeof message.content === 'string' ||
+        message.content.every((part) => part.type === 'text')),
+  );
 }

@@ -2,6 +2,7 @@ import type { ModelCatalog } from '../catalog/model-catalog';
 import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import { ClientError } from '../errors/client-error';
 import type { NormalizedRequest } from '../jobs/job-request';
+import type { TextChatMessage } from '../messages/chat-message';
 import type { RoutingDecision } from '../routing/route-request';
 import type { BudgetStore } from './budget-store';
 import { estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
@@ -24,6 +25,16 @@ export function optimizeRequest(
   options: PromptOptimizationRequest | undefined,
 ): { request: NormalizedRequest; report?: PromptOptimizationReport } {
   if (!options) return { request };
+  const messages = textMessagesOf(request);
+  if (messages === undefined) {
+    // Trimming or rewriting parts (images, tool calls, signed reasoning) would change what they
+    // mean, so the optimiser only takes conversations of plain text.
+    throw new ClientError(
+      'unsupported_parameter',
+      '"optimize" works on conversations of plain text only; this request has non-text parts, tools or a response format',
+      { parameter: 'optimize' },
+    );
+  }
   const named = model === 'auto' ? undefined : catalog.resolve(model);
   const entries = named ? [named] : catalog.available();
   const contextWindow = entries.length
@@ -33,13 +44,24 @@ export function optimizeRequest(
     request.maxTokens ?? defaultEstimatedOutputTokens,
     ...entries.map((entry) => entry.max_output_tokens),
   );
-  const { messages, report } = optimizePrompt({
-    messages: request.messages,
+  const optimized = optimizePrompt({
+    messages,
     options,
     contextWindow,
     reservedOutputTokens: maxOutput,
   });
-  return { request: { ...request, messages }, report };
+  return { request: { ...request, messages: optimized.messages }, report: optimized.report };
+}
+
+/** The conversation as plain text messages, or undefined when it has anything but text. */
+function textMessagesOf(request: NormalizedRequest): TextChatMessage[] | undefined {
+  if (request.tools !== undefined || request.responseFormat !== undefined) return undefined;
+  const messages: TextChatMessage[] = [];
+  for (const message of request.messages) {
+    if (message.role === 'tool' || typeof message.content !== 'string') return undefined;
+    messages.push(message as TextChatMessage);
+  }
+  return messages;
 }
 
 /**

@@ -24,6 +24,8 @@ export const clientErrorCodeSchema = z.enum([
   'job_not_found',
   'job_not_cancellable',
   'unknown_model',
+  /** An unknown model on a compatible endpoint: 404, as OpenAI and Anthropic answer it. */
+  'model_not_found',
   'model_unavailable',
   'context_window_exceeded',
   'cost_limit_exceeded',
@@ -79,6 +81,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   job_not_found: 404,
   job_not_cancellable: 409,
   unknown_model: 400,
+  model_not_found: 404,
   model_unavailable: 400,
   context_window_exceeded: 400,
   cost_limit_exceeded: 400,

@@ -117,9 +117,10 @@ export function inspectInput(parts: readonly FilterPart[], policy: FilterPolicy)
  * fails the job and must never be cached: `cacheable` says whether a cache may keep it.
  */
 export function inspectOutput(
-  text: string,
+  text: string | readonly FilterPart[],
   policy: FilterPolicy,
 ): FilterVerdict & { cacheable: boolean } {
-  const verdict = inspectParts('output', [{ location: 'text', text }], policy.output);
+  const parts = typeof text === 'string' ? [{ location: 'text', text }] : text;
+  const verdict = inspectParts('output', parts, policy.output);
   return { ...verdict, cacheable: !verdict.blocked };
 }

@@ -1,3 +1,4 @@
+import type { ContentStreamPart } from '../messages/stream-answer';
 import type { JobFailure } from './job-failure';
 import type { JobResult } from './job-record';
 import { isFinalStatus, type JobStatus } from './job-status';
@@ -33,6 +34,11 @@ export interface StatusEventData {
 /** Payload of a `delta` event: text generated since the previous delta (several tokens coalesced). */
 export interface DeltaEventData {
   text: string;
+  /**
+   * Every piece in order (text deltas included) when the batch holds more than text: reasoning
+   * deltas and signatures, tool call starts and argument deltas (see `StreamPart`).
+   */
+  parts?: ContentStreamPart[];
 }
 
 /** Events of a speculative job's two answers; their payload is the stored result. */

@@ -1,5 +1,7 @@
 import type { PromptOptimizationReport } from '../cost/optimize-prompt';
 import type { FilterFinding } from '../filters/content-filter';
+import type { ChatAnswer, TokenLogprob } from '../messages/chat-result';
+import type { AssistantContentPart } from '../messages/content-part';
 import type { FinishReason } from '../providers/language-model';
 import type { AttemptRecord } from '../resilience/attempt-record';
 import type { JobUsage } from '../resilience/usage-records';
@@ -18,11 +20,32 @@ export interface JobTimings {
   total_ms: number;
 }
 
+/** A tool call in OpenAI's chat shape (`message.tool_calls` of a job result). */
+export interface JobToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 /** The outcome of a completed job. */
 export interface JobResult {
+  /** The answer's text parts joined ('' when the answer is only tool calls). */
   text: string;
-  message: { role: 'assistant'; content: string };
+  /** The assistant message in OpenAI's chat shape: text, and the tool calls when it made any. */
+  message: { role: 'assistant'; content: string; tool_calls?: JobToolCall[] };
+  /**
+   * The answer's parts in llmq's provider-neutral model, in the order the model produced them:
+   * `text`, `reasoning` (with Anthropic's `signature`, to send back next turn) and `tool-call`.
+   */
+  content?: AssistantContentPart[];
+  /** `tool_calls` when the answer ends in tool calls the client should run. */
   finish_reason: FinishReason;
+  /** The stop sequence that ended the answer, when the provider says which. */
+  stop_sequence?: string;
+  /** Choices 2…n of a request with `n` > 1, in the neutral model. */
+  other_choices?: ChatAnswer[];
+  /** Per-token log probabilities, when asked for (`logprobs`) and reported. */
+  logprobs?: TokenLogprob[];
   /** Catalog model id that answered. */
   model: string;
   /** The provider's own name for the model, as it reported it. */

@@ -2,7 +2,7 @@ import { jobRequestSchema, normalizeJobRequest } from './job-request';
 import { canonicalJson } from './job-submitter';
 
 describe('jobRequestSchema', () => {
-  it('defaults priority and accepts text parts, joined by a newline, never glued', () => {
+  it('defaults priority and keeps text parts as parts, never glued', () => {
     const parsed = jobRequestSchema.parse({
       messages: [
         {
@@ -15,7 +15,81 @@ describe('jobRequestSchema', () => {
       ],
     });
     expect(parsed.priority).toBe(5);
-    expect(normalizeJobRequest(parsed).messages).toEqual([{ role: 'user', content: 'a\nb' }]);
+    expect(normalizeJobRequest(parsed).messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+    ]);
+  });
+
+  it('carries images, tools, tool choice, the tool-result turn, response format and reasoning', () => {
+    const parsed = jobRequestSchema.parse({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'lookup', arguments: '{"q":"x"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+      tool_choice: 'required',
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+      reasoning_effort: 'low',
+      n: 2,
+      logprobs: true,
+    });
+    const normalized = normalizeJobRequest(parsed);
+    expect(normalized.messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'what is this?' },
+        { type: 'image', source: { type: 'base64', mediaType: 'image/png', data: 'AAAA' } },
+      ],
+    });
+    expect(normalized.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'tool-call', toolCallId: 'call_1', toolName: 'lookup', arguments: '{"q":"x"}' },
+      ],
+    });
+    expect(normalized.messages[2]).toEqual({
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: 'call_1', content: 'found' }],
+    });
+    expect(normalized).toMatchObject({
+      tools: [{ name: 'lookup', parameters: { type: 'object', properties: {} } }],
+      toolChoice: 'required',
+      responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } },
+      reasoning: { effort: 'low' },
+      n: 2,
+      logprobs: true,
+    });
   });
 
   it.each([

@@ -2,19 +2,36 @@ import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
+import { convertOpenAIChatRequest } from '../dialects/openai-chat/convert-openai-chat-request';
+import {
+  type OpenAIChatRequest,
+  openAIChatMessageSchema,
+  openAIChatRequestSchema,
+} from '../dialects/openai-chat/openai-chat-request-schema';
+import { type ChatRequest, chatRequestSchema } from '../messages/chat-request';
 import type { GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
-const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
+/**
+ * One chat message as clients send it, in OpenAI's chat format: text, image and file parts,
+ * assistant `tool_calls`, `tool` results (see `openAIChatMessageSchema`).
+ */
+export const messageSchema = openAIChatMessageSchema;
 
-/** One chat message as clients send it: content is a string or OpenAI-style text parts. */
-export const messageSchema = z
-  .object({
-    role: z.enum(['system', 'user', 'assistant']),
-    content: z.union([z.string(), z.array(textPartSchema).min(1)]),
-    name: z.string().max(64).optional(),
-  })
-  .strict();
+/** The OpenAI chat request fields a job takes as they are (tools, formats, reasoning, sampling). */
+const chatOptions = openAIChatRequestSchema.pick({
+  tools: true,
+  tool_choice: true,
+  parallel_tool_calls: true,
+  response_format: true,
+  reasoning_effort: true,
+  verbosity: true,
+  prompt_cache_key: true,
+  n: true,
+  logprobs: true,
+  top_logprobs: true,
+  safety_identifier: true,
+}).shape;
 
 const metadataSchema = z
   .record(z.string().min(1).max(64), z.string().max(512))
@@ -82,6 +99,7 @@ export const jobRequestSchema = z
     top_p: z.number().min(0).max(1).optional(),
     stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]).optional(),
     seed: z.number().int().optional(),
+    ...chatOptions,
     /** 1 (first) to 10 (last), as BullMQ orders priorities; default 5. */
     priority: z.number().int().min(1).max(10).default(5),
     metadata: metadataSchema.optional(),
@@ -124,39 +142,38 @@ export const jobRequestSchema = z
   });
 export type JobRequest = z.infer<typeof jobRequestSchema>;
 
-/** The provider-neutral request a worker runs, stored inside the queued job. */
-export const normalizedRequestSchema = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
-    .min(1),
-  maxTokens: z.number().int().positive().optional(),
-  temperature: z.number().optional(),
-  topP: z.number().optional(),
-  stop: z.array(z.string()).optional(),
-  seed: z.number().int().optional(),
-});
-export type NormalizedRequest = z.infer<typeof normalizedRequestSchema>;
+/**
+ * The provider-neutral request a worker runs, stored inside the queued job: the whole
+ * {@link ChatRequest} (parts, tools, formats, reasoning, cache hints), passed to the provider as is.
+ */
+export const normalizedRequestSchema = chatRequestSchema;
+export type NormalizedRequest = ChatRequest;
 
-/** Turns a validated job request into the provider-neutral form. */
+/**
+ * Turns a validated job request into the provider-neutral form. The job body is OpenAI's chat
+ * format (a subset of its fields), so it is read by that dialect's one converter.
+ */
 export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
-  const messages: NormalizedRequest['messages'] = request.messages
-    ? request.messages.map((message) => ({
-        role: message.role,
-        content:
-          typeof message.content === 'string'
-            ? message.content
-            : // Parts join as the providers read them, never glued together.
-              message.content.map((part) => part.text).join('\n'),
-      }))
-    : [{ role: 'user', content: request.prompt ?? '' }];
-  const normalized: NormalizedRequest = { messages };
-  if (request.max_tokens !== undefined) normalized.maxTokens = request.max_tokens;
-  if (request.temperature !== undefined) normalized.temperature = request.temperature;
-  if (request.top_p !== undefined) normalized.topP = request.top_p;
-  if (request.stop !== undefined)
-    normalized.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (request.seed !== undefined) normalized.seed = request.seed;
-  return normalized;
+  const { messages, prompt, max_tokens, temperature, top_p, stop, seed, ...rest } = request;
+  const options = pickChatOptions(rest);
+  return convertOpenAIChatRequest({
+    model: request.model ?? 'default',
+    messages: messages ?? [{ role: 'user', content: prompt ?? '' }],
+    ...options,
+    ...(max_tokens !== undefined ? { max_tokens } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(top_p !== undefined ? { top_p } : {}),
+    ...(stop !== undefined ? { stop } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  }).request;
+}
+
+function pickChatOptions(request: Partial<JobRequest>): Partial<OpenAIChatRequest> {
+  const options: Partial<OpenAIChatRequest> = {};
+  for (const key of Object.keys(chatOptions) as Array<keyof typeof chatOptions>) {
+    if (request[key] !== undefined) Object.assign(options, { [key]: request[key] });
+  }
+  return options;
 }
 
 /** The generate request for a provider, from a stored normalized request. */

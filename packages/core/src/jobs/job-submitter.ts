@@ -6,6 +6,7 @@ import { reserveJobBudget } from '../cost/submit-cost-checks';
 import { ClientError } from '../errors/client-error';
 import type { FilterFinding } from '../filters/content-filter';
 import type { FairPriority } from '../lanes/fair-priority';
+import type { ChatRequest } from '../messages/chat-request';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import { routeJob } from '../routing/route-job';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
@@ -41,6 +42,14 @@ export interface SubmitOptions {
   stream?: boolean;
   /** `request` already prepared by {@link JobSubmitter.prepare}; absent, submit prepares it. */
   prepared?: PreparedJobRequest;
+  /** The conversation in the neutral model (input-filtered); absent, it is read from `request`. */
+  chat?: ChatRequest;
+  /**
+   * The whole request a sync route read, in the neutral model, before filtering: with an
+   * `Idempotency-Key` on a sync route (`idempotencyScope`), it joins the body hash, since the
+   * route's `request` holds only llmq's options.
+   */
+  conversation?: ChatRequest;
 }
 
 export type SubmitOutcome =
@@ -104,8 +113,8 @@ export class JobSubmitter {
    * the route first (the sync endpoints key the exact cache on it) prepares once and passes
    * the result to `submit`.
    */
-  prepare(request: JobRequest): PreparedJobRequest {
-    return prepareJobRequest(this.options.catalog, this.options.defaultModel, request);
+  prepare(request: JobRequest, chat?: ChatRequest): PreparedJobRequest {
+    return prepareJobRequest(this.options.catalog, this.options.defaultModel, request, chat);
   }
 
   async submit(options: SubmitOptions): Promise<SubmitOutcome> {
@@ -121,7 +130,7 @@ export class JobSubmitter {
       stream,
     } = options;
     const queue = laneQueue(this.queues, lane);
-    const prepared = options.prepared ?? this.prepare(request);
+    const prepared = options.prepared ?? this.prepare(request, options.chat);
     const {
       model,
       request: normalized,
@@ -200,7 +209,7 @@ export class JobSubmitter {
                 bodyHash: sha256(
                   idempotencyScope === undefined
                     ? canonicalJson(request)
-                    : `${idempotencyScope}\n${canonicalJson(request)}`,
+                    : `${idempotencyScope}\n${canonicalJson({ request, conversation: options.conversation })}`,
                 ),
               },
             }

@@ -63,7 +63,7 @@ describe('screenJobRequest', () => {
       request({ prompt: 'card 4111 1111 1111 1111 please' }),
       defaultFilterPolicy,
     );
-    expect(screened.request.prompt).not.toContain('4111 1111 1111 1111');
+    expect(JSON.stringify(screened.chat.messages)).not.toContain('4111 1111 1111 1111');
     expect(screened.findings).toEqual([
       expect.objectContaining({ detector: 'credit_card', action: 'redact' }),
     ]);

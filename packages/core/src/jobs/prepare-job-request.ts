@@ -36,6 +36,8 @@ export function prepareJobRequest(
   catalog: ModelCatalog,
   defaultModel: string,
   request: JobRequest,
+  /** The request already in the neutral model (screened by the input filter, or from a dialect). */
+  chat: NormalizedRequest = normalizeJobRequest(request),
 ): PreparedJobRequest {
   const speculative = request.speculative
     ? chooseSpeculativeModels(catalog, request.speculative)
@@ -44,12 +46,7 @@ export function prepareJobRequest(
     throw new ClientError('invalid_speculative', speculative.message);
   // A speculative job is routed (cached, budgeted) as its upgrade model: the final answer's.
   const requestedModel = speculative?.models.upgrade_model ?? request.model ?? defaultModel;
-  const optimized = optimizeRequest(
-    catalog,
-    requestedModel,
-    normalizeJobRequest(request),
-    request.optimize,
-  );
+  const optimized = optimizeRequest(catalog, requestedModel, chat, request.optimize);
   const route = routeJob(catalog, {
     model: requestedModel,
     request: optimized.request,

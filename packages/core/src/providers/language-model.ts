@@ -1,8 +1,9 @@
 import type { ChatMessage } from '../messages/chat-message';
 import type { ChatRequest } from '../messages/chat-request';
 import type { ChatAnswer, FinishReason, TokenCounts, Usage } from '../messages/chat-result';
+import type { StreamPart } from '../messages/stream-part';
 
-export type { ChatMessage, FinishReason, TokenCounts, Usage };
+export type { ChatMessage, FinishReason, StreamPart, TokenCounts, Usage };
 
 /**
  * The one contract every LLM provider adapter implements (compare vercel/ai's
@@ -38,29 +39,6 @@ export interface GenerateResult extends ChatAnswer {
   responseId?: string;
   rateLimit?: RateLimitInfo;
 }
-
-/**
- * One piece of a streamed generation. A stream always ends with exactly one `finish` part, or
- * throws. Tool calls are numbered by `index` (0, 1, … in the order they start); a tool call's
- * argument deltas follow its start and add up to its JSON arguments.
- */
-export type StreamPart =
-  | { type: 'text-delta'; delta: string }
-  | { type: 'reasoning-delta'; delta: string }
-  /** Anthropic's signature of the reasoning just streamed (sent back with it next turn). */
-  | { type: 'reasoning-signature'; signature: string }
-  /** An Anthropic `redacted_thinking` block (encrypted reasoning), whole. */
-  | { type: 'reasoning-redacted'; data: string }
-  | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
-  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
-  | {
-      type: 'finish';
-      finishReason: FinishReason;
-      stopSequence?: string;
-      usage: Usage;
-      responseModel: string;
-      responseId?: string;
-    };
 
 export interface LanguageModel {
   /** The provider account id this model belongs to (e.g. `openai`, `simulator-anthropic`). */

@@ -18,7 +18,13 @@ export const attemptUsageSchema = z.object({
 export type AttemptUsage = z.infer<typeof attemptUsageSchema>;
 
 /** Token usage on a job's result: the attempt's, plus the total. */
-export const jobUsageSchema = attemptUsageSchema.extend({ total_tokens: z.number() });
+export const jobUsageSchema = attemptUsageSchema.extend({
+  total_tokens: z.number(),
+  /** Output tokens spent on reasoning (part of `output_tokens`), when the provider reports them. */
+  reasoning_tokens: z.number().optional(),
+  /** Input tokens written to the provider's prompt cache (part of `input_tokens`), when reported. */
+  cache_write_input_tokens: z.number().optional(),
+});
 export type JobUsage = z.infer<typeof jobUsageSchema>;
 
 /** The attempt record's usage of a call (cached tokens capped by the input they are part of). */
@@ -37,5 +43,23 @@ export function toJobUsage(usage: Usage): JobUsage {
     output_tokens: usage.outputTokens,
     cached_input_tokens: usage.cachedInputTokens,
     total_tokens: usage.totalTokens,
+    ...(usage.reasoningTokens !== undefined ? { reasoning_tokens: usage.reasoningTokens } : {}),
+    ...(usage.cacheWriteInputTokens !== undefined
+      ? { cache_write_input_tokens: usage.cacheWriteInputTokens }
+      : {}),
+  };
+}
+
+/** The provider-neutral usage of a job result's usage (what the dialect answers are made from). */
+export function fromJobUsage(usage: JobUsage): Usage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cachedInputTokens: usage.cached_input_tokens,
+    totalTokens: usage.total_tokens,
+    ...(usage.reasoning_tokens !== undefined ? { reasoningTokens: usage.reasoning_tokens } : {}),
+    ...(usage.cache_write_input_tokens !== undefined
+      ? { cacheWriteInputTokens: usage.cache_write_input_tokens }
+      : {}),
   };
 }

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { DeltaEventData } from '../jobs/job-event';
 import { defaultJobEventLimits, type JobEventLimits } from '../jobs/job-event';
+import type { ContentStreamPart } from '../messages/stream-answer';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /**
@@ -9,7 +11,8 @@ import type { RedisKeys } from '../redis/redis-keys';
  * Each write also reads the job's stop flag ({@link requestJobStop}), for free.
  */
 export class JobDeltaPublisher {
-  private buffer = '';
+  /** Pieces not yet written, in order (text deltas and the other content parts). */
+  private buffer: ContentStreamPart[] = [];
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
   private deltasPushed = false;
@@ -42,8 +45,14 @@ export class JobDeltaPublisher {
   /** Queues a delta; it is written now if no write is in flight, else with the next batch. */
   push(text: string): void {
     if (text === '') return;
+    this.pushPart({ type: 'text-delta', delta: text });
+  }
+
+  /** Queues any content part (reasoning, tool call starts and argument deltas, text). */
+  pushPart(part: ContentStreamPart): void {
+    if (part.type === 'text-delta' && part.delta === '') return;
     this.deltasPushed = true;
-    this.buffer += text;
+    this.buffer.push(part);
     if (!this.inFlight) this.inFlight = this.drain();
   }
 
@@ -74,9 +83,9 @@ export class JobDeltaPublisher {
 
   private async drain(): Promise<void> {
     try {
-      while (this.buffer !== '') {
-        const text = this.buffer;
-        this.buffer = '';
+      while (this.buffer.length > 0) {
+        const data = deltaEventData(this.buffer);
+        this.buffer = [];
         const replies = await this.redis
           .pipeline()
           .xadd(
@@ -88,7 +97,7 @@ export class JobDeltaPublisher {
             'event',
             'delta',
             'data',
-            JSON.stringify({ text }),
+            JSON.stringify(data),
           )
           .exists(this.stopKey)
           .exec();
@@ -98,9 +107,34 @@ export class JobDeltaPublisher {
       }
     } catch (error) {
       this.failure ??= error;
-      this.buffer = '';
+      this.buffer = [];
     } finally {
       this.inFlight = undefined;
     }
   }
+}
+
+/**
+ * One `delta` event of coalesced pieces: `text` is their text; `parts` (only when some piece is
+ * not text) is every piece in order, text deltas included, so a reader can replay them.
+ */
+function deltaEventData(pieces: readonly ContentStreamPart[]): DeltaEventData {
+  let text = '';
+  for (const piece of pieces) if (piece.type === 'text-delta') text += piece.delta;
+  if (pieces.every((piece) => piece.type === 'text-delta')) return { text };
+  return { text, parts: coalesce(pieces) };
+}
+
+/** Adjacent text (and reasoning) deltas joined, so an event stays small. */
+function coalesce(pieces: readonly ContentStreamPart[]): ContentStreamPart[] {
+  const joined: ContentStreamPart[] = [];
+  for (const piece of pieces) {
+    const last = joined.at(-1);
+    if (last?.type === 'text-delta' && piece.type === 'text-delta')
+      joined[joined.length - 1] = { type: 'text-delta', delta: last.delta + piece.delta };
+    else if (last?.type === 'reasoning-delta' && piece.type === 'reasoning-delta')
+      joined[joined.length - 1] = { type: 'reasoning-delta', delta: last.delta + piece.delta };
+    else joined.push(piece);
+  }
+  return joined;
 }

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { StreamPart } from '../../providers/language-model';
-import { anthropicStopReason, anthropicUsage } from './convert-to-anthropic-message';
+import { anthropicStopReason, anthropicUsage, textBlock } from './convert-to-anthropic-message';
 
 type Event = Anthropic.RawMessageStreamEvent;
 type BlockKind = 'text' | 'thinking' | 'tool_use';
@@ -28,6 +28,13 @@ export class AnthropicEventWriter {
   private open: { kind: BlockKind; toolIndex?: number } | undefined;
 
   constructor(private readonly options: AnthropicEventWriterOptions) {}
+
+  /** `message_start`, unless it was sent: a stream opens with it before the first part. */
+  begin(): Event[] {
+    if (this.started) return [];
+    this.started = true;
+    return [this.messageStart()];
+  }
 
   write(part: StreamPart): Event[] {
     const events = this.started ? [] : [this.messageStart()];
@@ -138,9 +145,7 @@ export class AnthropicEventWriter {
   private ensureBlock(kind: 'text' | 'thinking'): Event[] {
     if (this.open?.kind === kind) return [];
     const block: Anthropic.RawContentBlockStartEvent['content_block'] =
-      kind === 'text'
-        ? { type: 'text', text: '', citations: null }
-        : { type: 'thinking', thinking: '', signature: '' };
+      kind === 'text' ? textBlock('') : { type: 'thinking', thinking: '', signature: '' };
     return [...this.close(), this.startBlock(block)];
   }
 

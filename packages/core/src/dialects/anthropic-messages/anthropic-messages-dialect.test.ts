@@ -150,7 +150,7 @@ describe('neutral answer → Anthropic message', () => {
       id: 'msg_1',
       type: 'message',
       role: 'assistant',
-      content: [{ type: 'text', text: 'one two', citations: null }],
+      content: [{ type: 'text', text: 'one two' }],
       stop_reason: 'stop_sequence',
       stop_sequence: 'three',
       usage: {
@@ -230,7 +230,7 @@ describe('neutral stream → Anthropic events', () => {
     const message = await assembleWithAnthropicSdk(events());
     expect(message.content).toEqual([
       { type: 'thinking', thinking: 'Thinking.', signature: 'sig-1' },
-      { type: 'text', text: 'Checking.', citations: null },
+      { type: 'text', text: 'Checking.' },
       expect.objectContaining({
         type: 'tool_use',
         id: 'toolu_1',

@@ -68,6 +68,11 @@ const toolUseBlockSchema = z
     name: z.string().min(1),
     input: z.record(z.string(), z.unknown()),
     cache_control: cacheControlSchema,
+    /** Who called the tool; the SDK sends back the `direct` it received (the only kind llmq answers). */
+    caller: z
+      .object({ type: z.literal('direct') })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -60,10 +60,18 @@ export function toolInputOf(argumentsText: string): Record<string, unknown> {
   return { _raw_arguments: argumentsText };
 }
 
+/**
+ * A text block as Anthropic sends it: without `citations` when it cites nothing (the SDK types
+ * it `| null`, but clients such as the Vercel AI SDK refuse a `null` there).
+ */
+export function textBlock(text: string): Anthropic.TextBlock {
+  return { type: 'text', text } as Anthropic.TextBlock;
+}
+
 function convertPart(part: AssistantContentPart): Anthropic.ContentBlock {
   switch (part.type) {
     case 'text':
-      return { type: 'text', text: part.text, citations: null };
+      return textBlock(part.text);
     case 'reasoning':
       return part.redactedData !== undefined
         ? { type: 'redacted_thinking', data: part.redactedData }

@@ -1,0 +1,69 @@
+import {
+  type AssistantContentPart,
+  type DialectAnswer,
+  fromJobUsage,
+  type JobResult,
+  type StreamPart,
+} from '@llmq/core';
+
+/** A finished job's answer parts (a result stored before parts existed is its text). */
+function contentOf(result: JobResult): AssistantContentPart[] {
+  if (result.content !== undefined) return result.content;
+  return result.text === '' ? [] : [{ type: 'text', text: result.text }];
+}
+
+/** A finished job's result as the neutral answer every dialect's response is made from. */
+export function dialectAnswerOf(
+  result: JobResult,
+  facts: { id: string; created: number; model: string },
+): DialectAnswer {
+  return {
+    ...facts,
+    content: contentOf(result),
+    finishReason: result.finish_reason,
+    usage: fromJobUsage(result.usage),
+    ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
+    ...(result.logprobs !== undefined ? { logprobs: result.logprobs } : {}),
+    ...(result.other_choices !== undefined ? { otherChoices: result.other_choices } : {}),
+  };
+}
+
+/** The stream parts of a finished result, in order: how a cached answer is streamed again. */
+export function contentStreamParts(result: JobResult): StreamPart[] {
+  const parts: StreamPart[] = [];
+  let toolIndex = 0;
+  for (const part of contentOf(result)) {
+    if (part.type === 'text') parts.push({ type: 'text-delta', delta: part.text });
+    else if (part.type === 'tool-call') {
+      parts.push(
+        {
+          type: 'tool-call-start',
+          index: toolIndex,
+          toolCallId: part.toolCallId,
+          toolName: part.toolName,
+        },
+        { type: 'tool-call-delta', index: toolIndex, argumentsDelta: part.arguments },
+      );
+      toolIndex += 1;
+    } else if (part.redactedData !== undefined)
+      parts.push({ type: 'reasoning-redacted', data: part.redactedData });
+    else {
+      parts.push({ type: 'reasoning-delta', delta: part.text });
+      if (part.signature !== undefined)
+        parts.push({ type: 'reasoning-signature', signature: part.signature });
+    }
+  }
+  return parts;
+}
+
+/** The `finish` part of a finished result. */
+export function finishPartOf(result: JobResult): StreamPart {
+  return {
+    type: 'finish',
+    finishReason: result.finish_reason,
+    usage: fromJobUsage(result.usage),
+    responseModel: result.upstream_model,
+    ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
+    ...(result.response_id !== undefined ? { responseId: result.response_id } : {}),
+  };
+}

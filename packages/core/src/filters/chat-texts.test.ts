@@ -1,0 +1,112 @@
+import type { ChatRequest } from '../messages/chat-request';
+import type { AssistantContentPart } from '../messages/content-part';
+import { answerTextsOf, redactAnswer } from './chat-texts';
+import { inspectOutput } from './content-filter';
+import { filterChatRequest, screenJobRequest } from './filter-job-request';
+import { defaultFilterPolicy } from './filter-policy';
+
+const card = '4111 1111 1111 1111';
+const secret = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+
+const conversation = (toolArguments: string, userText = 'what is this?'): ChatRequest => ({
+  messages: [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: userText },
+        { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+      ],
+    },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'tool-call', toolCallId: 'call_1', toolName: 'charge', arguments: toolArguments },
+      ],
+    },
+    {
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: 'call_1', content: `charged card ${card}` }],
+    },
+  ],
+});
+
+describe('the input filter over parts and tool arguments', () => {
+  it('redacts text parts, tool results and tool arguments, keeping the arguments JSON', () => {
+    const { request, verdict } = filterChatRequest(
+      conversation(JSON.stringify({ card }), `my card is ${card}`),
+      defaultFilterPolicy,
+    );
+    expect(verdict.blocked).toBe(false);
+    expect(verdict.findings.map((finding) => finding.location)).toEqual([
+      'messages[0].content[0]',
+      'messages[1].content[0].arguments',
+      'messages[2].content[0]',
+    ]);
+    const serialized = JSON.stringify(request.messages);
+    expect(serialized).not.toContain(card);
+    const call = request.messages[1]?.content[0] as { arguments: string };
+    expect(JSON.parse(call.arguments)).toEqual({ card: expect.not.stringContaining('4111') });
+    // The image part is kept as it was.
+    expect(request.messages[0]?.content[1]).toEqual({
+      type: 'image',
+      source: { type: 'url', url: 'https://example.com/a.png' },
+    });
+  });
+
+  it('blocks, naming where, when a redaction would make tool arguments invalid JSON', () => {
+    // The card is a JSON number here: masking it with text would break the JSON.
+    const { verdict } = filterChatRequest(
+      conversation('{"card":4111111111111111}'),
+      defaultFilterPolicy,
+    );
+    expect(verdict.blocked).toBe(true);
+    expect(verdict.reason).toContain('invalid JSON');
+    expect(verdict.reason).toContain('messages[1].content[0].arguments');
+  });
+
+  it('refuses a secret hidden in tool arguments', () => {
+    expect(() =>
+      screenJobRequest(
+        { priority: 5, prompt: 'unused' },
+        defaultFilterPolicy,
+        conversation(JSON.stringify({ key: secret })),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'input_rejected' }));
+  });
+});
+
+describe('the output filter over an answer', () => {
+  const answer = (text: string, toolArguments: string): AssistantContentPart[] => [
+    { type: 'reasoning', text: 'thinking', signature: 'sig' },
+    { type: 'text', text },
+    { type: 'tool-call', toolCallId: 'call_1', toolName: 'charge', arguments: toolArguments },
+  ];
+
+  it('reads text and tool arguments, and writes redactions back into the right parts', () => {
+    const content = answer(`card ${card}`, JSON.stringify({ card }));
+    const verdict = inspectOutput(answerTextsOf(content), defaultFilterPolicy);
+    expect(verdict.findings.map((finding) => finding.location)).toEqual([
+      'text',
+      'tool_calls[0].arguments',
+    ]);
+    const redacted = redactAnswer(content, verdict.texts, false);
+    if ('broken' in redacted) throw new Error(redacted.broken.reason);
+    expect(JSON.stringify(redacted.content)).not.toContain(card);
+    expect(redacted.content[0]).toEqual(content[0]);
+    expect(() =>
+      JSON.parse((redacted.content[2] as { arguments: string }).arguments),
+    ).not.toThrow();
+  });
+
+  it('never turns a structured output into invalid JSON: it says why instead', () => {
+    const content = answer('{"card":4111111111111111}', '{}');
+    const verdict = inspectOutput(answerTextsOf(content), defaultFilterPolicy);
+    expect(verdict.findings).toHaveLength(1);
+    const redacted = redactAnswer(content, verdict.texts, true);
+    expect(redacted).toEqual({
+      broken: expect.objectContaining({ reason: expect.stringContaining('structured output') }),
+    });
+    // The same text in a free-text answer is simply masked.
+    expect('content' in redactAnswer(content, verdict.texts, false)).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+import type { AssistantContentPart, ReasoningPart, ToolCallPart } from './content-part';
+import type { StreamPart } from './stream-part';
+
+/** A stream part that carries content (every part but `finish`). */
+export type ContentStreamPart = Exclude<StreamPart, { type: 'finish' }>;
+
+/**
+ * Assembles an answer's content parts from its stream parts, in the order they came: text
+ * deltas join one text part, reasoning deltas one reasoning part (its signature added when it
+ * arrives), and each tool call is one part whose argument deltas add up to its JSON arguments.
+ */
+export class StreamAnswer {
+  private readonly parts: AssistantContentPart[] = [];
+  private readonly toolCalls = new Map<number, ToolCallPart>();
+
+  add(part: ContentStreamPart): void {
+    const last = this.parts.at(-1);
+    switch (part.type) {
+      case 'text-delta':
+        if (last?.type === 'text') last.text += part.delta;
+        else this.parts.push({ type: 'text', text: part.delta });
+        return;
+      case 'reasoning-delta':
+        if (last?.type === 'reasoning' && last.signature === undefined) last.text += part.delta;
+        else this.parts.push({ type: 'reasoning', text: part.delta });
+        return;
+      case 'reasoning-signature': {
+        if (last?.type === 'reasoning') last.signature = part.signature;
+        else this.parts.push({ type: 'reasoning', text: '', signature: part.signature });
+        return;
+      }
+      case 'reasoning-redacted': {
+        const redacted: ReasoningPart = { type: 'reasoning', text: '', redactedData: part.data };
+        this.parts.push(redacted);
+        return;
+      }
+      case 'tool-call-start': {
+        const call: ToolCallPart = {
+          type: 'tool-call',
+          toolCallId: part.toolCallId,
+          toolName: part.toolName,
+          arguments: '',
+        };
+        this.toolCalls.set(part.index, call);
+        this.parts.push(call);
+        return;
+      }
+      case 'tool-call-delta': {
+        const call = this.toolCalls.get(part.index);
+        if (call) call.arguments += part.argumentsDelta;
+        return;
+      }
+      default: {
+        const unreachable: never = part;
+        throw new Error(`unknown stream part ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** The parts so far (tool calls with no arguments streamed get `{}`, as providers mean it). */
+  content(): AssistantContentPart[] {
+    return this.parts.map((part) =>
+      part.type === 'tool-call' && part.arguments === '' ? { ...part, arguments: '{}' } : part,
+    );
+  }
+}

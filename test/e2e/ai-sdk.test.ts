@@ -1,0 +1,68 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateObject, generateText, stepCountIs, tool } from 'ai';
+import { z } from 'zod';
+import { apiKey, startSystem } from './system-harness';
+
+/**
+ * The Vercel AI SDK against llmq, each direction: its OpenAI chat provider against a
+ * Claude-style model, its Anthropic provider against a GPT-style model (issue #16).
+ */
+type System = Awaited<ReturnType<typeof startSystem>>;
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem({ workers: 1 });
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+const weather = tool({
+  description: 'The weather in a city',
+  inputSchema: z.object({ city: z.string() }),
+  execute: async ({ city }) => `sunny in ${city}`,
+});
+const City = z.object({ name: z.string(), population: z.number().int() });
+
+function openaiFormat() {
+  return createOpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey });
+}
+function anthropicFormat() {
+  return createAnthropic({ baseURL: `${system.apiUrl}/v1`, apiKey });
+}
+
+describe.each([
+  ['the OpenAI format → a Claude-style model', () => openaiFormat().chat('sim-claude-fast')],
+  ['the Anthropic format → a GPT-style model', () => anthropicFormat()('sim-gpt-fast')],
+])('the Vercel AI SDK, %s', (_label, model) => {
+  it('runs a two-step generateText tool loop with stopWhen', async () => {
+    const result = await generateText({
+      model: model(),
+      tools: { get_weather: weather },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+      prompt: 'Use get_weather for Paris.',
+    });
+    expect(result.steps.length).toBeGreaterThanOrEqual(2);
+    const [first] = result.steps;
+    expect(first?.finishReason).toBe('tool-calls');
+    expect(first?.toolCalls[0]?.toolName).toBe('get_weather');
+    expect(first?.toolResults[0]?.output).toEqual(expect.stringMatching(/^sunny in /));
+    // The second step saw the tool result: the simulator answers with it.
+    expect(result.text).toContain('get_weather returned');
+    expect(result.text).toContain('sunny in');
+    expect(result.finishReason).toBe('stop');
+  });
+
+  it('returns a parsed object from generateObject', async () => {
+    const { object } = await generateObject({
+      model: model(),
+      schema: City,
+      maxRetries: 0,
+      prompt: 'Describe a city.',
+    });
+    expect(City.safeParse(object).success).toBe(true);
+    expect(object).toEqual({ name: expect.any(String), population: expect.any(Number) });
+  });
+});

@@ -1,0 +1,533 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ContentStreamPart, JobResult } from '@llmq/core';
+import { waitFor } from '@llmq/testing';
+import OpenAI, { toFile } from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
+import { readEvents } from './read-sse';
+import { apiKey, startSystem } from './system-harness';
+import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
+
+/**
+ * Tools, structured outputs, images and reasoning through real API and worker processes and
+ * the simulator, with the official SDKs, each in both directions: the OpenAI format against a
+ * Claude-style model and the Anthropic format against a GPT-style model (issue #16).
+ */
+type System = Awaited<ReturnType<typeof startSystem>>;
+let system: System;
+let openai: OpenAI;
+let anthropic: Anthropic;
+let receiver: Receiver;
+
+/** The shipped catalog plus the simulator's two reasoning models. */
+function catalogWithReasoningModels(): string {
+  const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
+  const entry = (id: string, provider: string) => `
+  - id: ${id}
+    provider: ${provider}
+    upstream_model: ${id}
+    tier: strong
+    context_window: 200000
+    max_output_tokens: 64000
+    pricing: { input: 3, output: 15, cached_input: 0.3 }
+    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true }
+    expected_latency_ms: 2000
+    fallbacks: []
+`;
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
+  writeFileSync(
+    file,
+    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  system = await startSystem({
+    workers: 1,
+    env: {
+      MODEL_CATALOG_PATH: catalogWithReasoningModels(),
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
+    },
+  });
+  openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await system?.stop();
+  await receiver?.close();
+});
+
+const weatherTool: OpenAI.Chat.ChatCompletionTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  },
+};
+const anthropicWeatherTool: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'The weather in a city',
+  input_schema: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  },
+};
+
+/** A 1×1 PNG, inline. */
+const pixelPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+describe('the OpenAI format against a Claude-style model', () => {
+  const model = 'sim-claude-fast';
+
+  it('runs a two-step tool loop with the tool-result turn', async () => {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+    ];
+    const first = await openai.chat.completions.create({
+      model,
+      messages,
+      tools: [weatherTool],
+      max_tokens: 200,
+    });
+    const choice = first.choices[0];
+    expect(choice?.finish_reason).toBe('tool_calls');
+    const call = choice?.message.tool_calls?.[0];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+    expect(call.function.name).toBe('get_weather');
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+    expect(call.id).toMatch(/^toolu_/);
+
+    const second = await openai.chat.completions.create({
+      model,
+      messages: [
+        ...messages,
+        choice?.message as OpenAI.Chat.ChatCompletionMessageParam,
+        { role: 'tool', tool_call_id: call.id, content: 'sunny, 21 °C' },
+      ],
+      tools: [weatherTool],
+      max_tokens: 200,
+    });
+    expect(second.choices[0]?.finish_reason).toBe('stop');
+    expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: sunny, 21 °C');
+  });
+
+  it('streams a tool call that the SDK helper assembles', async () => {
+    const stream = openai.chat.completions.stream({
+      model,
+      messages: [{ role: 'user', content: 'Call get_weather, please.' }],
+      tools: [weatherTool],
+      max_tokens: 200,
+    });
+    const deltas: unknown[] = [];
+    stream.on('chunk', (chunk) => {
+      for (const item of chunk.choices) if (item.delta.tool_calls) deltas.push(item.delta);
+    });
+    const completion = await stream.finalChatCompletion();
+    expect(deltas.length).toBeGreaterThan(1);
+    const message = completion.choices[0]?.message;
+    expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+    const call = message?.tool_calls?.[0];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+    expect(call.function.name).toBe('get_weather');
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+  });
+
+  it('parses a structured output with chat.completions.parse and a zod schema', async () => {
+    const City = z.object({ name: z.string(), population: z.number().int() });
+    const completion = await openai.chat.completions.parse({
+      model,
+      messages: [{ role: 'user', content: 'Describe a city.' }],
+      response_format: zodResponseFormat(City, 'city'),
+      max_tokens: 300,
+    });
+    const parsed = completion.choices[0]?.message.parsed;
+    expect(parsed).toEqual({ name: expect.any(String), population: expect.any(Number) });
+    expect(City.safeParse(parsed).success).toBe(true);
+  });
+
+  it('refuses with 400 unsupported_parameter a field the Claude-style model cannot take (n > 1)', async () => {
+    const error = await openai.chat.completions
+      .create({ model, n: 2, messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(apiError.code).toBe('unsupported_parameter');
+    expect(apiError.message).toContain('"n"');
+  });
+
+  it('takes an image input', async () => {
+    const completion = await openai.chat.completions.create({
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'echo: I see a pixel' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${pixelPng}` } },
+          ],
+        },
+      ],
+      max_tokens: 100,
+    });
+    expect(completion.choices[0]?.message.content).toBe('I see a pixel');
+    // The image cost prompt tokens beyond the text's.
+    const textOnly = await openai.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'echo: I see a pixel' }] }],
+      max_tokens: 100,
+    });
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(textOnly.usage?.prompt_tokens ?? 0);
+  });
+});
+
+describe('the Anthropic format against a GPT-style model', () => {
+  const model = 'sim-gpt-fast';
+
+  it('runs a two-step tool loop with the tool-result turn', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+    ];
+    const first = await anthropic.messages.create({
+      model,
+      max_tokens: 200,
+      messages,
+      tools: [anthropicWeatherTool],
+    });
+    expect(first.stop_reason).toBe('tool_use');
+    const toolUse = first.content.find((block) => block.type === 'tool_use');
+    if (toolUse?.type !== 'tool_use') throw new Error('expected a tool_use block');
+    expect(toolUse.name).toBe('get_weather');
+    expect(toolUse.input).toEqual({ city: expect.any(String) });
+    expect(toolUse.id).toMatch(/^call_/);
+
+    const second = await anthropic.messages.create({
+      model,
+      max_tokens: 200,
+      tools: [anthropicWeatherTool],
+      messages: [
+        ...messages,
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'rainy, 12 °C' }],
+        },
+      ],
+    });
+    expect(second.stop_reason).toBe('end_turn');
+    expect(second.content).toEqual([
+      { type: 'text', text: '[sim] get_weather returned: rainy, 12 °C' },
+    ]);
+  });
+
+  it('streams a tool_use block that the SDK helper assembles', async () => {
+    const stream = anthropic.messages.stream({
+      model,
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Call get_weather, please.' }],
+      tools: [anthropicWeatherTool],
+    });
+    const eventTypes: string[] = [];
+    stream.on('streamEvent', (event) => {
+      eventTypes.push(
+        event.type === 'content_block_start'
+          ? `start:${event.content_block.type}`
+          : event.type === 'content_block_delta'
+            ? `delta:${event.delta.type}`
+            : event.type,
+      );
+    });
+    const message = await stream.finalMessage();
+    expect(eventTypes).toContain('start:tool_use');
+    expect(eventTypes).toContain('delta:input_json_delta');
+    expect(eventTypes[0]).toBe('message_start');
+    expect(eventTypes.at(-1)).toBe('message_stop');
+    expect(message.stop_reason).toBe('tool_use');
+    const toolUse = message.content.find((block) => block.type === 'tool_use');
+    if (toolUse?.type !== 'tool_use') throw new Error('expected a tool_use block');
+    expect(toolUse.input).toEqual({ city: expect.any(String) });
+  });
+
+  it('answers a structured output (output_config.format) with JSON valid against the schema', async () => {
+    const message = await anthropic.messages.create({
+      model,
+      max_tokens: 300,
+      messages: [{ role: 'user', content: 'Describe a city.' }],
+      output_config: {
+        format: {
+          type: 'json_schema',
+          schema: {
+            type: 'object',
+            properties: { name: { type: 'string' }, population: { type: 'integer' } },
+            required: ['name', 'population'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    const text = message.content.find((block) => block.type === 'text');
+    if (text?.type !== 'text') throw new Error('expected a text block');
+    expect(JSON.parse(text.text)).toEqual({
+      name: expect.any(String),
+      population: expect.any(Number),
+    });
+  });
+
+  it('takes an image input', async () => {
+    const message = await anthropic.messages.create({
+      model,
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixelPng } },
+            { type: 'text', text: 'echo: a pixel indeed' },
+          ],
+        },
+      ],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'a pixel indeed' }]);
+  });
+});
+
+describe('reasoning', () => {
+  it('round-trips thinking blocks with their signatures in the next turn (Anthropic format, Claude-style model)', async () => {
+    const model = 'sim-claude-thinking';
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Think about it.' }];
+    const stream = anthropic.messages.stream({
+      model,
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages,
+    });
+    const first = await stream.finalMessage();
+    const thinking = first.content.find((block) => block.type === 'thinking');
+    if (thinking?.type !== 'thinking') throw new Error('expected a thinking block');
+    expect(thinking.thinking.length).toBeGreaterThan(0);
+    expect(thinking.signature.length).toBeGreaterThan(0);
+    expect(first.content.at(-1)?.type).toBe('text');
+
+    // The simulator verifies the signature: a block changed on the way would be refused.
+    const second = await anthropic.messages.create({
+      model,
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        ...messages,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'echo: and again' },
+      ],
+    });
+    expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
+  });
+
+  it('answers the OpenAI format from a Claude thinking model with reasoning_content and reasoning tokens', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'sim-claude-thinking',
+      reasoning_effort: 'low',
+      max_completion_tokens: 4000,
+      messages: [{ role: 'user', content: 'echo: thought through' }],
+    });
+    const message = completion.choices[0]?.message as OpenAI.Chat.ChatCompletionMessage & {
+      reasoning_content?: string;
+    };
+    expect(message.content).toBe('thought through');
+    expect(message.reasoning_content?.length).toBeGreaterThan(0);
+    expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+    // Sending that message back: the OpenAI format has no place for Anthropic's signature, so
+    // the reasoning cannot be returned to Claude; it is refused by name, not dropped.
+    const error = await openai.chat.completions
+      .create({
+        model: 'sim-claude-thinking',
+        reasoning_effort: 'low',
+        max_completion_tokens: 4000,
+        messages: [
+          { role: 'user', content: 'echo: thought through' },
+          message as OpenAI.Chat.ChatCompletionMessageParam,
+          { role: 'user', content: 'echo: again' },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      'unsupported_parameter',
+    );
+  });
+
+  it('takes Anthropic thinking to a GPT-style reasoning model (as reasoning effort)', async () => {
+    const message = await anthropic.messages.create({
+      model: 'sim-gpt-reasoning',
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'echo: reasoned' }],
+    });
+    // OpenAI returns no reasoning text, so there is no thinking block to show or send back.
+    expect(message.content).toEqual([{ type: 'text', text: 'reasoned' }]);
+    expect(message.usage.output_tokens).toBeGreaterThan(1);
+  });
+
+  it('reports reasoning tokens from a reasoning model (OpenAI format, GPT-style model)', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'sim-gpt-reasoning',
+      reasoning_effort: 'low',
+      max_completion_tokens: 2000,
+      messages: [{ role: 'user', content: 'echo: done thinking' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('done thinking');
+    expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('POST /v1/jobs with tools', () => {
+  it('completes with the tool call in its result, and its webhook carries it', async () => {
+    const id = await system.submit({
+      webhook: { url: receiver.url, events: ['job.completed'] },
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'Use get_weather for Rome.' }],
+      tools: [weatherTool],
+      tool_choice: 'required',
+      max_tokens: 200,
+    });
+    const job = await system.waitForJob(id);
+    expect(job.status).toBe('completed');
+    expect(job.result.finish_reason).toBe('tool_calls');
+    expect(job.result.message.tool_calls).toEqual([
+      {
+        id: expect.stringMatching(/^toolu_/),
+        type: 'function',
+        function: { name: 'get_weather', arguments: expect.any(String) },
+      },
+    ]);
+    expect(JSON.parse(job.result.message.tool_calls[0].function.arguments)).toEqual({
+      city: expect.any(String),
+    });
+    expect(job.result.content).toEqual([
+      expect.objectContaining({ type: 'tool-call', toolName: 'get_weather' }),
+    ]);
+
+    const secret = (await system.request('GET', '/v1/webhook-secret')).body.secret as string;
+    await waitFor(() => (receiver.received.length > 0 ? true : undefined), { what: 'webhook' });
+    const payload = receiver.verify(receiver.received[0] as ReceivedWebhook, secret);
+    expect(payload).toMatchObject({ type: 'job.completed', data: { id, status: 'completed' } });
+    const delivered = payload.data.result as unknown as JobResult | undefined;
+    expect(delivered?.message.tool_calls).toEqual(job.result.message.tool_calls);
+  });
+});
+
+describe('the events of a streamed /v1/jobs job with tools', () => {
+  it('carry the tool call as parts: its start, then argument deltas adding up to its arguments', async () => {
+    const id = await system.submit({
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'Use get_weather for Lima.' }],
+      tools: [weatherTool],
+      max_tokens: 200,
+      stream: true,
+    });
+    const { events } = await readEvents(`${system.apiUrl}/v1/jobs/${id}/events`, {
+      Authorization: `Bearer ${apiKey}`,
+    });
+    const parts = events
+      .filter((event) => event.event === 'delta')
+      .flatMap((event) => (JSON.parse(event.data) as { parts?: ContentStreamPart[] }).parts ?? []);
+    expect(parts[0]).toEqual({
+      type: 'tool-call-start',
+      index: 0,
+      toolCallId: expect.stringMatching(/^toolu_/),
+      toolName: 'get_weather',
+    });
+    const argumentsText = parts
+      .flatMap((part) => (part.type === 'tool-call-delta' ? [part.argumentsDelta] : []))
+      .join('');
+    const final = JSON.parse(events.at(-1)?.data ?? '{}') as { status: string; result: JobResult };
+    expect(final.status).toBe('completed');
+    expect(argumentsText).toBe(final.result.message.tool_calls?.[0]?.function.arguments);
+    expect(JSON.parse(argumentsText)).toEqual({ city: expect.any(String) });
+  });
+});
+
+describe('a chat batch whose lines use tools and response_format', () => {
+  it('completes, each output line carrying the tool call or the JSON asked for', async () => {
+    const lines = [
+      {
+        custom_id: 'tool-line',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-claude-fast',
+          messages: [{ role: 'user', content: 'Use get_weather for Oslo.' }],
+          tools: [weatherTool],
+          max_tokens: 200,
+        },
+      },
+      {
+        custom_id: 'json-line',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-gpt-fast',
+          messages: [{ role: 'user', content: 'Describe a city.' }],
+          response_format: zodResponseFormat(
+            z.object({ name: z.string(), population: z.number().int() }),
+            'city',
+          ),
+          max_tokens: 300,
+        },
+      },
+    ];
+    const file = await openai.files.create({
+      file: await toFile(
+        Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n')),
+        'rich.jsonl',
+      ),
+      purpose: 'batch',
+    });
+    const created = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const batch = await waitFor(
+      async () => {
+        const current = await openai.batches.retrieve(created.id);
+        return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
+          ? current
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the batch to end' },
+    );
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    const output = await (await openai.files.content(batch.output_file_id as string)).text();
+    const bodies = new Map(
+      output
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as { custom_id: string; response: { body: OpenAI.ChatCompletion } },
+        )
+        .map((line) => [line.custom_id, line.response.body]),
+    );
+    const toolChoice = bodies.get('tool-line')?.choices[0];
+    expect(toolChoice?.finish_reason).toBe('tool_calls');
+    const call = toolChoice?.message.tool_calls?.[0];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+    expect(call.function.name).toBe('get_weather');
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+    const json = JSON.parse(bodies.get('json-line')?.choices[0]?.message.content ?? '');
+    expect(json).toEqual({ name: expect.any(String), population: expect.any(Number) });
+  });
+});
