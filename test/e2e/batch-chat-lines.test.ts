@@ -37,6 +37,17 @@ test('chat lines on a model with a batching block (sim-local-llama) all end, eac
     'request-3',
     'request-4',
   ]);
+  // One provider call per line through the local (OpenAI-compatible) adapter: chat lines are
+  // not micro-batched, whatever the model's batching block says.
+  const calls = system.simulator
+    .counters()
+    .recent.filter(
+      (entry) => entry.model === 'sim-local-llama' && entry.route === '/v1/chat/completions',
+    );
+  expect(calls.map((entry) => [entry.status, entry.inputCount])).toEqual(
+    Array.from({ length: 5 }, () => [200, 1]),
+  );
+  expect(new Set(calls.map((entry) => entry.headers['x-llmq-job-id'])).size).toBe(5);
   for (const line of output) {
     expect(line.error).toBeNull();
     expect(line.response?.status_code).toBe(200);
