@@ -1,5 +1,6 @@
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { lineCostNanoUsd } from '../cost/estimate-job-cost';
+import { jobRequestSchema } from '../jobs/job-request';
 import { routeJob } from '../routing/route-job';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
@@ -216,5 +217,38 @@ describe('chat lines with model "auto"', () => {
       message: expect.stringContaining('"auto"'),
       param: 'body.model',
     });
+  });
+});
+
+describe('job-only fields a chat line cannot honour are refused by name, never ignored', () => {
+  test.each([
+    ['hedge', { after_ms: 0 }],
+    ['speculative', { upgrade_model: 'sim-gpt-strong' }],
+    ['priority', 1],
+    ['metadata', { team: 'a' }],
+    ['webhook', { url: 'https://example.com/hook' }],
+    ['cache', 'bypass'],
+    ['cache_options', { ttl_seconds: 60 }],
+    ['optimize', { normalize_whitespace: true }],
+    ['stream', true],
+  ])('%s', (field, value) => {
+    // Precondition: a valid value on POST /v1/jobs, so the line is refused for the field alone.
+    expect(jobRequestSchema.safeParse({ prompt: 'hi', [field]: value }).success).toBe(true);
+    const result = parseBatchLine(line({ body: { prompt: 'hi', [field]: value } }), context());
+    expect(result).toMatchObject({ ok: false, code: 'invalid_body', param: `body.${field}` });
+    if (!result.ok) expect(result.message).toContain(`"${field}"`);
+    expect(result.ok || result.message).toContain('not supported on batch lines');
+  });
+
+  test('the same body without the field is accepted (the refusal is about the field)', () => {
+    expect(parseBatchLine(line({}), context()).ok).toBe(true);
+  });
+
+  test('"stream": false is what a line does anyway and passes', () => {
+    const result = parseBatchLine(
+      line({ body: { prompt: 'hi', model: 'sim-gpt-fast', stream: false } }),
+      context(),
+    );
+    expect(result.ok).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import {
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import type { RoutingRequirements } from '../routing/route-request';
 import type { BatchEndpoint } from './batch-record';
+import { refusedLineField } from './chat-line-fields';
 import {
   type CompletionsLineBody,
   type CompletionsLineRequest,
@@ -180,6 +181,16 @@ type ParsedBody =
 function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): ParsedBody {
   switch (endpoint) {
     case '/v1/chat/completions': {
+      // Before the schema, on the raw body: the schema fills defaults (priority) a line did not
+      // set, and a field refused here is refused whatever its value.
+      const refused = refusedLineField(body);
+      if (refused)
+        return {
+          ok: false,
+          error: new z.ZodError([
+            { code: 'custom', path: [refused.field], message: refused.message, input: body },
+          ]),
+        };
       const parsed = jobRequestSchema.safeParse(withMaxTokens(body));
       if (!parsed.success) return { ok: false, error: parsed.error };
       const request = convertChatBody(parsed.data);
