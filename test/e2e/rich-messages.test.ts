@@ -168,6 +168,38 @@ describe('the OpenAI format against a Claude-style model', () => {
     expect(apiError.message).toContain('"n"');
   });
 
+  it('passes temperature and top_p to a Claude-style model, and refuses seed by name', async () => {
+    const sampled = await openai.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'echo: sampled' }],
+      temperature: 0.4,
+      top_p: 0.9,
+      max_tokens: 50,
+    });
+    expect(sampled.choices[0]?.message.content).toBe('sampled');
+    // They reach the Messages API, which takes no temperature but 1 with thinking on.
+    const hot = await openai.chat.completions
+      .create({
+        model: 'sim-claude-thinking',
+        reasoning_effort: 'low',
+        max_completion_tokens: 4000,
+        temperature: 0.4,
+        messages: [{ role: 'user', content: 'echo: hot' }],
+      })
+      .catch((caught: unknown) => caught);
+    expect(hot).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((hot as Error).message).toContain('temperature');
+
+    const seeded = await openai.chat.completions
+      .create({ model, seed: 7, messages: [{ role: 'user', content: 'echo: x' }], max_tokens: 50 })
+      .catch((caught: unknown) => caught);
+    expect(seeded).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((seeded as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      'unsupported_parameter',
+    );
+    expect((seeded as Error).message).toContain('"seed"');
+  });
+
   it('takes an image input', async () => {
     const completion = await openai.chat.completions.create({
       model,
@@ -303,6 +335,15 @@ describe('the Anthropic format against a GPT-style model', () => {
   });
 });
 
+/** LiteLLM's `thinking_blocks` convention, which llmq's OpenAI format follows. */
+type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
+type ThinkingMessage = OpenAI.Chat.ChatCompletionMessage & {
+  reasoning_content?: string;
+  thinking_blocks?: ThinkingBlock[];
+};
+
 describe('reasoning', () => {
   it('round-trips thinking blocks with their signatures in the next turn (Anthropic format, Claude-style model)', async () => {
     const model = 'sim-claude-thinking';
@@ -334,37 +375,137 @@ describe('reasoning', () => {
     expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
   });
 
-  it('answers the OpenAI format from a Claude thinking model with reasoning_content and reasoning tokens', async () => {
+  it('answers the OpenAI format from a Claude thinking model with thinking_blocks that round-trip in the next turn', async () => {
+    const model = 'sim-claude-thinking';
+    const question: OpenAI.Chat.ChatCompletionMessageParam = {
+      role: 'user',
+      content: 'echo: thought through',
+    };
     const completion = await openai.chat.completions.create({
-      model: 'sim-claude-thinking',
+      model,
       reasoning_effort: 'low',
       max_completion_tokens: 4000,
-      messages: [{ role: 'user', content: 'echo: thought through' }],
+      messages: [question],
     });
-    const message = completion.choices[0]?.message as OpenAI.Chat.ChatCompletionMessage & {
-      reasoning_content?: string;
-    };
+    const message = completion.choices[0]?.message as ThinkingMessage;
     expect(message.content).toBe('thought through');
     expect(message.reasoning_content?.length).toBeGreaterThan(0);
+    expect(message.thinking_blocks).toEqual([
+      { type: 'thinking', thinking: message.reasoning_content, signature: expect.any(String) },
+    ]);
     expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
-    // Sending that message back: the OpenAI format has no place for Anthropic's signature, so
-    // the reasoning cannot be returned to Claude; it is refused by name, not dropped.
-    const error = await openai.chat.completions
-      .create({
-        model: 'sim-claude-thinking',
+
+    // The whole message goes back as the SDK returned it; the simulator verifies the signature.
+    const next = (assistant: ThinkingMessage) =>
+      openai.chat.completions.create({
+        model,
         reasoning_effort: 'low',
         max_completion_tokens: 4000,
         messages: [
-          { role: 'user', content: 'echo: thought through' },
-          message as OpenAI.Chat.ChatCompletionMessageParam,
+          question,
+          assistant as OpenAI.Chat.ChatCompletionMessageParam,
           { role: 'user', content: 'echo: again' },
         ],
-      })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      });
+    const second = await next(message);
+    expect(second.choices[0]?.message.content).toBe('again');
+
+    const [block] = message.thinking_blocks ?? [];
+    if (block?.type !== 'thinking') throw new Error('expected a thinking block');
+    const tampered = await next({
+      ...message,
+      thinking_blocks: [{ ...block, thinking: `${block.thinking} (edited)` }],
+    }).catch((caught: unknown) => caught);
+    expect(tampered).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(String((tampered as Error).message)).toMatch(/signature/i);
+
+    // reasoning_content alone has no signature: refused by name, never dropped.
+    const { thinking_blocks: _blocks, ...unsigned } = message;
+    const refused = await next(unsigned).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
       'unsupported_parameter',
     );
+  });
+
+  it('streams thinking_blocks with the signature, and the assembled turn goes back', async () => {
+    const model = 'sim-claude-thinking';
+    const question: OpenAI.Chat.ChatCompletionMessageParam = {
+      role: 'user',
+      content: 'echo: streamed thought',
+    };
+    const stream = await openai.chat.completions.create({
+      model,
+      reasoning_effort: 'low',
+      max_completion_tokens: 4000,
+      messages: [question],
+      stream: true,
+    });
+    let content = '';
+    let reasoning = '';
+    const blocks: ThinkingBlock[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as ThinkingMessage | undefined;
+      content += delta?.content ?? '';
+      reasoning += delta?.reasoning_content ?? '';
+      blocks.push(...(delta?.thinking_blocks ?? []));
+    }
+    expect(content).toBe('streamed thought');
+    expect(reasoning.length).toBeGreaterThan(0);
+    expect(blocks).toEqual([
+      { type: 'thinking', thinking: reasoning, signature: expect.any(String) },
+    ]);
+
+    const second = await openai.chat.completions.create({
+      model,
+      reasoning_effort: 'low',
+      max_completion_tokens: 4000,
+      messages: [
+        question,
+        {
+          role: 'assistant',
+          content,
+          reasoning_content: reasoning,
+          thinking_blocks: blocks,
+        } as OpenAI.Chat.ChatCompletionAssistantMessageParam,
+        { role: 'user', content: 'echo: more' },
+      ],
+    });
+    expect(second.choices[0]?.message.content).toBe('more');
+  });
+
+  it('runs a tool loop with thinking in the OpenAI format: the thinking goes back before the tool call', async () => {
+    const model = 'sim-claude-thinking';
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+    ];
+    const request = {
+      model,
+      reasoning_effort: 'low' as const,
+      max_completion_tokens: 4000,
+      tools: [weatherTool],
+    };
+    const first = await openai.chat.completions.create({ ...request, messages });
+    const choice = first.choices[0];
+    expect(choice?.finish_reason).toBe('tool_calls');
+    const message = choice?.message as ThinkingMessage;
+    expect(message.thinking_blocks?.[0]).toMatchObject({
+      type: 'thinking',
+      signature: expect.any(String),
+    });
+    const call = message.tool_calls?.[0];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+
+    const second = await openai.chat.completions.create({
+      ...request,
+      messages: [
+        ...messages,
+        message as OpenAI.Chat.ChatCompletionMessageParam,
+        { role: 'tool', tool_call_id: call.id, content: 'sunny, 21 °C' },
+      ],
+    });
+    expect(second.choices[0]?.finish_reason).toBe('stop');
+    expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: sunny, 21 °C');
   });
 
   it('takes Anthropic thinking to a GPT-style reasoning model (as reasoning effort)', async () => {
@@ -377,6 +518,35 @@ describe('reasoning', () => {
     // OpenAI returns no reasoning text, so there is no thinking block to show or send back.
     expect(message.content).toEqual([{ type: 'text', text: 'reasoned' }]);
     expect(message.usage.output_tokens).toBeGreaterThan(1);
+  });
+
+  it('reports reasoning tokens to the Anthropic format from a GPT-style model, and a second turn works', async () => {
+    const model = 'sim-gpt-reasoning';
+    const question: Anthropic.MessageParam = { role: 'user', content: 'echo: first answer' };
+    const first = await anthropic.messages.create({
+      model,
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [question],
+    });
+    expect(first.content).toEqual([{ type: 'text', text: 'first answer' }]);
+    const thinkingTokens = (
+      first.usage as Anthropic.Usage & { output_tokens_details?: { thinking_tokens?: number } }
+    ).output_tokens_details?.thinking_tokens;
+    expect(thinkingTokens).toBeGreaterThan(0);
+    expect(first.usage.output_tokens).toBeGreaterThan(thinkingTokens ?? 0);
+
+    const second = await anthropic.messages.create({
+      model,
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        question,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'echo: second answer' },
+      ],
+    });
+    expect(second.content).toEqual([{ type: 'text', text: 'second answer' }]);
   });
 
   it('reports reasoning tokens from a reasoning model (OpenAI format, GPT-style model)', async () => {

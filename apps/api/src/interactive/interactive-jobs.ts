@@ -246,6 +246,16 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
       { 'x-should-retry': 'false' },
     );
   }
+  // The provider refused the request as the client wrote it (a thinking block whose signature
+  // does not verify, a value out of the provider's range): the client's to fix, so a 400.
+  if (data?.error?.code === 'provider_bad_request') {
+    return new ClientError(
+      'invalid_request',
+      data.error.message,
+      { job_id: jobId, failure: data.error },
+      { 'x-should-retry': 'false' },
+    );
+  }
   return new ClientError(
     'job_failed',
     data?.error?.message ?? 'the job failed',

@@ -462,6 +462,40 @@ describe.each(adapters)('$name adapter', (adapter) => {
     },
   );
 
+  itWith('anthropic-fidelity')(
+    'passes temperature and top_p through to the Messages API, and refuses seed before any call',
+    async () => {
+      const sampled = await model.generate({
+        messages: user('echo: sampled'),
+        temperature: 0.5,
+        topP: 0.9,
+      });
+      expect(sampled.text).toBe('sampled');
+      // The fields reach the API: it refuses a temperature other than 1 with thinking on.
+      const reasoner = provider.languageModel(adapter.reasoningModelId ?? '');
+      const refused = await providerErrorOf(
+        reasoner.generate({
+          messages: user('echo: hot'),
+          reasoning: { budgetTokens: 1024 },
+          maxTokens: 4000,
+          temperature: 0.5,
+        }),
+      );
+      expect(refused).toMatchObject({ statusCode: 400, isRetryable: false });
+      expect(refused.message).toContain('temperature');
+
+      simulator.reset();
+      const seeded = await providerErrorOf(model.generate({ messages: user('echo: x'), seed: 7 }));
+      expect(seeded).toMatchObject({
+        code: 'unsupported_parameter',
+        statusCode: 400,
+        isRetryable: false,
+      });
+      expect(seeded.message).toContain('"seed"');
+      expect(simulator.counters().total).toBe(0);
+    },
+  );
+
   itWith('openai-options')('returns logprobs when asked', async () => {
     const result = await model.generate({
       messages: user('echo: a b c'),

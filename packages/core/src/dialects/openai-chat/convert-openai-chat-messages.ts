@@ -7,6 +7,7 @@ import type {
 } from '../../messages/content-part';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { OpenAIChatMessage } from './openai-chat-request-schema';
+import { reasoningPartsOf } from './openai-thinking-blocks';
 
 const dialect = 'the OpenAI chat format';
 const dataUrlPattern = /^data:([^;,]+);base64,(.+)$/s;
@@ -67,8 +68,14 @@ function convertAssistant(
   ) {
     throw new UnsupportedParameterError(`${path}.refusal`, 'llmq');
   }
-  const parts: AssistantContentPart[] = [];
-  if (message.reasoning_content) parts.push({ type: 'reasoning', text: message.reasoning_content });
+  // `thinking_blocks` carry the same reasoning as `reasoning_content`, with the signatures
+  // Anthropic needs to take it back; when both come, the blocks are the reasoning.
+  const parts: AssistantContentPart[] = message.thinking_blocks
+    ? reasoningPartsOf(message.thinking_blocks)
+    : [];
+  if (!message.thinking_blocks && message.reasoning_content) {
+    parts.push({ type: 'reasoning', text: message.reasoning_content });
+  }
   if (typeof message.content === 'string' && message.content !== '') {
     parts.push({ type: 'text', text: message.content });
   } else if (Array.isArray(message.content)) {

@@ -6,6 +6,8 @@ import {
   type Usage,
 } from '../../messages/chat-result';
 import type { DialectAnswer } from '../dialect-answer';
+import type { OpenAIThinkingBlock } from './openai-chat-request-schema';
+import { thinkingBlocksOf } from './openai-thinking-blocks';
 
 /** Our finish reason in OpenAI's words. */
 export function openAIFinishReason(
@@ -27,7 +29,10 @@ export function openAIUsage(usage: Usage): OpenAI.CompletionUsage {
 
 /** The reasoning text of an answer, as `reasoning_content` (the field OpenAI-compatible servers use). */
 function reasoningText(answer: ChatAnswer): string | undefined {
-  const texts = answer.content.filter((part) => part.type === 'reasoning').map((part) => part.text);
+  // Redacted reasoning is encrypted: it has no text to show.
+  const texts = answer.content.flatMap((part) =>
+    part.type === 'reasoning' && part.redactedData === undefined ? [part.text] : [],
+  );
   return texts.length === 0 ? undefined : texts.join('\n');
 }
 
@@ -51,7 +56,10 @@ function convertToOpenAIChoice(
       : [],
   );
   const text = answerText(answer.content);
-  const message: OpenAI.Chat.ChatCompletionMessage & { reasoning_content?: string } = {
+  const message: OpenAI.Chat.ChatCompletionMessage & {
+    reasoning_content?: string;
+    thinking_blocks?: OpenAIThinkingBlock[];
+  } = {
     role: 'assistant',
     content: text === '' && toolCalls.length > 0 ? null : text,
     refusal: null,
@@ -59,6 +67,8 @@ function convertToOpenAIChoice(
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const reasoning = reasoningText(answer);
   if (reasoning !== undefined) message.reasoning_content = reasoning;
+  const thinkingBlocks = thinkingBlocksOf(answer.content);
+  if (thinkingBlocks !== undefined) message.thinking_blocks = thinkingBlocks;
   const choice: OpenAI.Chat.ChatCompletion.Choice = {
     index,
     message,

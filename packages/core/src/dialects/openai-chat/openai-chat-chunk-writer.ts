@@ -1,9 +1,13 @@
 import type OpenAI from 'openai';
 import type { StreamPart } from '../../providers/language-model';
 import { openAIFinishReason, openAIUsage } from './convert-to-openai-chat-completion';
+import type { OpenAIThinkingBlock } from './openai-chat-request-schema';
 
 type Chunk = OpenAI.Chat.ChatCompletionChunk;
-type Delta = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
+type Delta = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
+  reasoning_content?: string;
+  thinking_blocks?: OpenAIThinkingBlock[];
+};
 
 export interface OpenAIChatChunkWriterOptions {
   id: string;
@@ -17,21 +21,37 @@ export interface OpenAIChatChunkWriterOptions {
  * Turns neutral stream parts into OpenAI `chat.completion.chunk`s, in OpenAI's order: the
  * first chunk carries `role: "assistant"`; a tool call starts with its index, id, type, name
  * and empty arguments, then argument chunks by index; the finish reason comes in its own chunk
- * with an empty delta, then (if asked) a usage chunk. Anthropic's reasoning signatures and
- * redacted reasoning have no place in this format and are not sent (see docs/messages.md).
+ * with an empty delta, then (if asked) a usage chunk. Reasoning text streams as
+ * `reasoning_content`; when Anthropic signs a thinking block, a chunk carries the whole block
+ * with its signature in `thinking_blocks` (LiteLLM's field), as does redacted reasoning, so a
+ * client can send them back in its next turn (see docs/messages.md).
  */
 export class OpenAIChatChunkWriter {
   private roleSent = false;
+  /** The reasoning text since the last signed block: the text the next signature proves. */
+  private unsignedReasoning: string[] = [];
 
   constructor(private readonly options: OpenAIChatChunkWriterOptions) {}
 
-  /** The chunks for one stream part (none for parts this format cannot show). */
+  /** The chunks for one stream part. */
   write(part: StreamPart): Chunk[] {
     switch (part.type) {
       case 'text-delta':
         return [this.chunk({ content: part.delta })];
       case 'reasoning-delta':
+        this.unsignedReasoning.push(part.delta);
         return [this.chunk({ reasoning_content: part.delta })];
+      case 'reasoning-signature': {
+        const thinking = this.unsignedReasoning.join('');
+        this.unsignedReasoning = [];
+        return [
+          this.chunk({
+            thinking_blocks: [{ type: 'thinking', thinking, signature: part.signature }],
+          }),
+        ];
+      }
+      case 'reasoning-redacted':
+        return [this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: part.data }] })];
       case 'tool-call-start':
         return [
           this.chunk({
@@ -51,9 +71,6 @@ export class OpenAIChatChunkWriter {
             tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
           }),
         ];
-      case 'reasoning-signature':
-      case 'reasoning-redacted':
-        return [];
       case 'finish': {
         const chunks = [this.chunk({}, openAIFinishReason(part.finishReason))];
         if (this.options.includeUsage)

@@ -233,11 +233,12 @@ describe('neutral answer → OpenAI chat completion', () => {
     ]);
   });
 
-  it('joins text parts and reports reasoning as reasoning_content', () => {
+  it('joins text parts and reports reasoning as reasoning_content, signed blocks as thinking_blocks', () => {
     const completion = convertToOpenAIChatCompletion({
       ...answer,
       content: [
         { type: 'reasoning', text: 'think', signature: 's' },
+        { type: 'reasoning', text: '', redactedData: 'enc' },
         { type: 'text', text: 'a' },
         { type: 'text', text: 'b' },
       ],
@@ -248,11 +249,103 @@ describe('neutral answer → OpenAI chat completion', () => {
       content: 'ab',
       refusal: null,
       reasoning_content: 'think',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'think', signature: 's' },
+        { type: 'redacted_thinking', data: 'enc' },
+      ],
     });
+  });
+
+  it('sends no thinking_blocks for reasoning without a signature (an OpenAI-style model)', () => {
+    const completion = convertToOpenAIChatCompletion({
+      ...answer,
+      content: [
+        { type: 'reasoning', text: 'think' },
+        { type: 'text', text: 'a' },
+      ],
+      finishReason: 'stop',
+    });
+    const message = completion.choices[0]?.message as unknown as Record<string, unknown>;
+    expect(message.reasoning_content).toBe('think');
+    expect('thinking_blocks' in message).toBe(false);
+  });
+});
+
+describe('thinking_blocks sent back by a client', () => {
+  it('become reasoning parts with their signatures, before the text and tool calls', () => {
+    const { request } = read({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'think',
+          thinking_blocks: [
+            { type: 'thinking', thinking: 'think', signature: 'sig' },
+            { type: 'redacted_thinking', data: 'enc' },
+          ],
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'noon' },
+      ],
+    });
+    expect(request.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'reasoning', text: 'think', signature: 'sig' },
+        { type: 'reasoning', text: '', redactedData: 'enc' },
+        { type: 'tool-call', toolCallId: 'c1', toolName: 'get_time', arguments: '{}' },
+      ],
+    });
+  });
+
+  it('are refused by the schema when a thinking block has no signature', () => {
+    expect(() =>
+      read({
+        model: 'm',
+        messages: [
+          {
+            role: 'assistant',
+            content: 'a',
+            thinking_blocks: [{ type: 'thinking', thinking: 't' }],
+          },
+        ],
+      }),
+    ).toThrow(/signature/);
   });
 });
 
 describe('neutral stream → OpenAI chunks', () => {
+  it('sends reasoning as reasoning_content, then the signed block whole in thinking_blocks', async () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c',
+      model: 'm',
+      created: 1,
+      includeUsage: false,
+    });
+    const chunks = (
+      [
+        { type: 'reasoning-delta', delta: 'Th' },
+        { type: 'reasoning-delta', delta: 'ink.' },
+        { type: 'reasoning-signature', signature: 'sig' },
+        { type: 'reasoning-redacted', data: 'enc' },
+        { type: 'text-delta', delta: 'Hi' },
+        { type: 'finish', finishReason: 'stop', usage: answer.usage, responseModel: 'm' },
+      ] satisfies StreamPart[]
+    ).flatMap((part) => writer.write(part));
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([
+      { role: 'assistant', reasoning_content: 'Th' },
+      { reasoning_content: 'ink.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: 'Think.', signature: 'sig' }] },
+      { thinking_blocks: [{ type: 'redacted_thinking', data: 'enc' }] },
+      { content: 'Hi' },
+      {},
+    ]);
+  });
+
   const parts: StreamPart[] = [
     { type: 'text-delta', delta: 'Let me ' },
     { type: 'text-delta', delta: 'check.' },

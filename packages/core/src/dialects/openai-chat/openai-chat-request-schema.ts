@@ -43,6 +43,18 @@ const toolCallSchema = z
   })
   .strict();
 
+/**
+ * One Anthropic thinking block in the OpenAI format, in the shape LiteLLM gives it on an
+ * assistant message (`thinking_blocks`): thinking text with its signature, or redacted thinking.
+ */
+export const openAIThinkingBlockSchema = z.discriminatedUnion('type', [
+  z
+    .object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().min(1) })
+    .strict(),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string().min(1) }).strict(),
+]);
+export type OpenAIThinkingBlock = z.infer<typeof openAIThinkingBlockSchema>;
+
 export const openAIChatMessageSchema = z.discriminatedUnion('role', [
   z
     .object({
@@ -84,6 +96,8 @@ export const openAIChatMessageSchema = z.discriminatedUnion('role', [
       refusal: z.string().nullish(),
       /** The reasoning llmq returned with an earlier answer (see docs/messages.md). */
       reasoning_content: z.string().nullish(),
+      /** Anthropic thinking with its signatures, as llmq (and LiteLLM) return it. */
+      thinking_blocks: z.array(openAIThinkingBlockSchema).nullish(),
     })
     .strict(),
   z

@@ -28,16 +28,15 @@ describe('convertToAnthropicMessagesRequest', () => {
     });
   });
 
-  it('passes maxTokens and stop sequences, and leaves out what the API no longer takes', () => {
+  it('passes maxTokens, stop sequences, temperature and top_p', () => {
     const body = convertToAnthropicMessagesRequest(
       'claude',
       {
         messages: [{ role: 'user', content: 'Hi.' }],
         maxTokens: 10,
         stop: ['END'],
-        temperature: 1.7,
+        temperature: 0.7,
         topP: 0.5,
-        seed: 3,
       },
       { maxTokensDefault: 4096 },
     );
@@ -45,7 +44,26 @@ describe('convertToAnthropicMessagesRequest', () => {
       model: 'claude',
       max_tokens: 10,
       stop_sequences: ['END'],
+      temperature: 0.7,
+      top_p: 0.5,
       messages: [{ role: 'user', content: 'Hi.' }],
     });
+  });
+
+  it('passes temperature and top_p through, and refuses seed by name', () => {
+    const request = { messages: [{ role: 'user' as const, content: 'Hi.' }] };
+    const body = convertToAnthropicMessagesRequest(
+      'claude',
+      { ...request, temperature: 0.2, topP: 0.9 },
+      { maxTokensDefault: 16 },
+    );
+    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9 });
+    expect(() =>
+      convertToAnthropicMessagesRequest(
+        'claude',
+        { ...request, seed: 7 },
+        { maxTokensDefault: 16 },
+      ),
+    ).toThrow('"seed" is not supported by claude');
   });
 });

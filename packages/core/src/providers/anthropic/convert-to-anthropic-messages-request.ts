@@ -15,7 +15,15 @@ import {
 export type AnthropicMessagesRequestBody = Omit<
   Anthropic.MessageCreateParamsNonStreaming,
   'stream'
->;
+> & {
+  /**
+   * Sampling parameters the Messages API takes (0–1 each; with thinking on, `temperature`
+   * only 1) though the pinned `@anthropic-ai/sdk` 1.x types no longer list them; the SDK sends
+   * the body as given.
+   */
+  temperature?: number;
+  top_p?: number;
+};
 
 export interface AnthropicMessagesRequestOptions {
   /** `max_tokens` when the request names no limit; Anthropic requires one. */
@@ -120,6 +128,8 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
     ['top_logprobs', request.topLogprobs],
     ['prompt_cache_key', request.promptCacheKey],
     ['verbosity', request.verbosity],
+    // Anthropic has no seed: its answers cannot be made reproducible.
+    ['seed', request.seed],
   ];
   for (const [parameter, value] of refused) {
     if (value !== undefined) throw new UnsupportedParameterError(parameter, modelId);
@@ -133,10 +143,10 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
  * - tool messages become user turns of `tool_result` blocks, and consecutive turns of one
  *   role merge, since Anthropic wants user and assistant turns to alternate;
  * - tools, tool choice, structured output (`output_config.format`), thinking and
- *   `metadata.user_id` are translated; what Anthropic cannot express is refused.
- *
- * Left out as before: `seed` (Anthropic never had one), and `temperature` / `topP`: API
- * version 2026-10-21, which `@anthropic-ai/sdk` 1.x pins, no longer has sampling parameters.
+ *   `metadata.user_id` are translated; what Anthropic cannot express (`seed` among them) is
+ *   refused;
+ * - `temperature` and `topP` go as they are; the API itself refuses values it does not take
+ *   (above 1, or a temperature other than 1 with thinking on), naming the field.
  */
 export function convertToAnthropicMessagesRequest(
   modelId: string,
@@ -168,6 +178,8 @@ export function convertToAnthropicMessagesRequest(
     max_tokens: request.maxTokens ?? options.maxTokensDefault,
   };
   if (systemMessages.length > 0) body.system = convertSystem(systemMessages, modelId);
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.tools !== undefined) {
     body.tools = request.tools.map((tool) => {
