@@ -3,6 +3,7 @@ module.exports = {
   // Global options are read here only, not from the projects.
   testTimeout: 60_000,
   projects: [
+    '<rootDir>/packages/tokenizer',
     '<rootDir>/packages/core',
     '<rootDir>/packages/client',
     '<rootDir>/apps/llm-simulator',

@@ -15,6 +15,7 @@ module.exports = (dirname) => ({
     '^@llmq/core$': path.join(__dirname, 'packages/core/src/index.ts'),
     '^@llmq/client$': path.join(__dirname, 'packages/client/src/index.ts'),
     '^@llmq/testing$': path.join(__dirname, 'packages/testing/src/index.ts'),
+    '^@llmq/tokenizer$': path.join(__dirname, 'packages/tokenizer/src/index.ts'),
     '^@llmq/llm-simulator$': path.join(__dirname, 'apps/llm-simulator/src/index.ts'),
   },
   globalSetup: path.join(__dirname, 'test/global-setup.js'),

@@ -8,6 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/core/package.json packages/core/
 COPY packages/testing/package.json packages/testing/
+COPY packages/tokenizer/package.json packages/tokenizer/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/llm-simulator/package.json apps/llm-simulator/
@@ -22,6 +23,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules node_modules
+COPY --from=build --chown=node:node /app/packages/tokenizer/package.json packages/tokenizer/package.json
+COPY --from=build --chown=node:node /app/packages/tokenizer/dist packages/tokenizer/dist
 COPY --from=build --chown=node:node /app/packages/core/package.json packages/core/package.json
 COPY --from=build --chown=node:node /app/packages/core/dist packages/core/dist
 COPY --from=build --chown=node:node /app/apps/api/package.json apps/api/package.json

@@ -2,6 +2,7 @@
 // only, and only these names. A name becomes public by being added here, next to the module
 // that declares it; everything else in core is internal and free to change.
 
+export { TokenTally } from '@llmq/tokenizer';
 export { type AuditEvent, AuditLog } from './audit/audit-log';
 export { digestsEqual, hashApiKey, keyFingerprint } from './auth/api-key-format';
 export { type ApiKeyLimits, apiKeyLimitsSchema } from './auth/api-key-limits';
@@ -307,7 +308,6 @@ export {
   tracerName,
   tracingEnvShape,
 } from './telemetry/tracing';
-export { TokenTally } from './tokens/bounded-token-count';
 export { AddressPolicy } from './webhooks/address-policy';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {

@@ -1,143 +1,12 @@
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import { countTextTokens as countUncached } from '@llmq/tokenizer';
 
 /*
- * o200k counting in time linear in the text, whatever the text: the same algorithm as
- * llmq's `packages/core/src/tokens/bounded-token-count.ts` (the simulator stands in for an
- * external provider and depends on no llmq package). A real provider never stalls on a run
- * of 200,000 `y`s; gpt-tokenizer's BPE, quadratic in one pre-token, would. Runs are cut every
- * 32 characters (exact for prose, about one token more per 32 characters of a longer run),
- * and one count spends a bounded amount of exact work before it estimates the rest.
+ * o200k counting for the simulator, in time linear in the text whatever the text (a real
+ * provider never stalls on a run of 200,000 `y`s): the bounded counter of @llmq/tokenizer,
+ * a leaf package shared with llmq's core, plus a cache of recent counts.
  */
 
-/** Longest run of spaces or non-spaces handed to the BPE in one piece. */
-const PIECE_LENGTH = 32;
-/** Characters encoded per tokenizer call. */
-const CHUNK_LENGTH = 4096;
-/** Exact-work units one count call may spend before it estimates the rest (~20 ms idle). */
-const EXACT_WORK_BUDGET = 16_384;
-/** What a non-ASCII character costs relative to an ASCII one (measured on random CJK). */
-const NON_ASCII_WORK = 4;
-
-/** Special-token strings such as `<|endoftext|>` in user text count as plain text. */
-const SPECIAL_TOKENS_AS_TEXT = { disallowedSpecial: new Set<string>() };
-
-function isSpace(code: number): boolean {
-  return code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000;
-}
-
-/**
- * Calls `visit` with consecutive chunks of `text` (their concatenation is `text`), each at
- * most {@link CHUNK_LENGTH} characters, no run inside longer than {@link PIECE_LENGTH}.
- * `visit` returns false to refuse a chunk and stop; the return value is where that refused
- * chunk starts (the text's length when every chunk was taken).
- */
-function forEachChunk(text: string, visit: (chunk: string) => boolean): number {
-  let chunkStart = 0;
-  let runStart = 0;
-  let runIsSpace = text.length > 0 && isSpace(text.charCodeAt(0));
-  for (let index = 1; index <= text.length; index += 1) {
-    const atEnd = index === text.length;
-    const space = !atEnd && isSpace(text.charCodeAt(index));
-    const classChanged = !atEnd && space !== runIsSpace;
-    const runFull = index - runStart >= PIECE_LENGTH;
-    // Cut before whitespace (it belongs to the next word's pre-token), or inside a full run.
-    const cut =
-      atEnd ||
-      (runFull && !classChanged) ||
-      (classChanged && space && index - chunkStart >= CHUNK_LENGTH);
-    if (cut) {
-      if (!visit(text.slice(chunkStart, index))) return chunkStart;
-      chunkStart = index;
-    }
-    if (classChanged || runFull) {
-      runStart = index;
-      runIsSpace = space;
-    }
-  }
-  return text.length;
-}
-
-function exactWork(text: string): number {
-  let work = 0;
-  for (let index = 0; index < text.length; index += 1)
-    work += text.charCodeAt(index) < 128 ? 1 : NON_ASCII_WORK;
-  return work;
-}
-
-/**
- * A linear estimate of o200k tokens, one pass over the characters, tuned to err high:
- * a letter run of n counts ⌈n/4⌉ (English words are mostly one token), a digit run ⌈n/3⌉
- * (o200k groups digits by three), other ASCII one per two characters, whitespace nothing
- * (it joins the next word), a non-ASCII character one. Measured against o200k: English prose
- * ×1.0–1.3, code ×1.0–1.4, random base64 ×0.6–0.7, CJK ×0.5–1.0.
- */
-function estimateTokens(text: string): number {
-  let tokens = 0;
-  let letters = 0;
-  let digits = 0;
-  let others = 0;
-  const flush = (): void => {
-    tokens += Math.ceil(letters / 4) + Math.ceil(digits / 3) + Math.ceil(others / 2);
-    letters = 0;
-    digits = 0;
-    others = 0;
-  };
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
-      if (digits || others) flush();
-      letters += 1;
-    } else if (code >= 48 && code <= 57) {
-      if (letters || others) flush();
-      digits += 1;
-    } else if (isSpace(code)) {
-      flush();
-    } else if (code < 128) {
-      if (letters || digits) flush();
-      others += 1;
-    } else {
-      flush();
-      // A surrogate pair is one character and one token.
-      if (code < 0xdc00 || code > 0xdfff) tokens += 1;
-    }
-  }
-  flush();
-  return tokens;
-}
-
-/**
- * Counts several texts against one exact-work budget: one instance per count call (a
- * conversation, a batch line's inputs), so a request of many texts is bounded as a whole.
- */
-class TokenTally {
-  private remainingWork = EXACT_WORK_BUDGET;
-  private exactTokens = 0;
-  private exactCharacters = 0;
-
-  /** Tokens of `text`: exact o200k while the budget lasts, estimated after. */
-  count(text: string): number {
-    if (text.length === 0) return 0;
-    let tokens = 0;
-    const stoppedAt = forEachChunk(text, (chunk) => {
-      const work = exactWork(chunk);
-      if (work > this.remainingWork) return false;
-      this.remainingWork -= work;
-      const chunkTokens = countTokens(chunk, SPECIAL_TOKENS_AS_TEXT);
-      this.exactTokens += chunkTokens;
-      this.exactCharacters += chunk.length;
-      tokens += chunkTokens;
-      return true;
-    });
-    if (stoppedAt < text.length) {
-      // Exactness ran out: the rest at the rate seen so far or the class estimate, the higher.
-      this.remainingWork = 0;
-      const rest = text.slice(stoppedAt);
-      const seenRate = this.exactCharacters > 0 ? this.exactTokens / this.exactCharacters : 0;
-      tokens += Math.max(estimateTokens(rest), Math.ceil(rest.length * seenRate));
-    }
-    return tokens;
-  }
-}
+export { decodeTokens, encodeHead, encodeText } from '@llmq/tokenizer';
 
 /** How many counts the cache keeps; prompts repeat a lot in benchmarks and tests. */
 const CACHE_CAPACITY = 20_000;
@@ -146,40 +15,12 @@ const CACHEABLE_LENGTH = 20_000;
 
 const cachedCounts = new Map<string, number>();
 
-/** The o200k token ids of `text`, encoded in bounded chunks (linear in the text). */
-export function encodeText(text: string): number[] {
-  const tokens: number[] = [];
-  forEachChunk(text, (chunk) => {
-    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) tokens.push(token);
-    return true;
-  });
-  return tokens;
-}
-
-/** The first `limit` o200k token ids of `text`, encoding no more chunks than needed. */
-export function encodeHead(text: string, limit: number): number[] {
-  const tokens: number[] = [];
-  forEachChunk(text, (chunk) => {
-    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) {
-      if (tokens.length >= limit) return false;
-      tokens.push(token);
-    }
-    return tokens.length < limit;
-  });
-  return tokens;
-}
-
-/** The text of o200k token ids. */
-export function decodeTokens(tokens: readonly number[]): string {
-  return decode(tokens);
-}
-
 /** How many o200k tokens `text` has (linear time); remembered for the most recent texts. */
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
   const cached = cachedCounts.get(text);
   if (cached !== undefined) return cached;
-  const count = new TokenTally().count(text);
+  const count = countUncached(text);
   if (text.length <= CACHEABLE_LENGTH) {
     // Map keeps insertion order, so the first key is the oldest entry.
     if (cachedCounts.size >= CACHE_CAPACITY) {

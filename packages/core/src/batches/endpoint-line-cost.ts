@@ -1,7 +1,7 @@
+import { TokenTally } from '@llmq/tokenizer';
 import type { ModelCatalog } from '../catalog/model-catalog';
 import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import { type NanoUsd, toNanoUsd } from '../cost/money';
-import { TokenTally } from '../tokens/bounded-token-count';
 import type { CompletionsLineRequest } from './completions-line-request';
 import type { EmbeddingsLineRequest } from './embeddings-line-request';
 

@@ -1,6 +1,6 @@
+import { countTextTokens, headTokens, TokenTally } from '@llmq/tokenizer';
 import { z } from 'zod';
 import type { TextChatMessage } from '../messages/chat-message';
-import { countTextTokens, headTokens, TokenTally } from '../tokens/bounded-token-count';
 import {
   estimatedConversationOverhead,
   estimateInputTokens,

@@ -1,4 +1,4 @@
-import { TokenTally } from '../tokens/bounded-token-count';
+import { TokenTally } from '@llmq/tokenizer';
 import { type DetectorId, detect, detectorPlaceholders, replaceSpans } from './detectors';
 import type { FilterAction, FilterPolicy, StagePolicy } from './filter-policy';
 

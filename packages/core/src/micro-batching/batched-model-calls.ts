@@ -1,3 +1,4 @@
+import { TokenTally } from '@llmq/tokenizer';
 import {
   type Context,
   type Link,
@@ -28,7 +29,6 @@ import { isRetryableError, type RetryPolicy, retryDelayMs } from '../resilience/
 import { type TokenCounts, toAttemptUsage } from '../resilience/usage-records';
 import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
-import { TokenTally } from '../tokens/bounded-token-count';
 import { MicroBatcher } from './micro-batcher';
 import { splitTotal } from './split-usage';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** Closed set of provider failure codes. Add one here and the compiler shows every switch to update. */
-export const providerErrorCodeSchema = z.enum([
+/** Codes that are retryable regardless of status (no HTTP answer, or a broken one). */
+const retryableCodeList = [
   'rate_limited',
   'overloaded',
   'server_error',
@@ -9,6 +9,11 @@ export const providerErrorCodeSchema = z.enum([
   'connection_error',
   'stream_interrupted',
   'malformed_response',
+] as const;
+
+/** Closed set of provider failure codes. Add one here and the compiler shows every switch to update. */
+export const providerErrorCodeSchema = z.enum([
+  ...retryableCodeList,
   'bad_request',
   'authentication_failed',
   'permission_denied',
@@ -41,16 +46,7 @@ export function codeForStatus(statusCode: number): ProviderErrorCode {
   return 'unknown';
 }
 
-/** Codes that are retryable regardless of status (no HTTP answer, or a broken one). */
-const retryableCodes: ReadonlySet<ProviderErrorCode> = new Set([
-  'rate_limited',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'connection_error',
-  'stream_interrupted',
-  'malformed_response',
-]);
+const retryableCodes: ReadonlySet<ProviderErrorCode> = new Set(retryableCodeList);
 
 export interface ProviderErrorOptions {
   code: ProviderErrorCode;

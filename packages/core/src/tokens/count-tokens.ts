@@ -29,4 +29,4 @@ export function countInputTokens(
   return estimateInputTokens(messages, tools);
 }
 
-export { countTextTokens, headTokens, TokenTally } from './bounded-token-count';
+export { countTextTokens, headTokens, TokenTally } from '@llmq/tokenizer';

@@ -1,7 +1,7 @@
+import { TokenTally } from '@llmq/tokenizer';
 import type { ChatMessage } from '../messages/chat-message';
 import type { ContentPart } from '../messages/content-part';
 import type { ToolDefinition } from '../messages/tool-definition';
-import { TokenTally } from './bounded-token-count';
 
 /** Tokens a chat framework adds per message (role markers), as OpenAI documents for chat. */
 export const perMessageOverhead = 4;
@@ -57,7 +57,7 @@ export function estimateMessageTokens(
 /**
  * Input tokens of a conversation (and the tool definitions, which providers bill as input),
  * counted with the o200k tokenizer in linear time (one exact-work budget for the whole
- * conversation, see `bounded-token-count.ts`). Other providers tokenize differently; this is an
+ * conversation, see `@llmq/tokenizer`). Other providers tokenize differently; this is an
  * estimate for routing, rate limits and cost limits, not a bill.
  */
 export function estimateInputTokens(

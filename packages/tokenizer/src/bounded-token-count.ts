@@ -155,6 +155,34 @@ export function countTextTokens(text: string): number {
   return new TokenTally().count(text);
 }
 
+/** The o200k token ids of `text`, encoded in bounded chunks (linear in the text, no budget). */
+export function encodeText(text: string): number[] {
+  const tokens: number[] = [];
+  forEachChunk(text, (chunk) => {
+    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) tokens.push(token);
+    return true;
+  });
+  return tokens;
+}
+
+/** The first `limit` o200k token ids of `text`, encoding no more chunks than needed. */
+export function encodeHead(text: string, limit: number): number[] {
+  const tokens: number[] = [];
+  forEachChunk(text, (chunk) => {
+    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) {
+      if (tokens.length >= limit) return false;
+      tokens.push(token);
+    }
+    return tokens.length < limit;
+  });
+  return tokens;
+}
+
+/** The text of o200k token ids. */
+export function decodeTokens(tokens: readonly number[]): string {
+  return decode(tokens);
+}
+
 /**
  * The first `limit` tokens of `text` (a token boundary, never a split character sequence),
  * encoded chunk by chunk until the limit, so the work is linear in what is kept. Past the

@@ -1,0 +1,11 @@
+export {
+  countTextTokens,
+  decodeTokens,
+  EXACT_WORK_BUDGET,
+  encodeHead,
+  encodeText,
+  estimateTokens,
+  headTokens,
+  PIECE_LENGTH,
+  TokenTally,
+} from './bounded-token-count';
