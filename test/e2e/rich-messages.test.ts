@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { LlmqClient, type ToolInput } from '@llmq/client';
 import type { ContentStreamPart, JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
@@ -594,6 +595,55 @@ describe('POST /v1/jobs with tools', () => {
     expect(payload).toMatchObject({ type: 'job.completed', data: { id, status: 'completed' } });
     const delivered = payload.data.result as unknown as JobResult | undefined;
     expect(delivered?.message.tool_calls).toEqual(job.result.message.tool_calls);
+  });
+});
+
+describe('the typed client', () => {
+  it('runs a two-step tool loop as jobs: the call, then the tool-result turn answered', async () => {
+    const client = new LlmqClient({ baseUrl: system.apiUrl, apiKey });
+    const tool: ToolInput = {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'The weather in a city',
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+        },
+      },
+    };
+    const question = { role: 'user' as const, content: 'Use get_weather for Oslo.' };
+    const first = await client.submitJob({
+      model: 'sim-claude-fast',
+      messages: [question],
+      tools: [tool],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      max_tokens: 200,
+    });
+    const called = await system.waitForJob(first.id);
+    expect(called.status).toBe('completed');
+    const viewed = await client.getJob(first.id);
+    expect(viewed.result?.finish_reason).toBe('tool_calls');
+    const toolCalls = viewed.result?.message?.tool_calls ?? [];
+    expect(toolCalls).toHaveLength(1);
+    const [call] = toolCalls;
+    expect(call?.function.name).toBe('get_weather');
+
+    const second = await client.submitJob({
+      model: 'sim-claude-fast',
+      messages: [
+        question,
+        { role: 'assistant', content: null, tool_calls: toolCalls },
+        { role: 'tool', tool_call_id: call?.id ?? '', content: 'Sunny, 21 degrees' },
+      ],
+      tools: [tool],
+      max_tokens: 200,
+    });
+    const answered = await system.waitForJob(second.id);
+    expect(answered.status).toBe('completed');
+    expect(answered.result.finish_reason).toBe('stop');
+    expect(answered.result.text).toContain('Sunny, 21 degrees');
   });
 });
 

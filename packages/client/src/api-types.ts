@@ -18,14 +18,71 @@ export interface JobView {
     upgrade_pending?: boolean;
     /** Why a speculative job's initial answer was not upgraded. */
     upgrade_error?: { code: string; message: string };
+    /** Why generation stopped: `stop`, `length`, `tool_calls`, `content_filter`. */
+    finish_reason?: string;
+    /** The assistant's message as the OpenAI format has it, tool calls included. */
+    message?: { role: 'assistant'; content: string | null; tool_calls?: ToolCallInput[] };
     [field: string]: unknown;
   };
   error?: { code: string; message: string };
   [field: string]: unknown;
 }
 
+/** A content part of a message, in the OpenAI Chat Completions shape `POST /v1/jobs` takes. */
+export type ContentPartInput =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } }
+  | { type: 'file'; file: { file_data?: string; filename?: string } };
+
+/** A tool call the assistant made, as an earlier turn of the conversation. */
+export interface ToolCallInput {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** One message of a conversation, in the OpenAI Chat Completions shape. */
+export type ChatMessageInput =
+  | { role: 'system' | 'developer'; content: string | ContentPartInput[]; name?: string }
+  | { role: 'user'; content: string | ContentPartInput[]; name?: string }
+  | {
+      role: 'assistant';
+      content?: string | ContentPartInput[] | null;
+      name?: string;
+      tool_calls?: ToolCallInput[];
+      /** Claude thinking sent back with its signature (see docs/messages.md). */
+      thinking_blocks?: Array<
+        | { type: 'thinking'; thinking: string; signature: string }
+        | { type: 'redacted_thinking'; data: string }
+      >;
+    }
+  | { role: 'tool'; tool_call_id: string; content: string | ContentPartInput[] };
+
+/** A function the model may call: name, description and JSON Schema parameters. */
+export interface ToolInput {
+  type: 'function';
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+    strict?: boolean;
+  };
+}
+
 export interface SubmitJobRequest {
-  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  messages?: ChatMessageInput[];
+  /** Tools the model may call; the job's result carries its calls in `result.message.tool_calls`. */
+  tools?: ToolInput[];
+  tool_choice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+  parallel_tool_calls?: boolean;
+  response_format?:
+    | { type: 'text' }
+    | { type: 'json_object' }
+    | {
+        type: 'json_schema';
+        json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean };
+      };
+  reasoning_effort?: 'minimal' | 'low' | 'medium' | 'high';
   prompt?: string;
   model?: string;
   max_tokens?: number;
