@@ -237,32 +237,23 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
       { 'x-should-retry': 'false' },
     );
   }
-  // A field the routed model cannot take is the request's fault: 400, as before the queue.
-  if (data?.error?.code === 'unsupported_parameter') {
-    return new ClientError(
-      'unsupported_parameter',
-      data.error.message,
-      { job_id: jobId, failure: data.error },
-      { 'x-should-retry': 'false' },
-    );
-  }
-  // The provider refused the request as the client wrote it (a thinking block whose signature
-  // does not verify, a value out of the provider's range): the client's to fix, so a 400.
-  if (data?.error?.code === 'provider_bad_request') {
-    return new ClientError(
-      'invalid_request',
-      data.error.message,
-      { job_id: jobId, failure: data.error },
-      { 'x-should-retry': 'false' },
-    );
-  }
+  const failure = data?.error;
   return new ClientError(
-    'job_failed',
-    data?.error?.message ?? 'the job failed',
-    { job_id: jobId, failure: data?.error },
+    (failure && requestFaults.get(failure.code)) ?? 'job_failed',
+    failure?.message ?? 'the job failed',
+    { job_id: jobId, failure },
     { 'x-should-retry': 'false' },
   );
 }
+
+/** Job failures that are the request's own fault, answered as a 400 rather than a 502. */
+const requestFaults: ReadonlyMap<string, 'unsupported_parameter' | 'invalid_request'> = new Map([
+  // A field the routed model cannot take: as it would have been answered before the queue.
+  ['unsupported_parameter', 'unsupported_parameter'],
+  // The provider refused the request as the client wrote it (a thinking block whose signature
+  // does not verify, a value out of the provider's range): the client's to fix.
+  ['provider_bad_request', 'invalid_request'],
+]);
 
 export function tenantOf(response: Response): string {
   return response.locals.tenant as string;
