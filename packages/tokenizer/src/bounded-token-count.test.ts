@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { countTokens, encode } from 'gpt-tokenizer';
 import {
   countTextTokens,
@@ -36,12 +36,14 @@ describe('countTextTokens', () => {
     }
   });
 
-  it('stays within 1% of a whole count on random base64 (runs far longer than a piece)', () => {
-    const text = randomBytes(12_000).toString('base64');
+  it('stays within 1.5% of a whole count on random-looking base64 (runs far longer than a piece)', () => {
+    // Fixed bytes (a SHA-256 chain), so the test counts the same text on every run; over 300
+    // truly random texts of this size the most seen was +1.13%.
+    const text = pseudoRandomBytes(12_000).toString('base64');
     const whole = countTokens(text);
     const bounded = countTextTokens(text);
     expect(bounded).toBeGreaterThanOrEqual(whole);
-    expect(bounded).toBeLessThanOrEqual(whole * 1.01);
+    expect(bounded).toBeLessThanOrEqual(whole * 1.015);
   });
 
   it('counts 200,000 repeated letters (the input that held the event loop for 30 s)', () => {
@@ -105,3 +107,14 @@ describe('headTokens', () => {
     expect(kept).toBeLessThan(limit * 1.05);
   });
 });
+
+/** `length` bytes that look random but are the same on every run. */
+function pseudoRandomBytes(length: number): Buffer {
+  const blocks: Buffer[] = [];
+  let block = createHash('sha256').update('llmq bounded-token-count test').digest();
+  for (let total = 0; total < length; total += block.length) {
+    blocks.push(block);
+    block = createHash('sha256').update(block).digest();
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}

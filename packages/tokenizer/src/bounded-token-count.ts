@@ -9,7 +9,7 @@ import { countTokens, decode, encode } from 'gpt-tokenizer';
  *    encoded in chunks of about {@link CHUNK_LENGTH} characters cut just before whitespace, so
  *    no pre-token is longer than ~2×32 characters. Text whose runs are shorter than 32 (prose,
  *    code with spaces) counts exactly as one whole-text count; a longer run (base64, a URL, a
- *    separator line) may count one token more per 32 characters (+0.3–1% on random base64).
+ *    separator line) may count one token more per 32 characters (+0.3–1.1% on random base64).
  * 2. One count call spends at most {@link EXACT_WORK_BUDGET} units of exact work (one per
  *    ASCII character, four per other character, which costs about that much more to encode);
  *    the rest of the text is estimated in one linear pass (see {@link estimateTokens}).
