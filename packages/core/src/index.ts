@@ -99,6 +99,7 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
 export type { FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';

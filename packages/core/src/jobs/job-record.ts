@@ -111,6 +111,11 @@ export interface JobRecord {
   notify?: boolean;
   /** What the request's `optimize` changed in the prompt before it was queued. */
   optimization?: PromptOptimizationReport;
+  /**
+   * The API surface the job came in through when it has its own ids and webhook events:
+   * `responses` for `POST /v1/responses` (id `resp_…`, `response.*` events in OpenAI's shape).
+   */
+  surface?: 'responses';
 }
 
 /** What a new job's record starts with. */
