@@ -1,4 +1,15 @@
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import type * as GptTokenizer from 'gpt-tokenizer';
+
+/**
+ * gpt-tokenizer's o200k tables take ~70 MB once loaded, so they load on the first count, not
+ * at import: a worker or API whose jobs need no count (no limit, budget or `auto` routing on
+ * them) never pays for them.
+ */
+let loaded: typeof GptTokenizer | undefined;
+function tokenizer(): typeof GptTokenizer {
+  loaded ??= require('gpt-tokenizer') as typeof GptTokenizer;
+  return loaded;
+}
 
 /**
  * o200k token counting in time linear in the text, whatever the text.
@@ -133,7 +144,7 @@ export class TokenTally {
       const work = exactWork(chunk);
       if (work > this.remainingWork) return false;
       this.remainingWork -= work;
-      const chunkTokens = countTokens(chunk, SPECIAL_TOKENS_AS_TEXT);
+      const chunkTokens = tokenizer().countTokens(chunk, SPECIAL_TOKENS_AS_TEXT);
       this.exactTokens += chunkTokens;
       this.exactCharacters += chunk.length;
       tokens += chunkTokens;
@@ -159,7 +170,7 @@ export function countTextTokens(text: string): number {
 export function encodeText(text: string): number[] {
   const tokens: number[] = [];
   forEachChunk(text, (chunk) => {
-    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) tokens.push(token);
+    for (const token of tokenizer().encode(chunk, SPECIAL_TOKENS_AS_TEXT)) tokens.push(token);
     return true;
   });
   return tokens;
@@ -169,7 +180,7 @@ export function encodeText(text: string): number[] {
 export function encodeHead(text: string, limit: number): number[] {
   const tokens: number[] = [];
   forEachChunk(text, (chunk) => {
-    for (const token of encode(chunk, SPECIAL_TOKENS_AS_TEXT)) {
+    for (const token of tokenizer().encode(chunk, SPECIAL_TOKENS_AS_TEXT)) {
       if (tokens.length >= limit) return false;
       tokens.push(token);
     }
@@ -180,7 +191,7 @@ export function encodeHead(text: string, limit: number): number[] {
 
 /** The text of o200k token ids. */
 export function decodeTokens(tokens: readonly number[]): string {
-  return decode(tokens);
+  return tokenizer().decode(tokens);
 }
 
 /**
@@ -197,7 +208,7 @@ export function headTokens(text: string, limit: number): string {
     const work = exactWork(chunk);
     if (work > remainingWork) return false;
     remainingWork -= work;
-    const tokens = encode(chunk, SPECIAL_TOKENS_AS_TEXT);
+    const tokens = tokenizer().encode(chunk, SPECIAL_TOKENS_AS_TEXT);
     const room = limit - kept.length;
     if (tokens.length > room) {
       kept.push(...tokens.slice(0, room));
@@ -208,7 +219,7 @@ export function headTokens(text: string, limit: number): string {
     keptCharacters += chunk.length;
     return kept.length < limit;
   });
-  const head = decode(kept);
+  const head = tokenizer().decode(kept);
   if (keptCharacters < 0 || stoppedAt >= text.length || kept.length >= limit) return head;
   const charactersPerToken = kept.length > 0 ? keptCharacters / kept.length : 1;
   let end = stoppedAt + Math.floor((limit - kept.length) * charactersPerToken);

@@ -1,15 +1,10 @@
 import { type Context, ROOT_CONTEXT, type Tracer, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { z } from 'zod';
+import { tracerName } from './tracing-names';
+
+export { tracerName } from './tracing-names';
 
 /** Environment variables for tracing, spread into each app's env schema. */
 export const tracingEnvShape = {
@@ -38,9 +33,6 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** The instrumentation scope name of llmq's spans. */
-export const tracerName = 'llmq';
-
 /**
  * Builds a tracer for one process. With neither an endpoint nor an exporter it returns the
  * no-op tracer, so instrumented code costs next to nothing when tracing is off.
@@ -50,23 +42,27 @@ export const tracerName = 'llmq';
  * live in one test process and no async-context machinery sits on the hot path.
  */
 export function createTracing(options: TracingOptions): Tracing {
-  const processors: SpanProcessor[] = [];
-  if (options.otlpEndpoint) {
-    const url = `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
-  }
-  if (options.exporter) processors.push(new SimpleSpanProcessor(options.exporter));
-  if (processors.length === 0) {
+  if (!options.otlpEndpoint && !options.exporter) {
     return { tracer: trace.getTracer(tracerName), shutdown: async () => undefined };
   }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
-    spanProcessors: processors,
-  });
-  return { tracer: provider.getTracer(tracerName), shutdown: () => provider.shutdown() };
+  // Loaded here, not imported: a process with tracing off never loads the OpenTelemetry SDK.
+  const { createTracerProvider } =
+    require('./tracer-provider') as typeof import('./tracer-provider');
+  return createTracerProvider(options);
 }
 
-const propagator = new W3CTraceContextPropagator();
+let loadedPropagator: W3CTraceContextPropagator | undefined;
+/**
+ * The W3C propagator, loaded on the first trace to carry (@opentelemetry/core is ~4.5 MB): a
+ * process that never sees a span or a `traceparent` never loads it.
+ */
+function propagator(): W3CTraceContextPropagator {
+  if (!loadedPropagator) {
+    const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    loadedPropagator = new core.W3CTraceContextPropagator();
+  }
+  return loadedPropagator;
+}
 type Carrier = Record<string, string>;
 const carrierAccess = {
   get: (carrier: Carrier, key: string) => carrier[key],
@@ -80,7 +76,8 @@ const carrierAccess = {
  */
 export function traceHeaders(parent: Context): Record<string, string> {
   const carrier: Carrier = {};
-  propagator.inject(parent, carrier, { set: (target, key, value) => (target[key] = value) });
+  if (!trace.getSpanContext(parent)) return carrier;
+  propagator().inject(parent, carrier, { set: (target, key, value) => (target[key] = value) });
   return carrier;
 }
 
@@ -89,10 +86,10 @@ export function contextFromTraceHeaders(headers: {
   traceparent?: string | undefined;
   tracestate?: string | undefined;
 }): Context {
-  const carrier: Carrier = {};
-  if (headers.traceparent) carrier.traceparent = headers.traceparent;
+  if (!headers.traceparent) return ROOT_CONTEXT;
+  const carrier: Carrier = { traceparent: headers.traceparent };
   if (headers.tracestate) carrier.tracestate = headers.tracestate;
-  return propagator.extract(ROOT_CONTEXT, carrier, carrierAccess);
+  return propagator().extract(ROOT_CONTEXT, carrier, carrierAccess);
 }
 
 /** The trace id of a context's span, for log lines; undefined when there is no real span. */

@@ -1,8 +1,8 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { CallSignal } from '../call-signal';
 import { isProviderError, ProviderError, type ProviderErrorCode } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
+import { anthropicSdk } from './anthropic-sdk';
 
 export interface AnthropicErrorContext {
   provider: string;
@@ -38,6 +38,7 @@ function codeForStreamErrorType(type: string | null): ProviderErrorCode {
  */
 export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderError {
   if (isProviderError(error)) return error;
+  const Anthropic = anthropicSdk();
   const { provider, phase } = context;
   const abortError = context.call.abortError(provider, error);
   if (abortError) return abortError;

@@ -17,8 +17,11 @@ import { parseAnthropicRateLimitHeaders } from './parse-anthropic-rate-limit-hea
 export interface AnthropicLanguageModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Shared by every model of the account (one connection pool), built with `maxRetries: 0`. */
-  client: Anthropic;
+  /**
+   * The account's client, shared by every model of it (one connection pool), built with
+   * `maxRetries: 0` on first use.
+   */
+  client: () => Anthropic;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
   /** `max_tokens` when a request names no limit. */
@@ -40,8 +43,12 @@ export class AnthropicLanguageModel implements LanguageModel {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
-      const { data, response } = await this.settings.client.messages
-        .create({ ...this.requestBody(request), stream: false }, this.requestOptions(request, call))
+      const { data, response } = await this.settings
+        .client()
+        .messages.create(
+          { ...this.requestBody(request), stream: false },
+          this.requestOptions(request, call),
+        )
         .withResponse();
       const result = convertAnthropicMessage(data, {
         provider: this.provider,
@@ -60,10 +67,12 @@ export class AnthropicLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: CallPhase = 'request';
     try {
-      const events = await this.settings.client.messages.create(
-        { ...this.requestBody(request), stream: true },
-        this.requestOptions(request, call),
-      );
+      const events = await this.settings
+        .client()
+        .messages.create(
+          { ...this.requestBody(request), stream: true },
+          this.requestOptions(request, call),
+        );
       phase = 'stream';
       const state = new AnthropicStreamState();
       for await (const event of events) {

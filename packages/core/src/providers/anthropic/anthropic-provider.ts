@@ -1,6 +1,7 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { defaultAnthropicMaxTokens, defaultProviderTimeoutMs, type Provider } from '../provider';
 import { AnthropicLanguageModel } from './anthropic-language-model';
+import { anthropicSdk } from './anthropic-sdk';
 
 /** Options of an Anthropic account (the `anthropic` provider config, with defaults optional). */
 export interface AnthropicProviderOptions {
@@ -22,33 +23,40 @@ const defaultAnthropicBaseURL = 'https://api.anthropic.com';
 
 /**
  * An Anthropic account. One SDK client per account, so all its models share one keep-alive
- * connection pool (the SDK's fetch keeps connections alive on Node 20).
+ * connection pool (the SDK's fetch keeps connections alive on Node 20). The client (and the SDK)
+ * is made on the account's first call.
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (anthropic) needs an apiKey`);
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
   const maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
-  const client = new Anthropic({
-    apiKey: options.apiKey,
-    // Explicit values, so the SDK reads no ANTHROPIC_* environment variables: core takes options.
-    baseURL: options.baseURL ?? defaultAnthropicBaseURL,
-    webhookKey: null,
-    // This SDK sends the key as `Authorization: Bearer`; the Messages API (and our simulator)
-    // also take the documented `x-api-key`, so it goes both ways.
-    defaultHeaders: { 'x-api-key': options.apiKey, ...options.headers },
-    // The pipeline owns retries, backoff and Retry-After.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
-    logLevel: 'off',
-  });
+  let client: Anthropic | undefined;
+  const makeClient = (): Anthropic =>
+    new (anthropicSdk())({
+      apiKey: options.apiKey,
+      // Explicit values, so the SDK reads no ANTHROPIC_* environment variables: core takes options.
+      baseURL: options.baseURL ?? defaultAnthropicBaseURL,
+      webhookKey: null,
+      // This SDK sends the key as `Authorization: Bearer`; the Messages API (and our simulator)
+      // also take the documented `x-api-key`, so it goes both ways.
+      defaultHeaders: { 'x-api-key': options.apiKey, ...options.headers },
+      // The pipeline owns retries, backoff and Retry-After.
+      maxRetries: 0,
+      timeout: timeoutMs,
+      // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
+      logLevel: 'off',
+    });
+  const sharedClient = (): Anthropic => {
+    client ??= makeClient();
+    return client;
+  };
   return {
     id: options.id,
     kind: 'anthropic',
     languageModel: (modelId) =>
       new AnthropicLanguageModel(modelId, {
         provider: options.id,
-        client,
+        client: sharedClient,
         timeoutMs,
         maxTokensDefault,
       }),

@@ -1,0 +1,2 @@
+/** The instrumentation scope name of llmq's spans. */
+export const tracerName = 'llmq';
