@@ -1,4 +1,5 @@
 import type { ModelEntry } from '../catalog/model-catalog';
+import type { ModelDeployment } from '../catalog/model-deployments';
 import type { RateLimitInfo, TokenCounts } from '../providers/language-model';
 
 /**
@@ -36,7 +37,8 @@ export type CallAdmission =
  * refusal, so the job can be parked instead of holding a worker slot.
  */
 export interface CallGate {
-  admit(entry: ModelEntry): Promise<CallAdmission>;
+  /** @param deployment where the call goes; default the entry's first (or only) deployment */
+  admit(entry: ModelEntry, deployment?: ModelDeployment): Promise<CallAdmission>;
 }
 
 /** What a gate needs to know of the request whose calls it admits. */
