@@ -122,7 +122,8 @@ export function deploymentsOf(entry: DeploymentDefaults): ModelDeployment[] {
       : entry.deployments.map((deployment) => {
           const provider = deployment.provider ?? entry.provider;
           const upstream = deployment.upstream_model ?? entry.upstream_model;
-          const ownAccount = deployment.base_url !== undefined || deployment.api_key_env !== undefined;
+          const ownAccount =
+            deployment.base_url !== undefined || deployment.api_key_env !== undefined;
           return {
             id: deployment.id,
             provider,

@@ -150,8 +150,7 @@ export async function callModel<Answer>(
     const { usage, rateLimit } = call.usageOf(answer);
     // A probe's success closes the circuit: awaited, alongside the rate-limit settlement. Any
     // other success only feeds the closed circuit's counts: the job does not wait for it.
-    if (breaker && !permit.probe)
-      breaker.recordSuccessInBackground(circuit.account, circuit.model);
+    if (breaker && !permit.probe) breaker.recordSuccessInBackground(circuit.account, circuit.model);
     await Promise.all([
       admission?.settle({ ok: true, usage, rateLimit }),
       permit.probe && breaker
