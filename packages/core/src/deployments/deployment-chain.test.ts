@@ -65,6 +65,11 @@ beforeAll(async () => {
       ],
     }),
     base('backup', { upstream_model: 'sim-backup' }),
+    base('limited', {
+      upstream_model: 'sim-dep-lim-a',
+      rate_limits: { rpm: 1 },
+      deployments: [{ id: 'a' }, { id: 'b', upstream_model: 'sim-dep-lim-b' }],
+    }),
   ]);
   const accounts = defaultProviderAccounts({ simulatorUrl: east.url, timeoutMs: 5000 });
   registry = createProviderRegistry([...accounts, ...deploymentAccounts(catalog, accounts, {})]);
@@ -222,5 +227,29 @@ describe('a model with two deployments', () => {
     expect(outcome.delayMs).toBeGreaterThanOrEqual(9_000);
     expect(outcome.delayMs).toBeLessThanOrEqual(12_000);
     expect(east.counters().total + west.counters().total).toBe(2);
+  });
+
+  it('moves on from a full deployment without taking its place, and waits on one only', async () => {
+    const limiter = new ProviderRateLimiter(redis, keys, catalog);
+    const gate = limiter.gateFor({ inputTokens: 10, maxTokens: 20 });
+    const run = () =>
+      runModelChain({ links: [link('limited')], request, policy, gate, chooser: inOrder });
+    const [a, b] = deploymentsOf(defined(catalog.resolve('limited'))).map((deployment) =>
+      limiter.bucketsOf(defined(catalog.resolve('limited')), deployment),
+    );
+    const scheduled = async () =>
+      Promise.all(
+        [a, b].map(async (buckets) => redis.hget(defined(defined(buckets)[0]).tokens, '#next')),
+      );
+
+    expect((await run()).attempts.map((attempt) => attempt.deployment)).toEqual(['a']);
+    // `a` is full for the minute: the call goes to `b`, and `a`'s queue of waiters is untouched.
+    expect((await run()).attempts.map((attempt) => attempt.deployment)).toEqual(['b']);
+    expect(await scheduled()).toEqual([null, null]);
+    // Both full: the call waits for one of them, and takes one place in one schedule.
+    const third = await run();
+    expect(third.kind).toBe('wait');
+    if (third.kind === 'wait') expect(third.throttle).toBe('rpm');
+    expect((await scheduled()).filter((value) => value !== null)).toHaveLength(1);
   });
 });

@@ -167,8 +167,14 @@ export class ProviderRateLimiter implements CallGateFactory {
   /** The gate of one request: its token estimate is the prompt plus its `max_tokens`. */
   gateFor(request: GateRequest): CallGate {
     return {
-      admit: (entry, deployment) =>
-        this.admit(entry, this.estimateTokens(entry, request), request.logFields, deployment),
+      admit: (entry, deployment, options) =>
+        this.admit(
+          entry,
+          this.estimateTokens(entry, request),
+          request.logFields,
+          deployment,
+          options,
+        ),
     };
   }
 
@@ -190,10 +196,11 @@ export class ProviderRateLimiter implements CallGateFactory {
     tokens: number,
     logFields?: Readonly<Record<string, unknown>>,
     deployment: ModelDeployment = firstDeployment(entry),
+    options: { tryOnly?: boolean } = {},
   ): Promise<CallAdmission> {
     const buckets = this.bucketsOf(entry, deployment);
     for (let round = 0; ; round += 1) {
-      const reservation = await this.reserve(entry, tokens, deployment);
+      const reservation = await this.reserve(entry, tokens, deployment, options.tryOnly);
       if (reservation.ok) {
         return {
           admitted: true,
@@ -204,6 +211,8 @@ export class ProviderRateLimiter implements CallGateFactory {
       }
       const { reason } = reservation;
       let { waitMs } = reservation;
+      // A try is not a wait yet: the caller asks the model's other deployments first.
+      if (options.tryOnly) return { admitted: false, waitMs, reason };
       const sleep = waitMs <= this.options.maxSleepMs && round < maxSleepRounds;
       // Jobs parked until a pause ends would all come back at that instant; a little jitter
       // spreads them (windows of our own limits spread their callers already, in the script).
@@ -229,6 +238,7 @@ export class ProviderRateLimiter implements CallGateFactory {
     entry: ModelEntry,
     tokens: number,
     deployment: ModelDeployment = firstDeployment(entry),
+    tryOnly = false,
   ): Promise<Reservation> {
     const buckets = this.bucketsOf(entry, deployment);
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
@@ -244,6 +254,7 @@ export class ProviderRateLimiter implements CallGateFactory {
       keys.push(bucket.log, bucket.tokens);
       args.push(bucket.windowMs, bucket.maxRequests, bucket.maxTokens);
     }
+    if (tryOnly) args.push(1);
     const answer = (await reserveScript.run(this.redis, keys, args)) as [number, number?, string?];
     if (answer[0] === 1) return { ok: true, id };
     const reason = String(answer[2]);

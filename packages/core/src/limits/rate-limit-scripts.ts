@@ -9,7 +9,8 @@ import { LuaScript } from '../redis/lua-script';
  * Reserves one request and ARGV[2] tokens in every bucket, or refuses with the wait until
  * they would fit. KEYS[1]: the model's pause flag; then per bucket its log and its hash.
  * ARGV: reservation id, tokens, bucket count, arrival allowance ms, then per bucket window
- * ms, max requests and max tokens per window (0: not limited). Returns {1} or
+ * ms, max requests and max tokens per window (0: not limited), then optionally '1' for a try:
+ * a refusal then leaves the schedule of refused callers alone. Returns {1} or
  * {0, wait_ms, reason}.
  *
  * A reservation is dated the arrival allowance ahead: until its call ends (and the settle
@@ -98,6 +99,8 @@ for b = 1, n do
   end
 end
 if wait > 0 then
+  -- A try (a model's other deployments may have room) takes no place in the schedule.
+  if ARGV[5 + 3 * n] == '1' then return {0, math.ceil(wait), reason} end
   local back_at = now + wait
   for b = 1, n do
     if gaps[b] > 0 then

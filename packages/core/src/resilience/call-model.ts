@@ -83,6 +83,11 @@ export interface CallGuards {
   recorder?: CallRecorder;
   /** Hears each call's start and latency (the `least-busy` and `lowest-latency` picks). */
   chooser?: Pick<DeploymentChooser, 'track'>;
+  /**
+   * Ask the gate for a try only (see `CallGate.admit`): the model has other deployments to ask
+   * before this call should wait.
+   */
+  tryOnly?: boolean;
   now?: () => number;
 }
 
@@ -118,7 +123,9 @@ export async function callModel<Answer>(
     };
   }
   // Capacity first: a call that must wait takes no half-open probe slot meanwhile.
-  const admission = gate ? await gate.admit(entry, deployment) : undefined;
+  const admission = gate
+    ? await gate.admit(entry, deployment, guards.tryOnly ? { tryOnly: true } : undefined)
+    : undefined;
   if (admission && !admission.admitted) {
     return {
       ok: false,

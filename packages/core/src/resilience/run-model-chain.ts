@@ -147,8 +147,22 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
       setAside.add(deployment);
       if (hold === undefined || next.waitMs < hold.waitMs) hold = next;
     };
+    // With several deployments, each is first only tried: a full one takes no place among its
+    // waiting callers while another has room. When all are full, the call waits for the one
+    // that frees up first, and only there (one place in one schedule, not one in each).
+    const severalDeployments = order.length > 1;
+    const tried = new Map<ModelDeployment, number>();
+    let waitingOn: ModelDeployment | undefined;
     for (;;) {
-      const deployment = nextDeployment(order, setAside, failures);
+      let deployment = nextDeployment(order, setAside, failures);
+      if (deployment === undefined && waitingOn === undefined && tried.size > 0) {
+        let soonest: ModelDeployment | undefined;
+        for (const [candidate, waitMs] of tried) {
+          if (soonest === undefined || waitMs < (tried.get(soonest) ?? 0)) soonest = candidate;
+        }
+        waitingOn = soonest;
+        deployment = soonest;
+      }
       if (deployment === undefined) {
         if (hold === undefined) break;
         // A model paused by a provider's 429 (or an earlier call's Retry-After) is skipped
@@ -180,10 +194,27 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
           ...options.request,
           headers: options.headers?.(calls),
         }),
-        { breaker, gate: options.gate, recorder: options.recorder, chooser },
+        {
+          breaker,
+          gate: options.gate,
+          recorder: options.recorder,
+          chooser,
+          tryOnly: severalDeployments && waitingOn === undefined,
+        },
       );
       if (!outcome.ok && outcome.throttled) {
         calls -= 1;
+        // A provider's pause is a real wait already; a full window of ours was only a try.
+        if (
+          severalDeployments &&
+          waitingOn === undefined &&
+          outcome.throttled.reason !== 'retry_after' &&
+          outcome.throttled.reason !== 'provider_headers'
+        ) {
+          tried.set(deployment, outcome.throttled.waitMs);
+          setAside.add(deployment);
+          continue;
+        }
         holdFor(deployment, outcome.throttled);
         continue;
       }
