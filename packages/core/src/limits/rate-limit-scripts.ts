@@ -99,8 +99,6 @@ for b = 1, n do
   end
 end
 if wait > 0 then
-  -- A try (a model's other deployments may have room) takes no place in the schedule.
-  if ARGV[5 + 3 * n] == '1' then return {0, math.ceil(wait), reason} end
   local back_at = now + wait
   for b = 1, n do
     if gaps[b] > 0 then
@@ -108,6 +106,9 @@ if wait > 0 then
       if scheduled > back_at then back_at = scheduled end
     end
   end
+  -- A try (a model's other deployments may have room) takes no place in the schedule; it
+  -- learns when it would be let in, so the caller can queue where the line is shortest.
+  if ARGV[5 + 3 * n] == '1' then return {0, math.ceil(back_at - now), reason} end
   for b = 1, n do
     if gaps[b] > 0 then
       local hash = KEYS[2 * b + 1]

@@ -15,6 +15,11 @@ export interface ChainResume {
   model: string;
   /** Retries of that model already made. */
   retry: number;
+  /**
+   * The model's deployment whose queue of waiting callers the job took a place in: tried
+   * first when it comes back, since that place is what it waited for.
+   */
+  deployment?: string;
 }
 
 export interface RunModelChainOptions {
@@ -137,7 +142,15 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
     const link = links[index] as ChainLink;
     const isLast = index === links.length - 1;
     let retry = options.resume && index === start ? options.resume.retry : 0;
-    const order = await chooser.order(link.entry);
+    const ranked = await chooser.order(link.entry);
+    const resumeAt = options.resume && index === start ? options.resume.deployment : undefined;
+    const order =
+      resumeAt === undefined
+        ? ranked
+        : [
+            ...ranked.filter((deployment) => deployment.id === resumeAt),
+            ...ranked.filter((deployment) => deployment.id !== resumeAt),
+          ];
     const maxRetries = Math.max(policy.maxRetriesPerModel, order.length - 1);
     const setAside = new Set<ModelDeployment>();
     const failures = new Map<ModelDeployment, number>();
@@ -172,7 +185,11 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
         return {
           kind: 'wait',
           delayMs: hold.waitMs,
-          resume: { model: link.entry.id, retry },
+          resume: {
+            model: link.entry.id,
+            retry,
+            ...(waitingOn?.id !== undefined ? { deployment: waitingOn.id } : {}),
+          },
           error: lastError,
           ...(hold.reason !== undefined ? { throttle: hold.reason } : {}),
           attempts,
