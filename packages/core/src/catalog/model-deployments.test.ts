@@ -17,7 +17,10 @@ const parse = (...models: string[]) => parseModelCatalog(`models:${models.join('
 
 describe('catalog deployments', () => {
   it('gives a model without deployments one implicit deployment with its own fields and keys', () => {
-    const entry = defined(parse(model('plain', '')).resolve('plain'));
+    const entry = defined(
+      parse(model('plain', '')).resolve('plain'),
+      'parse(model(plain, )).resolve(plain)',
+    );
     expect(deploymentsOf(entry)).toEqual([
       {
         id: undefined,
@@ -44,6 +47,7 @@ describe('catalog deployments', () => {
       - { id: keyed, provider: local, api_key_env: KEYED_API_KEY }`,
         ),
       ).resolve('spread'),
+      'entry',
     );
     expect(entry.deployment_strategy).toBe('least-busy');
     expect(deploymentsOf(entry)).toEqual([
@@ -121,9 +125,11 @@ describe('catalog deployments', () => {
       `\n    deployments: [{ id: a, provider: openai }, { id: b, provider: simulator-openai }]`,
     )}${model('remote', `\n    deployments: [{ id: a, provider: openai }]`)}`;
     const catalog = parseModelCatalog(text, { availableProviders: ['simulator-openai'] });
-    expect(catalog.isAvailable(defined(catalog.resolve('mixed')))).toBe(true);
-    expect(catalog.unavailability(defined(catalog.resolve('remote')))).toBe(
-      'provider_not_configured',
+    expect(catalog.isAvailable(defined(catalog.resolve('mixed'), 'catalog.resolve(mixed)'))).toBe(
+      true,
     );
+    expect(
+      catalog.unavailability(defined(catalog.resolve('remote'), 'catalog.resolve(remote)')),
+    ).toBe('provider_not_configured');
   });
 });

@@ -1,6 +1,12 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
 import { deploymentsOf } from '../catalog/model-deployments';
-import type { ProviderAccount } from '../config/default-catalog';
+
+/** What a deployment account is copied from: any provider account config with these fields. */
+interface AccountFields {
+  id: string;
+  baseURL?: string;
+  apiKey?: string;
+}
 
 /** Names of the environment variables the catalog's deployments take their API keys from. */
 export function deploymentKeyNames(catalog: ModelCatalog): string[] {
@@ -20,13 +26,13 @@ export function deploymentKeyNames(catalog: ModelCatalog): string[] {
  * calls are skipped as `model_unavailable` and the pick moves on.
  * @param keys the values of {@link deploymentKeyNames}, read by the app's env.ts
  */
-export function deploymentAccounts(
+export function deploymentAccounts<Account extends AccountFields>(
   catalog: ModelCatalog,
-  accounts: readonly ProviderAccount[],
+  accounts: readonly Account[],
   keys: Readonly<Record<string, string | undefined>>,
-): ProviderAccount[] {
+): Account[] {
   const byId = new Map(accounts.map((account) => [account.id, account]));
-  const made = new Map<string, ProviderAccount>();
+  const made = new Map<string, Account>();
   for (const entry of catalog.list()) {
     for (const deployment of deploymentsOf(entry)) {
       if (deployment.account === deployment.provider || made.has(deployment.account)) continue;

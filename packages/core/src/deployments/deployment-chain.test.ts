@@ -47,10 +47,10 @@ const inOrder: DeploymentChooser = {
 };
 
 function link(id: string): ChainLink {
-  const entry: ModelEntry = defined(catalog.resolve(id));
+  const entry: ModelEntry = defined(catalog.resolve(id), 'catalog.resolve(id)');
   const modelFor = (deployment: ReturnType<typeof deploymentsOf>[number]) =>
     registry.languageModel(deployment.account, deployment.upstream_model);
-  const first = defined(deploymentsOf(entry)[0]);
+  const first = defined(deploymentsOf(entry)[0], 'deploymentsOf(entry)[0]');
   return { entry, deployment: first, model: modelFor(first), modelFor };
 }
 
@@ -180,13 +180,20 @@ describe('a model with two deployments', () => {
     });
     expect(first.kind).toBe('success');
     expect(first.attempts.map((attempt) => attempt.deployment)).toEqual(['east', 'west']);
-    const [eastDeployment, westDeployment] = deploymentsOf(defined(catalog.resolve('spread')));
+    const [eastDeployment, westDeployment] = deploymentsOf(
+      defined(catalog.resolve('spread'), 'catalog.resolve(spread)'),
+    );
     expect(
-      await redis.pttl(keys.ratePause('simulator-openai', defined(eastDeployment).stateModel)),
+      await redis.pttl(
+        keys.ratePause('simulator-openai', defined(eastDeployment, 'eastDeployment').stateModel),
+      ),
     ).toBeGreaterThan(20_000);
     expect(
       await redis.exists(
-        keys.ratePause(defined(westDeployment).account, defined(westDeployment).stateModel),
+        keys.ratePause(
+          defined(westDeployment, 'westDeployment').account,
+          defined(westDeployment, 'westDeployment').stateModel,
+        ),
       ),
     ).toBe(0);
     // The paused deployment is not called again: the next call goes straight to west.
@@ -234,12 +241,19 @@ describe('a model with two deployments', () => {
     const gate = limiter.gateFor({ inputTokens: 10, maxTokens: 20 });
     const run = () =>
       runModelChain({ links: [link('limited')], request, policy, gate, chooser: inOrder });
-    const [a, b] = deploymentsOf(defined(catalog.resolve('limited'))).map((deployment) =>
-      limiter.bucketsOf(defined(catalog.resolve('limited')), deployment),
+    const [a, b] = deploymentsOf(
+      defined(catalog.resolve('limited'), 'catalog.resolve(limited)'),
+    ).map((deployment) =>
+      limiter.bucketsOf(
+        defined(catalog.resolve('limited'), 'catalog.resolve(limited)'),
+        deployment,
+      ),
     );
     const scheduled = async () =>
       Promise.all(
-        [a, b].map(async (buckets) => redis.hget(defined(defined(buckets)[0]).tokens, '#next')),
+        [a, b].map(async (buckets) =>
+          redis.hget(defined(defined(buckets, 'buckets')[0], 'first bucket').tokens, '#next'),
+        ),
       );
 
     expect((await run()).attempts.map((attempt) => attempt.deployment)).toEqual(['a']);

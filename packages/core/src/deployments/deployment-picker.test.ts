@@ -36,7 +36,7 @@ const catalog = new ModelCatalog([
   ]),
   model('single', undefined, undefined),
 ]);
-const entry = (id: string) => defined(catalog.resolve(id));
+const entry = (id: string) => defined(catalog.resolve(id), 'catalog.resolve(id)');
 const ids = (list: { id: string | undefined }[]) => list.map((item) => item.id);
 
 beforeEach(() => {
@@ -58,7 +58,10 @@ describe('DeploymentPicker over Redis', () => {
     try {
       const other = new DeploymentPicker(otherConnection, keys);
       const [a] = deploymentsOf(entry('busy'));
-      const ends = [one.track(entry('busy'), defined(a)), one.track(entry('busy'), defined(a))];
+      const ends = [
+        one.track(entry('busy'), defined(a, 'a')),
+        one.track(entry('busy'), defined(a, 'a')),
+      ];
       await settled(redis);
       expect(ids(await other.order(entry('busy')))).toEqual(['b', 'a']);
       for (const end of ends) end(50);
@@ -73,11 +76,11 @@ describe('DeploymentPicker over Redis', () => {
   it('lowest-latency: keeps a moving average per deployment and prefers the lowest', async () => {
     const picker = new DeploymentPicker(redis, keys, { latencyAlpha: 0.5 });
     const [a, b] = deploymentsOf(entry('quick'));
-    picker.track(entry('quick'), defined(a))(100);
-    picker.track(entry('quick'), defined(a))(300);
-    picker.track(entry('quick'), defined(b))(150);
+    picker.track(entry('quick'), defined(a, 'a'))(100);
+    picker.track(entry('quick'), defined(a, 'a'))(300);
+    picker.track(entry('quick'), defined(b, 'b'))(150);
     // A failed call says nothing about latency.
-    picker.track(entry('quick'), defined(b))(undefined);
+    picker.track(entry('quick'), defined(b, 'b'))(undefined);
     await settled(redis);
     const states = await picker.read(entry('quick'), deploymentsOf(entry('quick')));
     expect(states.map((state) => state.latencyMs)).toEqual([200, 150]);
@@ -88,7 +91,7 @@ describe('DeploymentPicker over Redis', () => {
     const limiter = new ProviderRateLimiter(redis, keys, catalog);
     const [a] = deploymentsOf(entry('roomy'));
     for (let index = 0; index < 3; index += 1) {
-      expect((await limiter.reserve(entry('roomy'), 10, defined(a))).ok).toBe(true);
+      expect((await limiter.reserve(entry('roomy'), 10, defined(a, 'a'))).ok).toBe(true);
     }
     const picker = new DeploymentPicker(redis, keys);
     const states = await picker.read(entry('roomy'), deploymentsOf(entry('roomy')));
@@ -102,11 +105,11 @@ describe('DeploymentPicker over Redis', () => {
     const [a, b] = deploymentsOf(entry('busy'));
     const picker = new DeploymentPicker(redis, keys);
     // b is less busy, but paused by a 429.
-    picker.track(entry('busy'), defined(a));
+    picker.track(entry('busy'), defined(a, 'a'));
     await settled(redis);
-    await limiter.pause(entry('busy'), 10_000, 'retry_after', defined(b));
+    await limiter.pause(entry('busy'), 10_000, 'retry_after', defined(b, 'b'));
     expect(ids(await picker.order(entry('busy')))).toEqual(['a', 'b']);
-    await breaker.record(defined(a).account, defined(a).stateModel, 'failure', false);
+    await breaker.record(defined(a, 'a').account, defined(a, 'a').stateModel, 'failure', false);
     const states = await picker.read(entry('busy'), deploymentsOf(entry('busy')));
     expect(states.map((state) => state.unhealthy)).toEqual([true, true]);
   });
@@ -119,12 +122,12 @@ describe('DeploymentPicker over Redis', () => {
       const picker = new DeploymentPicker(offline, keys, {}, (error) => errors.push(error));
       const order = await picker.order(entry('single'));
       expect(ids(order)).toEqual([undefined]);
-      picker.track(entry('single'), defined(order[0]))(10);
+      picker.track(entry('single'), defined(order[0], 'order[0]'))(10);
       const weighted = new ModelCatalog([model('w', 'weighted', [{ id: 'a' }, { id: 'b' }])]);
-      const spread = defined(weighted.resolve('w'));
+      const spread = defined(weighted.resolve('w'), 'weighted.resolve(w)');
       const drawn = await picker.order(spread);
       expect(ids(drawn).sort()).toEqual(['a', 'b']);
-      picker.track(spread, defined(drawn[0]))(10);
+      picker.track(spread, defined(drawn[0], 'drawn[0]'))(10);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(errors).toEqual([]);
       // The same connection does fail a strategy that reads state: the check can fail.
