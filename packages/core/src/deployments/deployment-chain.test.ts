@@ -263,7 +263,23 @@ describe('a model with two deployments', () => {
     // Both full: the call waits for one of them, and takes one place in one schedule.
     const third = await run();
     expect(third.kind).toBe('wait');
-    if (third.kind === 'wait') expect(third.throttle).toBe('rpm');
+    if (third.kind === 'wait') {
+      expect(third.throttle).toBe('rpm');
+      // It comes back to the deployment it queued at.
+      expect(['a', 'b']).toContain(third.resume.deployment);
+    }
     expect((await scheduled()).filter((value) => value !== null)).toHaveLength(1);
+  });
+
+  it('resumes a parked call at the deployment it queued at', async () => {
+    const outcome = await runModelChain({
+      links: [link('spread')],
+      request,
+      policy,
+      chooser: inOrder,
+      resume: { model: 'spread', retry: 0, deployment: 'west' },
+    });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts.map((attempt) => attempt.deployment)).toEqual(['west']);
   });
 });
