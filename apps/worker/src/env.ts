@@ -83,6 +83,17 @@ export const workerEnvSchema = z.object({
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
+/**
+ * The API keys of catalog deployments that have their own (`api_key_env` names the variable),
+ * read here because this file is the only one that reads `process.env`.
+ */
+export function readDeploymentKeys(
+  names: readonly string[],
+  environment: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return Object.fromEntries(names.map((name) => [name, environment[name]]));
+}
+
 export function loadWorkerEnv(
   environment: Record<string, string | undefined> = process.env,
 ): WorkerEnv {

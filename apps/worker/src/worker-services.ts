@@ -9,7 +9,10 @@ import {
   createRedisConnection,
   createRequestExecutor,
   createTracing,
+  DeploymentPicker,
   defaultProviderAccounts,
+  deploymentAccounts,
+  deploymentKeyNames,
   FilterPolicyStore,
   JobStore,
   type Logger,
@@ -25,7 +28,7 @@ import {
   watchRedisConnection,
 } from '@llmq/core';
 import type { Redis } from 'ioredis';
-import type { WorkerEnv } from './env';
+import { readDeploymentKeys, type WorkerEnv } from './env';
 import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
 
 /** Everything the worker's processors share: Redis, stores, catalog, providers, the provider stage. */
@@ -64,7 +67,11 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
     availableProviders: accounts.map((account) => account.id),
   });
-  const providers = createProviderRegistry(accounts);
+  // Deployments with their own base URL or key are accounts of their own.
+  const providers = createProviderRegistry([
+    ...accounts,
+    ...deploymentAccounts(catalog, accounts, readDeploymentKeys(deploymentKeyNames(catalog))),
+  ]);
   const breaker = createBreaker(connection, keys, env, logger);
   metrics.watchCircuits(breaker);
   // Provider RPM/TPM limits and 429 pauses, shared with every other worker through Redis.
@@ -75,15 +82,23 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     toRateLimiterOptions(env),
     rateLimitTelemetry(logger, metrics),
   );
+  // A model's deployments are picked on state every worker shares through Redis.
+  const chooser = new DeploymentPicker(connection, keys, {}, (error) =>
+    logger.warn('deployment-state-error', {
+      event: 'deployment-state-error',
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
   // One provider stage for prompt jobs and batch lines: same chains, retries and breakers.
   const execute = createRequestExecutor({
     catalog,
     breaker,
     limiter,
+    chooser,
     policy: toRetryPolicy(env),
-    resolveModel: (entry) =>
-      providers.has(entry.provider)
-        ? providers.languageModel(entry.provider, entry.upstream_model)
+    resolveModel: (_entry, deployment) =>
+      providers.has(deployment.account)
+        ? providers.languageModel(deployment.account, deployment.upstream_model)
         : undefined,
   });
   return {

@@ -39,6 +39,11 @@ export { type CacheLookup, ResponseCaches } from './cache/response-caches';
 export { embedderFrom, SemanticCache } from './cache/semantic-cache';
 export { loadModelCatalog } from './catalog/load-model-catalog';
 export { ModelCatalog, type ModelEntry, type ModelEntryInput } from './catalog/model-catalog';
+export {
+  type DeploymentStrategy,
+  deploymentsOf,
+  type ModelDeployment,
+} from './catalog/model-deployments';
 export { roundUsd } from './catalog/model-pricing';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
@@ -64,6 +69,20 @@ export { estimateRequest } from './cost/estimate-request';
 export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
 export { fromNanoUsd, toNanoUsd } from './cost/money';
 export { readUsageReport, usageQuerySchema } from './cost/usage-report';
+export {
+  deploymentAccounts,
+  deploymentKeyNames,
+} from './deployments/deployment-accounts';
+export {
+  type DeploymentChooser,
+  DeploymentPicker,
+  weightedChooser,
+} from './deployments/deployment-picker';
+export {
+  type DeploymentState,
+  rankDeployments,
+  weightedOrder,
+} from './deployments/rank-deployments';
 export {
   AnthropicEventWriter,
   type AnthropicEventWriterOptions,

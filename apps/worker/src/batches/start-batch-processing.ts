@@ -9,11 +9,14 @@ import {
   type CircuitBreaker,
   type CostLedger,
   createQueue,
+  deploymentsOf,
   type FairPriority,
   type FilterPolicyStore,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
+  type ModelDeployment,
+  type ModelEntry,
   type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
@@ -127,6 +130,10 @@ export async function startBatchProcessing(
  * The bulk lane's processor: chat lines through the provider stage shared with prompt jobs,
  * embeddings and completions lines through this process's micro-batched calls.
  */
+function firstDeploymentOf(entry: ModelEntry): ModelDeployment {
+  return deploymentsOf(entry)[0] as ModelDeployment;
+}
+
 function createLinePipeline(
   options: BatchProcessingOptions,
   batches: BatchStore,
@@ -137,11 +144,17 @@ function createLinePipeline(
   const stopReasonOf = createStopReasonCache(batches);
   const chatLines = createBatchLinePipeline({ ...lineOptions, stopReasonOf });
   // Per worker process: lines of one model gather here into shared provider calls.
+  // Micro-batched calls go to a model's first deployment (the only one of most models): the
+  // call path's breaker and limiter default to it too.
   const calls = new BatchedModelCalls({
-    embeddingModel: (entry) =>
-      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
-    completionModel: (entry) =>
-      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    embeddingModel: (entry) => {
+      const first = firstDeploymentOf(entry);
+      return providers.get(first.account)?.embeddingModel?.(first.upstream_model);
+    },
+    completionModel: (entry) => {
+      const first = firstDeploymentOf(entry);
+      return providers.get(first.account)?.completionModel?.(first.upstream_model);
+    },
     breaker: options.breaker,
     limiter: options.limiter,
     policy: options.policy,

@@ -111,10 +111,11 @@ export async function runChatStage(stage: ChatStageRequest): Promise<StageOutcom
       'x-llmq-attempt': String(callNumber),
     }),
     logFields: log,
-    wrapModel: (entry, model) =>
+    wrapModel: (entry, model, deployment) =>
       observedModel(stage.wrap ? stage.wrap(entry, model) : model, telemetry, {
         parent: stage.context,
         catalogModel: entry.id,
+        ...(deployment.id !== undefined ? { deployment: deployment.id } : {}),
         logFields: log,
       }),
   });

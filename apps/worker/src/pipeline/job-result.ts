@@ -53,7 +53,8 @@ export function buildJobResult(
     ...(answer.logprobs !== undefined ? { logprobs: answer.logprobs } : {}),
     model: entry.id,
     upstream_model: answer.responseModel,
-    provider: entry.provider,
+    provider: winner?.provider ?? entry.provider,
+    ...(winner?.deployment !== undefined ? { deployment: winner.deployment } : {}),
     ...(answer.responseId ? { response_id: answer.responseId } : {}),
     usage: toJobUsage(answer.usage),
     timings: {
@@ -72,6 +73,7 @@ export function buildJobResult(
 export function resultLogFields(result: JobResult, outputLength: number): Record<string, unknown> {
   return {
     provider: result.provider,
+    ...(result.deployment !== undefined ? { deployment: result.deployment } : {}),
     routed_model: result.model,
     calls: result.attempts?.length ?? 0,
     latency_ms: result.timings.provider_ms,

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  deploymentAccountId,
+  deploymentStrategySchema,
+  deploymentsOf,
+  modelDeploymentSchema,
+} from './model-deployments';
 import { type RateLimits, type RateLimitsInput, rateLimitsSchema } from './rate-limits';
 
 /** What `model: "auto"` chooses between, from cheapest and quickest to most capable. */
@@ -117,8 +123,45 @@ export const modelEntrySchema = z
     rate_limits: rateLimitsSchema.optional(),
     /** false keeps the entry documented but out of service. Default true. */
     enabled: z.boolean().default(true),
+    /**
+     * Where the model is served (see `model-deployments.ts`); absent: one implicit deployment
+     * of `provider`, `upstream_model` and `rate_limits`.
+     */
+    deployments: z.array(modelDeploymentSchema).min(1).max(64).optional(),
+    /** How a call picks among `deployments`. Default `weighted`. */
+    deployment_strategy: deploymentStrategySchema.optional(),
   })
   .strict()
+  .superRefine((entry, context) => {
+    const seen = new Set<string>();
+    entry.deployments?.forEach((deployment, index) => {
+      if (seen.has(deployment.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['deployments', index, 'id'],
+          message: `deployment "${deployment.id}" is listed twice`,
+        });
+      }
+      seen.add(deployment.id);
+      if (
+        deployment.provider !== undefined &&
+        !catalogProviderIdSchema.safeParse(deployment.provider).success
+      ) {
+        context.addIssue({
+          code: 'custom',
+          path: ['deployments', index, 'provider'],
+          message: `unknown provider account "${deployment.provider}" (one of ${catalogProviderIdSchema.options.join(', ')})`,
+        });
+      }
+    });
+    if (entry.deployment_strategy !== undefined && entry.deployments === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['deployment_strategy'],
+        message: 'deployment_strategy needs deployments',
+      });
+    }
+  })
   .refine((entry) => entry.max_output_tokens <= entry.context_window, {
     message: 'max_output_tokens cannot exceed context_window',
     path: ['max_output_tokens'],
@@ -170,6 +213,29 @@ export const modelCatalogFileSchema = z
           });
         } else owner.set(name, index);
       }
+    });
+    // A deployment with its own endpoint or key is an account of its own, named
+    // `<provider>.<deployment id>`: every model listing it must describe it the same way.
+    const accounts = new Map<string, { where: string; base?: string; key?: string }>();
+    file.models.forEach((entry, index) => {
+      entry.deployments?.forEach((deployment, position) => {
+        if (deployment.base_url === undefined && deployment.api_key_env === undefined) return;
+        const id = deploymentAccountId(deployment.provider ?? entry.provider, deployment.id);
+        const first = accounts.get(id);
+        if (first === undefined) {
+          accounts.set(id, {
+            where: `models[${index}].deployments[${position}]`,
+            base: deployment.base_url,
+            key: deployment.api_key_env,
+          });
+        } else if (first.base !== deployment.base_url || first.key !== deployment.api_key_env) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, 'deployments', position, 'id'],
+            message: `deployment "${deployment.id}" of the same provider is ${first.where} with another base_url or api_key_env: give it another id`,
+          });
+        }
+      });
     });
     const ids = new Set(file.models.map((entry) => entry.id));
     file.models.forEach((entry, index) => {
@@ -251,7 +317,9 @@ export class ModelCatalog {
     endpoint: CatalogEndpoint = 'chat',
   ): Unavailability | undefined {
     if (!entry.enabled) return 'disabled';
-    if (this.availableProviders && !this.availableProviders.has(entry.provider))
+    const available = this.availableProviders;
+    // A model with deployments is usable while any of their provider accounts is.
+    if (available && !deploymentsOf(entry).some((deployment) => available.has(deployment.provider)))
       return 'provider_not_configured';
     if (!entry.endpoints.includes(endpoint)) return 'endpoint_not_supported';
     return undefined;

@@ -9,6 +9,13 @@ export const jobProgressSchema = z.object({
   /** Every call made so far, parsed with the attempt record's own schema. */
   attempts: z.array(attemptRecordSchema),
   /** Where a parked job resumes its chain (`ChainResume`). */
-  resume: z.object({ model: z.string(), retry: z.number().int().min(0) }).optional(),
+  resume: z
+    .object({
+      model: z.string(),
+      retry: z.number().int().min(0),
+      /** The deployment whose queue of waiting callers the job took a place in. */
+      deployment: z.string().optional(),
+    })
+    .optional(),
 });
 export type JobProgress = z.infer<typeof jobProgressSchema>;

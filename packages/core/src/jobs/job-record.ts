@@ -52,6 +52,8 @@ export interface JobResult {
   upstream_model: string;
   /** Provider account id (e.g. `openai`, `simulator-anthropic`). */
   provider: string;
+  /** The model's deployment that answered, when the catalog gives it several. */
+  deployment?: string;
   response_id?: string;
   /** Token usage of the answer (snake_case: part of the HTTP surface; see `toJobUsage`). */
   usage: JobUsage;

@@ -1,4 +1,5 @@
 import type { ModelEntry } from '../catalog/model-catalog';
+import type { ModelDeployment } from '../catalog/model-deployments';
 import type { RateLimitInfo, TokenCounts } from '../providers/language-model';
 
 /**
@@ -36,7 +37,17 @@ export type CallAdmission =
  * refusal, so the job can be parked instead of holding a worker slot.
  */
 export interface CallGate {
-  admit(entry: ModelEntry): Promise<CallAdmission>;
+  /**
+   * @param deployment where the call goes; default the entry's first (or only) deployment
+   * @param options.tryOnly one reservation attempt, no sleep, and a refusal takes no place in
+   *   the schedule of waiting callers: a model's other deployments may have room (see
+   *   `runModelChain`)
+   */
+  admit(
+    entry: ModelEntry,
+    deployment?: ModelDeployment,
+    options?: { tryOnly?: boolean },
+  ): Promise<CallAdmission>;
 }
 
 /** What a gate needs to know of the request whose calls it admits. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
+import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
 import { perWindow, type RateLimits } from '../catalog/rate-limits';
 import type { RateLimitInfo } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
@@ -67,6 +68,8 @@ export interface RateLimitWaitEvent {
   provider: string;
   /** Catalog model id. */
   model: string;
+  /** The deployment that had to wait; absent for a model without deployments. */
+  deployment?: string;
   reason: ThrottleReason;
   waitMs: number;
   action: 'sleep' | 'defer';
@@ -77,6 +80,8 @@ export interface RateLimitWaitEvent {
 export interface RateLimitPauseEvent {
   provider: string;
   model: string;
+  /** The deployment paused; absent for a model without deployments. */
+  deployment?: string;
   reason: 'retry_after' | 'provider_headers';
   pauseMs: number;
   logFields?: Readonly<Record<string, unknown>>;
@@ -90,8 +95,18 @@ export interface ProviderRateLimiterListeners {
   onError?: (error: unknown) => void;
 }
 
-/** One limited scope a call counts against: the model, or its provider account. */
-interface Bucket {
+/** The rate-limit window scope of one deployment (its own limits, not its account's). */
+export function deploymentRateScope(deployment: ModelDeployment): string {
+  return `model:${deployment.account}:${deployment.stateModel}`;
+}
+
+/** The deployment a call without one goes to: the implicit one, or the catalog's first. */
+function firstDeployment(entry: ModelEntry): ModelDeployment {
+  return deploymentsOf(entry)[0] as ModelDeployment;
+}
+
+/** One limited scope a call counts against: the deployment, or its provider account. */
+export interface Bucket {
   log: string;
   tokens: string;
   windowMs: number;
@@ -152,7 +167,14 @@ export class ProviderRateLimiter implements CallGateFactory {
   /** The gate of one request: its token estimate is the prompt plus its `max_tokens`. */
   gateFor(request: GateRequest): CallGate {
     return {
-      admit: (entry) => this.admit(entry, this.estimateTokens(entry, request), request.logFields),
+      admit: (entry, deployment, options) =>
+        this.admit(
+          entry,
+          this.estimateTokens(entry, request),
+          request.logFields,
+          deployment,
+          options,
+        ),
     };
   }
 
@@ -173,19 +195,24 @@ export class ProviderRateLimiter implements CallGateFactory {
     entry: ModelEntry,
     tokens: number,
     logFields?: Readonly<Record<string, unknown>>,
+    deployment: ModelDeployment = firstDeployment(entry),
+    options: { tryOnly?: boolean } = {},
   ): Promise<CallAdmission> {
-    const buckets = this.bucketsOf(entry);
+    const buckets = this.bucketsOf(entry, deployment);
     for (let round = 0; ; round += 1) {
-      const reservation = await this.reserve(entry, tokens);
+      const reservation = await this.reserve(entry, tokens, deployment, options.tryOnly);
       if (reservation.ok) {
         return {
           admitted: true,
-          settle: (outcome) => this.settle(entry, buckets, reservation.id, outcome, logFields),
+          settle: (outcome) =>
+            this.settle(entry, deployment, buckets, reservation.id, outcome, logFields),
           release: () => this.reconcile(buckets, reservation.id, removeReservation),
         };
       }
       const { reason } = reservation;
       let { waitMs } = reservation;
+      // A try is not a wait yet: the caller asks the model's other deployments first.
+      if (options.tryOnly) return { admitted: false, waitMs, reason };
       const sleep = waitMs <= this.options.maxSleepMs && round < maxSleepRounds;
       // Jobs parked until a pause ends would all come back at that instant; a little jitter
       // spreads them (windows of our own limits spread their callers already, in the script).
@@ -193,8 +220,9 @@ export class ProviderRateLimiter implements CallGateFactory {
         waitMs += Math.floor(this.random() * Math.min(waitMs * 0.2, maxPauseJitterMs));
       }
       this.listeners.onWait?.({
-        provider: entry.provider,
+        provider: deployment.provider,
         model: entry.id,
+        ...(deployment.id !== undefined ? { deployment: deployment.id } : {}),
         reason,
         waitMs,
         action: sleep ? 'sleep' : 'defer',
@@ -206,11 +234,16 @@ export class ProviderRateLimiter implements CallGateFactory {
   }
 
   /** One reservation attempt (no sleeping): the Lua script over the model's buckets. */
-  async reserve(entry: ModelEntry, tokens: number): Promise<Reservation> {
-    const buckets = this.bucketsOf(entry);
+  async reserve(
+    entry: ModelEntry,
+    tokens: number,
+    deployment: ModelDeployment = firstDeployment(entry),
+    tryOnly = false,
+  ): Promise<Reservation> {
+    const buckets = this.bucketsOf(entry, deployment);
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
     const id = `${this.idPrefix}.${this.sequence.toString(36)}`;
-    const keys = [this.keys.ratePause(entry.provider, entry.upstream_model)];
+    const keys = [this.keys.ratePause(deployment.account, deployment.stateModel)];
     const args: Array<string | number> = [
       id,
       Math.ceil(tokens),
@@ -221,6 +254,7 @@ export class ProviderRateLimiter implements CallGateFactory {
       keys.push(bucket.log, bucket.tokens);
       args.push(bucket.windowMs, bucket.maxRequests, bucket.maxTokens);
     }
+    if (tryOnly) args.push(1);
     const answer = (await reserveScript.run(this.redis, keys, args)) as [number, number?, string?];
     if (answer[0] === 1) return { ok: true, id };
     const reason = String(answer[2]);
@@ -232,15 +266,20 @@ export class ProviderRateLimiter implements CallGateFactory {
   }
 
   /**
-   * Pauses a model for every worker: no call is admitted before `pauseMs` from now (an
-   * existing longer pause is kept).
+   * Pauses a model's deployment (default: its first) for every worker: no call is admitted
+   * before `pauseMs` from now (an existing longer pause is kept). Its other deployments go on.
    */
-  async pause(entry: ModelEntry, pauseMs: number, reason: 'retry_after' | 'provider_headers') {
+  async pause(
+    entry: ModelEntry,
+    pauseMs: number,
+    reason: 'retry_after' | 'provider_headers',
+    deployment: ModelDeployment = firstDeployment(entry),
+  ) {
     const milliseconds = Math.ceil(pauseMs);
     if (milliseconds <= 0) return false;
     const set = await pauseScript.run(
       this.redis,
-      [this.keys.ratePause(entry.provider, entry.upstream_model)],
+      [this.keys.ratePause(deployment.account, deployment.stateModel)],
       [milliseconds, reason],
     );
     return set === 1;
@@ -248,6 +287,7 @@ export class ProviderRateLimiter implements CallGateFactory {
 
   private async settle(
     entry: ModelEntry,
+    deployment: ModelDeployment,
     buckets: Bucket[],
     id: string,
     outcome: CallSettlement,
@@ -258,7 +298,8 @@ export class ProviderRateLimiter implements CallGateFactory {
         const { usage, rateLimit } = outcome;
         await this.reconcile(buckets, id, usage.inputTokens + usage.outputTokens);
         const pauseMs = rateLimit ? this.headerPauseMs(rateLimit) : 0;
-        if (pauseMs > 0) await this.pauseAndTell(entry, pauseMs, 'provider_headers', logFields);
+        if (pauseMs > 0)
+          await this.pauseAndTell(entry, deployment, pauseMs, 'provider_headers', logFields);
         return;
       }
       const { error } = outcome;
@@ -270,7 +311,7 @@ export class ProviderRateLimiter implements CallGateFactory {
         error.retryAfterMs !== undefined &&
         error.retryAfterMs > 0
       ) {
-        await this.pauseAndTell(entry, error.retryAfterMs, 'retry_after', logFields);
+        await this.pauseAndTell(entry, deployment, error.retryAfterMs, 'retry_after', logFields);
       }
     } catch (error) {
       this.listeners.onError?.(error);
@@ -279,14 +320,16 @@ export class ProviderRateLimiter implements CallGateFactory {
 
   private async pauseAndTell(
     entry: ModelEntry,
+    deployment: ModelDeployment,
     pauseMs: number,
     reason: 'retry_after' | 'provider_headers',
     logFields: Readonly<Record<string, unknown>> | undefined,
   ): Promise<void> {
-    if (await this.pause(entry, pauseMs, reason)) {
+    if (await this.pause(entry, pauseMs, reason, deployment)) {
       this.listeners.onPause?.({
-        provider: entry.provider,
+        provider: deployment.provider,
         model: entry.id,
+        ...(deployment.id !== undefined ? { deployment: deployment.id } : {}),
         reason,
         pauseMs: Math.ceil(pauseMs),
         logFields,
@@ -326,9 +369,12 @@ export class ProviderRateLimiter implements CallGateFactory {
     }
   }
 
-  /** The model's own limits and its provider account's, when the catalog sets them. */
-  private bucketsOf(entry: ModelEntry): Bucket[] {
-    const cacheKey = `${entry.provider}\n${entry.upstream_model}\n${entry.id}`;
+  /**
+   * The deployment's own limits and its provider account's, when the catalog sets them. A
+   * deployment with its own key is an account of its own: `provider_limits` do not apply.
+   */
+  bucketsOf(entry: ModelEntry, deployment: ModelDeployment = firstDeployment(entry)): Bucket[] {
+    const cacheKey = `${deployment.account}\n${deployment.stateModel}\n${entry.id}`;
     const cached = this.buckets.get(cacheKey);
     if (cached) return cached;
     const buckets: Bucket[] = [];
@@ -342,8 +388,8 @@ export class ProviderRateLimiter implements CallGateFactory {
         maxTokens: perWindow(limits.tpm, limits.window_ms),
       });
     };
-    add(`model:${entry.provider}:${entry.upstream_model}`, entry.rate_limits);
-    add(`account:${entry.provider}`, this.catalog.limitsOfProvider(entry.provider));
+    add(deploymentRateScope(deployment), deployment.rate_limits);
+    add(`account:${deployment.account}`, this.catalog.limitsOfProvider(deployment.account));
     this.buckets.set(cacheKey, buckets);
     return buckets;
   }

@@ -9,7 +9,8 @@ import { LuaScript } from '../redis/lua-script';
  * Reserves one request and ARGV[2] tokens in every bucket, or refuses with the wait until
  * they would fit. KEYS[1]: the model's pause flag; then per bucket its log and its hash.
  * ARGV: reservation id, tokens, bucket count, arrival allowance ms, then per bucket window
- * ms, max requests and max tokens per window (0: not limited). Returns {1} or
+ * ms, max requests and max tokens per window (0: not limited), then optionally '1' for a try:
+ * a refusal then leaves the schedule of refused callers alone. Returns {1} or
  * {0, wait_ms, reason}.
  *
  * A reservation is dated the arrival allowance ahead: until its call ends (and the settle
@@ -105,6 +106,9 @@ if wait > 0 then
       if scheduled > back_at then back_at = scheduled end
     end
   end
+  -- A try (a model's other deployments may have room) takes no place in the schedule; it
+  -- learns when it would be let in, so the caller can queue where the line is shortest.
+  if ARGV[5 + 3 * n] == '1' then return {0, math.ceil(back_at - now), reason} end
   for b = 1, n do
     if gaps[b] > 0 then
       local hash = KEYS[2 * b + 1]

@@ -119,6 +119,19 @@ export class RedisKeys {
     return `${this.prefix}:rate-pause:${provider}:${model}`;
   }
 
+  /**
+   * Sorted set of the calls in flight on one deployment of a catalog model (`least-busy`),
+   * scored by when they started, so a crashed worker's calls age out.
+   */
+  deploymentInFlight(model: string, deployment: string): string {
+    return `${this.prefix}:deployment:${model}:${deployment}:inflight`;
+  }
+
+  /** Hash of one deployment's pick statistics: `latency` (moving average, ms). */
+  deploymentStats(model: string, deployment: string): string {
+    return `${this.prefix}:deployment:${model}:${deployment}:stats`;
+  }
+
   /** Set of every circuit key, so their states can be listed (metrics) without SCAN. */
   circuits(): string {
     return `${this.prefix}:circuits`;

@@ -31,6 +31,8 @@ export const attemptRecordSchema = z.object({
   provider: z.string(),
   /** Catalog model id. */
   model: z.string(),
+  /** The model's deployment that took the call; absent for a model without deployments. */
+  deployment: z.string().optional(),
   outcome: attemptOutcomeSchema,
   /** A provider error code, or `circuit_open` / `model_unavailable` for a skipped model. */
   error_code: z

@@ -1,5 +1,7 @@
 import type { ModelEntry } from '../catalog/model-catalog';
+import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
 import { costOfUsage } from '../catalog/model-pricing';
+import type { DeploymentChooser } from '../deployments/deployment-picker';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type {
   GenerateRequest,
@@ -15,10 +17,26 @@ import type { CircuitBreaker } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
 import { type TokenCounts, toAttemptUsage } from './usage-records';
 
-/** One model of a chain, with the adapter that calls it (undefined: provider not configured). */
+/**
+ * One model of a chain, with the adapter that calls it (undefined: provider not configured).
+ * A model with several deployments has one adapter per deployment: `modelFor` hands it out,
+ * and `deployment` says which one `model` is (absent: the entry's first or only one).
+ */
 export interface ChainLink {
   entry: ModelEntry;
   model: LanguageModel | undefined;
+  deployment?: ModelDeployment;
+  modelFor?: (deployment: ModelDeployment) => LanguageModel | undefined;
+}
+
+/** The link bound to one of its model's deployments. */
+export function onDeployment(link: ChainLink, deployment: ModelDeployment): ChainLink {
+  if (link.deployment === deployment) return link;
+  return {
+    ...link,
+    deployment,
+    model: link.modelFor ? link.modelFor(deployment) : link.model,
+  };
 }
 
 /**
@@ -27,6 +45,8 @@ export interface ChainLink {
  */
 export interface ModelCall<Answer> {
   entry: ModelEntry;
+  /** Where the call goes; absent: the entry's first (or only, implicit) deployment. */
+  deployment?: ModelDeployment;
   /** Makes the call; undefined when the entry's provider has no adapter for it. */
   send: (() => Promise<Answer>) | undefined;
   /** The tokens an answer used, and the rate-limit facts the provider sent with it. */
@@ -38,6 +58,7 @@ export function chatCall(link: ChainLink, request: GenerateRequest): ModelCall<G
   const { entry, model } = link;
   return {
     entry,
+    ...(link.deployment ? { deployment: link.deployment } : {}),
     send: model && (() => model.generate(request)),
     usageOf: (answer) => ({ usage: answer.usage, rateLimit: answer.rateLimit }),
   };
@@ -60,6 +81,13 @@ export interface CallGuards {
   gate?: CallGate;
   /** Records the call as started just before it is made (see `call-journal.ts`). */
   recorder?: CallRecorder;
+  /** Hears each call's start and latency (the `least-busy` and `lowest-latency` picks). */
+  chooser?: Pick<DeploymentChooser, 'track'>;
+  /**
+   * Ask the gate for a try only (see `CallGate.admit`): the model has other deployments to ask
+   * before this call should wait.
+   */
+  tryOnly?: boolean;
   now?: () => number;
 }
 
@@ -75,8 +103,17 @@ export async function callModel<Answer>(
 ): Promise<CallOutcome<Answer>> {
   const { breaker, gate, recorder, now = Date.now } = guards;
   const { entry, send } = call;
+  const deployment = call.deployment ?? (deploymentsOf(entry)[0] as ModelDeployment);
+  // The implicit deployment's circuit is keyed as it always was: provider and upstream model.
+  const circuit = { account: deployment.account, model: deployment.stateModel };
   const startedAt = now();
-  const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
+  const base = {
+    provider: deployment.provider,
+    model: entry.id,
+    ...(deployment.id !== undefined ? { deployment: deployment.id } : {}),
+    started_at: startedAt,
+    cost_usd: 0,
+  };
   if (!send) {
     return {
       ok: false,
@@ -86,7 +123,9 @@ export async function callModel<Answer>(
     };
   }
   // Capacity first: a call that must wait takes no half-open probe slot meanwhile.
-  const admission = gate ? await gate.admit(entry) : undefined;
+  const admission = gate
+    ? await gate.admit(entry, deployment, guards.tryOnly ? { tryOnly: true } : undefined)
+    : undefined;
   if (admission && !admission.admitted) {
     return {
       ok: false,
@@ -97,7 +136,7 @@ export async function callModel<Answer>(
     };
   }
   const permit = breaker
-    ? await breaker.acquire(entry.provider, entry.upstream_model, startedAt)
+    ? await breaker.acquire(circuit.account, circuit.model, startedAt)
     : ({ allowed: true, probe: false } as const);
   if (!permit.allowed) {
     await admission?.release();
@@ -109,19 +148,20 @@ export async function callModel<Answer>(
     };
   }
   await recorder?.begin(entry, startedAt);
+  const end = guards.chooser?.track(entry, deployment);
   const started = performance.now();
   try {
     const answer = await send();
     const latency = round(performance.now() - started);
+    end?.(latency);
     const { usage, rateLimit } = call.usageOf(answer);
     // A probe's success closes the circuit: awaited, alongside the rate-limit settlement. Any
     // other success only feeds the closed circuit's counts: the job does not wait for it.
-    if (breaker && !permit.probe)
-      breaker.recordSuccessInBackground(entry.provider, entry.upstream_model);
+    if (breaker && !permit.probe) breaker.recordSuccessInBackground(circuit.account, circuit.model);
     await Promise.all([
       admission?.settle({ ok: true, usage, rateLimit }),
       permit.probe && breaker
-        ? breaker.record(entry.provider, entry.upstream_model, 'success', true)
+        ? breaker.record(circuit.account, circuit.model, 'success', true)
         : undefined,
     ]);
     return {
@@ -137,14 +177,15 @@ export async function callModel<Answer>(
     };
   } catch (error) {
     const latency = round(performance.now() - started);
+    end?.(undefined);
     await admission?.settle({ ok: false, error });
     const aborted = isProviderError(error) && error.code === 'aborted';
     // An aborted call (a losing hedge) says nothing about the model; its probe slot times out.
     if (breaker && !aborted && (isHealthFailure(error) || permit.probe)) {
       // A probe answered with a non-health error (a 429, a 400) still proves the model is up.
       await breaker.record(
-        entry.provider,
-        entry.upstream_model,
+        circuit.account,
+        circuit.model,
         isHealthFailure(error) ? 'failure' : 'success',
         permit.probe,
       );

@@ -1,11 +1,13 @@
 import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
+import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
+import { type DeploymentChooser, weightedChooser } from '../deployments/deployment-picker';
 import type { CallGateFactory } from '../limits/call-gate';
 import type { GenerateRequest, LanguageModel } from '../providers/language-model';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import type { RoutingDecision } from '../routing/route-request';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
-import type { ChainLink } from './call-model';
+import { type ChainLink, onDeployment } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy } from './retry-policy';
 import { runHedged } from './run-hedged';
@@ -13,9 +15,14 @@ import { type ChainOutcome, type ChainResume, notBeforeOf, runModelChain } from 
 
 export interface ExecuteRoutedRequestOptions {
   catalog: ModelCatalog;
-  /** The adapter of a catalog entry, or undefined when its provider is not configured. */
-  resolveModel: (entry: ModelEntry) => LanguageModel | undefined;
+  /**
+   * The adapter of one deployment of a catalog entry, or undefined when its provider account
+   * is not configured.
+   */
+  resolveModel: (entry: ModelEntry, deployment: ModelDeployment) => LanguageModel | undefined;
   breaker?: CircuitBreaker;
+  /** Orders a model's deployments (`DeploymentPicker`); default: by weight, no shared state. */
+  chooser?: DeploymentChooser;
   /**
    * Provider RPM/TPM limits and pauses shared by every worker (`ProviderRateLimiter`),
    * asked before every call; absent: calls are not limited.
@@ -35,7 +42,11 @@ export interface RoutedRequest {
   /** Per-call headers; `callNumber` counts this job's calls from 1. */
   headers?: (callNumber: number) => Record<string, string>;
   /** Wraps each model this request calls (tracing, metrics, logs), as middleware from outside. */
-  wrapModel?: (entry: ModelEntry, model: LanguageModel) => LanguageModel;
+  wrapModel?: (
+    entry: ModelEntry,
+    model: LanguageModel,
+    deployment: ModelDeployment,
+  ) => LanguageModel;
   /** Records each call as started before it is made, so a crash mid-call is still counted. */
   recorder?: CallRecorder;
   /** Fields for the limiter's log lines about this request (job id, tenant); no prompt text. */
@@ -49,13 +60,26 @@ export interface RoutedRequest {
  */
 export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
   return async function executeRoutedRequest(routed: RoutedRequest): Promise<ChainOutcome> {
-    const resolve = (entry: ModelEntry): LanguageModel | undefined => {
-      const model = options.resolveModel(entry);
-      return model && routed.wrapModel ? routed.wrapModel(entry, model) : model;
+    const chooser = options.chooser ?? weightedChooser;
+    const resolve = (entry: ModelEntry, deployment: ModelDeployment) => {
+      const model = options.resolveModel(entry, deployment);
+      return model && routed.wrapModel ? routed.wrapModel(entry, model, deployment) : model;
     };
     const linkOf = (id: string): ChainLink | undefined => {
       const entry = options.catalog.resolve(id);
-      return entry ? { entry, model: resolve(entry) } : undefined;
+      if (!entry) return undefined;
+      const first = deploymentsOf(entry)[0] as ModelDeployment;
+      return {
+        entry,
+        deployment: first,
+        model: resolve(entry, first),
+        modelFor: (deployment) => resolve(entry, deployment),
+      };
+    };
+    /** A hedge arm goes to its model's best ranked deployment. */
+    const armOf = async (link: ChainLink): Promise<ChainLink> => {
+      const [best] = await chooser.order(link.entry);
+      return best ? onDeployment(link, best) : link;
     };
     const previous = routed.progress?.attempts ?? [];
     const links = routed.decision.chain
@@ -76,15 +100,17 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
         afterMs: routed.hedge.after_ms,
       });
       if (choice.ok) {
+        const secondary = linkOf(choice.entry.id) ?? links[0];
         const hedged = await runHedged({
-          primary: links[0],
-          secondary: { entry: choice.entry, model: resolve(choice.entry) },
+          primary: await armOf(links[0]),
+          secondary: await armOf(secondary),
           afterMs: routed.hedge.after_ms,
           request: routed.request,
           headers: routed.headers,
           breaker: options.breaker,
           gate,
           recorder: routed.recorder,
+          chooser,
           inputTokens: routed.decision.input_tokens,
         });
         attempts = [...attempts, ...hedged.attempts];
@@ -105,6 +131,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       breaker: options.breaker,
       gate,
       recorder: routed.recorder,
+      chooser,
       policy: options.policy,
       resume: routed.progress?.resume,
       notBefore: notBeforeOf(attempts),

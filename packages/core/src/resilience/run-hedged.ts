@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage } from '../catalog/model-pricing';
+import type { DeploymentChooser } from '../deployments/deployment-picker';
 import type { CallGate } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
@@ -21,6 +22,8 @@ export interface RunHedgedOptions {
   gate?: CallGate;
   /** Records each call as started before it is made (see `call-journal.ts`). */
   recorder?: CallRecorder;
+  /** Hears each call's start and latency (deployment picks). */
+  chooser?: Pick<DeploymentChooser, 'track'>;
   /** Estimated input tokens: an aborted loser is billed for its prompt. */
   inputTokens: number;
 }
@@ -57,7 +60,12 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
         signal: (controllers[index] as AbortController).signal,
         headers: options.headers?.(calls),
       }),
-      { breaker: options.breaker, gate: options.gate, recorder: options.recorder },
+      {
+        breaker: options.breaker,
+        gate: options.gate,
+        recorder: options.recorder,
+        chooser: options.chooser,
+      },
     ).then((outcome) => {
       if (outcome.ok && winner === undefined) {
         winner = index;

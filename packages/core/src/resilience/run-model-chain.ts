@@ -1,9 +1,11 @@
 import type { ModelEntry } from '../catalog/model-catalog';
+import { deploymentWaitKey, type ModelDeployment } from '../catalog/model-deployments';
+import { type DeploymentChooser, weightedChooser } from '../deployments/deployment-picker';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
-import { type ChainLink, callModel, chatCall } from './call-model';
+import { type ChainLink, callModel, chatCall, onDeployment } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy, retryDelayMs } from './retry-policy';
 
@@ -13,6 +15,11 @@ export interface ChainResume {
   model: string;
   /** Retries of that model already made. */
   retry: number;
+  /**
+   * The model's deployment whose queue of waiting callers the job took a place in: tried
+   * first when it comes back, since that place is what it waited for.
+   */
+  deployment?: string;
 }
 
 export interface RunModelChainOptions {
@@ -28,6 +35,8 @@ export interface RunModelChainOptions {
   gate?: CallGate;
   /** Records each call as started before it is made (see `call-journal.ts`). */
   recorder?: CallRecorder;
+  /** Orders each model's deployments (see `DeploymentPicker`); default: by weight. */
+  chooser?: DeploymentChooser;
   policy: RetryPolicy;
   resume?: ChainResume;
   /**
@@ -41,13 +50,17 @@ export interface RunModelChainOptions {
   random?: () => number;
 }
 
-/** When each model may next be called, from the Retry-After of earlier calls. */
+/**
+ * When each model (or deployment: `model@deployment`, see `deploymentWaitKey`) may next be
+ * called, from the Retry-After of earlier calls.
+ */
 export function notBeforeOf(attempts: readonly AttemptRecord[]): Record<string, number> {
   const notBefore: Record<string, number> = {};
   for (const attempt of attempts) {
     if (attempt.retry_after_ms === undefined) continue;
     const until = attempt.started_at + Math.ceil(attempt.latency_ms) + attempt.retry_after_ms;
-    notBefore[attempt.model] = Math.max(notBefore[attempt.model] ?? 0, until);
+    const key = deploymentWaitKey(attempt.model, attempt.deployment);
+    notBefore[key] = Math.max(notBefore[key] ?? 0, until);
   }
   return notBefore;
 }
@@ -74,17 +87,48 @@ export type ChainOutcome =
 const realSleep = (milliseconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
+/** Why a deployment was set aside for the rest of this run, and how long it asks to wait. */
+interface Hold {
+  waitMs: number;
+  /** A rate limit's reason; undefined for a Retry-After remembered from an earlier call. */
+  reason?: ThrottleReason;
+}
+
+/**
+ * The next deployment to call: the best ranked one not set aside, preferring those that have
+ * not failed in this run (a retry moves to another deployment before trying one again).
+ */
+function nextDeployment(
+  order: readonly ModelDeployment[],
+  setAside: ReadonlySet<ModelDeployment>,
+  failures: ReadonlyMap<ModelDeployment, number>,
+): ModelDeployment | undefined {
+  let best: ModelDeployment | undefined;
+  for (const deployment of order) {
+    if (setAside.has(deployment)) continue;
+    if (best === undefined || (failures.get(deployment) ?? 0) < (failures.get(best) ?? 0))
+      best = deployment;
+  }
+  return best;
+}
+
 /**
  * Runs a fallback chain: each model is retried on retryable errors (full-jitter backoff, never
  * sooner than its Retry-After) up to the policy's limit, then the chain moves to the next model;
  * an open circuit skips a model at once; a final error (400, 401, content refusal…) ends
  * everything with no retry and no fallback. A wait too long to hold a worker slot moves on to
  * the next model when there is one, and otherwise asks the caller to park the job.
+ *
+ * A model with several deployments is served by the chooser's order: a deployment whose
+ * circuit is open, that is paused or out of capacity is set aside and the next one called at
+ * once; a retry goes to a deployment that has not failed yet, without backoff, and the model
+ * gets at least one call per deployment before the chain falls back to the next model.
  */
 export async function runModelChain(options: RunModelChainOptions): Promise<ChainOutcome> {
   const { links, policy, breaker } = options;
   const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
+  const chooser = options.chooser ?? weightedChooser;
   const attempts: AttemptRecord[] = [];
   let calls = options.previousCalls ?? 0;
   let lastError: unknown;
@@ -98,55 +142,116 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
     const link = links[index] as ChainLink;
     const isLast = index === links.length - 1;
     let retry = options.resume && index === start ? options.resume.retry : 0;
-    // A model that asked an earlier call to wait is not called before that wait is over.
-    const earlyBy = (options.notBefore?.[link.entry.id] ?? 0) - now();
-    if (earlyBy > 0) {
-      if (earlyBy > policy.maxInlineWaitMs) {
-        if (!isLast) continue;
+    const ranked = await chooser.order(link.entry);
+    const resumeAt = options.resume && index === start ? options.resume.deployment : undefined;
+    const order =
+      resumeAt === undefined
+        ? ranked
+        : [
+            ...ranked.filter((deployment) => deployment.id === resumeAt),
+            ...ranked.filter((deployment) => deployment.id !== resumeAt),
+          ];
+    const maxRetries = Math.max(policy.maxRetriesPerModel, order.length - 1);
+    const setAside = new Set<ModelDeployment>();
+    const failures = new Map<ModelDeployment, number>();
+    /** The shortest wait of the deployments set aside by a wait, if any. */
+    let hold: Hold | undefined;
+    const holdFor = (deployment: ModelDeployment, next: Hold) => {
+      setAside.add(deployment);
+      if (hold === undefined || next.waitMs < hold.waitMs) hold = next;
+    };
+    // With several deployments, each is first only tried: a full one takes no place among its
+    // waiting callers while another has room. When all are full, the call waits for the one
+    // that frees up first, and only there (one place in one schedule, not one in each).
+    const severalDeployments = order.length > 1;
+    const tried = new Map<ModelDeployment, number>();
+    let waitingOn: ModelDeployment | undefined;
+    for (;;) {
+      let deployment = nextDeployment(order, setAside, failures);
+      if (deployment === undefined && waitingOn === undefined && tried.size > 0) {
+        let soonest: ModelDeployment | undefined;
+        for (const [candidate, waitMs] of tried) {
+          if (soonest === undefined || waitMs < (tried.get(soonest) ?? 0)) soonest = candidate;
+        }
+        waitingOn = soonest;
+        deployment = soonest;
+      }
+      if (deployment === undefined) {
+        if (hold === undefined) break;
+        // A model paused by a provider's 429 (or an earlier call's Retry-After) is skipped
+        // like its Retry-After: the next model may serve meanwhile. Out of our own capacity,
+        // the job waits for this model.
+        if ((hold.reason === undefined || hold.reason === 'retry_after') && !isLast) break;
         return {
           kind: 'wait',
-          delayMs: earlyBy,
-          resume: { model: link.entry.id, retry },
+          delayMs: hold.waitMs,
+          resume: {
+            model: link.entry.id,
+            retry,
+            ...(waitingOn?.id !== undefined ? { deployment: waitingOn.id } : {}),
+          },
           error: lastError,
+          ...(hold.reason !== undefined ? { throttle: hold.reason } : {}),
           attempts,
         };
       }
-      await sleep(earlyBy);
-    }
-    for (;;) {
+      // A deployment that asked an earlier call to wait is not called before that wait is over.
+      const earlyBy =
+        (options.notBefore?.[deploymentWaitKey(link.entry.id, deployment.id)] ?? 0) - now();
+      if (earlyBy > 0) {
+        if (earlyBy > policy.maxInlineWaitMs) {
+          holdFor(deployment, { waitMs: earlyBy });
+          continue;
+        }
+        await sleep(earlyBy);
+      }
       calls += 1;
       const outcome = await callModel(
-        chatCall(link, { ...options.request, headers: options.headers?.(calls) }),
-        { breaker, gate: options.gate, recorder: options.recorder },
+        chatCall(onDeployment(link, deployment), {
+          ...options.request,
+          headers: options.headers?.(calls),
+        }),
+        {
+          breaker,
+          gate: options.gate,
+          recorder: options.recorder,
+          chooser,
+          tryOnly: severalDeployments && waitingOn === undefined,
+        },
       );
       if (!outcome.ok && outcome.throttled) {
         calls -= 1;
-        const { waitMs, reason } = outcome.throttled;
-        // A model paused by a provider's 429 is treated like its Retry-After: the next model
-        // may serve meanwhile. Out of capacity, the job waits for this model.
-        if (reason === 'retry_after' && !isLast) break;
-        return {
-          kind: 'wait',
-          delayMs: waitMs,
-          resume: { model: link.entry.id, retry },
-          error: lastError,
-          throttle: reason,
-          attempts,
-        };
+        // A provider's pause is a real wait already; a full window of ours was only a try.
+        if (
+          severalDeployments &&
+          waitingOn === undefined &&
+          outcome.throttled.reason !== 'retry_after' &&
+          outcome.throttled.reason !== 'provider_headers'
+        ) {
+          tried.set(deployment, outcome.throttled.waitMs);
+          setAside.add(deployment);
+          continue;
+        }
+        holdFor(deployment, outcome.throttled);
+        continue;
       }
       attempts.push(outcome.attempt);
       if (outcome.ok)
         return { kind: 'success', entry: link.entry, answer: outcome.answer, attempts };
       if (!outcome.called) {
         calls -= 1;
-        break;
+        setAside.add(deployment);
+        continue;
       }
       if (!isRetryableError(outcome.error)) {
         return { kind: 'failed', error: outcome.error, retryable: false, attempts };
       }
       lastError = outcome.error;
-      if (retry >= policy.maxRetriesPerModel) break;
-      const delayMs = retryDelayMs(outcome.error, retry, policy, options.random);
+      failures.set(deployment, (failures.get(deployment) ?? 0) + 1);
+      if (retry >= maxRetries) break;
+      const next = nextDeployment(order, setAside, failures);
+      const fresh = next !== undefined && next !== deployment && !failures.has(next);
+      const delayMs = fresh ? 0 : retryDelayMs(outcome.error, retry, policy, options.random);
       retry += 1;
       if (delayMs > policy.maxInlineWaitMs) {
         if (!isLast) break;
@@ -158,7 +263,7 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
           attempts,
         };
       }
-      await sleep(delayMs);
+      if (!fresh) await sleep(delayMs);
     }
   }
   return { kind: 'failed', error: lastError, retryable: true, attempts };

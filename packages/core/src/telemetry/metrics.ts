@@ -29,6 +29,16 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['model', 'status'] as const,
       registers,
     }),
+    /**
+     * Provider calls of models with several deployments, by deployment and outcome (the
+     * deployments are the catalog's, so the label stays bounded).
+     */
+    llmDeploymentRequests: new Counter({
+      name: 'llm_deployment_requests_total',
+      help: 'LLM provider calls of models with several deployments, by catalog model, deployment and outcome (success, error).',
+      labelNames: ['model', 'deployment', 'status'] as const,
+      registers,
+    }),
     /** Provider call latency, seconds, per catalog model (the seed's buckets). */
     llmLatency: new Histogram({
       name: 'llm_latency_seconds',

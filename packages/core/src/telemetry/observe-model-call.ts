@@ -18,6 +18,11 @@ export interface ModelCallDescription {
   parent: Context;
   /** Catalog model id: the `model` label of every metric. */
   catalogModel: string;
+  /**
+   * The model's deployment that takes the call, when the model has several: the `deployment`
+   * label of `llm_deployment_requests_total` (bounded by the catalog).
+   */
+  deployment?: string;
   /** Fields every log line of this call carries (`job_id`, `tenant`, `request_id`, `attempt` …). */
   logFields: Record<string, unknown>;
 }
@@ -55,6 +60,9 @@ export async function observeModelCall(
         ...(request.topP !== undefined ? { 'gen_ai.request.top_p': request.topP } : {}),
         'llmq.provider': model.provider,
         'llmq.model': description.catalogModel,
+        ...(description.deployment !== undefined
+          ? { 'llmq.deployment': description.deployment }
+          : {}),
       },
     },
     description.parent,
@@ -66,6 +74,7 @@ export async function observeModelCall(
     model: description.catalogModel,
     provider: model.provider,
     upstream_model: model.modelId,
+    ...(description.deployment !== undefined ? { deployment: description.deployment } : {}),
     // Lengths in characters, never the text itself.
     message_count: request.messages.length,
     prompt_length: request.messages.reduce((sum, message) => sum + textOf(message).length, 0),
@@ -95,6 +104,12 @@ export async function observeModelCall(
     span.end();
     if (metrics) {
       metrics.llmRequests.inc({ model: description.catalogModel, status: 'success' });
+      if (description.deployment !== undefined)
+        metrics.llmDeploymentRequests.inc({
+          model: description.catalogModel,
+          deployment: description.deployment,
+          status: 'success',
+        });
       metrics.llmLatency.observe({ model: description.catalogModel }, seconds);
       metrics.llmTokens.inc(
         { model: description.catalogModel, type: 'input' },
@@ -134,6 +149,12 @@ export async function observeModelCall(
     span.end();
     if (metrics) {
       metrics.llmRequests.inc({ model: description.catalogModel, status: 'error' });
+      if (description.deployment !== undefined)
+        metrics.llmDeploymentRequests.inc({
+          model: description.catalogModel,
+          deployment: description.deployment,
+          status: 'error',
+        });
       metrics.llmLatency.observe({ model: description.catalogModel }, seconds);
     }
     logger.warn('llm_error', {
