@@ -1,5 +1,5 @@
-import { responseStatusOfJob } from '../dialects/openai-responses/response-status';
 import type { JobRecord, JobResult } from '../jobs/job-record';
+import { responseStatusOfJob } from '../jobs/job-response-status';
 import type { OpenAiWebhookEventType } from './webhook-event';
 
 /**

@@ -97,8 +97,18 @@ const defaultEndpointEvents: Record<WebhookFormat, readonly WebhookDeliveryEvent
 export const webhookEndpointRequestSchema = z
   .object({
     url: webhookUrlSchema,
-    format: webhookFormatSchema.default('llmq'),
-    events: z.array(webhookDeliveryEventSchema).min(1).optional(),
+    format: webhookFormatSchema
+      .default('llmq')
+      .describe(
+        "`llmq` (default): llmq's body with the whole job or batch. `openai`: OpenAI's event body, which openai-node's `client.webhooks.unwrap()` verifies with the endpoint's secret.",
+      ),
+    events: z
+      .array(webhookDeliveryEventSchema)
+      .min(1)
+      .optional()
+      .describe(
+        'Events of the format to receive. llmq: `job.*` and `batch.*` (default `job.completed`, `job.failed`); openai: `response.*` and `batch.*` (default all eight).',
+      ),
     description: z.string().max(256).optional(),
   })
   .strict()

@@ -1,6 +1,6 @@
-import type { JobRecord, JobResult } from '../../jobs/job-record';
+import type { JobRecord, JobResult } from './job-record';
 
-/** A Responses API response's `status`, as OpenAI's `Response.status` names them. */
+/** A Responses API response's `status` (a job seen through `/v1/responses`), as OpenAI's `Response.status` names them. */
 export type ResponseStatus =
   | 'queued'
   | 'in_progress'
