@@ -99,6 +99,33 @@ describe('webhook outbox', () => {
     expect(await redis.xlen(keys.webhookOutbox())).toBe(1);
   });
 
+  it('records a cancelled or stopped job in the outbox only when it is notified', async () => {
+    const newJob = (id: string, notify: boolean) =>
+      jobs.create({
+        id,
+        tenant: 'acme',
+        model: 'sim-gpt-fast',
+        priority: 5,
+        createdAt: 1000,
+        notify,
+      });
+    await newJob('job_cancelled', true);
+    expect(await jobs.cancel('job_cancelled', 'acme')).toEqual({ outcome: 'cancelled' });
+    await newJob('job_stopped', true);
+    await jobs.start('job_stopped');
+    expect(await jobs.stop('job_stopped', Date.now(), 'acme')).toBe(true);
+    await newJob('job_stopped_untenanted', true);
+    expect(await jobs.stop('job_stopped_untenanted')).toBe(true);
+    await newJob('job_quiet', false);
+    expect(await jobs.cancel('job_quiet', 'acme')).toEqual({ outcome: 'cancelled' });
+    const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['job_id', 'job_cancelled', 'status', 'cancelled'],
+      ['job_id', 'job_stopped', 'status', 'cancelled'],
+      ['job_id', 'job_stopped_untenanted', 'status', 'cancelled'],
+    ]);
+  });
+
   it('re-takes an entry a dead relay read but never acknowledged, and enqueues its delivery once', async () => {
     await finishedJob('job_orphan', true);
     // A relay reads the entry, then dies before acknowledging it.
