@@ -181,6 +181,9 @@ test('a cancelled batch sends batch.cancelled, an invalid one batch.failed, an e
 });
 
 test('a /v1/responses job sends response.completed with its resp_ id; a failed one response.failed', async () => {
+  // A job of another surface, ended first.
+  const plainJob = await system.submit({ prompt: 'an ordinary job' });
+  expect((await system.waitForJob(plainJob)).status).toBe('completed');
   const jobId = await submitResponse({ prompt: 'hello responses' });
   const responseId = responseIdOfJob(jobId);
   expect(responseId).toMatch(/^resp_[0-9a-f]{32}$/);
@@ -225,9 +228,9 @@ test('a /v1/responses job sends response.completed with its resp_ id; a failed o
     system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status400: 0 } } } });
   }
 
-  // A job of another surface has no OpenAI event: the endpoint hears nothing about it.
-  const plainJob = await system.submit({ prompt: 'an ordinary job' });
-  await system.waitForJob(plainJob);
+  // The relay takes outbox entries in order: the ordinary job's was handled before the
+  // responses job's webhooks went out, and it made no delivery (no OpenAI event).
   const { body } = await system.request('GET', `/v1/jobs/${plainJob}/deliveries`);
   expect(body.data).toEqual([]);
+  expect(receiver.received.some((message) => message.body.includes(plainJob.slice(4)))).toBe(false);
 });
