@@ -210,6 +210,14 @@ test('a /v1/responses job sends response.completed with its resp_ id; a failed o
       message_id: message.headers['webhook-id'],
     }),
   ]);
+  // A replay sends the same event again, signed afresh: the same body and webhook-id.
+  const before = receiver.received.length;
+  const replay = await system.request('POST', `/v1/webhook-deliveries/${log[0].id}/retry`);
+  expect(replay.status).toBe(202);
+  const replayed = await waitFor(() => receiver.received[before], { what: 'the replay' });
+  expect(replayed.body).toBe(message.body);
+  expect(replayed.headers['webhook-id']).toBe(message.headers['webhook-id']);
+  expect((await unwrap(replayed)).type).toBe('response.completed');
 
   system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status400: 1 } } } });
   try {
