@@ -177,6 +177,11 @@ export {
   type SpeculativeRequest,
   speculativeSchema,
 } from './jobs/job-request';
+export {
+  type ResponseIncompleteReason,
+  type ResponseStatus,
+  responseStatusOfJob,
+} from './jobs/job-response-status';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
@@ -329,6 +334,7 @@ export {
   tracingEnvShape,
 } from './telemetry/tracing';
 export { AddressPolicy } from './webhooks/address-policy';
+export type { OpenAiWebhookBody } from './webhooks/openai-webhook-event';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {
   type DeliveryStatus,
@@ -336,7 +342,12 @@ export {
   WebhookDeliveryStore,
 } from './webhooks/webhook-delivery-store';
 export { type WebhookEndpoint, WebhookEndpointStore } from './webhooks/webhook-endpoint-store';
-export { webhookEndpointRequestSchema } from './webhooks/webhook-event';
+export {
+  type OpenAiWebhookEventType,
+  type WebhookDeliveryEvent,
+  type WebhookFormat,
+  webhookEndpointRequestSchema,
+} from './webhooks/webhook-event';
 export { WebhookMetrics } from './webhooks/webhook-metrics';
 export { WebhookOutboxRelay } from './webhooks/webhook-outbox-relay';
 export { signingSecrets } from './webhooks/webhook-secret';

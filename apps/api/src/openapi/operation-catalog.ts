@@ -86,7 +86,8 @@ export const operationNotes: Record<string, OperationNotes> = {
   'GET /v1/batches/:id': { summary: 'A batch: status, request counts, output and error files' },
   'POST /v1/batches/:id/cancel': { summary: 'Cancel a batch: lines not yet started are skipped' },
   'POST /v1/webhook-endpoints': {
-    summary: 'Register a webhook endpoint for job and batch events',
+    summary:
+      'Register a webhook endpoint for job and batch events, in llmq\'s format or OpenAI\'s (`format: "openai"`)',
     body: webhookEndpointRequestSchema,
     status: 201,
   },

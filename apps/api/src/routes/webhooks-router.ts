@@ -209,6 +209,7 @@ function toEndpointView(endpoint: WebhookEndpoint) {
     id: endpoint.id,
     object: 'webhook_endpoint' as const,
     url: endpoint.url,
+    format: endpoint.format,
     events: endpoint.events,
     description: endpoint.description ?? null,
     disabled: endpoint.disabled,

@@ -25,10 +25,11 @@ redis.call('HSET', KEYS[1], 'total', ARGV[1])
 return status`);
 
 /**
- * The input file is invalid: a validating (or cancelling) batch fails with these errors.
+ * The input file is invalid: a validating (or cancelling) batch fails with these errors, and
+ * its `batch.failed` event goes to the webhook outbox in the same step.
  *
- * KEYS: the batch hash, the live-status counts hash.
- * ARGV: now (epoch ms), the validation errors as JSON, total lines.
+ * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream.
+ * ARGV: now (epoch ms), the validation errors as JSON, total lines, batch id.
  * Returns 1, or 0 when the batch was past validation.
  */
 export const failValidationScript = new LuaScript(`
@@ -36,6 +37,7 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'validating' and status ~= 'cancelling' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
 redis.call('HINCRBY', KEYS[2], status, -1)
+redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[4], 'status', 'failed')
 return 1`);
 
 /**
@@ -125,9 +127,9 @@ return 1`);
 
 /**
  * Sets a live batch's final status (completed, or cancelled or expired by its stop reason) and
- * its file ids. Ending a batch and recording its `batch.completed` event are one script (the
- * webhook outbox, as for jobs): the relay turns the entry into deliveries for subscribed
- * endpoints.
+ * its file ids. Ending a batch and recording its event (`batch.completed`, `batch.cancelled`
+ * or `batch.expired`) are one script (the webhook outbox, as for jobs): the relay turns the
+ * entry into deliveries for subscribed endpoints.
  *
  * KEYS: the batch hash, the webhook outbox stream, the live-status counts hash.
  * ARGV: now (epoch ms), output file id ('' for none), error file id ('' for none), batch id.
@@ -143,7 +145,5 @@ redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
 redis.call('HINCRBY', KEYS[3], status, -1)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
-if final == 'completed' then
-  redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
-end
+redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
 return final`);

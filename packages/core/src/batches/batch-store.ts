@@ -157,8 +157,8 @@ export class BatchStore {
   ): Promise<boolean> {
     const written = await failValidationScript.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
-      [now, JSON.stringify(errors), total],
+      [this.keys.batch(batchId), this.keys.batchStatusCounts(), this.keys.webhookOutbox()],
+      [now, JSON.stringify(errors), total, batchId],
     );
     return written === 1;
   }
@@ -240,7 +240,7 @@ export class BatchStore {
 
   /**
    * Sets the final status (completed, cancelled or expired) and the file ids; returns the
-   * status. A completed batch also leaves a `batch.completed` entry in the webhook outbox.
+   * status. The batch's end also leaves an entry in the webhook outbox (`batch.<status>`).
    */
   async finish(
     batchId: string,

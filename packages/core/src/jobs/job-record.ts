@@ -133,4 +133,5 @@ export type NewJobRecord = Pick<
   | 'webhook'
   | 'notify'
   | 'optimization'
+  | 'surface'
 >;

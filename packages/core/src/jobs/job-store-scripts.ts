@@ -27,6 +27,18 @@ local pendingTtl = ARGV[#ARGV]
 `;
 
 /**
+ * Lua prelude of the cancelling transitions: `notify_cancelled(outbox, jobId)` puts a
+ * `cancelled` entry in the webhook outbox when the record (KEYS[1]) is marked `notify`.
+ */
+const notifyCancelled = `
+local function notify_cancelled(outbox, jobId)
+  if redis.call('HGET', KEYS[1], 'notify') == '1' then
+    redis.call('XADD', outbox, '*', 'job_id', jobId, 'status', 'cancelled')
+  end
+end
+`;
+
+/**
  * A new record, its first event, and whether the job's end goes to the webhook outbox, in one
  * step: `notify` is set when the request asked for it (ARGV[2]) or, with KEYS[3], when the
  * tenant has default webhook endpoints right now, so the submit needs no separate SCARD.
@@ -142,13 +154,16 @@ return 1`);
  * the worker then settles the calls' cost ({@link settleCancelledScript}), so the reservation
  * stays until then.
  *
+ * A job marked `notify` also gets a `cancelled` outbox entry (KEYS[7]): only OpenAI-format
+ * endpoints have an event for it (`response.cancelled`); the relay drops it for the others.
+ *
  * KEYS: the transition layout, then the tenant's three budget reservation keys (KEYS[3..5]),
- * then the job's stop flag (KEYS[6]).
+ * then the job's stop flag (KEYS[6]), then the webhook outbox stream (KEYS[7]).
  * ARGV: tenant, now (epoch ms), the cancelled record's lifetime (seconds), job id (the
  * reservation id), then the transition layout's three.
  * Returns {'cancelled', 'cancelled'}, {'missing', ''}, or {'not_cancellable', status}.
  */
-export const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}
+export const cancelScript = new LuaScript(`${publishStatus}${ledgerLua}${notifyCancelled}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return {'missing', ''} end
 if status == 'active' and redis.call('HGET', KEYS[1], 'upgrade') == 'pending' then
@@ -156,6 +171,7 @@ if status == 'active' and redis.call('HGET', KEYS[1], 'upgrade') == 'pending' th
   redis.call('SET', KEYS[6], '1', 'EX', eventsTtl)
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   publish('{"status":"cancelled"}', eventsTtl)
+  notify_cancelled(KEYS[7], ARGV[4])
   return {'cancelled', 'cancelled'}
 end
 if status ~= 'queued' then return {'not_cancellable', status} end
@@ -163,6 +179,7 @@ release_reservation(3, ARGV[4], nil)
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 publish('{"status":"cancelled"}', eventsTtl)
+notify_cancelled(KEYS[7], ARGV[4])
 return {'cancelled', 'cancelled'}`);
 
 /**
@@ -170,18 +187,20 @@ return {'cancelled', 'cancelled'}`);
  * disconnected stream).
  *
  * KEYS: the transition layout, then optionally the tenant's three budget reservation keys
- * (KEYS[3..5]), whose reservation is then released.
+ * (KEYS[3..5]), whose reservation is then released, then the webhook outbox stream (last; a
+ * job marked `notify` gets a `cancelled` entry, as {@link cancelScript} says).
  * ARGV: now (epoch ms), the cancelled record's lifetime (seconds), job id (the reservation
  * id), then the transition layout's three.
  * Returns 1, or 0 when the job had already ended.
  */
-export const stopScript = new LuaScript(`${publishStatus}${ledgerLua}
+export const stopScript = new LuaScript(`${publishStatus}${ledgerLua}${notifyCancelled}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
-if #KEYS >= 5 then release_reservation(3, ARGV[3], nil) end
+if #KEYS >= 6 then release_reservation(3, ARGV[3], nil) end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 publish('{"status":"cancelled"}', eventsTtl)
+notify_cancelled(KEYS[#KEYS], ARGV[3])
 return 1`);
 
 /**

@@ -195,7 +195,9 @@ export class JobStore {
   async stop(jobId: string, now: number = Date.now(), tenant?: string): Promise<boolean> {
     const { keys, args } = this.transition(jobId, [now, this.options.resultTtlSeconds, jobId]);
     const scriptKeys = tenant === undefined ? keys : [...keys, ...this.reservationKeys(tenant)];
-    return (await stopScript.run(this.redis, scriptKeys, args)) === 1;
+    return (
+      (await stopScript.run(this.redis, [...scriptKeys, this.keys.webhookOutbox()], args)) === 1
+    );
   }
 
   private reservationKeys(tenant: string): string[] {
@@ -216,7 +218,12 @@ export class JobStore {
     ]);
     const [outcome, status] = (await cancelScript.run(
       this.redis,
-      [...keys, ...this.reservationKeys(tenant), this.keys.jobCancelRequest(jobId)],
+      [
+        ...keys,
+        ...this.reservationKeys(tenant),
+        this.keys.jobCancelRequest(jobId),
+        this.keys.webhookOutbox(),
+      ],
       args,
     )) as [string, string];
     if (outcome === 'not_cancellable') return { outcome, status: jobStatusSchema.parse(status) };
@@ -276,6 +283,7 @@ export function newRecordFields(record: NewJobRecord): Array<string | number> {
     fields.push('input_findings', JSON.stringify(record.inputFindings));
   if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
   if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
+  if (record.surface) fields.push('surface', record.surface);
   return fields;
 }
 
@@ -317,5 +325,6 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
     notify: fields.notify === '1',
     ...(fields.optimization ? { optimization: JSON.parse(fields.optimization) } : {}),
+    ...(fields.surface === 'responses' ? { surface: 'responses' as const } : {}),
   };
 }

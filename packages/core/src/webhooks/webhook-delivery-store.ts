@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { ensureScript, recordScript, replayScript } from './webhook-delivery-store-scripts';
-import { type WebhookEventType, webhookEventTypeSchema } from './webhook-event';
+import { type WebhookDeliveryEvent, webhookDeliveryEventSchema } from './webhook-event';
 import type { DeliveryAttemptOutcome } from './webhook-sender';
 
 /** Where a delivery stands. `endpoint_disabled`: the receiver answered 410 or was disabled. */
@@ -15,7 +15,7 @@ export interface WebhookDelivery {
   messageId: string;
   tenant: string;
   jobId: string;
-  event: WebhookEventType;
+  event: WebhookDeliveryEvent;
   url: string;
   /** The tenant endpoint it goes to; absent for a job's own webhook. */
   endpointId?: string;
@@ -161,7 +161,7 @@ export class WebhookDeliveryStore {
 
 function parseDelivery(fields: Record<string, string> | undefined): WebhookDelivery | null {
   if (!fields?.id || !fields.tenant) return null;
-  const event = webhookEventTypeSchema.safeParse(fields.event);
+  const event = webhookDeliveryEventSchema.safeParse(fields.event);
   if (!event.success) return null;
   return {
     id: fields.id,

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { rotateScript } from './webhook-endpoint-store-scripts';
-import { type WebhookEventType, webhookEventTypeSchema } from './webhook-event';
+import {
+  type WebhookDeliveryEvent,
+  type WebhookFormat,
+  webhookDeliveryEventSchema,
+  webhookFormatSchema,
+} from './webhook-event';
 import { generateWebhookSecret, type SecretRing, secretRingFromFields } from './webhook-secret';
 
 /** A tenant's default webhook endpoint: every job of the tenant is posted to it. */
@@ -11,7 +16,10 @@ export interface WebhookEndpoint {
   id: string;
   tenant: string;
   url: string;
-  events: WebhookEventType[];
+  /** The body format it receives (`llmq` for endpoints made before formats existed). */
+  format: WebhookFormat;
+  /** Events of its format it subscribes to. */
+  events: WebhookDeliveryEvent[];
   description?: string;
   /** True once the receiver answered 410 Gone (or an operator disabled it). */
   disabled: boolean;
@@ -39,12 +47,19 @@ export class WebhookEndpointStore {
 
   async create(
     tenant: string,
-    input: { url: string; events: WebhookEventType[]; description?: string },
+    input: {
+      url: string;
+      /** Default `llmq`. */
+      format?: WebhookFormat;
+      events: WebhookDeliveryEvent[];
+      description?: string;
+    },
   ): Promise<WebhookEndpoint> {
     const endpoint: WebhookEndpoint = {
       id: `whep_${randomUUID().replace(/-/g, '')}`,
       tenant,
       url: input.url,
+      format: input.format ?? 'llmq',
       events: input.events,
       description: input.description,
       disabled: false,
@@ -55,6 +70,7 @@ export class WebhookEndpointStore {
       id: endpoint.id,
       tenant,
       url: endpoint.url,
+      format: endpoint.format,
       events: JSON.stringify(endpoint.events),
       disabled: 0,
       created_at: endpoint.createdAt,
@@ -150,12 +166,15 @@ export class WebhookEndpointStore {
 function parseEndpoint(fields: Record<string, string>): WebhookEndpoint | null {
   const secrets = secretRingFromFields(fields);
   if (!fields.id || !fields.tenant || !secrets) return null;
-  const events = webhookEventTypeSchema.array().safeParse(JSON.parse(fields.events ?? '[]'));
+  const events = webhookDeliveryEventSchema.array().safeParse(JSON.parse(fields.events ?? '[]'));
+  const format = webhookFormatSchema.safeParse(fields.format ?? 'llmq');
   return {
     id: fields.id,
     tenant: fields.tenant,
     url: fields.url ?? '',
-    events: events.success ? events.data : [],
+    // An unknown format (written by a newer version) receives nothing rather than a wrong body.
+    format: format.success ? format.data : 'llmq',
+    events: events.success && format.success ? events.data : [],
     description: fields.description || undefined,
     disabled: fields.disabled === '1',
     disabledReason: fields.disabled_reason || undefined,

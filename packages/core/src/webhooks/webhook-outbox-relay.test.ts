@@ -99,6 +99,33 @@ describe('webhook outbox', () => {
     expect(await redis.xlen(keys.webhookOutbox())).toBe(1);
   });
 
+  it('records a cancelled or stopped job in the outbox only when it is notified', async () => {
+    const newJob = (id: string, notify: boolean) =>
+      jobs.create({
+        id,
+        tenant: 'acme',
+        model: 'sim-gpt-fast',
+        priority: 5,
+        createdAt: 1000,
+        notify,
+      });
+    await newJob('job_cancelled', true);
+    expect(await jobs.cancel('job_cancelled', 'acme')).toEqual({ outcome: 'cancelled' });
+    await newJob('job_stopped', true);
+    await jobs.start('job_stopped');
+    expect(await jobs.stop('job_stopped', Date.now(), 'acme')).toBe(true);
+    await newJob('job_stopped_untenanted', true);
+    expect(await jobs.stop('job_stopped_untenanted')).toBe(true);
+    await newJob('job_quiet', false);
+    expect(await jobs.cancel('job_quiet', 'acme')).toEqual({ outcome: 'cancelled' });
+    const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['job_id', 'job_cancelled', 'status', 'cancelled'],
+      ['job_id', 'job_stopped', 'status', 'cancelled'],
+      ['job_id', 'job_stopped_untenanted', 'status', 'cancelled'],
+    ]);
+  });
+
   it('re-takes an entry a dead relay read but never acknowledged, and enqueues its delivery once', async () => {
     await finishedJob('job_orphan', true);
     // A relay reads the entry, then dies before acknowledging it.
@@ -138,7 +165,7 @@ describe('webhook outbox', () => {
     expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
   });
 
-  it('sends batch.completed to the endpoints subscribed to it when a batch completes, not when it is cancelled', async () => {
+  it('sends batch.completed to the endpoints subscribed to it when a batch completes, not to those subscribed to others', async () => {
     const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
     const endpoints = new WebhookEndpointStore(redis, keys);
     const subscribed = await endpoints.create('acme', {
@@ -149,34 +176,18 @@ describe('webhook outbox', () => {
       url: 'https://hooks.example.com/jobs',
       events: ['job.completed'],
     });
-    const runBatch = async (id: string, cancel: boolean) => {
-      await batches.create({
-        id,
-        tenant: 'acme',
-        endpoint: '/v1/chat/completions',
-        inputFileId: 'file-in',
-        completionWindow: '24h',
-        createdAt: 1000,
-        expiresAt: 86_401_000,
-        reservedOutputFileId: `${id}-out`,
-        reservedErrorFileId: `${id}-err`,
-      });
-      await batches.begin(id, 1);
-      if (cancel) await batches.cancel(id, 'acme');
-      await batches.recordLine(id, 0, cancel ? 'skipped' : 'completed', '{}');
-      return batches.finish(id, { outputFileId: `${id}-out` });
-    };
-    expect(await runBatch('batch_done', false)).toBe('completed');
-    expect(await runBatch('batch_stopped', true)).toBe('cancelled');
+    expect(await runBatch(batches, 'batch_done', false)).toBe('completed');
+    expect(await runBatch(batches, 'batch_stopped', true)).toBe('cancelled');
     const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
     expect(entries.map(([, fields]) => fields)).toEqual([
       ['batch_id', 'batch_done', 'status', 'completed'],
+      ['batch_id', 'batch_stopped', 'status', 'cancelled'],
     ]);
 
     const { relay: live, deliveries } = newRelay(30_000, batches);
     await live.start();
     await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
-      what: 'the batch entry to be relayed and removed',
+      what: 'the batch entries to be relayed and removed',
     });
     const sent = await deliveries.listForJob('acme', 'batch_done');
     expect(sent.map(({ delivery }) => delivery.url)).toEqual(['https://hooks.example.com/batches']);
@@ -193,9 +204,144 @@ describe('webhook outbox', () => {
         output_file_id: 'batch_done-out',
       },
     });
+    // Nobody subscribed to batch.cancelled.
+    expect(await deliveries.listForJob('acme', 'batch_stopped')).toEqual([]);
     // Relaying it again (a relay that died after enqueueing) changes nothing.
-    await live.relayBatch('batch_done');
+    await live.relayBatch('batch_done', 'completed');
     expect(await deliveries.listForJob('acme', 'batch_done')).toHaveLength(1);
     expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(1);
   });
+
+  it("sends a batch's end to llmq and OpenAI endpoints, each in its own format", async () => {
+    const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const own = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/own',
+      events: ['batch.cancelled', 'batch.failed'],
+    });
+    const openai = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/openai',
+      format: 'openai',
+      events: ['batch.cancelled', 'batch.failed'],
+    });
+    expect(await runBatch(batches, 'batch_stopped', true)).toBe('cancelled');
+    await createBatch(batches, 'batch_invalid');
+    expect(await batches.failValidation('batch_invalid', [], 0)).toBe(true);
+    const { relay: live, deliveries } = newRelay(30_000, batches);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the batch entries to be relayed and removed',
+    });
+    for (const [batchId, event] of [
+      ['batch_stopped', 'batch.cancelled'],
+      ['batch_invalid', 'batch.failed'],
+    ] as const) {
+      const sent = await deliveries.listForJob('acme', batchId);
+      const byEndpoint = new Map(sent.map(({ delivery }) => [delivery.endpointId, delivery]));
+      expect(byEndpoint.size).toBe(2);
+      const ownBody = JSON.parse(byEndpoint.get(own.id)!.body);
+      expect(ownBody).toMatchObject({ type: event, data: { id: batchId, object: 'batch' } });
+      const openAiDelivery = byEndpoint.get(openai.id)!;
+      const openAiBody = JSON.parse(openAiDelivery.body);
+      expect(openAiBody).toEqual({
+        id: expect.stringMatching(/^evt_[0-9a-f]{32}$/),
+        object: 'event',
+        created_at: expect.any(Number),
+        type: event,
+        data: { id: batchId },
+      });
+      expect(openAiDelivery.event).toBe(event);
+      // Two bodies, two messages: a receiver deduplicating on webhook-id sees each once.
+      expect(openAiDelivery.messageId).not.toBe(byEndpoint.get(own.id)!.messageId);
+    }
+  });
+
+  it('sends response.* events of /v1/responses jobs to OpenAI endpoints only, and nothing for other jobs', async () => {
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const openai = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/openai',
+      format: 'openai',
+      events: ['response.completed', 'response.cancelled', 'response.incomplete'],
+    });
+    const own = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/own',
+      events: ['job.completed'],
+    });
+    const responseJob = 'job_0123456789abcdef0123456789abcdef';
+    const cancelledJob = 'job_fedcba9876543210fedcba9876543210';
+    const plainJob = 'job_00000000000000000000000000000000';
+    const newJob = (id: string, surface?: 'responses') =>
+      jobs.create(
+        {
+          id,
+          tenant: 'acme',
+          model: 'sim-gpt-fast',
+          priority: 5,
+          createdAt: 1000,
+          ...(surface ? { surface } : {}),
+        },
+        { notifyTenantEndpoints: true },
+      );
+    await newJob(responseJob, 'responses');
+    expect((await jobs.get(responseJob))?.surface).toBe('responses');
+    await jobs.start(responseJob);
+    expect(await jobs.complete(responseJob, { ...result, finish_reason: 'length' })).toBe(true);
+    await newJob(cancelledJob, 'responses');
+    expect(await jobs.cancel(cancelledJob, 'acme')).toEqual({ outcome: 'cancelled' });
+    await newJob(plainJob);
+    expect((await jobs.get(plainJob))?.surface).toBeUndefined();
+    await jobs.start(plainJob);
+    expect(await jobs.complete(plainJob, result)).toBe(true);
+
+    const { relay: live, deliveries } = newRelay(30_000);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the job entries to be relayed and removed',
+    });
+    const bodiesTo = async (jobId: string) =>
+      Object.fromEntries(
+        (await deliveries.listForJob('acme', jobId)).map(({ delivery }) => [
+          delivery.endpointId,
+          JSON.parse(delivery.body),
+        ]),
+      );
+    const finished = await bodiesTo(responseJob);
+    expect(finished[openai.id]).toMatchObject({
+      object: 'event',
+      type: 'response.incomplete',
+      data: { id: 'resp_0123456789abcdef0123456789abcdef' },
+    });
+    expect(finished[own.id]).toMatchObject({ type: 'job.completed', data: { id: responseJob } });
+    expect(await bodiesTo(cancelledJob)).toEqual({
+      [openai.id]: expect.objectContaining({
+        type: 'response.cancelled',
+        data: { id: 'resp_fedcba9876543210fedcba9876543210' },
+      }),
+    });
+    const plain = await bodiesTo(plainJob);
+    expect(Object.keys(plain)).toEqual([own.id]);
+  });
 });
+
+async function createBatch(batches: BatchStore, id: string) {
+  await batches.create({
+    id,
+    tenant: 'acme',
+    endpoint: '/v1/chat/completions',
+    inputFileId: 'file-in',
+    completionWindow: '24h',
+    createdAt: 1000,
+    expiresAt: 86_401_000,
+    reservedOutputFileId: `${id}-out`,
+    reservedErrorFileId: `${id}-err`,
+  });
+}
+
+/** A one-line batch that completes, or is cancelled first. */
+async function runBatch(batches: BatchStore, id: string, cancel: boolean) {
+  await createBatch(batches, id);
+  await batches.begin(id, 1);
+  if (cancel) await batches.cancel(id, 'acme');
+  await batches.recordLine(id, 0, cancel ? 'skipped' : 'completed', '{}');
+  return batches.finish(id, { outputFileId: `${id}-out` });
+}

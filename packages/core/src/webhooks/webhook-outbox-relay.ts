@@ -1,16 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { toBatchView } from '../batches/batch-record';
+import { type BatchRecord, toBatchView } from '../batches/batch-record';
 import type { BatchStore } from '../batches/batch-store';
+import { responseIdOfJob } from '../dialects/openai-responses/response-id';
 import { jobCatalog, type WebhookDeliveryJobData } from '../jobs/job-catalog';
 import type { JobStore } from '../jobs/job-store';
 import { toJobView } from '../jobs/job-view';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { Logger } from '../telemetry/logger';
+import {
+  type OpenAiWebhookBody,
+  openAiEventForJob,
+  openAiWebhookBody,
+} from './openai-webhook-event';
 import type { WebhookDeliveryStore } from './webhook-delivery-store';
-import type { WebhookEndpointStore } from './webhook-endpoint-store';
-import { eventForJobStatus, type WebhookEventType, type WebhookPayload } from './webhook-event';
+import type { WebhookEndpoint, WebhookEndpointStore } from './webhook-endpoint-store';
+import {
+  eventForBatchStatus,
+  eventForJobStatus,
+  type WebhookDeliveryEvent,
+  type WebhookFormat,
+  type WebhookPayload,
+} from './webhook-event';
 
 const groupName = 'webhook-relay';
 
@@ -19,7 +31,7 @@ export interface WebhookOutboxRelayOptions {
   connection: Redis;
   keys: RedisKeys;
   jobs: JobStore;
-  /** Batches, for `batch.completed` entries; without it those entries are dropped. */
+  /** Batches, for `batch.*` entries; without it those entries are dropped. */
   batches?: BatchStore;
   endpoints: WebhookEndpointStore;
   deliveries: WebhookDeliveryStore;
@@ -118,8 +130,8 @@ export class WebhookOutboxRelay {
         for (let index = 0; index + 1 < flat.length; index += 2)
           fields[flat[index] as string] = flat[index + 1] as string;
         if (fields.job_id && fields.status) await this.relay(fields.job_id, fields.status);
-        else if (fields.batch_id && fields.status === 'completed')
-          await this.relayBatch(fields.batch_id);
+        else if (fields.batch_id && fields.status)
+          await this.relayBatch(fields.batch_id, fields.status);
       }
       await connection
         .multi()
@@ -129,54 +141,101 @@ export class WebhookOutboxRelay {
     }
   }
 
-  /** Creates and enqueues the deliveries of one job end. Idempotent. */
+  /**
+   * Creates and enqueues the deliveries of one job end: the llmq event to the job's own webhook
+   * and the llmq endpoints subscribed to it; for a `/v1/responses` job, the `response.*` event
+   * to the OpenAI endpoints subscribed to it. Idempotent.
+   */
   async relay(jobId: string, status: string): Promise<void> {
-    const event = eventForJobStatus(status);
     const record = await this.options.jobs.get(jobId);
-    if (!event || !record) return;
-    const targets: { key: string; url: string; endpointId?: string }[] = [];
-    if (event !== 'batch.completed' && record.webhook?.events.includes(event))
-      targets.push({ key: 'job', url: record.webhook.url });
-    for (const endpoint of await this.options.endpoints.list(record.tenant)) {
-      if (!endpoint.disabled && endpoint.events.includes(event))
-        targets.push({ key: endpoint.id, url: endpoint.url, endpointId: endpoint.id });
+    if (!record) return;
+    const endpoints = await this.liveEndpoints(record.tenant);
+    const occurredAt = record.finishedAt ?? Date.now();
+    const event = eventForJobStatus(status);
+    if (event) {
+      const targets: Target[] = [];
+      if (record.webhook?.events.includes(event))
+        targets.push({ key: 'job', url: record.webhook.url });
+      targets.push(...endpointTargets(endpoints, 'llmq', event));
+      await this.deliver(jobId, record.tenant, event, 'llmq', targets, () => ({
+        type: event,
+        timestamp: new Date(occurredAt).toISOString(),
+        data: toJobView(record),
+      }));
     }
-    await this.deliver(jobId, record.tenant, event, targets, {
-      type: event,
-      timestamp: new Date(record.finishedAt ?? Date.now()).toISOString(),
-      data: toJobView(record),
-    });
+    const openAiEvent = openAiEventForJob(status, record);
+    if (openAiEvent) {
+      const targets = endpointTargets(endpoints, 'openai', openAiEvent);
+      await this.deliver(jobId, record.tenant, openAiEvent, 'openai', targets, (eventId) =>
+        openAiWebhookBody({
+          eventId,
+          type: openAiEvent,
+          createdAt: occurredAt,
+          subjectId: responseIdOfJob(jobId),
+        }),
+      );
+    }
   }
 
   /**
-   * Creates and enqueues the `batch.completed` deliveries of one batch, to the tenant's
-   * endpoints subscribed to it (the body's `data` is the batch as polled). Idempotent.
+   * Creates and enqueues the deliveries of one batch end (`batch.completed`, `failed`,
+   * `expired` or `cancelled`) to the tenant's endpoints subscribed to it, in each endpoint's
+   * format (llmq's `data` is the batch as polled; OpenAI's is `{id}`). Idempotent.
    */
-  async relayBatch(batchId: string): Promise<void> {
+  async relayBatch(batchId: string, status: string): Promise<void> {
     const batch = await this.options.batches?.get(batchId);
-    if (batch?.status !== 'completed') return;
-    const event = 'batch.completed';
-    const targets = (await this.options.endpoints.list(batch.tenant))
-      .filter((endpoint) => !endpoint.disabled && endpoint.events.includes(event))
-      .map((endpoint) => ({ key: endpoint.id, url: endpoint.url, endpointId: endpoint.id }));
-    await this.deliver(batchId, batch.tenant, event, targets, {
-      type: event,
-      timestamp: new Date(batch.completedAt ?? Date.now()).toISOString(),
-      data: toBatchView(batch),
-    });
+    const event = eventForBatchStatus(status);
+    if (!batch || !event || batch.status !== status) return;
+    const endpoints = await this.liveEndpoints(batch.tenant);
+    const occurredAt = batchEndedAt(batch) ?? Date.now();
+    await this.deliver(
+      batchId,
+      batch.tenant,
+      event,
+      'llmq',
+      endpointTargets(endpoints, 'llmq', event),
+      () => ({
+        type: event,
+        timestamp: new Date(occurredAt).toISOString(),
+        data: toBatchView(batch),
+      }),
+    );
+    await this.deliver(
+      batchId,
+      batch.tenant,
+      event,
+      'openai',
+      endpointTargets(endpoints, 'openai', event),
+      (eventId) =>
+        openAiWebhookBody({ eventId, type: event, createdAt: occurredAt, subjectId: batchId }),
+    );
   }
 
-  /** One delivery and one BullMQ job per target; `sourceId` is the job or batch id. */
+  private async liveEndpoints(tenant: string): Promise<WebhookEndpoint[]> {
+    return (await this.options.endpoints.list(tenant)).filter((endpoint) => !endpoint.disabled);
+  }
+
+  /**
+   * One delivery and one BullMQ job per target; `sourceId` is the job or batch id. The body is
+   * built once (only when there is a target) and stored with the delivery, so every attempt
+   * and replay sends the same bytes. The message id (`webhook-id`) and OpenAI's event id are
+   * derived from the source and the event, so a re-processed entry makes the same ones; an
+   * OpenAI message of an event llmq endpoints also get (`batch.*`) has its own message id, as
+   * its body differs.
+   */
   private async deliver(
     sourceId: string,
     tenant: string,
-    event: WebhookEventType,
-    targets: { key: string; url: string; endpointId?: string }[],
-    payload: WebhookPayload,
+    event: WebhookDeliveryEvent,
+    format: WebhookFormat,
+    targets: Target[],
+    payload: (eventId: string) => WebhookPayload | OpenAiWebhookBody,
   ): Promise<void> {
     if (targets.length === 0) return;
-    const body = JSON.stringify(payload);
-    const messageId = `msg_${digest(`${sourceId}|${event}`)}`;
+    const eventDigest = digest(`${sourceId}|${event}`);
+    const body = JSON.stringify(payload(`evt_${eventDigest}`));
+    const messageId =
+      format === 'llmq' ? `msg_${eventDigest}` : `msg_${digest(`${sourceId}|${event}|${format}`)}`;
     for (const target of targets) {
       const deliveryId = `dlv_${digest(`${sourceId}|${event}|${target.key}`)}`;
       await this.options.deliveries.ensure({
@@ -198,6 +257,33 @@ export class WebhookOutboxRelay {
       });
     }
   }
+}
+
+/** Where one delivery goes; `key` tells the targets of one event apart in the delivery id. */
+interface Target {
+  key: string;
+  url: string;
+  endpointId?: string;
+}
+
+/** The endpoints of `format` subscribed to `event`. */
+function endpointTargets(
+  endpoints: readonly WebhookEndpoint[],
+  format: WebhookFormat,
+  event: WebhookDeliveryEvent,
+): Target[] {
+  return endpoints
+    .filter((endpoint) => endpoint.format === format && endpoint.events.includes(event))
+    .map((endpoint) => ({ key: endpoint.id, url: endpoint.url, endpointId: endpoint.id }));
+}
+
+/** When a batch reached its final status, epoch ms. */
+function batchEndedAt(batch: BatchRecord): number | undefined {
+  if (batch.status === 'completed') return batch.completedAt;
+  if (batch.status === 'failed') return batch.failedAt;
+  if (batch.status === 'expired') return batch.expiredAt;
+  if (batch.status === 'cancelled') return batch.cancelledAt;
+  return undefined;
 }
 
 function digest(text: string): string {
