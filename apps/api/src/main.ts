@@ -229,6 +229,7 @@ async function main(): Promise<void> {
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
     keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
+    catalog,
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
   });
   const metricsServer =

@@ -190,6 +190,7 @@ export async function createApiHarness(
       limiter: new GatewayRateLimiter(redis, keys),
       concurrency: new KeyConcurrencyLimiter(redis, keys),
     },
+    catalog,
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {

@@ -40,6 +40,17 @@ export { embedderFrom, SemanticCache } from './cache/semantic-cache';
 export { loadModelCatalog } from './catalog/load-model-catalog';
 export { ModelCatalog, type ModelEntry, type ModelEntryInput } from './catalog/model-catalog';
 export { roundUsd } from './catalog/model-pricing';
+export {
+  type AnthropicModelPage,
+  type AnthropicModelView,
+  findUsableModel,
+  type OpenAIModelView,
+  pageAnthropicModels,
+  toAnthropicModel,
+  toOpenAIModel,
+  toOpenAIModelList,
+  usableModels,
+} from './catalog/model-views';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
 export { defaultProviderAccounts } from './config/default-catalog';
@@ -64,6 +75,11 @@ export { estimateRequest } from './cost/estimate-request';
 export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
 export { fromNanoUsd, toNanoUsd } from './cost/money';
 export { readUsageReport, usageQuerySchema } from './cost/usage-report';
+export {
+  type AnthropicCountTokensRequest,
+  anthropicCountTokensRequestSchema,
+  countAnthropicInputTokens,
+} from './dialects/anthropic-messages/anthropic-count-tokens';
 export {
   AnthropicEventWriter,
   type AnthropicEventWriterOptions,
@@ -101,9 +117,14 @@ export {
 } from './dialects/openai-chat/openai-chat-request-schema';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
-export type { FileStorage } from './files/file-storage';
+export type { FileListQuery, FilePage, FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';
-export { type StoredFile, toFileView } from './files/stored-file';
+export {
+  type FilePurpose,
+  filePurposeSchema,
+  type StoredFile,
+  toFileView,
+} from './files/stored-file';
 export {
   answerTextsOf,
   type BrokenRedaction,

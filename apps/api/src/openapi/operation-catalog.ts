@@ -1,4 +1,5 @@
 import {
+  anthropicCountTokensRequestSchema,
   anthropicMessagesRequestSchema,
   budgetSchema,
   cachePolicySchema,
@@ -62,6 +63,18 @@ export const operationNotes: Record<string, OperationNotes> = {
     events: true,
     idempotent: true,
   },
+  'POST /v1/messages/count_tokens': {
+    summary: 'Anthropic-compatible input token count of a message request (nothing runs)',
+    body: anthropicCountTokensRequestSchema,
+  },
+  'GET /v1/models': {
+    summary:
+      "The usable catalog models, in OpenAI's shape, or Anthropic's (paginated) with an `anthropic-version` header",
+  },
+  'GET /v1/models/:id': {
+    summary:
+      "A catalog model by id or alias, in OpenAI's or (with `anthropic-version`) Anthropic's shape",
+  },
   'POST /v1/estimate': {
     summary: 'Input tokens and cost of a request on each candidate model, before it runs',
     body: jobRequestSchema,
@@ -75,7 +88,13 @@ export const operationNotes: Record<string, OperationNotes> = {
     multipart: true,
     idempotent: true,
   },
+  'GET /v1/files': {
+    summary: "The tenant's files (`purpose`, `order`, cursor `after`, `limit`)",
+  },
   'GET /v1/files/:id': { summary: 'A file object' },
+  'DELETE /v1/files/:id': {
+    summary: 'Delete a file (409 `file_in_use` while a batch made from it has not ended)',
+  },
   'GET /v1/files/:id/content': { summary: "A file's content (JSONL)" },
   'POST /v1/batches': {
     summary: 'Create an OpenAI Batch API-compatible batch from an uploaded file',
