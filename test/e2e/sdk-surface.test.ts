@@ -115,3 +115,121 @@ describe('files', () => {
     await expect(openai.files.content(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
+
+describe('sync embeddings and completions through the interactive lane', () => {
+  const direct = () =>
+    new OpenAI({ baseURL: `${system.simulator.url}/v1`, apiKey: 'x', maxRetries: 0 });
+
+  it('embeds with float and base64 (the SDK default), the vectors the model itself gives', async () => {
+    const input = ['the first text', 'a second one'];
+    const expected = await direct().embeddings.create({
+      model: 'sim-embed-small',
+      input,
+      encoding_format: 'float',
+    });
+    const { data: floats, response } = await openai.embeddings
+      .create({ model: 'sim-embed-small', input, encoding_format: 'float' })
+      .withResponse();
+    expect(floats.object).toBe('list');
+    expect(floats.model).toBe('sim-embed-small');
+    expect(floats.data.map((item) => item.embedding)).toEqual(
+      expected.data.map((item) => item.embedding),
+    );
+    expect(floats.usage.prompt_tokens).toBe(expected.usage.prompt_tokens);
+    const jobId = response.headers.get('x-llmq-job-id');
+    expect(jobId).toMatch(/^job_/);
+    // The SDK asks base64 when no format is given, and decodes it to float32 values.
+    const decoded = await openai.embeddings.create({ model: 'sim-embed-small', input });
+    decoded.data.forEach((item, index) => {
+      const want = expected.data[index]?.embedding ?? [];
+      expect(item.embedding).toHaveLength(want.length);
+      item.embedding.forEach((value, at) => expect(value).toBeCloseTo(want[at] ?? NaN, 5));
+    });
+    // The request was a job: it can be read back, completed, with its cost.
+    const job = await fetch(`${system.apiUrl}/v1/jobs/${jobId}`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    }).then((answer) => answer.json());
+    expect(job).toMatchObject({ status: 'completed' });
+  });
+
+  it('micro-batches concurrent requests of one model into fewer provider calls', async () => {
+    system.simulator.reset();
+    const count = 12;
+    const answers = await Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        openai.embeddings.create({
+          model: 'sim-embed-small',
+          input: `text ${index}`,
+          encoding_format: 'float',
+        }),
+      ),
+    );
+    expect(answers.every((answer) => answer.data.length === 1)).toBe(true);
+    const calls = system.simulator
+      .counters()
+      .recent.filter((call) => call.route === '/v1/embeddings');
+    expect(calls.reduce((sum, call) => sum + call.inputCount, 0)).toBe(count);
+    expect(calls.length).toBeLessThan(count);
+  });
+
+  it('completes plain and streamed, one choice per prompt, with usage', async () => {
+    const plain = await openai.completions.create({
+      model: 'sim-gpt-instruct',
+      prompt: ['echo: one', 'echo: two'],
+      max_tokens: 16,
+    });
+    expect(plain.object).toBe('text_completion');
+    expect(plain.id).toMatch(/^cmpl-job_/);
+    expect(plain.choices.map((choice) => choice.index)).toEqual([0, 1]);
+    expect(plain.choices.every((choice) => choice.text.length > 0)).toBe(true);
+    expect(plain.usage?.completion_tokens).toBeGreaterThan(0);
+
+    const stream = await openai.completions.create({
+      model: 'sim-gpt-instruct',
+      prompt: 'echo: streamed',
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        text += choice.text;
+        finish = choice.finish_reason ?? finish;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(finish).not.toBeNull();
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('refuses what it cannot carry by name, and an unknown model with 404', async () => {
+    for (const [extra, field] of [
+      [{ echo: true }, 'echo'],
+      [{ logprobs: 2 }, 'logprobs'],
+      [{ suffix: 'x' }, 'suffix'],
+      [{ n: 2 }, 'n'],
+      [{ presence_penalty: 1 }, 'presence_penalty'],
+      [{ user: 'u-1' }, 'user'],
+    ] as const) {
+      const refused = await openai.completions
+        .create({ model: 'sim-gpt-instruct', prompt: 'hi', ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ param: field });
+    }
+    const missing = await openai.embeddings
+      .create({ model: 'no-such-model', input: 'hi' })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    // A chat-only model does not serve completions.
+    const chatOnly = await openai.completions
+      .create({ model: 'sim-claude-fast', prompt: 'hi' })
+      .catch((error: unknown) => error);
+    expect(chatOnly).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(chatOnly).toMatchObject({ code: 'model_unavailable' });
+  });
+});

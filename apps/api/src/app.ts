@@ -42,6 +42,7 @@ import { chatCompletionsRouter } from './routes/chat-completions-router';
 import { countTokensRouter } from './routes/count-tokens-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
 import { docsRouter } from './routes/docs-router';
+import { endpointRequestsRouter } from './routes/endpoint-requests-router';
 import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
@@ -226,6 +227,7 @@ export function createApp(dependencies: AppDependencies): Express {
     );
     app.use(chatCompletionsRouter(jobs, requireScope));
     app.use(messagesRouter(jobs, requireScope));
+    app.use(endpointRequestsRouter(jobs, requireScope));
   }
   app.use(
     adminRouter({

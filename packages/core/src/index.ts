@@ -115,6 +115,22 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export {
+  toOpenAICompletionChunks,
+  toOpenAICompletionResponse,
+  toOpenAIEmbeddingsResponse,
+} from './dialects/openai-endpoints/convert-endpoint-result';
+export {
+  convertOpenAICompletionsRequest,
+  type OpenAICompletionsCall,
+  type OpenAICompletionsRequest,
+  openAICompletionsRequestSchema,
+} from './dialects/openai-endpoints/openai-completions-request';
+export {
+  convertOpenAIEmbeddingsRequest,
+  type OpenAIEmbeddingsRequest,
+  openAIEmbeddingsRequestSchema,
+} from './dialects/openai-endpoints/openai-embeddings-request';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
 export type { FileListQuery, FilePage, FileStorage } from './files/file-storage';
@@ -150,6 +166,11 @@ export {
 } from './filters/filter-policy';
 export { FilterPolicyStore } from './filters/filter-policy-store';
 export { createQueue } from './jobs/create-queue';
+export {
+  type EndpointAnswer,
+  type EndpointJobData,
+  endpointJobDataSchema,
+} from './jobs/endpoint-job';
 export { IdempotencyStore, sha256 } from './jobs/idempotency-store';
 export {
   jobCatalog,

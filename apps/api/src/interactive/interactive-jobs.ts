@@ -22,6 +22,7 @@ import {
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
+import { EndpointJobs } from './endpoint-jobs';
 import type { ResponseCache } from './response-cache';
 
 export interface InteractiveJobsOptions {
@@ -68,7 +69,12 @@ export type InteractiveStart = (
  * event stream (written by whichever worker runs it) until it ends, within a deadline.
  */
 export class InteractiveJobs {
-  constructor(private readonly options: InteractiveJobsOptions) {}
+  /** Sync embeddings and completions requests, queued in the same lane. */
+  readonly endpoints: EndpointJobs;
+
+  constructor(private readonly options: InteractiveJobsOptions) {
+    this.endpoints = new EndpointJobs(options);
+  }
 
   /** The keep-alive interval of streamed answers, ms. */
   get keepAliveMs(): number {

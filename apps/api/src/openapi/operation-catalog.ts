@@ -7,6 +7,8 @@ import {
   filterPolicyPatchSchema,
   jobRequestSchema,
   openAIChatRequestSchema,
+  openAICompletionsRequestSchema,
+  openAIEmbeddingsRequestSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
@@ -60,6 +62,17 @@ export const operationNotes: Record<string, OperationNotes> = {
   'POST /v1/messages': {
     summary: 'Anthropic-compatible message through the queue (`stream: true` for SSE)',
     body: anthropicMessagesRequestSchema,
+    events: true,
+    idempotent: true,
+  },
+  'POST /v1/embeddings': {
+    summary: 'OpenAI-compatible embeddings through the queue (micro-batched per model)',
+    body: openAIEmbeddingsRequestSchema,
+    idempotent: true,
+  },
+  'POST /v1/completions': {
+    summary: 'OpenAI-compatible text completion through the queue (`stream: true` for SSE)',
+    body: openAICompletionsRequestSchema,
     events: true,
     idempotent: true,
   },
