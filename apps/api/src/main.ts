@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     keys,
     interactiveQueue,
     catalog,
+    budgets,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     keepAliveMs: env.STREAM_KEEPALIVE_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,

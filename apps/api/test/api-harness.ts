@@ -123,6 +123,7 @@ export async function createApiHarness(
     keys,
     interactiveQueue,
     catalog,
+    budgets,
     waitTimeoutMs: options.waitTimeoutMs ?? 5000,
     ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     cancelOnDisconnect: true,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { toFile } from 'openai';
 import request from 'supertest';
-import { createApiHarness, tenantAKey, tenantBKey } from './api-harness';
+import { adminKey, createApiHarness, tenantAKey, tenantBKey } from './api-harness';
 
 type Harness = Awaited<ReturnType<typeof createApiHarness>>;
 let harness: Harness;
@@ -11,7 +11,8 @@ let server: Server;
 let baseUrl: string;
 
 beforeEach(async () => {
-  harness = await createApiHarness();
+  // No worker runs here: a sync request's job stays queued, so waits end at this timeout.
+  harness = await createApiHarness({ waitTimeoutMs: 300 });
   server = harness.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -221,5 +222,78 @@ describe('GET /v1/files and DELETE /v1/files/:id', () => {
     // Cancelling a validating batch ends it at once (no line ever started).
     const ended = await openai.batches.retrieve(batch.id);
     expect(['cancelled', 'cancelling']).toContain(ended.status);
+  });
+});
+
+describe('POST /v1/embeddings and /v1/completions (accepting, no worker here)', () => {
+  const auth = { Authorization: `Bearer ${tenantAKey}` };
+  const embeddings = { model: 'sim-embed-small', input: ['a', 'b'] };
+
+  it('queues an interactiveEndpoint job with a record, then answers 504 with its id', async () => {
+    const response = await request(harness.app)
+      .post('/v1/embeddings')
+      .set(auth)
+      .send(embeddings)
+      .expect(504);
+    const jobId = response.headers['x-llmq-job-id'];
+    expect(jobId).toMatch(/^job_[0-9a-f]{32}$/);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.body.error).toMatchObject({
+      code: 'job_wait_timeout',
+      type: 'timeout_error',
+      details: { job_id: jobId },
+    });
+    const job = await harness.interactiveQueue.getJob(jobId);
+    expect(job?.name).toBe('interactiveEndpoint');
+    expect(job?.data).toMatchObject({
+      endpoint: '/v1/embeddings',
+      tenant: 'tenant-a',
+      model: 'sim-embed-small',
+      embedding: { inputs: ['a', 'b'], encodingFormat: 'float' },
+    });
+    await request(harness.app).get(`/v1/jobs/${jobId}`).set(auth).expect(200);
+    await request(harness.app)
+      .get(`/v1/jobs/${jobId}`)
+      .set({ Authorization: `Bearer ${tenantBKey}` })
+      .expect(404);
+  });
+
+  it('maps one Idempotency-Key to one job, and refuses it with another body', async () => {
+    const send = (body: object) =>
+      request(harness.app)
+        .post('/v1/completions')
+        .set({ ...auth, 'Idempotency-Key': 'retry-me-1' })
+        .send(body);
+    const body = { model: 'sim-gpt-instruct', prompt: 'hello' };
+    const first = await send(body).expect(504);
+    const second = await send(body).expect(504);
+    expect(second.headers['x-llmq-job-id']).toBe(first.headers['x-llmq-job-id']);
+    expect(await harness.interactiveQueue.count()).toBe(1);
+    const other = await send({ ...body, prompt: 'another' }).expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it("refuses a model that cannot serve the endpoint, and a request over the tenant's budget", async () => {
+    const wrong = await request(harness.app)
+      .post('/v1/completions')
+      .set(auth)
+      .send({ model: 'sim-embed-small', prompt: 'x' })
+      .expect(400);
+    expect(wrong.body.error).toMatchObject({
+      code: 'model_unavailable',
+      type: 'invalid_request_error',
+    });
+    await request(harness.app)
+      .put('/v1/admin/tenants/tenant-a/budget')
+      .set({ Authorization: `Bearer ${adminKey}` })
+      .send({ daily_hard_usd: 0.000001 })
+      .expect(200);
+    const over = await request(harness.app)
+      .post('/v1/completions')
+      .set(auth)
+      .send({ model: 'sim-gpt-instruct', prompt: 'x', max_tokens: 4000 })
+      .expect(402);
+    expect(over.body.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(await harness.interactiveQueue.count()).toBe(0);
   });
 });

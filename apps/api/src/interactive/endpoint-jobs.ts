@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type BudgetStore,
   ClientError,
   canonicalJson,
   type EndpointJobData,
+  endpointLineCostNanoUsd,
+  fromNanoUsd,
   IdempotencyStore,
   type JobStore,
   jobCatalog,
@@ -25,6 +28,8 @@ export interface EndpointJobsOptions {
   /** The interactive lane's queue: these jobs run beside sync chat. */
   interactiveQueue: Queue;
   catalog: ModelCatalog;
+  /** Tenants' budgets: a request reserves its worst-case cost, as a chat submit does. */
+  budgets?: BudgetStore;
 }
 
 /** Priority of sync requests in the interactive lane (as sync chat). */
@@ -88,7 +93,13 @@ export class EndpointJobs {
       }
     }
     try {
-      await this.enqueue(tenant, jobId, entry.id, request, context.requestId);
+      await this.reserveBudget(tenant, jobId, entry.id, request);
+      try {
+        await this.enqueue(tenant, jobId, entry.id, request, context.requestId);
+      } catch (error) {
+        await this.options.budgets?.release(tenant, jobId).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       if (idempotencyKey !== undefined)
         await this.idempotency.release(tenant, idempotencyKey, jobId).catch(() => undefined);
@@ -97,6 +108,34 @@ export class EndpointJobs {
     if (idempotencyKey !== undefined)
       await this.idempotency.complete(tenant, idempotencyKey, jobId);
     return { jobId, ...facts };
+  }
+
+  /**
+   * Reserves the request's worst-case cost (its input tokens, and for completions `max_tokens`
+   * per prompt; see `endpointLineCostNanoUsd`); the worker's ledger write releases it.
+   */
+  private async reserveBudget(
+    tenant: string,
+    jobId: string,
+    model: string,
+    request: EndpointJobRequest,
+  ): Promise<void> {
+    const budgets = this.options.budgets;
+    if (!budgets || !(await budgets.mayApply(tenant))) return;
+    const estimate = endpointLineCostNanoUsd(this.options.catalog, model, request);
+    const outcome = await budgets.reserve(tenant, jobId, estimate);
+    if (outcome.ok) return;
+    throw new ClientError(
+      'budget_exceeded',
+      `this request (estimated at most $${fromNanoUsd(estimate)}) would exceed the tenant's ${outcome.period} budget`,
+      {
+        period: outcome.period,
+        limit_usd: fromNanoUsd(outcome.limitNanoUsd),
+        spent_usd: fromNanoUsd(outcome.spentNanoUsd),
+        reserved_usd: fromNanoUsd(outcome.reservedNanoUsd),
+        estimated_cost_usd: fromNanoUsd(estimate),
+      },
+    );
   }
 
   private async enqueue(

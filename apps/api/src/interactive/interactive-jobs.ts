@@ -1,4 +1,5 @@
 import {
+  type BudgetStore,
   type ChatRequest,
   ClientError,
   type FilterPolicyStore,
@@ -42,6 +43,8 @@ export interface InteractiveJobsOptions {
   cache?: ResponseCache;
   /** Per-tenant input filter policies: these endpoints are filtered like `POST /v1/jobs`. */
   filterPolicies?: FilterPolicyStore;
+  /** Tenants' budgets, reserved by sync embeddings and completions requests (chat reserves in `submitter`). */
+  budgets?: BudgetStore;
   /** How often a streamed answer sends a keep-alive while it waits, ms (env `STREAM_KEEPALIVE_MS`, default 15000). */
   keepAliveMs?: number;
 }
