@@ -86,10 +86,13 @@ describe('files', () => {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    const ended = await waitFor(async () => {
-      const current = await openai.batches.retrieve(batch.id);
-      return current.status === 'completed' ? current : undefined;
-    }, 20_000);
+    const ended = await waitFor(
+      async () => {
+        const current = await openai.batches.retrieve(batch.id);
+        return current.status === 'completed' ? current : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(ended.output_file_id).toBeTruthy();
     // The output file is listed beside the input, by purpose.
     const outputs = await openai.files.list({ purpose: 'batch_output' });
@@ -143,7 +146,8 @@ describe('sync embeddings and completions through the interactive lane', () => {
     decoded.data.forEach((item, index) => {
       const want = expected.data[index]?.embedding ?? [];
       expect(item.embedding).toHaveLength(want.length);
-      item.embedding.forEach((value, at) => expect(value).toBeCloseTo(want[at] ?? NaN, 5));
+      for (const [at, value] of item.embedding.entries())
+        expect(value).toBeCloseTo(want[at] ?? Number.NaN, 5);
     });
     // The request was a job: it can be read back, completed, with its cost.
     const job = await fetch(`${system.apiUrl}/v1/jobs/${jobId}`, {
@@ -173,11 +177,19 @@ describe('sync embeddings and completions through the interactive lane', () => {
   });
 
   it('completes plain and streamed, one choice per prompt, with usage', async () => {
-    const plain = await openai.completions.create({
-      model: 'sim-gpt-instruct',
-      prompt: ['echo: one', 'echo: two'],
-      max_tokens: 16,
-    });
+    const { data: plain, response } = await openai.completions
+      .create({
+        model: 'sim-gpt-instruct',
+        prompt: ['echo: one', 'echo: two'],
+        max_tokens: 16,
+      })
+      .withResponse();
+    // Billed like any job: its cost in the header and in the tenant's usage.
+    expect(Number(response.headers.get('x-llmq-cost-usd'))).toBeGreaterThan(0);
+    const report = await fetch(`${system.apiUrl}/v1/usage?group_by=model`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    }).then((answer) => answer.json());
+    expect(JSON.stringify(report)).toContain('sim-gpt-instruct');
     expect(plain.object).toBe('text_completion');
     expect(plain.id).toMatch(/^cmpl-job_/);
     expect(plain.choices.map((choice) => choice.index)).toEqual([0, 1]);

@@ -243,7 +243,7 @@ describe('POST /v1/embeddings and /v1/completions (accepting, no worker here)', 
       type: 'timeout_error',
       details: { job_id: jobId },
     });
-    const job = await harness.interactiveQueue.getJob(jobId);
+    const job = await harness.interactiveQueue.getJob(String(jobId));
     expect(job?.name).toBe('interactiveEndpoint');
     expect(job?.data).toMatchObject({
       endpoint: '/v1/embeddings',

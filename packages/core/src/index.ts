@@ -115,23 +115,23 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
 export {
   toOpenAICompletionChunks,
   toOpenAICompletionResponse,
   toOpenAIEmbeddingsResponse,
-} from './dialects/openai-endpoints/convert-endpoint-result';
+} from './embeddings-and-completions/convert-endpoint-result';
 export {
   convertOpenAICompletionsRequest,
   type OpenAICompletionsCall,
   type OpenAICompletionsRequest,
   openAICompletionsRequestSchema,
-} from './dialects/openai-endpoints/openai-completions-request';
+} from './embeddings-and-completions/openai-completions-request';
 export {
   convertOpenAIEmbeddingsRequest,
   type OpenAIEmbeddingsRequest,
   openAIEmbeddingsRequestSchema,
-} from './dialects/openai-endpoints/openai-embeddings-request';
-export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
+} from './embeddings-and-completions/openai-embeddings-request';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
 export type { FileListQuery, FilePage, FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';

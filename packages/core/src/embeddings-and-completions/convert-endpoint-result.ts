@@ -1,5 +1,5 @@
-import { toEmbeddingsBody, toTextCompletionBody } from '../../batches/endpoint-response-body';
-import type { JobResult } from '../../jobs/job-record';
+import { toEmbeddingsBody, toTextCompletionBody } from '../batches/endpoint-response-body';
+import type { JobResult } from '../jobs/job-record';
 
 /** The vectors of a finished embeddings job; undefined when the result is not one. */
 function embeddingsOf(result: JobResult): number[][] | undefined {

@@ -3,7 +3,7 @@ import {
   type EmbeddingsLineRequest,
   embeddingsLineBodySchema,
   normalizeEmbeddingsLine,
-} from '../../batches/embeddings-line-request';
+} from '../batches/embeddings-line-request';
 
 /**
  * A sync `POST /v1/embeddings` body, as OpenAI defines it: the batch line's fields (text

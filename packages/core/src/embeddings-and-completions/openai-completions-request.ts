@@ -3,7 +3,7 @@ import {
   type CompletionsLineRequest,
   completionsLineBodySchema,
   normalizeCompletionsLine,
-} from '../../batches/completions-line-request';
+} from '../batches/completions-line-request';
 
 const refused = (what: string) => ({ message: `${what} is not supported by llmq` });
 

@@ -1,4 +1,4 @@
-import type { JobResult } from '../../jobs/job-record';
+import type { JobResult } from '../jobs/job-record';
 import {
   toOpenAICompletionChunks,
   toOpenAICompletionResponse,
