@@ -14,6 +14,8 @@ import {
 } from '@llmq/core';
 import type { z } from 'zod';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
+import { fileListQuerySchema } from '../routes/files-router';
+import { anthropicModelListQuerySchema } from '../routes/models-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
 export interface OperationNotes {
@@ -83,6 +85,7 @@ export const operationNotes: Record<string, OperationNotes> = {
   'GET /v1/models': {
     summary:
       "The usable catalog models, in OpenAI's shape, or Anthropic's (paginated) with an `anthropic-version` header",
+    query: anthropicModelListQuerySchema,
   },
   'GET /v1/models/:id': {
     summary:
@@ -103,6 +106,7 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'GET /v1/files': {
     summary: "The tenant's files (`purpose`, `order`, cursor `after`, `limit`)",
+    query: fileListQuerySchema,
   },
   'GET /v1/files/:id': { summary: 'A file object' },
   'DELETE /v1/files/:id': {

@@ -32,7 +32,7 @@ export interface FilesRouterOptions {
  * OpenAI's `GET /v1/files` query. `purpose` may be any of OpenAI's purposes: one llmq never
  * stores (`fine-tune`, `assistants` …) lists no file.
  */
-const listQuerySchema = z
+export const fileListQuerySchema = z
   .object({
     purpose: z.string().min(1).max(64).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
@@ -103,7 +103,7 @@ export function filesRouter({
       }
     })
     .get(requireScope('batches'), async (request: Request, response: Response) => {
-      const query = listQuerySchema.parse(request.query);
+      const query = fileListQuerySchema.parse(request.query);
       const purpose = filePurposeSchema.safeParse(query.purpose);
       const page =
         query.purpose !== undefined && !purpose.success

@@ -22,7 +22,7 @@ export interface ModelsRouterOptions {
 const lifecycleSchema = z.enum(['active', 'deprecated', 'retired']);
 
 /** Anthropic's list query: `limit` 1–1000 (default 20), one cursor at most, `lifecycle` filter. */
-const anthropicListQuerySchema = z
+export const anthropicModelListQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(20),
     after_id: z.string().min(1).max(200).optional(),
@@ -71,7 +71,7 @@ export function modelsRouter({ catalog, requireScope }: ModelsRouterOptions): Ro
         response.json(toOpenAIModelList(entries));
         return;
       }
-      const query = anthropicListQuerySchema.parse(withBracketArrays(request.query));
+      const query = anthropicModelListQuerySchema.parse(withBracketArrays(request.query));
       // Every listed model is active: a filter without `active` lists none.
       const listed = query.lifecycle && !query.lifecycle.includes('active') ? [] : entries;
       const page = pageAnthropicModels(listed, {
