@@ -149,6 +149,14 @@ describe('sync embeddings and completions through the interactive lane', () => {
       for (const [at, value] of item.embedding.entries())
         expect(value).toBeCloseTo(want[at] ?? Number.NaN, 5);
     });
+    // `dimensions` reaches the provider: shorter vectors.
+    const short = await openai.embeddings.create({
+      model: 'sim-embed-small',
+      input: 'x',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
+    expect(short.data[0]?.embedding).toHaveLength(8);
     // The request was a job: it can be read back, completed, with its cost.
     const job = await fetch(`${system.apiUrl}/v1/jobs/${jobId}`, {
       headers: { Authorization: `Bearer ${apiKey}` },
