@@ -39,14 +39,17 @@ import { apiReferenceRouter } from './routes/api-reference-router';
 import { batchesRouter } from './routes/batches-router';
 import { budgetAdminRouter } from './routes/budget-admin-router';
 import { chatCompletionsRouter } from './routes/chat-completions-router';
+import { countTokensRouter } from './routes/count-tokens-router';
 import { deadLettersRouter } from './routes/dead-letters-router';
 import { docsRouter } from './routes/docs-router';
+import { endpointRequestsRouter } from './routes/endpoint-requests-router';
 import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
+import { modelsRouter } from './routes/models-router';
 import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
@@ -82,6 +85,8 @@ export interface AppDependencies {
    * key with `jobs:read` or an admin console session (env `API_REFERENCE_OPEN`).
    */
   apiReferenceOpen?: boolean;
+  /** The model catalog: `GET /v1/models` and `POST /v1/messages/count_tokens` are absent without it. */
+  catalog?: ModelCatalog;
   /** Per API key request-rate limits (429 `rate_limited`); absent: no gateway limit. */
   rateLimits?: RateLimitOptions;
   /** Per-key `max_concurrent_jobs` and `tokens_per_minute` (429 `rate_limited`); absent: not enforced. */
@@ -180,6 +185,7 @@ export function createApp(dependencies: AppDependencies): Express {
         files: batchApi.files,
         limits: batchApi.batchLimits,
         idempotency: batchApi.idempotency,
+        batchStore: batchApi.batchStore,
         requireScope,
       }),
     );
@@ -198,6 +204,10 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
+  if (dependencies.catalog) {
+    app.use(modelsRouter({ catalog: dependencies.catalog, requireScope }));
+    app.use(countTokensRouter({ catalog: dependencies.catalog, requireScope }));
+  }
   if (dependencies.cost) {
     const { keys, catalog, defaultModel, budgets } = dependencies.cost;
     app.use(usageRouter({ redis: dependencies.redis, keys, requireScope }));
@@ -217,6 +227,7 @@ export function createApp(dependencies: AppDependencies): Express {
     );
     app.use(chatCompletionsRouter(jobs, requireScope));
     app.use(messagesRouter(jobs, requireScope));
+    app.use(endpointRequestsRouter(jobs, requireScope));
   }
   app.use(
     adminRouter({

@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     keys,
     interactiveQueue,
     catalog,
+    budgets,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     keepAliveMs: env.STREAM_KEEPALIVE_MS,
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
       defaultRequestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
     keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
+    catalog,
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
   });
   const metricsServer =

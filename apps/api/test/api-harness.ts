@@ -123,6 +123,7 @@ export async function createApiHarness(
     keys,
     interactiveQueue,
     catalog,
+    budgets,
     waitTimeoutMs: options.waitTimeoutMs ?? 5000,
     ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     cancelOnDisconnect: true,
@@ -190,6 +191,7 @@ export async function createApiHarness(
       limiter: new GatewayRateLimiter(redis, keys),
       concurrency: new KeyConcurrencyLimiter(redis, keys),
     },
+    catalog,
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
   });
   return {

@@ -112,6 +112,8 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
   },
 ];
 const resourceIds = new Map<string, string>();
+/** Resources every tenant shares (catalog models): an id route that hides nothing per tenant. */
+const sharedResources = new Map([['/v1/models', 'sim-gpt-fast']]);
 const scopedKeys = new Map<string, string>();
 
 beforeAll(async () => {
@@ -149,8 +151,9 @@ async function keyWith(scope: ApiKeyScope, tenant: string): Promise<string> {
 }
 
 function concretePath(path: string): string {
+  const shared = [...sharedResources].find(([prefix]) => path.startsWith(`${prefix}/`));
   const owner = ownedResources.find((resource) => path.startsWith(`${resource.prefix}/`));
-  const id = resourceIds.get(owner?.prefix ?? '/v1/jobs') ?? 'probe';
+  const id = shared?.[1] ?? resourceIds.get(owner?.prefix ?? '/v1/jobs') ?? 'probe';
   return path
     .replace(/:id\b/g, id)
     .replace(/:tenant\b/g, 'tenant-a')
@@ -262,7 +265,10 @@ describe('the auth matrix over every guarded route', () => {
           ]);
           // Admin keys are install-wide; tenant routes with an id must hide other tenants' data.
           // Tenant B asks first, while tenant A's resource is certainly still there.
-          const crossTenant = !scope.startsWith('admin') && /:[A-Za-z_]+/.test(route.path);
+          const crossTenant =
+            !scope.startsWith('admin') &&
+            /:[A-Za-z_]+/.test(route.path) &&
+            ![...sharedResources.keys()].some((prefix) => route.path.startsWith(`${prefix}/`));
           if (crossTenant) {
             const other = await send(method, path, await keyWith(scope, 'tenant-b'));
             expect([label, other.status]).toEqual([label, 404]);

@@ -1,4 +1,5 @@
 import {
+  BatchedModelCalls,
   catchShutdownSignals,
   createLogger,
   JobDeltaPublisher,
@@ -10,11 +11,13 @@ import {
   toBatchLimits,
   toRetryPolicy,
 } from '@llmq/core';
+import { recordBatchedCall } from './batches/record-batched-call';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv, type WorkerEnv } from './env';
 import { createLanes } from './lanes/create-lanes';
 import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
+import { createEndpointJobPipeline } from './pipeline/endpoint-job-pipeline';
 import { closingCallJournal } from './pipeline/interrupted-calls';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
       webhooks.close(timeout),
       prompts.interactive.close(timeout),
     ]);
+    await prompts.endpointCalls.drain();
     metricsServer.close();
     metricsServer.closeAllConnections();
     await closeServices(services);
@@ -133,15 +137,38 @@ async function startPromptLanes(
     pipeline: lanes.track(jobCatalog.prompt.queue, pipeline),
     concurrency: env.WORKER_CONCURRENCY,
   });
+  // Sync embeddings and completions requests share micro-batched calls per model, in this
+  // process, apart from the bulk lane's (a batch's lines never delay a waiting client).
+  const policy = toRetryPolicy(env);
+  const endpointCalls = new BatchedModelCalls({
+    embeddingModel: (entry) =>
+      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
+    completionModel: (entry) =>
+      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    breaker: services.breaker,
+    limiter: services.limiter,
+    policy,
+    onCall: (report) => recordBatchedCall(services.metrics, logger, report),
+    tracer: services.tracing.tracer,
+  });
+  const endpointJobs = createEndpointJobPipeline({
+    ...services,
+    calls: endpointCalls,
+    policy,
+    logger,
+    tracer: services.tracing.tracer,
+  });
+  const interactivePipeline: typeof pipeline = (job, token) =>
+    job.name === 'interactiveEndpoint' ? endpointJobs(job, token) : pipeline(job, token);
   const interactive = await startPromptWorker({
     ...workerOptions,
-    pipeline: lanes.track(jobCatalog.interactivePrompt.queue, pipeline),
+    pipeline: lanes.track(jobCatalog.interactivePrompt.queue, interactivePipeline),
     queueName: jobCatalog.interactivePrompt.queue,
     concurrency: env.INTERACTIVE_CONCURRENCY,
   });
   lanes.attach(jobCatalog.prompt.queue, running.worker);
   lanes.attach(jobCatalog.interactivePrompt.queue, interactive.worker);
-  return { running, interactive };
+  return { running, interactive, endpointCalls };
 }
 
 /** Lets go of providers, queue handles, tracing and Redis, after the workers closed. */

@@ -45,6 +45,17 @@ export {
   type ModelDeployment,
 } from './catalog/model-deployments';
 export { roundUsd } from './catalog/model-pricing';
+export {
+  type AnthropicModelPage,
+  type AnthropicModelView,
+  findUsableModel,
+  type OpenAIModelView,
+  pageAnthropicModels,
+  toAnthropicModel,
+  toOpenAIModel,
+  toOpenAIModelList,
+  usableModels,
+} from './catalog/model-views';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
 export { defaultProviderAccounts } from './config/default-catalog';
@@ -84,6 +95,11 @@ export {
   weightedOrder,
 } from './deployments/rank-deployments';
 export {
+  type AnthropicCountTokensRequest,
+  anthropicCountTokensRequestSchema,
+  countAnthropicInputTokens,
+} from './dialects/anthropic-messages/anthropic-count-tokens';
+export {
   AnthropicEventWriter,
   type AnthropicEventWriterOptions,
 } from './dialects/anthropic-messages/anthropic-event-writer';
@@ -119,10 +135,31 @@ export {
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
+export {
+  toOpenAICompletionChunks,
+  toOpenAICompletionResponse,
+  toOpenAIEmbeddingsResponse,
+} from './embeddings-and-completions/convert-endpoint-result';
+export {
+  convertOpenAICompletionsRequest,
+  type OpenAICompletionsCall,
+  type OpenAICompletionsRequest,
+  openAICompletionsRequestSchema,
+} from './embeddings-and-completions/openai-completions-request';
+export {
+  convertOpenAIEmbeddingsRequest,
+  type OpenAIEmbeddingsRequest,
+  openAIEmbeddingsRequestSchema,
+} from './embeddings-and-completions/openai-embeddings-request';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
-export type { FileStorage } from './files/file-storage';
+export type { FileListQuery, FilePage, FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';
-export { type StoredFile, toFileView } from './files/stored-file';
+export {
+  type FilePurpose,
+  filePurposeSchema,
+  type StoredFile,
+  toFileView,
+} from './files/stored-file';
 export {
   answerTextsOf,
   type BrokenRedaction,
@@ -148,6 +185,11 @@ export {
 } from './filters/filter-policy';
 export { FilterPolicyStore } from './filters/filter-policy-store';
 export { createQueue } from './jobs/create-queue';
+export {
+  type EndpointAnswer,
+  type EndpointJobData,
+  endpointJobDataSchema,
+} from './jobs/endpoint-job';
 export { IdempotencyStore, sha256 } from './jobs/idempotency-store';
 export {
   jobCatalog,

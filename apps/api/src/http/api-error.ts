@@ -91,7 +91,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (response.locals.jobId) response.setHeader('x-should-retry', 'false');
     response
       .status(clientError.status)
-      .json(formatErrorBody(clientError, errorDialectFor(request.path)));
+      .json(formatErrorBody(clientError, errorDialectFor(request)));
   };
 }
 

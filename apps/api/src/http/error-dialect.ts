@@ -9,17 +9,33 @@ export interface ErrorAnswer {
 /**
  * The JSON shape an error is answered in. Every shape keeps llmq's `code` and `message`
  * (and `details`); the compatible endpoints add what the official SDKs read:
- * - `openai` (`/v1/chat/completions`): `{ error: { message, type, param, code, details? } }`,
+ * - `openai` (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/models`): `{ error: { message, type, param, code, details? } }`,
  *   as OpenAI answers, so `openai`'s `APIError` carries our `code`, `type` and `param`.
- * - `anthropic` (`/v1/messages`): `{ type: "error", error: { type, message, code, details? } }`,
+ * - `anthropic` (`/v1/messages` and below; `/v1/models` with an `anthropic-version` header): `{ type: "error", error: { type, message, code, details? } }`,
  *   as Anthropic answers.
  */
 export type ErrorDialect = 'llmq' | 'openai' | 'anthropic';
 
-/** Which dialect a request path speaks. */
-export function errorDialectFor(path: string): ErrorDialect {
-  if (path === '/v1/chat/completions' || path.startsWith('/v1/chat/completions/')) return 'openai';
-  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
+/** Paths that speak OpenAI's dialect (the path itself, or below it). */
+const openaiPaths = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'];
+
+function isAtOrBelow(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}/`);
+}
+
+/**
+ * Which dialect a request speaks: by its path, and for the models routes, which both SDKs
+ * call, by the `anthropic-version` header that only Anthropic's SDK sends.
+ */
+export function errorDialectFor(request: {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}): ErrorDialect {
+  const { path } = request;
+  if (openaiPaths.some((base) => isAtOrBelow(path, base))) return 'openai';
+  if (isAtOrBelow(path, '/v1/messages')) return 'anthropic';
+  if (isAtOrBelow(path, '/v1/models'))
+    return request.headers['anthropic-version'] === undefined ? 'openai' : 'anthropic';
   return 'llmq';
 }
 

@@ -19,7 +19,7 @@ export function requestTimeout(timeoutMs: number): RequestHandler {
         message: `no answer within ${timeoutMs} ms; retry shortly`,
       };
       response.setHeader('Retry-After', '1');
-      response.status(503).json(formatErrorBody(error, errorDialectFor(request.path)));
+      response.status(503).json(formatErrorBody(error, errorDialectFor(request)));
     }, timeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);

@@ -1,4 +1,5 @@
 import {
+  type BudgetStore,
   type ChatRequest,
   ClientError,
   type FilterPolicyStore,
@@ -22,6 +23,7 @@ import {
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
+import { EndpointJobs } from './endpoint-jobs';
 import type { ResponseCache } from './response-cache';
 
 export interface InteractiveJobsOptions {
@@ -41,6 +43,8 @@ export interface InteractiveJobsOptions {
   cache?: ResponseCache;
   /** Per-tenant input filter policies: these endpoints are filtered like `POST /v1/jobs`. */
   filterPolicies?: FilterPolicyStore;
+  /** Tenants' budgets, reserved by sync embeddings and completions requests (chat reserves in `submitter`). */
+  budgets?: BudgetStore;
   /** How often a streamed answer sends a keep-alive while it waits, ms (env `STREAM_KEEPALIVE_MS`, default 15000). */
   keepAliveMs?: number;
 }
@@ -68,7 +72,12 @@ export type InteractiveStart = (
  * event stream (written by whichever worker runs it) until it ends, within a deadline.
  */
 export class InteractiveJobs {
-  constructor(private readonly options: InteractiveJobsOptions) {}
+  /** Sync embeddings and completions requests, queued in the same lane. */
+  readonly endpoints: EndpointJobs;
+
+  constructor(private readonly options: InteractiveJobsOptions) {
+    this.endpoints = new EndpointJobs(options);
+  }
 
   /** The keep-alive interval of streamed answers, ms. */
   get keepAliveMs(): number {

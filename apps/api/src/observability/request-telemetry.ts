@@ -41,7 +41,7 @@ export function requestTelemetry({
     response.locals.requestId = requestId;
     response.setHeader('X-Request-Id', requestId);
     // Anthropic's SDK reads its request id from `request-id` (OpenAI's from `x-request-id`).
-    if (errorDialectFor(request.path) === 'anthropic') response.setHeader('request-id', requestId);
+    if (errorDialectFor(request) === 'anthropic') response.setHeader('request-id', requestId);
 
     const parent = contextFromTraceHeaders({
       traceparent: singleHeader(request.headers.traceparent),

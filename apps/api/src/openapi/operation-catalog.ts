@@ -1,4 +1,5 @@
 import {
+  anthropicCountTokensRequestSchema,
   anthropicMessagesRequestSchema,
   budgetSchema,
   cachePolicySchema,
@@ -6,11 +7,15 @@ import {
   filterPolicyPatchSchema,
   jobRequestSchema,
   openAIChatRequestSchema,
+  openAICompletionsRequestSchema,
+  openAIEmbeddingsRequestSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
+import { fileListQuerySchema } from '../routes/files-router';
+import { anthropicModelListQuerySchema } from '../routes/models-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
 export interface OperationNotes {
@@ -62,6 +67,30 @@ export const operationNotes: Record<string, OperationNotes> = {
     events: true,
     idempotent: true,
   },
+  'POST /v1/embeddings': {
+    summary: 'OpenAI-compatible embeddings through the queue (micro-batched per model)',
+    body: openAIEmbeddingsRequestSchema,
+    idempotent: true,
+  },
+  'POST /v1/completions': {
+    summary: 'OpenAI-compatible text completion through the queue (`stream: true` for SSE)',
+    body: openAICompletionsRequestSchema,
+    events: true,
+    idempotent: true,
+  },
+  'POST /v1/messages/count_tokens': {
+    summary: 'Anthropic-compatible input token count of a message request (nothing runs)',
+    body: anthropicCountTokensRequestSchema,
+  },
+  'GET /v1/models': {
+    summary:
+      "The usable catalog models, in OpenAI's shape, or Anthropic's (paginated) with an `anthropic-version` header",
+    query: anthropicModelListQuerySchema,
+  },
+  'GET /v1/models/:id': {
+    summary:
+      "A catalog model by id or alias, in OpenAI's or (with `anthropic-version`) Anthropic's shape",
+  },
   'POST /v1/estimate': {
     summary: 'Input tokens and cost of a request on each candidate model, before it runs',
     body: jobRequestSchema,
@@ -75,7 +104,14 @@ export const operationNotes: Record<string, OperationNotes> = {
     multipart: true,
     idempotent: true,
   },
+  'GET /v1/files': {
+    summary: "The tenant's files (`purpose`, `order`, cursor `after`, `limit`)",
+    query: fileListQuerySchema,
+  },
   'GET /v1/files/:id': { summary: 'A file object' },
+  'DELETE /v1/files/:id': {
+    summary: 'Delete a file (409 `file_in_use` while a batch made from it has not ended)',
+  },
   'GET /v1/files/:id/content': { summary: "A file's content (JSONL)" },
   'POST /v1/batches': {
     summary: 'Create an OpenAI Batch API-compatible batch from an uploaded file',

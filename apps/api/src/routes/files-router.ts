@@ -2,13 +2,16 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
   type BatchLimits,
+  type BatchStore,
   ClientError,
   type FileStorage,
+  filePurposeSchema,
   type IdempotencyStore,
   newId,
   toFileView,
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
 import { readIdempotencyKey } from '../http/idempotency-key';
 import { keepOnce } from '../http/idempotent-create';
@@ -21,15 +24,34 @@ export interface FilesRouterOptions {
   files: FileStorage;
   limits: BatchLimits;
   idempotency: IdempotencyStore;
+  /** Batches made from a file: one still running keeps the file from deletion. */
+  batchStore: Pick<BatchStore, 'unfinishedBatchOfFile'>;
 }
+
+/**
+ * OpenAI's `GET /v1/files` query. `purpose` may be any of OpenAI's purposes: one llmq never
+ * stores (`fine-tune`, `assistants` …) lists no file.
+ */
+export const fileListQuerySchema = z
+  .object({
+    purpose: z.string().min(1).max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
+    after: z.string().min(1).max(100).optional(),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict();
 
 const fileIdPattern = /^file-[0-9a-f]{32}$/;
 
-/** OpenAI-compatible `POST /v1/files`, `GET /v1/files/:id`, `GET /v1/files/:id/content`. */
+/**
+ * OpenAI-compatible `POST /v1/files`, `GET /v1/files` (filters and cursor pagination),
+ * `GET`/`DELETE /v1/files/:id`, `GET /v1/files/:id/content`. A tenant sees only its own files.
+ */
 export function filesRouter({
   files,
   limits,
   idempotency,
+  batchStore,
   requireScope,
 }: FilesRouterOptions): Router {
   const router = Router();
@@ -80,14 +102,52 @@ export function filesRouter({
         throw error;
       }
     })
-    .all(methodNotAllowed(['POST']));
+    .get(requireScope('batches'), async (request: Request, response: Response) => {
+      const query = fileListQuerySchema.parse(request.query);
+      const purpose = filePurposeSchema.safeParse(query.purpose);
+      const page =
+        query.purpose !== undefined && !purpose.success
+          ? { files: [], hasMore: false }
+          : await files.list(tenantOf(response), {
+              limit: query.limit,
+              order: query.order,
+              ...(purpose.success ? { purpose: purpose.data } : {}),
+              ...(query.after !== undefined ? { after: query.after } : {}),
+            });
+      const data = page.files.map(toFileView);
+      response.json({
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+        has_more: page.hasMore,
+      });
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
 
   router
     .route('/v1/files/:id')
     .get(requireScope('batches'), async (request: Request, response: Response) => {
       response.json(toFileView(await ownFile(files, request, response)));
     })
-    .all(methodNotAllowed(['GET']));
+    .delete(requireScope('batches'), async (request: Request, response: Response) => {
+      const file = await ownFile(files, request, response);
+      // A batch still validating reads its input file; one running may read it again after a
+      // worker restart. Its lines are queued already, but refusing is the simple safe rule.
+      const batchId = await batchStore.unfinishedBatchOfFile(file.id);
+      if (batchId !== undefined) {
+        throw new ClientError(
+          'file_in_use',
+          `batch ${batchId} has not finished and uses this file; delete it once the batch ends`,
+          { batch_id: batchId },
+          // The official SDKs retry a 409 (a lock timeout to them): this one will not clear soon.
+          { 'x-should-retry': 'false' },
+        );
+      }
+      await files.remove(file.id);
+      response.json({ id: file.id, object: 'file', deleted: true });
+    })
+    .all(methodNotAllowed(['DELETE', 'GET']));
 
   router
     .route('/v1/files/:id/content')

@@ -37,12 +37,29 @@ export async function filterEndpointInput(
   filterPolicies: FilterPolicyStore | undefined,
   data: EndpointLineJobData,
 ): Promise<EndpointLineJobData | { failure: JobFailure }> {
-  if (!filterPolicies) return data;
   const texts =
     data.endpoint === '/v1/embeddings' ? data.embedding.inputs : data.completion.prompts;
+  const redacted = await filterEndpointTexts(filterPolicies, data.tenant, texts);
+  if ('failure' in redacted) return redacted;
+  if (redacted.texts === texts) return data;
+  return data.endpoint === '/v1/embeddings'
+    ? { ...data, embedding: { ...data.embedding, inputs: redacted.texts } }
+    : { ...data, completion: { ...data.completion, prompts: redacted.texts } };
+}
+
+/**
+ * The inputs or prompts of an embeddings or completions request as the provider will see
+ * them (the same array when nothing was redacted), or why the tenant's input filter refused.
+ */
+export async function filterEndpointTexts(
+  filterPolicies: FilterPolicyStore | undefined,
+  tenant: string,
+  texts: string[],
+): Promise<{ texts: string[] } | { failure: JobFailure }> {
+  if (!filterPolicies) return { texts };
   const verdict = inspectInput(
     texts.map((text, index) => ({ location: `input[${index}]`, text })),
-    await filterPolicies.policyFor(data.tenant),
+    await filterPolicies.policyFor(tenant),
   );
   if (verdict.blocked)
     return {
@@ -52,8 +69,5 @@ export async function filterEndpointInput(
       },
     };
   const redacted = verdict.texts;
-  if (!redacted.some((text, index) => text !== texts[index])) return data;
-  return data.endpoint === '/v1/embeddings'
-    ? { ...data, embedding: { ...data.embedding, inputs: redacted } }
-    : { ...data, completion: { ...data.completion, prompts: redacted } };
+  return { texts: redacted.some((text, index) => text !== texts[index]) ? redacted : texts };
 }

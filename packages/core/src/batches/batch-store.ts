@@ -94,6 +94,8 @@ export class BatchStore {
       .expire(key, this.options.ttlSeconds)
       .zadd(listKey, batch.createdAt, batch.id)
       .expire(listKey, this.options.ttlSeconds)
+      .sadd(this.keys.fileBatches(batch.inputFileId), batch.id)
+      .expire(this.keys.fileBatches(batch.inputFileId), this.options.ttlSeconds)
       .hincrby(this.keys.batchStatusCounts(), 'validating', 1)
       .exec();
   }
@@ -101,6 +103,19 @@ export class BatchStore {
   async get(batchId: string): Promise<BatchRecord | null> {
     const fields = await this.redis.hgetall(this.keys.batch(batchId));
     return fields.id ? parseBatch(fields) : null;
+  }
+
+  /**
+   * A batch created from `fileId` that has not ended (it may still read the file), or
+   * undefined. Looks only at the batches made from this file.
+   */
+  async unfinishedBatchOfFile(fileId: string): Promise<string | undefined> {
+    const batchIds = await this.redis.smembers(this.keys.fileBatches(fileId));
+    const statuses = await Promise.all(
+      batchIds.map((id) => this.redis.hget(this.keys.batch(id), 'status')),
+    );
+    const live = new Set<string>(liveBatchStatuses);
+    return batchIds.find((_id, index) => live.has(statuses[index] ?? ''));
   }
 
   /** Why the batch is stopping, if it is: read by workers before running each line. */

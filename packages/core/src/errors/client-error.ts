@@ -40,6 +40,8 @@ export const clientErrorCodeSchema = z.enum([
   /** Another request with this Idempotency-Key is still creating its resource. */
   'idempotency_request_in_progress',
   'file_not_found',
+  /** A file an unfinished batch was created from: it cannot be deleted yet. */
+  'file_in_use',
   'invalid_file',
   'file_too_large',
   'too_many_lines',
@@ -96,6 +98,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   invalid_idempotency_key: 400,
   idempotency_request_in_progress: 409,
   file_not_found: 404,
+  file_in_use: 409,
   invalid_file: 400,
   file_too_large: 413,
   too_many_lines: 400,

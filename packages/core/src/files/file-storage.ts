@@ -1,4 +1,22 @@
-import type { NewStoredFile, StoredFile } from './stored-file';
+import type { FilePurpose, NewStoredFile, StoredFile } from './stored-file';
+
+/** One page request of a tenant's files (OpenAI's `GET /v1/files` query). */
+export interface FileListQuery {
+  /** Only files of this purpose. */
+  purpose?: FilePurpose;
+  /** The files after this one, in `order` (OpenAI's cursor). */
+  after?: string;
+  /** Most files in the page. */
+  limit: number;
+  /** By creation time: `desc` (newest first, OpenAI's default) or `asc`. */
+  order: 'asc' | 'desc';
+}
+
+/** One page of files, and whether more follow. */
+export interface FilePage {
+  files: StoredFile[];
+  hasMore: boolean;
+}
 
 /**
  * Writes one file as a stream of chunks; nothing is visible to readers until `commit`.
@@ -25,5 +43,8 @@ export interface FileStorage {
   get(fileId: string): Promise<StoredFile | null>;
   /** The content, chunk by chunk, never the whole file at once. */
   read(fileId: string): AsyncIterable<Buffer>;
+  /** Removes the file and its content (nothing happens for an unknown id). */
   remove(fileId: string): Promise<void>;
+  /** A tenant's unexpired files, one page; an `after` that names no listed file gives none. */
+  list(tenant: string, query: FileListQuery): Promise<FilePage>;
 }

@@ -72,3 +72,36 @@ test('rewriting an id replaces the old content; abort leaves nothing', async () 
   expect(await redis.exists(keys.fileChunks('file-3'))).toBe(0);
   expect(await storage.get('file-3')).toBeNull();
 });
+
+test("a tenant's listing follows creation order, filters by purpose, and drops removed and expired files", async () => {
+  const store = async (id: string, tenant: string, purpose: 'batch' | 'batch_output') => {
+    const writer = storage.createWriter({ id, tenant, filename: `${id}.jsonl`, purpose });
+    await writer.write(Buffer.from('{}\n'));
+    await writer.commit();
+  };
+  await store('file-a', 't', 'batch');
+  await store('file-b', 't', 'batch_output');
+  await store('file-c', 't', 'batch');
+  await store('file-x', 'other', 'batch');
+  const ids = async (query: Parameters<RedisFileStorage['list']>[1], tenant = 't') =>
+    (await storage.list(tenant, query)).files.map((file) => file.id);
+  // Same-millisecond files keep a stable order (by id), so compare as sets here and order below.
+  expect(new Set(await ids({ limit: 10, order: 'asc' }))).toEqual(
+    new Set(['file-a', 'file-b', 'file-c']),
+  );
+  expect(await ids({ limit: 10, order: 'asc', purpose: 'batch' })).toHaveLength(2);
+  expect(await ids({ limit: 10, order: 'desc', purpose: 'batch_output' })).toEqual(['file-b']);
+  expect(await ids({ limit: 10, order: 'asc' }, 'other')).toEqual(['file-x']);
+  const all = await ids({ limit: 10, order: 'asc' });
+  const first = await storage.list('t', { limit: 1, order: 'asc' });
+  expect(first.hasMore).toBe(true);
+  const rest = await ids({ limit: 10, order: 'asc', after: all[0] });
+  expect(rest).toEqual(all.slice(1));
+  expect(await ids({ limit: 10, order: 'asc', after: 'file-unknown' })).toEqual([]);
+
+  await storage.remove('file-a');
+  expect(await ids({ limit: 10, order: 'asc', purpose: 'batch' })).toEqual(['file-c']);
+  // An entry older than the TTL is pruned when listed, even if its hash were still there.
+  await redis.zadd(keys.tenantFiles('t'), Date.now() - 601_000, 'file-c');
+  expect(await ids({ limit: 10, order: 'asc' })).toEqual(['file-b']);
+});

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { FileStorage, FileWriter } from './file-storage';
+import type { FileListQuery, FilePage, FileStorage, FileWriter } from './file-storage';
 import { filePurposeSchema, type NewStoredFile, type StoredFile } from './stored-file';
 
 export interface RedisFileStorageOptions {
@@ -98,6 +98,11 @@ export class RedisFileStorage implements FileStorage {
           })
           .expire(metaKey, ttlSeconds)
           .expire(chunksKey, ttlSeconds)
+          // The tenant's listings; an entry outlives its file and is pruned when listed.
+          .zadd(keys.tenantFiles(stored.tenant), createdAt, stored.id)
+          .expire(keys.tenantFiles(stored.tenant), ttlSeconds)
+          .zadd(keys.tenantFilesOfPurpose(stored.tenant, stored.purpose), createdAt, stored.id)
+          .expire(keys.tenantFilesOfPurpose(stored.tenant, stored.purpose), ttlSeconds)
           .exec();
         return stored;
       },
@@ -134,6 +139,51 @@ export class RedisFileStorage implements FileStorage {
   }
 
   async remove(fileId: string): Promise<void> {
-    await this.redis.del(this.keys.file(fileId), this.keys.fileChunks(fileId));
+    const file = await this.get(fileId);
+    const pipeline = this.redis
+      .multi()
+      .del(this.keys.file(fileId), this.keys.fileChunks(fileId), this.keys.fileBatches(fileId));
+    if (file) {
+      pipeline
+        .zrem(this.keys.tenantFiles(file.tenant), fileId)
+        .zrem(this.keys.tenantFilesOfPurpose(file.tenant, file.purpose), fileId);
+    }
+    await pipeline.exec();
+  }
+
+  /**
+   * A page of a tenant's files from its sorted set (by creation time): the cursor's rank, then
+   * `limit + 1` ids (the extra one says whether more follow), then their metadata in one
+   * pipeline. Entries older than the file TTL are pruned first, so expired files never show.
+   */
+  async list(tenant: string, query: FileListQuery): Promise<FilePage> {
+    const key =
+      query.purpose === undefined
+        ? this.keys.tenantFiles(tenant)
+        : this.keys.tenantFilesOfPurpose(tenant, query.purpose);
+    await this.redis.zremrangebyscore(
+      key,
+      '-inf',
+      `(${Date.now() - this.options.ttlSeconds * 1000}`,
+    );
+    let start = 0;
+    if (query.after !== undefined) {
+      const rank =
+        query.order === 'desc'
+          ? await this.redis.zrevrank(key, query.after)
+          : await this.redis.zrank(key, query.after);
+      if (rank === null) return { files: [], hasMore: false };
+      start = rank + 1;
+    }
+    const stop = start + query.limit;
+    const ids =
+      query.order === 'desc'
+        ? await this.redis.zrevrange(key, start, stop)
+        : await this.redis.zrange(key, start, stop);
+    const files: StoredFile[] = [];
+    for (const file of await Promise.all(ids.slice(0, query.limit).map((id) => this.get(id)))) {
+      if (file && file.tenant === tenant) files.push(file);
+    }
+    return { files, hasMore: ids.length > query.limit };
   }
 }

@@ -4,6 +4,7 @@ import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { queueNames } from '../queues/queue-names';
+import { endpointJobDataSchema } from './endpoint-job';
 import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
 
@@ -120,6 +121,19 @@ export const jobCatalog = {
   interactivePrompt: {
     queue: queueNames.promptsInteractive,
     schema: promptJobDataSchema,
+    defaultOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 200 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /**
+   * A sync `POST /v1/embeddings` or `POST /v1/completions` request, in the interactive lane
+   * beside sync chat (the lane's workers dispatch on the job name).
+   */
+  interactiveEndpoint: {
+    queue: queueNames.promptsInteractive,
+    schema: endpointJobDataSchema,
     defaultOptions: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 200 },

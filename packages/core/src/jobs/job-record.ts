@@ -7,6 +7,7 @@ import type { AttemptRecord } from '../resilience/attempt-record';
 import type { JobUsage } from '../resilience/usage-records';
 import type { RoutingDecision } from '../routing/route-request';
 import type { JobWebhook } from '../webhooks/webhook-event';
+import type { EndpointAnswer } from './endpoint-job';
 import type { JobFailure } from './job-failure';
 import type { JobStatus } from './job-status';
 
@@ -46,6 +47,8 @@ export interface JobResult {
   other_choices?: ChatAnswer[];
   /** Per-token log probabilities, when asked for (`logprobs`) and reported. */
   logprobs?: TokenLogprob[];
+  /** A sync `/v1/embeddings` or `/v1/completions` job's answer (vectors, or one choice per prompt). */
+  endpoint_answer?: EndpointAnswer;
   /** Catalog model id that answered. */
   model: string;
   /** The provider's own name for the model, as it reported it. */

@@ -196,6 +196,22 @@ export class RedisKeys {
     return `${this.prefix}:file:${fileId}:chunks`;
   }
 
+  /** Sorted set of a tenant's file ids, scored by creation time (for listing). */
+  tenantFiles(tenant: string): string {
+    return `${this.prefix}:files:${tenant}`;
+  }
+
+  /** Sorted set of a tenant's file ids of one purpose, scored by creation time. */
+  tenantFilesOfPurpose(tenant: string, purpose: string): string {
+    // Purpose first: it has no colon, so no tenant name can make two keys meet.
+    return `${this.prefix}:files-by-purpose:${purpose}:${tenant}`;
+  }
+
+  /** Set of the ids of batches created from a file (a running one keeps it from deletion). */
+  fileBatches(fileId: string): string {
+    return `${this.prefix}:file:${fileId}:batches`;
+  }
+
   /** Hash holding a batch's record: status, counts, timestamps, errors. */
   batch(batchId: string): string {
     return `${this.prefix}:batch:${batchId}`;

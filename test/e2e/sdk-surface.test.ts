@@ -1,0 +1,255 @@
+/**
+ * The SDK surface beside chat and messages, through the built API and a real worker process:
+ * both SDKs' `models.list`/`retrieve`, Anthropic's `messages.countTokens` (and that its count
+ * is the one `/v1/messages` reports), and OpenAI's `files.list`/`delete` around a batch that
+ * runs to its end.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { waitFor } from '@llmq/testing';
+import OpenAI, { toFile } from 'openai';
+import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+let system: System;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  system = await startSystem({ workers: 1 });
+  openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('models', () => {
+  it('lists the same usable models to both SDKs, each in its own shape', async () => {
+    const fromOpenAI: string[] = [];
+    for await (const model of openai.models.list()) fromOpenAI.push(model.id);
+    const fromAnthropic: string[] = [];
+    for await (const model of anthropic.models.list({ limit: 2 })) fromAnthropic.push(model.id);
+    expect(fromOpenAI).toContain('sim-gpt-fast');
+    expect(fromOpenAI).toContain('sim-embed-small');
+    expect(fromAnthropic).toEqual(fromOpenAI);
+    expect(await openai.models.retrieve('sim-claude-fast')).toMatchObject({ object: 'model' });
+    expect(await anthropic.models.retrieve('sim-claude-fast')).toMatchObject({ type: 'model' });
+    await expect(anthropic.models.retrieve('nope')).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+  });
+});
+
+describe('messages.countTokens', () => {
+  it("counts what /v1/messages reports as the prompt's estimate, and more with tools", async () => {
+    const request = {
+      model: 'sim-claude-fast',
+      system: 'You are terse.',
+      messages: [{ role: 'user' as const, content: 'echo: count me, please' }],
+    };
+    const { input_tokens } = await anthropic.messages.countTokens(request);
+    expect(input_tokens).toBeGreaterThan(10);
+    // The streamed answer's message_start carries llmq's estimate of the same prompt.
+    const stream = anthropic.messages.stream({ ...request, max_tokens: 20 });
+    let started: number | undefined;
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'message_start') started = event.message.usage.input_tokens;
+    });
+    await stream.finalMessage();
+    expect(started).toBe(input_tokens);
+    const withTools = await anthropic.messages.countTokens({
+      ...request,
+      tools: [
+        {
+          name: 'lookup',
+          description: 'Looks a word up',
+          input_schema: { type: 'object', properties: { word: { type: 'string' } } },
+        },
+      ],
+    });
+    expect(withTools.input_tokens).toBeGreaterThan(input_tokens);
+  });
+});
+
+describe('files', () => {
+  it('lists, and deletes once its batch has ended, a file; another tenant sees none of it', async () => {
+    const line = JSON.stringify({
+      custom_id: 'only',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    const file = await openai.files.create({
+      file: await toFile(Buffer.from(`${line}\n`), 'input.jsonl'),
+      purpose: 'batch',
+    });
+    const batch = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const ended = await waitFor(
+      async () => {
+        const current = await openai.batches.retrieve(batch.id);
+        return current.status === 'completed' ? current : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(ended.output_file_id).toBeTruthy();
+    // The output file is listed beside the input, by purpose.
+    const outputs = await openai.files.list({ purpose: 'batch_output' });
+    expect(outputs.data.map((item) => item.id)).toEqual([ended.output_file_id]);
+    const all: string[] = [];
+    for await (const item of openai.files.list({ limit: 1, order: 'asc' })) all.push(item.id);
+    expect(all).toEqual([file.id, ended.output_file_id]);
+
+    const other = new OpenAI({
+      baseURL: `${system.apiUrl}/v1`,
+      apiKey: otherTenantApiKey,
+      maxRetries: 0,
+    });
+    expect((await other.files.list()).data).toEqual([]);
+    await expect(other.files.delete(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+
+    expect(await openai.files.delete(file.id)).toEqual({
+      id: file.id,
+      object: 'file',
+      deleted: true,
+    });
+    expect((await openai.files.list()).data.map((item) => item.id)).toEqual([ended.output_file_id]);
+    await expect(openai.files.content(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe('sync embeddings and completions through the interactive lane', () => {
+  const direct = () =>
+    new OpenAI({ baseURL: `${system.simulator.url}/v1`, apiKey: 'x', maxRetries: 0 });
+
+  it('embeds with float and base64 (the SDK default), the vectors the model itself gives', async () => {
+    const input = ['the first text', 'a second one'];
+    const expected = await direct().embeddings.create({
+      model: 'sim-embed-small',
+      input,
+      encoding_format: 'float',
+    });
+    const { data: floats, response } = await openai.embeddings
+      .create({ model: 'sim-embed-small', input, encoding_format: 'float' })
+      .withResponse();
+    expect(floats.object).toBe('list');
+    expect(floats.model).toBe('sim-embed-small');
+    expect(floats.data.map((item) => item.embedding)).toEqual(
+      expected.data.map((item) => item.embedding),
+    );
+    expect(floats.usage.prompt_tokens).toBe(expected.usage.prompt_tokens);
+    const jobId = response.headers.get('x-llmq-job-id');
+    expect(jobId).toMatch(/^job_/);
+    // The SDK asks base64 when no format is given, and decodes it to float32 values.
+    const decoded = await openai.embeddings.create({ model: 'sim-embed-small', input });
+    decoded.data.forEach((item, index) => {
+      const want = expected.data[index]?.embedding ?? [];
+      expect(item.embedding).toHaveLength(want.length);
+      for (const [at, value] of item.embedding.entries())
+        expect(value).toBeCloseTo(want[at] ?? Number.NaN, 5);
+    });
+    // `dimensions` reaches the provider: shorter vectors.
+    const short = await openai.embeddings.create({
+      model: 'sim-embed-small',
+      input: 'x',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
+    expect(short.data[0]?.embedding).toHaveLength(8);
+    // The request was a job: it can be read back, completed, with its cost.
+    const job = await fetch(`${system.apiUrl}/v1/jobs/${jobId}`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    }).then((answer) => answer.json());
+    expect(job).toMatchObject({ status: 'completed' });
+  });
+
+  it('micro-batches concurrent requests of one model into fewer provider calls', async () => {
+    system.simulator.reset();
+    const count = 12;
+    const answers = await Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        openai.embeddings.create({
+          model: 'sim-embed-small',
+          input: `text ${index}`,
+          encoding_format: 'float',
+        }),
+      ),
+    );
+    expect(answers.every((answer) => answer.data.length === 1)).toBe(true);
+    const calls = system.simulator
+      .counters()
+      .recent.filter((call) => call.route === '/v1/embeddings');
+    expect(calls.reduce((sum, call) => sum + call.inputCount, 0)).toBe(count);
+    expect(calls.length).toBeLessThan(count);
+  });
+
+  it('completes plain and streamed, one choice per prompt, with usage', async () => {
+    const { data: plain, response } = await openai.completions
+      .create({
+        model: 'sim-gpt-instruct',
+        prompt: ['echo: one', 'echo: two'],
+        max_tokens: 16,
+      })
+      .withResponse();
+    // Billed like any job: its cost in the header and in the tenant's usage.
+    expect(Number(response.headers.get('x-llmq-cost-usd'))).toBeGreaterThan(0);
+    const report = await fetch(`${system.apiUrl}/v1/usage?group_by=model`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    }).then((answer) => answer.json());
+    expect(JSON.stringify(report)).toContain('sim-gpt-instruct');
+    expect(plain.object).toBe('text_completion');
+    expect(plain.id).toMatch(/^cmpl-job_/);
+    expect(plain.choices.map((choice) => choice.index)).toEqual([0, 1]);
+    expect(plain.choices.every((choice) => choice.text.length > 0)).toBe(true);
+    expect(plain.usage?.completion_tokens).toBeGreaterThan(0);
+
+    const stream = await openai.completions.create({
+      model: 'sim-gpt-instruct',
+      prompt: 'echo: streamed',
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        text += choice.text;
+        finish = choice.finish_reason ?? finish;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(finish).not.toBeNull();
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('refuses what it cannot carry by name, and an unknown model with 404', async () => {
+    for (const [extra, field] of [
+      [{ echo: true }, 'echo'],
+      [{ logprobs: 2 }, 'logprobs'],
+      [{ suffix: 'x' }, 'suffix'],
+      [{ n: 2 }, 'n'],
+      [{ presence_penalty: 1 }, 'presence_penalty'],
+      [{ user: 'u-1' }, 'user'],
+    ] as const) {
+      const refused = await openai.completions
+        .create({ model: 'sim-gpt-instruct', prompt: 'hi', ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ param: field });
+    }
+    const missing = await openai.embeddings
+      .create({ model: 'no-such-model', input: 'hi' })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    // A chat-only model does not serve completions.
+    const chatOnly = await openai.completions
+      .create({ model: 'sim-claude-fast', prompt: 'hi' })
+      .catch((error: unknown) => error);
+    expect(chatOnly).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(chatOnly).toMatchObject({ code: 'model_unavailable' });
+  });
+});
