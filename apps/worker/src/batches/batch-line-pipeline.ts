@@ -8,6 +8,7 @@ import {
   lineCostNanoUsd,
   type RequestExecutor,
   routeJob,
+  toAnthropicMessageBody,
   toChatCompletionBody,
   tracerName,
 } from '@llmq/core';
@@ -96,9 +97,14 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
         render({ answer }, verdict) {
-          const body = toChatCompletionBody(redactedAnswer(answer, verdict), Date.now());
+          const shown = redactedAnswer(answer, verdict);
           const { inputTokens, outputTokens } = answer.usage;
-          return { responseId: answer.responseId, body, usage: { inputTokens, outputTokens } };
+          const usage = { inputTokens, outputTokens };
+          // A Message Batch's line is answered as `POST /v1/messages` would answer it.
+          if (data.endpoint === '/v1/messages')
+            return { body: toAnthropicMessageBody(shown, `msg_${requestId}`), usage };
+          const body = toChatCompletionBody(shown, Date.now());
+          return { responseId: answer.responseId, body, usage };
         },
       };
     },
