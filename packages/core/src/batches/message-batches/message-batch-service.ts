@@ -158,24 +158,35 @@ export class MessageBatchService {
         'batch_results_not_ready',
         `message batch ${batchId} has not ended; its results_url is set once it has`,
       );
-    const { files } = this.options;
     if (batch.status === 'failed') {
       const reason = batch.errors?.[0];
       const error = {
         type: reason?.code === 'budget_exceeded' ? 'billing_error' : 'invalid_request_error',
         message: reason?.message ?? 'the batch could not run',
       };
-      for await (const { text } of readJsonlLines(files.read(batch.inputFileId))) {
-        const { custom_id: customId } = JSON.parse(text) as { custom_id: string };
+      for await (const customId of this.customIdsOf(batch))
         yield erroredResult(customId, error);
-      }
       return;
     }
+    if (!batch.linesEnqueued && batch.stopReason !== undefined) {
+      // Cancelled (or expired) before its lines were queued: none ran, none was recorded.
+      const type = batch.stopReason === 'expired' ? 'expired' : 'canceled';
+      for await (const customId of this.customIdsOf(batch))
+        yield { custom_id: customId, result: { type } };
+      return;
+    }
+    const { files } = this.options;
     for (const fileId of [batch.outputFileId, batch.errorFileId]) {
       if (fileId === undefined) continue;
       for await (const { text } of readJsonlLines(files.read(fileId)))
         yield toMessageBatchResultLine(text);
     }
+  }
+
+  /** The custom_ids of a batch's requests, in order, read from its stored input file. */
+  private async *customIdsOf(batch: BatchRecord): AsyncGenerator<string> {
+    for await (const { text } of readJsonlLines(this.options.files.read(batch.inputFileId)))
+      yield (JSON.parse(text) as { custom_id: string }).custom_id;
   }
 }
 

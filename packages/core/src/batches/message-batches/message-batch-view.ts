@@ -30,8 +30,9 @@ function rfc3339(epochMs: number | undefined): string | null {
 
 /**
  * A batch's `request_counts` in Anthropic's words. Lines skipped because the batch stopped
- * count as `canceled` or `expired` by its stop reason; a batch that failed before running
- * (its budget refused it) counts every request `errored`.
+ * count as `canceled` or `expired` by its stop reason, and so do the requests of a batch
+ * stopped before its lines were queued (no line ran, none was recorded); a batch that failed
+ * before running (its budget refused it) counts every request `errored`.
  */
 export function messageBatchRequestCounts(
   batch: BatchRecord,
@@ -39,12 +40,15 @@ export function messageBatchRequestCounts(
   const { total, completed, failed, skipped } = batch.counts;
   if (batch.status === 'failed')
     return { processing: 0, succeeded: 0, errored: total, canceled: 0, expired: 0 };
+  const unrecorded = Math.max(0, total - completed - failed - skipped);
+  const ended = processingStatusOf(batch.status) === 'ended';
+  const stopped = skipped + (ended ? unrecorded : 0);
   return {
-    processing: Math.max(0, total - completed - failed - skipped),
+    processing: ended ? 0 : unrecorded,
     succeeded: completed,
     errored: failed,
-    canceled: batch.stopReason === 'cancelled' ? skipped : 0,
-    expired: batch.stopReason === 'expired' ? skipped : 0,
+    canceled: batch.stopReason === 'cancelled' ? stopped : 0,
+    expired: batch.stopReason === 'expired' ? stopped : 0,
   };
 }
 
