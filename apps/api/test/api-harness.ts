@@ -11,6 +11,8 @@ import {
   createQueue,
   createRedisConnection,
   defaultBatchLimits,
+  MessageBatchService,
+  messageBatchLimitsOf,
   defaultFilterPolicy,
   type FilterPolicy,
   GatewayRateLimiter,
@@ -168,6 +170,13 @@ export async function createApiHarness(
       batchStore,
       batchLimits,
       idempotency: new IdempotencyStore(redis, keys),
+      messageBatches: new MessageBatchService({
+        store: batchStore,
+        files,
+        controlQueue,
+        catalog,
+        limits: messageBatchLimitsOf(batchLimits),
+      }),
     },
     cachePolicies: new CachePolicyStore(redis, keys, {
       defaults: {

@@ -108,7 +108,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   batch_not_found: 404,
   batch_not_cancellable: 409,
   batch_still_processing: 400,
-  batch_results_not_ready: 404,
+  batch_results_not_ready: 400,
   webhook_url_not_allowed: 400,
   webhook_endpoint_not_found: 404,
   webhook_delivery_not_found: 404,
