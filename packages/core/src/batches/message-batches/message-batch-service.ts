@@ -164,8 +164,7 @@ export class MessageBatchService {
         type: reason?.code === 'budget_exceeded' ? 'billing_error' : 'invalid_request_error',
         message: reason?.message ?? 'the batch could not run',
       };
-      for await (const customId of this.customIdsOf(batch))
-        yield erroredResult(customId, error);
+      for await (const customId of this.customIdsOf(batch)) yield erroredResult(customId, error);
       return;
     }
     if (!batch.linesEnqueued && batch.stopReason !== undefined) {
