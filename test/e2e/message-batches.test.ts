@@ -52,7 +52,7 @@ async function waitForEnd(batchId: string) {
       const batch = await client.messages.batches.retrieve(batchId);
       return batch.processing_status === 'ended' ? batch : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 100, what: `message batch ${batchId} to end` },
+    { timeoutMs: 45_000, intervalMs: 100, what: `message batch ${batchId} to end` },
   );
 }
 
@@ -142,6 +142,7 @@ test('create → retrieve → results with the official SDK: succeeded lines (an
     input: { city: expect.any(String) },
   });
   expect(toolResult.message.usage).toEqual(sync.usage);
+  expect(toolResult.message.model).toBe(sync.model);
 
   expect(byId.get('refused')).toEqual({
     type: 'errored',

@@ -6,6 +6,7 @@ import {
   canonicalJson,
   createMessageBatchRequestSchema,
   type IdempotencyStore,
+  isClientError,
   type MessageBatchResultLine,
   type MessageBatchService,
   newId,
@@ -49,7 +50,7 @@ const listQuerySchema = z
 export function messageBatchesBodyParser(maxBodyBytes: number): RequestHandler {
   const parse = express.json({ limit: maxBodyBytes, strict: false });
   return (request, response, next) => {
-    if (request.method === 'POST' && request.path === basePath) {
+    if (request.method === 'POST' && request.path.replace(/\/$/, '') === basePath) {
       parse(request, response, next);
       return;
     }
@@ -90,7 +91,7 @@ export function messageBatchesRouter({
                 key,
                 bodyHash: sha256(`message-batches\n${canonicalJson(body)}`),
                 newId: newId('msgbatch_'),
-                find: (id) => messageBatches.get(tenant, id).catch(() => null),
+                find: (id) => messageBatches.get(tenant, id).catch(nullWhenNotFound),
                 create: (batchId) => messageBatches.create(tenant, body, { batchId }),
                 notFound: () => new ClientError('batch_not_found', 'no such message batch'),
                 response,
@@ -163,6 +164,12 @@ function originOf(request: Request): string {
 function idOf(request: Request): string {
   const id = request.params.id;
   return typeof id === 'string' ? id : '';
+}
+
+/** A replayed key whose batch is gone (deleted, or expired) finds nothing; other errors stand. */
+function nullWhenNotFound(error: unknown): null {
+  if (isClientError(error) && error.code === 'batch_not_found') return null;
+  throw error;
 }
 
 /** Result lines as JSONL text, in chunks of about 64 KB rather than one write per line. */

@@ -96,13 +96,17 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         output: chatOutput(async () => policy, asksForJson(data.request)),
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
-        render({ answer }, verdict) {
+        render({ answer, entry }, verdict) {
           const shown = redactedAnswer(answer, verdict);
           const { inputTokens, outputTokens } = answer.usage;
           const usage = { inputTokens, outputTokens };
-          // A Message Batch's line is answered as `POST /v1/messages` would answer it.
+          // A Message Batch's line is answered as `POST /v1/messages` would answer it, with
+          // the catalog model that answered (as that route names it).
           if (data.endpoint === '/v1/messages')
-            return { body: toAnthropicMessageBody(shown, `msg_${requestId}`), usage };
+            return {
+              body: toAnthropicMessageBody(shown, { id: `msg_${requestId}`, model: entry.id }),
+              usage,
+            };
           const body = toChatCompletionBody(shown, Date.now());
           return { responseId: answer.responseId, body, usage };
         },

@@ -20,14 +20,13 @@ export function toChatCompletionBody(result: GenerateResult, createdAtMs: number
 /**
  * An Anthropic `message` built from a provider-neutral result, by the anthropic-messages
  * dialect's writer (the one `POST /v1/messages` answers with): a Message Batch line's answer.
+ * `model` is the name to report (the catalog model, as the sync route reports it).
  */
-export function toAnthropicMessageBody(result: GenerateResult, id: string): Anthropic.Message {
-  return convertToAnthropicMessage({
-    ...result,
-    id,
-    created: 0,
-    model: result.responseModel,
-  });
+export function toAnthropicMessageBody(
+  result: GenerateResult,
+  facts: { id: string; model: string },
+): Anthropic.Message {
+  return convertToAnthropicMessage({ ...result, ...facts, created: 0 });
 }
 
 function lineId(): string {

@@ -33,14 +33,14 @@ const answer: GenerateResult = {
 };
 
 test('an answered line is `succeeded` with the message the anthropic-messages writer made', () => {
-  const message = toAnthropicMessageBody(answer, 'msg_b-0');
+  const message = toAnthropicMessageBody(answer, { id: 'msg_b-0', model: 'sim-claude-fast' });
   const result = toMessageBatchResultLine(completedBatchLine('q-1', 'b-0', message));
   expect(result).toEqual({ custom_id: 'q-1', result: { type: 'succeeded', message } });
   expect(message).toMatchObject({
     id: 'msg_b-0',
     type: 'message',
     role: 'assistant',
-    model: 'claude-upstream',
+    model: 'sim-claude-fast',
     stop_reason: 'tool_use',
     stop_sequence: null,
     content: [
