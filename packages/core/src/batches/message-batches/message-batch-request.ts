@@ -28,22 +28,27 @@ export function messageBatchLimitsOf(limits: BatchLimits): MessageBatchLimits {
 /** Anthropic's rule for a request's `custom_id`. */
 const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** The body's outer shape; each `params` is checked by the anthropic-messages dialect below. */
+/** One request of a batch; its `params` are checked by the anthropic-messages dialect below. */
+export const messageBatchRequestItemSchema = z
+  .object({ custom_id: z.string(), params: z.record(z.string(), z.unknown()) })
+  .strict();
+
+/** The body of `POST /v1/messages/batches` (what the API reference shows). */
 export const createMessageBatchRequestSchema = z
-  .object({
-    requests: z
-      .array(
-        z.object({ custom_id: z.string(), params: z.record(z.string(), z.unknown()) }).strict(),
-      )
-      .min(1),
-  })
+  .object({ requests: z.array(messageBatchRequestItemSchema).min(1) })
   .strict();
 export type CreateMessageBatchRequest = z.infer<typeof createMessageBatchRequestSchema>;
+
+/** The body with its requests not yet looked at: they are read one by one, below. */
+const outerBodySchema = z.object({ requests: z.array(z.unknown()).min(1) }).strict();
 
 export interface ReadMessageBatchOptions {
   catalog: ModelCatalog;
   limits: MessageBatchLimits;
 }
+
+/** Requests checked between two yields to the event loop. */
+const requestsPerTurn = 500;
 
 /**
  * Checks a `POST /v1/messages/batches` body, request by request, as Anthropic does before it
@@ -52,12 +57,16 @@ export interface ReadMessageBatchOptions {
  * that serves chat. The first bad request is refused with a 400 naming its index and field
  * (`requests.3.params.max_tokens: …`). Returns the batch's input file: one line per request,
  * `{custom_id, method, url: "/v1/messages", body: params}`, which ingestion reads again.
+ * Linear in the body; it yields to the event loop every {@link requestsPerTurn} requests, so
+ * a 100,000-request batch (seconds of checking) does not stall the API's other requests.
  */
-export function readMessageBatchRequests(
-  body: CreateMessageBatchRequest,
+export async function readMessageBatchRequests(
+  body: unknown,
   { catalog, limits }: ReadMessageBatchOptions,
-): string[] {
-  const { requests } = body;
+): Promise<string[]> {
+  const outer = outerBodySchema.safeParse(body);
+  if (!outer.success) throw invalidOf(outer.error, []);
+  const { requests } = outer.data;
   if (requests.length > limits.maxRequests)
     throw invalid(
       `requests: a batch holds at most ${limits.maxRequests} requests; this one has ${requests.length}`,
@@ -70,29 +79,52 @@ export function readMessageBatchRequests(
     defaultModel: '',
     seenCustomIds: new Set<string>(),
   };
-  return requests.map(({ custom_id: customId, params }, index) => {
-    const where = `requests.${index}`;
-    if (!customIdPattern.test(customId))
-      throw invalid(
-        `${where}.custom_id: must be 1 to 64 letters, digits, "_" or "-" (^[a-zA-Z0-9_-]{1,64}$)`,
-        `${where}.custom_id`,
-      );
-    const line = { custom_id: customId, method: 'POST', url: '/v1/messages', body: params };
-    const result = parseBatchLineValue(line, context);
-    if (!result.ok) {
-      // The batch line's names (`body.x`) are the request's (`requests.N.params.x`).
-      const param = result.param === null ? where : `${where}.${paramOf(result.param)}`;
-      const message = result.message.startsWith('body')
-        ? `${where}.params${result.message.slice('body'.length)}`
-        : `${param}: ${result.message}`;
-      throw invalid(message, param, result.code);
-    }
-    return JSON.stringify(line);
-  });
+  const lines: string[] = [];
+  for (const [index, item] of requests.entries()) {
+    if (index > 0 && index % requestsPerTurn === 0)
+      await new Promise((resolve) => setImmediate(resolve));
+    lines.push(readRequest(item, index, context));
+  }
+  return lines;
+}
+
+/** One request as its input-file line, or the 400 naming what is wrong with it. */
+function readRequest(
+  item: unknown,
+  index: number,
+  context: Parameters<typeof parseBatchLineValue>[1],
+): string {
+  const where = `requests.${index}`;
+  const parsed = messageBatchRequestItemSchema.safeParse(item);
+  if (!parsed.success) throw invalidOf(parsed.error, [where]);
+  const { custom_id: customId, params } = parsed.data;
+  if (!customIdPattern.test(customId))
+    throw invalid(
+      `${where}.custom_id: must be 1 to 64 letters, digits, "_" or "-" (^[a-zA-Z0-9_-]{1,64}$)`,
+      `${where}.custom_id`,
+    );
+  const line = { custom_id: customId, method: 'POST', url: '/v1/messages', body: params };
+  const result = parseBatchLineValue(line, context);
+  if (!result.ok) {
+    // The batch line's names (`body.x`) are the request's (`requests.N.params.x`).
+    const param = result.param === null ? where : `${where}.${paramOf(result.param)}`;
+    const message = result.message.startsWith('body')
+      ? `${where}.params${result.message.slice('body'.length)}`
+      : `${param}: ${result.message}`;
+    throw invalid(message, param, result.code);
+  }
+  return JSON.stringify(line);
 }
 
 function paramOf(lineParam: string): string {
   return lineParam.startsWith('body') ? `params${lineParam.slice('body'.length)}` : lineParam;
+}
+
+/** The 400 of a schema's first issue, its path under `prefix`. */
+function invalidOf(error: z.ZodError, prefix: string[]): ClientError {
+  const issue = error.issues[0];
+  const path = [...prefix, ...(issue?.path ?? []).map(String)].join('.') || 'body';
+  return invalid(`${path}: ${issue?.message ?? 'invalid'}`, path);
 }
 
 function invalid(message: string, path: string, reason?: string): ClientError {

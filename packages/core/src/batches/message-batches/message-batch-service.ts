@@ -6,11 +6,7 @@ import type { BatchRecord } from '../batch-record';
 import { BatchService, newId, queueIngestAndExpiry } from '../batch-service';
 import type { BatchStore } from '../batch-store';
 import { readJsonlLines } from '../read-jsonl-lines';
-import {
-  type CreateMessageBatchRequest,
-  type MessageBatchLimits,
-  readMessageBatchRequests,
-} from './message-batch-request';
+import { type MessageBatchLimits, readMessageBatchRequests } from './message-batch-request';
 import {
   erroredResult,
   type MessageBatchResultLine,
@@ -66,11 +62,12 @@ export class MessageBatchService {
    */
   async create(
     tenant: string,
-    body: CreateMessageBatchRequest,
+    /** The request body as received: checked here (see `readMessageBatchRequests`). */
+    body: unknown,
     { batchId = newId('msgbatch_') }: { batchId?: string } = {},
   ): Promise<BatchRecord> {
     const { store, files, controlQueue, catalog, limits } = this.options;
-    const lines = readMessageBatchRequests(body, { catalog, limits });
+    const lines = await readMessageBatchRequests(body, { catalog, limits });
     const inputFileId = newId('file-');
     const writer = files.createWriter({
       id: inputFileId,
