@@ -11,6 +11,7 @@ import {
   type JobSubmitter,
   type LlmqMetrics,
   type Logger,
+  type MessageBatchService,
   type ModelCatalog,
   type RedisKeys,
   tracerName,
@@ -48,6 +49,7 @@ import { filesRouter } from './routes/files-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
+import { messageBatchesBodyParser, messageBatchesRouter } from './routes/message-batches-router';
 import { messagesRouter } from './routes/messages-router';
 import { modelsRouter } from './routes/models-router';
 import { usageRouter } from './routes/usage-router';
@@ -112,6 +114,8 @@ export interface BatchApiDependencies {
   batchLimits: BatchLimits;
   /** Idempotency-Key claims of created files and batches. */
   idempotency: IdempotencyStore;
+  /** Anthropic Message Batches (`/v1/messages/batches`); the routes are absent without it. */
+  messageBatches?: MessageBatchService;
 }
 
 /** Builds the HTTP app; `main.ts` wires real dependencies, tests wire their own. */
@@ -190,6 +194,9 @@ export function createApp(dependencies: AppDependencies): Express {
       }),
     );
   }
+  // A Message Batch may be far larger than BODY_LIMIT: its own parser comes first.
+  if (batchApi?.messageBatches)
+    app.use(messageBatchesBodyParser(batchApi.messageBatches.limits.maxBodyBytes));
   app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
   if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));
   if (dependencies.webhooks)
@@ -203,6 +210,14 @@ export function createApp(dependencies: AppDependencies): Express {
     );
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
+  if (batchApi?.messageBatches)
+    app.use(
+      messageBatchesRouter({
+        messageBatches: batchApi.messageBatches,
+        idempotency: batchApi.idempotency,
+        requireScope,
+      }),
+    );
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
   if (dependencies.catalog) {
     app.use(modelsRouter({ catalog: dependencies.catalog, requireScope }));

@@ -26,6 +26,8 @@ import {
   ledgerLineFromCacheHit,
   loadModelCatalog,
   logRedisStateChanges,
+  MessageBatchService,
+  messageBatchLimitsOf,
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
@@ -208,6 +210,13 @@ async function main(): Promise<void> {
       batchStore,
       batchLimits,
       idempotency: new IdempotencyStore(redis, keys),
+      messageBatches: new MessageBatchService({
+        store: batchStore,
+        files,
+        controlQueue,
+        catalog,
+        limits: messageBatchLimitsOf(batchLimits),
+      }),
     },
     webhooks: {
       endpoints,

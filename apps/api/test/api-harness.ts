@@ -20,6 +20,8 @@ import {
   JobSubmitter,
   KeyConcurrencyLimiter,
   loadModelCatalog,
+  MessageBatchService,
+  messageBatchLimitsOf,
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
@@ -169,6 +171,13 @@ export async function createApiHarness(
       batchStore,
       batchLimits,
       idempotency: new IdempotencyStore(redis, keys),
+      messageBatches: new MessageBatchService({
+        store: batchStore,
+        files,
+        controlQueue,
+        catalog,
+        limits: messageBatchLimitsOf(batchLimits),
+      }),
     },
     cachePolicies: new CachePolicyStore(redis, keys, {
       defaults: {

@@ -110,6 +110,29 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
       return created.body.id;
     },
   },
+  {
+    // A Message Batch of tenant A (still in progress: no worker runs here).
+    prefix: '/v1/messages/batches',
+    create: async () => {
+      const created = await request(harness.app)
+        .post('/v1/messages/batches')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .send({
+          requests: [
+            {
+              custom_id: 'a-1',
+              params: {
+                model: 'sim-claude-fast',
+                max_tokens: 8,
+                messages: [{ role: 'user', content: 'hi' }],
+              },
+            },
+          ],
+        })
+        .expect(200);
+      return created.body.id;
+    },
+  },
 ];
 const resourceIds = new Map<string, string>();
 /** Resources every tenant shares (catalog models): an id route that hides nothing per tenant. */

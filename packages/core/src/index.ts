@@ -23,13 +23,30 @@ export {
   completedBatchLine,
   failedBatchLine,
   skippedBatchLine,
+  toAnthropicMessageBody,
   toChatCompletionBody,
 } from './batches/batch-output-line';
-export { type BatchStopReason, toBatchView } from './batches/batch-record';
+export { type BatchRecord, type BatchStopReason, toBatchView } from './batches/batch-record';
 export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';
 export { BatchStore } from './batches/batch-store';
 export { endpointLineCostNanoUsd } from './batches/endpoint-line-cost';
 export { toEmbeddingsBody, toTextCompletionBody } from './batches/endpoint-response-body';
+export {
+  type CreateMessageBatchRequest,
+  createMessageBatchRequestSchema,
+  type MessageBatchLimits,
+  messageBatchLimitsOf,
+  readMessageBatchRequests,
+} from './batches/message-batches/message-batch-request';
+export {
+  type MessageBatchResultLine,
+  toMessageBatchResultLine,
+} from './batches/message-batches/message-batch-result-line';
+export {
+  MessageBatchService,
+  messageBatchIdPattern,
+} from './batches/message-batches/message-batch-service';
+export { toMessageBatchView } from './batches/message-batches/message-batch-view';
 export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
 export type { CacheMode } from './cache/cache-mode';
 export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';
@@ -80,6 +97,7 @@ export { estimateRequest } from './cost/estimate-request';
 export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
 export { fromNanoUsd, toNanoUsd } from './cost/money';
 export { readUsageReport, usageQuerySchema } from './cost/usage-report';
+export { anthropicErrorType } from './dialects/anthropic-messages/anthropic-error-type';
 export {
   deploymentAccounts,
   deploymentKeyNames,

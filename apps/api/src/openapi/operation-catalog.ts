@@ -4,6 +4,7 @@ import {
   budgetSchema,
   cachePolicySchema,
   createBatchRequestSchema,
+  createMessageBatchRequestSchema,
   filterPolicyPatchSchema,
   jobRequestSchema,
   openAIChatRequestSchema,
@@ -121,6 +122,25 @@ export const operationNotes: Record<string, OperationNotes> = {
   'GET /v1/batches': { summary: "The tenant's batches, newest first (paginated)" },
   'GET /v1/batches/:id': { summary: 'A batch: status, request counts, output and error files' },
   'POST /v1/batches/:id/cancel': { summary: 'Cancel a batch: lines not yet started are skipped' },
+  'POST /v1/messages/batches': {
+    summary:
+      'Create an Anthropic Message Batch (`requests: [{custom_id, params}]`), run on any provider',
+    body: createMessageBatchRequestSchema,
+    idempotent: true,
+  },
+  'GET /v1/messages/batches': {
+    summary: "The tenant's Message Batches, newest first (`limit`, `after_id`, `before_id`)",
+  },
+  'GET /v1/messages/batches/:id': { summary: 'A Message Batch: processing status and counts' },
+  'DELETE /v1/messages/batches/:id': {
+    summary: 'Delete an ended Message Batch and its results',
+  },
+  'POST /v1/messages/batches/:id/cancel': {
+    summary: 'Cancel a Message Batch: requests not yet started end `canceled`',
+  },
+  'GET /v1/messages/batches/:id/results': {
+    summary: "An ended Message Batch's results (JSONL, one line per request)",
+  },
   'POST /v1/webhook-endpoints': {
     summary:
       'Register a webhook endpoint for job and batch events, in llmq\'s format or OpenAI\'s (`format: "openai"`)',

@@ -8,6 +8,7 @@ import {
   lineCostNanoUsd,
   type RequestExecutor,
   routeJob,
+  toAnthropicMessageBody,
   toChatCompletionBody,
   tracerName,
 } from '@llmq/core';
@@ -95,10 +96,19 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         output: chatOutput(async () => policy, asksForJson(data.request)),
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
-        render({ answer }, verdict) {
-          const body = toChatCompletionBody(redactedAnswer(answer, verdict), Date.now());
+        render({ answer, entry }, verdict) {
+          const shown = redactedAnswer(answer, verdict);
           const { inputTokens, outputTokens } = answer.usage;
-          return { responseId: answer.responseId, body, usage: { inputTokens, outputTokens } };
+          const usage = { inputTokens, outputTokens };
+          // A Message Batch's line is answered as `POST /v1/messages` would answer it, with
+          // the catalog model that answered (as that route names it).
+          if (data.endpoint === '/v1/messages')
+            return {
+              body: toAnthropicMessageBody(shown, { id: `msg_${requestId}`, model: entry.id }),
+              usage,
+            };
+          const body = toChatCompletionBody(shown, Date.now());
+          return { responseId: answer.responseId, body, usage };
         },
       };
     },

@@ -18,6 +18,11 @@ export const batchLineJobDataSchema = z.object({
   requirements: requirementsSchema.optional(),
   /** false: no fallback chain, only the routed model. */
   fallbacks: z.boolean().optional(),
+  /**
+   * `/v1/messages`: a Message Batch's line, whose answer is written as an Anthropic message;
+   * absent: an OpenAI chat line, answered as a `chat.completion`.
+   */
+  endpoint: z.literal('/v1/messages').optional(),
   /** Provider calls of earlier attempts, and where a parked line resumes its chain. */
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type Anthropic from '@anthropic-ai/sdk';
+import { convertToAnthropicMessage } from '../dialects/anthropic-messages/convert-to-anthropic-message';
 import { convertToOpenAIChatCompletion } from '../dialects/openai-chat/convert-to-openai-chat-completion';
 import type { JobFailure } from '../jobs/job-failure';
 import type { GenerateResult } from '../providers/language-model';
@@ -13,6 +15,18 @@ export function toChatCompletionBody(result: GenerateResult, createdAtMs: number
     created: Math.floor(createdAtMs / 1000),
     model: result.responseModel,
   });
+}
+
+/**
+ * An Anthropic `message` built from a provider-neutral result, by the anthropic-messages
+ * dialect's writer (the one `POST /v1/messages` answers with): a Message Batch line's answer.
+ * `model` is the name to report (the catalog model, as the sync route reports it).
+ */
+export function toAnthropicMessageBody(
+  result: GenerateResult,
+  facts: { id: string; model: string },
+): Anthropic.Message {
+  return convertToAnthropicMessage({ ...result, ...facts, created: 0 });
 }
 
 function lineId(): string {

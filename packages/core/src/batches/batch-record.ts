@@ -15,16 +15,26 @@ export const batchStatusSchema = z.enum([
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /**
- * Endpoints a batch line may target. Chat lines run through the routed provider stage;
- * embeddings and completions lines through the micro-batcher (many lines per provider call).
+ * Endpoints an OpenAI batch (`POST /v1/batches`) may target. Chat lines run through the routed
+ * provider stage; embeddings and completions lines through the micro-batcher (many lines per
+ * provider call).
  */
-export const batchEndpointSchema = z.enum([
+export const openaiBatchEndpointSchema = z.enum([
   '/v1/chat/completions',
   '/v1/embeddings',
   '/v1/completions',
 ]);
+export type OpenAIBatchEndpoint = z.infer<typeof openaiBatchEndpointSchema>;
+export const supportedBatchEndpoints: readonly OpenAIBatchEndpoint[] =
+  openaiBatchEndpointSchema.options;
+
+/**
+ * Endpoints a stored batch's lines target: OpenAI's, and `/v1/messages` for an Anthropic
+ * Message Batch (`POST /v1/messages/batches`), whose lines are chat lines answered in
+ * Anthropic's shape.
+ */
+export const batchEndpointSchema = z.enum([...openaiBatchEndpointSchema.options, '/v1/messages']);
 export type BatchEndpoint = z.infer<typeof batchEndpointSchema>;
-export const supportedBatchEndpoints: readonly BatchEndpoint[] = batchEndpointSchema.options;
 
 /** One problem found while validating an input file (OpenAI's `BatchError`). */
 export interface BatchValidationError {

@@ -7,7 +7,7 @@ import { jobCatalog } from '../jobs/job-catalog';
 import type { BatchLimits } from './batch-limits';
 import {
   type BatchRecord,
-  batchEndpointSchema,
+  openaiBatchEndpointSchema,
   parseCompletionWindow,
   supportedBatchEndpoints,
 } from './batch-record';
@@ -17,7 +17,7 @@ import type { BatchStore } from './batch-store';
 export const createBatchRequestSchema = z
   .object({
     input_file_id: z.string().min(1).max(200),
-    endpoint: batchEndpointSchema,
+    endpoint: openaiBatchEndpointSchema,
     /** OpenAI accepts only `24h`; llmq also takes other windows up to 168h (`30m`, `2h`). */
     completion_window: z.string().min(1).max(16),
     metadata: z
@@ -39,6 +39,33 @@ export interface BatchServiceOptions {
 
 export function newId(prefix: string): string {
   return `${prefix}${randomUUID().replace(/-/g, '')}`;
+}
+
+/**
+ * Queues a new batch's ingest (validation, then its lines) and its expiry at the end of its
+ * completion window; the job ids make a repeated call a no-op.
+ */
+export async function queueIngestAndExpiry(
+  controlQueue: Queue,
+  batchId: string,
+  windowSeconds: number,
+): Promise<void> {
+  await controlQueue.addBulk([
+    {
+      name: 'batch-ingest',
+      data: { batchId },
+      opts: { ...jobCatalog['batch-ingest'].defaultOptions, jobId: `ingest-${batchId}` },
+    },
+    {
+      name: 'batch-expire',
+      data: { batchId },
+      opts: {
+        ...jobCatalog['batch-expire'].defaultOptions,
+        jobId: `expire-${batchId}`,
+        delay: windowSeconds * 1000,
+      },
+    },
+  ]);
 }
 
 /** Creates and cancels batches for the API; the work itself happens in workers. */
@@ -94,22 +121,7 @@ export class BatchService {
       reservedOutputFileId: newId('file-'),
       reservedErrorFileId: newId('file-'),
     });
-    await controlQueue.addBulk([
-      {
-        name: 'batch-ingest',
-        data: { batchId },
-        opts: { ...jobCatalog['batch-ingest'].defaultOptions, jobId: `ingest-${batchId}` },
-      },
-      {
-        name: 'batch-expire',
-        data: { batchId },
-        opts: {
-          ...jobCatalog['batch-expire'].defaultOptions,
-          jobId: `expire-${batchId}`,
-          delay: windowSeconds * 1000,
-        },
-      },
-    ]);
+    await queueIngestAndExpiry(controlQueue, batchId, windowSeconds);
     const record = await store.get(batchId);
     if (!record) throw new Error(`batch ${batchId} vanished right after creation`);
     return record;

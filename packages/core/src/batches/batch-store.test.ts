@@ -114,3 +114,49 @@ test('keeps how many batches are in each live status, moved by every transition'
   expect(await store.finish('b1', {})).toBeNull();
   expect(await counts()).toEqual({ validating: 0, in_progress: 0, finalizing: 0, cancelling: 0 });
 });
+
+async function createMessageBatch(id: string, tenant: string, createdAt: number) {
+  await store.create({
+    id,
+    tenant,
+    endpoint: '/v1/messages',
+    inputFileId: 'file-in',
+    completionWindow: '24h',
+    createdAt,
+    expiresAt: createdAt + 86_400_000,
+    reservedOutputFileId: 'file-out',
+    reservedErrorFileId: 'file-err',
+    total: 2,
+  });
+}
+
+test("Message Batches are listed apart from OpenAI batches, newest first, by Anthropic's cursors", async () => {
+  const now = Date.now();
+  for (const [index, id] of ['m1', 'm2', 'm3', 'm4', 'm5'].entries())
+    await createMessageBatch(id, 't', now + index);
+  await createBatch('openai-1', 't', now + 10);
+  await createMessageBatch('other-tenant', 'u', now + 20);
+  const ids = async (page: Parameters<BatchStore['listMessageBatches']>[1]) => {
+    const { batches, hasMore } = await store.listMessageBatches('t', page);
+    return { ids: batches.map((batch) => batch.id), hasMore };
+  };
+
+  expect(await ids({ limit: 2 })).toEqual({ ids: ['m5', 'm4'], hasMore: true });
+  expect(await ids({ limit: 2, afterId: 'm4' })).toEqual({ ids: ['m3', 'm2'], hasMore: true });
+  expect(await ids({ limit: 2, afterId: 'm2' })).toEqual({ ids: ['m1'], hasMore: false });
+  expect(await ids({ limit: 2, beforeId: 'm2' })).toEqual({ ids: ['m4', 'm3'], hasMore: true });
+  expect(await ids({ limit: 5, beforeId: 'm3' })).toEqual({ ids: ['m5', 'm4'], hasMore: false });
+  expect(await ids({ limit: 5, beforeId: 'm5' })).toEqual({ ids: [], hasMore: false });
+  expect(await ids({ limit: 5, afterId: 'openai-1' })).toEqual({ ids: [], hasMore: false });
+  expect(await ids({ limit: 10 })).toEqual({ ids: ['m5', 'm4', 'm3', 'm2', 'm1'], hasMore: false });
+  expect((await store.list('t', { limit: 10 })).batches.map((batch) => batch.id)).toEqual([
+    'openai-1',
+  ]);
+  // A Message Batch knows its request count from creation.
+  expect((await store.get('m1'))?.counts.total).toBe(2);
+
+  expect(await store.remove({ id: 'm3', tenant: 't', endpoint: '/v1/messages' })).toBe(true);
+  expect(await store.get('m3')).toBeNull();
+  expect(await ids({ limit: 10 })).toEqual({ ids: ['m5', 'm4', 'm2', 'm1'], hasMore: false });
+  expect(await store.remove({ id: 'm3', tenant: 't', endpoint: '/v1/messages' })).toBe(false);
+});

@@ -39,7 +39,10 @@ export type NewBatchRecord = Pick<
   | 'expiresAt'
   | 'reservedOutputFileId'
   | 'reservedErrorFileId'
->;
+> & {
+  /** Requests known at creation (a Message Batch's); else counted when validation passes. */
+  total?: number;
+};
 
 /** Statuses a batch passes through before its final one; `llm_batches` reports these. */
 export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
@@ -69,7 +72,7 @@ export class BatchStore {
 
   async create(batch: NewBatchRecord): Promise<void> {
     const key = this.keys.batch(batch.id);
-    const listKey = this.keys.tenantBatches(batch.tenant);
+    const listKey = this.listKeyOf(batch);
     const fields: Record<string, string | number> = {
       id: batch.id,
       tenant: batch.tenant,
@@ -87,6 +90,7 @@ export class BatchStore {
       reserved_output_file_id: batch.reservedOutputFileId,
       reserved_error_file_id: batch.reservedErrorFileId,
     };
+    if (batch.total !== undefined) fields.total = batch.total;
     if (batch.metadata) fields.metadata = JSON.stringify(batch.metadata);
     await this.redis
       .multi()
@@ -140,9 +144,61 @@ export class BatchStore {
       start = rank + 1;
     }
     const ids = await this.redis.zrevrange(listKey, start, start + limit);
-    const page = ids.slice(0, limit);
+    return { batches: await this.getMany(ids.slice(0, limit)), hasMore: ids.length > limit };
+  }
+
+  /**
+   * A tenant's Message Batches, newest first: the page after `afterId` (older ones), or the
+   * page just before `beforeId` (newer ones), as Anthropic's cursors work. Returns one page and
+   * whether more follow in the direction paged.
+   */
+  async listMessageBatches(
+    tenant: string,
+    { afterId, beforeId, limit }: { afterId?: string; beforeId?: string; limit: number },
+  ): Promise<{ batches: BatchRecord[]; hasMore: boolean }> {
+    const listKey = this.keys.tenantMessageBatches(tenant);
+    const cursor = beforeId ?? afterId;
+    const rank = cursor === undefined ? null : await this.redis.zrevrank(listKey, cursor);
+    if (cursor !== undefined && rank === null) return { batches: [], hasMore: false };
+    let start = 0;
+    let stop = limit - 1;
+    let hasMore: boolean;
+    if (beforeId !== undefined && rank !== null) {
+      start = Math.max(0, rank - limit);
+      stop = rank - 1;
+      hasMore = start > 0;
+    } else {
+      if (rank !== null) start = rank + 1;
+      stop = start + limit - 1;
+      hasMore = (await this.redis.zcard(listKey)) > stop + 1;
+    }
+    const ids = stop >= start ? await this.redis.zrevrange(listKey, start, stop) : [];
+    return { batches: await this.getMany(ids), hasMore };
+  }
+
+  /**
+   * Forgets an ended batch: its record and its place in the tenant's list (its files are the
+   * caller's to remove). Returns false when another request removed it first.
+   */
+  async remove(batch: Pick<BatchRecord, 'id' | 'tenant' | 'endpoint'>): Promise<boolean> {
+    const [[, removed] = []] =
+      (await this.redis
+        .multi()
+        .del(this.keys.batch(batch.id))
+        .zrem(this.listKeyOf(batch), batch.id)
+        .exec()) ?? [];
+    return removed === 1;
+  }
+
+  private listKeyOf(batch: Pick<BatchRecord, 'tenant' | 'endpoint'>): string {
+    return batch.endpoint === '/v1/messages'
+      ? this.keys.tenantMessageBatches(batch.tenant)
+      : this.keys.tenantBatches(batch.tenant);
+  }
+
+  private async getMany(ids: readonly string[]): Promise<BatchRecord[]> {
     const pipeline = this.redis.pipeline();
-    for (const id of page) pipeline.hgetall(this.keys.batch(id));
+    for (const id of ids) pipeline.hgetall(this.keys.batch(id));
     const results = (await pipeline.exec()) ?? [];
     const batches: BatchRecord[] = [];
     for (const [error, fields] of results) {
@@ -150,7 +206,7 @@ export class BatchStore {
       const record = fields as Record<string, string>;
       if (record.id) batches.push(parseBatch(record));
     }
-    return { batches, hasMore: ids.length > limit };
+    return batches;
   }
 
   /** Validation passed: the batch runs `total` lines. Returns the status it had. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
+import { anthropicMessagesRequestSchema } from '../dialects/anthropic-messages/anthropic-messages-request-schema';
+import { convertAnthropicMessagesRequest } from '../dialects/anthropic-messages/convert-anthropic-messages-request';
 import {
   type JobRequest,
   jobRequestSchema,
@@ -52,6 +54,8 @@ export type ParsedBatchLine =
       /** The line's routing fields, carried to its routing as a job's are. */
       requirements?: RoutingRequirements;
       fallbacks?: boolean;
+      /** `/v1/messages`: a Message Batch's line, answered as an Anthropic message. */
+      endpoint?: '/v1/messages';
     }
   | {
       customId: string;
@@ -74,6 +78,7 @@ const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
+  '/v1/messages': 'chat',
 };
 
 export type ParseBatchLineResult =
@@ -115,6 +120,14 @@ export function parseBatchLine(text: string, context: ParseBatchLineContext): Pa
   } catch {
     return fail('invalid_json_line', 'the line is not valid JSON');
   }
+  return parseBatchLineValue(value, context);
+}
+
+/** {@link parseBatchLine} of a line already read from JSON. */
+export function parseBatchLineValue(
+  value: unknown,
+  context: ParseBatchLineContext,
+): ParseBatchLineResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return fail('invalid_json_line', 'the line must be a JSON object');
   const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
@@ -201,6 +214,15 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
         toLine: (customId, model) => chatLine(customId, model, parsed.data, request),
       };
     }
+    case '/v1/messages': {
+      const converted = convertMessagesBody(body);
+      if (converted instanceof z.ZodError) return { ok: false, error: converted };
+      return {
+        ok: true,
+        model: converted.model,
+        toLine: (customId, model) => ({ customId, model, request: converted.request, endpoint }),
+      };
+    }
     case '/v1/embeddings': {
       const parsed = embeddingsLineBodySchema.safeParse(body);
       if (!parsed.success) return { ok: false, error: parsed.error };
@@ -267,6 +289,18 @@ export function readValidatedBatchLine(
       completion: normalizeCompletionsLine(body),
     };
   }
+  if (endpoint === '/v1/messages') {
+    // The Messages API schema fills nothing in, but its converter needs the parsed types.
+    const converted = convertMessagesBody(value.body);
+    if (converted instanceof z.ZodError)
+      throw new Error(`validated line "${value.custom_id}" no longer converts`);
+    return {
+      customId: value.custom_id,
+      model: resolveValidated(context.catalog, converted.model, value.custom_id),
+      request: converted.request,
+      endpoint,
+    };
+  }
   const body = withMaxTokens(value.body) as JobRequest;
   const model = resolveValidated(
     context.catalog,
@@ -286,6 +320,36 @@ function convertChatBody(body: JobRequest): NormalizedRequest | z.ZodError {
   } catch (error) {
     if (!isUnsupportedParameterError(error)) throw error;
     return new z.ZodError([{ code: 'custom', path: [], message: error.message, input: body }]);
+  }
+}
+
+/**
+ * A Messages API body (a Message Batch request's `params`) in the neutral model, by the
+ * anthropic-messages dialect as on `POST /v1/messages`; a batch line is never streamed, so
+ * `stream: true` is refused, and so is a field the neutral model cannot carry.
+ */
+export function convertMessagesBody(
+  body: unknown,
+): { model: string; request: NormalizedRequest } | z.ZodError {
+  const parsed = anthropicMessagesRequestSchema.safeParse(body);
+  if (!parsed.success) return parsed.error;
+  if (parsed.data.stream === true)
+    return new z.ZodError([
+      {
+        code: 'custom',
+        path: ['stream'],
+        message: 'a batch request is never streamed; leave "stream" out',
+        input: body,
+      },
+    ]);
+  try {
+    const { model, request } = convertAnthropicMessagesRequest(parsed.data);
+    return { model, request };
+  } catch (error) {
+    if (!isUnsupportedParameterError(error)) throw error;
+    return new z.ZodError([
+      { code: 'custom', path: [error.parameter], message: error.message, input: body },
+    ]);
   }
 }
 

@@ -49,6 +49,10 @@ export const clientErrorCodeSchema = z.enum([
   'invalid_completion_window',
   'batch_not_found',
   'batch_not_cancellable',
+  /** A Message Batch is deleted only once it has ended (Anthropic's rule): cancel it first. */
+  'batch_still_processing',
+  /** A Message Batch's results exist once it has ended (its `results_url` is set then). */
+  'batch_results_not_ready',
   'webhook_url_not_allowed',
   'webhook_endpoint_not_found',
   'webhook_delivery_not_found',
@@ -106,6 +110,8 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   invalid_completion_window: 400,
   batch_not_found: 404,
   batch_not_cancellable: 409,
+  batch_still_processing: 400,
+  batch_results_not_ready: 400,
   webhook_url_not_allowed: 400,
   webhook_endpoint_not_found: 404,
   webhook_delivery_not_found: 404,

@@ -242,6 +242,14 @@ export class RedisKeys {
     return `${this.prefix}:batches:${tenant}`;
   }
 
+  /**
+   * Sorted set of a tenant's Anthropic Message Batch ids, scored by creation time: listed by
+   * `GET /v1/messages/batches`, apart from the OpenAI batches of `GET /v1/batches`.
+   */
+  tenantMessageBatches(tenant: string): string {
+    return `${this.prefix}:message-batches:${tenant}`;
+  }
+
   /** String holding one cached answer (JSON), by tenant and the hash of the exact request. */
   exactCache(tenant: string, requestHash: string): string {
     return `${this.prefix}:cache:exact:${tenant}:${requestHash}`;

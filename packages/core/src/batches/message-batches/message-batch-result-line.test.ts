@@ -1,0 +1,108 @@
+import type { GenerateResult } from '../../providers/language-model';
+import {
+  completedBatchLine,
+  failedBatchLine,
+  skippedBatchLine,
+  toAnthropicMessageBody,
+} from '../batch-output-line';
+import { toMessageBatchResultLine } from './message-batch-result-line';
+
+// The stored lines are made by the same functions the worker writes them with.
+
+const answer: GenerateResult = {
+  content: [
+    { type: 'reasoning', text: 'Paris, then.', signature: 'sig-1' },
+    { type: 'text', text: 'Checking.' },
+    {
+      type: 'tool-call',
+      toolCallId: 'toolu_1',
+      toolName: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    },
+  ],
+  text: 'Checking.',
+  finishReason: 'tool_calls',
+  usage: {
+    inputTokens: 30,
+    outputTokens: 12,
+    cachedInputTokens: 10,
+    totalTokens: 42,
+    reasoningTokens: 4,
+  },
+  responseModel: 'claude-upstream',
+};
+
+test('an answered line is `succeeded` with the message the anthropic-messages writer made', () => {
+  const message = toAnthropicMessageBody(answer, { id: 'msg_b-0', model: 'sim-claude-fast' });
+  const result = toMessageBatchResultLine(completedBatchLine('q-1', 'b-0', message));
+  expect(result).toEqual({ custom_id: 'q-1', result: { type: 'succeeded', message } });
+  expect(message).toMatchObject({
+    id: 'msg_b-0',
+    type: 'message',
+    role: 'assistant',
+    model: 'sim-claude-fast',
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    content: [
+      { type: 'thinking', thinking: 'Paris, then.', signature: 'sig-1' },
+      { type: 'text', text: 'Checking.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+    ],
+    usage: { input_tokens: 20, cache_read_input_tokens: 10, output_tokens: 12 },
+  });
+});
+
+test("a failed line is `errored` with Anthropic's error type: from the provider status, else the failure code", () => {
+  const refused = failedBatchLine('q-2', 'b-1', {
+    code: 'provider_bad_request',
+    message: 'max_tokens is too large',
+    status_code: 400,
+    request_id: 'req_upstream',
+  });
+  expect(toMessageBatchResultLine(refused)).toEqual({
+    custom_id: 'q-2',
+    result: {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'max_tokens is too large' },
+        request_id: 'req_upstream',
+      },
+    },
+  });
+  const overloaded = failedBatchLine('q-3', 'b-2', {
+    code: 'provider_overloaded',
+    message: 'overloaded',
+    status_code: 529,
+  });
+  expect(toMessageBatchResultLine(overloaded).result).toMatchObject({
+    error: { error: { type: 'overloaded_error' }, request_id: 'b-2' },
+  });
+  const noStatus = [
+    ['unsupported_parameter', 'invalid_request_error'],
+    ['provider_timeout', 'timeout_error'],
+    ['circuit_open', 'api_error'],
+    ['worker_lost', 'api_error'],
+  ] as const;
+  for (const [code, type] of noStatus) {
+    const line = failedBatchLine('q-4', 'b-3', { code, message: `failed: ${code}` });
+    expect([code, toMessageBatchResultLine(line).result]).toEqual([
+      code,
+      {
+        type: 'errored',
+        error: { type: 'error', error: { type, message: `failed: ${code}` }, request_id: null },
+      },
+    ]);
+  }
+});
+
+test('a line skipped by a cancel is `canceled`, by the deadline `expired`', () => {
+  expect(toMessageBatchResultLine(skippedBatchLine('q-5', 'cancelled'))).toEqual({
+    custom_id: 'q-5',
+    result: { type: 'canceled' },
+  });
+  expect(toMessageBatchResultLine(skippedBatchLine('q-6', 'expired'))).toEqual({
+    custom_id: 'q-6',
+    result: { type: 'expired' },
+  });
+});
