@@ -13,6 +13,7 @@ import {
   type Logger,
   type ModelCatalog,
   type RedisKeys,
+  type TenantFlowStore,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
@@ -43,6 +44,7 @@ import { deadLettersRouter } from './routes/dead-letters-router';
 import { docsRouter } from './routes/docs-router';
 import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
+import { flowAdminRouter } from './routes/flow-admin-router';
 import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
@@ -88,6 +90,13 @@ export interface AppDependencies {
   keyLimits?: Omit<KeyLimitOptions, 'logger'>;
   /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
   cost?: CostApiDependencies;
+  /** Flow control: `/v1/admin/tenants/:tenant/flow` (lane weights, running-job caps); absent: 404. */
+  flow?: FlowApiDependencies;
+}
+
+/** What the flow-control routes need. */
+export interface FlowApiDependencies {
+  flows: TenantFlowStore;
 }
 
 /** What the usage, estimate and budget routes need. */
@@ -228,6 +237,14 @@ export function createApp(dependencies: AppDependencies): Express {
       logger,
     }),
   );
+  if (dependencies.flow)
+    app.use(
+      flowAdminRouter({
+        flows: dependencies.flow.flows,
+        auditLog: security.auditLog,
+        requireScope,
+      }),
+    );
   app.use(docsRouter(requireScope, documentOf));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));

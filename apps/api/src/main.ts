@@ -29,6 +29,7 @@ import {
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
+  TenantFlowStore,
   toBatchLimits,
   toBudgetDefaults,
   toCacheDefaults,
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
     metrics,
   });
   const ledger = new CostLedger(redis, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
+  // Tenants' lane weights and running-job caps (`/v1/admin/tenants/:tenant/flow`).
+  const flows = new TenantFlowStore(redis, keys);
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     webhooks: {
       checkUrl: (url) => checkWebhookUrl(url, policy),
     },
-    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
+    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys, undefined, flows) } : {}),
     budgets,
   });
   // One blocking connection reads the event streams of every job a client waits on.
@@ -230,6 +233,7 @@ async function main(): Promise<void> {
     },
     keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
+    flow: { flows },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

@@ -159,7 +159,7 @@ export {
   speculativeSchema,
 } from './jobs/job-request';
 export { isFinalStatus } from './jobs/job-status';
-export { JobStore } from './jobs/job-store';
+export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
@@ -177,7 +177,7 @@ export {
   type SubmissionStoreOptions,
 } from './jobs/submission-store';
 export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
-export { FairPriority } from './lanes/fair-priority';
+export { FairPriority, type TenantWeights } from './lanes/fair-priority';
 export { planLaneConcurrency } from './lanes/lane-shares';
 export type { CallGateFactory } from './limits/call-gate';
 export { GatewayRateLimiter, type RateLimitDecision } from './limits/gateway-rate-limiter';
@@ -191,6 +191,7 @@ export {
   ProviderRateLimiter,
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
+export { runningCapRetryDelayMs } from './limits/running-cap-scripts';
 export {
   type ChatMessage,
   type ChatRole,
@@ -309,6 +310,12 @@ export {
   tracerName,
   tracingEnvShape,
 } from './telemetry/tracing';
+export {
+  defaultTenantWeight,
+  type TenantFlow,
+  TenantFlowStore,
+  tenantFlowSchema,
+} from './tenants/tenant-flow-store';
 export { AddressPolicy } from './webhooks/address-policy';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {

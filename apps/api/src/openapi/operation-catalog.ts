@@ -6,6 +6,7 @@ import {
   filterPolicyPatchSchema,
   jobRequestSchema,
   openAIChatRequestSchema,
+  tenantFlowSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
@@ -140,6 +141,16 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'DELETE /v1/admin/tenants/:tenant/cache-policy': {
     summary: "Reset a tenant's cache policy to the defaults",
+  },
+  'GET /v1/admin/tenants/:tenant/flow': {
+    summary: "A tenant's lane weight and running-job cap",
+  },
+  'PUT /v1/admin/tenants/:tenant/flow': {
+    summary: "Set a tenant's lane weight and running-job cap",
+    body: tenantFlowSchema,
+  },
+  'DELETE /v1/admin/tenants/:tenant/flow': {
+    summary: "Reset a tenant's flow settings (weight 1, no cap)",
   },
   'GET /openapi.json': { summary: 'This document' },
   'GET /docs': {

@@ -8,17 +8,21 @@ import { LaneBalancer } from './lane-balancer';
  * each lane (`LANE_FAIRNESS`), and idle lanes lending their concurrency (`LANE_LENDING`).
  */
 export function createLanes(
-  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues'>,
+  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues' | 'flows'>,
   env: WorkerEnv,
   logger: Logger,
 ): { lanes: LaneBalancer; fair?: FairPriority } {
-  const { connection, keys, queues } = services;
+  const { connection, keys, queues, flows } = services;
   const fair = env.LANE_FAIRNESS
-    ? new FairPriority(connection, keys, (error) =>
-        logger.warn('fair-clock-failed', {
-          event: 'fair-clock-failed',
-          error: error instanceof Error ? error.message : String(error),
-        }),
+    ? new FairPriority(
+        connection,
+        keys,
+        (error) =>
+          logger.warn('fair-clock-failed', {
+            event: 'fair-clock-failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        flows,
       )
     : undefined;
   const lanes = new LaneBalancer({

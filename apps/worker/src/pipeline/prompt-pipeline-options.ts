@@ -9,6 +9,7 @@ import type {
   ModelCatalog,
   RequestExecutor,
   ResponseCaches,
+  TenantFlowStore,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 
@@ -35,4 +36,6 @@ export interface PromptPipelineOptions {
   ledger?: CostLedger;
   /** Records provider calls before they are made; absent, a call cut off by a crash is not counted. */
   journal?: CallJournal;
+  /** Tenants' running-job caps (`max_running_jobs`); absent, only key caps apply. */
+  flows?: TenantFlowStore;
 }

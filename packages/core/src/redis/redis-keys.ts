@@ -283,6 +283,32 @@ export class RedisKeys {
     return `${this.prefix}:fair:${queueName}`;
   }
 
+  /** String holding a tenant's flow settings (JSON): lane weight, running-job cap (see `TenantFlowStore`). */
+  tenantFlow(tenant: string): string {
+    return `${this.prefix}:tenant-flow:${tenant}`;
+  }
+
+  /**
+   * Sorted set of the jobs running now under one cap (`tenant:<tenant>` or `key:<key id>`),
+   * scored by when each started (see `running-cap-scripts.ts`).
+   */
+  runningJobs(scope: string): string {
+    return `${this.prefix}:running:${scope}`;
+  }
+
+  /**
+   * Hash counting the jobs a lane started, per 10-second bucket (field: bucket start, epoch
+   * seconds), for the wait estimate of queued jobs (see `LaneThroughput`).
+   */
+  laneStarts(queueName: string): string {
+    return `${this.prefix}:lane-starts:${queueName}`;
+  }
+
+  /** Sorted set of a tenant's job ids, scored by creation time (the job explorer's index). */
+  tenantJobs(tenant: string): string {
+    return `${this.prefix}:tenant-jobs:${tenant}`;
+  }
+
   /**
    * Hash of a tenant's cost ledger for one UTC day (`YYYY-MM-DD`): per catalog model, fields
    * `<model>|cost` (nano-dollars), `|input`, `|cached_input`, `|output` (tokens), `|calls`,
