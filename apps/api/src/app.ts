@@ -46,6 +46,7 @@ import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
 import { flowAdminRouter } from './routes/flow-admin-router';
 import { healthRouter } from './routes/health-router';
+import { jobAdminRouter } from './routes/job-admin-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
@@ -58,6 +59,8 @@ const apiVersion = '0.1.0';
 export interface AppDependencies {
   redis: Redis;
   queue: Queue;
+  /** The interactive lane's queue: sync jobs' requests (`include=request`), their queue position. */
+  interactiveQueue?: Queue;
   store: JobStore;
   submitter: JobSubmitter;
   security: ApiSecurity;
@@ -207,6 +210,7 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
+  app.use(jobAdminRouter({ ...dependencies, auditLog: security.auditLog, requireScope }));
   if (dependencies.cost) {
     const { keys, catalog, defaultModel, budgets } = dependencies.cost;
     app.use(usageRouter({ redis: dependencies.redis, keys, requireScope }));

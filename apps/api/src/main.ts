@@ -198,6 +198,7 @@ async function main(): Promise<void> {
   const app = createApp({
     redis,
     queue,
+    interactiveQueue,
     store,
     submitter,
     security,

@@ -23,6 +23,7 @@ import {
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
+  TenantFlowStore,
   WebhookDeliveryStore,
   WebhookEndpointStore,
 } from '@llmq/core';
@@ -139,9 +140,12 @@ export async function createApiHarness(
     controlQueue,
     limits: batchLimits,
   });
+  // Read fresh in tests, so a test's PUT applies at once.
+  const flows = new TenantFlowStore(redis, keys, { cacheTtlMs: 0 });
   const app = createApp({
     redis,
     queue,
+    interactiveQueue,
     store,
     submitter,
     security,
@@ -191,8 +195,10 @@ export async function createApiHarness(
       concurrency: new KeyConcurrencyLimiter(redis, keys),
     },
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
+    flow: { flows },
   });
   return {
+    flows,
     app,
     keys,
     redis,

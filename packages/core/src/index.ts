@@ -143,13 +143,28 @@ export {
   parseStreamEntry,
   type SpeculativeEventName,
 } from './jobs/job-event';
+export { JobExplorer, type JobPage, type JobPageOptions } from './jobs/job-explorer';
 export {
   failureCodeForProviderError,
   failureCodeForRoute,
   type JobFailure,
 } from './jobs/job-failure';
+export {
+  filterInputFromQuery,
+  type JobFilter,
+  type JobFilterInput,
+  jobFilterQueryShape,
+  jobFilterSchema,
+  toJobFilter,
+} from './jobs/job-filter';
 export { type JobProgress, jobProgressSchema } from './jobs/job-progress';
-export type { JobRecord, JobResult, JobToolCall } from './jobs/job-record';
+export {
+  type JobLane,
+  type JobRecord,
+  type JobResult,
+  type JobToolCall,
+  jobLanes,
+} from './jobs/job-record';
 export {
   type JobRequest,
   jobRequestSchema,

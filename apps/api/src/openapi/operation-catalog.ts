@@ -12,6 +12,8 @@ import {
 } from '@llmq/core';
 import type { z } from 'zod';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
+import { bulkJobsSchema } from '../routes/job-admin-router';
+import { jobListQuerySchema } from '../routes/jobs-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
 export interface OperationNotes {
@@ -42,7 +44,15 @@ export const operationNotes: Record<string, OperationNotes> = {
     status: 202,
     idempotent: true,
   },
-  'GET /v1/jobs/:id': { summary: 'A job: status, result or error, timings, cost' },
+  'GET /v1/jobs': {
+    summary:
+      "The tenant's jobs, newest first: filters (status, model, lane, created range, metadata), cursor pages; prompts only with include=request and jobs:content",
+    query: jobListQuerySchema,
+  },
+  'GET /v1/jobs/:id': {
+    summary:
+      'A job: status, result or error, timings, cost; while queued, its queue position and estimated wait',
+  },
   'DELETE /v1/jobs/:id': { summary: 'Cancel a queued or running job' },
   'GET /v1/jobs/:id/events': {
     summary: 'Status changes and token deltas as server-sent events (Last-Event-ID resumes)',
@@ -151,6 +161,18 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'DELETE /v1/admin/tenants/:tenant/flow': {
     summary: "Reset a tenant's flow settings (weight 1, no cap)",
+  },
+  'GET /v1/admin/tenants/:tenant/jobs': {
+    summary: "A tenant's jobs with the explorer's filters (never prompts)",
+    query: jobListQuerySchema.omit({ include: true }),
+  },
+  'POST /v1/admin/tenants/:tenant/jobs/cancel': {
+    summary: "Cancel a tenant's queued jobs matching a filter (audited)",
+    body: bulkJobsSchema,
+  },
+  'POST /v1/admin/tenants/:tenant/jobs/retry': {
+    summary: "Retry a tenant's failed jobs matching a filter (audited)",
+    body: bulkJobsSchema,
   },
   'GET /openapi.json': { summary: 'This document' },
   'GET /docs': {

@@ -4,6 +4,7 @@ import { runningSetTtlSeconds } from '../limits/running-cap-scripts';
 import type { RedisKeys } from '../redis/redis-keys';
 import { DeadLetterStore } from './dead-letter-store';
 import { defaultJobEventLimits, type JobEventLimits } from './job-event';
+import { JobExplorer } from './job-explorer';
 import type { JobFailure } from './job-failure';
 import {
   type JobLane,
@@ -78,6 +79,8 @@ export class JobStore {
   private readonly events: JobEventLimits;
   /** Each tenant's failed jobs, listable for the result TTL. */
   readonly deadLetters: DeadLetterStore;
+  /** Each tenant's jobs, filtered and paged from its index (see `JobExplorer`). */
+  readonly explorer: JobExplorer;
 
   constructor(
     private readonly redis: Redis,
@@ -87,6 +90,7 @@ export class JobStore {
     this.pendingTtlSeconds = options.pendingTtlSeconds ?? 7 * 24 * 3600;
     this.events = { ...defaultJobEventLimits, ...options.events };
     this.deadLetters = new DeadLetterStore(redis, keys, options.resultTtlSeconds);
+    this.explorer = new JobExplorer(redis, keys, this);
   }
 
   /** Keys and trailing arguments every transition script takes (record, event stream, bounds). */

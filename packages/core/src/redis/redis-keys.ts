@@ -304,9 +304,17 @@ export class RedisKeys {
     return `${this.prefix}:lane-starts:${queueName}`;
   }
 
-  /** Sorted set of a tenant's job ids, scored by creation time (the job explorer's index). */
+  /**
+   * Sorted set of a tenant's job ids (the job explorer's index), scored by creation time in ms
+   * × 1000 plus a per-tenant sequence (mod 1000), so no two entries share a score.
+   */
   tenantJobs(tenant: string): string {
     return `${this.prefix}:tenant-jobs:${tenant}`;
+  }
+
+  /** Counter whose value (mod 1000) breaks ties between a tenant's jobs created in one ms. */
+  tenantJobSequence(tenant: string): string {
+    return `${this.prefix}:tenant-jobs-seq:${tenant}`;
   }
 
   /**
