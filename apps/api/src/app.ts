@@ -9,6 +9,7 @@ import {
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
+  type LaneThroughput,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
@@ -100,6 +101,8 @@ export interface AppDependencies {
 /** What the flow-control routes need. */
 export interface FlowApiDependencies {
   flows: TenantFlowStore;
+  /** Lanes' measured starts per second: a queued job's wait estimate; absent, no `queue`. */
+  throughput?: LaneThroughput;
 }
 
 /** What the usage, estimate and budget routes need. */
@@ -207,7 +210,14 @@ export function createApp(dependencies: AppDependencies): Express {
         auditLog: security.auditLog,
       }),
     );
-  app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
+  app.use(
+    jobsRouter({
+      ...dependencies,
+      ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
+      filterPolicies: security.filterPolicies,
+      requireScope,
+    }),
+  );
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   app.use(deadLettersRouter({ ...dependencies, requireScope }));
   app.use(jobAdminRouter({ ...dependencies, auditLog: security.auditLog, requireScope }));

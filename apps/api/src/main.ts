@@ -23,6 +23,7 @@ import {
   JobStore,
   JobSubmitter,
   KeyConcurrencyLimiter,
+  LaneThroughput,
   ledgerLineFromCacheHit,
   loadModelCatalog,
   logRedisStateChanges,
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
     },
     keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
-    flow: { flows },
+    flow: { flows, throughput: new LaneThroughput(redis, keys) },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

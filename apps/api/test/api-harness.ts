@@ -19,6 +19,7 @@ import {
   JobStore,
   JobSubmitter,
   KeyConcurrencyLimiter,
+  LaneThroughput,
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
@@ -195,7 +196,7 @@ export async function createApiHarness(
       concurrency: new KeyConcurrencyLimiter(redis, keys),
     },
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
-    flow: { flows },
+    flow: { flows, throughput: new LaneThroughput(redis, keys) },
   });
   return {
     flows,

@@ -194,6 +194,8 @@ export {
 export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
 export { FairPriority, type TenantWeights } from './lanes/fair-priority';
 export { planLaneConcurrency } from './lanes/lane-shares';
+export { LaneThroughput } from './lanes/lane-throughput';
+export { type QueuePosition, queuePositionOf } from './lanes/queue-position';
 export type { CallGateFactory } from './limits/call-gate';
 export { GatewayRateLimiter, type RateLimitDecision } from './limits/gateway-rate-limiter';
 export {

@@ -2,18 +2,23 @@ import {
   ClientError,
   type FilterPolicyStore,
   filterInputFromQuery,
+  type JobRecord,
   type JobStore,
   type JobSubmitter,
   jobFilterQueryShape,
   jobFilterSchema,
   jobLinks,
   jobRequestSchema,
+  type LaneThroughput,
+  type QueuePosition,
+  queuePositionOf,
   screenJobRequest,
   toJobFilter,
   toJobView,
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
@@ -31,6 +36,9 @@ export interface JobsRouterOptions {
   interactiveQueue?: Queue;
   filterPolicies: FilterPolicyStore;
   requireScope: RequireScope;
+  /** Where a queued job's wait estimate comes from; absent, `GET /v1/jobs/:id` has no `queue`. */
+  throughput?: LaneThroughput;
+  redis?: Redis;
 }
 
 export const jobIdPattern = /^job_[0-9a-f]{32}$/;
@@ -62,8 +70,16 @@ export function jobsRouter({
   interactiveQueue,
   filterPolicies,
   requireScope,
+  throughput,
+  redis,
 }: JobsRouterOptions): Router {
   const router = Router();
+  /** A queued job's place in its lane and the wait estimate (see `queuePositionOf`). */
+  const positionOf = async (record: JobRecord): Promise<QueuePosition | undefined> => {
+    const laneQueue = record.lane === 'interactive' ? interactiveQueue : queue;
+    if (!throughput || !redis || !laneQueue) return undefined;
+    return queuePositionOf(redis, laneQueue, throughput, record.id);
+  };
   const requestQueues = {
     standard: queue,
     ...(interactiveQueue ? { interactive: interactiveQueue } : {}),
@@ -142,9 +158,13 @@ export function jobsRouter({
       if (query.include) requireContentScope(response);
       const record = await store.get(validJobId(request));
       if (!record || record.tenant !== tenantOf(response)) throw jobNotFound();
-      const requests = query.include ? await readJobRequests(requestQueues, [record]) : undefined;
+      const [requests, position] = await Promise.all([
+        query.include ? readJobRequests(requestQueues, [record]) : undefined,
+        record.status === 'queued' ? positionOf(record) : undefined,
+      ]);
       response.json({
         ...toJobView(record),
+        ...(position ? { queue: position } : {}),
         ...(requests ? { request: requests.get(record.id) ?? null } : {}),
       });
     })

@@ -1,4 +1,4 @@
-import { FairPriority, type Logger } from '@llmq/core';
+import { FairPriority, LaneThroughput, type Logger } from '@llmq/core';
 import type { WorkerEnv } from '../env';
 import type { WorkerServices } from '../worker-services';
 import { LaneBalancer } from './lane-balancer';
@@ -11,7 +11,7 @@ export function createLanes(
   services: Pick<WorkerServices, 'connection' | 'keys' | 'queues' | 'flows'>,
   env: WorkerEnv,
   logger: Logger,
-): { lanes: LaneBalancer; fair?: FairPriority } {
+): { lanes: LaneBalancer; fair?: FairPriority; throughput: LaneThroughput } {
   const { connection, keys, queues, flows } = services;
   const fair = env.LANE_FAIRNESS
     ? new FairPriority(
@@ -25,6 +25,14 @@ export function createLanes(
         flows,
       )
     : undefined;
+  // Jobs started per lane, for the wait estimate of queued jobs (GET /v1/jobs/:id).
+  const throughput = new LaneThroughput(connection, keys, {
+    onError: (error) =>
+      logger.warn('lane-throughput-failed', {
+        event: 'lane-throughput-failed',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
   const lanes = new LaneBalancer({
     lanes: [
       { queue: queues.prompt, share: env.WORKER_CONCURRENCY },
@@ -33,8 +41,11 @@ export function createLanes(
     ],
     intervalMs: env.LANE_BALANCE_INTERVAL_MS,
     lending: env.LANE_LENDING,
-    onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
+    onJobStart: (queueName, job) => {
+      fair?.started(queueName, job.opts.priority);
+      throughput.started(queueName);
+    },
     logger,
   });
-  return { lanes, fair };
+  return { lanes, fair, throughput };
 }
