@@ -164,6 +164,7 @@ export function createApp(dependencies: AppDependencies): Express {
       auditLog: security.auditLog,
       logger,
       secureCookie: security.secureCookie,
+      jobs: dependencies.store,
     }),
   );
   // The browser API reference has its own guard (open in development; a key or the console's

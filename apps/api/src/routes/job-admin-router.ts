@@ -46,7 +46,7 @@ export const bulkJobsSchema = z
   .strict();
 
 /** The admin list has the tenant's filters and pages, but never shows prompts. */
-const adminListQuerySchema = jobListQuerySchema.omit({ include: true });
+export const adminListQuerySchema = jobListQuerySchema.omit({ include: true });
 
 /** What one bulk action did to one job: done, or the code of why it was skipped. */
 type BulkOutcome = 'done' | string;
