@@ -116,6 +116,20 @@ test('a per-tenant cap of 2 never has more than 2 running jobs across two worker
   expect(system.simulator.counters().byModel['sim-gpt-fast']).toBe(12);
   // Without the cap the two workers would have run many at once.
   expect(mostArrivalsWithin('sim-gpt-strong', callMs - 50)).toBeGreaterThan(2);
+  // The lane's measured starts (the wait estimate's rate) count each job once: a job sent
+  // back by the cap is not a start.
+  const startsKey = `${system.prefix}:lane-starts:prompts-standard`;
+  await waitFor(
+    async () => {
+      const counts = Object.values(await system.redis.hgetall(startsKey));
+      const total = counts.reduce((sum, count) => sum + Number(count), 0);
+      return total >= 16 ? total : undefined;
+    },
+    { timeoutMs: 5000, what: 'the lane starts to be counted' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const counts = Object.values(await system.redis.hgetall(startsKey));
+  expect(counts.reduce((sum, count) => sum + Number(count), 0)).toBe(16);
 }, 90_000);
 
 test('a job not started by its start_by fails deadline_exceeded without a provider call', async () => {

@@ -57,10 +57,7 @@ describe('tenant flow settings (/v1/admin/tenants/:tenant/flow)', () => {
 
     await request(harness.app).delete('/v1/admin/tenants/acme/flow').set(admin).expect(200);
     expect(await harness.flows.weightOf('acme')).toBe(1);
-    const audit = await request(harness.app)
-      .get('/v1/admin/audit?limit=10')
-      .set(admin)
-      .expect(200);
+    const audit = await request(harness.app).get('/v1/admin/audit?limit=10').set(admin).expect(200);
     // Newest first; the tenant key's refused PUT is audited as denied between the two.
     expect(
       audit.body.data

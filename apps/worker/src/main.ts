@@ -3,6 +3,7 @@ import {
   createLogger,
   JobDeltaPublisher,
   jobCatalog,
+  type LaneThroughput,
   type Logger,
   SubmissionRepair,
   SubmissionStore,
@@ -28,8 +29,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'worker', level: env.LOG_LEVEL });
   const services = createWorkerServices(env, logger);
   const { connection, keys, store, metrics } = services;
-  const { lanes, fair } = createLanes(services, env, logger);
-  const prompts = await startPromptLanes(services, env, logger, lanes);
+  const { lanes, fair, throughput } = createLanes(services, env, logger);
+  const prompts = await startPromptLanes(services, env, logger, lanes, throughput);
   const batchProcessing = await startBatchProcessing({
     ...services,
     policy: toRetryPolicy(env),
@@ -99,6 +100,7 @@ async function startPromptLanes(
   env: WorkerEnv,
   logger: Logger,
   lanes: LaneBalancer,
+  throughput: LaneThroughput,
 ) {
   const { connection, keys, store, providers, eventLimits } = services;
   const pipeline = closingCallJournal(
@@ -108,6 +110,7 @@ async function startPromptLanes(
       tracer: services.tracing.tracer,
       openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
       caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+      throughput,
     }),
     services.journal,
     (models) => {

@@ -25,7 +25,8 @@ export function createLanes(
         flows,
       )
     : undefined;
-  // Jobs started per lane, for the wait estimate of queued jobs (GET /v1/jobs/:id).
+  // Jobs started per lane, for the wait estimate of queued jobs (GET /v1/jobs/:id); the
+  // prompt pipeline counts a job once the job store started it (not when a cap sent it back).
   const throughput = new LaneThroughput(connection, keys, {
     onError: (error) =>
       logger.warn('lane-throughput-failed', {
@@ -41,10 +42,7 @@ export function createLanes(
     ],
     intervalMs: env.LANE_BALANCE_INTERVAL_MS,
     lending: env.LANE_LENDING,
-    onJobStart: (queueName, job) => {
-      fair?.started(queueName, job.opts.priority);
-      throughput.started(queueName);
-    },
+    onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
     logger,
   });
   return { lanes, fair, throughput };

@@ -45,6 +45,7 @@ export async function claimPromptJob(
   });
   switch (claim.outcome) {
     case 'started':
+      options.throughput?.started(job.queueName);
       return claim;
     case 'capped': {
       const delayMs = runningCapRetryDelayMs();

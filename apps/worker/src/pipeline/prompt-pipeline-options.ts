@@ -4,6 +4,7 @@ import type {
   FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
+  LaneThroughput,
   LlmqMetrics,
   Logger,
   ModelCatalog,
@@ -38,4 +39,6 @@ export interface PromptPipelineOptions {
   journal?: CallJournal;
   /** Tenants' running-job caps (`max_running_jobs`); absent, only key caps apply. */
   flows?: TenantFlowStore;
+  /** Counts the jobs each lane starts (the queued jobs' wait estimate); absent, not counted. */
+  throughput?: LaneThroughput;
 }
