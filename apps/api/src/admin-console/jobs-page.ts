@@ -20,7 +20,7 @@ const pageQuerySchema = adminListQuerySchema.extend({
 });
 
 /** HTML-escapes text from job records (metadata is client input). */
-function escape(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
@@ -40,7 +40,7 @@ function row(record: JobRecord): string {
     record.error?.code ?? '',
     record.metadata ? JSON.stringify(record.metadata) : '',
   ];
-  return `<tr>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
+  return `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`;
 }
 
 /**
@@ -54,7 +54,7 @@ export function jobsPage(store: JobStore) {
     const query = parsed.success ? parsed.data : undefined;
     let body = '';
     if (!query) {
-      body = `<p role="alert">${escape(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '))}</p>`;
+      body = `<p role="alert">${escapeHtml(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '))}</p>`;
     } else if (query.tenant) {
       const { tenant, limit, cursor, ...filter } = query;
       const page = await store.explorer.page(
@@ -66,10 +66,10 @@ export function jobsPage(store: JobStore) {
       if (page.nextCursor) next.set('cursor', page.nextCursor);
       body = `<table id="jobs"><thead><tr><th>id</th><th>status</th><th>model</th><th>lane</th><th>created</th><th>attempts</th><th>error</th><th>metadata</th></tr></thead>
 <tbody>${page.records.map(row).join('\n')}</tbody></table>
-${page.nextCursor ? `<p><a id="next" href="${jobsPagePath}?${escape(next.toString())}">Older jobs</a></p>` : ''}`;
+${page.nextCursor ? `<p><a id="next" href="${jobsPagePath}?${escapeHtml(next.toString())}">Older jobs</a></p>` : ''}`;
     }
     const value = (name: string) =>
-      escape(typeof request.query[name] === 'string' ? request.query[name] : '');
+      escapeHtml(typeof request.query[name] === 'string' ? request.query[name] : '');
     response.type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>llmq jobs</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
