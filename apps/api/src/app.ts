@@ -9,11 +9,13 @@ import {
   type JobEventReader,
   type JobStore,
   type JobSubmitter,
+  type LaneThroughput,
   type LlmqMetrics,
   type Logger,
   type MessageBatchService,
   type ModelCatalog,
   type RedisKeys,
+  type TenantFlowStore,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
@@ -46,7 +48,9 @@ import { docsRouter } from './routes/docs-router';
 import { endpointRequestsRouter } from './routes/endpoint-requests-router';
 import { estimateRouter } from './routes/estimate-router';
 import { filesRouter } from './routes/files-router';
+import { flowAdminRouter } from './routes/flow-admin-router';
 import { healthRouter } from './routes/health-router';
+import { jobAdminRouter } from './routes/job-admin-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messageBatchesBodyParser, messageBatchesRouter } from './routes/message-batches-router';
@@ -61,6 +65,8 @@ const apiVersion = '0.1.0';
 export interface AppDependencies {
   redis: Redis;
   queue: Queue;
+  /** The interactive lane's queue: sync jobs' requests (`include=request`), their queue position. */
+  interactiveQueue?: Queue;
   store: JobStore;
   submitter: JobSubmitter;
   security: ApiSecurity;
@@ -95,6 +101,15 @@ export interface AppDependencies {
   keyLimits?: Omit<KeyLimitOptions, 'logger'>;
   /** `GET /v1/usage`, `POST /v1/estimate` and the tenant budget admin routes; absent: 404. */
   cost?: CostApiDependencies;
+  /** Flow control: `/v1/admin/tenants/:tenant/flow` (lane weights, running-job caps); absent: 404. */
+  flow?: FlowApiDependencies;
+}
+
+/** What the flow-control routes need. */
+export interface FlowApiDependencies {
+  flows: TenantFlowStore;
+  /** Lanes' measured starts per second: a queued job's wait estimate; absent, no `queue`. */
+  throughput?: LaneThroughput;
 }
 
 /** What the usage, estimate and budget routes need. */
@@ -158,6 +173,7 @@ export function createApp(dependencies: AppDependencies): Express {
       auditLog: security.auditLog,
       logger,
       secureCookie: security.secureCookie,
+      jobs: dependencies.store,
     }),
   );
   // The browser API reference has its own guard (open in development; a key or the console's
@@ -208,7 +224,14 @@ export function createApp(dependencies: AppDependencies): Express {
         auditLog: security.auditLog,
       }),
     );
-  app.use(jobsRouter({ ...dependencies, filterPolicies: security.filterPolicies, requireScope }));
+  app.use(
+    jobsRouter({
+      ...dependencies,
+      ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
+      filterPolicies: security.filterPolicies,
+      requireScope,
+    }),
+  );
   if (batchApi) app.use(batchesRouter({ ...batchApi, requireScope }));
   if (batchApi?.messageBatches)
     app.use(
@@ -223,6 +246,7 @@ export function createApp(dependencies: AppDependencies): Express {
     app.use(modelsRouter({ catalog: dependencies.catalog, requireScope }));
     app.use(countTokensRouter({ catalog: dependencies.catalog, requireScope }));
   }
+  app.use(jobAdminRouter({ ...dependencies, auditLog: security.auditLog, requireScope }));
   if (dependencies.cost) {
     const { keys, catalog, defaultModel, budgets } = dependencies.cost;
     app.use(usageRouter({ redis: dependencies.redis, keys, requireScope }));
@@ -254,6 +278,14 @@ export function createApp(dependencies: AppDependencies): Express {
       logger,
     }),
   );
+  if (dependencies.flow)
+    app.use(
+      flowAdminRouter({
+        flows: dependencies.flow.flows,
+        auditLog: security.auditLog,
+        requireScope,
+      }),
+    );
   app.use(docsRouter(requireScope, documentOf));
   app.use(notFound);
   app.use(errorHandler(dependencies.logger));

@@ -23,6 +23,7 @@ import {
   JobStore,
   JobSubmitter,
   KeyConcurrencyLimiter,
+  LaneThroughput,
   ledgerLineFromCacheHit,
   loadModelCatalog,
   logRedisStateChanges,
@@ -31,6 +32,7 @@ import {
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
+  TenantFlowStore,
   toBatchLimits,
   toBudgetDefaults,
   toCacheDefaults,
@@ -95,6 +97,8 @@ async function main(): Promise<void> {
     metrics,
   });
   const ledger = new CostLedger(redis, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
+  // Tenants' lane weights and running-job caps (`/v1/admin/tenants/:tenant/flow`).
+  const flows = new TenantFlowStore(redis, keys);
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
     webhooks: {
       checkUrl: (url) => checkWebhookUrl(url, policy),
     },
-    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys) } : {}),
+    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys, undefined, flows) } : {}),
     budgets,
   });
   // One blocking connection reads the event streams of every job a client waits on.
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
   const app = createApp({
     redis,
     queue,
+    interactiveQueue,
     store,
     submitter,
     security,
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
     keyLimits: { limiter: gatewayLimiter, concurrency: new KeyConcurrencyLimiter(redis, keys) },
     catalog,
     cost: { keys, catalog, defaultModel: env.DEFAULT_MODEL, budgets },
+    flow: { flows, throughput: new LaneThroughput(redis, keys) },
   });
   const metricsServer =
     env.METRICS_PORT === undefined

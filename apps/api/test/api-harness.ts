@@ -19,12 +19,14 @@ import {
   JobStore,
   JobSubmitter,
   KeyConcurrencyLimiter,
+  LaneThroughput,
   loadModelCatalog,
   MessageBatchService,
   messageBatchLimitsOf,
   RedisFileStorage,
   RedisKeys,
   SubmissionStore,
+  TenantFlowStore,
   WebhookDeliveryStore,
   WebhookEndpointStore,
 } from '@llmq/core';
@@ -142,9 +144,12 @@ export async function createApiHarness(
     controlQueue,
     limits: batchLimits,
   });
+  // Read fresh in tests, so a test's PUT applies at once.
+  const flows = new TenantFlowStore(redis, keys, { cacheTtlMs: 0 });
   const app = createApp({
     redis,
     queue,
+    interactiveQueue,
     store,
     submitter,
     security,
@@ -202,8 +207,10 @@ export async function createApiHarness(
     },
     catalog,
     cost: { keys, catalog, defaultModel: 'sim-gpt-fast', budgets },
+    flow: { flows, throughput: new LaneThroughput(redis, keys) },
   });
   return {
+    flows,
     app,
     keys,
     redis,

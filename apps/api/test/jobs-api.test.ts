@@ -300,7 +300,7 @@ describe('routing errors and health', () => {
       .send(validBody)
       .expect(405);
     expect(wrongMethod.body.error.code).toBe('method_not_allowed');
-    expect(wrongMethod.headers.allow).toBe('POST');
+    expect(wrongMethod.headers.allow).toBe('GET, POST');
   });
 
   it('serves /healthz and /readyz without a key', async () => {

@@ -4,6 +4,7 @@ import {
   createLogger,
   JobDeltaPublisher,
   jobCatalog,
+  type LaneThroughput,
   type Logger,
   SubmissionRepair,
   SubmissionStore,
@@ -31,8 +32,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'worker', level: env.LOG_LEVEL });
   const services = createWorkerServices(env, logger);
   const { connection, keys, store, metrics } = services;
-  const { lanes, fair } = createLanes(services, env, logger);
-  const prompts = await startPromptLanes(services, env, logger, lanes);
+  const { lanes, fair, throughput } = createLanes(services, env, logger);
+  const prompts = await startPromptLanes(services, env, logger, lanes, throughput);
   const batchProcessing = await startBatchProcessing({
     ...services,
     policy: toRetryPolicy(env),
@@ -103,6 +104,7 @@ async function startPromptLanes(
   env: WorkerEnv,
   logger: Logger,
   lanes: LaneBalancer,
+  throughput: LaneThroughput,
 ) {
   const { connection, keys, store, providers, eventLimits } = services;
   const pipeline = closingCallJournal(
@@ -112,6 +114,7 @@ async function startPromptLanes(
       tracer: services.tracing.tracer,
       openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
       caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+      throughput,
     }),
     services.journal,
     (models) => {

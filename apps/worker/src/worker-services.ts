@@ -20,6 +20,7 @@ import {
   logRedisStateChanges,
   ProviderRateLimiter,
   RedisKeys,
+  TenantFlowStore,
   toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
@@ -121,6 +122,8 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     ledger: new CostLedger(connection, keys, { retentionDays: env.USAGE_RETENTION_DAYS }),
     // Provider calls are recorded before they are made, so a call a crash cuts off is counted.
     journal: new CallJournal(connection, keys),
+    // Tenants' lane weights and running-job caps (set through the admin API).
+    flows: new TenantFlowStore(connection, keys),
     budgets: new BudgetStore(connection, keys, {
       defaults: toBudgetDefaults(env),
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,

@@ -219,7 +219,14 @@ export interface ListPage<T> {
 }
 
 /** The scopes a key can carry (`admin` implies `admin:read`). */
-export type ApiKeyScope = 'jobs:write' | 'jobs:read' | 'batches' | 'usage' | 'admin' | 'admin:read';
+export type ApiKeyScope =
+  | 'jobs:write'
+  | 'jobs:read'
+  | 'jobs:content'
+  | 'batches'
+  | 'usage'
+  | 'admin'
+  | 'admin:read';
 
 /** `POST /v1/admin/keys`. */
 export interface CreateKeyRequest {

@@ -222,13 +222,28 @@ export {
   parseStreamEntry,
   type SpeculativeEventName,
 } from './jobs/job-event';
+export { JobExplorer, type JobPage, type JobPageOptions } from './jobs/job-explorer';
 export {
   failureCodeForProviderError,
   failureCodeForRoute,
   type JobFailure,
 } from './jobs/job-failure';
+export {
+  filterInputFromQuery,
+  type JobFilter,
+  type JobFilterInput,
+  jobFilterQueryShape,
+  jobFilterSchema,
+  toJobFilter,
+} from './jobs/job-filter';
 export { type JobProgress, jobProgressSchema } from './jobs/job-progress';
-export type { JobRecord, JobResult, JobToolCall } from './jobs/job-record';
+export {
+  type JobLane,
+  type JobRecord,
+  type JobResult,
+  type JobToolCall,
+  jobLanes,
+} from './jobs/job-record';
 export {
   type JobRequest,
   jobRequestSchema,
@@ -243,7 +258,7 @@ export {
   responseStatusOfJob,
 } from './jobs/job-response-status';
 export { isFinalStatus } from './jobs/job-status';
-export { JobStore } from './jobs/job-store';
+export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
@@ -261,8 +276,10 @@ export {
   type SubmissionStoreOptions,
 } from './jobs/submission-store';
 export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
-export { FairPriority } from './lanes/fair-priority';
+export { FairPriority, type TenantWeights } from './lanes/fair-priority';
 export { planLaneConcurrency } from './lanes/lane-shares';
+export { LaneThroughput } from './lanes/lane-throughput';
+export { type QueuePosition, queuePositionOf } from './lanes/queue-position';
 export type { CallGateFactory } from './limits/call-gate';
 export { GatewayRateLimiter, type RateLimitDecision } from './limits/gateway-rate-limiter';
 export {
@@ -275,6 +292,7 @@ export {
   ProviderRateLimiter,
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
+export { runningCapRetryDelayMs } from './limits/running-cap-scripts';
 export {
   type ChatMessage,
   type ChatRole,
@@ -393,6 +411,12 @@ export {
   tracerName,
   tracingEnvShape,
 } from './telemetry/tracing';
+export {
+  defaultTenantWeight,
+  type TenantFlow,
+  TenantFlowStore,
+  tenantFlowSchema,
+} from './tenants/tenant-flow-store';
 export { AddressPolicy } from './webhooks/address-policy';
 export type { OpenAiWebhookBody } from './webhooks/openai-webhook-event';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';

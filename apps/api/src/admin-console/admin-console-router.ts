@@ -1,10 +1,11 @@
-import { type AuditLog, ClientError, hasScope, type Logger } from '@llmq/core';
+import { type AuditLog, ClientError, hasScope, type JobStore, type Logger } from '@llmq/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { methodNotAllowed } from '../http/api-error';
 import type { ApiPrincipal } from '../http/api-keys';
 import { auditDenied, presentedKey } from '../http/authenticate';
 import type { KeyAuthenticator } from '../http/key-authenticator';
 import type { AdminSessionStore } from './admin-session-store';
+import { jobsPage, jobsPagePath } from './jobs-page';
 import { type QueueBoard, queueBoardPath } from './queue-board';
 
 export const sessionCookie = 'llmq_admin';
@@ -29,6 +30,8 @@ export interface AdminConsoleOptions {
   logger: Logger;
   /** Set the cookie's `Secure` flag (env `ADMIN_COOKIE_SECURE`; on behind HTTPS). */
   secureCookie: boolean;
+  /** The job store: the console's job explorer at `/admin/jobs`; absent, no such page. */
+  jobs?: JobStore;
 }
 
 /** The named cookie's value, if it is shaped like a session token. */
@@ -169,42 +172,53 @@ export function adminConsoleRouter(options: AdminConsoleOptions): Router {
     })
     .all(methodNotAllowed(['POST']));
 
-  const guard: RequestHandler = async (request, response, next) => {
-    let principal: ApiPrincipal | undefined;
-    const key = presentedKey(request);
-    if (key !== undefined) {
-      principal = await authenticator.authenticate(key);
-    } else {
-      const token = readCookie(request, sessionCookie);
-      principal = token ? await sessions.find(token) : undefined;
-      const changing = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-      if (principal && changing && !isSameOrigin(request)) {
-        response.locals.principal = principal;
-        auditDenied(auditLog, logger, request, response, 'cross_site_request');
-        throw new ClientError(
-          'cross_site_request',
-          'cross-site requests to the admin console are refused',
-        );
+  /** The console's guard in front of `serve` (given whether the principal is a full admin). */
+  const guarded =
+    (serve: (fullAdmin: boolean) => RequestHandler): RequestHandler =>
+    async (request, response, next) => {
+      let principal: ApiPrincipal | undefined;
+      const key = presentedKey(request);
+      if (key !== undefined) {
+        principal = await authenticator.authenticate(key);
+      } else {
+        const token = readCookie(request, sessionCookie);
+        principal = token ? await sessions.find(token) : undefined;
+        const changing = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+        if (principal && changing && !isSameOrigin(request)) {
+          response.locals.principal = principal;
+          auditDenied(auditLog, logger, request, response, 'cross_site_request');
+          throw new ClientError(
+            'cross_site_request',
+            'cross-site requests to the admin console are refused',
+          );
+        }
       }
-    }
-    if (!principal) return deny(request, response, 'missing_api_key', 401);
-    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-    response.locals.principal = principal;
-    response.locals.tenant = principal.tenant;
-    if (!hasScope(principal.scopes, 'admin:read'))
-      return deny(request, response, 'insufficient_scope', 403);
-    const fullAdmin = hasScope(principal.scopes, 'admin');
-    // Read-only admins get the read-only board, and no changing request reaches a board at all
-    // (Bull Board's own read-only check does not cover every bulk action).
-    if (!fullAdmin && mutating) {
-      auditDenied(auditLog, logger, request, response, 'insufficient_scope');
-      throw new ClientError('insufficient_scope', 'changing queues needs the "admin" scope', {
-        required_scope: 'admin',
-      });
-    }
-    const handler = fullAdmin ? board.full : board.readOnly;
-    return handler(request, response, next);
-  };
+      if (!principal) return deny(request, response, 'missing_api_key', 401);
+      const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+      response.locals.principal = principal;
+      response.locals.tenant = principal.tenant;
+      if (!hasScope(principal.scopes, 'admin:read'))
+        return deny(request, response, 'insufficient_scope', 403);
+      const fullAdmin = hasScope(principal.scopes, 'admin');
+      // Read-only admins get the read-only board, and no changing request reaches a board at all
+      // (Bull Board's own read-only check does not cover every bulk action).
+      if (!fullAdmin && mutating) {
+        auditDenied(auditLog, logger, request, response, 'insufficient_scope');
+        throw new ClientError('insufficient_scope', 'changing queues needs the "admin" scope', {
+          required_scope: 'admin',
+        });
+      }
+      return serve(fullAdmin)(request, response, next);
+    };
+  const guard = guarded((fullAdmin) => (fullAdmin ? board.full : board.readOnly));
   router.use(queueBoardPath, Object.assign(guard, { [adminConsoleGuardMarker]: true }));
+  if (options.jobs) {
+    const page = jobsPage(options.jobs);
+    const jobsGuard = guarded(() => (request, response, next) => {
+      if (request.method !== 'GET' || request.path !== '/') return next();
+      page(request, response).catch(next);
+    });
+    router.use(jobsPagePath, Object.assign(jobsGuard, { [adminConsoleGuardMarker]: true }));
+  }
   return router;
 }

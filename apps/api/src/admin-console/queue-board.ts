@@ -30,7 +30,13 @@ export function createQueueBoard(connection: Redis, keys: RedisKeys): QueueBoard
     createBullBoard({
       queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
       serverAdapter,
-      options: { uiConfig: { boardTitle: readOnlyMode ? 'llmq (read-only)' : 'llmq' } },
+      options: {
+        uiConfig: {
+          boardTitle: readOnlyMode ? 'llmq (read-only)' : 'llmq',
+          // The console's job explorer (admin-console/jobs-page.ts), beside the queues.
+          miscLinks: [{ text: 'Jobs', url: '/admin/jobs' }],
+        },
+      },
     });
     return serverAdapter.getRouter() as RequestHandler;
   };

@@ -52,7 +52,7 @@ export interface InteractiveJobsOptions {
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
 export type InteractiveContext = Pick<
   SubmitOptions,
-  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace'
+  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'apiKey'
 >;
 
 /**
@@ -255,13 +255,21 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
   );
 }
 
-/** Job failures that are the request's own fault, answered as a 400 rather than a 502. */
-const requestFaults: ReadonlyMap<string, 'unsupported_parameter' | 'invalid_request'> = new Map([
+/**
+ * Job failures answered with their own code rather than a 502 `job_failed`: the request's own
+ * fault (a 400), or a deadline it set that passed (504).
+ */
+const requestFaults: ReadonlyMap<
+  string,
+  'unsupported_parameter' | 'invalid_request' | 'deadline_exceeded'
+> = new Map([
   // A field the routed model cannot take: as it would have been answered before the queue.
   ['unsupported_parameter', 'unsupported_parameter'],
   // The provider refused the request as the client wrote it (a thinking block whose signature
   // does not verify, a value out of the provider's range): the client's to fix.
   ['provider_bad_request', 'invalid_request'],
+  // Not started by its deadline: no provider was called, so no upstream error to relay.
+  ['deadline_exceeded', 'deadline_exceeded'],
 ]);
 
 export function tenantOf(response: Response): string {

@@ -15,6 +15,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { RequestHandler, Response } from 'express';
+import type { ApiPrincipal } from '../http/api-keys';
 import { errorDialectFor } from '../http/error-dialect';
 
 export interface RequestTelemetryOptions {
@@ -100,14 +101,29 @@ export function requestTelemetry({
 
 const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** What a job submitted during this request carries: request id and trace context. */
+/**
+ * What a job submitted during this request carries: request id and trace context, and the
+ * submitting key with its running-job cap (enforced by the worker, see docs/flow-control.md).
+ */
 export function submissionContext(response: Response): {
   requestId?: string;
   trace: { traceparent?: string; tracestate?: string };
+  apiKey?: { id: string; maxRunningJobs?: number };
 } {
   const spanContext: Context | undefined = response.locals.traceContext;
   const headers = spanContext ? traceHeaders(spanContext) : {};
+  const principal = response.locals.principal as ApiPrincipal | undefined;
   return {
+    ...(principal
+      ? {
+          apiKey: {
+            id: principal.keyId,
+            ...(principal.limits?.max_running_jobs !== undefined
+              ? { maxRunningJobs: principal.limits.max_running_jobs }
+              : {}),
+          },
+        }
+      : {}),
     requestId:
       typeof response.locals.requestId === 'string' ? response.locals.requestId : undefined,
     trace: { traceparent: headers.traceparent, tracestate: headers.tracestate },

@@ -10,12 +10,15 @@ import {
   openAIChatRequestSchema,
   openAICompletionsRequestSchema,
   openAIEmbeddingsRequestSchema,
+  tenantFlowSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
 import { fileListQuerySchema } from '../routes/files-router';
+import { bulkJobsSchema } from '../routes/job-admin-router';
+import { jobListQuerySchema } from '../routes/jobs-router';
 import { anthropicModelListQuerySchema } from '../routes/models-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
@@ -47,7 +50,15 @@ export const operationNotes: Record<string, OperationNotes> = {
     status: 202,
     idempotent: true,
   },
-  'GET /v1/jobs/:id': { summary: 'A job: status, result or error, timings, cost' },
+  'GET /v1/jobs': {
+    summary:
+      "The tenant's jobs, newest first: filters (status, model, lane, created range, metadata), cursor pages; prompts only with include=request and jobs:content",
+    query: jobListQuerySchema,
+  },
+  'GET /v1/jobs/:id': {
+    summary:
+      'A job: status, result or error, timings, cost; while queued, its queue position and estimated wait',
+  },
   'DELETE /v1/jobs/:id': { summary: 'Cancel a queued or running job' },
   'GET /v1/jobs/:id/events': {
     summary: 'Status changes and token deltas as server-sent events (Last-Event-ID resumes)',
@@ -197,6 +208,28 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'DELETE /v1/admin/tenants/:tenant/cache-policy': {
     summary: "Reset a tenant's cache policy to the defaults",
+  },
+  'GET /v1/admin/tenants/:tenant/flow': {
+    summary: "A tenant's lane weight and running-job cap",
+  },
+  'PUT /v1/admin/tenants/:tenant/flow': {
+    summary: "Set a tenant's lane weight and running-job cap",
+    body: tenantFlowSchema,
+  },
+  'DELETE /v1/admin/tenants/:tenant/flow': {
+    summary: "Reset a tenant's flow settings (weight 1, no cap)",
+  },
+  'GET /v1/admin/tenants/:tenant/jobs': {
+    summary: "A tenant's jobs with the explorer's filters (never prompts)",
+    query: jobListQuerySchema.omit({ include: true }),
+  },
+  'POST /v1/admin/tenants/:tenant/jobs/cancel': {
+    summary: "Cancel a tenant's queued jobs matching a filter (audited)",
+    body: bulkJobsSchema,
+  },
+  'POST /v1/admin/tenants/:tenant/jobs/retry': {
+    summary: "Retry a tenant's failed jobs matching a filter (audited)",
+    body: bulkJobsSchema,
   },
   'GET /openapi.json': { summary: 'This document' },
   'GET /docs': {

@@ -1,15 +1,10 @@
-import {
-  ClientError,
-  type JobStore,
-  type JobSubmitter,
-  promptJobDataSchema,
-  toJobView,
-} from '@llmq/core';
+import { type JobStore, type JobSubmitter, toJobView } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
 import type { RequireScope } from '../http/require-scope';
+import { jobNotFound, retryFailedJob } from './retry-failed-job';
 
 export interface DeadLettersRouterOptions {
   store: JobStore;
@@ -71,47 +66,7 @@ export function deadLettersRouter({
       const jobId = request.params.id;
       const tenant = response.locals.tenant as string;
       if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();
-      const record = await store.get(jobId);
-      if (!record || record.tenant !== tenant) throw jobNotFound();
-      if (record.status !== 'failed') {
-        throw new ClientError(
-          'job_not_retryable',
-          `the job is ${record.status}; only failed jobs can be retried`,
-          {
-            status: record.status,
-          },
-        );
-      }
-      const job = await queue.getJob(jobId);
-      const state = job ? await job.getState() : undefined;
-      if (!job || state !== 'failed') {
-        throw new ClientError(
-          'job_not_retryable',
-          job
-            ? 'the job is still being wound up; retry in a moment'
-            : "the job's queue entry has expired; submit it again",
-          { status: record.status },
-        );
-      }
-      // The rerun is billed again: it reserves budget like a submit (402 budget_exceeded).
-      const parsed = promptJobDataSchema.safeParse(job.data);
-      if (submitter && parsed.success) await submitter.reserveRerun(tenant, parsed.data);
-      const reopened = await store.reopen(jobId, tenant);
-      if (reopened !== 'reopened') await submitter?.releaseReservation(tenant, jobId);
-      if (reopened === 'missing') throw jobNotFound();
-      if (reopened !== 'reopened') {
-        throw new ClientError(
-          'job_not_retryable',
-          `the job is ${reopened}; only failed jobs can be retried`,
-        );
-      }
-      // A fresh run: no calls carried over from the failed one, a full set of attempts.
-      const { progress: _progress, ...data } = job.data as Record<string, unknown>;
-      await job.updateData(data);
-      // The record as reopened (queued): read before the retry, since a free worker may
-      // claim the job the moment it is back in the queue.
-      const updated = await store.get(jobId);
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      const updated = await retryFailedJob({ store, queue, submitter }, tenant, jobId);
       response
         .status(202)
         .json(updated ? toJobView(updated) : { id: jobId, object: 'job', status: 'queued' });
@@ -119,8 +74,4 @@ export function deadLettersRouter({
     .all(methodNotAllowed(['POST']));
 
   return router;
-}
-
-function jobNotFound(): ClientError {
-  return new ClientError('job_not_found', 'no such job');
 }

@@ -1,4 +1,4 @@
-import { FairPriority, type Logger } from '@llmq/core';
+import { FairPriority, LaneThroughput, type Logger } from '@llmq/core';
 import type { WorkerEnv } from '../env';
 import type { WorkerServices } from '../worker-services';
 import { LaneBalancer } from './lane-balancer';
@@ -8,19 +8,32 @@ import { LaneBalancer } from './lane-balancer';
  * each lane (`LANE_FAIRNESS`), and idle lanes lending their concurrency (`LANE_LENDING`).
  */
 export function createLanes(
-  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues'>,
+  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues' | 'flows'>,
   env: WorkerEnv,
   logger: Logger,
-): { lanes: LaneBalancer; fair?: FairPriority } {
-  const { connection, keys, queues } = services;
+): { lanes: LaneBalancer; fair?: FairPriority; throughput: LaneThroughput } {
+  const { connection, keys, queues, flows } = services;
   const fair = env.LANE_FAIRNESS
-    ? new FairPriority(connection, keys, (error) =>
-        logger.warn('fair-clock-failed', {
-          event: 'fair-clock-failed',
-          error: error instanceof Error ? error.message : String(error),
-        }),
+    ? new FairPriority(
+        connection,
+        keys,
+        (error) =>
+          logger.warn('fair-clock-failed', {
+            event: 'fair-clock-failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        flows,
       )
     : undefined;
+  // Jobs started per lane, for the wait estimate of queued jobs (GET /v1/jobs/:id); the
+  // prompt pipeline counts a job once the job store started it (not when a cap sent it back).
+  const throughput = new LaneThroughput(connection, keys, {
+    onError: (error) =>
+      logger.warn('lane-throughput-failed', {
+        event: 'lane-throughput-failed',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
   const lanes = new LaneBalancer({
     lanes: [
       { queue: queues.prompt, share: env.WORKER_CONCURRENCY },
@@ -32,5 +45,5 @@ export function createLanes(
     onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
     logger,
   });
-  return { lanes, fair };
+  return { lanes, fair, throughput };
 }

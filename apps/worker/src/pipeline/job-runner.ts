@@ -107,12 +107,16 @@ export interface JobSink<Data extends { progress?: JobProgress }, Answer> {
   identity(data: Data): JobIdentity;
   /** Extra fields for every log line of the job (`batch_id`, `line_index`). */
   logFields?(data: Data): Record<string, unknown>;
-  /** Claims the job; undefined when there is nothing to run (the sink recorded the skip). */
+  /**
+   * Claims the job; undefined when there is nothing to run (the sink recorded the skip). It
+   * may put the job back in the delayed set (with `token`) and throw BullMQ's `DelayedError`.
+   */
   open(
     job: Job,
     data: Data,
     observed: ObservedJob,
     log: Record<string, unknown>,
+    token?: string,
   ): Promise<JobRun<Answer> | undefined>;
 }
 
@@ -164,7 +168,7 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
     const observed = this.jobSpans.begin(job, this.sink.identity(data));
     try {
       const log = { ...observed.logFields, ...this.sink.logFields?.(data) };
-      const run = await this.sink.open(job, data, observed, log);
+      const run = await this.sink.open(job, data, observed, log, token);
       if (run) await this.decide({ job, data, run, log, token });
       observed.end('completed');
     } catch (error) {

@@ -4,11 +4,13 @@ import type {
   FilterPolicyStore,
   JobDeltaPublisher,
   JobStore,
+  LaneThroughput,
   LlmqMetrics,
   Logger,
   ModelCatalog,
   RequestExecutor,
   ResponseCaches,
+  TenantFlowStore,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 
@@ -35,4 +37,8 @@ export interface PromptPipelineOptions {
   ledger?: CostLedger;
   /** Records provider calls before they are made; absent, a call cut off by a crash is not counted. */
   journal?: CallJournal;
+  /** Tenants' running-job caps (`max_running_jobs`); absent, only key caps apply. */
+  flows?: TenantFlowStore;
+  /** Counts the jobs each lane starts (the queued jobs' wait estimate); absent, not counted. */
+  throughput?: LaneThroughput;
 }

@@ -3,6 +3,7 @@ import { jobCatalog, tracerName } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
 import { UnrecoverableError } from 'bullmq';
 import type { ChatAnswer } from './chat-stage';
+import { claimPromptJob } from './claim-job';
 import { createJobRunner, type JobSink } from './job-runner';
 import type { PromptPipelineOptions } from './prompt-pipeline-options';
 import { PromptRun } from './prompt-run';
@@ -28,13 +29,9 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
       throw new UnrecoverableError('invalid job data');
     },
     identity: (data) => data,
-    async open(job, data, observed, log) {
-      const claim = await store.start(data.jobId);
-      if (claim.outcome !== 'started') {
-        logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
-        observed.skipped();
-        return undefined;
-      }
+    async open(job, data, observed, log, token) {
+      const claim = await claimPromptJob(options, job, data, observed, log, token);
+      if (!claim) return undefined;
       observed.started(claim.startedAt);
       logger.debug('job-start', { event: 'job-start', ...log });
       return new PromptRun({ ...options, tracer }, job, data, observed, log, claim.startedAt);

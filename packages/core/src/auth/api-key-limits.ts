@@ -18,13 +18,18 @@ export const apiKeyLimitsSchema = z
     tokens_per_minute: z.number().int().positive().optional(),
     /** Jobs of this key queued or running at once. */
     max_concurrent_jobs: z.number().int().positive().optional(),
+    /**
+     * Jobs of this key running at once, across every worker (more wait queued, spending no
+     * attempt); the limit a job was submitted under applies to it.
+     */
+    max_running_jobs: z.number().int().positive().optional(),
     daily_budget_usd: z.never({ error: perKeyBudgetRefusal }).optional(),
     monthly_budget_usd: z.never({ error: perKeyBudgetRefusal }).optional(),
   })
   .strict();
 export type ApiKeyLimits = Pick<
   z.infer<typeof apiKeyLimitsSchema>,
-  'requests_per_minute' | 'tokens_per_minute' | 'max_concurrent_jobs'
+  'requests_per_minute' | 'tokens_per_minute' | 'max_concurrent_jobs' | 'max_running_jobs'
 >;
 
 /**
@@ -37,5 +42,6 @@ export const storedApiKeyLimitsSchema = z
     requests_per_minute: z.number().int().positive().optional(),
     tokens_per_minute: z.number().int().positive().optional(),
     max_concurrent_jobs: z.number().int().positive().optional(),
+    max_running_jobs: z.number().int().positive().optional(),
   })
   .strip();

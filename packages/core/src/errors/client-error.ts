@@ -60,6 +60,8 @@ export const clientErrorCodeSchema = z.enum([
   'job_wait_timeout',
   'job_failed',
   'job_cancelled',
+  /** The job was not started by its deadline (`start_by`); no provider call was made. */
+  'deadline_exceeded',
   'unsupported_parameter',
   'rate_limited',
   'internal_error',
@@ -119,6 +121,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   job_wait_timeout: 504,
   job_failed: 502,
   job_cancelled: 409,
+  deadline_exceeded: 504,
   unsupported_parameter: 400,
   rate_limited: 429,
   internal_error: 500,

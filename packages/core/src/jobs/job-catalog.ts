@@ -37,6 +37,15 @@ export const promptJobDataSchema = z.object({
   cache: cacheModeSchema.optional(),
   /** The request's `cache_options` (TTL, similarity threshold, semantic opt-out). */
   cacheOptions: cacheRequestOptionsSchema.optional(),
+  /** Not started by then (epoch ms), the job fails `deadline_exceeded` without a provider call. */
+  startBy: z.number().int().optional(),
+  /**
+   * The submitting API key (its public id) and its `max_running_jobs` when it had one at
+   * submit: the worker caps the key's running jobs with it (see docs/flow-control.md).
+   */
+  apiKey: z
+    .object({ id: z.string().min(1).max(128), maxRunningJobs: z.number().int().positive() })
+    .optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
 

@@ -31,6 +31,8 @@ export const jobFailureCodeSchema = z.enum([
   'cost_limit_exceeded',
   'model_capability_missing',
   'internal_error',
+  /** The job was not started by its `start_by` (no provider call was made). */
+  'deadline_exceeded',
   /** A speculative job's upgrade did not happen because the job was cancelled (`upgrade_error`). */
   'cancelled',
 ]);

@@ -116,6 +116,10 @@ export interface JobRecord {
   notify?: boolean;
   /** What the request's `optimize` changed in the prompt before it was queued. */
   optimization?: PromptOptimizationReport;
+  /** The lane the job was queued in (absent on records written before lanes were recorded). */
+  lane?: JobLane;
+  /** Not started by then (epoch ms), the job fails `deadline_exceeded` (the request's `start_by`). */
+  startBy?: number;
   /**
    * The API surface the job came in through when it has its own ids and webhook events:
    * `responses` for `POST /v1/responses` (id `resp_…`, `response.*` events in OpenAI's shape).
@@ -137,4 +141,10 @@ export type NewJobRecord = Pick<
   | 'notify'
   | 'optimization'
   | 'surface'
+  | 'lane'
+  | 'startBy'
 >;
+
+/** The lanes a job record can name (see docs/limits-and-lanes.md). */
+export const jobLanes = ['interactive', 'standard', 'bulk'] as const;
+export type JobLane = (typeof jobLanes)[number];

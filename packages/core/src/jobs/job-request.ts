@@ -11,6 +11,7 @@ import {
 import { type ChatRequest, chatRequestSchema } from '../messages/chat-request';
 import type { GenerateRequest } from '../providers/language-model';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
+import { maxStartWindowMs } from './start-deadline';
 
 /**
  * One chat message as clients send it, in OpenAI's chat format: text, image and file parts,
@@ -113,9 +114,23 @@ export const jobRequestSchema = z
     stream: z.boolean().optional(),
     /** Prompt optimisation (off by default); what it changed is reported as the job's `optimization`. */
     optimize: promptOptimizationSchema.optional(),
+    /**
+     * The latest time a worker may start the job (RFC 3339 with an offset); not started by
+     * then, it fails `deadline_exceeded` without a provider call. See docs/flow-control.md.
+     */
+    start_by: z.iso.datetime({ offset: true }).optional(),
+    /** `start_by` relative to when the job is accepted, ms (1 ms to 7 days). */
+    start_within_ms: z.number().int().min(1).max(maxStartWindowMs).optional(),
   })
   .strict()
   .superRefine((value, context) => {
+    if (value.start_by !== undefined && value.start_within_ms !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give "start_by" or "start_within_ms", not both',
+        path: ['start_within_ms'],
+      });
+    }
     if (value.messages === undefined && value.prompt === undefined) {
       context.addIssue({
         code: 'custom',

@@ -1,4 +1,5 @@
 import { ledgerLua } from '../cost/cost-ledger-scripts';
+import { runningCapLua } from '../limits/running-cap-scripts';
 import { LuaScript } from '../redis/lua-script';
 
 // Lua of the job store (job-store.ts). Each transition is one script so two workers (a stalled
@@ -58,18 +59,39 @@ redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`);
 
 /**
- * Marks a job active as a worker takes it and counts the attempt.
+ * Marks a job active as a worker takes it and counts the attempt, unless its start deadline
+ * passed before it ever started, or one of its running-job caps is full (see
+ * limits/running-cap-scripts.ts). A job already `active` (a stalled job run again) is its
+ * own place and is let in.
  *
- * KEYS, and ARGV after its own: the transition layout (see the top of this file).
- * ARGV: now (epoch ms).
- * Returns {'started', started_at} (the first start's time), or {'missing' | 'cancelled' |
- * 'finished', 0} when the worker must not run it.
+ * KEYS, and ARGV after its own: the transition layout (see the top of this file), then the
+ * running sets of the job's caps (KEYS[3..]).
+ * ARGV: 1 now (epoch ms), 2 the start deadline (epoch ms, '' for none), 3 job id, 4 the
+ * record key prefix (the record of job X is ARGV[4] .. X), 5 the running sets' lifetime
+ * (seconds), 6.. each cap's limit, in the order of KEYS[3..].
+ * Returns {'started', started_at} (the first start's time), {'expired', 0}, {'capped',
+ * running jobs of the full cap}, or {'missing' | 'cancelled' | 'finished', 0} when the
+ * worker must not run it.
  */
-export const startScript = new LuaScript(`${publishStatus}
+export const startScript = new LuaScript(`${publishStatus}${runningCapLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
 if status == 'cancelled' then return {'cancelled', 0} end
 if status == 'completed' or status == 'failed' then return {'finished', 0} end
+if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[1], 'started_at') == 0
+    and tonumber(ARGV[1]) > tonumber(ARGV[2]) then
+  return {'expired', 0}
+end
+if status ~= 'active' then
+  for i = 3, #KEYS do
+    local live = running_places(KEYS[i], ARGV[4], ARGV[3])
+    if live >= tonumber(ARGV[i + 3]) then return {'capped', live} end
+  end
+end
+for i = 3, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[i], ARGV[5])
+end
 redis.call('HSET', KEYS[1], 'status', 'active')
 redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)

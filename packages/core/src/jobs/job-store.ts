@@ -1,10 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
+import { runningSetTtlSeconds } from '../limits/running-cap-scripts';
 import type { RedisKeys } from '../redis/redis-keys';
 import { DeadLetterStore } from './dead-letter-store';
 import { defaultJobEventLimits, type JobEventLimits } from './job-event';
+import { JobExplorer } from './job-explorer';
 import type { JobFailure } from './job-failure';
-import type { JobRecord, JobResult, NewJobRecord } from './job-record';
+import {
+  type JobLane,
+  type JobRecord,
+  type JobResult,
+  jobLanes,
+  type NewJobRecord,
+} from './job-record';
 import { type JobStatus, jobStatusSchema } from './job-status';
 import {
   cancelScript,
@@ -36,10 +44,29 @@ export interface JobCreateOptions {
   notifyTenantEndpoints?: boolean;
 }
 
-/** Whether a worker should run the job; `startedAt` is when it was first started (epoch ms). */
+/**
+ * Whether a worker should run the job; `startedAt` is when it was first started (epoch ms).
+ * `expired`: never started and past its start deadline. `capped`: a running-job cap is full
+ * (`running` jobs hold it).
+ */
 export type StartOutcome =
   | { outcome: 'started'; startedAt: number }
-  | { outcome: 'cancelled' | 'finished' | 'missing' };
+  | { outcome: 'capped'; running: number }
+  | { outcome: 'cancelled' | 'finished' | 'missing' | 'expired' };
+
+/** A running-job cap: its scope (`tenant:<tenant>`, `key:<key id>`) and its limit. */
+export interface RunningCap {
+  scope: string;
+  limit: number;
+}
+
+/** Options of {@link JobStore.start}. */
+export interface StartOptions {
+  /** The job's start deadline, epoch ms (its request's `start_by`). */
+  startBy?: number;
+  /** The running-job caps the job counts against. */
+  caps?: readonly RunningCap[];
+}
 export type CancelOutcome =
   | { outcome: 'cancelled' }
   | { outcome: 'missing' }
@@ -52,6 +79,8 @@ export class JobStore {
   private readonly events: JobEventLimits;
   /** Each tenant's failed jobs, listable for the result TTL. */
   readonly deadLetters: DeadLetterStore;
+  /** Each tenant's jobs, filtered and paged from its index (see `JobExplorer`). */
+  readonly explorer: JobExplorer;
 
   constructor(
     private readonly redis: Redis,
@@ -61,6 +90,7 @@ export class JobStore {
     this.pendingTtlSeconds = options.pendingTtlSeconds ?? 7 * 24 * 3600;
     this.events = { ...defaultJobEventLimits, ...options.events };
     this.deadLetters = new DeadLetterStore(redis, keys, options.resultTtlSeconds);
+    this.explorer = new JobExplorer(redis, keys, this);
   }
 
   /** Keys and trailing arguments every transition script takes (record, event stream, bounds). */
@@ -98,15 +128,33 @@ export class JobStore {
     return parseRecord(fields);
   }
 
-  /** Marks a job active as a worker takes it; says whether the worker should run it. */
-  async start(jobId: string, now: number = Date.now()): Promise<StartOutcome> {
-    const { keys, args } = this.transition(jobId, [now]);
-    const [outcome, startedAt] = (await startScript.run(this.redis, keys, args)) as [
-      string,
-      string | number,
-    ];
-    if (outcome === 'started') return { outcome, startedAt: Number(startedAt) };
-    return { outcome: outcome as 'cancelled' | 'finished' | 'missing' };
+  /**
+   * Marks a job active as a worker takes it; says whether the worker should run it. With
+   * `startBy`, a job never started before it ends `expired` (the caller fails it); with
+   * `caps`, a job that would exceed one is not started (`capped`: the caller puts it back).
+   */
+  async start(
+    jobId: string,
+    now: number = Date.now(),
+    options: StartOptions = {},
+  ): Promise<StartOutcome> {
+    const caps = options.caps ?? [];
+    const { keys, args } = this.transition(jobId, [
+      now,
+      options.startBy ?? '',
+      jobId,
+      this.keys.job(''),
+      runningSetTtlSeconds,
+      ...caps.map((cap) => cap.limit),
+    ]);
+    const [outcome, value] = (await startScript.run(
+      this.redis,
+      [...keys, ...caps.map((cap) => this.keys.runningJobs(cap.scope))],
+      args,
+    )) as [string, string | number];
+    if (outcome === 'started') return { outcome, startedAt: Number(value) };
+    if (outcome === 'capped') return { outcome, running: Number(value) };
+    return { outcome: outcome as 'cancelled' | 'finished' | 'missing' | 'expired' };
   }
 
   /**
@@ -284,7 +332,13 @@ export function newRecordFields(record: NewJobRecord): Array<string | number> {
   if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
   if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
   if (record.surface) fields.push('surface', record.surface);
+  if (record.lane) fields.push('lane', record.lane);
+  if (record.startBy !== undefined) fields.push('start_by', record.startBy);
   return fields;
+}
+
+function isJobLane(value: string | undefined): value is JobLane {
+  return jobLanes.some((lane) => lane === value);
 }
 
 function optionalNumber(value: string | undefined): number | undefined {
@@ -326,5 +380,7 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     notify: fields.notify === '1',
     ...(fields.optimization ? { optimization: JSON.parse(fields.optimization) } : {}),
     ...(fields.surface === 'responses' ? { surface: 'responses' as const } : {}),
+    ...(isJobLane(fields.lane) ? { lane: fields.lane } : {}),
+    ...(fields.start_by ? { startBy: Number(fields.start_by) } : {}),
   };
 }

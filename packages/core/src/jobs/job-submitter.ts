@@ -16,6 +16,7 @@ import type { JobRecord } from './job-record';
 import type { JobRequest } from './job-request';
 import type { JobStore } from './job-store';
 import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-request';
+import { startDeadlineOf } from './start-deadline';
 import { enqueueSubmission, type LaneQueues, laneQueue, type Submission } from './submission';
 import { SubmissionRepair } from './submission-repair';
 import type { SubmissionStore } from './submission-store';
@@ -40,6 +41,11 @@ export interface SubmitOptions {
   lane?: 'standard' | 'interactive';
   /** Ask the worker to publish token deltas to the job's event stream. */
   stream?: boolean;
+  /**
+   * The submitting API key: its public id and its `max_running_jobs` limit, if any (the
+   * worker caps the key's running jobs with it).
+   */
+  apiKey?: { id: string; maxRunningJobs?: number };
   /** `request` already prepared by {@link JobSubmitter.prepare}; absent, submit prepares it. */
   prepared?: PreparedJobRequest;
   /** The conversation in the neutral model (input-filtered); absent, it is read from `request`. */
@@ -143,6 +149,9 @@ export class JobSubmitter {
     } = prepared;
     const notify = await this.webhookNotify(request);
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
+    // Refused (a deadline in the past) before anything is reserved.
+    const createdAt = Date.now();
+    const startBy = startDeadlineOf(request, createdAt);
 
     // A tenant no limit can apply to (cached; see BudgetStore.mayApply) reserves nothing: its
     // submit skips this round trip.
@@ -161,7 +170,7 @@ export class JobSubmitter {
       if (reserves) await this.options.budgets?.release(tenant, jobId);
     };
 
-    const createdAt = Date.now();
+    const apiKey = options.apiKey;
     const data: PromptJobData = {
       jobId,
       tenant,
@@ -178,6 +187,10 @@ export class JobSubmitter {
       ...(stream ? { stream: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
       ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
+      ...(startBy !== undefined ? { startBy } : {}),
+      ...(apiKey?.maxRunningJobs !== undefined
+        ? { apiKey: { id: apiKey.id, maxRunningJobs: apiKey.maxRunningJobs } }
+        : {}),
     };
     const submission: Submission = {
       lane,
@@ -203,6 +216,8 @@ export class JobSubmitter {
           notify,
           ...(optimization ? { optimization } : {}),
           ...(options.surface ? { surface: options.surface } : {}),
+          lane,
+          ...(startBy !== undefined ? { startBy } : {}),
         },
         submission,
         ...(idempotencyKey !== undefined

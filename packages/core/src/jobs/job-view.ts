@@ -13,6 +13,8 @@ export function toJobView(record: JobRecord) {
     finished_at: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
     attempts: record.attempts,
     metadata: record.metadata ?? {},
+    ...(record.lane ? { lane: record.lane } : {}),
+    ...(record.startBy !== undefined ? { start_by: new Date(record.startBy).toISOString() } : {}),
     ...(record.inputFindings?.length ? { input_findings: record.inputFindings } : {}),
     ...(record.optimization ? { optimization: record.optimization } : {}),
     ...(record.result ? { result: record.result } : {}),

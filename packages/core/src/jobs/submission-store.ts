@@ -56,6 +56,8 @@ export class SubmissionStore {
         this.keys.pendingSubmissions(),
         this.idempotencyKey(record.tenant, idempotency?.key),
         this.keys.tenantWebhookEndpoints(record.tenant),
+        this.keys.tenantJobs(record.tenant),
+        this.keys.tenantJobSequence(record.tenant),
       ],
       [
         record.id,

@@ -13,7 +13,9 @@ import { LuaScript } from '../redis/lua-script';
  *   `v`, next to the head of the backlog, not behind it;
  * - within a tenant, a job never overtakes the tenant's queued work of the same or a more
  *   urgent priority, while a more urgent job starts from `v`, ahead of its less urgent work;
- * - across tenants, priority is a weight: a priority-1 job costs 1, a priority-10 job 10.
+ * - across tenants, priority is a weight: a priority-1 job costs 1, a priority-10 job 10;
+ * - a tenant's own weight (set by an operator, default 1) divides the cost: a weight-3 tenant's
+ *   jobs cost a third, so it gets three turns to a weight-1 tenant's one in a saturated lane.
  * When the lane holds no waiting or delayed job (wait, prioritized, paused and delayed are
  * empty), the next assignment starts a new epoch: the state is dropped and tags restart from 0.
  * Delayed jobs (retry backoff, parked on a provider's Retry-After) hold the epoch, as they come
@@ -25,7 +27,7 @@ import { LuaScript } from '../redis/lua-script';
  * KEYS[1] the lane's fair hash; KEYS[2..5] the queue's wait list, prioritized set, paused list,
  * delayed set
  * ARGV[1] tenant, ARGV[2] request priority (1..10), ARGV[3] how many jobs,
- * ARGV[4] units per step, ARGV[5] largest queue priority
+ * ARGV[4] units per step, ARGV[5] largest queue priority, ARGV[6] the tenant's weight
  * Returns the BullMQ priority of each job, in order.
  */
 export const assignScript = new LuaScript(`
@@ -38,6 +40,7 @@ local priority = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
 local step = tonumber(ARGV[4])
 local limit = tonumber(ARGV[5])
+local cost = priority / tonumber(ARGV[6])
 local fields = {'v', 'top'}
 for level = 1, priority do fields[#fields + 1] = 'f:' .. level .. ':' .. tenant end
 local values = redis.call('HMGET', KEYS[1], unpack(fields))
@@ -50,7 +53,7 @@ end
 local priorities = {}
 local finish = start
 for index = 1, count do
-  finish = finish + priority
+  finish = finish + cost
   local queuePriority = math.ceil(finish / step)
   if queuePriority > limit then queuePriority = limit end
   priorities[index] = queuePriority

@@ -24,6 +24,8 @@ export class FairPriority {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly onError: (error: unknown) => void = () => undefined,
+    /** Tenants' lane weights (see `TenantFlowStore`); absent, every tenant weighs 1. */
+    private readonly weights?: TenantWeights,
   ) {}
 
   /**
@@ -33,6 +35,7 @@ export class FairPriority {
   async assign(queue: Queue, tenant: string, priority: number, count = 1): Promise<number[]> {
     if (count <= 0) return [];
     const level = Math.min(10, Math.max(1, Math.round(priority)));
+    const weight = (await this.weights?.weightOf(tenant)) ?? 1;
     return (await assignScript.run(
       this.redis,
       [
@@ -42,7 +45,7 @@ export class FairPriority {
         queue.toKey('paused'),
         queue.toKey('delayed'),
       ],
-      [tenant, level, count, fairUnitsPerStep, maxQueuePriority],
+      [tenant, level, count, fairUnitsPerStep, maxQueuePriority, weight],
     )) as number[];
   }
 
@@ -87,6 +90,11 @@ export class FairPriority {
       clock.pending = -1;
     }
   }
+}
+
+/** Where the fair tags read a tenant's weight (cached by the implementation). */
+export interface TenantWeights {
+  weightOf(tenant: string): Promise<number>;
 }
 
 interface LaneClock {

@@ -320,6 +320,40 @@ export class RedisKeys {
     return `${this.prefix}:fair:${queueName}`;
   }
 
+  /** String holding a tenant's flow settings (JSON): lane weight, running-job cap (see `TenantFlowStore`). */
+  tenantFlow(tenant: string): string {
+    return `${this.prefix}:tenant-flow:${tenant}`;
+  }
+
+  /**
+   * Sorted set of the jobs running now under one cap (`tenant:<tenant>` or `key:<key id>`),
+   * scored by when each started (see `running-cap-scripts.ts`).
+   */
+  runningJobs(scope: string): string {
+    return `${this.prefix}:running:${scope}`;
+  }
+
+  /**
+   * Hash counting the jobs a lane started, per 10-second bucket (field: bucket start, epoch
+   * seconds), for the wait estimate of queued jobs (see `LaneThroughput`).
+   */
+  laneStarts(queueName: string): string {
+    return `${this.prefix}:lane-starts:${queueName}`;
+  }
+
+  /**
+   * Sorted set of a tenant's job ids (the job explorer's index), scored by creation time in ms
+   * × 1000 plus a per-tenant sequence (mod 1000), so no two entries share a score.
+   */
+  tenantJobs(tenant: string): string {
+    return `${this.prefix}:tenant-jobs:${tenant}`;
+  }
+
+  /** Counter whose value (mod 1000) breaks ties between a tenant's jobs created in one ms. */
+  tenantJobSequence(tenant: string): string {
+    return `${this.prefix}:tenant-jobs-seq:${tenant}`;
+  }
+
   /**
    * Hash of a tenant's cost ledger for one UTC day (`YYYY-MM-DD`): per catalog model, fields
    * `<model>|cost` (nano-dollars), `|input`, `|cached_input`, `|output` (tokens), `|calls`,

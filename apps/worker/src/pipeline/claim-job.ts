@@ -1,0 +1,82 @@
+import {
+  type JobFailure,
+  type PromptJobData,
+  type RunningCap,
+  runningCapRetryDelayMs,
+  type StartOutcome,
+} from '@llmq/core';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { ObservedJob } from './job-telemetry';
+import type { PromptPipelineOptions } from './prompt-pipeline-options';
+
+/** The running-job caps a prompt job counts against: its tenant's and its API key's. */
+export async function runningCapsOf(
+  options: Pick<PromptPipelineOptions, 'flows'>,
+  data: PromptJobData,
+): Promise<RunningCap[]> {
+  const caps: RunningCap[] = [];
+  const tenantCap = await options.flows?.runningCapOf(data.tenant);
+  if (tenantCap !== undefined) caps.push({ scope: `tenant:${data.tenant}`, limit: tenantCap });
+  if (data.apiKey) caps.push({ scope: `key:${data.apiKey.id}`, limit: data.apiKey.maxRunningJobs });
+  return caps;
+}
+
+/**
+ * Claims a prompt job in the job store, or deals with why it cannot run now:
+ * - a full running-job cap puts the job back in the delayed set, spending no attempt, so the
+ *   lane's other jobs (other tenants', other keys') run meanwhile;
+ * - a start deadline passed before it ever started fails it `deadline_exceeded` with no
+ *   provider call (its budget reservation released in the same step).
+ * Returns the started claim, or undefined when there is nothing to run (skipped).
+ */
+export async function claimPromptJob(
+  options: PromptPipelineOptions,
+  job: Job,
+  data: PromptJobData,
+  observed: ObservedJob,
+  log: Record<string, unknown>,
+  token: string | undefined,
+): Promise<Extract<StartOutcome, { outcome: 'started' }> | undefined> {
+  const { store, logger } = options;
+  const caps = await runningCapsOf(options, data);
+  const claim = await store.start(data.jobId, Date.now(), {
+    ...(data.startBy !== undefined ? { startBy: data.startBy } : {}),
+    caps,
+  });
+  switch (claim.outcome) {
+    case 'started':
+      options.throughput?.started(job.queueName);
+      return claim;
+    case 'capped': {
+      const delayMs = runningCapRetryDelayMs();
+      logger.debug('job-capped', {
+        event: 'job-capped',
+        ...log,
+        running: claim.running,
+        delay_ms: delayMs,
+      });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+    case 'expired': {
+      const failure: JobFailure = {
+        code: 'deadline_exceeded',
+        message: `the job was not started by its start_by (${new Date(data.startBy ?? 0).toISOString()})`,
+      };
+      const ledger = options.ledger?.write(data.tenant, [], { releaseReservation: data.jobId });
+      await store.fail(data.jobId, failure, undefined, ledger);
+      logger.info('job-expired', { event: 'job-expired', ...log });
+      throw new UnrecoverableError(failure.message);
+    }
+    case 'cancelled':
+    case 'finished':
+    case 'missing':
+      logger.info('job-skip', { event: 'job-skip', ...log, reason: claim.outcome });
+      observed.skipped();
+      return undefined;
+    default: {
+      const unreachable: never = claim;
+      return unreachable;
+    }
+  }
+}
