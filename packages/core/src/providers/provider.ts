@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
+import {
+  openAICompatiblePresetSchema,
+  refusableParameterSchema,
+} from './openai-compatible/openai-compatible-presets';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
 export const providerKindSchema = z.enum([
@@ -83,9 +87,16 @@ export const providerConfigSchema = z.discriminatedUnion('kind', [
       ...commonProviderConfigShape,
       /** Most sockets kept open to the server at once. Default 256. */
       maxSockets: z.number().int().positive().default(256),
+      /**
+       * A known server (`vllm`, `ollama`, `groq`, `mistral`, `deepseek`, `together`): gives the
+       * default base URL and the request fields the server refuses (docs/providers.md).
+       */
+      preset: openAICompatiblePresetSchema.optional(),
+      /** Request fields refused on top of the preset's, for a server with other quirks. */
+      refusedParameters: z.array(refusableParameterSchema).optional(),
     })
-    .refine((config) => config.baseURL !== undefined, {
-      message: "an OpenAI-compatible provider needs its server's base URL",
+    .refine((config) => config.baseURL !== undefined || config.preset !== undefined, {
+      message: "an OpenAI-compatible provider needs its server's base URL or a preset",
       path: ['baseURL'],
     }),
   z

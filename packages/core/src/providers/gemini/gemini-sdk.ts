@@ -6,7 +6,6 @@
  */
 type GenAI = typeof import('@google/genai', { with: { 'resolution-mode': 'import' }});
 
-// biome-ignore lint/style/noCommonJs: see above; the required module is typed as its declarations say.
 const sdk: GenAI = require('@google/genai');
 
 export const { GoogleGenAI, FinishReason, FunctionCallingConfigMode } = sdk;
