@@ -92,6 +92,8 @@ async function serveModelCall<Request extends { model: string }>(
   const parsed = route.requestSchema.safeParse(json.value);
   if (!parsed.success) return fail(describeValidationError(parsed.error, dialect));
   const { model } = parsed.data;
+  // Azure and Gemini name the model in the path, not the body.
+  call.model = model;
   if (!isSimulatedModelName(model)) {
     return fail({
       status: 404,
