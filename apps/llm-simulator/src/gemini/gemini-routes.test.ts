@@ -1,5 +1,16 @@
 import { type RunningSimulator, startSimulator } from '../start-simulator';
 
+/** The parts of a generateContent answer the tests read. */
+interface GenerateBody {
+  candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }>;
+  usageMetadata: Record<string, number>;
+}
+
+interface EmbedBody {
+  embedding: { values: number[] };
+  embeddings: Array<{ values: number[] }>;
+}
+
 /** The Gemini API wire format, checked byte-level with plain fetch (the SDK runs in core's contract suite). */
 describe('Gemini API routes', () => {
   let simulator: RunningSimulator;
@@ -99,7 +110,7 @@ describe('Gemini API routes', () => {
       body: JSON.stringify(hello),
     });
     expect(keyless.status).toBe(401);
-    expect((await keyless.json()).error.status).toBe('UNAUTHENTICATED');
+    expect(await keyless.json()).toMatchObject({ error: { status: 'UNAUTHENTICATED' } });
   });
 
   it('says how long to wait on a 429 in a RetryInfo detail', async () => {
@@ -108,7 +119,7 @@ describe('Gemini API routes', () => {
       'x-sim-retry-after': '3',
     });
     expect(response.status).toBe(429);
-    const body = await response.json();
+    const body = (await response.json()) as { error: { details: unknown[] } };
     expect(body.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' });
     expect(body.error.details).toContainEqual({
       '@type': 'type.googleapis.com/google.rpc.RetryInfo',
@@ -132,11 +143,14 @@ describe('Gemini API routes', () => {
       },
     ];
     const ask = { role: 'user', parts: [{ text: 'Weather in Paris? Use get_weather.' }] };
-    const first = await (
-      await post('sim-gemini-flash:generateContent', { contents: [ask], tools })
-    ).json();
-    const [part] = first.candidates[0].content.parts;
-    expect(part.functionCall).toEqual({ name: 'get_weather', args: { city: expect.any(String) } });
+    const firstResponse = await post('sim-gemini-flash:generateContent', {
+      contents: [ask],
+      tools,
+    });
+    const first = (await firstResponse.json()) as GenerateBody;
+    const part = first.candidates[0]?.content.parts[0];
+    expect(part).toBeDefined();
+    expect(part?.functionCall).toEqual({ name: 'get_weather', args: { city: expect.any(String) } });
     const second = await post('sim-gemini-flash:generateContent', {
       contents: [
         ask,
@@ -148,7 +162,8 @@ describe('Gemini API routes', () => {
       ],
       tools,
     });
-    expect((await second.json()).candidates[0].content.parts).toEqual([
+    const secondBody = (await second.json()) as GenerateBody;
+    expect(secondBody.candidates[0]?.content.parts).toEqual([
       { text: '[sim] get_weather returned: sunny' },
     ]);
     const orphan = await post('sim-gemini-flash:generateContent', {
@@ -169,8 +184,8 @@ describe('Gemini API routes', () => {
       ...hello,
       generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 512 } },
     });
-    const body = await response.json();
-    const [thought, answer] = body.candidates[0].content.parts;
+    const body = (await response.json()) as GenerateBody;
+    const [thought, answer] = body.candidates[0]?.content.parts ?? [];
     expect(thought).toEqual({
       text: expect.any(String),
       thought: true,
@@ -190,16 +205,16 @@ describe('Gemini API routes', () => {
       content: { parts: [{ text: 'hello' }] },
       outputDimensionality: 8,
     });
-    expect((await one.json()).embedding.values).toHaveLength(8);
+    expect(((await one.json()) as EmbedBody).embedding.values).toHaveLength(8);
     const batch = await post('sim-embed-small:batchEmbedContents', {
       requests: [
         { model: 'models/sim-embed-small', content: { parts: [{ text: 'a' }] } },
         { model: 'models/sim-embed-small', content: { parts: [{ text: 'b' }] } },
       ],
     });
-    const body = await batch.json();
+    const body = (await batch.json()) as EmbedBody;
     expect(body.embeddings).toHaveLength(2);
-    expect(body.embeddings[0].values).toHaveLength(256);
+    expect(body.embeddings[0]?.values).toHaveLength(256);
     const mismatch = await post('sim-embed-small:batchEmbedContents', {
       requests: [{ model: 'models/other', content: { parts: [{ text: 'a' }] } }],
     });

@@ -24,10 +24,14 @@ const timeoutMs = 1000;
  * the converter refuses, see dialects/round-trip.test.ts; `anthropic-fidelity` on OpenAI), when
  * its simulator model lacks the capability (`sim-local-llama` has no vision or reasoning), or
  * when the simulator does not speak it in that dialect yet (Anthropic structured output,
- * issue #16).
+ * issue #16). Gemini has no switch for parallel tool calls (the adapter refuses
+ * `parallelToolCalls: false`), and sends no rate-limit headers and no request id.
  */
 type Feature =
   | 'tools'
+  | 'parallel-tool-calls'
+  | 'rate-limit-headers'
+  | 'request-ids'
   | 'json-schema'
   | 'images'
   | 'reasoning'
