@@ -15,6 +15,8 @@ import { ASSUMED_IMAGE_SIZE, type ImageSize, readImageSize } from '../media/imag
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
 import type { ModelCapabilities } from '../profiles/model-profile';
+import { FIVE_MINUTES_MS } from '../prompt-cache/prompt-cache';
+import { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import { verifyThinking } from '../reasoning/thinking-signature';
 import type { GeminiContent, GeminiPart, GenerateContentRequest } from './gemini-request-schema';
 
@@ -31,6 +33,11 @@ export interface ConvertedGeminiRequest {
   thinkingBudget: number | null;
   /** `thinkingConfig.includeThoughts`: thought summaries are returned as `thought` parts. */
   includeThoughts: boolean;
+  /**
+   * The prompt walked for implicit caching (tools, system instruction, each content, with a
+   * breakpoint after each), as Gemini 2.5 caches repeated prompt prefixes by itself.
+   */
+  prefix: PromptPrefix;
 }
 
 /**
@@ -70,8 +77,13 @@ export function convertGeminiRequest(
   if (functionDeclarations.length > 0 && !capabilities.tools)
     return refuse('Function calling is not enabled for this model.', 'tools');
 
+  const prefix = new PromptPrefix(`gemini\u0000${request.model}`, FIVE_MINUTES_MS);
   let inputTokens = TOKENS_PER_REPLY;
-  if (request.tools !== undefined) inputTokens += countTextTokens(JSON.stringify(request.tools));
+  if (request.tools !== undefined) {
+    const toolTokens = countTextTokens(JSON.stringify(request.tools));
+    inputTokens += toolTokens;
+    prefix.add(request.tools, toolTokens);
+  }
   if (schema !== undefined) inputTokens += countTextTokens(JSON.stringify(schema));
   const conversation: Array<readonly [string, string]> = [];
   if (request.systemInstruction !== undefined) {
@@ -83,7 +95,10 @@ export function convertGeminiRequest(
     );
     if ('refused' in walked) return walked;
     conversation.push(['system', walked.text]);
-    inputTokens += messageFramingTokens('system') + walked.tokens;
+    const systemTokens = messageFramingTokens('system') + walked.tokens;
+    inputTokens += systemTokens;
+    prefix.add(request.systemInstruction, systemTokens);
+    prefix.markBreakpoint();
   }
   let calledNames = new Set<string>();
   let results: ToolResult[] = [];
@@ -94,7 +109,10 @@ export function convertGeminiRequest(
     for (const result of walked.results) conversation.push(['tool', result.content]);
     if (walked.text.length > 0 || walked.results.length === 0)
       conversation.push([role, walked.text]);
-    inputTokens += messageFramingTokens(role) + walked.tokens;
+    const contentTokens = messageFramingTokens(role) + walked.tokens;
+    inputTokens += contentTokens;
+    prefix.add(content, contentTokens);
+    prefix.markBreakpoint();
     calledNames = walked.calledNames;
     results = role === 'user' ? walked.results : [];
   }
@@ -136,6 +154,7 @@ export function convertGeminiRequest(
     inputTokens,
     thinkingBudget: thinking?.budget ?? null,
     includeThoughts: config.thinkingConfig?.includeThoughts === true,
+    prefix,
   };
 }
 

@@ -18,7 +18,7 @@ export function generateContentRoute(stream: boolean): ModelRoute<GenerateConten
     path: `/v1beta/models/{model}:${stream ? 'streamGenerateContent' : 'generateContent'}`,
     dialect: geminiDialect,
     requestSchema: generateContentRequestSchema,
-    answer(request, { profile }) {
+    answer(request, { profile, promptCache }) {
       const converted = convertGeminiRequest(request, profile.capabilities);
       if ('refused' in converted) return converted;
       const { chat } = converted;
@@ -38,6 +38,7 @@ export function generateContentRoute(stream: boolean): ModelRoute<GenerateConten
         chat.maxTokens === null ? chat : { ...chat, maxTokens: chat.maxTokens - thoughtTokens },
       );
       if ('refused' in plan) return plan;
+      const cache = promptCache.use(converted.prefix);
       const answer = {
         model: request.model,
         responseId: randomIdSuffix(22),
@@ -45,6 +46,7 @@ export function generateContentRoute(stream: boolean): ModelRoute<GenerateConten
         thinking,
         includeThoughts: converted.includeThoughts,
         promptTokens: converted.inputTokens,
+        cachedTokens: Math.min(cache.readTokens, converted.inputTokens),
       };
       return {
         stream,
@@ -53,6 +55,7 @@ export function generateContentRoute(stream: boolean): ModelRoute<GenerateConten
         outputTokens: plan.completionTokens + thoughtTokens,
         renderBody: () => generateContentBody(answer),
         renderEvents: () => generateContentEvents(answer),
+        onAnswered: cache.commit,
       };
     },
   };

@@ -14,6 +14,8 @@ export interface AnsweredContent {
   /** Whether thought summaries are returned as parts (`includeThoughts`). */
   includeThoughts: boolean;
   promptTokens: number;
+  /** Prompt tokens served from the implicit cache (part of `promptTokens`). */
+  cachedTokens: number;
 }
 
 function finishReasonOf(finish: ChatFinish): string {
@@ -28,6 +30,12 @@ function usageMetadata(answer: AnsweredContent) {
     candidatesTokenCount: candidates,
     totalTokenCount: answer.promptTokens + candidates + thoughts,
     ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+    ...(answer.cachedTokens > 0
+      ? {
+          cachedContentTokenCount: answer.cachedTokens,
+          cacheTokensDetails: [{ modality: 'TEXT', tokenCount: answer.cachedTokens }],
+        }
+      : {}),
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: answer.promptTokens }],
   };
 }
