@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anthropicDialect } from '../anthropic/anthropic-dialect';
-import type { Dialect } from '../model-call/dialect';
+import { type Dialect, setRequestIdHeader } from '../model-call/dialect';
 import { openAiDialect } from '../openai/openai-dialect';
 import { isSimulatedModelName } from '../profiles/model-profile';
 import { sendJson } from '../server/send-json';
@@ -25,7 +25,7 @@ export function serveModels(
   const dialect =
     request.headers['anthropic-version'] === undefined ? openAiDialect : anthropicDialect;
   const requestId = dialect.createRequestId();
-  response.setHeader(dialect.requestIdHeader, requestId);
+  setRequestIdHeader(response, dialect, requestId);
   if (!dialect.isAuthorized(request.headers)) {
     sendJson(
       response,

@@ -24,7 +24,7 @@ export type ResponseFormat =
       type: 'json_schema';
       schema: JsonSchema;
       /** The request field that carried the schema, named when it is refused. */
-      param: 'response_format' | 'output_config.format';
+      param: 'response_format' | 'output_config.format' | 'generation_config.response_schema';
     };
 
 /** One tool result of the last turn. */

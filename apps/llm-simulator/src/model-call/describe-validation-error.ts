@@ -8,10 +8,7 @@ export function describeValidationError(error: z.ZodError, dialect: Dialect): Si
     const path = [...issue.path.map(String), issue.keys[0] ?? ''].join('.');
     return {
       status: 400,
-      message:
-        dialect.name === 'openai'
-          ? `Unrecognized request argument supplied: ${path}`
-          : `${path}: Extra inputs are not permitted`,
+      message: unknownFieldMessage(dialect, path, issue.keys[0] ?? ''),
       param: path,
       code: null,
     };
@@ -24,4 +21,20 @@ export function describeValidationError(error: z.ZodError, dialect: Dialect): Si
     param,
     code: null,
   };
+}
+
+function unknownFieldMessage(dialect: Dialect, path: string, key: string): string {
+  switch (dialect.name) {
+    case 'openai':
+    case 'azure':
+      return `Unrecognized request argument supplied: ${path}`;
+    case 'gemini':
+      return `Invalid JSON payload received. Unknown name "${key}": Cannot find field.`;
+    case 'anthropic':
+      return `${path}: Extra inputs are not permitted`;
+    default: {
+      const unexpected: never = dialect.name;
+      throw new Error(`Unknown dialect ${String(unexpected)}`);
+    }
+  }
 }

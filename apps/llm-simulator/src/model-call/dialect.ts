@@ -8,13 +8,15 @@ export interface SimulatedError {
   param?: string | null;
   /** A machine-readable code (OpenAI's `code`), e.g. `model_not_found`. */
   code?: string | null;
+  /** How long the caller should wait before retrying (Gemini puts it in the body as `RetryInfo`). */
+  retryAfterMs?: number;
 }
 
 /** What differs between the providers' wire formats outside the bodies of replies. */
 export interface Dialect {
-  readonly name: 'openai' | 'anthropic';
-  /** Header carrying the unique id of every answer. */
-  readonly requestIdHeader: string;
+  readonly name: 'openai' | 'anthropic' | 'azure' | 'gemini';
+  /** Header carrying the unique id of every answer; null for a provider that sends none. */
+  readonly requestIdHeader: string | null;
   /** Message of the 401 for a missing credential. */
   readonly unauthorizedMessage: string;
   createRequestId(): string;
@@ -22,4 +24,13 @@ export interface Dialect {
   isAuthorized(headers: IncomingHttpHeaders): boolean;
   /** The error body in this provider's format. */
   formatError(error: SimulatedError, requestId: string): string;
+}
+
+/** Sets the dialect's request-id header, when its provider sends one. */
+export function setRequestIdHeader(
+  response: { setHeader(name: string, value: string): unknown },
+  dialect: Dialect,
+  requestId: string,
+): void {
+  if (dialect.requestIdHeader !== null) response.setHeader(dialect.requestIdHeader, requestId);
 }

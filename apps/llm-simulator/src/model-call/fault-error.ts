@@ -34,6 +34,7 @@ export function faultError(
           status: 429,
           message: `Simulated rate limit reached for ${model} (fault 429). Please try again later.`,
           code: 'rate_limit_exceeded',
+          retryAfterMs,
         },
         headers: exhaustedRateLimitHeaders(profile, retryAfterMs),
       };
@@ -48,12 +49,18 @@ export function faultError(
           status: 503,
           message: 'Simulated service unavailable (fault 503).',
           code: 'service_unavailable',
+          retryAfterMs,
         },
         headers: retryAfterHeaders(retryAfterMs),
       };
     case '529':
       return {
-        error: { status: 529, message: 'Overloaded (simulated fault 529).', code: 'overloaded' },
+        error: {
+          status: 529,
+          message: 'Overloaded (simulated fault 529).',
+          code: 'overloaded',
+          retryAfterMs,
+        },
         headers: retryAfterHeaders(retryAfterMs),
       };
     default: {

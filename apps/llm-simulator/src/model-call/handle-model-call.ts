@@ -13,7 +13,7 @@ import type { SimulatorState } from '../server/simulator-state';
 import { wait } from '../server/wait';
 import { writeJsonAnswer } from '../server/write-json-answer';
 import { describeValidationError } from './describe-validation-error';
-import type { SimulatedError } from './dialect';
+import { type SimulatedError, setRequestIdHeader } from './dialect';
 import { faultError } from './fault-error';
 import type { ModelAnswer, ModelRoute } from './model-route';
 import { readTracingHeaders } from './read-tracing-headers';
@@ -32,7 +32,7 @@ export async function handleModelCall<Request extends { model: string }>(
 ): Promise<void> {
   const { dialect } = route;
   const requestId = dialect.createRequestId();
-  response.setHeader(dialect.requestIdHeader, requestId);
+  setRequestIdHeader(response, dialect, requestId);
   try {
     await serveModelCall(route, request, response, state, requestId);
   } catch (error) {
@@ -92,6 +92,8 @@ async function serveModelCall<Request extends { model: string }>(
   const parsed = route.requestSchema.safeParse(json.value);
   if (!parsed.success) return fail(describeValidationError(parsed.error, dialect));
   const { model } = parsed.data;
+  // Azure and Gemini name the model in the path, not the body.
+  call.model = model;
   if (!isSimulatedModelName(model)) {
     return fail({
       status: 404,
@@ -123,6 +125,7 @@ async function serveModelCall<Request extends { model: string }>(
           status: 429,
           message: `Rate limit reached for ${model} on ${decision.limitedBy === 'rpm' ? 'requests' : 'tokens'} per minute.`,
           code: 'rate_limit_exceeded',
+          retryAfterMs: decision.retryAfterMs,
         },
         { ...retryAfterHeaders(decision.retryAfterMs), ...rateLimitHeaders(decision.state) },
       );

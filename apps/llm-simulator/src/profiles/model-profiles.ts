@@ -17,12 +17,15 @@ export const DEFAULT_MODEL_NAMES: readonly string[] = [
   'sim-embed-small',
   'sim-gpt-reasoning',
   'sim-claude-thinking',
+  'sim-gemini-flash',
+  'sim-gemini-thinking',
 ];
 
 /** The default models that differ from the default profile (see docs/simulator.md). */
 const DEFAULT_MODEL_PATCHES: Readonly<Record<string, ModelProfilePatch>> = {
   'sim-gpt-reasoning': { capabilities: { reasoning: true } },
   'sim-claude-thinking': { capabilities: { reasoning: true } },
+  'sim-gemini-thinking': { capabilities: { reasoning: true } },
   'sim-local-llama': { capabilities: { vision: false, documents: false } },
 };
 

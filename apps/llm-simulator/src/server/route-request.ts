@@ -1,8 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anthropicDialect } from '../anthropic/anthropic-dialect';
 import { messagesRoute } from '../anthropic/messages-route';
+import { azureDialect } from '../azure/azure-dialect';
+import { matchAzureRoute } from '../azure/azure-routes';
 import { MODEL_PATH_PREFIX, serveModels } from '../catalog/models-route';
 import { getConfig, getCounters, getHealth, postReset, putConfig } from '../control/control-routes';
+import { geminiDialect } from '../gemini/gemini-dialect';
+import { matchGeminiRoute } from '../gemini/gemini-routes';
+import { type Dialect, setRequestIdHeader } from '../model-call/dialect';
 import { handleModelCall } from '../model-call/handle-model-call';
 import type { ModelRoute } from '../model-call/model-route';
 import { chatCompletionsRoute } from '../openai/chat-completions-route';
@@ -33,9 +38,21 @@ const ROUTES = new Map<string, MethodHandlers>([
 ]);
 
 function findRoute(path: string): MethodHandlers | undefined {
-  return (
-    ROUTES.get(path) ?? (path.startsWith(MODEL_PATH_PREFIX) ? { GET: serveModels } : undefined)
-  );
+  const fixed = ROUTES.get(path);
+  if (fixed !== undefined) return fixed;
+  if (path.startsWith(MODEL_PATH_PREFIX)) return { GET: serveModels };
+  const azure = matchAzureRoute(path);
+  if (azure !== undefined) return { POST: azure };
+  const gemini = matchGeminiRoute(path);
+  return gemini === undefined ? undefined : { POST: gemini };
+}
+
+/** The dialect of the provider whose paths `path` looks like, for errors outside known routes. */
+function dialectOf(path: string): Dialect {
+  if (path.startsWith(messagesRoute.path)) return anthropicDialect;
+  if (path.startsWith('/openai/')) return azureDialect;
+  if (path.startsWith('/v1beta/')) return geminiDialect;
+  return openAiDialect;
 }
 
 /** Dispatches a request by path and method; unknown paths get 404, other methods 405. */
@@ -49,10 +66,10 @@ export async function routeRequest(
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   const handlers = findRoute(path);
   // Errors outside the known routes still come in the format the caller's SDK can read.
-  const dialect = path.startsWith(messagesRoute.path) ? anthropicDialect : openAiDialect;
+  const dialect = dialectOf(path);
   const requestId = dialect.createRequestId();
   if (handlers === undefined) {
-    response.setHeader(dialect.requestIdHeader, requestId);
+    setRequestIdHeader(response, dialect, requestId);
     const error = {
       status: 404,
       message: `Unknown route: ${request.method} ${path}`,
@@ -63,7 +80,7 @@ export async function routeRequest(
   }
   const handler = handlers[request.method ?? 'GET'];
   if (handler === undefined) {
-    response.setHeader(dialect.requestIdHeader, requestId);
+    setRequestIdHeader(response, dialect, requestId);
     const error = {
       status: 405,
       message: `Method ${request.method} not allowed on ${path}`,

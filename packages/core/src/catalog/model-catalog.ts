@@ -15,9 +15,17 @@ export type ModelTier = z.infer<typeof modelTierSchema>;
 export const catalogProviderIdSchema = z.enum([
   'simulator-openai',
   'simulator-anthropic',
+  'simulator-azure',
+  'simulator-gemini',
   'local',
   'openai',
   'anthropic',
+  'azure-openai',
+  'gemini',
+  'groq',
+  'mistral',
+  'deepseek',
+  'together',
 ]);
 
 const usdPerMillion = z.number().min(0).max(10_000);

@@ -1,3 +1,6 @@
+import type { OpenAICompatiblePresetName } from '../providers/openai-compatible/openai-compatible-presets';
+import type { ProviderKind } from '../providers/provider';
+
 /** Provider endpoints and keys, as each app's env.ts parsed them. */
 export interface ProviderSettings {
   /** The LLM simulator's base URL (env `SIMULATOR_URL`, default http://127.0.0.1:4010). */
@@ -14,6 +17,23 @@ export interface ProviderSettings {
   localBaseUrl?: string;
   /** Env `LOCAL_LLM_API_KEY`. */
   localApiKey?: string;
+  /** Env `LOCAL_LLM_PRESET` (`vllm`, `ollama`): the local server's default URL and quirks. */
+  localPreset?: OpenAICompatiblePresetName;
+  /** Turns an Azure OpenAI resource on with `azureOpenAIEndpoint` (env `AZURE_OPENAI_API_KEY`). */
+  azureOpenAIApiKey?: string;
+  /** Env `AZURE_OPENAI_ENDPOINT`, e.g. `https://my-resource.openai.azure.com`. */
+  azureOpenAIEndpoint?: string;
+  /** Env `AZURE_OPENAI_API_VERSION`; default the adapter's (2024-10-21). */
+  azureOpenAIApiVersion?: string;
+  /** Turns the Gemini API on (env `GEMINI_API_KEY`). */
+  geminiApiKey?: string;
+  /** Env `GEMINI_BASE_URL`; default the official endpoint. */
+  geminiBaseUrl?: string;
+  /** Keys of hosted OpenAI-compatible services, each turning its preset account on. */
+  groqApiKey?: string;
+  mistralApiKey?: string;
+  deepseekApiKey?: string;
+  togetherApiKey?: string;
   /** Per-call timeout, ms (env `PROVIDER_TIMEOUT_MS`, default 60000). */
   timeoutMs: number;
 }
@@ -21,13 +41,25 @@ export interface ProviderSettings {
 /** A provider account: which adapter, where, with which key. */
 export interface ProviderAccount {
   id: string;
-  kind: 'openai' | 'anthropic' | 'openai-compatible';
+  kind: ProviderKind;
   baseURL?: string;
   apiKey?: string;
   timeoutMs: number;
+  /** Azure OpenAI's `api-version`. */
+  apiVersion?: string;
+  /** An OpenAI-compatible server's preset. */
+  preset?: OpenAICompatiblePresetName;
 }
 
-/** Provider accounts: the simulator in both wire formats, a local server, and real providers when keyed. */
+/** The hosted OpenAI-compatible services an account is made for when their key is set. */
+const hostedPresets = [
+  ['groq', 'groqApiKey'],
+  ['mistral', 'mistralApiKey'],
+  ['deepseek', 'deepseekApiKey'],
+  ['together', 'togetherApiKey'],
+] as const satisfies ReadonlyArray<readonly [OpenAICompatiblePresetName, keyof ProviderSettings]>;
+
+/** Provider accounts: the simulator in every wire format, a local server, and real providers when keyed. */
 export function defaultProviderAccounts(settings: ProviderSettings): ProviderAccount[] {
   const simulator = settings.simulatorUrl.replace(/\/+$/, '');
   const accounts: ProviderAccount[] = [
@@ -46,13 +78,20 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
       timeoutMs: settings.timeoutMs,
     },
     {
-      id: 'local',
-      kind: 'openai-compatible',
-      baseURL: settings.localBaseUrl ?? `${simulator}/v1`,
-      // The simulator wants some key; a real local server usually wants none.
-      apiKey: settings.localApiKey ?? (settings.localBaseUrl ? undefined : 'simulator'),
+      id: 'simulator-azure',
+      kind: 'azure-openai',
+      baseURL: simulator,
+      apiKey: 'simulator',
       timeoutMs: settings.timeoutMs,
     },
+    {
+      id: 'simulator-gemini',
+      kind: 'gemini',
+      baseURL: simulator,
+      apiKey: 'simulator',
+      timeoutMs: settings.timeoutMs,
+    },
+    localAccount(settings, simulator),
   ];
   if (settings.openaiApiKey) {
     accounts.push({
@@ -62,6 +101,37 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
       apiKey: settings.openaiApiKey,
       timeoutMs: settings.timeoutMs,
     });
+  }
+  if (settings.azureOpenAIApiKey && settings.azureOpenAIEndpoint) {
+    accounts.push({
+      id: 'azure-openai',
+      kind: 'azure-openai',
+      baseURL: settings.azureOpenAIEndpoint,
+      apiKey: settings.azureOpenAIApiKey,
+      apiVersion: settings.azureOpenAIApiVersion,
+      timeoutMs: settings.timeoutMs,
+    });
+  }
+  if (settings.geminiApiKey) {
+    accounts.push({
+      id: 'gemini',
+      kind: 'gemini',
+      baseURL: settings.geminiBaseUrl,
+      apiKey: settings.geminiApiKey,
+      timeoutMs: settings.timeoutMs,
+    });
+  }
+  for (const [preset, keySetting] of hostedPresets) {
+    const apiKey = settings[keySetting];
+    if (apiKey) {
+      accounts.push({
+        id: preset,
+        kind: 'openai-compatible',
+        preset,
+        apiKey,
+        timeoutMs: settings.timeoutMs,
+      });
+    }
   }
   if (settings.anthropicApiKey) {
     accounts.push({
@@ -73,4 +143,20 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
     });
   }
   return accounts;
+}
+
+/**
+ * The `local` OpenAI-compatible account: `LOCAL_LLM_BASE_URL`, else the preset's URL, else the
+ * simulator. The simulator wants some key; a real local server usually wants none.
+ */
+function localAccount(settings: ProviderSettings, simulator: string): ProviderAccount {
+  const onSimulator = settings.localBaseUrl === undefined && settings.localPreset === undefined;
+  return {
+    id: 'local',
+    kind: 'openai-compatible',
+    baseURL: settings.localBaseUrl ?? (onSimulator ? `${simulator}/v1` : undefined),
+    apiKey: settings.localApiKey ?? (onSimulator ? 'simulator' : undefined),
+    timeoutMs: settings.timeoutMs,
+    ...(settings.localPreset === undefined ? {} : { preset: settings.localPreset }),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { openAICompatiblePresetSchema } from '../providers/openai-compatible/openai-compatible-presets';
 import type { ProviderSettings } from './default-catalog';
 
 const optionalSecret = z
@@ -43,6 +44,17 @@ export const providerEnvShape = {
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   LOCAL_LLM_BASE_URL: z.string().url().optional(),
   LOCAL_LLM_API_KEY: optionalSecret,
+  /** A local server's preset (`vllm`, `ollama`): its default URL and refused fields. */
+  LOCAL_LLM_PRESET: openAICompatiblePresetSchema.extract(['vllm', 'ollama']).optional(),
+  AZURE_OPENAI_API_KEY: optionalSecret,
+  AZURE_OPENAI_ENDPOINT: z.string().url().optional(),
+  AZURE_OPENAI_API_VERSION: z.string().min(1).optional(),
+  GEMINI_API_KEY: optionalSecret,
+  GEMINI_BASE_URL: z.string().url().optional(),
+  GROQ_API_KEY: optionalSecret,
+  MISTRAL_API_KEY: optionalSecret,
+  DEEPSEEK_API_KEY: optionalSecret,
+  TOGETHER_API_KEY: optionalSecret,
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
 };
 
@@ -58,6 +70,16 @@ export function toProviderSettings(env: ProviderEnv): ProviderSettings {
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL,
     localBaseUrl: env.LOCAL_LLM_BASE_URL,
     localApiKey: env.LOCAL_LLM_API_KEY,
+    localPreset: env.LOCAL_LLM_PRESET,
+    azureOpenAIApiKey: env.AZURE_OPENAI_API_KEY,
+    azureOpenAIEndpoint: env.AZURE_OPENAI_ENDPOINT,
+    azureOpenAIApiVersion: env.AZURE_OPENAI_API_VERSION,
+    geminiApiKey: env.GEMINI_API_KEY,
+    geminiBaseUrl: env.GEMINI_BASE_URL,
+    groqApiKey: env.GROQ_API_KEY,
+    mistralApiKey: env.MISTRAL_API_KEY,
+    deepseekApiKey: env.DEEPSEEK_API_KEY,
+    togetherApiKey: env.TOGETHER_API_KEY,
     timeoutMs: env.PROVIDER_TIMEOUT_MS,
   };
 }

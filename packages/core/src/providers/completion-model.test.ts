@@ -3,6 +3,7 @@
  * real HTTP (the OpenAI adapter through the official SDK).
  */
 import { startSimulator } from '@llmq/llm-simulator';
+import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
 import type { CompletionModel } from './completion-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
@@ -17,11 +18,13 @@ const timeoutMs = 1000;
 const adapters = [
   {
     name: 'openai',
+    route: '/v1/completions',
     createProvider: (url: string) =>
       createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
   },
   {
     name: 'openai-compatible',
+    route: '/v1/completions',
     createProvider: (url: string) =>
       createOpenAICompatibleProvider({
         id: 'sim-local',
@@ -29,6 +32,12 @@ const adapters = [
         baseURL: `${url}/v1/`,
         timeoutMs,
       }),
+  },
+  {
+    name: 'azure-openai',
+    route: '/openai/deployments/{deployment}/completions',
+    createProvider: (url: string) =>
+      createAzureOpenAIProvider({ id: 'sim-azure', apiKey: 'x', baseURL: url, timeoutMs }),
   },
 ];
 
@@ -89,7 +98,7 @@ describe.each(adapters)('$name completion model', (adapter) => {
     const calls = simulator
       .counters()
       .recent.filter((call) => call.headers['x-llmq-job-id'] === `${adapter.name}-three-prompts`);
-    expect(calls).toEqual([expect.objectContaining({ route: '/v1/completions', inputCount: 3 })]);
+    expect(calls).toEqual([expect.objectContaining({ route: adapter.route, inputCount: 3 })]);
     expect(result.usage.inputTokens).toBeGreaterThanOrEqual(6);
     expect(result.usage.outputTokens).toBeGreaterThanOrEqual(6);
     expect(result.usage.totalTokens).toBe(result.usage.inputTokens + result.usage.outputTokens);

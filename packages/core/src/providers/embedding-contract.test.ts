@@ -1,5 +1,7 @@
 import { startSimulator } from '@llmq/llm-simulator';
+import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
 import type { EmbeddingModel } from './embedding-model';
+import { createGeminiProvider } from './gemini/gemini-provider';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import type { Provider } from './provider';
@@ -19,6 +21,18 @@ const adapters = [
     name: 'openai-compatible',
     createProvider: (url: string) =>
       createOpenAICompatibleProvider({ id: 'sim-local', apiKey: 'test', baseURL: `${url}/v1/` }),
+  },
+  {
+    name: 'azure-openai (AzureOpenAI client, deployment in the path)',
+    createProvider: (url: string) =>
+      createAzureOpenAIProvider({ id: 'sim-azure', apiKey: 'test', baseURL: url }),
+  },
+  {
+    // The Gemini API reports no usage for embeddings: the adapter counts the inputs with
+    // o200k, which is what the simulator counts too.
+    name: 'gemini (@google/genai, batchEmbedContents)',
+    createProvider: (url: string) =>
+      createGeminiProvider({ id: 'sim-gemini', apiKey: 'test', baseURL: url }),
   },
 ];
 

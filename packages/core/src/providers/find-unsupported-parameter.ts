@@ -4,6 +4,7 @@ import {
   type UnsupportedParameterError,
 } from '../messages/unsupported-parameter-error';
 import { convertToAnthropicMessagesRequest } from './anthropic/convert-to-anthropic-messages-request';
+import { convertToGeminiRequest } from './gemini/convert-to-gemini-request';
 import { convertToOpenAIChatRequest } from './openai/convert-to-openai-chat-request';
 import type { ProviderKind } from './provider';
 
@@ -20,6 +21,7 @@ export function findUnsupportedParameter(
   try {
     switch (kind) {
       case 'openai':
+      case 'azure-openai':
         convertToOpenAIChatRequest(modelId, request, { maxTokensField: 'max_completion_tokens' });
         return undefined;
       case 'openai-compatible':
@@ -27,6 +29,9 @@ export function findUnsupportedParameter(
         return undefined;
       case 'anthropic':
         convertToAnthropicMessagesRequest(modelId, request, { maxTokensDefault: 1 });
+        return undefined;
+      case 'gemini':
+        convertToGeminiRequest(modelId, request);
         return undefined;
       default: {
         const unreachable: never = kind;

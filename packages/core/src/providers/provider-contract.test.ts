@@ -5,6 +5,8 @@
 import { startSimulator } from '@llmq/llm-simulator';
 import type { ToolDefinition } from '../messages/tool-definition';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
+import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
+import { createGeminiProvider } from './gemini/gemini-provider';
 import type { GenerateRequest, LanguageModel, StreamPart } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
@@ -22,10 +24,14 @@ const timeoutMs = 1000;
  * the converter refuses, see dialects/round-trip.test.ts; `anthropic-fidelity` on OpenAI), when
  * its simulator model lacks the capability (`sim-local-llama` has no vision or reasoning), or
  * when the simulator does not speak it in that dialect yet (Anthropic structured output,
- * issue #16).
+ * issue #16). Gemini has no switch for parallel tool calls (the adapter refuses
+ * `parallelToolCalls: false`), and sends no rate-limit headers and no request id.
  */
 type Feature =
   | 'tools'
+  | 'parallel-tool-calls'
+  | 'rate-limit-headers'
+  | 'request-ids'
   | 'json-schema'
   | 'images'
   | 'reasoning'
@@ -42,19 +48,55 @@ interface AdapterCase {
   createProvider(simulatorUrl: string): Provider;
 }
 
+const openAIFeatures: readonly Feature[] = [
+  'tools',
+  'parallel-tool-calls',
+  'rate-limit-headers',
+  'request-ids',
+  'json-schema',
+  'images',
+  'reasoning',
+  'openai-options',
+];
+
 const adapters: AdapterCase[] = [
   {
     name: 'openai',
-    features: ['tools', 'json-schema', 'images', 'reasoning', 'openai-options'],
+    features: [...openAIFeatures],
     reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
     createProvider: (url) =>
       createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
   },
   {
+    name: 'azure-openai',
+    // The simulator's deployments are its models: `sim-gpt-fast` is a deployment name here.
+    features: [...openAIFeatures],
+    reasoningModelId: 'sim-gpt-reasoning',
+    modelId: 'sim-gpt-fast',
+    createProvider: (url) =>
+      createAzureOpenAIProvider({ id: 'sim-azure', apiKey: 'x', baseURL: url, timeoutMs }),
+  },
+  {
+    name: 'gemini',
+    features: ['tools', 'json-schema', 'images', 'reasoning'],
+    reasoningModelId: 'sim-gemini-thinking',
+    modelId: 'sim-gemini-flash',
+    createProvider: (url) =>
+      createGeminiProvider({ id: 'sim-gemini', apiKey: 'x', baseURL: url, timeoutMs }),
+  },
+  {
     name: 'anthropic',
     // The simulator has no Anthropic structured output (`output_config`) yet.
-    features: ['tools', 'images', 'reasoning', 'anthropic-fidelity'],
+    features: [
+      'tools',
+      'parallel-tool-calls',
+      'rate-limit-headers',
+      'request-ids',
+      'images',
+      'reasoning',
+      'anthropic-fidelity',
+    ],
     reasoningModelId: 'sim-claude-thinking',
     modelId: 'sim-claude-fast',
     createProvider: (url) =>
@@ -62,7 +104,14 @@ const adapters: AdapterCase[] = [
   },
   {
     name: 'openai-compatible',
-    features: ['tools', 'json-schema', 'openai-options'],
+    features: [
+      'tools',
+      'parallel-tool-calls',
+      'rate-limit-headers',
+      'request-ids',
+      'json-schema',
+      'openai-options',
+    ],
     modelId: 'sim-local-llama',
     createProvider: (url) =>
       createOpenAICompatibleProvider({
@@ -209,7 +258,9 @@ describe.each(adapters)('$name adapter', (adapter) => {
     expect(jobIds).toEqual(['job-42', 'job-43']);
   });
 
-  it('reads rate-limit headers when the model has limits', async () => {
+  const itWith = (feature: Feature) => (adapter.features.includes(feature) ? it : it.skip);
+
+  itWith('rate-limit-headers')('reads rate-limit headers when the model has limits', async () => {
     simulator.configure({ models: { [adapter.modelId]: { rpm: 100 } } });
     try {
       const result = await model.generate({ messages: user('echo: hi') });
@@ -252,8 +303,6 @@ describe.each(adapters)('$name adapter', (adapter) => {
     }
     return { text, calls, finish: parts.at(-1) };
   }
-
-  const itWith = (feature: Feature) => (adapter.features.includes(feature) ? it : it.skip);
 
   // See `Feature` for why a case is skipped for an adapter.
   itWith('tools')(
@@ -520,20 +569,23 @@ describe.each(adapters)('$name adapter', (adapter) => {
     },
   );
 
-  itWith('tools')('makes one tool call at a time when parallel tool calls are off', async () => {
-    const timeTool: ToolDefinition = {
-      name: 'get_time',
-      parameters: { type: 'object', properties: {} },
-    };
-    const request: GenerateRequest = {
-      messages: user('Use get_weather and get_time.'),
-      tools: [weatherTool, timeTool],
-    };
-    const both = await model.generate(request);
-    expect(both.content.filter((part) => part.type === 'tool-call')).toHaveLength(2);
-    const one = await model.generate({ ...request, parallelToolCalls: false });
-    expect(one.content.filter((part) => part.type === 'tool-call')).toHaveLength(1);
-  });
+  itWith('parallel-tool-calls')(
+    'makes one tool call at a time when parallel tool calls are off',
+    async () => {
+      const timeTool: ToolDefinition = {
+        name: 'get_time',
+        parameters: { type: 'object', properties: {} },
+      };
+      const request: GenerateRequest = {
+        messages: user('Use get_weather and get_time.'),
+        tools: [weatherTool, timeTool],
+      };
+      const both = await model.generate(request);
+      expect(both.content.filter((part) => part.type === 'tool-call')).toHaveLength(2);
+      const one = await model.generate({ ...request, parallelToolCalls: false });
+      expect(one.content.filter((part) => part.type === 'tool-call')).toHaveLength(1);
+    },
+  );
 
   itWith('openai-options')(
     'returns n answers when not streamed, and refuses n > 1 on a stream',
@@ -573,7 +625,7 @@ describe.each(adapters)('$name adapter', (adapter) => {
         retryAfterMs: 2000,
         isRetryable: true,
         provider: provider.id,
-        requestId: expect.any(String),
+        requestId: adapter.features.includes('request-ids') ? expect.any(String) : undefined,
       });
     });
 

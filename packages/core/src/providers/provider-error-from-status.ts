@@ -15,6 +15,8 @@ export interface StatusErrorDetails {
   requestId?: string;
   /** Overrides the code `codeForStatus` picks (e.g. a 400 that is really a content filter). */
   code?: ProviderErrorCode;
+  /** How long to wait when the body says so (Gemini's `RetryInfo`); default: from the headers. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -27,7 +29,7 @@ export function providerErrorFromStatus(details: StatusErrorDetails): ProviderEr
     provider: details.provider,
     statusCode: details.statusCode,
     requestId: details.requestId,
-    retryAfterMs: parseRetryAfterMs(details.getHeader),
+    retryAfterMs: details.retryAfterMs ?? parseRetryAfterMs(details.getHeader),
     cause: details.cause,
   });
 }

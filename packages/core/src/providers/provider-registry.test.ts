@@ -24,7 +24,30 @@ describe('providerConfigSchema', () => {
     });
   });
 
+  it('defaults the Azure api-version and fills an OpenAI-compatible base URL from its preset', () => {
+    expect(
+      providerConfigSchema.parse({
+        kind: 'azure-openai',
+        id: 'azure',
+        apiKey: 'k',
+        baseURL: 'https://my-resource.openai.azure.com',
+      }),
+    ).toMatchObject({ apiVersion: '2024-10-21', timeoutMs: 60_000 });
+    expect(
+      providerConfigSchema.safeParse({ kind: 'openai-compatible', id: 'groq', preset: 'groq' })
+        .success,
+    ).toBe(true);
+    expect(
+      providerConfigSchema.safeParse({ kind: 'openai-compatible', id: 'x', preset: 'cohere' })
+        .success,
+    ).toBe(false);
+  });
+
   it('rejects configs that cannot work', () => {
+    expect(
+      providerConfigSchema.safeParse({ kind: 'azure-openai', id: 'azure', apiKey: 'k' }).success,
+    ).toBe(false);
+    expect(providerConfigSchema.safeParse({ kind: 'gemini', id: 'gemini' }).success).toBe(false);
     expect(providerConfigSchema.safeParse({ kind: 'openai', id: 'openai' }).success).toBe(false);
     expect(providerConfigSchema.safeParse({ kind: 'anthropic', id: 'anthropic' }).success).toBe(
       false,
@@ -47,8 +70,15 @@ describe('createProviderRegistry', () => {
       { kind: 'openai', id: 'openai', apiKey: 'k' },
       { kind: 'anthropic', id: 'anthropic', apiKey: 'k' },
       { kind: 'openai-compatible', id: 'local', baseURL: 'http://127.0.0.1:8000/v1' },
+      { kind: 'azure-openai', id: 'azure', apiKey: 'k', baseURL: 'https://r.openai.azure.com' },
+      { kind: 'gemini', id: 'gemini', apiKey: 'k' },
     ]);
-    expect(registry.ids()).toEqual(['openai', 'anthropic', 'local']);
+    expect(registry.ids()).toEqual(['openai', 'anthropic', 'local', 'azure', 'gemini']);
+    expect(registry.get('azure')?.kind).toBe('azure-openai');
+    expect(registry.embeddingModel('gemini', 'gemini-embedding-001').provider).toBe('gemini');
+    expect(() => registry.completionModel('gemini', 'gemini-2.5-flash')).toThrow(
+      /no completions API/,
+    );
     expect(registry.get('anthropic')?.kind).toBe('anthropic');
     expect(registry.has('local')).toBe(true);
     const model = registry.languageModel('local', 'llama');

@@ -1,6 +1,8 @@
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
+import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
 import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
+import { createGeminiProvider } from './gemini/gemini-provider';
 import type { LanguageModel } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
@@ -19,6 +21,8 @@ const providerFactories = {
   openai: createOpenAIProvider,
   anthropic: createAnthropicProvider,
   'openai-compatible': createOpenAICompatibleProvider,
+  'azure-openai': createAzureOpenAIProvider,
+  gemini: createGeminiProvider,
 } satisfies ProviderFactories;
 
 /** The configured provider accounts, by id. */

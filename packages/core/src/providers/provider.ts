@@ -2,13 +2,26 @@ import { z } from 'zod';
 import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
+import {
+  openAICompatiblePresetSchema,
+  refusableParameterSchema,
+} from './openai-compatible/openai-compatible-presets';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
-export const providerKindSchema = z.enum(['openai', 'anthropic', 'openai-compatible']);
+export const providerKindSchema = z.enum([
+  'openai',
+  'anthropic',
+  'openai-compatible',
+  'azure-openai',
+  'gemini',
+]);
 export type ProviderKind = z.infer<typeof providerKindSchema>;
 
 /** How long one call may wait for a provider unless configured otherwise, in milliseconds. */
 export const defaultProviderTimeoutMs = 60_000;
+
+/** The Azure OpenAI data-plane API version llmq speaks unless configured otherwise. */
+export const defaultAzureApiVersion = '2024-10-21';
 
 /** How many tokens Anthropic may generate when a request names no limit (Anthropic requires one). */
 export const defaultAnthropicMaxTokens = 4096;
@@ -25,12 +38,15 @@ const commonProviderConfigShape = {
   /**
    * The API's base URL. OpenAI's includes `/v1` (default `https://api.openai.com/v1`);
    * Anthropic's does not (default `https://api.anthropic.com`); required for
-   * `openai-compatible` (e.g. `http://localhost:8000/v1`).
+   * `openai-compatible` (e.g. `http://localhost:8000/v1`) and for `azure-openai`, where it is
+   * the resource endpoint (`https://my-resource.openai.azure.com`); Gemini's default is
+   * `https://generativelanguage.googleapis.com` (the SDK adds `/v1beta`).
    */
   baseURL: z.url().optional(),
   /**
-   * The API key: required for `openai` (sent as `Authorization: Bearer`) and `anthropic` (sent
-   * as `x-api-key`), optional for `openai-compatible`. Core never falls back to the SDKs' own
+   * The API key: required for `openai` (sent as `Authorization: Bearer`), `anthropic` (sent
+   * as `x-api-key`), `azure-openai` (`api-key`) and `gemini` (`x-goog-api-key`), optional for
+   * `openai-compatible`. Core never falls back to the SDKs' own
    * environment variables or credential files.
    */
   apiKey: z.string().min(1).optional(),
@@ -71,11 +87,33 @@ export const providerConfigSchema = z.discriminatedUnion('kind', [
       ...commonProviderConfigShape,
       /** Most sockets kept open to the server at once. Default 256. */
       maxSockets: z.number().int().positive().default(256),
+      /**
+       * A known server (`vllm`, `ollama`, `groq`, `mistral`, `deepseek`, `together`): gives the
+       * default base URL and the request fields the server refuses (docs/providers.md).
+       */
+      preset: openAICompatiblePresetSchema.optional(),
+      /** Request fields refused on top of the preset's, for a server with other quirks. */
+      refusedParameters: z.array(refusableParameterSchema).optional(),
     })
-    .refine((config) => config.baseURL !== undefined, {
-      message: "an OpenAI-compatible provider needs its server's base URL",
+    .refine((config) => config.baseURL !== undefined || config.preset !== undefined, {
+      message: "an OpenAI-compatible provider needs its server's base URL or a preset",
       path: ['baseURL'],
     }),
+  z
+    .object({
+      kind: z.literal('azure-openai'),
+      ...commonProviderConfigShape,
+      /** The `api-version` query parameter of every call. Default `2024-10-21`. */
+      apiVersion: z.string().min(1).default(defaultAzureApiVersion),
+    })
+    .refine((config) => config.apiKey !== undefined, apiKeyRequired)
+    .refine((config) => config.baseURL !== undefined, {
+      message: 'an Azure OpenAI provider needs its resource endpoint',
+      path: ['baseURL'],
+    }),
+  z
+    .object({ kind: z.literal('gemini'), ...commonProviderConfigShape })
+    .refine((config) => config.apiKey !== undefined, apiKeyRequired),
 ]);
 
 /** A provider account after parsing (defaults applied). */

@@ -18,6 +18,7 @@ import {
   mapOpenAICompatibleError,
   providerErrorFromResponse,
 } from './openai-compatible-error';
+import { type RefusableParameter, refuseParameters } from './openai-compatible-presets';
 import { postJson, readText } from './post-json';
 import { readServerSentEvents } from './read-server-sent-events';
 
@@ -32,6 +33,8 @@ export interface OpenAICompatibleLanguageModelSettings {
   agent: Agent;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
+  /** Fields this server refuses or ignores (its preset's and the config's), refused before any call. */
+  refusedParameters?: readonly RefusableParameter[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -137,6 +140,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
 
   private requestBody(request: GenerateRequest, streamed: boolean) {
     return convertOrRefuse(this.provider, () => {
+      refuseParameters(request, this.settings.refusedParameters ?? [], this.modelId);
       if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
       return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
     });

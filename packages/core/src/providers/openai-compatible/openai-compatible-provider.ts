@@ -5,6 +5,11 @@ import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
+import {
+  type OpenAICompatiblePresetName,
+  openAICompatiblePresets,
+  type RefusableParameter,
+} from './openai-compatible-presets';
 
 /** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
 export interface OpenAICompatibleProviderOptions {
@@ -12,9 +17,13 @@ export interface OpenAICompatibleProviderOptions {
   id: string;
   /**
    * The server's OpenAI-style base URL including `/v1` (e.g. `http://localhost:8000/v1`).
-   * Required (optional only in the type, like the config's).
+   * Required unless a preset gives one.
    */
   baseURL?: string;
+  /** A known server (vLLM, Ollama, Groq, …): its default base URL and refused fields. */
+  preset?: OpenAICompatiblePresetName;
+  /** Fields refused on top of the preset's (fields this server refuses or ignores). */
+  refusedParameters?: readonly RefusableParameter[];
   /** Sent as `Authorization: Bearer` when set. */
   apiKey?: string;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). Default 60000. */
@@ -30,10 +39,12 @@ export interface OpenAICompatibleProviderOptions {
  * `close()` destroys its sockets.
  */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleProviderOptions): Provider {
-  if (!options.baseURL) {
+  const preset = options.preset === undefined ? undefined : openAICompatiblePresets[options.preset];
+  const baseURL = options.baseURL ?? preset?.baseURL;
+  if (!baseURL) {
     throw new Error(`Provider "${options.id}" (openai-compatible) needs a baseURL`);
   }
-  const base = options.baseURL.replace(/\/+$/, '');
+  const base = baseURL.replace(/\/+$/, '');
   const endpoint = new URL(`${base}/chat/completions`);
   const agentOptions = {
     keepAlive: true,
@@ -55,10 +66,14 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     agent,
     timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
   };
+  const refusedParameters = [
+    ...new Set([...(preset?.refusedParameters ?? []), ...(options.refusedParameters ?? [])]),
+  ];
   return {
     id: options.id,
     kind: 'openai-compatible',
-    languageModel: (modelId) => new OpenAICompatibleLanguageModel(modelId, settings),
+    languageModel: (modelId) =>
+      new OpenAICompatibleLanguageModel(modelId, { ...settings, refusedParameters }),
     completionModel: (modelId) =>
       new OpenAICompatibleCompletionModel(modelId, {
         ...settings,

@@ -1,0 +1,71 @@
+import type { AssistantContentPart } from '../../messages/content-part';
+import type { GenerateResult } from '../language-model';
+import { ProviderError } from '../provider-error';
+import { convertGeminiFinishReason } from './convert-gemini-finish-reason';
+import { convertGeminiUsage } from './convert-gemini-usage';
+import type { GenerateContentResponse, Part } from './gemini-sdk';
+import { toolCallIdOf } from './gemini-tool-call-id';
+
+/** One Gemini part as llmq content: a thought is reasoning, a function call a tool call. */
+export function convertGeminiPart(part: Part): AssistantContentPart | undefined {
+  if (part.functionCall !== undefined) {
+    return {
+      type: 'tool-call',
+      toolCallId: toolCallIdOf(part.functionCall.id),
+      toolName: part.functionCall.name ?? '',
+      arguments: JSON.stringify(part.functionCall.args ?? {}),
+    };
+  }
+  if (part.text === undefined) return undefined;
+  if (part.thought === true) {
+    return part.thoughtSignature === undefined
+      ? { type: 'reasoning', text: part.text }
+      : { type: 'reasoning', text: part.text, signature: part.thoughtSignature };
+  }
+  return { type: 'text', text: part.text };
+}
+
+export interface GeminiResponseContext {
+  provider: string;
+  modelId: string;
+}
+
+/**
+ * Converts a whole `generateContent` answer. A prompt blocked before any candidate answers
+ * with no content and `content_filter`; an answer without usage is malformed.
+ */
+export function convertGeminiResponse(
+  response: GenerateContentResponse,
+  context: GeminiResponseContext,
+): GenerateResult {
+  if (response.usageMetadata === undefined) {
+    throw new ProviderError({
+      code: 'malformed_response',
+      message: `${context.provider}: the answer has no usageMetadata`,
+      provider: context.provider,
+    });
+  }
+  const candidate = response.candidates?.[0];
+  const content: AssistantContentPart[] = [];
+  for (const part of candidate?.content?.parts ?? []) {
+    const converted = convertGeminiPart(part);
+    if (converted !== undefined) content.push(converted);
+  }
+  const calledTools = content.some((part) => part.type === 'tool-call');
+  const finishReason =
+    candidate === undefined
+      ? response.promptFeedback?.blockReason === undefined
+        ? 'other'
+        : 'content_filter'
+      : convertGeminiFinishReason(candidate.finishReason, calledTools);
+  let text = '';
+  for (const part of content) if (part.type === 'text') text += part.text;
+  return {
+    content,
+    text,
+    finishReason,
+    usage: convertGeminiUsage(response.usageMetadata),
+    responseModel: response.modelVersion ?? context.modelId,
+    ...(response.responseId === undefined ? {} : { responseId: response.responseId }),
+  };
+}

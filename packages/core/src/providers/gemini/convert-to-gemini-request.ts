@@ -1,0 +1,94 @@
+import type { ChatRequest } from '../../messages/chat-request';
+import { reasoningBudgetFor } from '../../messages/reasoning-translation';
+import type { ToolChoice } from '../../messages/tool-definition';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import { convertToGeminiContents } from './convert-to-gemini-contents';
+import {
+  type Content,
+  FunctionCallingConfigMode,
+  type GenerateContentConfig,
+  type ToolConfig,
+} from './gemini-sdk';
+
+/** What `models.generateContent` takes besides the model: the turns and the config. */
+export interface GeminiRequest {
+  contents: Content[];
+  config: GenerateContentConfig;
+}
+
+/** Request fields of other providers that Gemini has no equivalent for: refused, never dropped. */
+const unsupportedFields = [
+  'n',
+  'logprobs',
+  'topLogprobs',
+  'verbosity',
+  'promptCacheKey',
+  'safetyIdentifier',
+] as const satisfies ReadonlyArray<keyof ChatRequest>;
+
+/**
+ * Converts a neutral chat request to a Gemini `generateContent` request: sampling in
+ * `generationConfig` fields, tools as function declarations with JSON Schema parameters,
+ * response formats as `responseMimeType` / `responseJsonSchema`, reasoning as
+ * `thinkingConfig` (thoughts included, so they come back as reasoning parts).
+ */
+export function convertToGeminiRequest(modelId: string, request: ChatRequest): GeminiRequest {
+  for (const field of unsupportedFields) {
+    if (request[field] !== undefined) throw new UnsupportedParameterError(field, modelId);
+  }
+  // Gemini may call several functions in one turn and has no switch to stop it.
+  if (request.parallelToolCalls === false) {
+    throw new UnsupportedParameterError(
+      'parallelToolCalls',
+      modelId,
+      '(false) is not supported by',
+    );
+  }
+  const { systemInstruction, contents } = convertToGeminiContents(request.messages, modelId);
+  const config: GenerateContentConfig = {};
+  if (systemInstruction !== undefined) config.systemInstruction = systemInstruction;
+  if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
+  if (request.temperature !== undefined) config.temperature = request.temperature;
+  if (request.topP !== undefined) config.topP = request.topP;
+  if (request.stop !== undefined) config.stopSequences = request.stop;
+  if (request.seed !== undefined) config.seed = request.seed;
+  if (request.tools !== undefined && request.tools.length > 0) {
+    config.tools = [
+      {
+        functionDeclarations: request.tools.map((tool) => ({
+          name: tool.name,
+          ...(tool.description === undefined ? {} : { description: tool.description }),
+          parametersJsonSchema: tool.parameters,
+        })),
+      },
+    ];
+  }
+  if (request.toolChoice !== undefined) config.toolConfig = toolConfigOf(request.toolChoice);
+  const format = request.responseFormat;
+  if (format?.type === 'json_object') config.responseMimeType = 'application/json';
+  if (format?.type === 'json_schema') {
+    config.responseMimeType = 'application/json';
+    config.responseJsonSchema = format.schema;
+  }
+  if (request.reasoning !== undefined) {
+    const budget = reasoningBudgetFor(request.reasoning);
+    config.thinkingConfig = {
+      includeThoughts: true,
+      ...(budget === undefined ? {} : { thinkingBudget: budget }),
+    };
+  }
+  return { contents, config };
+}
+
+function toolConfigOf(choice: ToolChoice): ToolConfig {
+  if (choice === 'auto') return { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } };
+  if (choice === 'none') return { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } };
+  if (choice === 'required')
+    return { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } };
+  return {
+    functionCallingConfig: {
+      mode: FunctionCallingConfigMode.ANY,
+      allowedFunctionNames: [choice.toolName],
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { startSimulator } from '@llmq/llm-simulator';
+import { isProviderError } from '../provider-error';
+import { openAICompatiblePresets } from './openai-compatible-presets';
+import { createOpenAICompatibleProvider } from './openai-compatible-provider';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+let simulator: Simulator;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await simulator?.close();
+});
+
+beforeEach(() => simulator.reset());
+
+describe('OpenAI-compatible presets', () => {
+  it('give every hosted service an https base URL and a key variable, and local servers none', () => {
+    for (const [name, preset] of Object.entries(openAICompatiblePresets)) {
+      const local = name === 'vllm' || name === 'ollama';
+      expect(new URL(preset.baseURL).protocol).toBe(local ? 'http:' : 'https:');
+      expect(preset.apiKeyEnv === undefined).toBe(local);
+      expect(preset.refusedParameters).toContain('verbosity');
+    }
+  });
+
+  it('refuse a field the server refuses before any call, and send the rest', async () => {
+    // The simulator stands in for an Ollama server at the preset's quirks.
+    const provider = createOpenAICompatibleProvider({
+      id: 'ollama',
+      preset: 'ollama',
+      baseURL: `${simulator.url}/v1`,
+      apiKey: 'x',
+    });
+    try {
+      const model = provider.languageModel('sim-local-llama');
+      const refused = await model
+        .generate({ messages: [{ role: 'user', content: 'echo: hi' }], n: 2 })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(isProviderError(refused) && refused).toMatchObject({
+        code: 'unsupported_parameter',
+        statusCode: 400,
+        isRetryable: false,
+      });
+      expect(String((refused as Error).message)).toContain('"n"');
+      expect(simulator.counters().total).toBe(0);
+      const answer = await model.generate({
+        messages: [{ role: 'user', content: 'echo: hi' }],
+        seed: 7,
+      });
+      expect(answer.text).toBe('hi');
+    } finally {
+      await provider.close?.();
+    }
+  });
+
+  it('adds a configured refusal to the preset, and a preset URL stands when none is given', async () => {
+    const provider = createOpenAICompatibleProvider({
+      id: 'vllm',
+      preset: 'vllm',
+      baseURL: `${simulator.url}/v1`,
+      refusedParameters: ['seed'],
+    });
+    try {
+      const refused = await provider
+        .languageModel('sim-local-llama')
+        .generate({ messages: [{ role: 'user', content: 'hi' }], seed: 1 })
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'unsupported_parameter' });
+    } finally {
+      await provider.close?.();
+    }
+    const groq = createOpenAICompatibleProvider({ id: 'groq', preset: 'groq', apiKey: 'k' });
+    expect(groq.languageModel('llama-3.3-70b-versatile').provider).toBe('groq');
+    await groq.close?.();
+  });
+});
