@@ -13,6 +13,7 @@ import {
   type Logger,
   type ModelCatalog,
   type RedisKeys,
+  type ResponseStore,
   tracerName,
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
@@ -47,6 +48,7 @@ import { healthRouter } from './routes/health-router';
 import { jobEventsRouter } from './routes/job-events-router';
 import { jobsRouter } from './routes/jobs-router';
 import { messagesRouter } from './routes/messages-router';
+import { responsesRouter } from './routes/responses-router';
 import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
@@ -74,7 +76,13 @@ export interface AppDependencies {
    * Job events (`GET /v1/jobs/:id/events`) and the OpenAI- and Anthropic-compatible sync and
    * streamed endpoints; left out, those routes answer 404.
    */
-  streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+  streaming?: {
+    jobs: InteractiveJobs;
+    reader: JobEventReader;
+    keys: RedisKeys;
+    /** Stored Responses API responses: `/v1/responses` is absent without it. */
+    responses?: ResponseStore;
+  };
   /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
   cachePolicies?: CachePolicyStore;
   /**
@@ -217,6 +225,19 @@ export function createApp(dependencies: AppDependencies): Express {
     );
     app.use(chatCompletionsRouter(jobs, requireScope));
     app.use(messagesRouter(jobs, requireScope));
+    if (dependencies.streaming.responses) {
+      app.use(
+        responsesRouter({
+          jobs,
+          store: dependencies.store,
+          reader,
+          responses: dependencies.streaming.responses,
+          redis: dependencies.redis,
+          keys,
+          requireScope,
+        }),
+      );
+    }
   }
   app.use(
     adminRouter({

@@ -28,6 +28,7 @@ import {
   logRedisStateChanges,
   RedisFileStorage,
   RedisKeys,
+  ResponseStore,
   SubmissionStore,
   toBatchLimits,
   toBudgetDefaults,
@@ -222,7 +223,12 @@ async function main(): Promise<void> {
       token: env.METRICS_TOKEN,
       servedHere: env.METRICS_PORT === undefined,
     },
-    streaming: { jobs, reader, keys },
+    streaming: {
+      jobs,
+      reader,
+      keys,
+      responses: new ResponseStore(redis, keys, { ttlSeconds: env.RESULT_TTL_SECONDS }),
+    },
     cachePolicies,
     rateLimits: {
       limiter: gatewayLimiter,

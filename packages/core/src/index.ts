@@ -99,7 +99,34 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export {
+  chatRequestOfTurn,
+  convertOpenAIResponsesRequest,
+  type OpenAIResponsesCall,
+} from './dialects/openai-responses/convert-openai-responses-request';
+export {
+  convertToResponseOutput,
+  type ResponseObject,
+  type ResponseOutputItem,
+  type ResponseStatus,
+  responseEnd,
+  responseObject,
+} from './dialects/openai-responses/convert-to-openai-response';
+export {
+  OpenAIResponsesEventWriter,
+  type ResponseStreamEvent,
+} from './dialects/openai-responses/openai-responses-event-writer';
+export {
+  type OpenAIResponsesRequest,
+  openAIResponsesRequestSchema,
+} from './dialects/openai-responses/openai-responses-request-schema';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
+export {
+  type ResponseInputListItem,
+  responseInputItems,
+} from './dialects/openai-responses/response-input-items';
+export type { ResponseSettings } from './dialects/openai-responses/response-settings';
+export { ResponseStore, type StoredResponse } from './dialects/openai-responses/response-store';
 export { ClientError, clientErrorCodeSchema, isClientError } from './errors/client-error';
 export type { FileStorage } from './files/file-storage';
 export { RedisFileStorage } from './files/redis-file-storage';

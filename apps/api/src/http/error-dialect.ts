@@ -9,7 +9,7 @@ export interface ErrorAnswer {
 /**
  * The JSON shape an error is answered in. Every shape keeps llmq's `code` and `message`
  * (and `details`); the compatible endpoints add what the official SDKs read:
- * - `openai` (`/v1/chat/completions`): `{ error: { message, type, param, code, details? } }`,
+ * - `openai` (`/v1/chat/completions`, `/v1/responses`): `{ error: { message, type, param, code, details? } }`,
  *   as OpenAI answers, so `openai`'s `APIError` carries our `code`, `type` and `param`.
  * - `anthropic` (`/v1/messages`): `{ type: "error", error: { type, message, code, details? } }`,
  *   as Anthropic answers.
@@ -19,6 +19,7 @@ export type ErrorDialect = 'llmq' | 'openai' | 'anthropic';
 /** Which dialect a request path speaks. */
 export function errorDialectFor(path: string): ErrorDialect {
   if (path === '/v1/chat/completions' || path.startsWith('/v1/chat/completions/')) return 'openai';
+  if (path === '/v1/responses' || path.startsWith('/v1/responses/')) return 'openai';
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
   return 'llmq';
 }

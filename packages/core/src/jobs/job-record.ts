@@ -131,4 +131,5 @@ export type NewJobRecord = Pick<
   | 'webhook'
   | 'notify'
   | 'optimization'
+  | 'surface'
 >;

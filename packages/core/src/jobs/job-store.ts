@@ -276,6 +276,7 @@ export function newRecordFields(record: NewJobRecord): Array<string | number> {
     fields.push('input_findings', JSON.stringify(record.inputFindings));
   if (record.webhook) fields.push('webhook', JSON.stringify(record.webhook));
   if (record.optimization) fields.push('optimization', JSON.stringify(record.optimization));
+  if (record.surface) fields.push('surface', record.surface);
   return fields;
 }
 
@@ -317,5 +318,6 @@ function parseRecord(fields: Record<string, string>): JobRecord {
     webhook: fields.webhook ? JSON.parse(fields.webhook) : undefined,
     notify: fields.notify === '1',
     ...(fields.optimization ? { optimization: JSON.parse(fields.optimization) } : {}),
+    ...(fields.surface === 'responses' ? { surface: 'responses' as const } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface SubmitOptions {
    * route's `request` holds only llmq's options.
    */
   conversation?: ChatRequest;
+  /** The API surface with its own ids and webhook events (see `JobRecord.surface`). */
+  surface?: JobRecord['surface'];
 }
 
 export type SubmitOutcome =
@@ -200,6 +202,7 @@ export class JobSubmitter {
           webhook: request.webhook,
           notify,
           ...(optimization ? { optimization } : {}),
+          ...(options.surface ? { surface: options.surface } : {}),
         },
         submission,
         ...(idempotencyKey !== undefined

@@ -1,0 +1,321 @@
+import {
+  type ChatMessage,
+  ClientError,
+  isFinalStatus,
+  type JobEvent,
+  type JobEventReader,
+  type JobRecord,
+  type JobStore,
+  jobIdOfResponse,
+  OpenAIResponsesEventWriter,
+  type RedisKeys,
+  type ResponseStore,
+  type ResponseStreamEvent,
+  responseIdOfJob,
+  type StoredResponse,
+} from '@llmq/core';
+import { type Request, type Response, Router } from 'express';
+import type { Redis } from 'ioredis';
+import { methodNotAllowed, toClientError } from '../http/api-error';
+import { cacheModeFromHeaders } from '../http/cache-control';
+import { formatErrorBody } from '../http/error-dialect';
+import { readSyncIdempotency } from '../http/idempotency-key';
+import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
+import { disarmRequestTimeout } from '../http/request-timeout';
+import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
+import { keepAlive, openEventStream, writeEvent } from '../http/sse';
+import { type InteractiveJobs, setLlmqHeaders, tenantOf } from '../interactive/interactive-jobs';
+import { submissionContext } from '../observability/request-telemetry';
+import { readResponsesRequest } from '../openai-compat/read-responses-request';
+import { finishedJobEvents, responseEventsOf } from '../openai-compat/response-events';
+import { listInputItems } from '../openai-compat/response-input-list';
+import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
+
+export interface ResponsesRouterOptions {
+  jobs: InteractiveJobs;
+  store: JobStore;
+  reader: JobEventReader;
+  responses: ResponseStore;
+  redis: Redis;
+  keys: RedisKeys;
+  requireScope: RequireScope;
+}
+
+/**
+ * OpenAI's Responses API on llmq's queue: every response is a job (`resp_<hex>` is `job_<hex>`),
+ * so it is routed, limited, cached, costed and filtered as every job is. `background: true`
+ * answers at once with a queued response that survives killed workers and restarted APIs;
+ * a stream can be read again from any point (`GET …?stream=true&starting_after=N`).
+ * Stored responses (the default, `store: true`) keep their conversation for
+ * `previous_response_id` on any provider. Errors are answered in OpenAI's shape.
+ */
+export function responsesRouter(options: ResponsesRouterOptions): Router {
+  const { jobs, store, responses, requireScope } = options;
+  const router = Router();
+
+  router
+    .route('/v1/responses')
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        disarmRequestTimeout(response);
+        refuseJobOnlyOptions(request.body, '/v1/responses');
+        const call = readResponsesRequest(request.body);
+        const tenant = tenantOf(response);
+        const history = call.previousResponseId
+          ? await conversationAfter(options, tenant, call.previousResponseId)
+          : [];
+        const conversation = [...history, ...call.input];
+        const start = await jobs.start(
+          tenant,
+          {
+            model: call.model,
+            priority: 5,
+            ...(Object.keys(call.settings.metadata).length > 0
+              ? { metadata: call.settings.metadata }
+              : {}),
+            cache: cacheModeFromHeaders(request),
+          },
+          call.stream,
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'responses', call.stream),
+            surface: 'responses',
+            lane: call.background ? 'standard' : 'interactive',
+            alwaysQueue: true,
+          },
+          {
+            messages: [
+              ...(call.instructions !== undefined
+                ? [{ role: 'system' as const, content: call.instructions }]
+                : []),
+              ...conversation,
+            ],
+            ...call.options,
+          },
+        );
+        if (start.kind === 'cached') throw new Error('a response is always a job (alwaysQueue)');
+        const { jobId } = start;
+        response.locals.jobId = jobId;
+        setLlmqHeaders(response, { ...start, cached: false });
+        const stored: StoredResponse = {
+          id: responseIdOfJob(jobId),
+          jobId,
+          createdAt: Math.floor(Date.now() / 1000),
+          settings: call.settings,
+          inputItems: call.inputItems(responseIdOfJob(jobId)),
+          conversation,
+        };
+        if (call.store) await responses.save(tenant, stored);
+
+        if (call.stream) {
+          // A background stream is not the job's lifeline: leaving it never cancels the job.
+          const events = call.background
+            ? followDetached(options, jobId, response)
+            : jobs.follow(jobId, request, response);
+          await streamResponse(response, stored, events, -1);
+          return;
+        }
+        if (call.background) {
+          const record = await store.get(jobId);
+          response.json(responseViewOf(stored, record ?? queuedRecord(jobId, tenant)));
+          return;
+        }
+        const result = await jobs.waitForResult(jobId, request, response);
+        if (!result) return; // the client left
+        const record = await store.get(jobId);
+        if (record) response.json(responseViewOf(stored, record));
+      },
+    )
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/responses/:id')
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
+      const { stored, record } = await findResponse(options, request, response);
+      if (request.query.stream !== 'true') {
+        response.json(responseViewOf(stored, record));
+        return;
+      }
+      const startingAfter = readStartingAfter(request);
+      const events = isFinalStatus(record.status)
+        ? await finishedJobEvents(options.redis, options.keys, record)
+        : followDetached(options, record.id, response);
+      await streamResponse(response, stored, events, startingAfter);
+    })
+    .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
+      const { stored, record } = await findResponse(options, request, response);
+      if (!isFinalStatus(record.status)) await jobs.abandon(record.id, record.tenant);
+      await responses.delete(record.tenant, stored.id);
+      response.json({ id: stored.id, object: 'response', deleted: true });
+    })
+    .all(methodNotAllowed(['GET', 'DELETE']));
+
+  router
+    .route('/v1/responses/:id/cancel')
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
+      const { stored, record } = await findResponse(options, request, response);
+      if (!stored.settings.background) {
+        throw new ClientError('invalid_request', 'Only background responses can be cancelled.');
+      }
+      if (record.status === 'completed' || record.status === 'failed') {
+        throw new ClientError(
+          'job_not_cancellable',
+          `Cannot cancel a response with status '${responseViewOf(stored, record).status}'.`,
+        );
+      }
+      await jobs.abandon(record.id, record.tenant);
+      response.json(responseViewOf(stored, await settled(options, record)));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/responses/:id/input_items')
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
+      const { stored } = await findResponse(options, request, response);
+      response.json(listInputItems(stored.inputItems, request.query));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  return router;
+}
+
+/** The stored response and its job, or OpenAI's 404 (unknown, expired, deleted, another tenant's). */
+async function findResponse(
+  { responses, store }: ResponsesRouterOptions,
+  request: Request,
+  response: Response,
+): Promise<{ stored: StoredResponse; record: JobRecord }> {
+  const id = String(request.params.id);
+  const jobId = jobIdOfResponse(id);
+  const tenant = tenantOf(response);
+  const stored = jobId === undefined ? undefined : await responses.get(tenant, id);
+  const record = stored ? await store.get(stored.jobId) : null;
+  if (!stored || !record || record.tenant !== tenant) throw responseNotFound(id);
+  response.locals.jobId = record.id;
+  return { stored, record };
+}
+
+/**
+ * The conversation a turn continues: the previous response's own conversation, then its answer.
+ * Only a stored, completed response can be continued.
+ */
+async function conversationAfter(
+  options: ResponsesRouterOptions,
+  tenant: string,
+  previousId: string,
+): Promise<ChatMessage[]> {
+  const stored =
+    jobIdOfResponse(previousId) === undefined
+      ? undefined
+      : await options.responses.get(tenant, previousId);
+  const record = stored ? await options.store.get(stored.jobId) : null;
+  if (!stored || !record || record.tenant !== tenant)
+    throw responseNotFound(previousId, 'Previous response');
+  if (record.status !== 'completed' || !record.result) {
+    throw new ClientError(
+      'invalid_request',
+      `Previous response with id '${previousId}' is ${responseViewOf(stored, record).status}; only a completed response can be continued.`,
+    );
+  }
+  const answer = record.result.content ?? [{ type: 'text' as const, text: record.result.text }];
+  return answer.length === 0
+    ? stored.conversation
+    : [...stored.conversation, { role: 'assistant', content: answer }];
+}
+
+/** A job's events from the start, ending with its final status or when the client leaves. */
+async function* followDetached(
+  { reader }: ResponsesRouterOptions,
+  jobId: string,
+  response: Response,
+): AsyncGenerator<JobEvent> {
+  const disconnect = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) disconnect.abort(new Error('client disconnected'));
+  };
+  response.on('close', onClose);
+  try {
+    yield* reader.events(jobId, '0', disconnect.signal);
+  } catch (error) {
+    if (!disconnect.signal.aborted) throw error;
+  } finally {
+    response.off('close', onClose);
+  }
+}
+
+/** Streams a response's events after `startingAfter` as SSE, ending with its last event. */
+async function streamResponse(
+  response: Response,
+  stored: StoredResponse,
+  events: AsyncIterable<JobEvent> | Iterable<JobEvent>,
+  startingAfter: number,
+): Promise<void> {
+  const writer = new OpenAIResponsesEventWriter({
+    id: stored.id,
+    createdAt: stored.createdAt,
+    settings: stored.settings,
+  });
+  openEventStream(response);
+  const stopKeepAlive = keepAlive(response);
+  let next = 0;
+  try {
+    for await (const event of responseEventsOf(writer, events)) {
+      next = event.sequence_number + 1;
+      if (event.sequence_number > startingAfter) send(response, event);
+    }
+  } catch (error) {
+    // OpenAI's in-stream error event; the stream then closes.
+    const { code, message, param } = formatErrorBody(toClientError(error), 'openai').error as {
+      code: string;
+      message: string;
+      param: string | null;
+    };
+    send(response, { type: 'error', sequence_number: next, code, message, param });
+  } finally {
+    stopKeepAlive();
+    if (!response.writableEnded) response.end();
+  }
+}
+
+function send(response: Response, event: ResponseStreamEvent): void {
+  writeEvent(response, { event: event.type, data: JSON.stringify(event) });
+}
+
+function readStartingAfter(request: Request): number {
+  const value = request.query.starting_after;
+  if (value === undefined) return -1;
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) {
+    throw new ClientError('invalid_request', 'starting_after must be a sequence number');
+  }
+  return Number(value);
+}
+
+/** The job's record once a cancel has settled it (an active job stops at its worker's pace). */
+async function settled(options: ResponsesRouterOptions, record: JobRecord): Promise<JobRecord> {
+  const deadline = AbortSignal.timeout(5000);
+  try {
+    for await (const event of options.reader.events(record.id, '0', deadline)) {
+      if (event.name === 'status' && isFinalStatus(event.data.status)) break;
+    }
+  } catch {
+    // Still stopping after the wait: the record says where it is.
+  }
+  return (await options.store.get(record.id)) ?? record;
+}
+
+/** A record standing in for a job just queued whose record a read missed (never expected). */
+function queuedRecord(id: string, tenant: string): JobRecord {
+  return {
+    id,
+    tenant,
+    status: 'queued',
+    model: '',
+    priority: 5,
+    createdAt: Date.now(),
+    attempts: 0,
+    resultWrites: 0,
+  };
+}
