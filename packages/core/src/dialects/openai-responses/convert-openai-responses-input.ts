@@ -105,62 +105,61 @@ export function convertOpenAIResponsesInput(
 ): ChatMessage[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   const messages: ChatMessage[] = [];
-  input.forEach((item, index) => {
-    const path = `input[${index}]`;
-    switch (item.type) {
-      case 'message':
-        if (item.role === 'assistant') {
-          const parts = assistantParts(messages);
-          if (typeof item.content === 'string') {
-            parts.push({ type: 'text', text: item.content });
-            return;
-          }
-          item.content.forEach((part, partIndex) => {
-            if (part.type === 'refusal')
-              throw new UnsupportedParameterError(
-                `${path}.content[${partIndex}] (refusal)`,
-                'llmq',
-              );
-            parts.push({ type: 'text', text: part.text });
-          });
+  for (const [index, item] of input.entries()) addInputItem(messages, item, `input[${index}]`);
+  return messages;
+}
+
+/** Adds one input item to the conversation: a message, or a part of the last one. */
+function addInputItem(messages: ChatMessage[], item: ResponsesInputItem, path: string): void {
+  switch (item.type) {
+    case 'message':
+      if (item.role === 'assistant') {
+        const parts = assistantParts(messages);
+        if (typeof item.content === 'string') {
+          parts.push({ type: 'text', text: item.content });
           return;
         }
-        if (item.role === 'user') {
-          messages.push({ role: 'user', content: convertUserContent(item.content, path) });
-          return;
-        }
-        messages.push({ role: 'system', content: textOnly(item.content, path) });
-        return;
-      case 'function_call':
-        assistantParts(messages).push({
-          type: 'tool-call',
-          toolCallId: item.call_id,
-          toolName: item.name,
-          arguments: item.arguments,
+        item.content.forEach((part, partIndex) => {
+          if (part.type === 'refusal')
+            throw new UnsupportedParameterError(`${path}.content[${partIndex}] (refusal)`, 'llmq');
+          parts.push({ type: 'text', text: part.text });
         });
         return;
-      case 'reasoning': {
-        const text = (item.content ?? item.summary).map((part) => part.text).join('\n');
-        const part: ReasoningPart = reasoningPartOfEncrypted(text, item.encrypted_content);
-        assistantParts(messages).push(part);
+      }
+      if (item.role === 'user') {
+        messages.push({ role: 'user', content: convertUserContent(item.content, path) });
         return;
       }
-      case 'function_call_output': {
-        const result: ToolResultPart = {
-          type: 'tool-result',
-          toolCallId: item.call_id,
-          content: toolOutput(item.output, path),
-        };
-        const last = messages.at(-1);
-        if (last?.role === 'tool') last.content.push(result);
-        else messages.push({ role: 'tool', content: [result] });
-        return;
-      }
-      default: {
-        const unreachable: never = item;
-        return unreachable;
-      }
+      messages.push({ role: 'system', content: textOnly(item.content, path) });
+      return;
+    case 'function_call':
+      assistantParts(messages).push({
+        type: 'tool-call',
+        toolCallId: item.call_id,
+        toolName: item.name,
+        arguments: item.arguments,
+      });
+      return;
+    case 'reasoning': {
+      const text = (item.content ?? item.summary).map((part) => part.text).join('\n');
+      const part: ReasoningPart = reasoningPartOfEncrypted(text, item.encrypted_content);
+      assistantParts(messages).push(part);
+      return;
     }
-  });
-  return messages;
+    case 'function_call_output': {
+      const result: ToolResultPart = {
+        type: 'tool-result',
+        toolCallId: item.call_id,
+        content: toolOutput(item.output, path),
+      };
+      const last = messages.at(-1);
+      if (last?.role === 'tool') last.content.push(result);
+      else messages.push({ role: 'tool', content: [result] });
+      return;
+    }
+    default: {
+      const unreachable: never = item;
+      throw new Error(`unknown input item ${JSON.stringify(unreachable)}`);
+    }
+  }
 }
