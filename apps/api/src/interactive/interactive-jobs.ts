@@ -48,7 +48,7 @@ export interface InteractiveJobsOptions {
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
 export type InteractiveContext = Pick<
   SubmitOptions,
-  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'surface'
+  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'surface' | 'stoppable'
 > & {
   /** `standard` for a job that outlives its request (a background response); default `interactive`. */
   lane?: SubmitOptions['lane'];

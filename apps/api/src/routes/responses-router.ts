@@ -84,6 +84,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
             ...readSyncIdempotency(request, 'responses', call.stream),
             surface: 'responses',
             lane: call.background ? 'standard' : 'interactive',
+            stoppable: call.background,
             alwaysQueue: true,
           },
           {

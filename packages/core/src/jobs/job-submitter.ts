@@ -52,6 +52,8 @@ export interface SubmitOptions {
   conversation?: ChatRequest;
   /** The API surface with its own ids and webhook events (see `JobRecord.surface`). */
   surface?: JobRecord['surface'];
+  /** A job its client may stop mid-answer though it does not stream (see `PromptJobData.stoppable`). */
+  stoppable?: boolean;
 }
 
 export type SubmitOutcome =
@@ -176,6 +178,7 @@ export class JobSubmitter {
       ...(speculative ? { speculative } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
+      ...(options.stoppable ? { stoppable: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
       ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
     };
