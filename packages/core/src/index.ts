@@ -106,6 +106,7 @@ export {
 } from './dialects/openai-responses/convert-openai-responses-request';
 export {
   convertToResponseOutput,
+  parseOutputItemId,
   type ResponseObject,
   type ResponseOutputItem,
   type ResponseStatus,
@@ -119,6 +120,7 @@ export {
 export {
   type OpenAIResponsesRequest,
   openAIResponsesRequestSchema,
+  responsesInputItemSchema,
 } from './dialects/openai-responses/openai-responses-request-schema';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
 export {

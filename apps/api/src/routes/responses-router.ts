@@ -31,6 +31,7 @@ import { readResponsesRequest } from '../openai-compat/read-responses-request';
 import { finishedJobEvents, responseEventsOf } from '../openai-compat/response-events';
 import { listInputItems } from '../openai-compat/response-input-list';
 import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
+import type { StoredResponseLookup } from '../openai-compat/stored-response-lookup';
 
 export interface ResponsesRouterOptions {
   jobs: InteractiveJobs;
@@ -62,8 +63,8 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
       async (request: Request, response: Response) => {
         disarmRequestTimeout(response);
         refuseJobOnlyOptions(request.body, '/v1/responses');
-        const call = readResponsesRequest(request.body);
         const tenant = tenantOf(response);
+        const call = await readResponsesRequest(request.body, lookupFor(options, tenant));
         const history = call.previousResponseId
           ? await conversationAfter(options, tenant, call.previousResponseId)
           : [];
@@ -183,20 +184,32 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
   return router;
 }
 
-/** The stored response and its job, or OpenAI's 404 (unknown, expired, deleted, another tenant's). */
-async function findResponse(
+/** Finds a tenant's stored responses with their jobs (unknown, expired, deleted, another tenant's: none). */
+function lookupFor(
   { responses, store }: ResponsesRouterOptions,
+  tenant: string,
+): StoredResponseLookup {
+  return async (responseId) => {
+    const stored =
+      jobIdOfResponse(responseId) === undefined
+        ? undefined
+        : await responses.get(tenant, responseId);
+    const record = stored ? await store.get(stored.jobId) : null;
+    return stored && record && record.tenant === tenant ? { stored, record } : undefined;
+  };
+}
+
+/** The stored response and its job, or OpenAI's 404. */
+async function findResponse(
+  options: ResponsesRouterOptions,
   request: Request,
   response: Response,
 ): Promise<{ stored: StoredResponse; record: JobRecord }> {
   const id = String(request.params.id);
-  const jobId = jobIdOfResponse(id);
-  const tenant = tenantOf(response);
-  const stored = jobId === undefined ? undefined : await responses.get(tenant, id);
-  const record = stored ? await store.get(stored.jobId) : null;
-  if (!stored || !record || record.tenant !== tenant) throw responseNotFound(id);
-  response.locals.jobId = record.id;
-  return { stored, record };
+  const found = await lookupFor(options, tenantOf(response))(id);
+  if (!found) throw responseNotFound(id);
+  response.locals.jobId = found.record.id;
+  return found;
 }
 
 /**
@@ -208,13 +221,9 @@ async function conversationAfter(
   tenant: string,
   previousId: string,
 ): Promise<ChatMessage[]> {
-  const stored =
-    jobIdOfResponse(previousId) === undefined
-      ? undefined
-      : await options.responses.get(tenant, previousId);
-  const record = stored ? await options.store.get(stored.jobId) : null;
-  if (!stored || !record || record.tenant !== tenant)
-    throw responseNotFound(previousId, 'Previous response');
+  const found = await lookupFor(options, tenant)(previousId);
+  if (!found) throw responseNotFound(previousId, 'Previous response');
+  const { stored, record } = found;
   if (record.status !== 'completed' || !record.result) {
     throw new ClientError(
       'invalid_request',

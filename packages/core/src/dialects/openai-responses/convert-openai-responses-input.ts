@@ -157,6 +157,9 @@ function addInputItem(messages: ChatMessage[], item: ResponsesInputItem, path: s
       else messages.push({ role: 'tool', content: [result] });
       return;
     }
+    case 'item_reference':
+      // Resolved into the item it names before conversion; one left here names no stored item.
+      throw new UnsupportedParameterError(`${path} (item_reference)`, dialect);
     default: {
       const unreachable: never = item;
       throw new Error(`unknown input item ${JSON.stringify(unreachable)}`);

@@ -63,6 +63,15 @@ export function outputItemId(
   return `${kind}_${responseId.replace(/^resp_/, '')}${outputIndex.toString(16).padStart(4, '0')}`;
 }
 
+/** The response and output index an output item id was made from; undefined for another id. */
+export function parseOutputItemId(
+  itemId: string,
+): { responseId: string; outputIndex: number } | undefined {
+  const match = /^(?:msg|fc|rs)_([0-9a-f]{32})([0-9a-f]{4})$/.exec(itemId);
+  if (!match) return undefined;
+  return { responseId: `resp_${match[1]}`, outputIndex: Number.parseInt(match[2] as string, 16) };
+}
+
 /** How an answer that ended for `reason` ends as a response: its status, and why if incomplete. */
 export function responseEnd(
   reason: FinishReason,

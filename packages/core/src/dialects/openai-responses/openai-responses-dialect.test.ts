@@ -6,7 +6,12 @@ import {
   chatRequestOfTurn,
   convertOpenAIResponsesRequest,
 } from './convert-openai-responses-request';
-import { convertToResponseOutput, responseObject } from './convert-to-openai-response';
+import {
+  convertToResponseOutput,
+  outputItemId,
+  parseOutputItemId,
+  responseObject,
+} from './convert-to-openai-response';
 import { OpenAIResponsesEventWriter } from './openai-responses-event-writer';
 import { openAIResponsesRequestSchema } from './openai-responses-request-schema';
 import { responseInputItems } from './response-input-items';
@@ -255,8 +260,17 @@ describe('the openai-responses dialect: answers', () => {
         status: 'completed',
       },
     ]);
-    // Ids come from the response id and the item's place: the same on every read.
+    // Ids come from the response id and the item's place: the same on every read, and an
+    // `item_reference` to one leads back to its response.
     expect(new Set(output.map((item) => item.id)).size).toBe(3);
+    expect(output.map((item) => parseOutputItemId(item.id ?? ''))).toEqual(
+      [0, 1, 2].map((outputIndex) => ({ responseId, outputIndex })),
+    );
+    expect(parseOutputItemId(outputItemId(responseId, 'fc', 300))).toEqual({
+      responseId,
+      outputIndex: 300,
+    });
+    expect(parseOutputItemId('fc_mine')).toBeUndefined();
     const view = responseObject(settings, {
       id: responseId,
       createdAt: 1,

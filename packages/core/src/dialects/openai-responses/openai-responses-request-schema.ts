@@ -103,6 +103,14 @@ const reasoningItemSchema = z
   })
   .strict();
 
+/**
+ * An earlier output item by its id (`fc_…`, `msg_…`, `rs_…`), as the Vercel AI SDK sends the
+ * items of a stored response; the API replaces it with the item before conversion.
+ */
+const itemReferenceSchema = z
+  .object({ type: z.literal('item_reference'), id: z.string().min(1) })
+  .strict();
+
 /** An input item; a message may leave out `type` (OpenAI's "easy input message"). */
 export const responsesInputItemSchema = z.preprocess(
   (value) =>
@@ -115,6 +123,7 @@ export const responsesInputItemSchema = z.preprocess(
       functionCallItemSchema,
       functionCallOutputItemSchema,
       reasoningItemSchema,
+      itemReferenceSchema,
     ]),
   ]),
 );

@@ -51,6 +51,8 @@ export function responseInputItems(
         return { ...item, id: item.id ?? idOf('fco', index), status: item.status ?? 'completed' };
       case 'reasoning':
         return { ...item, id: item.id ?? idOf('rs', index) };
+      case 'item_reference':
+        return { ...item };
       default: {
         const unreachable: never = item;
         return unreachable;
