@@ -37,7 +37,7 @@ it(`completes every background response once while a worker is SIGKILLed ${kills
       WEBHOOK_RETRY_DELAYS_MS: '200,400,800,1600,3200',
     },
     // Slow enough that each kill catches calls in flight.
-    simulatorModels: { 'sim-gpt-fast': { latencyMs: 300 } },
+    simulatorModels: { 'sim-gpt-fast': { latencyMs: 1000 } },
   });
   const running = system;
   const endpoint = await running.request('POST', '/v1/webhook-endpoints', { url: receiver.url });
