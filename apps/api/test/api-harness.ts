@@ -22,6 +22,7 @@ import {
   loadModelCatalog,
   RedisFileStorage,
   RedisKeys,
+  ResponseStore,
   SubmissionStore,
   WebhookDeliveryStore,
   WebhookEndpointStore,
@@ -148,7 +149,12 @@ export async function createApiHarness(
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
     apiReferenceOpen: options.apiReferenceOpen ?? false,
-    streaming: { jobs, reader, keys },
+    streaming: {
+      jobs,
+      reader,
+      keys,
+      responses: new ResponseStore(redis, keys, { ttlSeconds: 600 }),
+    },
     webhooks: {
       endpoints: webhookEndpoints,
       deliveries: webhookDeliveries,

@@ -1,7 +1,8 @@
 import { ClientError, type ResponseInputListItem } from '@llmq/core';
 import { z } from 'zod';
 
-const querySchema = z
+/** The query of `GET /v1/responses/:id/input_items`. */
+export const inputItemsQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(20),
     order: z.enum(['asc', 'desc']).default('desc'),
@@ -27,7 +28,7 @@ export function listInputItems(
   items: readonly ResponseInputListItem[],
   query: unknown,
 ): InputItemList {
-  const parsed = querySchema.safeParse(query);
+  const parsed = inputItemsQuerySchema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ClientError(

@@ -6,10 +6,12 @@ import {
   filterPolicyPatchSchema,
   jobRequestSchema,
   openAIChatRequestSchema,
+  openAIResponsesRequestSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
+import { inputItemsQuerySchema } from '../openai-compat/response-input-list';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
 
 /** What the OpenAPI document says of one route method beyond what the router knows. */
@@ -61,6 +63,23 @@ export const operationNotes: Record<string, OperationNotes> = {
     body: anthropicMessagesRequestSchema,
     events: true,
     idempotent: true,
+  },
+  'POST /v1/responses': {
+    summary:
+      'OpenAI Responses API through the queue: sync, streamed (`stream: true`) or durable background (`background: true`)',
+    body: openAIResponsesRequestSchema,
+    events: true,
+    idempotent: true,
+  },
+  'GET /v1/responses/:id': {
+    summary: 'A response as its job stands (`?stream=true&starting_after=N` replays its events)',
+    events: true,
+  },
+  'DELETE /v1/responses/:id': { summary: 'Delete a stored response (cancels it if unfinished)' },
+  'POST /v1/responses/:id/cancel': { summary: 'Cancel a background response' },
+  'GET /v1/responses/:id/input_items': {
+    summary: "A response's input items, in OpenAI's list shape",
+    query: inputItemsQuerySchema,
   },
   'POST /v1/estimate': {
     summary: 'Input tokens and cost of a request on each candidate model, before it runs',
