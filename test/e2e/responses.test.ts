@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
+import { parseJsonl, runBatch } from './batch-helpers';
 import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
 
 /**
@@ -334,5 +335,47 @@ describe('the official openai client against /v1/responses', () => {
     await expect(openai.responses.retrieve(created.id)).rejects.toBeInstanceOf(
       OpenAI.NotFoundError,
     );
+  });
+
+  it('runs batch lines with url /v1/responses, each answered as a response object', async () => {
+    const lines = [
+      { model: 'sim-gpt-fast', input: 'echo: batch one', instructions: 'Repeat.' },
+      { model: 'sim-claude-fast', input: 'Use get_weather for Paris.', tools: [weatherTool] },
+    ].map((body, index) => ({
+      custom_id: `r-${index}`,
+      method: 'POST',
+      url: '/v1/responses',
+      body,
+    }));
+    const { created, batch } = await runBatch(openai, '/v1/responses', lines);
+    expect(created.endpoint).toBe('/v1/responses');
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    const content = await openai.files.content(String(batch.output_file_id));
+    const output = parseJsonl<{
+      custom_id: string;
+      response: { status_code: number; body: OpenAI.Responses.Response };
+    }>(await content.text());
+    const byId = new Map(output.map((line) => [line.custom_id, line.response]));
+    const first = byId.get('r-0');
+    expect(first?.status_code).toBe(200);
+    expect(first?.body).toEqual(
+      expect.objectContaining({
+        id: expect.stringMatching(/^resp_/),
+        object: 'response',
+        status: 'completed',
+        instructions: 'Repeat.',
+        output: [
+          expect.objectContaining({
+            type: 'message',
+            content: [expect.objectContaining({ type: 'output_text', text: 'batch one' })],
+          }),
+        ],
+        usage: expect.objectContaining({ input_tokens: expect.any(Number) }),
+      }),
+    );
+    expect(byId.get('r-1')?.body.output).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'get_weather' }),
+    ]);
   });
 });

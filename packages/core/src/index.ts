@@ -24,6 +24,7 @@ export {
   failedBatchLine,
   skippedBatchLine,
   toChatCompletionBody,
+  toResponseBody,
 } from './batches/batch-output-line';
 export { type BatchStopReason, toBatchView } from './batches/batch-record';
 export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';

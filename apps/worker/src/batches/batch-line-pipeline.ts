@@ -9,6 +9,7 @@ import {
   type RequestExecutor,
   routeJob,
   toChatCompletionBody,
+  toResponseBody,
   tracerName,
 } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
@@ -96,7 +97,11 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
         render({ answer }, verdict) {
-          const body = toChatCompletionBody(redactedAnswer(answer, verdict), Date.now());
+          const redacted = redactedAnswer(answer, verdict);
+          // A `/v1/responses` line answers in the Responses shape, a chat line as a completion.
+          const body = data.responses
+            ? toResponseBody(redacted, data.responses, data.createdAt)
+            : toChatCompletionBody(redacted, Date.now());
           const { inputTokens, outputTokens } = answer.usage;
           return { responseId: answer.responseId, body, usage: { inputTokens, outputTokens } };
         },

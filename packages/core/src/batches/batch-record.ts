@@ -15,13 +15,14 @@ export const batchStatusSchema = z.enum([
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /**
- * Endpoints a batch line may target. Chat lines run through the routed provider stage;
+ * Endpoints a batch line may target. Chat and Responses lines run through the routed provider stage;
  * embeddings and completions lines through the micro-batcher (many lines per provider call).
  */
 export const batchEndpointSchema = z.enum([
   '/v1/chat/completions',
   '/v1/embeddings',
   '/v1/completions',
+  '/v1/responses',
 ]);
 export type BatchEndpoint = z.infer<typeof batchEndpointSchema>;
 export const supportedBatchEndpoints: readonly BatchEndpoint[] = batchEndpointSchema.options;

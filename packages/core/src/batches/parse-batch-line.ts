@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
+import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
 import {
   type JobRequest,
   jobRequestSchema,
@@ -22,6 +23,7 @@ import {
   embeddingsLineBodySchema,
   normalizeEmbeddingsLine,
 } from './embeddings-line-request';
+import { readResponsesLine } from './responses-line-request';
 
 /** Closed set of codes a bad input line or file is reported with in a batch's `errors`. */
 export const batchLineErrorCodeSchema = z.enum([
@@ -52,6 +54,8 @@ export type ParsedBatchLine =
       /** The line's routing fields, carried to its routing as a job's are. */
       requirements?: RoutingRequirements;
       fallbacks?: boolean;
+      /** A `/v1/responses` line: what its output `response` echoes (see `toResponseBody`). */
+      responses?: ResponseSettings;
     }
   | {
       customId: string;
@@ -74,6 +78,7 @@ const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
+  '/v1/responses': 'chat',
 };
 
 export type ParseBatchLineResult =
@@ -229,6 +234,15 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
         }),
       };
     }
+    case '/v1/responses': {
+      const parsed = readResponsesLine(body);
+      if (parsed instanceof z.ZodError) return { ok: false, error: parsed };
+      return {
+        ok: true,
+        model: parsed.model,
+        toLine: (customId, model) => ({ customId, model, ...parsed.line }),
+      };
+    }
     default: {
       const unknown: never = endpoint;
       throw new Error(`unknown batch endpoint ${String(unknown)}`);
@@ -265,6 +279,16 @@ export function readValidatedBatchLine(
       model: resolveValidated(context.catalog, body.model, value.custom_id),
       endpoint,
       completion: normalizeCompletionsLine(body),
+    };
+  }
+  if (endpoint === '/v1/responses') {
+    const parsed = readResponsesLine(value.body);
+    if (parsed instanceof z.ZodError)
+      throw new Error(`validated line "${value.custom_id}" is invalid`);
+    return {
+      customId: value.custom_id,
+      model: resolveValidated(context.catalog, parsed.model, value.custom_id),
+      ...parsed.line,
     };
   }
   const body = withMaxTokens(value.body) as JobRequest;
