@@ -313,6 +313,9 @@ describe('the official openai client against /v1/responses', () => {
 
   it('deletes a response, and refuses an unsupported field by name', async () => {
     const created = await openai.responses.create({ model: 'sim-gpt-fast', input: 'echo: bye' });
+    await expect(
+      openai.responses.retrieve(created.id, { include: ['file_search_call.results'] }),
+    ).rejects.toMatchObject({ status: 400, error: { code: 'unsupported_parameter' } });
     await openai.responses.delete(created.id);
     await expect(openai.responses.retrieve(created.id)).rejects.toBeInstanceOf(
       OpenAI.NotFoundError,

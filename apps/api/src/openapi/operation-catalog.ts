@@ -11,6 +11,7 @@ import {
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
+import { retrieveQuerySchema } from '../openai-compat/read-retrieve-query';
 import { inputItemsQuerySchema } from '../openai-compat/response-input-list';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
 
@@ -73,6 +74,7 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'GET /v1/responses/:id': {
     summary: 'A response as its job stands (`?stream=true&starting_after=N` replays its events)',
+    query: retrieveQuerySchema,
     events: true,
   },
   'DELETE /v1/responses/:id': { summary: 'Delete a stored response (cancels it if unfinished)' },

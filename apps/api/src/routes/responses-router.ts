@@ -28,6 +28,7 @@ import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import { type InteractiveJobs, setLlmqHeaders, tenantOf } from '../interactive/interactive-jobs';
 import { submissionContext } from '../observability/request-telemetry';
 import { readResponsesRequest } from '../openai-compat/read-responses-request';
+import { readRetrieveQuery } from '../openai-compat/read-retrieve-query';
 import { finishedJobEvents, responseEventsOf } from '../openai-compat/response-events';
 import { listInputItems } from '../openai-compat/response-input-list';
 import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
@@ -136,16 +137,20 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
   router
     .route('/v1/responses/:id')
     .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
-      const { stored, record } = await findResponse(options, request, response);
-      if (request.query.stream !== 'true') {
+      const query = readRetrieveQuery(request.query);
+      const found = await findResponse(options, request, response);
+      const { record } = found;
+      const stored = query.encryptedReasoning
+        ? { ...found.stored, settings: { ...found.stored.settings, encrypted_reasoning: true } }
+        : found.stored;
+      if (!query.stream) {
         response.json(responseViewOf(stored, record));
         return;
       }
-      const startingAfter = readStartingAfter(request);
       const events = isFinalStatus(record.status)
         ? await finishedJobEvents(options.redis, options.keys, record)
         : followDetached(options, record.id, response);
-      await streamResponse(response, stored, events, startingAfter);
+      await streamResponse(response, stored, events, query.startingAfter);
     })
     .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const { stored, record } = await findResponse(options, request, response);
@@ -292,15 +297,6 @@ async function streamResponse(
 
 function send(response: Response, event: ResponseStreamEvent): void {
   writeEvent(response, { event: event.type, data: JSON.stringify(event) });
-}
-
-function readStartingAfter(request: Request): number {
-  const value = request.query.starting_after;
-  if (value === undefined) return -1;
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) {
-    throw new ClientError('invalid_request', 'starting_after must be a sequence number');
-  }
-  return Number(value);
 }
 
 /** The job's record once a cancel has settled it (an active job stops at its worker's pace). */
