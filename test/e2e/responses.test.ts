@@ -239,9 +239,11 @@ describe('the official openai client against /v1/responses', () => {
   });
 
   it('resumes a stream cut mid-way with the SDK helper, every event seen once', async () => {
+    // Long enough (about a second) that the resumed stream mostly follows the job live.
+    const long = `${words} ${words} ${words}`;
     const first = openai.responses.stream({
       model: slowModel,
-      input: `echo: ${words}`,
+      input: `echo: ${long}`,
       background: true,
     });
     const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
@@ -267,8 +269,8 @@ describe('the official openai client against /v1/responses', () => {
     const text = seen
       .flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : []))
       .join('');
-    expect(text).toBe(words);
-    expect(final.output_text).toBe(words);
+    expect(text).toBe(long);
+    expect(final.output_text).toBe(long);
     expect((await openai.responses.retrieve(String(responseId))).status).toBe('completed');
   });
 
