@@ -2,37 +2,33 @@ import {
   type ChatMessage,
   ClientError,
   isFinalStatus,
-  type JobEvent,
   type JobEventReader,
   type JobRecord,
   type JobStore,
   jobIdOfResponse,
-  OpenAIResponsesEventWriter,
   type RedisKeys,
   type ResponseStore,
-  type ResponseStreamEvent,
   responseIdOfJob,
   type StoredResponse,
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
-import { methodNotAllowed, toClientError } from '../http/api-error';
+import { methodNotAllowed } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
-import { formatErrorBody } from '../http/error-dialect';
 import { readSyncIdempotency } from '../http/idempotency-key';
 import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
-import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import { type InteractiveJobs, setLlmqHeaders, tenantOf } from '../interactive/interactive-jobs';
 import { submissionContext } from '../observability/request-telemetry';
 import { readResponsesRequest } from '../openai-compat/read-responses-request';
 import { readRetrieveQuery } from '../openai-compat/read-retrieve-query';
-import { finishedJobEvents, responseEventsOf } from '../openai-compat/response-events';
+import { finishedJobEvents } from '../openai-compat/response-events';
 import { listInputItems } from '../openai-compat/response-input-list';
 import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
 import type { StoredResponseLookup } from '../openai-compat/stored-response-lookup';
+import { followDetached, streamResponse } from '../openai-compat/stream-response';
 
 export interface ResponsesRouterOptions {
   jobs: InteractiveJobs;
@@ -116,7 +112,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
         if (call.stream) {
           // A background stream is not the job's lifeline: leaving it never cancels the job.
           const events = call.background
-            ? followDetached(options, jobId, response)
+            ? followDetached(options.reader, jobId, response)
             : jobs.follow(jobId, request, response);
           await streamResponse(response, stored, events, -1);
           return;
@@ -149,7 +145,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
       }
       const events = isFinalStatus(record.status)
         ? await finishedJobEvents(options.redis, options.keys, record)
-        : followDetached(options, record.id, response);
+        : followDetached(options.reader, record.id, response);
       await streamResponse(response, stored, events, query.startingAfter);
     })
     .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
@@ -239,64 +235,6 @@ async function conversationAfter(
   return answer.length === 0
     ? stored.conversation
     : [...stored.conversation, { role: 'assistant', content: answer }];
-}
-
-/** A job's events from the start, ending with its final status or when the client leaves. */
-async function* followDetached(
-  { reader }: ResponsesRouterOptions,
-  jobId: string,
-  response: Response,
-): AsyncGenerator<JobEvent> {
-  const disconnect = new AbortController();
-  const onClose = () => {
-    if (!response.writableFinished) disconnect.abort(new Error('client disconnected'));
-  };
-  response.on('close', onClose);
-  try {
-    yield* reader.events(jobId, '0', disconnect.signal);
-  } catch (error) {
-    if (!disconnect.signal.aborted) throw error;
-  } finally {
-    response.off('close', onClose);
-  }
-}
-
-/** Streams a response's events after `startingAfter` as SSE, ending with its last event. */
-async function streamResponse(
-  response: Response,
-  stored: StoredResponse,
-  events: AsyncIterable<JobEvent> | Iterable<JobEvent>,
-  startingAfter: number,
-): Promise<void> {
-  const writer = new OpenAIResponsesEventWriter({
-    id: stored.id,
-    createdAt: stored.createdAt,
-    settings: stored.settings,
-  });
-  openEventStream(response);
-  const stopKeepAlive = keepAlive(response);
-  let next = 0;
-  try {
-    for await (const event of responseEventsOf(writer, events)) {
-      next = event.sequence_number + 1;
-      if (event.sequence_number > startingAfter) send(response, event);
-    }
-  } catch (error) {
-    // OpenAI's in-stream error event; the stream then closes.
-    const { code, message, param } = formatErrorBody(toClientError(error), 'openai').error as {
-      code: string;
-      message: string;
-      param: string | null;
-    };
-    send(response, { type: 'error', sequence_number: next, code, message, param });
-  } finally {
-    stopKeepAlive();
-    if (!response.writableEnded) response.end();
-  }
-}
-
-function send(response: Response, event: ResponseStreamEvent): void {
-  writeEvent(response, { event: event.type, data: JSON.stringify(event) });
 }
 
 /** The job's record once a cancel has settled it (an active job stops at its worker's pace). */
