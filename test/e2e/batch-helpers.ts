@@ -39,7 +39,7 @@ export function parseJsonl<T = Record<string, unknown>>(text: string): T[] {
  */
 export async function runBatch(
   client: OpenAI,
-  endpoint: '/v1/chat/completions' | '/v1/embeddings' | '/v1/completions',
+  endpoint: '/v1/chat/completions' | '/v1/embeddings' | '/v1/completions' | '/v1/responses',
   lines: object[],
   timeoutMs = 30_000,
 ) {

@@ -15,6 +15,7 @@ import {
   type MessageBatchService,
   type ModelCatalog,
   type RedisKeys,
+  type ResponseStore,
   type TenantFlowStore,
   tracerName,
 } from '@llmq/core';
@@ -56,6 +57,7 @@ import { jobsRouter } from './routes/jobs-router';
 import { messageBatchesBodyParser, messageBatchesRouter } from './routes/message-batches-router';
 import { messagesRouter } from './routes/messages-router';
 import { modelsRouter } from './routes/models-router';
+import { responsesRouter } from './routes/responses-router';
 import { usageRouter } from './routes/usage-router';
 import { type WebhookApiDependencies, webhooksRouter } from './routes/webhooks-router';
 
@@ -85,7 +87,13 @@ export interface AppDependencies {
    * Job events (`GET /v1/jobs/:id/events`) and the OpenAI- and Anthropic-compatible sync and
    * streamed endpoints; left out, those routes answer 404.
    */
-  streaming?: { jobs: InteractiveJobs; reader: JobEventReader; keys: RedisKeys };
+  streaming?: {
+    jobs: InteractiveJobs;
+    reader: JobEventReader;
+    keys: RedisKeys;
+    /** Stored Responses API responses: `/v1/responses` is absent without it. */
+    responses?: ResponseStore;
+  };
   /** Tenants' cache policies: `/v1/admin/tenants/:tenant/cache-policy` is absent without it. */
   cachePolicies?: CachePolicyStore;
   /**
@@ -267,6 +275,19 @@ export function createApp(dependencies: AppDependencies): Express {
     app.use(chatCompletionsRouter(jobs, requireScope));
     app.use(messagesRouter(jobs, requireScope));
     app.use(endpointRequestsRouter(jobs, requireScope));
+    if (dependencies.streaming.responses) {
+      app.use(
+        responsesRouter({
+          jobs,
+          store: dependencies.store,
+          reader,
+          responses: dependencies.streaming.responses,
+          redis: dependencies.redis,
+          keys,
+          requireScope,
+        }),
+      );
+    }
   }
   app.use(
     adminRouter({

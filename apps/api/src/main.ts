@@ -31,6 +31,7 @@ import {
   messageBatchLimitsOf,
   RedisFileStorage,
   RedisKeys,
+  ResponseStore,
   SubmissionStore,
   TenantFlowStore,
   toBatchLimits,
@@ -237,7 +238,12 @@ async function main(): Promise<void> {
       token: env.METRICS_TOKEN,
       servedHere: env.METRICS_PORT === undefined,
     },
-    streaming: { jobs, reader, keys },
+    streaming: {
+      jobs,
+      reader,
+      keys,
+      responses: new ResponseStore(redis, keys, { ttlSeconds: env.RESULT_TTL_SECONDS }),
+    },
     cachePolicies,
     rateLimits: {
       limiter: gatewayLimiter,

@@ -25,6 +25,7 @@ import {
   messageBatchLimitsOf,
   RedisFileStorage,
   RedisKeys,
+  ResponseStore,
   SubmissionStore,
   TenantFlowStore,
   WebhookDeliveryStore,
@@ -156,7 +157,12 @@ export async function createApiHarness(
     logger,
     bodyLimit: options.bodyLimit ?? '64kb',
     apiReferenceOpen: options.apiReferenceOpen ?? false,
-    streaming: { jobs, reader, keys },
+    streaming: {
+      jobs,
+      reader,
+      keys,
+      responses: new ResponseStore(redis, keys, { ttlSeconds: 600 }),
+    },
     webhooks: {
       endpoints: webhookEndpoints,
       deliveries: webhookDeliveries,

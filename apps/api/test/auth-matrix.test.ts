@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type ApiKeyScope, apiKeyScopeSchema } from '@llmq/core';
+import {
+  type ApiKeyScope,
+  apiKeyScopeSchema,
+  convertOpenAIResponsesRequest,
+  openAIResponsesRequestSchema,
+  ResponseStore,
+  responseIdOfJob,
+} from '@llmq/core';
 import request from 'supertest';
 import { listRouteTable, type RouteEntry } from '../src/openapi/route-table';
 import { adminKey, createApiHarness, metricsToken, tenantAKey, tenantBKey } from './api-harness';
@@ -44,6 +51,32 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
       const jobId: string = submitted.body.id;
       await harness.store.fail(jobId, { code: 'provider_error', message: 'failed for the test' });
       return jobId;
+    },
+  },
+  {
+    // A stored Responses API response of tenant A (its job failed, so nothing runs it).
+    prefix: '/v1/responses',
+    create: async () => {
+      const submitted = await request(harness.app)
+        .post('/v1/jobs')
+        .set('Authorization', `Bearer ${tenantAKey}`)
+        .send({ prompt: 'tenant A response' })
+        .expect(202);
+      const jobId: string = submitted.body.id;
+      await harness.store.fail(jobId, { code: 'provider_error', message: 'failed for the test' });
+      const call = convertOpenAIResponsesRequest(
+        openAIResponsesRequestSchema.parse({ model: 'm', input: 'tenant A response' }),
+      );
+      const id = responseIdOfJob(jobId);
+      await new ResponseStore(harness.redis, harness.keys, { ttlSeconds: 600 }).save('tenant-a', {
+        id,
+        jobId,
+        createdAt: 1,
+        settings: call.settings,
+        inputItems: [],
+        conversation: call.input,
+      });
+      return id;
     },
   },
   {

@@ -25,6 +25,7 @@ export {
   skippedBatchLine,
   toAnthropicMessageBody,
   toChatCompletionBody,
+  toResponseBody,
 } from './batches/batch-output-line';
 export { type BatchRecord, type BatchStopReason, toBatchView } from './batches/batch-record';
 export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';
@@ -97,7 +98,6 @@ export { estimateRequest } from './cost/estimate-request';
 export { ledgerLineFromCacheHit, ledgerLinesFromAttempts } from './cost/ledger-line';
 export { fromNanoUsd, toNanoUsd } from './cost/money';
 export { readUsageReport, usageQuerySchema } from './cost/usage-report';
-export { anthropicErrorType } from './dialects/anthropic-messages/anthropic-error-type';
 export {
   deploymentAccounts,
   deploymentKeyNames,
@@ -117,6 +117,7 @@ export {
   anthropicCountTokensRequestSchema,
   countAnthropicInputTokens,
 } from './dialects/anthropic-messages/anthropic-count-tokens';
+export { anthropicErrorType } from './dialects/anthropic-messages/anthropic-error-type';
 export {
   AnthropicEventWriter,
   type AnthropicEventWriterOptions,
@@ -152,7 +153,36 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export {
+  chatRequestOfTurn,
+  convertOpenAIResponsesRequest,
+  type OpenAIResponsesCall,
+} from './dialects/openai-responses/convert-openai-responses-request';
+export {
+  convertToResponseOutput,
+  parseOutputItemId,
+  type ResponseObject,
+  type ResponseOutputItem,
+  type ResponseStatus,
+  responseEnd,
+  responseObject,
+} from './dialects/openai-responses/convert-to-openai-response';
+export {
+  OpenAIResponsesEventWriter,
+  type ResponseStreamEvent,
+} from './dialects/openai-responses/openai-responses-event-writer';
+export {
+  type OpenAIResponsesRequest,
+  openAIResponsesRequestSchema,
+  responsesInputItemSchema,
+} from './dialects/openai-responses/openai-responses-request-schema';
 export { jobIdOfResponse, responseIdOfJob } from './dialects/openai-responses/response-id';
+export {
+  type ResponseInputListItem,
+  responseInputItems,
+} from './dialects/openai-responses/response-input-items';
+export type { ResponseSettings } from './dialects/openai-responses/response-settings';
+export { ResponseStore, type StoredResponse } from './dialects/openai-responses/response-store';
 export {
   toOpenAICompletionChunks,
   toOpenAICompletionResponse,
@@ -252,11 +282,7 @@ export {
   type SpeculativeRequest,
   speculativeSchema,
 } from './jobs/job-request';
-export {
-  type ResponseIncompleteReason,
-  type ResponseStatus,
-  responseStatusOfJob,
-} from './jobs/job-response-status';
+export { responseStatusOfJob } from './jobs/job-response-status';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';

@@ -11,7 +11,7 @@ export interface ErrorAnswer {
 /**
  * The JSON shape an error is answered in. Every shape keeps llmq's `code` and `message`
  * (and `details`); the compatible endpoints add what the official SDKs read:
- * - `openai` (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/models`): `{ error: { message, type, param, code, details? } }`,
+ * - `openai` (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`): `{ error: { message, type, param, code, details? } }`,
  *   as OpenAI answers, so `openai`'s `APIError` carries our `code`, `type` and `param`.
  * - `anthropic` (`/v1/messages` and below; `/v1/models` with an `anthropic-version` header): `{ type: "error", error: { type, message, code, details? } }`,
  *   as Anthropic answers.
@@ -19,7 +19,7 @@ export interface ErrorAnswer {
 export type ErrorDialect = 'llmq' | 'openai' | 'anthropic';
 
 /** Paths that speak OpenAI's dialect (the path itself, or below it). */
-const openaiPaths = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'];
+const openaiPaths = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'];
 
 function isAtOrBelow(path: string, base: string): boolean {
   return path === base || path.startsWith(`${base}/`);

@@ -16,7 +16,12 @@ export interface KeyLimitOptions {
 }
 
 /** The routes that create a job (async, sync or streamed): the ones these limits count. */
-const jobCreatingPaths = new Set(['/v1/jobs', '/v1/chat/completions', '/v1/messages']);
+const jobCreatingPaths = new Set([
+  '/v1/jobs',
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/responses',
+]);
 
 /** Body fields that cap a request's output tokens, in the dialects the routes speak. */
 const outputCapFields = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;

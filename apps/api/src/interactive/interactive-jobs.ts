@@ -52,8 +52,16 @@ export interface InteractiveJobsOptions {
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
 export type InteractiveContext = Pick<
   SubmitOptions,
-  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'apiKey'
->;
+  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'apiKey' | 'surface' | 'stoppable'
+> & {
+  /** `standard` for a job that outlives its request (a background response); default `interactive`. */
+  lane?: SubmitOptions['lane'];
+  /**
+   * Always queue a job, never answer from the cache here: for answers that must be jobs (a
+   * stored response is read back by its job id). The worker still answers a hit from the cache.
+   */
+  alwaysQueue?: boolean;
+};
 
 /**
  * How a sync or streamed request starts: answered from the cache, or a job in the queue.
@@ -93,7 +101,7 @@ export class InteractiveJobs {
     tenant: string,
     jobRequest: JobRequest,
     stream: boolean,
-    context: InteractiveContext = {},
+    { alwaysQueue = false, ...context }: InteractiveContext = {},
     /** The conversation in the neutral model when a dialect route read it; else read from `jobRequest`. */
     conversation: ChatRequest = normalizeJobRequest(jobRequest),
   ): Promise<InteractiveStart> {
@@ -109,7 +117,12 @@ export class InteractiveJobs {
     const inputTokens = prepared.decision.input_tokens;
     const provider = this.options.catalog.resolve(routed)?.provider ?? '';
     const mode = request.cache ?? 'auto';
-    if (this.options.cache && mode !== 'refresh' && isCacheable(prepared.request, mode)) {
+    if (
+      !alwaysQueue &&
+      this.options.cache &&
+      mode !== 'refresh' &&
+      isCacheable(prepared.request, mode)
+    ) {
       const result = await this.options.cache.lookup({
         tenant,
         model: routed,

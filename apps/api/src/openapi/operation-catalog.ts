@@ -10,11 +10,14 @@ import {
   openAIChatRequestSchema,
   openAICompletionsRequestSchema,
   openAIEmbeddingsRequestSchema,
+  openAIResponsesRequestSchema,
   tenantFlowSchema,
   usageQuerySchema,
   webhookEndpointRequestSchema,
 } from '@llmq/core';
 import type { z } from 'zod';
+import { retrieveQuerySchema } from '../openai-compat/read-retrieve-query';
+import { inputItemsQuerySchema } from '../openai-compat/response-input-list';
 import { createKeySchema, rotateKeySchema, updateKeySchema } from '../routes/admin-router';
 import { fileListQuerySchema } from '../routes/files-router';
 import { bulkJobsSchema } from '../routes/job-admin-router';
@@ -102,6 +105,24 @@ export const operationNotes: Record<string, OperationNotes> = {
   'GET /v1/models/:id': {
     summary:
       "A catalog model by id or alias, in OpenAI's or (with `anthropic-version`) Anthropic's shape",
+  },
+  'POST /v1/responses': {
+    summary:
+      'OpenAI Responses API through the queue: sync, streamed (`stream: true`) or durable background (`background: true`)',
+    body: openAIResponsesRequestSchema,
+    events: true,
+    idempotent: true,
+  },
+  'GET /v1/responses/:id': {
+    summary: 'A response as its job stands (`?stream=true&starting_after=N` replays its events)',
+    query: retrieveQuerySchema,
+    events: true,
+  },
+  'DELETE /v1/responses/:id': { summary: 'Delete a stored response (cancels it if unfinished)' },
+  'POST /v1/responses/:id/cancel': { summary: 'Cancel a background response' },
+  'GET /v1/responses/:id/input_items': {
+    summary: "A response's input items, in OpenAI's list shape",
+    query: inputItemsQuerySchema,
   },
   'POST /v1/estimate': {
     summary: 'Input tokens and cost of a request on each candidate model, before it runs',

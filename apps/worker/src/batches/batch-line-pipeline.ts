@@ -10,6 +10,7 @@ import {
   routeJob,
   toAnthropicMessageBody,
   toChatCompletionBody,
+  toResponseBody,
   tracerName,
 } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
@@ -107,7 +108,10 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
               body: toAnthropicMessageBody(shown, { id: `msg_${requestId}`, model: entry.id }),
               usage,
             };
-          const body = toChatCompletionBody(shown, Date.now());
+          // A `/v1/responses` line answers in the Responses shape, a chat line as a completion.
+          const body = data.responses
+            ? toResponseBody(shown, data.responses, data.createdAt)
+            : toChatCompletionBody(shown, Date.now());
           return { responseId: answer.responseId, body, usage };
         },
       };

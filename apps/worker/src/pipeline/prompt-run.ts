@@ -52,8 +52,11 @@ export class PromptRun implements JobRun<ChatAnswer> {
     const times = { createdAt: data.createdAt, startedAt, callStartedAt: performance.now() };
     this.context = { options, data, observed, log, times };
     this.publisher = data.stream ? options.openDeltaPublisher?.(data.jobId) : undefined;
-    const sync = !data.stream && job.queueName === jobCatalog.interactivePrompt.queue;
-    this.stopWatch = sync ? options.openDeltaPublisher?.(data.jobId) : undefined;
+    // A sync request's job, or a background response, may be stopped by its client mid-call.
+    const watched =
+      !data.stream &&
+      (job.queueName === jobCatalog.interactivePrompt.queue || data.stoppable === true);
+    this.stopWatch = watched ? options.openDeltaPublisher?.(data.jobId) : undefined;
     this.speculative = data.speculative && new SpeculativeRun(this.context, data.speculative);
     const policies = options.filterPolicies;
     this.output =

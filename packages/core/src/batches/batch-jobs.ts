@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { responseSettingsSchema } from '../dialects/openai-responses/response-settings';
 import { jobProgressSchema } from '../jobs/job-progress';
 import { normalizedRequestSchema, requirementsSchema } from '../jobs/job-request';
 import { completionsLineRequestSchema } from './completions-line-request';
@@ -26,6 +27,8 @@ export const batchLineJobDataSchema = z.object({
   /** Provider calls of earlier attempts, and where a parked line resumes its chain. */
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
+  /** A `/v1/responses` line: its output line is a Responses `response` echoing these settings. */
+  responses: responseSettingsSchema.optional(),
 });
 export type BatchLineJobData = z.infer<typeof batchLineJobDataSchema>;
 

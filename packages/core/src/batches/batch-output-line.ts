@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import { convertToAnthropicMessage } from '../dialects/anthropic-messages/convert-to-anthropic-message';
 import { convertToOpenAIChatCompletion } from '../dialects/openai-chat/convert-to-openai-chat-completion';
+import {
+  convertToResponseOutput,
+  type ResponseObject,
+  responseEnd,
+  responseObject,
+} from '../dialects/openai-responses/convert-to-openai-response';
+import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
 import type { JobFailure } from '../jobs/job-failure';
 import type { GenerateResult } from '../providers/language-model';
 import type { BatchStopReason } from './batch-record';
@@ -27,6 +34,32 @@ export function toAnthropicMessageBody(
   facts: { id: string; model: string },
 ): Anthropic.Message {
   return convertToAnthropicMessage({ ...result, ...facts, created: 0 });
+}
+
+/**
+ * An OpenAI Responses `response` object built from a provider-neutral result, for a
+ * `/v1/responses` batch line: its own `resp_` id, the request's settings echoed.
+ */
+export function toResponseBody(
+  result: GenerateResult,
+  settings: ResponseSettings,
+  createdAtMs: number,
+): ResponseObject {
+  const id = `resp_${randomUUID().replace(/-/g, '')}`;
+  const end = responseEnd(result.finishReason);
+  const response = responseObject(settings, {
+    id,
+    createdAt: Math.floor(createdAtMs / 1000),
+    completedAt: Math.floor(Date.now() / 1000),
+    ...end,
+    usage: result.usage,
+    output: convertToResponseOutput(result.content, {
+      responseId: id,
+      incomplete: end.status === 'incomplete',
+      encryptedReasoning: settings.encrypted_reasoning,
+    }),
+  });
+  return { ...response, model: result.responseModel };
 }
 
 function lineId(): string {

@@ -15,14 +15,15 @@ export const batchStatusSchema = z.enum([
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /**
- * Endpoints an OpenAI batch (`POST /v1/batches`) may target. Chat lines run through the routed
- * provider stage; embeddings and completions lines through the micro-batcher (many lines per
- * provider call).
+ * Endpoints an OpenAI batch (`POST /v1/batches`) may target. Chat and Responses lines run
+ * through the routed provider stage; embeddings and completions lines through the
+ * micro-batcher (many lines per provider call).
  */
 export const openaiBatchEndpointSchema = z.enum([
   '/v1/chat/completions',
   '/v1/embeddings',
   '/v1/completions',
+  '/v1/responses',
 ]);
 export type OpenAIBatchEndpoint = z.infer<typeof openaiBatchEndpointSchema>;
 export const supportedBatchEndpoints: readonly OpenAIBatchEndpoint[] =

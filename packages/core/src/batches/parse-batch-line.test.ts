@@ -252,3 +252,49 @@ describe('job-only fields a chat line cannot honour are refused by name, never i
     expect(result.ok).toBe(true);
   });
 });
+
+describe('a /v1/responses line', () => {
+  const responsesContext = () => ({ ...context(), endpoint: '/v1/responses' as const });
+  const responsesLine = (body: Record<string, unknown>) =>
+    JSON.stringify({ custom_id: 'r', method: 'POST', url: '/v1/responses', body });
+
+  it('is read by the openai-responses dialect, with the settings its output echoes', () => {
+    const text = responsesLine({
+      model: 'sim-claude-fast',
+      input: 'hi',
+      instructions: 'be brief',
+      max_output_tokens: 9,
+    });
+    const result = parseBatchLine(text, responsesContext());
+    expect(result).toEqual({
+      ok: true,
+      line: {
+        customId: 'r',
+        model: 'sim-claude-fast',
+        request: {
+          messages: [
+            { role: 'system', content: 'be brief' },
+            { role: 'user', content: 'hi' },
+          ],
+          maxTokens: 9,
+        },
+        responses: expect.objectContaining({ instructions: 'be brief', max_output_tokens: 9 }),
+      },
+    });
+    // Queued from the same bytes without the checks, to the same line.
+    if (!result.ok) throw new Error('the line was refused');
+    expect(readValidatedBatchLine(text, { ...responsesContext() })).toEqual(result.line);
+  });
+
+  it.each([
+    [{ stream: true }, 'body.stream'],
+    [{ previous_response_id: 'resp_x' }, 'body.previous_response_id'],
+    [{ truncation: 'auto' }, 'body'],
+  ])('refuses %j', (fields, param) => {
+    const result = parseBatchLine(
+      responsesLine({ model: 'sim-gpt-fast', input: 'hi', ...fields }),
+      responsesContext(),
+    );
+    expect(result).toMatchObject({ ok: false, code: 'invalid_body', param });
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
 import { anthropicMessagesRequestSchema } from '../dialects/anthropic-messages/anthropic-messages-request-schema';
 import { convertAnthropicMessagesRequest } from '../dialects/anthropic-messages/convert-anthropic-messages-request';
+import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
 import {
   type JobRequest,
   jobRequestSchema,
@@ -24,6 +25,7 @@ import {
   embeddingsLineBodySchema,
   normalizeEmbeddingsLine,
 } from './embeddings-line-request';
+import { readResponsesLine } from './responses-line-request';
 
 /** Closed set of codes a bad input line or file is reported with in a batch's `errors`. */
 export const batchLineErrorCodeSchema = z.enum([
@@ -56,6 +58,8 @@ export type ParsedBatchLine =
       fallbacks?: boolean;
       /** `/v1/messages`: a Message Batch's line, answered as an Anthropic message. */
       endpoint?: '/v1/messages';
+      /** A `/v1/responses` line: what its output `response` echoes (see `toResponseBody`). */
+      responses?: ResponseSettings;
     }
   | {
       customId: string;
@@ -79,6 +83,7 @@ const catalogEndpointOf: Record<BatchEndpoint, CatalogEndpoint> = {
   '/v1/completions': 'completions',
   '/v1/embeddings': 'embeddings',
   '/v1/messages': 'chat',
+  '/v1/responses': 'chat',
 };
 
 export type ParseBatchLineResult =
@@ -251,6 +256,15 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
         }),
       };
     }
+    case '/v1/responses': {
+      const parsed = readResponsesLine(body);
+      if (parsed instanceof z.ZodError) return { ok: false, error: parsed };
+      return {
+        ok: true,
+        model: parsed.model,
+        toLine: (customId, model) => ({ customId, model, ...parsed.line }),
+      };
+    }
     default: {
       const unknown: never = endpoint;
       throw new Error(`unknown batch endpoint ${String(unknown)}`);
@@ -299,6 +313,16 @@ export function readValidatedBatchLine(
       model: resolveValidated(context.catalog, converted.model, value.custom_id),
       request: converted.request,
       endpoint,
+    };
+  }
+  if (endpoint === '/v1/responses') {
+    const parsed = readResponsesLine(value.body);
+    if (parsed instanceof z.ZodError)
+      throw new Error(`validated line "${value.custom_id}" is invalid`);
+    return {
+      customId: value.custom_id,
+      model: resolveValidated(context.catalog, parsed.model, value.custom_id),
+      ...parsed.line,
     };
   }
   const body = withMaxTokens(value.body) as JobRequest;

@@ -33,6 +33,11 @@ export const promptJobDataSchema = z.object({
   tracestate: z.string().max(512).optional(),
   /** Publish token deltas to the job's event stream as they arrive (streamed requests). */
   stream: z.boolean().optional(),
+  /**
+   * Watch the job's stop flag while a non-streamed call runs, as sync requests' jobs are
+   * watched: a background response, which its client may cancel mid-answer.
+   */
+  stoppable: z.boolean().optional(),
   /** How the job uses the exact cache (see `CacheMode`); absent means `auto`. */
   cache: cacheModeSchema.optional(),
   /** The request's `cache_options` (TTL, similarity threshold, semantic opt-out). */

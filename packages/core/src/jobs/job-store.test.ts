@@ -56,6 +56,22 @@ describe('JobStore', () => {
     expect(await redis.ttl(keys.job(id))).toBeGreaterThan(0);
   });
 
+  it('keeps the surface a job came in through, and says none for the others', async () => {
+    await store.create({
+      id: 'job_r',
+      tenant: 'acme',
+      model: 'sim-gpt-fast',
+      priority: 5,
+      createdAt: 1000,
+      surface: 'responses',
+    });
+    const plain = await newJob('job_plain');
+    expect((await store.get('job_r'))?.surface).toBe('responses');
+    const record = await store.get(plain);
+    expect(record).not.toBeNull();
+    expect(record?.surface).toBeUndefined();
+  });
+
   it("marks notify in the record's write: asked for, or the tenant has default endpoints", async () => {
     const endpoints = new WebhookEndpointStore(redis, keys);
     const base = { tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 };

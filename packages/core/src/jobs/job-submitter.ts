@@ -56,8 +56,10 @@ export interface SubmitOptions {
    * route's `request` holds only llmq's options.
    */
   conversation?: ChatRequest;
-  /** The surface the request came through, recorded on the job (see `JobRecord.surface`). */
+  /** The API surface with its own ids and webhook events (see `JobRecord.surface`). */
   surface?: JobRecord['surface'];
+  /** A job its client may stop mid-answer though it does not stream (see `PromptJobData.stoppable`). */
+  stoppable?: boolean;
 }
 
 export type SubmitOutcome =
@@ -185,6 +187,7 @@ export class JobSubmitter {
       ...(speculative ? { speculative } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
       ...(stream ? { stream: true } : {}),
+      ...(options.stoppable ? { stoppable: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),
       ...(request.cache_options ? { cacheOptions: request.cache_options } : {}),
       ...(startBy !== undefined ? { startBy } : {}),

@@ -392,4 +392,9 @@ export class RedisKeys {
   budgetSoftNotice(tenant: string, period: string): string {
     return `${this.prefix}:budget-soft:${tenant}:${period}`;
   }
+
+  /** String holding a stored Responses API response (settings, input items, conversation), JSON. */
+  storedResponse(tenant: string, responseId: string): string {
+    return `${this.prefix}:response:${tenant}:${responseId}`;
+  }
 }

@@ -1,0 +1,265 @@
+import {
+  type ChatMessage,
+  ClientError,
+  isFinalStatus,
+  type JobEventReader,
+  type JobRecord,
+  type JobStore,
+  jobIdOfResponse,
+  type RedisKeys,
+  type ResponseStore,
+  responseIdOfJob,
+  type StoredResponse,
+} from '@llmq/core';
+import { type Request, type Response, Router } from 'express';
+import type { Redis } from 'ioredis';
+import { methodNotAllowed } from '../http/api-error';
+import { cacheModeFromHeaders } from '../http/cache-control';
+import { readSyncIdempotency } from '../http/idempotency-key';
+import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
+import { disarmRequestTimeout } from '../http/request-timeout';
+import { requireJsonBody } from '../http/require-json-body';
+import type { RequireScope } from '../http/require-scope';
+import { type InteractiveJobs, setLlmqHeaders, tenantOf } from '../interactive/interactive-jobs';
+import { submissionContext } from '../observability/request-telemetry';
+import { readResponsesRequest } from '../openai-compat/read-responses-request';
+import { readRetrieveQuery } from '../openai-compat/read-retrieve-query';
+import { finishedJobEvents } from '../openai-compat/response-events';
+import { listInputItems } from '../openai-compat/response-input-list';
+import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
+import type { StoredResponseLookup } from '../openai-compat/stored-response-lookup';
+import { followDetached, streamResponse } from '../openai-compat/stream-response';
+
+export interface ResponsesRouterOptions {
+  jobs: InteractiveJobs;
+  store: JobStore;
+  reader: JobEventReader;
+  responses: ResponseStore;
+  redis: Redis;
+  keys: RedisKeys;
+  requireScope: RequireScope;
+}
+
+/**
+ * OpenAI's Responses API on llmq's queue: every response is a job (`resp_<hex>` is `job_<hex>`),
+ * so it is routed, limited, cached, costed and filtered as every job is. `background: true`
+ * answers at once with a queued response that survives killed workers and restarted APIs;
+ * a stream can be read again from any point (`GET …?stream=true&starting_after=N`).
+ * Stored responses (the default, `store: true`) keep their conversation for
+ * `previous_response_id` on any provider. Errors are answered in OpenAI's shape.
+ */
+export function responsesRouter(options: ResponsesRouterOptions): Router {
+  const { jobs, store, responses, requireScope } = options;
+  const router = Router();
+
+  router
+    .route('/v1/responses')
+    .post(
+      requireScope('jobs:write'),
+      requireJsonBody,
+      async (request: Request, response: Response) => {
+        disarmRequestTimeout(response);
+        refuseJobOnlyOptions(request.body, '/v1/responses');
+        const tenant = tenantOf(response);
+        const call = await readResponsesRequest(request.body, lookupFor(options, tenant));
+        const history = call.previousResponseId
+          ? await conversationAfter(options, tenant, call.previousResponseId)
+          : [];
+        const conversation = [...history, ...call.input];
+        const start = await jobs.start(
+          tenant,
+          {
+            model: call.model,
+            priority: 5,
+            ...(Object.keys(call.settings.metadata).length > 0
+              ? { metadata: call.settings.metadata }
+              : {}),
+            cache: cacheModeFromHeaders(request),
+          },
+          call.stream,
+          {
+            ...submissionContext(response),
+            ...readSyncIdempotency(request, 'responses', call.stream),
+            surface: 'responses',
+            lane: call.background ? 'standard' : 'interactive',
+            stoppable: call.background,
+            alwaysQueue: true,
+          },
+          {
+            messages: [
+              ...(call.instructions !== undefined
+                ? [{ role: 'system' as const, content: call.instructions }]
+                : []),
+              ...conversation,
+            ],
+            ...call.options,
+          },
+        );
+        if (start.kind === 'cached') throw new Error('a response is always a job (alwaysQueue)');
+        const { jobId } = start;
+        response.locals.jobId = jobId;
+        setLlmqHeaders(response, { ...start, cached: false });
+        const stored: StoredResponse = {
+          id: responseIdOfJob(jobId),
+          jobId,
+          createdAt: Math.floor(Date.now() / 1000),
+          settings: call.settings,
+          inputItems: call.inputItems(responseIdOfJob(jobId)),
+          conversation,
+        };
+        if (call.store) await responses.save(tenant, stored);
+
+        if (call.stream) {
+          // A background stream is not the job's lifeline: leaving it never cancels the job.
+          const events = call.background
+            ? followDetached(options.reader, jobId, response)
+            : jobs.follow(jobId, request, response);
+          await streamResponse(response, stored, events, -1);
+          return;
+        }
+        if (call.background) {
+          const record = await store.get(jobId);
+          response.json(responseViewOf(stored, record ?? queuedRecord(jobId, tenant)));
+          return;
+        }
+        const result = await jobs.waitForResult(jobId, request, response);
+        if (!result) return; // the client left
+        const record = await store.get(jobId);
+        if (record) response.json(responseViewOf(stored, record));
+      },
+    )
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/responses/:id')
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
+      const query = readRetrieveQuery(request.query);
+      const found = await findResponse(options, request, response);
+      const { record } = found;
+      const stored = query.encryptedReasoning
+        ? { ...found.stored, settings: { ...found.stored.settings, encrypted_reasoning: true } }
+        : found.stored;
+      if (!query.stream) {
+        response.json(responseViewOf(stored, record));
+        return;
+      }
+      const events = isFinalStatus(record.status)
+        ? await finishedJobEvents(options.redis, options.keys, record)
+        : followDetached(options.reader, record.id, response);
+      await streamResponse(response, stored, events, query.startingAfter);
+    })
+    .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
+      const { stored, record } = await findResponse(options, request, response);
+      if (!isFinalStatus(record.status)) await jobs.abandon(record.id, record.tenant);
+      await responses.delete(record.tenant, stored.id);
+      response.json({ id: stored.id, object: 'response', deleted: true });
+    })
+    .all(methodNotAllowed(['GET', 'DELETE']));
+
+  router
+    .route('/v1/responses/:id/cancel')
+    .post(requireScope('jobs:write'), async (request: Request, response: Response) => {
+      const { stored, record } = await findResponse(options, request, response);
+      if (!stored.settings.background) {
+        throw new ClientError('invalid_request', 'Only background responses can be cancelled.');
+      }
+      if (record.status === 'completed' || record.status === 'failed') {
+        throw new ClientError(
+          'job_not_cancellable',
+          `Cannot cancel a response with status '${responseViewOf(stored, record).status}'.`,
+        );
+      }
+      await jobs.abandon(record.id, record.tenant);
+      response.json(responseViewOf(stored, await settled(options, record)));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/v1/responses/:id/input_items')
+    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
+      const { stored } = await findResponse(options, request, response);
+      response.json(listInputItems(stored.inputItems, request.query));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  return router;
+}
+
+/** Finds a tenant's stored responses with their jobs (unknown, expired, deleted, another tenant's: none). */
+function lookupFor(
+  { responses, store }: ResponsesRouterOptions,
+  tenant: string,
+): StoredResponseLookup {
+  return async (responseId) => {
+    const stored =
+      jobIdOfResponse(responseId) === undefined
+        ? undefined
+        : await responses.get(tenant, responseId);
+    const record = stored ? await store.get(stored.jobId) : null;
+    return stored && record && record.tenant === tenant ? { stored, record } : undefined;
+  };
+}
+
+/** The stored response and its job, or OpenAI's 404. */
+async function findResponse(
+  options: ResponsesRouterOptions,
+  request: Request,
+  response: Response,
+): Promise<{ stored: StoredResponse; record: JobRecord }> {
+  const id = String(request.params.id);
+  const found = await lookupFor(options, tenantOf(response))(id);
+  if (!found) throw responseNotFound(id);
+  response.locals.jobId = found.record.id;
+  return found;
+}
+
+/**
+ * The conversation a turn continues: the previous response's own conversation, then its answer.
+ * Only a stored, completed response can be continued.
+ */
+async function conversationAfter(
+  options: ResponsesRouterOptions,
+  tenant: string,
+  previousId: string,
+): Promise<ChatMessage[]> {
+  const found = await lookupFor(options, tenant)(previousId);
+  if (!found) throw responseNotFound(previousId, 'Previous response');
+  const { stored, record } = found;
+  if (record.status !== 'completed' || !record.result) {
+    throw new ClientError(
+      'invalid_request',
+      `Previous response with id '${previousId}' is ${responseViewOf(stored, record).status}; only a completed response can be continued.`,
+    );
+  }
+  const answer = record.result.content ?? [{ type: 'text' as const, text: record.result.text }];
+  return answer.length === 0
+    ? stored.conversation
+    : [...stored.conversation, { role: 'assistant', content: answer }];
+}
+
+/** The job's record once a cancel has settled it (an active job stops at its worker's pace). */
+async function settled(options: ResponsesRouterOptions, record: JobRecord): Promise<JobRecord> {
+  const deadline = AbortSignal.timeout(5000);
+  try {
+    for await (const event of options.reader.events(record.id, '0', deadline)) {
+      if (event.name === 'status' && isFinalStatus(event.data.status)) break;
+    }
+  } catch {
+    // Still stopping after the wait: the record says where it is.
+  }
+  return (await options.store.get(record.id)) ?? record;
+}
+
+/** A record standing in for a job just queued whose record a read missed (never expected). */
+function queuedRecord(id: string, tenant: string): JobRecord {
+  return {
+    id,
+    tenant,
+    status: 'queued',
+    model: '',
+    priority: 5,
+    createdAt: Date.now(),
+    attempts: 0,
+    resultWrites: 0,
+  };
+}
