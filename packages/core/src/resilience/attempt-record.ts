@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { providerErrorCodeSchema } from '../providers/provider-error';
+import { serviceTierSchema } from '../tiers/service-tier';
 import { attemptUsageSchema } from './usage-records';
 
 /** How one try at one model ended. */
@@ -55,6 +56,8 @@ export const attemptRecordSchema = z.object({
    * billed, the rest unknown).
    */
   cost_estimated: z.boolean().optional(),
+  /** The tier the call ran on, priced at its prices; absent: `standard`. */
+  service_tier: serviceTierSchema.optional(),
   /** Which arm of a hedge made the call. */
   hedge: z.enum(['primary', 'secondary']).optional(),
 });
