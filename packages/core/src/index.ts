@@ -39,7 +39,7 @@ export { type CacheLookup, ResponseCaches } from './cache/response-caches';
 export { embedderFrom, SemanticCache } from './cache/semantic-cache';
 export { loadModelCatalog } from './catalog/load-model-catalog';
 export { ModelCatalog, type ModelEntry, type ModelEntryInput } from './catalog/model-catalog';
-export { roundUsd } from './catalog/model-pricing';
+export { costOfUsage, pricingOfTier, roundUsd } from './catalog/model-pricing';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
 export { defaultProviderAccounts } from './config/default-catalog';
@@ -309,6 +309,19 @@ export {
   tracerName,
   tracingEnvShape,
 } from './telemetry/tracing';
+export {
+  chooseServiceTier,
+  type TierChoice,
+  type TierChoiceInput,
+  type TierOption,
+} from './tiers/choose-service-tier';
+export {
+  type RequestedServiceTier,
+  requestedServiceTierSchema,
+  type ServiceTier,
+  serviceTierSchema,
+} from './tiers/service-tier';
+export { deadlineOf } from './tiers/work-deadline';
 export { AddressPolicy } from './webhooks/address-policy';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {

@@ -61,6 +61,8 @@ describe('recordCallMetrics', () => {
     expect(await value(metrics, 'llm_cost_dollars', { model: 'a', tier: 'standard' })).toBeCloseTo(
       0.004,
     );
-    expect(await value(metrics, 'llm_cost_dollars', { model: 'a', tier: 'flex' })).toBeCloseTo(0.002);
+    expect(await value(metrics, 'llm_cost_dollars', { model: 'a', tier: 'flex' })).toBeCloseTo(
+      0.002,
+    );
   });
 });

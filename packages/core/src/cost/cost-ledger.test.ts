@@ -289,20 +289,28 @@ describe('spend by tier', () => {
     await ledger.record('acme', lines, { now });
     const fields = Object.keys(await redis.hgetall(keys.usageLedger('acme', '2026-11-27')));
     expect(fields).toEqual(
-      expect.arrayContaining(['sim-gpt-fast|cost', 'sim-gpt-fast|flex|cost', 'sim-gpt-fast|batch|cost']),
+      expect.arrayContaining([
+        'sim-gpt-fast|cost',
+        'sim-gpt-fast|flex|cost',
+        'sim-gpt-fast|batch|cost',
+      ]),
     );
 
     const report = await readUsageReport(redis, keys, 'acme', { group_by: ['model', 'tier'] }, now);
     if ('error' in report) throw new Error(report.error);
     expect(report.cost_by_tier_usd).toEqual({ standard: 0.004, flex: 0.002, batch: 0.001 });
-    expect(report.data.map((row) => [row.model, row.tier, row.cost_usd, row.input_tokens])).toEqual([
-      ['sim-gpt-fast', 'batch', 0.001, 50],
-      ['sim-gpt-fast', 'flex', 0.002, 100],
-      ['sim-gpt-fast', 'standard', 0.004, 100],
-    ]);
+    expect(report.data.map((row) => [row.model, row.tier, row.cost_usd, row.input_tokens])).toEqual(
+      [
+        ['sim-gpt-fast', 'batch', 0.001, 50],
+        ['sim-gpt-fast', 'flex', 0.002, 100],
+        ['sim-gpt-fast', 'standard', 0.004, 100],
+      ],
+    );
     const byModel = await readUsageReport(redis, keys, 'acme', { group_by: ['model'] }, now);
     if ('error' in byModel) throw new Error(byModel.error);
-    expect(byModel.data).toEqual([expect.objectContaining({ model: 'sim-gpt-fast', cost_usd: 0.007 })]);
+    expect(byModel.data).toEqual([
+      expect.objectContaining({ model: 'sim-gpt-fast', cost_usd: 0.007 }),
+    ]);
   });
 
   it('prices usage at the tier prices of the catalog entry, standard when it has no such tier', () => {

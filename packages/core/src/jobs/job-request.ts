@@ -10,6 +10,8 @@ import {
 } from '../dialects/openai-chat/openai-chat-request-schema';
 import { type ChatRequest, chatRequestSchema } from '../messages/chat-request';
 import type { GenerateRequest } from '../providers/language-model';
+import { requestedServiceTierSchema } from '../tiers/service-tier';
+import { completeBySchema, deadlineMsSchema } from '../tiers/work-deadline';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 
 /**
@@ -113,6 +115,15 @@ export const jobRequestSchema = z
     stream: z.boolean().optional(),
     /** Prompt optimisation (off by default); what it changed is reported as the job's `optimization`. */
     optimize: promptOptimizationSchema.optional(),
+    /**
+     * When the job must be complete: an RFC 3339 date-time or unix seconds. With a deadline,
+     * the job runs on the cheapest tier expected to meet it; without one, now (standard).
+     */
+    complete_by: completeBySchema.optional(),
+    /** The same deadline, as ms from the submit. */
+    deadline_ms: deadlineMsSchema.optional(),
+    /** Pins a tier (`standard`, `flex`, `batch`); default `auto` (see `complete_by`). */
+    service_tier: requestedServiceTierSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {
@@ -128,6 +139,13 @@ export const jobRequestSchema = z
         code: 'custom',
         message: 'give "messages" or "prompt", not both',
         path: ['prompt'],
+      });
+    }
+    if (value.complete_by !== undefined && value.deadline_ms !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give "complete_by" or "deadline_ms", not both',
+        path: ['deadline_ms'],
       });
     }
     if (value.speculative === undefined) return;

@@ -56,12 +56,20 @@ describe('chooseServiceTier', () => {
       measuredBatchTurnaroundMs: 3 * 3_600_000,
     });
     expect(slow).toMatchObject({ tier: 'flex' });
-    const quick = chooseServiceTier({ ...base, timeLeftMs: 120_000, measuredBatchTurnaroundMs: 60_000 });
+    const quick = chooseServiceTier({
+      ...base,
+      timeLeftMs: 120_000,
+      measuredBatchTurnaroundMs: 60_000,
+    });
     expect(quick).toMatchObject({ tier: 'batch' });
   });
 
   it('only offers tiers the work can run on and the model has', () => {
-    const choice = chooseServiceTier({ ...base, runnable: ['standard', 'flex'], timeLeftMs: 86_400_000 });
+    const choice = chooseServiceTier({
+      ...base,
+      runnable: ['standard', 'flex'],
+      timeLeftMs: 86_400_000,
+    });
     expect(choice).toMatchObject({ tier: 'flex' });
     const bare = chooseServiceTier({
       ...base,
@@ -73,8 +81,13 @@ describe('chooseServiceTier', () => {
   });
 
   it('keeps a pinned tier the model offers and refuses one it does not', () => {
-    expect(chooseServiceTier({ ...base, requested: 'flex' })).toMatchObject({ ok: true, tier: 'flex' });
-    expect(chooseServiceTier({ ...base, requested: 'standard', timeLeftMs: 86_400_000 })).toMatchObject({
+    expect(chooseServiceTier({ ...base, requested: 'flex' })).toMatchObject({
+      ok: true,
+      tier: 'flex',
+    });
+    expect(
+      chooseServiceTier({ ...base, requested: 'standard', timeLeftMs: 86_400_000 }),
+    ).toMatchObject({
       tier: 'standard',
     });
     const refused = chooseServiceTier({ ...base, requested: 'batch', runnable: ['standard'] });
