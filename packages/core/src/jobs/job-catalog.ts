@@ -4,6 +4,7 @@ import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { queueNames } from '../queues/queue-names';
+import { serviceTierSchema } from '../tiers/service-tier';
 import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
 
@@ -23,6 +24,10 @@ export const promptJobDataSchema = z.object({
     .object({ fast_model: z.string().min(1), upgrade_model: z.string().min(1) })
     .optional(),
   fallbacks: z.boolean().optional(),
+  /** The tier chosen at submit (see `chooseJobTier`); absent: standard. */
+  serviceTier: serviceTierSchema.optional(),
+  /** The job's deadline (`complete_by`), epoch ms. */
+  completeBy: z.number().int().optional(),
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
   /** The submitting HTTP request's id, so worker log lines join the API's. */

@@ -9,6 +9,7 @@ import type {
   Usage,
 } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
+import type { ServiceTier } from '../tiers/service-tier';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
 import type { CircuitBreaker } from './circuit-breaker';
@@ -27,6 +28,8 @@ export interface ChainLink {
  */
 export interface ModelCall<Answer> {
   entry: ModelEntry;
+  /** The tier the call runs on, priced at its prices; absent: standard. */
+  tier?: ServiceTier;
   /** Makes the call; undefined when the entry's provider has no adapter for it. */
   send: (() => Promise<Answer>) | undefined;
   /** The tokens an answer used, and the rate-limit facts the provider sent with it. */
@@ -38,6 +41,7 @@ export function chatCall(link: ChainLink, request: GenerateRequest): ModelCall<G
   const { entry, model } = link;
   return {
     entry,
+    ...(request.serviceTier ? { tier: request.serviceTier } : {}),
     send: model && (() => model.generate(request)),
     usageOf: (answer) => ({ usage: answer.usage, rateLimit: answer.rateLimit }),
   };
@@ -76,7 +80,13 @@ export async function callModel<Answer>(
   const { breaker, gate, recorder, now = Date.now } = guards;
   const { entry, send } = call;
   const startedAt = now();
-  const base = { provider: entry.provider, model: entry.id, started_at: startedAt, cost_usd: 0 };
+  const base = {
+    provider: entry.provider,
+    model: entry.id,
+    started_at: startedAt,
+    cost_usd: 0,
+    ...(call.tier !== undefined && call.tier !== 'standard' ? { service_tier: call.tier } : {}),
+  };
   if (!send) {
     return {
       ok: false,
@@ -131,7 +141,7 @@ export async function callModel<Answer>(
         ...base,
         outcome: 'success',
         latency_ms: latency,
-        cost_usd: costOfUsage(entry, usage),
+        cost_usd: costOfUsage(entry, usage, call.tier),
         usage: toAttemptUsage(usage),
       },
     };

@@ -8,11 +8,16 @@ import type { RequestedServiceTier, ServiceTier } from './service-tier';
 import { type DeadlineFields, deadlineOf } from './work-deadline';
 
 /**
- * The tiers a single job can run on today. Flex and provider-batch runs of single jobs are not
- * wired into the worker yet (see docs/cost-tiers.md), so a job runs standard; the estimate
- * still prices every tier the catalog lists.
+ * The tiers a single job can run on: standard and flex. Provider batches take batch lines
+ * only (see docs/cost-tiers.md); the estimate still prices every tier the catalog lists.
  */
-export const jobRunnableTiers: readonly ServiceTier[] = ['standard'];
+export const jobRunnableTiers: readonly ServiceTier[] = ['standard', 'flex'];
+
+/**
+ * How long a job pinned to flex without a deadline holds flex 429s before it runs standard,
+ * ms: 10 minutes.
+ */
+export const defaultFlexHoldMs = 600_000;
 
 /** Every tier, for pricing in an estimate. */
 const allTiers: readonly ServiceTier[] = ['standard', 'flex', 'batch'];
@@ -54,10 +59,12 @@ export function chooseJobTier(
   const choice = chooseServiceTier({ ...base, runnable: jobRunnableTiers });
   if (!choice.ok) throw new ClientError('service_tier_unavailable', choice.message);
   const priced = chooseServiceTier({ ...base, requested: 'auto', runnable: allTiers });
+  // Flex holds its 429s until a deadline: a pinned flex job without one gets a default window.
+  const effective = deadline ?? (choice.tier === 'flex' ? now + defaultFlexHoldMs : undefined);
   return {
     tier: choice.tier,
     reason: choice.reason,
     options: priced.options,
-    ...(deadline !== undefined ? { deadline } : {}),
+    ...(effective !== undefined ? { deadline: effective } : {}),
   };
 }

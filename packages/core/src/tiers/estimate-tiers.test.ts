@@ -39,6 +39,8 @@ describe('the estimate per tier, from the shipped catalog', () => {
       complete_by: new Date(Date.now() + 86_400_000).toISOString(),
     });
     expect(day.tiers.every((option) => option.meets_deadline)).toBe(true);
+    // The cheapest a single job can run on: flex (provider batches take batch lines).
+    expect(day.service_tier).toBe('flex');
     expect(day.complete_by_ms).toBeGreaterThan(Date.now());
   });
 

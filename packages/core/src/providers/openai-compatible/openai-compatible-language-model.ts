@@ -1,4 +1,5 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
@@ -138,6 +139,9 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
   private requestBody(request: GenerateRequest, streamed: boolean) {
     return convertOrRefuse(this.provider, () => {
       if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      // A local server has no flex tier.
+      if (request.serviceTier !== undefined)
+        throw new UnsupportedParameterError('service_tier', this.modelId);
       return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
     });
   }
