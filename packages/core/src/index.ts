@@ -40,6 +40,12 @@ export { embedderFrom, SemanticCache } from './cache/semantic-cache';
 export { loadModelCatalog } from './catalog/load-model-catalog';
 export { ModelCatalog, type ModelEntry, type ModelEntryInput } from './catalog/model-catalog';
 export { costOfUsage, pricingOfTier, roundUsd } from './catalog/model-pricing';
+export {
+  type RequestedServiceTier,
+  requestedServiceTierSchema,
+  type ServiceTier,
+  serviceTierSchema,
+} from './catalog/service-tier';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
 export { defaultProviderAccounts } from './config/default-catalog';
@@ -315,12 +321,6 @@ export {
   type TierChoiceInput,
   type TierOption,
 } from './tiers/choose-service-tier';
-export {
-  type RequestedServiceTier,
-  requestedServiceTierSchema,
-  type ServiceTier,
-  serviceTierSchema,
-} from './tiers/service-tier';
 export { deadlineOf } from './tiers/work-deadline';
 export { AddressPolicy } from './webhooks/address-policy';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';

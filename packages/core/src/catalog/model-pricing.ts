@@ -1,5 +1,5 @@
-import type { ServiceTier } from '../tiers/service-tier';
 import type { ModelEntry } from './model-catalog';
+import type { ServiceTier } from './service-tier';
 
 /** Token counts priced by {@link costOfUsage}. */
 export interface PricedUsage {

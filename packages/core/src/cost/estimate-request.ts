@@ -1,9 +1,9 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { JobRequest } from '../jobs/job-request';
 import { prepareJobRequest } from '../jobs/prepare-job-request';
 import type { RoutingDecision } from '../routing/route-request';
 import type { TierOption } from '../tiers/choose-service-tier';
-import type { ServiceTier } from '../tiers/service-tier';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';
 import type { PromptOptimizationReport } from './optimize-prompt';

@@ -1,6 +1,6 @@
+import type { ServiceTier } from '../catalog/service-tier';
 import type { JobResult } from '../jobs/job-record';
 import type { AttemptRecord } from '../resilience/attempt-record';
-import type { ServiceTier } from '../tiers/service-tier';
 import { type NanoUsd, toNanoUsd } from './money';
 
 /** What one unit of work adds to a tenant's ledger for one catalog model. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { ServiceTier } from '../tiers/service-tier';
 import { fromNanoUsd } from './money';
 import { daysBetween, utcDay } from './utc-period';
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches/batch-jobs';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { queueNames } from '../queues/queue-names';
-import { serviceTierSchema } from '../tiers/service-tier';
 import { jobProgressSchema } from './job-progress';
 import { hedgeSchema, normalizedRequestSchema, requirementsSchema } from './job-request';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
+import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
 import { convertOpenAIChatRequest } from '../dialects/openai-chat/convert-openai-chat-request';
 import {
@@ -10,7 +11,6 @@ import {
 } from '../dialects/openai-chat/openai-chat-request-schema';
 import { type ChatRequest, chatRequestSchema } from '../messages/chat-request';
 import type { GenerateRequest } from '../providers/language-model';
-import { requestedServiceTierSchema } from '../tiers/service-tier';
 import { completeBySchema, deadlineMsSchema } from '../tiers/work-deadline';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 

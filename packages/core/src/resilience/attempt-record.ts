@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { providerErrorCodeSchema } from '../providers/provider-error';
-import { serviceTierSchema } from '../tiers/service-tier';
 import { attemptUsageSchema } from './usage-records';
 
 /** How one try at one model ended. */

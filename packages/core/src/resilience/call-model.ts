@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage } from '../catalog/model-pricing';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type {
   GenerateRequest,
@@ -9,7 +10,6 @@ import type {
   Usage,
 } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
-import type { ServiceTier } from '../tiers/service-tier';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
 import type { CircuitBreaker } from './circuit-breaker';

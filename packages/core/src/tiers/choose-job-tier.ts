@@ -1,10 +1,10 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
 import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
+import type { RequestedServiceTier, ServiceTier } from '../catalog/service-tier';
 import { ClientError } from '../errors/client-error';
 import type { ChatRequest } from '../messages/chat-request';
 import type { RoutingDecision } from '../routing/route-request';
 import { chooseServiceTier, type TierOption } from './choose-service-tier';
-import type { RequestedServiceTier, ServiceTier } from './service-tier';
 import { type DeadlineFields, deadlineOf } from './work-deadline';
 
 /**

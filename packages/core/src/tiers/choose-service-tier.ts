@@ -1,6 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage } from '../catalog/model-pricing';
-import type { RequestedServiceTier, ServiceTier } from './service-tier';
+import type { RequestedServiceTier, ServiceTier } from '../catalog/service-tier';
 
 /** One tier a request could run on, with what it would cost and how long it would take. */
 export interface TierOption {
