@@ -1,3 +1,4 @@
+import type { SimulatorConfigSnapshot } from '../server/simulator-state';
 import { type RunningSimulator, startSimulator } from '../start-simulator';
 import { openAiClient } from '../test-support/sdk-clients';
 
@@ -44,8 +45,10 @@ describe('service_tier: "flex"', () => {
   it('keeps the flex profile per model, merged field by field', async () => {
     simulator.configure({ models: { 'sim-gpt-fast': { flex: { extraLatencyMs: 300 } } } });
     simulator.configure({ models: { 'sim-gpt-fast': { flex: { status429: 0.2 } } } });
-    const config = await (await fetch(`${simulator.url}/_sim/config`)).json();
-    expect(config.models['sim-gpt-fast'].flex).toEqual({ status429: 0.2, extraLatencyMs: 300 });
+    const config = (await (
+      await fetch(`${simulator.url}/_sim/config`)
+    ).json()) as SimulatorConfigSnapshot;
+    expect(config.models['sim-gpt-fast']?.flex).toEqual({ status429: 0.2, extraLatencyMs: 300 });
     expect(config.defaultProfile.flex).toEqual({ status429: 0, extraLatencyMs: 0 });
   });
 });

@@ -12,7 +12,12 @@ const batchTier = (maxLines: number) => ({
   },
 });
 
-function line(customId: string, id: string, provider: string, maxLines = 3): WaitingLine {
+function line(
+  customId: string,
+  id: string,
+  provider: WaitingLine['entry']['provider'],
+  maxLines = 3,
+): WaitingLine {
   return {
     customId,
     entry: { id, provider, upstream_model: `up-${id}`, service_tiers: batchTier(maxLines) },
@@ -27,14 +32,14 @@ describe('planProviderBatches', () => {
       line('a2', 'gpt', 'openai'),
       line('a3', 'gpt', 'openai'),
       line('a4', 'gpt', 'openai'),
-      line('c1', 'gpt', 'other-openai-account'),
+      line('c1', 'gpt', 'simulator-openai'),
     ];
     const planned: PlannedProviderBatch[] = planProviderBatches(lines);
     expect(planned).toEqual([
       { provider: 'openai', upstreamModel: 'up-gpt', customIds: ['a1', 'a2', 'a3'] },
       { provider: 'openai', upstreamModel: 'up-gpt', customIds: ['a4'] },
       { provider: 'anthropic', upstreamModel: 'up-claude', customIds: ['b1'] },
-      { provider: 'other-openai-account', upstreamModel: 'up-gpt', customIds: ['c1'] },
+      { provider: 'simulator-openai', upstreamModel: 'up-gpt', customIds: ['c1'] },
     ]);
     // Every line is planned exactly once.
     const ids = planned.flatMap((batch) => batch.customIds);

@@ -2,6 +2,7 @@ import { startSimulator } from '@llmq/llm-simulator';
 import { ModelCatalog, type ModelEntryInput } from '../catalog/model-catalog';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
+import { routeJob } from '../routing/route-job';
 import type { ChainLink } from './call-model';
 import { createRequestExecutor } from './execute-routed-request';
 import { runFlex } from './run-flex';
@@ -111,16 +112,11 @@ describe('a routed request with a flex phase', () => {
       policy: { maxRetriesPerModel: 0, baseDelayMs: 1, maxDelayMs: 1, maxInlineWaitMs: 1000 },
       sleep: time.sleep,
     });
+    const route = routeJob(catalog, { model: 'flexible', request });
+    expect(route.ok).toBe(true);
+    if (!route.ok) return;
     const outcome = await execute({
-      decision: {
-        mode: 'explicit',
-        model: 'flexible',
-        tier: 'fast',
-        chain: ['flexible'],
-        reason: 'test',
-        input_tokens: 5,
-        capabilities: [],
-      },
+      decision: route.decision,
       request,
       flex: { deadline: Date.now() + 10_000 },
     });
