@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { jobProgressSchema } from '../jobs/job-progress';
 import { normalizedRequestSchema, requirementsSchema } from '../jobs/job-request';
 import { completionsLineRequestSchema } from './completions-line-request';
@@ -21,6 +22,9 @@ export const batchLineJobDataSchema = z.object({
   /** Provider calls of earlier attempts, and where a parked line resumes its chain. */
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
+  /** `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows. */
+  serviceTier: serviceTierSchema.optional(),
+  completeBy: z.number().int().optional(),
 });
 export type BatchLineJobData = z.infer<typeof batchLineJobDataSchema>;
 
