@@ -75,7 +75,8 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       logFields: routed.logFields,
     });
 
-    if (routed.flex && links[0]) {
+    // Routed again at run time: flex only when the model now at the head still offers it.
+    if (routed.flex && links[0]?.entry.service_tiers.flex) {
       const flex = await runFlex({
         link: links[0],
         request: routed.request,
