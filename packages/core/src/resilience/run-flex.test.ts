@@ -24,7 +24,10 @@ const flexEntry: ModelEntryInput = {
   },
   expected_latency_ms: 1_000,
 };
-const catalog = new ModelCatalog([flexEntry]);
+const catalog = new ModelCatalog([
+  flexEntry,
+  { ...flexEntry, id: 'rigid', upstream_model: 'sim-rigid', service_tiers: {} },
+]);
 const request = { messages: [{ role: 'user' as const, content: 'echo: hi' }], maxTokens: 20 };
 
 function link(): ChainLink {
@@ -130,5 +133,25 @@ describe('a routed request with a flex phase', () => {
       true,
     );
     expect(outcome.attempts.length).toBeGreaterThan(1);
+  });
+
+  it('runs standard when the model at the head of the chain offers no flex tier', async () => {
+    const execute = createRequestExecutor({
+      catalog,
+      resolveModel: (entry) => registry.languageModel(entry.provider, entry.upstream_model),
+      policy: { maxRetriesPerModel: 0, baseDelayMs: 1, maxDelayMs: 1, maxInlineWaitMs: 1000 },
+    });
+    const route = routeJob(catalog, { model: 'rigid', request });
+    expect(route.ok).toBe(true);
+    if (!route.ok) return;
+    const outcome = await execute({
+      decision: route.decision,
+      request,
+      flex: { deadline: Date.now() + 3_600_000 },
+    });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts).toHaveLength(1);
+    expect(outcome.attempts[0]?.service_tier).toBeUndefined();
+    expect(simulator.counters().recent.map((call) => call.serviceTier)).toEqual([undefined]);
   });
 });
