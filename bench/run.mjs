@@ -23,6 +23,7 @@ const order = [
   'batch',
   'worker-memory',
   'cost',
+  'cost-tiers',
   'growth',
   'hostile-input',
 ];

@@ -62,7 +62,7 @@ export {
   deploymentsOf,
   type ModelDeployment,
 } from './catalog/model-deployments';
-export { roundUsd } from './catalog/model-pricing';
+export { costOfUsage, pricingOfTier, roundUsd } from './catalog/model-pricing';
 export {
   type AnthropicModelPage,
   type AnthropicModelView,
@@ -74,6 +74,12 @@ export {
   toOpenAIModelList,
   usableModels,
 } from './catalog/model-views';
+export {
+  type RequestedServiceTier,
+  requestedServiceTierSchema,
+  type ServiceTier,
+  serviceTierSchema,
+} from './catalog/service-tier';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
 export { defaultProviderAccounts } from './config/default-catalog';
@@ -443,6 +449,13 @@ export {
   TenantFlowStore,
   tenantFlowSchema,
 } from './tenants/tenant-flow-store';
+export {
+  chooseServiceTier,
+  type TierChoice,
+  type TierChoiceInput,
+  type TierOption,
+} from './tiers/choose-service-tier';
+export { deadlineOf } from './tiers/work-deadline';
 export { AddressPolicy } from './webhooks/address-policy';
 export type { OpenAiWebhookBody } from './webhooks/openai-webhook-event';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';

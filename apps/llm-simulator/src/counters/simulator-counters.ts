@@ -20,6 +20,10 @@ export interface RecordedRequest {
   status: number;
   /** The injected fault, from a header or the model's profile. */
   fault?: FaultKind;
+  /** `flex` for a call made with `service_tier: "flex"`. */
+  serviceTier?: 'flex';
+  /** True when flex capacity was short and the call was refused with 429. */
+  flexRefused?: true;
   /** The limit that rejected the request with 429, when `rpm`/`tpm` did. */
   limitedBy?: 'rpm' | 'tpm';
   stream: boolean;

@@ -107,6 +107,7 @@ async function serveModelCall<Request extends { model: string }>(
   if ('refused' in outcome) return fail(outcome.refused);
   const answer = outcome;
   call.stream = answer.stream;
+  if (answer.flex === true) call.serviceTier = 'flex';
   call.inputCount = answer.inputCount;
 
   let fault: FaultKind | null = drawHeaderFault(faultHeaders.value);
@@ -131,6 +132,18 @@ async function serveModelCall<Request extends { model: string }>(
       );
     }
     if (decision.state !== null) headers = rateLimitHeaders(decision.state);
+    if (answer.flex === true && Math.random() < profile.flex.status429) {
+      call.flexRefused = true;
+      return fail(
+        {
+          status: 429,
+          message:
+            'Resource unavailable: flex processing has no capacity right now. Please retry later or use the default service tier.',
+          code: 'resource_unavailable',
+        },
+        headers,
+      );
+    }
     fault = drawProfileFault(profile.faults);
   }
   if (fault !== null) call.fault = fault;
@@ -140,7 +153,10 @@ async function serveModelCall<Request extends { model: string }>(
     return;
   }
 
-  const delayMs = profile.perCallOverheadMs + (faultHeaders.value.latencyMs ?? profile.latencyMs);
+  const delayMs =
+    profile.perCallOverheadMs +
+    (faultHeaders.value.latencyMs ?? profile.latencyMs) +
+    (answer.flex === true ? profile.flex.extraLatencyMs : 0);
   const aborted = new AbortController();
   // Stops delays and stream pacing when the client leaves or the server closes. Aborting only
   // unfinished answers spares the hot path an AbortError per request.

@@ -7,6 +7,8 @@ import type { Dialect, SimulatedError } from './dialect';
 /** A request's complete answer, worked out before any fault or delay applies. */
 export interface ModelAnswer {
   stream: boolean;
+  /** Asked for OpenAI's flex tier: may be refused with 429, answers later (`profile.flex`). */
+  flex?: boolean;
   /** Prompts or inputs in the call. */
   inputCount: number;
   inputTokens: number;

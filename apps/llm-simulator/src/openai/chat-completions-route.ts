@@ -48,10 +48,12 @@ export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
       id: `chatcmpl-${randomIdSuffix()}`,
       created: Math.floor(Date.now() / 1000),
       model: request.model,
+      serviceTier: request.service_tier === 'flex' ? ('flex' as const) : ('default' as const),
     };
     const logprobs = request.logprobs === true ? { top: request.top_logprobs ?? 0 } : null;
     return {
       stream: request.stream === true,
+      flex: request.service_tier === 'flex',
       inputCount: 1,
       inputTokens: converted.inputTokens,
       outputTokens: usage.completionTokens,

@@ -15,6 +15,8 @@ export interface CompletionIdentity {
   id: string;
   created: number;
   model: string;
+  /** The tier that served it: `flex` when asked for, else `default`. */
+  serviceTier: 'default' | 'flex';
 }
 
 /** One choice's planned answer with the ids of its tool calls. */
@@ -72,7 +74,7 @@ export function chatCompletionBody(
       };
     }),
     usage: chatCompletionUsage(usage),
-    service_tier: 'default',
+    service_tier: completion.serviceTier,
     system_fingerprint: SYSTEM_FINGERPRINT,
   });
 }
@@ -95,7 +97,7 @@ export function chatCompletionChunks(
       object: 'chat.completion.chunk',
       created: completion.created,
       model: completion.model,
-      service_tier: 'default',
+      service_tier: completion.serviceTier,
       system_fingerprint: SYSTEM_FINGERPRINT,
       choices: choice === null ? [] : [choice],
       ...(includeUsage ? { usage: usageBody } : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchSettingsPatchSchema } from '../provider-batches/batch-settings';
 
 // The profile types are written out (rather than inferred from the schemas) so their TSDoc
 // reaches the engineers who configure the simulator; `satisfies` keeps the two in step.
@@ -49,6 +50,17 @@ export interface ModelCapabilities {
   documents: boolean;
 }
 
+/**
+ * How a model answers calls made with OpenAI's `service_tier: "flex"`: cheaper on the real API,
+ * slower, and refused with 429 `resource_unavailable` when capacity is short.
+ */
+export interface FlexProfile {
+  /** Rate (0 to 1) of flex calls refused with 429 `resource_unavailable`. Default 0. */
+  status429: number;
+  /** Delay in ms added to every flex answer, on top of `latencyMs`. Default 0. */
+  extraLatencyMs: number;
+}
+
 /** How a simulated model behaves. Every field has a default; see `DEFAULT_MODEL_PROFILE`. */
 export interface ModelProfile {
   /** Delay in ms before a non-streamed answer, or before a stream's headers. Default 0. */
@@ -81,16 +93,24 @@ export interface ModelProfile {
   faults: FaultProfile;
   /** What the model can take. */
   capabilities: ModelCapabilities;
+  /** How `service_tier: "flex"` calls are served. */
+  flex: FlexProfile;
 }
 
 /** Changes to a fault profile; absent fields keep their value. */
 export type FaultProfilePatch = Partial<FaultProfile>;
 
 /** Changes to a model profile, merged field by field (`faults` too); absent fields keep their value. */
-export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults' | 'capabilities'> & {
+export type ModelProfilePatch = Omit<Partial<ModelProfile>, 'faults' | 'capabilities' | 'flex'> & {
   faults?: FaultProfilePatch;
   capabilities?: Partial<ModelCapabilities>;
+  flex?: Partial<FlexProfile>;
 };
+
+export const DEFAULT_FLEX_PROFILE: Readonly<FlexProfile> = Object.freeze({
+  status429: 0,
+  extraLatencyMs: 0,
+});
 
 export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.freeze({
   tools: true,
@@ -120,6 +140,7 @@ export const DEFAULT_MODEL_PROFILE: Readonly<ModelProfile> = Object.freeze({
   perCallOverheadMs: 0,
   faults: DEFAULT_FAULT_PROFILE,
   capabilities: DEFAULT_MODEL_CAPABILITIES,
+  flex: DEFAULT_FLEX_PROFILE,
 });
 
 /** Every simulated model name starts with this, so none is ever mistaken for a real model. */
@@ -165,6 +186,9 @@ export const modelProfilePatchSchema = z.strictObject({
       documents: z.boolean().optional(),
     })
     .optional(),
+  flex: z
+    .strictObject({ status429: rate.optional(), extraLatencyMs: milliseconds.optional() })
+    .optional(),
 }) satisfies z.ZodType<ModelProfilePatch>;
 
 /** Per-model profile patches, keyed by model name (which must start with `sim-`). */
@@ -183,16 +207,20 @@ export const modelPatchesSchema = z
   });
 
 /** The body of `PUT /_sim/config` and the file named by `SIMULATOR_CONFIG`. */
-export const simulatorConfigSchema = z.strictObject({ models: modelPatchesSchema.optional() });
+export const simulatorConfigSchema = z.strictObject({
+  models: modelPatchesSchema.optional(),
+  batches: batchSettingsPatchSchema.optional(),
+});
 
 /** A profile with `patch` merged over it; `undefined` fields in the patch change nothing. */
 export function mergeModelProfile(profile: ModelProfile, patch: ModelProfilePatch): ModelProfile {
-  const { faults, capabilities, ...rest } = patch;
+  const { faults, capabilities, flex, ...rest } = patch;
   return {
     ...profile,
     ...withoutUndefined(rest),
     faults: { ...profile.faults, ...withoutUndefined(faults ?? {}) },
     capabilities: { ...profile.capabilities, ...withoutUndefined(capabilities ?? {}) },
+    flex: { ...profile.flex, ...withoutUndefined(flex ?? {}) },
   };
 }
 

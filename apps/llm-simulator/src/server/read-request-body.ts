@@ -4,10 +4,19 @@ import type { IncomingMessage } from 'node:http';
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
 
 /** The whole body of `request` as UTF-8 text, or `tooLarge` past `maxBytes` (the rest is drained). */
-export function readRequestBody(
+export async function readRequestBody(
   request: IncomingMessage,
   maxBytes = MAX_REQUEST_BODY_BYTES,
 ): Promise<{ ok: true; text: string } | { ok: false; tooLarge: true }> {
+  const body = await readRequestBytes(request, maxBytes);
+  return body.ok ? { ok: true, text: body.bytes.toString('utf8') } : body;
+}
+
+/** The whole body of `request` as bytes, or `tooLarge` past `maxBytes` (the rest is drained). */
+export function readRequestBytes(
+  request: IncomingMessage,
+  maxBytes = MAX_REQUEST_BODY_BYTES,
+): Promise<{ ok: true; bytes: Buffer } | { ok: false; tooLarge: true }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -17,7 +26,7 @@ export function readRequestBody(
     });
     request.on('end', () => {
       if (size > maxBytes) resolve({ ok: false, tooLarge: true });
-      else resolve({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
+      else resolve({ ok: true, bytes: Buffer.concat(chunks, size) });
     });
     request.on('error', reject);
   });

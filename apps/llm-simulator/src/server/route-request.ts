@@ -14,6 +14,29 @@ import { chatCompletionsRoute } from '../openai/chat-completions-route';
 import { completionsRoute } from '../openai/completions-route';
 import { embeddingsRoute } from '../openai/embeddings-route';
 import { openAiDialect } from '../openai/openai-dialect';
+import {
+  cancelMessageBatch,
+  createMessageBatch,
+  deleteMessageBatch,
+  listMessageBatches,
+  MESSAGE_BATCHES_PATH,
+  messageBatchResults,
+  retrieveMessageBatch,
+} from '../provider-batches/anthropic-batches-routes';
+import {
+  BATCHES_PATH,
+  cancelBatch,
+  createBatch,
+  listBatches,
+  retrieveBatch,
+} from '../provider-batches/openai-batches-routes';
+import {
+  deleteFile,
+  FILES_PATH,
+  fileContent,
+  retrieveFile,
+  uploadFile,
+} from '../provider-batches/openai-files-routes';
 import type { RouteHandler } from './route-handler';
 import { sendJson } from './send-json';
 import type { SimulatorState } from './simulator-state';
@@ -30,6 +53,9 @@ const ROUTES = new Map<string, MethodHandlers>([
   [completionsRoute.path, modelCall(completionsRoute)],
   [embeddingsRoute.path, modelCall(embeddingsRoute)],
   [messagesRoute.path, modelCall(messagesRoute)],
+  [FILES_PATH, { POST: uploadFile }],
+  [BATCHES_PATH, { POST: createBatch, GET: listBatches }],
+  [MESSAGE_BATCHES_PATH, { POST: createMessageBatch, GET: listMessageBatches }],
   ['/v1/models', { GET: serveModels }],
   ['/_sim/health', { GET: getHealth }],
   ['/_sim/counters', { GET: getCounters }],
@@ -37,9 +63,45 @@ const ROUTES = new Map<string, MethodHandlers>([
   ['/_sim/config', { GET: getConfig, PUT: putConfig }],
 ]);
 
+/** Routes with an id in the path: `<prefix><id>` and `<prefix><id>/<action>`. */
+const ID_ROUTES: Array<{
+  prefix: string;
+  item: MethodHandlers;
+  actions: Record<string, MethodHandlers>;
+}> = [
+  {
+    prefix: `${FILES_PATH}/`,
+    item: { GET: retrieveFile, DELETE: deleteFile },
+    actions: { content: { GET: fileContent } },
+  },
+  {
+    prefix: `${BATCHES_PATH}/`,
+    item: { GET: retrieveBatch },
+    actions: { cancel: { POST: cancelBatch } },
+  },
+  {
+    prefix: `${MESSAGE_BATCHES_PATH}/`,
+    item: { GET: retrieveMessageBatch, DELETE: deleteMessageBatch },
+    actions: { cancel: { POST: cancelMessageBatch }, results: { GET: messageBatchResults } },
+  },
+];
+
+function findIdRoute(path: string): MethodHandlers | undefined {
+  for (const route of ID_ROUTES) {
+    if (!path.startsWith(route.prefix)) continue;
+    const rest = path.slice(route.prefix.length).split('/');
+    if (rest.length === 1 && rest[0] !== '') return route.item;
+    if (rest.length === 2 && rest[0] !== '') return route.actions[rest[1] as string];
+    return undefined;
+  }
+  return undefined;
+}
+
 function findRoute(path: string): MethodHandlers | undefined {
   const fixed = ROUTES.get(path);
   if (fixed !== undefined) return fixed;
+  const byId = findIdRoute(path);
+  if (byId !== undefined) return byId;
   if (path.startsWith(MODEL_PATH_PREFIX)) return { GET: serveModels };
   const azure = matchAzureRoute(path);
   if (azure !== undefined) return { POST: azure };

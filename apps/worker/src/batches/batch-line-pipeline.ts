@@ -87,6 +87,9 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
             execute: options.execute,
             decision: route.decision,
             request,
+            ...(data.serviceTier === 'flex' && data.completeBy !== undefined
+              ? { flex: { deadline: data.completeBy } }
+              : {}),
             progress: data.progress,
             requestId,
             log,

@@ -80,6 +80,8 @@ export interface ChatStageRequest {
   decision: RoutingDecision;
   request: Parameters<RequestExecutor>[0]['request'];
   hedge?: Parameters<RequestExecutor>[0]['hedge'];
+  /** Run on the flex tier first, until this deadline allows (see @llmq/core `runFlex`). */
+  flex?: Parameters<RequestExecutor>[0]['flex'];
   /** Calls of earlier attempts, and where a parked job resumes. */
   progress?: JobProgress;
   /** The id sent as `x-llmq-job-id` with every call. */
@@ -104,6 +106,7 @@ export async function runChatStage(stage: ChatStageRequest): Promise<StageOutcom
     decision: stage.decision,
     request: stage.request,
     hedge: stage.hedge,
+    ...(stage.flex ? { flex: stage.flex } : {}),
     progress: stage.progress,
     recorder: stage.recorder,
     headers: (callNumber) => ({

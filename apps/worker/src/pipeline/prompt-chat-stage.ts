@@ -20,7 +20,7 @@ export interface PromptRunContext {
 export function promptChatStage(
   run: PromptRunContext,
   decision: RoutingDecision,
-  extra: Pick<ChatStageRequest, 'hedge' | 'progress' | 'wrap'>,
+  extra: Pick<ChatStageRequest, 'hedge' | 'flex' | 'progress' | 'wrap'>,
 ): Promise<StageOutcome<ChatAnswer>> {
   const { data, options } = run;
   return runChatStage({

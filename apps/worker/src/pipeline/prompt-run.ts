@@ -78,6 +78,9 @@ export class PromptRun implements JobRun<ChatAnswer> {
     if (this.speculative) return this.speculative.call(route.decision, hooks);
     return promptChatStage(this.context, route.decision, {
       hedge: data.hedge,
+      ...(data.serviceTier === 'flex' && data.completeBy !== undefined
+        ? { flex: { deadline: data.completeBy } }
+        : {}),
       progress: await progressWithInterruptedCalls(job, data, options.journal, options.metrics),
       wrap: deltaModel(publisher, this.stopWatch, options.metrics),
     });

@@ -47,4 +47,22 @@ describe('recordCallMetrics', () => {
     expect(await value(metrics, 'llm_cost_dollars', { model: 'b' })).toBeCloseTo(0.001);
     expect(await value(metrics, 'llm_fallbacks_total', {})).toBeUndefined();
   });
+
+  it('labels spend with the tier it ran on, standard when the call names none', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    recordCallMetrics(
+      metrics,
+      [
+        call({ model: 'a', outcome: 'success', cost_usd: 0.004 }),
+        call({ model: 'a', outcome: 'success', cost_usd: 0.002, service_tier: 'flex' }),
+      ],
+      0,
+    );
+    expect(await value(metrics, 'llm_cost_dollars', { model: 'a', tier: 'standard' })).toBeCloseTo(
+      0.004,
+    );
+    expect(await value(metrics, 'llm_cost_dollars', { model: 'a', tier: 'flex' })).toBeCloseTo(
+      0.002,
+    );
+  });
 });

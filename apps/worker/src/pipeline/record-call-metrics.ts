@@ -14,7 +14,10 @@ export function recordCallMetrics(
   for (let index = alreadyRecorded; index < attempts.length; index += 1) {
     const attempt = attempts[index];
     if (!attempt) continue;
-    if (attempt.cost_usd > 0) metrics.llmCost.inc({ model: attempt.model }, attempt.cost_usd);
+    if (attempt.cost_usd > 0) {
+      const tier = attempt.service_tier ?? 'standard';
+      metrics.llmCost.inc({ model: attempt.model, tier }, attempt.cost_usd);
+    }
     // A move down the chain: the previous model failed or was skipped (open circuit), and the
     // next call went to another model. Hedge arms run side by side and are no fallback.
     const previous = attempts[index - 1];

@@ -6,9 +6,10 @@ import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
+import { chooseLineTier } from '../tiers/choose-line-tier';
 import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
-import type { BatchEndpoint, BatchValidationError } from './batch-record';
+import type { BatchRecord, BatchValidationError } from './batch-record';
 import type { BatchStore } from './batch-store';
 import { endpointLineCostNanoUsd } from './endpoint-line-cost';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
@@ -102,7 +103,7 @@ export class BatchIngester {
       );
       return 'cancelled';
     }
-    await this.enqueue(batch.id, batch.tenant, batch.inputFileId, batch.endpoint);
+    await this.enqueue(batch);
     await store.markEnqueued(batchId);
     return 'enqueued';
   }
@@ -168,12 +169,8 @@ export class BatchIngester {
     return { total, errors, estimate };
   }
 
-  private async enqueue(
-    batchId: string,
-    tenant: string,
-    fileId: string,
-    endpoint: BatchEndpoint,
-  ): Promise<void> {
+  private async enqueue(batch: BatchRecord): Promise<void> {
+    const { id: batchId, tenant, inputFileId: fileId, endpoint } = batch;
     const { files, catalog, defaultModel, lineQueue, attempts, fair } = this.options;
     const chunkSize = this.options.chunkSize ?? 1000;
     const context = { catalog, defaultModel, endpoint };
@@ -203,9 +200,11 @@ export class BatchIngester {
     for await (const { text } of readJsonlLines(files.read(fileId))) {
       // Validation passed on the same bytes: read the line without checking it again.
       const line = readValidatedBatchLine(text, context);
+      // A batch that asked for tier choice: each chat line gets the cheapest tier meeting it.
+      const tier = 'request' in line ? chooseLineTier(catalog, line, batch, createdAt) : {};
       chunk.push({
         name: 'batch-line',
-        data: { batchId, tenant, index, createdAt, ...line },
+        data: { batchId, tenant, index, createdAt, ...line, ...tier },
         // A deterministic job id: a retried ingest does not queue a line twice.
         opts: { ...lineOptions, jobId: `${batchId}-${index}` },
       });

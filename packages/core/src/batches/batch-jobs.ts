@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { responseSettingsSchema } from '../dialects/openai-responses/response-settings';
 import { jobProgressSchema } from '../jobs/job-progress';
 import { normalizedRequestSchema, requirementsSchema } from '../jobs/job-request';
@@ -29,6 +30,9 @@ export const batchLineJobDataSchema = z.object({
   createdAt: z.number().int(),
   /** A `/v1/responses` line: its output line is a Responses `response` echoing these settings. */
   responses: responseSettingsSchema.optional(),
+  /** `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows. */
+  serviceTier: serviceTierSchema.optional(),
+  completeBy: z.number().int().optional(),
 });
 export type BatchLineJobData = z.infer<typeof batchLineJobDataSchema>;
 

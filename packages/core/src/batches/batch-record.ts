@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RequestedServiceTier } from '../catalog/service-tier';
 import type { TokenCounts } from '../resilience/usage-records';
 
 /** OpenAI's batch lifecycle, which llmq follows exactly. */
@@ -59,7 +60,13 @@ export interface BatchRecord {
   status: BatchStatus;
   metadata?: Record<string, string>;
   createdAt: number;
+  /** The end of `completion_window`, or the tighter `complete_by` when the batch gave one. */
   expiresAt: number;
+  /**
+   * The tier its lines may run on (`service_tier` on create, `auto` when it gave `complete_by`);
+   * absent: standard, as before tiers existed.
+   */
+  serviceTier?: RequestedServiceTier;
   inProgressAt?: number;
   finalizingAt?: number;
   completedAt?: number;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { ClientError } from '../errors/client-error';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
+import { completeBySchema, deadlineOf } from '../tiers/work-deadline';
 import type { BatchLimits } from './batch-limits';
 import {
   type BatchRecord,
@@ -12,6 +14,9 @@ import {
   supportedBatchEndpoints,
 } from './batch-record';
 import type { BatchStore } from './batch-store';
+
+/** What a batch may ask of its lines' tier: provider batches are not wired in yet. */
+const batchLineTiers = ['auto', 'standard', 'flex'];
 
 /** Body of `POST /v1/batches`, as OpenAI defines it. */
 export const createBatchRequestSchema = z
@@ -25,6 +30,14 @@ export const createBatchRequestSchema = z
       .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 metadata keys' })
       .nullable()
       .optional(),
+    /**
+     * llmq: when the batch must be complete, an RFC 3339 date-time or unix seconds, within
+     * `completion_window`. The batch expires then, and its lines run on the cheapest tier
+     * expected to meet it.
+     */
+    complete_by: completeBySchema.optional(),
+    /** llmq: pins the tier of every line (`standard`, `flex`); default `auto`. */
+    service_tier: requestedServiceTierSchema.optional(),
   })
   .strict();
 export type CreateBatchRequest = z.infer<typeof createBatchRequestSchema>;
@@ -48,7 +61,7 @@ export function newId(prefix: string): string {
 export async function queueIngestAndExpiry(
   controlQueue: Queue,
   batchId: string,
-  windowSeconds: number,
+  expireAfterMs: number,
 ): Promise<void> {
   await controlQueue.addBulk([
     {
@@ -62,7 +75,7 @@ export async function queueIngestAndExpiry(
       opts: {
         ...jobCatalog['batch-expire'].defaultOptions,
         jobId: `expire-${batchId}`,
-        delay: windowSeconds * 1000,
+        delay: expireAfterMs,
       },
     },
   ]);
@@ -96,6 +109,21 @@ export class BatchService {
         'completion_window must be a duration such as "24h" (at most 168h)',
       );
     }
+    const createdAt = Date.now();
+    const windowEnd = createdAt + windowSeconds * 1000;
+    const completeBy = deadlineOf({ complete_by: request.complete_by }, createdAt);
+    if (completeBy !== undefined && (completeBy <= createdAt || completeBy > windowEnd)) {
+      throw new ClientError(
+        'invalid_completion_window',
+        'complete_by must be in the future and within completion_window',
+      );
+    }
+    if (request.service_tier !== undefined && !batchLineTiers.includes(request.service_tier)) {
+      throw new ClientError(
+        'service_tier_unavailable',
+        `service_tier "${request.service_tier}" is not available for batch lines yet; use ${batchLineTiers.join(', ')}`,
+      );
+    }
     const file = await files.get(request.input_file_id);
     if (!file || file.tenant !== tenant)
       throw new ClientError('file_not_found', `no such file "${request.input_file_id}"`);
@@ -108,7 +136,6 @@ export class BatchService {
       );
     }
 
-    const createdAt = Date.now();
     await store.create({
       id: batchId,
       tenant,
@@ -117,11 +144,16 @@ export class BatchService {
       completionWindow: request.completion_window,
       metadata: request.metadata ?? undefined,
       createdAt,
-      expiresAt: createdAt + windowSeconds * 1000,
+      expiresAt: completeBy ?? windowEnd,
+      ...(request.service_tier !== undefined
+        ? { serviceTier: request.service_tier }
+        : completeBy !== undefined
+          ? { serviceTier: 'auto' as const }
+          : {}),
       reservedOutputFileId: newId('file-'),
       reservedErrorFileId: newId('file-'),
     });
-    await queueIngestAndExpiry(controlQueue, batchId, windowSeconds);
+    await queueIngestAndExpiry(controlQueue, batchId, (completeBy ?? windowEnd) - createdAt);
     const record = await store.get(batchId);
     if (!record) throw new Error(`batch ${batchId} vanished right after creation`);
     return record;

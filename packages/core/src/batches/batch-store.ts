@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { requestedServiceTierSchema } from '../catalog/service-tier';
 import type { LedgerWrite } from '../cost/cost-ledger';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { TokenCounts } from '../resilience/usage-records';
@@ -37,6 +38,7 @@ export type NewBatchRecord = Pick<
   | 'metadata'
   | 'createdAt'
   | 'expiresAt'
+  | 'serviceTier'
   | 'reservedOutputFileId'
   | 'reservedErrorFileId'
 > & {
@@ -92,6 +94,7 @@ export class BatchStore {
     };
     if (batch.total !== undefined) fields.total = batch.total;
     if (batch.metadata) fields.metadata = JSON.stringify(batch.metadata);
+    if (batch.serviceTier) fields.service_tier = batch.serviceTier;
     await this.redis
       .multi()
       .hset(key, fields)
@@ -364,6 +367,9 @@ function parseBatch(fields: Record<string, string>): BatchRecord {
     metadata: fields.metadata ? JSON.parse(fields.metadata) : undefined,
     createdAt: Number(fields.created_at ?? 0),
     expiresAt: Number(fields.expires_at ?? 0),
+    ...(fields.service_tier
+      ? { serviceTier: requestedServiceTierSchema.parse(fields.service_tier) }
+      : {}),
     inProgressAt: optionalNumber(fields.in_progress_at),
     finalizingAt: optionalNumber(fields.finalizing_at),
     completedAt: optionalNumber(fields.completed_at),

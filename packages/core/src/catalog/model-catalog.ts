@@ -30,6 +30,49 @@ export const catalogProviderIdSchema = z.enum([
 
 const usdPerMillion = z.number().min(0).max(10_000);
 
+/** USD per million tokens of one way of calling a model (see `pricing`). */
+const tierPricingSchema = z
+  .object({
+    input: usdPerMillion,
+    output: usdPerMillion,
+    cached_input: usdPerMillion,
+    cache_write: usdPerMillion.optional(),
+    reasoning: usdPerMillion.optional(),
+  })
+  .strict();
+
+/**
+ * The cheaper ways a provider offers to run a model, besides the standard call. `flex`:
+ * OpenAI's `service_tier: "flex"` (slower, may be refused with 429). `batch`: the provider's
+ * batch API (OpenAI Batch, Anthropic Message Batches), answered within hours.
+ */
+export const modelServiceTiersSchema = z
+  .object({
+    flex: z
+      .object({
+        pricing: tierPricingSchema,
+        /** Typical time to a complete short answer on flex, ms. */
+        expected_latency_ms: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
+    batch: z
+      .object({
+        pricing: tierPricingSchema,
+        /**
+         * Typical time from submitting a provider batch to its results, ms; what llmq has
+         * measured of the provider takes over once it has measured some.
+         */
+        expected_turnaround_ms: z.number().int().positive(),
+        /** Most lines llmq puts in one provider batch (the provider's limit). Default 50,000. */
+        max_lines: z.number().int().min(1).max(100_000).default(50_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ModelServiceTiers = z.infer<typeof modelServiceTiersSchema>;
+
 /**
  * The APIs a catalog model serves: `chat` (chat completions; every job, sync request and chat
  * batch line), `completions` (legacy text completions, prompt arrays) and `embeddings`.
@@ -74,18 +117,14 @@ export const modelEntrySchema = z
     context_window: z.number().int().positive(),
     /** The most tokens one answer may have. */
     max_output_tokens: z.number().int().positive(),
-    /** USD per million tokens. */
-    pricing: z
-      .object({
-        input: usdPerMillion,
-        output: usdPerMillion,
-        cached_input: usdPerMillion,
-        /** Prompt-cache writes (Anthropic bills 1.25× input for 5 minutes); default: `input`. */
-        cache_write: usdPerMillion.optional(),
-        /** Reasoning output tokens, when billed apart; default: `output`. */
-        reasoning: usdPerMillion.optional(),
-      })
-      .strict(),
+    /**
+     * USD per million tokens of a standard call: input, output, cached_input, optional
+     * cache_write (prompt-cache writes; Anthropic bills 1.25× input for 5 minutes; default
+     * input) and reasoning (reasoning output tokens; default output).
+     */
+    pricing: tierPricingSchema,
+    /** Cheaper tiers the provider offers for this model (flex, provider batch); absent: none. */
+    service_tiers: modelServiceTiersSchema.default({}),
     capabilities: z
       .object({
         streaming: z.boolean().default(false),

@@ -1,4 +1,5 @@
 import type { ModelEntry } from './model-catalog';
+import type { ServiceTier } from './service-tier';
 
 /** Token counts priced by {@link costOfUsage}. */
 export interface PricedUsage {
@@ -15,9 +16,22 @@ export interface PricedUsage {
 /** Output tokens assumed for a cost estimate when the request sets no `max_tokens`. */
 export const defaultEstimatedOutputTokens = 1024;
 
-/** Cost in USD of `usage` at the entry's prices (USD per million tokens). */
-export function costOfUsage(entry: Pick<ModelEntry, 'pricing'>, usage: PricedUsage): number {
-  const { pricing } = entry;
+/** The entry's prices (USD per million tokens) on `tier`; a tier it does not offer: standard's. */
+export function pricingOfTier(
+  entry: Pick<ModelEntry, 'pricing'> & Partial<Pick<ModelEntry, 'service_tiers'>>,
+  tier: ServiceTier = 'standard',
+): ModelEntry['pricing'] {
+  if (tier === 'standard') return entry.pricing;
+  return entry.service_tiers?.[tier]?.pricing ?? entry.pricing;
+}
+
+/** Cost in USD of `usage` at the entry's prices on `tier` (USD per million tokens). */
+export function costOfUsage(
+  entry: Pick<ModelEntry, 'pricing'> & Partial<Pick<ModelEntry, 'service_tiers'>>,
+  usage: PricedUsage,
+  tier: ServiceTier = 'standard',
+): number {
+  const pricing = pricingOfTier(entry, tier);
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
   const cacheWrite = Math.min(usage.cacheWriteInputTokens ?? 0, usage.inputTokens - cached);
   const reasoning = Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);

@@ -262,3 +262,71 @@ describe('budget reservations', () => {
     expect(await store.reserve('acme', 'y', toNanoUsd(1000), now)).toEqual({ ok: true });
   });
 });
+
+describe('spend by tier', () => {
+  it('keeps each tier apart in the ledger and reports it by tier, standard fields unchanged', async () => {
+    const lines = ledgerLinesFromAttempts([
+      attempt({
+        cost_usd: 0.004,
+        usage: { input_tokens: 100, cached_input_tokens: 0, output_tokens: 10 },
+      }),
+      attempt({
+        cost_usd: 0.002,
+        service_tier: 'flex',
+        usage: { input_tokens: 100, cached_input_tokens: 0, output_tokens: 10 },
+      }),
+      attempt({
+        cost_usd: 0.001,
+        service_tier: 'batch',
+        usage: { input_tokens: 50, cached_input_tokens: 0, output_tokens: 5 },
+      }),
+    ]);
+    expect(lines.map((line) => [line.model, line.tier, line.costNanoUsd])).toEqual([
+      ['sim-gpt-fast', undefined, 4_000_000],
+      ['sim-gpt-fast', 'flex', 2_000_000],
+      ['sim-gpt-fast', 'batch', 1_000_000],
+    ]);
+    await ledger.record('acme', lines, { now });
+    const fields = Object.keys(await redis.hgetall(keys.usageLedger('acme', '2026-11-27')));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'sim-gpt-fast|cost',
+        'sim-gpt-fast|flex|cost',
+        'sim-gpt-fast|batch|cost',
+      ]),
+    );
+
+    const report = await readUsageReport(redis, keys, 'acme', { group_by: ['model', 'tier'] }, now);
+    if ('error' in report) throw new Error(report.error);
+    expect(report.cost_by_tier_usd).toEqual({ standard: 0.004, flex: 0.002, batch: 0.001 });
+    expect(report.data.map((row) => [row.model, row.tier, row.cost_usd, row.input_tokens])).toEqual(
+      [
+        ['sim-gpt-fast', 'batch', 0.001, 50],
+        ['sim-gpt-fast', 'flex', 0.002, 100],
+        ['sim-gpt-fast', 'standard', 0.004, 100],
+      ],
+    );
+    const byModel = await readUsageReport(redis, keys, 'acme', { group_by: ['model'] }, now);
+    if ('error' in byModel) throw new Error(byModel.error);
+    expect(byModel.data).toEqual([
+      expect.objectContaining({ model: 'sim-gpt-fast', cost_usd: 0.007 }),
+    ]);
+  });
+
+  it('prices usage at the tier prices of the catalog entry, standard when it has no such tier', () => {
+    const entry = {
+      pricing: { input: 1, output: 2, cached_input: 0.5 },
+      service_tiers: {
+        batch: {
+          pricing: { input: 0.5, output: 1, cached_input: 0.25 },
+          expected_turnaround_ms: 1000,
+          max_lines: 10,
+        },
+      },
+    };
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(costOfUsage(entry, usage)).toBe(3);
+    expect(costOfUsage(entry, usage, 'batch')).toBe(1.5);
+    expect(costOfUsage(entry, usage, 'flex')).toBe(3);
+  });
+});

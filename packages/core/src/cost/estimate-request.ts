@@ -1,7 +1,9 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { JobRequest } from '../jobs/job-request';
 import { prepareJobRequest } from '../jobs/prepare-job-request';
 import type { RoutingDecision } from '../routing/route-request';
+import type { TierOption } from '../tiers/choose-service-tier';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';
 import type { PromptOptimizationReport } from './optimize-prompt';
@@ -20,6 +22,15 @@ export interface CostEstimate {
   max_cost_usd: number;
   /** What `optimize` would change, when the request asks for it. */
   optimization?: PromptOptimizationReport;
+  /** The tier the job would run on (see docs/cost-tiers.md). */
+  service_tier: ServiceTier;
+  /**
+   * Every tier the routed model offers, with its cost for this request (input plus the
+   * expected output), its expected completion and whether it meets the deadline.
+   */
+  tiers: TierOption[];
+  /** The request's deadline, epoch ms, when it set one. */
+  complete_by_ms?: number;
 }
 
 /**
@@ -48,5 +59,8 @@ export function estimateRequest(
     candidates,
     max_cost_usd: fromNanoUsd(worstCaseCostNanoUsd(candidates)),
     ...(optimization ? { optimization } : {}),
+    service_tier: prepared.tier.tier,
+    tiers: prepared.tier.options,
+    ...(prepared.tier.deadline !== undefined ? { complete_by_ms: prepared.tier.deadline } : {}),
   };
 }

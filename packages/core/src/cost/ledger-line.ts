@@ -1,3 +1,4 @@
+import type { ServiceTier } from '../catalog/service-tier';
 import type { JobResult } from '../jobs/job-record';
 import type { AttemptRecord } from '../resilience/attempt-record';
 import { type NanoUsd, toNanoUsd } from './money';
@@ -5,6 +6,8 @@ import { type NanoUsd, toNanoUsd } from './money';
 /** What one unit of work adds to a tenant's ledger for one catalog model. */
 export interface LedgerLine {
   model: string;
+  /** The tier the work ran on; absent: `standard`. */
+  tier?: ServiceTier;
   /** Billed spend, nano-dollars. */
   costNanoUsd: NanoUsd;
   /** Billed input tokens, cached ones included. */
@@ -22,9 +25,10 @@ export interface LedgerLine {
   savedTokens: number;
 }
 
-function emptyLine(model: string): LedgerLine {
+function emptyLine(model: string, tier?: ServiceTier): LedgerLine {
   return {
     model,
+    ...(tier !== undefined && tier !== 'standard' ? { tier } : {}),
     costNanoUsd: 0,
     inputTokens: 0,
     cachedInputTokens: 0,
@@ -37,7 +41,7 @@ function emptyLine(model: string): LedgerLine {
 }
 
 /**
- * The ledger lines of a job's provider calls, one per catalog model. Every call that billed
+ * The ledger lines of a job's provider calls, one per catalog model and tier. Every call that billed
  * something counts: the winner, a hedge loser (its real usage, or its prompt when aborted), a
  * call that answered but whose job then failed (an output the filter blocked). Calls that
  * billed nothing (errors, skipped models) add nothing.
@@ -46,13 +50,14 @@ export function ledgerLinesFromAttempts(attempts: readonly AttemptRecord[]): Led
   const byModel = new Map<string, LedgerLine>();
   for (const attempt of attempts) {
     if (attempt.cost_usd <= 0 && attempt.usage === undefined) continue;
-    const line = byModel.get(attempt.model) ?? emptyLine(attempt.model);
+    const key = `${attempt.model}|${attempt.service_tier ?? 'standard'}`;
+    const line = byModel.get(key) ?? emptyLine(attempt.model, attempt.service_tier);
     line.costNanoUsd += toNanoUsd(attempt.cost_usd);
     line.inputTokens += attempt.usage?.input_tokens ?? 0;
     line.cachedInputTokens += attempt.usage?.cached_input_tokens ?? 0;
     line.outputTokens += attempt.usage?.output_tokens ?? 0;
     line.calls += 1;
-    byModel.set(attempt.model, line);
+    byModel.set(key, line);
   }
   return [...byModel.values()];
 }
@@ -67,17 +72,22 @@ export function ledgerLineFromCacheHit(model: string, hit: JobResult): LedgerLin
   };
 }
 
-/** The usage-hash fields of a line and their increments (zeros left out). */
+/**
+ * The usage-hash fields of a line and their increments (zeros left out): `<model>|<amount>` for
+ * standard work (as before tiers existed), `<model>|<tier>|<amount>` for flex and batch work.
+ */
 export function ledgerFields(line: LedgerLine): Array<[string, number]> {
+  const prefix =
+    line.tier === undefined || line.tier === 'standard' ? line.model : `${line.model}|${line.tier}`;
   const fields: Array<[string, number]> = [
-    [`${line.model}|cost`, line.costNanoUsd],
-    [`${line.model}|input`, line.inputTokens],
-    [`${line.model}|cached_input`, line.cachedInputTokens],
-    [`${line.model}|output`, line.outputTokens],
-    [`${line.model}|calls`, line.calls],
-    [`${line.model}|cache_hits`, line.cacheHits],
-    [`${line.model}|saved_cost`, line.savedNanoUsd],
-    [`${line.model}|saved_tokens`, line.savedTokens],
+    [`${prefix}|cost`, line.costNanoUsd],
+    [`${prefix}|input`, line.inputTokens],
+    [`${prefix}|cached_input`, line.cachedInputTokens],
+    [`${prefix}|output`, line.outputTokens],
+    [`${prefix}|calls`, line.calls],
+    [`${prefix}|cache_hits`, line.cacheHits],
+    [`${prefix}|saved_cost`, line.savedNanoUsd],
+    [`${prefix}|saved_tokens`, line.savedTokens],
   ];
   return fields.filter(([, amount]) => amount !== 0);
 }

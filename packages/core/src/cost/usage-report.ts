@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { RedisKeys } from '../redis/redis-keys';
 import { fromNanoUsd } from './money';
 import { daysBetween, utcDay } from './utc-period';
@@ -28,12 +29,12 @@ const reportDaySchema = z
     return day;
   });
 
-const groupBySchema = z.enum(['model', 'day']);
+const groupBySchema = z.enum(['model', 'day', 'tier']);
 export type UsageGroupBy = z.infer<typeof groupBySchema>;
 
 /**
  * Query of `GET /v1/usage`: `start` and `end` (inclusive UTC days; default the last 30 days
- * up to today), `group_by` `model`, `day`, or both (`group_by=model,day` or repeated).
+ * up to today), `group_by` any of `model`, `day` and `tier` (`group_by=model,tier` or repeated).
  */
 export const usageQuerySchema = z
   .object({
@@ -47,7 +48,7 @@ export const usageQuerySchema = z
           ? []
           : (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')),
       )
-      .pipe(z.array(groupBySchema).max(2)),
+      .pipe(z.array(groupBySchema).max(3)),
   })
   .strict();
 export type UsageQuery = z.input<typeof usageQuerySchema>;
@@ -73,6 +74,8 @@ export interface UsageRow extends UsageAmounts {
   day?: string;
   /** Present when grouped by model. */
   model?: string;
+  /** Present when grouped by tier: `standard`, `flex` or `batch`. */
+  tier?: ServiceTier;
 }
 
 export interface UsageReport {
@@ -82,6 +85,19 @@ export interface UsageReport {
   group_by: UsageGroupBy[];
   data: UsageRow[];
   totals: UsageAmounts;
+  /** Spend per tier over the range, USD (every tier listed, 0 when unused). */
+  cost_by_tier_usd: Record<ServiceTier, number>;
+}
+
+/** A ledger field split into its model, tier and amount kind (see `ledgerFields`). */
+function parseLedgerField(field: string): { model: string; tier: ServiceTier; kind: string } {
+  const separator = field.lastIndexOf('|');
+  const kind = field.slice(separator + 1);
+  const rest = field.slice(0, separator);
+  for (const tier of ['flex', 'batch'] as const) {
+    if (rest.endsWith(`|${tier}`)) return { model: rest.slice(0, -tier.length - 1), tier, kind };
+  }
+  return { model: rest, tier: 'standard', kind };
 }
 
 const amountFields = {
@@ -141,26 +157,31 @@ export async function readUsageReport(
 
   const byModel = query.group_by.includes('model');
   const byDay = query.group_by.includes('day');
-  const groups = new Map<string, { day?: string; model?: string; raw: RawAmounts }>();
+  const byTier = query.group_by.includes('tier');
+  const groups = new Map<
+    string,
+    { day?: string; model?: string; tier?: ServiceTier; raw: RawAmounts }
+  >();
   const totals = emptyAmounts();
+  const costByTier: Record<ServiceTier, number> = { standard: 0, flex: 0, batch: 0 };
   replies.forEach(([error, hash], index) => {
     if (error) throw error;
     const day = days[index] as string;
     for (const [field, value] of Object.entries((hash ?? {}) as Record<string, string>)) {
-      const separator = field.lastIndexOf('|');
-      const model = field.slice(0, separator);
-      const kind = field.slice(separator + 1) as keyof typeof amountFields;
-      const target = amountFields[kind];
+      const { model, tier, kind } = parseLedgerField(field);
+      const target = amountFields[kind as keyof typeof amountFields];
       if (!target) continue;
       const amount = Number(value);
       totals[target] += amount;
-      if (!byModel && !byDay) continue;
-      const groupKey = `${byDay ? day : ''}\n${byModel ? model : ''}`;
+      if (target === 'cost_nano_usd') costByTier[tier] += amount;
+      if (!byModel && !byDay && !byTier) continue;
+      const groupKey = `${byDay ? day : ''}\n${byModel ? model : ''}\n${byTier ? tier : ''}`;
       let group = groups.get(groupKey);
       if (!group) {
         group = {
           ...(byDay ? { day } : {}),
           ...(byModel ? { model } : {}),
+          ...(byTier ? { tier } : {}),
           raw: emptyAmounts(),
         };
         groups.set(groupKey, group);
@@ -173,6 +194,7 @@ export async function readUsageReport(
     .map(([, group]) => ({
       ...(group.day !== undefined ? { day: group.day } : {}),
       ...(group.model !== undefined ? { model: group.model } : {}),
+      ...(group.tier !== undefined ? { tier: group.tier } : {}),
       ...present(group.raw),
     }));
   return {
@@ -182,5 +204,10 @@ export async function readUsageReport(
     group_by: query.group_by,
     data,
     totals: present(totals),
+    cost_by_tier_usd: {
+      standard: fromNanoUsd(costByTier.standard),
+      flex: fromNanoUsd(costByTier.flex),
+      batch: fromNanoUsd(costByTier.batch),
+    },
   };
 }

@@ -33,6 +33,8 @@ export const clientErrorCodeSchema = z.enum([
   'model_capability_missing',
   'invalid_hedge',
   'invalid_speculative',
+  /** A pinned `service_tier` the model does not offer, or llmq cannot run this work on. */
+  'service_tier_unavailable',
   'budget_exceeded',
   'job_not_retryable',
   'idempotency_key_reused',
@@ -96,6 +98,7 @@ export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   model_capability_missing: 400,
   invalid_hedge: 400,
   invalid_speculative: 400,
+  service_tier_unavailable: 400,
   // 402, not 429: SDKs retry a 429 with backoff, but a spent budget does not come back
   // until the next day or month; 402 says "a spending limit" and is not retried.
   budget_exceeded: 402,

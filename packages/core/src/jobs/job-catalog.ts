@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches/batch-jobs';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { queueNames } from '../queues/queue-names';
 import { endpointJobDataSchema } from './endpoint-job';
 import { jobProgressSchema } from './job-progress';
@@ -24,6 +25,10 @@ export const promptJobDataSchema = z.object({
     .object({ fast_model: z.string().min(1), upgrade_model: z.string().min(1) })
     .optional(),
   fallbacks: z.boolean().optional(),
+  /** The tier chosen at submit (see `chooseJobTier`); absent: standard. */
+  serviceTier: serviceTierSchema.optional(),
+  /** The job's deadline (`complete_by`), epoch ms. */
+  completeBy: z.number().int().optional(),
   progress: jobProgressSchema.optional(),
   createdAt: z.number().int(),
   /** The submitting HTTP request's id, so worker log lines join the API's. */

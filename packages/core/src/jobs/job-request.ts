@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
+import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
 import { convertOpenAIChatRequest } from '../dialects/openai-chat/convert-openai-chat-request';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../dialects/openai-chat/openai-chat-request-schema';
 import { type ChatRequest, chatRequestSchema } from '../messages/chat-request';
 import type { GenerateRequest } from '../providers/language-model';
+import { completeBySchema, deadlineMsSchema } from '../tiers/work-deadline';
 import { jobWebhookSchema } from '../webhooks/webhook-event';
 import { maxStartWindowMs } from './start-deadline';
 
@@ -121,6 +123,15 @@ export const jobRequestSchema = z
     start_by: z.iso.datetime({ offset: true }).optional(),
     /** `start_by` relative to when the job is accepted, ms (1 ms to 7 days). */
     start_within_ms: z.number().int().min(1).max(maxStartWindowMs).optional(),
+    /**
+     * When the job must be complete: an RFC 3339 date-time or unix seconds. With a deadline,
+     * the job runs on the cheapest tier expected to meet it; without one, now (standard).
+     */
+    complete_by: completeBySchema.optional(),
+    /** The same deadline, as ms from the submit. */
+    deadline_ms: deadlineMsSchema.optional(),
+    /** Pins a tier (`standard`, `flex`, `batch`); default `auto` (see `complete_by`). */
+    service_tier: requestedServiceTierSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {
@@ -143,6 +154,13 @@ export const jobRequestSchema = z
         code: 'custom',
         message: 'give "messages" or "prompt", not both',
         path: ['prompt'],
+      });
+    }
+    if (value.complete_by !== undefined && value.deadline_ms !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give "complete_by" or "deadline_ms", not both',
+        path: ['deadline_ms'],
       });
     }
     if (value.speculative === undefined) return;

@@ -186,6 +186,8 @@ export class JobSubmitter {
       ...(request.hedge ? { hedge: request.hedge } : {}),
       ...(speculative ? { speculative } : {}),
       ...(request.fallbacks !== undefined ? { fallbacks: request.fallbacks } : {}),
+      ...(prepared.tier.tier !== 'standard' ? { serviceTier: prepared.tier.tier } : {}),
+      ...(prepared.tier.deadline !== undefined ? { completeBy: prepared.tier.deadline } : {}),
       ...(stream ? { stream: true } : {}),
       ...(options.stoppable ? { stoppable: true } : {}),
       ...(request.cache ? { cache: request.cache } : {}),

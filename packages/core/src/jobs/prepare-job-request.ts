@@ -9,6 +9,7 @@ import {
 } from '../routing/choose-speculative-models';
 import { routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
+import { chooseJobTier, type JobTier } from '../tiers/choose-job-tier';
 import { type JobRequest, type NormalizedRequest, normalizeJobRequest } from './job-request';
 
 /** A job request converted once and routed once: what a submit, an estimate or a cache key needs. */
@@ -25,6 +26,8 @@ export interface PreparedJobRequest {
   speculative?: SpeculativeModels;
   /** What `optimize` changed, when the request asked for it. */
   optimization?: PromptOptimizationReport;
+  /** The tier the job runs on, the tiers weighed, and its deadline (`complete_by`). */
+  tier: JobTier;
 }
 
 /**
@@ -38,6 +41,7 @@ export function prepareJobRequest(
   request: JobRequest,
   /** The request already in the neutral model (screened by the input filter, or from a dialect). */
   chat: NormalizedRequest = normalizeJobRequest(request),
+  now: number = Date.now(),
 ): PreparedJobRequest {
   const speculative = request.speculative
     ? chooseSpeculativeModels(catalog, request.speculative)
@@ -73,8 +77,10 @@ export function prepareJobRequest(
     if (!hedge.ok) throw new ClientError('invalid_hedge', hedge.message);
     hedgeModel = hedge.entry.id;
   }
+  const tier = chooseJobTier(catalog, route.decision, request, optimized.request, now);
   return {
     model: route.decision.mode === 'auto' ? 'auto' : route.decision.model,
+    tier,
     request: optimized.request,
     decision: route.decision,
     ...(hedgeModel ? { hedgeModel } : {}),

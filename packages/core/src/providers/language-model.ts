@@ -17,6 +17,11 @@ export interface GenerateRequest extends ChatRequest {
   signal?: AbortSignal;
   /** Extra HTTP headers for this call (tracing, simulator fault injection). */
   headers?: Record<string, string>;
+  /**
+   * `flex`: run on the provider's flex tier (OpenAI `service_tier: "flex"`: cheaper, slower,
+   * may be refused with 429). Absent: standard. Adapters without flex refuse it.
+   */
+  serviceTier?: 'flex';
 }
 
 /** Rate-limit facts the provider sent back with a response (x-ratelimit-* headers), when it did. */

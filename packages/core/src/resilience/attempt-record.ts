@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceTierSchema } from '../catalog/service-tier';
 import { providerErrorCodeSchema } from '../providers/provider-error';
 import { attemptUsageSchema } from './usage-records';
 
@@ -57,6 +58,8 @@ export const attemptRecordSchema = z.object({
    * billed, the rest unknown).
    */
   cost_estimated: z.boolean().optional(),
+  /** The tier the call ran on, priced at its prices; absent: `standard`. */
+  service_tier: serviceTierSchema.optional(),
   /** Which arm of a hedge made the call. */
   hedge: z.enum(['primary', 'secondary']).optional(),
 });

@@ -1,6 +1,7 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
 import { costOfUsage } from '../catalog/model-pricing';
+import type { ServiceTier } from '../catalog/service-tier';
 import type { DeploymentChooser } from '../deployments/deployment-picker';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
 import type {
@@ -47,6 +48,8 @@ export interface ModelCall<Answer> {
   entry: ModelEntry;
   /** Where the call goes; absent: the entry's first (or only, implicit) deployment. */
   deployment?: ModelDeployment;
+  /** The tier the call runs on, priced at its prices; absent: standard. */
+  tier?: ServiceTier;
   /** Makes the call; undefined when the entry's provider has no adapter for it. */
   send: (() => Promise<Answer>) | undefined;
   /** The tokens an answer used, and the rate-limit facts the provider sent with it. */
@@ -59,6 +62,7 @@ export function chatCall(link: ChainLink, request: GenerateRequest): ModelCall<G
   return {
     entry,
     ...(link.deployment ? { deployment: link.deployment } : {}),
+    ...(request.serviceTier ? { tier: request.serviceTier } : {}),
     send: model && (() => model.generate(request)),
     usageOf: (answer) => ({ usage: answer.usage, rateLimit: answer.rateLimit }),
   };
@@ -113,6 +117,7 @@ export async function callModel<Answer>(
     ...(deployment.id !== undefined ? { deployment: deployment.id } : {}),
     started_at: startedAt,
     cost_usd: 0,
+    ...(call.tier !== undefined && call.tier !== 'standard' ? { service_tier: call.tier } : {}),
   };
   if (!send) {
     return {
@@ -171,7 +176,7 @@ export async function callModel<Answer>(
         ...base,
         outcome: 'success',
         latency_ms: latency,
-        cost_usd: costOfUsage(entry, usage),
+        cost_usd: costOfUsage(entry, usage, call.tier),
         usage: toAttemptUsage(usage),
       },
     };

@@ -10,6 +10,7 @@ import type { CallRecorder } from './call-journal';
 import { type ChainLink, onDeployment } from './call-model';
 import type { CircuitBreaker } from './circuit-breaker';
 import { isRetryableError, type RetryPolicy } from './retry-policy';
+import { runFlex } from './run-flex';
 import { runHedged } from './run-hedged';
 import { type ChainOutcome, type ChainResume, notBeforeOf, runModelChain } from './run-model-chain';
 
@@ -51,6 +52,11 @@ export interface RoutedRequest {
   recorder?: CallRecorder;
   /** Fields for the limiter's log lines about this request (job id, tenant); no prompt text. */
   logFields?: Readonly<Record<string, unknown>>;
+  /**
+   * Run on the routed model's flex tier first (see `runFlex`), holding its 429s while the
+   * deadline (epoch ms) allows, then the ordinary chain on standard.
+   */
+  flex?: { deadline: number };
 }
 
 /**
@@ -93,8 +99,27 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       logFields: routed.logFields,
     });
 
+    // Routed again at run time: flex only when the model now at the head still offers it.
+    if (routed.flex && links[0]?.entry.service_tiers.flex) {
+      const flex = await runFlex({
+        link: links[0],
+        request: routed.request,
+        deadline: routed.flex.deadline,
+        headers: routed.headers,
+        previousCalls,
+        gate,
+        recorder: routed.recorder,
+        sleep: options.sleep,
+      });
+      attempts = [...attempts, ...flex.attempts];
+      if (flex.kind === 'success') return { ...flex, attempts };
+      if (flex.kind === 'failed')
+        return { kind: 'failed', error: flex.error, retryable: false, attempts };
+      previousCalls = flex.calls;
+    }
+
     const firstRun = previous.length === 0 && routed.progress?.resume === undefined;
-    if (routed.hedge && firstRun && links[0]) {
+    if (routed.hedge && firstRun && links[0] && !routed.flex) {
       const choice = chooseHedgeModel(options.catalog, routed.decision, {
         model: routed.hedge.model,
         afterMs: routed.hedge.after_ms,

@@ -57,7 +57,8 @@ export interface RunModelChainOptions {
 export function notBeforeOf(attempts: readonly AttemptRecord[]): Record<string, number> {
   const notBefore: Record<string, number> = {};
   for (const attempt of attempts) {
-    if (attempt.retry_after_ms === undefined) continue;
+    // A flex tier's 429 says nothing about the model's standard capacity.
+    if (attempt.retry_after_ms === undefined || attempt.service_tier !== undefined) continue;
     const until = attempt.started_at + Math.ceil(attempt.latency_ms) + attempt.retry_after_ms;
     const key = deploymentWaitKey(attempt.model, attempt.deployment);
     notBefore[key] = Math.max(notBefore[key] ?? 0, until);

@@ -65,8 +65,8 @@ export function createMetrics(options: MetricsOptions = {}) {
     /** Spend in US dollars per catalog model (fed by the cost ledger). */
     llmCost: new Counter({
       name: 'llm_cost_dollars',
-      help: 'Spend on LLM calls in US dollars, per catalog model.',
-      labelNames: ['model'] as const,
+      help: 'Spend on LLM calls in US dollars, per catalog model and service tier.',
+      labelNames: ['model', 'tier'] as const,
       registers,
     }),
     /** Answers served from a cache (`cache_type`: `exact` | `semantic` | `provider`). */

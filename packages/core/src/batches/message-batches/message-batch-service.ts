@@ -98,7 +98,7 @@ export class MessageBatchService {
       reservedErrorFileId: newId('file-'),
       total: lines.length,
     });
-    await queueIngestAndExpiry(controlQueue, batchId, messageBatchWindow.seconds);
+    await queueIngestAndExpiry(controlQueue, batchId, messageBatchWindow.seconds * 1000);
     return this.get(tenant, batchId);
   }
 

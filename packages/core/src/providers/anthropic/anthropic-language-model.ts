@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { ProviderError } from '../provider-error';
@@ -108,11 +109,14 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
 
   private requestBody(request: GenerateRequest): AnthropicMessagesRequestBody {
-    return convertOrRefuse(this.provider, () =>
-      convertToAnthropicMessagesRequest(this.modelId, request, {
+    return convertOrRefuse(this.provider, () => {
+      // Anthropic has no flex tier; its discount is the Message Batches API.
+      if (request.serviceTier !== undefined)
+        throw new UnsupportedParameterError('service_tier', this.modelId);
+      return convertToAnthropicMessagesRequest(this.modelId, request, {
         maxTokensDefault: this.settings.maxTokensDefault,
-      }),
-    );
+      });
+    });
   }
 
   private requestOptions(request: GenerateRequest, call: CallSignal) {

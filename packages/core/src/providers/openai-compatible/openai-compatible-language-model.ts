@@ -1,4 +1,5 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
@@ -142,6 +143,9 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     return convertOrRefuse(this.provider, () => {
       refuseParameters(request, this.settings.refusedParameters ?? [], this.modelId);
       if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
+      // A local server has no flex tier.
+      if (request.serviceTier !== undefined)
+        throw new UnsupportedParameterError('service_tier', this.modelId);
       return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
     });
   }

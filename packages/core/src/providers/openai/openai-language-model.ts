@@ -104,9 +104,10 @@ export class OpenAILanguageModel implements LanguageModel {
   private requestBody(request: GenerateRequest, streamed: boolean) {
     return convertOrRefuse(this.provider, () => {
       if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
-      return convertToOpenAIChatRequest(this.modelId, request, {
+      const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_completion_tokens',
       });
+      return request.serviceTier === 'flex' ? { ...body, service_tier: 'flex' as const } : body;
     });
   }
 }

@@ -1,0 +1,96 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { convertAnthropicMessage } from '../providers/anthropic/convert-anthropic-message';
+import { convertToAnthropicMessagesRequest } from '../providers/anthropic/convert-to-anthropic-messages-request';
+import { defaultAnthropicMaxTokens } from '../providers/provider';
+import type {
+  ProviderBatchClient,
+  ProviderBatchRequest,
+  ProviderBatchResult,
+  ProviderBatchState,
+} from './provider-batch-client';
+
+/** How to reach Anthropic's Message Batches API. */
+export interface AnthropicBatchClientOptions {
+  provider: string;
+  apiKey: string;
+  /** e.g. `https://api.anthropic.com`; the simulator's url. */
+  baseURL?: string;
+  timeoutMs?: number;
+  /** `max_tokens` of a request that sets none (Anthropic requires one). Default 4096. */
+  maxTokensDefault?: number;
+}
+
+/** Anthropic's Message Batches: requests go up in one JSON body, results come back as JSONL. */
+export class AnthropicBatchClient implements ProviderBatchClient {
+  readonly provider: string;
+  private readonly client: Anthropic;
+  private readonly maxTokensDefault: number;
+
+  constructor(options: AnthropicBatchClientOptions) {
+    this.provider = options.provider;
+    this.maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 600_000,
+      logLevel: 'off',
+    });
+  }
+
+  async submit(upstreamModel: string, requests: readonly ProviderBatchRequest[]): Promise<string> {
+    const batch = await this.client.messages.batches.create({
+      requests: requests.map(({ customId, request }) => ({
+        custom_id: customId,
+        params: {
+          ...convertToAnthropicMessagesRequest(upstreamModel, request, {
+            maxTokensDefault: this.maxTokensDefault,
+          }),
+          stream: false,
+        },
+      })),
+    });
+    return batch.id;
+  }
+
+  async state(batchId: string): Promise<ProviderBatchState> {
+    const batch = await this.client.messages.batches.retrieve(batchId);
+    const counts = batch.request_counts;
+    const done = counts.succeeded + counts.errored + counts.canceled + counts.expired;
+    return { ended: batch.processing_status === 'ended', done, total: done + counts.processing };
+  }
+
+  async *results(batchId: string): AsyncIterable<ProviderBatchResult> {
+    for await (const item of await this.client.messages.batches.results(batchId)) {
+      const { custom_id: customId, result } = item;
+      switch (result.type) {
+        case 'succeeded':
+          yield {
+            customId,
+            ok: true,
+            result: convertAnthropicMessage(result.message, {
+              provider: this.provider,
+              modelId: result.message.model,
+            }),
+          };
+          break;
+        case 'errored':
+          yield { customId, ok: false, reason: 'error', message: result.error.error.message };
+          break;
+        case 'canceled':
+        case 'expired':
+          yield {
+            customId,
+            ok: false,
+            reason: 'not_run',
+            message: `the provider batch ${result.type === 'canceled' ? 'was cancelled' : 'expired'} first`,
+          };
+          break;
+      }
+    }
+  }
+
+  async cancel(batchId: string): Promise<void> {
+    await this.client.messages.batches.cancel(batchId);
+  }
+}
