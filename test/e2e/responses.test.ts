@@ -296,7 +296,7 @@ describe('the official openai client against /v1/responses', () => {
     expect(second.usage?.input_tokens).toBeGreaterThan(first.usage?.input_tokens ?? 0);
   });
 
-  it("answers 404 in OpenAI's shape for an unknown or another tenant's response", async () => {
+  it("answers 404 in OpenAI's shape for an unknown or another tenant's response, and an unknown model", async () => {
     const mine = await openai.responses.create({ model: 'sim-gpt-fast', input: 'echo: mine' });
     const other = new OpenAI({
       baseURL: `${system.apiUrl}/v1`,
@@ -311,6 +311,9 @@ describe('the official openai client against /v1/responses', () => {
       status: 404,
       error: { type: 'invalid_request_error' },
     });
+    await expect(
+      openai.responses.create({ model: 'no-such-model', input: 'hi' }),
+    ).rejects.toMatchObject({ status: 404, error: { code: 'model_not_found' } });
   });
 
   it('deletes a response, and refuses an unsupported field by name', async () => {
