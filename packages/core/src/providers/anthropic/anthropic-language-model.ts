@@ -2,8 +2,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
-import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
+import { streamCutShort } from '../stream-cut-short';
 import type { CallPhase } from '../transport-error';
 import { mapAnthropicError } from './anthropic-error';
 import { AnthropicStreamState } from './anthropic-stream-state';
@@ -83,14 +83,7 @@ export class AnthropicLanguageModel implements LanguageModel {
       // The SDK ends a stream quietly when it is aborted or the server hangs up early:
       // only `message_stop` proves the answer is complete.
       if (!state.stopped) {
-        throw (
-          call.abortError(this.provider) ??
-          new ProviderError({
-            code: 'stream_interrupted',
-            message: `${this.provider}: the stream ended before message_stop`,
-            provider: this.provider,
-          })
-        );
+        throw streamCutShort(call, this.provider, 'message_stop');
       }
       const finish: StreamPart = {
         type: 'finish',

@@ -1,7 +1,7 @@
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
-import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
+import { streamCutShort } from '../stream-cut-short';
 import { convertGeminiResponse } from './convert-gemini-response';
 import { convertGeminiUsage } from './convert-gemini-usage';
 import { convertToGeminiRequest, type GeminiRequest } from './convert-to-gemini-request';
@@ -66,14 +66,7 @@ export class GeminiLanguageModel implements LanguageModel {
       // Only a finish reason plus usage proves the answer is complete: a stream cut between
       // two events ends quietly.
       if (state.finishReason === undefined || state.usage === undefined) {
-        throw (
-          call.abortError(this.provider) ??
-          new ProviderError({
-            code: 'stream_interrupted',
-            message: `${this.provider}: the stream ended before ${state.finishReason ? 'usage' : 'a finish reason'}`,
-            provider: this.provider,
-          })
-        );
+        throw streamCutShort(call, this.provider, state.finishReason ? 'usage' : 'a finish reason');
       }
       yield {
         type: 'finish',

@@ -12,6 +12,7 @@ import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-h
 import { refuseSeveralStreamedChoices } from '../openai/refuse-several-choices';
 import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
+import { streamCutShort } from '../stream-cut-short';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import {
@@ -115,13 +116,10 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       // Complete means a finish reason, then either usage or the [DONE] sentinel (a server
       // that ignores include_usage still sends [DONE]). Anything less was cut short.
       if (state.finishReason === undefined || (state.usage === undefined && !sawDone)) {
-        throw (
-          call.abortError(this.provider) ??
-          new ProviderError({
-            code: 'stream_interrupted',
-            message: `${this.provider}: the stream ended before ${state.finishReason ? '[DONE]' : 'a finish reason'}`,
-            provider: this.provider,
-          })
+        throw streamCutShort(
+          call,
+          this.provider,
+          state.finishReason ? '[DONE]' : 'a finish reason',
         );
       }
       yield {

@@ -1,8 +1,8 @@
 import type OpenAI from 'openai';
 import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
-import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
+import { streamCutShort } from '../stream-cut-short';
 import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
@@ -78,14 +78,7 @@ export class OpenAILanguageModel implements LanguageModel {
       // The SDK ends a stream quietly when it is aborted or the server hangs up early, so
       // only a finish reason plus usage (sent last) proves the answer is complete.
       if (state.finishReason === undefined || state.usage === undefined) {
-        throw (
-          call.abortError(this.provider) ??
-          new ProviderError({
-            code: 'stream_interrupted',
-            message: `${this.provider}: the stream ended before ${state.finishReason ? 'usage' : 'a finish reason'}`,
-            provider: this.provider,
-          })
-        );
+        throw streamCutShort(call, this.provider, state.finishReason ? 'usage' : 'a finish reason');
       }
       yield {
         type: 'finish',
