@@ -16,8 +16,9 @@ beforeAll(async () => {
     simulatorModels: {
       // Every call refused with a 400: a line on it ends `errored`, at once (no retry, no fallback).
       'sim-claude-strong': { faults: { status400: 1 } },
-      // Slow, so a batch on it is still running when the test cancels it.
-      'sim-local-llama': { latencyMs: 60 },
+      // Slow, so a batch on it is still running when the test cancels it, even on a loaded machine
+      // (at 60 ms a 10-request batch had sometimes finished before the cancel reached it in CI).
+      'sim-local-llama': { latencyMs: 400 },
     },
   });
   client = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });

@@ -6,8 +6,7 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import type { Tracing, TracingOptions } from './tracing';
-import { tracerName } from './tracing-names';
+import { type Tracing, type TracingOptions, tracerName } from './tracing-types';
 
 /**
  * The OpenTelemetry SDK side of {@link Tracing}: loaded by `createTracing` only when tracing is

@@ -1,10 +1,9 @@
-import { type Context, ROOT_CONTEXT, type Tracer, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { z } from 'zod';
-import { tracerName } from './tracing-names';
+import { type Tracing, type TracingOptions, tracerName } from './tracing-types';
 
-export { tracerName } from './tracing-names';
+export { type Tracing, type TracingOptions, tracerName } from './tracing-types';
 
 /** Environment variables for tracing, spread into each app's env schema. */
 export const tracingEnvShape = {
@@ -16,22 +15,6 @@ export const tracingEnvShape = {
   /** `service.name` of the exported spans; defaults to the app's name (`llmq-api`, `llmq-worker`). */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 };
-
-export interface TracingOptions {
-  /** `service.name` resource attribute. */
-  serviceName: string;
-  /** OTLP/HTTP base URL; spans are batched and posted to `<endpoint>/v1/traces`. */
-  otlpEndpoint?: string;
-  /** Extra exporter, flushed span by span (tests pass an `InMemorySpanExporter`). */
-  exporter?: SpanExporter;
-}
-
-export interface Tracing {
-  /** The tracer llmq's spans come from; a no-op tracer when tracing is off. */
-  tracer: Tracer;
-  /** Flushes pending spans and stops exporting. */
-  shutdown(): Promise<void>;
-}
 
 /**
  * Builds a tracer for one process. With neither an endpoint nor an exporter it returns the

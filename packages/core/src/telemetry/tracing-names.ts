@@ -1,2 +1,0 @@
-/** The instrumentation scope name of llmq's spans. */
-export const tracerName = 'llmq';
