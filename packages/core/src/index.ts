@@ -47,7 +47,10 @@ export {
   MessageBatchService,
   messageBatchIdPattern,
 } from './batches/message-batches/message-batch-service';
-export { toMessageBatchView } from './batches/message-batches/message-batch-view';
+export {
+  messageBatchResultsPath,
+  toMessageBatchView,
+} from './batches/message-batches/message-batch-view';
 export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
 export type { CacheMode } from './cache/cache-mode';
 export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';
