@@ -13,6 +13,8 @@ import type {
 } from '../batches/endpoint-response-body';
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { ModelCatalog, type ModelEntry } from '../catalog/model-catalog';
+import { deploymentsOf } from '../catalog/model-deployments';
+import type { DeploymentChooser } from '../deployments/deployment-picker';
 import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
@@ -354,5 +356,73 @@ describe('provider rate limits', () => {
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();
     }
+  });
+});
+
+describe('a model with several deployments', () => {
+  const spread = new ModelCatalog([
+    {
+      id: 'embed-spread',
+      provider: 'simulator-openai',
+      upstream_model: 'sim-embed-dep-a',
+      tier: 'fast',
+      context_window: 8192,
+      max_output_tokens: 1,
+      pricing: { input: 0.02, output: 0, cached_input: 0.02 },
+      capabilities: { streaming: false, json_mode: false, batching: true },
+      endpoints: ['embeddings'],
+      expected_latency_ms: 50,
+      deployments: [
+        { id: 'a', weight: 3 },
+        { id: 'b', upstream_model: 'sim-embed-dep-b', weight: 1 },
+      ],
+    },
+  ]).resolve('embed-spread') as ModelEntry;
+  const spreadCalls = (chooser?: DeploymentChooser) =>
+    new BatchedModelCalls({
+      embeddingModel: (_entry, deployment) => provider.embeddingModel?.(deployment.upstream_model),
+      completionModel: (_entry, deployment) =>
+        provider.completionModel?.(deployment.upstream_model),
+      ...(chooser ? { chooser } : {}),
+      policy,
+    });
+
+  it('sends each call to the deployment the weighted pick draws (3:1)', async () => {
+    const weighted = spreadCalls();
+    for (let line = 0; line < 200; line += 1) {
+      const outcome = await weighted.embed(
+        spread,
+        { inputs: [`text ${line}`], encodingFormat: 'float' },
+        `w${line}`,
+      );
+      expect(outcome.ok).toBe(true);
+    }
+    const { byModel } = simulator.counters();
+    expect((byModel['sim-embed-dep-a'] ?? 0) + (byModel['sim-embed-dep-b'] ?? 0)).toBe(200);
+    // 150 expected on `a`; ±30 is about five standard deviations of the draw.
+    expect(byModel['sim-embed-dep-a']).toBeGreaterThan(120);
+    expect(byModel['sim-embed-dep-a']).toBeLessThan(180);
+  });
+
+  it('retries a failed call on another deployment, recorded on the attempts', async () => {
+    simulator.configure({ models: { 'sim-embed-dep-a': { faults: { status500: 1 } } } });
+    const inOrder: DeploymentChooser = {
+      order: async (entry) => deploymentsOf(entry),
+      track: () => () => undefined,
+    };
+    const outcome = await spreadCalls(inOrder).embed(
+      spread,
+      { inputs: ['x'], encodingFormat: 'float' },
+      'r',
+    );
+    expect(outcome.ok).toBe(true);
+    expect(outcome.attempts).toEqual([
+      expect.objectContaining({ deployment: 'a', outcome: 'error' }),
+      expect.objectContaining({ deployment: 'b', outcome: 'success' }),
+    ]);
+    expect(simulator.counters().byModel).toMatchObject({
+      'sim-embed-dep-a': 1,
+      'sim-embed-dep-b': 1,
+    });
   });
 });
