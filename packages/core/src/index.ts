@@ -460,7 +460,7 @@ export {
 } from './tiers/choose-service-tier';
 export { deadlineOf } from './tiers/work-deadline';
 export { AddressPolicy } from './webhooks/address-policy';
-export type { OpenAiWebhookBody } from './webhooks/openai-webhook-event';
+export { type OpenAiWebhookBody, openAiEventForJob } from './webhooks/openai-webhook-event';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {
   type DeliveryStatus,
