@@ -385,6 +385,7 @@ describe('a model with several deployments', () => {
         provider.completionModel?.(deployment.upstream_model),
       ...(chooser ? { chooser } : {}),
       policy,
+      onCall: (report) => reports.push(report),
     });
 
   it('sends each call to the deployment the weighted pick draws (3:1)', async () => {
@@ -424,5 +425,9 @@ describe('a model with several deployments', () => {
       'sim-embed-dep-a': 1,
       'sim-embed-dep-b': 1,
     });
+    expect(reports.map(({ deployment, outcome }) => [deployment, outcome])).toEqual([
+      ['a', 'error'],
+      ['b', 'success'],
+    ]);
   });
 });

@@ -54,6 +54,8 @@ export type LineCallOutcome<Answer> =
 export interface BatchedCallReport {
   endpoint: 'embeddings' | 'completions';
   entry: ModelEntry;
+  /** The deployment called (absent for a model without deployments). */
+  deployment?: string;
   /** Lines in the call. */
   lines: number;
   /** Inputs or prompts in the call (a line may carry several). */
@@ -424,8 +426,10 @@ export class BatchedModelCalls {
       const last = index >= order.length - 1;
       const call = this.batchCall(entry, deployment, endpoint, items, sendOn(deployment), retry);
       const outcome = await callModel(call, { breaker, gate, chooser, tryOnly: !last });
-      this.report(entry, endpoint, items, outcome);
-      if (outcome.ok || outcome.called || last) return { outcome, deployment };
+      const passedOver = !outcome.ok && !outcome.called && !last;
+      // A full deployment passed over was only tried: no call, nothing to report.
+      if (!(passedOver && outcome.throttled)) this.report(entry, endpoint, items, outcome);
+      if (!passedOver) return { outcome, deployment };
     }
   }
 
@@ -458,7 +462,7 @@ export class BatchedModelCalls {
   ): ModelCall<BatchedCallResult<Answer>> {
     const traced = async () => {
       if (!send) throw new Error('unreachable: no model to send to');
-      const span = this.startSpan(entry, endpoint, items);
+      const span = this.startSpan(entry, deployment, endpoint, items);
       try {
         const result = await send(items, {
           'x-llmq-job-id': items[0]?.lineId ?? '',
@@ -514,6 +518,7 @@ export class BatchedModelCalls {
     this.options.onCall?.({
       endpoint,
       entry,
+      ...(attempt.deployment !== undefined ? { deployment: attempt.deployment } : {}),
       lines: items.length,
       inputs: items.reduce((sum, item) => sum + item.texts.length, 0),
       latencyMs: attempt.latency_ms,
@@ -529,6 +534,7 @@ export class BatchedModelCalls {
 
   private startSpan(
     entry: ModelEntry,
+    deployment: ModelDeployment,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
   ): Span | undefined {
@@ -540,16 +546,17 @@ export class BatchedModelCalls {
       if (spanContext) links.push({ context: spanContext });
     }
     return tracer.startSpan(
-      `${endpoint} ${entry.upstream_model}`,
+      `${endpoint} ${deployment.upstream_model}`,
       {
         kind: SpanKind.CLIENT,
         links,
         attributes: {
           'gen_ai.operation.name': endpoint === 'embeddings' ? 'embeddings' : 'text_completion',
-          'gen_ai.system': genAiSystem(entry.provider),
-          'gen_ai.request.model': entry.upstream_model,
-          'llmq.provider': entry.provider,
+          'gen_ai.system': genAiSystem(deployment.provider),
+          'gen_ai.request.model': deployment.upstream_model,
+          'llmq.provider': deployment.provider,
           'llmq.model': entry.id,
+          ...(deployment.id !== undefined ? { 'llmq.deployment': deployment.id } : {}),
           'llmq.batch_lines': items.length,
           'llmq.batch_inputs': items.reduce((sum, item) => sum + item.texts.length, 0),
         },
