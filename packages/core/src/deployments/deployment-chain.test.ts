@@ -304,6 +304,24 @@ describe('a model with two deployments', () => {
     expect(east.counters().byModel['sim-backup']).toBeUndefined();
   });
 
+  it('moves a parked call whose deployment then fails to the model’s other deployment, not the next model', async () => {
+    west.configure({ models: { 'sim-dep-west': { faults: { status500: 1 } } } });
+    const outcome = await runModelChain({
+      links: [link('spread'), link('backup')],
+      request,
+      policy,
+      chooser: inOrder,
+      resume: { model: 'spread', retry: 0, deployment: 'west' },
+      sleep: async () => undefined,
+    });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts).toEqual([
+      expect.objectContaining({ model: 'spread', deployment: 'west', outcome: 'error' }),
+      expect.objectContaining({ model: 'spread', deployment: 'east', outcome: 'success' }),
+    ]);
+    expect(east.counters().byModel['sim-backup']).toBeUndefined();
+  });
+
   it('resumes a parked call at the deployment it queued at', async () => {
     const outcome = await runModelChain({
       links: [link('spread')],
