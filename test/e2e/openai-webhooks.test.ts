@@ -242,3 +242,61 @@ test('a /v1/responses job sends response.completed with its resp_ id; a failed o
   expect(body.data).toEqual([]);
   expect(receiver.received.some((message) => message.body.includes(plainJob.slice(4)))).toBe(false);
 });
+
+test("an Anthropic Message Batch's end goes to llmq endpoints as the message_batch, never to OpenAI ones", async () => {
+  const own = await system.request('POST', '/v1/webhook-endpoints', {
+    url: receiver.url,
+    events: ['batch.completed'],
+  });
+  expect(own.status).toBe(201);
+  const isOpenAi = (message: ReceivedWebhook) => message.body.includes('"object":"event"');
+  try {
+    const created = await system.request('POST', '/v1/messages/batches', {
+      requests: [
+        {
+          custom_id: 'q-1',
+          params: {
+            model: 'sim-claude-fast',
+            max_tokens: 64,
+            messages: [{ role: 'user', content: 'Hello' }],
+          },
+        },
+      ],
+    });
+    expect(created.status).toBe(200);
+    const batchId: string = created.body.id;
+    expect(batchId).toMatch(/^msgbatch_/);
+    const message = await messageAbout(batchId);
+    // Signed with the llmq endpoint's own secret (verify throws otherwise).
+    expect(receiver.verify(message, own.body.secret).type).toBe('batch.completed');
+    const payload = JSON.parse(message.body);
+    expect(payload.data).toMatchObject({
+      id: batchId,
+      type: 'message_batch',
+      processing_status: 'ended',
+      request_counts: { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 0 },
+      results_url: `/v1/messages/batches/${batchId}/results`,
+    });
+    // It is the batch the Messages API shows.
+    const polled = await system.request('GET', `/v1/messages/batches/${batchId}`);
+    expect(payload.data.ended_at).toBe(polled.body.ended_at);
+
+    // The relay takes entries in order: once a later OpenAI batch's event reached the OpenAI
+    // endpoint, the message batch's entry was handled, and it sent that endpoint nothing.
+    const later = await createBatch(batchLines(1, { prefix: 'after-msgbatch' }));
+    await waitFor(
+      () =>
+        receiver.received.find(
+          (received) => isOpenAi(received) && received.body.includes(`"id":"${later.id}"`),
+        ),
+      { timeoutMs: 30_000, what: `the OpenAI event about ${later.id}` },
+    );
+    const aboutMessageBatch = receiver.received.filter((received) =>
+      received.body.includes(batchId),
+    );
+    expect(aboutMessageBatch).toHaveLength(1);
+    expect(aboutMessageBatch.some(isOpenAi)).toBe(false);
+  } finally {
+    await system.request('DELETE', `/v1/webhook-endpoints/${own.body.id}`);
+  }
+});

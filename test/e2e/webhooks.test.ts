@@ -280,4 +280,52 @@ describe('webhook callbacks', () => {
     expect(goneReceiver.received).toHaveLength(1);
     await system.request('DELETE', `/v1/webhook-endpoints/${created.body.id}`);
   });
+
+  it("sends a sync embeddings request's end to the tenant's endpoint, and lists its job", async () => {
+    const created = await system.request(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: endpointReceiver.url, events: ['job.completed'] },
+      asOtherTenant,
+    );
+    expect(created.status).toBe(201);
+    try {
+      const answered = await system.request(
+        'POST',
+        '/v1/embeddings',
+        { model: 'sim-embed-small', input: ['one', 'two'] },
+        asOtherTenant,
+      );
+      expect(answered.status).toBe(200);
+      expect(answered.body.data).toHaveLength(2);
+      const jobId = answered.headers.get('x-llmq-job-id');
+      expect(jobId).toMatch(/^job_/);
+      const message = await waitFor(
+        () => endpointReceiver.received.find((received) => received.body.includes(`${jobId}`)),
+        { timeoutMs: 20_000, what: `the webhook of ${jobId}` },
+      );
+      const payload = endpointReceiver.verify(message, created.body.secret);
+      expect(payload).toMatchObject({
+        type: 'job.completed',
+        data: { id: jobId, status: 'completed' },
+      });
+      const listed = await system.request(
+        'GET',
+        '/v1/jobs?lane=interactive',
+        undefined,
+        asOtherTenant,
+      );
+      expect(listed.body.data.map((job: { id: string }) => job.id)).toContain(jobId);
+      // The other tenant's explorer does not show it.
+      const own = await system.request('GET', '/v1/jobs?lane=interactive');
+      expect(own.body.data.map((job: { id: string }) => job.id)).not.toContain(jobId);
+    } finally {
+      await system.request(
+        'DELETE',
+        `/v1/webhook-endpoints/${created.body.id}`,
+        undefined,
+        asOtherTenant,
+      );
+    }
+  });
 });

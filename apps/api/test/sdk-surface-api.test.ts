@@ -258,6 +258,42 @@ describe('POST /v1/embeddings and /v1/completions (accepting, no worker here)', 
       .expect(404);
   });
 
+  it("lists the job in the tenant's job explorer, and marks it for the tenant's webhook endpoints", async () => {
+    // A tenant with a default endpoint: its jobs' ends go to the webhook outbox.
+    await harness.webhookEndpoints.create('tenant-b', {
+      url: 'https://hooks.example.com/llmq',
+      events: ['job.completed', 'job.failed'],
+    });
+    const submitted: Record<string, string> = {};
+    for (const [tenant, key] of [
+      ['tenant-a', tenantAKey],
+      ['tenant-b', tenantBKey],
+    ] as const) {
+      const response = await request(harness.app)
+        .post('/v1/completions')
+        .set({ Authorization: `Bearer ${key}` })
+        .send({ model: 'sim-gpt-instruct', prompt: `from ${tenant}` })
+        .expect(504);
+      submitted[tenant] = String(response.headers['x-llmq-job-id']);
+    }
+    expect(submitted['tenant-a']).toMatch(/^job_[0-9a-f]{32}$/);
+    const listed = await request(harness.app)
+      .get('/v1/jobs?lane=interactive')
+      .set(auth)
+      .expect(200);
+    const ids = listed.body.data.map((job: { id: string }) => job.id);
+    expect(ids).toContain(submitted['tenant-a']);
+    expect(ids).not.toContain(submitted['tenant-b']);
+    expect(listed.body.data[0]).toMatchObject({ id: submitted['tenant-a'], status: 'queued' });
+    const standard = await request(harness.app).get('/v1/jobs?lane=standard').set(auth).expect(200);
+    expect(standard.body.data.map((job: { id: string }) => job.id)).not.toContain(
+      submitted['tenant-a'],
+    );
+    // Only the tenant with an endpoint has its job marked to notify.
+    expect((await harness.store.get(submitted['tenant-a']!))?.notify).toBe(false);
+    expect((await harness.store.get(submitted['tenant-b']!))?.notify).toBe(true);
+  });
+
   it('maps one Idempotency-Key to one job, and refuses it with another body', async () => {
     const send = (body: object) =>
       request(harness.app)

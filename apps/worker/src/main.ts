@@ -144,12 +144,13 @@ async function startPromptLanes(
   // process, apart from the bulk lane's (a batch's lines never delay a waiting client).
   const policy = toRetryPolicy(env);
   const endpointCalls = new BatchedModelCalls({
-    embeddingModel: (entry) =>
-      providers.get(entry.provider)?.embeddingModel?.(entry.upstream_model),
-    completionModel: (entry) =>
-      providers.get(entry.provider)?.completionModel?.(entry.upstream_model),
+    embeddingModel: (_entry, deployment) =>
+      providers.get(deployment.account)?.embeddingModel?.(deployment.upstream_model),
+    completionModel: (_entry, deployment) =>
+      providers.get(deployment.account)?.completionModel?.(deployment.upstream_model),
     breaker: services.breaker,
     limiter: services.limiter,
+    chooser: services.chooser,
     policy,
     onCall: (report) => recordBatchedCall(services.metrics, logger, report),
     tracer: services.tracing.tracer,

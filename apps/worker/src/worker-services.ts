@@ -114,6 +114,7 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     providers,
     breaker,
     limiter,
+    chooser,
     execute,
     filterPolicies: new FilterPolicyStore(connection, keys, {
       defaults: env.FILTER_POLICY,

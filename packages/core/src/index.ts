@@ -47,7 +47,10 @@ export {
   MessageBatchService,
   messageBatchIdPattern,
 } from './batches/message-batches/message-batch-service';
-export { toMessageBatchView } from './batches/message-batches/message-batch-view';
+export {
+  messageBatchResultsPath,
+  toMessageBatchView,
+} from './batches/message-batches/message-batch-view';
 export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
 export type { CacheMode } from './cache/cache-mode';
 export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';
@@ -457,7 +460,7 @@ export {
 } from './tiers/choose-service-tier';
 export { deadlineOf } from './tiers/work-deadline';
 export { AddressPolicy } from './webhooks/address-policy';
-export type { OpenAiWebhookBody } from './webhooks/openai-webhook-event';
+export { type OpenAiWebhookBody, openAiEventForJob } from './webhooks/openai-webhook-event';
 export { webhookEnvShape, webhookRetryDelay } from './webhooks/webhook-config';
 export {
   type DeliveryStatus,

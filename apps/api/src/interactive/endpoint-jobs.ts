@@ -38,8 +38,8 @@ const syncPriority = 5;
 /**
  * Queues sync `POST /v1/embeddings` and `POST /v1/completions` requests as jobs of the
  * interactive lane (`interactiveEndpoint`): a job record in the job store first (so the job
- * can be polled, cancelled, and its result and event come from the worker's one final
- * transition), then the BullMQ job. An `Idempotency-Key` maps to the job, so a retry with the
+ * can be polled, listed by `GET /v1/jobs`, cancelled, and its result, event and webhook come
+ * from the worker's one final transition), then the BullMQ job. An `Idempotency-Key` maps to the job, so a retry with the
  * same key and body follows the first request's job instead of running it again.
  */
 export class EndpointJobs {
@@ -155,13 +155,12 @@ export class EndpointJobs {
       ...(requestId ? { requestId } : {}),
     };
     const { schema, defaultOptions } = jobCatalog.interactiveEndpoint;
-    await this.options.store.create({
-      id: jobId,
-      tenant,
-      model,
-      priority: syncPriority,
-      createdAt,
-    });
+    // Listed in the tenant's job index and, like every other job, sent to the tenant's
+    // webhook endpoints when it ends (both decided in the record's own write).
+    await this.options.store.create(
+      { id: jobId, tenant, model, priority: syncPriority, createdAt, lane: 'interactive' },
+      { notifyTenantEndpoints: true, index: true },
+    );
     try {
       await this.options.interactiveQueue.add('interactiveEndpoint', schema.parse(data), {
         ...defaultOptions,

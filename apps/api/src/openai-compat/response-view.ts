@@ -4,28 +4,31 @@ import {
   fromJobUsage,
   type JobRecord,
   type ResponseObject,
-  responseEnd,
   responseObject,
+  responseStatusOfJob,
   type StoredResponse,
 } from '@llmq/core';
 
 /**
  * A stored response as its job stands now: `queued`, `in_progress` (the job is active),
- * `completed` or `incomplete` (from how the answer ended), `failed` or `cancelled`.
+ * `completed` or `incomplete` (from how the answer ended), `failed` or `cancelled`. The status
+ * is {@link responseStatusOfJob}'s, the mapping the `response.*` webhooks use too, so a
+ * polled response and its webhook never disagree.
  */
 export function responseViewOf(stored: StoredResponse, record: JobRecord): ResponseObject {
   const base = { id: stored.id, createdAt: stored.createdAt };
   const completedAt =
     record.finishedAt !== undefined ? Math.floor(record.finishedAt / 1000) : undefined;
-  switch (record.status) {
+  const end = responseStatusOfJob(record);
+  switch (end.status) {
     case 'queued':
-      return responseObject(stored.settings, { ...base, status: 'queued' });
-    case 'active':
-      return responseObject(stored.settings, { ...base, status: 'in_progress' });
-    case 'completed': {
+    case 'in_progress':
+      return responseObject(stored.settings, { ...base, status: end.status });
+    case 'completed':
+    case 'incomplete': {
       const result = record.result;
+      // The mapping ends a job this way only once its result is written.
       if (!result) return responseObject(stored.settings, { ...base, status: 'in_progress' });
-      const end = responseEnd(result.finish_reason);
       const content =
         result.content ??
         (result.text === '' ? [] : [{ type: 'text' as const, text: result.text }]);
@@ -55,7 +58,7 @@ export function responseViewOf(stored: StoredResponse, record: JobRecord): Respo
     case 'cancelled':
       return responseObject(stored.settings, { ...base, status: 'cancelled' });
     default: {
-      const unreachable: never = record.status;
+      const unreachable: never = end.status;
       return unreachable;
     }
   }

@@ -8,6 +8,7 @@ import {
   isClientError,
   type MessageBatchResultLine,
   type MessageBatchService,
+  messageBatchResultsPath,
   newId,
   sha256,
   toMessageBatchView,
@@ -70,7 +71,7 @@ export function messageBatchesRouter({
 }: MessageBatchesRouterOptions): Router {
   const router = Router();
   const viewOf = (request: Request, batch: BatchRecord) =>
-    toMessageBatchView(batch, `${originOf(request)}${basePath}/${batch.id}/results`);
+    toMessageBatchView(batch, `${originOf(request)}${messageBatchResultsPath(batch.id)}`);
 
   router
     .route(basePath)

@@ -26,6 +26,7 @@ export function recordBatchedCall(
     event: 'batched-call',
     endpoint: report.endpoint,
     model,
+    ...(report.deployment !== undefined ? { deployment: report.deployment } : {}),
     provider: report.entry.provider,
     lines: report.lines,
     inputs: report.inputs,

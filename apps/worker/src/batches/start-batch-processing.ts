@@ -9,14 +9,12 @@ import {
   type CircuitBreaker,
   type CostLedger,
   createQueue,
-  deploymentsOf,
+  type DeploymentChooser,
   type FairPriority,
   type FilterPolicyStore,
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
-  type ModelDeployment,
-  type ModelEntry,
   type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
@@ -48,6 +46,8 @@ export interface BatchProcessingOptions {
   breaker?: CircuitBreaker;
   /** Provider RPM/TPM limits shared with chat calls; each batched call reserves once. */
   limiter?: CallGateFactory;
+  /** Each batched call's deployment, by the model's pick (shared with chat calls). */
+  chooser?: DeploymentChooser;
   policy: RetryPolicy;
   logger: Logger;
   tracer?: Tracer;
@@ -130,10 +130,6 @@ export async function startBatchProcessing(
  * The bulk lane's processor: chat lines through the provider stage shared with prompt jobs,
  * embeddings and completions lines through this process's micro-batched calls.
  */
-function firstDeploymentOf(entry: ModelEntry): ModelDeployment {
-  return deploymentsOf(entry)[0] as ModelDeployment;
-}
-
 function createLinePipeline(
   options: BatchProcessingOptions,
   batches: BatchStore,
@@ -143,20 +139,16 @@ function createLinePipeline(
   const lineOptions = { ...options, batches, controlQueue };
   const stopReasonOf = createStopReasonCache(batches);
   const chatLines = createBatchLinePipeline({ ...lineOptions, stopReasonOf });
-  // Per worker process: lines of one model gather here into shared provider calls.
-  // Micro-batched calls go to a model's first deployment (the only one of most models): the
-  // call path's breaker and limiter default to it too.
+  // Per worker process: lines of one model gather here into shared provider calls, each call
+  // sent to the deployment the model's pick chooses.
   const calls = new BatchedModelCalls({
-    embeddingModel: (entry) => {
-      const first = firstDeploymentOf(entry);
-      return providers.get(first.account)?.embeddingModel?.(first.upstream_model);
-    },
-    completionModel: (entry) => {
-      const first = firstDeploymentOf(entry);
-      return providers.get(first.account)?.completionModel?.(first.upstream_model);
-    },
+    embeddingModel: (_entry, deployment) =>
+      providers.get(deployment.account)?.embeddingModel?.(deployment.upstream_model),
+    completionModel: (_entry, deployment) =>
+      providers.get(deployment.account)?.completionModel?.(deployment.upstream_model),
     breaker: options.breaker,
     limiter: options.limiter,
+    chooser: options.chooser,
     policy: options.policy,
     onCall: (report) => recordBatchedCall(options.metrics, logger, report),
     tracer: options.tracer,

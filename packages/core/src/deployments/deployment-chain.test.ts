@@ -65,6 +65,11 @@ beforeAll(async () => {
       ],
     }),
     base('backup', { upstream_model: 'sim-backup' }),
+    base('queued', {
+      upstream_model: 'sim-dep-q-a',
+      rate_limits: { rpm: 1, window_ms: 1000 },
+      deployments: [{ id: 'a' }, { id: 'b', upstream_model: 'sim-dep-q-b' }],
+    }),
     base('limited', {
       upstream_model: 'sim-dep-lim-a',
       rate_limits: { rpm: 1 },
@@ -269,6 +274,52 @@ describe('a model with two deployments', () => {
       expect(['a', 'b']).toContain(third.resume.deployment);
     }
     expect((await scheduled()).filter((value) => value !== null)).toHaveLength(1);
+  });
+
+  it('tries the other deployments again when the one it waited on fails, before the next model', async () => {
+    // Waits of up to a second are slept inline, so the whole story runs in one chain run.
+    const limiter = new ProviderRateLimiter(redis, keys, catalog, { maxSleepMs: 3000 });
+    const gate = limiter.gateFor({ inputTokens: 10, maxTokens: 20 });
+    const run = () =>
+      runModelChain({
+        links: [link('queued'), link('backup')],
+        request,
+        policy,
+        gate,
+        chooser: inOrder,
+      });
+    expect((await run()).attempts.map((attempt) => attempt.deployment)).toEqual(['a']);
+    // `b` fills up later than `a`, so `a` is the one that frees up first.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await run()).attempts.map((attempt) => attempt.deployment)).toEqual(['b']);
+    east.configure({ models: { 'sim-dep-q-a': { faults: { status500: 1 } } } });
+
+    // Both full: the call waits at `a`, which then fails; `b` (full only) serves it.
+    const outcome = await run();
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts).toEqual([
+      expect.objectContaining({ model: 'queued', deployment: 'a', outcome: 'error' }),
+      expect.objectContaining({ model: 'queued', deployment: 'b', outcome: 'success' }),
+    ]);
+    expect(east.counters().byModel['sim-backup']).toBeUndefined();
+  });
+
+  it('moves a parked call whose deployment then fails to the model’s other deployment, not the next model', async () => {
+    west.configure({ models: { 'sim-dep-west': { faults: { status500: 1 } } } });
+    const outcome = await runModelChain({
+      links: [link('spread'), link('backup')],
+      request,
+      policy,
+      chooser: inOrder,
+      resume: { model: 'spread', retry: 0, deployment: 'west' },
+      sleep: async () => undefined,
+    });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts).toEqual([
+      expect.objectContaining({ model: 'spread', deployment: 'west', outcome: 'error' }),
+      expect.objectContaining({ model: 'spread', deployment: 'east', outcome: 'success' }),
+    ]);
+    expect(east.counters().byModel['sim-backup']).toBeUndefined();
   });
 
   it('resumes a parked call at the deployment it queued at', async () => {

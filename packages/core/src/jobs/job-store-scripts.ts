@@ -40,22 +40,54 @@ end
 `;
 
 /**
- * A new record, its first event, and whether the job's end goes to the webhook outbox, in one
- * step: `notify` is set when the request asked for it (ARGV[2]) or, with KEYS[3], when the
- * tenant has default webhook endpoints right now, so the submit needs no separate SCARD.
+ * Lua that lists a new job in its tenant's job index (the job explorer's, see
+ * `job-explorer.ts`): score = created ms × 1000 + a per-tenant sequence mod 1000 (no two jobs
+ * share one), entries older than a pending record's lifetime trimmed. Takes Lua expressions:
+ * the index key, the sequence key, the job id, the creation time (epoch ms) and the lifetime (s).
+ */
+export function indexNewJobLua(
+  index: string,
+  sequence: string,
+  jobId: string,
+  createdMs: string,
+  lifetimeSeconds: string,
+): string {
+  return `
+local sequence = redis.call('INCR', ${sequence}) % 1000
+redis.call('EXPIRE', ${sequence}, ${lifetimeSeconds})
+local created = tonumber(${createdMs})
+redis.call('ZADD', ${index}, string.format('%d', created * 1000 + sequence), ${jobId})
+redis.call('ZREMRANGEBYSCORE', ${index}, '-inf',
+  string.format('(%d', (created - tonumber(${lifetimeSeconds}) * 1000) * 1000))
+redis.call('EXPIRE', ${index}, ${lifetimeSeconds})
+`;
+}
+
+/**
+ * A new record, its first event, whether the job's end goes to the webhook outbox, and its
+ * entry in the tenant's job index, in one step: `notify` is set when the request asked for it
+ * (ARGV[2]) or, with ARGV[3], when the tenant has default webhook endpoints right now, so the
+ * submit needs no separate SCARD; with ARGV[4], the job is listed in the tenant's index.
  *
- * KEYS: the record hash, the event stream, [the tenant's default webhook endpoint set].
- * ARGV: lifetime (seconds), notify (0 or 1), then the record's field/value pairs.
+ * KEYS: 1 the record hash, 2 the event stream, 3 the tenant's default webhook endpoint set
+ * (read only with ARGV[3]), 4 the tenant's job index and 5 its sequence (written only with
+ * ARGV[4]).
+ * ARGV: 1 lifetime (seconds), 2 notify (0 or 1), 3 check the tenant's endpoints (0 or 1),
+ * 4 index the job (0 or 1), 5 job id, 6 creation time (epoch ms), then the record's
+ * field/value pairs.
  * Returns 1.
  */
 export const createScript = new LuaScript(`
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-if ARGV[2] == '1' or (#KEYS >= 3 and redis.call('SCARD', KEYS[3]) > 0) then
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+if ARGV[2] == '1' or (ARGV[3] == '1' and redis.call('SCARD', KEYS[3]) > 0) then
   redis.call('HSET', KEYS[1], 'notify', 1)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
 redis.call('EXPIRE', KEYS[2], ARGV[1])
+if ARGV[4] == '1' then
+${indexNewJobLua('KEYS[4]', 'KEYS[5]', 'ARGV[5]', 'ARGV[6]', 'ARGV[1]')}
+end
 return 1`);
 
 /**

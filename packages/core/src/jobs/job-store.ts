@@ -42,6 +42,11 @@ export interface JobCreateOptions {
    * webhook endpoints; checked in the record's own write.
    */
   notifyTenantEndpoints?: boolean;
+  /**
+   * List the job in its tenant's job index (`GET /v1/jobs`) in the record's own write, as a
+   * submitted job is (see `submit-scripts.ts`).
+   */
+  index?: boolean;
 }
 
 /**
@@ -104,15 +109,25 @@ export class JobStore {
   /**
    * Writes a new job's record in status `queued`, and its first event, in one round trip. With
    * `notifyTenantEndpoints`, the record is also marked `notify` when its tenant has default
-   * webhook endpoints at that moment (decided in the same script, no extra round trip).
+   * webhook endpoints at that moment (decided in the same script, no extra round trip); with
+   * `index`, the job is listed in its tenant's job index in the same script.
    */
   async create(record: NewJobRecord, options: JobCreateOptions = {}): Promise<void> {
     const fields = newRecordFields(record);
-    const keys = [this.keys.job(record.id), this.keys.jobEvents(record.id)];
-    if (options.notifyTenantEndpoints) keys.push(this.keys.tenantWebhookEndpoints(record.tenant));
+    const keys = [
+      this.keys.job(record.id),
+      this.keys.jobEvents(record.id),
+      this.keys.tenantWebhookEndpoints(record.tenant),
+      this.keys.tenantJobs(record.tenant),
+      this.keys.tenantJobSequence(record.tenant),
+    ];
     await createScript.run(this.redis, keys, [
       this.pendingTtlSeconds,
       record.notify ? 1 : 0,
+      options.notifyTenantEndpoints ? 1 : 0,
+      options.index ? 1 : 0,
+      record.id,
+      record.createdAt,
       ...fields,
     ]);
   }

@@ -1,4 +1,5 @@
 import { LuaScript } from '../redis/lua-script';
+import { indexNewJobLua } from './job-store-scripts';
 
 // A submit is accepted in one script, so a Redis crash leaves either everything a job needs
 // (its idempotency entry, its record, its first event and what it takes to enqueue it) or
@@ -12,8 +13,7 @@ import { LuaScript } from '../redis/lua-script';
  * KEYS: 1 the job's record, 2 its event stream, 3 its submission (what enqueues it),
  * 4 the pending-submissions sorted set, 5 the idempotency entry (unused without a key),
  * 6 the tenant's webhook endpoint set (read only when ARGV[7] is '1'), 7 the tenant's job
- * index (the job explorer's: score = created ms × 1000 + sequence mod 1000, entries older than
- * a pending record's lifetime trimmed), 8 the tenant's index sequence.
+ * index (the job explorer's, see `indexNewJobLua`), 8 the tenant's index sequence.
  *
  * ARGV: 1 job id, 2 SHA-256 of the request body ('' when the request has no Idempotency-Key),
  * 3 idempotency entry lifetime s, 4 record lifetime s, 5 now (epoch ms), 6 notify (0/1),
@@ -43,13 +43,7 @@ redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-local sequence = redis.call('INCR', KEYS[8]) % 1000
-redis.call('EXPIRE', KEYS[8], ARGV[4])
-local created = tonumber(ARGV[5])
-redis.call('ZADD', KEYS[7], string.format('%d', created * 1000 + sequence), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf',
-  string.format('(%d', (created - tonumber(ARGV[4]) * 1000) * 1000))
-redis.call('EXPIRE', KEYS[7], ARGV[4])
+${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}
 return {'new', ARGV[1]}`);
 
 /**

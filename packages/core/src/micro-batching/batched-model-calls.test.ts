@@ -12,7 +12,9 @@ import type {
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
 import { loadModelCatalog } from '../catalog/load-model-catalog';
-import { ModelCatalog, type ModelEntry } from '../catalog/model-catalog';
+import { ModelCatalog, type ModelEntry, type ModelEntryInput } from '../catalog/model-catalog';
+import { deploymentsOf } from '../catalog/model-deployments';
+import type { DeploymentChooser } from '../deployments/deployment-picker';
 import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
@@ -350,6 +352,116 @@ describe('provider rate limits', () => {
           expect.objectContaining({ outcome: 'skipped', error_code: 'rate_limited' }),
         ]);
       }
+    } finally {
+      await cleanupPrefix(redis, keys.prefix);
+      await redis.quit();
+    }
+  });
+});
+
+describe('a model with several deployments', () => {
+  const spreadEntry: ModelEntryInput = {
+    id: 'embed-spread',
+    provider: 'simulator-openai',
+    upstream_model: 'sim-embed-dep-a',
+    tier: 'fast',
+    context_window: 8192,
+    max_output_tokens: 1,
+    pricing: { input: 0.02, output: 0, cached_input: 0.02 },
+    capabilities: { streaming: false, json_mode: false, batching: true },
+    endpoints: ['embeddings'],
+    expected_latency_ms: 50,
+    deployments: [
+      { id: 'a', weight: 3 },
+      { id: 'b', upstream_model: 'sim-embed-dep-b', weight: 1 },
+    ],
+  };
+  const spreadCatalog = new ModelCatalog([
+    spreadEntry,
+    // One request a minute on each deployment.
+    { ...spreadEntry, id: 'embed-limited', rate_limits: { rpm: 1 } },
+  ]);
+  const spread = spreadCatalog.resolve('embed-spread') as ModelEntry;
+  const inOrder: DeploymentChooser = {
+    order: async (entry) => deploymentsOf(entry),
+    track: () => () => undefined,
+  };
+  const spreadCalls = (chooser?: DeploymentChooser, limiter?: ProviderRateLimiter) =>
+    new BatchedModelCalls({
+      embeddingModel: (_entry, deployment) => provider.embeddingModel?.(deployment.upstream_model),
+      completionModel: (_entry, deployment) =>
+        provider.completionModel?.(deployment.upstream_model),
+      ...(chooser ? { chooser } : {}),
+      ...(limiter ? { limiter } : {}),
+      policy,
+      onCall: (report) => reports.push(report),
+    });
+
+  it('sends each call to the deployment the weighted pick draws (3:1)', async () => {
+    const weighted = spreadCalls();
+    for (let line = 0; line < 200; line += 1) {
+      const outcome = await weighted.embed(
+        spread,
+        { inputs: [`text ${line}`], encodingFormat: 'float' },
+        `w${line}`,
+      );
+      expect(outcome.ok).toBe(true);
+    }
+    const { byModel } = simulator.counters();
+    expect((byModel['sim-embed-dep-a'] ?? 0) + (byModel['sim-embed-dep-b'] ?? 0)).toBe(200);
+    // 150 expected on `a`; ±30 is about five standard deviations of the draw.
+    expect(byModel['sim-embed-dep-a']).toBeGreaterThan(120);
+    expect(byModel['sim-embed-dep-a']).toBeLessThan(180);
+  });
+
+  it('retries a failed call on another deployment, recorded on the attempts', async () => {
+    simulator.configure({ models: { 'sim-embed-dep-a': { faults: { status500: 1 } } } });
+    const outcome = await spreadCalls(inOrder).embed(
+      spread,
+      { inputs: ['x'], encodingFormat: 'float' },
+      'r',
+    );
+    expect(outcome.ok).toBe(true);
+    expect(outcome.attempts).toEqual([
+      expect.objectContaining({ deployment: 'a', outcome: 'error' }),
+      expect.objectContaining({ deployment: 'b', outcome: 'success' }),
+    ]);
+    expect(simulator.counters().byModel).toMatchObject({
+      'sim-embed-dep-a': 1,
+      'sim-embed-dep-b': 1,
+    });
+    expect(reports.map(({ deployment, outcome }) => [deployment, outcome])).toEqual([
+      ['a', 'error'],
+      ['b', 'success'],
+    ]);
+  });
+
+  it('passes over a full deployment for one with room, and waits only when all are full', async () => {
+    const redis = new Redis(testRedisUrl());
+    const keys = new RedisKeys(uniquePrefix('test-batched-deployments'));
+    try {
+      const limiter = new ProviderRateLimiter(redis, keys, spreadCatalog, { maxSleepMs: 0 });
+      const limitedCalls = spreadCalls(inOrder, limiter);
+      const limited = spreadCatalog.resolve('embed-limited') as ModelEntry;
+      const embedOne = (lineId: string) =>
+        limitedCalls.embed(limited, { inputs: [lineId], encodingFormat: 'float' }, lineId);
+      const deploymentsOfLine = async (lineId: string) =>
+        (await embedOne(lineId)).attempts.map((attempt) => [attempt.deployment, attempt.outcome]);
+      expect(await deploymentsOfLine('first')).toEqual([['a', 'success']]);
+      // `a` has had its request of the minute: the call goes to `b` at once.
+      expect(await deploymentsOfLine('second')).toEqual([['b', 'success']]);
+      const third = await embedOne('third');
+      expect(third).toMatchObject({ ok: false, throttled: { reason: 'rpm' } });
+      expect(simulator.counters().byModel).toEqual({
+        'sim-embed-dep-a': 1,
+        'sim-embed-dep-b': 1,
+      });
+      // Only calls are reported: the try at the full `a` is not one.
+      expect(reports.map(({ deployment, outcome }) => [deployment, outcome])).toEqual([
+        ['a', 'success'],
+        ['b', 'success'],
+        ['b', 'skipped'],
+      ]);
     } finally {
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();

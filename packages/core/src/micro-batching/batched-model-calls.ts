@@ -16,8 +16,10 @@ import type {
   EmbeddingsLineAnswer,
 } from '../batches/endpoint-response-body';
 import type { ModelEntry } from '../catalog/model-catalog';
+import type { ModelDeployment } from '../catalog/model-deployments';
 import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
-import type { CallGateFactory, ThrottleReason } from '../limits/call-gate';
+import { type DeploymentChooser, weightedChooser } from '../deployments/deployment-picker';
+import type { CallGate, CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
 import type { EmbeddingModel } from '../providers/embedding-model';
 import type { RateLimitInfo } from '../providers/language-model';
@@ -52,6 +54,8 @@ export type LineCallOutcome<Answer> =
 export interface BatchedCallReport {
   endpoint: 'embeddings' | 'completions';
   entry: ModelEntry;
+  /** The deployment called (absent for a model without deployments). */
+  deployment?: string;
   /** Lines in the call. */
   lines: number;
   /** Inputs or prompts in the call (a line may carry several). */
@@ -64,10 +68,18 @@ export interface BatchedCallReport {
 }
 
 export interface BatchedModelCallsOptions {
-  /** The embeddings adapter of a catalog entry, or undefined when its provider has none. */
-  embeddingModel: (entry: ModelEntry) => EmbeddingModel | undefined;
-  /** The completions adapter of a catalog entry, or undefined when its provider has none. */
-  completionModel: (entry: ModelEntry) => CompletionModel | undefined;
+  /**
+   * The embeddings adapter of one deployment of a catalog entry (its account and upstream
+   * model), or undefined when that provider account has none.
+   */
+  embeddingModel: (entry: ModelEntry, deployment: ModelDeployment) => EmbeddingModel | undefined;
+  /** The completions adapter of one deployment of a catalog entry, or undefined. */
+  completionModel: (entry: ModelEntry, deployment: ModelDeployment) => CompletionModel | undefined;
+  /**
+   * Orders a model's deployments for each provider call (the model's pick strategy, shared
+   * with chat calls: `DeploymentPicker`); default: a weighted draw.
+   */
+  chooser?: DeploymentChooser;
   /** The circuit breakers shared with chat calls (one per provider model). */
   breaker?: CircuitBreaker;
   /**
@@ -101,6 +113,9 @@ type SendBatch<Answer> = (
   items: LineItem[],
   headers: Record<string, string>,
 ) => Promise<BatchedCallResult<Answer>>;
+
+/** The sender of one deployment, undefined when its provider account has no adapter. */
+type SendOn<Answer> = (deployment: ModelDeployment) => SendBatch<Answer> | undefined;
 
 /** One line waiting in a micro-batch: its texts, its id (for the call's headers) and its span. */
 interface LineItem {
@@ -208,41 +223,46 @@ export class BatchedModelCalls {
     dimensions: number | undefined,
     items: LineItem[],
   ): Promise<Array<LineCallOutcome<EmbeddingsLineAnswer>>> {
-    const model = this.options.embeddingModel(entry);
     return this.runCall(
       entry,
       'embeddings',
       items,
-      model &&
-        (async (callItems, headers) => {
-          const result = await model.embed({
-            inputs: callItems.flatMap((item) => item.texts),
-            ...(dimensions !== undefined ? { dimensions } : {}),
-            headers,
-          });
-          if (
-            result.embeddings.length !== callItems.reduce((sum, item) => sum + item.texts.length, 0)
-          )
-            throw new ProviderError({
-              code: 'malformed_response',
-              message: `${entry.provider}: an embeddings answer has the wrong number of vectors`,
-              provider: entry.provider,
+      (deployment) => {
+        const model = this.options.embeddingModel(entry, deployment);
+        return (
+          model &&
+          (async (callItems, headers) => {
+            const result = await model.embed({
+              inputs: callItems.flatMap((item) => item.texts),
+              ...(dimensions !== undefined ? { dimensions } : {}),
+              headers,
             });
-          const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
-          let offset = 0;
-          return {
-            usage: { inputTokens: result.usage.inputTokens, outputTokens: 0 },
-            answers: callItems.map((item, index) => {
-              const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
-              offset += item.texts.length;
-              const tokens = inputTokens[index] ?? 0;
-              return {
-                answer: { embeddings, inputTokens: tokens, responseModel: result.responseModel },
-                usage: { inputTokens: tokens, outputTokens: 0 },
-              };
-            }),
-          };
-        }),
+            if (
+              result.embeddings.length !==
+              callItems.reduce((sum, item) => sum + item.texts.length, 0)
+            )
+              throw new ProviderError({
+                code: 'malformed_response',
+                message: `${entry.provider}: an embeddings answer has the wrong number of vectors`,
+                provider: entry.provider,
+              });
+            const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+            let offset = 0;
+            return {
+              usage: { inputTokens: result.usage.inputTokens, outputTokens: 0 },
+              answers: callItems.map((item, index) => {
+                const embeddings = result.embeddings.slice(offset, offset + item.texts.length);
+                offset += item.texts.length;
+                const tokens = inputTokens[index] ?? 0;
+                return {
+                  answer: { embeddings, inputTokens: tokens, responseModel: result.responseModel },
+                  usage: { inputTokens: tokens, outputTokens: 0 },
+                };
+              }),
+            };
+          })
+        );
+      },
       () => 0,
     );
   }
@@ -252,57 +272,61 @@ export class BatchedModelCalls {
     settings: Omit<CompletionsLineRequest, 'prompts'>,
     items: LineItem[],
   ): Promise<Array<LineCallOutcome<CompletionsLineAnswer>>> {
-    const model = this.options.completionModel(entry);
     return this.runCall(
       entry,
       'completions',
       items,
-      model &&
-        (async (callItems, headers) => {
-          const result = await model.complete({
-            prompts: callItems.flatMap((item) => item.texts),
-            ...settings,
-            headers,
-          });
-          // The adapter checked there is exactly one choice per prompt, sorted by index.
-          const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
-          let offset = 0;
-          const choicesOf = callItems.map((item) => {
-            const choices = result.choices
-              .slice(offset, offset + item.texts.length)
-              .map((choice) => ({ ...choice, index: choice.index - offset }));
-            offset += item.texts.length;
-            return choices;
-          });
-          const outputTokens = splitTotal(
-            result.usage.outputTokens,
-            choicesOf.map((choices) =>
-              choices.reduce((sum, choice) => sum + choice.text.length, 0),
-            ),
-          );
-          return {
-            usage: {
-              inputTokens: result.usage.inputTokens,
-              outputTokens: result.usage.outputTokens,
-            },
-            ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
-            answers: callItems.map((_, index) => {
-              const usage = {
-                inputTokens: inputTokens[index] ?? 0,
-                outputTokens: outputTokens[index] ?? 0,
-              };
-              return {
-                answer: {
-                  choices: choicesOf[index] ?? [],
-                  ...usage,
-                  responseModel: result.responseModel,
-                  ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
-                },
-                usage,
-              };
-            }),
-          };
-        }),
+      (deployment) => {
+        const model = this.options.completionModel(entry, deployment);
+        return (
+          model &&
+          (async (callItems, headers) => {
+            const result = await model.complete({
+              prompts: callItems.flatMap((item) => item.texts),
+              ...settings,
+              headers,
+            });
+            // The adapter checked there is exactly one choice per prompt, sorted by index.
+            const inputTokens = splitTotal(result.usage.inputTokens, callItems.map(textLength));
+            let offset = 0;
+            const choicesOf = callItems.map((item) => {
+              const choices = result.choices
+                .slice(offset, offset + item.texts.length)
+                .map((choice) => ({ ...choice, index: choice.index - offset }));
+              offset += item.texts.length;
+              return choices;
+            });
+            const outputTokens = splitTotal(
+              result.usage.outputTokens,
+              choicesOf.map((choices) =>
+                choices.reduce((sum, choice) => sum + choice.text.length, 0),
+              ),
+            );
+            return {
+              usage: {
+                inputTokens: result.usage.inputTokens,
+                outputTokens: result.usage.outputTokens,
+              },
+              ...(result.rateLimit ? { rateLimit: result.rateLimit } : {}),
+              answers: callItems.map((_, index) => {
+                const usage = {
+                  inputTokens: inputTokens[index] ?? 0,
+                  outputTokens: outputTokens[index] ?? 0,
+                };
+                return {
+                  answer: {
+                    choices: choicesOf[index] ?? [],
+                    ...usage,
+                    responseModel: result.responseModel,
+                    ...(result.responseId !== undefined ? { responseId: result.responseId } : {}),
+                  },
+                  usage,
+                };
+              }),
+            };
+          })
+        );
+      },
       (callItems) =>
         callItems.reduce((sum, item) => sum + item.texts.length, 0) *
         (settings.maxTokens ?? defaultEstimatedOutputTokens),
@@ -312,17 +336,18 @@ export class BatchedModelCalls {
   /**
    * One batched call through the shared call path (`callModel`: rate limits, circuit breaker,
    * attempt record), retried inline on retryable errors; a request error of a multi-line call
-   * is retried line by line.
+   * is retried line by line. Each provider call goes to the deployment the model's pick puts
+   * first (see {@link callPicked}).
    */
   private async runCall<Answer>(
     entry: ModelEntry,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
-    send: SendBatch<Answer> | undefined,
+    sendOn: SendOn<Answer>,
     /** The most output tokens a call of these lines may produce (what the limiter reserves). */
     outputTokensFor: (items: LineItem[]) => number,
   ): Promise<Array<LineCallOutcome<Answer>>> {
-    const { breaker, policy } = this.options;
+    const { policy } = this.options;
     const tally = new TokenTally();
     const gate = this.options.limiter?.gateFor({
       inputTokens: items.reduce(
@@ -333,10 +358,18 @@ export class BatchedModelCalls {
       logFields: { batch_lines: items.length, first_line: items[0]?.lineId },
     });
     const attempts: AttemptRecord[][] = items.map(() => []);
+    const failed = new Set<string | undefined>();
     for (let retry = 0; ; retry += 1) {
-      const call = this.batchCall(entry, endpoint, items, send, retry);
-      const outcome = await callModel(call, { breaker, gate });
-      this.report(entry, endpoint, items, outcome);
+      const { outcome, deployment } = await this.callPicked(
+        entry,
+        endpoint,
+        items,
+        sendOn,
+        retry,
+        gate,
+        failed,
+      );
+      if (!outcome.ok && outcome.called) failed.add(deployment.id);
       if (outcome.ok) return this.shares(entry, outcome.answer, outcome.attempt, attempts);
       for (const list of attempts) list.push(outcome.attempt);
       const lineOutcome = (error: unknown, retryable: boolean) =>
@@ -353,7 +386,7 @@ export class BatchedModelCalls {
       const { error } = outcome;
       const retryable = isRetryableError(error);
       if (!retryable && items.length > 1 && isRequestError(error))
-        return this.lineByLine(entry, endpoint, items, send, outputTokensFor, attempts);
+        return this.lineByLine(entry, endpoint, items, sendOn, outputTokensFor, attempts);
       if (retryable && retry < policy.maxRetriesPerModel) {
         const delay = retryDelayMs(error, retry, policy);
         if (delay <= policy.maxInlineWaitMs) {
@@ -365,17 +398,52 @@ export class BatchedModelCalls {
     }
   }
 
+  /**
+   * One provider call, sent to the deployment the model's pick (`chooser`) puts first, a
+   * retry to one that has not failed in this run first. A deployment that cannot take the call
+   * (its circuit open, its window full, no adapter) is passed over for the next one at once;
+   * only the last one asked may wait for its rate limit (one place in one schedule), as chat
+   * calls do. Breaker, limiter and attempt record are the deployment's own.
+   */
+  private async callPicked<Answer>(
+    entry: ModelEntry,
+    endpoint: BatchedCallReport['endpoint'],
+    items: LineItem[],
+    sendOn: SendOn<Answer>,
+    retry: number,
+    gate: CallGate | undefined,
+    failed: ReadonlySet<string | undefined>,
+  ): Promise<{ outcome: CallOutcome<BatchedCallResult<Answer>>; deployment: ModelDeployment }> {
+    const { breaker } = this.options;
+    const chooser = this.options.chooser ?? weightedChooser;
+    const ranked = await chooser.order(entry);
+    const order = [
+      ...ranked.filter((deployment) => !failed.has(deployment.id)),
+      ...ranked.filter((deployment) => failed.has(deployment.id)),
+    ];
+    for (let index = 0; ; index += 1) {
+      const deployment = order[index] as ModelDeployment;
+      const last = index >= order.length - 1;
+      const call = this.batchCall(entry, deployment, endpoint, items, sendOn(deployment), retry);
+      const outcome = await callModel(call, { breaker, gate, chooser, tryOnly: !last });
+      const passedOver = !outcome.ok && !outcome.called && !last;
+      // A full deployment passed over was only tried: no call, nothing to report.
+      if (!(passedOver && outcome.throttled)) this.report(entry, endpoint, items, outcome);
+      if (!passedOver) return { outcome, deployment };
+    }
+  }
+
   /** One bad input must not fail the lines it shared the call with: each is sent alone. */
   private async lineByLine<Answer>(
     entry: ModelEntry,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
-    send: SendBatch<Answer> | undefined,
+    sendOn: SendOn<Answer>,
     outputTokensFor: (items: LineItem[]) => number,
     attempts: AttemptRecord[][],
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const alone = await Promise.all(
-      items.map((item) => this.runCall(entry, endpoint, [item], send, outputTokensFor)),
+      items.map((item) => this.runCall(entry, endpoint, [item], sendOn, outputTokensFor)),
     );
     return alone.map((outcomes, index) => {
       const outcome = outcomes[0] as LineCallOutcome<Answer>;
@@ -386,6 +454,7 @@ export class BatchedModelCalls {
   /** The call as `callModel` makes it: traced, with the lines' ids in its headers. */
   private batchCall<Answer>(
     entry: ModelEntry,
+    deployment: ModelDeployment,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
     send: SendBatch<Answer> | undefined,
@@ -393,7 +462,7 @@ export class BatchedModelCalls {
   ): ModelCall<BatchedCallResult<Answer>> {
     const traced = async () => {
       if (!send) throw new Error('unreachable: no model to send to');
-      const span = this.startSpan(entry, endpoint, items);
+      const span = this.startSpan(entry, deployment, endpoint, items);
       try {
         const result = await send(items, {
           'x-llmq-job-id': items[0]?.lineId ?? '',
@@ -414,6 +483,7 @@ export class BatchedModelCalls {
     };
     return {
       entry,
+      deployment,
       send: send && traced,
       usageOf: (result) => ({ usage: result.usage, rateLimit: result.rateLimit }),
     };
@@ -448,6 +518,7 @@ export class BatchedModelCalls {
     this.options.onCall?.({
       endpoint,
       entry,
+      ...(attempt.deployment !== undefined ? { deployment: attempt.deployment } : {}),
       lines: items.length,
       inputs: items.reduce((sum, item) => sum + item.texts.length, 0),
       latencyMs: attempt.latency_ms,
@@ -463,6 +534,7 @@ export class BatchedModelCalls {
 
   private startSpan(
     entry: ModelEntry,
+    deployment: ModelDeployment,
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
   ): Span | undefined {
@@ -474,16 +546,17 @@ export class BatchedModelCalls {
       if (spanContext) links.push({ context: spanContext });
     }
     return tracer.startSpan(
-      `${endpoint} ${entry.upstream_model}`,
+      `${endpoint} ${deployment.upstream_model}`,
       {
         kind: SpanKind.CLIENT,
         links,
         attributes: {
           'gen_ai.operation.name': endpoint === 'embeddings' ? 'embeddings' : 'text_completion',
-          'gen_ai.system': genAiSystem(entry.provider),
-          'gen_ai.request.model': entry.upstream_model,
-          'llmq.provider': entry.provider,
+          'gen_ai.system': genAiSystem(deployment.provider),
+          'gen_ai.request.model': deployment.upstream_model,
+          'llmq.provider': deployment.provider,
           'llmq.model': entry.id,
+          ...(deployment.id !== undefined ? { 'llmq.deployment': deployment.id } : {}),
           'llmq.batch_lines': items.length,
           'llmq.batch_inputs': items.reduce((sum, item) => sum + item.texts.length, 0),
         },

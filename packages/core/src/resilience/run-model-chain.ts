@@ -249,6 +249,14 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
       }
       lastError = outcome.error;
       failures.set(deployment, (failures.get(deployment) ?? 0) + 1);
+      if (waitingOn !== undefined) {
+        // The call waited for was made and failed: the wait is over, and the deployments set
+        // aside only for being full (not for failing) may have room by now. They are tried
+        // again before this model's retries run out, not skipped for the next model.
+        for (const full of tried.keys()) setAside.delete(full);
+        tried.clear();
+        waitingOn = undefined;
+      }
       if (retry >= maxRetries) break;
       const next = nextDeployment(order, setAside, failures);
       const fresh = next !== undefined && next !== deployment && !failures.has(next);

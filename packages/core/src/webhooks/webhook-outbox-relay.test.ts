@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import type { BatchEndpoint } from '../batches/batch-record';
 import { BatchStore } from '../batches/batch-store';
 import { createQueue } from '../jobs/create-queue';
 import type { JobResult } from '../jobs/job-record';
@@ -256,6 +257,69 @@ describe('webhook outbox', () => {
     }
   });
 
+  it("sends an Anthropic Message Batch's end to llmq endpoints as the message_batch object, and nothing to OpenAI endpoints", async () => {
+    const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
+    const endpoints = new WebhookEndpointStore(redis, keys);
+    const own = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/own',
+      events: ['batch.completed', 'batch.cancelled'],
+    });
+    const openai = await endpoints.create('acme', {
+      url: 'https://hooks.example.com/openai',
+      format: 'openai',
+      events: ['batch.completed', 'batch.cancelled'],
+    });
+    const messageBatch = 'msgbatch_0123456789abcdef0123456789abcdef';
+    const stoppedMessageBatch = 'msgbatch_fedcba9876543210fedcba9876543210';
+    expect(await runBatch(batches, messageBatch, false, '/v1/messages')).toBe('completed');
+    expect(await runBatch(batches, stoppedMessageBatch, true, '/v1/messages')).toBe('cancelled');
+    // An OpenAI batch ending beside them still reaches the OpenAI endpoint.
+    expect(await runBatch(batches, 'batch_openai', false)).toBe('completed');
+    const { relay: live, deliveries } = newRelay(30_000, batches);
+    await live.start();
+    await waitFor(async () => ((await redis.xlen(keys.webhookOutbox())) === 0 ? true : undefined), {
+      what: 'the batch entries to be relayed and removed',
+    });
+
+    const sent = await deliveries.listForJob('acme', messageBatch);
+    expect(sent.map(({ delivery }) => delivery.endpointId)).toEqual([own.id]);
+    expect(JSON.parse(sent[0]!.delivery.body)).toEqual({
+      type: 'batch.completed',
+      timestamp: expect.any(String),
+      data: {
+        id: messageBatch,
+        type: 'message_batch',
+        processing_status: 'ended',
+        request_counts: { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 0 },
+        ended_at: expect.any(String),
+        created_at: new Date(1000).toISOString(),
+        expires_at: new Date(86_401_000).toISOString(),
+        archived_at: null,
+        cancel_initiated_at: null,
+        results_url: `/v1/messages/batches/${messageBatch}/results`,
+      },
+    });
+    const stopped = await deliveries.listForJob('acme', stoppedMessageBatch);
+    expect(stopped.map(({ delivery }) => delivery.endpointId)).toEqual([own.id]);
+    expect(JSON.parse(stopped[0]!.delivery.body)).toMatchObject({
+      type: 'batch.cancelled',
+      data: {
+        id: stoppedMessageBatch,
+        type: 'message_batch',
+        request_counts: { succeeded: 0, canceled: 1 },
+        cancel_initiated_at: expect.any(String),
+      },
+    });
+    const openAiBatch = await deliveries.listForJob('acme', 'batch_openai');
+    const openAiDelivery = openAiBatch.find(({ delivery }) => delivery.endpointId === openai.id);
+    expect(openAiDelivery).toBeDefined();
+    expect(JSON.parse(openAiDelivery!.delivery.body)).toMatchObject({
+      object: 'event',
+      type: 'batch.completed',
+      data: { id: 'batch_openai' },
+    });
+  });
+
   it('sends response.* events of /v1/responses jobs to OpenAI endpoints only, and nothing for other jobs', async () => {
     const endpoints = new WebhookEndpointStore(redis, keys);
     const openai = await endpoints.create('acme', {
@@ -323,11 +387,15 @@ describe('webhook outbox', () => {
   });
 });
 
-async function createBatch(batches: BatchStore, id: string) {
+async function createBatch(
+  batches: BatchStore,
+  id: string,
+  endpoint: BatchEndpoint = '/v1/chat/completions',
+) {
   await batches.create({
     id,
     tenant: 'acme',
-    endpoint: '/v1/chat/completions',
+    endpoint,
     inputFileId: 'file-in',
     completionWindow: '24h',
     createdAt: 1000,
@@ -338,8 +406,13 @@ async function createBatch(batches: BatchStore, id: string) {
 }
 
 /** A one-line batch that completes, or is cancelled first. */
-async function runBatch(batches: BatchStore, id: string, cancel: boolean) {
-  await createBatch(batches, id);
+async function runBatch(
+  batches: BatchStore,
+  id: string,
+  cancel: boolean,
+  endpoint?: BatchEndpoint,
+) {
+  await createBatch(batches, id, endpoint);
   await batches.begin(id, 1);
   if (cancel) await batches.cancel(id, 'acme');
   await batches.recordLine(id, 0, cancel ? 'skipped' : 'completed', '{}');

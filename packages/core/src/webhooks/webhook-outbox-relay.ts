@@ -3,6 +3,10 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type BatchRecord, toBatchView } from '../batches/batch-record';
 import type { BatchStore } from '../batches/batch-store';
+import {
+  messageBatchResultsPath,
+  toMessageBatchView,
+} from '../batches/message-batches/message-batch-view';
 import { responseIdOfJob } from '../dialects/openai-responses/response-id';
 import { jobCatalog, type WebhookDeliveryJobData } from '../jobs/job-catalog';
 import type { JobStore } from '../jobs/job-store';
@@ -180,7 +184,11 @@ export class WebhookOutboxRelay {
   /**
    * Creates and enqueues the deliveries of one batch end (`batch.completed`, `failed`,
    * `expired` or `cancelled`) to the tenant's endpoints subscribed to it, in each endpoint's
-   * format (llmq's `data` is the batch as polled; OpenAI's is `{id}`). Idempotent.
+   * format (llmq's `data` is the batch as polled; OpenAI's is `{id}`). An Anthropic Message
+   * Batch (`msgbatch_…`) goes to llmq endpoints only, its `data` the `message_batch` object
+   * `GET /v1/messages/batches/:id` shows: OpenAI has no event for it, and a `batch.*` event
+   * naming it would send an OpenAI receiver to `GET /v1/batches/msgbatch_…`, a 404.
+   * Idempotent.
    */
   async relayBatch(batchId: string, status: string): Promise<void> {
     const batch = await this.options.batches?.get(batchId);
@@ -188,6 +196,7 @@ export class WebhookOutboxRelay {
     if (!batch || !event || batch.status !== status) return;
     const endpoints = await this.liveEndpoints(batch.tenant);
     const occurredAt = batchEndedAt(batch) ?? Date.now();
+    const isMessageBatch = batch.endpoint === '/v1/messages';
     await this.deliver(
       batchId,
       batch.tenant,
@@ -197,9 +206,12 @@ export class WebhookOutboxRelay {
       () => ({
         type: event,
         timestamp: new Date(occurredAt).toISOString(),
-        data: toBatchView(batch),
+        data: isMessageBatch
+          ? toMessageBatchView(batch, messageBatchResultsPath(batch.id))
+          : toBatchView(batch),
       }),
     );
+    if (isMessageBatch) return;
     await this.deliver(
       batchId,
       batch.tenant,

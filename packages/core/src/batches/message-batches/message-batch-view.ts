@@ -53,6 +53,15 @@ export function messageBatchRequestCounts(
 }
 
 /**
+ * Where a Message Batch's results are served, as a path on the API (`results_url` is this
+ * path behind the origin the client reached the API at; a webhook, sent without a request to
+ * take the origin from, carries the path alone).
+ */
+export function messageBatchResultsPath(batchId: string): string {
+  return `/v1/messages/batches/${batchId}/results`;
+}
+
+/**
  * The Anthropic `message_batch` object of a batch (RFC 3339 times). `resultsUrl` is where its
  * results are served; it is shown once the batch has ended, as Anthropic does.
  */
