@@ -17,6 +17,8 @@ import {
   type ModelCatalog,
   type ModelDeployment,
   type ModelEntry,
+  type ProviderBatchClient,
+  ProviderBatchStore,
   type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
@@ -28,6 +30,8 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
+import { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
+import { ProviderLineSettler } from '../provider-batches/settle-provider-line';
 import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
 import { recordBatchedCall } from './record-batched-call';
 import { createStopReasonCache } from './stop-reason-cache';
@@ -70,6 +74,13 @@ export interface BatchProcessingOptions {
   budgets?: BudgetStore;
   /** The cost ledger each line's billed calls are written to. */
   ledger?: CostLedger;
+  /**
+   * Provider batch APIs by account id: lines on the batch tier go to them. Absent or empty: no
+   * line takes the batch tier.
+   */
+  batchClients?: ReadonlyMap<string, ProviderBatchClient>;
+  /** Time between two polls of a provider batch, ms (env `PROVIDER_BATCH_POLL_MS`). */
+  providerBatchPollMs: number;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -83,6 +94,30 @@ export async function startBatchProcessing(
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
   const { calls, linePipeline } = createLinePipeline(options, batches, controlQueue);
+  const providerBatchStore = new ProviderBatchStore(connection, keys, {
+    ttlSeconds: options.fileTtlSeconds,
+  });
+  const batchClients = options.batchClients ?? new Map<string, ProviderBatchClient>();
+  const providerBatches = new ProviderBatchJobs({
+    store: providerBatchStore,
+    batches,
+    clients: batchClients,
+    catalog,
+    controlQueue,
+    pollIntervalMs: options.providerBatchPollMs,
+    filterPolicies: options.filterPolicies,
+    logger,
+    settler: new ProviderLineSettler({
+      batches,
+      controlQueue,
+      metrics: options.metrics,
+      catalog,
+      lineQueue,
+      attempts: options.attempts,
+      filterPolicies: options.filterPolicies,
+      ledger: options.ledger,
+    }),
+  });
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -102,7 +137,9 @@ export async function startBatchProcessing(
       limits: options.limits,
       fair: options.fair,
       budgets: options.budgets,
+      providerBatches: { store: providerBatchStore, providers: new Set(batchClients.keys()) },
     }),
+    providerBatches,
     finalizer: new BatchFinalizer({
       store: batches,
       files,
