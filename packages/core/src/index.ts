@@ -377,17 +377,6 @@ export {
   BatchedModelCalls,
   type LineCallOutcome,
 } from './micro-batching/batched-model-calls';
-export {
-  createProviderRegistry,
-  type FinishReason,
-  type GenerateRequest,
-  type GenerateResult,
-  isProviderError,
-  type LanguageModel,
-  ProviderError,
-  type ProviderRegistry,
-  type StreamPart,
-} from './providers';
 export { AnthropicBatchClient } from './provider-batches/anthropic-batch-client';
 export { createProviderBatchClients } from './provider-batches/create-provider-batch-clients';
 export { OpenAIBatchClient } from './provider-batches/openai-batch-client';
@@ -407,6 +396,17 @@ export {
   type ProviderBatchRecord,
   ProviderBatchStore,
 } from './provider-batches/provider-batch-store';
+export {
+  createProviderRegistry,
+  type FinishReason,
+  type GenerateRequest,
+  type GenerateResult,
+  isProviderError,
+  type LanguageModel,
+  ProviderError,
+  type ProviderRegistry,
+  type StreamPart,
+} from './providers';
 export { queueNames } from './queues/queue-names';
 export {
   createRedisConnection,

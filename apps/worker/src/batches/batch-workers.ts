@@ -7,9 +7,9 @@ import {
   failedBatchLine,
   jobCatalog,
   type LlmqMetrics,
-  providerBatchJobDataSchema,
   type Logger,
   logWorkerError,
+  providerBatchJobDataSchema,
   type RedisKeys,
 } from '@llmq/core';
 import { type Job, type Queue, Worker } from 'bullmq';

@@ -28,10 +28,10 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createBatchLinePipeline } from './batch-line-pipeline';
-import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
 import { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
 import { ProviderLineSettler } from '../provider-batches/settle-provider-line';
+import { createBatchLinePipeline } from './batch-line-pipeline';
+import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
 import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
 import { recordBatchedCall } from './record-batched-call';
 import { createStopReasonCache } from './stop-reason-cache';

@@ -98,4 +98,3 @@ export const providerBatchJobDataSchema = z.object({
   poll: z.number().int().min(0).default(0),
 });
 export type ProviderBatchJobData = z.infer<typeof providerBatchJobDataSchema>;
-

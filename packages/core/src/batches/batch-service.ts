@@ -15,7 +15,6 @@ import {
 } from './batch-record';
 import type { BatchStore } from './batch-store';
 
-
 /** Body of `POST /v1/batches`, as OpenAI defines it. */
 export const createBatchRequestSchema = z
   .object({
