@@ -48,14 +48,11 @@ export class ProviderBatchJobs {
     if (!record) return;
     if (record.status === 'submitted') return this.queuePoll(id, 1);
     if (record.status !== 'pending') return;
-    const lines = await store.lines(id);
     const client = this.options.clients.get(record.provider);
-    const stopReason = await this.options.batches.stopReason(record.batchId);
-    if (!client || stopReason) {
-      await this.settleAll(lines, (data) => this.options.settler.unanswered(data, stopReason));
-      await store.markEnded(id);
-      return;
-    }
+    // No batch API for the account, or the llmq batch stopped: the lines end without one.
+    if (!client || (await this.options.batches.stopReason(record.batchId)))
+      return this.runLinesInLlmq(record);
+    const lines = await store.lines(id);
     const policy = await this.options.filterPolicies?.policyFor(record.tenant);
     const requests: ProviderBatchRequest[] = [];
     for (const data of lines) {
@@ -86,7 +83,12 @@ export class ProviderBatchJobs {
    */
   async runInstead(id: string): Promise<void> {
     const record = await this.options.store.get(id);
-    if (!record || record.status !== 'pending') return;
+    if (record?.status !== 'pending') return;
+    await this.runLinesInLlmq(record);
+  }
+
+  private async runLinesInLlmq(record: ProviderBatchRecord): Promise<void> {
+    const id = record.id;
     const lines = await this.options.store.lines(id);
     const stopReason = await this.options.batches.stopReason(record.batchId);
     await this.settleAll(lines, (data) => this.options.settler.unanswered(data, stopReason));
@@ -101,9 +103,10 @@ export class ProviderBatchJobs {
   async poll(id: string, poll: number): Promise<void> {
     const { store, logger } = this.options;
     const record = await store.get(id);
-    if (!record || record.status !== 'submitted' || !record.providerBatchId) return;
+    if (record?.status !== 'submitted' || !record.providerBatchId) return;
     const client = this.options.clients.get(record.provider);
-    if (!client) return;
+    // The account lost its batch API (configuration changed): llmq runs the lines itself.
+    if (!client) return this.runLinesInLlmq(record);
     const state = await client.state(record.providerBatchId);
     if (!state.ended) {
       await this.cancelIfNeeded(client, record);
