@@ -53,7 +53,7 @@ async function waitForEnd(batchId: string, timeoutMs = 50_000) {
 }
 
 /** The output file's lines: each custom_id exactly once, `count` of them. */
-async function outputOf(fileId: string | null, count: number) {
+async function outputOf(fileId: string | null | undefined, count: number) {
   expect(fileId).toBeTruthy();
   const lines = parseJsonl<{
     custom_id: string;
@@ -113,7 +113,7 @@ describe('provider batch pass-through', () => {
   ] as const)(
     'runs a %s batch of %i lines through the provider batch API, each line once, at batch prices',
     async (model, count, api) => {
-      const before = await usageByModelAndTier();
+      const usageBefore = await usageByModelAndTier();
       const batchId = await createBatch(count, model, { service_tier: 'batch' });
       const batch = await waitForEnd(batchId);
       expect(batch.status).toBe('completed');
@@ -122,15 +122,19 @@ describe('provider batch pass-through', () => {
       // Every line went through the simulator's batch API, none as a single call.
       expect(singleCalls()).toBe(0);
       expect((await simulatorBatchLines())[api]).toBe(count);
-      const after = await usageByModelAndTier();
+      const usageAfter = await usageByModelAndTier();
       const billed = {
-        cost: after(model, 'batch').cost_nano_usd - before(model, 'batch').cost_nano_usd,
-        inputTokens: after(model, 'batch').input_tokens - before(model, 'batch').input_tokens,
-        outputTokens: after(model, 'batch').output_tokens - before(model, 'batch').output_tokens,
-        calls: after(model, 'batch').calls - before(model, 'batch').calls,
+        cost: usageAfter(model, 'batch').cost_nano_usd - usageBefore(model, 'batch').cost_nano_usd,
+        inputTokens:
+          usageAfter(model, 'batch').input_tokens - usageBefore(model, 'batch').input_tokens,
+        outputTokens:
+          usageAfter(model, 'batch').output_tokens - usageBefore(model, 'batch').output_tokens,
+        calls: usageAfter(model, 'batch').calls - usageBefore(model, 'batch').calls,
       };
       expect(billed.calls).toBe(count);
-      expect(after(model, 'standard').cost_nano_usd).toBe(before(model, 'standard').cost_nano_usd);
+      expect(usageAfter(model, 'standard').cost_nano_usd).toBe(
+        usageBefore(model, 'standard').cost_nano_usd,
+      );
       const entry = catalog.resolve(model);
       expect(entry).toBeDefined();
       if (!entry) return;
@@ -169,7 +173,7 @@ describe('provider batch pass-through', () => {
     // first poll, after the provider answered some lines.
     system.simulator.configure({ batches: { turnaroundMs: 3_000 } });
     const count = 300;
-    const before = await usageByModelAndTier();
+    const usageBefore = await usageByModelAndTier();
     const batchId = await createBatch(count, 'sim-gpt-fast', {
       service_tier: 'batch',
       complete_by: Math.floor(Date.now() / 1000) + 60,
@@ -178,10 +182,11 @@ describe('provider batch pass-through', () => {
     expect(batch.status).toBe('completed');
     expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
     await outputOf(batch.output_file_id, count);
-    const after = await usageByModelAndTier();
-    const byBatch = after('sim-gpt-fast', 'batch').calls - before('sim-gpt-fast', 'batch').calls;
+    const usageAfter = await usageByModelAndTier();
+    const byBatch =
+      usageAfter('sim-gpt-fast', 'batch').calls - usageBefore('sim-gpt-fast', 'batch').calls;
     const byLlmq =
-      after('sim-gpt-fast', 'standard').calls - before('sim-gpt-fast', 'standard').calls;
+      usageAfter('sim-gpt-fast', 'standard').calls - usageBefore('sim-gpt-fast', 'standard').calls;
     // Lines the provider answered before the cancel keep their answer; llmq ran the rest.
     expect(byBatch).toBeGreaterThan(0);
     expect(byLlmq).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import {
   BatchIngester,
   BatchStore,
+  batchLineJobDataSchema,
   createLogger,
   createQueue,
   loadModelCatalog,
@@ -22,6 +23,8 @@ let now = Date.now();
 const catalog = loadModelCatalog(undefined, {
   availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
 });
+
+const parseLine = (value: unknown) => batchLineJobDataSchema.parse(value);
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -134,7 +137,7 @@ test('maps every result back once, and a re-poll after a crash maps nothing twic
   await jobs.submit('b1-pb0');
   expect(await store.get('b1-pb0')).toMatchObject({ status: 'submitted' });
   expect(await controlQueue.getJob('pbpoll-b1-pb0-1')).toBeDefined();
-  const lines = await store.lines('b1-pb0');
+  const lines = await store.lines('b1-pb0', parseLine);
   now += 60_000;
   await jobs.poll('b1-pb0', 1);
   expect(await store.get('b1-pb0')).toMatchObject({ status: 'ended' });

@@ -1,6 +1,7 @@
 import {
   type BatchLineJobData,
   type BatchStore,
+  batchLineJobDataSchema,
   type FilterPolicyStore,
   jobCatalog,
   type Logger,
@@ -30,6 +31,8 @@ export interface ProviderBatchJobsOptions {
   logger: Logger;
 }
 
+const parseLine = (value: unknown) => batchLineJobDataSchema.parse(value);
+
 /** Lines settled at once while a provider batch's results are mapped back. */
 const settleConcurrency = 64;
 
@@ -52,7 +55,7 @@ export class ProviderBatchJobs {
     // No batch API for the account, or the llmq batch stopped: the lines end without one.
     if (!client || (await this.options.batches.stopReason(record.batchId)))
       return this.runLinesInLlmq(record);
-    const lines = await store.lines(id);
+    const lines = await store.lines(id, parseLine);
     const policy = await this.options.filterPolicies?.policyFor(record.tenant);
     const requests: ProviderBatchRequest[] = [];
     for (const data of lines) {
@@ -89,7 +92,7 @@ export class ProviderBatchJobs {
 
   private async runLinesInLlmq(record: ProviderBatchRecord): Promise<void> {
     const id = record.id;
-    const lines = await this.options.store.lines(id);
+    const lines = await this.options.store.lines(id, parseLine);
     const stopReason = await this.options.batches.stopReason(record.batchId);
     await this.settleAll(lines, (data) => this.options.settler.unanswered(data, stopReason));
     await this.options.store.markEnded(id);
@@ -112,7 +115,7 @@ export class ProviderBatchJobs {
       await this.cancelIfNeeded(client, record);
       return this.queuePoll(id, poll + 1);
     }
-    const lines = await store.lines(id);
+    const lines = await store.lines(id, parseLine);
     const byIndex = new Map(lines.map((data) => [String(data.index), data]));
     const stopReason = await this.options.batches.stopReason(record.batchId);
     const counts: Record<SettledLine, number> = { recorded: 0, duplicate: 0, rerun: 0 };

@@ -1,4 +1,4 @@
-import type { ProviderAccount } from '../config/default-catalog';
+import type { ProviderKind } from '../providers/provider';
 import { AnthropicBatchClient } from './anthropic-batch-client';
 import { OpenAIBatchClient } from './openai-batch-client';
 import type { ProviderBatchClient } from './provider-batch-client';
@@ -9,7 +9,7 @@ import type { ProviderBatchClient } from './provider-batch-client';
  * servers) run their lines on llmq's own tiers.
  */
 export function createProviderBatchClients(
-  accounts: readonly Pick<ProviderAccount, 'id' | 'kind' | 'baseURL' | 'apiKey'>[],
+  accounts: readonly { id: string; kind: ProviderKind; baseURL?: string; apiKey?: string }[],
 ): Map<string, ProviderBatchClient> {
   const clients = new Map<string, ProviderBatchClient>();
   for (const account of accounts) {

@@ -2,12 +2,15 @@ import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BatchIngester } from '../batches/batch-ingester';
+import { batchLineJobDataSchema } from '../batches/batch-jobs';
 import { BatchStore } from '../batches/batch-store';
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../jobs/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
 import { ProviderBatchStore } from './provider-batch-store';
+
+const parseLine = (value: unknown) => batchLineJobDataSchema.parse(value);
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -108,7 +111,7 @@ test('lines pinned to batch go to provider batches by account and model; the res
     lines: 3,
   });
   expect(anthropic).toMatchObject({ provider: 'simulator-anthropic', lines: 1 });
-  const lines = await providerBatches.lines('b1-pb0');
+  const lines = await providerBatches.lines('b1-pb0', parseLine);
   expect(lines.map((data) => [data.index, data.customId, data.serviceTier])).toEqual([
     [0, 'c0', 'batch'],
     [2, 'c2', 'batch'],
@@ -131,7 +134,7 @@ test('a submitted provider batch is not rewritten by a retried ingest', async ()
     status: 'submitted',
     providerBatchId: 'batch_provider_1',
   });
-  expect(await providerBatches.lines('b2-pb0')).toHaveLength(1);
+  expect(await providerBatches.lines('b2-pb0', parseLine)).toHaveLength(1);
 });
 
 test('without a batch client for the account, pinned lines run in llmq', async () => {

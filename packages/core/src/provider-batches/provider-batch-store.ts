@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type BatchLineJobData, batchLineJobDataSchema } from '../batches/batch-jobs';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /**
@@ -54,7 +53,7 @@ const pushChunk = 1000;
 
 /**
  * Provider batch records in Redis: a hash per provider batch and the list of its lines' job
- * data, so a worker that restarts resumes every provider batch from Redis alone.
+ * data (batch lines, as `batchLineJobDataSchema` reads them), so a worker that restarts resumes every provider batch from Redis alone.
  */
 export class ProviderBatchStore {
   constructor(
@@ -69,7 +68,7 @@ export class ProviderBatchStore {
    */
   async create(
     record: NewProviderBatchRecord,
-    lines: readonly BatchLineJobData[],
+    lines: readonly object[],
   ): Promise<boolean> {
     const key = this.keys.providerBatch(record.id);
     const status = await this.redis.hget(key, 'status');
@@ -104,10 +103,13 @@ export class ProviderBatchStore {
     return fields.id ? parseRecord(fields) : undefined;
   }
 
-  /** The job data of the lines it holds, in order (position = the line's place in it). */
-  async lines(id: string): Promise<BatchLineJobData[]> {
+  /**
+   * The job data of the lines it holds, in order, each read by `parse` (the batch line schema:
+   * batches/ owns it, and depends on this folder).
+   */
+  async lines<Line>(id: string, parse: (value: unknown) => Line): Promise<Line[]> {
     const texts = await this.redis.lrange(this.keys.providerBatchLines(id), 0, -1);
-    return texts.map((text) => batchLineJobDataSchema.parse(JSON.parse(text)));
+    return texts.map((text) => parse(JSON.parse(text)));
   }
 
   /** The provider accepted it under `providerBatchId`. */
