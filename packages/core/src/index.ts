@@ -378,6 +378,7 @@ export {
   type LineCallOutcome,
 } from './micro-batching/batched-model-calls';
 export { AnthropicBatchClient } from './provider-batches/anthropic-batch-client';
+export { BatchTurnarounds, type MeasuredTurnaround } from './provider-batches/batch-turnarounds';
 export { createProviderBatchClients } from './provider-batches/create-provider-batch-clients';
 export { OpenAIBatchClient } from './provider-batches/openai-batch-client';
 export {

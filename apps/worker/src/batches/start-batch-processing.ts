@@ -4,6 +4,7 @@ import {
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  BatchTurnarounds,
   type BudgetStore,
   type CallGateFactory,
   type CircuitBreaker,
@@ -98,6 +99,7 @@ export async function startBatchProcessing(
     ttlSeconds: options.fileTtlSeconds,
   });
   const batchClients = options.batchClients ?? new Map<string, ProviderBatchClient>();
+  const turnarounds = new BatchTurnarounds(connection, keys);
   const providerBatches = new ProviderBatchJobs({
     store: providerBatchStore,
     batches,
@@ -106,6 +108,7 @@ export async function startBatchProcessing(
     controlQueue,
     pollIntervalMs: options.providerBatchPollMs,
     filterPolicies: options.filterPolicies,
+    turnarounds,
     logger,
     settler: new ProviderLineSettler({
       batches,
@@ -137,7 +140,11 @@ export async function startBatchProcessing(
       limits: options.limits,
       fair: options.fair,
       budgets: options.budgets,
-      providerBatches: { store: providerBatchStore, providers: new Set(batchClients.keys()) },
+      providerBatches: {
+        store: providerBatchStore,
+        providers: new Set(batchClients.keys()),
+        turnarounds,
+      },
     }),
     providerBatches,
     finalizer: new BatchFinalizer({

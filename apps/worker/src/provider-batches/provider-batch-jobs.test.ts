@@ -1,6 +1,7 @@
 import {
   BatchIngester,
   BatchStore,
+  BatchTurnarounds,
   batchLineJobDataSchema,
   createLogger,
   createQueue,
@@ -62,6 +63,7 @@ beforeEach(() => {
     catalog,
     controlQueue,
     pollIntervalMs: 60_000,
+    turnarounds: new BatchTurnarounds(redis, keys),
     logger: createLogger({ service: 'test', level: 'error' }),
     settler: new ProviderLineSettler({
       batches,
@@ -167,6 +169,9 @@ test('the last mapped line queues the batch finalisation', async () => {
   expect(batch?.counts).toMatchObject({ total: 50, completed: 50, failed: 0 });
   expect(batch?.usage.inputTokens).toBeGreaterThan(0);
   expect(await controlQueue.getJob('finalize-b2')).toBeDefined();
+  // Its turnaround is measured for the next choices.
+  const turnaround = 'simulator-openai|sim-gpt-fast';
+  expect(await redis.hexists(keys.providerBatchTurnarounds(), turnaround)).toBe(1);
 });
 
 test('cancels a provider batch that will miss its deadline; answered lines keep their answer', async () => {
@@ -181,4 +186,6 @@ test('cancels a provider batch that will miss its deadline; answered lines keep 
   expect(batch?.counts.completed).toBe(20);
   expect(await lineQueue.count()).toBe(20);
   expect(await store.get('b3-pb0')).toMatchObject({ status: 'ended' });
+  // A cancelled batch measures nothing.
+  expect(await redis.exists(keys.providerBatchTurnarounds())).toBe(0);
 });

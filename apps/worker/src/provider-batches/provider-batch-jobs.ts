@@ -1,6 +1,7 @@
 import {
   type BatchLineJobData,
   type BatchStore,
+  type BatchTurnarounds,
   batchLineJobDataSchema,
   type FilterPolicyStore,
   jobCatalog,
@@ -28,6 +29,8 @@ export interface ProviderBatchJobsOptions {
   /** Time between two polls of a provider batch, ms (env `PROVIDER_BATCH_POLL_MS`). */
   pollIntervalMs: number;
   filterPolicies?: FilterPolicyStore;
+  /** Measured turnarounds: each provider batch that ends uncancelled adds one. */
+  turnarounds?: BatchTurnarounds;
   logger: Logger;
 }
 
@@ -142,6 +145,10 @@ export class ProviderBatchJobs {
       return 'rerun';
     });
     await store.markEnded(id);
+    const turnaroundMs = Date.now() - (record.submittedAt ?? record.createdAt);
+    // A cancelled batch says nothing of how long the provider takes.
+    if (!record.cancelReason)
+      await this.options.turnarounds?.record(record.provider, record.upstreamModel, turnaroundMs);
     logger.info('provider-batch-end', {
       event: 'provider-batch-end',
       batch_id: record.batchId,
@@ -151,6 +158,7 @@ export class ProviderBatchJobs {
       answered: counts.recorded,
       duplicates: counts.duplicate,
       run_by_llmq: counts.rerun,
+      turnaround_ms: turnaroundMs,
     });
   }
 
@@ -166,7 +174,7 @@ export class ProviderBatchJobs {
   ): Promise<void> {
     if (record.cancelReason || !record.providerBatchId) return;
     const stopReason = await this.options.batches.stopReason(record.batchId);
-    const reason = stopReason ? 'stopped' : this.willMiss(record) ? 'deadline' : undefined;
+    const reason = stopReason ? 'stopped' : (await this.willMiss(record)) ? 'deadline' : undefined;
     if (!reason) return;
     await client.cancel(record.providerBatchId);
     await this.options.store.markCancelled(record.id, reason);
@@ -179,15 +187,17 @@ export class ProviderBatchJobs {
     });
   }
 
-  private willMiss(record: ProviderBatchRecord): boolean {
+  /** The deadline check, on the measured turnaround when there is one, else the catalog's. */
+  private async willMiss(record: ProviderBatchRecord): Promise<boolean> {
     const entry = this.options.catalog.resolve(record.model);
     const tier = entry?.service_tiers.batch;
     if (!entry || !tier) return false;
+    const measured = await this.options.turnarounds?.get(record.provider, record.upstreamModel);
     return providerBatchWillMissDeadline({
       now: Date.now(),
       submittedAt: record.submittedAt ?? record.createdAt,
       completeBy: record.completeBy,
-      expectedTurnaroundMs: tier.expected_turnaround_ms,
+      expectedTurnaroundMs: measured ?? tier.expected_turnaround_ms,
       standardLatencyMs: entry.expected_latency_ms,
       pollIntervalMs: this.options.pollIntervalMs,
     });

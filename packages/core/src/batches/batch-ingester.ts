@@ -6,6 +6,7 @@ import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
+import type { BatchTurnarounds } from '../provider-batches/batch-turnarounds';
 import { planProviderBatches, type WaitingLine } from '../provider-batches/plan-provider-batches';
 import type { ProviderBatchStore } from '../provider-batches/provider-batch-store';
 import { chooseLineTier } from '../tiers/choose-line-tier';
@@ -50,7 +51,12 @@ export interface BatchIngesterOptions {
    * the bulk lane, for the accounts in `providers` (those with a batch API). Absent: no line
    * takes the batch tier.
    */
-  providerBatches?: { store: ProviderBatchStore; providers: ReadonlySet<string> };
+  providerBatches?: {
+    store: ProviderBatchStore;
+    providers: ReadonlySet<string>;
+    /** Measured turnarounds, preferred to the catalog's when choosing the batch tier. */
+    turnarounds?: BatchTurnarounds;
+  };
 }
 
 /** Batch lines carry no priority of their own: they run at the default, 5. */
@@ -204,7 +210,11 @@ export class BatchIngester {
       // Handled when awaited next; this only keeps Node from reporting it as unhandled meanwhile.
       inflight.catch(() => undefined);
     };
-    const batchProviders = this.options.providerBatches?.providers;
+    const providerBatches = this.options.providerBatches;
+    const tierOptions = {
+      batchProviders: providerBatches?.providers,
+      measuredTurnaround: await providerBatches?.turnarounds?.snapshot(),
+    };
     const waiting: Array<WaitingLine & { data: BatchLineJobData }> = [];
     let index = 0;
     for await (const { text } of readJsonlLines(files.read(fileId))) {
@@ -212,7 +222,7 @@ export class BatchIngester {
       const line = readValidatedBatchLine(text, context);
       // A batch that asked for tier choice: each chat line gets the cheapest tier meeting it.
       if ('request' in line) {
-        const tier = chooseLineTier(catalog, line, batch, createdAt, batchProviders);
+        const tier = chooseLineTier(catalog, line, batch, createdAt, tierOptions);
         const entry = tier.serviceTier === 'batch' ? catalog.resolve(line.model) : undefined;
         if (entry) {
           // Waits for its provider batch, planned once every line is read.

@@ -8,6 +8,7 @@ import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../jobs/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
+import { BatchTurnarounds } from './batch-turnarounds';
 import { ProviderBatchStore } from './provider-batch-store';
 
 const parseLine = (value: unknown) => batchLineJobDataSchema.parse(value);
@@ -40,7 +41,7 @@ afterEach(async () => {
   await redis.quit();
 });
 
-function ingester(providers: string[]) {
+function ingester(providers: string[], turnarounds?: BatchTurnarounds) {
   return new BatchIngester({
     store: batches,
     files,
@@ -50,7 +51,7 @@ function ingester(providers: string[]) {
     defaultModel: 'sim-gpt-fast',
     attempts: 2,
     limits: { maxFileBytes: 1_000_000, maxLines: 100 },
-    providerBatches: { store: providerBatches, providers: new Set(providers) },
+    providerBatches: { store: providerBatches, providers: new Set(providers), turnarounds },
   });
 }
 
@@ -62,7 +63,14 @@ const line = (customId: string, model: string) =>
     body: { model, messages: [{ role: 'user', content: `hi ${customId}` }], max_tokens: 5 },
   });
 
-async function pinnedBatch(id: string, models: string[]) {
+async function pinnedBatch(
+  id: string,
+  models: string[],
+  {
+    serviceTier = 'batch',
+    dueInMs = 86_400_000,
+  }: { serviceTier?: 'batch' | 'auto'; dueInMs?: number } = {},
+) {
   const writer = files.createWriter({
     id: `file-${id}`,
     tenant: 't',
@@ -81,8 +89,8 @@ async function pinnedBatch(id: string, models: string[]) {
     inputFileId: `file-${id}`,
     completionWindow: '24h',
     createdAt: now,
-    expiresAt: now + 86_400_000,
-    serviceTier: 'batch',
+    expiresAt: now + dueInMs,
+    serviceTier,
     reservedOutputFileId: 'file-out',
     reservedErrorFileId: 'file-err',
   });
@@ -143,4 +151,30 @@ test('without a batch client for the account, pinned lines run in llmq', async (
   expect(await lineQueue.count()).toBe(1);
   expect((await lineQueue.getJob('b3-0'))?.data.serviceTier).toBeUndefined();
   expect(await providerBatches.get('b3-pb0')).toMatchObject({ provider: 'simulator-anthropic' });
+});
+
+test('the choice takes the measured turnaround over the catalog', async () => {
+  const turnarounds = new BatchTurnarounds(redis, keys);
+  const twoHours = { serviceTier: 'auto' as const, dueInMs: 2 * 3_600_000 };
+  // The catalog expects an hour: a Claude-style line (no flex) due in two takes the batch tier.
+  await pinnedBatch('b4', ['sim-claude-fast'], twoHours);
+  await ingester(['simulator-anthropic'], turnarounds).ingest('b4');
+  expect(await providerBatches.get('b4-pb0')).toMatchObject({ lines: 1 });
+  // Measured at three hours, the provider batch no longer meets the deadline: standard.
+  await turnarounds.record('simulator-anthropic', 'sim-claude-fast', 3 * 3_600_000);
+  expect(await turnarounds.get('simulator-anthropic', 'sim-claude-fast')).toBe(3 * 3_600_000);
+  await pinnedBatch('b5', ['sim-claude-fast'], twoHours);
+  await ingester(['simulator-anthropic'], turnarounds).ingest('b5');
+  expect(await providerBatches.get('b5-pb0')).toBeUndefined();
+  expect(await lineQueue.getJob('b5-0')).toBeDefined();
+});
+
+test('measured turnarounds are a moving average per account and model', async () => {
+  const turnarounds = new BatchTurnarounds(redis, keys);
+  await turnarounds.record('simulator-openai', 'sim-gpt-fast', 1_000);
+  await turnarounds.record('simulator-openai', 'sim-gpt-fast', 2_000);
+  expect(await turnarounds.get('simulator-openai', 'sim-gpt-fast')).toBe(1_300);
+  const lookup = await turnarounds.snapshot();
+  expect(lookup('simulator-openai', 'sim-gpt-fast')).toBe(1_300);
+  expect(lookup('simulator-openai', 'sim-gpt-strong')).toBeUndefined();
 });

@@ -66,10 +66,7 @@ export class ProviderBatchStore {
    * Records a planned provider batch with its lines. A retried ingest writes the same record
    * again, unless it was already submitted (then it changes nothing). Returns false then.
    */
-  async create(
-    record: NewProviderBatchRecord,
-    lines: readonly object[],
-  ): Promise<boolean> {
+  async create(record: NewProviderBatchRecord, lines: readonly object[]): Promise<boolean> {
     const key = this.keys.providerBatch(record.id);
     const status = await this.redis.hget(key, 'status');
     if (status !== null && status !== 'pending') return false;

@@ -240,6 +240,14 @@ export class RedisKeys {
     return `${this.prefix}:provider-batch:${id}`;
   }
 
+  /**
+   * Hash of the provider batch turnaround llmq has measured, ms (a moving average), by
+   * `<provider account>|<upstream model>`.
+   */
+  providerBatchTurnarounds(): string {
+    return `${this.prefix}:provider-batch-turnarounds`;
+  }
+
   /** List of the job data (JSON) of the batch lines one provider batch holds, in order. */
   providerBatchLines(id: string): string {
     return `${this.prefix}:provider-batch:${id}:lines`;
