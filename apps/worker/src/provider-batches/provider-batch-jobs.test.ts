@@ -189,3 +189,16 @@ test('cancels a provider batch that will miss its deadline; answered lines keep 
   // A cancelled batch measures nothing.
   expect(await redis.exists(keys.providerBatchTurnarounds())).toBe(0);
 });
+
+test('a batch cancelled in llmq cancels its provider batch; answered lines stay, the rest end skipped', async () => {
+  await ingestedBatch('b4', 40);
+  await jobs.submit('b4-pb0');
+  now += 15_000;
+  expect(await batches.cancel('b4', 't')).toEqual({ outcome: 'cancelling' });
+  await jobs.poll('b4-pb0', 1);
+  expect(await store.get('b4-pb0')).toMatchObject({ cancelReason: 'stopped' });
+  await jobs.poll('b4-pb0', 2);
+  const batch = await batches.get('b4');
+  expect(batch?.counts).toMatchObject({ total: 40, completed: 10, skipped: 30 });
+  expect(await lineQueue.count()).toBe(0);
+});
