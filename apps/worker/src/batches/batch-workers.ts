@@ -95,16 +95,29 @@ export async function startBatchWorkers(
       )
       .catch(() => undefined);
   });
+  // A provider batch job that stalled out would leave its provider batch unpolled: resume it.
+  const controlStalled = watchStalledFailures(
+    connection,
+    keys.prefix,
+    jobCatalog['batch-ingest'].queue,
+    (jobId) => {
+      void options.controlQueue
+        .getJob(jobId)
+        .then((job) => job && recoverProviderBatchJob(options.providerBatches, job))
+        .catch(() => undefined);
+    },
+  );
   await Promise.all([
     lineWorker.waitUntilReady(),
     controlWorker.waitUntilReady(),
     stalled.waitUntilReady(),
+    controlStalled.waitUntilReady(),
   ]);
   return {
     lineWorker,
     async close(timeoutMs) {
       const outcome = await closeWorkers([lineWorker, controlWorker], timeoutMs);
-      await stalled.close();
+      await Promise.all([stalled.close(), controlStalled.close()]);
       return outcome;
     },
   };
@@ -156,6 +169,18 @@ async function providerBatchJob(providerBatches: ProviderBatchJobs, job: Job): P
     if (job.name === 'provider-batch-submit') await providerBatches.runInstead(providerBatchId);
     else await providerBatches.pollLater(providerBatchId, poll);
   }
+}
+
+/** Resumes a provider batch whose submit or poll job BullMQ failed after too many stalls. */
+async function recoverProviderBatchJob(
+  providerBatches: ProviderBatchJobs,
+  job: Job,
+): Promise<void> {
+  const parsed = providerBatchJobDataSchema.safeParse(job.data);
+  if (!parsed.success) return;
+  const { providerBatchId, poll } = parsed.data;
+  if (job.name === 'provider-batch-submit') await providerBatches.recoverSubmit(providerBatchId);
+  if (job.name === 'provider-batch-poll') await providerBatches.pollLater(providerBatchId, poll);
 }
 
 /** Ends a line that BullMQ gave up on (its error-file entry), so its batch can end. */

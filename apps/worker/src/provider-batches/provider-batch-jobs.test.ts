@@ -202,3 +202,17 @@ test('a batch cancelled in llmq cancels its provider batch; answered lines stay,
   expect(batch?.counts).toMatchObject({ total: 40, completed: 10, skipped: 30 });
   expect(await lineQueue.count()).toBe(0);
 });
+
+test('a submit job that stalled out is resumed: polled when submitted, else run by llmq', async () => {
+  await ingestedBatch('b5', 5);
+  await ingestedBatch('b6', 5);
+  await jobs.submit('b5-pb0');
+  await controlQueue.remove('pbpoll-b5-pb0-1');
+  await jobs.recoverSubmit('b5-pb0');
+  expect(await controlQueue.getJob('pbpoll-b5-pb0-1')).toBeDefined();
+  // Never submitted: llmq runs its lines itself, on standard.
+  await jobs.recoverSubmit('b6-pb0');
+  expect(await store.get('b6-pb0')).toMatchObject({ status: 'ended' });
+  const queued = await lineQueue.getJobs(['waiting', 'prioritized']);
+  expect(queued.map((job) => job.id).sort()).toEqual(['b6-0', 'b6-1', 'b6-2', 'b6-3', 'b6-4']);
+});

@@ -162,6 +162,16 @@ export class ProviderBatchJobs {
     });
   }
 
+  /**
+   * A submit job BullMQ gave up on (its workers died too often): a batch the provider took is
+   * polled; one it never got is run by llmq.
+   */
+  async recoverSubmit(id: string): Promise<void> {
+    const record = await this.options.store.get(id);
+    if (record?.status === 'submitted') return this.queuePoll(id, 1);
+    return this.runInstead(id);
+  }
+
   /** A poll that failed for good: the provider keeps the batch, so it is asked again later. */
   async pollLater(id: string, poll: number): Promise<void> {
     await this.queuePoll(id, poll + 1);
