@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     attempts: env.JOB_ATTEMPTS,
     limits: toBatchLimits(env),
     fileTtlSeconds: env.FILE_TTL_SECONDS,
+    providerBatchPollMs: env.PROVIDER_BATCH_POLL_MS,
     lineConcurrency: env.BULK_WORKER_CONCURRENCY,
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,

@@ -4,6 +4,7 @@ import {
   CircuitBreaker,
   CostLedger,
   createMetrics,
+  createProviderBatchClients,
   createProviderRegistry,
   createQueue,
   createRedisConnection,
@@ -112,6 +113,8 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     tracing,
     catalog,
     providers,
+    // Provider batch APIs (OpenAI Batch, Anthropic Message Batches) of the accounts that have one.
+    batchClients: createProviderBatchClients(accounts),
     breaker,
     limiter,
     chooser,

@@ -17,6 +17,8 @@ export {
   batchLineJobDataSchema,
   type EndpointLineJobData,
   endpointLineJobDataSchema,
+  type ProviderBatchJobData,
+  providerBatchJobDataSchema,
 } from './batches/batch-jobs';
 export { type BatchLimits, defaultBatchLimits } from './batches/batch-limits';
 export {
@@ -29,7 +31,7 @@ export {
 } from './batches/batch-output-line';
 export { type BatchRecord, type BatchStopReason, toBatchView } from './batches/batch-record';
 export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';
-export { BatchStore } from './batches/batch-store';
+export { BatchStore, type RecordLineResult } from './batches/batch-store';
 export { endpointLineCostNanoUsd } from './batches/endpoint-line-cost';
 export { toEmbeddingsBody, toTextCompletionBody } from './batches/endpoint-response-body';
 export {
@@ -378,6 +380,26 @@ export {
   BatchedModelCalls,
   type LineCallOutcome,
 } from './micro-batching/batched-model-calls';
+export { AnthropicBatchClient } from './provider-batches/anthropic-batch-client';
+export { BatchTurnarounds, type MeasuredTurnaround } from './provider-batches/batch-turnarounds';
+export { createProviderBatchClients } from './provider-batches/create-provider-batch-clients';
+export { OpenAIBatchClient } from './provider-batches/openai-batch-client';
+export {
+  type PlannedProviderBatch,
+  planProviderBatches,
+  type WaitingLine,
+} from './provider-batches/plan-provider-batches';
+export type {
+  ProviderBatchClient,
+  ProviderBatchRequest,
+  ProviderBatchResult,
+  ProviderBatchState,
+} from './provider-batches/provider-batch-client';
+export { providerBatchWillMissDeadline } from './provider-batches/provider-batch-deadline';
+export {
+  type ProviderBatchRecord,
+  ProviderBatchStore,
+} from './provider-batches/provider-batch-store';
 export {
   createProviderRegistry,
   type FinishReason,

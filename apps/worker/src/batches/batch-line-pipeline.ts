@@ -8,9 +8,6 @@ import {
   lineCostNanoUsd,
   type RequestExecutor,
   routeJob,
-  toAnthropicMessageBody,
-  toChatCompletionBody,
-  toResponseBody,
   tracerName,
 } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
@@ -19,13 +16,13 @@ import {
   type ChatAnswer,
   chatAnsweredBy,
   chatOutput,
-  redactedAnswer,
   routeRejected,
   runChatStage,
 } from '../pipeline/chat-stage';
 import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
 import { filterLineInput } from './line-input-filter';
 import { createLineSink, type LinePipelineOptions, type LineRun } from './line-sink';
+import { renderChatLine } from './render-chat-line';
 import { createStopReasonCache } from './stop-reason-cache';
 
 export interface BatchLinePipelineOptions extends LinePipelineOptions {
@@ -100,23 +97,7 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         output: chatOutput(async () => policy, asksForJson(data.request)),
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
-        render({ answer, entry }, verdict) {
-          const shown = redactedAnswer(answer, verdict);
-          const { inputTokens, outputTokens } = answer.usage;
-          const usage = { inputTokens, outputTokens };
-          // A Message Batch's line is answered as `POST /v1/messages` would answer it, with
-          // the catalog model that answered (as that route names it).
-          if (data.endpoint === '/v1/messages')
-            return {
-              body: toAnthropicMessageBody(shown, { id: `msg_${requestId}`, model: entry.id }),
-              usage,
-            };
-          // A `/v1/responses` line answers in the Responses shape, a chat line as a completion.
-          const body = data.responses
-            ? toResponseBody(shown, data.responses, data.createdAt)
-            : toChatCompletionBody(shown, Date.now());
-          return { responseId: answer.responseId, body, usage };
-        },
+        render: (answer, verdict) => renderChatLine(data, requestId, answer, verdict),
       };
     },
   });

@@ -9,10 +9,12 @@ import {
   type LlmqMetrics,
   type Logger,
   logWorkerError,
+  providerBatchJobDataSchema,
   type RedisKeys,
 } from '@llmq/core';
 import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
 import { closeWorkers, watchStalledFailures } from '../worker-lifecycle';
 import { finishBatchLine } from './finish-batch-line';
 
@@ -22,6 +24,8 @@ export interface BatchWorkersOptions {
   batches: BatchStore;
   ingester: BatchIngester;
   finalizer: BatchFinalizer;
+  /** Submits and polls provider batches (`provider-batch-submit`, `provider-batch-poll`). */
+  providerBatches: ProviderBatchJobs;
   controlQueue: Queue;
   /** The `prompts-bulk` queue, to read a stalled line's data. */
   lineQueue: Queue;
@@ -91,25 +95,40 @@ export async function startBatchWorkers(
       )
       .catch(() => undefined);
   });
+  // A provider batch job that stalled out would leave its provider batch unpolled: resume it.
+  const controlStalled = watchStalledFailures(
+    connection,
+    keys.prefix,
+    jobCatalog['batch-ingest'].queue,
+    (jobId) => {
+      void options.controlQueue
+        .getJob(jobId)
+        .then((job) => job && recoverProviderBatchJob(options.providerBatches, job))
+        .catch(() => undefined);
+    },
+  );
   await Promise.all([
     lineWorker.waitUntilReady(),
     controlWorker.waitUntilReady(),
     stalled.waitUntilReady(),
+    controlStalled.waitUntilReady(),
   ]);
   return {
     lineWorker,
     async close(timeoutMs) {
       const outcome = await closeWorkers([lineWorker, controlWorker], timeoutMs);
-      await stalled.close();
+      await Promise.all([stalled.close(), controlStalled.close()]);
       return outcome;
     },
   };
 }
 
-/** Runs the batch bookkeeping jobs: ingest, finalise, expire. */
+/** Runs the batch bookkeeping jobs: ingest, finalise, expire, and provider batches. */
 function controlProcessor(options: BatchWorkersOptions) {
   const { batches, controlQueue, logger } = options;
   return async (job: Job): Promise<void> => {
+    if (job.name === 'provider-batch-submit' || job.name === 'provider-batch-poll')
+      return providerBatchJob(options.providerBatches, job);
     const { batchId } = batchControlJobDataSchema.parse(job.data);
     switch (job.name) {
       case 'batch-ingest': {
@@ -133,6 +152,35 @@ function controlProcessor(options: BatchWorkersOptions) {
         throw new Error(`unknown batch control job "${job.name}"`);
     }
   };
+}
+
+/**
+ * Submits or polls a provider batch. When its last attempt fails, llmq runs the lines itself
+ * (a submit), or asks the provider again later (a poll: the provider keeps the batch).
+ */
+async function providerBatchJob(providerBatches: ProviderBatchJobs, job: Job): Promise<void> {
+  const { providerBatchId, poll } = providerBatchJobDataSchema.parse(job.data);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  try {
+    if (job.name === 'provider-batch-submit') await providerBatches.submit(providerBatchId);
+    else await providerBatches.poll(providerBatchId, poll);
+  } catch (error) {
+    if (!lastAttempt) throw error;
+    if (job.name === 'provider-batch-submit') await providerBatches.runInstead(providerBatchId);
+    else await providerBatches.pollLater(providerBatchId, poll);
+  }
+}
+
+/** Resumes a provider batch whose submit or poll job BullMQ failed after too many stalls. */
+async function recoverProviderBatchJob(
+  providerBatches: ProviderBatchJobs,
+  job: Job,
+): Promise<void> {
+  const parsed = providerBatchJobDataSchema.safeParse(job.data);
+  if (!parsed.success) return;
+  const { providerBatchId, poll } = parsed.data;
+  if (job.name === 'provider-batch-submit') await providerBatches.recoverSubmit(providerBatchId);
+  if (job.name === 'provider-batch-poll') await providerBatches.pollLater(providerBatchId, poll);
 }
 
 /** Ends a line that BullMQ gave up on (its error-file entry), so its batch can end. */

@@ -4,6 +4,7 @@ import type {
   BatchStore,
   LedgerWrite,
   LlmqMetrics,
+  RecordLineResult,
   TokenCounts,
 } from '@llmq/core';
 import { jobCatalog } from '@llmq/core';
@@ -31,6 +32,7 @@ export async function queueFinalize(controlQueue: Queue, batchId: string): Promi
  * line); the line that ends the batch queues its finalisation. A duplicate (the line was
  * recorded by an earlier attempt that then failed to queue the finalisation) checks whether
  * the batch still waits for one. `llm_batch_requests_total` counts only first records.
+ * Returns what recording did (`duplicate`: an earlier run recorded the line).
  */
 export async function finishBatchLine(
   options: BatchLineRecorder,
@@ -39,7 +41,7 @@ export async function finishBatchLine(
   line: string,
   usage?: TokenCounts,
   ledger?: LedgerWrite,
-): Promise<void> {
+): Promise<RecordLineResult> {
   const stored = typeof outcome === 'string' ? outcome : 'skipped';
   const result = await options.batches.recordLine(
     data.batchId,
@@ -56,10 +58,11 @@ export async function finishBatchLine(
     });
   if (result === 'last') {
     await queueFinalize(options.controlQueue, data.batchId);
-    return;
+    return result;
   }
   if (result === 'duplicate' && (await awaitsFinalisation(options.batches, data.batchId)))
     await queueFinalize(options.controlQueue, data.batchId);
+  return result;
 }
 
 /** Whether every line of a running batch is recorded, so it only waits for its finalisation. */

@@ -4,6 +4,7 @@ import {
   BatchIngester,
   type BatchLimits,
   BatchStore,
+  BatchTurnarounds,
   type BudgetStore,
   type CallGateFactory,
   type CircuitBreaker,
@@ -15,6 +16,8 @@ import {
   type LlmqMetrics,
   type Logger,
   type ModelCatalog,
+  type ProviderBatchClient,
+  ProviderBatchStore,
   type ProviderRegistry,
   RedisFileStorage,
   type RedisKeys,
@@ -24,6 +27,8 @@ import {
 import type { Tracer } from '@opentelemetry/api';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
+import { ProviderLineSettler } from '../provider-batches/settle-provider-line';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
 import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
@@ -70,6 +75,13 @@ export interface BatchProcessingOptions {
   budgets?: BudgetStore;
   /** The cost ledger each line's billed calls are written to. */
   ledger?: CostLedger;
+  /**
+   * Provider batch APIs by account id: lines on the batch tier go to them. Absent or empty: no
+   * line takes the batch tier.
+   */
+  batchClients?: ReadonlyMap<string, ProviderBatchClient>;
+  /** Time between two polls of a provider batch, ms (env `PROVIDER_BATCH_POLL_MS`). */
+  providerBatchPollMs: number;
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -83,6 +95,32 @@ export async function startBatchProcessing(
   const controlQueue = createQueue('batch-ingest', connection, keys);
   const lineQueue = createQueue('batch-line', connection, keys);
   const { calls, linePipeline } = createLinePipeline(options, batches, controlQueue);
+  const providerBatchStore = new ProviderBatchStore(connection, keys, {
+    ttlSeconds: options.fileTtlSeconds,
+  });
+  const batchClients = options.batchClients ?? new Map<string, ProviderBatchClient>();
+  const turnarounds = new BatchTurnarounds(connection, keys);
+  const providerBatches = new ProviderBatchJobs({
+    store: providerBatchStore,
+    batches,
+    clients: batchClients,
+    catalog,
+    controlQueue,
+    pollIntervalMs: options.providerBatchPollMs,
+    filterPolicies: options.filterPolicies,
+    turnarounds,
+    logger,
+    settler: new ProviderLineSettler({
+      batches,
+      controlQueue,
+      metrics: options.metrics,
+      catalog,
+      lineQueue,
+      attempts: options.attempts,
+      filterPolicies: options.filterPolicies,
+      ledger: options.ledger,
+    }),
+  });
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -102,7 +140,13 @@ export async function startBatchProcessing(
       limits: options.limits,
       fair: options.fair,
       budgets: options.budgets,
+      providerBatches: {
+        store: providerBatchStore,
+        providers: new Set(batchClients.keys()),
+        turnarounds,
+      },
     }),
+    providerBatches,
     finalizer: new BatchFinalizer({
       store: batches,
       files,

@@ -6,6 +6,9 @@ import { fromNanoUsd } from '../cost/money';
 import type { FileStorage } from '../files/file-storage';
 import { jobCatalog } from '../jobs/job-catalog';
 import type { FairPriority } from '../lanes/fair-priority';
+import type { BatchTurnarounds } from '../provider-batches/batch-turnarounds';
+import { planProviderBatches, type WaitingLine } from '../provider-batches/plan-provider-batches';
+import type { ProviderBatchStore } from '../provider-batches/provider-batch-store';
 import { chooseLineTier } from '../tiers/choose-line-tier';
 import type { BatchLineJobData, EndpointLineJobData } from './batch-jobs';
 import type { BatchLimits } from './batch-limits';
@@ -43,6 +46,17 @@ export interface BatchIngesterOptions {
   budgets?: BudgetStore;
   /** How long a batch's reservation may live, seconds (default 48 h: the completion window and retries). */
   batchReservationTtlSeconds?: number;
+  /**
+   * Provider batches: lines whose tier is `batch` are put in provider batches here instead of
+   * the bulk lane, for the accounts in `providers` (those with a batch API). Absent: no line
+   * takes the batch tier.
+   */
+  providerBatches?: {
+    store: ProviderBatchStore;
+    providers: ReadonlySet<string>;
+    /** Measured turnarounds, preferred to the catalog's when choosing the batch tier. */
+    turnarounds?: BatchTurnarounds;
+  };
 }
 
 /** Batch lines carry no priority of their own: they run at the default, 5. */
@@ -196,11 +210,28 @@ export class BatchIngester {
       // Handled when awaited next; this only keeps Node from reporting it as unhandled meanwhile.
       inflight.catch(() => undefined);
     };
+    const providerBatches = this.options.providerBatches;
+    const tierOptions = {
+      batchProviders: providerBatches?.providers,
+      measuredTurnaround: await providerBatches?.turnarounds?.snapshot(),
+    };
+    const waiting: Array<WaitingLine & { data: BatchLineJobData }> = [];
     let index = 0;
     for await (const { text } of readJsonlLines(files.read(fileId))) {
       // Validation passed on the same bytes: read the line without checking it again.
       const line = readValidatedBatchLine(text, context);
       // A batch that asked for tier choice: each chat line gets the cheapest tier meeting it.
+      if ('request' in line) {
+        const tier = chooseLineTier(catalog, line, batch, createdAt, tierOptions);
+        const entry = tier.serviceTier === 'batch' ? catalog.resolve(line.model) : undefined;
+        if (entry) {
+          // Waits for its provider batch, planned once every line is read.
+          const data = { batchId, tenant, index, createdAt, ...line, ...tier };
+          waiting.push({ customId: String(index), entry, data });
+          index += 1;
+          continue;
+        }
+      }
       const tier = 'request' in line ? chooseLineTier(catalog, line, batch, createdAt) : {};
       chunk.push({
         name: 'batch-line',
@@ -216,5 +247,49 @@ export class BatchIngester {
     }
     if (chunk.length > 0) await send(chunk);
     await inflight;
+    if (waiting.length > 0) await this.planProviderBatches(batch, waiting, createdAt);
+  }
+
+  /**
+   * Groups the lines that take the batch tier into provider batches (by account and model,
+   * within the model's `max_lines`), records each with its lines, and queues its submit. The
+   * ids are deterministic, so a retried ingest records and queues the same ones.
+   */
+  private async planProviderBatches(
+    batch: BatchRecord,
+    waiting: ReadonlyArray<WaitingLine & { data: BatchLineJobData }>,
+    createdAt: number,
+  ): Promise<void> {
+    const providerBatches = this.options.providerBatches;
+    if (!providerBatches) return;
+    const byIndex = new Map(waiting.map((line) => [line.customId, line]));
+    const planned = planProviderBatches(waiting);
+    for (const [position, plan] of planned.entries()) {
+      const lines = plan.customIds.flatMap((customId) => byIndex.get(customId) ?? []);
+      const first = lines[0];
+      if (!first) continue;
+      const id = `${batch.id}-pb${position}`;
+      await providerBatches.store.create(
+        {
+          id,
+          batchId: batch.id,
+          tenant: batch.tenant,
+          provider: plan.provider,
+          model: first.entry.id,
+          upstreamModel: plan.upstreamModel,
+          completeBy: lines.reduce(
+            (earliest, line) => Math.min(earliest, line.data.completeBy ?? batch.expiresAt),
+            batch.expiresAt,
+          ),
+          createdAt,
+        },
+        lines.map((line) => line.data),
+      );
+      await this.options.controlQueue.add(
+        'provider-batch-submit',
+        { providerBatchId: id, poll: 0 },
+        { ...jobCatalog['provider-batch-submit'].defaultOptions, jobId: `pbsubmit-${id}` },
+      );
+    }
   }
 }

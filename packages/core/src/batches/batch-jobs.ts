@@ -30,7 +30,11 @@ export const batchLineJobDataSchema = z.object({
   createdAt: z.number().int(),
   /** A `/v1/responses` line: its output line is a Responses `response` echoing these settings. */
   responses: responseSettingsSchema.optional(),
-  /** `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows. */
+  /**
+   * `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows.
+   * `batch`: the line waits in a provider batch (see `ProviderBatchStore`); it is only queued
+   * here, on standard, when llmq runs it itself.
+   */
   serviceTier: serviceTierSchema.optional(),
   completeBy: z.number().int().optional(),
 });
@@ -83,3 +87,14 @@ export const anyBatchLineJobDataSchema = z.union([
 /** Data of the bookkeeping jobs (ingest, finalise, expire): they only name the batch. */
 export const batchControlJobDataSchema = z.object({ batchId: z.string().min(1) });
 export type BatchControlJobData = z.infer<typeof batchControlJobDataSchema>;
+
+/**
+ * Data of the provider batch jobs (submit, poll) on the `batch-control` queue: which provider
+ * batch, and for a poll its number (the next poll's job id is made from it, so a poll run twice
+ * after a crash queues its successor once).
+ */
+export const providerBatchJobDataSchema = z.object({
+  providerBatchId: z.string().min(1),
+  poll: z.number().int().min(0).default(0),
+});
+export type ProviderBatchJobData = z.infer<typeof providerBatchJobDataSchema>;

@@ -15,9 +15,6 @@ import {
 } from './batch-record';
 import type { BatchStore } from './batch-store';
 
-/** What a batch may ask of its lines' tier: provider batches are not wired in yet. */
-const batchLineTiers = ['auto', 'standard', 'flex'];
-
 /** Body of `POST /v1/batches`, as OpenAI defines it. */
 export const createBatchRequestSchema = z
   .object({
@@ -36,7 +33,10 @@ export const createBatchRequestSchema = z
      * expected to meet it.
      */
     complete_by: completeBySchema.optional(),
-    /** llmq: pins the tier of every line (`standard`, `flex`); default `auto`. */
+    /**
+     * llmq: pins the tier of every chat line (`standard`, `flex`, `batch`: the provider's batch
+     * API); default `auto`. A line whose model lacks the pinned tier runs standard.
+     */
     service_tier: requestedServiceTierSchema.optional(),
   })
   .strict();
@@ -116,12 +116,6 @@ export class BatchService {
       throw new ClientError(
         'invalid_completion_window',
         'complete_by must be in the future and within completion_window',
-      );
-    }
-    if (request.service_tier !== undefined && !batchLineTiers.includes(request.service_tier)) {
-      throw new ClientError(
-        'service_tier_unavailable',
-        `service_tier "${request.service_tier}" is not available for batch lines yet; use ${batchLineTiers.join(', ')}`,
       );
     }
     const file = await files.get(request.input_file_id);

@@ -275,6 +275,11 @@ export class BatchStore {
     return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
   }
 
+  /** Whether a line's end is recorded already (its bit in the done bitmap). */
+  async isLineRecorded(batchId: string, index: number): Promise<boolean> {
+    return (await this.redis.getbit(this.keys.batchDone(batchId), index)) === 1;
+  }
+
   /** Notes that every line is queued. */
   async markEnqueued(batchId: string): Promise<void> {
     await this.redis.hset(this.keys.batch(batchId), 'lines_enqueued', '1');

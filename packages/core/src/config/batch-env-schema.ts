@@ -13,6 +13,11 @@ export const batchEnvShape = {
   BATCH_MAX_FILE_BYTES: z.coerce.number().int().positive().default(defaultBatchLimits.maxFileBytes),
   /** Most requests in one batch input file (default 200,000). */
   BATCH_MAX_LINES: z.coerce.number().int().positive().default(defaultBatchLimits.maxLines),
+  /**
+   * How often a worker polls a provider batch it submitted (OpenAI Batch, Anthropic Message
+   * Batches), ms (default 60 s); also when it checks the batch against its deadline.
+   */
+  PROVIDER_BATCH_POLL_MS: z.coerce.number().int().positive().default(60_000),
 };
 
 export function toBatchLimits(env: {

@@ -1,6 +1,10 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { anyBatchLineJobDataSchema, batchControlJobDataSchema } from '../batches/batch-jobs';
+import {
+  anyBatchLineJobDataSchema,
+  batchControlJobDataSchema,
+  providerBatchJobDataSchema,
+} from '../batches/batch-jobs';
 import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { serviceTierSchema } from '../catalog/service-tier';
@@ -121,6 +125,29 @@ export const jobCatalog = {
     queue: queueNames.batchControl,
     schema: batchControlJobDataSchema,
     defaultOptions: { attempts: 5, ...retention } satisfies JobsOptions,
+  },
+  /** Submits a provider batch of batch lines (OpenAI Batch API, Anthropic Message Batches). */
+  'provider-batch-submit': {
+    queue: queueNames.batchControl,
+    schema: providerBatchJobDataSchema,
+    defaultOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      ...retention,
+    } satisfies JobsOptions,
+  },
+  /**
+   * Polls a submitted provider batch (a delayed job, one after another); once it has ended,
+   * maps each result back to its line.
+   */
+  'provider-batch-poll': {
+    queue: queueNames.batchControl,
+    schema: providerBatchJobDataSchema,
+    defaultOptions: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 2000 },
+      ...retention,
+    } satisfies JobsOptions,
   },
   /**
    * One webhook delivery. Its job id is the delivery id, so enqueueing it twice is a no-op;

@@ -232,6 +232,27 @@ export class RedisKeys {
     return `${this.prefix}:batch:${batchId}:errors`;
   }
 
+  /**
+   * Hash of one provider batch llmq submitted for a batch's lines: the provider's batch id,
+   * its account and model, its status and deadline.
+   */
+  providerBatch(id: string): string {
+    return `${this.prefix}:provider-batch:${id}`;
+  }
+
+  /**
+   * Hash of the provider batch turnaround llmq has measured, ms (a moving average), by
+   * `<provider account>|<upstream model>`.
+   */
+  providerBatchTurnarounds(): string {
+    return `${this.prefix}:provider-batch-turnarounds`;
+  }
+
+  /** List of the job data (JSON) of the batch lines one provider batch holds, in order. */
+  providerBatchLines(id: string): string {
+    return `${this.prefix}:provider-batch:${id}:lines`;
+  }
+
   /** Hash of how many batches are in each live status (validating, in_progress, …). */
   batchStatusCounts(): string {
     return `${this.prefix}:batch-status-counts`;

@@ -56,6 +56,11 @@ export function chooseJobTier(
     ...(deadline !== undefined ? { timeLeftMs: deadline - now } : {}),
     requested: request.service_tier ?? 'auto',
   };
+  if (request.service_tier === 'batch')
+    throw new ClientError(
+      'service_tier_unavailable',
+      'service_tier "batch" (the provider\'s batch API) runs batch lines only: send the work as a batch (POST /v1/batches with service_tier "batch"), or pin standard or flex on a job',
+    );
   const choice = chooseServiceTier({ ...base, runnable: jobRunnableTiers });
   if (!choice.ok) throw new ClientError('service_tier_unavailable', choice.message);
   const priced = chooseServiceTier({ ...base, requested: 'auto', runnable: allTiers });
