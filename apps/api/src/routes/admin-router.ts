@@ -1,6 +1,5 @@
 import {
   type ApiKeyStore,
-  type AuditEvent,
   type AuditLog,
   apiKeyLimitsSchema,
   apiKeyScopeSchema,
@@ -16,7 +15,7 @@ import {
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
-import { principalOf } from '../http/authenticate';
+import { type AuditedAction, auditSuccess } from '../http/audit-success';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 
@@ -86,21 +85,8 @@ export function adminRouter({
   requireScope,
 }: AdminRouterOptions): Router {
   const router = Router();
-  const audit = (
-    request: Request,
-    response: Response,
-    event: Omit<AuditEvent, 'actor' | 'outcome'>,
-  ) => {
-    const principal = principalOf(response);
-    return auditLog.append({
-      actor: principal.keyId,
-      actorTenant: principal.tenant,
-      outcome: 'success',
-      requestId: response.locals.requestId,
-      ip: request.ip,
-      ...event,
-    });
-  };
+  const audit = (request: Request, response: Response, action: AuditedAction) =>
+    auditSuccess(auditLog, request, response, action);
 
   router
     .route('/v1/admin/keys')

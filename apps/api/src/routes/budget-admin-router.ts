@@ -8,7 +8,7 @@ import {
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
-import { principalOf } from '../http/authenticate';
+import { auditSuccess } from '../http/audit-success';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 
@@ -44,19 +44,8 @@ export function budgetAdminRouter({
       reserved_usd: fromNanoUsd(status.reserved),
     };
   };
-  const audit = (request: Request, response: Response, action: string, tenant: string) => {
-    const principal = principalOf(response);
-    return auditLog.append({
-      action,
-      actor: principal.keyId,
-      actorTenant: principal.tenant,
-      outcome: 'success',
-      requestId: response.locals.requestId,
-      ip: request.ip,
-      tenant,
-      target: tenant,
-    });
-  };
+  const audit = (request: Request, response: Response, action: string, tenant: string) =>
+    auditSuccess(auditLog, request, response, { action, tenant, target: tenant });
   router
     .route('/v1/admin/tenants/:tenant/budget')
     .get(requireScope('admin:read'), async (request: Request, response: Response) => {

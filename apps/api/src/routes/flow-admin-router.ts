@@ -7,7 +7,7 @@ import {
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
-import { principalOf } from '../http/authenticate';
+import { auditSuccess } from '../http/audit-success';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 
@@ -45,20 +45,13 @@ export function flowAdminRouter({ flows, auditLog, requireScope }: FlowAdminRout
     action: string,
     tenant: string,
     details?: Record<string, unknown>,
-  ) => {
-    const principal = principalOf(response);
-    return auditLog.append({
+  ) =>
+    auditSuccess(auditLog, request, response, {
       action,
-      actor: principal.keyId,
-      actorTenant: principal.tenant,
-      outcome: 'success',
-      requestId: response.locals.requestId,
-      ip: request.ip,
       tenant,
       target: tenant,
       ...(details ? { details } : {}),
     });
-  };
 
   router
     .route('/v1/admin/tenants/:tenant/flow')

@@ -14,7 +14,7 @@ import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
-import { principalOf } from '../http/authenticate';
+import { auditSuccess } from '../http/audit-success';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { jobListQuerySchema } from './jobs-router';
@@ -99,14 +99,8 @@ export function jobAdminRouter(options: JobAdminRouterOptions): Router {
         else skipped[outcome] = (skipped[outcome] ?? 0) + 1;
       }
       const summary = { matched, [action === 'cancel' ? 'cancelled' : 'retried']: done, skipped };
-      const principal = principalOf(response);
-      await auditLog.append({
+      await auditSuccess(auditLog, request, response, {
         action: `jobs-bulk-${action}`,
-        actor: principal.keyId,
-        actorTenant: principal.tenant,
-        outcome: 'success',
-        requestId: response.locals.requestId,
-        ip: request.ip,
         tenant,
         target: tenant,
         details: { filter: body.filter, max_jobs: body.max_jobs, ...summary },

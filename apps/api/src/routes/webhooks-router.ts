@@ -1,6 +1,5 @@
 import {
   type AddressPolicy,
-  type AuditEvent,
   type AuditLog,
   ClientError,
   checkWebhookUrl,
@@ -18,6 +17,7 @@ import {
 import type { Queue } from 'bullmq';
 import { type Request, type Response, Router } from 'express';
 import { methodNotAllowed } from '../http/api-error';
+import { type AuditedAction, auditSuccess } from '../http/audit-success';
 import { principalOf } from '../http/authenticate';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
@@ -56,22 +56,9 @@ export function webhooksRouter(options: {
   const { store, webhooks, requireScope, auditLog } = options;
   const { endpoints, deliveries } = webhooks;
   const router = Router();
-  const audit = (
-    request: Request,
-    response: Response,
-    event: Omit<AuditEvent, 'actor' | 'actorTenant' | 'outcome' | 'tenant'>,
-  ) => {
-    const principal = principalOf(response);
-    return auditLog.append({
-      actor: principal.keyId,
-      actorTenant: principal.tenant,
-      tenant: principal.tenant,
-      outcome: 'success',
-      requestId: response.locals.requestId,
-      ip: request.ip,
-      ...event,
-    });
-  };
+  // A tenant's own webhook settings: the action concerns the acting key's tenant.
+  const audit = (request: Request, response: Response, action: Omit<AuditedAction, 'tenant'>) =>
+    auditSuccess(auditLog, request, response, { ...action, tenant: principalOf(response).tenant });
 
   router
     .route('/v1/webhook-endpoints')
