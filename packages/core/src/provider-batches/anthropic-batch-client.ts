@@ -1,4 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { anthropicSdk } from '../providers/anthropic/anthropic-sdk';
 import { convertAnthropicMessage } from '../providers/anthropic/convert-anthropic-message';
 import { convertToAnthropicMessagesRequest } from '../providers/anthropic/convert-to-anthropic-messages-request';
 import { defaultAnthropicMaxTokens } from '../providers/provider';
@@ -23,19 +24,24 @@ export interface AnthropicBatchClientOptions {
 /** Anthropic's Message Batches: requests go up in one JSON body, results come back as JSONL. */
 export class AnthropicBatchClient implements ProviderBatchClient {
   readonly provider: string;
-  private readonly client: Anthropic;
   private readonly maxTokensDefault: number;
+  private sdkClient: Anthropic | undefined;
 
-  constructor(options: AnthropicBatchClientOptions) {
+  constructor(private readonly options: AnthropicBatchClientOptions) {
     this.provider = options.provider;
     this.maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
+  }
+
+  /** The SDK client, made (and the SDK loaded) on the first call, as the Anthropic provider does. */
+  private get client(): Anthropic {
+    this.sdkClient ??= new (anthropicSdk())({
+      apiKey: this.options.apiKey,
+      baseURL: this.options.baseURL,
       maxRetries: 0,
-      timeout: options.timeoutMs ?? 600_000,
+      timeout: this.options.timeoutMs ?? 600_000,
       logLevel: 'off',
     });
+    return this.sdkClient;
   }
 
   async submit(upstreamModel: string, requests: readonly ProviderBatchRequest[]): Promise<string> {
