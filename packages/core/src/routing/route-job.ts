@@ -1,5 +1,5 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
-import type { ChatMessage } from '../providers/language-model';
+import type { ChatRequest } from '../messages/chat-request';
 import { type RouteOutcome, type RoutingRequirements, routeRequest } from './route-request';
 
 /**
@@ -9,8 +9,12 @@ import { type RouteOutcome, type RoutingRequirements, routeRequest } from './rou
 export interface RoutableJob {
   /** A catalog id or alias, or `auto`. */
   model: string;
-  /** The normalised request (after the input filter and prompt optimisation). */
-  request: { messages: readonly ChatMessage[]; maxTokens?: number };
+  /**
+   * The normalised request (after the input filter and prompt optimisation): its messages,
+   * tools, response format and reasoning decide which models can take it, and its messages
+   * and tool definitions its estimated input tokens.
+   */
+  request: Pick<ChatRequest, 'messages' | 'maxTokens' | 'tools' | 'responseFormat' | 'reasoning'>;
   requirements?: RoutingRequirements;
   /** false: only the chosen model, no fallback chain. */
   fallbacks?: boolean;
@@ -26,6 +30,9 @@ export function routeJob(catalog: ModelCatalog, job: RoutableJob): RouteOutcome 
     model: job.model,
     messages: job.request.messages,
     maxTokens: job.request.maxTokens,
+    tools: job.request.tools,
+    responseFormat: job.request.responseFormat,
+    reasoning: job.request.reasoning,
     requirements: job.requirements,
     fallbacks: job.fallbacks,
   });
