@@ -21,7 +21,6 @@ export const resilienceEnvShape = {
   CIRCUIT_WINDOW_MS: z.coerce.number().int().min(100).default(30_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(10).default(30_000),
   CIRCUIT_HALF_OPEN_PROBES: z.coerce.number().int().min(1).default(1),
-  CIRCUIT_CLOSED_VIEW_MS: z.coerce.number().int().min(0).max(5000).default(100),
 };
 
 const resilienceEnvSchema = z.object(resilienceEnvShape);
@@ -44,6 +43,5 @@ export function toCircuitBreakerOptions(env: ResilienceEnv): Partial<CircuitBrea
     windowMs: env.CIRCUIT_WINDOW_MS,
     cooldownMs: env.CIRCUIT_COOLDOWN_MS,
     halfOpenProbes: env.CIRCUIT_HALF_OPEN_PROBES,
-    closedViewMs: env.CIRCUIT_CLOSED_VIEW_MS,
   };
 }

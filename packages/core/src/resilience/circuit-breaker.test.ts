@@ -139,35 +139,3 @@ describe('a success recorded in the background', () => {
     expect(errors).toHaveLength(1);
   });
 });
-
-describe('the local view of a closed circuit (closedViewMs)', () => {
-  it("skips Redis while fresh: another worker's opening shows once it ends, this process's own at once", async () => {
-    const viewing = new CircuitBreaker(redis, keys, { ...options, closedViewMs: 1000 });
-    // A second breaker on its own connection plays another worker process.
-    const otherConnection = new Redis(testRedisUrl());
-    const other = new CircuitBreaker(otherConnection, keys, options);
-    try {
-      const now = 1_000_000;
-      expect(await viewing.acquire('p', 'm', now)).toEqual({ allowed: true, probe: false });
-      for (let index = 0; index < options.consecutiveFailures; index += 1)
-        await other.record('p', 'm', 'failure', false, now + 10);
-      expect(await other.acquire('p', 'm', now + 10)).toMatchObject({ allowed: false });
-      // Within the view this process still lets calls through without asking Redis…
-      expect(await viewing.acquire('p', 'm', now + 999)).toEqual({ allowed: true, probe: false });
-      // …and once it has passed, it sees the open circuit.
-      expect(await viewing.acquire('p', 'm', now + 1000)).toMatchObject({
-        allowed: false,
-        state: 'open',
-      });
-
-      // The view of another circuit, refreshed by a report, is dropped when a report opens it.
-      expect(await viewing.acquire('p', 'n', now)).toEqual({ allowed: true, probe: false });
-      for (let index = 1; index < options.consecutiveFailures; index += 1)
-        expect(await viewing.record('p', 'n', 'failure', false, now)).toBe('closed');
-      expect(await viewing.record('p', 'n', 'failure', false, now)).toBe('open');
-      expect(await viewing.acquire('p', 'n', now + 1)).toMatchObject({ allowed: false });
-    } finally {
-      await otherConnection.quit();
-    }
-  });
-});

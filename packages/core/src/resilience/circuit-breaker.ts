@@ -22,13 +22,6 @@ export interface CircuitBreakerOptions {
   halfOpenProbes: number;
   /** A probe slot not reported back within this long, ms, is freed (its worker died). Default 60000. */
   probeTimeoutMs: number;
-  /**
-   * How long this process trusts a circuit it last saw closed, ms (env `CIRCUIT_CLOSED_VIEW_MS`:
-   * 100 in the worker; 0 here, always ask Redis). Within it a call is let through without the
-   * acquire round trip, so a circuit another worker opened is seen at most this late; this
-   * process's own reports refresh the view (closed) or drop it (open, half-open) at once.
-   */
-  closedViewMs: number;
 }
 
 export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
@@ -39,7 +32,6 @@ export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
   cooldownMs: 30_000,
   halfOpenProbes: 1,
   probeTimeoutMs: 60_000,
-  closedViewMs: 0,
 };
 
 /** What a caller may do: call (`closed`), call as the half-open probe, or skip the model. */
@@ -77,8 +69,6 @@ export interface CircuitTransition {
  */
 export class CircuitBreaker {
   private readonly options: CircuitBreakerOptions;
-  /** Circuit key → until when (epoch ms) this process trusts it closed (see `closedViewMs`). */
-  private readonly closedUntil = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -93,19 +83,15 @@ export class CircuitBreaker {
 
   /** Asks to call `model` of `provider`; a refused caller should move on to its fallback. */
   async acquire(provider: string, model: string, now: number = Date.now()): Promise<CircuitPermit> {
-    const key = this.keys.circuit(provider, model);
-    if (now < (this.closedUntil.get(key) ?? 0)) return { allowed: true, probe: false };
     const [verdict, probe, retryAt] = (await acquireScript.run(
       this.redis,
-      [key],
+      [this.keys.circuit(provider, model)],
       [now, this.options.halfOpenProbes, this.options.probeTimeoutMs],
     )) as [string, string, number];
     if (verdict === 'allowed') {
       if (probe === '1') this.onTransition?.({ provider, model, from: 'open', to: 'half_open' });
-      else this.sawClosed(key, now);
       return { allowed: true, probe: probe === '1' };
     }
-    this.closedUntil.delete(key);
     return {
       allowed: false,
       state: circuitStateSchema.parse(verdict) as 'open' | 'half_open',
@@ -126,10 +112,9 @@ export class CircuitBreaker {
     now: number = Date.now(),
   ): Promise<CircuitState> {
     const options = this.options;
-    const key = this.keys.circuit(provider, model);
     const [before, after] = (await recordScript.run(
       this.redis,
-      [key, this.keys.circuits()],
+      [this.keys.circuit(provider, model), this.keys.circuits()],
       [
         now,
         outcome,
@@ -143,15 +128,8 @@ export class CircuitBreaker {
     )) as [string, string];
     const from = circuitStateSchema.parse(before);
     const to = circuitStateSchema.parse(after);
-    if (to === 'closed') this.sawClosed(key, now);
-    else this.closedUntil.delete(key);
     if (from !== to) this.onTransition?.({ provider, model, from, to });
     return to;
-  }
-
-  /** Redis answered that the circuit is closed (as of `now`): trust that for `closedViewMs`. */
-  private sawClosed(key: string, now: number): void {
-    if (this.options.closedViewMs > 0) this.closedUntil.set(key, now + this.options.closedViewMs);
   }
 
   /**
