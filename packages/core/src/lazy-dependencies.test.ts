@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * An idle worker or API holds only what it uses: the tokenizer's tables, the Anthropic SDK and
- * the OpenTelemetry SDK and propagator load on first use (see `@llmq/tokenizer`,
- * `anthropic-sdk.ts`, `tracing.ts`). This loads the built package in a fresh process, as the
+ * An idle worker or API holds only what it uses: the tokenizer's tables, the provider SDKs
+ * (Anthropic, OpenAI, Google Gen AI) and the OpenTelemetry SDK and propagator load on first use
+ * (see `@llmq/tokenizer`, `anthropic-sdk.ts`, `openai-sdk.ts`, `gemini-sdk.ts`, `tracing.ts`). This loads the built package in a fresh process, as the
  * apps do, and lists which of those packages importing it pulled in.
  */
 function packagesLoadedBy(script: string): string[] {
@@ -26,6 +26,8 @@ function packagesLoadedBy(script: string): string[] {
 const lazy = [
   'gpt-tokenizer',
   '@anthropic-ai/sdk',
+  'openai',
+  '@google/genai',
   '@opentelemetry/core',
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/exporter-trace-otlp-http',
@@ -36,6 +38,11 @@ describe('dependencies loaded on first use', () => {
     const loaded = packagesLoadedBy(`
       const tracing = core.createTracing({ serviceName: 'probe' });
       core.contextFromTraceHeaders({});
+      // Configured accounts make no SDK client until their first call.
+      const account = { id: 'a', apiKey: 'k', baseURL: 'http://127.0.0.1:9' };
+      require(dist + '/providers/openai/openai-provider.js').createOpenAIProvider(account).languageModel('m');
+      require(dist + '/providers/gemini/gemini-provider.js').createGeminiProvider(account).languageModel('m');
+      require(dist + '/providers/azure-openai/azure-openai-provider.js').createAzureOpenAIProvider(account).languageModel('m');
     `);
     expect(loaded).toContain('bullmq');
     expect(lazy.filter((name) => loaded.includes(name))).toEqual([]);
@@ -46,8 +53,16 @@ describe('dependencies loaded on first use', () => {
       new core.TokenTally().count('hello world');
       core.contextFromTraceHeaders({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
       core.createTracing({ serviceName: 'probe', otlpEndpoint: 'http://127.0.0.1:9' });
-      require(dist + '/providers/anthropic/anthropic-provider.js').createAnthropicProvider({ id: 'a', apiKey: 'k' }).languageModel('m')
-        .generate({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 }).catch(() => undefined);
+      const request = { messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 };
+      const account = { id: 'a', apiKey: 'k', baseURL: 'http://127.0.0.1:9' };
+      for (const [file, create] of [
+        ['anthropic/anthropic-provider', 'createAnthropicProvider'],
+        ['openai/openai-provider', 'createOpenAIProvider'],
+        ['gemini/gemini-provider', 'createGeminiProvider'],
+      ]) {
+        require(dist + '/providers/' + file + '.js')[create](account).languageModel('m')
+          .generate(request).catch(() => undefined);
+      }
     `);
     expect(lazy.filter((name) => !loaded.includes(name))).toEqual([]);
   });

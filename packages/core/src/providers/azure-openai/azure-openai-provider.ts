@@ -1,7 +1,8 @@
-import { AzureOpenAI } from 'openai';
+import type { AzureOpenAI } from 'openai';
 import { OpenAICompletionModel } from '../openai/openai-completion-model';
 import { OpenAIEmbeddingModel } from '../openai/openai-embedding-model';
 import { OpenAILanguageModel } from '../openai/openai-language-model';
+import { openaiSdk } from '../openai/openai-sdk';
 import { defaultAzureApiVersion, defaultProviderTimeoutMs, type Provider } from '../provider';
 
 /** Options of an Azure OpenAI resource (the `azure-openai` provider config, with defaults optional). */
@@ -34,22 +35,30 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
     );
   }
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  const client = new AzureOpenAI({
-    apiKey: options.apiKey,
-    apiVersion: options.apiVersion ?? defaultAzureApiVersion,
-    // baseURL rather than `endpoint`, and every option explicit, so the SDK reads no
-    // AZURE_OPENAI_* / OPENAI_* environment variables: core takes options.
-    baseURL: `${options.baseURL.replace(/\/+$/, '')}/openai`,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    // The pipeline owns retries, backoff and Retry-After.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    defaultHeaders: options.headers,
-    logLevel: 'off',
-  });
-  const settings = { provider: options.id, client, timeoutMs };
+  const baseURL = `${options.baseURL.replace(/\/+$/, '')}/openai`;
+  let client: AzureOpenAI | undefined;
+  // The client (and the SDK) is made on the resource's first call.
+  const makeClient = (): AzureOpenAI =>
+    new (openaiSdk().AzureOpenAI)({
+      apiKey: options.apiKey,
+      apiVersion: options.apiVersion ?? defaultAzureApiVersion,
+      // baseURL rather than `endpoint`, and every option explicit, so the SDK reads no
+      // AZURE_OPENAI_* / OPENAI_* environment variables: core takes options.
+      baseURL,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      // The pipeline owns retries, backoff and Retry-After.
+      maxRetries: 0,
+      timeout: timeoutMs,
+      defaultHeaders: options.headers,
+      logLevel: 'off',
+    });
+  const sharedClient = (): AzureOpenAI => {
+    client ??= makeClient();
+    return client;
+  };
+  const settings = { provider: options.id, client: sharedClient, timeoutMs };
   return {
     id: options.id,
     kind: 'azure-openai',

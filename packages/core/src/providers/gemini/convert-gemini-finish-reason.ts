@@ -1,15 +1,21 @@
 import type { FinishReason } from '../language-model';
-import { FinishReason as GeminiFinishReason } from './gemini-sdk';
+import { geminiSdk } from './gemini-sdk';
 
 /** Gemini's reasons for blocking an answer: all mean the content filter stopped it. */
-const filtered: ReadonlySet<string> = new Set<string>([
-  GeminiFinishReason.SAFETY,
-  GeminiFinishReason.RECITATION,
-  GeminiFinishReason.BLOCKLIST,
-  GeminiFinishReason.PROHIBITED_CONTENT,
-  GeminiFinishReason.SPII,
-  GeminiFinishReason.IMAGE_SAFETY,
-]);
+let filtered: ReadonlySet<string> | undefined;
+
+function filteredReasons(): ReadonlySet<string> {
+  const { FinishReason } = geminiSdk();
+  filtered ??= new Set<string>([
+    FinishReason.SAFETY,
+    FinishReason.RECITATION,
+    FinishReason.BLOCKLIST,
+    FinishReason.PROHIBITED_CONTENT,
+    FinishReason.SPII,
+    FinishReason.IMAGE_SAFETY,
+  ]);
+  return filtered;
+}
 
 /**
  * Maps a Gemini finish reason. Gemini ends a turn of function calls with `STOP`, so the
@@ -19,8 +25,9 @@ export function convertGeminiFinishReason(
   reason: string | undefined,
   calledTools: boolean,
 ): FinishReason {
-  if (reason === GeminiFinishReason.STOP) return calledTools ? 'tool_calls' : 'stop';
-  if (reason === GeminiFinishReason.MAX_TOKENS) return 'length';
-  if (reason !== undefined && filtered.has(reason)) return 'content_filter';
+  const { FinishReason } = geminiSdk();
+  if (reason === FinishReason.STOP) return calledTools ? 'tool_calls' : 'stop';
+  if (reason === FinishReason.MAX_TOKENS) return 'length';
+  if (reason !== undefined && filteredReasons().has(reason)) return 'content_filter';
   return 'other';
 }

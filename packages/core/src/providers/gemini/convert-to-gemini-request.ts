@@ -3,12 +3,7 @@ import { reasoningBudgetFor } from '../../messages/reasoning-translation';
 import type { ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { convertToGeminiContents } from './convert-to-gemini-contents';
-import {
-  type Content,
-  FunctionCallingConfigMode,
-  type GenerateContentConfig,
-  type ToolConfig,
-} from './gemini-sdk';
+import { type Content, type GenerateContentConfig, geminiSdk, type ToolConfig } from './gemini-sdk';
 
 /** What `models.generateContent` takes besides the model: the turns and the config. */
 export interface GeminiRequest {
@@ -81,6 +76,7 @@ export function convertToGeminiRequest(modelId: string, request: ChatRequest): G
 }
 
 function toolConfigOf(choice: ToolChoice): ToolConfig {
+  const { FunctionCallingConfigMode } = geminiSdk();
   if (choice === 'auto') return { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } };
   if (choice === 'none') return { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } };
   if (choice === 'required')

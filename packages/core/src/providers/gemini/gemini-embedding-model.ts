@@ -26,7 +26,7 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
-      const response = await this.settings.client.models.embedContent({
+      const response = await this.settings.client().models.embedContent({
         model: this.modelId,
         contents: request.inputs,
         config: {

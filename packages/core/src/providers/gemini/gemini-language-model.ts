@@ -12,8 +12,8 @@ import { GeminiStreamState } from './gemini-stream-state';
 export interface GeminiModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Shared by every model of the account, built without SDK retries. */
-  client: GoogleGenAIClient;
+  /** Shared by every model of the account, built without SDK retries on first use. */
+  client: () => GoogleGenAIClient;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
 }
@@ -34,7 +34,7 @@ export class GeminiLanguageModel implements LanguageModel {
     const body = this.requestBody(request);
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
-      const response = await this.settings.client.models.generateContent({
+      const response = await this.settings.client().models.generateContent({
         model: this.modelId,
         contents: body.contents,
         config: callConfig(body, call, request),
@@ -52,7 +52,7 @@ export class GeminiLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
     try {
-      const chunks = await this.settings.client.models.generateContentStream({
+      const chunks = await this.settings.client().models.generateContentStream({
         model: this.modelId,
         contents: body.contents,
         config: callConfig(body, call, request),

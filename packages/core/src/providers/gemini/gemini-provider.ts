@@ -1,7 +1,7 @@
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { GeminiEmbeddingModel } from './gemini-embedding-model';
 import { GeminiLanguageModel } from './gemini-language-model';
-import { GoogleGenAI } from './gemini-sdk';
+import { type GoogleGenAIClient, geminiSdk } from './gemini-sdk';
 
 /** Options of a Gemini API account (the `gemini` provider config, with defaults optional). */
 export interface GeminiProviderOptions {
@@ -28,20 +28,27 @@ const defaultGeminiBaseURL = 'https://generativelanguage.googleapis.com';
 export function createGeminiProvider(options: GeminiProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (gemini) needs an apiKey`);
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  const client = new GoogleGenAI({
-    vertexai: false,
-    apiKey: options.apiKey,
-    apiVersion: 'v1beta',
-    httpOptions: {
-      baseUrl: (options.baseURL ?? defaultGeminiBaseURL).replace(/\/+$/, ''),
-      // The process's own fetch: without one the SDK swaps in a dispatcher it finds through
-      // undici's global symbol, which is missing in some runtimes (jest's VM contexts). Our
-      // CallSignal bounds every call, so the SDK's wish to lift undici's timeouts is moot.
-      fetch: globalThis.fetch,
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    },
-  });
-  const settings = { provider: options.id, client, timeoutMs };
+  let client: GoogleGenAIClient | undefined;
+  const makeClient = (): GoogleGenAIClient =>
+    new (geminiSdk().GoogleGenAI)({
+      vertexai: false,
+      apiKey: options.apiKey,
+      apiVersion: 'v1beta',
+      httpOptions: {
+        baseUrl: (options.baseURL ?? defaultGeminiBaseURL).replace(/\/+$/, ''),
+        // The process's own fetch: without one the SDK swaps in a dispatcher it finds through
+        // undici's global symbol, which is missing in some runtimes (jest's VM contexts). Our
+        // CallSignal bounds every call, so the SDK's wish to lift undici's timeouts is moot.
+        fetch: globalThis.fetch,
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+      },
+    });
+  // The client (and the SDK) is made on the account's first call.
+  const sharedClient = (): GoogleGenAIClient => {
+    client ??= makeClient();
+    return client;
+  };
+  const settings = { provider: options.id, client: sharedClient, timeoutMs };
   return {
     id: options.id,
     kind: 'gemini',

@@ -2,13 +2,21 @@
  * The one door to `@google/genai`. The package ships CommonJS for `require`
  * (`dist/node/index.cjs`) but declares its types only as ES modules, so TypeScript's node16
  * resolution refuses a plain import from our CommonJS build. The module's type is taken in
- * import mode, the value required, once, here; the other types are derived from it.
+ * import mode, the value required here; the other types are derived from it.
  */
 type GenAI = typeof import('@google/genai', { with: { 'resolution-mode': 'import' }});
 
-const sdk: GenAI = require('@google/genai');
+let sdk: GenAI | undefined;
 
-export const { GoogleGenAI, FinishReason, FunctionCallingConfigMode } = sdk;
+/**
+ * The SDK, loaded on first use: it takes ~8 MB that a worker whose jobs never reach a Gemini
+ * account (or have not yet) need not hold (see `lazy-dependencies.test.ts`).
+ */
+export function geminiSdk(): GenAI {
+  sdk ??= require('@google/genai') as GenAI;
+  return sdk;
+}
+
 export type GoogleGenAIClient = InstanceType<GenAI['GoogleGenAI']>;
 export type GenerateContentResponse = InstanceType<GenAI['GenerateContentResponse']>;
 export type GenerateContentResponseUsageMetadata = NonNullable<

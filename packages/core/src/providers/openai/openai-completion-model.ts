@@ -12,7 +12,7 @@ import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
 export class OpenAICompletionModel implements CompletionModel {
   readonly provider: string;
   readonly modelId: string;
-  private readonly client: OpenAI;
+  private readonly client: () => OpenAI;
   private readonly timeoutMs: number;
 
   constructor(modelId: string, settings: OpenAILanguageModelSettings) {
@@ -25,8 +25,8 @@ export class OpenAICompletionModel implements CompletionModel {
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
     try {
-      const { data, response } = await this.client.completions
-        .create(
+      const { data, response } = await this.client()
+        .completions.create(
           { ...convertToOpenAICompletionRequest(this.modelId, request), stream: false },
           { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
         )

@@ -7,8 +7,8 @@ import { mapOpenAIError } from './openai-error';
 export interface OpenAIEmbeddingModelSettings {
   /** The provider account id. */
   provider: string;
-  /** The account's SDK client (shared connection pool, `maxRetries: 0`). */
-  client: OpenAI;
+  /** The account's SDK client (shared connection pool, `maxRetries: 0`), made on first use. */
+  client: () => OpenAI;
   /** Per-call timeout in milliseconds. */
   timeoutMs: number;
 }
@@ -28,7 +28,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
-      const answer = await this.settings.client.embeddings.create(
+      const answer = await this.settings.client().embeddings.create(
         {
           model: this.modelId,
           input: request.inputs,

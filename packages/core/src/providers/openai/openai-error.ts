@@ -1,8 +1,8 @@
-import OpenAI from 'openai';
 import type { CallSignal } from '../call-signal';
 import { isProviderError, ProviderError } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
+import { openaiSdk } from './openai-sdk';
 
 export interface OpenAIErrorContext {
   provider: string;
@@ -29,6 +29,8 @@ export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): Pro
   // the call signal knows which abort it was.
   const abortError = context.call.abortError(provider, error);
   if (abortError) return abortError;
+  // The SDK threw it, so the SDK is loaded: this only looks its error classes up.
+  const OpenAI = openaiSdk();
 
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return new ProviderError({

@@ -14,8 +14,11 @@ import { refuseSeveralStreamedChoices } from './refuse-several-choices';
 export interface OpenAILanguageModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Shared by every model of the account (one connection pool), built with `maxRetries: 0`. */
-  client: OpenAI;
+  /**
+   * The account's client, shared by every model of it (one connection pool), built with
+   * `maxRetries: 0` on first use.
+   */
+  client: () => OpenAI;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
 }
@@ -24,7 +27,7 @@ export interface OpenAILanguageModelSettings {
 export class OpenAILanguageModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
-  private readonly client: OpenAI;
+  private readonly client: () => OpenAI;
   private readonly timeoutMs: number;
 
   constructor(modelId: string, settings: OpenAILanguageModelSettings) {
@@ -37,8 +40,8 @@ export class OpenAILanguageModel implements LanguageModel {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
     try {
-      const { data, response } = await this.client.chat.completions
-        .create(
+      const { data, response } = await this.client()
+        .chat.completions.create(
           { ...this.requestBody(request, false), stream: false },
           { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
         )
@@ -61,7 +64,7 @@ export class OpenAILanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
     try {
-      const chunks = await this.client.chat.completions.create(
+      const chunks = await this.client().chat.completions.create(
         {
           ...this.requestBody(request, true),
           stream: true,
