@@ -1,7 +1,8 @@
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
 import { convertOpenAIChatCompletion } from '../providers/openai/convert-openai-chat-completion';
 import { convertOpenAIUsage } from '../providers/openai/convert-openai-usage';
 import { convertToOpenAIChatRequest } from '../providers/openai/convert-to-openai-chat-request';
+import { openaiSdk } from '../providers/openai/openai-sdk';
 import type {
   ProviderBatchClient,
   ProviderBatchRequest,
@@ -23,18 +24,23 @@ const endpoint = '/v1/chat/completions';
 /** OpenAI's Batch API: the requests go up as a JSONL file, the answers come back as two. */
 export class OpenAIBatchClient implements ProviderBatchClient {
   readonly provider: string;
-  private readonly client: OpenAI;
+  private sdkClient: OpenAI | undefined;
 
-  constructor(options: OpenAIBatchClientOptions) {
+  constructor(private readonly options: OpenAIBatchClientOptions) {
     this.provider = options.provider;
+  }
+
+  /** The SDK client, made (and the SDK loaded) on the first call, as the OpenAI provider does. */
+  private get client(): OpenAI {
     // Retries belong to the caller (one layer retries), as for the chat adapters.
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
+    this.sdkClient ??= new (openaiSdk().OpenAI)({
+      apiKey: this.options.apiKey,
+      baseURL: this.options.baseURL,
       maxRetries: 0,
-      timeout: options.timeoutMs ?? 600_000,
+      timeout: this.options.timeoutMs ?? 600_000,
       logLevel: 'off',
     });
+    return this.sdkClient;
   }
 
   async submit(upstreamModel: string, requests: readonly ProviderBatchRequest[]): Promise<string> {
@@ -49,7 +55,7 @@ export class OpenAIBatchClient implements ProviderBatchClient {
       }),
     );
     const file = await this.client.files.create({
-      file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'llmq-batch.jsonl'),
+      file: await openaiSdk().toFile(Buffer.from(`${lines.join('\n')}\n`), 'llmq-batch.jsonl'),
       purpose: 'batch',
     });
     const batch = await this.client.batches.create({
