@@ -22,6 +22,7 @@ import { UnrecoverableError } from 'bullmq';
 import { endpointStageOutcome } from '../batches/endpoint-stage';
 import { filterEndpointTexts } from '../batches/line-input-filter';
 import { createJobRunner, type JobSink, type StageOutcome } from './job-runner';
+import { parseJobData } from './parse-job-data';
 
 export interface EndpointJobPipelineOptions {
   store: JobStore;
@@ -63,14 +64,7 @@ export function createEndpointJobPipeline(options: EndpointJobPipelineOptions) {
     });
   const sink: JobSink<EndpointJobData, EndpointJobAnswer> = {
     events: 'job',
-    async parse(job) {
-      const parsed = jobCatalog.interactiveEndpoint.schema.safeParse(job.data);
-      if (parsed.success) return parsed.data;
-      const jobId = typeof job.data?.jobId === 'string' ? job.data.jobId : job.id;
-      if (jobId)
-        await store.fail(jobId, { code: 'invalid_job', message: 'the queued job data is invalid' });
-      throw new UnrecoverableError('invalid job data');
-    },
+    parse: (job) => parseJobData(job, jobCatalog.interactiveEndpoint.schema, store),
     identity: (data) => data,
     async open(_job, data, observed, log) {
       const claim = await store.start(data.jobId);

@@ -1,10 +1,10 @@
 import type { PromptJobData } from '@llmq/core';
 import { jobCatalog, tracerName } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
-import { UnrecoverableError } from 'bullmq';
 import type { ChatAnswer } from './chat-stage';
 import { claimPromptJob } from './claim-job';
 import { createJobRunner, type JobSink } from './job-runner';
+import { parseJobData } from './parse-job-data';
 import type { PromptPipelineOptions } from './prompt-pipeline-options';
 import { PromptRun } from './prompt-run';
 
@@ -20,14 +20,7 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
   const { store, logger } = options;
   const sink: JobSink<PromptJobData, ChatAnswer> = {
     events: 'job',
-    async parse(job) {
-      const parsed = jobCatalog.prompt.schema.safeParse(job.data);
-      if (parsed.success) return parsed.data;
-      const jobId = typeof job.data?.jobId === 'string' ? job.data.jobId : job.id;
-      if (jobId)
-        await store.fail(jobId, { code: 'invalid_job', message: 'the queued job data is invalid' });
-      throw new UnrecoverableError('invalid job data');
-    },
+    parse: (job) => parseJobData(job, jobCatalog.prompt.schema, store),
     identity: (data) => data,
     async open(job, data, observed, log, token) {
       const claim = await claimPromptJob(options, job, data, observed, log, token);
