@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { onFirstUse } from '../on-first-use';
 import { defaultAnthropicMaxTokens, defaultProviderTimeoutMs, type Provider } from '../provider';
 import { AnthropicLanguageModel } from './anthropic-language-model';
 import { anthropicSdk } from './anthropic-sdk';
@@ -30,26 +31,23 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (anthropic) needs an apiKey`);
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
   const maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
-  let client: Anthropic | undefined;
-  const makeClient = (): Anthropic =>
-    new (anthropicSdk())({
-      apiKey: options.apiKey,
-      // Explicit values, so the SDK reads no ANTHROPIC_* environment variables: core takes options.
-      baseURL: options.baseURL ?? defaultAnthropicBaseURL,
-      webhookKey: null,
-      // This SDK sends the key as `Authorization: Bearer`; the Messages API (and our simulator)
-      // also take the documented `x-api-key`, so it goes both ways.
-      defaultHeaders: { 'x-api-key': options.apiKey, ...options.headers },
-      // The pipeline owns retries, backoff and Retry-After.
-      maxRetries: 0,
-      timeout: timeoutMs,
-      // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
-      logLevel: 'off',
-    });
-  const sharedClient = (): Anthropic => {
-    client ??= makeClient();
-    return client;
-  };
+  const sharedClient = onFirstUse(
+    (): Anthropic =>
+      new (anthropicSdk())({
+        apiKey: options.apiKey,
+        // Explicit values, so the SDK reads no ANTHROPIC_* environment variables: core takes options.
+        baseURL: options.baseURL ?? defaultAnthropicBaseURL,
+        webhookKey: null,
+        // This SDK sends the key as `Authorization: Bearer`; the Messages API (and our simulator)
+        // also take the documented `x-api-key`, so it goes both ways.
+        defaultHeaders: { 'x-api-key': options.apiKey, ...options.headers },
+        // The pipeline owns retries, backoff and Retry-After.
+        maxRetries: 0,
+        timeout: timeoutMs,
+        // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
+        logLevel: 'off',
+      }),
+  );
   return {
     id: options.id,
     kind: 'anthropic',

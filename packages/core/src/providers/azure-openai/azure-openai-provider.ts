@@ -1,4 +1,5 @@
 import type { AzureOpenAI } from 'openai';
+import { onFirstUse } from '../on-first-use';
 import { OpenAICompletionModel } from '../openai/openai-completion-model';
 import { OpenAIEmbeddingModel } from '../openai/openai-embedding-model';
 import { OpenAILanguageModel } from '../openai/openai-language-model';
@@ -36,28 +37,25 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
   }
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
   const baseURL = `${options.baseURL.replace(/\/+$/, '')}/openai`;
-  let client: AzureOpenAI | undefined;
   // The client (and the SDK) is made on the resource's first call.
-  const makeClient = (): AzureOpenAI =>
-    new (openaiSdk().AzureOpenAI)({
-      apiKey: options.apiKey,
-      apiVersion: options.apiVersion ?? defaultAzureApiVersion,
-      // baseURL rather than `endpoint`, and every option explicit, so the SDK reads no
-      // AZURE_OPENAI_* / OPENAI_* environment variables: core takes options.
-      baseURL,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      // The pipeline owns retries, backoff and Retry-After.
-      maxRetries: 0,
-      timeout: timeoutMs,
-      defaultHeaders: options.headers,
-      logLevel: 'off',
-    });
-  const sharedClient = (): AzureOpenAI => {
-    client ??= makeClient();
-    return client;
-  };
+  const sharedClient = onFirstUse(
+    (): AzureOpenAI =>
+      new (openaiSdk().AzureOpenAI)({
+        apiKey: options.apiKey,
+        apiVersion: options.apiVersion ?? defaultAzureApiVersion,
+        // baseURL rather than `endpoint`, and every option explicit, so the SDK reads no
+        // AZURE_OPENAI_* / OPENAI_* environment variables: core takes options.
+        baseURL,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        // The pipeline owns retries, backoff and Retry-After.
+        maxRetries: 0,
+        timeout: timeoutMs,
+        defaultHeaders: options.headers,
+        logLevel: 'off',
+      }),
+  );
   const settings = { provider: options.id, client: sharedClient, timeoutMs };
   return {
     id: options.id,

@@ -1,3 +1,4 @@
+import { onFirstUse } from '../on-first-use';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { GeminiEmbeddingModel } from './gemini-embedding-model';
 import { GeminiLanguageModel } from './gemini-language-model';
@@ -28,26 +29,23 @@ const defaultGeminiBaseURL = 'https://generativelanguage.googleapis.com';
 export function createGeminiProvider(options: GeminiProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (gemini) needs an apiKey`);
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  let client: GoogleGenAIClient | undefined;
-  const makeClient = (): GoogleGenAIClient =>
-    new (geminiSdk().GoogleGenAI)({
-      vertexai: false,
-      apiKey: options.apiKey,
-      apiVersion: 'v1beta',
-      httpOptions: {
-        baseUrl: (options.baseURL ?? defaultGeminiBaseURL).replace(/\/+$/, ''),
-        // The process's own fetch: without one the SDK swaps in a dispatcher it finds through
-        // undici's global symbol, which is missing in some runtimes (jest's VM contexts). Our
-        // CallSignal bounds every call, so the SDK's wish to lift undici's timeouts is moot.
-        fetch: globalThis.fetch,
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-      },
-    });
+  const sharedClient = onFirstUse(
+    (): GoogleGenAIClient =>
+      new (geminiSdk().GoogleGenAI)({
+        vertexai: false,
+        apiKey: options.apiKey,
+        apiVersion: 'v1beta',
+        httpOptions: {
+          baseUrl: (options.baseURL ?? defaultGeminiBaseURL).replace(/\/+$/, ''),
+          // The process's own fetch: without one the SDK swaps in a dispatcher it finds through
+          // undici's global symbol, which is missing in some runtimes (jest's VM contexts). Our
+          // CallSignal bounds every call, so the SDK's wish to lift undici's timeouts is moot.
+          fetch: globalThis.fetch,
+          ...(options.headers === undefined ? {} : { headers: options.headers }),
+        },
+      }),
+  );
   // The client (and the SDK) is made on the account's first call.
-  const sharedClient = (): GoogleGenAIClient => {
-    client ??= makeClient();
-    return client;
-  };
   const settings = { provider: options.id, client: sharedClient, timeoutMs };
   return {
     id: options.id,

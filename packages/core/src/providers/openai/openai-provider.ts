@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { onFirstUse } from '../on-first-use';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompletionModel } from './openai-completion-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
@@ -29,26 +30,23 @@ const defaultOpenAIBaseURL = 'https://api.openai.com/v1';
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (openai) needs an apiKey`);
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  let client: OpenAI | undefined;
-  const makeClient = (): OpenAI =>
-    new (openaiSdk().OpenAI)({
-      apiKey: options.apiKey,
-      // Explicit values, so the SDK reads no OPENAI_* environment variables: core takes options.
-      baseURL: options.baseURL ?? defaultOpenAIBaseURL,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      // The pipeline owns retries, backoff and Retry-After.
-      maxRetries: 0,
-      timeout: timeoutMs,
-      defaultHeaders: options.headers,
-      // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
-      logLevel: 'off',
-    });
-  const sharedClient = (): OpenAI => {
-    client ??= makeClient();
-    return client;
-  };
+  const sharedClient = onFirstUse(
+    (): OpenAI =>
+      new (openaiSdk().OpenAI)({
+        apiKey: options.apiKey,
+        // Explicit values, so the SDK reads no OPENAI_* environment variables: core takes options.
+        baseURL: options.baseURL ?? defaultOpenAIBaseURL,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        // The pipeline owns retries, backoff and Retry-After.
+        maxRetries: 0,
+        timeout: timeoutMs,
+        defaultHeaders: options.headers,
+        // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
+        logLevel: 'off',
+      }),
+  );
   const settings = { provider: options.id, client: sharedClient, timeoutMs };
   return {
     id: options.id,
