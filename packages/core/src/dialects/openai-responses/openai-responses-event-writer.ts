@@ -180,35 +180,20 @@ export class OpenAIResponsesEventWriter {
   }
 
   private text(delta: string): ResponseStreamEvent[] {
-    const events: ResponseStreamEvent[] = [];
-    if (this.current?.kind !== 'message') {
-      events.push(...this.closeAll());
-      const index = this.output.length;
-      const item: OpenItem = {
-        kind: 'message',
-        index,
-        id: outputItemId(this.options.id, 'msg', index),
-        text: '',
-      };
-      this.current = item;
-      const added: OpenAI.Responses.ResponseOutputMessage = {
-        id: item.id,
-        type: 'message',
-        role: 'assistant',
-        status: 'in_progress',
-        content: [],
-      };
-      this.output.push(added);
-      events.push(
-        this.event('response.output_item.added', { output_index: index, item: added }),
-        this.event('response.content_part.added', {
-          item_id: item.id,
-          output_index: index,
-          content_index: 0,
-          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-        }),
-      );
-    }
+    const events =
+      this.current?.kind === 'message'
+        ? []
+        : this.openTextItem(
+            'message',
+            (id): OpenAI.Responses.ResponseOutputMessage => ({
+              id,
+              type: 'message',
+              role: 'assistant',
+              status: 'in_progress',
+              content: [],
+            }),
+            { type: 'output_text', text: '', annotations: [], logprobs: [] },
+          );
     const item = this.current;
     if (item?.kind !== 'message' || delta === '') return events;
     item.text += delta;
@@ -225,36 +210,21 @@ export class OpenAIResponsesEventWriter {
   }
 
   private reasoning(delta: string): ResponseStreamEvent[] {
-    const events: ResponseStreamEvent[] = [];
-    if (this.current?.kind !== 'reasoning') {
-      events.push(...this.closeAll());
-      const index = this.output.length;
-      const item: OpenItem = {
-        kind: 'reasoning',
-        index,
-        id: outputItemId(this.options.id, 'rs', index),
-        text: '',
-      };
-      this.current = item;
-      const added: OpenAI.Responses.ResponseReasoningItem = {
-        id: item.id,
-        type: 'reasoning',
-        summary: [],
-        content: [],
-        encrypted_content: null,
-        status: 'in_progress',
-      };
-      this.output.push(added);
-      events.push(
-        this.event('response.output_item.added', { output_index: index, item: added }),
-        this.event('response.content_part.added', {
-          item_id: item.id,
-          output_index: index,
-          content_index: 0,
-          part: { type: 'reasoning_text', text: '' },
-        }),
-      );
-    }
+    const events =
+      this.current?.kind === 'reasoning'
+        ? []
+        : this.openTextItem(
+            'reasoning',
+            (id): OpenAI.Responses.ResponseReasoningItem => ({
+              id,
+              type: 'reasoning',
+              summary: [],
+              content: [],
+              encrypted_content: null,
+              status: 'in_progress',
+            }),
+            { type: 'reasoning_text', text: '' },
+          );
     const item = this.current;
     if (item?.kind !== 'reasoning' || delta === '') return events;
     item.text += delta;
@@ -264,6 +234,33 @@ export class OpenAIResponsesEventWriter {
         output_index: item.index,
         content_index: 0,
         delta,
+      }),
+    );
+    return events;
+  }
+
+  /**
+   * Closes what is open and opens a message or reasoning item at the next output index: its
+   * `output_item.added` (with `added(id)`) and `content_part.added` (with `part`) events.
+   */
+  private openTextItem(
+    kind: 'message' | 'reasoning',
+    added: (id: string) => ResponseOutputItem,
+    part: Record<string, unknown>,
+  ): ResponseStreamEvent[] {
+    const events = this.closeAll();
+    const index = this.output.length;
+    const id = outputItemId(this.options.id, kind === 'message' ? 'msg' : 'rs', index);
+    this.current = { kind, index, id, text: '' };
+    const item = added(id);
+    this.output.push(item);
+    events.push(
+      this.event('response.output_item.added', { output_index: index, item }),
+      this.event('response.content_part.added', {
+        item_id: id,
+        output_index: index,
+        content_index: 0,
+        part,
       }),
     );
     return events;
