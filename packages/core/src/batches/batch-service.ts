@@ -147,9 +147,11 @@ export class BatchService {
       reservedOutputFileId: newId('file-'),
       reservedErrorFileId: newId('file-'),
     });
-    await queueIngestAndExpiry(controlQueue, batchId, (completeBy ?? windowEnd) - createdAt);
+    // The answer is the batch as created (`validating`, as OpenAI answers a create): read
+    // before its ingest is queued, which a fast worker may start at once.
     const record = await store.get(batchId);
     if (!record) throw new Error(`batch ${batchId} vanished right after creation`);
+    await queueIngestAndExpiry(controlQueue, batchId, (completeBy ?? windowEnd) - createdAt);
     return record;
   }
 
