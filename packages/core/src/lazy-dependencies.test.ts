@@ -5,20 +5,39 @@ import path from 'node:path';
  * An idle worker or API holds only what it uses: the tokenizer's tables, the provider SDKs
  * (Anthropic, OpenAI, Google Gen AI) and the OpenTelemetry SDK and propagator load on first use
  * (see `@llmq/tokenizer`, `anthropic-sdk.ts`, `openai-sdk.ts`, `gemini-sdk.ts`, `tracing.ts`). This loads the built package in a fresh process, as the
- * apps do, and lists which of those packages importing it pulled in.
+ * apps do, and lists which of those packages importing it (and awaiting `script`) pulled in.
+ * `answering(status, body)` in a script starts a local HTTP server that answers every request
+ * so, and resolves with its base URL.
  */
 function packagesLoadedBy(script: string): string[] {
   const dist = path.resolve(__dirname, '../dist');
   const probe = `
     const dist = ${JSON.stringify(dist)};
     const core = require(dist + '/index.js');
-    ${script}
-    const loaded = new Set();
-    for (const file of Object.keys(require.cache)) {
-      const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file);
-      if (match) loaded.add(match[1]);
-    }
-    process.stdout.write(JSON.stringify([...loaded]));
+    const http = require('node:http');
+    const servers = [];
+    const answering = (status, body) => new Promise((resolve) => {
+      const server = http.createServer((request, response) => {
+        request.resume();
+        request.on('end', () => {
+          response.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_1' });
+          response.end(JSON.stringify(body));
+        });
+      });
+      servers.push(server);
+      server.listen(0, '127.0.0.1', () => resolve('http://127.0.0.1:' + server.address().port));
+    });
+    (async () => {
+      ${script}
+    })().then(() => {
+      const loaded = new Set();
+      for (const file of Object.keys(require.cache)) {
+        const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file);
+        if (match) loaded.add(match[1]);
+      }
+      process.stdout.write(JSON.stringify([...loaded]));
+      process.exit(0);
+    });
   `;
   return JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
 }
@@ -57,13 +76,37 @@ describe('dependencies loaded on first use', () => {
       const account = { id: 'a', apiKey: 'k', baseURL: 'http://127.0.0.1:9' };
       for (const [file, create] of [
         ['anthropic/anthropic-provider', 'createAnthropicProvider'],
-        ['openai/openai-provider', 'createOpenAIProvider'],
         ['gemini/gemini-provider', 'createGeminiProvider'],
       ]) {
         require(dist + '/providers/' + file + '.js')[create](account).languageModel('m')
           .generate(request).catch(() => undefined);
       }
+      // The OpenAI adapter calls over node:http: its SDK loads for the error classes of an error answer.
+      const baseURL = await answering(429, { error: { message: 'slow down' } });
+      await require(dist + '/providers/openai/openai-provider.js')
+        .createOpenAIProvider({ ...account, baseURL }).languageModel('m')
+        .generate(request).catch(() => undefined);
     `);
     expect(lazy.filter((name) => !loaded.includes(name))).toEqual([]);
+  });
+
+  it('an OpenAI-format call that succeeds, or cannot connect, loads no SDK', () => {
+    const loaded = packagesLoadedBy(`
+      const request = { messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 };
+      const baseURL = await answering(200, {
+        id: 'chatcmpl-1',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+      const { createOpenAIProvider } = require(dist + '/providers/openai/openai-provider.js');
+      const result = await createOpenAIProvider({ id: 'a', apiKey: 'k', baseURL }).languageModel('m').generate(request);
+      if (result.text !== 'hello') throw new Error('unexpected answer: ' + JSON.stringify(result));
+      const refused = await createOpenAIProvider({ id: 'b', apiKey: 'k', baseURL: 'http://127.0.0.1:9' })
+        .languageModel('m').generate(request).catch((error) => error);
+      if (refused.code !== 'connection_error') throw new Error('unexpected error: ' + refused);
+    `);
+    expect(loaded).toContain('bullmq');
+    expect(loaded).not.toContain('openai');
   });
 });

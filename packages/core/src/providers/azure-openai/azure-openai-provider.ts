@@ -1,9 +1,8 @@
-import type { AzureOpenAI } from 'openai';
-import { onFirstUse } from '../on-first-use';
+import { createKeepAliveAgent } from '../http/post-json';
 import { OpenAICompletionModel } from '../openai/openai-completion-model';
 import { OpenAIEmbeddingModel } from '../openai/openai-embedding-model';
+import { createOpenAIEndpoint } from '../openai/openai-http';
 import { OpenAILanguageModel } from '../openai/openai-language-model';
-import { openaiSdk } from '../openai/openai-sdk';
 import { defaultAzureApiVersion, defaultProviderTimeoutMs, type Provider } from '../provider';
 
 /** Options of an Azure OpenAI resource (the `azure-openai` provider config, with defaults optional). */
@@ -23,10 +22,11 @@ export interface AzureOpenAIProviderOptions {
 }
 
 /**
- * An Azure OpenAI resource, through the `openai` package's `AzureOpenAI` client. A model id is
- * a deployment name: the client puts it in the path (`/openai/deployments/{id}/…`). The models
- * are the OpenAI adapter's own classes, so requests, answers, streams and errors go through
- * the one OpenAI conversion code path.
+ * An Azure OpenAI resource. A model id is a deployment name, put in the path as the SDK's
+ * `AzureOpenAI` client puts it (`{endpoint}/openai/deployments/{id}/{operation}?api-version=…`),
+ * and the key goes in `api-key`. The models are the OpenAI adapter's own classes, so requests,
+ * answers, streams and errors go through the one OpenAI code path (plain node:http, the SDK
+ * loaded only for the error classes of an error answer). One keep-alive agent per resource.
  */
 export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (azure-openai) needs an apiKey`);
@@ -35,33 +35,32 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
       `Provider "${options.id}" (azure-openai) needs its resource endpoint (baseURL)`,
     );
   }
-  const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
   const baseURL = `${options.baseURL.replace(/\/+$/, '')}/openai`;
-  // The client (and the SDK) is made on the resource's first call.
-  const sharedClient = onFirstUse(
-    (): AzureOpenAI =>
-      new (openaiSdk().AzureOpenAI)({
-        apiKey: options.apiKey,
-        apiVersion: options.apiVersion ?? defaultAzureApiVersion,
-        // baseURL rather than `endpoint`, and every option explicit, so the SDK reads no
-        // AZURE_OPENAI_* / OPENAI_* environment variables: core takes options.
-        baseURL,
-        organization: null,
-        project: null,
-        webhookSecret: null,
-        // The pipeline owns retries, backoff and Retry-After.
-        maxRetries: 0,
-        timeout: timeoutMs,
-        defaultHeaders: options.headers,
-        logLevel: 'off',
-      }),
+  const query = `?api-version=${encodeURIComponent(options.apiVersion ?? defaultAzureApiVersion)}`;
+  // As the SDK: a base URL that already names a deployment gets no second one.
+  const deploymentInPath = baseURL.includes('/deployments');
+  const agent = createKeepAliveAgent(new URL(baseURL));
+  const endpoint = createOpenAIEndpoint(
+    {
+      baseURL,
+      authHeaders: { 'api-key': options.apiKey },
+      headers: options.headers,
+      url: (operation, modelId) =>
+        `${baseURL}${deploymentInPath ? '' : `/deployments/${modelId}`}${operation}${query}`,
+    },
+    agent,
   );
-  const settings = { provider: options.id, client: sharedClient, timeoutMs };
+  const settings = {
+    provider: options.id,
+    endpoint,
+    timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
+  };
   return {
     id: options.id,
     kind: 'azure-openai',
     languageModel: (modelId) => new OpenAILanguageModel(modelId, settings),
     completionModel: (modelId) => new OpenAICompletionModel(modelId, settings),
     embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, settings),
+    close: async () => agent.destroy(),
   };
 }

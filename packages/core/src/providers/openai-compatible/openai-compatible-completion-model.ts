@@ -1,16 +1,12 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { CompleteRequest, CompleteResult, CompletionModel } from '../completion-model';
+import { headerReader, postJson, readText } from '../http/post-json';
 import { convertOpenAICompletion } from '../openai/convert-openai-completion';
 import { convertToOpenAICompletionRequest } from '../openai/convert-to-openai-completion-request';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
-import {
-  headerReader,
-  mapOpenAICompatibleError,
-  providerErrorFromResponse,
-} from './openai-compatible-error';
-import { postJson, readText } from './post-json';
+import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
 
 export interface OpenAICompatibleCompletionModelSettings {
   /** The provider account id. */

@@ -1,12 +1,12 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../embedding-model';
+import { postJson, readText } from '../http/post-json';
 import {
   convertOpenAIEmbeddings,
   type OpenAIEmbeddingsFields,
 } from '../openai/convert-openai-embeddings';
 import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
-import { postJson, readText } from './post-json';
 
 export interface OpenAICompatibleEmbeddingModelSettings {
   /** The provider account id. */

@@ -1,22 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { CallSignal } from '../call-signal';
+import { headerReader, readText } from '../http/post-json';
 import { isProviderError, type ProviderError } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
-import { readText } from './post-json';
 
 export interface OpenAICompatibleErrorContext {
   provider: string;
   call: CallSignal;
   phase: CallPhase;
-}
-
-/** Reads one response header; node:http lower-cases names and may give repeated ones as arrays. */
-export function headerReader(response: IncomingMessage): (name: string) => string | undefined {
-  return (name) => {
-    const value = response.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  };
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
+import { headerReader, postJson, readText } from '../http/post-json';
+import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
 import { convertToOpenAIChatRequest } from '../openai/convert-to-openai-chat-request';
@@ -15,14 +17,8 @@ import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
-import {
-  headerReader,
-  mapOpenAICompatibleError,
-  providerErrorFromResponse,
-} from './openai-compatible-error';
+import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
 import { type RefusableParameter, refuseParameters } from './openai-compatible-presets';
-import { postJson, readText } from './post-json';
-import { readServerSentEvents } from './read-server-sent-events';
 
 export interface OpenAICompatibleLanguageModelSettings {
   /** The provider account id. */

@@ -1,6 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import { createKeepAliveAgent } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
@@ -46,14 +45,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   }
   const base = baseURL.replace(/\/+$/, '');
   const endpoint = new URL(`${base}/chat/completions`);
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: options.maxSockets ?? 256,
-    // Reuse the most recently used socket: the busy ones stay warm, the rest can idle out.
-    scheduling: 'lifo' as const,
-  };
-  const agent =
-    endpoint.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const agent = createKeepAliveAgent(endpoint, options.maxSockets);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),

@@ -1,6 +1,10 @@
-import OpenAI from 'openai';
 import { CallSignal } from '../call-signal';
 import { mapOpenAIError } from './openai-error';
+import { openaiSdk } from './openai-sdk';
+
+// Through the adapter's accessor, as the transport builds them: mapOpenAIError looks the SDK's
+// classes up only once something has loaded the SDK that way.
+const OpenAI = openaiSdk();
 
 const provider = 'openai-test';
 

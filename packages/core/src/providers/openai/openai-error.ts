@@ -2,7 +2,7 @@ import type { CallSignal } from '../call-signal';
 import { isProviderError, ProviderError } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
-import { openaiSdk } from './openai-sdk';
+import { loadedOpenAISdk } from './openai-sdk';
 
 export interface OpenAIErrorContext {
   provider: string;
@@ -17,7 +17,8 @@ const contentFilterCodes: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Turns whatever the OpenAI SDK (or the fetch under it) threw into a ProviderError.
+ * Turns whatever a call threw (the SDK's error classes for error answers, node:http's errors for
+ * broken connections and aborts, a SyntaxError for a body that is not JSON) into a ProviderError.
  *
  * The SDK's error classes set no distinguishing `name`, so they are told apart by class here.
  * They never leave this adapter: what crosses process boundaries is the ProviderError.
@@ -29,8 +30,10 @@ export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): Pro
   // the call signal knows which abort it was.
   const abortError = context.call.abortError(provider, error);
   if (abortError) return abortError;
-  // The SDK threw it, so the SDK is loaded: this only looks its error classes up.
-  const OpenAI = openaiSdk();
+  // An error of the SDK's classes means the SDK is loaded; if it is not, this is no SDK error,
+  // and looking its classes up must not load it (a refused connection would cost ~11 MB).
+  const OpenAI = loadedOpenAISdk();
+  if (OpenAI === undefined) return providerErrorFromTransport(error, provider, phase);
 
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return new ProviderError({

@@ -1,85 +1,101 @@
-import type OpenAI from 'openai';
+import type { IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
+import { headerReader, readText } from '../http/post-json';
+import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
 import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
-import { OpenAIChatStreamState } from './openai-chat-stream-state';
+import { type OpenAIChatChunkFields, OpenAIChatStreamState } from './openai-chat-stream-state';
 import { mapOpenAIError } from './openai-error';
+import { type OpenAIEndpoint, openAIStreamError, postOpenAI } from './openai-http';
 import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
 import { refuseSeveralStreamedChoices } from './refuse-several-choices';
 
 export interface OpenAILanguageModelSettings {
   /** The provider account id. */
   provider: string;
-  /**
-   * The account's client, shared by every model of it (one connection pool), built with
-   * `maxRetries: 0` on first use.
-   */
-  client: () => OpenAI;
+  /** Where the account's requests go and with which headers (one keep-alive pool per account). */
+  endpoint: OpenAIEndpoint;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
 }
 
-/** A chat model behind OpenAI's Chat Completions API, through the official SDK. */
+/**
+ * A chat model behind OpenAI's Chat Completions API (or Azure OpenAI's). The request and answer
+ * conversions are the ones the SDK path had; the call itself goes over plain node:http with the
+ * account's keep-alive agent, and the stream is parsed without fetch or web streams (the SDK's
+ * fetch, web streams and request building were about a fifth of a worker's CPU per job). Error
+ * answers are still the SDK's error classes (`postOpenAI`).
+ */
 export class OpenAILanguageModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
-  private readonly client: () => OpenAI;
+  private readonly endpoint: OpenAIEndpoint;
+  private readonly target: RequestOptions;
   private readonly timeoutMs: number;
 
   constructor(modelId: string, settings: OpenAILanguageModelSettings) {
     this.modelId = modelId;
     this.provider = settings.provider;
-    this.client = settings.client;
+    this.endpoint = settings.endpoint;
+    this.target = settings.endpoint.target('/chat/completions', modelId);
     this.timeoutMs = settings.timeoutMs;
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
+    let response: IncomingMessage | undefined;
     try {
-      const { data, response } = await this.client()
-        .chat.completions.create(
-          { ...this.requestBody(request, false), stream: false },
-          { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
-        )
-        .withResponse();
+      const body = { ...this.requestBody(request, false), stream: false };
+      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
+      const data: unknown = JSON.parse(await readText(response));
       const result = convertOpenAIChatCompletion(data, {
         provider: this.provider,
         modelId: this.modelId,
         convertUsage: (usage) => usage && convertOpenAIUsage(usage),
       });
-      const rateLimit = parseOpenAIRateLimitHeaders((name) => response.headers.get(name));
+      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
       return rateLimit ? { ...result, rateLimit } : result;
     } catch (error) {
       throw mapOpenAIError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
       call.dispose();
+      // A body left unread would pin the socket; drop it rather than reuse it.
+      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const call = new CallSignal(request.signal, this.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
+    let response: IncomingMessage | undefined;
     try {
-      const chunks = await this.client().chat.completions.create(
-        {
-          ...this.requestBody(request, true),
-          stream: true,
-          stream_options: { include_usage: true },
-        },
-        { signal: call.signal, headers: request.headers, timeout: this.timeoutMs },
-      );
+      const body = {
+        ...this.requestBody(request, true),
+        stream: true,
+        stream_options: { include_usage: true },
+      };
+      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
       phase = 'stream';
       const state = new OpenAIChatStreamState();
-      for await (const chunk of chunks) {
+      let sawDone = false;
+      for await (const data of readServerSentEvents(response)) {
         call.restartTimer();
-        yield* state.accept(chunk);
+        // As the SDK: nothing after [DONE] counts. Keep reading rather than break: breaking
+        // would destroy the response, and with it the kept-alive socket, while the server is
+        // about to end it cleanly.
+        if (sawDone) continue;
+        if (data.startsWith('[DONE]')) {
+          sawDone = true;
+          continue;
+        }
+        yield* state.accept(parseOpenAIChunk(data, response));
       }
-      // The SDK ends a stream quietly when it is aborted or the server hangs up early, so
-      // only a finish reason plus usage (sent last) proves the answer is complete.
+      // A stream can end early (the server hangs up between events), so only a finish reason
+      // plus usage (sent last) proves the answer is complete.
       if (state.finishReason === undefined || state.usage === undefined) {
         throw streamCutShort(call, this.provider, state.finishReason ? 'usage' : 'a finish reason');
       }
@@ -94,6 +110,7 @@ export class OpenAILanguageModel implements LanguageModel {
       throw mapOpenAIError(error, { provider: this.provider, call, phase });
     } finally {
       call.dispose();
+      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 
@@ -106,4 +123,14 @@ export class OpenAILanguageModel implements LanguageModel {
       return request.serviceTier === 'flex' ? { ...body, service_tier: 'flex' as const } : body;
     });
   }
+}
+
+/**
+ * Parses one `data:` payload as the SDK's stream does: JSON (a SyntaxError otherwise, which maps
+ * to `malformed_response`), and an `error` object in it ends the stream with the SDK's `APIError`.
+ */
+function parseOpenAIChunk(data: string, response: IncomingMessage): OpenAIChatChunkFields {
+  const chunk = JSON.parse(data) as (OpenAIChatChunkFields & { error?: unknown }) | null;
+  if (chunk?.error) throw openAIStreamError(chunk.error, response);
+  return chunk as OpenAIChatChunkFields;
 }

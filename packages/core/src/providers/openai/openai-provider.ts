@@ -1,10 +1,9 @@
-import type OpenAI from 'openai';
-import { onFirstUse } from '../on-first-use';
+import { createKeepAliveAgent } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompletionModel } from './openai-completion-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
+import { createOpenAIEndpoint } from './openai-http';
 import { OpenAILanguageModel } from './openai-language-model';
-import { openaiSdk } from './openai-sdk';
 
 /** Options of an OpenAI account (the `openai` provider config, with defaults optional). */
 export interface OpenAIProviderOptions {
@@ -23,36 +22,33 @@ export interface OpenAIProviderOptions {
 const defaultOpenAIBaseURL = 'https://api.openai.com/v1';
 
 /**
- * An OpenAI account. One SDK client per account, so all its models share one keep-alive
- * connection pool (the SDK's fetch keeps connections alive on Node 20). The client (and the SDK)
- * is made on the account's first call.
+ * An OpenAI account. One keep-alive agent per account, shared by all its models; `close()`
+ * destroys its sockets. Calls go over plain node:http (see {@link OpenAILanguageModel}); the SDK
+ * is loaded only for the error classes of an error answer.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (openai) needs an apiKey`);
-  const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  const sharedClient = onFirstUse(
-    (): OpenAI =>
-      new (openaiSdk().OpenAI)({
-        apiKey: options.apiKey,
-        // Explicit values, so the SDK reads no OPENAI_* environment variables: core takes options.
-        baseURL: options.baseURL ?? defaultOpenAIBaseURL,
-        organization: null,
-        project: null,
-        webhookSecret: null,
-        // The pipeline owns retries, backoff and Retry-After.
-        maxRetries: 0,
-        timeout: timeoutMs,
-        defaultHeaders: options.headers,
-        // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
-        logLevel: 'off',
-      }),
+  const baseURL = (options.baseURL ?? defaultOpenAIBaseURL).replace(/\/+$/, '');
+  const agent = createKeepAliveAgent(new URL(baseURL));
+  const endpoint = createOpenAIEndpoint(
+    {
+      baseURL,
+      authHeaders: { authorization: `Bearer ${options.apiKey}` },
+      headers: options.headers,
+    },
+    agent,
   );
-  const settings = { provider: options.id, client: sharedClient, timeoutMs };
+  const settings = {
+    provider: options.id,
+    endpoint,
+    timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
+  };
   return {
     id: options.id,
     kind: 'openai',
     languageModel: (modelId) => new OpenAILanguageModel(modelId, settings),
     completionModel: (modelId) => new OpenAICompletionModel(modelId, settings),
     embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, settings),
+    close: async () => agent.destroy(),
   };
 }

@@ -1,0 +1,118 @@
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
+import { mergeHeaders, postJson, readText } from '../http/post-json';
+import { openaiSdk } from './openai-sdk';
+
+/** The operations the adapter calls, as paths under the account's base URL. */
+export type OpenAIOperation = '/chat/completions' | '/completions' | '/embeddings';
+
+/**
+ * How one OpenAI-format account (OpenAI, Azure OpenAI) is reached: where a model's POST goes,
+ * the headers every request carries, and the account's keep-alive agent. Made once per account
+ * and shared by all its models.
+ */
+export interface OpenAIEndpoint {
+  /** Where `POST {operation}` for this model goes (Azure puts the deployment in the path). */
+  target(operation: OpenAIOperation, modelId: string): RequestOptions;
+  /** Content type, accept and the key's header, then the configured headers; names lower-cased. */
+  headers: Record<string, string>;
+  agent: Agent;
+}
+
+export interface OpenAIEndpointOptions {
+  /** The base URL without its trailing slashes, e.g. `https://api.openai.com/v1`. */
+  baseURL: string;
+  /** The key's header, e.g. `{ authorization: 'Bearer …' }` or Azure's `{ 'api-key': … }`. */
+  authHeaders: Record<string, string>;
+  /** Configured headers; they override the defaults, as the SDK's `defaultHeaders` did. */
+  headers?: Record<string, string>;
+  /** The URL of an operation for a model (the base URL plus the operation unless given). */
+  url?: (operation: OpenAIOperation, modelId: string) => string;
+}
+
+/**
+ * The endpoint of an account, with the headers the official SDK sends that servers need
+ * (`Authorization` or `api-key`, JSON content type and accept) and without its telemetry
+ * (`User-Agent: OpenAI/JS …`, `X-Stainless-*`). Targets are parsed once per operation and model.
+ */
+export function createOpenAIEndpoint(options: OpenAIEndpointOptions, agent: Agent): OpenAIEndpoint {
+  const url = options.url ?? ((operation) => `${options.baseURL}${operation}`);
+  const targets = new Map<string, RequestOptions>();
+  return {
+    target(operation, modelId) {
+      const key = `${operation} ${modelId}`;
+      let target = targets.get(key);
+      if (target === undefined) {
+        target = urlToHttpOptions(new URL(url(operation, modelId)));
+        targets.set(key, target);
+      }
+      return target;
+    },
+    headers: mergeHeaders(
+      { 'content-type': 'application/json', accept: 'application/json' },
+      options.authHeaders,
+      options.headers,
+    ),
+    agent,
+  };
+}
+
+/**
+ * POSTs a request body (serialised here) and resolves with a 2xx response as soon as its headers
+ * arrive; the caller reads the body. An error answer is read to the end (which frees the socket)
+ * and thrown as the SDK's own error class, built as the SDK builds it (`APIError.generate`), so
+ * `mapOpenAIError` sees exactly what it saw before. The SDK is loaded only then.
+ */
+export async function postOpenAI(
+  endpoint: OpenAIEndpoint,
+  target: RequestOptions,
+  body: object,
+  callHeaders: Record<string, string> | undefined,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const response = await postJson({
+    target,
+    body: JSON.stringify(body),
+    headers:
+      callHeaders === undefined ? endpoint.headers : mergeHeaders(endpoint.headers, callHeaders),
+    agent: endpoint.agent,
+    signal,
+  });
+  const status = response.statusCode ?? 0;
+  if (status < 400) return response;
+  // As the SDK: the body's text, its JSON when it parses, else the text as the message.
+  let text: string;
+  try {
+    text = await readText(response);
+  } catch (error) {
+    text = error instanceof Error ? error.message : String(error);
+  }
+  const json = parseJsonOrUndefined(text);
+  throw openaiSdk().APIError.generate(status, json, json ? undefined : text, webHeaders(response));
+}
+
+/**
+ * The error of an `error` object sent inside an event stream after a 200: the SDK's `APIError`
+ * without a status, as the SDK's stream throws it.
+ */
+export function openAIStreamError(error: unknown, response: IncomingMessage): Error {
+  return new (openaiSdk().APIError)(undefined, error as object, undefined, webHeaders(response));
+}
+
+/** The response headers as a fetch `Headers`, which the SDK's errors read (request id, Retry-After). */
+function webHeaders(response: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    headers.append(raw[index] as string, raw[index + 1] as string);
+  }
+  return headers;
+}
+
+function parseJsonOrUndefined(text: string): object | undefined {
+  try {
+    return JSON.parse(text) as object | undefined;
+  } catch {
+    return undefined;
+  }
+}
