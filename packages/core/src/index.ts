@@ -423,6 +423,7 @@ export type { AttemptRecord } from './resilience/attempt-record';
 export {
   CallJournal,
   type CallJournalOptions,
+  type CallRecord,
   type CallRecorder,
   type InterruptedCall,
   withInterruptedCalls,
