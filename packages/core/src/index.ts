@@ -329,6 +329,7 @@ export {
   ProviderRateLimiter,
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
+export { RatePauseWatch } from './limits/rate-pause-watch';
 export { runningCapRetryDelayMs } from './limits/running-cap-scripts';
 export {
   type ChatMessage,
@@ -423,6 +424,7 @@ export type { AttemptRecord } from './resilience/attempt-record';
 export {
   CallJournal,
   type CallJournalOptions,
+  type CallRecord,
   type CallRecorder,
   type InterruptedCall,
   withInterruptedCalls,

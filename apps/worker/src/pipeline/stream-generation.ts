@@ -145,7 +145,12 @@ export function streamingModel(
  * request whose client disconnected): the stop flag is read every {@link stopPollIntervalMs}.
  * A stopped call throws a non-retryable abort the pipeline recognises by `stopRequested`.
  */
-export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): LanguageModel {
+export function stoppableModel(
+  model: LanguageModel,
+  watch: JobDeltaPublisher,
+  /** Reads the stop flag before a call (default: a read then; see {@link earlyStopCheck}). */
+  checkStop: () => Promise<boolean> = () => watch.checkStop(),
+): LanguageModel {
   return {
     provider: model.provider,
     modelId: model.modelId,
@@ -153,7 +158,7 @@ export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): 
       const controller = new AbortController();
       const poll = pollStopFlag(watch, controller);
       try {
-        if (await watch.checkStop()) controller.abort();
+        if (await checkStop()) controller.abort();
         const signal = request.signal
           ? AbortSignal.any([request.signal, controller.signal])
           : controller.signal;
@@ -177,6 +182,23 @@ export function stoppableModel(model: LanguageModel, watch: JobDeltaPublisher): 
 }
 
 /**
+ * A read of the stop flag started now, while the run's guards (circuit breaker, call journal)
+ * are still on their way, and handed to the run's first call; later calls (retries, fallbacks,
+ * a hedge) read it again. Saves a sync job a round trip before its provider call; a stop asked
+ * after this read is seen by the poll during the call, as one asked during it always was.
+ */
+export function earlyStopCheck(watch: JobDeltaPublisher): () => Promise<boolean> {
+  let early: Promise<boolean> | undefined = watch.checkStop();
+  // Not awaited until the first call: a failed read must not be an unhandled rejection.
+  early.catch(() => undefined);
+  return () => {
+    const read = early ?? watch.checkStop();
+    early = undefined;
+    return read;
+  };
+}
+
+/**
  * How a prompt job's adapters are wrapped: streamed to its publisher (time to first token
  * observed), or stopped when its sync client leaves, or left alone.
  */
@@ -185,11 +207,12 @@ export function deltaModel(
   stopWatch: JobDeltaPublisher | undefined,
   metrics: LlmqMetrics | undefined,
 ): (entry: ModelEntry, model: LanguageModel) => LanguageModel {
+  const checkStop = stopWatch && !publisher ? earlyStopCheck(stopWatch) : undefined;
   return (entry, model) => {
     if (publisher)
       return streamingModel(model, publisher, (seconds) =>
         metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
       );
-    return stopWatch ? stoppableModel(model, stopWatch) : model;
+    return stopWatch ? stoppableModel(model, stopWatch, checkStop) : model;
   };
 }

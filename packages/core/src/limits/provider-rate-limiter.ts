@@ -15,6 +15,7 @@ import type {
   ThrottleReason,
 } from './call-gate';
 import { pauseScript, reconcileScript, reserveScript } from './rate-limit-scripts';
+import type { RatePauseWatch } from './rate-pause-watch';
 
 /** How the limiter behaves; every field is a worker env variable (see README). */
 export interface ProviderRateLimiterOptions {
@@ -148,6 +149,7 @@ const realSleep = (milliseconds: number) =>
  */
 export class ProviderRateLimiter implements CallGateFactory {
   private readonly options: ProviderRateLimiterOptions;
+  private readonly pauseWatch: RatePauseWatch | undefined;
   private readonly buckets = new Map<string, Bucket[]>();
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private sequence = 0;
@@ -156,12 +158,20 @@ export class ProviderRateLimiter implements CallGateFactory {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly catalog: ModelCatalog,
-    options: Partial<ProviderRateLimiterOptions> = {},
+    options: Partial<ProviderRateLimiterOptions> & {
+      /**
+       * Lets a deployment without rate limits skip reading its pause flag before each call
+       * while the watch knows it is not paused (see `RatePauseWatch`); absent, it is read.
+       */
+      pauseWatch?: RatePauseWatch;
+    } = {},
     private readonly listeners: ProviderRateLimiterListeners = {},
     private readonly sleep: (milliseconds: number) => Promise<void> = realSleep,
     private readonly random: () => number = Math.random,
   ) {
-    this.options = { ...defaultProviderRateLimiterOptions, ...options };
+    const { pauseWatch, ...limits } = options;
+    this.options = { ...defaultProviderRateLimiterOptions, ...limits };
+    this.pauseWatch = pauseWatch;
   }
 
   /** The gate of one request: its token estimate is the prompt plus its `max_tokens`. */
@@ -243,7 +253,12 @@ export class ProviderRateLimiter implements CallGateFactory {
     const buckets = this.bucketsOf(entry, deployment);
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
     const id = `${this.idPrefix}.${this.sequence.toString(36)}`;
-    const keys = [this.keys.ratePause(deployment.account, deployment.stateModel)];
+    const flag = this.keys.ratePause(deployment.account, deployment.stateModel);
+    // Nothing to count: the script would only read the pause flag, which the watch knows.
+    const watched = buckets.length === 0 ? this.pauseWatch : undefined;
+    if (watched?.knownClear(flag)) return { ok: true, id };
+    const heard = watched?.reading(flag);
+    const keys = [flag];
     const args: Array<string | number> = [
       id,
       Math.ceil(tokens),
@@ -256,6 +271,7 @@ export class ProviderRateLimiter implements CallGateFactory {
     }
     if (tryOnly) args.push(1);
     const answer = (await reserveScript.run(this.redis, keys, args)) as [number, number?, string?];
+    heard?.(answer[0] === 1);
     if (answer[0] === 1) return { ok: true, id };
     const reason = String(answer[2]);
     return {
@@ -277,10 +293,14 @@ export class ProviderRateLimiter implements CallGateFactory {
   ) {
     const milliseconds = Math.ceil(pauseMs);
     if (milliseconds <= 0) return false;
+    const flag = this.keys.ratePause(deployment.account, deployment.stateModel);
+    // This process's next calls read the flag from now on, without waiting for the
+    // announcement to come back on its own subscription.
+    this.pauseWatch?.paused(flag, milliseconds);
     const set = await pauseScript.run(
       this.redis,
-      [this.keys.ratePause(deployment.account, deployment.stateModel)],
-      [milliseconds, reason],
+      [flag],
+      [milliseconds, reason, this.keys.ratePauseChannel()],
     );
     return set === 1;
   }

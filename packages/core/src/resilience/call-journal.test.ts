@@ -9,6 +9,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import type { AttemptRecord } from './attempt-record';
 import { CallJournal, withInterruptedCalls } from './call-journal';
 import { callModel, chatCall } from './call-model';
+import { CircuitBreaker } from './circuit-breaker';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 let simulator: Simulator;
@@ -81,6 +82,21 @@ it('has the call on record while the provider works on it, until the job has end
   await expect(journal.closeIfFinished('job_1')).resolves.toEqual([]);
   expect(await journal.interrupted('job_1')).toEqual([]);
   expect(await journal.lateCalls('job_1')).toEqual([]);
+});
+
+it('keeps no record of a call an open circuit skipped', async () => {
+  const entry = entryOf('sim-gpt-fast');
+  const model = registry.languageModel(entry.provider, entry.upstream_model);
+  const breaker = new CircuitBreaker(redis, keys, { consecutiveFailures: 1 });
+  await breaker.record(entry.provider, entry.upstream_model, 'failure', false);
+  const outcome = await callModel(chatCall({ entry, model }, request), {
+    breaker,
+    recorder: journal.forJob('job_2', 120),
+  });
+  expect(outcome).toMatchObject({ ok: false, called: false });
+  expect(outcome.attempt.error_code).toBe('circuit_open');
+  // The record went out with the breaker's acquire, and was dropped when it refused.
+  expect(await journal.interrupted('job_2')).toEqual([]);
 });
 
 it('reports a call that never ended as an interrupted attempt priced at its prompt', async () => {

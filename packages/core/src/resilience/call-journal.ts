@@ -8,10 +8,17 @@ import { closeJournalScript } from './call-journal-scripts';
 
 /**
  * What `callModel` asks just before a provider call: record it as started. The promise
- * resolves once the record is in Redis, so a crash from then on is counted.
+ * resolves once the record is in Redis, so a crash from then on is counted; it resolves with
+ * how to drop the record again when the call is not made after all (an open circuit).
  */
 export interface CallRecorder {
-  begin(entry: ModelEntry, startedAt: number): Promise<void>;
+  begin(entry: ModelEntry, startedAt: number): Promise<CallRecord>;
+}
+
+/** A call recorded as started (see {@link CallRecorder}). */
+export interface CallRecord {
+  /** Drops the record: the call was not made. Resolves once it is gone from Redis. */
+  drop(): Promise<void>;
 }
 
 /** A call found started and never ended, with the id its record is stored under. */
@@ -62,6 +69,11 @@ export class CallJournal {
           .hset(key, id, JSON.stringify(attempt))
           .expire(key, this.ttlSeconds)
           .exec();
+        return {
+          drop: async () => {
+            await this.redis.hdel(key, id);
+          },
+        };
       },
     };
   }

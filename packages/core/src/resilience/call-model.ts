@@ -140,11 +140,25 @@ export async function callModel<Answer>(
       attempt: { ...base, outcome: 'skipped', error_code: 'rate_limited', latency_ms: 0 },
     };
   }
-  const permit = breaker
-    ? await breaker.acquire(circuit.account, circuit.model, startedAt)
-    : ({ allowed: true, probe: false } as const);
+  // The journal's record and the breaker's acquire go out together (one round trip, not
+  // two): the call is still recorded before it is made. An open circuit, rare, drops the
+  // record again before the call is skipped.
+  const [acquired, recorded] = await Promise.allSettled([
+    breaker
+      ? breaker.acquire(circuit.account, circuit.model, startedAt)
+      : ({ allowed: true, probe: false } as const),
+    recorder?.begin(entry, startedAt),
+  ]);
+  if (acquired.status === 'rejected') {
+    // No call is made: the record must not bill one on the job's next run.
+    if (recorded.status === 'fulfilled') await recorded.value?.drop().catch(() => undefined);
+    throw acquired.reason;
+  }
+  if (recorded.status === 'rejected') throw recorded.reason;
+  const permit = acquired.value;
+  const record = recorded.value;
   if (!permit.allowed) {
-    await admission?.release();
+    await Promise.all([admission?.release(), record?.drop()]);
     return {
       ok: false,
       called: false,
@@ -152,7 +166,6 @@ export async function callModel<Answer>(
       attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
     };
   }
-  await recorder?.begin(entry, startedAt);
   const end = guards.chooser?.track(entry, deployment);
   const started = performance.now();
   try {
