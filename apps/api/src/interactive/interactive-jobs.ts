@@ -145,8 +145,10 @@ export class InteractiveJobs {
       if (result)
         return { kind: 'cached', result, model: routed, provider: result.provider, inputTokens };
     }
-    // A streamed answer follows every event anyway; a non-streamed one waits for the end only.
-    const endsChannel = stream ? undefined : this.options.ends?.channel;
+    // A streamed answer follows every event anyway; a non-streamed one waits for the end only
+    // (a background response, in the standard lane, is not waited for here).
+    const endsChannel =
+      stream || context.lane === 'standard' ? undefined : this.options.ends?.channel;
     const outcome = await this.options.submitter.submit({
       tenant,
       request,

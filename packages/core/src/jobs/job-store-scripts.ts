@@ -16,21 +16,22 @@ import { LuaScript } from '../redis/lua-script';
 /**
  * Lua prelude of the transitions: `publish(data, ttl)` appends a `status` event to KEYS[2]
  * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime; `publish_final(data)`
- * does so for a final status and announces it, with the stream's key, on the channel the record
- * names (`ends_channel`: the API process waiting for the job, see
+ * does so for a final status and announces it (the stream's key, the entry's id and the data, one
+ * per line) on the channel the record names (`ends_channel`: the API process waiting for the job, see
  * streaming/job-end-watcher.ts); `eventsTtl` and `pendingTtl` are the last two ARGV.
  */
 const publishStatus = `
 local function publish(data, ttl)
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
   redis.call('EXPIRE', KEYS[2], ttl)
+  return id
 end
 local eventsTtl = ARGV[#ARGV - 1]
 local pendingTtl = ARGV[#ARGV]
 local function publish_final(data)
-  publish(data, eventsTtl)
+  local id = publish(data, eventsTtl)
   local channel = redis.call('HGET', KEYS[1], 'ends_channel')
-  if channel then redis.call('PUBLISH', channel, KEYS[2]) end
+  if channel then redis.call('PUBLISH', channel, KEYS[2] .. '\\n' .. id .. '\\n' .. data) end
 end
 `;
 

@@ -65,6 +65,27 @@ describe('job end watcher', () => {
     expect(event.name === 'status' && event.data.result?.text).toBe('hello world');
   });
 
+  it('takes the announced event as it is, without reading the stream', async () => {
+    const unreadable = new Redis(testRedisUrl());
+    await unreadable.quit(); // any read through it fails
+    const announcedOnly = await JobEndWatcher.start({
+      subscriber: new Redis(testRedisUrl()),
+      connection: unreadable,
+      keys,
+      recheckMs: 60_000,
+    });
+    try {
+      await createJob('job_e', announcedOnly.channel);
+      const ended = announcedOnly.finalEvent('job_e');
+      await store.start('job_e');
+      await store.complete('job_e', result);
+      const event = await ended;
+      expect(event.name === 'status' && event.data.result?.usage.total_tokens).toBe(5);
+    } finally {
+      await announcedOnly.close();
+    }
+  });
+
   it('sees an end announced before its waiter registered', async () => {
     await createJob('job_b', watcher.channel);
     await store.start('job_b');

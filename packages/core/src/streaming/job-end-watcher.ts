@@ -30,14 +30,15 @@ const maxEarly = 10_000;
 /**
  * Waits for jobs' final status events without holding a blocking read open per job. The job's
  * record names this process's channel (`ends_channel`, written at submit); the job store's
- * final transitions (complete, fail, cancel) `PUBLISH` the job's event stream key there in the
- * same script that appends the final event. The watcher then reads the stream's tail: the
- * stream stays the source of truth, the message only says when to look. A missed message (the
- * subscriber reconnecting) costs at most `recheckMs`, when every waited stream is read again.
+ * final transitions (complete, fail, cancel) `PUBLISH` there, in the same script that appends
+ * the final event to the job's stream, the stream's key, the entry's id and its data: the
+ * waiter gets the event the stream holds without reading it. The stream stays the source of
+ * truth: a message that came before its waiter, or one missed while the subscriber reconnected
+ * (then at most `recheckMs` late), is made good by reading the stream's tail.
  *
- * For non-streamed sync requests: one subscription per API process, one `XREVRANGE` per job,
- * where following the whole stream re-sent a blocking `XREAD` over every waited stream on each
- * new request and each event.
+ * For non-streamed sync requests: one subscription per API process and no read per job, where
+ * following the whole stream re-sent a blocking `XREAD` over every waited stream on each new
+ * request and each event.
  */
 export class JobEndWatcher {
   /** The channel a job's record names so that its end is announced to this process. */
@@ -57,8 +58,8 @@ export class JobEndWatcher {
 
   static async start(options: JobEndWatcherOptions): Promise<JobEndWatcher> {
     const watcher = new JobEndWatcher(options);
-    options.subscriber.on('message', (channel: string, streamKey: string) => {
-      if (channel === watcher.channel) watcher.announced(streamKey);
+    options.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === watcher.channel) watcher.announced(message);
     });
     await options.subscriber.subscribe(watcher.channel);
     return watcher;
@@ -109,14 +110,31 @@ export class JobEndWatcher {
     await this.options.subscriber.quit().catch(() => undefined);
   }
 
-  private announced(key: string): void {
-    if (this.waiters.has(key)) {
+  /** A message `<stream key>\n<entry id>\n<status data>` (see job-store-scripts.ts). */
+  private announced(message: string): void {
+    const keyEnd = message.indexOf('\n');
+    const idEnd = message.indexOf('\n', keyEnd + 1);
+    if (keyEnd < 0 || idEnd < 0) return;
+    const key = message.slice(0, keyEnd);
+    const list = this.waiters.get(key);
+    if (!list) {
+      // The submit's reply and this message arrive on two connections, in either order.
+      if (this.early.size >= maxEarly) this.early.clear();
+      this.early.set(key, Date.now());
+      return;
+    }
+    const event = parseStreamEntry(message.slice(keyEnd + 1, idEnd), [
+      'event',
+      'status',
+      'data',
+      message.slice(idEnd + 1),
+    ]);
+    if (!event || !isFinalEvent(event)) {
       void this.read(key);
       return;
     }
-    // The submit's reply and this message arrive on two connections, in either order.
-    if (this.early.size >= maxEarly) this.early.clear();
-    this.early.set(key, Date.now());
+    this.waiters.delete(key);
+    for (const waiter of list) waiter.resolve(event);
   }
 
   /** Reads the stream's tail and settles its waiters when it holds the final status. */
