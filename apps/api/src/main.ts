@@ -19,6 +19,7 @@ import {
   FairPriority,
   GatewayRateLimiter,
   IdempotencyStore,
+  JobEndWatcher,
   JobEventReader,
   JobStore,
   JobSubmitter,
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
     controlConnection: redis,
     keys,
   });
+  // Non-streamed sync requests wait for their job's end, announced on this process's channel.
+  const ends = await JobEndWatcher.start({ subscriber: redis.duplicate(), connection: redis, keys });
   const staticKeys = apiKeysFrom(env, (message) =>
     logger.warn(message, { event: 'config-warning' }),
   );
@@ -160,6 +163,7 @@ async function main(): Promise<void> {
     submitter,
     store,
     reader,
+    ends,
     redis,
     keys,
     interactiveQueue,
@@ -289,6 +293,7 @@ async function main(): Promise<void> {
     metricsServer?.closeAllConnections();
     await tracing.shutdown().catch(() => undefined);
     await reader.close();
+    await ends.close();
     await Promise.all([
       queue.close(),
       interactiveQueue.close(),

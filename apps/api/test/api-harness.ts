@@ -15,6 +15,7 @@ import {
   type FilterPolicy,
   GatewayRateLimiter,
   IdempotencyStore,
+  JobEndWatcher,
   JobEventReader,
   JobStore,
   JobSubmitter,
@@ -108,6 +109,7 @@ export async function createApiHarness(
     controlConnection: redis,
     keys,
   });
+  const ends = await JobEndWatcher.start({ subscriber: redis.duplicate(), connection: redis, keys });
   const security = await createApiSecurity({
     redis,
     keys,
@@ -124,6 +126,7 @@ export async function createApiHarness(
     submitter,
     store,
     reader,
+    ends,
     redis,
     keys,
     interactiveQueue,
@@ -246,6 +249,7 @@ export async function createApiHarness(
     },
     async close() {
       await reader.close();
+      await ends.close();
       await security.close();
       await Promise.all([
         queue.close(),

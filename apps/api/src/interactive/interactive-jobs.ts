@@ -6,6 +6,7 @@ import {
   isCacheable,
   isClientError,
   isFinalStatus,
+  type JobEndWatcher,
   type JobEvent,
   type JobEventReader,
   type JobRequest,
@@ -30,6 +31,11 @@ export interface InteractiveJobsOptions {
   submitter: JobSubmitter;
   store: JobStore;
   reader: JobEventReader;
+  /**
+   * Announces the end of the non-streamed jobs this process submits, so a sync request waits
+   * for one message instead of following the job's whole stream; absent, it follows the stream.
+   */
+  ends?: JobEndWatcher;
   redis: Redis;
   keys: RedisKeys;
   /** The interactive lane's queue (a cancelled job's entry is removed from it). */
@@ -69,7 +75,14 @@ export type InteractiveContext = Pick<
  */
 export type InteractiveStart = (
   | { kind: 'cached'; result: JobResult; model: string; provider: string }
-  | { kind: 'queued'; jobId: string; model: string; provider: string }
+  | {
+      kind: 'queued';
+      jobId: string;
+      model: string;
+      provider: string;
+      /** The job's end is announced to this process (see `waitForResult`). */
+      announced: boolean;
+    }
 ) & {
   /** The prompt's estimated input tokens (what Anthropic's `message_start` reports). */
   inputTokens: number;
@@ -132,6 +145,10 @@ export class InteractiveJobs {
       if (result)
         return { kind: 'cached', result, model: routed, provider: result.provider, inputTokens };
     }
+    // A streamed answer follows every event anyway; a non-streamed one waits for the end only
+    // (a background response, in the standard lane, is not waited for here).
+    const endsChannel =
+      stream || context.lane === 'standard' ? undefined : this.options.ends?.channel;
     const outcome = await this.options.submitter.submit({
       tenant,
       request,
@@ -141,8 +158,17 @@ export class InteractiveJobs {
       stream,
       ...context,
       ...(findings ? { inputFindings: findings } : {}),
+      ...(endsChannel ? { endsChannel } : {}),
     });
-    return { kind: 'queued', jobId: outcome.jobId, model: routed, provider, inputTokens };
+    return {
+      kind: 'queued',
+      jobId: outcome.jobId,
+      model: routed,
+      provider,
+      inputTokens,
+      // A replayed Idempotency-Key's job was submitted earlier, maybe by another process.
+      announced: endsChannel !== undefined && outcome.created,
+    };
   }
 
   /**
@@ -152,39 +178,84 @@ export class InteractiveJobs {
    * `504 job_wait_timeout` carrying the job id; the job keeps running and can be polled.
    */
   async *follow(jobId: string, request: Request, response: Response): AsyncGenerator<JobEvent> {
+    const wait = this.openWait(response);
+    try {
+      for await (const event of this.options.reader.events(jobId, '0', wait.signal)) yield event;
+    } catch {
+      await this.waitEnded(jobId, request, response, wait);
+    } finally {
+      wait.close();
+    }
+  }
+
+  /**
+   * The job's final status event, announced to this process (see `JobEndWatcher`), with the
+   * same deadline, disconnect and Redis failures as {@link follow}; undefined when the client
+   * left first.
+   */
+  private async finalEvent(
+    jobId: string,
+    request: Request,
+    response: Response,
+    ends: JobEndWatcher,
+  ): Promise<JobEvent | undefined> {
+    const wait = this.openWait(response);
+    try {
+      return await ends.finalEvent(jobId, wait.signal);
+    } catch {
+      await this.waitEnded(jobId, request, response, wait);
+      return undefined;
+    } finally {
+      wait.close();
+    }
+  }
+
+  /** A wait for a job: aborted by the client's disconnect or the wait timeout. */
+  private openWait(response: Response): JobWait {
     const disconnect = new AbortController();
     const onClose = () => {
       if (!response.writableFinished) disconnect.abort(new Error('client disconnected'));
     };
     response.on('close', onClose);
     const timeout = AbortSignal.timeout(this.options.waitTimeoutMs);
-    const signal = AbortSignal.any([disconnect.signal, timeout]);
-    try {
-      for await (const event of this.options.reader.events(jobId, '0', signal)) yield event;
-    } catch {
-      if (disconnect.signal.aborted) {
-        if (this.cancelsOnDisconnect(request)) await this.abandon(jobId, tenantOf(response));
-        return;
-      }
-      if (timeout.aborted) {
-        throw new ClientError(
-          'job_wait_timeout',
-          `the job did not finish within ${this.options.waitTimeoutMs} ms; it keeps running: poll ${jobLinks(jobId).self}`,
-          { job_id: jobId, links: jobLinks(jobId) },
-          // The official SDKs would otherwise retry a 504 and queue the same prompt again.
-          { 'x-should-retry': 'false' },
-        );
-      }
-      // Redis went away or the server is stopping: the job itself is safe, so say where it is.
-      throw new ClientError(
-        'redis_unavailable',
-        `the job's events could not be read; poll ${jobLinks(jobId).self}`,
-        { job_id: jobId, links: jobLinks(jobId) },
-        { 'Retry-After': '1', 'x-should-retry': 'false' },
-      );
-    } finally {
-      response.off('close', onClose);
+    return {
+      disconnect: disconnect.signal,
+      timeout,
+      signal: AbortSignal.any([disconnect.signal, timeout]),
+      close: () => response.off('close', onClose),
+    };
+  }
+
+  /**
+   * Why a wait ended without the job's end: a client that left (its job cancelled unless it
+   * opted out) returns; a timeout or a Redis failure throws the matching API error.
+   */
+  private async waitEnded(
+    jobId: string,
+    request: Request,
+    response: Response,
+    wait: JobWait,
+  ): Promise<void> {
+    if (wait.disconnect.aborted) {
+      if (this.cancelsOnDisconnect(request)) await this.abandon(jobId, tenantOf(response));
+      return;
     }
+    if (wait.timeout.aborted) {
+      throw new ClientError(
+        'job_wait_timeout',
+        `the job did not finish within ${this.options.waitTimeoutMs} ms; it keeps running: poll ${jobLinks(jobId).self}`,
+        { job_id: jobId, links: jobLinks(jobId) },
+        // The official SDKs would otherwise retry a 504 and queue the same prompt again.
+        { 'x-should-retry': 'false' },
+      );
+    }
+    // Redis went away or the server is stopping: the job itself is safe, so say where it is.
+    throw new ClientError(
+      'redis_unavailable',
+      `the job's events could not be read; poll ${jobLinks(jobId).self}`,
+      { job_id: jobId, links: jobLinks(jobId) },
+      { 'Retry-After': '1', 'x-should-retry': 'false' },
+    );
   }
 
   /** Cancels a job whose client left: in the store while queued, via its worker while active. */
@@ -200,26 +271,39 @@ export class InteractiveJobs {
   /**
    * Follows a job to its end and returns its result, with the llmq facts only known then
    * (routed model, provider, cost) set as headers; undefined when the client left first.
-   * A failed or cancelled job throws the matching API error.
+   * A failed or cancelled job throws the matching API error. `announced`: the job's end is
+   * announced to this process (`InteractiveStart`), so only its final event is read.
    */
   async waitForResult(
     jobId: string,
     request: Request,
     response: Response,
+    announced = false,
   ): Promise<JobResult | undefined> {
+    const ends = announced ? this.options.ends : undefined;
+    if (ends) {
+      const event = await this.finalEvent(jobId, request, response, ends);
+      return event && this.resultOf(jobId, event, response);
+    }
     for await (const event of this.follow(jobId, request, response)) {
       if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
-      const result = event.data.result;
-      if (event.data.status !== 'completed' || !result) throw jobEndError(jobId, event);
-      // Answered already (nothing else answers these routes now): never answer twice.
-      if (response.headersSent) return undefined;
-      response.setHeader('x-llmq-provider', result.provider);
-      response.setHeader('x-llmq-model', result.model);
-      if (result.cost_usd !== undefined)
-        response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
-      return result;
+      return this.resultOf(jobId, event, response);
     }
     return undefined;
+  }
+
+  /** A final status event's result, its facts set as headers; throws for a job without one. */
+  private resultOf(jobId: string, event: JobEvent, response: Response): JobResult | undefined {
+    const result = event.name === 'status' ? event.data.result : undefined;
+    if (event.name !== 'status' || event.data.status !== 'completed' || !result)
+      throw jobEndError(jobId, event);
+    // Answered already (nothing else answers these routes now): never answer twice.
+    if (response.headersSent) return undefined;
+    response.setHeader('x-llmq-provider', result.provider);
+    response.setHeader('x-llmq-model', result.model);
+    if (result.cost_usd !== undefined)
+      response.setHeader('x-llmq-cost-usd', String(result.cost_usd));
+    return result;
   }
 
   /** The `x-llmq-cancel-on-disconnect: true|false` header, else the configured default. */
@@ -231,6 +315,14 @@ export class InteractiveJobs {
     if (request.headers['idempotency-key'] !== undefined) return false;
     return this.options.cancelOnDisconnect;
   }
+}
+
+/** A client's wait for its job: the signals that end it, and how to stop listening. */
+interface JobWait {
+  disconnect: AbortSignal;
+  timeout: AbortSignal;
+  signal: AbortSignal;
+  close(): void;
 }
 
 /**

@@ -93,7 +93,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         setLlmqHeaders(response, { ...start, cached: false });
         const id = chatCompletionId(jobId);
         if (!call.stream) {
-          const result = await jobs.waitForResult(jobId, request, response);
+          const result = await jobs.waitForResult(jobId, request, response, start.announced);
           if (result) response.json(completionOf(result, id, created));
           return; // without a result, the client left
         }

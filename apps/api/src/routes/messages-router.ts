@@ -88,7 +88,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         setLlmqHeaders(response, { ...start, cached: false });
         const id = anthropicMessageId(jobId);
         if (!call.stream) {
-          const result = await jobs.waitForResult(jobId, request, response);
+          const result = await jobs.waitForResult(jobId, request, response, start.announced);
           if (result) response.json(messageOf(result, id));
           return; // without a result, the client left
         }

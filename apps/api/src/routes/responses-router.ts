@@ -122,7 +122,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
           response.json(responseViewOf(stored, record ?? queuedRecord(jobId, tenant)));
           return;
         }
-        const result = await jobs.waitForResult(jobId, request, response);
+        const result = await jobs.waitForResult(jobId, request, response, start.announced);
         if (!result) return; // the client left
         const record = await store.get(jobId);
         if (record) response.json(responseViewOf(stored, record));

@@ -143,7 +143,13 @@ export type NewJobRecord = Pick<
   | 'surface'
   | 'lane'
   | 'startBy'
->;
+> & {
+  /**
+   * Pub/sub channel announcing the job's end to the API process that waits for it (see
+   * `streaming/job-end-watcher.ts`); stored as `ends_channel`, never read back into the record.
+   */
+  endsChannel?: string;
+};
 
 /** The lanes a job record can name (see docs/limits-and-lanes.md). */
 export const jobLanes = ['interactive', 'standard', 'bulk'] as const;

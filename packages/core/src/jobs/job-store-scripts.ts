@@ -15,16 +15,24 @@ import { LuaScript } from '../redis/lua-script';
 
 /**
  * Lua prelude of the transitions: `publish(data, ttl)` appends a `status` event to KEYS[2]
- * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime; `eventsTtl` and
- * `pendingTtl` are the last two ARGV.
+ * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime; `publish_final(data)`
+ * does so for a final status and announces it (the stream's key, the entry's id and the data, one
+ * per line) on the channel the record names (`ends_channel`: the API process waiting for the job, see
+ * streaming/job-end-watcher.ts); `eventsTtl` and `pendingTtl` are the last two ARGV.
  */
 const publishStatus = `
 local function publish(data, ttl)
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
   redis.call('EXPIRE', KEYS[2], ttl)
+  return id
 end
 local eventsTtl = ARGV[#ARGV - 1]
 local pendingTtl = ARGV[#ARGV]
+local function publish_final(data)
+  local id = publish(data, eventsTtl)
+  local channel = redis.call('HGET', KEYS[1], 'ends_channel')
+  if channel then redis.call('PUBLISH', channel, KEYS[2] .. '\\n' .. id .. '\\n' .. data) end
+end
 `;
 
 /**
@@ -161,7 +169,7 @@ if ARGV[8] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'job.upgraded', 'data', ARGV[4])
   if notify then redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', 'upgraded') end
 end
-publish('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', eventsTtl)
+publish_final('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}')
 if notify then
   redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
 end
@@ -224,7 +232,7 @@ if status == 'active' and redis.call('HGET', KEYS[1], 'upgrade') == 'pending' th
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2], 'upgrade', 'cancelled')
   redis.call('SET', KEYS[6], '1', 'EX', eventsTtl)
   redis.call('EXPIRE', KEYS[1], ARGV[3])
-  publish('{"status":"cancelled"}', eventsTtl)
+  publish_final('{"status":"cancelled"}')
   notify_cancelled(KEYS[7], ARGV[4])
   return {'cancelled', 'cancelled'}
 end
@@ -232,7 +240,7 @@ if status ~= 'queued' then return {'not_cancellable', status} end
 release_reservation(3, ARGV[4], nil)
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-publish('{"status":"cancelled"}', eventsTtl)
+publish_final('{"status":"cancelled"}')
 notify_cancelled(KEYS[7], ARGV[4])
 return {'cancelled', 'cancelled'}`);
 
@@ -253,7 +261,7 @@ if status ~= 'active' and status ~= 'queued' then return 0 end
 if #KEYS >= 6 then release_reservation(3, ARGV[3], nil) end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-publish('{"status":"cancelled"}', eventsTtl)
+publish_final('{"status":"cancelled"}')
 notify_cancelled(KEYS[#KEYS], ARGV[3])
 return 1`);
 

@@ -349,6 +349,7 @@ export function newRecordFields(record: NewJobRecord): Array<string | number> {
   if (record.surface) fields.push('surface', record.surface);
   if (record.lane) fields.push('lane', record.lane);
   if (record.startBy !== undefined) fields.push('start_by', record.startBy);
+  if (record.endsChannel) fields.push('ends_channel', record.endsChannel);
   return fields;
 }
 

@@ -60,6 +60,8 @@ export interface SubmitOptions {
   surface?: JobRecord['surface'];
   /** A job its client may stop mid-answer though it does not stream (see `PromptJobData.stoppable`). */
   stoppable?: boolean;
+  /** The channel announcing the job's end to the process that waits for it (`JobEndWatcher`). */
+  endsChannel?: string;
 }
 
 export type SubmitOutcome =
@@ -223,6 +225,7 @@ export class JobSubmitter {
           ...(options.surface ? { surface: options.surface } : {}),
           lane,
           ...(startBy !== undefined ? { startBy } : {}),
+          ...(options.endsChannel ? { endsChannel: options.endsChannel } : {}),
         },
         submission,
         ...(idempotencyKey !== undefined

@@ -153,6 +153,14 @@ export class RedisKeys {
   }
 
   /**
+   * Pub/sub channel of one API process: the job store announces there the end of each job
+   * whose record names it (see `streaming/job-end-watcher.ts`).
+   */
+  jobEnds(watcherId: string): string {
+    return `${this.prefix}:job-ends:${watcherId}`;
+  }
+
+  /**
    * String holding what a submitted job needs to be enqueued (lane, data, options), written with
    * its record; read by the replay of a submit and by the submission sweeper.
    */

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { isFinalEvent, type JobEvent, parseStreamEntry } from '../jobs/job-event';
+import type { RedisKeys } from '../redis/redis-keys';
+
+export interface JobEndWatcherOptions {
+  /** A connection for this watcher alone: it is put in subscriber mode (and quit by `close`). */
+  subscriber: Redis;
+  /** Any other connection: reads a job's event stream once its end is announced. */
+  connection: Redis;
+  keys: RedisKeys;
+  /**
+   * How often a waited job's stream is read again without an announcement, ms (default 1000):
+   * covers a message lost while the subscriber reconnected.
+   */
+  recheckMs?: number;
+}
+
+interface Waiter {
+  resolve(event: JobEvent): void;
+  reject(error: unknown): void;
+  /** When the job's stream was last read for this waiter (epoch ms). */
+  readAt: number;
+}
+
+/** Announcements that came before their waiter (the submit's reply raced them), kept this long. */
+const earlyLifetimeMs = 10_000;
+const maxEarly = 10_000;
+
+/**
+ * Waits for jobs' final status events without holding a blocking read open per job. The job's
+ * record names this process's channel (`ends_channel`, written at submit); the job store's
+ * final transitions (complete, fail, cancel) `PUBLISH` there, in the same script that appends
+ * the final event to the job's stream, the stream's key, the entry's id and its data: the
+ * waiter gets the event the stream holds without reading it. The stream stays the source of
+ * truth: a message that came before its waiter, or one missed while the subscriber reconnected
+ * (then at most `recheckMs` late), is made good by reading the stream's tail.
+ *
+ * For non-streamed sync requests: one subscription per API process and no read per job, where
+ * following the whole stream re-sent a blocking `XREAD` over every waited stream on each new
+ * request and each event.
+ */
+export class JobEndWatcher {
+  /** The channel a job's record names so that its end is announced to this process. */
+  readonly channel: string;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly early = new Map<string, number>();
+  private readonly recheckMs: number;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(private readonly options: JobEndWatcherOptions) {
+    this.channel = options.keys.jobEnds(randomUUID());
+    this.recheckMs = options.recheckMs ?? 1000;
+    this.timer = setInterval(() => this.recheck(), this.recheckMs);
+    this.timer.unref();
+  }
+
+  static async start(options: JobEndWatcherOptions): Promise<JobEndWatcher> {
+    const watcher = new JobEndWatcher(options);
+    options.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === watcher.channel) watcher.announced(message);
+    });
+    await options.subscriber.subscribe(watcher.channel);
+    return watcher;
+  }
+
+  /**
+   * Resolves with the job's final status event once the job has ended. Only for a job whose
+   * record names {@link channel}. Rejects with `signal`'s reason when it aborts, or with the
+   * error of a failed read (Redis unavailable).
+   */
+  finalEvent(jobId: string, signal?: AbortSignal): Promise<JobEvent> {
+    const key = this.options.keys.jobEvents(jobId);
+    return new Promise<JobEvent>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        this.drop(key, waiter);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        resolve: (event) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(event);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        readAt: Date.now(),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const list = this.waiters.get(key);
+      if (list) list.push(waiter);
+      else this.waiters.set(key, [waiter]);
+      if (this.early.delete(key)) void this.read(key);
+    });
+  }
+
+  /** Stops watching; waiting callers are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    const error = new Error('the job end watcher was closed');
+    for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(error);
+    this.waiters.clear();
+    await this.options.subscriber.quit().catch(() => undefined);
+  }
+
+  /** A message `<stream key>\n<entry id>\n<status data>` (see job-store-scripts.ts). */
+  private announced(message: string): void {
+    const keyEnd = message.indexOf('\n');
+    const idEnd = message.indexOf('\n', keyEnd + 1);
+    if (keyEnd < 0 || idEnd < 0) return;
+    const key = message.slice(0, keyEnd);
+    const list = this.waiters.get(key);
+    if (!list) {
+      // The submit's reply and this message arrive on two connections, in either order.
+      if (this.early.size >= maxEarly) this.early.clear();
+      this.early.set(key, Date.now());
+      return;
+    }
+    const event = parseStreamEntry(message.slice(keyEnd + 1, idEnd), [
+      'event',
+      'status',
+      'data',
+      message.slice(idEnd + 1),
+    ]);
+    if (!event || !isFinalEvent(event)) {
+      void this.read(key);
+      return;
+    }
+    this.waiters.delete(key);
+    for (const waiter of list) waiter.resolve(event);
+  }
+
+  /** Reads the stream's tail and settles its waiters when it holds the final status. */
+  private async read(key: string): Promise<void> {
+    const now = Date.now();
+    for (const waiter of this.waiters.get(key) ?? []) waiter.readAt = now;
+    let final: JobEvent | undefined;
+    try {
+      // The final status is the last entry a job's stream gets: its tail is enough.
+      const entries = (await this.options.connection.xrevrange(key, '+', '-', 'COUNT', 4)) as Array<
+        [string, string[]]
+      >;
+      for (const [id, fields] of entries) {
+        const event = parseStreamEntry(id, fields);
+        if (event && isFinalEvent(event)) {
+          final = event;
+          break;
+        }
+      }
+    } catch (error) {
+      const list = this.waiters.get(key);
+      this.waiters.delete(key);
+      for (const waiter of list ?? []) waiter.reject(error);
+      return;
+    }
+    if (!final) return;
+    const list = this.waiters.get(key);
+    this.waiters.delete(key);
+    for (const waiter of list ?? []) waiter.resolve(final);
+  }
+
+  private recheck(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const [key, at] of this.early) if (now - at > earlyLifetimeMs) this.early.delete(key);
+    for (const [key, list] of this.waiters) {
+      if (list.every((waiter) => now - waiter.readAt >= this.recheckMs)) void this.read(key);
+    }
+  }
+
+  private drop(key: string, waiter: Waiter): void {
+    const list = this.waiters.get(key);
+    if (!list) return;
+    const index = list.indexOf(waiter);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.waiters.delete(key);
+  }
+}

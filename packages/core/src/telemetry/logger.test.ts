@@ -1,0 +1,38 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('createLogger', () => {
+  it('writes the lines at or above its level, and those below once the level is lowered', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ service: 'api', level: 'info', stream });
+    logger.http('http-request', { event: 'http-request' });
+    logger.info('job-end', { event: 'job-end' });
+    logger.level = 'http';
+    logger.http('http-request', { event: 'http-request', status: 202 });
+    expect(lines.map((line) => [line.level, line.message])).toEqual([
+      ['info', 'job-end'],
+      ['http', 'http-request'],
+    ]);
+    expect(lines[1]).toMatchObject({ service: 'api', status: 202 });
+  });
+
+  it('keeps a child logger’s own fields and redacts secrets', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ service: 'worker', level: 'info', stream });
+    logger.child({ job_id: 'job_a' }).warn('job-retry', { api_key: 'sk-secret' });
+    logger.child({ job_id: 'job_b' }).debug('job-start');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ job_id: 'job_a', service: 'worker', api_key: '[redacted]' });
+  });
+});
