@@ -242,4 +242,35 @@ describe('prompt worker', () => {
     expect(output).toContain('output_tokens');
     expect(output).not.toContain('top-secret-answer-77');
   });
+
+  it('routes a job with the input-token count made at submit, not a count of its own', async () => {
+    await worker.close(5000);
+    const { jobId } = await submitter.submit({
+      tenant: 't',
+      request: { prompt: 'echo: counted once', priority: 5 },
+    });
+    const queued = defined(await queue.getJob(jobId), 'the queued job');
+    expect(queued.data.inputTokens).toBeGreaterThan(5);
+    // A count no tokenizer would make of this prompt: the stored route shows which was used.
+    await queued.updateData({ ...queued.data, inputTokens: 4321 });
+    worker = await startPromptWorker({
+      connection,
+      keys,
+      store,
+      logger: createLogger({ service: 'x', level: 'error', stream: captureLines().stream }),
+      pipeline: createPromptPipeline({
+        store,
+        catalog: loadModelCatalog(),
+        logger: createLogger({ service: 'x', level: 'error', stream: captureLines().stream }),
+        execute: executorFor(loadModelCatalog(), providers),
+      }),
+      concurrency: 1,
+      lockDurationMs: 5000,
+      stalledIntervalMs: 5000,
+      maxStalledCount: 1,
+    });
+    const record = await finished(jobId);
+    expect(record).toMatchObject({ status: 'completed', result: { text: 'counted once' } });
+    expect(record.result?.routing?.input_tokens).toBe(4321);
+  });
 });

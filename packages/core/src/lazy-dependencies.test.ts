@@ -67,6 +67,21 @@ describe('dependencies loaded on first use', () => {
     expect(lazy.filter((name) => loaded.includes(name))).toEqual([]);
   });
 
+  it('routing a job that carries its submit-time token count loads no tokenizer', () => {
+    const route = `
+      const catalog = core.loadModelCatalog(undefined, { availableProviders: ['simulator-openai'] });
+      const request = { messages: [{ role: 'user', content: 'Write two sentences about queues.' }], maxTokens: 64 };
+      const routed = core.routeJob(catalog, { model: 'sim-gpt-fast', request, INPUT_TOKENS });
+      if (!routed.ok) throw new Error(routed.message);
+    `;
+    // The worker routes every job again when it runs: with the count the API made, no tables.
+    expect(packagesLoadedBy(route.replace('INPUT_TOKENS', 'inputTokens: 14'))).not.toContain(
+      'gpt-tokenizer',
+    );
+    // The same job without a count (queued before counts were carried) counts, as before.
+    expect(packagesLoadedBy(route.replace(', INPUT_TOKENS', ''))).toContain('gpt-tokenizer');
+  });
+
   it('each loads when it is used', () => {
     const loaded = packagesLoadedBy(`
       new core.TokenTally().count('hello world');

@@ -29,6 +29,12 @@ export const promptJobDataSchema = z.object({
     .object({ fast_model: z.string().min(1), upgrade_model: z.string().min(1) })
     .optional(),
   fallbacks: z.boolean().optional(),
+  /**
+   * `request`'s estimated input tokens as routing counted them at submit (see
+   * `estimateInputTokens`): the worker routes the job again with this count instead of
+   * counting again. Absent (a job queued before it was carried), the worker counts.
+   */
+  inputTokens: z.number().int().nonnegative().optional(),
   /** The tier chosen at submit (see `chooseJobTier`); absent: standard. */
   serviceTier: serviceTierSchema.optional(),
   /** The job's deadline (`complete_by`), epoch ms. */

@@ -180,6 +180,8 @@ export class JobSubmitter {
       tenant,
       model,
       request: normalized,
+      // Counted once here: the worker routes with it rather than loading the tokenizer.
+      inputTokens: decision.input_tokens,
       createdAt,
       ...(requestId ? { requestId } : {}),
       ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),

@@ -18,6 +18,12 @@ export interface RoutableJob {
   requirements?: RoutingRequirements;
   /** false: only the chosen model, no fallback chain. */
   fallbacks?: boolean;
+  /**
+   * `request`'s estimated input tokens, counted when the job was submitted: a job is routed
+   * again when it runs, and its messages and tools have not changed since, so the worker
+   * reuses the count (and never loads the tokenizer's tables for it). Absent, routing counts.
+   */
+  inputTokens?: number;
 }
 
 /**
@@ -35,5 +41,6 @@ export function routeJob(catalog: ModelCatalog, job: RoutableJob): RouteOutcome 
     reasoning: job.request.reasoning,
     requirements: job.requirements,
     fallbacks: job.fallbacks,
+    inputTokens: job.inputTokens,
   });
 }

@@ -159,4 +159,18 @@ describe('router', () => {
       },
     );
   });
+
+  it('routes with a count made before instead of counting again', () => {
+    const messages = user('Write two sentences about queues.');
+    const counted = decisionOf(routeRequest(catalog, { model: 'sim-gpt-fast', messages }));
+    expect(counted.input_tokens).toBeGreaterThan(5);
+    const carried = decisionOf(
+      routeRequest(catalog, { model: 'sim-gpt-fast', messages, inputTokens: counted.input_tokens }),
+    );
+    expect(carried).toEqual(counted);
+    // The carried count is the one every check uses: here it says the prompt cannot fit.
+    expect(
+      routeRequest(catalog, { model: 'sim-local-llama', messages, inputTokens: 1_000_000 }),
+    ).toMatchObject({ ok: false, code: 'context_window_exceeded' });
+  });
 });

@@ -29,6 +29,11 @@ export interface RouteInput
   requirements?: RoutingRequirements;
   /** false: try only the chosen model, no fallback chain. Default true. */
   fallbacks?: boolean;
+  /**
+   * The estimated input tokens of these very messages and tools, when they were counted
+   * before (see `PromptJobData.inputTokens`); absent, routing counts them.
+   */
+  inputTokens?: number;
 }
 
 /** A model left out of the chain, and why. */
@@ -154,7 +159,7 @@ function tierPreference(wanted: ModelTier): ModelTier[] {
  * models whose circuit is open.
  */
 export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOutcome {
-  const inputTokens = estimateInputTokens(input.messages, input.tools);
+  const inputTokens = input.inputTokens ?? estimateInputTokens(input.messages, input.tools);
   const needed = requiredCapabilities(input);
   const lacks = (entry: ModelEntry) => missingCapabilities(entry, needed);
   const lacking = (entry: ModelEntry) => `lacks ${lacks(entry).join(', ')}`;
