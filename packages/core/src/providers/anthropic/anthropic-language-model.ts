@@ -79,9 +79,10 @@ export class AnthropicLanguageModel implements LanguageModel {
       for await (const { event, data } of readServerSentEventMessages(response)) {
         call.restartTimer();
         // As the SDK's stream: pings and unnamed events carry nothing, an `error` event ends
-        // the stream, every other event is a JSON stream event.
+        // the stream, every other event with data is a JSON stream event.
         if (event === 'ping' || event === null) continue;
         if (event === 'error') throw anthropicStreamError(data, response);
+        if (data === '') continue;
         yield* state.accept(JSON.parse(data) as Anthropic.RawMessageStreamEvent);
       }
       // A stream can end early (the server hangs up between events): only `message_stop`
