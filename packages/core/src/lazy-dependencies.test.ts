@@ -89,39 +89,54 @@ describe('dependencies loaded on first use', () => {
       core.createTracing({ serviceName: 'probe', otlpEndpoint: 'http://127.0.0.1:9' });
       const request = { messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 };
       const account = { id: 'a', apiKey: 'k', baseURL: 'http://127.0.0.1:9' };
+      require(dist + '/providers/gemini/gemini-provider.js').createGeminiProvider(account)
+        .languageModel('m').generate(request).catch(() => undefined);
+      // The OpenAI and Anthropic adapters call over node:http: their SDKs load for the error
+      // classes of an error answer.
+      const baseURL = await answering(429, { error: { message: 'slow down' } });
       for (const [file, create] of [
         ['anthropic/anthropic-provider', 'createAnthropicProvider'],
-        ['gemini/gemini-provider', 'createGeminiProvider'],
+        ['openai/openai-provider', 'createOpenAIProvider'],
       ]) {
-        require(dist + '/providers/' + file + '.js')[create](account).languageModel('m')
-          .generate(request).catch(() => undefined);
+        await require(dist + '/providers/' + file + '.js')[create]({ ...account, baseURL })
+          .languageModel('m').generate(request).catch(() => undefined);
       }
-      // The OpenAI adapter calls over node:http: its SDK loads for the error classes of an error answer.
-      const baseURL = await answering(429, { error: { message: 'slow down' } });
-      await require(dist + '/providers/openai/openai-provider.js')
-        .createOpenAIProvider({ ...account, baseURL }).languageModel('m')
-        .generate(request).catch(() => undefined);
     `);
     expect(lazy.filter((name) => !loaded.includes(name))).toEqual([]);
   });
 
-  it('an OpenAI-format call that succeeds, or cannot connect, loads no SDK', () => {
+  it('an OpenAI or Anthropic call that succeeds, or cannot connect, loads no SDK', () => {
     const loaded = packagesLoadedBy(`
       const request = { messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 };
-      const baseURL = await answering(200, {
+      const chat = await answering(200, {
         id: 'chatcmpl-1',
         model: 'm',
         choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
       });
-      const { createOpenAIProvider } = require(dist + '/providers/openai/openai-provider.js');
-      const result = await createOpenAIProvider({ id: 'a', apiKey: 'k', baseURL }).languageModel('m').generate(request);
-      if (result.text !== 'hello') throw new Error('unexpected answer: ' + JSON.stringify(result));
-      const refused = await createOpenAIProvider({ id: 'b', apiKey: 'k', baseURL: 'http://127.0.0.1:9' })
-        .languageModel('m').generate(request).catch((error) => error);
-      if (refused.code !== 'connection_error') throw new Error('unexpected error: ' + refused);
+      const messages = await answering(200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'm',
+        content: [{ type: 'text', text: 'hello' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 1, output_tokens: 1 },
+      });
+      for (const [file, create, baseURL] of [
+        ['openai/openai-provider', 'createOpenAIProvider', chat],
+        ['anthropic/anthropic-provider', 'createAnthropicProvider', messages],
+      ]) {
+        const provider = require(dist + '/providers/' + file + '.js')[create];
+        const result = await provider({ id: 'a', apiKey: 'k', baseURL }).languageModel('m').generate(request);
+        if (result.text !== 'hello') throw new Error('unexpected answer: ' + JSON.stringify(result));
+        const refused = await provider({ id: 'b', apiKey: 'k', baseURL: 'http://127.0.0.1:9' })
+          .languageModel('m').generate(request).catch((error) => error);
+        if (refused.code !== 'connection_error') throw new Error('unexpected error: ' + refused);
+      }
     `);
     expect(loaded).toContain('bullmq');
-    expect(loaded).not.toContain('openai');
+    expect(loaded.filter((name) => name === 'openai' || name === '@anthropic-ai/sdk')).toEqual([]);
   });
 });

@@ -32,7 +32,7 @@ export class AnthropicBatchClient implements ProviderBatchClient {
     this.maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
   }
 
-  /** The SDK client, made (and the SDK loaded) on the first call, as the Anthropic provider does. */
+  /** The SDK client, made (and the SDK loaded) on the first call. */
   private get client(): Anthropic {
     this.sdkClient ??= new (anthropicSdk())({
       apiKey: this.options.apiKey,

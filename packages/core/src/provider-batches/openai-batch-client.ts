@@ -30,7 +30,7 @@ export class OpenAIBatchClient implements ProviderBatchClient {
     this.provider = options.provider;
   }
 
-  /** The SDK client, made (and the SDK loaded) on the first call, as the OpenAI provider does. */
+  /** The SDK client, made (and the SDK loaded) on the first call. */
   private get client(): OpenAI {
     // Retries belong to the caller (one layer retries), as for the chat adapters.
     this.sdkClient ??= new (openaiSdk().OpenAI)({

@@ -1,6 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { CallSignal } from '../call-signal';
 import { mapAnthropicError } from './anthropic-error';
+import { anthropicSdk } from './anthropic-sdk';
+
+// Through the adapter's accessor, as the transport builds them: mapAnthropicError looks the
+// SDK's classes up only once something has loaded the SDK that way.
+const Anthropic = anthropicSdk();
 
 const provider = 'anthropic-test';
 

@@ -2,7 +2,7 @@ import type { CallSignal } from '../call-signal';
 import { isProviderError, ProviderError, type ProviderErrorCode } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
-import { anthropicSdk } from './anthropic-sdk';
+import { loadedAnthropicSdk } from './anthropic-sdk';
 
 export interface AnthropicErrorContext {
   provider: string;
@@ -30,7 +30,9 @@ function codeForStreamErrorType(type: string | null): ProviderErrorCode {
 }
 
 /**
- * Turns whatever the Anthropic SDK (or the fetch under it) threw into a ProviderError.
+ * Turns whatever a call threw (the SDK's error classes for error answers and `error` events,
+ * node:http's errors for broken connections and aborts, a SyntaxError for a body that is not
+ * JSON) into a ProviderError.
  * 529 (`overloaded_error`) becomes `overloaded`, retryable.
  *
  * The SDK's error classes set no distinguishing `name`, so they are told apart by class here.
@@ -38,10 +40,13 @@ function codeForStreamErrorType(type: string | null): ProviderErrorCode {
  */
 export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderError {
   if (isProviderError(error)) return error;
-  const Anthropic = anthropicSdk();
   const { provider, phase } = context;
   const abortError = context.call.abortError(provider, error);
   if (abortError) return abortError;
+  // An error of the SDK's classes means the SDK is loaded; if it is not, this is no SDK error,
+  // and looking its classes up must not load it (a refused connection would cost ~11 MB).
+  const Anthropic = loadedAnthropicSdk();
+  if (Anthropic === undefined) return providerErrorFromTransport(error, provider, phase);
 
   if (error instanceof Anthropic.APIConnectionTimeoutError) {
     return new ProviderError({

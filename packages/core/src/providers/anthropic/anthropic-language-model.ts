@@ -1,11 +1,15 @@
+import type { IncomingMessage } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
+import { headerReader, readText } from '../http/post-json';
+import { readServerSentEventMessages } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
 import type { CallPhase } from '../transport-error';
 import { mapAnthropicError } from './anthropic-error';
+import { type AnthropicEndpoint, anthropicStreamError, postAnthropic } from './anthropic-http';
 import { AnthropicStreamState } from './anthropic-stream-state';
 import { convertAnthropicMessage } from './convert-anthropic-message';
 import { convertAnthropicUsage } from './convert-anthropic-usage';
@@ -18,18 +22,20 @@ import { parseAnthropicRateLimitHeaders } from './parse-anthropic-rate-limit-hea
 export interface AnthropicLanguageModelSettings {
   /** The provider account id. */
   provider: string;
-  /**
-   * The account's client, shared by every model of it (one connection pool), built with
-   * `maxRetries: 0` on first use.
-   */
-  client: () => Anthropic;
+  /** Where the account's requests go and with which headers (one keep-alive pool per account). */
+  endpoint: AnthropicEndpoint;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
   /** `max_tokens` when a request names no limit. */
   maxTokensDefault: number;
 }
 
-/** A Claude model behind Anthropic's Messages API, through the official SDK. */
+/**
+ * A Claude model behind Anthropic's Messages API. The request and answer conversions are the
+ * ones the SDK path had; the call goes over plain node:http with the account's keep-alive agent
+ * and the event stream is parsed without fetch or web streams. Error answers and `error` events
+ * are still the SDK's error classes (`anthropic-http.ts`).
+ */
 export class AnthropicLanguageModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
@@ -43,45 +49,44 @@ export class AnthropicLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
+    let response: IncomingMessage | undefined;
     try {
-      const { data, response } = await this.settings
-        .client()
-        .messages.create(
-          { ...this.requestBody(request), stream: false },
-          this.requestOptions(request, call),
-        )
-        .withResponse();
+      response = await this.post({ ...this.requestBody(request), stream: false }, request, call);
+      const data = JSON.parse(await readText(response)) as Anthropic.Message;
       const result = convertAnthropicMessage(data, {
         provider: this.provider,
         modelId: this.modelId,
       });
-      const rateLimit = parseAnthropicRateLimitHeaders((name) => response.headers.get(name));
+      const rateLimit = parseAnthropicRateLimitHeaders(headerReader(response));
       return rateLimit ? { ...result, rateLimit } : result;
     } catch (error) {
       throw mapAnthropicError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
       call.dispose();
+      // A body left unread would pin the socket; drop it rather than reuse it.
+      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: CallPhase = 'request';
+    let response: IncomingMessage | undefined;
     try {
-      const events = await this.settings
-        .client()
-        .messages.create(
-          { ...this.requestBody(request), stream: true },
-          this.requestOptions(request, call),
-        );
+      response = await this.post({ ...this.requestBody(request), stream: true }, request, call);
       phase = 'stream';
       const state = new AnthropicStreamState();
-      for await (const event of events) {
+      for await (const { event, data } of readServerSentEventMessages(response)) {
         call.restartTimer();
-        yield* state.accept(event);
+        // As the SDK's stream: pings and unnamed events carry nothing, an `error` event ends
+        // the stream, every other event with data is a JSON stream event.
+        if (event === 'ping' || event === null) continue;
+        if (event === 'error') throw anthropicStreamError(data, response);
+        if (data === '') continue;
+        yield* state.accept(JSON.parse(data) as Anthropic.RawMessageStreamEvent);
       }
-      // The SDK ends a stream quietly when it is aborted or the server hangs up early:
-      // only `message_stop` proves the answer is complete.
+      // A stream can end early (the server hangs up between events): only `message_stop`
+      // proves the answer is complete.
       if (!state.stopped) {
         throw streamCutShort(call, this.provider, 'message_stop');
       }
@@ -98,6 +103,7 @@ export class AnthropicLanguageModel implements LanguageModel {
       throw mapAnthropicError(error, { provider: this.provider, call, phase });
     } finally {
       call.dispose();
+      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 
@@ -112,7 +118,7 @@ export class AnthropicLanguageModel implements LanguageModel {
     });
   }
 
-  private requestOptions(request: GenerateRequest, call: CallSignal) {
-    return { signal: call.signal, headers: request.headers, timeout: this.settings.timeoutMs };
+  private post(body: object, request: GenerateRequest, call: CallSignal) {
+    return postAnthropic(this.settings.endpoint, body, request.headers, call.signal);
   }
 }

@@ -1,8 +1,7 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { onFirstUse } from '../on-first-use';
+import { createKeepAliveAgent } from '../http/post-json';
 import { defaultAnthropicMaxTokens, defaultProviderTimeoutMs, type Provider } from '../provider';
+import { createAnthropicEndpoint } from './anthropic-http';
 import { AnthropicLanguageModel } from './anthropic-language-model';
-import { anthropicSdk } from './anthropic-sdk';
 
 /** Options of an Anthropic account (the `anthropic` provider config, with defaults optional). */
 export interface AnthropicProviderOptions {
@@ -10,7 +9,7 @@ export interface AnthropicProviderOptions {
   id: string;
   /** The API key, sent as `x-api-key`. Required (optional only in the type, like the config's). */
   apiKey?: string;
-  /** Default `https://api.anthropic.com` (no `/v1`: the SDK adds it). */
+  /** Default `https://api.anthropic.com` (no `/v1`: the adapter adds it, as the SDK did). */
   baseURL?: string;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). Default 60000. */
   timeoutMs?: number;
@@ -23,40 +22,34 @@ export interface AnthropicProviderOptions {
 const defaultAnthropicBaseURL = 'https://api.anthropic.com';
 
 /**
- * An Anthropic account. One SDK client per account, so all its models share one keep-alive
- * connection pool (the SDK's fetch keeps connections alive on Node 20). The client (and the SDK)
- * is made on the account's first call.
+ * An Anthropic account. One keep-alive agent per account, shared by all its models; `close()`
+ * destroys its sockets. Calls go over plain node:http (see {@link AnthropicLanguageModel}); the
+ * SDK is loaded only for the error classes of an error answer or an `error` event.
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (anthropic) needs an apiKey`);
-  const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
-  const maxTokensDefault = options.maxTokensDefault ?? defaultAnthropicMaxTokens;
-  const sharedClient = onFirstUse(
-    (): Anthropic =>
-      new (anthropicSdk())({
-        apiKey: options.apiKey,
-        // Explicit values, so the SDK reads no ANTHROPIC_* environment variables: core takes options.
-        baseURL: options.baseURL ?? defaultAnthropicBaseURL,
-        webhookKey: null,
-        // This SDK sends the key as `Authorization: Bearer`; the Messages API (and our simulator)
-        // also take the documented `x-api-key`, so it goes both ways.
-        defaultHeaders: { 'x-api-key': options.apiKey, ...options.headers },
-        // The pipeline owns retries, backoff and Retry-After.
-        maxRetries: 0,
-        timeout: timeoutMs,
-        // Failures surface as ProviderErrors; the SDK's own console output would only be noise.
-        logLevel: 'off',
-      }),
+  const baseURL = (options.baseURL ?? defaultAnthropicBaseURL).replace(/\/+$/, '');
+  const agent = createKeepAliveAgent(new URL(baseURL));
+  const endpoint = createAnthropicEndpoint(
+    {
+      baseURL,
+      apiKey: options.apiKey,
+      // The SDK sent the key as `Authorization: Bearer`; the Messages API (and our simulator)
+      // also take the documented `x-api-key`, so it goes both ways, as before.
+      headers: { 'x-api-key': options.apiKey, ...options.headers },
+    },
+    agent,
   );
+  const settings = {
+    provider: options.id,
+    endpoint,
+    timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
+    maxTokensDefault: options.maxTokensDefault ?? defaultAnthropicMaxTokens,
+  };
   return {
     id: options.id,
     kind: 'anthropic',
-    languageModel: (modelId) =>
-      new AnthropicLanguageModel(modelId, {
-        provider: options.id,
-        client: sharedClient,
-        timeoutMs,
-        maxTokensDefault,
-      }),
+    languageModel: (modelId) => new AnthropicLanguageModel(modelId, settings),
+    close: async () => agent.destroy(),
   };
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readServerSentEvents } from './read-server-sent-events';
+import { readServerSentEventMessages, readServerSentEvents } from './read-server-sent-events';
 
 async function collect(chunks: string[]): Promise<string[]> {
   const events: string[] = [];
@@ -40,5 +40,18 @@ describe('readServerSentEvents', () => {
     const events: string[] = [];
     for await (const data of readServerSentEvents(stream)) events.push(data);
     expect(events).toEqual(['é']);
+  });
+
+  it('names each event by its own event field, which does not carry over to the next', async () => {
+    const stream = Readable.from([
+      Buffer.from('event: ping\ndata: {}\n\nevent:error\ndata: {"e":1}\n\ndata: plain\n\n'),
+    ]);
+    const events: unknown[] = [];
+    for await (const message of readServerSentEventMessages(stream)) events.push(message);
+    expect(events).toEqual([
+      { event: 'ping', data: '{}' },
+      { event: 'error', data: '{"e":1}' },
+      { event: null, data: 'plain' },
+    ]);
   });
 });

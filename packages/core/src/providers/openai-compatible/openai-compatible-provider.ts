@@ -1,5 +1,5 @@
 import { urlToHttpOptions } from 'node:url';
-import { createKeepAliveAgent } from '../http/post-json';
+import { createKeepAliveAgent, mergeHeaders } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
@@ -46,11 +46,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   const base = baseURL.replace(/\/+$/, '');
   const endpoint = new URL(`${base}/chat/completions`);
   const agent = createKeepAliveAgent(endpoint, options.maxSockets);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-    ...options.headers,
-  };
+  const headers = mergeHeaders(
+    { 'content-type': 'application/json' },
+    options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
+    options.headers,
+  );
   const settings = {
     provider: options.id,
     target: urlToHttpOptions(endpoint),

@@ -1,6 +1,7 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
-import { mergeHeaders, postJson, readText } from '../http/post-json';
+import { readErrorAnswer, webHeaders } from '../http/error-answer';
+import { mergeHeaders, postJson } from '../http/post-json';
 import { openaiSdk } from './openai-sdk';
 
 /** The operations the adapter calls, as paths under the account's base URL. */
@@ -78,17 +79,9 @@ export async function postOpenAI(
     agent: endpoint.agent,
     signal,
   });
-  const status = response.statusCode ?? 0;
-  if (status < 400) return response;
-  // As the SDK: the body's text, its JSON when it parses, else the text as the message.
-  let text: string;
-  try {
-    text = await readText(response);
-  } catch (error) {
-    text = error instanceof Error ? error.message : String(error);
-  }
-  const json = parseJsonOrUndefined(text);
-  throw openaiSdk().APIError.generate(status, json, json ? undefined : text, webHeaders(response));
+  if ((response.statusCode ?? 0) < 400) return response;
+  const answer = await readErrorAnswer(response);
+  throw openaiSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers);
 }
 
 /**
@@ -97,22 +90,4 @@ export async function postOpenAI(
  */
 export function openAIStreamError(error: unknown, response: IncomingMessage): Error {
   return new (openaiSdk().APIError)(undefined, error as object, undefined, webHeaders(response));
-}
-
-/** The response headers as a fetch `Headers`, which the SDK's errors read (request id, Retry-After). */
-function webHeaders(response: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = response.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) {
-    headers.append(raw[index] as string, raw[index + 1] as string);
-  }
-  return headers;
-}
-
-function parseJsonOrUndefined(text: string): object | undefined {
-  try {
-    return JSON.parse(text) as object | undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,96 @@
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
+import type Anthropic from '@anthropic-ai/sdk';
+import { readErrorAnswer, webHeaders } from '../http/error-answer';
+import { mergeHeaders, postJson } from '../http/post-json';
+import { anthropicSdk } from './anthropic-sdk';
+
+/** The Messages API version the SDK this adapter was written against sends. */
+export const anthropicVersion = '2026-10-21';
+
+/**
+ * How one Anthropic account is reached: where `POST /v1/messages` goes, the headers every
+ * request carries, and the account's keep-alive agent, shared by all its models.
+ */
+export interface AnthropicEndpoint {
+  target: RequestOptions;
+  /** Accept, content type, `anthropic-version`, the key, then the configured headers; lower-cased. */
+  headers: Record<string, string>;
+  agent: Agent;
+}
+
+/**
+ * The endpoint of an account, with the headers the SDK sent that the API needs
+ * (`anthropic-version`, the key as `Authorization: Bearer` and, through the configured
+ * headers, `x-api-key`) and without its telemetry (`User-Agent`, `X-Stainless-*`).
+ */
+export function createAnthropicEndpoint(
+  options: { baseURL: string; apiKey: string; headers?: Record<string, string> },
+  agent: Agent,
+): AnthropicEndpoint {
+  return {
+    target: urlToHttpOptions(new URL(`${options.baseURL}/v1/messages`)),
+    headers: mergeHeaders(
+      {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'anthropic-version': anthropicVersion,
+        authorization: `Bearer ${options.apiKey}`,
+      },
+      options.headers,
+    ),
+    agent,
+  };
+}
+
+/**
+ * POSTs a Messages request and resolves with a 2xx response as soon as its headers arrive. An
+ * error answer is read to the end and thrown as the SDK's own error class, built as the SDK
+ * builds it (`APIError.generate`), so `mapAnthropicError` sees what it saw before. The SDK is
+ * loaded only then.
+ */
+export async function postAnthropic(
+  endpoint: AnthropicEndpoint,
+  body: object,
+  callHeaders: Record<string, string> | undefined,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const response = await postJson({
+    target: endpoint.target,
+    body: JSON.stringify(body),
+    headers:
+      callHeaders === undefined ? endpoint.headers : mergeHeaders(endpoint.headers, callHeaders),
+    agent: endpoint.agent,
+    signal,
+  });
+  if ((response.statusCode ?? 0) < 400) return response;
+  const answer = await readErrorAnswer(response);
+  throw anthropicSdk().APIError.generate(
+    answer.status,
+    answer.body,
+    answer.message,
+    answer.headers,
+  );
+}
+
+/**
+ * The error of an `event: error` inside a stream after a 200: the SDK's `APIError` without a
+ * status, with the body's `error.type`, as the SDK's stream throws it.
+ */
+export function anthropicStreamError(data: string, response: IncomingMessage): Error {
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    body = undefined;
+  }
+  body ||= data;
+  const type = (body as { error?: { type?: unknown } }).error?.type;
+  return new (anthropicSdk().APIError)(
+    undefined,
+    body as object,
+    undefined,
+    webHeaders(response),
+    typeof type === 'string' ? (type as Anthropic.ErrorType) : undefined,
+  );
+}
