@@ -128,7 +128,11 @@ async function main(): Promise<void> {
     keys,
   });
   // Non-streamed sync requests wait for their job's end, announced on this process's channel.
-  const ends = await JobEndWatcher.start({ subscriber: redis.duplicate(), connection: redis, keys });
+  const ends = await JobEndWatcher.start({
+    subscriber: redis.duplicate(),
+    connection: redis,
+    keys,
+  });
   const staticKeys = apiKeysFrom(env, (message) =>
     logger.warn(message, { event: 'config-warning' }),
   );

@@ -109,7 +109,11 @@ export async function createApiHarness(
     controlConnection: redis,
     keys,
   });
-  const ends = await JobEndWatcher.start({ subscriber: redis.duplicate(), connection: redis, keys });
+  const ends = await JobEndWatcher.start({
+    subscriber: redis.duplicate(),
+    connection: redis,
+    keys,
+  });
   const security = await createApiSecurity({
     redis,
     keys,

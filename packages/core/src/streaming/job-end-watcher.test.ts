@@ -89,7 +89,7 @@ describe('job end watcher', () => {
   it('sees an end announced before its waiter registered', async () => {
     await createJob('job_b', watcher.channel);
     await store.start('job_b');
-    await store.fail('job_b', { code: 'provider_error', message: 'boom', retryable: false });
+    await store.fail('job_b', { code: 'provider_error', message: 'boom' });
     // The announcement is in before the waiter: a round trip on the subscriber's own connection.
     await redis.publish('unrelated', 'x');
     await new Promise((resolve) => setTimeout(resolve, 50));
