@@ -54,10 +54,14 @@ const redact = winston.format((info) => {
  * callers log lengths and ids, never text.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return winston.createLogger({
+  // winston runs the whole format chain (redaction, timestamp, JSON) on every line before its
+  // transport drops one below the level: a line the level leaves out stops here instead.
+  const enabled = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
+  const logger: Logger = winston.createLogger({
     level: options.level,
     defaultMeta: { service: options.service },
     format: winston.format.combine(
+      enabled(),
       redact(),
       winston.format.errors({ stack: false }),
       winston.format.timestamp(),
@@ -69,4 +73,5 @@ export function createLogger(options: LoggerOptions): Logger {
         : new winston.transports.Console(),
     ],
   });
+  return logger;
 }
