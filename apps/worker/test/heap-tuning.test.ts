@@ -8,7 +8,7 @@ import { workerHeapFlags } from '../src/heap-tuning';
  * collects, so they are checked by their effect: a Node whose V8 ignored flags set at run time
  * would fail here.
  */
-function probe(script: string, nodeArguments: string[] = []): Record<string, number> {
+function probe<Printed>(script: string, nodeArguments: string[] = []): Printed {
   const tuning = path.resolve(__dirname, '../dist/heap-tuning.js');
   const source = `
     const v8 = require('node:v8');
@@ -52,14 +52,14 @@ describe('worker heap tuning', () => {
   });
 
   it('keeps the young generation at its start size while loading, and lets it grow after', () => {
-    const sizes = probe(`${load}
+    const sizes = probe<{ loading: number; started: number }>(`${load}
       loadSome();
       const loading = space('new_space');
       tuning.releaseStartupHeap();
       loadSome(); loadSome();
       process.stdout.write(JSON.stringify({ loading, started: space('new_space') }));
     `);
-    const untuned = probe(
+    const untuned = probe<{ loading: number }>(
       `${load} loadSome(); process.stdout.write(JSON.stringify({ loading: space('new_space') }));`,
       ['--semi-space-growth-factor=2'],
     );
@@ -69,8 +69,8 @@ describe('worker heap tuning', () => {
   });
 
   it('lets the old space grow to half again its live data, not several times it', () => {
-    const tuned = probe(drain);
-    const untuned = probe(drain, ['--heap-growing-percent=0']);
+    const tuned = probe<{ oldSpace: number }>(drain);
+    const untuned = probe<{ oldSpace: number }>(drain, ['--heap-growing-percent=0']);
     expect(tuned.oldSpace).toBeLessThan(untuned.oldSpace * 0.8);
   });
 });
