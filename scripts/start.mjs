@@ -42,12 +42,8 @@ const SERVICES = [
     name: 'worker',
     script: 'apps/worker/dist/main.js',
     title: 'worker',
-    // V8 otherwise lets the worker's garbage grow to ~370 MB draining a backlog at concurrency
-    // 100 (live heap ~70 MB); capped, it peaks under 200 MB (docs/performance.md). A
-    // max-old-space-size in the caller's NODE_OPTIONS wins.
-    nodeArguments: /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '')
-      ? []
-      : ['--max-old-space-size=96'],
+    // No heap cap: the worker sets its own GC settings (apps/worker/src/heap-tuning.ts) and
+    // drains a backlog at concurrency 100 under 200 MB without one (docs/performance.md).
   },
 ];
 

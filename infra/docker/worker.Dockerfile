@@ -20,10 +20,8 @@ RUN npx tsc -b apps/worker && npm prune --omit=dev --no-audit --no-fund --ignore
 # ---- runtime: compiled code and production dependencies only, as the unprivileged node user ----
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
-# Cap V8's old space: otherwise a worker draining a backlog at concurrency 100 lets garbage grow
-# to ~370 MB RSS (its live heap is ~70 MB); capped it peaks under 200 MB (docs/performance.md).
-# Raise it for very large prompts or answers; the container's NODE_OPTIONS replaces it.
-ENV NODE_OPTIONS=--max-old-space-size=96
+# No V8 heap cap: the worker sets its own GC settings at start (apps/worker/src/heap-tuning.ts)
+# and drains a backlog at concurrency 100 under 200 MB RSS without one (docs/performance.md).
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules node_modules

@@ -1,3 +1,5 @@
+// First, before the rest loads: V8's heap settings (see heap-tuning.ts).
+import './heap-tuning';
 import {
   BatchedModelCalls,
   catchShutdownSignals,
@@ -15,6 +17,7 @@ import {
 import { recordBatchedCall } from './batches/record-batched-call';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { loadWorkerEnv, type WorkerEnv } from './env';
+import { releaseStartupHeap } from './heap-tuning';
 import { createLanes } from './lanes/create-lanes';
 import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     lane_fairness: env.LANE_FAIRNESS,
     prefix: env.LLMQ_PREFIX,
   });
+  releaseStartupHeap();
   let stopping = false;
   signals.onShutdown(async (signal) => {
     if (stopping) return;
