@@ -96,7 +96,7 @@ export class JobEndWatcher {
       const list = this.waiters.get(key);
       if (list) list.push(waiter);
       else this.waiters.set(key, [waiter]);
-      if (this.early.delete(key)) void this.read(key);
+      if (this.early.delete(key)) void this.read([key]);
     });
   }
 
@@ -130,49 +130,51 @@ export class JobEndWatcher {
       message.slice(idEnd + 1),
     ]);
     if (!event || !isFinalEvent(event)) {
-      void this.read(key);
+      void this.read([key]);
       return;
     }
     this.waiters.delete(key);
     for (const waiter of list) waiter.resolve(event);
   }
 
-  /** Reads the stream's tail and settles its waiters when it holds the final status. */
-  private async read(key: string): Promise<void> {
+  /**
+   * Reads the streams' tails (one pipeline) and settles the waiters of each that holds the
+   * final status; a failed read fails its waiters (Redis unavailable).
+   */
+  private async read(keys: string[]): Promise<void> {
     const now = Date.now();
-    for (const waiter of this.waiters.get(key) ?? []) waiter.readAt = now;
-    let final: JobEvent | undefined;
-    try {
+    const pipeline = this.options.connection.pipeline();
+    for (const key of keys) {
+      for (const waiter of this.waiters.get(key) ?? []) waiter.readAt = now;
       // The final status is the last entry a job's stream gets: its tail is enough.
-      const entries = (await this.options.connection.xrevrange(key, '+', '-', 'COUNT', 4)) as Array<
-        [string, string[]]
-      >;
-      for (const [id, fields] of entries) {
-        const event = parseStreamEntry(id, fields);
-        if (event && isFinalEvent(event)) {
-          final = event;
-          break;
-        }
-      }
-    } catch (error) {
-      const list = this.waiters.get(key);
-      this.waiters.delete(key);
-      for (const waiter of list ?? []) waiter.reject(error);
-      return;
+      pipeline.xrevrange(key, '+', '-', 'COUNT', 4);
     }
-    if (!final) return;
-    const list = this.waiters.get(key);
-    this.waiters.delete(key);
-    for (const waiter of list ?? []) waiter.resolve(final);
+    const replies = await pipeline.exec().catch((error: unknown) => keys.map(() => [error]));
+    keys.forEach((key, index) => {
+      const [error, entries] = replies?.[index] ?? [new Error('no reply')];
+      const list = this.waiters.get(key);
+      if (!list) return;
+      if (error) {
+        this.waiters.delete(key);
+        for (const waiter of list) waiter.reject(error);
+        return;
+      }
+      const final = finalEventOf(entries as Array<[string, string[]]>);
+      if (!final) return;
+      this.waiters.delete(key);
+      for (const waiter of list) waiter.resolve(final);
+    });
   }
 
   private recheck(): void {
     if (this.closed) return;
     const now = Date.now();
     for (const [key, at] of this.early) if (now - at > earlyLifetimeMs) this.early.delete(key);
+    const due: string[] = [];
     for (const [key, list] of this.waiters) {
-      if (list.every((waiter) => now - waiter.readAt >= this.recheckMs)) void this.read(key);
+      if (list.every((waiter) => now - waiter.readAt >= this.recheckMs)) due.push(key);
     }
+    if (due.length > 0) void this.read(due);
   }
 
   private drop(key: string, waiter: Waiter): void {
@@ -182,4 +184,13 @@ export class JobEndWatcher {
     if (index >= 0) list.splice(index, 1);
     if (list.length === 0) this.waiters.delete(key);
   }
+}
+
+/** The final status event among a stream's newest entries (newest first), if any. */
+function finalEventOf(entries: Array<[string, string[]]>): JobEvent | undefined {
+  for (const [id, fields] of entries) {
+    const event = parseStreamEntry(id, fields);
+    if (event && isFinalEvent(event)) return event;
+  }
+  return undefined;
 }
