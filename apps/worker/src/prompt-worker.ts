@@ -2,7 +2,7 @@ import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys 
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
-import { closeWorkers, watchStalledFailures } from './worker-lifecycle';
+import { closeWorkers, onStalledOut } from './worker-lifecycle';
 
 export interface PromptWorkerOptions {
   connection: Redis;
@@ -47,33 +47,26 @@ export async function startPromptWorker(
   );
   worker.on('failed', (job, error) => {
     // Our pipeline ends jobs itself; this catches attempts exhausted by unexpected errors.
-    if (!job?.id || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (!job?.id || job.deferredFailure || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     void options.store
       .fail(job.id, { code: 'internal_error', message: error.message })
       .catch(() => undefined);
   });
-
-  const stalled = watchStalledFailures(
-    options.connection,
-    options.keys.prefix,
-    queueName,
-    (jobId) => {
-      void options.store
-        .fail(jobId, {
-          code: 'worker_lost',
-          message: 'the workers running this job stopped too many times',
-        })
-        .catch(() => undefined);
-    },
-  );
-  await Promise.all([worker.waitUntilReady(), stalled.waitUntilReady()]);
+  onStalledOut(worker, (job) => {
+    if (!job.id) return;
+    void options.store
+      .fail(job.id, {
+        code: 'worker_lost',
+        message: 'the workers running this job stopped too many times',
+      })
+      .catch(() => undefined);
+  });
+  await worker.waitUntilReady();
 
   return {
     worker,
     async close(timeoutMs) {
-      const outcome = await closeWorkers([worker], timeoutMs);
-      await stalled.close();
-      return outcome;
+      return closeWorkers([worker], timeoutMs);
     },
   };
 }

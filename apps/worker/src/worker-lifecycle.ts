@@ -1,36 +1,17 @@
-import { QueueEvents, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-
-/** A queue's event stream, watched on a connection of its own. */
-export interface StalledWatch {
-  waitUntilReady(): Promise<unknown>;
-  close(): Promise<void>;
-}
+import type { Job, Worker } from 'bullmq';
 
 /**
- * Calls `onLost` for every job of `queueName` that stalled more often than allowed. BullMQ
- * fails such a job inside a Lua script, with no worker event: the queue's event stream is the
- * one place that reports it.
+ * Calls `onLost` for every job of `worker`'s queue that stalled more often than allowed
+ * (`maxStalledCount`). BullMQ's stall check does not fail such a job itself: it marks it
+ * (`deferredFailure`) and puts it back in the queue, and the next worker that takes it fails
+ * it without running it, emitting `failed` there. Listening to that local event costs nothing
+ * per job, where watching the queue's event stream (`QueueEvents`) woke every worker process
+ * for every event of every job.
  */
-export function watchStalledFailures(
-  connection: Redis,
-  prefix: string,
-  queueName: string,
-  onLost: (jobId: string) => void,
-): StalledWatch {
-  const eventsConnection = connection.duplicate();
-  const events = new QueueEvents(queueName, { connection: eventsConnection, prefix });
-  events.on('failed', ({ jobId, failedReason }) => {
-    if (/stalled/i.test(failedReason)) onLost(jobId);
+export function onStalledOut(worker: Worker, onLost: (job: Job) => void): void {
+  worker.on('failed', (job) => {
+    if (job?.deferredFailure) onLost(job);
   });
-  return {
-    waitUntilReady: () => events.waitUntilReady(),
-    async close() {
-      await events.close();
-      // BullMQ leaves connections it was given open; this one is ours to close.
-      await eventsConnection.quit().catch(() => undefined);
-    },
-  };
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
-import { closeWorkers, watchStalledFailures } from '../worker-lifecycle';
+import { closeWorkers, onStalledOut } from '../worker-lifecycle';
 import { finishBatchLine } from './finish-batch-line';
 
 export interface BatchWorkersOptions {
@@ -79,46 +79,25 @@ export async function startBatchWorkers(
   const recordLost = (data: unknown, code: 'internal_error' | 'worker_lost', message: string) =>
     recordLostLine(options, data, code, message).catch(() => undefined);
   lineWorker.on('failed', (job, error) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (!job || job.deferredFailure || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     void recordLost(job.data, 'internal_error', error.message);
   });
-  const lineQueueName = jobCatalog['batch-line'].queue;
-  const stalled = watchStalledFailures(connection, keys.prefix, lineQueueName, (jobId) => {
-    void options.lineQueue
-      .getJob(jobId)
-      .then((job) =>
-        recordLost(
-          job?.data,
-          'worker_lost',
-          'the workers running this request stopped too many times',
-        ),
-      )
-      .catch(() => undefined);
+  onStalledOut(lineWorker, (job) => {
+    void recordLost(
+      job.data,
+      'worker_lost',
+      'the workers running this request stopped too many times',
+    );
   });
   // A provider batch job that stalled out would leave its provider batch unpolled: resume it.
-  const controlStalled = watchStalledFailures(
-    connection,
-    keys.prefix,
-    jobCatalog['batch-ingest'].queue,
-    (jobId) => {
-      void options.controlQueue
-        .getJob(jobId)
-        .then((job) => job && recoverProviderBatchJob(options.providerBatches, job))
-        .catch(() => undefined);
-    },
-  );
-  await Promise.all([
-    lineWorker.waitUntilReady(),
-    controlWorker.waitUntilReady(),
-    stalled.waitUntilReady(),
-    controlStalled.waitUntilReady(),
-  ]);
+  onStalledOut(controlWorker, (job) => {
+    void recoverProviderBatchJob(options.providerBatches, job).catch(() => undefined);
+  });
+  await Promise.all([lineWorker.waitUntilReady(), controlWorker.waitUntilReady()]);
   return {
     lineWorker,
     async close(timeoutMs) {
-      const outcome = await closeWorkers([lineWorker, controlWorker], timeoutMs);
-      await Promise.all([stalled.close(), controlStalled.close()]);
-      return outcome;
+      return closeWorkers([lineWorker, controlWorker], timeoutMs);
     },
   };
 }
