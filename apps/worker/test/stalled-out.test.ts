@@ -44,7 +44,7 @@ describe('a job that stalled more often than allowed', () => {
     });
     const { jobId } = (await submitter.submit({
       tenant: 't',
-      request: { prompt: 'echo: never run' },
+      request: { prompt: 'echo: never run', priority: 5 },
     })) as { jobId: string };
 
     // A worker takes the job and dies: its lock is gone and the job stays in `active`.
