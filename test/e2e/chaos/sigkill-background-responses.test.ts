@@ -1,3 +1,6 @@
+import { jobCatalog } from '@llmq/core';
+import { waitFor } from '@llmq/testing';
+import { Queue } from 'bullmq';
 import OpenAI from 'openai';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
@@ -47,6 +50,18 @@ it(`completes every background response once while a worker is SIGKILLed ${kills
     apiKey: 'e2e-key-0000001',
     maxRetries: 0,
   });
+
+  // Workers start in the background; one still loading when it is killed would hold no call
+  // (on a loaded machine that took longer than the first kill's delay, and nothing was caught).
+  const standardLane = new Queue(jobCatalog.prompt.queue, {
+    connection: running.redis,
+    prefix: running.prefix,
+  });
+  await waitFor(
+    async () => ((await standardLane.getWorkersCount()) >= 2 ? true : undefined),
+    { timeoutMs: 30_000, what: 'both workers taking jobs' },
+  );
+  await standardLane.close();
 
   const durationMs = (responseCount / rate) * 1000;
   let killed = 0;
