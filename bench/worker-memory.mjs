@@ -1,4 +1,4 @@
-// Scenario: worker memory. 10,000 jobs (`BENCH_MEMORY_JOBS`) are submitted over HTTP with no
+// Scenario: worker memory. First a worker on empty queues, its RSS 3 s after start. Then 10,000 jobs (`BENCH_MEMORY_JOBS`) are submitted over HTTP with no
 // worker running; then one worker with concurrency 100 drains them against a simulator that
 // answers in 50 ms (so 100 calls are in flight at once). Its peak RSS (VmHWM) is the figure;
 // a second drain repeats it with V8's old space capped (`--max-old-space-size`).
@@ -30,6 +30,15 @@ const body = JSON.stringify({
 
 // The old-space cap of the second drain, MB (`BENCH_MEMORY_HEAP_MB`).
 const cappedHeapMb = Number(process.env.BENCH_MEMORY_HEAP_MB ?? 96);
+
+/** RSS of a worker started on an empty queue, 3 s after it is up (what it holds doing nothing). */
+async function idleRss(env) {
+  const worker = await startWorker({ ...env, WORKER_CONCURRENCY: '100' });
+  await sleep(3000);
+  const { currentMb } = memoryOf(worker.service.pid);
+  await worker.service.stop();
+  return currentMb;
+}
 
 /** Submits `jobs` with no worker running, then drains them with one worker; its memory. */
 async function drain(apiUrl, redisUrl, env, extraEnv) {
@@ -79,6 +88,7 @@ await runScenario('worker-memory', async (redis) => {
     const simulator = await startSimulator({ SIMULATOR_CONFIG: config });
     const env = llmqEnv(redis.url, simulator.url);
     const api = await startApi(env);
+    const idle = await idleRss(env);
     const plain = await drain(api.url, redis.url, env, {});
     // The same with V8's old space capped: shows how much of the peak is garbage not yet
     // collected (V8 lets the heap grow under a high allocation rate) rather than live data.
@@ -90,6 +100,12 @@ await runScenario('worker-memory', async (redis) => {
     writeScenario(
       'worker-memory',
       [
+        row({
+          metric: 'idle worker RSS MB (3 s after start, empty queues)',
+          measured: idle,
+          target: '≤ 100 MB',
+          met: idle <= 100,
+        }),
         row({
           metric: `worker peak RSS MB, ${plain.waiting.toLocaleString('en')} waiting jobs, concurrency 100`,
           measured: plain.peak_rss_mb,
@@ -105,7 +121,7 @@ await runScenario('worker-memory', async (redis) => {
           notes: notes(capped),
         }),
       ],
-      { jobs, plain, capped },
+      { jobs, idle_rss_mb: idle, plain, capped },
     );
   } finally {
     fs.rmSync(config, { force: true });
