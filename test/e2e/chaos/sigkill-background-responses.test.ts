@@ -57,10 +57,10 @@ it(`completes every background response once while a worker is SIGKILLed ${kills
     connection: running.redis,
     prefix: running.prefix,
   });
-  await waitFor(
-    async () => ((await standardLane.getWorkersCount()) >= 2 ? true : undefined),
-    { timeoutMs: 30_000, what: 'both workers taking jobs' },
-  );
+  await waitFor(async () => ((await standardLane.getWorkersCount()) >= 2 ? true : undefined), {
+    timeoutMs: 30_000,
+    what: 'both workers taking jobs',
+  });
   await standardLane.close();
 
   const durationMs = (responseCount / rate) * 1000;
