@@ -8,6 +8,11 @@ export {
   hostileRequests,
 } from './hostile-requests';
 export {
+  type RecordedRequest,
+  type RecordingServer,
+  startRecordingServer,
+} from './recording-server';
+export {
   freePort,
   repositoryRoot,
   type ServiceProcess,

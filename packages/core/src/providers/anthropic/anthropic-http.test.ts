@@ -1,10 +1,4 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type RecordingServer, startRecordingServer } from '@llmq/testing';
 import type { GenerateRequest, StreamPart } from '../language-model';
 import type { Provider } from '../provider';
 import { isProviderError, type ProviderError } from '../provider-error';
@@ -16,16 +10,7 @@ import { createAnthropicProvider } from './anthropic-provider';
  * events mapped as the SDK's error classes were. A real server on a socket records each request
  * and answers what the test set.
  */
-interface Recorded {
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-let server: Server;
-let baseURL: string;
-let recorded: Recorded[] = [];
-let answer: (response: ServerResponse) => void;
+let wire: RecordingServer;
 let provider: Provider;
 
 const message = {
@@ -40,39 +25,23 @@ const message = {
 };
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    request.on('end', () => {
-      recorded.push({
-        url: request.url,
-        headers: request.headers,
-        body: JSON.parse(text) as Record<string, unknown>,
-      });
-      answer(response);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  wire = await startRecordingServer();
   provider = createAnthropicProvider({
     id: 'anthropic-wire',
     apiKey: 'sk-ant',
-    baseURL: `${baseURL}/proxy/`,
+    baseURL: `${wire.url}/proxy/`,
     headers: { 'X-Team': 'blue' },
   });
 });
 
 afterAll(async () => {
   await provider.close?.();
-  await new Promise((resolve) => server.close(resolve));
+  await wire.close();
 });
 
 beforeEach(() => {
-  recorded = [];
-  answer = (response) => {
+  wire.requests.length = 0;
+  wire.answer = (response) => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(message));
   };
@@ -101,20 +70,24 @@ describe('Anthropic adapter on the wire', () => {
       .languageModel('claude-test')
       .generate({ ...request, headers: { 'x-team': 'red' } });
     expect(result.text).toBe('hello');
-    expect(recorded[0]?.url).toBe('/proxy/v1/messages');
-    expect(recorded[0]?.headers).toMatchObject({
+    expect(wire.requests[0]?.url).toBe('/proxy/v1/messages');
+    expect(wire.requests[0]?.headers).toMatchObject({
       'x-api-key': 'sk-ant',
       authorization: 'Bearer sk-ant',
       'content-type': 'application/json',
       accept: 'application/json',
       'x-team': 'red',
     });
-    expect(recorded[0]?.headers['anthropic-version']).toEqual(expect.any(String));
-    expect(recorded[0]?.body).toMatchObject({ model: 'claude-test', max_tokens: 5, stream: false });
+    expect(wire.requests[0]?.headers['anthropic-version']).toEqual(expect.any(String));
+    expect(wire.requests[0]?.body).toMatchObject({
+      model: 'claude-test',
+      max_tokens: 5,
+      stream: false,
+    });
   });
 
   it('maps an error answer as the SDK error did: status, message, request id, Retry-After', async () => {
-    answer = (response) => {
+    wire.answer = (response) => {
       response.writeHead(529, {
         'content-type': 'application/json',
         'request-id': 'req_529',
@@ -135,7 +108,7 @@ describe('Anthropic adapter on the wire', () => {
   });
 
   it('skips pings and ends a stream at an error event with the code of its type', async () => {
-    answer = (response) => {
+    wire.answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_s' });
       response.end(
         sse([
@@ -161,7 +134,7 @@ describe('Anthropic adapter on the wire', () => {
         }
       })(),
     );
-    expect(recorded[0]?.body).toMatchObject({ stream: true });
+    expect(wire.requests[0]?.body).toMatchObject({ stream: true });
     expect(parts).toEqual([{ type: 'text-delta', delta: 'Hel' }]);
     expect(error).toMatchObject({ code: 'overloaded', requestId: 'req_s', isRetryable: true });
     expect(error.message).toContain('busy');

@@ -1,5 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type RecordingServer, startRecordingServer } from '@llmq/testing';
 import { createAzureOpenAIProvider } from '../azure-openai/azure-openai-provider';
 import type { GenerateRequest, StreamPart } from '../language-model';
 import type { Provider } from '../provider';
@@ -12,17 +11,7 @@ import { createOpenAIProvider } from './openai-provider';
  * answers and stream error events mapped as the SDK's error classes were. A real server on a
  * socket records each request and answers what the test set.
  */
-interface Recorded {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-let server: Server;
-let baseURL: string;
-let recorded: Recorded[] = [];
-let answer: (response: import('node:http').ServerResponse) => void;
+let wire: RecordingServer;
 const providers: Provider[] = [];
 
 const completion = {
@@ -34,40 +23,23 @@ const completion = {
 };
 
 function answerJson(status: number, body: unknown, headers: Record<string, string> = {}) {
-  answer = (response) => {
+  wire.answer = (response) => {
     response.writeHead(status, { 'content-type': 'application/json', ...headers });
     response.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
 }
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    request.on('end', () => {
-      recorded.push({
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: JSON.parse(text) as Record<string, unknown>,
-      });
-      answer(response);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  wire = await startRecordingServer();
 });
 
 afterAll(async () => {
   await Promise.all(providers.map((provider) => provider.close?.()));
-  await new Promise((resolve) => server.close(resolve));
+  await wire.close();
 });
 
 beforeEach(() => {
-  recorded = [];
+  wire.requests.length = 0;
   answerJson(200, completion);
 });
 
@@ -93,7 +65,7 @@ describe('OpenAI adapter on the wire', () => {
       createOpenAIProvider({
         id: 'openai-wire',
         apiKey: 'sk-test',
-        baseURL: `${baseURL}/proxy/v1/`,
+        baseURL: `${wire.url}/proxy/v1/`,
         headers: { 'OpenAI-Organization': 'org-1', 'X-Team': 'blue' },
       }),
     );
@@ -101,8 +73,8 @@ describe('OpenAI adapter on the wire', () => {
       .languageModel('gpt-test')
       .generate({ ...request, headers: { 'X-Team': 'red', traceparent: 'tp' } });
     expect(result.text).toBe('hello');
-    expect(recorded).toHaveLength(1);
-    const [sent] = recorded;
+    expect(wire.requests).toHaveLength(1);
+    const [sent] = wire.requests;
     expect(sent).toMatchObject({ method: 'POST', url: '/proxy/v1/chat/completions' });
     expect(sent?.headers).toMatchObject({
       authorization: 'Bearer sk-test',
@@ -125,12 +97,12 @@ describe('OpenAI adapter on the wire', () => {
       createOpenAIProvider({
         id: 'openai-auth',
         apiKey: 'sk-test',
-        baseURL: `${baseURL}/v1`,
+        baseURL: `${wire.url}/v1`,
         headers: { Authorization: 'Bearer gateway-key' },
       }),
     );
     await provider.languageModel('gpt-test').generate(request);
-    expect(recorded[0]?.headers.authorization).toBe('Bearer gateway-key');
+    expect(wire.requests[0]?.headers.authorization).toBe('Bearer gateway-key');
   });
 
   it('puts an Azure deployment and api-version in the URL and the key in api-key', async () => {
@@ -138,20 +110,20 @@ describe('OpenAI adapter on the wire', () => {
       createAzureOpenAIProvider({
         id: 'azure-wire',
         apiKey: 'azure-key',
-        baseURL: `${baseURL}/`,
+        baseURL: `${wire.url}/`,
         apiVersion: '2024-10-21',
       }),
     );
     await provider.languageModel('my-deployment').generate(request);
     answerJson(200, { data: [{ index: 0, embedding: [0.5, 0.25] }], model: 'e' });
     await provider.embeddingModel?.('my-embedder').embed({ inputs: ['a'] });
-    expect(recorded.map((sent) => sent.url)).toEqual([
+    expect(wire.requests.map((sent) => sent.url)).toEqual([
       '/openai/deployments/my-deployment/chat/completions?api-version=2024-10-21',
       '/openai/deployments/my-embedder/embeddings?api-version=2024-10-21',
     ]);
-    expect(recorded[0]?.headers['api-key']).toBe('azure-key');
-    expect(recorded[0]?.headers.authorization).toBeUndefined();
-    expect(recorded[1]?.body).toEqual({
+    expect(wire.requests[0]?.headers['api-key']).toBe('azure-key');
+    expect(wire.requests[0]?.headers.authorization).toBeUndefined();
+    expect(wire.requests[1]?.body).toEqual({
       model: 'my-embedder',
       input: ['a'],
       encoding_format: 'float',
@@ -160,7 +132,7 @@ describe('OpenAI adapter on the wire', () => {
 
   it('maps an error answer as the SDK error did: status, message, request id, Retry-After', async () => {
     const provider = track(
-      createOpenAIProvider({ id: 'openai-errors', apiKey: 'k', baseURL: `${baseURL}/v1` }),
+      createOpenAIProvider({ id: 'openai-errors', apiKey: 'k', baseURL: `${wire.url}/v1` }),
     );
     const model = provider.languageModel('gpt-test');
     answerJson(
@@ -190,9 +162,9 @@ describe('OpenAI adapter on the wire', () => {
 
   it('ends a stream that reports an error event mid-way with a retryable stream_interrupted', async () => {
     const provider = track(
-      createOpenAIProvider({ id: 'openai-stream', apiKey: 'k', baseURL: `${baseURL}/v1` }),
+      createOpenAIProvider({ id: 'openai-stream', apiKey: 'k', baseURL: `${wire.url}/v1` }),
     );
-    answer = (response) => {
+    wire.answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_s' });
       response.write(
         `data: ${JSON.stringify({ id: 'c1', model: 'gpt-test', choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
@@ -207,7 +179,7 @@ describe('OpenAI adapter on the wire', () => {
         }
       })(),
     );
-    expect(recorded[0]?.body).toMatchObject({
+    expect(wire.requests[0]?.body).toMatchObject({
       stream: true,
       stream_options: { include_usage: true },
     });
