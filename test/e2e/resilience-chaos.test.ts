@@ -95,9 +95,21 @@ it(`completes ${jobCount} jobs through 30% 500s and 10% 429s, honouring every re
   // Every job's result lists its calls, the successful one last.
   const pipeline = system.redis.pipeline();
   for (const id of ids) pipeline.hget(`${system.prefix}:job:${id}`, 'result');
-  const results = ((await pipeline.exec()) ?? []).map(([, value]) => JSON.parse(value as string));
-  const retried = results.filter((result) => result.attempts.length > 1);
-  expect(retried.length).toBeGreaterThan(jobCount * 0.2);
+  const results = ((await pipeline.exec()) ?? []).map(
+    ([, value]) =>
+      JSON.parse(value as string) as { attempts: Array<{ outcome: string }>; routing: unknown },
+  );
+  // Each job that met a fault (a 500 or a 429 in the simulator's log) has it among its
+  // attempts and went on: retried, or answered by its fallback. (A job that reached the model
+  // while a 429 paused it went to its fallback without a call, so not every job met one.)
+  const faulted = new Set(
+    calls.filter((call) => call.status !== 200).map((call) => call.headers['x-llmq-job-id']),
+  );
+  expect(faulted.size).toBeGreaterThan(jobCount * 0.05);
+  const notRetried = ids.filter(
+    (id, index) => faulted.has(id) && (results[index]?.attempts.length ?? 0) < 2,
+  );
+  expect(notRetried).toEqual([]);
   for (const result of results) {
     expect(result.attempts.at(-1)).toMatchObject({ outcome: 'success' });
     expect(result.routing).toMatchObject({ mode: 'explicit', model: 'sim-gpt-fast' });

@@ -186,7 +186,6 @@ async function closeServices(services: WorkerServices): Promise<void> {
   const { queues } = services;
   await Promise.all([queues.prompt.close(), queues.interactive.close(), queues.bulk.close()]);
   await services.tracing.shutdown().catch(() => undefined);
-  await services.pauseWatch.close();
   await services.connection.quit().catch(() => undefined);
 }
 

@@ -20,7 +20,6 @@ import {
   loadModelCatalog,
   logRedisStateChanges,
   ProviderRateLimiter,
-  RatePauseWatch,
   RedisKeys,
   TenantFlowStore,
   toBudgetDefaults,
@@ -77,20 +76,12 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
   ]);
   const breaker = createBreaker(connection, keys, env, logger);
   metrics.watchCircuits(breaker);
-  // 429 pauses announced by every worker, heard on a connection of its own: a deployment
-  // without rate limits then skips reading its pause flag before each call.
-  const pauseWatch = new RatePauseWatch(connection.duplicate(), keys.ratePauseChannel(), (error) =>
-    logger.warn('rate-pause-watch-error', {
-      event: 'rate-pause-watch-error',
-      error: error instanceof Error ? error.message : String(error),
-    }),
-  );
   // Provider RPM/TPM limits and 429 pauses, shared with every other worker through Redis.
   const limiter = new ProviderRateLimiter(
     connection,
     keys,
     catalog,
-    { ...toRateLimiterOptions(env), pauseWatch },
+    toRateLimiterOptions(env),
     rateLimitTelemetry(logger, metrics),
   );
   // A model's deployments are picked on state every worker shares through Redis.
@@ -125,7 +116,6 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     // Provider batch APIs (OpenAI Batch, Anthropic Message Batches) of the accounts that have one.
     batchClients: createProviderBatchClients(accounts),
     breaker,
-    pauseWatch,
     limiter,
     chooser,
     execute,

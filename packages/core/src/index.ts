@@ -329,7 +329,6 @@ export {
   ProviderRateLimiter,
   type ProviderRateLimiterListeners,
 } from './limits/provider-rate-limiter';
-export { RatePauseWatch } from './limits/rate-pause-watch';
 export { runningCapRetryDelayMs } from './limits/running-cap-scripts';
 export {
   type ChatMessage,

@@ -28,6 +28,13 @@ export type CallAdmission =
       settle(outcome: CallSettlement): Promise<void>;
       /** Gives the reservation back: the call was not made after all. Never throws. */
       release(): Promise<void>;
+      /**
+       * Set only when the caller asked to read the pause flag itself (`deferPause`) and the
+       * gate had nothing else to count: the deployment's pause flag, unread. The caller must
+       * read it atomically with its next step before the call (`CircuitBreaker.acquire`'s hold
+       * flag) and, if it is set, ask again without `deferPause`.
+       */
+      pauseFlag?: string;
     }
   | { admitted: false; waitMs: number; reason: ThrottleReason };
 
@@ -42,12 +49,21 @@ export interface CallGate {
    * @param options.tryOnly one reservation attempt, no sleep, and a refusal takes no place in
    *   the schedule of waiting callers: a model's other deployments may have room (see
    *   `runModelChain`)
+   * @param options.deferPause when the deployment has no window to count in, admit without
+   *   reading its pause flag and hand the flag back (`pauseFlag`): the caller reads it in a
+   *   step it makes anyway (one round trip fewer per call)
    */
   admit(
     entry: ModelEntry,
     deployment?: ModelDeployment,
-    options?: { tryOnly?: boolean },
+    options?: GateAdmitOptions,
   ): Promise<CallAdmission>;
+}
+
+/** How a {@link CallGate} is asked (see `CallGate.admit`). */
+export interface GateAdmitOptions {
+  tryOnly?: boolean;
+  deferPause?: boolean;
 }
 
 /** What a gate needs to know of the request whose calls it admits. */

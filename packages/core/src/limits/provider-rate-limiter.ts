@@ -11,11 +11,11 @@ import type {
   CallGate,
   CallGateFactory,
   CallSettlement,
+  GateAdmitOptions,
   GateRequest,
   ThrottleReason,
 } from './call-gate';
 import { pauseScript, reconcileScript, reserveScript } from './rate-limit-scripts';
-import type { RatePauseWatch } from './rate-pause-watch';
 
 /** How the limiter behaves; every field is a worker env variable (see README). */
 export interface ProviderRateLimiterOptions {
@@ -117,7 +117,12 @@ export interface Bucket {
 
 /** What the Lua reservation answered. */
 export type Reservation =
-  | { ok: true; id: string }
+  | {
+      ok: true;
+      id: string;
+      /** The pause flag left unread for the caller (see `CallAdmission`'s `pauseFlag`). */
+      pauseFlag?: string;
+    }
   | { ok: false; waitMs: number; reason: ThrottleReason };
 
 const throttleReasons: ReadonlySet<string> = new Set([
@@ -149,7 +154,6 @@ const realSleep = (milliseconds: number) =>
  */
 export class ProviderRateLimiter implements CallGateFactory {
   private readonly options: ProviderRateLimiterOptions;
-  private readonly pauseWatch: RatePauseWatch | undefined;
   private readonly buckets = new Map<string, Bucket[]>();
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private sequence = 0;
@@ -158,20 +162,12 @@ export class ProviderRateLimiter implements CallGateFactory {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly catalog: ModelCatalog,
-    options: Partial<ProviderRateLimiterOptions> & {
-      /**
-       * Lets a deployment without rate limits skip reading its pause flag before each call
-       * while the watch knows it is not paused (see `RatePauseWatch`); absent, it is read.
-       */
-      pauseWatch?: RatePauseWatch;
-    } = {},
+    options: Partial<ProviderRateLimiterOptions> = {},
     private readonly listeners: ProviderRateLimiterListeners = {},
     private readonly sleep: (milliseconds: number) => Promise<void> = realSleep,
     private readonly random: () => number = Math.random,
   ) {
-    const { pauseWatch, ...limits } = options;
-    this.options = { ...defaultProviderRateLimiterOptions, ...limits };
-    this.pauseWatch = pauseWatch;
+    this.options = { ...defaultProviderRateLimiterOptions, ...options };
   }
 
   /** The gate of one request: its token estimate is the prompt plus its `max_tokens`. */
@@ -206,14 +202,15 @@ export class ProviderRateLimiter implements CallGateFactory {
     tokens: number,
     logFields?: Readonly<Record<string, unknown>>,
     deployment: ModelDeployment = firstDeployment(entry),
-    options: { tryOnly?: boolean } = {},
+    options: GateAdmitOptions = {},
   ): Promise<CallAdmission> {
     const buckets = this.bucketsOf(entry, deployment);
     for (let round = 0; ; round += 1) {
-      const reservation = await this.reserve(entry, tokens, deployment, options.tryOnly);
+      const reservation = await this.reserve(entry, tokens, deployment, options);
       if (reservation.ok) {
         return {
           admitted: true,
+          ...(reservation.pauseFlag !== undefined ? { pauseFlag: reservation.pauseFlag } : {}),
           settle: (outcome) =>
             this.settle(entry, deployment, buckets, reservation.id, outcome, logFields),
           release: () => this.reconcile(buckets, reservation.id, removeReservation),
@@ -243,21 +240,22 @@ export class ProviderRateLimiter implements CallGateFactory {
     }
   }
 
-  /** One reservation attempt (no sleeping): the Lua script over the model's buckets. */
+  /**
+   * One reservation attempt (no sleeping): the Lua script over the model's buckets. With
+   * `deferPause` and no bucket to count in, no script at all: the pause flag is handed back
+   * unread (see `GateAdmitOptions`).
+   */
   async reserve(
     entry: ModelEntry,
     tokens: number,
     deployment: ModelDeployment = firstDeployment(entry),
-    tryOnly = false,
+    { tryOnly = false, deferPause = false }: GateAdmitOptions = {},
   ): Promise<Reservation> {
     const buckets = this.bucketsOf(entry, deployment);
     this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER;
     const id = `${this.idPrefix}.${this.sequence.toString(36)}`;
     const flag = this.keys.ratePause(deployment.account, deployment.stateModel);
-    // Nothing to count: the script would only read the pause flag, which the watch knows.
-    const watched = buckets.length === 0 ? this.pauseWatch : undefined;
-    if (watched?.knownClear(flag)) return { ok: true, id };
-    const heard = watched?.reading(flag);
+    if (deferPause && buckets.length === 0) return { ok: true, id, pauseFlag: flag };
     const keys = [flag];
     const args: Array<string | number> = [
       id,
@@ -271,7 +269,6 @@ export class ProviderRateLimiter implements CallGateFactory {
     }
     if (tryOnly) args.push(1);
     const answer = (await reserveScript.run(this.redis, keys, args)) as [number, number?, string?];
-    heard?.(answer[0] === 1);
     if (answer[0] === 1) return { ok: true, id };
     const reason = String(answer[2]);
     return {
@@ -294,14 +291,7 @@ export class ProviderRateLimiter implements CallGateFactory {
     const milliseconds = Math.ceil(pauseMs);
     if (milliseconds <= 0) return false;
     const flag = this.keys.ratePause(deployment.account, deployment.stateModel);
-    // This process's next calls read the flag from now on, without waiting for the
-    // announcement to come back on its own subscription.
-    this.pauseWatch?.paused(flag, milliseconds);
-    const set = await pauseScript.run(
-      this.redis,
-      [flag],
-      [milliseconds, reason, this.keys.ratePauseChannel()],
-    );
+    const set = await pauseScript.run(this.redis, [flag], [milliseconds, reason]);
     return set === 1;
   }
 

@@ -172,15 +172,12 @@ return 1`);
 
 /**
  * Pauses a model for ARGV[1] ms unless it is already paused for longer; the flag's value
- * (ARGV[2]) says why. A pause set or extended is announced on the channel ARGV[3] as
- * `<flag key> <ms>`, so workers that skip reading the flag learn of it (`RatePauseWatch`).
- * Returns 1 when the pause was set or extended.
+ * (ARGV[2]) says why. Returns 1 when the pause was set or extended.
  */
 export const pauseScript = new LuaScript(`
 local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ms)
-  redis.call('PUBLISH', ARGV[3], KEYS[1] .. ' ' .. ms)
   return 1
 end
 return 0`);

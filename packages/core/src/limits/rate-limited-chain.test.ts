@@ -2,10 +2,13 @@ import { startSimulator } from '@llmq/llm-simulator';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { ModelCatalog, type ModelEntryInput } from '../catalog/model-catalog';
+import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
-import type { ChainLink } from '../resilience/call-model';
+import { CallJournal } from '../resilience/call-journal';
+import { type ChainLink, callModel, chatCall } from '../resilience/call-model';
+import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { runModelChain } from '../resilience/run-model-chain';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 
@@ -120,5 +123,76 @@ describe('fallback chain behind the provider rate limiter', () => {
     } finally {
       await otherConnection.quit();
     }
+  });
+});
+
+describe("a model without limits: its pause is read with the breaker's acquire", () => {
+  const entryOf = (id: string) => link(id).entry;
+
+  it("another worker's pause stops the very next call, and it takes no probe slot and leaves no record", async () => {
+    const otherConnection = new Redis(testRedisUrl());
+    try {
+      const otherWorker = new ProviderRateLimiter(otherConnection, keys, catalog);
+      const limiter = new ProviderRateLimiter(redis, keys, catalog);
+      // A circuit whose cooldown has passed: the next acquire would take its probe slot.
+      const breaker = new CircuitBreaker(redis, keys, { consecutiveFailures: 1, cooldownMs: 1 });
+      const { account, stateModel } = deploymentsOf(entryOf('plain'))[0] as ModelDeployment;
+      await breaker.record(account, stateModel, 'failure', false);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await otherWorker.pause(entryOf('plain'), 30_000, 'retry_after')).toBe(true);
+
+      const journal = new CallJournal(redis, keys);
+      const outcome = await callModel(chatCall(link('plain'), request), {
+        breaker,
+        gate: limiter.gateFor({ inputTokens: 10 }),
+        recorder: journal.forJob('job_paused', 10),
+      });
+      expect(outcome).toMatchObject({
+        ok: false,
+        called: false,
+        throttled: { reason: 'retry_after' },
+        attempt: { outcome: 'skipped', error_code: 'rate_limited' },
+      });
+      if (!outcome.ok) expect(outcome.throttled?.waitMs).toBeGreaterThan(25_000);
+      expect(simulator.counters().total).toBe(0);
+      expect(await journal.interrupted('job_paused')).toEqual([]);
+      const [circuit] = await breaker.getCircuitStates();
+      expect(circuit).toMatchObject({ state: 'open' });
+    } finally {
+      await otherConnection.quit();
+    }
+  });
+
+  it('a short pause found by the acquire is slept through, then the call is made', async () => {
+    const slept: number[] = [];
+    const sleep = async (milliseconds: number) => {
+      slept.push(milliseconds);
+      await new Promise((resolve) => setTimeout(resolve, milliseconds));
+    };
+    const limiter = new ProviderRateLimiter(redis, keys, catalog, { maxSleepMs: 1000 }, {}, sleep);
+    expect(await limiter.pause(entryOf('plain'), 150, 'retry_after')).toBe(true);
+    const outcome = await callModel(chatCall(link('plain'), request), {
+      breaker: new CircuitBreaker(redis, keys),
+      gate: limiter.gateFor({ inputTokens: 10 }),
+    });
+    expect(outcome.ok).toBe(true);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(0);
+    expect(slept[0]).toBeLessThanOrEqual(150);
+    expect(simulator.counters().total).toBe(1);
+  });
+
+  it('with no breaker to read it, the gate reads the pause itself', async () => {
+    const limiter = new ProviderRateLimiter(redis, keys, catalog);
+    expect(await limiter.pause(entryOf('plain'), 30_000, 'retry_after')).toBe(true);
+    const outcome = await callModel(chatCall(link('plain'), request), {
+      gate: limiter.gateFor({ inputTokens: 10 }),
+    });
+    expect(outcome).toMatchObject({
+      ok: false,
+      called: false,
+      throttled: { reason: 'retry_after' },
+    });
+    expect(simulator.counters().total).toBe(0);
   });
 });

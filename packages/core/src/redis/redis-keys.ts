@@ -119,11 +119,6 @@ export class RedisKeys {
     return `${this.prefix}:rate-pause:${provider}:${model}`;
   }
 
-  /** Pub/sub channel on which a pause of any model is announced (see `RatePauseWatch`). */
-  ratePauseChannel(): string {
-    return `${this.prefix}:rate-pause`;
-  }
-
   /**
    * Sorted set of the calls in flight on one deployment of a catalog model (`least-busy`),
    * scored by when they started, so a crashed worker's calls age out.

@@ -3,7 +3,7 @@ import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployment
 import { costOfUsage } from '../catalog/model-pricing';
 import type { ServiceTier } from '../catalog/service-tier';
 import type { DeploymentChooser } from '../deployments/deployment-picker';
-import type { CallGate, ThrottleReason } from '../limits/call-gate';
+import type { CallAdmission, CallGate, ThrottleReason } from '../limits/call-gate';
 import type {
   GenerateRequest,
   GenerateResult,
@@ -14,7 +14,7 @@ import type {
 import { isProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
-import type { CircuitBreaker } from './circuit-breaker';
+import type { CircuitBreaker, CircuitPermit } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
 import { type TokenCounts, toAttemptUsage } from './usage-records';
 
@@ -105,7 +105,7 @@ export async function callModel<Answer>(
   call: ModelCall<Answer>,
   guards: CallGuards = {},
 ): Promise<CallOutcome<Answer>> {
-  const { breaker, gate, recorder, now = Date.now } = guards;
+  const { breaker, now = Date.now } = guards;
   const { entry, send } = call;
   const deployment = call.deployment ?? (deploymentsOf(entry)[0] as ModelDeployment);
   // The implicit deployment's circuit is keyed as it always was: provider and upstream model.
@@ -127,45 +127,23 @@ export async function callModel<Answer>(
       attempt: { ...base, outcome: 'skipped', error_code: 'model_unavailable', latency_ms: 0 },
     };
   }
-  // Capacity first: a call that must wait takes no half-open probe slot meanwhile.
-  const admission = gate
-    ? await gate.admit(entry, deployment, guards.tryOnly ? { tryOnly: true } : undefined)
-    : undefined;
-  if (admission && !admission.admitted) {
+  const guarded = await guardCall(call, guards, deployment, startedAt);
+  if (!guarded.go) {
+    const { throttled } = guarded;
     return {
       ok: false,
       called: false,
       error: undefined,
-      throttled: { waitMs: admission.waitMs, reason: admission.reason },
-      attempt: { ...base, outcome: 'skipped', error_code: 'rate_limited', latency_ms: 0 },
+      ...(throttled ? { throttled } : {}),
+      attempt: {
+        ...base,
+        outcome: 'skipped',
+        error_code: throttled ? 'rate_limited' : 'circuit_open',
+        latency_ms: 0,
+      },
     };
   }
-  // The journal's record and the breaker's acquire go out together (one round trip, not
-  // two): the call is still recorded before it is made. An open circuit, rare, drops the
-  // record again before the call is skipped.
-  const [acquired, recorded] = await Promise.allSettled([
-    breaker
-      ? breaker.acquire(circuit.account, circuit.model, startedAt)
-      : ({ allowed: true, probe: false } as const),
-    recorder?.begin(entry, startedAt),
-  ]);
-  if (acquired.status === 'rejected') {
-    // No call is made: the record must not bill one on the job's next run.
-    if (recorded.status === 'fulfilled') await recorded.value?.drop().catch(() => undefined);
-    throw acquired.reason;
-  }
-  if (recorded.status === 'rejected') throw recorded.reason;
-  const permit = acquired.value;
-  const record = recorded.value;
-  if (!permit.allowed) {
-    await Promise.all([admission?.release(), record?.drop()]);
-    return {
-      ok: false,
-      called: false,
-      error: undefined,
-      attempt: { ...base, outcome: 'skipped', error_code: 'circuit_open', latency_ms: 0 },
-    };
-  }
+  const { admission, permit } = guarded;
   const end = guards.chooser?.track(entry, deployment);
   const started = performance.now();
   try {
@@ -225,6 +203,71 @@ export async function callModel<Answer>(
           : {}),
       },
     };
+  }
+}
+
+type GuardedCall =
+  | {
+      go: true;
+      admission: Extract<CallAdmission, { admitted: true }> | undefined;
+      permit: Extract<CircuitPermit, { allowed: true }>;
+    }
+  /** Skipped: a rate limit asks to wait (`throttled`), else the circuit is open. */
+  | { go: false; throttled?: { waitMs: number; reason: ThrottleReason } };
+
+/**
+ * What must hold before a call is made: room under its rate limits, the circuit's permit,
+ * and the call's record in the journal. Capacity comes first, so a call that must wait takes
+ * no half-open probe slot meanwhile. The journal's record and the breaker's acquire go out
+ * together (one round trip, not two), so the call is still on record before it is made; a
+ * skipped call drops its record again. A deployment with no rate-limit window to count in
+ * has its pause flag read by the acquire itself, atomically (no round trip of its own, and
+ * no window in which another worker's pause goes unseen); found set, the gate is asked again
+ * and sleeps or refuses as for any pause.
+ */
+async function guardCall<Answer>(
+  call: ModelCall<Answer>,
+  guards: CallGuards,
+  deployment: ModelDeployment,
+  startedAt: number,
+): Promise<GuardedCall> {
+  const { breaker, gate, recorder } = guards;
+  const { entry } = call;
+  const circuit = { account: deployment.account, model: deployment.stateModel };
+  // The pause flag is left to the acquire only when there is one to read it.
+  let deferPause = breaker !== undefined;
+  for (;;) {
+    const admission = gate
+      ? await gate.admit(entry, deployment, {
+          ...(guards.tryOnly ? { tryOnly: true } : {}),
+          ...(deferPause ? { deferPause } : {}),
+        })
+      : undefined;
+    if (admission && !admission.admitted) {
+      return { go: false, throttled: { waitMs: admission.waitMs, reason: admission.reason } };
+    }
+    const [acquired, recorded] = await Promise.allSettled([
+      breaker
+        ? breaker.acquire(circuit.account, circuit.model, startedAt, admission?.pauseFlag)
+        : ({ allowed: true, probe: false } as const),
+      recorder?.begin(entry, startedAt),
+    ]);
+    if (acquired.status === 'rejected') {
+      // No call is made: the record must not bill one on the job's next run.
+      if (recorded.status === 'fulfilled') await recorded.value?.drop().catch(() => undefined);
+      await admission?.release();
+      throw acquired.reason;
+    }
+    if (recorded.status === 'rejected') {
+      await admission?.release();
+      throw recorded.reason;
+    }
+    const permit = acquired.value;
+    if (permit.allowed) return { go: true, admission, permit };
+    await Promise.all([admission?.release(), recorded.value?.drop()]);
+    if (permit.state !== 'held') return { go: false };
+    // Paused: the gate reads the flag itself now, and sleeps through a short pause or refuses.
+    deferPause = false;
   }
 }
 

@@ -10,12 +10,17 @@ import { LuaScript } from '../redis/lua-script';
  * passed turns half-open and lets this caller through as the probe; a half-open one lets
  * through up to ARGV[2] probes at once, freeing a probe slot not reported within ARGV[3] ms.
  *
- * KEYS: the circuit hash.
+ * KEYS: the circuit hash; optionally a hold flag (a rate pause, see `CircuitBreaker.acquire`):
+ * while it is set nothing is taken and the caller is told how long it still holds.
  * ARGV: now (epoch ms), half-open probes, probe timeout (ms).
- * Returns {'allowed', probe ('1' or '0'), 0}, or {'open' | 'half_open', '0', retry at (epoch
- * ms)}.
+ * Returns {'allowed', probe ('1' or '0'), 0}, {'open' | 'half_open', '0', retry at (epoch
+ * ms)}, or {'held', the flag's value, its remaining ms}.
  */
 export const acquireScript = new LuaScript(`
+if KEYS[2] then
+  local held = redis.call('PTTL', KEYS[2])
+  if held > 0 then return {'held', redis.call('GET', KEYS[2]) or '', held} end
+end
 local now = tonumber(ARGV[1])
 local s = redis.call('HMGET', KEYS[1], 'state', 'open_until', 'probes', 'probe_at')
 local state = s[1] or 'closed'

@@ -116,6 +116,29 @@ describe('circuit breaker (shared in Redis, fake clock)', () => {
   });
 });
 
+describe('a hold flag read with the acquire (a rate pause)', () => {
+  it('refuses as held while the flag is set, taking nothing, and lets the call through once it is gone', async () => {
+    const breaker = new CircuitBreaker(redis, keys, options);
+    const flag = keys.ratePause('p', 'm');
+    let now = 5_000_000;
+    for (let index = 0; index < 3; index += 1)
+      await breaker.record('p', 'm', 'failure', false, now);
+    now += options.cooldownMs;
+    await redis.set(flag, 'retry_after', 'PX', 10_000);
+    const held = await breaker.acquire('p', 'm', now, flag);
+    expect(held).toMatchObject({ allowed: false, state: 'held', holdValue: 'retry_after' });
+    if (!held.allowed && held.state === 'held') {
+      expect(held.waitMs).toBeGreaterThan(9_000);
+      expect(held.waitMs).toBeLessThanOrEqual(10_000);
+    }
+    // Nothing was taken: the circuit is still open, its probe slot free.
+    const [snapshot] = await breaker.getCircuitStates();
+    expect(snapshot).toMatchObject({ state: 'open' });
+    await redis.del(flag);
+    expect(await breaker.acquire('p', 'm', now, flag)).toEqual({ allowed: true, probe: true });
+  });
+});
+
 describe('a success recorded in the background', () => {
   it("lands before the same connection's next report, and a failed write goes to the error hook", async () => {
     const breaker = new CircuitBreaker(redis, keys, options);

@@ -37,7 +37,9 @@ export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
 /** What a caller may do: call (`closed`), call as the half-open probe, or skip the model. */
 export type CircuitPermit =
   | { allowed: true; probe: boolean }
-  | { allowed: false; state: 'open' | 'half_open'; retryAt: number };
+  | { allowed: false; state: 'open' | 'half_open'; retryAt: number }
+  /** The hold flag passed to `acquire` is set: its value and how long it still holds, ms. */
+  | { allowed: false; state: 'held'; holdValue: string; waitMs: number };
 
 /** The state of one circuit, as {@link CircuitBreaker.getCircuitStates} reports it. */
 export interface CircuitSnapshot {
@@ -81,13 +83,28 @@ export class CircuitBreaker {
     this.options = { ...defaultCircuitBreakerOptions, ...options };
   }
 
-  /** Asks to call `model` of `provider`; a refused caller should move on to its fallback. */
-  async acquire(provider: string, model: string, now: number = Date.now()): Promise<CircuitPermit> {
+  /**
+   * Asks to call `model` of `provider`; a refused caller should move on to its fallback.
+   * @param holdFlag a key read in the same step (a rate pause, `RedisKeys.ratePause`): while
+   *   it is set the call is refused as `held` and nothing is taken (no half-open probe slot),
+   *   so a caller can check it without a round trip of its own and without a race against
+   *   another worker setting it.
+   */
+  async acquire(
+    provider: string,
+    model: string,
+    now: number = Date.now(),
+    holdFlag?: string,
+  ): Promise<CircuitPermit> {
+    const circuit = this.keys.circuit(provider, model);
     const [verdict, probe, retryAt] = (await acquireScript.run(
       this.redis,
-      [this.keys.circuit(provider, model)],
+      holdFlag === undefined ? [circuit] : [circuit, holdFlag],
       [now, this.options.halfOpenProbes, this.options.probeTimeoutMs],
     )) as [string, string, number];
+    if (verdict === 'held') {
+      return { allowed: false, state: 'held', holdValue: probe, waitMs: Number(retryAt) };
+    }
     if (verdict === 'allowed') {
       if (probe === '1') this.onTransition?.({ provider, model, from: 'open', to: 'half_open' });
       return { allowed: true, probe: probe === '1' };
