@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Queue } from 'bullmq';
 import { startSystem } from './system-harness';
 
@@ -106,5 +107,24 @@ describe('one prompt job end to end: HTTP → Redis → worker process → simul
       await lane.resume();
       await lane.close();
     }
+  });
+});
+
+describe('HTTP connections', () => {
+  it('keeps an idle keep-alive connection open for KEEP_ALIVE_TIMEOUT_MS (65 s by default), not Node’s 5 s', async () => {
+    // The hint a client pool reads to know when the server will close an idle connection.
+    const hint = await new Promise<string | undefined>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http
+        .get(`${system.apiUrl}/readyz`, { agent }, (response) => {
+          response.resume();
+          response.on('end', () => {
+            agent.destroy();
+            resolve(response.headers['keep-alive']);
+          });
+        })
+        .on('error', reject);
+    });
+    expect(hint).toBe('timeout=65');
   });
 });

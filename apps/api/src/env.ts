@@ -58,6 +58,13 @@ export const apiEnvSchema = z.object({
    * the sync endpoints wait for their job up to `SYNC_WAIT_TIMEOUT_MS` instead.
    */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * How long an idle keep-alive connection stays open, ms. Longer than the usual 60 s idle
+   * timeout of load balancers and client pools, so the server is never the side that closes a
+   * connection a client is about to reuse (the client's POST would fail with "other side
+   * closed"; Node's default is 5 s).
+   */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   /** Largest accepted request head (headers), bytes. */
   MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /** How long an admin console (Bull Board) sign-in lasts, seconds. */

@@ -282,6 +282,7 @@ async function main(): Promise<void> {
   });
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
+  server.keepAliveTimeout = env.KEEP_ALIVE_TIMEOUT_MS;
 
   let stopping = false;
   const stop = async (signal: string) => {
