@@ -14,7 +14,9 @@ import { setFlagsFromString } from 'node:v8';
  *   it allocates, which grows the young generation to its maximum (two 16 MB semi-spaces) that an
  *   idle worker then holds; held at its start size until {@link releaseStartupHeap}, it grows
  *   under load as V8 sees fit.
- * A flag given to node itself (`node --heap-growing-percent=100 …`) wins over these.
+ * A flag given to node itself (`node --heap-growing-percent=100 …`) wins over these. Node
+ * refuses both flags in `NODE_OPTIONS`, so its command line (`process.execArgv`) is the only
+ * place to look.
  */
 const heapGrowingPercent = 50;
 
