@@ -22,7 +22,7 @@ import { createLanes } from './lanes/create-lanes';
 import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
 import { createEndpointJobPipeline } from './pipeline/endpoint-job-pipeline';
-import { closingCallJournal } from './pipeline/interrupted-calls';
+import { JournalCloser } from './pipeline/interrupted-calls';
 import { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
@@ -112,15 +112,7 @@ async function startPromptLanes(
   throughput: LaneThroughput,
 ) {
   const { connection, keys, store, providers, eventLimits } = services;
-  const pipeline = closingCallJournal(
-    createPromptPipeline({
-      ...services,
-      logger,
-      tracer: services.tracing.tracer,
-      openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-      caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-      throughput,
-    }),
+  const journalCloser = new JournalCloser(
     services.journal,
     (models) => {
       for (const model of models) services.metrics.providerCallsReexecuted.inc({ model });
@@ -130,6 +122,17 @@ async function startPromptLanes(
         event: 'call-journal-error',
         error: error instanceof Error ? error.message : String(error),
       }),
+  );
+  const pipeline = journalCloser.after(
+    createPromptPipeline({
+      ...services,
+      logger,
+      tracer: services.tracing.tracer,
+      openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
+      caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+      throughput,
+      journalCloser,
+    }),
   );
   const workerOptions = {
     connection,

@@ -426,6 +426,7 @@ export {
   type CallRecord,
   type CallRecorder,
   type InterruptedCall,
+  type JournalClose,
   withInterruptedCalls,
 } from './resilience/call-journal';
 export { CircuitBreaker } from './resilience/circuit-breaker';

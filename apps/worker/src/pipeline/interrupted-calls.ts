@@ -1,6 +1,7 @@
 import {
   type AttemptRecord,
   type CallJournal,
+  type JournalClose,
   type LlmqMetrics,
   type PromptJobData,
   withInterruptedCalls,
@@ -36,30 +37,48 @@ export async function progressWithInterruptedCalls(
 }
 
 /**
- * Wraps a job processor so the job's call journal is closed, without holding up the job, once
- * a run has ended the job (completed, failed or cancelled): every call is in its stored
- * attempts then, or in its late-calls list when another run of the job made it
- * (`onLateCalls` gets their models). A run that parked or will be retried keeps the journal
- * for the next run.
+ * Closes prompt jobs' call journals once a run has ended the job: every call is in its stored
+ * attempts then, or in its late-calls list when another run of the job made it (`onLateCalls`
+ * gets their models). The run that ends the job closes it in its final transition
+ * ({@link closing}: no script of its own); after any other run ({@link after}: skipped,
+ * cancelled, lost the race, failed before its stages) it is closed without holding up the job.
+ * A run that parked or will be retried keeps the journal for the next run.
  */
-export function closingCallJournal<Processor extends (job: Job, token?: string) => Promise<void>>(
-  processor: Processor,
-  journal: CallJournal,
-  onLateCalls: (models: string[]) => void,
-  onError: (error: unknown) => void,
-): (job: Job, token?: string) => Promise<void> {
-  return async (job, token) => {
-    try {
-      await processor(job, token);
-    } finally {
-      const jobId: unknown = job.data?.jobId;
-      if (typeof jobId === 'string')
-        void journal
-          .closeIfFinished(jobId)
-          .then((late) => {
-            if (late && late.length > 0) onLateCalls(late);
-          })
-          .catch(onError);
-    }
-  };
+export class JournalCloser {
+  /** Runs (BullMQ's job object of each) whose final transition closed the journal. */
+  private readonly closedBy = new WeakSet<Job>();
+
+  constructor(
+    private readonly journal: CallJournal,
+    private readonly onLateCalls: (models: string[]) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The close for the final transition of this run of `job` (see `CallJournal.closing`). */
+  closing(job: Job, jobId: string): JournalClose {
+    return this.journal.closing(jobId, (lateModels) => {
+      this.closedBy.add(job);
+      if (lateModels.length > 0) this.onLateCalls(lateModels);
+    });
+  }
+
+  /** Wraps a job processor so the journal is closed after each run that did not close it. */
+  after<Processor extends (job: Job, token?: string) => Promise<void>>(
+    processor: Processor,
+  ): (job: Job, token?: string) => Promise<void> {
+    return async (job, token) => {
+      try {
+        await processor(job, token);
+      } finally {
+        const jobId: unknown = job.data?.jobId;
+        if (typeof jobId === 'string' && !this.closedBy.has(job))
+          void this.journal
+            .closeIfFinished(jobId)
+            .then((late) => {
+              if (late && late.length > 0) this.onLateCalls(late);
+            })
+            .catch(this.onError);
+      }
+    };
+  }
 }

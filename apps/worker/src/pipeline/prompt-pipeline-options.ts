@@ -13,6 +13,7 @@ import type {
   TenantFlowStore,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
+import type { JournalCloser } from './interrupted-calls';
 
 export interface PromptPipelineOptions {
   store: JobStore;
@@ -37,6 +38,11 @@ export interface PromptPipelineOptions {
   ledger?: CostLedger;
   /** Records provider calls before they are made; absent, a call cut off by a crash is not counted. */
   journal?: CallJournal;
+  /**
+   * Closes the journal of a job a run ends, in its final transition (see `JournalCloser`);
+   * absent, the journal is left to whatever closes it after the run.
+   */
+  journalCloser?: JournalCloser;
   /** Tenants' running-job caps (`max_running_jobs`); absent, only key caps apply. */
   flows?: TenantFlowStore;
   /** Counts the jobs each lane starts (the queued jobs' wait estimate); absent, not counted. */

@@ -111,7 +111,13 @@ export class PromptRun implements JobRun<ChatAnswer> {
     const cacheable = verdict?.cacheable !== false && result.stage !== 'initial';
     if (lookup && cacheable) await lookup.remember(result);
     const ledger = this.ledgerWrite(attempts, finishedAt);
-    const written = await this.options.store.complete(data.jobId, result, finishedAt, ledger);
+    const written = await this.options.store.complete(
+      data.jobId,
+      result,
+      finishedAt,
+      ledger,
+      this.journalClose(),
+    );
     const settled = written ? undefined : await this.speculative?.settleCancelled(ledger);
     const fields = resultLogFields(result, chat.answer.text.length);
     this.options.logger.info('job-end', {
@@ -126,7 +132,14 @@ export class PromptRun implements JobRun<ChatAnswer> {
   async fail(failure: JobFailure, attempts: readonly AttemptRecord[], reason?: string) {
     const { routing } = this;
     const recorded = routing ? { ...failure, attempts: [...attempts], routing } : failure;
-    await this.options.store.fail(this.data.jobId, recorded, undefined, this.ledgerWrite(attempts));
+    const ledger = this.ledgerWrite(attempts);
+    await this.options.store.fail(
+      this.data.jobId,
+      recorded,
+      undefined,
+      ledger,
+      this.journalClose(),
+    );
     throw new UnrecoverableError(reason ?? failure.message);
   }
 
@@ -144,6 +157,11 @@ export class PromptRun implements JobRun<ChatAnswer> {
   /** Once deltas went out, a retry would repeat text the client already has: fail instead. */
   mayRetry(): boolean {
     return this.publisher?.published !== true;
+  }
+
+  /** The close of the job's call journal, for its final transition to carry out. */
+  private journalClose() {
+    return this.options.journalCloser?.closing(this.job, this.data.jobId);
   }
 
   /** The ledger write that rides on the job's final transition (exactly once per job). */

@@ -1,6 +1,7 @@
 import { ledgerLua } from '../cost/cost-ledger-scripts';
 import { runningCapLua } from '../limits/running-cap-scripts';
 import { LuaScript } from '../redis/lua-script';
+import { closeJournalLua } from '../resilience/call-journal-scripts';
 
 // Lua of the job store (job-store.ts). Each transition is one script so two workers (a stalled
 // job picked up again) or a worker and a cancel can never both win: the record is the arbiter
@@ -144,21 +145,29 @@ return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
  * exactly when the result is final, so a crash can neither send a webhook for a result not yet
  * stored nor lose the event of a stored one. A relay turns the stream entry into delivery jobs
  * (webhooks/webhook-outbox-relay.ts). The job's cost ledger write rides on the same transition
- * (see cost/cost-ledger-scripts.ts), so it happens exactly once.
+ * (see cost/cost-ledger-scripts.ts), so it happens exactly once; so may the close of its call
+ * journal (see resilience/call-journal-scripts.ts), which then needs no script of its own.
  *
- * KEYS: the transition layout, then the webhook outbox stream, then optionally the six ledger
- * keys (KEYS[4..9]: usage hash, day and month spend, three reservation keys).
+ * KEYS: the transition layout, then the webhook outbox stream, then the six ledger keys when
+ * there is a ledger spec (usage hash, day and month spend, three reservation keys), then the
+ * job's call journal and its late-calls list when the journal is closed.
  * ARGV: status ('completed' or 'failed'), now (epoch ms), field ('result' or 'error'), its JSON
  * value, the finished record's lifetime (seconds), job id, ledger spec ('' for none), upgraded
  * ('1' when the result is a speculative job's upgrade: a `job.upgraded` event, and an outbox
- * entry `upgraded`, precede the status event), then the transition layout's three.
- * Returns 0 when the job had already ended, else the job's tenant ('' when unknown), for the
- * dead-letter list.
+ * entry `upgraded`, precede the status event), the late-calls list's lifetime (seconds; '' to
+ * leave the journal alone), then the call keys of the attempts the value holds (see
+ * `journalCallKey`), then the transition layout's three.
+ * Returns 0 when the job had already ended (the journal is left alone), else {the job's tenant
+ * ('' when unknown, for the dead-letter list), the model of each late call of the journal...}.
  */
-export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}
+export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}${closeJournalLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' and status ~= 'queued' then return 0 end
-if #KEYS >= 9 then apply_ledger(4, ARGV[7]) end
+local journal = 4
+if ARGV[7] ~= '' then
+  apply_ledger(4, ARGV[7])
+  journal = 10
+end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
 redis.call('HDEL', KEYS[1], 'last_error')
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
@@ -173,7 +182,14 @@ publish_final('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] ..
 if notify then
   redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
 end
-return redis.call('HGET', KEYS[1], 'tenant') or ''`);
+local reply = {}
+if ARGV[9] ~= '' then
+  local stored = {}
+  for i = 10, #ARGV - 3 do stored[ARGV[i]] = true end
+  reply = close_journal(KEYS[journal], KEYS[journal + 1], ARGV[9], stored)
+end
+table.insert(reply, 1, redis.call('HGET', KEYS[1], 'tenant') or '')
+return reply`);
 
 /**
  * Puts a failed job of the tenant back to queued for a manual retry (dead-letter re-run),

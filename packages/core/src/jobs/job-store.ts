@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
 import { runningSetTtlSeconds } from '../limits/running-cap-scripts';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { AttemptRecord } from '../resilience/attempt-record';
+import type { JournalClose } from '../resilience/call-journal';
+import { journalCallKey } from '../resilience/call-journal-scripts';
 import { DeadLetterStore } from './dead-letter-store';
 import { defaultJobEventLimits, type JobEventLimits } from './job-event';
 import { JobExplorer } from './job-explorer';
@@ -174,7 +177,8 @@ export class JobStore {
 
   /**
    * Stores the result once; false when the job had already ended (its result is never
-   * overwritten). `ledger` (see `CostLedger.write`) is applied in the same step, only when
+   * overwritten). `ledger` (see `CostLedger.write`) is applied in the same step, and with
+   * `journal` (see `CallJournal.closing`) the job's call journal is closed in it, only when
    * this call ends the job.
    */
   async complete(
@@ -182,12 +186,12 @@ export class JobStore {
     result: JobResult,
     now: number = Date.now(),
     ledger?: LedgerWrite,
+    journal?: JournalClose,
   ): Promise<boolean> {
     const upgraded = result.stage === 'final';
     const value = JSON.stringify(result);
-    return (
-      (await this.finish(jobId, 'completed', 'result', value, now, ledger, upgraded)) !== undefined
-    );
+    const end = { status: 'completed', field: 'result', value, attempts: result.attempts } as const;
+    return (await this.finish(jobId, end, now, ledger, journal, upgraded)) !== undefined;
   }
 
   /**
@@ -211,22 +215,19 @@ export class JobStore {
 
   /**
    * Ends a job as failed and lists it as a dead letter; false when it had already ended.
-   * `ledger` records what its calls billed, in the same step.
+   * `ledger` records what its calls billed, in the same step; with `journal`, its call journal
+   * is closed in it too.
    */
   async fail(
     jobId: string,
     failure: JobFailure,
     now: number = Date.now(),
     ledger?: LedgerWrite,
+    journal?: JournalClose,
   ): Promise<boolean> {
-    const tenant = await this.finish(
-      jobId,
-      'failed',
-      'error',
-      JSON.stringify(failure),
-      now,
-      ledger,
-    );
+    const value = JSON.stringify(failure);
+    const end = { status: 'failed', field: 'error', value, attempts: failure.attempts } as const;
+    const tenant = await this.finish(jobId, end, now, ledger, journal);
     if (tenant === undefined) return false;
     if (tenant !== '') await this.deadLetters.add(tenant, jobId, now);
     return true;
@@ -293,32 +294,58 @@ export class JobStore {
     return { outcome: outcome as 'cancelled' | 'missing' };
   }
 
+  /**
+   * The final transition: `end.value` (JSON) stored under `end.field`, the ledger write and the
+   * journal's close in the same script. Resolves with the job's tenant ('' when unknown), or
+   * undefined when the job had already ended.
+   */
   private async finish(
     jobId: string,
-    status: 'completed' | 'failed',
-    field: 'result' | 'error',
-    value: string,
+    end: FinalEnd,
     now: number,
     ledger?: LedgerWrite,
+    journal?: JournalClose,
     upgraded = false,
   ): Promise<string | undefined> {
     const { keys, args } = this.transition(jobId, [
-      status,
+      end.status,
       now,
-      field,
-      value,
+      end.field,
+      end.value,
       this.options.resultTtlSeconds,
       jobId,
       ledger?.spec ?? '',
       upgraded ? 1 : 0,
+      journal?.lifetimeSeconds ?? '',
+      ...(journal ? callKeysOf(end.attempts) : []),
     ]);
     const written = await finishScript.run(
       this.redis,
-      [...keys, this.keys.webhookOutbox(), ...(ledger?.keys ?? [])],
+      [...keys, this.keys.webhookOutbox(), ...(ledger?.keys ?? []), ...(journal?.keys ?? [])],
       args,
     );
-    return typeof written === 'string' ? written : undefined;
+    if (!Array.isArray(written)) return undefined;
+    const [tenant, ...lateModels] = written as string[];
+    journal?.onClosed(lateModels);
+    return tenant ?? '';
   }
+}
+
+/** What a final transition stores: the result or the error, and the attempts it holds. */
+interface FinalEnd {
+  status: 'completed' | 'failed';
+  field: 'result' | 'error';
+  value: string;
+  attempts: readonly AttemptRecord[] | undefined;
+}
+
+/** The journal's keys of the calls `attempts` hold (what its close matches them by). */
+function callKeysOf(attempts: readonly AttemptRecord[] | undefined): string[] {
+  const keys: string[] = [];
+  for (const attempt of attempts ?? []) {
+    if (typeof attempt.started_at === 'number') keys.push(journalCallKey(attempt));
+  }
+  return keys;
 }
 
 /** A new record's hash fields as field/value pairs, in status `queued`. */

@@ -3,6 +3,8 @@ import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { defaultProviderAccounts } from '../config/default-catalog';
+import { CostLedger } from '../cost/cost-ledger';
+import { JobStore } from '../jobs/job-store';
 import type { GenerateRequest, LanguageModel } from '../providers/language-model';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
@@ -116,6 +118,18 @@ it('reports a call that never ended as an interrupted attempt priced at its prom
   });
 });
 
+it('keeps a journal no longer than its lifetime, renewed by each call it records', async () => {
+  const entry = entryOf('sim-gpt-fast');
+  const shortLived = new CallJournal(redis, keys, { ttlSeconds: 60 });
+  await shortLived.forJob('job_7', 10).begin(entry, 1);
+  await redis.expire(keys.jobOpenCalls('job_7'), 5);
+  await shortLived.forJob('job_7', 10).begin(entry, 2);
+  expect(await shortLived.interrupted('job_7')).toHaveLength(2);
+  const ttl = await redis.ttl(keys.jobOpenCalls('job_7'));
+  expect(ttl).toBeGreaterThan(5);
+  expect(ttl).toBeLessThanOrEqual(60);
+});
+
 it('adds only the calls the stored attempts do not hold, each once', async () => {
   const entry = entryOf('sim-gpt-fast');
   await journal.forJob('job_4', 10).begin(entry, 1);
@@ -157,4 +171,99 @@ it('keeps the calls of a run that lost the race to end the job in its late-calls
     expect.objectContaining({ model: 'sim-gpt-fast', started_at: 20, outcome: 'interrupted' }),
   ]);
   expect(await journal.interrupted('job_5')).toEqual([]);
+});
+
+describe("the job store's final transition", () => {
+  const attemptOf = (model: string, startedAt: number): AttemptRecord => ({
+    provider: 'simulator-openai',
+    model,
+    outcome: 'success',
+    started_at: startedAt,
+    latency_ms: 5,
+    cost_usd: 0.0001,
+  });
+  const resultWith = (attempts: AttemptRecord[]) => ({
+    text: 'hi',
+    message: { role: 'assistant' as const, content: 'hi' },
+    finish_reason: 'stop' as const,
+    model: 'sim-gpt-fast',
+    upstream_model: 'sim-gpt-fast',
+    provider: 'simulator-openai',
+    usage: { input_tokens: 3, output_tokens: 1, cached_input_tokens: 0, total_tokens: 4 },
+    timings: { queue_wait_ms: 1, provider_ms: 2, total_ms: 3 },
+    attempts,
+  });
+  async function startedJob(store: JobStore, id: string) {
+    await store.create({ id, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 });
+    await store.start(id);
+  }
+
+  it('closes the journal of the job it ends, keeping the calls it did not store as late', async () => {
+    const store = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+    const entry = entryOf('sim-gpt-fast');
+    await startedJob(store, 'job_8');
+    await journal.forJob('job_8', 10).begin(entry, 100);
+    // A call of another run of the job (its lock lost), which the stored result does not hold.
+    await journal.forJob('job_8', 10).begin(entry, 200);
+    const closed: string[][] = [];
+    const ledger = new CostLedger(redis, keys).write('acme', [], { now: 0 });
+    const written = await store.complete(
+      'job_8',
+      resultWith([attemptOf(entry.id, 100)]),
+      1000,
+      ledger,
+      journal.closing('job_8', (late) => closed.push(late)),
+    );
+    expect(written).toBe(true);
+    expect(closed).toEqual([[entry.id]]);
+    expect(await redis.exists(keys.jobOpenCalls('job_8'))).toBe(0);
+    expect((await journal.lateCalls('job_8')).map((call) => call.started_at)).toEqual([200]);
+    expect(await redis.ttl(keys.jobLateCalls('job_8'))).toBeGreaterThan(0);
+    expect((await store.get('job_8'))?.status).toBe('completed');
+  });
+
+  it('closes it on a failure too, matching the attempts the error holds', async () => {
+    const store = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+    const entry = entryOf('sim-gpt-fast');
+    await startedJob(store, 'job_9');
+    await journal.forJob('job_9', 10).begin(entry, 300);
+    const closed: string[][] = [];
+    const failure = {
+      code: 'provider_error' as const,
+      message: 'no',
+      attempts: [{ ...attemptOf(entry.id, 300), outcome: 'error' as const }],
+    };
+    const ended = await store.fail(
+      'job_9',
+      failure,
+      1000,
+      undefined,
+      journal.closing('job_9', (late) => closed.push(late)),
+    );
+    expect(ended).toBe(true);
+    expect(closed).toEqual([[]]);
+    expect(await redis.exists(keys.jobOpenCalls('job_9'))).toBe(0);
+    expect(await journal.lateCalls('job_9')).toEqual([]);
+  });
+
+  it('leaves the journal alone when the job had already ended', async () => {
+    const store = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+    const entry = entryOf('sim-gpt-fast');
+    await startedJob(store, 'job_10');
+    expect(await store.complete('job_10', resultWith([]))).toBe(true);
+    await journal.forJob('job_10', 10).begin(entry, 400);
+    const closed: string[][] = [];
+    const again = await store.complete(
+      'job_10',
+      resultWith([attemptOf(entry.id, 400)]),
+      1000,
+      undefined,
+      journal.closing('job_10', (late) => closed.push(late)),
+    );
+    expect(again).toBe(false);
+    expect(closed).toEqual([]);
+    // Left for the close after the run, which matches it against what the record holds.
+    expect(await journal.interrupted('job_10')).toHaveLength(1);
+    await expect(journal.closeIfFinished('job_10')).resolves.toEqual([entry.id]);
+  });
 });

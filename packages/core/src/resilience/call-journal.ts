@@ -4,7 +4,7 @@ import type { ModelEntry } from '../catalog/model-catalog';
 import { roundUsd } from '../catalog/model-pricing';
 import type { RedisKeys } from '../redis/redis-keys';
 import type { AttemptRecord } from './attempt-record';
-import { closeJournalScript } from './call-journal-scripts';
+import { closeJournalScript, openCallScript } from './call-journal-scripts';
 
 /**
  * What `callModel` asks just before a provider call: record it as started. The promise
@@ -27,6 +27,22 @@ export interface InterruptedCall {
   attempt: AttemptRecord;
 }
 
+/**
+ * What a job's final transition needs to close the job's journal in the same step (see
+ * `JobStore.complete` and `JobStore.fail`), made by {@link CallJournal.closing}.
+ */
+export interface JournalClose {
+  /** The job's journal (open-calls hash) and its late-calls list. */
+  keys: [string, string];
+  /** How long the late-calls list is kept, seconds. */
+  lifetimeSeconds: number;
+  /**
+   * Called once the transition closed the journal (it ended the job), with the models of the
+   * calls no stored attempt holds (now in the late-calls list; usually none).
+   */
+  onClosed(lateModels: string[]): void;
+}
+
 export interface CallJournalOptions {
   /** How long a job's journal (and its late-calls list) is kept, seconds (default 1 day). */
   ttlSeconds?: number;
@@ -41,7 +57,8 @@ export interface CallJournalOptions {
  * billed for their prompt (an estimate: the provider probably billed them, nobody saw their
  * usage), and counts them in `llm_provider_calls_reexecuted_total`. A call of a run that lost
  * the race to end the job (two runs at once) lands in the job's late-calls list when the journal
- * is closed. Costs one awaited write per call and one unawaited script per run.
+ * is closed. Costs one awaited write per call, and one unawaited script per run unless the
+ * run's final transition closes the journal itself (see {@link CallJournal.closing}).
  */
 export class CallJournal {
   private readonly ttlSeconds: number;
@@ -64,17 +81,26 @@ export class CallJournal {
       begin: async (entry, startedAt) => {
         const id = `${startedAt}-${randomUUID().slice(0, 8)}`;
         const attempt = interruptedAttempt(entry, startedAt, inputTokens);
-        await this.redis
-          .multi()
-          .hset(key, id, JSON.stringify(attempt))
-          .expire(key, this.ttlSeconds)
-          .exec();
+        await openCallScript.run(this.redis, [key], [id, JSON.stringify(attempt), this.ttlSeconds]);
         return {
           drop: async () => {
             await this.redis.hdel(key, id);
           },
         };
       },
+    };
+  }
+
+  /**
+   * The close of the job's journal, for the final transition of the run that ends the job to
+   * carry out (one script fewer than {@link closeIfFinished} after it). `onClosed` gets what
+   * {@link closeIfFinished} would have returned, when the transition ended the job.
+   */
+  closing(jobId: string, onClosed: (lateModels: string[]) => void): JournalClose {
+    return {
+      keys: [this.keys.jobOpenCalls(jobId), this.keys.jobLateCalls(jobId)],
+      lifetimeSeconds: this.ttlSeconds,
+      onClosed,
     };
   }
 
