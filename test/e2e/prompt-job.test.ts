@@ -120,7 +120,8 @@ describe('HTTP connections', () => {
           response.resume();
           response.on('end', () => {
             agent.destroy();
-            resolve(response.headers['keep-alive']);
+            const value = response.headers['keep-alive'];
+            resolve(typeof value === 'string' ? value : undefined);
           });
         })
         .on('error', reject);
