@@ -9,6 +9,7 @@ import {
   CostLedger,
   catchShutdownSignals,
   checkWebhookUrl,
+  coalesceWrites,
   createLogger,
   createMetrics,
   createQueue,
@@ -79,6 +80,9 @@ async function main(): Promise<void> {
   // duplicate of it (BullMQ's, the key-cache subscriber's), not one line per failed request.
   const redisStates = logRedisStateChanges(logger);
   watchRedisConnection(redis, 'api', redisStates);
+  // The commands of the requests handled in one turn (the submit's script, BullMQ's add) leave
+  // in one socket write instead of one system call each (see coalesced-writes.ts).
+  coalesceWrites(redis);
   const queue = createQueue('prompt', redis, keys);
   const policy = new AddressPolicy(env.WEBHOOK_ALLOWED_HOSTS);
   const endpoints = new WebhookEndpointStore(redis, keys, {

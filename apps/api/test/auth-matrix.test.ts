@@ -264,6 +264,12 @@ describe('the route table', () => {
     );
   });
 
+  it('declares each method and path once, so the order the routers are mounted in decides nothing', () => {
+    // app.ts mounts the hot routes (the submit, the sync endpoints) before the others.
+    const names = routes.map((route) => `${route.method} ${route.path}`);
+    expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
+  });
+
   it('gives every route a key and a scope, except the listed public ones', () => {
     const unguarded = routes
       .filter((route) => !publicRoutes.has(`${route.method} ${route.path}`))

@@ -3,6 +3,7 @@ import {
   CallJournal,
   CircuitBreaker,
   CostLedger,
+  coalesceWrites,
   createMetrics,
   createProviderBatchClients,
   createProviderRegistry,
@@ -50,6 +51,10 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
   // One warning when Redis goes away and one when it is back, for this connection and every
   // duplicate of it (BullMQ's blocking ones, the event readers'), not one per failed command.
   watchRedisConnection(connection, 'worker', logRedisStateChanges(logger));
+  // The commands the worker's jobs send while it handles one batch of I/O (BullMQ's, the job
+  // store's, the guards') leave in one socket write (see coalesced-writes.ts); each job still
+  // waits for the replies it needs, in the same order.
+  coalesceWrites(connection);
   const eventLimits = {
     maxLength: env.JOB_EVENTS_MAX_LENGTH,
     ttlSeconds: env.JOB_EVENTS_TTL_SECONDS,

@@ -412,6 +412,7 @@ export {
   type StreamPart,
 } from './providers';
 export { queueNames } from './queues/queue-names';
+export { coalesceWrites } from './redis/coalesced-writes';
 export {
   createRedisConnection,
   isRedisClusterUrl,

@@ -19,7 +19,7 @@ import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-reques
 import { startDeadlineOf } from './start-deadline';
 import { enqueueSubmission, type LaneQueues, laneQueue, type Submission } from './submission';
 import { SubmissionRepair } from './submission-repair';
-import type { SubmissionStore } from './submission-store';
+import type { AcceptOutcome, SubmissionStore } from './submission-store';
 
 export interface SubmitOptions {
   tenant: string;
@@ -208,11 +208,13 @@ export class JobSubmitter {
       priority: request.priority,
     };
     // The record, its idempotency entry and its submission are written in one script, so a
-    // crash leaves all or none of them (see submit-scripts.ts); the fairness tag is taken
-    // alongside, with no extra round trip in series. The record exists before the BullMQ job,
-    // so a worker never runs a job without one.
-    const [accepted, queuePriority] = await Promise.all([
-      this.options.submissions.accept({
+    // crash leaves all or none of them (see submit-scripts.ts); the lane's fairness tag is taken
+    // in the same script. The record exists before the BullMQ job, so a worker never runs a job
+    // without one. Without fair priorities the job's BullMQ priority is the request's priority.
+    let accepted: AcceptOutcome;
+    try {
+      const fair = await this.options.fair?.assignment(queue, tenant, request.priority);
+      accepted = await this.options.submissions.accept({
         record: {
           id: jobId,
           tenant,
@@ -244,13 +246,13 @@ export class JobSubmitter {
           : {}),
         // The tenant's default endpoints are checked in the record's own write.
         notifyTenantEndpoints: this.options.webhooks !== undefined,
+        ...(fair ? { fair } : {}),
         now: createdAt,
-      }),
-      this.queuePriority(queue, tenant, request.priority),
-    ]).catch(async (error: unknown) => {
+      });
+    } catch (error) {
       await releaseBudget().catch(() => undefined);
       throw error;
-    });
+    }
     if (accepted.outcome !== 'new') {
       await releaseBudget();
       if (accepted.outcome === 'conflict') {
@@ -263,7 +265,7 @@ export class JobSubmitter {
       return this.replay(accepted.jobId);
     }
     try {
-      await enqueueSubmission(this.queues, submission, queuePriority);
+      await enqueueSubmission(this.queues, submission, accepted.queuePriority);
     } catch (error) {
       // Take the submit back (all or nothing). When Redis is down this fails too: the record
       // and its submission then stay, and the sweeper or the client's retry enqueues the job.
@@ -284,14 +286,6 @@ export class JobSubmitter {
     const repaired = await this.repair.ensureQueued(jobId);
     const record = await this.options.store.get(jobId);
     return { created: false, jobId, record, repaired: repaired === 'requeued' };
-  }
-
-  /** The job's BullMQ priority: its fair tag in the lane, or the request's priority. */
-  private async queuePriority(queue: Queue, tenant: string, priority: number): Promise<number> {
-    const fair = this.options.fair;
-    if (!fair) return priority;
-    const [assigned] = await fair.assign(queue, tenant, priority);
-    return assigned ?? priority;
   }
 
   /**

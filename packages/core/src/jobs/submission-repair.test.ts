@@ -1,6 +1,7 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { type FairAssignment, FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
 import { JobStore } from './job-store';
 import { enqueueSubmission, type LaneQueues, type Submission } from './submission';
@@ -49,11 +50,15 @@ function submissionOf(jobId: string, lane: Submission['lane'] = 'standard'): Sub
 }
 
 /** Accepts a job as a submit does, without its enqueue: what a crash between the two leaves. */
-async function accept(jobId: string, options: { key?: string; body?: string; now?: number } = {}) {
+async function accept(
+  jobId: string,
+  options: { key?: string; body?: string; now?: number; fair?: FairAssignment } = {},
+) {
   return submissions.accept({
     record: { id: jobId, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 },
     submission: submissionOf(jobId),
     ...(options.key ? { idempotency: { key: options.key, bodyHash: options.body ?? 'b1' } } : {}),
+    ...(options.fair ? { fair: options.fair } : {}),
     now: options.now ?? Date.now(),
   });
 }
@@ -97,6 +102,40 @@ describe('SubmissionStore.accept', () => {
       outcome: 'existing',
       jobId: 'job_1',
     });
+  });
+});
+
+describe('SubmissionStore.accept with a fair tag', () => {
+  it('tags a new job as FairPriority.assign would, and a replayed key takes no tag', async () => {
+    const fair = new FairPriority(redis, keys);
+    const assignment = () => fair.assignment(queues.standard, 'acme', 5);
+    const first = await accept('job_1', { key: 'k1', fair: await assignment() });
+    expect(first).toEqual({ outcome: 'new', queuePriority: 1 });
+    // Queued, so the lane's epoch holds: the tenant's next job is tagged one step later.
+    await enqueueSubmission(queues, submissionOf('job_1'), 1);
+    await expect(accept('job_2', { key: 'k1', fair: await assignment() })).resolves.toEqual({
+      outcome: 'existing',
+      jobId: 'job_1',
+    });
+    // Had the replay taken a tag, this job would be two steps behind the first.
+    await expect(accept('job_3', { fair: await assignment() })).resolves.toEqual({
+      outcome: 'new',
+      queuePriority: 2,
+    });
+    // The same sequence through assign alone, in a fresh lane of the same queue's shape.
+    const other = new FairPriority(redis, new RedisKeys(`${keys.prefix}-assign`));
+    const lane = new Queue('prompts-standard', {
+      connection: redis,
+      prefix: `${keys.prefix}-assign`,
+    });
+    try {
+      expect(await other.assign(lane, 'acme', 5)).toEqual([1]);
+      await lane.add('prompt', {}, { jobId: 'job_1', priority: 1 });
+      expect(await other.assign(lane, 'acme', 5)).toEqual([2]);
+    } finally {
+      await lane.close();
+      await cleanupPrefix(redis, `${keys.prefix}-assign`);
+    }
   });
 });
 

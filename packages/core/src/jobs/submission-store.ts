@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { FairAssignment } from '../lanes/fair-priority';
 import type { RedisKeys } from '../redis/redis-keys';
 import { sha256 } from './idempotency-store';
 import type { NewJobRecord } from './job-record';
@@ -13,6 +14,9 @@ export interface SubmissionStoreOptions {
   recordTtlSeconds: number;
 }
 
+/** The accept script's fair-tag arguments when the job takes no tag. */
+const noFairArguments = ['', '', '', '', '', ''];
+
 /** What {@link SubmissionStore.accept} needs: the record, how to enqueue it, and the key. */
 export interface AcceptRequest {
   record: NewJobRecord;
@@ -21,11 +25,14 @@ export interface AcceptRequest {
   idempotency?: { key: string; bodyHash: string };
   /** Mark the job `notify` when its tenant has default webhook endpoints (see `JobStore`). */
   notifyTenantEndpoints?: boolean;
+  /** The lane's fair tag for the job (`FairPriority.assignment`, one job), taken in the same call. */
+  fair?: FairAssignment;
   now?: number;
 }
 
 export type AcceptOutcome =
-  | { outcome: 'new' }
+  /** `queuePriority`: the job's BullMQ priority from its fair tag, when `fair` was given. */
+  | { outcome: 'new'; queuePriority?: number }
   | { outcome: 'existing'; jobId: string }
   | { outcome: 'conflict'; jobId: string };
 
@@ -46,8 +53,8 @@ export class SubmissionStore {
   }
 
   async accept(request: AcceptRequest): Promise<AcceptOutcome> {
-    const { record, submission, idempotency } = request;
-    const [outcome, jobId] = (await acceptScript.run(
+    const { record, submission, idempotency, fair } = request;
+    const [outcome, jobId, queuePriority] = (await acceptScript.run(
       this.redis,
       [
         this.keys.job(record.id),
@@ -58,6 +65,7 @@ export class SubmissionStore {
         this.keys.tenantWebhookEndpoints(record.tenant),
         this.keys.tenantJobs(record.tenant),
         this.keys.tenantJobSequence(record.tenant),
+        ...(fair?.keys ?? []),
       ],
       [
         record.id,
@@ -68,11 +76,13 @@ export class SubmissionStore {
         record.notify ? 1 : 0,
         request.notifyTenantEndpoints ? 1 : 0,
         JSON.stringify(submission),
+        fair ? 1 : 0,
+        ...(fair?.args ?? noFairArguments),
         ...newRecordFields(record),
       ],
-    )) as [string, string];
+    )) as [string, string, number?];
     if (outcome === 'existing' || outcome === 'conflict') return { outcome, jobId };
-    return { outcome: 'new' };
+    return fair ? { outcome: 'new', queuePriority: Number(queuePriority) } : { outcome: 'new' };
   }
 
   /**

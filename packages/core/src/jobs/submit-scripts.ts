@@ -1,3 +1,4 @@
+import { assignFairPrioritiesLua } from '../lanes/fair-priority-scripts';
 import { LuaScript } from '../redis/lua-script';
 import { indexNewJobLua } from './job-store-scripts';
 
@@ -8,22 +9,28 @@ import { indexNewJobLua } from './job-store-scripts';
 // replay of the submit and the sweeper enqueue it from.
 
 /**
- * Accepts a new job, or reports the job that already holds the tenant's Idempotency-Key.
+ * Accepts a new job, or reports the job that already holds the tenant's Idempotency-Key. A new
+ * job in a lane with fair priorities also gets its BullMQ priority here (the lane's fair tag,
+ * see fair-priority-scripts.ts), in the same call: a replayed key takes no tag.
  *
  * KEYS: 1 the job's record, 2 its event stream, 3 its submission (what enqueues it),
  * 4 the pending-submissions sorted set, 5 the idempotency entry (unused without a key),
  * 6 the tenant's webhook endpoint set (read only when ARGV[7] is '1'), 7 the tenant's job
- * index (the job explorer's, see `indexNewJobLua`), 8 the tenant's index sequence.
+ * index (the job explorer's, see `indexNewJobLua`), 8 the tenant's index sequence, then with
+ * a fair tag (ARGV[9] = '1') 9 the lane's fair hash and 10–13 its queue's wait list,
+ * prioritized set, paused list and delayed set.
  *
  * ARGV: 1 job id, 2 SHA-256 of the request body ('' when the request has no Idempotency-Key),
  * 3 idempotency entry lifetime s, 4 record lifetime s, 5 now (epoch ms), 6 notify (0/1),
  * 7 mark notify when the tenant has default webhook endpoints (0/1), 8 the submission JSON,
- * then the record's field/value pairs.
+ * 9 take a fair tag (0/1), 10–15 the tag's tenant, request priority, job count (1), units per
+ * step, largest queue priority and tenant weight ('' each without a tag), then the record's
+ * field/value pairs.
  *
- * Returns {'new', job id}, {'existing', job id} (same key, same body) or
- * {'conflict', job id} (same key, another body).
+ * Returns {'new', job id, BullMQ priority (0 without a fair tag)}, {'existing', job id} (same
+ * key, same body) or {'conflict', job id} (same key, another body).
  */
-export const acceptScript = new LuaScript(`
+export const acceptScript = new LuaScript(`${assignFairPrioritiesLua}
 if ARGV[2] ~= '' then
   local existing = redis.call('GET', KEYS[5])
   if existing then
@@ -34,7 +41,7 @@ if ARGV[2] ~= '' then
   end
   redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('HSET', KEYS[1], unpack(ARGV, 16))
 if ARGV[6] == '1' or (ARGV[7] == '1' and redis.call('SCARD', KEYS[6]) > 0) then
   redis.call('HSET', KEYS[1], 'notify', 1)
 end
@@ -44,7 +51,12 @@ redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 ${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}
-return {'new', ARGV[1]}`);
+local queuePriority = 0
+if ARGV[9] == '1' then
+  queuePriority = assign_fair_priorities(KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13],
+    ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15])[1]
+end
+return {'new', ARGV[1], queuePriority}`);
 
 /**
  * Takes back a submit whose enqueue failed, all or nothing: the record, its events, its

@@ -24,43 +24,60 @@ import { LuaScript } from '../redis/lua-script';
  * BullMQ's largest priority are clamped to it, where jobs run in FIFO order: fairness degrades
  * to FIFO (no job is lost) until the lane drains and a new epoch starts.
  *
+ * Defined as a Lua function, `assign_fair_priorities`, so the submit's accept script (see
+ * jobs/submit-scripts.ts) tags its job in the same call; `assignScript` runs it alone.
+ * Its arguments: the lane's fair hash; the queue's wait list, prioritized set, paused list and
+ * delayed set; the tenant, the request priority (1..10), how many jobs, units per step, the
+ * largest queue priority and the tenant's weight. It returns the BullMQ priority of each job,
+ * in order.
+ */
+export const assignFairPrioritiesLua = `
+local function assign_fair_priorities(fair, wait, prioritized, paused, delayed, tenant,
+    requestPriority, jobCount, unitsPerStep, largestPriority, weight)
+  if redis.call('LLEN', wait) + redis.call('ZCARD', prioritized) + redis.call('LLEN', paused)
+      + redis.call('ZCARD', delayed) == 0 then
+    redis.call('DEL', fair)
+  end
+  local priority = tonumber(requestPriority)
+  local count = tonumber(jobCount)
+  local step = tonumber(unitsPerStep)
+  local limit = tonumber(largestPriority)
+  local cost = priority / tonumber(weight)
+  local fields = {'v', 'top'}
+  for level = 1, priority do fields[#fields + 1] = 'f:' .. level .. ':' .. tenant end
+  local values = redis.call('HMGET', fair, unpack(fields))
+  local start = tonumber(values[1]) or 0
+  local top = tonumber(values[2]) or 0
+  for index = 3, #values do
+    local last = tonumber(values[index])
+    if last and last > start then start = last end
+  end
+  local priorities = {}
+  local finish = start
+  for index = 1, count do
+    finish = finish + cost
+    local queuePriority = math.ceil(finish / step)
+    if queuePriority > limit then queuePriority = limit end
+    priorities[index] = queuePriority
+  end
+  if finish > top then top = finish end
+  redis.call('HSET', fair, 'f:' .. priority .. ':' .. tenant, finish, 'top', top)
+  return priorities
+end
+`;
+
+/**
+ * Tags jobs of one tenant in one lane (see {@link assignFairPrioritiesLua}).
+ *
  * KEYS[1] the lane's fair hash; KEYS[2..5] the queue's wait list, prioritized set, paused list,
  * delayed set
  * ARGV[1] tenant, ARGV[2] request priority (1..10), ARGV[3] how many jobs,
  * ARGV[4] units per step, ARGV[5] largest queue priority, ARGV[6] the tenant's weight
  * Returns the BullMQ priority of each job, in order.
  */
-export const assignScript = new LuaScript(`
-if redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4])
-    + redis.call('ZCARD', KEYS[5]) == 0 then
-  redis.call('DEL', KEYS[1])
-end
-local tenant = ARGV[1]
-local priority = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
-local step = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
-local cost = priority / tonumber(ARGV[6])
-local fields = {'v', 'top'}
-for level = 1, priority do fields[#fields + 1] = 'f:' .. level .. ':' .. tenant end
-local values = redis.call('HMGET', KEYS[1], unpack(fields))
-local start = tonumber(values[1]) or 0
-local top = tonumber(values[2]) or 0
-for index = 3, #values do
-  local last = tonumber(values[index])
-  if last and last > start then start = last end
-end
-local priorities = {}
-local finish = start
-for index = 1, count do
-  finish = finish + cost
-  local queuePriority = math.ceil(finish / step)
-  if queuePriority > limit then queuePriority = limit end
-  priorities[index] = queuePriority
-end
-if finish > top then top = finish end
-redis.call('HSET', KEYS[1], 'f:' .. priority .. ':' .. tenant, finish, 'top', top)
-return priorities
+export const assignScript = new LuaScript(`${assignFairPrioritiesLua}
+return assign_fair_priorities(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 `);
 
 /**

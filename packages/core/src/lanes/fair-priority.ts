@@ -34,19 +34,32 @@ export class FairPriority {
    */
   async assign(queue: Queue, tenant: string, priority: number, count = 1): Promise<number[]> {
     if (count <= 0) return [];
+    const { keys, args } = await this.assignment(queue, tenant, priority, count);
+    return (await assignScript.run(this.redis, keys, args)) as number[];
+  }
+
+  /**
+   * The keys and arguments of `assign_fair_priorities` (fair-priority-scripts.ts) for `count`
+   * jobs, for a script that tags its jobs itself (the submit's accept script does).
+   */
+  async assignment(
+    queue: Queue,
+    tenant: string,
+    priority: number,
+    count = 1,
+  ): Promise<FairAssignment> {
     const level = Math.min(10, Math.max(1, Math.round(priority)));
     const weight = (await this.weights?.weightOf(tenant)) ?? 1;
-    return (await assignScript.run(
-      this.redis,
-      [
+    return {
+      keys: [
         this.keys.fairQueue(queue.name),
         queue.toKey('wait'),
         queue.toKey('prioritized'),
         queue.toKey('paused'),
         queue.toKey('delayed'),
       ],
-      [tenant, level, count, fairUnitsPerStep, maxQueuePriority, weight],
-    )) as number[];
+      args: [tenant, level, count, fairUnitsPerStep, maxQueuePriority, weight],
+    };
   }
 
   /** Advances the lane's clock to the tag of a job with this BullMQ priority (awaited). */
@@ -90,6 +103,16 @@ export class FairPriority {
       clock.pending = -1;
     }
   }
+}
+
+/**
+ * What `assign_fair_priorities` takes: KEYS the lane's fair hash, the queue's wait list,
+ * prioritized set, paused list and delayed set; ARGV the tenant, request priority (1..10), how
+ * many jobs, units per step, largest queue priority and the tenant's weight.
+ */
+export interface FairAssignment {
+  keys: [string, string, string, string, string];
+  args: [string, number, number, number, number, number];
 }
 
 /** Where the fair tags read a tenant's weight (cached by the implementation). */
