@@ -1,8 +1,8 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
 import type Anthropic from '@anthropic-ai/sdk';
-import { readErrorAnswer, webHeaders } from '../http/error-answer';
-import { mergeHeaders, postJson } from '../http/post-json';
+import { postJsonOrThrow, webHeaders } from '../http/error-answer';
+import { mergeHeaders } from '../http/post-json';
 import { anthropicSdk } from './anthropic-sdk';
 
 /** The Messages API version the SDK this adapter was written against sends. */
@@ -55,21 +55,17 @@ export async function postAnthropic(
   callHeaders: Record<string, string> | undefined,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const response = await postJson({
-    target: endpoint.target,
-    body: JSON.stringify(body),
-    headers:
-      callHeaders === undefined ? endpoint.headers : mergeHeaders(endpoint.headers, callHeaders),
-    agent: endpoint.agent,
-    signal,
-  });
-  if ((response.statusCode ?? 0) < 400) return response;
-  const answer = await readErrorAnswer(response);
-  throw anthropicSdk().APIError.generate(
-    answer.status,
-    answer.body,
-    answer.message,
-    answer.headers,
+  return postJsonOrThrow(
+    {
+      target: endpoint.target,
+      body: JSON.stringify(body),
+      headers: endpoint.headers,
+      callHeaders,
+      agent: endpoint.agent,
+      signal,
+    },
+    (answer) =>
+      anthropicSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers),
   );
 }
 

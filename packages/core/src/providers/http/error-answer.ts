@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { readText } from './post-json';
+import { mergeHeaders, type PostJsonOptions, postJson, readText } from './post-json';
 
 /** An HTTP error answer, read the way the official SDKs read one before building their error. */
 export interface ErrorAnswer {
@@ -47,4 +47,24 @@ export function webHeaders(response: IncomingMessage): Headers {
     headers.append(raw[index] as string, raw[index + 1] as string);
   }
   return headers;
+}
+
+/**
+ * POSTs a request (see `postJson`) and resolves with a response below 400 as soon as its headers
+ * arrive; the caller reads the body. An error answer is read to the end (which frees the socket)
+ * and thrown as `toError` builds it: the adapters build their SDK's own error class from it.
+ * `callHeaders`, when given, are merged over the endpoint's `headers`.
+ */
+export async function postJsonOrThrow(
+  options: PostJsonOptions & { callHeaders: Record<string, string> | undefined },
+  toError: (answer: ErrorAnswer) => Error,
+): Promise<IncomingMessage> {
+  const { callHeaders, ...post } = options;
+  const response = await postJson(
+    callHeaders === undefined
+      ? post
+      : { ...post, headers: mergeHeaders(post.headers, callHeaders) },
+  );
+  if ((response.statusCode ?? 0) < 400) return response;
+  throw toError(await readErrorAnswer(response));
 }

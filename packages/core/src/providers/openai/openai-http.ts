@@ -1,7 +1,7 @@
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
-import { readErrorAnswer, webHeaders } from '../http/error-answer';
-import { mergeHeaders, postJson } from '../http/post-json';
+import { postJsonOrThrow, webHeaders } from '../http/error-answer';
+import { mergeHeaders } from '../http/post-json';
 import { openaiSdk } from './openai-sdk';
 
 /** The operations the adapter calls, as paths under the account's base URL. */
@@ -71,17 +71,18 @@ export async function postOpenAI(
   callHeaders: Record<string, string> | undefined,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const response = await postJson({
-    target,
-    body: JSON.stringify(body),
-    headers:
-      callHeaders === undefined ? endpoint.headers : mergeHeaders(endpoint.headers, callHeaders),
-    agent: endpoint.agent,
-    signal,
-  });
-  if ((response.statusCode ?? 0) < 400) return response;
-  const answer = await readErrorAnswer(response);
-  throw openaiSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers);
+  return postJsonOrThrow(
+    {
+      target,
+      body: JSON.stringify(body),
+      headers: endpoint.headers,
+      callHeaders,
+      agent: endpoint.agent,
+      signal,
+    },
+    (answer) =>
+      openaiSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers),
+  );
 }
 
 /**
