@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSystem } from './system-harness';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { apiKey, startSystem } from './system-harness';
 
 /**
  * Jobs on catalog models of the newer provider kinds, through real API and worker processes:
@@ -14,7 +16,7 @@ let system: System;
 /** The shipped catalog plus one model on each of the simulator's Gemini and Azure accounts. */
 function catalogWithNewKinds(): string {
   const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
-  const entry = (id: string, provider: string, upstream: string) => `
+  const entry = (id: string, provider: string, upstream: string, reasoning = false) => `
   - id: ${id}
     provider: ${provider}
     upstream_model: ${upstream}
@@ -22,14 +24,14 @@ function catalogWithNewKinds(): string {
     context_window: 1000000
     max_output_tokens: 8192
     pricing: { input: 0.3, output: 2.5, cached_input: 0.075 }
-    capabilities: { streaming: true, json_mode: true, tools: true, vision: true, json_schema: true }
+    capabilities: { streaming: true, json_mode: true, tools: true, vision: true, json_schema: true, reasoning: ${reasoning} }
     expected_latency_ms: 800
     fallbacks: []
 `;
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
   writeFileSync(
     file,
-    `${shipped.trimEnd()}\n${entry('gemini-flash', 'simulator-gemini', 'sim-gemini-flash')}${entry('azure-gpt-fast', 'simulator-azure', 'sim-gpt-fast')}`,
+    `${shipped.trimEnd()}\n${entry('gemini-flash', 'simulator-gemini', 'sim-gemini-flash')}${entry('gemini-thinking', 'simulator-gemini', 'sim-gemini-thinking', true)}${entry('azure-gpt-fast', 'simulator-azure', 'sim-gpt-fast')}`,
   );
   return file;
 }
@@ -106,5 +108,78 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
     const [call] = job.result.message.tool_calls;
     expect(call.function.name).toBe('get_weather');
     expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+  });
+
+  // Gemini 3 wants each function call's thought signature back next turn (a 400 otherwise);
+  // clients of the OpenAI and Anthropic dialects send back only the call's id, which carries it.
+  const weatherTool = {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+    },
+  };
+
+  it('runs a two-turn tool loop on a Gemini 3-style model with the OpenAI SDK', async () => {
+    const openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+    const tools = [{ type: 'function' as const, function: weatherTool }];
+    const ask = { role: 'user' as const, content: 'Weather in Paris? Use get_weather.' };
+    const first = await openai.chat.completions.create({
+      model: 'gemini-thinking',
+      messages: [ask],
+      tools,
+    });
+    const message = first.choices[0]?.message;
+    const call = message?.tool_calls?.[0];
+    expect(first.choices[0]?.finish_reason).toBe('tool_calls');
+    if (message === undefined || call?.type !== 'function') throw new Error('no tool call');
+    expect(call.id.startsWith('llmq_fcs_')).toBe(true);
+    const second = await openai.chat.completions.create({
+      model: 'gemini-thinking',
+      messages: [ask, message, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+      tools,
+    });
+    expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: sunny');
+  });
+
+  it('runs the same loop with the Anthropic SDK, and a lost signature is the provider’s 400', async () => {
+    const anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
+    const tools = [
+      {
+        name: weatherTool.name,
+        description: weatherTool.description,
+        input_schema: { ...weatherTool.parameters, type: 'object' as const },
+      },
+    ];
+    const ask = { role: 'user' as const, content: 'Weather in Paris? Use get_weather.' };
+    const first = await anthropic.messages.create({
+      model: 'gemini-thinking',
+      max_tokens: 1024,
+      messages: [ask],
+      tools,
+    });
+    expect(first.stop_reason).toBe('tool_use');
+    const toolUse = first.content.find((block) => block.type === 'tool_use');
+    if (toolUse?.type !== 'tool_use') throw new Error('no tool_use block');
+    const turn = (id: string) =>
+      anthropic.messages.create({
+        model: 'gemini-thinking',
+        max_tokens: 1024,
+        messages: [
+          ask,
+          { role: 'assistant', content: [{ ...toolUse, id }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'sunny' }] },
+        ],
+        tools,
+      });
+    const second = await turn(toolUse.id);
+    expect(second.content).toEqual([
+      expect.objectContaining({ type: 'text', text: '[sim] get_weather returned: sunny' }),
+    ]);
+    const lost = await turn('toolu_rebuilt').catch((caught: unknown) => caught);
+    expect(lost).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(String((lost as Error).message)).toContain('missing a thought_signature');
   });
 });

@@ -18,6 +18,7 @@ import type { ModelCapabilities } from '../profiles/model-profile';
 import { FIVE_MINUTES_MS } from '../prompt-cache/prompt-cache';
 import { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import { verifyThinking } from '../reasoning/thinking-signature';
+import { checkFunctionCallSignatures } from './function-call-signatures';
 import type { GeminiContent, GeminiPart, GenerateContentRequest } from './gemini-request-schema';
 
 /** Thinking tokens a reasoning model spends when the request sets no budget (dynamic thinking). */
@@ -76,6 +77,11 @@ export function convertGeminiRequest(
   const functionDeclarations = (request.tools ?? []).flatMap((tool) => tool.functionDeclarations);
   if (functionDeclarations.length > 0 && !capabilities.tools)
     return refuse('Function calling is not enabled for this model.', 'tools');
+  // The reasoning models stand for Gemini 3, which checks its function calls' signatures.
+  if (capabilities.reasoning) {
+    const unsigned = checkFunctionCallSignatures(request.contents);
+    if (unsigned !== null) return unsigned;
+  }
 
   const prefix = new PromptPrefix(`gemini\u0000${request.model}`, FIVE_MINUTES_MS);
   let inputTokens = TOKENS_PER_REPLY;

@@ -200,6 +200,90 @@ describe('Gemini API routes', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('signs the first of a reasoning model’s function calls and checks the signature came back', async () => {
+    const declaration = (name: string) => ({
+      name,
+      parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } },
+    });
+    const tools = [{ functionDeclarations: [declaration('get_weather'), declaration('get_time')] }];
+    const ask = { role: 'user', parts: [{ text: 'Use get_weather and get_time.' }] };
+    const first = await post('sim-gemini-thinking:generateContent', { contents: [ask], tools });
+    const calls = ((await first.json()) as GenerateBody).candidates[0]?.content.parts ?? [];
+    expect(calls.map((part) => part.functionCall)).toEqual([
+      expect.objectContaining({ name: 'get_weather' }),
+      expect.objectContaining({ name: 'get_time' }),
+    ]);
+    // Parallel calls: only the first carries the step's signature.
+    expect(calls[0]?.thoughtSignature).toEqual(expect.any(String));
+    expect(calls[1]).not.toHaveProperty('thoughtSignature');
+    const results = {
+      role: 'user',
+      parts: ['get_weather', 'get_time'].map((name) => ({
+        functionResponse: { name, response: { output: 'ok' } },
+      })),
+    };
+    const replay = (model: object) => ({ contents: [ask, model, results], tools });
+    const sentBack = await post(
+      'sim-gemini-thinking:generateContent',
+      replay({ role: 'model', parts: calls }),
+    );
+    expect(sentBack.status).toBe(200);
+
+    const unsigned = calls.map(({ thoughtSignature: _dropped, ...part }) => part);
+    const missing = await post(
+      'sim-gemini-thinking:generateContent',
+      replay({ role: 'model', parts: unsigned }),
+    );
+    expect(missing.status).toBe(400);
+    const missingError = ((await missing.json()) as { error: { message: string } }).error;
+    expect(missingError.message).toContain(
+      'Function call is missing a thought_signature in functionCall parts',
+    );
+    expect(missingError.message).toContain('`default_api:get_weather` , position 1');
+
+    const altered = [
+      { ...calls[0], functionCall: { name: 'get_weather', args: { city: 'Elsewhere' } } },
+      calls[1],
+    ];
+    const corrupted = await post(
+      'sim-gemini-thinking:generateContent',
+      replay({ role: 'model', parts: altered }),
+    );
+    expect(corrupted.status).toBe(400);
+    expect(((await corrupted.json()) as { error: { message: string } }).error.message).toContain(
+      'Corrupted thought signature',
+    );
+
+    // Google's placeholder skips the check; an earlier turn's calls are not checked; the
+    // non-reasoning model neither signs nor checks.
+    const placeholder = [{ ...unsigned[0], thoughtSignature: 'skip_thought_signature_validator' }];
+    const skipped = await post(
+      'sim-gemini-thinking:generateContent',
+      replay({ role: 'model', parts: [...placeholder, unsigned[1]] }),
+    );
+    expect(skipped.status).toBe(200);
+    const earlierTurn = await post('sim-gemini-thinking:generateContent', {
+      contents: [
+        ask,
+        { role: 'model', parts: unsigned },
+        results,
+        { role: 'model', parts: [{ text: 'done' }] },
+        { role: 'user', parts: [{ text: 'thanks' }] },
+      ],
+      tools,
+    });
+    expect(earlierTurn.status).toBe(200);
+    const flash = await post('sim-gemini-flash:generateContent', { contents: [ask], tools });
+    const flashParts = ((await flash.json()) as GenerateBody).candidates[0]?.content.parts ?? [];
+    expect(flashParts[0]?.functionCall).toBeDefined();
+    expect(flashParts[0]).not.toHaveProperty('thoughtSignature');
+    const flashReplay = await post(
+      'sim-gemini-flash:generateContent',
+      replay({ role: 'model', parts: flashParts }),
+    );
+    expect(flashReplay.status).toBe(200);
+  });
+
   it('embeds one content or a batch, every request naming the path model', async () => {
     const one = await post('sim-embed-small:embedContent', {
       content: { parts: [{ text: 'hello' }] },

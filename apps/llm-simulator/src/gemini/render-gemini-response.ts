@@ -3,6 +3,7 @@ import type { Reply } from '../generation/generate-reply';
 import { groupReplyDeltas } from '../generation/group-reply-deltas';
 import { signThinking } from '../reasoning/thinking-signature';
 import type { SseEvent } from '../server/sse-event';
+import { signFunctionCall } from './function-call-signatures';
 
 /** A planned generateContent answer with what the response repeats. */
 export interface AnsweredContent {
@@ -16,6 +17,8 @@ export interface AnsweredContent {
   promptTokens: number;
   /** Prompt tokens served from the implicit cache (part of `promptTokens`). */
   cachedTokens: number;
+  /** Whether the first function call carries a thought signature (Gemini 3's reasoning models). */
+  signsFunctionCalls: boolean;
 }
 
 function finishReasonOf(finish: ChatFinish): string {
@@ -46,11 +49,20 @@ function thoughtPart(answer: AnsweredContent): object | null {
   return { text, thought: true, thoughtSignature: signThinking(text) };
 }
 
-/** Gemini API function calls carry no id; the caller pairs results by name. */
-function functionCallParts(plan: ChatAnswerPlan): object[] {
-  return plan.toolCalls.map((call) => ({
-    functionCall: { name: call.name, args: JSON.parse(call.argumentsJson) },
-  }));
+/**
+ * Gemini API function calls carry no id; the caller pairs results by name. A model that signs
+ * puts the step's thought signature on its first call only (see function-call-signatures.ts).
+ */
+function functionCallParts(answer: AnsweredContent): object[] {
+  return answer.plan.toolCalls.map((call, index) => {
+    const args: unknown = JSON.parse(call.argumentsJson);
+    return {
+      functionCall: { name: call.name, args },
+      ...(answer.signsFunctionCalls && index === 0
+        ? { thoughtSignature: signFunctionCall(call.name, args) }
+        : {}),
+    };
+  });
 }
 
 /** The JSON body of a whole `generateContent` answer. */
@@ -62,7 +74,7 @@ export function generateContentBody(answer: AnsweredContent): string {
     ...(plan.reply.text.length > 0 || plan.toolCalls.length === 0
       ? [{ text: plan.reply.text }]
       : []),
-    ...functionCallParts(plan),
+    ...functionCallParts(answer),
   ];
   return JSON.stringify({
     candidates: [
@@ -97,7 +109,7 @@ export function generateContentEvents(answer: AnsweredContent): SseEvent[] {
     chunks.push({ parts: [thought], tokens: answer.thinking?.completionTokens ?? 0 });
   for (const delta of groupReplyDeltas(plan.reply.pieces))
     chunks.push({ parts: [{ text: delta.text }], tokens: delta.tokens });
-  const calls = functionCallParts(plan);
+  const calls = functionCallParts(answer);
   if (calls.length > 0) {
     const tokens = plan.toolCalls.reduce((sum, call) => sum + call.tokens, 0);
     chunks.push({ parts: calls, tokens });

@@ -11,7 +11,10 @@ export function convertGeminiPart(part: Part): AssistantContentPart | undefined 
   if (part.functionCall !== undefined) {
     return {
       type: 'tool-call',
-      toolCallId: toolCallIdOf(part.functionCall.id),
+      toolCallId: toolCallIdOf({
+        ...(part.functionCall.id === undefined ? {} : { id: part.functionCall.id }),
+        ...(part.thoughtSignature === undefined ? {} : { thoughtSignature: part.thoughtSignature }),
+      }),
       toolName: part.functionCall.name ?? '',
       arguments: JSON.stringify(part.functionCall.args ?? {}),
     };

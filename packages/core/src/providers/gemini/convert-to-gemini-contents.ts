@@ -3,7 +3,7 @@ import type { DocumentPart, ImagePart, ToolResultPart } from '../../messages/con
 import { textOf } from '../../messages/text-of';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { Content, Part } from './gemini-sdk';
-import { isGeneratedToolCallId } from './gemini-tool-call-id';
+import { geminiCallOf } from './gemini-tool-call-id';
 
 /** The conversation in Gemini's form: the system instruction apart, then the turns. */
 export interface GeminiContents {
@@ -52,9 +52,10 @@ function functionResponsePart(
     );
   }
   const text = textOf(part);
+  const { id } = geminiCallOf(part.toolCallId);
   return {
     functionResponse: {
-      ...(isGeneratedToolCallId(part.toolCallId) ? {} : { id: part.toolCallId }),
+      ...(id === undefined ? {} : { id }),
       name,
       response: part.isError === true ? { error: text } : { output: text },
     },
@@ -124,15 +125,18 @@ export function convertToGeminiContents(
                 thought: true,
                 ...(part.signature === undefined ? {} : { thoughtSignature: part.signature }),
               };
-            case 'tool-call':
+            case 'tool-call': {
               callNames.set(part.toolCallId, part.toolName);
+              const { id, thoughtSignature } = geminiCallOf(part.toolCallId);
               return {
                 functionCall: {
-                  ...(isGeneratedToolCallId(part.toolCallId) ? {} : { id: part.toolCallId }),
+                  ...(id === undefined ? {} : { id }),
                   name: part.toolName,
                   args: parseArguments(part.arguments, `${path}.content[${partIndex}]`, modelId),
                 },
+                ...(thoughtSignature === undefined ? {} : { thoughtSignature }),
               };
+            }
             default: {
               const unreachable: never = part;
               return unreachable;

@@ -1,4 +1,5 @@
 import { startSimulator } from '@llmq/llm-simulator';
+import type { AssistantContentPart } from '../../messages/content-part';
 import type { GenerateRequest, LanguageModel, StreamPart } from '../language-model';
 import type { Provider } from '../provider';
 import { createGeminiProvider } from './gemini-provider';
@@ -73,4 +74,65 @@ it('gives made-up ids to function calls and sends a tool result back by name', a
     tools,
   });
   expect(answer.text).toBe('[sim] get_time returned: noon');
+});
+
+describe('thought signatures on function calls (Gemini 3, the simulator’s thinking model)', () => {
+  const tools = [
+    { name: 'get_time', parameters: { type: 'object', properties: {} } },
+    { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+  ];
+  const ask = { role: 'user' as const, content: 'Use get_time and get_weather.' };
+
+  /** The call's answer to its tool results, sent back with the assistant content as given. */
+  function replay(assistant: AssistantContentPart[]): GenerateRequest {
+    const calls = assistant.filter((part) => part.type === 'tool-call');
+    return {
+      messages: [
+        ask,
+        { role: 'assistant', content: assistant },
+        {
+          role: 'tool',
+          content: calls.map((call) => ({
+            type: 'tool-result' as const,
+            toolCallId: call.type === 'tool-call' ? call.toolCallId : '',
+            content: 'ok',
+          })),
+        },
+      ],
+      tools,
+    };
+  }
+
+  it('carries the signature in the tool call id and sends it back, whole or streamed', async () => {
+    const thinking = provider.languageModel('sim-gemini-thinking');
+    const first = await thinking.generate({ messages: [ask], tools });
+    const calls = first.content.filter((part) => part.type === 'tool-call');
+    expect(calls.map((call) => call.type === 'tool-call' && call.toolName)).toEqual([
+      'get_time',
+      'get_weather',
+    ]);
+    const [signed, plain] = calls.map((call) => (call.type === 'tool-call' ? call.toolCallId : ''));
+    // Only the step's first call is signed; both ids fit Anthropic's tool_use id pattern.
+    expect(signed?.startsWith('llmq_fcs_')).toBe(true);
+    expect(plain?.startsWith('llmq_fc_')).toBe(true);
+    for (const id of [signed, plain]) expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
+    const answer = await thinking.generate(replay(first.content));
+    expect(answer.text).toContain('[sim] get_time returned: ok');
+
+    const streamedCalls: string[] = [];
+    for await (const part of thinking.stream({ messages: [ask], tools }))
+      if (part.type === 'tool-call-start') streamedCalls.push(part.toolCallId);
+    expect(streamedCalls[0]?.startsWith('llmq_fcs_')).toBe(true);
+  });
+
+  it('meets Gemini’s 400 when a client dropped the signature (the id replaced)', async () => {
+    const thinking = provider.languageModel('sim-gemini-thinking');
+    const first = await thinking.generate({ messages: [ask], tools });
+    const renamed = first.content.map((part, index) =>
+      part.type === 'tool-call' ? { ...part, toolCallId: `call_${index}` } : part,
+    );
+    const error = await thinking.generate(replay(renamed)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ statusCode: 400 });
+    expect(String((error as Error).message)).toContain('missing a thought_signature');
+  });
 });
