@@ -22,7 +22,6 @@ import {
 import { type Tracer, trace } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { adminConsoleRouter } from './admin-console/admin-console-router';
 import { errorHandler, notFound } from './http/api-error';
@@ -34,6 +33,7 @@ import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
 import { requireRedis } from './http/require-redis';
 import { scopeGuards } from './http/require-scope';
+import { securityHeaders } from './http/security-headers';
 import type { InteractiveJobs } from './interactive/interactive-jobs';
 import { metricsRouter } from './observability/metrics-router';
 import { requestTelemetry } from './observability/request-telemetry';
@@ -156,14 +156,7 @@ export function createApp(dependencies: AppDependencies): Express {
   );
 
   const { security, logger } = dependencies;
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        // Served over plain HTTP in development; TLS is the proxy's job.
-        directives: { upgradeInsecureRequests: null },
-      },
-    }),
-  );
+  app.use(securityHeaders());
   app.use(cors(security.corsOrigins));
   app.use(requestTimeout(security.requestTimeoutMs));
   app.use(healthRouter(dependencies.redis));

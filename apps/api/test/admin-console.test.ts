@@ -138,6 +138,37 @@ describe('hardening headers', () => {
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('sends API answers the resource headers, not the page ones', async () => {
+    const documentOnly = [
+      'cross-origin-opener-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ];
+    const page = await request(harness.app).get('/healthz').expect(200);
+    for (const name of documentOnly) expect(page.headers[name]).toBeDefined();
+
+    const submitted = await request(harness.app)
+      .post('/v1/jobs')
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .send({ prompt: 'Say hi' })
+      .expect(202);
+    const refused = await request(harness.app).get('/v1/jobs').expect(401);
+    for (const answer of [submitted, refused]) {
+      expect(answer.headers['content-security-policy']).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+      expect(answer.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(answer.headers['strict-transport-security']).toContain('max-age=');
+      for (const name of documentOnly) expect(answer.headers[name]).toBeUndefined();
+    }
+  });
+
   it('allows only configured CORS origins', async () => {
     const withCors = await createApiHarness({ corsOrigins: ['https://app.example'] });
     try {
