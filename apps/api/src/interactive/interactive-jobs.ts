@@ -210,20 +210,39 @@ export class InteractiveJobs {
     }
   }
 
-  /** A wait for a job: aborted by the client's disconnect or the wait timeout. */
+  /**
+   * A wait for a job: aborted by the client's disconnect or the wait timeout. One controller
+   * and one timer, cleared when the wait ends. `AbortSignal.timeout` and `AbortSignal.any` cost
+   * about four times as much per wait: the timeout's timer stays armed until the garbage
+   * collector takes its signal, and `any` links the signals through weak references and a
+   * finalization registry.
+   */
   private openWait(response: Response): JobWait {
-    const disconnect = new AbortController();
+    const controller = new AbortController();
+    const wait: JobWait = {
+      signal: controller.signal,
+      ended: undefined,
+      close: () => {
+        clearTimeout(timer);
+        response.off('close', onClose);
+      },
+    };
+    const end = (why: 'disconnect' | 'timeout', reason: Error) => {
+      if (wait.ended) return;
+      wait.ended = why;
+      controller.abort(reason);
+    };
     const onClose = () => {
-      if (!response.writableFinished) disconnect.abort(new Error('client disconnected'));
+      if (!response.writableFinished) end('disconnect', new Error('client disconnected'));
     };
     response.on('close', onClose);
-    const timeout = AbortSignal.timeout(this.options.waitTimeoutMs);
-    return {
-      disconnect: disconnect.signal,
-      timeout,
-      signal: AbortSignal.any([disconnect.signal, timeout]),
-      close: () => response.off('close', onClose),
-    };
+    const timer = setTimeout(
+      () => end('timeout', new Error('the wait for the job timed out')),
+      this.options.waitTimeoutMs,
+    );
+    // As `AbortSignal.timeout`'s: a pending wait does not keep the process alive.
+    timer.unref();
+    return wait;
   }
 
   /**
@@ -236,11 +255,11 @@ export class InteractiveJobs {
     response: Response,
     wait: JobWait,
   ): Promise<void> {
-    if (wait.disconnect.aborted) {
+    if (wait.ended === 'disconnect') {
       if (this.cancelsOnDisconnect(request)) await this.abandon(jobId, tenantOf(response));
       return;
     }
-    if (wait.timeout.aborted) {
+    if (wait.ended === 'timeout') {
       throw new ClientError(
         'job_wait_timeout',
         `the job did not finish within ${this.options.waitTimeoutMs} ms; it keeps running: poll ${jobLinks(jobId).self}`,
@@ -317,11 +336,13 @@ export class InteractiveJobs {
   }
 }
 
-/** A client's wait for its job: the signals that end it, and how to stop listening. */
+/** A client's wait for its job: the signal that ends it, why it ended, and how to let it go. */
 interface JobWait {
-  disconnect: AbortSignal;
-  timeout: AbortSignal;
+  /** Aborted when the client disconnects or the wait times out. */
   signal: AbortSignal;
+  /** What aborted {@link signal}; undefined while the wait runs. */
+  ended: 'disconnect' | 'timeout' | undefined;
+  /** Clears the timer and stops listening for the disconnect. */
   close(): void;
 }
 
