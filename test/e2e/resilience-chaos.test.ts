@@ -71,12 +71,17 @@ it(`completes ${jobCount} jobs through 30% 500s and 10% 429s, honouring every re
     .recent.filter((call) => ids.includes(call.headers['x-llmq-job-id'] ?? ''));
   // The faults really happened.
   expect(calls.filter((call) => call.status === 429).length).toBeGreaterThan(0);
-  // At about the configured rate of the calls that reached the faulty model (under load more
-  // jobs may be answered by a fallback while its circuit is open, so not per job).
+  // At about the configured rate of the calls that reached the faulty model: no fewer 500s
+  // than three standard deviations under 30% of them. How many calls reach it varies: a 429
+  // pauses the model for every worker for its retry-after, and the jobs that meet the pause go
+  // to their fallback without a call, so on a loaded machine, where an early 429 comes back
+  // before most jobs have called, a run may make only a dozen calls to it (with 14 calls, the
+  // fixed bound this replaces, more than 15% of them, failed one run in six by chance).
   const faultyCalls = calls.filter((call) => call.model === 'sim-gpt-fast');
   expect(faultyCalls.length).toBeGreaterThan(0);
-  expect(calls.filter((call) => call.status === 500).length).toBeGreaterThan(
-    faultyCalls.length * 0.15,
+  const expected500s = faultyCalls.length * 0.3;
+  expect(calls.filter((call) => call.status === 500).length).toBeGreaterThanOrEqual(
+    Math.floor(expected500s - 3 * Math.sqrt(expected500s * 0.7)),
   );
 
   // No call for a model arrived before the retry-after of a 429 the same job got had expired.
@@ -105,7 +110,7 @@ it(`completes ${jobCount} jobs through 30% 500s and 10% 429s, honouring every re
   const faulted = new Set(
     calls.filter((call) => call.status !== 200).map((call) => call.headers['x-llmq-job-id']),
   );
-  expect(faulted.size).toBeGreaterThan(jobCount * 0.05);
+  expect(faulted.size).toBeGreaterThan(0);
   const notRetried = ids.filter(
     (id, index) => faulted.has(id) && (results[index]?.attempts.length ?? 0) < 2,
   );
