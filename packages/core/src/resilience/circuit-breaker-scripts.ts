@@ -44,16 +44,25 @@ return {'allowed', '1', 0}`);
  * least ARGV[6] calls of which the failed share reaches ARGV[5]. Outcomes of non-probe calls
  * reported while open or half-open change nothing.
  *
- * KEYS: the circuit hash, the set of every circuit (for the snapshot).
+ * A non-probe success may stand for several (ARGV[9], `CircuitBreaker`'s batched background
+ * record): on a closed circuit they reset the consecutive failures and add that many calls to
+ * the window, as that many records in a row would; on an open or half-open one, nothing.
+ *
+ * KEYS: the circuit hash, the set of every circuit (for the snapshot; added to as the hash is
+ * created).
  * ARGV: now (epoch ms), outcome ('success' or 'failure'), was a probe (1 or 0), consecutive
- * failures, failure ratio, minimum requests, window (ms), cooldown (ms).
+ * failures, failure ratio, minimum requests, window (ms), cooldown (ms), calls (default 1).
  * Returns {state before, state after}.
  */
 export const recordScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local failed = ARGV[2] == 'failure'
-redis.call('SADD', KEYS[2], KEYS[1])
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local state = redis.call('HGET', KEYS[1], 'state')
+-- Every write of a circuit sets its state, so a hash without one is about to be created.
+if not state then
+  redis.call('SADD', KEYS[2], KEYS[1])
+  state = 'closed'
+end
 local function open()
   redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[8]), 'probes', 0,
     'failures', 0, 'win_start', now, 'win_total', 0, 'win_fail', 0)
@@ -74,7 +83,7 @@ local win_start = tonumber(s[2] or now)
 local total = tonumber(s[3] or 0)
 local fails = tonumber(s[4] or 0)
 if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
-total = total + 1
+total = total + tonumber(ARGV[9] or 1)
 if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
 if failed and (failures >= tonumber(ARGV[4]) or
     (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then
