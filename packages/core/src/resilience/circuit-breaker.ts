@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { OpenCall } from './call-journal';
 import { acquireScript, recordScript } from './circuit-breaker-scripts';
 
 export const circuitStateSchema = z.enum(['closed', 'open', 'half_open']);
@@ -98,19 +99,32 @@ export class CircuitBreaker {
    *   it is set the call is refused as `held` and nothing is taken (no half-open probe slot),
    *   so a caller can check it without a round trip of its own and without a race against
    *   another worker setting it.
+   * @param openCall the call's journal record (`CallRecorder.openCall`), written in the same
+   *   step if the call is let through, and only then.
    */
   async acquire(
     provider: string,
     model: string,
     now: number = Date.now(),
     holdFlag?: string,
+    openCall?: OpenCall,
   ): Promise<CircuitPermit> {
-    const circuit = this.keys.circuit(provider, model);
-    const [verdict, probe, retryAt] = (await acquireScript.run(
-      this.redis,
-      holdFlag === undefined ? [circuit] : [circuit, holdFlag],
-      [now, this.options.halfOpenProbes, this.options.probeTimeoutMs],
-    )) as [string, string, number];
+    const keys = [this.keys.circuit(provider, model)];
+    if (holdFlag !== undefined) keys.push(holdFlag);
+    const args: Array<string | number> = [
+      now,
+      this.options.halfOpenProbes,
+      this.options.probeTimeoutMs,
+    ];
+    if (openCall) {
+      keys.push(openCall.journal);
+      args.push(openCall.id, openCall.attempt, openCall.ttlSeconds);
+    }
+    const [verdict, probe, retryAt] = (await acquireScript.run(this.redis, keys, args)) as [
+      string,
+      string,
+      number,
+    ];
     if (verdict === 'held') {
       return { allowed: false, state: 'held', holdValue: probe, waitMs: Number(retryAt) };
     }
