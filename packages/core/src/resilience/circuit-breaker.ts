@@ -235,8 +235,12 @@ export class CircuitBreaker {
     );
   }
 
-  /** Every known circuit's state, for the metrics exporter and operators. */
+  /**
+   * Every known circuit's state, for the metrics exporter and operators; with the successes
+   * this breaker has still to send sent first, so it shows what this process recorded.
+   */
   async getCircuitStates(): Promise<CircuitSnapshot[]> {
+    await this.flushSuccesses();
     const circuitKeys = await this.redis.smembers(this.keys.circuits());
     if (circuitKeys.length === 0) return [];
     const pipeline = this.redis.pipeline();
