@@ -189,6 +189,8 @@ async function closeServices(services: WorkerServices): Promise<void> {
   const { queues } = services;
   await Promise.all([queues.prompt.close(), queues.interactive.close(), queues.bulk.close()]);
   await services.tracing.shutdown().catch(() => undefined);
+  // The circuits' batched successes, before the connection they go out on closes.
+  await services.breaker.flushSuccesses();
   await services.connection.quit().catch(() => undefined);
 }
 

@@ -424,10 +424,10 @@ export type { AttemptRecord } from './resilience/attempt-record';
 export {
   CallJournal,
   type CallJournalOptions,
-  type CallRecord,
   type CallRecorder,
   type InterruptedCall,
   type JournalClose,
+  type OpenCall,
   withInterruptedCalls,
 } from './resilience/call-journal';
 export { CircuitBreaker } from './resilience/circuit-breaker';

@@ -86,6 +86,28 @@ it('has the call on record while the provider works on it, until the job has end
   expect(await journal.lateCalls('job_1')).toEqual([]);
 });
 
+it("has the call on record during the call when the breaker's acquire writes it", async () => {
+  const entry = entryOf('sim-gpt-fast');
+  const real = registry.languageModel(entry.provider, entry.upstream_model);
+  let seenDuringCall: Record<string, string> = {};
+  const model: LanguageModel = {
+    ...real,
+    generate: async (callRequest) => {
+      seenDuringCall = await redis.hgetall(keys.jobOpenCalls('job_6'));
+      return real.generate(callRequest);
+    },
+  };
+  const outcome = await callModel(chatCall({ entry, model }, request), {
+    breaker: new CircuitBreaker(redis, keys),
+    recorder: journal.forJob('job_6', 120),
+  });
+  expect(outcome.ok).toBe(true);
+  expect(Object.values(seenDuringCall).map((text) => JSON.parse(text))).toEqual([
+    expect.objectContaining({ model: 'sim-gpt-fast', outcome: 'interrupted' }),
+  ]);
+  expect(await redis.ttl(keys.jobOpenCalls('job_6'))).toBeGreaterThan(100);
+});
+
 it('keeps no record of a call an open circuit skipped', async () => {
   const entry = entryOf('sim-gpt-fast');
   const model = registry.languageModel(entry.provider, entry.upstream_model);
@@ -97,7 +119,7 @@ it('keeps no record of a call an open circuit skipped', async () => {
   });
   expect(outcome).toMatchObject({ ok: false, called: false });
   expect(outcome.attempt.error_code).toBe('circuit_open');
-  // The record went out with the breaker's acquire, and was dropped when it refused.
+  // The breaker's acquire writes the record only when it lets the call through.
   expect(await journal.interrupted('job_2')).toEqual([]);
 });
 

@@ -218,9 +218,9 @@ type GuardedCall =
 /**
  * What must hold before a call is made: room under its rate limits, the circuit's permit,
  * and the call's record in the journal. Capacity comes first, so a call that must wait takes
- * no half-open probe slot meanwhile. The journal's record and the breaker's acquire go out
- * together (one round trip, not two), so the call is still on record before it is made; a
- * skipped call drops its record again. A deployment with no rate-limit window to count in
+ * no half-open probe slot meanwhile. The breaker's acquire writes the journal's record in its
+ * own step when it lets the call through (one script, and nothing to drop when it refuses),
+ * so the call is on record before it is made. A deployment with no rate-limit window to count in
  * has its pause flag read by the acquire itself, atomically (no round trip of its own, and
  * no window in which another worker's pause goes unseen); found set, the gate is asked again
  * and sleeps or refuses as for any pause.
@@ -246,25 +246,27 @@ async function guardCall<Answer>(
     if (admission && !admission.admitted) {
       return { go: false, throttled: { waitMs: admission.waitMs, reason: admission.reason } };
     }
-    const [acquired, recorded] = await Promise.allSettled([
-      breaker
-        ? breaker.acquire(circuit.account, circuit.model, startedAt, admission?.pauseFlag)
-        : ({ allowed: true, probe: false } as const),
-      recorder?.begin(entry, startedAt),
-    ]);
-    if (acquired.status === 'rejected') {
-      // No call is made: the record must not bill one on the job's next run.
-      if (recorded.status === 'fulfilled') await recorded.value?.drop().catch(() => undefined);
+    let permit: CircuitPermit;
+    try {
+      if (breaker) {
+        permit = await breaker.acquire(
+          circuit.account,
+          circuit.model,
+          startedAt,
+          admission?.pauseFlag,
+          recorder?.openCall(entry, startedAt),
+        );
+      } else {
+        await recorder?.begin(entry, startedAt);
+        permit = { allowed: true, probe: false };
+      }
+    } catch (error) {
+      // No call is made (and with a breaker, none was recorded: the acquire writes the record).
       await admission?.release();
-      throw acquired.reason;
+      throw error;
     }
-    if (recorded.status === 'rejected') {
-      await admission?.release();
-      throw recorded.reason;
-    }
-    const permit = acquired.value;
     if (permit.allowed) return { go: true, admission, permit };
-    await Promise.all([admission?.release(), recorded.value?.drop()]);
+    await admission?.release();
     if (permit.state !== 'held') return { go: false };
     // Paused: the gate reads the flag itself now, and sleeps through a short pause or refuses.
     deferPause = false;

@@ -9,34 +9,46 @@ import { LuaScript } from '../redis/lua-script';
  * Asks to call a model: a closed circuit lets the call through; an open one whose cooldown has
  * passed turns half-open and lets this caller through as the probe; a half-open one lets
  * through up to ARGV[2] probes at once, freeing a probe slot not reported within ARGV[3] ms.
+ * A call let through is put on its job's journal in the same step, when one is given (the
+ * call journal's record, see `CallRecorder.openCall`); a refused one leaves nothing there.
  *
  * KEYS: the circuit hash; optionally a hold flag (a rate pause, see `CircuitBreaker.acquire`):
- * while it is set nothing is taken and the caller is told how long it still holds.
- * ARGV: now (epoch ms), half-open probes, probe timeout (ms).
+ * while it is set nothing is taken and the caller is told how long it still holds; optionally,
+ * last, the job's journal (open-calls hash).
+ * ARGV: now (epoch ms), half-open probes, probe timeout (ms); with a journal, the call's id,
+ * its record and the journal's lifetime (s).
  * Returns {'allowed', probe ('1' or '0'), 0}, {'open' | 'half_open', '0', retry at (epoch
  * ms)}, or {'held', the flag's value, its remaining ms}.
  */
 export const acquireScript = new LuaScript(`
-if KEYS[2] then
+local journal = #ARGV >= 6 and KEYS[#KEYS] or nil
+if KEYS[2] and KEYS[2] ~= journal then
   local held = redis.call('PTTL', KEYS[2])
   if held > 0 then return {'held', redis.call('GET', KEYS[2]) or '', held} end
+end
+local function allowed(probe)
+  if journal then
+    redis.call('HSET', journal, ARGV[4], ARGV[5])
+    redis.call('EXPIRE', journal, ARGV[6])
+  end
+  return {'allowed', probe, 0}
 end
 local now = tonumber(ARGV[1])
 local s = redis.call('HMGET', KEYS[1], 'state', 'open_until', 'probes', 'probe_at')
 local state = s[1] or 'closed'
-if state == 'closed' then return {'allowed', '0', 0} end
+if state == 'closed' then return allowed('0') end
 if state == 'open' then
   local open_until = tonumber(s[2] or 0)
   if now < open_until then return {'open', '0', open_until} end
   redis.call('HSET', KEYS[1], 'state', 'half_open', 'probes', 1, 'probe_at', now)
-  return {'allowed', '1', 0}
+  return allowed('1')
 end
 local probes = tonumber(s[3] or 0)
 local probe_at = tonumber(s[4] or 0)
 if now - probe_at >= tonumber(ARGV[3]) then probes = 0 end
 if probes >= tonumber(ARGV[2]) then return {'half_open', '0', probe_at + tonumber(ARGV[3])} end
 redis.call('HSET', KEYS[1], 'probes', probes + 1, 'probe_at', now)
-return {'allowed', '1', 0}`);
+return allowed('1')`);
 
 /**
  * Records a call's outcome: a probe's success closes a half-open circuit and its failure opens
@@ -44,16 +56,25 @@ return {'allowed', '1', 0}`);
  * least ARGV[6] calls of which the failed share reaches ARGV[5]. Outcomes of non-probe calls
  * reported while open or half-open change nothing.
  *
- * KEYS: the circuit hash, the set of every circuit (for the snapshot).
+ * A non-probe success may stand for several (ARGV[9], `CircuitBreaker`'s batched background
+ * record): on a closed circuit they reset the consecutive failures and add that many calls to
+ * the window, as that many records in a row would; on an open or half-open one, nothing.
+ *
+ * KEYS: the circuit hash, the set of every circuit (for the snapshot; added to as the hash is
+ * created).
  * ARGV: now (epoch ms), outcome ('success' or 'failure'), was a probe (1 or 0), consecutive
- * failures, failure ratio, minimum requests, window (ms), cooldown (ms).
+ * failures, failure ratio, minimum requests, window (ms), cooldown (ms), calls (default 1).
  * Returns {state before, state after}.
  */
 export const recordScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local failed = ARGV[2] == 'failure'
-redis.call('SADD', KEYS[2], KEYS[1])
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local state = redis.call('HGET', KEYS[1], 'state')
+-- Every write of a circuit sets its state, so a hash without one is about to be created.
+if not state then
+  redis.call('SADD', KEYS[2], KEYS[1])
+  state = 'closed'
+end
 local function open()
   redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[8]), 'probes', 0,
     'failures', 0, 'win_start', now, 'win_total', 0, 'win_fail', 0)
@@ -74,7 +95,7 @@ local win_start = tonumber(s[2] or now)
 local total = tonumber(s[3] or 0)
 local fails = tonumber(s[4] or 0)
 if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
-total = total + 1
+total = total + tonumber(ARGV[9] or 1)
 if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
 if failed and (failures >= tonumber(ARGV[4]) or
     (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then

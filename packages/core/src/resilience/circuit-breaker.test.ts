@@ -162,3 +162,50 @@ describe('a success recorded in the background', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('successes batched per circuit', () => {
+  it('are counted and sent together, one script for the batch', async () => {
+    // A batch that only flushSuccesses sends, so the test can look before and after.
+    const breaker = new CircuitBreaker(redis, keys, { ...options, successBatchMs: 60_000 });
+    const now = 3_000_000;
+    await breaker.record('p', 'm', 'failure', false, now);
+    await breaker.record('p', 'm', 'failure', false, now);
+    for (let index = 0; index < 4; index += 1) breaker.recordSuccessInBackground('p', 'm', now);
+    breaker.recordSuccessInBackground('p', 'other', now);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Read apart from the breaker, which would send them first.
+    expect(await redis.hmget(keys.circuit('p', 'm'), 'failures', 'win_total')).toEqual(['2', '2']);
+    expect(await redis.exists(keys.circuit('p', 'other'))).toBe(0);
+    await breaker.flushSuccesses();
+    expect(await new CircuitBreaker(redis, keys, options).getCircuitStates()).toEqual([
+      expect.objectContaining({ model: 'm', consecutiveFailures: 0, windowRequests: 6 }),
+      expect.objectContaining({ model: 'other', state: 'closed', windowRequests: 1 }),
+    ]);
+  });
+
+  it('sent late, change nothing on a circuit another worker opened meanwhile', async () => {
+    const breaker = new CircuitBreaker(redis, keys, { ...options, successBatchMs: 60_000 });
+    const otherConnection = new Redis(testRedisUrl());
+    const other = new CircuitBreaker(otherConnection, keys, options);
+    try {
+      let now = 4_000_000;
+      breaker.recordSuccessInBackground('p', 'm', now);
+      for (let index = 0; index < 3; index += 1)
+        await other.record('p', 'm', 'failure', false, now + 1);
+      await breaker.flushSuccesses();
+      const [opened] = await other.getCircuitStates();
+      expect(opened).toMatchObject({ state: 'open', windowRequests: 0, timesOpened: 1 });
+      // Half-open: a batch that lands between the probe's permit and its failure changes
+      // nothing either; the probe's own record, never batched, opens it again.
+      now += options.cooldownMs + 1;
+      expect(await other.acquire('p', 'm', now)).toEqual({ allowed: true, probe: true });
+      breaker.recordSuccessInBackground('p', 'm', now);
+      await breaker.flushSuccesses();
+      expect(await other.record('p', 'm', 'failure', true, now + 1)).toBe('open');
+      const [reopened] = await other.getCircuitStates();
+      expect(reopened).toMatchObject({ state: 'open', timesOpened: 2 });
+    } finally {
+      await otherConnection.quit();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { OpenCall } from './call-journal';
 import { acquireScript, recordScript } from './circuit-breaker-scripts';
 
 export const circuitStateSchema = z.enum(['closed', 'open', 'half_open']);
@@ -22,6 +23,11 @@ export interface CircuitBreakerOptions {
   halfOpenProbes: number;
   /** A probe slot not reported back within this long, ms, is freed (its worker died). Default 60000. */
   probeTimeoutMs: number;
+  /**
+   * How long a non-probe success waits to be sent with the others of its circuit, ms
+   * (default 10; 0 sends each at once). See {@link CircuitBreaker.recordSuccessInBackground}.
+   */
+  successBatchMs: number;
 }
 
 export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
@@ -32,6 +38,7 @@ export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
   cooldownMs: 30_000,
   halfOpenProbes: 1,
   probeTimeoutMs: 60_000,
+  successBatchMs: 10,
 };
 
 /** What a caller may do: call (`closed`), call as the half-open probe, or skip the model. */
@@ -71,6 +78,9 @@ export interface CircuitTransition {
  */
 export class CircuitBreaker {
   private readonly options: CircuitBreakerOptions;
+  /** Non-probe successes not sent yet, by circuit key: how many, and the latest one's time. */
+  private readonly pendingSuccesses = new Map<string, { count: number; at: number }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -89,19 +99,32 @@ export class CircuitBreaker {
    *   it is set the call is refused as `held` and nothing is taken (no half-open probe slot),
    *   so a caller can check it without a round trip of its own and without a race against
    *   another worker setting it.
+   * @param openCall the call's journal record (`CallRecorder.openCall`), written in the same
+   *   step if the call is let through, and only then.
    */
   async acquire(
     provider: string,
     model: string,
     now: number = Date.now(),
     holdFlag?: string,
+    openCall?: OpenCall,
   ): Promise<CircuitPermit> {
-    const circuit = this.keys.circuit(provider, model);
-    const [verdict, probe, retryAt] = (await acquireScript.run(
-      this.redis,
-      holdFlag === undefined ? [circuit] : [circuit, holdFlag],
-      [now, this.options.halfOpenProbes, this.options.probeTimeoutMs],
-    )) as [string, string, number];
+    const keys = [this.keys.circuit(provider, model)];
+    if (holdFlag !== undefined) keys.push(holdFlag);
+    const args: Array<string | number> = [
+      now,
+      this.options.halfOpenProbes,
+      this.options.probeTimeoutMs,
+    ];
+    if (openCall) {
+      keys.push(openCall.journal);
+      args.push(openCall.id, openCall.attempt, openCall.ttlSeconds);
+    }
+    const [verdict, probe, retryAt] = (await acquireScript.run(this.redis, keys, args)) as [
+      string,
+      string,
+      number,
+    ];
     if (verdict === 'held') {
       return { allowed: false, state: 'held', holdValue: probe, waitMs: Number(retryAt) };
     }
@@ -128,10 +151,27 @@ export class CircuitBreaker {
     probe: boolean,
     now: number = Date.now(),
   ): Promise<CircuitState> {
+    const circuit = this.keys.circuit(provider, model);
+    // This worker's earlier successes go first, on the same connection: they happened before.
+    if (this.pendingSuccesses.has(circuit)) void this.sendSuccesses(circuit);
+    const [before, after] = await this.runRecord(circuit, outcome, probe, now, 1);
+    const from = circuitStateSchema.parse(before);
+    const to = circuitStateSchema.parse(after);
+    if (from !== to) this.onTransition?.({ provider, model, from, to });
+    return to;
+  }
+
+  private async runRecord(
+    circuit: string,
+    outcome: 'success' | 'failure',
+    probe: boolean,
+    now: number,
+    calls: number,
+  ): Promise<[string, string]> {
     const options = this.options;
-    const [before, after] = (await recordScript.run(
+    return (await recordScript.run(
       this.redis,
-      [this.keys.circuit(provider, model), this.keys.circuits()],
+      [circuit, this.keys.circuits()],
       [
         now,
         outcome,
@@ -141,29 +181,66 @@ export class CircuitBreaker {
         options.minimumRequests,
         options.windowMs,
         options.cooldownMs,
+        calls,
       ],
     )) as [string, string];
-    const from = circuitStateSchema.parse(before);
-    const to = circuitStateSchema.parse(after);
-    if (from !== to) this.onTransition?.({ provider, model, from, to });
-    return to;
   }
 
   /**
    * Reports a success of a call that was not a probe, without making the caller wait for it:
    * with the circuit closed (the only state that lets a non-probe call through) it just resets
    * the consecutive failures and feeds the failure-ratio window, which no answer depends on.
-   * Commands on one connection run in order, so this worker's next report still lands after
-   * it. A failed write goes to `onBackgroundError`.
+   * The successes of a circuit are counted here for up to `successBatchMs` and sent as one
+   * script (one per circuit per batch, not one per call). Sent late, they still change nothing
+   * on a circuit another worker opened meanwhile; a probe's outcome is never batched
+   * ({@link record}). This worker's next {@link record} of the circuit sends them first, on
+   * the same connection, so they land before it. A failed write goes to `onBackgroundError`.
    */
   recordSuccessInBackground(provider: string, model: string, now: number = Date.now()): void {
-    this.record(provider, model, 'success', false, now).catch((error: unknown) =>
-      this.onBackgroundError?.(error),
+    const circuit = this.keys.circuit(provider, model);
+    const pending = this.pendingSuccesses.get(circuit);
+    if (pending) {
+      pending.count += 1;
+      pending.at = Math.max(pending.at, now);
+    } else {
+      this.pendingSuccesses.set(circuit, { count: 1, at: now });
+    }
+    if (this.options.successBatchMs <= 0) {
+      void this.sendSuccesses(circuit);
+      return;
+    }
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => void this.flushSuccesses(), this.options.successBatchMs);
+    this.flushTimer.unref();
+  }
+
+  /** Sends every success not sent yet (also before the connection is closed). */
+  async flushSuccesses(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await Promise.all(
+      [...this.pendingSuccesses.keys()].map((circuit) => this.sendSuccesses(circuit)),
     );
   }
 
-  /** Every known circuit's state, for the metrics exporter and operators. */
+  private sendSuccesses(circuit: string): Promise<void> {
+    const pending = this.pendingSuccesses.get(circuit);
+    if (!pending) return Promise.resolve();
+    this.pendingSuccesses.delete(circuit);
+    // The same script as every other record: were it a script of its own, a NOSCRIPT reply
+    // (Redis restarted) would resend it as EVAL after a record sent behind it.
+    return this.runRecord(circuit, 'success', false, pending.at, pending.count).then(
+      () => undefined,
+      (error: unknown) => this.onBackgroundError?.(error),
+    );
+  }
+
+  /**
+   * Every known circuit's state, for the metrics exporter and operators; with the successes
+   * this breaker has still to send sent first, so it shows what this process recorded.
+   */
   async getCircuitStates(): Promise<CircuitSnapshot[]> {
+    await this.flushSuccesses();
     const circuitKeys = await this.redis.smembers(this.keys.circuits());
     if (circuitKeys.length === 0) return [];
     const pipeline = this.redis.pipeline();

@@ -68,7 +68,9 @@ export async function observeModelCall(
     description.parent,
   );
   const spanContext = trace.setSpan(description.parent, span);
-  const log = {
+  // The fields every line of the call repeats, built only for a line that will be written
+  // (under load the worker logs at `warn`: the request and response lines are skipped).
+  const log = () => ({
     ...description.logFields,
     trace_id: traceIdOf(spanContext),
     model: description.catalogModel,
@@ -78,14 +80,15 @@ export async function observeModelCall(
     // Lengths in characters, never the text itself.
     message_count: request.messages.length,
     prompt_length: request.messages.reduce((sum, message) => sum + textOf(message).length, 0),
-  };
-  // Debug: the response or error line repeats these facts, so one line per call at `info`.
-  logger.debug('llm_request', {
-    event: 'llm-request',
-    ...log,
-    max_tokens: request.maxTokens,
-    temperature: request.temperature,
   });
+  // Debug: the response or error line repeats these facts, so one line per call at `info`.
+  if (logger.isLevelEnabled('debug'))
+    logger.debug('llm_request', {
+      event: 'llm-request',
+      ...log(),
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+    });
 
   const startedAt = performance.now();
   try {
@@ -94,13 +97,15 @@ export async function observeModelCall(
       headers: { ...request.headers, ...traceHeaders(spanContext) },
     });
     const seconds = (performance.now() - startedAt) / 1000;
-    span.setAttributes({
-      'gen_ai.response.model': result.responseModel,
-      'gen_ai.response.finish_reasons': [result.finishReason],
-      'gen_ai.usage.input_tokens': result.usage.inputTokens,
-      'gen_ai.usage.output_tokens': result.usage.outputTokens,
-      ...(result.responseId ? { 'gen_ai.response.id': result.responseId } : {}),
-    });
+    // Without a tracing SDK (or sampled out) the span records nothing: skip the attributes.
+    if (span.isRecording())
+      span.setAttributes({
+        'gen_ai.response.model': result.responseModel,
+        'gen_ai.response.finish_reasons': [result.finishReason],
+        'gen_ai.usage.input_tokens': result.usage.inputTokens,
+        'gen_ai.usage.output_tokens': result.usage.outputTokens,
+        ...(result.responseId ? { 'gen_ai.response.id': result.responseId } : {}),
+      });
     span.end();
     if (metrics) {
       metrics.llmRequests.inc({ model: description.catalogModel, status: 'success' });
@@ -125,15 +130,16 @@ export async function observeModelCall(
           result.usage.cachedInputTokens,
         );
     }
-    logger.info('llm_response', {
-      event: 'llm-response',
-      ...log,
-      latency_ms: Math.round(seconds * 10_000) / 10,
-      input_tokens: result.usage.inputTokens,
-      output_tokens: result.usage.outputTokens,
-      response_length: result.text.length,
-      finish_reason: result.finishReason,
-    });
+    if (logger.isLevelEnabled('info'))
+      logger.info('llm_response', {
+        event: 'llm-response',
+        ...log(),
+        latency_ms: Math.round(seconds * 10_000) / 10,
+        input_tokens: result.usage.inputTokens,
+        output_tokens: result.usage.outputTokens,
+        response_length: result.text.length,
+        finish_reason: result.finishReason,
+      });
     return result;
   } catch (error) {
     const seconds = (performance.now() - startedAt) / 1000;
@@ -159,7 +165,7 @@ export async function observeModelCall(
     }
     logger.warn('llm_error', {
       event: 'llm-error',
-      ...log,
+      ...log(),
       latency_ms: Math.round(seconds * 10_000) / 10,
       error_type: errorType,
       status_code: statusCode,
