@@ -253,3 +253,61 @@ describe('sync embeddings and completions through the interactive lane', () => {
     expect(chatOnly).toMatchObject({ code: 'model_unavailable' });
   });
 });
+
+describe('chat completions: n and logprobs through the sync route', () => {
+  const ask = [{ role: 'user' as const, content: 'Say something short.' }];
+
+  it('answers n choices with their logprobs, and refuses both on a stream', async () => {
+    const whole = await openai.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: ask,
+      max_tokens: 16,
+      n: 2,
+      logprobs: true,
+      top_logprobs: 2,
+    });
+    expect(whole.choices.map((choice) => choice.index)).toEqual([0, 1]);
+    for (const choice of whole.choices) {
+      expect(choice.message.content?.length).toBeGreaterThan(0);
+      const tokens = choice.logprobs?.content ?? [];
+      expect(tokens.length).toBeGreaterThan(0);
+      // Each token's log probability, with the two most likely alternatives.
+      for (const token of tokens) {
+        expect(token.logprob).toBeLessThanOrEqual(0);
+        expect(token.top_logprobs).toHaveLength(2);
+      }
+      expect(tokens.map((token) => token.token).join('')).toBe(choice.message.content);
+    }
+    // Both choices are billed: the completion tokens cover them.
+    expect(whole.usage?.completion_tokens).toBeGreaterThanOrEqual(
+      whole.choices.reduce((sum, choice) => sum + (choice.logprobs?.content?.length ?? 0), 0),
+    );
+
+    // A stream carries one choice and no logprobs: n > 1 or logprobs on a stream are refused
+    // up front with a 400 naming the field, not as an error event after the stream began.
+    for (const [extra, field] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+    ] as const) {
+      const refused = await openai.chat.completions
+        .create({ model: 'sim-gpt-fast', messages: ask, stream: true, ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ param: field });
+    }
+  });
+
+  it('refuses n and logprobs by name on a model whose provider has neither', async () => {
+    for (const [extra, field] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+    ] as const) {
+      const refused = await openai.chat.completions
+        .create({ model: 'sim-claude-fast', messages: ask, ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ code: 'unsupported_parameter' });
+      expect(String((refused as Error).message)).toContain(`"${field}"`);
+    }
+  });
+});

@@ -65,7 +65,7 @@ export function formatErrorBody(
         error: {
           message: error.message,
           type: openaiErrorType(error.status),
-          param: firstIssuePath(error.details),
+          param: parameterOf(error.details),
           code: error.code,
           ...details,
         },
@@ -87,8 +87,14 @@ export function formatErrorBody(
   }
 }
 
-function firstIssuePath(details: unknown): string | null {
-  const issues = (details as { issues?: Array<{ path?: unknown }> } | undefined)?.issues;
+/**
+ * OpenAI's `param`: the parameter an `unsupported_parameter` refusal names, else the first
+ * invalid field's path; null when the error is about no one field.
+ */
+function parameterOf(details: unknown): string | null {
+  const { parameter, issues } =
+    (details as { parameter?: unknown; issues?: Array<{ path?: unknown }> } | undefined) ?? {};
+  if (typeof parameter === 'string' && parameter !== '') return parameter;
   const path = issues?.[0]?.path;
   return typeof path === 'string' && path !== '' ? path : null;
 }

@@ -8,11 +8,29 @@ import { openAIChatRequestSchema } from './openai-chat-request-schema';
 const read = (body: unknown) => convertOpenAIChatRequest(openAIChatRequestSchema.parse(body));
 
 describe('OpenAI chat request → neutral', () => {
+  it('reads a stream with its usage chunk, and refuses what a stream cannot carry by name', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(
+      read({ model: 'gpt-x', stream: true, stream_options: { include_usage: true }, messages }),
+    ).toMatchObject({ stream: true, includeUsage: true });
+    expect(read({ model: 'gpt-x', stream: true, n: 1, logprobs: false, messages })).toMatchObject({
+      stream: true,
+    });
+    expect(() => read({ model: 'gpt-x', stream: true, n: 2, messages })).toThrow(
+      '"n" (more than one choice) cannot be streamed by llmq',
+    );
+    expect(() => read({ model: 'gpt-x', stream: true, logprobs: true, messages })).toThrow(
+      '"logprobs" cannot be streamed by llmq',
+    );
+    expect(read({ model: 'gpt-x', n: 2, logprobs: true, messages }).request).toMatchObject({
+      n: 2,
+      logprobs: true,
+    });
+  });
+
   it('reads tools, tool choice, response format, reasoning, cache key, logprobs and identifiers', () => {
     const call = read({
       model: 'gpt-x',
-      stream: true,
-      stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'hi', name: 'ada' }],
       tools: [
         {
@@ -39,8 +57,8 @@ describe('OpenAI chat request → neutral', () => {
     });
     expect(call).toEqual({
       model: 'gpt-x',
-      stream: true,
-      includeUsage: true,
+      stream: false,
+      includeUsage: false,
       request: {
         messages: [{ role: 'user', content: 'hi', name: 'ada' }],
         tools: [{ name: 'f', description: 'd', parameters: { type: 'object' }, strict: true }],
