@@ -43,6 +43,17 @@ afterAll(async () => {
   await system?.stop();
 });
 
+/** The function every tool test here offers, in OpenAI's `function` shape. */
+const weatherTool = {
+  name: 'get_weather',
+  description: 'The weather in a city',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  },
+};
+
 describe('jobs on Gemini and Azure OpenAI catalog models', () => {
   it.each([
     ['gemini-flash', 'simulator-gemini', 'sim-gemini-flash', '/v1beta/models/{model}:'],
@@ -88,19 +99,7 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
     const jobId = await system.submit({
       model: 'gemini-flash',
       messages: [{ role: 'user', content: 'What is the weather in Paris? Use get_weather.' }],
-      tools: [
-        {
-          type: 'function',
-          function: {
-            name: 'get_weather',
-            parameters: {
-              type: 'object',
-              properties: { city: { type: 'string' } },
-              required: ['city'],
-            },
-          },
-        },
-      ],
+      tools: [{ type: 'function', function: weatherTool }],
     });
     const job = await system.waitForJob(jobId);
     expect(job.status).toBe('completed');
@@ -112,16 +111,6 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
 
   // Gemini 3 wants each function call's thought signature back next turn (a 400 otherwise);
   // clients of the OpenAI and Anthropic dialects send back only the call's id, which carries it.
-  const weatherTool = {
-    name: 'get_weather',
-    description: 'The weather in a city',
-    parameters: {
-      type: 'object',
-      properties: { city: { type: 'string' } },
-      required: ['city'],
-    },
-  };
-
   it('runs a two-turn tool loop on a Gemini 3-style model with the OpenAI SDK', async () => {
     const openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
     const tools = [{ type: 'function' as const, function: weatherTool }];

@@ -48,23 +48,29 @@ function entryOf(id: string) {
   return entry;
 }
 
-it('has the call on record while the provider works on it, until the job has ended', async () => {
-  const entry = entryOf('sim-gpt-fast');
+/** The catalog model, calling for real, that first reads the job's journal from inside the call. */
+function modelReadingJournal(entry: ReturnType<typeof entryOf>, jobId: string) {
   const real = registry.languageModel(entry.provider, entry.upstream_model);
-  let seenDuringCall: Record<string, string> = {};
-  // Reads the journal from inside the call, when the provider has the request.
+  const seen: { duringCall: Record<string, string> } = { duringCall: {} };
   const model: LanguageModel = {
     ...real,
     generate: async (callRequest) => {
-      seenDuringCall = await redis.hgetall(keys.jobOpenCalls('job_1'));
+      seen.duringCall = await redis.hgetall(keys.jobOpenCalls(jobId));
       return real.generate(callRequest);
     },
   };
+  return { model, seen };
+}
+
+it('has the call on record while the provider works on it, until the job has ended', async () => {
+  const entry = entryOf('sim-gpt-fast');
+  // Reads the journal from inside the call, when the provider has the request.
+  const { model, seen } = modelReadingJournal(entry, 'job_1');
   const outcome = await callModel(chatCall({ entry, model }, request), {
     recorder: journal.forJob('job_1', 120),
   });
   expect(outcome.ok).toBe(true);
-  expect(Object.values(seenDuringCall).map((text) => JSON.parse(text))).toEqual([
+  expect(Object.values(seen.duringCall).map((text) => JSON.parse(text))).toEqual([
     expect.objectContaining({
       model: 'sim-gpt-fast',
       outcome: 'interrupted',
@@ -88,21 +94,13 @@ it('has the call on record while the provider works on it, until the job has end
 
 it("has the call on record during the call when the breaker's acquire writes it", async () => {
   const entry = entryOf('sim-gpt-fast');
-  const real = registry.languageModel(entry.provider, entry.upstream_model);
-  let seenDuringCall: Record<string, string> = {};
-  const model: LanguageModel = {
-    ...real,
-    generate: async (callRequest) => {
-      seenDuringCall = await redis.hgetall(keys.jobOpenCalls('job_6'));
-      return real.generate(callRequest);
-    },
-  };
+  const { model, seen } = modelReadingJournal(entry, 'job_6');
   const outcome = await callModel(chatCall({ entry, model }, request), {
     breaker: new CircuitBreaker(redis, keys),
     recorder: journal.forJob('job_6', 120),
   });
   expect(outcome.ok).toBe(true);
-  expect(Object.values(seenDuringCall).map((text) => JSON.parse(text))).toEqual([
+  expect(Object.values(seen.duringCall).map((text) => JSON.parse(text))).toEqual([
     expect.objectContaining({ model: 'sim-gpt-fast', outcome: 'interrupted' }),
   ]);
   expect(await redis.ttl(keys.jobOpenCalls('job_6'))).toBeGreaterThan(100);
