@@ -257,7 +257,7 @@ describe('sync embeddings and completions through the interactive lane', () => {
 describe('chat completions: n and logprobs through the sync route', () => {
   const ask = [{ role: 'user' as const, content: 'Say something short.' }];
 
-  it('answers n choices with their logprobs, and refuses both on a stream', async () => {
+  it('answers n choices with their logprobs, and refuses n > 1 on a stream', async () => {
     const whole = await openai.chat.completions.create({
       model: 'sim-gpt-fast',
       messages: ask,
@@ -283,18 +283,47 @@ describe('chat completions: n and logprobs through the sync route', () => {
       whole.choices.reduce((sum, choice) => sum + (choice.logprobs?.content?.length ?? 0), 0),
     );
 
-    // A stream carries one choice and no logprobs: n > 1 or logprobs on a stream are refused
-    // up front with a 400 naming the field, not as an error event after the stream began.
-    for (const [extra, field] of [
-      [{ n: 2 }, 'n'],
-      [{ logprobs: true }, 'logprobs'],
-    ] as const) {
-      const refused = await openai.chat.completions
-        .create({ model: 'sim-gpt-fast', messages: ask, stream: true, ...extra })
-        .catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(refused).toMatchObject({ param: field });
+    // A stream carries one choice: n > 1 on a stream is refused up front with a 400 naming
+    // the field, not as an error event after the stream began.
+    const refused = await openai.chat.completions
+      .create({ model: 'sim-gpt-fast', messages: ask, stream: true, n: 2 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ param: 'n' });
+  });
+
+  it("streams each chunk's token logprobs with its text, as OpenAI does, and keeps them in the job's result", async () => {
+    const { data: stream, response } = await openai.chat.completions
+      .create({
+        model: 'sim-gpt-fast',
+        messages: ask,
+        max_tokens: 16,
+        stream: true,
+        logprobs: true,
+        top_logprobs: 2,
+      })
+      .withResponse();
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const content = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    expect(content.length).toBeGreaterThan(0);
+    // Every chunk that carries text carries its own tokens (no chunk's logprobs arrive apart
+    // from its text), and every chunk's choice has the field, null when it has no tokens.
+    const withText = chunks.filter((chunk) => (chunk.choices[0]?.delta.content ?? '') !== '');
+    expect(withText.length).toBeGreaterThan(0);
+    for (const chunk of withText) {
+      const tokens = chunk.choices[0]?.logprobs?.content ?? [];
+      expect(tokens.map((token) => token.token).join('')).toBe(chunk.choices[0]?.delta.content);
+      for (const token of tokens) expect(token.top_logprobs).toHaveLength(2);
     }
+    for (const chunk of chunks.filter((chunk) => chunk.choices.length > 0))
+      expect(chunk.choices[0]).toHaveProperty('logprobs');
+    // The streamed job's stored result has them all, in order.
+    const jobId = response.headers.get('x-llmq-job-id');
+    expect(jobId).toBeTruthy();
+    const job = await system.waitForJob(String(jobId));
+    const stored: Array<{ token: string }> = job.result?.logprobs ?? [];
+    expect(stored.map((token) => token.token).join('')).toBe(content);
   });
 
   it('refuses n and logprobs by name on a model whose provider has neither', async () => {

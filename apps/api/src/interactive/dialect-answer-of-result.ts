@@ -28,13 +28,19 @@ export function dialectAnswerOf(
   };
 }
 
-/** The stream parts of a finished result, in order: how a cached answer is streamed again. */
+/**
+ * The stream parts of a finished result, in order: how a cached answer is streamed again. The
+ * result's token logprobs (one list for the whole answer) ride on its first text delta.
+ */
 export function contentStreamParts(result: JobResult): StreamPart[] {
   const parts: StreamPart[] = [];
   let toolIndex = 0;
+  let logprobs = result.logprobs;
   for (const part of contentOf(result)) {
-    if (part.type === 'text') parts.push({ type: 'text-delta', delta: part.text });
-    else if (part.type === 'tool-call') {
+    if (part.type === 'text') {
+      parts.push({ type: 'text-delta', delta: part.text, ...(logprobs ? { logprobs } : {}) });
+      logprobs = undefined;
+    } else if (part.type === 'tool-call') {
       parts.push(
         {
           type: 'tool-call-start',

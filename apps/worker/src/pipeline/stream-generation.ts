@@ -72,11 +72,13 @@ export async function streamGeneration(
       }
       await publisher.flush();
       const parts = content.content();
+      const logprobs = content.logprobs();
       return {
         outcome: 'completed',
         answer: {
           content: parts,
           text: answerText(parts),
+          ...(logprobs !== undefined ? { logprobs } : {}),
           finishReason: part.finishReason,
           ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
           usage: part.usage,

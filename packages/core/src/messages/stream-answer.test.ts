@@ -30,4 +30,22 @@ describe('StreamAnswer', () => {
       { type: 'tool-call', toolCallId: 'a', toolName: 'now', arguments: '{}' },
     ]);
   });
+
+  it("joins the text deltas' token logprobs into one list, and has none when no delta carried any", () => {
+    const token = (text: string) => ({ token: text, logprob: -0.5, topLogprobs: [] });
+    const answer = new StreamAnswer();
+    answer.add({ type: 'text-delta', delta: 'Hi', logprobs: [token('H'), token('i')] });
+    answer.add({ type: 'tool-call-start', index: 0, toolCallId: 'a', toolName: 'f' });
+    answer.add({ type: 'text-delta', delta: '', logprobs: [token('')] });
+    answer.add({ type: 'text-delta', delta: '!', logprobs: [token('!')] });
+    expect(answer.logprobs()?.map((entry) => entry.token)).toEqual(['H', 'i', '', '!']);
+    expect(answer.content()).toEqual([
+      { type: 'text', text: 'Hi' },
+      { type: 'tool-call', toolCallId: 'a', toolName: 'f', arguments: '{}' },
+      { type: 'text', text: '!' },
+    ]);
+    const plain = new StreamAnswer();
+    plain.add({ type: 'text-delta', delta: 'x' });
+    expect(plain.logprobs()).toBeUndefined();
+  });
 });

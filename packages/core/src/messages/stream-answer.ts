@@ -1,3 +1,4 @@
+import type { TokenLogprob } from './chat-result';
 import type { AssistantContentPart, ReasoningPart, ToolCallPart } from './content-part';
 import type { StreamPart } from './stream-part';
 
@@ -8,15 +9,22 @@ export type ContentStreamPart = Exclude<StreamPart, { type: 'finish' }>;
  * Assembles an answer's content parts from its stream parts, in the order they came: text
  * deltas join one text part, reasoning deltas one reasoning part (its signature added when it
  * arrives), and each tool call is one part whose argument deltas add up to its JSON arguments.
+ * Text deltas' token logprobs join one list, in order.
  */
 export class StreamAnswer {
   private readonly parts: AssistantContentPart[] = [];
   private readonly toolCalls = new Map<number, ToolCallPart>();
+  private tokenLogprobs: TokenLogprob[] | undefined;
 
   add(part: ContentStreamPart): void {
     const last = this.parts.at(-1);
     switch (part.type) {
       case 'text-delta':
+        if (part.logprobs !== undefined) {
+          this.tokenLogprobs ??= [];
+          for (const entry of part.logprobs) this.tokenLogprobs.push(entry);
+        }
+        if (part.delta === '') return;
         if (last?.type === 'text') last.text += part.delta;
         else this.parts.push({ type: 'text', text: part.delta });
         return;
@@ -55,6 +63,11 @@ export class StreamAnswer {
         throw new Error(`unknown stream part ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  /** The tokens' log probabilities so far; undefined when no delta carried any. */
+  logprobs(): TokenLogprob[] | undefined {
+    return this.tokenLogprobs;
   }
 
   /** The parts so far (tool calls with no arguments streamed get `{}`, as providers mean it). */

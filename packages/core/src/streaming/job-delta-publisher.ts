@@ -50,7 +50,7 @@ export class JobDeltaPublisher {
 
   /** Queues any content part (reasoning, tool call starts and argument deltas, text). */
   pushPart(part: ContentStreamPart): void {
-    if (part.type === 'text-delta' && part.delta === '') return;
+    if (part.type === 'text-delta' && part.delta === '' && !part.logprobs?.length) return;
     this.deltasPushed = true;
     this.buffer.push(part);
     if (!this.inFlight) this.inFlight = this.drain();
@@ -116,24 +116,38 @@ export class JobDeltaPublisher {
 
 /**
  * One `delta` event of coalesced pieces: `text` is their text; `parts` (only when some piece is
- * not text) is every piece in order, text deltas included, so a reader can replay them.
+ * not plain text: reasoning, tool calls, a text delta's logprobs) is every piece in order, text
+ * deltas included, so a reader can replay them.
  */
 function deltaEventData(pieces: readonly ContentStreamPart[]): DeltaEventData {
   let text = '';
   for (const piece of pieces) if (piece.type === 'text-delta') text += piece.delta;
-  if (pieces.every((piece) => piece.type === 'text-delta')) return { text };
+  if (pieces.every((piece) => piece.type === 'text-delta' && piece.logprobs === undefined))
+    return { text };
   return { text, parts: coalesce(pieces) };
 }
 
-/** Adjacent text (and reasoning) deltas joined, so an event stays small. */
+/** Adjacent text (with their logprobs) and reasoning deltas joined, so an event stays small. */
 function coalesce(pieces: readonly ContentStreamPart[]): ContentStreamPart[] {
   const joined: ContentStreamPart[] = [];
   for (const piece of pieces) {
     const last = joined.at(-1);
-    if (last?.type === 'text-delta' && piece.type === 'text-delta')
-      joined[joined.length - 1] = { type: 'text-delta', delta: last.delta + piece.delta };
-    else if (last?.type === 'reasoning-delta' && piece.type === 'reasoning-delta')
-      joined[joined.length - 1] = { type: 'reasoning-delta', delta: last.delta + piece.delta };
+    if (last?.type === 'text-delta' && piece.type === 'text-delta') {
+      last.delta += piece.delta;
+      // `last` is this function's own copy (below), so its logprobs list can grow in place.
+      if (piece.logprobs !== undefined) {
+        last.logprobs ??= [];
+        for (const entry of piece.logprobs) last.logprobs.push(entry);
+      }
+    } else if (last?.type === 'reasoning-delta' && piece.type === 'reasoning-delta')
+      last.delta += piece.delta;
+    else if (piece.type === 'text-delta')
+      joined.push({
+        type: 'text-delta',
+        delta: piece.delta,
+        ...(piece.logprobs !== undefined ? { logprobs: [...piece.logprobs] } : {}),
+      });
+    else if (piece.type === 'reasoning-delta') joined.push({ ...piece });
     else joined.push(piece);
   }
   return joined;

@@ -139,6 +139,29 @@ describe('JobDeltaPublisher', () => {
     expect(publisher.published).toBe(true);
   });
 
+  it("coalesces text deltas with their tokens' logprobs in order, and keeps a logprobs-only delta", async () => {
+    await createJob('job_l');
+    const publisher = new JobDeltaPublisher(redis, keys, 'job_l');
+    const token = (text: string) => ({ token: text, logprob: -1, topLogprobs: [] });
+    publisher.pushPart({ type: 'text-delta', delta: 'a', logprobs: [token('a')] });
+    publisher.pushPart({ type: 'text-delta', delta: '', logprobs: [token('')] });
+    publisher.pushPart({ type: 'text-delta', delta: 'b' });
+    publisher.pushPart({ type: 'text-delta', delta: 'c', logprobs: [token('c')] });
+    await publisher.flush();
+    const entries = await redis.xrange(keys.jobEvents('job_l'), '-', '+');
+    const deltas = entries
+      .filter(([, fields]) => fields[1] === 'delta')
+      .map(([, fields]) => JSON.parse(fields[3] ?? '{}'));
+    expect(deltas.map((delta) => delta.text).join('')).toBe('abc');
+    const parts = deltas.flatMap((delta) => delta.parts ?? []);
+    expect(parts.every((part: { type: string }) => part.type === 'text-delta')).toBe(true);
+    expect(
+      parts.flatMap((part: { logprobs?: Array<{ token: string }> }) =>
+        (part.logprobs ?? []).map((entry) => entry.token),
+      ),
+    ).toEqual(['a', '', 'c']);
+  });
+
   it('notices a stop request with its next write, or when asked', async () => {
     await createJob('job_s');
     const publisher = new JobDeltaPublisher(redis, keys, 'job_s');

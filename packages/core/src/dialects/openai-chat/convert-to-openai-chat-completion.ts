@@ -3,6 +3,7 @@ import {
   answerText,
   type ChatAnswer,
   type FinishReason,
+  type TokenLogprob,
   type Usage,
 } from '../../messages/chat-result';
 import type { DialectAnswer } from '../dialect-answer';
@@ -75,22 +76,25 @@ function convertToOpenAIChoice(
     finish_reason: openAIFinishReason(answer.finishReason),
     logprobs: null,
   };
-  if (answer.logprobs !== undefined) {
-    choice.logprobs = {
-      content: answer.logprobs.map((entry) => ({
-        token: entry.token,
-        logprob: entry.logprob,
-        bytes: [...Buffer.from(entry.token, 'utf8')],
-        top_logprobs: entry.topLogprobs.map((top) => ({
-          token: top.token,
-          logprob: top.logprob,
-          bytes: [...Buffer.from(top.token, 'utf8')],
-        })),
-      })),
-      refusal: null,
-    };
-  }
+  if (answer.logprobs !== undefined)
+    choice.logprobs = { content: openAITokenLogprobs(answer.logprobs), refusal: null };
   return choice;
+}
+
+/** Token logprobs as OpenAI's `logprobs.content` (each token's UTF-8 `bytes` included). */
+export function openAITokenLogprobs(
+  logprobs: readonly TokenLogprob[],
+): OpenAI.Chat.ChatCompletionTokenLogprob[] {
+  return logprobs.map((entry) => ({
+    token: entry.token,
+    logprob: entry.logprob,
+    bytes: [...Buffer.from(entry.token, 'utf8')],
+    top_logprobs: entry.topLogprobs.map((top) => ({
+      token: top.token,
+      logprob: top.logprob,
+      bytes: [...Buffer.from(top.token, 'utf8')],
+    })),
+  }));
 }
 
 /** A neutral answer (and its other choices, for `n` > 1) as an OpenAI `chat.completion`. */

@@ -1,6 +1,11 @@
 import type OpenAI from 'openai';
+import type { TokenLogprob } from '../../messages/chat-result';
 import type { StreamPart } from '../../providers/language-model';
-import { openAIFinishReason, openAIUsage } from './convert-to-openai-chat-completion';
+import {
+  openAIFinishReason,
+  openAITokenLogprobs,
+  openAIUsage,
+} from './convert-to-openai-chat-completion';
 import type { OpenAIThinkingBlock } from './openai-chat-request-schema';
 
 type Chunk = OpenAI.Chat.ChatCompletionChunk;
@@ -37,7 +42,7 @@ export class OpenAIChatChunkWriter {
   write(part: StreamPart): Chunk[] {
     switch (part.type) {
       case 'text-delta':
-        return [this.chunk({ content: part.delta })];
+        return [this.chunk({ content: part.delta }, null, part.logprobs)];
       case 'reasoning-delta':
         this.unsignedReasoning.push(part.delta);
         return [this.chunk({ reasoning_content: part.delta })];
@@ -92,12 +97,25 @@ export class OpenAIChatChunkWriter {
   private chunk(
     delta: Delta,
     finishReason: OpenAI.Chat.ChatCompletionChunk.Choice['finish_reason'] = null,
+    logprobs?: TokenLogprob[],
   ): Chunk {
     const withRole: Delta = this.roleSent ? delta : { role: 'assistant', ...delta };
     this.roleSent = true;
+    // OpenAI's choices carry `logprobs` on every chunk: the content delta's tokens when asked
+    // for (`logprobs: true`), else null.
     const chunk: Chunk = {
       ...this.base(),
-      choices: [{ index: 0, delta: withRole, finish_reason: finishReason }],
+      choices: [
+        {
+          index: 0,
+          delta: withRole,
+          logprobs:
+            logprobs !== undefined
+              ? { content: openAITokenLogprobs(logprobs), refusal: null }
+              : null,
+          finish_reason: finishReason,
+        },
+      ],
     };
     // OpenAI sends `usage: null` on every chunk but the last when usage was asked for.
     if (this.options.includeUsage) chunk.usage = null;

@@ -19,9 +19,9 @@ describe('OpenAI chat request → neutral', () => {
     expect(() => read({ model: 'gpt-x', stream: true, n: 2, messages })).toThrow(
       '"n" (more than one choice) cannot be streamed by llmq',
     );
-    expect(() => read({ model: 'gpt-x', stream: true, logprobs: true, messages })).toThrow(
-      '"logprobs" cannot be streamed by llmq',
-    );
+    expect(
+      read({ model: 'gpt-x', stream: true, logprobs: true, top_logprobs: 2, messages }),
+    ).toMatchObject({ stream: true, request: { logprobs: true, topLogprobs: 2 } });
     expect(read({ model: 'gpt-x', n: 2, logprobs: true, messages }).request).toMatchObject({
       n: 2,
       logprobs: true,
@@ -392,7 +392,9 @@ describe('neutral stream → OpenAI chunks', () => {
     expect(chunks[3]?.choices[0]?.delta).toEqual({
       tool_calls: [{ index: 0, function: { arguments: '{"city":' } }],
     });
-    expect(chunks.at(-2)?.choices).toEqual([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
+    expect(chunks.at(-2)?.choices).toEqual([
+      { index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' },
+    ]);
     expect(chunks.at(-1)).toMatchObject({
       choices: [],
       usage: { prompt_tokens: 10, completion_tokens: 5 },
@@ -426,5 +428,46 @@ describe('neutral stream → OpenAI chunks', () => {
       completion_tokens: 5,
       total_tokens: 15,
     });
+  });
+
+  it("sends a text delta's token logprobs in its chunk, which the SDK assembles in order", async () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c',
+      model: 'm',
+      created: 1,
+      includeUsage: false,
+    });
+    const token = (text: string, logprob: number) => ({
+      token: text,
+      logprob,
+      topLogprobs: [{ token: text, logprob }],
+    });
+    const chunks = (
+      [
+        { type: 'text-delta', delta: '' },
+        { type: 'text-delta', delta: 'Hé', logprobs: [token('H', -0.5), token('é', -1)] },
+        { type: 'text-delta', delta: '!', logprobs: [token('!', -0.25)] },
+        { type: 'finish', finishReason: 'stop', usage: answer.usage, responseModel: 'm' },
+      ] satisfies StreamPart[]
+    ).flatMap((part) => writer.write(part));
+    expect(chunks.map((chunk) => chunk.choices[0]?.logprobs?.content?.length ?? null)).toEqual([
+      null,
+      2,
+      1,
+      null,
+    ]);
+    expect(chunks[1]?.choices[0]?.logprobs?.content?.[1]).toEqual({
+      token: 'é',
+      logprob: -1,
+      bytes: [0xc3, 0xa9],
+      top_logprobs: [{ token: 'é', logprob: -1, bytes: [0xc3, 0xa9] }],
+    });
+    const completion = await assembleWithOpenAISdk(chunks);
+    expect(completion.choices[0]?.message.content).toBe('Hé!');
+    expect(completion.choices[0]?.logprobs?.content?.map((entry) => entry.token)).toEqual([
+      'H',
+      'é',
+      '!',
+    ]);
   });
 });

@@ -44,4 +44,33 @@ describe('OpenAIChatStreamState', () => {
       { type: 'tool-call-delta', index: 0, argumentsDelta: '{}' },
     ]);
   });
+
+  it("reads a chunk's logprobs onto its text delta, and a role chunk's null logprobs as none", () => {
+    const state = new OpenAIChatStreamState();
+    const entry = (token: string) => ({
+      token,
+      logprob: -0.1,
+      bytes: [...Buffer.from(token)],
+      top_logprobs: [{ token, logprob: -0.1, bytes: [] }],
+    });
+    expect(
+      state.accept({
+        choices: [{ delta: { role: 'assistant', content: '' }, logprobs: null }],
+      } as never),
+    ).toEqual([]);
+    expect(
+      state.accept({
+        choices: [{ delta: { content: 'ok' }, logprobs: { content: [entry('o'), entry('k')] } }],
+      }),
+    ).toEqual([
+      {
+        type: 'text-delta',
+        delta: 'ok',
+        logprobs: [
+          { token: 'o', logprob: -0.1, topLogprobs: [{ token: 'o', logprob: -0.1 }] },
+          { token: 'k', logprob: -0.1, topLogprobs: [{ token: 'k', logprob: -0.1 }] },
+        ],
+      },
+    ]);
+  });
 });

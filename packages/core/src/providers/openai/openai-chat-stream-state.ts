@@ -1,4 +1,5 @@
 import type { FinishReason, StreamPart } from '../language-model';
+import { convertOpenAILogprobs } from './convert-openai-chat-completion';
 import { convertOpenAIFinishReason } from './convert-openai-finish-reason';
 import type { OpenAIUsageFields } from './convert-openai-usage';
 
@@ -19,6 +20,8 @@ export interface OpenAIChatChunkFields {
       tool_calls?: ReadonlyArray<OpenAIToolCallDeltaFields> | null;
     } | null;
     finish_reason?: string | null;
+    /** The tokens of this chunk's content delta, with `logprobs: true` (`{ content: [...] }`). */
+    logprobs?: unknown;
   }>;
   usage?: OpenAIUsageFields | null;
 }
@@ -53,9 +56,11 @@ export class OpenAIChatStreamState {
     if (typeof reasoning === 'string' && reasoning !== '') {
       parts.push({ type: 'reasoning-delta', delta: reasoning });
     }
-    const content = delta?.content;
-    if (typeof content === 'string' && content !== '')
-      parts.push({ type: 'text-delta', delta: content });
+    const content = typeof delta?.content === 'string' ? delta.content : '';
+    const logprobs = convertOpenAILogprobs(choice.logprobs);
+    if (logprobs !== undefined && logprobs.length > 0)
+      parts.push({ type: 'text-delta', delta: content, logprobs });
+    else if (content !== '') parts.push({ type: 'text-delta', delta: content });
     for (const call of delta?.tool_calls ?? []) parts.push(...this.acceptToolCall(call));
     return parts;
   }
