@@ -7,7 +7,7 @@ describe('contentStreamParts', () => {
       { token: 'Hi', logprob: -0.1, topLogprobs: [] },
       { token: '!', logprob: -0.2, topLogprobs: [] },
     ];
-    const result = {
+    const result: Partial<JobResult> = {
       text: 'Hi!',
       content: [
         { type: 'text', text: 'Hi' },
@@ -15,7 +15,7 @@ describe('contentStreamParts', () => {
         { type: 'text', text: '!' },
       ],
       logprobs,
-    } satisfies Partial<JobResult>;
+    };
     expect(contentStreamParts(result as JobResult)).toEqual([
       { type: 'text-delta', delta: 'Hi', logprobs },
       { type: 'tool-call-start', index: 0, toolCallId: 'c1', toolName: 'f' },

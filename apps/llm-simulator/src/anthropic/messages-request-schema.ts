@@ -49,16 +49,21 @@ const documentBlockSchema = z.object({
   cache_control: cacheControlSchema,
 });
 
+/** Anthropic's rule for tool use ids, worded as its API refuses a breach. */
+const toolUseIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]+$/, "String should match pattern '^[a-zA-Z0-9_-]+$'");
+
 const toolUseBlockSchema = z.object({
   type: z.literal('tool_use'),
-  id: z.string().min(1),
+  id: toolUseIdSchema,
   name: z.string().min(1),
   input: z.record(z.string(), z.unknown()),
   cache_control: cacheControlSchema,
 });
 const toolResultBlockSchema = z.object({
   type: z.literal('tool_result'),
-  tool_use_id: z.string().min(1),
+  tool_use_id: toolUseIdSchema,
   content: z
     .union([z.string(), z.array(z.discriminatedUnion('type', [textBlockSchema, imageBlockSchema]))])
     .optional(),

@@ -1,6 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RefusedRequest } from '../model-call/model-route';
 import { refuse } from '../model-call/refuse';
-import { signThinking, verifyThinking } from '../reasoning/thinking-signature';
+import { signThinking } from '../reasoning/thinking-signature';
 import type { GeminiContent, GeminiPart } from './gemini-request-schema';
 
 /**
@@ -25,9 +26,35 @@ function signedText(name: string, args: unknown): string {
   return `functionCall\u0000${name}\u0000${JSON.stringify(args ?? {})}`;
 }
 
-/** The signature the simulator puts on a step's first function call. */
+/**
+ * Bytes of opaque context a signature carries after its MAC. Gemini's thought signatures are
+ * encrypted thought context, hundreds of bytes to kilobytes of base64, not a bare 32-byte MAC:
+ * the simulator's are as long, so a client or gateway that caps or reshapes ids is caught.
+ */
+const CONTEXT_BYTES = 768;
+
+/** Deterministic filler standing for the encrypted thought context: a hash chain of the MAC. */
+function thoughtContext(mac: string): string {
+  const blocks: Buffer[] = [];
+  let block = createHash('sha256').update(mac).digest();
+  while (blocks.length * block.length < CONTEXT_BYTES) {
+    blocks.push(block);
+    block = createHash('sha256').update(block).digest();
+  }
+  return Buffer.concat(blocks).subarray(0, CONTEXT_BYTES).toString('base64');
+}
+
+/** The signature the simulator puts on a step's first function call (~1.1 KB of base64). */
 export function signFunctionCall(name: string, args: unknown): string {
-  return signThinking(signedText(name, args));
+  const mac = signThinking(signedText(name, args));
+  return `${mac}${thoughtContext(mac)}`;
+}
+
+/** Whether `signature` is the one {@link signFunctionCall} gives this call. */
+function verifyFunctionCall(name: string, args: unknown, signature: string): boolean {
+  const expected = Buffer.from(signFunctionCall(name, args));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function isOnlyFunctionResponses(content: GeminiContent): boolean {
@@ -48,8 +75,7 @@ function checkSignature(part: GeminiPart, path: string): RefusedRequest | null {
   const signature = part.thoughtSignature;
   if (signature === undefined || SKIP_VALIDATION.has(signature)) return null;
   const call = part.functionCall;
-  if (call === undefined || verifyThinking(signedText(call.name, call.args), signature))
-    return null;
+  if (call === undefined || verifyFunctionCall(call.name, call.args, signature)) return null;
   return refuse(`${path}: Corrupted thought signature.`, `${path}.thought_signature`);
 }
 

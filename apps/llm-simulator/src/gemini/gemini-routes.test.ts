@@ -215,6 +215,8 @@ describe('Gemini API routes', () => {
     ]);
     // Parallel calls: only the first carries the step's signature.
     expect(calls[0]?.thoughtSignature).toEqual(expect.any(String));
+    // As long as Gemini's (encrypted thought context), not a bare MAC.
+    expect(String(calls[0]?.thoughtSignature).length).toBeGreaterThan(1000);
     expect(calls[1]).not.toHaveProperty('thoughtSignature');
     const results = {
       role: 'user',

@@ -3,6 +3,7 @@ import { type ChatAnswerPlan, planChatAnswer } from '../chat/plan-chat-answer';
 import { replyWithText } from '../generation/generate-reply';
 import { randomIdSuffix } from '../model-call/create-id';
 import type { ModelRoute, RefusedRequest } from '../model-call/model-route';
+import type { ModelCapabilities } from '../profiles/model-profile';
 import { MINIMUM_CACHED_TOKENS } from '../prompt-cache/prompt-cache';
 import { REASONING_TOKENS } from '../reasoning/openai-reasoning-tokens';
 import {
@@ -33,7 +34,11 @@ export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
       : 0;
     const choices: AnsweredChoice[] = [];
     for (let index = 0; index < (request.n ?? 1); index += 1) {
-      const choice = answerChoice(choiceRequest(converted.chat, index), reasoningTokens);
+      const choice = answerChoice(
+        choiceRequest(converted.chat, index),
+        reasoningTokens,
+        profile.capabilities.toolCallIds,
+      );
       if ('refused' in choice) return choice;
       choices.push(choice);
     }
@@ -83,7 +88,11 @@ function choiceRequest(chat: ChatRequest, index: number): ChatRequest {
  * `max_completion_tokens`; when they use it all up, the visible answer is empty and cut
  * (`finish_reason: "length"`), as on OpenAI.
  */
-function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoice | RefusedRequest {
+function answerChoice(
+  chat: ChatRequest,
+  reasoningTokens: number,
+  toolCallIds: ModelCapabilities['toolCallIds'],
+): AnsweredChoice | RefusedRequest {
   const budget = chat.maxTokens;
   if (budget !== null && reasoningTokens >= budget) {
     const reply = { ...replyWithText('', chat), finish: 'max-tokens' as const };
@@ -101,7 +110,9 @@ function answerChoice(chat: ChatRequest, reasoningTokens: number): AnsweredChoic
   if ('refused' in plan) return plan;
   return {
     plan,
-    toolCallIds: plan.toolCalls.map(() => `call_${randomIdSuffix()}`),
+    toolCallIds: plan.toolCalls.map(() =>
+      toolCallIds === 'alphanumeric-9' ? randomIdSuffix(9) : `call_${randomIdSuffix()}`,
+    ),
     reasoningTokens,
     completionTokens: plan.completionTokens + reasoningTokens,
   };

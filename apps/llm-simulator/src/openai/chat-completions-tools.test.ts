@@ -79,6 +79,42 @@ describe('POST /v1/chat/completions with tools', () => {
     );
   });
 
+  it("keeps Mistral's tool call ids: 9 letters or digits, given and required", async () => {
+    simulator.configure({
+      models: { 'sim-mistral': { capabilities: { toolCallIds: 'alphanumeric-9' } } },
+    });
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+    ];
+    const first = await client.chat.completions.create({
+      model: 'sim-mistral',
+      messages,
+      tools: [weatherTool],
+    });
+    const call = first.choices[0]?.message.tool_calls?.[0];
+    expect(call?.id).toMatch(/^[a-zA-Z0-9]{9}$/);
+    const reply = (id: string): OpenAI.Chat.ChatCompletionMessageParam[] => [
+      ...messages,
+      { ...first.choices[0]!.message, tool_calls: [{ ...call!, id }] as never },
+      { role: 'tool', tool_call_id: id, content: '18 degrees' },
+    ];
+    const second = await client.chat.completions.create({
+      model: 'sim-mistral',
+      tools: [weatherTool],
+      messages: reply(call!.id),
+    });
+    expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: 18 degrees');
+    const refused = await client.chat.completions
+      .create({ model: 'sim-mistral', tools: [weatherTool], messages: reply('call_abc123') })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      status: 400,
+      message: expect.stringContaining(
+        'Tool call id was call_abc123 but must be a-z, A-Z, 0-9, with a length of 9.',
+      ),
+    });
+  });
+
   it('follows tool_choice: none, required, a named function; auto answers text', async () => {
     const ask = (content: string, tool_choice?: OpenAI.Chat.ChatCompletionToolChoiceOption) =>
       client.chat.completions.create({

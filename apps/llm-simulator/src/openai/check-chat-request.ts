@@ -17,8 +17,31 @@ export function checkChatRequest(
     checkCapabilities(request, capabilities) ??
     checkReasoningModel(request, capabilities) ??
     checkTools(request) ??
+    checkToolCallIds(request, capabilities) ??
     checkStrictSchemas(request)
   );
+}
+
+const ALPHANUMERIC_9 = /^[a-zA-Z0-9]{9}$/;
+
+/** Mistral's rule: every tool call id of the conversation is 9 letters or digits. */
+function checkToolCallIds(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  if (capabilities.toolCallIds !== 'alphanumeric-9') return undefined;
+  for (const message of request.messages) {
+    const ids =
+      message.role === 'assistant'
+        ? (message.tool_calls ?? []).map((call) => call.id)
+        : message.role === 'tool'
+          ? [message.tool_call_id]
+          : [];
+    const bad = ids.find((id) => !ALPHANUMERIC_9.test(id));
+    if (bad !== undefined)
+      return refuse(`Tool call id was ${bad} but must be a-z, A-Z, 0-9, with a length of 9.`, null);
+  }
+  return undefined;
 }
 
 const EMPTY_STRICT_OBJECT = {

@@ -48,6 +48,12 @@ export interface ModelCapabilities {
   reasoning: boolean;
   /** Documents (OpenAI `file` parts, Anthropic `document` blocks). Default true. */
   documents: boolean;
+  /**
+   * The tool call ids the model takes and gives on OpenAI's chat route: `any` (OpenAI's
+   * `call_…`), or `alphanumeric-9`, Mistral's rule (its API and its chat templates refuse any
+   * other id in a conversation with 400, and answer with such ids). Default `any`.
+   */
+  toolCallIds: 'any' | 'alphanumeric-9';
 }
 
 /**
@@ -118,6 +124,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   jsonSchema: true,
   reasoning: false,
   documents: true,
+  toolCallIds: 'any',
 });
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
@@ -184,6 +191,7 @@ export const modelProfilePatchSchema = z.strictObject({
       jsonSchema: z.boolean().optional(),
       reasoning: z.boolean().optional(),
       documents: z.boolean().optional(),
+      toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
     })
     .optional(),
   flex: z

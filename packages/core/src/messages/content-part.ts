@@ -62,11 +62,19 @@ export const documentPartSchema = z
   .strict();
 export type DocumentPart = z.infer<typeof documentPartSchema>;
 
+/**
+ * The longest tool call id llmq carries. Ids are the providers' own (OpenAI's `call_…` is ~30
+ * characters), but a Gemini 3 call's id seals its thought signature (see
+ * `gemini-tool-call-id.ts`), encrypted context of hundreds of bytes to kilobytes: the bound is
+ * far above that, and each adapter fits ids to its provider's own rule on the way out.
+ */
+export const maxToolCallIdLength = 32_768;
+
 /** A call the assistant made to one of the request's tools. */
 export const toolCallPartSchema = z
   .object({
     type: z.literal('tool-call'),
-    toolCallId: z.string().min(1).max(200),
+    toolCallId: z.string().min(1).max(maxToolCallIdLength),
     toolName: z.string().min(1).max(128),
     /** The arguments as JSON text (a JSON object), exactly as the model wrote them. */
     arguments: z.string(),
@@ -79,7 +87,7 @@ export type ToolCallPart = z.infer<typeof toolCallPartSchema>;
 export const toolResultPartSchema = z
   .object({
     type: z.literal('tool-result'),
-    toolCallId: z.string().min(1).max(200),
+    toolCallId: z.string().min(1).max(maxToolCallIdLength),
     /** Text, or text and image parts (Anthropic takes images in a tool result; OpenAI text only). */
     content: z.union([z.string(), z.array(z.union([textPartSchema, imagePartSchema])).min(1)]),
     /** The tool failed; Anthropic's `is_error`. */

@@ -5,6 +5,7 @@ import type { LanguageModel } from './language-model';
 import {
   openAICompatiblePresetSchema,
   refusableParameterSchema,
+  toolCallIdRuleNameSchema,
 } from './openai-compatible/openai-compatible-presets';
 
 /** The kinds of provider llmq can talk to; one adapter folder each. */
@@ -94,6 +95,11 @@ export const providerConfigSchema = z.discriminatedUnion('kind', [
       preset: openAICompatiblePresetSchema.optional(),
       /** Request fields refused on top of the preset's, for a server with other quirks. */
       refusedParameters: z.array(refusableParameterSchema).optional(),
+      /**
+       * The tool call ids the server takes (`openai`, `alphanumeric-9`); default the preset's,
+       * else `openai`. A vLLM or Ollama serving a Mistral model needs `alphanumeric-9`.
+       */
+      toolCallIds: toolCallIdRuleNameSchema.optional(),
     })
     .refine((config) => config.baseURL !== undefined || config.preset !== undefined, {
       message: "an OpenAI-compatible provider needs its server's base URL or a preset",

@@ -4,6 +4,7 @@ import { reasoningBudgetFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
+import { anthropicToolCallIds, fitToolCallIds } from '../tool-call-id-rules';
 import {
   convertAssistantPart,
   convertTextPart,
@@ -156,7 +157,7 @@ export function convertToAnthropicMessagesRequest(
   refuseInexpressible(request, modelId);
   const systemMessages: Extract<ChatMessage, { role: 'system' }>[] = [];
   const messages: Turn[] = [];
-  request.messages.forEach((message, index) => {
+  fitToolCallIds(request.messages, anthropicToolCallIds).forEach((message, index) => {
     if (message.role === 'system') {
       systemMessages.push(message);
       return;

@@ -15,6 +15,7 @@ import { refuseSeveralStreamedChoices } from '../openai/refuse-several-choices';
 import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
+import type { ToolCallIdRule } from '../tool-call-id-rules';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
@@ -33,6 +34,8 @@ export interface OpenAICompatibleLanguageModelSettings {
   timeoutMs: number;
   /** Fields this server refuses or ignores (its preset's and the config's), refused before any call. */
   refusedParameters?: readonly RefusableParameter[];
+  /** The tool call ids this server takes (default OpenAI's rule). */
+  toolCallIds?: ToolCallIdRule;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -140,7 +143,12 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       // A local server has no flex tier.
       if (request.serviceTier !== undefined)
         throw new UnsupportedParameterError('service_tier', this.modelId);
-      return convertToOpenAIChatRequest(this.modelId, request, { maxTokensField: 'max_tokens' });
+      return convertToOpenAIChatRequest(this.modelId, request, {
+        maxTokensField: 'max_tokens',
+        ...(this.settings.toolCallIds !== undefined
+          ? { toolCallIds: this.settings.toolCallIds }
+          : {}),
+      });
     });
   }
 

@@ -29,6 +29,14 @@ export const refusableParameterSchema = z.enum([
 ]);
 export type RefusableParameter = z.infer<typeof refusableParameterSchema> & keyof ChatRequest;
 
+/**
+ * The tool call ids a server takes in a conversation: `openai` (at most 40 characters, the
+ * default), or `alphanumeric-9` (exactly 9 letters or digits: Mistral's API, and Mistral chat
+ * templates served by vLLM or Ollama). Ids that break the rule are sent as stand-ins.
+ */
+export const toolCallIdRuleNameSchema = z.enum(['openai', 'alphanumeric-9']);
+export type ToolCallIdRuleName = z.infer<typeof toolCallIdRuleNameSchema>;
+
 /** What a preset fills in for an `openai-compatible` account. */
 export interface OpenAICompatiblePreset {
   /** The base URL used when the account names none. */
@@ -40,6 +48,8 @@ export interface OpenAICompatiblePreset {
    * 400 `unsupported_parameter` before any call, never sends them to be dropped.
    */
   refusedParameters: readonly RefusableParameter[];
+  /** The server's tool call id rule, when not OpenAI's. */
+  toolCallIds?: ToolCallIdRuleName;
 }
 
 /** OpenAI-only fields no other server implements. */
@@ -67,6 +77,8 @@ export const openAICompatiblePresets: Readonly<
     apiKeyEnv: 'MISTRAL_API_KEY',
     // Mistral names the seed `random_seed` and refuses `seed`.
     refusedParameters: ['seed', 'logprobs', 'topLogprobs', ...openAIOnly],
+    // "Tool call id was … but must be a-z, A-Z, 0-9, with a length of 9."
+    toolCallIds: 'alphanumeric-9',
   },
   deepseek: {
     baseURL: 'https://api.deepseek.com/v1',

@@ -1,6 +1,7 @@
 import { urlToHttpOptions } from 'node:url';
 import { createKeepAliveAgent, mergeHeaders } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
+import { alphanumeric9ToolCallIds, openAIToolCallIds } from '../tool-call-id-rules';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
 import { OpenAICompatibleEmbeddingModel } from './openai-compatible-embedding-model';
 import { OpenAICompatibleLanguageModel } from './openai-compatible-language-model';
@@ -8,6 +9,7 @@ import {
   type OpenAICompatiblePresetName,
   openAICompatiblePresets,
   type RefusableParameter,
+  type ToolCallIdRuleName,
 } from './openai-compatible-presets';
 
 /** Options of an OpenAI-compatible server (the `openai-compatible` provider config). */
@@ -23,6 +25,8 @@ export interface OpenAICompatibleProviderOptions {
   preset?: OpenAICompatiblePresetName;
   /** Fields refused on top of the preset's (fields this server refuses or ignores). */
   refusedParameters?: readonly RefusableParameter[];
+  /** The tool call ids the server takes; default the preset's, else OpenAI's. */
+  toolCallIds?: ToolCallIdRuleName;
   /** Sent as `Authorization: Bearer` when set. */
   apiKey?: string;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). Default 60000. */
@@ -61,11 +65,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   const refusedParameters = [
     ...new Set([...(preset?.refusedParameters ?? []), ...(options.refusedParameters ?? [])]),
   ];
+  const toolCallIds =
+    (options.toolCallIds ?? preset?.toolCallIds) === 'alphanumeric-9'
+      ? alphanumeric9ToolCallIds
+      : openAIToolCallIds;
   return {
     id: options.id,
     kind: 'openai-compatible',
     languageModel: (modelId) =>
-      new OpenAICompatibleLanguageModel(modelId, { ...settings, refusedParameters }),
+      new OpenAICompatibleLanguageModel(modelId, { ...settings, refusedParameters, toolCallIds }),
     completionModel: (modelId) =>
       new OpenAICompatibleCompletionModel(modelId, {
         ...settings,

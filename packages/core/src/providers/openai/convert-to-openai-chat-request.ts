@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import { reasoningEffortFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import type { GenerateRequest } from '../language-model';
+import { fitToolCallIds, openAIToolCallIds, type ToolCallIdRule } from '../tool-call-id-rules';
 import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
 
 /** The body of `POST /chat/completions` as both OpenAI adapters send it, minus `stream`. */
@@ -17,6 +18,8 @@ export interface OpenAIChatRequestOptions {
    * `max_tokens` best.
    */
   maxTokensField: 'max_completion_tokens' | 'max_tokens';
+  /** The ids the server takes in a conversation (default OpenAI's: at most 40 characters). */
+  toolCallIds?: ToolCallIdRule;
 }
 
 function convertToolChoice(choice: ToolChoice): OpenAI.Chat.ChatCompletionToolChoiceOption {
@@ -58,7 +61,10 @@ export function convertToOpenAIChatRequest(
 ): OpenAIChatRequestBody {
   const body: OpenAIChatRequestBody = {
     model: modelId,
-    messages: convertToOpenAIChatMessages(request.messages, modelId),
+    messages: convertToOpenAIChatMessages(
+      fitToolCallIds(request.messages, options.toolCallIds ?? openAIToolCallIds),
+      modelId,
+    ),
   };
   if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
