@@ -10,6 +10,7 @@ import { createOpenAICompatibleProvider } from './openai-compatible/openai-compa
 import type { Provider } from './provider';
 import { isProviderError, type ProviderError } from './provider-error';
 import { createProviderRegistry } from './provider-registry';
+import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -40,16 +41,6 @@ const adapters = [
       createAzureOpenAIProvider({ id: 'sim-azure', apiKey: 'x', baseURL: url, timeoutMs }),
   },
 ];
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isProviderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ProviderError, but the call succeeded');
-}
 
 let simulator: Simulator;
 

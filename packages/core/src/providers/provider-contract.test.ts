@@ -12,6 +12,7 @@ import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import type { Provider } from './provider';
 import { isProviderError, type ProviderError } from './provider-error';
+import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -133,17 +134,6 @@ async function collect(model: LanguageModel, request: GenerateRequest): Promise<
   const parts: StreamPart[] = [];
   for await (const part of model.stream(request)) parts.push(part);
   return parts;
-}
-
-/** The ProviderError a promise rejects with (fails the test if it resolves or throws something else). */
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isProviderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ProviderError, but the call succeeded');
 }
 
 /** Streams until the end, recording parts, and returns the ProviderError the stream threw. */
