@@ -98,6 +98,41 @@ describe('errors on the compatible endpoints', () => {
     expect(await harness.queuedCount()).toBe(0);
   });
 
+  it("refuses, naming the field, what the dialect reads but llmq's message model does not take", async () => {
+    harness = await createApiHarness();
+    const tool = (name: string) => ({ type: 'function', function: { name, parameters: {} } });
+    for (const [extra, param] of [
+      [{ tools: [tool('get.weather')] }, 'tools.0.name'],
+      [{ messages: [{ role: 'user', content: 'Hello', name: 'Ada Lovelace' }] }, 'messages.0.name'],
+      [{ prompt_cache_key: 'k'.repeat(1025) }, 'promptCacheKey'],
+    ] as const) {
+      const response = await request(harness.app)
+        .post('/v1/chat/completions')
+        .set(auth)
+        .send({ ...chatBody, ...extra })
+        .expect(400);
+      expect(response.body.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param,
+      });
+    }
+    const anthropic = await request(harness.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send({
+        ...messagesBody,
+        tools: [{ name: 'get.weather', input_schema: { type: 'object' } }],
+      })
+      .expect(400);
+    expect(anthropic.body).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('tools.0.name') },
+    });
+    // Refused before anything was queued (before, the worker failed such a job as invalid).
+    expect(await harness.queuedCount()).toBe(0);
+  });
+
   it("answers an unknown model with 404 in each dialect's shape, as the providers do", async () => {
     harness = await createApiHarness();
     const openai = await request(harness.app)

@@ -2,6 +2,7 @@ import {
   type BudgetStore,
   type ChatRequest,
   ClientError,
+  chatRequestSchema,
   type FilterPolicyStore,
   isCacheable,
   isClientError,
@@ -116,8 +117,12 @@ export class InteractiveJobs {
     stream: boolean,
     { alwaysQueue = false, ...context }: InteractiveContext = {},
     /** The conversation in the neutral model when a dialect route read it; else read from `jobRequest`. */
-    conversation: ChatRequest = normalizeJobRequest(jobRequest),
+    dialectConversation?: ChatRequest,
   ): Promise<InteractiveStart> {
+    const conversation =
+      dialectConversation === undefined
+        ? normalizeJobRequest(jobRequest)
+        : checkedConversation(dialectConversation);
     const { request, chat, findings } = this.options.filterPolicies
       ? screenJobRequest(
           jobRequest,
@@ -400,6 +405,18 @@ const requestFaults: ReadonlyMap<
 
 export function tenantOf(response: Response): string {
   return response.locals.tenant as string;
+}
+
+/**
+ * A dialect's request in the neutral model, held to the neutral model's own rules (a message or
+ * tool name's pattern, the lengths of ids, names and keys). The dialects' schemas check their
+ * wire shape, not every rule the worker parses the job with; a request breaking one is the
+ * client's 400 (a ZodError, naming the field) here, not a job the worker fails as invalid.
+ */
+function checkedConversation(conversation: ChatRequest): ChatRequest {
+  const checked = chatRequestSchema.safeParse(conversation);
+  if (!checked.success) throw checked.error;
+  return conversation;
 }
 
 /**
