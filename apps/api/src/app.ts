@@ -28,6 +28,7 @@ import { errorHandler, notFound } from './http/api-error';
 import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
+import { jsonBody } from './http/json-body';
 import { type KeyLimitOptions, keyLimits } from './http/key-limits';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
@@ -214,7 +215,7 @@ export function createApp(dependencies: AppDependencies): Express {
   // A Message Batch may be far larger than BODY_LIMIT: its own parser comes first.
   if (batchApi?.messageBatches)
     app.use(messageBatchesBodyParser(batchApi.messageBatches.limits.maxBodyBytes));
-  app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
+  app.use(jsonBody({ limit: dependencies.bodyLimit }));
   if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));
   // The hot routes first: Express enters every router mounted before a request's route, matches
   // its routes and leaves it with a setImmediate (~2–3 µs each), so the submit and the sync
