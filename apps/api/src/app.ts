@@ -30,6 +30,7 @@ import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { jsonBody } from './http/json-body';
 import { type KeyLimitOptions, keyLimits } from './http/key-limits';
+import { atOrBelow, outsideApi, pathGate } from './http/path-gate';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
 import { requireRedis } from './http/require-redis';
@@ -160,36 +161,50 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(securityHeaders());
   app.use(cors(security.corsOrigins));
   app.use(requestTimeout(security.requestTimeoutMs));
-  app.use(healthRouter(dependencies.redis));
+  // The routers before `authenticate` serve paths outside /v1/ only: an API request passes them
+  // without entering them (see http/path-gate).
+  app.use(pathGate(outsideApi, healthRouter(dependencies.redis)));
   // Scrapers carry no API key: /metrics has its own token (or lives on the internal port).
   if (dependencies.metrics?.servedHere)
     app.use(
-      metricsRouter({ metrics: dependencies.metrics.registry, token: dependencies.metrics.token }),
+      pathGate(
+        outsideApi,
+        metricsRouter({
+          metrics: dependencies.metrics.registry,
+          token: dependencies.metrics.token,
+        }),
+      ),
     );
   // The browser console (Bull Board) authenticates with its own session cookie or a Bearer key.
   app.use(
-    adminConsoleRouter({
-      authenticator: security.authenticator,
-      sessions: security.adminSessions,
-      board: security.queueBoard,
-      auditLog: security.auditLog,
-      logger,
-      secureCookie: security.secureCookie,
-      jobs: dependencies.store,
-    }),
+    pathGate(
+      outsideApi,
+      adminConsoleRouter({
+        authenticator: security.authenticator,
+        sessions: security.adminSessions,
+        board: security.queueBoard,
+        auditLog: security.auditLog,
+        logger,
+        secureCookie: security.secureCookie,
+        jobs: dependencies.store,
+      }),
+    ),
   );
   // The browser API reference has its own guard (open in development; a key or the console's
   // session in production); its scripts are public code.
   const documentOf = openApiDocumentOf(apiVersion);
   app.use(
-    apiReferenceRouter({
-      open: dependencies.apiReferenceOpen ?? false,
-      authenticator: security.authenticator,
-      sessions: security.adminSessions,
-      auditLog: security.auditLog,
-      logger,
-      documentOf,
-    }),
+    pathGate(
+      outsideApi,
+      apiReferenceRouter({
+        open: dependencies.apiReferenceOpen ?? false,
+        authenticator: security.authenticator,
+        sessions: security.adminSessions,
+        auditLog: security.auditLog,
+        logger,
+        documentOf,
+      }),
+    ),
   );
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   // Every route below needs a key and declares its scope with `requireScope` (see
@@ -203,13 +218,16 @@ export function createApp(dependencies: AppDependencies): Express {
   const { batchApi } = dependencies;
   if (batchApi) {
     app.use(
-      filesRouter({
-        files: batchApi.files,
-        limits: batchApi.batchLimits,
-        idempotency: batchApi.idempotency,
-        batchStore: batchApi.batchStore,
-        requireScope,
-      }),
+      pathGate(
+        atOrBelow('/v1/files'),
+        filesRouter({
+          files: batchApi.files,
+          limits: batchApi.batchLimits,
+          idempotency: batchApi.idempotency,
+          batchStore: batchApi.batchStore,
+          requireScope,
+        }),
+      ),
     );
   }
   // A Message Batch may be far larger than BODY_LIMIT: its own parser comes first.
