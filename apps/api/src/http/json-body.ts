@@ -5,8 +5,15 @@ export interface JsonBodyOptions {
   limit: number | string;
 }
 
-/** Content types read by the lean path (lower-cased); any other goes to body-parser. */
 const plainJsonTypes = new Set(['application/json', 'application/json; charset=utf-8']);
+
+/**
+ * Whether a Content-Type header is one of the two spellings of JSON nearly every client sends
+ * (`application/json`, optionally `; charset=utf-8`, any case): read without parsing it.
+ */
+export function isPlainJsonType(type: string | undefined): boolean {
+  return type !== undefined && plainJsonTypes.has(type.toLowerCase());
+}
 
 /**
  * Parses JSON bodies into `request.body`, as `express.json({ limit, strict: false })` does, with
@@ -28,8 +35,7 @@ export function jsonBody({ limit }: JsonBodyOptions): RequestHandler {
     const type = request.headers['content-type'];
     const encoding = request.headers['content-encoding'];
     if (
-      type === undefined ||
-      !plainJsonTypes.has(type.toLowerCase()) ||
+      !isPlainJsonType(type) ||
       (encoding !== undefined && encoding.toLowerCase() !== 'identity') ||
       !request.readable
     ) {
