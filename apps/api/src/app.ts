@@ -238,18 +238,32 @@ export function createApp(dependencies: AppDependencies): Express {
   // The hot routes first: Express enters every router mounted before a request's route, matches
   // its routes and leaves it with a setImmediate (~2–3 µs each), so the submit and the sync
   // endpoints come before the dozen others. No two routers share a method and path, so the order changes nothing
-  // else (apps/api/test/auth-matrix.test.ts checks each method and path is declared once).
+  // else (apps/api/test/auth-matrix.test.ts checks each method and path is declared once). Each
+  // is entered only for its own paths, so a sync request does not cross the jobs router.
   app.use(
-    jobsRouter({
-      ...dependencies,
-      ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
-      filterPolicies: security.filterPolicies,
-      requireScope,
-    }),
+    pathGate(
+      atOrBelow('/v1/jobs'),
+      jobsRouter({
+        ...dependencies,
+        ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
+        filterPolicies: security.filterPolicies,
+        requireScope,
+      }),
+    ),
   );
   if (dependencies.streaming) {
-    app.use(chatCompletionsRouter(dependencies.streaming.jobs, requireScope));
-    app.use(messagesRouter(dependencies.streaming.jobs, requireScope));
+    app.use(
+      pathGate(
+        atOrBelow('/v1/chat/completions'),
+        chatCompletionsRouter(dependencies.streaming.jobs, requireScope),
+      ),
+    );
+    app.use(
+      pathGate(
+        atOrBelow('/v1/messages'),
+        messagesRouter(dependencies.streaming.jobs, requireScope),
+      ),
+    );
   }
   if (dependencies.webhooks)
     app.use(
