@@ -28,7 +28,9 @@ import { errorHandler, notFound } from './http/api-error';
 import type { ApiSecurity } from './http/api-security';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
+import { jsonBody } from './http/json-body';
 import { type KeyLimitOptions, keyLimits } from './http/key-limits';
+import { atOrBelow, outsideApi, pathGate } from './http/path-gate';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
 import { requireRedis } from './http/require-redis';
@@ -159,36 +161,50 @@ export function createApp(dependencies: AppDependencies): Express {
   app.use(securityHeaders());
   app.use(cors(security.corsOrigins));
   app.use(requestTimeout(security.requestTimeoutMs));
-  app.use(healthRouter(dependencies.redis));
+  // The routers before `authenticate` serve paths outside /v1/ only: an API request passes them
+  // without entering them (see http/path-gate).
+  app.use(pathGate(outsideApi, healthRouter(dependencies.redis)));
   // Scrapers carry no API key: /metrics has its own token (or lives on the internal port).
   if (dependencies.metrics?.servedHere)
     app.use(
-      metricsRouter({ metrics: dependencies.metrics.registry, token: dependencies.metrics.token }),
+      pathGate(
+        outsideApi,
+        metricsRouter({
+          metrics: dependencies.metrics.registry,
+          token: dependencies.metrics.token,
+        }),
+      ),
     );
   // The browser console (Bull Board) authenticates with its own session cookie or a Bearer key.
   app.use(
-    adminConsoleRouter({
-      authenticator: security.authenticator,
-      sessions: security.adminSessions,
-      board: security.queueBoard,
-      auditLog: security.auditLog,
-      logger,
-      secureCookie: security.secureCookie,
-      jobs: dependencies.store,
-    }),
+    pathGate(
+      outsideApi,
+      adminConsoleRouter({
+        authenticator: security.authenticator,
+        sessions: security.adminSessions,
+        board: security.queueBoard,
+        auditLog: security.auditLog,
+        logger,
+        secureCookie: security.secureCookie,
+        jobs: dependencies.store,
+      }),
+    ),
   );
   // The browser API reference has its own guard (open in development; a key or the console's
   // session in production); its scripts are public code.
   const documentOf = openApiDocumentOf(apiVersion);
   app.use(
-    apiReferenceRouter({
-      open: dependencies.apiReferenceOpen ?? false,
-      authenticator: security.authenticator,
-      sessions: security.adminSessions,
-      auditLog: security.auditLog,
-      logger,
-      documentOf,
-    }),
+    pathGate(
+      outsideApi,
+      apiReferenceRouter({
+        open: dependencies.apiReferenceOpen ?? false,
+        authenticator: security.authenticator,
+        sessions: security.adminSessions,
+        auditLog: security.auditLog,
+        logger,
+        documentOf,
+      }),
+    ),
   );
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   // Every route below needs a key and declares its scope with `requireScope` (see
@@ -202,35 +218,52 @@ export function createApp(dependencies: AppDependencies): Express {
   const { batchApi } = dependencies;
   if (batchApi) {
     app.use(
-      filesRouter({
-        files: batchApi.files,
-        limits: batchApi.batchLimits,
-        idempotency: batchApi.idempotency,
-        batchStore: batchApi.batchStore,
-        requireScope,
-      }),
+      pathGate(
+        atOrBelow('/v1/files'),
+        filesRouter({
+          files: batchApi.files,
+          limits: batchApi.batchLimits,
+          idempotency: batchApi.idempotency,
+          batchStore: batchApi.batchStore,
+          requireScope,
+        }),
+      ),
     );
   }
   // A Message Batch may be far larger than BODY_LIMIT: its own parser comes first.
   if (batchApi?.messageBatches)
     app.use(messageBatchesBodyParser(batchApi.messageBatches.limits.maxBodyBytes));
-  app.use(express.json({ limit: dependencies.bodyLimit, strict: false }));
+  app.use(jsonBody({ limit: dependencies.bodyLimit }));
   if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));
   // The hot routes first: Express enters every router mounted before a request's route, matches
   // its routes and leaves it with a setImmediate (~2–3 µs each), so the submit and the sync
   // endpoints come before the dozen others. No two routers share a method and path, so the order changes nothing
-  // else (apps/api/test/auth-matrix.test.ts checks each method and path is declared once).
+  // else (apps/api/test/auth-matrix.test.ts checks each method and path is declared once). Each
+  // is entered only for its own paths, so a sync request does not cross the jobs router.
   app.use(
-    jobsRouter({
-      ...dependencies,
-      ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
-      filterPolicies: security.filterPolicies,
-      requireScope,
-    }),
+    pathGate(
+      atOrBelow('/v1/jobs'),
+      jobsRouter({
+        ...dependencies,
+        ...(dependencies.flow?.throughput ? { throughput: dependencies.flow.throughput } : {}),
+        filterPolicies: security.filterPolicies,
+        requireScope,
+      }),
+    ),
   );
   if (dependencies.streaming) {
-    app.use(chatCompletionsRouter(dependencies.streaming.jobs, requireScope));
-    app.use(messagesRouter(dependencies.streaming.jobs, requireScope));
+    app.use(
+      pathGate(
+        atOrBelow('/v1/chat/completions'),
+        chatCompletionsRouter(dependencies.streaming.jobs, requireScope),
+      ),
+    );
+    app.use(
+      pathGate(
+        atOrBelow('/v1/messages'),
+        messagesRouter(dependencies.streaming.jobs, requireScope),
+      ),
+    );
   }
   if (dependencies.webhooks)
     app.use(

@@ -47,6 +47,26 @@ describe('POST /v1/jobs', () => {
     });
   });
 
+  it("carries a caller's traceparent into the job with tracing off, and none without one", async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .set('traceparent', traceparent)
+      .send(validBody)
+      .expect(202);
+    const tracedJob = await harness.queue.getJob(traced.body.id);
+    expect(tracedJob?.data).toMatchObject({ traceparent, requestId: expect.any(String) });
+    const untraced = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth())
+      .send(validBody)
+      .expect(202);
+    const untracedJob = await harness.queue.getJob(untraced.body.id);
+    expect(untracedJob?.data).toMatchObject({ tenant: 'tenant-a' });
+    expect(untracedJob?.data.traceparent).toBeUndefined();
+  });
+
   it('accepts a bare prompt and normalises it to one user message', async () => {
     const response = await request(harness.app)
       .post('/v1/jobs')

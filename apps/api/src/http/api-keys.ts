@@ -1,10 +1,5 @@
-import {
-  type ApiKeyLimits,
-  type ApiKeyScope,
-  digestsEqual,
-  hashApiKey,
-  tenantScopes,
-} from '@llmq/core';
+import { timingSafeEqual } from 'node:crypto';
+import { type ApiKeyLimits, type ApiKeyScope, hashApiKey, tenantScopes } from '@llmq/core';
 
 /** Who a request acts for, as authentication found it. */
 export interface ApiPrincipal {
@@ -26,12 +21,13 @@ export const devApiKey = 'llmq-dev-key';
  * constant time, so timing says nothing about which key or how much of it matched.
  */
 export class ApiKeyRegistry {
-  private readonly entries: Array<{ hash: string; principal: ApiPrincipal }> = [];
+  /** Each key's SHA-256 as bytes, decoded once here rather than on every request. */
+  private readonly entries: Array<{ digest: Buffer; principal: ApiPrincipal }> = [];
 
   constructor(keys: Array<{ tenant: string; key: string }>) {
     for (const { tenant, key } of keys) {
       this.entries.push({
-        hash: hashApiKey(key),
+        digest: Buffer.from(hashApiKey(key), 'hex'),
         principal: { tenant, keyId: `static:${tenant}`, scopes: tenantScopes, source: 'static' },
       });
     }
@@ -60,9 +56,12 @@ export class ApiKeyRegistry {
 
   /** Looks a key up by its hash (see `hashApiKey`). */
   authenticateHash(hash: string): ApiPrincipal | undefined {
+    const presented = Buffer.from(hash, 'hex');
     let found: ApiPrincipal | undefined;
-    // No early exit: every entry is compared.
-    for (const entry of this.entries) if (digestsEqual(entry.hash, hash)) found = entry.principal;
+    // No early exit: every entry is compared, in constant time.
+    for (const entry of this.entries)
+      if (presented.length === entry.digest.length && timingSafeEqual(presented, entry.digest))
+        found = entry.principal;
     return found;
   }
 

@@ -21,8 +21,11 @@ export type ErrorDialect = 'llmq' | 'openai' | 'anthropic';
 /** Paths that speak OpenAI's dialect (the path itself, or below it). */
 const openaiPaths = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'];
 
+/** Read on every request (its request id header): the comparisons allocate nothing. */
 function isAtOrBelow(path: string, base: string): boolean {
-  return path === base || path.startsWith(`${base}/`);
+  return (
+    path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === 47)
+  );
 }
 
 /**
@@ -34,7 +37,7 @@ export function errorDialectFor(request: {
   headers: Record<string, string | string[] | undefined>;
 }): ErrorDialect {
   const { path } = request;
-  if (openaiPaths.some((base) => isAtOrBelow(path, base))) return 'openai';
+  for (const base of openaiPaths) if (isAtOrBelow(path, base)) return 'openai';
   if (isAtOrBelow(path, '/v1/messages')) return 'anthropic';
   if (isAtOrBelow(path, '/v1/models'))
     return request.headers['anthropic-version'] === undefined ? 'openai' : 'anthropic';

@@ -24,7 +24,7 @@ export function requestTimeout(timeoutMs: number): RequestHandler {
     timer.unref();
     const clear = () => clearTimeout(timer);
     response.locals.clearRequestTimeout = clear;
-    response.on('finish', clear);
+    // A response emits `close` once it is sent (just after `finish`) or its connection drops.
     response.on('close', clear);
     next();
   };

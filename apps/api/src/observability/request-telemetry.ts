@@ -41,8 +41,10 @@ export function requestTelemetry({
       typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     response.locals.requestId = requestId;
     response.setHeader('X-Request-Id', requestId);
+    const path = request.path;
     // Anthropic's SDK reads its request id from `request-id` (OpenAI's from `x-request-id`).
-    if (errorDialectFor(request) === 'anthropic') response.setHeader('request-id', requestId);
+    if (errorDialectFor({ path, headers: request.headers }) === 'anthropic')
+      response.setHeader('request-id', requestId);
 
     const parent = contextFromTraceHeaders({
       traceparent: singleHeader(request.headers.traceparent),
@@ -50,19 +52,18 @@ export function requestTelemetry({
     });
     // Probes and scrapes arrive every few seconds from every pod: measured, logged, not traced
     // (a non-recording span accepts the same calls and records nothing).
-    const span = untracedPaths.has(request.path)
+    const span = untracedPaths.has(path)
       ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
       : tracer.startSpan(
           request.method,
           {
             kind: SpanKind.SERVER,
-            attributes: { 'http.request.method': request.method, 'url.path': request.path },
+            attributes: { 'http.request.method': request.method, 'url.path': path },
           },
           parent,
         );
     const spanContext = trace.setSpan(parent, span);
     response.locals.traceContext = spanContext;
-    const traceId = traceIdOf(spanContext);
 
     const startedAt = process.hrtime.bigint();
     response.on('finish', () => {
@@ -70,23 +71,31 @@ export function requestTelemetry({
       // Unmatched paths share one label value: a scan of random URLs must not mint series.
       const route: string = request.route?.path ?? 'unmatched';
       const status = response.statusCode;
-      span.updateName(`${request.method} ${route}`);
-      span.setAttributes({
-        'http.route': route,
-        'http.response.status_code': status,
-        'llmq.request_id': requestId,
-      });
-      if (response.locals.tenant) span.setAttribute('llmq.tenant', String(response.locals.tenant));
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      // With tracing off (or an untraced path) the span records nothing: its name and
+      // attributes are not built.
+      if (span.isRecording()) {
+        span.updateName(`${request.method} ${route}`);
+        span.setAttributes({
+          'http.route': route,
+          'http.response.status_code': status,
+          'llmq.request_id': requestId,
+        });
+        if (response.locals.tenant)
+          span.setAttribute('llmq.tenant', String(response.locals.tenant));
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       span.end();
       metrics?.httpRequestDuration.observe(
         { method: request.method, route, status_code: String(status) },
         seconds,
       );
+      // The line is built only when the `http` level is written (off at the default `info`):
+      // winston would otherwise take a discarded line through its streams on every request.
+      if (!logger.isLevelEnabled('http')) return;
       logger.http('http-request', {
         event: 'http-request',
         request_id: requestId,
-        trace_id: traceId,
+        trace_id: traceIdOf(spanContext),
         tenant: response.locals.tenant,
         job_id: response.locals.jobId,
         method: request.method,
@@ -111,22 +120,23 @@ export function submissionContext(response: Response): {
   apiKey?: { id: string; maxRunningJobs?: number };
 } {
   const spanContext: Context | undefined = response.locals.traceContext;
-  const headers = spanContext ? traceHeaders(spanContext) : {};
+  // Only a valid span context has headers to carry (tracing on, or an incoming `traceparent`):
+  // the propagator is not called for the rest.
+  const headers =
+    spanContext && traceIdOf(spanContext) !== undefined ? traceHeaders(spanContext) : undefined;
   const principal = response.locals.principal as ApiPrincipal | undefined;
+  const requestId =
+    typeof response.locals.requestId === 'string' ? response.locals.requestId : undefined;
+  const carried = { traceparent: headers?.traceparent, tracestate: headers?.tracestate };
+  if (!principal) return { requestId, trace: carried };
+  const maxRunningJobs = principal.limits?.max_running_jobs;
   return {
-    ...(principal
-      ? {
-          apiKey: {
-            id: principal.keyId,
-            ...(principal.limits?.max_running_jobs !== undefined
-              ? { maxRunningJobs: principal.limits.max_running_jobs }
-              : {}),
-          },
-        }
-      : {}),
-    requestId:
-      typeof response.locals.requestId === 'string' ? response.locals.requestId : undefined,
-    trace: { traceparent: headers.traceparent, tracestate: headers.tracestate },
+    apiKey:
+      maxRunningJobs !== undefined
+        ? { id: principal.keyId, maxRunningJobs }
+        : { id: principal.keyId },
+    requestId,
+    trace: carried,
   };
 }
 

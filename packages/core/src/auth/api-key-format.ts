@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Issued keys read `llmq_<id>_<secret>`: a 12-hex public id (shown in lists and logs) and a
@@ -9,8 +9,9 @@ export function generateApiKey(): { id: string; key: string } {
   return { id, key: `llmq_${id}_${randomBytes(32).toString('base64url')}` };
 }
 
+/** The key's SHA-256, hex; one-shot `crypto.hash` (no Hash object): run on every request. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key);
 }
 
 /** Constant-time equality of two hex digests of equal length. */
