@@ -139,4 +139,31 @@ describe('dependencies loaded on first use', () => {
     expect(loaded).toContain('bullmq');
     expect(loaded.filter((name) => name === 'openai' || name === '@anthropic-ai/sdk')).toEqual([]);
   });
+
+  it('an observed call with tracing off loads no OpenTelemetry package beyond the API', () => {
+    // The worker observes every call (span, trace headers for the provider): with the no-op
+    // tracer the span's context is the invalid one, and there is no trace to carry.
+    const loaded = packagesLoadedBy(`
+      const chat = await answering(200, {
+        id: 'chatcmpl-1',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+      const { tracer } = core.createTracing({ serviceName: 'probe' });
+      const model = require(dist + '/providers/openai/openai-provider.js')
+        .createOpenAIProvider({ id: 'a', apiKey: 'k', baseURL: chat }).languageModel('m');
+      const logger = core.createLogger({ level: 'warn', service: 'probe' });
+      const observed = core.observedModel(model, { tracer, logger }, {
+        parent: core.contextFromTraceHeaders({}),
+        catalogModel: 'm',
+        logFields: {},
+      });
+      const request = { messages: [{ role: 'user', content: 'hi' }], maxTokens: 1 };
+      const result = await observed.generate(request);
+      if (result.text !== 'hello') throw new Error('unexpected answer: ' + JSON.stringify(result));
+    `);
+    expect(loaded).toContain('@opentelemetry/api');
+    expect(lazy.filter((name) => loaded.includes(name))).toEqual([]);
+  });
 });

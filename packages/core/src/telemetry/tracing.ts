@@ -55,11 +55,13 @@ const carrierAccess = {
 /**
  * The W3C `traceparent` (and `tracestate`) of a context, to carry a trace across a process
  * boundary: in a job's data, or in the headers of a provider call. Empty when the context
- * holds no sampled span (tracing off).
+ * holds no valid span: with tracing off the no-op tracer's spans carry the invalid (all-zero)
+ * context, which the propagator would skip anyway, so it is not loaded for them.
  */
 export function traceHeaders(parent: Context): Record<string, string> {
   const carrier: Carrier = {};
-  if (!trace.getSpanContext(parent)) return carrier;
+  const spanContext = trace.getSpanContext(parent);
+  if (!spanContext || !trace.isSpanContextValid(spanContext)) return carrier;
   propagator().inject(parent, carrier, { set: (target, key, value) => (target[key] = value) });
   return carrier;
 }
