@@ -433,7 +433,6 @@ export {
 export { CircuitBreaker } from './resilience/circuit-breaker';
 export { createRequestExecutor, type RequestExecutor } from './resilience/execute-routed-request';
 export type { RetryPolicy } from './resilience/retry-policy';
-export { JobNotStartedError, startGatedRecorder } from './resilience/start-gated-recorder';
 export {
   fromJobUsage,
   type JobUsage,

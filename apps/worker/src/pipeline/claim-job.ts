@@ -21,22 +21,13 @@ export async function runningCapsOf(
   return caps;
 }
 
-/** Sends a prompt job's start to the job store (see {@link settlePromptClaim} for its outcome). */
-export async function sendPromptClaim(
-  options: PromptPipelineOptions,
-  data: PromptJobData,
-): Promise<StartOutcome> {
-  const caps = await runningCapsOf(options, data);
-  return options.store.start(data.jobId, Date.now(), {
-    ...(data.startBy !== undefined ? { startBy: data.startBy } : {}),
-    caps,
-  });
-}
-
 /**
- * Claims a prompt job in the job store, or deals with why it cannot run now (see
- * {@link settlePromptClaim}). Returns the started claim, or undefined when there is nothing
- * to run (skipped).
+ * Claims a prompt job in the job store, or deals with why it cannot run now:
+ * - a full running-job cap puts the job back in the delayed set, spending no attempt, so the
+ *   lane's other jobs (other tenants', other keys') run meanwhile;
+ * - a start deadline passed before it ever started fails it `deadline_exceeded` with no
+ *   provider call (its budget reservation released in the same step).
+ * Returns the started claim, or undefined when there is nothing to run (skipped).
  */
 export async function claimPromptJob(
   options: PromptPipelineOptions,
@@ -46,30 +37,12 @@ export async function claimPromptJob(
   log: Record<string, unknown>,
   token: string | undefined,
 ): Promise<Extract<StartOutcome, { outcome: 'started' }> | undefined> {
-  const claim = await sendPromptClaim(options, data);
-  return settlePromptClaim(options, job, data, observed, log, token, claim);
-}
-
-/**
- * What a prompt job's start said, acted on:
- * - a full running-job cap puts the job back in the delayed set, spending no attempt, so the
- *   lane's other jobs (other tenants', other keys') run meanwhile (throws `DelayedError`);
- * - a start deadline passed before it ever started fails it `deadline_exceeded` with no
- *   provider call (its budget reservation released in the same step; throws
- *   `UnrecoverableError`);
- * - a cancelled, ended or missing job is skipped (undefined).
- * Returns the started claim.
- */
-export async function settlePromptClaim(
-  options: PromptPipelineOptions,
-  job: Job,
-  data: PromptJobData,
-  observed: ObservedJob,
-  log: Record<string, unknown>,
-  token: string | undefined,
-  claim: StartOutcome,
-): Promise<Extract<StartOutcome, { outcome: 'started' }> | undefined> {
   const { store, logger } = options;
+  const caps = await runningCapsOf(options, data);
+  const claim = await store.start(data.jobId, Date.now(), {
+    ...(data.startBy !== undefined ? { startBy: data.startBy } : {}),
+    caps,
+  });
   switch (claim.outcome) {
     case 'started':
       options.throughput?.started(job.queueName);

@@ -1,4 +1,4 @@
-import { type PromptJobData, type RoutingDecision, startGatedRecorder } from '@llmq/core';
+import type { PromptJobData, RoutingDecision } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 import { type ChatAnswer, type ChatStageRequest, runChatStage } from './chat-stage';
 import type { JobResultParts } from './job-result';
@@ -14,8 +14,6 @@ export interface PromptRunContext {
   log: Record<string, unknown>;
   /** Where the run's result timings start from. */
   times: Pick<JobResultParts, 'createdAt' | 'startedAt' | 'callStartedAt'>;
-  /** The run's start, while it may still be on its way (see `OverlappedClaim`). */
-  pendingStart?: Promise<boolean>;
 }
 
 /** One model's chat stage for a prompt job run, with the job's request, journal and telemetry. */
@@ -25,16 +23,12 @@ export function promptChatStage(
   extra: Pick<ChatStageRequest, 'hedge' | 'flex' | 'progress' | 'wrap'>,
 ): Promise<StageOutcome<ChatAnswer>> {
   const { data, options } = run;
-  // Each call is recorded as started before it is made: a crash mid-call is still counted.
-  const recorder = options.journal?.forJob(data.jobId, decision.input_tokens);
   return runChatStage({
     execute: options.execute,
     decision,
     request: data.request,
-    recorder:
-      recorder && run.pendingStart
-        ? startGatedRecorder(recorder, options.store.recordKey(data.jobId), run.pendingStart)
-        : recorder,
+    // Each call is recorded as started before it is made: a crash mid-call is still counted.
+    recorder: options.journal?.forJob(data.jobId, decision.input_tokens),
     requestId: data.jobId,
     log: run.log,
     context: run.observed.context,

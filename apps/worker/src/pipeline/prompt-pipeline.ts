@@ -2,9 +2,8 @@ import type { PromptJobData } from '@llmq/core';
 import { jobCatalog, tracerName } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
 import type { ChatAnswer } from './chat-stage';
-import { claimPromptJob, sendPromptClaim, settlePromptClaim } from './claim-job';
+import { claimPromptJob } from './claim-job';
 import { createJobRunner, type JobSink } from './job-runner';
-import { mayOverlapStart, OverlappedClaim } from './overlapped-claim';
 import { parseJobData } from './parse-job-data';
 import type { PromptPipelineOptions } from './prompt-pipeline-options';
 import { PromptRun } from './prompt-run';
@@ -24,30 +23,10 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
     parse: (job) => parseJobData(job, jobCatalog.prompt.schema, store),
     identity: (data) => data,
     async open(job, data, observed, log, token) {
-      const started = (startedAt: number) => {
-        observed.started(startedAt);
-        logger.debug('job-start', { event: 'job-start', ...log });
-      };
-      if (mayOverlapStart(job, data, options.journal !== undefined)) {
-        // The start's round trip is shared with the first call's guards (see OverlappedClaim).
-        const claim = new OverlappedClaim(sendPromptClaim(options, data), async (outcome) => {
-          const settled = await settlePromptClaim(
-            options,
-            job,
-            data,
-            observed,
-            log,
-            token,
-            outcome,
-          );
-          if (settled) started(settled.startedAt);
-          return settled;
-        });
-        return new PromptRun({ ...options, tracer }, job, data, observed, log, claim);
-      }
       const claim = await claimPromptJob(options, job, data, observed, log, token);
       if (!claim) return undefined;
-      started(claim.startedAt);
+      observed.started(claim.startedAt);
+      logger.debug('job-start', { event: 'job-start', ...log });
       return new PromptRun({ ...options, tracer }, job, data, observed, log, claim.startedAt);
     },
   };

@@ -2,7 +2,6 @@ import {
   type AttemptRecord,
   type JobDeltaPublisher,
   type JobFailure,
-  JobNotStartedError,
   jobCatalog,
   ledgerLinesFromAttempts,
   type PromptJobData,
@@ -24,7 +23,6 @@ import { progressWithInterruptedCalls } from './interrupted-calls';
 import { buildJobResult, resultLogFields } from './job-result';
 import type { JobRun, OutputVerdict, StageHooks, StageOutcome } from './job-runner';
 import type { ObservedJob } from './job-telemetry';
-import type { OverlappedClaim } from './overlapped-claim';
 import { type PromptRunContext, promptChatStage } from './prompt-chat-stage';
 import type { PromptPipelineOptions } from './prompt-pipeline-options';
 import { SpeculativeRun } from './speculative-run';
@@ -41,10 +39,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
   private lookup: Awaited<ReturnType<ResponseCaches['lookup']>> | undefined;
   private readonly context: PromptRunContext;
   readonly output: JobRun<ChatAnswer>['output'];
-  /** The run's start while it is on its way (see `OverlappedClaim`); undefined once known. */
-  private readonly claim: OverlappedClaim | undefined;
-  /** When the job store accepted this run, epoch ms. */
-  private startedAt: number;
 
   constructor(
     private readonly options: PromptPipelineOptions & { tracer: Tracer },
@@ -52,24 +46,11 @@ export class PromptRun implements JobRun<ChatAnswer> {
     private readonly data: PromptJobData,
     observed: ObservedJob,
     private readonly log: Record<string, unknown>,
-    /** When the job store accepted this run (epoch ms), or its start still on its way. */
-    start: number | OverlappedClaim,
+    /** When the job store accepted this run, epoch ms. */
+    private readonly startedAt: number,
   ) {
-    this.claim = typeof start === 'number' ? undefined : start;
-    this.startedAt = typeof start === 'number' ? start : 0;
-    const times = {
-      createdAt: data.createdAt,
-      startedAt: this.startedAt,
-      callStartedAt: performance.now(),
-    };
-    this.context = {
-      options,
-      data,
-      observed,
-      log,
-      times,
-      ...(this.claim ? { pendingStart: this.claim.started } : {}),
-    };
+    const times = { createdAt: data.createdAt, startedAt, callStartedAt: performance.now() };
+    this.context = { options, data, observed, log, times };
     this.publisher = data.stream ? options.openDeltaPublisher?.(data.jobId) : undefined;
     // A sync request's job, or a background response, may be stopped by its client mid-call.
     const watched =
@@ -83,36 +64,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
   }
 
   async call(hooks: StageHooks<ChatAnswer>): Promise<StageOutcome<ChatAnswer>> {
-    if (!this.claim) return this.run(hooks);
-    let outcome: StageOutcome<ChatAnswer> | undefined;
-    try {
-      outcome = await this.run(hooks);
-    } catch (error) {
-      // The first call found the job not started (nothing called or recorded): the start's
-      // outcome says what happens to the job, below.
-      if (!(error instanceof JobNotStartedError)) throw error;
-    }
-    // What the run came to is stored only for a started job: a capped or expired start throws
-    // here as it would have before the run, a skipped one ends it with nothing stored.
-    if (!(await this.ensureStarted()) || !outcome) return { kind: 'answered' };
-    return outcome;
-  }
-
-  /**
-   * Waits for the run's start when it was sent without waiting (see `OverlappedClaim`): true
-   * once the job runs (its start time in the result's timings), false when it is skipped;
-   * throws for a capped or expired job, as the claim does.
-   */
-  private async ensureStarted(): Promise<boolean> {
-    if (!this.claim) return true;
-    const startedAt = await this.claim.settled();
-    if (startedAt === undefined) return false;
-    this.startedAt = startedAt;
-    this.context.times.startedAt = startedAt;
-    return true;
-  }
-
-  private async run(hooks: StageHooks<ChatAnswer>): Promise<StageOutcome<ChatAnswer>> {
     const { data, options, publisher, job } = this;
     // Routed again at run time: the catalog may have changed since the API accepted the job.
     const route = routeJob(options.catalog, data);
@@ -120,8 +71,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
     this.routing = route.decision;
     this.lookup = await lookupCache(options.caches, data, route.decision.model);
     if (this.lookup?.hit) {
-      // A cache hit answers without a call: it needs its start first.
-      if (!(await this.ensureStarted())) return { kind: 'answered' };
       const context = { ...options, publisher, startedAt: this.startedAt };
       await answerFromCache(context, data, this.lookup.hit, this.log);
       return { kind: 'answered' };

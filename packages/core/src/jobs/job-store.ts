@@ -140,11 +140,6 @@ export class JobStore {
     await this.redis.del(this.keys.job(jobId), this.keys.jobEvents(jobId));
   }
 
-  /** The key of a job's record (what a start-gated call checks, see `startGatedRecorder`). */
-  recordKey(jobId: string): string {
-    return this.keys.job(jobId);
-  }
-
   async get(jobId: string): Promise<JobRecord | null> {
     const fields = await this.redis.hgetall(this.keys.job(jobId));
     if (!fields.id) return null;

@@ -18,11 +18,6 @@ export interface CallRecorder {
    * two, and nothing to drop when the call is refused.
    */
   openCall(entry: ModelEntry, startedAt: number): OpenCall;
-  /**
-   * Resolves once the job is known to be started; rejects with a {@link JobNotStartedError}
-   * when its start refused it. Absent: the job was started before its first call.
-   */
-  started?(): Promise<void>;
 }
 
 /** A call's record as a script writes it to its job's journal (see {@link CallRecorder.openCall}). */
@@ -35,11 +30,6 @@ export interface OpenCall {
   attempt: string;
   /** The journal's lifetime, seconds. */
   ttlSeconds: number;
-  /**
-   * The job's record, while its start may still be on its way: the acquire writes the record
-   * and takes its permit only if the job's record says `active` (see `startGatedRecorder`).
-   */
-  startGate?: string;
 }
 
 /** A call found started and never ended, with the id its record is stored under. */

@@ -220,9 +220,7 @@ type GuardedCall =
  * and the call's record in the journal. Capacity comes first, so a call that must wait takes
  * no half-open probe slot meanwhile. The breaker's acquire writes the journal's record in its
  * own step when it lets the call through (one script, and nothing to drop when it refuses),
- * so the call is on record before it is made; a call whose job's start is still on its way
- * is let through only once the job's record says it runs (see `startGatedRecorder`). A
- * deployment with no rate-limit window to count in
+ * so the call is on record before it is made. A deployment with no rate-limit window to count in
  * has its pause flag read by the acquire itself, atomically (no round trip of its own, and
  * no window in which another worker's pause goes unseen); found set, the gate is asked again
  * and sleeps or refuses as for any pause.
@@ -269,13 +267,6 @@ async function guardCall<Answer>(
     }
     if (permit.allowed) return { go: true, admission, permit };
     await admission?.release();
-    if (permit.state === 'unstarted') {
-      // The job's start had not let it run when the acquire looked (see
-      // `startGatedRecorder`): wait for the start, then ask again, ungated; a refused start
-      // throws, with nothing taken or recorded.
-      await recorder?.started?.();
-      continue;
-    }
     if (permit.state !== 'held') return { go: false };
     // Paused: the gate reads the flag itself now, and sleeps through a short pause or refuses.
     deferPause = false;

@@ -12,24 +12,17 @@ import { LuaScript } from '../redis/lua-script';
  * A call let through is put on its job's journal in the same step, when one is given (the
  * call journal's record, see `CallRecorder.openCall`); a refused one leaves nothing there.
  *
- * A call whose job's start may not have landed yet carries the job's record as a start gate
- * (see `startGatedRecorder`): unless the record says `active`, nothing is read or taken and
- * the caller is told `unstarted`. The worker sends the job store's start before this on the
- * same connection, so the record says `active` exactly when that start let the job run.
- *
  * KEYS: the circuit hash; optionally a hold flag (a rate pause, see `CircuitBreaker.acquire`):
- * while it is set nothing is taken and the caller is told how long it still holds; optionally
- * the job's journal (open-calls hash); optionally, last, the job's record (the start gate).
+ * while it is set nothing is taken and the caller is told how long it still holds; optionally,
+ * last, the job's journal (open-calls hash).
  * ARGV: now (epoch ms), half-open probes, probe timeout (ms); with a journal, the call's id,
- * its record and the journal's lifetime (s); then '1' when the last key is a start gate.
+ * its record and the journal's lifetime (s).
  * Returns {'allowed', probe ('1' or '0'), 0}, {'open' | 'half_open', '0', retry at (epoch
- * ms)}, {'held', the flag's value, its remaining ms}, or {'unstarted', '0', 0}.
+ * ms)}, or {'held', the flag's value, its remaining ms}.
  */
 export const acquireScript = new LuaScript(`
-local gate = ARGV[7] == '1' and KEYS[#KEYS] or nil
-if gate and redis.call('HGET', gate, 'status') ~= 'active' then return {'unstarted', '0', 0} end
-local journal = #ARGV >= 6 and KEYS[#KEYS - (gate and 1 or 0)] or nil
-if KEYS[2] and KEYS[2] ~= journal and KEYS[2] ~= gate then
+local journal = #ARGV >= 6 and KEYS[#KEYS] or nil
+if KEYS[2] and KEYS[2] ~= journal then
   local held = redis.call('PTTL', KEYS[2])
   if held > 0 then return {'held', redis.call('GET', KEYS[2]) or '', held} end
 end

@@ -46,9 +46,7 @@ export type CircuitPermit =
   | { allowed: true; probe: boolean }
   | { allowed: false; state: 'open' | 'half_open'; retryAt: number }
   /** The hold flag passed to `acquire` is set: its value and how long it still holds, ms. */
-  | { allowed: false; state: 'held'; holdValue: string; waitMs: number }
-  /** The call's start gate (`OpenCall.startGate`) found its job not started: nothing taken. */
-  | { allowed: false; state: 'unstarted' };
+  | { allowed: false; state: 'held'; holdValue: string; waitMs: number };
 
 /** The state of one circuit, as {@link CircuitBreaker.getCircuitStates} reports it. */
 export interface CircuitSnapshot {
@@ -121,17 +119,12 @@ export class CircuitBreaker {
     if (openCall) {
       keys.push(openCall.journal);
       args.push(openCall.id, openCall.attempt, openCall.ttlSeconds);
-      if (openCall.startGate !== undefined) {
-        keys.push(openCall.startGate);
-        args.push(1);
-      }
     }
     const [verdict, probe, retryAt] = (await acquireScript.run(this.redis, keys, args)) as [
       string,
       string,
       number,
     ];
-    if (verdict === 'unstarted') return { allowed: false, state: 'unstarted' };
     if (verdict === 'held') {
       return { allowed: false, state: 'held', holdValue: probe, waitMs: Number(retryAt) };
     }
