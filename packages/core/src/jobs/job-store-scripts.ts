@@ -16,10 +16,12 @@ import { closeJournalLua } from '../resilience/call-journal-scripts';
 
 /**
  * Lua prelude of the transitions: `publish(data, ttl)` appends a `status` event to KEYS[2]
- * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime; `publish_final(data)`
- * does so for a final status and announces it (the stream's key, the entry's id and the data, one
- * per line) on the channel the record names (`ends_channel`: the API process waiting for the job, see
- * streaming/job-end-watcher.ts); `eventsTtl` and `pendingTtl` are the last two ARGV.
+ * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime;
+ * `publish_final(data, channel)` does so for a final status and announces it (the stream's key,
+ * the entry's id and the data, one per line) on the channel the record names (`ends_channel`: the
+ * API process waiting for the job, see streaming/job-end-watcher.ts), which a script that already
+ * read the field passes as `channel` (false: none) and any other leaves nil for it to be read;
+ * `eventsTtl` and `pendingTtl` are the last two ARGV.
  */
 const publishStatus = `
 local function publish(data, ttl)
@@ -29,9 +31,9 @@ local function publish(data, ttl)
 end
 local eventsTtl = ARGV[#ARGV - 1]
 local pendingTtl = ARGV[#ARGV]
-local function publish_final(data)
+local function publish_final(data, channel)
   local id = publish(data, eventsTtl)
-  local channel = redis.call('HGET', KEYS[1], 'ends_channel')
+  if channel == nil then channel = redis.call('HGET', KEYS[1], 'ends_channel') end
   if channel then redis.call('PUBLISH', channel, KEYS[2] .. '\\n' .. id .. '\\n' .. data) end
 end
 `;
@@ -103,7 +105,8 @@ return 1`);
  * Marks a job active as a worker takes it and counts the attempt, unless its start deadline
  * passed before it ever started, or one of its running-job caps is full (see
  * limits/running-cap-scripts.ts). A job already `active` (a stalled job run again) is its
- * own place and is let in.
+ * own place and is let in. The record is read once (status, first start, attempts) and written
+ * once: every command a script runs is Redis CPU on every job.
  *
  * KEYS, and ARGV after its own: the transition layout (see the top of this file), then the
  * running sets of the job's caps (KEYS[3..]).
@@ -115,12 +118,12 @@ return 1`);
  * worker must not run it.
  */
 export const startScript = new LuaScript(`${publishStatus}${runningCapLua}
-local status = redis.call('HGET', KEYS[1], 'status')
+local record = redis.call('HMGET', KEYS[1], 'status', 'started_at', 'attempts')
+local status, startedAt = record[1], record[2]
 if not status then return {'missing', 0} end
 if status == 'cancelled' then return {'cancelled', 0} end
 if status == 'completed' or status == 'failed' then return {'finished', 0} end
-if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[1], 'started_at') == 0
-    and tonumber(ARGV[1]) > tonumber(ARGV[2]) then
+if ARGV[2] ~= '' and not startedAt and tonumber(ARGV[1]) > tonumber(ARGV[2]) then
   return {'expired', 0}
 end
 if status ~= 'active' then
@@ -133,11 +136,15 @@ for i = 3, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[1], ARGV[3])
   redis.call('EXPIRE', KEYS[i], ARGV[5])
 end
-redis.call('HSET', KEYS[1], 'status', 'active')
-redis.call('HSETNX', KEYS[1], 'started_at', ARGV[1])
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local attempt = string.format('%d', (tonumber(record[3]) or 0) + 1)
+if startedAt then
+  redis.call('HSET', KEYS[1], 'status', 'active', 'attempts', attempt)
+else
+  startedAt = ARGV[1]
+  redis.call('HSET', KEYS[1], 'status', 'active', 'started_at', startedAt, 'attempts', attempt)
+end
 publish('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
-return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
+return {'started', startedAt}`);
 
 /**
  * Ends a queued or active job as completed or failed. Ending a job also records its webhook
@@ -159,26 +166,31 @@ return {'started', redis.call('HGET', KEYS[1], 'started_at')}`);
  * `journalCallKey`), then the transition layout's three.
  * Returns 0 when the job had already ended (the journal is left alone), else {the job's tenant
  * ('' when unknown, for the dead-letter list), the model of each late call of the journal...}.
+ * The record's fields it needs are read in one command and its end written in one more.
  */
 export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}${closeJournalLua}
-local status = redis.call('HGET', KEYS[1], 'status')
+local record = redis.call('HMGET', KEYS[1], 'status', 'notify', 'ends_channel', 'tenant', 'result_writes')
+local status = record[1]
 if status ~= 'active' and status ~= 'queued' then return 0 end
 local journal = 4
 if ARGV[7] ~= '' then
   apply_ledger(4, ARGV[7])
   journal = 10
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
-redis.call('HDEL', KEYS[1], 'last_error')
-if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[1], 'result_writes', 1) end
-redis.call('HDEL', KEYS[1], 'upgrade')
+if ARGV[1] == 'completed' then
+  local writes = string.format('%d', (tonumber(record[5]) or 0) + 1)
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4], 'result_writes', writes)
+else
+  redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
+end
+redis.call('HDEL', KEYS[1], 'last_error', 'upgrade')
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-local notify = redis.call('HGET', KEYS[1], 'notify') == '1'
+local notify = record[2] == '1'
 if ARGV[8] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'job.upgraded', 'data', ARGV[4])
   if notify then redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', 'upgraded') end
 end
-publish_final('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}')
+publish_final('{"status":"' .. ARGV[1] .. '","' .. ARGV[3] .. '":' .. ARGV[4] .. '}', record[3])
 if notify then
   redis.call('XADD', KEYS[3], '*', 'job_id', ARGV[6], 'status', ARGV[1])
 end
@@ -188,7 +200,7 @@ if ARGV[9] ~= '' then
   for i = 10, #ARGV - 3 do stored[ARGV[i]] = true end
   reply = close_journal(KEYS[journal], KEYS[journal + 1], ARGV[9], stored)
 end
-table.insert(reply, 1, redis.call('HGET', KEYS[1], 'tenant') or '')
+table.insert(reply, 1, record[4] or '')
 return reply`);
 
 /**

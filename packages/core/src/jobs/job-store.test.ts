@@ -125,6 +125,60 @@ describe('JobStore', () => {
     });
   });
 
+  it('a run after a retry: each start counted in the record and its event, the last error cleared by the end', async () => {
+    const id = await newJob();
+    await store.start(id, 2000);
+    await store.requeue(id, { code: 'provider_server_error', message: 'boom' });
+    expect(await store.start(id, 3000)).toEqual({ outcome: 'started', startedAt: 2000 });
+    expect(await store.complete(id, result, 4000)).toBe(true);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'completed', attempts: 2, resultWrites: 1 });
+    expect(record?.startedAt).toBe(2000);
+    expect(record?.lastError).toBeUndefined();
+    const entries = await redis.xrange(keys.jobEvents(id), '-', '+');
+    const statuses = entries.map(([, fields]) => JSON.parse(fields[3] ?? '{}'));
+    expect(statuses.map((data) => [data.status, data.attempt])).toEqual([
+      ['queued', undefined],
+      ['active', 1],
+      ['queued', undefined],
+      ['active', 2],
+      ['completed', undefined],
+    ]);
+  });
+
+  it("announces a job's end on the channel its record names, and lists a failed job as its tenant's dead letter", async () => {
+    const channel = `${keys.prefix}:job-ends:test`;
+    const listener = new Redis(testRedisUrl());
+    const announced = new Promise<string>((resolve) =>
+      listener.once('message', (_channel: string, message: string) => resolve(message)),
+    );
+    await listener.subscribe(channel);
+    try {
+      const base = { tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 };
+      await store.create({ ...base, id: 'job_told', endsChannel: channel });
+      await store.create({ ...base, id: 'job_quiet' });
+      await store.start('job_quiet');
+      await store.complete('job_quiet', result);
+      await store.start('job_told');
+      expect(await store.fail('job_told', { code: 'provider_bad_request', message: 'bad' })).toBe(
+        true,
+      );
+      // The first message heard is the failed job's: the job without a channel announced nothing.
+      const [stream, entryId, data] = (await announced).split('\n');
+      expect(stream).toBe(keys.jobEvents('job_told'));
+      expect(entryId).toMatch(/^\d+-\d+$/);
+      expect(JSON.parse(data ?? '{}')).toMatchObject({
+        status: 'failed',
+        error: { code: 'provider_bad_request' },
+      });
+      const dead = await store.deadLetters.list('acme', { limit: 10 });
+      expect(JSON.stringify(dead)).toContain('job_told');
+      expect(JSON.stringify(dead)).not.toContain('job_quiet');
+    } finally {
+      await listener.quit();
+    }
+  });
+
   it('cancels only queued jobs of the same tenant, and a cancelled job is never started', async () => {
     const id = await newJob();
     expect(await store.cancel(id, 'other-tenant')).toEqual({ outcome: 'missing' });

@@ -69,7 +69,9 @@ return allowed('1')`);
 export const recordScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local failed = ARGV[2] == 'failure'
-local state = redis.call('HGET', KEYS[1], 'state')
+-- The state and the closed circuit's counts in one read (most records find it closed).
+local s = redis.call('HMGET', KEYS[1], 'state', 'failures', 'win_start', 'win_total', 'win_fail')
+local state = s[1]
 -- Every write of a circuit sets its state, so a hash without one is about to be created.
 if not state then
   redis.call('SADD', KEYS[2], KEYS[1])
@@ -89,11 +91,10 @@ if state == 'half_open' then
   return {state, 'closed'}
 end
 if state == 'open' then return {state, state} end
-local s = redis.call('HMGET', KEYS[1], 'failures', 'win_start', 'win_total', 'win_fail')
-local failures = tonumber(s[1] or 0)
-local win_start = tonumber(s[2] or now)
-local total = tonumber(s[3] or 0)
-local fails = tonumber(s[4] or 0)
+local failures = tonumber(s[2] or 0)
+local win_start = tonumber(s[3] or now)
+local total = tonumber(s[4] or 0)
+local fails = tonumber(s[5] or 0)
 if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
 total = total + tonumber(ARGV[9] or 1)
 if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
