@@ -8,7 +8,6 @@ import type { CompletionModel } from './completion-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import type { Provider } from './provider';
-import { isProviderError, type ProviderError } from './provider-error';
 import { createProviderRegistry } from './provider-registry';
 import { providerErrorOf } from './test-support/provider-error-of';
 

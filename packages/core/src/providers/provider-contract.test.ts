@@ -11,7 +11,6 @@ import type { GenerateRequest, LanguageModel, StreamPart } from './language-mode
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import type { Provider } from './provider';
-import { isProviderError, type ProviderError } from './provider-error';
 import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
