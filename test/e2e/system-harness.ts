@@ -28,7 +28,7 @@ export interface SystemOptions {
   workerEnv?: Record<string, string>;
   /** Extra environment for the API only (e.g. more `API_KEYS`). */
   apiEnv?: Record<string, string>;
-  /** Worker processes to start now. */
+  /** Worker processes to start now; `startSystem` resolves once each serves `/healthz` (or exited). */
   workers?: number;
   simulatorModels?: Parameters<typeof startSimulator>[0] extends infer O
     ? O extends { models?: infer M }
@@ -140,10 +140,40 @@ export async function startSystem(options: SystemOptions = {}) {
       },
       { timeoutMs: 15_000, what: 'the API to be ready' },
     );
-    for (let index = 0; index < (options.workers ?? 1); index += 1) system.startWorker();
+    const ready: Promise<void>[] = [];
+    for (let index = 0; index < (options.workers ?? 1); index += 1) {
+      // Its own metrics port, so the harness can see it serve: the worker opens it only after
+      // its queues' connections are ready (apps/worker/src/main.ts). A test that starts a worker
+      // meant to fail gets it back exited, not an error.
+      const metricsPort = await freePort();
+      const worker = system.startWorker({
+        WORKER_METRICS_PORT: String(metricsPort),
+        WORKER_METRICS_HOST: '127.0.0.1',
+      });
+      ready.push(workerReady(worker, metricsPort));
+    }
+    await Promise.all(ready);
   } catch (error) {
     await system.stop();
     throw error;
   }
   return system;
+}
+
+/** Resolves once the worker answers `/healthz` on its metrics port, or has exited. */
+async function workerReady(worker: ServiceProcess, metricsPort: number): Promise<void> {
+  try {
+    await waitFor(
+      async () => {
+        if (worker.child.exitCode !== null || worker.child.signalCode !== null) return true;
+        const response = await fetch(`http://127.0.0.1:${metricsPort}/healthz`).catch(
+          () => undefined,
+        );
+        return response?.ok ? true : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the worker to be ready' },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; its output:\n${worker.output()}`);
+  }
 }
