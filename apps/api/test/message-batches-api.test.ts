@@ -74,6 +74,16 @@ it('refuses more requests than the batch limit, a body that is not JSON, and bot
   const unknownField = await create({ requests: [batchRequest('a')], metadata: {} });
   expectAnthropicError(unknownField, 400, 'invalid_request_error');
 
+  // A line the Messages schema reads but llmq's message model refuses (a tool name with a dot)
+  // is refused at creation, naming the request and the field, not failed later by the worker.
+  const badTool = batchRequest('tool');
+  Object.assign(badTool.params, {
+    tools: [{ name: 'get.weather', input_schema: { type: 'object' } }],
+  });
+  const refusedLine = await create({ requests: [batchRequest('ok'), badTool] });
+  expectAnthropicError(refusedLine, 400, 'invalid_request_error');
+  expect(refusedLine.body.error.message).toMatch(/requests\.1\..*tools\.0\.name/);
+
   const cursors = await request(harness.app)
     .get('/v1/messages/batches?after_id=a&before_id=b')
     .set(auth);

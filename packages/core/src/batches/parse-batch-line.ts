@@ -9,6 +9,7 @@ import {
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
+import { chatRequestSchema } from '../messages/chat-request';
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import type { RoutingRequirements } from '../routing/route-request';
 import type { BatchEndpoint } from './batch-record';
@@ -368,6 +369,10 @@ export function convertMessagesBody(
     ]);
   try {
     const { model, request } = convertAnthropicMessagesRequest(parsed.data);
+    // The Messages schema checks the wire shape; the neutral model has rules of its own (name
+    // patterns, id lengths) the worker parses the line with: refused here, naming the field.
+    const checked = chatRequestSchema.safeParse(request);
+    if (!checked.success) return checked.error;
     return { model, request };
   } catch (error) {
     if (!isUnsupportedParameterError(error)) throw error;
