@@ -290,6 +290,11 @@ describe('a /v1/responses line', () => {
     [{ stream: true }, 'body.stream'],
     [{ previous_response_id: 'resp_x' }, 'body.previous_response_id'],
     [{ truncation: 'auto' }, 'body'],
+    // Read by the dialect, refused by the neutral model (a tool name with a dot).
+    [
+      { tools: [{ type: 'function', name: 'get.weather', parameters: { type: 'object' } }] },
+      'body.tools.0.name',
+    ],
   ])('refuses %j', (fields, param) => {
     const result = parseBatchLine(
       responsesLine({ model: 'sim-gpt-fast', input: 'hi', ...fields }),

@@ -7,6 +7,7 @@ import { openAIResponsesRequestSchema } from '../dialects/openai-responses/opena
 import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
 import { isClientError } from '../errors/client-error';
 import type { NormalizedRequest } from '../jobs/job-request';
+import { chatRequestSchema } from '../messages/chat-request';
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 
 /** A `/v1/responses` batch line's body, read: its model, neutral request and echoed settings. */
@@ -40,9 +41,14 @@ export function readResponsesLine(body: unknown): ResponsesLine | z.ZodError {
   }
   try {
     const call = convertOpenAIResponsesRequest(parsed.data);
+    const request = chatRequestOfTurn(call);
+    // The neutral model's own rules (name patterns, id lengths), which the worker parses the
+    // line with: refused here, naming the field, rather than a line failed when it runs.
+    const checked = chatRequestSchema.safeParse(request);
+    if (!checked.success) return checked.error;
     return {
       model: parsed.data.model,
-      line: { request: chatRequestOfTurn(call), responses: { ...call.settings, store: false } },
+      line: { request, responses: { ...call.settings, store: false } },
     };
   } catch (error) {
     if (isUnsupportedParameterError(error) || isClientError(error))
