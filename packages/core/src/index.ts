@@ -4,7 +4,7 @@
 
 export { TokenTally } from '@llmq/tokenizer';
 export { type AuditEvent, AuditLog } from './audit/audit-log';
-export { digestsEqual, hashApiKey, keyFingerprint } from './auth/api-key-format';
+export { hashApiKey, keyFingerprint } from './auth/api-key-format';
 export { type ApiKeyLimits, apiKeyLimitsSchema } from './auth/api-key-limits';
 export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './auth/api-key-scopes';
 export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';

@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Issued keys read `llmq_<id>_<secret>`: a 12-hex public id (shown in lists and logs) and a
@@ -12,13 +12,6 @@ export function generateApiKey(): { id: string; key: string } {
 /** The key's SHA-256, hex; one-shot `crypto.hash` (no Hash object): run on every request. */
 export function hashApiKey(key: string): string {
   return hash('sha256', key);
-}
-
-/** Constant-time equality of two hex digests of equal length. */
-export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** A short, non-secret fingerprint of a presented key, for audit entries. */
