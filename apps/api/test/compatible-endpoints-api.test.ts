@@ -19,6 +19,16 @@ const auth = { Authorization: `Bearer ${tenantAKey}` };
 const chatBody = { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'Hello' }] };
 const messagesBody = { ...chatBody, max_tokens: 20 };
 
+/** The error body of a chat request (the base one with `extra`) that must be refused with 400. */
+async function chatRefusal(app: Harness['app'], extra: object) {
+  const response = await request(app)
+    .post('/v1/chat/completions')
+    .set(auth)
+    .send({ ...chatBody, ...extra })
+    .expect(400);
+  return response.body.error;
+}
+
 describe('errors on the compatible endpoints', () => {
   it("answers /v1/chat/completions errors in OpenAI's shape with llmq's code", async () => {
     harness = await createApiHarness();
@@ -70,12 +80,7 @@ describe('errors on the compatible endpoints', () => {
       [{ store: true }, 'store'],
       [{ frequency_penalty: 0.5 }, 'frequency_penalty'],
     ] as const) {
-      const response = await request(harness.app)
-        .post('/v1/chat/completions')
-        .set(auth)
-        .send({ ...chatBody, ...extra })
-        .expect(400);
-      expect(response.body.error).toMatchObject({
+      expect(await chatRefusal(harness.app, extra)).toMatchObject({
         code: 'unsupported_parameter',
         type: 'invalid_request_error',
         message: expect.stringContaining(`"${parameter}"`),
@@ -106,12 +111,7 @@ describe('errors on the compatible endpoints', () => {
       [{ messages: [{ role: 'user', content: 'Hello', name: 'Ada Lovelace' }] }, 'messages.0.name'],
       [{ prompt_cache_key: 'k'.repeat(1025) }, 'promptCacheKey'],
     ] as const) {
-      const response = await request(harness.app)
-        .post('/v1/chat/completions')
-        .set(auth)
-        .send({ ...chatBody, ...extra })
-        .expect(400);
-      expect(response.body.error).toMatchObject({
+      expect(await chatRefusal(harness.app, extra)).toMatchObject({
         type: 'invalid_request_error',
         code: 'invalid_request',
         param,

@@ -49,7 +49,7 @@ function digestOf(id: string): string {
 /** The conversation with every tool call id `rule` refuses replaced by its stand-in. */
 export function fitToolCallIds(messages: ChatMessage[], rule: ToolCallIdRule): ChatMessage[] {
   const fitted = new Map<string, string>();
-  const fit = (id: string): string => {
+  const standInFor = (id: string): string => {
     if (rule.fits(id)) return id;
     let standIn = fitted.get(id);
     if (standIn === undefined) {
@@ -65,7 +65,10 @@ export function fitToolCallIds(messages: ChatMessage[], rule: ToolCallIdRule): C
       changed = true;
       return {
         ...message,
-        content: message.content.map((part) => ({ ...part, toolCallId: fit(part.toolCallId) })),
+        content: message.content.map((part) => ({
+          ...part,
+          toolCallId: standInFor(part.toolCallId),
+        })),
       };
     }
     if (message.role !== 'assistant' || typeof message.content === 'string') return message;
@@ -75,7 +78,7 @@ export function fitToolCallIds(messages: ChatMessage[], rule: ToolCallIdRule): C
     return {
       ...message,
       content: message.content.map((part) =>
-        part.type === 'tool-call' ? { ...part, toolCallId: fit(part.toolCallId) } : part,
+        part.type === 'tool-call' ? { ...part, toolCallId: standInFor(part.toolCallId) } : part,
       ),
     };
   });
