@@ -18,7 +18,12 @@ import type { ToolCallIdRule } from '../tool-call-id-rules';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
-import { type RefusableParameter, refuseParameters } from './openai-compatible-presets';
+import {
+  type RefusableParameter,
+  type RenamedRequestFields,
+  refuseParameters,
+  renameFields,
+} from './openai-compatible-presets';
 
 export interface OpenAICompatibleLanguageModelSettings {
   /** The provider account id. */
@@ -35,6 +40,8 @@ export interface OpenAICompatibleLanguageModelSettings {
   refusedParameters?: readonly RefusableParameter[];
   /** The tool call ids this server takes (default OpenAI's rule). */
   toolCallIds?: ToolCallIdRule;
+  /** Fields this server takes under another name (its preset's). */
+  renamedFields?: RenamedRequestFields;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -138,12 +145,13 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       // A local server has no flex tier.
       if (request.serviceTier !== undefined)
         throw new UnsupportedParameterError('service_tier', this.modelId);
-      return convertToOpenAIChatRequest(this.modelId, request, {
+      const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_tokens',
         ...(this.settings.toolCallIds !== undefined
           ? { toolCallIds: this.settings.toolCallIds }
           : {}),
       });
+      return renameFields(body, this.settings.renamedFields);
     });
   }
 
