@@ -423,22 +423,22 @@ describe('chat completions: n and logprobs through the sync route', () => {
       expect(refused).toMatchObject({ code: 'unsupported_parameter' });
       expect(String((refused as Error).message)).toContain(`"${field}"`);
     }
-    // Streamed, the refusal comes when the job runs (the API does not know the routed
-    // provider's rules): OpenAI's in-stream error chunk, which the SDK throws, naming the field,
-    // and no chunk of an answer before it.
-    const stream = await openai.chat.completions.create({
-      model: 'sim-claude-fast',
-      messages: ask,
-      n: 2,
-      stream: true,
-    });
-    const contents: string[] = [];
-    const refused = await (async () => {
-      for await (const chunk of stream) contents.push(chunk.choices[0]?.delta.content ?? '');
-    })().catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(OpenAI.APIError);
-    expect(refused).toMatchObject({ code: 'unsupported_parameter' });
-    expect(String((refused as Error).message)).toContain('"n"');
-    expect(contents.join('')).toBe('');
+    // Streamed, the same refusal comes up front, before anything is queued or streamed: a 400
+    // naming the field (OpenAI's `param`), not an error event after the stream began.
+    for (const [extra, field] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+    ] as const) {
+      const refused = await openai.chat.completions
+        .create({ model: 'sim-claude-fast', messages: ask, stream: true, ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ code: 'unsupported_parameter', param: field });
+      expect(String((refused as Error).message)).toContain(`"${field}"`);
+      // No job was made (a job's id rides on every answer about it).
+      const headers = (refused as InstanceType<typeof OpenAI.BadRequestError>).headers;
+      expect(headers.get('content-type')).toContain('application/json');
+      expect(headers.get('x-llmq-job-id')).toBeNull();
+    }
   });
 });

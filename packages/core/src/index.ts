@@ -402,8 +402,10 @@ export {
   ProviderBatchStore,
 } from './provider-batches/provider-batch-store';
 export {
+  type AccountParameterRules,
   createProviderRegistry,
   type FinishReason,
+  findAccountUnsupportedParameter,
   type GenerateRequest,
   type GenerateResult,
   isProviderError,
