@@ -257,7 +257,7 @@ describe('sync embeddings and completions through the interactive lane', () => {
 describe('chat completions: n and logprobs through the sync route', () => {
   const ask = [{ role: 'user' as const, content: 'Say something short.' }];
 
-  it('answers n choices with their logprobs, and refuses n > 1 on a stream', async () => {
+  it('answers n choices with their logprobs', async () => {
     const whole = await openai.chat.completions.create({
       model: 'sim-gpt-fast',
       messages: ask,
@@ -282,14 +282,99 @@ describe('chat completions: n and logprobs through the sync route', () => {
     expect(whole.usage?.completion_tokens).toBeGreaterThanOrEqual(
       whole.choices.reduce((sum, choice) => sum + (choice.logprobs?.content?.length ?? 0), 0),
     );
+  });
 
-    // A stream carries one choice: n > 1 on a stream is refused up front with a 400 naming
-    // the field, not as an error event after the stream began.
-    const refused = await openai.chat.completions
-      .create({ model: 'sim-gpt-fast', messages: ask, stream: true, n: 2 })
-      .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(refused).toMatchObject({ param: 'n' });
+  /** A stream's chunks, read per choice index as a client of OpenAI's n > 1 streams does. */
+  function perChoice(chunks: readonly OpenAI.Chat.ChatCompletionChunk[], index: number) {
+    const choices = chunks.flatMap((chunk) =>
+      chunk.choices.filter((choice) => choice.index === index),
+    );
+    return {
+      content: choices.map((choice) => choice.delta.content ?? '').join(''),
+      roles: choices.filter((choice) => choice.delta.role !== undefined),
+      firstRole: choices[0]?.delta.role,
+      finishReasons: choices.flatMap((choice) => choice.finish_reason ?? []),
+      tokens: choices.flatMap((choice) => choice.logprobs?.content ?? []),
+    };
+  }
+
+  it('streams n choices interleaved as OpenAI does, keeps them in the result, and replays them from the cache', async () => {
+    const request = {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user' as const, content: 'Tell me about queues, n times.' }],
+      max_tokens: 24,
+      temperature: 0,
+      n: 2,
+      logprobs: true,
+      stream: true as const,
+      stream_options: { include_usage: true },
+    };
+    const { data: stream, response } = await openai.chat.completions.create(request).withResponse();
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(response.headers.get('x-llmq-cached')).toBe('false');
+    const [first, second] = [perChoice(chunks, 0), perChoice(chunks, 1)];
+    for (const choice of [first, second]) {
+      // Each choice opens with the role (once), streams its own text with its tokens' logprobs
+      // and ends with its own finish chunk.
+      expect(choice.firstRole).toBe('assistant');
+      expect(choice.roles).toHaveLength(1);
+      expect(choice.content.length).toBeGreaterThan(0);
+      expect(choice.tokens.map((token) => token.token).join('')).toBe(choice.content);
+      expect(choice.finishReasons).toHaveLength(1);
+    }
+    expect(first.content).not.toBe(second.content);
+    // Interleaved as generated, not one answer after the other.
+    const withText = (index: number) =>
+      chunks.flatMap((chunk, position) =>
+        chunk.choices.some((choice) => choice.index === index && choice.delta.content)
+          ? [position]
+          : [],
+      );
+    expect(withText(1)[0]).toBeLessThan(withText(0).at(-1) ?? -1);
+    expect(chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.index))).not.toContain(2);
+    // The usage chunk is last, with no choices, and bills both answers.
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completion_tokens).toBeGreaterThanOrEqual(
+      first.tokens.length + second.tokens.length,
+    );
+    expect(chunks.slice(0, -1).every((chunk) => chunk.choices.length === 1)).toBe(true);
+
+    // The job's stored result holds both answers, as a non-streamed n > 1 job's does.
+    const job = await system.waitForJob(String(response.headers.get('x-llmq-job-id')));
+    expect(job.result?.text).toBe(first.content);
+    expect(job.result?.finish_reason).toBe(first.finishReasons[0]);
+    expect(job.result?.other_choices).toMatchObject([
+      { content: [{ type: 'text', text: second.content }], finishReason: second.finishReasons[0] },
+    ]);
+
+    // Asked again, the answer comes from the exact cache, streamed again choice by choice.
+    const again = await openai.chat.completions.create(request).withResponse();
+    const replayed: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of again.data) replayed.push(chunk);
+    expect(again.response.headers.get('x-llmq-cached')).toBe('true');
+    for (const [index, original] of [first, second].entries()) {
+      const choice = perChoice(replayed, index);
+      expect(choice.firstRole).toBe('assistant');
+      expect(choice.roles).toHaveLength(1);
+      expect(choice.content).toBe(original.content);
+      expect(choice.finishReasons).toEqual(original.finishReasons);
+      expect(choice.tokens.map((token) => token.token).join('')).toBe(original.content);
+    }
+    expect(replayed.at(-1)).toMatchObject({ choices: [], usage: last?.usage });
+  });
+
+  it("assembles a streamed n > 1 answer with the SDK's stream helper, choice by choice", async () => {
+    const completion = await openai.chat.completions
+      .stream({ model: 'sim-gpt-fast', messages: ask, max_tokens: 16, n: 3 })
+      .finalChatCompletion();
+    expect(completion.choices.map((choice) => choice.index)).toEqual([0, 1, 2]);
+    for (const choice of completion.choices) {
+      expect(choice.message.role).toBe('assistant');
+      expect(choice.message.content?.length).toBeGreaterThan(0);
+      expect(['stop', 'length']).toContain(choice.finish_reason);
+    }
   });
 
   it("streams each chunk's token logprobs with its text, as OpenAI does, and keeps them in the job's result", async () => {
@@ -337,6 +422,23 @@ describe('chat completions: n and logprobs through the sync route', () => {
       expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
       expect(refused).toMatchObject({ code: 'unsupported_parameter' });
       expect(String((refused as Error).message)).toContain(`"${field}"`);
+    }
+    // Streamed, the same refusal comes up front, before anything is queued or streamed: a 400
+    // naming the field (OpenAI's `param`), not an error event after the stream began.
+    for (const [extra, field] of [
+      [{ n: 2 }, 'n'],
+      [{ logprobs: true }, 'logprobs'],
+    ] as const) {
+      const refused = await openai.chat.completions
+        .create({ model: 'sim-claude-fast', messages: ask, stream: true, ...extra })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused).toMatchObject({ code: 'unsupported_parameter', param: field });
+      expect(String((refused as Error).message)).toContain(`"${field}"`);
+      // No job was made (a job's id rides on every answer about it).
+      const headers = (refused as InstanceType<typeof OpenAI.BadRequestError>).headers;
+      expect(headers.get('content-type')).toContain('application/json');
+      expect(headers.get('x-llmq-job-id')).toBeNull();
     }
   });
 });

@@ -51,6 +51,7 @@ import { ApiKeyRegistry, devApiKey } from './http/api-keys';
 import { createApiSecurity } from './http/api-security';
 import { answerClientErrorsWithJson } from './http/client-errors';
 import { InteractiveJobs } from './interactive/interactive-jobs';
+import { streamedRequestCheck } from './interactive/streamed-request-check';
 import { startMetricsServer } from './observability/metrics-server';
 
 function apiKeysFrom(env: ApiEnv, warn: (message: string) => void): ApiKeyRegistry {
@@ -68,10 +69,9 @@ async function main(): Promise<void> {
   const signals = catchShutdownSignals();
   const env = loadApiEnv();
   // A bad catalog stops the API here, naming the file and the offending entry.
+  const accounts = defaultProviderAccounts(toProviderSettings(env));
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
-    availableProviders: defaultProviderAccounts(toProviderSettings(env)).map(
-      (account) => account.id,
-    ),
+    availableProviders: accounts.map((account) => account.id),
   });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     budgets,
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     keepAliveMs: env.STREAM_KEEPALIVE_MS,
+    checkStreamedRequest: streamedRequestCheck(catalog, accounts),
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.

@@ -360,6 +360,7 @@ export {
 } from './messages/content-part';
 export { reasoningBudgetFor, reasoningEffortFor } from './messages/reasoning-translation';
 export { type ContentStreamPart, StreamAnswer } from './messages/stream-answer';
+export { choiceOf } from './messages/stream-part';
 export { partsOf, textOf, textsOfParts } from './messages/text-of';
 export {
   type JsonSchemaObject,
@@ -401,8 +402,10 @@ export {
   ProviderBatchStore,
 } from './provider-batches/provider-batch-store';
 export {
+  type AccountParameterRules,
   createProviderRegistry,
   type FinishReason,
+  findAccountUnsupportedParameter,
   type GenerateRequest,
   type GenerateResult,
   isProviderError,

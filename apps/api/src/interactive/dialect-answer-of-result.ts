@@ -4,6 +4,7 @@ import {
   fromJobUsage,
   type JobResult,
   type StreamPart,
+  type TokenLogprob,
 } from '@llmq/core';
 
 /** A finished job's answer parts (a result stored before parts existed is its text). */
@@ -30,15 +31,34 @@ export function dialectAnswerOf(
 
 /**
  * The stream parts of a finished result, in order: how a cached answer is streamed again. The
- * result's token logprobs (one list for the whole answer) ride on its first text delta.
+ * result's token logprobs (one list for the whole answer) ride on its first text delta. The
+ * other choices of an `n` > 1 result follow the first, each whole, its parts naming it.
  */
 export function contentStreamParts(result: JobResult): StreamPart[] {
+  const parts = answerStreamParts(contentOf(result), result.logprobs, 0);
+  for (const [index, other] of (result.other_choices ?? []).entries())
+    parts.push(...answerStreamParts(other.content, other.logprobs, index + 1));
+  return parts;
+}
+
+function answerStreamParts(
+  content: readonly AssistantContentPart[],
+  answerLogprobs: TokenLogprob[] | undefined,
+  choice: number,
+): StreamPart[] {
   const parts: StreamPart[] = [];
+  // The first answer's parts name no choice, as a one-answer stream's never do.
+  const of = choice === 0 ? {} : { choice };
   let toolIndex = 0;
-  let logprobs = result.logprobs;
-  for (const part of contentOf(result)) {
+  let logprobs = answerLogprobs;
+  for (const part of content) {
     if (part.type === 'text') {
-      parts.push({ type: 'text-delta', delta: part.text, ...(logprobs ? { logprobs } : {}) });
+      parts.push({
+        type: 'text-delta',
+        delta: part.text,
+        ...(logprobs ? { logprobs } : {}),
+        ...of,
+      });
       logprobs = undefined;
     } else if (part.type === 'tool-call') {
       parts.push(
@@ -47,26 +67,30 @@ export function contentStreamParts(result: JobResult): StreamPart[] {
           index: toolIndex,
           toolCallId: part.toolCallId,
           toolName: part.toolName,
+          ...of,
         },
-        { type: 'tool-call-delta', index: toolIndex, argumentsDelta: part.arguments },
+        { type: 'tool-call-delta', index: toolIndex, argumentsDelta: part.arguments, ...of },
       );
       toolIndex += 1;
     } else if (part.redactedData !== undefined)
-      parts.push({ type: 'reasoning-redacted', data: part.redactedData });
+      parts.push({ type: 'reasoning-redacted', data: part.redactedData, ...of });
     else {
-      parts.push({ type: 'reasoning-delta', delta: part.text });
+      parts.push({ type: 'reasoning-delta', delta: part.text, ...of });
       if (part.signature !== undefined)
-        parts.push({ type: 'reasoning-signature', signature: part.signature });
+        parts.push({ type: 'reasoning-signature', signature: part.signature, ...of });
     }
   }
   return parts;
 }
 
-/** The `finish` part of a finished result. */
+/** The `finish` part of a finished result (with each other choice's finish reason). */
 export function finishPartOf(result: JobResult): StreamPart {
   return {
     type: 'finish',
     finishReason: result.finish_reason,
+    ...(result.other_choices !== undefined
+      ? { otherFinishReasons: result.other_choices.map((choice) => choice.finishReason) }
+      : {}),
     usage: fromJobUsage(result.usage),
     responseModel: result.upstream_model,
     ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),

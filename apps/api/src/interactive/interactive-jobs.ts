@@ -54,6 +54,8 @@ export interface InteractiveJobsOptions {
   budgets?: BudgetStore;
   /** How often a streamed answer sends a keep-alive while it waits, ms (env `STREAM_KEEPALIVE_MS`, default 15000). */
   keepAliveMs?: number;
+  /** Throws when the routed model cannot take a streamed request (see `streamedRequestCheck`). */
+  checkStreamedRequest?: (model: string, request: ChatRequest) => void;
 }
 
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
@@ -150,6 +152,7 @@ export class InteractiveJobs {
       if (result)
         return { kind: 'cached', result, model: routed, provider: result.provider, inputTokens };
     }
+    if (stream) this.options.checkStreamedRequest?.(routed, prepared.request);
     // A streamed answer follows every event anyway; a non-streamed one waits for the end only
     // (a background response, in the standard lane, is not waited for here).
     const endsChannel =

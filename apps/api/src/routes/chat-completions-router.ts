@@ -101,8 +101,14 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const writer = writerFor(id);
         openEventStream(response);
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs);
-        // The opening chunk (role, empty content), as OpenAI sends it before the first token.
-        send(response, writer, { type: 'text-delta', delta: '' });
+        // The opening chunk of each choice (role, empty content), as OpenAI sends them before
+        // the first token.
+        for (let choice = 0; choice < (call.conversation.n ?? 1); choice += 1)
+          send(response, writer, {
+            type: 'text-delta',
+            delta: '',
+            ...(choice > 0 ? { choice } : {}),
+          });
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {

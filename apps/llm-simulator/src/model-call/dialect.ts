@@ -10,6 +10,11 @@ export interface SimulatedError {
   code?: string | null;
   /** How long the caller should wait before retrying (Gemini puts it in the body as `RetryInfo`). */
   retryAfterMs?: number;
+  /**
+   * The whole error body, sent as it is instead of the dialect's shape: another provider's
+   * error on an OpenAI-style route (Mistral's 422 validation errors).
+   */
+  body?: unknown;
 }
 
 /** What differs between the providers' wire formats outside the bodies of replies. */

@@ -115,3 +115,65 @@ describe('POST /v1/chat/completions fidelity', () => {
     expect((error as InstanceType<typeof OpenAI.NotFoundError>).requestID).toMatch(/^req_/);
   });
 });
+
+interface MistralOrOpenAIBody {
+  choices?: Array<{ message?: { content?: string } }>;
+  error?: { message?: string };
+}
+
+describe("Mistral's random_seed on OpenAI's chat route (capability seedField)", () => {
+  let simulator: RunningSimulator;
+
+  beforeAll(async () => {
+    simulator = await startSimulator({
+      models: { 'sim-mistral': { capabilities: { seedField: 'random_seed' } } },
+    });
+  });
+  afterAll(async () => simulator.close());
+
+  async function post(body: Record<string, unknown>) {
+    const response = await fetch(`${simulator.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Tell me a story.' }], ...body }),
+    });
+    return { status: response.status, body: (await response.json()) as MistralOrOpenAIBody };
+  }
+  const textOf = (answer: { body: MistralOrOpenAIBody }) =>
+    String(answer.body.choices?.[0]?.message?.content);
+
+  it('seeds the reply with random_seed as seed does, and refuses seed as Mistral does', async () => {
+    const seeded = await post({ model: 'sim-mistral', random_seed: 7, temperature: 0.9 });
+    expect(seeded.status).toBe(200);
+    expect(textOf(await post({ model: 'sim-mistral', random_seed: 7, temperature: 0.9 }))).toBe(
+      textOf(seeded),
+    );
+    expect(textOf(await post({ model: 'sim-mistral', random_seed: 8, temperature: 0.9 }))).not.toBe(
+      textOf(seeded),
+    );
+    const refused = await post({ model: 'sim-mistral', seed: 7 });
+    expect(refused).toEqual({
+      status: 422,
+      body: {
+        object: 'error',
+        message: {
+          detail: [
+            {
+              type: 'extra_forbidden',
+              loc: ['body', 'seed'],
+              msg: 'Extra inputs are not permitted',
+              input: 7,
+            },
+          ],
+        },
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
+    // And OpenAI refuses Mistral's name.
+    const unknown = await post({ model: 'sim-gpt-fast', random_seed: 7 });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.message).toBe('Unrecognized request argument supplied: random_seed');
+  });
+});

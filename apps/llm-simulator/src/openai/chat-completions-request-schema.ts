@@ -106,6 +106,8 @@ export const chatCompletionRequestSchema = z.strictObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   seed: z.number().int().nullish(),
+  /** Mistral's name for `seed`, taken by a model whose `seedField` is `random_seed`. */
+  random_seed: z.number().int().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),

@@ -170,4 +170,42 @@ describe('POST /v1/chat/completions', () => {
       .finalChatCompletion();
     expect(streamed.choices.map((choice) => choice.message.content)).toEqual(texts);
   });
+
+  it('streams n choices interleaved, as OpenAI does: each its role, deltas and finish; usage last', async () => {
+    const client = openAiClient(simulator);
+    const stream = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'Tell me about queues.' }],
+      n: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = await collect(stream);
+    // Each chunk carries one choice; the first three open choices 0, 1 and 2 with the role.
+    expect(chunks.slice(0, 3).map((chunk) => chunk.choices[0]?.index)).toEqual([0, 1, 2]);
+    for (const chunk of chunks.slice(0, 3))
+      expect(chunk.choices[0]?.delta).toMatchObject({ role: 'assistant', content: '' });
+    // Interleaved, not choice after choice: choice 1 speaks before choice 0 is done.
+    const indexes = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.index));
+    const firstFinish = chunks.findIndex((chunk) => chunk.choices[0]?.finish_reason);
+    expect(indexes.slice(0, firstFinish)).toContain(1);
+    const texts = [0, 1, 2].map((index) =>
+      chunks
+        .flatMap((chunk) => chunk.choices.filter((choice) => choice.index === index))
+        .map((choice) => choice.delta.content ?? '')
+        .join(''),
+    );
+    for (const index of [0, 1, 2]) {
+      const finishes = chunks.flatMap((chunk) =>
+        chunk.choices.filter((choice) => choice.index === index && choice.finish_reason !== null),
+      );
+      expect(finishes.map((choice) => choice.finish_reason)).toEqual(['stop']);
+      expect(texts[index]?.length).toBeGreaterThan(0);
+    }
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completion_tokens).toBe(
+      texts.reduce((sum, text) => sum + countTokens(text), 0),
+    );
+  });
 });

@@ -15,11 +15,48 @@ export function checkChatRequest(
 ): RefusedRequest | undefined {
   return (
     checkCapabilities(request, capabilities) ??
+    checkSeedField(request, capabilities) ??
     checkReasoningModel(request, capabilities) ??
     checkTools(request) ??
     checkToolCallIds(request, capabilities) ??
     checkStrictSchemas(request)
   );
+}
+
+/**
+ * The seed under the model's name for it: Mistral's API takes `random_seed` and refuses `seed`
+ * as it refuses any field it does not know (pydantic's `extra_forbidden`, status 422, whatever
+ * the value, null included); OpenAI refuses `random_seed` as an unrecognized argument.
+ */
+function checkSeedField(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  if (capabilities.seedField === 'seed') {
+    if (request.random_seed === undefined) return undefined;
+    return refuse('Unrecognized request argument supplied: random_seed', null);
+  }
+  if (request.seed === undefined) return undefined;
+  return { refused: mistralExtraForbidden('seed', request.seed) };
+}
+
+/** Mistral's answer to a body field it does not know. */
+function mistralExtraForbidden(field: string, input: unknown) {
+  const message = 'Extra inputs are not permitted';
+  return {
+    status: 422,
+    message: `${field}: ${message}`,
+    param: null,
+    body: {
+      object: 'error',
+      message: {
+        detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: message, input }],
+      },
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    },
+  };
 }
 
 const ALPHANUMERIC_9 = /^[a-zA-Z0-9]{9}$/;

@@ -56,7 +56,7 @@ export function convertChatCompletionRequest(
     conversation: messages.conversation,
     temperature: request.temperature ?? null,
     topP: request.top_p ?? null,
-    seed: request.seed ?? null,
+    seed: request.seed ?? request.random_seed ?? null,
     maxTokens,
     stopSequences,
   });

@@ -22,6 +22,7 @@ export const openAiDialect: Dialect = {
     return typeof authorization === 'string' && /^Bearer\s+\S/i.test(authorization);
   },
   formatError(error: SimulatedError): string {
+    if (error.body !== undefined) return JSON.stringify(error.body);
     return JSON.stringify({
       error: {
         message: error.message,

@@ -80,9 +80,11 @@ export function chatCompletionBody(
 }
 
 /**
- * The chunks of a streamed chat completion, choice after choice: the role, then text deltas or
- * for each tool call a delta with its `index`, id and name followed by argument chunks, then
- * the finish reason; the usage chunk when asked; `[DONE]`.
+ * The chunks of a streamed chat completion. Each choice's chunks are the role, then text deltas
+ * or for each tool call a delta with its `index`, id and name followed by argument chunks, then
+ * the finish reason; with `n` > 1 the choices are generated side by side, so their chunks
+ * interleave (one chunk of each in turn, each naming its choice's `index`) and a shorter choice
+ * finishes first, as on OpenAI. Then the usage chunk when asked (`choices: []`); `[DONE]`.
  */
 export function chatCompletionChunks(
   completion: CompletionIdentity,
@@ -104,8 +106,10 @@ export function chatCompletionChunks(
     }),
     tokens,
   });
-  const events: SseEvent[] = [];
+  const perChoice: SseEvent[][] = [];
   for (const [index, choice] of choices.entries()) {
+    const events: SseEvent[] = [];
+    perChoice.push(events);
     const delta = (
       body: object,
       tokens: number,
@@ -155,7 +159,20 @@ export function chatCompletionChunks(
     }
     events.push(delta({}, 0, mapOpenAiFinishReason(plan.finish)));
   }
+  const events = interleave(perChoice);
   if (includeUsage) events.push(chunk(null, 0, chatCompletionUsage(usage)));
   events.push({ data: '[DONE]', tokens: 0 });
   return events;
+}
+
+/** One event of each list in turn, until all are used up. */
+function interleave(lists: readonly SseEvent[][]): SseEvent[] {
+  const merged: SseEvent[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let position = 0; position < longest; position += 1)
+    for (const list of lists) {
+      const event = list[position];
+      if (event !== undefined) merged.push(event);
+    }
+  return merged;
 }

@@ -54,6 +54,12 @@ export interface ModelCapabilities {
    * other id in a conversation with 400, and answer with such ids). Default `any`.
    */
   toolCallIds: 'any' | 'alphanumeric-9';
+  /**
+   * The field the model's sampling seed goes in on OpenAI's chat route: `seed` (OpenAI's), or
+   * `random_seed`, Mistral's (its API refuses `seed` with 422 `extra_forbidden`; OpenAI refuses
+   * `random_seed` as an unrecognized argument). Default `seed`.
+   */
+  seedField: 'seed' | 'random_seed';
 }
 
 /**
@@ -125,6 +131,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   reasoning: false,
   documents: true,
   toolCallIds: 'any',
+  seedField: 'seed',
 });
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
@@ -192,6 +199,7 @@ export const modelProfilePatchSchema = z.strictObject({
       reasoning: z.boolean().optional(),
       documents: z.boolean().optional(),
       toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
+      seedField: z.enum(['seed', 'random_seed']).optional(),
     })
     .optional(),
   flex: z

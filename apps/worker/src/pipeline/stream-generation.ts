@@ -1,5 +1,8 @@
 import {
   answerText,
+  type ChatAnswer,
+  choiceOf,
+  type FinishReason,
   type GenerateRequest,
   type GenerateResult,
   type JobDeltaPublisher,
@@ -48,7 +51,8 @@ export async function streamGeneration(
     ? AbortSignal.any([request.signal, controller.signal])
     : controller.signal;
   const poll = pollStopFlag(publisher, controller);
-  const content = new StreamAnswer();
+  // One per answer: with `n` > 1 the parts of several answers arrive interleaved.
+  const answers: StreamAnswer[] = [];
   try {
     if (await publisher.checkStop()) return { outcome: 'stopped' };
     if (await publisher.detectEarlierDeltas()) {
@@ -65,22 +69,24 @@ export async function streamGeneration(
           firstTokenSeen = true;
           onFirstToken?.((performance.now() - startedAt) / 1000);
         }
-        content.add(part);
+        answers[choiceOf(part)] ??= new StreamAnswer();
+        answers[choiceOf(part)]?.add(part);
         publisher.pushPart(part);
         if (publisher.stopRequested) controller.abort();
         continue;
       }
       await publisher.flush();
-      const parts = content.content();
-      const logprobs = content.logprobs();
+      const first = chatAnswerOf(answers[0], part.finishReason);
+      const others = part.otherFinishReasons?.map((reason, index) =>
+        chatAnswerOf(answers[index + 1], reason),
+      );
       return {
         outcome: 'completed',
         answer: {
-          content: parts,
-          text: answerText(parts),
-          ...(logprobs !== undefined ? { logprobs } : {}),
-          finishReason: part.finishReason,
+          ...first,
+          text: answerText(first.content),
           ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
+          ...(others !== undefined ? { otherChoices: others } : {}),
           usage: part.usage,
           responseModel: part.responseModel,
           ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),
@@ -96,6 +102,16 @@ export async function streamGeneration(
   } finally {
     clearInterval(poll);
   }
+}
+
+/** One streamed answer, assembled (an answer that streamed no content is empty). */
+function chatAnswerOf(answer: StreamAnswer | undefined, finishReason: FinishReason): ChatAnswer {
+  const logprobs = answer?.logprobs();
+  return {
+    content: answer?.content() ?? [],
+    finishReason,
+    ...(logprobs !== undefined ? { logprobs } : {}),
+  };
 }
 
 /**

@@ -33,10 +33,12 @@ export interface StatusEventData {
 
 /** Payload of a `delta` event: text generated since the previous delta (several tokens coalesced). */
 export interface DeltaEventData {
+  /** The text generated since the previous delta (the first answer's, with `n` > 1). */
   text: string;
   /**
    * Every piece in order (text deltas included) when the batch holds more than text: reasoning
-   * deltas and signatures, tool call starts and argument deltas (see `StreamPart`).
+   * deltas and signatures, tool call starts and argument deltas, logprobs, and with `n` > 1
+   * the pieces of the other answers, each naming its `choice` (see `StreamPart`).
    */
   parts?: ContentStreamPart[];
 }

@@ -6,21 +6,44 @@ import type { FinishReason, TokenLogprob, Usage } from './chat-result';
  * argument deltas follow its start and add up to its JSON arguments. A text delta carries the
  * log probabilities of its tokens when they were asked for (`logprobs`) and the provider sent
  * them: a delta and its tokens' logprobs travel together, as in OpenAI's chunks.
+ *
+ * With `n` > 1 a stream carries several answers at once: each content part names its `choice`
+ * (0 … n−1; absent means 0), tool call indexes count within their choice, and the one `finish`
+ * part ends them all (`otherFinishReasons` for choices 1 … n−1, `usage` for all of them).
  */
-export type StreamPart =
-  | { type: 'text-delta'; delta: string; logprobs?: TokenLogprob[] }
-  | { type: 'reasoning-delta'; delta: string }
-  /** Anthropic's signature of the reasoning just streamed (sent back with it next turn). */
-  | { type: 'reasoning-signature'; signature: string }
-  /** An Anthropic `redacted_thinking` block (encrypted reasoning), whole. */
-  | { type: 'reasoning-redacted'; data: string }
-  | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
-  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
-  | {
-      type: 'finish';
-      finishReason: FinishReason;
-      stopSequence?: string;
-      usage: Usage;
-      responseModel: string;
-      responseId?: string;
-    };
+export type StreamPart = ContentPart | FinishPart;
+
+/** Which answer of an `n` > 1 stream a content part belongs to (absent: 0, the first). */
+interface OfChoice {
+  choice?: number;
+}
+
+type ContentPart = OfChoice &
+  (
+    | { type: 'text-delta'; delta: string; logprobs?: TokenLogprob[] }
+    | { type: 'reasoning-delta'; delta: string }
+    /** Anthropic's signature of the reasoning just streamed (sent back with it next turn). */
+    | { type: 'reasoning-signature'; signature: string }
+    /** An Anthropic `redacted_thinking` block (encrypted reasoning), whole. */
+    | { type: 'reasoning-redacted'; data: string }
+    | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
+    | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
+  );
+
+interface FinishPart {
+  type: 'finish';
+  /** Why the first answer (choice 0) ended. */
+  finishReason: FinishReason;
+  /** Why choices 1 … n−1 ended, in order, when the stream carried `n` > 1 answers. */
+  otherFinishReasons?: FinishReason[];
+  stopSequence?: string;
+  /** All the answers' usage together. */
+  usage: Usage;
+  responseModel: string;
+  responseId?: string;
+}
+
+/** The answer a stream part belongs to (0 for the first, and for any single-answer stream). */
+export function choiceOf(part: OfChoice): number {
+  return part.choice ?? 0;
+}

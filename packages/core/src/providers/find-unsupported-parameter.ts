@@ -6,7 +6,44 @@ import {
 import { convertToAnthropicMessagesRequest } from './anthropic/convert-to-anthropic-messages-request';
 import { convertToGeminiRequest } from './gemini/convert-to-gemini-request';
 import { convertToOpenAIChatRequest } from './openai/convert-to-openai-chat-request';
+import {
+  type OpenAICompatiblePresetName,
+  openAICompatiblePresets,
+  type RefusableParameter,
+  refuseParameters,
+} from './openai-compatible/openai-compatible-presets';
 import type { ProviderKind } from './provider';
+
+/** What decides which fields an account's models take: its kind, and a server's own refusals. */
+export interface AccountParameterRules {
+  kind: ProviderKind;
+  /** An OpenAI-compatible server's preset (its refused fields). */
+  preset?: OpenAICompatiblePresetName;
+  /** Fields refused on top of the preset's. */
+  refusedParameters?: readonly RefusableParameter[];
+}
+
+/**
+ * {@link findUnsupportedParameter} for one account: an OpenAI-compatible server's refused fields
+ * (its preset's and its own) first, as its adapter checks them, then the kind's converter.
+ */
+export function findAccountUnsupportedParameter(
+  account: AccountParameterRules,
+  modelId: string,
+  request: ChatRequest,
+): UnsupportedParameterError | undefined {
+  if (account.kind === 'openai-compatible') {
+    const preset =
+      account.preset === undefined ? [] : openAICompatiblePresets[account.preset].refusedParameters;
+    try {
+      refuseParameters(request, [...preset, ...(account.refusedParameters ?? [])], modelId);
+    } catch (error) {
+      if (isUnsupportedParameterError(error)) return error;
+      throw error;
+    }
+  }
+  return findUnsupportedParameter(account.kind, modelId, request);
+}
 
 /**
  * The first field of `request` a model of this provider kind cannot take, found by running

@@ -9,7 +9,11 @@ export type {
   CompletionModel,
 } from './completion-model';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
-export { findUnsupportedParameter } from './find-unsupported-parameter';
+export {
+  type AccountParameterRules,
+  findAccountUnsupportedParameter,
+  findUnsupportedParameter,
+} from './find-unsupported-parameter';
 export type {
   FinishReason,
   GenerateRequest,

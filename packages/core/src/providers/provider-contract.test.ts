@@ -3,6 +3,7 @@
  * a new adapter is done when its row here is green.
  */
 import { startSimulator } from '@llmq/llm-simulator';
+import { answerText } from '../messages/chat-result';
 import type { ToolDefinition } from '../messages/tool-definition';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
@@ -577,7 +578,7 @@ describe.each(adapters)('$name adapter', (adapter) => {
   );
 
   itWith('openai-options')(
-    'returns n answers when not streamed, and refuses n > 1 on a stream',
+    'returns n answers, whole or streamed interleaved with each part naming its choice',
     async () => {
       const request: GenerateRequest = { messages: user('Tell me about queues.'), n: 2 };
       const result = await model.generate(request);
@@ -587,14 +588,26 @@ describe.each(adapters)('$name adapter', (adapter) => {
         text: expect.any(String),
       });
       expect(result.usage.outputTokens).toBe(simulator.counters().outputTokens);
-      const { error, parts } = await streamErrorOf(model, request);
-      expect(error).toMatchObject({
-        code: 'unsupported_parameter',
-        statusCode: 400,
-        isRetryable: false,
+      const parts = await collect(model, request);
+      const textOf = (choice: number) =>
+        parts
+          .map((part) =>
+            part.type === 'text-delta' && (part.choice ?? 0) === choice ? part.delta : '',
+          )
+          .join('');
+      expect(textOf(0)).toBe(result.text);
+      expect(textOf(1)).toBe(answerText(result.otherChoices?.[0]?.content ?? []));
+      // The two answers' parts interleave as they were generated, not one after the other.
+      const choices = parts
+        .filter((part) => part.type === 'text-delta')
+        .map((part) => part.choice ?? 0);
+      expect(choices.indexOf(1)).toBeLessThan(choices.lastIndexOf(0));
+      expect(parts.at(-1)).toMatchObject({
+        type: 'finish',
+        finishReason: result.finishReason,
+        otherFinishReasons: [result.otherChoices?.[0]?.finishReason],
+        usage: { outputTokens: result.usage.outputTokens },
       });
-      expect(error.message).toContain('"n"');
-      expect(parts).toEqual([]);
     },
   );
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DeltaEventData } from '../jobs/job-event';
 import { defaultJobEventLimits, type JobEventLimits } from '../jobs/job-event';
 import type { ContentStreamPart } from '../messages/stream-answer';
+import { choiceOf } from '../messages/stream-part';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /**
@@ -115,37 +116,49 @@ export class JobDeltaPublisher {
 }
 
 /**
- * One `delta` event of coalesced pieces: `text` is their text; `parts` (only when some piece is
- * not plain text: reasoning, tool calls, a text delta's logprobs) is every piece in order, text
- * deltas included, so a reader can replay them.
+ * One `delta` event of coalesced pieces: `text` is their text (the first answer's, when an
+ * `n` > 1 stream carries several); `parts` (only when some piece is not plain text of the first
+ * answer: reasoning, tool calls, a text delta's logprobs, another answer's piece) is every piece
+ * in order, text deltas included, so a reader can replay them.
  */
 function deltaEventData(pieces: readonly ContentStreamPart[]): DeltaEventData {
   let text = '';
-  for (const piece of pieces) if (piece.type === 'text-delta') text += piece.delta;
-  if (pieces.every((piece) => piece.type === 'text-delta' && piece.logprobs === undefined))
+  for (const piece of pieces)
+    if (piece.type === 'text-delta' && choiceOf(piece) === 0) text += piece.delta;
+  if (
+    pieces.every(
+      (piece) =>
+        piece.type === 'text-delta' && piece.logprobs === undefined && choiceOf(piece) === 0,
+    )
+  )
     return { text };
   return { text, parts: coalesce(pieces) };
 }
 
-/** Adjacent text (with their logprobs) and reasoning deltas joined, so an event stays small. */
+/**
+ * Adjacent text (with their logprobs) and reasoning deltas of one answer joined, so an event
+ * stays small.
+ */
 function coalesce(pieces: readonly ContentStreamPart[]): ContentStreamPart[] {
   const joined: ContentStreamPart[] = [];
   for (const piece of pieces) {
     const last = joined.at(-1);
-    if (last?.type === 'text-delta' && piece.type === 'text-delta') {
+    const sameChoice = last !== undefined && choiceOf(last) === choiceOf(piece);
+    if (sameChoice && last.type === 'text-delta' && piece.type === 'text-delta') {
       last.delta += piece.delta;
       // `last` is this function's own copy (below), so its logprobs list can grow in place.
       if (piece.logprobs !== undefined) {
         last.logprobs ??= [];
         for (const entry of piece.logprobs) last.logprobs.push(entry);
       }
-    } else if (last?.type === 'reasoning-delta' && piece.type === 'reasoning-delta')
+    } else if (sameChoice && last.type === 'reasoning-delta' && piece.type === 'reasoning-delta')
       last.delta += piece.delta;
     else if (piece.type === 'text-delta')
       joined.push({
         type: 'text-delta',
         delta: piece.delta,
         ...(piece.logprobs !== undefined ? { logprobs: [...piece.logprobs] } : {}),
+        ...(piece.choice !== undefined ? { choice: piece.choice } : {}),
       });
     else if (piece.type === 'reasoning-delta') joined.push({ ...piece });
     else joined.push(piece);

@@ -162,6 +162,35 @@ describe('JobDeltaPublisher', () => {
     ).toEqual(['a', '', 'c']);
   });
 
+  it("keeps n > 1 answers apart: each piece names its choice, and text is the first answer's", async () => {
+    await createJob('job_n');
+    const publisher = new JobDeltaPublisher(redis, keys, 'job_n');
+    for (const [delta, choice] of [
+      ['A', 0],
+      ['B', 1],
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ] as const)
+      publisher.pushPart({ type: 'text-delta', delta, ...(choice > 0 ? { choice } : {}) });
+    await publisher.flush();
+    const deltas = (await redis.xrange(keys.jobEvents('job_n'), '-', '+'))
+      .filter(([, fields]) => fields[1] === 'delta')
+      .map(([, fields]) => JSON.parse(fields[3] ?? '{}'));
+    expect(deltas.map((delta) => delta.text).join('')).toBe('Aa');
+    // As a reader replays them: an event without parts is the first answer's text.
+    const parts: Array<{ delta: string; choice?: number }> = deltas.flatMap(
+      (delta) => delta.parts ?? [{ delta: delta.text }],
+    );
+    expect(parts.some((part) => part.choice === 1)).toBe(true);
+    const textOf = (choice: number) =>
+      parts
+        .filter((part) => (part.choice ?? 0) === choice)
+        .map((part) => part.delta)
+        .join('');
+    expect([textOf(0), textOf(1), textOf(2)]).toEqual(['Aa', 'Bb', 'c']);
+  });
+
   it('notices a stop request with its next write, or when asked', async () => {
     await createJob('job_s');
     const publisher = new JobDeltaPublisher(redis, keys, 'job_s');

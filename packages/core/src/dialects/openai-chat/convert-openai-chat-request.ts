@@ -50,16 +50,6 @@ function refuseUncarried(body: OpenAIChatRequest): void {
   ) {
     throw new UnsupportedParameterError('service_tier', 'llmq');
   }
-  // A stream carries one answer's text (with its tokens' logprobs), reasoning and tool calls (the
-  // providers' streams are converted into one choice's parts), not several choices: refused
-  // here, before anything is queued, rather than an error event after the 200.
-  if (body.stream === true && body.n != null && body.n > 1) {
-    throw new UnsupportedParameterError(
-      'n',
-      'llmq',
-      '(more than one choice) cannot be streamed by',
-    );
-  }
   // Stored completions are not kept by llmq; `store: false` is what it does anyway.
   if (body.store === true) {
     throw new UnsupportedParameterError(

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { TokenLogprob } from '../../messages/chat-result';
-import type { StreamPart } from '../../providers/language-model';
+import { choiceOf } from '../../messages/stream-part';
+import type { FinishReason, StreamPart } from '../../providers/language-model';
 import {
   openAIFinishReason,
   openAITokenLogprobs,
@@ -30,36 +31,47 @@ export interface OpenAIChatChunkWriterOptions {
  * `reasoning_content`; when Anthropic signs a thinking block, a chunk carries the whole block
  * with its signature in `thinking_blocks` (LiteLLM's field), as does redacted reasoning, so a
  * client can send them back in its next turn (see docs/messages.md).
+ *
+ * With `n` > 1 each chunk's one choice carries its part's `index` (the part's `choice`), and
+ * each choice gets its own role chunk, deltas and finish chunk, as OpenAI interleaves them;
+ * the usage chunk, last, counts them all.
  */
 export class OpenAIChatChunkWriter {
-  private roleSent = false;
-  /** The reasoning text since the last signed block: the text the next signature proves. */
-  private unsignedReasoning: string[] = [];
+  /** The choices whose first chunk (with the role) went out. */
+  private readonly roleSent = new Set<number>();
+  /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
+  private readonly unsignedReasoning = new Map<number, string[]>();
 
   constructor(private readonly options: OpenAIChatChunkWriterOptions) {}
 
   /** The chunks for one stream part. */
   write(part: StreamPart): Chunk[] {
+    if (part.type === 'finish') return this.finish(part);
+    const choice = choiceOf(part);
     switch (part.type) {
       case 'text-delta':
-        return [this.chunk({ content: part.delta }, null, part.logprobs)];
+        return [this.chunk(choice, { content: part.delta }, null, part.logprobs)];
       case 'reasoning-delta':
-        this.unsignedReasoning.push(part.delta);
-        return [this.chunk({ reasoning_content: part.delta })];
+        this.reasoningOf(choice).push(part.delta);
+        return [this.chunk(choice, { reasoning_content: part.delta })];
       case 'reasoning-signature': {
-        const thinking = this.unsignedReasoning.join('');
-        this.unsignedReasoning = [];
+        const thinking = this.reasoningOf(choice).join('');
+        this.unsignedReasoning.delete(choice);
         return [
-          this.chunk({
+          this.chunk(choice, {
             thinking_blocks: [{ type: 'thinking', thinking, signature: part.signature }],
           }),
         ];
       }
       case 'reasoning-redacted':
-        return [this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: part.data }] })];
+        return [
+          this.chunk(choice, {
+            thinking_blocks: [{ type: 'redacted_thinking', data: part.data }],
+          }),
+        ];
       case 'tool-call-start':
         return [
-          this.chunk({
+          this.chunk(choice, {
             tool_calls: [
               {
                 index: part.index,
@@ -72,21 +84,35 @@ export class OpenAIChatChunkWriter {
         ];
       case 'tool-call-delta':
         return [
-          this.chunk({
+          this.chunk(choice, {
             tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
           }),
         ];
-      case 'finish': {
-        const chunks = [this.chunk({}, openAIFinishReason(part.finishReason))];
-        if (this.options.includeUsage)
-          chunks.push({ ...this.base(), choices: [], usage: openAIUsage(part.usage) });
-        return chunks;
-      }
       default: {
         const unreachable: never = part;
         return unreachable;
       }
     }
+  }
+
+  /** Each choice's finish chunk, in index order, then the usage chunk when asked. */
+  private finish(part: Extract<StreamPart, { type: 'finish' }>): Chunk[] {
+    const reasons: FinishReason[] = [part.finishReason, ...(part.otherFinishReasons ?? [])];
+    const chunks = reasons.map((reason, choice) =>
+      this.chunk(choice, {}, openAIFinishReason(reason)),
+    );
+    if (this.options.includeUsage)
+      chunks.push({ ...this.base(), choices: [], usage: openAIUsage(part.usage) });
+    return chunks;
+  }
+
+  private reasoningOf(choice: number): string[] {
+    let reasoning = this.unsignedReasoning.get(choice);
+    if (reasoning === undefined) {
+      reasoning = [];
+      this.unsignedReasoning.set(choice, reasoning);
+    }
+    return reasoning;
   }
 
   private base(): Omit<Chunk, 'choices'> {
@@ -95,19 +121,20 @@ export class OpenAIChatChunkWriter {
   }
 
   private chunk(
+    choice: number,
     delta: Delta,
     finishReason: OpenAI.Chat.ChatCompletionChunk.Choice['finish_reason'] = null,
     logprobs?: TokenLogprob[],
   ): Chunk {
-    const withRole: Delta = this.roleSent ? delta : { role: 'assistant', ...delta };
-    this.roleSent = true;
+    const withRole: Delta = this.roleSent.has(choice) ? delta : { role: 'assistant', ...delta };
+    this.roleSent.add(choice);
     // OpenAI's choices carry `logprobs` on every chunk: the content delta's tokens when asked
     // for (`logprobs: true`), else null.
     const chunk: Chunk = {
       ...this.base(),
       choices: [
         {
-          index: 0,
+          index: choice,
           delta: withRole,
           logprobs:
             logprobs !== undefined

@@ -8,7 +8,7 @@ import { openAIChatRequestSchema } from './openai-chat-request-schema';
 const read = (body: unknown) => convertOpenAIChatRequest(openAIChatRequestSchema.parse(body));
 
 describe('OpenAI chat request → neutral', () => {
-  it('reads a stream with its usage chunk, and refuses what a stream cannot carry by name', () => {
+  it('reads a stream with its usage chunk, n choices and logprobs', () => {
     const messages = [{ role: 'user', content: 'hi' }];
     expect(
       read({ model: 'gpt-x', stream: true, stream_options: { include_usage: true }, messages }),
@@ -16,9 +16,10 @@ describe('OpenAI chat request → neutral', () => {
     expect(read({ model: 'gpt-x', stream: true, n: 1, logprobs: false, messages })).toMatchObject({
       stream: true,
     });
-    expect(() => read({ model: 'gpt-x', stream: true, n: 2, messages })).toThrow(
-      '"n" (more than one choice) cannot be streamed by llmq',
-    );
+    expect(read({ model: 'gpt-x', stream: true, n: 2, messages })).toMatchObject({
+      stream: true,
+      request: { n: 2 },
+    });
     expect(
       read({ model: 'gpt-x', stream: true, logprobs: true, top_logprobs: 2, messages }),
     ).toMatchObject({ stream: true, request: { logprobs: true, topLogprobs: 2 } });
@@ -428,6 +429,63 @@ describe('neutral stream → OpenAI chunks', () => {
       completion_tokens: 5,
       total_tokens: 15,
     });
+  });
+
+  it('streams n > 1 choices interleaved, which the official SDK assembles choice by choice', async () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const logprob = { token: 'B', logprob: -0.5, topLogprobs: [] };
+    const chunks = (
+      [
+        { type: 'text-delta', delta: '' },
+        { type: 'text-delta', delta: '', choice: 1 },
+        { type: 'text-delta', delta: 'A' },
+        { type: 'text-delta', delta: 'B', choice: 1, logprobs: [logprob] },
+        { type: 'tool-call-start', index: 0, toolCallId: 'c1', toolName: 'f', choice: 1 },
+        { type: 'text-delta', delta: 'a' },
+        {
+          type: 'finish',
+          finishReason: 'stop',
+          otherFinishReasons: ['tool_calls'],
+          usage: answer.usage,
+          responseModel: 'm',
+        },
+      ] satisfies StreamPart[]
+    ).flatMap((part) => writer.write(part));
+    expect(chunks.slice(0, 2).map((chunk) => chunk.choices[0])).toEqual([
+      { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
+      { index: 1, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
+    ]);
+    expect(chunks.map((chunk) => chunk.choices[0]?.index ?? null)).toEqual([
+      0,
+      1,
+      0,
+      1,
+      1,
+      0,
+      0,
+      1,
+      null,
+    ]);
+    const completion = await assembleWithOpenAISdk(chunks);
+    expect(completion.choices).toMatchObject([
+      { index: 0, message: { role: 'assistant', content: 'Aa' }, finish_reason: 'stop' },
+      {
+        index: 1,
+        message: {
+          role: 'assistant',
+          content: 'B',
+          tool_calls: [{ id: 'c1', function: { name: 'f', arguments: '' } }],
+        },
+        logprobs: { content: [{ token: 'B', logprob: -0.5 }] },
+        finish_reason: 'tool_calls',
+      },
+    ]);
+    expect(completion.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5 });
   });
 
   it("sends a text delta's token logprobs in its chunk, which the SDK assembles in order", async () => {

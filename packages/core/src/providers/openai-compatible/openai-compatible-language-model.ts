@@ -11,7 +11,6 @@ import {
   OpenAIChatStreamState,
 } from '../openai/openai-chat-stream-state';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
-import { refuseSeveralStreamedChoices } from '../openai/refuse-several-choices';
 import { ProviderError } from '../provider-error';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
@@ -19,7 +18,12 @@ import type { ToolCallIdRule } from '../tool-call-id-rules';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
 import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
-import { type RefusableParameter, refuseParameters } from './openai-compatible-presets';
+import {
+  type RefusableParameter,
+  type RenamedRequestFields,
+  refuseParameters,
+  renameFields,
+} from './openai-compatible-presets';
 
 export interface OpenAICompatibleLanguageModelSettings {
   /** The provider account id. */
@@ -36,6 +40,8 @@ export interface OpenAICompatibleLanguageModelSettings {
   refusedParameters?: readonly RefusableParameter[];
   /** The tool call ids this server takes (default OpenAI's rule). */
   toolCallIds?: ToolCallIdRule;
+  /** Fields this server takes under another name (its preset's). */
+  renamedFields?: RenamedRequestFields;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -62,7 +68,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let response: IncomingMessage | undefined;
     try {
-      const body = JSON.stringify(this.requestBody(request, false));
+      const body = JSON.stringify(this.requestBody(request));
       response = await this.post(body, request, call, 'application/json');
       if ((response.statusCode ?? 0) >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
@@ -90,7 +96,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = JSON.stringify({
-        ...this.requestBody(request, true),
+        ...this.requestBody(request),
         stream: true,
         stream_options: { include_usage: true },
       });
@@ -114,16 +120,13 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       }
       // Complete means a finish reason, then either usage or the [DONE] sentinel (a server
       // that ignores include_usage still sends [DONE]). Anything less was cut short.
-      if (state.finishReason === undefined || (state.usage === undefined && !sawDone)) {
-        throw streamCutShort(
-          call,
-          this.provider,
-          state.finishReason ? '[DONE]' : 'a finish reason',
-        );
+      const end = state.end();
+      if (end === undefined || (state.usage === undefined && !sawDone)) {
+        throw streamCutShort(call, this.provider, end ? '[DONE]' : 'a finish reason');
       }
       yield {
         type: 'finish',
-        finishReason: state.finishReason,
+        ...end,
         usage: convertOpenAICompatibleUsage(state.usage),
         responseModel: state.responseModel ?? this.modelId,
         responseId: state.responseId,
@@ -136,19 +139,19 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(request: GenerateRequest, streamed: boolean) {
+  private requestBody(request: GenerateRequest) {
     return convertOrRefuse(this.provider, () => {
       refuseParameters(request, this.settings.refusedParameters ?? [], this.modelId);
-      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
       // A local server has no flex tier.
       if (request.serviceTier !== undefined)
         throw new UnsupportedParameterError('service_tier', this.modelId);
-      return convertToOpenAIChatRequest(this.modelId, request, {
+      const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_tokens',
         ...(this.settings.toolCallIds !== undefined
           ? { toolCallIds: this.settings.toolCallIds }
           : {}),
       });
+      return renameFields(body, this.settings.renamedFields);
     });
   }
 

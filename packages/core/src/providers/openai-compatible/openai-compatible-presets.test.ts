@@ -81,3 +81,56 @@ describe('OpenAI-compatible presets', () => {
     await groq.close?.();
   });
 });
+
+describe("the mistral preset's random_seed", () => {
+  let mistralSimulator: Simulator;
+
+  beforeAll(async () => {
+    // A model that takes the seed as Mistral's API does.
+    mistralSimulator = await startSimulator({
+      models: { 'sim-mistral': { capabilities: { seedField: 'random_seed' } } },
+    });
+  });
+  afterAll(async () => mistralSimulator?.close());
+
+  const ask = (seed: number) => ({
+    messages: [{ role: 'user' as const, content: 'Tell me a story.' }],
+    temperature: 0.9,
+    seed,
+  });
+
+  it('sends seed as random_seed, whole or streamed, where the seed under its own name is refused', async () => {
+    const mistral = createOpenAICompatibleProvider({
+      id: 'mistral',
+      preset: 'mistral',
+      baseURL: `${mistralSimulator.url}/v1`,
+      apiKey: 'x',
+    });
+    const plain = createOpenAICompatibleProvider({
+      id: 'plain',
+      baseURL: `${mistralSimulator.url}/v1`,
+      apiKey: 'x',
+    });
+    try {
+      const model = mistral.languageModel('sim-mistral');
+      const seven = await model.generate(ask(7));
+      // Deterministic per seed: the seed reached the server.
+      expect((await model.generate(ask(7))).text).toBe(seven.text);
+      expect((await model.generate(ask(8))).text).not.toBe(seven.text);
+      let streamed = '';
+      for await (const part of model.stream(ask(7)))
+        if (part.type === 'text-delta') streamed += part.delta;
+      expect(streamed).toBe(seven.text);
+
+      // Sent as `seed`, Mistral's API refuses it (422 extra_forbidden): what the preset avoids.
+      const refused = await plain
+        .languageModel('sim-mistral')
+        .generate(ask(7))
+        .catch((error: unknown) => error);
+      expect(isProviderError(refused) && refused).toMatchObject({ statusCode: 422 });
+      expect(String((refused as Error).message)).toContain('Extra inputs are not permitted');
+    } finally {
+      await Promise.all([mistral.close?.(), plain.close?.()]);
+    }
+  });
+});

@@ -37,6 +37,14 @@ export type RefusableParameter = z.infer<typeof refusableParameterSchema> & keyo
 export const toolCallIdRuleNameSchema = z.enum(['openai', 'alphanumeric-9']);
 export type ToolCallIdRuleName = z.infer<typeof toolCallIdRuleNameSchema>;
 
+/**
+ * Request fields a server names otherwise than OpenAI: the OpenAI name → the server's. Only
+ * renames of the same meaning belong here (Mistral's `random_seed` is OpenAI's `seed`).
+ */
+export interface RenamedRequestFields {
+  seed?: 'random_seed';
+}
+
 /** What a preset fills in for an `openai-compatible` account. */
 export interface OpenAICompatiblePreset {
   /** The base URL used when the account names none. */
@@ -50,6 +58,8 @@ export interface OpenAICompatiblePreset {
   refusedParameters: readonly RefusableParameter[];
   /** The server's tool call id rule, when not OpenAI's. */
   toolCallIds?: ToolCallIdRuleName;
+  /** Fields the server takes under another name; sent under that name. */
+  renamedFields?: RenamedRequestFields;
 }
 
 /** OpenAI-only fields no other server implements. */
@@ -75,10 +85,11 @@ export const openAICompatiblePresets: Readonly<
   mistral: {
     baseURL: 'https://api.mistral.ai/v1',
     apiKeyEnv: 'MISTRAL_API_KEY',
-    // Mistral names the seed `random_seed` and refuses `seed`.
-    refusedParameters: ['seed', 'logprobs', 'topLogprobs', ...openAIOnly],
+    refusedParameters: ['logprobs', 'topLogprobs', ...openAIOnly],
     // "Tool call id was … but must be a-z, A-Z, 0-9, with a length of 9."
     toolCallIds: 'alphanumeric-9',
+    // Mistral names the seed `random_seed` and refuses `seed` (422 `extra_forbidden`).
+    renamedFields: { seed: 'random_seed' },
   },
   deepseek: {
     baseURL: 'https://api.deepseek.com/v1',
@@ -101,4 +112,19 @@ export function refuseParameters(
   for (const field of refused) {
     if (request[field] !== undefined) throw new UnsupportedParameterError(field, modelId);
   }
+}
+
+/** The request body with each renamed field moved under the server's name. */
+export function renameFields<Body extends Record<string, unknown>>(
+  body: Body,
+  renamed: RenamedRequestFields | undefined,
+): Record<string, unknown> {
+  if (renamed === undefined) return body;
+  const sent: Record<string, unknown> = { ...body };
+  for (const [field, name] of Object.entries(renamed)) {
+    if (name === undefined || sent[field] === undefined) continue;
+    sent[name] = sent[field];
+    delete sent[field];
+  }
+  return sent;
 }

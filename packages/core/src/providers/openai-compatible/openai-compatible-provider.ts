@@ -73,7 +73,12 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     id: options.id,
     kind: 'openai-compatible',
     languageModel: (modelId) =>
-      new OpenAICompatibleLanguageModel(modelId, { ...settings, refusedParameters, toolCallIds }),
+      new OpenAICompatibleLanguageModel(modelId, {
+        ...settings,
+        refusedParameters,
+        toolCallIds,
+        ...(preset?.renamedFields !== undefined ? { renamedFields: preset.renamedFields } : {}),
+      }),
     completionModel: (modelId) =>
       new OpenAICompatibleCompletionModel(modelId, {
         ...settings,

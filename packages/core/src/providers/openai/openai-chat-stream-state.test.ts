@@ -73,4 +73,53 @@ describe('OpenAIChatStreamState', () => {
       },
     ]);
   });
+
+  it('reads n interleaved choices back from our chunk writer, each with its parts and finish reason', () => {
+    const parts: StreamPart[] = [
+      { type: 'text-delta', delta: 'A' },
+      { type: 'tool-call-start', index: 0, toolCallId: 'call_b', toolName: 'f', choice: 1 },
+      { type: 'text-delta', delta: 'A2' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{}', choice: 1 },
+      { type: 'text-delta', delta: 'C', choice: 2 },
+    ];
+    const usage = { inputTokens: 5, outputTokens: 9, cachedInputTokens: 0, totalTokens: 14 };
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const finish: StreamPart = {
+      type: 'finish',
+      finishReason: 'stop',
+      otherFinishReasons: ['tool_calls', 'length'],
+      usage,
+      responseModel: 'm',
+    };
+    const chunks = [...parts, finish].flatMap((part) => writer.write(part));
+    // Every choice's first chunk carries the role; the finish chunks come one per choice.
+    expect(chunks.filter((chunk) => chunk.choices[0]?.delta.role === 'assistant')).toHaveLength(3);
+    expect(
+      chunks.flatMap((chunk) =>
+        chunk.choices.filter((choice) => choice.finish_reason).map((choice) => choice.index),
+      ),
+    ).toEqual([0, 1, 2]);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 9 } });
+    const state = new OpenAIChatStreamState();
+    expect(chunks.flatMap((chunk) => state.accept(chunk))).toEqual(parts);
+    expect(state.end()).toEqual({
+      finishReason: 'stop',
+      otherFinishReasons: ['tool_calls', 'length'],
+    });
+  });
+
+  it('counts a stream as unfinished while any of its choices has no finish reason', () => {
+    const state = new OpenAIChatStreamState();
+    state.accept({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: 'stop' }] });
+    state.accept({ choices: [{ index: 1, delta: { content: 'b' } }] });
+    expect(state.finishReason).toBe('stop');
+    expect(state.end()).toBeUndefined();
+    state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'length' }] });
+    expect(state.end()).toEqual({ finishReason: 'stop', otherFinishReasons: ['length'] });
+  });
 });

@@ -14,6 +14,8 @@ export interface OpenAIChatChunkFields {
   id?: string;
   model?: string;
   choices?: ReadonlyArray<{
+    /** Which of the `n` answers this delta belongs to (0 when absent). */
+    index?: number;
     delta?: {
       content?: string | null;
       reasoning_content?: string | null;
@@ -26,19 +28,57 @@ export interface OpenAIChatChunkFields {
   usage?: OpenAIUsageFields | null;
 }
 
+type ChunkChoice = NonNullable<OpenAIChatChunkFields['choices']>[number];
+
+/** How a streamed answer ended: each choice's finish reason, the first apart. */
+export interface OpenAIStreamEnd {
+  finishReason: FinishReason;
+  /** Choices 1 … n−1, when the stream carried more than one. */
+  otherFinishReasons?: FinishReason[];
+}
+
+/** One answer's progress: its finish reason, and OpenAI's tool call index → ours. */
+class ChoiceState {
+  finishReason: FinishReason | undefined;
+  readonly toolCallIndexes = new Map<number, number>();
+}
+
 /**
  * What a streamed chat completion has said so far. The finish reason and the usage arrive
  * in different chunks (usage last, with `stream_options.include_usage`), so the adapters
- * collect them here and emit one `finish` part at the end. Tool calls arrive as deltas keyed
- * by OpenAI's `index`: the first delta of an index names the call, later ones add arguments.
+ * collect them here and emit one `finish` part at the end. With `n` > 1 the chunks interleave
+ * the answers, each chunk choice naming its `index`; each answer keeps its own finish reason
+ * and tool call numbering. Tool calls arrive as deltas keyed by OpenAI's `index`: the first
+ * delta of an index names the call, later ones add arguments.
  */
 export class OpenAIChatStreamState {
   responseId: string | undefined;
   responseModel: string | undefined;
-  finishReason: FinishReason | undefined;
   usage: OpenAIUsageFields | undefined;
-  /** OpenAI's tool call index → ours (0, 1, … in order of appearance). */
-  private readonly toolCallIndexes = new Map<number, number>();
+  /** Choice index → its state. */
+  private readonly choices = new Map<number, ChoiceState>();
+
+  /** Why the first answer ended, once it did. */
+  get finishReason(): FinishReason | undefined {
+    return this.choices.get(0)?.finishReason;
+  }
+
+  /**
+   * Every answer's finish reason, once each answer seen (0 … the highest index) has one;
+   * undefined while any has not ended (a stream cut short).
+   */
+  end(): OpenAIStreamEnd | undefined {
+    const reasons: FinishReason[] = [];
+    const count = Math.max(-1, ...this.choices.keys()) + 1;
+    for (let index = 0; index < count; index += 1) {
+      const reason = this.choices.get(index)?.finishReason;
+      if (reason === undefined) return undefined;
+      reasons.push(reason);
+    }
+    const [finishReason, ...others] = reasons;
+    if (finishReason === undefined) return undefined;
+    return others.length > 0 ? { finishReason, otherFinishReasons: others } : { finishReason };
+  }
 
   /** Takes one chunk and returns the stream parts it carries (often one text delta, or none). */
   accept(chunk: OpenAIChatChunkFields): StreamPart[] {
@@ -47,42 +87,57 @@ export class OpenAIChatStreamState {
     }
     if (typeof chunk.model === 'string' && chunk.model !== '') this.responseModel = chunk.model;
     if (chunk.usage) this.usage = chunk.usage;
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-    if (choice === undefined) return [];
-    if (choice.finish_reason) this.finishReason = convertOpenAIFinishReason(choice.finish_reason);
+    if (!Array.isArray(chunk.choices)) return [];
     const parts: StreamPart[] = [];
+    for (const choice of chunk.choices) this.acceptChoice(choice, parts);
+    return parts;
+  }
+
+  private acceptChoice(choice: ChunkChoice, parts: StreamPart[]): void {
+    const index = typeof choice.index === 'number' ? choice.index : 0;
+    let state = this.choices.get(index);
+    if (state === undefined) {
+      state = new ChoiceState();
+      this.choices.set(index, state);
+    }
+    // Parts of the first answer name no choice: a one-answer stream reads as it always did.
+    const of = index === 0 ? {} : { choice: index };
+    if (choice.finish_reason) state.finishReason = convertOpenAIFinishReason(choice.finish_reason);
     const delta = choice.delta;
     const reasoning = delta?.reasoning_content;
     if (typeof reasoning === 'string' && reasoning !== '') {
-      parts.push({ type: 'reasoning-delta', delta: reasoning });
+      parts.push({ type: 'reasoning-delta', delta: reasoning, ...of });
     }
     const content = typeof delta?.content === 'string' ? delta.content : '';
     const logprobs = convertOpenAILogprobs(choice.logprobs);
     if (logprobs !== undefined && logprobs.length > 0)
-      parts.push({ type: 'text-delta', delta: content, logprobs });
-    else if (content !== '') parts.push({ type: 'text-delta', delta: content });
-    for (const call of delta?.tool_calls ?? []) parts.push(...this.acceptToolCall(call));
-    return parts;
+      parts.push({ type: 'text-delta', delta: content, logprobs, ...of });
+    else if (content !== '') parts.push({ type: 'text-delta', delta: content, ...of });
+    for (const call of delta?.tool_calls ?? []) acceptToolCall(call, state, of, parts);
   }
+}
 
-  private acceptToolCall(call: OpenAIToolCallDeltaFields): StreamPart[] {
-    const upstreamIndex = call.index ?? 0;
-    let index = this.toolCallIndexes.get(upstreamIndex);
-    const parts: StreamPart[] = [];
-    if (index === undefined) {
-      index = this.toolCallIndexes.size;
-      this.toolCallIndexes.set(upstreamIndex, index);
-      parts.push({
-        type: 'tool-call-start',
-        index,
-        toolCallId: call.id ?? `call_${index}`,
-        toolName: call.function?.name ?? '',
-      });
-    }
-    const argumentsDelta = call.function?.arguments;
-    if (typeof argumentsDelta === 'string' && argumentsDelta !== '') {
-      parts.push({ type: 'tool-call-delta', index, argumentsDelta });
-    }
-    return parts;
+function acceptToolCall(
+  call: OpenAIToolCallDeltaFields,
+  state: ChoiceState,
+  of: { choice?: number },
+  parts: StreamPart[],
+): void {
+  const upstreamIndex = call.index ?? 0;
+  let index = state.toolCallIndexes.get(upstreamIndex);
+  if (index === undefined) {
+    index = state.toolCallIndexes.size;
+    state.toolCallIndexes.set(upstreamIndex, index);
+    parts.push({
+      type: 'tool-call-start',
+      index,
+      toolCallId: call.id ?? `call_${index}`,
+      toolName: call.function?.name ?? '',
+      ...of,
+    });
+  }
+  const argumentsDelta = call.function?.arguments;
+  if (typeof argumentsDelta === 'string' && argumentsDelta !== '') {
+    parts.push({ type: 'tool-call-delta', index, argumentsDelta, ...of });
   }
 }

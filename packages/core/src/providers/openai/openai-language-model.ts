@@ -12,7 +12,6 @@ import { type OpenAIChatChunkFields, OpenAIChatStreamState } from './openai-chat
 import { mapOpenAIError } from './openai-error';
 import { type OpenAIEndpoint, openAIStreamError, postOpenAI } from './openai-http';
 import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
-import { refuseSeveralStreamedChoices } from './refuse-several-choices';
 
 export interface OpenAILanguageModelSettings {
   /** The provider account id. */
@@ -49,7 +48,7 @@ export class OpenAILanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.timeoutMs);
     let response: IncomingMessage | undefined;
     try {
-      const body = { ...this.requestBody(request, false), stream: false };
+      const body = { ...this.requestBody(request), stream: false };
       response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
       const data: unknown = JSON.parse(await readText(response));
       const result = convertOpenAIChatCompletion(data, {
@@ -74,7 +73,7 @@ export class OpenAILanguageModel implements LanguageModel {
     let response: IncomingMessage | undefined;
     try {
       const body = {
-        ...this.requestBody(request, true),
+        ...this.requestBody(request),
         stream: true,
         stream_options: { include_usage: true },
       };
@@ -95,13 +94,14 @@ export class OpenAILanguageModel implements LanguageModel {
         yield* state.accept(parseOpenAIChunk(data, response));
       }
       // A stream can end early (the server hangs up between events), so only a finish reason
-      // plus usage (sent last) proves the answer is complete.
-      if (state.finishReason === undefined || state.usage === undefined) {
-        throw streamCutShort(call, this.provider, state.finishReason ? 'usage' : 'a finish reason');
+      // for every answer plus usage (sent last) proves the answer is complete.
+      const end = state.end();
+      if (end === undefined || state.usage === undefined) {
+        throw streamCutShort(call, this.provider, end ? 'usage' : 'a finish reason');
       }
       yield {
         type: 'finish',
-        finishReason: state.finishReason,
+        ...end,
         usage: convertOpenAIUsage(state.usage),
         responseModel: state.responseModel ?? this.modelId,
         responseId: state.responseId,
@@ -114,9 +114,8 @@ export class OpenAILanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(request: GenerateRequest, streamed: boolean) {
+  private requestBody(request: GenerateRequest) {
     return convertOrRefuse(this.provider, () => {
-      if (streamed) refuseSeveralStreamedChoices(request, this.modelId);
       const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_completion_tokens',
       });
