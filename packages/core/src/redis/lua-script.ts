@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-type Argument = string | number | Buffer;
+type Argument = string | number;
 
 /**
  * A Lua script run by its SHA (EVALSHA), loaded on first use or after a Redis restart
