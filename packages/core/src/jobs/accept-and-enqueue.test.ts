@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
 import { JobStore } from './job-store';
-import { queueAddCall, queueAddScripts } from './queue-add';
+import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
 import { type Submission, submissionQueueAdd } from './submission';
 import { SubmissionRepair } from './submission-repair';
 import { enqueuesInAccept, SubmissionStore } from './submission-store';
@@ -91,6 +91,18 @@ describe('the accept script with BullMQ add inside it', () => {
       sha(queueAddScripts?.prioritized.content ?? ''),
     )) as number[];
     expect([standard, prioritized]).toEqual([1, 1]);
+  });
+
+  it('builds each add from a template that BullMQ builder agrees with', async () => {
+    // Without a template every submit would run BullMQ's whole builder (slower, still right).
+    const {
+      jobId: _jobId,
+      priority: _priority,
+      ...fixed
+    } = submissionQueueAdd(submissionOf('job_1')).options;
+    const template = await queueAddTemplate(queue, 'prompt', fixed);
+    expect(template?.kind).toBe('prioritized');
+    expect(template?.keys).toContain(queue.keys.prioritized);
   });
 
   it('queues the job with its record, as queue.add would, and keeps no submission', async () => {

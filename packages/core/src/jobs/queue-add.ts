@@ -142,7 +142,7 @@ async function buildAdd(
  * priority change from job to job: where BullMQ put each of them, found by building two adds
  * with BullMQ's code and checked by rebuilding the second from the first.
  */
-interface AddTemplate {
+export interface AddTemplate {
   kind: QueueAddKind;
   keys: string[];
   addArguments: unknown[];
@@ -234,6 +234,30 @@ async function buildTemplate(
 const templates = new WeakMap<Queue, Map<string, Promise<AddTemplate | undefined>>>();
 
 /**
+ * The checked template of `queue`'s add of a job named `name` with `options` (no job id or
+ * priority), built on first use; undefined when BullMQ's adds do not follow one.
+ */
+export function queueAddTemplate(
+  queue: Queue,
+  name: string,
+  options: JobsOptions,
+): Promise<AddTemplate | undefined> {
+  let byOptions = templates.get(queue);
+  if (!byOptions) {
+    byOptions = new Map();
+    templates.set(queue, byOptions);
+  }
+  const key = `${name}\n${JSON.stringify(options)}`;
+  let template = byOptions.get(key);
+  if (!template) {
+    // A BullMQ that refuses the samples leaves no template: every add is then built whole.
+    template = buildTemplate(queue, name, options).catch(() => undefined);
+    byOptions.set(key, template);
+  }
+  return template;
+}
+
+/**
  * The add `queue.add(name, data, options)` would run, as a {@link QueueAddCall}: built from a
  * template of the queue's add with these options (the job id and priority aside), itself
  * built and checked with BullMQ's own code on first use; by BullMQ's code on every call when
@@ -250,20 +274,8 @@ export async function queueAddCall(
   if (!queueAddScripts) return undefined;
   const { jobId, priority, ...fixed } = options;
   if (Number.isInteger(priority) && priority >= 1 && priority <= largestPriority) {
-    let byOptions = templates.get(queue);
-    if (!byOptions) {
-      byOptions = new Map();
-      templates.set(queue, byOptions);
-    }
-    const key = `${name}\n${JSON.stringify(fixed)}`;
-    let template = byOptions.get(key);
-    if (!template) {
-      // A BullMQ that refuses the samples leaves no template: every add is then built whole.
-      template = buildTemplate(queue, name, fixed).catch(() => undefined);
-      byOptions.set(key, template);
-    }
-    const built = await template;
-    if (built) return fromTemplate(built, JSON.stringify(data), jobId, Date.now(), priority);
+    const template = await queueAddTemplate(queue, name, fixed);
+    if (template) return fromTemplate(template, JSON.stringify(data), jobId, Date.now(), priority);
   }
   const built = await buildAdd(queue, name, data, options);
   return built ? callOf(built) : undefined;
