@@ -94,7 +94,7 @@ describe('the accept script with BullMQ add inside it', () => {
   });
 
   it('builds each add from a template that BullMQ builder agrees with', async () => {
-    // Without a template every submit would run BullMQ's whole builder (slower, still right).
+    // Without a template every submit falls back to two round trips and a submission copy.
     const {
       jobId: _jobId,
       priority: _priority,
@@ -103,6 +103,18 @@ describe('the accept script with BullMQ add inside it', () => {
     const template = await queueAddTemplate(queue, 'prompt', fixed);
     expect(template?.kind).toBe('prioritized');
     expect(template?.keys).toContain(queue.keys.prioritized);
+  });
+
+  it('leaves a priority BullMQ would refuse to the two-step submit (queue.add refuses it)', async () => {
+    const { name, options } = submissionQueueAdd(submissionOf('job_1'));
+    const data = submissionOf('job_1').data;
+    await expect(queueAddCall(queue, name, data, { ...options, priority: 0 })).resolves.toBe(
+      undefined,
+    );
+    await expect(
+      queueAddCall(queue, name, data, { ...options, priority: 2_097_152 }),
+    ).resolves.toBeUndefined();
+    await expect(queueAddCall(queue, name, data, options)).resolves.toBeDefined();
   });
 
   it('queues the job with its record, as queue.add would, and keeps no submission', async () => {

@@ -202,7 +202,12 @@ async function buildTemplate(
   const [priorityOption, ...morePriorities] = keyOf(largestPriority);
   const jobIdAt = first.addArguments.indexOf('job_template_first');
   const timestampAt = first.addArguments.indexOf(first.timestamp);
-  if (!jobIdOption || !priorityOption || moreJobIds.length + morePriorities.length > 0) {
+  // The accept script sets a fair tag's priority under this name (see submit-scripts.ts).
+  if (
+    !jobIdOption ||
+    priorityOption !== 'priority' ||
+    moreJobIds.length + morePriorities.length > 0
+  ) {
     return undefined;
   }
   if (jobIdAt < 0 || timestampAt < 0 || jobIdAt === timestampAt) return undefined;
@@ -260,10 +265,9 @@ export function queueAddTemplate(
 /**
  * The add `queue.add(name, data, options)` would run, as a {@link QueueAddCall}: built from a
  * template of the queue's add with these options (the job id and priority aside), itself
- * built and checked with BullMQ's own code on first use; by BullMQ's code on every call when
- * no template holds (an option BullMQ places otherwise, a priority outside its range).
- * Undefined when BullMQ's add cannot run inside another script at all: the caller then adds
- * the job with `queue.add`.
+ * built and checked with BullMQ's own code on first use. Undefined when BullMQ's add cannot
+ * run inside another script (no template holds, or a priority outside BullMQ's range, which
+ * `queue.add` refuses): the caller then adds the job with `queue.add`.
  */
 export async function queueAddCall(
   queue: Queue,
@@ -273,10 +277,7 @@ export async function queueAddCall(
 ): Promise<QueueAddCall | undefined> {
   if (!queueAddScripts) return undefined;
   const { jobId, priority, ...fixed } = options;
-  if (Number.isInteger(priority) && priority >= 1 && priority <= largestPriority) {
-    const template = await queueAddTemplate(queue, name, fixed);
-    if (template) return fromTemplate(template, JSON.stringify(data), jobId, Date.now(), priority);
-  }
-  const built = await buildAdd(queue, name, data, options);
-  return built ? callOf(built) : undefined;
+  if (!Number.isInteger(priority) || priority < 1 || priority > largestPriority) return undefined;
+  const template = await queueAddTemplate(queue, name, fixed);
+  return template && fromTemplate(template, JSON.stringify(data), jobId, Date.now(), priority);
 }

@@ -89,7 +89,8 @@ export const queueAddKeyCount = 9;
  * BullMQ's own add (`scripts`, the installed BullMQ's Lua; see queue-add.ts), so the job is in
  * its queue exactly when its record is: no submission is kept and none is listed pending. The
  * add runs before the record is written, so an add that raises leaves no record behind. With a
- * fair tag, the tag's priority replaces the one in the add's options.
+ * fair tag, the tag's priority replaces the add options' `priority` (the name queue-add.ts
+ * checks BullMQ uses).
  *
  * KEYS: 1–8 as {@link acceptScript} (3 and 4 unused), 9–17 the add's keys, then with a fair tag
  * 18 the lane's fair hash and 19–22 its queue's wait list, prioritized set, paused list and
