@@ -188,7 +188,19 @@ describe('Idempotency-Key', () => {
       .set('Idempotency-Key', 'crash-1')
       .send(validBody)
       .expect(202);
-    // What a Redis crash between the accept script and BullMQ's add leaves: no queue entry.
+    // A submit is accepted and queued in one script; what a Redis crash between the two steps of
+    // the fallback submit (a BullMQ the one script cannot take) leaves: the record and the
+    // job's submission, no queue entry.
+    const job = await harness.queue.getJob(first.body.id);
+    await harness.redis.set(
+      harness.keys.submission(first.body.id),
+      JSON.stringify({
+        lane: 'standard',
+        data: job?.data,
+        attempts: 3,
+        priority: job?.opts.priority,
+      }),
+    );
     expect(await harness.queue.remove(first.body.id)).toBe(1);
     expect(await harness.queuedCount()).toBe(0);
     const retry = await request(harness.app)

@@ -16,8 +16,15 @@ import type { JobRecord } from './job-record';
 import type { JobRequest } from './job-request';
 import type { JobStore } from './job-store';
 import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-request';
+import { queueAddCall } from './queue-add';
 import { startDeadlineOf } from './start-deadline';
-import { enqueueSubmission, type LaneQueues, laneQueue, type Submission } from './submission';
+import {
+  enqueueSubmission,
+  type LaneQueues,
+  laneQueue,
+  type Submission,
+  submissionQueueAdd,
+} from './submission';
 import { SubmissionRepair } from './submission-repair';
 import type { AcceptOutcome, SubmissionStore } from './submission-store';
 
@@ -104,9 +111,11 @@ export interface SubmitWebhookSupport {
 }
 
 /**
- * Turns a validated request into a queued job: the record (with its idempotency entry and its
- * submission, in one script) first, then the BullMQ job. A crash between the two leaves a job
- * the client's retry or the submission sweeper enqueues again (see `submission-repair.ts`).
+ * Turns a validated request into a queued job: the record, its idempotency entry and its
+ * BullMQ job in one script (see `submit-scripts.ts`). Where BullMQ's add cannot join that
+ * script, the record and the job's submission first, then the BullMQ job: a crash between the
+ * two leaves a job the client's retry or the submission sweeper enqueues again (see
+ * `submission-repair.ts`).
  */
 export class JobSubmitter {
   private readonly queues: LaneQueues;
@@ -207,13 +216,17 @@ export class JobSubmitter {
       attempts: this.options.attempts,
       priority: request.priority,
     };
-    // The record, its idempotency entry and its submission are written in one script, so a
+    // The record, its idempotency entry and its BullMQ job are written in one script, so a
     // crash leaves all or none of them (see submit-scripts.ts); the lane's fairness tag is taken
-    // in the same script. The record exists before the BullMQ job, so a worker never runs a job
-    // without one. Without fair priorities the job's BullMQ priority is the request's priority.
+    // in the same script. Without fair priorities the job's BullMQ priority is the request's
+    // priority. Where BullMQ's add cannot join the script, the submission takes its place and
+    // the add follows (below): the record exists before the BullMQ job either way, so a worker
+    // never runs a job without one.
     let accepted: AcceptOutcome;
     try {
       const fair = await this.options.fair?.assignment(queue, tenant, request.priority);
+      const { name, options: addOptions } = submissionQueueAdd(submission);
+      const enqueue = await queueAddCall(queue, name, data, addOptions);
       accepted = await this.options.submissions.accept({
         record: {
           id: jobId,
@@ -232,6 +245,7 @@ export class JobSubmitter {
           ...(options.endsChannel ? { endsChannel: options.endsChannel } : {}),
         },
         submission,
+        ...(enqueue ? { enqueue } : {}),
         ...(idempotencyKey !== undefined
           ? {
               idempotency: {
@@ -264,6 +278,7 @@ export class JobSubmitter {
       }
       return this.replay(accepted.jobId);
     }
+    if (accepted.enqueued) return { created: true, jobId, status: 'queued' };
     try {
       await enqueueSubmission(this.queues, submission, accepted.queuePriority);
     } catch (error) {

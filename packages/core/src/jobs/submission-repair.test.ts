@@ -65,7 +65,10 @@ async function accept(
 
 describe('SubmissionStore.accept', () => {
   it('writes the record, its first event and its submission in one step', async () => {
-    await expect(accept('job_1', { key: 'k1' })).resolves.toEqual({ outcome: 'new' });
+    await expect(accept('job_1', { key: 'k1' })).resolves.toEqual({
+      outcome: 'new',
+      enqueued: false,
+    });
     expect((await store.get('job_1'))?.status).toBe('queued');
     expect(await redis.xlen(keys.jobEvents('job_1'))).toBe(1);
     expect((await submissions.read('job_1'))?.data.jobId).toBe('job_1');
@@ -90,7 +93,10 @@ describe('SubmissionStore.accept', () => {
     await expect(submissions.abandon('acme', 'job_1', 'k1')).resolves.toBe(true);
     expect(await store.get('job_1')).toBeNull();
     expect(await submissions.read('job_1')).toBeUndefined();
-    await expect(accept('job_2', { key: 'k1' })).resolves.toEqual({ outcome: 'new' });
+    await expect(accept('job_2', { key: 'k1' })).resolves.toEqual({
+      outcome: 'new',
+      enqueued: false,
+    });
   });
 
   it('does not take back a job a worker already started', async () => {
@@ -110,7 +116,7 @@ describe('SubmissionStore.accept with a fair tag', () => {
     const fair = new FairPriority(redis, keys);
     const assignment = () => fair.assignment(queues.standard, 'acme', 5);
     const first = await accept('job_1', { key: 'k1', fair: await assignment() });
-    expect(first).toEqual({ outcome: 'new', queuePriority: 1 });
+    expect(first).toEqual({ outcome: 'new', queuePriority: 1, enqueued: false });
     // Queued, so the lane's epoch holds: the tenant's next job is tagged one step later.
     await enqueueSubmission(queues, submissionOf('job_1'), 1);
     await expect(accept('job_2', { key: 'k1', fair: await assignment() })).resolves.toEqual({
@@ -121,6 +127,7 @@ describe('SubmissionStore.accept with a fair tag', () => {
     await expect(accept('job_3', { fair: await assignment() })).resolves.toEqual({
       outcome: 'new',
       queuePriority: 2,
+      enqueued: false,
     });
     // The same sequence through assign alone, in a fresh lane of the same queue's shape.
     const other = new FairPriority(redis, new RedisKeys(`${keys.prefix}-assign`));

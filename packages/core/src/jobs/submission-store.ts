@@ -4,8 +4,14 @@ import type { RedisKeys } from '../redis/redis-keys';
 import { sha256 } from './idempotency-store';
 import type { NewJobRecord } from './job-record';
 import { newRecordFields } from './job-store';
+import { type QueueAddCall, queueAddScripts } from './queue-add';
 import { type Submission, submissionSchema } from './submission';
-import { abandonScript, acceptScript } from './submit-scripts';
+import {
+  abandonScript,
+  acceptAndEnqueueScript,
+  acceptScript,
+  queueAddKeyCount,
+} from './submit-scripts';
 
 export interface SubmissionStoreOptions {
   /** How long an Idempotency-Key is remembered, seconds (default 24 h, as Stripe does). */
@@ -17,10 +23,29 @@ export interface SubmissionStoreOptions {
 /** The accept script's fair-tag arguments when the job takes no tag. */
 const noFairArguments = ['', '', '', '', '', ''];
 
+/**
+ * The accept script with BullMQ's add inside it, when the installed BullMQ's add scripts take
+ * the keys it passes them (see `submit-scripts.ts`).
+ */
+const acceptAndEnqueue =
+  queueAddScripts &&
+  queueAddScripts.standard.keys === queueAddKeyCount &&
+  queueAddScripts.prioritized.keys === queueAddKeyCount
+    ? acceptAndEnqueueScript(queueAddScripts)
+    : undefined;
+
+/** Whether a submit's BullMQ add can run inside its accept script (see {@link AcceptRequest.enqueue}). */
+export const enqueuesInAccept = acceptAndEnqueue !== undefined;
+
 /** What {@link SubmissionStore.accept} needs: the record, how to enqueue it, and the key. */
 export interface AcceptRequest {
   record: NewJobRecord;
   submission: Submission;
+  /**
+   * The job's BullMQ add (`queueAddCall`), run in the same script when {@link enqueuesInAccept}:
+   * the job is then queued exactly when it is accepted, and its submission is not stored.
+   */
+  enqueue?: QueueAddCall;
   /** The tenant's `Idempotency-Key` and the SHA-256 of what it must be sent with again. */
   idempotency?: { key: string; bodyHash: string };
   /** Mark the job `notify` when its tenant has default webhook endpoints (see `JobStore`). */
@@ -31,15 +56,19 @@ export interface AcceptRequest {
 }
 
 export type AcceptOutcome =
-  /** `queuePriority`: the job's BullMQ priority from its fair tag, when `fair` was given. */
-  | { outcome: 'new'; queuePriority?: number }
+  /**
+   * `queuePriority`: the job's BullMQ priority from its fair tag, when `fair` was given;
+   * `enqueued`: the job was added to its queue in the same script (`enqueue`).
+   */
+  | { outcome: 'new'; queuePriority?: number; enqueued: boolean }
   | { outcome: 'existing'; jobId: string }
   | { outcome: 'conflict'; jobId: string };
 
 /**
- * Writes an accepted job's idempotency entry, record, first event and submission in one
- * script (all or nothing), and lists the job as pending until the sweeper has seen its queue
- * entry. See `submit-scripts.ts`.
+ * Writes an accepted job's idempotency entry, record, first event and queue entry in one
+ * script (all or nothing); when BullMQ's add cannot join that script, the submission instead,
+ * with the job listed as pending until the sweeper has seen its queue entry. See
+ * `submit-scripts.ts`.
  */
 export class SubmissionStore {
   private readonly idempotencyTtlSeconds: number;
@@ -53,36 +82,41 @@ export class SubmissionStore {
   }
 
   async accept(request: AcceptRequest): Promise<AcceptOutcome> {
-    const { record, submission, idempotency, fair } = request;
-    const [outcome, jobId, queuePriority] = (await acceptScript.run(
-      this.redis,
-      [
-        this.keys.job(record.id),
-        this.keys.jobEvents(record.id),
-        this.keys.submission(record.id),
-        this.keys.pendingSubmissions(),
-        this.idempotencyKey(record.tenant, idempotency?.key),
-        this.keys.tenantWebhookEndpoints(record.tenant),
-        this.keys.tenantJobs(record.tenant),
-        this.keys.tenantJobSequence(record.tenant),
-        ...(fair?.keys ?? []),
-      ],
-      [
-        record.id,
-        idempotency?.bodyHash ?? '',
-        this.idempotencyTtlSeconds,
-        this.options.recordTtlSeconds,
-        request.now ?? Date.now(),
-        record.notify ? 1 : 0,
-        request.notifyTenantEndpoints ? 1 : 0,
-        JSON.stringify(submission),
-        fair ? 1 : 0,
-        ...(fair?.args ?? noFairArguments),
-        ...newRecordFields(record),
-      ],
-    )) as [string, string, number?];
+    const { record, submission, idempotency, fair, enqueue } = request;
+    const enqueued = enqueue !== undefined && acceptAndEnqueue !== undefined;
+    const keys = [
+      this.keys.job(record.id),
+      this.keys.jobEvents(record.id),
+      this.keys.submission(record.id),
+      this.keys.pendingSubmissions(),
+      this.idempotencyKey(record.tenant, idempotency?.key),
+      this.keys.tenantWebhookEndpoints(record.tenant),
+      this.keys.tenantJobs(record.tenant),
+      this.keys.tenantJobSequence(record.tenant),
+      ...(enqueued ? enqueue.keys : []),
+      ...(fair?.keys ?? []),
+    ];
+    const args = [
+      record.id,
+      idempotency?.bodyHash ?? '',
+      this.idempotencyTtlSeconds,
+      this.options.recordTtlSeconds,
+      request.now ?? Date.now(),
+      record.notify ? 1 : 0,
+      request.notifyTenantEndpoints ? 1 : 0,
+      enqueued ? '' : JSON.stringify(submission),
+      fair ? 1 : 0,
+      ...(fair?.args ?? noFairArguments),
+      ...(enqueued ? [...enqueue.args, enqueue.kind] : []),
+      ...newRecordFields(record),
+    ];
+    const [outcome, jobId, queuePriority] = (await (enqueued
+      ? acceptAndEnqueue.run(this.redis, keys, args)
+      : acceptScript.run(this.redis, keys, args))) as [string, string, number?];
     if (outcome === 'existing' || outcome === 'conflict') return { outcome, jobId };
-    return fair ? { outcome: 'new', queuePriority: Number(queuePriority) } : { outcome: 'new' };
+    return fair
+      ? { outcome: 'new', queuePriority: Number(queuePriority), enqueued }
+      : { outcome: 'new', enqueued };
   }
 
   /**

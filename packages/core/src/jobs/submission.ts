@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import { jobCatalog, promptJobDataSchema } from './job-catalog';
 
@@ -30,6 +30,27 @@ export function laneQueue(queues: LaneQueues, lane: Submission['lane']): Queue {
 }
 
 /**
+ * The BullMQ job name and options a submission is added with (its data is `submission.data`),
+ * under its own job id; `priority` replaces the request's (a fair tag).
+ */
+export function submissionQueueAdd(
+  submission: Submission,
+  priority: number = submission.priority,
+): { name: 'prompt'; options: JobsOptions & { jobId: string; priority: number } } {
+  const entry =
+    submission.lane === 'interactive' ? jobCatalog.interactivePrompt : jobCatalog.prompt;
+  return {
+    name: 'prompt',
+    options: {
+      ...entry.defaultOptions,
+      attempts: submission.attempts,
+      jobId: submission.data.jobId,
+      priority,
+    },
+  };
+}
+
+/**
  * Adds the submission's job under its own job id: adding a job id BullMQ already holds is a
  * no-op, so a repair racing the first enqueue makes one queue entry, not two.
  */
@@ -38,12 +59,6 @@ export async function enqueueSubmission(
   submission: Submission,
   priority: number = submission.priority,
 ): Promise<void> {
-  const entry =
-    submission.lane === 'interactive' ? jobCatalog.interactivePrompt : jobCatalog.prompt;
-  await laneQueue(queues, submission.lane).add('prompt', submission.data, {
-    ...entry.defaultOptions,
-    attempts: submission.attempts,
-    jobId: submission.data.jobId,
-    priority,
-  });
+  const { name, options } = submissionQueueAdd(submission, priority);
+  await laneQueue(queues, submission.lane).add(name, submission.data, options);
 }

@@ -1,17 +1,60 @@
 import { assignFairPrioritiesLua } from '../lanes/fair-priority-scripts';
 import { LuaScript } from '../redis/lua-script';
 import { indexNewJobLua } from './job-store-scripts';
+import type { QueueAddScripts } from './queue-add';
 
 // A submit is accepted in one script, so a Redis crash leaves either everything a job needs
-// (its idempotency entry, its record, its first event and what it takes to enqueue it) or
-// nothing. BullMQ's own `add` is a separate script that cannot join this one: what may be
-// missing after a crash is only the queue entry, and the submission written here is what the
-// replay of the submit and the sweeper enqueue it from.
+// (its idempotency entry, its record, its first event and its queue entry) or nothing. The
+// queue entry is BullMQ's own add script, run inside this one (`acceptAndEnqueueScript`): its
+// Lua is the string the installed BullMQ defines as its command, and its arguments are built
+// by BullMQ's code (queue-add.ts). Only when that is not possible (a BullMQ whose scripts or
+// add arguments are laid out otherwise) is the add a second script after this one; the
+// submission written here is then what the replay of the submit and the sweeper enqueue a job
+// from when a crash lost its queue entry.
+
+/** The idempotency check: answers a replayed or conflicting key at once. */
+const idempotencyCheckLua = `
+if ARGV[2] ~= '' then
+  local existing = redis.call('GET', KEYS[5])
+  if existing then
+    local separator = string.find(existing, '|', 1, true)
+    local jobId = string.sub(existing, 1, separator - 1)
+    if string.sub(existing, separator + 1) == ARGV[2] then return {'existing', jobId} end
+    return {'conflict', jobId}
+  end
+end
+`;
+
+/** The writes of a new job: idempotency entry, record, first event, job index. */
+function newJobWritesLua(recordFieldsFrom: number): string {
+  return `
+if ARGV[2] ~= '' then redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, ${recordFieldsFrom}))
+if ARGV[6] == '1' or (ARGV[7] == '1' and redis.call('SCARD', KEYS[6]) > 0) then
+  redis.call('HSET', KEYS[1], 'notify', 1)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}`;
+}
+
+/** The lane's fair tag, from KEYS[first..first+4]; 0 without one. */
+function fairTagLua(first: number): string {
+  const key = (offset: number) => `KEYS[${first + offset}]`;
+  return `
+local queuePriority = 0
+if ARGV[9] == '1' then
+  queuePriority = assign_fair_priorities(${key(0)}, ${key(1)}, ${key(2)}, ${key(3)}, ${key(4)},
+    ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15])[1]
+end`;
+}
 
 /**
  * Accepts a new job, or reports the job that already holds the tenant's Idempotency-Key. A new
  * job in a lane with fair priorities also gets its BullMQ priority here (the lane's fair tag,
- * see fair-priority-scripts.ts), in the same call: a replayed key takes no tag.
+ * see fair-priority-scripts.ts), in the same call: a replayed key takes no tag. Used when
+ * BullMQ's add cannot run inside the accept (see the top of this file).
  *
  * KEYS: 1 the job's record, 2 its event stream, 3 its submission (what enqueues it),
  * 4 the pending-submissions sorted set, 5 the idempotency entry (unused without a key),
@@ -31,32 +74,60 @@ import { indexNewJobLua } from './job-store-scripts';
  * key, same body) or {'conflict', job id} (same key, another body).
  */
 export const acceptScript = new LuaScript(`${assignFairPrioritiesLua}
-if ARGV[2] ~= '' then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then
-    local separator = string.find(existing, '|', 1, true)
-    local jobId = string.sub(existing, 1, separator - 1)
-    if string.sub(existing, separator + 1) == ARGV[2] then return {'existing', jobId} end
-    return {'conflict', jobId}
-  end
-  redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 16))
-if ARGV[6] == '1' or (ARGV[7] == '1' and redis.call('SCARD', KEYS[6]) > 0) then
-  redis.call('HSET', KEYS[1], 'notify', 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+${idempotencyCheckLua}
+${newJobWritesLua(16)}
 redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}
-local queuePriority = 0
-if ARGV[9] == '1' then
-  queuePriority = assign_fair_priorities(KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13],
-    ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15])[1]
-end
+${fairTagLua(9)}
 return {'new', ARGV[1], queuePriority}`);
+
+/** How many keys BullMQ's add takes inside {@link acceptAndEnqueueScript} (both adds: 9). */
+export const queueAddKeyCount = 9;
+
+/**
+ * Like {@link acceptScript}, and the new job is added to its BullMQ queue in the same script by
+ * BullMQ's own add (`scripts`, the installed BullMQ's Lua; see queue-add.ts), so the job is in
+ * its queue exactly when its record is: no submission is kept and none is listed pending. The
+ * add runs before the record is written, so an add that raises leaves no record behind. With a
+ * fair tag, the tag's priority replaces the add options' `priority` (the name queue-add.ts
+ * checks BullMQ uses).
+ *
+ * KEYS: 1–8 as {@link acceptScript} (3 and 4 unused), 9–17 the add's keys, then with a fair tag
+ * 18 the lane's fair hash and 19–22 its queue's wait list, prioritized set, paused list and
+ * delayed set.
+ *
+ * ARGV: 1–15 as {@link acceptScript} (8 unused), 16–18 the add's arguments (its packed
+ * arguments and the job's packed options as JSON, packed here again, and the job's data), 19
+ * which add ('standard' or 'prioritized'), then the record's field/value pairs. Returns as
+ * {@link acceptScript}.
+ */
+export function acceptAndEnqueueScript(scripts: QueueAddScripts): LuaScript {
+  const addKeys = Array.from({ length: queueAddKeyCount }, (_, index) => `KEYS[${9 + index}]`);
+  return new LuaScript(`${assignFairPrioritiesLua}
+local function bullmq_add_standard(KEYS, ARGV)
+${scripts.standard.content}
+end
+local function bullmq_add_prioritized(KEYS, ARGV)
+${scripts.prioritized.content}
+end
+${idempotencyCheckLua}
+${fairTagLua(9 + queueAddKeyCount)}
+local options = cjson.decode(ARGV[18])
+if ARGV[9] == '1' then options['priority'] = queuePriority end
+local addArguments = {cmsgpack.pack(cjson.decode(ARGV[16])), ARGV[17], cmsgpack.pack(options)}
+local addKeys = {${addKeys.join(', ')}}
+local added
+if ARGV[19] == 'prioritized' then
+  added = bullmq_add_prioritized(addKeys, addArguments)
+else
+  added = bullmq_add_standard(addKeys, addArguments)
+end
+if type(added) == 'number' and added < 0 then
+  return redis.error_reply('ERR BullMQ add refused the job (' .. added .. ')')
+end
+${newJobWritesLua(20)}
+return {'new', ARGV[1], queuePriority}`);
+}
 
 /**
  * Takes back a submit whose enqueue failed, all or nothing: the record, its events, its

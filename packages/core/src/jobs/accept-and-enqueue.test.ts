@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FairPriority } from '../lanes/fair-priority';
+import { RedisKeys } from '../redis/redis-keys';
+import { JobStore } from './job-store';
+import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
+import { type Submission, submissionQueueAdd } from './submission';
+import { SubmissionRepair } from './submission-repair';
+import { enqueuesInAccept, SubmissionStore } from './submission-store';
+
+let redis: Redis;
+let keys: RedisKeys;
+let store: JobStore;
+let submissions: SubmissionStore;
+let queue: Queue;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-accept-enqueue'));
+  store = new JobStore(redis, keys, { resultTtlSeconds: 120 });
+  submissions = new SubmissionStore(redis, keys, { recordTtlSeconds: 600 });
+  queue = new Queue('prompts-standard', { connection: redis, prefix: keys.prefix });
+});
+afterEach(async () => {
+  await queue.close();
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+function submissionOf(jobId: string): Submission {
+  return {
+    lane: 'standard',
+    attempts: 3,
+    priority: 5,
+    data: {
+      jobId,
+      tenant: 'acme',
+      model: 'sim-gpt-fast',
+      request: { messages: [{ role: 'user', content: 'hi' }] },
+      createdAt: 1000,
+    },
+  };
+}
+
+async function enqueueOf(submission: Submission) {
+  const { name, options } = submissionQueueAdd(submission);
+  const call = await queueAddCall(queue, name, submission.data, options);
+  if (!call) throw new Error('the installed BullMQ add cannot run inside the accept script');
+  return call;
+}
+
+async function accept(
+  jobId: string,
+  options: { key?: string; body?: string; fair?: boolean; enqueue?: false } = {},
+) {
+  const submission = submissionOf(jobId);
+  const fair = options.fair
+    ? await new FairPriority(redis, keys).assignment(queue, 'acme', 5)
+    : undefined;
+  return submissions.accept({
+    record: { id: jobId, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 },
+    submission,
+    ...(options.enqueue === false ? {} : { enqueue: await enqueueOf(submission) }),
+    ...(options.key ? { idempotency: { key: options.key, bodyHash: options.body ?? 'b1' } } : {}),
+    ...(fair ? { fair } : {}),
+  });
+}
+
+/**
+ * The BullMQ job hash's fields that do not depend on when the job was added, its options
+ * parsed (BullMQ reads them with `JSON.parse`; their key order is the Lua table's).
+ */
+async function jobFields(jobId: string): Promise<Record<string, unknown>> {
+  const { timestamp: _timestamp, opts, ...fields } = await redis.hgetall(queue.toKey(jobId));
+  return { ...fields, opts: JSON.parse(opts ?? 'null') };
+}
+
+describe('the accept script with BullMQ add inside it', () => {
+  it('is what the installed BullMQ allows, and its add Lua is the one BullMQ itself runs', async () => {
+    // A BullMQ whose add scripts, keys or arguments are laid out otherwise fails here (the
+    // submitter would silently fall back to a second round trip per submit).
+    expect(enqueuesInAccept).toBe(true);
+    const sha = (text: string) => createHash('sha1').update(text).digest('hex');
+    await queue.add('prompt', {}, { jobId: 'job_standard' });
+    await queue.add('prompt', {}, { jobId: 'job_prioritized', priority: 3 });
+    const [standard, prioritized] = (await redis.script(
+      'EXISTS',
+      sha(queueAddScripts?.standard.content ?? ''),
+      sha(queueAddScripts?.prioritized.content ?? ''),
+    )) as number[];
+    expect([standard, prioritized]).toEqual([1, 1]);
+  });
+
+  it('builds each add from a template that BullMQ builder agrees with', async () => {
+    // Without a template every submit falls back to two round trips and a submission copy.
+    const {
+      jobId: _jobId,
+      priority: _priority,
+      ...fixed
+    } = submissionQueueAdd(submissionOf('job_1')).options;
+    const template = await queueAddTemplate(queue, 'prompt', fixed);
+    expect(template?.kind).toBe('prioritized');
+    expect(template?.keys).toContain(queue.keys.prioritized);
+  });
+
+  it('leaves a priority BullMQ would refuse to the two-step submit (queue.add refuses it)', async () => {
+    const { name, options } = submissionQueueAdd(submissionOf('job_1'));
+    const data = submissionOf('job_1').data;
+    await expect(queueAddCall(queue, name, data, { ...options, priority: 0 })).resolves.toBe(
+      undefined,
+    );
+    await expect(
+      queueAddCall(queue, name, data, { ...options, priority: 2_097_152 }),
+    ).resolves.toBeUndefined();
+    await expect(queueAddCall(queue, name, data, options)).resolves.toBeDefined();
+  });
+
+  it('queues the job with its record, as queue.add would, and keeps no submission', async () => {
+    await expect(accept('job_1')).resolves.toEqual({ outcome: 'new', enqueued: true });
+    expect((await store.get('job_1'))?.status).toBe('queued');
+    expect(await redis.xlen(keys.jobEvents('job_1'))).toBe(1);
+    const job = await queue.getJob('job_1');
+    expect(job?.data).toEqual(submissionOf('job_1').data);
+    expect(job?.opts.attempts).toBe(3);
+    expect(job?.opts.priority).toBe(5);
+    expect(await queue.getJobState('job_1')).toBe('prioritized');
+    expect(await submissions.read('job_1')).toBeUndefined();
+    expect(await submissions.pending(Date.now() + 1000, 10)).toEqual([]);
+    // The same job through BullMQ's own add, in a queue of its own: the same hash.
+    const { name, options } = submissionQueueAdd(submissionOf('job_1'));
+    const expected = await jobFields('job_1');
+    await queue.remove('job_1');
+    await queue.add(name, submissionOf('job_1').data, options);
+    expect(await jobFields('job_1')).toEqual(expected);
+    // Nothing for the replay or the sweeper to repair.
+    await expect(new SubmissionRepair(submissions, { standard: queue }).sweep(0)).resolves.toEqual({
+      checked: 0,
+      requeued: 0,
+      lost: 0,
+    });
+  });
+
+  it('neither records nor queues a replayed or conflicting key', async () => {
+    await accept('job_1', { key: 'k1', body: 'b1' });
+    await expect(accept('job_2', { key: 'k1', body: 'b1' })).resolves.toEqual({
+      outcome: 'existing',
+      jobId: 'job_1',
+    });
+    await expect(accept('job_3', { key: 'k1', body: 'b2' })).resolves.toEqual({
+      outcome: 'conflict',
+      jobId: 'job_1',
+    });
+    expect(await redis.exists(keys.job('job_2'), keys.job('job_3'))).toBe(0);
+    expect(await queue.getJob('job_2')).toBeUndefined();
+    expect(await queue.getJob('job_3')).toBeUndefined();
+    expect(await queue.count()).toBe(1);
+  });
+
+  it('leaves no record, key or job when BullMQ add raises', async () => {
+    const submission = submissionOf('job_1');
+    const enqueue = await enqueueOf(submission);
+    // Arguments BullMQ's own Lua cannot use (no key prefix): its add raises midway.
+    const broken = { ...enqueue, args: ['[]', enqueue.args[1], enqueue.args[2]] };
+    await expect(
+      submissions.accept({
+        record: { id: 'job_1', tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
+        submission,
+        enqueue: broken as typeof enqueue,
+        idempotency: { key: 'k1', bodyHash: 'b1' },
+      }),
+    ).rejects.toThrow();
+    expect(await store.get('job_1')).toBeNull();
+    expect(await queue.getJob('job_1')).toBeUndefined();
+    await expect(accept('job_2', { key: 'k1' })).resolves.toEqual({
+      outcome: 'new',
+      enqueued: true,
+    });
+  });
+
+  it('queues the job at its fair tag, as the two-step submit did', async () => {
+    await expect(accept('job_1', { fair: true })).resolves.toEqual({
+      outcome: 'new',
+      queuePriority: 1,
+      enqueued: true,
+    });
+    await expect(accept('job_2', { fair: true })).resolves.toEqual({
+      outcome: 'new',
+      queuePriority: 2,
+      enqueued: true,
+    });
+    expect((await queue.getJob('job_1'))?.opts.priority).toBe(1);
+    expect((await queue.getJob('job_2'))?.opts.priority).toBe(2);
+    expect((await queue.getJob('job_2'))?.opts.attempts).toBe(3);
+    expect(await queue.getPrioritized()).toHaveLength(2);
+  });
+
+  it('writes what the two-step accept writes, the submission aside', async () => {
+    await accept('job_new', { key: 'k1' });
+    await accept('job_old', { key: 'k2', enqueue: false });
+    const record = async (jobId: string) => {
+      const { createdAt: _createdAt, ...fields } = await redis.hgetall(keys.job(jobId));
+      return fields;
+    };
+    expect({ ...(await record('job_new')), id: '' }).toEqual({
+      ...(await record('job_old')),
+      id: '',
+    });
+    expect(await redis.zscore(keys.tenantJobs('acme'), 'job_new')).not.toBeNull();
+    expect(await redis.ttl(keys.job('job_new'))).toBeGreaterThan(500);
+    expect(await redis.ttl(keys.jobEvents('job_new'))).toBeGreaterThan(500);
+  });
+});
