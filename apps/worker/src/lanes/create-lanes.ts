@@ -46,7 +46,7 @@ export function createLanes(
     // The fetch that took this job left a marker behind for the next one; when there is none,
     // the marker would only wake this process's own blocking read (see lane-marker.ts).
     onIdleLaneJob: (queue) =>
-      clearIdleMarker(connection, queue, (error) =>
+      void clearIdleMarker(connection, queue, (error) =>
         logger.warn('lane-marker-failed', {
           event: 'lane-marker-failed',
           error: error instanceof Error ? error.message : String(error),

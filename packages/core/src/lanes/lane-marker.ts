@@ -25,14 +25,14 @@ return 0
  * job's provider call. Sent as the worker starts a job (not awaited, on the worker's connection,
  * so it leaves in the same write as the job's first commands), it removes the marker only when
  * the lane's wait list and prioritized set are empty, in one script, so no job is left without
- * a marker to wake a worker for it.
+ * a marker to wake a worker for it. Settles once done; a failure goes to `onError`.
  */
 export function clearIdleMarker(
   redis: Redis,
   queue: Queue,
   onError: (error: unknown) => void = () => undefined,
-): void {
-  clearIdleMarkerScript
+): Promise<void> {
+  return clearIdleMarkerScript
     .run(redis, [queue.toKey('marker'), queue.toKey('wait'), queue.toKey('prioritized')], [])
-    .catch(onError);
+    .then(() => undefined, onError);
 }
