@@ -144,3 +144,28 @@ test('without lending, every lane keeps exactly its share', async () => {
   expect(workers.map((worker) => worker.concurrency)).toEqual([2, 2, 2]);
   await fixed.stop();
 });
+
+test('tells when a lane starts a job while it runs no other in this process', async () => {
+  const idleStarts: string[] = [];
+  const watched = new LaneBalancer({
+    lanes: [{ queue: queues.standard, share: 2 }],
+    intervalMs: 50,
+    lending: false,
+    onIdleLaneJob: (queue) => idleStarts.push(queue.name),
+    logger: createLogger({ service: 'test', level: 'warn', stream: captureLines().stream }),
+  });
+  const releases: Array<() => void> = [];
+  const run = watched.track(
+    'standard',
+    () => new Promise<void>((resolve) => releases.push(resolve)),
+  );
+  const first = run({ id: 'a' } as Job);
+  const second = run({ id: 'b' } as Job);
+  expect(idleStarts).toEqual(['standard']);
+  for (const release of releases.splice(0)) release();
+  await Promise.all([first, second]);
+  const third = run({ id: 'c' } as Job);
+  expect(idleStarts).toEqual(['standard', 'standard']);
+  for (const release of releases.splice(0)) release();
+  await third;
+});

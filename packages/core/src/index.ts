@@ -314,6 +314,7 @@ export {
 } from './jobs/submission-store';
 export { SubmissionSweeper, type SubmissionSweeperOptions } from './jobs/submission-sweeper';
 export { FairPriority, type TenantWeights } from './lanes/fair-priority';
+export { clearIdleMarker } from './lanes/lane-marker';
 export { planLaneConcurrency } from './lanes/lane-shares';
 export { LaneThroughput } from './lanes/lane-throughput';
 export { type QueuePosition, queuePositionOf } from './lanes/queue-position';

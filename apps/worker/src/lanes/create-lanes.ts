@@ -1,4 +1,4 @@
-import { FairPriority, LaneThroughput, type Logger } from '@llmq/core';
+import { clearIdleMarker, FairPriority, LaneThroughput, type Logger } from '@llmq/core';
 import type { WorkerEnv } from '../env';
 import type { WorkerServices } from '../worker-services';
 import { LaneBalancer } from './lane-balancer';
@@ -43,6 +43,15 @@ export function createLanes(
     intervalMs: env.LANE_BALANCE_INTERVAL_MS,
     lending: env.LANE_LENDING,
     onJobStart: (queueName, job) => fair?.started(queueName, job.opts.priority),
+    // The fetch that took this job left a marker behind for the next one; when there is none,
+    // the marker would only wake this process's own blocking read (see lane-marker.ts).
+    onIdleLaneJob: (queue) =>
+      void clearIdleMarker(connection, queue, (error) =>
+        logger.warn('lane-marker-failed', {
+          event: 'lane-marker-failed',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
     logger,
   });
   return { lanes, fair, throughput };

@@ -17,6 +17,8 @@ export interface LaneBalancerOptions {
   lending: boolean;
   /** Called as a lane's job starts (the fairness clock listens here). */
   onJobStart?: (queueName: string, job: Job) => void;
+  /** Called as a lane starts a job while no other job of the lane runs in this process. */
+  onIdleLaneJob?: (queue: Queue) => void;
   logger: Logger;
 }
 
@@ -65,6 +67,7 @@ export class LaneBalancer {
     return async (job, ...rest) => {
       lane.active += 1;
       this.options.onJobStart?.(queueName, job);
+      if (lane.active === 1) this.options.onIdleLaneJob?.(lane.queue);
       // A lane that lent its slots takes this one back now, not at the next tick, so the
       // borrowers stop fetching into it.
       if (lane.lent > 0 && Date.now() - this.lastBalanceAt >= minTriggeredGapMs)
