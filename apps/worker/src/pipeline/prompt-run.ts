@@ -119,11 +119,12 @@ export class PromptRun implements JobRun<ChatAnswer> {
       this.journalClose(),
     );
     const settled = written ? undefined : await this.speculative?.settleCancelled(ledger);
-    const fields = resultLogFields(result, chat.answer.text.length);
+    // Built only when written: every job would make these objects for a line at `warn` dropped.
+    if (!this.options.logger.isLevelEnabled('info')) return;
     this.options.logger.info('job-end', {
       event: 'job-end',
       ...this.log,
-      ...fields,
+      ...resultLogFields(result, chat.answer.text.length),
       written,
       ...(settled !== undefined ? { settled } : {}),
     });

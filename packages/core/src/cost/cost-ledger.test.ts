@@ -179,6 +179,76 @@ describe('the ledger inside the batch line record', () => {
   });
 });
 
+describe("the ledger keys' lifetimes", () => {
+  const line = (model: string, costNanoUsd: number) => ({
+    model,
+    costNanoUsd,
+    inputTokens: 10,
+    cachedInputTokens: 0,
+    outputTokens: 5,
+    calls: 1,
+    cacheHits: 0,
+    savedNanoUsd: 0,
+    savedTokens: 0,
+  });
+  const ledgerKeys = () => [
+    keys.usageLedger('acme', '2026-11-27'),
+    keys.budgetSpend('acme', '2026-11-27'),
+    keys.budgetSpend('acme', '2026-11'),
+  ];
+
+  it('sets each key its lifetime when a write creates it, and keeps it through later writes', async () => {
+    await new CostLedger(redis, keys, { retentionDays: 10 }).record(
+      'acme',
+      [line('sim-gpt-fast', 1_000)],
+      { now },
+    );
+    const lifetimes = await Promise.all(ledgerKeys().map((key) => redis.ttl(key)));
+    expect(lifetimes[0]).toBeGreaterThan(10 * 86_400 - 60);
+    expect(lifetimes[0]).toBeLessThanOrEqual(10 * 86_400);
+    expect(lifetimes[1]).toBeGreaterThan(3 * 86_400 - 60);
+    expect(lifetimes[1]).toBeLessThanOrEqual(3 * 86_400);
+    expect(lifetimes[2]).toBeGreaterThan(35 * 86_400 - 60);
+    expect(lifetimes[2]).toBeLessThanOrEqual(35 * 86_400);
+
+    // Later writes to the same period add to the totals and leave the lifetimes as they were
+    // (shortened here to tell a refresh from none).
+    for (const key of ledgerKeys()) await redis.expire(key, 1_000);
+    await ledger.record('acme', [line('sim-gpt-fast', 2_000)], { now });
+    for (const key of ledgerKeys()) {
+      expect(await redis.ttl(key)).toBeGreaterThan(990);
+      expect(await redis.ttl(key)).toBeLessThanOrEqual(1_000);
+    }
+    expect(await redis.get(keys.budgetSpend('acme', '2026-11-27'))).toBe('3000');
+    expect(await redis.get(keys.budgetSpend('acme', '2026-11'))).toBe('3000');
+    expect(await redis.hget(keys.usageLedger('acme', '2026-11-27'), 'sim-gpt-fast|cost')).toBe(
+      '3000',
+    );
+  });
+
+  it("sets them again for a key that expired, and a model new that day refreshes the day's hash", async () => {
+    await ledger.record('acme', [line('sim-gpt-fast', 1_000)], { now });
+    for (const key of ledgerKeys()) await redis.del(key);
+    await ledger.record('acme', [line('sim-gpt-fast', 1_000)], { now });
+    for (const key of ledgerKeys()) expect(await redis.ttl(key)).toBeGreaterThan(86_400);
+
+    await redis.expire(keys.usageLedger('acme', '2026-11-27'), 1_000);
+    await ledger.record('acme', [line('sim-claude-fast', 1_000)], { now });
+    expect(await redis.ttl(keys.usageLedger('acme', '2026-11-27'))).toBeGreaterThan(86_400);
+    expect(await totals('acme')).toMatchObject({ cost_nano_usd: 2_000, calls: 2 });
+  });
+
+  it('gives a day of cache hits alone (no spend) its lifetime', async () => {
+    await ledger.record(
+      'acme',
+      [{ ...line('sim-gpt-fast', 0), inputTokens: 0, outputTokens: 0, calls: 0, cacheHits: 1 }],
+      { now },
+    );
+    expect(await redis.ttl(keys.usageLedger('acme', '2026-11-27'))).toBeGreaterThan(86_400);
+    expect(await redis.exists(keys.budgetSpend('acme', '2026-11-27'))).toBe(0);
+  });
+});
+
 describe('budget reservations', () => {
   it('refuses what would pass a hard limit, counting spend and reservations, per period', async () => {
     await budgets.write('acme', { daily_hard_usd: 0.000001, monthly_hard_usd: 0.0000025 });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { recordScript } from './cost-ledger-scripts';
-import { type LedgerLine, ledgerFields } from './ledger-line';
+import { appendLedgerFields, type LedgerLine } from './ledger-line';
 import { utcDay, utcMonth } from './utc-period';
 
 export interface CostLedgerOptions {
@@ -61,7 +61,7 @@ export class CostLedger {
     let cost = 0;
     for (const line of lines) {
       cost += line.costNanoUsd;
-      for (const [field, amount] of ledgerFields(line)) fields.push(field, String(amount));
+      appendLedgerFields(line, fields);
     }
     const spec: Record<string, unknown> = {
       f: fields,

@@ -72,22 +72,29 @@ export function ledgerLineFromCacheHit(model: string, hit: JobResult): LedgerLin
   };
 }
 
+/** Each amount of a line and the usage-hash field kind it is recorded under. */
+const amountKinds: ReadonlyArray<[kind: string, amount: (line: LedgerLine) => number]> = [
+  ['cost', (line) => line.costNanoUsd],
+  ['input', (line) => line.inputTokens],
+  ['cached_input', (line) => line.cachedInputTokens],
+  ['output', (line) => line.outputTokens],
+  ['calls', (line) => line.calls],
+  ['cache_hits', (line) => line.cacheHits],
+  ['saved_cost', (line) => line.savedNanoUsd],
+  ['saved_tokens', (line) => line.savedTokens],
+];
+
 /**
- * The usage-hash fields of a line and their increments (zeros left out): `<model>|<amount>` for
- * standard work (as before tiers existed), `<model>|<tier>|<amount>` for flex and batch work.
+ * Appends the usage-hash fields of a line and their increments to `fields`, alternating field
+ * and amount (zeros left out; written straight into the list the ledger's spec sends, as every
+ * job makes one): `<model>|<kind>` for standard work (as before tiers existed),
+ * `<model>|<tier>|<kind>` for flex and batch work.
  */
-export function ledgerFields(line: LedgerLine): Array<[string, number]> {
+export function appendLedgerFields(line: LedgerLine, fields: string[]): void {
   const prefix =
     line.tier === undefined || line.tier === 'standard' ? line.model : `${line.model}|${line.tier}`;
-  const fields: Array<[string, number]> = [
-    [`${prefix}|cost`, line.costNanoUsd],
-    [`${prefix}|input`, line.inputTokens],
-    [`${prefix}|cached_input`, line.cachedInputTokens],
-    [`${prefix}|output`, line.outputTokens],
-    [`${prefix}|calls`, line.calls],
-    [`${prefix}|cache_hits`, line.cacheHits],
-    [`${prefix}|saved_cost`, line.savedNanoUsd],
-    [`${prefix}|saved_tokens`, line.savedTokens],
-  ];
-  return fields.filter(([, amount]) => amount !== 0);
+  for (const [kind, amountOf] of amountKinds) {
+    const amount = amountOf(line);
+    if (amount !== 0) fields.push(`${prefix}|${kind}`, String(amount));
+  }
 }

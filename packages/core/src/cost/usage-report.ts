@@ -89,7 +89,7 @@ export interface UsageReport {
   cost_by_tier_usd: Record<ServiceTier, number>;
 }
 
-/** A ledger field split into its model, tier and amount kind (see `ledgerFields`). */
+/** A ledger field split into its model, tier and amount kind (see `appendLedgerFields`). */
 function parseLedgerField(field: string): { model: string; tier: ServiceTier; kind: string } {
   const separator = field.lastIndexOf('|');
   const kind = field.slice(separator + 1);

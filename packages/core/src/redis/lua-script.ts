@@ -1,39 +1,72 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 
 type Argument = string | number;
 
 /**
- * A Lua script run by its SHA (EVALSHA), loaded on first use or after a Redis restart
- * (NOSCRIPT). Saves sending the script body on every call of the hot path.
+ * A Lua script run by its SHA (EVALSHA), its text sent once per connection: the first run
+ * written on a socket goes as `EVAL` with the script, which Redis then keeps, and every run
+ * written after it on that socket as `EVALSHA`. Redis runs one socket's commands in order, so
+ * the concurrent first runs of a new worker find the script loaded instead of each getting
+ * `NOSCRIPT` and sending the whole script again; a reconnected socket (a restarted Redis)
+ * starts over with `EVAL`. A `NOSCRIPT` all the same (`SCRIPT FLUSH`) is answered by sending
+ * the run again, as `EVAL` on that socket. This is how ioredis' own `defineCommand` scripts
+ * (BullMQ's) are sent.
  */
 export class LuaScript {
   private readonly sha: string;
+  private readonly ScriptCommand: new (
+    name: string,
+    args: Array<Argument | Buffer>,
+    options: { replyEncoding: 'utf8' | null },
+  ) => Command;
 
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
+  constructor(source: string) {
+    const sha = createHash('sha1').update(source).digest('hex');
+    this.sha = sha;
+    /** Sockets a run of this script was written on as `EVAL` (their Redis holds it since). */
+    const sentOn = new WeakSet<object>();
+    this.ScriptCommand = class ScriptCommand extends Command {
+      override toWritable(socket: object): string | Buffer {
+        const reject = this.reject;
+        this.reject = (error: Error) => {
+          if (error.message.includes('NOSCRIPT')) sentOn.delete(socket);
+          reject.call(this, error);
+        };
+        if (!sentOn.has(socket)) {
+          sentOn.add(socket);
+          this.name = 'eval';
+          this.args[0] = source;
+        } else if (this.name === 'eval') {
+          // Written again (a resend after a reconnect) on a socket that has the script.
+          this.name = 'evalsha';
+          this.args[0] = sha;
+        }
+        return super.toWritable(socket);
+      }
+    };
   }
 
-  async run(redis: Redis, keys: string[], args: Argument[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('NOSCRIPT')) {
-        return redis.eval(this.source, keys.length, ...keys, ...args);
-      }
-      throw error;
-    }
+  run(redis: Redis, keys: string[], args: Argument[]): Promise<unknown> {
+    return this.send(redis, [this.sha, keys.length, ...keys, ...args], 'utf8');
   }
 
   /** Like {@link run}, with binary-safe replies (Buffers instead of strings). */
-  async runBuffer(redis: Redis, keys: string[], args: Array<Argument | Buffer>): Promise<unknown> {
+  runBuffer(redis: Redis, keys: string[], args: Array<Argument | Buffer>): Promise<unknown> {
+    return this.send(redis, [this.sha, keys.length, ...keys, ...args], null);
+  }
+
+  private async send(
+    redis: Redis,
+    args: Array<Argument | Buffer>,
+    replyEncoding: 'utf8' | null,
+  ): Promise<unknown> {
     try {
-      return await redis.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+      return await redis.sendCommand(new this.ScriptCommand('evalsha', args, { replyEncoding }));
     } catch (error) {
-      if (error instanceof Error && error.message.includes('NOSCRIPT')) {
-        return redis.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
-      }
-      throw error;
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      // The socket no longer counts as holding the script: this run goes again as `EVAL`.
+      return redis.sendCommand(new this.ScriptCommand('evalsha', args, { replyEncoding }));
     }
   }
 }
