@@ -92,8 +92,12 @@ afterAll(async () => {
   await connection.quit();
 });
 
-async function run(tenant: string, prompt: string) {
-  const outcome = await submitter.submit({ tenant, request: { prompt, priority: 5 } });
+async function run(
+  tenant: string,
+  prompt: string,
+  options: { n?: number; logprobs?: boolean } = {},
+) {
+  const outcome = await submitter.submit({ tenant, request: { prompt, priority: 5, ...options } });
   return waitFor(
     async () => {
       const record = await store.get(outcome.jobId);
@@ -152,6 +156,36 @@ describe.each([
       { detector: 'credit_card', action: 'flag' },
     ]);
   });
+});
+
+it('redacts every choice of an n > 1 answer, and drops the token logprobs that spell what it masked', async () => {
+  await policies.write(
+    't-redact-choices',
+    mergeFilterPolicy(defaultFilterPolicy, { output: { detectors: { credit_card: 'redact' } } }),
+  );
+  const record = await run('t-redact-choices', english, { n: 2, logprobs: true });
+  expect(record.status).toBe('completed');
+  const result = defined(record.result, 'the result');
+  const other = defined(result.other_choices?.[0], 'the second choice');
+  expect(result.text).toContain('[CARD]');
+  expect(JSON.stringify(other.content)).toContain('[CARD]');
+  expect(JSON.stringify(result)).not.toContain('4111');
+  expect(result.logprobs).toBeUndefined();
+  expect(other.logprobs).toBeUndefined();
+  expect(result.filter_findings?.map((finding) => finding.location)).toEqual([
+    'text',
+    'other_choices[0].text',
+  ]);
+});
+
+it('keeps the token logprobs of a choice no redaction changed', async () => {
+  const record = await run('t-clean-choices', 'echo: nothing to see here', {
+    n: 2,
+    logprobs: true,
+  });
+  const result = defined(record.result, 'the result');
+  expect(result.logprobs?.length).toBeGreaterThan(0);
+  expect(result.other_choices?.[0]?.logprobs?.length).toBeGreaterThan(0);
 });
 
 it('lists no findings for a clean answer', async () => {

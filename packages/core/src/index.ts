@@ -220,10 +220,13 @@ export {
   toFileView,
 } from './files/stored-file';
 export {
+  type AnswerChoices,
+  answerChoicesTextsOf,
   answerTextsOf,
   type BrokenRedaction,
   chatTextsOf,
   redactAnswer,
+  redactAnswerChoices,
   withChatTexts,
 } from './filters/chat-texts';
 export {

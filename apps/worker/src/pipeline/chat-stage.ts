@@ -1,6 +1,8 @@
 import {
+  type AssistantContentPart,
+  answerChoicesTextsOf,
   answerText,
-  answerTextsOf,
+  type ChatAnswer as ChoiceAnswer,
   type FilterPolicy,
   failureCodeForRoute,
   type GenerateResult,
@@ -13,7 +15,7 @@ import {
   observedModel,
   type RequestExecutor,
   type RoutingDecision,
-  redactAnswer,
+  redactAnswerChoices,
   type routeRequest,
 } from '@llmq/core';
 import type { Context, Tracer } from '@opentelemetry/api';
@@ -32,18 +34,19 @@ export function chatAnsweredBy({ entry }: ChatAnswer): Record<string, unknown> {
 }
 
 /**
- * The output filter of a chat answer: every text, reasoning and tool-argument part under the
- * tenant's policy. `structured`: the request asked for JSON, which a redaction must not break.
+ * The output filter of a chat answer: every text, reasoning and tool-argument part of every
+ * choice (`n` > 1) under the tenant's policy. `structured`: the request asked for JSON, which a
+ * redaction must not break.
  */
 export function chatOutput(
   policy: () => Promise<FilterPolicy | undefined>,
   structured: boolean,
 ): NonNullable<JobRun<ChatAnswer>['output']> {
   return {
-    texts: ({ answer }) => answerTextsOf(answer.content),
+    texts: ({ answer }) => answerChoicesTextsOf(answer),
     policy,
     unredactable({ answer }, verdict) {
-      const redacted = redactAnswer(answer.content, verdict.texts, structured);
+      const redacted = redactAnswerChoices(answer, verdict.texts, structured);
       return 'broken' in redacted
         ? `${redacted.broken.reason} (${redacted.broken.location})`
         : undefined;
@@ -56,12 +59,34 @@ export function asksForJson(request: { responseFormat?: { type: string } }): boo
   return request.responseFormat !== undefined && request.responseFormat.type !== 'text';
 }
 
-/** The answer with the output filter's redactions applied (the verdict was checked applicable). */
+/**
+ * The answer, every choice of it, with the output filter's redactions applied (the verdict was
+ * checked applicable).
+ */
 export function redactedAnswer(answer: GenerateResult, verdict?: OutputVerdict): GenerateResult {
   if (!verdict || verdict.findings.length === 0) return answer;
-  const redacted = redactAnswer(answer.content, verdict.texts, false);
+  const redacted = redactAnswerChoices(answer, verdict.texts, false);
   if ('broken' in redacted) return answer;
-  return { ...answer, content: redacted.content, text: answerText(redacted.content) };
+  const otherChoices = answer.otherChoices?.map((choice, index) =>
+    redactedChoice(choice, redacted.otherChoices[index] ?? choice.content),
+  );
+  return {
+    ...redactedChoice(answer, redacted.content),
+    text: answerText(redacted.content),
+    ...(otherChoices !== undefined ? { otherChoices } : {}),
+  };
+}
+
+/**
+ * A choice with its redacted parts. A redaction in its text drops its token logprobs: they
+ * spell out, token by token, the text the redaction took away.
+ */
+function redactedChoice<Choice extends ChoiceAnswer>(
+  choice: Choice,
+  content: AssistantContentPart[],
+): Choice {
+  const textChanged = answerText(content) !== answerText(choice.content);
+  return { ...choice, content, ...(textChanged ? { logprobs: undefined } : {}) };
 }
 
 /** A route that found no model: the job ends at once, before any provider call. */

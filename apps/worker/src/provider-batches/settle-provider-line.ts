@@ -1,6 +1,6 @@
 import {
   type AttemptRecord,
-  answerTextsOf,
+  answerChoicesTextsOf,
   type BatchLineJobData,
   type BatchStopReason,
   type CostLedger,
@@ -155,7 +155,7 @@ export class ProviderLineSettler {
   ): Promise<OutputVerdict | undefined> {
     const policy = await this.options.filterPolicies?.policyFor(data.tenant);
     if (!policy) return undefined;
-    const verdict = inspectOutput(answerTextsOf(chat.answer.content), policy);
+    const verdict = inspectOutput(answerChoicesTextsOf(chat.answer), policy);
     const output = chatOutput(async () => policy, asksForJson(data.request));
     const unredactable = verdict.blocked ? undefined : output.unredactable?.(chat, verdict);
     if (unredactable !== undefined) {

@@ -1,6 +1,11 @@
 import type { ChatRequest } from '../messages/chat-request';
 import type { AssistantContentPart } from '../messages/content-part';
-import { answerTextsOf, redactAnswer } from './chat-texts';
+import {
+  answerChoicesTextsOf,
+  answerTextsOf,
+  redactAnswer,
+  redactAnswerChoices,
+} from './chat-texts';
 import { inspectOutput } from './content-filter';
 import { filterChatRequest, screenJobRequest } from './filter-job-request';
 import { defaultFilterPolicy } from './filter-policy';
@@ -108,5 +113,39 @@ describe('the output filter over an answer', () => {
     });
     // The same text in a free-text answer is simply masked.
     expect('content' in redactAnswer(content, verdict.texts, false)).toBe(true);
+  });
+
+  it('reads and redacts every choice of an n > 1 answer, each under its own name', () => {
+    const first = answer('nothing here', '{}');
+    const second = answer(`card ${card}`, JSON.stringify({ card }));
+    const third: AssistantContentPart[] = [{ type: 'text', text: `also ${card}` }];
+    const choices = { content: first, otherChoices: [{ content: second }, { content: third }] };
+    const verdict = inspectOutput(answerChoicesTextsOf(choices), defaultFilterPolicy);
+    expect(verdict.findings.map((finding) => finding.location)).toEqual([
+      'other_choices[0].text',
+      'other_choices[0].tool_calls[0].arguments',
+      'other_choices[1].text',
+    ]);
+    const redacted = redactAnswerChoices(choices, verdict.texts, false);
+    if ('broken' in redacted) throw new Error(redacted.broken.reason);
+    expect(redacted.content).toEqual(first);
+    expect(redacted.otherChoices).toHaveLength(2);
+    expect(JSON.stringify(redacted.otherChoices)).not.toContain(card);
+    expect(redacted.otherChoices[0]?.[0]).toEqual(second[0]);
+    expect(redacted.otherChoices[1]).toEqual([{ type: 'text', text: 'also [CARD]' }]);
+  });
+
+  it('names the choice whose redaction would break a structured output', () => {
+    const choices = {
+      content: [{ type: 'text' as const, text: '{"card":"none"}' }],
+      otherChoices: [{ content: [{ type: 'text' as const, text: '{"card":4111111111111111}' }] }],
+    };
+    const verdict = inspectOutput(answerChoicesTextsOf(choices), defaultFilterPolicy);
+    expect(redactAnswerChoices(choices, verdict.texts, true)).toEqual({
+      broken: expect.objectContaining({
+        location: expect.stringMatching(/^other_choices\[0\]\./),
+        reason: expect.stringContaining('structured output'),
+      }),
+    });
   });
 });

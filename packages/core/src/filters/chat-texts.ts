@@ -123,6 +123,58 @@ export function answerTextsOf(content: readonly AssistantContentPart[]): FilterP
   return texts;
 }
 
+/** An answer and, with `n` > 1, its other choices: what the output filter reads and redacts. */
+export interface AnswerChoices {
+  content: readonly AssistantContentPart[];
+  otherChoices?: ReadonlyArray<{ content: readonly AssistantContentPart[] }>;
+}
+
+/**
+ * The texts of every choice of an answer: the first choice's as {@link answerTextsOf} names
+ * them, then choice `i + 1`'s under `other_choices[i].`, as a job result shows them.
+ */
+export function answerChoicesTextsOf(answer: AnswerChoices): FilterPart[] {
+  const texts = answerTextsOf(answer.content);
+  answer.otherChoices?.forEach((choice, index) => {
+    for (const part of answerTextsOf(choice.content))
+      texts.push({ location: `other_choices[${index}].${part.location}`, text: part.text });
+  });
+  return texts;
+}
+
+/**
+ * Every choice's parts with the output filter's `texts` (in {@link answerChoicesTextsOf}'s
+ * order) written back, as {@link redactAnswer} writes one; or the first place where a
+ * redaction cannot be written.
+ */
+export function redactAnswerChoices(
+  answer: AnswerChoices,
+  texts: readonly string[],
+  structured: boolean,
+):
+  | { content: AssistantContentPart[]; otherChoices: AssistantContentPart[][] }
+  | { broken: BrokenRedaction } {
+  let offset = 0;
+  const redactChoice = (content: readonly AssistantContentPart[]) => {
+    const count = answerTextsOf(content).length;
+    const redacted = redactAnswer(content, texts.slice(offset, offset + count), structured);
+    offset += count;
+    return redacted;
+  };
+  const first = redactChoice(answer.content);
+  if ('broken' in first) return first;
+  const otherChoices: AssistantContentPart[][] = [];
+  for (const [index, choice] of (answer.otherChoices ?? []).entries()) {
+    const redacted = redactChoice(choice.content);
+    if ('broken' in redacted) {
+      const { location, reason } = redacted.broken;
+      return { broken: { location: `other_choices[${index}].${location}`, reason } };
+    }
+    otherChoices.push(redacted.content);
+  }
+  return { content: first.content, otherChoices };
+}
+
 /**
  * An answer's parts with the output filter's `texts` written back, or why they cannot be: a
  * redaction never turns tool arguments, or a structured output (`structured`: the request asked
