@@ -1,3 +1,5 @@
+import { RedisKeys } from '@llmq/core';
+import { Cluster, type Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
@@ -53,6 +55,22 @@ async function settle(id: string): Promise<OpenAI.Responses.Response> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`response ${id} did not settle`);
+}
+
+/** The bytes Redis holds for the keys starting with `prefix` (values and their overhead). */
+async function bytesUnder(prefix: string): Promise<number> {
+  // On a cluster (npm run test:cluster) each master is scanned: keys live on one of them.
+  const client = system.redis as Redis | Cluster;
+  let total = 0;
+  for (const node of client instanceof Cluster ? client.nodes('master') : [client]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of found) total += (await node.memory('USAGE', key)) ?? 0;
+    } while (cursor !== '0');
+  }
+  return total;
 }
 
 describe('the official openai client against /v1/responses', () => {
@@ -294,6 +312,99 @@ describe('the official openai client against /v1/responses', () => {
     expect(second.previous_response_id).toBe(first.id);
     expect(second.output_text).toContain('sunny in Paris');
     expect(second.usage?.input_tokens).toBeGreaterThan(first.usage?.input_tokens ?? 0);
+  });
+
+  it('stores a conversation per turn: 50 turns store linearly many bytes, not quadratically', async () => {
+    const storedBytes = () => bytesUnder(`${system.prefix}:response`);
+    const before = await storedBytes();
+    // About a kilobyte a turn, echoed back: each turn adds ~2 KB to the conversation.
+    const line = (turn: number) => `echo: turn ${turn} ${words} ${words} `.repeat(6);
+    let previous: string | undefined;
+    let afterTen = 0;
+    for (let turn = 1; turn <= 50; turn += 1) {
+      const created: OpenAI.Responses.Response = await openai.responses.create({
+        model: 'sim-gpt-fast',
+        input: line(turn),
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
+      expect(created.status).toBe('completed');
+      previous = created.id;
+      if (turn === 10) afterTen = (await storedBytes()) - before;
+    }
+    const afterFifty = (await storedBytes()) - before;
+    // Per turn: 5× the bytes of 10 turns. Whole conversations per turn: ~23× (50·51 / 10·11).
+    expect(afterFifty / afterTen).toBeGreaterThan(4);
+    expect(afterFifty / afterTen).toBeLessThan(8);
+    // The last turn was sent the whole conversation: it counted every earlier turn's tokens.
+    const last = await openai.responses.retrieve(previous ?? '');
+    expect(last.usage?.input_tokens).toBeGreaterThan(50 * 100);
+  });
+
+  it('continues a response stored in the old shape (its whole conversation in one object)', async () => {
+    const first = await openai.responses.create({
+      model: 'sim-claude-fast',
+      input: 'Use get_weather for Paris.',
+      tools: [weatherTool],
+    });
+    const call = first.output.find((item) => item.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    // Rewrite it as a deployed llmq before per-turn storage kept it: no turn key, and the
+    // stored object holding the conversation up to its answer.
+    const keys = new RedisKeys(system.prefix);
+    const turnKey = keys.storedResponseTurn('e2e', first.id);
+    const objectKey = keys.storedResponse('e2e', first.id);
+    const messages = JSON.parse((await system.redis.hget(turnKey, 'messages')) ?? 'null');
+    expect(messages).toEqual([{ role: 'user', content: 'Use get_weather for Paris.' }]);
+    const object = JSON.parse((await system.redis.get(objectKey)) ?? 'null');
+    await system.redis.set(objectKey, JSON.stringify({ ...object, conversation: messages }));
+    await system.redis.del(turnKey);
+
+    // Anthropic takes a tool result only right after the assistant turn that called the tool.
+    const second = await openai.responses.create({
+      model: 'sim-claude-fast',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny in Paris' }],
+      tools: [weatherTool],
+    });
+    expect(second.output_text).toContain('sunny in Paris');
+    const third = await openai.responses.create({
+      model: 'sim-claude-fast',
+      previous_response_id: second.id,
+      input: 'echo: still here',
+      tools: [weatherTool],
+    });
+    expect(third.status).toBe('completed');
+    expect(third.usage?.input_tokens).toBeGreaterThan(second.usage?.input_tokens ?? 0);
+  });
+
+  it('continues a response whose previous response was deleted, which stays deleted', async () => {
+    const first = await openai.responses.create({ model: 'sim-gpt-fast', input: 'echo: one' });
+    const middle = await openai.responses.create({
+      model: 'sim-gpt-fast',
+      previous_response_id: first.id,
+      input: 'echo: two',
+    });
+    const last = await openai.responses.create({
+      model: 'sim-gpt-fast',
+      previous_response_id: middle.id,
+      input: 'echo: three',
+    });
+    await openai.responses.delete(middle.id);
+    await expect(openai.responses.retrieve(middle.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      openai.responses.create({
+        model: 'sim-gpt-fast',
+        previous_response_id: middle.id,
+        input: 'x',
+      }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const next = await openai.responses.create({
+      model: 'sim-gpt-fast',
+      previous_response_id: last.id,
+      input: 'echo: four',
+    });
+    expect(next.status).toBe('completed');
+    expect(next.usage?.input_tokens).toBeGreaterThan(last.usage?.input_tokens ?? 0);
   });
 
   it("answers 404 in OpenAI's shape for an unknown or another tenant's response, and an unknown model", async () => {

@@ -68,14 +68,11 @@ const ownedResources: Array<{ prefix: string; create: () => Promise<string> }> =
         openAIResponsesRequestSchema.parse({ model: 'm', input: 'tenant A response' }),
       );
       const id = responseIdOfJob(jobId);
-      await new ResponseStore(harness.redis, harness.keys, { ttlSeconds: 600 }).save('tenant-a', {
-        id,
-        jobId,
-        createdAt: 1,
-        settings: call.settings,
-        inputItems: [],
-        conversation: call.input,
-      });
+      await new ResponseStore(harness.redis, harness.keys, { ttlSeconds: 600 }).save(
+        'tenant-a',
+        { id, jobId, createdAt: 1, settings: call.settings, inputItems: [] },
+        { previousResponseId: undefined, messages: call.input },
+      );
       return id;
     },
   },

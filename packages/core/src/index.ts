@@ -193,7 +193,11 @@ export {
   responseInputItems,
 } from './dialects/openai-responses/response-input-items';
 export type { ResponseSettings } from './dialects/openai-responses/response-settings';
-export { ResponseStore, type StoredResponse } from './dialects/openai-responses/response-store';
+export {
+  ResponseStore,
+  type ResponseTurn,
+  type StoredResponse,
+} from './dialects/openai-responses/response-store';
 export {
   toOpenAICompletionChunks,
   toOpenAICompletionResponse,

@@ -12,7 +12,6 @@ const stored: StoredResponse = {
   jobId: 'job_0123456789abcdef0123456789abcdef',
   createdAt: 1_700_000_000,
   inputItems: [],
-  conversation: [],
   settings: {
     model: 'sim-gpt-fast',
     instructions: null,

@@ -8,6 +8,7 @@ import {
   jobIdOfResponse,
   type RedisKeys,
   type ResponseStore,
+  type ResponseTurn,
   responseIdOfJob,
   type StoredResponse,
 } from '@llmq/core';
@@ -62,10 +63,14 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
         refuseJobOnlyOptions(request.body, '/v1/responses');
         const tenant = tenantOf(response);
         const call = await readResponsesRequest(request.body, lookupFor(options, tenant));
-        const history = call.previousResponseId
+        const before = call.previousResponseId
           ? await conversationAfter(options, tenant, call.previousResponseId)
-          : [];
-        const conversation = [...history, ...call.input];
+          : { history: [], answer: [] };
+        const turn: ResponseTurn = {
+          previousResponseId: call.previousResponseId,
+          messages: [...before.answer, ...call.input],
+        };
+        const conversation = [...before.history, ...turn.messages];
         const start = await jobs.start(
           tenant,
           {
@@ -105,9 +110,8 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
           createdAt: Math.floor(Date.now() / 1000),
           settings: call.settings,
           inputItems: call.inputItems(responseIdOfJob(jobId)),
-          conversation,
         };
-        if (call.store) await responses.save(tenant, stored);
+        if (call.store) await responses.save(tenant, stored, turn);
 
         if (call.stream) {
           // A background stream is not the job's lifeline: leaving it never cancels the job.
@@ -214,15 +218,22 @@ async function findResponse(
 }
 
 /**
- * The conversation a turn continues: the previous response's own conversation, then its answer.
- * Only a stored, completed response can be continued.
+ * The conversation a turn continues: the previous response's own conversation (its history),
+ * then its answer as an assistant message (none when it answered nothing), which begins the new
+ * turn's segment. Only a stored, completed response can be continued.
  */
 async function conversationAfter(
   options: ResponsesRouterOptions,
   tenant: string,
   previousId: string,
-): Promise<ChatMessage[]> {
-  const found = await lookupFor(options, tenant)(previousId);
+): Promise<{ history: ChatMessage[]; answer: ChatMessage[] }> {
+  // The walk goes out with the lookup (one round trip fewer); it reads only this tenant's keys.
+  const [found, history] = await Promise.all([
+    lookupFor(options, tenant)(previousId),
+    jobIdOfResponse(previousId) === undefined
+      ? undefined
+      : options.responses.conversation(tenant, previousId),
+  ]);
   if (!found) throw responseNotFound(previousId, 'Previous response');
   const { stored, record } = found;
   if (record.status !== 'completed' || !record.result) {
@@ -231,10 +242,13 @@ async function conversationAfter(
       `Previous response with id '${previousId}' is ${responseViewOf(stored, record).status}; only a completed response can be continued.`,
     );
   }
+  // Not expected: a turn outlives its response and every turn continuing it (see ResponseStore).
+  if (!history) throw responseNotFound(previousId, 'Previous response');
   const answer = record.result.content ?? [{ type: 'text' as const, text: record.result.text }];
-  return answer.length === 0
-    ? stored.conversation
-    : [...stored.conversation, { role: 'assistant', content: answer }];
+  return {
+    history,
+    answer: answer.length === 0 ? [] : [{ role: 'assistant', content: answer }],
+  };
 }
 
 /** The job's record once a cancel has settled it (an active job stops at its worker's pace). */

@@ -422,8 +422,20 @@ export class RedisKeys {
     return `${this.prefix}:budget-soft:${tenant}:${period}`;
   }
 
-  /** String holding a stored Responses API response (settings, input items, conversation), JSON. */
+  /**
+   * String holding a stored Responses API response (settings, input items), JSON; one stored
+   * before turns were kept apart also holds its whole conversation.
+   */
   storedResponse(tenant: string, responseId: string): string {
     return `${this.prefix}:response:${tenant}:${responseId}`;
+  }
+
+  /**
+   * Hash of a stored response's turn: `previous` (the response it continues), `messages` (its
+   * segment of the conversation, JSON), `children` (turns saved continuing it). The response
+   * store's scripts build these keys from the one of an empty id, so the two must agree.
+   */
+  storedResponseTurn(tenant: string, responseId: string): string {
+    return `${this.prefix}:response-turn:${tenant}:${responseId}`;
   }
 }

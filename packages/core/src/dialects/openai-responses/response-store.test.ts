@@ -1,0 +1,189 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
+import type { ChatMessage } from '../../messages/chat-message';
+import { RedisKeys } from '../../redis/redis-keys';
+import { convertOpenAIResponsesRequest } from './convert-openai-responses-request';
+import { openAIResponsesRequestSchema } from './openai-responses-request-schema';
+import { ResponseStore, type ResponseTurn, type StoredResponse } from './response-store';
+
+const ttlSeconds = 600;
+const settings = convertOpenAIResponsesRequest(
+  openAIResponsesRequestSchema.parse({ model: 'm', input: 'hi' }),
+).settings;
+
+let redis: Redis;
+let keys: RedisKeys;
+let store: ResponseStore;
+
+beforeEach(() => {
+  redis = new Redis(testRedisUrl());
+  keys = new RedisKeys(uniquePrefix('test-response-store'));
+  store = new ResponseStore(redis, keys, { ttlSeconds });
+});
+afterEach(async () => {
+  await cleanupPrefix(redis, keys.prefix);
+  await redis.quit();
+});
+
+let counter = 0;
+function response(): StoredResponse {
+  counter += 1;
+  const hex = counter.toString(16).padStart(32, '0');
+  return { id: `resp_${hex}`, jobId: `job_${hex}`, createdAt: 1, settings, inputItems: [] };
+}
+const user = (text: string): ChatMessage => ({ role: 'user', content: text });
+const assistant = (text: string): ChatMessage => ({
+  role: 'assistant',
+  content: [{ type: 'text', text }],
+});
+
+/** Saves a turn continuing `previous` (its answer `answer`) with the input `input`. */
+async function turn(
+  tenant: string,
+  previous: StoredResponse | undefined,
+  messages: ChatMessage[],
+): Promise<StoredResponse> {
+  const saved = response();
+  const segment: ResponseTurn = { previousResponseId: previous?.id, messages };
+  await store.save(tenant, saved, segment);
+  return saved;
+}
+
+async function ttlOf(key: string): Promise<number> {
+  return redis.ttl(key);
+}
+
+describe('ResponseStore', () => {
+  it('reads a conversation as the walk back over its turns, oldest first', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const second = await turn('t', first, [assistant('a1'), user('two')]);
+    const third = await turn('t', second, [assistant('a2'), user('three')]);
+    expect(await store.conversation('t', first.id)).toEqual([user('one')]);
+    expect(await store.conversation('t', third.id)).toEqual([
+      user('one'),
+      assistant('a1'),
+      user('two'),
+      assistant('a2'),
+      user('three'),
+    ]);
+    expect(await store.get('t', second.id)).toEqual(second);
+  });
+
+  it("extends every ancestor's turn to a full lifetime when a new turn reads it, not the stored objects", async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const second = await turn('t', first, [assistant('a1'), user('two')]);
+    for (const id of [first.id, second.id]) {
+      await redis.expire(keys.storedResponseTurn('t', id), 5);
+      await redis.expire(keys.storedResponse('t', id), 5);
+    }
+    // As a new turn does: read the conversation it continues, then save.
+    await store.conversation('t', second.id);
+    const third = await turn('t', second, [assistant('a2'), user('three')]);
+    for (const id of [first.id, second.id, third.id]) {
+      expect(await ttlOf(keys.storedResponseTurn('t', id))).toBeGreaterThan(ttlSeconds - 5);
+    }
+    // The stored response objects keep their own lifetime (GET answers 404 when it ends).
+    expect(await ttlOf(keys.storedResponse('t', first.id))).toBeLessThanOrEqual(5);
+    expect(await ttlOf(keys.storedResponse('t', third.id))).toBeGreaterThan(ttlSeconds - 5);
+
+    // A turn never outlives the one it continues: it expires with it, never after.
+    await redis.pexpire(keys.storedResponseTurn('t', third.id), 60_000);
+    const fourth = await turn('t', third, [assistant('a3'), user('four')]);
+    for (const key of [
+      keys.storedResponseTurn('t', fourth.id),
+      keys.storedResponse('t', fourth.id),
+    ]) {
+      const continued = await redis.pttl(keys.storedResponseTurn('t', third.id));
+      const left = await redis.pttl(key); // read after, so never more if it expires no later
+      expect(left).toBeGreaterThan(50_000);
+      expect(left).toBeLessThanOrEqual(continued);
+    }
+  });
+
+  it('continues a response stored in the old shape (its whole conversation) as a snapshot', async () => {
+    const old: StoredResponse = {
+      ...response(),
+      conversation: [user('old one'), assistant('old a1'), user('old two')],
+    };
+    await redis.set(keys.storedResponse('t', old.id), JSON.stringify(old), 'EX', 60);
+    const oldConversation = old.conversation ?? [];
+
+    // Continued: its own conversation is the history, and it gets a turn of its own.
+    expect(await store.conversation('t', old.id)).toEqual(oldConversation);
+    expect(await redis.exists(keys.storedResponseTurn('t', old.id))).toBe(1);
+    const next = await turn('t', old, [assistant('old a2'), user('new')]);
+    await redis.del(keys.storedResponse('t', old.id)); // the old object expires first
+    expect(await store.conversation('t', next.id)).toEqual([
+      ...oldConversation,
+      assistant('old a2'),
+      user('new'),
+    ]);
+
+    // Reached mid-walk without a turn of its own (saved by code that never read it first).
+    const other: StoredResponse = { ...response(), conversation: [user('other')] };
+    await redis.set(keys.storedResponse('t', other.id), JSON.stringify(other), 'EX', 60);
+    const after = await turn('t', other, [assistant('other a'), user('more')]);
+    expect(await store.conversation('t', after.id)).toEqual([
+      user('other'),
+      assistant('other a'),
+      user('more'),
+    ]);
+    expect(await redis.exists(keys.storedResponseTurn('t', other.id))).toBe(1);
+  });
+
+  it("never reaches another tenant's response, not even as a link mid-chain", async () => {
+    const theirs = await turn('a', undefined, [user('secret of a')]);
+    expect(await store.get('b', theirs.id)).toBeUndefined();
+    // A turn of tenant b naming a's response as its previous one finds no such turn.
+    const mine = await turn('b', theirs, [assistant('x'), user('of b')]);
+    expect(await store.conversation('b', mine.id)).toBeUndefined();
+    expect(await store.conversation('a', theirs.id)).toEqual([user('secret of a')]);
+    expect(await store.delete('b', theirs.id)).toBe(false);
+    expect(await store.get('a', theirs.id)).toEqual(theirs);
+  });
+
+  it('keeps the turn of a deleted response while a later one continues it, then removes the chain', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const middle = await turn('t', first, [assistant('a1'), user('two')]);
+    const last = await turn('t', middle, [assistant('a2'), user('three')]);
+    // Saved again (a retried request): still one turn continuing the middle one.
+    await store.save('t', last, {
+      previousResponseId: middle.id,
+      messages: [assistant('a2'), user('three')],
+    });
+    expect(await redis.hget(keys.storedResponseTurn('t', middle.id), 'children')).toBe('1');
+
+    expect(await store.delete('t', middle.id)).toBe(true);
+    expect(await store.get('t', middle.id)).toBeUndefined();
+    expect(await store.delete('t', middle.id)).toBe(false);
+    expect(await store.conversation('t', last.id)).toHaveLength(5);
+
+    // Deleting the last one leaves nothing continuing the middle one: its turn goes too.
+    expect(await store.delete('t', last.id)).toBe(true);
+    expect(await redis.exists(keys.storedResponseTurn('t', last.id))).toBe(0);
+    expect(await redis.exists(keys.storedResponseTurn('t', middle.id))).toBe(0);
+    expect(await store.conversation('t', first.id)).toEqual([user('one')]);
+    expect(await redis.hget(keys.storedResponseTurn('t', first.id), 'children')).toBe('0');
+
+    expect(await store.delete('t', first.id)).toBe(true);
+    expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
+  });
+
+  it('reads a chain of 2,000 turns in one round trip', async () => {
+    let previous: StoredResponse | undefined;
+    const expected: ChatMessage[] = [];
+    for (let index = 0; index < 2000; index += 1) {
+      const messages =
+        previous === undefined
+          ? [user(`u${index}`)]
+          : [assistant(`a${index - 1}`), user(`u${index}`)];
+      expected.push(...messages);
+      previous = await turn('t', previous, messages);
+    }
+    const sendCommand = jest.spyOn(redis, 'sendCommand');
+    const conversation = await store.conversation('t', (previous as StoredResponse).id);
+    expect(sendCommand).toHaveBeenCalledTimes(1);
+    sendCommand.mockRestore();
+    expect(conversation).toEqual(expected);
+  });
+});
