@@ -7,6 +7,7 @@ export {
   type HostileSizes,
   hostileRequests,
 } from './hostile-requests';
+export { type PrivateRedis, startPrivateRedis } from './private-redis';
 export {
   type RecordedRequest,
   type RecordingServer,

@@ -1,8 +1,7 @@
-import { waitFor } from '@llmq/testing';
+import { startPrivateRedis, waitFor } from '@llmq/testing';
 import { apiKey, startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit } from './chaos-load';
-import { startPrivateRedis } from './private-redis';
 import { startCountingReceiver } from './webhook-tally';
 
 /**

@@ -1,8 +1,7 @@
-import { freePort } from '@llmq/testing';
+import { freePort, startPrivateRedis } from '@llmq/testing';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit, rssMb, slopePerMinute } from './chaos-load';
-import { startPrivateRedis } from './private-redis';
 
 /**
  * Chaos scenario 6 (`npm run chaos` only): a soak of `CHAOS_SOAK_MINUTES` (default 10) at a

@@ -1,49 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { freePort, waitFor } from '@llmq/testing';
+import { type PrivateRedis, startPrivateRedis } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { LuaScript } from './lua-script';
 
 // A redis-server of this file's own: its script cache and command counts are read and
 // flushed, and it is restarted, none of which a test may do to the shared Redis.
-let server: ChildProcess | undefined;
+let server: PrivateRedis;
 let port: number;
 let redis: Redis;
 let observer: Redis;
-
-async function startServer(): Promise<void> {
-  const started = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  server = started;
-  await waitFor(
-    async () => {
-      if (started.exitCode !== null) throw new Error('redis-server exited');
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG' ? true : undefined;
-      } catch {
-        return undefined;
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { timeoutMs: 10_000, intervalMs: 50, what: `redis-server on ${port}` },
-  );
-}
-
-async function stopServer(): Promise<void> {
-  const running = server;
-  if (!running || running.exitCode !== null) return;
-  await new Promise((resolve) => {
-    running.once('exit', resolve);
-    running.kill('SIGKILL');
-  });
-}
 
 /** Calls of `EVAL` and `EVALSHA`, and `NOSCRIPT` errors, since the last reset. */
 async function scriptCommands(): Promise<{ eval: number; evalsha: number; noscript: number }> {
@@ -67,8 +32,8 @@ return {KEYS[1], ARGV[1]}`);
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  await startServer();
+  server = await startPrivateRedis('off');
+  port = server.port;
 });
 beforeEach(async () => {
   redis = new Redis(port, '127.0.0.1', { retryStrategy: () => 50 });
@@ -79,7 +44,7 @@ afterEach(() => {
   redis.disconnect();
   observer.disconnect();
 });
-afterAll(stopServer);
+afterAll(() => server.destroy());
 
 describe('LuaScript', () => {
   it('sends the script once per connection when many first runs go out at once', async () => {
@@ -122,8 +87,8 @@ describe('LuaScript', () => {
   it('runs on a restarted Redis, whose new connection is sent the script first', async () => {
     const script = freshScript();
     await script.run(redis, ['k'], [1]);
-    await stopServer();
-    await startServer();
+    await server.crash();
+    await server.restart();
     await observer.ping();
     expect(await script.run(redis, ['k'], [2])).toEqual(['k', '2']);
     expect(await script.run(redis, ['k'], [3])).toEqual(['k', '3']);

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { freePort, waitFor } from './service-process';
 
-/** A redis-server of a chaos scenario's own: its port, its folder, killed and restarted at will. */
+/** A redis-server of a test's own (a chaos scenario's, say): its port, its folder, killed and restarted at will. */
 export interface PrivateRedis {
   url: string;
   port: number;
@@ -18,10 +18,13 @@ export interface PrivateRedis {
 }
 
 /**
- * Starts a private redis-server with AOF on and the given `appendfsync` policy, on a free port
- * and in a temp folder. Never the shared Redis: scenarios kill this one.
+ * Starts a private redis-server with AOF on and the given `appendfsync` policy (`off`: no AOF),
+ * on a free port and in a temp folder. Never the shared Redis: tests kill, restart and reset
+ * this one.
  */
-export async function startPrivateRedis(appendfsync: 'always' | 'everysec'): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  appendfsync: 'always' | 'everysec' | 'off',
+): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `llmq-chaos-redis-${port}-`));
   const url = `redis://127.0.0.1:${port}`;
@@ -31,7 +34,10 @@ export async function startPrivateRedis(appendfsync: 'always' | 'everysec'): Pro
       'redis-server',
       [
         ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
-        ...['--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync],
+        ...['--save', ''],
+        ...(appendfsync === 'off'
+          ? ['--appendonly', 'no']
+          : ['--appendonly', 'yes', '--appendfsync', appendfsync]),
         ...['--maxmemory-policy', 'noeviction', '--logfile', path.join(dir, 'redis.log')],
       ],
       { stdio: 'ignore' },
