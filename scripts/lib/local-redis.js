@@ -114,6 +114,9 @@ async function startRedisServer({ port, dir, appendOnly, password, detached = fa
     '',
     '--appendonly',
     appendOnly ? 'yes' : 'no',
+    // As infra/redis.conf: with AOF on, a write is on disk before Redis answers it.
+    '--appendfsync',
+    'always',
     '--maxmemory-policy',
     'noeviction',
     // As infra/redis.conf: small stream nodes, so a job's one-entry event stream is ~1 KB, not ~5.

@@ -256,7 +256,7 @@ describe('infra/redis.conf', () => {
       await client.connect();
       const config = async (name: string) => ((await client.config('GET', name)) as string[])[1];
       expect(await config('appendonly')).toBe('yes');
-      expect(await config('appendfsync')).toBe('everysec');
+      expect(await config('appendfsync')).toBe('always');
       expect(await config('maxmemory-policy')).toBe('noeviction');
       expect(Number(await config('maxmemory'))).toBeGreaterThan(0);
       expect(await config('timeout')).toBe('0');

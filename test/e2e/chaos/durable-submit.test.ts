@@ -7,7 +7,7 @@ import { startCountingReceiver } from './webhook-tally';
 /**
  * Chaos scenario: a 202 is a promise. Jobs arrive at a fixed rate, each with an Idempotency-Key
  * and a webhook; clients retry a 503 (or no answer) with the same key. Two workers, one of them
- * SIGKILLed several times; the scenario's own Redis (AOF, `appendfsync everysec`) SIGKILLed once
+ * SIGKILLed several times; the scenario's own Redis (AOF, `appendfsync always`, as shipped) SIGKILLed once
  * while submits are in flight and started again ~3 s later from its AOF. Every 202 id must
  * complete exactly once (0 stuck, 0 not found, one job per key), every webhook arrive, and every
  * provider call the simulator received be counted: in its job's attempts, or in its late-calls
@@ -74,7 +74,7 @@ async function countJobRecords(system: System): Promise<number> {
 it(
   `keeps every 202 across a Redis SIGKILL mid-submit and ${kills} worker SIGKILLs`,
   async () => {
-    const redis = await startPrivateRedis('everysec');
+    const redis = await startPrivateRedis('always');
     const receiver = await startCountingReceiver();
     // Started inside the try: a system that never gets ready still stops its Redis and receiver.
     let running: System | undefined;
