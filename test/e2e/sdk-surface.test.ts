@@ -377,6 +377,26 @@ describe('chat completions: n and logprobs through the sync route', () => {
     }
   });
 
+  it('streams one choice, none left open, from an OpenAI-compatible server that ignores n', async () => {
+    // The `local` account (an OpenAI-compatible server with no preset) on a model that answers
+    // one choice whatever `n` asks, as many such servers do.
+    system.simulator.configure({
+      models: { 'sim-local-llama': { capabilities: { choices: 'one' } } },
+    });
+    try {
+      const request = { model: 'sim-local-llama', messages: ask, max_tokens: 16, n: 2 };
+      const whole = await openai.chat.completions.create(request);
+      expect(whole.choices.map((choice) => choice.index)).toEqual([0]);
+      // Streamed, the SDK's helper would throw on a choice opened and never finished.
+      const streamed = await openai.chat.completions.stream(request).finalChatCompletion();
+      expect(streamed.choices.map((choice) => choice.index)).toEqual([0]);
+      expect(streamed.choices[0]?.message.content?.length).toBeGreaterThan(0);
+      expect(['stop', 'length']).toContain(streamed.choices[0]?.finish_reason);
+    } finally {
+      system.simulator.reset();
+    }
+  });
+
   it("streams each chunk's token logprobs with its text, as OpenAI does, and keeps them in the job's result", async () => {
     const { data: stream, response } = await openai.chat.completions
       .create({

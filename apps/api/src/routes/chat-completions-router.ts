@@ -101,14 +101,11 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const writer = writerFor(id);
         openEventStream(response);
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs);
-        // The opening chunk of each choice (role, empty content), as OpenAI sends them before
-        // the first token.
-        for (let choice = 0; choice < (call.conversation.n ?? 1); choice += 1)
-          send(response, writer, {
-            type: 'text-delta',
-            delta: '',
-            ...(choice > 0 ? { choice } : {}),
-          });
+        // The opening chunk (role, empty content), as OpenAI sends it before the first token.
+        // With `n` > 1 the other choices open with their first part (the writer adds the role):
+        // a server that ignores `n` then streams one choice, as its whole answer has one, and
+        // no choice is left open without a finish reason.
+        send(response, writer, { type: 'text-delta', delta: '' });
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {

@@ -33,7 +33,8 @@ export const chatCompletionsRoute: ModelRoute<ChatCompletionRequest> = {
       ? REASONING_TOKENS[request.reasoning_effort ?? 'medium']
       : 0;
     const choices: AnsweredChoice[] = [];
-    for (let index = 0; index < (request.n ?? 1); index += 1) {
+    const choiceCount = profile.capabilities.choices === 'one' ? 1 : (request.n ?? 1);
+    for (let index = 0; index < choiceCount; index += 1) {
       const choice = answerChoice(
         choiceRequest(converted.chat, index),
         reasoningTokens,

@@ -60,6 +60,11 @@ export interface ModelCapabilities {
    * `random_seed` as an unrecognized argument). Default `seed`.
    */
   seedField: 'seed' | 'random_seed';
+  /**
+   * How many choices the model answers on OpenAI's chat route: `n`, as asked (OpenAI's), or
+   * `one` whatever `n` asks, as an OpenAI-compatible server that ignores `n` does. Default `n`.
+   */
+  choices: 'n' | 'one';
 }
 
 /**
@@ -132,6 +137,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   documents: true,
   toolCallIds: 'any',
   seedField: 'seed',
+  choices: 'n',
 });
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
@@ -200,6 +206,7 @@ export const modelProfilePatchSchema = z.strictObject({
       documents: z.boolean().optional(),
       toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
       seedField: z.enum(['seed', 'random_seed']).optional(),
+      choices: z.enum(['n', 'one']).optional(),
     })
     .optional(),
   flex: z
