@@ -131,6 +131,17 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
       tools,
     });
     expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: sunny');
+
+    // The same conversation moved to an OpenAI model: the Gemini id (it seals the thought
+    // signature) is longer than the 40 characters OpenAI takes, so it travels as a stand-in
+    // and the call and its result still meet. The simulator refuses a longer id as OpenAI does.
+    expect(call.id.length).toBeGreaterThan(40);
+    const moved = await openai.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [ask, message, { role: 'tool', tool_call_id: call.id, content: 'cloudy' }],
+      tools,
+    });
+    expect(moved.choices[0]?.message.content).toBe('[sim] get_weather returned: cloudy');
   });
 
   it('runs the same loop with the Anthropic SDK, and a lost signature is the provider’s 400', async () => {

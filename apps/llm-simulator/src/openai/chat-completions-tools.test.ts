@@ -115,6 +115,53 @@ describe('POST /v1/chat/completions with tools', () => {
     });
   });
 
+  it("refuses a tool call id longer than OpenAI's 40 characters, naming the field", async () => {
+    const conversation = (id: string): OpenAI.Chat.ChatCompletionMessageParam[] => [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id,
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: id, content: '18 degrees' },
+    ];
+    const ask = (id: string) =>
+      client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        tools: [weatherTool],
+        messages: conversation(id),
+      });
+    const longest = `call_${'a'.repeat(35)}`;
+    expect((await ask(longest)).choices[0]?.message.content).toBe(
+      '[sim] get_weather returned: 18 degrees',
+    );
+    const refused = await ask(`${longest}b`).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      status: 400,
+      code: 'string_above_max_length',
+      param: 'messages[1].tool_calls[0].id',
+      message: expect.stringContaining(
+        'Expected a string with maximum length 40, but got a string with length 41 instead.',
+      ),
+    });
+    // A tool result naming a long id is refused too, on its own field.
+    const [user, assistant] = conversation(longest);
+    const orphan = await client.chat.completions
+      .create({
+        model: 'sim-gpt-fast',
+        tools: [weatherTool],
+        messages: [user!, assistant!, { role: 'tool', tool_call_id: `${longest}b`, content: 'x' }],
+      })
+      .catch((error: unknown) => error);
+    expect(orphan).toMatchObject({ status: 400, param: 'messages[2].tool_call_id' });
+  });
+
   it('follows tool_choice: none, required, a named function; auto answers text', async () => {
     const ask = (content: string, tool_choice?: OpenAI.Chat.ChatCompletionToolChoiceOption) =>
       client.chat.completions.create({

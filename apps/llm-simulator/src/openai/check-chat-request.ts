@@ -60,13 +60,19 @@ function mistralExtraForbidden(field: string, input: unknown) {
 }
 
 const ALPHANUMERIC_9 = /^[a-zA-Z0-9]{9}$/;
+/** OpenAI's longest tool call id in a conversation. */
+const OPENAI_MAX_TOOL_CALL_ID = 40;
 
-/** Mistral's rule: every tool call id of the conversation is 9 letters or digits. */
+/**
+ * The conversation's tool call ids under the model's rule: OpenAI's (`any`), at most 40
+ * characters, refused above that with `string_above_max_length` naming the field; Mistral's
+ * (`alphanumeric-9`), every id 9 letters or digits.
+ */
 function checkToolCallIds(
   request: ChatCompletionRequest,
   capabilities: ModelCapabilities,
 ): RefusedRequest | undefined {
-  if (capabilities.toolCallIds !== 'alphanumeric-9') return undefined;
+  if (capabilities.toolCallIds === 'any') return checkToolCallIdLengths(request);
   for (const message of request.messages) {
     const ids =
       message.role === 'assistant'
@@ -77,6 +83,28 @@ function checkToolCallIds(
     const bad = ids.find((id) => !ALPHANUMERIC_9.test(id));
     if (bad !== undefined)
       return refuse(`Tool call id was ${bad} but must be a-z, A-Z, 0-9, with a length of 9.`, null);
+  }
+  return undefined;
+}
+
+function checkToolCallIdLengths(request: ChatCompletionRequest): RefusedRequest | undefined {
+  for (const [index, message] of request.messages.entries()) {
+    const ids: Array<[string, string]> =
+      message.role === 'assistant'
+        ? (message.tool_calls ?? []).map((call, position) => [
+            `messages[${index}].tool_calls[${position}].id`,
+            call.id,
+          ])
+        : message.role === 'tool'
+          ? [[`messages[${index}].tool_call_id`, message.tool_call_id]]
+          : [];
+    for (const [param, id] of ids)
+      if (id.length > OPENAI_MAX_TOOL_CALL_ID)
+        return refuse(
+          `Invalid '${param}': string too long. Expected a string with maximum length ${OPENAI_MAX_TOOL_CALL_ID}, but got a string with length ${id.length} instead.`,
+          param,
+          'string_above_max_length',
+        );
   }
   return undefined;
 }
