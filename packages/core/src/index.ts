@@ -248,8 +248,10 @@ export {
   type FilterPolicy,
   filterPolicyPatchSchema,
   mergeFilterPolicy,
+  type StagePolicy,
 } from './filters/filter-policy';
 export { FilterPolicyStore } from './filters/filter-policy-store';
+export { StreamOutputFilter } from './filters/stream-output-filter';
 export { createQueue } from './jobs/create-queue';
 export {
   type EndpointAnswer,

@@ -82,7 +82,12 @@ export class PromptRun implements JobRun<ChatAnswer> {
         ? { flex: { deadline: data.completeBy } }
         : {}),
       progress: await progressWithInterruptedCalls(job, data, options.journal, options.metrics),
-      wrap: deltaModel(publisher, this.stopWatch, options.metrics),
+      wrap: deltaModel(
+        publisher,
+        this.stopWatch,
+        options.metrics,
+        publisher ? (await this.output?.policy())?.output : undefined,
+      ),
     });
   }
 

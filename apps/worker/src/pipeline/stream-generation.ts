@@ -10,7 +10,9 @@ import {
   type LlmqMetrics,
   type ModelEntry,
   ProviderError,
+  type StagePolicy,
   StreamAnswer,
+  StreamOutputFilter,
 } from '@llmq/core';
 
 /** How often the stop flag is read while no delta arrives (before the first token), ms. */
@@ -34,15 +36,18 @@ export type StreamGenerationOutcome =
 
 /**
  * Runs a provider call as a stream, handing each text delta to the job's publisher as it
- * arrives, and returns the same answer `generate` would. Stops (aborting the upstream call)
- * when the job's client asked to; a broken upstream stream throws, after the deltas received
- * so far were written. Whether a retry is still safe is `publisher.published`.
+ * arrives (through `filter` when the tenant's output policy redacts or blocks: then a little
+ * behind the model, redacted), and returns the same answer `generate` would, unfiltered (the
+ * job's output filter then judges it whole). Stops (aborting the upstream call) when the
+ * job's client asked to; a broken upstream stream throws, after the deltas released so far
+ * were written. Whether a retry is still safe is `publisher.published`.
  */
 export async function streamGeneration(
   model: LanguageModel,
   request: GenerateRequest,
   publisher: JobDeltaPublisher,
   onFirstToken?: (seconds: number) => void,
+  filter?: StreamOutputFilter,
 ): Promise<StreamGenerationOutcome> {
   const startedAt = performance.now();
   let firstTokenSeen = false;
@@ -71,10 +76,14 @@ export async function streamGeneration(
         }
         answers[choiceOf(part)] ??= new StreamAnswer();
         answers[choiceOf(part)]?.add(part);
-        publisher.pushPart(part);
+        if (filter === undefined) publisher.pushPart(part);
+        else for (const released of filter.push(part)) publisher.pushPart(released);
         if (publisher.stopRequested) controller.abort();
         continue;
       }
+      // What the filter still holds goes out before the job's end.
+      if (filter !== undefined)
+        for (const released of filter.finish()) publisher.pushPart(released);
       await publisher.flush();
       const first = chatAnswerOf(answers[0], part.finishReason);
       const others = part.otherFinishReasons?.map((reason, index) =>
@@ -126,6 +135,8 @@ export function streamingModel(
   publisher: JobDeltaPublisher,
   /** Called once per call with the seconds to its first token (`llm_time_to_first_token_seconds`). */
   onFirstToken?: (seconds: number) => void,
+  /** The tenant's output policy: what it redacts or blocks is filtered from the deltas too. */
+  outputPolicy?: StagePolicy,
 ): LanguageModel {
   return {
     provider: model.provider,
@@ -133,7 +144,13 @@ export function streamingModel(
     async generate(request) {
       let streamed: StreamGenerationOutcome;
       try {
-        streamed = await streamGeneration(model, request, publisher, onFirstToken);
+        streamed = await streamGeneration(
+          model,
+          request,
+          publisher,
+          onFirstToken,
+          StreamOutputFilter.for(outputPolicy),
+        );
       } catch (error) {
         if (!publisher.published) throw error;
         throw new ProviderError({
@@ -224,12 +241,17 @@ export function deltaModel(
   publisher: JobDeltaPublisher | undefined,
   stopWatch: JobDeltaPublisher | undefined,
   metrics: LlmqMetrics | undefined,
+  /** A streamed job's output policy (see {@link streamingModel}). */
+  outputPolicy?: StagePolicy,
 ): (entry: ModelEntry, model: LanguageModel) => LanguageModel {
   const checkStop = stopWatch && !publisher ? earlyStopCheck(stopWatch) : undefined;
   return (entry, model) => {
     if (publisher)
-      return streamingModel(model, publisher, (seconds) =>
-        metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
+      return streamingModel(
+        model,
+        publisher,
+        (seconds) => metrics?.timeToFirstToken.observe({ model: entry.id }, seconds),
+        outputPolicy,
       );
     return stopWatch ? stoppableModel(model, stopWatch, checkStop) : model;
   };

@@ -1,0 +1,327 @@
+import type { TokenLogprob } from '../messages/chat-result';
+import type { ContentStreamPart } from '../messages/stream-answer';
+import { choiceOf } from '../messages/stream-part';
+import {
+  type DetectorId,
+  type DetectorMatch,
+  detect,
+  detectorPlaceholders,
+  replaceSpans,
+} from './detectors';
+import type { StagePolicy } from './filter-policy';
+
+/**
+ * How far back a match that spans several words may start: a card number with separators
+ * (25 characters at most), an IBAN in groups (42), a phone number (about 20).
+ */
+const GROUPED_HOLD = 48;
+/** How far back a prompt-injection phrase may start (its patterns span about 110 characters). */
+const PHRASE_HOLD = 128;
+/** Characters read before a window, so boundaries and look-behinds see what the whole text shows. */
+const CONTEXT = 64;
+
+type DeltaPart = Extract<
+  ContentStreamPart,
+  { type: 'text-delta' } | { type: 'reasoning-delta' } | { type: 'tool-call-delta' }
+>;
+
+/** One text being streamed: a choice's text, its reasoning, or one tool call's arguments. */
+interface Channel {
+  /** `text`, `reasoning` or `tool:<index>`. */
+  key: string;
+  /** The first part, whose fields (choice, tool index) each released part copies. */
+  template: DeltaPart;
+  /**
+   * The text from {@link CONTEXT} characters before `released` to its end: what the next scan
+   * reads. Offsets below are into the whole text; `tail` starts at `tailStart`.
+   */
+  tail: string;
+  tailStart: number;
+  /** The whole text's length. */
+  end: number;
+  /** The last {@link RECENT} characters, where the hold point is looked for. */
+  recent: string;
+  /** How much of the text went out. */
+  released: number;
+  /** Where each delta not yet released ends, ascending, with its tokens' logprobs. */
+  pending: Array<{ end: number; logprobs?: TokenLogprob[] }>;
+  /** Index of the text's last whitespace character (-1: none). */
+  lastWhitespace: number;
+  /** A blocking detector matched: nothing more of this text goes out. */
+  blocked: boolean;
+  /**
+   * The length the text must reach before the next scan, after a scan that could release
+   * nothing (a match still growing across spaces, such as a private key block): the wait
+   * doubles with the text held, so a long held text is scanned a few times, not per delta.
+   */
+  nextScanAt: number;
+}
+
+/**
+ * Characters kept to find the hold point in: more than {@link GROUPED_HOLD}, and where an
+ * unfinished PEM header (`-----BEGIN … PRIVATE KEY-----`, under 64 characters) is looked for.
+ */
+const RECENT = 64;
+
+const whitespace = /\s/;
+
+/**
+ * The output filter applied to a stream as it goes: each text is released to the client a
+ * little behind the model, redacted as the policy says, so a card number, a key or an address
+ * the policy redacts never reaches a streaming client. What is held back is only what may
+ * still grow into a match: the word being written (an address, a key, a token is one word),
+ * and, for the detectors whose matches span words, the run of digits, capitals and
+ * separators at the end (cards, IBANs, phones: {@link GROUPED_HOLD}), the last
+ * {@link PHRASE_HOLD} characters (prompt-injection phrases) or an unfinished PEM header.
+ * Ordinary prose streams one word behind the model. Once a blocking detector matches, that
+ * text stops: the job's whole-answer filter then fails it with `output_rejected`. Work per
+ * delta is bounded: nothing is scanned while nothing can go out, and a text held whole (a
+ * match still growing across lines) is scanned again only once it doubled.
+ *
+ * Released text is whole deltas (so their token logprobs stay with them, dropped from a piece
+ * that was redacted). Another part of a choice (a tool call's start, a signature) first
+ * releases what that choice holds, so the order of a choice's parts is kept; the stream's end
+ * releases everything. The stored result is filtered over the whole answer as before; the
+ * texts the client streamed are the same, except for a match that spans words over more than
+ * the hold-back and completes after its start went out (its tail is then redacted).
+ */
+export class StreamOutputFilter {
+  private readonly enabled: ReadonlySet<DetectorId>;
+  /** Cards, IBANs or phones are redacted or blocked: runs of digits and capitals are held. */
+  private readonly holdsGroups: boolean;
+  /** Per choice, the text it is streaming now. */
+  private readonly channels = new Map<number, Channel>();
+  /** Characters the detectors read so far: what a stream's filtering costs. */
+  scannedCharacters = 0;
+
+  private constructor(private readonly policy: StagePolicy) {
+    this.enabled = new Set(
+      (Object.entries(policy.detectors) as Array<[DetectorId, string]>)
+        .filter(([, action]) => action === 'redact' || action === 'block')
+        .map(([id]) => id),
+    );
+    this.holdsGroups = ['credit_card', 'iban', 'phone'].some((id) =>
+      this.enabled.has(id as DetectorId),
+    );
+  }
+
+  /** A filter for the output policy, or undefined when it changes nothing (only flags). */
+  static for(policy: StagePolicy | undefined): StreamOutputFilter | undefined {
+    if (policy === undefined) return undefined;
+    const filter = new StreamOutputFilter(policy);
+    return filter.enabled.size > 0 ? filter : undefined;
+  }
+
+  /** The parts to send for `part`, in order: none while its text is held back. */
+  push(part: ContentStreamPart): ContentStreamPart[] {
+    const choice = choiceOf(part);
+    const key = channelKey(part);
+    if (key === undefined) return [...this.close(choice), part];
+    let channel = this.channels.get(choice);
+    const released: ContentStreamPart[] = [];
+    if (channel !== undefined && channel.key !== key) {
+      released.push(...this.close(choice));
+      channel = undefined;
+    }
+    if (channel === undefined) {
+      channel = {
+        key,
+        template: part as DeltaPart,
+        tail: '',
+        tailStart: 0,
+        end: 0,
+        recent: '',
+        released: 0,
+        pending: [],
+        lastWhitespace: -1,
+        blocked: false,
+        nextScanAt: 0,
+      };
+      this.channels.set(choice, channel);
+    }
+    const delta = deltaOf(part as DeltaPart);
+    for (let index = delta.length - 1; index >= 0; index--) {
+      if (whitespace.test(delta[index] as string)) {
+        channel.lastWhitespace = channel.end + index;
+        break;
+      }
+    }
+    channel.tail += delta;
+    channel.end += delta.length;
+    channel.recent = (channel.recent + delta).slice(-RECENT);
+    const logprobs = part.type === 'text-delta' ? part.logprobs : undefined;
+    channel.pending.push({ end: channel.end, ...(logprobs ? { logprobs } : {}) });
+    released.push(...this.release(channel, false));
+    return released;
+  }
+
+  /** At the stream's end: what every choice still holds, redacted, choice by choice. */
+  finish(): ContentStreamPart[] {
+    const released: ContentStreamPart[] = [];
+    for (const choice of [...this.channels.keys()].sort((a, b) => a - b))
+      released.push(...this.close(choice));
+    return released;
+  }
+
+  /** Releases all a choice holds (its text is complete) and forgets it. */
+  private close(choice: number): ContentStreamPart[] {
+    const channel = this.channels.get(choice);
+    if (channel === undefined) return [];
+    this.channels.delete(choice);
+    return this.release(channel, true);
+  }
+
+  /** Where what may still grow into a match begins: nothing from there on goes out yet. */
+  private holdPoint({ end, recent, lastWhitespace }: Channel): number {
+    const recentStart = end - recent.length;
+    // The word being written: an address, a key or a token is one word.
+    let hold = lastWhitespace + 1;
+    if (this.holdsGroups && end - hold <= GROUPED_HOLD && isGrouped(recent, hold - recentStart)) {
+      // A card, IBAN or phone number being written spans words of digits and capitals.
+      while (
+        hold > recentStart &&
+        end - hold < GROUPED_HOLD &&
+        isGroupCharacter(recent.charCodeAt(hold - recentStart - 1))
+      )
+        hold--;
+    }
+    if (this.enabled.has('prompt_injection')) hold = Math.min(hold, end - PHRASE_HOLD);
+    if (this.enabled.has('secret')) {
+      const header = recent.indexOf('-----BEGIN');
+      if (header !== -1) hold = Math.min(hold, recentStart + header);
+    }
+    return hold;
+  }
+
+  /** What of `channel` may go out now: all of it when `final`. */
+  private release(channel: Channel, final: boolean): ContentStreamPart[] {
+    if (channel.blocked) return [];
+    const { tail, tailStart, end, released } = channel;
+    let limit = end;
+    if (!final) {
+      limit = this.holdPoint(channel);
+      // Nothing to scan for while no whole delta lies before the hold point.
+      if (end < channel.nextScanAt || deltaCut(channel.pending, released, limit).cut === released)
+        return [];
+    }
+    // `tail` starts CONTEXT characters before `released` (or at the start).
+    this.scannedCharacters += tail.length;
+    const matches = detect(tail, this.enabled).map((match) => ({
+      ...match,
+      start: match.start + tailStart,
+      end: match.end + tailStart,
+    }));
+    let cut = end;
+    let taken = channel.pending.length;
+    if (!final) {
+      // Released text ends where a delta ends, never inside a match, and leaves out a match
+      // that touches the end (it may still grow).
+      for (const match of matches) if (match.end === end) limit = Math.min(limit, match.start);
+      ({ cut, taken } = deltaCut(channel.pending, released, limit));
+      for (let inside = matchAround(matches, cut); inside; inside = matchAround(matches, cut))
+        ({ cut, taken } = deltaCut(channel.pending, released, inside.start));
+      if (cut === released) {
+        channel.nextScanAt = end + Math.max(GROUPED_HOLD, end - released);
+        return [];
+      }
+    }
+    const spans: DetectorMatch[] = [];
+    for (const match of matches) {
+      if (match.end <= released || match.start >= cut) continue;
+      if (this.policy.detectors[match.detector] === 'block') {
+        channel.blocked = true;
+        return [];
+      }
+      // A match whose start already went out (longer than the hold-back): its tail is redacted.
+      spans.push({
+        ...match,
+        start: Math.max(match.start, released) - released,
+        end: match.end - released,
+      });
+    }
+    const text = replaceSpans(
+      tail.slice(released - tailStart, cut - tailStart),
+      spans,
+      (span) => detectorPlaceholders[span.detector],
+    );
+    const deltas = channel.pending.splice(0, taken);
+    channel.released = cut;
+    channel.nextScanAt = 0;
+    // Keep CONTEXT characters before what is left, for the next scan's boundaries.
+    const nextStart = Math.max(tailStart, cut - CONTEXT);
+    channel.tail = tail.slice(nextStart - tailStart);
+    channel.tailStart = nextStart;
+    if (text === '') return [];
+    const logprobs =
+      spans.length === 0 && deltas.every((delta) => delta.logprobs !== undefined)
+        ? deltas.flatMap((delta) => delta.logprobs ?? [])
+        : undefined;
+    return [withDelta(channel.template, text, logprobs)];
+  }
+}
+
+/** Digits, capitals, spaces and the separators of card, IBAN and phone numbers. */
+function isGroupCharacter(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || // 0-9
+    (code >= 65 && code <= 90) || // A-Z
+    code === 32 ||
+    code === 40 || // (
+    code === 41 || // )
+    code === 43 || // +
+    code === 45 || // -
+    code === 46 || // .
+    code === 47 // /
+  );
+}
+
+/** Whether `text` from `from` to its end (the word being written) could continue a grouped number. */
+function isGrouped(text: string, from: number): boolean {
+  for (let index = from; index < text.length; index++)
+    if (!isGroupCharacter(text.charCodeAt(index))) return false;
+  return true;
+}
+
+/** The last delta end at or before `limit`: where a release may stop, and how many deltas it takes. */
+function deltaCut(
+  pending: Channel['pending'],
+  released: number,
+  limit: number,
+): { cut: number; taken: number } {
+  let cut = released;
+  let taken = 0;
+  for (const [index, delta] of pending.entries()) {
+    if (delta.end > limit) break;
+    cut = delta.end;
+    taken = index + 1;
+  }
+  return { cut, taken };
+}
+
+function matchAround(matches: readonly DetectorMatch[], at: number): DetectorMatch | undefined {
+  return matches.find((match) => match.start < at && match.end > at);
+}
+
+function channelKey(part: ContentStreamPart): string | undefined {
+  if (part.type === 'text-delta') return 'text';
+  if (part.type === 'reasoning-delta') return 'reasoning';
+  if (part.type === 'tool-call-delta') return `tool:${part.index}`;
+  return undefined;
+}
+
+function deltaOf(part: DeltaPart): string {
+  return part.type === 'tool-call-delta' ? part.argumentsDelta : part.delta;
+}
+
+function withDelta(
+  template: DeltaPart,
+  text: string,
+  logprobs?: TokenLogprob[],
+): ContentStreamPart {
+  const choice = template.choice !== undefined ? { choice: template.choice } : {};
+  if (template.type === 'tool-call-delta')
+    return { type: 'tool-call-delta', index: template.index, argumentsDelta: text, ...choice };
+  if (template.type === 'reasoning-delta')
+    return { type: 'reasoning-delta', delta: text, ...choice };
+  return { type: 'text-delta', delta: text, ...(logprobs ? { logprobs } : {}), ...choice };
+}
