@@ -27,7 +27,9 @@ import {
 } from './lib/harness.mjs';
 
 const metricsToken = 'bench-metrics-token-0001';
-const requireFromCore = createRequire(path.join(root, 'packages', 'core', 'package.json'));
+const requireFromTokenizer = createRequire(
+  path.join(root, 'packages', 'tokenizer', 'package.json'),
+);
 
 async function eventLoopDelay(url) {
   const response = await fetch(url, { headers: { authorization: `Bearer ${metricsToken}` } });
@@ -151,8 +153,8 @@ await runScenario('hostile-input', async (redis) => {
 
   // One count of the input that stalled a worker for 30 s, in this process, and a whole-text
   // BPE count of a fifth of it for comparison (quadratic: 25× less work than the whole).
-  const { countTextTokens } = requireFromCore('./dist/cost/bounded-token-count.js');
-  const { countTokens } = requireFromCore('gpt-tokenizer');
+  const { countTextTokens } = requireFromTokenizer('./dist/index.js');
+  const { countTokens } = requireFromTokenizer('gpt-tokenizer');
   const timed = (work) => {
     const begin = performance.now();
     const result = work();

@@ -42,11 +42,18 @@ const detectorLabels: Record<DetectorId, string> = {
   prompt_injection: 'a prompt-injection attempt',
 };
 
-function enabledDetectors(policy: StagePolicy): Set<DetectorId> {
-  const enabled = new Set<DetectorId>();
+/** Enabled detectors per stage policy: a policy is parsed once and read by every request. */
+const enabledByPolicy = new WeakMap<StagePolicy['detectors'], ReadonlySet<DetectorId>>();
+
+function enabledDetectors(policy: StagePolicy): ReadonlySet<DetectorId> {
+  let enabled = enabledByPolicy.get(policy.detectors);
+  if (enabled !== undefined) return enabled;
+  const ids = new Set<DetectorId>();
   for (const [id, action] of Object.entries(policy.detectors)) {
-    if (action !== 'off') enabled.add(id as DetectorId);
+    if (action !== 'off') ids.add(id as DetectorId);
   }
+  enabled = ids;
+  enabledByPolicy.set(policy.detectors, enabled);
   return enabled;
 }
 
@@ -62,6 +69,10 @@ export function inspectParts(
   let reason: string | undefined;
   for (const part of parts) {
     const matches = detect(part.text, enabled);
+    if (matches.length === 0) {
+      texts.push(part.text);
+      continue;
+    }
     const counts = new Map<DetectorId, number>();
     for (const match of matches) counts.set(match.detector, (counts.get(match.detector) ?? 0) + 1);
     for (const [detector, count] of counts) {

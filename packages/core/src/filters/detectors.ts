@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { passesIbanChecksum, passesLuhn } from './checksums';
-import { promptInjectionPatterns } from './prompt-injection-patterns';
+import { promptInjectionPatterns, promptInjectionTriggers } from './prompt-injection-patterns';
 
 /** Closed set of detectors; input and output filters share them. */
 export const detectorIdSchema = z.enum([
@@ -38,13 +38,30 @@ function regexDetector(
     placeholder,
     find(text) {
       const matches: DetectorMatch[] = [];
-      for (const match of text.matchAll(pattern)) {
+      for (const match of allMatches(pattern, text)) {
         if (!accept(match[0])) continue;
         matches.push({ detector: id, start: match.index, end: match.index + match[0].length });
       }
       return matches;
     },
   };
+}
+
+/**
+ * The matches of a global `pattern`, as `text.matchAll(pattern)` finds them, without the copy of
+ * the pattern `matchAll` makes on every call: the copies were most of a short prompt's detector
+ * time (13 scans, ~6 of its ~7 µs). Runs to the end, so the shared pattern's `lastIndex` is 0
+ * again after it (as `String.prototype.replace` leaves it for the logger's use of one pattern).
+ */
+function allMatches(pattern: RegExp, text: string): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    // No detector's pattern matches the empty string; this only keeps the loop finite if one did.
+    if (match[0] === '') pattern.lastIndex++;
+    matches.push(match);
+  }
+  return matches;
 }
 
 const onlyDigits = (value: string) => value.replace(/\D/g, '');
@@ -144,8 +161,11 @@ const detectors: readonly Detector[] = [
     placeholder: '[REMOVED]',
     find(text) {
       const matches: DetectorMatch[] = [];
+      // One scan for the words every pattern begins with instead of nine scans: most texts
+      // have none of them.
+      if (!promptInjectionTriggers.test(text)) return matches;
       for (const pattern of promptInjectionPatterns) {
-        for (const match of text.matchAll(pattern)) {
+        for (const match of allMatches(pattern, text)) {
           matches.push({
             detector: 'prompt_injection',
             start: match.index,

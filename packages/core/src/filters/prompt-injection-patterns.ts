@@ -14,3 +14,11 @@ export const promptInjectionPatterns: readonly RegExp[] = [
   /(?:你现在是|从现在开始你是|扮演)[^。\n]{0,16}?(?:不受限制|没有限制|越狱|DAN|开发者模式)/g,
   /(?:进入|开启|启用)(?:开发者|越狱|上帝)模式/g,
 ];
+
+/**
+ * The words one of the patterns above must begin with, in one expression: a text it does not
+ * match cannot match any pattern, so the detector runs one scan instead of nine on most texts.
+ * Each pattern's leading words must be here (a test checks it).
+ */
+export const promptInjectionTriggers =
+  /ignore|disregard|forget|override|bypass|reveal|show|print|repeat|output|leak|tell me|you are now|enable|enter|activate|do anything now|忽略|无视|忽视|忘记|不要理会|跳过|泄露|显示|输出|告诉我|打印|重复|你现在是|从现在开始你是|扮演|进入|开启|启用/i;
