@@ -27,7 +27,16 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
       if (!claim) return undefined;
       observed.started(claim.startedAt);
       logger.debug('job-start', { event: 'job-start', ...log });
-      return new PromptRun({ ...options, tracer }, job, data, observed, log, claim.startedAt);
+      const queued = token === undefined ? undefined : { job, token };
+      return new PromptRun(
+        { ...options, tracer },
+        job,
+        data,
+        observed,
+        log,
+        claim.startedAt,
+        queued,
+      );
     },
   };
   return createJobRunner(sink, { tracer, logger, metrics: options.metrics });
