@@ -302,13 +302,7 @@ export {
 } from './jobs/job-request';
 export { responseStatusOfJob } from './jobs/job-response-status';
 export { isFinalStatus } from './jobs/job-status';
-export {
-  JobStore,
-  type QueueJob,
-  type RunningCap,
-  type StartOptions,
-  type StartOutcome,
-} from './jobs/job-store';
+export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';

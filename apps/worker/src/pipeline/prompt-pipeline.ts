@@ -27,16 +27,7 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
       if (!claim) return undefined;
       observed.started(claim.startedAt);
       logger.debug('job-start', { event: 'job-start', ...log });
-      const queued = token === undefined ? undefined : { job, token };
-      return new PromptRun(
-        { ...options, tracer },
-        job,
-        data,
-        observed,
-        log,
-        claim.startedAt,
-        queued,
-      );
+      return new PromptRun({ ...options, tracer }, job, data, observed, log, claim.startedAt);
     },
   };
   return createJobRunner(sink, { tracer, logger, metrics: options.metrics });

@@ -5,7 +5,6 @@ import {
   jobCatalog,
   ledgerLinesFromAttempts,
   type PromptJobData,
-  type QueueJob,
   type ResponseCaches,
   type RoutingDecision,
   routeJob,
@@ -49,11 +48,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
     private readonly log: Record<string, unknown>,
     /** When the job store accepted this run, epoch ms. */
     private readonly startedAt: number,
-    /**
-     * The job as its BullMQ worker holds it: a completion then completes it in its queue in the
-     * job store's own script (see `JobStore.complete`). Absent, BullMQ completes it itself.
-     */
-    private readonly queued?: QueueJob,
   ) {
     const times = { createdAt: data.createdAt, startedAt, callStartedAt: performance.now() };
     this.context = { options, data, observed, log, times };
@@ -123,7 +117,6 @@ export class PromptRun implements JobRun<ChatAnswer> {
       finishedAt,
       ledger,
       this.journalClose(),
-      this.queued,
     );
     const settled = written ? undefined : await this.speculative?.settleCancelled(ledger);
     // Built only when written: every job would make these objects for a line at `warn` dropped.

@@ -168,7 +168,7 @@ return {'started', startedAt}`);
  * ('' when unknown, for the dead-letter list), the model of each late call of the journal...}.
  * The record's fields it needs are read in one command and its end written in one more.
  */
-const finishLua = `${publishStatus}${ledgerLua}${closeJournalLua}
+export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}${closeJournalLua}
 local record = redis.call('HMGET', KEYS[1], 'status', 'notify', 'ends_channel', 'tenant', 'result_writes')
 local status = record[1]
 if status ~= 'active' and status ~= 'queued' then return 0 end
@@ -201,39 +201,7 @@ if ARGV[9] ~= '' then
   reply = close_journal(KEYS[journal], KEYS[journal + 1], ARGV[9], stored)
 end
 table.insert(reply, 1, record[4] or '')
-return reply`;
-
-export const finishScript = new LuaScript(finishLua);
-
-/**
- * {@link finishScript} and then BullMQ's completion of the same job (`moveToFinished`, the Lua
- * of the installed BullMQ run as a local function, see `queue-complete.ts`), in one script: the
- * job's result and its completion in its queue are one step, and the worker makes one call for
- * both. BullMQ's completion runs whatever the job store answered, as BullMQ's own call after the
- * processor did; its refusal (a lost lock) leaves the job store's end written, as before.
- *
- * KEYS: {@link finishScript}'s, then `moveToFinished`'s 14.
- * ARGV: 1 how many of KEYS are {@link finishScript}'s, 2 how many of ARGV after these two are
- * its, then its ARGV, then `moveToFinished`'s eight, its packed options (the eighth) as JSON.
- * Returns {what {@link finishScript} returns, what `moveToFinished` returns}.
- */
-export function finishAndCompleteScript(moveToFinished: string): LuaScript {
-  return new LuaScript(`local function llmq_finish(KEYS, ARGV)
-${finishLua}
-end
-local function bullmq_move_to_finished(KEYS, ARGV)
-${moveToFinished}
-end
-local finishKeys, finishArgs = tonumber(ARGV[1]), tonumber(ARGV[2])
-local ownKeys, ownArgs, queueKeys, queueArgs = {}, {}, {}, {}
-for i = 1, finishKeys do ownKeys[i] = KEYS[i] end
-for i = finishKeys + 1, #KEYS do queueKeys[i - finishKeys] = KEYS[i] end
-for i = 1, finishArgs do ownArgs[i] = ARGV[i + 2] end
-for i = finishArgs + 3, #ARGV do queueArgs[i - finishArgs - 2] = ARGV[i] end
-queueArgs[8] = cmsgpack.pack(cjson.decode(queueArgs[8]))
-local ended = llmq_finish(ownKeys, ownArgs)
-return {ended, bullmq_move_to_finished(queueKeys, queueArgs)}`);
-}
+return reply`);
 
 /**
  * Puts a failed job of the tenant back to queued for a manual retry (dead-letter re-run),

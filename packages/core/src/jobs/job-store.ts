@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LedgerWrite } from '../cost/cost-ledger';
 import { runningSetTtlSeconds } from '../limits/running-cap-scripts';
@@ -21,7 +20,6 @@ import { type JobStatus, jobStatusSchema } from './job-status';
 import {
   cancelScript,
   createScript,
-  finishAndCompleteScript,
   finishScript,
   initialScript,
   reopenScript,
@@ -30,19 +28,6 @@ import {
   startScript,
   stopScript,
 } from './job-store-scripts';
-import { queueCompletionCall, queueFinishScript, settleQueueCompletion } from './queue-complete';
-
-/** The final transition with BullMQ's completion inside it, when the installed BullMQ allows. */
-const finishAndComplete = queueFinishScript && finishAndCompleteScript(queueFinishScript.content);
-
-/**
- * The BullMQ job a worker's processor runs, held with `token`, that completes in its queue in
- * the same script as in the job store (see {@link JobStore.complete}).
- */
-export interface QueueJob {
-  job: Job;
-  token: string;
-}
 
 export interface JobStoreOptions {
   /** How long a finished job stays readable, seconds (env `RESULT_TTL_SECONDS`, default 86400). */
@@ -194,11 +179,7 @@ export class JobStore {
    * Stores the result once; false when the job had already ended (its result is never
    * overwritten). `ledger` (see `CostLedger.write`) is applied in the same step, and with
    * `journal` (see `CallJournal.closing`) the job's call journal is closed in it, only when
-   * this call ends the job. With `queued` (the BullMQ job whose processor is running, which
-   * must then resolve with nothing), the job also completes in its BullMQ queue in the same
-   * script, as BullMQ's worker would complete it after the processor (and fetching its next job,
-   * see `queue-complete.ts`); its worker then makes no call of its own. Whatever BullMQ's
-   * completion cannot be guaranteed to match is left to BullMQ, a second round trip as before.
+   * this call ends the job.
    */
   async complete(
     jobId: string,
@@ -206,12 +187,11 @@ export class JobStore {
     now: number = Date.now(),
     ledger?: LedgerWrite,
     journal?: JournalClose,
-    queued?: QueueJob,
   ): Promise<boolean> {
     const upgraded = result.stage === 'final';
     const value = JSON.stringify(result);
     const end = { status: 'completed', field: 'result', value, attempts: result.attempts } as const;
-    return (await this.finish(jobId, end, now, ledger, journal, upgraded, queued)) !== undefined;
+    return (await this.finish(jobId, end, now, ledger, journal, upgraded)) !== undefined;
   }
 
   /**
@@ -326,7 +306,6 @@ export class JobStore {
     ledger?: LedgerWrite,
     journal?: JournalClose,
     upgraded = false,
-    queued?: QueueJob,
   ): Promise<string | undefined> {
     const { keys, args } = this.transition(jobId, [
       end.status,
@@ -340,25 +319,11 @@ export class JobStore {
       journal?.lifetimeSeconds ?? '',
       ...(journal ? callKeysOf(end.attempts) : []),
     ]);
-    const scriptKeys = [
-      ...keys,
-      this.keys.webhookOutbox(),
-      ...(ledger?.keys ?? []),
-      ...(journal?.keys ?? []),
-    ];
-    const completion = finishAndComplete && queued && queueCompletionCall(queued.job, queued.token);
-    let written: unknown;
-    if (finishAndComplete && queued && completion) {
-      const [ended, moved] = (await finishAndComplete.run(
-        this.redis,
-        [...scriptKeys, ...completion.keys],
-        [scriptKeys.length, args.length, ...args, ...completion.args],
-      )) as [unknown, unknown];
-      settleQueueCompletion(queued.job, completion, moved);
-      written = ended;
-    } else {
-      written = await finishScript.run(this.redis, scriptKeys, args);
-    }
+    const written = await finishScript.run(
+      this.redis,
+      [...keys, this.keys.webhookOutbox(), ...(ledger?.keys ?? []), ...(journal?.keys ?? [])],
+      args,
+    );
     if (!Array.isArray(written)) return undefined;
     const [tenant, ...lateModels] = written as string[];
     journal?.onClosed(lateModels);
