@@ -85,6 +85,11 @@ describe('StreamOutputFilter', () => {
       defaultFilterPolicy,
     ],
     ['a match in the last characters', `${prose(50)} ${card}`, defaultFilterPolicy],
+    [
+      'a near miss (no word boundary) beside a match',
+      `${prose(30)} xsk-proj-ABCDEFGHIJKLMNOPQRST 44${card.replace(/ /g, '')}9 ${card} ${prose(20)}`,
+      defaultFilterPolicy,
+    ],
   ];
 
   it.each(answers)(
@@ -116,6 +121,34 @@ describe('StreamOutputFilter', () => {
       }
     },
   );
+
+  it('streams any mix of prose, numbers and secrets exactly as the stored result', () => {
+    const next = random(42);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const digits = (count: number) =>
+      Array.from({ length: count }, () => String(Math.floor(next() * 10))).join('');
+    const pieces = [
+      () => pick(['the', 'queue', 'Drains', 'its', 'JOBS', 'one', 'by', 'A1', 'x9']),
+      () => card,
+      () => card.replace(/ /g, '-'),
+      () => iban,
+      () => digits(1 + Math.floor(next() * 24)),
+      () => `${digits(4)} ${digits(4)} ${digits(4)} ${digits(4)}`,
+      () => `+44 20 ${digits(4)} ${digits(4)}`,
+      () => key,
+      () => `x${key}`,
+      () => 'jane.doe@example.com',
+      () => pick([',', '.', ':', '(', ')', '-', '\n', '  ']),
+    ];
+    const policy = mergeFilterPolicy(withEmail, { output: { detectors: { phone: 'redact' } } });
+    for (let round = 0; round < 500; round += 1) {
+      const words = Array.from({ length: 10 + Math.floor(next() * 60) }, () => pick(pieces)());
+      const text = words.join(pick([' ', ' ', ' ', '\n']));
+      const stored = inspectOutput(text, policy).texts[0];
+      const parts = streamed(chunks(text, round, 1 + Math.floor(next() * 20)), policy);
+      expect({ round, text: textOf(parts) }).toEqual({ round, text: stored });
+    }
+  });
 
   it('streams clean prose unchanged, one word behind the model', () => {
     const text = prose(400);

@@ -17,8 +17,11 @@ import type { StagePolicy } from './filter-policy';
 const GROUPED_HOLD = 48;
 /** How far back a prompt-injection phrase may start (its patterns span about 110 characters). */
 const PHRASE_HOLD = 128;
-/** Characters read before a window, so boundaries and look-behinds see what the whole text shows. */
-const CONTEXT = 64;
+/**
+ * How far back a scan may start before what went out, looking for a clean break (see
+ * {@link cleanBreakBefore}); past that (a long run of digits and capitals) it starts there.
+ */
+const MAX_BACK = 256;
 
 type DeltaPart = Extract<
   ContentStreamPart,
@@ -32,8 +35,8 @@ interface Channel {
   /** The first part, whose fields (choice, tool index) each released part copies. */
   template: DeltaPart;
   /**
-   * The text from {@link CONTEXT} characters before `released` to its end: what the next scan
-   * reads. Offsets below are into the whole text; `tail` starts at `tailStart`.
+   * The text from a clean break at or before `released` to its end: what the next scan reads.
+   * Offsets below are into the whole text; `tail` starts at `tailStart`.
    */
   tail: string;
   tailStart: number;
@@ -81,12 +84,20 @@ const whitespace = /\s/;
  * Released text is whole deltas (so their token logprobs stay with them, dropped from a piece
  * that was redacted). Another part of a choice (a tool call's start, a signature) first
  * releases what that choice holds, so the order of a choice's parts is kept; the stream's end
- * releases everything. The stored result is filtered over the whole answer as before; the
- * texts the client streamed are the same, except for a match that spans words over more than
- * the hold-back and completes after its start went out (its tail is then redacted).
+ * releases everything. Each scan starts at a clean break (see {@link cleanBreakBefore}), where
+ * a scan of the whole text arrives with nothing carried over, so the texts the client streamed
+ * are the stored result's, which is still filtered over the whole answer. Two exceptions, both
+ * outside the default policy's shapes: a run of digits, capitals and single separators longer
+ * than {@link MAX_BACK} characters, and a prompt-injection phrase spanning a scan's start.
  */
 export class StreamOutputFilter {
+  /** The detectors that change what goes out (redact or block). */
   private readonly enabled: ReadonlySet<DetectorId>;
+  /**
+   * The detectors a scan runs: every one the policy does not turn off, as the whole-answer
+   * filter runs them, so overlapping matches resolve the same way (a flagged match can win).
+   */
+  private readonly scanned: ReadonlySet<DetectorId>;
   /** Cards, IBANs or phones are redacted or blocked: runs of digits and capitals are held. */
   private readonly holdsGroups: boolean;
   /** Per choice, the text it is streaming now. */
@@ -95,6 +106,11 @@ export class StreamOutputFilter {
   scannedCharacters = 0;
 
   private constructor(private readonly policy: StagePolicy) {
+    this.scanned = new Set(
+      (Object.entries(policy.detectors) as Array<[DetectorId, string]>)
+        .filter(([, action]) => action !== 'off')
+        .map(([id]) => id),
+    );
     this.enabled = new Set(
       (Object.entries(policy.detectors) as Array<[DetectorId, string]>)
         .filter(([, action]) => action === 'redact' || action === 'block')
@@ -204,13 +220,16 @@ export class StreamOutputFilter {
       if (end < channel.nextScanAt || deltaCut(channel.pending, released, limit).cut === released)
         return [];
     }
-    // `tail` starts CONTEXT characters before `released` (or at the start).
+    // `tail` starts at a clean break, where a scan of the whole text arrives with nothing
+    // carried over: it finds there what the whole text's scan finds.
     this.scannedCharacters += tail.length;
-    const matches = detect(tail, this.enabled).map((match) => ({
-      ...match,
-      start: match.start + tailStart,
-      end: match.end + tailStart,
-    }));
+    // A match starting before `released` was judged by the scan that released its start (a
+    // match is held whole, so one found there now is an artefact of the window's cut start).
+    const matches: DetectorMatch[] = [];
+    for (const match of detect(tail, this.scanned)) {
+      const start = match.start + tailStart;
+      if (start >= released) matches.push({ ...match, start, end: match.end + tailStart });
+    }
     let cut = end;
     let taken = channel.pending.length;
     if (!final) {
@@ -227,17 +246,14 @@ export class StreamOutputFilter {
     }
     const spans: DetectorMatch[] = [];
     for (const match of matches) {
-      if (match.end <= released || match.start >= cut) continue;
-      if (this.policy.detectors[match.detector] === 'block') {
+      if (match.start >= cut) continue;
+      const action = this.policy.detectors[match.detector];
+      if (action === 'block') {
         channel.blocked = true;
         return [];
       }
-      // A match whose start already went out (longer than the hold-back): its tail is redacted.
-      spans.push({
-        ...match,
-        start: Math.max(match.start, released) - released,
-        end: match.end - released,
-      });
+      if (action !== 'redact') continue;
+      spans.push({ ...match, start: match.start - released, end: match.end - released });
     }
     const text = replaceSpans(
       tail.slice(released - tailStart, cut - tailStart),
@@ -247,8 +263,7 @@ export class StreamOutputFilter {
     const deltas = channel.pending.splice(0, taken);
     channel.released = cut;
     channel.nextScanAt = 0;
-    // Keep CONTEXT characters before what is left, for the next scan's boundaries.
-    const nextStart = Math.max(tailStart, cut - CONTEXT);
+    const nextStart = cleanBreakBefore(tail, tailStart, cut);
     channel.tail = tail.slice(nextStart - tailStart);
     channel.tailStart = nextStart;
     if (text === '') return [];
@@ -260,19 +275,48 @@ export class StreamOutputFilter {
   }
 }
 
-/** Digits, capitals, spaces and the separators of card, IBAN and phone numbers. */
+/** Whether a character code is whitespace (as `\s` reads it). */
+function isWhitespaceCode(code: number): boolean {
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  return code > 127 && whitespace.test(String.fromCharCode(code));
+}
+
+/**
+ * Digits, capitals, whitespace and the other separators of card, IBAN and phone numbers (a
+ * phone number's groups may be separated by any whitespace, a new line too).
+ */
 function isGroupCharacter(code: number): boolean {
   return (
     (code >= 48 && code <= 57) || // 0-9
     (code >= 65 && code <= 90) || // A-Z
-    code === 32 ||
     code === 40 || // (
     code === 41 || // )
     code === 43 || // +
     code === 45 || // -
     code === 46 || // .
-    code === 47 // /
+    code === 47 || // /
+    isWhitespaceCode(code)
   );
+}
+
+/**
+ * The last clean break at or before `at` in `tail` (which starts at `tailStart`, itself one):
+ * a position after whitespace whose previous character is whitespace too or neither a digit,
+ * a capital nor a number's separator. No match of any single-word detector spans whitespace,
+ * and a card, IBAN or phone number (digits, capitals, single separators) cannot span such a
+ * break, so a scan starting there finds what a scan of the whole text finds from there. Looks
+ * back at most {@link MAX_BACK} characters.
+ */
+function cleanBreakBefore(tail: string, tailStart: number, at: number): number {
+  const floor = Math.max(tailStart, at - MAX_BACK);
+  for (let position = at; position > floor; position--) {
+    const index = position - tailStart;
+    if (!isWhitespaceCode(tail.charCodeAt(index - 1))) continue;
+    // Two separators in a row end any number; so does a character no number holds.
+    const before = index >= 2 ? tail.charCodeAt(index - 2) : -1;
+    if (before === -1 || isWhitespaceCode(before) || !isGroupCharacter(before)) return position;
+  }
+  return floor;
 }
 
 /** Whether `text` from `from` to its end (the word being written) could continue a grouped number. */
