@@ -75,10 +75,20 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
       const entry = options.catalog.resolve(id);
       if (!entry) return undefined;
       const first = deploymentsOf(entry)[0] as ModelDeployment;
+      // The adapter (and its wrappers) is made when a call first needs it: a job's chain names
+      // its fallbacks, and most jobs never call one (they were built and wrapped on every job).
+      let model: LanguageModel | undefined;
+      let resolved = false;
       return {
         entry,
         deployment: first,
-        model: resolve(entry, first),
+        get model() {
+          if (!resolved) {
+            model = resolve(entry, first);
+            resolved = true;
+          }
+          return model;
+        },
         modelFor: (deployment) => resolve(entry, deployment),
       };
     };

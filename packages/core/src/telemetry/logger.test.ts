@@ -27,6 +27,16 @@ describe('createLogger', () => {
     expect(lines[1]).toMatchObject({ service: 'api', status: 202 });
   });
 
+  it('answers level checks for the level it has at the time of asking', () => {
+    const logger = createLogger({ service: 'worker', level: 'info', stream: capture().stream });
+    expect([logger.isLevelEnabled('debug'), logger.isLevelEnabled('info')]).toEqual([false, true]);
+    logger.level = 'debug';
+    expect([logger.isLevelEnabled('debug'), logger.isLevelEnabled('info')]).toEqual([true, true]);
+    logger.level = 'warn';
+    expect([logger.isLevelEnabled('info'), logger.isLevelEnabled('warn')]).toEqual([false, true]);
+    expect(logger.child({ job_id: 'job_a' }).isLevelEnabled('info')).toBe(false);
+  });
+
   it('keeps a child logger’s own fields and redacts secrets', () => {
     const { lines, stream } = capture();
     const logger = createLogger({ service: 'worker', level: 'info', stream });

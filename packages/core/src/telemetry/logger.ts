@@ -70,7 +70,34 @@ export function createLogger(options: LoggerOptions): Logger {
     ],
   });
   for (const level of npmLevels) logger[level] = skippedBelowLevel(level, logger[level]);
+  logger.isLevelEnabled = rememberedLevelChecks(logger.isLevelEnabled);
   return logger;
+}
+
+/**
+ * winston's `isLevelEnabled`, its answers remembered until the logger's level changes. winston
+ * walks the transports for every check and builds a list of them each time (a few arrays and
+ * closures), and a job asks several times (every skipped line, every call's log checks): ~2.5 KB
+ * allocated per job, for the same answer. The transports are fixed when the logger is made
+ * (above), so the level is all an answer depends on.
+ */
+function rememberedLevelChecks(
+  isLevelEnabled: winston.Logger['isLevelEnabled'],
+): winston.Logger['isLevelEnabled'] {
+  const answers = new Map<string, boolean>();
+  let answeredFor: string | undefined;
+  return function (this: winston.Logger, level: string) {
+    if (this.level !== answeredFor) {
+      answers.clear();
+      answeredFor = this.level;
+    }
+    let answer = answers.get(level);
+    if (answer === undefined) {
+      answer = isLevelEnabled.call(this, level);
+      answers.set(level, answer);
+    }
+    return answer;
+  };
 }
 
 const npmLevels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;

@@ -92,10 +92,7 @@ export async function observeModelCall(
 
   const startedAt = performance.now();
   try {
-    const result = await model.generate({
-      ...request,
-      headers: { ...request.headers, ...traceHeaders(spanContext) },
-    });
+    const result = await model.generate(withTraceHeaders(request, traceHeaders(spanContext)));
     const seconds = (performance.now() - startedAt) / 1000;
     // Without a tracing SDK (or sampled out) the span records nothing: skip the attributes.
     if (span.isRecording())
@@ -197,4 +194,16 @@ export function observedModel(
     generate: (request) => observeModelCall(telemetry, model, request, description),
     stream: (request) => model.stream(request),
   };
+}
+
+/**
+ * The request with the trace's headers added to its own; the request itself when there are
+ * none (tracing off, the worker's usual case), so a call copies nothing it does not change.
+ */
+function withTraceHeaders(
+  request: GenerateRequest,
+  carried: Record<string, string>,
+): GenerateRequest {
+  if (Object.keys(carried).length === 0) return request;
+  return { ...request, headers: { ...request.headers, ...carried } };
 }
