@@ -223,8 +223,8 @@ export class StreamOutputFilter {
     // `tail` starts at a clean break, where a scan of the whole text arrives with nothing
     // carried over: it finds there what the whole text's scan finds.
     this.scannedCharacters += tail.length;
-    // A match starting before `released` was judged by the scan that released its start (a
-    // match is held whole, so one found there now is an artefact of the window's cut start).
+    // A match starting before `released` went out with what was released then: the scan that
+    // released it saw it whole (a match is never cut), so it is not judged again.
     const matches: DetectorMatch[] = [];
     for (const match of detect(tail, this.scanned)) {
       const start = match.start + tailStart;
