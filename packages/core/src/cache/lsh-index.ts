@@ -1,3 +1,5 @@
+import { mulberry32 } from './seeded-random';
+
 /**
  * Random-hyperplane LSH (Charikar's SimHash) for cosine similarity, so a semantic lookup reads
  * a few buckets instead of every vector of a scope. Each of `tables` hash tables gives a vector
@@ -73,18 +75,6 @@ export class LshIndex {
     }
     return fields;
   }
-}
-
-/** A small, fast seeded PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Standard normal samples (Box–Muller): Gaussian hyperplanes make the signature rotation-invariant. */

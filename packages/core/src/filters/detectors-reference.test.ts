@@ -1,3 +1,4 @@
+import { mulberry32 } from '../cache/seeded-random';
 import { type DetectorId, detect, detectorIdSchema } from './detectors';
 import { promptInjectionPatterns, promptInjectionTriggers } from './prompt-injection-patterns';
 import { referenceDetect } from './test-support/reference-detectors';
@@ -182,19 +183,8 @@ const pieces = [
   '.co',
 ];
 
-/** A small seeded generator (mulberry32): the corpus is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generatedTexts(count: number): string[] {
-  const random = seeded(22);
+  const random = mulberry32(22);
   const texts: string[] = [];
   for (let index = 0; index < count; index++) {
     const length = 1 + Math.floor(random() * 40);

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../cache/seeded-random';
 import type { ContentStreamPart as StreamPart } from '../messages/stream-answer';
 import { inspectOutput } from './content-filter';
 import { defaultFilterPolicy, type FilterPolicy, mergeFilterPolicy } from './filter-policy';
@@ -15,20 +16,9 @@ const withEmail = mergeFilterPolicy(defaultFilterPolicy, {
   output: { detectors: { email: 'redact' } },
 });
 
-/** A deterministic generator (mulberry32), so a failing chunking can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `text` cut into deltas of 1 to `longest` characters. */
 function chunks(text: string, seed: number, longest: number): string[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pieces: string[] = [];
   for (let at = 0; at < text.length; ) {
     const size = 1 + Math.floor(next() * longest);
@@ -123,7 +113,7 @@ describe('StreamOutputFilter', () => {
   );
 
   it('streams any mix of prose, numbers and secrets exactly as the stored result', () => {
-    const next = random(42);
+    const next = mulberry32(42);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const digits = (count: number) =>
       Array.from({ length: count }, () => String(Math.floor(next() * 10))).join('');
