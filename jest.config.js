@@ -6,6 +6,7 @@ module.exports = {
     '<rootDir>/packages/tokenizer',
     '<rootDir>/packages/core',
     '<rootDir>/packages/client',
+    '<rootDir>/packages/testing',
     '<rootDir>/apps/llm-simulator',
     '<rootDir>/apps/api',
     '<rootDir>/apps/worker',

@@ -1,4 +1,4 @@
-import { waitFor } from '@llmq/testing';
+import { testEnv, waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
 import { batchLines, parseJsonl } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 // The issue's full 20,000 lines: about 15 s on the shared 2-core machine. E2E_BATCH_LINES
 // scales it for a quick local run or a bigger soak.
-const count = Number(process.env.E2E_BATCH_LINES ?? 20_000);
+const count = testEnv().E2E_BATCH_LINES;
 
 test(`a ${count}-line batch completes through a real worker, each custom_id once`, async () => {
   const client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });

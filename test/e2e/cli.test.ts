@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repositoryRoot } from '@llmq/testing';
+import { repositoryRoot, testEnv } from '@llmq/testing';
 import { batchLines, parseJsonl } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
@@ -38,7 +38,7 @@ async function llmq(args: string[], env: Record<string, string> = {}) {
       [cliEntry, '--interval', '100', ...args],
       {
         env: {
-          PATH: process.env.PATH ?? '',
+          PATH: testEnv().PATH,
           LLMQ_URL: system.apiUrl,
           LLMQ_API_KEY: apiKey,
           ...env,
@@ -84,7 +84,7 @@ test('llmq submit --wait prints the answer; jobs get shows the job', async () =>
   expect(JSON.parse(got.stdout)).toMatchObject({ id: job.id, object: 'job' });
 });
 
-test('clear messages for a bad file, a missing key and an unreachable server', async () => {
+test('clear messages for a bad file, a missing key, an unreachable server and a bad LLMQ_URL', async () => {
   const missingFile = await llmq(['batch', 'submit', path.join(directory, 'nope.jsonl')]);
   expect(missingFile.code).toBe(1);
   expect(missingFile.stderr).toMatch(/cannot read .*nope\.jsonl/);
@@ -110,6 +110,11 @@ test('clear messages for a bad file, a missing key and an unreachable server', a
   const unreachable = await llmq(['jobs', 'get', 'job_x'], { LLMQ_URL: 'http://127.0.0.1:9' });
   expect(unreachable.code).toBe(1);
   expect(unreachable.stderr).toMatch(/cannot reach the llmq API at http:\/\/127\.0\.0\.1:9/);
+
+  // A bad variable stops the CLI before any request, naming the variable.
+  const badUrl = await llmq(['jobs', 'get', 'job_x'], { LLMQ_URL: '127.0.0.1:3000' });
+  expect(badUrl.code).toBe(1);
+  expect(badUrl.stderr).toBe('llmq: invalid environment: LLMQ_URL: Invalid URL\n');
 });
 
 test('llmq keys: an admin creates, lists, rotates and revokes keys; the audit log shows it', async () => {

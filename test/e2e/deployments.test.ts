@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CircuitBreaker, RedisKeys } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
-import { repositoryRoot, waitFor } from '@llmq/testing';
+import { repositoryRoot, testEnv, waitFor } from '@llmq/testing';
 import { startSystem } from './system-harness';
 
 /**
@@ -17,7 +17,7 @@ let system: System;
 let second: Simulator;
 let directory: string;
 
-const spreadJobs = Number(process.env.E2E_DEPLOYMENT_JOBS ?? 400);
+const spreadJobs = testEnv().E2E_DEPLOYMENT_JOBS;
 
 function writeCatalog(secondUrl: string): string {
   const shipped = readFileSync(path.join(repositoryRoot, 'config/models.yaml'), 'utf8');

@@ -3,6 +3,7 @@ import {
   freePort,
   type HostileRequest,
   hostileRequests,
+  testEnv,
   waitFor,
 } from '@llmq/testing';
 import { apiKey, startSystem } from './system-harness';
@@ -156,7 +157,7 @@ describe('hostile input on every POST route', () => {
     const answers: Answer[] = [];
     for (const hostile of requests) {
       const answer = await send(hostile);
-      if (process.env.HOSTILE_DEBUG)
+      if (testEnv().HOSTILE_DEBUG)
         process.stderr.write(`${answer.status} ${Math.round(answer.ms)} ms ${answer.name}\n`);
       answers.push(answer);
     }
@@ -167,7 +168,7 @@ describe('hostile input on every POST route', () => {
       await eventLoopDelay(workerMetricsUrl),
     ];
 
-    if (process.env.HOSTILE_DEBUG)
+    if (testEnv().HOSTILE_DEBUG)
       process.stderr.write(
         `${JSON.stringify({ apiDelay, workerDelay, apiBaseline, workerBaseline })}\n`,
       );

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repositoryRoot, waitFor } from '@llmq/testing';
+import { repositoryRoot, testEnv, waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
 import { batchLines } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
@@ -15,7 +15,7 @@ import { apiKey, startSystem } from './system-harness';
  * 7,500 rpm and 180,000 tpm allow 250 requests and 6,000 tokens per 2 s. CI runs 2,000 jobs
  * (1,800 batch lines and 200 longer prompt jobs); env E2E_RATE_LIMIT_JOBS scales that up.
  */
-const jobCount = Number(process.env.E2E_RATE_LIMIT_JOBS ?? 2_000);
+const jobCount = testEnv().E2E_RATE_LIMIT_JOBS;
 const promptJobs = Math.max(1, Math.round(jobCount / 10));
 const batchLineCount = jobCount - promptJobs;
 const windowMs = 2_000;

@@ -1,4 +1,4 @@
-import { waitFor } from '@llmq/testing';
+import { testEnv, waitFor } from '@llmq/testing';
 import { startSystem } from './system-harness';
 
 /**
@@ -7,7 +7,7 @@ import { startSystem } from './system-harness';
  * job before the retry-after of a 429 it got has passed. CI runs 200 jobs; `npm run chaos` runs
  * the full 1,000 (env CHAOS_JOBS).
  */
-const jobCount = Number(process.env.CHAOS_JOBS ?? 200);
+const jobCount = testEnv().CHAOS_JOBS;
 
 type System = Awaited<ReturnType<typeof startSystem>>;
 let system: System;

@@ -5,6 +5,7 @@ import {
   freePort,
   type ServiceProcess,
   spawnService,
+  testEnv,
   testRedisUrl,
   uniquePrefix,
   waitFor,
@@ -42,7 +43,7 @@ export interface SystemOptions {
  * processes (built dist), all on a private Redis key prefix that is removed afterwards.
  */
 export async function startSystem(options: SystemOptions = {}) {
-  const redisUrl = options.redisUrl ?? process.env.LLMQ_TEST_REDIS_CLUSTER_URL ?? testRedisUrl();
+  const redisUrl = options.redisUrl ?? testEnv().LLMQ_TEST_REDIS_CLUSTER_URL ?? testRedisUrl();
   const cluster = isRedisClusterUrl(redisUrl);
   const prefix =
     options.prefix ?? (cluster ? `{${uniquePrefix('test-e2e')}}` : uniquePrefix('test-e2e'));

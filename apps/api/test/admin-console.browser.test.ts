@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testEnv } from '@llmq/testing';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { adminKey, createApiHarness, tenantAKey } from './api-harness';
 
@@ -90,7 +91,8 @@ describeWithChromium('Bull Board in a browser', () => {
         path: '/admin',
       }),
     ]);
-    if (process.env.LLMQ_SCREENSHOT) await page.screenshot({ path: process.env.LLMQ_SCREENSHOT });
+    const { LLMQ_SCREENSHOT } = testEnv();
+    if (LLMQ_SCREENSHOT) await page.screenshot({ path: LLMQ_SCREENSHOT });
     await page.close();
   }, 60_000);
 
@@ -129,8 +131,9 @@ describeWithChromium('Bull Board in a browser', () => {
     // Search runs in a blob: worker, which the CSP allows.
     await page.getByPlaceholder('Search...').fill('cancel');
     await page.locator('[data-role="search:results"]').getByText('Cancel').first().waitFor();
-    if (process.env.LLMQ_DOCS_SCREENSHOT)
-      await page.screenshot({ path: process.env.LLMQ_DOCS_SCREENSHOT, fullPage: false });
+    const { LLMQ_DOCS_SCREENSHOT } = testEnv();
+    if (LLMQ_DOCS_SCREENSHOT)
+      await page.screenshot({ path: LLMQ_DOCS_SCREENSHOT, fullPage: false });
     // Nothing failing in the page and nothing asked of another host. The one refusal is by
     // design: Redoc's "API docs by Redocly" badge hotlinks its logo from Redocly's CDN, the CSP
     // blocks it and Redoc hides the image. (The sign-in page names no icon, so the browser

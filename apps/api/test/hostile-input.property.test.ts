@@ -1,5 +1,6 @@
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { testEnv } from '@llmq/testing';
 import fc from 'fast-check';
 import { answerClientErrorsWithJson } from '../src/http/client-errors';
 import { adminKey, createApiHarness, tenantAKey } from './api-harness';
@@ -250,7 +251,7 @@ describe('hostile input', () => {
           assertWellFormed(answer, `${verb} ${target}`);
         },
       ),
-      { numRuns, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns, seed: testEnv().FC_SEED },
     );
     const health = await send({ method: 'GET', path: '/healthz', headers: {} });
     expect(health.status).toBe(200);

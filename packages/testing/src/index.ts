@@ -20,4 +20,5 @@ export {
   spawnService,
   waitFor,
 } from './service-process';
+export { parseTestEnv, type TestEnv, testEnv, testEnvSchema } from './test-env';
 export { cleanupPrefix, testRedisUrl, uniquePrefix } from './test-redis';

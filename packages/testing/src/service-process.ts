@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { testEnv } from './test-env';
 
 /** The repository root (packages/testing/src → ../../..). */
 export const repositoryRoot = path.resolve(__dirname, '../../..');
@@ -24,7 +25,7 @@ export function spawnService(
 ): ServiceProcess {
   const entry = path.join(repositoryRoot, 'apps', app, 'dist', 'main.js');
   const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: testEnv().PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
+import { testEnv } from './test-env';
 
 /** The Redis the test run uses (set by test/global-setup.js). */
 export function testRedisUrl(): string {
-  const url = process.env.REDIS_URL;
+  const url = testEnv().REDIS_URL;
   if (!url)
     throw new Error('REDIS_URL is not set: run tests through jest so test/global-setup.js runs');
   return url;

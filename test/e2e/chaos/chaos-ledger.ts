@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repositoryRoot } from '@llmq/testing';
+import { repositoryRoot, testEnv } from '@llmq/testing';
 import type { Redis } from 'ioredis';
 
 /**
@@ -103,7 +103,7 @@ export function report(outcome: ScenarioOutcome): void {
     outcome.problems.length > 0 ? `problems: ${outcome.problems.join('; ')}` : '',
   ].join(' ');
   process.stdout.write(`${line}\n`);
-  const file = process.env.CHAOS_REPORT;
+  const file = testEnv().CHAOS_REPORT;
   if (file) recordOutcome(path.resolve(repositoryRoot, file), { ...outcome, verdict });
 }
 
@@ -147,4 +147,4 @@ function recordOutcome(file: string, outcome: ScenarioOutcome & { verdict: strin
 }
 
 /** `CHAOS_FULL=1` (set by `npm run chaos`) runs the long variants; CI runs the short ones. */
-export const chaosFull = process.env.CHAOS_FULL === '1';
+export const chaosFull = testEnv().CHAOS_FULL;

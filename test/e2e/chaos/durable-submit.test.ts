@@ -1,4 +1,4 @@
-import { startPrivateRedis, waitFor } from '@llmq/testing';
+import { startPrivateRedis, testEnv, waitFor } from '@llmq/testing';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit } from './chaos-load';
@@ -14,7 +14,8 @@ import { startCountingReceiver } from './webhook-tally';
  * list when two runs of the job raced (a lock lost while its worker still ran). `npm run chaos` runs 3,000
  * jobs at 100/s with 5 worker kills; CI runs 300 at 50/s with 2.
  */
-const jobCount = chaosFull ? Number(process.env.CHAOS_SUBMIT_JOBS ?? 3000) : 300;
+const { CHAOS_SUBMIT_JOBS, CHAOS_RUN } = testEnv();
+const jobCount = chaosFull ? CHAOS_SUBMIT_JOBS : 300;
 const rate = chaosFull ? 100 : 50;
 const kills = chaosFull ? 5 : 2;
 const redisDownMs = 3000;
@@ -213,7 +214,7 @@ it(
       if (system.api.child.exitCode !== null) problems.push('the API exited');
       report({
         // `CHAOS_RUN=n` keeps each of several runs apart in the report.
-        scenario: `8-durable-submit${process.env.CHAOS_RUN ? `-run${process.env.CHAOS_RUN}` : ''}`,
+        scenario: `8-durable-submit${CHAOS_RUN ? `-run${CHAOS_RUN}` : ''}`,
         counts,
         details: {
           jobs: jobCount,

@@ -1,4 +1,4 @@
-import { freePort, startPrivateRedis } from '@llmq/testing';
+import { freePort, startPrivateRedis, testEnv } from '@llmq/testing';
 import { startSystem } from '../system-harness';
 import { chaosFull, drainAndTally, report } from './chaos-ledger';
 import { pacedSubmit, rssMb, slopePerMinute } from './chaos-load';
@@ -11,7 +11,7 @@ import { pacedSubmit, rssMb, slopePerMinute } from './chaos-load';
  * default RESULT_TTL_SECONDS (a day) Redis memory grows with the jobs kept, by design.
  */
 const maybe = chaosFull ? it : it.skip;
-const minutes = Number(process.env.CHAOS_SOAK_MINUTES ?? 10);
+const minutes = testEnv().CHAOS_SOAK_MINUTES;
 const rate = 40;
 /** Bounds on the second-half slope, MB per minute. */
 const maxRssSlope = 2;

@@ -5,9 +5,16 @@ import { type ApiKeyScope, type BatchView, finalBatchStatuses, type JobView } fr
 import { LlmqClient } from '../llmq-client';
 import { isLlmqError, LlmqError } from '../llmq-error';
 import { BatchProgress } from './batch-progress';
-import { readCliEnv } from './cli-env';
+import { type CliEnv, loadCliEnv } from './env';
 
-const env = readCliEnv();
+let env: CliEnv;
+try {
+  env = loadCliEnv();
+} catch (error) {
+  // A bad variable stops the CLI before any request, naming it (and no stack trace).
+  process.stderr.write(`llmq: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
 const program = new Command();
 program
   .name('llmq')

@@ -9,7 +9,7 @@ const optionalSecret = z
 
 /**
  * Environment variables every process shares. Apps compose these shapes in their own
- * `env.ts`, the only place that reads `process.env`.
+ * `env.ts`, the only module of each app that reads the process environment.
  */
 export const commonEnvShape = {
   /** Redis URL. */
