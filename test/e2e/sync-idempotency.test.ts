@@ -161,3 +161,24 @@ describe('POST /v1/messages with an Idempotency-Key', () => {
     expect(refused).toBeInstanceOf(OpenAI.UnprocessableEntityError);
   });
 });
+
+describe('POST /v1/responses with an Idempotency-Key', () => {
+  it('answers a concurrent retry and a later one from the same job and stored response', async () => {
+    const body = { model: 'sim-gpt-strong', input: 'echo: one response for two requests' };
+    const options = { headers: { 'Idempotency-Key': 'responses-key-1' } };
+    const [first, second] = await Promise.all([
+      openai.responses.create(body, options).withResponse(),
+      new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
+        openai.responses.create(body, options).withResponse(),
+      ),
+    ]);
+    expect(first.data.output_text).toBe('one response for two requests');
+    expect(second.data).toEqual(first.data);
+    const jobId = first.response.headers.get('x-llmq-job-id');
+    expect(second.response.headers.get('x-llmq-job-id')).toBe(jobId);
+    const later = await openai.responses.create(body, options);
+    expect(later).toEqual(first.data);
+    expect(await openai.responses.retrieve(first.data.id)).toEqual(first.data);
+    expect(callsOf(jobId)).toBe(1);
+  });
+});

@@ -33,6 +33,7 @@ import {
   WebhookEndpointStore,
 } from '@llmq/core';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import type { Redis } from 'ioredis';
 import { createApp } from '../src/app';
 import { ApiKeyRegistry } from '../src/http/api-keys';
 import { createApiSecurity } from '../src/http/api-security';
@@ -67,6 +68,8 @@ export async function createApiHarness(
     budgetDefaults?: BudgetLimits;
     /** `GET /docs` opens without a key, as in development (default: closed, as in production). */
     apiReferenceOpen?: boolean;
+    /** The stored responses of `/v1/responses` (default a `ResponseStore` kept 600 s). */
+    responses?: (redis: Redis, keys: RedisKeys) => ResponseStore;
   } = {},
 ) {
   const keys = options.keys ?? new RedisKeys(uniquePrefix('test-api'));
@@ -168,7 +171,8 @@ export async function createApiHarness(
       jobs,
       reader,
       keys,
-      responses: new ResponseStore(redis, keys, { ttlSeconds: 600 }),
+      responses:
+        options.responses?.(redis, keys) ?? new ResponseStore(redis, keys, { ttlSeconds: 600 }),
     },
     webhooks: {
       endpoints: webhookEndpoints,

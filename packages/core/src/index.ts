@@ -252,6 +252,7 @@ export {
 } from './filters/filter-policy';
 export { FilterPolicyStore } from './filters/filter-policy-store';
 export { StreamOutputFilter } from './filters/stream-output-filter';
+export type { CompanionWrite } from './jobs/companion-write';
 export { createQueue } from './jobs/create-queue';
 export {
   type EndpointAnswer,

@@ -61,7 +61,14 @@ export interface InteractiveJobsOptions {
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
 export type InteractiveContext = Pick<
   SubmitOptions,
-  'idempotencyKey' | 'idempotencyScope' | 'requestId' | 'trace' | 'apiKey' | 'surface' | 'stoppable'
+  | 'idempotencyKey'
+  | 'idempotencyScope'
+  | 'requestId'
+  | 'trace'
+  | 'apiKey'
+  | 'surface'
+  | 'stoppable'
+  | 'companion'
 > & {
   /** `standard` for a job that outlives its request (a background response); default `interactive`. */
   lane?: SubmitOptions['lane'];
@@ -81,6 +88,8 @@ export type InteractiveStart = (
   | {
       kind: 'queued';
       jobId: string;
+      /** False when a replayed `Idempotency-Key` answered with the job it made before. */
+      created: boolean;
       model: string;
       provider: string;
       /** The job's end is announced to this process (see `waitForResult`). */
@@ -171,6 +180,7 @@ export class InteractiveJobs {
     return {
       kind: 'queued',
       jobId: outcome.jobId,
+      created: outcome.created,
       model: routed,
       provider,
       inputTokens,

@@ -71,6 +71,14 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
           messages: [...before.answer, ...call.input],
         };
         const conversation = [...before.history, ...turn.messages];
+        const createdAt = Math.floor(Date.now() / 1000);
+        const storedOf = (jobId: string): StoredResponse => ({
+          id: responseIdOfJob(jobId),
+          jobId,
+          createdAt,
+          settings: call.settings,
+          inputItems: call.inputItems(responseIdOfJob(jobId)),
+        });
         const start = await jobs.start(
           tenant,
           {
@@ -89,6 +97,13 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
             lane: call.background ? 'standard' : 'interactive',
             stoppable: call.background,
             alwaysQueue: true,
+            // Saved by the job's own accept, so no job runs without its stored response.
+            ...(call.store
+              ? {
+                  companion: (jobId: string) =>
+                    responses.saveWithJob(tenant, storedOf(jobId), turn),
+                }
+              : {}),
           },
           {
             messages: [
@@ -104,14 +119,12 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
         const { jobId } = start;
         response.locals.jobId = jobId;
         setLlmqHeaders(response, { ...start, cached: false });
-        const stored: StoredResponse = {
-          id: responseIdOfJob(jobId),
-          jobId,
-          createdAt: Math.floor(Date.now() / 1000),
-          settings: call.settings,
-          inputItems: call.inputItems(responseIdOfJob(jobId)),
-        };
-        if (call.store) await responses.save(tenant, stored, turn);
+        // A replayed Idempotency-Key answers with the first request's stored response; nothing
+        // is saved again (a response deleted since stays deleted).
+        const stored =
+          start.created || !call.store
+            ? storedOf(jobId)
+            : ((await responses.get(tenant, responseIdOfJob(jobId))) ?? storedOf(jobId));
 
         if (call.stream) {
           // A background stream is not the job's lifeline: leaving it never cancels the job.

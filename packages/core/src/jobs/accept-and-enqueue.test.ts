@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
+import type { CompanionWrite } from './companion-write';
 import { JobStore } from './job-store';
 import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
 import { type Submission, submissionQueueAdd } from './submission';
@@ -53,7 +54,13 @@ async function enqueueOf(submission: Submission) {
 
 async function accept(
   jobId: string,
-  options: { key?: string; body?: string; fair?: boolean; enqueue?: false } = {},
+  options: {
+    key?: string;
+    body?: string;
+    fair?: boolean;
+    enqueue?: false;
+    companion?: CompanionWrite;
+  } = {},
 ) {
   const submission = submissionOf(jobId);
   const fair = options.fair
@@ -65,7 +72,22 @@ async function accept(
     ...(options.enqueue === false ? {} : { enqueue: await enqueueOf(submission) }),
     ...(options.key ? { idempotency: { key: options.key, bodyHash: options.body ?? 'b1' } } : {}),
     ...(fair ? { fair } : {}),
+    ...(options.companion ? { companion: options.companion } : {}),
   });
+}
+
+/** A companion write setting two keys of the job's own, as a stored response does. */
+function companionOf(jobId: string): CompanionWrite {
+  return {
+    script: `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])`,
+    keys: [`${keys.prefix}:companion:${jobId}:a`, `${keys.prefix}:companion:${jobId}:b`],
+    args: [`a of ${jobId}`, `b of ${jobId}`, 600],
+  };
+}
+
+async function companionValues(jobId: string): Promise<Array<string | null>> {
+  return redis.mget(...companionOf(jobId).keys);
 }
 
 /**
@@ -177,6 +199,64 @@ describe('the accept script with BullMQ add inside it', () => {
       outcome: 'new',
       enqueued: true,
     });
+  });
+
+  it('writes a companion with a new job only, in the same script, the record intact', async () => {
+    for (const fair of [false, true]) {
+      const jobId = `job_companion_${fair}`;
+      await expect(
+        accept(jobId, { key: `k-${fair}`, fair, companion: companionOf(jobId) }),
+      ).resolves.toMatchObject({ outcome: 'new', enqueued: true });
+      expect(await companionValues(jobId)).toEqual([`a of ${jobId}`, `b of ${jobId}`]);
+      // The arguments after the companion's are still the record's fields.
+      expect(await store.get(jobId)).toMatchObject({
+        id: jobId,
+        tenant: 'acme',
+        model: 'sim-gpt-fast',
+        priority: 5,
+        status: 'queued',
+      });
+      expect(await queue.getJob(jobId)).toBeDefined();
+    }
+    // A replayed or conflicting key writes no companion.
+    await expect(
+      accept('job_replay', { key: 'k-false', companion: companionOf('job_replay') }),
+    ).resolves.toEqual({ outcome: 'existing', jobId: 'job_companion_false' });
+    await expect(
+      accept('job_conflict', {
+        key: 'k-false',
+        body: 'b2',
+        companion: companionOf('job_conflict'),
+      }),
+    ).resolves.toEqual({ outcome: 'conflict', jobId: 'job_companion_false' });
+    expect(await companionValues('job_replay')).toEqual([null, null]);
+    expect(await companionValues('job_conflict')).toEqual([null, null]);
+  });
+
+  it('writes the companion before the job: an add that raises leaves it without a job, never a job without it', async () => {
+    const submission = submissionOf('job_1');
+    const enqueue = await enqueueOf(submission);
+    const broken = { ...enqueue, args: ['[]', enqueue.args[1], enqueue.args[2]] };
+    await expect(
+      submissions.accept({
+        record: { id: 'job_1', tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
+        submission,
+        enqueue: broken as typeof enqueue,
+        companion: companionOf('job_1'),
+      }),
+    ).rejects.toThrow();
+    expect(await store.get('job_1')).toBeNull();
+    expect(await queue.getJob('job_1')).toBeUndefined();
+    expect(await companionValues('job_1')).toEqual(['a of job_1', 'b of job_1']);
+  });
+
+  it('writes the companion in the two-step accept too, its submission intact', async () => {
+    await expect(
+      accept('job_1', { enqueue: false, fair: true, companion: companionOf('job_1') }),
+    ).resolves.toEqual({ outcome: 'new', queuePriority: 1, enqueued: false });
+    expect(await companionValues('job_1')).toEqual(['a of job_1', 'b of job_1']);
+    expect(await submissions.read('job_1')).toEqual(submissionOf('job_1'));
+    expect((await store.get('job_1'))?.status).toBe('queued');
   });
 
   it('queues the job at its fair tag, as the two-step submit did', async () => {

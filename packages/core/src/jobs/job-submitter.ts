@@ -10,6 +10,7 @@ import type { ChatRequest } from '../messages/chat-request';
 import { chooseHedgeModel } from '../routing/choose-hedge-model';
 import { routeJob } from '../routing/route-job';
 import { isWebhookUrlError } from '../webhooks/webhook-url-guard';
+import type { CompanionWrite } from './companion-write';
 import { sha256 } from './idempotency-store';
 import type { PromptJobData } from './job-catalog';
 import type { JobRecord } from './job-record';
@@ -69,6 +70,12 @@ export interface SubmitOptions {
   stoppable?: boolean;
   /** The channel announcing the job's end to the process that waits for it (`JobEndWatcher`). */
   endsChannel?: string;
+  /**
+   * A record the job must not run without (a stored response), given the new job's id: written
+   * in the job's accept script, before it is queued, and only when the job is new (see
+   * `CompanionWrite`). A replayed `Idempotency-Key` writes nothing.
+   */
+  companion?: (jobId: string) => CompanionWrite;
 }
 
 export type SubmitOutcome =
@@ -216,8 +223,10 @@ export class JobSubmitter {
       attempts: this.options.attempts,
       priority: request.priority,
     };
-    // The record, its idempotency entry and its BullMQ job are written in one script, so a
-    // crash leaves all or none of them (see submit-scripts.ts); the lane's fairness tag is taken
+    // The record, its idempotency entry, its BullMQ job and the caller's companion write are
+    // written in one script, so a crash leaves all or none of them (see submit-scripts.ts); the
+    // companion comes first, so a script that raises midway leaves no job without it; the
+    // lane's fairness tag is taken
     // in the same script. Without fair priorities the job's BullMQ priority is the request's
     // priority. Where BullMQ's add cannot join the script, the submission takes its place and
     // the add follows (below): the record exists before the BullMQ job either way, so a worker
@@ -261,6 +270,7 @@ export class JobSubmitter {
         // The tenant's default endpoints are checked in the record's own write.
         notifyTenantEndpoints: this.options.webhooks !== undefined,
         ...(fair ? { fair } : {}),
+        ...(options.companion ? { companion: options.companion(jobId) } : {}),
         now: createdAt,
       });
     } catch (error) {

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { FairAssignment } from '../lanes/fair-priority';
+import type { LuaScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { CompanionWrite } from './companion-write';
 import { sha256 } from './idempotency-store';
 import type { NewJobRecord } from './job-record';
 import { newRecordFields } from './job-store';
@@ -23,19 +25,34 @@ export interface SubmissionStoreOptions {
 /** The accept script's fair-tag arguments when the job takes no tag. */
 const noFairArguments = ['', '', '', '', '', ''];
 
-/**
- * The accept script with BullMQ's add inside it, when the installed BullMQ's add scripts take
- * the keys it passes them (see `submit-scripts.ts`).
- */
-const acceptAndEnqueue =
-  queueAddScripts &&
+/** Whether the installed BullMQ's add scripts take the keys the accept script passes them. */
+const addFitsInAccept =
+  queueAddScripts !== undefined &&
   queueAddScripts.standard.keys === queueAddKeyCount &&
-  queueAddScripts.prioritized.keys === queueAddKeyCount
-    ? acceptAndEnqueueScript(queueAddScripts)
-    : undefined;
+  queueAddScripts.prioritized.keys === queueAddKeyCount;
 
 /** Whether a submit's BullMQ add can run inside its accept script (see {@link AcceptRequest.enqueue}). */
-export const enqueuesInAccept = acceptAndEnqueue !== undefined;
+export const enqueuesInAccept = addFitsInAccept;
+
+/** The accept scripts built so far, by whether BullMQ's add runs inside and companion Lua. */
+const acceptScripts = new Map<string, LuaScript>();
+
+/**
+ * The accept script with BullMQ's add inside it (when `enqueued`, see `submit-scripts.ts`) or
+ * without, with the companion's Lua if any: one script per variant, built once.
+ */
+function acceptScriptFor(enqueued: boolean, companion: string | undefined): LuaScript {
+  const variant = `${enqueued ? 'enqueue' : 'accept'}:${companion ?? ''}`;
+  let script = acceptScripts.get(variant);
+  if (!script) {
+    script =
+      enqueued && queueAddScripts
+        ? acceptAndEnqueueScript(queueAddScripts, companion)
+        : acceptScript(companion);
+    acceptScripts.set(variant, script);
+  }
+  return script;
+}
 
 /** What {@link SubmissionStore.accept} needs: the record, how to enqueue it, and the key. */
 export interface AcceptRequest {
@@ -52,6 +69,8 @@ export interface AcceptRequest {
   notifyTenantEndpoints?: boolean;
   /** The lane's fair tag for the job (`FairPriority.assignment`, one job), taken in the same call. */
   fair?: FairAssignment;
+  /** A record the job must not run without, written first in the same script for a new job. */
+  companion?: CompanionWrite;
   now?: number;
 }
 
@@ -65,8 +84,8 @@ export type AcceptOutcome =
   | { outcome: 'conflict'; jobId: string };
 
 /**
- * Writes an accepted job's idempotency entry, record, first event and queue entry in one
- * script (all or nothing); when BullMQ's add cannot join that script, the submission instead,
+ * Writes an accepted job's idempotency entry, record, first event, queue entry and companion
+ * write in one script (all or nothing); when BullMQ's add cannot join that script, the submission instead,
  * with the job listed as pending until the sweeper has seen its queue entry. See
  * `submit-scripts.ts`.
  */
@@ -82,8 +101,8 @@ export class SubmissionStore {
   }
 
   async accept(request: AcceptRequest): Promise<AcceptOutcome> {
-    const { record, submission, idempotency, fair, enqueue } = request;
-    const enqueued = enqueue !== undefined && acceptAndEnqueue !== undefined;
+    const { record, submission, idempotency, fair, enqueue, companion } = request;
+    const enqueued = enqueue !== undefined && addFitsInAccept;
     const keys = [
       this.keys.job(record.id),
       this.keys.jobEvents(record.id),
@@ -95,6 +114,7 @@ export class SubmissionStore {
       this.keys.tenantJobSequence(record.tenant),
       ...(enqueued ? enqueue.keys : []),
       ...(fair?.keys ?? []),
+      ...(companion?.keys ?? []),
     ];
     const args = [
       record.id,
@@ -108,11 +128,17 @@ export class SubmissionStore {
       fair ? 1 : 0,
       ...(fair?.args ?? noFairArguments),
       ...(enqueued ? [...enqueue.args, enqueue.kind] : []),
+      companion?.keys.length ?? 0,
+      companion?.args.length ?? 0,
+      ...(companion?.args ?? []),
       ...newRecordFields(record),
     ];
-    const [outcome, jobId, queuePriority] = (await (enqueued
-      ? acceptAndEnqueue.run(this.redis, keys, args)
-      : acceptScript.run(this.redis, keys, args))) as [string, string, number?];
+    const script = acceptScriptFor(enqueued, companion?.script);
+    const [outcome, jobId, queuePriority] = (await script.run(this.redis, keys, args)) as [
+      string,
+      string,
+      number?,
+    ];
     if (outcome === 'existing' || outcome === 'conflict') return { outcome, jobId };
     return fair
       ? { outcome: 'new', queuePriority: Number(queuePriority), enqueued }

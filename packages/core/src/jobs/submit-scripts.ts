@@ -10,7 +10,8 @@ import type { QueueAddScripts } from './queue-add';
 // by BullMQ's code (queue-add.ts). Only when that is not possible (a BullMQ whose scripts or
 // add arguments are laid out otherwise) is the add a second script after this one; the
 // submission written here is then what the replay of the submit and the sweeper enqueue a job
-// from when a crash lost its queue entry.
+// from when a crash lost its queue entry. A caller's companion write (a record the job must not
+// run without, see companion-write.ts) is the first write of a new job in either script.
 
 /** The idempotency check: answers a replayed or conflicting key at once. */
 const idempotencyCheckLua = `
@@ -25,11 +26,14 @@ if ARGV[2] ~= '' then
 end
 `;
 
-/** The writes of a new job: idempotency entry, record, first event, job index. */
-function newJobWritesLua(recordFieldsFrom: number): string {
+/**
+ * The writes of a new job: idempotency entry, record, first event, job index. `recordFrom` is
+ * the Lua expression of the ARGV index its record's field/value pairs start at.
+ */
+function newJobWritesLua(recordFrom: string): string {
   return `
 if ARGV[2] ~= '' then redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, ${recordFieldsFrom}))
+redis.call('HSET', KEYS[1], unpack(ARGV, ${recordFrom}))
 if ARGV[6] == '1' or (ARGV[7] == '1' and redis.call('SCARD', KEYS[6]) > 0) then
   redis.call('HSET', KEYS[1], 'notify', 1)
 end
@@ -37,6 +41,33 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 ${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}`;
+}
+
+/** A companion's Lua (see companion-write.ts) as a function of its own keys and arguments. */
+function companionFunctionLua(companion: string | undefined): string {
+  return companion === undefined
+    ? ''
+    : `local function companion_write(KEYS, ARGV)
+${companion}
+end`;
+}
+
+/**
+ * The companion write, from ARGV[from] (how many keys it has: the last ones of KEYS) and
+ * ARGV[from + 1] (how many arguments), its arguments after them; sets `recordFrom`, where
+ * the record's fields start. Run right after the idempotency check: it is a new job's first
+ * write, so a script that raises after it leaves it without its job (harmless, it expires),
+ * never the job without it.
+ */
+function companionCallLua(companion: string | undefined, from: number): string {
+  return `
+local companionKeys = tonumber(ARGV[${from}])
+local recordFrom = ${from + 2} + tonumber(ARGV[${from + 1}])
+${
+  companion === undefined
+    ? ''
+    : `companion_write({unpack(KEYS, #KEYS - companionKeys + 1)}, {unpack(ARGV, ${from + 2}, recordFrom - 1)})`
+}`;
 }
 
 /** The lane's fair tag, from KEYS[first..first+4]; 0 without one. */
@@ -54,32 +85,38 @@ end`;
  * Accepts a new job, or reports the job that already holds the tenant's Idempotency-Key. A new
  * job in a lane with fair priorities also gets its BullMQ priority here (the lane's fair tag,
  * see fair-priority-scripts.ts), in the same call: a replayed key takes no tag. Used when
- * BullMQ's add cannot run inside the accept (see the top of this file).
+ * BullMQ's add cannot run inside the accept (see the top of this file). `companion`: the Lua of
+ * a companion write (see companion-write.ts), made first for a new job; each text is a variant.
  *
  * KEYS: 1 the job's record, 2 its event stream, 3 its submission (what enqueues it),
  * 4 the pending-submissions sorted set, 5 the idempotency entry (unused without a key),
  * 6 the tenant's webhook endpoint set (read only when ARGV[7] is '1'), 7 the tenant's job
  * index (the job explorer's, see `indexNewJobLua`), 8 the tenant's index sequence, then with
  * a fair tag (ARGV[9] = '1') 9 the lane's fair hash and 10–13 its queue's wait list,
- * prioritized set, paused list and delayed set.
+ * prioritized set, paused list and delayed set, then the companion's keys (ARGV[16] of them).
  *
  * ARGV: 1 job id, 2 SHA-256 of the request body ('' when the request has no Idempotency-Key),
  * 3 idempotency entry lifetime s, 4 record lifetime s, 5 now (epoch ms), 6 notify (0/1),
  * 7 mark notify when the tenant has default webhook endpoints (0/1), 8 the submission JSON,
  * 9 take a fair tag (0/1), 10–15 the tag's tenant, request priority, job count (1), units per
- * step, largest queue priority and tenant weight ('' each without a tag), then the record's
+ * step, largest queue priority and tenant weight ('' each without a tag), 16 the companion's
+ * key count and 17 its argument count (0 and 0 without one), its arguments, then the record's
  * field/value pairs.
  *
  * Returns {'new', job id, BullMQ priority (0 without a fair tag)}, {'existing', job id} (same
  * key, same body) or {'conflict', job id} (same key, another body).
  */
-export const acceptScript = new LuaScript(`${assignFairPrioritiesLua}
+export function acceptScript(companion?: string): LuaScript {
+  return new LuaScript(`${assignFairPrioritiesLua}
+${companionFunctionLua(companion)}
 ${idempotencyCheckLua}
-${newJobWritesLua(16)}
+${companionCallLua(companion, 16)}
+${newJobWritesLua('recordFrom')}
 redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 ${fairTagLua(9)}
 return {'new', ARGV[1], queuePriority}`);
+}
 
 /** How many keys BullMQ's add takes inside {@link acceptAndEnqueueScript} (both adds: 9). */
 export const queueAddKeyCount = 9;
@@ -90,18 +127,19 @@ export const queueAddKeyCount = 9;
  * its queue exactly when its record is: no submission is kept and none is listed pending. The
  * add runs before the record is written, so an add that raises leaves no record behind. With a
  * fair tag, the tag's priority replaces the add options' `priority` (the name queue-add.ts
- * checks BullMQ uses).
+ * checks BullMQ uses). A companion write comes first (an add that raises leaves it behind).
  *
  * KEYS: 1–8 as {@link acceptScript} (3 and 4 unused), 9–17 the add's keys, then with a fair tag
  * 18 the lane's fair hash and 19–22 its queue's wait list, prioritized set, paused list and
- * delayed set.
+ * delayed set, then the companion's keys (ARGV[20] of them).
  *
  * ARGV: 1–15 as {@link acceptScript} (8 unused), 16–18 the add's arguments (its packed
  * arguments and the job's packed options as JSON, packed here again, and the job's data), 19
- * which add ('standard' or 'prioritized'), then the record's field/value pairs. Returns as
+ * which add ('standard' or 'prioritized'), 20 the companion's key count and 21 its argument
+ * count (0 and 0 without one), its arguments, then the record's field/value pairs. Returns as
  * {@link acceptScript}.
  */
-export function acceptAndEnqueueScript(scripts: QueueAddScripts): LuaScript {
+export function acceptAndEnqueueScript(scripts: QueueAddScripts, companion?: string): LuaScript {
   const addKeys = Array.from({ length: queueAddKeyCount }, (_, index) => `KEYS[${9 + index}]`);
   return new LuaScript(`${assignFairPrioritiesLua}
 local function bullmq_add_standard(KEYS, ARGV)
@@ -110,7 +148,9 @@ end
 local function bullmq_add_prioritized(KEYS, ARGV)
 ${scripts.prioritized.content}
 end
+${companionFunctionLua(companion)}
 ${idempotencyCheckLua}
+${companionCallLua(companion, 20)}
 ${fairTagLua(9 + queueAddKeyCount)}
 local options = cjson.decode(ARGV[18])
 if ARGV[9] == '1' then options['priority'] = queuePriority end
@@ -125,7 +165,7 @@ end
 if type(added) == 'number' and added < 0 then
   return redis.error_reply('ERR BullMQ add refused the job (' .. added .. ')')
 end
-${newJobWritesLua(20)}
+${newJobWritesLua('recordFrom')}
 return {'new', ARGV[1], queuePriority}`);
 }
 

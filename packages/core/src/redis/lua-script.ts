@@ -4,6 +4,17 @@ import { Command, type Redis } from 'ioredis';
 type Argument = string | number;
 
 /**
+ * Lua run inside another script (a job's accept runs its companion write so): the body of a
+ * function of `(KEYS, ARGV)`, which are its own `keys` and `args`. On Redis Cluster its keys
+ * must share the host script's hash slot (keys built by `RedisKeys` under a hash-tagged prefix).
+ */
+export interface ScriptFragment {
+  script: string;
+  keys: string[];
+  args: Argument[];
+}
+
+/**
  * A Lua script run by its SHA (EVALSHA), its text sent once per connection: the first run
  * written on a socket goes as `EVAL` with the script, which Redis then keeps, and every run
  * written after it on that socket as `EVALSHA`. Redis runs one socket's commands in order, so

@@ -8,19 +8,20 @@ import { LuaScript } from '../../redis/lua-script';
 // Redis Cluster every one of them shares the hash-tagged prefix's slot.
 
 /**
- * Saves a response and its turn. A turn continuing another expires with it: the read of the
- * conversation this turn continues (`readConversationScript`, just before) extended the whole
- * chain to a full lifetime, and the new response and its turn take what is left of it (the
- * lifetime less the time the job took to start), so no ancestor expires before a turn that
- * continues it and saving costs the same however long the chain.
+ * Saves a response and its turn (the body of a script, and of the function a new job's accept
+ * script runs it as: see `ResponseStore.saveWithJob`). A turn continuing another expires with
+ * it: the read of the conversation this turn continues (`readConversationScript`, just before)
+ * extended the whole chain to a full lifetime, and the new response and its turn take what is
+ * left of it (the lifetime less the time the request took to accept), so no ancestor expires
+ * before a turn that continues it and saving costs the same however long the chain.
  *
  * KEYS: 1 the stored response, 2 its turn.
  * ARGV: 1 the stored response (JSON), 2 lifetime s, 3 the previous response id ('' for none),
  * 4 the segment's messages (JSON), 5 turn prefix (a turn's key is the prefix and its id).
  */
-export const saveTurnScript = new LuaScript(`
+export const saveTurnLua = `
 local lifetime = tonumber(ARGV[2]) * 1000
--- Saved again (a retried request with its Idempotency-Key): its previous turn counts it already.
+-- Saved again: its previous turn counts it already.
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
 if ARGV[3] ~= '' then
   local previous = ARGV[5] .. ARGV[3]
@@ -32,7 +33,10 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', lifetime)
 redis.call('HSET', KEYS[2], 'previous', ARGV[3], 'messages', ARGV[4])
 redis.call('PEXPIRE', KEYS[2], lifetime)
 return 1
-`);
+`;
+
+/** {@link saveTurnLua} on its own (a new job's accept script runs it as a `CompanionWrite`). */
+export const saveTurnScript = new LuaScript(saveTurnLua);
 
 /**
  * Reads a response's conversation: walks its chain of turns back from it (a loop, so a chain of

@@ -1,5 +1,7 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
+import { JobStore } from '../../jobs/job-store';
+import { SubmissionStore } from '../../jobs/submission-store';
 import type { ChatMessage } from '../../messages/chat-message';
 import { RedisKeys } from '../../redis/redis-keys';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request';
@@ -167,6 +169,55 @@ describe('ResponseStore', () => {
 
     expect(await store.delete('t', first.id)).toBe(true);
     expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
+  });
+
+  it("is saved by its job's accept as save saves it, and not again by a replayed key", async () => {
+    const jobs = new JobStore(redis, keys, { resultTtlSeconds: 60 });
+    const submissions = new SubmissionStore(redis, keys, { recordTtlSeconds: 60 });
+    const accept = (saved: StoredResponse, segment: ResponseTurn) =>
+      submissions.accept({
+        record: { id: saved.jobId, tenant: 't', model: 'm', priority: 5, createdAt: 1 },
+        submission: {
+          lane: 'standard',
+          attempts: 1,
+          priority: 5,
+          data: {
+            jobId: saved.jobId,
+            tenant: 't',
+            model: 'm',
+            request: { messages: [] },
+            createdAt: 1,
+          },
+        },
+        idempotency: { key: 'retried', bodyHash: 'same body' },
+        companion: store.saveWithJob('t', saved, segment),
+      });
+    const first = await turn('t', undefined, [user('one')]);
+    await store.conversation('t', first.id);
+    const second = response();
+    const segment: ResponseTurn = {
+      previousResponseId: first.id,
+      messages: [assistant('a1'), user('two')],
+    };
+    await expect(accept(second, segment)).resolves.toMatchObject({ outcome: 'new' });
+    expect((await jobs.get(second.jobId))?.status).toBe('queued');
+    expect(await store.get('t', second.id)).toEqual(second);
+    expect(await store.conversation('t', second.id)).toEqual([
+      user('one'),
+      assistant('a1'),
+      user('two'),
+    ]);
+    expect(await ttlOf(keys.storedResponse('t', second.id))).toBeGreaterThan(ttlSeconds - 5);
+
+    // The retry's own response is never written; the first is counted once by its previous turn.
+    const retry = response();
+    await expect(accept(retry, segment)).resolves.toEqual({
+      outcome: 'existing',
+      jobId: second.jobId,
+    });
+    expect(await redis.exists(keys.storedResponse('t', retry.id))).toBe(0);
+    expect(await redis.exists(keys.storedResponseTurn('t', retry.id))).toBe(0);
+    expect(await redis.hget(keys.storedResponseTurn('t', first.id), 'children')).toBe('1');
   });
 
   it('reads a chain of 2,000 turns in one round trip', async () => {

@@ -1,9 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { ChatMessage } from '../../messages/chat-message';
+import type { ScriptFragment } from '../../redis/lua-script';
 import type { RedisKeys } from '../../redis/redis-keys';
 import type { ResponseInputListItem } from './response-input-items';
 import type { ResponseSettings } from './response-settings';
-import { deleteTurnScript, readConversationScript, saveTurnScript } from './response-store-scripts';
+import {
+  deleteTurnScript,
+  readConversationScript,
+  saveTurnLua,
+  saveTurnScript,
+} from './response-store-scripts';
 
 /** What llmq keeps of a Responses API response besides its job (which holds the answer). */
 export interface StoredResponse {
@@ -66,22 +72,34 @@ export class ResponseStore {
    * Stores a response and its turn (one round trip). A turn continuing another is saved after
    * {@link conversation} read the one it continues, which extended its chain's lifetime: the
    * response and its turn expire with the turn they continue (`ttlSeconds` from that read).
+   * A response whose job is being submitted is saved by {@link saveWithJob} instead.
    */
   async save(tenant: string, response: StoredResponse, turn: ResponseTurn): Promise<void> {
-    await saveTurnScript.run(
-      this.redis,
-      [
+    const { keys, args } = this.saveWithJob(tenant, response, turn);
+    await saveTurnScript.run(this.redis, keys, args);
+  }
+
+  /**
+   * {@link save} as a script fragment, for the response's job to write as its companion
+   * (`SubmitOptions.companion`): made by the job's accept script, so the job is never queued
+   * without its stored response, and only when the job is new (a replayed `Idempotency-Key`
+   * finds the first request's).
+   */
+  saveWithJob(tenant: string, response: StoredResponse, turn: ResponseTurn): ScriptFragment {
+    return {
+      script: saveTurnLua,
+      keys: [
         this.keys.storedResponse(tenant, response.id),
         this.keys.storedResponseTurn(tenant, response.id),
       ],
-      [
+      args: [
         JSON.stringify(response),
         this.options.ttlSeconds,
         turn.previousResponseId ?? '',
         JSON.stringify(turn.messages),
         this.keys.storedResponseTurn(tenant, ''),
       ],
-    );
+    };
   }
 
   async get(tenant: string, responseId: string): Promise<StoredResponse | undefined> {

@@ -1,0 +1,112 @@
+import { ResponseStore, responseIdOfJob } from '@llmq/core';
+import request from 'supertest';
+import { createApiHarness, tenantAKey } from './api-harness';
+
+/**
+ * `POST /v1/responses` and its stored response: the job is never queued without it, whatever
+ * fails after the job's accept, and a retried request with its `Idempotency-Key` answers with
+ * the first request's response without writing one of its own. No worker runs here: background
+ * responses stay queued.
+ */
+type Harness = Awaited<ReturnType<typeof createApiHarness>>;
+let harness: Harness;
+
+/** A store whose separate save fails, as a Redis error or a crash right after the accept would. */
+class FailingSaveStore extends ResponseStore {
+  override async save(): Promise<void> {
+    throw new Error('Connection is closed.');
+  }
+}
+
+afterEach(async () => {
+  await harness.close();
+});
+
+const body = { model: 'sim-gpt-fast', input: 'echo: kept with its job', background: true };
+
+function create(payload: object, idempotencyKey?: string) {
+  const call = request(harness.app)
+    .post('/v1/responses')
+    .set('Authorization', `Bearer ${tenantAKey}`);
+  return (idempotencyKey ? call.set('Idempotency-Key', idempotencyKey) : call).send(payload);
+}
+
+/** The ids of the jobs the standard lane holds (background responses run there). */
+async function queuedJobIds(): Promise<string[]> {
+  const jobs = await harness.queue.getJobs(['prioritized', 'waiting', 'delayed', 'active']);
+  return jobs.map((job) => job.id ?? '');
+}
+
+/** How many stored responses tenant A has. */
+async function storedResponseCount(): Promise<number> {
+  return (await harness.redis.keys(harness.keys.storedResponse('tenant-a', '*'))).length;
+}
+
+describe('POST /v1/responses when a write after the accept fails', () => {
+  let stores: ResponseStore;
+  beforeEach(async () => {
+    harness = await createApiHarness({
+      responses: (redis, keys) => {
+        stores = new FailingSaveStore(redis, keys, { ttlSeconds: 600 });
+        return stores;
+      },
+    });
+  });
+
+  it('never queues the job of a response without its stored response, though a save after the accept would fail', async () => {
+    const created = await create(body);
+    const queued = await queuedJobIds();
+    expect(queued).toHaveLength(1);
+    for (const jobId of queued) {
+      expect(await stores.get('tenant-a', responseIdOfJob(jobId))).toMatchObject({ jobId });
+    }
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ id: responseIdOfJob(queued[0] ?? ''), status: 'queued' });
+    // Visible, so it can be polled and cancelled.
+    const read = await request(harness.app)
+      .get(`/v1/responses/${created.body.id}`)
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .expect(200);
+    expect(read.body).toMatchObject({ id: created.body.id, status: 'queued', background: true });
+    await request(harness.app)
+      .post(`/v1/responses/${created.body.id}/cancel`)
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .expect(200);
+  });
+});
+
+describe('POST /v1/responses with an Idempotency-Key', () => {
+  beforeEach(async () => {
+    harness = await createApiHarness();
+  });
+
+  it('answers a replayed Idempotency-Key with the first response, writing none of its own', async () => {
+    const first = await create(body, 'response-key-1').expect(200);
+    const again = await create(body, 'response-key-1').expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['x-llmq-job-id']).toBe(first.headers['x-llmq-job-id']);
+    expect(await queuedJobIds()).toEqual([first.headers['x-llmq-job-id']]);
+    expect(await storedResponseCount()).toBe(1);
+
+    // Another body with the key is refused before anything is written.
+    await create({ ...body, input: 'echo: another body' }, 'response-key-1').expect(422);
+    expect(await storedResponseCount()).toBe(1);
+    expect(await queuedJobIds()).toHaveLength(1);
+  });
+
+  it('keeps a deleted response deleted when its create is replayed', async () => {
+    const first = await create(body, 'response-key-2').expect(200);
+    await request(harness.app)
+      .delete(`/v1/responses/${first.body.id}`)
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .expect(200);
+    // The replay answers with the job it made (cancelled by the delete), and stores nothing.
+    const again = await create(body, 'response-key-2').expect(200);
+    expect(again.body).toMatchObject({ id: first.body.id, status: 'cancelled' });
+    expect(await storedResponseCount()).toBe(0);
+    await request(harness.app)
+      .get(`/v1/responses/${first.body.id}`)
+      .set('Authorization', `Bearer ${tenantAKey}`)
+      .expect(404);
+  });
+});
