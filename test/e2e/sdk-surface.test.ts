@@ -7,6 +7,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
+import { readEvents } from './read-sse';
 import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -361,6 +362,22 @@ describe('chat completions: n and logprobs through the sync route', () => {
     expect(job.result?.other_choices).toMatchObject([
       { content: [{ type: 'text', text: second.content }], finishReason: second.finishReasons[0] },
     ]);
+    // The job's own event stream tells the same: each answer's end, once, as it ended.
+    const { events } = await readEvents(`${system.apiUrl}/v1/jobs/${job.id}/events`, {
+      Authorization: `Bearer ${apiKey}`,
+    });
+    const ends = events
+      .filter((event) => event.event === 'delta')
+      .flatMap(
+        (event) => (JSON.parse(event.data) as { parts?: Array<{ type: string }> }).parts ?? [],
+      )
+      .filter((part) => part.type === 'choice-end');
+    const endOf = (index: number) => ({
+      type: 'choice-end',
+      finishReason: perChoice(chunks, index).finishReasons[0],
+      ...(index > 0 ? { choice: index } : {}),
+    });
+    expect(ends).toEqual([endOf(early), endOf(late)]);
 
     // Asked again, the answer comes from the exact cache, streamed again choice by choice.
     const again = await openai.chat.completions.create(request).withResponse();
