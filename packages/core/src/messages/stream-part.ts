@@ -13,8 +13,8 @@ import type { FinishReason, TokenLogprob, Usage } from './chat-result';
  * OpenAI sends each choice's `finish_reason` chunk when that choice ends); nothing of that
  * choice follows it. The one `finish` part still ends the stream and repeats every answer's
  * reason (`otherFinishReasons` for choices 1 … n−1, `usage` for all of them), so a reader that
- * ignores `choice-end` parts reads the stream as before. A one-answer stream has no
- * `choice-end`: its `finish` is its end.
+ * ignores `choice-end` parts reads the stream as before. The stream of a request for one
+ * answer (`n` absent or 1) has no `choice-end`: its `finish` is its end.
  */
 export type StreamPart = ContentPart | ChoiceEndPart | FinishPart;
 
