@@ -7,6 +7,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
+import { readEvents } from './read-sse';
 import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -298,11 +299,12 @@ describe('chat completions: n and logprobs through the sync route', () => {
     };
   }
 
-  it('streams n choices interleaved as OpenAI does, keeps them in the result, and replays them from the cache', async () => {
+  it('streams n choices interleaved as OpenAI does, each ending when it ends, keeps them in the result, and replays them from the cache', async () => {
+    // No token limit: the simulator's answers to this prompt differ in length, so one ends
+    // while the other streams on.
     const request = {
       model: 'sim-gpt-fast',
       messages: [{ role: 'user' as const, content: 'Tell me about queues, n times.' }],
-      max_tokens: 24,
       temperature: 0,
       n: 2,
       logprobs: true,
@@ -333,6 +335,18 @@ describe('chat completions: n and logprobs through the sync route', () => {
       );
     expect(withText(1)[0]).toBeLessThan(withText(0).at(-1) ?? -1);
     expect(chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.index))).not.toContain(2);
+    // Each choice's finish chunk comes when that choice ends, after its last delta, while the
+    // other streams on (as OpenAI sends them), not with the other's at the end.
+    const finishAt = (index: number) =>
+      chunks.findIndex((chunk) =>
+        chunk.choices.some((choice) => choice.index === index && choice.finish_reason),
+      );
+    const lastTextAt = (index: number) => withText(index).at(-1) ?? -1;
+    expect(first.content.length).not.toBe(second.content.length); // the simulator's answers differ
+    const [early, late] = finishAt(0) < finishAt(1) ? [0, 1] : [1, 0];
+    expect(finishAt(early)).toBeGreaterThan(lastTextAt(early));
+    expect(finishAt(early)).toBeLessThan(lastTextAt(late));
+    expect(finishAt(late)).toBeGreaterThan(lastTextAt(late));
     // The usage chunk is last, with no choices, and bills both answers.
     const last = chunks.at(-1);
     expect(last?.choices).toEqual([]);
@@ -348,6 +362,22 @@ describe('chat completions: n and logprobs through the sync route', () => {
     expect(job.result?.other_choices).toMatchObject([
       { content: [{ type: 'text', text: second.content }], finishReason: second.finishReasons[0] },
     ]);
+    // The job's own event stream tells the same: each answer's end, once, as it ended.
+    const { events } = await readEvents(`${system.apiUrl}/v1/jobs/${job.id}/events`, {
+      Authorization: `Bearer ${apiKey}`,
+    });
+    const ends = events
+      .filter((event) => event.event === 'delta')
+      .flatMap(
+        (event) => (JSON.parse(event.data) as { parts?: Array<{ type: string }> }).parts ?? [],
+      )
+      .filter((part) => part.type === 'choice-end');
+    const endOf = (index: number) => ({
+      type: 'choice-end',
+      finishReason: perChoice(chunks, index).finishReasons[0],
+      ...(index > 0 ? { choice: index } : {}),
+    });
+    expect(ends).toEqual([endOf(early), endOf(late)]);
 
     // Asked again, the answer comes from the exact cache, streamed again choice by choice.
     const again = await openai.chat.completions.create(request).withResponse();
@@ -365,16 +395,39 @@ describe('chat completions: n and logprobs through the sync route', () => {
     expect(replayed.at(-1)).toMatchObject({ choices: [], usage: last?.usage });
   });
 
-  it("assembles a streamed n > 1 answer with the SDK's stream helper, choice by choice", async () => {
-    const completion = await openai.chat.completions
-      .stream({ model: 'sim-gpt-fast', messages: ask, max_tokens: 16, n: 3 })
-      .finalChatCompletion();
+  it("assembles a streamed n > 1 answer with the SDK's stream helper, choice by choice, each done while others stream", async () => {
+    const stream = openai.chat.completions.stream({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user' as const, content: 'Tell me about queues, n times.' }],
+      n: 3,
+    });
+    // When a choice's finish chunk arrives: how much of each choice the helper had then.
+    const doneAt: Array<{ index: number; lengths: number[] }> = [];
+    const texts: string[] = [];
+    stream.on('chunk', (chunk, snapshot) => {
+      for (const choice of chunk.choices) {
+        texts[choice.index] = (texts[choice.index] ?? '') + (choice.delta.content ?? '');
+        if (choice.finish_reason)
+          doneAt.push({
+            index: choice.index,
+            lengths: snapshot.choices.map((each) => each.message.content?.length ?? 0),
+          });
+      }
+    });
+    const completion = await stream.finalChatCompletion();
     expect(completion.choices.map((choice) => choice.index)).toEqual([0, 1, 2]);
     for (const choice of completion.choices) {
       expect(choice.message.role).toBe('assistant');
+      expect(choice.message.content).toBe(texts[choice.index]);
       expect(choice.message.content?.length).toBeGreaterThan(0);
-      expect(['stop', 'length']).toContain(choice.finish_reason);
+      expect(choice.finish_reason).toBe('stop');
     }
+    // The first choice to end was done while another was still being written.
+    expect(doneAt.map((done) => done.index).sort()).toEqual([0, 1, 2]);
+    const [first] = doneAt;
+    expect(first).toBeDefined();
+    const finalLengths = completion.choices.map((choice) => choice.message.content?.length ?? 0);
+    expect(first?.lengths.some((length, index) => length < (finalLengths[index] ?? 0))).toBe(true);
   });
 
   it('streams one choice, none left open, from an OpenAI-compatible server that ignores n', async () => {

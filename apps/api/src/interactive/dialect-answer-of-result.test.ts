@@ -25,4 +25,19 @@ describe('contentStreamParts', () => {
     const { logprobs: _none, ...plain } = result;
     expect(contentStreamParts(plain as JobResult)[0]).toEqual({ type: 'text-delta', delta: 'Hi' });
   });
+
+  it('streams an n > 1 result choice by choice, each ended by its choice-end', () => {
+    const result: Partial<JobResult> = {
+      text: 'A',
+      content: [{ type: 'text', text: 'A' }],
+      finish_reason: 'stop',
+      other_choices: [{ content: [{ type: 'text', text: 'B' }], finishReason: 'length' }],
+    };
+    expect(contentStreamParts(result as JobResult)).toEqual([
+      { type: 'text-delta', delta: 'A' },
+      { type: 'choice-end', finishReason: 'stop' },
+      { type: 'text-delta', delta: 'B', choice: 1 },
+      { type: 'choice-end', finishReason: 'length', choice: 1 },
+    ]);
+  });
 });

@@ -32,12 +32,20 @@ export function dialectAnswerOf(
 /**
  * The stream parts of a finished result, in order: how a cached answer is streamed again. The
  * result's token logprobs (one list for the whole answer) ride on its first text delta. The
- * other choices of an `n` > 1 result follow the first, each whole, its parts naming it.
+ * other choices of an `n` > 1 result follow the first, each whole, its parts naming it, and
+ * each choice's `choice-end` follows its parts (as a streamed `n` > 1 answer's do).
  */
 export function contentStreamParts(result: JobResult): StreamPart[] {
   const parts = answerStreamParts(contentOf(result), result.logprobs, 0);
-  for (const [index, other] of (result.other_choices ?? []).entries())
-    parts.push(...answerStreamParts(other.content, other.logprobs, index + 1));
+  const others = result.other_choices ?? [];
+  if (others.length === 0) return parts;
+  parts.push({ type: 'choice-end', finishReason: result.finish_reason });
+  for (const [index, other] of others.entries())
+    parts.push(...answerStreamParts(other.content, other.logprobs, index + 1), {
+      type: 'choice-end',
+      finishReason: other.finishReason,
+      choice: index + 1,
+    });
   return parts;
 }
 

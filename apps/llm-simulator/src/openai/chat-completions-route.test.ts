@@ -189,6 +189,11 @@ describe('POST /v1/chat/completions', () => {
     const indexes = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.index));
     const firstFinish = chunks.findIndex((chunk) => chunk.choices[0]?.finish_reason);
     expect(indexes.slice(0, firstFinish)).toContain(1);
+    // Answers of different lengths end at different times: the first to end does while another
+    // still streams its text (what a client's per-choice handling is tested against).
+    expect(chunks.slice(firstFinish + 1).some((chunk) => chunk.choices[0]?.delta.content)).toBe(
+      true,
+    );
     const texts = [0, 1, 2].map((index) =>
       chunks
         .flatMap((chunk) => chunk.choices.filter((choice) => choice.index === index))

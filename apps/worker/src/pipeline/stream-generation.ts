@@ -35,8 +35,8 @@ export type StreamGenerationOutcome =
   | { outcome: 'stopped' };
 
 /**
- * Runs a provider call as a stream, handing each text delta to the job's publisher as it
- * arrives (through `filter` when the tenant's output policy redacts or blocks: then a little
+ * Runs a provider call as a stream, handing each delta (and an `n` > 1 answer's end) to the
+ * job's publisher as it arrives (through `filter` when the tenant's output policy redacts or blocks: then a little
  * behind the model, redacted), and returns the same answer `generate` would, unfiltered (the
  * job's output filter then judges it whole). Stops (aborting the upstream call) when the
  * job's client asked to; a broken upstream stream throws, after the deltas released so far
@@ -70,12 +70,17 @@ export async function streamGeneration(
     }
     for await (const part of model.stream({ ...request, signal })) {
       if (part.type !== 'finish') {
-        if (!firstTokenSeen) {
-          firstTokenSeen = true;
-          onFirstToken?.((performance.now() - startedAt) / 1000);
+        // An `n` > 1 answer's end carries no content (the `finish` part repeats its reason);
+        // through the filter it first releases what is held of that answer, so its client
+        // sees it end while the others stream on.
+        if (part.type !== 'choice-end') {
+          if (!firstTokenSeen) {
+            firstTokenSeen = true;
+            onFirstToken?.((performance.now() - startedAt) / 1000);
+          }
+          answers[choiceOf(part)] ??= new StreamAnswer();
+          answers[choiceOf(part)]?.add(part);
         }
-        answers[choiceOf(part)] ??= new StreamAnswer();
-        answers[choiceOf(part)]?.add(part);
         if (filter === undefined) publisher.pushPart(part);
         else for (const released of filter.push(part)) publisher.pushPart(released);
         if (publisher.stopRequested) controller.abort();

@@ -102,6 +102,8 @@ export class StreamOutputFilter {
   private readonly holdsGroups: boolean;
   /** Per choice, the text it is streaming now. */
   private readonly channels = new Map<number, Channel>();
+  /** The choices a blocking match stopped a text of: their end is not passed on. */
+  private readonly blockedChoices = new Set<number>();
   /** Characters the detectors read so far: what a stream's filtering costs. */
   scannedCharacters = 0;
 
@@ -131,6 +133,12 @@ export class StreamOutputFilter {
   /** The parts to send for `part`, in order: none while its text is held back. */
   push(part: ContentStreamPart): ContentStreamPart[] {
     const choice = choiceOf(part);
+    if (part.type === 'choice-end') {
+      // An `n` > 1 answer ends after all it holds; one whose text a blocking match stopped
+      // does not end cleanly (its job fails with `output_rejected`).
+      const released = this.close(choice);
+      return this.blockedChoices.has(choice) ? released : [...released, part];
+    }
     const key = channelKey(part);
     if (key === undefined) return [...this.close(choice), part];
     let channel = this.channels.get(choice);
@@ -184,7 +192,9 @@ export class StreamOutputFilter {
     const channel = this.channels.get(choice);
     if (channel === undefined) return [];
     this.channels.delete(choice);
-    return this.release(channel, true);
+    const released = this.release(channel, true);
+    if (channel.blocked) this.blockedChoices.add(choice);
+    return released;
   }
 
   /** Where what may still grow into a match begins: nothing from there on goes out yet. */

@@ -38,7 +38,8 @@ export interface DeltaEventData {
   /**
    * Every piece in order (text deltas included) when the batch holds more than text: reasoning
    * deltas and signatures, tool call starts and argument deltas, logprobs, and with `n` > 1
-   * the pieces of the other answers, each naming its `choice` (see `StreamPart`).
+   * the pieces of the other answers, each naming its `choice`, and each answer's
+   * `choice-end` (`finishReason`) as it ends (see `StreamPart`).
    */
   parts?: ContentStreamPart[];
 }

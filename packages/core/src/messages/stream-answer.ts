@@ -2,7 +2,10 @@ import type { TokenLogprob } from './chat-result';
 import type { AssistantContentPart, ReasoningPart, ToolCallPart } from './content-part';
 import type { StreamPart } from './stream-part';
 
-/** A stream part that carries content (every part but `finish`). */
+/**
+ * Every stream part but `finish`: the parts that carry content, and an `n` > 1 answer's
+ * `choice-end` (what a job's delta events relay before its end).
+ */
 export type ContentStreamPart = Exclude<StreamPart, { type: 'finish' }>;
 
 /**
@@ -58,6 +61,9 @@ export class StreamAnswer {
         if (call) call.arguments += part.argumentsDelta;
         return;
       }
+      case 'choice-end':
+        // The answer's end adds no content; its reason comes with the stream's `finish`.
+        return;
       default: {
         const unreachable: never = part;
         throw new Error(`unknown stream part ${JSON.stringify(unreachable)}`);

@@ -8,10 +8,15 @@ import type { FinishReason, TokenLogprob, Usage } from './chat-result';
  * them: a delta and its tokens' logprobs travel together, as in OpenAI's chunks.
  *
  * With `n` > 1 a stream carries several answers at once: each content part names its `choice`
- * (0 … n−1; absent means 0), tool call indexes count within their choice, and the one `finish`
- * part ends them all (`otherFinishReasons` for choices 1 … n−1, `usage` for all of them).
+ * (0 … n−1; absent means 0) and tool call indexes count within their choice. Each answer that
+ * ends says so with a `choice-end` part as soon as it does, while the others may go on (as
+ * OpenAI sends each choice's `finish_reason` chunk when that choice ends); nothing of that
+ * choice follows it. The one `finish` part still ends the stream and repeats every answer's
+ * reason (`otherFinishReasons` for choices 1 … n−1, `usage` for all of them), so a reader that
+ * ignores `choice-end` parts reads the stream as before. The stream of a request for one
+ * answer (`n` absent or 1) has no `choice-end`: its `finish` is its end.
  */
-export type StreamPart = ContentPart | FinishPart;
+export type StreamPart = ContentPart | ChoiceEndPart | FinishPart;
 
 /** Which answer of an `n` > 1 stream a content part belongs to (absent: 0, the first). */
 interface OfChoice {
@@ -29,6 +34,12 @@ type ContentPart = OfChoice &
     | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
     | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   );
+
+/**
+ * One answer of an `n` > 1 stream ended (its `finishReason` arrived); the others may still be
+ * streaming. Its reason is the one the `finish` part repeats for that choice.
+ */
+type ChoiceEndPart = OfChoice & { type: 'choice-end'; finishReason: FinishReason };
 
 interface FinishPart {
   type: 'finish';

@@ -602,6 +602,20 @@ describe.each(adapters)('$name adapter', (adapter) => {
         .filter((part) => part.type === 'text-delta')
         .map((part) => part.choice ?? 0);
       expect(choices.indexOf(1)).toBeLessThan(choices.lastIndexOf(0));
+      // Each answer ends as it ends (a `choice-end` after its last part, the reason the
+      // `finish` part repeats), while the other may stream on.
+      const reasons = [result.finishReason, result.otherChoices?.[0]?.finishReason];
+      for (const choice of [0, 1]) {
+        const ends = parts.flatMap((part, position) =>
+          part.type === 'choice-end' && (part.choice ?? 0) === choice ? [position] : [],
+        );
+        expect(ends).toHaveLength(1);
+        expect(parts[ends[0] ?? -1]).toMatchObject({ finishReason: reasons[choice] });
+        const after = parts.slice((ends[0] ?? 0) + 1);
+        expect(after.some((part) => part.type !== 'finish' && (part.choice ?? 0) === choice)).toBe(
+          false,
+        );
+      }
       expect(parts.at(-1)).toMatchObject({
         type: 'finish',
         finishReason: result.finishReason,

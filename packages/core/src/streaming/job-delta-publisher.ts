@@ -49,7 +49,10 @@ export class JobDeltaPublisher {
     this.pushPart({ type: 'text-delta', delta: text });
   }
 
-  /** Queues any content part (reasoning, tool call starts and argument deltas, text). */
+  /**
+   * Queues any part but `finish` (reasoning, tool call starts and argument deltas, text, an
+   * `n` > 1 answer's `choice-end`), in order with the others.
+   */
   pushPart(part: ContentStreamPart): void {
     if (part.type === 'text-delta' && part.delta === '' && !part.logprobs?.length) return;
     this.deltasPushed = true;
@@ -118,8 +121,8 @@ export class JobDeltaPublisher {
 /**
  * One `delta` event of coalesced pieces: `text` is their text (the first answer's, when an
  * `n` > 1 stream carries several); `parts` (only when some piece is not plain text of the first
- * answer: reasoning, tool calls, a text delta's logprobs, another answer's piece) is every piece
- * in order, text deltas included, so a reader can replay them.
+ * answer: reasoning, tool calls, a text delta's logprobs, another answer's piece, an answer's
+ * `choice-end`) is every piece in order, text deltas included, so a reader can replay them.
  */
 function deltaEventData(pieces: readonly ContentStreamPart[]): DeltaEventData {
   let text = '';
@@ -137,7 +140,7 @@ function deltaEventData(pieces: readonly ContentStreamPart[]): DeltaEventData {
 
 /**
  * Adjacent text (with their logprobs) and reasoning deltas of one answer joined, so an event
- * stays small.
+ * stays small. Nothing is joined across another piece, so a `choice-end` keeps its place.
  */
 function coalesce(pieces: readonly ContentStreamPart[]): ContentStreamPart[] {
   const joined: ContentStreamPart[] = [];

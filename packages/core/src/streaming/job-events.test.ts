@@ -191,6 +191,32 @@ describe('JobDeltaPublisher', () => {
     expect([textOf(0), textOf(1), textOf(2)]).toEqual(['Aa', 'Bb', 'c']);
   });
 
+  it("keeps an n > 1 answer's end in its place, text not joined across it", async () => {
+    await createJob('job_ce');
+    const publisher = new JobDeltaPublisher(redis, keys, 'job_ce');
+    publisher.pushPart({ type: 'text-delta', delta: 'A' });
+    publisher.pushPart({ type: 'text-delta', delta: 'B', choice: 1 });
+    publisher.pushPart({ type: 'choice-end', finishReason: 'length', choice: 1 });
+    publisher.pushPart({ type: 'text-delta', delta: 'a' });
+    publisher.pushPart({ type: 'choice-end', finishReason: 'stop' });
+    await publisher.flush();
+    const deltas = (await redis.xrange(keys.jobEvents('job_ce'), '-', '+'))
+      .filter(([, fields]) => fields[1] === 'delta')
+      .map(([, fields]) => JSON.parse(fields[3] ?? '{}'));
+    expect(deltas.map((delta) => delta.text).join('')).toBe('Aa');
+    // An event of the first answer's plain text alone has no parts.
+    const parts = deltas.flatMap(
+      (delta) => delta.parts ?? [{ type: 'text-delta', delta: delta.text }],
+    );
+    expect(parts).toEqual([
+      { type: 'text-delta', delta: 'A' },
+      { type: 'text-delta', delta: 'B', choice: 1 },
+      { type: 'choice-end', finishReason: 'length', choice: 1 },
+      { type: 'text-delta', delta: 'a' },
+      { type: 'choice-end', finishReason: 'stop' },
+    ]);
+  });
+
   it('notices a stop request with its next write, or when asked', async () => {
     await createJob('job_s');
     const publisher = new JobDeltaPublisher(redis, keys, 'job_s');

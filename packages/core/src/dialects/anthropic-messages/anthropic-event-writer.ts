@@ -37,6 +37,8 @@ export class AnthropicEventWriter {
   }
 
   write(part: StreamPart): Event[] {
+    // Only an `n` > 1 stream has these, and the Messages API has no `n`.
+    if (part.type === 'choice-end') return [];
     const events = this.started ? [] : [this.messageStart()];
     this.started = true;
     switch (part.type) {

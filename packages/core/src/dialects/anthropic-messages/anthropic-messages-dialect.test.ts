@@ -226,6 +226,21 @@ describe('neutral stream → Anthropic events', () => {
     });
   });
 
+  it("ignores an n > 1 answer's end, which the Messages API cannot ask for", () => {
+    expect(() =>
+      anthropicMessagesRequestSchema.parse({
+        model: 'c',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+        n: 2,
+      }),
+    ).toThrow();
+    const writer = new AnthropicEventWriter({ id: 'msg_1', model: 'c', inputTokens: 100 });
+    // Not even the message_start a first part opens the stream with.
+    expect(writer.write({ type: 'choice-end', finishReason: 'stop' })).toEqual([]);
+    expect(writer.write({ type: 'text-delta', delta: 'x' })[0]?.type).toBe('message_start');
+  });
+
   it('is assembled by the official SDK into the message with thinking, text and tool_use', async () => {
     const message = await assembleWithAnthropicSdk(events());
     expect(message.content).toEqual([

@@ -33,12 +33,16 @@ export interface OpenAIChatChunkWriterOptions {
  * client can send them back in its next turn (see docs/messages.md).
  *
  * With `n` > 1 each chunk's one choice carries its part's `index` (the part's `choice`), and
- * each choice gets its own role chunk, deltas and finish chunk, as OpenAI interleaves them;
- * the usage chunk, last, counts them all.
+ * each choice gets its own role chunk, deltas and finish chunk, as OpenAI interleaves them: a
+ * choice's finish chunk goes out at its `choice-end` part, while the others keep streaming, and
+ * `finish` writes only those of choices that had none (all of them, for a stream without
+ * `choice-end` parts); the usage chunk, last, counts them all.
  */
 export class OpenAIChatChunkWriter {
   /** The choices whose first chunk (with the role) went out. */
   private readonly roleSent = new Set<number>();
+  /** The choices whose finish chunk went out. */
+  private readonly ended = new Set<number>();
   /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
   private readonly unsignedReasoning = new Map<number, string[]>();
 
@@ -88,6 +92,8 @@ export class OpenAIChatChunkWriter {
             tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
           }),
         ];
+      case 'choice-end':
+        return this.end(choice, part.finishReason);
       default: {
         const unreachable: never = part;
         return unreachable;
@@ -95,12 +101,20 @@ export class OpenAIChatChunkWriter {
     }
   }
 
-  /** Each choice's finish chunk, in index order, then the usage chunk when asked. */
+  /** A choice's finish chunk (an empty delta with its `finish_reason`), once. */
+  private end(choice: number, reason: FinishReason): Chunk[] {
+    if (this.ended.has(choice)) return [];
+    this.ended.add(choice);
+    return [this.chunk(choice, {}, openAIFinishReason(reason))];
+  }
+
+  /**
+   * The finish chunks of the choices not ended yet, in index order, then the usage chunk when
+   * asked.
+   */
   private finish(part: Extract<StreamPart, { type: 'finish' }>): Chunk[] {
     const reasons: FinishReason[] = [part.finishReason, ...(part.otherFinishReasons ?? [])];
-    const chunks = reasons.map((reason, choice) =>
-      this.chunk(choice, {}, openAIFinishReason(reason)),
-    );
+    const chunks = reasons.flatMap((reason, choice) => this.end(choice, reason));
     if (this.options.includeUsage)
       chunks.push({ ...this.base(), choices: [], usage: openAIUsage(part.usage) });
     return chunks;

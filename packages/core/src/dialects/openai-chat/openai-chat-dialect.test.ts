@@ -488,6 +488,53 @@ describe('neutral stream → OpenAI chunks', () => {
     expect(completion.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5 });
   });
 
+  it("sends a choice's finish chunk when it ends while another streams on, not again at the end", async () => {
+    const writer = new OpenAIChatChunkWriter({
+      id: 'c',
+      model: 'm',
+      created: 1,
+      includeUsage: true,
+    });
+    const chunks = (
+      [
+        { type: 'text-delta', delta: '' },
+        { type: 'text-delta', delta: 'B', choice: 1 },
+        { type: 'choice-end', finishReason: 'length', choice: 1 },
+        { type: 'text-delta', delta: 'A' },
+        { type: 'text-delta', delta: 'a' },
+        { type: 'choice-end', finishReason: 'stop' },
+        {
+          type: 'finish',
+          finishReason: 'stop',
+          otherFinishReasons: ['length'],
+          usage: answer.usage,
+          responseModel: 'm',
+        },
+      ] satisfies StreamPart[]
+    ).flatMap((part) => writer.write(part));
+    // [index, content, finish_reason] of each chunk, as OpenAI interleaves them: choice 1's
+    // finish chunk (an empty delta) comes before choice 0's last deltas; the usage chunk, last.
+    expect(
+      chunks.map((chunk) => {
+        const choice = chunk.choices[0];
+        return choice ? [choice.index, choice.delta.content, choice.finish_reason] : 'usage';
+      }),
+    ).toEqual([
+      [0, '', null],
+      [1, 'B', null],
+      [1, undefined, 'length'],
+      [0, 'A', null],
+      [0, 'a', null],
+      [0, undefined, 'stop'],
+      'usage',
+    ]);
+    const completion = await assembleWithOpenAISdk(chunks);
+    expect(completion.choices).toMatchObject([
+      { index: 0, message: { content: 'Aa' }, finish_reason: 'stop' },
+      { index: 1, message: { content: 'B' }, finish_reason: 'length' },
+    ]);
+  });
+
   it("sends a text delta's token logprobs in its chunk, which the SDK assembles in order", async () => {
     const writer = new OpenAIChatChunkWriter({
       id: 'c',

@@ -329,6 +329,9 @@ describe('the openai-responses dialect: answers', () => {
     const writer = new OpenAIResponsesEventWriter({ id: responseId, createdAt: 1, settings });
     writer.start();
     writer.write({ type: 'text-delta', delta: 'cut' });
+    // An n > 1 answer's end writes nothing: the Responses API has no `n` (an unknown field).
+    expect(() => read({ model: 'm', input: 'x', n: 2 })).toThrow();
+    expect(writer.write({ type: 'choice-end', finishReason: 'stop' })).toEqual([]);
     const end = writer.write({ type: 'finish', finishReason: 'length', usage, responseModel: 'm' });
     expect(end.map((event) => event.type)).toEqual([
       'response.output_text.done',

@@ -128,6 +128,9 @@ export class OpenAIResponsesEventWriter {
           }),
         ];
       }
+      case 'choice-end':
+        // Only an `n` > 1 stream has these, and the Responses API has no `n`.
+        return [];
       case 'finish': {
         const end = responseEnd(part.finishReason);
         this.messageStatus = end.status === 'incomplete' ? 'incomplete' : 'completed';

@@ -105,7 +105,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         throw await providerErrorFromResponse(response, this.provider);
       }
       phase = 'stream';
-      const state = new OpenAIChatStreamState();
+      const state = new OpenAIChatStreamState({ choices: request.n });
       let sawDone = false;
       for await (const data of readServerSentEvents(response)) {
         call.restartTimer();

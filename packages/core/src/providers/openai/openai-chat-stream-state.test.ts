@@ -74,13 +74,16 @@ describe('OpenAIChatStreamState', () => {
     ]);
   });
 
-  it('reads n interleaved choices back from our chunk writer, each with its parts and finish reason', () => {
+  it('reads n interleaved choices back from our chunk writer, each with its parts and its end', () => {
     const parts: StreamPart[] = [
       { type: 'text-delta', delta: 'A' },
       { type: 'tool-call-start', index: 0, toolCallId: 'call_b', toolName: 'f', choice: 1 },
       { type: 'text-delta', delta: 'A2' },
       { type: 'tool-call-delta', index: 0, argumentsDelta: '{}', choice: 1 },
+      { type: 'choice-end', finishReason: 'tool_calls', choice: 1 },
       { type: 'text-delta', delta: 'C', choice: 2 },
+      { type: 'choice-end', finishReason: 'stop' },
+      { type: 'choice-end', finishReason: 'length', choice: 2 },
     ];
     const usage = { inputTokens: 5, outputTokens: 9, cachedInputTokens: 0, totalTokens: 14 };
     const writer = new OpenAIChatChunkWriter({
@@ -97,20 +100,64 @@ describe('OpenAIChatStreamState', () => {
       responseModel: 'm',
     };
     const chunks = [...parts, finish].flatMap((part) => writer.write(part));
-    // Every choice's first chunk carries the role; the finish chunks come one per choice.
+    // Every choice's first chunk carries the role; the finish chunks come one per choice, as
+    // each choice ends.
     expect(chunks.filter((chunk) => chunk.choices[0]?.delta.role === 'assistant')).toHaveLength(3);
     expect(
       chunks.flatMap((chunk) =>
         chunk.choices.filter((choice) => choice.finish_reason).map((choice) => choice.index),
       ),
-    ).toEqual([0, 1, 2]);
+    ).toEqual([1, 0, 2]);
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 9 } });
-    const state = new OpenAIChatStreamState();
+    const state = new OpenAIChatStreamState({ choices: 3 });
     expect(chunks.flatMap((chunk) => state.accept(chunk))).toEqual(parts);
     expect(state.end()).toEqual({
       finishReason: 'stop',
       otherFinishReasons: ['tool_calls', 'length'],
     });
+  });
+
+  it("ends each answer of an n > 1 stream as its finish reason arrives, after that chunk's content", () => {
+    const state = new OpenAIChatStreamState({ choices: 2 });
+    const chunk = (index: number, content: string | undefined, finish: string | null = null) => ({
+      choices: [{ index, delta: content === undefined ? {} : { content }, finish_reason: finish }],
+    });
+    const parts = [
+      chunk(0, ''),
+      chunk(1, ''),
+      chunk(0, 'A'),
+      // A server may put the last text and the finish reason in one chunk.
+      chunk(1, 'B', 'length'),
+      chunk(0, 'a'),
+      chunk(0, undefined, 'stop'),
+      { choices: [], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } },
+    ].flatMap((each) => state.accept(each));
+    expect(parts).toEqual([
+      { type: 'text-delta', delta: 'A' },
+      { type: 'text-delta', delta: 'B', choice: 1 },
+      { type: 'choice-end', finishReason: 'length', choice: 1 },
+      { type: 'text-delta', delta: 'a' },
+      { type: 'choice-end', finishReason: 'stop' },
+    ]);
+    // The stream's end repeats them.
+    expect(state.end()).toEqual({ finishReason: 'stop', otherFinishReasons: ['length'] });
+  });
+
+  it('ends an answer once, with its first finish reason; a one-answer stream has no choice-end', () => {
+    const state = new OpenAIChatStreamState({ choices: 2 });
+    expect(state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'stop' }] })).toEqual([
+      { type: 'choice-end', finishReason: 'stop', choice: 1 },
+    ]);
+    expect(state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'length' }] })).toEqual(
+      [],
+    );
+    state.accept({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    expect(state.end()).toEqual({ finishReason: 'stop', otherFinishReasons: ['stop'] });
+    const single = new OpenAIChatStreamState({ choices: 1 });
+    expect(
+      single.accept({ choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+    ).toEqual([{ type: 'text-delta', delta: 'x' }]);
+    expect(single.finishReason).toBe('stop');
   });
 
   it('counts a stream as unfinished while any of its choices has no finish reason', () => {

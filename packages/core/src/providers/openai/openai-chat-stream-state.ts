@@ -37,6 +37,14 @@ export interface OpenAIStreamEnd {
   otherFinishReasons?: FinishReason[];
 }
 
+export interface OpenAIChatStreamOptions {
+  /**
+   * How many answers the request asked for (its `n`; default 1). With more than one, each
+   * answer's end is streamed as a `choice-end` part; a one-answer stream ends with `finish` only.
+   */
+  choices?: number;
+}
+
 /** One answer's progress: its finish reason, and OpenAI's tool call index → ours. */
 class ChoiceState {
   finishReason: FinishReason | undefined;
@@ -48,8 +56,10 @@ class ChoiceState {
  * in different chunks (usage last, with `stream_options.include_usage`), so the adapters
  * collect them here and emit one `finish` part at the end. With `n` > 1 the chunks interleave
  * the answers, each chunk choice naming its `index`; each answer keeps its own finish reason
- * and tool call numbering. Tool calls arrive as deltas keyed by OpenAI's `index`: the first
- * delta of an index names the call, later ones add arguments.
+ * and tool call numbering, and its end is a `choice-end` part as soon as its finish reason
+ * arrives (after the content of the same chunk), while the others keep streaming. A choice's
+ * first finish reason is its reason. Tool calls arrive as deltas keyed by OpenAI's `index`:
+ * the first delta of an index names the call, later ones add arguments.
  */
 export class OpenAIChatStreamState {
   responseId: string | undefined;
@@ -57,6 +67,12 @@ export class OpenAIChatStreamState {
   usage: OpenAIUsageFields | undefined;
   /** Choice index → its state. */
   private readonly choices = new Map<number, ChoiceState>();
+  /** The request asked for several answers: each one's end is a `choice-end` part. */
+  private readonly endsEachChoice: boolean;
+
+  constructor(options: OpenAIChatStreamOptions = {}) {
+    this.endsEachChoice = (options.choices ?? 1) > 1;
+  }
 
   /** Why the first answer ended, once it did. */
   get finishReason(): FinishReason | undefined {
@@ -102,7 +118,11 @@ export class OpenAIChatStreamState {
     }
     // Parts of the first answer name no choice: a one-answer stream reads as it always did.
     const of = index === 0 ? {} : { choice: index };
-    if (choice.finish_reason) state.finishReason = convertOpenAIFinishReason(choice.finish_reason);
+    const ended =
+      choice.finish_reason && state.finishReason === undefined
+        ? convertOpenAIFinishReason(choice.finish_reason)
+        : undefined;
+    if (ended !== undefined) state.finishReason = ended;
     const delta = choice.delta;
     const reasoning = delta?.reasoning_content;
     if (typeof reasoning === 'string' && reasoning !== '') {
@@ -114,6 +134,8 @@ export class OpenAIChatStreamState {
       parts.push({ type: 'text-delta', delta: content, logprobs, ...of });
     else if (content !== '') parts.push({ type: 'text-delta', delta: content, ...of });
     for (const call of delta?.tool_calls ?? []) acceptToolCall(call, state, of, parts);
+    if (ended !== undefined && this.endsEachChoice)
+      parts.push({ type: 'choice-end', finishReason: ended, ...of });
   }
 }
 

@@ -79,7 +79,7 @@ export class OpenAILanguageModel implements LanguageModel {
       };
       response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
       phase = 'stream';
-      const state = new OpenAIChatStreamState();
+      const state = new OpenAIChatStreamState({ choices: request.n });
       let sawDone = false;
       for await (const data of readServerSentEvents(response)) {
         call.restartTimer();
