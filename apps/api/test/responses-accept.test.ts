@@ -94,6 +94,25 @@ describe('POST /v1/responses with an Idempotency-Key', () => {
     expect(await queuedJobIds()).toHaveLength(1);
   });
 
+  it('refuses the key with a body that differs only in a setting the job does not carry', async () => {
+    const first = await create(body, 'response-key-3').expect(200);
+    // `include`, `metadata` and `user` change what is shown and recorded, not the conversation.
+    for (const changed of [
+      { ...body, user: 'someone-else' },
+      { ...body, include: ['reasoning.encrypted_content'] },
+      { ...body, metadata: { run: 'second' } },
+    ]) {
+      const refused = await create(changed, 'response-key-3');
+      expect([refused.status, refused.body.error?.code]).toEqual([422, 'idempotency_key_reused']);
+    }
+    expect(await queuedJobIds()).toEqual([first.headers['x-llmq-job-id']]);
+    expect(await storedResponseCount()).toBe(1);
+    // The same body in another key order is the same request.
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const again = await create(reordered, 'response-key-3').expect(200);
+    expect(again.body.id).toBe(first.body.id);
+  });
+
   it('keeps a deleted response deleted when its create is replayed', async () => {
     const first = await create(body, 'response-key-2').expect(200);
     await request(harness.app)

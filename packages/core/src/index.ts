@@ -308,6 +308,7 @@ export { isFinalStatus } from './jobs/job-status';
 export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
 export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
+export { jsonDepthExceeds, maxJsonDepth } from './jobs/json-depth';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
 export {
   enqueueSubmission,

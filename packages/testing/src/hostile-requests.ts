@@ -172,6 +172,30 @@ function structuralRequests(sizes: HostileSizes): HostileRequest[] {
       },
     );
   }
+  // Fields that take any JSON (a tool's schema) reach code that walks them.
+  const hi = '"messages":[{"role":"user","content":"hi"}]';
+  requests.push(
+    {
+      name: '/v1/chat/completions nested tool parameters',
+      path: '/v1/chat/completions',
+      body: `{"model":"sim-gpt-fast","max_tokens":16,${hi},"tools":[{"type":"function","function":{"name":"f","parameters":${objects}}}]}`,
+    },
+    {
+      name: '/v1/jobs nested tool parameters',
+      path: '/v1/jobs',
+      body: `{"model":"sim-gpt-fast","max_tokens":16,${hi},"tools":[{"type":"function","function":{"name":"f","parameters":${objects}}}]}`,
+    },
+    {
+      name: '/v1/messages nested tool input_schema',
+      path: '/v1/messages',
+      body: `{"model":"sim-claude-fast","max_tokens":16,${hi},"tools":[{"name":"f","input_schema":${objects}}]}`,
+    },
+    {
+      name: '/v1/responses nested tool parameters',
+      path: '/v1/responses',
+      body: `{"model":"sim-gpt-fast","background":true,"input":"hi","tools":[{"type":"function","name":"f","parameters":${objects}}]}`,
+    },
+  );
   return requests.map((request) => ({ ...request, contentType: 'application/json' }));
 }
 

@@ -1,4 +1,4 @@
-import { ClientError } from '@llmq/core';
+import { ClientError, canonicalJson } from '@llmq/core';
 import type { Request } from 'express';
 
 /**
@@ -16,8 +16,8 @@ export function readIdempotencyKey(request: Request): string | undefined {
 }
 
 /**
- * A sync route's key with what its body hash also covers (the route, and whether it streams),
- * as the submitter's options name them.
+ * A sync route's key with what its body hash also covers besides the neutral request (the
+ * route, whether it streams, and the body as sent), as the submitter's options name them.
  */
 export interface SyncIdempotency {
   idempotencyKey?: string;
@@ -25,8 +25,12 @@ export interface SyncIdempotency {
 }
 
 /**
- * The `Idempotency-Key` of a sync route (`chat.completions`, `messages`): a retry with the
- * same key reattaches to the job the first request made, streamed or not as that one was.
+ * The `Idempotency-Key` of a sync route (`chat.completions`, `messages`, `responses`): a retry
+ * with the same key reattaches to the job the first request made, streamed or not as that one
+ * was. The body as sent joins the hash: a field the neutral request does not carry (the
+ * Responses API's `store`, `background` or `include`, a `previous_response_id`, a `user`) sent
+ * otherwise with the same key is `422 idempotency_key_reused`, not a silent reattach to a job
+ * made with other settings. An SDK's retry sends the same body, so it still matches.
  */
 export function readSyncIdempotency(
   request: Request,
@@ -36,5 +40,8 @@ export function readSyncIdempotency(
   const key = readIdempotencyKey(request);
   return key === undefined
     ? {}
-    : { idempotencyKey: key, idempotencyScope: `${route}${stream ? ':stream' : ''}` };
+    : {
+        idempotencyKey: key,
+        idempotencyScope: `${route}${stream ? ':stream' : ''}\n${canonicalJson(request.body)}`,
+      };
 }

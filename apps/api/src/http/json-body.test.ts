@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createLogger } from '@llmq/core';
+import { createLogger, maxJsonDepth } from '@llmq/core';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { errorHandler } from './api-error';
@@ -100,6 +100,38 @@ describe('jsonBody', () => {
       .send('{"messages": [')
       .expect(400);
     expect(response.body.error.code).toBe('invalid_json');
+  });
+
+  it('refuses a body nested past maxJsonDepth with 400 invalid_json, however it was sent', async () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+    const limit = 1024 * 1024;
+    const atLimit = await request(echoApp(limit))
+      .post('/echo')
+      .set('Content-Type', 'application/json')
+      .send(nested(maxJsonDepth))
+      .expect(200);
+    expect(atLimit.body.has_body).toBe(true);
+    const tooDeep = nested(maxJsonDepth + 1);
+    const plain = await request(echoApp(limit))
+      .post('/echo')
+      .set('Content-Type', 'application/json')
+      .send(tooDeep)
+      .expect(400);
+    expect(plain.body.error).toMatchObject({
+      code: 'invalid_json',
+      message: `the request body nests arrays and objects more than ${maxJsonDepth} levels deep`,
+    });
+    // Far deeper than a recursive walk survives, through body-parser's path (compressed).
+    const zipped = await postBytes(
+      echoApp(limit),
+      '/echo',
+      gzipSync(`${'['.repeat(200_000)}${']'.repeat(200_000)}`),
+      {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+    );
+    expect(zipped).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
   });
 
   it('answers a body over the limit with 413, by its Content-Length or as it streams in', async () => {

@@ -1,4 +1,5 @@
-import express, { type Request, type RequestHandler } from 'express';
+import { ClientError, jsonDepthExceeds, maxJsonDepth } from '@llmq/core';
+import express, { type NextFunction, type Request, type RequestHandler } from 'express';
 
 export interface JsonBodyOptions {
   /** Largest body read, bytes or a size such as `1mb` (env `BODY_LIMIT`). */
@@ -27,6 +28,7 @@ export function isPlainJsonType(type: string | undefined): boolean {
  * `entity.parse.failed` 400, `request.size.invalid` 400, `request.aborted` 400), which
  * `toClientError` turns into llmq's JSON errors. As body-parser does, a refused body is read to
  * its end before the error is passed on, so the answer is not sent into an unread request.
+ * Either way, a body nested more than `maxJsonDepth` levels deep is refused (400 `invalid_json`).
  */
 export function jsonBody({ limit }: JsonBodyOptions): RequestHandler {
   const maxBytes = byteSize(limit);
@@ -39,7 +41,9 @@ export function jsonBody({ limit }: JsonBodyOptions): RequestHandler {
       (encoding !== undefined && encoding.toLowerCase() !== 'identity') ||
       !request.readable
     ) {
-      bodyParser(request, response, next);
+      bodyParser(request, response, (error?: unknown) =>
+        error ? next(error) : nextIfShallow(request, next),
+      );
       return;
     }
     const lengthHeader = request.headers['content-length'];
@@ -58,10 +62,25 @@ export function jsonBody({ limit }: JsonBodyOptions): RequestHandler {
       if (error) next(error);
       else {
         request.body = body;
-        next();
+        nextIfShallow(request, next);
       }
     });
   };
+}
+
+/**
+ * Goes on with a body nested at most {@link maxJsonDepth} levels deep, else with a 400
+ * `invalid_json`: code that walks a value recursively would run out of stack on it.
+ */
+function nextIfShallow(request: Request, next: NextFunction): void {
+  if (!jsonDepthExceeds(request.body)) next();
+  else
+    next(
+      new ClientError(
+        'invalid_json',
+        `the request body nests arrays and objects more than ${maxJsonDepth} levels deep`,
+      ),
+    );
 }
 
 /** The error shape body-parser gives (http-errors): `status`, `statusCode`, `type`, `expose`. */

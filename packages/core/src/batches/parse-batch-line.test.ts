@@ -1,6 +1,7 @@
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { lineCostNanoUsd } from '../cost/estimate-job-cost';
 import { jobRequestSchema } from '../jobs/job-request';
+import { maxJsonDepth } from '../jobs/json-depth';
 import { routeJob } from '../routing/route-job';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
 
@@ -57,6 +58,22 @@ test.each([
   const result = parseBatchLine(text, context());
   expect(result.ok).toBe(false);
   if (!result.ok) expect(result.code).toBe(code);
+});
+
+test('a line nested past maxJsonDepth is refused before anything walks it', () => {
+  const tool = (levels: number) =>
+    `{"type":"function","function":{"name":"f","parameters":${'{"a":'.repeat(levels)}{}${'}'.repeat(levels)}}}`;
+  const text = (levels: number) =>
+    `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"sim-gpt-fast","messages":[{"role":"user","content":"hi"}],"tools":[${tool(levels)}]}}`;
+  // The line, its body, tools, the tool, function and parameters are 6 levels.
+  expect(parseBatchLine(text(maxJsonDepth - 6), context()).ok).toBe(true);
+  expect(parseBatchLine(text(maxJsonDepth - 5), context())).toEqual({
+    ok: false,
+    code: 'invalid_json_line',
+    message: `the line nests arrays and objects more than ${maxJsonDepth} levels deep`,
+    param: null,
+  });
+  expect(parseBatchLine(text(40_000), context())).toMatchObject({ code: 'invalid_json_line' });
 });
 
 test('a custom_id seen earlier in the file is a duplicate', () => {

@@ -9,6 +9,7 @@ import {
   type NormalizedRequest,
   normalizeJobRequest,
 } from '../jobs/job-request';
+import { jsonDepthExceeds, maxJsonDepth } from '../jobs/json-depth';
 import { chatRequestSchema } from '../messages/chat-request';
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import type { RoutingRequirements } from '../routing/route-request';
@@ -136,6 +137,11 @@ export function parseBatchLineValue(
 ): ParseBatchLineResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return fail('invalid_json_line', 'the line must be a JSON object');
+  if (jsonDepthExceeds(value))
+    return fail(
+      'invalid_json_line',
+      `the line nests arrays and objects more than ${maxJsonDepth} levels deep`,
+    );
   const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
   if (typeof customId !== 'string' || customId.length === 0 || customId.length > 512)
     return fail(
