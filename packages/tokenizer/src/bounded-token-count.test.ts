@@ -86,6 +86,71 @@ describe('estimateTokens', () => {
     expect(estimateTokens('中文')).toBe(2);
     expect(estimateTokens('😀😀')).toBe(2);
   });
+
+  it('counts each run of letters, digits or other ASCII as it always did', () => {
+    expect(estimateTokens('abcde12 ,,,x9é😀')).toBe(2 + 1 + 2 + 1 + 1 + 1 + 1);
+    // The estimate as first written (one counter per class, flushed by a closure), kept as
+    // the oracle of the single-run loop that replaced it.
+    const reference = (text: string): number => {
+      let tokens = 0;
+      let letters = 0;
+      let digits = 0;
+      let others = 0;
+      const flush = (): void => {
+        tokens += Math.ceil(letters / 4) + Math.ceil(digits / 3) + Math.ceil(others / 2);
+        letters = 0;
+        digits = 0;
+        others = 0;
+      };
+      for (let index = 0; index < text.length; index += 1) {
+        const code = text.charCodeAt(index);
+        if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
+          if (digits || others) flush();
+          letters += 1;
+        } else if (code >= 48 && code <= 57) {
+          if (letters || others) flush();
+          digits += 1;
+        } else if (code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000) {
+          flush();
+        } else if (code < 128) {
+          if (letters || digits) flush();
+          others += 1;
+        } else {
+          flush();
+          if (code < 0xdc00 || code > 0xdfff) tokens += 1;
+        }
+      }
+      flush();
+      return tokens;
+    };
+    const alphabet = [
+      'a',
+      'Z',
+      'q',
+      '7',
+      '0',
+      ' ',
+      '\n',
+      '\u00a0',
+      '{',
+      '"',
+      ':',
+      '中',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '\u3000',
+    ];
+    for (let seed = 1; seed <= 300; seed += 1) {
+      let text = '';
+      for (let index = 0; index < 200; index += 1) {
+        // A hash of (seed, index) picks each character; runs come from repeats.
+        const hash = Math.imul(seed * 7_919 + index, 0x9e3779b1) >>> 0;
+        text += (alphabet[hash % alphabet.length] as string).repeat(1 + ((hash >>> 8) % 6));
+      }
+      expect(estimateTokens(text)).toBe(reference(text));
+    }
+  });
 });
 
 describe('headTokens', () => {

@@ -20,11 +20,21 @@ export function jsonDepthExceeds(value: unknown, limit = maxJsonDepth): boolean 
     const node = nodes.pop() as object;
     const depth = depths.pop() as number;
     if (depth > limit) return true;
-    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        nodes.push(child);
-        depths.push(depth + 1);
+    if (Array.isArray(node)) {
+      for (const child of node as unknown[]) {
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      // Parsed JSON has own, enumerable keys only: `for … in` reads them without a copy.
+      for (const key in node) {
+        const child = (node as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
       }
     }
   }
