@@ -200,3 +200,82 @@ test('a hard budget refuses jobs, sync requests, dead-letter reruns and batches 
   );
   expect(batch.errors?.data?.[0]?.code).toBe('budget_exceeded');
 });
+
+test("a dead-letter rerun's reservation is released at its end, when the submit reserved none", async () => {
+  const asOther = { Authorization: `Bearer ${otherTenantApiKey}` };
+  const asAdmin = { Authorization: `Bearer ${adminKey}` };
+  const reset = await system.request(
+    'DELETE',
+    '/v1/admin/tenants/other/budget',
+    undefined,
+    asAdmin,
+  );
+  expect(reset.status).toBe(200);
+  // No budget can apply to the tenant: the submit reserves nothing and the job says so.
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 1 } } } });
+  const submitted = await system.request(
+    'POST',
+    '/v1/jobs',
+    { model: 'sim-gpt-fast', prompt: 'fails, then reruns under a budget', fallbacks: false },
+    asOther,
+  );
+  expect(submitted.status).toBe(202);
+  await waitFor(
+    async () => {
+      const { body } = await system.request(
+        'GET',
+        `/v1/jobs/${submitted.body.id}`,
+        undefined,
+        asOther,
+      );
+      return body.status === 'failed' ? body : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the job to fail' },
+  );
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
+
+  // With a budget set since, the rerun reserves; its end must release that reservation.
+  const put = await system.request(
+    'PUT',
+    '/v1/admin/tenants/other/budget',
+    { daily_hard_usd: 100 },
+    asAdmin,
+  );
+  expect(put.status).toBe(200);
+  const rerun = await waitFor(
+    async () => {
+      const answer = await system.request(
+        'POST',
+        `/v1/jobs/${submitted.body.id}/retry`,
+        undefined,
+        asOther,
+      );
+      return answer.status === 409 && /wound up/.test(answer.body.error.message)
+        ? undefined
+        : answer;
+    },
+    { timeoutMs: 10_000, what: 'the retry to be accepted' },
+  );
+  expect(rerun.status).toBe(202);
+  const reserved = await system.request(
+    'GET',
+    '/v1/admin/tenants/other/budget',
+    undefined,
+    asAdmin,
+  );
+  expect(reserved.body.reserved_usd).toBeGreaterThan(0);
+  await waitFor(
+    async () => {
+      const { body } = await system.request(
+        'GET',
+        `/v1/jobs/${submitted.body.id}`,
+        undefined,
+        asOther,
+      );
+      return body.status === 'completed' ? body : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the rerun to complete' },
+  );
+  const budget = await system.request('GET', '/v1/admin/tenants/other/budget', undefined, asAdmin);
+  expect(budget.body.reserved_usd).toBe(0);
+});

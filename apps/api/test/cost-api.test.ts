@@ -140,6 +140,32 @@ describe('optimize on POST /v1/jobs', () => {
   });
 });
 
+describe('a job that reserved nothing', () => {
+  it("says so in its data, so its end does not look for a reservation; a budgeted tenant's job does not", async () => {
+    await request(harness.app)
+      .put('/v1/admin/tenants/tenant-a/budget')
+      .set(auth(adminKey))
+      .send({ daily_hard_usd: 10 })
+      .expect(200);
+    const budgeted = await request(harness.app).post('/v1/jobs').set(auth()).send(job).expect(202);
+    const free = await request(harness.app)
+      .post('/v1/jobs')
+      .set(auth(tenantBKey))
+      .send(job)
+      .expect(202);
+    const status = await request(harness.app)
+      .get('/v1/admin/tenants/tenant-a/budget')
+      .set(auth(adminKey))
+      .expect(200);
+    expect(status.body.reserved_usd).toBeGreaterThan(0);
+    const budgetedJob = await harness.queue.getJob(budgeted.body.id);
+    const freeJob = await harness.queue.getJob(free.body.id);
+    expect(budgetedJob?.data).toMatchObject({ jobId: budgeted.body.id });
+    expect(budgetedJob?.data).not.toHaveProperty('noReservation');
+    expect(freeJob?.data).toMatchObject({ jobId: free.body.id, noReservation: true });
+  });
+});
+
 describe('budgets', () => {
   let server: Server;
   afterEach(async () => {

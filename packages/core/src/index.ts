@@ -264,6 +264,7 @@ export {
   jobCatalog,
   type PromptJobData,
   promptJobDataSchema,
+  reservationToRelease,
   type WebhookDeliveryJobData,
   webhookDeliveryJobDataSchema,
 } from './jobs/job-catalog';

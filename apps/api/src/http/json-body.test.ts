@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createLogger, maxJsonDepth } from '@llmq/core';
 import express, { type Express } from 'express';
@@ -43,6 +44,105 @@ async function postBytes(
     server.close();
   }
 }
+
+/**
+ * An echo app whose first middleware waits for I/O, as the key's rate limit does (a Redis round
+ * trip), so a request whose head and body came in one read is complete when the reader gets
+ * it; it counts the `data` listeners added to the request after that.
+ */
+function awaitingEchoApp(limit: number | string = 64): Express {
+  const app = express();
+  app.use(async (request, response, next) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    response.locals.complete = request.complete;
+    let dataListeners = 0;
+    const on = request.on;
+    request.on = function countingOn(this: typeof request, event, listener) {
+      if (event === 'data') dataListeners += 1;
+      return on.call(this, event, listener);
+    } as typeof request.on;
+    response.locals.dataListeners = () => dataListeners;
+    next();
+  });
+  app.use(jsonBody({ limit }));
+  app.post('/echo', (request, response) => {
+    response.json({
+      body: request.body ?? null,
+      complete: response.locals.complete,
+      data_listeners: (response.locals.dataListeners as () => number)(),
+    });
+  });
+  app.use(errorHandler(createLogger({ service: 'json-body-test', level: 'error' })));
+  return app;
+}
+
+/** Sends a whole HTTP/1.1 request (head and body) in one socket write; the answer's status and JSON. */
+async function sendInOneWrite(
+  app: Express,
+  head: string[],
+  body: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const server = app.listen(0, '127.0.0.1');
+  try {
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${head.join('\r\n')}\r\n\r\n${body}`,
+        );
+      });
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    const [statusLine = '', ...rest] = raw.split('\r\n');
+    const text = rest.join('\r\n').split('\r\n\r\n').slice(1).join('\r\n\r\n');
+    return { status: Number(statusLine.split(' ')[1]), body: JSON.parse(text) };
+  } finally {
+    server.close();
+  }
+}
+
+describe('jsonBody, a body the HTTP parser already holds', () => {
+  it('is read from the stream buffer, with no data listener', async () => {
+    const body = '{"a":[1,"é"]}';
+    const answer = await sendInOneWrite(
+      awaitingEchoApp(),
+      ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`],
+      body,
+    );
+    expect(answer).toEqual({
+      status: 200,
+      body: { body: { a: [1, 'é'] }, complete: true, data_listeners: 0 },
+    });
+  });
+
+  it('answers malformed JSON with 400 and a chunked body over the limit with 413', async () => {
+    const malformed = '{"messages": [';
+    const bad = await sendInOneWrite(
+      awaitingEchoApp(),
+      ['Content-Type: application/json', `Content-Length: ${malformed.length}`],
+      malformed,
+    );
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+    const chunk = JSON.stringify({ p: 'x'.repeat(80) });
+    const tooLarge = await sendInOneWrite(
+      awaitingEchoApp(64),
+      ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+      `${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
+    expect(tooLarge).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    });
+  });
+});
 
 describe('jsonBody', () => {
   it('parses an application/json body, with or without charset=utf-8', async () => {

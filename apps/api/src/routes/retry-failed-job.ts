@@ -57,8 +57,13 @@ export async function retryFailedJob(
       `the job is ${reopened}; only failed jobs can be retried`,
     );
   }
-  // A fresh run: no calls carried over from the failed one, a full set of attempts.
-  const { progress: _progress, ...data } = job.data as Record<string, unknown>;
+  // A fresh run: no calls carried over from the failed one, a full set of attempts. The rerun
+  // may have reserved budget above, so its end must look for a reservation to release.
+  const {
+    progress: _progress,
+    noReservation: _noReservation,
+    ...data
+  } = job.data as Record<string, unknown>;
   await job.updateData(data);
   // The record as reopened (queued): read before the retry, since a free worker may claim
   // the job the moment it is back in the queue.

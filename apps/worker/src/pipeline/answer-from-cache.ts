@@ -9,6 +9,7 @@ import {
   ledgerLineFromCacheHit,
   type PromptJobData,
   type ResponseCaches,
+  reservationToRelease,
 } from '@llmq/core';
 
 /**
@@ -67,7 +68,7 @@ export async function answerFromCache(
     finishedAt,
     ledger?.write(data.tenant, [ledgerLineFromCacheHit(hit.result.model, result)], {
       now: finishedAt,
-      releaseReservation: data.jobId,
+      releaseReservation: reservationToRelease(data),
     }),
   );
   context.metrics?.cacheHits.inc({ cache_type: hit.type });

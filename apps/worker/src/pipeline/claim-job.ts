@@ -2,6 +2,7 @@ import {
   type JobFailure,
   type PromptJobData,
   type RunningCap,
+  reservationToRelease,
   runningCapRetryDelayMs,
   type StartOutcome,
 } from '@llmq/core';
@@ -63,7 +64,9 @@ export async function claimPromptJob(
         code: 'deadline_exceeded',
         message: `the job was not started by its start_by (${new Date(data.startBy ?? 0).toISOString()})`,
       };
-      const ledger = options.ledger?.write(data.tenant, [], { releaseReservation: data.jobId });
+      const ledger = options.ledger?.write(data.tenant, [], {
+        releaseReservation: reservationToRelease(data),
+      });
       await store.fail(data.jobId, failure, undefined, ledger);
       logger.info('job-expired', { event: 'job-expired', ...log });
       throw new UnrecoverableError(failure.message);

@@ -7,6 +7,7 @@ import {
   type PromptJobData,
   type ResponseCaches,
   type RoutingDecision,
+  reservationToRelease,
   routeJob,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
@@ -174,7 +175,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
   private ledgerWrite(attempts: readonly AttemptRecord[], now?: number) {
     return this.options.ledger?.write(this.data.tenant, ledgerLinesFromAttempts(attempts), {
       now,
-      releaseReservation: this.data.jobId,
+      releaseReservation: reservationToRelease(this.data),
     });
   }
 }

@@ -66,8 +66,27 @@ export const promptJobDataSchema = z.object({
   apiKey: z
     .object({ id: z.string().min(1).max(128), maxRunningJobs: z.number().int().positive() })
     .optional(),
+  /**
+   * True when the submit reserved no budget for the job (no limit could apply to its tenant):
+   * the job's end has no reservation to release and does not look for one (see
+   * {@link reservationToRelease}). A dead-letter retry, which may reserve, drops it. Absent (a
+   * job that reserved, or one queued before this was written), the end releases the job's
+   * reservation, if any.
+   */
+  noReservation: z.literal(true).optional(),
 });
 export type PromptJobData = z.infer<typeof promptJobDataSchema>;
+
+/**
+ * The budget reservation a prompt job's end releases in its ledger write: the job's id, unless
+ * its submit reserved nothing (`noReservation`), which saves the final transition a read of the
+ * tenant's reservations.
+ */
+export function reservationToRelease(
+  data: Pick<PromptJobData, 'jobId' | 'noReservation'>,
+): string | undefined {
+  return data.noReservation ? undefined : data.jobId;
+}
 
 /** Data of a webhook delivery job: which delivery, and which run of it (0, or a replay's n). */
 export const webhookDeliveryJobDataSchema = z.object({

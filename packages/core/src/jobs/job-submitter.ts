@@ -216,6 +216,8 @@ export class JobSubmitter {
       ...(apiKey?.maxRunningJobs !== undefined
         ? { apiKey: { id: apiKey.id, maxRunningJobs: apiKey.maxRunningJobs } }
         : {}),
+      // Nothing to release at the job's end: its final transition skips the reservation read.
+      ...(reserves ? {} : { noReservation: true as const }),
     };
     const submission: Submission = {
       lane,
