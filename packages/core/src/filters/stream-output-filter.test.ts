@@ -140,6 +140,26 @@ describe('StreamOutputFilter', () => {
     }
   });
 
+  it('never starts a scan inside a private key block it released whole', () => {
+    // The block's lines end in a small letter, so a clean break lies inside it; a scan starting
+    // there would not see the block, and the address begun in its END line would then cover
+    // the card after it, which the whole text's scan (where the block covers the address) redacts.
+    const block = privateKey.replace(/ASC\n/g, 'ASx\n');
+    const deltas = [
+      `note ${block}`,
+      // Ends inside a word: what goes out stops at the block's end.
+      '4111111111111111@example.com and 4111',
+      ' 1111 1111 1111 end',
+    ];
+    const stored = inspectOutput(deltas.join(''), defaultFilterPolicy).texts[0];
+    expect(stored).toBe('note [SECRET][CARD]@example.com and [CARD] end');
+    const parts = streamed(deltas, defaultFilterPolicy);
+    expect(parts.map((part) => (part.type === 'text-delta' ? part.delta : ''))).toEqual([
+      'note [SECRET]',
+      '[CARD]@example.com and [CARD] end',
+    ]);
+  });
+
   it('streams clean prose unchanged, one word behind the model', () => {
     const text = prose(400);
     const filter = StreamOutputFilter.for(defaultFilterPolicy.output)!;

@@ -85,7 +85,8 @@ const whitespace = /\s/;
  * that was redacted). Another part of a choice (a tool call's start, a signature) first
  * releases what that choice holds, so the order of a choice's parts is kept; the stream's end
  * releases everything. Each scan starts at a clean break (see {@link cleanBreakBefore}), where
- * a scan of the whole text arrives with nothing carried over, so the texts the client streamed
+ * a scan of the whole text arrives with nothing carried over (and never inside a match the
+ * scan before found), so the texts the client streamed
  * are the stored result's, which is still filtered over the whole answer. Two exceptions, both
  * outside the default policy's shapes: a run of digits, capitals and single separators longer
  * than {@link MAX_BACK} characters, and a prompt-injection phrase spanning a scan's start.
@@ -235,8 +236,9 @@ export class StreamOutputFilter {
     this.scannedCharacters += tail.length;
     // A match starting before `released` went out with what was released then: the scan that
     // released it saw it whole (a match is never cut), so it is not judged again.
+    const found = detect(tail, this.scanned);
     const matches: DetectorMatch[] = [];
-    for (const match of detect(tail, this.scanned)) {
+    for (const match of found) {
       const start = match.start + tailStart;
       if (start >= released) matches.push({ ...match, start, end: match.end + tailStart });
     }
@@ -273,7 +275,7 @@ export class StreamOutputFilter {
     const deltas = channel.pending.splice(0, taken);
     channel.released = cut;
     channel.nextScanAt = 0;
-    const nextStart = cleanBreakBefore(tail, tailStart, cut);
+    const nextStart = nextScanStart(tail, tailStart, cut, found);
     channel.tail = tail.slice(nextStart - tailStart);
     channel.tailStart = nextStart;
     if (text === '') return [];
@@ -283,6 +285,31 @@ export class StreamOutputFilter {
         : undefined;
     return [withDelta(channel.template, text, logprobs)];
   }
+}
+
+/**
+ * Where the next scan starts: the last clean break at or before `cut` (see
+ * {@link cleanBreakBefore}) that lies inside no match of this scan (`found`, offsets into
+ * `tail`). A private key block (or an injection phrase) may cross a clean break; a scan
+ * starting inside a block released whole would not see it, and would let an address or a
+ * number begun inside it win over a match after it that the whole text's scan keeps. Matches
+ * are sorted and do not overlap, so one backward pass finds every match the start has to move
+ * before.
+ */
+function nextScanStart(
+  tail: string,
+  tailStart: number,
+  cut: number,
+  found: readonly DetectorMatch[],
+): number {
+  let start = cleanBreakBefore(tail, tailStart, cut);
+  for (let index = found.length - 1; index >= 0; index--) {
+    const match = found[index] as DetectorMatch;
+    const matchStart = match.start + tailStart;
+    if (match.end + tailStart <= start) break;
+    if (matchStart < start) start = cleanBreakBefore(tail, tailStart, matchStart);
+  }
+  return start;
 }
 
 /** Whether a character code is whitespace (as `\s` reads it). */
