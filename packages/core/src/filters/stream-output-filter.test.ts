@@ -3,6 +3,7 @@ import type { ContentStreamPart as StreamPart } from '../messages/stream-answer'
 import { inspectOutput } from './content-filter';
 import { defaultFilterPolicy, type FilterPolicy, mergeFilterPolicy } from './filter-policy';
 import { StreamOutputFilter } from './stream-output-filter';
+import { chunks } from './test-support/stream-chunks';
 
 const card = '4111 1111 1111 1111';
 const iban = 'GB82 WEST 1234 5698 7654 32';
@@ -15,18 +16,6 @@ const prose = (words: number) =>
 const withEmail = mergeFilterPolicy(defaultFilterPolicy, {
   output: { detectors: { email: 'redact' } },
 });
-
-/** `text` cut into deltas of 1 to `longest` characters. */
-function chunks(text: string, seed: number, longest: number): string[] {
-  const next = mulberry32(seed);
-  const pieces: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    const size = 1 + Math.floor(next() * longest);
-    pieces.push(text.slice(at, at + size));
-    at += size;
-  }
-  return pieces;
-}
 
 /** Streams `deltas` through a filter for `policy`; every part it lets out, in order. */
 function streamed(deltas: readonly string[], policy: FilterPolicy): StreamPart[] {
