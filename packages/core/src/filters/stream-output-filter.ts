@@ -15,6 +15,7 @@ import {
   isGrouped,
   isJsonBreakCode,
   isWhitespaceCode,
+  MAX_BACK,
 } from './stream-breaks';
 
 /**
@@ -63,6 +64,7 @@ interface Channel {
    * The length the text must reach before the next scan, after a scan that could release
    * nothing (a match still growing across spaces, such as a private key block): the wait
    * doubles with the text held, so a long held text is scanned a few times, not per delta.
+   * In a tool call's arguments, also after a release whose next scan starts far back.
    */
   nextScanAt: number;
 }
@@ -283,8 +285,11 @@ export class StreamOutputFilter {
     );
     const deltas = channel.pending.splice(0, taken);
     channel.released = cut;
-    channel.nextScanAt = 0;
     const nextStart = nextScanStart(tail, tailStart, cut, channel.json, found);
+    // Arguments may go out at any delta, so a next scan reading far back (no clean break near
+    // the cut: a long run of digits and capitals) waits for as much new text: a scan per
+    // delta would read that run again each time.
+    channel.nextScanAt = channel.json ? cut + Math.min(cut - nextStart, MAX_BACK) : 0;
     channel.tail = tail.slice(nextStart - tailStart);
     channel.tailStart = nextStart;
     if (text === '') return [];
