@@ -3,6 +3,7 @@ import type { ContentStreamPart as StreamPart } from '../messages/stream-answer'
 import { inspectOutput } from './content-filter';
 import { defaultFilterPolicy, type FilterPolicy, mergeFilterPolicy } from './filter-policy';
 import { StreamOutputFilter } from './stream-output-filter';
+import { chunks } from './test-support/stream-chunks';
 
 const card = '4111 1111 1111 1111';
 const iban = 'GB82 WEST 1234 5698 7654 32';
@@ -15,18 +16,6 @@ const prose = (words: number) =>
 const withEmail = mergeFilterPolicy(defaultFilterPolicy, {
   output: { detectors: { email: 'redact' } },
 });
-
-/** `text` cut into deltas of 1 to `longest` characters. */
-function chunks(text: string, seed: number, longest: number): string[] {
-  const next = mulberry32(seed);
-  const pieces: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    const size = 1 + Math.floor(next() * longest);
-    pieces.push(text.slice(at, at + size));
-    at += size;
-  }
-  return pieces;
-}
 
 /** Streams `deltas` through a filter for `policy`; every part it lets out, in order. */
 function streamed(deltas: readonly string[], policy: FilterPolicy): StreamPart[] {
@@ -138,6 +127,26 @@ describe('StreamOutputFilter', () => {
       const parts = streamed(chunks(text, round, 1 + Math.floor(next() * 20)), policy);
       expect({ round, text: textOf(parts) }).toEqual({ round, text: stored });
     }
+  });
+
+  it('never starts a scan inside a private key block it released whole', () => {
+    // The block's lines end in a small letter, so a clean break lies inside it; a scan starting
+    // there would not see the block, and the address begun in its END line would then cover
+    // the card after it, which the whole text's scan (where the block covers the address) redacts.
+    const block = privateKey.replace(/ASC\n/g, 'ASx\n');
+    const deltas = [
+      `note ${block}`,
+      // Ends inside a word: what goes out stops at the block's end.
+      '4111111111111111@example.com and 4111',
+      ' 1111 1111 1111 end',
+    ];
+    const stored = inspectOutput(deltas.join(''), defaultFilterPolicy).texts[0];
+    expect(stored).toBe('note [SECRET][CARD]@example.com and [CARD] end');
+    const parts = streamed(deltas, defaultFilterPolicy);
+    expect(parts.map((part) => (part.type === 'text-delta' ? part.delta : ''))).toEqual([
+      'note [SECRET]',
+      '[CARD]@example.com and [CARD] end',
+    ]);
   });
 
   it('streams clean prose unchanged, one word behind the model', () => {

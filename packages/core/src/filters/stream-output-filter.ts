@@ -9,6 +9,14 @@ import {
   replaceSpans,
 } from './detectors';
 import type { StagePolicy } from './filter-policy';
+import {
+  cleanBreakBefore,
+  isGroupCharacter,
+  isGrouped,
+  isJsonBreakCode,
+  isWhitespaceCode,
+  MAX_BACK,
+} from './stream-breaks';
 
 /**
  * How far back a match that spans several words may start: a card number with separators
@@ -17,11 +25,6 @@ import type { StagePolicy } from './filter-policy';
 const GROUPED_HOLD = 48;
 /** How far back a prompt-injection phrase may start (its patterns span about 110 characters). */
 const PHRASE_HOLD = 128;
-/**
- * How far back a scan may start before what went out, looking for a clean break (see
- * {@link cleanBreakBefore}); past that (a long run of digits and capitals) it starts there.
- */
-const MAX_BACK = 256;
 
 type DeltaPart = Extract<
   ContentStreamPart,
@@ -34,6 +37,8 @@ interface Channel {
   key: string;
   /** The first part, whose fields (choice, tool index) each released part copies. */
   template: DeltaPart;
+  /** A tool call's arguments (JSON): they break after JSON punctuation too, not only at whitespace. */
+  json: boolean;
   /**
    * The text from a clean break at or before `released` to its end: what the next scan reads.
    * Offsets below are into the whole text; `tail` starts at `tailStart`.
@@ -48,14 +53,18 @@ interface Channel {
   released: number;
   /** Where each delta not yet released ends, ascending, with its tokens' logprobs. */
   pending: Array<{ end: number; logprobs?: TokenLogprob[] }>;
-  /** Index of the text's last whitespace character (-1: none). */
-  lastWhitespace: number;
+  /**
+   * Index of the text's last break character (-1: none): whitespace, and in a tool call's
+   * arguments JSON punctuation too (see `stream-breaks.ts`).
+   */
+  lastBreak: number;
   /** A blocking detector matched: nothing more of this text goes out. */
   blocked: boolean;
   /**
    * The length the text must reach before the next scan, after a scan that could release
    * nothing (a match still growing across spaces, such as a private key block): the wait
    * doubles with the text held, so a long held text is scanned a few times, not per delta.
+   * In a tool call's arguments, also after a release whose next scan starts far back.
    */
   nextScanAt: number;
 }
@@ -66,29 +75,30 @@ interface Channel {
  */
 const RECENT = 64;
 
-const whitespace = /\s/;
-
 /**
  * The output filter applied to a stream as it goes: each text is released to the client a
  * little behind the model, redacted as the policy says, so a card number, a key or an address
  * the policy redacts never reaches a streaming client. What is held back is only what may
- * still grow into a match: the word being written (an address, a key, a token is one word),
- * and, for the detectors whose matches span words, the run of digits, capitals and
- * separators at the end (cards, IBANs, phones: {@link GROUPED_HOLD}), the last
- * {@link PHRASE_HOLD} characters (prompt-injection phrases) or an unfinished PEM header.
- * Ordinary prose streams one word behind the model. Once a blocking detector matches, that
- * text stops: the job's whole-answer filter then fails it with `output_rejected`. Work per
- * delta is bounded: nothing is scanned while nothing can go out, and a text held whole (a
+ * still grow into a match: the word being written (an address, a key, a token is one word;
+ * in a tool call's arguments a word also ends at JSON punctuation, so arguments stream a JSON
+ * token or so behind the model), and, for the detectors whose matches span words, the run of
+ * digits, capitals and separators at the end (cards, IBANs, phones: {@link GROUPED_HOLD}),
+ * the last {@link PHRASE_HOLD} characters (prompt-injection phrases) or an unfinished PEM
+ * header. Ordinary prose streams one word behind the model. Once a blocking detector matches,
+ * that text stops: the job's whole-answer filter then fails it with `output_rejected`. Work
+ * per delta is bounded: nothing is scanned while nothing can go out, and a text held whole (a
  * match still growing across lines) is scanned again only once it doubled.
  *
  * Released text is whole deltas (so their token logprobs stay with them, dropped from a piece
- * that was redacted). Another part of a choice (a tool call's start, a signature) first
+ * that was redacted); a tool call's arguments, which carry no logprobs, may be cut inside a
+ * delta (never inside a surrogate pair), so they stream at JSON punctuation even when the
+ * provider's deltas end inside JSON tokens. Another part of a choice (a tool call's start, a signature) first
  * releases what that choice holds, so the order of a choice's parts is kept; the stream's end
- * releases everything. Each scan starts at a clean break (see {@link cleanBreakBefore}), where
- * a scan of the whole text arrives with nothing carried over, so the texts the client streamed
+ * releases everything. Each scan starts at a clean break (see `stream-breaks.ts`), where a
+ * scan of the whole text arrives with nothing carried over, so the texts the client streamed
  * are the stored result's, which is still filtered over the whole answer. Two exceptions, both
  * outside the default policy's shapes: a run of digits, capitals and single separators longer
- * than {@link MAX_BACK} characters, and a prompt-injection phrase spanning a scan's start.
+ * than `MAX_BACK` (256) characters, and a prompt-injection phrase spanning a scan's start.
  */
 export class StreamOutputFilter {
   /** The detectors that change what goes out (redact or block). */
@@ -151,13 +161,14 @@ export class StreamOutputFilter {
       channel = {
         key,
         template: part as DeltaPart,
+        json: part.type === 'tool-call-delta',
         tail: '',
         tailStart: 0,
         end: 0,
         recent: '',
         released: 0,
         pending: [],
-        lastWhitespace: -1,
+        lastBreak: -1,
         blocked: false,
         nextScanAt: 0,
       };
@@ -165,8 +176,9 @@ export class StreamOutputFilter {
     }
     const delta = deltaOf(part as DeltaPart);
     for (let index = delta.length - 1; index >= 0; index--) {
-      if (whitespace.test(delta[index] as string)) {
-        channel.lastWhitespace = channel.end + index;
+      const code = delta.charCodeAt(index);
+      if (isWhitespaceCode(code) || (channel.json && isJsonBreakCode(code))) {
+        channel.lastBreak = channel.end + index;
         break;
       }
     }
@@ -198,10 +210,11 @@ export class StreamOutputFilter {
   }
 
   /** Where what may still grow into a match begins: nothing from there on goes out yet. */
-  private holdPoint({ end, recent, lastWhitespace }: Channel): number {
+  private holdPoint({ end, recent, lastBreak }: Channel): number {
     const recentStart = end - recent.length;
-    // The word being written: an address, a key or a token is one word.
-    let hold = lastWhitespace + 1;
+    // The word being written: an address, a key or a token is one word (in a tool call's
+    // arguments, a word ends at JSON punctuation too: a quote, a comma, a brace …).
+    let hold = lastBreak + 1;
     if (this.holdsGroups && end - hold <= GROUPED_HOLD && isGrouped(recent, hold - recentStart)) {
       // A card, IBAN or phone number being written spans words of digits and capitals.
       while (
@@ -226,29 +239,29 @@ export class StreamOutputFilter {
     let limit = end;
     if (!final) {
       limit = this.holdPoint(channel);
-      // Nothing to scan for while no whole delta lies before the hold point.
-      if (end < channel.nextScanAt || deltaCut(channel.pending, released, limit).cut === released)
-        return [];
+      // Nothing to scan for while nothing that may go out lies before the hold point.
+      if (end < channel.nextScanAt || cutBefore(channel, limit).cut === released) return [];
     }
     // `tail` starts at a clean break, where a scan of the whole text arrives with nothing
     // carried over: it finds there what the whole text's scan finds.
     this.scannedCharacters += tail.length;
     // A match starting before `released` went out with what was released then: the scan that
     // released it saw it whole (a match is never cut), so it is not judged again.
+    const found = detect(tail, this.scanned);
     const matches: DetectorMatch[] = [];
-    for (const match of detect(tail, this.scanned)) {
+    for (const match of found) {
       const start = match.start + tailStart;
       if (start >= released) matches.push({ ...match, start, end: match.end + tailStart });
     }
     let cut = end;
     let taken = channel.pending.length;
     if (!final) {
-      // Released text ends where a delta ends, never inside a match, and leaves out a match
-      // that touches the end (it may still grow).
+      // Released text ends where a delta ends (in a tool call's arguments, anywhere), never
+      // inside a match, and leaves out a match that touches the end (it may still grow).
       for (const match of matches) if (match.end === end) limit = Math.min(limit, match.start);
-      ({ cut, taken } = deltaCut(channel.pending, released, limit));
+      ({ cut, taken } = cutBefore(channel, limit));
       for (let inside = matchAround(matches, cut); inside; inside = matchAround(matches, cut))
-        ({ cut, taken } = deltaCut(channel.pending, released, inside.start));
+        ({ cut, taken } = cutBefore(channel, inside.start));
       if (cut === released) {
         channel.nextScanAt = end + Math.max(GROUPED_HOLD, end - released);
         return [];
@@ -272,8 +285,11 @@ export class StreamOutputFilter {
     );
     const deltas = channel.pending.splice(0, taken);
     channel.released = cut;
-    channel.nextScanAt = 0;
-    const nextStart = cleanBreakBefore(tail, tailStart, cut);
+    const nextStart = nextScanStart(tail, tailStart, cut, channel.json, found);
+    // Arguments may go out at any delta, so a next scan reading far back (no clean break near
+    // the cut: a long run of digits and capitals) waits for as much new text: a scan per
+    // delta would read that run again each time.
+    channel.nextScanAt = channel.json ? cut + Math.min(cut - nextStart, MAX_BACK) : 0;
     channel.tail = tail.slice(nextStart - tailStart);
     channel.tailStart = nextStart;
     if (text === '') return [];
@@ -285,72 +301,57 @@ export class StreamOutputFilter {
   }
 }
 
-/** Whether a character code is whitespace (as `\s` reads it). */
-function isWhitespaceCode(code: number): boolean {
-  if (code === 32 || (code >= 9 && code <= 13)) return true;
-  return code > 127 && whitespace.test(String.fromCharCode(code));
-}
-
 /**
- * Digits, capitals, whitespace and the other separators of card, IBAN and phone numbers (a
- * phone number's groups may be separated by any whitespace, a new line too).
+ * Where the next scan starts: the last clean break at or before `cut` (see `stream-breaks.ts`)
+ * that lies inside no match of this scan (`found`, offsets into `tail`). A private key block
+ * (or an injection phrase) may cross a clean break; a scan starting inside a block released
+ * whole would not see it, and would let an address or a number begun inside it win over a
+ * match after it that the whole text's scan keeps. Matches are sorted and do not overlap, so
+ * one backward pass finds every match the start has to move before.
  */
-function isGroupCharacter(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || // 0-9
-    (code >= 65 && code <= 90) || // A-Z
-    code === 40 || // (
-    code === 41 || // )
-    code === 43 || // +
-    code === 45 || // -
-    code === 46 || // .
-    code === 47 || // /
-    isWhitespaceCode(code)
-  );
-}
-
-/**
- * The last clean break at or before `at` in `tail` (which starts at `tailStart`, itself one):
- * a position after whitespace whose previous character is whitespace too or neither a digit,
- * a capital nor a number's separator. No match of any single-word detector spans whitespace,
- * and a card, IBAN or phone number (digits, capitals, single separators) cannot span such a
- * break, so a scan starting there finds what a scan of the whole text finds from there. Looks
- * back at most {@link MAX_BACK} characters.
- */
-function cleanBreakBefore(tail: string, tailStart: number, at: number): number {
-  const floor = Math.max(tailStart, at - MAX_BACK);
-  for (let position = at; position > floor; position--) {
-    const index = position - tailStart;
-    if (!isWhitespaceCode(tail.charCodeAt(index - 1))) continue;
-    // Two separators in a row end any number; so does a character no number holds.
-    const before = index >= 2 ? tail.charCodeAt(index - 2) : -1;
-    if (before === -1 || isWhitespaceCode(before) || !isGroupCharacter(before)) return position;
+function nextScanStart(
+  tail: string,
+  tailStart: number,
+  cut: number,
+  json: boolean,
+  found: readonly DetectorMatch[],
+): number {
+  let start = cleanBreakBefore(tail, tailStart, cut, json);
+  for (let index = found.length - 1; index >= 0; index--) {
+    const match = found[index] as DetectorMatch;
+    const matchStart = match.start + tailStart;
+    if (match.end + tailStart <= start) break;
+    if (matchStart < start) start = cleanBreakBefore(tail, tailStart, matchStart, json);
   }
-  return floor;
+  return start;
 }
 
-/** Whether `text` from `from` to its end (the word being written) could continue a grouped number. */
-function isGrouped(text: string, from: number): boolean {
-  for (let index = from; index < text.length; index++)
-    if (!isGroupCharacter(text.charCodeAt(index))) return false;
-  return true;
-}
-
-/** The last delta end at or before `limit`: where a release may stop, and how many deltas it takes. */
-function deltaCut(
-  pending: Channel['pending'],
-  released: number,
-  limit: number,
-): { cut: number; taken: number } {
-  let cut = released;
+/**
+ * Where a release may stop, at or before `limit`, and how many pending deltas it completes:
+ * the last delta end (a text delta's tokens keep their logprobs), or in a tool call's
+ * arguments, which carry none, `limit` itself (so arguments stream at JSON punctuation however
+ * the provider cut them), moved off the middle of a surrogate pair.
+ */
+function cutBefore(channel: Channel, limit: number): { cut: number; taken: number } {
+  let cut = channel.released;
   let taken = 0;
-  for (const [index, delta] of pending.entries()) {
+  for (const [index, delta] of channel.pending.entries()) {
     if (delta.end > limit) break;
     cut = delta.end;
     taken = index + 1;
   }
+  if (channel.json && limit > cut) {
+    const at = limit - channel.tailStart;
+    const splitsPair =
+      isLowSurrogate(channel.tail.charCodeAt(at)) &&
+      isHighSurrogate(channel.tail.charCodeAt(at - 1));
+    cut = Math.max(cut, splitsPair ? limit - 1 : limit);
+  }
   return { cut, taken };
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 function matchAround(matches: readonly DetectorMatch[], at: number): DetectorMatch | undefined {
   return matches.find((match) => match.start < at && match.end > at);
