@@ -46,7 +46,7 @@ export function providerErrorFromTransport(
   });
 }
 
-/** Socket-level error codes from node:net, node:http and undici (the fetch behind the SDKs). */
+/** Socket-level error codes from node:net, node:http and undici (the provider transport, the SDKs' fetch). */
 const connectionErrorCodes: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',

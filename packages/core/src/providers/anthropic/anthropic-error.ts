@@ -31,7 +31,7 @@ function codeForStreamErrorType(type: string | null): ProviderErrorCode {
 
 /**
  * Turns whatever a call threw (the SDK's error classes for error answers and `error` events,
- * node:http's errors for broken connections and aborts, a SyntaxError for a body that is not
+ * the transport's errors for broken connections and aborts, a SyntaxError for a body that is not
  * JSON) into a ProviderError.
  * 529 (`overloaded_error`) becomes `overloaded`, retryable.
  *

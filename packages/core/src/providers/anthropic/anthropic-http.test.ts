@@ -5,8 +5,8 @@ import { isProviderError, type ProviderError } from '../provider-error';
 import { createAnthropicProvider } from './anthropic-provider';
 
 /**
- * What the Anthropic adapter puts on the wire now that it calls over node:http instead of the
- * SDK: the URL (with a path prefix), the headers the API needs, error answers and `error`
+ * What the Anthropic adapter puts on the wire now that it calls over the lean transport, not
+ * the SDK: the URL (with a path prefix), the headers the API needs, error answers and `error`
  * events mapped as the SDK's error classes were. A real server on a socket records each request
  * and answers what the test set.
  */

@@ -1,8 +1,8 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
-import { urlToHttpOptions } from 'node:url';
 import type Anthropic from '@anthropic-ai/sdk';
 import { postJsonOrThrow, webHeaders } from '../http/error-answer';
-import { mergeHeaders } from '../http/post-json';
+import type { KeepAlivePool } from '../http/keep-alive-pool';
+import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { anthropicSdk } from './anthropic-sdk';
 
 /** The Messages API version the SDK this adapter was written against sends. */
@@ -10,13 +10,13 @@ export const anthropicVersion = '2026-10-21';
 
 /**
  * How one Anthropic account is reached: where `POST /v1/messages` goes, the headers every
- * request carries, and the account's keep-alive agent, shared by all its models.
+ * request carries, and the account's keep-alive pool, shared by all its models.
  */
 export interface AnthropicEndpoint {
-  target: RequestOptions;
+  target: PostTarget;
   /** Accept, content type, `anthropic-version`, the key, then the configured headers; lower-cased. */
   headers: Record<string, string>;
-  agent: Agent;
+  agent: KeepAlivePool;
 }
 
 /**
@@ -26,10 +26,10 @@ export interface AnthropicEndpoint {
  */
 export function createAnthropicEndpoint(
   options: { baseURL: string; apiKey: string; headers?: Record<string, string> },
-  agent: Agent,
+  agent: KeepAlivePool,
 ): AnthropicEndpoint {
   return {
-    target: urlToHttpOptions(new URL(`${options.baseURL}/v1/messages`)),
+    target: postTarget(new URL(`${options.baseURL}/v1/messages`)),
     headers: mergeHeaders(
       {
         accept: 'application/json',
@@ -54,7 +54,7 @@ export async function postAnthropic(
   body: object,
   callHeaders: Record<string, string> | undefined,
   signal: AbortSignal,
-): Promise<IncomingMessage> {
+): Promise<ProviderResponse> {
   return postJsonOrThrow(
     {
       target: endpoint.target,
@@ -73,7 +73,7 @@ export async function postAnthropic(
  * The error of an `event: error` inside a stream after a 200: the SDK's `APIError` without a
  * status, with the body's `error.type`, as the SDK's stream throws it.
  */
-export function anthropicStreamError(data: string, response: IncomingMessage): Error {
+export function anthropicStreamError(data: string, response: ProviderResponse): Error {
   let body: unknown;
   try {
     body = JSON.parse(data);

@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import { headerReader, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEventMessages } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
@@ -32,8 +32,8 @@ export interface AnthropicLanguageModelSettings {
 
 /**
  * A Claude model behind Anthropic's Messages API. The request and answer conversions are the
- * ones the SDK path had; the call goes over plain node:http with the account's keep-alive agent
- * and the event stream is parsed without fetch or web streams. Error answers and `error` events
+ * ones the SDK path had; the call goes over the lean transport (`http/post-json.ts`) with the
+ * account's keep-alive pool and the event stream is parsed without fetch or web streams. Error answers and `error` events
  * are still the SDK's error classes (`anthropic-http.ts`).
  */
 export class AnthropicLanguageModel implements LanguageModel {
@@ -49,7 +49,7 @@ export class AnthropicLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       response = await this.post({ ...this.requestBody(request), stream: false }, request, call);
       const data = JSON.parse(await readText(response)) as Anthropic.Message;
@@ -71,7 +71,7 @@ export class AnthropicLanguageModel implements LanguageModel {
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: CallPhase = 'request';
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       response = await this.post({ ...this.requestBody(request), stream: true }, request, call);
       phase = 'stream';

@@ -1,4 +1,4 @@
-import { createKeepAliveAgent } from '../http/post-json';
+import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { defaultAnthropicMaxTokens, defaultProviderTimeoutMs, type Provider } from '../provider';
 import { createAnthropicEndpoint } from './anthropic-http';
 import { AnthropicLanguageModel } from './anthropic-language-model';
@@ -22,8 +22,8 @@ export interface AnthropicProviderOptions {
 const defaultAnthropicBaseURL = 'https://api.anthropic.com';
 
 /**
- * An Anthropic account. One keep-alive agent per account, shared by all its models; `close()`
- * destroys its sockets. Calls go over plain node:http (see {@link AnthropicLanguageModel}); the
+ * An Anthropic account. One keep-alive pool per account, shared by all its models; `close()`
+ * destroys its sockets. Calls go over the lean transport (see {@link AnthropicLanguageModel}); the
  * SDK is loaded only for the error classes of an error answer or an `error` event.
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {

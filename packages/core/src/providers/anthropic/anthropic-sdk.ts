@@ -5,7 +5,7 @@ let sdk: typeof Anthropic | undefined;
 /**
  * The Anthropic SDK, loaded on first use: its ~270 modules take ~11 MB, which a worker whose
  * jobs never reach a Claude-style account (or has not yet) need not hold. The adapter's calls go
- * over plain node:http (`anthropic-http.ts`); the SDK is loaded only for its error classes,
+ * over the lean transport (`anthropic-http.ts`); the SDK is loaded only for its error classes,
  * when an answer is an error. Only types are imported from it elsewhere.
  */
 export function anthropicSdk(): typeof Anthropic {

@@ -1,4 +1,4 @@
-import { createKeepAliveAgent } from '../http/post-json';
+import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { OpenAICompletionModel } from '../openai/openai-completion-model';
 import { OpenAIEmbeddingModel } from '../openai/openai-embedding-model';
 import { createOpenAIEndpoint } from '../openai/openai-http';
@@ -25,8 +25,9 @@ export interface AzureOpenAIProviderOptions {
  * An Azure OpenAI resource. A model id is a deployment name, put in the path as the SDK's
  * `AzureOpenAI` client puts it (`{endpoint}/openai/deployments/{id}/{operation}?api-version=…`),
  * and the key goes in `api-key`. The models are the OpenAI adapter's own classes, so requests,
- * answers, streams and errors go through the one OpenAI code path (plain node:http, the SDK
- * loaded only for the error classes of an error answer). One keep-alive agent per resource.
+ * answers, streams and errors go through the one OpenAI code path (the lean transport of
+ * `http/post-json.ts`, the SDK loaded only for the error classes of an error answer). One
+ * keep-alive pool per resource.
  */
 export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): Provider {
   if (!options.apiKey) throw new Error(`Provider "${options.id}" (azure-openai) needs an apiKey`);

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { mergeHeaders, type PostJsonOptions, postJson, readText } from './post-json';
+import type { ProviderResponse } from './provider-response';
 
 /** An HTTP error answer, read the way the official SDKs read one before building their error. */
 export interface ErrorAnswer {
@@ -18,7 +18,7 @@ export interface ErrorAnswer {
  * the body's JSON when it parses, else its text as the message (a body that cannot be read gives
  * the read error's message).
  */
-export async function readErrorAnswer(response: IncomingMessage): Promise<ErrorAnswer> {
+export async function readErrorAnswer(response: ProviderResponse): Promise<ErrorAnswer> {
   let text: string;
   try {
     text = await readText(response);
@@ -32,19 +32,19 @@ export async function readErrorAnswer(response: IncomingMessage): Promise<ErrorA
     body = undefined;
   }
   return {
-    status: response.statusCode ?? 0,
+    status: response.statusCode,
     body: body || undefined,
     message: body ? undefined : text,
     headers: webHeaders(response),
   };
 }
 
-/** A node:http response's headers as a fetch `Headers` (the SDKs' errors read request ids and Retry-After from it). */
-export function webHeaders(response: IncomingMessage): Headers {
+/** A response's headers as a fetch `Headers` (the SDKs' errors read request ids and Retry-After from it). */
+export function webHeaders(response: ProviderResponse): Headers {
   const headers = new Headers();
-  const raw = response.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) {
-    headers.append(raw[index] as string, raw[index + 1] as string);
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (typeof value === 'string') headers.append(name, value);
+    else if (value !== undefined) for (const each of value) headers.append(name, each);
   }
   return headers;
 }
@@ -58,13 +58,13 @@ export function webHeaders(response: IncomingMessage): Headers {
 export async function postJsonOrThrow(
   options: PostJsonOptions & { callHeaders: Record<string, string> | undefined },
   toError: (answer: ErrorAnswer) => Error,
-): Promise<IncomingMessage> {
+): Promise<ProviderResponse> {
   const { callHeaders, ...post } = options;
   const response = await postJson(
     callHeaders === undefined
       ? post
       : { ...post, headers: mergeHeaders(post.headers, callHeaders) },
   );
-  if ((response.statusCode ?? 0) < 400) return response;
+  if (response.statusCode < 400) return response;
   throw toError(await readErrorAnswer(response));
 }

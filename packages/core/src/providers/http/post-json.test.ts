@@ -1,40 +1,76 @@
 import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { urlToHttpOptions } from 'node:url';
-import { createKeepAliveAgent, postJson, readText } from './post-json';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { isConnectionFailure } from '../transport-error';
+import { postJsonOrThrow } from './error-answer';
+import { createKeepAliveAgent, type KeepAlivePool } from './keep-alive-pool';
+import { headerReader, postJson, postTarget, readText } from './post-json';
+import { readServerSentEvents } from './read-server-sent-events';
+import { localTlsCertificate, localTlsKey } from './test-support/local-tls';
 
-/** A local server whose every answer is written by `answer`; closed after each test. */
-async function serve(
-  answer: (response: ServerResponse) => void,
-): Promise<{ url: URL; server: Server }> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => answer(response));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: new URL(`http://127.0.0.1:${port}/v1/chat`), server };
+type Answer = (response: ServerResponse, request: IncomingMessage, body: string) => void;
+
+interface LocalServer {
+  url: URL;
+  /** Every socket the server accepted, in order. */
+  sockets: Socket[];
 }
 
 const servers: Server[] = [];
+const pools: KeepAlivePool[] = [];
 afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.destroy()));
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     server.close();
   }
 });
 
-async function post(
-  answer: (response: ServerResponse) => void,
-  signal = new AbortController().signal,
-) {
-  const { url, server } = await serve(answer);
+/** A local server whose every answer is written by `answer` once the request body is in. */
+async function serve(answer: Answer, tls = false): Promise<LocalServer> {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => answer(response, request, Buffer.concat(chunks).toString('utf8')));
+  };
+  const server = tls
+    ? createTlsServer({ cert: localTlsCertificate, key: localTlsKey }, handle)
+    : createServer(handle);
+  const sockets: Socket[] = [];
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.push(socket));
   servers.push(server);
-  const agent = createKeepAliveAgent(url);
-  return postJson({ target: urlToHttpOptions(url), body: '{}', headers: {}, agent, signal });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: new URL(`${tls ? 'https' : 'http'}://127.0.0.1:${port}/v1/chat`), sockets };
 }
+
+function poolFor(url: URL, options?: Parameters<typeof createKeepAliveAgent>[1]): KeepAlivePool {
+  const pool = createKeepAliveAgent(url, options);
+  pools.push(pool);
+  return pool;
+}
+
+function postTo(
+  url: URL,
+  agent: KeepAlivePool,
+  signal = new AbortController().signal,
+  body = '{}',
+  headers: Record<string, string> = {},
+) {
+  return postJson({ target: postTarget(url), body, headers, agent, signal });
+}
+
+async function post(answer: Answer, signal = new AbortController().signal) {
+  const { url } = await serve(answer);
+  return postTo(url, poolFor(url), signal);
+}
+
+const json = (response: ServerResponse, body: unknown) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+};
 
 describe('postJson and readText', () => {
   it('reads a body whose characters are split across chunks', async () => {
@@ -59,7 +95,10 @@ describe('postJson and readText', () => {
       answer.write('{"text":"half');
       setTimeout(() => answer.socket?.destroy(), 5);
     });
-    await expect(readText(response)).rejects.toThrow();
+    const failure = await readText(response).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    // Read as a broken connection (retryable), not as a bug.
+    expect(isConnectionFailure(failure)).toBe(true);
   });
 
   it('fails the request with an AbortError when its signal aborts before the answer', async () => {
@@ -90,6 +129,171 @@ describe('postJson and readText', () => {
     }, controller.signal);
     const reading = readText(response);
     controller.abort();
-    await expect(reading).rejects.toThrow();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('fails a call still waiting for a connection as soon as its signal aborts', async () => {
+    const { url } = await serve(() => undefined); // never answers
+    const agent = poolFor(url, { maxSockets: 1 });
+    const first = postTo(url, agent);
+    first.catch(() => undefined);
+    const controller = new AbortController();
+    const queued = postTo(url, agent, controller.signal);
+    controller.abort(new Error('stop'));
+    // The one socket is still busy with the first call: the abort alone must settle this one.
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+  });
+
+  it('reports a refused connection as a connection failure', async () => {
+    const { url } = await serve(() => undefined);
+    await new Promise((resolve) => servers.pop()?.close(resolve));
+    const failure = await postTo(url, poolFor(url)).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(isConnectionFailure(failure)).toBe(true);
+  });
+
+  it('sends the body with its byte length and the headers as given, and reads response headers', async () => {
+    let seen: { headers: IncomingMessage['headers']; body: string; path?: string } | undefined;
+    const { url } = await serve((answer, request, body) => {
+      seen = { headers: request.headers, body, path: request.url };
+      answer.writeHead(200, [
+        ['Content-Type', 'application/json'],
+        ['X-RateLimit-Remaining-Requests', '41'],
+      ]);
+      answer.end('{}');
+    });
+    const body = JSON.stringify({ text: 'café 🚀' });
+    const target = new URL(`${url.href}?api-version=2024-10-21`);
+    const response = await postJson({
+      target: postTarget(target),
+      body,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+      agent: poolFor(url),
+      signal: new AbortController().signal,
+    });
+    expect(await readText(response)).toBe('{}');
+    expect(seen).toMatchObject({
+      path: '/v1/chat?api-version=2024-10-21',
+      body,
+      headers: {
+        host: url.host,
+        'content-type': 'application/json',
+        authorization: 'Bearer k',
+        'content-length': String(Buffer.byteLength(body)),
+      },
+    });
+    expect(headerReader(response)('x-ratelimit-remaining-requests')).toBe('41');
+    expect(headerReader(response)('X-RateLimit-Remaining-Requests')).toBe('41');
+  });
+
+  it('keeps sockets alive across calls, error answers included, and destroy() closes them', async () => {
+    let calls = 0;
+    const { url, sockets } = await serve((answer) => {
+      calls += 1;
+      if (calls % 2 === 0) {
+        answer.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        answer.end(JSON.stringify({ error: { message: 'slow down' } }));
+      } else json(answer, { call: calls });
+    });
+    const agent = poolFor(url);
+    const signal = new AbortController().signal;
+    const call = () =>
+      postJsonOrThrow(
+        { target: postTarget(url), body: '{}', headers: {}, agent, signal, callHeaders: undefined },
+        (answer) =>
+          Object.assign(new Error('error answer'), {
+            answer: { ...answer, retryAfter: answer.headers.get('retry-after') },
+          }),
+      );
+    for (let round = 0; round < 4; round += 1) {
+      expect(await readText(await call())).toBe(`{"call":${2 * round + 1}}`);
+      await expect(call()).rejects.toMatchObject({
+        answer: { status: 429, body: { error: { message: 'slow down' } }, retryAfter: '2' },
+      });
+    }
+    // undici waits one turn of the event loop before it reuses a socket, so a call made at once
+    // may take a second one; eight calls in a row still need no more than two.
+    expect(sockets.length).toBeLessThanOrEqual(2);
+    expect(sockets.filter((socket) => socket.destroyed)).toEqual([]);
+
+    const closed = sockets.map((socket) => once(socket, 'close'));
+    await agent.destroy();
+    await Promise.all(closed);
+  });
+
+  it('closes the socket of a response dropped mid-body, and the next call opens another', async () => {
+    let calls = 0;
+    const { url, sockets } = await serve((answer) => {
+      calls += 1;
+      if (calls === 1) {
+        answer.writeHead(200, { 'content-type': 'application/json' });
+        answer.write('{"text":"');
+      } else json(answer, { call: calls });
+    });
+    const agent = poolFor(url);
+    const dropped = await postTo(url, agent);
+    const closed = once(sockets[0] as Socket, 'close');
+    dropped.destroy();
+    await closed;
+    expect(await readText(await postTo(url, agent))).toBe('{"call":2}');
+    expect(sockets).toHaveLength(2);
+    expect((sockets[1] as Socket).destroyed).toBe(false);
+  });
+
+  it('delivers a body far larger than its buffer, read slowly, whole', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const chunks = 64; // 4 MB: the parser pauses and resumes many times.
+    const { url } = await serve((answer) => {
+      answer.writeHead(200, { 'content-type': 'text/plain' });
+      let written = 0;
+      const write = () => {
+        while (written < chunks) {
+          written += 1;
+          if (!answer.write(chunk)) return void answer.once('drain', write);
+        }
+        answer.end();
+      };
+      write();
+    });
+    const response = await postTo(url, poolFor(url));
+    let bytes = 0;
+    for await (const part of response) {
+      bytes += (part as Buffer).length;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(bytes).toBe(chunk.length * chunks);
+  });
+
+  it('posts over https to a server it trusts', async () => {
+    const { url } = await serve((answer, _request, body) => json(answer, { echoed: body }), true);
+    const response = await postTo(
+      url,
+      poolFor(url, { ca: localTlsCertificate }),
+      undefined,
+      '{"a":1}',
+    );
+    expect(JSON.parse(await readText(response))).toEqual({ echoed: '{"a":1}' });
+  });
+});
+
+describe('server-sent events over postJson', () => {
+  it('yields whole characters when a chunk ends inside one, and fails a stream cut short', async () => {
+    const bytes = Buffer.from('data: {"text":"東京 🚀"}\n\ndata: {"text":"é');
+    const cut = bytes.indexOf(Buffer.from('🚀')) + 1;
+    const { url } = await serve((answer) => {
+      answer.writeHead(200, { 'content-type': 'text/event-stream' });
+      answer.write(bytes.subarray(0, cut));
+      setTimeout(() => {
+        answer.write(bytes.subarray(cut));
+        setTimeout(() => answer.socket?.destroy(), 5);
+      }, 5);
+    });
+    const response = await postTo(url, poolFor(url));
+    const events: string[] = [];
+    const failure = await (async () => {
+      for await (const data of readServerSentEvents(response)) events.push(data);
+    })().catch((error: unknown) => error);
+    expect(events).toEqual(['{"text":"東京 🚀"}']);
+    expect(isConnectionFailure(failure)).toBe(true);
   });
 });

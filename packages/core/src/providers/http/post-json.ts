@@ -1,30 +1,26 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { KeepAlivePool } from './keep-alive-pool';
+import { abortError, type ProviderResponse, ProviderResponseHandler } from './provider-response';
 
-export interface PostJsonOptions {
-  /** Host, port, path and protocol, as `urlToHttpOptions` gives them (computed once per provider). */
-  target: RequestOptions;
-  /** The JSON body, already serialised. */
-  body: string;
-  headers: Record<string, string>;
-  /** The keep-alive agent of the provider (http or https, matching the target). */
-  agent: Agent;
-  signal: AbortSignal;
+/** Where a POST goes on the account's server: the path and query of its URL. */
+export interface PostTarget {
+  path: string;
 }
 
-/**
- * The keep-alive agent of one provider account, shared by all its models; `destroy()` closes
- * its sockets. http or https after the base URL's protocol.
- */
-export function createKeepAliveAgent(url: URL, maxSockets = 256): Agent {
-  const options = {
-    keepAlive: true,
-    maxSockets,
-    // Reuse the most recently used socket: the busy ones stay warm, the rest can idle out.
-    scheduling: 'lifo' as const,
-  };
-  return url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+/** The target of a URL under the account's base URL (computed once per model and operation). */
+export function postTarget(url: URL): PostTarget {
+  return { path: `${url.pathname}${url.search}` };
+}
+
+export interface PostJsonOptions {
+  /** The path (and query) on the account's server (see {@link postTarget}). */
+  target: PostTarget;
+  /** The JSON body, already serialised. */
+  body: string;
+  /** Header names unique whatever their case (as {@link mergeHeaders} gives them). */
+  headers: Record<string, string>;
+  /** The keep-alive pool of the provider account (its origin is the request's). */
+  agent: KeepAlivePool;
+  signal: AbortSignal;
 }
 
 /**
@@ -45,44 +41,19 @@ export function mergeHeaders(
 
 /**
  * POSTs a JSON body and resolves with the response as soon as its headers arrive; the caller
- * reads (or drains) the body. Plain node:http: no fetch and no web streams on the hot path.
- * An abort destroys the request, failing the promise or the body stream, whichever is pending.
- *
- * The signal is watched here rather than handed to node:http (its `signal` option), which
- * watches the request's end with `finished()` and a handful of listeners per call: one
- * listener on the call's own signal does the same job (the signal is per call, see
- * `CallSignal`, and aborting a request that already ended does nothing).
+ * reads (or drains) the body. undici's dispatcher with a handler of our own (see
+ * `ProviderResponseHandler`): no fetch, no web streams, and about a third less client CPU per
+ * call than node:http's request and response. An abort fails the promise or the body,
+ * whichever is pending, with an `AbortError`.
  */
-export function postJson(options: PostJsonOptions): Promise<IncomingMessage> {
+export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
+  const { signal } = options;
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise((resolve, reject) => {
-    const send = options.target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(
-      {
-        ...options.target,
-        method: 'POST',
-        agent: options.agent,
-        headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
-      },
-      resolve,
+    options.agent.dispatcher.dispatch(
+      { path: options.target.path, method: 'POST', headers: options.headers, body: options.body },
+      new ProviderResponseHandler(signal, resolve, reject),
     );
-    // Stays attached after the response arrives, so a late error (abort, reset) is never unhandled.
-    request.on('error', reject);
-    const { signal } = options;
-    const abort = () => request.destroy(abortError(signal));
-    if (signal.aborted) abort();
-    else {
-      signal.addEventListener('abort', abort, { once: true });
-      request.once('close', () => signal.removeEventListener('abort', abort));
-    }
-    request.end(options.body);
-  });
-}
-
-/** The error an aborted request fails with, as node:http's own `signal` option builds it. */
-function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
-    name: 'AbortError',
-    code: 'ABORT_ERR',
   });
 }
 
@@ -91,7 +62,7 @@ function abortError(signal: AbortSignal): Error {
  * (a character split across chunks decodes whole); a response that closes before its end
  * fails, as reading it with `for await` would.
  */
-export function readText(response: IncomingMessage): Promise<string> {
+export function readText(response: ProviderResponse): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let ended = false;
@@ -115,8 +86,8 @@ function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
-/** Reads one response header; node:http lower-cases names and may give repeated ones as arrays. */
-export function headerReader(response: IncomingMessage): (name: string) => string | undefined {
+/** Reads one response header; undici lower-cases names and gives repeated ones as arrays. */
+export function headerReader(response: ProviderResponse): (name: string) => string | undefined {
   return (name) => {
     const value = response.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;

@@ -1,7 +1,8 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { CompleteRequest, CompleteResult, CompletionModel } from '../completion-model';
-import { headerReader, postJson, readText } from '../http/post-json';
+import type { KeepAlivePool } from '../http/keep-alive-pool';
+import { headerReader, mergeHeaders, type PostTarget, postJson, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { convertOpenAICompletion } from '../openai/convert-openai-completion';
 import { convertToOpenAICompletionRequest } from '../openai/convert-to-openai-completion-request';
 import { parseOpenAIRateLimitHeaders } from '../openai/parse-openai-rate-limit-headers';
@@ -11,19 +12,20 @@ import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-co
 export interface OpenAICompatibleCompletionModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Where `POST …/completions` goes, from `urlToHttpOptions`. */
-  target: RequestOptions;
+  /** Where `POST …/completions` goes, from `postTarget`. */
+  target: PostTarget;
   /** Headers of every request (content type, authorization, configured headers). */
   headers: Record<string, string>;
-  /** The account's keep-alive agent, shared by all its models. */
-  agent: Agent;
+  /** The account's keep-alive pool, shared by all its models. */
+  agent: KeepAlivePool;
   /** Per-call timeout in milliseconds. */
   timeoutMs: number;
 }
 
 /**
  * A text-completion model on a server that speaks OpenAI's Completions API (vLLM,
- * llama.cpp, LM Studio): node:http with the provider's keep-alive agent, like its chat model.
+ * llama.cpp, LM Studio): the lean transport with the provider's keep-alive pool, like its chat
+ * model.
  */
 export class OpenAICompatibleCompletionModel implements CompletionModel {
   readonly provider: string;
@@ -38,17 +40,21 @@ export class OpenAICompatibleCompletionModel implements CompletionModel {
 
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify(convertToOpenAICompletionRequest(this.modelId, request));
       response = await postJson({
         target: this.settings.target,
         body,
-        headers: { ...this.settings.headers, accept: 'application/json', ...request.headers },
+        headers: mergeHeaders(
+          this.settings.headers,
+          { accept: 'application/json' },
+          request.headers,
+        ),
         agent: this.settings.agent,
         signal: call.signal,
       });
-      if ((response.statusCode ?? 0) >= 400) {
+      if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
       const answer: unknown = JSON.parse(await readText(response));

@@ -1,7 +1,8 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../embedding-model';
-import { postJson, readText } from '../http/post-json';
+import type { KeepAlivePool } from '../http/keep-alive-pool';
+import { mergeHeaders, type PostTarget, postJson, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import {
   convertOpenAIEmbeddings,
   type OpenAIEmbeddingsFields,
@@ -11,12 +12,12 @@ import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-co
 export interface OpenAICompatibleEmbeddingModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Where `POST …/embeddings` goes, from `urlToHttpOptions`. */
-  target: RequestOptions;
+  /** Where `POST …/embeddings` goes, from `postTarget`. */
+  target: PostTarget;
   /** Headers of every request (content type, authorization, configured headers). */
   headers: Record<string, string>;
-  /** The account's keep-alive agent, shared with its chat models. */
-  agent: Agent;
+  /** The account's keep-alive pool, shared with its chat models. */
+  agent: KeepAlivePool;
   /** Per-call timeout in milliseconds. */
   timeoutMs: number;
 }
@@ -35,7 +36,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify({
         model: this.modelId,
@@ -46,11 +47,15 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
       response = await postJson({
         target: this.settings.target,
         body,
-        headers: { ...this.settings.headers, accept: 'application/json', ...request.headers },
+        headers: mergeHeaders(
+          this.settings.headers,
+          { accept: 'application/json' },
+          request.headers,
+        ),
         agent: this.settings.agent,
         signal: call.signal,
       });
-      if ((response.statusCode ?? 0) >= 400) {
+      if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
       const answer = JSON.parse(await readText(response)) as OpenAIEmbeddingsFields;

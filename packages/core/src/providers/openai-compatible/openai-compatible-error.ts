@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { CallSignal } from '../call-signal';
 import { headerReader, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { isProviderError, type ProviderError } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
@@ -45,11 +45,11 @@ function errorBodyMessage(text: string): string | undefined {
  * which also frees the kept-alive socket for the next call.
  */
 export async function providerErrorFromResponse(
-  response: IncomingMessage,
+  response: ProviderResponse,
   provider: string,
 ): Promise<ProviderError> {
   const getHeader = headerReader(response);
-  const statusCode = response.statusCode ?? 0;
+  const statusCode = response.statusCode;
   let text = '';
   try {
     text = await readText(response);
@@ -71,7 +71,7 @@ export function mapOpenAICompatibleError(
   context: OpenAICompatibleErrorContext,
 ): ProviderError {
   if (isProviderError(error)) return error;
-  // node:http reports an abort as an AbortError or a reset socket depending on timing; the
+  // The transport reports an abort as an AbortError or a broken socket depending on timing; the
   // call signal knows whether it was the caller or our timer.
   return (
     context.call.abortError(context.provider, error) ??

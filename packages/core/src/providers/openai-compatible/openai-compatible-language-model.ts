@@ -1,7 +1,8 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
-import { headerReader, postJson, readText } from '../http/post-json';
+import type { KeepAlivePool } from '../http/keep-alive-pool';
+import { headerReader, mergeHeaders, type PostTarget, postJson, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
@@ -28,12 +29,12 @@ import {
 export interface OpenAICompatibleLanguageModelSettings {
   /** The provider account id. */
   provider: string;
-  /** Where `POST …/chat/completions` goes, from `urlToHttpOptions`. */
-  target: RequestOptions;
+  /** Where `POST …/chat/completions` goes, from `postTarget`. */
+  target: PostTarget;
   /** Headers of every request (content type, authorization, configured headers). */
   headers: Record<string, string>;
-  /** The account's keep-alive agent, shared by all its models. */
-  agent: Agent;
+  /** The account's keep-alive pool, shared by all its models. */
+  agent: KeepAlivePool;
   /** Per-call timeout in milliseconds (for streams: first byte and between chunks). */
   timeoutMs: number;
   /** Fields this server refuses or ignores (its preset's and the config's), refused before any call. */
@@ -50,8 +51,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * A chat model on a server that speaks OpenAI's Chat Completions (vLLM, Ollama, LM Studio,
- * llama.cpp). The hot path for local models, so it skips the SDK: node:http with a keep-alive
- * agent, and its own JSON and server-sent-event parsing.
+ * llama.cpp). The hot path for local models, so it skips the SDK: the lean transport
+ * (`http/post-json.ts`) with a keep-alive pool, and its own JSON and server-sent-event parsing.
  */
 export class OpenAICompatibleLanguageModel implements LanguageModel {
   readonly provider: string;
@@ -66,11 +67,11 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify(this.requestBody(request));
       response = await this.post(body, request, call, 'application/json');
-      if ((response.statusCode ?? 0) >= 400) {
+      if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
       const answer: unknown = JSON.parse(await readText(response));
@@ -93,7 +94,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: CallPhase = 'request';
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify({
         ...this.requestBody(request),
@@ -101,7 +102,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         stream_options: { include_usage: true },
       });
       response = await this.post(body, request, call, 'text/event-stream');
-      if ((response.statusCode ?? 0) >= 400) {
+      if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
       phase = 'stream';
@@ -160,11 +161,11 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     request: GenerateRequest,
     call: CallSignal,
     accept: string,
-  ): Promise<IncomingMessage> {
+  ): Promise<ProviderResponse> {
     return postJson({
       target: this.settings.target,
       body,
-      headers: { ...this.settings.headers, accept, ...request.headers },
+      headers: mergeHeaders(this.settings.headers, { accept }, request.headers),
       agent: this.settings.agent,
       signal: call.signal,
     });

@@ -1,5 +1,5 @@
-import { urlToHttpOptions } from 'node:url';
-import { createKeepAliveAgent, mergeHeaders } from '../http/post-json';
+import { createKeepAliveAgent } from '../http/keep-alive-pool';
+import { mergeHeaders, postTarget } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { alphanumeric9ToolCallIds, openAIToolCallIds } from '../tool-call-id-rules';
 import { OpenAICompatibleCompletionModel } from './openai-compatible-completion-model';
@@ -38,7 +38,7 @@ export interface OpenAICompatibleProviderOptions {
 }
 
 /**
- * An OpenAI-compatible server. One keep-alive agent per server, shared by all its models;
+ * An OpenAI-compatible server. One keep-alive pool per server, shared by all its models;
  * `close()` destroys its sockets.
  */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleProviderOptions): Provider {
@@ -49,7 +49,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   }
   const base = baseURL.replace(/\/+$/, '');
   const endpoint = new URL(`${base}/chat/completions`);
-  const agent = createKeepAliveAgent(endpoint, options.maxSockets);
+  const agent = createKeepAliveAgent(endpoint, { maxSockets: options.maxSockets });
   const headers = mergeHeaders(
     { 'content-type': 'application/json' },
     options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
@@ -57,7 +57,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   );
   const settings = {
     provider: options.id,
-    target: urlToHttpOptions(endpoint),
+    target: postTarget(endpoint),
     headers,
     agent,
     timeoutMs: options.timeoutMs ?? defaultProviderTimeoutMs,
@@ -82,12 +82,12 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     completionModel: (modelId) =>
       new OpenAICompatibleCompletionModel(modelId, {
         ...settings,
-        target: urlToHttpOptions(new URL(`${base}/completions`)),
+        target: postTarget(new URL(`${base}/completions`)),
       }),
     embeddingModel: (modelId) =>
       new OpenAICompatibleEmbeddingModel(modelId, {
         ...settings,
-        target: urlToHttpOptions(new URL(`${base}/embeddings`)),
+        target: postTarget(new URL(`${base}/embeddings`)),
       }),
     close: async () => agent.destroy(),
   };

@@ -1,7 +1,7 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { CompleteRequest, CompleteResult, CompletionModel } from '../completion-model';
-import { headerReader, readText } from '../http/post-json';
+import { headerReader, type PostTarget, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { convertOpenAICompletion } from './convert-openai-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAICompletionRequest } from './convert-to-openai-completion-request';
@@ -12,13 +12,13 @@ import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
 
 /**
  * A model behind OpenAI's legacy Completions API (`gpt-3.5-turbo-instruct`), over the account's
- * keep-alive agent like {@link OpenAILanguageModel}.
+ * keep-alive pool like {@link OpenAILanguageModel}.
  */
 export class OpenAICompletionModel implements CompletionModel {
   readonly provider: string;
   readonly modelId: string;
   private readonly endpoint: OpenAIEndpoint;
-  private readonly target: RequestOptions;
+  private readonly target: PostTarget;
   private readonly timeoutMs: number;
 
   constructor(modelId: string, settings: OpenAILanguageModelSettings) {
@@ -31,7 +31,7 @@ export class OpenAICompletionModel implements CompletionModel {
 
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = { ...convertToOpenAICompletionRequest(this.modelId, request), stream: false };
       response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);

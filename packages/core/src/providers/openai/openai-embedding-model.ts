@@ -1,7 +1,7 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../embedding-model';
-import { readText } from '../http/post-json';
+import { type PostTarget, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { convertOpenAIEmbeddings, type OpenAIEmbeddingsFields } from './convert-openai-embeddings';
 import { mapOpenAIError } from './openai-error';
 import { type OpenAIEndpoint, postOpenAI } from './openai-http';
@@ -16,14 +16,14 @@ export interface OpenAIEmbeddingModelSettings {
 }
 
 /**
- * An embedding model behind OpenAI's Embeddings API, over the account's keep-alive agent like
+ * An embedding model behind OpenAI's Embeddings API, over the account's keep-alive pool like
  * {@link OpenAILanguageModel}.
  */
 export class OpenAIEmbeddingModel implements EmbeddingModel {
   readonly provider: string;
   readonly modelId: string;
   private readonly settings: OpenAIEmbeddingModelSettings;
-  private readonly target: RequestOptions;
+  private readonly target: PostTarget;
 
   constructor(modelId: string, settings: OpenAIEmbeddingModelSettings) {
     this.modelId = modelId;
@@ -34,7 +34,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = {
         model: this.modelId,

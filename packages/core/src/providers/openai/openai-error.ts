@@ -17,8 +17,8 @@ const contentFilterCodes: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Turns whatever a call threw (the SDK's error classes for error answers, node:http's errors for
- * broken connections and aborts, a SyntaxError for a body that is not JSON) into a ProviderError.
+ * Turns whatever a call threw (the SDK's error classes for error answers, the transport's errors
+ * for broken connections and aborts, a SyntaxError for a body that is not JSON) into a ProviderError.
  *
  * The SDK's error classes set no distinguishing `name`, so they are told apart by class here.
  * They never leave this adapter: what crosses process boundaries is the ProviderError.

@@ -6,10 +6,10 @@ import { isProviderError, type ProviderError } from '../provider-error';
 import { createOpenAIProvider } from './openai-provider';
 
 /**
- * What the OpenAI adapter puts on the wire now that it calls over node:http instead of the SDK:
- * URLs (path prefixes, Azure deployments and api-version), the headers servers need, and error
- * answers and stream error events mapped as the SDK's error classes were. A real server on a
- * socket records each request and answers what the test set.
+ * What the OpenAI adapter puts on the wire now that it calls over the lean transport, not the
+ * SDK: URLs (path prefixes, Azure deployments and api-version), the headers servers need, and
+ * error answers and stream error events mapped as the SDK's error classes were. A real server on
+ * a socket records each request and answers what the test set.
  */
 let wire: RecordingServer;
 const providers: Provider[] = [];

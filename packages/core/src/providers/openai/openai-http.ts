@@ -1,7 +1,7 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
-import { urlToHttpOptions } from 'node:url';
 import { postJsonOrThrow, webHeaders } from '../http/error-answer';
-import { mergeHeaders } from '../http/post-json';
+import type { KeepAlivePool } from '../http/keep-alive-pool';
+import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { openaiSdk } from './openai-sdk';
 
 /** The operations the adapter calls, as paths under the account's base URL. */
@@ -9,15 +9,15 @@ export type OpenAIOperation = '/chat/completions' | '/completions' | '/embedding
 
 /**
  * How one OpenAI-format account (OpenAI, Azure OpenAI) is reached: where a model's POST goes,
- * the headers every request carries, and the account's keep-alive agent. Made once per account
+ * the headers every request carries, and the account's keep-alive pool. Made once per account
  * and shared by all its models.
  */
 export interface OpenAIEndpoint {
   /** Where `POST {operation}` for this model goes (Azure puts the deployment in the path). */
-  target(operation: OpenAIOperation, modelId: string): RequestOptions;
+  target(operation: OpenAIOperation, modelId: string): PostTarget;
   /** Content type, accept and the key's header, then the configured headers; names lower-cased. */
   headers: Record<string, string>;
-  agent: Agent;
+  agent: KeepAlivePool;
 }
 
 export interface OpenAIEndpointOptions {
@@ -36,15 +36,18 @@ export interface OpenAIEndpointOptions {
  * (`Authorization` or `api-key`, JSON content type and accept) and without its telemetry
  * (`User-Agent: OpenAI/JS …`, `X-Stainless-*`). Targets are parsed once per operation and model.
  */
-export function createOpenAIEndpoint(options: OpenAIEndpointOptions, agent: Agent): OpenAIEndpoint {
+export function createOpenAIEndpoint(
+  options: OpenAIEndpointOptions,
+  agent: KeepAlivePool,
+): OpenAIEndpoint {
   const url = options.url ?? ((operation) => `${options.baseURL}${operation}`);
-  const targets = new Map<string, RequestOptions>();
+  const targets = new Map<string, PostTarget>();
   return {
     target(operation, modelId) {
       const key = `${operation} ${modelId}`;
       let target = targets.get(key);
       if (target === undefined) {
-        target = urlToHttpOptions(new URL(url(operation, modelId)));
+        target = postTarget(new URL(url(operation, modelId)));
         targets.set(key, target);
       }
       return target;
@@ -66,11 +69,11 @@ export function createOpenAIEndpoint(options: OpenAIEndpointOptions, agent: Agen
  */
 export async function postOpenAI(
   endpoint: OpenAIEndpoint,
-  target: RequestOptions,
+  target: PostTarget,
   body: object,
   callHeaders: Record<string, string> | undefined,
   signal: AbortSignal,
-): Promise<IncomingMessage> {
+): Promise<ProviderResponse> {
   return postJsonOrThrow(
     {
       target,
@@ -89,6 +92,6 @@ export async function postOpenAI(
  * The error of an `error` object sent inside an event stream after a 200: the SDK's `APIError`
  * without a status, as the SDK's stream throws it.
  */
-export function openAIStreamError(error: unknown, response: IncomingMessage): Error {
+export function openAIStreamError(error: unknown, response: ProviderResponse): Error {
   return new (openaiSdk().APIError)(undefined, error as object, undefined, webHeaders(response));
 }

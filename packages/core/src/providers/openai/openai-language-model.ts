@@ -1,6 +1,6 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
 import { CallSignal } from '../call-signal';
-import { headerReader, readText } from '../http/post-json';
+import { headerReader, type PostTarget, readText } from '../http/post-json';
+import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
@@ -24,8 +24,8 @@ export interface OpenAILanguageModelSettings {
 
 /**
  * A chat model behind OpenAI's Chat Completions API (or Azure OpenAI's). The request and answer
- * conversions are the ones the SDK path had; the call itself goes over plain node:http with the
- * account's keep-alive agent, and the stream is parsed without fetch or web streams (the SDK's
+ * conversions are the ones the SDK path had; the call itself goes over the lean transport
+ * (`http/post-json.ts`) with the account's keep-alive pool, and the stream is parsed without fetch or web streams (the SDK's
  * fetch, web streams and request building were about a fifth of a worker's CPU per job). Error
  * answers are still the SDK's error classes (`postOpenAI`).
  */
@@ -33,7 +33,7 @@ export class OpenAILanguageModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
   private readonly endpoint: OpenAIEndpoint;
-  private readonly target: RequestOptions;
+  private readonly target: PostTarget;
   private readonly timeoutMs: number;
 
   constructor(modelId: string, settings: OpenAILanguageModelSettings) {
@@ -46,7 +46,7 @@ export class OpenAILanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = { ...this.requestBody(request), stream: false };
       response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
@@ -70,7 +70,7 @@ export class OpenAILanguageModel implements LanguageModel {
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const call = new CallSignal(request.signal, this.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
-    let response: IncomingMessage | undefined;
+    let response: ProviderResponse | undefined;
     try {
       const body = {
         ...this.requestBody(request),
@@ -128,7 +128,7 @@ export class OpenAILanguageModel implements LanguageModel {
  * Parses one `data:` payload as the SDK's stream does: JSON (a SyntaxError otherwise, which maps
  * to `malformed_response`), and an `error` object in it ends the stream with the SDK's `APIError`.
  */
-function parseOpenAIChunk(data: string, response: IncomingMessage): OpenAIChatChunkFields {
+function parseOpenAIChunk(data: string, response: ProviderResponse): OpenAIChatChunkFields {
   const chunk = JSON.parse(data) as (OpenAIChatChunkFields & { error?: unknown }) | null;
   if (chunk?.error) throw openAIStreamError(chunk.error, response);
   return chunk as OpenAIChatChunkFields;

@@ -1,4 +1,4 @@
-import { createKeepAliveAgent } from '../http/post-json';
+import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompletionModel } from './openai-completion-model';
 import { OpenAIEmbeddingModel } from './openai-embedding-model';
@@ -22,8 +22,8 @@ export interface OpenAIProviderOptions {
 const defaultOpenAIBaseURL = 'https://api.openai.com/v1';
 
 /**
- * An OpenAI account. One keep-alive agent per account, shared by all its models; `close()`
- * destroys its sockets. Calls go over plain node:http (see {@link OpenAILanguageModel}); the SDK
+ * An OpenAI account. One keep-alive pool per account, shared by all its models; `close()`
+ * destroys its sockets. Calls go over the lean transport (see {@link OpenAILanguageModel}); the SDK
  * is loaded only for the error classes of an error answer.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {

@@ -5,7 +5,7 @@ let sdk: OpenAIModule | undefined;
 /**
  * The `openai` package, loaded on first use: its ~150 modules take ~11 MB, which a worker or
  * API that has not needed it need not hold (see `lazy-dependencies.test.ts`). The adapter's
- * calls go over plain node:http (`openai-http.ts`); the SDK is loaded only for its error
+ * calls go over the lean transport (`openai-http.ts`); the SDK is loaded only for its error
  * classes, when an answer is an error. Only types are imported from it elsewhere.
  */
 export function openaiSdk(): OpenAIModule {

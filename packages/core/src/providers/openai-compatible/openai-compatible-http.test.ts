@@ -1,0 +1,76 @@
+import { type RecordingServer, startRecordingServer } from '@llmq/testing';
+import type { Provider } from '../provider';
+import { createOpenAICompatibleProvider } from './openai-compatible-provider';
+
+/**
+ * The headers the OpenAI-compatible adapter puts on the wire: the account's, then the call's,
+ * one value per name whatever the case each was given in (the transport sends every name it is
+ * handed, so two spellings of one name would go out as two headers). A real server on a socket
+ * records each request.
+ */
+let wire: RecordingServer;
+let provider: Provider;
+
+beforeAll(async () => {
+  wire = await startRecordingServer();
+  provider = createOpenAICompatibleProvider({
+    id: 'local',
+    baseURL: `${wire.url}/v1`,
+    apiKey: 'sk-local',
+    headers: { 'X-Tenant': 'configured' },
+  });
+});
+
+afterAll(async () => {
+  await provider.close?.();
+  await wire.close();
+});
+
+beforeEach(() => {
+  wire.requests.length = 0;
+});
+
+const callHeaders = { Accept: 'application/json', 'x-tenant': 'per-call' };
+
+describe('OpenAI-compatible adapter on the wire', () => {
+  it("lets a call's headers replace the account's, whatever their case", async () => {
+    wire.answer = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          model: 'local-model',
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' },
+          ],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      );
+    };
+    await provider.languageModel('local-model').generate({
+      messages: [{ role: 'user', content: 'hi' }],
+      headers: callHeaders,
+    });
+    wire.answer = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          model: 'local-embed',
+          data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+          usage: { prompt_tokens: 1, total_tokens: 1 },
+        }),
+      );
+    };
+    await provider.embeddingModel?.('local-embed').embed({ inputs: ['hi'], headers: callHeaders });
+
+    expect(wire.requests).toHaveLength(2);
+    for (const request of wire.requests) {
+      expect(request.headers).toMatchObject({
+        accept: 'application/json',
+        'x-tenant': 'per-call',
+        authorization: 'Bearer sk-local',
+      });
+    }
+  });
+});
