@@ -243,6 +243,9 @@ export async function createApiHarness(
     catalog,
     budgets,
     metrics,
+    batchStore,
+    /** The `batch-control` queue (ingest, finalise, expire) both batch services add to. */
+    controlQueue,
     /** Jobs BullMQ holds in any state. */
     async queuedCount(): Promise<number> {
       const counts = await queue.getJobCounts(

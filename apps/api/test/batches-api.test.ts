@@ -228,4 +228,75 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
     expect(again.body.id).toBe(batchId);
     expect(again.headers['idempotent-replayed']).toBe('true');
   });
+
+  it('a create that fails after writing its batch keeps the key: the retry answers that batch, its ingest queued', async () => {
+    const file = await upload(jsonl(2)).expect(200);
+    const body = {
+      input_file_id: file.body.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    };
+    const create = () =>
+      request(harness.app).post('/v1/batches').set(auth()).set('Idempotency-Key', 'batch-4');
+    // Redis fails between the batch's record and its ingest and expiry jobs.
+    const adds = jest
+      .spyOn(harness.controlQueue, 'addBulk')
+      .mockRejectedValueOnce(new Error('Connection is closed.'));
+    const failed = await create().send(body);
+    expect([failed.status, failed.body.error.code]).toEqual([503, 'redis_unavailable']);
+    expect(adds).toHaveBeenCalledTimes(1);
+    const listed = await request(harness.app).get('/v1/batches').set(auth()).expect(200);
+    expect(listed.body.data).toHaveLength(1);
+    const id: string = listed.body.data[0].id;
+    expect(listed.body.data[0].status).toBe('validating');
+    expect(await harness.controlQueue.getJob(`ingest-${id}`)).toBeUndefined();
+
+    const retry = await create().send(body).expect(200);
+    expect(retry.body.id).toBe(id);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(await harness.controlQueue.getJob(`ingest-${id}`)).toBeDefined();
+    expect(await harness.controlQueue.getJob(`expire-${id}`)).toBeDefined();
+    const after = await request(harness.app).get('/v1/batches').set(auth()).expect(200);
+    expect(after.body.data.map((batch: { id: string }) => batch.id)).toEqual([id]);
+  });
+
+  it('a takeover of a creator that died after writing its batch queues that batch', async () => {
+    const file = await upload(jsonl(2)).expect(200);
+    const body = {
+      input_file_id: file.body.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    };
+    const hash = sha256(`batches\n${canonicalJson(body)}`);
+    const batchId = 'batch_fedcba9876543210fedcba9876543210';
+    // The first request claimed the key, wrote its batch and died before queueing its jobs.
+    const createdAt = Date.now() - 120_000;
+    await new IdempotencyStore(harness.redis, harness.keys).claim(
+      'tenant-a',
+      'batch-5',
+      hash,
+      batchId,
+      { pending: true, now: createdAt },
+    );
+    await harness.batchStore.create({
+      id: batchId,
+      tenant: 'tenant-a',
+      endpoint: '/v1/chat/completions',
+      inputFileId: file.body.id,
+      completionWindow: '24h',
+      createdAt,
+      expiresAt: createdAt + 24 * 3_600_000,
+      reservedOutputFileId: 'file-out',
+      reservedErrorFileId: 'file-err',
+    });
+    const taken = await request(harness.app)
+      .post('/v1/batches')
+      .set(auth())
+      .set('Idempotency-Key', 'batch-5')
+      .send(body)
+      .expect(200);
+    expect(taken.body.id).toBe(batchId);
+    expect(taken.headers['idempotent-replayed']).toBe('true');
+    expect(await harness.controlQueue.getJob(`ingest-${batchId}`)).toBeDefined();
+  });
 });

@@ -119,3 +119,38 @@ it('answers a running batch: results and delete are refused until it ends; unkno
   expect(cancelled.body).toMatchObject({ id, processing_status: 'canceling' });
   expect(cancelled.body.cancel_initiated_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 });
+
+it('a create that fails after writing its batch keeps its Idempotency-Key: the retry answers that batch, its ingest queued', async () => {
+  const body = { requests: [batchRequest('kept')] };
+  const create = () =>
+    request(harness.app)
+      .post('/v1/messages/batches')
+      .set(auth)
+      .set('Idempotency-Key', 'message-batch-1')
+      .send(body);
+  const batchIds = async (): Promise<string[]> =>
+    (await request(harness.app).get('/v1/messages/batches?limit=100').set(auth)).body.data.map(
+      (batch: { id: string }) => batch.id,
+    );
+  const before = await batchIds();
+  // Redis fails between the batch's record and its ingest and expiry jobs.
+  const adds = jest
+    .spyOn(harness.controlQueue, 'addBulk')
+    .mockRejectedValueOnce(new Error('Connection is closed.'));
+  try {
+    expectAnthropicError(await create(), 503, 'api_error');
+    expect(adds).toHaveBeenCalledTimes(1);
+  } finally {
+    adds.mockRestore();
+  }
+  const written = (await batchIds()).filter((id) => !before.includes(id));
+  expect(written).toHaveLength(1);
+  const id = written[0] ?? '';
+  expect(await harness.controlQueue.getJob(`ingest-${id}`)).toBeUndefined();
+
+  const retry = await create();
+  expect([retry.status, retry.body.id]).toEqual([200, id]);
+  expect(retry.headers['idempotent-replayed']).toBe('true');
+  expect(await harness.controlQueue.getJob(`ingest-${id}`)).toBeDefined();
+  expect(await batchIds()).toEqual([id, ...before]);
+});

@@ -60,11 +60,12 @@ export const workerEnvSchema = z.object({
   /** How often each worker process re-balances its lanes' concurrency, ms. */
   LANE_BALANCE_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /**
-   * How often a worker tries to sweep accepted jobs whose queue entry a crash lost, ms; one
-   * worker at a time sweeps (a Redis lease).
+   * How often a worker tries to sweep accepted jobs whose queue entry a crash lost, and created
+   * batches whose ingest and expiry jobs it lost, ms; one worker at a time sweeps each (a Redis
+   * lease).
    */
   SUBMISSION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
-  /** How old an accepted job must be before its missing queue entry counts as lost, ms. */
+  /** How old an accepted job (or a created batch) must be before its missing queue entry counts as lost, ms. */
   SUBMISSION_SWEEP_GRACE_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** How long SIGTERM waits for active jobs before closing anyway, ms. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

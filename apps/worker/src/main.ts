@@ -47,6 +47,10 @@ async function main(): Promise<void> {
     limits: toBatchLimits(env),
     fileTtlSeconds: env.FILE_TTL_SECONDS,
     providerBatchPollMs: env.PROVIDER_BATCH_POLL_MS,
+    acceptSweep: {
+      intervalMs: env.SUBMISSION_SWEEP_INTERVAL_MS,
+      graceMs: env.SUBMISSION_SWEEP_GRACE_MS,
+    },
     lineConcurrency: env.BULK_WORKER_CONCURRENCY,
     lockDurationMs: env.LOCK_DURATION_MS,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? env.LOCK_DURATION_MS,

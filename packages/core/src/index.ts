@@ -8,6 +8,7 @@ export { hashApiKey, keyFingerprint } from './auth/api-key-format';
 export { type ApiKeyLimits, apiKeyLimitsSchema } from './auth/api-key-limits';
 export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './auth/api-key-scopes';
 export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';
+export { BatchAcceptRepair, type BatchRepairOutcome } from './batches/batch-accept-repair';
 export { BatchFinalizer } from './batches/batch-finalizer';
 export { BatchIngester } from './batches/batch-ingester';
 export {

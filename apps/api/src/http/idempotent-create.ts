@@ -14,8 +14,16 @@ export interface CreateOnceOptions<T> {
   newId: string;
   /** The tenant's resource of that id, or null. */
   find: (id: string) => Promise<T | null>;
-  /** Creates the resource under `id`. */
+  /**
+   * Creates the resource under `id`. When it throws, the key is released only if no resource
+   * of that id exists (else a retry would create a second one): one that exists keeps the key.
+   */
   create: (id: string) => Promise<T>;
+  /**
+   * Finishes a resource found again (a replay, or a takeover of a dead creator's claim) before
+   * it is answered: its creator may have died, or failed on Redis, after writing it.
+   */
+  repair?: (resource: T) => Promise<unknown>;
   /** What to answer when the key's resource is gone (expired before its key). */
   notFound: () => ClientError;
   response: Response;
@@ -26,7 +34,7 @@ export interface CreateOnceOptions<T> {
  * (pending) before the resource is created under the claimed id, so a retry finds the first
  * request's resource, waits while it is being created (409, retry), or, when its creator died
  * past the claim's lease, creates it under the same id. A replay answers with
- * `Idempotent-Replayed: true`.
+ * `Idempotent-Replayed: true`, after `repair` has finished what its creator may have left undone.
  */
 export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<T> {
   const { idempotency, tenant, key, response } = options;
@@ -46,6 +54,7 @@ export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<T> {
     case 'existing': {
       const found = await options.find(claim.resourceId);
       if (!found) throw options.notFound();
+      await options.repair?.(found);
       response.setHeader('Idempotent-Replayed', 'true');
       return found;
     }
@@ -53,12 +62,15 @@ export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<T> {
     case 'takeover': {
       // A takeover's creator may have created the resource and died before marking it done.
       const found = claim.outcome === 'takeover' ? await options.find(claim.resourceId) : null;
-      if (found) response.setHeader('Idempotent-Replayed', 'true');
+      if (found) {
+        await options.repair?.(found);
+        response.setHeader('Idempotent-Replayed', 'true');
+      }
       let created: T;
       try {
         created = found ?? (await options.create(claim.resourceId));
       } catch (error) {
-        await idempotency.release(tenant, key, claim.resourceId).catch(() => undefined);
+        await settleFailedCreate(options, claim.resourceId);
         throw error;
       }
       await idempotency.complete(tenant, key, claim.resourceId);
@@ -69,6 +81,25 @@ export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<T> {
       return unreachable;
     }
   }
+}
+
+/**
+ * After a create that threw: a resource it wrote before failing keeps the key (marked done, so
+ * the retry finds and repairs it at once); none frees the key for the retry; when that cannot
+ * be known (Redis down), the claim stays until its lease lets a retry take it over.
+ */
+async function settleFailedCreate<T>(options: CreateOnceOptions<T>, id: string): Promise<void> {
+  const { idempotency, tenant, key } = options;
+  let found: T | null;
+  try {
+    found = await options.find(id);
+  } catch {
+    return;
+  }
+  const settle = found
+    ? idempotency.complete(tenant, key, id)
+    : idempotency.release(tenant, key, id);
+  await settle.catch(() => undefined);
 }
 
 /**

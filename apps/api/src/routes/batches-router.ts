@@ -63,6 +63,7 @@ export function batchesRouter({
                   return found?.tenant === tenant ? found : null;
                 },
                 create: (batchId) => batches.create(tenant, body, { batchId }),
+                repair: (batch) => batches.ensureQueued(batch.id),
                 notFound: batchNotFound,
                 response,
               });

@@ -94,6 +94,7 @@ export function messageBatchesRouter({
                 newId: newId('msgbatch_'),
                 find: (id) => messageBatches.get(tenant, id).catch(nullWhenNotFound),
                 create: (batchId) => messageBatches.create(tenant, body, { batchId }),
+                repair: (batch) => messageBatches.ensureQueued(batch.id),
                 notFound: () => new ClientError('batch_not_found', 'no such message batch'),
                 response,
               });

@@ -1,4 +1,5 @@
 import {
+  BatchAcceptRepair,
   BatchedModelCalls,
   BatchFinalizer,
   BatchIngester,
@@ -23,6 +24,7 @@ import {
   type RedisKeys,
   type RequestExecutor,
   type RetryPolicy,
+  SubmissionSweeper,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 import type { Job, Queue } from 'bullmq';
@@ -82,6 +84,11 @@ export interface BatchProcessingOptions {
   batchClients?: ReadonlyMap<string, ProviderBatchClient>;
   /** Time between two polls of a provider batch, ms (env `PROVIDER_BATCH_POLL_MS`). */
   providerBatchPollMs: number;
+  /**
+   * The batch sweeper: created batches whose ingest and expiry jobs a crash lost are queued
+   * again (env `SUBMISSION_SWEEP_INTERVAL_MS` and `SUBMISSION_SWEEP_GRACE_MS`, as for jobs).
+   */
+  acceptSweep: { intervalMs: number; graceMs: number };
 }
 
 /** Wires the batch side of a worker process: ingest, run lines (bulk lane), finalise, expire. */
@@ -159,15 +166,40 @@ export async function startBatchProcessing(
     stalledIntervalMs: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
   });
+  const sweeper = startBatchSweeper(options, batches, controlQueue);
   return {
     lineWorker: running.lineWorker,
     async close(timeoutMs) {
+      await sweeper.stop();
       const outcome = await running.close(timeoutMs);
       await calls.drain();
       await Promise.all([controlQueue.close(), lineQueue.close()]);
       return outcome;
     },
   };
+}
+
+/** Created batches whose ingest and expiry jobs a crash lost (mid-create) are queued again. */
+function startBatchSweeper(
+  options: BatchProcessingOptions,
+  batches: BatchStore,
+  controlQueue: Queue,
+) {
+  const { connection, keys, logger, metrics, acceptSweep } = options;
+  const sweeper = new SubmissionSweeper({
+    redis: connection,
+    keys,
+    lease: keys.batchSweepLease(),
+    repair: new BatchAcceptRepair(batches.pending, controlQueue),
+    intervalMs: acceptSweep.intervalMs,
+    graceMs: acceptSweep.graceMs,
+    onRepair: (tally) => {
+      metrics?.batchesRequeued.inc(tally.requeued);
+      logger.warn('batch-requeued', { event: 'batch-requeued', ...tally });
+    },
+  });
+  sweeper.start();
+  return sweeper;
 }
 
 /**

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { ClientError } from '../errors/client-error';
 import type { FileStorage } from '../files/file-storage';
-import { jobCatalog } from '../jobs/job-catalog';
 import { completeBySchema, deadlineOf } from '../tiers/work-deadline';
+import { queueAcceptedBatch } from './batch-accept';
+import { BatchAcceptRepair, type BatchRepairOutcome } from './batch-accept-repair';
 import type { BatchLimits } from './batch-limits';
 import {
   type BatchRecord,
@@ -54,40 +55,18 @@ export function newId(prefix: string): string {
   return `${prefix}${randomUUID().replace(/-/g, '')}`;
 }
 
-/**
- * Queues a new batch's ingest (validation, then its lines) and its expiry at the end of its
- * completion window; the job ids make a repeated call a no-op.
- */
-export async function queueIngestAndExpiry(
-  controlQueue: Queue,
-  batchId: string,
-  expireAfterMs: number,
-): Promise<void> {
-  await controlQueue.addBulk([
-    {
-      name: 'batch-ingest',
-      data: { batchId },
-      opts: { ...jobCatalog['batch-ingest'].defaultOptions, jobId: `ingest-${batchId}` },
-    },
-    {
-      name: 'batch-expire',
-      data: { batchId },
-      opts: {
-        ...jobCatalog['batch-expire'].defaultOptions,
-        jobId: `expire-${batchId}`,
-        delay: expireAfterMs,
-      },
-    },
-  ]);
-}
-
 /** Creates and cancels batches for the API; the work itself happens in workers. */
 export class BatchService {
-  constructor(private readonly options: BatchServiceOptions) {}
+  private readonly repair: BatchAcceptRepair;
+
+  constructor(private readonly options: BatchServiceOptions) {
+    this.repair = new BatchAcceptRepair(options.store.pending, options.controlQueue);
+  }
 
   /**
    * Records a batch in `validating` and queues its ingest and its expiry. `batchId` is given
-   * when an Idempotency-Key reserved the id first.
+   * when an Idempotency-Key reserved the id first. Once the record is written, the batch runs
+   * even when this throws (a Redis error before its jobs were queued): see `batch-accept.ts`.
    */
   async create(
     tenant: string,
@@ -151,8 +130,21 @@ export class BatchService {
     // before its ingest is queued, which a fast worker may start at once.
     const record = await store.get(batchId);
     if (!record) throw new Error(`batch ${batchId} vanished right after creation`);
-    await queueIngestAndExpiry(controlQueue, batchId, (completeBy ?? windowEnd) - createdAt);
+    await queueAcceptedBatch(
+      controlQueue,
+      store.pending,
+      batchId,
+      (completeBy ?? windowEnd) - createdAt,
+    );
     return record;
+  }
+
+  /**
+   * Queues again the jobs of a batch whose create died, or failed on Redis, before queueing
+   * them (see `BatchAcceptRepair`): called by an Idempotency-Key replay before it answers.
+   */
+  ensureQueued(batchId: string): Promise<BatchRepairOutcome> {
+    return this.repair.ensureQueued(batchId);
   }
 
   /** Starts cancelling: lines not yet started end as cancelled, finished ones stay in the output. */

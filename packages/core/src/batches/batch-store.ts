@@ -21,6 +21,7 @@ import {
   finishScript,
   recordLineScript,
 } from './batch-store-scripts';
+import { PendingBatches } from './pending-batches';
 
 export interface BatchStoreOptions {
   /** How long a batch record stays readable, seconds (same as its files, env `FILE_TTL_SECONDS`). */
@@ -66,12 +67,22 @@ export type BatchCancelOutcome =
 
 /** Batch records in Redis hashes, with their transitions as atomic scripts. */
 export class BatchStore {
+  /** Batches whose ingest and expiry jobs are not known to be queued (see {@link create}). */
+  readonly pending: PendingBatches;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly options: BatchStoreOptions,
-  ) {}
+  ) {
+    this.pending = new PendingBatches(redis, keys);
+  }
 
+  /**
+   * Writes a new batch in `validating`, listed as pending ({@link pending}) in the same
+   * transaction: until its ingest and expiry jobs are known to be queued, a crash or a Redis
+   * error can lose them, and the pending entry is what queues them again.
+   */
   async create(batch: NewBatchRecord): Promise<void> {
     const key = this.keys.batch(batch.id);
     const listKey = this.listKeyOf(batch);
@@ -104,6 +115,7 @@ export class BatchStore {
       .sadd(this.keys.fileBatches(batch.inputFileId), batch.id)
       .expire(this.keys.fileBatches(batch.inputFileId), this.options.ttlSeconds)
       .hincrby(this.keys.batchStatusCounts(), 'validating', 1)
+      .zadd(this.keys.pendingBatches(), batch.createdAt, batch.id)
       .exec();
   }
 

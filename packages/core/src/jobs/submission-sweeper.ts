@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { SubmissionRepair, SweepTally } from './submission-repair';
+import type { SweepTally } from './submission-repair';
 
 export interface SubmissionSweeperOptions {
   redis: Redis;
   keys: RedisKeys;
-  repair: SubmissionRepair;
+  /** What one sweep checks and repairs: `SubmissionRepair` (jobs) or `BatchAcceptRepair`. */
+  repair: { sweep(graceMs: number): Promise<SweepTally> };
+  /** The lease's key (default `keys.submissionSweepLease()`; batches: `batchSweepLease()`). */
+  lease?: string;
   /** How often each worker tries to sweep, ms (env `SUBMISSION_SWEEP_INTERVAL_MS`, default 5000). */
   intervalMs: number;
   /**
@@ -21,9 +24,10 @@ export interface SubmissionSweeperOptions {
 }
 
 /**
- * Runs {@link SubmissionRepair.sweep} every interval on one worker at a time: the worker that
- * takes the lease (a Redis key with a TTL) sweeps, the others skip that tick. A worker that dies
- * holding the lease only delays the next sweep until the lease expires.
+ * Runs a repair's `sweep` (`SubmissionRepair`, `BatchAcceptRepair`) every interval on one
+ * worker at a time: the worker that takes the lease (a Redis key with a TTL) sweeps, the
+ * others skip that tick. A worker that dies holding the lease only delays the next sweep until
+ * the lease expires.
  */
 export class SubmissionSweeper {
   private readonly owner = randomUUID();
@@ -51,7 +55,7 @@ export class SubmissionSweeper {
     try {
       const { redis, keys, repair, intervalMs, graceMs } = this.options;
       const leased = await redis.set(
-        keys.submissionSweepLease(),
+        this.options.lease ?? keys.submissionSweepLease(),
         this.owner,
         'PX',
         intervalMs,

@@ -266,6 +266,20 @@ export class RedisKeys {
     return `${this.prefix}:batch-status-counts`;
   }
 
+  /**
+   * Sorted set of batches written whose ingest and expiry jobs are not known to be queued yet,
+   * scored by creation time (epoch ms): written with the record, cleared once the jobs are
+   * added; what the batch sweeper and an Idempotency-Key replay queue again after a crash.
+   */
+  pendingBatches(): string {
+    return `${this.prefix}:batches-pending`;
+  }
+
+  /** Lease naming the one worker that sweeps pending batches right now. */
+  batchSweepLease(): string {
+    return `${this.prefix}:batches-sweep-lease`;
+  }
+
   /** Sorted set of a tenant's batch ids, scored by creation time (for listing). */
   tenantBatches(tenant: string): string {
     return `${this.prefix}:batches:${tenant}`;

@@ -197,6 +197,12 @@ export function createMetrics(options: MetricsOptions = {}) {
       help: 'Accepted jobs whose queue entry a crash lost, enqueued again by the submission sweeper.',
       registers,
     }),
+    /** Batches whose ingest and expiry jobs a crash lost at creation, queued again by the batch sweeper. */
+    batchesRequeued: new Counter({
+      name: 'llm_batches_requeued_total',
+      help: 'Batches whose ingest and expiry jobs a crash or Redis error lost at creation, queued again by the batch sweeper.',
+      registers,
+    }),
     /**
      * Provider calls found started but never finished (their worker died mid-call): each was
      * probably billed and is made again by the job's next run.

@@ -2,8 +2,10 @@ import type { Queue } from 'bullmq';
 import type { ModelCatalog } from '../../catalog/model-catalog';
 import { ClientError } from '../../errors/client-error';
 import type { FileStorage } from '../../files/file-storage';
+import { queueAcceptedBatch } from '../batch-accept';
+import type { BatchRepairOutcome } from '../batch-accept-repair';
 import type { BatchRecord } from '../batch-record';
-import { BatchService, newId, queueIngestAndExpiry } from '../batch-service';
+import { BatchService, newId } from '../batch-service';
 import type { BatchStore } from '../batch-store';
 import { readJsonlLines } from '../read-jsonl-lines';
 import { type MessageBatchLimits, readMessageBatchRequests } from './message-batch-request';
@@ -58,7 +60,8 @@ export class MessageBatchService {
   /**
    * Checks every request (a 400 names the first bad one), stores them as the batch's input
    * file, records the batch (`in_progress` to Anthropic) and queues its ingest and expiry.
-   * `batchId` is given when an Idempotency-Key reserved the id first.
+   * `batchId` is given when an Idempotency-Key reserved the id first. Once the record is
+   * written, the batch runs even when this throws (see `batch-accept.ts`).
    */
   async create(
     tenant: string,
@@ -98,8 +101,18 @@ export class MessageBatchService {
       reservedErrorFileId: newId('file-'),
       total: lines.length,
     });
-    await queueIngestAndExpiry(controlQueue, batchId, messageBatchWindow.seconds * 1000);
+    await queueAcceptedBatch(
+      controlQueue,
+      store.pending,
+      batchId,
+      messageBatchWindow.seconds * 1000,
+    );
     return this.get(tenant, batchId);
+  }
+
+  /** As `BatchService.ensureQueued`: an Idempotency-Key replay repairs a create that died. */
+  ensureQueued(batchId: string): Promise<BatchRepairOutcome> {
+    return this.batches.ensureQueued(batchId);
   }
 
   /** The tenant's Message Batch; a 404 for another tenant's or any other kind of batch. */
