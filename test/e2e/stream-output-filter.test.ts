@@ -6,8 +6,9 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { type JSONSchema7, jsonSchema, streamText } from 'ai';
+import { type JSONSchema7, jsonSchema, streamObject, streamText } from 'ai';
 import OpenAI from 'openai';
+import { z } from 'zod';
 import { apiKey, startSystem } from './system-harness';
 
 const adminKey = 'e2e-admin-key-000000000000000002';
@@ -213,4 +214,31 @@ it('streams tool-input-delta parts to the Vercel AI SDK, redacted as stored', as
   expect(job.result?.message?.tool_calls?.[0]?.function.arguments).toBe(pieces.join(''));
   const [call] = await result.toolCalls;
   expect(call?.input).toEqual(JSON.parse(expectedArguments));
+});
+
+it('streams a structured answer to streamObject as it is written, not held whole', async () => {
+  const Report = z.object({
+    city: z.string(),
+    country: z.string(),
+    summary: z.string(),
+    landmarks: z.array(z.string()),
+    population: z.number().int(),
+  });
+  for (const modelId of ['sim-gpt-fast', 'sim-claude-fast']) {
+    const model = createOpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey }).chat(modelId);
+    const result = streamObject({
+      model,
+      schema: Report,
+      prompt: 'Report on a city.',
+      maxRetries: 0,
+    });
+    const partials: unknown[] = [];
+    for await (const partial of result.partialObjectStream) partials.push(partial);
+    const object = await result.object;
+    expect(Report.safeParse(object).success).toBe(true);
+    // JSON has no whitespace: held until its end, the answer gave one partial object (the
+    // final one); streamed a JSON token behind the model, it gives one per field or so.
+    expect(partials.length).toBeGreaterThan(3);
+    expect(partials.at(-1)).toEqual(object);
+  }
 });

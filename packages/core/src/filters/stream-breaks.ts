@@ -31,8 +31,10 @@ final too (`\b` and the phone's look-ahead read a character that is no digit and
  * from its header until it is whole, and never starts a scan inside a match the scan before
  * found (inside a block released whole, a scan would not see what the block covers); an
  * injection phrase starting before a scan's start is the documented exception. JSON
- * punctuation breaks only a tool call's arguments (JSON, often with no whitespace, which would
- * otherwise be held whole); prose keeps breaking at whitespace alone.
+ * punctuation breaks every text, not only a tool call's arguments: a structured answer's JSON
+ * (often with no whitespace) would otherwise be held whole, and a client parsing partial JSON
+ * (the Vercel AI SDK's `streamObject`) would get it at the end; in prose the same characters
+ * end words as safely.
  */
 
 /**
@@ -91,20 +93,14 @@ export function isGrouped(text: string, from: number): boolean {
 /**
  * The last clean break at or before `at` in `tail` (which starts at `tailStart`, itself one):
  * a position after whitespace whose previous character is whitespace too or neither a digit,
- * a capital nor a number's separator, or, in a tool call's arguments (`json`), after JSON
- * punctuation. Looks back at most {@link MAX_BACK} characters.
+ * a capital nor a number's separator, or after JSON punctuation. Looks back at most {@link MAX_BACK} characters.
  */
-export function cleanBreakBefore(
-  tail: string,
-  tailStart: number,
-  at: number,
-  json: boolean,
-): number {
+export function cleanBreakBefore(tail: string, tailStart: number, at: number): number {
   const floor = Math.max(tailStart, at - MAX_BACK);
   for (let position = at; position > floor; position--) {
     const index = position - tailStart;
     const code = tail.charCodeAt(index - 1);
-    if (json && isJsonBreakCode(code)) return position;
+    if (isJsonBreakCode(code)) return position;
     if (!isWhitespaceCode(code)) continue;
     // Two separators in a row end any number; so does a character no number holds.
     const before = index >= 2 ? tail.charCodeAt(index - 2) : -1;

@@ -166,6 +166,37 @@ describe('StreamOutputFilter', () => {
     expect(sent.length).toBeGreaterThan(text.length - 20);
   });
 
+  it('streams a structured answer (JSON with no whitespace) a JSON token behind, redacted', () => {
+    const answer = JSON.stringify({
+      name: 'Paris',
+      country: 'France',
+      population: 2_148_000,
+      contact: 'ops@example.com',
+      card,
+      districts: Array.from({ length: 20 }, (_, index) => `district-${index}`),
+    });
+    const filter = StreamOutputFilter.for(withEmail.output)!;
+    let sent = '';
+    let received = '';
+    let pieces = 0;
+    for (const delta of chunks(answer, 4, 3)) {
+      received += delta;
+      for (const part of filter.push({ type: 'text-delta', delta }))
+        if (part.type === 'text-delta') {
+          sent += part.delta;
+          pieces += 1;
+        }
+      // Held back: the JSON token being written and the delta it began in, or a number that
+      // may still grow into a card, never the whole answer.
+      expect(received.length - sent.length).toBeLessThanOrEqual(48);
+    }
+    for (const part of filter.finish()) if (part.type === 'text-delta') sent += part.delta;
+    expect(pieces).toBeGreaterThan(20);
+    expect(sent).toBe(inspectOutput(answer, withEmail).texts[0]);
+    expect(sent).not.toContain(card);
+    expect(sent).not.toContain('ops@example.com');
+  });
+
   it('stops a text at a blocking match: nothing of it or after it goes out', () => {
     const policy = mergeFilterPolicy(defaultFilterPolicy, {
       output: { detectors: { credit_card: 'block' } },

@@ -37,8 +37,11 @@ interface Channel {
   key: string;
   /** The first part, whose fields (choice, tool index) each released part copies. */
   template: DeltaPart;
-  /** A tool call's arguments (JSON): they break after JSON punctuation too, not only at whitespace. */
-  json: boolean;
+  /**
+   * A tool call's arguments: they carry no logprobs, so a release may end inside a delta (and
+   * a scan that must start far back waits for as much new text, see {@link nextScanAt}).
+   */
+  arguments: boolean;
   /**
    * The text from a clean break at or before `released` to its end: what the next scan reads.
    * Offsets below are into the whole text; `tail` starts at `tailStart`.
@@ -54,8 +57,8 @@ interface Channel {
   /** Where each delta not yet released ends, ascending, with its tokens' logprobs. */
   pending: Array<{ end: number; logprobs?: TokenLogprob[] }>;
   /**
-   * Index of the text's last break character (-1: none): whitespace, and in a tool call's
-   * arguments JSON punctuation too (see `stream-breaks.ts`).
+   * Index of the text's last break character (-1: none): whitespace or JSON punctuation (see
+   * `stream-breaks.ts`).
    */
   lastBreak: number;
   /** A blocking detector matched: nothing more of this text goes out. */
@@ -80,8 +83,8 @@ const RECENT = 64;
  * little behind the model, redacted as the policy says, so a card number, a key or an address
  * the policy redacts never reaches a streaming client. What is held back is only what may
  * still grow into a match: the word being written (an address, a key, a token is one word;
- * in a tool call's arguments a word also ends at JSON punctuation, so arguments stream a JSON
- * token or so behind the model), and, for the detectors whose matches span words, the run of
+ * a word also ends at JSON punctuation, so a tool call's arguments and a structured answer's
+ * JSON stream a JSON token or so behind the model), and, for the detectors whose matches span words, the run of
  * digits, capitals and separators at the end (cards, IBANs, phones: {@link GROUPED_HOLD}),
  * the last {@link PHRASE_HOLD} characters (prompt-injection phrases) or an unfinished PEM
  * header. Ordinary prose streams one word behind the model. Once a blocking detector matches,
@@ -161,7 +164,7 @@ export class StreamOutputFilter {
       channel = {
         key,
         template: part as DeltaPart,
-        json: part.type === 'tool-call-delta',
+        arguments: part.type === 'tool-call-delta',
         tail: '',
         tailStart: 0,
         end: 0,
@@ -177,7 +180,7 @@ export class StreamOutputFilter {
     const delta = deltaOf(part as DeltaPart);
     for (let index = delta.length - 1; index >= 0; index--) {
       const code = delta.charCodeAt(index);
-      if (isWhitespaceCode(code) || (channel.json && isJsonBreakCode(code))) {
+      if (isWhitespaceCode(code) || isJsonBreakCode(code)) {
         channel.lastBreak = channel.end + index;
         break;
       }
@@ -212,8 +215,8 @@ export class StreamOutputFilter {
   /** Where what may still grow into a match begins: nothing from there on goes out yet. */
   private holdPoint({ end, recent, lastBreak }: Channel): number {
     const recentStart = end - recent.length;
-    // The word being written: an address, a key or a token is one word (in a tool call's
-    // arguments, a word ends at JSON punctuation too: a quote, a comma, a brace …).
+    // The word being written: an address, a key or a token is one word (a word ends at JSON
+    // punctuation too: a quote, a comma, a brace …).
     let hold = lastBreak + 1;
     if (this.holdsGroups && end - hold <= GROUPED_HOLD && isGrouped(recent, hold - recentStart)) {
       // A card, IBAN or phone number being written spans words of digits and capitals.
@@ -285,11 +288,11 @@ export class StreamOutputFilter {
     );
     const deltas = channel.pending.splice(0, taken);
     channel.released = cut;
-    const nextStart = nextScanStart(tail, tailStart, cut, channel.json, found);
+    const nextStart = nextScanStart(tail, tailStart, cut, found);
     // Arguments may go out at any delta, so a next scan reading far back (no clean break near
     // the cut: a long run of digits and capitals) waits for as much new text: a scan per
     // delta would read that run again each time.
-    channel.nextScanAt = channel.json ? cut + Math.min(cut - nextStart, MAX_BACK) : 0;
+    channel.nextScanAt = channel.arguments ? cut + Math.min(cut - nextStart, MAX_BACK) : 0;
     channel.tail = tail.slice(nextStart - tailStart);
     channel.tailStart = nextStart;
     if (text === '') return [];
@@ -313,15 +316,14 @@ function nextScanStart(
   tail: string,
   tailStart: number,
   cut: number,
-  json: boolean,
   found: readonly DetectorMatch[],
 ): number {
-  let start = cleanBreakBefore(tail, tailStart, cut, json);
+  let start = cleanBreakBefore(tail, tailStart, cut);
   for (let index = found.length - 1; index >= 0; index--) {
     const match = found[index] as DetectorMatch;
     const matchStart = match.start + tailStart;
     if (match.end + tailStart <= start) break;
-    if (matchStart < start) start = cleanBreakBefore(tail, tailStart, matchStart, json);
+    if (matchStart < start) start = cleanBreakBefore(tail, tailStart, matchStart);
   }
   return start;
 }
@@ -340,7 +342,7 @@ function cutBefore(channel: Channel, limit: number): { cut: number; taken: numbe
     cut = delta.end;
     taken = index + 1;
   }
-  if (channel.json && limit > cut) {
+  if (channel.arguments && limit > cut) {
     const at = limit - channel.tailStart;
     const splitsPair =
       isLowSurrogate(channel.tail.charCodeAt(at)) &&
