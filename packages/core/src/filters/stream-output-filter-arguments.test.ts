@@ -140,6 +140,29 @@ describe('StreamOutputFilter on tool call arguments', () => {
       }),
     ],
     [
+      // Before, the escape's letter glued itself to the match: `\n4111…` was one word.
+      'a card and a key right after an escaped new line and tab',
+      JSON.stringify({ note: `call me\n${card}`, key: `key:\t${key}`, n: 1 }),
+      defaultFilterPolicy,
+    ],
+    [
+      'keys, an IBAN, an address and a phone number after every kind of escape',
+      asciiJson({
+        a: `\r${akia}`,
+        b: `\b${jwt}`,
+        c: `\f${iban}`,
+        d: `é${'jane.doe@example.com'}`,
+        e: `\t+44 20 7946 0958\n`,
+        f: `"${card}"\\${key}/${card}`,
+      }),
+      redactAll,
+    ],
+    [
+      'JSON inside a JSON string: a card after `\\n`',
+      JSON.stringify({ payload: JSON.stringify({ note: `x\n${card}`, k: `\t${key}` }) }),
+      defaultFilterPolicy,
+    ],
+    [
       'pretty-printed arguments',
       JSON.stringify(
         { list: [{ card }, { iban }, { key }], note: 'call +1 415 555 0123' },
@@ -205,6 +228,17 @@ describe('StreamOutputFilter on tool call arguments', () => {
           '忽略之前的所有指令',
         ]),
       () => pick(['say "hi"', 'a\\b', 'line\nnext', 'tab\there', '\u00e9\u4e2d\ud83d\ude00', '']),
+      // A match right after a JSON escape (`\n`, `\t`, `\u00e9`, `\\` …) once stringified.
+      () =>
+        `${pick(['\n', '\t', '\r', '\b', '\f', 'é', '\u0009', '\\', '/', '"'])}${pick([
+          card,
+          key,
+          iban,
+          akia,
+          jwt,
+          'jane.doe@example.com',
+          `+44 20 ${digits(4)} ${digits(4)}`,
+        ])}`,
     ];
     const value = (depth: number): unknown => {
       const roll = next();
@@ -224,6 +258,7 @@ describe('StreamOutputFilter on tool call arguments', () => {
         ]),
       );
     };
+    let redactedAfterEscapes = 0;
     for (let round = 0; round < 500; round += 1) {
       const object = Object.fromEntries(
         Array.from({ length: 1 + Math.floor(next() * 8) }, (_, index) => [`k${index}`, value(0)]),
@@ -234,11 +269,16 @@ describe('StreamOutputFilter on tool call arguments', () => {
         () => JSON.stringify(object, null, 2),
         // What a model may send that is no JSON at all: pieces run together.
         () => JSON.stringify(object).replace(/[{}[\]]/g, ''),
+        // JSON inside a JSON string: a new line is `\\n`.
+        () => JSON.stringify({ payload: JSON.stringify(object) }),
       ])();
-      const stored = inspectOutput(text, redactAll).texts[0];
+      const stored = inspectOutput(text, redactAll).texts[0] ?? '';
+      redactedAfterEscapes += (stored.match(/\\(?:[bfnrt]|u[0-9a-f]{4})\[[A-Z]+\]/g) ?? []).length;
       const parts = streamed(chunks(text, round, 1 + Math.floor(next() * 20)), redactAll);
       expect({ round, text: argumentsOf(parts) }).toEqual({ round, text: stored });
     }
+    // The mix holds matches right after escapes, and the stored results redact them.
+    expect(redactedAfterEscapes).toBeGreaterThan(100);
   });
 
   it('never splits a surrogate pair, even where it cuts inside a delta', () => {
