@@ -26,15 +26,15 @@ const escapes = ['\\n', '\\t', '\\r', '\\b', '\\f', '\\"', '\\\\', '\\/', '\\u00
 
 describe('a detector right after a JSON escape', () => {
   describe.each(Object.entries(samples))('%s', (id, sample) => {
-    it.each(escapes)('after %s: found, from the sample on', (escape) => {
-      const text = `{"note":"see${escape}${sample}"}`;
+    it.each(escapes)('after %s: found, from the sample on', (sequence) => {
+      const text = `{"note":"see${sequence}${sample}"}`;
       const start = text.indexOf(sample);
       expect(detect(text, everyDetector)).toEqual([
         { detector: id, start, end: start + sample.length },
       ]);
       // Alone too, and right after an escape at the text's start.
-      expect(detect(`${escape}${sample}`, new Set([id as DetectorId]))).toEqual([
-        { detector: id, start: escape.length, end: escape.length + sample.length },
+      expect(detect(`${sequence}${sample}`, new Set([id as DetectorId]))).toEqual([
+        { detector: id, start: sequence.length, end: sequence.length + sample.length },
       ]);
     });
   });

@@ -225,7 +225,7 @@ const corpus = [
  * `uXXXX` reads as backslashes.
  */
 const oracleMask = (text: string) =>
-  text.replace(/(?<=\\)(?:u[0-9A-Fa-f]{4}|[bfnrt])/g, (escape) => '\\'.repeat(escape.length));
+  text.replace(/(?<=\\)(?:u[0-9A-Fa-f]{4}|[bfnrt])/g, (sequence) => '\\'.repeat(sequence.length));
 
 /** JSON escapes as JSON text holds them, and backslashes that start none. */
 const escapePieces = ['\\n', '\\t', '\\r', '\\b', '\\f', '\\u00e9', '\\u0009', '\\u00AB'];
@@ -244,7 +244,9 @@ function generatedWith(extra: readonly string[], seed: number, count: number): s
 
 /** Samples right after each escape, inside a JSON string, and the near misses likewise. */
 const escapedSamples = [...Object.values(positives).flat(), ...nearMisses].flatMap((sample) =>
-  [...escapePieces, ...otherBackslashes].map((escape) => `{"a":"x${escape}${sample}${escape}"}`),
+  [...escapePieces, ...otherBackslashes].map(
+    (sequence) => `{"a":"x${sequence}${sample}${sequence}"}`,
+  ),
 );
 const escapeCorpus = [...generatedWith(escapePieces, 23, 10_000), ...escapedSamples];
 // No `\\` here: `\\n` would be an escape (every backslash counts).

@@ -9,11 +9,11 @@ describe('cleanBreakBefore around JSON escapes', () => {
   const card = '4111 1111 1111 1111';
 
   it('never breaks right after a backslash; breaks after the whole escape', () => {
-    for (const escape of ['\\n', '\\t', '\\r', '\\b', '\\f', '\\u00e9', '\\\\n']) {
-      const tail = `{"a":"x${escape}${card}`;
+    for (const sequence of ['\\n', '\\t', '\\r', '\\b', '\\f', '\\u00e9', '\\\\n']) {
+      const tail = `{"a":"x${sequence}${card}`;
       const afterEscape = tail.indexOf(card);
-      expect({ escape, at: cleanBreakBefore(tail, 0, tail.length, true) }).toEqual({
-        escape,
+      expect({ escape: sequence, at: cleanBreakBefore(tail, 0, tail.length, true) }).toEqual({
+        escape: sequence,
         at: afterEscape,
       });
     }

@@ -332,6 +332,20 @@ describe('StreamOutputFilter on tool call arguments', () => {
       }),
       600,
     ],
+    [
+      // A scan never starts right after a `\`: here it starts after each `\n`.
+      'lines joined by escaped new lines',
+      JSON.stringify({
+        text: Array.from({ length: 3000 }, (_, index) => `line${index}`).join('\n'),
+      }),
+      20,
+    ],
+    [
+      // No scan starts inside 10,000 escaped backslashes: each starts up to 256 back.
+      'a long run of escaped backslashes',
+      JSON.stringify({ path: '\\'.repeat(10_000), n: 1 }),
+      600,
+    ],
   ])('reads each character of %s a bounded number of times', (_name, text, lag) => {
     const filter = StreamOutputFilter.for(redactAll.output)!;
     filter.push({ type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'f' });
