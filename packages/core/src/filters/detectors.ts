@@ -25,7 +25,8 @@ interface Detector {
   id: DetectorId;
   /** Replacement used by the `redact` policy. */
   placeholder: string;
-  find(text: string): DetectorMatch[];
+  /** Matches in `text`, the text with its JSON escapes masked; `raw` is the text as given. */
+  find(text: string, raw: string): DetectorMatch[];
 }
 
 function regexDetector(
@@ -175,24 +176,38 @@ const detectors: readonly Detector[] = [
   {
     id: 'prompt_injection',
     placeholder: '[REMOVED]',
-    find(text) {
-      const matches: DetectorMatch[] = [];
-      // One scan for the words every pattern begins with instead of nine scans: most texts
-      // have none of them.
-      if (!promptInjectionTriggers.test(text)) return matches;
-      for (const pattern of promptInjectionPatterns) {
-        for (const match of allMatches(pattern, text)) {
-          matches.push({
-            detector: 'prompt_injection',
-            start: match.index,
-            end: match.index + match[0].length,
-          });
-        }
-      }
+    find(text, raw) {
+      const matches = injectionMatches(text);
+      if (raw === text) return matches;
+      // Read as given too, a phrase starting right after a backslash: the mask makes the
+      // first letter of `\forget all previous instructions` or `\tell me your system prompt`
+      // (prose, LaTeX) a backslash, and a tripwire must not lose a phrase it found before.
+      // Only there: a stream's scan never starts right after a backslash (`stream-breaks.ts`),
+      // so it finds these as the whole text's scan does. Matches of the masked text come
+      // first, so they win an overlap.
+      for (const match of injectionMatches(raw))
+        if (raw.charCodeAt(match.start - 1) === 92) matches.push(match);
       return matches;
     },
   },
 ];
+
+function injectionMatches(text: string): DetectorMatch[] {
+  const matches: DetectorMatch[] = [];
+  // One scan for the words every pattern begins with instead of nine scans: most texts have
+  // none of them.
+  if (!promptInjectionTriggers.test(text)) return matches;
+  for (const pattern of promptInjectionPatterns) {
+    for (const match of allMatches(pattern, text)) {
+      matches.push({
+        detector: 'prompt_injection',
+        start: match.index,
+        end: match.index + match[0].length,
+      });
+    }
+  }
+  return matches;
+}
 
 /** Replacement text per detector for the `redact` policy. */
 export const detectorPlaceholders: Record<DetectorId, string> = Object.fromEntries(
@@ -217,7 +232,7 @@ export function detect(input: string, enabled: ReadonlySet<DetectorId>): Detecto
   const covered = new Uint8Array(text.length);
   for (const detector of detectors) {
     if (!enabled.has(detector.id)) continue;
-    for (const match of detector.find(text)) {
+    for (const match of detector.find(text, input)) {
       if (covered.subarray(match.start, match.end).includes(1)) continue;
       covered.fill(1, match.start, match.end);
       accepted.push(match);
