@@ -35,7 +35,9 @@ import { endsEscape, masksAlike } from './json-escapes';
  * ending at one is final too (`\b` and the phone's look-ahead read a character that is no
  * digit and no `[\s.-]`), so what lies before the last one may go out once judged. An escape
  * cut off at the text's end (`\u00`) is masked only once whole; no match holds its characters
- * but one touching the end, which the filter holds.
+ * but one touching the end, which the filter holds. (The prompt-injection detector also reads
+ * the text unmasked, keeping a phrase that starts right after a backslash: since no scan starts
+ * right after one, a scan reads those as the whole text's does.)
  *
  * The PEM block and injection phrases can cross a clean break. The filter holds a PEM block
  * from its header until it is whole, and never starts a scan inside a match the scan before
