@@ -54,8 +54,8 @@ export function maskedAfterBackslash(text: string, at: number): number {
 export function maskJsonEscapes(text: string): string {
   let at = text.indexOf('\\');
   if (at === -1) return text;
-  // Concatenation, not pieces joined: V8 builds a rope the first regex flattens once (~30%
-  // cheaper on a 1.4 KB text with 60 escapes).
+  // Concatenation, not pieces joined: V8 builds a rope the first regex flattens once. On a
+  // 1.4 KB text with 59 escapes: mask and one scan ~30% cheaper, a whole `detect` ~15%.
   let masked = '';
   let copied = 0;
   while (at !== -1) {
