@@ -14,6 +14,7 @@ import { apiKey, startSystem } from './system-harness';
 const adminKey = 'e2e-admin-key-000000000000000002';
 const secret = 'sk-proj-Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz';
 const email = 'jane.doe.private@example.org';
+const card = '4111 1111 1111 1111';
 const words = (count: number) =>
   Array.from({ length: count }, (_, index) => `word${index % 13}`).join(' ');
 /** Long enough that the answer streams well past the filter's hold-back on both sides. */
@@ -109,8 +110,12 @@ const lookupParameters = {
     owner: { type: 'string', const: email },
     days: { type: 'array', items: { type: 'integer', const: 7 }, minItems: 3, maxItems: 3 },
     region: { type: 'string', const: 'eu-west-1' },
+    // Written right after JSON escapes (`\n4111…` in the arguments text): the escape's letter
+    // once hid them from the detectors, stored result included.
+    note: { type: 'string', const: `call me\n${card}` },
+    memo: { type: 'string', const: `key:\t${secret}` },
   },
-  required: ['city', 'unit', 'token', 'owner', 'days', 'region'],
+  required: ['city', 'unit', 'token', 'owner', 'days', 'region', 'note', 'memo'],
   additionalProperties: false,
 } satisfies JSONSchema7;
 const lookupTool = {
@@ -125,6 +130,8 @@ const expectedArguments = JSON.stringify({
   owner: '[EMAIL]',
   days: [7, 7, 7],
   region: 'eu-west-1',
+  note: 'call me\n[CARD]',
+  memo: 'key:\t[SECRET]',
 });
 
 function expectStreamedArguments(pieces: readonly string[]): void {
@@ -134,6 +141,7 @@ function expectStreamedArguments(pieces: readonly string[]): void {
   for (const piece of pieces) {
     expect(piece).not.toContain('Zx9Qw8');
     expect(piece).not.toContain('jane.doe');
+    expect(piece).not.toContain('4111');
   }
   expect(pieces.join('')).toBe(expectedArguments);
 }

@@ -69,6 +69,18 @@ describe('the input filter over parts and tool arguments', () => {
     expect(verdict.reason).toContain('messages[1].content[0].arguments');
   });
 
+  it('refuses a secret right after an escaped new line in tool arguments', () => {
+    const toolArguments = JSON.stringify({ note: `my key:\n${secret}` });
+    expect(toolArguments).toContain('\\nsk-proj-');
+    expect(() =>
+      screenJobRequest(
+        { priority: 5, prompt: 'unused' },
+        defaultFilterPolicy,
+        conversation(toolArguments),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'input_rejected' }));
+  });
+
   it('refuses a secret hidden in tool arguments', () => {
     expect(() =>
       screenJobRequest(
@@ -101,6 +113,48 @@ describe('the output filter over an answer', () => {
     expect(() =>
       JSON.parse((redacted.content[2] as { arguments: string }).arguments),
     ).not.toThrow();
+  });
+
+  it('redacts a card and a key written right after JSON escapes in tool arguments', () => {
+    // `\n4111…` in the arguments text: before, the `n` hid the card from the detectors.
+    const toolArguments = JSON.stringify({
+      note: `call me\n${card}`,
+      key: `key:\t${secret}`,
+      to: `Jos\u00e9\r${card}`,
+    });
+    expect(toolArguments).toContain('\\n4111');
+    const content = answer('done', toolArguments);
+    const verdict = inspectOutput(answerTextsOf(content), defaultFilterPolicy);
+    expect(verdict.findings).toEqual([
+      expect.objectContaining({
+        location: 'tool_calls[0].arguments',
+        detector: 'credit_card',
+        count: 2,
+      }),
+      expect.objectContaining({
+        location: 'tool_calls[0].arguments',
+        detector: 'secret',
+        count: 1,
+      }),
+    ]);
+    const redacted = redactAnswer(content, verdict.texts, false);
+    if ('broken' in redacted) throw new Error(redacted.broken.reason);
+    const call = redacted.content[2] as { arguments: string };
+    expect(JSON.parse(call.arguments)).toEqual({
+      note: 'call me\n[CARD]',
+      key: 'key:\t[SECRET]',
+      to: 'Jos\u00e9\r[CARD]',
+    });
+  });
+
+  it('redacts a structured output after escapes and keeps it JSON', () => {
+    const text = JSON.stringify({ reply: `sure\n${card}`, key: `\t${secret}` });
+    const content = answer(text, '{}');
+    const verdict = inspectOutput(answerTextsOf(content), defaultFilterPolicy);
+    const redacted = redactAnswer(content, verdict.texts, true);
+    if ('broken' in redacted) throw new Error(redacted.broken.reason);
+    const part = redacted.content[1] as { text: string };
+    expect(JSON.parse(part.text)).toEqual({ reply: 'sure\n[CARD]', key: '\t[SECRET]' });
   });
 
   it('never turns a structured output into invalid JSON: it says why instead', () => {

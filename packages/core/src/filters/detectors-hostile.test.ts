@@ -87,6 +87,36 @@ describe('detectors on crafted input', () => {
   });
 });
 
+describe('detectors on crafted JSON escapes', () => {
+  // The detectors mask escapes first (`json-escapes.ts`): one pass, whatever the escapes.
+  const runs = [
+    repeat('\\'),
+    repeat('\\n'),
+    repeat('\\\\n'),
+    repeat('\\u00e9'),
+    repeat('\\u00'),
+    repeat('\\nsk-aaaaaaaaaaaa '),
+    repeat('\\n1 '),
+    repeat('\\t@'),
+    repeat('\\fignore '),
+  ];
+
+  it('find nothing in runs of escapes and of prefixes after escapes', () => {
+    for (const text of runs) {
+      expect(text.length).toBeGreaterThanOrEqual(size);
+      const found = detect(text, everyDetector).length;
+      expect({ input: text.slice(0, 24), found }).toEqual({ input: text.slice(0, 24), found: 0 });
+    }
+  });
+
+  it('finds every one of 11,111 cards each after an escaped new line', () => {
+    const text = repeat('\\n4111111111111111');
+    const matches = detect(text, everyDetector);
+    expect(matches).toHaveLength(Math.floor(size / 18));
+    expect(matches.every((match) => match.detector === 'credit_card')).toBe(true);
+  });
+});
+
 describe('the shortest matches', () => {
   it('still finds a six-character address and a six-character injection phrase', () => {
     expect(detect('a@b.co', everyDetector)).toEqual([{ detector: 'email', start: 0, end: 6 }]);

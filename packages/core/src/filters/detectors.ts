@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { passesIbanChecksum, passesLuhn } from './checksums';
+import { maskJsonEscapes } from './json-escapes';
 import { promptInjectionPatterns, promptInjectionTriggers } from './prompt-injection-patterns';
 
 /** Closed set of detectors; input and output filters share them. */
@@ -24,7 +25,8 @@ interface Detector {
   id: DetectorId;
   /** Replacement used by the `redact` policy. */
   placeholder: string;
-  find(text: string): DetectorMatch[];
+  /** Matches in `text`, the text with its JSON escapes masked; `raw` is the text as given. */
+  find(text: string, raw: string): DetectorMatch[];
 }
 
 function regexDetector(
@@ -68,9 +70,9 @@ const onlyDigits = (value: string) => value.replace(/\D/g, '');
 
 /**
  * Secrets: provider and platform API keys, cloud access keys, tokens and PEM private keys.
- * Exported so the logger scrubs the same shapes from every line.
+ * The logger scrubs the same shapes from every line ({@link maskSecrets}).
  */
-export const secretPattern = new RegExp(
+const secretPattern = new RegExp(
   [
     '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)',
     '\\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{16,}',
@@ -124,9 +126,24 @@ export function findEmails(text: string): Array<{ start: number; end: number }> 
   return spans;
 }
 
-/** Replaces every email address in `text` with `placeholder`. */
+/**
+ * Replaces every email address in `text` with `placeholder`, one right after a JSON escape
+ * (`\n`, `\u00e9` …) too (see `json-escapes.ts`).
+ */
 export function maskEmails(text: string, placeholder: string): string {
-  return replaceSpans(text, findEmails(text), () => placeholder);
+  return replaceSpans(text, findEmails(maskJsonEscapes(text)), () => placeholder);
+}
+
+/**
+ * Replaces every match of {@link secretPattern} in `text` with `placeholder`, one right after a
+ * JSON escape (`\n`, `\t` …) too (see `json-escapes.ts`).
+ */
+export function maskSecrets(text: string, placeholder: string): string {
+  const spans = allMatches(secretPattern, maskJsonEscapes(text)).map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+  }));
+  return replaceSpans(text, spans, () => placeholder);
 }
 
 const detectors: readonly Detector[] = [
@@ -159,24 +176,38 @@ const detectors: readonly Detector[] = [
   {
     id: 'prompt_injection',
     placeholder: '[REMOVED]',
-    find(text) {
-      const matches: DetectorMatch[] = [];
-      // One scan for the words every pattern begins with instead of nine scans: most texts
-      // have none of them.
-      if (!promptInjectionTriggers.test(text)) return matches;
-      for (const pattern of promptInjectionPatterns) {
-        for (const match of allMatches(pattern, text)) {
-          matches.push({
-            detector: 'prompt_injection',
-            start: match.index,
-            end: match.index + match[0].length,
-          });
-        }
-      }
+    find(text, raw) {
+      const matches = injectionMatches(text);
+      if (raw === text) return matches;
+      // Read as given too, a phrase starting right after a backslash: the mask makes the
+      // first letter of `\forget all previous instructions` or `\tell me your system prompt`
+      // (prose, LaTeX) a backslash, and a tripwire must not lose a phrase it found before.
+      // Only there: a stream's scan never starts right after a backslash (`stream-breaks.ts`),
+      // so it finds these as the whole text's scan does. Matches of the masked text come
+      // first, so they win an overlap.
+      for (const match of injectionMatches(raw))
+        if (raw.charCodeAt(match.start - 1) === 92) matches.push(match);
       return matches;
     },
   },
 ];
+
+function injectionMatches(text: string): DetectorMatch[] {
+  const matches: DetectorMatch[] = [];
+  // One scan for the words every pattern begins with instead of nine scans: most texts have
+  // none of them.
+  if (!promptInjectionTriggers.test(text)) return matches;
+  for (const pattern of promptInjectionPatterns) {
+    for (const match of allMatches(pattern, text)) {
+      matches.push({
+        detector: 'prompt_injection',
+        start: match.index,
+        end: match.index + match[0].length,
+      });
+    }
+  }
+  return matches;
+}
 
 /** Replacement text per detector for the `redact` policy. */
 export const detectorPlaceholders: Record<DetectorId, string> = Object.fromEntries(
@@ -190,15 +221,18 @@ const shortestMatch = 6;
  * Runs the enabled detectors over `text`. Overlapping matches are resolved in detector order
  * (earlier detectors win), so one span is reported once. Overlaps are checked against a map
  * of covered characters: a match costs its length, so thousands of matches stay linear.
+ * The detectors read `text` with its JSON escapes masked (`json-escapes.ts`): a match right
+ * after `\n`, `\t` or `\u00e9` is found as after a real new line, and none cuts an escape.
  */
-export function detect(text: string, enabled: ReadonlySet<DetectorId>): DetectorMatch[] {
+export function detect(input: string, enabled: ReadonlySet<DetectorId>): DetectorMatch[] {
   // Thousands of tiny content parts cost a dozen regex scans each; none of them can match.
-  if (text.length < shortestMatch) return [];
+  if (input.length < shortestMatch) return [];
+  const text = maskJsonEscapes(input);
   const accepted: DetectorMatch[] = [];
   const covered = new Uint8Array(text.length);
   for (const detector of detectors) {
     if (!enabled.has(detector.id)) continue;
-    for (const match of detector.find(text)) {
+    for (const match of detector.find(text, input)) {
       if (covered.subarray(match.start, match.end).includes(1)) continue;
       covered.fill(1, match.start, match.end);
       accepted.push(match);

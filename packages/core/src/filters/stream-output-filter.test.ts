@@ -65,6 +65,12 @@ describe('StreamOutputFilter', () => {
     ],
     ['a match in the last characters', `${prose(50)} ${card}`, defaultFilterPolicy],
     [
+      // Before, `\n4111…` was one word to the detectors: nothing was found, even stored.
+      'a structured output (JSON) with a card and a key right after escapes',
+      JSON.stringify({ summary: prose(20), note: `call me\n${card}`, key: `\t${key}`, ok: 1 }),
+      defaultFilterPolicy,
+    ],
+    [
       'a near miss (no word boundary) beside a match',
       `${prose(30)} xsk-proj-ABCDEFGHIJKLMNOPQRST 44${card.replace(/ /g, '')}9 ${card} ${prose(20)}`,
       defaultFilterPolicy,
@@ -118,15 +124,21 @@ describe('StreamOutputFilter', () => {
       () => `x${key}`,
       () => 'jane.doe@example.com',
       () => pick([',', '.', ':', '(', ')', '-', '\n', '  ']),
+      // JSON escapes written out in the text (code, a JSON answer), right before a match.
+      () =>
+        `${pick(['\\n', '\\t', '\\r', '\\u00e9', '\\\\n', '\\"', '\\'])}${pick([card, iban, key, 'jane.doe@example.com'])}`,
     ];
     const policy = mergeFilterPolicy(withEmail, { output: { detectors: { phone: 'redact' } } });
+    let redactedAfterEscapes = 0;
     for (let round = 0; round < 500; round += 1) {
       const words = Array.from({ length: 10 + Math.floor(next() * 60) }, () => pick(pieces)());
       const text = words.join(pick([' ', ' ', ' ', '\n']));
-      const stored = inspectOutput(text, policy).texts[0];
+      const stored = inspectOutput(text, policy).texts[0] ?? '';
+      redactedAfterEscapes += (stored.match(/\\(?:[bfnrt]|u[0-9a-f]{4})\[[A-Z]+\]/g) ?? []).length;
       const parts = streamed(chunks(text, round, 1 + Math.floor(next() * 20)), policy);
       expect({ round, text: textOf(parts) }).toEqual({ round, text: stored });
     }
+    expect(redactedAfterEscapes).toBeGreaterThan(100);
   });
 
   it('never starts a scan inside a private key block it released whole', () => {

@@ -216,7 +216,8 @@ export class StreamOutputFilter {
   private holdPoint({ end, recent, lastBreak }: Channel): number {
     const recentStart = end - recent.length;
     // The word being written: an address, a key or a token is one word (a word ends at JSON
-    // punctuation too: a quote, a comma, a brace …).
+    // punctuation too: a quote, a comma, a brace …). A match may start inside it, right after
+    // an escape such as `\n` (`json-escapes.ts`): held too.
     let hold = lastBreak + 1;
     if (this.holdsGroups && end - hold <= GROUPED_HOLD && isGrouped(recent, hold - recentStart)) {
       // A card, IBAN or phone number being written spans words of digits and capitals.

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger';
+import { createLogger, scrubLogText } from './logger';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -44,5 +44,18 @@ describe('createLogger', () => {
     logger.child({ job_id: 'job_b' }).debug('job-start');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ job_id: 'job_a', service: 'worker', api_key: '[redacted]' });
+  });
+
+  it('scrubs a key and an address quoted in a JSON body right after an escape', () => {
+    // A provider's error body, quoted in a message: the key follows an escaped new line.
+    const body = JSON.stringify({
+      error: 'bad key\nsk-proj-abcdefghijklmnopqrstuvwx',
+      to: '\tjane@example.com',
+    });
+    expect(body).toContain('\\nsk-proj-');
+    expect(JSON.parse(scrubLogText(body))).toEqual({
+      error: 'bad key\n[redacted-secret]',
+      to: '\t[redacted-email]',
+    });
   });
 });

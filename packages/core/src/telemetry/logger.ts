@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { maskEmails, secretPattern } from '../filters/detectors';
+import { maskEmails, maskSecrets } from '../filters/detectors';
 
 export type Logger = winston.Logger;
 
@@ -19,10 +19,11 @@ const textField = /^(prompt|messages|content|text|completion|input|output)$/i;
 
 /**
  * Masks secrets (provider keys, tokens, private keys, issued llmq keys) and email addresses
- * inside any string, whatever its field: an error message may quote a header or a prompt.
+ * inside any string, whatever its field: an error message may quote a header or a prompt (or
+ * a JSON body, where one may follow an escaped new line: `\nsk-…`).
  */
 export function scrubLogText(text: string): string {
-  return maskEmails(text.replace(secretPattern, '[redacted-secret]'), '[redacted-email]');
+  return maskEmails(maskSecrets(text, '[redacted-secret]'), '[redacted-email]');
 }
 
 function redactValue(key: string, value: unknown, depth: number): unknown {

@@ -6,7 +6,9 @@ import { promptInjectionPatterns } from '../prompt-injection-patterns';
  * The detectors as they ran up to session 10 (commit 2ffa24a, verbatim but for names): every
  * enabled detector's regular expressions over every text, through `matchAll`. The reference
  * `detect` must agree with, finding for finding (`detectors-reference.test.ts`). A pattern
- * changed in `detectors.ts` must be changed here too, or the differential test fails.
+ * changed in `detectors.ts` must be changed here too, or the differential test fails. It reads
+ * the text as given: JSON escapes (`detect` masks them, `json-escapes.ts`) are the test's to
+ * mask before calling it.
  */
 interface Detector {
   id: DetectorId;
