@@ -1,4 +1,4 @@
-import { ResponseStore, responseIdOfJob } from '@llmq/core';
+import { type ChatMessage, ResponseStore, responseIdOfJob } from '@llmq/core';
 import request from 'supertest';
 import { createApiHarness, tenantAKey } from './api-harness';
 
@@ -15,6 +15,26 @@ let harness: Harness;
 class FailingSaveStore extends ResponseStore {
   override async save(): Promise<void> {
     throw new Error('Connection is closed.');
+  }
+}
+
+/**
+ * A store whose read of a conversation is followed, once armed, by a delete of the response it
+ * read: a `DELETE /v1/responses/{id}` (or its expiry) landing between a continuation's read and
+ * the save in its job's accept.
+ */
+class DeleteAfterReadStore extends ResponseStore {
+  armed = false;
+  override async conversation(
+    tenant: string,
+    responseId: string,
+  ): Promise<ChatMessage[] | undefined> {
+    const conversation = await super.conversation(tenant, responseId);
+    if (this.armed) {
+      this.armed = false;
+      await this.delete(tenant, responseId);
+    }
+    return conversation;
   }
 }
 
@@ -127,5 +147,48 @@ describe('POST /v1/responses with an Idempotency-Key', () => {
       .get(`/v1/responses/${first.body.id}`)
       .set('Authorization', `Bearer ${tenantAKey}`)
       .expect(404);
+  });
+});
+
+describe('POST /v1/responses continuing a response deleted while it is accepted', () => {
+  let stores: DeleteAfterReadStore;
+  beforeEach(async () => {
+    harness = await createApiHarness({
+      responses: (redis, keys) => {
+        stores = new DeleteAfterReadStore(redis, keys, { ttlSeconds: 600 });
+        return stores;
+      },
+    });
+  });
+
+  it("refuses it as OpenAI's 404 for an unknown previous_response_id, queueing and storing nothing", async () => {
+    const first = await create(body).expect(200);
+    const jobId = first.headers['x-llmq-job-id'] as string;
+    // No worker here: the first response is completed as its worker would complete it.
+    await harness.store.complete(jobId, {
+      text: 'done',
+      message: { role: 'assistant', content: 'done' },
+      finish_reason: 'stop',
+      model: 'sim-gpt-fast',
+      upstream_model: 'sim-gpt-fast',
+      provider: 'simulator-openai',
+      usage: { input_tokens: 3, output_tokens: 1, cached_input_tokens: 0, total_tokens: 4 },
+      timings: { queue_wait_ms: 1, provider_ms: 2, total_ms: 3 },
+    });
+    const unknown = await create({ ...body, previous_response_id: `resp_${'0'.repeat(32)}` });
+    expect(unknown.status).toBe(404);
+
+    stores.armed = true;
+    const continued = await create({ ...body, previous_response_id: first.body.id });
+    expect(stores.armed).toBe(false); // the delete ran between the read and the save
+    expect(continued.status).toBe(unknown.status);
+    expect(continued.body).toEqual({
+      error: {
+        ...unknown.body.error,
+        message: unknown.body.error.message.replace(`resp_${'0'.repeat(32)}`, first.body.id),
+      },
+    });
+    expect(await queuedJobIds()).toEqual([jobId]); // the first one's, which no worker took
+    expect(await storedResponseCount()).toBe(0);
   });
 });

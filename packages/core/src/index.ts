@@ -195,6 +195,7 @@ export {
 } from './dialects/openai-responses/response-input-items';
 export type { ResponseSettings } from './dialects/openai-responses/response-settings';
 export {
+  isPreviousResponseGone,
   ResponseStore,
   type ResponseTurn,
   type StoredResponse,

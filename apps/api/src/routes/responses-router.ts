@@ -2,6 +2,7 @@ import {
   type ChatMessage,
   ClientError,
   isFinalStatus,
+  isPreviousResponseGone,
   type JobEventReader,
   type JobRecord,
   type JobStore,
@@ -79,42 +80,51 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
           settings: call.settings,
           inputItems: call.inputItems(responseIdOfJob(jobId)),
         });
-        const start = await jobs.start(
-          tenant,
-          {
-            model: call.model,
-            priority: 5,
-            ...(Object.keys(call.settings.metadata).length > 0
-              ? { metadata: call.settings.metadata }
-              : {}),
-            cache: cacheModeFromHeaders(request),
-          },
-          call.stream,
-          {
-            ...submissionContext(response),
-            ...readSyncIdempotency(request, 'responses', call.stream),
-            surface: 'responses',
-            lane: call.background ? 'standard' : 'interactive',
-            stoppable: call.background,
-            alwaysQueue: true,
-            // Saved by the job's own accept, so no job runs without its stored response.
-            ...(call.store
-              ? {
-                  companion: (jobId: string) =>
-                    responses.saveWithJob(tenant, storedOf(jobId), turn),
-                }
-              : {}),
-          },
-          {
-            messages: [
-              ...(call.instructions !== undefined
-                ? [{ role: 'system' as const, content: call.instructions }]
-                : []),
-              ...conversation,
-            ],
-            ...call.options,
-          },
-        );
+        const start = await jobs
+          .start(
+            tenant,
+            {
+              model: call.model,
+              priority: 5,
+              ...(Object.keys(call.settings.metadata).length > 0
+                ? { metadata: call.settings.metadata }
+                : {}),
+              cache: cacheModeFromHeaders(request),
+            },
+            call.stream,
+            {
+              ...submissionContext(response),
+              ...readSyncIdempotency(request, 'responses', call.stream),
+              surface: 'responses',
+              lane: call.background ? 'standard' : 'interactive',
+              stoppable: call.background,
+              alwaysQueue: true,
+              // Saved by the job's own accept, so no job runs without its stored response.
+              ...(call.store
+                ? {
+                    companion: (jobId: string) =>
+                      responses.saveWithJob(tenant, storedOf(jobId), turn),
+                  }
+                : {}),
+            },
+            {
+              messages: [
+                ...(call.instructions !== undefined
+                  ? [{ role: 'system' as const, content: call.instructions }]
+                  : []),
+                ...conversation,
+              ],
+              ...call.options,
+            },
+          )
+          .catch((error: unknown) => {
+            // Deleted or expired since conversationAfter read it: the save in the job's accept
+            // refused the turn (nothing was written), so it is answered as an unknown id is.
+            if (call.previousResponseId && isPreviousResponseGone(error)) {
+              throw responseNotFound(call.previousResponseId, 'Previous response');
+            }
+            throw error;
+          });
         if (start.kind === 'cached') throw new Error('a response is always a job (alwaysQueue)');
         const { jobId } = start;
         response.locals.jobId = jobId;

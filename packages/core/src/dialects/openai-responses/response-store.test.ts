@@ -6,7 +6,12 @@ import type { ChatMessage } from '../../messages/chat-message';
 import { RedisKeys } from '../../redis/redis-keys';
 import { convertOpenAIResponsesRequest } from './convert-openai-responses-request';
 import { openAIResponsesRequestSchema } from './openai-responses-request-schema';
-import { ResponseStore, type ResponseTurn, type StoredResponse } from './response-store';
+import {
+  isPreviousResponseGone,
+  ResponseStore,
+  type ResponseTurn,
+  type StoredResponse,
+} from './response-store';
 
 const ttlSeconds = 600;
 const settings = convertOpenAIResponsesRequest(
@@ -49,6 +54,20 @@ async function turn(
   const segment: ResponseTurn = { previousResponseId: previous?.id, messages };
   await store.save(tenant, saved, segment);
   return saved;
+}
+
+/** 'refused' when a save is refused because its previous response is gone, 'saved' when it went through. */
+function refusal(write: Promise<unknown>): Promise<unknown> {
+  return write.then(
+    () => 'saved',
+    (error: unknown) => (isPreviousResponseGone(error) ? 'refused' : error),
+  );
+}
+
+/** The ids of the turns a turn lists as continuing it. */
+async function childrenOf(stored: StoredResponse): Promise<string[]> {
+  const fields = await redis.hkeys(keys.storedResponseTurn('t', stored.id));
+  return fields.filter((field) => field.startsWith('child:')).map((field) => field.slice(6));
 }
 
 async function ttlOf(key: string): Promise<number> {
@@ -121,10 +140,20 @@ describe('ResponseStore', () => {
       user('new'),
     ]);
 
-    // Reached mid-walk without a turn of its own (saved by code that never read it first).
+    // Reached mid-walk without a turn of its own (a turn saved by code that never read it
+    // first; a save now refuses a previous response without a turn, so it is written by hand).
     const other: StoredResponse = { ...response(), conversation: [user('other')] };
     await redis.set(keys.storedResponse('t', other.id), JSON.stringify(other), 'EX', 60);
-    const after = await turn('t', other, [assistant('other a'), user('more')]);
+    const after = response();
+    const afterTurn = keys.storedResponseTurn('t', after.id);
+    await redis.hset(
+      afterTurn,
+      'previous',
+      other.id,
+      'messages',
+      JSON.stringify([assistant('other a'), user('more')]),
+    );
+    await redis.expire(afterTurn, 60);
     expect(await store.conversation('t', after.id)).toEqual([
       user('other'),
       assistant('other a'),
@@ -136,9 +165,15 @@ describe('ResponseStore', () => {
   it("never reaches another tenant's response, not even as a link mid-chain", async () => {
     const theirs = await turn('a', undefined, [user('secret of a')]);
     expect(await store.get('b', theirs.id)).toBeUndefined();
-    // A turn of tenant b naming a's response as its previous one finds no such turn.
-    const mine = await turn('b', theirs, [assistant('x'), user('of b')]);
-    expect(await store.conversation('b', mine.id)).toBeUndefined();
+    // A turn of tenant b naming a's response as its previous one finds no such response.
+    expect(await store.conversation('b', theirs.id)).toBeUndefined();
+    const mine = response();
+    expect(
+      await refusal(
+        store.save('b', mine, { previousResponseId: theirs.id, messages: [user('of b')] }),
+      ),
+    ).toBe('refused');
+    expect(await redis.exists(keys.storedResponseTurn('b', mine.id))).toBe(0);
     expect(await store.conversation('a', theirs.id)).toEqual([user('secret of a')]);
     expect(await store.delete('b', theirs.id)).toBe(false);
     expect(await store.get('a', theirs.id)).toEqual(theirs);
@@ -153,7 +188,7 @@ describe('ResponseStore', () => {
       previousResponseId: middle.id,
       messages: [assistant('a2'), user('three')],
     });
-    expect(await redis.hget(keys.storedResponseTurn('t', middle.id), 'children')).toBe('1');
+    expect(await childrenOf(middle)).toEqual([last.id]);
 
     expect(await store.delete('t', middle.id)).toBe(true);
     expect(await store.get('t', middle.id)).toBeUndefined();
@@ -165,7 +200,7 @@ describe('ResponseStore', () => {
     expect(await redis.exists(keys.storedResponseTurn('t', last.id))).toBe(0);
     expect(await redis.exists(keys.storedResponseTurn('t', middle.id))).toBe(0);
     expect(await store.conversation('t', first.id)).toEqual([user('one')]);
-    expect(await redis.hget(keys.storedResponseTurn('t', first.id), 'children')).toBe('0');
+    expect(await childrenOf(first)).toEqual([]);
 
     expect(await store.delete('t', first.id)).toBe(true);
     expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
@@ -217,7 +252,126 @@ describe('ResponseStore', () => {
     });
     expect(await redis.exists(keys.storedResponse('t', retry.id))).toBe(0);
     expect(await redis.exists(keys.storedResponseTurn('t', retry.id))).toBe(0);
-    expect(await redis.hget(keys.storedResponseTurn('t', first.id), 'children')).toBe('1');
+    expect(await childrenOf(first)).toEqual([second.id]);
+  });
+
+  it('refuses a continuation whose previous response was deleted between its read and its save', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const middle = await turn('t', first, [assistant('a1'), user('two')]);
+    // A new turn reads the conversation it continues (the router's conversationAfter) …
+    expect(await store.conversation('t', middle.id)).toHaveLength(3);
+    // … a DELETE of that response runs before the new turn is saved …
+    expect(await store.delete('t', middle.id)).toBe(true);
+    expect(await redis.exists(keys.storedResponseTurn('t', middle.id))).toBe(0);
+    // … so the save is refused: it would link the new turn to a turn that is gone.
+    const next = response();
+    expect(
+      await refusal(
+        store.save('t', next, {
+          previousResponseId: middle.id,
+          messages: [assistant('a2'), user('three')],
+        }),
+      ),
+    ).toBe('refused');
+    expect(await redis.exists(keys.storedResponse('t', next.id))).toBe(0);
+    expect(await redis.exists(keys.storedResponseTurn('t', next.id))).toBe(0);
+  });
+
+  it('refuses in the accept script a continuation of a response deleted after its read, queueing nothing', async () => {
+    const jobs = new JobStore(redis, keys, { resultTtlSeconds: 60 });
+    const submissions = new SubmissionStore(redis, keys, { recordTtlSeconds: 60 });
+    const first = await turn('t', undefined, [user('one')]);
+    // Continued by another turn, so its turn outlives the delete: the response is gone all the same.
+    await turn('t', first, [assistant('a1'), user('elsewhere')]);
+    expect(await store.conversation('t', first.id)).toEqual([user('one')]);
+    expect(await store.delete('t', first.id)).toBe(true);
+    expect(await redis.exists(keys.storedResponseTurn('t', first.id))).toBe(1);
+    const next = response();
+    expect(
+      await refusal(
+        submissions.accept({
+          record: { id: next.jobId, tenant: 't', model: 'm', priority: 5, createdAt: 1 },
+          submission: {
+            lane: 'standard',
+            attempts: 1,
+            priority: 5,
+            data: {
+              jobId: next.jobId,
+              tenant: 't',
+              model: 'm',
+              request: { messages: [] },
+              createdAt: 1,
+            },
+          },
+          companion: store.saveWithJob('t', next, {
+            previousResponseId: first.id,
+            messages: [assistant('a1'), user('two')],
+          }),
+        }),
+      ),
+    ).toBe('refused');
+    expect(await jobs.get(next.jobId)).toBeNull();
+    expect(await redis.exists(keys.storedResponse('t', next.id))).toBe(0);
+    expect(await redis.exists(keys.storedResponseTurn('t', next.id))).toBe(0);
+  });
+
+  it('removes a deleted turn when the last live turn continuing it is deleted, though another one expired', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const expired = await turn('t', first, [assistant('a1'), user('two')]);
+    const kept = await turn('t', first, [assistant('a1'), user('two again')]);
+    // The first continuation expires (its TTL ends: Redis removes its keys, nothing else runs).
+    await redis.del(keys.storedResponse('t', expired.id), keys.storedResponseTurn('t', expired.id));
+    expect(await store.delete('t', first.id)).toBe(true);
+    // Still continued by `kept`: its turn stays.
+    expect(await redis.exists(keys.storedResponseTurn('t', first.id))).toBe(1);
+    expect(await store.conversation('t', kept.id)).toHaveLength(3);
+    // Deleting the last live continuation leaves nothing continuing the first turn: it goes too.
+    expect(await store.delete('t', kept.id)).toBe(true);
+    expect(await redis.exists(keys.storedResponseTurn('t', first.id))).toBe(0);
+    expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
+  });
+
+  it('removes a turn at its own delete when the only turn continuing it has expired', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const next = await turn('t', first, [assistant('a1'), user('two')]);
+    await redis.del(keys.storedResponse('t', next.id), keys.storedResponseTurn('t', next.id));
+    expect(await store.delete('t', first.id)).toBe(true);
+    expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
+  });
+
+  it("drops the continuations gone from a turn's list when it is continued again", async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const gone = [
+      await turn('t', first, [assistant('a1'), user('two')]),
+      await turn('t', first, [assistant('a1'), user('two again')]),
+    ];
+    for (const expired of gone) {
+      await redis.del(
+        keys.storedResponse('t', expired.id),
+        keys.storedResponseTurn('t', expired.id),
+      );
+    }
+    expect(await childrenOf(first)).toHaveLength(2);
+    // Its four fields (previous, messages and the two children) are all the save samples.
+    const next = await turn('t', first, [assistant('a1'), user('three')]);
+    expect(await childrenOf(first)).toEqual([next.id]);
+  });
+
+  it('honours the count of continuing turns an older llmq left on a turn', async () => {
+    const first = await turn('t', undefined, [user('one')]);
+    const counted = await turn('t', first, [assistant('a1'), user('two')]);
+    const listed = await turn('t', first, [assistant('a1'), user('two again')]);
+    // As an llmq before listed children saved `counted`: a count, no field.
+    const firstTurn = keys.storedResponseTurn('t', first.id);
+    await redis.hdel(firstTurn, `child:${counted.id}`);
+    await redis.hset(firstTurn, 'children', 1);
+    expect(await store.delete('t', listed.id)).toBe(true);
+    expect(await store.delete('t', first.id)).toBe(true);
+    expect(await redis.exists(firstTurn)).toBe(1);
+    expect(await store.conversation('t', counted.id)).toHaveLength(3);
+    // Deleting the counted one takes the count down, and the first turn goes with it.
+    expect(await store.delete('t', counted.id)).toBe(true);
+    expect(await redis.keys(`${keys.prefix}:*`)).toEqual([]);
   });
 
   it('reads a chain of 2,000 turns in one round trip', async () => {

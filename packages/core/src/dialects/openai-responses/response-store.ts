@@ -6,10 +6,20 @@ import type { ResponseInputListItem } from './response-input-items';
 import type { ResponseSettings } from './response-settings';
 import {
   deleteTurnScript,
+  previousResponseGone,
   readConversationScript,
   saveTurnLua,
   saveTurnScript,
 } from './response-store-scripts';
+
+/**
+ * Whether an error is a save's (or its job's accept's) refusal of a turn whose previous response
+ * is gone (deleted or expired since the conversation was read): answer it as that response not
+ * found, as a `previous_response_id` unknown from the start is.
+ */
+export function isPreviousResponseGone(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith(previousResponseGone);
+}
 
 /** What llmq keeps of a Responses API response besides its job (which holds the answer). */
 export interface StoredResponse {
@@ -55,7 +65,10 @@ export interface ResponseStoreOptions {
  * of the chain to a full lifetime, and the new turn expires with the turn it continues, so an
  * ancestor never expires before a turn that continues it.
  * Deleting a response removes its object at once and its turn unless a later turn continues it
- * (the turn then goes when the last one continuing it is deleted, or expires).
+ * (the turn then goes when the last one continuing it is deleted, or expires). A turn lists the
+ * turns continuing it and asks their keys whether they still exist, so a child that expired
+ * counts as gone as surely as a deleted one; and a turn is saved only while the response it
+ * continues exists (checked in the save's own script), so no turn links to one already gone.
  *
  * A response stored before turns were kept apart holds its whole conversation: a walk reaching
  * it takes that as the conversation up to there and gives it a turn of its own, so it lives on
@@ -72,7 +85,9 @@ export class ResponseStore {
    * Stores a response and its turn (one round trip). A turn continuing another is saved after
    * {@link conversation} read the one it continues, which extended its chain's lifetime: the
    * response and its turn expire with the turn they continue (`ttlSeconds` from that read).
-   * A response whose job is being submitted is saved by {@link saveWithJob} instead.
+   * A response whose job is being submitted is saved by {@link saveWithJob} instead. Refused
+   * (an error {@link isPreviousResponseGone} recognises, nothing written) when the response it
+   * continues is gone since that read: deleted or expired.
    */
   async save(tenant: string, response: StoredResponse, turn: ResponseTurn): Promise<void> {
     const { keys, args } = this.saveWithJob(tenant, response, turn);
@@ -91,6 +106,12 @@ export class ResponseStore {
       keys: [
         this.keys.storedResponse(tenant, response.id),
         this.keys.storedResponseTurn(tenant, response.id),
+        ...(turn.previousResponseId
+          ? [
+              this.keys.storedResponse(tenant, turn.previousResponseId),
+              this.keys.storedResponseTurn(tenant, turn.previousResponseId),
+            ]
+          : []),
       ],
       args: [
         JSON.stringify(response),
@@ -98,6 +119,7 @@ export class ResponseStore {
         turn.previousResponseId ?? '',
         JSON.stringify(turn.messages),
         this.keys.storedResponseTurn(tenant, ''),
+        response.id,
       ],
     };
   }
