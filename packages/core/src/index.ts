@@ -10,7 +10,7 @@ export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './a
 export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';
 export { BatchAcceptRepair, type BatchRepairOutcome } from './batches/batch-accept-repair';
 export { BatchFinalizer } from './batches/batch-finalizer';
-export { BatchIngester } from './batches/batch-ingester';
+export { BatchIngester, type IngestOutcome } from './batches/batch-ingester';
 export {
   type BatchLineJobData,
   batchControlJobDataSchema,
@@ -32,7 +32,7 @@ export {
 } from './batches/batch-output-line';
 export { type BatchRecord, type BatchStopReason, toBatchView } from './batches/batch-record';
 export { BatchService, createBatchRequestSchema, newId } from './batches/batch-service';
-export { BatchStore, type RecordLineResult } from './batches/batch-store';
+export { type BatchExpiry, BatchStore, type RecordLineResult } from './batches/batch-store';
 export { endpointLineCostNanoUsd } from './batches/endpoint-line-cost';
 export { toEmbeddingsBody, toTextCompletionBody } from './batches/endpoint-response-body';
 export {

@@ -5,6 +5,7 @@ import {
   batchControlJobDataSchema,
   batchLineIdentitySchema,
   failedBatchLine,
+  type IngestOutcome,
   jobCatalog,
   type LlmqMetrics,
   type Logger,
@@ -90,7 +91,12 @@ export async function startBatchWorkers(
     );
   });
   // A provider batch job that stalled out would leave its provider batch unpolled: resume it.
+  // An ingest that stalled out would leave its batch validating: it fails.
   onStalledOut(controlWorker, (job) => {
+    if (job.name === 'batch-ingest') {
+      void failIngest(options, job, 'the workers ingesting this batch stopped too many times');
+      return;
+    }
     void recoverProviderBatchJob(options.providerBatches, job).catch(() => undefined);
   });
   await Promise.all([lineWorker.waitUntilReady(), controlWorker.waitUntilReady()]);
@@ -111,7 +117,7 @@ function controlProcessor(options: BatchWorkersOptions) {
     const { batchId } = batchControlJobDataSchema.parse(job.data);
     switch (job.name) {
       case 'batch-ingest': {
-        const outcome = await options.ingester.ingest(batchId);
+        const outcome = await ingestOrFail(options, job, batchId);
         if (outcome === 'invalid') await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
         logger.info('batch-ingest', { event: 'batch-ingest', batch_id: batchId, outcome });
         return;
@@ -123,14 +129,68 @@ function controlProcessor(options: BatchWorkersOptions) {
         return;
       }
       case 'batch-expire': {
-        const expired = await batches.expire(batchId);
-        if (expired) logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId });
+        const expiry = await batches.expire(batchId);
+        // Its lines were never queued, so no line will end it: it is finalised now.
+        if (expiry === 'finalize')
+          await controlQueue.add(
+            'batch-finalize',
+            { batchId },
+            { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
+          );
+        if (expiry !== 'ended')
+          logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId, expiry });
         return;
       }
       default:
         throw new Error(`unknown batch control job "${job.name}"`);
     }
   };
+}
+
+/**
+ * Ingests a batch. When the job's last attempt fails (or the error is unrecoverable), the batch
+ * fails with the reason, so it ends where a client sees it instead of validating forever; the
+ * job still fails, for Bull Board and the logs.
+ */
+async function ingestOrFail(
+  options: BatchWorkersOptions,
+  job: Job,
+  batchId: string,
+): Promise<IngestOutcome> {
+  try {
+    return await options.ingester.ingest(batchId);
+  } catch (error) {
+    const attempts = job.opts.attempts ?? 1;
+    const unrecoverable = error instanceof Error && error.name === 'UnrecoverableError';
+    if (job.attemptsMade + 1 >= attempts || unrecoverable) {
+      const message = error instanceof Error ? error.message : String(error);
+      const tries = unrecoverable ? 'an unrecoverable error' : `${attempts} attempts`;
+      await failIngest(options, job, `the batch could not be ingested (${tries}): ${message}`);
+    }
+    throw error;
+  }
+}
+
+/** Fails a batch whose ingest gave up (see `BatchIngester.fail`) and drops its expiry job. */
+async function failIngest(options: BatchWorkersOptions, job: Job, reason: string): Promise<void> {
+  const parsed = batchControlJobDataSchema.safeParse(job.data);
+  if (!parsed.success) return;
+  const { batchId } = parsed.data;
+  try {
+    if (!(await options.ingester.fail(batchId, reason))) return;
+    await options.controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+    options.logger.warn('batch-ingest-failed', {
+      event: 'batch-ingest-failed',
+      batch_id: batchId,
+      reason,
+    });
+  } catch (error) {
+    options.logger.error('batch-ingest-failed', {
+      event: 'batch-ingest-failed',
+      batch_id: batchId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**

@@ -141,6 +141,41 @@ test('a batch cancelled while validating queues no line and goes straight to fin
   expect(await controlQueue.getJob('finalize-b3')).toBeDefined();
 });
 
+test('a second ingest of a batch cancelled while validating queues no line either', async () => {
+  await batchWithFile('b6', [line('a'), line('b')].join('\n'));
+  await store.cancel('b6', 't');
+  expect(await ingester.ingest('b6')).toBe('cancelled');
+  // A retried ingest (its worker died after the first claimed finalisation) finds the claim
+  // taken: it queues the finalisation again, never the lines.
+  expect(await ingester.ingest('b6')).toBe('cancelled');
+  expect(await lineQueue.count()).toBe(0);
+  expect(await controlQueue.getJob('finalize-b6')).toBeDefined();
+});
+
+test('an ingest that cannot read its file throws; failing it ends the batch failed with the reason', async () => {
+  await batchWithFile('b7', [line('a'), line('b')].join('\n'));
+  // The file's chunks are not a list any more: every read is a Redis error.
+  await redis.del(keys.fileChunks('file-b7'));
+  await redis.set(keys.fileChunks('file-b7'), 'not a list');
+  await expect(ingester.ingest('b7')).rejects.toThrow(/WRONGTYPE/);
+  expect((await store.get('b7'))?.status).toBe('validating');
+  expect(await ingester.fail('b7', 'the batch could not be ingested: WRONGTYPE', 9000)).toBe(true);
+  expect(await store.get('b7')).toMatchObject({
+    status: 'failed',
+    failedAt: 9000,
+    errors: [
+      {
+        code: 'ingest_failed',
+        message: 'the batch could not be ingested: WRONGTYPE',
+        param: null,
+        line: null,
+      },
+    ],
+  });
+  expect(await ingester.fail('b7', 'again')).toBe(false);
+  expect(await lineQueue.count()).toBe(0);
+});
+
 describe('budgets at ingest', () => {
   const ingesterWith = (budgets: BudgetStore) =>
     new BatchIngester({
@@ -179,6 +214,51 @@ describe('budgets at ingest', () => {
     expect((await store.get('dear'))?.errors?.[0]).toMatchObject({ code: 'budget_exceeded' });
     expect(await lineQueue.count()).toBe(4);
     expect((await budgets.status('t')).reserved).toBe(perLine * 4);
+  });
+
+  test('a failed ingest frees the reservation of the batch it fails', async () => {
+    const budgets = new BudgetStore(redis, keys, { defaults: { dailyHard: 1_000_000_000 } });
+    await batchWithFile('lost', line('x'));
+    await budgets.reserve('t', 'lost', 1000, Date.now(), 600);
+    expect((await budgets.status('t')).reserved).toBe(1000);
+    expect(await ingesterWith(budgets).fail('lost', 'gone')).toBe(true);
+    expect((await budgets.status('t')).reserved).toBe(0);
+  });
+
+  test('a batch that expired while it validated queues nothing, and its reservation goes back', async () => {
+    const budgets = new BudgetStore(redis, keys, { defaults: { dailyHard: 1_000_000_000 } });
+    await batchWithFile('late', [line('a'), line('b')].join('\n'));
+    // The expiry lands while the ingest reads the file (the real store and files, one read
+    // held at its first chunk until the batch has expired).
+    let expired = false;
+    const racing = Object.create(files) as RedisFileStorage;
+    racing.read = async function* (fileId: string) {
+      for await (const chunk of files.read(fileId)) {
+        if (!expired) {
+          expired = true;
+          expect(await store.expire('late')).toBe('finalize');
+        }
+        yield chunk;
+      }
+    };
+    const late = new BatchIngester({
+      store,
+      files: racing,
+      lineQueue,
+      controlQueue,
+      catalog: loadModelCatalog(undefined, {
+        availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
+      }),
+      defaultModel: 'sim-gpt-fast',
+      attempts: 2,
+      limits: { maxFileBytes: 1_000_000, maxLines: 100 },
+      budgets,
+    });
+    expect(await late.ingest('late')).toBe('skipped');
+    expect(expired).toBe(true);
+    expect(await lineQueue.count()).toBe(0);
+    expect(await store.get('late')).toMatchObject({ status: 'finalizing', stopReason: 'expired' });
+    expect((await budgets.status('t')).reserved).toBe(0);
   });
 
   test('a tenant without a hard budget is not priced and reserves nothing', async () => {

@@ -108,8 +108,16 @@ export class BatchIngester {
       }
     }
     const previous = await store.begin(batchId, total);
-    if (previous === 'cancelling' && (await store.claimFinalize(batchId))) {
-      // Cancelled before any line was queued: nothing to run, finalise at once.
+    if (previous !== 'validating' && previous !== 'in_progress' && previous !== 'cancelling') {
+      // It expired or failed while this ran: nothing is queued, the reservation goes back.
+      await this.options.budgets?.release(batch.tenant, batchId);
+      return 'skipped';
+    }
+    if (previous === 'cancelling') {
+      // Cancelled before its lines were all queued: none is queued now, finalise at once. A
+      // second ingest (a retry after a crash) queues the finalisation again (same job id) but
+      // never the lines, whoever claimed it: lines queued after the claim would not be counted.
+      await store.claimFinalize(batchId);
       await this.options.controlQueue.add(
         'batch-finalize',
         { batchId },
@@ -120,6 +128,20 @@ export class BatchIngester {
     await this.enqueue(batch);
     await store.markEnqueued(batchId);
     return 'enqueued';
+  }
+
+  /**
+   * The ingest gave up (its job's last attempt failed, or it stalled out): the batch fails
+   * with `ingest_failed` and `reason`, unless it moved on meanwhile (its lines all queued,
+   * finalising, ended), and its budget reservation goes back. Returns whether it failed it.
+   */
+  async fail(batchId: string, reason: string, now = Date.now()): Promise<boolean> {
+    const { store, budgets } = this.options;
+    const error = { code: 'ingest_failed', message: reason, param: null, line: null };
+    if (!(await store.failIngest(batchId, [error], now))) return false;
+    const batch = await store.get(batchId);
+    if (batch) await budgets?.release(batch.tenant, batchId);
+    return true;
   }
 
   private async validate(

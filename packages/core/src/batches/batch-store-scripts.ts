@@ -8,6 +8,8 @@ import { LuaScript } from '../redis/lua-script';
 
 /**
  * Validation passed: the batch runs ARGV[1] lines; a validating batch becomes in_progress.
+ * A batch that moved on meanwhile (expired or failed while it validated: `finalizing` or
+ * final) is left as it is, so the caller queues nothing.
  *
  * KEYS: the batch hash, the live-status counts hash.
  * ARGV: total lines, now (epoch ms).
@@ -16,6 +18,7 @@ import { LuaScript } from '../redis/lua-script';
 export const beginScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return '' end
+if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return status end
 if status == 'validating' then
   redis.call('HSET', KEYS[1], 'status', 'in_progress', 'in_progress_at', ARGV[2])
   redis.call('HINCRBY', KEYS[2], 'validating', -1)
@@ -38,6 +41,28 @@ if status ~= 'validating' and status ~= 'cancelling' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
 redis.call('HINCRBY', KEYS[2], status, -1)
 redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[4], 'status', 'failed')
+return 1`);
+
+/**
+ * The batch's ingest gave up (its job's last attempt failed, or it stalled out): a batch whose
+ * lines were not all queued, and whose finalisation nobody claimed, fails with these errors;
+ * its `batch.failed` event goes to the webhook outbox in the same step. Claiming finalisation
+ * keeps a later line or ingest from ending it again; the stop reason makes lines queued
+ * before the failure skip their provider call (their answers would not be reported).
+ *
+ * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream.
+ * ARGV: now (epoch ms), the errors as JSON, batch id.
+ * Returns 1, or 0 when the batch had moved on (queued, finalising or ended).
+ */
+export const failIngestScript = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
+if redis.call('HGET', KEYS[1], 'lines_enqueued') == '1' then return 0 end
+if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
+redis.call('HINCRBY', KEYS[2], status, -1)
+redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', 'failed')
 return 1`);
 
 /**
@@ -114,16 +139,28 @@ if status == 'cancelling' then return {'cancelling', ''} end
 return {'not_cancellable', status}`);
 
 /**
- * The completion window ended: a live batch is marked to stop as expired.
+ * The completion window ended: a live batch is marked to stop as expired. A batch whose lines
+ * were never queued (still `validating`, or cancelled while validating and never begun) has no
+ * line left to end it: it moves to `finalizing` with finalisation claimed, so its ingest, if it
+ * runs late, starts nothing, and the caller queues its finalisation (`expired`, or `cancelled`
+ * when a cancel came first).
  *
- * KEYS: the batch hash. ARGV: none.
- * Returns 1, or 0 when the batch had already ended.
+ * KEYS: the batch hash, the live-status counts hash. ARGV: now (epoch ms).
+ * Returns 2 when the batch is to be finalised now, 1 when its running lines will stop, 0 when
+ * it had already ended.
  */
 export const expireScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
 redis.call('HSETNX', KEYS[1], 'stop_reason', 'expired')
-return 1`);
+local never_begun = status == 'validating'
+  or (status == 'cancelling' and not redis.call('HGET', KEYS[1], 'in_progress_at'))
+if not never_begun then return 1 end
+if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return 1 end
+redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[1])
+redis.call('HINCRBY', KEYS[2], status, -1)
+redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
+return 2`);
 
 /**
  * Sets a live batch's final status (completed, or cancelled or expired by its stop reason) and

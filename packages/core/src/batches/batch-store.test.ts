@@ -71,11 +71,72 @@ test('cancel is scoped to the tenant and ends as cancelled; a finished batch is 
 test('expiry marks a running batch, which then ends as expired', async () => {
   await createBatch('b3');
   await store.begin('b3', 1);
-  expect(await store.expire('b3')).toBe(true);
+  expect(await store.expire('b3')).toBe('stopping');
   expect(await store.stopReason('b3')).toBe('expired');
   await store.recordLine('b3', 0, 'skipped', 'z');
   expect(await store.finish('b3', {})).toBe('expired');
-  expect(await store.expire('b3')).toBe(false);
+  expect(await store.expire('b3')).toBe('ended');
+});
+
+test('expiry ends a batch still validating: it finalises at once, a late begin starts nothing', async () => {
+  await createBatch('v1');
+  expect(await store.expire('v1', 5000)).toBe('finalize');
+  expect(await store.get('v1')).toMatchObject({
+    status: 'finalizing',
+    finalizingAt: 5000,
+    stopReason: 'expired',
+  });
+  expect(await store.statusCounts()).toMatchObject({ validating: 0, finalizing: 1 });
+  // An ingest that was validating meanwhile finds the batch moved on and queues nothing.
+  expect(await store.begin('v1', 4)).toBe('finalizing');
+  expect((await store.get('v1'))?.counts.total).toBe(0);
+  expect(await store.claimFinalize('v1')).toBe(false);
+  expect(await store.finish('v1', {})).toBe('expired');
+  expect(await store.statusCounts()).toMatchObject({ validating: 0, finalizing: 0 });
+  expect(await store.expire('v1')).toBe('ended');
+});
+
+test('expiry ends a batch cancelled while validating as cancelled; a begun one is left to its lines', async () => {
+  await createBatch('v2');
+  await store.cancel('v2', 't');
+  expect(await store.expire('v2')).toBe('finalize');
+  expect(await store.finish('v2', {})).toBe('cancelled');
+
+  await createBatch('v3');
+  await store.begin('v3', 2);
+  await store.cancel('v3', 't');
+  expect(await store.expire('v3')).toBe('stopping');
+  expect(await store.get('v3')).toMatchObject({ status: 'cancelling', stopReason: 'cancelled' });
+});
+
+test('a failed ingest fails a batch whose lines were not all queued, once, with its errors', async () => {
+  const errors = [{ code: 'ingest_failed', message: 'WRONGTYPE', param: null, line: null }];
+  await createBatch('f1');
+  expect(await store.failIngest('f1', errors, 7000)).toBe(true);
+  expect(await store.get('f1')).toMatchObject({ status: 'failed', failedAt: 7000, errors });
+  expect(await store.statusCounts()).toMatchObject({ validating: 0 });
+  expect(await redis.xlen(keys.webhookOutbox())).toBe(1);
+  expect(await store.failIngest('f1', errors)).toBe(false);
+
+  // Lines queued before the failure skip their call (the batch stops).
+  await createBatch('f2');
+  await store.begin('f2', 3);
+  expect(await store.failIngest('f2', errors)).toBe(true);
+  expect(await store.stopReason('f2')).toBe('cancelled');
+  expect(await store.statusCounts()).toMatchObject({ in_progress: 0 });
+  // The last of them finds finalisation claimed: the failed batch is not ended again.
+  await store.recordLine('f2', 0, 'skipped', 'a');
+  expect(await store.get('f2')).toMatchObject({ status: 'failed' });
+
+  // Moved on: every line queued, or expired and finalising.
+  await createBatch('f3');
+  await store.begin('f3', 1);
+  await store.markEnqueued('f3');
+  expect(await store.failIngest('f3', errors)).toBe(false);
+  await createBatch('f4');
+  await store.expire('f4');
+  expect(await store.failIngest('f4', errors)).toBe(false);
+  expect(await store.get('f4')).toMatchObject({ status: 'finalizing' });
 });
 
 test('validation failure records errors; listing pages newest first per tenant', async () => {

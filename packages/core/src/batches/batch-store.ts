@@ -17,6 +17,7 @@ import {
   cancelScript,
   claimFinalizeScript,
   expireScript,
+  failIngestScript,
   failValidationScript,
   finishScript,
   recordLineScript,
@@ -59,6 +60,9 @@ export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
  * recovered job), `last` when it was the batch's last line and the caller must finalise.
  */
 export type RecordLineResult = 'recorded' | 'duplicate' | 'last';
+
+/** What an expiry did (see {@link BatchStore.expire}). */
+export type BatchExpiry = 'stopping' | 'finalize' | 'ended';
 
 export type BatchCancelOutcome =
   | { outcome: 'cancelling' }
@@ -292,6 +296,11 @@ export class BatchStore {
     return (await this.redis.getbit(this.keys.batchDone(batchId), index)) === 1;
   }
 
+  /** Sets how many requests a batch has, counted after the fact (see `BatchFinalizer`). */
+  async setTotal(batchId: string, total: number): Promise<void> {
+    await this.redis.hset(this.keys.batch(batchId), 'total', total);
+  }
+
   /** Notes that every line is queued. */
   async markEnqueued(batchId: string): Promise<void> {
     await this.redis.hset(this.keys.batch(batchId), 'lines_enqueued', '1');
@@ -313,9 +322,36 @@ export class BatchStore {
     return { outcome: outcome as 'cancelling' | 'missing' };
   }
 
-  /** The completion window ended: lines not yet started will end as expired. */
-  async expire(batchId: string): Promise<boolean> {
-    return (await expireScript.run(this.redis, [this.keys.batch(batchId)], [])) === 1;
+  /**
+   * The completion window ended: lines not yet started will end as expired (`stopping`). A
+   * batch whose lines were never queued is claimed for finalisation at once (`finalize`: the
+   * caller queues it). `ended`: the batch had already ended.
+   */
+  async expire(batchId: string, now = Date.now()): Promise<BatchExpiry> {
+    const result = await expireScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
+      [now],
+    );
+    return result === 2 ? 'finalize' : result === 1 ? 'stopping' : 'ended';
+  }
+
+  /**
+   * The batch's ingest gave up: a batch whose lines were not all queued fails with these
+   * errors (`failed_at`, `batch.failed` in the webhook outbox). Returns false when it had
+   * moved on (its lines all queued, finalising, or ended).
+   */
+  async failIngest(
+    batchId: string,
+    errors: BatchValidationError[],
+    now = Date.now(),
+  ): Promise<boolean> {
+    const written = await failIngestScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.batchStatusCounts(), this.keys.webhookOutbox()],
+      [now, JSON.stringify(errors), batchId],
+    );
+    return written === 1;
   }
 
   /** Pages through a batch's output or error lines, as finalisation copies them into a file. */
