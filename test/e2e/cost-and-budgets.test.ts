@@ -20,6 +20,19 @@ afterAll(async () => {
   await system?.stop();
 });
 
+/** Polls the other tenant's job until it reaches `status`. */
+function otherTenantJobReaches(jobId: string, status: string, what: string) {
+  return waitFor(
+    async () => {
+      const { body } = await system.request('GET', `/v1/jobs/${jobId}`, undefined, {
+        Authorization: `Bearer ${otherTenantApiKey}`,
+      });
+      return body.status === status ? body : undefined;
+    },
+    { timeoutMs: 15_000, what },
+  );
+}
+
 function priced(model: string, usage: { prompt_tokens: number; completion_tokens: number }) {
   const entry = catalog.resolve(model);
   if (!entry) throw new Error(`no ${model}`);
@@ -123,18 +136,7 @@ test('a hard budget refuses jobs, sync requests, dead-letter reruns and batches 
     asOther,
   );
   expect(submitted.status).toBe(202);
-  const failedJob = await waitFor(
-    async () => {
-      const { body } = await system.request(
-        'GET',
-        `/v1/jobs/${submitted.body.id}`,
-        undefined,
-        asOther,
-      );
-      return body.status === 'failed' ? body : undefined;
-    },
-    { timeoutMs: 15_000, what: 'the job to fail' },
-  );
+  const failedJob = await otherTenantJobReaches(submitted.body.id, 'failed', 'the job to fail');
   system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
 
   const put = await system.request(
@@ -220,19 +222,11 @@ test("a dead-letter rerun's reservation is released at its end, when the submit 
     asOther,
   );
   expect(submitted.status).toBe(202);
-  await waitFor(
-    async () => {
-      const { body } = await system.request(
-        'GET',
-        `/v1/jobs/${submitted.body.id}`,
-        undefined,
-        asOther,
-      );
-      return body.status === 'failed' ? body : undefined;
-    },
-    { timeoutMs: 15_000, what: 'the job to fail' },
-  );
-  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
+  await otherTenantJobReaches(submitted.body.id, 'failed', 'the job to fail');
+  // The rerun's call takes a while, so its reservation is read before its end releases it.
+  system.simulator.configure({
+    models: { 'sim-gpt-fast': { faults: { status400: 0 }, latencyMs: 1_500 } },
+  });
 
   // With a budget set since, the rerun reserves; its end must release that reservation.
   const put = await system.request(
@@ -264,18 +258,8 @@ test("a dead-letter rerun's reservation is released at its end, when the submit 
     asAdmin,
   );
   expect(reserved.body.reserved_usd).toBeGreaterThan(0);
-  await waitFor(
-    async () => {
-      const { body } = await system.request(
-        'GET',
-        `/v1/jobs/${submitted.body.id}`,
-        undefined,
-        asOther,
-      );
-      return body.status === 'completed' ? body : undefined;
-    },
-    { timeoutMs: 15_000, what: 'the rerun to complete' },
-  );
+  await otherTenantJobReaches(submitted.body.id, 'completed', 'the rerun to complete');
+  system.simulator.configure({ models: { 'sim-gpt-fast': { latencyMs: 0 } } });
   const budget = await system.request('GET', '/v1/admin/tenants/other/budget', undefined, asAdmin);
   expect(budget.body.reserved_usd).toBe(0);
 });

@@ -31,6 +31,16 @@ function upload(content: string, purpose = 'batch', key = tenantAKey) {
     .attach('file', Buffer.from(content), 'input.jsonl');
 }
 
+/** A `POST /v1/batches` body over a new two-line input file of tenant A. */
+async function twoLineBatchBody() {
+  const file = await upload(jsonl(2)).expect(200);
+  return {
+    input_file_id: file.body.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  };
+}
+
 describe('POST /v1/files', () => {
   it('stores a batch file and serves its metadata and content to its tenant only', async () => {
     const content = jsonl(3);
@@ -159,12 +169,7 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
   });
 
   it('creates one batch per key: a retry gets the first batch, another body is refused', async () => {
-    const file = await upload(jsonl(2)).expect(200);
-    const body = {
-      input_file_id: file.body.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    };
+    const body = await twoLineBatchBody();
     const create = () =>
       request(harness.app).post('/v1/batches').set(auth()).set('Idempotency-Key', 'batch-1');
     const first = await create().send(body).expect(200);
@@ -188,12 +193,7 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
   });
 
   it('answers 409 while the first request is creating the batch, and takes over a dead one', async () => {
-    const file = await upload(jsonl(2)).expect(200);
-    const body = {
-      input_file_id: file.body.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    };
+    const body = await twoLineBatchBody();
     const idempotency = new IdempotencyStore(harness.redis, harness.keys);
     const hash = sha256(`batches\n${canonicalJson(body)}`);
     const batchId = 'batch_0123456789abcdef0123456789abcdef';
@@ -230,12 +230,7 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
   });
 
   it('a create that fails after writing its batch keeps the key: the retry answers that batch, its ingest queued', async () => {
-    const file = await upload(jsonl(2)).expect(200);
-    const body = {
-      input_file_id: file.body.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    };
+    const body = await twoLineBatchBody();
     const create = () =>
       request(harness.app).post('/v1/batches').set(auth()).set('Idempotency-Key', 'batch-4');
     // Redis fails between the batch's record and its ingest and expiry jobs.
@@ -261,12 +256,7 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
   });
 
   it('a takeover of a creator that died after writing its batch queues that batch', async () => {
-    const file = await upload(jsonl(2)).expect(200);
-    const body = {
-      input_file_id: file.body.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    };
+    const body = await twoLineBatchBody();
     const hash = sha256(`batches\n${canonicalJson(body)}`);
     const batchId = 'batch_fedcba9876543210fedcba9876543210';
     // The first request claimed the key, wrote its batch and died before queueing its jobs.
@@ -282,7 +272,7 @@ describe('Idempotency-Key on POST /v1/files and POST /v1/batches', () => {
       id: batchId,
       tenant: 'tenant-a',
       endpoint: '/v1/chat/completions',
-      inputFileId: file.body.id,
+      inputFileId: body.input_file_id,
       completionWindow: '24h',
       createdAt,
       expiresAt: createdAt + 24 * 3_600_000,

@@ -177,10 +177,10 @@ test('an ingest that cannot read its file throws; failing it ends the batch fail
 });
 
 describe('budgets at ingest', () => {
-  const ingesterWith = (budgets: BudgetStore) =>
+  const ingesterWith = (budgets: BudgetStore, fileStorage = files) =>
     new BatchIngester({
       store,
-      files,
+      files: fileStorage,
       lineQueue,
       controlQueue,
       catalog: loadModelCatalog(undefined, {
@@ -241,19 +241,7 @@ describe('budgets at ingest', () => {
         yield chunk;
       }
     };
-    const late = new BatchIngester({
-      store,
-      files: racing,
-      lineQueue,
-      controlQueue,
-      catalog: loadModelCatalog(undefined, {
-        availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-      }),
-      defaultModel: 'sim-gpt-fast',
-      attempts: 2,
-      limits: { maxFileBytes: 1_000_000, maxLines: 100 },
-      budgets,
-    });
+    const late = ingesterWith(budgets, racing);
     expect(await late.ingest('late')).toBe('skipped');
     expect(expired).toBe(true);
     expect(await lineQueue.count()).toBe(0);

@@ -9,7 +9,7 @@ import { JobStore } from './job-store';
 import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
 import { type Submission, submissionQueueAdd } from './submission';
 import { SubmissionRepair } from './submission-repair';
-import { enqueuesInAccept, SubmissionStore } from './submission-store';
+import { type AcceptRequest, enqueuesInAccept, SubmissionStore } from './submission-store';
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -73,6 +73,22 @@ async function accept(
     ...(options.key ? { idempotency: { key: options.key, bodyHash: options.body ?? 'b1' } } : {}),
     ...(fair ? { fair } : {}),
     ...(options.companion ? { companion: options.companion } : {}),
+  });
+}
+
+/** An accept whose BullMQ add raises midway: arguments its own Lua cannot use (no key prefix). */
+async function acceptWithBrokenAdd(
+  jobId: string,
+  extra: Pick<AcceptRequest, 'idempotency' | 'companion'>,
+) {
+  const submission = submissionOf(jobId);
+  const enqueue = await enqueueOf(submission);
+  const broken = { ...enqueue, args: ['[]', enqueue.args[1], enqueue.args[2]] };
+  return submissions.accept({
+    record: { id: jobId, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
+    submission,
+    enqueue: broken as typeof enqueue,
+    ...extra,
   });
 }
 
@@ -181,17 +197,8 @@ describe('the accept script with BullMQ add inside it', () => {
   });
 
   it('leaves no record, key or job when BullMQ add raises', async () => {
-    const submission = submissionOf('job_1');
-    const enqueue = await enqueueOf(submission);
-    // Arguments BullMQ's own Lua cannot use (no key prefix): its add raises midway.
-    const broken = { ...enqueue, args: ['[]', enqueue.args[1], enqueue.args[2]] };
     await expect(
-      submissions.accept({
-        record: { id: 'job_1', tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
-        submission,
-        enqueue: broken as typeof enqueue,
-        idempotency: { key: 'k1', bodyHash: 'b1' },
-      }),
+      acceptWithBrokenAdd('job_1', { idempotency: { key: 'k1', bodyHash: 'b1' } }),
     ).rejects.toThrow();
     expect(await store.get('job_1')).toBeNull();
     expect(await queue.getJob('job_1')).toBeUndefined();
@@ -234,16 +241,8 @@ describe('the accept script with BullMQ add inside it', () => {
   });
 
   it('writes the companion before the job: an add that raises leaves it without a job, never a job without it', async () => {
-    const submission = submissionOf('job_1');
-    const enqueue = await enqueueOf(submission);
-    const broken = { ...enqueue, args: ['[]', enqueue.args[1], enqueue.args[2]] };
     await expect(
-      submissions.accept({
-        record: { id: 'job_1', tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
-        submission,
-        enqueue: broken as typeof enqueue,
-        companion: companionOf('job_1'),
-      }),
+      acceptWithBrokenAdd('job_1', { companion: companionOf('job_1') }),
     ).rejects.toThrow();
     expect(await store.get('job_1')).toBeNull();
     expect(await queue.getJob('job_1')).toBeUndefined();
