@@ -1,5 +1,6 @@
 export { captureLines } from './capture-lines';
 export { defined } from './defined';
+export { parseTestEnv, type TestEnv, testEnv, testEnvSchema } from './env';
 export {
   ciHostileSizes,
   fullHostileSizes,
@@ -20,5 +21,4 @@ export {
   spawnService,
   waitFor,
 } from './service-process';
-export { parseTestEnv, type TestEnv, testEnv, testEnvSchema } from './test-env';
 export { cleanupPrefix, testRedisUrl, uniquePrefix } from './test-redis';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { testEnv } from './test-env';
+import { testEnv } from './env';
 
 /** The repository root (packages/testing/src → ../../..). */
 export const repositoryRoot = path.resolve(__dirname, '../../..');

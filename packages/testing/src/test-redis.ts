@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
-import { testEnv } from './test-env';
+import { testEnv } from './env';
 
 /** The Redis the test run uses (set by test/global-setup.js). */
 export function testRedisUrl(): string {

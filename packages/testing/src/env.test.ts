@@ -1,4 +1,4 @@
-import { parseTestEnv } from './test-env';
+import { parseTestEnv } from './env';
 
 describe('parseTestEnv', () => {
   it('keeps every default when nothing is set', () => {
