@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   llmqEnv,
@@ -25,8 +26,8 @@ import {
   writeScenario,
 } from './lib/harness.mjs';
 
-const ingestLines = Number(process.env.BENCH_INGEST_LINES ?? (quick ? 10_000 : 100_000));
-const completeLines = Number(process.env.BENCH_COMPLETE_LINES ?? (quick ? 2_000 : 20_000));
+const ingestLines = benchEnv.BENCH_INGEST_LINES ?? (quick ? 10_000 : 100_000);
+const completeLines = benchEnv.BENCH_COMPLETE_LINES ?? (quick ? 2_000 : 20_000);
 const prefix = 'bench';
 
 function line(index) {

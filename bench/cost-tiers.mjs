@@ -9,7 +9,9 @@
 // half Claude-style, run once pinned to standard and once with a 24 h `complete_by`: its lines
 // may take the batch tier (provider batches through the simulator's batch APIs, polled every
 // 500 ms). Its spend and lines per tier come from the ledger (`GET /v1/usage?group_by=tier`).
+
 import { Redis } from 'ioredis';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   llmqEnv,
@@ -24,10 +26,10 @@ import {
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
 
-const total = Number(process.env.BENCH_TIERS_JOBS ?? (quick ? 300 : 2_000));
-const batchLines = Number(process.env.BENCH_TIERS_LINES ?? (quick ? 300 : 2_000));
+const total = benchEnv.BENCH_TIERS_JOBS ?? (quick ? 300 : 2_000);
+const batchLines = benchEnv.BENCH_TIERS_LINES ?? (quick ? 300 : 2_000);
 const batchModels = ['sim-gpt-fast', 'sim-claude-fast'];
-const flex429 = Number(process.env.BENCH_TIERS_FLEX_429 ?? 0.2);
+const flex429 = benchEnv.BENCH_TIERS_FLEX_429 ?? 0.2;
 const deadlineMs = 600_000;
 const models = ['sim-gpt-fast', 'sim-gpt-strong'];
 

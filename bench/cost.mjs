@@ -5,11 +5,13 @@
 // results' `cost_usd`. The catalog is the repository's with `sim-local-llama` (price 0)
 // disabled, so the fast tier is priced like a paid fast model (`sim-gpt-fast`), not free.
 // Paraphrases can only hit a semantic cache; the hit mix shows which cache answered what.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import YAML from 'yaml';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   llmqEnv,
@@ -25,7 +27,7 @@ import {
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
 
-const total = Number(process.env.BENCH_COST_PROMPTS ?? (quick ? 1_000 : 10_000));
+const total = benchEnv.BENCH_COST_PROMPTS ?? (quick ? 1_000 : 10_000);
 const topics = [
   'rivers',
   'bridges',

@@ -11,10 +11,12 @@
 // same in every run. The 1-deployment run is the baseline; the rows are the ratios (target:
 // at least 0.8 × the number of deployments). Uses the built apps (`tsc -b`) and a private
 // redis-server; BENCH_QUICK=1 runs fewer windows. Writes bench/results/deployments.json.
+
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   llmqEnv,
@@ -36,11 +38,11 @@ const { Redis } = require('ioredis');
 /** Requests each deployment may make per window (llmq's limit and the simulator's alike). */
 // Low on purpose: four deployments together must stay well under what one worker and the
 // simulator can carry on a shared 2-CPU machine, or the bench measures the machine instead.
-const perWindow = Number(process.env.BENCH_DEPLOYMENT_REQUESTS ?? 8);
+const perWindow = benchEnv.BENCH_DEPLOYMENT_REQUESTS ?? 8;
 const windowMs = 2000;
 const rpm = (perWindow * 60_000) / windowMs;
 /** How many windows' worth of jobs each run submits. */
-const windows = Number(process.env.BENCH_DEPLOYMENT_WINDOWS ?? (quick ? 4 : 10));
+const windows = benchEnv.BENCH_DEPLOYMENT_WINDOWS ?? (quick ? 4 : 10);
 const counts = [1, 2, 4];
 
 const upstream = (count, index) => `sim-bench-dep${count}-${index}`;

@@ -4,9 +4,11 @@
 // deep queue (its per-job pickup and run time); and the p99 of `POST /v1/jobs` at a fixed
 // 200 req/s with the worker stopped. The backlog is filled with llmq's own JobSubmitter (the
 // API's code path minus HTTP), so each waiting job has its record and event stream.
+
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   cannon,
@@ -31,7 +33,7 @@ import { openQueue } from './lib/queues.mjs';
 const require = createRequire(import.meta.url);
 const core = require('@llmq/core');
 
-const depths = [1_000, Number(process.env.BENCH_GROWTH_DEPTH ?? (quick ? 20_000 : 1_000_000))];
+const depths = [1_000, benchEnv.BENCH_GROWTH_DEPTH ?? (quick ? 20_000 : 1_000_000)];
 const submitRate = 200;
 const submitSeconds = quick ? 3 : 5;
 const drainJobs = 500;

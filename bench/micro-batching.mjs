@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { benchEnv } from './lib/bench-env.mjs';
 import { quick, resultsDirectory, startRedis } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -31,7 +32,7 @@ const {
 } = require('../packages/testing/dist/index.js');
 const { Redis } = require('ioredis');
 
-const lines = Number(process.env.BENCH_MICRO_BATCH_LINES ?? (quick ? 200 : 2000));
+const lines = benchEnv.BENCH_MICRO_BATCH_LINES ?? (quick ? 200 : 2000);
 const apiKey = 'bench-key-000001';
 const overheadMs = 20;
 const batchSize = 16;

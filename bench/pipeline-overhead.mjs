@@ -4,9 +4,11 @@
 // simulator (0 ms); each stored result's `total_ms - provider_ms` is the time llmq added from
 // acceptance to the result being stored (queue wait included). Baseline: raw BullMQ, jobs
 // added at the same rate from this process, a no-op worker in another, finishedOn - timestamp.
+
 import http from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   duration,
@@ -25,9 +27,11 @@ import {
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
 
-const rates = process.env.BENCH_PIPELINE_RATES
-  ? process.env.BENCH_PIPELINE_RATES.split(',').map(Number)
-  : [Number(process.env.BENCH_PIPELINE_RATE ?? 1000), quick ? 100 : 200, 20];
+const rates = benchEnv.BENCH_PIPELINE_RATES ?? [
+  benchEnv.BENCH_PIPELINE_RATE ?? 1000,
+  quick ? 100 : 200,
+  20,
+];
 const seconds = quick ? 3 : duration;
 const body = JSON.stringify({
   model: 'sim-gpt-fast',

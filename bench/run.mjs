@@ -5,10 +5,12 @@
 // `BENCH_RUNS=2` runs each scenario twice and shows every run's ratio (shared machines are
 // noisy); `--merge` runs nothing and rebuilds latest.* from the result files on disk. A
 // scenario that fails does not stop the others; the exit code says one failed.
+
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchEnv, inheritedEnv } from './lib/bench-env.mjs';
 import { benchDirectory, machine, resultsDirectory, table } from './lib/harness.mjs';
 
 const notScenarios = new Set(['run.mjs', 'profile-summary.mjs']);
@@ -47,7 +49,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const scenarios = mergeOnly ? [] : wanted.length > 0 ? wanted : available;
-const runs = Number(process.env.BENCH_RUNS ?? 1);
+const runs = benchEnv.BENCH_RUNS ?? 1;
 const startedAt = new Date().toISOString();
 const failed = [];
 /** Every run's report of a scenario, by the scenario name each report carries. */
@@ -70,7 +72,7 @@ for (let run = 1; run <= runs; run += 1) {
     const started = Date.now();
     const result = spawnSync(process.execPath, [path.join(benchDirectory, `${scenario}.mjs`)], {
       stdio: 'inherit',
-      env: process.env,
+      env: inheritedEnv(),
     });
     if (result.status !== 0) failed.push(`${scenario}${runs > 1 ? ` (run ${run})` : ''}`);
     // A scenario writes one or more results/<name>.json; collect those written by this run.

@@ -9,12 +9,14 @@
 // Runs on a private redis-server when one is installed (else REDIS_URL under a random prefix,
 // removed afterwards). Needs a build (`npm run bench` builds first).
 // Usage: node bench/semantic-cache.mjs [--entries 100000] [--queries 3000]
+
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchEnv } from './lib/bench-env.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,7 +147,7 @@ const round = (value, digits = 3) => Math.round(value * 10 ** digits) / 10 ** di
 
 async function main() {
   let server;
-  let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let redisUrl = benchEnv.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (hasRedisServer()) {
     const port = await freePort();
     server = await startRedisServer({
@@ -206,7 +208,7 @@ async function main() {
       prepared.push(await cache.prepare('sim-gpt-fast', request(text), policy));
     for (const query of prepared.slice(0, 200)) await cache.lookup(query); // warm-up
 
-    if (process.env.BENCH_DEBUG) {
+    if (benchEnv.BENCH_DEBUG === '1') {
       await redis.config('SET', 'slowlog-log-slower-than', '0');
       await redis.slowlog('RESET');
       await redis.config('SET', 'slowlog-max-len', '100000');
@@ -228,7 +230,7 @@ async function main() {
       pings.push(performance.now() - started);
     }
     pings.sort((a, b) => a - b);
-    if (process.env.BENCH_DEBUG) {
+    if (benchEnv.BENCH_DEBUG === '1') {
       const log = await redis.slowlog('GET', 100000);
       const byCommand = {};
       for (const entry of log) {

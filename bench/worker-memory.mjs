@@ -2,9 +2,11 @@
 // worker running; then one worker with concurrency 100 drains them against a simulator that
 // answers in 50 ms (so 100 calls are in flight at once). Its peak RSS (VmHWM) is the figure;
 // a second drain repeats it with V8's old space capped (`--max-old-space-size`).
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchEnv } from './lib/bench-env.mjs';
 import {
   apiKey,
   cannon,
@@ -21,7 +23,7 @@ import {
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
 
-const jobs = Number(process.env.BENCH_MEMORY_JOBS ?? (quick ? 2_000 : 10_000));
+const jobs = benchEnv.BENCH_MEMORY_JOBS ?? (quick ? 2_000 : 10_000);
 const body = JSON.stringify({
   model: 'sim-gpt-fast',
   messages: [{ role: 'user', content: 'Write two sentences about queues and workers.' }],
@@ -29,7 +31,7 @@ const body = JSON.stringify({
 });
 
 // The old-space cap of the second drain, MB (`BENCH_MEMORY_HEAP_MB`).
-const cappedHeapMb = Number(process.env.BENCH_MEMORY_HEAP_MB ?? 96);
+const cappedHeapMb = benchEnv.BENCH_MEMORY_HEAP_MB ?? 96;
 
 /** RSS of a worker started on an empty queue, 3 s after it is up (what it holds doing nothing). */
 async function idleRss(env) {

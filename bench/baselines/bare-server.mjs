@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
+import { baselineEnv } from '../lib/bench-env.mjs';
 
-const mode = process.env.BASELINE_MODE ?? 'queue';
+const env = baselineEnv();
+const mode = env.BASELINE_MODE;
 const app = express();
 app.use(express.json());
 app.get('/healthz', (_request, response) => {
@@ -14,9 +16,9 @@ app.get('/healthz', (_request, response) => {
 });
 
 if (mode === 'queue') {
-  const connection = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   // Same retention as llmq's prompt jobs, so Redis does the same work per job.
-  const queue = new Queue(process.env.BASELINE_QUEUE ?? 'bare', {
+  const queue = new Queue(env.BASELINE_QUEUE, {
     connection,
     prefix: 'baseline',
     defaultJobOptions: {
@@ -50,4 +52,5 @@ if (mode === 'queue') {
   });
 }
 
-app.listen(Number(process.env.PORT), '127.0.0.1');
+if (env.PORT === undefined) throw new Error('bare-server needs PORT');
+app.listen(env.PORT, '127.0.0.1');

@@ -1,12 +1,15 @@
 // Baseline worker: a BullMQ worker whose processor does nothing, on the bare server's queue.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { baselineEnv } from '../lib/bench-env.mjs';
 
-const connection = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
-const worker = new Worker(process.env.BASELINE_QUEUE ?? 'bare', async () => undefined, {
+const env = baselineEnv();
+
+const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+const worker = new Worker(env.BASELINE_QUEUE, async () => undefined, {
   connection,
   prefix: 'baseline',
-  concurrency: Number(process.env.CONCURRENCY ?? 50),
+  concurrency: env.CONCURRENCY,
 });
 worker.on('error', () => undefined);
 process.on('SIGTERM', () => {

@@ -1,6 +1,7 @@
 // What every scenario shares: a private Redis, the built apps as child processes, autocannon
 // runs, process memory, and the result file each scenario writes (bench/README.md has the
 // contract). Nothing here measures anything by itself.
+
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { benchEnv } from './bench-env.mjs';
 
 const require = createRequire(import.meta.url);
 const localRedis = require('../../scripts/lib/local-redis.js');
@@ -15,13 +17,13 @@ const localRedis = require('../../scripts/lib/local-redis.js');
 export const benchDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const root = path.resolve(benchDirectory, '..');
 /** `BENCH_QUICK=1`: short runs and small counts, a smoke test of the scenarios, not figures. */
-export const quick = process.env.BENCH_QUICK === '1';
+export const quick = benchEnv.BENCH_QUICK === '1';
 
 /** Where results go; a quick run writes to results/quick/ so it never replaces real figures. */
 export const resultsDirectory = path.join(benchDirectory, 'results', ...(quick ? ['quick'] : []));
 
 /** Seconds of each measured HTTP run (`BENCH_DURATION`, default 10, quick 3). */
-export const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10));
+export const duration = benchEnv.BENCH_DURATION ?? (quick ? 3 : 10);
 
 /** Seconds of the warm-up before each measured run. */
 export const warmup = quick ? 1 : 3;
@@ -57,7 +59,7 @@ export function startProcess(
   { nodeArguments = [], scriptArguments = [], name = path.basename(script) } = {},
 ) {
   const child = spawn(process.execPath, [...nodeArguments, script, ...scriptArguments], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    env: { PATH: benchEnv.PATH, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -91,7 +93,7 @@ export function startProcess(
  */
 export function startApp(app, env) {
   const nodeArguments = [];
-  if (process.env.BENCH_PROFILE === '1') {
+  if (benchEnv.BENCH_PROFILE === '1') {
     const directory = path.join(benchDirectory, 'results', 'profiles');
     fs.mkdirSync(directory, { recursive: true });
     nodeArguments.push(
