@@ -26,9 +26,9 @@ const childrenSample = 4;
  * queues no job either. Otherwise the new turn is listed as a child of the one it continues, and
  * expires with it: the read of the conversation (`readConversationScript`, just before)
  * extended the whole chain to a full lifetime, and the new response and its turn take what is
- * left of it (the lifetime less the time the request took to accept), so no ancestor expires
- * before a turn that continues it and saving costs the same however long the chain. The save
- * also drops the children that are gone among a few fields it samples, so the list of a turn
+ * left of it (the lifetime less the time the request took to accept): they expire at its very
+ * millisecond, so no ancestor expires before a turn that continues it, and saving costs the same
+ * however long the chain. The save also drops the children that are gone among a few fields it samples, so the list of a turn
  * continued again and again stays about as long as the list of its live children.
  *
  * KEYS: 1 the stored response, 2 its turn, and when it continues one: 3 the previous stored
@@ -39,12 +39,15 @@ const childrenSample = 4;
  */
 export const saveTurnLua = `
 local lifetime = tonumber(ARGV[2]) * 1000
+-- The previous turn's own expiry time when it ends sooner than a full lifetime: the new keys
+-- take that very millisecond, not its PTTL from now, so they never outlive it by one.
+local expiresAt = nil
 if ARGV[3] ~= '' then
   local left = redis.call('PTTL', KEYS[4])
   if left == -2 or redis.call('EXISTS', KEYS[3]) == 0 then
     error({err = '${previousResponseGone} ' .. ARGV[3]})
   end
-  if left > 0 and left < lifetime then lifetime = left end
+  if left > 0 and left < lifetime then expiresAt = redis.call('PEXPIRETIME', KEYS[4]) end
   for _, field in ipairs(redis.call('HRANDFIELD', KEYS[4], ${childrenSample})) do
     if string.sub(field, 1, 6) == 'child:'
       and redis.call('EXISTS', ARGV[5] .. string.sub(field, 7)) == 0 then
@@ -54,9 +57,14 @@ if ARGV[3] ~= '' then
   -- Saved again (a retried write), it is the same field.
   redis.call('HSET', KEYS[4], 'child:' .. ARGV[6], '')
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', lifetime)
 redis.call('HSET', KEYS[2], 'previous', ARGV[3], 'messages', ARGV[4])
-redis.call('PEXPIRE', KEYS[2], lifetime)
+if expiresAt then
+  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', expiresAt)
+  redis.call('PEXPIREAT', KEYS[2], expiresAt)
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', lifetime)
+  redis.call('PEXPIRE', KEYS[2], lifetime)
+end
 return 1
 `;
 
