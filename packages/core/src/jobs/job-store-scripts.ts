@@ -74,6 +74,38 @@ redis.call('EXPIRE', ${index}, ${lifetimeSeconds})
 `;
 }
 
+/** Lua expressions {@link newRecordLua} writes a new job's record and first event from. */
+export interface NewRecordLua {
+  /** The record hash's key, and the event stream's. */
+  record: string;
+  events: string;
+  /** The tenant's default webhook endpoint set (read only when `checkEndpoints` is '1'). */
+  endpoints: string;
+  /** The ARGV index the record's field/value pairs start at (they run to ARGV's end). */
+  fieldsFrom: string;
+  lifetimeSeconds: string;
+  /** '1' when the request asked for its end to reach the webhook outbox. */
+  notify: string;
+  /** '1' to mark it `notify` too when the tenant has default webhook endpoints right now. */
+  checkEndpoints: string;
+}
+
+/**
+ * Lua writing a new job's record (marked `notify` as {@link NewRecordLua} says) and its first
+ * event, both with the record's lifetime: the job store's create and the submit's accept run
+ * the same writes.
+ */
+export function newRecordLua(lua: NewRecordLua): string {
+  return `
+redis.call('HSET', ${lua.record}, unpack(ARGV, ${lua.fieldsFrom}))
+if ${lua.notify} == '1' or (${lua.checkEndpoints} == '1' and redis.call('SCARD', ${lua.endpoints}) > 0) then
+  redis.call('HSET', ${lua.record}, 'notify', 1)
+end
+redis.call('EXPIRE', ${lua.record}, ${lua.lifetimeSeconds})
+redis.call('XADD', ${lua.events}, '*', 'event', 'status', 'data', '{"status":"queued"}')
+redis.call('EXPIRE', ${lua.events}, ${lua.lifetimeSeconds})`;
+}
+
 /**
  * A new record, its first event, whether the job's end goes to the webhook outbox, and its
  * entry in the tenant's job index, in one step: `notify` is set when the request asked for it
@@ -88,14 +120,15 @@ redis.call('EXPIRE', ${index}, ${lifetimeSeconds})
  * field/value pairs.
  * Returns 1.
  */
-export const createScript = new LuaScript(`
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-if ARGV[2] == '1' or (ARGV[3] == '1' and redis.call('SCARD', KEYS[3]) > 0) then
-  redis.call('HSET', KEYS[1], 'notify', 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
-redis.call('EXPIRE', KEYS[2], ARGV[1])
+export const createScript = new LuaScript(`${newRecordLua({
+  record: 'KEYS[1]',
+  events: 'KEYS[2]',
+  endpoints: 'KEYS[3]',
+  fieldsFrom: '7',
+  lifetimeSeconds: 'ARGV[1]',
+  notify: 'ARGV[2]',
+  checkEndpoints: 'ARGV[3]',
+})}
 if ARGV[4] == '1' then
 ${indexNewJobLua('KEYS[4]', 'KEYS[5]', 'ARGV[5]', 'ARGV[6]', 'ARGV[1]')}
 end

@@ -1,6 +1,6 @@
 import { assignFairPrioritiesLua } from '../lanes/fair-priority-scripts';
 import { LuaScript } from '../redis/lua-script';
-import { indexNewJobLua } from './job-store-scripts';
+import { indexNewJobLua, newRecordLua } from './job-store-scripts';
 import type { QueueAddScripts } from './queue-add';
 
 // A submit is accepted in one script, so a Redis crash leaves either everything a job needs
@@ -33,13 +33,15 @@ end
 function newJobWritesLua(recordFrom: string): string {
   return `
 if ARGV[2] ~= '' then redis.call('SET', KEYS[5], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, ${recordFrom}))
-if ARGV[6] == '1' or (ARGV[7] == '1' and redis.call('SCARD', KEYS[6]) > 0) then
-  redis.call('HSET', KEYS[1], 'notify', 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('XADD', KEYS[2], '*', 'event', 'status', 'data', '{"status":"queued"}')
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+${newRecordLua({
+  record: 'KEYS[1]',
+  events: 'KEYS[2]',
+  endpoints: 'KEYS[6]',
+  fieldsFrom: recordFrom,
+  lifetimeSeconds: 'ARGV[4]',
+  notify: 'ARGV[6]',
+  checkEndpoints: 'ARGV[7]',
+})}
 ${indexNewJobLua('KEYS[7]', 'KEYS[8]', 'ARGV[1]', 'ARGV[5]', 'ARGV[4]')}`;
 }
 
