@@ -10,7 +10,11 @@ export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './a
 export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';
 export { BatchAcceptRepair, type BatchRepairOutcome } from './batches/batch-accept-repair';
 export { BatchFinalizer } from './batches/batch-finalizer';
-export { BatchIngester, type IngestOutcome } from './batches/batch-ingester';
+export {
+  BatchIngester,
+  type IngestFailureCause,
+  type IngestOutcome,
+} from './batches/batch-ingester';
 export {
   type BatchLineJobData,
   batchControlJobDataSchema,

@@ -5,6 +5,7 @@ import {
   batchControlJobDataSchema,
   batchLineIdentitySchema,
   failedBatchLine,
+  type IngestFailureCause,
   type IngestOutcome,
   jobCatalog,
   type LlmqMetrics,
@@ -94,7 +95,7 @@ export async function startBatchWorkers(
   // An ingest that stalled out would leave its batch validating: it fails.
   onStalledOut(controlWorker, (job) => {
     if (job.name === 'batch-ingest') {
-      void failIngest(options, job, 'the workers ingesting this batch stopped too many times');
+      void failIngest(options, job, { kind: 'stalled' });
       return;
     }
     void recoverProviderBatchJob(options.providerBatches, job).catch(() => undefined);
@@ -149,8 +150,8 @@ function controlProcessor(options: BatchWorkersOptions) {
 
 /**
  * Ingests a batch. When the job's last attempt fails (or the error is unrecoverable), the batch
- * fails with the reason, so it ends where a client sees it instead of validating forever; the
- * job still fails, for Bull Board and the logs.
+ * fails, so it ends where a client sees it instead of validating forever; the job still fails,
+ * for Bull Board and the logs.
  */
 async function ingestOrFail(
   options: BatchWorkersOptions,
@@ -162,35 +163,65 @@ async function ingestOrFail(
   } catch (error) {
     const attempts = job.opts.attempts ?? 1;
     const unrecoverable = error instanceof Error && error.name === 'UnrecoverableError';
-    if (job.attemptsMade + 1 >= attempts || unrecoverable) {
-      const message = error instanceof Error ? error.message : String(error);
-      const tries = unrecoverable ? 'an unrecoverable error' : `${attempts} attempts`;
-      await failIngest(options, job, `the batch could not be ingested (${tries}): ${message}`);
-    }
+    if (job.attemptsMade + 1 >= attempts || unrecoverable)
+      await failIngest(
+        options,
+        job,
+        unrecoverable ? { kind: 'unrecoverable' } : { kind: 'attempts', attempts },
+        error,
+      );
     throw error;
   }
 }
 
-/** Fails a batch whose ingest gave up (see `BatchIngester.fail`) and drops its expiry job. */
-async function failIngest(options: BatchWorkersOptions, job: Job, reason: string): Promise<void> {
+/**
+ * Fails a batch whose ingest gave up (see `BatchIngester.fail`) and drops its expiry job. The
+ * batch reports a fixed message; the error itself is logged here only (see `ingestErrorFields`).
+ */
+async function failIngest(
+  options: BatchWorkersOptions,
+  job: Job,
+  cause: IngestFailureCause,
+  error?: unknown,
+): Promise<void> {
   const parsed = batchControlJobDataSchema.safeParse(job.data);
   if (!parsed.success) return;
   const { batchId } = parsed.data;
+  const fields = { event: 'batch-ingest-failed', batch_id: batchId, cause: cause.kind };
   try {
-    if (!(await options.ingester.fail(batchId, reason))) return;
+    const failure = await options.ingester.fail(batchId, cause);
+    if (failure.outcome === 'ended') return;
     await options.controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+    const notRun = failure.outcome === 'finalize' ? failure.notRun : 0;
+    // Lines recorded as not run by the failure itself, never by a line's own end.
+    if (notRun > 0) options.metrics?.batchRequests.inc({ outcome: 'batch_failed' }, notRun);
     options.logger.warn('batch-ingest-failed', {
-      event: 'batch-ingest-failed',
-      batch_id: batchId,
-      reason,
+      ...fields,
+      lines_not_run: notRun,
+      ...ingestErrorFields(error),
     });
-  } catch (error) {
+  } catch (failError) {
     options.logger.error('batch-ingest-failed', {
-      event: 'batch-ingest-failed',
-      batch_id: batchId,
-      error: error instanceof Error ? error.message : String(error),
+      ...fields,
+      ...ingestErrorFields(error),
+      fail_error: failError instanceof Error ? failError.message : String(failError),
     });
   }
+}
+
+/** Longest error message a `batch-ingest-failed` line carries. */
+const maxLoggedErrorLength = 300;
+
+/**
+ * What the log says of the error an ingest gave up on: its name and message, cut short. The
+ * logger masks secrets in it; a `SyntaxError` (JSON.parse quotes the text it read, which may be
+ * a prompt) is logged by name only.
+ */
+function ingestErrorFields(error: unknown): Record<string, string> {
+  if (error === undefined) return {};
+  if (!(error instanceof Error)) return { error: String(error).slice(0, maxLoggedErrorLength) };
+  if (error instanceof SyntaxError) return { error_name: error.name };
+  return { error_name: error.name, error: error.message.slice(0, maxLoggedErrorLength) };
 }
 
 /**

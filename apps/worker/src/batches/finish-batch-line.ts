@@ -53,9 +53,7 @@ export async function finishBatchLine(
     ledger,
   );
   if (result !== 'duplicate')
-    options.metrics?.batchRequests.inc({
-      outcome: typeof outcome === 'string' ? outcome : outcome.skipped,
-    });
+    options.metrics?.batchRequests.inc({ outcome: outcomeLabel(outcome) });
   if (result === 'last') {
     await queueFinalize(options.controlQueue, data.batchId);
     return result;
@@ -63,6 +61,15 @@ export async function finishBatchLine(
   if (result === 'duplicate' && (await awaitsFinalisation(options.batches, data.batchId)))
     await queueFinalize(options.controlQueue, data.batchId);
   return result;
+}
+
+/**
+ * The `outcome` label of `llm_batch_requests_total`: how the line ended, or why it never ran
+ * (`batch_failed`, apart from `failed`: a line that ran and failed).
+ */
+function outcomeLabel(outcome: 'completed' | 'failed' | { skipped: BatchStopReason }): string {
+  if (typeof outcome === 'string') return outcome;
+  return outcome.skipped === 'failed' ? 'batch_failed' : outcome.skipped;
 }
 
 /** Whether every line of a running batch is recorded, so it only waits for its finalisation. */

@@ -100,3 +100,74 @@ test('a batch cancelled while validating, then expired, ends cancelled without r
   expect(await finalizer.finalize('e3')).toBe('cancelled');
   expect(await store.get('e3')).toMatchObject({ counts: { total: 0, skipped: 0 } });
 });
+
+test('a batch whose ingest gave up after it began ends failed: answers kept, the rest listed batch_failed', async () => {
+  await validatingBatch('f1', [line('a'), line('b'), line('c'), line('d')].join('\n'));
+  await store.begin('f1', 4);
+  await store.recordLine('f1', 1, 'completed', JSON.stringify({ custom_id: 'b', answer: 1 }));
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  expect(await store.failIngest('f1', errors)).toEqual({ outcome: 'finalize', notRun: 3 });
+  expect(await finalizer.finalize('f1')).toBe('failed');
+  const batch = await store.get('f1');
+  expect(batch).toMatchObject({
+    status: 'failed',
+    errors,
+    counts: { total: 4, completed: 1, failed: 0, skipped: 3 },
+    outputFileId: 'out-f1',
+    errorFileId: 'err-f1',
+  });
+  expect((await readFile('out-f1')).map((entry) => entry.custom_id)).toEqual(['b']);
+  const notRun = await readFile('err-f1');
+  expect(notRun.map((entry) => [entry.custom_id, entry.error.code])).toEqual([
+    ['a', 'batch_failed'],
+    ['c', 'batch_failed'],
+    ['d', 'batch_failed'],
+  ]);
+  expect(await redis.exists(keys.batchRecordedAtFailure('f1'))).toBe(0);
+});
+
+test('a failed batch lists its requests not run from the custom_ids stored with it when its file cannot be read', async () => {
+  await store.create({
+    id: 'f2',
+    tenant: 't',
+    endpoint: '/v1/messages',
+    inputFileId: 'in-missing',
+    completionWindow: '24h',
+    createdAt: 1000,
+    expiresAt: 2000,
+    reservedOutputFileId: 'out-f2',
+    reservedErrorFileId: 'err-f2',
+    total: 3,
+    customIds: ['x', 'y', 'z'],
+  });
+  await store.begin('f2', 3);
+  await store.recordLine(
+    'f2',
+    2,
+    'failed',
+    JSON.stringify({ custom_id: 'z', error: { code: 'provider_error' } }),
+  );
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  expect(await store.failIngest('f2', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await finalizer.finalize('f2')).toBe('failed');
+  expect((await readFile('err-f2')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
+    ['z', 'provider_error'],
+    ['x', 'batch_failed'],
+    ['y', 'batch_failed'],
+  ]);
+});
+
+test('a failed batch whose file cannot be read still ends failed, listing nothing', async () => {
+  await validatingBatch('f3', [line('a'), line('b')].join('\n'));
+  await store.begin('f3', 2);
+  await redis.del(keys.fileChunks('in-f3'));
+  await redis.set(keys.fileChunks('in-f3'), 'not a list');
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  expect(await store.failIngest('f3', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await finalizer.finalize('f3')).toBe('failed');
+  expect(await store.get('f3')).toMatchObject({
+    status: 'failed',
+    counts: { total: 2, skipped: 2 },
+  });
+  expect((await store.get('f3'))?.errorFileId).toBeUndefined();
+});

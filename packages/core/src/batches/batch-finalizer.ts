@@ -1,8 +1,9 @@
 import type { FileStorage } from '../files/file-storage';
+import { isRedisUnavailableError } from '../redis/redis-connection';
+import { batchCustomIds } from './batch-custom-ids';
 import { skippedBatchLine } from './batch-output-line';
 import type { BatchRecord, BatchStatus } from './batch-record';
 import type { BatchStore } from './batch-store';
-import { readJsonlLines } from './read-jsonl-lines';
 
 export interface BatchFinalizerOptions {
   store: BatchStore;
@@ -13,9 +14,9 @@ export interface BatchFinalizerOptions {
 
 /**
  * Ends a batch whose lines have all ended (or that stopped before any was queued): writes the
- * output and error files from the lines workers recorded, then sets `completed`, `cancelled`
- * or `expired`. Safe to retry: the file ids were reserved when the batch was created, so a
- * second run rewrites the same files.
+ * output and error files from the lines workers recorded, then sets `completed`, `cancelled`,
+ * `expired` or `failed` (its ingest gave up after it began). Safe to retry: the file ids were
+ * reserved when the batch was created, so a second run rewrites the same files.
  */
 export class BatchFinalizer {
   constructor(private readonly options: BatchFinalizerOptions) {}
@@ -26,6 +27,7 @@ export class BatchFinalizer {
     if (!batch || !['in_progress', 'finalizing', 'cancelling'].includes(batch.status)) return null;
     if (batch.stopReason === 'expired' && batch.inProgressAt === undefined && !batch.linesEnqueued)
       await this.recordNotRun(batch);
+    if (batch.stopReason === 'failed') await this.listNotRun(batch);
     const outputFileId = await this.writeFile(batch, 'output', batch.reservedOutputFileId);
     const errorFileId = await this.writeFile(batch, 'errors', batch.reservedErrorFileId);
     const status = await store.finish(batchId, { outputFileId, errorFileId });
@@ -43,15 +45,15 @@ export class BatchFinalizer {
    * OpenAI reports the requests an expiry left) and counted in `total`. Best effort: the file
    * was never validated, so a line without a readable custom_id is left out, and a file that
    * cannot be read (the reason its ingest never ran, perhaps) lists what was read, so the
-   * batch still ends. Each line is recorded once by its index, so a retry lists none twice.
+   * batch still ends (a Message Batch's custom_ids are stored with it: all are listed). Each
+   * line is recorded once by its index, so a retry lists none twice.
    */
   private async recordNotRun(batch: BatchRecord): Promise<void> {
     const { store, files } = this.options;
     let index = 0;
     let inflight: Array<Promise<unknown>> = [];
     try {
-      for await (const { text } of readJsonlLines(files.read(batch.inputFileId))) {
-        const customId = customIdOf(text);
+      for await (const customId of batchCustomIds(store, files, batch)) {
         if (customId === undefined) continue;
         inflight.push(
           store.recordLine(batch.id, index, 'skipped', skippedBatchLine(customId, 'expired')),
@@ -69,6 +71,41 @@ export class BatchFinalizer {
       index = (await store.get(batch.id))?.counts.skipped ?? 0;
     }
     await store.setTotal(batch.id, index);
+  }
+
+  /**
+   * A batch whose ingest gave up after it began queuing its lines: each line its lines had
+   * not recorded then (never queued, queued, or answered too late) goes to the error file as
+   * `batch_failed`, by the custom_ids stored with the batch (a Message Batch) or read from its
+   * input file, in line order. They were counted when it failed; a file that cannot be read
+   * lists what was read, and the batch still ends. Listing is idempotent, so a retry lists
+   * none twice.
+   */
+  private async listNotRun(batch: BatchRecord): Promise<void> {
+    const { store } = this.options;
+    const recorded = await store.recordedAtFailure(batch.id);
+    if (recorded === null) return;
+    const customIds = batchCustomIds(store, this.options.files, batch);
+    let page: Array<{ index: number; line: string }> = [];
+    for (let index = 0; ; index += 1) {
+      let next: IteratorResult<string | undefined>;
+      try {
+        next = await customIds.next();
+      } catch (error) {
+        // Redis out of reach, or the stored custom_ids unread: the finalisation is retried.
+        if (isRedisUnavailableError(error) || (await store.hasCustomIds(batch.id))) throw error;
+        break; // The input file cannot be read (further): what was read is listed.
+      }
+      if (next.done) break;
+      const customId = next.value;
+      if (customId !== undefined && !isBitSet(recorded, index))
+        page.push({ index, line: skippedBatchLine(customId, 'failed') });
+      if (page.length >= 500) {
+        await store.listNotRun(batch.id, page);
+        page = [];
+      }
+    }
+    await store.listNotRun(batch.id, page);
   }
 
   private async writeFile(
@@ -98,13 +135,8 @@ export class BatchFinalizer {
   }
 }
 
-/** The custom_id of an input line not validated, or undefined when it has none to read. */
-function customIdOf(text: string): string | undefined {
-  try {
-    const line: unknown = JSON.parse(text);
-    if (typeof line !== 'object' || line === null || !('custom_id' in line)) return undefined;
-    return typeof line.custom_id === 'string' ? line.custom_id : undefined;
-  } catch {
-    return undefined;
-  }
+/** Whether bit `index` of a Redis bitmap is set (bit 0 is the high bit of the first byte). */
+function isBitSet(bitmap: Buffer, index: number): boolean {
+  const byte = bitmap[index >> 3];
+  return byte !== undefined && (byte & (0x80 >> (index & 7))) !== 0;
 }

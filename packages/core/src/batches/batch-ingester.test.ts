@@ -159,21 +159,35 @@ test('an ingest that cannot read its file throws; failing it ends the batch fail
   await redis.set(keys.fileChunks('file-b7'), 'not a list');
   await expect(ingester.ingest('b7')).rejects.toThrow(/WRONGTYPE/);
   expect((await store.get('b7'))?.status).toBe('validating');
-  expect(await ingester.fail('b7', 'the batch could not be ingested: WRONGTYPE', 9000)).toBe(true);
+  const cause = { kind: 'attempts', attempts: 5 } as const;
+  expect(await ingester.fail('b7', cause, 9000)).toEqual({ outcome: 'failed' });
+  // A fixed message naming the cause, never the error as thrown (WRONGTYPE names a key).
   expect(await store.get('b7')).toMatchObject({
     status: 'failed',
     failedAt: 9000,
     errors: [
       {
         code: 'ingest_failed',
-        message: 'the batch could not be ingested: WRONGTYPE',
+        message:
+          "the batch's input could not be ingested: all 5 attempts failed on an internal error",
         param: null,
         line: null,
       },
     ],
   });
-  expect(await ingester.fail('b7', 'again')).toBe(false);
+  expect(await ingester.fail('b7', { kind: 'stalled' })).toEqual({ outcome: 'ended' });
   expect(await lineQueue.count()).toBe(0);
+});
+
+test('failing an ingest that had begun queuing lines queues the finalisation of its batch', async () => {
+  await batchWithFile('b8', [line('a'), line('b')].join('\n'));
+  await store.begin('b8', 2);
+  expect(await ingester.fail('b8', { kind: 'stalled' })).toEqual({
+    outcome: 'finalize',
+    notRun: 2,
+  });
+  expect(await store.get('b8')).toMatchObject({ status: 'finalizing', stopReason: 'failed' });
+  expect(await controlQueue.getJob('finalize-b8')).toBeDefined();
 });
 
 describe('budgets at ingest', () => {
@@ -221,7 +235,9 @@ describe('budgets at ingest', () => {
     await batchWithFile('lost', line('x'));
     await budgets.reserve('t', 'lost', 1000, Date.now(), 600);
     expect((await budgets.status('t')).reserved).toBe(1000);
-    expect(await ingesterWith(budgets).fail('lost', 'gone')).toBe(true);
+    expect(await ingesterWith(budgets).fail('lost', { kind: 'unrecoverable' })).toEqual({
+      outcome: 'failed',
+    });
     expect((await budgets.status('t')).reserved).toBe(0);
   });
 

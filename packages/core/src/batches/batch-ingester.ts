@@ -65,6 +65,39 @@ const batchLinePriority = 5;
 export type IngestOutcome = 'enqueued' | 'invalid' | 'cancelled' | 'skipped';
 
 /**
+ * Why an ingest gave up: every attempt failed, an error retrying cannot fix, or its workers
+ * stopped too many times (the job stalled out).
+ */
+export type IngestFailureCause =
+  | { kind: 'attempts'; attempts: number }
+  | { kind: 'unrecoverable' }
+  | { kind: 'stalled' };
+
+/**
+ * The error a batch whose ingest gave up reports (`errors.data[]`): a fixed sentence per
+ * cause, so no storage or Redis message (which may name hosts, keys or input text) reaches
+ * the client; the worker logs the error itself.
+ */
+export function ingestFailedError(cause: IngestFailureCause): BatchValidationError {
+  return { code: 'ingest_failed', message: ingestFailedMessage(cause), param: null, line: null };
+}
+
+function ingestFailedMessage(cause: IngestFailureCause): string {
+  switch (cause.kind) {
+    case 'attempts':
+      return `the batch's input could not be ingested: all ${cause.attempts} attempts failed on an internal error`;
+    case 'unrecoverable':
+      return "the batch's input could not be ingested: it failed on an internal error that retrying cannot fix";
+    case 'stalled':
+      return "the batch's input could not be ingested: the workers ingesting it stopped too many times";
+    default: {
+      const unreachable: never = cause;
+      return unreachable;
+    }
+  }
+}
+
+/**
  * Validates a batch's input file, then queues its lines: two streaming passes over the
  * stored file, so an invalid file fails the batch without anything being queued and no
  * more than one chunk of lines is ever in memory (plus the set of custom_ids).
@@ -131,17 +164,26 @@ export class BatchIngester {
   }
 
   /**
-   * The ingest gave up (its job's last attempt failed, or it stalled out): the batch fails
-   * with `ingest_failed` and `reason`, unless it moved on meanwhile (its lines all queued,
-   * finalising, ended), and its budget reservation goes back. Returns whether it failed it.
+   * The ingest gave up (its job's last attempt failed, or it stalled out): the batch fails with
+   * `ingest_failed` and a fixed message naming `cause` (never the error as thrown: that goes to
+   * the log), unless it moved on meanwhile (its lines all queued, finalising, ended), and its
+   * budget reservation goes back. A batch that had begun queuing its lines is finalised (see
+   * `BatchStore.failIngest`): it ends `failed` with the answers its lines gave before, the
+   * others listed as `batch_failed`. Returns what failing it did.
    */
-  async fail(batchId: string, reason: string, now = Date.now()): Promise<boolean> {
-    const { store, budgets } = this.options;
-    const error = { code: 'ingest_failed', message: reason, param: null, line: null };
-    if (!(await store.failIngest(batchId, [error], now))) return false;
+  async fail(batchId: string, cause: IngestFailureCause, now = Date.now()) {
+    const { store, budgets, controlQueue } = this.options;
+    const failure = await store.failIngest(batchId, [ingestFailedError(cause)], now);
+    if (failure.outcome === 'ended') return failure;
     const batch = await store.get(batchId);
     if (batch) await budgets?.release(batch.tenant, batchId);
-    return true;
+    if (failure.outcome === 'finalize')
+      await controlQueue.add(
+        'batch-finalize',
+        { batchId },
+        { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
+      );
+    return failure;
   }
 
   private async validate(

@@ -97,18 +97,39 @@ export function failedBatchLine(customId: string, requestId: string, failure: Jo
   });
 }
 
-/** A line of the error file for a request never run because the batch was cancelled or expired. */
+/** Why a request never ran, by what stopped its batch (the error file's `error`). */
+function notRunError(reason: BatchStopReason): { code: string; message: string } {
+  switch (reason) {
+    case 'cancelled':
+      return {
+        code: 'batch_cancelled',
+        message: 'the batch was cancelled before this request was run',
+      };
+    case 'expired':
+      return { code: 'batch_expired', message: 'the batch expired before this request was run' };
+    case 'failed':
+      // Also a request whose call was under way when the batch failed: its answer is dropped
+      // and not billed, so the user is never charged for an answer they cannot read.
+      return {
+        code: 'batch_failed',
+        message: 'the batch failed before this request was answered; it is not billed',
+      };
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * A line of the error file for a request never run (or never answered) because the batch was
+ * cancelled, expired or failed.
+ */
 export function skippedBatchLine(customId: string, reason: BatchStopReason): string {
   return JSON.stringify({
     id: lineId(),
     custom_id: customId,
     response: null,
-    error:
-      reason === 'expired'
-        ? { code: 'batch_expired', message: 'the batch expired before this request was run' }
-        : {
-            code: 'batch_cancelled',
-            message: 'the batch was cancelled before this request was run',
-          },
+    error: notRunError(reason),
   });
 }

@@ -47,8 +47,12 @@ export interface BatchValidationError {
   line: number | null;
 }
 
-/** Why a batch stopped before running all its lines. */
-export type BatchStopReason = 'cancelled' | 'expired';
+/**
+ * Why a batch stopped before running all its lines: a cancel, its deadline, or its ingest
+ * giving up (`failed`: the batch ends `failed`). Lines not yet run are skipped with it.
+ */
+export const batchStopReasonSchema = z.enum(['cancelled', 'expired', 'failed']);
+export type BatchStopReason = z.infer<typeof batchStopReasonSchema>;
 
 /** Everything stored about one batch (one Redis hash). Times are epoch milliseconds. */
 export interface BatchRecord {

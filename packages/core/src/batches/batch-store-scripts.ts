@@ -44,26 +44,76 @@ redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[4], 'status', 'failed')
 return 1`);
 
 /**
- * The batch's ingest gave up (its job's last attempt failed, or it stalled out): a batch whose
- * lines were not all queued, and whose finalisation nobody claimed, fails with these errors;
- * its `batch.failed` event goes to the webhook outbox in the same step. Claiming finalisation
- * keeps a later line or ingest from ending it again; the stop reason makes lines queued
- * before the failure skip their provider call (their answers would not be reported).
+ * The batch's ingest gave up (its job's last attempt failed, or it stalled out). A batch whose
+ * lines were not all queued, and whose finalisation nobody claimed, fails; claiming
+ * finalisation keeps a later line or ingest from ending it again, and the stop reason
+ * `failed` makes lines still queued skip their call.
  *
- * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream.
- * ARGV: now (epoch ms), the errors as JSON, batch id.
- * Returns 1, or 0 when the batch had moved on (queued, finalising or ended).
+ * - Never begun (no line queued): it is `failed` now, its `batch.failed` event in the webhook
+ *   outbox in the same step.
+ * - Begun (some lines may be queued, some running): every line not yet recorded is recorded
+ *   now as not run (its bit set in the done bitmap, counted as skipped), so a line still
+ *   running ends as a duplicate, neither reported nor billed, and nothing is left to wait
+ *   for. The done bitmap as it was is kept (KEYS[5]) for finalisation to list the lines not
+ *   run; the batch moves to `finalizing`, and the caller queues its finalisation, which ends
+ *   it `failed` with the answers recorded before.
+ *
+ * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream, the done
+ * bitmap, the recorded-at-failure bitmap.
+ * ARGV: now (epoch ms), the errors as JSON, batch id, lifetime of the bitmaps (seconds).
+ * Returns {'failed', 0}, {'finalize', lines recorded as not run}, or {'', 0} when the batch
+ * had moved on (its lines all queued, finalising or ended).
  */
 export const failIngestScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return 0 end
-if redis.call('HGET', KEYS[1], 'lines_enqueued') == '1' then return 0 end
-if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2])
-redis.call('HSETNX', KEYS[1], 'stop_reason', 'cancelled')
+if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return {'', 0} end
+if redis.call('HGET', KEYS[1], 'lines_enqueued') == '1' then return {'', 0} end
+if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return {'', 0} end
+redis.call('HSET', KEYS[1], 'errors', ARGV[2], 'stop_reason', 'failed')
 redis.call('HINCRBY', KEYS[2], status, -1)
-redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', 'failed')
-return 1`);
+if not redis.call('HGET', KEYS[1], 'in_progress_at') then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1])
+  redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', 'failed')
+  return {'failed', 0}
+end
+local total = tonumber(redis.call('HGET', KEYS[1], 'total')) or 0
+redis.call('DEL', KEYS[5])
+local recorded = 0
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('COPY', KEYS[4], KEYS[5])
+  recorded = redis.call('BITCOUNT', KEYS[4])
+end
+local bytes = math.floor(total / 8)
+if bytes > 0 then redis.call('SETRANGE', KEYS[4], 0, string.rep(string.char(255), bytes)) end
+for index = bytes * 8, total - 1 do redis.call('SETBIT', KEYS[4], index, 1) end
+local notRun = math.max(0, total - recorded)
+redis.call('HINCRBY', KEYS[1], 'skipped', notRun)
+redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
+for i = 4, 5 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+end
+return {'finalize', notRun}`);
+
+/**
+ * Lists lines of a failed batch as not run in its error lines, each once: a line is listed
+ * when its bit in the recorded-at-failure bitmap is 0, and the bit is set as it is listed, so
+ * a retried finalisation lists none twice.
+ *
+ * KEYS: the recorded-at-failure bitmap, the error lines list.
+ * ARGV: lifetime of the list (seconds), then pairs of line index and JSONL line.
+ * Returns how many lines it listed.
+ */
+export const listNotRunScript = new LuaScript(`
+local listed = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('SETBIT', KEYS[1], ARGV[i], 1) == 0 then
+    redis.call('RPUSH', KEYS[2], ARGV[i + 1])
+    listed = listed + 1
+  end
+end
+if listed > 0 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return listed`);
 
 /**
  * Records how one line ended, once: its bit in the done bitmap decides, so a retried or
@@ -163,9 +213,9 @@ redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
 return 2`);
 
 /**
- * Sets a live batch's final status (completed, or cancelled or expired by its stop reason) and
- * its file ids. Ending a batch and recording its event (`batch.completed`, `batch.cancelled`
- * or `batch.expired`) are one script (the webhook outbox, as for jobs): the relay turns the
+ * Sets a live batch's final status (completed, or cancelled, expired or failed by its stop
+ * reason) and its file ids. Ending a batch and recording its event (`batch.completed`,
+ * `batch.cancelled`, `batch.expired` or `batch.failed`) are one script (the webhook outbox, as for jobs): the relay turns the
  * entry into deliveries for subscribed endpoints.
  *
  * KEYS: the batch hash, the webhook outbox stream, the live-status counts hash.
@@ -177,7 +227,7 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'in_progress' and status ~= 'finalizing' and status ~= 'cancelling' and status ~= 'validating' then return '' end
 local reason = redis.call('HGET', KEYS[1], 'stop_reason')
 local final = 'completed'
-if reason == 'cancelled' then final = 'cancelled' elseif reason == 'expired' then final = 'expired' end
+if reason == 'cancelled' or reason == 'expired' or reason == 'failed' then final = reason end
 redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
 redis.call('HINCRBY', KEYS[3], status, -1)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end

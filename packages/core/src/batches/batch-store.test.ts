@@ -109,34 +109,88 @@ test('expiry ends a batch cancelled while validating as cancelled; a begun one i
   expect(await store.get('v3')).toMatchObject({ status: 'cancelling', stopReason: 'cancelled' });
 });
 
-test('a failed ingest fails a batch whose lines were not all queued, once, with its errors', async () => {
-  const errors = [{ code: 'ingest_failed', message: 'WRONGTYPE', param: null, line: null }];
+test('a failed ingest fails a batch that queued no line at once, once, with its errors', async () => {
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
   await createBatch('f1');
-  expect(await store.failIngest('f1', errors, 7000)).toBe(true);
-  expect(await store.get('f1')).toMatchObject({ status: 'failed', failedAt: 7000, errors });
+  expect(await store.failIngest('f1', errors, 7000)).toEqual({ outcome: 'failed' });
+  expect(await store.get('f1')).toMatchObject({
+    status: 'failed',
+    failedAt: 7000,
+    errors,
+    stopReason: 'failed',
+  });
   expect(await store.statusCounts()).toMatchObject({ validating: 0 });
   expect(await redis.xlen(keys.webhookOutbox())).toBe(1);
-  expect(await store.failIngest('f1', errors)).toBe(false);
-
-  // Lines queued before the failure skip their call (the batch stops).
-  await createBatch('f2');
-  await store.begin('f2', 3);
-  expect(await store.failIngest('f2', errors)).toBe(true);
-  expect(await store.stopReason('f2')).toBe('cancelled');
-  expect(await store.statusCounts()).toMatchObject({ in_progress: 0 });
-  // The last of them finds finalisation claimed: the failed batch is not ended again.
-  await store.recordLine('f2', 0, 'skipped', 'a');
-  expect(await store.get('f2')).toMatchObject({ status: 'failed' });
+  expect(await store.failIngest('f1', errors)).toEqual({ outcome: 'ended' });
 
   // Moved on: every line queued, or expired and finalising.
   await createBatch('f3');
   await store.begin('f3', 1);
   await store.markEnqueued('f3');
-  expect(await store.failIngest('f3', errors)).toBe(false);
+  expect(await store.failIngest('f3', errors)).toEqual({ outcome: 'ended' });
   await createBatch('f4');
   await store.expire('f4');
-  expect(await store.failIngest('f4', errors)).toBe(false);
+  expect(await store.failIngest('f4', errors)).toEqual({ outcome: 'ended' });
   expect(await store.get('f4')).toMatchObject({ status: 'finalizing' });
+});
+
+test('a failed ingest after lines were queued records the rest as not run; a late answer is neither kept nor billed', async () => {
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  // 11 lines: the bitmap's full bytes and the bits after them are both set.
+  await createBatch('f2');
+  await store.begin('f2', 11);
+  await store.recordLine('f2', 0, 'completed', 'answer-0', { inputTokens: 2, outputTokens: 3 });
+  await store.recordLine('f2', 9, 'failed', 'failure-9');
+  expect(await store.failIngest('f2', errors, 8000)).toEqual({ outcome: 'finalize', notRun: 9 });
+  expect(await store.get('f2')).toMatchObject({
+    status: 'finalizing',
+    stopReason: 'failed',
+    errors,
+    counts: { total: 11, completed: 1, failed: 1, skipped: 9 },
+  });
+  expect(await store.stopReason('f2')).toBe('failed');
+  expect(await store.statusCounts()).toMatchObject({ in_progress: 0, finalizing: 1 });
+  // No event yet: the batch ends (batch.failed) when finalised.
+  expect(await redis.xlen(keys.webhookOutbox())).toBe(0);
+
+  // A line whose call was under way ends as a duplicate: not kept, its ledger write not applied.
+  // (A spec the ledger cannot apply: applying it would raise.)
+  const ledgerKey = `${keys.prefix}:test-ledger`;
+  const late = await store.recordLine('f2', 4, 'completed', 'late', undefined, undefined, {
+    keys: Array.from({ length: 6 }, () => ledgerKey),
+    spec: 'never applied',
+  });
+  expect(late).toBe('duplicate');
+  expect(await redis.exists(ledgerKey)).toBe(0);
+  expect(await store.get('f2')).toMatchObject({ counts: { completed: 1, skipped: 9 } });
+
+  // The bitmap as it was names the lines to list; each is listed once.
+  const recorded = await store.recordedAtFailure('f2');
+  expect(recorded).not.toBeNull();
+  expect(
+    await store.listNotRun('f2', [
+      { index: 0, line: 'not-0' },
+      { index: 1, line: 'not-1' },
+    ]),
+  ).toBe(1);
+  expect(
+    await store.listNotRun('f2', [
+      { index: 1, line: 'not-1' },
+      { index: 2, line: 'not-2' },
+    ]),
+  ).toBe(1);
+  expect(await redis.lrange(keys.batchErrors('f2'), 0, -1)).toEqual([
+    'failure-9',
+    'not-1',
+    'not-2',
+  ]);
+  expect(await store.failIngest('f2', errors)).toEqual({ outcome: 'ended' });
+
+  // Finishing it ends it failed, with its batch.failed event.
+  expect(await store.finish('f2', { outputFileId: 'file-out' }, 9000)).toBe('failed');
+  expect(await store.get('f2')).toMatchObject({ status: 'failed', failedAt: 9000, errors });
+  const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+  expect(entries.map(([, fields]) => fields)).toEqual([['batch_id', 'f2', 'status', 'failed']]);
 });
 
 test('validation failure records errors; listing pages newest first per tenant', async () => {

@@ -11,6 +11,7 @@ import {
   type BatchValidationError,
   batchEndpointSchema,
   batchStatusSchema,
+  batchStopReasonSchema,
 } from './batch-record';
 import {
   beginScript,
@@ -20,6 +21,7 @@ import {
   failIngestScript,
   failValidationScript,
   finishScript,
+  listNotRunScript,
   recordLineScript,
 } from './batch-store-scripts';
 import { PendingBatches } from './pending-batches';
@@ -46,7 +48,15 @@ export type NewBatchRecord = Pick<
 > & {
   /** Requests known at creation (a Message Batch's); else counted when validation passes. */
   total?: number;
+  /**
+   * The requests' custom_ids in order, when known at creation (a Message Batch's): kept with
+   * the record, so its results can name every request even when its input cannot be read.
+   */
+  customIds?: readonly string[];
 };
+
+/** custom_ids per RPUSH when a batch's are stored with it. */
+const customIdsPerPush = 1000;
 
 /** Statuses a batch passes through before its final one; `llm_batches` reports these. */
 export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
@@ -60,6 +70,12 @@ export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
  * recovered job), `last` when it was the batch's last line and the caller must finalise.
  */
 export type RecordLineResult = 'recorded' | 'duplicate' | 'last';
+
+/** What giving up a batch's ingest did (see {@link BatchStore.failIngest}). */
+export type IngestFailure =
+  | { outcome: 'failed' }
+  | { outcome: 'finalize'; notRun: number }
+  | { outcome: 'ended' };
 
 /** What an expiry did (see {@link BatchStore.expire}). */
 export type BatchExpiry = 'stopping' | 'finalize' | 'ended';
@@ -110,8 +126,15 @@ export class BatchStore {
     if (batch.total !== undefined) fields.total = batch.total;
     if (batch.metadata) fields.metadata = JSON.stringify(batch.metadata);
     if (batch.serviceTier) fields.service_tier = batch.serviceTier;
-    await this.redis
-      .multi()
+    const multi = this.redis.multi();
+    if (batch.customIds && batch.customIds.length > 0) {
+      const idsKey = this.keys.batchCustomIds(batch.id);
+      multi.del(idsKey);
+      for (let start = 0; start < batch.customIds.length; start += customIdsPerPush)
+        multi.rpush(idsKey, ...batch.customIds.slice(start, start + customIdsPerPush));
+      multi.expire(idsKey, this.options.ttlSeconds);
+    }
+    await multi
       .hset(key, fields)
       .expire(key, this.options.ttlSeconds)
       .zadd(listKey, batch.createdAt, batch.id)
@@ -143,8 +166,7 @@ export class BatchStore {
 
   /** Why the batch is stopping, if it is: read by workers before running each line. */
   async stopReason(batchId: string): Promise<BatchStopReason | undefined> {
-    const reason = await this.redis.hget(this.keys.batch(batchId), 'stop_reason');
-    return reason === 'cancelled' || reason === 'expired' ? reason : undefined;
+    return stopReasonOf(await this.redis.hget(this.keys.batch(batchId), 'stop_reason'));
   }
 
   /**
@@ -205,6 +227,7 @@ export class BatchStore {
         .multi()
         .del(this.keys.batch(batch.id))
         .zrem(this.listKeyOf(batch), batch.id)
+        .del(this.keys.batchCustomIds(batch.id))
         .exec()) ?? [];
     return removed === 1;
   }
@@ -338,20 +361,72 @@ export class BatchStore {
 
   /**
    * The batch's ingest gave up: a batch whose lines were not all queued fails with these
-   * errors (`failed_at`, `batch.failed` in the webhook outbox). Returns false when it had
+   * errors. `failed`: it had queued no line and is failed now (`failed_at`, `batch.failed` in
+   * the webhook outbox). `finalize`: it had begun, so its `notRun` unrecorded lines are now
+   * recorded as not run (a line still running ends as a duplicate, neither reported nor
+   * billed) and the caller queues its finalisation, which ends it `failed`. `ended`: it had
    * moved on (its lines all queued, finalising, or ended).
    */
   async failIngest(
     batchId: string,
     errors: BatchValidationError[],
     now = Date.now(),
-  ): Promise<boolean> {
-    const written = await failIngestScript.run(
+  ): Promise<IngestFailure> {
+    const [outcome, notRun] = (await failIngestScript.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.batchStatusCounts(), this.keys.webhookOutbox()],
-      [now, JSON.stringify(errors), batchId],
-    );
-    return written === 1;
+      [
+        this.keys.batch(batchId),
+        this.keys.batchStatusCounts(),
+        this.keys.webhookOutbox(),
+        this.keys.batchDone(batchId),
+        this.keys.batchRecordedAtFailure(batchId),
+      ],
+      [now, JSON.stringify(errors), batchId, this.options.ttlSeconds],
+    )) as [string, number];
+    if (outcome === 'finalize') return { outcome, notRun };
+    return { outcome: outcome === 'failed' ? 'failed' : 'ended' };
+  }
+
+  /**
+   * The lines a batch had recorded when its ingest gave up (bit = line index, Redis bit order:
+   * the first line is the high bit of the first byte), or null when it did not fail so.
+   */
+  async recordedAtFailure(batchId: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.batchRecordedAtFailure(batchId));
+  }
+
+  /**
+   * Lists lines of a failed batch as not run (`line` for its error file), each line once
+   * however often it is asked (see {@link failIngest}). Returns how many were listed now.
+   */
+  async listNotRun(
+    batchId: string,
+    lines: ReadonlyArray<{ index: number; line: string }>,
+  ): Promise<number> {
+    if (lines.length === 0) return 0;
+    return (await listNotRunScript.run(
+      this.redis,
+      [this.keys.batchRecordedAtFailure(batchId), this.keys.batchErrors(batchId)],
+      [this.options.ttlSeconds, ...lines.flatMap(({ index, line }) => [index, line])],
+    )) as number;
+  }
+
+  /**
+   * A Message Batch's custom_ids in request order, a page at a time (written by
+   * {@link create}); nothing for a batch created without them.
+   */
+  async *customIds(batchId: string, pageSize = 1000): AsyncGenerator<string[]> {
+    const key = this.keys.batchCustomIds(batchId);
+    for (let start = 0; ; start += pageSize) {
+      const ids = await this.redis.lrange(key, start, start + pageSize - 1);
+      if (ids.length > 0) yield ids;
+      if (ids.length < pageSize) return;
+    }
+  }
+
+  /** Whether the batch's custom_ids were stored with it (a Message Batch's are). */
+  async hasCustomIds(batchId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.batchCustomIds(batchId))) === 1;
   }
 
   /** Pages through a batch's output or error lines, as finalisation copies them into a file. */
@@ -400,8 +475,14 @@ export class BatchStore {
       this.keys.batchDone(batchId),
       this.keys.batchOutput(batchId),
       this.keys.batchErrors(batchId),
+      this.keys.batchRecordedAtFailure(batchId),
     );
   }
+}
+
+function stopReasonOf(value: string | null | undefined): BatchStopReason | undefined {
+  const parsed = batchStopReasonSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function optionalNumber(value: string | undefined): number | undefined {
@@ -430,7 +511,7 @@ function parseBatch(fields: Record<string, string>): BatchRecord {
     expiredAt: optionalNumber(fields.expired_at),
     cancellingAt: optionalNumber(fields.cancelling_at),
     cancelledAt: optionalNumber(fields.cancelled_at),
-    stopReason: stopReason === 'cancelled' || stopReason === 'expired' ? stopReason : undefined,
+    stopReason: stopReasonOf(stopReason),
     counts: {
       total: Number(fields.total ?? 0),
       completed: Number(fields.completed ?? 0),

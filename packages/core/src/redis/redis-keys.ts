@@ -235,6 +235,22 @@ export class RedisKeys {
     return `${this.prefix}:batch:${batchId}:output`;
   }
 
+  /**
+   * Bitmap of the lines a batch had recorded when its ingest gave up (a copy of its done
+   * bitmap then): finalisation lists every other line as not run (`batch_failed`).
+   */
+  batchRecordedAtFailure(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:recorded-at-failure`;
+  }
+
+  /**
+   * List of a Message Batch's custom_ids in request order, written with its record: its
+   * results can name every request even when its input file cannot be read.
+   */
+  batchCustomIds(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:custom-ids`;
+  }
+
   /** List of a batch's error lines (JSONL), until finalisation copies them into a file. */
   batchErrors(batchId: string): string {
     return `${this.prefix}:batch:${batchId}:errors`;

@@ -224,11 +224,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     }),
     /**
      * Batch lines that reached a final state, counted once each (`outcome`: `completed` |
-     * `failed` | `cancelled` | `expired`; the last two never ran).
+     * `failed` | `cancelled` | `expired` | `batch_failed`; the last three were not run, or
+     * for `batch_failed` not answered before their batch's ingest gave up).
      */
     batchRequests: new Counter({
       name: 'llm_batch_requests_total',
-      help: 'Batch lines that finished, by outcome (completed, failed, cancelled, expired).',
+      help: 'Batch lines that finished, by outcome (completed, failed, cancelled, expired, batch_failed).',
       labelNames: ['outcome'] as const,
       registers,
     }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Events of llmq's own webhook format. Batch events go to the tenant's subscribed endpoints
- * when a batch ends: `batch.completed`, `batch.failed` (its input file was invalid),
+ * when a batch ends: `batch.completed`, `batch.failed` (its input file was invalid, or its ingest gave up),
  * `batch.expired` (its completion window ended), `batch.cancelled`. `job.initial` and
  * `job.upgraded` are a speculative job's two answers. Endpoints get `job.completed` and
  * `job.failed` unless they list others.

@@ -106,3 +106,20 @@ test('a line skipped by a cancel is `canceled`, by the deadline `expired`', () =
     result: { type: 'expired' },
   });
 });
+
+test('a request its failed batch never answered is errored as api_error, never canceled', () => {
+  expect(toMessageBatchResultLine(skippedBatchLine('q-9', 'failed'))).toEqual({
+    custom_id: 'q-9',
+    result: {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: {
+          type: 'api_error',
+          message: 'the batch failed before this request was answered; it is not billed',
+        },
+        request_id: null,
+      },
+    },
+  });
+});

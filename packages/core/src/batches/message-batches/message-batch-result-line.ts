@@ -57,8 +57,9 @@ export function erroredResult(
 /**
  * Turns one stored line of a Message Batch (its output or error file) into Anthropic's result
  * line: an answer is `succeeded` with the Anthropic message the worker wrote, a line skipped
- * by a cancel `canceled`, by the deadline `expired`, and a failure `errored` with Anthropic's
- * error type (from the provider's HTTP status, else from llmq's failure code).
+ * by a cancel `canceled`, by the deadline `expired`, by its batch failing `errored`
+ * (`api_error`), and a failure `errored` with Anthropic's error type (from the provider's
+ * HTTP status, else from llmq's failure code).
  */
 export function toMessageBatchResultLine(stored: string): MessageBatchResultLine {
   const line = JSON.parse(stored) as StoredBatchLine;
@@ -72,6 +73,9 @@ export function toMessageBatchResultLine(stored: string): MessageBatchResultLine
   if (error.code === 'batch_cancelled')
     return { custom_id: customId, result: { type: 'canceled' } };
   if (error.code === 'batch_expired') return { custom_id: customId, result: { type: 'expired' } };
+  // Not run (or its answer dropped) because the batch's ingest gave up: llmq's fault.
+  if (error.code === 'batch_failed')
+    return erroredResult(customId, { type: 'api_error', message: error.message });
   const type =
     line.response?.status_code !== undefined
       ? anthropicErrorType(line.response.status_code)

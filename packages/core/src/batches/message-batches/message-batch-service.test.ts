@@ -180,6 +180,35 @@ test('a batch refused before running reports every request errored with the reas
   );
 });
 
+test('a batch whose ingest gave up and whose input cannot be read reports every request errored', async () => {
+  const batch = await service.create('t', { requests: requests(3) });
+  // Its input file's chunks are not a list any more: every read of it is a Redis error.
+  await redis.del(keys.fileChunks(batch.inputFileId));
+  await redis.set(keys.fileChunks(batch.inputFileId), 'not a list');
+  await expect(ingester.ingest(batch.id)).rejects.toThrow(/WRONGTYPE/);
+  expect(await ingester.fail(batch.id, { kind: 'attempts', attempts: 5 })).toEqual({
+    outcome: 'failed',
+  });
+  const results = await collect(service.results('t', batch.id));
+  expect(results.map((line) => line.custom_id)).toEqual(['q-0', 'q-1', 'q-2']);
+  for (const line of results)
+    expect(line.result).toEqual({
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: {
+          type: 'api_error',
+          message:
+            "the batch's input could not be ingested: all 5 attempts failed on an internal error",
+        },
+        request_id: null,
+      },
+    });
+  // Deleting it drops the custom_ids kept for it too.
+  await service.delete('t', batch.id);
+  expect(await redis.exists(keys.batchCustomIds(batch.id))).toBe(0);
+});
+
 test('a running batch cannot be deleted; a cancel of another kind of batch id is a 404', async () => {
   const batch = await service.create('t', { requests: requests(1) });
   const refused = await service.delete('t', batch.id).catch((error) => error);

@@ -4,6 +4,7 @@ import { ClientError } from '../../errors/client-error';
 import type { FileStorage } from '../../files/file-storage';
 import { queueAcceptedBatch } from '../batch-accept';
 import type { BatchRepairOutcome } from '../batch-accept-repair';
+import { batchCustomIds } from '../batch-custom-ids';
 import type { BatchRecord } from '../batch-record';
 import { BatchService, newId } from '../batch-service';
 import type { BatchStore } from '../batch-store';
@@ -100,6 +101,10 @@ export class MessageBatchService {
       reservedOutputFileId: newId('file-'),
       reservedErrorFileId: newId('file-'),
       total: lines.length,
+      // Read by readMessageBatchRequests, which checked each: one per line, in order.
+      customIds: (body as { requests: Array<{ custom_id: string }> }).requests.map(
+        (request) => request.custom_id,
+      ),
     });
     await queueAcceptedBatch(
       controlQueue,
@@ -159,7 +164,9 @@ export class MessageBatchService {
   /**
    * An ended batch's results, one Anthropic result line at a time (answers first, then
    * failures, cancelled and expired requests; Anthropic does not order them either). A batch
-   * refused before running (its budget) reports every request `errored` with the reason.
+   * that failed before running a line (its budget, or an ingest that gave up) reports every
+   * request `errored` with the reason, named from the custom_ids stored with it, so also when
+   * its input file cannot be read.
    */
   async *results(tenant: string, batchId: string): AsyncGenerator<MessageBatchResultLine> {
     const batch = await this.get(tenant, batchId);
@@ -168,16 +175,13 @@ export class MessageBatchService {
         'batch_results_not_ready',
         `message batch ${batchId} has not ended; its results_url is set once it has`,
       );
-    if (batch.status === 'failed') {
-      const reason = batch.errors?.[0];
-      const error = {
-        type: reason?.code === 'budget_exceeded' ? 'billing_error' : 'invalid_request_error',
-        message: reason?.message ?? 'the batch could not run',
-      };
+    const filed = batch.outputFileId !== undefined || batch.errorFileId !== undefined;
+    if (batch.status === 'failed' && !filed) {
+      const error = failedBatchError(batch);
       for await (const customId of this.customIdsOf(batch)) yield erroredResult(customId, error);
       return;
     }
-    if (!batch.linesEnqueued && batch.stopReason !== undefined) {
+    if (!batch.linesEnqueued && batch.stopReason !== undefined && !filed) {
       // Cancelled (or expired) before its lines were queued: none ran, none was recorded.
       const type = batch.stopReason === 'expired' ? 'expired' : 'canceled';
       for await (const customId of this.customIdsOf(batch))
@@ -192,11 +196,30 @@ export class MessageBatchService {
     }
   }
 
-  /** The custom_ids of a batch's requests, in order, read from its stored input file. */
+  /**
+   * The custom_ids of a batch's requests, in order: those stored with it, or (a batch created
+   * before they were stored) read from its input file.
+   */
   private async *customIdsOf(batch: BatchRecord): AsyncGenerator<string> {
-    for await (const { text } of readJsonlLines(this.options.files.read(batch.inputFileId)))
-      yield (JSON.parse(text) as { custom_id: string }).custom_id;
+    for await (const customId of batchCustomIds(this.options.store, this.options.files, batch))
+      if (customId !== undefined) yield customId;
   }
+}
+
+/**
+ * The error every request of a batch that failed before running reports: `billing_error`
+ * when its budget refused it, `api_error` when its ingest gave up (llmq's fault, not the
+ * request's), `invalid_request_error` for a request found invalid at ingest.
+ */
+function failedBatchError(batch: BatchRecord): { type: string; message: string } {
+  const reason = batch.errors?.[0];
+  const type =
+    reason?.code === 'budget_exceeded'
+      ? 'billing_error'
+      : reason?.code === 'ingest_failed'
+        ? 'api_error'
+        : 'invalid_request_error';
+  return { type, message: reason?.message ?? 'the batch could not run' };
 }
 
 /** Whether a batch has ended (Anthropic's `processing_status: "ended"`). */

@@ -109,3 +109,23 @@ test('a batch refused before running (its budget) ended with every request error
     results_url: url,
   });
 });
+
+test('a batch whose ingest gave up after some answers counts them succeeded, the rest errored', () => {
+  const failed = record({
+    status: 'failed',
+    failedAt: createdAt + 10,
+    stopReason: 'failed',
+    counts: { total: 10, completed: 3, failed: 1, skipped: 6 },
+  });
+  expect(toMessageBatchView(failed, url)).toMatchObject({
+    processing_status: 'ended',
+    request_counts: { processing: 0, succeeded: 3, errored: 7, canceled: 0, expired: 0 },
+  });
+  // While it finalises, the requests not run count as errored already, never as canceled.
+  expect(
+    toMessageBatchView({ ...failed, status: 'finalizing', failedAt: undefined }, url),
+  ).toMatchObject({
+    processing_status: 'in_progress',
+    request_counts: { processing: 0, succeeded: 3, errored: 7, canceled: 0, expired: 0 },
+  });
+});

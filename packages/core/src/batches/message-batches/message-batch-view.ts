@@ -32,21 +32,29 @@ function rfc3339(epochMs: number | undefined): string | null {
  * A batch's `request_counts` in Anthropic's words. Lines skipped because the batch stopped
  * count as `canceled` or `expired` by its stop reason, and so do the requests of a batch
  * stopped before its lines were queued (no line ran, none was recorded); a batch that failed
- * before running (its budget refused it) counts every request `errored`.
+ * (its budget refused it, or its ingest gave up) counts the answers its lines gave before
+ * `succeeded` and every other request `errored`.
  */
 export function messageBatchRequestCounts(
   batch: BatchRecord,
 ): Anthropic.Messages.MessageBatchRequestCounts {
   const { total, completed, failed, skipped } = batch.counts;
   if (batch.status === 'failed')
-    return { processing: 0, succeeded: 0, errored: total, canceled: 0, expired: 0 };
+    return {
+      processing: 0,
+      succeeded: completed,
+      errored: Math.max(0, total - completed),
+      canceled: 0,
+      expired: 0,
+    };
   const unrecorded = Math.max(0, total - completed - failed - skipped);
   const ended = processingStatusOf(batch.status) === 'ended';
   const stopped = skipped + (ended ? unrecorded : 0);
   return {
     processing: ended ? 0 : unrecorded,
     succeeded: completed,
-    errored: failed,
+    // A failed batch's lines not run, while it finalises.
+    errored: failed + (batch.stopReason === 'failed' ? stopped : 0),
     canceled: batch.stopReason === 'cancelled' ? stopped : 0,
     expired: batch.stopReason === 'expired' ? stopped : 0,
   };
