@@ -9,6 +9,11 @@ const retryableCodeList = [
   'connection_error',
   'stream_interrupted',
   'malformed_response',
+  /**
+   * llmq closed the account's connections itself while the call was under way (a worker
+   * shutting down): worth another try elsewhere, and no sign of the provider's health.
+   */
+  'client_closed',
 ] as const;
 
 /** Closed set of provider failure codes. Add one here and the compiler shows every switch to update. */
