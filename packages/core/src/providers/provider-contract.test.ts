@@ -6,13 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator } from '@llmq/llm-simulator';
 import { answerText } from '../messages/chat-result';
 import type { ToolDefinition } from '../messages/tool-definition';
+import { isHealthFailure } from '../resilience/retry-policy';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
 import { createGeminiProvider } from './gemini/gemini-provider';
 import type { GenerateRequest, LanguageModel, StreamPart } from './language-model';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
-import { isHealthFailure } from '../resilience/retry-policy';
 import type { Provider } from './provider';
 import { providerErrorOf } from './test-support/provider-error-of';
 

@@ -86,10 +86,14 @@ function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
-/** Reads one response header; undici lower-cases names and gives repeated ones as arrays. */
+/**
+ * Reads one response header: undici lower-cases names and gives a repeated header as an array,
+ * read here as its values joined with `, ` (see `HeaderReader`), as the SDKs' errors read
+ * the same answer through fetch's `Headers`.
+ */
 export function headerReader(response: ProviderResponse): (name: string) => string | undefined {
   return (name) => {
     const value = response.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
+    return Array.isArray(value) ? value.join(', ') : value;
   };
 }
