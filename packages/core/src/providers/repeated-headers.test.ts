@@ -8,10 +8,7 @@ import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import type { Provider } from './provider';
-import {
-  type HeaderAddingGateway,
-  startHeaderAddingGateway,
-} from './test-support/header-adding-gateway';
+import { type Gateway, startGateway } from './test-support/gateway';
 import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -66,7 +63,7 @@ async function behindGateway(
   adapter: AdapterCase,
   added: Record<string, string>,
 ): Promise<Provider> {
-  const gateway: HeaderAddingGateway = await startHeaderAddingGateway(simulator.url, added);
+  const gateway: Gateway = await startGateway(simulator.url, added);
   const provider = adapter.createProvider(gateway.url);
   opened.push({ close: async () => provider.close?.() }, gateway);
   return provider;

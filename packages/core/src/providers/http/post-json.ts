@@ -51,7 +51,14 @@ export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise((resolve, reject) => {
     options.agent.dispatcher.dispatch(
-      { path: options.target.path, method: 'POST', headers: options.headers, body: options.body },
+      {
+        path: options.target.path,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        // Never sent on a socket with another call in flight (see `KeepAlivePool`).
+        blocking: true,
+      },
       new ProviderResponseHandler(signal, resolve, reject),
     );
   });
