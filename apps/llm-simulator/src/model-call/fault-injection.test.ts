@@ -36,6 +36,28 @@ describe('fault injection', () => {
     await simulator.close();
   });
 
+  it("answers a model with Mistral's error shape in Mistral's top-level error body", async () => {
+    simulator.configure({ models: { 'sim-mistral': { capabilities: { errorShape: 'mistral' } } } });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${simulator.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer x', 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ ...chatRequest, model: 'sim-mistral' }),
+      });
+    const limited = await post({ 'x-sim-fault': '429' });
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({
+      object: 'error',
+      message: expect.stringContaining('rate limit'),
+      type: 'rate_limited',
+      param: null,
+      code: '1300',
+      raw_status_code: 429,
+    });
+    const failed = await post({ 'x-sim-fault': '500' });
+    expect(await failed.json()).toMatchObject({ object: 'error', type: 'internal_server_error' });
+  });
+
   it('answers x-sim-fault: 429 with retry-after and x-ratelimit headers', async () => {
     const error = await caught(
       openAiClient(simulator).chat.completions.create(

@@ -4,6 +4,7 @@ import { drawHeaderFault, drawProfileFault } from '../faults/draw-fault';
 import type { FaultKind } from '../faults/fault-kind';
 import { readFaultHeaders } from '../faults/read-fault-headers';
 import { rateLimitHeaders, retryAfterHeaders } from '../limits/rate-limit-headers';
+import { mistralErrorDialect } from '../openai/mistral-error-dialect';
 import { isSimulatedModelName } from '../profiles/model-profile';
 import type { AnswerMode } from '../server/answer-mode';
 import { playSseStream } from '../server/play-sse-stream';
@@ -13,7 +14,7 @@ import type { SimulatorState } from '../server/simulator-state';
 import { wait } from '../server/wait';
 import { writeJsonAnswer } from '../server/write-json-answer';
 import { describeValidationError } from './describe-validation-error';
-import { type SimulatedError, setRequestIdHeader } from './dialect';
+import { type Dialect, type SimulatedError, setRequestIdHeader } from './dialect';
 import { faultError } from './fault-error';
 import type { ModelAnswer, ModelRoute } from './model-route';
 import { readTracingHeaders } from './read-tracing-headers';
@@ -58,6 +59,8 @@ async function serveModelCall<Request extends { model: string }>(
   requestId: string,
 ): Promise<void> {
   const { dialect } = route;
+  // The route's error shape, until the model's profile may name another.
+  let errors: Dialect = dialect;
   const call: RecordedRequest = {
     at: state.clock(),
     route: route.path,
@@ -70,7 +73,7 @@ async function serveModelCall<Request extends { model: string }>(
   const fail = (error: SimulatedError, headers: Record<string, string> = {}) => {
     call.status = error.status;
     state.counters.record(call);
-    sendJson(response, error.status, dialect.formatError(error, requestId), headers);
+    sendJson(response, error.status, errors.formatError(error, requestId), headers);
   };
 
   const body = await readRequestBody(request);
@@ -103,6 +106,9 @@ async function serveModelCall<Request extends { model: string }>(
     });
   }
   const profile = state.profiles.resolve(model);
+  if (dialect.name === 'openai' && profile.capabilities.errorShape === 'mistral') {
+    errors = mistralErrorDialect;
+  }
   const outcome = route.answer(parsed.data, { profile, promptCache: state.promptCache });
   if ('refused' in outcome) return fail(outcome.refused);
   const answer = outcome;
@@ -186,7 +192,7 @@ async function serveModelCall<Request extends { model: string }>(
     call.status = error.status;
     state.counters.record(call);
     if (!(await wait(delayMs, aborted.signal))) return;
-    sendJson(response, error.status, dialect.formatError(error, requestId), {
+    sendJson(response, error.status, errors.formatError(error, requestId), {
       ...headers,
       ...faultHeadersOut,
     });

@@ -65,6 +65,13 @@ export interface ModelCapabilities {
    * `one` whatever `n` asks, as an OpenAI-compatible server that ignores `n` does. Default `n`.
    */
   choices: 'n' | 'one';
+  /**
+   * The shape of the model's error bodies on OpenAI's routes once the model is known (faults,
+   * rate limits, refusals): `openai` (`{error: {message, type, param, code}}`), or `mistral`,
+   * the top-level `{object: "error", message, type, param, code}` of Mistral's API (and vLLM's
+   * server), 429 as Mistral's `rate_limited` / `1300`. Default `openai`.
+   */
+  errorShape: 'openai' | 'mistral';
 }
 
 /**
@@ -138,6 +145,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   toolCallIds: 'any',
   seedField: 'seed',
   choices: 'n',
+  errorShape: 'openai',
 });
 
 export const DEFAULT_FAULT_PROFILE: Readonly<FaultProfile> = Object.freeze({
@@ -207,6 +215,7 @@ export const modelProfilePatchSchema = z.strictObject({
       toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
       seedField: z.enum(['seed', 'random_seed']).optional(),
       choices: z.enum(['n', 'one']).optional(),
+      errorShape: z.enum(['openai', 'mistral']).optional(),
     })
     .optional(),
   flex: z

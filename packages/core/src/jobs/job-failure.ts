@@ -64,6 +64,9 @@ export function failureCodeForProviderError(code: ProviderErrorCode): JobFailure
       return 'provider_timeout';
     case 'connection_error':
       return 'provider_connection_error';
+    // The worker closed its connections mid-call (shutdown): as when it stops mid-job.
+    case 'client_closed':
+      return 'worker_lost';
     case 'stream_interrupted':
       return 'provider_stream_interrupted';
     case 'malformed_response':

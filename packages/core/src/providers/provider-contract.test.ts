@@ -2,9 +2,11 @@
  * The contract every provider adapter must pass, against the llmq simulator over real HTTP:
  * a new adapter is done when its row here is green.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator } from '@llmq/llm-simulator';
 import { answerText } from '../messages/chat-result';
 import type { ToolDefinition } from '../messages/tool-definition';
+import { isHealthFailure } from '../resilience/retry-policy';
 import { createAnthropicProvider } from './anthropic/anthropic-provider';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider';
 import { createGeminiProvider } from './gemini/gemini-provider';
@@ -37,7 +39,9 @@ type Feature =
   | 'images'
   | 'reasoning'
   | 'anthropic-fidelity'
-  | 'openai-options';
+  | 'openai-options'
+  /** The provider keeps its own connections, and `close()` closes them (Gemini's SDK uses fetch's). */
+  | 'own-connections';
 
 interface AdapterCase {
   name: string;
@@ -50,6 +54,7 @@ interface AdapterCase {
 }
 
 const openAIFeatures: readonly Feature[] = [
+  'own-connections',
   'tools',
   'parallel-tool-calls',
   'rate-limit-headers',
@@ -90,6 +95,7 @@ const adapters: AdapterCase[] = [
     name: 'anthropic',
     // The simulator has no Anthropic structured output (`output_config`) yet.
     features: [
+      'own-connections',
       'tools',
       'parallel-tool-calls',
       'rate-limit-headers',
@@ -106,6 +112,7 @@ const adapters: AdapterCase[] = [
   {
     name: 'openai-compatible',
     features: [
+      'own-connections',
       'tools',
       'parallel-tool-calls',
       'rate-limit-headers',
@@ -739,6 +746,36 @@ describe.each(adapters)('$name adapter', (adapter) => {
       expect(parts.length).toBeGreaterThan(0);
       expect(parts.some((part) => part.type === 'finish')).toBe(false);
     });
+
+    itWith('own-connections')(
+      'fails calls under way as client_closed when the provider closes: retryable, no health failure',
+      async () => {
+        // A provider of its own: closing it (a worker shutting down) must not touch the suite's.
+        const closing = adapter.createProvider(simulator.url);
+        const closingModel = closing.languageModel(adapter.modelId);
+        simulator.configure({ models: { [adapter.modelId]: { tokensPerSecond: 20 } } });
+        const request: GenerateRequest = { messages: user(`echo: ${'word '.repeat(20)}`) };
+        const whole = providerErrorOf(closingModel.generate(faulty('hang')));
+        const parts: StreamPart[] = [];
+        const streamed = providerErrorOf(
+          (async () => {
+            for await (const part of closingModel.stream(request)) parts.push(part);
+          })(),
+        );
+        // Both calls are at the simulator, one waiting for its answer, one mid-stream.
+        while (simulator.counters().total < 2 || parts.length === 0) await sleep(10);
+        await closing.close?.();
+        const expected = { code: 'client_closed', isRetryable: true, provider: closing.id };
+        for (const error of [await whole, await streamed]) {
+          expect(error).toMatchObject(expected);
+          expect(isHealthFailure(error)).toBe(false);
+        }
+        expect(parts.some((part) => part.type === 'finish')).toBe(false);
+        // A call after the close fails the same way, without reaching the simulator.
+        expect(await providerErrorOf(closingModel.generate(request))).toMatchObject(expected);
+        expect(simulator.counters().total).toBe(2);
+      },
+    );
 
     it('throws stream_interrupted when the stream is cut, never a clean finish', async () => {
       const { error, parts } = await streamErrorOf(model, faulty('cut-stream'));

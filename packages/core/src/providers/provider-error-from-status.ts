@@ -1,3 +1,4 @@
+import type { HeaderReader } from './header-values';
 import {
   codeForStatus,
   ProviderError,
@@ -11,7 +12,7 @@ export interface StatusErrorDetails {
   /** The provider's own words, when its error body had any. */
   message?: string;
   /** Reads a response header (case-insensitive), for `retry-after-ms` / `retry-after`. */
-  getHeader: (name: string) => string | null | undefined;
+  getHeader: HeaderReader;
   requestId?: string;
   /** Overrides the code `codeForStatus` picks (e.g. a 400 that is really a content filter). */
   code?: ProviderErrorCode;

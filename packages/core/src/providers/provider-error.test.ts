@@ -32,6 +32,14 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs(headers({ 'retry-after-ms': 'soon', 'retry-after': '3' }))).toBe(3000);
   });
 
+  it('reads a repeated header (joined with commas) as its longest wait, HTTP dates included', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const repeated = 'Thu, 01 Jan 2026 00:00:05 GMT, 2, Wed, 31 Dec 2025 23:59:00 GMT';
+    expect(parseRetryAfterMs(headers({ 'retry-after': repeated }), now)).toBe(5000);
+    expect(parseRetryAfterMs(headers({ 'retry-after': '1, 3' }), now)).toBe(3000);
+    expect(parseRetryAfterMs(headers({ 'retry-after-ms': '1000, soon, 250' }), now)).toBe(1000);
+  });
+
   it('gives undefined when absent or unreadable', () => {
     expect(parseRetryAfterMs(headers({}))).toBeUndefined();
     expect(parseRetryAfterMs(headers({ 'retry-after': 'later' }))).toBeUndefined();

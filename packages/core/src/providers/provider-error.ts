@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cautiousHeaderNumber, type HeaderReader } from './header-values';
 
 /** Codes that are retryable regardless of status (no HTTP answer, or a broken one). */
 const retryableCodeList = [
@@ -9,6 +10,11 @@ const retryableCodeList = [
   'connection_error',
   'stream_interrupted',
   'malformed_response',
+  /**
+   * llmq closed the account's connections itself while the call was under way (a worker
+   * shutting down): worth another try elsewhere, and no sign of the provider's health.
+   */
+  'client_closed',
 ] as const;
 
 /** Closed set of provider failure codes. Add one here and the compiler shows every switch to update. */
@@ -111,22 +117,29 @@ export function isProviderError(error: unknown): error is ProviderError {
 
 /**
  * Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date) from headers.
- * Returns undefined when absent or unparseable.
+ * A repeated header (a gateway's beside the provider's) gives the longest of its waits, so the
+ * provider sees no request before any of them ran out. Undefined when absent or unparseable.
  */
 export function parseRetryAfterMs(
-  getHeader: (name: string) => string | null | undefined,
+  getHeader: HeaderReader,
   now: number = Date.now(),
 ): number | undefined {
-  const milliseconds = getHeader('retry-after-ms');
-  if (milliseconds) {
-    const value = Number(milliseconds);
-    if (Number.isFinite(value) && value >= 0) return value;
-  }
-  const retryAfter = getHeader('retry-after');
-  if (!retryAfter) return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(retryAfter);
-  if (Number.isFinite(date)) return Math.max(0, date - now);
-  return undefined;
+  const milliseconds = cautiousHeaderNumber(getHeader('retry-after-ms'), parseDelay, 'max');
+  if (milliseconds !== undefined) return milliseconds;
+  return cautiousHeaderNumber(
+    getHeader('retry-after'),
+    (member) => {
+      const seconds = parseDelay(member);
+      if (seconds !== undefined) return seconds * 1000;
+      const date = Date.parse(member);
+      return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+    },
+    'max',
+  );
+}
+
+/** A non-negative number, or undefined. */
+function parseDelay(text: string): number | undefined {
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }

@@ -43,6 +43,34 @@ describe('providerConfigSchema', () => {
     ).toBe(false);
   });
 
+  it('takes a configured key header in place of apiKey, and refuses both at once', () => {
+    const keyed = [
+      { kind: 'openai', id: 'o', headers: { Authorization: 'Bearer gw' } },
+      { kind: 'anthropic', id: 'a', headers: { 'X-Api-Key': 'gw' } },
+      {
+        kind: 'azure-openai',
+        id: 'az',
+        baseURL: 'https://r.openai.azure.com',
+        headers: { 'api-key': 'gw' },
+      },
+    ] as const;
+    for (const config of keyed) expect(providerConfigSchema.safeParse(config).success).toBe(true);
+    expect(() => createProviderRegistry([...keyed])).not.toThrow();
+    // Gemini's SDK takes the key itself.
+    expect(
+      providerConfigSchema.safeParse({
+        kind: 'gemini',
+        id: 'g',
+        headers: { 'x-goog-api-key': 'k' },
+      }).success,
+    ).toBe(false);
+    for (const config of keyed) {
+      expect(() => createProviderRegistry([{ ...config, apiKey: 'k' }])).toThrow(
+        'would replace the key given in apiKey',
+      );
+    }
+  });
+
   it('rejects configs that cannot work', () => {
     expect(
       providerConfigSchema.safeParse({ kind: 'azure-openai', id: 'azure', apiKey: 'k' }).success,

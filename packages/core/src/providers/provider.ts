@@ -48,7 +48,9 @@ const commonProviderConfigShape = {
    * The API key: required for `openai` (sent as `Authorization: Bearer`), `anthropic` (sent
    * as `x-api-key`), `azure-openai` (`api-key`) and `gemini` (`x-goog-api-key`), optional for
    * `openai-compatible`. Core never falls back to the SDKs' own
-   * environment variables or credential files.
+   * environment variables or credential files. A configured header of the key's name
+   * (`Authorization`, `x-api-key`, `api-key`; a gateway's token) takes its place, sent as it
+   * is; an account with both is refused (the header would replace the key).
    */
   apiKey: z.string().min(1).optional(),
   /**
@@ -60,10 +62,39 @@ const commonProviderConfigShape = {
   headers: z.record(z.string(), z.string()).optional(),
 };
 
+/** The header each kind of API takes its key in (the one llmq sends `apiKey` in). */
+export const keyHeaderByKind: Readonly<Record<ProviderKind, string>> = {
+  openai: 'authorization',
+  'openai-compatible': 'authorization',
+  'azure-openai': 'api-key',
+  anthropic: 'x-api-key',
+  gemini: 'x-goog-api-key',
+};
+
+/** The name, as configured, of the configured header that carries the kind's key, if any. */
+export function configuredKeyHeader(
+  kind: ProviderKind,
+  headers: Record<string, string> | undefined,
+): string | undefined {
+  const keyHeader = keyHeaderByKind[kind];
+  return Object.keys(headers ?? {}).find((name) => name.toLowerCase() === keyHeader);
+}
+
 const apiKeyRequired = {
   message: 'an API key is required for this kind of provider',
   path: ['apiKey'],
 };
+
+/**
+ * Whether an account of `kind` has its key: `apiKey`, or (but for Gemini, whose SDK takes the
+ * key itself) a configured header in the kind's key header (`Authorization`, `api-key`,
+ * `x-api-key`), sent as it is in its place. Giving both is refused when the account is built
+ * (`accountKeySource`).
+ */
+const hasKey =
+  (kind: Exclude<ProviderKind, 'gemini' | 'openai-compatible'>) =>
+  (config: { apiKey?: string; headers?: Record<string, string> }) =>
+    config.apiKey !== undefined || configuredKeyHeader(kind, config.headers) !== undefined;
 
 /**
  * One configured provider account. Parsed once at the edge (an app's `env.ts`, or
@@ -73,7 +104,7 @@ const apiKeyRequired = {
 export const providerConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('openai'), ...commonProviderConfigShape })
-    .refine((config) => config.apiKey !== undefined, apiKeyRequired),
+    .refine(hasKey('openai'), apiKeyRequired),
   z
     .object({
       kind: z.literal('anthropic'),
@@ -81,7 +112,7 @@ export const providerConfigSchema = z.discriminatedUnion('kind', [
       /** `max_tokens` for requests that name no limit (Anthropic requires one). Default 4096. */
       maxTokensDefault: z.number().int().positive().default(defaultAnthropicMaxTokens),
     })
-    .refine((config) => config.apiKey !== undefined, apiKeyRequired),
+    .refine(hasKey('anthropic'), apiKeyRequired),
   z
     .object({
       kind: z.literal('openai-compatible'),
@@ -112,7 +143,7 @@ export const providerConfigSchema = z.discriminatedUnion('kind', [
       /** The `api-version` query parameter of every call. Default `2024-10-21`. */
       apiVersion: z.string().min(1).default(defaultAzureApiVersion),
     })
-    .refine((config) => config.apiKey !== undefined, apiKeyRequired)
+    .refine(hasKey('azure-openai'), apiKeyRequired)
     .refine((config) => config.baseURL !== undefined, {
       message: 'an Azure OpenAI provider needs its resource endpoint',
       path: ['baseURL'],

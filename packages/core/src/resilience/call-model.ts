@@ -176,8 +176,10 @@ export async function callModel<Answer>(
     end?.(undefined);
     await admission?.settle({ ok: false, error });
     const aborted = isProviderError(error) && error.code === 'aborted';
-    // An aborted call (a losing hedge) says nothing about the model; its probe slot times out.
-    if (breaker && !aborted && (isHealthFailure(error) || permit.probe)) {
+    // An aborted call (a losing hedge) or one cut by this process closing its connections says
+    // nothing about the model; a probe's slot times out.
+    const saysNothing = aborted || (isProviderError(error) && error.code === 'client_closed');
+    if (breaker && !saysNothing && (isHealthFailure(error) || permit.probe)) {
       // A probe answered with a non-health error (a 429, a 400) still proves the model is up.
       await breaker.record(
         circuit.account,

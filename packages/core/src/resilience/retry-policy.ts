@@ -61,7 +61,8 @@ export function isRetryableError(error: unknown): boolean {
 /**
  * Whether an error speaks about the model's health (counts toward its circuit breaker).
  * Rate limits do not: they are throttling, handled by Retry-After, not an outage. Caller
- * aborts (a losing hedge) and request errors (400) are not the model's fault either.
+ * aborts (a losing hedge), calls cut by llmq closing its own connections (`client_closed`, a
+ * worker shutting down) and request errors (400) are not the model's fault either.
  */
 export function isHealthFailure(error: unknown): boolean {
   if (!isProviderError(error)) return false;

@@ -65,12 +65,8 @@ export function mapAnthropicError(error: unknown, context: AnthropicErrorContext
     });
   }
   if (error instanceof Anthropic.APIConnectionError) {
-    return new ProviderError({
-      code: phase === 'stream' ? 'stream_interrupted' : 'connection_error',
-      message: `${provider}: ${error.message}`,
-      provider,
-      cause: error,
-    });
+    // The transport's error is its cause; whatever it is, the connection failed.
+    return providerErrorFromTransport(error, provider, phase, 'connection_error');
   }
   if (error instanceof Anthropic.APIError) {
     if (error.status === undefined) {

@@ -86,6 +86,21 @@ describe('Anthropic adapter on the wire', () => {
     });
   });
 
+  it('sends a configured x-api-key in place of a key, and no bearer copy of a key it has not', async () => {
+    const gateway = createAnthropicProvider({
+      id: 'anthropic-gateway',
+      baseURL: wire.url,
+      headers: { 'X-Api-Key': 'gateway-key' },
+    });
+    try {
+      await gateway.languageModel('claude-test').generate(request);
+    } finally {
+      await gateway.close?.();
+    }
+    expect(wire.requests[0]?.headers['x-api-key']).toBe('gateway-key');
+    expect(wire.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
   it('maps an error answer as the SDK error did: status, message, request id, Retry-After', async () => {
     wire.answer = (response) => {
       response.writeHead(529, {

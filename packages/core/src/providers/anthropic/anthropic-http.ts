@@ -20,12 +20,15 @@ export interface AnthropicEndpoint {
 }
 
 /**
- * The endpoint of an account, with the headers the SDK sent that the API needs
- * (`anthropic-version`, the key as `Authorization: Bearer` and, through the configured
- * headers, `x-api-key`) and without its telemetry (`User-Agent`, `X-Stainless-*`).
+ * The endpoint of an account, with the headers the SDK sends that the API needs
+ * (`anthropic-version`, the key as `Authorization: Bearer`) and the documented `x-api-key`,
+ * which the Messages API (and our simulator) also take: with an `apiKey`, the key goes both
+ * ways. Without the SDK's telemetry (`User-Agent`, `X-Stainless-*`). Configured headers come
+ * last and override by name (a gateway's `Authorization` replaces the bearer copy; the key still
+ * goes in `x-api-key`).
  */
 export function createAnthropicEndpoint(
-  options: { baseURL: string; apiKey: string; headers?: Record<string, string> },
+  options: { baseURL: string; apiKey: string | undefined; headers?: Record<string, string> },
   agent: KeepAlivePool,
 ): AnthropicEndpoint {
   return {
@@ -35,8 +38,10 @@ export function createAnthropicEndpoint(
         accept: 'application/json',
         'content-type': 'application/json',
         'anthropic-version': anthropicVersion,
-        authorization: `Bearer ${options.apiKey}`,
       },
+      options.apiKey === undefined
+        ? undefined
+        : { authorization: `Bearer ${options.apiKey}`, 'x-api-key': options.apiKey },
       options.headers,
     ),
     agent,

@@ -1,3 +1,4 @@
+import { accountKeySource } from '../account-key';
 import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { defaultAnthropicMaxTokens, defaultProviderTimeoutMs, type Provider } from '../provider';
 import { createAnthropicEndpoint } from './anthropic-http';
@@ -27,16 +28,19 @@ const defaultAnthropicBaseURL = 'https://api.anthropic.com';
  * SDK is loaded only for the error classes of an error answer or an `error` event.
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
-  if (!options.apiKey) throw new Error(`Provider "${options.id}" (anthropic) needs an apiKey`);
+  const keySource = accountKeySource({ ...options, kind: 'anthropic' });
+  if (keySource === 'none') {
+    throw new Error(
+      `Provider "${options.id}" (anthropic) needs an apiKey (or an x-api-key header)`,
+    );
+  }
   const baseURL = (options.baseURL ?? defaultAnthropicBaseURL).replace(/\/+$/, '');
   const agent = createKeepAliveAgent(new URL(baseURL));
   const endpoint = createAnthropicEndpoint(
     {
       baseURL,
-      apiKey: options.apiKey,
-      // The SDK sent the key as `Authorization: Bearer`; the Messages API (and our simulator)
-      // also take the documented `x-api-key`, so it goes both ways, as before.
-      headers: { 'x-api-key': options.apiKey, ...options.headers },
+      apiKey: keySource === 'apiKey' ? options.apiKey : undefined,
+      headers: options.headers,
     },
     agent,
   );

@@ -1,3 +1,4 @@
+import { accountKeySource } from '../account-key';
 import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { OpenAICompletionModel } from '../openai/openai-completion-model';
 import { OpenAIEmbeddingModel } from '../openai/openai-embedding-model';
@@ -30,7 +31,12 @@ export interface AzureOpenAIProviderOptions {
  * keep-alive pool per resource.
  */
 export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): Provider {
-  if (!options.apiKey) throw new Error(`Provider "${options.id}" (azure-openai) needs an apiKey`);
+  const keySource = accountKeySource({ ...options, kind: 'azure-openai' });
+  if (keySource === 'none') {
+    throw new Error(
+      `Provider "${options.id}" (azure-openai) needs an apiKey (or an api-key header)`,
+    );
+  }
   if (!options.baseURL) {
     throw new Error(
       `Provider "${options.id}" (azure-openai) needs its resource endpoint (baseURL)`,
@@ -44,7 +50,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
   const endpoint = createOpenAIEndpoint(
     {
       baseURL,
-      authHeaders: { 'api-key': options.apiKey },
+      authHeaders: keySource === 'apiKey' ? { 'api-key': options.apiKey as string } : {},
       headers: options.headers,
       url: (operation, modelId) =>
         `${baseURL}${deploymentInPath ? '' : `/deployments/${modelId}`}${operation}${query}`,

@@ -1,3 +1,4 @@
+import { accountKeySource } from '../account-key';
 import { onFirstUse } from '../on-first-use';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { GeminiEmbeddingModel } from './gemini-embedding-model';
@@ -27,7 +28,10 @@ const defaultGeminiBaseURL = 'https://generativelanguage.googleapis.com';
  * gets no retry options: the pipeline owns retries.
  */
 export function createGeminiProvider(options: GeminiProviderOptions): Provider {
-  if (!options.apiKey) throw new Error(`Provider "${options.id}" (gemini) needs an apiKey`);
+  // The SDK takes the key itself; a configured x-goog-api-key beside it is refused.
+  if (accountKeySource({ ...options, kind: 'gemini' }) !== 'apiKey') {
+    throw new Error(`Provider "${options.id}" (gemini) needs an apiKey`);
+  }
   const timeoutMs = options.timeoutMs ?? defaultProviderTimeoutMs;
   const sharedClient = onFirstUse(
     (): GoogleGenAIClient =>

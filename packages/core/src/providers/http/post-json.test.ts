@@ -13,6 +13,7 @@ type Answer = (response: ServerResponse, request: IncomingMessage, body: string)
 
 interface LocalServer {
   url: URL;
+  server: Server;
   /** Every socket the server accepted, in order. */
   sockets: Socket[];
 }
@@ -43,7 +44,7 @@ async function serve(answer: Answer, tls = false): Promise<LocalServer> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  return { url: new URL(`${tls ? 'https' : 'http'}://127.0.0.1:${port}/v1/chat`), sockets };
+  return { url: new URL(`${tls ? 'https' : 'http'}://127.0.0.1:${port}/v1/chat`), sockets, server };
 }
 
 function poolFor(url: URL, options?: Parameters<typeof createKeepAliveAgent>[1]): KeepAlivePool {
@@ -263,6 +264,39 @@ describe('postJson and readText', () => {
     }
     expect(bytes).toBe(chunk.length * chunks);
   });
+
+  it('never sends a call on a socket whose call is still running', async () => {
+    // The first answer waits for the second request: queued behind it, they would never end.
+    let releaseFirst: (() => void) | undefined;
+    const { url, sockets } = await serve((response, request) => {
+      if (request.url === '/v1/chat?first') {
+        releaseFirst = () => json(response, { call: 'first' });
+        return;
+      }
+      json(response, { call: 'second' });
+      releaseFirst?.();
+    });
+    const agent = poolFor(url);
+    const first = postTo(new URL('?first', url), agent);
+    while (releaseFirst === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await postTo(url, agent);
+    expect(await readText(second)).toBe('{"call":"second"}');
+    expect(await readText(await first)).toBe('{"call":"first"}');
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("keeps an idle socket past undici's default 4 s when the server announces no timeout", async () => {
+    const { url, sockets, server } = await serve((response) => json(response, {}));
+    // No idle timeout of the server's, so no `Keep-Alive: timeout` header to go by.
+    server.keepAliveTimeout = 0;
+    const agent = poolFor(url);
+    const first = await postTo(url, agent);
+    expect(first.headers['keep-alive']).toBeUndefined();
+    await readText(first);
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    await readText(await postTo(url, agent));
+    expect(sockets).toHaveLength(1);
+  }, 15_000);
 
   it('posts over https to a server it trusts', async () => {
     const { url } = await serve((answer, _request, body) => json(answer, { echoed: body }), true);

@@ -51,7 +51,14 @@ export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise((resolve, reject) => {
     options.agent.dispatcher.dispatch(
-      { path: options.target.path, method: 'POST', headers: options.headers, body: options.body },
+      {
+        path: options.target.path,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        // Never sent on a socket with another call in flight (see `KeepAlivePool`).
+        blocking: true,
+      },
       new ProviderResponseHandler(signal, resolve, reject),
     );
   });
@@ -86,10 +93,14 @@ function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
-/** Reads one response header; undici lower-cases names and gives repeated ones as arrays. */
+/**
+ * Reads one response header: undici lower-cases names and gives a repeated header as an array,
+ * read here as its values joined with `, ` (see `HeaderReader`), as the SDKs' errors read
+ * the same answer through fetch's `Headers`.
+ */
 export function headerReader(response: ProviderResponse): (name: string) => string | undefined {
   return (name) => {
     const value = response.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
+    return Array.isArray(value) ? value.join(', ') : value;
   };
 }

@@ -1,7 +1,7 @@
 import type { CallSignal } from '../call-signal';
 import { headerReader, readText } from '../http/post-json';
 import type { ProviderResponse } from '../http/provider-response';
-import { isProviderError, type ProviderError } from '../provider-error';
+import { isProviderError, type ProviderError, type ProviderErrorCode } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
 
@@ -11,33 +11,73 @@ export interface OpenAICompatibleErrorContext {
   phase: CallPhase;
 }
 
+/** What an error body says, in whichever shape the server used. */
+interface ErrorBody {
+  /** The server's words, or the start of the raw text. */
+  message: string | undefined;
+  /** The error's `type`, when the body names one (OpenAI's, Mistral's, vLLM's). */
+  type: string | undefined;
+}
+
 /**
- * The words of an error body, in the shapes local servers use: OpenAI's
- * `{ error: { message } }`, Ollama's `{ error: "…" }`, vLLM's `{ message }`, FastAPI's
- * `{ detail }`; otherwise the start of the raw text.
+ * Reads an error body in the shapes OpenAI-compatible servers use: OpenAI's
+ * `{ error: { message, type } }`, Ollama's `{ error: "…" }`, Mistral's and vLLM's top-level
+ * `{ object: "error", message, type, code }` (Mistral's 422 with `message: { detail: […] }`),
+ * FastAPI's `{ detail }` (a string, or pydantic's list of `{ loc, msg }`); otherwise the start
+ * of the raw text.
  */
-function errorBodyMessage(text: string): string | undefined {
+function readErrorBody(text: string): ErrorBody {
+  let body: unknown;
   try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === 'object' && body !== null) {
-      const { error, message, detail } = body as {
-        error?: unknown;
-        message?: unknown;
-        detail?: unknown;
-      };
-      if (typeof error === 'string') return error;
-      if (typeof error === 'object' && error !== null) {
-        const nested = (error as { message?: unknown }).message;
-        if (typeof nested === 'string') return nested;
-      }
-      if (typeof message === 'string') return message;
-      if (typeof detail === 'string') return detail;
-    }
+    body = JSON.parse(text);
   } catch {
-    // Not JSON: fall through to the raw text.
+    body = undefined;
+  }
+  if (typeof body === 'object' && body !== null) {
+    const { error, message, detail, type } = body as Record<string, unknown>;
+    const nested =
+      typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+    const words =
+      (typeof error === 'string' ? error : undefined) ??
+      stringOrDetail(nested.message) ??
+      stringOrDetail(message) ??
+      detailWords(detail);
+    const named =
+      typeof nested.type === 'string' ? nested.type : typeof type === 'string' ? type : undefined;
+    if (words !== undefined) return { message: words, type: named };
   }
   const trimmed = text.trim();
-  return trimmed === '' ? undefined : trimmed.slice(0, 500);
+  return { message: trimmed === '' ? undefined : trimmed.slice(0, 500), type: undefined };
+}
+
+/** A message that is a string, or Mistral's `{ detail: […] }` object in its place. */
+function stringOrDetail(message: unknown): string | undefined {
+  if (typeof message === 'string') return message;
+  if (typeof message === 'object' && message !== null) {
+    return detailWords((message as { detail?: unknown }).detail);
+  }
+  return undefined;
+}
+
+/** FastAPI's `detail`: a sentence, or pydantic's errors as `body.seed: Extra inputs are not permitted`. */
+function detailWords(detail: unknown): string | undefined {
+  if (typeof detail === 'string') return detail;
+  if (!Array.isArray(detail)) return undefined;
+  const lines = detail.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { loc, msg } = item as { loc?: unknown; msg?: unknown };
+    if (typeof msg !== 'string') return [];
+    return [Array.isArray(loc) && loc.length > 0 ? `${loc.join('.')}: ${msg}` : msg];
+  });
+  return lines.length > 0 ? lines.join('; ').slice(0, 500) : undefined;
+}
+
+/**
+ * The code an error body's `type` says more precisely than its status: Mistral answers an
+ * unknown model with 400 `invalid_model` (code `1500`), which is `model_not_found`.
+ */
+function codeForType(type: string | undefined): ProviderErrorCode | undefined {
+  return type === 'invalid_model' ? 'model_not_found' : undefined;
 }
 
 /**
@@ -56,10 +96,12 @@ export async function providerErrorFromResponse(
   } catch {
     // The status says enough; a body we could not read adds nothing.
   }
+  const body = readErrorBody(text);
   return providerErrorFromStatus({
     provider,
     statusCode,
-    message: errorBodyMessage(text),
+    message: body.message,
+    code: codeForType(body.type),
     getHeader,
     requestId: getHeader('x-request-id'),
   });

@@ -1,5 +1,6 @@
 import { type RecordingServer, startRecordingServer } from '@llmq/testing';
 import type { Provider } from '../provider';
+import { providerErrorOf } from '../test-support/provider-error-of';
 import { createOpenAICompatibleProvider } from './openai-compatible-provider';
 
 /**
@@ -72,5 +73,34 @@ describe('OpenAI-compatible adapter on the wire', () => {
         authorization: 'Bearer sk-local',
       });
     }
+  });
+
+  it.each([
+    [
+      // Mistral's unknown model, as its API answers it.
+      400,
+      '{"object":"error","message":"Invalid model: mistral-unknown","type":"invalid_model","param":null,"code":"1500","raw_status_code":400}',
+      'model_not_found',
+      'Invalid model: mistral-unknown',
+    ],
+    [
+      // A FastAPI server's (vLLM's) validation error: pydantic's list at the top level.
+      422,
+      '{"detail":[{"type":"missing","loc":["body","messages"],"msg":"Field required","input":{}}]}',
+      'unprocessable',
+      'body.messages: Field required',
+    ],
+  ] as const)('reads a %i error body in its shape: %s', async (status, body, code, words) => {
+    wire.answer = (response) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body);
+    };
+    const error = await providerErrorOf(
+      provider
+        .languageModel('local-model')
+        .generate({ messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(error).toMatchObject({ code, statusCode: status, isRetryable: false });
+    expect(error.message).toBe(`local: HTTP ${status}: ${words}`);
   });
 });

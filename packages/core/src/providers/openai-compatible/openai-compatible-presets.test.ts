@@ -1,5 +1,6 @@
 import { startSimulator } from '@llmq/llm-simulator';
 import { isProviderError } from '../provider-error';
+import { providerErrorOf } from '../test-support/provider-error-of';
 import { openAICompatiblePresets } from './openai-compatible-presets';
 import { createOpenAICompatibleProvider } from './openai-compatible-provider';
 
@@ -131,6 +132,48 @@ describe("the mistral preset's random_seed", () => {
       expect(String((refused as Error).message)).toContain('Extra inputs are not permitted');
     } finally {
       await Promise.all([mistral.close?.(), plain.close?.()]);
+    }
+  });
+});
+
+describe("Mistral's error bodies", () => {
+  let mistralSimulator: Simulator;
+
+  beforeAll(async () => {
+    // A model that answers errors as Mistral's API does.
+    mistralSimulator = await startSimulator({
+      models: {
+        'sim-mistral': { capabilities: { seedField: 'random_seed', errorShape: 'mistral' } },
+      },
+    });
+  });
+  afterAll(async () => mistralSimulator?.close());
+
+  it('read as the failure kind and the words Mistral gave, not its raw JSON', async () => {
+    const plain = createOpenAICompatibleProvider({
+      id: 'plain',
+      baseURL: `${mistralSimulator.url}/v1`,
+      apiKey: 'x',
+    });
+    try {
+      const model = plain.languageModel('sim-mistral');
+      const messages = [{ role: 'user' as const, content: 'hi' }];
+      // The 422 of a field Mistral does not know: pydantic's errors inside `message`.
+      const refused = await providerErrorOf(model.generate({ messages, seed: 7 }));
+      expect(refused).toMatchObject({ code: 'unprocessable', statusCode: 422, isRetryable: false });
+      expect(refused.message).toBe('plain: HTTP 422: body.seed: Extra inputs are not permitted');
+      // A rate limit: `{object: "error", message, type: "rate_limited", code: "1300"}`.
+      const limited = await providerErrorOf(
+        model.generate({ messages, headers: { 'x-sim-fault': '429', 'x-sim-retry-after': '2' } }),
+      );
+      expect(limited).toMatchObject({
+        code: 'rate_limited',
+        retryAfterMs: 2000,
+        isRetryable: true,
+      });
+      expect(limited.message).toMatch(/^plain: HTTP 429: Simulated rate limit reached/);
+    } finally {
+      await plain.close?.();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { accountKeySource } from '../account-key';
 import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { mergeHeaders, postTarget } from '../http/post-json';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
@@ -50,9 +51,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   const base = baseURL.replace(/\/+$/, '');
   const endpoint = new URL(`${base}/chat/completions`);
   const agent = createKeepAliveAgent(endpoint, { maxSockets: options.maxSockets });
+  const keySource = accountKeySource({ ...options, kind: 'openai-compatible' });
   const headers = mergeHeaders(
     { 'content-type': 'application/json' },
-    options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
+    keySource === 'apiKey' ? { authorization: `Bearer ${options.apiKey}` } : undefined,
     options.headers,
   );
   const settings = {

@@ -52,12 +52,8 @@ export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): Pro
     });
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return new ProviderError({
-      code: phase === 'stream' ? 'stream_interrupted' : 'connection_error',
-      message: `${provider}: ${error.message}`,
-      provider,
-      cause: error,
-    });
+    // The transport's error is its cause; whatever it is, the connection failed.
+    return providerErrorFromTransport(error, provider, phase, 'connection_error');
   }
   if (error instanceof OpenAI.APIError) {
     if (error.status === undefined) {

@@ -92,17 +92,28 @@ describe('OpenAI adapter on the wire', () => {
     });
   });
 
-  it('lets a configured Authorization replace the default one instead of joining it', async () => {
+  it('sends a configured Authorization in place of a key, and refuses an account with both', async () => {
+    // A gateway's token instead of the provider's key: explicit, and nothing else is sent.
     const provider = track(
       createOpenAIProvider({
         id: 'openai-auth',
-        apiKey: 'sk-test',
         baseURL: `${wire.url}/v1`,
         headers: { Authorization: 'Bearer gateway-key' },
       }),
     );
     await provider.languageModel('gpt-test').generate(request);
     expect(wire.requests[0]?.headers.authorization).toBe('Bearer gateway-key');
+    // Both: the header would silently replace the key.
+    expect(() =>
+      createOpenAIProvider({
+        id: 'openai-both',
+        apiKey: 'sk-test',
+        baseURL: `${wire.url}/v1`,
+        headers: { authorization: 'Bearer gateway-key' },
+      }),
+    ).toThrow(
+      'Provider "openai-both" (openai): headers.authorization would replace the key given in apiKey; give one of them',
+    );
   });
 
   it('puts an Azure deployment and api-version in the URL and the key in api-key', async () => {

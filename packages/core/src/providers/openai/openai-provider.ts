@@ -1,3 +1,4 @@
+import { accountKeySource } from '../account-key';
 import { createKeepAliveAgent } from '../http/keep-alive-pool';
 import { defaultProviderTimeoutMs, type Provider } from '../provider';
 import { OpenAICompletionModel } from './openai-completion-model';
@@ -27,13 +28,18 @@ const defaultOpenAIBaseURL = 'https://api.openai.com/v1';
  * is loaded only for the error classes of an error answer.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
-  if (!options.apiKey) throw new Error(`Provider "${options.id}" (openai) needs an apiKey`);
+  const keySource = accountKeySource({ ...options, kind: 'openai' });
+  if (keySource === 'none') {
+    throw new Error(
+      `Provider "${options.id}" (openai) needs an apiKey (or an Authorization header)`,
+    );
+  }
   const baseURL = (options.baseURL ?? defaultOpenAIBaseURL).replace(/\/+$/, '');
   const agent = createKeepAliveAgent(new URL(baseURL));
   const endpoint = createOpenAIEndpoint(
     {
       baseURL,
-      authHeaders: { authorization: `Bearer ${options.apiKey}` },
+      authHeaders: keySource === 'apiKey' ? { authorization: `Bearer ${options.apiKey}` } : {},
       headers: options.headers,
     },
     agent,

@@ -1,3 +1,4 @@
+import { cautiousHeaderNumber, type HeaderReader, remainingCount } from '../header-values';
 import type { RateLimitInfo } from '../language-model';
 
 const durationPartPattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
@@ -22,25 +23,23 @@ export function parseOpenAIResetDuration(text: string | null | undefined): numbe
   return Math.round(total);
 }
 
-function parseCount(text: string | null | undefined): number | undefined {
-  if (!text) return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) && value >= 0 ? value : undefined;
+/** The latest reset a repeated reset header gives (a gateway's limit beside the provider's). */
+function resetDuration(value: string | null | undefined): number | undefined {
+  return cautiousHeaderNumber(value, parseOpenAIResetDuration, 'max');
 }
 
 /**
  * Reads OpenAI's `x-ratelimit-remaining-requests`, `x-ratelimit-remaining-tokens`,
- * `x-ratelimit-reset-requests` and `x-ratelimit-reset-tokens` headers. Undefined when the
- * response carried none of them (most local servers).
+ * `x-ratelimit-reset-requests` and `x-ratelimit-reset-tokens` headers; a repeated one gives its
+ * most cautious value (the least left, the latest reset). Undefined when the response carried
+ * none of them (most local servers).
  */
-export function parseOpenAIRateLimitHeaders(
-  getHeader: (name: string) => string | null | undefined,
-): RateLimitInfo | undefined {
+export function parseOpenAIRateLimitHeaders(getHeader: HeaderReader): RateLimitInfo | undefined {
   const rateLimit: RateLimitInfo = {};
-  const remainingRequests = parseCount(getHeader('x-ratelimit-remaining-requests'));
-  const remainingTokens = parseCount(getHeader('x-ratelimit-remaining-tokens'));
-  const resetRequestsMs = parseOpenAIResetDuration(getHeader('x-ratelimit-reset-requests'));
-  const resetTokensMs = parseOpenAIResetDuration(getHeader('x-ratelimit-reset-tokens'));
+  const remainingRequests = remainingCount(getHeader('x-ratelimit-remaining-requests'));
+  const remainingTokens = remainingCount(getHeader('x-ratelimit-remaining-tokens'));
+  const resetRequestsMs = resetDuration(getHeader('x-ratelimit-reset-requests'));
+  const resetTokensMs = resetDuration(getHeader('x-ratelimit-reset-tokens'));
   if (remainingRequests !== undefined) rateLimit.remainingRequests = remainingRequests;
   if (remainingTokens !== undefined) rateLimit.remainingTokens = remainingTokens;
   if (resetRequestsMs !== undefined) rateLimit.resetRequestsMs = resetRequestsMs;
