@@ -69,6 +69,22 @@ describe.each<[string, () => BaseChatModel]>([
     expect(second.content).toEqual(expect.stringContaining('get_weather returned: sunny in'));
   });
 
+  it("runs the agent loop's way: the tool invoked with the call, its ToolMessage (with the tool's name) sent back", async () => {
+    // `tool.invoke(toolCall)` is what LangGraph's ToolNode and createAgent do: the ToolMessage
+    // it gives carries the tool's `name`, which ChatOpenAI sends on the `tool` message.
+    const model = chatModel().bindTools?.([weather]);
+    if (!model) throw new Error('the chat model cannot bind tools');
+    const question = new HumanMessage('Use get_weather for Paris.');
+    const first = (await model.invoke([question])) as AIMessage;
+    const call = first.tool_calls?.[0];
+    expect(call?.name).toBe('get_weather');
+    if (!call) throw new Error('no tool call');
+    const toolMessage: ToolMessage = await weather.invoke({ ...call, type: 'tool_call' });
+    expect(toolMessage.name).toBe('get_weather');
+    const second = await model.invoke([question, first, toolMessage]);
+    expect(second.content).toEqual(expect.stringContaining('get_weather returned: sunny in'));
+  });
+
   it('returns a parsed object from withStructuredOutput', async () => {
     const structured = chatModel().withStructuredOutput(City);
     const object = await structured.invoke('Describe a city.');

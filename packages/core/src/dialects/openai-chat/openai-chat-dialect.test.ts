@@ -162,6 +162,33 @@ describe('OpenAI chat request → neutral', () => {
     ]);
   });
 
+  it("takes a tool message's name (LangChain's ToolMessage) when it names the tool called, and refuses another", () => {
+    const conversation = (name: string) => ({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', name, content: 'sunny' },
+      ],
+    });
+    expect(read(conversation('f')).request.messages[2]).toEqual({
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: 'c1', content: 'sunny' }],
+    });
+    const refused = openAIChatRequestSchema.safeParse(conversation('g'));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['messages', 2, 'name'],
+        message: 'names the tool "g", but "c1" is a call of "f"',
+      }),
+    ]);
+  });
+
   it.each([
     ['store', { store: true }],
     ['frequency_penalty', { frequency_penalty: 0.5 }],
