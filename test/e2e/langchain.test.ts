@@ -92,3 +92,24 @@ describe.each<[string, () => BaseChatModel]>([
     expect(object).toEqual({ name: expect.any(String), population: expect.any(Number) });
   });
 });
+
+describe('LangChain JS, ChatOpenAI → a GPT-style model', () => {
+  it('answers withStructuredOutput (jsonSchema) with an integer as a model writes it, which the output filter lets through', async () => {
+    // zod's `.int()` bounds an integer only by ±(2^53 − 1). The simulator drew this answer's
+    // population from that whole range: a 16-digit number passing the Luhn check, which the
+    // default output filter took for a card number, blocking the answer (502).
+    const model = new ChatOpenAI({
+      model: 'sim-gpt-fast',
+      apiKey,
+      configuration: { baseURL: `${system.apiUrl}/v1` },
+      maxRetries: 0,
+      maxTokens: 300,
+    });
+    const object = await model
+      .withStructuredOutput(City, { method: 'jsonSchema' })
+      .invoke('Describe a city as JSON.');
+    expect(City.safeParse(object).success).toBe(true);
+    expect(object.population).toBeGreaterThanOrEqual(1);
+    expect(object.population).toBeLessThanOrEqual(101);
+  });
+});
