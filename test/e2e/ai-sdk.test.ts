@@ -66,3 +66,17 @@ describe.each([
     expect(object).toEqual({ name: expect.any(String), population: expect.any(Number) });
   });
 });
+
+describe('the Vercel AI SDK, the OpenAI format → a GPT-style model', () => {
+  it('generates text with presencePenalty and frequencyPenalty (standard call settings)', async () => {
+    const result = await generateText({
+      model: openaiFormat().chat('sim-gpt-fast'),
+      presencePenalty: 0.5,
+      frequencyPenalty: 0.3,
+      maxRetries: 0,
+      prompt: 'echo: penalised',
+    });
+    expect(result.text).toBe('penalised');
+    expect(result.warnings ?? []).toEqual([]);
+  });
+});

@@ -35,6 +35,8 @@ const chatOptions = openAIChatRequestSchema.pick({
   logprobs: true,
   top_logprobs: true,
   safety_identifier: true,
+  presence_penalty: true,
+  frequency_penalty: true,
 }).shape;
 
 const metadataSchema = z

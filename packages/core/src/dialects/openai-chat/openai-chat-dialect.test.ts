@@ -189,9 +189,18 @@ describe('OpenAI chat request → neutral', () => {
     ]);
   });
 
+  it('reads presence and frequency penalties, leaving out the 0 that asks for nothing', () => {
+    const messages = [{ role: 'user', content: 'x' }];
+    expect(
+      read({ model: 'm', messages, presence_penalty: 0.5, frequency_penalty: -1 }).request,
+    ).toMatchObject({ presencePenalty: 0.5, frequencyPenalty: -1 });
+    const unasked = read({ model: 'm', messages, presence_penalty: 0, frequency_penalty: 0 });
+    expect(unasked.request).not.toHaveProperty('presencePenalty');
+    expect(unasked.request).not.toHaveProperty('frequencyPenalty');
+  });
+
   it.each([
     ['store', { store: true }],
-    ['frequency_penalty', { frequency_penalty: 0.5 }],
     ['logit_bias', { logit_bias: { '1': 2 } }],
     ['modalities', { modalities: ['text', 'audio'] }],
     ['service_tier', { service_tier: 'flex' }],

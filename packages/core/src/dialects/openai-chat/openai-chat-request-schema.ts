@@ -213,9 +213,9 @@ export const openAIChatRequestSchema = z
     safety_identifier: z.string().min(1).optional(),
     user: z.string().min(1).optional(),
     store: z.boolean().nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
     // Known OpenAI fields the neutral model does not carry: refused by name when given.
-    frequency_penalty: z.number().nullish(),
-    presence_penalty: z.number().nullish(),
     logit_bias: z.record(z.string(), z.number()).nullish(),
     audio: z.unknown().optional(),
     modalities: z.array(z.string()).nullish(),

@@ -50,20 +50,26 @@ describe('convertToAnthropicMessagesRequest', () => {
     });
   });
 
-  it('passes temperature and top_p through, and refuses seed by name', () => {
+  it('passes temperature, top_p and top_k through, and refuses seed and penalties by name', () => {
     const request = { messages: [{ role: 'user' as const, content: 'Hi.' }] };
     const body = convertToAnthropicMessagesRequest(
       'claude',
-      { ...request, temperature: 0.2, topP: 0.9 },
+      { ...request, temperature: 0.2, topP: 0.9, topK: 5 },
       { maxTokensDefault: 16 },
     );
-    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9 });
-    expect(() =>
-      convertToAnthropicMessagesRequest(
-        'claude',
-        { ...request, seed: 7 },
-        { maxTokensDefault: 16 },
-      ),
-    ).toThrow('"seed" is not supported by claude');
+    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 5 });
+    for (const [refused, parameter] of [
+      [{ seed: 7 }, 'seed'],
+      [{ presencePenalty: 0.5 }, 'presence_penalty'],
+      [{ frequencyPenalty: 0.5 }, 'frequency_penalty'],
+    ] as const) {
+      expect(() =>
+        convertToAnthropicMessagesRequest(
+          'claude',
+          { ...request, ...refused },
+          { maxTokensDefault: 16 },
+        ),
+      ).toThrow(`"${parameter}" is not supported by claude`);
+    }
   });
 });

@@ -18,12 +18,13 @@ export type AnthropicMessagesRequestBody = Omit<
   'stream'
 > & {
   /**
-   * Sampling parameters the Messages API takes (0–1 each; with thinking on, `temperature`
-   * only 1) though the pinned `@anthropic-ai/sdk` 1.x types no longer list them; the SDK sends
-   * the body as given.
+   * Sampling parameters the Messages API takes (`temperature` and `top_p` 0–1, with thinking
+   * on `temperature` only 1 and no `top_k`) though the pinned `@anthropic-ai/sdk` 1.x types no
+   * longer list them; the SDK sends the body as given.
    */
   temperature?: number;
   top_p?: number;
+  top_k?: number;
 };
 
 export interface AnthropicMessagesRequestOptions {
@@ -131,6 +132,8 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
     ['verbosity', request.verbosity],
     // Anthropic has no seed: its answers cannot be made reproducible.
     ['seed', request.seed],
+    ['presence_penalty', request.presencePenalty],
+    ['frequency_penalty', request.frequencyPenalty],
   ];
   for (const [parameter, value] of refused) {
     if (value !== undefined) throw new UnsupportedParameterError(parameter, modelId);
@@ -146,7 +149,7 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
  * - tools, tool choice, structured output (`output_config.format`), thinking and
  *   `metadata.user_id` are translated; what Anthropic cannot express (`seed` among them) is
  *   refused;
- * - `temperature` and `topP` go as they are; the API itself refuses values it does not take
+ * - `temperature`, `topP` and `topK` go as they are; the API itself refuses values it does not take
  *   (above 1, or a temperature other than 1 with thinking on), naming the field.
  */
 export function convertToAnthropicMessagesRequest(
@@ -181,6 +184,7 @@ export function convertToAnthropicMessagesRequest(
   if (systemMessages.length > 0) body.system = convertSystem(systemMessages, modelId);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.topK !== undefined) body.top_k = request.topK;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.tools !== undefined) {
     body.tools = request.tools.map((tool) => {
