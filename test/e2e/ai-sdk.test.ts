@@ -80,3 +80,43 @@ describe('the Vercel AI SDK, the OpenAI format → a GPT-style model', () => {
     expect(result.warnings ?? []).toEqual([]);
   });
 });
+
+describe.each([
+  ['a Claude-style model', 'sim-claude-fast'],
+  ['a GPT-style model', 'sim-gpt-fast'],
+])('the Vercel AI SDK, the Anthropic format → %s', (_label, modelId) => {
+  it('reads a text/plain file part (an Anthropic plain-text document) into the prompt', async () => {
+    // @ai-sdk/anthropic sends a text file as a `document` with a `text` source.
+    const notes = 'The harbor lights were green that night. '.repeat(40);
+    const ask = (withFile: boolean) =>
+      generateText({
+        model: anthropicFormat()(modelId),
+        maxOutputTokens: 100,
+        maxRetries: 0,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              ...(withFile
+                ? [
+                    {
+                      type: 'file' as const,
+                      data: Buffer.from(notes),
+                      mediaType: 'text/plain',
+                      filename: 'notes.txt',
+                    },
+                  ]
+                : []),
+              { type: 'text' as const, text: 'echo: read' },
+            ],
+          },
+        ],
+      });
+    const [withFile, without] = [await ask(true), await ask(false)];
+    expect(withFile.text).toBe('read');
+    // The model read the document: its ~320 tokens are in the prompt the provider counted.
+    const added = (withFile.usage.inputTokens ?? 0) - (without.usage.inputTokens ?? 0);
+    expect(added).toBeGreaterThan(250);
+    expect(added).toBeLessThan(500);
+  });
+});
