@@ -466,6 +466,40 @@ describe('reasoning', () => {
     expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
   });
 
+  it.each([
+    ['medium, with no limit', { reasoning_effort: 'medium' }],
+    ['high, with no limit', { reasoning_effort: 'high' }],
+    [
+      'high, under max_completion_tokens 4000',
+      { reasoning_effort: 'high', max_completion_tokens: 4000 },
+    ],
+  ] as const)(
+    'thinks on a Claude model at any effort the OpenAI format asks: %s',
+    async (_label, settings) => {
+      // An effort becomes a thinking budget (high: 24,576 tokens), which Anthropic wants below
+      // max_tokens: above the default limit, or a client's, it was a 400 from the provider.
+      const completion = await openai.chat.completions.create({
+        model: 'sim-claude-thinking',
+        ...settings,
+        messages: [{ role: 'user', content: 'echo: thought hard' }],
+      });
+      const message = completion.choices[0]?.message as ThinkingMessage;
+      expect(message.content).toBe('thought hard');
+      expect(message.reasoning_content?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('thinks on a Claude model at the effort a Responses request asks, with no limit', async () => {
+    const response = await openai.responses.create({
+      model: 'sim-claude-thinking',
+      reasoning: { effort: 'medium' },
+      input: 'echo: thought through again',
+    });
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('thought through again');
+    expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+  });
+
   it('answers the OpenAI format from a Claude thinking model with thinking_blocks that round-trip in the next turn', async () => {
     const model = 'sim-claude-thinking';
     const question: OpenAI.Chat.ChatCompletionMessageParam = {

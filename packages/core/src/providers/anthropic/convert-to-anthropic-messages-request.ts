@@ -122,6 +122,37 @@ function convertResponseFormat(format: ResponseFormat): Anthropic.OutputConfig |
   return { format: { type: 'json_schema', schema } };
 }
 
+/** Anthropic's smallest thinking budget. */
+const minimumThinkingBudget = 1024;
+
+/**
+ * The thinking budget and `max_tokens` of a request. Anthropic wants the budget below
+ * `max_tokens`, which counts the thinking. A budget the client gave goes as given, with its
+ * limit. One made from an effort (OpenAI `reasoning_effort`, whose `max_completion_tokens` also
+ * counts reasoning) fits under the client's limit, as OpenAI lets reasoning take all of it;
+ * with no limit given, the default stays the answer's room and the thinking comes on top.
+ */
+function thinkingOf(
+  request: GenerateRequest,
+  modelId: string,
+  maxTokensDefault: number,
+): { budget?: number; maxTokens: number } {
+  const reasoning = request.reasoning;
+  const budget = reasoning && reasoningBudgetFor(reasoning);
+  if (budget === undefined || reasoning?.budgetTokens !== undefined) {
+    return { budget, maxTokens: request.maxTokens ?? maxTokensDefault };
+  }
+  if (request.maxTokens === undefined) return { budget, maxTokens: maxTokensDefault + budget };
+  if (request.maxTokens <= minimumThinkingBudget) {
+    throw new UnsupportedParameterError(
+      'reasoning_effort',
+      modelId,
+      `with at most ${minimumThinkingBudget} max tokens (the smallest thinking budget) is not supported by`,
+    );
+  }
+  return { budget: Math.min(budget, request.maxTokens - 1), maxTokens: request.maxTokens };
+}
+
 /** Options Anthropic has no way to express: refused by name, never dropped. */
 function refuseInexpressible(request: GenerateRequest, modelId: string): void {
   const refused: Array<[string, unknown]> = [
@@ -176,10 +207,11 @@ export function convertToAnthropicMessagesRequest(
     }
   });
 
+  const thinking = thinkingOf(request, modelId, options.maxTokensDefault);
   const body: AnthropicMessagesRequestBody = {
     model: modelId,
     messages,
-    max_tokens: request.maxTokens ?? options.maxTokensDefault,
+    max_tokens: thinking.maxTokens,
   };
   if (systemMessages.length > 0) body.system = convertSystem(systemMessages, modelId);
   if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -202,8 +234,9 @@ export function convertToAnthropicMessagesRequest(
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
   const outputConfig = request.responseFormat && convertResponseFormat(request.responseFormat);
   if (outputConfig !== undefined) body.output_config = outputConfig;
-  const budget = request.reasoning && reasoningBudgetFor(request.reasoning);
-  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (thinking.budget !== undefined) {
+    body.thinking = { type: 'enabled', budget_tokens: thinking.budget };
+  }
   if (request.safetyIdentifier !== undefined) body.metadata = { user_id: request.safetyIdentifier };
   return body;
 }
