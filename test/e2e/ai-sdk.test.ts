@@ -1,6 +1,6 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateObject, generateText, stepCountIs, tool } from 'ai';
+import { generateObject, generateText, Output, stepCountIs, tool } from 'ai';
 import { z } from 'zod';
 import { apiKey, startSystem } from './system-harness';
 
@@ -64,5 +64,75 @@ describe.each([
     });
     expect(City.safeParse(object).success).toBe(true);
     expect(object).toEqual({ name: expect.any(String), population: expect.any(Number) });
+  });
+});
+
+describe('the Vercel AI SDK, the OpenAI format → a GPT-style model', () => {
+  it('generates text with presencePenalty and frequencyPenalty (standard call settings)', async () => {
+    const result = await generateText({
+      model: openaiFormat().chat('sim-gpt-fast'),
+      presencePenalty: 0.5,
+      frequencyPenalty: 0.3,
+      maxRetries: 0,
+      prompt: 'echo: penalised',
+    });
+    expect(result.text).toBe('penalised');
+    expect(result.warnings ?? []).toEqual([]);
+  });
+});
+
+describe.each([
+  ['a Claude-style model', 'sim-claude-fast'],
+  ['a GPT-style model', 'sim-gpt-fast'],
+])('the Vercel AI SDK, the Anthropic format → %s', (_label, modelId) => {
+  it('runs a tool loop that ends in a structured answer (experimental_output: the json tool)', async () => {
+    // @ai-sdk/anthropic asks for the output as a `json` tool with tool_choice `any`, also after
+    // the tool results: the model must then call a tool, and the one left is `json`.
+    const result = await generateText({
+      model: anthropicFormat()(modelId),
+      maxOutputTokens: 500,
+      tools: { get_weather: weather },
+      stopWhen: stepCountIs(3),
+      experimental_output: Output.object({ schema: City }),
+      maxRetries: 0,
+      prompt: 'Use get_weather for Paris.',
+    });
+    expect(result.steps[0]?.toolCalls[0]?.toolName).toBe('get_weather');
+    expect(City.safeParse(result.experimental_output).success).toBe(true);
+  });
+
+  it('reads a text/plain file part (an Anthropic plain-text document) into the prompt', async () => {
+    // @ai-sdk/anthropic sends a text file as a `document` with a `text` source.
+    const notes = 'The harbor lights were green that night. '.repeat(40);
+    const ask = (withFile: boolean) =>
+      generateText({
+        model: anthropicFormat()(modelId),
+        maxOutputTokens: 100,
+        maxRetries: 0,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              ...(withFile
+                ? [
+                    {
+                      type: 'file' as const,
+                      data: Buffer.from(notes),
+                      mediaType: 'text/plain',
+                      filename: 'notes.txt',
+                    },
+                  ]
+                : []),
+              { type: 'text' as const, text: 'echo: read' },
+            ],
+          },
+        ],
+      });
+    const [withFile, without] = [await ask(true), await ask(false)];
+    expect(withFile.text).toBe('read');
+    // The model read the document: its ~320 tokens are in the prompt the provider counted.
+    const added = (withFile.usage.inputTokens ?? 0) - (without.usage.inputTokens ?? 0);
+    expect(added).toBeGreaterThan(250);
+    expect(added).toBeLessThan(500);
   });
 });

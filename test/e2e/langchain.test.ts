@@ -69,10 +69,47 @@ describe.each<[string, () => BaseChatModel]>([
     expect(second.content).toEqual(expect.stringContaining('get_weather returned: sunny in'));
   });
 
+  it("runs the agent loop's way: the tool invoked with the call, its ToolMessage (with the tool's name) sent back", async () => {
+    // `tool.invoke(toolCall)` is what LangGraph's ToolNode and createAgent do: the ToolMessage
+    // it gives carries the tool's `name`, which ChatOpenAI sends on the `tool` message.
+    const model = chatModel().bindTools?.([weather]);
+    if (!model) throw new Error('the chat model cannot bind tools');
+    const question = new HumanMessage('Use get_weather for Paris.');
+    const first = (await model.invoke([question])) as AIMessage;
+    const call = first.tool_calls?.[0];
+    expect(call?.name).toBe('get_weather');
+    if (!call) throw new Error('no tool call');
+    const toolMessage: ToolMessage = await weather.invoke({ ...call, type: 'tool_call' });
+    expect(toolMessage.name).toBe('get_weather');
+    const second = await model.invoke([question, first, toolMessage]);
+    expect(second.content).toEqual(expect.stringContaining('get_weather returned: sunny in'));
+  });
+
   it('returns a parsed object from withStructuredOutput', async () => {
     const structured = chatModel().withStructuredOutput(City);
     const object = await structured.invoke('Describe a city.');
     expect(City.safeParse(object).success).toBe(true);
     expect(object).toEqual({ name: expect.any(String), population: expect.any(Number) });
+  });
+});
+
+describe('LangChain JS, ChatOpenAI → a GPT-style model', () => {
+  it('answers withStructuredOutput (jsonSchema) with an integer as a model writes it, which the output filter lets through', async () => {
+    // zod's `.int()` bounds an integer only by ±(2^53 − 1). The simulator drew this answer's
+    // population from that whole range: a 16-digit number passing the Luhn check, which the
+    // default output filter took for a card number, blocking the answer (502).
+    const model = new ChatOpenAI({
+      model: 'sim-gpt-fast',
+      apiKey,
+      configuration: { baseURL: `${system.apiUrl}/v1` },
+      maxRetries: 0,
+      maxTokens: 300,
+    });
+    const object = await model
+      .withStructuredOutput(City, { method: 'jsonSchema' })
+      .invoke('Describe a city as JSON.');
+    expect(City.safeParse(object).success).toBe(true);
+    expect(object.population).toBeGreaterThanOrEqual(1);
+    expect(object.population).toBeLessThanOrEqual(101);
   });
 });

@@ -24,9 +24,9 @@ afterAll(async () => {
 
 const City = z.object({ name: z.string(), population: z.number().int() });
 
-function responsesModel() {
+function responsesModel(id = model) {
   // `openai(model)` is the Responses API in @ai-sdk/openai 2.x.
-  return createOpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey })(model);
+  return createOpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey })(id);
 }
 
 describe("the Vercel AI SDK's default openai(model), on the Responses API", () => {
@@ -48,6 +48,21 @@ describe("the Vercel AI SDK's default openai(model), on the Responses API", () =
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(result.response.id).toMatch(/^resp_[0-9a-f]{32}$/);
   });
+
+  it.each([model, 'sim-gpt-fast'])(
+    'generates text on %s with parallelToolCalls set and no tools, as the Responses API allows',
+    async (id) => {
+      // The SDK sends `parallel_tool_calls` from its settings whatever the step's tools; Chat
+      // Completions and Anthropic refuse it (and `tool_choice`) without tools.
+      const result = await generateText({
+        model: responsesModel(id),
+        providerOptions: { openai: { parallelToolCalls: false } },
+        prompt: 'echo: no tools here',
+        maxRetries: 0,
+      });
+      expect(result.text).toBe('no tools here');
+    },
+  );
 
   it('streams text', async () => {
     const result = streamText({

@@ -345,6 +345,96 @@ type ThinkingMessage = OpenAI.Chat.ChatCompletionMessage & {
   thinking_blocks?: ThinkingBlock[];
 };
 
+describe('sampling settings only some providers have', () => {
+  /** The error a request is refused with (a 400 from the SDK). */
+  const refusalOf = (call: Promise<unknown>) =>
+    call.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (caught: unknown) => caught as { status: number; code: string; message: string },
+    );
+
+  it('carries presence_penalty and frequency_penalty to a GPT-style model, and refuses them by name for a Claude-style one', async () => {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'echo: penalised' },
+    ];
+    const answer = await openai.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages,
+      presence_penalty: 0.5,
+      frequency_penalty: 0.3,
+    });
+    expect(answer.choices[0]?.message.content).toBe('penalised');
+    // They reach the provider: a reasoning model refuses them there, as OpenAI's o-series does.
+    const reasoning = await refusalOf(
+      openai.chat.completions.create({
+        model: 'sim-gpt-reasoning',
+        messages,
+        presence_penalty: 0.5,
+      }),
+    );
+    expect(reasoning).toMatchObject({ status: 400 });
+    expect(reasoning.message).toContain("'presence_penalty' is not supported with this model");
+    // Anthropic has no penalties: refused by name, not dropped. 0 (OpenAI's default) passes.
+    const claude = await refusalOf(
+      openai.chat.completions.create({
+        model: 'sim-claude-fast',
+        messages,
+        frequency_penalty: 0.3,
+      }),
+    );
+    expect(claude).toMatchObject({ status: 400, code: 'unsupported_parameter' });
+    expect(claude.message).toContain('"frequency_penalty"');
+    const unasked = await openai.chat.completions.create({
+      model: 'sim-claude-fast',
+      messages,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+    });
+    expect(unasked.choices[0]?.message.content).toBe('penalised');
+  });
+
+  it('carries top_k to a Claude-style model, and refuses it by name for a GPT-style one', async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'echo: top' }];
+    // The Messages API takes top_k; the pinned SDK's types no longer list it, and it sends the
+    // body as given.
+    const topK = { top_k: 5 } as object;
+    const answer = await anthropic.messages.create({
+      model: 'sim-claude-fast',
+      max_tokens: 50,
+      ...topK,
+      messages,
+    });
+    expect(answer.content).toEqual([{ type: 'text', text: 'top' }]);
+    // It reaches the Messages API, which takes no top_k with thinking on.
+    const thinking = await refusalOf(
+      anthropic.messages.create({
+        model: 'sim-claude-thinking',
+        max_tokens: 4000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        ...topK,
+        messages,
+      }),
+    );
+    expect(thinking).toMatchObject({ status: 400 });
+    expect(thinking.message).toContain('`top_k` must be unset when thinking is enabled');
+    // Chat Completions samples by temperature and top_p only.
+    const gpt = await refusalOf(
+      anthropic.messages.create({ model: 'sim-gpt-fast', max_tokens: 50, ...topK, messages }),
+    );
+    expect(gpt).toMatchObject({
+      status: 400,
+      error: {
+        error: {
+          code: 'unsupported_parameter',
+          message: expect.stringContaining('"top_k" is not supported by sim-gpt-fast'),
+        },
+      },
+    });
+  });
+});
+
 describe('reasoning', () => {
   it('round-trips thinking blocks with their signatures in the next turn (Anthropic format, Claude-style model)', async () => {
     const model = 'sim-claude-thinking';
@@ -374,6 +464,40 @@ describe('reasoning', () => {
       ],
     });
     expect(second.content.at(-1)).toEqual({ type: 'text', text: 'and again' });
+  });
+
+  it.each([
+    ['medium, with no limit', { reasoning_effort: 'medium' }],
+    ['high, with no limit', { reasoning_effort: 'high' }],
+    [
+      'high, under max_completion_tokens 4000',
+      { reasoning_effort: 'high', max_completion_tokens: 4000 },
+    ],
+  ] as const)(
+    'thinks on a Claude model at any effort the OpenAI format asks: %s',
+    async (_label, settings) => {
+      // An effort becomes a thinking budget (high: 24,576 tokens), which Anthropic wants below
+      // max_tokens: above the default limit, or a client's, it was a 400 from the provider.
+      const completion = await openai.chat.completions.create({
+        model: 'sim-claude-thinking',
+        ...settings,
+        messages: [{ role: 'user', content: 'echo: thought hard' }],
+      });
+      const message = completion.choices[0]?.message as ThinkingMessage;
+      expect(message.content).toBe('thought hard');
+      expect(message.reasoning_content?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('thinks on a Claude model at the effort a Responses request asks, with no limit', async () => {
+    const response = await openai.responses.create({
+      model: 'sim-claude-thinking',
+      reasoning: { effort: 'medium' },
+      input: 'echo: thought through again',
+    });
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('thought through again');
+    expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
   });
 
   it('answers the OpenAI format from a Claude thinking model with thinking_blocks that round-trip in the next turn', async () => {

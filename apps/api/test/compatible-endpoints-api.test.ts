@@ -78,7 +78,7 @@ describe('errors on the compatible endpoints', () => {
     harness = await createApiHarness();
     for (const [extra, parameter] of [
       [{ store: true }, 'store'],
-      [{ frequency_penalty: 0.5 }, 'frequency_penalty'],
+      [{ logit_bias: { '1': 2 } }, 'logit_bias'],
     ] as const) {
       expect(await chatRefusal(harness.app, extra)).toMatchObject({
         code: 'unsupported_parameter',
@@ -90,14 +90,14 @@ describe('errors on the compatible endpoints', () => {
     const anthropic = await request(harness.app)
       .post('/v1/messages')
       .set(auth)
-      .send({ ...messagesBody, top_k: 5 })
+      .send({ ...messagesBody, service_tier: 'auto' })
       .expect(400);
     expect(anthropic.body).toMatchObject({
       type: 'error',
       error: {
         type: 'invalid_request_error',
         code: 'unsupported_parameter',
-        details: { parameter: 'top_k' },
+        details: { parameter: 'service_tier' },
       },
     });
     expect(await harness.queuedCount()).toBe(0);

@@ -39,7 +39,9 @@ export interface ChatAnswerPlan {
  *    tools the user text names (as a whole word) are called, in the order of `tools` (only the
  *    first one when parallel calls are off). `required`/`any` with no tool named calls the
  *    first tool; a forced tool is called whatever the text says; `auto` with no tool named
- *    answers text. Arguments are generated from the tool's JSON schema.
+ *    answers text. Arguments are generated from the tool's JSON schema. After tool results a
+ *    forced tool is called again, and `required`/`any` calls the first tool those results do
+ *    not answer (the first tool if they answer all).
  * 2. The last turn is tool results: the text `[sim] <tool> returned: <content>` per result
  *    (`failed` for an Anthropic `is_error` result).
  * 3. A `json_schema` response format (Anthropic `output_config.format`): JSON generated from
@@ -109,9 +111,16 @@ function replyOf(request: ChatRequest): Reply {
 
 function toolsToCall(request: ChatRequest): ToolDefinition[] {
   const { tools, toolChoice, lastTurn } = request;
-  if (tools.length === 0 || lastTurn.kind !== 'user' || toolChoice.type === 'none') return [];
+  if (tools.length === 0 || toolChoice.type === 'none') return [];
   if (toolChoice.type === 'tool')
     return tools.filter((tool) => tool.name === toolChoice.name).slice(0, 1);
+  if (lastTurn.kind === 'tool-results') {
+    if (toolChoice.type !== 'required') return [];
+    // A model made to call a tool after results calls the next one, not the one it just heard
+    // from (the Vercel AI SDK's `json` tool after a real tool, for a structured answer).
+    const answered = new Set(lastTurn.results.map((result) => result.toolName));
+    return [tools.find((tool) => !answered.has(tool.name)) ?? (tools[0] as ToolDefinition)];
+  }
   const named = tools.filter((tool) => namesTool(lastTurn.text, tool.name));
   const called = named.length === 0 && toolChoice.type === 'required' ? tools.slice(0, 1) : named;
   return request.parallelToolCalls ? called : called.slice(0, 1);

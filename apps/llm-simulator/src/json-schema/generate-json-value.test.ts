@@ -34,6 +34,29 @@ describe('generateJsonValue', () => {
     }
   });
 
+  it("draws numbers of a wide range from near 1, as a model writes them (zod's int bounds are ±2^53)", () => {
+    const schema = z.toJSONSchema(
+      z.object({
+        population: z.number().int(),
+        below: z.number().int().max(-5),
+        big: z.number().min(1000),
+      }),
+    ) as JsonSchema;
+    for (let index = 0; index < 50; index += 1) {
+      const value = generate(schema, `seed ${index}`) as {
+        population: number;
+        below: number;
+        big: number;
+      };
+      expect(value.population).toBeGreaterThanOrEqual(1);
+      expect(value.population).toBeLessThanOrEqual(101);
+      expect(value.below).toBeGreaterThanOrEqual(-105);
+      expect(value.below).toBeLessThanOrEqual(-5);
+      expect(value.big).toBeGreaterThanOrEqual(1000);
+      expect(value.big).toBeLessThanOrEqual(1100);
+    }
+  });
+
   it('is deterministic for a seed, and varies with it', () => {
     const schema = z.toJSONSchema(Person) as JsonSchema;
     expect(generate(schema)).toEqual(generate(schema));

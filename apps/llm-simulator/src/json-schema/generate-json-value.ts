@@ -56,6 +56,8 @@ export class InvalidSchemaError extends UnusableSchemaError {
   }
 }
 
+/** The widest range a generated number is drawn from (numbers as readable as a model's). */
+const readableSpan = 100;
 const WORDS = ['alpha', 'bravo', 'delta', 'river', 'stone', 'maple', 'harbor', 'signal', 'orbit'];
 
 /**
@@ -201,6 +203,14 @@ class JsonValueGenerator {
     if (integer) {
       low = Math.ceil(low);
       high = Math.floor(high);
+    }
+    // A model writes small numbers when the schema allows any: zod's `.int()` bounds an integer
+    // only by ±(2^53 − 1), and a random 16-digit number there can pass the Luhn check, so the
+    // default output filter would take it for a card number and block the answer.
+    // So a wide range gives a number from 1 (or as near 1 as the bounds allow) up to 100 more.
+    if (high - low > readableSpan) {
+      low = Math.min(Math.max(low, 1), high - readableSpan);
+      high = low + readableSpan;
     }
     const multipleOf = bound('multipleOf');
     if (multipleOf !== undefined && multipleOf > 0) {

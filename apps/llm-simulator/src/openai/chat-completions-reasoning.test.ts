@@ -65,6 +65,17 @@ describe('POST /v1/chat/completions on reasoning models', () => {
       client.chat.completions.create({ model: 'sim-gpt-reasoning', messages, temperature: 0.2 }),
     ).rejects.toMatchObject({ status: 400, param: 'temperature', code: 'unsupported_value' });
     await expect(
+      client.chat.completions.create({
+        model: 'sim-gpt-reasoning',
+        messages,
+        presence_penalty: 0.5,
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      param: 'presence_penalty',
+      code: 'unsupported_parameter',
+    });
+    await expect(
       client.chat.completions.create({ model: 'sim-gpt-fast', messages, reasoning_effort: 'low' }),
     ).rejects.toMatchObject({
       status: 400,

@@ -40,6 +40,36 @@ describe('POST /v1/chat/completions with tools', () => {
     await simulator.close();
   });
 
+  it('calls a tool after tool results when one must be called: the next one for required', async () => {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Use get_weather for Paris.' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+    ];
+    const tools = [weatherTool, timeTool];
+    const called = async (tool_choice: OpenAI.Chat.ChatCompletionToolChoiceOption) => {
+      const answer = await client.chat.completions.create({
+        model: 'sim-gpt-fast',
+        messages,
+        tools,
+        tool_choice,
+      });
+      const calls = answer.choices[0]?.message.tool_calls ?? [];
+      return calls.map((call) => (call.type === 'function' ? call.function.name : call.type));
+    };
+    expect(await called('required')).toEqual(['get_time']);
+    expect(await called({ type: 'function', function: { name: 'get_weather' } })).toEqual([
+      'get_weather',
+    ]);
+    expect(await called('auto')).toEqual([]);
+  });
+
   it('runs a two-step tool loop: a call named by the prompt, then text with the result', async () => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       { role: 'user', content: 'Use get_weather for Paris.' },

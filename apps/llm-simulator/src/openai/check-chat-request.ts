@@ -167,7 +167,7 @@ function checkCapabilities(
   return undefined;
 }
 
-/** o-series rules: `max_completion_tokens` instead of `max_tokens`, default sampling only. */
+/** o-series rules: `max_completion_tokens` instead of `max_tokens`, default sampling only, no penalties. */
 function checkReasoningModel(
   request: ChatCompletionRequest,
   capabilities: ModelCapabilities,
@@ -187,6 +187,10 @@ function checkReasoningModel(
         param,
         'unsupported_value',
       );
+  }
+  for (const param of ['presence_penalty', 'frequency_penalty'] as const) {
+    const value = request[param];
+    if (value != null && value !== 0) return unsupported(param);
   }
   if (request.logprobs === true) return unsupported('logprobs');
   return undefined;

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../messages/chat-request';
 import { convertToAnthropicMessagesRequest } from '../providers/anthropic/convert-to-anthropic-messages-request';
 import { convertToOpenAIChatRequest } from '../providers/openai/convert-to-openai-chat-request';
+import { estimateMessageTokens } from '../tokens/estimate-input-tokens';
 import { anthropicMessagesRequestSchema } from './anthropic-messages/anthropic-messages-request-schema';
 import { convertAnthropicMessagesRequest } from './anthropic-messages/convert-anthropic-messages-request';
 import { convertOpenAIChatRequest } from './openai-chat/convert-openai-chat-request';
@@ -127,6 +128,68 @@ describe('round trips between the OpenAI and Anthropic formats', () => {
       maxTokensDefault: 4096,
     });
     expect(back).toEqual(original);
+  });
+
+  it('takes an Anthropic plain-text document to Claude as a text source and to OpenAI as its text', () => {
+    const { request } = convertAnthropicMessagesRequest(
+      anthropicMessagesRequestSchema.parse({
+        model: 'claude-x',
+        max_tokens: 100,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'document',
+                source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue. ✓' },
+                title: 'notes.txt',
+              },
+              { type: 'text', text: 'Summarise.' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(request.messages[0]?.content).toEqual([
+      {
+        type: 'document',
+        source: {
+          type: 'base64',
+          mediaType: 'text/plain',
+          data: Buffer.from('The sky is blue. ✓').toString('base64'),
+        },
+        filename: 'notes.txt',
+      },
+      { type: 'text', text: 'Summarise.' },
+    ]);
+    expect(
+      convertToAnthropicMessagesRequest('claude-x', request, { maxTokensDefault: 10 }).messages[0]
+        ?.content,
+    ).toEqual([
+      {
+        type: 'document',
+        source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue. ✓' },
+        title: 'notes.txt',
+      },
+      { type: 'text', text: 'Summarise.' },
+    ]);
+    expect(
+      convertToOpenAIChatRequest('gpt-x', request, { maxTokensField: 'max_tokens' }).messages[0],
+    ).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'The sky is blue. ✓' },
+        { type: 'text', text: 'Summarise.' },
+      ],
+    });
+    expect(estimateMessageTokens(request.messages[0] as ChatRequest['messages'][number])).toBe(
+      estimateMessageTokens({
+        content: [
+          { type: 'text', text: 'The sky is blue. ✓' },
+          { type: 'text', text: 'Summarise.' },
+        ],
+      }),
+    );
   });
 
   it('translates a tool error to OpenAI as text, since OpenAI has no error flag', () => {

@@ -5,6 +5,7 @@ import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
 import { convertOpenAIChatRequest } from '../dialects/openai-chat/convert-openai-chat-request';
 import {
+  checkToolMessageNames,
   type OpenAIChatRequest,
   openAIChatMessageSchema,
   openAIChatRequestSchema,
@@ -34,6 +35,8 @@ const chatOptions = openAIChatRequestSchema.pick({
   logprobs: true,
   top_logprobs: true,
   safety_identifier: true,
+  presence_penalty: true,
+  frequency_penalty: true,
 }).shape;
 
 const metadataSchema = z
@@ -86,7 +89,7 @@ export type SpeculativeRequest = z.infer<typeof speculativeSchema>;
  */
 export const jobRequestSchema = z
   .object({
-    messages: z.array(messageSchema).min(1).max(1000).optional(),
+    messages: z.array(messageSchema).min(1).max(1000).superRefine(checkToolMessageNames).optional(),
     /** Shorthand for a single user message. */
     prompt: z.string().min(1).optional(),
     /** A catalog model id or alias, or `auto`; defaults to the configured default model. */

@@ -22,6 +22,12 @@ export const chatRequestSchema = z
     temperature: z.number().optional(),
     /** Nucleus sampling, 0–1. */
     topP: z.number().optional(),
+    /** Sample from the K likeliest tokens only (Anthropic `top_k`, Gemini `topK`; OpenAI has none). */
+    topK: z.number().int().min(0).optional(),
+    /** Penalty, −2–2, on tokens already present (OpenAI `presence_penalty`, Gemini `presencePenalty`). */
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    /** Penalty, −2–2, growing with a token's count so far (OpenAI `frequency_penalty`, Gemini `frequencyPenalty`). */
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
     /** Stop sequences (at most 4 for OpenAI). */
     stop: z.array(z.string()).optional(),
     /** Sampling seed (OpenAI only). */

@@ -58,6 +58,13 @@ export async function observeModelCall(
           ? { 'gen_ai.request.temperature': request.temperature }
           : {}),
         ...(request.topP !== undefined ? { 'gen_ai.request.top_p': request.topP } : {}),
+        ...(request.topK !== undefined ? { 'gen_ai.request.top_k': request.topK } : {}),
+        ...(request.presencePenalty !== undefined
+          ? { 'gen_ai.request.presence_penalty': request.presencePenalty }
+          : {}),
+        ...(request.frequencyPenalty !== undefined
+          ? { 'gen_ai.request.frequency_penalty': request.frequencyPenalty }
+          : {}),
         'llmq.provider': model.provider,
         'llmq.model': description.catalogModel,
         ...(description.deployment !== undefined

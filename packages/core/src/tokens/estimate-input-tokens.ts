@@ -1,6 +1,7 @@
 import { TokenTally } from '@llmq/tokenizer';
 import type { ChatMessage } from '../messages/chat-message';
 import type { ContentPart } from '../messages/content-part';
+import { plainTextOf } from '../messages/plain-text-document';
 import type { ToolDefinition } from '../messages/tool-definition';
 
 /** Tokens a chat framework adds per message (role markers), as OpenAI documents for chat. */
@@ -25,6 +26,8 @@ function partTokens(part: ContentPart, tally: TokenTally): number {
     case 'image':
       return part.detail === 'low' ? lowDetailImageTokens : imageTokenEstimate;
     case 'document': {
+      const text = plainTextOf(part);
+      if (text !== undefined) return tally.count(text);
       if (part.source.type === 'url') return imageTokenEstimate;
       const bytes = (part.source.data.length * 3) / 4;
       return Math.max(imageTokenEstimate, Math.ceil((bytes / 100_000) * documentTokensPer100KB));

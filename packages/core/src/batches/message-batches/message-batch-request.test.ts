@@ -85,8 +85,8 @@ test('a bad request is refused naming its index and field', async () => {
   expect(await refusalOf([{ custom_id: 'a', params: params({ stream: true }) }])).toMatch(
     /^requests\.0\.params\.stream: .*never streamed/,
   );
-  expect(await refusalOf([{ custom_id: 'a', params: params({ top_k: 3 }) }])).toMatch(
-    /^requests\.0\.params\.top_k: /,
+  expect(await refusalOf([{ custom_id: 'a', params: params({ service_tier: 'auto' }) }])).toMatch(
+    /^requests\.0\.params\.service_tier: /,
   );
   expect(await refusalOf([{ custom_id: 'a', params: params({ model: 'nope' }) }])).toMatch(
     /^requests\.0\.params\.model: .*"nope" is not in the catalog/,

@@ -117,14 +117,21 @@ describe('Anthropic messages request → neutral', () => {
     ]);
   });
 
-  it.each([
-    ['top_k', { top_k: 5 }],
-    ['service_tier', { service_tier: 'auto' }],
-  ])('refuses %s by name', (parameter, extra) => {
-    expect(() =>
-      read({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], ...extra }),
-    ).toThrow(expect.objectContaining({ code: 'unsupported_parameter', parameter }));
+  it('reads top_k', () => {
+    expect(
+      read({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], top_k: 5 })
+        .request,
+    ).toMatchObject({ topK: 5 });
   });
+
+  it.each([['service_tier', { service_tier: 'auto' }]])(
+    'refuses %s by name',
+    (parameter, extra) => {
+      expect(() =>
+        read({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], ...extra }),
+      ).toThrow(expect.objectContaining({ code: 'unsupported_parameter', parameter }));
+    },
+  );
 });
 
 const usage = {

@@ -32,10 +32,15 @@ const imageBlockSchema = z
   .object({ type: z.literal('image'), source: sourceSchema, cache_control: cacheControlSchema })
   .strict();
 
+/** A plain-text document's text, inline (documents only). */
+const textSourceSchema = z
+  .object({ type: z.literal('text'), media_type: z.literal('text/plain'), data: z.string().min(1) })
+  .strict();
+
 const documentBlockSchema = z
   .object({
     type: z.literal('document'),
-    source: sourceSchema,
+    source: z.union([sourceSchema, textSourceSchema]),
     title: z.string().nullish(),
     context: z.string().nullish(),
     citations: z.unknown().optional(),

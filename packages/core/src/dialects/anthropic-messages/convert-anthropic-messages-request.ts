@@ -45,7 +45,6 @@ function convertReasoning(body: AnthropicMessagesRequest): ReasoningOptions | un
 export function convertAnthropicMessagesRequest(
   body: AnthropicMessagesRequest,
 ): AnthropicMessagesCall {
-  if (body.top_k !== undefined) throw new UnsupportedParameterError('top_k', 'llmq');
   if (body.service_tier !== undefined) throw new UnsupportedParameterError('service_tier', 'llmq');
   const request: ChatRequest = {
     messages: convertAnthropicMessages(body),
@@ -53,6 +52,7 @@ export function convertAnthropicMessagesRequest(
   };
   if (body.temperature !== undefined) request.temperature = body.temperature;
   if (body.top_p !== undefined) request.topP = body.top_p;
+  if (body.top_k !== undefined) request.topK = body.top_k;
   if (body.stop_sequences !== undefined && body.stop_sequences.length > 0)
     request.stop = body.stop_sequences;
   if (body.metadata?.user_id) request.safetyIdentifier = body.metadata.user_id;

@@ -8,6 +8,7 @@ import type {
   ToolResultPart,
   UserContentPart,
 } from '../../messages/content-part';
+import { plainTextSource } from '../../messages/plain-text-document';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type {
   AnthropicContentBlock,
@@ -16,13 +17,17 @@ import type {
 
 const dialect = 'the Anthropic messages format';
 
-type Source = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+type Source =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'url'; url: string }
+  | { type: 'text'; media_type: 'text/plain'; data: string };
 type WireCacheControl = { type: 'ephemeral'; ttl?: '5m' | '1h' } | null | undefined;
 
 function mediaSource(source: Source): MediaSource {
-  return source.type === 'url'
-    ? { type: 'url', url: source.url }
-    : { type: 'base64', mediaType: source.media_type, data: source.data };
+  if (source.type === 'url') return { type: 'url', url: source.url };
+  // A plain-text document is carried as the bytes of its text (see plain-text-document.ts).
+  if (source.type === 'text') return plainTextSource(source.data);
+  return { type: 'base64', mediaType: source.media_type, data: source.data };
 }
 
 /** Adds `cacheControl` when the block had a breakpoint. */

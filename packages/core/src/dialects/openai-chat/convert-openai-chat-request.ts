@@ -26,8 +26,6 @@ function asksForSomething(value: unknown): boolean {
 }
 
 const uncarriedFields = [
-  'frequency_penalty',
-  'presence_penalty',
   'logit_bias',
   'audio',
   'prediction',
@@ -85,6 +83,10 @@ function copyOptions(body: OpenAIChatRequest, request: ChatRequest): void {
   if (maxTokens != null) request.maxTokens = maxTokens;
   if (body.temperature != null) request.temperature = body.temperature;
   if (body.top_p != null) request.topP = body.top_p;
+  // 0 is OpenAI's default (LangChain sends it unasked): carried only when it asks for something,
+  // so a model without penalties (Claude) still takes a request that sets none.
+  if (body.presence_penalty) request.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty) request.frequencyPenalty = body.frequency_penalty;
   if (body.stop != null) request.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   if (body.seed != null) request.seed = body.seed;
   if (body.n != null) request.n = body.n;

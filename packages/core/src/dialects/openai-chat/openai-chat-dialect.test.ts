@@ -162,9 +162,45 @@ describe('OpenAI chat request → neutral', () => {
     ]);
   });
 
+  it("takes a tool message's name (LangChain's ToolMessage) when it names the tool called, and refuses another", () => {
+    const conversation = (name: string) => ({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', name, content: 'sunny' },
+      ],
+    });
+    expect(read(conversation('f')).request.messages[2]).toEqual({
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: 'c1', content: 'sunny' }],
+    });
+    const refused = openAIChatRequestSchema.safeParse(conversation('g'));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['messages', 2, 'name'],
+        message: 'names the tool "g", but "c1" is a call of "f"',
+      }),
+    ]);
+  });
+
+  it('reads presence and frequency penalties, leaving out the 0 that asks for nothing', () => {
+    const messages = [{ role: 'user', content: 'x' }];
+    expect(
+      read({ model: 'm', messages, presence_penalty: 0.5, frequency_penalty: -1 }).request,
+    ).toMatchObject({ presencePenalty: 0.5, frequencyPenalty: -1 });
+    const unasked = read({ model: 'm', messages, presence_penalty: 0, frequency_penalty: 0 });
+    expect(unasked.request).not.toHaveProperty('presencePenalty');
+    expect(unasked.request).not.toHaveProperty('frequencyPenalty');
+  });
+
   it.each([
     ['store', { store: true }],
-    ['frequency_penalty', { frequency_penalty: 0.5 }],
     ['logit_bias', { logit_bias: { '1': 2 } }],
     ['modalities', { modalities: ['text', 'audio'] }],
     ['service_tier', { service_tier: 'flex' }],

@@ -105,15 +105,49 @@ export const openAIChatMessageSchema = z.discriminatedUnion('role', [
       role: z.literal('tool'),
       tool_call_id: z.string().min(1),
       content: z.union([z.string(), z.array(textPartSchema).min(1)]),
+      /**
+       * The name of the tool answered. Not in OpenAI's reference, but OpenAI takes it and
+       * LangChain sends it with every `ToolMessage` (`tool.invoke(toolCall)`, LangGraph's
+       * `ToolNode`); it must name the tool of the call it answers (see
+       * {@link checkToolMessageNames}), so it says nothing the call does not.
+       */
+      name: nameSchema,
     })
     .strict(),
 ]);
 export type OpenAIChatMessage = z.infer<typeof openAIChatMessageSchema>;
 
+/**
+ * A tool message's `name` must be the name of the tool call it answers (found by
+ * `tool_call_id` in an earlier assistant message): a result named for another tool is a
+ * client's mix-up, refused at its `name` rather than sent to the model as the other call's
+ * answer. A result whose call is not in the conversation is left to the provider.
+ */
+export function checkToolMessageNames(
+  messages: readonly OpenAIChatMessage[],
+  context: z.RefinementCtx,
+): void {
+  const toolNames = new Map<string, string>();
+  messages.forEach((message, index) => {
+    if (message.role === 'assistant') {
+      for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
+      return;
+    }
+    if (message.role !== 'tool' || message.name === undefined) return;
+    const called = toolNames.get(message.tool_call_id);
+    if (called === undefined || called === message.name) return;
+    context.addIssue({
+      code: 'custom',
+      message: `names the tool "${message.name}", but "${message.tool_call_id}" is a call of "${called}"`,
+      path: [index, 'name'],
+    });
+  });
+}
+
 export const openAIChatRequestSchema = z
   .object({
     model: z.string().min(1).max(200),
-    messages: z.array(openAIChatMessageSchema).min(1),
+    messages: z.array(openAIChatMessageSchema).min(1).superRefine(checkToolMessageNames),
     max_tokens: z.number().int().positive().nullish(),
     max_completion_tokens: z.number().int().positive().nullish(),
     temperature: z.number().min(0).max(2).nullish(),
@@ -179,9 +213,9 @@ export const openAIChatRequestSchema = z
     safety_identifier: z.string().min(1).optional(),
     user: z.string().min(1).optional(),
     store: z.boolean().nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
     // Known OpenAI fields the neutral model does not carry: refused by name when given.
-    frequency_penalty: z.number().nullish(),
-    presence_penalty: z.number().nullish(),
     logit_bias: z.record(z.string(), z.number()).nullish(),
     audio: z.unknown().optional(),
     modalities: z.array(z.string()).nullish(),

@@ -118,9 +118,20 @@ function optionsOf(body: OpenAIResponsesRequest): Omit<ChatRequest, 'messages'> 
   if (body.max_output_tokens != null) options.maxTokens = body.max_output_tokens;
   if (body.temperature != null) options.temperature = body.temperature;
   if (body.top_p != null) options.topP = body.top_p;
-  if (body.tools !== undefined && body.tools.length > 0) options.tools = convertTools(body.tools);
-  if (body.tool_choice !== undefined) options.toolChoice = convertToolChoice(body.tool_choice);
-  if (body.parallel_tool_calls != null) options.parallelToolCalls = body.parallel_tool_calls;
+  if (body.tools !== undefined && body.tools.length > 0) {
+    options.tools = convertTools(body.tools);
+    if (body.parallel_tool_calls != null) options.parallelToolCalls = body.parallel_tool_calls;
+  }
+  // The Responses API takes `tool_choice` and `parallel_tool_calls` without tools (SDKs send
+  // them from their settings whatever the turn's tools); there they choose among nothing and
+  // ask for nothing, while Chat Completions and Anthropic refuse them without tools. A choice
+  // that asks for a call (`required`, a named tool) still goes, to be refused as OpenAI does.
+  const choice = body.tool_choice;
+  if (
+    choice !== undefined &&
+    (options.tools !== undefined || (choice !== 'auto' && choice !== 'none'))
+  )
+    options.toolChoice = convertToolChoice(choice);
   if (body.text?.format !== undefined && body.text.format.type !== 'text')
     options.responseFormat = convertFormat(body.text.format);
   if (body.text?.verbosity != null) options.verbosity = body.text.verbosity;

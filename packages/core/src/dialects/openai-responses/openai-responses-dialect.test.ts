@@ -84,6 +84,23 @@ describe('the openai-responses dialect: requests', () => {
     );
   });
 
+  it('sends no tool_choice or parallel_tool_calls without tools, but a choice that asks for a call', () => {
+    for (const [tool_choice, parallel_tool_calls] of [
+      ['auto', true],
+      ['none', false],
+    ] as const) {
+      const call = read({ model: 'gpt-x', input: 'hi', tool_choice, parallel_tool_calls });
+      expect(chatRequestOfTurn(call)).toEqual({ messages: [{ role: 'user', content: 'hi' }] });
+      expect(call.settings).toMatchObject({ tool_choice, parallel_tool_calls });
+    }
+    expect(
+      chatRequestOfTurn(read({ model: 'gpt-x', input: 'hi', tool_choice: 'required' })),
+    ).toEqual({
+      messages: [{ role: 'user', content: 'hi' }],
+      toolChoice: 'required',
+    });
+  });
+
   it('groups assistant-side items into one turn and function call outputs into one tool turn', () => {
     const call = read({
       model: 'm',

@@ -8,6 +8,7 @@ import type {
   ToolResultPart,
   UserContentPart,
 } from '../../messages/content-part';
+import { plainTextOf } from '../../messages/plain-text-document';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 
 type Block = Anthropic.ContentBlockParam;
@@ -71,7 +72,9 @@ function convertDocumentPart(
   context: PartContext,
 ): Anthropic.DocumentBlockParam {
   let source: Anthropic.DocumentBlockParam['source'];
+  const text = plainTextOf(part);
   if (part.source.type === 'url') source = { type: 'url', url: part.source.url };
+  else if (text !== undefined) source = { type: 'text', media_type: 'text/plain', data: text };
   else if (part.source.mediaType === 'application/pdf') {
     source = { type: 'base64', media_type: 'application/pdf', data: part.source.data };
   } else {

@@ -50,20 +50,61 @@ describe('convertToAnthropicMessagesRequest', () => {
     });
   });
 
-  it('passes temperature and top_p through, and refuses seed by name', () => {
+  it("fits a thinking budget made from an effort under max_tokens, and gives a client's budget as is", () => {
+    const messages = [{ role: 'user' as const, content: 'Hi.' }];
+    const thinkingOf = (
+      request: Omit<Parameters<typeof convertToAnthropicMessagesRequest>[1], 'messages'>,
+    ) => {
+      const body = convertToAnthropicMessagesRequest(
+        'claude',
+        { messages, ...request },
+        { maxTokensDefault: 4096 },
+      );
+      return { thinking: body.thinking, max_tokens: body.max_tokens };
+    };
+    // No limit: the default stays the answer's room, the thinking comes on top.
+    expect(thinkingOf({ reasoning: { effort: 'medium' } })).toEqual({
+      thinking: { type: 'enabled', budget_tokens: 8192 },
+      max_tokens: 4096 + 8192,
+    });
+    // A limit counts the reasoning (OpenAI's max_completion_tokens): the budget fits under it.
+    expect(thinkingOf({ reasoning: { effort: 'high' }, maxTokens: 4000 })).toEqual({
+      thinking: { type: 'enabled', budget_tokens: 3999 },
+      max_tokens: 4000,
+    });
+    expect(thinkingOf({ reasoning: { effort: 'low' }, maxTokens: 10_000 })).toEqual({
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      max_tokens: 10_000,
+    });
+    expect(thinkingOf({ reasoning: { budgetTokens: 2048 }, maxTokens: 1500 })).toEqual({
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      max_tokens: 1500,
+    });
+    expect(() => thinkingOf({ reasoning: { effort: 'low' }, maxTokens: 1024 })).toThrow(
+      expect.objectContaining({ code: 'unsupported_parameter', parameter: 'reasoning_effort' }),
+    );
+  });
+
+  it('passes temperature, top_p and top_k through, and refuses seed and penalties by name', () => {
     const request = { messages: [{ role: 'user' as const, content: 'Hi.' }] };
     const body = convertToAnthropicMessagesRequest(
       'claude',
-      { ...request, temperature: 0.2, topP: 0.9 },
+      { ...request, temperature: 0.2, topP: 0.9, topK: 5 },
       { maxTokensDefault: 16 },
     );
-    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9 });
-    expect(() =>
-      convertToAnthropicMessagesRequest(
-        'claude',
-        { ...request, seed: 7 },
-        { maxTokensDefault: 16 },
-      ),
-    ).toThrow('"seed" is not supported by claude');
+    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 5 });
+    for (const [refused, parameter] of [
+      [{ seed: 7 }, 'seed'],
+      [{ presencePenalty: 0.5 }, 'presence_penalty'],
+      [{ frequencyPenalty: 0.5 }, 'frequency_penalty'],
+    ] as const) {
+      expect(() =>
+        convertToAnthropicMessagesRequest(
+          'claude',
+          { ...request, ...refused },
+          { maxTokensDefault: 16 },
+        ),
+      ).toThrow(`"${parameter}" is not supported by claude`);
+    }
   });
 });

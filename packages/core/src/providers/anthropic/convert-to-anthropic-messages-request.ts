@@ -18,12 +18,13 @@ export type AnthropicMessagesRequestBody = Omit<
   'stream'
 > & {
   /**
-   * Sampling parameters the Messages API takes (0–1 each; with thinking on, `temperature`
-   * only 1) though the pinned `@anthropic-ai/sdk` 1.x types no longer list them; the SDK sends
-   * the body as given.
+   * Sampling parameters the Messages API takes (`temperature` and `top_p` 0–1, with thinking
+   * on `temperature` only 1 and no `top_k`) though the pinned `@anthropic-ai/sdk` 1.x types no
+   * longer list them; the SDK sends the body as given.
    */
   temperature?: number;
   top_p?: number;
+  top_k?: number;
 };
 
 export interface AnthropicMessagesRequestOptions {
@@ -121,6 +122,37 @@ function convertResponseFormat(format: ResponseFormat): Anthropic.OutputConfig |
   return { format: { type: 'json_schema', schema } };
 }
 
+/** Anthropic's smallest thinking budget. */
+const minimumThinkingBudget = 1024;
+
+/**
+ * The thinking budget and `max_tokens` of a request. Anthropic wants the budget below
+ * `max_tokens`, which counts the thinking. A budget the client gave goes as given, with its
+ * limit. One made from an effort (OpenAI `reasoning_effort`, whose `max_completion_tokens` also
+ * counts reasoning) fits under the client's limit, as OpenAI lets reasoning take all of it;
+ * with no limit given, the default stays the answer's room and the thinking comes on top.
+ */
+function thinkingOf(
+  request: GenerateRequest,
+  modelId: string,
+  maxTokensDefault: number,
+): { budget?: number; maxTokens: number } {
+  const reasoning = request.reasoning;
+  const budget = reasoning && reasoningBudgetFor(reasoning);
+  if (budget === undefined || reasoning?.budgetTokens !== undefined) {
+    return { budget, maxTokens: request.maxTokens ?? maxTokensDefault };
+  }
+  if (request.maxTokens === undefined) return { budget, maxTokens: maxTokensDefault + budget };
+  if (request.maxTokens <= minimumThinkingBudget) {
+    throw new UnsupportedParameterError(
+      'reasoning_effort',
+      modelId,
+      `with at most ${minimumThinkingBudget} max tokens (the smallest thinking budget) is not supported by`,
+    );
+  }
+  return { budget: Math.min(budget, request.maxTokens - 1), maxTokens: request.maxTokens };
+}
+
 /** Options Anthropic has no way to express: refused by name, never dropped. */
 function refuseInexpressible(request: GenerateRequest, modelId: string): void {
   const refused: Array<[string, unknown]> = [
@@ -131,6 +163,8 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
     ['verbosity', request.verbosity],
     // Anthropic has no seed: its answers cannot be made reproducible.
     ['seed', request.seed],
+    ['presence_penalty', request.presencePenalty],
+    ['frequency_penalty', request.frequencyPenalty],
   ];
   for (const [parameter, value] of refused) {
     if (value !== undefined) throw new UnsupportedParameterError(parameter, modelId);
@@ -146,7 +180,7 @@ function refuseInexpressible(request: GenerateRequest, modelId: string): void {
  * - tools, tool choice, structured output (`output_config.format`), thinking and
  *   `metadata.user_id` are translated; what Anthropic cannot express (`seed` among them) is
  *   refused;
- * - `temperature` and `topP` go as they are; the API itself refuses values it does not take
+ * - `temperature`, `topP` and `topK` go as they are; the API itself refuses values it does not take
  *   (above 1, or a temperature other than 1 with thinking on), naming the field.
  */
 export function convertToAnthropicMessagesRequest(
@@ -173,14 +207,16 @@ export function convertToAnthropicMessagesRequest(
     }
   });
 
+  const thinking = thinkingOf(request, modelId, options.maxTokensDefault);
   const body: AnthropicMessagesRequestBody = {
     model: modelId,
     messages,
-    max_tokens: request.maxTokens ?? options.maxTokensDefault,
+    max_tokens: thinking.maxTokens,
   };
   if (systemMessages.length > 0) body.system = convertSystem(systemMessages, modelId);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.topK !== undefined) body.top_k = request.topK;
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
   if (request.tools !== undefined) {
     body.tools = request.tools.map((tool) => {
@@ -198,8 +234,9 @@ export function convertToAnthropicMessagesRequest(
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
   const outputConfig = request.responseFormat && convertResponseFormat(request.responseFormat);
   if (outputConfig !== undefined) body.output_config = outputConfig;
-  const budget = request.reasoning && reasoningBudgetFor(request.reasoning);
-  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (thinking.budget !== undefined) {
+    body.thinking = { type: 'enabled', budget_tokens: thinking.budget };
+  }
   if (request.safetyIdentifier !== undefined) body.metadata = { user_id: request.safetyIdentifier };
   return body;
 }

@@ -24,6 +24,9 @@ describe('convertToGeminiRequest', () => {
       maxTokens: 100,
       temperature: 0.2,
       topP: 0.9,
+      topK: 40,
+      presencePenalty: 0.5,
+      frequencyPenalty: -0.5,
       stop: ['END'],
       seed: 3,
     });
@@ -33,6 +36,9 @@ describe('convertToGeminiRequest', () => {
       maxOutputTokens: 100,
       temperature: 0.2,
       topP: 0.9,
+      topK: 40,
+      presencePenalty: 0.5,
+      frequencyPenalty: -0.5,
       stopSequences: ['END'],
       seed: 3,
     });

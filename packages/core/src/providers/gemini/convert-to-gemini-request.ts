@@ -45,6 +45,9 @@ export function convertToGeminiRequest(modelId: string, request: ChatRequest): G
   if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.topP !== undefined) config.topP = request.topP;
+  if (request.topK !== undefined) config.topK = request.topK;
+  if (request.presencePenalty !== undefined) config.presencePenalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) config.frequencyPenalty = request.frequencyPenalty;
   if (request.stop !== undefined) config.stopSequences = request.stop;
   if (request.seed !== undefined) config.seed = request.seed;
   if (request.tools !== undefined && request.tools.length > 0) {

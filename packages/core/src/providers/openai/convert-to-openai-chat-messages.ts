@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatMessage } from '../../messages/chat-message';
 import type { DocumentPart, ImagePart, ToolResultPart } from '../../messages/content-part';
+import { plainTextOf } from '../../messages/plain-text-document';
 import { textOf } from '../../messages/text-of';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 
@@ -22,6 +23,9 @@ function imagePart(part: ImagePart): OpenAIUserPart {
 }
 
 function documentPart(part: DocumentPart, path: string, modelId: string): OpenAIUserPart {
+  // Chat Completions takes PDF files only; a plain-text document is its text.
+  const text = plainTextOf(part);
+  if (text !== undefined) return { type: 'text', text };
   // Chat Completions takes a file inline or by uploaded file id, not by URL.
   if (part.source.type === 'url') {
     throw new UnsupportedParameterError(

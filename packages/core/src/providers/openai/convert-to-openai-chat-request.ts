@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import { reasoningEffortFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
+import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
 import { fitToolCallIds, openAIToolCallIds, type ToolCallIdRule } from '../tool-call-id-rules';
 import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
@@ -50,15 +51,17 @@ function convertTools(request: GenerateRequest): OpenAI.Chat.ChatCompletionTool[
 }
 
 /**
- * Builds the chat completion request body from the neutral request: every field has an
- * OpenAI spelling, so nothing is refused here except parts Chat Completions cannot take (see
- * the messages converter).
+ * Builds the chat completion request body from the neutral request: every field but `topK` has
+ * an OpenAI spelling, so nothing else is refused here except parts Chat Completions cannot take
+ * (see the messages converter).
  */
 export function convertToOpenAIChatRequest(
   modelId: string,
   request: GenerateRequest,
   options: OpenAIChatRequestOptions,
 ): OpenAIChatRequestBody {
+  // Chat Completions samples by temperature and top_p only.
+  if (request.topK !== undefined) throw new UnsupportedParameterError('top_k', modelId);
   const body: OpenAIChatRequestBody = {
     model: modelId,
     messages: convertToOpenAIChatMessages(
@@ -69,6 +72,8 @@ export function convertToOpenAIChatRequest(
   if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.stop !== undefined && request.stop.length > 0) body.stop = request.stop;
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.n !== undefined) body.n = request.n;
