@@ -159,6 +159,7 @@ export async function startBatchProcessing(
     finalizer: new BatchFinalizer({
       store: batches,
       files,
+      lineQueue,
       // What the lines did not use of the batch's reservation is freed with its end.
       onFinished: (batch) => options.budgets?.release(batch.tenant, batch.id),
     }),
