@@ -201,3 +201,15 @@ test('a failed batch whose file cannot be read lists its queued lines not run by
     await lineQueue.close();
   }
 });
+
+test('a batch whose ingest gave up after it began, no line recorded yet, lists every request batch_failed', async () => {
+  await validatingBatch('f5', [line('a'), line('b')].join('\n'));
+  await store.begin('f5', 2);
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  expect(await store.failIngest('f5', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await finalizer.finalize('f5')).toBe('failed');
+  expect((await readFile('err-f5')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
+    ['a', 'batch_failed'],
+    ['b', 'batch_failed'],
+  ]);
+});

@@ -89,6 +89,9 @@ local recorded = 0
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('COPY', KEYS[4], KEYS[5])
   recorded = redis.call('BITCOUNT', KEYS[4])
+else
+  -- No line recorded yet: kept all the same (all zeros), finalisation lists every line.
+  redis.call('SETBIT', KEYS[5], total, 0)
 end
 local bytes = math.floor(total / 8)
 if bytes > 0 then redis.call('SETRANGE', KEYS[4], 0, string.rep(string.char(255), bytes)) end
