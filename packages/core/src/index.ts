@@ -9,6 +9,7 @@ export { type ApiKeyLimits, apiKeyLimitsSchema } from './auth/api-key-limits';
 export { type ApiKeyScope, apiKeyScopeSchema, hasScope, tenantScopes } from './auth/api-key-scopes';
 export { ApiKeyStore, isKeyActive, toApiKeyView } from './auth/api-key-store';
 export { BatchAcceptRepair, type BatchRepairOutcome } from './batches/batch-accept-repair';
+export { type BatchEndRecovery, BatchEndRepair } from './batches/batch-end-repair';
 export { BatchFinalizer } from './batches/batch-finalizer';
 export {
   BatchIngester,
@@ -58,6 +59,7 @@ export {
   messageBatchResultsPath,
   toMessageBatchView,
 } from './batches/message-batches/message-batch-view';
+export { finalizeJobId, queueFinalize } from './batches/queue-finalize';
 export { cacheEnvShape, toCacheDefaults } from './cache/cache-env';
 export type { CacheMode } from './cache/cache-mode';
 export { type CacheRequestOptions, cachePolicySchema } from './cache/cache-policy';

@@ -12,6 +12,7 @@ import {
   type Logger,
   logWorkerError,
   providerBatchJobDataSchema,
+  queueFinalize,
   type RedisKeys,
 } from '@llmq/core';
 import { type Job, type Queue, Worker } from 'bullmq';
@@ -132,12 +133,7 @@ function controlProcessor(options: BatchWorkersOptions) {
       case 'batch-expire': {
         const expiry = await batches.expire(batchId);
         // Its lines were never queued, so no line will end it: it is finalised now.
-        if (expiry === 'finalize')
-          await controlQueue.add(
-            'batch-finalize',
-            { batchId },
-            { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
-          );
+        if (expiry === 'finalize') await queueFinalize(controlQueue, batchId);
         if (expiry !== 'ended')
           logger.info('batch-expire', { event: 'batch-expire', batch_id: batchId, expiry });
         return;
@@ -191,7 +187,6 @@ async function failIngest(
   try {
     const failure = await options.ingester.fail(batchId, cause);
     if (failure.outcome === 'ended') return;
-    await options.controlQueue.remove(`expire-${batchId}`).catch(() => 0);
     const notRun = failure.outcome === 'finalize' ? failure.notRun : 0;
     // Lines recorded as not run by the failure itself, never by a line's own end.
     if (notRun > 0) options.metrics?.batchRequests.inc({ outcome: 'batch_failed' }, notRun);

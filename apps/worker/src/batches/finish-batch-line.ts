@@ -7,7 +7,7 @@ import type {
   RecordLineResult,
   TokenCounts,
 } from '@llmq/core';
-import { jobCatalog } from '@llmq/core';
+import { queueFinalize } from '@llmq/core';
 import type { Queue } from 'bullmq';
 
 /** Where a batch line's end is recorded. */
@@ -16,15 +16,6 @@ export interface BatchLineRecorder {
   /** The `batch-control` queue, where the last line of a batch queues its finalisation. */
   controlQueue: Queue;
   metrics?: LlmqMetrics;
-}
-
-/** Queues a batch's finalisation; the job id makes a second request a no-op. */
-export async function queueFinalize(controlQueue: Queue, batchId: string): Promise<void> {
-  await controlQueue.add(
-    'batch-finalize',
-    { batchId },
-    { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
-  );
 }
 
 /**

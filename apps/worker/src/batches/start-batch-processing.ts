@@ -1,5 +1,6 @@
 import {
   BatchAcceptRepair,
+  BatchEndRepair,
   BatchedModelCalls,
   BatchFinalizer,
   BatchIngester,
@@ -128,6 +129,23 @@ export async function startBatchProcessing(
       ledger: options.ledger,
     }),
   });
+  const ingester = new BatchIngester({
+    store: batches,
+    files,
+    lineQueue,
+    controlQueue,
+    catalog,
+    defaultModel: options.defaultModel,
+    attempts: options.attempts,
+    limits: options.limits,
+    fair: options.fair,
+    budgets: options.budgets,
+    providerBatches: {
+      store: providerBatchStore,
+      providers: new Set(batchClients.keys()),
+      turnarounds,
+    },
+  });
   const running = await startBatchWorkers({
     connection,
     keys,
@@ -136,27 +154,12 @@ export async function startBatchProcessing(
     lineQueue,
     logger,
     metrics: options.metrics,
-    ingester: new BatchIngester({
-      store: batches,
-      files,
-      lineQueue,
-      controlQueue,
-      catalog,
-      defaultModel: options.defaultModel,
-      attempts: options.attempts,
-      limits: options.limits,
-      fair: options.fair,
-      budgets: options.budgets,
-      providerBatches: {
-        store: providerBatchStore,
-        providers: new Set(batchClients.keys()),
-        turnarounds,
-      },
-    }),
+    ingester,
     providerBatches,
     finalizer: new BatchFinalizer({
       store: batches,
       files,
+      lineQueue,
       // What the lines did not use of the batch's reservation is freed with its end.
       onFinished: (batch) => options.budgets?.release(batch.tenant, batch.id),
     }),
@@ -167,10 +170,11 @@ export async function startBatchProcessing(
     maxStalledCount: options.maxStalledCount,
   });
   const sweeper = startBatchSweeper(options, batches, controlQueue);
+  const endSweeper = startBatchEndSweeper(options, batches, controlQueue, ingester);
   return {
     lineWorker: running.lineWorker,
     async close(timeoutMs) {
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), endSweeper.stop()]);
       const outcome = await running.close(timeoutMs);
       await calls.drain();
       await Promise.all([controlQueue.close(), lineQueue.close()]);
@@ -197,6 +201,46 @@ function startBatchSweeper(
       metrics?.batchesRequeued.inc(tally.requeued);
       logger.warn('batch-requeued', { event: 'batch-requeued', ...tally });
     },
+  });
+  sweeper.start();
+  return sweeper;
+}
+
+/**
+ * Batches stuck because the control job their end waited on was lost (a crash or a Redis
+ * error right after the script that moved them, a job that failed its last attempt) are ended:
+ * their finalisation queued again, or their stopped ingest failed (see `BatchEndRepair`).
+ */
+function startBatchEndSweeper(
+  options: BatchProcessingOptions,
+  batches: BatchStore,
+  controlQueue: Queue,
+  ingester: BatchIngester,
+) {
+  const { connection, keys, logger, metrics, acceptSweep } = options;
+  const repair = new BatchEndRepair({
+    store: batches,
+    controlQueue,
+    ingester,
+    onRecovered: ({ batchId, action, jobState, linesNotRun }) => {
+      metrics?.batchEndsRecovered.inc({ action });
+      if (linesNotRun > 0) metrics?.batchRequests.inc({ outcome: 'batch_failed' }, linesNotRun);
+      logger.warn('batch-end-recovered', {
+        event: 'batch-end-recovered',
+        batch_id: batchId,
+        action,
+        job_state: jobState,
+        lines_not_run: linesNotRun,
+      });
+    },
+  });
+  const sweeper = new SubmissionSweeper({
+    redis: connection,
+    keys,
+    lease: keys.batchEndSweepLease(),
+    repair,
+    intervalMs: acceptSweep.intervalMs,
+    graceMs: acceptSweep.graceMs,
   });
   sweeper.start();
   return sweeper;

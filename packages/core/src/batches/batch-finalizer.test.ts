@@ -1,6 +1,7 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { RedisFileStorage } from '../files/redis-file-storage';
+import { createQueue } from '../jobs/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
 import { BatchFinalizer } from './batch-finalizer';
 import { BatchStore } from './batch-store';
@@ -170,4 +171,45 @@ test('a failed batch whose file cannot be read still ends failed, listing nothin
     counts: { total: 2, skipped: 2 },
   });
   expect((await store.get('f3'))?.errorFileId).toBeUndefined();
+});
+
+test('a failed batch whose file cannot be read lists its queued lines not run by their jobs', async () => {
+  await validatingBatch('f4', [line('a'), line('b'), line('c')].join('\n'));
+  await store.begin('f4', 3);
+  // Lines a and b were queued (as the ingester queues them), c never was; a was answered.
+  const lineQueue = createQueue('batch-line', redis, keys);
+  try {
+    for (const [index, customId] of ['a', 'b'].entries())
+      await lineQueue.add(
+        'batch-line',
+        { batchId: 'f4', tenant: 't', index, customId, model: 'sim-gpt-fast', createdAt: 1 },
+        { jobId: `f4-${index}` },
+      );
+    await store.recordLine('f4', 0, 'completed', JSON.stringify({ custom_id: 'a', answer: 1 }));
+    await redis.del(keys.fileChunks('in-f4'));
+    await redis.set(keys.fileChunks('in-f4'), 'not a list');
+    const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+    expect(await store.failIngest('f4', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+    const withLines = new BatchFinalizer({ store, files, lineQueue });
+    expect(await withLines.finalize('f4')).toBe('failed');
+    expect(await store.get('f4')).toMatchObject({ counts: { total: 3, completed: 1, skipped: 2 } });
+    // b is named by its job; c was never queued and its file cannot be read: counted only.
+    expect((await readFile('err-f4')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
+      ['b', 'batch_failed'],
+    ]);
+  } finally {
+    await lineQueue.close();
+  }
+});
+
+test('a batch whose ingest gave up after it began, no line recorded yet, lists every request batch_failed', async () => {
+  await validatingBatch('f5', [line('a'), line('b')].join('\n'));
+  await store.begin('f5', 2);
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  expect(await store.failIngest('f5', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await finalizer.finalize('f5')).toBe('failed');
+  expect((await readFile('err-f5')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
+    ['a', 'batch_failed'],
+    ['b', 'batch_failed'],
+  ]);
 });

@@ -1,6 +1,8 @@
+import type { Queue } from 'bullmq';
 import type { FileStorage } from '../files/file-storage';
 import { isRedisUnavailableError } from '../redis/redis-connection';
 import { batchCustomIds } from './batch-custom-ids';
+import { batchLineIdentitySchema } from './batch-jobs';
 import { skippedBatchLine } from './batch-output-line';
 import type { BatchRecord, BatchStatus } from './batch-record';
 import type { BatchStore } from './batch-store';
@@ -8,6 +10,11 @@ import type { BatchStore } from './batch-store';
 export interface BatchFinalizerOptions {
   store: BatchStore;
   files: FileStorage;
+  /**
+   * The `prompts-bulk` queue: a failed batch whose input file cannot be read (further) names
+   * its queued lines not run by their jobs' custom_ids. Absent: those are not listed.
+   */
+  lineQueue?: Pick<Queue, 'getJob'>;
   /** Called once a batch reached its final status (webhooks, metrics). */
   onFinished?: (batch: BatchRecord) => Promise<void> | void;
 }
@@ -78,8 +85,9 @@ export class BatchFinalizer {
    * not recorded then (never queued, queued, or answered too late) goes to the error file as
    * `batch_failed`, by the custom_ids stored with the batch (a Message Batch) or read from its
    * input file, in line order. They were counted when it failed; a file that cannot be read
-   * lists what was read, and the batch still ends. Listing is idempotent, so a retry lists
-   * none twice.
+   * lists what was read, then the lines after it that were queued, by their jobs' custom_ids
+   * (see {@link listQueuedNotRun}), and the batch still ends. Listing is idempotent, so a retry
+   * lists none twice.
    */
   private async listNotRun(batch: BatchRecord): Promise<void> {
     const { store } = this.options;
@@ -94,7 +102,11 @@ export class BatchFinalizer {
       } catch (error) {
         // Redis out of reach, or the stored custom_ids unread: the finalisation is retried.
         if (isRedisUnavailableError(error) || (await store.hasCustomIds(batch.id))) throw error;
-        break; // The input file cannot be read (further): what was read is listed.
+        // The input file cannot be read (further): what was read is listed, then the rest of
+        // the lines that were queued.
+        await store.listNotRun(batch.id, page);
+        await this.listQueuedNotRun(batch, recorded, index);
+        return;
       }
       if (next.done) break;
       const customId = next.value;
@@ -106,6 +118,34 @@ export class BatchFinalizer {
       }
     }
     await store.listNotRun(batch.id, page);
+  }
+
+  /**
+   * Lists, from line `from` on, the lines of a failed batch not recorded before it failed whose
+   * job is still in the bulk lane (waiting to skip its call, or kept after it), by the
+   * custom_id in the job's data. A line never queued (its ingest stopped first), one waiting in
+   * a provider batch, or one whose job the lane no longer keeps has no custom_id left to read
+   * once the input file cannot be read: it is counted, not listed.
+   */
+  private async listQueuedNotRun(batch: BatchRecord, recorded: Buffer, from: number) {
+    const { store, lineQueue } = this.options;
+    if (!lineQueue) return;
+    const indexes: number[] = [];
+    for (let index = from; index < batch.counts.total; index += 1)
+      if (!isBitSet(recorded, index)) indexes.push(index);
+    for (let start = 0; start < indexes.length; start += 500) {
+      const chunk = indexes.slice(start, start + 500);
+      const jobs = await Promise.all(
+        chunk.map((index) => lineQueue.getJob(`${batch.id}-${index}`)),
+      );
+      const page = chunk.flatMap((index, position) => {
+        const parsed = batchLineIdentitySchema.safeParse(jobs[position]?.data);
+        if (!parsed.success || parsed.data.batchId !== batch.id || parsed.data.index !== index)
+          return [];
+        return [{ index, line: skippedBatchLine(parsed.data.customId, 'failed') }];
+      });
+      await store.listNotRun(batch.id, page);
+    }
   }
 
   private async writeFile(

@@ -16,6 +16,7 @@ import type { BatchRecord, BatchValidationError } from './batch-record';
 import type { BatchStore } from './batch-store';
 import { endpointLineCostNanoUsd } from './endpoint-line-cost';
 import { parseBatchLine, readValidatedBatchLine } from './parse-batch-line';
+import { queueFinalize } from './queue-finalize';
 import { readJsonlLines } from './read-jsonl-lines';
 
 export interface BatchIngesterOptions {
@@ -65,13 +66,15 @@ const batchLinePriority = 5;
 export type IngestOutcome = 'enqueued' | 'invalid' | 'cancelled' | 'skipped';
 
 /**
- * Why an ingest gave up: every attempt failed, an error retrying cannot fix, or its workers
- * stopped too many times (the job stalled out).
+ * Why an ingest gave up: every attempt failed, an error retrying cannot fix, its workers
+ * stopped too many times (the job stalled out), or its job ended without failing the batch
+ * (`lost`: failing it errored, or the job is gone; found by the batch end sweeper).
  */
 export type IngestFailureCause =
   | { kind: 'attempts'; attempts: number }
   | { kind: 'unrecoverable' }
-  | { kind: 'stalled' };
+  | { kind: 'stalled' }
+  | { kind: 'lost' };
 
 /**
  * The error a batch whose ingest gave up reports (`errors.data[]`): a fixed sentence per
@@ -90,6 +93,8 @@ function ingestFailedMessage(cause: IngestFailureCause): string {
       return "the batch's input could not be ingested: it failed on an internal error that retrying cannot fix";
     case 'stalled':
       return "the batch's input could not be ingested: the workers ingesting it stopped too many times";
+    case 'lost':
+      return "the batch's input could not be ingested: its ingest stopped before it finished";
     default: {
       const unreachable: never = cause;
       return unreachable;
@@ -151,11 +156,7 @@ export class BatchIngester {
       // second ingest (a retry after a crash) queues the finalisation again (same job id) but
       // never the lines, whoever claimed it: lines queued after the claim would not be counted.
       await store.claimFinalize(batchId);
-      await this.options.controlQueue.add(
-        'batch-finalize',
-        { batchId },
-        { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
-      );
+      await queueFinalize(this.options.controlQueue, batchId);
       return 'cancelled';
     }
     await this.enqueue(batch);
@@ -169,7 +170,7 @@ export class BatchIngester {
    * the log), unless it moved on meanwhile (its lines all queued, finalising, ended), and its
    * budget reservation goes back. A batch that had begun queuing its lines is finalised (see
    * `BatchStore.failIngest`): it ends `failed` with the answers its lines gave before, the
-   * others listed as `batch_failed`. Returns what failing it did.
+   * others listed as `batch_failed`. Its expiry job is dropped. Returns what failing it did.
    */
   async fail(batchId: string, cause: IngestFailureCause, now = Date.now()) {
     const { store, budgets, controlQueue } = this.options;
@@ -177,12 +178,9 @@ export class BatchIngester {
     if (failure.outcome === 'ended') return failure;
     const batch = await store.get(batchId);
     if (batch) await budgets?.release(batch.tenant, batchId);
-    if (failure.outcome === 'finalize')
-      await controlQueue.add(
-        'batch-finalize',
-        { batchId },
-        { ...jobCatalog['batch-finalize'].defaultOptions, jobId: `finalize-${batchId}` },
-      );
+    // Its deadline no longer matters: the batch ends now.
+    await controlQueue.remove(`expire-${batchId}`).catch(() => 0);
+    if (failure.outcome === 'finalize') await queueFinalize(controlQueue, batchId);
     return failure;
   }
 

@@ -4,7 +4,11 @@ import { LuaScript } from '../redis/lua-script';
 // Lua of the batch store (batch-store.ts). Each transition is one script, so API instances,
 // ingesters and any number of workers agree on a batch's state without locks. The done bitmap
 // makes each line count exactly once. Each transition also moves the batch between the
-// live-status counts (`llm_batches`, a hash of status → count), in the same write.
+// live-status counts (`llm_batches`, a hash of status → count), in the same write. A script
+// that claims a batch's finalisation lists the batch as unended (`RedisKeys.unendedBatches`,
+// scored by now) in the same write, and a script that ends a batch clears it: the finalise job
+// is added after the script, so a crash in between leaves the batch listed for the batch end
+// sweeper (`BatchEndRepair`).
 
 /**
  * Validation passed: the batch runs ARGV[1] lines; a validating batch becomes in_progress.
@@ -31,7 +35,8 @@ return status`);
  * The input file is invalid: a validating (or cancelling) batch fails with these errors, and
  * its `batch.failed` event goes to the webhook outbox in the same step.
  *
- * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream.
+ * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream, the unended
+ * batches set.
  * ARGV: now (epoch ms), the validation errors as JSON, total lines, batch id.
  * Returns 1, or 0 when the batch was past validation.
  */
@@ -41,6 +46,7 @@ if status ~= 'validating' and status ~= 'cancelling' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1], 'errors', ARGV[2], 'total', ARGV[3])
 redis.call('HINCRBY', KEYS[2], status, -1)
 redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[4], 'status', 'failed')
+redis.call('ZREM', KEYS[4], ARGV[4])
 return 1`);
 
 /**
@@ -59,7 +65,7 @@ return 1`);
  *   it `failed` with the answers recorded before.
  *
  * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream, the done
- * bitmap, the recorded-at-failure bitmap.
+ * bitmap, the recorded-at-failure bitmap, the unended batches set.
  * ARGV: now (epoch ms), the errors as JSON, batch id, lifetime of the bitmaps (seconds).
  * Returns {'failed', 0}, {'finalize', lines recorded as not run}, or {'', 0} when the batch
  * had moved on (its lines all queued, finalising or ended).
@@ -74,6 +80,7 @@ redis.call('HINCRBY', KEYS[2], status, -1)
 if not redis.call('HGET', KEYS[1], 'in_progress_at') then
   redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1])
   redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', 'failed')
+  redis.call('ZREM', KEYS[6], ARGV[3])
   return {'failed', 0}
 end
 local total = tonumber(redis.call('HGET', KEYS[1], 'total')) or 0
@@ -82,6 +89,9 @@ local recorded = 0
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('COPY', KEYS[4], KEYS[5])
   recorded = redis.call('BITCOUNT', KEYS[4])
+else
+  -- No line recorded yet: kept all the same (all zeros), finalisation lists every line.
+  redis.call('SETBIT', KEYS[5], total, 0)
 end
 local bytes = math.floor(total / 8)
 if bytes > 0 then redis.call('SETRANGE', KEYS[4], 0, string.rep(string.char(255), bytes)) end
@@ -90,6 +100,7 @@ local notRun = math.max(0, total - recorded)
 redis.call('HINCRBY', KEYS[1], 'skipped', notRun)
 redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
+redis.call('ZADD', KEYS[6], ARGV[1], ARGV[3])
 for i = 4, 5 do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 end
@@ -122,16 +133,17 @@ return listed`);
  * records it, so a line is billed exactly once. The last line claims finalisation.
  *
  * KEYS: the batch hash, the done bitmap, the output lines list, the error lines list, the
- * live-status counts hash, then optionally the six ledger keys (KEYS[6..11]).
+ * live-status counts hash, the unended batches set, then optionally the six ledger keys
+ * (KEYS[7..12]).
  * ARGV: line index, outcome ('completed', 'failed' or 'skipped'), the JSONL line, input
  * tokens, output tokens, now (epoch ms), lifetime of the lists (seconds), ledger spec ('' for
- * none).
+ * none), batch id.
  * Returns 0 when the line was recorded before, 1 when recorded, 2 when it was the batch's last
  * line and the caller must finalise.
  */
 export const recordLineScript = new LuaScript(`${ledgerLua}
 if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
-if #KEYS >= 11 then apply_ledger(6, ARGV[8]) end
+if #KEYS >= 12 then apply_ledger(7, ARGV[8]) end
 redis.call('EXPIRE', KEYS[2], ARGV[7])
 if ARGV[2] == 'completed' then
   redis.call('RPUSH', KEYS[3], ARGV[3])
@@ -149,6 +161,7 @@ local total = tonumber(f[1])
 if total == nil then return 1 end
 local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
 if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
+  redis.call('ZADD', KEYS[6], ARGV[6], ARGV[9])
   if f[5] == 'in_progress' then
     redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
     redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
@@ -161,11 +174,13 @@ return 1`);
 /**
  * Claims finalisation for a batch with nothing left to run (e.g. cancelled while validating).
  *
- * KEYS: the batch hash. ARGV: none.
+ * KEYS: the batch hash, the unended batches set. ARGV: now (epoch ms), batch id.
  * Returns 1 when this caller claimed it, 0 when another had.
  */
 export const claimFinalizeScript = new LuaScript(`
-return redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1')`);
+if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1`);
 
 /**
  * Starts cancelling a validating or running batch of the tenant.
@@ -195,7 +210,8 @@ return {'not_cancellable', status}`);
  * runs late, starts nothing, and the caller queues its finalisation (`expired`, or `cancelled`
  * when a cancel came first).
  *
- * KEYS: the batch hash, the live-status counts hash. ARGV: now (epoch ms).
+ * KEYS: the batch hash, the live-status counts hash, the unended batches set.
+ * ARGV: now (epoch ms), batch id.
  * Returns 2 when the batch is to be finalised now, 1 when its running lines will stop, 0 when
  * it had already ended.
  */
@@ -210,6 +226,7 @@ if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return 1 end
 redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[1])
 redis.call('HINCRBY', KEYS[2], status, -1)
 redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 return 2`);
 
 /**
@@ -218,7 +235,8 @@ return 2`);
  * `batch.cancelled`, `batch.expired` or `batch.failed`) are one script (the webhook outbox, as for jobs): the relay turns the
  * entry into deliveries for subscribed endpoints.
  *
- * KEYS: the batch hash, the webhook outbox stream, the live-status counts hash.
+ * KEYS: the batch hash, the webhook outbox stream, the live-status counts hash, the unended
+ * batches set.
  * ARGV: now (epoch ms), output file id ('' for none), error file id ('' for none), batch id.
  * Returns the final status, or '' when the batch had already ended.
  */
@@ -233,4 +251,25 @@ redis.call('HINCRBY', KEYS[3], status, -1)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'output_file_id', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error_file_id', ARGV[3]) end
 redis.call('XADD', KEYS[2], '*', 'batch_id', ARGV[4], 'status', final)
+redis.call('ZREM', KEYS[4], ARGV[4])
 return final`);
+
+/**
+ * The batch end sweeper's look at one batch listed as unended: what its end waits on now. A
+ * batch that ended (or is gone), or whose lines are all queued with its finalisation
+ * unclaimed (its last line will claim it and list it again), is cleared in the same step, so a
+ * claim cannot slip between the look and the clearing.
+ *
+ * KEYS: the batch hash, the unended batches set. ARGV: batch id.
+ * Returns 'finalize' (its finalisation is claimed: the finalise job ends it), 'ingest'
+ * (live, its lines not all queued, unclaimed: its ingest job ends it), or '' (cleared).
+ */
+export const unendedStageScript = new LuaScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'finalize_claimed', 'lines_enqueued')
+local status = f[1]
+local live = status == 'validating' or status == 'in_progress' or status == 'finalizing'
+  or status == 'cancelling'
+if live and f[2] == '1' then return 'finalize' end
+if live and f[3] ~= '1' then return 'ingest' end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return ''`);

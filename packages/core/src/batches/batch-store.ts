@@ -23,6 +23,7 @@ import {
   finishScript,
   listNotRunScript,
   recordLineScript,
+  unendedStageScript,
 } from './batch-store-scripts';
 import { PendingBatches } from './pending-batches';
 
@@ -76,6 +77,12 @@ export type IngestFailure =
   | { outcome: 'failed' }
   | { outcome: 'finalize'; notRun: number }
   | { outcome: 'ended' };
+
+/**
+ * What a listed unended batch's end waits on (see {@link BatchStore.unendedStage}): its claimed
+ * finalisation, its ingest, or nothing any more (`settled`: ended, gone, or its lines decide).
+ */
+export type UnendedStage = 'finalize' | 'ingest' | 'settled';
 
 /** What an expiry did (see {@link BatchStore.expire}). */
 export type BatchExpiry = 'stopping' | 'finalize' | 'ended';
@@ -143,6 +150,7 @@ export class BatchStore {
       .expire(this.keys.fileBatches(batch.inputFileId), this.options.ttlSeconds)
       .hincrby(this.keys.batchStatusCounts(), 'validating', 1)
       .zadd(this.keys.pendingBatches(), batch.createdAt, batch.id)
+      .zadd(this.keys.unendedBatches(), batch.createdAt, batch.id)
       .exec();
   }
 
@@ -270,7 +278,12 @@ export class BatchStore {
   ): Promise<boolean> {
     const written = await failValidationScript.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.batchStatusCounts(), this.keys.webhookOutbox()],
+      [
+        this.keys.batch(batchId),
+        this.keys.batchStatusCounts(),
+        this.keys.webhookOutbox(),
+        this.keys.unendedBatches(),
+      ],
       [now, JSON.stringify(errors), total, batchId],
     );
     return written === 1;
@@ -298,6 +311,7 @@ export class BatchStore {
         this.keys.batchOutput(batchId),
         this.keys.batchErrors(batchId),
         this.keys.batchStatusCounts(),
+        this.keys.unendedBatches(),
         ...(ledger?.keys ?? []),
       ],
       [
@@ -309,6 +323,7 @@ export class BatchStore {
         now,
         this.options.ttlSeconds,
         ledger?.spec ?? '',
+        batchId,
       ],
     );
     return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
@@ -330,8 +345,13 @@ export class BatchStore {
   }
 
   /** Claims finalisation for a batch with nothing left to run (e.g. cancelled while validating). */
-  async claimFinalize(batchId: string): Promise<boolean> {
-    return (await claimFinalizeScript.run(this.redis, [this.keys.batch(batchId)], [])) === 1;
+  async claimFinalize(batchId: string, now = Date.now()): Promise<boolean> {
+    const claimed = await claimFinalizeScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.unendedBatches()],
+      [now, batchId],
+    );
+    return claimed === 1;
   }
 
   /** Starts cancelling a batch that is validating or running. Scoped to the tenant. */
@@ -353,8 +373,8 @@ export class BatchStore {
   async expire(batchId: string, now = Date.now()): Promise<BatchExpiry> {
     const result = await expireScript.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.batchStatusCounts()],
-      [now],
+      [this.keys.batch(batchId), this.keys.batchStatusCounts(), this.keys.unendedBatches()],
+      [now, batchId],
     );
     return result === 2 ? 'finalize' : result === 1 ? 'stopping' : 'ended';
   }
@@ -380,6 +400,7 @@ export class BatchStore {
         this.keys.webhookOutbox(),
         this.keys.batchDone(batchId),
         this.keys.batchRecordedAtFailure(batchId),
+        this.keys.unendedBatches(),
       ],
       [now, JSON.stringify(errors), batchId, this.options.ttlSeconds],
     )) as [string, number];
@@ -451,7 +472,12 @@ export class BatchStore {
   ): Promise<BatchStatus | null> {
     const status = (await finishScript.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.webhookOutbox(), this.keys.batchStatusCounts()],
+      [
+        this.keys.batch(batchId),
+        this.keys.webhookOutbox(),
+        this.keys.batchStatusCounts(),
+        this.keys.unendedBatches(),
+      ],
       [now, files.outputFileId ?? '', files.errorFileId ?? '', batchId],
     )) as string;
     return status ? batchStatusSchema.parse(status) : null;
@@ -467,6 +493,32 @@ export class BatchStore {
     for (const status of liveBatchStatuses)
       counts[status] = Math.max(0, Number(fields[status] ?? 0));
     return counts;
+  }
+
+  /**
+   * Batches listed as unended (see `RedisKeys.unendedBatches`) last seen before `before`
+   * (epoch ms), up to `limit`, oldest first: those the batch end sweeper looks at.
+   */
+  unendedBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.unendedBatches(), '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * What a listed unended batch's end waits on now; a batch that needs no control job any
+   * more is cleared from the list in the same script.
+   */
+  async unendedStage(batchId: string): Promise<UnendedStage> {
+    const stage = (await unendedStageScript.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.unendedBatches()],
+      [batchId],
+    )) as string;
+    return stage === 'finalize' || stage === 'ingest' ? stage : 'settled';
+  }
+
+  /** Notes that a listed unended batch was seen waiting on a live job at `now` (epoch ms). */
+  async touchUnended(batchId: string, now = Date.now()): Promise<void> {
+    await this.redis.zadd(this.keys.unendedBatches(), 'XX', now, batchId);
   }
 
   /** Drops the working keys of a finalised batch (its lines now live in files). */

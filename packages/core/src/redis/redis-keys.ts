@@ -296,6 +296,21 @@ export class RedisKeys {
     return `${this.prefix}:batches-sweep-lease`;
   }
 
+  /**
+   * Sorted set of batches whose end waits on a control job a crash can lose (their ingest, or
+   * their claimed finalisation), scored by when that was last seen to hold (epoch ms): written
+   * with the record and by each script that claims a batch's finalisation, cleared when the
+   * batch ends (or its lines alone decide its end). What the batch end sweeper watches.
+   */
+  unendedBatches(): string {
+    return `${this.prefix}:batches-unended`;
+  }
+
+  /** Lease naming the one worker that sweeps unended batches right now. */
+  batchEndSweepLease(): string {
+    return `${this.prefix}:batches-end-sweep-lease`;
+  }
+
   /** Sorted set of a tenant's batch ids, scored by creation time (for listing). */
   tenantBatches(tenant: string): string {
     return `${this.prefix}:batches:${tenant}`;

@@ -204,6 +204,17 @@ export function createMetrics(options: MetricsOptions = {}) {
       registers,
     }),
     /**
+     * Batches the batch end sweeper ended after their control job was lost: `action`
+     * `finalize_requeued` (a claimed finalisation queued again) or `ingest_failed` (an ingest
+     * that stopped without failing its batch).
+     */
+    batchEndsRecovered: new Counter({
+      name: 'llm_batch_ends_recovered_total',
+      help: 'Batches stuck after their finalise or ingest job was lost (a crash, a Redis error, a job that failed its last attempt), ended by the batch end sweeper, per action.',
+      labelNames: ['action'] as const,
+      registers,
+    }),
+    /**
      * Provider calls found started but never finished (their worker died mid-call): each was
      * probably billed and is made again by the job's next run.
      */
