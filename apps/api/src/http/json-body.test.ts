@@ -109,7 +109,51 @@ async function sendInOneWrite(
   }
 }
 
+/**
+ * An echo app whose first middleware resumes in a microtask, as authentication does: the
+ * reader gets the request before the parser has handed over the body of the same read.
+ */
+function microtaskEchoApp(): Express {
+  const app = express();
+  app.use(async (request, response, next) => {
+    await Promise.resolve();
+    response.locals.complete = request.complete;
+    let dataListeners = 0;
+    const on = request.on;
+    request.on = function countingOn(this: typeof request, event, listener) {
+      if (event === 'data') dataListeners += 1;
+      return on.call(this, event, listener);
+    } as typeof request.on;
+    response.locals.dataListeners = () => dataListeners;
+    next();
+  });
+  app.use(jsonBody({ limit: 64 }));
+  app.post('/echo', (request, response) => {
+    response.json({
+      body: request.body ?? null,
+      complete: response.locals.complete,
+      data_listeners: (response.locals.dataListeners as () => number)(),
+    });
+  });
+  app.use(errorHandler(createLogger({ service: 'json-body-test', level: 'error' })));
+  return app;
+}
+
 describe('jsonBody, a body the HTTP parser already holds', () => {
+  it('is read from the stream buffer when its head and body came in one read, even before the parser handed the body over', async () => {
+    const body = '{"a":[1,"é"]}';
+    const answer = await sendInOneWrite(
+      microtaskEchoApp(),
+      ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`],
+      body,
+    );
+    // Not complete when the reader got the request, read without a data listener all the same.
+    expect(answer).toEqual({
+      status: 200,
+      body: { body: { a: [1, 'é'] }, complete: false, data_listeners: 0 },
+    });
+  });
+
   it('is read from the stream buffer, with no data listener', async () => {
     const body = '{"a":[1,"é"]}';
     const answer = await sendInOneWrite(
