@@ -46,14 +46,18 @@ async function postBytes(
 }
 
 /**
- * An echo app whose first middleware waits for I/O, as the key's rate limit does (a Redis round
- * trip), so a request whose head and body came in one read is complete when the reader gets
- * it; it counts the `data` listeners added to the request after that.
+ * An echo app whose first middleware waits first: by default for I/O, as the key's rate limit
+ * does (a Redis round trip), so a request whose head and body came in one read is complete when
+ * the reader gets it; or for a microtask only, as authentication does, so the parser has not
+ * handed the body over yet. It counts the `data` listeners added to the request after that.
  */
-function awaitingEchoApp(limit: number | string = 64): Express {
+function awaitingEchoApp(
+  limit: number | string = 64,
+  wait: () => Promise<unknown> = () => new Promise((resolve) => setImmediate(resolve)),
+): Express {
   const app = express();
   app.use(async (request, response, next) => {
-    await new Promise((resolve) => setImmediate(resolve));
+    await wait();
     response.locals.complete = request.complete;
     let dataListeners = 0;
     const on = request.on;
@@ -109,41 +113,11 @@ async function sendInOneWrite(
   }
 }
 
-/**
- * An echo app whose first middleware resumes in a microtask, as authentication does: the
- * reader gets the request before the parser has handed over the body of the same read.
- */
-function microtaskEchoApp(): Express {
-  const app = express();
-  app.use(async (request, response, next) => {
-    await Promise.resolve();
-    response.locals.complete = request.complete;
-    let dataListeners = 0;
-    const on = request.on;
-    request.on = function countingOn(this: typeof request, event, listener) {
-      if (event === 'data') dataListeners += 1;
-      return on.call(this, event, listener);
-    } as typeof request.on;
-    response.locals.dataListeners = () => dataListeners;
-    next();
-  });
-  app.use(jsonBody({ limit: 64 }));
-  app.post('/echo', (request, response) => {
-    response.json({
-      body: request.body ?? null,
-      complete: response.locals.complete,
-      data_listeners: (response.locals.dataListeners as () => number)(),
-    });
-  });
-  app.use(errorHandler(createLogger({ service: 'json-body-test', level: 'error' })));
-  return app;
-}
-
 describe('jsonBody, a body the HTTP parser already holds', () => {
   it('is read from the stream buffer when its head and body came in one read, even before the parser handed the body over', async () => {
     const body = '{"a":[1,"é"]}';
     const answer = await sendInOneWrite(
-      microtaskEchoApp(),
+      awaitingEchoApp(64, () => Promise.resolve()),
       ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`],
       body,
     );
