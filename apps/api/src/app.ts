@@ -21,7 +21,7 @@ import {
 } from '@llmq/core';
 import { type Tracer, trace } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { adminConsoleRouter } from './admin-console/admin-console-router';
 import { errorHandler, notFound } from './http/api-error';
@@ -30,6 +30,7 @@ import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { jsonBody } from './http/json-body';
 import { type KeyLimitOptions, keyLimits } from './http/key-limits';
+import { middlewareChain } from './http/middleware-chain';
 import { atOrBelow, outsideApi, pathGate } from './http/path-gate';
 import { type RateLimitOptions, rateLimit } from './http/rate-limit';
 import { requestTimeout } from './http/request-timeout';
@@ -149,75 +150,72 @@ export function createApp(dependencies: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(
+  const { security, logger } = dependencies;
+  // The middleware every request passes runs as two layers of the app, not fifteen (see
+  // http/middleware-chain): the edge, then authentication and what needs it. Their order is
+  // the order below.
+  const edge: RequestHandler[] = [
     requestTelemetry({
       logger: dependencies.logger,
       tracer: dependencies.tracer ?? trace.getTracer(tracerName),
       metrics: dependencies.metrics?.registry,
     }),
-  );
-
-  const { security, logger } = dependencies;
-  app.use(securityHeaders());
-  app.use(cors(security.corsOrigins));
-  app.use(requestTimeout(security.requestTimeoutMs));
+    securityHeaders(),
+    cors(security.corsOrigins),
+    requestTimeout(security.requestTimeoutMs),
+  ];
   // The routers before `authenticate` serve paths outside /v1/ only: an API request passes them
   // without entering them (see http/path-gate).
-  app.use(pathGate(outsideApi, healthRouter(dependencies.redis)));
+  const outside: RequestHandler[] = [healthRouter(dependencies.redis)];
   // Scrapers carry no API key: /metrics has its own token (or lives on the internal port).
   if (dependencies.metrics?.servedHere)
-    app.use(
-      pathGate(
-        outsideApi,
-        metricsRouter({
-          metrics: dependencies.metrics.registry,
-          token: dependencies.metrics.token,
-        }),
-      ),
+    outside.push(
+      metricsRouter({
+        metrics: dependencies.metrics.registry,
+        token: dependencies.metrics.token,
+      }),
     );
   // The browser console (Bull Board) authenticates with its own session cookie or a Bearer key.
-  app.use(
-    pathGate(
-      outsideApi,
-      adminConsoleRouter({
-        authenticator: security.authenticator,
-        sessions: security.adminSessions,
-        board: security.queueBoard,
-        auditLog: security.auditLog,
-        logger,
-        secureCookie: security.secureCookie,
-        jobs: dependencies.store,
-      }),
-    ),
+  outside.push(
+    adminConsoleRouter({
+      authenticator: security.authenticator,
+      sessions: security.adminSessions,
+      board: security.queueBoard,
+      auditLog: security.auditLog,
+      logger,
+      secureCookie: security.secureCookie,
+      jobs: dependencies.store,
+    }),
   );
   // The browser API reference has its own guard (open in development; a key or the console's
   // session in production); its scripts are public code.
   const documentOf = openApiDocumentOf(apiVersion);
-  app.use(
-    pathGate(
-      outsideApi,
-      apiReferenceRouter({
-        open: dependencies.apiReferenceOpen ?? false,
-        authenticator: security.authenticator,
-        sessions: security.adminSessions,
-        auditLog: security.auditLog,
-        logger,
-        documentOf,
-      }),
-    ),
+  outside.push(
+    apiReferenceRouter({
+      open: dependencies.apiReferenceOpen ?? false,
+      authenticator: security.authenticator,
+      sessions: security.adminSessions,
+      auditLog: security.auditLog,
+      logger,
+      documentOf,
+    }),
   );
+  edge.push(pathGate(outsideApi, middlewareChain(outside)));
+  app.use(middlewareChain(edge));
   // Authenticate before parsing, so an anonymous client cannot make us read a large body.
   // Every route below needs a key and declares its scope with `requireScope` (see
   // test/route-table.test.ts, which fails for a route that does not).
-  app.use(authenticate(security.authenticator, security.auditLog, logger));
-  // While Redis is down every route below answers 503 at once (health checks come earlier).
-  app.use(requireRedis(dependencies.redis));
-  if (dependencies.rateLimits) app.use(rateLimit(dependencies.rateLimits));
+  const guarded: RequestHandler[] = [
+    authenticate(security.authenticator, security.auditLog, logger),
+    // While Redis is down every route below answers 503 at once (health checks come earlier).
+    requireRedis(dependencies.redis),
+  ];
+  if (dependencies.rateLimits) guarded.push(rateLimit(dependencies.rateLimits));
   const requireScope = scopeGuards({ auditLog: security.auditLog, logger });
   // Uploads are multipart and streamed into file storage, so they come before the JSON parser.
   const { batchApi } = dependencies;
   if (batchApi) {
-    app.use(
+    guarded.push(
       pathGate(
         atOrBelow('/v1/files'),
         filesRouter({
@@ -232,9 +230,10 @@ export function createApp(dependencies: AppDependencies): Express {
   }
   // A Message Batch may be far larger than BODY_LIMIT: its own parser comes first.
   if (batchApi?.messageBatches)
-    app.use(messageBatchesBodyParser(batchApi.messageBatches.limits.maxBodyBytes));
-  app.use(jsonBody({ limit: dependencies.bodyLimit }));
-  if (dependencies.keyLimits) app.use(keyLimits({ ...dependencies.keyLimits, logger }));
+    guarded.push(messageBatchesBodyParser(batchApi.messageBatches.limits.maxBodyBytes));
+  guarded.push(jsonBody({ limit: dependencies.bodyLimit }));
+  if (dependencies.keyLimits) guarded.push(keyLimits({ ...dependencies.keyLimits, logger }));
+  app.use(middlewareChain(guarded));
   // The hot routes first: Express enters every router mounted before a request's route, matches
   // its routes and leaves it with a setImmediate (~2–3 µs each), so the submit and the sync
   // endpoints come before the dozen others. No two routers share a method and path, so the order changes nothing

@@ -46,14 +46,18 @@ async function postBytes(
 }
 
 /**
- * An echo app whose first middleware waits for I/O, as the key's rate limit does (a Redis round
- * trip), so a request whose head and body came in one read is complete when the reader gets
- * it; it counts the `data` listeners added to the request after that.
+ * An echo app whose first middleware waits first: by default for I/O, as the key's rate limit
+ * does (a Redis round trip), so a request whose head and body came in one read is complete when
+ * the reader gets it; or for a microtask only, as authentication does, so the parser has not
+ * handed the body over yet. It counts the `data` listeners added to the request after that.
  */
-function awaitingEchoApp(limit: number | string = 64): Express {
+function awaitingEchoApp(
+  limit: number | string = 64,
+  wait: () => Promise<unknown> = () => new Promise((resolve) => setImmediate(resolve)),
+): Express {
   const app = express();
   app.use(async (request, response, next) => {
-    await new Promise((resolve) => setImmediate(resolve));
+    await wait();
     response.locals.complete = request.complete;
     let dataListeners = 0;
     const on = request.on;
@@ -110,6 +114,20 @@ async function sendInOneWrite(
 }
 
 describe('jsonBody, a body the HTTP parser already holds', () => {
+  it('is read from the stream buffer when its head and body came in one read, even before the parser handed the body over', async () => {
+    const body = '{"a":[1,"é"]}';
+    const answer = await sendInOneWrite(
+      awaitingEchoApp(64, () => Promise.resolve()),
+      ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`],
+      body,
+    );
+    // Not complete when the reader got the request, read without a data listener all the same.
+    expect(answer).toEqual({
+      status: 200,
+      body: { body: { a: [1, 'é'] }, complete: false, data_listeners: 0 },
+    });
+  });
+
   it('is read from the stream buffer, with no data listener', async () => {
     const body = '{"a":[1,"é"]}';
     const answer = await sendInOneWrite(

@@ -21,9 +21,9 @@ export function isPlainJsonType(type: string | undefined): boolean {
  * a lean path for what nearly every client sends: `Content-Type: application/json` (optionally
  * `; charset=utf-8`), no `Content-Encoding`. That path reads the chunks, joins them once and
  * calls `JSON.parse`, instead of body-parser's media-type parsing, charset decoder and stream
- * wrappers (about a tenth of a submit's CPU in the API's profile); a body the HTTP parser already
- * holds whole (one read, and the key's rate limit waited on Redis before this) is taken from the
- * stream's buffer without listeners. Everything else (other JSON
+ * wrappers (about a tenth of a submit's CPU in the API's profile); a body the HTTP parser holds
+ * whole by the end of the read that brought its head (nearly every small request) is taken from
+ * the stream's buffer without listeners. Everything else (other JSON
  * types and charsets, compressed bodies, a body already read, no body) goes to body-parser
  * itself, so both answer alike: an empty body is `{}`, any JSON value is accepted, and errors
  * carry body-parser's `type` and `status` (`entity.too.large` 413 before or while reading,
@@ -71,7 +71,17 @@ export function jsonBody({ limit }: JsonBodyOptions): RequestHandler {
       takeBufferedJson(request, maxBytes, declared, done);
       return;
     }
-    readJson(request, maxBytes, declared, done);
+    // The HTTP parser hands a request's head and its body to JavaScript in separate callbacks,
+    // and authentication resumes (a microtask) between them: a body that came in the same read
+    // as the head is in the stream's buffer once this turn's I/O callbacks have run. Looked at
+    // again then (one immediate), it is read without the four listeners, flowing mode and the
+    // `end` event's tick; a body still on its way is read with them, as before.
+    setImmediate(() => {
+      if (request.complete && request.readableFlowing !== true)
+        takeBufferedJson(request, maxBytes, declared, done);
+      else if (request.destroyed) done(bodyError(400, 'request aborted', 'request.aborted'));
+      else readJson(request, maxBytes, declared, done);
+    });
   };
 }
 

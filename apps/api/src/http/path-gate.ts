@@ -1,7 +1,10 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
+
+/** A router (or a middleware chain of routers): a handler whose `stack` the route table walks. */
+type Routing = RequestHandler & { stack: unknown[] };
 
 /** A router behind a path gate; `stack` is the router's, so the route table still sees its routes. */
-export type GatedRouter = RequestHandler & { stack: Router['stack'] };
+export type GatedRouter<R extends Routing = Routing> = RequestHandler & { stack: R['stack'] };
 
 /**
  * Enters `router` only for requests whose URL `reaches` accepts, and passes every other request
@@ -11,7 +14,10 @@ export type GatedRouter = RequestHandler & { stack: Router['stack'] };
  * reference, files) before its own. The gate must accept every URL the router has a route for:
  * Express matches paths case-insensitively and with or without a trailing slash.
  */
-export function pathGate(reaches: (url: string) => boolean, router: Router): GatedRouter {
+export function pathGate<R extends Routing>(
+  reaches: (url: string) => boolean,
+  router: R,
+): GatedRouter<R> {
   const gate: RequestHandler = (request, response, next) => {
     if (reaches(request.url)) router(request, response, next);
     else next();
