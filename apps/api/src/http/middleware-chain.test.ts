@@ -26,6 +26,13 @@ const step =
   };
 
 describe('middlewareChain', () => {
+  it('refuses an error handler, which Express would skip on the way and this chain would call', () => {
+    const onError: ErrorRequestHandler = (_error, _request, _response, next) => next();
+    expect(() => middlewareChain([step('a', []), onError as unknown as RequestHandler])).toThrow(
+      /handler 1 takes four parameters/,
+    );
+  });
+
   it('runs its handlers in order, then the app goes on', async () => {
     const seen: string[] = [];
     const asynchronous: RequestHandler = async (_request, _response, next) => {

@@ -16,10 +16,15 @@ export type MiddlewareChain = RequestHandler & { stack: ChainEntry[] };
  * enters (about 0.4 KB each, so a submit's twenty layers were a fifth of what it allocated);
  * the middleware every API request passes costs that once here. `next('route')` goes on, as
  * Express reads it in middleware outside a route; `next('router')` leaves the app's router,
- * as Express does. Only request handlers belong here: an error handler (four parameters)
- * would be skipped by Express but called here.
+ * as Express does. Only request handlers belong here: an error handler (four parameters),
+ * which Express would skip, is refused when the chain is built.
  */
 export function middlewareChain(handlers: readonly RequestHandler[]): MiddlewareChain {
+  const errorHandler = handlers.findIndex((handler) => handler.length === 4);
+  if (errorHandler !== -1)
+    throw new TypeError(
+      `middlewareChain: handler ${errorHandler} takes four parameters (an error handler); give it to app.use`,
+    );
   const chain: RequestHandler = (request: Request, response: Response, out: NextFunction) => {
     let index = 0;
     const next = (signal?: unknown): void => {
