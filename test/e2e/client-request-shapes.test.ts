@@ -1,21 +1,163 @@
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { apiKey, startSystem } from './system-harness';
 
 /**
  * Requests real clients send that llmq once refused with a schema error it did not explain:
- * Anthropic server tools and `mcp_servers`, custom-content documents. Each is carried (and answered as the provider
+ * OpenAI's legacy `functions`, `tool_choice: allowed_tools`, Anthropic server tools and
+ * `mcp_servers`, custom-content documents. Each is carried (and answered as the provider
  * answers it) or refused by name, through the built API and a worker process.
  */
 type System = Awaited<ReturnType<typeof startSystem>>;
 let system: System;
+let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
   system = await startSystem({ workers: 1 });
+  openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await system?.stop();
+});
+
+const getWeather = {
+  name: 'get_weather',
+  description: 'The weather in a city',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  },
+};
+const getTime = {
+  name: 'get_time',
+  parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] },
+};
+
+describe("OpenAI's legacy functions and function_call", () => {
+  it.each(['sim-gpt-fast', 'sim-claude-fast'])(
+    'answers a call as function_call with finish_reason function_call, then takes its result (%s)',
+    async (model) => {
+      const first = await openai.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Use get_weather for Paris.' }],
+        functions: [getWeather],
+      });
+      const choice = first.choices[0];
+      expect(choice?.finish_reason).toBe('function_call');
+      expect(choice?.message.tool_calls).toBeUndefined();
+      const call = choice?.message.function_call;
+      expect(call?.name).toBe('get_weather');
+      expect(JSON.parse(call?.arguments ?? '')).toHaveProperty('city');
+
+      // The call and its result go back as a legacy app sends them.
+      const second = await openai.chat.completions.create({
+        model,
+        messages: [
+          { role: 'user', content: 'Use get_weather for Paris.' },
+          { role: 'assistant', content: null, function_call: call },
+          { role: 'function', name: 'get_weather', content: 'sunny, 21 C' },
+        ],
+        functions: [getWeather],
+        function_call: 'auto',
+      });
+      expect(second.choices[0]?.finish_reason).toBe('stop');
+      expect(second.choices[0]?.message.content).toBe('[sim] get_weather returned: sunny, 21 C');
+    },
+  );
+
+  it('streams the call as delta.function_call, assembled by the SDK', async () => {
+    const stream = openai.chat.completions.stream({
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'What is the time?' }],
+      functions: [getWeather, getTime],
+      function_call: { name: 'get_time' },
+    });
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    stream.on('chunk', (chunk) => chunks.push(chunk));
+    const completion = await stream.finalChatCompletion();
+    expect(chunks.some((chunk) => chunk.choices[0]?.delta.tool_calls)).toBe(false);
+    expect(chunks.find((chunk) => chunk.choices[0]?.delta.function_call?.name)).toBeDefined();
+    const finishes = chunks.flatMap((chunk) => chunk.choices[0]?.finish_reason ?? []);
+    expect(finishes).toEqual(['function_call']);
+    const message = completion.choices[0]?.message;
+    expect(message?.function_call?.name).toBe('get_time');
+    expect(JSON.parse(message?.function_call?.arguments ?? '')).toHaveProperty('zone');
+  });
+
+  it('takes function_call "none" (no call), and refuses functions beside tools by name', async () => {
+    const none = await openai.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'echo: no get_weather today' }],
+      functions: [getWeather],
+      function_call: 'none',
+    });
+    expect(none.choices[0]?.message.content).toBe('no get_weather today');
+    expect(none.choices[0]?.finish_reason).toBe('stop');
+
+    const mixed = await openai.chat.completions
+      .create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'hi' }],
+        functions: [getWeather],
+        tools: [{ type: 'function', function: getTime }],
+      })
+      .catch((caught: unknown) => caught);
+    expect(mixed).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((mixed as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('functions');
+  });
+});
+
+describe("OpenAI's tool_choice allowed_tools", () => {
+  it.each(['sim-gpt-fast', 'sim-claude-fast'])(
+    'shows the model only the allowed tools, with its mode (%s)',
+    async (model) => {
+      const completion = await openai.chat.completions.create({
+        model,
+        // The simulator would call get_weather, named here, were it among the tools sent.
+        messages: [{ role: 'user', content: 'Use get_weather for Paris.' }],
+        tools: [
+          { type: 'function', function: getWeather },
+          { type: 'function', function: getTime },
+        ],
+        tool_choice: {
+          type: 'allowed_tools',
+          allowed_tools: {
+            mode: 'required',
+            tools: [{ type: 'function', function: { name: 'get_time' } }],
+          },
+        },
+      });
+      expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+      const calls = completion.choices[0]?.message.tool_calls ?? [];
+      expect(calls.map((call) => call.type === 'function' && call.function.name)).toEqual([
+        'get_time',
+      ]);
+    },
+  );
+
+  it('refuses an allowed tool that is not among the tools, naming it', async () => {
+    const error = await openai.chat.completions
+      .create({
+        model: 'sim-gpt-fast',
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'function', function: getWeather }],
+        tool_choice: {
+          type: 'allowed_tools',
+          allowed_tools: {
+            mode: 'auto',
+            tools: [{ type: 'function', function: { name: 'nope' } }],
+          },
+        },
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const apiError = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(apiError.param).toBe('tool_choice.allowed_tools.tools[0].function.name');
+    expect(apiError.message).toContain('"nope" is not in "tools"');
+  });
 });
 
 /** The Anthropic-shaped error body of a refused request. */

@@ -3,6 +3,7 @@ import type { TokenLogprob } from '../../messages/chat-result';
 import { choiceOf } from '../../messages/stream-part';
 import type { FinishReason, StreamPart } from '../../providers/language-model';
 import {
+  type OpenAIAnswerOptions,
   openAIFinishReason,
   openAITokenLogprobs,
   openAIUsage,
@@ -15,7 +16,7 @@ type Delta = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
   thinking_blocks?: OpenAIThinkingBlock[];
 };
 
-export interface OpenAIChatChunkWriterOptions {
+export interface OpenAIChatChunkWriterOptions extends OpenAIAnswerOptions {
   id: string;
   model: string;
   created: number;
@@ -74,6 +75,11 @@ export class OpenAIChatChunkWriter {
           }),
         ];
       case 'tool-call-start':
+        if (this.options.legacyFunctions) {
+          // A legacy answer carries one call (see `OpenAIAnswerOptions`), without an id.
+          if (part.index > 0) return [];
+          return [this.chunk(choice, { function_call: { name: part.toolName, arguments: '' } })];
+        }
         return [
           this.chunk(choice, {
             tool_calls: [
@@ -87,6 +93,10 @@ export class OpenAIChatChunkWriter {
           }),
         ];
       case 'tool-call-delta':
+        if (this.options.legacyFunctions) {
+          if (part.index > 0) return [];
+          return [this.chunk(choice, { function_call: { arguments: part.argumentsDelta } })];
+        }
         return [
           this.chunk(choice, {
             tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
@@ -105,7 +115,7 @@ export class OpenAIChatChunkWriter {
   private end(choice: number, reason: FinishReason): Chunk[] {
     if (this.ended.has(choice)) return [];
     this.ended.add(choice);
-    return [this.chunk(choice, {}, openAIFinishReason(reason))];
+    return [this.chunk(choice, {}, openAIFinishReason(reason, this.options))];
   }
 
   /**
