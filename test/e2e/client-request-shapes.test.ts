@@ -240,3 +240,44 @@ describe('Anthropic documents with a content source', () => {
     },
   );
 });
+
+describe('Anthropic usage.cache_creation, the cache writes by lifetime', () => {
+  const longSystem = (tag: string) =>
+    `You are a careful assistant (${tag}). ${'Always cite the queue rules. '.repeat(250)}`;
+
+  it.each([
+    ['5m', undefined],
+    ['1h', '1h'],
+  ] as const)('reports %s writes under their lifetime', async (lifetime, ttl) => {
+    const message = await anthropic.messages.create({
+      model: 'sim-claude-fast',
+      max_tokens: 16,
+      system: [
+        {
+          type: 'text',
+          text: longSystem(`ttl ${lifetime}`),
+          cache_control: { type: 'ephemeral', ...(ttl === undefined ? {} : { ttl }) },
+        },
+      ],
+      messages: [{ role: 'user', content: 'echo: cached' }],
+    });
+    const written = message.usage.cache_creation_input_tokens ?? 0;
+    expect(written).toBeGreaterThan(1024);
+    expect(message.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: lifetime === '5m' ? written : 0,
+      ephemeral_1h_input_tokens: lifetime === '1h' ? written : 0,
+    });
+  });
+
+  it('reports no writes, as zeros, for a model without a prompt cache', async () => {
+    const message = await anthropic.messages.create({
+      model: 'sim-gpt-fast',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'echo: hi' }],
+    });
+    expect(message.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: 0,
+    });
+  });
+});
