@@ -281,3 +281,33 @@ describe('Anthropic usage.cache_creation, the cache writes by lifetime', () => {
     });
   });
 });
+
+describe('chat.completion service_tier and system_fingerprint', () => {
+  it("carries the provider's, or OpenAI's defaults for a model that sends none", async () => {
+    const gpt = await openai.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'echo: hi' }],
+    });
+    expect(gpt).toMatchObject({ service_tier: 'default', system_fingerprint: 'fp_llmq_sim' });
+    const claude = await openai.chat.completions.create({
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'echo: hi' }],
+    });
+    expect(claude).toMatchObject({ service_tier: 'default', system_fingerprint: null });
+  });
+
+  it('streams them on every chunk, the assembled completion carrying the provider’s', async () => {
+    const stream = openai.chat.completions.stream({
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'echo: one two three' }],
+      stream_options: { include_usage: true },
+    });
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    stream.on('chunk', (chunk) => chunks.push(chunk));
+    const completion = await stream.finalChatCompletion();
+    expect(chunks.every((chunk) => chunk.service_tier === 'default')).toBe(true);
+    expect(chunks.every((chunk) => 'system_fingerprint' in chunk)).toBe(true);
+    expect(chunks.at(-1)?.system_fingerprint).toBe('fp_llmq_sim');
+    expect(completion.system_fingerprint).toBe('fp_llmq_sim');
+  });
+});

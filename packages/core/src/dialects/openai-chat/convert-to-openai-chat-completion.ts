@@ -21,6 +21,22 @@ export interface OpenAIAnswerOptions {
   legacyFunctions?: boolean;
 }
 
+/**
+ * The `service_tier` and `system_fingerprint` of an answer: the provider's when it sent them
+ * (OpenAI-format providers do), else what OpenAI sends for a call on its default tier by a
+ * model without a fingerprint (`default`, `null`).
+ */
+export function openAIServing(answer: Pick<DialectAnswer, 'serviceTier' | 'systemFingerprint'>): {
+  service_tier: OpenAI.Chat.ChatCompletion['service_tier'];
+  system_fingerprint: string;
+} {
+  return {
+    service_tier: (answer.serviceTier ?? 'default') as OpenAI.Chat.ChatCompletion['service_tier'],
+    // OpenAI sends `null` for a model without one; the SDK types it `string | undefined`.
+    system_fingerprint: answer.systemFingerprint ?? (null as unknown as string),
+  };
+}
+
 /** Our finish reason in OpenAI's words. */
 export function openAIFinishReason(
   reason: FinishReason,
@@ -127,5 +143,6 @@ export function convertToOpenAIChatCompletion(
     model: answer.model,
     choices: answers.map((choice, index) => convertToOpenAIChoice(choice, index, options)),
     usage: openAIUsage(answer.usage),
+    ...openAIServing(answer),
   };
 }

@@ -5,6 +5,7 @@ import type { FinishReason, StreamPart } from '../../providers/language-model';
 import {
   type OpenAIAnswerOptions,
   openAIFinishReason,
+  openAIServing,
   openAITokenLogprobs,
   openAIUsage,
 } from './convert-to-openai-chat-completion';
@@ -44,6 +45,12 @@ export class OpenAIChatChunkWriter {
   private readonly roleSent = new Set<number>();
   /** The choices whose finish chunk went out. */
   private readonly ended = new Set<number>();
+  /**
+   * The provider's `service_tier` and `system_fingerprint`, known only from its `finish`: the
+   * chunks before it carry what OpenAI sends by default, the finish and usage chunks the
+   * provider's (the SDK's assembled completion takes the last chunk's).
+   */
+  private serving = openAIServing({});
   /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
   private readonly unsignedReasoning = new Map<number, string[]>();
 
@@ -123,6 +130,7 @@ export class OpenAIChatChunkWriter {
    * asked.
    */
   private finish(part: Extract<StreamPart, { type: 'finish' }>): Chunk[] {
+    this.serving = openAIServing(part);
     const reasons: FinishReason[] = [part.finishReason, ...(part.otherFinishReasons ?? [])];
     const chunks = reasons.flatMap((reason, choice) => this.end(choice, reason));
     if (this.options.includeUsage)
@@ -141,7 +149,7 @@ export class OpenAIChatChunkWriter {
 
   private base(): Omit<Chunk, 'choices'> {
     const { id, model, created } = this.options;
-    return { id, object: 'chat.completion.chunk', created, model };
+    return { id, object: 'chat.completion.chunk', created, model, ...this.serving };
   }
 
   private chunk(

@@ -338,6 +338,8 @@ describe('neutral answer → OpenAI chat completion', () => {
       object: 'chat.completion',
       created: 1700000000,
       model: 'm',
+      service_tier: 'default',
+      system_fingerprint: null,
       choices: [
         {
           index: 0,
