@@ -160,6 +160,28 @@ describe("OpenAI's tool_choice allowed_tools", () => {
   });
 });
 
+describe("the Responses API's tool_choice allowed_tools", () => {
+  it('shows the model only the allowed tools, and echoes the choice as given', async () => {
+    const toolChoice = {
+      type: 'allowed_tools' as const,
+      mode: 'required' as const,
+      tools: [{ type: 'function', name: 'get_time' }],
+    };
+    const response = await openai.responses.create({
+      model: 'sim-claude-fast',
+      input: 'Use get_weather for Paris.',
+      tools: [
+        { type: 'function', strict: false, ...getWeather },
+        { type: 'function', strict: false, ...getTime },
+      ],
+      tool_choice: toolChoice,
+    });
+    const calls = response.output.filter((item) => item.type === 'function_call');
+    expect(calls.map((call) => call.name)).toEqual(['get_time']);
+    expect(response.tool_choice).toEqual(toolChoice);
+  });
+});
+
 /** The Anthropic-shaped error body of a refused request. */
 async function anthropicRefusal(
   body: Anthropic.MessageCreateParamsNonStreaming,

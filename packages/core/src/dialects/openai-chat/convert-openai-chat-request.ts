@@ -2,6 +2,7 @@ import { ClientError } from '../../errors/client-error';
 import type { ChatRequest } from '../../messages/chat-request';
 import type { ResponseFormat, ToolChoice, ToolDefinition } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import { restrictToAllowedTools } from '../allowed-tools';
 import { convertOpenAIChatMessages } from './convert-openai-chat-messages';
 import type { OpenAIChatRequest } from './openai-chat-request-schema';
 
@@ -77,10 +78,8 @@ function convertToolDefinition(
 }
 
 /**
- * `tool_choice` into the neutral choice, and the tools the model may call. `allowed_tools`
- * restricts the tools sent to the ones it names (each must be among `tools`), with its mode as
- * the choice (`auto`, or `required`): every provider can honour that, since the model is only
- * shown the tools it may call.
+ * `tool_choice` into the neutral choice, and the tools the model may call (`allowed_tools`
+ * restricts them: see {@link restrictToAllowedTools}).
  */
 function convertToolChoice(
   choice: NonNullable<OpenAIChatRequest['tool_choice']>,
@@ -89,20 +88,14 @@ function convertToolChoice(
   if (typeof choice === 'string') return { toolChoice: choice };
   if (choice.type === 'function')
     return { toolChoice: { type: 'tool', toolName: choice.function.name } };
-  const names = choice.allowed_tools.tools.map((tool, index) => {
-    const name = tool.function.name;
-    if (!tools?.some((defined) => defined.name === name)) {
-      const parameter = `tool_choice.allowed_tools.tools[${index}].function.name`;
-      throw new ClientError('invalid_request', `"${parameter}": "${name}" is not in "tools"`, {
-        parameter,
-      });
-    }
-    return name;
-  });
-  return {
-    toolChoice: choice.allowed_tools.mode,
-    tools: tools?.filter((tool) => names.includes(tool.name)),
-  };
+  return restrictToAllowedTools(
+    tools,
+    {
+      mode: choice.allowed_tools.mode,
+      names: choice.allowed_tools.tools.map((tool) => tool.function.name),
+    },
+    (index) => `tool_choice.allowed_tools.tools[${index}].function.name`,
+  );
 }
 
 /**
