@@ -12,15 +12,18 @@ export function restrictToAllowedTools(
   allowed: { mode: 'auto' | 'required'; names: readonly string[] },
   parameterOf: (index: number) => string,
 ): { toolChoice: ToolChoice; tools: ToolDefinition[] } {
+  // Sets, so the check stays linear in the request's size however many tools it lists.
+  const defined = new Set(tools?.map((tool) => tool.name));
   allowed.names.forEach((name, index) => {
-    if (tools?.some((tool) => tool.name === name)) return;
+    if (defined.has(name)) return;
     const parameter = parameterOf(index);
     throw new ClientError('invalid_request', `"${parameter}": "${name}" is not in "tools"`, {
       parameter,
     });
   });
+  const names = new Set(allowed.names);
   return {
     toolChoice: allowed.mode,
-    tools: (tools ?? []).filter((tool) => allowed.names.includes(tool.name)),
+    tools: (tools ?? []).filter((tool) => names.has(tool.name)),
   };
 }
