@@ -160,6 +160,7 @@ export {
 } from './dialects/openai-chat/convert-openai-chat-request';
 export {
   convertToOpenAIChatCompletion,
+  type OpenAIAnswerOptions,
   openAIFinishReason,
   openAIUsage,
 } from './dialects/openai-chat/convert-to-openai-chat-completion';

@@ -26,6 +26,10 @@ export function dialectAnswerOf(
     ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
     ...(result.logprobs !== undefined ? { logprobs: result.logprobs } : {}),
     ...(result.other_choices !== undefined ? { otherChoices: result.other_choices } : {}),
+    ...(result.system_fingerprint !== undefined
+      ? { systemFingerprint: result.system_fingerprint }
+      : {}),
+    ...(result.service_tier !== undefined ? { serviceTier: result.service_tier } : {}),
   };
 }
 
@@ -103,5 +107,9 @@ export function finishPartOf(result: JobResult): StreamPart {
     responseModel: result.upstream_model,
     ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
     ...(result.response_id !== undefined ? { responseId: result.response_id } : {}),
+    ...(result.system_fingerprint !== undefined
+      ? { systemFingerprint: result.system_fingerprint }
+      : {}),
+    ...(result.service_tier !== undefined ? { serviceTier: result.service_tier } : {}),
   };
 }

@@ -2,6 +2,7 @@ import {
   convertToOpenAIChatCompletion,
   isFinalStatus,
   type JobResult,
+  type OpenAIAnswerOptions,
   OpenAIChatChunkWriter,
   type StreamPart,
 } from '@llmq/core';
@@ -71,13 +72,14 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
             created,
             model: start.model,
             includeUsage: call.includeUsage,
+            legacyFunctions: call.legacyFunctions,
           });
 
         if (start.kind === 'cached') {
           setLlmqHeaders(response, { ...start, cached: true });
           const id = chatCompletionId(start.result.response_id ?? 'cached');
           if (!call.stream) {
-            response.json(completionOf(start.result, id, created));
+            response.json(completionOf(start.result, id, created, call));
             return;
           }
           const writer = writerFor(id);
@@ -94,7 +96,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const id = chatCompletionId(jobId);
         if (!call.stream) {
           const result = await jobs.waitForResult(jobId, request, response, start.announced);
-          if (result) response.json(completionOf(result, id, created));
+          if (result) response.json(completionOf(result, id, created, call));
           return; // without a result, the client left
         }
 
@@ -135,9 +137,15 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
   return router;
 }
 
-function completionOf(result: JobResult, id: string, created: number) {
+function completionOf(
+  result: JobResult,
+  id: string,
+  created: number,
+  options: OpenAIAnswerOptions,
+) {
   return convertToOpenAIChatCompletion(
     dialectAnswerOf(result, { id, created, model: result.model }),
+    options,
   );
 }
 

@@ -56,6 +56,10 @@ export function buildJobResult(
     provider: winner?.provider ?? entry.provider,
     ...(winner?.deployment !== undefined ? { deployment: winner.deployment } : {}),
     ...(answer.responseId ? { response_id: answer.responseId } : {}),
+    ...(answer.systemFingerprint !== undefined
+      ? { system_fingerprint: answer.systemFingerprint }
+      : {}),
+    ...(answer.serviceTier !== undefined ? { service_tier: answer.serviceTier } : {}),
     usage: toJobUsage(answer.usage),
     timings: {
       queue_wait_ms: Math.max(0, parts.startedAt - parts.createdAt),

@@ -104,6 +104,10 @@ export async function streamGeneration(
           usage: part.usage,
           responseModel: part.responseModel,
           ...(part.responseId !== undefined ? { responseId: part.responseId } : {}),
+          ...(part.systemFingerprint !== undefined
+            ? { systemFingerprint: part.systemFingerprint }
+            : {}),
+          ...(part.serviceTier !== undefined ? { serviceTier: part.serviceTier } : {}),
         },
       };
     }

@@ -11,4 +11,8 @@ export interface DialectAnswer extends ChatAnswer {
   id: string;
   /** Creation time, seconds since the epoch. */
   created: number;
+  /** The provider's `system_fingerprint`, when it sent one (OpenAI format only). */
+  systemFingerprint?: string;
+  /** The provider's `service_tier`, when it said (OpenAI format only). */
+  serviceTier?: string;
 }

@@ -58,6 +58,10 @@ export interface JobResult {
   /** The model's deployment that answered, when the catalog gives it several. */
   deployment?: string;
   response_id?: string;
+  /** The provider's `system_fingerprint` (OpenAI-format providers), when it sent one. */
+  system_fingerprint?: string;
+  /** The provider's `service_tier` the answer ran on (OpenAI-format providers), when it said. */
+  service_tier?: string;
   /** Token usage of the answer (snake_case: part of the HTTP surface; see `toJobUsage`). */
   usage: JobUsage;
   timings: JobTimings;

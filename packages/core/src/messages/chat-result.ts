@@ -16,6 +16,11 @@ export interface Usage {
   reasoningTokens?: number;
   /** Input tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`), part of `inputTokens`. */
   cacheWriteInputTokens?: number;
+  /**
+   * The part of `cacheWriteInputTokens` written with a 1-hour lifetime (Anthropic
+   * `cache_creation.ephemeral_1h_input_tokens`), when some were; the rest lives 5 minutes.
+   */
+  cacheWrite1hInputTokens?: number;
 }
 
 /** Input and output tokens of a call or a batch line (a part of {@link Usage}). */

@@ -52,6 +52,10 @@ interface FinishPart {
   usage: Usage;
   responseModel: string;
   responseId?: string;
+  /** OpenAI's `system_fingerprint`, when the provider sent one. */
+  systemFingerprint?: string;
+  /** OpenAI's `service_tier` the call ran on, when the provider said. */
+  serviceTier?: string;
 }
 
 /** The answer a stream part belongs to (0 for the first, and for any single-answer stream). */

@@ -42,6 +42,10 @@ export interface GenerateResult extends ChatAnswer {
   responseModel: string;
   /** The provider's id for this response or request, for support tickets. */
   responseId?: string;
+  /** OpenAI's `system_fingerprint` (the backend configuration that answered), when sent. */
+  systemFingerprint?: string;
+  /** OpenAI's `service_tier` the call ran on (`default`, `flex`, …), when sent. */
+  serviceTier?: string;
   rateLimit?: RateLimitInfo;
 }
 

@@ -219,6 +219,11 @@ describe.each(adapters)('$name adapter', (adapter) => {
       usage: generated.usage,
       responseModel: adapter.modelId,
       responseId: expect.any(String),
+      // What the provider says of the system that answered, streamed as whole (OpenAI format).
+      ...(generated.systemFingerprint !== undefined
+        ? { systemFingerprint: generated.systemFingerprint }
+        : {}),
+      ...(generated.serviceTier !== undefined ? { serviceTier: generated.serviceTier } : {}),
     });
   });
 

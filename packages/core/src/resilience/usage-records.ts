@@ -24,6 +24,8 @@ export const jobUsageSchema = attemptUsageSchema.extend({
   reasoning_tokens: z.number().optional(),
   /** Input tokens written to the provider's prompt cache (part of `input_tokens`), when reported. */
   cache_write_input_tokens: z.number().optional(),
+  /** The part of `cache_write_input_tokens` written with a 1-hour lifetime, when some were. */
+  cache_write_1h_input_tokens: z.number().optional(),
 });
 export type JobUsage = z.infer<typeof jobUsageSchema>;
 
@@ -47,6 +49,9 @@ export function toJobUsage(usage: Usage): JobUsage {
     ...(usage.cacheWriteInputTokens !== undefined
       ? { cache_write_input_tokens: usage.cacheWriteInputTokens }
       : {}),
+    ...(usage.cacheWrite1hInputTokens !== undefined
+      ? { cache_write_1h_input_tokens: usage.cacheWrite1hInputTokens }
+      : {}),
   };
 }
 
@@ -60,6 +65,9 @@ export function fromJobUsage(usage: JobUsage): Usage {
     ...(usage.reasoning_tokens !== undefined ? { reasoningTokens: usage.reasoning_tokens } : {}),
     ...(usage.cache_write_input_tokens !== undefined
       ? { cacheWriteInputTokens: usage.cache_write_input_tokens }
+      : {}),
+    ...(usage.cache_write_1h_input_tokens !== undefined
+      ? { cacheWrite1hInputTokens: usage.cache_write_1h_input_tokens }
       : {}),
   };
 }

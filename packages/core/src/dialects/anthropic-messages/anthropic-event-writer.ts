@@ -133,12 +133,17 @@ export class AnthropicEventWriter {
         container: null,
         diagnostics: null,
         stop_details: null,
-        usage: anthropicUsage({
-          inputTokens,
-          outputTokens: 1,
-          cachedInputTokens: 0,
-          totalTokens: inputTokens + 1,
-        }),
+        usage: {
+          ...anthropicUsage({
+            inputTokens,
+            outputTokens: 1,
+            cachedInputTokens: 0,
+            totalTokens: inputTokens + 1,
+          }),
+          // The cache writes are known only at the end, and `message_delta` has no field for
+          // their split by lifetime: unknown here, rather than zeros a reader would sum.
+          cache_creation: null,
+        },
       },
     };
   }

@@ -37,10 +37,25 @@ const textSourceSchema = z
   .object({ type: z.literal('text'), media_type: z.literal('text/plain'), data: z.string().min(1) })
   .strict();
 
+/** A custom-content document: its own text and image blocks (documents only). */
+const contentSourceSchema = z
+  .object({
+    type: z.literal('content'),
+    content: z.union([
+      z.string(),
+      z.array(z.discriminatedUnion('type', [textBlockSchema, imageBlockSchema])),
+    ]),
+  })
+  .strict();
+
 const documentBlockSchema = z
   .object({
     type: z.literal('document'),
-    source: z.union([sourceSchema, textSourceSchema]),
+    source: z.discriminatedUnion('type', [
+      ...sourceSchema.options,
+      textSourceSchema,
+      contentSourceSchema,
+    ]),
     title: z.string().nullish(),
     context: z.string().nullish(),
     citations: z.unknown().optional(),
@@ -81,6 +96,43 @@ const toolUseBlockSchema = z
   })
   .strict();
 
+/**
+ * The server tools of Anthropic's API (its SDK's `ToolUnion`, beside custom tools): tools
+ * Anthropic runs itself, whose calls and results come back as `server_tool_use` and
+ * `*_tool_result` blocks. Read so the converter can refuse them by their type, rather than
+ * the schema refusing them as a custom tool without `input_schema`.
+ */
+export const anthropicServerToolTypes = [
+  'bash_20241022',
+  'bash_20250124',
+  'code_execution_20250522',
+  'code_execution_20250825',
+  'code_execution_20260120',
+  'code_execution_20260521',
+  'computer_20241022',
+  'computer_20250124',
+  'computer_20251124',
+  'computer_toolset_20260801',
+  'browser_toolset_20260801',
+  'advisor_20260301',
+  'memory_20250818',
+  'text_editor_20241022',
+  'text_editor_20250124',
+  'text_editor_20250429',
+  'text_editor_20250728',
+  'web_search_20250305',
+  'web_search_20260209',
+  'web_search_20260318',
+  'web_fetch_20250910',
+  'web_fetch_20260209',
+  'web_fetch_20260309',
+  'web_fetch_20260318',
+  'tool_search_tool_bm25_20251119',
+  'tool_search_tool_regex_20251119',
+] as const;
+
+const serverToolSchema = z.looseObject({ type: z.enum(anthropicServerToolTypes) });
+
 export const anthropicContentBlockSchema = z.discriminatedUnion('type', [
   textBlockSchema,
   imageBlockSchema,
@@ -115,18 +167,23 @@ export const anthropicMessagesRequestSchema = z
     metadata: z.object({ user_id: z.string().nullish() }).strict().optional(),
     tools: z
       .array(
-        z
-          .object({
-            name: z.string().min(1),
-            description: z.string().optional(),
-            input_schema: jsonSchemaObjectSchema,
-            strict: z.boolean().optional(),
-            cache_control: cacheControlSchema,
-            type: z.literal('custom').optional(),
-          })
-          .strict(),
+        z.discriminatedUnion('type', [
+          z
+            .object({
+              name: z.string().min(1),
+              description: z.string().optional(),
+              input_schema: jsonSchemaObjectSchema,
+              strict: z.boolean().optional(),
+              cache_control: cacheControlSchema,
+              type: z.literal('custom').optional(),
+            })
+            .strict(),
+          serverToolSchema,
+        ]),
       )
       .optional(),
+    /** MCP connectors Claude would call itself; refused by the converter when any is given. */
+    mcp_servers: z.array(z.unknown()).optional(),
     tool_choice: z
       .discriminatedUnion('type', [
         z

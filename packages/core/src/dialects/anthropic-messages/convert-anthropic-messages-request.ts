@@ -11,6 +11,13 @@ export interface AnthropicMessagesCall {
   request: ChatRequest;
 }
 
+/**
+ * Why server tools and MCP servers are refused: Anthropic runs them itself, and their calls and
+ * results (`server_tool_use`, `*_tool_result`, `mcp_tool_use` blocks) have no place in the
+ * neutral answer, so no model llmq routes to could carry them back faithfully.
+ */
+const serverSideReason = '(run by Anthropic itself) is not supported by';
+
 function convertToolChoice(
   choice: NonNullable<AnthropicMessagesRequest['tool_choice']>,
 ): ToolChoice {
@@ -56,8 +63,18 @@ export function convertAnthropicMessagesRequest(
   if (body.stop_sequences !== undefined && body.stop_sequences.length > 0)
     request.stop = body.stop_sequences;
   if (body.metadata?.user_id) request.safetyIdentifier = body.metadata.user_id;
+  if (body.mcp_servers !== undefined && body.mcp_servers.length > 0) {
+    throw new UnsupportedParameterError('mcp_servers', 'llmq', serverSideReason);
+  }
   if (body.tools !== undefined) {
-    request.tools = body.tools.map((tool) => {
+    request.tools = body.tools.map((tool, index) => {
+      if (tool.type !== undefined && tool.type !== 'custom') {
+        throw new UnsupportedParameterError(
+          `tools[${index}] (${tool.type})`,
+          'llmq',
+          serverSideReason,
+        );
+      }
       const definition: NonNullable<ChatRequest['tools']>[number] = {
         name: tool.name,
         parameters: tool.input_schema,

@@ -71,6 +71,33 @@ function convertToolResult(
   return cached(part, block.cache_control);
 }
 
+/**
+ * A custom-content document (`source.type: "content"`) as the text and image parts it is made
+ * of, which every provider takes: its title, when given, is a first text part, and its cache
+ * breakpoint goes on its last part (a breakpoint caches everything up to the end of its block).
+ */
+function contentDocumentParts(
+  block: Extract<AnthropicContentBlock, { type: 'document' }>,
+  path: string,
+): UserContentPart[] {
+  const { source } = block;
+  if (source.type !== 'content') return [];
+  const inner: UserContentPart[] =
+    typeof source.content === 'string'
+      ? [{ type: 'text', text: source.content }]
+      : source.content.map((part, index) =>
+          part.type === 'text'
+            ? convertTextBlock(part, `${path}.source.content[${index}]`)
+            : convertImageBlock(part),
+        );
+  const parts: UserContentPart[] = block.title
+    ? [{ type: 'text', text: block.title }, ...inner]
+    : inner;
+  const last = parts.at(-1);
+  if (last !== undefined) parts[parts.length - 1] = cached(last, block.cache_control);
+  return parts;
+}
+
 function misplaced(path: string, type: string, role: string): never {
   throw new UnsupportedParameterError(
     `${path} (${type})`,
@@ -100,6 +127,10 @@ function convertUserTurn(content: AnthropicContentBlock[], path: string): ChatMe
           if (field !== 'title' && block[field] !== undefined && block[field] !== null) {
             throw new UnsupportedParameterError(`${blockPath}.${field}`, 'llmq');
           }
+        }
+        if (block.source.type === 'content') {
+          parts.push(...contentDocumentParts(block, blockPath));
+          return;
         }
         const document: UserContentPart = { type: 'document', source: mediaSource(block.source) };
         parts.push(

@@ -28,16 +28,22 @@ export function anthropicStopReason(
 
 /**
  * Our usage in Anthropic's shape: Anthropic's `input_tokens` is only the part of the prompt
- * neither read from nor written to the cache.
+ * neither read from nor written to the cache, and `cache_creation` splits the cache writes by
+ * lifetime (the ones not reported as 1-hour writes are 5-minute ones, the default; zeros for a
+ * model that writes none).
  */
 export function anthropicUsage(usage: Usage): Anthropic.Usage {
   const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const oneHour = Math.min(usage.cacheWrite1hInputTokens ?? 0, cacheWrite);
   return {
     input_tokens: Math.max(0, usage.inputTokens - usage.cachedInputTokens - cacheWrite),
     output_tokens: usage.outputTokens,
     cache_read_input_tokens: usage.cachedInputTokens,
     cache_creation_input_tokens: cacheWrite,
-    cache_creation: null,
+    cache_creation: {
+      ephemeral_5m_input_tokens: cacheWrite - oneHour,
+      ephemeral_1h_input_tokens: oneHour,
+    },
     inference_geo: null,
     output_tokens_details:
       usage.reasoningTokens === undefined ? null : { thinking_tokens: usage.reasoningTokens },

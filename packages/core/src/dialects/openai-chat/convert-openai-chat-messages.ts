@@ -1,3 +1,4 @@
+import { ClientError } from '../../errors/client-error';
 import type { ChatMessage } from '../../messages/chat-message';
 import type {
   AssistantContentPart,
@@ -58,9 +59,39 @@ function convertUserContent(content: UserParts, path: string): string | UserCont
   });
 }
 
+/**
+ * Legacy function calls carry no id: each assistant `function_call` gets one made from its
+ * message's place (`call_fn_<index>`, the same for the same conversation, so exact-cache keys
+ * hold), and a `function` message answers the latest call of its name not answered yet.
+ */
+class LegacyFunctionCalls {
+  private readonly open = new Map<string, string[]>();
+
+  call(name: string, index: number): string {
+    const id = `call_fn_${index}`;
+    const ids = this.open.get(name) ?? [];
+    ids.push(id);
+    this.open.set(name, ids);
+    return id;
+  }
+
+  answer(name: string, path: string): string {
+    const id = this.open.get(name)?.pop();
+    if (id === undefined) {
+      throw new ClientError(
+        'invalid_request',
+        `"${path}" is the result of the function "${name}", but no assistant message before it calls "${name}" (function_call)`,
+        { parameter: `${path}.name` },
+      );
+    }
+    return id;
+  }
+}
+
 function convertAssistant(
   message: Extract<OpenAIChatMessage, { role: 'assistant' }>,
   path: string,
+  legacyCallId: string | undefined,
 ): ChatMessage {
   if (
     message.refusal ||
@@ -91,6 +122,14 @@ function convertAssistant(
       arguments: call.function.arguments,
     });
   }
+  if (message.function_call && legacyCallId !== undefined) {
+    parts.push({
+      type: 'tool-call',
+      toolCallId: legacyCallId,
+      toolName: message.function_call.name,
+      arguments: message.function_call.arguments,
+    });
+  }
   // A plain text answer stays a string, as clients sent it.
   const plain =
     parts.length === 1 && parts[0]?.type === 'text' && typeof message.content === 'string';
@@ -102,10 +141,17 @@ function convertAssistant(
 
 /**
  * Converts OpenAI chat messages to neutral ones. Consecutive `tool` messages become one tool
- * message with a result per call; `developer` is the system role of newer OpenAI models.
+ * message with a result per call; `developer` is the system role of newer OpenAI models. The
+ * legacy `function_call` and `function` messages are tool calls and results like the others.
  */
 export function convertOpenAIChatMessages(messages: readonly OpenAIChatMessage[]): ChatMessage[] {
   const converted: ChatMessage[] = [];
+  const legacyCalls = new LegacyFunctionCalls();
+  const pushResult = (result: ToolResultPart) => {
+    const previous = converted.at(-1);
+    if (previous?.role === 'tool') previous.content.push(result);
+    else converted.push({ role: 'tool', content: [result] });
+  };
   messages.forEach((message, index) => {
     const path = `messages[${index}]`;
     switch (message.role) {
@@ -133,7 +179,20 @@ export function convertOpenAIChatMessages(messages: readonly OpenAIChatMessage[]
         );
         return;
       case 'assistant':
-        converted.push(convertAssistant(message, path));
+        converted.push(
+          convertAssistant(
+            message,
+            path,
+            message.function_call ? legacyCalls.call(message.function_call.name, index) : undefined,
+          ),
+        );
+        return;
+      case 'function':
+        pushResult({
+          type: 'tool-result',
+          toolCallId: legacyCalls.answer(message.name, path),
+          content: message.content ?? '',
+        });
         return;
       case 'tool': {
         const result: ToolResultPart = {
@@ -144,9 +203,7 @@ export function convertOpenAIChatMessages(messages: readonly OpenAIChatMessage[]
               ? message.content
               : message.content.map((part) => ({ type: 'text' as const, text: part.text })),
         };
-        const previous = converted.at(-1);
-        if (previous?.role === 'tool') previous.content.push(result);
-        else converted.push({ role: 'tool', content: [result] });
+        pushResult(result);
         return;
       }
       default: {

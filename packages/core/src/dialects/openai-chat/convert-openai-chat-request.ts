@@ -1,6 +1,8 @@
+import { ClientError } from '../../errors/client-error';
 import type { ChatRequest } from '../../messages/chat-request';
-import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
+import type { ResponseFormat, ToolChoice, ToolDefinition } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import { restrictToAllowedTools } from '../allowed-tools';
 import { convertOpenAIChatMessages } from './convert-openai-chat-messages';
 import type { OpenAIChatRequest } from './openai-chat-request-schema';
 
@@ -10,6 +12,11 @@ export interface OpenAIChatCall {
   stream: boolean;
   /** `stream_options.include_usage`: send a last chunk with the usage. */
   includeUsage: boolean;
+  /**
+   * The request used the legacy `functions`: answer a call as OpenAI answers one there, as
+   * `function_call` (not `tool_calls`) with `finish_reason: "function_call"`.
+   */
+  legacyFunctions: boolean;
   request: ChatRequest;
 }
 
@@ -58,8 +65,58 @@ function refuseUncarried(body: OpenAIChatRequest): void {
   }
 }
 
-function convertToolChoice(choice: NonNullable<OpenAIChatRequest['tool_choice']>): ToolChoice {
-  return typeof choice === 'string' ? choice : { type: 'tool', toolName: choice.function.name };
+function convertToolDefinition(
+  fn: NonNullable<OpenAIChatRequest['functions']>[number],
+): ToolDefinition {
+  const tool: ToolDefinition = {
+    name: fn.name,
+    parameters: fn.parameters ?? { type: 'object', properties: {} },
+  };
+  if (fn.description !== undefined) tool.description = fn.description;
+  if (typeof fn.strict === 'boolean') tool.strict = fn.strict;
+  return tool;
+}
+
+/**
+ * `tool_choice` into the neutral choice, and the tools the model may call (`allowed_tools`
+ * restricts them: see {@link restrictToAllowedTools}).
+ */
+function convertToolChoice(
+  choice: NonNullable<OpenAIChatRequest['tool_choice']>,
+  tools: ToolDefinition[] | undefined,
+): { toolChoice: ToolChoice; tools?: ToolDefinition[] } {
+  if (typeof choice === 'string') return { toolChoice: choice };
+  if (choice.type === 'function')
+    return { toolChoice: { type: 'tool', toolName: choice.function.name } };
+  return restrictToAllowedTools(
+    tools,
+    {
+      mode: choice.allowed_tools.mode,
+      names: choice.allowed_tools.tools.map((tool) => tool.function.name),
+    },
+    (index) => `tool_choice.allowed_tools.tools[${index}].function.name`,
+  );
+}
+
+/**
+ * The legacy `functions` and `function_call` as tools and a tool choice. They cannot be mixed
+ * with `tools` and `tool_choice` (OpenAI refuses that too), and `function_call` needs `functions`.
+ */
+function convertLegacyFunctions(body: OpenAIChatRequest, request: ChatRequest): void {
+  const refuse = (parameter: string, message: string): never => {
+    throw new ClientError('invalid_request', `"${parameter}" ${message}`, { parameter });
+  };
+  if (body.functions !== undefined && body.tools !== undefined)
+    refuse('functions', 'cannot be given with "tools"; use one or the other');
+  if (body.function_call !== undefined && body.tool_choice !== undefined)
+    refuse('function_call', 'cannot be given with "tool_choice"; use one or the other');
+  if (body.function_call !== undefined && body.functions === undefined)
+    refuse('function_call', 'needs "functions"');
+  if (body.functions !== undefined) request.tools = body.functions.map(convertToolDefinition);
+  const choice = body.function_call;
+  if (choice !== undefined)
+    request.toolChoice =
+      typeof choice === 'string' ? choice : { type: 'tool', toolName: choice.name };
 }
 
 function convertResponseFormat(
@@ -106,24 +163,21 @@ export function convertOpenAIChatRequest(body: OpenAIChatRequest): OpenAIChatCal
   refuseUncarried(body);
   const request: ChatRequest = { messages: convertOpenAIChatMessages(body.messages) };
   copyOptions(body, request);
-  if (body.tools !== undefined) {
-    request.tools = body.tools.map(({ function: fn }) => {
-      const tool: NonNullable<ChatRequest['tools']>[number] = {
-        name: fn.name,
-        parameters: fn.parameters ?? { type: 'object', properties: {} },
-      };
-      if (fn.description !== undefined) tool.description = fn.description;
-      if (typeof fn.strict === 'boolean') tool.strict = fn.strict;
-      return tool;
-    });
+  if (body.tools !== undefined)
+    request.tools = body.tools.map((tool) => convertToolDefinition(tool.function));
+  if (body.tool_choice !== undefined) {
+    const { toolChoice, tools } = convertToolChoice(body.tool_choice, request.tools);
+    request.toolChoice = toolChoice;
+    if (tools !== undefined) request.tools = tools;
   }
-  if (body.tool_choice !== undefined) request.toolChoice = convertToolChoice(body.tool_choice);
+  convertLegacyFunctions(body, request);
   if (body.response_format !== undefined)
     request.responseFormat = convertResponseFormat(body.response_format);
   return {
     model: body.model,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
+    legacyFunctions: body.functions !== undefined,
     request,
   };
 }

@@ -10,10 +10,39 @@ import type { DialectAnswer } from '../dialect-answer';
 import type { OpenAIThinkingBlock } from './openai-chat-request-schema';
 import { thinkingBlocksOf } from './openai-thinking-blocks';
 
+/** How an answer is written for the request it answers. */
+export interface OpenAIAnswerOptions {
+  /**
+   * The request used the legacy `functions`: a tool call goes out as `function_call` with
+   * `finish_reason: "function_call"`, as OpenAI answers such a request. That answer has room
+   * for one call; the converter sends no `parallel_tool_calls` (some providers refuse it), so
+   * a model that calls several functions in one turn has its first call answered.
+   */
+  legacyFunctions?: boolean;
+}
+
+/**
+ * The `service_tier` and `system_fingerprint` of an answer: the provider's when it sent them
+ * (OpenAI-format providers do), else what OpenAI sends for a call on its default tier by a
+ * model without a fingerprint (`default`, `null`).
+ */
+export function openAIServing(answer: Pick<DialectAnswer, 'serviceTier' | 'systemFingerprint'>): {
+  service_tier: OpenAI.Chat.ChatCompletion['service_tier'];
+  system_fingerprint: string;
+} {
+  return {
+    service_tier: (answer.serviceTier ?? 'default') as OpenAI.Chat.ChatCompletion['service_tier'],
+    // OpenAI sends `null` for a model without one; the SDK types it `string | undefined`.
+    system_fingerprint: answer.systemFingerprint ?? (null as unknown as string),
+  };
+}
+
 /** Our finish reason in OpenAI's words. */
 export function openAIFinishReason(
   reason: FinishReason,
+  options: OpenAIAnswerOptions = {},
 ): OpenAI.Chat.ChatCompletion.Choice['finish_reason'] {
+  if (reason === 'tool_calls' && options.legacyFunctions) return 'function_call';
   return reason === 'other' ? 'stop' : reason;
 }
 
@@ -44,6 +73,7 @@ function reasoningText(answer: ChatAnswer): string | undefined {
 function convertToOpenAIChoice(
   answer: ChatAnswer,
   index: number,
+  options: OpenAIAnswerOptions,
 ): OpenAI.Chat.ChatCompletion.Choice {
   const toolCalls = answer.content.flatMap((part) =>
     part.type === 'tool-call'
@@ -65,7 +95,10 @@ function convertToOpenAIChoice(
     content: text === '' && toolCalls.length > 0 ? null : text,
     refusal: null,
   };
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const [firstCall] = toolCalls;
+  if (options.legacyFunctions && firstCall !== undefined)
+    message.function_call = firstCall.function;
+  else if (firstCall !== undefined) message.tool_calls = toolCalls;
   const reasoning = reasoningText(answer);
   if (reasoning !== undefined) message.reasoning_content = reasoning;
   const thinkingBlocks = thinkingBlocksOf(answer.content);
@@ -73,7 +106,7 @@ function convertToOpenAIChoice(
   const choice: OpenAI.Chat.ChatCompletion.Choice = {
     index,
     message,
-    finish_reason: openAIFinishReason(answer.finishReason),
+    finish_reason: openAIFinishReason(answer.finishReason, options),
     logprobs: null,
   };
   if (answer.logprobs !== undefined)
@@ -98,14 +131,18 @@ export function openAITokenLogprobs(
 }
 
 /** A neutral answer (and its other choices, for `n` > 1) as an OpenAI `chat.completion`. */
-export function convertToOpenAIChatCompletion(answer: DialectAnswer): OpenAI.Chat.ChatCompletion {
+export function convertToOpenAIChatCompletion(
+  answer: DialectAnswer,
+  options: OpenAIAnswerOptions = {},
+): OpenAI.Chat.ChatCompletion {
   const answers = [answer, ...(answer.otherChoices ?? [])];
   return {
     id: answer.id,
     object: 'chat.completion',
     created: answer.created,
     model: answer.model,
-    choices: answers.map(convertToOpenAIChoice),
+    choices: answers.map((choice, index) => convertToOpenAIChoice(choice, index, options)),
     usage: openAIUsage(answer.usage),
+    ...openAIServing(answer),
   };
 }

@@ -3,7 +3,9 @@ import type { TokenLogprob } from '../../messages/chat-result';
 import { choiceOf } from '../../messages/stream-part';
 import type { FinishReason, StreamPart } from '../../providers/language-model';
 import {
+  type OpenAIAnswerOptions,
   openAIFinishReason,
+  openAIServing,
   openAITokenLogprobs,
   openAIUsage,
 } from './convert-to-openai-chat-completion';
@@ -15,7 +17,7 @@ type Delta = OpenAI.Chat.ChatCompletionChunk.Choice.Delta & {
   thinking_blocks?: OpenAIThinkingBlock[];
 };
 
-export interface OpenAIChatChunkWriterOptions {
+export interface OpenAIChatChunkWriterOptions extends OpenAIAnswerOptions {
   id: string;
   model: string;
   created: number;
@@ -43,6 +45,12 @@ export class OpenAIChatChunkWriter {
   private readonly roleSent = new Set<number>();
   /** The choices whose finish chunk went out. */
   private readonly ended = new Set<number>();
+  /**
+   * The provider's `service_tier` and `system_fingerprint`, known only from its `finish`: the
+   * chunks before it carry what OpenAI sends by default, the finish and usage chunks the
+   * provider's (the SDK's assembled completion takes the last chunk's).
+   */
+  private serving = openAIServing({});
   /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
   private readonly unsignedReasoning = new Map<number, string[]>();
 
@@ -74,6 +82,11 @@ export class OpenAIChatChunkWriter {
           }),
         ];
       case 'tool-call-start':
+        if (this.options.legacyFunctions) {
+          // A legacy answer carries one call (see `OpenAIAnswerOptions`), without an id.
+          if (part.index > 0) return [];
+          return [this.chunk(choice, { function_call: { name: part.toolName, arguments: '' } })];
+        }
         return [
           this.chunk(choice, {
             tool_calls: [
@@ -87,6 +100,10 @@ export class OpenAIChatChunkWriter {
           }),
         ];
       case 'tool-call-delta':
+        if (this.options.legacyFunctions) {
+          if (part.index > 0) return [];
+          return [this.chunk(choice, { function_call: { arguments: part.argumentsDelta } })];
+        }
         return [
           this.chunk(choice, {
             tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }],
@@ -105,7 +122,7 @@ export class OpenAIChatChunkWriter {
   private end(choice: number, reason: FinishReason): Chunk[] {
     if (this.ended.has(choice)) return [];
     this.ended.add(choice);
-    return [this.chunk(choice, {}, openAIFinishReason(reason))];
+    return [this.chunk(choice, {}, openAIFinishReason(reason, this.options))];
   }
 
   /**
@@ -113,6 +130,7 @@ export class OpenAIChatChunkWriter {
    * asked.
    */
   private finish(part: Extract<StreamPart, { type: 'finish' }>): Chunk[] {
+    this.serving = openAIServing(part);
     const reasons: FinishReason[] = [part.finishReason, ...(part.otherFinishReasons ?? [])];
     const chunks = reasons.flatMap((reason, choice) => this.end(choice, reason));
     if (this.options.includeUsage)
@@ -131,7 +149,7 @@ export class OpenAIChatChunkWriter {
 
   private base(): Omit<Chunk, 'choices'> {
     const { id, model, created } = this.options;
-    return { id, object: 'chat.completion.chunk', created, model };
+    return { id, object: 'chat.completion.chunk', created, model, ...this.serving };
   }
 
   private chunk(

@@ -60,6 +60,7 @@ describe('OpenAI chat request → neutral', () => {
       model: 'gpt-x',
       stream: false,
       includeUsage: false,
+      legacyFunctions: false,
       request: {
         messages: [{ role: 'user', content: 'hi', name: 'ada' }],
         tools: [{ name: 'f', description: 'd', parameters: { type: 'object' }, strict: true }],
@@ -232,6 +233,99 @@ const answer = {
   },
 };
 
+describe('legacy functions and allowed_tools → neutral', () => {
+  const f = { name: 'f', parameters: { type: 'object' } };
+  const g = { name: 'g', parameters: { type: 'object' } };
+
+  it('reads functions as tools, function_call as the choice, and pairs each function result with its call', () => {
+    const call = read({
+      model: 'gpt-x',
+      functions: [f],
+      function_call: { name: 'f' },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } },
+        { role: 'function', name: 'f', content: 'done' },
+      ],
+    });
+    expect(call.legacyFunctions).toBe(true);
+    expect(call.request.tools).toEqual([{ name: 'f', parameters: { type: 'object' } }]);
+    expect(call.request.toolChoice).toEqual({ type: 'tool', toolName: 'f' });
+    expect(call.request.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [{ type: 'tool-call', toolCallId: 'call_fn_1', toolName: 'f', arguments: '{}' }],
+      },
+      {
+        role: 'tool',
+        content: [{ type: 'tool-result', toolCallId: 'call_fn_1', content: 'done' }],
+      },
+    ]);
+  });
+
+  it('refuses a function result that answers no call, and function_call without functions', () => {
+    expect(() =>
+      read({ model: 'gpt-x', messages: [{ role: 'function', name: 'f', content: 'x' }] }),
+    ).toThrow(expect.objectContaining({ details: { parameter: 'messages[0].name' } }));
+    expect(() =>
+      read({ model: 'gpt-x', function_call: 'auto', messages: [{ role: 'user', content: 'x' }] }),
+    ).toThrow(expect.objectContaining({ details: { parameter: 'function_call' } }));
+  });
+
+  it('sends only the allowed tools, with the mode as the choice', () => {
+    const call = read({
+      model: 'gpt-x',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [
+        { type: 'function', function: f },
+        { type: 'function', function: g },
+      ],
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'g' } }] },
+      },
+    });
+    expect(call.request.tools?.map((tool) => tool.name)).toEqual(['g']);
+    expect(call.request.toolChoice).toBe('auto');
+  });
+});
+
+describe('neutral answer → legacy function_call', () => {
+  it('answers one call as function_call with finish_reason function_call, whole and streamed', () => {
+    const completion = convertToOpenAIChatCompletion(
+      {
+        id: 'chatcmpl-1',
+        created: 1,
+        model: 'gpt-x',
+        content: [{ type: 'tool-call', toolCallId: 'c', toolName: 'f', arguments: '{"a":1}' }],
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2, cachedInputTokens: 0 },
+      },
+      { legacyFunctions: true },
+    );
+    expect(completion.choices[0]).toMatchObject({
+      message: { content: null, function_call: { name: 'f', arguments: '{"a":1}' } },
+      finish_reason: 'function_call',
+    });
+    expect(completion.choices[0]?.message.tool_calls).toBeUndefined();
+    const writer = new OpenAIChatChunkWriter({
+      id: 'chatcmpl-1',
+      model: 'gpt-x',
+      created: 1,
+      includeUsage: false,
+      legacyFunctions: true,
+    });
+    const deltas = [
+      ...writer.write({ type: 'tool-call-start', index: 0, toolCallId: 'c', toolName: 'f' }),
+      ...writer.write({ type: 'tool-call-delta', index: 0, argumentsDelta: '{}' }),
+    ].map((chunk) => chunk.choices[0]?.delta);
+    expect(deltas).toEqual([
+      { role: 'assistant', function_call: { name: 'f', arguments: '' } },
+      { function_call: { arguments: '{}' } },
+    ]);
+  });
+});
+
 describe('neutral answer → OpenAI chat completion', () => {
   it('puts tool calls in tool_calls with content null and finish_reason tool_calls', () => {
     const completion = convertToOpenAIChatCompletion({
@@ -244,6 +338,8 @@ describe('neutral answer → OpenAI chat completion', () => {
       object: 'chat.completion',
       created: 1700000000,
       model: 'm',
+      service_tier: 'default',
+      system_fingerprint: null,
       choices: [
         {
           index: 0,

@@ -43,6 +43,9 @@ const toolCallSchema = z
   })
   .strict();
 
+/** A legacy function call (`function_call` on an assistant message): a tool call without an id. */
+const functionCallSchema = z.object({ name: z.string().min(1), arguments: z.string() }).strict();
+
 /**
  * One Anthropic thinking block in the OpenAI format, in the shape LiteLLM gives it on an
  * assistant message (`thinking_blocks`): thinking text with its signature, or redacted thinking.
@@ -93,6 +96,8 @@ export const openAIChatMessageSchema = z.discriminatedUnion('role', [
         .nullish(),
       name: nameSchema,
       tool_calls: z.array(toolCallSchema).optional(),
+      /** Deprecated by OpenAI for `tool_calls`, still sent by older apps (see `functions`). */
+      function_call: functionCallSchema.nullish(),
       refusal: z.string().nullish(),
       /** The reasoning llmq returned with an earlier answer (see docs/messages.md). */
       reasoning_content: z.string().nullish(),
@@ -112,6 +117,14 @@ export const openAIChatMessageSchema = z.discriminatedUnion('role', [
        * {@link checkToolMessageNames}), so it says nothing the call does not.
        */
       name: nameSchema,
+    })
+    .strict(),
+  /** A legacy function's result: it answers the latest `function_call` of that `name`. */
+  z
+    .object({
+      role: z.literal('function'),
+      name: z.string().min(1).max(64),
+      content: z.string().nullable(),
     })
     .strict(),
 ]);
@@ -144,6 +157,18 @@ export function checkToolMessageNames(
   });
 }
 
+/** A function tool's definition (`tools[].function`, and a legacy `functions[]` entry). */
+const functionSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: jsonSchemaObjectSchema.optional(),
+    strict: z.boolean().nullish(),
+  })
+  .strict();
+
+const toolNameSchema = z.object({ name: z.string().min(1) }).strict();
+
 export const openAIChatRequestSchema = z
   .object({
     model: z.string().min(1).max(200),
@@ -158,33 +183,35 @@ export const openAIChatRequestSchema = z
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullish(),
     tools: z
-      .array(
-        z
-          .object({
-            type: z.literal('function'),
-            function: z
-              .object({
-                name: z.string().min(1),
-                description: z.string().optional(),
-                parameters: jsonSchemaObjectSchema.optional(),
-                strict: z.boolean().nullish(),
-              })
-              .strict(),
-          })
-          .strict(),
-      )
+      .array(z.object({ type: z.literal('function'), function: functionSchema }).strict())
       .optional(),
     tool_choice: z
       .union([
         z.enum(['auto', 'none', 'required']),
-        z
-          .object({
-            type: z.literal('function'),
-            function: z.object({ name: z.string().min(1) }).strict(),
-          })
-          .strict(),
+        z.discriminatedUnion('type', [
+          z.object({ type: z.literal('function'), function: toolNameSchema }).strict(),
+          z
+            .object({
+              type: z.literal('allowed_tools'),
+              allowed_tools: z
+                .object({
+                  mode: z.enum(['auto', 'required']),
+                  tools: z
+                    .array(
+                      z.object({ type: z.literal('function'), function: toolNameSchema }).strict(),
+                    )
+                    .min(1),
+                })
+                .strict(),
+            })
+            .strict(),
+        ]),
       ])
       .optional(),
+    /** Deprecated by OpenAI for `tools`; read as tools, answered as OpenAI answers it. */
+    functions: z.array(functionSchema).min(1).max(128).optional(),
+    /** Deprecated by OpenAI for `tool_choice`: `none`, `auto` or `{name}`. */
+    function_call: z.union([z.enum(['none', 'auto']), toolNameSchema]).optional(),
     parallel_tool_calls: z.boolean().optional(),
     response_format: z
       .discriminatedUnion('type', [

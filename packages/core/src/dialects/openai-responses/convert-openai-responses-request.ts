@@ -3,6 +3,7 @@ import type { ChatMessage } from '../../messages/chat-message';
 import type { ChatRequest } from '../../messages/chat-request';
 import type { ResponseFormat, ToolChoice, ToolDefinition } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
+import { restrictToAllowedTools } from '../allowed-tools';
 import { convertOpenAIResponsesInput } from './convert-openai-responses-input';
 import type {
   OpenAIResponsesRequest,
@@ -84,8 +85,18 @@ function refuseUncarried(body: OpenAIResponsesRequest): void {
   }
 }
 
-function convertToolChoice(choice: NonNullable<OpenAIResponsesRequest['tool_choice']>): ToolChoice {
-  return typeof choice === 'string' ? choice : { type: 'tool', toolName: choice.name };
+/** `tool_choice` into the neutral choice, with the tools `allowed_tools` lets the model call. */
+function convertToolChoice(
+  choice: NonNullable<OpenAIResponsesRequest['tool_choice']>,
+  tools: ToolDefinition[] | undefined,
+): { toolChoice: ToolChoice; tools?: ToolDefinition[] } {
+  if (typeof choice === 'string') return { toolChoice: choice };
+  if (choice.type === 'function') return { toolChoice: { type: 'tool', toolName: choice.name } };
+  return restrictToAllowedTools(
+    tools,
+    { mode: choice.mode, names: choice.tools.map((tool) => tool.name) },
+    (index) => `tool_choice.tools[${index}].name`,
+  );
 }
 
 function convertFormat(format: ResponsesTextFormat): ResponseFormat {
@@ -130,8 +141,11 @@ function optionsOf(body: OpenAIResponsesRequest): Omit<ChatRequest, 'messages'> 
   if (
     choice !== undefined &&
     (options.tools !== undefined || (choice !== 'auto' && choice !== 'none'))
-  )
-    options.toolChoice = convertToolChoice(choice);
+  ) {
+    const { toolChoice, tools } = convertToolChoice(choice, options.tools);
+    options.toolChoice = toolChoice;
+    if (tools !== undefined) options.tools = tools;
+  }
   if (body.text?.format !== undefined && body.text.format.type !== 'text')
     options.responseFormat = convertFormat(body.text.format);
   if (body.text?.verbosity != null) options.verbosity = body.text.verbosity;

@@ -157,7 +157,19 @@ export type ResponsesTextFormat = z.infer<typeof responsesTextFormatSchema>;
 
 export const responsesToolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
-  z.object({ type: z.literal('function'), name: z.string().min(1) }).strict(),
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('function'), name: z.string().min(1) }).strict(),
+    /** Only these tools may be called (see `restrictToAllowedTools`). */
+    z
+      .object({
+        type: z.literal('allowed_tools'),
+        mode: z.enum(['auto', 'required']),
+        tools: z
+          .array(z.object({ type: z.literal('function'), name: z.string().min(1) }).strict())
+          .min(1),
+      })
+      .strict(),
+  ]),
 ]);
 export type ResponsesToolChoice = z.infer<typeof responsesToolChoiceSchema>;
 

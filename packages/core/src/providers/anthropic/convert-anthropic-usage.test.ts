@@ -18,6 +18,17 @@ describe('convertAnthropicUsage', () => {
     });
   });
 
+  it('keeps the part of the cache writes made with the 1-hour lifetime', () => {
+    expect(
+      convertAnthropicUsage({
+        input_tokens: 1,
+        cache_creation_input_tokens: 30,
+        cache_creation: { ephemeral_1h_input_tokens: 20 },
+        output_tokens: 1,
+      }),
+    ).toMatchObject({ cacheWriteInputTokens: 30, cacheWrite1hInputTokens: 20 });
+  });
+
   it('treats missing cache fields as zero', () => {
     expect(convertAnthropicUsage({ input_tokens: 3, output_tokens: 4 })).toEqual({
       inputTokens: 3,

@@ -6,6 +6,8 @@ export interface AnthropicUsageFields {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** The cache writes by lifetime (`ephemeral_5m_input_tokens`, `ephemeral_1h_input_tokens`). */
+  cache_creation?: { ephemeral_1h_input_tokens?: number | null } | null;
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
@@ -18,7 +20,8 @@ export interface AnthropicUsageFields {
  * - `cachedInputTokens` is `cache_read_input_tokens`, the part served from the cache (cheap).
  *
  * - `cacheWriteInputTokens` is `cache_creation_input_tokens` (priced above plain input), set
- *   when some were written;
+ *   when some were written, and `cacheWrite1hInputTokens` the part of it written with the
+ *   1-hour lifetime (`cache_creation.ephemeral_1h_input_tokens`);
  * - `reasoningTokens` is `output_tokens_details.thinking_tokens`, when reported.
  */
 export function convertAnthropicUsage(usage: AnthropicUsageFields): Usage {
@@ -34,6 +37,11 @@ export function convertAnthropicUsage(usage: AnthropicUsageFields): Usage {
   };
   const cacheWriteTokens = usage.cache_creation_input_tokens ?? 0;
   if (cacheWriteTokens > 0) converted.cacheWriteInputTokens = cacheWriteTokens;
+  const oneHourTokens = Math.min(
+    usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+    cacheWriteTokens,
+  );
+  if (oneHourTokens > 0) converted.cacheWrite1hInputTokens = oneHourTokens;
   const reasoningTokens = usage.output_tokens_details?.thinking_tokens ?? 0;
   if (reasoningTokens > 0) converted.reasoningTokens = reasoningTokens;
   return converted;
@@ -53,6 +61,7 @@ export function mergeAnthropicUsage(
     cache_read_input_tokens: delta.cache_read_input_tokens ?? start.cache_read_input_tokens,
     cache_creation_input_tokens:
       delta.cache_creation_input_tokens ?? start.cache_creation_input_tokens,
+    cache_creation: delta.cache_creation ?? start.cache_creation,
     output_tokens_details: delta.output_tokens_details ?? start.output_tokens_details,
   };
 }

@@ -131,6 +131,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         usage: convertOpenAICompatibleUsage(state.usage),
         responseModel: state.responseModel ?? this.modelId,
         responseId: state.responseId,
+        ...state.serving,
       };
     } catch (error) {
       throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase });

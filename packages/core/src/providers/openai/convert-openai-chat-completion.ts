@@ -10,6 +10,8 @@ import type { OpenAIUsageFields } from './convert-openai-usage';
 interface OpenAIChatCompletionFields {
   id?: unknown;
   model?: unknown;
+  system_fingerprint?: unknown;
+  service_tier?: unknown;
   choices?: unknown;
   usage?: OpenAIUsageFields | null;
 }
@@ -130,6 +132,9 @@ export function convertOpenAIChatCompletion(
     responseModel: typeof completion.model === 'string' ? completion.model : options.modelId,
     responseId: typeof completion.id === 'string' ? completion.id : undefined,
   };
+  if (typeof completion.system_fingerprint === 'string')
+    result.systemFingerprint = completion.system_fingerprint;
+  if (typeof completion.service_tier === 'string') result.serviceTier = completion.service_tier;
   if (others.length > 0) result.otherChoices = others;
   return result;
 }

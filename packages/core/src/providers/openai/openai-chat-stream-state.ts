@@ -1,4 +1,4 @@
-import type { FinishReason, StreamPart } from '../language-model';
+import type { FinishReason, GenerateResult, StreamPart } from '../language-model';
 import { convertOpenAILogprobs } from './convert-openai-chat-completion';
 import { convertOpenAIFinishReason } from './convert-openai-finish-reason';
 import type { OpenAIUsageFields } from './convert-openai-usage';
@@ -13,6 +13,8 @@ interface OpenAIToolCallDeltaFields {
 export interface OpenAIChatChunkFields {
   id?: string;
   model?: string;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
   choices?: ReadonlyArray<{
     /** Which of the `n` answers this delta belongs to (0 when absent). */
     index?: number;
@@ -64,6 +66,8 @@ class ChoiceState {
 export class OpenAIChatStreamState {
   responseId: string | undefined;
   responseModel: string | undefined;
+  /** What the chunks said of the system that answered (`system_fingerprint`, `service_tier`). */
+  readonly serving: Pick<GenerateResult, 'systemFingerprint' | 'serviceTier'> = {};
   usage: OpenAIUsageFields | undefined;
   /** Choice index → its state. */
   private readonly choices = new Map<number, ChoiceState>();
@@ -102,6 +106,9 @@ export class OpenAIChatStreamState {
       this.responseId = chunk.id;
     }
     if (typeof chunk.model === 'string' && chunk.model !== '') this.responseModel = chunk.model;
+    if (typeof chunk.system_fingerprint === 'string')
+      this.serving.systemFingerprint = chunk.system_fingerprint;
+    if (typeof chunk.service_tier === 'string') this.serving.serviceTier = chunk.service_tier;
     if (chunk.usage) this.usage = chunk.usage;
     if (!Array.isArray(chunk.choices)) return [];
     const parts: StreamPart[] = [];

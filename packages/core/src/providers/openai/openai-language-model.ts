@@ -105,6 +105,7 @@ export class OpenAILanguageModel implements LanguageModel {
         usage: convertOpenAIUsage(state.usage),
         responseModel: state.responseModel ?? this.modelId,
         responseId: state.responseId,
+        ...state.serving,
       };
     } catch (error) {
       throw mapOpenAIError(error, { provider: this.provider, call, phase });
