@@ -4,12 +4,16 @@ import { startSystem } from './system-harness';
 
 /**
  * A provider whose error message quotes the prompt (as some servers do for a request they
- * cannot serve): the client gets that message in its 502, but neither process prints it.
- * Real API and worker processes; every provider of the catalog points at this stub.
+ * cannot serve): the client gets that message in its 502, but neither process prints it or
+ * exports it in a span. Real API and worker processes; every provider of the catalog points at
+ * this stub, and their traces at a raw OTLP receiver.
  */
 const prompt = 'the merger terms of zebra holdings and okapi partners';
 
 let upstream: Server;
+let traces: Server;
+/** Every OTLP export body, as text (JSON or protobuf: a string is its UTF-8 bytes in both). */
+const exported: string[] = [];
 let system: Awaited<ReturnType<typeof startSystem>>;
 
 beforeAll(async () => {
@@ -30,17 +34,35 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  traces = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      exported.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => traces.listen(0, '127.0.0.1', resolve));
   const { port } = upstream.address() as AddressInfo;
+  const tracesPort = (traces.address() as AddressInfo).port;
   system = await startSystem({
-    env: { LOG_LEVEL: 'debug', SIMULATOR_URL: `http://127.0.0.1:${port}`, JOB_ATTEMPTS: '1' },
+    env: {
+      LOG_LEVEL: 'debug',
+      SIMULATOR_URL: `http://127.0.0.1:${port}`,
+      JOB_ATTEMPTS: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${tracesPort}`,
+    },
   });
 });
 afterAll(async () => {
   await system?.stop();
   await new Promise((resolve) => upstream?.close(resolve));
+  traces?.closeAllConnections();
+  await new Promise((resolve) => traces?.close(resolve));
 });
 
-it("keeps a provider's error text that quotes the prompt out of the logs", async () => {
+it("keeps a provider's error text that quotes the prompt out of the logs and the traces", async () => {
   const answer = await system.request('POST', '/v1/chat/completions', {
     model: 'sim-gpt-fast',
     messages: [{ role: 'user', content: prompt }],
@@ -55,4 +77,13 @@ it("keeps a provider's error text that quotes the prompt out of the logs", async
   expect(logs).toContain('"event":"request-error"');
   expect(logs).toContain('"code":"job_failed"');
   expect(logs.includes(prompt) ? 'the prompt is in the logs' : null).toBeNull();
+
+  // A graceful stop flushes the batched spans: the failed job's spans were exported, without it.
+  await Promise.all([
+    system.api.stop('SIGTERM'),
+    ...system.workers.map((worker) => worker.stop('SIGTERM')),
+  ]);
+  const spans = exported.join('\n');
+  expect(spans).toContain('llmq.outcome');
+  expect(spans.includes(prompt) ? 'the prompt is in the traces' : null).toBeNull();
 });
