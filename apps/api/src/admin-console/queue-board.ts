@@ -5,6 +5,7 @@ import { queueNames, type RedisKeys } from '@llmq/core';
 import { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
+import { jobDataView } from './job-data-view';
 
 export const queueBoardPath = '/admin/queues';
 
@@ -18,7 +19,9 @@ export interface QueueBoard {
 /**
  * Builds Bull Board for every queue in `queueNames`, so a queue added there shows up here
  * without another change. Two boards share the queues: a full one for the `admin` scope and a
- * read-only one (no retry, clean, promote, …) for `admin:read`.
+ * read-only one (no retry, clean, promote, …) for `admin:read`, which shows each job's data
+ * without its prompt text (see `jobDataView`). The full board shows the data as it is: an
+ * admin edits it there (update data, duplicate), and may issue any tenant a key anyway.
  */
 export function createQueueBoard(connection: Redis, keys: RedisKeys): QueueBoard {
   const queues = Object.values(queueNames).map(
@@ -28,7 +31,11 @@ export function createQueueBoard(connection: Redis, keys: RedisKeys): QueueBoard
     const serverAdapter = new ExpressAdapter();
     serverAdapter.setBasePath(queueBoardPath);
     createBullBoard({
-      queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
+      queues: queues.map((queue) => {
+        const adapter = new BullMQAdapter(queue, { readOnlyMode });
+        if (readOnlyMode) adapter.setFormatter('data', jobDataView);
+        return adapter;
+      }),
       serverAdapter,
       options: {
         uiConfig: {

@@ -75,8 +75,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         method: request.method,
         path: request.path,
         code: clientError.code,
-        error:
-          error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        // An answer of ours (a `job_failed` 502, a timeout) is logged by its code: its message,
+        // the client's to read, may relay a provider's error text, which can quote the prompt.
+        ...(isClientError(error) ? {} : { error: describeUnexpected(error) }),
       });
     }
     if (response.headersSent) {
@@ -93,6 +94,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       .status(clientError.status)
       .json(formatErrorBody(clientError, errorDialectFor(request)));
   };
+}
+
+/** What the log says of an unexpected error (a bug): its name and message. */
+function describeUnexpected(error: unknown): { name: string; message: string } | string {
+  return error instanceof Error ? { name: error.name, message: error.message } : String(error);
 }
 
 /** 404 for any path no route matched. */

@@ -1,6 +1,7 @@
 import {
   type ChatMessage,
   ClientError,
+  hasScope,
   isFinalStatus,
   isPreviousResponseGone,
   type JobEventReader,
@@ -16,6 +17,7 @@ import {
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { methodNotAllowed } from '../http/api-error';
+import { principalOf } from '../http/authenticate';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { readSyncIdempotency } from '../http/idempotency-key';
 import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
@@ -203,7 +205,8 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
 
   router
     .route('/v1/responses/:id/input_items')
-    .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
+    // The items are the prompt: the scope `include=request` needs on the job routes.
+    .get(requireScope('jobs:content'), async (request: Request, response: Response) => {
       const { stored } = await findResponse(options, request, response);
       response.json(listInputItems(stored.inputItems, request.query));
     })
@@ -237,7 +240,11 @@ async function findResponse(
   const found = await lookupFor(options, tenantOf(response))(id);
   if (!found) throw responseNotFound(id);
   response.locals.jobId = found.record.id;
-  return found;
+  if (hasScope(principalOf(response).scopes, 'jobs:content')) return found;
+  // `instructions` is prompt text (the system message): a key that may read statuses and
+  // answers but not prompts gets the response without it, in every view and stream replay.
+  const settings = { ...found.stored.settings, instructions: null };
+  return { ...found, stored: { ...found.stored, settings } };
 }
 
 /**

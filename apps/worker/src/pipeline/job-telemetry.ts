@@ -98,9 +98,11 @@ export function createJobSpans({ tracer, metrics }: JobTelemetryOptions) {
           finished = true;
           span.setAttribute('llmq.outcome', outcome);
           if (outcome !== 'completed') {
+            // The error's name, not its message: a failure's message is the provider's error
+            // text, which may quote the prompt, and spans leave for a tracing backend.
             span.setStatus({
               code: SpanStatusCode.ERROR,
-              message: error instanceof Error ? error.message : undefined,
+              message: error instanceof Error ? error.name : undefined,
             });
           }
           span.end();

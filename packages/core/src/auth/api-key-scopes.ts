@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * Closed set of API key scopes. `admin` manages keys, tenants, policies and queues;
  * `admin:read` sees them (audit log, key lists, Bull Board in read-only mode).
- * `jobs:content` reads the prompts of the tenant's jobs (`include=request` on the job routes);
+ * `jobs:content` reads the prompts of the tenant's jobs (`include=request` on the job routes,
+ * a stored response's `input_items` and `instructions`);
  * `jobs:read` alone sees statuses, metadata and results, never a prompt.
  */
 export const apiKeyScopeSchema = z.enum([

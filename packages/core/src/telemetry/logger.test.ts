@@ -46,6 +46,21 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ job_id: 'job_a', service: 'worker', api_key: '[redacted]' });
   });
 
+  it('omits prompt and answer text by field name, a plain string as well as a list', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ service: 'worker', level: 'info', stream });
+    logger.warn('job-retry', {
+      prompt: 'the quarterly figures of zebra holdings',
+      messages: [{ role: 'user', content: 'hello' }],
+      detail: { content: 'nested answer text', text: 'more text', input_tokens: 3 },
+    });
+    expect(lines[0]).toMatchObject({
+      prompt: '[omitted]',
+      messages: '[omitted]',
+      detail: { content: '[omitted]', text: '[omitted]', input_tokens: 3 },
+    });
+  });
+
   it('scrubs a key and an address quoted in a JSON body right after an escape', () => {
     // A provider's error body, quoted in a message: the key follows an escaped new line.
     const body = JSON.stringify({

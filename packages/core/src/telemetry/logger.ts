@@ -28,9 +28,10 @@ export function scrubLogText(text: string): string {
 
 function redactValue(key: string, value: unknown, depth: number): unknown {
   if (secretField.test(key)) return '[redacted]';
-  if (typeof value === 'string') return scrubLogText(value);
+  // Before the scrub: a prompt is text, not a secret, so masking would leave it whole.
   if (textField.test(key) && (typeof value === 'string' || Array.isArray(value)))
     return '[omitted]';
+  if (typeof value === 'string') return scrubLogText(value);
   if (value instanceof Error) return { name: value.name, message: scrubLogText(value.message) };
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactValue('', item, depth + 1));
