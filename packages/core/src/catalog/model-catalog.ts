@@ -37,6 +37,7 @@ const tierPricingSchema = z
     output: usdPerMillion,
     cached_input: usdPerMillion,
     cache_write: usdPerMillion.optional(),
+    cache_write_1h: usdPerMillion.optional(),
     reasoning: usdPerMillion.optional(),
   })
   .strict();
@@ -120,7 +121,8 @@ export const modelEntrySchema = z
     /**
      * USD per million tokens of a standard call: input, output, cached_input, optional
      * cache_write (prompt-cache writes; Anthropic bills 1.25× input for 5 minutes; default
-     * input) and reasoning (reasoning output tokens; default output).
+     * input), cache_write_1h (writes with the 1-hour lifetime; Anthropic bills 2× input; default
+     * cache_write) and reasoning (reasoning output tokens; default output).
      */
     pricing: tierPricingSchema,
     /** Cheaper tiers the provider offers for this model (flex, provider batch); absent: none. */

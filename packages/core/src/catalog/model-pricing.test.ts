@@ -39,6 +39,37 @@ describe('costOfUsage', () => {
     ).toBeCloseTo(1 + 5, 8);
   });
 
+  it('prices the 1-hour part of cache writes at cache_write_1h, the rest at cache_write', () => {
+    const written = costOfUsage(
+      { pricing: { ...pricing, cache_write_1h: 6 } },
+      {
+        inputTokens: 1_000_000,
+        cacheWriteInputTokens: 1_000_000,
+        cacheWrite1hInputTokens: 400_000,
+        outputTokens: 0,
+      },
+    );
+    expect(written).toBeCloseTo(0.6 * 3.75 + 0.4 * 6, 8);
+    // Without a 1-hour price they cost what a write costs; never more than the writes there are.
+    const plain = costOfUsage(
+      { pricing },
+      { inputTokens: 100, cacheWriteInputTokens: 50, cacheWrite1hInputTokens: 80, outputTokens: 0 },
+    );
+    expect(plain).toBeCloseTo((50 * 3 + 50 * 3.75) / 1_000_000, 12);
+  });
+
+  it('reads the 1-hour cache-write price of a Claude model, twice its input price', () => {
+    const claude = catalog.resolve('sim-claude-strong');
+    expect(claude?.pricing.cache_write_1h).toBe(6);
+    const written = costOfUsage(claude as NonNullable<typeof claude>, {
+      inputTokens: 1_000_000,
+      cacheWriteInputTokens: 1_000_000,
+      cacheWrite1hInputTokens: 1_000_000,
+      outputTokens: 0,
+    });
+    expect(written).toBeCloseTo(6, 8);
+  });
+
   it('reads the cache-write price of a Claude model from the catalog file', () => {
     const claude = catalog.resolve('sim-claude-strong');
     expect(claude?.pricing.cache_write).toBe(3.75);

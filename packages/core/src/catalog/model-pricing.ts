@@ -9,6 +9,8 @@ export interface PricedUsage {
   cachedInputTokens?: number;
   /** Part of `inputTokens` written to the provider's prompt cache (Anthropic). */
   cacheWriteInputTokens?: number;
+  /** Part of `cacheWriteInputTokens` written with the 1-hour lifetime (Anthropic). */
+  cacheWrite1hInputTokens?: number;
   /** Part of `outputTokens` spent on reasoning. */
   reasoningTokens?: number;
 }
@@ -34,12 +36,15 @@ export function costOfUsage(
   const pricing = pricingOfTier(entry, tier);
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
   const cacheWrite = Math.min(usage.cacheWriteInputTokens ?? 0, usage.inputTokens - cached);
+  const oneHourWrite = Math.min(usage.cacheWrite1hInputTokens ?? 0, cacheWrite);
+  const cacheWritePrice = pricing.cache_write ?? pricing.input;
   const reasoning = Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);
   // Images and documents arrive inside inputTokens, as both providers bill them.
   const dollars =
     ((usage.inputTokens - cached - cacheWrite) * pricing.input +
       cached * pricing.cached_input +
-      cacheWrite * (pricing.cache_write ?? pricing.input) +
+      (cacheWrite - oneHourWrite) * cacheWritePrice +
+      oneHourWrite * (pricing.cache_write_1h ?? cacheWritePrice) +
       (usage.outputTokens - reasoning) * pricing.output +
       reasoning * (pricing.reasoning ?? pricing.output)) /
     1_000_000;
