@@ -1,8 +1,7 @@
-import { BatchStore, newId, RedisKeys } from '@llmq/core';
-import { waitFor } from '@llmq/testing';
+import { BatchStore, RedisKeys } from '@llmq/core';
 import type { Redis } from 'ioredis';
-import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl } from './batch-helpers';
+import OpenAI from 'openai';
+import { parseJsonl, waitForBatchEnd, writeBatchRecordOnly } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 // An API process that dies (or whose Redis fails) right after writing a batch's record, before
@@ -30,44 +29,10 @@ afterAll(async () => {
   await system?.stop();
 });
 
-/** Uploads `count` lines through the API, then writes the batch record only, as a dying create. */
-async function createdThenDied(count: number): Promise<string> {
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(batchLines(count)), 'input.jsonl'),
-    purpose: 'batch',
-  });
-  const id = newId('batch_');
-  const createdAt = Date.now();
-  await store.create({
-    id,
-    tenant: 'e2e',
-    endpoint: '/v1/chat/completions',
-    inputFileId: file.id,
-    completionWindow: '24h',
-    createdAt,
-    expiresAt: createdAt + 24 * 3_600_000,
-    reservedOutputFileId: newId('file-'),
-    reservedErrorFileId: newId('file-'),
-  });
-  return id;
-}
-
-async function waitForEnd(batchId: string) {
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(batchId);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: `batch ${batchId} to end` },
-  );
-}
-
 test('a batch whose create died before queueing its jobs is ingested and completes', async () => {
-  const id = await createdThenDied(3);
+  const id = await writeBatchRecordOnly(client, store, 3);
   expect((await client.batches.retrieve(id)).status).toBe('validating');
-  const batch = await waitForEnd(id);
+  const batch = await waitForBatchEnd(client, id);
   expect(batch.status).toBe('completed');
   expect(batch.request_counts).toEqual({ total: 3, completed: 3, failed: 0 });
   const output = parseJsonl<{ custom_id: string }>(
@@ -81,9 +46,9 @@ test('a batch whose create died before queueing its jobs is ingested and complet
 });
 
 test('one cancelled before its jobs were queued still ends, as cancelled', async () => {
-  const id = await createdThenDied(2);
+  const id = await writeBatchRecordOnly(client, store, 2);
   const cancelling = await client.batches.cancel(id);
   expect(cancelling.status).toBe('cancelling');
-  const batch = await waitForEnd(id);
+  const batch = await waitForBatchEnd(client, id);
   expect(batch.status).toBe('cancelled');
 });

@@ -1,6 +1,5 @@
-import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl } from './batch-helpers';
+import { batchLines, parseJsonl, waitForBatchEnd } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -23,18 +22,6 @@ async function upload(count: number, prefix: string): Promise<string> {
   return file.id;
 }
 
-async function waitForBatch(batchId: string) {
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(batchId);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: `batch ${batchId} to end` },
-  );
-}
-
 async function costByTier(): Promise<Record<string, number>> {
   const usage = await system.request('GET', '/v1/usage');
   return usage.body.cost_by_tier_usd;
@@ -53,7 +40,7 @@ describe('batch deadlines', () => {
     });
     // The batch is due at complete_by, tighter than the 24 h window.
     expect(created.expires_at).toBe(completeBy);
-    const batch = await waitForBatch(created.id);
+    const batch = await waitForBatchEnd(client, created.id);
     expect(batch.request_counts).toEqual({ total: 20, completed: 20, failed: 0 });
     const output = parseJsonl<{ custom_id: string }>(
       await (await client.files.content(batch.output_file_id as string)).text(),
@@ -76,7 +63,7 @@ describe('batch deadlines', () => {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    const batch = await waitForBatch(created.id);
+    const batch = await waitForBatchEnd(client, created.id);
     expect(batch.request_counts).toEqual({ total: 10, completed: 10, failed: 0 });
     expect(system.simulator.counters().recent.every((call) => call.serviceTier === undefined)).toBe(
       true,

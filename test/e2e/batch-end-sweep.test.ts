@@ -1,8 +1,7 @@
-import { BatchStore, completedBatchLine, newId, RedisKeys } from '@llmq/core';
-import { waitFor } from '@llmq/testing';
+import { BatchStore, completedBatchLine, RedisKeys } from '@llmq/core';
 import type { Redis } from 'ioredis';
-import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl } from './batch-helpers';
+import OpenAI from 'openai';
+import { parseJsonl, waitForBatchEnd, writeBatchRecordOnly } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 // A worker that dies (or whose Redis fails) right after the script that moves a batch, before
@@ -32,38 +31,10 @@ afterAll(async () => {
 
 /** A batch of `count` lines, created as the API creates one, its jobs never added. */
 async function createdBatch(count: number): Promise<string> {
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(batchLines(count)), 'input.jsonl'),
-    purpose: 'batch',
-  });
-  const id = newId('batch_');
-  const createdAt = Date.now();
-  await store.create({
-    id,
-    tenant: 'e2e',
-    endpoint: '/v1/chat/completions',
-    inputFileId: file.id,
-    completionWindow: '24h',
-    createdAt,
-    expiresAt: createdAt + 24 * 3_600_000,
-    reservedOutputFileId: newId('file-'),
-    reservedErrorFileId: newId('file-'),
-  });
+  const id = await writeBatchRecordOnly(client, store, count);
   // Its create confirmed its jobs queued: the batch sweeper of creates leaves it alone.
   await store.pending.clear([id]);
   return id;
-}
-
-async function waitForEnd(batchId: string) {
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(batchId);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: `batch ${batchId} to end` },
-  );
 }
 
 test('a batch whose last line claimed its finalisation, the finalise job never added, completes', async () => {
@@ -80,7 +51,7 @@ test('a batch whose last line claimed its finalisation, the finalise job never a
     );
   }
   expect((await client.batches.retrieve(id)).status).toBe('finalizing');
-  const batch = await waitForEnd(id);
+  const batch = await waitForBatchEnd(client, id);
   expect(batch.status).toBe('completed');
   expect(batch.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
   const output = parseJsonl<{ custom_id: string }>(
@@ -93,7 +64,7 @@ test('a batch whose ingest stopped after it began, without failing it, ends fail
   const id = await createdBatch(2);
   await store.begin(id, 2);
   expect((await client.batches.retrieve(id)).status).toBe('in_progress');
-  const batch = await waitForEnd(id);
+  const batch = await waitForBatchEnd(client, id);
   expect(batch.status).toBe('failed');
   expect(batch.errors?.data).toEqual([
     {

@@ -3,7 +3,7 @@ import { createRedisConnection, jobCatalog, RedisKeys } from '@llmq/core';
 import { freePort, type ServiceProcess, testEnv, testRedisUrl, waitFor } from '@llmq/testing';
 import { Queue, Worker } from 'bullmq';
 import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl } from './batch-helpers';
+import { batchLines, parseJsonl, waitForBatchEnd } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 // A batch always reaches a final state a client can see: an ingest that fails every attempt
@@ -94,18 +94,6 @@ async function unreadableFile(prefix: string): Promise<string> {
   return file.id;
 }
 
-async function waitForEnd(batchId: string, timeoutMs: number) {
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(batchId);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs, intervalMs: 200, what: `batch ${batchId} to end` },
-  );
-}
-
 /** The worker's `llm_batch_requests_total` by outcome. */
 async function batchRequestsByOutcome(): Promise<Record<string, number>> {
   const text = await (await fetch(workerMetricsUrl)).text();
@@ -150,7 +138,7 @@ describe('batches whose ingest cannot run', () => {
     }
     await ensureWorker();
 
-    const batch = await waitForEnd(created.id, 30_000);
+    const batch = await waitForBatchEnd(client, created.id, 30_000);
     expect(batch.status).toBe('failed');
     expect(batch.errors?.data).toEqual([
       {
@@ -173,7 +161,7 @@ describe('batches whose ingest cannot run', () => {
     });
     expect(created.status).toBe('validating');
     // Five attempts with exponential backoff from 1 s: about 15 s.
-    const batch = await waitForEnd(created.id, 45_000);
+    const batch = await waitForBatchEnd(client, created.id, 45_000);
     expect(batch.status).toBe('failed');
     expect(batch.failed_at).toEqual(expect.any(Number));
     // A stable message with its code: not the Redis error, which names a key of llmq's.
@@ -227,7 +215,7 @@ describe('batches whose ingest cannot run', () => {
       return batch;
     });
 
-    const batch = await waitForEnd(created.id, 45_000);
+    const batch = await waitForBatchEnd(client, created.id, 45_000);
     expect(batch.status).toBe('failed');
     expect(batch.errors?.data).toEqual([
       { code: 'ingest_failed', message: attemptsMessage, line: null, param: null },
@@ -323,7 +311,7 @@ describe('batches whose ingest cannot run', () => {
     });
     expect(created.expires_at).toBe(completeBy);
     // The ingest keeps failing (retried at 1, 3, 7 and 15 s); the expiry comes first.
-    const batch = await waitForEnd(created.id, 30_000);
+    const batch = await waitForBatchEnd(client, created.id, 30_000);
     expect(batch.status).toBe('expired');
     expect(batch.expired_at).toEqual(expect.any(Number));
     expect(batch.errors).toBeNull();

@@ -1,3 +1,4 @@
+import { type BatchStore, newId } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
@@ -53,14 +54,48 @@ export async function runBatch(
     endpoint,
     completion_window: '24h',
   });
-  const batch = await waitFor(
+  const batch = await waitForBatchEnd(client, created.id, timeoutMs);
+  return { created, batch };
+}
+
+/** Polls a batch with the official client until it ends (completed, failed, expired, cancelled). */
+export async function waitForBatchEnd(client: OpenAI, batchId: string, timeoutMs = 30_000) {
+  return waitFor(
     async () => {
-      const current = await client.batches.retrieve(created.id);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(current.status)
-        ? current
+      const batch = await client.batches.retrieve(batchId);
+      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
+        ? batch
         : undefined;
     },
-    { timeoutMs, intervalMs: 100, what: `batch ${created.id} to end` },
+    { timeoutMs, intervalMs: 100, what: `batch ${batchId} to end` },
   );
-  return { created, batch };
+}
+
+/**
+ * Uploads `count` lines through the API, then writes the batch's record with the API's own
+ * store code and nothing else: the state an API process that died mid-create leaves.
+ */
+export async function writeBatchRecordOnly(
+  client: OpenAI,
+  store: BatchStore,
+  count: number,
+): Promise<string> {
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(batchLines(count)), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  const id = newId('batch_');
+  const createdAt = Date.now();
+  await store.create({
+    id,
+    tenant: 'e2e',
+    endpoint: '/v1/chat/completions',
+    inputFileId: file.id,
+    completionWindow: '24h',
+    createdAt,
+    expiresAt: createdAt + 24 * 3_600_000,
+    reservedOutputFileId: newId('file-'),
+    reservedErrorFileId: newId('file-'),
+  });
+  return id;
 }

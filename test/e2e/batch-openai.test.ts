@@ -1,6 +1,5 @@
-import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl } from './batch-helpers';
+import { batchLines, parseJsonl, waitForBatchEnd } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -18,18 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
-
-async function waitForBatch(batchId: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const batch = await client.batches.retrieve(batchId);
-      return ['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)
-        ? batch
-        : undefined;
-    },
-    { timeoutMs, intervalMs: 100, what: `batch ${batchId} to end` },
-  );
-}
 
 test('the official openai client runs a batch: every custom_id comes back exactly once', async () => {
   const count = 200;
@@ -51,7 +38,7 @@ test('the official openai client runs a batch: every custom_id comes back exactl
   expect(created.created_at).toBeLessThan(Date.now() / 1000 + 1);
   expect(created.expires_at).toBe(created.created_at + 24 * 3600);
 
-  const batch = await waitForBatch(created.id);
+  const batch = await waitForBatchEnd(client, created.id);
   expect(batch.status).toBe('completed');
   expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
   expect(batch.completed_at).toEqual(expect.any(Number));
@@ -114,7 +101,7 @@ test('a file with bad lines fails validation with their line numbers and queues 
     endpoint: '/v1/chat/completions',
     completion_window: '24h',
   });
-  const batch = await waitForBatch(created.id);
+  const batch = await waitForBatchEnd(client, created.id);
   expect(batch.status).toBe('failed');
   expect(batch.failed_at).toEqual(expect.any(Number));
   expect(batch.errors?.data?.map((error) => [error.line, error.code])).toEqual([
@@ -164,7 +151,7 @@ test('batch lines run through the same provider stage as jobs: a failing model f
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    const batch = await waitForBatch(created.id);
+    const batch = await waitForBatchEnd(client, created.id);
     expect(batch.status).toBe('completed');
     expect(batch.request_counts).toEqual({ total: count, completed: count, failed: 0 });
     const lines = parseJsonl<{ custom_id: string; response: { body: OpenAI.ChatCompletion } }>(
