@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import Anthropic from '@anthropic-ai/sdk';
 import { LlmqClient, type ToolInput } from '@llmq/client';
@@ -11,6 +8,7 @@ import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { readEvents } from './read-sse';
+import { catalogWithReasoningModels } from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
 
@@ -24,29 +22,6 @@ let system: System;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let receiver: Receiver;
-
-/** The shipped catalog plus the simulator's two reasoning models. */
-function catalogWithReasoningModels(): string {
-  const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
-  const entry = (id: string, provider: string) => `
-  - id: ${id}
-    provider: ${provider}
-    upstream_model: ${id}
-    tier: strong
-    context_window: 200000
-    max_output_tokens: 64000
-    pricing: { input: 3, output: 15, cached_input: 0.3 }
-    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true }
-    expected_latency_ms: 2000
-    fallbacks: []
-`;
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
-  writeFileSync(
-    file,
-    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}`,
-  );
-  return file;
-}
 
 beforeAll(async () => {
   receiver = await startReceiver();
