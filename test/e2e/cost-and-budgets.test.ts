@@ -268,7 +268,7 @@ test("a dead-letter rerun's reservation is released at its end, when the submit 
   expect(budget.body.reserved_usd).toBe(0);
 });
 
-test('a reasoning effort on a Claude model reserves the thinking the provider may bill', async () => {
+test('a reasoning effort on a Claude or Gemini model reserves the thinking the provider may bill', async () => {
   const asAdmin = { Authorization: `Bearer ${adminKey}` };
   const asOther = { Authorization: `Bearer ${otherTenantApiKey}` };
   const other = new OpenAI({
@@ -313,6 +313,27 @@ test('a reasoning effort on a Claude model reserves the thinking the provider ma
       messages,
     });
     expect(fits.choices[0]?.message.content).toBe('thought through');
+
+    // Gemini counts thoughts inside maxOutputTokens, and with none sent the model may think its
+    // whole budget besides the answer: 1,024 + 24,576 tokens at high effort, about $0.38.
+    const gemini = await other.chat.completions
+      .create({ model: 'sim-gemini-thinking', reasoning_effort: 'high', messages })
+      .catch((error: unknown) => error);
+    expect(gemini).toMatchObject({ status: 402, code: 'budget_exceeded' });
+    const geminiEstimate = await system.request(
+      'POST',
+      '/v1/estimate',
+      { model: 'sim-gemini-thinking', reasoning_effort: 'high', messages },
+      asOther,
+    );
+    expect(geminiEstimate.body.candidates[0].max_output_tokens).toBe(1024 + 24_576);
+    const geminiFits = await other.chat.completions.create({
+      model: 'sim-gemini-thinking',
+      reasoning_effort: 'low',
+      max_completion_tokens: 3000,
+      messages,
+    });
+    expect(geminiFits.choices[0]?.message.content).toBe('thought through');
   } finally {
     await system.request('DELETE', '/v1/admin/tenants/other/budget', undefined, asAdmin);
   }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * A catalog file: the shipped catalog plus the simulator's two reasoning models,
- * `sim-claude-thinking` and `sim-gpt-reasoning` ($3 input, $15 output per million tokens, no
- * fallbacks), for a system's `MODEL_CATALOG_PATH`.
+ * A catalog file: the shipped catalog plus the simulator's reasoning models,
+ * `sim-claude-thinking`, `sim-gpt-reasoning` and `sim-gemini-thinking` ($3 input, $15 output per
+ * million tokens, no fallbacks), for a system's `MODEL_CATALOG_PATH`.
  */
 export function catalogWithReasoningModels(): string {
   const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
@@ -24,7 +24,7 @@ export function catalogWithReasoningModels(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
   writeFileSync(
     file,
-    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}`,
+    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}${entry('sim-gemini-thinking', 'simulator-gemini')}`,
   );
   return file;
 }

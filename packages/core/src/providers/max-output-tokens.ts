@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { catalogProviderIdSchema, ModelEntry } from '../catalog/model-catalog';
 import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import type { ChatRequest } from '../messages/chat-request';
+import { reasoningBudgetFor } from '../messages/reasoning-translation';
+import type { ReasoningOptions } from '../messages/tool-definition';
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import { anthropicThinkingOf } from './anthropic/anthropic-thinking';
 import { defaultAnthropicMaxTokens, type ProviderKind } from './provider';
@@ -47,9 +49,10 @@ export function sentMaxTokens(
 
 /**
  * The most output tokens a call to `entry` may bill: the limit its adapter sends (see
- * {@link sentMaxTokens}), else `unlimited` (an estimate: the provider bills up to the model's
- * maximum), capped at the model's maximum output. Cost estimates, budget reservations and the
- * provider rate limiter all reserve this.
+ * {@link sentMaxTokens}), capped at the model's maximum output. A call that sends no limit may
+ * answer up to the model's maximum; it is estimated at `unlimited` for the answer plus, when it
+ * reasons, the thinking it may do on top ({@link thinkingWithoutLimit}). Cost estimates, budget
+ * reservations and the provider rate limiter all reserve this.
  */
 export function maxOutputTokensOf(
   entry: Pick<ModelEntry, 'provider' | 'upstream_model' | 'max_output_tokens'>,
@@ -57,5 +60,18 @@ export function maxOutputTokensOf(
   unlimited: number = defaultEstimatedOutputTokens,
 ): number {
   const sent = sentMaxTokens(accountKinds[entry.provider], entry.upstream_model, request);
-  return Math.min(sent ?? unlimited, entry.max_output_tokens);
+  const most = sent ?? unlimited + thinkingWithoutLimit(request.reasoning);
+  return Math.min(most, entry.max_output_tokens);
+}
+
+/**
+ * Thinking tokens a call that sends no output limit may bill besides its answer: the budget
+ * sent (Gemini's `thinkingBudget`, which Gemini counts inside `maxOutputTokens`, as OpenAI counts
+ * reasoning inside `max_completion_tokens`), or for an effort alone the budget it stands for;
+ * adaptive thinking with no effort as the medium budget (Gemini's dynamic thinking goes up to
+ * 8,192 tokens).
+ */
+function thinkingWithoutLimit(reasoning: ReasoningOptions | undefined): number {
+  if (reasoning === undefined) return 0;
+  return reasoningBudgetFor(reasoning) ?? reasoningBudgetFor({ effort: 'medium' }) ?? 0;
 }
