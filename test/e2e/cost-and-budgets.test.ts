@@ -277,9 +277,15 @@ test('a reasoning effort on a Claude or Gemini model reserves the thinking the p
     maxRetries: 0,
   });
   const messages = [{ role: 'user' as const, content: 'echo: thought through' }];
-  // With no limit, the adapter sends max_tokens = 4,096 (the default answer) + 24,576 (the
-  // thinking budget of effort high): 28,672 output tokens at $15 per million may be billed,
-  // about $0.43, where the old reservation counted 1,024 (about $0.015).
+  // With no limit, the Claude adapter sends max_tokens = 4,096 (the default answer) + 24,576
+  // (the thinking budget of effort high); Gemini counts thoughts inside maxOutputTokens and,
+  // with none sent, may think its whole budget besides an answer estimated at 1,024. At $15
+  // per million output tokens that is about $0.43 and $0.38, where the old reservation counted
+  // 1,024 tokens (about $0.015).
+  const models = [
+    ['sim-claude-thinking', 4096 + 24_576],
+    ['sim-gemini-thinking', 1024 + 24_576],
+  ] as const;
   const put = await system.request(
     'PUT',
     '/v1/admin/tenants/other/budget',
@@ -288,52 +294,31 @@ test('a reasoning effort on a Claude or Gemini model reserves the thinking the p
   );
   expect(put.status).toBe(200);
   try {
-    const refused = await other.chat.completions
-      .create({ model: 'sim-claude-thinking', reasoning_effort: 'high', messages })
-      .catch((error: unknown) => error);
-    expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
-    const details = (refused as { error: { details: { estimated_cost_usd: number } } }).error
-      .details;
-    expect(details.estimated_cost_usd).toBeGreaterThan(0.4);
+    for (const [model, outputTokens] of models) {
+      const refused = await other.chat.completions
+        .create({ model, reasoning_effort: 'high', messages })
+        .catch((error: unknown) => error);
+      expect([model, refused]).toMatchObject([model, { status: 402, code: 'budget_exceeded' }]);
+      const details = (refused as { error: { details: { estimated_cost_usd: number } } }).error
+        .details;
+      expect(details.estimated_cost_usd).toBeGreaterThan(0.35);
+      const estimate = await system.request(
+        'POST',
+        '/v1/estimate',
+        { model, reasoning_effort: 'high', messages },
+        asOther,
+      );
+      expect([model, estimate.body.candidates[0].max_output_tokens]).toEqual([model, outputTokens]);
 
-    const estimate = await system.request(
-      'POST',
-      '/v1/estimate',
-      { model: 'sim-claude-thinking', reasoning_effort: 'high', messages },
-      asOther,
-    );
-    expect(estimate.status).toBe(200);
-    expect(estimate.body.candidates[0].max_output_tokens).toBe(4096 + 24_576);
-
-    // Under a limit the client set, the thinking fits inside it, and so does the reservation.
-    const fits = await other.chat.completions.create({
-      model: 'sim-claude-thinking',
-      reasoning_effort: 'high',
-      max_completion_tokens: 3000,
-      messages,
-    });
-    expect(fits.choices[0]?.message.content).toBe('thought through');
-
-    // Gemini counts thoughts inside maxOutputTokens, and with none sent the model may think its
-    // whole budget besides the answer: 1,024 + 24,576 tokens at high effort, about $0.38.
-    const gemini = await other.chat.completions
-      .create({ model: 'sim-gemini-thinking', reasoning_effort: 'high', messages })
-      .catch((error: unknown) => error);
-    expect(gemini).toMatchObject({ status: 402, code: 'budget_exceeded' });
-    const geminiEstimate = await system.request(
-      'POST',
-      '/v1/estimate',
-      { model: 'sim-gemini-thinking', reasoning_effort: 'high', messages },
-      asOther,
-    );
-    expect(geminiEstimate.body.candidates[0].max_output_tokens).toBe(1024 + 24_576);
-    const geminiFits = await other.chat.completions.create({
-      model: 'sim-gemini-thinking',
-      reasoning_effort: 'low',
-      max_completion_tokens: 3000,
-      messages,
-    });
-    expect(geminiFits.choices[0]?.message.content).toBe('thought through');
+      // Under a limit the client set, the thinking fits inside it, and so does the reservation.
+      const fits = await other.chat.completions.create({
+        model,
+        reasoning_effort: 'high',
+        max_completion_tokens: 3000,
+        messages,
+      });
+      expect(fits.choices[0]?.message.content).toBe('thought through');
+    }
   } finally {
     await system.request('DELETE', '/v1/admin/tenants/other/budget', undefined, asAdmin);
   }
