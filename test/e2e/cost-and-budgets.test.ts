@@ -3,6 +3,7 @@ import { loadModelCatalog, toNanoUsd } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI, { toFile } from 'openai';
 import { batchLines, parseJsonl } from './batch-helpers';
+import { catalogWithReasoningModels } from './reasoning-catalog';
 import { apiKey, otherTenantApiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -13,7 +14,10 @@ let system: System;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  system = await startSystem({ apiEnv: { ADMIN_API_KEY: adminKey } });
+  system = await startSystem({
+    apiEnv: { ADMIN_API_KEY: adminKey },
+    env: { MODEL_CATALOG_PATH: catalogWithReasoningModels() },
+  });
   openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -262,4 +266,60 @@ test("a dead-letter rerun's reservation is released at its end, when the submit 
   system.simulator.configure({ models: { 'sim-gpt-fast': { latencyMs: 0 } } });
   const budget = await system.request('GET', '/v1/admin/tenants/other/budget', undefined, asAdmin);
   expect(budget.body.reserved_usd).toBe(0);
+});
+
+test('a reasoning effort on a Claude or Gemini model reserves the thinking the provider may bill', async () => {
+  const asAdmin = { Authorization: `Bearer ${adminKey}` };
+  const asOther = { Authorization: `Bearer ${otherTenantApiKey}` };
+  const other = new OpenAI({
+    baseURL: `${system.apiUrl}/v1`,
+    apiKey: otherTenantApiKey,
+    maxRetries: 0,
+  });
+  const messages = [{ role: 'user' as const, content: 'echo: thought through' }];
+  // With no limit, the Claude adapter sends max_tokens = 4,096 (the default answer) + 24,576
+  // (the thinking budget of effort high); Gemini counts thoughts inside maxOutputTokens and,
+  // with none sent, may think its whole budget besides an answer estimated at 1,024. At $15
+  // per million output tokens that is about $0.43 and $0.38, where the old reservation counted
+  // 1,024 tokens (about $0.015).
+  const models = [
+    ['sim-claude-thinking', 4096 + 24_576],
+    ['sim-gemini-thinking', 1024 + 24_576],
+  ] as const;
+  const put = await system.request(
+    'PUT',
+    '/v1/admin/tenants/other/budget',
+    { daily_hard_usd: 0.2 },
+    asAdmin,
+  );
+  expect(put.status).toBe(200);
+  try {
+    for (const [model, outputTokens] of models) {
+      const refused = await other.chat.completions
+        .create({ model, reasoning_effort: 'high', messages })
+        .catch((error: unknown) => error);
+      expect([model, refused]).toMatchObject([model, { status: 402, code: 'budget_exceeded' }]);
+      const details = (refused as { error: { details: { estimated_cost_usd: number } } }).error
+        .details;
+      expect(details.estimated_cost_usd).toBeGreaterThan(0.35);
+      const estimate = await system.request(
+        'POST',
+        '/v1/estimate',
+        { model, reasoning_effort: 'high', messages },
+        asOther,
+      );
+      expect([model, estimate.body.candidates[0].max_output_tokens]).toEqual([model, outputTokens]);
+
+      // Under a limit the client set, the thinking fits inside it, and so does the reservation.
+      const fits = await other.chat.completions.create({
+        model,
+        reasoning_effort: 'high',
+        max_completion_tokens: 3000,
+        messages,
+      });
+      expect(fits.choices[0]?.message.content).toBe('thought through');
+    }
+  } finally {
+    await system.request('DELETE', '/v1/admin/tenants/other/budget', undefined, asAdmin);
+  }
 });

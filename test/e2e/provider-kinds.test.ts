@@ -175,11 +175,62 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
         tools,
       });
     const second = await turn(toolUse.id);
+    // An answer without calls is signed on its text: the signature follows it as a thinking block.
     expect(second.content).toEqual([
       expect.objectContaining({ type: 'text', text: '[sim] get_weather returned: sunny' }),
+      { type: 'thinking', thinking: '', signature: expect.stringMatching(/^llmq_gts_/) },
     ]);
     const lost = await turn('toolu_rebuilt').catch((caught: unknown) => caught);
     expect(lost).toBeInstanceOf(Anthropic.BadRequestError);
     expect(String((lost as Error).message)).toContain('missing a thought_signature');
+  });
+
+  // Gemini 2.5 and 3 also sign an answer's text (on its last text part) and want the signature
+  // back on it; the simulator checks a signature given against its part's text.
+  it("keeps a Gemini text part's thought signature across turns (OpenAI SDK, streamed and not)", async () => {
+    type Block = { type: 'thinking'; thinking: string; signature: string };
+    type Signed = OpenAI.Chat.ChatCompletionMessage & { thinking_blocks?: Block[] };
+    const openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+    const ask = { role: 'user' as const, content: 'echo: signed words' };
+    const first = await openai.chat.completions.create({
+      model: 'gemini-thinking',
+      messages: [ask],
+    });
+    const message = first.choices[0]?.message as Signed;
+    expect(message.content).toBe('signed words');
+    expect(message.thinking_blocks).toEqual([
+      { type: 'thinking', thinking: '', signature: expect.stringMatching(/^llmq_gts_/) },
+    ]);
+    const next = (answer: Signed) =>
+      openai.chat.completions.create({
+        model: 'gemini-thinking',
+        messages: [
+          ask,
+          answer as OpenAI.Chat.ChatCompletionMessageParam,
+          { role: 'user', content: 'echo: again' },
+        ],
+      });
+    expect((await next(message)).choices[0]?.message.content).toBe('again');
+    // The signature reached Gemini on the text part: a text changed on the way fails its check.
+    const changed = await next({ ...message, content: 'other words' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(changed).toMatchObject({ status: 400 });
+    expect(String((changed as Error).message)).toContain('Thought signature is not valid');
+
+    // Streamed, the signature comes after the text and goes back the same way.
+    const stream = openai.chat.completions.stream({ model: 'gemini-thinking', messages: [ask] });
+    const blocks: Block[] = [];
+    stream.on('chunk', (chunk) => {
+      const delta = chunk.choices[0]?.delta as { thinking_blocks?: Block[] } | undefined;
+      blocks.push(...(delta?.thinking_blocks ?? []));
+    });
+    const streamed = (await stream.finalChatCompletion()).choices[0]?.message as Signed;
+    expect(streamed.content).toBe('signed words');
+    expect(blocks).toEqual([
+      { type: 'thinking', thinking: '', signature: expect.stringMatching(/^llmq_gts_/) },
+    ]);
+    const assembled = { role: 'assistant', content: streamed.content, thinking_blocks: blocks };
+    expect((await next(assembled as Signed)).choices[0]?.message.content).toBe('again');
   });
 });

@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { createAnthropic } from '@ai-sdk/anthropic';
 import Anthropic from '@anthropic-ai/sdk';
 import { LlmqClient, type ToolInput } from '@llmq/client';
 import type { ContentStreamPart, JobResult } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
+import { generateText } from 'ai';
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { readEvents } from './read-sse';
+import { catalogWithReasoningModels } from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
 
@@ -22,29 +22,6 @@ let system: System;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let receiver: Receiver;
-
-/** The shipped catalog plus the simulator's two reasoning models. */
-function catalogWithReasoningModels(): string {
-  const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
-  const entry = (id: string, provider: string) => `
-  - id: ${id}
-    provider: ${provider}
-    upstream_model: ${id}
-    tier: strong
-    context_window: 200000
-    max_output_tokens: 64000
-    pricing: { input: 3, output: 15, cached_input: 0.3 }
-    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true }
-    expected_latency_ms: 2000
-    fallbacks: []
-`;
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
-  writeFileSync(
-    file,
-    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}`,
-  );
-  return file;
-}
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -683,6 +660,110 @@ describe('reasoning', () => {
     });
     expect(completion.choices[0]?.message.content).toBe('done thinking');
     expect(completion.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('adaptive thinking (the model decides how much it thinks)', () => {
+  type ThinkingUsage = Anthropic.Usage & { output_tokens_details?: { thinking_tokens?: number } };
+
+  it('thinks adaptively on a Claude model at the effort asked (Anthropic SDK, streamed), and the signed block goes back', async () => {
+    const model = 'sim-claude-thinking';
+    const adaptive = {
+      model,
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' as const },
+      output_config: { effort: 'medium' as const },
+    };
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'echo: adapted' }];
+    const first = await anthropic.messages.stream({ ...adaptive, messages }).finalMessage();
+    expect(first.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    const thinking = first.content[0];
+    if (thinking?.type !== 'thinking') throw new Error('expected a thinking block');
+    expect(thinking.thinking.length).toBeGreaterThan(0);
+    expect(thinking.signature.length).toBeGreaterThan(0);
+    expect(first.content[1]).toMatchObject({ type: 'text', text: 'adapted' });
+    expect((first.usage as ThinkingUsage).output_tokens_details?.thinking_tokens).toBeGreaterThan(
+      0,
+    );
+
+    // The simulator verifies the signature on the way back.
+    const second = await anthropic.messages.create({
+      ...adaptive,
+      messages: [
+        ...messages,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'echo: adapted again' },
+      ],
+    });
+    expect(second.content.at(-1)).toEqual({ type: 'text', text: 'adapted again' });
+  });
+
+  it('thinks adaptively through the Vercel AI SDK (@ai-sdk/anthropic providerOptions thinking adaptive, effort)', async () => {
+    const claude = createAnthropic({ baseURL: `${system.apiUrl}/v1`, apiKey });
+    const settings = {
+      model: claude('sim-claude-thinking'),
+      maxOutputTokens: 2000,
+      providerOptions: { anthropic: { thinking: { type: 'adaptive' as const }, effort: 'low' } },
+    };
+    const question = { role: 'user' as const, content: 'echo: adapted by the SDK' };
+    const result = await generateText({ ...settings, messages: [question] });
+    expect(result.text).toBe('adapted by the SDK');
+    expect(result.reasoningText?.length).toBeGreaterThan(0);
+    expect(result.reasoning[0]?.providerMetadata?.anthropic?.signature).toEqual(expect.any(String));
+    // The SDK sends the signed reasoning back with the next turn; the simulator verifies it.
+    const next = await generateText({
+      ...settings,
+      messages: [question, ...result.response.messages, { role: 'user', content: 'echo: on' }],
+    });
+    expect(next.text).toBe('on');
+  });
+
+  it('takes adaptive thinking to a GPT-style reasoning model as its effort (reasoning tokens at that effort)', async () => {
+    const message = await anthropic.messages.create({
+      model: 'sim-gpt-reasoning',
+      max_tokens: 4000,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low' },
+      messages: [{ role: 'user', content: 'echo: adapted elsewhere' }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'adapted elsewhere' }]);
+    // The simulator spends 128 reasoning tokens at `low` (512 at its default, `medium`).
+    expect((message.usage as ThinkingUsage).output_tokens_details?.thinking_tokens).toBe(128);
+  });
+
+  it('refuses adaptive thinking for a model that cannot think, in the Anthropic error shape', async () => {
+    const refused = anthropic.messages.create({
+      model: 'sim-claude-fast',
+      max_tokens: 200,
+      thinking: { type: 'adaptive' },
+      messages: [{ role: 'user', content: 'echo: no thinking here' }],
+    });
+    await expect(refused).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      error: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringContaining('reasoning') },
+      },
+    });
+  });
+
+  it('refuses thinking display "omitted" by name (llmq answers the thinking text)', async () => {
+    const refused = anthropic.messages.create({
+      model: 'sim-claude-thinking',
+      max_tokens: 2000,
+      thinking: { type: 'adaptive', display: 'omitted' },
+      messages: [{ role: 'user', content: 'echo: hidden' }],
+    });
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      error: {
+        error: {
+          code: 'unsupported_parameter',
+          message: expect.stringContaining('thinking.display'),
+        },
+      },
+    });
   });
 });
 

@@ -4,8 +4,8 @@ import type { ModelCapabilities } from '../profiles/model-profile';
 import type { MessagesRequest } from './messages-request-schema';
 
 /**
- * Refuses what Anthropic refuses before looking at the messages: tools or thinking on a model
- * without them, a thinking budget that does not fit, thinking with forced tool use or a
+ * Refuses what Anthropic refuses before looking at the messages: tools, thinking or an effort
+ * on a model without them, a thinking budget that does not fit, thinking with forced tool use or a
  * temperature, a `tool_choice` naming no tool. `undefined` when the request may go on.
  */
 export function checkMessagesRequest(
@@ -60,10 +60,16 @@ function checkThinking(
   request: MessagesRequest,
   capabilities: ModelCapabilities,
 ): RefusedRequest | undefined {
-  if (request.thinking?.type !== 'enabled') return undefined;
+  if (request.output_config?.effort != null && !capabilities.reasoning)
+    return refuse(
+      `output_config.effort: '${request.model}' does not support the effort parameter.`,
+      'output_config.effort',
+    );
+  const thinking = request.thinking;
+  if (thinking === undefined || thinking.type === 'disabled') return undefined;
   if (!capabilities.reasoning)
     return refuse(`thinking: '${request.model}' does not support thinking.`, 'thinking');
-  if (request.thinking.budget_tokens >= request.max_tokens)
+  if (thinking.type === 'enabled' && thinking.budget_tokens >= request.max_tokens)
     return refuse('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
   if (request.temperature !== undefined && request.temperature !== 1)
     return refuse('`temperature` may only be set to 1 when thinking is enabled.', 'temperature');

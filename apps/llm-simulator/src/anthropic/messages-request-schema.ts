@@ -110,12 +110,21 @@ const toolChoiceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
 ]);
 
+/** `summarized`: thinking shows its text (`omitted`, an empty text, is not simulated). */
+const thinkingDisplaySchema = z.literal('summarized').nullish();
+
+/** Manual thinking with a budget, adaptive thinking (the model decides how much), or none. */
 const thinkingSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) }),
+  z.object({
+    type: z.literal('enabled'),
+    budget_tokens: z.number().int().min(1024),
+    display: thinkingDisplaySchema,
+  }),
+  z.object({ type: z.literal('adaptive'), display: thinkingDisplaySchema }),
   z.object({ type: z.literal('disabled') }),
 ]);
 
-/** Structured outputs: `output_config.format` (effort is not simulated, so refused as unknown). */
+/** Structured outputs (`output_config.format`) and how hard the model works (`effort`). */
 const outputConfigSchema = z.strictObject({
   format: z
     .strictObject({
@@ -123,6 +132,7 @@ const outputConfigSchema = z.strictObject({
       schema: z.record(z.string(), z.unknown()),
     })
     .nullish(),
+  effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
 });
 
 /**

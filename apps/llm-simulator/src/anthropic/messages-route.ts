@@ -16,10 +16,8 @@ export const messagesRoute: ModelRoute<MessagesRequest> = {
     const converted = convertMessagesRequest(request, profile.capabilities);
     if ('refused' in converted) return converted;
     const { chat } = converted;
-    const thinking =
-      request.thinking?.type === 'enabled'
-        ? generateThinking(chat.seedMaterial, request.thinking.budget_tokens)
-        : null;
+    const budget = thinkingBudgetOf(request);
+    const thinking = budget === undefined ? null : generateThinking(chat.seedMaterial, budget);
     // Thinking tokens count against max_tokens; the budget is below it, so text has room left.
     const plan = planChatAnswer(
       thinking === null
@@ -61,3 +59,16 @@ export const messagesRoute: ModelRoute<MessagesRequest> = {
     };
   },
 };
+
+/**
+ * Tokens the answer may think: the budget given, or with adaptive thinking a share of
+ * `max_tokens` set by `output_config.effort` (a quarter at `low`, else half), so the text keeps
+ * room. Undefined when thinking is off.
+ */
+function thinkingBudgetOf(request: MessagesRequest): number | undefined {
+  const thinking = request.thinking;
+  if (thinking?.type === 'enabled') return thinking.budget_tokens;
+  if (thinking?.type !== 'adaptive') return undefined;
+  const share = request.output_config?.effort === 'low' ? 0.25 : 0.5;
+  return Math.max(1, Math.floor(request.max_tokens * share));
+}

@@ -131,4 +131,43 @@ describe('POST /v1/messages with thinking', () => {
       error: { error: { message: expect.stringContaining('thinking') } },
     });
   });
+
+  it('thinks adaptively within max_tokens, at the effort output_config asks, and refuses both on a model without thinking', async () => {
+    const adaptive = {
+      model: 'sim-claude-thinking',
+      max_tokens: 400,
+      thinking: { type: 'adaptive' as const },
+      output_config: { effort: 'medium' as const },
+      messages: [{ role: 'user' as const, content: 'Plan a trip.' }] as Anthropic.MessageParam[],
+    };
+    const first = await client.messages.create(adaptive);
+    expect(first.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    const thinking = first.content[0];
+    if (thinking?.type !== 'thinking') throw new Error('expected a thinking block');
+    expect(thinking.signature.length).toBeGreaterThan(20);
+    expect(first.usage.output_tokens).toBeLessThanOrEqual(400);
+    const next = await client.messages.create({
+      ...adaptive,
+      messages: [
+        ...adaptive.messages,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: 'And then?' },
+      ],
+    });
+    expect(next.content[0]?.type).toBe('thinking');
+
+    await expect(
+      client.messages.create({ ...adaptive, model: 'sim-claude-fast', output_config: {} }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: { error: { message: expect.stringContaining('thinking') } },
+    });
+    const { thinking: _thinking, ...effortOnly } = adaptive;
+    await expect(
+      client.messages.create({ ...effortOnly, model: 'sim-claude-fast' }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: { error: { message: expect.stringContaining('output_config.effort') } },
+    });
+  });
 });

@@ -20,6 +20,7 @@ import { PromptPrefix } from '../prompt-cache/prompt-prefix';
 import { verifyThinking } from '../reasoning/thinking-signature';
 import { checkFunctionCallSignatures } from './function-call-signatures';
 import type { GeminiContent, GeminiPart, GenerateContentRequest } from './gemini-request-schema';
+import { verifyTextPart } from './text-part-signatures';
 
 /** Thinking tokens a reasoning model spends when the request sets no budget (dynamic thinking). */
 const DEFAULT_THINKING_BUDGET = 1024;
@@ -225,7 +226,14 @@ function walkContent(
         );
       continue;
     }
-    if (part.text !== undefined) texts.push(part.text);
+    if (part.text !== undefined) {
+      if (part.thoughtSignature !== undefined && !verifyTextPart(part.text, part.thoughtSignature))
+        return refuse(
+          `${partPath}: Thought signature is not valid.`,
+          `${partPath}.thought_signature`,
+        );
+      texts.push(part.text);
+    }
     if (part.functionCall !== undefined) {
       walked.calledNames.add(part.functionCall.name);
       texts.push(`${part.functionCall.name}(${JSON.stringify(part.functionCall.args ?? {})})`);

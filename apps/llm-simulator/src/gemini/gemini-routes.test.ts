@@ -179,7 +179,7 @@ describe('Gemini API routes', () => {
     expect(orphan.status).toBe(400);
   });
 
-  it('thinks on a reasoning model: a signed thought part and thoughtsTokenCount', async () => {
+  it('thinks on a reasoning model: a signed thought part, a signed text part and thoughtsTokenCount', async () => {
     const response = await post('sim-gemini-thinking:generateContent', {
       ...hello,
       generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 512 } },
@@ -191,8 +191,17 @@ describe('Gemini API routes', () => {
       thought: true,
       thoughtSignature: expect.any(String),
     });
-    expect(answer).toEqual({ text: 'hello there' });
+    expect(answer).toEqual({ text: 'hello there', thoughtSignature: expect.any(String) });
     expect(body.usageMetadata.thoughtsTokenCount).toBeGreaterThan(0);
+    // The text's signature goes back on its part; one that does not match the text is refused.
+    const next = (parts: object[]) =>
+      post('sim-gemini-thinking:generateContent', {
+        contents: [...hello.contents, { role: 'model', parts }, ...hello.contents],
+      });
+    expect((await next([thought as object, answer as object])).status).toBe(200);
+    const altered = await next([{ ...(answer as object), text: 'hello there!' }]);
+    expect(altered.status).toBe(400);
+    expect(await altered.text()).toContain('Thought signature is not valid');
     const refused = await post('sim-gemini-flash:generateContent', {
       ...hello,
       generationConfig: { thinkingConfig: { thinkingBudget: 512 } },

@@ -47,7 +47,7 @@ export function generateContentRoute(stream: boolean): ModelRoute<GenerateConten
         includeThoughts: converted.includeThoughts,
         promptTokens: converted.inputTokens,
         cachedTokens: Math.min(cache.readTokens, converted.inputTokens),
-        signsFunctionCalls: profile.capabilities.reasoning,
+        signs: profile.capabilities.reasoning,
       };
       return {
         stream,

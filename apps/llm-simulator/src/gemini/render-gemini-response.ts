@@ -4,6 +4,7 @@ import { groupReplyDeltas } from '../generation/group-reply-deltas';
 import { signThinking } from '../reasoning/thinking-signature';
 import type { SseEvent } from '../server/sse-event';
 import { signFunctionCall } from './function-call-signatures';
+import { signTextPart } from './text-part-signatures';
 
 /** A planned generateContent answer with what the response repeats. */
 export interface AnsweredContent {
@@ -17,8 +18,11 @@ export interface AnsweredContent {
   promptTokens: number;
   /** Prompt tokens served from the implicit cache (part of `promptTokens`). */
   cachedTokens: number;
-  /** Whether the first function call carries a thought signature (Gemini 3's reasoning models). */
-  signsFunctionCalls: boolean;
+  /**
+   * Whether the answer carries a thought signature (the reasoning models, as Gemini 2.5 and 3
+   * do): on its first function call, or with none on its last text part.
+   */
+  signs: boolean;
 }
 
 function finishReasonOf(finish: ChatFinish): string {
@@ -49,6 +53,12 @@ function thoughtPart(answer: AnsweredContent): object | null {
   return { text, thought: true, thoughtSignature: signThinking(text) };
 }
 
+/** The signature of an answer's text: a signing model's answer without function calls has one. */
+function textSignature(answer: AnsweredContent, text: string): { thoughtSignature?: string } {
+  if (!answer.signs || answer.plan.toolCalls.length > 0) return {};
+  return { thoughtSignature: signTextPart(text) };
+}
+
 /**
  * Gemini API function calls carry no id; the caller pairs results by name. A model that signs
  * puts the step's thought signature on its first call only (see function-call-signatures.ts).
@@ -58,7 +68,7 @@ function functionCallParts(answer: AnsweredContent): object[] {
     const args: unknown = JSON.parse(call.argumentsJson);
     return {
       functionCall: { name: call.name, args },
-      ...(answer.signsFunctionCalls && index === 0
+      ...(answer.signs && index === 0
         ? { thoughtSignature: signFunctionCall(call.name, args) }
         : {}),
     };
@@ -72,7 +82,7 @@ export function generateContentBody(answer: AnsweredContent): string {
   const parts = [
     ...(thought === null ? [] : [thought]),
     ...(plan.reply.text.length > 0 || plan.toolCalls.length === 0
-      ? [{ text: plan.reply.text }]
+      ? [{ text: plan.reply.text, ...textSignature(answer, plan.reply.text) }]
       : []),
     ...functionCallParts(answer),
   ];
@@ -109,6 +119,10 @@ export function generateContentEvents(answer: AnsweredContent): SseEvent[] {
     chunks.push({ parts: [thought], tokens: answer.thinking?.completionTokens ?? 0 });
   for (const delta of groupReplyDeltas(plan.reply.pieces))
     chunks.push({ parts: [{ text: delta.text }], tokens: delta.tokens });
+  // A signing model streams the signature of its whole text on an empty last text part.
+  const signature = textSignature(answer, plan.reply.text);
+  if ('thoughtSignature' in signature)
+    chunks.push({ parts: [{ text: '', ...signature }], tokens: 0 });
   const calls = functionCallParts(answer);
   if (calls.length > 0) {
     const tokens = plan.toolCalls.reduce((sum, call) => sum + call.tokens, 0);

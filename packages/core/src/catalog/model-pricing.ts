@@ -52,15 +52,14 @@ export function costOfUsage(
 }
 
 /**
- * The most a request may cost on `entry`: its input tokens, plus `max_tokens` output tokens
- * (or {@link defaultEstimatedOutputTokens} when unset, capped at the model's maximum).
+ * The most a request may cost on `entry`: its input tokens, plus the most output tokens it may
+ * bill there (`maxOutputTokensOf`: the limit the model's adapter sends).
  */
 export function estimateRequestCost(
-  entry: Pick<ModelEntry, 'pricing' | 'max_output_tokens'>,
+  entry: Pick<ModelEntry, 'pricing'>,
   inputTokens: number,
-  maxTokens: number | undefined,
+  outputTokens: number,
 ): number {
-  const outputTokens = Math.min(maxTokens ?? defaultEstimatedOutputTokens, entry.max_output_tokens);
   return costOfUsage(entry, { inputTokens, outputTokens });
 }
 

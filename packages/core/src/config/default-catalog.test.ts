@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountKinds } from '../providers/max-output-tokens';
 import { createProviderRegistry } from '../providers/provider-registry';
 import { defaultProviderAccounts } from './default-catalog';
 import { parseEnvironment, providerEnvShape, toProviderSettings } from './env-schema';
@@ -44,6 +45,25 @@ describe('defaultProviderAccounts', () => {
     );
     expect(registry.ids()).not.toContain('mistral');
     await registry.close();
+  });
+
+  it('gives every account the kind the cost estimates read for its models (accountKinds)', () => {
+    const accounts = defaultProviderAccounts(
+      settingsOf({
+        OPENAI_API_KEY: 'o',
+        ANTHROPIC_API_KEY: 'a',
+        AZURE_OPENAI_API_KEY: 'z',
+        AZURE_OPENAI_ENDPOINT: 'https://my-resource.openai.azure.com',
+        GEMINI_API_KEY: 'g',
+        GROQ_API_KEY: 'q',
+        MISTRAL_API_KEY: 'm',
+        DEEPSEEK_API_KEY: 'd',
+        TOGETHER_API_KEY: 't',
+      }),
+    );
+    expect(Object.fromEntries(accounts.map((account) => [account.id, account.kind]))).toEqual(
+      accountKinds,
+    );
   });
 
   it('refuses a local preset that is a hosted service', () => {

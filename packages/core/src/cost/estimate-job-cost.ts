@@ -1,6 +1,8 @@
 import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
-import { costOfUsage, defaultEstimatedOutputTokens, roundUsd } from '../catalog/model-pricing';
+import { costOfUsage, roundUsd } from '../catalog/model-pricing';
+import type { ChatRequest } from '../messages/chat-request';
 import type { ChatMessage } from '../providers/language-model';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import { type RoutableJob, routeJob } from '../routing/route-job';
 import type { RoutingDecision } from '../routing/route-request';
 import { countInputTokens, type TokenizerName, tokenizerFor } from '../tokens/count-tokens';
@@ -15,7 +17,10 @@ export interface CostCandidate {
   tokenizer: TokenizerName;
   input_tokens: number;
   input_cost_usd: number;
-  /** `max_tokens` (or 1024 when unset), capped at the model's maximum output. */
+  /**
+   * The output limit the model's adapter sends (`max_tokens`; Anthropic's default and thinking
+   * budget when unset), or 1024 when it sends none, capped at the model's maximum output.
+   */
   max_output_tokens: number;
   max_output_cost_usd: number;
   /** Input plus the largest possible output: what a budget reserves. */
@@ -26,14 +31,17 @@ export interface CostCandidate {
   usable: boolean;
 }
 
+/** What sets how much a request may answer. */
+type OutputLimits = Pick<ChatRequest, 'maxTokens' | 'reasoning'>;
+
 function candidate(
   catalog: ModelCatalog,
   entry: ModelEntry,
   role: CostCandidate['role'],
   inputTokens: number,
-  maxTokens: number | undefined,
+  request: OutputLimits,
 ): CostCandidate {
-  const maxOutput = Math.min(maxTokens ?? defaultEstimatedOutputTokens, entry.max_output_tokens);
+  const maxOutput = maxOutputTokensOf(entry, request);
   const inputCost = costOfUsage(entry, { inputTokens, outputTokens: 0 });
   const outputCost = costOfUsage(entry, { inputTokens: 0, outputTokens: maxOutput });
   return {
@@ -55,12 +63,12 @@ function candidate(
 /**
  * The models a routed request may run on: the chosen one, its fallback chain, and the hedge
  * model when it hedges, each with its input tokens (counted with the model's tokenizer) and
- * its cost at most (input plus the largest output `max_tokens` allows).
+ * its cost at most (input plus the largest output its adapter's limit allows).
  */
 export function estimateCandidates(
   catalog: ModelCatalog,
   decision: Pick<RoutingDecision, 'chain'> & { input_tokens?: number },
-  request: { messages: readonly ChatMessage[]; maxTokens?: number; hedgeModel?: string },
+  request: OutputLimits & { messages: readonly ChatMessage[]; hedgeModel?: string },
 ): CostCandidate[] {
   const candidates: CostCandidate[] = [];
   // One count serves every candidate (one tokenizer); the router has usually made it already.
@@ -69,17 +77,11 @@ export function estimateCandidates(
     const entry = catalog.resolve(id);
     if (entry)
       candidates.push(
-        candidate(
-          catalog,
-          entry,
-          index === 0 ? 'primary' : 'fallback',
-          inputTokens,
-          request.maxTokens,
-        ),
+        candidate(catalog, entry, index === 0 ? 'primary' : 'fallback', inputTokens, request),
       );
   });
   const hedge = request.hedgeModel ? catalog.resolve(request.hedgeModel) : undefined;
-  if (hedge) candidates.push(candidate(catalog, hedge, 'hedge', inputTokens, request.maxTokens));
+  if (hedge) candidates.push(candidate(catalog, hedge, 'hedge', inputTokens, request));
   return candidates;
 }
 
@@ -111,9 +113,7 @@ export function lineCostNanoUsd(
   const entry = catalog.resolve(line.model === 'auto' ? routedModel(catalog, line) : line.model);
   const request = line.request;
   if (!entry) return 0;
-  return toNanoUsd(
-    candidate(catalog, entry, 'primary', inputTokens, request.maxTokens).max_cost_usd,
-  );
+  return toNanoUsd(candidate(catalog, entry, 'primary', inputTokens, request).max_cost_usd);
 }
 
 /** The model `auto` routes a line to; an empty name (no entry) when nothing fits. */

@@ -48,6 +48,7 @@ export function estimateRequest(
   const candidates = estimateCandidates(catalog, decision, {
     messages: prepared.request.messages,
     maxTokens: prepared.request.maxTokens,
+    reasoning: prepared.request.reasoning,
     hedgeModel: hedgeModel ?? prepared.speculative?.fast_model,
   });
   const { mode, tier, chain, reason } = decision;

@@ -83,6 +83,7 @@ export async function reserveJobBudget(
   const candidates = estimateCandidates(catalog, input.decision, {
     messages: input.request.messages,
     maxTokens: input.request.maxTokens,
+    reasoning: input.request.reasoning,
     hedgeModel: input.hedgeModel,
   });
   const estimate = worstCaseCostNanoUsd(candidates);

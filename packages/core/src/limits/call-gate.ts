@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import type { ModelDeployment } from '../catalog/model-deployments';
+import type { ReasoningOptions } from '../messages/tool-definition';
 import type { RateLimitInfo, TokenCounts } from '../providers/language-model';
 
 /**
@@ -72,6 +73,8 @@ export interface GateRequest {
   inputTokens: number;
   /** The request's `max_tokens`, when it set one. */
   maxTokens?: number;
+  /** The request's reasoning options: an effort raises what a Claude model may answer. */
+  reasoning?: ReasoningOptions;
   /** Fields for log lines about this request's waits (job id, tenant…); never prompt text. */
   logFields?: Readonly<Record<string, unknown>>;
 }

@@ -282,4 +282,20 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
     expect(limiter.estimateTokens(entry('m'), { inputTokens: 12, maxTokens: 8 })).toBe(20);
     expect(limiter.estimateTokens(entry('m'), { inputTokens: 12 })).toBe(1012);
   });
+
+  it("estimates a Claude call with the max_tokens its adapter sends: the default plus an effort's thinking", () => {
+    const claude = { ...model('c'), provider: 'simulator-anthropic' as const };
+    const { limiter, entry } = setup([{ ...claude, max_output_tokens: 64_000 }]);
+    expect(limiter.estimateTokens(entry('c'), { inputTokens: 12 })).toBe(12 + 4096);
+    expect(
+      limiter.estimateTokens(entry('c'), { inputTokens: 12, reasoning: { effort: 'high' } }),
+    ).toBe(12 + 4096 + 24_576);
+    expect(
+      limiter.estimateTokens(entry('c'), {
+        inputTokens: 12,
+        maxTokens: 3000,
+        reasoning: { effort: 'high' },
+      }),
+    ).toBe(12 + 3000);
+  });
 });

@@ -4,6 +4,7 @@ import type { ModelCatalog, ModelEntry } from '../catalog/model-catalog';
 import { deploymentsOf, type ModelDeployment } from '../catalog/model-deployments';
 import { perWindow, type RateLimits } from '../catalog/rate-limits';
 import type { RateLimitInfo } from '../providers/language-model';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import { isProviderError } from '../providers/provider-error';
 import type { RedisKeys } from '../redis/redis-keys';
 import type {
@@ -41,7 +42,7 @@ export interface ProviderRateLimiterOptions {
    */
   arrivalAllowanceMs: number;
   /**
-   * Completion tokens reserved for a request without `max_tokens`, capped by the model's
+   * Completion tokens reserved for a call that sends no output limit, capped by the model's
    * `max_output_tokens` (env `RATE_LIMIT_OUTPUT_TOKENS`, default 1024).
    */
   defaultOutputTokens: number;
@@ -184,12 +185,16 @@ export class ProviderRateLimiter implements CallGateFactory {
     };
   }
 
-  /** Tokens reserved for one call: the prompt, plus `max_tokens` or the default answer size. */
-  estimateTokens(entry: ModelEntry, request: Pick<GateRequest, 'inputTokens' | 'maxTokens'>) {
-    const output = Math.min(
-      request.maxTokens ?? this.options.defaultOutputTokens,
-      entry.max_output_tokens,
-    );
+  /**
+   * Tokens reserved for one call: the prompt, plus the output limit the model's adapter sends
+   * (`maxOutputTokensOf`: Anthropic's default and thinking budget when the request sets none),
+   * or the default answer size when it sends none.
+   */
+  estimateTokens(
+    entry: ModelEntry,
+    request: Pick<GateRequest, 'inputTokens' | 'maxTokens' | 'reasoning'>,
+  ) {
+    const output = maxOutputTokensOf(entry, request, this.options.defaultOutputTokens);
     return Math.max(0, Math.ceil(request.inputTokens)) + Math.max(0, Math.ceil(output));
   }
 

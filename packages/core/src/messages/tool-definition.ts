@@ -57,7 +57,16 @@ export const reasoningOptionsSchema = z
     effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
     /** Anthropic `thinking.budget_tokens` (at least 1024, below `maxTokens`). */
     budgetTokens: z.number().int().min(1024).max(1_000_000).optional(),
+    /**
+     * Anthropic adaptive thinking (`thinking: {type: 'adaptive'}`): the model decides when and
+     * how much to think, within `effort` when given. Not with `budgetTokens`.
+     */
+    adaptive: z.literal(true).optional(),
   })
-  .strict();
+  .strict()
+  .refine((options) => !(options.adaptive && options.budgetTokens !== undefined), {
+    message: 'adaptive thinking takes no budgetTokens (the model decides; use effort)',
+    path: ['budgetTokens'],
+  });
 export type ReasoningOptions = z.infer<typeof reasoningOptionsSchema>;
 export type ReasoningEffort = NonNullable<ReasoningOptions['effort']>;

@@ -106,6 +106,7 @@ export function createRequestExecutor(options: ExecuteRoutedRequestOptions) {
     const gate = options.limiter?.gateFor({
       inputTokens: routed.decision.input_tokens,
       maxTokens: routed.request.maxTokens,
+      reasoning: routed.request.reasoning,
       logFields: routed.logFields,
     });
 

@@ -2,6 +2,7 @@ import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from '../cat
 import { estimateRequestCost } from '../catalog/model-pricing';
 import type { ChatMessage } from '../messages/chat-message';
 import type { ChatRequest } from '../messages/chat-request';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
 import {
@@ -104,10 +105,11 @@ interface Fit {
 function fitOf(
   entry: ModelEntry,
   inputTokens: number,
-  maxTokens: number | undefined,
+  request: Pick<RouteInput, 'maxTokens' | 'reasoning'>,
   maxCost: number | undefined,
 ): Fit {
-  const cost = estimateRequestCost(entry, inputTokens, maxTokens);
+  const { maxTokens } = request;
+  const cost = estimateRequestCost(entry, inputTokens, maxOutputTokensOf(entry, request));
   if (inputTokens + (maxTokens ?? 0) > entry.context_window) {
     return {
       entry,
@@ -186,7 +188,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         excluded.push({ model: entry.id, reason: lacking(entry) });
         continue;
       }
-      const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
+      const fit = fitOf(entry, inputTokens, input, maxCost);
       if (fit.problem) {
         excluded.push({ model: entry.id, reason: fit.problem.reason });
         continue;
@@ -224,7 +226,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         details: { model: entry.id, missing_capabilities: missing },
       };
     }
-    const fit = fitOf(entry, inputTokens, input.maxTokens, maxCost);
+    const fit = fitOf(entry, inputTokens, input, maxCost);
     if (fit.problem) {
       return {
         ok: false,
@@ -269,7 +271,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       details: { required_capabilities: needed },
     };
   }
-  const fits = capable.map((entry) => fitOf(entry, inputTokens, input.maxTokens, maxCost));
+  const fits = capable.map((entry) => fitOf(entry, inputTokens, input, maxCost));
   const usable = fits.filter((fit) => !fit.problem);
   if (usable.length === 0) {
     const costProblem = fits.find((fit) => fit.problem?.code === 'cost_limit_exceeded');

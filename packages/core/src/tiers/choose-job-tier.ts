@@ -1,8 +1,8 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
-import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import type { RequestedServiceTier, ServiceTier } from '../catalog/service-tier';
 import { ClientError } from '../errors/client-error';
 import type { ChatRequest } from '../messages/chat-request';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import type { RoutingDecision } from '../routing/route-request';
 import { chooseServiceTier, type TierOption } from './choose-service-tier';
 import { type DeadlineFields, deadlineOf } from './work-deadline';
@@ -40,7 +40,7 @@ export function chooseJobTier(
   catalog: ModelCatalog,
   decision: Pick<RoutingDecision, 'model' | 'input_tokens'>,
   request: DeadlineFields & { service_tier?: RequestedServiceTier },
-  chat: Pick<ChatRequest, 'maxTokens'>,
+  chat: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
   now: number,
 ): JobTier {
   const deadline = deadlineOf(request, now);
@@ -48,7 +48,7 @@ export function chooseJobTier(
   if (!entry) return { tier: 'standard', reason: 'model not in catalog', options: [] };
   const usage = {
     inputTokens: decision.input_tokens,
-    outputTokens: Math.min(chat.maxTokens ?? defaultEstimatedOutputTokens, entry.max_output_tokens),
+    outputTokens: maxOutputTokensOf(entry, chat),
   };
   const base = {
     entry,

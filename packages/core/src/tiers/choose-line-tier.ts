@@ -1,8 +1,8 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
-import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import type { RequestedServiceTier, ServiceTier } from '../catalog/service-tier';
 import type { ChatRequest } from '../messages/chat-request';
 import type { MeasuredTurnaround } from '../provider-batches/batch-turnarounds';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import { countInputTokens } from '../tokens/count-tokens';
 import { chooseServiceTier } from './choose-service-tier';
 
@@ -26,7 +26,7 @@ export interface LineTierOptions {
  */
 export function chooseLineTier(
   catalog: ModelCatalog,
-  line: { model: string; request: Pick<ChatRequest, 'messages' | 'maxTokens'> },
+  line: { model: string; request: Pick<ChatRequest, 'messages' | 'maxTokens' | 'reasoning'> },
   batch: { serviceTier?: RequestedServiceTier; expiresAt: number },
   now: number,
   { batchProviders, measuredTurnaround }: LineTierOptions = {},
@@ -42,10 +42,7 @@ export function chooseLineTier(
     entry,
     usage: {
       inputTokens: countInputTokens(line.request.messages),
-      outputTokens: Math.min(
-        line.request.maxTokens ?? defaultEstimatedOutputTokens,
-        entry.max_output_tokens,
-      ),
+      outputTokens: maxOutputTokensOf(entry, line.request),
     },
     timeLeftMs: batch.expiresAt - now,
     requested: batch.serviceTier,

@@ -144,6 +144,12 @@ export const anthropicContentBlockSchema = z.discriminatedUnion('type', [
 ]);
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
+/**
+ * How thinking shows in the answer: `summarized` (the text, as llmq always answers) or `omitted`
+ * (an empty text with the signature), which the converter refuses by name.
+ */
+const thinkingDisplaySchema = z.enum(['summarized', 'omitted']).nullish();
+
 export const anthropicMessagesRequestSchema = z
   .object({
     model: z.string().min(1).max(200),
@@ -205,8 +211,14 @@ export const anthropicMessagesRequestSchema = z
     thinking: z
       .discriminatedUnion('type', [
         z
-          .object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) })
+          .object({
+            type: z.literal('enabled'),
+            budget_tokens: z.number().int().min(1024),
+            display: thinkingDisplaySchema,
+          })
           .strict(),
+        /** The model decides when and how much to think (`output_config.effort` steers it). */
+        z.object({ type: z.literal('adaptive'), display: thinkingDisplaySchema }).strict(),
         z.object({ type: z.literal('disabled') }).strict(),
       ])
       .optional(),

@@ -39,7 +39,12 @@ function convertToolChoice(
 
 function convertReasoning(body: AnthropicMessagesRequest): ReasoningOptions | undefined {
   const reasoning: ReasoningOptions = {};
-  if (body.thinking?.type === 'enabled') reasoning.budgetTokens = body.thinking.budget_tokens;
+  const thinking = body.thinking;
+  if (thinking !== undefined && thinking.type !== 'disabled' && thinking.display === 'omitted') {
+    throw new UnsupportedParameterError('thinking.display "omitted"', 'llmq');
+  }
+  if (thinking?.type === 'enabled') reasoning.budgetTokens = thinking.budget_tokens;
+  if (thinking?.type === 'adaptive') reasoning.adaptive = true;
   const effort = body.output_config?.effort;
   if (effort === 'xhigh' || effort === 'max') {
     throw new UnsupportedParameterError(`output_config.effort "${effort}"`, 'llmq');

@@ -85,6 +85,23 @@ describe('convertToAnthropicMessagesRequest', () => {
     );
   });
 
+  it('sends adaptive thinking with its effort in output_config, within the limit', () => {
+    const body = convertToAnthropicMessagesRequest(
+      'claude',
+      {
+        messages: [{ role: 'user', content: 'Hi.' }],
+        reasoning: { adaptive: true, effort: 'minimal' },
+        responseFormat: { type: 'json_object' },
+      },
+      { maxTokensDefault: 4096 },
+    );
+    expect(body).toMatchObject({
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low', format: { type: 'json_schema' } },
+      max_tokens: 4096,
+    });
+  });
+
   it('passes temperature, top_p and top_k through, and refuses seed and penalties by name', () => {
     const request = { messages: [{ role: 'user' as const, content: 'Hi.' }] };
     const body = convertToAnthropicMessagesRequest(

@@ -1,10 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatMessage } from '../../messages/chat-message';
-import { reasoningBudgetFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
 import { anthropicToolCallIds, fitToolCallIds } from '../tool-call-id-rules';
+import { anthropicThinkingOf } from './anthropic-thinking';
 import {
   convertAssistantPart,
   convertTextPart,
@@ -122,37 +122,6 @@ function convertResponseFormat(format: ResponseFormat): Anthropic.OutputConfig |
   return { format: { type: 'json_schema', schema } };
 }
 
-/** Anthropic's smallest thinking budget. */
-const minimumThinkingBudget = 1024;
-
-/**
- * The thinking budget and `max_tokens` of a request. Anthropic wants the budget below
- * `max_tokens`, which counts the thinking. A budget the client gave goes as given, with its
- * limit. One made from an effort (OpenAI `reasoning_effort`, whose `max_completion_tokens` also
- * counts reasoning) fits under the client's limit, as OpenAI lets reasoning take all of it;
- * with no limit given, the default stays the answer's room and the thinking comes on top.
- */
-function thinkingOf(
-  request: GenerateRequest,
-  modelId: string,
-  maxTokensDefault: number,
-): { budget?: number; maxTokens: number } {
-  const reasoning = request.reasoning;
-  const budget = reasoning && reasoningBudgetFor(reasoning);
-  if (budget === undefined || reasoning?.budgetTokens !== undefined) {
-    return { budget, maxTokens: request.maxTokens ?? maxTokensDefault };
-  }
-  if (request.maxTokens === undefined) return { budget, maxTokens: maxTokensDefault + budget };
-  if (request.maxTokens <= minimumThinkingBudget) {
-    throw new UnsupportedParameterError(
-      'reasoning_effort',
-      modelId,
-      `with at most ${minimumThinkingBudget} max tokens (the smallest thinking budget) is not supported by`,
-    );
-  }
-  return { budget: Math.min(budget, request.maxTokens - 1), maxTokens: request.maxTokens };
-}
-
 /** Options Anthropic has no way to express: refused by name, never dropped. */
 function refuseInexpressible(request: GenerateRequest, modelId: string): void {
   const refused: Array<[string, unknown]> = [
@@ -207,7 +176,7 @@ export function convertToAnthropicMessagesRequest(
     }
   });
 
-  const thinking = thinkingOf(request, modelId, options.maxTokensDefault);
+  const thinking = anthropicThinkingOf(request, modelId, options.maxTokensDefault);
   const body: AnthropicMessagesRequestBody = {
     model: modelId,
     messages,
@@ -232,11 +201,12 @@ export function convertToAnthropicMessagesRequest(
   }
   const toolChoice = convertToolChoice(request.toolChoice, request.parallelToolCalls);
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
-  const outputConfig = request.responseFormat && convertResponseFormat(request.responseFormat);
-  if (outputConfig !== undefined) body.output_config = outputConfig;
-  if (thinking.budget !== undefined) {
-    body.thinking = { type: 'enabled', budget_tokens: thinking.budget };
-  }
+  const outputConfig: Anthropic.OutputConfig = {
+    ...(request.responseFormat && convertResponseFormat(request.responseFormat)),
+    ...(thinking.effort === undefined ? {} : { effort: thinking.effort }),
+  };
+  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
+  if (thinking.thinking !== undefined) body.thinking = thinking.thinking;
   if (request.safetyIdentifier !== undefined) body.metadata = { user_id: request.safetyIdentifier };
   return body;
 }

@@ -4,28 +4,39 @@ import { ProviderError } from '../provider-error';
 import { convertGeminiFinishReason } from './convert-gemini-finish-reason';
 import { convertGeminiUsage } from './convert-gemini-usage';
 import type { GenerateContentResponse, Part } from './gemini-sdk';
+import { textSignaturePart } from './gemini-text-signature';
 import { toolCallIdOf } from './gemini-tool-call-id';
 
-/** One Gemini part as llmq content: a thought is reasoning, a function call a tool call. */
-export function convertGeminiPart(part: Part): AssistantContentPart | undefined {
+/**
+ * One Gemini part as llmq content: a thought is reasoning, a function call a tool call, a text
+ * text; a text part's thought signature follows it as a reasoning part (gemini-text-signature.ts).
+ */
+export function convertGeminiPart(part: Part): AssistantContentPart[] {
   if (part.functionCall !== undefined) {
-    return {
-      type: 'tool-call',
-      toolCallId: toolCallIdOf({
-        ...(part.functionCall.id === undefined ? {} : { id: part.functionCall.id }),
-        ...(part.thoughtSignature === undefined ? {} : { thoughtSignature: part.thoughtSignature }),
-      }),
-      toolName: part.functionCall.name ?? '',
-      arguments: JSON.stringify(part.functionCall.args ?? {}),
-    };
+    return [
+      {
+        type: 'tool-call',
+        toolCallId: toolCallIdOf({
+          ...(part.functionCall.id === undefined ? {} : { id: part.functionCall.id }),
+          ...(part.thoughtSignature === undefined
+            ? {}
+            : { thoughtSignature: part.thoughtSignature }),
+        }),
+        toolName: part.functionCall.name ?? '',
+        arguments: JSON.stringify(part.functionCall.args ?? {}),
+      },
+    ];
   }
-  if (part.text === undefined) return undefined;
+  if (part.text === undefined) return [];
   if (part.thought === true) {
     return part.thoughtSignature === undefined
-      ? { type: 'reasoning', text: part.text }
-      : { type: 'reasoning', text: part.text, signature: part.thoughtSignature };
+      ? [{ type: 'reasoning', text: part.text }]
+      : [{ type: 'reasoning', text: part.text, signature: part.thoughtSignature }];
   }
-  return { type: 'text', text: part.text };
+  const text: AssistantContentPart[] = part.text === '' ? [] : [{ type: 'text', text: part.text }];
+  return part.thoughtSignature === undefined
+    ? text
+    : [...text, textSignaturePart(part.thoughtSignature)];
 }
 
 export interface GeminiResponseContext {
@@ -51,8 +62,7 @@ export function convertGeminiResponse(
   const candidate = response.candidates?.[0];
   const content: AssistantContentPart[] = [];
   for (const part of candidate?.content?.parts ?? []) {
-    const converted = convertGeminiPart(part);
-    if (converted !== undefined) content.push(converted);
+    content.push(...convertGeminiPart(part));
   }
   const calledTools = content.some((part) => part.type === 'tool-call');
   const finishReason =

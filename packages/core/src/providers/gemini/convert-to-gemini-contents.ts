@@ -1,8 +1,14 @@
 import type { ChatMessage } from '../../messages/chat-message';
-import type { DocumentPart, ImagePart, ToolResultPart } from '../../messages/content-part';
+import type {
+  AssistantContentPart,
+  DocumentPart,
+  ImagePart,
+  ToolResultPart,
+} from '../../messages/content-part';
 import { textOf } from '../../messages/text-of';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { Content, Part } from './gemini-sdk';
+import { textSignatureOf } from './gemini-text-signature';
 import { geminiCallOf } from './gemini-tool-call-id';
 
 /** The conversation in Gemini's form: the system instruction apart, then the turns. */
@@ -109,33 +115,45 @@ export function convertToGeminiContents(
           contents.push({ role: 'model', parts: [{ text: message.content }] });
           break;
         }
-        const parts = message.content.map((part, partIndex): Part => {
+        // A text part's signature (carried as a reasoning part) goes back on its text part.
+        const textSignatures: Array<{ after: number; signature: string }> = [];
+        const parts = message.content.flatMap((part, partIndex): Part[] => {
           switch (part.type) {
             case 'text':
-              return { text: part.text };
-            case 'reasoning':
+              return [{ text: part.text }];
+            case 'reasoning': {
               if (part.redactedData !== undefined) {
                 throw new UnsupportedParameterError(
                   `${path}.content[${partIndex}].redactedData`,
                   modelId,
                 );
               }
-              return {
-                text: part.text,
-                thought: true,
-                ...(part.signature === undefined ? {} : { thoughtSignature: part.signature }),
-              };
+              const textSignature = textSignatureOf(part.signature);
+              if (textSignature !== undefined) {
+                textSignatures.push({ after: partIndex, signature: textSignature });
+                return part.text === '' ? [] : [{ text: part.text, thought: true }];
+              }
+              return [
+                {
+                  text: part.text,
+                  thought: true,
+                  ...(part.signature === undefined ? {} : { thoughtSignature: part.signature }),
+                },
+              ];
+            }
             case 'tool-call': {
               callNames.set(part.toolCallId, part.toolName);
               const { id, thoughtSignature } = geminiCallOf(part.toolCallId);
-              return {
-                functionCall: {
-                  ...(id === undefined ? {} : { id }),
-                  name: part.toolName,
-                  args: parseArguments(part.arguments, `${path}.content[${partIndex}]`, modelId),
+              return [
+                {
+                  functionCall: {
+                    ...(id === undefined ? {} : { id }),
+                    name: part.toolName,
+                    args: parseArguments(part.arguments, `${path}.content[${partIndex}]`, modelId),
+                  },
+                  ...(thoughtSignature === undefined ? {} : { thoughtSignature }),
                 },
-                ...(thoughtSignature === undefined ? {} : { thoughtSignature }),
-              };
+              ];
             }
             default: {
               const unreachable: never = part;
@@ -143,6 +161,7 @@ export function convertToGeminiContents(
             }
           }
         });
+        signTextParts(message.content, parts, textSignatures);
         // An assistant turn of tool calls alone may arrive with no parts at all.
         if (parts.length > 0) contents.push({ role: 'model', parts });
         break;
@@ -181,4 +200,36 @@ function parseArguments(text: string, path: string, modelId: string): Record<str
     modelId,
     '(not a JSON object) cannot be sent to',
   );
+}
+
+/**
+ * Puts each text part's signature back on its text part: the nearest text before the reasoning
+ * part that carried it (as llmq answers them), else the turn's last text (the OpenAI format
+ * sends reasoning before the text), else an empty text part of its own. One pass.
+ */
+function signTextParts(
+  content: readonly AssistantContentPart[],
+  parts: Part[],
+  signatures: ReadonlyArray<{ after: number; signature: string }>,
+): void {
+  if (signatures.length === 0) return;
+  // The text parts of `parts` are those of `content`, in the same order.
+  const textParts = parts.filter((part) => part.text !== undefined && part.thought !== true);
+  const unplaced: string[] = [];
+  let texts = 0;
+  let signature = 0;
+  content.forEach((part, index) => {
+    if (part.type === 'text') texts += 1;
+    for (; signatures[signature]?.after === index; signature += 1) {
+      const target = textParts[texts - 1];
+      const given = (signatures[signature] as { signature: string }).signature;
+      if (target === undefined) unplaced.push(given);
+      else target.thoughtSignature = given;
+    }
+  });
+  const last = textParts.at(-1);
+  for (const given of unplaced) {
+    if (last === undefined) parts.push({ text: '', thoughtSignature: given });
+    else last.thoughtSignature = given;
+  }
 }

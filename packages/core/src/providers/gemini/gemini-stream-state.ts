@@ -1,3 +1,4 @@
+import type { AssistantContentPart } from '../../messages/content-part';
 import type { FinishReason, StreamPart } from '../language-model';
 import { convertGeminiFinishReason } from './convert-gemini-finish-reason';
 import { convertGeminiPart } from './convert-gemini-response';
@@ -21,39 +22,41 @@ export class GeminiStreamState {
     if (chunk.usageMetadata !== undefined) this.usage = chunk.usageMetadata;
     const candidate = chunk.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
-      const converted = convertGeminiPart(part);
-      if (converted === undefined) continue;
-      switch (converted.type) {
-        case 'text':
-          if (converted.text.length > 0) yield { type: 'text-delta', delta: converted.text };
-          break;
-        case 'reasoning':
-          if (converted.text.length > 0) yield { type: 'reasoning-delta', delta: converted.text };
-          if (converted.signature !== undefined)
-            yield { type: 'reasoning-signature', signature: converted.signature };
-          break;
-        case 'tool-call': {
-          const index = this.toolCallCount;
-          this.toolCallCount += 1;
-          yield {
-            type: 'tool-call-start',
-            index,
-            toolCallId: converted.toolCallId,
-            toolName: converted.toolName,
-          };
-          yield { type: 'tool-call-delta', index, argumentsDelta: converted.arguments };
-          break;
-        }
-        default: {
-          const unreachable: never = converted;
-          throw new Error(`unknown part ${String(unreachable)}`);
-        }
-      }
+      for (const converted of convertGeminiPart(part)) yield* this.partsOf(converted);
     }
     if (candidate?.finishReason !== undefined) {
       this.finishReason = convertGeminiFinishReason(candidate.finishReason, this.toolCallCount > 0);
     } else if (candidate === undefined && chunk.promptFeedback?.blockReason !== undefined) {
       this.finishReason = 'content_filter';
+    }
+  }
+
+  private *partsOf(converted: AssistantContentPart): Iterable<StreamPart> {
+    switch (converted.type) {
+      case 'text':
+        if (converted.text.length > 0) yield { type: 'text-delta', delta: converted.text };
+        break;
+      case 'reasoning':
+        if (converted.text.length > 0) yield { type: 'reasoning-delta', delta: converted.text };
+        if (converted.signature !== undefined)
+          yield { type: 'reasoning-signature', signature: converted.signature };
+        break;
+      case 'tool-call': {
+        const index = this.toolCallCount;
+        this.toolCallCount += 1;
+        yield {
+          type: 'tool-call-start',
+          index,
+          toolCallId: converted.toolCallId,
+          toolName: converted.toolName,
+        };
+        yield { type: 'tool-call-delta', index, argumentsDelta: converted.arguments };
+        break;
+      }
+      default: {
+        const unreachable: never = converted;
+        throw new Error(`unknown part ${String(unreachable)}`);
+      }
     }
   }
 }
