@@ -62,11 +62,28 @@ export const reasoningOptionsSchema = z
      * how much to think, within `effort` when given. Not with `budgetTokens`.
      */
     adaptive: z.literal(true).optional(),
+    /**
+     * Anthropic `thinking.display: "summarized"`: the thinking's text comes back, where a
+     * model's default may omit it. Sent to Claude with its thinking; other providers return the
+     * reasoning text they have (OpenAI-format models none). Only with thinking asked for.
+     */
+    summarized: z.literal(true).optional(),
   })
   .strict()
   .refine((options) => !(options.adaptive && options.budgetTokens !== undefined), {
     message: 'adaptive thinking takes no budgetTokens (the model decides; use effort)',
     path: ['budgetTokens'],
-  });
+  })
+  .refine(
+    (options) =>
+      !options.summarized ||
+      options.adaptive ||
+      options.budgetTokens !== undefined ||
+      options.effort !== undefined,
+    {
+      message: 'summarized thinking needs thinking: adaptive, budgetTokens or effort',
+      path: ['summarized'],
+    },
+  );
 export type ReasoningOptions = z.infer<typeof reasoningOptionsSchema>;
 export type ReasoningEffort = NonNullable<ReasoningOptions['effort']>;

@@ -9,6 +9,21 @@ const read = (body: unknown) =>
   convertAnthropicMessagesRequest(anthropicMessagesRequestSchema.parse(body));
 
 describe('Anthropic messages request → neutral', () => {
+  it('reads thinking display "summarized" into the neutral reasoning, not dropped', () => {
+    for (const thinking of [
+      { type: 'adaptive', display: 'summarized' },
+      { type: 'enabled', budget_tokens: 1024, display: 'summarized' },
+    ]) {
+      const call = read({
+        model: 'claude-x',
+        max_tokens: 2000,
+        messages: [{ role: 'user', content: 'hi' }],
+        thinking,
+      });
+      expect(call.request.reasoning?.summarized).toBe(true);
+    }
+  });
+
   it('reads system blocks, tools, tool choice, thinking, structured output and the user id', () => {
     const call = read({
       model: 'claude-x',

@@ -45,6 +45,8 @@ function convertReasoning(body: AnthropicMessagesRequest): ReasoningOptions | un
   }
   if (thinking?.type === 'enabled') reasoning.budgetTokens = thinking.budget_tokens;
   if (thinking?.type === 'adaptive') reasoning.adaptive = true;
+  if (thinking !== undefined && thinking.type !== 'disabled' && thinking.display === 'summarized')
+    reasoning.summarized = true;
   const effort = body.output_config?.effort;
   if (effort === 'xhigh' || effort === 'max') {
     throw new UnsupportedParameterError(`output_config.effort "${effort}"`, 'llmq');

@@ -34,7 +34,7 @@ const anthropicEffort: Record<ReasoningEffort, 'low' | 'medium' | 'high'> = {
  * as given, with its limit. One made from an effort (OpenAI `reasoning_effort`, whose
  * `max_completion_tokens` also counts reasoning) fits under the client's limit, as OpenAI lets
  * reasoning take all of it; with no limit given, the default stays the answer's room and the
- * thinking comes on top.
+ * thinking comes on top. `display: "summarized"` goes with either when the request asked for it.
  */
 export function anthropicThinkingOf(
   request: Pick<ChatRequest, 'reasoning' | 'maxTokens'>,
@@ -42,16 +42,17 @@ export function anthropicThinkingOf(
   maxTokensDefault: number,
 ): AnthropicThinking {
   const reasoning = request.reasoning;
+  const display = reasoning?.summarized ? { display: 'summarized' as const } : {};
   if (reasoning?.adaptive) {
     return {
-      thinking: { type: 'adaptive' },
+      thinking: { type: 'adaptive', ...display },
       ...(reasoning.effort === undefined ? {} : { effort: anthropicEffort[reasoning.effort] }),
       maxTokens: request.maxTokens ?? maxTokensDefault,
     };
   }
   const budget = reasoning && reasoningBudgetFor(reasoning);
   const enabled = (budgetTokens: number, maxTokens: number): AnthropicThinking => ({
-    thinking: { type: 'enabled', budget_tokens: budgetTokens },
+    thinking: { type: 'enabled', budget_tokens: budgetTokens, ...display },
     maxTokens,
   });
   if (budget === undefined) return { maxTokens: request.maxTokens ?? maxTokensDefault };
