@@ -1,28 +1,23 @@
-import { BatchStore, RedisKeys } from '@llmq/core';
-import type { Redis } from 'ioredis';
-import OpenAI from 'openai';
-import { parseJsonl, waitForBatchEnd, writeBatchRecordOnly } from './batch-helpers';
-import { apiKey, startSystem } from './system-harness';
+import type { BatchStore } from '@llmq/core';
+import type OpenAI from 'openai';
+import {
+  parseJsonl,
+  startSweepingSystem,
+  waitForBatchEnd,
+  writeBatchRecordOnly,
+} from './batch-helpers';
 
 // An API process that dies (or whose Redis fails) right after writing a batch's record, before
 // queueing its ingest and expiry jobs, leaves exactly that record. The worker's batch sweeper
 // must still run the batch: here the record is written by the API's own store code, and
 // nothing else is.
 
-type System = Awaited<ReturnType<typeof startSystem>>;
-
-let system: System;
+let system: Awaited<ReturnType<typeof startSweepingSystem>>['system'];
 let client: OpenAI;
 let store: BatchStore;
 
 beforeAll(async () => {
-  system = await startSystem({
-    workerEnv: { SUBMISSION_SWEEP_INTERVAL_MS: '200', SUBMISSION_SWEEP_GRACE_MS: '1500' },
-  });
-  client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
-  store = new BatchStore(system.redis as Redis, new RedisKeys(system.prefix), {
-    ttlSeconds: 600,
-  });
+  ({ system, client, store } = await startSweepingSystem());
 });
 
 afterAll(async () => {

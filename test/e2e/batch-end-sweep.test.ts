@@ -1,28 +1,23 @@
-import { BatchStore, completedBatchLine, RedisKeys } from '@llmq/core';
-import type { Redis } from 'ioredis';
-import OpenAI from 'openai';
-import { parseJsonl, waitForBatchEnd, writeBatchRecordOnly } from './batch-helpers';
-import { apiKey, startSystem } from './system-harness';
+import { type BatchStore, completedBatchLine } from '@llmq/core';
+import type OpenAI from 'openai';
+import {
+  parseJsonl,
+  startSweepingSystem,
+  waitForBatchEnd,
+  writeBatchRecordOnly,
+} from './batch-helpers';
 
 // A worker that dies (or whose Redis fails) right after the script that moves a batch, before
 // it adds the control job that carries the batch on, leaves exactly that state. Here the
 // batch's state is written by the store's own code, and its job never added: the running
 // worker's batch end sweeper must still end it, as the official client sees.
 
-type System = Awaited<ReturnType<typeof startSystem>>;
-
-let system: System;
+let system: Awaited<ReturnType<typeof startSweepingSystem>>['system'];
 let client: OpenAI;
 let store: BatchStore;
 
 beforeAll(async () => {
-  system = await startSystem({
-    workerEnv: { SUBMISSION_SWEEP_INTERVAL_MS: '200', SUBMISSION_SWEEP_GRACE_MS: '1500' },
-  });
-  client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
-  store = new BatchStore(system.redis as Redis, new RedisKeys(system.prefix), {
-    ttlSeconds: 600,
-  });
+  ({ system, client, store } = await startSweepingSystem());
 });
 
 afterAll(async () => {

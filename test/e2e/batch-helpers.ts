@@ -1,7 +1,8 @@
-import { type BatchStore, newId } from '@llmq/core';
+import { BatchStore, newId, RedisKeys } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
-import type OpenAI from 'openai';
-import { toFile } from 'openai';
+import type { Redis } from 'ioredis';
+import OpenAI, { toFile } from 'openai';
+import { apiKey, startSystem } from './system-harness';
 
 /** Builds a batch input file (JSONL) of `count` chat-completion requests. */
 export function batchLines(
@@ -98,4 +99,20 @@ export async function writeBatchRecordOnly(
     reservedErrorFileId: newId('file-'),
   });
   return id;
+}
+
+/**
+ * A system whose worker sweeps every 200 ms with a 1.5 s grace (its sweepers find what a crash
+ * left within seconds), the official client, and the API's batch store on its Redis: what the
+ * crash-recovery batch tests write their half-done states with.
+ */
+export async function startSweepingSystem() {
+  const system = await startSystem({
+    workerEnv: { SUBMISSION_SWEEP_INTERVAL_MS: '200', SUBMISSION_SWEEP_GRACE_MS: '1500' },
+  });
+  const client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+  const store = new BatchStore(system.redis as Redis, new RedisKeys(system.prefix), {
+    ttlSeconds: 600,
+  });
+  return { system, client, store };
 }

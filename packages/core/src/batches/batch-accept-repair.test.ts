@@ -1,16 +1,15 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { type Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../jobs/create-queue';
 import { SubmissionSweeper } from '../jobs/submission-sweeper';
 import { RedisKeys } from '../redis/redis-keys';
 import { BatchAcceptRepair } from './batch-accept-repair';
-import { BatchIngester } from './batch-ingester';
 import { batchControlJobDataSchema } from './batch-jobs';
 import { BatchService } from './batch-service';
 import { BatchStore } from './batch-store';
+import { testIngester } from './test-support/test-ingester';
 
 const limits = { maxFileBytes: 1_000_000, maxLines: 100 };
 
@@ -87,17 +86,11 @@ async function recordOnly(id: string, inputFileId: string, createdAt = Date.now(
 
 /** Runs the control queue's ingest jobs with a real BullMQ worker and a real ingester. */
 function ingestWorker() {
-  const ingester = new BatchIngester({
+  const ingester = testIngester({
     store,
     files,
     lineQueue,
     controlQueue,
-    catalog: loadModelCatalog(undefined, {
-      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-    }),
-    defaultModel: 'sim-gpt-fast',
-    attempts: 2,
-    limits,
   });
   const [workerConnection, eventsConnection] = [redis.duplicate(), redis.duplicate()];
   const worker = new Worker(

@@ -1,18 +1,18 @@
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { type Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../jobs/create-queue';
 import { RedisKeys } from '../redis/redis-keys';
 import { type BatchEndRecovery, BatchEndRepair } from './batch-end-repair';
 import { BatchFinalizer } from './batch-finalizer';
-import { BatchIngester } from './batch-ingester';
+import type { BatchIngester } from './batch-ingester';
 import { batchControlJobDataSchema } from './batch-jobs';
 import { completedBatchLine, skippedBatchLine } from './batch-output-line';
 import { BatchStore } from './batch-store';
 import { finalizeJobId, queueFinalize } from './queue-finalize';
 import { readJsonlLines } from './read-jsonl-lines';
+import { testIngester } from './test-support/test-ingester';
 
 // Each test runs the first step of a transition (the script that moves the batch) and skips
 // the second (the add of its control job), as a crash or a Redis error between the two does,
@@ -39,17 +39,11 @@ beforeEach(() => {
   files = new RedisFileStorage(redis, keys, { ttlSeconds: 600 });
   controlQueue = createQueue('batch-ingest', redis, keys);
   lineQueue = createQueue('batch-line', redis, keys);
-  ingester = new BatchIngester({
+  ingester = testIngester({
     store,
     files,
     lineQueue,
     controlQueue,
-    catalog: loadModelCatalog(undefined, {
-      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-    }),
-    defaultModel: 'sim-gpt-fast',
-    attempts: 2,
-    limits: { maxFileBytes: 1_000_000, maxLines: 100 },
   });
   finalizer = new BatchFinalizer({ store, files });
   recovered = [];

@@ -8,8 +8,9 @@ import { RedisFileStorage } from '../files/redis-file-storage';
 import { createQueue } from '../jobs/create-queue';
 import { FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
-import { BatchIngester } from './batch-ingester';
+import type { BatchIngester } from './batch-ingester';
 import { BatchStore } from './batch-store';
+import { testIngester } from './test-support/test-ingester';
 
 let redis: Redis;
 let keys: RedisKeys;
@@ -26,17 +27,11 @@ beforeEach(() => {
   files = new RedisFileStorage(redis, keys, { ttlSeconds: 600, chunkBytes: 64 });
   lineQueue = createQueue('batch-line', redis, keys);
   controlQueue = createQueue('batch-ingest', redis, keys);
-  ingester = new BatchIngester({
+  ingester = testIngester({
     store,
     files,
     lineQueue,
     controlQueue,
-    catalog: loadModelCatalog(undefined, {
-      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-    }),
-    defaultModel: 'sim-gpt-fast',
-    attempts: 2,
-    limits: { maxFileBytes: 1_000_000, maxLines: 100 },
     chunkSize: 3,
   });
 });
@@ -96,17 +91,11 @@ test('a clean file is queued in chunks with deterministic job ids, once even whe
 });
 
 test('with fair priorities, each chunk of lines is tagged in order, one turn per line', async () => {
-  const fairIngester = new BatchIngester({
+  const fairIngester = testIngester({
     store,
     files,
     lineQueue,
     controlQueue,
-    catalog: loadModelCatalog(undefined, {
-      availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-    }),
-    defaultModel: 'sim-gpt-fast',
-    attempts: 2,
-    limits: { maxFileBytes: 1_000_000, maxLines: 100 },
     chunkSize: 3,
     fair: new FairPriority(redis, keys),
   });
@@ -192,17 +181,11 @@ test('failing an ingest that had begun queuing lines queues the finalisation of 
 
 describe('budgets at ingest', () => {
   const ingesterWith = (budgets: BudgetStore, fileStorage = files) =>
-    new BatchIngester({
+    testIngester({
       store,
       files: fileStorage,
       lineQueue,
       controlQueue,
-      catalog: loadModelCatalog(undefined, {
-        availableProviders: ['simulator-openai', 'simulator-anthropic', 'local'],
-      }),
-      defaultModel: 'sim-gpt-fast',
-      attempts: 2,
-      limits: { maxFileBytes: 1_000_000, maxLines: 100 },
       budgets,
     });
 
