@@ -1,7 +1,8 @@
 import { TokenTally } from '@llmq/tokenizer';
 import type { ModelCatalog } from '../catalog/model-catalog';
-import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
+import { costOfUsage } from '../catalog/model-pricing';
 import { type NanoUsd, toNanoUsd } from '../cost/money';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import type { CompletionsLineRequest } from './completions-line-request';
 import type { EmbeddingsLineRequest } from './embeddings-line-request';
 
@@ -13,8 +14,9 @@ export type EndpointLinePayload =
 /**
  * The most an embeddings or completions line may cost on `model` (what a budget reserves for
  * it and releases when it ends; the chat lines' counterpart is `lineCostNanoUsd`): its input
- * tokens (o200k) at the input price, plus, for completions, `max_tokens` (or 1024, capped at
- * the model's maximum) output tokens per prompt. Ingest and the worker compute the same value
+ * tokens (o200k) at the input price, plus, for completions, the output a call may bill per
+ * prompt (`maxOutputTokensOf`, as every chat estimate: `max_tokens` or 1024, capped at the
+ * model's maximum). Ingest and the worker compute the same value
  * from the same line, so the reservation is released exactly.
  */
 export function endpointLineCostNanoUsd(
@@ -29,11 +31,7 @@ export function endpointLineCostNanoUsd(
   const inputTokens = texts.reduce((sum, text) => sum + tally.count(text), 0);
   const outputTokens =
     'completion' in payload
-      ? texts.length *
-        Math.min(
-          payload.completion.maxTokens ?? defaultEstimatedOutputTokens,
-          entry.max_output_tokens,
-        )
+      ? texts.length * maxOutputTokensOf(entry, { maxTokens: payload.completion.maxTokens })
       : 0;
   return toNanoUsd(costOfUsage(entry, { inputTokens, outputTokens }));
 }

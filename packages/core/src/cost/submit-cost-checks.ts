@@ -1,8 +1,8 @@
 import type { ModelCatalog } from '../catalog/model-catalog';
-import { defaultEstimatedOutputTokens } from '../catalog/model-pricing';
 import { ClientError } from '../errors/client-error';
 import type { NormalizedRequest } from '../jobs/job-request';
 import type { TextChatMessage } from '../messages/chat-message';
+import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import type { RoutingDecision } from '../routing/route-request';
 import type { BudgetStore } from './budget-store';
 import { estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
@@ -16,7 +16,7 @@ import {
 /**
  * Applies a request's `optimize` before routing. History is trimmed to the named model's
  * context window, or for `auto` to the largest usable one (routing then picks a model the
- * trimmed prompt fits), less the output the request may generate.
+ * trimmed prompt fits), less the output the request may generate (see `maxOutputTokensOf`).
  */
 export function optimizeRequest(
   catalog: ModelCatalog,
@@ -40,16 +40,12 @@ export function optimizeRequest(
   const contextWindow = entries.length
     ? Math.max(...entries.map((entry) => entry.context_window))
     : undefined;
-  const maxOutput = Math.min(
-    request.maxTokens ?? defaultEstimatedOutputTokens,
-    ...entries.map((entry) => entry.max_output_tokens),
-  );
-  const optimized = optimizePrompt({
-    messages,
-    options,
-    contextWindow,
-    reservedOutputTokens: maxOutput,
-  });
+  // The output room is what a call may bill (`maxOutputTokensOf`), as the estimate, the budget
+  // reservation and the rate limiter count it; for `auto`, the least any usable model needs.
+  const reservedOutputTokens = entries.length
+    ? Math.min(...entries.map((entry) => maxOutputTokensOf(entry, request)))
+    : undefined;
+  const optimized = optimizePrompt({ messages, options, contextWindow, reservedOutputTokens });
   return { request: { ...request, messages: optimized.messages }, report: optimized.report };
 }
 

@@ -75,6 +75,11 @@ export interface GateRequest {
   maxTokens?: number;
   /** The request's reasoning options: an effort raises what a Claude model may answer. */
   reasoning?: ReasoningOptions;
+  /**
+   * Answers one call produces, each up to the output limit (a micro-batched completions call
+   * answers every prompt of its lines). Default 1.
+   */
+  answers?: number;
   /** Fields for log lines about this request's waits (job id, tenant…); never prompt text. */
   logFields?: Readonly<Record<string, unknown>>;
 }

@@ -285,7 +285,9 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
 
   it("estimates a Claude call with the max_tokens its adapter sends: the default plus an effort's thinking", () => {
     const claude = { ...model('c'), provider: 'simulator-anthropic' as const };
-    const { limiter, entry } = setup([{ ...claude, max_output_tokens: 64_000 }]);
+    const { limiter, entry } = setup([
+      { ...claude, max_output_tokens: 64_000, capabilities: { reasoning: true } },
+    ]);
     expect(limiter.estimateTokens(entry('c'), { inputTokens: 12 })).toBe(12 + 4096);
     expect(
       limiter.estimateTokens(entry('c'), { inputTokens: 12, reasoning: { effort: 'high' } }),
@@ -297,5 +299,17 @@ describe('ProviderRateLimiter (Lua over real Redis)', () => {
         reasoning: { effort: 'high' },
       }),
     ).toBe(12 + 3000);
+  });
+
+  it('reserves every answer of a call that answers several prompts (a micro-batched completions call)', () => {
+    const { limiter, entry } = setup([model('m')]);
+    expect(limiter.estimateTokens(entry('m'), { inputTokens: 12, maxTokens: 8, answers: 3 })).toBe(
+      12 + 3 * 8,
+    );
+    // Each answer is capped at the model's most output (1000), not the call's sum.
+    expect(
+      limiter.estimateTokens(entry('m'), { inputTokens: 12, maxTokens: 900, answers: 2 }),
+    ).toBe(12 + 2 * 900);
+    expect(limiter.estimateTokens(entry('m'), { inputTokens: 12, answers: 0 })).toBe(12);
   });
 });

@@ -188,13 +188,14 @@ export class ProviderRateLimiter implements CallGateFactory {
   /**
    * Tokens reserved for one call: the prompt, plus the output limit the model's adapter sends
    * (`maxOutputTokensOf`: Anthropic's default and thinking budget when the request sets none),
-   * or the default answer size when it sends none.
+   * or the default answer size when it sends none; once per answer the call produces.
    */
   estimateTokens(
     entry: ModelEntry,
-    request: Pick<GateRequest, 'inputTokens' | 'maxTokens' | 'reasoning'>,
+    request: Pick<GateRequest, 'inputTokens' | 'maxTokens' | 'reasoning' | 'answers'>,
   ) {
-    const output = maxOutputTokensOf(entry, request, this.options.defaultOutputTokens);
+    const output =
+      (request.answers ?? 1) * maxOutputTokensOf(entry, request, this.options.defaultOutputTokens);
     return Math.max(0, Math.ceil(request.inputTokens)) + Math.max(0, Math.ceil(output));
   }
 

@@ -4,9 +4,11 @@
  */
 import { startSimulator } from '@llmq/llm-simulator';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { TokenTally } from '@llmq/tokenizer';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
+import { endpointLineCostNanoUsd } from '../batches/endpoint-line-cost';
 import type {
   CompletionsLineAnswer,
   EmbeddingsLineAnswer,
@@ -14,7 +16,10 @@ import type {
 import { loadModelCatalog } from '../catalog/load-model-catalog';
 import { ModelCatalog, type ModelEntry, type ModelEntryInput } from '../catalog/model-catalog';
 import { deploymentsOf } from '../catalog/model-deployments';
+import { costOfUsage } from '../catalog/model-pricing';
+import { toNanoUsd } from '../cost/money';
 import type { DeploymentChooser } from '../deployments/deployment-picker';
+import type { CallGateFactory, GateRequest } from '../limits/call-gate';
 import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { createOpenAIProvider } from '../providers/openai/openai-provider';
 import type { Provider } from '../providers/provider';
@@ -352,6 +357,59 @@ describe('provider rate limits', () => {
           expect.objectContaining({ outcome: 'skipped', error_code: 'rate_limited' }),
         ]);
       }
+    } finally {
+      await cleanupPrefix(redis, keys.prefix);
+      await redis.quit();
+    }
+  });
+});
+
+describe('output reserved for a batched completions call', () => {
+  it("reserves each prompt's output as a chat call's (maxOutputTokensOf), capped per answer, not per call", async () => {
+    const redis = new Redis(testRedisUrl());
+    const keys = new RedisKeys(uniquePrefix('test-batched-output'));
+    try {
+      // A model whose answers are short: a call of four prompts may still bill four answers.
+      const small = new ModelCatalog([
+        { ...instruct, id: 'short-instruct', aliases: [], max_output_tokens: 150 },
+      ]);
+      const entry = small.resolve('short-instruct') as ModelEntry;
+      const limiter = new ProviderRateLimiter(redis, keys, small, { maxSleepMs: 0 });
+      const asked: GateRequest[] = [];
+      const recording: CallGateFactory = {
+        gateFor: (request) => {
+          asked.push(request);
+          return limiter.gateFor(request);
+        },
+      };
+      const gated = new BatchedModelCalls({
+        embeddingModel: () => undefined,
+        completionModel: (model) => provider.completionModel?.(model.upstream_model),
+        limiter: recording,
+        policy,
+      });
+      const settings = { maxTokens: 100, temperature: 0 };
+      const outcomes = await Promise.all([
+        gated.complete(entry, { prompts: ['echo: a', 'echo: b'], ...settings }, 'l0'),
+        gated.complete(entry, { prompts: ['echo: c', 'echo: d'], ...settings }, 'l1'),
+      ]);
+      expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      expect(asked).toHaveLength(1);
+      const request = asked[0] as GateRequest;
+      expect(limiter.estimateTokens(entry, request)).toBe(request.inputTokens + 4 * 100);
+      // The line cost a budget reserves counts the same output per prompt.
+      expect(
+        endpointLineCostNanoUsd(small, entry.id, {
+          completion: { prompts: ['echo: a', 'echo: b'], maxTokens: 100 },
+        }),
+      ).toBe(
+        toNanoUsd(
+          costOfUsage(entry, {
+            inputTokens: 2 * new TokenTally().count('echo: a'),
+            outputTokens: 2 * 100,
+          }),
+        ),
+      );
     } finally {
       await cleanupPrefix(redis, keys.prefix);
       await redis.quit();

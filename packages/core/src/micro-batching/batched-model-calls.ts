@@ -17,7 +17,7 @@ import type {
 } from '../batches/endpoint-response-body';
 import type { ModelEntry } from '../catalog/model-catalog';
 import type { ModelDeployment } from '../catalog/model-deployments';
-import { costOfUsage, defaultEstimatedOutputTokens } from '../catalog/model-pricing';
+import { costOfUsage } from '../catalog/model-pricing';
 import { type DeploymentChooser, weightedChooser } from '../deployments/deployment-picker';
 import type { CallGate, CallGateFactory, ThrottleReason } from '../limits/call-gate';
 import type { CompletionModel } from '../providers/completion-model';
@@ -33,6 +33,16 @@ import { genAiSystem } from '../telemetry/observe-model-call';
 import { traceHeaders } from '../telemetry/tracing';
 import { MicroBatcher } from './micro-batcher';
 import { splitTotal } from './split-usage';
+
+/**
+ * The output a batched call may bill, as the rate limiter reserves it: each text answered up to
+ * the model's output limit for `maxTokens` (`maxOutputTokensOf`, as a chat call), or no answer
+ * tokens at all (embeddings).
+ */
+interface CallOutput {
+  answers: boolean;
+  maxTokens?: number;
+}
 
 /** How one line's share of a batched call ended; never a rejection. */
 export type LineCallOutcome<Answer> =
@@ -263,7 +273,7 @@ export class BatchedModelCalls {
           })
         );
       },
-      () => 0,
+      { answers: false },
     );
   }
 
@@ -327,9 +337,10 @@ export class BatchedModelCalls {
           })
         );
       },
-      (callItems) =>
-        callItems.reduce((sum, item) => sum + item.texts.length, 0) *
-        (settings.maxTokens ?? defaultEstimatedOutputTokens),
+      {
+        answers: true,
+        ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+      },
     );
   }
 
@@ -344,8 +355,8 @@ export class BatchedModelCalls {
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
     sendOn: SendOn<Answer>,
-    /** The most output tokens a call of these lines may produce (what the limiter reserves). */
-    outputTokensFor: (items: LineItem[]) => number,
+    /** What the limiter reserves for the call's output (see {@link CallOutput}). */
+    output: CallOutput,
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const { policy } = this.options;
     const tally = new TokenTally();
@@ -354,7 +365,9 @@ export class BatchedModelCalls {
         (sum, item) => sum + item.texts.reduce((total, text) => total + tally.count(text), 0),
         0,
       ),
-      maxTokens: outputTokensFor(items),
+      ...(output.maxTokens !== undefined ? { maxTokens: output.maxTokens } : {}),
+      // Each prompt of a completions call is answered; an embeddings call answers no tokens.
+      answers: output.answers ? items.reduce((sum, item) => sum + item.texts.length, 0) : 0,
       logFields: { batch_lines: items.length, first_line: items[0]?.lineId },
     });
     const attempts: AttemptRecord[][] = items.map(() => []);
@@ -386,7 +399,7 @@ export class BatchedModelCalls {
       const { error } = outcome;
       const retryable = isRetryableError(error);
       if (!retryable && items.length > 1 && isRequestError(error))
-        return this.lineByLine(entry, endpoint, items, sendOn, outputTokensFor, attempts);
+        return this.lineByLine(entry, endpoint, items, sendOn, output, attempts);
       if (retryable && retry < policy.maxRetriesPerModel) {
         const delay = retryDelayMs(error, retry, policy);
         if (delay <= policy.maxInlineWaitMs) {
@@ -439,11 +452,11 @@ export class BatchedModelCalls {
     endpoint: BatchedCallReport['endpoint'],
     items: LineItem[],
     sendOn: SendOn<Answer>,
-    outputTokensFor: (items: LineItem[]) => number,
+    output: CallOutput,
     attempts: AttemptRecord[][],
   ): Promise<Array<LineCallOutcome<Answer>>> {
     const alone = await Promise.all(
-      items.map((item) => this.runCall(entry, endpoint, [item], sendOn, outputTokensFor)),
+      items.map((item) => this.runCall(entry, endpoint, [item], sendOn, output)),
     );
     return alone.map((outcomes, index) => {
       const outcome = outcomes[0] as LineCallOutcome<Answer>;
