@@ -4,8 +4,8 @@ import type { ModelCapabilities } from '../profiles/model-profile';
 import type { MessagesRequest } from './messages-request-schema';
 
 /**
- * Refuses what Anthropic refuses before looking at the messages: tools, thinking or an effort
- * on a model without them, a thinking budget that does not fit, thinking with forced tool use or a
+ * Refuses what Anthropic refuses before looking at the messages: `max_tokens` above the model's
+ * most output, tools, thinking, adaptive thinking or an effort on a model without them, a thinking budget that does not fit, thinking with forced tool use or a
  * temperature, a `tool_choice` naming no tool. `undefined` when the request may go on.
  */
 export function checkMessagesRequest(
@@ -13,9 +13,22 @@ export function checkMessagesRequest(
   capabilities: ModelCapabilities,
 ): RefusedRequest | undefined {
   return (
+    checkMaxTokens(request, capabilities) ??
     checkTools(request, capabilities) ??
     checkThinking(request, capabilities) ??
     checkOutputFormat(request, capabilities)
+  );
+}
+
+function checkMaxTokens(
+  request: MessagesRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  const most = capabilities.maxOutputTokens;
+  if (most === undefined || request.max_tokens <= most) return undefined;
+  return refuse(
+    `max_tokens: ${request.max_tokens} > ${most}, which is the maximum allowed number of output tokens for ${request.model}`,
+    'max_tokens',
   );
 }
 
@@ -69,6 +82,8 @@ function checkThinking(
   if (thinking === undefined || thinking.type === 'disabled') return undefined;
   if (!capabilities.reasoning)
     return refuse(`thinking: '${request.model}' does not support thinking.`, 'thinking');
+  if (thinking.type === 'adaptive' && !capabilities.adaptiveThinking)
+    return refuse('adaptive thinking is not supported on this model', 'thinking');
   if (thinking.type === 'enabled' && thinking.budget_tokens >= request.max_tokens)
     return refuse('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
   if (request.temperature !== undefined && request.temperature !== 1)

@@ -170,4 +170,39 @@ describe('POST /v1/messages with thinking', () => {
       error: { error: { message: expect.stringContaining('output_config.effort') } },
     });
   });
+
+  it('refuses adaptive thinking to a model that thinks only within a budget, and max_tokens above its most output, as Anthropic does', async () => {
+    simulator.configure({
+      models: {
+        'sim-claude-budget-thinking': {
+          capabilities: { reasoning: true, adaptiveThinking: false, maxOutputTokens: 16_000 },
+        },
+      },
+    });
+    const budgetOnly = { ...request, model: 'sim-claude-budget-thinking' };
+    const adaptive = client.messages.create({ ...budgetOnly, thinking: { type: 'adaptive' } });
+    await expect(adaptive).rejects.toMatchObject({
+      status: 400,
+      error: {
+        error: {
+          type: 'invalid_request_error',
+          message: 'adaptive thinking is not supported on this model',
+        },
+      },
+    });
+    // A budget it takes.
+    const budgeted = await client.messages.create(budgetOnly);
+    expect(budgeted.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    await expect(
+      client.messages.create({ ...budgetOnly, max_tokens: 20_000 }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: {
+        error: {
+          message:
+            'max_tokens: 20000 > 16000, which is the maximum allowed number of output tokens for sim-claude-budget-thinking',
+        },
+      },
+    });
+  });
 });

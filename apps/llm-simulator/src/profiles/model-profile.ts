@@ -46,6 +46,16 @@ export interface ModelCapabilities {
    * `max_completion_tokens`, as on o-series models), Anthropic `thinking`. Default false.
    */
   reasoning: boolean;
+  /**
+   * Anthropic `thinking: {type: "adaptive"}`, on a reasoning model (Claude Opus and Sonnet 4.6
+   * on); false refuses it with 400 as Anthropic refuses it to Claude 4.5. Default true.
+   */
+  adaptiveThinking: boolean;
+  /**
+   * The most `max_tokens` the model takes on Anthropic's route; above it the request is refused
+   * with Anthropic's 400 naming `max_tokens`. Absent: no limit.
+   */
+  maxOutputTokens?: number;
   /** Documents (OpenAI `file` parts, Anthropic `document` blocks). Default true. */
   documents: boolean;
   /**
@@ -141,6 +151,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   vision: true,
   jsonSchema: true,
   reasoning: false,
+  adaptiveThinking: true,
   documents: true,
   toolCallIds: 'any',
   seedField: 'seed',
@@ -211,6 +222,8 @@ export const modelProfilePatchSchema = z.strictObject({
       vision: z.boolean().optional(),
       jsonSchema: z.boolean().optional(),
       reasoning: z.boolean().optional(),
+      adaptiveThinking: z.boolean().optional(),
+      maxOutputTokens: z.number().int().min(1).optional(),
       documents: z.boolean().optional(),
       toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
       seedField: z.enum(['seed', 'random_seed']).optional(),
