@@ -3,28 +3,58 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
+ * A Claude model that thinks only within a budget and answers at most 16,000 tokens, as Claude
+ * 4.5 (no adaptive thinking); `budgetThinkingSimulatorModels` makes the simulator refuse it
+ * adaptive thinking and a larger `max_tokens`, as Anthropic does.
+ */
+export const budgetThinkingModel = 'sim-claude-budget-thinking';
+export const budgetThinkingMaxOutput = 16_000;
+
+/** The simulator profile of {@link budgetThinkingModel}, for `startSystem`'s `simulatorModels`. */
+export const budgetThinkingSimulatorModels = {
+  [budgetThinkingModel]: {
+    capabilities: {
+      reasoning: true,
+      adaptiveThinking: false,
+      maxOutputTokens: budgetThinkingMaxOutput,
+    },
+  },
+};
+
+/**
  * A catalog file: the shipped catalog plus the simulator's reasoning models,
- * `sim-claude-thinking`, `sim-gpt-reasoning` and `sim-gemini-thinking` ($3 input, $15 output per
- * million tokens, no fallbacks), for a system's `MODEL_CATALOG_PATH`.
+ * `sim-claude-thinking` (adaptive thinking), `sim-gpt-reasoning`, `sim-gemini-thinking` and
+ * {@link budgetThinkingModel} ($3 input, $15 output per million tokens, no fallbacks), for a
+ * system's `MODEL_CATALOG_PATH`.
  */
 export function catalogWithReasoningModels(): string {
   const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
-  const entry = (id: string, provider: string) => `
+  const entry = (
+    id: string,
+    provider: string,
+    { adaptive = false, maxOutput = 64_000 }: { adaptive?: boolean; maxOutput?: number } = {},
+  ) => `
   - id: ${id}
     provider: ${provider}
     upstream_model: ${id}
     tier: strong
     context_window: 200000
-    max_output_tokens: 64000
+    max_output_tokens: ${maxOutput}
     pricing: { input: 3, output: 15, cached_input: 0.3 }
-    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true }
+    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true, adaptive_thinking: ${adaptive} }
     expected_latency_ms: 2000
     fallbacks: []
 `;
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llmq-catalog-')), 'models.yaml');
   writeFileSync(
     file,
-    `${shipped.trimEnd()}\n${entry('sim-claude-thinking', 'simulator-anthropic')}${entry('sim-gpt-reasoning', 'simulator-openai')}${entry('sim-gemini-thinking', 'simulator-gemini')}`,
+    [
+      shipped.trimEnd(),
+      entry('sim-claude-thinking', 'simulator-anthropic', { adaptive: true }),
+      entry('sim-gpt-reasoning', 'simulator-openai'),
+      entry('sim-gemini-thinking', 'simulator-gemini'),
+      entry(budgetThinkingModel, 'simulator-anthropic', { maxOutput: budgetThinkingMaxOutput }),
+    ].join('\n'),
   );
   return file;
 }

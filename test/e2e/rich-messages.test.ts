@@ -8,7 +8,12 @@ import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { readEvents } from './read-sse';
-import { catalogWithReasoningModels } from './reasoning-catalog';
+import {
+  budgetThinkingMaxOutput,
+  budgetThinkingModel,
+  budgetThinkingSimulatorModels,
+  catalogWithReasoningModels,
+} from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
 
@@ -27,6 +32,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   system = await startSystem({
     workers: 1,
+    simulatorModels: budgetThinkingSimulatorModels,
     env: {
       MODEL_CATALOG_PATH: catalogWithReasoningModels(),
       WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
@@ -743,7 +749,10 @@ describe('adaptive thinking (the model decides how much it thinks)', () => {
       status: 400,
       error: {
         type: 'error',
-        error: { type: 'invalid_request_error', message: expect.stringContaining('reasoning') },
+        error: {
+          type: 'invalid_request_error',
+          message: expect.stringContaining('reasoning (thinking or a reasoning effort)'),
+        },
       },
     });
   });
@@ -763,6 +772,69 @@ describe('adaptive thinking (the model decides how much it thinks)', () => {
           message: expect.stringContaining('thinking.display'),
         },
       },
+    });
+  });
+});
+
+describe('thinking on a Claude model that thinks only within a budget, up to its most output (Claude 4.5)', () => {
+  type ThinkingUsage = Anthropic.Usage & { output_tokens_details?: { thinking_tokens?: number } };
+
+  it('takes adaptive thinking as the budget of its effort (Anthropic SDK, whole and streamed)', async () => {
+    const adaptive = {
+      model: budgetThinkingModel,
+      max_tokens: 4000,
+      thinking: { type: 'adaptive' as const },
+      output_config: { effort: 'low' as const },
+      messages: [{ role: 'user' as const, content: 'echo: budgeted' }],
+    };
+    // The simulator refuses adaptive thinking to this model as Anthropic does; llmq sends
+    // `thinking: {type: "enabled", budget_tokens: 2048}` (effort low) instead.
+    const whole = await anthropic.messages.create(adaptive);
+    expect(whole.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    expect(whole.content[1]).toMatchObject({ type: 'text', text: 'budgeted' });
+    const thinkingTokens = (whole.usage as ThinkingUsage).output_tokens_details?.thinking_tokens;
+    expect(thinkingTokens).toBeGreaterThan(0);
+    expect(thinkingTokens).toBeLessThanOrEqual(2048);
+    const streamed = await anthropic.messages.stream(adaptive).finalMessage();
+    expect(streamed.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+  });
+
+  it("sends no max_tokens above the model's most output for an effort with no limit (OpenAI SDK, whole and streamed)", async () => {
+    // 4,096 of answer + 24,576 of thinking (effort high) would be 28,672: the simulator refuses
+    // more than 16,000 as Anthropic does, so the thinking is fitted under 16,000.
+    const request = {
+      model: budgetThinkingModel,
+      reasoning_effort: 'high' as const,
+      messages: [{ role: 'user' as const, content: 'echo: within the maximum' }],
+    };
+    const whole = await openai.chat.completions.create(request);
+    expect(whole.choices[0]?.message.content).toBe('within the maximum');
+    expect(whole.usage?.completion_tokens).toBeLessThanOrEqual(budgetThinkingMaxOutput);
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('within the maximum');
+    const estimate = await system.request('POST', '/v1/estimate', request);
+    expect(estimate.body.candidates[0].max_output_tokens).toBe(budgetThinkingMaxOutput);
+  });
+
+  it('refuses by name a limit above the most output, and an effort with too little room to think', async () => {
+    const above = openai.chat.completions.create({
+      model: budgetThinkingModel,
+      max_completion_tokens: budgetThinkingMaxOutput + 1,
+      messages: [{ role: 'user', content: 'echo: too long' }],
+    });
+    await expect(above).rejects.toMatchObject({ status: 400 });
+    const cramped = openai.chat.completions.create({
+      model: budgetThinkingModel,
+      reasoning_effort: 'low',
+      max_completion_tokens: 1000,
+      messages: [{ role: 'user', content: 'echo: no room' }],
+    });
+    await expect(cramped).rejects.toMatchObject({
+      status: 400,
+      code: 'unsupported_parameter',
+      message: expect.stringContaining('reasoning_effort'),
     });
   });
 });

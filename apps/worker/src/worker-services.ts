@@ -20,6 +20,7 @@ import {
   type Logger,
   loadModelCatalog,
   logRedisStateChanges,
+  modelTraitsOf,
   ProviderRateLimiter,
   RedisKeys,
   TenantFlowStore,
@@ -103,9 +104,13 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
     limiter,
     chooser,
     policy: toRetryPolicy(env),
-    resolveModel: (_entry, deployment) =>
+    resolveModel: (entry, deployment) =>
       providers.has(deployment.account)
-        ? providers.languageModel(deployment.account, deployment.upstream_model)
+        ? providers.languageModel(
+            deployment.account,
+            deployment.upstream_model,
+            modelTraitsOf(entry),
+          )
         : undefined,
   });
   return {

@@ -432,6 +432,8 @@ export {
   type GenerateResult,
   isProviderError,
   type LanguageModel,
+  type ModelTraits,
+  modelTraitsOf,
   ProviderError,
   type ProviderRegistry,
   type StreamPart,

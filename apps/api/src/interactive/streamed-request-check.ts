@@ -3,6 +3,7 @@ import {
   type ChatRequest,
   findAccountUnsupportedParameter,
   type ModelCatalog,
+  modelTraitsOf,
 } from '@llmq/core';
 
 /**
@@ -22,7 +23,12 @@ export function streamedRequestCheck(
     const entry = catalog.resolve(model);
     const account = entry === undefined ? undefined : byId.get(entry.provider);
     if (entry === undefined || account === undefined) return;
-    const refusal = findAccountUnsupportedParameter(account, entry.upstream_model, request);
+    const refusal = findAccountUnsupportedParameter(
+      account,
+      entry.upstream_model,
+      request,
+      modelTraitsOf(entry),
+    );
     if (refusal !== undefined) throw refusal;
   };
 }

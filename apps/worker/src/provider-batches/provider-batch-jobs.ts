@@ -7,6 +7,7 @@ import {
   jobCatalog,
   type Logger,
   type ModelCatalog,
+  modelTraitsOf,
   type ProviderBatchClient,
   type ProviderBatchRecord,
   type ProviderBatchRequest,
@@ -70,7 +71,13 @@ export class ProviderBatchJobs {
       await store.markEnded(id);
       return;
     }
-    const providerBatchId = await client.submit(record.upstreamModel, requests);
+    // A provider batch holds one upstream model; its lines' catalog entry says what it takes.
+    const entry = lines[0] && this.options.catalog.resolve(lines[0].model);
+    const providerBatchId = await client.submit(
+      record.upstreamModel,
+      requests,
+      entry && modelTraitsOf(entry),
+    );
     await store.markSubmitted(id, providerBatchId);
     logger.info('provider-batch-submit', {
       event: 'provider-batch-submit',

@@ -142,6 +142,12 @@ export const modelEntrySchema = z
         json_schema: z.boolean().default(false),
         /** Reasoning options (effort, thinking budget) and reasoning parts. */
         reasoning: z.boolean().default(false),
+        /**
+         * Claude: takes adaptive thinking (`thinking: {type: "adaptive"}`, Claude Opus and Sonnet
+         * 4.6 on). A thinking model without it (Claude 4.5 and before) gets a request's adaptive
+         * thinking as a thinking budget (`type: "enabled"`). Other providers' models ignore it.
+         */
+        adaptive_thinking: z.boolean().default(false),
         /** PDF document input. */
         documents: z.boolean().default(false),
       })
@@ -154,6 +160,7 @@ export const modelEntrySchema = z
         vision: false,
         json_schema: false,
         reasoning: false,
+        adaptive_thinking: false,
         documents: false,
       }),
     /** The APIs this model serves. Default `[chat]`. */

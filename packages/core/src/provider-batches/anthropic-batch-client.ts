@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { anthropicSdk } from '../providers/anthropic/anthropic-sdk';
 import { convertAnthropicMessage } from '../providers/anthropic/convert-anthropic-message';
 import { convertToAnthropicMessagesRequest } from '../providers/anthropic/convert-to-anthropic-messages-request';
+import type { ModelTraits } from '../providers/model-traits';
 import { defaultAnthropicMaxTokens } from '../providers/provider';
 import type {
   ProviderBatchClient,
@@ -44,13 +45,18 @@ export class AnthropicBatchClient implements ProviderBatchClient {
     return this.sdkClient;
   }
 
-  async submit(upstreamModel: string, requests: readonly ProviderBatchRequest[]): Promise<string> {
+  async submit(
+    upstreamModel: string,
+    requests: readonly ProviderBatchRequest[],
+    traits?: ModelTraits,
+  ): Promise<string> {
     const batch = await this.client.messages.batches.create({
       requests: requests.map(({ customId, request }) => ({
         custom_id: customId,
         params: {
           ...convertToAnthropicMessagesRequest(upstreamModel, request, {
             maxTokensDefault: this.maxTokensDefault,
+            ...(traits === undefined ? {} : { traits }),
           }),
           stream: false,
         },

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../messages/chat-request';
 import type { GenerateResult } from '../providers/language-model';
+import type { ModelTraits } from '../providers/model-traits';
 
 /** One request of a provider batch: llmq's id for it and the provider-neutral request. */
 export interface ProviderBatchRequest {
@@ -41,8 +42,15 @@ export type ProviderBatchResult =
 export interface ProviderBatchClient {
   /** The provider account id. */
   readonly provider: string;
-  /** Submits `requests` for `upstreamModel`; returns the provider's batch id. */
-  submit(upstreamModel: string, requests: readonly ProviderBatchRequest[]): Promise<string>;
+  /**
+   * Submits `requests` for `upstreamModel` (with `traits`, what the catalog says of it); returns
+   * the provider's batch id.
+   */
+  submit(
+    upstreamModel: string,
+    requests: readonly ProviderBatchRequest[],
+    traits?: ModelTraits,
+  ): Promise<string>;
   state(batchId: string): Promise<ProviderBatchState>;
   /** Every request's outcome, once the batch has ended, each exactly once. */
   results(batchId: string): AsyncIterable<ProviderBatchResult>;

@@ -5,6 +5,7 @@ import {
 } from '../messages/unsupported-parameter-error';
 import { convertToAnthropicMessagesRequest } from './anthropic/convert-to-anthropic-messages-request';
 import { convertToGeminiRequest } from './gemini/convert-to-gemini-request';
+import type { ModelTraits } from './model-traits';
 import { convertToOpenAIChatRequest } from './openai/convert-to-openai-chat-request';
 import {
   type OpenAICompatiblePresetName,
@@ -12,7 +13,7 @@ import {
   type RefusableParameter,
   refuseParameters,
 } from './openai-compatible/openai-compatible-presets';
-import type { ProviderKind } from './provider';
+import { defaultAnthropicMaxTokens, type ProviderKind } from './provider';
 
 /** What decides which fields an account's models take: its kind, and a server's own refusals. */
 export interface AccountParameterRules {
@@ -31,6 +32,7 @@ export function findAccountUnsupportedParameter(
   account: AccountParameterRules,
   modelId: string,
   request: ChatRequest,
+  traits?: ModelTraits,
 ): UnsupportedParameterError | undefined {
   if (account.kind === 'openai-compatible') {
     const preset =
@@ -42,7 +44,7 @@ export function findAccountUnsupportedParameter(
       throw error;
     }
   }
-  return findUnsupportedParameter(account.kind, modelId, request);
+  return findUnsupportedParameter(account.kind, modelId, request, traits);
 }
 
 /**
@@ -54,6 +56,8 @@ export function findUnsupportedParameter(
   kind: ProviderKind,
   modelId: string,
   request: ChatRequest,
+  /** What the catalog says of the model (Claude's most output and ways of thinking). */
+  traits?: ModelTraits,
 ): UnsupportedParameterError | undefined {
   try {
     switch (kind) {
@@ -65,7 +69,10 @@ export function findUnsupportedParameter(
         convertToOpenAIChatRequest(modelId, request, { maxTokensField: 'max_tokens' });
         return undefined;
       case 'anthropic':
-        convertToAnthropicMessagesRequest(modelId, request, { maxTokensDefault: 1 });
+        convertToAnthropicMessagesRequest(modelId, request, {
+          maxTokensDefault: defaultAnthropicMaxTokens,
+          ...(traits === undefined ? {} : { traits }),
+        });
         return undefined;
       case 'gemini':
         convertToGeminiRequest(modelId, request);

@@ -23,6 +23,7 @@ export type {
   StreamPart,
   Usage,
 } from './language-model';
+export { type ModelTraits, modelTraitsOf } from './model-traits';
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider';
 export {
   createOpenAICompatibleProvider,

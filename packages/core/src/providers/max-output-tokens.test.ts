@@ -4,6 +4,7 @@ const on = (provider: 'simulator-anthropic' | 'simulator-gemini' | 'simulator-op
   provider,
   upstream_model: 'm',
   max_output_tokens: 64_000,
+  capabilities: { reasoning: true, adaptive_thinking: true },
 });
 
 describe('maxOutputTokensOf', () => {
@@ -17,6 +18,16 @@ describe('maxOutputTokensOf', () => {
     expect(maxOutputTokensOf(claude, { maxTokens: 2000, reasoning: { adaptive: true } })).toBe(
       2000,
     );
+  });
+
+  it("reserves what a Claude model's adapter sends within its most output, and its budget for adaptive thinking it cannot take", () => {
+    const claude = { ...on('simulator-anthropic'), max_output_tokens: 20_000 };
+    expect(maxOutputTokensOf(claude, { reasoning: { effort: 'high' } })).toBe(20_000);
+    const budgetOnly = { ...claude, capabilities: { reasoning: true, adaptive_thinking: false } };
+    expect(maxOutputTokensOf(budgetOnly, { reasoning: { adaptive: true, effort: 'low' } })).toBe(
+      4096 + 2048,
+    );
+    expect(maxOutputTokensOf(claude, { reasoning: { adaptive: true, effort: 'low' } })).toBe(4096);
   });
 
   it('reserves the answer estimate plus the thinking budget when no limit is sent (Gemini, OpenAI)', () => {

@@ -6,6 +6,7 @@ import { reasoningBudgetFor } from '../messages/reasoning-translation';
 import type { ReasoningOptions } from '../messages/tool-definition';
 import { isUnsupportedParameterError } from '../messages/unsupported-parameter-error';
 import { anthropicThinkingOf } from './anthropic/anthropic-thinking';
+import { type ModelTraits, modelTraitsOf } from './model-traits';
 import { defaultAnthropicMaxTokens, type ProviderKind } from './provider';
 
 /** The adapter kind of every provider account a catalog entry may name. */
@@ -29,17 +30,20 @@ export const accountKinds: Readonly<Record<z.infer<typeof catalogProviderIdSchem
 /**
  * The output limit a model's adapter sends for a request, undefined when it sends none.
  * Anthropic's is `max_tokens` as `anthropicThinkingOf` makes it (the default, plus the
- * thinking budget an effort adds); the others send the request's own limit. Accounts are
+ * thinking budget an effort adds, within the model's most output); the others send the
+ * request's own limit. Accounts are
  * built with the default `max_tokens` (`defaultAnthropicMaxTokens`).
  */
 export function sentMaxTokens(
   kind: ProviderKind,
   modelId: string,
   request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
+  traits: ModelTraits = {},
 ): number | undefined {
   if (kind !== 'anthropic') return request.maxTokens;
   try {
-    return anthropicThinkingOf(request, modelId, defaultAnthropicMaxTokens).maxTokens;
+    return anthropicThinkingOf(request, { ...traits, id: modelId }, defaultAnthropicMaxTokens)
+      .maxTokens;
   } catch (error) {
     // A request the adapter refuses bills nothing; the submit's own check refuses it by name.
     if (isUnsupportedParameterError(error)) return request.maxTokens;
@@ -55,13 +59,30 @@ export function sentMaxTokens(
  * reservations and the provider rate limiter all reserve this.
  */
 export function maxOutputTokensOf(
-  entry: Pick<ModelEntry, 'provider' | 'upstream_model' | 'max_output_tokens'>,
+  entry: CatalogModel,
   request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
   unlimited: number = defaultEstimatedOutputTokens,
 ): number {
-  const sent = sentMaxTokens(accountKinds[entry.provider], entry.upstream_model, request);
+  const sent = sentMaxTokensOf(entry, request);
   const most = sent ?? unlimited + thinkingWithoutLimit(request.reasoning);
   return Math.min(most, entry.max_output_tokens);
+}
+
+/** What {@link maxOutputTokensOf} reads of a catalog entry. */
+export type CatalogModel = Pick<ModelEntry, 'provider' | 'upstream_model' | 'max_output_tokens'> &
+  Parameters<typeof modelTraitsOf>[0];
+
+/** {@link sentMaxTokens} for a catalog entry: its account's kind, its name and its traits. */
+function sentMaxTokensOf(
+  entry: CatalogModel,
+  request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
+): number | undefined {
+  return sentMaxTokens(
+    accountKinds[entry.provider],
+    entry.upstream_model,
+    request,
+    modelTraitsOf(entry),
+  );
 }
 
 /**

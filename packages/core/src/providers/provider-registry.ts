@@ -4,6 +4,7 @@ import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import { createGeminiProvider } from './gemini/gemini-provider';
 import type { LanguageModel } from './language-model';
+import type { ModelTraits } from './model-traits';
 import { createOpenAIProvider } from './openai/openai-provider';
 import { createOpenAICompatibleProvider } from './openai-compatible/openai-compatible-provider';
 import {
@@ -32,8 +33,11 @@ export interface ProviderRegistry {
   has(providerId: string): boolean;
   /** Ids of all configured providers, in config order. */
   ids(): string[];
-  /** `get(providerId).languageModel(modelId)`; throws, naming the configured ids, for an unknown provider. */
-  languageModel(providerId: string, modelId: string): LanguageModel;
+  /**
+   * `get(providerId).languageModel(modelId, traits)`; throws, naming the configured ids, for an
+   * unknown provider.
+   */
+  languageModel(providerId: string, modelId: string, traits?: ModelTraits): LanguageModel;
   /**
    * `get(providerId).completionModel(modelId)`; throws for an unknown provider or one without
    * a completions API.
@@ -84,7 +88,8 @@ export function createProviderRegistry(configs: readonly ProviderConfigInput[]):
     get: (providerId) => providers.get(providerId),
     has: (providerId) => providers.has(providerId),
     ids: () => [...providers.keys()],
-    languageModel: (providerId, modelId) => providerOrThrow(providerId).languageModel(modelId),
+    languageModel: (providerId, modelId, traits) =>
+      providerOrThrow(providerId).languageModel(modelId, traits),
     completionModel: (providerId, modelId) => {
       const provider = providerOrThrow(providerId);
       if (!provider.completionModel)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CompletionModel } from './completion-model';
 import type { EmbeddingModel } from './embedding-model';
 import type { LanguageModel } from './language-model';
+import type { ModelTraits } from './model-traits';
 import {
   openAICompatiblePresetSchema,
   refusableParameterSchema,
@@ -165,8 +166,11 @@ export interface Provider {
   /** The account id from its config. */
   readonly id: string;
   readonly kind: ProviderKind;
-  /** The model `modelId` (the provider's own name for it) of this account. */
-  languageModel(modelId: string): LanguageModel;
+  /**
+   * The model `modelId` (the provider's own name for it) of this account; `traits` are what
+   * the catalog says of it (an adapter whose API checks them per model shapes its calls by them).
+   */
+  languageModel(modelId: string, traits?: ModelTraits): LanguageModel;
   /**
    * The text-completion model `modelId` (`POST /v1/completions`, prompt arrays); absent for
    * providers without that API (Anthropic).

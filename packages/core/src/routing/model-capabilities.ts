@@ -82,3 +82,15 @@ export function missingCapabilities(
     : requiredCapabilities(request as CapabilityInput);
   return needed.filter((capability: RequestCapability) => !entry.capabilities[capability]);
 }
+
+/**
+ * Capabilities as a refusal names them: `reasoning` with the request fields that ask for it
+ * (Anthropic `thinking`, OpenAI `reasoning_effort`), so a client sees which field to drop.
+ */
+export function describeCapabilities(capabilities: readonly RequestCapability[]): string {
+  return capabilities
+    .map((capability) =>
+      capability === 'reasoning' ? 'reasoning (thinking or a reasoning effort)' : capability,
+    )
+    .join(', ');
+}

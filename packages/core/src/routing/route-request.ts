@@ -6,6 +6,7 @@ import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
 import {
+  describeCapabilities,
   missingCapabilities,
   type RequestCapability,
   requiredCapabilities,
@@ -222,7 +223,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       return {
         ok: false,
         code: 'model_capability_missing',
-        message: `model "${entry.id}" cannot take this request: it ${lacking(entry)}`,
+        message: `model "${entry.id}" cannot take this request: it lacks ${describeCapabilities(missing)}`,
         details: { model: entry.id, missing_capabilities: missing },
       };
     }
@@ -267,7 +268,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
     return {
       ok: false,
       code: 'model_capability_missing',
-      message: `no available model can take this request: it needs ${needed.join(', ')}`,
+      message: `no available model can take this request: it needs ${describeCapabilities(needed)}`,
       details: { required_capabilities: needed },
     };
   }

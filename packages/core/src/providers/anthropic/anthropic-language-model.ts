@@ -5,6 +5,7 @@ import { headerReader, readText } from '../http/post-json';
 import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEventMessages } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
+import type { ModelTraits } from '../model-traits';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
 import type { CallPhase } from '../transport-error';
@@ -41,7 +42,12 @@ export class AnthropicLanguageModel implements LanguageModel {
   readonly modelId: string;
   private readonly settings: AnthropicLanguageModelSettings;
 
-  constructor(modelId: string, settings: AnthropicLanguageModelSettings) {
+  constructor(
+    modelId: string,
+    settings: AnthropicLanguageModelSettings,
+    /** What the catalog says of the model: its most output, whether it thinks adaptively. */
+    private readonly traits: ModelTraits = {},
+  ) {
     this.modelId = modelId;
     this.provider = settings.provider;
     this.settings = settings;
@@ -114,6 +120,7 @@ export class AnthropicLanguageModel implements LanguageModel {
         throw new UnsupportedParameterError('service_tier', this.modelId);
       return convertToAnthropicMessagesRequest(this.modelId, request, {
         maxTokensDefault: this.settings.maxTokensDefault,
+        traits: this.traits,
       });
     });
   }

@@ -53,7 +53,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   return {
     id: options.id,
     kind: 'anthropic',
-    languageModel: (modelId) => new AnthropicLanguageModel(modelId, settings),
+    languageModel: (modelId, traits) => new AnthropicLanguageModel(modelId, settings, traits),
     close: async () => agent.destroy(),
   };
 }

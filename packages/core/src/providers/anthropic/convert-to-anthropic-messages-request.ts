@@ -3,6 +3,7 @@ import type { ChatMessage } from '../../messages/chat-message';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
+import type { ModelTraits } from '../model-traits';
 import { anthropicToolCallIds, fitToolCallIds } from '../tool-call-id-rules';
 import { anthropicThinkingOf } from './anthropic-thinking';
 import {
@@ -30,6 +31,8 @@ export type AnthropicMessagesRequestBody = Omit<
 export interface AnthropicMessagesRequestOptions {
   /** `max_tokens` when the request names no limit; Anthropic requires one. */
   maxTokensDefault: number;
+  /** What the catalog says of the model (its most output, how it thinks); absent: unchecked. */
+  traits?: ModelTraits;
 }
 
 type Turn = { role: 'user' | 'assistant'; content: string | Anthropic.ContentBlockParam[] };
@@ -176,7 +179,11 @@ export function convertToAnthropicMessagesRequest(
     }
   });
 
-  const thinking = anthropicThinkingOf(request, modelId, options.maxTokensDefault);
+  const thinking = anthropicThinkingOf(
+    request,
+    { ...options.traits, id: modelId },
+    options.maxTokensDefault,
+  );
   const body: AnthropicMessagesRequestBody = {
     model: modelId,
     messages,
