@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { catalogWithReasoningModels } from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 
 /**
@@ -14,7 +15,10 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  system = await startSystem({ workers: 1 });
+  system = await startSystem({
+    workers: 1,
+    env: { MODEL_CATALOG_PATH: catalogWithReasoningModels() },
+  });
   openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
 });
@@ -85,6 +89,48 @@ describe("OpenAI's legacy functions and function_call", () => {
     const message = completion.choices[0]?.message;
     expect(message?.function_call?.name).toBe('get_time');
     expect(JSON.parse(message?.function_call?.arguments ?? '')).toHaveProperty('zone');
+  });
+
+  it.each(['sim-gpt-fast', 'sim-claude-fast'])(
+    'asks the model for one call, as legacy functions never call in parallel, so the answer bills only the call it shows (%s)',
+    async (model) => {
+      const messages = [{ role: 'user' as const, content: 'Use get_weather and get_time.' }];
+      const legacy = await openai.chat.completions.create({
+        model,
+        messages,
+        functions: [getWeather, getTime],
+      });
+      expect(legacy.choices[0]?.finish_reason).toBe('function_call');
+      expect(legacy.choices[0]?.message.function_call?.name).toBe('get_weather');
+      const tools = [getWeather, getTime].map((fn) => ({
+        type: 'function' as const,
+        function: fn,
+      }));
+      const parallel = await openai.chat.completions.create({ model, messages, tools });
+      expect(parallel.choices[0]?.message.tool_calls).toHaveLength(2);
+      const single = await openai.chat.completions.create({
+        model,
+        messages,
+        tools,
+        parallel_tool_calls: false,
+      });
+      expect(single.choices[0]?.message.tool_calls).toHaveLength(1);
+      // The model made one call (parallel_tool_calls: false / disable_parallel_tool_use went
+      // with the legacy request), not two of which the answer shows one.
+      expect(legacy.usage?.completion_tokens).toBe(single.usage?.completion_tokens);
+      expect(legacy.usage?.completion_tokens).toBeLessThan(parallel.usage?.completion_tokens ?? 0);
+    },
+  );
+
+  it('answers the first call of a model that cannot be asked for one (Gemini: no switch)', async () => {
+    const legacy = await openai.chat.completions.create({
+      model: 'sim-gemini-thinking',
+      messages: [{ role: 'user', content: 'Use get_weather and get_time.' }],
+      functions: [getWeather, getTime],
+    });
+    expect(legacy.choices[0]?.finish_reason).toBe('function_call');
+    expect(legacy.choices[0]?.message.function_call?.name).toBe('get_weather');
+    expect(legacy.choices[0]?.message.tool_calls).toBeUndefined();
   });
 
   it('takes function_call "none" (no call), and refuses functions beside tools by name', async () => {

@@ -36,6 +36,13 @@ export const chatRequestSchema = z
     toolChoice: toolChoiceSchema.optional(),
     /** false: at most one tool call per turn (OpenAI `parallel_tool_calls`, Anthropic `disable_parallel_tool_use`). */
     parallelToolCalls: z.boolean().optional(),
+    /**
+     * Ask for one tool call per turn where the model can be asked without refusing (as
+     * `parallelToolCalls: false`, which takes precedence when set); a model that cannot (Gemini,
+     * servers that refuse `parallel_tool_calls`) is called without it, and the caller answers
+     * its first call. OpenAI's legacy `functions` set it: their answer has room for one call.
+     */
+    preferOneToolCall: z.literal(true).optional(),
     responseFormat: responseFormatSchema.optional(),
     reasoning: reasoningOptionsSchema.optional(),
     /** OpenAI `verbosity` of the answer (GPT-5 family). */

@@ -112,7 +112,11 @@ function convertLegacyFunctions(body: OpenAIChatRequest, request: ChatRequest): 
     refuse('function_call', 'cannot be given with "tool_choice"; use one or the other');
   if (body.function_call !== undefined && body.functions === undefined)
     refuse('function_call', 'needs "functions"');
-  if (body.functions !== undefined) request.tools = body.functions.map(convertToolDefinition);
+  if (body.functions !== undefined) {
+    request.tools = body.functions.map(convertToolDefinition);
+    // OpenAI's legacy functions never make parallel calls: their answer has room for one.
+    request.preferOneToolCall = true;
+  }
   const choice = body.function_call;
   if (choice !== undefined)
     request.toolChoice =

@@ -15,8 +15,9 @@ export interface OpenAIAnswerOptions {
   /**
    * The request used the legacy `functions`: a tool call goes out as `function_call` with
    * `finish_reason: "function_call"`, as OpenAI answers such a request. That answer has room
-   * for one call; the converter sends no `parallel_tool_calls` (some providers refuse it), so
-   * a model that calls several functions in one turn has its first call answered.
+   * for one call: the request asks the model for one (`preferOneToolCall`), and a model that
+   * cannot be asked (Gemini, a server refusing `parallel_tool_calls`) and calls several
+   * functions in one turn has its first call answered.
    */
   legacyFunctions?: boolean;
 }

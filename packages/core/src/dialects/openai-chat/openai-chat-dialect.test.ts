@@ -250,6 +250,9 @@ describe('legacy functions and allowed_tools → neutral', () => {
     });
     expect(call.legacyFunctions).toBe(true);
     expect(call.request.tools).toEqual([{ name: 'f', parameters: { type: 'object' } }]);
+    // Legacy functions never call in parallel: one call per turn is asked where it can be.
+    expect(call.request.preferOneToolCall).toBe(true);
+    expect(call.request.parallelToolCalls).toBeUndefined();
     expect(call.request.toolChoice).toEqual({ type: 'tool', toolName: 'f' });
     expect(call.request.messages.slice(1)).toEqual([
       {

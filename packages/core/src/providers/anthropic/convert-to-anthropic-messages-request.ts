@@ -4,6 +4,7 @@ import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition'
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
 import type { ModelTraits } from '../model-traits';
+import { parallelToolCallsToSend } from '../parallel-tool-calls';
 import { anthropicToolCallIds, fitToolCallIds } from '../tool-call-id-rules';
 import { anthropicThinkingOf } from './anthropic-thinking';
 import {
@@ -206,7 +207,7 @@ export function convertToAnthropicMessagesRequest(
       return definition;
     });
   }
-  const toolChoice = convertToolChoice(request.toolChoice, request.parallelToolCalls);
+  const toolChoice = convertToolChoice(request.toolChoice, parallelToolCallsToSend(request, true));
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
   const outputConfig: Anthropic.OutputConfig = {
     ...(request.responseFormat && convertResponseFormat(request.responseFormat)),

@@ -32,6 +32,8 @@ export function convertToGeminiRequest(modelId: string, request: ChatRequest): G
     if (request[field] !== undefined) throw new UnsupportedParameterError(field, modelId);
   }
   // Gemini may call several functions in one turn and has no switch to stop it.
+  // Gemini has no switch for parallel calls: a preference for one call (`preferOneToolCall`,
+  // OpenAI's legacy functions) is not sent, and the legacy answer keeps the first call.
   if (request.parallelToolCalls === false) {
     throw new UnsupportedParameterError(
       'parallelToolCalls',

@@ -149,6 +149,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         throw new UnsupportedParameterError('service_tier', this.modelId);
       const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_tokens',
+        takesParallelToolCalls: !this.settings.refusedParameters?.includes('parallelToolCalls'),
         ...(this.settings.toolCallIds !== undefined
           ? { toolCallIds: this.settings.toolCallIds }
           : {}),

@@ -3,6 +3,7 @@ import { reasoningEffortFor } from '../../messages/reasoning-translation';
 import type { ResponseFormat, ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { GenerateRequest } from '../language-model';
+import { parallelToolCallsToSend } from '../parallel-tool-calls';
 import { fitToolCallIds, openAIToolCallIds, type ToolCallIdRule } from '../tool-call-id-rules';
 import { convertToOpenAIChatMessages } from './convert-to-openai-chat-messages';
 
@@ -21,6 +22,11 @@ export interface OpenAIChatRequestOptions {
   maxTokensField: 'max_completion_tokens' | 'max_tokens';
   /** The ids the server takes in a conversation (default OpenAI's: at most 40 characters). */
   toolCallIds?: ToolCallIdRule;
+  /**
+   * false: the server refuses `parallel_tool_calls` (a preset's refused field), so a request's
+   * preference for one tool call is not sent (see `parallelToolCallsToSend`). Default true.
+   */
+  takesParallelToolCalls?: boolean;
 }
 
 function convertToolChoice(choice: ToolChoice): OpenAI.Chat.ChatCompletionToolChoiceOption {
@@ -80,7 +86,11 @@ export function convertToOpenAIChatRequest(
   const tools = convertTools(request);
   if (tools !== undefined) body.tools = tools;
   if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
-  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  const parallelToolCalls = parallelToolCallsToSend(
+    request,
+    options.takesParallelToolCalls !== false,
+  );
+  if (parallelToolCalls !== undefined) body.parallel_tool_calls = parallelToolCalls;
   if (request.responseFormat !== undefined) {
     body.response_format = convertResponseFormat(request.responseFormat);
   }
