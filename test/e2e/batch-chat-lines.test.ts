@@ -84,3 +84,46 @@ test('a chat line setting a job-only field is refused at ingest, naming the fiel
   const lineJobs = await system.redis.keys(`${system.prefix}:prompts-bulk:${created.id}-*`);
   expect(lineJobs).toEqual([]);
 });
+
+test("chat lines take OpenAI's legacy functions as the chat route does: answered as function_call, misuse refused by name", async () => {
+  const getWeather = {
+    name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  };
+  const line = (customId: string, model: string, extra: Record<string, unknown>) => ({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content: 'Use get_weather for Oslo.' }], ...extra },
+  });
+  const { batch } = await runBatch(client, '/v1/chat/completions', [
+    line('gpt', 'sim-gpt-fast', { functions: [getWeather] }),
+    line('claude', 'sim-claude-fast', { functions: [getWeather], function_call: 'auto' }),
+  ]);
+  expect(batch.status).toBe('completed');
+  const output = parseJsonl<OutputLine>(
+    await (await client.files.content(batch.output_file_id ?? '')).text(),
+  );
+  expect(output).toHaveLength(2);
+  for (const { custom_id, response } of output) {
+    const choice = response?.body.choices[0];
+    expect([custom_id, choice?.finish_reason]).toEqual([custom_id, 'function_call']);
+    expect(choice?.message.tool_calls).toBeUndefined();
+    expect(choice?.message.function_call?.name).toBe('get_weather');
+  }
+
+  const refused = await runBatch(client, '/v1/chat/completions', [
+    line('mixed', 'sim-gpt-fast', {
+      functions: [getWeather],
+      tools: [{ type: 'function', function: getWeather }],
+    }),
+    line('alone', 'sim-gpt-fast', { function_call: 'auto' }),
+  ]);
+  expect(refused.batch.status).toBe('failed');
+  expect(refused.batch.errors?.data?.map((error) => [error.line, error.code, error.param])).toEqual(
+    [
+      [1, 'invalid_body', 'body.functions'],
+      [2, 'invalid_body', 'body.function_call'],
+    ],
+  );
+});

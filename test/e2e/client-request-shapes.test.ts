@@ -156,6 +156,56 @@ describe("OpenAI's legacy functions and function_call", () => {
   });
 });
 
+describe("POST /v1/jobs with OpenAI's legacy functions", () => {
+  it('takes functions and function_call as tools and a tool choice, with a legacy history', async () => {
+    const id = await system.submit({
+      model: 'sim-claude-fast',
+      messages: [{ role: 'user', content: 'What is the time?' }],
+      functions: [getWeather, getTime],
+      function_call: { name: 'get_time' },
+    });
+    const job = await system.waitForJob(id);
+    expect(job.status).toBe('completed');
+    // A job's result speaks tool calls (llmq's own shape), whatever form the tools came in.
+    expect(job.result.finish_reason).toBe('tool_calls');
+    const [call] = job.result.message.tool_calls;
+    expect(call.function.name).toBe('get_time');
+
+    const next = await system.submit({
+      model: 'sim-gpt-fast',
+      messages: [
+        { role: 'user', content: 'What is the time?' },
+        { role: 'assistant', content: null, function_call: call.function },
+        { role: 'function', name: 'get_time', content: '12:00' },
+      ],
+      functions: [getWeather, getTime],
+    });
+    const answered = await system.waitForJob(next);
+    expect(answered.result.message.content).toBe('[sim] get_time returned: 12:00');
+  });
+
+  it('refuses functions beside tools, and function_call alone, by name', async () => {
+    const mixed = await system.request('POST', '/v1/jobs', {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'hi' }],
+      functions: [getWeather],
+      tools: [{ type: 'function', function: getTime }],
+    });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: { parameter: 'functions' },
+    });
+    const alone = await system.request('POST', '/v1/jobs', {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'hi' }],
+      function_call: 'auto',
+    });
+    expect(alone.status).toBe(400);
+    expect(alone.body.error).toMatchObject({ details: { parameter: 'function_call' } });
+  });
+});
+
 describe("OpenAI's tool_choice allowed_tools", () => {
   it.each(['sim-gpt-fast', 'sim-claude-fast'])(
     'shows the model only the allowed tools, with its mode (%s)',

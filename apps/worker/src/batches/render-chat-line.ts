@@ -13,7 +13,7 @@ import type { RenderedLine } from './line-sink';
  * whether llmq called the model or a provider batch answered it.
  */
 export function renderChatLine(
-  data: Pick<BatchLineJobData, 'endpoint' | 'responses' | 'createdAt'>,
+  data: Pick<BatchLineJobData, 'endpoint' | 'responses' | 'createdAt' | 'legacyFunctions'>,
   requestId: string,
   { answer, entry }: ChatAnswer,
   verdict?: OutputVerdict,
@@ -31,6 +31,6 @@ export function renderChatLine(
   // A `/v1/responses` line answers in the Responses shape, a chat line as a completion.
   const body = data.responses
     ? toResponseBody(shown, data.responses, data.createdAt)
-    : toChatCompletionBody(shown, Date.now());
+    : toChatCompletionBody(shown, Date.now(), { legacyFunctions: data.legacyFunctions === true });
   return { responseId: answer.responseId, body, usage };
 }

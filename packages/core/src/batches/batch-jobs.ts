@@ -31,6 +31,11 @@ export const batchLineJobDataSchema = z.object({
   /** A `/v1/responses` line: its output line is a Responses `response` echoing these settings. */
   responses: responseSettingsSchema.optional(),
   /**
+   * A chat line with OpenAI's legacy `functions`: its output `chat.completion` answers a call
+   * as `function_call`, as OpenAI answers such a request.
+   */
+  legacyFunctions: z.literal(true).optional(),
+  /**
    * `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows.
    * `batch`: the line waits in a provider batch (see `ProviderBatchStore`); it is only queued
    * here, on standard, when llmq runs it itself.

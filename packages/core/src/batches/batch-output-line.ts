@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import { convertToAnthropicMessage } from '../dialects/anthropic-messages/convert-to-anthropic-message';
-import { convertToOpenAIChatCompletion } from '../dialects/openai-chat/convert-to-openai-chat-completion';
+import {
+  convertToOpenAIChatCompletion,
+  type OpenAIAnswerOptions,
+} from '../dialects/openai-chat/convert-to-openai-chat-completion';
 import {
   convertToResponseOutput,
   type ResponseObject,
@@ -13,15 +16,25 @@ import type { JobFailure } from '../jobs/job-failure';
 import type { GenerateResult } from '../providers/language-model';
 import type { BatchStopReason } from './batch-record';
 
-/** An OpenAI `chat.completion` object built from a provider-neutral result. */
-export function toChatCompletionBody(result: GenerateResult, createdAtMs: number) {
+/**
+ * An OpenAI `chat.completion` object built from a provider-neutral result, a call written as
+ * `function_call` when the request used the legacy `functions` (`options.legacyFunctions`).
+ */
+export function toChatCompletionBody(
+  result: GenerateResult,
+  createdAtMs: number,
+  options: OpenAIAnswerOptions = {},
+) {
   // The openai-chat dialect writes it, so tool calls, reasoning and other choices are kept.
-  return convertToOpenAIChatCompletion({
-    ...result,
-    id: result.responseId ?? `chatcmpl-${randomUUID().replace(/-/g, '')}`,
-    created: Math.floor(createdAtMs / 1000),
-    model: result.responseModel,
-  });
+  return convertToOpenAIChatCompletion(
+    {
+      ...result,
+      id: result.responseId ?? `chatcmpl-${randomUUID().replace(/-/g, '')}`,
+      created: Math.floor(createdAtMs / 1000),
+      model: result.responseModel,
+    },
+    options,
+  );
 }
 
 /**

@@ -270,6 +270,59 @@ describe('job-only fields a chat line cannot honour are refused by name, never i
   });
 });
 
+describe("chat lines with OpenAI's legacy functions", () => {
+  const f = { name: 'f', parameters: { type: 'object' } };
+  const body = (extra: Record<string, unknown>) => ({
+    body: { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'hi' }], ...extra },
+  });
+
+  test('are read as the chat route reads them, and marked to be answered in their shape', () => {
+    const text = line(body({ functions: [f], function_call: { name: 'f' } }));
+    const result = parseBatchLine(text, context());
+    expect(result).toMatchObject({
+      ok: true,
+      line: {
+        legacyFunctions: true,
+        request: {
+          tools: [f],
+          toolChoice: { type: 'tool', toolName: 'f' },
+          preferOneToolCall: true,
+        },
+      },
+    });
+    // Queued lines are read again without the schema: the same line.
+    expect(result.ok && readValidatedBatchLine(text, context())).toEqual(result.ok && result.line);
+    const plain = parseBatchLine(line({}), context());
+    expect(plain.ok && plain.line).not.toHaveProperty('legacyFunctions');
+  });
+
+  test.each([
+    [
+      'functions beside tools',
+      { functions: [f], tools: [{ type: 'function', function: f }] },
+      'body.functions',
+    ],
+    ['function_call without functions', { function_call: 'auto' }, 'body.function_call'],
+    [
+      'a function result answering no call',
+      {
+        functions: [f],
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'function', name: 'f', content: 'done' },
+        ],
+      },
+      'body.messages.1.name',
+    ],
+  ])('refuse %s by name', (_, extra, param) => {
+    expect(parseBatchLine(line(body(extra)), context())).toMatchObject({
+      ok: false,
+      code: 'invalid_body',
+      param,
+    });
+  });
+});
+
 describe('a /v1/responses line', () => {
   const responsesContext = () => ({ ...context(), endpoint: '/v1/responses' as const });
   const responsesLine = (body: Record<string, unknown>) =>

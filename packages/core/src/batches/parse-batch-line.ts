@@ -3,11 +3,12 @@ import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
 import { anthropicMessagesRequestSchema } from '../dialects/anthropic-messages/anthropic-messages-request-schema';
 import { convertAnthropicMessagesRequest } from '../dialects/anthropic-messages/convert-anthropic-messages-request';
 import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
+import { isClientError } from '../errors/client-error';
 import {
   type JobRequest,
   jobRequestSchema,
   type NormalizedRequest,
-  normalizeJobRequest,
+  readJobRequest,
 } from '../jobs/job-request';
 import { jsonDepthExceeds, maxJsonDepth } from '../jobs/json-depth';
 import { chatRequestSchema } from '../messages/chat-request';
@@ -62,6 +63,8 @@ export type ParsedBatchLine =
       endpoint?: '/v1/messages';
       /** A `/v1/responses` line: what its output `response` echoes (see `toResponseBody`). */
       responses?: ResponseSettings;
+      /** A chat line with OpenAI's legacy `functions`: its answer is written in their shape. */
+      legacyFunctions?: true;
     }
   | {
       customId: string;
@@ -218,12 +221,12 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
         };
       const parsed = jobRequestSchema.safeParse(withMaxTokens(body));
       if (!parsed.success) return { ok: false, error: parsed.error };
-      const request = convertChatBody(parsed.data);
-      if (request instanceof z.ZodError) return { ok: false, error: request };
+      const read = convertChatBody(parsed.data);
+      if (read instanceof z.ZodError) return { ok: false, error: read };
       return {
         ok: true,
         model: parsed.data.model,
-        toLine: (customId, model) => chatLine(customId, model, parsed.data, request),
+        toLine: (customId, model) => chatLine(customId, model, parsed.data, read),
       };
     }
     case '/v1/messages': {
@@ -343,14 +346,25 @@ export function readValidatedBatchLine(
 
 /**
  * A chat body in the neutral model, or why it cannot be: a part the format cannot carry (a
- * `file_id` file, audio) is refused by name as on `POST /v1/jobs`, never dropped.
+ * `file_id` file, audio) is refused by name as on `POST /v1/jobs`, never dropped, and so are
+ * legacy functions misused (`functions` with `tools`, a function result answering no call).
  */
-function convertChatBody(body: JobRequest): NormalizedRequest | z.ZodError {
+function convertChatBody(body: JobRequest): ReturnType<typeof readJobRequest> | z.ZodError {
   try {
-    return normalizeJobRequest(body);
+    return readJobRequest(body);
   } catch (error) {
-    if (!isUnsupportedParameterError(error)) throw error;
-    return new z.ZodError([{ code: 'custom', path: [], message: error.message, input: body }]);
+    if (isUnsupportedParameterError(error))
+      return new z.ZodError([{ code: 'custom', path: [], message: error.message, input: body }]);
+    if (isClientError(error) && error.code === 'invalid_request') {
+      const parameter = (error.details as { parameter?: string } | undefined)?.parameter;
+      // `messages[1].name` as a zod path (`messages.1.name`), as the schema's issues name fields.
+      const path = (parameter ?? '')
+        .split(/[.[\]]/)
+        .filter((segment) => segment !== '')
+        .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+      return new z.ZodError([{ code: 'custom', path, message: error.message, input: body }]);
+    }
+    throw error;
   }
 }
 
@@ -388,12 +402,12 @@ export function convertMessagesBody(
   }
 }
 
-/** A chat line: its request converted once, with the fields its routing reads. */
+/** A chat line: its request converted once, with the fields its routing and answer read. */
 function chatLine(
   customId: string,
   model: string,
   body: JobRequest,
-  request: NormalizedRequest = normalizeJobRequest(body),
+  { request, legacyFunctions } = readJobRequest(body),
 ): ParsedBatchLine {
   return {
     customId,
@@ -401,6 +415,7 @@ function chatLine(
     request,
     ...(body.requirements ? { requirements: body.requirements } : {}),
     ...(body.fallbacks !== undefined ? { fallbacks: body.fallbacks } : {}),
+    ...(legacyFunctions ? { legacyFunctions: true as const } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { jobRequestSchema, normalizeJobRequest } from './job-request';
+import { jobRequestSchema, normalizeJobRequest, readJobRequest } from './job-request';
 import { canonicalJson } from './job-submitter';
 
 describe('jobRequestSchema', () => {
@@ -120,6 +120,24 @@ describe('jobRequestSchema', () => {
       seed: 7,
       stop: ['x'],
       maxTokens: 5,
+    });
+  });
+});
+
+describe("OpenAI's legacy functions on a job", () => {
+  it('reads functions and function_call through the chat dialect, as the chat route does', () => {
+    const parsed = jobRequestSchema.parse({
+      prompt: 'What is the time?',
+      functions: [{ name: 'get_time', parameters: { type: 'object' } }],
+      function_call: { name: 'get_time' },
+    });
+    expect(readJobRequest(parsed)).toMatchObject({
+      legacyFunctions: true,
+      request: {
+        tools: [{ name: 'get_time', parameters: { type: 'object' } }],
+        toolChoice: { type: 'tool', toolName: 'get_time' },
+        preferOneToolCall: true,
+      },
     });
   });
 });

@@ -3,7 +3,10 @@ import { cacheModeSchema } from '../cache/cache-mode';
 import { cacheRequestOptionsSchema } from '../cache/cache-policy';
 import { requestedServiceTierSchema } from '../catalog/service-tier';
 import { promptOptimizationSchema } from '../cost/optimize-prompt';
-import { convertOpenAIChatRequest } from '../dialects/openai-chat/convert-openai-chat-request';
+import {
+  convertOpenAIChatRequest,
+  type OpenAIChatCall,
+} from '../dialects/openai-chat/convert-openai-chat-request';
 import {
   checkToolMessageNames,
   type OpenAIChatRequest,
@@ -26,6 +29,8 @@ export const messageSchema = openAIChatMessageSchema;
 const chatOptions = openAIChatRequestSchema.pick({
   tools: true,
   tool_choice: true,
+  functions: true,
+  function_call: true,
   parallel_tool_calls: true,
   response_format: true,
   reasoning_effort: true,
@@ -190,6 +195,18 @@ export type NormalizedRequest = ChatRequest;
  * format (a subset of its fields), so it is read by that dialect's one converter.
  */
 export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
+  return readJobRequest(request).request;
+}
+
+/**
+ * A validated job request read by the openai-chat dialect: the neutral request, and whether it
+ * used the legacy `functions` (a chat batch line's answer is then written in their shape).
+ * @throws ClientError `invalid_request` naming the field for legacy functions misused (with
+ *   `tools`, `function_call` alone, a function result answering no call), as on the chat route
+ */
+export function readJobRequest(
+  request: JobRequest,
+): Pick<OpenAIChatCall, 'request' | 'legacyFunctions'> {
   const { messages, prompt, max_tokens, temperature, top_p, stop, seed, ...rest } = request;
   const options = pickChatOptions(rest);
   return convertOpenAIChatRequest({
@@ -201,7 +218,7 @@ export function normalizeJobRequest(request: JobRequest): NormalizedRequest {
     ...(top_p !== undefined ? { top_p } : {}),
     ...(stop !== undefined ? { stop } : {}),
     ...(seed !== undefined ? { seed } : {}),
-  }).request;
+  });
 }
 
 function pickChatOptions(request: Partial<JobRequest>): Partial<OpenAIChatRequest> {
