@@ -102,4 +102,27 @@ describe('POST /v1/chat/completions on reasoning models', () => {
     expect(firstContentAt).toBeDefined();
     expect((firstContentAt ?? 0) - started).toBeGreaterThanOrEqual(900);
   });
+
+  it('refuses parallel_tool_calls on a model configured without it, as o-series models do', async () => {
+    simulator.configure({
+      models: { 'sim-o-series': { capabilities: { parallelToolCalls: false } } },
+    });
+    const tools = [
+      { type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } },
+    ];
+    const refused = client.chat.completions.create({
+      model: 'sim-o-series',
+      messages,
+      tools,
+      parallel_tool_calls: false,
+    });
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      param: 'parallel_tool_calls',
+      code: 'unsupported_parameter',
+      message: expect.stringContaining("'parallel_tool_calls' is not supported with this model"),
+    });
+    const taken = await client.chat.completions.create({ model: 'sim-o-series', messages, tools });
+    expect(taken.choices[0]?.finish_reason).toBe('stop');
+  });
 });

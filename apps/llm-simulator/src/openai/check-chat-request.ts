@@ -158,6 +158,8 @@ function checkCapabilities(
     return unsupported('response_format');
   if (!capabilities.reasoning && request.reasoning_effort != null)
     return unsupported('reasoning_effort');
+  if (!capabilities.parallelToolCalls && request.parallel_tool_calls !== undefined)
+    return unsupported('parallel_tool_calls');
   if (request.modalities?.includes('audio'))
     return refuse(
       "This model does not support the 'audio' modality.",

@@ -59,6 +59,11 @@ export interface ModelCapabilities {
   /** Documents (OpenAI `file` parts, Anthropic `document` blocks). Default true. */
   documents: boolean;
   /**
+   * OpenAI `parallel_tool_calls`; false refuses it (400 `unsupported_parameter`), as OpenAI's
+   * o-series reasoning models do. Default true.
+   */
+  parallelToolCalls: boolean;
+  /**
    * The tool call ids the model takes and gives on OpenAI's chat route: `any` (OpenAI's
    * `call_…`), or `alphanumeric-9`, Mistral's rule (its API and its chat templates refuse any
    * other id in a conversation with 400, and answer with such ids). Default `any`.
@@ -153,6 +158,7 @@ export const DEFAULT_MODEL_CAPABILITIES: Readonly<ModelCapabilities> = Object.fr
   reasoning: false,
   adaptiveThinking: true,
   documents: true,
+  parallelToolCalls: true,
   toolCallIds: 'any',
   seedField: 'seed',
   choices: 'n',
@@ -225,6 +231,7 @@ export const modelProfilePatchSchema = z.strictObject({
       adaptiveThinking: z.boolean().optional(),
       maxOutputTokens: z.number().int().min(1).optional(),
       documents: z.boolean().optional(),
+      parallelToolCalls: z.boolean().optional(),
       toolCallIds: z.enum(['any', 'alphanumeric-9']).optional(),
       seedField: z.enum(['seed', 'random_seed']).optional(),
       choices: z.enum(['n', 'one']).optional(),
