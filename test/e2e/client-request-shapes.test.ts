@@ -1,6 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { catalogWithReasoningModels } from './reasoning-catalog';
+import {
+  catalogWithReasoningModels,
+  oSeriesModel,
+  reasoningSimulatorModels,
+} from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 
 /**
@@ -17,6 +21,7 @@ let anthropic: Anthropic;
 beforeAll(async () => {
   system = await startSystem({
     workers: 1,
+    simulatorModels: reasoningSimulatorModels,
     env: { MODEL_CATALOG_PATH: catalogWithReasoningModels() },
   });
   openai = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
@@ -122,9 +127,15 @@ describe("OpenAI's legacy functions and function_call", () => {
     },
   );
 
-  it('answers the first call of a model that cannot be asked for one (Gemini: no switch)', async () => {
+  it.each([
+    ['Gemini: no switch', 'sim-gemini-thinking'],
+    [
+      'an o-series model, which refuses parallel_tool_calls (catalog parallel_tool_calls: false)',
+      oSeriesModel,
+    ],
+  ])('answers the first call of a model that cannot be asked for one (%s)', async (_, model) => {
     const legacy = await openai.chat.completions.create({
-      model: 'sim-gemini-thinking',
+      model,
       messages: [{ role: 'user', content: 'Use get_weather and get_time.' }],
       functions: [getWeather, getTime],
     });

@@ -10,8 +10,14 @@ import path from 'node:path';
 export const budgetThinkingModel = 'sim-claude-budget-thinking';
 export const budgetThinkingMaxOutput = 16_000;
 
-/** The simulator profile of {@link budgetThinkingModel}, for `startSystem`'s `simulatorModels`. */
-export const budgetThinkingSimulatorModels = {
+/** A GPT-style reasoning model that refuses `parallel_tool_calls`, as OpenAI's o-series. */
+export const oSeriesModel = 'sim-o-series';
+
+/**
+ * The simulator profiles of {@link budgetThinkingModel} and {@link oSeriesModel}, for
+ * `startSystem`'s `simulatorModels`.
+ */
+export const reasoningSimulatorModels = {
   [budgetThinkingModel]: {
     capabilities: {
       reasoning: true,
@@ -19,20 +25,25 @@ export const budgetThinkingSimulatorModels = {
       maxOutputTokens: budgetThinkingMaxOutput,
     },
   },
+  [oSeriesModel]: { capabilities: { reasoning: true, parallelToolCalls: false } },
 };
 
 /**
  * A catalog file: the shipped catalog plus the simulator's reasoning models,
- * `sim-claude-thinking` (adaptive thinking), `sim-gpt-reasoning`, `sim-gemini-thinking` and
- * {@link budgetThinkingModel} ($3 input, $15 output per million tokens, no fallbacks), for a
- * system's `MODEL_CATALOG_PATH`.
+ * `sim-claude-thinking` (adaptive thinking), `sim-gpt-reasoning`, `sim-gemini-thinking`,
+ * {@link budgetThinkingModel} and {@link oSeriesModel} ($3 input, $15 output per million
+ * tokens, no fallbacks), for a system's `MODEL_CATALOG_PATH`.
  */
 export function catalogWithReasoningModels(): string {
   const shipped = readFileSync(path.resolve(__dirname, '../../config/models.yaml'), 'utf8');
   const entry = (
     id: string,
     provider: string,
-    { adaptive = false, maxOutput = 64_000 }: { adaptive?: boolean; maxOutput?: number } = {},
+    {
+      adaptive = false,
+      parallel = true,
+      maxOutput = 64_000,
+    }: { adaptive?: boolean; parallel?: boolean; maxOutput?: number } = {},
   ) => `
   - id: ${id}
     provider: ${provider}
@@ -41,7 +52,7 @@ export function catalogWithReasoningModels(): string {
     context_window: 200000
     max_output_tokens: ${maxOutput}
     pricing: { input: 3, output: 15, cached_input: 0.3 }
-    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true, adaptive_thinking: ${adaptive} }
+    capabilities: { streaming: true, tools: true, vision: true, json_schema: true, reasoning: true, adaptive_thinking: ${adaptive}, parallel_tool_calls: ${parallel} }
     expected_latency_ms: 2000
     fallbacks: []
 `;
@@ -54,6 +65,7 @@ export function catalogWithReasoningModels(): string {
       entry('sim-gpt-reasoning', 'simulator-openai'),
       entry('sim-gemini-thinking', 'simulator-gemini'),
       entry(budgetThinkingModel, 'simulator-anthropic', { maxOutput: budgetThinkingMaxOutput }),
+      entry(oSeriesModel, 'simulator-openai', { parallel: false }),
     ].join('\n'),
   );
   return file;

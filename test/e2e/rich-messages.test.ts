@@ -11,8 +11,8 @@ import { readEvents } from './read-sse';
 import {
   budgetThinkingMaxOutput,
   budgetThinkingModel,
-  budgetThinkingSimulatorModels,
   catalogWithReasoningModels,
+  reasoningSimulatorModels,
 } from './reasoning-catalog';
 import { apiKey, startSystem } from './system-harness';
 import { type ReceivedWebhook, type Receiver, startReceiver } from './webhook-receiver';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   system = await startSystem({
     workers: 1,
-    simulatorModels: budgetThinkingSimulatorModels,
+    simulatorModels: reasoningSimulatorModels,
     env: {
       MODEL_CATALOG_PATH: catalogWithReasoningModels(),
       WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,

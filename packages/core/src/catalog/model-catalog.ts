@@ -148,6 +148,13 @@ export const modelEntrySchema = z
          * thinking as a thinking budget (`type: "enabled"`). Other providers' models ignore it.
          */
         adaptive_thinking: z.boolean().default(false),
+        /**
+         * Takes the switch for parallel tool calls (OpenAI `parallel_tool_calls`, Anthropic
+         * `disable_parallel_tool_use`). Default true; false for OpenAI's o-series reasoning
+         * models, which refuse `parallel_tool_calls`: a request's preference for one call per
+         * turn (legacy functions) is then not sent, and the answer keeps the first call.
+         */
+        parallel_tool_calls: z.boolean().default(true),
         /** PDF document input. */
         documents: z.boolean().default(false),
       })
@@ -161,6 +168,7 @@ export const modelEntrySchema = z
         json_schema: false,
         reasoning: false,
         adaptive_thinking: false,
+        parallel_tool_calls: true,
         documents: false,
       }),
     /** The APIs this model serves. Default `[chat]`. */

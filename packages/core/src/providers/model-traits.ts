@@ -15,17 +15,26 @@ export interface ModelTraits {
    * before 4.6), so adaptive thinking goes to it as a thinking budget.
    */
   adaptiveThinking?: boolean;
+  /**
+   * false: the model refuses the switch for parallel tool calls (`capabilities
+   * .parallel_tool_calls`: OpenAI's o-series), so a preference for one call is not sent.
+   */
+  parallelToolCalls?: boolean;
 }
 
 /** A catalog entry's {@link ModelTraits}. */
 export function modelTraitsOf(
   entry: Pick<ModelEntry, 'max_output_tokens'> & {
-    capabilities: Pick<ModelEntry['capabilities'], 'reasoning' | 'adaptive_thinking'>;
+    /** A capability left out is not checked (see {@link ModelTraits}). */
+    capabilities: Partial<
+      Pick<ModelEntry['capabilities'], 'reasoning' | 'adaptive_thinking' | 'parallel_tool_calls'>
+    >;
   },
 ): ModelTraits {
   return {
     maxOutputTokens: entry.max_output_tokens,
     reasoning: entry.capabilities.reasoning,
     adaptiveThinking: entry.capabilities.adaptive_thinking,
+    parallelToolCalls: entry.capabilities.parallel_tool_calls,
   };
 }

@@ -1,7 +1,9 @@
+import { ModelCatalog } from '../catalog/model-catalog';
 import type { ChatRequest } from '../messages/chat-request';
 import { convertToAnthropicMessagesRequest } from './anthropic/convert-to-anthropic-messages-request';
 import { findAccountUnsupportedParameter } from './find-unsupported-parameter';
 import { convertToGeminiRequest } from './gemini/convert-to-gemini-request';
+import { modelTraitsOf } from './model-traits';
 import { convertToOpenAIChatRequest } from './openai/convert-to-openai-chat-request';
 
 /** A legacy-functions request as the openai-chat dialect reads it: one call per turn preferred. */
@@ -63,5 +65,31 @@ describe('a preference for one tool call per turn (OpenAI legacy functions)', ()
       { maxTokensDefault: 4096 },
     );
     expect(none.tool_choice).toEqual({ type: 'none' });
+  });
+
+  it("follows the catalog's parallel_tool_calls (false for OpenAI's o-series, which refuse the switch)", () => {
+    const catalog = new ModelCatalog([
+      {
+        id: 'o-model',
+        provider: 'openai',
+        upstream_model: 'o4-mini',
+        tier: 'strong',
+        context_window: 200_000,
+        max_output_tokens: 100_000,
+        pricing: { input: 1, output: 4, cached_input: 0.25 },
+        capabilities: { tools: true, reasoning: true, parallel_tool_calls: false },
+        expected_latency_ms: 2000,
+      },
+    ]);
+    const entry = catalog.resolve('o-model');
+    expect(entry).toBeDefined();
+    if (!entry) return;
+    expect(modelTraitsOf(entry).parallelToolCalls).toBe(false);
+    expect(
+      modelTraitsOf({
+        ...entry,
+        capabilities: { ...entry.capabilities, parallel_tool_calls: true },
+      }).parallelToolCalls,
+    ).toBe(true);
   });
 });

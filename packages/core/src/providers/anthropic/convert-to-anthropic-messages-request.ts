@@ -207,7 +207,10 @@ export function convertToAnthropicMessagesRequest(
       return definition;
     });
   }
-  const toolChoice = convertToolChoice(request.toolChoice, parallelToolCallsToSend(request, true));
+  const toolChoice = convertToolChoice(
+    request.toolChoice,
+    parallelToolCallsToSend(request, options.traits?.parallelToolCalls !== false),
+  );
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
   const outputConfig: Anthropic.OutputConfig = {
     ...(request.responseFormat && convertResponseFormat(request.responseFormat)),

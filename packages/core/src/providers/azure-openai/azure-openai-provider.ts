@@ -65,7 +65,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
   return {
     id: options.id,
     kind: 'azure-openai',
-    languageModel: (modelId) => new OpenAILanguageModel(modelId, settings),
+    languageModel: (modelId, traits) => new OpenAILanguageModel(modelId, settings, traits),
     completionModel: (modelId) => new OpenAICompletionModel(modelId, settings),
     embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, settings),
     close: async () => agent.destroy(),

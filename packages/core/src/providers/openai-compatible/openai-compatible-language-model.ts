@@ -5,6 +5,7 @@ import { headerReader, mergeHeaders, type PostTarget, postJson, readText } from 
 import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
+import type { ModelTraits } from '../model-traits';
 import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
 import { convertToOpenAIChatRequest } from '../openai/convert-to-openai-chat-request';
 import {
@@ -59,7 +60,12 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
   readonly modelId: string;
   private readonly settings: OpenAICompatibleLanguageModelSettings;
 
-  constructor(modelId: string, settings: OpenAICompatibleLanguageModelSettings) {
+  constructor(
+    modelId: string,
+    settings: OpenAICompatibleLanguageModelSettings,
+    /** What the catalog says of the model (whether it takes `parallel_tool_calls`). */
+    private readonly traits: ModelTraits = {},
+  ) {
     this.modelId = modelId;
     this.provider = settings.provider;
     this.settings = settings;
@@ -149,7 +155,9 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         throw new UnsupportedParameterError('service_tier', this.modelId);
       const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_tokens',
-        takesParallelToolCalls: !this.settings.refusedParameters?.includes('parallelToolCalls'),
+        takesParallelToolCalls:
+          this.traits.parallelToolCalls !== false &&
+          !this.settings.refusedParameters?.includes('parallelToolCalls'),
         ...(this.settings.toolCallIds !== undefined
           ? { toolCallIds: this.settings.toolCallIds }
           : {}),

@@ -74,13 +74,17 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   return {
     id: options.id,
     kind: 'openai-compatible',
-    languageModel: (modelId) =>
-      new OpenAICompatibleLanguageModel(modelId, {
-        ...settings,
-        refusedParameters,
-        toolCallIds,
-        ...(preset?.renamedFields !== undefined ? { renamedFields: preset.renamedFields } : {}),
-      }),
+    languageModel: (modelId, traits) =>
+      new OpenAICompatibleLanguageModel(
+        modelId,
+        {
+          ...settings,
+          refusedParameters,
+          toolCallIds,
+          ...(preset?.renamedFields !== undefined ? { renamedFields: preset.renamedFields } : {}),
+        },
+        traits,
+      ),
     completionModel: (modelId) =>
       new OpenAICompatibleCompletionModel(modelId, {
         ...settings,

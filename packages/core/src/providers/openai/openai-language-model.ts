@@ -3,6 +3,7 @@ import { headerReader, type PostTarget, readText } from '../http/post-json';
 import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
+import type { ModelTraits } from '../model-traits';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
 import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
@@ -36,7 +37,12 @@ export class OpenAILanguageModel implements LanguageModel {
   private readonly target: PostTarget;
   private readonly timeoutMs: number;
 
-  constructor(modelId: string, settings: OpenAILanguageModelSettings) {
+  constructor(
+    modelId: string,
+    settings: OpenAILanguageModelSettings,
+    /** What the catalog says of the model (whether it takes `parallel_tool_calls`). */
+    private readonly traits: ModelTraits = {},
+  ) {
     this.modelId = modelId;
     this.provider = settings.provider;
     this.endpoint = settings.endpoint;
@@ -119,6 +125,7 @@ export class OpenAILanguageModel implements LanguageModel {
     return convertOrRefuse(this.provider, () => {
       const body = convertToOpenAIChatRequest(this.modelId, request, {
         maxTokensField: 'max_completion_tokens',
+        takesParallelToolCalls: this.traits.parallelToolCalls !== false,
       });
       return request.serviceTier === 'flex' ? { ...body, service_tier: 'flex' as const } : body;
     });

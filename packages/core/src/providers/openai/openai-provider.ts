@@ -52,7 +52,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   return {
     id: options.id,
     kind: 'openai',
-    languageModel: (modelId) => new OpenAILanguageModel(modelId, settings),
+    languageModel: (modelId, traits) => new OpenAILanguageModel(modelId, settings, traits),
     completionModel: (modelId) => new OpenAICompletionModel(modelId, settings),
     embeddingModel: (modelId) => new OpenAIEmbeddingModel(modelId, settings),
     close: async () => agent.destroy(),
