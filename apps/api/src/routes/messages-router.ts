@@ -95,8 +95,9 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
 
         const writer = writerFor(id);
         openEventStream(response);
+        // No `message_start` yet: it goes out with the first part, carrying what the provider
+        // said first (its cache writes); pings (which the SDK skips) keep the stream open.
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs, pingFrame);
-        send(response, writer.begin());
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {

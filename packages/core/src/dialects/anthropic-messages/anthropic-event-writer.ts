@@ -24,12 +24,18 @@ export interface AnthropicEventWriterOptions {
  */
 export class AnthropicEventWriter {
   private started = false;
+  /** The provider's cache writes, from its `response-metadata` part, for `message_start`. */
+  private cacheWrites: { inputTokens: number; oneHourInputTokens: number } | undefined;
   private blockIndex = -1;
   private open: { kind: BlockKind; toolIndex?: number } | undefined;
 
   constructor(private readonly options: AnthropicEventWriterOptions) {}
 
-  /** `message_start`, unless it was sent: a stream opens with it before the first part. */
+  /**
+   * `message_start`, unless it was sent. A stream opens with it before the first part; sent
+   * before the provider's `response-metadata` (an answer from the cache, which has none), it
+   * says the cache writes are unknown.
+   */
   begin(): Event[] {
     if (this.started) return [];
     this.started = true;
@@ -39,6 +45,11 @@ export class AnthropicEventWriter {
   write(part: StreamPart): Event[] {
     // Only an `n` > 1 stream has these, and the Messages API has no `n`.
     if (part.type === 'choice-end') return [];
+    if (part.type === 'response-metadata') {
+      // Written into `message_start` when it has not gone out yet (see `begin`).
+      this.cacheWrites ??= part.cacheWrites;
+      return [];
+    }
     const events = this.started ? [] : [this.messageStart()];
     this.started = true;
     switch (part.type) {
@@ -120,6 +131,7 @@ export class AnthropicEventWriter {
 
   private messageStart(): Event {
     const { id, model, inputTokens } = this.options;
+    const { cacheWrites } = this;
     return {
       type: 'message_start',
       message: {
@@ -139,10 +151,18 @@ export class AnthropicEventWriter {
             outputTokens: 1,
             cachedInputTokens: 0,
             totalTokens: inputTokens + 1,
+            ...(cacheWrites
+              ? {
+                  cacheWriteInputTokens: cacheWrites.inputTokens,
+                  cacheWrite1hInputTokens: cacheWrites.oneHourInputTokens,
+                }
+              : {}),
           }),
-          // The cache writes are known only at the end, and `message_delta` has no field for
-          // their split by lifetime: unknown here, rather than zeros a reader would sum.
-          cache_creation: null,
+          // `message_delta` has no field for the cache writes' split by lifetime, so this is
+          // what a client keeps: the provider's, from its first event; without it (an answer
+          // from the cache, a provider that says nothing first), unknown rather than zeros a
+          // reader would sum. (The totals follow in `message_delta`.)
+          ...(cacheWrites ? {} : { cache_creation: null }),
         },
       },
     };
