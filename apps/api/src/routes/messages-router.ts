@@ -75,7 +75,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           }
           const writer = writerFor(id);
           openEventStream(response);
-          send(response, writer.begin());
+          // `message_start` goes out with the first part, after the answer's metadata.
           for (const part of contentStreamParts(start.result)) send(response, writer.write(part));
           send(response, writer.write(finishPartOf(start.result)));
           response.end();

@@ -21,6 +21,8 @@ export interface AnthropicEventWriterOptions {
  * (`text_delta`, `thinking_delta` + `signature_delta`, `input_json_delta`) and
  * `content_block_stop`, then `message_delta` (stop reason, stop sequence, usage) and
  * `message_stop`. A block closes when a part of another kind (or another tool call) arrives.
+ * `message_start` goes out with the first part but `response-metadata`, which fills it: the
+ * provider's cache writes, which no later event can correct.
  */
 export class AnthropicEventWriter {
   private started = false;
@@ -31,23 +33,12 @@ export class AnthropicEventWriter {
 
   constructor(private readonly options: AnthropicEventWriterOptions) {}
 
-  /**
-   * `message_start`, unless it was sent. A stream opens with it before the first part; sent
-   * before the provider's `response-metadata` (an answer from the cache, which has none), it
-   * says the cache writes are unknown.
-   */
-  begin(): Event[] {
-    if (this.started) return [];
-    this.started = true;
-    return [this.messageStart()];
-  }
-
   write(part: StreamPart): Event[] {
     // Only an `n` > 1 stream has these, and the Messages API has no `n`.
     if (part.type === 'choice-end') return [];
     if (part.type === 'response-metadata') {
-      // Written into `message_start` when it has not gone out yet (see `begin`).
-      this.cacheWrites ??= part.cacheWrites;
+      // Written into `message_start`, which goes out with the next part.
+      if (!this.started) this.cacheWrites = part.cacheWrites;
       return [];
     }
     const events = this.started ? [] : [this.messageStart()];
@@ -159,9 +150,9 @@ export class AnthropicEventWriter {
               : {}),
           }),
           // `message_delta` has no field for the cache writes' split by lifetime, so this is
-          // what a client keeps: the provider's, from its first event; without it (an answer
-          // from the cache, a provider that says nothing first), unknown rather than zeros a
-          // reader would sum. (The totals follow in `message_delta`.)
+          // what a client keeps: the provider's, from its first event (a cached answer's, from
+          // its result); without it (a provider that says nothing before its end), unknown
+          // rather than zeros a reader would sum. (The totals follow in `message_delta`.)
           ...(cacheWrites ? {} : { cache_creation: null }),
         },
       },

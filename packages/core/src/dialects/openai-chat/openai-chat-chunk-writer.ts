@@ -47,9 +47,9 @@ export class OpenAIChatChunkWriter {
   private readonly ended = new Set<number>();
   /**
    * The provider's `service_tier` and `system_fingerprint`, from its `response-metadata` part
-   * (its first chunk) and again from its `finish`; until a provider says, what OpenAI sends for
-   * its default tier without a fingerprint (an answer from the cache, a provider that does not
-   * say). The SDK's assembled completion takes the last chunk's.
+   * (its first chunk; a cached answer's from its result) and again from its `finish`; until a
+   * provider says, what OpenAI sends for its default tier without a fingerprint. The SDK's
+   * assembled completion takes the last chunk's.
    */
   private serving = openAIServing({});
   /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
