@@ -398,6 +398,44 @@ describe('Anthropic usage.cache_creation, the cache writes by lifetime', () => {
     });
   });
 
+  it('streams them from message_start, as the provider reported them first', async () => {
+    const stream = anthropic.messages.stream({
+      model: 'sim-claude-fast',
+      max_tokens: 16,
+      system: [
+        {
+          type: 'text',
+          text: longSystem('streamed'),
+          cache_control: { type: 'ephemeral', ttl: '1h' },
+        },
+      ],
+      messages: [{ role: 'user', content: 'echo: cached' }],
+    });
+    let started: Anthropic.Usage | undefined;
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'message_start') started = event.message.usage;
+    });
+    const message = await stream.finalMessage();
+    const written = message.usage.cache_creation_input_tokens ?? 0;
+    expect(written).toBeGreaterThan(1024);
+    expect(started?.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: written,
+    });
+    expect(message.usage.cache_creation).toEqual(started?.cache_creation);
+
+    // A model whose provider writes no cache says so from the start too.
+    const other = anthropic.messages.stream({
+      model: 'sim-gpt-fast',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'echo: hi' }],
+    });
+    expect((await other.finalMessage()).usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: 0,
+    });
+  });
+
   it('reports no writes, as zeros, for a model without a prompt cache', async () => {
     const message = await anthropic.messages.create({
       model: 'sim-gpt-fast',
@@ -425,7 +463,7 @@ describe('chat.completion service_tier and system_fingerprint', () => {
     expect(claude).toMatchObject({ service_tier: 'default', system_fingerprint: null });
   });
 
-  it('streams them on every chunk, the assembled completion carrying the provider’s', async () => {
+  it('streams the provider’s on every chunk, the assembled completion carrying them', async () => {
     const stream = openai.chat.completions.stream({
       model: 'sim-gpt-fast',
       messages: [{ role: 'user', content: 'echo: one two three' }],
@@ -434,9 +472,12 @@ describe('chat.completion service_tier and system_fingerprint', () => {
     const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
     stream.on('chunk', (chunk) => chunks.push(chunk));
     const completion = await stream.finalChatCompletion();
+    expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.every((chunk) => chunk.service_tier === 'default')).toBe(true);
-    expect(chunks.every((chunk) => 'system_fingerprint' in chunk)).toBe(true);
-    expect(chunks.at(-1)?.system_fingerprint).toBe('fp_llmq_sim');
+    // The provider's fingerprint from the first chunk on, never a null the end contradicts.
+    expect(chunks.map((chunk) => chunk.system_fingerprint)).toEqual(
+      chunks.map(() => 'fp_llmq_sim'),
+    );
     expect(completion.system_fingerprint).toBe('fp_llmq_sim');
   });
 });

@@ -44,8 +44,15 @@ describe('the exact cache on the sync endpoints', () => {
       .withResponse();
     expect(stream.response.headers.get('x-llmq-cached')).toBe('true');
     let text = '';
-    for await (const chunk of stream.data) text += chunk.choices[0]?.delta?.content ?? '';
+    const fingerprints = new Set<string | null | undefined>();
+    for await (const chunk of stream.data) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      fingerprints.add(chunk.system_fingerprint);
+    }
     expect(text).toBe('cache me');
+    // Every chunk carries the fingerprint the cached answer recorded, from the first one.
+    expect([...fingerprints]).toEqual([first.data.system_fingerprint]);
+    expect(first.data.system_fingerprint).toBe('fp_llmq_sim');
     expect(providerCalls()).toBe(calls);
   });
 

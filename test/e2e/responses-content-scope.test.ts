@@ -2,7 +2,8 @@ import OpenAI from 'openai';
 import { apiKey, startSystem } from './system-harness';
 
 /**
- * A stored response's prompt (its input items and `instructions`) is read only with the
+ * A stored response's prompt (its input items, `instructions`, its tools' descriptions and
+ * schemas, its output's JSON schema) is read only with the
  * `jobs:content` scope, as `include=request` is on the job routes; a key holding `jobs:read`
  * alone sees the response's status and answer, never the prompt. Real API and worker processes,
  * the official OpenAI SDK.
@@ -65,4 +66,62 @@ it("shows a jobs:read key a response's answer without its prompt, and a jobs:con
   expect((await contentReader.responses.retrieve(created.id)).instructions).toBe(instructions);
   const items = await contentReader.responses.inputItems.list(created.id);
   expect(JSON.stringify(items.data)).toContain(prompt);
+});
+
+it("shows a jobs:read key a response's tools and output format without their descriptions and schemas", async () => {
+  const toolDescription = 'Reads the ledger of zebra holdings for a quarter';
+  const schemaDescription = 'the treasurer of zebra holdings reports';
+  const owner = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });
+  const created = await owner.responses.create({
+    model: 'sim-gpt-fast',
+    input: prompt,
+    tools: [
+      {
+        type: 'function',
+        name: 'read_ledger',
+        description: toolDescription,
+        parameters: {
+          type: 'object',
+          properties: { quarter: { type: 'string', description: schemaDescription } },
+          required: ['quarter'],
+        },
+        strict: false,
+      },
+    ],
+    text: {
+      format: {
+        type: 'json_schema',
+        name: 'report',
+        description: schemaDescription,
+        schema: { type: 'object', properties: { total: { type: 'number' } } },
+        strict: false,
+      },
+    },
+  });
+  expect(JSON.stringify(created.tools)).toContain(toolDescription);
+  expect(JSON.stringify(created.text)).toContain(schemaDescription);
+  const reader = await issuedClient(['jobs:read']);
+  const contentReader = await issuedClient(['jobs:read', 'jobs:content']);
+
+  // The reader sees which tools and format the response had…
+  const seen = await reader.responses.retrieve(created.id);
+  expect(seen.tools).toEqual([
+    { type: 'function', name: 'read_ledger', description: null, parameters: null, strict: false },
+  ]);
+  expect(seen.text?.format).toEqual({ type: 'json_schema', name: 'report', strict: false });
+  // …never their descriptions or schemas, in the object or in a replay of its stream.
+  const replay = await fetch(`${system.apiUrl}/v1/responses/${created.id}?stream=true`, {
+    headers: { Authorization: `Bearer ${reader.apiKey}` },
+  });
+  const events = await replay.text();
+  expect(events).toContain('response.completed');
+  for (const text of [toolDescription, schemaDescription, '"total"']) {
+    expect(JSON.stringify(seen).includes(text) ? `${text} in the response` : null).toBeNull();
+    expect(events.includes(text) ? `${text} in the replay` : null).toBeNull();
+  }
+
+  // A key allowed to read prompts sees them as they were sent.
+  const full = await contentReader.responses.retrieve(created.id);
+  expect(full.tools).toEqual(created.tools);
+  expect(full.text).toEqual(created.text);
 });

@@ -939,7 +939,12 @@ describe('the events of a streamed /v1/jobs job with tools', () => {
     const parts = events
       .filter((event) => event.event === 'delta')
       .flatMap((event) => (JSON.parse(event.data) as { parts?: ContentStreamPart[] }).parts ?? []);
+    // What Claude's message_start said (no cache writes here), then the call.
     expect(parts[0]).toEqual({
+      type: 'response-metadata',
+      cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 },
+    });
+    expect(parts[1]).toEqual({
       type: 'tool-call-start',
       index: 0,
       toolCallId: expect.stringMatching(/^toolu_/),

@@ -40,7 +40,8 @@ describe('queue position and wait estimate on GET /v1/jobs/:id', () => {
       starts_per_second: 0,
       estimated_wait_ms: null,
     });
-    expect((await queueOf(third)).position).toBe(3);
+    // Third in the lane: shown as its bucket, places 2 to 10.
+    expect((await queueOf(third)).position).toBe(10);
 
     // Workers started 120 jobs in the last full minute: 2 per second.
     const now = Date.now();
@@ -50,14 +51,27 @@ describe('queue position and wait estimate on GET /v1/jobs/:id', () => {
     workers.close();
     expect(await queueOf(third)).toEqual({
       state: 'waiting',
-      position: 3,
+      position: 10,
       starts_per_second: 2,
-      estimated_wait_ms: 1500,
+      estimated_wait_ms: 5000,
     });
+  });
 
-    // A higher priority job of the same tenant moves ahead of its own queued work.
-    const urgent = await submit(tenantAKey, { priority: 1 });
-    expect((await queueOf(urgent)).position).toBeLessThan(3);
+  it("does not tell a tenant how many of another tenant's jobs are ahead", async () => {
+    // Five urgent jobs of tenant B (five to one fair step), then one of tenant A in that step.
+    for (let index = 0; index < 5; index += 1) await submit(tenantBKey, { priority: 1 });
+    const jobId = await submit();
+    const seen = await queueOf(jobId);
+    // Sixth in the lane; A sees only "2 to 10", whatever B queued.
+    expect(seen.position).toBe(10);
+    await submit(tenantBKey, { priority: 1 });
+    await submit(tenantBKey);
+    expect(await queueOf(jobId)).toEqual(seen);
+    // B's own first job is next: 1 is shown as it is.
+    const [first] = (
+      await request(harness.app).get('/v1/jobs?status=queued').set(auth(tenantBKey)).expect(200)
+    ).body.data.slice(-1);
+    expect((await queueOf(first.id, tenantBKey)).position).toBe(1);
   });
 
   it('shows no queue for a job that is not queued', async () => {

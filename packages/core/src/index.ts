@@ -200,7 +200,10 @@ export {
   type ResponseInputListItem,
   responseInputItems,
 } from './dialects/openai-responses/response-input-items';
-export type { ResponseSettings } from './dialects/openai-responses/response-settings';
+export {
+  type ResponseSettings,
+  settingsWithoutPrompt,
+} from './dialects/openai-responses/response-settings';
 export {
   isPreviousResponseGone,
   ResponseStore,
@@ -268,6 +271,14 @@ export {
   type EndpointJobData,
   endpointJobDataSchema,
 } from './jobs/endpoint-job';
+export {
+  carriesProviderText,
+  eventWithoutProviderText,
+  failureSummary,
+  recordWithoutProviderText,
+  resultWithoutProviderText,
+  withoutProviderText,
+} from './jobs/failure-text';
 export { IdempotencyStore, sha256 } from './jobs/idempotency-store';
 export {
   jobCatalog,

@@ -26,6 +26,13 @@ export function dialectAnswerOf(
     ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
     ...(result.logprobs !== undefined ? { logprobs: result.logprobs } : {}),
     ...(result.other_choices !== undefined ? { otherChoices: result.other_choices } : {}),
+    ...servingOf(result),
+  };
+}
+
+/** The provider's fingerprint and tier a result recorded, as the neutral answer's fields. */
+function servingOf(result: JobResult): { systemFingerprint?: string; serviceTier?: string } {
+  return {
     ...(result.system_fingerprint !== undefined
       ? { systemFingerprint: result.system_fingerprint }
       : {}),
@@ -34,13 +41,33 @@ export function dialectAnswerOf(
 }
 
 /**
- * The stream parts of a finished result, in order: how a cached answer is streamed again. The
+ * The `response-metadata` part of a finished result: what its provider said first (its
+ * fingerprint, tier and cache writes), so an answer streamed again opens as it ends.
+ */
+function metadataPartOf(result: JobResult): StreamPart {
+  const usage = fromJobUsage(result.usage);
+  return {
+    type: 'response-metadata',
+    ...servingOf(result),
+    cacheWrites: {
+      inputTokens: usage.cacheWriteInputTokens ?? 0,
+      oneHourInputTokens: usage.cacheWrite1hInputTokens ?? 0,
+    },
+  };
+}
+
+/**
+ * The stream parts of a finished result, in order: how a cached answer is streamed again,
+ * led by its `response-metadata`. The
  * result's token logprobs (one list for the whole answer) ride on its first text delta. The
  * other choices of an `n` > 1 result follow the first, each whole, its parts naming it, and
  * each choice's `choice-end` follows its parts (as a streamed `n` > 1 answer's do).
  */
 export function contentStreamParts(result: JobResult): StreamPart[] {
-  const parts = answerStreamParts(contentOf(result), result.logprobs, 0);
+  const parts = [
+    metadataPartOf(result),
+    ...answerStreamParts(contentOf(result), result.logprobs, 0),
+  ];
   const others = result.other_choices ?? [];
   if (others.length === 0) return parts;
   parts.push({ type: 'choice-end', finishReason: result.finish_reason });
@@ -107,9 +134,6 @@ export function finishPartOf(result: JobResult): StreamPart {
     responseModel: result.upstream_model,
     ...(result.stop_sequence !== undefined ? { stopSequence: result.stop_sequence } : {}),
     ...(result.response_id !== undefined ? { responseId: result.response_id } : {}),
-    ...(result.system_fingerprint !== undefined
-      ? { systemFingerprint: result.system_fingerprint }
-      : {}),
-    ...(result.service_tier !== undefined ? { serviceTier: result.service_tier } : {}),
+    ...servingOf(result),
   };
 }

@@ -60,7 +60,7 @@ export const operationNotes: Record<string, OperationNotes> = {
   },
   'GET /v1/jobs/:id': {
     summary:
-      'A job: status, result or error, timings, cost; while queued, its queue position and estimated wait',
+      "A job: status, result or error (a provider's error text only with jobs:content), timings, cost; while queued, its coarse queue position and estimated wait",
   },
   'DELETE /v1/jobs/:id': { summary: 'Cancel a queued or running job' },
   'GET /v1/jobs/:id/events': {

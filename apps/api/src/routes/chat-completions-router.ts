@@ -103,22 +103,32 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const writer = writerFor(id);
         openEventStream(response);
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs);
-        // The opening chunk (role, empty content), as OpenAI sends it before the first token.
+        // The opening chunk (role, empty content), as OpenAI sends it before the first token:
+        // sent with the answer's first part, after the provider's `response-metadata` (which
+        // leads it), so it carries the provider's fingerprint and tier as every chunk after it.
         // With `n` > 1 the other choices open with their first part (the writer adds the role):
         // a server that ignores `n` then streams one choice, as its whole answer has one, and
         // no choice is left open without a finish reason.
-        send(response, writer, { type: 'text-delta', delta: '' });
+        let opened = false;
+        const open = () => {
+          if (!opened) send(response, writer, { type: 'text-delta', delta: '' });
+          opened = true;
+        };
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {
               const parts = event.data.parts ?? [{ type: 'text-delta', delta: event.data.text }];
-              for (const part of parts) send(response, writer, part);
+              for (const part of parts) {
+                if (part.type !== 'response-metadata') open();
+                send(response, writer, part);
+              }
               continue;
             }
             // A sync job is never speculative: only status events end it.
             if (event.name !== 'status' || !isFinalStatus(event.data.status)) continue;
             const result = event.data.result;
             if (event.data.status === 'completed' && result) {
+              open();
               finishStream(response, writer, result);
             } else {
               writeError(response, jobEndError(jobId, event));

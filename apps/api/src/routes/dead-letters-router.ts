@@ -4,6 +4,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
 import type { RequireScope } from '../http/require-scope';
+import { readableRecord } from './job-requests';
 import { jobNotFound, retryFailedJob } from './retry-failed-job';
 
 export interface DeadLettersRouterOptions {
@@ -50,7 +51,7 @@ export function deadLettersRouter({
         .filter(
           (record) => record !== null && record.tenant === tenant && record.status === 'failed',
         )
-        .map((record) => toJobView(record as NonNullable<typeof record>));
+        .map((record) => toJobView(readableRecord(response, record as NonNullable<typeof record>)));
       response.json({
         object: 'list',
         data,
@@ -69,7 +70,11 @@ export function deadLettersRouter({
       const updated = await retryFailedJob({ store, queue, submitter }, tenant, jobId);
       response
         .status(202)
-        .json(updated ? toJobView(updated) : { id: jobId, object: 'job', status: 'queued' });
+        .json(
+          updated
+            ? toJobView(readableRecord(response, updated))
+            : { id: jobId, object: 'job', status: 'queued' },
+        );
     })
     .all(methodNotAllowed(['POST']));
 

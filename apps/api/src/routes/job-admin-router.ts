@@ -17,6 +17,7 @@ import { methodNotAllowed } from '../http/api-error';
 import { auditSuccess } from '../http/audit-success';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
+import { readableRecord } from './job-requests';
 import { jobListQuerySchema } from './jobs-router';
 import { retryFailedJob } from './retry-failed-job';
 
@@ -73,7 +74,7 @@ export function jobAdminRouter(options: JobAdminRouterOptions): Router {
       response.json({
         object: 'list',
         tenant,
-        data: page.records.map((record) => toJobView(record)),
+        data: page.records.map((record) => toJobView(readableRecord(response, record))),
         has_more: page.nextCursor !== undefined,
         next_cursor: page.nextCursor ?? null,
       });

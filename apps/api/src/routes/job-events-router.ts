@@ -1,5 +1,6 @@
 import {
   ClientError,
+  eventWithoutProviderText,
   isFinalStatus,
   isStreamId,
   type JobEvent,
@@ -15,6 +16,7 @@ import { formatErrorBody } from '../http/error-dialect';
 import type { RequireScope } from '../http/require-scope';
 import { keepAlive, openEventStream, writeEvent } from '../http/sse';
 import { tenantOf } from '../interactive/interactive-jobs';
+import { mayReadContent, readableRecord } from './job-requests';
 import { jobIdPattern } from './jobs-router';
 
 export interface JobEventsRouterOptions {
@@ -44,8 +46,13 @@ export function jobEventsRouter({
     .get(requireScope('jobs:read'), async (request: Request, response: Response) => {
       const jobId = request.params.id;
       if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) throw jobNotFound();
-      const record = await store.get(jobId);
-      if (!record || record.tenant !== tenantOf(response)) throw jobNotFound();
+      const stored = await store.get(jobId);
+      if (!stored || stored.tenant !== tenantOf(response)) throw jobNotFound();
+      const record = readableRecord(response, stored);
+      // A provider's error text (in a failure) only to a key that may read prompts.
+      const shown = mayReadContent(response)
+        ? (event: JobEvent) => event
+        : eventWithoutProviderText;
       const lastEventId = readLastEventId(request);
 
       if (isFinalStatus(record.status)) {
@@ -59,7 +66,7 @@ export function jobEventsRouter({
         const events = entries
           .map(([id, fields]) => parseStreamEntry(id, fields))
           .filter((event): event is JobEvent => event !== undefined);
-        for (const event of events) write(response, event);
+        for (const event of events) write(response, shown(event));
         if (events.length === 0 && !lastEventId) {
           // The events expired before the record: one status event from the record.
           writeEvent(response, {
@@ -82,7 +89,7 @@ export function jobEventsRouter({
       const stopKeepAlive = keepAlive(response);
       try {
         for await (const event of reader.events(jobId, lastEventId ?? '0', disconnect.signal)) {
-          write(response, event);
+          write(response, shown(event));
         }
       } catch (error) {
         if (!disconnect.signal.aborted) {

@@ -5,6 +5,7 @@ import {
   type JobRecord,
   type NormalizedRequest,
   promptJobDataSchema,
+  recordWithoutProviderText,
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import type { Response } from 'express';
@@ -18,15 +19,29 @@ export interface RequestQueues {
 
 const contentScope: ApiKeyScope = 'jobs:content';
 
+/** Whether the request's key holds `jobs:content`: it may read prompts and what may quote them. */
+export function mayReadContent(response: Response): boolean {
+  const principal = response.locals.principal as ApiPrincipal | undefined;
+  return principal !== undefined && hasScope(principal.scopes, contentScope);
+}
+
 /** Refuses `include=request` to a key without the `jobs:content` scope (403). */
 export function requireContentScope(response: Response): void {
-  const principal = response.locals.principal as ApiPrincipal | undefined;
-  if (principal && hasScope(principal.scopes, contentScope)) return;
+  if (mayReadContent(response)) return;
   throw new ClientError(
     'insufficient_scope',
     `include=request needs the "${contentScope}" scope: prompts are shown only to keys allowed to read them`,
     { required_scope: contentScope },
   );
+}
+
+/**
+ * A job record as the request's key may read it: a provider's error text (which may quote the
+ * prompt) only with `jobs:content`; without it, each failure's code, provider, status and
+ * request id, in llmq's words (see `withoutProviderText`).
+ */
+export function readableRecord(response: Response, record: JobRecord): JobRecord {
+  return mayReadContent(response) ? record : recordWithoutProviderText(record);
 }
 
 /**

@@ -26,7 +26,7 @@ import { readIdempotencyKey } from '../http/idempotency-key';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { submissionContext } from '../observability/request-telemetry';
-import { readJobRequests, requireContentScope } from './job-requests';
+import { readableRecord, readJobRequests, requireContentScope } from './job-requests';
 
 export interface JobsRouterOptions {
   submitter: JobSubmitter;
@@ -61,7 +61,7 @@ const jobQuerySchema = z.object({ include: z.literal('request').optional() }).st
 /**
  * `POST /v1/jobs`, `GET /v1/jobs` (the job explorer: filtered, paged, newest first),
  * `GET /v1/jobs/:id`, `DELETE /v1/jobs/:id`. Prompts are shown only with `include=request`
- * and the `jobs:content` scope.
+ * and the `jobs:content` scope; so is a provider's error text (see `readableRecord`).
  */
 export function jobsRouter({
   submitter,
@@ -119,7 +119,7 @@ export function jobsRouter({
         response.setHeader('Idempotent-Replayed', 'true');
         response.status(202).json(
           outcome.record
-            ? toJobView(outcome.record)
+            ? toJobView(readableRecord(response, outcome.record))
             : {
                 id: outcome.jobId,
                 object: 'job',
@@ -142,7 +142,7 @@ export function jobsRouter({
       response.json({
         object: 'list',
         data: page.records.map((record) => ({
-          ...toJobView(record),
+          ...toJobView(readableRecord(response, record)),
           ...(requests ? { request: requests.get(record.id) ?? null } : {}),
         })),
         has_more: page.nextCursor !== undefined,
@@ -163,7 +163,7 @@ export function jobsRouter({
         record.status === 'queued' ? positionOf(record) : undefined,
       ]);
       response.json({
-        ...toJobView(record),
+        ...toJobView(readableRecord(response, record)),
         ...(position ? { queue: position } : {}),
         ...(requests ? { request: requests.get(record.id) ?? null } : {}),
       });
@@ -185,7 +185,11 @@ export function jobsRouter({
       // the queue entry just frees it sooner (it fails harmlessly if a worker holds the lock).
       await queue.remove(jobId).catch(() => 0);
       const record = await store.get(jobId);
-      response.json(record ? toJobView(record) : { id: jobId, object: 'job', status: 'cancelled' });
+      response.json(
+        record
+          ? toJobView(readableRecord(response, record))
+          : { id: jobId, object: 'job', status: 'cancelled' },
+      );
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
 

@@ -75,7 +75,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           }
           const writer = writerFor(id);
           openEventStream(response);
-          send(response, writer.begin());
+          // `message_start` goes out with the first part, after the answer's metadata.
           for (const part of contentStreamParts(start.result)) send(response, writer.write(part));
           send(response, writer.write(finishPartOf(start.result)));
           response.end();
@@ -95,8 +95,9 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
 
         const writer = writerFor(id);
         openEventStream(response);
+        // No `message_start` yet: it goes out with the first part, carrying what the provider
+        // said first (its cache writes); pings (which the SDK skips) keep the stream open.
         const stopKeepAlive = keepAlive(response, jobs.keepAliveMs, pingFrame);
-        send(response, writer.begin());
         try {
           for await (const event of jobs.follow(jobId, request, response)) {
             if (event.name === 'delta') {

@@ -1,9 +1,10 @@
 import {
   type ChatMessage,
   ClientError,
-  hasScope,
+  eventWithoutProviderText,
   isFinalStatus,
   isPreviousResponseGone,
+  type JobEvent,
   type JobEventReader,
   type JobRecord,
   type JobStore,
@@ -11,13 +12,14 @@ import {
   type RedisKeys,
   type ResponseStore,
   type ResponseTurn,
+  recordWithoutProviderText,
   responseIdOfJob,
   type StoredResponse,
+  settingsWithoutPrompt,
 } from '@llmq/core';
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { methodNotAllowed } from '../http/api-error';
-import { principalOf } from '../http/authenticate';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { readSyncIdempotency } from '../http/idempotency-key';
 import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
@@ -33,6 +35,7 @@ import { listInputItems } from '../openai-compat/response-input-list';
 import { responseNotFound, responseViewOf } from '../openai-compat/response-view';
 import type { StoredResponseLookup } from '../openai-compat/stored-response-lookup';
 import { followDetached, streamResponse } from '../openai-compat/stream-response';
+import { mayReadContent, readableRecord } from './job-requests';
 
 export interface ResponsesRouterOptions {
   jobs: InteractiveJobs;
@@ -175,7 +178,8 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
       const events = isFinalStatus(record.status)
         ? await finishedJobEvents(options.redis, options.keys, record)
         : followDetached(options.reader, record.id, response);
-      await streamResponse(response, stored, events, query.startingAfter);
+      const shown = mayReadContent(response) ? events : withoutProviderText(events);
+      await streamResponse(response, stored, shown, query.startingAfter);
     })
     .delete(requireScope('jobs:write'), async (request: Request, response: Response) => {
       const { stored, record } = await findResponse(options, request, response);
@@ -199,7 +203,9 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
         );
       }
       await jobs.abandon(record.id, record.tenant);
-      response.json(responseViewOf(stored, await settled(options, record)));
+      response.json(
+        responseViewOf(stored, readableRecord(response, await settled(options, record))),
+      );
     })
     .all(methodNotAllowed(['POST']));
 
@@ -240,11 +246,23 @@ async function findResponse(
   const found = await lookupFor(options, tenantOf(response))(id);
   if (!found) throw responseNotFound(id);
   response.locals.jobId = found.record.id;
-  if (hasScope(principalOf(response).scopes, 'jobs:content')) return found;
-  // `instructions` is prompt text (the system message): a key that may read statuses and
-  // answers but not prompts gets the response without it, in every view and stream replay.
-  const settings = { ...found.stored.settings, instructions: null };
-  return { ...found, stored: { ...found.stored, settings } };
+  if (mayReadContent(response)) return found;
+  // The instructions, the tools' descriptions and schemas and the output's JSON schema are
+  // prompt material, and a provider's error text may quote the prompt: a key that may read
+  // statuses and answers but not prompts gets the response without them, in every view and
+  // stream replay.
+  const settings = settingsWithoutPrompt(found.stored.settings);
+  return {
+    stored: { ...found.stored, settings },
+    record: recordWithoutProviderText(found.record),
+  };
+}
+
+/** A response's job events, each without a provider's error text (see `eventWithoutProviderText`). */
+async function* withoutProviderText(
+  events: AsyncIterable<JobEvent> | Iterable<JobEvent>,
+): AsyncGenerator<JobEvent> {
+  for await (const event of events) yield eventWithoutProviderText(event);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type EndpointAnswer,
   type EndpointJobData,
   type FilterPolicyStore,
+  failureSummary,
   type JobFailure,
   type JobResult,
   type JobStore,
@@ -174,7 +175,7 @@ export function createEndpointJobPipeline(options: EndpointJobPipelineOptions) {
             undefined,
             ledgerOf(data, attempts),
           );
-          throw new UnrecoverableError(reason ?? failure.message);
+          throw new UnrecoverableError(reason ?? failureSummary(failure));
         },
         async requeue(failure: JobFailure) {
           await store.requeue(data.jobId, failure);

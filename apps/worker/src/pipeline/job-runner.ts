@@ -4,6 +4,7 @@ import {
   type FilterPart,
   type FilterPolicy,
   type FilterVerdict,
+  failureSummary,
   inspectOutput,
   type JobFailure,
   type JobProgress,
@@ -250,7 +251,8 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
     // Keep the calls made so far, so the next attempt continues the same accounting.
     await job.updateData({ ...data, progress: { attempts: outcome.attempts } });
     await run.requeue?.(failure);
-    throw new Error(failure.message);
+    // BullMQ keeps this as the failed attempt's reason and stack: never the provider's text.
+    throw new Error(failureSummary(failure));
   }
 
   /** The output filter's verdict on an answer; undefined when the run filters nothing. */

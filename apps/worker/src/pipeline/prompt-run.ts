@@ -1,5 +1,6 @@
 import {
   type AttemptRecord,
+  failureSummary,
   type JobDeltaPublisher,
   type JobFailure,
   jobCatalog,
@@ -147,7 +148,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
       ledger,
       this.journalClose(),
     );
-    throw new UnrecoverableError(reason ?? failure.message);
+    throw new UnrecoverableError(reason ?? failureSummary(failure));
   }
 
   async requeue(failure: JobFailure): Promise<void> {

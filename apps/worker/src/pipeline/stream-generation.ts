@@ -69,6 +69,11 @@ export async function streamGeneration(
       });
     }
     for await (const part of model.stream({ ...request, signal })) {
+      if (part.type === 'response-metadata') {
+        // Not content: no first token, nothing to filter; it goes out with the first content.
+        publisher.pushPart(part);
+        continue;
+      }
       if (part.type !== 'finish') {
         // An `n` > 1 answer's end carries no content (the `finish` part repeats its reason);
         // through the filter it first releases what is held of that answer, so its client

@@ -39,7 +39,8 @@ export interface DeltaEventData {
    * Every piece in order (text deltas included) when the batch holds more than text: reasoning
    * deltas and signatures, tool call starts and argument deltas, logprobs, and with `n` > 1
    * the pieces of the other answers, each naming its `choice`, and each answer's
-   * `choice-end` (`finishReason`) as it ends (see `StreamPart`).
+   * `choice-end` (`finishReason`) as it ends, and before the first content the provider's
+   * `response-metadata` (see `StreamPart`).
    */
   parts?: ContentStreamPart[];
 }

@@ -4,16 +4,23 @@ import type { LaneThroughput } from './lane-throughput';
 
 /**
  * Where a queued job stands in its lane (`queue` on `GET /v1/jobs/:id` while it is queued).
- * `position` is 1 for the next job to start and counts every tenant's jobs ahead, in the
- * order the lane's fair tags give them; a job waiting in the delayed set (a retry backoff, a
- * rate limit, a full running-job cap) has no position until it is back.
+ * `position` is coarse: 1 for the next job to start, else the power of ten at or above its
+ * place in the lane (10 for places 2 to 10, 100 for 11 to 100, …). The place counts every
+ * tenant's jobs ahead, in the order the lane's fair tags give them, so an exact figure would
+ * tell a tenant how much work other tenants queued; a count of the tenant's own jobs ahead
+ * would need an index of each tenant's queued jobs per lane, kept in step with every way a
+ * job leaves the queue. A job waiting in the delayed set (a retry backoff, a rate limit, a
+ * full running-job cap) has no position until it is back.
  */
 export interface QueuePosition {
   state: 'waiting' | 'delayed';
   position: number | null;
   /** Jobs the lane started per second over the last minute, across every worker. */
   starts_per_second: number;
-  /** `position / starts_per_second`, ms; null while the lane started nothing in that minute. */
+  /**
+   * `position / starts_per_second`, ms (as coarse as `position`); null while the lane started
+   * nothing in that minute.
+   */
   estimated_wait_ms: number | null;
   /** When a delayed job is due back in the queue (RFC 3339). */
   delayed_until?: string;
@@ -51,7 +58,7 @@ export async function queuePositionOf(
     estimated_wait_ms: rate > 0 ? Math.round((position / rate) * 1000) : null,
   });
   if (typeof rank === 'number')
-    return { state: 'waiting', ...estimate(Number(waiting) + rank + 1) };
+    return { state: 'waiting', ...estimate(positionBucket(Number(waiting) + rank + 1)) };
   if (delayed !== null && delayed !== undefined) {
     // BullMQ's delayed score is the due time × 4096 plus a counter.
     const due = Math.floor(Number(delayed) / 4096);
@@ -64,4 +71,11 @@ export async function queuePositionOf(
     };
   }
   return undefined;
+}
+
+/** The bound of the bucket holding a place in the lane: 1, or the power of ten at or above it. */
+export function positionBucket(place: number): number {
+  let bound = 1;
+  while (bound < place) bound *= 10;
+  return bound;
 }

@@ -64,6 +64,9 @@ export class StreamAnswer {
       case 'choice-end':
         // The answer's end adds no content; its reason comes with the stream's `finish`.
         return;
+      case 'response-metadata':
+        // No content: what it says is repeated by the stream's `finish` or its usage.
+        return;
       default: {
         const unreachable: never = part;
         throw new Error(`unknown stream part ${JSON.stringify(unreachable)}`);

@@ -16,7 +16,7 @@ import type { FinishReason, TokenLogprob, Usage } from './chat-result';
  * ignores `choice-end` parts reads the stream as before. The stream of a request for one
  * answer (`n` absent or 1) has no `choice-end`: its `finish` is its end.
  */
-export type StreamPart = ContentPart | ChoiceEndPart | FinishPart;
+export type StreamPart = ContentPart | ChoiceEndPart | MetadataPart | FinishPart;
 
 /** Which answer of an `n` > 1 stream a content part belongs to (absent: 0, the first). */
 interface OfChoice {
@@ -40,6 +40,28 @@ type ContentPart = OfChoice &
  * streaming. Its reason is the one the `finish` part repeats for that choice.
  */
 type ChoiceEndPart = OfChoice & { type: 'choice-end'; finishReason: FinishReason };
+
+/**
+ * What the provider said of the call before its content, for the dialects that show it from
+ * their first event on: OpenAI's chunks carry `system_fingerprint` and `service_tier` from the
+ * first one, Anthropic's `message_start` the cache writes (its `usage.cache_creation`, which no
+ * later event corrects). At most one, before any content part; the `finish` part repeats the
+ * fingerprint and tier. A dialect writes nothing for it: it only fills the fields of the events
+ * that follow, so no event has to carry a placeholder the end contradicts.
+ */
+type MetadataPart = OfChoice & {
+  type: 'response-metadata';
+  /** OpenAI's `system_fingerprint`, when the provider sent one. */
+  systemFingerprint?: string;
+  /** OpenAI's `service_tier` the call runs on, when the provider said. */
+  serviceTier?: string;
+  /**
+   * The prompt tokens written to the provider's cache (`cacheWriteInputTokens` of the final
+   * usage, 0 when none) and the part of them written with the 1-hour lifetime; absent when the
+   * provider says so only at the end.
+   */
+  cacheWrites?: { inputTokens: number; oneHourInputTokens: number };
+};
 
 interface FinishPart {
   type: 'finish';

@@ -14,6 +14,8 @@ import type { RedisKeys } from '../redis/redis-keys';
 export class JobDeltaPublisher {
   /** Pieces not yet written, in order (text deltas and the other content parts). */
   private buffer: ContentStreamPart[] = [];
+  /** The provider's `response-metadata`, held until the first content part goes out with it. */
+  private metadata: ContentStreamPart | undefined;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
   private deltasPushed = false;
@@ -51,11 +53,22 @@ export class JobDeltaPublisher {
 
   /**
    * Queues any part but `finish` (reasoning, tool call starts and argument deltas, text, an
-   * `n` > 1 answer's `choice-end`), in order with the others.
+   * `n` > 1 answer's `choice-end`), in order with the others; the provider's
+   * `response-metadata` goes out first, with the first of them.
    */
   pushPart(part: ContentStreamPart): void {
+    if (part.type === 'response-metadata') {
+      // Held, not written: it alone shows the client nothing, so it neither costs a write nor
+      // makes the call `published` (a retry or a fallback may still replace it).
+      this.metadata = part;
+      return;
+    }
     if (part.type === 'text-delta' && part.delta === '' && !part.logprobs?.length) return;
     this.deltasPushed = true;
+    if (this.metadata !== undefined) {
+      this.buffer.push(this.metadata);
+      this.metadata = undefined;
+    }
     this.buffer.push(part);
     if (!this.inFlight) this.inFlight = this.drain();
   }

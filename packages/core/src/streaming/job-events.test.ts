@@ -217,6 +217,31 @@ describe('JobDeltaPublisher', () => {
     ]);
   });
 
+  it("holds the provider's metadata until the first content part, which it precedes", async () => {
+    await createJob('job_m');
+    const publisher = new JobDeltaPublisher(redis, keys, 'job_m');
+    // A first call's metadata, then a fallback's: neither is written or counts as published.
+    publisher.pushPart({ type: 'response-metadata', systemFingerprint: 'fp_first' });
+    publisher.pushPart({ type: 'response-metadata', systemFingerprint: 'fp_second' });
+    await publisher.flush();
+    expect(publisher.published).toBe(false);
+    expect(await redis.xlen(keys.jobEvents('job_m'))).toBe(1); // the job's queued status
+    publisher.push('Hi');
+    await publisher.flush();
+    const deltas = (await redis.xrange(keys.jobEvents('job_m'), '-', '+'))
+      .filter(([, fields]) => fields[1] === 'delta')
+      .map(([, fields]) => JSON.parse(fields[3] ?? '{}'));
+    expect(deltas).toEqual([
+      {
+        text: 'Hi',
+        parts: [
+          { type: 'response-metadata', systemFingerprint: 'fp_second' },
+          { type: 'text-delta', delta: 'Hi' },
+        ],
+      },
+    ]);
+  });
+
   it('notices a stop request with its next write, or when asked', async () => {
     await createJob('job_s');
     const publisher = new JobDeltaPublisher(redis, keys, 'job_s');

@@ -21,24 +21,26 @@ export interface AnthropicEventWriterOptions {
  * (`text_delta`, `thinking_delta` + `signature_delta`, `input_json_delta`) and
  * `content_block_stop`, then `message_delta` (stop reason, stop sequence, usage) and
  * `message_stop`. A block closes when a part of another kind (or another tool call) arrives.
+ * `message_start` goes out with the first part but `response-metadata`, which fills it: the
+ * provider's cache writes, which no later event can correct.
  */
 export class AnthropicEventWriter {
   private started = false;
+  /** The provider's cache writes, from its `response-metadata` part, for `message_start`. */
+  private cacheWrites: { inputTokens: number; oneHourInputTokens: number } | undefined;
   private blockIndex = -1;
   private open: { kind: BlockKind; toolIndex?: number } | undefined;
 
   constructor(private readonly options: AnthropicEventWriterOptions) {}
 
-  /** `message_start`, unless it was sent: a stream opens with it before the first part. */
-  begin(): Event[] {
-    if (this.started) return [];
-    this.started = true;
-    return [this.messageStart()];
-  }
-
   write(part: StreamPart): Event[] {
     // Only an `n` > 1 stream has these, and the Messages API has no `n`.
     if (part.type === 'choice-end') return [];
+    if (part.type === 'response-metadata') {
+      // Written into `message_start`, which goes out with the next part.
+      if (!this.started) this.cacheWrites = part.cacheWrites;
+      return [];
+    }
     const events = this.started ? [] : [this.messageStart()];
     this.started = true;
     switch (part.type) {
@@ -120,6 +122,7 @@ export class AnthropicEventWriter {
 
   private messageStart(): Event {
     const { id, model, inputTokens } = this.options;
+    const { cacheWrites } = this;
     return {
       type: 'message_start',
       message: {
@@ -139,10 +142,18 @@ export class AnthropicEventWriter {
             outputTokens: 1,
             cachedInputTokens: 0,
             totalTokens: inputTokens + 1,
+            ...(cacheWrites
+              ? {
+                  cacheWriteInputTokens: cacheWrites.inputTokens,
+                  cacheWrite1hInputTokens: cacheWrites.oneHourInputTokens,
+                }
+              : {}),
           }),
-          // The cache writes are known only at the end, and `message_delta` has no field for
-          // their split by lifetime: unknown here, rather than zeros a reader would sum.
-          cache_creation: null,
+          // `message_delta` has no field for the cache writes' split by lifetime, so this is
+          // what a client keeps: the provider's, from its first event (a cached answer's, from
+          // its result); without it (a provider that says nothing before its end), unknown
+          // rather than zeros a reader would sum. (The totals follow in `message_delta`.)
+          ...(cacheWrites ? {} : { cache_creation: null }),
         },
       },
     };

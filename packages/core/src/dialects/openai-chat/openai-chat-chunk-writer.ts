@@ -46,9 +46,10 @@ export class OpenAIChatChunkWriter {
   /** The choices whose finish chunk went out. */
   private readonly ended = new Set<number>();
   /**
-   * The provider's `service_tier` and `system_fingerprint`, known only from its `finish`: the
-   * chunks before it carry what OpenAI sends by default, the finish and usage chunks the
-   * provider's (the SDK's assembled completion takes the last chunk's).
+   * The provider's `service_tier` and `system_fingerprint`, from its `response-metadata` part
+   * (its first chunk; a cached answer's from its result) and again from its `finish`; until a
+   * provider says, what OpenAI sends for its default tier without a fingerprint. The SDK's
+   * assembled completion takes the last chunk's.
    */
   private serving = openAIServing({});
   /** Per choice, the reasoning text since its last signed block: what the next signature proves. */
@@ -111,6 +112,10 @@ export class OpenAIChatChunkWriter {
         ];
       case 'choice-end':
         return this.end(choice, part.finishReason);
+      case 'response-metadata':
+        // Every chunk from here on carries the provider's fingerprint and tier.
+        this.serving = openAIServing(part);
+        return [];
       default: {
         const unreachable: never = part;
         return unreachable;

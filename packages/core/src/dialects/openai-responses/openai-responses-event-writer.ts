@@ -131,6 +131,9 @@ export class OpenAIResponsesEventWriter {
       case 'choice-end':
         // Only an `n` > 1 stream has these, and the Responses API has no `n`.
         return [];
+      case 'response-metadata':
+        // Its response objects echo the request's settings, not the provider's serving.
+        return [];
       case 'finish': {
         const end = responseEnd(part.finishReason);
         this.messageStatus = end.status === 'incomplete' ? 'incomplete' : 'completed';

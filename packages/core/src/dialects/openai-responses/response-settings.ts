@@ -1,9 +1,23 @@
 import { z } from 'zod';
 import { jsonSchemaObjectSchema } from '../../messages/tool-definition';
-import {
-  responsesTextFormatSchema,
-  responsesToolChoiceSchema,
-} from './openai-responses-request-schema';
+import { responsesToolChoiceSchema } from './openai-responses-request-schema';
+
+/**
+ * `text.format` as a response echoes it: the request's format (`responsesTextFormatSchema`),
+ * where a JSON schema's `schema` and `description` are absent in the view of a key without
+ * `jobs:content` (see {@link settingsWithoutPrompt}).
+ */
+const echoedTextFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string(),
+    schema: jsonSchemaObjectSchema.optional(),
+    description: z.string().optional(),
+    strict: z.boolean().nullish(),
+  }),
+]);
 
 /**
  * What a Responses API response object echoes of its request (OpenAI's defaults filled in),
@@ -34,7 +48,7 @@ export const responseSettingsSchema = z.object({
     summary: z.null(),
   }),
   text: z.object({
-    format: responsesTextFormatSchema,
+    format: echoedTextFormatSchema,
     verbosity: z.enum(['low', 'medium', 'high']),
   }),
   truncation: z.enum(['auto', 'disabled']),
@@ -48,3 +62,29 @@ export const responseSettingsSchema = z.object({
   encrypted_reasoning: z.boolean(),
 });
 export type ResponseSettings = z.infer<typeof responseSettingsSchema>;
+
+/**
+ * The settings as a key without `jobs:content` sees them: the prompt material withheld, as
+ * the input items are. `instructions` (the system message) is null; each tool keeps its type,
+ * name and strictness but not its `description` or `parameters` (null); a JSON schema format
+ * keeps its name and strictness but not its `schema` or `description`.
+ */
+export function settingsWithoutPrompt(settings: ResponseSettings): ResponseSettings {
+  const { format } = settings.text;
+  return {
+    ...settings,
+    instructions: null,
+    tools: settings.tools.map((tool) => ({ ...tool, description: null, parameters: null })),
+    text: {
+      ...settings.text,
+      format:
+        format.type === 'json_schema'
+          ? {
+              type: format.type,
+              name: format.name,
+              ...(format.strict !== undefined ? { strict: format.strict } : {}),
+            }
+          : format,
+    },
+  };
+}

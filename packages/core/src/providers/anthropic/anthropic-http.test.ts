@@ -150,7 +150,10 @@ describe('Anthropic adapter on the wire', () => {
       })(),
     );
     expect(wire.requests[0]?.body).toMatchObject({ stream: true });
-    expect(parts).toEqual([{ type: 'text-delta', delta: 'Hel' }]);
+    expect(parts).toEqual([
+      expect.objectContaining({ type: 'response-metadata' }),
+      { type: 'text-delta', delta: 'Hel' },
+    ]);
     expect(error).toMatchObject({ code: 'overloaded', requestId: 'req_s', isRetryable: true });
     expect(error.message).toContain('busy');
   });

@@ -9,6 +9,7 @@ const usage = { inputTokens: 50, outputTokens: 9, cachedInputTokens: 0, totalTok
 describe('AnthropicStreamState', () => {
   it('reads back exactly the parts our event writer sent (thinking, signature, redacted, text, tools)', () => {
     const parts: StreamPart[] = [
+      { type: 'response-metadata', cacheWrites: { inputTokens: 30, oneHourInputTokens: 10 } },
       { type: 'reasoning-delta', delta: 'Plan.' },
       { type: 'reasoning-signature', signature: 'sig' },
       { type: 'reasoning-redacted', data: 'enc' },

@@ -1,7 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { FinishReason, StreamPart } from '../language-model';
 import { convertAnthropicFinishReason } from './convert-anthropic-finish-reason';
-import { type AnthropicUsageFields, mergeAnthropicUsage } from './convert-anthropic-usage';
+import {
+  type AnthropicUsageFields,
+  convertAnthropicUsage,
+  mergeAnthropicUsage,
+} from './convert-anthropic-usage';
 
 /**
  * What a streamed Messages answer has said so far. Content blocks become neutral stream
@@ -24,7 +28,7 @@ export class AnthropicStreamState {
         this.responseId = event.message.id;
         this.responseModel = event.message.model;
         this.usage = event.message.usage;
-        return [];
+        return [{ type: 'response-metadata', cacheWrites: cacheWritesOf(this.usage) }];
       case 'content_block_start':
         return this.startBlock(event.index, event.content_block);
       case 'content_block_delta':
@@ -80,4 +84,13 @@ export class AnthropicStreamState {
         return [];
     }
   }
+}
+
+/** The cache writes `message_start` reports, as the final usage will count them. */
+function cacheWritesOf(usage: AnthropicUsageFields) {
+  const converted = convertAnthropicUsage(usage);
+  return {
+    inputTokens: converted.cacheWriteInputTokens ?? 0,
+    oneHourInputTokens: converted.cacheWrite1hInputTokens ?? 0,
+  };
 }

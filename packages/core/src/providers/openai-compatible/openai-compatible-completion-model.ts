@@ -14,7 +14,7 @@ export interface OpenAICompatibleCompletionModelSettings {
   provider: string;
   /** Where `POST …/completions` goes, from `postTarget`. */
   target: PostTarget;
-  /** Headers of every request (content type, authorization, configured headers). */
+  /** Headers of every request (content type, accept, authorization, configured headers). */
   headers: Record<string, string>;
   /** The account's keep-alive pool, shared by all its models. */
   agent: KeepAlivePool;
@@ -46,11 +46,7 @@ export class OpenAICompatibleCompletionModel implements CompletionModel {
       response = await postJson({
         target: this.settings.target,
         body,
-        headers: mergeHeaders(
-          this.settings.headers,
-          { accept: 'application/json' },
-          request.headers,
-        ),
+        headers: mergeHeaders(this.settings.headers, request.headers),
         agent: this.settings.agent,
         signal: call.signal,
       });

@@ -14,7 +14,7 @@ export interface OpenAICompatibleEmbeddingModelSettings {
   provider: string;
   /** Where `POST …/embeddings` goes, from `postTarget`. */
   target: PostTarget;
-  /** Headers of every request (content type, authorization, configured headers). */
+  /** Headers of every request (content type, accept, authorization, configured headers). */
   headers: Record<string, string>;
   /** The account's keep-alive pool, shared with its chat models. */
   agent: KeepAlivePool;
@@ -47,11 +47,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
       response = await postJson({
         target: this.settings.target,
         body,
-        headers: mergeHeaders(
-          this.settings.headers,
-          { accept: 'application/json' },
-          request.headers,
-        ),
+        headers: mergeHeaders(this.settings.headers, request.headers),
         agent: this.settings.agent,
         signal: call.signal,
       });

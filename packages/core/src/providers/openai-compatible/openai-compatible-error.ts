@@ -17,12 +17,18 @@ interface ErrorBody {
   message: string | undefined;
   /** The error's `type`, when the body names one (OpenAI's, Mistral's, vLLM's). */
   type: string | undefined;
+  /**
+   * The body's `request_id`: Mistral's 401 has it there and no `x-request-id`
+   * (`{"message":"Unauthorized","request_id":"…"}`).
+   */
+  requestId?: string;
 }
 
 /**
  * Reads an error body in the shapes OpenAI-compatible servers use: OpenAI's
  * `{ error: { message, type } }`, Ollama's `{ error: "…" }`, Mistral's and vLLM's top-level
- * `{ object: "error", message, type, code }` (Mistral's 422 with `message: { detail: […] }`),
+ * `{ object: "error", message, type, code }` (Mistral's 422 with `message: { detail: […] }`,
+ * its 401 `{ message, request_id }`),
  * FastAPI's `{ detail }` (a string, or pydantic's list of `{ loc, msg }`); otherwise the start
  * of the raw text.
  */
@@ -34,7 +40,7 @@ function readErrorBody(text: string): ErrorBody {
     body = undefined;
   }
   if (typeof body === 'object' && body !== null) {
-    const { error, message, detail, type } = body as Record<string, unknown>;
+    const { error, message, detail, type, request_id } = body as Record<string, unknown>;
     const nested =
       typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
     const words =
@@ -44,7 +50,9 @@ function readErrorBody(text: string): ErrorBody {
       detailWords(detail);
     const named =
       typeof nested.type === 'string' ? nested.type : typeof type === 'string' ? type : undefined;
-    if (words !== undefined) return { message: words, type: named };
+    const requestId = typeof request_id === 'string' && request_id !== '' ? request_id : undefined;
+    if (words !== undefined)
+      return { message: words, type: named, ...(requestId !== undefined ? { requestId } : {}) };
   }
   const trimmed = text.trim();
   return { message: trimmed === '' ? undefined : trimmed.slice(0, 500), type: undefined };
@@ -103,7 +111,7 @@ export async function providerErrorFromResponse(
     message: body.message,
     code: codeForType(body.type),
     getHeader,
-    requestId: getHeader('x-request-id'),
+    requestId: getHeader('x-request-id') ?? body.requestId,
   });
 }
 

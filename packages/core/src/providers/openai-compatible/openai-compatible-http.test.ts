@@ -75,6 +75,28 @@ describe('OpenAI-compatible adapter on the wire', () => {
     }
   });
 
+  it('accepts application/json on every call, streams included, as the openai SDK does', async () => {
+    wire.answer = (response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(
+        `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] })}\n\n`,
+      );
+      response.end('data: [DONE]\n\n');
+    };
+    const parts = [];
+    for await (const part of provider
+      .languageModel('local-model')
+      .stream({ messages: [{ role: 'user', content: 'hi' }] }))
+      parts.push(part);
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
+    expect(wire.requests).toHaveLength(1);
+    expect(wire.requests[0]?.headers).toMatchObject({
+      accept: 'application/json',
+      'content-type': 'application/json',
+      authorization: 'Bearer sk-local',
+    });
+  });
+
   it.each([
     [
       // Mistral's unknown model, as its API answers it.
@@ -102,5 +124,31 @@ describe('OpenAI-compatible adapter on the wire', () => {
     );
     expect(error).toMatchObject({ code, statusCode: status, isRetryable: false });
     expect(error.message).toBe(`local: HTTP ${status}: ${words}`);
+  });
+
+  it("reads the request id of Mistral's 401 from its body, the header's when both are sent", async () => {
+    // As Mistral's API answers a key it does not know: no x-request-id, the id in the body.
+    const body = '{"message":"Unauthorized","request_id":"c61f2f15feca71626a990e3740f99245"}';
+    wire.answer = (response) => {
+      response.writeHead(401, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(body);
+    };
+    const call = () =>
+      providerErrorOf(
+        provider
+          .languageModel('local-model')
+          .generate({ messages: [{ role: 'user', content: 'hi' }] }),
+      );
+    expect(await call()).toMatchObject({
+      code: 'authentication_failed',
+      statusCode: 401,
+      requestId: 'c61f2f15feca71626a990e3740f99245',
+      message: 'local: HTTP 401: Unauthorized',
+    });
+    wire.answer = (response) => {
+      response.writeHead(401, { 'content-type': 'application/json', 'x-request-id': 'req_h' });
+      response.end(body);
+    };
+    expect((await call()).requestId).toBe('req_h');
   });
 });

@@ -32,7 +32,7 @@ export interface OpenAICompatibleLanguageModelSettings {
   provider: string;
   /** Where `POST …/chat/completions` goes, from `postTarget`. */
   target: PostTarget;
-  /** Headers of every request (content type, authorization, configured headers). */
+  /** Headers of every request (content type, accept, authorization, configured headers). */
   headers: Record<string, string>;
   /** The account's keep-alive pool, shared by all its models. */
   agent: KeepAlivePool;
@@ -76,7 +76,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify(this.requestBody(request));
-      response = await this.post(body, request, call, 'application/json');
+      response = await this.post(body, request, call);
       if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
@@ -107,7 +107,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         stream: true,
         stream_options: { include_usage: true },
       });
-      response = await this.post(body, request, call, 'text/event-stream');
+      response = await this.post(body, request, call);
       if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
       }
@@ -170,12 +170,11 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     body: string,
     request: GenerateRequest,
     call: CallSignal,
-    accept: string,
   ): Promise<ProviderResponse> {
     return postJson({
       target: this.settings.target,
       body,
-      headers: mergeHeaders(this.settings.headers, { accept }, request.headers),
+      headers: mergeHeaders(this.settings.headers, request.headers),
       agent: this.settings.agent,
       signal: call.signal,
     });

@@ -52,8 +52,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
   const endpoint = new URL(`${base}/chat/completions`);
   const agent = createKeepAliveAgent(endpoint, { maxSockets: options.maxSockets });
   const keySource = accountKeySource({ ...options, kind: 'openai-compatible' });
+  // What the openai SDK sends on every request, streams included (it never asks for
+  // `text/event-stream`): servers built against it see the same.
   const headers = mergeHeaders(
-    { 'content-type': 'application/json' },
+    { 'content-type': 'application/json', accept: 'application/json' },
     keySource === 'apiKey' ? { authorization: `Bearer ${options.apiKey}` } : undefined,
     options.headers,
   );

@@ -2,9 +2,20 @@ import { OpenAIChatChunkWriter } from '../../dialects/openai-chat/openai-chat-ch
 import type { StreamPart } from '../language-model';
 import { OpenAIChatStreamState } from './openai-chat-stream-state';
 
+/** The content parts of a stream (these tests are not about its `response-metadata`). */
+function contentOf(parts: StreamPart[]): StreamPart[] {
+  return parts.filter((part) => part.type !== 'response-metadata');
+}
+
 describe('OpenAIChatStreamState', () => {
   it('reads back exactly the parts our chunk writer sent, reasoning_content included', () => {
     const parts: StreamPart[] = [
+      {
+        type: 'response-metadata',
+        systemFingerprint: 'fp_1',
+        serviceTier: 'default',
+        cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 },
+      },
       { type: 'reasoning-delta', delta: 'Think.' },
       { type: 'text-delta', delta: 'Calling.' },
       { type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'a' },
@@ -39,7 +50,7 @@ describe('OpenAIChatStreamState', () => {
         },
       ],
     });
-    expect(parts).toEqual([
+    expect(contentOf(parts)).toEqual([
       { type: 'tool-call-start', index: 0, toolCallId: 'x', toolName: 'f' },
       { type: 'tool-call-delta', index: 0, argumentsDelta: '{}' },
     ]);
@@ -54,9 +65,11 @@ describe('OpenAIChatStreamState', () => {
       top_logprobs: [{ token, logprob: -0.1, bytes: [] }],
     });
     expect(
-      state.accept({
-        choices: [{ delta: { role: 'assistant', content: '' }, logprobs: null }],
-      } as never),
+      contentOf(
+        state.accept({
+          choices: [{ delta: { role: 'assistant', content: '' }, logprobs: null }],
+        } as never),
+      ),
     ).toEqual([]);
     expect(
       state.accept({
@@ -110,7 +123,7 @@ describe('OpenAIChatStreamState', () => {
     ).toEqual([1, 0, 2]);
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 9 } });
     const state = new OpenAIChatStreamState({ choices: 3 });
-    expect(chunks.flatMap((chunk) => state.accept(chunk))).toEqual(parts);
+    expect(contentOf(chunks.flatMap((chunk) => state.accept(chunk)))).toEqual(parts);
     expect(state.end()).toEqual({
       finishReason: 'stop',
       otherFinishReasons: ['tool_calls', 'length'],
@@ -132,7 +145,7 @@ describe('OpenAIChatStreamState', () => {
       chunk(0, undefined, 'stop'),
       { choices: [], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } },
     ].flatMap((each) => state.accept(each));
-    expect(parts).toEqual([
+    expect(contentOf(parts)).toEqual([
       { type: 'text-delta', delta: 'A' },
       { type: 'text-delta', delta: 'B', choice: 1 },
       { type: 'choice-end', finishReason: 'length', choice: 1 },
@@ -145,9 +158,9 @@ describe('OpenAIChatStreamState', () => {
 
   it('ends an answer once, with its first finish reason; a one-answer stream has no choice-end', () => {
     const state = new OpenAIChatStreamState({ choices: 2 });
-    expect(state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'stop' }] })).toEqual([
-      { type: 'choice-end', finishReason: 'stop', choice: 1 },
-    ]);
+    expect(
+      contentOf(state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'stop' }] })),
+    ).toEqual([{ type: 'choice-end', finishReason: 'stop', choice: 1 }]);
     expect(state.accept({ choices: [{ index: 1, delta: {}, finish_reason: 'length' }] })).toEqual(
       [],
     );
@@ -155,9 +168,32 @@ describe('OpenAIChatStreamState', () => {
     expect(state.end()).toEqual({ finishReason: 'stop', otherFinishReasons: ['stop'] });
     const single = new OpenAIChatStreamState({ choices: 1 });
     expect(
-      single.accept({ choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+      contentOf(
+        single.accept({ choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'stop' }] }),
+      ),
     ).toEqual([{ type: 'text-delta', delta: 'x' }]);
     expect(single.finishReason).toBe('stop');
+  });
+
+  it("says where the call runs from the first chunk, once, before that chunk's content", () => {
+    const state = new OpenAIChatStreamState();
+    const first = state.accept({
+      system_fingerprint: 'fp_a',
+      service_tier: 'priority',
+      choices: [{ delta: { content: 'x' } }],
+    });
+    expect(first).toEqual([
+      {
+        type: 'response-metadata',
+        systemFingerprint: 'fp_a',
+        serviceTier: 'priority',
+        cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 },
+      },
+      { type: 'text-delta', delta: 'x' },
+    ]);
+    expect(
+      state.accept({ system_fingerprint: 'fp_a', choices: [{ delta: { content: 'y' } }] }),
+    ).toEqual([{ type: 'text-delta', delta: 'y' }]);
   });
 
   it('counts a stream as unfinished while any of its choices has no finish reason', () => {

@@ -69,6 +69,8 @@ export class OpenAIChatStreamState {
   /** What the chunks said of the system that answered (`system_fingerprint`, `service_tier`). */
   readonly serving: Pick<GenerateResult, 'systemFingerprint' | 'serviceTier'> = {};
   usage: OpenAIUsageFields | undefined;
+  /** Whether the `response-metadata` part (from the first chunk) went out. */
+  private metadataSent = false;
   /** Choice index → its state. */
   private readonly choices = new Map<number, ChoiceState>();
   /** The request asked for several answers: each one's end is a `choice-end` part. */
@@ -110,8 +112,18 @@ export class OpenAIChatStreamState {
       this.serving.systemFingerprint = chunk.system_fingerprint;
     if (typeof chunk.service_tier === 'string') this.serving.serviceTier = chunk.service_tier;
     if (chunk.usage) this.usage = chunk.usage;
-    if (!Array.isArray(chunk.choices)) return [];
     const parts: StreamPart[] = [];
+    if (!this.metadataSent) {
+      // OpenAI's first chunk already says where the call runs, as every later one does; the
+      // chat format reports no cache writes (see `convertOpenAIUsage`), so there were none.
+      this.metadataSent = true;
+      parts.push({
+        type: 'response-metadata',
+        ...this.serving,
+        cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 },
+      });
+    }
+    if (!Array.isArray(chunk.choices)) return parts;
     for (const choice of chunk.choices) this.acceptChoice(choice, parts);
     return parts;
   }

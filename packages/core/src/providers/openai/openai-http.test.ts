@@ -194,7 +194,10 @@ describe('OpenAI adapter on the wire', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(parts).toEqual([{ type: 'text-delta', delta: 'Hel' }]);
+    expect(parts).toEqual([
+      expect.objectContaining({ type: 'response-metadata' }),
+      { type: 'text-delta', delta: 'Hel' },
+    ]);
     expect(error).toMatchObject({
       code: 'stream_interrupted',
       requestId: 'req_s',
