@@ -214,11 +214,10 @@ return {'started', startedAt}`);
  * `journalCallKey`), then the transition layout's three.
  * Returns 0 when the job had already ended (the journal is left alone), else {the job's tenant
  * ('' when unknown, for the dead-letter list), the model of each late call of the journal...}.
- * The record's fields it needs are read in one command and its end written in one more (a
- * third removes a retried job's `last_error` or a speculative job's `upgrade`, only when set).
+ * The record's fields it needs are read in one command and its end written in one more.
  */
 export const finishScript = new LuaScript(`${publishStatus}${ledgerLua}${closeJournalLua}
-local record = redis.call('HMGET', KEYS[1], 'status', 'notify', 'ends_channel', 'tenant', 'result_writes', 'last_error', 'upgrade')
+local record = redis.call('HMGET', KEYS[1], 'status', 'notify', 'ends_channel', 'tenant', 'result_writes')
 local status = record[1]
 if status ~= 'active' and status ~= 'queued' then return 0 end
 local journal = 4
@@ -232,7 +231,7 @@ if ARGV[1] == 'completed' then
 else
   redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], ARGV[3], ARGV[4])
 end
-if record[6] or record[7] then redis.call('HDEL', KEYS[1], 'last_error', 'upgrade') end
+redis.call('HDEL', KEYS[1], 'last_error', 'upgrade')
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 local notify = record[2] == '1'
 if ARGV[8] == '1' then
