@@ -58,7 +58,10 @@ export async function startPrivateRedis(
         } catch {
           return undefined;
         } finally {
-          probe.disconnect();
+          // A probe that found no server has ended already; disconnecting it anyway arms
+          // ioredis' 2 s timer to destroy a socket that never closes again, which kept the
+          // test process alive after its run.
+          if (probe.status !== 'end') probe.disconnect();
         }
       },
       { timeoutMs: 20_000, intervalMs: 100, what: `redis-server on ${port}` },

@@ -6,6 +6,7 @@ import { FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
 import type { CompanionWrite } from './companion-write';
 import { JobStore } from './job-store';
+import { tenantIndexIntervalSeconds } from './job-store-scripts';
 import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
 import { type Submission, submissionQueueAdd } from './submission';
 import { SubmissionRepair } from './submission-repair';
@@ -60,6 +61,8 @@ async function accept(
     fair?: boolean;
     enqueue?: false;
     companion?: CompanionWrite;
+    /** The submit's moment (epoch ms). */
+    now?: number;
   } = {},
 ) {
   const submission = submissionOf(jobId);
@@ -73,6 +76,7 @@ async function accept(
     ...(options.key ? { idempotency: { key: options.key, bodyHash: options.body ?? 'b1' } } : {}),
     ...(fair ? { fair } : {}),
     ...(options.companion ? { companion: options.companion } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
   });
 }
 
@@ -289,5 +293,68 @@ describe('the accept script with BullMQ add inside it', () => {
     expect(await redis.zscore(keys.tenantJobs('acme'), 'job_new')).not.toBeNull();
     expect(await redis.ttl(keys.job('job_new'))).toBeGreaterThan(500);
     expect(await redis.ttl(keys.jobEvents('job_new'))).toBeGreaterThan(500);
+  });
+});
+
+// The tenant's job index (the job explorer's) is maintained once per interval by the
+// interval's first new job, not by every submit: see `indexNewJobLua`.
+describe("a tenant's job index", () => {
+  const lifetime = 600; // the submission store's record lifetime above
+  const interval = tenantIndexIntervalSeconds * 1000;
+  /** A moment 1 s into an interval. */
+  const start = Math.floor(Date.now() / interval) * interval + 1000;
+  const index = () => keys.tenantJobs('acme');
+
+  it("gets its lifetime from the interval's first job, which outlasts every job of the interval", async () => {
+    await accept('job_1', { now: start });
+    const ttl = await redis.ttl(index());
+    expect(ttl).toBeGreaterThan(lifetime + tenantIndexIntervalSeconds - 5);
+    expect(ttl).toBeLessThanOrEqual(lifetime + tenantIndexIntervalSeconds);
+    const sequence = keys.tenantJobSequence('acme', start, tenantIndexIntervalSeconds);
+    expect(await redis.ttl(sequence)).toBeGreaterThan(tenantIndexIntervalSeconds);
+  });
+
+  it("is left alone by the interval's later jobs, and maintained again in the next interval", async () => {
+    await accept('job_1', { now: start });
+    await redis.expire(index(), 30);
+    await accept('job_2', { now: start + 1000 });
+    expect(await redis.ttl(index())).toBeLessThanOrEqual(30);
+    await accept('job_3', { now: start + interval });
+    expect(await redis.ttl(index())).toBeGreaterThan(lifetime);
+    expect(await redis.zrange(index(), 0, -1)).toEqual(['job_1', 'job_2', 'job_3']);
+  });
+
+  it("loses the entries older than a pending record's lifetime at an interval's first job", async () => {
+    await accept('job_old', { now: start });
+    await accept('job_recent', { now: start + 2000 });
+    await accept('job_new', { now: start + lifetime * 1000 + 1000 });
+    expect(await redis.zrange(index(), 0, -1)).toEqual(['job_recent', 'job_new']);
+  });
+
+  it('gives jobs created in the same ms distinct scores', async () => {
+    await accept('job_a', { now: start });
+    await accept('job_b', { now: start });
+    const [a, b] = await Promise.all([
+      redis.zscore(index(), 'job_a'),
+      redis.zscore(index(), 'job_b'),
+    ]);
+    expect(a).not.toBeNull();
+    expect(a).not.toEqual(b);
+  });
+
+  it("is maintained the same way by the job store's create", async () => {
+    const record = (id: string, createdAt: number) => ({
+      id,
+      tenant: 'acme',
+      model: 'sim-gpt-fast',
+      priority: 5,
+      createdAt,
+    });
+    await store.create(record('job_1', start), { index: true });
+    expect(await redis.ttl(index())).toBeGreaterThan(store.pendingTtlSeconds);
+    await redis.expire(index(), 30);
+    await store.create(record('job_2', start + 1000), { index: true });
+    expect(await redis.ttl(index())).toBeLessThanOrEqual(30);
+    expect(await redis.zcard(index())).toBe(2);
   });
 });

@@ -27,6 +27,7 @@ import {
   settleCancelledScript,
   startScript,
   stopScript,
+  tenantIndexIntervalSeconds,
 } from './job-store-scripts';
 
 export interface JobStoreOptions {
@@ -122,7 +123,7 @@ export class JobStore {
       this.keys.jobEvents(record.id),
       this.keys.tenantWebhookEndpoints(record.tenant),
       this.keys.tenantJobs(record.tenant),
-      this.keys.tenantJobSequence(record.tenant),
+      this.keys.tenantJobSequence(record.tenant, record.createdAt, tenantIndexIntervalSeconds),
     ];
     await createScript.run(this.redis, keys, [
       this.pendingTtlSeconds,

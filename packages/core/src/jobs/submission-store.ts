@@ -6,6 +6,7 @@ import type { CompanionWrite } from './companion-write';
 import { sha256 } from './idempotency-store';
 import type { NewJobRecord } from './job-record';
 import { newRecordFields } from './job-store';
+import { tenantIndexIntervalSeconds } from './job-store-scripts';
 import { type QueueAddCall, queueAddScripts } from './queue-add';
 import { type Submission, submissionSchema } from './submission';
 import {
@@ -103,6 +104,7 @@ export class SubmissionStore {
   async accept(request: AcceptRequest): Promise<AcceptOutcome> {
     const { record, submission, idempotency, fair, enqueue, companion } = request;
     const enqueued = enqueue !== undefined && addFitsInAccept;
+    const now = request.now ?? Date.now();
     const keys = [
       this.keys.job(record.id),
       this.keys.jobEvents(record.id),
@@ -111,7 +113,7 @@ export class SubmissionStore {
       this.idempotencyKey(record.tenant, idempotency?.key),
       this.keys.tenantWebhookEndpoints(record.tenant),
       this.keys.tenantJobs(record.tenant),
-      this.keys.tenantJobSequence(record.tenant),
+      this.keys.tenantJobSequence(record.tenant, now, tenantIndexIntervalSeconds),
       ...(enqueued ? enqueue.keys : []),
       ...(fair?.keys ?? []),
       ...(companion?.keys ?? []),
@@ -121,7 +123,7 @@ export class SubmissionStore {
       idempotency?.bodyHash ?? '',
       this.idempotencyTtlSeconds,
       this.options.recordTtlSeconds,
-      request.now ?? Date.now(),
+      now,
       record.notify ? 1 : 0,
       request.notifyTenantEndpoints ? 1 : 0,
       enqueued ? '' : JSON.stringify(submission),

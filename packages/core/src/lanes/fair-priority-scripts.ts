@@ -18,6 +18,7 @@ import { LuaScript } from '../redis/lua-script';
  *   jobs cost a third, so it gets three turns to a weight-1 tenant's one in a saturated lane.
  * When the lane holds no waiting or delayed job (wait, prioritized, paused and delayed are
  * empty), the next assignment starts a new epoch: the state is dropped and tags restart from 0.
+ * (The prioritized set, where tagged jobs wait, is read first: a lane with a backlog costs one read.)
  * Delayed jobs (retry backoff, parked on a provider's Retry-After) hold the epoch, as they come
  * back with their tags; a job running at the reset that is retried later keeps its old tag
  * and may run after newer work. Tags past
@@ -34,8 +35,8 @@ import { LuaScript } from '../redis/lua-script';
 export const assignFairPrioritiesLua = `
 local function assign_fair_priorities(fair, wait, prioritized, paused, delayed, tenant,
     requestPriority, jobCount, unitsPerStep, largestPriority, weight)
-  if redis.call('LLEN', wait) + redis.call('ZCARD', prioritized) + redis.call('LLEN', paused)
-      + redis.call('ZCARD', delayed) == 0 then
+  if redis.call('ZCARD', prioritized) == 0 and redis.call('LLEN', wait) == 0
+      and redis.call('ZCARD', delayed) == 0 and redis.call('LLEN', paused) == 0 then
     redis.call('DEL', fair)
   end
   local priority = tonumber(requestPriority)

@@ -423,9 +423,13 @@ export class RedisKeys {
     return `${this.prefix}:tenant-jobs:${tenant}`;
   }
 
-  /** Counter whose value (mod 1000) breaks ties between a tenant's jobs created in one ms. */
-  tenantJobSequence(tenant: string): string {
-    return `${this.prefix}:tenant-jobs-seq:${tenant}`;
+  /**
+   * Counter of a tenant's jobs created in one interval of `intervalSeconds` (the one holding
+   * `createdMs`): its value (mod 1000) breaks ties between jobs created in one ms, and its first
+   * count tells the interval's first job to maintain the index (see `indexNewJobLua`).
+   */
+  tenantJobSequence(tenant: string, createdMs: number, intervalSeconds: number): string {
+    return `${this.prefix}:tenant-jobs-seq:${tenant}:${Math.floor(createdMs / (intervalSeconds * 1000))}`;
   }
 
   /**
