@@ -184,12 +184,13 @@ for (const what of ['worker', 'api']) {
     );
   }
 }
-// Tags on one tree pooled (several instances of a tree average out what one process's own
-// luck costs: a tree against itself read up to ±4% per instance in a run of 8 rounds).
+// The tags of one tree with the same worker node arguments, pooled: one process of a tree read
+// up to 12% off another of the same tree over a whole run, so each tree runs as several.
 const byTree = new Map();
 for (const t of running) {
   const tree = trees.find((item) => item.tag === t.tag).tree;
-  byTree.set(tree, [...(byTree.get(tree) ?? []), t]);
+  const key = [tree, ...(workerNodeArgs.get(t.tag) ?? [])].join(' ');
+  byTree.set(key, [...(byTree.get(key) ?? []), t]);
 }
 if (byTree.size < running.length) {
   const pooled = (group, what) =>
