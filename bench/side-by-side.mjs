@@ -1,0 +1,230 @@
+// Side-by-side CPU per job of several built trees, async end to end, in one run: each tree's API
+// and worker (concurrency 50) stay up on one private Redis (a prefix each) and one simulator
+// (0 ms); every round submits through each tree's API at c=50 for a few seconds in turn (the
+// order rotated each round) and waits for its queue to drain. CPU per process is every thread's
+// run time from /proc/<pid>/task/*/schedstat (ns resolution, GC helper threads included).
+//
+//   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0]
+//     [--worker-node-args TAG=--flag,--flag] TAG=TREE ...
+//
+// `--worker-node-args` gives node arguments to one tag's worker (a V8 flag measured against the
+// same tree without it).
+//
+// `--rate N` submits N per second over the c connections (autocannon's overallRate) instead of
+// as fast as answers come, so every tree's worker sees the same arrival rate: a faster API
+// otherwise feeds its worker faster, and a busier worker spends less CPU per job (more jobs per
+// Redis round trip and per turn of its event loop).
+//
+// The first tag is the reference: each other tag's CPU per job is given over it, per round and
+// as the geometric mean of the rounds. Give one tree twice (A=tree A2=tree) for an A/A control.
+// Wrap it in `flock /work/bench.lock` on a shared machine.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  apiKey,
+  cannon,
+  freePort,
+  startProcess,
+  startRedis,
+  startSimulator,
+  stopAll,
+  summarize,
+  waitForHttp,
+} from './lib/harness.mjs';
+import { openQueue } from './lib/queues.mjs';
+
+const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
+const trees = [];
+const workerNodeArgs = new Map();
+const argv = process.argv.slice(2);
+for (let index = 0; index < argv.length; index += 1) {
+  const argument = argv[index];
+  if (argument === '--worker-node-args') {
+    const [tag, list] = (argv[++index] ?? '').split(/=(.*)/s);
+    if (!tag || !list) throw new Error('--worker-node-args: expected TAG=--flag[,--flag]');
+    workerNodeArgs.set(tag, list.split(','));
+  } else if (argument.startsWith('--')) {
+    const name = argument.slice(2);
+    const value = Number(argv[++index]);
+    if (!(name in options) || !Number.isFinite(value) || value < 0) {
+      throw new Error(`${argument}: expected one of --rounds, --seconds, --c, --rate and a number`);
+    }
+    options[name] = value;
+  } else {
+    const [tag, tree] = argument.split('=');
+    if (!tag || !tree || !fs.existsSync(path.join(tree, 'apps/worker/dist/main.js'))) {
+      throw new Error(`${argument}: expected TAG=TREE, a built tree (apps/worker/dist/main.js)`);
+    }
+    trees.push({ tag, tree: path.resolve(tree) });
+  }
+}
+if (trees.length < 2) throw new Error('give at least two TAG=TREE');
+
+const body = JSON.stringify({
+  model: 'sim-gpt-fast',
+  messages: [{ role: 'user', content: 'Summarise the quick brown fox in one line.' }],
+  max_tokens: 32,
+});
+const headers = { authorization: `Bearer ${apiKey}` };
+
+/** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
+function threadCpuMs(pid) {
+  let ns = 0;
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return ns / 1e6;
+}
+
+const redis = await startRedis();
+const simulator = await startSimulator();
+
+async function startTree({ tag, tree }) {
+  const env = {
+    REDIS_URL: redis.url,
+    LLMQ_PREFIX: `side${tag}`,
+    SIMULATOR_URL: simulator.url,
+    API_KEYS: `bench:${apiKey}`,
+  };
+  const apiPort = await freePort();
+  const api = startProcess(
+    path.join(tree, 'apps/api/dist/main.js'),
+    { ...env, PORT: String(apiPort), HOST: '127.0.0.1' },
+    { name: `api-${tag}` },
+  );
+  const url = `http://127.0.0.1:${apiPort}`;
+  await waitForHttp(`${url}/readyz`, api);
+  const metricsPort = await freePort();
+  const worker = startProcess(
+    path.join(tree, 'apps/worker/dist/main.js'),
+    {
+      ...env,
+      WORKER_CONCURRENCY: '50',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_METRICS_HOST: '127.0.0.1',
+    },
+    { name: `worker-${tag}`, nodeArguments: workerNodeArgs.get(tag) ?? [] },
+  );
+  await waitForHttp(`http://127.0.0.1:${metricsPort}/healthz`, worker);
+  const queue = openQueue(redis.url, 'prompts-standard', `side${tag}`);
+  return { tag, url, api, worker, queue, metricsPort, rounds: [] };
+}
+
+const running = [];
+for (const tree of trees) running.push(await startTree(tree));
+
+async function drive(t, seconds) {
+  const before = [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid)];
+  const started = performance.now();
+  const submitted = summarize(
+    await cannon({
+      url: `${t.url}/v1/jobs`,
+      body,
+      headers,
+      connections: options.c,
+      seconds,
+      ...(options.rate > 0 ? { rate: options.rate } : {}),
+    }),
+  );
+  const ms = await t.queue.drained(started);
+  const after = [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid)];
+  return {
+    jobs: submitted.ok,
+    errors: submitted.errors,
+    ms,
+    api: after[0] - before[0],
+    worker: after[1] - before[1],
+  };
+}
+
+for (const t of running) await drive(t, 3); // warm-up: JIT, sockets, scripts loaded
+const loads = [os.loadavg()[0]];
+for (let round = 0; round < options.rounds; round += 1) {
+  const shift = round % running.length;
+  let order = [...running.slice(shift), ...running.slice(0, shift)];
+  if (Math.floor(round / running.length) % 2 === 1) order = order.reverse();
+  const line = [];
+  for (const t of order) {
+    const result = await drive(t, options.seconds);
+    t.rounds.push(result);
+    line.push(
+      `${t.tag} ${result.jobs} jobs worker ${((1000 * result.worker) / result.jobs).toFixed(1)} api ${((1000 * result.api) / result.jobs).toFixed(1)} µs/job`,
+    );
+  }
+  loads.push(os.loadavg()[0]);
+  process.stdout.write(
+    `round ${round} (load ${os.loadavg()[0].toFixed(1)}): ${line.join(' | ')}\n`,
+  );
+}
+
+const perJob = (result, what) => result[what] / result.jobs;
+const geomean = (values) =>
+  Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const [reference, ...others] = running;
+for (const what of ['worker', 'api']) {
+  const total = (t) =>
+    t.rounds.reduce((sum, r) => sum + r[what], 0) / t.rounds.reduce((sum, r) => sum + r.jobs, 0);
+  process.stdout.write(
+    `\n${what} µs/job: ${running.map((t) => `${t.tag} ${(1000 * total(t)).toFixed(1)}`).join(', ')}\n`,
+  );
+  for (const t of others) {
+    const ratios = t.rounds.map((r, i) => perJob(r, what) / perJob(reference.rounds[i], what));
+    process.stdout.write(
+      `${what} ${t.tag}/${reference.tag}: pooled ${(total(t) / total(reference)).toFixed(3)}, geomean of rounds ${geomean(ratios).toFixed(3)}, median ${median(ratios).toFixed(3)}, rounds ${ratios.map((v) => v.toFixed(3)).join(' ')}\n`,
+    );
+  }
+}
+// The tags of one tree with the same worker node arguments, pooled: one process of a tree read
+// up to 12% off another of the same tree over a whole run, so each tree runs as several.
+const byTree = new Map();
+for (const t of running) {
+  const tree = trees.find((item) => item.tag === t.tag).tree;
+  const key = [tree, ...(workerNodeArgs.get(t.tag) ?? [])].join(' ');
+  byTree.set(key, [...(byTree.get(key) ?? []), t]);
+}
+if (byTree.size < running.length) {
+  const pooled = (group, what) =>
+    group.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r[what], 0), 0) /
+    group.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r.jobs, 0), 0);
+  const [first, ...rest] = [...byTree.values()];
+  for (const what of ['worker', 'api']) {
+    for (const group of rest) {
+      process.stdout.write(
+        `${what} by tree, ${group.map((t) => t.tag).join('+')} over ${first.map((t) => t.tag).join('+')}: ${(pooled(group, what) / pooled(first, what)).toFixed(3)}\n`,
+      );
+    }
+  }
+}
+// Each worker's young generation and GC time, from its metrics (prom-client's default gauges):
+// a worker that settled at a smaller new space collects more often for the same jobs.
+for (const t of running) {
+  const metrics = await (await fetch(`http://127.0.0.1:${t.metricsPort}/metrics`)).text();
+  const newSpace = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m.exec(metrics)?.[1];
+  const gcSeconds = [...metrics.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)/gm)]
+    .map(([, kind, value]) => `${kind} ${Number(value).toFixed(2)} s`)
+    .join(', ');
+  const jobs = t.rounds.reduce((sum, r) => sum + r.jobs, 0);
+  process.stdout.write(
+    `${t.tag}: new space ${(Number(newSpace) / 2 ** 20).toFixed(1)} MB; GC since start ${gcSeconds} (${jobs} jobs measured)\n`,
+  );
+}
+const errors = running.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r.errors, 0), 0);
+const failed = [];
+for (const t of running) failed.push(`${t.tag} ${await t.queue.failed()}`);
+process.stdout.write(
+  `\nsubmit errors ${errors}; failed jobs ${failed.join(', ')}; load ${loads.map((l) => l.toFixed(1)).join(' ')}\n`,
+);
+for (const t of running) await t.queue.close();
+await stopAll();
+await redis.stop();
+process.exit(0);
