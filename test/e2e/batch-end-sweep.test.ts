@@ -35,6 +35,22 @@ afterAll(async () => {
   await system?.stop();
 });
 
+/** The one error of a batch whose ingest the sweeper gave up as lost. */
+const ingestLost = {
+  code: 'ingest_failed',
+  message: "the batch's input could not be ingested: its ingest stopped before it finished",
+  line: null,
+  param: null,
+};
+
+/** A batch's error file as `[custom_id, error code]` pairs, in file order. */
+async function errorCodes(errorFileId: string | null | undefined): Promise<string[][]> {
+  const lines = parseJsonl<{ custom_id: string; error: { code: string } }>(
+    await (await client.files.content(errorFileId ?? '')).text(),
+  );
+  return lines.map((line) => [line.custom_id, line.error.code]);
+}
+
 /** A batch of `count` lines, created as the API creates one, its jobs never added. */
 async function createdBatch(count: number): Promise<string> {
   const id = await writeBatchRecordOnly(client, store, count);
@@ -66,29 +82,6 @@ test('a batch whose last line claimed its finalisation, the finalise job never a
   expect(output.map((line) => line.custom_id)).toEqual(['request-0', 'request-1']);
 });
 
-test('a batch whose ingest stopped after it began, without failing it, ends failed', async () => {
-  const id = await createdBatch(2);
-  await store.begin(id, 2);
-  expect((await client.batches.retrieve(id)).status).toBe('in_progress');
-  const batch = await waitForBatchEnd(client, id);
-  expect(batch.status).toBe('failed');
-  expect(batch.errors?.data).toEqual([
-    {
-      code: 'ingest_failed',
-      message: "the batch's input could not be ingested: its ingest stopped before it finished",
-      line: null,
-      param: null,
-    },
-  ]);
-  const errors = parseJsonl<{ custom_id: string; error: { code: string } }>(
-    await (await client.files.content(batch.error_file_id ?? '')).text(),
-  );
-  expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([
-    ['request-0', 'batch_failed'],
-    ['request-1', 'batch_failed'],
-  ]);
-});
-
 test('a batch cancelled while validating, its ingest then lost, ends cancelled with the ingest error', async () => {
   const id = await createdBatch(2);
   expect((await client.batches.cancel(id)).status).toBe('cancelling');
@@ -98,32 +91,31 @@ test('a batch cancelled while validating, its ingest then lost, ends cancelled w
   expect(batch.status).toBe('cancelled');
   expect(batch.cancelled_at).toEqual(expect.any(Number));
   expect(batch.failed_at).toBeNull();
-  expect(batch.errors?.data).toEqual([
-    {
-      code: 'ingest_failed',
-      message: "the batch's input could not be ingested: its ingest stopped before it finished",
-      line: null,
-      param: null,
-    },
-  ]);
+  expect(batch.errors?.data).toEqual([ingestLost]);
 });
 
-test('a batch cancelled after it began, its ingest then lost, ends cancelled, its requests not run as cancelled', async () => {
-  const id = await createdBatch(2);
-  await store.begin(id, 2);
-  expect((await client.batches.cancel(id)).status).toBe('cancelling');
-  const batch = await waitForBatchEnd(client, id);
-  expect(batch.status).toBe('cancelled');
-  expect(batch.failed_at).toBeNull();
-  expect(batch.errors?.data.map((error) => error.code)).toEqual(['ingest_failed']);
-  const errors = parseJsonl<{ custom_id: string; error: { code: string } }>(
-    await (await client.files.content(batch.error_file_id ?? '')).text(),
-  );
-  expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([
-    ['request-0', 'batch_cancelled'],
-    ['request-1', 'batch_cancelled'],
-  ]);
-});
+test.each([
+  ['no cancel', false, 'failed', 'batch_failed'],
+  // A batch in `cancelling` ends `cancelled`, its requests not run listed as cancelled.
+  ['a cancel first', true, 'cancelled', 'batch_cancelled'],
+] as const)(
+  'a batch whose ingest stopped after it began, without failing it, ends (%s)',
+  async (_case, cancel, status, code) => {
+    const id = await createdBatch(2);
+    await store.begin(id, 2);
+    expect((await client.batches.retrieve(id)).status).toBe('in_progress');
+    if (cancel) expect((await client.batches.cancel(id)).status).toBe('cancelling');
+    const batch = await waitForBatchEnd(client, id);
+    expect(batch.status).toBe(status);
+    expect(batch[`${status}_at`]).toEqual(expect.any(Number));
+    if (cancel) expect(batch.failed_at).toBeNull();
+    expect(batch.errors?.data).toEqual([ingestLost]);
+    expect(await errorCodes(batch.error_file_id)).toEqual([
+      ['request-0', code],
+      ['request-1', code],
+    ]);
+  },
+);
 
 test("a line's call under way when its batch's ingest failed is billed once it ends, the batch's files unchanged", async () => {
   const id = await createdBatch(2);
@@ -176,10 +168,7 @@ test("a line's call under way when its batch's ingest failed is billed once it e
   const after = await client.batches.retrieve(id);
   expect(after.request_counts).toEqual({ total: 2, completed: 0, failed: 0 });
   expect(after.output_file_id).toBeNull();
-  const errors = parseJsonl<{ custom_id: string; error: { code: string } }>(
-    await (await client.files.content(after.error_file_id ?? '')).text(),
-  );
-  expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([
+  expect(await errorCodes(after.error_file_id)).toEqual([
     ['request-0', 'batch_failed'],
     ['request-1', 'batch_failed'],
   ]);
