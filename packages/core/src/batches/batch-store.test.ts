@@ -247,7 +247,7 @@ test('a line recorded after its batch ended changes nothing and bills nothing', 
   expect(await redis.exists(keys.batchDone('e1'), keys.batchOutput('e1'), ledger.usage)).toBe(0);
 });
 
-test('a cancel that came first decides how a batch whose ingest failed ends', async () => {
+test('a cancel (or an expiry) that came first decides how a batch whose ingest failed ends', async () => {
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
   // Never begun: cancelled now, with the ingest's error, its batch.cancelled event.
   await createBatch('c1');
@@ -277,6 +277,17 @@ test('a cancel that came first decides how a batch whose ingest failed ends', as
   expect(await store.get('c2')).toMatchObject({ status: 'finalizing', stopReason: 'cancelled' });
   expect(await store.finish('c2', {}, 8000)).toBe('cancelled');
   expect(await store.get('c2')).toMatchObject({ status: 'cancelled', cancelledAt: 8000, errors });
+
+  // So does an expiry that came first.
+  await createBatch('x1');
+  await store.begin('x1', 2);
+  expect(await store.expire('x1')).toBe('stopping');
+  expect(await store.failIngest('x1', errors)).toEqual({
+    outcome: 'finalize',
+    notRun: 2,
+    stopReason: 'expired',
+  });
+  expect(await store.finish('x1', {})).toBe('expired');
 });
 
 test('validation failure records errors; listing pages newest first per tenant', async () => {
