@@ -106,8 +106,11 @@ export async function writeBatchRecordOnly(
  * left within seconds), the official client, and the API's batch store on its Redis: what the
  * crash-recovery batch tests write their half-done states with.
  */
-export async function startSweepingSystem() {
+export async function startSweepingSystem(
+  options: Pick<Parameters<typeof startSystem>[0] & object, 'simulatorModels'> = {},
+) {
   const system = await startSystem({
+    ...options,
     workerEnv: { SUBMISSION_SWEEP_INTERVAL_MS: '200', SUBMISSION_SWEEP_GRACE_MS: '1500' },
   });
   const client = new OpenAI({ baseURL: `${system.apiUrl}/v1`, apiKey, maxRetries: 0 });

@@ -95,6 +95,27 @@ describe('jobs on Gemini and Azure OpenAI catalog models', () => {
     },
   );
 
+  it('says no cache writes from message_start on, streamed from the Gemini model, as unstreamed', async () => {
+    const anthropic = new Anthropic({ baseURL: system.apiUrl, apiKey, maxRetries: 0 });
+    const request = {
+      model: 'gemini-flash',
+      max_tokens: 16,
+      messages: [{ role: 'user' as const, content: 'echo: cache writes' }],
+    };
+    const whole = await anthropic.messages.create(request);
+    const none = { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 };
+    expect(whole.usage.cache_creation).toEqual(none);
+    const stream = anthropic.messages.stream(request);
+    let started: Anthropic.Usage | undefined;
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'message_start') started = event.message.usage;
+    });
+    const streamed = await stream.finalMessage();
+    expect(started).toBeDefined();
+    expect(started?.cache_creation).toEqual(none);
+    expect(streamed.usage.cache_creation).toEqual(none);
+  });
+
   it('runs a tool call on the Gemini model and returns it in the OpenAI shape', async () => {
     const jobId = await system.submit({
       model: 'gemini-flash',

@@ -19,7 +19,7 @@ import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProviderBatchJobs } from '../provider-batches/provider-batch-jobs';
 import { closeWorkers, onStalledOut } from '../worker-lifecycle';
-import { finishBatchLine } from './finish-batch-line';
+import { finishBatchLine, notRunOutcomeLabel } from './finish-batch-line';
 
 export interface BatchWorkersOptions {
   connection: Redis;
@@ -189,7 +189,11 @@ async function failIngest(
     if (failure.outcome === 'ended') return;
     const notRun = failure.outcome === 'finalize' ? failure.notRun : 0;
     // Lines recorded as not run by the failure itself, never by a line's own end.
-    if (notRun > 0) options.metrics?.batchRequests.inc({ outcome: 'batch_failed' }, notRun);
+    if (failure.outcome === 'finalize' && notRun > 0)
+      options.metrics?.batchRequests.inc(
+        { outcome: notRunOutcomeLabel(failure.stopReason) },
+        notRun,
+      );
     options.logger.warn('batch-ingest-failed', {
       ...fields,
       lines_not_run: notRun,

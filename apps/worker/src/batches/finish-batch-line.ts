@@ -22,7 +22,8 @@ export interface BatchLineRecorder {
  * Records a line's outcome once (the batch store's done bitmap is the single final write of a
  * line); the line that ends the batch queues its finalisation. A duplicate (the line was
  * recorded by an earlier attempt that then failed to queue the finalisation) checks whether
- * the batch still waits for one. `llm_batch_requests_total` counts only first records.
+ * the batch still waits for one. `llm_batch_requests_total` counts only first records (a line
+ * `billed` after its batch's ingest gave up was counted as `batch_failed` then).
  * Returns what recording did (`duplicate`: an earlier run recorded the line).
  */
 export async function finishBatchLine(
@@ -43,7 +44,7 @@ export async function finishBatchLine(
     undefined,
     ledger,
   );
-  if (result !== 'duplicate')
+  if (result === 'recorded' || result === 'last')
     options.metrics?.batchRequests.inc({ outcome: outcomeLabel(outcome) });
   if (result === 'last') {
     await queueFinalize(options.controlQueue, data.batchId);
@@ -60,7 +61,12 @@ export async function finishBatchLine(
  */
 function outcomeLabel(outcome: 'completed' | 'failed' | { skipped: BatchStopReason }): string {
   if (typeof outcome === 'string') return outcome;
-  return outcome.skipped === 'failed' ? 'batch_failed' : outcome.skipped;
+  return notRunOutcomeLabel(outcome.skipped);
+}
+
+/** The `outcome` label of `llm_batch_requests_total` for lines not run because of `reason`. */
+export function notRunOutcomeLabel(reason: BatchStopReason): string {
+  return reason === 'failed' ? 'batch_failed' : reason;
 }
 
 /** Whether every line of a running batch is recorded, so it only waits for its finalisation. */

@@ -35,6 +35,7 @@ import { ProviderLineSettler } from '../provider-batches/settle-provider-line';
 import { createBatchLinePipeline } from './batch-line-pipeline';
 import { type RunningBatchWorkers, startBatchWorkers } from './batch-workers';
 import { createEndpointLinePipeline, isEndpointLine } from './endpoint-line-pipeline';
+import { notRunOutcomeLabel } from './finish-batch-line';
 import { recordBatchedCall } from './record-batched-call';
 import { createStopReasonCache } from './stop-reason-cache';
 
@@ -222,9 +223,10 @@ function startBatchEndSweeper(
     store: batches,
     controlQueue,
     ingester,
-    onRecovered: ({ batchId, action, jobState, linesNotRun }) => {
+    onRecovered: ({ batchId, action, jobState, linesNotRun, stopReason }) => {
       metrics?.batchEndsRecovered.inc({ action });
-      if (linesNotRun > 0) metrics?.batchRequests.inc({ outcome: 'batch_failed' }, linesNotRun);
+      if (linesNotRun > 0 && stopReason)
+        metrics?.batchRequests.inc({ outcome: notRunOutcomeLabel(stopReason) }, linesNotRun);
       logger.warn('batch-end-recovered', {
         event: 'batch-end-recovered',
         batch_id: batchId,

@@ -43,8 +43,9 @@ export type SettledLine = 'recorded' | 'duplicate' | 'rerun';
 
 const requestIdOf = (data: BatchLineJobData) => `${data.batchId}-${data.index}`;
 
+/** A line billed but not recorded (its batch's ingest gave up) counts with the duplicates. */
 const settledOf = (result: RecordLineResult): SettledLine =>
-  result === 'duplicate' ? 'duplicate' : 'recorded';
+  result === 'duplicate' || result === 'billed' ? 'duplicate' : 'recorded';
 
 /**
  * Ends the lines of provider batches through the same record as llmq-run lines (the batch's

@@ -192,7 +192,7 @@ test('an ingest failed after queuing lines, its finalise job never added: the sw
   await store.begin('b1', 3);
   expect(await answer('b1', 0, 'a')).toBe('recorded');
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-  expect(await store.failIngest('b1', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await store.failIngest('b1', errors)).toMatchObject({ outcome: 'finalize', notRun: 2 });
   // The add of its finalise job is skipped: the batch waits in finalizing with no job.
   expect(await store.get('b1')).toMatchObject({ status: 'finalizing' });
   startControlWorker();
@@ -231,7 +231,13 @@ test('an ingest whose failing errored after it queued lines: the sweep fails the
   expect(await store.get('b2')).toMatchObject({ status: 'in_progress' });
   expect(await sweepLater()).toMatchObject({ requeued: 1 });
   expect(recovered).toEqual([
-    { batchId: 'b2', action: 'ingest_failed', jobState: 'failed', linesNotRun: 2 },
+    {
+      batchId: 'b2',
+      action: 'ingest_failed',
+      jobState: 'failed',
+      linesNotRun: 2,
+      stopReason: 'failed',
+    },
   ]);
   const batch = await ended('b2');
   expect(batch).toMatchObject({

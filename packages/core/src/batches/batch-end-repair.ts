@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { SweepTally } from '../jobs/submission-repair';
 import type { BatchIngester } from './batch-ingester';
+import type { BatchStopReason } from './batch-record';
 import type { BatchStore } from './batch-store';
 import { finalizeJobId, queueFinalize } from './queue-finalize';
 
@@ -15,6 +16,8 @@ export interface BatchEndRecovery {
   jobState: string;
   /** Lines recorded as not run by failing it (`ingest_failed` after lines were queued). */
   linesNotRun: number;
+  /** Why those lines did not run: the ingest's failure, or the cancel or expiry before it. */
+  stopReason?: BatchStopReason;
 }
 
 export interface BatchEndRepairOptions {
@@ -77,8 +80,10 @@ export class BatchEndRepair {
     if (stage === 'ingest') {
       const failure = await this.options.ingester.fail(batchId, { kind: 'lost' });
       if (failure.outcome === 'ended') return undefined;
-      const linesNotRun = failure.outcome === 'finalize' ? failure.notRun : 0;
-      return { batchId, action: 'ingest_failed', jobState, linesNotRun };
+      if (failure.outcome !== 'finalize')
+        return { batchId, action: 'ingest_failed', jobState, linesNotRun: 0 };
+      const { notRun: linesNotRun, stopReason } = failure;
+      return { batchId, action: 'ingest_failed', jobState, linesNotRun, stopReason };
     }
     if (jobState !== 'unknown') await controlQueue.remove(jobId);
     await queueFinalize(controlQueue, batchId);

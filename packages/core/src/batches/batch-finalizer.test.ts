@@ -107,7 +107,7 @@ test('a batch whose ingest gave up after it began ends failed: answers kept, the
   await store.begin('f1', 4);
   await store.recordLine('f1', 1, 'completed', JSON.stringify({ custom_id: 'b', answer: 1 }));
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-  expect(await store.failIngest('f1', errors)).toEqual({ outcome: 'finalize', notRun: 3 });
+  expect(await store.failIngest('f1', errors)).toMatchObject({ outcome: 'finalize', notRun: 3 });
   expect(await finalizer.finalize('f1')).toBe('failed');
   const batch = await store.get('f1');
   expect(batch).toMatchObject({
@@ -149,7 +149,7 @@ test('a failed batch lists its requests not run from the custom_ids stored with 
     JSON.stringify({ custom_id: 'z', error: { code: 'provider_error' } }),
   );
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-  expect(await store.failIngest('f2', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await store.failIngest('f2', errors)).toMatchObject({ outcome: 'finalize', notRun: 2 });
   expect(await finalizer.finalize('f2')).toBe('failed');
   expect((await readFile('err-f2')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
     ['z', 'provider_error'],
@@ -164,7 +164,7 @@ test('a failed batch whose file cannot be read still ends failed, listing nothin
   await redis.del(keys.fileChunks('in-f3'));
   await redis.set(keys.fileChunks('in-f3'), 'not a list');
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-  expect(await store.failIngest('f3', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await store.failIngest('f3', errors)).toMatchObject({ outcome: 'finalize', notRun: 2 });
   expect(await finalizer.finalize('f3')).toBe('failed');
   expect(await store.get('f3')).toMatchObject({
     status: 'failed',
@@ -189,7 +189,7 @@ test('a failed batch whose file cannot be read lists its queued lines not run by
     await redis.del(keys.fileChunks('in-f4'));
     await redis.set(keys.fileChunks('in-f4'), 'not a list');
     const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-    expect(await store.failIngest('f4', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+    expect(await store.failIngest('f4', errors)).toMatchObject({ outcome: 'finalize', notRun: 2 });
     const withLines = new BatchFinalizer({ store, files, lineQueue });
     expect(await withLines.finalize('f4')).toBe('failed');
     expect(await store.get('f4')).toMatchObject({ counts: { total: 3, completed: 1, skipped: 2 } });
@@ -206,7 +206,7 @@ test('a batch whose ingest gave up after it began, no line recorded yet, lists e
   await validatingBatch('f5', [line('a'), line('b')].join('\n'));
   await store.begin('f5', 2);
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
-  expect(await store.failIngest('f5', errors)).toEqual({ outcome: 'finalize', notRun: 2 });
+  expect(await store.failIngest('f5', errors)).toMatchObject({ outcome: 'finalize', notRun: 2 });
   expect(await finalizer.finalize('f5')).toBe('failed');
   expect((await readFile('err-f5')).map((entry) => [entry.custom_id, entry.error.code])).toEqual([
     ['a', 'batch_failed'],

@@ -4,7 +4,7 @@ import { isRedisUnavailableError } from '../redis/redis-connection';
 import { batchCustomIds } from './batch-custom-ids';
 import { batchLineIdentitySchema } from './batch-jobs';
 import { skippedBatchLine } from './batch-output-line';
-import type { BatchRecord, BatchStatus } from './batch-record';
+import type { BatchRecord, BatchStatus, BatchStopReason } from './batch-record';
 import type { BatchStore } from './batch-store';
 
 export interface BatchFinalizerOptions {
@@ -34,7 +34,9 @@ export class BatchFinalizer {
     if (!batch || !['in_progress', 'finalizing', 'cancelling'].includes(batch.status)) return null;
     if (batch.stopReason === 'expired' && batch.inProgressAt === undefined && !batch.linesEnqueued)
       await this.recordNotRun(batch);
-    if (batch.stopReason === 'failed') await this.listNotRun(batch);
+    // Its ingest gave up after it began (the stop reason `failed`, or the cancel or expiry that
+    // came first): the lines it had not recorded then are listed.
+    await this.listNotRun(batch);
     const outputFileId = await this.writeFile(batch, 'output', batch.reservedOutputFileId);
     const errorFileId = await this.writeFile(batch, 'errors', batch.reservedErrorFileId);
     const status = await store.finish(batchId, { outputFileId, errorFileId });
@@ -82,8 +84,9 @@ export class BatchFinalizer {
 
   /**
    * A batch whose ingest gave up after it began queuing its lines: each line its lines had
-   * not recorded then (never queued, queued, or answered too late) goes to the error file as
-   * `batch_failed`, by the custom_ids stored with the batch (a Message Batch) or read from its
+   * not recorded then (never queued, queued, or answered too late: billed, not written) goes
+   * to the error file as `batch_failed` (`batch_cancelled` or `batch_expired` when a cancel or
+   * an expiry had stopped the batch first), by the custom_ids stored with the batch (a Message Batch) or read from its
    * input file, in line order. They were counted when it failed; a file that cannot be read
    * lists what was read, then the lines after it that were queued, by their jobs' custom_ids
    * (see {@link listQueuedNotRun}), and the batch still ends. Listing is idempotent, so a retry
@@ -93,6 +96,7 @@ export class BatchFinalizer {
     const { store } = this.options;
     const recorded = await store.recordedAtFailure(batch.id);
     if (recorded === null) return;
+    const reason = batch.stopReason ?? 'failed';
     const customIds = batchCustomIds(store, this.options.files, batch);
     let page: Array<{ index: number; line: string }> = [];
     for (let index = 0; ; index += 1) {
@@ -105,13 +109,13 @@ export class BatchFinalizer {
         // The input file cannot be read (further): what was read is listed, then the rest of
         // the lines that were queued.
         await store.listNotRun(batch.id, page);
-        await this.listQueuedNotRun(batch, recorded, index);
+        await this.listQueuedNotRun(batch, recorded, index, reason);
         return;
       }
       if (next.done) break;
       const customId = next.value;
       if (customId !== undefined && !isBitSet(recorded, index))
-        page.push({ index, line: skippedBatchLine(customId, 'failed') });
+        page.push({ index, line: skippedBatchLine(customId, reason) });
       if (page.length >= 500) {
         await store.listNotRun(batch.id, page);
         page = [];
@@ -127,7 +131,12 @@ export class BatchFinalizer {
    * a provider batch, or one whose job the lane no longer keeps has no custom_id left to read
    * once the input file cannot be read: it is counted, not listed.
    */
-  private async listQueuedNotRun(batch: BatchRecord, recorded: Buffer, from: number) {
+  private async listQueuedNotRun(
+    batch: BatchRecord,
+    recorded: Buffer,
+    from: number,
+    reason: BatchStopReason,
+  ) {
     const { store, lineQueue } = this.options;
     if (!lineQueue) return;
     const indexes: number[] = [];
@@ -142,7 +151,7 @@ export class BatchFinalizer {
         const parsed = batchLineIdentitySchema.safeParse(jobs[position]?.data);
         if (!parsed.success || parsed.data.batchId !== batch.id || parsed.data.index !== index)
           return [];
-        return [{ index, line: skippedBatchLine(parsed.data.customId, 'failed') }];
+        return [{ index, line: skippedBatchLine(parsed.data.customId, reason) }];
       });
       await store.listNotRun(batch.id, page);
     }

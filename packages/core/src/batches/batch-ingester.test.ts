@@ -174,6 +174,7 @@ test('failing an ingest that had begun queuing lines queues the finalisation of 
   expect(await ingester.fail('b8', { kind: 'stalled' })).toEqual({
     outcome: 'finalize',
     notRun: 2,
+    stopReason: 'failed',
   });
   expect(await store.get('b8')).toMatchObject({ status: 'finalizing', stopReason: 'failed' });
   expect(await controlQueue.getJob('finalize-b8')).toBeDefined();

@@ -168,9 +168,11 @@ export class BatchIngester {
    * The ingest gave up (its job's last attempt failed, or it stalled out): the batch fails with
    * `ingest_failed` and a fixed message naming `cause` (never the error as thrown: that goes to
    * the log), unless it moved on meanwhile (its lines all queued, finalising, ended), and its
-   * budget reservation goes back. A batch that had begun queuing its lines is finalised (see
-   * `BatchStore.failIngest`): it ends `failed` with the answers its lines gave before, the
-   * others listed as `batch_failed`. Its expiry job is dropped. Returns what failing it did.
+   * budget reservation goes back. A batch being cancelled ends `cancelled` instead, with the
+   * same error. A batch that had begun queuing its lines is finalised (see
+   * `BatchStore.failIngest`): it ends with the answers its lines gave before, the others listed
+   * as `batch_failed` (`batch_cancelled` after a cancel). Its expiry job is dropped. Returns
+   * what failing it did.
    */
   async fail(batchId: string, cause: IngestFailureCause, now = Date.now()) {
     const { store, budgets, controlQueue } = this.options;

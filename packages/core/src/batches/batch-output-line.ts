@@ -121,11 +121,12 @@ function notRunError(reason: BatchStopReason): { code: string; message: string }
     case 'expired':
       return { code: 'batch_expired', message: 'the batch expired before this request was run' };
     case 'failed':
-      // Also a request whose call was under way when the batch failed: its answer is dropped
-      // and not billed, so the user is never charged for an answer they cannot read.
+      // Also a request whose call was under way when the batch failed: its answer came after
+      // the batch's counts and files were settled, so it is not written; its call is billed
+      // when it ends, as the provider was paid for it.
       return {
         code: 'batch_failed',
-        message: 'the batch failed before this request was answered; it is not billed',
+        message: 'the batch failed before this request was answered',
       };
     default: {
       const unreachable: never = reason;

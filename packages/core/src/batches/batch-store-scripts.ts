@@ -51,47 +51,56 @@ return 1`);
 
 /**
  * The batch's ingest gave up (its job's last attempt failed, or it stalled out). A batch whose
- * lines were not all queued, and whose finalisation nobody claimed, fails; claiming
- * finalisation keeps a later line or ingest from ending it again, and the stop reason
- * `failed` makes lines still queued skip their call.
+ * lines were not all queued, and whose finalisation nobody claimed, stops; claiming
+ * finalisation keeps a later line or ingest from ending it again. It ends `failed`, unless a
+ * cancel came first (its stop reason `cancelled` stays: a batch in `cancelling` ends
+ * `cancelled`, as OpenAI's lifecycle has it); the ingest's error is in its `errors` either
+ * way. The stop reason makes lines still queued skip their call.
  *
- * - Never begun (no line queued): it is `failed` now, its `batch.failed` event in the webhook
- *   outbox in the same step.
+ * - Never begun (no line queued): it ends now (`failed`, or `cancelled`), its event in the
+ *   webhook outbox in the same step.
  * - Begun (some lines may be queued, some running): every line not yet recorded is recorded
- *   now as not run (its bit set in the done bitmap, counted as skipped), so a line still
- *   running ends as a duplicate, neither reported nor billed, and nothing is left to wait
- *   for. The done bitmap as it was is kept (KEYS[5]) for finalisation to list the lines not
- *   run; the batch moves to `finalizing`, and the caller queues its finalisation, which ends
- *   it `failed` with the answers recorded before.
+ *   now as not run (its bit set in the done bitmap, counted as skipped), so nothing is left to
+ *   wait for and a line still running changes none of the batch's counts or files. The done
+ *   bitmap as it was is kept twice: for finalisation to list the lines not run (KEYS[5]), and
+ *   as the lines billed (KEYS[7]), so a line whose call ends later is billed once all the same
+ *   (see {@link recordLineScript}). The batch moves to `finalizing`, and the caller queues its
+ *   finalisation, which ends it with the answers recorded before.
  *
  * KEYS: the batch hash, the live-status counts hash, the webhook outbox stream, the done
- * bitmap, the recorded-at-failure bitmap, the unended batches set.
+ * bitmap, the recorded-at-failure bitmap, the unended batches set, the billed-after-failure
+ * bitmap.
  * ARGV: now (epoch ms), the errors as JSON, batch id, lifetime of the bitmaps (seconds).
- * Returns {'failed', 0}, {'finalize', lines recorded as not run}, or {'', 0} when the batch
- * had moved on (its lines all queued, finalising or ended).
+ * Returns {final status, 0} when it ended now ('failed' or 'cancelled'), {'finalize', lines
+ * recorded as not run, stop reason}, or {'', 0} when the batch had moved on (its lines all
+ * queued, finalising or ended).
  */
 export const failIngestScript = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'validating' and status ~= 'in_progress' and status ~= 'cancelling' then return {'', 0} end
 if redis.call('HGET', KEYS[1], 'lines_enqueued') == '1' then return {'', 0} end
 if redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 0 then return {'', 0} end
-redis.call('HSET', KEYS[1], 'errors', ARGV[2], 'stop_reason', 'failed')
+redis.call('HSETNX', KEYS[1], 'stop_reason', 'failed')
+local final = redis.call('HGET', KEYS[1], 'stop_reason')
+redis.call('HSET', KEYS[1], 'errors', ARGV[2])
 redis.call('HINCRBY', KEYS[2], status, -1)
 if not redis.call('HGET', KEYS[1], 'in_progress_at') then
-  redis.call('HSET', KEYS[1], 'status', 'failed', 'failed_at', ARGV[1])
-  redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', 'failed')
+  redis.call('HSET', KEYS[1], 'status', final, final .. '_at', ARGV[1])
+  redis.call('XADD', KEYS[3], '*', 'batch_id', ARGV[3], 'status', final)
   redis.call('ZREM', KEYS[6], ARGV[3])
-  return {'failed', 0}
+  return {final, 0}
 end
 local total = tonumber(redis.call('HGET', KEYS[1], 'total')) or 0
-redis.call('DEL', KEYS[5])
+redis.call('DEL', KEYS[5], KEYS[7])
 local recorded = 0
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('COPY', KEYS[4], KEYS[5])
+  redis.call('COPY', KEYS[4], KEYS[7])
   recorded = redis.call('BITCOUNT', KEYS[4])
 else
   -- No line recorded yet: kept all the same (all zeros), finalisation lists every line.
   redis.call('SETBIT', KEYS[5], total, 0)
+  redis.call('SETBIT', KEYS[7], total, 0)
 end
 local bytes = math.floor(total / 8)
 if bytes > 0 then redis.call('SETRANGE', KEYS[4], 0, string.rep(string.char(255), bytes)) end
@@ -101,10 +110,10 @@ redis.call('HINCRBY', KEYS[1], 'skipped', notRun)
 redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'finalizing', 1)
 redis.call('ZADD', KEYS[6], ARGV[1], ARGV[3])
-for i = 4, 5 do
+for _, i in ipairs({4, 5, 7}) do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 end
-return {'finalize', notRun}`);
+return {'finalize', notRun, final}`);
 
 /**
  * Lists lines of a failed batch as not run in its error lines, each once: a line is listed
@@ -132,18 +141,36 @@ return listed`);
  * errors list. The line's cost ledger write (see cost/cost-ledger-scripts.ts) rides on the bit that
  * records it, so a line is billed exactly once. The last line claims finalisation.
  *
+ * A batch that has ended (or is gone) records nothing more: its counts and files are final.
+ * A line of a batch whose ingest gave up (see {@link failIngestScript}) was recorded as not
+ * run then; when its call was under way and ends now (answered or failed, not skipped), it is
+ * not recorded, but its calls were paid to the provider, so its ledger write is applied all
+ * the same, once, by its bit in the billed-after-failure bitmap (which lines recorded before
+ * the failure have set already), before or after the batch ends.
+ *
  * KEYS: the batch hash, the done bitmap, the output lines list, the error lines list, the
- * live-status counts hash, the unended batches set, then optionally the six ledger keys
- * (KEYS[7..12]).
+ * live-status counts hash, the unended batches set, the billed-after-failure bitmap, then
+ * optionally the six ledger keys (KEYS[8..13]).
  * ARGV: line index, outcome ('completed', 'failed' or 'skipped'), the JSONL line, input
  * tokens, output tokens, now (epoch ms), lifetime of the lists (seconds), ledger spec ('' for
  * none), batch id.
- * Returns 0 when the line was recorded before, 1 when recorded, 2 when it was the batch's last
- * line and the caller must finalise.
+ * Returns 0 when the line was recorded before (or its batch ended), 1 when recorded, 2 when it
+ * was the batch's last line and the caller must finalise, 3 when it was not recorded but
+ * billed (its call ended after its batch's ingest gave up).
  */
 export const recordLineScript = new LuaScript(`${ledgerLua}
-if redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then return 0 end
-if #KEYS >= 12 then apply_ledger(7, ARGV[8]) end
+local status = redis.call('HGET', KEYS[1], 'status')
+local live = status == 'validating' or status == 'in_progress' or status == 'finalizing'
+  or status == 'cancelling'
+if not live or redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then
+  if ARGV[2] ~= 'skipped' and #KEYS >= 13 and redis.call('EXISTS', KEYS[7]) == 1
+    and redis.call('SETBIT', KEYS[7], ARGV[1], 1) == 0 then
+    apply_ledger(8, ARGV[8])
+    return 3
+  end
+  return 0
+end
+if #KEYS >= 13 then apply_ledger(8, ARGV[8]) end
 redis.call('EXPIRE', KEYS[2], ARGV[7])
 if ARGV[2] == 'completed' then
   redis.call('RPUSH', KEYS[3], ARGV[3])
@@ -156,13 +183,13 @@ else
   redis.call('EXPIRE', KEYS[4], ARGV[7])
   redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
 end
-local f = redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed', 'skipped', 'status')
+local f = redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed', 'skipped')
 local total = tonumber(f[1])
 if total == nil then return 1 end
 local done = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
 if done >= total and redis.call('HSETNX', KEYS[1], 'finalize_claimed', '1') == 1 then
   redis.call('ZADD', KEYS[6], ARGV[6], ARGV[9])
-  if f[5] == 'in_progress' then
+  if status == 'in_progress' then
     redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizing_at', ARGV[6])
     redis.call('HINCRBY', KEYS[5], 'in_progress', -1)
     redis.call('HINCRBY', KEYS[5], 'finalizing', 1)

@@ -134,14 +134,33 @@ test('a failed ingest fails a batch that queued no line at once, once, with its 
   expect(await store.get('f4')).toMatchObject({ status: 'finalizing' });
 });
 
-test('a failed ingest after lines were queued records the rest as not run; a late answer is neither kept nor billed', async () => {
+/** A ledger write of one call costing 5 nano-dollars, on keys of the test's own. */
+function testLedger(): { keys: string[]; spec: string; usage: string; spend: string } {
+  const usage = `${keys.prefix}:test-usage`;
+  const spend = `${keys.prefix}:test-spend`;
+  const reservation = ['reservations', 'reserved', 'expiry'].map(
+    (name) => `${keys.prefix}:${name}`,
+  );
+  return {
+    keys: [usage, spend, `${keys.prefix}:test-month`, ...reservation],
+    spec: JSON.stringify({ f: ['calls', '1'], c: '5', ttl: '60', dttl: '60', mttl: '60' }),
+    usage,
+    spend,
+  };
+}
+
+test('a failed ingest after lines were queued records the rest as not run; a late answer is billed once, not kept', async () => {
   const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
   // 11 lines: the bitmap's full bytes and the bits after them are both set.
   await createBatch('f2');
   await store.begin('f2', 11);
   await store.recordLine('f2', 0, 'completed', 'answer-0', { inputTokens: 2, outputTokens: 3 });
   await store.recordLine('f2', 9, 'failed', 'failure-9');
-  expect(await store.failIngest('f2', errors, 8000)).toEqual({ outcome: 'finalize', notRun: 9 });
+  expect(await store.failIngest('f2', errors, 8000)).toEqual({
+    outcome: 'finalize',
+    notRun: 9,
+    stopReason: 'failed',
+  });
   expect(await store.get('f2')).toMatchObject({
     status: 'finalizing',
     stopReason: 'failed',
@@ -153,16 +172,23 @@ test('a failed ingest after lines were queued records the rest as not run; a lat
   // No event yet: the batch ends (batch.failed) when finalised.
   expect(await redis.xlen(keys.webhookOutbox())).toBe(0);
 
-  // A line whose call was under way ends as a duplicate: not kept, its ledger write not applied.
-  // (A spec the ledger cannot apply: applying it would raise.)
-  const ledgerKey = `${keys.prefix}:test-ledger`;
-  const late = await store.recordLine('f2', 4, 'completed', 'late', undefined, undefined, {
-    keys: Array.from({ length: 6 }, () => ledgerKey),
-    spec: 'never applied',
-  });
-  expect(late).toBe('duplicate');
-  expect(await redis.exists(ledgerKey)).toBe(0);
+  // A line whose call was under way is not kept, but its call was paid: billed, once.
+  const ledger = testLedger();
+  const late = () => store.recordLine('f2', 4, 'completed', 'late', undefined, undefined, ledger);
+  expect(await late()).toBe('billed');
+  expect(await late()).toBe('duplicate');
+  expect(await redis.hget(ledger.usage, 'calls')).toBe('1');
+  expect(await redis.get(ledger.spend)).toBe('5');
   expect(await store.get('f2')).toMatchObject({ counts: { completed: 1, skipped: 9 } });
+  // Nor is a line recorded before the failure billed again (a provider batch polled twice),
+  // nor one skipped (it never called the provider).
+  expect(await store.recordLine('f2', 0, 'completed', 'again', undefined, undefined, ledger)).toBe(
+    'duplicate',
+  );
+  expect(await store.recordLine('f2', 5, 'skipped', 'not run', undefined, undefined, ledger)).toBe(
+    'duplicate',
+  );
+  expect(await redis.hget(ledger.usage, 'calls')).toBe('1');
 
   // The bitmap as it was names the lines to list; each is listed once.
   const recorded = await store.recordedAtFailure('f2');
@@ -191,6 +217,77 @@ test('a failed ingest after lines were queued records the rest as not run; a lat
   expect(await store.get('f2')).toMatchObject({ status: 'failed', failedAt: 9000, errors });
   const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
   expect(entries.map(([, fields]) => fields)).toEqual([['batch_id', 'f2', 'status', 'failed']]);
+
+  // Ended, its working keys dropped: a call that ends now is still billed once, and the batch
+  // records nothing more.
+  await store.dropWorkingKeys('f2');
+  const after = () =>
+    store.recordLine('f2', 6, 'failed', 'late failure', undefined, undefined, ledger);
+  expect(await after()).toBe('billed');
+  expect(await after()).toBe('duplicate');
+  expect(await redis.hget(ledger.usage, 'calls')).toBe('2');
+  expect(await store.get('f2')).toMatchObject({
+    status: 'failed',
+    counts: { total: 11, completed: 1, failed: 1, skipped: 9 },
+  });
+  expect(await redis.exists(keys.batchDone('f2'), keys.batchErrors('f2'))).toBe(0);
+});
+
+test('a line recorded after its batch ended changes nothing and bills nothing', async () => {
+  await createBatch('e1');
+  await store.begin('e1', 1);
+  expect(await store.recordLine('e1', 0, 'completed', 'answer')).toBe('last');
+  expect(await store.finish('e1', { outputFileId: 'file-out' })).toBe('completed');
+  await store.dropWorkingKeys('e1');
+  const ledger = testLedger();
+  expect(await store.recordLine('e1', 0, 'completed', 'again', undefined, undefined, ledger)).toBe(
+    'duplicate',
+  );
+  expect(await store.get('e1')).toMatchObject({ counts: { total: 1, completed: 1 } });
+  expect(await redis.exists(keys.batchDone('e1'), keys.batchOutput('e1'), ledger.usage)).toBe(0);
+});
+
+test('a cancel (or an expiry) that came first decides how a batch whose ingest failed ends', async () => {
+  const errors = [{ code: 'ingest_failed', message: 'fixed', param: null, line: null }];
+  // Never begun: cancelled now, with the ingest's error, its batch.cancelled event.
+  await createBatch('c1');
+  await store.cancel('c1', 't');
+  expect(await store.failIngest('c1', errors, 7000)).toEqual({ outcome: 'cancelled' });
+  expect(await store.get('c1')).toMatchObject({
+    status: 'cancelled',
+    cancelledAt: 7000,
+    failedAt: undefined,
+    stopReason: 'cancelled',
+    errors,
+  });
+  expect(await store.statusCounts()).toMatchObject({ cancelling: 0 });
+  const entries = await redis.xrange(keys.webhookOutbox(), '-', '+');
+  expect(entries.map(([, fields]) => fields)).toEqual([['batch_id', 'c1', 'status', 'cancelled']]);
+
+  // Begun: finalised, its lines not run as cancelled, and it ends cancelled.
+  await createBatch('c2');
+  await store.begin('c2', 3);
+  await store.recordLine('c2', 0, 'completed', 'answer-0');
+  await store.cancel('c2', 't');
+  expect(await store.failIngest('c2', errors)).toEqual({
+    outcome: 'finalize',
+    notRun: 2,
+    stopReason: 'cancelled',
+  });
+  expect(await store.get('c2')).toMatchObject({ status: 'finalizing', stopReason: 'cancelled' });
+  expect(await store.finish('c2', {}, 8000)).toBe('cancelled');
+  expect(await store.get('c2')).toMatchObject({ status: 'cancelled', cancelledAt: 8000, errors });
+
+  // So does an expiry that came first.
+  await createBatch('x1');
+  await store.begin('x1', 2);
+  expect(await store.expire('x1')).toBe('stopping');
+  expect(await store.failIngest('x1', errors)).toEqual({
+    outcome: 'finalize',
+    notRun: 2,
+    stopReason: 'expired',
+  });
+  expect(await store.finish('x1', {})).toBe('expired');
 });
 
 test('validation failure records errors; listing pages newest first per tenant', async () => {

@@ -59,6 +59,9 @@ export type NewBatchRecord = Pick<
 /** custom_ids per RPUSH when a batch's are stored with it. */
 const customIdsPerPush = 1000;
 
+/** What the line record script's answer means (see `recordLineScript`). */
+const recordLineResults: readonly RecordLineResult[] = ['duplicate', 'recorded', 'last', 'billed'];
+
 /** Statuses a batch passes through before its final one; `llm_batches` reports these. */
 export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
 export type LiveBatchStatus = (typeof liveBatchStatuses)[number];
@@ -68,14 +71,16 @@ export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
 
 /**
  * What recording a line did: `duplicate` when it had already been recorded (a retried or
- * recovered job), `last` when it was the batch's last line and the caller must finalise.
+ * recovered job) or its batch had ended, `last` when it was the batch's last line and the
+ * caller must finalise, `billed` when it was not recorded (its batch's ingest gave up while
+ * its call was under way: recorded as not run then) but its calls were billed.
  */
-export type RecordLineResult = 'recorded' | 'duplicate' | 'last';
+export type RecordLineResult = 'recorded' | 'duplicate' | 'last' | 'billed';
 
 /** What giving up a batch's ingest did (see {@link BatchStore.failIngest}). */
 export type IngestFailure =
-  | { outcome: 'failed' }
-  | { outcome: 'finalize'; notRun: number }
+  | { outcome: 'failed' | 'cancelled' }
+  | { outcome: 'finalize'; notRun: number; stopReason: BatchStopReason }
   | { outcome: 'ended' };
 
 /**
@@ -292,7 +297,9 @@ export class BatchStore {
   /**
    * Records how one line ended, once: a line recorded before (retry, recovered job) changes
    * nothing. `line` is the JSONL line for the output file (completed) or the error file.
-   * `ledger` (see `CostLedger.write`) is applied in the same step, only by the first record.
+   * `ledger` (see `CostLedger.write`) is applied in the same step, only by the first record,
+   * or, for a line whose call ended after its batch's ingest gave up (not recorded: `billed`),
+   * once all the same, since the provider was paid. An ended batch records nothing more.
    */
   async recordLine(
     batchId: string,
@@ -312,6 +319,7 @@ export class BatchStore {
         this.keys.batchErrors(batchId),
         this.keys.batchStatusCounts(),
         this.keys.unendedBatches(),
+        this.keys.batchBilledAfterFailure(batchId),
         ...(ledger?.keys ?? []),
       ],
       [
@@ -326,7 +334,7 @@ export class BatchStore {
         batchId,
       ],
     );
-    return result === 2 ? 'last' : result === 1 ? 'recorded' : 'duplicate';
+    return recordLineResults[result as number] ?? 'duplicate';
   }
 
   /** Whether a line's end is recorded already (its bit in the done bitmap). */
@@ -380,19 +388,21 @@ export class BatchStore {
   }
 
   /**
-   * The batch's ingest gave up: a batch whose lines were not all queued fails with these
-   * errors. `failed`: it had queued no line and is failed now (`failed_at`, `batch.failed` in
-   * the webhook outbox). `finalize`: it had begun, so its `notRun` unrecorded lines are now
-   * recorded as not run (a line still running ends as a duplicate, neither reported nor
-   * billed) and the caller queues its finalisation, which ends it `failed`. `ended`: it had
-   * moved on (its lines all queued, finalising, or ended).
+   * The batch's ingest gave up: a batch whose lines were not all queued stops, with these
+   * errors. It ends `failed`, or `cancelled` when a cancel came first (OpenAI's `cancelling`
+   * ends `cancelled`). `failed` / `cancelled`: it had queued no line and has ended now
+   * (`failed_at` or `cancelled_at`, its event in the webhook outbox). `finalize`: it had begun,
+   * so its `notRun` unrecorded lines are now recorded as not run (a line whose call was under
+   * way is not reported when it ends, but billed: see {@link recordLine}), `stopReason` says
+   * why (what they count as), and the caller queues its finalisation, which ends it. `ended`: it had moved on (its lines all queued,
+   * finalising, or ended).
    */
   async failIngest(
     batchId: string,
     errors: BatchValidationError[],
     now = Date.now(),
   ): Promise<IngestFailure> {
-    const [outcome, notRun] = (await failIngestScript.run(
+    const [outcome, notRun, stopReason] = (await failIngestScript.run(
       this.redis,
       [
         this.keys.batch(batchId),
@@ -401,11 +411,15 @@ export class BatchStore {
         this.keys.batchDone(batchId),
         this.keys.batchRecordedAtFailure(batchId),
         this.keys.unendedBatches(),
+        this.keys.batchBilledAfterFailure(batchId),
       ],
       [now, JSON.stringify(errors), batchId, this.options.ttlSeconds],
-    )) as [string, number];
-    if (outcome === 'finalize') return { outcome, notRun };
-    return { outcome: outcome === 'failed' ? 'failed' : 'ended' };
+    )) as [string, number, string?];
+    if (outcome === 'finalize')
+      return { outcome, notRun, stopReason: batchStopReasonSchema.parse(stopReason) };
+    // Never `expired` here: an expiry claims a batch that never began for finalisation first.
+    if (outcome === 'failed' || outcome === 'cancelled') return { outcome };
+    return { outcome: 'ended' };
   }
 
   /**
@@ -521,7 +535,10 @@ export class BatchStore {
     await this.redis.zadd(this.keys.unendedBatches(), 'XX', now, batchId);
   }
 
-  /** Drops the working keys of a finalised batch (its lines now live in files). */
+  /**
+   * Drops the working keys of a finalised batch (its lines now live in files). The bitmap of
+   * lines billed after an ingest failure stays until it expires: a call under way may still end.
+   */
   async dropWorkingKeys(batchId: string): Promise<void> {
     await this.redis.del(
       this.keys.batchDone(batchId),

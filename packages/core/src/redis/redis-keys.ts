@@ -244,6 +244,15 @@ export class RedisKeys {
   }
 
   /**
+   * Bitmap of the lines of a batch whose ingest gave up that are billed: those recorded before
+   * (a copy of its done bitmap then), and those whose call ended after (billed once, as their
+   * answer comes, though not written in the batch). Kept past the batch's end, until it expires.
+   */
+  batchBilledAfterFailure(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:billed-after-failure`;
+  }
+
+  /**
    * List of a Message Batch's custom_ids in request order, written with its record: its
    * results can name every request even when its input file cannot be read.
    */

@@ -116,7 +116,7 @@ test('a request its failed batch never answered is errored as api_error, never c
         type: 'error',
         error: {
           type: 'api_error',
-          message: 'the batch failed before this request was answered; it is not billed',
+          message: 'the batch failed before this request was answered',
         },
         request_id: null,
       },

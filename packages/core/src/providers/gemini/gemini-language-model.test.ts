@@ -40,6 +40,21 @@ it('reports implicit-cache hits as cached input tokens, whole or streamed', asyn
   expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: second.usage });
 });
 
+it('opens a stream with its metadata, no cache writes, before any content', async () => {
+  const parts: StreamPart[] = [];
+  for await (const part of model.stream({ messages: [{ role: 'user', content: 'echo: hi' }] }))
+    parts.push(part);
+  // Gemini writes no prompt cache of the client's (its implicit cache only reads), and says
+  // so from the first chunk, as the whole answer's usage does: a streamed Anthropic
+  // `message_start` then says zeros, not null.
+  expect(parts[0]).toEqual({
+    type: 'response-metadata',
+    cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 },
+  });
+  expect(parts.filter((part) => part.type === 'response-metadata')).toHaveLength(1);
+  expect(parts.some((part) => part.type === 'text-delta')).toBe(true);
+});
+
 it('refuses parallelToolCalls: false before any call (Gemini has no such switch)', async () => {
   const error = await model
     .generate({

@@ -7,7 +7,11 @@ import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } fr
 /**
  * Turns `streamGenerateContent` chunks into stream parts. Each chunk carries new parts
  * (text and thoughts as deltas, function calls whole); the last one the finish reason, and
- * the usage so far rides on every chunk, so the last seen is the total.
+ * the usage so far rides on every chunk, so the last seen is the total. The first chunk opens
+ * the stream with its `response-metadata`: Gemini has no fingerprint or service tier to tell,
+ * and writes no prompt cache of the caller's (its implicit cache only reads, and
+ * `convertGeminiUsage` reports no writes), so the part says zero cache writes, as the whole
+ * answer's usage does.
  */
 export class GeminiStreamState {
   finishReason: FinishReason | undefined;
@@ -15,8 +19,13 @@ export class GeminiStreamState {
   responseModel: string | undefined;
   responseId: string | undefined;
   private toolCallCount = 0;
+  private metadataSent = false;
 
   *accept(chunk: GenerateContentResponse): Iterable<StreamPart> {
+    if (!this.metadataSent) {
+      this.metadataSent = true;
+      yield { type: 'response-metadata', cacheWrites: { inputTokens: 0, oneHourInputTokens: 0 } };
+    }
     this.responseModel = chunk.modelVersion ?? this.responseModel;
     this.responseId = chunk.responseId ?? this.responseId;
     if (chunk.usageMetadata !== undefined) this.usage = chunk.usageMetadata;
