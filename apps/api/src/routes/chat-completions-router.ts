@@ -11,6 +11,7 @@ import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { readSyncIdempotency } from '../http/idempotency-key';
+import { sendJson } from '../http/json-answer';
 import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
@@ -79,7 +80,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
           setLlmqHeaders(response, { ...start, cached: true });
           const id = chatCompletionId(start.result.response_id ?? 'cached');
           if (!call.stream) {
-            response.json(completionOf(start.result, id, created, call));
+            sendJson(response, 200, completionOf(start.result, id, created, call));
             return;
           }
           const writer = writerFor(id);
@@ -96,7 +97,7 @@ export function chatCompletionsRouter(jobs: InteractiveJobs, requireScope: Requi
         const id = chatCompletionId(jobId);
         if (!call.stream) {
           const result = await jobs.waitForResult(jobId, request, response, start.announced);
-          if (result) response.json(completionOf(result, id, created, call));
+          if (result) sendJson(response, 200, completionOf(result, id, created, call));
           return; // without a result, the client left
         }
 

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { methodNotAllowed } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { readIdempotencyKey } from '../http/idempotency-key';
+import { sendJson } from '../http/json-answer';
 import { requireJsonBody } from '../http/require-json-body';
 import type { RequireScope } from '../http/require-scope';
 import { submissionContext } from '../observability/request-telemetry';
@@ -108,7 +109,7 @@ export function jobsRouter({
         response.locals.jobId = outcome.jobId;
         response.setHeader('Location', jobLinks(outcome.jobId).self);
         if (outcome.created) {
-          response.status(202).json({
+          sendJson(response, 202, {
             id: outcome.jobId,
             object: 'job',
             status: 'queued',
@@ -117,7 +118,9 @@ export function jobsRouter({
           return;
         }
         response.setHeader('Idempotent-Replayed', 'true');
-        response.status(202).json(
+        sendJson(
+          response,
+          202,
           outcome.record
             ? toJobView(readableRecord(response, outcome.record))
             : {

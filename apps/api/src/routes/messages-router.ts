@@ -10,6 +10,7 @@ import { methodNotAllowed, toClientError } from '../http/api-error';
 import { cacheModeFromHeaders } from '../http/cache-control';
 import { formatErrorBody } from '../http/error-dialect';
 import { readSyncIdempotency } from '../http/idempotency-key';
+import { sendJson } from '../http/json-answer';
 import { refuseJobOnlyOptions } from '../http/refuse-job-only-options';
 import { disarmRequestTimeout } from '../http/request-timeout';
 import { requireJsonBody } from '../http/require-json-body';
@@ -70,7 +71,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
           setLlmqHeaders(response, { ...start, cached: true });
           const id = anthropicMessageId(start.result.response_id ?? 'cached');
           if (!call.stream) {
-            response.json(messageOf(start.result, id));
+            sendJson(response, 200, messageOf(start.result, id));
             return;
           }
           const writer = writerFor(id);
@@ -89,7 +90,7 @@ export function messagesRouter(jobs: InteractiveJobs, requireScope: RequireScope
         const id = anthropicMessageId(jobId);
         if (!call.stream) {
           const result = await jobs.waitForResult(jobId, request, response, start.announced);
-          if (result) response.json(messageOf(result, id));
+          if (result) sendJson(response, 200, messageOf(result, id));
           return; // without a result, the client left
         }
 
