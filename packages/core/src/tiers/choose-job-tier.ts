@@ -4,7 +4,12 @@ import { ClientError } from '../errors/client-error';
 import type { ChatRequest } from '../messages/chat-request';
 import { maxOutputTokensOf } from '../providers/max-output-tokens';
 import type { RoutingDecision } from '../routing/route-request';
-import { chooseServiceTier, type TierOption, tierOptions } from './choose-service-tier';
+import {
+  chooseServiceTier,
+  type TierChoiceInput,
+  type TierOption,
+  tierOptions,
+} from './choose-service-tier';
 import { type DeadlineFields, deadlineOf } from './work-deadline';
 
 /**
@@ -40,10 +45,13 @@ type JobTierInput = [
 ];
 
 /**
- * The request's deadline and, when the routed model is in the catalog, what a tier choice
- * weighs: its entry, the usage priced on each tier, the time left and the pin.
+ * The request's deadline and, when the routed model is in the catalog, what a choice among
+ * `runnable` weighs: its entry, the usage priced on each tier, the time left and the pin.
  */
-function tierChoiceBase(...[catalog, decision, request, chat, now]: JobTierInput) {
+function tierChoiceBase(
+  runnable: readonly ServiceTier[],
+  ...[catalog, decision, request, chat, now]: JobTierInput
+): { deadline?: number; base?: TierChoiceInput } {
   const deadline = deadlineOf(request, now);
   const entry = catalog.resolve(decision.model);
   if (!entry) return { deadline };
@@ -54,6 +62,7 @@ function tierChoiceBase(...[catalog, decision, request, chat, now]: JobTierInput
       usage: { inputTokens: decision.input_tokens, outputTokens: maxOutputTokensOf(entry, chat) },
       ...(deadline !== undefined ? { timeLeftMs: deadline - now } : {}),
       requested: request.service_tier ?? 'auto',
+      runnable,
     },
   };
 }
@@ -64,14 +73,14 @@ function tierChoiceBase(...[catalog, decision, request, chat, now]: JobTierInput
  */
 export function chooseJobTier(...input: JobTierInput): JobTier {
   const [, , request, , now] = input;
-  const { deadline, base } = tierChoiceBase(...input);
+  const { deadline, base } = tierChoiceBase(jobRunnableTiers, ...input);
   if (!base) return { tier: 'standard', reason: 'model not in catalog' };
   if (request.service_tier === 'batch')
     throw new ClientError(
       'service_tier_unavailable',
       'service_tier "batch" (the provider\'s batch API) runs batch lines only: send the work as a batch (POST /v1/batches with service_tier "batch"), or pin standard or flex on a job',
     );
-  const choice = chooseServiceTier({ ...base, runnable: jobRunnableTiers });
+  const choice = chooseServiceTier(base);
   if (!choice.ok) throw new ClientError('service_tier_unavailable', choice.message);
   // Flex holds its 429s until a deadline: a pinned flex job without one gets a default window.
   const effective = deadline ?? (choice.tier === 'flex' ? now + defaultFlexHoldMs : undefined);
@@ -88,6 +97,6 @@ export function chooseJobTier(...input: JobTierInput): JobTier {
  * Not part of {@link chooseJobTier}: a submit reads only the chosen tier.
  */
 export function priceJobTiers(...input: JobTierInput): TierOption[] {
-  const { base } = tierChoiceBase(...input);
-  return base ? tierOptions({ ...base, runnable: allTiers }) : [];
+  const { base } = tierChoiceBase(allTiers, ...input);
+  return base ? tierOptions(base) : [];
 }
