@@ -19,7 +19,9 @@ export function dialectAnswerOf(
   facts: { id: string; created: number; model: string },
 ): DialectAnswer {
   return {
-    ...facts,
+    id: facts.id,
+    created: facts.created,
+    model: facts.model,
     content: contentOf(result),
     finishReason: result.finish_reason,
     usage: fromJobUsage(result.usage),

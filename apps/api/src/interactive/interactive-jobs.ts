@@ -370,12 +370,13 @@ interface JobWait {
  */
 export function setLlmqHeaders(
   response: Response,
-  facts: { jobId?: string; model: string; provider: string; cached: boolean },
+  facts: { jobId?: string; model: string; provider: string },
+  cached: boolean,
 ): void {
   if (facts.jobId) response.setHeader('x-llmq-job-id', facts.jobId);
   response.setHeader('x-llmq-model', facts.model);
   if (facts.provider) response.setHeader('x-llmq-provider', facts.provider);
-  response.setHeader('x-llmq-cached', String(facts.cached));
+  response.setHeader('x-llmq-cached', String(cached));
 }
 
 /** The error for a job that ended without a result (failed or cancelled). */

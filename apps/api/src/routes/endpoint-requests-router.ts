@@ -104,6 +104,6 @@ async function submit(
   });
   // From here a job exists: any error answer says not to retry (see `errorHandler`).
   response.locals.jobId = start.jobId;
-  setLlmqHeaders(response, { ...start, cached: false });
+  setLlmqHeaders(response, start, false);
   return start.jobId;
 }

@@ -133,7 +133,7 @@ export function responsesRouter(options: ResponsesRouterOptions): Router {
         if (start.kind === 'cached') throw new Error('a response is always a job (alwaysQueue)');
         const { jobId } = start;
         response.locals.jobId = jobId;
-        setLlmqHeaders(response, { ...start, cached: false });
+        setLlmqHeaders(response, start, false);
         // A replayed Idempotency-Key answers with the first request's stored response; nothing
         // is saved again (a response deleted since stays deleted).
         const stored =

@@ -3,6 +3,7 @@ import type { ServiceTier } from '../catalog/service-tier';
 import type { JobRequest } from '../jobs/job-request';
 import { prepareJobRequest } from '../jobs/prepare-job-request';
 import type { RoutingDecision } from '../routing/route-request';
+import { priceJobTiers } from '../tiers/choose-job-tier';
 import type { TierOption } from '../tiers/choose-service-tier';
 import { type CostCandidate, estimateCandidates, worstCaseCostNanoUsd } from './estimate-job-cost';
 import { fromNanoUsd } from './money';
@@ -43,7 +44,8 @@ export function estimateRequest(
   defaultModel: string,
   request: JobRequest,
 ): CostEstimate {
-  const prepared = prepareJobRequest(catalog, defaultModel, request);
+  const now = Date.now();
+  const prepared = prepareJobRequest(catalog, defaultModel, request, undefined, now);
   const { decision, hedgeModel, optimization } = prepared;
   const candidates = estimateCandidates(catalog, decision, {
     messages: prepared.request.messages,
@@ -61,7 +63,7 @@ export function estimateRequest(
     max_cost_usd: fromNanoUsd(worstCaseCostNanoUsd(candidates)),
     ...(optimization ? { optimization } : {}),
     service_tier: prepared.tier.tier,
-    tiers: prepared.tier.options,
+    tiers: priceJobTiers(catalog, decision, request, prepared.request, now),
     ...(prepared.tier.deadline !== undefined ? { complete_by_ms: prepared.tier.deadline } : {}),
   };
 }

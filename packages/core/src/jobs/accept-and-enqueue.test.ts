@@ -8,7 +8,7 @@ import type { CompanionWrite } from './companion-write';
 import { JobStore } from './job-store';
 import { tenantIndexIntervalSeconds } from './job-store-scripts';
 import { queueAddCall, queueAddScripts, queueAddTemplate } from './queue-add';
-import { type Submission, submissionQueueAdd } from './submission';
+import { addOptionsOf, type Submission, submissionQueueAdd } from './submission';
 import { SubmissionRepair } from './submission-repair';
 import { type AcceptRequest, enqueuesInAccept, SubmissionStore } from './submission-store';
 
@@ -47,8 +47,8 @@ function submissionOf(jobId: string): Submission {
 }
 
 async function enqueueOf(submission: Submission) {
-  const { name, options } = submissionQueueAdd(submission);
-  const call = await queueAddCall(queue, name, submission.data, options);
+  const add = submissionQueueAdd(submission);
+  const call = await queueAddCall(queue, add.name, submission.data, add.fixed, add);
   if (!call) throw new Error('the installed BullMQ add cannot run inside the accept script');
   return call;
 }
@@ -137,26 +137,24 @@ describe('the accept script with BullMQ add inside it', () => {
 
   it('builds each add from a template that BullMQ builder agrees with', async () => {
     // Without a template every submit falls back to two round trips and a submission copy.
-    const {
-      jobId: _jobId,
-      priority: _priority,
-      ...fixed
-    } = submissionQueueAdd(submissionOf('job_1')).options;
+    const { fixed } = submissionQueueAdd(submissionOf('job_1'));
     const template = await queueAddTemplate(queue, 'prompt', fixed);
     expect(template?.kind).toBe('prioritized');
     expect(template?.keys).toContain(queue.keys.prioritized);
   });
 
   it('leaves a priority BullMQ would refuse to the two-step submit (queue.add refuses it)', async () => {
-    const { name, options } = submissionQueueAdd(submissionOf('job_1'));
+    const { name, fixed, jobId } = submissionQueueAdd(submissionOf('job_1'));
     const data = submissionOf('job_1').data;
-    await expect(queueAddCall(queue, name, data, { ...options, priority: 0 })).resolves.toBe(
+    await expect(queueAddCall(queue, name, data, fixed, { jobId, priority: 0 })).resolves.toBe(
       undefined,
     );
     await expect(
-      queueAddCall(queue, name, data, { ...options, priority: 2_097_152 }),
+      queueAddCall(queue, name, data, fixed, { jobId, priority: 2_097_152 }),
     ).resolves.toBeUndefined();
-    await expect(queueAddCall(queue, name, data, options)).resolves.toBeDefined();
+    await expect(
+      queueAddCall(queue, name, data, fixed, { jobId, priority: 5 }),
+    ).resolves.toBeDefined();
   });
 
   it('queues the job with its record, as queue.add would, and keeps no submission', async () => {
@@ -171,10 +169,10 @@ describe('the accept script with BullMQ add inside it', () => {
     expect(await submissions.read('job_1')).toBeUndefined();
     expect(await submissions.pending(Date.now() + 1000, 10)).toEqual([]);
     // The same job through BullMQ's own add, in a queue of its own: the same hash.
-    const { name, options } = submissionQueueAdd(submissionOf('job_1'));
+    const add = submissionQueueAdd(submissionOf('job_1'));
     const expected = await jobFields('job_1');
     await queue.remove('job_1');
-    await queue.add(name, submissionOf('job_1').data, options);
+    await queue.add(add.name, submissionOf('job_1').data, addOptionsOf(add));
     expect(await jobFields('job_1')).toEqual(expected);
     // Nothing for the replay or the sweeper to repair.
     await expect(new SubmissionRepair(submissions, { standard: queue }).sweep(0)).resolves.toEqual({

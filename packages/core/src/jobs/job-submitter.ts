@@ -236,8 +236,8 @@ export class JobSubmitter {
     let accepted: AcceptOutcome;
     try {
       const fair = await this.options.fair?.assignment(queue, tenant, request.priority);
-      const { name, options: addOptions } = submissionQueueAdd(submission);
-      const enqueue = await queueAddCall(queue, name, data, addOptions);
+      const add = submissionQueueAdd(submission);
+      const enqueue = await queueAddCall(queue, add.name, data, add.fixed, add);
       accepted = await this.options.submissions.accept({
         record: {
           id: jobId,

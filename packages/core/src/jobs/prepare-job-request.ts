@@ -26,7 +26,7 @@ export interface PreparedJobRequest {
   speculative?: SpeculativeModels;
   /** What `optimize` changed, when the request asked for it. */
   optimization?: PromptOptimizationReport;
-  /** The tier the job runs on, the tiers weighed, and its deadline (`complete_by`). */
+  /** The tier the job runs on and its deadline (`complete_by`). */
   tier: JobTier;
 }
 
