@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeResult, runDemoJob } from './lib/demo-job.mjs';
 import { ensureRedis, RedisUnavailableError, redactUrl } from './lib/ensure-redis.mjs';
@@ -43,7 +43,9 @@ const SERVICES = [
     script: 'apps/worker/dist/main.js',
     title: 'worker',
     // No heap cap: the worker sets its own GC settings (apps/worker/src/heap-tuning.ts) and
-    // drains a backlog at concurrency 100 under 200 MB without one (docs/performance.md).
+    // drains a backlog at concurrency 100 under 200 MB without one (docs/performance.md); the
+    // young generation's size can only be given on node's command line (node-arguments.ts).
+    nodeArgumentsFrom: 'apps/worker/dist/node-arguments.js',
   },
 ];
 
@@ -196,6 +198,12 @@ function watchForCrash(service) {
   });
 }
 
+/** The node arguments a built app asks to be started with (its `workerNodeArguments`, say). */
+async function nodeArgumentsOf(module) {
+  const { workerNodeArguments } = await import(pathToFileURL(path.join(ROOT, module)).href);
+  return [...workerNodeArguments];
+}
+
 async function waitUntilReady(service, url) {
   const result = await waitForHttpOk(url, {
     timeoutMs: READY_TIMEOUT_MS,
@@ -301,11 +309,11 @@ async function main() {
     // The demo runs the semantic cache on the simulator's embedding model (off unless set).
     SEMANTIC_CACHE_MODEL: env.SEMANTIC_CACHE_MODEL ?? 'simulator-openai/sim-embed-small',
   };
-  for (const { name, script, nodeArguments } of SERVICES) {
+  for (const { name, script, nodeArgumentsFrom } of SERVICES) {
     const service = startService({
       name,
       script: path.join(ROOT, script),
-      nodeArguments,
+      nodeArguments: nodeArgumentsFrom ? await nodeArgumentsOf(nodeArgumentsFrom) : [],
       env: childEnv,
       cwd: ROOT,
     });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { benchEnv } from './bench-env.mjs';
 
@@ -91,8 +91,8 @@ export function startProcess(
  * Starts a built llmq app (`apps/<app>/dist/main.js`). `BENCH_PROFILE=1` adds `--cpu-prof`
  * with the profiles written to bench/results/profiles/.
  */
-export function startApp(app, env) {
-  const nodeArguments = [];
+export async function startApp(app, env) {
+  const nodeArguments = app === 'worker' ? [...(await workerNodeArguments())] : [];
   if (benchEnv.BENCH_PROFILE === '1') {
     const directory = path.join(benchDirectory, 'results', 'profiles');
     fs.mkdirSync(directory, { recursive: true });
@@ -108,10 +108,16 @@ export function startApp(app, env) {
   });
 }
 
+/** The node arguments every way llmq starts a worker gives it (apps/worker/src/node-arguments.ts). */
+async function workerNodeArguments() {
+  const built = path.join(root, 'apps', 'worker', 'dist', 'node-arguments.js');
+  return (await import(pathToFileURL(built).href)).workerNodeArguments;
+}
+
 /** Starts the simulator on a free port; resolves with its base URL (no `/v1`). */
 export async function startSimulator(extraEnv = {}) {
   const port = await freePort();
-  const service = startApp('llm-simulator', {
+  const service = await startApp('llm-simulator', {
     SIMULATOR_PORT: String(port),
     SIMULATOR_HOST: '127.0.0.1',
     ...extraEnv,
@@ -135,7 +141,7 @@ export function llmqEnv(redisUrl, simulatorUrl, extra = {}) {
 /** Starts the API on a free port; resolves with its URL once `/readyz` answers. */
 export async function startApi(env) {
   const port = await freePort();
-  const service = startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const service = await startApp('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, service);
   return { url, service };
@@ -144,7 +150,7 @@ export async function startApi(env) {
 /** Starts a worker; resolves once its metrics port answers `/healthz`. */
 export async function startWorker(env) {
   const port = await freePort();
-  const service = startApp('worker', {
+  const service = await startApp('worker', {
     ...env,
     WORKER_METRICS_PORT: String(port),
     WORKER_METRICS_HOST: '127.0.0.1',

@@ -35,4 +35,5 @@ USER node
 EXPOSE 9464
 # Node receives SIGTERM directly (exec form, PID 1 handles it: the app drains and exits).
 STOPSIGNAL SIGTERM
-CMD ["node", "apps/worker/dist/main.js"]
+# node's own arguments are apps/worker/src/node-arguments.ts (test/infra checks they agree).
+CMD ["node", "--max-semi-space-size=32", "apps/worker/dist/main.js"]

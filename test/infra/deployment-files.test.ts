@@ -7,8 +7,15 @@ import { Redis } from 'ioredis';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadApiEnv } from '../../apps/api/src/env';
 import { loadWorkerEnv } from '../../apps/worker/src/env';
+import { workerNodeArguments } from '../../apps/worker/src/node-arguments';
 
 const infra = path.join(repositoryRoot, 'infra');
+
+/** A Dockerfile's exec-form `CMD`, as its list of words. */
+function commandOf(dockerfile: string): string[] {
+  const json = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+  return json === undefined ? [] : (JSON.parse(json) as string[]);
+}
 const read = (file: string) => readFileSync(path.join(infra, file), 'utf8');
 
 interface ComposeService {
@@ -60,13 +67,23 @@ describe('infra/docker-compose.yml', () => {
       const text = readFileSync(dockerfile, 'utf8');
       expect(text.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
       expect(text).toMatch(/^USER node$/m);
-      const entry = /CMD \["node", "([^"]+)"\]/.exec(text)?.[1] ?? '';
+      const entry = commandOf(text).at(-1) ?? '';
       expect(
         existsSync(
           path.join(repositoryRoot, entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')),
         ),
       ).toBe(true);
     }
+  });
+
+  it("starts the worker with node's own arguments, as npm start and the benchmarks do", () => {
+    const text = readFileSync(path.join(infra, 'docker', 'worker.Dockerfile'), 'utf8');
+    expect(commandOf(text)).toEqual(['node', ...workerNodeArguments, 'apps/worker/dist/main.js']);
+    // npm start and the bench harness read the same list from the built module.
+    for (const script of ['scripts/start.mjs', 'bench/lib/harness.mjs'])
+      expect(readFileSync(path.join(repositoryRoot, script), 'utf8')).toContain(
+        'node-arguments.js',
+      );
   });
 
   it('mounts files that exist and volumes that are declared', () => {
