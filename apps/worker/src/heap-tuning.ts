@@ -16,7 +16,8 @@ import { setFlagsFromString } from 'node:v8';
  *   under load as V8 sees fit.
  * A flag given to node itself (`node --heap-growing-percent=100 …`) wins over these. Node
  * refuses both flags in `NODE_OPTIONS`, so its command line (`process.execArgv`) is the only
- * place to look.
+ * place to look. The young generation's most (`--max-semi-space-size`) is fixed before any
+ * code runs, so it is given on node's command line instead (`node-arguments.ts`).
  */
 const heapGrowingPercent = 50;
 
