@@ -156,6 +156,19 @@ describe('the ledger inside the job store transition', () => {
 describe('the ledger inside the batch line record', () => {
   it('bills a line once however often it is recorded, and frees its share of the batch reservation', async () => {
     const batches = new BatchStore(redis, keys, { ttlSeconds: 60 });
+    // A running batch of two lines (an ended or unknown batch records nothing).
+    await batches.create({
+      id: 'batch_1',
+      tenant: 'acme',
+      endpoint: '/v1/chat/completions',
+      inputFileId: 'file-in',
+      completionWindow: '24h',
+      createdAt: now,
+      expiresAt: now + 86_400_000,
+      reservedOutputFileId: 'file-out',
+      reservedErrorFileId: 'file-err',
+    });
+    expect(await batches.begin('batch_1', 2)).toBe('validating');
     await budgets.reserve('acme', 'batch_1', 1000, now);
     const lines = ledgerLinesFromAttempts([
       attempt({
