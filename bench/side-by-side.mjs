@@ -7,8 +7,9 @@
 //   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0]
 //     [--worker-node-args TAG=--flag,--flag] TAG=TREE ...
 //
-// `--worker-node-args` gives node arguments to one tag's worker (a V8 flag measured against the
-// same tree without it).
+// Each tree's worker gets the node arguments that tree starts it with
+// (`apps/worker/dist/node-arguments.js`, when the tree has one); `--worker-node-args` adds node
+// arguments to one tag's worker (a V8 flag measured against the same tree without it).
 //
 // `--rate N` submits N per second over the c connections (autocannon's overallRate) instead of
 // as fast as answers come, so every tree's worker sees the same arrival rate: a faster API
@@ -21,6 +22,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   apiKey,
   cannon,
@@ -84,6 +86,13 @@ function threadCpuMs(pid) {
 const redis = await startRedis();
 const simulator = await startSimulator();
 
+/** The node arguments a tree starts its worker with (`npm start` and the image), if it has any. */
+async function treeWorkerArguments(tree) {
+  const module = path.join(tree, 'apps/worker/dist/node-arguments.js');
+  if (!fs.existsSync(module)) return [];
+  return (await import(pathToFileURL(module).href)).workerNodeArguments;
+}
+
 async function startTree({ tag, tree }) {
   const env = {
     REDIS_URL: redis.url,
@@ -108,7 +117,10 @@ async function startTree({ tag, tree }) {
       WORKER_METRICS_PORT: String(metricsPort),
       WORKER_METRICS_HOST: '127.0.0.1',
     },
-    { name: `worker-${tag}`, nodeArguments: workerNodeArgs.get(tag) ?? [] },
+    {
+      name: `worker-${tag}`,
+      nodeArguments: [...(await treeWorkerArguments(tree)), ...(workerNodeArgs.get(tag) ?? [])],
+    },
   );
   await waitForHttp(`http://127.0.0.1:${metricsPort}/healthz`, worker);
   const queue = openQueue(redis.url, 'prompts-standard', `side${tag}`);
