@@ -49,6 +49,23 @@ export interface ProviderAccount {
   apiVersion?: string;
   /** An OpenAI-compatible server's preset. */
   preset?: OpenAICompatiblePresetName;
+  /** An Anthropic account's `max_tokens` for requests that name none (default 4,096). */
+  maxTokensDefault?: number;
+}
+
+/**
+ * The accounts' own `maxTokensDefault`, by account id, for the catalog
+ * (`ModelCatalogOptions.maxTokensDefaults`): routing, estimates and reservations then count the
+ * `max_tokens` each account sends.
+ */
+export function accountMaxTokensDefaults(
+  accounts: readonly Pick<ProviderAccount, 'id' | 'maxTokensDefault'>[],
+): Record<string, number> {
+  const defaults: Record<string, number> = {};
+  for (const account of accounts) {
+    if (account.maxTokensDefault !== undefined) defaults[account.id] = account.maxTokensDefault;
+  }
+  return defaults;
 }
 
 /** The hosted OpenAI-compatible services an account is made for when their key is set. */
