@@ -200,6 +200,48 @@ describe('errors on the compatible endpoints', () => {
     }
   });
 
+  it("refuses a client's max_tokens above the model's most output with a 400 naming the field, before any call", async () => {
+    const current = await createApiHarness();
+    harness = current;
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openai = new OpenAI({
+        baseURL: `http://127.0.0.1:${port}/v1`,
+        apiKey: tenantAKey,
+        maxRetries: 0,
+      });
+      const anthropic = new Anthropic({
+        baseURL: `http://127.0.0.1:${port}`,
+        apiKey: tenantAKey,
+        maxRetries: 0,
+        // Without a timeout the SDK refuses a large max_tokens without streaming, unsent.
+        timeout: 30_000,
+      });
+      const messages = [{ role: 'user' as const, content: 'Hello' }];
+      const openaiRefusal = await openai.chat.completions
+        .create({ model: 'sim-gpt-fast', messages, max_tokens: 200_000 })
+        .catch((caught: unknown) => caught);
+      expect(openaiRefusal).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(openaiRefusal).toMatchObject({ status: 400, param: 'max_tokens' });
+      expect((openaiRefusal as InstanceType<typeof OpenAI.APIError>).message).toMatch(
+        /max_tokens 200000 > the model's max output 16384/,
+      );
+      const anthropicRefusal = await anthropic.messages
+        .create({ model: 'sim-claude-fast', messages, max_tokens: 100_000 })
+        .catch((caught: unknown) => caught);
+      expect(anthropicRefusal).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((anthropicRefusal as InstanceType<typeof Anthropic.APIError>).message).toMatch(
+        /max_tokens 100000 > the model's max output 64000/,
+      );
+      expect(await current.interactiveQueue.count()).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('answers 504 with the job id past the wait timeout, and leaves the job to be polled', async () => {
     harness = await createApiHarness({ waitTimeoutMs: 300 });
     // No worker runs: the job stays queued.

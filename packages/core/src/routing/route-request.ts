@@ -100,7 +100,12 @@ const maxChainLength = 4;
 interface Fit {
   entry: ModelEntry;
   cost: number;
-  problem?: { code: 'context_window_exceeded' | 'cost_limit_exceeded'; reason: string };
+  problem?: {
+    code: 'context_window_exceeded' | 'cost_limit_exceeded';
+    reason: string;
+    /** The request field at fault, for the answer's `param`. */
+    parameter?: 'max_tokens';
+  };
 }
 
 function fitOf(
@@ -117,6 +122,18 @@ function fitOf(
     inputTokens,
     maxOutputTokensOf(entry, request, { maxTokensDefault }),
   );
+  // A client's limit over the model's most first: it is the field to change.
+  if (maxTokens !== undefined && maxTokens > entry.max_output_tokens) {
+    return {
+      entry,
+      cost,
+      problem: {
+        code: 'context_window_exceeded',
+        reason: `max_tokens ${maxTokens} > the model's max output ${entry.max_output_tokens}`,
+        parameter: 'max_tokens',
+      },
+    };
+  }
   // The limit the call will send, the client's or the one llmq chooses (Claude's default and
   // thinking budget): the provider refuses a prompt that leaves no room for it.
   const output = sentMaxTokensOf(entry, request, maxTokensDefault) ?? 0;
@@ -129,16 +146,6 @@ function fitOf(
       problem: {
         code: 'context_window_exceeded',
         reason: `context window ${entry.context_window} < ${inputTokens} input + ${output} output tokens${chosen}`,
-      },
-    };
-  }
-  if (maxTokens !== undefined && maxTokens > entry.max_output_tokens) {
-    return {
-      entry,
-      cost,
-      problem: {
-        code: 'context_window_exceeded',
-        reason: `max_tokens ${maxTokens} > the model's max output ${entry.max_output_tokens}`,
       },
     };
   }
@@ -249,6 +256,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
           input_tokens: inputTokens,
           estimated_cost_usd: fit.cost,
           ...(maxCost !== undefined ? { max_cost_usd: maxCost } : {}),
+          ...(fit.problem.parameter !== undefined ? { parameter: fit.problem.parameter } : {}),
         },
       };
     }
