@@ -1,5 +1,5 @@
 import type { OpenAICompatiblePresetName } from '../providers/openai-compatible/openai-compatible-presets';
-import type { ProviderKind } from '../providers/provider';
+import { defaultAnthropicMaxTokens, type ProviderKind } from '../providers/provider';
 
 /** Provider endpoints and keys, as each app's env.ts parsed them. */
 export interface ProviderSettings {
@@ -54,16 +54,18 @@ export interface ProviderAccount {
 }
 
 /**
- * The accounts' own `maxTokensDefault`, by account id, for the catalog
- * (`ModelCatalogOptions.maxTokensDefaults`): routing, estimates and reservations then count the
- * `max_tokens` each account sends.
+ * Each Anthropic account's `max_tokens` for requests that name none, by account id, for the
+ * catalog (`ModelCatalogOptions.maxTokensDefaults`): routing, estimates and reservations then
+ * count the `max_tokens` each account sends. Every Anthropic account is listed, with its own
+ * default or the adapter's, so a model deployed on several accounts is counted at the largest.
  */
 export function accountMaxTokensDefaults(
-  accounts: readonly Pick<ProviderAccount, 'id' | 'maxTokensDefault'>[],
+  accounts: readonly Pick<ProviderAccount, 'id' | 'kind' | 'maxTokensDefault'>[],
 ): Record<string, number> {
   const defaults: Record<string, number> = {};
   for (const account of accounts) {
-    if (account.maxTokensDefault !== undefined) defaults[account.id] = account.maxTokensDefault;
+    if (account.kind === 'anthropic')
+      defaults[account.id] = account.maxTokensDefault ?? defaultAnthropicMaxTokens;
   }
   return defaults;
 }
