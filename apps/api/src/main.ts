@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import {
   AddressPolicy,
+  accountMaxTokensDefaults,
   asCacheHit,
   BatchService,
   BatchStore,
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   const accounts = defaultProviderAccounts(toProviderSettings(env));
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
     availableProviders: accounts.map((account) => account.id),
+    maxTokensDefaults: accountMaxTokensDefaults(accounts),
   });
   const logger = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const keys = new RedisKeys(env.LLMQ_PREFIX);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import type { JobResult } from '@llmq/core';
+import { defaultFilterPolicy, type JobResult, routeRequest } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI from 'openai';
 import request from 'supertest';
@@ -155,6 +155,91 @@ describe('errors on the compatible endpoints', () => {
     });
     expect(anthropic.headers['request-id']).toEqual(expect.any(String));
     expect(await harness.queuedCount()).toBe(0);
+  });
+
+  it('refuses, naming the limit, a prompt that leaves no room for the max_tokens llmq sends Claude by default', async () => {
+    const current = await createApiHarness({
+      bodyLimit: '4mb',
+      filterDefaults: {
+        ...defaultFilterPolicy,
+        input: { ...defaultFilterPolicy.input, max_characters: 2_000_000, max_tokens: 400_000 },
+      },
+    });
+    harness = current;
+    // A prompt within Claude's 200,000-token window, but not with the 4,096 output tokens
+    // Anthropic is asked for when the client names no limit (Anthropic refuses that call).
+    const inputTokensOf = (content: string) => {
+      const outcome = routeRequest(current.catalog, {
+        model: 'sim-gpt-strong',
+        messages: [{ role: 'user', content }],
+      });
+      if (!outcome.ok) throw new Error(outcome.message);
+      return outcome.decision.input_tokens;
+    };
+    const perWord = (inputTokensOf('word '.repeat(2000)) - inputTokensOf('word ')) / 1999;
+    const content = 'word '.repeat(Math.floor(198_000 / perWord));
+    expect(inputTokensOf(content)).toBeGreaterThan(200_000 - 4096);
+    expect(inputTokensOf(content)).toBeLessThan(200_000);
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: tenantAKey });
+      const refusal = await openai.chat.completions
+        .create({ model: 'sim-claude-strong', messages: [{ role: 'user', content }] })
+        .catch((caught: unknown) => caught);
+      expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refusal).toMatchObject({ status: 400, code: 'context_window_exceeded' });
+      expect((refusal as InstanceType<typeof OpenAI.APIError>).message).toMatch(
+        /4096 output tokens \(the max_tokens llmq sends when the request names none\)/,
+      );
+      expect(await current.interactiveQueue.count()).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("refuses a client's max_tokens above the model's most output with a 400 naming the field, before any call", async () => {
+    const current = await createApiHarness();
+    harness = current;
+    const server = current.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openai = new OpenAI({
+        baseURL: `http://127.0.0.1:${port}/v1`,
+        apiKey: tenantAKey,
+        maxRetries: 0,
+      });
+      const anthropic = new Anthropic({
+        baseURL: `http://127.0.0.1:${port}`,
+        apiKey: tenantAKey,
+        maxRetries: 0,
+        // Without a timeout the SDK refuses a large max_tokens without streaming, unsent.
+        timeout: 30_000,
+      });
+      const messages = [{ role: 'user' as const, content: 'Hello' }];
+      const openaiRefusal = await openai.chat.completions
+        .create({ model: 'sim-gpt-fast', messages, max_tokens: 200_000 })
+        .catch((caught: unknown) => caught);
+      expect(openaiRefusal).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(openaiRefusal).toMatchObject({ status: 400, param: 'max_tokens' });
+      expect((openaiRefusal as InstanceType<typeof OpenAI.APIError>).message).toMatch(
+        /max_tokens 200000 > the model's max output 16384/,
+      );
+      const anthropicRefusal = await anthropic.messages
+        .create({ model: 'sim-claude-fast', messages, max_tokens: 100_000 })
+        .catch((caught: unknown) => caught);
+      expect(anthropicRefusal).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((anthropicRefusal as InstanceType<typeof Anthropic.APIError>).message).toMatch(
+        /max_tokens 100000 > the model's max output 64000/,
+      );
+      expect(await current.interactiveQueue.count()).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers 504 with the job id past the wait timeout, and leaves the job to be polled', async () => {

@@ -1,4 +1,5 @@
 import {
+  accountMaxTokensDefaults,
   BudgetStore,
   CallJournal,
   CircuitBreaker,
@@ -74,6 +75,7 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
   const accounts = defaultProviderAccounts(toProviderSettings(env));
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
     availableProviders: accounts.map((account) => account.id),
+    maxTokensDefaults: accountMaxTokensDefaults(accounts),
   });
   // Deployments with their own base URL or key are accounts of their own.
   const providers = createProviderRegistry([

@@ -94,7 +94,7 @@ export {
 } from './catalog/service-tier';
 export { batchEnvShape, toBatchLimits } from './config/batch-env-schema';
 export { costEnvShape, toBudgetDefaults } from './config/cost-env-schema';
-export { defaultProviderAccounts } from './config/default-catalog';
+export { accountMaxTokensDefaults, defaultProviderAccounts } from './config/default-catalog';
 export {
   commonEnvShape,
   parseEnvironment,

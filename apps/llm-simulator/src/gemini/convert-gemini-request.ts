@@ -67,6 +67,13 @@ export function convertGeminiRequest(
       'responseSchema and responseJsonSchema cannot both be set.',
       'generation_config.response_schema',
     );
+  const most = capabilities.maxOutputTokens;
+  if (most !== undefined && config.maxOutputTokens !== undefined && config.maxOutputTokens > most)
+    return refuse(
+      `Unable to submit request because it has a maxOutputTokens value of ${config.maxOutputTokens} but the supported range is from 1 (inclusive) to ${most + 1} (exclusive). Update the value and try again.`,
+      // Gemini names no field for this one (no BadRequest detail).
+      null,
+    );
   const schema = config.responseJsonSchema ?? config.responseSchema;
   if (schema !== undefined && config.responseMimeType !== 'application/json')
     return refuse(

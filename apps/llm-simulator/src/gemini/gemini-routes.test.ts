@@ -113,6 +113,30 @@ describe('Gemini API routes', () => {
     expect(await keyless.json()).toMatchObject({ error: { status: 'UNAUTHENTICATED' } });
   });
 
+  it("refuses a maxOutputTokens above the model's most output, as Gemini does", async () => {
+    simulator.configure({
+      models: { 'sim-gemini-flash': { capabilities: { maxOutputTokens: 65_536 } } },
+    });
+    const tooMany = await post('sim-gemini-flash:generateContent', {
+      ...hello,
+      generationConfig: { maxOutputTokens: 200_000 },
+    });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toEqual({
+      error: {
+        code: 400,
+        message:
+          'Unable to submit request because it has a maxOutputTokens value of 200000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
+        status: 'INVALID_ARGUMENT',
+      },
+    });
+    const most = await post('sim-gemini-flash:generateContent', {
+      ...hello,
+      generationConfig: { maxOutputTokens: 65_536 },
+    });
+    expect(most.status).toBe(200);
+  });
+
   it('says how long to wait on a 429 in a RetryInfo detail', async () => {
     const response = await post('sim-gemini-flash:generateContent', hello, {
       'x-sim-fault': '429',

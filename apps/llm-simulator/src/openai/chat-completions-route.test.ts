@@ -37,6 +37,34 @@ describe('POST /v1/chat/completions', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
+  it("refuses a max_tokens or max_completion_tokens above the model's most output, as OpenAI does", async () => {
+    simulator.configure({
+      models: { 'sim-gpt-fast': { capabilities: { maxOutputTokens: 16_384 } } },
+    });
+    const client = openAiClient(simulator);
+    const messages = [{ role: 'user' as const, content: 'Hello' }];
+    for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+      await expect(
+        client.chat.completions.create({ model: 'sim-gpt-fast', messages, [field]: 200_000 }),
+      ).rejects.toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        param: field,
+        code: 'invalid_value',
+        error: {
+          message: `${field} is too large: 200000. This model supports at most 16384 completion tokens, whereas you provided 200000.`,
+        },
+      });
+    }
+    // At the most, it answers.
+    const answered = await client.chat.completions.create({
+      model: 'sim-gpt-fast',
+      messages,
+      max_completion_tokens: 16_384,
+    });
+    expect(answered.choices[0]?.finish_reason).toBe('stop');
+  });
+
   it('streams the same text and usage as the whole answer, ending with a usage chunk', async () => {
     const client = openAiClient(simulator);
     const request = {

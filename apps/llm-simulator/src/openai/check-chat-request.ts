@@ -5,7 +5,8 @@ import type { ModelCapabilities } from '../profiles/model-profile';
 import type { ChatCompletionRequest } from './chat-completions-request-schema';
 
 /**
- * Refuses what OpenAI refuses before looking at the messages: parameters the model cannot take
+ * Refuses what OpenAI refuses before looking at the messages: an output limit above the
+ * model's most, parameters the model cannot take
  * (named in `param`, code `unsupported_parameter`/`unsupported_value`), and tool fields that do
  * not fit together. `undefined` when the request may go on.
  */
@@ -14,12 +15,32 @@ export function checkChatRequest(
   capabilities: ModelCapabilities,
 ): RefusedRequest | undefined {
   return (
+    checkMaxTokens(request, capabilities) ??
     checkCapabilities(request, capabilities) ??
     checkSeedField(request, capabilities) ??
     checkReasoningModel(request, capabilities) ??
     checkTools(request) ??
     checkToolCallIds(request, capabilities) ??
     checkStrictSchemas(request)
+  );
+}
+
+/**
+ * OpenAI's refusal of an output limit above the model's most completion tokens, naming the
+ * field sent (`max_completion_tokens` wins when both are).
+ */
+function checkMaxTokens(
+  request: ChatCompletionRequest,
+  capabilities: ModelCapabilities,
+): RefusedRequest | undefined {
+  const most = capabilities.maxOutputTokens;
+  const field = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+  const limit = request[field];
+  if (most === undefined || limit == null || limit <= most) return undefined;
+  return refuse(
+    `${field} is too large: ${limit}. This model supports at most ${most} completion tokens, whereas you provided ${limit}.`,
+    field,
+    'invalid_value',
   );
 }
 

@@ -52,8 +52,9 @@ export interface ModelCapabilities {
    */
   adaptiveThinking: boolean;
   /**
-   * The most `max_tokens` the model takes on Anthropic's route; above it the request is refused
-   * with Anthropic's 400 naming `max_tokens`. Absent: no limit.
+   * The most output tokens one answer may have: above it a request is refused as each provider
+   * refuses it, with a 400 naming the field (Anthropic's and OpenAI's `max_tokens`, OpenAI's
+   * `max_completion_tokens`, Gemini's `maxOutputTokens`). Absent: no limit.
    */
   maxOutputTokens?: number;
   /** Documents (OpenAI `file` parts, Anthropic `document` blocks). Default true. */

@@ -21,7 +21,12 @@ import {
 } from '../pipeline/chat-stage';
 import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
 import { filterLineInput } from './line-input-filter';
-import { createLineSink, type LinePipelineOptions, type LineRun } from './line-sink';
+import {
+  createLineSink,
+  type LineLedgerOptions,
+  type LinePipelineOptions,
+  type LineRun,
+} from './line-sink';
 import { renderChatLine } from './render-chat-line';
 import { createStopReasonCache } from './stop-reason-cache';
 
@@ -48,13 +53,19 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
   // router's count, when routing ran (saves counting the prompt again).
   const ledgerOf =
     (data: BatchLineJobData, inputTokens?: () => number | undefined) =>
-    (attempts: readonly AttemptRecord[]) =>
-      options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
-        releasePart: {
-          id: data.batchId,
-          nanoUsd: lineCostNanoUsd(catalog, data, inputTokens?.()),
-        },
-      });
+    (attempts: readonly AttemptRecord[], { freesReservation = true }: LineLedgerOptions = {}) =>
+      options.ledger?.write(
+        data.tenant,
+        ledgerLinesFromAttempts(attempts),
+        freesReservation
+          ? {
+              releasePart: {
+                id: data.batchId,
+                nanoUsd: lineCostNanoUsd(catalog, data, inputTokens?.()),
+              },
+            }
+          : {},
+      );
   const sink = createLineSink<BatchLineJobData, ChatAnswer>({
     ...options,
     schema: batchLineJobDataSchema,

@@ -13,7 +13,12 @@ import { trace } from '@opentelemetry/api';
 import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
 import { callEndpoint, resolveEntry } from './endpoint-stage';
 import { filterEndpointInput } from './line-input-filter';
-import { createLineSink, type LinePipelineOptions, type RenderedLine } from './line-sink';
+import {
+  createLineSink,
+  type LineLedgerOptions,
+  type LinePipelineOptions,
+  type RenderedLine,
+} from './line-sink';
 
 export interface EndpointLinePipelineOptions extends LinePipelineOptions {
   /** The micro-batched provider stage of embeddings and completions lines. */
@@ -48,13 +53,23 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
   // The line's share of the calls, and its part of the batch's reservation freed (the same
   // estimate ingest reserved for it).
   const ledgerOf =
-    (data: EndpointLineJobData) => (attempts: Parameters<typeof ledgerLinesFromAttempts>[0]) =>
-      options.ledger?.write(data.tenant, ledgerLinesFromAttempts(attempts), {
-        releasePart: {
-          id: data.batchId,
-          nanoUsd: endpointLineCostNanoUsd(catalog, data.model, data),
-        },
-      });
+    (data: EndpointLineJobData) =>
+    (
+      attempts: Parameters<typeof ledgerLinesFromAttempts>[0],
+      { freesReservation = true }: LineLedgerOptions = {},
+    ) =>
+      options.ledger?.write(
+        data.tenant,
+        ledgerLinesFromAttempts(attempts),
+        freesReservation
+          ? {
+              releasePart: {
+                id: data.batchId,
+                nanoUsd: endpointLineCostNanoUsd(catalog, data.model, data),
+              },
+            }
+          : {},
+      );
   const sink = createLineSink<EndpointLineJobData, RenderedLine>({
     ...options,
     schema: endpointLineJobDataSchema,

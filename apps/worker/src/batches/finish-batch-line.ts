@@ -24,7 +24,9 @@ export interface BatchLineRecorder {
  * recorded by an earlier attempt that then failed to queue the finalisation) checks whether
  * the batch still waits for one. `llm_batch_requests_total` counts only first records (a line
  * `billed` after its batch's ingest gave up was counted as `batch_failed` then).
- * Returns what recording did (`duplicate`: an earlier run recorded the line).
+ * `rerunLedger` bills this run's own calls when an earlier run recorded the line (a re-run
+ * after a crash between the record and BullMQ's completion calls the provider again).
+ * Returns what recording did (`duplicate`, `rebilled`: an earlier run recorded the line).
  */
 export async function finishBatchLine(
   options: BatchLineRecorder,
@@ -33,6 +35,7 @@ export async function finishBatchLine(
   line: string,
   usage?: TokenCounts,
   ledger?: LedgerWrite,
+  rerunLedger?: LedgerWrite,
 ): Promise<RecordLineResult> {
   const stored = typeof outcome === 'string' ? outcome : 'skipped';
   const result = await options.batches.recordLine(
@@ -43,6 +46,7 @@ export async function finishBatchLine(
     usage,
     undefined,
     ledger,
+    rerunLedger,
   );
   if (result === 'recorded' || result === 'last')
     options.metrics?.batchRequests.inc({ outcome: outcomeLabel(outcome) });
@@ -50,7 +54,8 @@ export async function finishBatchLine(
     await queueFinalize(options.controlQueue, data.batchId);
     return result;
   }
-  if (result === 'duplicate' && (await awaitsFinalisation(options.batches, data.batchId)))
+  const recordedBefore = result === 'duplicate' || result === 'rebilled';
+  if (recordedBefore && (await awaitsFinalisation(options.batches, data.batchId)))
     await queueFinalize(options.controlQueue, data.batchId);
   return result;
 }

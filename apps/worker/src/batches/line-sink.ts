@@ -57,10 +57,19 @@ export interface RenderedLine {
   usage: TokenCounts;
 }
 
+/** What a line's ledger write does besides billing its calls. */
+export interface LineLedgerOptions {
+  /**
+   * Frees the line's part of its batch's budget reservation (default true); false for the
+   * calls of a re-run of a line recorded before, whose record freed it.
+   */
+  freesReservation?: boolean;
+}
+
 /** One run of a batch line: its stages, its ledger write and how its answer is rendered. */
 export interface LineRun<Answer> extends Omit<JobRun<Answer>, 'complete' | 'fail'> {
   /** The line's ledger write: its billed calls, its part of the batch's reservation freed. */
-  ledger(attempts: readonly AttemptRecord[]): LedgerWrite | undefined;
+  ledger(attempts: readonly AttemptRecord[], options?: LineLedgerOptions): LedgerWrite | undefined;
   render(answer: Answer, verdict?: OutputVerdict): RenderedLine;
 }
 
@@ -110,12 +119,27 @@ export function createLineSink<Data extends LineData, Answer>(
       observed.started(Date.now());
       const requestId = requestIdOf(data);
       const run = options.openRun(data, requestId, observed, log);
+      // The calls this run made itself (the rest came with the job from earlier runs): billed
+      // on their own if an earlier run recorded the line already (see `finishBatchLine`).
+      const carried = data.progress?.attempts.length ?? 0;
+      const rerunLedger = (attempts: readonly AttemptRecord[]) => {
+        const own = attempts.slice(carried);
+        return own.length > 0 ? run.ledger(own, { freesReservation: false }) : undefined;
+      };
       return {
         ...run,
         async complete(answer, attempts, verdict) {
           const { responseId, body, usage } = run.render(answer, verdict);
           const line = completedBatchLine(data.customId, responseId ?? requestId, body);
-          await finishBatchLine(options, data, 'completed', line, usage, run.ledger(attempts));
+          await finishBatchLine(
+            options,
+            data,
+            'completed',
+            line,
+            usage,
+            run.ledger(attempts),
+            rerunLedger(attempts),
+          );
           options.logger.debug('batch-line-end', {
             event: 'batch-line-end',
             ...log,
@@ -127,7 +151,15 @@ export function createLineSink<Data extends LineData, Answer>(
         },
         async fail(failure, attempts) {
           const line = failedBatchLine(data.customId, requestId, failure);
-          await finishBatchLine(options, data, 'failed', line, undefined, run.ledger(attempts));
+          await finishBatchLine(
+            options,
+            data,
+            'failed',
+            line,
+            undefined,
+            run.ledger(attempts),
+            rerunLedger(attempts),
+          );
         },
       };
     },

@@ -148,15 +148,21 @@ return listed`);
  * the same, once, by its bit in the billed-after-failure bitmap (which lines recorded before
  * the failure have set already), before or after the batch ends.
  *
+ * A line recorded before can be run again (its worker died after recording it, before BullMQ
+ * marked its job complete; or a second run of it held a lost lock): that run's own calls were
+ * paid too, so their ledger write (ARGV[10], no reservation part: the record freed it) is
+ * applied, and the line is not recorded again.
+ *
  * KEYS: the batch hash, the done bitmap, the output lines list, the error lines list, the
  * live-status counts hash, the unended batches set, the billed-after-failure bitmap, then
  * optionally the six ledger keys (KEYS[8..13]).
  * ARGV: line index, outcome ('completed', 'failed' or 'skipped'), the JSONL line, input
  * tokens, output tokens, now (epoch ms), lifetime of the lists (seconds), ledger spec ('' for
- * none), batch id.
+ * none), batch id, the ledger spec of this run's own calls ('' for none).
  * Returns 0 when the line was recorded before (or its batch ended), 1 when recorded, 2 when it
  * was the batch's last line and the caller must finalise, 3 when it was not recorded but
- * billed (its call ended after its batch's ingest gave up).
+ * billed (its call ended after its batch's ingest gave up), 4 when it was recorded before and
+ * this run's own calls were billed.
  */
 export const recordLineScript = new LuaScript(`${ledgerLua}
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -167,6 +173,10 @@ if not live or redis.call('SETBIT', KEYS[2], ARGV[1], 1) == 1 then
     and redis.call('SETBIT', KEYS[7], ARGV[1], 1) == 0 then
     apply_ledger(8, ARGV[8])
     return 3
+  end
+  if ARGV[10] ~= '' and #KEYS >= 13 and redis.call('GETBIT', KEYS[2], ARGV[1]) == 1 then
+    apply_ledger(8, ARGV[10])
+    return 4
   end
   return 0
 end

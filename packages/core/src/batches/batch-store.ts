@@ -60,7 +60,13 @@ export type NewBatchRecord = Pick<
 const customIdsPerPush = 1000;
 
 /** What the line record script's answer means (see `recordLineScript`). */
-const recordLineResults: readonly RecordLineResult[] = ['duplicate', 'recorded', 'last', 'billed'];
+const recordLineResults: readonly RecordLineResult[] = [
+  'duplicate',
+  'recorded',
+  'last',
+  'billed',
+  'rebilled',
+];
 
 /** Statuses a batch passes through before its final one; `llm_batches` reports these. */
 export const liveBatchStatuses = ['validating', 'in_progress', 'finalizing', 'cancelling'] as const;
@@ -73,9 +79,10 @@ export type BatchLineOutcome = 'completed' | 'failed' | 'skipped';
  * What recording a line did: `duplicate` when it had already been recorded (a retried or
  * recovered job) or its batch had ended, `last` when it was the batch's last line and the
  * caller must finalise, `billed` when it was not recorded (its batch's ingest gave up while
- * its call was under way: recorded as not run then) but its calls were billed.
+ * its call was under way: recorded as not run then) but its calls were billed, `rebilled` when
+ * it had been recorded before and this run's own calls (a re-run's) were billed.
  */
-export type RecordLineResult = 'recorded' | 'duplicate' | 'last' | 'billed';
+export type RecordLineResult = 'recorded' | 'duplicate' | 'last' | 'billed' | 'rebilled';
 
 /** What giving up a batch's ingest did (see {@link BatchStore.failIngest}). */
 export type IngestFailure =
@@ -300,6 +307,9 @@ export class BatchStore {
    * `ledger` (see `CostLedger.write`) is applied in the same step, only by the first record,
    * or, for a line whose call ended after its batch's ingest gave up (not recorded: `billed`),
    * once all the same, since the provider was paid. An ended batch records nothing more.
+   * `rerunLedger` bills the calls this run made itself (not those carried from earlier runs,
+   * and freeing no reservation), applied only when the line was recorded before: a re-run of a
+   * recorded line (`rebilled`) paid the provider again.
    */
   async recordLine(
     batchId: string,
@@ -309,6 +319,7 @@ export class BatchStore {
     usage: TokenCounts = { inputTokens: 0, outputTokens: 0 },
     now = Date.now(),
     ledger?: LedgerWrite,
+    rerunLedger?: LedgerWrite,
   ): Promise<RecordLineResult> {
     const result = await recordLineScript.run(
       this.redis,
@@ -332,6 +343,8 @@ export class BatchStore {
         this.options.ttlSeconds,
         ledger?.spec ?? '',
         batchId,
+        // Same tenant and day as `ledger`: its keys serve both.
+        (ledger && rerunLedger?.spec) ?? '',
       ],
     );
     return recordLineResults[result as number] ?? 'duplicate';

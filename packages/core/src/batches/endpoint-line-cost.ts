@@ -31,7 +31,14 @@ export function endpointLineCostNanoUsd(
   const inputTokens = texts.reduce((sum, text) => sum + tally.count(text), 0);
   const outputTokens =
     'completion' in payload
-      ? texts.length * maxOutputTokensOf(entry, { maxTokens: payload.completion.maxTokens })
+      ? texts.length *
+        maxOutputTokensOf(
+          entry,
+          { maxTokens: payload.completion.maxTokens },
+          {
+            maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+          },
+        )
       : 0;
   return toNanoUsd(costOfUsage(entry, { inputTokens, outputTokens }));
 }

@@ -327,6 +327,13 @@ export interface ModelCatalogOptions {
   availableProviders?: Iterable<string>;
   /** Limits shared by all models of a provider account (the file's `provider_limits`). */
   providerLimits?: Partial<Record<string, RateLimitsInput>>;
+  /**
+   * The `max_tokens` each Anthropic account sends when a request names none (the account's
+   * `maxTokensDefault`), by account id. An account left out sends the adapter's default
+   * (4,096). Routing checks it beside the prompt, and reservations and estimates count it, as
+   * the call sends it.
+   */
+  maxTokensDefaults?: Partial<Record<string, number>>;
 }
 
 /** Why a model cannot take a request right now, or `undefined` when it can. */
@@ -338,6 +345,7 @@ export class ModelCatalog {
   private readonly entries: ModelEntry[];
   private readonly availableProviders: Set<string> | undefined;
   private readonly providerLimits: Partial<Record<string, RateLimits>>;
+  private readonly maxTokensDefaults: Partial<Record<string, number>>;
 
   /** @param entries parsed entries (see {@link modelCatalogFileSchema}); names must be unique */
   constructor(entries: readonly ModelEntryInput[], options: ModelCatalogOptions = {}) {
@@ -355,6 +363,24 @@ export class ModelCatalog {
         rateLimitsSchema.parse(limits),
       ]),
     );
+    this.maxTokensDefaults = { ...options.maxTokensDefaults };
+  }
+
+  /**
+   * The `max_tokens` `entry`'s account sends when a request names none (see
+   * {@link ModelCatalogOptions.maxTokensDefaults}); for a model with deployments on several
+   * accounts, the largest, as reservations are worst cases. Undefined when no account of it
+   * has its own (the adapter's default applies).
+   */
+  maxTokensDefaultOf(entry: ModelEntry): number | undefined {
+    let largest: number | undefined;
+    for (const deployment of deploymentsOf(entry)) {
+      // A deployment's own account is made from its provider's and keeps its settings.
+      const configured =
+        this.maxTokensDefaults[deployment.account] ?? this.maxTokensDefaults[deployment.provider];
+      if (configured !== undefined) largest = Math.max(largest ?? 0, configured);
+    }
+    return largest;
   }
 
   /** Limits every model of `provider` shares, when the catalog sets them. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { ModelCatalog } from '../catalog/model-catalog';
 import { accountKinds } from '../providers/max-output-tokens';
 import { createProviderRegistry } from '../providers/provider-registry';
-import { defaultProviderAccounts } from './default-catalog';
+import { accountMaxTokensDefaults, defaultProviderAccounts } from './default-catalog';
 import { parseEnvironment, providerEnvShape, toProviderSettings } from './env-schema';
 
 const settingsOf = (environment: Record<string, string>) =>
@@ -68,5 +69,44 @@ describe('defaultProviderAccounts', () => {
 
   it('refuses a local preset that is a hosted service', () => {
     expect(() => settingsOf({ LOCAL_LLM_PRESET: 'groq' })).toThrow(/LOCAL_LLM_PRESET/);
+  });
+});
+
+describe('accountMaxTokensDefaults', () => {
+  it("lists every Anthropic account's max_tokens default, so a model on several accounts counts the largest", () => {
+    const accounts = [
+      ...defaultProviderAccounts(settingsOf({})),
+      { id: 'anthropic', kind: 'anthropic' as const, timeoutMs: 1000, maxTokensDefault: 1000 },
+    ];
+    const defaults = accountMaxTokensDefaults(accounts);
+    expect(defaults).toEqual({ 'simulator-anthropic': 4096, anthropic: 1000 });
+    const claude = {
+      id: 'claude',
+      provider: 'anthropic' as const,
+      upstream_model: 'claude-x',
+      tier: 'fast' as const,
+      context_window: 200_000,
+      max_output_tokens: 64_000,
+      pricing: { input: 1, output: 5, cached_input: 0.1 },
+      expected_latency_ms: 500,
+    };
+    const catalog = new ModelCatalog(
+      [
+        claude,
+        {
+          ...claude,
+          id: 'spread',
+          deployments: [{ id: 'own' }, { id: 'sim', provider: 'simulator-anthropic' as const }],
+        },
+      ],
+      { maxTokensDefaults: defaults },
+    );
+    const resolved = (id: string) => {
+      const entry = catalog.resolve(id);
+      if (!entry) throw new Error(id);
+      return entry;
+    };
+    expect(catalog.maxTokensDefaultOf(resolved('claude'))).toBe(1000);
+    expect(catalog.maxTokensDefaultOf(resolved('spread'))).toBe(4096);
   });
 });

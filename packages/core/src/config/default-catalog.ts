@@ -1,5 +1,5 @@
 import type { OpenAICompatiblePresetName } from '../providers/openai-compatible/openai-compatible-presets';
-import type { ProviderKind } from '../providers/provider';
+import { defaultAnthropicMaxTokens, type ProviderKind } from '../providers/provider';
 
 /** Provider endpoints and keys, as each app's env.ts parsed them. */
 export interface ProviderSettings {
@@ -49,6 +49,25 @@ export interface ProviderAccount {
   apiVersion?: string;
   /** An OpenAI-compatible server's preset. */
   preset?: OpenAICompatiblePresetName;
+  /** An Anthropic account's `max_tokens` for requests that name none (default 4,096). */
+  maxTokensDefault?: number;
+}
+
+/**
+ * Each Anthropic account's `max_tokens` for requests that name none, by account id, for the
+ * catalog (`ModelCatalogOptions.maxTokensDefaults`): routing, estimates and reservations then
+ * count the `max_tokens` each account sends. Every Anthropic account is listed, with its own
+ * default or the adapter's, so a model deployed on several accounts is counted at the largest.
+ */
+export function accountMaxTokensDefaults(
+  accounts: readonly Pick<ProviderAccount, 'id' | 'kind' | 'maxTokensDefault'>[],
+): Record<string, number> {
+  const defaults: Record<string, number> = {};
+  for (const account of accounts) {
+    if (account.kind === 'anthropic')
+      defaults[account.id] = account.maxTokensDefault ?? defaultAnthropicMaxTokens;
+  }
+  return defaults;
 }
 
 /** The hosted OpenAI-compatible services an account is made for when their key is set. */

@@ -41,7 +41,9 @@ function candidate(
   inputTokens: number,
   request: OutputLimits,
 ): CostCandidate {
-  const maxOutput = maxOutputTokensOf(entry, request);
+  const maxOutput = maxOutputTokensOf(entry, request, {
+    maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+  });
   const inputCost = costOfUsage(entry, { inputTokens, outputTokens: 0 });
   const outputCost = costOfUsage(entry, { inputTokens: 0, outputTokens: maxOutput });
   return {

@@ -1,7 +1,15 @@
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
+import { Redis } from 'ioredis';
 import { ModelCatalog } from '../catalog/model-catalog';
+import { costOfUsage } from '../catalog/model-pricing';
+import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import { maxOutputTokensOf } from '../providers/max-output-tokens';
+import { RedisKeys } from '../redis/redis-keys';
+import { routeRequest } from '../routing/route-request';
 import { estimateInputTokens } from '../tokens/estimate-input-tokens';
-import { optimizeRequest } from './submit-cost-checks';
+import { BudgetStore } from './budget-store';
+import { toNanoUsd } from './money';
+import { optimizeRequest, reserveJobBudget } from './submit-cost-checks';
 
 const claude = {
   id: 'small-claude',
@@ -49,5 +57,60 @@ describe('optimizeRequest', () => {
     const kept = estimateInputTokens(optimized.request.messages);
     expect(optimized.report?.messages_dropped).toBeGreaterThan(0);
     expect(kept).toBeLessThanOrEqual(claude.context_window - reserved);
+  });
+});
+
+describe("an Anthropic account's own maxTokensDefault", () => {
+  // The account sends max_tokens 1000, not 4096, when a request names none.
+  const configured = new ModelCatalog([claude], {
+    maxTokensDefaults: { 'simulator-anthropic': 1000 },
+  });
+  const question = [{ role: 'user' as const, content: 'What is a queue?' }];
+  let redis: Redis;
+  let keys: RedisKeys;
+  beforeEach(() => {
+    redis = new Redis(testRedisUrl());
+    keys = new RedisKeys(uniquePrefix('test-output-default'));
+  });
+  afterEach(async () => {
+    await cleanupPrefix(redis, keys.prefix);
+    await redis.quit();
+  });
+
+  it('is what the budget and the rate limiter reserve, and what routing fits beside the prompt', async () => {
+    const budgets = new BudgetStore(redis, keys, { defaults: { dailyHard: toNanoUsd(10) } });
+    const outcome = routeRequest(configured, { model: 'small-claude', messages: question });
+    if (!outcome.ok) throw new Error(outcome.message);
+    const { decision } = outcome;
+    await reserveJobBudget(budgets, configured, {
+      tenant: 'tenant-a',
+      jobId: 'job-1',
+      decision,
+      request: { messages: question },
+    });
+    const worstCase = costOfUsage(claude, {
+      inputTokens: decision.input_tokens,
+      outputTokens: 1000,
+    });
+    expect((await budgets.status('tenant-a')).reserved).toBe(toNanoUsd(worstCase));
+    const limiter = new ProviderRateLimiter(redis, keys, configured, {});
+    const entry = configured.resolve('small-claude');
+    expect(entry).toBeDefined();
+    if (!entry) return;
+    expect(limiter.estimateTokens(entry, { inputTokens: 12 })).toBe(12 + 1000);
+    // 10,500 input tokens leave room for 1000 output tokens in the 12,000-token window.
+    expect(
+      routeRequest(configured, { model: 'small-claude', messages: question, inputTokens: 10_500 })
+        .ok,
+    ).toBe(true);
+    const trimmed = optimizeRequest(
+      configured,
+      'small-claude',
+      { messages },
+      { trim_history: true },
+    );
+    expect(estimateInputTokens(trimmed.request.messages)).toBeGreaterThan(
+      claude.context_window - 4096,
+    );
   });
 });

@@ -43,7 +43,13 @@ export function optimizeRequest(
   // The output room is what a call may bill (`maxOutputTokensOf`), as the estimate, the budget
   // reservation and the rate limiter count it; for `auto`, the least any usable model needs.
   const reservedOutputTokens = entries.length
-    ? Math.min(...entries.map((entry) => maxOutputTokensOf(entry, request)))
+    ? Math.min(
+        ...entries.map((entry) =>
+          maxOutputTokensOf(entry, request, {
+            maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+          }),
+        ),
+      )
     : undefined;
   const optimized = optimizePrompt({ messages, options, contextWindow, reservedOutputTokens });
   return { request: { ...request, messages: optimized.messages }, report: optimized.report };

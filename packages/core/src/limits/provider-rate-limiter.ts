@@ -195,7 +195,11 @@ export class ProviderRateLimiter implements CallGateFactory {
     request: Pick<GateRequest, 'inputTokens' | 'maxTokens' | 'reasoning' | 'answers'>,
   ) {
     const output =
-      (request.answers ?? 1) * maxOutputTokensOf(entry, request, this.options.defaultOutputTokens);
+      (request.answers ?? 1) *
+      maxOutputTokensOf(entry, request, {
+        maxTokensDefault: this.catalog.maxTokensDefaultOf(entry),
+        unlimited: this.options.defaultOutputTokens,
+      });
     return Math.max(0, Math.ceil(request.inputTokens)) + Math.max(0, Math.ceil(output));
   }
 

@@ -13,7 +13,8 @@ import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-const timeoutMs = 1000;
+/** The call timeout the suites that call the simulator use: no case here is about timeouts. */
+const timeoutMs = 5000;
 
 const adapters = [
   {

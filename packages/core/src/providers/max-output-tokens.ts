@@ -29,26 +29,40 @@ export const accountKinds: Readonly<Record<z.infer<typeof catalogProviderIdSchem
 
 /**
  * The output limit a model's adapter sends for a request, undefined when it sends none.
- * Anthropic's is `max_tokens` as `anthropicThinkingOf` makes it (the default, plus the
- * thinking budget an effort adds, within the model's most output); the others send the
- * request's own limit. Accounts are
- * built with the default `max_tokens` (`defaultAnthropicMaxTokens`).
+ * Anthropic's is `max_tokens` as `anthropicThinkingOf` makes it (the account's default, plus
+ * the thinking budget an effort adds, within the model's most output); the others send the
+ * request's own limit.
  */
 export function sentMaxTokens(
   kind: ProviderKind,
   modelId: string,
   request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
   traits: ModelTraits = {},
+  /** The account's `maxTokensDefault` (Anthropic); default 4,096 (`defaultAnthropicMaxTokens`). */
+  maxTokensDefault: number = defaultAnthropicMaxTokens,
 ): number | undefined {
   if (kind !== 'anthropic') return request.maxTokens;
   try {
-    return anthropicThinkingOf(request, { ...traits, id: modelId }, defaultAnthropicMaxTokens)
-      .maxTokens;
+    return anthropicThinkingOf(request, { ...traits, id: modelId }, maxTokensDefault).maxTokens;
   } catch (error) {
     // A request the adapter refuses bills nothing; the submit's own check refuses it by name.
     if (isUnsupportedParameterError(error)) return request.maxTokens;
     throw error;
   }
+}
+
+/** What an output limit is worked out with besides the model and the request. */
+export interface OutputLimitOptions {
+  /**
+   * The `max_tokens` the model's Anthropic account sends when a request names none (its
+   * `maxTokensDefault`; `ModelCatalog.maxTokensDefaultOf`). Default 4,096.
+   */
+  maxTokensDefault?: number;
+  /**
+   * The answer a call that sends no limit is estimated at, in tokens. Default 1,024
+   * (`defaultEstimatedOutputTokens`).
+   */
+  unlimited?: number;
 }
 
 /**
@@ -61,10 +75,12 @@ export function sentMaxTokens(
 export function maxOutputTokensOf(
   entry: CatalogModel,
   request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
-  unlimited: number = defaultEstimatedOutputTokens,
+  options: OutputLimitOptions = {},
 ): number {
-  const sent = sentMaxTokensOf(entry, request);
-  const most = sent ?? unlimited + thinkingWithoutLimit(request.reasoning);
+  const sent = sentMaxTokensOf(entry, request, options.maxTokensDefault);
+  const most =
+    sent ??
+    (options.unlimited ?? defaultEstimatedOutputTokens) + thinkingWithoutLimit(request.reasoning);
   return Math.min(most, entry.max_output_tokens);
 }
 
@@ -72,16 +88,22 @@ export function maxOutputTokensOf(
 export type CatalogModel = Pick<ModelEntry, 'provider' | 'upstream_model' | 'max_output_tokens'> &
   Parameters<typeof modelTraitsOf>[0];
 
-/** {@link sentMaxTokens} for a catalog entry: its account's kind, its name and its traits. */
-function sentMaxTokensOf(
+/**
+ * {@link sentMaxTokens} for a catalog entry: its account's kind, its name and its traits; what
+ * routing checks beside the prompt against the context window.
+ */
+export function sentMaxTokensOf(
   entry: CatalogModel,
   request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>,
+  /** The account's `maxTokensDefault` (see {@link OutputLimitOptions}). */
+  maxTokensDefault?: number,
 ): number | undefined {
   return sentMaxTokens(
     accountKinds[entry.provider],
     entry.upstream_model,
     request,
     modelTraitsOf(entry),
+    maxTokensDefault,
   );
 }
 

@@ -18,8 +18,15 @@ import { providerErrorOf } from './test-support/provider-error-of';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-/** Short, so `hang` faults end quickly; every healthy simulator answer takes milliseconds. */
-const timeoutMs = 1000;
+/**
+ * The adapters' call timeout, as the other suites that call the simulator give their providers:
+ * a healthy simulator answer takes milliseconds, but on a loaded machine a call (and the first
+ * call of an account, which loads its SDK) can take over a second.
+ */
+const timeoutMs = 5000;
+
+/** Short, for the cases about the timeout itself, so `hang` faults and stalls end quickly. */
+const hangTimeoutMs = 1000;
 
 /**
  * Message-model features an adapter's cases run for. A case is skipped for an adapter when
@@ -50,7 +57,8 @@ interface AdapterCase {
   reasoningModelId?: string;
   /** A simulator model answering in this adapter's dialect. */
   modelId: string;
-  createProvider(simulatorUrl: string): Provider;
+  /** The adapter's provider, its calls cut after `callTimeoutMs` (default {@link timeoutMs}). */
+  createProvider(simulatorUrl: string, callTimeoutMs?: number): Provider;
 }
 
 const openAIFeatures: readonly Feature[] = [
@@ -71,8 +79,13 @@ const adapters: AdapterCase[] = [
     features: [...openAIFeatures],
     reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
-    createProvider: (url) =>
-      createOpenAIProvider({ id: 'sim-openai', apiKey: 'x', baseURL: `${url}/v1`, timeoutMs }),
+    createProvider: (url, callTimeoutMs = timeoutMs) =>
+      createOpenAIProvider({
+        id: 'sim-openai',
+        apiKey: 'x',
+        baseURL: `${url}/v1`,
+        timeoutMs: callTimeoutMs,
+      }),
   },
   {
     name: 'azure-openai',
@@ -80,16 +93,26 @@ const adapters: AdapterCase[] = [
     features: [...openAIFeatures],
     reasoningModelId: 'sim-gpt-reasoning',
     modelId: 'sim-gpt-fast',
-    createProvider: (url) =>
-      createAzureOpenAIProvider({ id: 'sim-azure', apiKey: 'x', baseURL: url, timeoutMs }),
+    createProvider: (url, callTimeoutMs = timeoutMs) =>
+      createAzureOpenAIProvider({
+        id: 'sim-azure',
+        apiKey: 'x',
+        baseURL: url,
+        timeoutMs: callTimeoutMs,
+      }),
   },
   {
     name: 'gemini',
     features: ['tools', 'json-schema', 'images', 'reasoning'],
     reasoningModelId: 'sim-gemini-thinking',
     modelId: 'sim-gemini-flash',
-    createProvider: (url) =>
-      createGeminiProvider({ id: 'sim-gemini', apiKey: 'x', baseURL: url, timeoutMs }),
+    createProvider: (url, callTimeoutMs = timeoutMs) =>
+      createGeminiProvider({
+        id: 'sim-gemini',
+        apiKey: 'x',
+        baseURL: url,
+        timeoutMs: callTimeoutMs,
+      }),
   },
   {
     name: 'anthropic',
@@ -106,8 +129,13 @@ const adapters: AdapterCase[] = [
     ],
     reasoningModelId: 'sim-claude-thinking',
     modelId: 'sim-claude-fast',
-    createProvider: (url) =>
-      createAnthropicProvider({ id: 'sim-anthropic', apiKey: 'x', baseURL: url, timeoutMs }),
+    createProvider: (url, callTimeoutMs = timeoutMs) =>
+      createAnthropicProvider({
+        id: 'sim-anthropic',
+        apiKey: 'x',
+        baseURL: url,
+        timeoutMs: callTimeoutMs,
+      }),
   },
   {
     name: 'openai-compatible',
@@ -121,12 +149,12 @@ const adapters: AdapterCase[] = [
       'openai-options',
     ],
     modelId: 'sim-local-llama',
-    createProvider: (url) =>
+    createProvider: (url, callTimeoutMs = timeoutMs) =>
       createOpenAICompatibleProvider({
         id: 'sim-local',
         apiKey: 'x',
         baseURL: `${url}/v1`,
-        timeoutMs,
+        timeoutMs: callTimeoutMs,
       }),
   },
 ];
@@ -681,13 +709,28 @@ describe.each(adapters)('$name adapter', (adapter) => {
       expect(error).toMatchObject({ code: 'model_not_found', statusCode: 404, isRetryable: false });
     });
 
+    // The cases about the timeout itself use a provider of their own with a short one.
+    let hasty: Provider;
+    let hastyModel: LanguageModel;
+
+    beforeAll(() => {
+      hasty = adapter.createProvider(simulator.url, hangTimeoutMs);
+      hastyModel = hasty.languageModel(adapter.modelId);
+    });
+
+    afterAll(async () => {
+      await hasty.close?.();
+    });
+
     it('cuts a hung call at the adapter timeout (retryable `timeout`)', async () => {
+      // The account's first call loads its SDK (slow on a loaded machine): done before timing.
+      await hastyModel.generate({ messages: user('echo: hi') });
       const startedAt = Date.now();
-      const error = await providerErrorOf(model.generate(faulty('hang')));
+      const error = await providerErrorOf(hastyModel.generate(faulty('hang')));
       expect(error).toMatchObject({ code: 'timeout', isRetryable: true });
-      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(timeoutMs - 50);
-      expect(Date.now() - startedAt).toBeLessThan(timeoutMs + 2000);
-      const streamed = await streamErrorOf(model, faulty('hang'));
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(hangTimeoutMs - 50);
+      expect(Date.now() - startedAt).toBeLessThan(hangTimeoutMs + 2000);
+      const streamed = await streamErrorOf(hastyModel, faulty('hang'));
       expect(streamed.error).toMatchObject({ code: 'timeout', isRetryable: true });
     });
 
@@ -716,19 +759,21 @@ describe.each(adapters)('$name adapter', (adapter) => {
     });
 
     it('bounds a stream by idle time, not total time', async () => {
-      // About 2 s in all at 20 tokens per second: longer than timeoutMs, but never idle that long.
+      // About 2 s in all at 20 tokens per second: longer than the timeout, never idle that long.
       simulator.configure({ models: { [adapter.modelId]: { tokensPerSecond: 20 } } });
       const request: GenerateRequest = { messages: user(`echo: ${'word '.repeat(40)}`) };
       const startedAt = Date.now();
-      const parts = await collect(model, request);
-      expect(Date.now() - startedAt).toBeGreaterThan(timeoutMs);
+      const parts = await collect(hastyModel, request);
+      expect(Date.now() - startedAt).toBeGreaterThan(hangTimeoutMs);
       expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
 
-      // A first token later than timeoutMs after the headers is a stall.
+      // A first token later than the timeout after the headers is a stall.
       simulator.configure({
-        models: { [adapter.modelId]: { tokensPerSecond: 0, timeToFirstTokenMs: timeoutMs + 500 } },
+        models: {
+          [adapter.modelId]: { tokensPerSecond: 0, timeToFirstTokenMs: hangTimeoutMs + 500 },
+        },
       });
-      const { error } = await streamErrorOf(model, request);
+      const { error } = await streamErrorOf(hastyModel, request);
       expect(error).toMatchObject({ code: 'timeout', isRetryable: true });
     });
 

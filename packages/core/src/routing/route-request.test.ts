@@ -1,4 +1,5 @@
 import { loadModelCatalog } from '../catalog/load-model-catalog';
+import { ModelCatalog } from '../catalog/model-catalog';
 import { assessComplexity } from './assess-complexity';
 import { type RouteOutcome, type RoutingDecision, routeRequest } from './route-request';
 
@@ -158,6 +159,53 @@ describe('router', () => {
         code: 'context_window_exceeded',
       },
     );
+  });
+
+  it("checks the output limit Claude's adapter sends when the request names none beside the prompt", () => {
+    const messages = user('Summarise the attached log.');
+    // Fits Claude's 200,000-token window alone, not with the 4,096 max_tokens Anthropic is sent.
+    const inputTokens = 199_000;
+    const explicit = routeRequest(catalog, { model: 'sim-claude-strong', messages, inputTokens });
+    expect(explicit).toMatchObject({ ok: false, code: 'context_window_exceeded' });
+    expect(!explicit.ok && explicit.message).toMatch(
+      /199000 input \+ 4096 output tokens \(the max_tokens llmq sends when the request names none\)/,
+    );
+    // A thinking budget goes on top of the default: 4,096 + 24,576 for a high effort.
+    const thinker = new ModelCatalog([
+      {
+        id: 'thinking-claude',
+        provider: 'simulator-anthropic',
+        upstream_model: 'sim-claude-thinking',
+        tier: 'strong',
+        context_window: 200_000,
+        max_output_tokens: 64_000,
+        pricing: { input: 3, output: 15, cached_input: 0.3 },
+        capabilities: { reasoning: true },
+        expected_latency_ms: 2000,
+      },
+    ]);
+    const thinking = routeRequest(thinker, {
+      model: 'thinking-claude',
+      messages,
+      inputTokens: 180_000,
+      reasoning: { effort: 'high' },
+    });
+    expect(!thinking.ok && thinking.message).toMatch(/180000 input \+ 28672 output tokens/);
+    // A fallback that cannot take it is left out of the chain, as for a client's max_tokens.
+    const decision = decisionOf(
+      routeRequest(catalog, { model: 'sim-gpt-strong', messages, inputTokens }),
+    );
+    expect(decision.chain).toEqual(['sim-gpt-strong']);
+    expect(decision.excluded).toEqual(
+      expect.arrayContaining([
+        { model: 'sim-claude-strong', reason: expect.stringMatching(/4096 output tokens/) },
+      ]),
+    );
+    // An OpenAI model sends no limit unless asked: the prompt alone must fit.
+    expect(
+      decisionOf(routeRequest(catalog, { model: 'sim-gpt-fast', messages, inputTokens: 127_000 }))
+        .model,
+    ).toBe('sim-gpt-fast');
   });
 
   it('routes with a count made before instead of counting again', () => {

@@ -2,7 +2,7 @@ import type { ModelCatalog, ModelEntry, ModelTier, Unavailability } from '../cat
 import { estimateRequestCost } from '../catalog/model-pricing';
 import type { ChatMessage } from '../messages/chat-message';
 import type { ChatRequest } from '../messages/chat-request';
-import { maxOutputTokensOf } from '../providers/max-output-tokens';
+import { maxOutputTokensOf, sentMaxTokensOf } from '../providers/max-output-tokens';
 import { estimateInputTokens } from '../tokens/estimate-input-tokens';
 import { assessComplexity, type ComplexityAssessment } from './assess-complexity';
 import {
@@ -100,27 +100,29 @@ const maxChainLength = 4;
 interface Fit {
   entry: ModelEntry;
   cost: number;
-  problem?: { code: 'context_window_exceeded' | 'cost_limit_exceeded'; reason: string };
+  problem?: {
+    code: 'context_window_exceeded' | 'cost_limit_exceeded';
+    reason: string;
+    /** The request field at fault, for the answer's `param`. */
+    parameter?: 'max_tokens';
+  };
 }
 
 function fitOf(
+  catalog: ModelCatalog,
   entry: ModelEntry,
   inputTokens: number,
   request: Pick<RouteInput, 'maxTokens' | 'reasoning'>,
   maxCost: number | undefined,
 ): Fit {
   const { maxTokens } = request;
-  const cost = estimateRequestCost(entry, inputTokens, maxOutputTokensOf(entry, request));
-  if (inputTokens + (maxTokens ?? 0) > entry.context_window) {
-    return {
-      entry,
-      cost,
-      problem: {
-        code: 'context_window_exceeded',
-        reason: `context window ${entry.context_window} < ${inputTokens} input + ${maxTokens ?? 0} output tokens`,
-      },
-    };
-  }
+  const maxTokensDefault = catalog.maxTokensDefaultOf(entry);
+  const cost = estimateRequestCost(
+    entry,
+    inputTokens,
+    maxOutputTokensOf(entry, request, { maxTokensDefault }),
+  );
+  // A client's limit over the model's most first: it is the field to change.
   if (maxTokens !== undefined && maxTokens > entry.max_output_tokens) {
     return {
       entry,
@@ -128,6 +130,22 @@ function fitOf(
       problem: {
         code: 'context_window_exceeded',
         reason: `max_tokens ${maxTokens} > the model's max output ${entry.max_output_tokens}`,
+        parameter: 'max_tokens',
+      },
+    };
+  }
+  // The limit the call will send, the client's or the one llmq chooses (Claude's default and
+  // thinking budget): the provider refuses a prompt that leaves no room for it.
+  const output = sentMaxTokensOf(entry, request, maxTokensDefault) ?? 0;
+  if (inputTokens + output > entry.context_window) {
+    const chosen =
+      maxTokens === undefined ? ' (the max_tokens llmq sends when the request names none)' : '';
+    return {
+      entry,
+      cost,
+      problem: {
+        code: 'context_window_exceeded',
+        reason: `context window ${entry.context_window} < ${inputTokens} input + ${output} output tokens${chosen}`,
       },
     };
   }
@@ -189,7 +207,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         excluded.push({ model: entry.id, reason: lacking(entry) });
         continue;
       }
-      const fit = fitOf(entry, inputTokens, input, maxCost);
+      const fit = fitOf(catalog, entry, inputTokens, input, maxCost);
       if (fit.problem) {
         excluded.push({ model: entry.id, reason: fit.problem.reason });
         continue;
@@ -227,7 +245,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         details: { model: entry.id, missing_capabilities: missing },
       };
     }
-    const fit = fitOf(entry, inputTokens, input, maxCost);
+    const fit = fitOf(catalog, entry, inputTokens, input, maxCost);
     if (fit.problem) {
       return {
         ok: false,
@@ -238,6 +256,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
           input_tokens: inputTokens,
           estimated_cost_usd: fit.cost,
           ...(maxCost !== undefined ? { max_cost_usd: maxCost } : {}),
+          ...(fit.problem.parameter !== undefined ? { parameter: fit.problem.parameter } : {}),
         },
       };
     }
@@ -272,7 +291,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
       details: { required_capabilities: needed },
     };
   }
-  const fits = capable.map((entry) => fitOf(entry, inputTokens, input, maxCost));
+  const fits = capable.map((entry) => fitOf(catalog, entry, inputTokens, input, maxCost));
   const usable = fits.filter((fit) => !fit.problem);
   if (usable.length === 0) {
     const costProblem = fits.find((fit) => fit.problem?.code === 'cost_limit_exceeded');

@@ -59,7 +59,12 @@ function tierChoiceBase(
     deadline,
     base: {
       entry,
-      usage: { inputTokens: decision.input_tokens, outputTokens: maxOutputTokensOf(entry, chat) },
+      usage: {
+        inputTokens: decision.input_tokens,
+        outputTokens: maxOutputTokensOf(entry, chat, {
+          maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+        }),
+      },
       ...(deadline !== undefined ? { timeLeftMs: deadline - now } : {}),
       requested: request.service_tier ?? 'auto',
       runnable,

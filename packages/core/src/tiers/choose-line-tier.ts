@@ -42,7 +42,9 @@ export function chooseLineTier(
     entry,
     usage: {
       inputTokens: countInputTokens(line.request.messages),
-      outputTokens: maxOutputTokensOf(entry, line.request),
+      outputTokens: maxOutputTokensOf(entry, line.request, {
+        maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+      }),
     },
     timeLeftMs: batch.expiresAt - now,
     requested: batch.serviceTier,

@@ -32,9 +32,11 @@ export class GeminiLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const body = this.requestBody(request);
+    // An account's first call loads the SDK: not the provider's time, so before the timer.
+    const client = this.settings.client();
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
-      const response = await this.settings.client().models.generateContent({
+      const response = await client.models.generateContent({
         model: this.modelId,
         contents: body.contents,
         config: callConfig(body, call, request),
@@ -49,10 +51,11 @@ export class GeminiLanguageModel implements LanguageModel {
 
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const body = this.requestBody(request);
+    const client = this.settings.client();
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
     try {
-      const chunks = await this.settings.client().models.generateContentStream({
+      const chunks = await client.models.generateContentStream({
         model: this.modelId,
         contents: body.contents,
         config: callConfig(body, call, request),
