@@ -160,6 +160,17 @@ describe('the accept script with BullMQ add inside it', () => {
   it('queues the job with its record, as queue.add would, and keeps no submission', async () => {
     await expect(accept('job_1')).resolves.toEqual({ outcome: 'new', enqueued: true });
     expect((await store.get('job_1'))?.status).toBe('queued');
+    // The record's constant fields come from the script text, the others from the submit.
+    expect(await redis.hgetall(keys.job('job_1'))).toEqual({
+      id: 'job_1',
+      tenant: 'acme',
+      status: 'queued',
+      model: 'sim-gpt-fast',
+      priority: '5',
+      created_at: '1000',
+      attempts: '0',
+      result_writes: '0',
+    });
     expect(await redis.xlen(keys.jobEvents('job_1'))).toBe(1);
     const job = await queue.getJob('job_1');
     expect(job?.data).toEqual(submissionOf('job_1').data);

@@ -17,6 +17,9 @@ import { closeJournalLua } from '../resilience/call-journal-scripts';
 /**
  * Lua prelude of the transitions: `publish(data, ttl)` appends a `status` event to KEYS[2]
  * (trimmed to about ARGV[#ARGV - 2] entries) and sets the stream's lifetime;
+ * `publish_kept(data, ttl)` appends it keeping the lifetime the stream has (the record's, given
+ * by the accept or the create), and sets one only when the stream was gone and this made it
+ * again, so no stream is ever left without a lifetime;
  * `publish_final(data, channel)` does so for a final status and announces it (the stream's key,
  * the entry's id and the data, one per line) on the channel the record names (`ends_channel`: the
  * API process waiting for the job, see streaming/job-end-watcher.ts), which a script that already
@@ -28,6 +31,11 @@ local function publish(data, ttl)
   local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
   redis.call('EXPIRE', KEYS[2], ttl)
   return id
+end
+local function publish_kept(data, ttl)
+  local id = redis.call('XADD', KEYS[2], 'NOMKSTREAM', 'MAXLEN', '~', ARGV[#ARGV - 2], '*', 'event', 'status', 'data', data)
+  if id then return id end
+  return publish(data, ttl)
 end
 local eventsTtl = ARGV[#ARGV - 1]
 local pendingTtl = ARGV[#ARGV]
@@ -96,7 +104,12 @@ export interface NewRecordLua {
   events: string;
   /** The tenant's default webhook endpoint set (read only when `checkEndpoints` is '1'). */
   endpoints: string;
-  /** The ARGV index the record's field/value pairs start at (they run to ARGV's end). */
+  /** The job id. */
+  jobId: string;
+  /**
+   * The ARGV index the record's values start at (see `newRecordArguments`): tenant, model,
+   * priority and creation time, then its optional field/value pairs to ARGV's end.
+   */
   fieldsFrom: string;
   lifetimeSeconds: string;
   /** '1' when the request asked for its end to reach the webhook outbox. */
@@ -108,11 +121,17 @@ export interface NewRecordLua {
 /**
  * Lua writing a new job's record (marked `notify` as {@link NewRecordLua} says) and its first
  * event, both with the record's lifetime: the job store's create and the submit's accept run
- * the same writes.
+ * the same writes. The field names every record has, and its constant values (status `queued`,
+ * no attempt, no result written), are in this text rather than sent as arguments with every
+ * submit.
  */
 export function newRecordLua(lua: NewRecordLua): string {
   return `
-redis.call('HSET', ${lua.record}, unpack(ARGV, ${lua.fieldsFrom}))
+local recordValues = ${lua.fieldsFrom}
+redis.call('HSET', ${lua.record}, 'id', ${lua.jobId}, 'tenant', ARGV[recordValues],
+  'status', 'queued', 'model', ARGV[recordValues + 1], 'priority', ARGV[recordValues + 2],
+  'created_at', ARGV[recordValues + 3], 'attempts', '0', 'result_writes', '0',
+  unpack(ARGV, recordValues + 4))
 if ${lua.notify} == '1' or (${lua.checkEndpoints} == '1' and redis.call('SCARD', ${lua.endpoints}) > 0) then
   redis.call('HSET', ${lua.record}, 'notify', 1)
 end
@@ -131,14 +150,15 @@ redis.call('EXPIRE', ${lua.events}, ${lua.lifetimeSeconds})`;
  * (read only with ARGV[3]), 4 the tenant's job index and 5 its sequence (written only with
  * ARGV[4]).
  * ARGV: 1 lifetime (seconds), 2 notify (0 or 1), 3 check the tenant's endpoints (0 or 1),
- * 4 index the job (0 or 1), 5 job id, 6 creation time (epoch ms), then the record's
- * field/value pairs.
+ * 4 index the job (0 or 1), 5 job id, 6 creation time (epoch ms), then the record's values
+ * (see `newRecordArguments`).
  * Returns 1.
  */
 export const createScript = new LuaScript(`${newRecordLua({
   record: 'KEYS[1]',
   events: 'KEYS[2]',
   endpoints: 'KEYS[3]',
+  jobId: 'ARGV[5]',
   fieldsFrom: '7',
   lifetimeSeconds: 'ARGV[1]',
   notify: 'ARGV[2]',
@@ -158,9 +178,11 @@ return 1`);
  *
  * KEYS, and ARGV after its own: the transition layout (see the top of this file), then the
  * running sets of the job's caps (KEYS[3..]).
- * ARGV: 1 now (epoch ms), 2 the start deadline (epoch ms, '' for none), 3 job id, 4 the
- * record key prefix (the record of job X is ARGV[4] .. X), 5 the running sets' lifetime
- * (seconds), 6.. each cap's limit, in the order of KEYS[3..].
+ * ARGV: 1 now (epoch ms), 2 the start deadline (epoch ms, '' for none), 3 job id, then only
+ * with caps: 4 the record key prefix (the record of job X is ARGV[4] .. X), 5 the running
+ * sets' lifetime (seconds), 6.. each cap's limit, in the order of KEYS[3..].
+ * The `active` event keeps the stream's lifetime (the record's, set by the accept): the start
+ * writes no `EXPIRE` unless the stream had gone.
  * Returns {'started', started_at} (the first start's time), {'expired', 0}, {'capped',
  * running jobs of the full cap}, or {'missing' | 'cancelled' | 'finished', 0} when the
  * worker must not run it.
@@ -191,7 +213,7 @@ else
   startedAt = ARGV[1]
   redis.call('HSET', KEYS[1], 'status', 'active', 'started_at', startedAt, 'attempts', attempt)
 end
-publish('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
+publish_kept('{"status":"active","attempt":' .. attempt .. '}', pendingTtl)
 return {'started', startedAt}`);
 
 /**

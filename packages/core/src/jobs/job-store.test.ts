@@ -56,6 +56,46 @@ describe('JobStore', () => {
     expect(await redis.ttl(keys.job(id))).toBeGreaterThan(0);
   });
 
+  it("writes the record's fixed fields, its constants and its optional ones, nothing else", async () => {
+    await store.create({
+      id: 'job_fields',
+      tenant: 'acme',
+      model: 'sim-gpt-fast',
+      priority: 7,
+      createdAt: 1234,
+      lane: 'interactive',
+      endsChannel: 'ends:1',
+    });
+    expect(await redis.hgetall(keys.job('job_fields'))).toEqual({
+      id: 'job_fields',
+      tenant: 'acme',
+      status: 'queued',
+      model: 'sim-gpt-fast',
+      priority: '7',
+      created_at: '1234',
+      attempts: '0',
+      result_writes: '0',
+      lane: 'interactive',
+      ends_channel: 'ends:1',
+    });
+  });
+
+  it("starts keeping the event stream's lifetime, and gives one to a stream it made again", async () => {
+    const id = await newJob();
+    await redis.expire(keys.jobEvents(id), 100);
+    expect(await store.start(id, 2000)).toMatchObject({ outcome: 'started' });
+    const kept = await redis.ttl(keys.jobEvents(id));
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100);
+    expect(await redis.xlen(keys.jobEvents(id))).toBe(2);
+    // A stream gone before its record (deleted by hand): the start's event makes it again, and
+    // it is never left without a lifetime.
+    await redis.del(keys.jobEvents(id));
+    expect(await store.start(id, 3000)).toMatchObject({ outcome: 'started' });
+    expect(await redis.xlen(keys.jobEvents(id))).toBe(1);
+    expect(await redis.ttl(keys.jobEvents(id))).toBeGreaterThan(store.pendingTtlSeconds - 60);
+  });
+
   it('keeps the surface a job came in through, and says none for the others', async () => {
     await store.create({
       id: 'job_r',

@@ -117,7 +117,7 @@ export class JobStore {
    * `index`, the job is listed in its tenant's job index in the same script.
    */
   async create(record: NewJobRecord, options: JobCreateOptions = {}): Promise<void> {
-    const fields = newRecordFields(record);
+    const fields = newRecordArguments(record);
     const keys = [
       this.keys.job(record.id),
       this.keys.jobEvents(record.id),
@@ -158,13 +158,17 @@ export class JobStore {
     options: StartOptions = {},
   ): Promise<StartOutcome> {
     const caps = options.caps ?? [];
+    // The record prefix and the running sets' lifetime are read only with caps: two arguments
+    // fewer on every uncapped start.
+    const capArguments =
+      caps.length === 0
+        ? []
+        : [this.keys.job(''), runningSetTtlSeconds, ...caps.map((cap) => cap.limit)];
     const { keys, args } = this.transition(jobId, [
       now,
       options.startBy ?? '',
       jobId,
-      this.keys.job(''),
-      runningSetTtlSeconds,
-      ...caps.map((cap) => cap.limit),
+      ...capArguments,
     ]);
     const [outcome, value] = (await startScript.run(
       this.redis,
@@ -349,25 +353,18 @@ function callKeysOf(attempts: readonly AttemptRecord[] | undefined): string[] {
   return keys;
 }
 
-/** A new record's hash fields as field/value pairs, in status `queued`. */
-export function newRecordFields(record: NewJobRecord): Array<string | number> {
+/**
+ * A new record's script arguments (see `newRecordLua`): its tenant, model, priority and
+ * creation time, then its optional fields as field/value pairs. The id, the field names every
+ * record has and its constant values (status `queued`, `attempts` and `result_writes` 0) are
+ * written by the script itself.
+ */
+export function newRecordArguments(record: NewJobRecord): Array<string | number> {
   const fields: Array<string | number> = [
-    'id',
-    record.id,
-    'tenant',
     record.tenant,
-    'status',
-    'queued',
-    'model',
     record.model,
-    'priority',
     record.priority,
-    'created_at',
     record.createdAt,
-    'attempts',
-    0,
-    'result_writes',
-    0,
   ];
   if (record.metadata) fields.push('metadata', JSON.stringify(record.metadata));
   if (record.inputFindings?.length)

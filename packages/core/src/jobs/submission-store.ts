@@ -5,7 +5,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import type { CompanionWrite } from './companion-write';
 import { sha256 } from './idempotency-store';
 import type { NewJobRecord } from './job-record';
-import { newRecordFields } from './job-store';
+import { newRecordArguments } from './job-store';
 import { tenantIndexIntervalSeconds } from './job-store-scripts';
 import { type QueueAddCall, queueAddScripts } from './queue-add';
 import { type Submission, submissionSchema } from './submission';
@@ -133,7 +133,7 @@ export class SubmissionStore {
       companion?.keys.length ?? 0,
       companion?.args.length ?? 0,
       ...(companion?.args ?? []),
-      ...newRecordFields(record),
+      ...newRecordArguments(record),
     ];
     const script = acceptScriptFor(enqueued, companion?.script);
     const [outcome, jobId, queuePriority] = (await script.run(this.redis, keys, args)) as [

@@ -28,7 +28,7 @@ end
 
 /**
  * The writes of a new job: idempotency entry, record, first event, job index. `recordFrom` is
- * the Lua expression of the ARGV index its record's field/value pairs start at.
+ * the Lua expression of the ARGV index its record's values start at.
  */
 function newJobWritesLua(recordFrom: string): string {
   return `
@@ -37,6 +37,7 @@ ${newRecordLua({
   record: 'KEYS[1]',
   events: 'KEYS[2]',
   endpoints: 'KEYS[6]',
+  jobId: 'ARGV[1]',
   fieldsFrom: recordFrom,
   lifetimeSeconds: 'ARGV[4]',
   notify: 'ARGV[6]',
@@ -103,7 +104,7 @@ end`;
  * 9 take a fair tag (0/1), 10–15 the tag's tenant, request priority, job count (1), units per
  * step, largest queue priority and tenant weight ('' each without a tag), 16 the companion's
  * key count and 17 its argument count (0 and 0 without one), its arguments, then the record's
- * field/value pairs.
+ * values (see `newRecordArguments`).
  *
  * Returns {'new', job id, BullMQ priority (0 without a fair tag)}, {'existing', job id} (same
  * key, same body) or {'conflict', job id} (same key, another body).
@@ -138,7 +139,7 @@ export const queueAddKeyCount = 9;
  * ARGV: 1–15 as {@link acceptScript} (8 unused), 16–18 the add's arguments (its packed
  * arguments and the job's packed options as JSON, packed here again, and the job's data), 19
  * which add ('standard' or 'prioritized'), 20 the companion's key count and 21 its argument
- * count (0 and 0 without one), its arguments, then the record's field/value pairs. Returns as
+ * count (0 and 0 without one), its arguments, then the record's values. Returns as
  * {@link acceptScript}.
  */
 export function acceptAndEnqueueScript(scripts: QueueAddScripts, companion?: string): LuaScript {
