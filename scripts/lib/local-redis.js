@@ -122,9 +122,6 @@ async function startRedisServer({ port, dir, appendOnly, password, detached = fa
     // As infra/redis.conf: small stream nodes, so a job's one-entry event stream is ~1 KB, not ~5.
     '--stream-node-max-bytes',
     '512',
-    // As infra/redis.conf: no per-command latency histograms, which nothing of llmq reads.
-    '--latency-tracking',
-    'no',
     '--logfile',
     path.resolve(dir, 'redis.log'),
   ];

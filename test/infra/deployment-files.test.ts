@@ -278,7 +278,6 @@ describe('infra/redis.conf', () => {
       expect(Number(await config('maxmemory'))).toBeGreaterThan(0);
       expect(await config('timeout')).toBe('0');
       expect(await config('stream-node-max-bytes')).toBe('512');
-      expect(await config('latency-tracking')).toBe('no');
     } finally {
       client.disconnect();
       server.kill('SIGKILL');

@@ -38,8 +38,7 @@ export async function startPrivateRedis(
         ...(appendfsync === 'off'
           ? ['--appendonly', 'no']
           : ['--appendonly', 'yes', '--appendfsync', appendfsync]),
-        ...['--maxmemory-policy', 'noeviction', '--latency-tracking', 'no'],
-        ...['--logfile', path.join(dir, 'redis.log')],
+        ...['--maxmemory-policy', 'noeviction', '--logfile', path.join(dir, 'redis.log')],
       ],
       { stdio: 'ignore' },
     );
