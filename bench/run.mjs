@@ -1,5 +1,5 @@
 // `npm run bench`: runs every scenario script in bench/ (each `*.mjs` here except this runner,
-// profile-summary.mjs and side-by-side.mjs), one after the other, each in its own process with its own
+// profile-summary.mjs and the side-by-side probes), one after the other, each in its own process with its own
 // private Redis, then merges every bench/results/<scenario>.json into results/latest.json and
 // results/latest.md. `node bench/run.mjs sync-endpoint cost` runs only those scenarios;
 // `BENCH_RUNS=2` runs each scenario twice and shows every run's ratio (shared machines are
@@ -13,7 +13,12 @@ import path from 'node:path';
 import { benchEnv, inheritedEnv } from './lib/bench-env.mjs';
 import { benchDirectory, machine, resultsDirectory, table } from './lib/harness.mjs';
 
-const notScenarios = new Set(['run.mjs', 'profile-summary.mjs', 'side-by-side.mjs']);
+const notScenarios = new Set([
+  'run.mjs',
+  'profile-summary.mjs',
+  'side-by-side.mjs',
+  'side-by-side-sync.mjs',
+]);
 /** Run order: the cheap HTTP scenarios first, the long fills last; new scripts after these. */
 const order = [
   'async-submit',

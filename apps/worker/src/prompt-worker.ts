@@ -1,5 +1,5 @@
 import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
-import { Worker } from 'bullmq';
+import { type Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { closeWorkers, onStalledOut } from './worker-lifecycle';
@@ -25,6 +25,36 @@ export interface RunningPromptWorker {
 }
 
 /**
+ * BullMQ's worker, except that a job's completion asks for the next job (`moveToFinished`'s
+ * fetch) only while the worker's last fetch found one. Once a fetch came back empty (BullMQ's
+ * `drained`), the worker's own loop waits on the lane's marker (`BZPOPMIN`) and takes the next
+ * job as soon as it is added, so the completion's fetch would only find nothing: at one job at
+ * a time that was 6 of `moveToFinished`'s 29 commands on every job (the empty `RPOPLPUSH` and
+ * `ZPOPMIN` among them). A job added meanwhile is still taken, by the loop. BullMQ's `active` and
+ * `drained` events mirror its private flag: `active` follows every fetch that found a job,
+ * `drained` the first empty one after it.
+ */
+export class PromptLaneWorker extends Worker {
+  private fetchedEmpty = false;
+
+  constructor(name: string, processor: Processor, options: WorkerOptions) {
+    super(name, processor, options);
+    this.on('active', () => {
+      this.fetchedEmpty = false;
+    });
+    this.on('drained', () => {
+      this.fetchedEmpty = true;
+    });
+  }
+
+  protected override handleCompleted(
+    ...[result, job, token, fetchNext = () => true, span]: Parameters<Worker['handleCompleted']>
+  ): Promise<Job> {
+    return super.handleCompleted(result, job, token, () => !this.fetchedEmpty && fetchNext(), span);
+  }
+}
+
+/**
  * The BullMQ worker for prompt jobs. A job whose worker dies is picked up again by any live
  * worker once its lock expires (stalled-job recovery); the job store makes sure its result is
  * written once.
@@ -33,7 +63,7 @@ export async function startPromptWorker(
   options: PromptWorkerOptions,
 ): Promise<RunningPromptWorker> {
   const queueName = options.queueName ?? jobCatalog.prompt.queue;
-  const worker = new Worker(queueName, options.pipeline, {
+  const worker = new PromptLaneWorker(queueName, options.pipeline, {
     connection: options.connection,
     prefix: options.keys.prefix,
     concurrency: options.concurrency,
