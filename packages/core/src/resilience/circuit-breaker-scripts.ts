@@ -3,7 +3,7 @@ import { LuaScript } from '../redis/lua-script';
 // Lua of the circuit breaker (circuit-breaker.ts). One script per transition, so two workers
 // can never both take the last probe slot or both miss a threshold crossing. A circuit is a
 // hash with the fields state, failures (consecutive), win_start, win_total, win_fail,
-// open_until, probes, probe_at and opened (a count).
+// fail_at (the latest failure's time), open_until, probes, probe_at and opened (a count).
 
 /**
  * Asks to call a model: a closed circuit lets the call through; an open one whose cooldown has
@@ -57,8 +57,10 @@ return allowed('1')`);
  * reported while open or half-open change nothing.
  *
  * A non-probe success may stand for several (ARGV[9], `CircuitBreaker`'s batched background
- * record): on a closed circuit they reset the consecutive failures and add that many calls to
- * the window, as that many records in a row would; on an open or half-open one, nothing.
+ * record, sent up to its batch window late, ARGV[1] the latest success's time): on a closed
+ * circuit they add that many calls to the window, and reset the consecutive failures unless a
+ * failure was recorded after them (`fail_at`, the latest failure's time): a late batch must not
+ * undo failures another worker saw since. On an open or half-open circuit, nothing.
  *
  * KEYS: the circuit hash, the set of every circuit (for the snapshot; added to as the hash is
  * created).
@@ -70,7 +72,8 @@ export const recordScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local failed = ARGV[2] == 'failure'
 -- The state and the closed circuit's counts in one read (most records find it closed).
-local s = redis.call('HMGET', KEYS[1], 'state', 'failures', 'win_start', 'win_total', 'win_fail')
+local s = redis.call('HMGET', KEYS[1], 'state', 'failures', 'win_start', 'win_total', 'win_fail',
+  'fail_at')
 local state = s[1]
 -- Every write of a circuit sets its state, so a hash without one is about to be created.
 if not state then
@@ -97,11 +100,17 @@ local total = tonumber(s[4] or 0)
 local fails = tonumber(s[5] or 0)
 if now - win_start >= tonumber(ARGV[7]) then win_start = now; total = 0; fails = 0 end
 total = total + tonumber(ARGV[9] or 1)
-if failed then failures = failures + 1; fails = fails + 1 else failures = 0 end
+local fail_at = tonumber(s[6] or 0)
+if failed then
+  failures = failures + 1; fails = fails + 1
+  if now > fail_at then fail_at = now end
+elseif now >= fail_at then
+  failures = 0
+end
 if failed and (failures >= tonumber(ARGV[4]) or
     (total >= tonumber(ARGV[6]) and fails / total >= tonumber(ARGV[5]))) then
   return open()
 end
 redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', failures, 'win_start', win_start,
-  'win_total', total, 'win_fail', fails)
+  'win_total', total, 'win_fail', fails, 'fail_at', fail_at)
 return {state, 'closed'}`);

@@ -184,6 +184,37 @@ describe('successes batched per circuit', () => {
     ]);
   });
 
+  it('sent late, do not undo the failures another worker recorded after them', async () => {
+    const breaker = new CircuitBreaker(redis, keys, { ...options, successBatchMs: 60_000 });
+    const otherConnection = new Redis(testRedisUrl());
+    const other = new CircuitBreaker(otherConnection, keys, options);
+    try {
+      const now = 5_000_000;
+      breaker.recordSuccessInBackground('p', 'm', now);
+      // Two failures in a row after the batched success, one short of the threshold (3).
+      await other.record('p', 'm', 'failure', false, now + 1);
+      await other.record('p', 'm', 'failure', false, now + 2);
+      await breaker.flushSuccesses();
+      const [afterBatch] = await other.getCircuitStates();
+      expect(afterBatch).toMatchObject({ state: 'closed', consecutiveFailures: 2 });
+      expect(afterBatch?.windowRequests).toBe(3);
+      expect(await other.record('p', 'm', 'failure', false, now + 3)).toBe('open');
+      // A success newer than the latest failure still resets the count.
+      const fresh = new RedisKeys(uniquePrefix('test-circuit-fresh'));
+      const freshBreaker = new CircuitBreaker(redis, fresh, { ...options, successBatchMs: 60_000 });
+      await freshBreaker.record('p', 'm', 'failure', false, now);
+      await freshBreaker.record('p', 'm', 'failure', false, now + 1);
+      freshBreaker.recordSuccessInBackground('p', 'm', now + 2);
+      await freshBreaker.flushSuccesses();
+      expect(await freshBreaker.getCircuitStates()).toEqual([
+        expect.objectContaining({ state: 'closed', consecutiveFailures: 0 }),
+      ]);
+      await cleanupPrefix(redis, fresh.prefix);
+    } finally {
+      await otherConnection.quit();
+    }
+  });
+
   it('sent late, change nothing on a circuit another worker opened meanwhile', async () => {
     const breaker = new CircuitBreaker(redis, keys, { ...options, successBatchMs: 60_000 });
     const otherConnection = new Redis(testRedisUrl());

@@ -194,7 +194,8 @@ export class CircuitBreaker {
    * the consecutive failures and feeds the failure-ratio window, which no answer depends on.
    * The successes of a circuit are counted here for up to `successBatchMs` and sent as one
    * script (one per circuit per batch, not one per call). Sent late, they still change nothing
-   * on a circuit another worker opened meanwhile; a probe's outcome is never batched
+   * on a circuit another worker opened meanwhile, and do not reset failures recorded after the
+   * batch's latest success (the script compares times); a probe's outcome is never batched
    * ({@link record}). This worker's next {@link record} of the circuit sends them first, on
    * the same connection, so they land before it. A failed write goes to `onBackgroundError`.
    */
