@@ -37,7 +37,13 @@ Every other variable passes through to the apps (see docs/configuration.md).`;
 
 const SERVICES = [
   { name: 'sim', script: 'apps/llm-simulator/dist/main.js', title: 'simulator' },
-  { name: 'api', script: 'apps/api/dist/main.js', title: 'API' },
+  {
+    name: 'api',
+    script: 'apps/api/dist/main.js',
+    title: 'API',
+    // The young generation's size can only be given on node's command line (node-arguments.ts).
+    nodeArgumentsFrom: 'apps/api/dist/node-arguments.js',
+  },
   {
     name: 'worker',
     script: 'apps/worker/dist/main.js',
@@ -198,10 +204,10 @@ function watchForCrash(service) {
   });
 }
 
-/** The node arguments a built app asks to be started with (its `workerNodeArguments`, say). */
-async function nodeArgumentsOf(module) {
-  const { workerNodeArguments } = await import(pathToFileURL(path.join(ROOT, module)).href);
-  return [...workerNodeArguments];
+/** The node arguments a built app asks to be started with (its `apiNodeArguments`, say). */
+async function nodeArgumentsOf(name, module) {
+  const exported = await import(pathToFileURL(path.join(ROOT, module)).href);
+  return [...exported[`${name}NodeArguments`]];
 }
 
 async function waitUntilReady(service, url) {
@@ -313,7 +319,7 @@ async function main() {
     const service = startService({
       name,
       script: path.join(ROOT, script),
-      nodeArguments: nodeArgumentsFrom ? await nodeArgumentsOf(nodeArgumentsFrom) : [],
+      nodeArguments: nodeArgumentsFrom ? await nodeArgumentsOf(name, nodeArgumentsFrom) : [],
       env: childEnv,
       cwd: ROOT,
     });
