@@ -37,13 +37,7 @@ Every other variable passes through to the apps (see docs/configuration.md).`;
 
 const SERVICES = [
   { name: 'sim', script: 'apps/llm-simulator/dist/main.js', title: 'simulator' },
-  {
-    name: 'api',
-    script: 'apps/api/dist/main.js',
-    title: 'API',
-    // The young generation's size can only be given on node's command line (node-arguments.ts).
-    nodeArgumentsFrom: 'apps/api/dist/node-arguments.js',
-  },
+  { name: 'api', script: 'apps/api/dist/main.js', title: 'API' },
   {
     name: 'worker',
     script: 'apps/worker/dist/main.js',
@@ -204,10 +198,10 @@ function watchForCrash(service) {
   });
 }
 
-/** The node arguments a built app asks to be started with (its `apiNodeArguments`, say). */
-async function nodeArgumentsOf(name, module) {
-  const exported = await import(pathToFileURL(path.join(ROOT, module)).href);
-  return [...exported[`${name}NodeArguments`]];
+/** The node arguments a built app asks to be started with (its `workerNodeArguments`, say). */
+async function nodeArgumentsOf(module) {
+  const { workerNodeArguments } = await import(pathToFileURL(path.join(ROOT, module)).href);
+  return [...workerNodeArguments];
 }
 
 async function waitUntilReady(service, url) {
@@ -319,7 +313,7 @@ async function main() {
     const service = startService({
       name,
       script: path.join(ROOT, script),
-      nodeArguments: nodeArgumentsFrom ? await nodeArgumentsOf(name, nodeArgumentsFrom) : [],
+      nodeArguments: nodeArgumentsFrom ? await nodeArgumentsOf(nodeArgumentsFrom) : [],
       env: childEnv,
       cwd: ROOT,
     });

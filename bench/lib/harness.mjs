@@ -92,7 +92,7 @@ export function startProcess(
  * with the profiles written to bench/results/profiles/.
  */
 export async function startApp(app, env) {
-  const nodeArguments = [...(await appNodeArguments(app))];
+  const nodeArguments = app === 'worker' ? [...(await workerNodeArguments())] : [];
   if (benchEnv.BENCH_PROFILE === '1') {
     const directory = path.join(benchDirectory, 'results', 'profiles');
     fs.mkdirSync(directory, { recursive: true });
@@ -108,14 +108,10 @@ export async function startApp(app, env) {
   });
 }
 
-/**
- * The node arguments every way llmq starts an app gives it, when the app has a list
- * (`apps/<app>/src/node-arguments.ts`, exporting `<app>NodeArguments`: the worker's, the API's).
- */
-async function appNodeArguments(app) {
-  const built = path.join(root, 'apps', app, 'dist', 'node-arguments.js');
-  if (!fs.existsSync(built)) return [];
-  return (await import(pathToFileURL(built).href))[`${app}NodeArguments`];
+/** The node arguments every way llmq starts a worker gives it (apps/worker/src/node-arguments.ts). */
+async function workerNodeArguments() {
+  const built = path.join(root, 'apps', 'worker', 'dist', 'node-arguments.js');
+  return (await import(pathToFileURL(built).href)).workerNodeArguments;
 }
 
 /** Starts the simulator on a free port; resolves with its base URL (no `/v1`). */

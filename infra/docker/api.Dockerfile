@@ -33,5 +33,4 @@ USER node
 EXPOSE 3000 9464
 # Node receives SIGTERM directly (exec form, PID 1 handles it: the app drains and exits).
 STOPSIGNAL SIGTERM
-# node's own arguments are apps/api/src/node-arguments.ts (test/infra checks they agree).
-CMD ["node", "--max-semi-space-size=32", "apps/api/dist/main.js"]
+CMD ["node", "apps/api/dist/main.js"]
