@@ -4,12 +4,17 @@
 // order rotated each round) and waits for its queue to drain. CPU per process is every thread's
 // run time from /proc/<pid>/task/*/schedstat (ns resolution, GC helper threads included).
 //
-//   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0]
-//     [--worker-node-args TAG=--flag,--flag] TAG=TREE ...
+//   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0] [--sync]
+//     [--worker-node-args TAG=--flag,--flag] [--api-node-args TAG=--flag,--flag] TAG=TREE ...
 //
-// Each tree's worker gets the node arguments that tree starts it with
-// (`apps/worker/dist/node-arguments.js`, when the tree has one); `--worker-node-args` adds node
-// arguments to one tag's worker (a V8 flag measured against the same tree without it).
+// Each tree's worker and API get the node arguments that tree starts them with
+// (`apps/worker/dist/node-arguments.js`, `apps/api/dist/node-arguments.js`, when the tree has
+// them); `--worker-node-args` and `--api-node-args` add node arguments to one tag's worker or API
+// (a V8 flag measured against the same tree without it; a later flag wins over the tree's own).
+//
+// `--sync` drives `POST /v1/chat/completions` instead (the body of bench/sync-endpoint.mjs, the
+// worker at INTERACTIVE_CONCURRENCY=100 as there): each answered request is a job run to its end,
+// so there is nothing to drain.
 //
 // `--rate N` submits N per second over the c connections (autocannon's overallRate) instead of
 // as fast as answers come, so every tree's worker sees the same arrival rate: a faster API
@@ -27,6 +32,7 @@ import {
   apiKey,
   cannon,
   freePort,
+  memoryOf,
   startProcess,
   startRedis,
   startSimulator,
@@ -37,15 +43,18 @@ import {
 import { openQueue } from './lib/queues.mjs';
 
 const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
+let sync = false;
 const trees = [];
-const workerNodeArgs = new Map();
+const extraNodeArgs = { worker: new Map(), api: new Map() };
 const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index += 1) {
   const argument = argv[index];
-  if (argument === '--worker-node-args') {
+  if (argument === '--worker-node-args' || argument === '--api-node-args') {
     const [tag, list] = (argv[++index] ?? '').split(/=(.*)/s);
-    if (!tag || !list) throw new Error('--worker-node-args: expected TAG=--flag[,--flag]');
-    workerNodeArgs.set(tag, list.split(','));
+    if (!tag || !list) throw new Error(`${argument}: expected TAG=--flag[,--flag]`);
+    extraNodeArgs[argument === '--api-node-args' ? 'api' : 'worker'].set(tag, list.split(','));
+  } else if (argument === '--sync') {
+    sync = true;
   } else if (argument.startsWith('--')) {
     const name = argument.slice(2);
     const value = Number(argv[++index]);
@@ -65,9 +74,17 @@ if (trees.length < 2) throw new Error('give at least two TAG=TREE');
 
 const body = JSON.stringify({
   model: 'sim-gpt-fast',
-  messages: [{ role: 'user', content: 'Summarise the quick brown fox in one line.' }],
+  messages: [
+    {
+      role: 'user',
+      content: sync
+        ? 'echo: the quick brown fox jumps over the lazy dog'
+        : 'Summarise the quick brown fox in one line.',
+    },
+  ],
   max_tokens: 32,
 });
+const route = sync ? '/v1/chat/completions' : '/v1/jobs';
 const headers = { authorization: `Bearer ${apiKey}` };
 
 /** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
@@ -86,12 +103,16 @@ function threadCpuMs(pid) {
 const redis = await startRedis();
 const simulator = await startSimulator();
 
-/** The node arguments a tree starts its worker with (`npm start` and the image), if it has any. */
-async function treeWorkerArguments(tree) {
-  const module = path.join(tree, 'apps/worker/dist/node-arguments.js');
+/** The node arguments a tree starts an app with (`npm start` and the image), if it has any. */
+async function treeNodeArguments(tree, app) {
+  const module = path.join(tree, `apps/${app}/dist/node-arguments.js`);
   if (!fs.existsSync(module)) return [];
-  return (await import(pathToFileURL(module).href)).workerNodeArguments;
+  return (await import(pathToFileURL(module).href))[`${app}NodeArguments`] ?? [];
 }
+const nodeArgumentsOf = async (app, { tag, tree }) => [
+  ...(await treeNodeArguments(tree, app)),
+  ...(extraNodeArgs[app].get(tag) ?? []),
+];
 
 async function startTree({ tag, tree }) {
   const env = {
@@ -101,10 +122,11 @@ async function startTree({ tag, tree }) {
     API_KEYS: `bench:${apiKey}`,
   };
   const apiPort = await freePort();
+  const apiMetricsPort = await freePort();
   const api = startProcess(
     path.join(tree, 'apps/api/dist/main.js'),
-    { ...env, PORT: String(apiPort), HOST: '127.0.0.1' },
-    { name: `api-${tag}` },
+    { ...env, PORT: String(apiPort), HOST: '127.0.0.1', METRICS_PORT: String(apiMetricsPort) },
+    { name: `api-${tag}`, nodeArguments: await nodeArgumentsOf('api', { tag, tree }) },
   );
   const url = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${url}/readyz`, api);
@@ -114,17 +136,22 @@ async function startTree({ tag, tree }) {
     {
       ...env,
       WORKER_CONCURRENCY: '50',
+      INTERACTIVE_CONCURRENCY: '100',
       WORKER_METRICS_PORT: String(metricsPort),
       WORKER_METRICS_HOST: '127.0.0.1',
     },
     {
       name: `worker-${tag}`,
-      nodeArguments: [...(await treeWorkerArguments(tree)), ...(workerNodeArgs.get(tag) ?? [])],
+      nodeArguments: await nodeArgumentsOf('worker', { tag, tree }),
     },
   );
   await waitForHttp(`http://127.0.0.1:${metricsPort}/healthz`, worker);
-  const queue = openQueue(redis.url, 'prompts-standard', `side${tag}`);
-  return { tag, url, api, worker, queue, metricsPort, rounds: [] };
+  const queue = openQueue(
+    redis.url,
+    sync ? 'prompts-interactive' : 'prompts-standard',
+    `side${tag}`,
+  );
+  return { tag, url, api, worker, queue, metricsPort, apiMetricsPort, rounds: [] };
 }
 
 const running = [];
@@ -135,7 +162,7 @@ async function drive(t, seconds) {
   const started = performance.now();
   const submitted = summarize(
     await cannon({
-      url: `${t.url}/v1/jobs`,
+      url: `${t.url}${route}`,
       body,
       headers,
       connections: options.c,
@@ -201,7 +228,13 @@ for (const what of ['worker', 'api']) {
 const byTree = new Map();
 for (const t of running) {
   const tree = trees.find((item) => item.tag === t.tag).tree;
-  const key = [tree, ...(workerNodeArgs.get(t.tag) ?? [])].join(' ');
+  const key = [
+    tree,
+    'worker',
+    ...(extraNodeArgs.worker.get(t.tag) ?? []),
+    'api',
+    ...(extraNodeArgs.api.get(t.tag) ?? []),
+  ].join(' ');
   byTree.set(key, [...(byTree.get(key) ?? []), t]);
 }
 if (byTree.size < running.length) {
@@ -217,18 +250,26 @@ if (byTree.size < running.length) {
     }
   }
 }
-// Each worker's young generation and GC time, from its metrics (prom-client's default gauges):
-// a worker that settled at a smaller new space collects more often for the same jobs.
+// Each process's young generation and GC time, from its metrics (prom-client's default gauges):
+// a process that settled at a smaller new space collects more often for the same jobs.
 for (const t of running) {
-  const metrics = await (await fetch(`http://127.0.0.1:${t.metricsPort}/metrics`)).text();
-  const newSpace = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m.exec(metrics)?.[1];
-  const gcSeconds = [...metrics.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)/gm)]
-    .map(([, kind, value]) => `${kind} ${Number(value).toFixed(2)} s`)
-    .join(', ');
   const jobs = t.rounds.reduce((sum, r) => sum + r.jobs, 0);
-  process.stdout.write(
-    `${t.tag}: new space ${(Number(newSpace) / 2 ** 20).toFixed(1)} MB; GC since start ${gcSeconds} (${jobs} jobs measured)\n`,
-  );
+  for (const [what, port, pid] of [
+    ['worker', t.metricsPort, t.worker.pid],
+    ['api', t.apiMetricsPort, t.api.pid],
+  ]) {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const newSpace = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m.exec(metrics)?.[1];
+    const gcSeconds = [
+      ...metrics.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)/gm),
+    ]
+      .map(([, kind, value]) => `${kind} ${Number(value).toFixed(2)} s`)
+      .join(', ');
+    const { peakMb, currentMb } = memoryOf(pid);
+    process.stdout.write(
+      `${t.tag} ${what}: new space ${(Number(newSpace) / 2 ** 20).toFixed(1)} MB; RSS ${currentMb} MB (peak ${peakMb}); GC since start ${gcSeconds} (${jobs} jobs measured)\n`,
+    );
+  }
 }
 const errors = running.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r.errors, 0), 0);
 const failed = [];
