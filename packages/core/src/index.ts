@@ -438,6 +438,7 @@ export {
   type AccountParameterRules,
   createProviderRegistry,
   type FinishReason,
+  callRequest,
   findAccountUnsupportedParameter,
   type GenerateRequest,
   type GenerateResult,

@@ -8,6 +8,7 @@ export type {
   CompletionChoice,
   CompletionModel,
 } from './completion-model';
+export { type CallOptions, callRequest } from './call-request';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
 export {
   type AccountParameterRules,
