@@ -28,7 +28,8 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
       const claim = await claimPromptJob(options, job, data, observed, log, token);
       if (!claim) return undefined;
       observed.started(claim.startedAt);
-      logger.debug('job-start', { event: 'job-start', ...log });
+      // The line's fields are copied only for a line that is written (the worker logs at `warn`).
+      if (logger.isLevelEnabled('debug')) logger.debug('job-start', { event: 'job-start', ...log });
       return new PromptRun(runOptions, job, data, observed, log, claim.startedAt);
     },
   };

@@ -33,11 +33,15 @@ export interface ChainLink {
 /** The link bound to one of its model's deployments. */
 export function onDeployment(link: ChainLink, deployment: ModelDeployment): ChainLink {
   if (link.deployment === deployment) return link;
-  return {
-    ...link,
-    deployment,
+  // Listed, not spread: a spread would read a lazy link's `model` (making the first
+  // deployment's adapter for nothing) and copy its private state.
+  const bound: ChainLink = {
+    entry: link.entry,
     model: link.modelFor ? link.modelFor(deployment) : link.model,
+    deployment,
   };
+  if (link.modelFor) bound.modelFor = link.modelFor;
+  return bound;
 }
 
 /**
