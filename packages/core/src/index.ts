@@ -436,9 +436,9 @@ export {
 } from './provider-batches/provider-batch-store';
 export {
   type AccountParameterRules,
+  callRequest,
   createProviderRegistry,
   type FinishReason,
-  callRequest,
   findAccountUnsupportedParameter,
   type GenerateRequest,
   type GenerateResult,

@@ -2,13 +2,13 @@ export {
   type AnthropicProviderOptions,
   createAnthropicProvider,
 } from './anthropic/anthropic-provider';
+export { type CallOptions, callRequest } from './call-request';
 export type {
   CompleteRequest,
   CompleteResult,
   CompletionChoice,
   CompletionModel,
 } from './completion-model';
-export { type CallOptions, callRequest } from './call-request';
 export type { EmbeddingModel, EmbedRequest, EmbedResult } from './embedding-model';
 export {
   type AccountParameterRules,

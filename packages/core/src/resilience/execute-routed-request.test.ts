@@ -92,7 +92,7 @@ describe('createRequestExecutor', () => {
     const made: Array<string | undefined> = [];
     const execute = createRequestExecutor({
       catalog: spread,
-      resolveModel: (entry, deployment) => {
+      resolveModel: (_entry, deployment) => {
         made.push(deployment.id);
         return registry.languageModel(deployment.account, deployment.upstream_model);
       },
