@@ -9,7 +9,9 @@ export type CallOptions = Pick<GenerateRequest, 'headers' | 'signal' | 'serviceT
  * `Object.assign` rather than `{ ...request, headers }`: on Node 20 a spread copy given a key its
  * source lacks costs ~1 µs and gets a hidden class of its own, so each of the adapter's ~20 reads
  * of it (the request converter, the span's attributes) misses its inline cache, several µs a
- * call (docs/performance.md, "The worker's spread copies").
+ * call (docs/performance.md, "The worker's spread copies"). The one key `Object.assign` treats
+ * unlike a spread is an own `__proto__`, which a parsed job request (zod keeps only its schema's
+ * keys) does not have.
  */
 export function callRequest(
   request: Omit<GenerateRequest, 'headers' | 'signal'> | GenerateRequest,
