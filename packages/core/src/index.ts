@@ -436,6 +436,7 @@ export {
 } from './provider-batches/provider-batch-store';
 export {
   type AccountParameterRules,
+  callRequest,
   createProviderRegistry,
   type FinishReason,
   findAccountUnsupportedParameter,

@@ -40,10 +40,7 @@ export async function claimPromptJob(
 ): Promise<Extract<StartOutcome, { outcome: 'started' }> | undefined> {
   const { store, logger } = options;
   const caps = await runningCapsOf(options, data);
-  const claim = await store.start(data.jobId, Date.now(), {
-    ...(data.startBy !== undefined ? { startBy: data.startBy } : {}),
-    caps,
-  });
+  const claim = await store.start(data.jobId, Date.now(), { startBy: data.startBy, caps });
   switch (claim.outcome) {
     case 'started':
       options.throughput?.started(job.queueName);

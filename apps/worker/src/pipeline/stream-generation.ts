@@ -1,6 +1,7 @@
 import {
   answerText,
   type ChatAnswer,
+  callRequest,
   choiceOf,
   type FinishReason,
   type GenerateRequest,
@@ -68,7 +69,7 @@ export async function streamGeneration(
         isRetryable: false,
       });
     }
-    for await (const part of model.stream({ ...request, signal })) {
+    for await (const part of model.stream(callRequest(request, { signal }))) {
       if (part.type === 'response-metadata') {
         // Not content: no first token, nothing to filter; it goes out with the first content.
         publisher.pushPart(part);
@@ -211,7 +212,7 @@ export function stoppableModel(
         const signal = request.signal
           ? AbortSignal.any([request.signal, controller.signal])
           : controller.signal;
-        return await model.generate({ ...request, signal });
+        return await model.generate(callRequest(request, { signal }));
       } catch (error) {
         if (controller.signal.aborted && watch.stopRequested) {
           throw new ProviderError({

@@ -133,5 +133,7 @@ export function inspectOutput(
 ): FilterVerdict & { cacheable: boolean } {
   const parts = typeof text === 'string' ? [{ location: 'text', text }] : text;
   const verdict = inspectParts('output', parts, policy.output);
-  return { ...verdict, cacheable: !verdict.blocked };
+  // Set on the verdict just made, not on a spread copy (a copy given a new key gets a hidden
+  // class of its own on Node 20: ~1 µs, and slow reads of it after).
+  return Object.assign(verdict, { cacheable: !verdict.blocked });
 }

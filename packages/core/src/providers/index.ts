@@ -2,6 +2,7 @@ export {
   type AnthropicProviderOptions,
   createAnthropicProvider,
 } from './anthropic/anthropic-provider';
+export { type CallOptions, callRequest } from './call-request';
 export type {
   CompleteRequest,
   CompleteResult,

@@ -1,5 +1,6 @@
 import { startSimulator } from '@llmq/llm-simulator';
 import { ModelCatalog, type ModelEntryInput } from '../catalog/model-catalog';
+import { deploymentsOf } from '../catalog/model-deployments';
 import { defaultProviderAccounts } from '../config/default-catalog';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { routeJob } from '../routing/route-job';
@@ -74,5 +75,40 @@ describe('createRequestExecutor', () => {
       ['secondary', 'success'],
     ]);
     expect(fellBack.made).toEqual(['primary', 'secondary']);
+  });
+
+  it('makes only the adapter of the deployment a call goes to', async () => {
+    const spread = new ModelCatalog([
+      {
+        ...primary,
+        id: 'spread',
+        fallbacks: [],
+        deployments: [
+          { id: 'east', upstream_model: 'sim-east' },
+          { id: 'west', upstream_model: 'sim-west' },
+        ],
+      },
+    ]);
+    const made: Array<string | undefined> = [];
+    const execute = createRequestExecutor({
+      catalog: spread,
+      resolveModel: (_entry, deployment) => {
+        made.push(deployment.id);
+        return registry.languageModel(deployment.account, deployment.upstream_model);
+      },
+      // The second deployment first: the chain's link, made on the first, moves to it.
+      chooser: {
+        order: async (entry) => [...deploymentsOf(entry)].reverse(),
+        track: () => () => undefined,
+      },
+      policy: { maxRetriesPerModel: 0, baseDelayMs: 1, maxDelayMs: 1, maxInlineWaitMs: 1000 },
+    });
+    const route = routeJob(spread, { model: 'spread', request });
+    expect(route.ok).toBe(true);
+    if (!route.ok) return;
+    const outcome = await execute({ decision: route.decision, request });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.attempts.map((attempt) => attempt.deployment)).toEqual(['west']);
+    expect(made).toEqual(['west']);
   });
 });

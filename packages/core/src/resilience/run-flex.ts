@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../catalog/model-catalog';
 import type { CallGate } from '../limits/call-gate';
+import { callRequest } from '../providers/call-request';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from './attempt-record';
@@ -60,11 +61,10 @@ export async function runFlex(options: RunFlexOptions): Promise<FlexOutcome> {
   for (;;) {
     calls += 1;
     const outcome = await callModel(
-      chatCall(link, {
-        ...options.request,
-        serviceTier: 'flex',
-        headers: options.headers?.(calls),
-      }),
+      chatCall(
+        link,
+        callRequest(options.request, { serviceTier: 'flex', headers: options.headers?.(calls) }),
+      ),
       { gate: options.gate, recorder: options.recorder },
     );
     if (!outcome.ok && outcome.throttled) {

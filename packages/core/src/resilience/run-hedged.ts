@@ -2,6 +2,7 @@ import type { ModelEntry } from '../catalog/model-catalog';
 import { costOfUsage } from '../catalog/model-pricing';
 import type { DeploymentChooser } from '../deployments/deployment-picker';
 import type { CallGate } from '../limits/call-gate';
+import { callRequest } from '../providers/call-request';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
@@ -55,11 +56,13 @@ export async function runHedged(options: RunHedgedOptions): Promise<HedgeOutcome
     const arm = arms[index] as (typeof arms)[number];
     calls += 1;
     const promise = callModel(
-      chatCall(arm.link, {
-        ...options.request,
-        signal: (controllers[index] as AbortController).signal,
-        headers: options.headers?.(calls),
-      }),
+      chatCall(
+        arm.link,
+        callRequest(options.request, {
+          signal: (controllers[index] as AbortController).signal,
+          headers: options.headers?.(calls),
+        }),
+      ),
       {
         breaker: options.breaker,
         gate: options.gate,

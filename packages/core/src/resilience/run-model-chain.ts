@@ -2,6 +2,7 @@ import type { ModelEntry } from '../catalog/model-catalog';
 import { deploymentWaitKey, type ModelDeployment } from '../catalog/model-deployments';
 import { type DeploymentChooser, weightedChooser } from '../deployments/deployment-picker';
 import type { CallGate, ThrottleReason } from '../limits/call-gate';
+import { callRequest } from '../providers/call-request';
 import type { GenerateRequest, GenerateResult } from '../providers/language-model';
 import type { AttemptRecord } from './attempt-record';
 import type { CallRecorder } from './call-journal';
@@ -208,10 +209,10 @@ export async function runModelChain(options: RunModelChainOptions): Promise<Chai
       }
       calls += 1;
       const outcome = await callModel(
-        chatCall(onDeployment(link, deployment), {
-          ...options.request,
-          headers: options.headers?.(calls),
-        }),
+        chatCall(
+          onDeployment(link, deployment),
+          callRequest(options.request, { headers: options.headers?.(calls) }),
+        ),
         {
           breaker,
           gate: options.gate,

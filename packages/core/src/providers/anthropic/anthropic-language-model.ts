@@ -57,14 +57,18 @@ export class AnthropicLanguageModel implements LanguageModel {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let response: ProviderResponse | undefined;
     try {
-      response = await this.post({ ...this.requestBody(request), stream: false }, request, call);
+      // `stream` is set on this call's own body, not on a spread copy of it (~1 µs on Node 20,
+      // and an object of its own shape).
+      const body = Object.assign(this.requestBody(request), { stream: false as const });
+      response = await this.post(body, request, call);
       const data = JSON.parse(await readText(response)) as Anthropic.Message;
       const result = convertAnthropicMessage(data, {
         provider: this.provider,
         modelId: this.modelId,
       });
       const rateLimit = parseAnthropicRateLimitHeaders(headerReader(response));
-      return rateLimit ? { ...result, rateLimit } : result;
+      if (rateLimit) result.rateLimit = rateLimit;
+      return result;
     } catch (error) {
       throw mapAnthropicError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
@@ -79,7 +83,8 @@ export class AnthropicLanguageModel implements LanguageModel {
     let phase: CallPhase = 'request';
     let response: ProviderResponse | undefined;
     try {
-      response = await this.post({ ...this.requestBody(request), stream: true }, request, call);
+      const body = Object.assign(this.requestBody(request), { stream: true as const });
+      response = await this.post(body, request, call);
       phase = 'stream';
       const state = new AnthropicStreamState();
       for await (const { event, data } of readServerSentEventMessages(response)) {

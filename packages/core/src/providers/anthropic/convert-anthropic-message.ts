@@ -36,7 +36,7 @@ function convertBlock(block: Anthropic.ContentBlock, provider: string): Assistan
 export function convertAnthropicMessage(
   message: Anthropic.Message,
   options: { provider: string; modelId: string },
-): Omit<GenerateResult, 'rateLimit'> {
+): GenerateResult {
   if (typeof message !== 'object' || message === null || !Array.isArray(message.content)) {
     throw new ProviderError({
       code: 'malformed_response',
@@ -45,7 +45,7 @@ export function convertAnthropicMessage(
     });
   }
   const content = message.content.map((block) => convertBlock(block, options.provider));
-  const result: Omit<GenerateResult, 'rateLimit'> = {
+  const result: GenerateResult = {
     content,
     text: answerText(content),
     finishReason: convertAnthropicFinishReason(message.stop_reason),

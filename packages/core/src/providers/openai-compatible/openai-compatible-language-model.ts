@@ -87,7 +87,8 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
         convertUsage: convertOpenAICompatibleUsage,
       });
       const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
-      return rateLimit ? { ...result, rateLimit } : result;
+      if (rateLimit) result.rateLimit = rateLimit;
+      return result;
     } catch (error) {
       throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
@@ -102,11 +103,13 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     let phase: CallPhase = 'request';
     let response: ProviderResponse | undefined;
     try {
-      const body = JSON.stringify({
-        ...this.requestBody(request),
-        stream: true,
-        stream_options: { include_usage: true },
-      });
+      // The body is this call's own: `stream` is added in place, not by a spread copy.
+      const body = JSON.stringify(
+        Object.assign(this.requestBody(request), {
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
+      );
       response = await this.post(body, request, call);
       if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);
