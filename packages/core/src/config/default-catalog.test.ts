@@ -1,3 +1,4 @@
+import { startSimulator } from '@llmq/llm-simulator';
 import { z } from 'zod';
 import { ModelCatalog } from '../catalog/model-catalog';
 import { accountKinds } from '../providers/max-output-tokens';
@@ -69,6 +70,45 @@ describe('defaultProviderAccounts', () => {
 
   it('refuses a local preset that is a hosted service', () => {
     expect(() => settingsOf({ LOCAL_LLM_PRESET: 'groq' })).toThrow(/LOCAL_LLM_PRESET/);
+  });
+});
+
+describe('ANTHROPIC_MAX_TOKENS_DEFAULT', () => {
+  it('is the max_tokens every Anthropic account sends for a request that names none', async () => {
+    const simulator = await startSimulator({ port: 0, host: '127.0.0.1' });
+    const accounts = defaultProviderAccounts(
+      settingsOf({
+        SIMULATOR_URL: simulator.url,
+        ANTHROPIC_API_KEY: 'a',
+        ANTHROPIC_MAX_TOKENS_DEFAULT: '3',
+      }),
+    );
+    const registry = createProviderRegistry(accounts);
+    try {
+      expect(accountMaxTokensDefaults(accounts)).toEqual({
+        'simulator-anthropic': 3,
+        anthropic: 3,
+      });
+      // Over the wire: the simulator stops the answer at the account's max_tokens.
+      const result = await registry
+        .languageModel('simulator-anthropic', 'sim-claude-fast')
+        .generate({
+          messages: [{ role: 'user', content: 'echo: one two three four five six seven eight' }],
+        });
+      expect(result.finishReason).toBe('length');
+      expect(result.usage.outputTokens).toBe(3);
+    } finally {
+      await registry.close();
+      await simulator.close();
+    }
+  });
+
+  it('is refused by name when it is not a positive integer', () => {
+    for (const value of ['0', '-5', '12.5', 'lots']) {
+      expect(() => settingsOf({ ANTHROPIC_MAX_TOKENS_DEFAULT: value })).toThrow(
+        /ANTHROPIC_MAX_TOKENS_DEFAULT/,
+      );
+    }
   });
 });
 

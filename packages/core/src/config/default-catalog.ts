@@ -13,6 +13,11 @@ export interface ProviderSettings {
   anthropicApiKey?: string;
   /** Env `ANTHROPIC_BASE_URL`; default the official endpoint. */
   anthropicBaseUrl?: string;
+  /**
+   * Env `ANTHROPIC_MAX_TOKENS_DEFAULT`: the `max_tokens` of every Anthropic account (the
+   * simulator's and the real one) for requests that name none; default 4,096.
+   */
+  anthropicMaxTokensDefault?: number;
   /** A local OpenAI-compatible server (vLLM, Ollama, LM Studio), env `LOCAL_LLM_BASE_URL`; default the simulator. */
   localBaseUrl?: string;
   /** Env `LOCAL_LLM_API_KEY`. */
@@ -95,6 +100,7 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
       baseURL: simulator,
       apiKey: 'simulator',
       timeoutMs: settings.timeoutMs,
+      ...anthropicDefaults(settings),
     },
     {
       id: 'simulator-azure',
@@ -159,9 +165,18 @@ export function defaultProviderAccounts(settings: ProviderSettings): ProviderAcc
       baseURL: settings.anthropicBaseUrl,
       apiKey: settings.anthropicApiKey,
       timeoutMs: settings.timeoutMs,
+      ...anthropicDefaults(settings),
     });
   }
   return accounts;
+}
+
+/** An Anthropic account's `maxTokensDefault` when the environment sets one. */
+function anthropicDefaults(settings: ProviderSettings): Pick<ProviderAccount, 'maxTokensDefault'> {
+  const { anthropicMaxTokensDefault } = settings;
+  return anthropicMaxTokensDefault === undefined
+    ? {}
+    : { maxTokensDefault: anthropicMaxTokensDefault };
 }
 
 /**

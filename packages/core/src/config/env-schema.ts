@@ -42,6 +42,11 @@ export const providerEnvShape = {
   OPENAI_BASE_URL: z.string().url().optional(),
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: z.string().url().optional(),
+  /**
+   * The `max_tokens` llmq sends to Anthropic when a request names no limit (Anthropic requires
+   * one); default 4,096. Every Anthropic account made from the environment takes it.
+   */
+  ANTHROPIC_MAX_TOKENS_DEFAULT: z.coerce.number().int().positive().optional(),
   LOCAL_LLM_BASE_URL: z.string().url().optional(),
   LOCAL_LLM_API_KEY: optionalSecret,
   /** A local server's preset (`vllm`, `ollama`): its default URL and refused fields. */
@@ -68,6 +73,7 @@ export function toProviderSettings(env: ProviderEnv): ProviderSettings {
     openaiBaseUrl: env.OPENAI_BASE_URL,
     anthropicApiKey: env.ANTHROPIC_API_KEY,
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL,
+    anthropicMaxTokensDefault: env.ANTHROPIC_MAX_TOKENS_DEFAULT,
     localBaseUrl: env.LOCAL_LLM_BASE_URL,
     localApiKey: env.LOCAL_LLM_API_KEY,
     localPreset: env.LOCAL_LLM_PRESET,
