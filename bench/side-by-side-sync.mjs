@@ -26,6 +26,7 @@ import {
   stopAll,
   waitForHttp,
 } from './lib/harness.mjs';
+import { threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
@@ -43,11 +44,7 @@ for (let index = 0; index < argv.length; index += 1) {
     }
     options[name] = value;
   } else {
-    const [tag, tree] = argument.split('=');
-    if (!tag || !tree || !fs.existsSync(path.join(tree, 'apps/worker/dist/main.js'))) {
-      throw new Error(`${argument}: expected TAG=TREE, a built tree (apps/worker/dist/main.js)`);
-    }
-    trees.push({ tag, tree: path.resolve(tree) });
+    trees.push(treeArgument(argument));
   }
 }
 if (trees.length < 2) throw new Error('give at least two TAG=TREE');
@@ -57,19 +54,6 @@ const body = JSON.stringify({
   messages: [{ role: 'user', content: 'echo: the quick brown fox jumps over the lazy dog' }],
   max_tokens: 32,
 });
-
-/** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
-function threadCpuMs(pid) {
-  let ns = 0;
-  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return ns / 1e6;
-}
 
 /** Context switches (voluntary: the process slept and was woken) of every thread so far. */
 function wakeUps(pid) {

@@ -41,6 +41,7 @@ import {
   waitForHttp,
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
+import { threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
 let sync = false;
@@ -63,11 +64,7 @@ for (let index = 0; index < argv.length; index += 1) {
     }
     options[name] = value;
   } else {
-    const [tag, tree] = argument.split('=');
-    if (!tag || !tree || !fs.existsSync(path.join(tree, 'apps/worker/dist/main.js'))) {
-      throw new Error(`${argument}: expected TAG=TREE, a built tree (apps/worker/dist/main.js)`);
-    }
-    trees.push({ tag, tree: path.resolve(tree) });
+    trees.push(treeArgument(argument));
   }
 }
 if (trees.length < 2) throw new Error('give at least two TAG=TREE');
@@ -86,19 +83,6 @@ const body = JSON.stringify({
 });
 const route = sync ? '/v1/chat/completions' : '/v1/jobs';
 const headers = { authorization: `Bearer ${apiKey}` };
-
-/** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
-function threadCpuMs(pid) {
-  let ns = 0;
-  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return ns / 1e6;
-}
 
 const redis = await startRedis();
 const simulator = await startSimulator();

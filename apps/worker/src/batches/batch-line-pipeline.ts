@@ -4,7 +4,6 @@ import {
   type BatchStopReason,
   batchLineJobDataSchema,
   type FilterPolicy,
-  ledgerLinesFromAttempts,
   lineCostNanoUsd,
   type RequestExecutor,
   routeJob,
@@ -26,6 +25,7 @@ import {
   type LineLedgerOptions,
   type LinePipelineOptions,
   type LineRun,
+  lineLedgerWrite,
 } from './line-sink';
 import { renderChatLine } from './render-chat-line';
 import { createStopReasonCache } from './stop-reason-cache';
@@ -53,18 +53,13 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
   // router's count, when routing ran (saves counting the prompt again).
   const ledgerOf =
     (data: BatchLineJobData, inputTokens?: () => number | undefined) =>
-    (attempts: readonly AttemptRecord[], { freesReservation = true }: LineLedgerOptions = {}) =>
-      options.ledger?.write(
-        data.tenant,
-        ledgerLinesFromAttempts(attempts),
-        freesReservation
-          ? {
-              releasePart: {
-                id: data.batchId,
-                nanoUsd: lineCostNanoUsd(catalog, data, inputTokens?.()),
-              },
-            }
-          : {},
+    (attempts: readonly AttemptRecord[], ledgerOptions?: LineLedgerOptions) =>
+      lineLedgerWrite(
+        options.ledger,
+        data,
+        attempts,
+        () => lineCostNanoUsd(catalog, data, inputTokens?.()),
+        ledgerOptions,
       );
   const sink = createLineSink<BatchLineJobData, ChatAnswer>({
     ...options,

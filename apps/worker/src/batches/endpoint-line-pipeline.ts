@@ -4,7 +4,6 @@ import {
   type EndpointLineJobData,
   endpointLineCostNanoUsd,
   endpointLineJobDataSchema,
-  ledgerLinesFromAttempts,
   type ModelEntry,
   type RetryPolicy,
   tracerName,
@@ -17,6 +16,7 @@ import {
   createLineSink,
   type LineLedgerOptions,
   type LinePipelineOptions,
+  lineLedgerWrite,
   type RenderedLine,
 } from './line-sink';
 
@@ -54,21 +54,13 @@ export function createEndpointLinePipeline(options: EndpointLinePipelineOptions)
   // estimate ingest reserved for it).
   const ledgerOf =
     (data: EndpointLineJobData) =>
-    (
-      attempts: Parameters<typeof ledgerLinesFromAttempts>[0],
-      { freesReservation = true }: LineLedgerOptions = {},
-    ) =>
-      options.ledger?.write(
-        data.tenant,
-        ledgerLinesFromAttempts(attempts),
-        freesReservation
-          ? {
-              releasePart: {
-                id: data.batchId,
-                nanoUsd: endpointLineCostNanoUsd(catalog, data.model, data),
-              },
-            }
-          : {},
+    (attempts: Parameters<typeof lineLedgerWrite>[2], ledgerOptions?: LineLedgerOptions) =>
+      lineLedgerWrite(
+        options.ledger,
+        data,
+        attempts,
+        () => endpointLineCostNanoUsd(catalog, data.model, data),
+        ledgerOptions,
       );
   const sink = createLineSink<EndpointLineJobData, RenderedLine>({
     ...options,

@@ -8,6 +8,7 @@ import {
   type JobProgress,
   type LedgerWrite,
   type Logger,
+  ledgerLinesFromAttempts,
   type ModelCatalog,
   skippedBatchLine,
   type TokenCounts,
@@ -64,6 +65,24 @@ export interface LineLedgerOptions {
    * calls of a re-run of a line recorded before, whose record freed it.
    */
   freesReservation?: boolean;
+}
+
+/**
+ * A line's ledger write: its calls billed, and (unless `freesReservation` is false) its part of
+ * its batch's budget reservation freed, `partNanoUsd` being the estimate ingest reserved for it.
+ */
+export function lineLedgerWrite(
+  ledger: CostLedger | undefined,
+  data: Pick<LineData, 'tenant' | 'batchId'>,
+  attempts: Parameters<typeof ledgerLinesFromAttempts>[0],
+  partNanoUsd: () => number,
+  { freesReservation = true }: LineLedgerOptions = {},
+): LedgerWrite | undefined {
+  return ledger?.write(
+    data.tenant,
+    ledgerLinesFromAttempts(attempts),
+    freesReservation ? { releasePart: { id: data.batchId, nanoUsd: partNanoUsd() } } : {},
+  );
 }
 
 /** One run of a batch line: its stages, its ledger write and how its answer is rendered. */

@@ -1,0 +1,26 @@
+// What the side-by-side probes (bench/side-by-side*.mjs) share: built trees named on the
+// command line, and a process's CPU read from /proc.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** A `TAG=TREE` argument as `{ tag, tree }`, the tree a built one (apps/worker/dist/main.js). */
+export function treeArgument(argument) {
+  const [tag, tree] = argument.split('=');
+  if (!tag || !tree || !fs.existsSync(path.join(tree, 'apps/worker/dist/main.js'))) {
+    throw new Error(`${argument}: expected TAG=TREE, a built tree (apps/worker/dist/main.js)`);
+  }
+  return { tag, tree: path.resolve(tree) };
+}
+
+/** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
+export function threadCpuMs(pid) {
+  let ns = 0;
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return ns / 1e6;
+}
