@@ -26,7 +26,7 @@ import {
   stopAll,
   waitForHttp,
 } from './lib/harness.mjs';
-import { threadCpuMs, treeArgument } from './lib/trees.mjs';
+import { roundOrder, threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
@@ -217,11 +217,8 @@ if (options.idle > 0) {
 
 const loads = [os.loadavg()[0]];
 for (let round = 0; round < options.rounds; round += 1) {
-  const shift = round % running.length;
-  let order = [...running.slice(shift), ...running.slice(0, shift)];
-  if (Math.floor(round / running.length) % 2 === 1) order = order.reverse();
   const line = [];
-  for (const t of order) {
+  for (const t of roundOrder(running, round)) {
     const result = await drive(t, options.seconds);
     t.rounds.push(result);
     line.push(

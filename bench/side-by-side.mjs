@@ -41,7 +41,7 @@ import {
   waitForHttp,
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
-import { threadCpuMs, treeArgument } from './lib/trees.mjs';
+import { roundOrder, threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
 let sync = false;
@@ -168,11 +168,8 @@ async function drive(t, seconds) {
 for (const t of running) await drive(t, 3); // warm-up: JIT, sockets, scripts loaded
 const loads = [os.loadavg()[0]];
 for (let round = 0; round < options.rounds; round += 1) {
-  const shift = round % running.length;
-  let order = [...running.slice(shift), ...running.slice(0, shift)];
-  if (Math.floor(round / running.length) % 2 === 1) order = order.reverse();
   const line = [];
-  for (const t of order) {
+  for (const t of roundOrder(running, round)) {
     const result = await drive(t, options.seconds);
     t.rounds.push(result);
     line.push(

@@ -24,3 +24,13 @@ export function threadCpuMs(pid) {
   }
   return ns / 1e6;
 }
+
+/**
+ * The order the trees are driven in a round: rotated by one each round, and reversed every
+ * other full rotation, so no tree always follows the same one.
+ */
+export function roundOrder(trees, round) {
+  const shift = round % trees.length;
+  const order = [...trees.slice(shift), ...trees.slice(0, shift)];
+  return Math.floor(round / trees.length) % 2 === 1 ? order.reverse() : order;
+}
