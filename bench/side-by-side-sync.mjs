@@ -26,7 +26,7 @@ import {
   stopAll,
   waitForHttp,
 } from './lib/harness.mjs';
-import { roundOrder, threadCpuMs, treeArgument } from './lib/trees.mjs';
+import { roundOrder, setNumberOption, threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
@@ -37,12 +37,7 @@ const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index += 1) {
   const argument = argv[index];
   if (argument.startsWith('--')) {
-    const name = argument.slice(2);
-    const value = Number(argv[++index]);
-    if (!(name in options) || !Number.isFinite(value) || value < 0) {
-      throw new Error(`${argument}: expected one of --rounds, --seconds, --idle, --commands`);
-    }
-    options[name] = value;
+    setNumberOption(options, argument, argv[++index]);
   } else {
     trees.push(treeArgument(argument));
   }

@@ -41,7 +41,7 @@ import {
   waitForHttp,
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
-import { roundOrder, threadCpuMs, treeArgument } from './lib/trees.mjs';
+import { roundOrder, setNumberOption, threadCpuMs, treeArgument } from './lib/trees.mjs';
 
 const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
 let sync = false;
@@ -57,12 +57,7 @@ for (let index = 0; index < argv.length; index += 1) {
   } else if (argument === '--sync') {
     sync = true;
   } else if (argument.startsWith('--')) {
-    const name = argument.slice(2);
-    const value = Number(argv[++index]);
-    if (!(name in options) || !Number.isFinite(value) || value < 0) {
-      throw new Error(`${argument}: expected one of --rounds, --seconds, --c, --rate and a number`);
-    }
-    options[name] = value;
+    setNumberOption(options, argument, argv[++index]);
   } else {
     trees.push(treeArgument(argument));
   }

@@ -34,3 +34,14 @@ export function roundOrder(trees, round) {
   const order = [...trees.slice(shift), ...trees.slice(0, shift)];
   return Math.floor(round / trees.length) % 2 === 1 ? order.reverse() : order;
 }
+
+/** Sets `options[name]` from a `--name value` pair; throws naming the options when it is not one. */
+export function setNumberOption(options, argument, text) {
+  const name = argument.slice(2);
+  const value = Number(text);
+  if (!(name in options) || !Number.isFinite(value) || value < 0) {
+    const names = Object.keys(options).map((known) => `--${known}`);
+    throw new Error(`${argument}: expected one of ${names.join(', ')} and a number`);
+  }
+  options[name] = value;
+}

@@ -20,6 +20,18 @@ const chatBody = { model: 'sim-gpt-fast', messages: [{ role: 'user', content: 'H
 const messagesBody = { ...chatBody, max_tokens: 20 };
 
 /** The error body of a chat request (the base one with `extra`) that must be refused with 400. */
+/** Runs `use` with the app listening on a free local port, then closes it. */
+async function onPort(app: Harness['app'], use: (port: number) => Promise<void>): Promise<void> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    await use((server.address() as AddressInfo).port);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 async function chatRefusal(app: Harness['app'], extra: object) {
   const response = await request(app)
     .post('/v1/chat/completions')
@@ -180,10 +192,7 @@ describe('errors on the compatible endpoints', () => {
     const content = 'word '.repeat(Math.floor(198_000 / perWord));
     expect(inputTokensOf(content)).toBeGreaterThan(200_000 - 4096);
     expect(inputTokensOf(content)).toBeLessThan(200_000);
-    const server = current.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await onPort(current.app, async (port) => {
       const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: tenantAKey });
       const refusal = await openai.chat.completions
         .create({ model: 'sim-claude-strong', messages: [{ role: 'user', content }] })
@@ -194,19 +203,13 @@ describe('errors on the compatible endpoints', () => {
         /4096 output tokens \(the max_tokens llmq sends when the request names none\)/,
       );
       expect(await current.interactiveQueue.count()).toBe(0);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 
   it("refuses a client's max_tokens above the model's most output with a 400 naming the field, before any call", async () => {
     const current = await createApiHarness();
     harness = current;
-    const server = current.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await onPort(current.app, async (port) => {
       const openai = new OpenAI({
         baseURL: `http://127.0.0.1:${port}/v1`,
         apiKey: tenantAKey,
@@ -236,10 +239,7 @@ describe('errors on the compatible endpoints', () => {
         /max_tokens 100000 > the model's max output 64000/,
       );
       expect(await current.interactiveQueue.count()).toBe(0);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 
   it('answers 504 with the job id past the wait timeout, and leaves the job to be polled', async () => {
@@ -300,10 +300,7 @@ describe('a sync request slower than the request timeout', () => {
   it('is not retried by the official SDKs (default retries) when the wait limit is reached', async () => {
     const current = await createApiHarness({ requestTimeoutMs: 100, waitTimeoutMs: 400 });
     harness = current;
-    const server = current.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await onPort(current.app, async (port) => {
       const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: tenantAKey });
       const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: tenantAKey });
       const openaiError = await openai.chat.completions
@@ -327,10 +324,7 @@ describe('a sync request slower than the request timeout', () => {
       expect((anthropicError as InstanceType<typeof Anthropic.APIError>).requestID).toBeTruthy();
       // Two client requests, two jobs: neither SDK retried.
       expect(await current.interactiveQueue.count()).toBe(2);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 
   it('says not to retry when the job it waits for is cancelled (the SDKs retry a 409)', async () => {
@@ -354,12 +348,6 @@ describe('a sync request slower than the request timeout', () => {
 });
 
 describe('keep-alives on a stream waiting for its job', () => {
-  const listen = async (current: Harness) => {
-    const server = current.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    return server;
-  };
-
   /** Reads a stream until `wanted` appears (or it ends), then lets go of it. */
   const readUntil = async (response: Response, wanted: string): Promise<string> => {
     const reader = response.body!.getReader();
@@ -380,9 +368,7 @@ describe('keep-alives on a stream waiting for its job', () => {
   ])('%s sends its dialect keep-alive while the job is queued', async (path, body, frame) => {
     const current = await createApiHarness({ keepAliveMs: 20 });
     harness = current;
-    const server = await listen(current);
-    try {
-      const { port } = server.address() as AddressInfo;
+    await onPort(current.app, async (port) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, {
         method: 'POST',
         headers: { ...auth, 'Content-Type': 'application/json' },
@@ -396,10 +382,7 @@ describe('keep-alives on a stream waiting for its job', () => {
       expect(jobId).toMatch(/^job_/);
       expect(text).not.toContain('[DONE]');
       expect(text).not.toContain('message_stop');
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 });
 
@@ -407,10 +390,7 @@ describe('a client that disconnects while its job is queued', () => {
   it('cancels the job and removes it from the interactive queue', async () => {
     const current = await createApiHarness();
     harness = current;
-    const server = current.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await onPort(current.app, async (port) => {
       const controller = new AbortController();
       const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: 'POST',
@@ -430,10 +410,7 @@ describe('a client that disconnects while its job is queued', () => {
         async () => ((await current.interactiveQueue.getJob(jobId)) ? undefined : true),
         { what: 'the queue entry to be removed' },
       );
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 });
 

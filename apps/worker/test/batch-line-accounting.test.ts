@@ -132,18 +132,7 @@ test('a stalled re-run of a recorded line bills its new call once and records th
 test('each line is counted once in llm_batch_requests_total, and the last one queues the finalisation', async () => {
   const batches = new BatchStore(redis, keys, { ttlSeconds: 120 });
   const metrics = createMetrics({ defaultMetrics: false });
-  await batches.create({
-    id: 'batch_a',
-    tenant: 't',
-    endpoint: '/v1/chat/completions',
-    inputFileId: 'file-in',
-    completionWindow: '24h',
-    createdAt: 1000,
-    expiresAt: 86_401_000,
-    reservedOutputFileId: 'file-out',
-    reservedErrorFileId: 'file-err',
-  });
-  await batches.begin('batch_a', 3);
+  await createBatch(batches, 'batch_a', 3);
   const options = { batches, controlQueue, metrics };
   const line = (index: number) => ({ batchId: 'batch_a', index });
   await finishBatchLine(options, line(0), 'completed', '{"ok":1}');
