@@ -2,6 +2,7 @@ import { startSimulator } from '@llmq/llm-simulator';
 import type { AssistantContentPart } from '../../messages/content-part';
 import type { GenerateRequest, LanguageModel, StreamPart } from '../language-model';
 import type { Provider } from '../provider';
+import { GeminiLanguageModel } from './gemini-language-model';
 import { createGeminiProvider } from './gemini-provider';
 
 /** Gemini specifics the shared contract suite does not cover, against the simulator over HTTP. */
@@ -64,6 +65,37 @@ it('refuses parallelToolCalls: false before any call (Gemini has no such switch)
     })
     .catch((caught: unknown) => caught);
   expect(error).toMatchObject({ code: 'unsupported_parameter', statusCode: 400 });
+  expect(simulator.counters().total).toBe(0);
+});
+
+it('answers an SDK that fails to load (or a client that cannot be made) as a ProviderError, whole or streamed', async () => {
+  const loadFailure = Object.assign(new Error("Cannot find module '@google/genai'"), {
+    code: 'MODULE_NOT_FOUND',
+  });
+  const failing = new GeminiLanguageModel('sim-gemini-flash', {
+    provider: 'sim-gemini',
+    timeoutMs: 5_000,
+    client: () => {
+      throw loadFailure;
+    },
+  });
+  const request: GenerateRequest = { messages: [{ role: 'user', content: 'hi' }] };
+  const whole = await failing.generate(request).catch((caught: unknown) => caught);
+  const streamed = await (async () => {
+    for await (const _part of failing.stream(request)) {
+      // no part comes
+    }
+  })().catch((caught: unknown) => caught);
+  for (const error of [whole, streamed]) {
+    // What any failure without an HTTP answer maps to: retry and fallback read its code.
+    expect(error).toMatchObject({
+      name: 'ProviderError',
+      code: 'unknown',
+      provider: 'sim-gemini',
+      cause: loadFailure,
+    });
+    expect((error as Error).message).toBe("sim-gemini: Cannot find module '@google/genai'");
+  }
   expect(simulator.counters().total).toBe(0);
 });
 

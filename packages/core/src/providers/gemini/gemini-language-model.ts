@@ -2,6 +2,7 @@ import { CallSignal } from '../call-signal';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
+import { providerErrorFromTransport } from '../transport-error';
 import { convertGeminiResponse } from './convert-gemini-response';
 import { convertGeminiUsage } from './convert-gemini-usage';
 import { convertToGeminiRequest, type GeminiRequest } from './convert-to-gemini-request';
@@ -33,7 +34,7 @@ export class GeminiLanguageModel implements LanguageModel {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const body = this.requestBody(request);
     // An account's first call loads the SDK: not the provider's time, so before the timer.
-    const client = this.settings.client();
+    const client = this.client();
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     try {
       const response = await client.models.generateContent({
@@ -51,7 +52,7 @@ export class GeminiLanguageModel implements LanguageModel {
 
   async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const body = this.requestBody(request);
-    const client = this.settings.client();
+    const client = this.client();
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
     let phase: 'request' | 'stream' = 'request';
     try {
@@ -82,6 +83,19 @@ export class GeminiLanguageModel implements LanguageModel {
       throw mapGeminiError(error, { provider: this.provider, call, phase });
     } finally {
       call.dispose();
+    }
+  }
+
+  /**
+   * The account's client, made (and the SDK loaded) on its first call. An SDK that fails to
+   * load or a client constructor that throws is this call's ProviderError, as any failure
+   * without an HTTP answer is (`mapGeminiError` gives the same for it), never a raw error.
+   */
+  private client(): GoogleGenAIClient {
+    try {
+      return this.settings.client();
+    } catch (error) {
+      throw providerErrorFromTransport(error, this.provider, 'request');
     }
   }
 
