@@ -17,6 +17,22 @@ export function reasoningBudgetFor(options: ReasoningOptions): number | undefine
   return options.effort === undefined ? undefined : budgetForEffort[options.effort];
 }
 
+/**
+ * A thinking budget made from an effort, fitted under the client's output limit, which counts
+ * the thinking (Anthropic's `max_tokens`, Gemini's `maxOutputTokens`, as OpenAI's
+ * `max_completion_tokens` counts reasoning): the effort's budget when it is below the limit,
+ * else the whole limit but one token, as OpenAI lets reasoning take all of it. Undefined when
+ * that is below `minimum`, the provider's smallest budget: the caller refuses the effort by name.
+ */
+export function fitEffortBudget(
+  budget: number,
+  limit: number,
+  minimum: number,
+): number | undefined {
+  if (budget < limit) return budget;
+  return limit - 1 >= minimum ? limit - 1 : undefined;
+}
+
 /** The OpenAI effort for reasoning options: the effort given, else the nearest to the budget. */
 export function reasoningEffortFor(options: ReasoningOptions): ReasoningEffort | undefined {
   if (options.effort !== undefined) return options.effort;

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatRequest } from '../../messages/chat-request';
-import { reasoningBudgetFor } from '../../messages/reasoning-translation';
+import { fitEffortBudget, reasoningBudgetFor } from '../../messages/reasoning-translation';
 import type { ReasoningEffort } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import type { ModelTraits } from '../model-traits';
@@ -103,15 +103,15 @@ export function anthropicThinkingOf(
       );
     return enabled(budget, limit);
   }
-  if (budget < limit) return enabled(budget, limit);
-  if (limit <= minimumThinkingBudget) {
+  const fitted = fitEffortBudget(budget, limit, minimumThinkingBudget);
+  if (fitted === undefined) {
     throw new UnsupportedParameterError(
       field,
       model.id,
       `needs more than ${minimumThinkingBudget} max tokens (the smallest thinking budget), not ${ofLimit}, on`,
     );
   }
-  return enabled(limit - 1, limit);
+  return enabled(fitted, limit);
 }
 
 /** Refuses thinking, by the field that asked for it, to a model that cannot think. */

@@ -114,6 +114,28 @@ describe('convertToGeminiRequest', () => {
     });
   });
 
+  it("fits an effort's thinking budget under the client's maxOutputTokens, which counts the thoughts; a client's own budget goes as given", () => {
+    const thinkingOf = (request: Pick<GenerateRequest, 'maxTokens' | 'reasoning'>) =>
+      convertToGeminiRequest(model, { messages: [{ role: 'user', content: 'x' }], ...request })
+        .config.thinkingConfig;
+    // high is 24,576 tokens of thinking: at 100 output tokens, 99 think and one answers.
+    expect(thinkingOf({ maxTokens: 100, reasoning: { effort: 'high' } })).toEqual({
+      includeThoughts: true,
+      thinkingBudget: 99,
+    });
+    expect(thinkingOf({ maxTokens: 30_000, reasoning: { effort: 'high' } })).toMatchObject({
+      thinkingBudget: 24_576,
+    });
+    expect(thinkingOf({ reasoning: { effort: 'high' } })).toMatchObject({ thinkingBudget: 24_576 });
+    expect(thinkingOf({ maxTokens: 100, reasoning: { budgetTokens: 500 } })).toMatchObject({
+      thinkingBudget: 500,
+    });
+    // No room for a thought and an answer: the effort is refused by name, not sent as 0 (off).
+    expect(() => thinkingOf({ maxTokens: 1, reasoning: { effort: 'low' } })).toThrow(
+      expect.objectContaining({ name: 'UnsupportedParameterError', parameter: 'reasoning_effort' }),
+    );
+  });
+
   it('sends an image inline and a reasoning part back with its signature', () => {
     const { contents } = convertToGeminiRequest(model, {
       messages: [

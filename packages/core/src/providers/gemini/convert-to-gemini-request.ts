@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../messages/chat-request';
-import { reasoningBudgetFor } from '../../messages/reasoning-translation';
-import type { ToolChoice } from '../../messages/tool-definition';
+import { fitEffortBudget, reasoningBudgetFor } from '../../messages/reasoning-translation';
+import type { ReasoningOptions, ToolChoice } from '../../messages/tool-definition';
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { convertToGeminiContents } from './convert-to-gemini-contents';
 import { type Content, type GenerateContentConfig, geminiSdk, type ToolConfig } from './gemini-sdk';
@@ -71,13 +71,39 @@ export function convertToGeminiRequest(modelId: string, request: ChatRequest): G
     config.responseJsonSchema = format.schema;
   }
   if (request.reasoning !== undefined) {
-    const budget = reasoningBudgetFor(request.reasoning);
+    const budget = thinkingBudgetOf(request.reasoning, request.maxTokens, modelId);
     config.thinkingConfig = {
       includeThoughts: true,
       ...(budget === undefined ? {} : { thinkingBudget: budget }),
     };
   }
   return { contents, config };
+}
+
+/**
+ * Gemini's `thinkingBudget`: the client's own budget as given (Gemini judges it), or an
+ * effort's, fitted under the client's `maxOutputTokens`, which counts the thoughts (Gemini 2.5):
+ * an effort's budget at or over it would leave no room for the answer, and Gemini refuses that.
+ * A limit too small for a thought and an answer refuses the effort by name. Undefined: no
+ * budget (dynamic thinking).
+ */
+function thinkingBudgetOf(
+  reasoning: ReasoningOptions,
+  maxTokens: number | undefined,
+  modelId: string,
+): number | undefined {
+  const budget = reasoningBudgetFor(reasoning);
+  if (budget === undefined || reasoning.budgetTokens !== undefined || maxTokens === undefined)
+    return budget;
+  // A budget of 0 turns Gemini's thinking off: the smallest that thinks is 1.
+  const fitted = fitEffortBudget(budget, maxTokens, 1);
+  if (fitted === undefined)
+    throw new UnsupportedParameterError(
+      reasoning.adaptive ? 'thinking' : 'reasoning_effort',
+      modelId,
+      `needs more than 1 max output token (a thought and an answer), not ${maxTokens}, on`,
+    );
+  return fitted;
 }
 
 function toolConfigOf(choice: ToolChoice): ToolConfig {

@@ -123,6 +123,24 @@ it('gives made-up ids to function calls and sends a tool result back by name', a
   expect(answer.text).toBe('[sim] get_time returned: noon');
 });
 
+it("answers an effort with a maxOutputTokens below the effort's budget: the budget sent fits under it, leaving room to answer", async () => {
+  const thinking = provider.languageModel('sim-gemini-thinking');
+  // The effort's budget (24,576 for high) over a 40-token limit: the simulator, as Gemini,
+  // refuses thoughts that take the whole limit ("leaves no room for an answer after thinking").
+  const request: GenerateRequest = {
+    messages: [{ role: 'user', content: 'Explain queues.' }],
+    maxTokens: 40,
+    reasoning: { effort: 'high' },
+  };
+  const result = await thinking.generate(request);
+  expect(result.usage.reasoningTokens).toBeGreaterThan(0);
+  expect(result.usage.reasoningTokens).toBeLessThan(40);
+  expect(result.usage.outputTokens).toBeLessThanOrEqual(40);
+  const parts: StreamPart[] = [];
+  for await (const part of thinking.stream(request)) parts.push(part);
+  expect(parts.at(-1)).toMatchObject({ type: 'finish', usage: result.usage });
+});
+
 describe('thought signatures on function calls (Gemini 3, the simulator’s thinking model)', () => {
   const tools = [
     { name: 'get_time', parameters: { type: 'object', properties: {} } },
