@@ -23,12 +23,10 @@ export function streamedRequestCheck(
     const entry = catalog.resolve(model);
     const account = entry === undefined ? undefined : byId.get(entry.provider);
     if (entry === undefined || account === undefined) return;
-    const refusal = findAccountUnsupportedParameter(
-      account,
-      entry.upstream_model,
-      request,
-      modelTraitsOf(entry),
-    );
+    const refusal = findAccountUnsupportedParameter(account, entry.upstream_model, request, {
+      traits: modelTraitsOf(entry),
+      maxTokensDefault: catalog.maxTokensDefaultOf(entry),
+    });
     if (refusal !== undefined) throw refusal;
   };
 }

@@ -24,6 +24,20 @@ export interface AccountParameterRules {
   refusedParameters?: readonly RefusableParameter[];
 }
 
+/** What the catalog says of the model a request is checked for. */
+export interface CheckedModel {
+  /** Its most output and ways of thinking (Claude's); absent: not checked. */
+  traits?: ModelTraits;
+  /**
+   * The `max_tokens` its account sends Anthropic when a request names none, as routing and
+   * reservations count it (`ModelCatalog.maxTokensDefaultOf`: the account's
+   * `maxTokensDefault`, `ANTHROPIC_MAX_TOKENS_DEFAULT`); absent, the adapter's 4,096, as
+   * `sentMaxTokens` falls back. (Which requests are refused does not depend on it today, but
+   * the conversion run is the adapter's with the account's settings.)
+   */
+  maxTokensDefault?: number;
+}
+
 /**
  * {@link findUnsupportedParameter} for one account: an OpenAI-compatible server's refused fields
  * (its preset's and its own) first, as its adapter checks them, then the kind's converter.
@@ -32,7 +46,7 @@ export function findAccountUnsupportedParameter(
   account: AccountParameterRules,
   modelId: string,
   request: ChatRequest,
-  traits?: ModelTraits,
+  model: CheckedModel = {},
 ): UnsupportedParameterError | undefined {
   if (account.kind === 'openai-compatible') {
     const preset =
@@ -44,7 +58,7 @@ export function findAccountUnsupportedParameter(
       throw error;
     }
   }
-  return findUnsupportedParameter(account.kind, modelId, request, traits);
+  return findUnsupportedParameter(account.kind, modelId, request, model);
 }
 
 /**
@@ -56,8 +70,7 @@ export function findUnsupportedParameter(
   kind: ProviderKind,
   modelId: string,
   request: ChatRequest,
-  /** What the catalog says of the model (Claude's most output and ways of thinking). */
-  traits?: ModelTraits,
+  model: CheckedModel = {},
 ): UnsupportedParameterError | undefined {
   try {
     switch (kind) {
@@ -70,8 +83,8 @@ export function findUnsupportedParameter(
         return undefined;
       case 'anthropic':
         convertToAnthropicMessagesRequest(modelId, request, {
-          maxTokensDefault: defaultAnthropicMaxTokens,
-          ...(traits === undefined ? {} : { traits }),
+          maxTokensDefault: model.maxTokensDefault ?? defaultAnthropicMaxTokens,
+          ...(model.traits === undefined ? {} : { traits: model.traits }),
         });
         return undefined;
       case 'gemini':
