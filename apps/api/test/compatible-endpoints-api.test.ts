@@ -206,7 +206,7 @@ describe('errors on the compatible endpoints', () => {
     });
   });
 
-  it("refuses a client's max_tokens above the model's most output with a 400 naming the field, before any call", async () => {
+  it("refuses a client's output limit above the model's most as OpenAI and Anthropic do, before any call", async () => {
     const current = await createApiHarness();
     harness = current;
     await onPort(current.app, async (port) => {
@@ -223,22 +223,66 @@ describe('errors on the compatible endpoints', () => {
         timeout: 30_000,
       });
       const messages = [{ role: 'user' as const, content: 'Hello' }];
-      const openaiRefusal = await openai.chat.completions
-        .create({ model: 'sim-gpt-fast', messages, max_tokens: 200_000 })
-        .catch((caught: unknown) => caught);
-      expect(openaiRefusal).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(openaiRefusal).toMatchObject({ status: 400, param: 'max_tokens' });
-      expect((openaiRefusal as InstanceType<typeof OpenAI.APIError>).message).toMatch(
-        /max_tokens 200000 > the model's max output 16384/,
+      const openaiRefusals = await Promise.all(
+        [
+          openai.chat.completions.create({ model: 'sim-gpt-fast', messages, max_tokens: 200_000 }),
+          openai.chat.completions.create({
+            model: 'sim-gpt-fast',
+            messages,
+            max_completion_tokens: 200_000,
+            stream: true,
+          }),
+          openai.responses.create({
+            model: 'sim-gpt-fast',
+            input: 'Hello',
+            max_output_tokens: 200_000,
+          }),
+        ].map((call) =>
+          call.then(
+            () => undefined,
+            (caught: unknown) => caught,
+          ),
+        ),
       );
+      for (const [refusal, field] of [
+        [openaiRefusals[0], 'max_tokens'],
+        [openaiRefusals[1], 'max_completion_tokens'],
+        [openaiRefusals[2], 'max_output_tokens'],
+      ] as const) {
+        expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+        // OpenAI's answer, word for word (its code has been `invalid_value` since 2025).
+        expect((refusal as InstanceType<typeof OpenAI.APIError>).error).toEqual({
+          message: `${field} is too large: 200000. This model supports at most 16384 completion tokens, whereas you provided 200000.`,
+          type: 'invalid_request_error',
+          param: field,
+          code: 'invalid_value',
+        });
+        expect(refusal).toMatchObject({ status: 400, param: field, code: 'invalid_value' });
+      }
       const anthropicRefusal = await anthropic.messages
         .create({ model: 'sim-claude-fast', messages, max_tokens: 100_000 })
         .catch((caught: unknown) => caught);
       expect(anthropicRefusal).toBeInstanceOf(Anthropic.BadRequestError);
-      expect((anthropicRefusal as InstanceType<typeof Anthropic.APIError>).message).toMatch(
-        /max_tokens 100000 > the model's max output 64000/,
-      );
+      expect((anthropicRefusal as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message:
+            'max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for sim-claude-fast',
+        },
+      });
       expect(await current.interactiveQueue.count()).toBe(0);
+    });
+    // The native API keeps llmq's code and words, with the limit and the most in its details.
+    const native = await request(current.app)
+      .post('/v1/jobs')
+      .set(auth)
+      .send({ model: 'sim-gpt-fast', prompt: 'Hello', max_tokens: 200_000 })
+      .expect(400);
+    expect(native.body.error).toMatchObject({
+      code: 'context_window_exceeded',
+      message: expect.stringContaining("max_tokens 200000 > the model's max output 16384"),
+      details: { parameter: 'max_tokens', max_tokens: 200_000, max_output_tokens: 16_384 },
     });
   });
 

@@ -92,7 +92,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (response.locals.jobId) response.setHeader('x-should-retry', 'false');
     response
       .status(clientError.status)
-      .json(formatErrorBody(clientError, errorDialectFor(request)));
+      .json(formatErrorBody(clientError, errorDialectFor(request), request.body));
   };
 }
 

@@ -103,8 +103,12 @@ interface Fit {
   problem?: {
     code: 'context_window_exceeded' | 'cost_limit_exceeded';
     reason: string;
-    /** The request field at fault, for the answer's `param`. */
-    parameter?: 'max_tokens';
+    /**
+     * A client's output limit over the model's most: the field at fault (the answer's
+     * `param`), the limit asked and the model's most, for the compatible endpoints to say it
+     * in their provider's words.
+     */
+    outputLimit?: { parameter: 'max_tokens'; max_tokens: number; max_output_tokens: number };
   };
 }
 
@@ -130,7 +134,11 @@ function fitOf(
       problem: {
         code: 'context_window_exceeded',
         reason: `max_tokens ${maxTokens} > the model's max output ${entry.max_output_tokens}`,
-        parameter: 'max_tokens',
+        outputLimit: {
+          parameter: 'max_tokens',
+          max_tokens: maxTokens,
+          max_output_tokens: entry.max_output_tokens,
+        },
       },
     };
   }
@@ -256,7 +264,7 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
           input_tokens: inputTokens,
           estimated_cost_usd: fit.cost,
           ...(maxCost !== undefined ? { max_cost_usd: maxCost } : {}),
-          ...(fit.problem.parameter !== undefined ? { parameter: fit.problem.parameter } : {}),
+          ...fit.problem.outputLimit,
         },
       };
     }
