@@ -208,6 +208,31 @@ describe('router', () => {
     ).toBe('sim-gpt-fast');
   });
 
+  it("refuses a client's max_tokens above the model's most by the field, explicit or auto", () => {
+    const messages = user('Hello');
+    const explicit = routeRequest(catalog, { model: 'sim-gpt-fast', messages, maxTokens: 200_000 });
+    expect(explicit).toMatchObject({
+      ok: false,
+      code: 'context_window_exceeded',
+      message: `model "sim-gpt-fast" cannot take this request: max_tokens 200000 > the model's max output 16384`,
+      details: {
+        model: 'sim-gpt-fast',
+        parameter: 'max_tokens',
+        max_tokens: 200_000,
+        max_output_tokens: 16_384,
+      },
+    });
+    // With auto no model takes it: the answer names the limit, not the prompt's 3 tokens.
+    const most = Math.max(...catalog.available().map((entry) => entry.max_output_tokens));
+    expect(most).toBeLessThan(500_000);
+    expect(routeRequest(catalog, { model: 'auto', messages, maxTokens: 500_000 })).toMatchObject({
+      ok: false,
+      code: 'context_window_exceeded',
+      message: `no available model can take this request: max_tokens 500000 > the largest max output ${most}`,
+      details: { parameter: 'max_tokens', max_tokens: 500_000, max_output_tokens: most },
+    });
+  });
+
   it('routes with a count made before instead of counting again', () => {
     const messages = user('Write two sentences about queues.');
     const counted = decisionOf(routeRequest(catalog, { model: 'sim-gpt-fast', messages }));

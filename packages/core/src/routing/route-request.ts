@@ -316,6 +316,21 @@ export function routeRequest(catalog: ModelCatalog, input: RouteInput): RouteOut
         },
       };
     }
+    // Every model refused the client's output limit: that is the field to change, not the prompt.
+    if (input.maxTokens !== undefined && fits.every((fit) => fit.problem?.outputLimit)) {
+      const most = Math.max(...fits.map((fit) => fit.entry.max_output_tokens));
+      return {
+        ok: false,
+        code: 'context_window_exceeded',
+        message: `no available model can take this request: max_tokens ${input.maxTokens} > the largest max output ${most}`,
+        details: {
+          input_tokens: inputTokens,
+          parameter: 'max_tokens',
+          max_tokens: input.maxTokens,
+          max_output_tokens: most,
+        },
+      };
+    }
     return {
       ok: false,
       code: 'context_window_exceeded',
