@@ -466,6 +466,7 @@ export {
   type CallRecorder,
   type InterruptedCall,
   type JournalClose,
+  JobNotStartedError,
   type OpenCall,
   withInterruptedCalls,
 } from './resilience/call-journal';
