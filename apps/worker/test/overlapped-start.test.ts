@@ -160,6 +160,8 @@ it('puts back a job whose running cap is full: no call, no record of one, no att
   expect(simulator.counters().total).toBe(0);
   expect(await journal.interrupted(jobId)).toEqual([]);
   expect(await store.get(jobId)).toMatchObject({ status: 'queued', attempts: 0 });
+  // Put back by its first run, as a claim would: no BullMQ attempt spent on it.
+  expect((await queue.getJob(jobId))?.attemptsMade).toBe(0);
 });
 
 it('skips a job cancelled before its start: no call, no record of one', async () => {
@@ -173,4 +175,6 @@ it('skips a job cancelled before its start: no call, no record of one', async ()
   expect(simulator.counters().total).toBe(0);
   expect(await journal.interrupted(jobId)).toEqual([]);
   expect((await store.get(jobId))?.status).toBe('cancelled');
+  // Skipped by its first run, as a claim would: no failed attempt before it.
+  expect((await queue.getJob(jobId))?.stacktrace).toEqual([]);
 });
