@@ -465,8 +465,8 @@ export {
   type CallJournalOptions,
   type CallRecorder,
   type InterruptedCall,
-  type JournalClose,
   JobNotStartedError,
+  type JournalClose,
   type OpenCall,
   withInterruptedCalls,
 } from './resilience/call-journal';
