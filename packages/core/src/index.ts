@@ -465,6 +465,7 @@ export {
   type CallJournalOptions,
   type CallRecorder,
   type InterruptedCall,
+  JobNotStartedError,
   type JournalClose,
   type OpenCall,
   withInterruptedCalls,

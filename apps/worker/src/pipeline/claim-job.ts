@@ -37,10 +37,33 @@ export async function claimPromptJob(
   observed: ObservedJob,
   log: Record<string, unknown>,
   token: string | undefined,
-): Promise<Extract<StartOutcome, { outcome: 'started' }> | undefined> {
-  const { store, logger } = options;
+): Promise<StartedClaim | undefined> {
+  const claim = await startPromptJob(options, data);
+  return settlePromptStart(options, job, data, observed, log, token, claim);
+}
+
+export type StartedClaim = Extract<StartOutcome, { outcome: 'started' }>;
+
+/** The job store's start of a prompt job, against its running-job caps. */
+export async function startPromptJob(
+  options: PromptPipelineOptions,
+  data: PromptJobData,
+): Promise<StartOutcome> {
   const caps = await runningCapsOf(options, data);
-  const claim = await store.start(data.jobId, Date.now(), { startBy: data.startBy, caps });
+  return options.store.start(data.jobId, Date.now(), { startBy: data.startBy, caps });
+}
+
+/** Acts on what the start said, as {@link claimPromptJob} describes. */
+export async function settlePromptStart(
+  options: PromptPipelineOptions,
+  job: Job,
+  data: PromptJobData,
+  observed: ObservedJob,
+  log: Record<string, unknown>,
+  token: string | undefined,
+  claim: StartOutcome,
+): Promise<StartedClaim | undefined> {
+  const { store, logger } = options;
   switch (claim.outcome) {
     case 'started':
       options.throughput?.started(job.queueName);

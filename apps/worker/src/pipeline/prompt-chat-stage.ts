@@ -14,6 +14,11 @@ export interface PromptRunContext {
   log: Record<string, unknown>;
   /** Where the run's result timings start from. */
   times: Pick<JobResultParts, 'createdAt' | 'startedAt' | 'callStartedAt'>;
+  /**
+   * A start sent without waiting (see `DeferredStart`): true once it let the run in. Its calls
+   * are gated on it.
+   */
+  started?: Promise<boolean>;
 }
 
 /** One model's chat stage for a prompt job run, with the job's request, journal and telemetry. */
@@ -28,7 +33,7 @@ export function promptChatStage(
     decision,
     request: data.request,
     // Each call is recorded as started before it is made: a crash mid-call is still counted.
-    recorder: options.journal?.forJob(data.jobId, decision.input_tokens),
+    recorder: options.journal?.forJob(data.jobId, decision.input_tokens, run.started),
     requestId: data.jobId,
     log: run.log,
     context: run.observed.context,

@@ -10,6 +10,7 @@ import {
   type RoutingDecision,
   reservationToRelease,
   routeJob,
+  type StartOutcome,
 } from '@llmq/core';
 import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -30,6 +31,23 @@ import type { PromptPipelineOptions } from './prompt-pipeline-options';
 import { SpeculativeRun } from './speculative-run';
 import { deltaModel } from './stream-generation';
 
+/**
+ * A run's job-store start sent without waiting for its answer (a first run, see
+ * `startsWithFirstCall`): the run's first call goes out with the start in one round trip, its
+ * journal record and breaker permit gated on the job's record (see `OpenCall.gate`), so
+ * nothing is called, recorded or taken unless the start let the run in. A cache hit waits for
+ * the start; so does the run's end, and a refused start is then acted on as a claim's is
+ * (`settle`: capped back to delayed, expired failed, cancelled or ended skipped), whatever the
+ * stages came back with.
+ */
+export interface DeferredStart {
+  outcome: Promise<StartOutcome>;
+  /** The start let the run in, at `startedAt` (epoch ms). */
+  started(startedAt: number): void;
+  /** Acts on a refused start; throws when the job goes back to BullMQ or fails. */
+  settle(claim: StartOutcome): Promise<unknown>;
+}
+
 /** One run of a claimed prompt job: route, caches, provider stage; its ends in the job store. */
 export class PromptRun implements JobRun<ChatAnswer> {
   /** A streamed job's deltas go out as they arrive; a sync one's client leaving stops it. */
@@ -41,6 +59,8 @@ export class PromptRun implements JobRun<ChatAnswer> {
   private lookup: Awaited<ReturnType<ResponseCaches['lookup']>> | undefined;
   private readonly context: PromptRunContext;
   readonly output: JobRun<ChatAnswer>['output'];
+  /** A start not waited for (see {@link DeferredStart}), and whether it let the run in. */
+  private readonly deferred: { start: DeferredStart; accepted: Promise<boolean> } | undefined;
 
   constructor(
     private readonly options: PromptPipelineOptions & { tracer: Tracer },
@@ -48,11 +68,24 @@ export class PromptRun implements JobRun<ChatAnswer> {
     private readonly data: PromptJobData,
     observed: ObservedJob,
     private readonly log: Record<string, unknown>,
-    /** When the job store accepted this run, epoch ms. */
-    private readonly startedAt: number,
+    /** When the job store accepted this run, epoch ms; or its start, not waited for. */
+    start: number | DeferredStart,
   ) {
+    const startedAt = typeof start === 'number' ? start : Date.now();
     const times = { createdAt: data.createdAt, startedAt, callStartedAt: performance.now() };
     this.context = { options, data, observed, log, times };
+    if (typeof start !== 'number') {
+      const accepted = start.outcome.then((claim) => {
+        if (claim.outcome !== 'started') return false;
+        times.startedAt = claim.startedAt;
+        start.started(claim.startedAt);
+        return true;
+      });
+      // Read by the run's end; a failed start must not be an unhandled rejection before then.
+      accepted.catch(() => undefined);
+      this.deferred = { start, accepted };
+      this.context.started = accepted;
+    }
     this.publisher = data.stream ? options.openDeltaPublisher?.(data.jobId) : undefined;
     // A sync request's job, or a background response, may be stopped by its client mid-call.
     const watched =
@@ -66,6 +99,25 @@ export class PromptRun implements JobRun<ChatAnswer> {
   }
 
   async call(hooks: StageHooks<ChatAnswer>): Promise<StageOutcome<ChatAnswer>> {
+    const { deferred } = this;
+    if (!deferred) return this.stages(hooks);
+    let outcome: StageOutcome<ChatAnswer>;
+    try {
+      outcome = await this.stages(hooks);
+    } catch (error) {
+      if (await deferred.accepted) throw error;
+      return this.refused(deferred.start);
+    }
+    return (await deferred.accepted) ? outcome : this.refused(deferred.start);
+  }
+
+  /** A start that refused the run: settled as a claim's is; nothing else to record. */
+  private async refused(start: DeferredStart): Promise<StageOutcome<ChatAnswer>> {
+    await start.settle(await start.outcome);
+    return { kind: 'answered' };
+  }
+
+  private async stages(hooks: StageHooks<ChatAnswer>): Promise<StageOutcome<ChatAnswer>> {
     const { data, options, publisher, job } = this;
     // Routed again at run time: the catalog may have changed since the API accepted the job.
     const route = routeJob(options.catalog, data);
@@ -73,7 +125,9 @@ export class PromptRun implements JobRun<ChatAnswer> {
     this.routing = route.decision;
     this.lookup = await lookupCache(options.caches, data, route.decision.model);
     if (this.lookup?.hit) {
-      const context = { ...options, publisher, startedAt: this.startedAt };
+      // The hit is stored as the job's result: only once the job store let this run in.
+      if (this.deferred && !(await this.deferred.accepted)) return { kind: 'answered' };
+      const context = { ...options, publisher, startedAt: this.context.times.startedAt };
       await answerFromCache(context, data, this.lookup.hit, this.log);
       return { kind: 'answered' };
     }

@@ -18,6 +18,26 @@ export interface CallRecorder {
    * two, and nothing to drop when the call is refused.
    */
   openCall(entry: ModelEntry, startedAt: number): OpenCall;
+  /**
+   * Present while the run's job-store start may still be on its way (sent, its reply not
+   * read): resolves once the start let the run in, throws {@link JobNotStartedError} when it
+   * refused. Until then {@link openCall} carries a gate (the job's record), so a call is let
+   * through only once the start has, and {@link begin} waits for it.
+   */
+  whenStarted?(): Promise<void>;
+}
+
+/**
+ * A call asked for by a run whose job-store start refused it (cancelled, already ended,
+ * capped, past its start deadline): nothing was called, recorded or taken.
+ */
+export class JobNotStartedError extends Error {
+  readonly code = 'job_not_started';
+
+  constructor(jobId: string) {
+    super(`job ${jobId} was not started by the job store`);
+    this.name = 'JobNotStartedError';
+  }
 }
 
 /** A call's record as a script writes it to its job's journal (see {@link CallRecorder.openCall}). */
@@ -30,6 +50,13 @@ export interface OpenCall {
   attempt: string;
   /** The journal's lifetime, seconds. */
   ttlSeconds: number;
+  /**
+   * The job's record, while the run's start may not have run yet (see
+   * {@link CallRecorder.whenStarted}): the record is written, and the call let through, only
+   * if it says `active`. Sent on the same connection right behind the start, the record says
+   * so exactly when the start let this run in.
+   */
+  gate?: string;
 }
 
 /** A call found started and never ended, with the id its record is stored under. */
@@ -84,22 +111,44 @@ export class CallJournal {
 
   /**
    * The recorder of one job's calls. `inputTokens` (the routed prompt's estimate) prices a call
-   * that never reports its usage: its prompt at the model's input price.
+   * that never reports its usage: its prompt at the model's input price. `started`, for a run
+   * whose job-store start was sent without waiting for it: true once the start let the run in,
+   * false when it refused (see {@link CallRecorder.whenStarted}).
    */
-  forJob(jobId: string, inputTokens: number): CallRecorder {
+  forJob(jobId: string, inputTokens: number, started?: Promise<boolean>): CallRecorder {
     const key = this.keys.jobOpenCalls(jobId);
-    const openCall = (entry: ModelEntry, startedAt: number): OpenCall => ({
-      journal: key,
-      id: `${startedAt}-${randomUUID().slice(0, 8)}`,
-      attempt: JSON.stringify(interruptedAttempt(entry, startedAt, inputTokens)),
-      ttlSeconds: this.ttlSeconds,
-    });
+    let gate = started ? this.keys.job(jobId) : undefined;
+    const openCall = (entry: ModelEntry, startedAt: number): OpenCall => {
+      const call: OpenCall = {
+        journal: key,
+        id: `${startedAt}-${randomUUID().slice(0, 8)}`,
+        attempt: JSON.stringify(interruptedAttempt(entry, startedAt, inputTokens)),
+        ttlSeconds: this.ttlSeconds,
+      };
+      if (gate !== undefined) call.gate = gate;
+      return call;
+    };
+    const whenStarted = started
+      ? async () => {
+          if (!(await started)) throw new JobNotStartedError(jobId);
+        }
+      : undefined;
+    // Once the start let the run in, its calls need no gate. Registered before any caller
+    // awaits `started`, so the gate is off by the time `whenStarted` returns.
+    started?.then(
+      (yes) => {
+        if (yes) gate = undefined;
+      },
+      () => undefined,
+    );
     return {
       openCall,
       begin: async (entry, startedAt) => {
+        await whenStarted?.();
         const { id, attempt } = openCall(entry, startedAt);
         await openCallScript.run(this.redis, [key], [id, attempt, this.ttlSeconds]);
       },
+      ...(whenStarted ? { whenStarted } : {}),
     };
   }
 

@@ -240,13 +240,17 @@ async function guardCall<Answer>(
     let permit: CircuitPermit;
     try {
       if (breaker) {
+        const openCall = recorder?.openCall(entry, startedAt);
         permit = await breaker.acquire(
           circuit.account,
           circuit.model,
           startedAt,
           admission?.pauseFlag,
-          recorder?.openCall(entry, startedAt),
+          openCall,
         );
+        // A gated acquire went out right behind the run's start, whose answer is read by now
+        // (same connection, in order): what the start said decides, whatever the gate saw.
+        if (openCall?.gate !== undefined) await recorder?.whenStarted?.();
       } else {
         await recorder?.begin(entry, startedAt);
         permit = { allowed: true, probe: false };
@@ -258,6 +262,8 @@ async function guardCall<Answer>(
     }
     if (permit.allowed) return { go: true, admission, permit };
     await admission?.release();
+    // The start let the run in after the gate looked (it reached Redis later): ask again.
+    if (permit.state === 'gated') continue;
     if (permit.state !== 'held') return { go: false };
     // Paused: the gate reads the flag itself now, and sleeps through a short pause or refuses.
     deferPause = false;

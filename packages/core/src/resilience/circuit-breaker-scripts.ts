@@ -12,17 +12,24 @@ import { LuaScript } from '../redis/lua-script';
  * A call let through is put on its job's journal in the same step, when one is given (the
  * call journal's record, see `CallRecorder.openCall`); a refused one leaves nothing there.
  *
+ * With a start gate (the job's record, see `OpenCall.gate`), nothing is read or taken unless
+ * the record says `active`: a run whose start was sent just before, on the same connection,
+ * is let through only when that start let it in.
+ *
  * KEYS: the circuit hash; optionally a hold flag (a rate pause, see `CircuitBreaker.acquire`):
- * while it is set nothing is taken and the caller is told how long it still holds; optionally,
- * last, the job's journal (open-calls hash).
+ * while it is set nothing is taken and the caller is told how long it still holds; optionally
+ * the job's record (the start gate, only with a journal); optionally, last, the job's journal
+ * (open-calls hash).
  * ARGV: now (epoch ms), half-open probes, probe timeout (ms); with a journal, the call's id,
- * its record and the journal's lifetime (s).
+ * its record and the journal's lifetime (s), then '1' when the record before it is a gate.
  * Returns {'allowed', probe ('1' or '0'), 0}, {'open' | 'half_open', '0', retry at (epoch
- * ms)}, or {'held', the flag's value, its remaining ms}.
+ * ms)}, {'held', the flag's value, its remaining ms}, or {'gated', '0', 0}.
  */
 export const acquireScript = new LuaScript(`
 local journal = #ARGV >= 6 and KEYS[#KEYS] or nil
-if KEYS[2] and KEYS[2] ~= journal then
+local gate = ARGV[7] == '1' and KEYS[#KEYS - 1] or nil
+if gate and redis.call('HGET', gate, 'status') ~= 'active' then return {'gated', '0', 0} end
+if KEYS[2] and KEYS[2] ~= journal and KEYS[2] ~= gate then
   local held = redis.call('PTTL', KEYS[2])
   if held > 0 then return {'held', redis.call('GET', KEYS[2]) or '', held} end
 end

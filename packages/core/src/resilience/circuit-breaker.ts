@@ -48,7 +48,9 @@ export type CircuitPermit =
   | { allowed: true; probe: boolean }
   | { allowed: false; state: 'open' | 'half_open'; retryAt: number }
   /** The hold flag passed to `acquire` is set: its value and how long it still holds, ms. */
-  | { allowed: false; state: 'held'; holdValue: string; waitMs: number };
+  | { allowed: false; state: 'held'; holdValue: string; waitMs: number }
+  /** The call's start gate (`OpenCall.gate`) was shut: its job's start had not let it in. */
+  | { allowed: false; state: 'gated' };
 
 /** The state of one circuit, as {@link CircuitBreaker.getCircuitStates} reports it. */
 export interface CircuitSnapshot {
@@ -119,14 +121,17 @@ export class CircuitBreaker {
       this.options.probeTimeoutMs,
     ];
     if (openCall) {
+      if (openCall.gate !== undefined) keys.push(openCall.gate);
       keys.push(openCall.journal);
       args.push(openCall.id, openCall.attempt, openCall.ttlSeconds);
+      if (openCall.gate !== undefined) args.push('1');
     }
     const [verdict, probe, retryAt] = (await acquireScript.run(this.redis, keys, args)) as [
       string,
       string,
       number,
     ];
+    if (verdict === 'gated') return { allowed: false, state: 'gated' };
     if (verdict === 'held') {
       return { allowed: false, state: 'held', holdValue: probe, waitMs: Number(retryAt) };
     }

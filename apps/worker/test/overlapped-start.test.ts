@@ -1,0 +1,180 @@
+import {
+  CallJournal,
+  CircuitBreaker,
+  createLogger,
+  createProviderRegistry,
+  createQueue,
+  createRedisConnection,
+  createRequestExecutor,
+  defaultProviderAccounts,
+  JobStore,
+  JobSubmitter,
+  loadModelCatalog,
+  RedisKeys,
+  SubmissionStore,
+} from '@llmq/core';
+import { startSimulator } from '@llmq/llm-simulator';
+import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
+import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
+import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
+
+// A first run's start is sent without waiting and shares its round trip with the first call's
+// guards (see `DeferredStart` in pipeline/prompt-run.ts): what the start says must still decide
+// the run.
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+let simulator: Simulator;
+let keys: RedisKeys;
+let connection: ReturnType<typeof createRedisConnection>;
+let store: JobStore;
+let journal: CallJournal;
+let submitter: JobSubmitter;
+let queue: ReturnType<typeof createQueue>;
+let providers: ReturnType<typeof createProviderRegistry>;
+let worker: RunningPromptWorker | undefined;
+let breaker: CircuitBreaker;
+
+beforeEach(async () => {
+  simulator = await startSimulator();
+  keys = new RedisKeys(uniquePrefix('test-overlap'));
+  connection = createRedisConnection({ url: testRedisUrl(), role: 'worker' });
+  store = new JobStore(connection, keys, { resultTtlSeconds: 600 });
+  journal = new CallJournal(connection, keys);
+  queue = createQueue('prompt', connection, keys);
+  const catalog = loadModelCatalog();
+  submitter = new JobSubmitter({
+    queue,
+    store,
+    submissions: new SubmissionStore(connection, keys, { recordTtlSeconds: 600 }),
+    catalog,
+    defaultModel: 'sim-gpt-fast',
+    attempts: 3,
+  });
+  providers = createProviderRegistry(
+    defaultProviderAccounts({ simulatorUrl: simulator.url, timeoutMs: 2000 }),
+  );
+  breaker = new CircuitBreaker(connection, keys);
+});
+
+afterEach(async () => {
+  await worker?.close(5000);
+  worker = undefined;
+  await queue.close();
+  await providers.close();
+  await simulator.close();
+  await cleanupPrefix(connection, keys.prefix);
+  await connection.quit();
+});
+
+async function startWorker() {
+  const logger = createLogger({
+    service: 'worker-test',
+    level: 'error',
+    stream: captureLines().stream,
+  });
+  const catalog = loadModelCatalog();
+  const pipeline = createPromptPipeline({
+    store,
+    catalog,
+    logger,
+    journal,
+    execute: createRequestExecutor({
+      catalog,
+      breaker,
+      policy: { maxRetriesPerModel: 1, baseDelayMs: 10, maxDelayMs: 50, maxInlineWaitMs: 2000 },
+      resolveModel: (entry) => providers.languageModel(entry.provider, entry.upstream_model),
+    }),
+  });
+  worker = await startPromptWorker({
+    connection,
+    keys,
+    store,
+    logger,
+    pipeline,
+    concurrency: 2,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+    maxStalledCount: 1,
+  });
+}
+
+it("asks for the first call's permit before the start has answered: one round trip for both", async () => {
+  const order: string[] = [];
+  const start = store.start.bind(store);
+  jest.spyOn(store, 'start').mockImplementation(async (...args) => {
+    const outcome = await start(...args);
+    order.push(`start ${outcome.outcome}`);
+    return outcome;
+  });
+  const acquire = breaker.acquire.bind(breaker);
+  jest.spyOn(breaker, 'acquire').mockImplementation(async (...args) => {
+    order.push('acquire asked');
+    return acquire(...args);
+  });
+  await startWorker();
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+  });
+  await waitFor(async () => ((await store.get(jobId))?.status === 'completed' ? true : undefined));
+  expect(order).toEqual(['acquire asked', 'start started']);
+  expect(simulator.counters().total).toBe(1);
+});
+
+it('runs a first run whose start went out with its call: one attempt, its start time in the result', async () => {
+  await startWorker();
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+  });
+  const record = await waitFor(async () => {
+    const found = await store.get(jobId);
+    return found?.status === 'completed' ? found : undefined;
+  });
+  expect(record.attempts).toBe(1);
+  expect(record.startedAt).toBeGreaterThanOrEqual(record.createdAt);
+  expect(record.result?.timings?.queue_wait_ms).toBe((record.startedAt ?? 0) - record.createdAt);
+  expect(simulator.counters().total).toBe(1);
+  // The call was on record (this pipeline has no closer, so its record stays).
+  expect(await journal.interrupted(jobId)).toHaveLength(1);
+});
+
+it('puts back a job whose running cap is full: no call, no record of one, no attempt counted', async () => {
+  // Another job holds the key's one place.
+  await store.create({
+    id: 'job_holder',
+    tenant: 'acme',
+    model: 'sim-gpt-fast',
+    priority: 5,
+    createdAt: 1,
+  });
+  const cap = { caps: [{ scope: 'key:k1', limit: 1 }] };
+  expect((await store.start('job_holder', Date.now(), cap)).outcome).toBe('started');
+  await startWorker();
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+    apiKey: { id: 'k1', maxRunningJobs: 1 },
+  });
+  await waitFor(async () => ((await queue.getJobState(jobId)) === 'delayed' ? true : undefined));
+  expect(simulator.counters().total).toBe(0);
+  expect(await journal.interrupted(jobId)).toEqual([]);
+  expect(await store.get(jobId)).toMatchObject({ status: 'queued', attempts: 0 });
+  // Put back by its first run, as a claim would: no BullMQ attempt spent on it.
+  expect((await queue.getJob(jobId))?.attemptsMade).toBe(0);
+});
+
+it('skips a job cancelled before its start: no call, no record of one', async () => {
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+  });
+  expect(await store.cancel(jobId, 'acme')).toEqual({ outcome: 'cancelled' });
+  await startWorker();
+  await waitFor(async () => ((await queue.getJobState(jobId)) === 'completed' ? true : undefined));
+  expect(simulator.counters().total).toBe(0);
+  expect(await journal.interrupted(jobId)).toEqual([]);
+  expect((await store.get(jobId))?.status).toBe('cancelled');
+  // Skipped by its first run, as a claim would: no failed attempt before it.
+  expect((await queue.getJob(jobId))?.stacktrace).toEqual([]);
+});
