@@ -312,6 +312,8 @@ test('bad requests are refused with a 400 invalid_request_error naming the reque
       error: { type: 'invalid_request_error', message: expect.stringMatching(message) },
     });
     expect(error.requestID).toEqual(expect.any(String));
+    // Anthropic's `ErrorResponse`: the request id in the body too, the header's value.
+    expect(error.error.request_id).toBe(error.requestID);
   }
   // Streaming a batch request, or an empty batch, is refused too.
   const streamed = await system.request('POST', '/v1/messages/batches', {

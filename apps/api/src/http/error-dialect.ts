@@ -4,6 +4,7 @@ import {
   outputLimitAnswer,
   outputLimitRefusalOf,
 } from '@llmq/core';
+import type { Request, Response } from 'express';
 
 /** What an error answer says, in any dialect (a `ClientError` is one). */
 export interface ErrorAnswer {
@@ -59,15 +60,59 @@ export function openaiErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
+/** What an error answer's body is built from, besides the error and its dialect. */
+export interface ErrorBodyContext {
+  /**
+   * The request's parsed JSON body, when it has one: names the output-limit field an OpenAI
+   * client sent, for a refusal of it (see @llmq/core `outputLimitRefusalOf`).
+   */
+  requestBody?: unknown;
+  /**
+   * The answer's request id (its `request-id` header): an Anthropic-dialect body carries it as
+   * `request_id`, as Anthropic's HTTP error answers do (its SDKs' `ErrorResponse`: required,
+   * nullable). Absent: no `request_id` (Anthropic's in-stream `error` event has none).
+   */
+  requestId?: string | null;
+}
+
 /**
- * The body of an error answer in the given dialect. `requestBody` (the request's parsed JSON
- * body, when it has one) names the output-limit field an OpenAI client sent, for a refusal
- * of it (see @llmq/core `outputLimitRefusalOf`, whose answer batch lines give too).
+ * The body of an HTTP error answer to `request`, in its dialect: with the request's body (an
+ * output-limit refusal names the field) and, in Anthropic's dialect, the answer's request id
+ * (the `request-id` header `requestTelemetry` set). Every HTTP error answer is built here.
+ */
+export function errorAnswerBody(
+  error: ErrorAnswer,
+  request: Request,
+  response: Response,
+): Record<string, unknown> {
+  const requestId = response.locals.requestId as string | undefined;
+  return formatErrorBody(error, errorDialectFor(request), {
+    requestBody: request.body,
+    requestId: requestId ?? null,
+  });
+}
+
+/**
+ * The body of an error answer in the given dialect (see {@link ErrorBodyContext}). A client's
+ * output limit over the model's most is answered in the provider's words
+ * (@llmq/core `outputLimitAnswer`, which batch lines answer with too).
  */
 export function formatErrorBody(
   error: ErrorAnswer,
   dialect: ErrorDialect,
-  requestBody?: unknown,
+  context: ErrorBodyContext = {},
+): Record<string, unknown> {
+  const body = dialectBody(error, dialect, context.requestBody);
+  // After `type` and `error`, as Anthropic orders its answer.
+  return dialect === 'anthropic' && context.requestId !== undefined
+    ? { ...body, request_id: context.requestId }
+    : body;
+}
+
+function dialectBody(
+  error: ErrorAnswer,
+  dialect: ErrorDialect,
+  requestBody: unknown,
 ): Record<string, unknown> {
   if (dialect !== 'llmq') {
     const refusal = outputLimitRefusalOf(error);
