@@ -1,5 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl, waitForBatchEnd } from './batch-helpers';
+import { batchLines, parseJsonl, runBatch, waitForBatchEnd } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -162,5 +162,59 @@ test('batch lines run through the same provider stage as jobs: a failing model f
     for (const line of lines) expect(line.response.body.model).toBe('sim-claude-fast');
   } finally {
     system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 0 } } } });
+  }
+});
+
+test("a line whose output limit is over the model's most is answered in the error file as OpenAI answers it", async () => {
+  const line = (customId: string, body: Record<string, unknown>, url = '/v1/chat/completions') => ({
+    custom_id: customId,
+    method: 'POST',
+    url,
+    body: { model: 'sim-gpt-fast', ...body },
+  });
+  const messages = [{ role: 'user', content: 'Hello' }];
+  const chat = await runBatch(client, '/v1/chat/completions', [
+    line('fits', { messages, max_tokens: 8 }),
+    line('max-tokens', { messages, max_tokens: 200_000 }),
+    line('max-completion-tokens', { messages, max_completion_tokens: 200_000 }),
+  ]);
+  const responses = await runBatch(client, '/v1/responses', [
+    line('max-output-tokens', { input: 'Hello', max_output_tokens: 200_000 }, '/v1/responses'),
+  ]);
+  expect(chat.batch.request_counts).toEqual({ total: 3, completed: 1, failed: 2 });
+  expect(responses.batch.request_counts).toEqual({ total: 1, completed: 0, failed: 1 });
+  const errorLines = async (batch: OpenAI.Batch) => {
+    expect(batch.error_file_id).toEqual(expect.any(String));
+    return parseJsonl<{ custom_id: string }>(
+      await (await client.files.content(batch.error_file_id!)).text(),
+    );
+  };
+  const lines = [...(await errorLines(chat.batch)), ...(await errorLines(responses.batch))];
+  expect(lines.map((item) => item.custom_id).sort()).toEqual([
+    'max-completion-tokens',
+    'max-output-tokens',
+    'max-tokens',
+  ]);
+  // OpenAI's HTTP 400 in `response` (its `error` is for failures without an HTTP answer), with
+  // the words, `param` and `code` the sync endpoints answer the same request with.
+  for (const item of lines) {
+    const field = item.custom_id.replaceAll('-', '_');
+    expect(item).toEqual({
+      id: expect.stringMatching(/^batch_req_/),
+      custom_id: item.custom_id,
+      response: {
+        status_code: 400,
+        request_id: expect.any(String),
+        body: {
+          error: {
+            message: `${field} is too large: 200000. This model supports at most 16384 completion tokens, whereas you provided 200000.`,
+            type: 'invalid_request_error',
+            param: field,
+            code: 'invalid_value',
+          },
+        },
+      },
+      error: null,
+    });
   }
 });

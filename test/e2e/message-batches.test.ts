@@ -155,6 +155,30 @@ test('create → retrieve → results with the official SDK: succeeded lines (an
   });
 });
 
+test("a request whose max_tokens is over the model's most is errored as Anthropic answers it, with a request id", async () => {
+  const created = await client.messages.batches.create({
+    requests: [request('over-limit', { max_tokens: 100_000 })],
+  });
+  await waitForEnd(created.id);
+  const [line] = await resultsOf(created.id);
+  // The words `POST /v1/messages` answers the same request with; Anthropic's `ErrorResponse`.
+  expect(line).toEqual({
+    custom_id: 'over-limit',
+    result: {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message:
+            'max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for sim-claude-fast',
+        },
+        request_id: expect.any(String),
+      },
+    },
+  });
+});
+
 /** Cancels a slow batch of `count` requests once `ready` says so; checks what comes back. */
 async function cancelAndCheck(
   prefix: string,
@@ -288,6 +312,8 @@ test('bad requests are refused with a 400 invalid_request_error naming the reque
       error: { type: 'invalid_request_error', message: expect.stringMatching(message) },
     });
     expect(error.requestID).toEqual(expect.any(String));
+    // Anthropic's `ErrorResponse`: the request id in the body too, the header's value.
+    expect(error.error.request_id).toBe(error.requestID);
   }
   // Streaming a batch request, or an empty batch, is refused too.
   const streamed = await system.request('POST', '/v1/messages/batches', {

@@ -166,6 +166,9 @@ describe('errors on the compatible endpoints', () => {
       error: { type: 'not_found_error', code: 'model_not_found' },
     });
     expect(anthropic.headers['request-id']).toEqual(expect.any(String));
+    // Anthropic's error answers carry the request id in the body too (`ErrorResponse.request_id`).
+    expect(anthropic.body.request_id).toBe(anthropic.headers['request-id']);
+    expect(Object.keys(anthropic.body)).toEqual(['type', 'error', 'request_id']);
     expect(await harness.queuedCount()).toBe(0);
   });
 
@@ -263,6 +266,9 @@ describe('errors on the compatible endpoints', () => {
         .create({ model: 'sim-claude-fast', messages, max_tokens: 100_000 })
         .catch((caught: unknown) => caught);
       expect(anthropicRefusal).toBeInstanceOf(Anthropic.BadRequestError);
+      // Anthropic's `ErrorResponse`, its `request_id` the `request-id` header the SDK read.
+      const { requestID } = anthropicRefusal as InstanceType<typeof Anthropic.APIError>;
+      expect(requestID).toEqual(expect.any(String));
       expect((anthropicRefusal as InstanceType<typeof Anthropic.APIError>).error).toEqual({
         type: 'error',
         error: {
@@ -270,6 +276,7 @@ describe('errors on the compatible endpoints', () => {
           message:
             'max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for sim-claude-fast',
         },
+        request_id: requestID,
       });
       expect(await current.interactiveQueue.count()).toBe(0);
     });
@@ -335,6 +342,7 @@ describe('a sync request slower than the request timeout', () => {
         code: 'job_wait_timeout',
         details: { job_id: jobId, links: expect.objectContaining({ self: `/v1/jobs/${jobId}` }) },
       },
+      request_id: response.headers['request-id'],
     });
     // One request, one job, still waiting to run.
     expect(await harness.interactiveQueue.count()).toBe(1);

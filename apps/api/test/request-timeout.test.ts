@@ -21,6 +21,11 @@ it('answers 503 request_timeout when a handler is too slow, and leaves fast ones
 
 it("answers in the route's dialect, so an SDK reads the error it expects", async () => {
   const app = express();
+  // As `requestTelemetry` does: the answer's request id (its `request-id` header on Anthropic's routes).
+  app.use((_request, response, next) => {
+    response.locals.requestId = 'req_slow';
+    next();
+  });
   app.use(requestTimeout(20));
   app.post('/v1/chat/completions/slow', () => undefined);
   app.post('/v1/messages/slow', () => undefined);
@@ -37,6 +42,7 @@ it("answers in the route's dialect, so an SDK reads the error it expects", async
   expect(anthropic.body).toEqual({
     type: 'error',
     error: { type: 'api_error', message: expect.any(String), code: 'request_timeout' },
+    request_id: 'req_slow',
   });
 });
 

@@ -30,6 +30,7 @@ export { type BatchLimits, defaultBatchLimits } from './batches/batch-limits';
 export {
   completedBatchLine,
   failedBatchLine,
+  outputLimitBatchLine,
   skippedBatchLine,
   toAnthropicMessageBody,
   toChatCompletionBody,
@@ -210,6 +211,14 @@ export {
   type ResponseTurn,
   type StoredResponse,
 } from './dialects/openai-responses/response-store';
+export {
+  type OpenAIOutputLimitField,
+  type OutputLimitRefusal,
+  openaiOutputLimitField,
+  outputLimitAnswer,
+  outputLimitRefusalOf,
+  outputLimitStatus,
+} from './dialects/output-limit-refusal';
 export {
   toOpenAICompletionChunks,
   toOpenAICompletionResponse,

@@ -8,7 +8,7 @@ import {
 } from '@llmq/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { errorDialectFor, formatErrorBody } from './error-dialect';
+import { errorAnswerBody } from './error-dialect';
 
 /** Translates anything thrown into the JSON error format; a 500 is logged as a bug. */
 export function toClientError(error: unknown): ClientError {
@@ -90,9 +90,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // official SDKs retry 408, 409, 429 and 5xx unless told not to, and a retry would queue
     // and bill the same prompt again. The job id is in `x-llmq-job-id`; poll it instead.
     if (response.locals.jobId) response.setHeader('x-should-retry', 'false');
-    response
-      .status(clientError.status)
-      .json(formatErrorBody(clientError, errorDialectFor(request), request.body));
+    response.status(clientError.status).json(errorAnswerBody(clientError, request, response));
   };
 }
 

@@ -1,4 +1,10 @@
-import { anthropicErrorType } from '@llmq/core';
+import {
+  anthropicErrorType,
+  openaiOutputLimitField,
+  outputLimitAnswer,
+  outputLimitRefusalOf,
+} from '@llmq/core';
+import type { Request, Response } from 'express';
 
 /** What an error answer says, in any dialect (a `ClientError` is one). */
 export interface ErrorAnswer {
@@ -54,19 +60,68 @@ export function openaiErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
+/** What an error answer's body is built from, besides the error and its dialect. */
+export interface ErrorBodyContext {
+  /**
+   * The request's parsed JSON body, when it has one: names the output-limit field an OpenAI
+   * client sent, for a refusal of it (see @llmq/core `outputLimitRefusalOf`).
+   */
+  requestBody?: unknown;
+  /**
+   * The answer's request id (its `request-id` header): an Anthropic-dialect body carries it as
+   * `request_id`, as Anthropic's HTTP error answers do (its SDKs' `ErrorResponse`: required,
+   * nullable). Absent: no `request_id` (Anthropic's in-stream `error` event has none).
+   */
+  requestId?: string | null;
+}
+
 /**
- * The body of an error answer in the given dialect. `requestBody` (the request's parsed JSON
- * body, when it has one) names the output-limit field an OpenAI client sent, for a refusal
- * of it (see {@link outputLimitRefusalOf}).
+ * The body of an HTTP error answer to `request`, in its dialect: with the request's body (an
+ * output-limit refusal names the field) and, in Anthropic's dialect, the answer's request id
+ * (the `request-id` header `requestTelemetry` set). Every HTTP error answer is built here.
+ */
+export function errorAnswerBody(
+  error: ErrorAnswer,
+  request: Request,
+  response: Response,
+): Record<string, unknown> {
+  const requestId = response.locals.requestId as string | undefined;
+  return formatErrorBody(error, errorDialectFor(request), {
+    requestBody: request.body,
+    requestId: requestId ?? null,
+  });
+}
+
+/**
+ * The body of an error answer in the given dialect (see {@link ErrorBodyContext}). A client's
+ * output limit over the model's most is answered in the provider's words
+ * (@llmq/core `outputLimitAnswer`, which batch lines answer with too).
  */
 export function formatErrorBody(
   error: ErrorAnswer,
   dialect: ErrorDialect,
-  requestBody?: unknown,
+  context: ErrorBodyContext = {},
+): Record<string, unknown> {
+  const body = dialectBody(error, dialect, context.requestBody);
+  // After `type` and `error`, as Anthropic orders its answer.
+  return dialect === 'anthropic' && context.requestId !== undefined
+    ? { ...body, request_id: context.requestId }
+    : body;
+}
+
+function dialectBody(
+  error: ErrorAnswer,
+  dialect: ErrorDialect,
+  requestBody: unknown,
 ): Record<string, unknown> {
   if (dialect !== 'llmq') {
     const refusal = outputLimitRefusalOf(error);
-    if (refusal !== undefined) return outputLimitAnswer(refusal, dialect, requestBody);
+    if (refusal !== undefined)
+      return outputLimitAnswer(
+        refusal,
+        dialect,
+        dialect === 'openai' ? openaiOutputLimitField(requestBody) : undefined,
+      );
   }
   const details = error.details !== undefined ? { details: error.details } : {};
   switch (dialect) {
@@ -109,79 +164,4 @@ function parameterOf(details: unknown): string | null {
   if (typeof parameter === 'string' && parameter !== '') return parameter;
   const path = issues?.[0]?.path;
   return typeof path === 'string' && path !== '' ? path : null;
-}
-
-/** A client's output limit over the routed model's most, as routing refuses it. */
-interface OutputLimitRefusal {
-  /** The limit the client asked for. */
-  requested: number;
-  /** The model's most output tokens. */
-  most: number;
-  /** The catalog id of the model (what Anthropic names: the model id, not an alias). */
-  model: string;
-}
-
-/**
- * The refusal of a client's output limit over the routed model's most, read from routing's
- * `context_window_exceeded` (its `details.parameter` is `max_tokens`, with the limit and the
- * most); undefined for any other error.
- */
-function outputLimitRefusalOf(error: ErrorAnswer): OutputLimitRefusal | undefined {
-  if (error.code !== 'context_window_exceeded') return undefined;
-  const details = error.details as
-    | { parameter?: unknown; max_tokens?: unknown; max_output_tokens?: unknown; model?: unknown }
-    | undefined;
-  if (
-    details?.parameter !== 'max_tokens' ||
-    typeof details.max_tokens !== 'number' ||
-    typeof details.max_output_tokens !== 'number' ||
-    typeof details.model !== 'string'
-  )
-    return undefined;
-  return { requested: details.max_tokens, most: details.max_output_tokens, model: details.model };
-}
-
-/**
- * An output limit over the model's most, answered as the provider answers it (no llmq `code`
- * or `details`: the SDKs and the clients' own checks read the provider's fields):
- * - OpenAI: 400 `invalid_request_error` naming the field the client sent in `param`, code
- *   `invalid_value` (OpenAI's code since 2025; earlier answers had null), and OpenAI's sentence.
- * - Anthropic: 400 `invalid_request_error` with Anthropic's sentence, naming the model.
- */
-function outputLimitAnswer(
-  { requested, most, model }: OutputLimitRefusal,
-  dialect: 'openai' | 'anthropic',
-  requestBody: unknown,
-): Record<string, unknown> {
-  if (dialect === 'anthropic') {
-    return {
-      type: 'error',
-      error: {
-        type: 'invalid_request_error',
-        message: `max_tokens: ${requested} > ${most}, which is the maximum allowed number of output tokens for ${model}`,
-      },
-    };
-  }
-  const field = openaiOutputLimitField(requestBody);
-  return {
-    error: {
-      message: `${field} is too large: ${requested}. This model supports at most ${most} completion tokens, whereas you provided ${requested}.`,
-      type: 'invalid_request_error',
-      param: field,
-      code: 'invalid_value',
-    },
-  };
-}
-
-/**
- * The output-limit field an OpenAI client sent: `max_output_tokens` (Responses), else
- * `max_completion_tokens`, which chat completions takes over `max_tokens` when both are sent.
- */
-function openaiOutputLimitField(requestBody: unknown): string {
-  const body = (
-    typeof requestBody === 'object' && requestBody !== null ? requestBody : {}
-  ) as Record<string, unknown>;
-  for (const field of ['max_output_tokens', 'max_completion_tokens'])
-    if (typeof body[field] === 'number') return field;
-  return 'max_tokens';
 }

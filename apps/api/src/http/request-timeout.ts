@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { errorDialectFor, formatErrorBody } from './error-dialect';
+import { errorAnswerBody } from './error-dialect';
 
 /**
  * Answers 503 `request_timeout` (with `Retry-After: 1`, in the route's error dialect) when a
@@ -19,7 +19,7 @@ export function requestTimeout(timeoutMs: number): RequestHandler {
         message: `no answer within ${timeoutMs} ms; retry shortly`,
       };
       response.setHeader('Retry-After', '1');
-      response.status(503).json(formatErrorBody(error, errorDialectFor(request)));
+      response.status(503).json(errorAnswerBody(error, request, response));
     }, timeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);

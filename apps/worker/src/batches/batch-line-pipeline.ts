@@ -5,6 +5,9 @@ import {
   batchLineJobDataSchema,
   type FilterPolicy,
   lineCostNanoUsd,
+  type OutputLimitRefusal,
+  outputLimitBatchLine,
+  outputLimitRefusalOf,
   type RequestExecutor,
   routeJob,
   tracerName,
@@ -69,6 +72,8 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
     openRun(data, requestId, observed, log): LineRun<ChatAnswer> {
       let policy: FilterPolicy | undefined;
       let inputTokens: number | undefined;
+      // A limit over the routed model's most: the line answers it in its provider's words.
+      let outputLimitRefusal: OutputLimitRefusal | undefined;
       return {
         async call(): Promise<StageOutcome<ChatAnswer>> {
           policy = await options.filterPolicies?.policyFor(data.tenant);
@@ -84,7 +89,10 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
           }
           // Routed at run time, like prompt jobs: the catalog may have changed since ingest.
           const route = routeJob(catalog, { ...data, request });
-          if (!route.ok) return routeRejected(route);
+          if (!route.ok) {
+            outputLimitRefusal = outputLimitRefusalOf(route);
+            return routeRejected(route);
+          }
           inputTokens = route.decision.input_tokens;
           return runChatStage({
             execute: options.execute,
@@ -104,6 +112,10 @@ export function createBatchLinePipeline(options: BatchLinePipelineOptions) {
         answeredBy: chatAnsweredBy,
         ledger: ledgerOf(data, () => inputTokens),
         render: (answer, verdict) => renderChatLine(data, requestId, answer, verdict),
+        failedLine: (failure, lineRequestId) =>
+          outputLimitRefusal !== undefined && failure.code === 'context_window_exceeded'
+            ? outputLimitBatchLine(data.customId, lineRequestId, outputLimitRefusal, data)
+            : undefined,
       };
     },
   });

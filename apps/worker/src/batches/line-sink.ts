@@ -5,6 +5,7 @@ import {
   completedBatchLine,
   type FilterPolicyStore,
   failedBatchLine,
+  type JobFailure,
   type JobProgress,
   type LedgerWrite,
   type Logger,
@@ -90,6 +91,11 @@ export interface LineRun<Answer> extends Omit<JobRun<Answer>, 'complete' | 'fail
   /** The line's ledger write: its billed calls, its part of the batch's reservation freed. */
   ledger(attempts: readonly AttemptRecord[], options?: LineLedgerOptions): LedgerWrite | undefined;
   render(answer: Answer, verdict?: OutputVerdict): RenderedLine;
+  /**
+   * The error-file line of a failure the provider would have answered with an HTTP error of
+   * its own words (see `outputLimitBatchLine`); undefined (or absent): `failedBatchLine`.
+   */
+  failedLine?(failure: JobFailure, requestId: string): string | undefined;
 }
 
 export interface LineSinkOptions<Data extends LineData, Answer> extends BatchLineRecorder {
@@ -169,7 +175,9 @@ export function createLineSink<Data extends LineData, Answer>(
           });
         },
         async fail(failure, attempts) {
-          const line = failedBatchLine(data.customId, requestId, failure);
+          const line =
+            run.failedLine?.(failure, requestId) ??
+            failedBatchLine(data.customId, requestId, failure);
           await finishBatchLine(
             options,
             data,

@@ -36,6 +36,11 @@ export const batchLineJobDataSchema = z.object({
    */
   legacyFunctions: z.literal(true).optional(),
   /**
+   * A chat line whose output limit came in `max_completion_tokens`: the field a refusal of the
+   * limit names (absent: `max_tokens`; a `/v1/responses` line's is `max_output_tokens`).
+   */
+  maxTokensField: z.literal('max_completion_tokens').optional(),
+  /**
    * `flex`: the line runs on the flex tier first, until `completeBy` (epoch ms) allows.
    * `batch`: the line waits in a provider batch (see `ProviderBatchStore`); it is only queued
    * here, on standard, when llmq runs it itself.

@@ -12,6 +12,12 @@ import {
   responseObject,
 } from '../dialects/openai-responses/convert-to-openai-response';
 import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
+import {
+  type OpenAIOutputLimitField,
+  type OutputLimitRefusal,
+  outputLimitAnswer,
+  outputLimitStatus,
+} from '../dialects/output-limit-refusal';
 import type { JobFailure } from '../jobs/job-failure';
 import type { GenerateResult } from '../providers/language-model';
 import type { BatchStopReason } from './batch-record';
@@ -107,6 +113,43 @@ export function failedBatchLine(customId: string, requestId: string, failure: Jo
             body: { error: { ...error, type: 'provider_error' } },
           },
     error,
+  });
+}
+
+/**
+ * A line of the error file for a client's output limit over the routed model's most, written
+ * as the provider writes its HTTP 400 for it: `response` carries the status and the provider's
+ * error body (the same words as the sync endpoints answer, {@link outputLimitAnswer}), and
+ * `error` is null, as OpenAI keeps `error` for failures without an HTTP answer. A Message
+ * Batch's line (`endpoint` `/v1/messages`) holds Anthropic's body, which its `errored` result
+ * carries; an OpenAI line names the field the client sent (`max_output_tokens` for a
+ * `/v1/responses` line, else `maxTokensField`, default `max_tokens`).
+ */
+export function outputLimitBatchLine(
+  customId: string,
+  requestId: string,
+  refusal: OutputLimitRefusal,
+  line: {
+    endpoint?: '/v1/messages';
+    responses?: unknown;
+    maxTokensField?: Exclude<OpenAIOutputLimitField, 'max_output_tokens'>;
+  },
+): string {
+  const body =
+    line.endpoint === '/v1/messages'
+      ? outputLimitAnswer(refusal, 'anthropic')
+      : outputLimitAnswer(
+          refusal,
+          'openai',
+          line.responses !== undefined
+            ? 'max_output_tokens'
+            : (line.maxTokensField ?? 'max_tokens'),
+        );
+  return JSON.stringify({
+    id: lineId(),
+    custom_id: customId,
+    response: { status_code: outputLimitStatus, request_id: requestId, body },
+    error: null,
   });
 }
 

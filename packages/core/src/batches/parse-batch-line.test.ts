@@ -39,6 +39,8 @@ test('a valid line becomes a normalized request with its model resolved', () => 
       customId: 'a',
       model: 'sim-gpt-fast',
       request: { messages: [{ role: 'user', content: 'hi' }], maxTokens: 7 },
+      // The field a refusal of the limit names, as OpenAI names the one sent.
+      maxTokensField: 'max_completion_tokens',
     },
   });
 });

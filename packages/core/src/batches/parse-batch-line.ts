@@ -65,6 +65,11 @@ export type ParsedBatchLine =
       responses?: ResponseSettings;
       /** A chat line with OpenAI's legacy `functions`: its answer is written in their shape. */
       legacyFunctions?: true;
+      /**
+       * A chat line whose output limit came in `max_completion_tokens`: the field a refusal
+       * of the limit names (absent: `max_tokens`).
+       */
+      maxTokensField?: 'max_completion_tokens';
     }
   | {
       customId: string;
@@ -109,6 +114,15 @@ function withMaxTokens(body: Record<string, unknown>): Record<string, unknown> {
   return maxCompletionTokens !== undefined && rest.max_tokens === undefined
     ? { ...rest, max_tokens: maxCompletionTokens }
     : rest;
+}
+
+/** The field a chat line's output limit came in, when not `max_tokens` (see {@link withMaxTokens}). */
+function maxTokensFieldOf(body: Record<string, unknown>): {
+  maxTokensField?: 'max_completion_tokens';
+} {
+  return body.max_completion_tokens !== undefined && body.max_tokens === undefined
+    ? { maxTokensField: 'max_completion_tokens' }
+    : {};
 }
 
 function fail(
@@ -226,7 +240,10 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
       return {
         ok: true,
         model: parsed.data.model,
-        toLine: (customId, model) => chatLine(customId, model, parsed.data, read),
+        toLine: (customId, model) => ({
+          ...chatLine(customId, model, parsed.data, read),
+          ...maxTokensFieldOf(body),
+        }),
       };
     }
     case '/v1/messages': {
@@ -341,7 +358,7 @@ export function readValidatedBatchLine(
     body.model ?? context.defaultModel,
     value.custom_id,
   );
-  return chatLine(value.custom_id, model, body);
+  return { ...chatLine(value.custom_id, model, body), ...maxTokensFieldOf(value.body) };
 }
 
 /**

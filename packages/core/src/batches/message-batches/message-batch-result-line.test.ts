@@ -2,6 +2,7 @@ import type { GenerateResult } from '../../providers/language-model';
 import {
   completedBatchLine,
   failedBatchLine,
+  outputLimitBatchLine,
   skippedBatchLine,
   toAnthropicMessageBody,
 } from '../batch-output-line';
@@ -94,6 +95,26 @@ test("a failed line is `errored` with Anthropic's error type: from the provider 
       },
     ]);
   }
+});
+
+test("an output limit over the model's most is `errored` in Anthropic's words, with the line's request id", () => {
+  const refusal = { requested: 100_000, most: 64_000, model: 'sim-claude-fast' };
+  const stored = outputLimitBatchLine('q-7', 'b-7', refusal, { endpoint: '/v1/messages' });
+  expect(toMessageBatchResultLine(stored)).toEqual({
+    custom_id: 'q-7',
+    result: {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message:
+            'max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for sim-claude-fast',
+        },
+        request_id: 'b-7',
+      },
+    },
+  });
 });
 
 test('a line skipped by a cancel is `canceled`, by the deadline `expired`', () => {

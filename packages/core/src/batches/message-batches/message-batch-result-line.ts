@@ -69,6 +69,11 @@ export function toMessageBatchResultLine(stored: string): MessageBatchResultLine
       custom_id: customId,
       result: { type: 'succeeded', message: line.response.body as Anthropic.Message },
     };
+  // An HTTP answer written in Anthropic's words (an output limit over the model's most, see
+  // `outputLimitBatchLine`): its error, as Anthropic's `errored` result carries it.
+  const answered = anthropicErrorOf(line.response?.body);
+  if (line.error === null && answered !== undefined)
+    return erroredResult(customId, answered, line.response?.request_id ?? null);
   const error = line.error ?? { code: 'provider_error', message: 'the request failed' };
   if (error.code === 'batch_cancelled')
     return { custom_id: customId, result: { type: 'canceled' } };
@@ -85,4 +90,14 @@ export function toMessageBatchResultLine(stored: string): MessageBatchResultLine
     { type, message: error.message },
     line.response?.request_id ?? null,
   );
+}
+
+/** The inner error of an Anthropic error body (`{type: "error", error: {type, message}}`). */
+function anthropicErrorOf(body: unknown): { type: string; message: string } | undefined {
+  const { type, error } = (body ?? {}) as { type?: unknown; error?: unknown };
+  if (type !== 'error' || typeof error !== 'object' || error === null) return undefined;
+  const inner = error as { type?: unknown; message?: unknown };
+  return typeof inner.type === 'string' && typeof inner.message === 'string'
+    ? { type: inner.type, message: inner.message }
+    : undefined;
 }
