@@ -503,7 +503,11 @@ export {
 export { type RoutableJob, routeJob } from './routing/route-job';
 export { type RoutingDecision, routeRequest } from './routing/route-request';
 export { JobDeltaPublisher } from './streaming/job-delta-publisher';
-export { JobEndWatcher, type JobEndWatcherOptions } from './streaming/job-end-watcher';
+export {
+  type JobEndWait,
+  JobEndWatcher,
+  type JobEndWatcherOptions,
+} from './streaming/job-end-watcher';
 export { JobEventReader } from './streaming/job-event-reader';
 export { requestJobStop } from './streaming/job-stop-request';
 export { logRedisStateChanges, logWorkerError } from './telemetry/log-redis-health';

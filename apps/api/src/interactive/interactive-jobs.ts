@@ -196,9 +196,12 @@ export class InteractiveJobs {
    * `504 job_wait_timeout` carrying the job id; the job keeps running and can be polled.
    */
   async *follow(jobId: string, request: Request, response: Response): AsyncGenerator<JobEvent> {
-    const wait = this.openWait(response);
+    // The stream's blocking read takes an `AbortSignal`; the announced wait does not need one.
+    const controller = new AbortController();
+    const wait = this.openWait(response, (reason) => controller.abort(reason));
     try {
-      for await (const event of this.options.reader.events(jobId, '0', wait.signal)) yield event;
+      for await (const event of this.options.reader.events(jobId, '0', controller.signal))
+        yield event;
     } catch {
       await this.waitEnded(jobId, request, response, wait);
     } finally {
@@ -217,9 +220,10 @@ export class InteractiveJobs {
     response: Response,
     ends: JobEndWatcher,
   ): Promise<JobEvent | undefined> {
-    const wait = this.openWait(response);
+    const pending = ends.wait(jobId);
+    const wait = this.openWait(response, (reason) => pending.cancel(reason));
     try {
-      return await ends.finalEvent(jobId, wait.signal);
+      return await pending.event;
     } catch {
       await this.waitEnded(jobId, request, response, wait);
       return undefined;
@@ -229,16 +233,15 @@ export class InteractiveJobs {
   }
 
   /**
-   * A wait for a job: aborted by the client's disconnect or the wait timeout. One controller
-   * and one timer, cleared when the wait ends. `AbortSignal.timeout` and `AbortSignal.any` cost
-   * about four times as much per wait: the timeout's timer stays armed until the garbage
-   * collector takes its signal, and `any` links the signals through weak references and a
-   * finalization registry.
+   * A wait for a job: ended by the client's disconnect or the wait timeout, which call `abort`
+   * once with the reason. One timer, cleared when the wait ends. `AbortSignal.timeout` and
+   * `AbortSignal.any` cost about four times as much per wait: the timeout's timer stays armed
+   * until the garbage collector takes its signal, and `any` links the signals through weak
+   * references and a finalization registry. The announced wait takes no `AbortController` at
+   * all (~5 µs per request on Node 20; docs/performance.md, session 15).
    */
-  private openWait(response: Response): JobWait {
-    const controller = new AbortController();
+  private openWait(response: Response, abort: (reason: Error) => void): JobWait {
     const wait: JobWait = {
-      signal: controller.signal,
       ended: undefined,
       close: () => {
         clearTimeout(timer);
@@ -248,7 +251,7 @@ export class InteractiveJobs {
     const end = (why: 'disconnect' | 'timeout', reason: Error) => {
       if (wait.ended) return;
       wait.ended = why;
-      controller.abort(reason);
+      abort(reason);
     };
     const onClose = () => {
       if (!response.writableFinished) end('disconnect', new Error('client disconnected'));
@@ -354,11 +357,9 @@ export class InteractiveJobs {
   }
 }
 
-/** A client's wait for its job: the signal that ends it, why it ended, and how to let it go. */
+/** A client's wait for its job: why it ended, and how to let it go. */
 interface JobWait {
-  /** Aborted when the client disconnects or the wait times out. */
-  signal: AbortSignal;
-  /** What aborted {@link signal}; undefined while the wait runs. */
+  /** What ended the wait (the client's disconnect or the timeout); undefined while it runs. */
   ended: 'disconnect' | 'timeout' | undefined;
   /** Clears the timer and stops listening for the disconnect. */
   close(): void;

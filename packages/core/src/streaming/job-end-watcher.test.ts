@@ -122,4 +122,19 @@ describe('job end watcher', () => {
     controller.abort(new Error('client disconnected'));
     await expect(ended).rejects.toThrow('client disconnected');
   });
+
+  it('gives up a wait when it is cancelled, and still settles another waiter of the job', async () => {
+    await createJob('job_f', watcher.channel);
+    const cancelled = watcher.wait('job_f');
+    const kept = watcher.wait('job_f');
+    cancelled.cancel(new Error('client disconnected'));
+    await expect(cancelled.event).rejects.toThrow('client disconnected');
+    await store.start('job_f');
+    await store.complete('job_f', result);
+    const event = await kept.event;
+    expect(event.name === 'status' && event.data.status).toBe('completed');
+    // Cancelling a settled wait changes nothing.
+    kept.cancel(new Error('too late'));
+    await expect(kept.event).resolves.toBe(event);
+  });
 });

@@ -16,11 +16,44 @@ export interface JobEndWatcherOptions {
   recheckMs?: number;
 }
 
-interface Waiter {
-  resolve(event: JobEvent): void;
-  reject(error: unknown): void;
-  /** When the job's stream was last read for this waiter (epoch ms). */
-  readAt: number;
+/**
+ * A wait for one job's end (see {@link JobEndWatcher.wait}): its event, and how to give it up
+ * without an `AbortSignal` (an `AbortController` with its `abort` listener costs ~5 µs per wait
+ * on Node 20; docs/performance.md, session 15).
+ */
+export interface JobEndWait {
+  /** The job's final status event; rejects with a failed read's error or `cancel`'s reason. */
+  readonly event: Promise<JobEvent>;
+  /** Stops waiting: {@link event} rejects with `reason` unless it has settled already. */
+  cancel(reason: unknown): void;
+}
+
+class Waiter implements JobEndWait {
+  readonly event: Promise<JobEvent>;
+  resolve!: (event: JobEvent) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly waiters: Map<string, Waiter[]>,
+    private readonly key: string,
+    /** When the job's stream was last read for this waiter (epoch ms). */
+    public readAt: number,
+  ) {
+    this.event = new Promise<JobEvent>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  cancel(reason: unknown): void {
+    const list = this.waiters.get(this.key);
+    const index = list ? list.indexOf(this) : -1;
+    if (list && index >= 0) {
+      list.splice(index, 1);
+      if (list.length === 0) this.waiters.delete(this.key);
+    }
+    this.reject(reason);
+  }
 }
 
 /** Announcements that came before their waiter (the submit's reply raced them), kept this long. */
@@ -66,38 +99,32 @@ export class JobEndWatcher {
   }
 
   /**
-   * Resolves with the job's final status event once the job has ended. Only for a job whose
-   * record names {@link channel}. Rejects with `signal`'s reason when it aborts, or with the
-   * error of a failed read (Redis unavailable).
+   * Waits for the job's final status event. Only for a job whose record names {@link channel}.
+   * Its `event` rejects with the error of a failed read (Redis unavailable) or when cancelled.
+   */
+  wait(jobId: string): JobEndWait {
+    const key = this.options.keys.jobEvents(jobId);
+    const waiter = new Waiter(this.waiters, key, Date.now());
+    const list = this.waiters.get(key);
+    if (list) list.push(waiter);
+    else this.waiters.set(key, [waiter]);
+    if (this.early.delete(key)) void this.read([key]);
+    return waiter;
+  }
+
+  /**
+   * Resolves with the job's final status event once the job has ended (see {@link wait}).
+   * Rejects with `signal`'s reason when it aborts, or with the error of a failed read.
    */
   finalEvent(jobId: string, signal?: AbortSignal): Promise<JobEvent> {
-    const key = this.options.keys.jobEvents(jobId);
-    return new Promise<JobEvent>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        this.drop(key, waiter);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        resolve: (event) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(event);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-        readAt: Date.now(),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const list = this.waiters.get(key);
-      if (list) list.push(waiter);
-      else this.waiters.set(key, [waiter]);
-      if (this.early.delete(key)) void this.read([key]);
-    });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const wait = this.wait(jobId);
+    if (!signal) return wait.event;
+    const onAbort = () => wait.cancel(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const stopListening = () => signal.removeEventListener('abort', onAbort);
+    wait.event.then(stopListening, stopListening);
+    return wait.event;
   }
 
   /** Stops watching; waiting callers are rejected. */
@@ -175,14 +202,6 @@ export class JobEndWatcher {
       if (list.every((waiter) => now - waiter.readAt >= this.recheckMs)) due.push(key);
     }
     if (due.length > 0) void this.read(due);
-  }
-
-  private drop(key: string, waiter: Waiter): void {
-    const list = this.waiters.get(key);
-    if (!list) return;
-    const index = list.indexOf(waiter);
-    if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) this.waiters.delete(key);
   }
 }
 
