@@ -28,6 +28,14 @@ export const duration = benchEnv.BENCH_DURATION ?? (quick ? 3 : 10);
 /** Seconds of the warm-up before each measured run. */
 export const warmup = quick ? 1 : 3;
 
+/**
+ * Seconds of the warm-up before a run that must measure processes in their steady state: a
+ * sync request through llmq's API and worker keeps V8 compiling for ~14,000 requests (~20 s
+ * at c=50 here, docs/performance.md, helper "apisync"), so 3 s measured cold code. Every
+ * target of such a run gets the same warm-up.
+ */
+export const steadyWarmup = quick ? 1 : 20;
+
 export const apiKey = 'bench-key-000001';
 export const freePort = localRedis.freePort;
 
@@ -251,12 +259,13 @@ export function summarize(result) {
 }
 
 /**
- * A warm-up run then a measured one, same options. With `processes` (objects with a `pid`
+ * A warm-up run (`warmupSeconds`, default {@link warmup}) then a measured one, same options.
+ * With `processes` (objects with a `pid`
  * and a `name`), also the CPU ms each spent per answered request during the measured run:
  * a figure that other load on the machine disturbs far less than req/s.
  */
-export async function measure({ processes = [], ...options }) {
-  await cannon({ ...options, seconds: warmup, amount: undefined });
+export async function measure({ processes = [], warmupSeconds = warmup, ...options }) {
+  await cannon({ ...options, seconds: warmupSeconds, amount: undefined });
   const before = processes.map((item) => cpuMsOf(item.pid));
   const result = summarize(await cannon(options));
   if (processes.length === 0) return result;
