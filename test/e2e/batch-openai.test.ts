@@ -165,6 +165,51 @@ test('batch lines run through the same provider stage as jobs: a failing model f
   }
 });
 
+test('a line whose provider call failed with an HTTP status is in the error file as OpenAI writes it', async () => {
+  // Every call of sim-gpt-fast refused with a 400, and the line takes no fallback.
+  system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 1 } } } });
+  try {
+    const { batch } = await runBatch(client, '/v1/chat/completions', [
+      {
+        custom_id: 'refused',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-gpt-fast',
+          messages: [{ role: 'user', content: 'Hello' }],
+          fallbacks: false,
+        },
+      },
+    ]);
+    expect(batch.request_counts).toEqual({ total: 1, completed: 0, failed: 1 });
+    expect(batch.error_file_id).toEqual(expect.any(String));
+    const lines = parseJsonl(await (await client.files.content(batch.error_file_id!)).text());
+    // The status and OpenAI's error body in `response`; `error` null (OpenAI's `error` is for
+    // requests that failed with a non-HTTP error).
+    expect(lines).toEqual([
+      {
+        id: expect.stringMatching(/^batch_req_/),
+        custom_id: 'refused',
+        response: {
+          status_code: 400,
+          request_id: expect.any(String),
+          body: {
+            error: {
+              message: expect.any(String),
+              type: 'invalid_request_error',
+              param: null,
+              code: 'provider_bad_request',
+            },
+          },
+        },
+        error: null,
+      },
+    ]);
+  } finally {
+    system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status400: 0 } } } });
+  }
+});
+
 test("a line whose output limit is over the model's most is answered in the error file as OpenAI answers it", async () => {
   const line = (customId: string, body: Record<string, unknown>, url = '/v1/chat/completions') => ({
     custom_id: customId,
