@@ -257,14 +257,30 @@ test('a failed call fails each of its lines into the error file with the provide
   system.simulator.reset();
   expect(batch.status).toBe('completed');
   expect(batch.request_counts).toEqual({ total: 6, completed: 0, failed: 6 });
-  const errors = await outputLines<{ error: { code: string } }>(batch.error_file_id);
+  const errors = await outputLines<unknown>(batch.error_file_id);
   expect(errors.map((line) => line.custom_id).sort()).toEqual(
     lines.map((line) => line.custom_id).sort(),
   );
-  for (const line of errors) {
-    expect(line.response.status_code).toBe(400);
-    expect(line.error).toMatchObject({ code: expect.any(String) });
-  }
+  // As OpenAI writes an HTTP failure: the status and its error body in `response`, `error` null
+  // (OpenAI's `error` is for failures without an HTTP answer).
+  for (const line of errors)
+    expect(line).toEqual({
+      id: expect.stringMatching(/^batch_req_/),
+      custom_id: line.custom_id,
+      response: {
+        status_code: 400,
+        request_id: expect.any(String),
+        body: {
+          error: {
+            message: expect.any(String),
+            type: 'invalid_request_error',
+            param: null,
+            code: 'provider_bad_request',
+          },
+        },
+      },
+      error: null,
+    });
 });
 
 test('the ledger bills each line its share, and a hard budget reservation is released exactly', async () => {

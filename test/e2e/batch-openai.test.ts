@@ -115,6 +115,51 @@ test('a file with bad lines fails validation with their line numbers and queues 
   expect(lineJobs).toEqual([]);
 });
 
+test('max_tokens and max_completion_tokens together are refused as OpenAI refuses them, by the sync endpoint and in a batch', async () => {
+  const body = {
+    model: 'sim-gpt-fast',
+    messages: [{ role: 'user' as const, content: 'hi' }],
+    max_tokens: 5,
+    max_completion_tokens: 7,
+  };
+  const message =
+    "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.";
+  // OpenAI's 400: invalid_request_error, code invalid_parameter_combination, param max_tokens.
+  const sync = await client.chat.completions.create(body).catch((error: unknown) => error);
+  expect(sync).toBeInstanceOf(OpenAI.BadRequestError);
+  expect(sync).toMatchObject({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_parameter_combination',
+    param: 'max_tokens',
+    error: { message },
+  });
+  const file = await client.files.create({
+    file: await toFile(
+      Buffer.from(
+        JSON.stringify({ custom_id: 'both', method: 'POST', url: '/v1/chat/completions', body }),
+      ),
+      'both.jsonl',
+    ),
+    purpose: 'batch',
+  });
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const batch = await waitForBatchEnd(client, created.id);
+  expect(batch.status).toBe('failed');
+  expect(batch.errors?.data).toEqual([
+    {
+      line: 1,
+      code: 'invalid_body',
+      param: 'body.max_tokens',
+      message: `body.max_tokens: ${message}`,
+    },
+  ]);
+});
+
 test('unknown endpoints, unknown files and other tenants are refused with JSON errors', async () => {
   const moderations = await system.request('POST', '/v1/batches', {
     input_file_id: 'file-00000000000000000000000000000000',
@@ -162,6 +207,52 @@ test('batch lines run through the same provider stage as jobs: a failing model f
     for (const line of lines) expect(line.response.body.model).toBe('sim-claude-fast');
   } finally {
     system.simulator.configure({ models: { 'sim-gpt-fast': { faults: { status500: 0 } } } });
+  }
+});
+
+test('a line whose provider call failed with an HTTP status is in the error file as OpenAI writes it', async () => {
+  // Every call of sim-gpt-strong refused with a 400 (a model no other test here breaks: a
+  // circuit opened by one would fail the line without a call), and the line takes no fallback.
+  system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status400: 1 } } } });
+  try {
+    const { batch } = await runBatch(client, '/v1/chat/completions', [
+      {
+        custom_id: 'refused',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'sim-gpt-strong',
+          messages: [{ role: 'user', content: 'Hello' }],
+          fallbacks: false,
+        },
+      },
+    ]);
+    expect(batch.request_counts).toEqual({ total: 1, completed: 0, failed: 1 });
+    expect(batch.error_file_id).toEqual(expect.any(String));
+    const lines = parseJsonl(await (await client.files.content(batch.error_file_id!)).text());
+    // The status and OpenAI's error body in `response`; `error` null (OpenAI's `error` is for
+    // requests that failed with a non-HTTP error).
+    expect(lines).toEqual([
+      {
+        id: expect.stringMatching(/^batch_req_/),
+        custom_id: 'refused',
+        response: {
+          status_code: 400,
+          request_id: expect.any(String),
+          body: {
+            error: {
+              message: expect.any(String),
+              type: 'invalid_request_error',
+              param: null,
+              code: 'provider_bad_request',
+            },
+          },
+        },
+        error: null,
+      },
+    ]);
+  } finally {
+    system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status400: 0 } } } });
   }
 });
 

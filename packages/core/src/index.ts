@@ -173,6 +173,7 @@ export {
   type OpenAIChatRequest,
   openAIChatRequestSchema,
 } from './dialects/openai-chat/openai-chat-request-schema';
+export { openaiErrorType } from './dialects/openai-error-type';
 export {
   chatRequestOfTurn,
   convertOpenAIResponsesRequest,
@@ -280,6 +281,7 @@ export {
   type EndpointJobData,
   endpointJobDataSchema,
 } from './jobs/endpoint-job';
+export { failureClientCode, failureHttpStatus } from './jobs/failure-answer';
 export {
   carriesProviderText,
   eventWithoutProviderText,

@@ -1,5 +1,6 @@
 import {
   anthropicErrorType,
+  openaiErrorType,
   openaiOutputLimitField,
   outputLimitAnswer,
   outputLimitRefusalOf,
@@ -48,16 +49,6 @@ export function errorDialectFor(request: {
   if (isAtOrBelow(path, '/v1/models'))
     return request.headers['anthropic-version'] === undefined ? 'openai' : 'anthropic';
   return 'llmq';
-}
-
-/** OpenAI's `error.type` for a status. */
-export function openaiErrorType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
-  if (status === 504) return 'timeout_error';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
 }
 
 /** What an error answer's body is built from, besides the error and its dialect. */

@@ -4,6 +4,7 @@ import {
   ClientError,
   chatRequestSchema,
   type FilterPolicyStore,
+  failureClientCode,
   isCacheable,
   isClientError,
   isFinalStatus,
@@ -380,7 +381,10 @@ export function setLlmqHeaders(
   response.setHeader('x-llmq-cached', String(cached));
 }
 
-/** The error for a job that ended without a result (failed or cancelled). */
+/**
+ * The error for a job that ended without a result (failed or cancelled): a failure with the
+ * code @llmq/core `failureClientCode` gives it (which batch lines answer with too).
+ */
 export function jobEndError(jobId: string, event: JobEvent): ClientError {
   const data = event.name === 'status' ? event.data : undefined;
   if (data?.status === 'cancelled') {
@@ -394,29 +398,12 @@ export function jobEndError(jobId: string, event: JobEvent): ClientError {
   }
   const failure = data?.error;
   return new ClientError(
-    (failure && requestFaults.get(failure.code)) ?? 'job_failed',
+    failureClientCode(failure),
     failure?.message ?? 'the job failed',
     { job_id: jobId, failure },
     { 'x-should-retry': 'false' },
   );
 }
-
-/**
- * Job failures answered with their own code rather than a 502 `job_failed`: the request's own
- * fault (a 400), or a deadline it set that passed (504).
- */
-const requestFaults: ReadonlyMap<
-  string,
-  'unsupported_parameter' | 'invalid_request' | 'deadline_exceeded'
-> = new Map([
-  // A field the routed model cannot take: as it would have been answered before the queue.
-  ['unsupported_parameter', 'unsupported_parameter'],
-  // The provider refused the request as the client wrote it (a thinking block whose signature
-  // does not verify, a value out of the provider's range): the client's to fix.
-  ['provider_bad_request', 'invalid_request'],
-  // Not started by its deadline: no provider was called, so no upstream error to relay.
-  ['deadline_exceeded', 'deadline_exceeded'],
-]);
 
 export function tenantOf(response: Response): string {
   return response.locals.tenant as string;

@@ -49,6 +49,8 @@ export interface LineData {
   model: string;
   createdAt: number;
   progress?: JobProgress;
+  /** The line's endpoint, when not a chat completion's (a failure is written in its dialect). */
+  endpoint?: string;
 }
 
 /** A line's answer as its output file holds it. */
@@ -177,7 +179,7 @@ export function createLineSink<Data extends LineData, Answer>(
         async fail(failure, attempts) {
           const line =
             run.failedLine?.(failure, requestId) ??
-            failedBatchLine(data.customId, requestId, failure);
+            failedBatchLine(data.customId, requestId, failure, data);
           await finishBatchLine(
             options,
             data,

@@ -103,7 +103,7 @@ export class ProviderLineSettler {
 
   /** A line that fails before it reaches the provider (its input filter blocked it). */
   async failed(data: BatchLineJobData, failure: JobFailure): Promise<SettledLine> {
-    const line = failedBatchLine(data.customId, requestIdOf(data), failure);
+    const line = failedBatchLine(data.customId, requestIdOf(data), failure, data);
     const ledger = this.ledgerOf(data, []);
     return settledOf(await finishBatchLine(this.options, data, 'failed', line, undefined, ledger));
   }
@@ -138,7 +138,7 @@ export class ProviderLineSettler {
         message: `the output filter blocked the answer: ${verdict.reason ?? 'policy'}`,
         provider: record.provider,
       };
-      const line = failedBatchLine(data.customId, requestId, failure);
+      const line = failedBatchLine(data.customId, requestId, failure, data);
       result = await finishBatchLine(this.options, data, 'failed', line, undefined, ledger);
     } else {
       const { responseId, body, usage } = renderChatLine(data, requestId, chat, verdict);

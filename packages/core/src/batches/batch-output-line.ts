@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
+import { anthropicErrorType } from '../dialects/anthropic-messages/anthropic-error-type';
 import { convertToAnthropicMessage } from '../dialects/anthropic-messages/convert-to-anthropic-message';
 import {
   convertToOpenAIChatCompletion,
   type OpenAIAnswerOptions,
 } from '../dialects/openai-chat/convert-to-openai-chat-completion';
+import { openaiErrorType } from '../dialects/openai-error-type';
 import {
   convertToResponseOutput,
   type ResponseObject,
@@ -18,6 +20,7 @@ import {
   outputLimitAnswer,
   outputLimitStatus,
 } from '../dialects/output-limit-refusal';
+import { failureHttpStatus } from '../jobs/failure-answer';
 import type { JobFailure } from '../jobs/job-failure';
 import type { GenerateResult } from '../providers/language-model';
 import type { BatchStopReason } from './batch-record';
@@ -96,33 +99,71 @@ export function completedBatchLine(customId: string, requestId: string, body: un
 }
 
 /**
- * A line of the error file for a request that failed. When the provider answered with an
- * HTTP status, `response` carries it as OpenAI's files do; `error` always says why.
+ * A line of the error file for a request answered with an HTTP error: `response` carries the
+ * status and the error body, and `error` is null, as OpenAI writes it (its
+ * `BatchRequestOutput.error` is for requests that failed with a non-HTTP error). Every such
+ * line is written here.
  */
-export function failedBatchLine(customId: string, requestId: string, failure: JobFailure): string {
-  const error = { code: failure.code, message: failure.message };
+function httpErrorBatchLine(
+  customId: string,
+  requestId: string,
+  status: number,
+  body: Record<string, unknown>,
+): string {
   return JSON.stringify({
     id: lineId(),
     custom_id: customId,
-    response:
-      failure.status_code === undefined
-        ? null
-        : {
-            status_code: failure.status_code,
-            request_id: failure.request_id ?? requestId,
-            body: { error: { ...error, type: 'provider_error' } },
-          },
-    error,
+    response: { status_code: status, request_id: requestId, body },
+    error: null,
   });
 }
 
 /**
+ * A line of the error file for a request that failed. One answered with an HTTP status (the
+ * provider's, or the one a compatible endpoint answers the request's own fault with, see
+ * `failureHttpStatus`) is written as that answer ({@link httpErrorBatchLine}): OpenAI's error
+ * body (`message`, `type` for the status, `param` null, llmq's failure `code`), or for a
+ * Message Batch's line (`endpoint` `/v1/messages`) Anthropic's, which its `errored` result
+ * carries. A failure with no HTTP answer (a connection error, a lost worker) has `response`
+ * null and `error` its code and message.
+ */
+export function failedBatchLine(
+  customId: string,
+  requestId: string,
+  failure: JobFailure,
+  line: { endpoint?: string } = {},
+): string {
+  const status = failureHttpStatus(failure);
+  if (status === undefined)
+    return JSON.stringify({
+      id: lineId(),
+      custom_id: customId,
+      response: null,
+      error: { code: failure.code, message: failure.message },
+    });
+  const body =
+    line.endpoint === '/v1/messages'
+      ? {
+          type: 'error',
+          error: { type: anthropicErrorType(status), message: failure.message },
+        }
+      : {
+          error: {
+            message: failure.message,
+            type: openaiErrorType(status),
+            param: null,
+            code: failure.code,
+          },
+        };
+  return httpErrorBatchLine(customId, failure.request_id ?? requestId, status, body);
+}
+
+/**
  * A line of the error file for a client's output limit over the routed model's most, written
- * as the provider writes its HTTP 400 for it: `response` carries the status and the provider's
- * error body (the same words as the sync endpoints answer, {@link outputLimitAnswer}), and
- * `error` is null, as OpenAI keeps `error` for failures without an HTTP answer. A Message
- * Batch's line (`endpoint` `/v1/messages`) holds Anthropic's body, which its `errored` result
- * carries; an OpenAI line names the field the client sent (`max_output_tokens` for a
+ * as the provider writes its HTTP 400 for it ({@link httpErrorBatchLine}): the provider's
+ * error body (the same words as the sync endpoints answer, {@link outputLimitAnswer}). A
+ * Message Batch's line (`endpoint` `/v1/messages`) holds Anthropic's body, which its `errored`
+ * result carries; an OpenAI line names the field the client sent (`max_output_tokens` for a
  * `/v1/responses` line, else `maxTokensField`, default `max_tokens`).
  */
 export function outputLimitBatchLine(
@@ -145,12 +186,7 @@ export function outputLimitBatchLine(
             ? 'max_output_tokens'
             : (line.maxTokensField ?? 'max_tokens'),
         );
-  return JSON.stringify({
-    id: lineId(),
-    custom_id: customId,
-    response: { status_code: outputLimitStatus, request_id: requestId, body },
-    error: null,
-  });
+  return httpErrorBatchLine(customId, requestId, outputLimitStatus, body);
 }
 
 /** Why a request never ran, by what stopped its batch (the error file's `error`). */

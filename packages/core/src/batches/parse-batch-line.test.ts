@@ -62,6 +62,23 @@ test.each([
   if (!result.ok) expect(result.code).toBe(code);
 });
 
+test('a chat line with both max_tokens and max_completion_tokens is refused as OpenAI refuses it', () => {
+  const both = line({
+    body: {
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 5,
+      max_completion_tokens: 7,
+    },
+  });
+  expect(parseBatchLine(both, context())).toEqual({
+    ok: false,
+    code: 'invalid_body',
+    message:
+      "body.max_tokens: Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+    param: 'body.max_tokens',
+  });
+});
+
 test('a line nested past maxJsonDepth is refused before anything walks it', () => {
   const tool = (levels: number) =>
     `{"type":"function","function":{"name":"f","parameters":${'{"a":'.repeat(levels)}{}${'}'.repeat(levels)}}}`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CatalogEndpoint, ModelCatalog } from '../catalog/model-catalog';
 import { anthropicMessagesRequestSchema } from '../dialects/anthropic-messages/anthropic-messages-request-schema';
 import { convertAnthropicMessagesRequest } from '../dialects/anthropic-messages/convert-anthropic-messages-request';
+import { openaiChatMaxTokens } from '../dialects/openai-chat/openai-chat-max-tokens';
 import type { ResponseSettings } from '../dialects/openai-responses/response-settings';
 import { isClientError } from '../errors/client-error';
 import {
@@ -108,21 +109,22 @@ export interface ParseBatchLineContext {
   seenCustomIds: Set<string>;
 }
 
-/** OpenAI's newer `max_completion_tokens` is the same limit as `max_tokens`. */
-function withMaxTokens(body: Record<string, unknown>): Record<string, unknown> {
-  const { max_completion_tokens: maxCompletionTokens, ...rest } = body;
-  return maxCompletionTokens !== undefined && rest.max_tokens === undefined
-    ? { ...rest, max_tokens: maxCompletionTokens }
-    : rest;
-}
-
-/** The field a chat line's output limit came in, when not `max_tokens` (see {@link withMaxTokens}). */
-function maxTokensFieldOf(body: Record<string, unknown>): {
+/**
+ * A chat line's body with its output limit in `max_tokens`, the job schema's field, read as
+ * the sync endpoint reads it (`openaiChatMaxTokens`: `max_completion_tokens` is the same limit;
+ * both set throws its `ClientError`), with the field it came in when not `max_tokens`.
+ */
+function withMaxTokens(body: Record<string, unknown>): {
+  body: Record<string, unknown>;
   maxTokensField?: 'max_completion_tokens';
 } {
-  return body.max_completion_tokens !== undefined && body.max_tokens === undefined
-    ? { maxTokensField: 'max_completion_tokens' }
-    : {};
+  const limit = openaiChatMaxTokens(body);
+  const { max_completion_tokens: _limit, ...rest } = body;
+  if (limit?.field !== 'max_completion_tokens') return { body: rest };
+  return {
+    body: { ...rest, max_tokens: limit.maxTokens },
+    maxTokensField: 'max_completion_tokens',
+  };
 }
 
 function fail(
@@ -233,7 +235,19 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
             { code: 'custom', path: [refused.field], message: refused.message, input: body },
           ]),
         };
-      const parsed = jobRequestSchema.safeParse(withMaxTokens(body));
+      let limited: ReturnType<typeof withMaxTokens>;
+      try {
+        limited = withMaxTokens(body);
+      } catch (error) {
+        if (!isClientError(error)) throw error;
+        return {
+          ok: false,
+          error: new z.ZodError([
+            { code: 'custom', path: ['max_tokens'], message: error.message, input: body },
+          ]),
+        };
+      }
+      const parsed = jobRequestSchema.safeParse(limited.body);
       if (!parsed.success) return { ok: false, error: parsed.error };
       const read = convertChatBody(parsed.data);
       if (read instanceof z.ZodError) return { ok: false, error: read };
@@ -242,7 +256,9 @@ function parseBody(endpoint: BatchEndpoint, body: Record<string, unknown>): Pars
         model: parsed.data.model,
         toLine: (customId, model) => ({
           ...chatLine(customId, model, parsed.data, read),
-          ...maxTokensFieldOf(body),
+          ...(limited.maxTokensField !== undefined
+            ? { maxTokensField: limited.maxTokensField }
+            : {}),
         }),
       };
     }
@@ -352,13 +368,17 @@ export function readValidatedBatchLine(
       ...parsed.line,
     };
   }
-  const body = withMaxTokens(value.body) as JobRequest;
+  const limited = withMaxTokens(value.body);
+  const body = limited.body as JobRequest;
   const model = resolveValidated(
     context.catalog,
     body.model ?? context.defaultModel,
     value.custom_id,
   );
-  return { ...chatLine(value.custom_id, model, body), ...maxTokensFieldOf(value.body) };
+  return {
+    ...chatLine(value.custom_id, model, body),
+    ...(limited.maxTokensField !== undefined ? { maxTokensField: limited.maxTokensField } : {}),
+  };
 }
 
 /**

@@ -78,8 +78,8 @@ export function outputLimitAnswer(
 
 /**
  * The output-limit field an OpenAI client sent in a request body: `max_output_tokens`
- * (Responses), else `max_completion_tokens`, which chat completions takes over `max_tokens`
- * when both are sent.
+ * (Responses), else `max_completion_tokens`, else `max_tokens` (a chat request with both is
+ * refused before it is routed, see `openaiChatMaxTokens`).
  */
 export function openaiOutputLimitField(requestBody: unknown): OpenAIOutputLimitField {
   const body = (

@@ -8,6 +8,11 @@ import { z } from 'zod';
 export const clientErrorCodeSchema = z.enum([
   'invalid_json',
   'invalid_request',
+  /**
+   * Two fields that cannot be sent together (`max_tokens` and `max_completion_tokens`), as
+   * OpenAI names it.
+   */
+  'invalid_parameter_combination',
   'unsupported_media_type',
   'payload_too_large',
   'missing_api_key',
@@ -74,6 +79,7 @@ export type ClientErrorCode = z.infer<typeof clientErrorCodeSchema>;
 export const clientErrorStatus: Readonly<Record<ClientErrorCode, number>> = {
   invalid_json: 400,
   invalid_request: 400,
+  invalid_parameter_combination: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   missing_api_key: 401,

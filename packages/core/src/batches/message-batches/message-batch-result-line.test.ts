@@ -53,13 +53,20 @@ test('an answered line is `succeeded` with the message the anthropic-messages wr
   });
 });
 
+const messages = { endpoint: '/v1/messages' } as const;
+
 test("a failed line is `errored` with Anthropic's error type: from the provider status, else the failure code", () => {
-  const refused = failedBatchLine('q-2', 'b-1', {
-    code: 'provider_bad_request',
-    message: 'max_tokens is too large',
-    status_code: 400,
-    request_id: 'req_upstream',
-  });
+  const refused = failedBatchLine(
+    'q-2',
+    'b-1',
+    {
+      code: 'provider_bad_request',
+      message: 'max_tokens is too large',
+      status_code: 400,
+      request_id: 'req_upstream',
+    },
+    messages,
+  );
   expect(toMessageBatchResultLine(refused)).toEqual({
     custom_id: 'q-2',
     result: {
@@ -71,22 +78,41 @@ test("a failed line is `errored` with Anthropic's error type: from the provider 
       },
     },
   });
-  const overloaded = failedBatchLine('q-3', 'b-2', {
-    code: 'provider_overloaded',
-    message: 'overloaded',
-    status_code: 529,
-  });
+  const overloaded = failedBatchLine(
+    'q-3',
+    'b-2',
+    {
+      code: 'provider_overloaded',
+      message: 'overloaded',
+      status_code: 529,
+    },
+    messages,
+  );
   expect(toMessageBatchResultLine(overloaded).result).toMatchObject({
     error: { error: { type: 'overloaded_error' }, request_id: 'b-2' },
   });
+  // A request fault a compatible endpoint answers with a 400 of its own: an HTTP answer too.
+  const unsupported = failedBatchLine(
+    'q-5',
+    'b-5',
+    { code: 'unsupported_parameter', message: 'no seed here' },
+    messages,
+  );
+  expect(toMessageBatchResultLine(unsupported).result).toEqual({
+    type: 'errored',
+    error: {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'no seed here' },
+      request_id: 'b-5',
+    },
+  });
   const noStatus = [
-    ['unsupported_parameter', 'invalid_request_error'],
     ['provider_timeout', 'timeout_error'],
     ['circuit_open', 'api_error'],
     ['worker_lost', 'api_error'],
   ] as const;
   for (const [code, type] of noStatus) {
-    const line = failedBatchLine('q-4', 'b-3', { code, message: `failed: ${code}` });
+    const line = failedBatchLine('q-4', 'b-3', { code, message: `failed: ${code}` }, messages);
     expect([code, toMessageBatchResultLine(line).result]).toEqual([
       code,
       {

@@ -69,8 +69,9 @@ export function toMessageBatchResultLine(stored: string): MessageBatchResultLine
       custom_id: customId,
       result: { type: 'succeeded', message: line.response.body as Anthropic.Message },
     };
-  // An HTTP answer written in Anthropic's words (an output limit over the model's most, see
-  // `outputLimitBatchLine`): its error, as Anthropic's `errored` result carries it.
+  // An HTTP answer written in Anthropic's words (a failed call's status, an output limit over
+  // the model's most, see `failedBatchLine`, `outputLimitBatchLine`): its error, as
+  // Anthropic's `errored` result carries it.
   const answered = anthropicErrorOf(line.response?.body);
   if (line.error === null && answered !== undefined)
     return erroredResult(customId, answered, line.response?.request_id ?? null);
@@ -81,6 +82,8 @@ export function toMessageBatchResultLine(stored: string): MessageBatchResultLine
   // Not run (or its answer dropped) because the batch's ingest gave up: llmq's fault.
   if (error.code === 'batch_failed')
     return erroredResult(customId, { type: 'api_error', message: error.message });
+  // A line stored before HTTP failures were written with `error` null (its `error` and
+  // `response` both set): Anthropic's type from the status.
   const type =
     line.response?.status_code !== undefined
       ? anthropicErrorType(line.response.status_code)

@@ -117,11 +117,16 @@ test('an ended batch reads back as Anthropic result lines, then is deleted with 
     batch.id,
     1,
     'failed',
-    failedBatchLine('q-1', 'r1', {
-      code: 'provider_overloaded',
-      message: 'busy',
-      status_code: 529,
-    }),
+    failedBatchLine(
+      'q-1',
+      'r1',
+      {
+        code: 'provider_overloaded',
+        message: 'busy',
+        status_code: 529,
+      },
+      { endpoint: '/v1/messages' },
+    ),
   );
   await store.cancel(batch.id, 't');
   await store.recordLine(batch.id, 2, 'skipped', skippedBatchLine('q-2', 'cancelled'));

@@ -4,6 +4,7 @@ import type { ResponseFormat, ToolChoice, ToolDefinition } from '../../messages/
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { restrictToAllowedTools } from '../allowed-tools';
 import { convertOpenAIChatMessages } from './convert-openai-chat-messages';
+import { openaiChatMaxTokens } from './openai-chat-max-tokens';
 import type { OpenAIChatRequest } from './openai-chat-request-schema';
 
 /** A chat completion request, read: the model asked for, how to answer, and the neutral request. */
@@ -140,8 +141,8 @@ function convertResponseFormat(
 
 /** Copies the optional fields that map one to one, skipping null (OpenAI's "not set"). */
 function copyOptions(body: OpenAIChatRequest, request: ChatRequest): void {
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  if (maxTokens != null) request.maxTokens = maxTokens;
+  const limit = openaiChatMaxTokens(body);
+  if (limit !== undefined) request.maxTokens = limit.maxTokens;
   if (body.temperature != null) request.temperature = body.temperature;
   if (body.top_p != null) request.topP = body.top_p;
   // 0 is OpenAI's default (LangChain sends it unasked): carried only when it asks for something,

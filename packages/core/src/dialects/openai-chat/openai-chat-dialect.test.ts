@@ -233,6 +233,37 @@ const answer = {
   },
 };
 
+describe('the output limit, in max_tokens or max_completion_tokens', () => {
+  const read = (fields: Record<string, unknown>) =>
+    convertOpenAIChatRequest(
+      openAIChatRequestSchema.parse({
+        model: 'gpt-x',
+        messages: [{ role: 'user', content: 'hi' }],
+        ...fields,
+      }),
+    ).request.maxTokens;
+
+  test('either field is the limit; null is not set', () => {
+    expect(read({ max_tokens: 40 })).toBe(40);
+    expect(read({ max_completion_tokens: 50 })).toBe(50);
+    expect(read({ max_tokens: null, max_completion_tokens: 50 })).toBe(50);
+    expect(read({})).toBeUndefined();
+  });
+
+  test('both set is refused as OpenAI refuses it', () => {
+    expect(() => read({ max_tokens: 40, max_completion_tokens: 50 })).toThrow(
+      expect.objectContaining({
+        name: 'ClientError',
+        code: 'invalid_parameter_combination',
+        status: 400,
+        message:
+          "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+        details: { parameter: 'max_tokens' },
+      }),
+    );
+  });
+});
+
 describe('legacy functions and allowed_tools → neutral', () => {
   const f = { name: 'f', parameters: { type: 'object' } };
   const g = { name: 'g', parameters: { type: 'object' } };
