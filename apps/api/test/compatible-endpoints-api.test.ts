@@ -466,6 +466,43 @@ describe('a client that disconnects while its job is queued', () => {
   });
 });
 
+describe('sync clients that disconnect while their jobs are queued', () => {
+  it('give up their announced waits: every job cancelled, none left waited for', async () => {
+    const current = await createApiHarness();
+    harness = current;
+    await onPort(current.app, async (port) => {
+      const clients = Array.from({ length: 20 }, () => new AbortController());
+      const requests = clients.map((controller) =>
+        fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify(chatBody),
+          signal: controller.signal,
+        }).catch(() => undefined),
+      );
+      // No worker runs: each request waits on its job's announced end until its client leaves.
+      const queued = await waitFor(
+        async () => {
+          const jobs = await current.interactiveQueue.getJobs(['wait', 'prioritized']);
+          return jobs.length === clients.length ? jobs : undefined;
+        },
+        { what: 'every job queued' },
+      );
+      expect(queued.every((job) => job.data.stream !== true)).toBe(true);
+      for (const controller of clients) controller.abort();
+      await Promise.all(requests);
+      for (const job of queued) {
+        const id = job.id ?? '';
+        await waitFor(
+          async () => ((await current.store.get(id))?.status === 'cancelled' ? true : undefined),
+          { what: `job ${id} to be cancelled` },
+        );
+      }
+      expect(await current.interactiveQueue.count()).toBe(0);
+    });
+  });
+});
+
 describe('the exact-cache seam', () => {
   const cached: JobResult = {
     text: 'from the cache',

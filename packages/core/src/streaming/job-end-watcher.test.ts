@@ -138,3 +138,32 @@ describe('job end watcher', () => {
     await expect(kept.event).resolves.toBe(event);
   });
 });
+
+describe('a cancelled wait', () => {
+  it('is let go: many cancelled waits leave nothing for the recheck to read', async () => {
+    // A watcher that rechecks every 20 ms: any wait still held would be read on each pass.
+    const rechecking = await JobEndWatcher.start({
+      subscriber: new Redis(testRedisUrl()),
+      connection: redis,
+      keys,
+      recheckMs: 20,
+    });
+    try {
+      const waits = Array.from({ length: 500 }, (_, index) => rechecking.wait(`job_${index % 50}`));
+      for (const wait of waits) wait.cancel(new Error('client disconnected'));
+      await Promise.all(waits.map((wait) => expect(wait.event).rejects.toThrow('disconnected')));
+      const reads = jest.spyOn(redis, 'pipeline');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(reads).not.toHaveBeenCalled();
+      // A wait held past the same passes is read: the recheck runs.
+      const held = rechecking.wait('job_held');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(reads).toHaveBeenCalled();
+      held.cancel(new Error('done'));
+      await expect(held.event).rejects.toThrow('done');
+      reads.mockRestore();
+    } finally {
+      await rechecking.close();
+    }
+  });
+});
