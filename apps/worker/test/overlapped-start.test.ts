@@ -7,10 +7,14 @@ import {
   createRedisConnection,
   createRequestExecutor,
   defaultProviderAccounts,
+  ExactCache,
+  embedderFrom,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
   RedisKeys,
+  ResponseCaches,
+  SemanticCache,
   SubmissionStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
@@ -66,7 +70,7 @@ afterEach(async () => {
   await connection.quit();
 });
 
-async function startWorker() {
+async function startWorker(caches?: ResponseCaches) {
   const logger = createLogger({
     service: 'worker-test',
     level: 'error',
@@ -78,6 +82,7 @@ async function startWorker() {
     catalog,
     logger,
     journal,
+    ...(caches ? { caches } : {}),
     execute: createRequestExecutor({
       catalog,
       breaker,
@@ -177,4 +182,38 @@ it('skips a job cancelled before its start: no call, no record of one', async ()
   expect((await store.get(jobId))?.status).toBe('cancelled');
   // Skipped by its first run, as a claim would: no failed attempt before it.
   expect((await queue.getJob(jobId))?.stacktrace).toEqual([]);
+});
+
+it('makes no embedding call for a job cancelled before its start (a semantic cache on)', async () => {
+  const embedded = { calls: 0 };
+  const embed = embedderFrom(providers.embeddingModel('simulator-openai', 'sim-embed-small'));
+  const defaults = {
+    ttlSeconds: 600,
+    semanticThreshold: 0.95,
+    semanticMaxEntries: 1000,
+    semanticMultiTurn: false,
+  };
+  const caches = new ResponseCaches({
+    exact: new ExactCache(connection, keys, { ttlSeconds: 600 }),
+    semantic: new SemanticCache(connection, keys, {
+      embed: (text, signal) => {
+        embedded.calls += 1;
+        return embed(text, signal);
+      },
+      embeddingModel: 'sim-embed-small',
+    }),
+    defaults,
+  });
+  // A deterministic request: one the caches look up.
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5, temperature: 0 },
+  });
+  expect(await store.cancel(jobId, 'acme')).toEqual({ outcome: 'cancelled' });
+  await startWorker(caches);
+  await waitFor(async () => ((await queue.getJobState(jobId)) === 'completed' ? true : undefined));
+  expect((await store.get(jobId))?.status).toBe('cancelled');
+  // The embedding call is a paid provider call the job never had the right to make.
+  expect(embedded.calls).toBe(0);
+  expect(simulator.counters().total).toBe(0);
 });

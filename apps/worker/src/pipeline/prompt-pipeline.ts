@@ -1,5 +1,5 @@
 import type { PromptJobData } from '@llmq/core';
-import { jobCatalog, tracerName } from '@llmq/core';
+import { isCacheable, jobCatalog, tracerName } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
 import type { ChatAnswer } from './chat-stage';
@@ -57,8 +57,10 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
  * Whether a run's start may go out without being waited for: a first run (nothing carried,
  * not a retry or a stalled job's re-run, whose journal is read and carried first) whose stage
  * has nothing with effects before its first call but what the start gate covers: not
- * speculative (an initial answer), hedged (two calls at once) or flex (its own wait), and
- * calls on record in a journal (the gate rides on the journal's record).
+ * speculative (an initial answer), hedged (two calls at once) or flex (its own wait), not
+ * looked up in the response caches (the semantic cache's lookup is an embedding call, which no
+ * gate covers: a cancelled or capped job must not make it), and calls on record in a journal
+ * (the gate rides on the journal's record).
  */
 function startsWithFirstCall(job: Job, data: PromptJobData, options: PromptPipelineOptions) {
   const rerun = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
@@ -68,6 +70,7 @@ function startsWithFirstCall(job: Job, data: PromptJobData, options: PromptPipel
     data.progress === undefined &&
     data.speculative === undefined &&
     data.hedge === undefined &&
-    data.serviceTier !== 'flex'
+    data.serviceTier !== 'flex' &&
+    !(options.caches && isCacheable(data.request, data.cache))
   );
 }

@@ -35,10 +35,10 @@ import { deltaModel } from './stream-generation';
  * A run's job-store start sent without waiting for its answer (a first run, see
  * `startsWithFirstCall`): the run's first call goes out with the start in one round trip, its
  * journal record and breaker permit gated on the job's record (see `OpenCall.gate`), so
- * nothing is called, recorded or taken unless the start let the run in. A cache hit waits for
- * the start; so does the run's end, and a refused start is then acted on as a claim's is
- * (`settle`: capped back to delayed, expired failed, cancelled or ended skipped), whatever the
- * stages came back with.
+ * nothing is called, recorded or taken unless the start let the run in. A run the caches look
+ * up is never one (its lookup may be an embedding call). The run's end waits for the start,
+ * and a refused start is then acted on as a claim's is (`settle`: capped back to delayed,
+ * expired failed, cancelled or ended skipped), whatever the stages came back with.
  */
 export interface DeferredStart {
   outcome: Promise<StartOutcome>;
@@ -125,8 +125,7 @@ export class PromptRun implements JobRun<ChatAnswer> {
     this.routing = route.decision;
     this.lookup = await lookupCache(options.caches, data, route.decision.model);
     if (this.lookup?.hit) {
-      // The hit is stored as the job's result: only once the job store let this run in.
-      if (this.deferred && !(await this.deferred.accepted)) return { kind: 'answered' };
+      // A run that looks up the caches has waited for its start (see `startsWithFirstCall`).
       const context = { ...options, publisher, startedAt: this.context.times.startedAt };
       await answerFromCache(context, data, this.lookup.hit, this.log);
       return { kind: 'answered' };
