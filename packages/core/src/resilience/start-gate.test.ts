@@ -2,7 +2,9 @@ import { startSimulator } from '@llmq/llm-simulator';
 import { cleanupPrefix, defined, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { loadModelCatalog } from '../catalog/load-model-catalog';
+import { ModelCatalog } from '../catalog/model-catalog';
 import { defaultProviderAccounts } from '../config/default-catalog';
+import { ProviderRateLimiter } from '../limits/provider-rate-limiter';
 import type { GenerateRequest, LanguageModel } from '../providers/language-model';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
@@ -146,6 +148,51 @@ describe('a call of a run whose start is still on its way', () => {
     await expect(call).rejects.toMatchObject({ code: 'job_not_started' });
     expect(counted.calls).toBe(0);
     expect(await journal.interrupted('job_5')).toEqual([]);
+  });
+});
+
+describe("a refused run's rate-limit reservation", () => {
+  it('is given back: the one request a minute the model allows is still there', async () => {
+    const { model, counted } = countedModel();
+    const limited = new ModelCatalog([
+      {
+        id: 'sim-gpt-fast',
+        provider: 'simulator-openai',
+        upstream_model: 'sim-gpt-fast',
+        tier: 'fast',
+        context_window: 100_000,
+        max_output_tokens: 1000,
+        pricing: { input: 1, output: 1, cached_input: 1 },
+        expected_latency_ms: 100,
+        rate_limits: { rpm: 1 },
+      },
+    ]);
+    const limitedEntry = defined(limited.resolve('sim-gpt-fast'), 'sim-gpt-fast');
+    const limiter = new ProviderRateLimiter(redis, keys, limited, {
+      windowMarginMs: 0,
+      arrivalAllowanceMs: 0,
+    });
+    const breaker = new CircuitBreaker(redis, keys);
+    const guards = (jobId: string, started?: Promise<boolean>) => ({
+      breaker,
+      gate: limiter.gateFor({ inputTokens: 10 }),
+      tryOnly: true,
+      recorder: journal.forJob(jobId, 10, started),
+    });
+    // Cancelled while queued: its first run's start refuses it after its reservation was taken.
+    await redis.hset(keys.job('job_6'), 'status', 'cancelled');
+    const refused = callModel(
+      chatCall({ entry: limitedEntry, model }, request),
+      guards('job_6', Promise.resolve(false)),
+    );
+    await expect(refused).rejects.toMatchObject({ code: 'job_not_started' });
+    // The minute's one request was not spent on it: the next job's call is let through.
+    const next = await callModel(
+      chatCall({ entry: limitedEntry, model }, request),
+      guards('job_7'),
+    );
+    expect(next.ok).toBe(true);
+    expect(counted.calls).toBe(1);
   });
 });
 
