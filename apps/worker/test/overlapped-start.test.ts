@@ -9,6 +9,7 @@ import {
   defaultProviderAccounts,
   ExactCache,
   embedderFrom,
+  JobDeltaPublisher,
   JobStore,
   JobSubmitter,
   loadModelCatalog,
@@ -70,7 +71,7 @@ afterEach(async () => {
   await connection.quit();
 });
 
-async function startWorker(caches?: ResponseCaches) {
+async function startWorker(caches?: ResponseCaches, streams = false) {
   const logger = createLogger({
     service: 'worker-test',
     level: 'error',
@@ -83,6 +84,9 @@ async function startWorker(caches?: ResponseCaches) {
     logger,
     journal,
     ...(caches ? { caches } : {}),
+    ...(streams
+      ? { openDeltaPublisher: (jobId: string) => new JobDeltaPublisher(connection, keys, jobId) }
+      : {}),
     execute: createRequestExecutor({
       catalog,
       breaker,
@@ -216,4 +220,33 @@ it('makes no embedding call for a job cancelled before its start (a semantic cac
   // The embedding call is a paid provider call the job never had the right to make.
   expect(embedded.calls).toBe(0);
   expect(simulator.counters().total).toBe(0);
+});
+
+it("streams a first run's answer, and calls nothing for a streamed job cancelled before its start", async () => {
+  const { jobId: cancelled } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: never', priority: 5 },
+    stream: true,
+  });
+  expect(await store.cancel(cancelled, 'acme')).toEqual({ outcome: 'cancelled' });
+  const acquire = jest.spyOn(breaker, 'acquire');
+  await startWorker(undefined, true);
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+    stream: true,
+  });
+  await waitFor(async () => ((await store.get(jobId))?.status === 'completed' ? true : undefined));
+  await waitFor(async () =>
+    (await queue.getJobState(cancelled)) === 'completed' ? true : undefined,
+  );
+  expect((await store.get(cancelled))?.status).toBe('cancelled');
+  const events = await connection.xrange(keys.jobEvents(jobId), '-', '+');
+  expect(events.some(([, fields]) => fields[1] === 'delta')).toBe(true);
+  // Both went out with their starts: each first acquire carried its job's gate.
+  const gates = acquire.mock.calls.map((call) => call[4]?.gate);
+  expect(gates).toEqual(expect.arrayContaining([keys.job(jobId), keys.job(cancelled)]));
+  // One call, the started job's: the cancelled one made none and left no record of one.
+  expect(simulator.counters().total).toBe(1);
+  expect(await journal.interrupted(cancelled)).toEqual([]);
 });
