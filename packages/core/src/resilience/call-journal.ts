@@ -25,6 +25,11 @@ export interface CallRecorder {
    * through only once the start has, and {@link begin} waits for it.
    */
   whenStarted?(): Promise<void>;
+  /**
+   * Takes back the record of a call a gated acquire wrote but that is not made (its run's
+   * start refused or failed, see {@link whenStarted}). Present with {@link whenStarted}.
+   */
+  drop?(call: OpenCall): Promise<void>;
 }
 
 /**
@@ -148,7 +153,14 @@ export class CallJournal {
         const { id, attempt } = openCall(entry, startedAt);
         await openCallScript.run(this.redis, [key], [id, attempt, this.ttlSeconds]);
       },
-      ...(whenStarted ? { whenStarted } : {}),
+      ...(whenStarted
+        ? {
+            whenStarted,
+            drop: async (call: OpenCall) => {
+              await this.redis.hdel(call.journal, call.id);
+            },
+          }
+        : {}),
     };
   }
 

@@ -13,7 +13,7 @@ import type {
 } from '../providers/language-model';
 import { isProviderError } from '../providers/provider-error';
 import type { AttemptRecord } from './attempt-record';
-import type { CallRecorder } from './call-journal';
+import type { CallRecorder, OpenCall } from './call-journal';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker';
 import { isHealthFailure } from './retry-policy';
 import { type TokenCounts, toAttemptUsage } from './usage-records';
@@ -250,7 +250,7 @@ async function guardCall<Answer>(
         );
         // A gated acquire went out right behind the run's start, whose answer is read by now
         // (same connection, in order): what the start said decides, whatever the gate saw.
-        if (openCall?.gate !== undefined) await recorder?.whenStarted?.();
+        if (openCall?.gate !== undefined) await startDecides(recorder, openCall, permit);
       } else {
         await recorder?.begin(entry, startedAt);
         permit = { allowed: true, probe: false };
@@ -267,6 +267,25 @@ async function guardCall<Answer>(
     if (permit.state !== 'held') return { go: false };
     // Paused: the gate reads the flag itself now, and sleeps through a short pause or refuses.
     deferPause = false;
+  }
+}
+
+/**
+ * Waits for the run's start behind a gated acquire. A start that refused or failed after the
+ * gate let the call by (the record said `active` for another start than this run's) ends the
+ * call unmade: its journal record is taken back, since a rerun would count and bill it. A
+ * probe slot it took is freed by the probe timeout, as an aborted probe's is.
+ */
+async function startDecides(
+  recorder: CallRecorder | undefined,
+  openCall: OpenCall,
+  permit: CircuitPermit,
+): Promise<void> {
+  try {
+    await recorder?.whenStarted?.();
+  } catch (error) {
+    if (permit.allowed) await recorder?.drop?.(openCall);
+    throw error;
   }
 }
 

@@ -151,6 +151,23 @@ describe('a call of a run whose start is still on its way', () => {
   });
 });
 
+describe('a gated acquire let through whose start then failed', () => {
+  it('leaves no record of a call it never made', async () => {
+    const { model, counted } = countedModel();
+    // The gate found the record active (an earlier start's), but this run's start failed: the
+    // start decides, so the call is not made, and a record of it would be billed by a rerun.
+    await redis.hset(keys.job('job_8'), 'status', 'active');
+    const breaker = new CircuitBreaker(redis, keys);
+    const call = callModel(chatCall({ entry: defined(entry, 'sim-gpt-fast'), model }, request), {
+      breaker,
+      recorder: journal.forJob('job_8', 10, Promise.reject(new Error('the start was lost'))),
+    });
+    await expect(call).rejects.toThrow('the start was lost');
+    expect(counted.calls).toBe(0);
+    expect(await journal.interrupted('job_8')).toEqual([]);
+  });
+});
+
 describe("a refused run's rate-limit reservation", () => {
   it('is given back: the one request a minute the model allows is still there', async () => {
     const { model, counted } = countedModel();
