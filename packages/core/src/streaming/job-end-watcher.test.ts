@@ -167,3 +167,31 @@ describe('a cancelled wait', () => {
     }
   });
 });
+
+describe("a watcher's close (the API shutting down)", () => {
+  it('rejects every pending wait, so each request answers and lets its timer go', async () => {
+    const closing = await JobEndWatcher.start({
+      subscriber: new Redis(testRedisUrl()),
+      connection: redis,
+      keys,
+      recheckMs: 60_000,
+    });
+    const waits = [closing.wait('job_x'), closing.wait('job_x'), closing.wait('job_y')];
+    // Awaited as the API awaits them, from before the close.
+    const ends = waits.map((wait) =>
+      wait.event.then(
+        () => 'resolved',
+        (error: Error) => error,
+      ),
+    );
+    await closing.close();
+    for (const end of await Promise.all(ends)) {
+      expect(end).toEqual(new Error('the job end watcher was closed'));
+    }
+    for (const wait of waits) {
+      // A request's own cancel after the close changes nothing.
+      wait.cancel(new Error('client disconnected'));
+      await expect(wait.event).rejects.toThrow('the job end watcher was closed');
+    }
+  });
+});
