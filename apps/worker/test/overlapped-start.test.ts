@@ -17,6 +17,7 @@ import {
   ResponseCaches,
   SemanticCache,
   SubmissionStore,
+  TenantFlowStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
@@ -71,7 +72,7 @@ afterEach(async () => {
   await connection.quit();
 });
 
-async function startWorker(caches?: ResponseCaches, streams = false) {
+async function startWorker(caches?: ResponseCaches, streams = false, flows?: TenantFlowStore) {
   const logger = createLogger({
     service: 'worker-test',
     level: 'error',
@@ -84,6 +85,7 @@ async function startWorker(caches?: ResponseCaches, streams = false) {
     logger,
     journal,
     ...(caches ? { caches } : {}),
+    ...(flows ? { flows } : {}),
     ...(streams
       ? { openDeltaPublisher: (jobId: string) => new JobDeltaPublisher(connection, keys, jobId) }
       : {}),
@@ -249,4 +251,33 @@ it("streams a first run's answer, and calls nothing for a streamed job cancelled
   // One call, the started job's: the cancelled one made none and left no record of one.
   expect(simulator.counters().total).toBe(1);
   expect(await journal.interrupted(cancelled)).toEqual([]);
+});
+
+it('asks again, and calls once, when its start reached Redis after its acquire (a tenant cap read first)', async () => {
+  // Uncached, the tenant's running cap is read from Redis before the start is sent.
+  const flows = new TenantFlowStore(connection, keys, { cacheTtlMs: 0 });
+  await flows.write('acme', { max_running_jobs: 5 });
+  const verdicts: string[] = [];
+  const acquire = breaker.acquire.bind(breaker);
+  jest.spyOn(breaker, 'acquire').mockImplementation(async (...args) => {
+    const permit = await acquire(...args);
+    verdicts.push(permit.allowed ? 'allowed' : permit.state);
+    return permit;
+  });
+  await startWorker(undefined, false, flows);
+  const { jobId } = await submitter.submit({
+    tenant: 'acme',
+    request: { prompt: 'echo: hi', priority: 5 },
+  });
+  const record = await waitFor(async () => {
+    const found = await store.get(jobId);
+    return found?.status === 'completed' ? found : undefined;
+  });
+  expect(record.attempts).toBe(1);
+  expect(simulator.counters().total).toBe(1);
+  // The first acquire, out before the start, found the gate shut; the second was let through,
+  // in the same try: no skipped call among the job's attempts.
+  expect(verdicts).toEqual(['gated', 'allowed']);
+  expect(record.result?.attempts?.map((attempt) => attempt.outcome)).toEqual(['success']);
+  expect(await journal.interrupted(jobId)).toHaveLength(1);
 });
