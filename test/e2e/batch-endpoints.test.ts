@@ -7,7 +7,7 @@
 import { loadModelCatalog, toNanoUsd } from '@llmq/core';
 import { waitFor } from '@llmq/testing';
 import OpenAI from 'openai';
-import { parseJsonl, runBatch as runBatchWith } from './batch-helpers';
+import { httpErrorLine, parseJsonl, runBatch as runBatchWith } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -264,23 +264,14 @@ test('a failed call fails each of its lines into the error file with the provide
   // As OpenAI writes an HTTP failure: the status and its error body in `response`, `error` null
   // (OpenAI's `error` is for failures without an HTTP answer).
   for (const line of errors)
-    expect(line).toEqual({
-      id: expect.stringMatching(/^batch_req_/),
-      custom_id: line.custom_id,
-      response: {
-        status_code: 400,
-        request_id: expect.any(String),
-        body: {
-          error: {
-            message: expect.any(String),
-            type: 'invalid_request_error',
-            param: null,
-            code: 'provider_bad_request',
-          },
-        },
-      },
-      error: null,
-    });
+    expect(line).toEqual(
+      httpErrorLine(line.custom_id, 400, {
+        message: expect.any(String),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'provider_bad_request',
+      }),
+    );
 });
 
 test('the ledger bills each line its share, and a hard budget reservation is released exactly', async () => {

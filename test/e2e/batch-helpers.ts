@@ -59,6 +59,24 @@ export async function runBatch(
   return { created, batch };
 }
 
+/**
+ * What an error-file line of a request answered with an HTTP error holds, as OpenAI writes it:
+ * the status and OpenAI's error object in `response`, `error` null (OpenAI's `error` is for
+ * requests that failed with a non-HTTP error).
+ */
+export function httpErrorLine(
+  customId: string,
+  status: number,
+  error: { message: unknown; type: string; param: string | null; code: string },
+) {
+  return {
+    id: expect.stringMatching(/^batch_req_/),
+    custom_id: customId,
+    response: { status_code: status, request_id: expect.any(String), body: { error } },
+    error: null,
+  };
+}
+
 /** Polls a batch with the official client until it ends (completed, failed, expired, cancelled). */
 export async function waitForBatchEnd(client: OpenAI, batchId: string, timeoutMs = 30_000) {
   return waitFor(

@@ -1,5 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import { batchLines, parseJsonl, runBatch, waitForBatchEnd } from './batch-helpers';
+import { batchLines, httpErrorLine, parseJsonl, runBatch, waitForBatchEnd } from './batch-helpers';
 import { apiKey, startSystem } from './system-harness';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -134,21 +134,9 @@ test('max_tokens and max_completion_tokens together are refused as OpenAI refuse
     param: 'max_tokens',
     error: { message },
   });
-  const file = await client.files.create({
-    file: await toFile(
-      Buffer.from(
-        JSON.stringify({ custom_id: 'both', method: 'POST', url: '/v1/chat/completions', body }),
-      ),
-      'both.jsonl',
-    ),
-    purpose: 'batch',
-  });
-  const created = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  });
-  const batch = await waitForBatchEnd(client, created.id);
+  const { batch } = await runBatch(client, '/v1/chat/completions', [
+    { custom_id: 'both', method: 'POST', url: '/v1/chat/completions', body },
+  ]);
   expect(batch.status).toBe('failed');
   expect(batch.errors?.data).toEqual([
     {
@@ -233,23 +221,12 @@ test('a line whose provider call failed with an HTTP status is in the error file
     // The status and OpenAI's error body in `response`; `error` null (OpenAI's `error` is for
     // requests that failed with a non-HTTP error).
     expect(lines).toEqual([
-      {
-        id: expect.stringMatching(/^batch_req_/),
-        custom_id: 'refused',
-        response: {
-          status_code: 400,
-          request_id: expect.any(String),
-          body: {
-            error: {
-              message: expect.any(String),
-              type: 'invalid_request_error',
-              param: null,
-              code: 'provider_bad_request',
-            },
-          },
-        },
-        error: null,
-      },
+      httpErrorLine('refused', 400, {
+        message: expect.any(String),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'provider_bad_request',
+      }),
     ]);
   } finally {
     system.simulator.configure({ models: { 'sim-gpt-strong': { faults: { status400: 0 } } } });
@@ -290,22 +267,13 @@ test("a line whose output limit is over the model's most is answered in the erro
   // the words, `param` and `code` the sync endpoints answer the same request with.
   for (const item of lines) {
     const field = item.custom_id.replaceAll('-', '_');
-    expect(item).toEqual({
-      id: expect.stringMatching(/^batch_req_/),
-      custom_id: item.custom_id,
-      response: {
-        status_code: 400,
-        request_id: expect.any(String),
-        body: {
-          error: {
-            message: `${field} is too large: 200000. This model supports at most 16384 completion tokens, whereas you provided 200000.`,
-            type: 'invalid_request_error',
-            param: field,
-            code: 'invalid_value',
-          },
-        },
-      },
-      error: null,
-    });
+    expect(item).toEqual(
+      httpErrorLine(item.custom_id, 400, {
+        message: `${field} is too large: 200000. This model supports at most 16384 completion tokens, whereas you provided 200000.`,
+        type: 'invalid_request_error',
+        param: field,
+        code: 'invalid_value',
+      }),
+    );
   }
 });
