@@ -5,6 +5,7 @@ module.exports = {
   projects: [
     '<rootDir>/packages/tokenizer',
     '<rootDir>/packages/core',
+    '<rootDir>/packages/runner',
     '<rootDir>/packages/client',
     '<rootDir>/packages/testing',
     '<rootDir>/apps/llm-simulator',

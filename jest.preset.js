@@ -13,6 +13,7 @@ module.exports = (dirname) => ({
   },
   moduleNameMapper: {
     '^@llmq/core$': path.join(__dirname, 'packages/core/src/index.ts'),
+    '^@llmq/runner$': path.join(__dirname, 'packages/runner/src/index.ts'),
     '^@llmq/client$': path.join(__dirname, 'packages/client/src/index.ts'),
     '^@llmq/testing$': path.join(__dirname, 'packages/testing/src/index.ts'),
     '^@llmq/tokenizer$': path.join(__dirname, 'packages/tokenizer/src/index.ts'),

@@ -7,6 +7,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/runner/package.json packages/runner/
 COPY packages/testing/package.json packages/testing/
 COPY packages/tokenizer/package.json packages/tokenizer/
 COPY apps/api/package.json apps/api/

@@ -7,6 +7,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/runner/package.json packages/runner/
 COPY packages/testing/package.json packages/testing/
 COPY packages/tokenizer/package.json packages/tokenizer/
 COPY apps/api/package.json apps/api/
@@ -29,6 +30,8 @@ COPY --from=build --chown=node:node /app/packages/tokenizer/package.json package
 COPY --from=build --chown=node:node /app/packages/tokenizer/dist packages/tokenizer/dist
 COPY --from=build --chown=node:node /app/packages/core/package.json packages/core/package.json
 COPY --from=build --chown=node:node /app/packages/core/dist packages/core/dist
+COPY --from=build --chown=node:node /app/packages/runner/package.json packages/runner/package.json
+COPY --from=build --chown=node:node /app/packages/runner/dist packages/runner/dist
 COPY --from=build --chown=node:node /app/apps/worker/package.json apps/worker/package.json
 COPY --from=build --chown=node:node /app/apps/worker/dist apps/worker/dist
 USER node

@@ -19,13 +19,13 @@ import {
   type Tracing,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
+import { createPromptPipeline } from '@llmq/runner';
 import { cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { createApp } from '../../apps/api/src/app';
 import { ApiKeyRegistry } from '../../apps/api/src/http/api-keys';
 import { type ApiSecurity, createApiSecurity } from '../../apps/api/src/http/api-security';
-import { createPromptPipeline } from '../../apps/worker/src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../../apps/worker/src/prompt-worker';
 
 // The API and the worker run in this one jest process, but as two separate "processes" for

@@ -1,27 +1,12 @@
-import {
-  batchEnvShape,
-  cacheEnvShape,
-  catalogEnvShape,
-  commonEnvShape,
-  costEnvShape,
-  filterEnvShape,
-  parseEnvironment,
-  providerEnvShape,
-  rateLimitEnvShape,
-  resilienceEnvShape,
-  tracingEnvShape,
-  webhookEnvShape,
-} from '@llmq/core';
+import { batchEnvShape, parseEnvironment, webhookEnvShape } from '@llmq/core';
+import { runnerEnvShape } from '@llmq/runner';
 import { z } from 'zod';
 
 /** The worker's configuration: the only place it reads `process.env`. */
 export const workerEnvSchema = z.object({
-  ...commonEnvShape,
-  ...providerEnvShape,
-  ...filterEnvShape,
-  ...cacheEnvShape,
+  // What a job run needs (Redis, providers, catalog, filters, caches, cost, tracing, resilience).
+  ...runnerEnvShape,
   ...batchEnvShape,
-  ...costEnvShape,
   /**
    * Batch lines (bulk lane) one worker process runs at once, besides `WORKER_CONCURRENCY`.
    * Micro-batches fill only from lines running at once: keep it at least the largest
@@ -33,10 +18,6 @@ export const workerEnvSchema = z.object({
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** An outbox entry a dead relay took is re-taken after this long, ms. */
   WEBHOOK_RELAY_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
-  ...tracingEnvShape,
-  ...catalogEnvShape,
-  ...resilienceEnvShape,
-  ...rateLimitEnvShape,
   /** Jobs one worker process runs at once (they wait on the network, so this can be high). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** Interactive-lane jobs (sync and streamed requests) one worker process runs at once. */

@@ -14,26 +14,29 @@ import {
   toBatchLimits,
   toRetryPolicy,
 } from '@llmq/core';
+import {
+  createPromptPipeline,
+  createRunnerServices,
+  JournalCloser,
+  type RunnerServices,
+  responseCachesFromEnv,
+} from '@llmq/runner';
 import { recordBatchedCall } from './batches/record-batched-call';
 import { startBatchProcessing } from './batches/start-batch-processing';
-import { loadWorkerEnv, type WorkerEnv } from './env';
+import { createEndpointJobPipeline } from './endpoints/endpoint-job-pipeline';
+import { loadWorkerEnv, readDeploymentKeys, type WorkerEnv } from './env';
 import { releaseStartupHeap } from './heap-tuning';
 import { createLanes } from './lanes/create-lanes';
 import type { LaneBalancer } from './lanes/lane-balancer';
 import { startWorkerMetricsServer } from './observability/metrics-server';
-import { createEndpointJobPipeline } from './pipeline/endpoint-job-pipeline';
-import { JournalCloser } from './pipeline/interrupted-calls';
-import { createPromptPipeline } from './pipeline/prompt-pipeline';
-import { responseCachesFromEnv } from './pipeline/response-caches-from-env';
 import { startPromptWorker } from './prompt-worker';
 import { startWebhooks } from './webhooks/start-webhooks';
-import { createWorkerServices, type WorkerServices } from './worker-services';
 
 async function main(): Promise<void> {
   const signals = catchShutdownSignals();
   const env = loadWorkerEnv();
   const logger = createLogger({ service: 'worker', level: env.LOG_LEVEL });
-  const services = createWorkerServices(env, logger);
+  const services = createRunnerServices(env, logger, readDeploymentKeys);
   const { connection, keys, store, metrics } = services;
   const { lanes, fair, throughput } = createLanes(services, env, logger);
   const prompts = await startPromptLanes(services, env, logger, lanes, throughput);
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
  * workers, so sync and streamed requests never wait behind async jobs.
  */
 async function startPromptLanes(
-  services: WorkerServices,
+  services: RunnerServices,
   env: WorkerEnv,
   logger: Logger,
   lanes: LaneBalancer,
@@ -188,7 +191,7 @@ async function startPromptLanes(
 }
 
 /** Lets go of providers, queue handles, tracing and Redis, after the workers closed. */
-async function closeServices(services: WorkerServices): Promise<void> {
+async function closeServices(services: RunnerServices): Promise<void> {
   await services.providers.close();
   const { queues } = services;
   await Promise.all([queues.prompt.close(), queues.interactive.close(), queues.bulk.close()]);
@@ -206,7 +209,7 @@ main().catch((error: unknown) => {
 });
 
 /** Accepted jobs whose queue entry a Redis crash lost (mid-submit) are enqueued again. */
-function startSubmissionSweeper(services: WorkerServices, env: WorkerEnv, logger: Logger) {
+function startSubmissionSweeper(services: RunnerServices, env: WorkerEnv, logger: Logger) {
   const { connection, keys, store, queues, metrics } = services;
   const sweeper = new SubmissionSweeper({
     redis: connection,

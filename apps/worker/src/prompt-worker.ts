@@ -1,7 +1,7 @@
 import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
+import type { createPromptPipeline } from '@llmq/runner';
 import { type Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { createPromptPipeline } from './pipeline/prompt-pipeline';
 import { closeWorkers, onStalledOut } from './worker-lifecycle';
 
 export interface PromptWorkerOptions {

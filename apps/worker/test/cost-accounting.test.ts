@@ -24,9 +24,9 @@ import {
   toNanoUsd,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
+import { createPromptPipeline } from '@llmq/runner';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import OpenAI from 'openai';
-import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;

@@ -15,8 +15,8 @@ import {
   SubmissionStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
+import { createPromptPipeline } from '@llmq/runner';
 import { cleanupPrefix, defined, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
-import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
 let simulator: Awaited<ReturnType<typeof startSimulator>>;

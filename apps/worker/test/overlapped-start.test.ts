@@ -20,8 +20,8 @@ import {
   TenantFlowStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
+import { createPromptPipeline } from '@llmq/runner';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
-import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
 // A first run's start is sent without waiting and shares its round trip with the first call's

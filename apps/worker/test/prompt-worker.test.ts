@@ -16,6 +16,7 @@ import {
   SubmissionStore,
 } from '@llmq/core';
 import { startSimulator } from '@llmq/llm-simulator';
+import { createPromptPipeline } from '@llmq/runner';
 import {
   captureLines,
   cleanupPrefix,
@@ -24,7 +25,6 @@ import {
   uniquePrefix,
   waitFor,
 } from '@llmq/testing';
-import { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;

@@ -9,9 +9,9 @@ import {
   RedisKeys,
   SubmissionStore,
 } from '@llmq/core';
+import type { createPromptPipeline } from '@llmq/runner';
 import { captureLines, cleanupPrefix, testRedisUrl, uniquePrefix, waitFor } from '@llmq/testing';
 import { Worker } from 'bullmq';
-import type { createPromptPipeline } from '../src/pipeline/prompt-pipeline';
 import { type RunningPromptWorker, startPromptWorker } from '../src/prompt-worker';
 
 // A job whose workers keep dying is failed as `worker_lost` by the next worker that takes it

@@ -12,16 +12,17 @@ import {
   routeJob,
   tracerName,
 } from '@llmq/core';
-import { trace } from '@opentelemetry/api';
 import {
   asksForJson,
   type ChatAnswer,
   chatAnsweredBy,
   chatOutput,
+  createJobRunner,
   routeRejected,
   runChatStage,
-} from '../pipeline/chat-stage';
-import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
+  type StageOutcome,
+} from '@llmq/runner';
+import { trace } from '@opentelemetry/api';
 import { filterLineInput } from './line-input-filter';
 import {
   createLineSink,

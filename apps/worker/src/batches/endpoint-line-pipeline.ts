@@ -8,8 +8,8 @@ import {
   type RetryPolicy,
   tracerName,
 } from '@llmq/core';
+import { createJobRunner, type StageOutcome } from '@llmq/runner';
 import { trace } from '@opentelemetry/api';
-import { createJobRunner, type StageOutcome } from '../pipeline/job-runner';
 import { callEndpoint, resolveEntry } from './endpoint-stage';
 import { filterEndpointInput } from './line-input-filter';
 import {

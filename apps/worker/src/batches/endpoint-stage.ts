@@ -10,9 +10,8 @@ import {
   toEmbeddingsBody,
   toTextCompletionBody,
 } from '@llmq/core';
+import { describeFailure, type StageOutcome } from '@llmq/runner';
 import type { Context } from '@opentelemetry/api';
-import { describeFailure } from '../pipeline/describe-failure';
-import type { StageOutcome } from '../pipeline/job-runner';
 import type { RenderedLine } from './line-sink';
 
 /**

@@ -7,7 +7,7 @@ import {
   inspectInput,
   type JobFailure,
 } from '@llmq/core';
-import { blockingDetectors } from '../pipeline/job-runner';
+import { blockingDetectors } from '@llmq/runner';
 
 /**
  * Input filter, at run time: the policy in force when the line runs, as for prompt jobs

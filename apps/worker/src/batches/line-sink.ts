@@ -14,10 +14,9 @@ import {
   skippedBatchLine,
   type TokenCounts,
 } from '@llmq/core';
+import type { JobRun, JobSink, ObservedJob, OutputVerdict } from '@llmq/runner';
 import type { Tracer } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { JobRun, JobSink, OutputVerdict } from '../pipeline/job-runner';
-import type { ObservedJob } from '../pipeline/job-telemetry';
 import { type BatchLineRecorder, finishBatchLine } from './finish-batch-line';
 
 /** What both kinds of batch line (chat, embeddings/completions) are run with. */

@@ -4,8 +4,7 @@ import {
   toChatCompletionBody,
   toResponseBody,
 } from '@llmq/core';
-import { type ChatAnswer, redactedAnswer } from '../pipeline/chat-stage';
-import type { OutputVerdict } from '../pipeline/job-runner';
+import { type ChatAnswer, type OutputVerdict, redactedAnswer } from '@llmq/runner';
 import type { RenderedLine } from './line-sink';
 
 /**

@@ -1,6 +1,6 @@
 import { clearIdleMarker, FairPriority, LaneThroughput, type Logger } from '@llmq/core';
+import type { RunnerServices } from '@llmq/runner';
 import type { WorkerEnv } from '../env';
-import type { WorkerServices } from '../worker-services';
 import { LaneBalancer } from './lane-balancer';
 
 /**
@@ -8,7 +8,7 @@ import { LaneBalancer } from './lane-balancer';
  * each lane (`LANE_FAIRNESS`), and idle lanes lending their concurrency (`LANE_LENDING`).
  */
 export function createLanes(
-  services: Pick<WorkerServices, 'connection' | 'keys' | 'queues' | 'flows'>,
+  services: Pick<RunnerServices, 'connection' | 'keys' | 'queues' | 'flows'>,
   env: WorkerEnv,
   logger: Logger,
 ): { lanes: LaneBalancer; fair?: FairPriority; throughput: LaneThroughput } {

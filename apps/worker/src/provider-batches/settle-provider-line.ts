@@ -20,12 +20,10 @@ import {
   skippedBatchLine,
   toAttemptUsage,
 } from '@llmq/core';
+import { asksForJson, chatOutput, type OutputVerdict, recordCallMetrics } from '@llmq/runner';
 import type { Queue } from 'bullmq';
 import { type BatchLineRecorder, finishBatchLine } from '../batches/finish-batch-line';
 import { renderChatLine } from '../batches/render-chat-line';
-import { asksForJson, chatOutput } from '../pipeline/chat-stage';
-import type { OutputVerdict } from '../pipeline/job-runner';
-import { recordCallMetrics } from '../pipeline/record-call-metrics';
 
 /** Where the lines of provider batches end. */
 export interface ProviderLineSettlerOptions extends BatchLineRecorder {

@@ -10,15 +10,15 @@ import {
   toCacheDefaults,
 } from '@llmq/core';
 import type { Redis } from 'ioredis';
-import type { WorkerEnv } from '../env';
+import type { RunnerEnv } from '../runner-env';
 
 /**
- * The worker's cache stage: the exact cache, the semantic cache when `SEMANTIC_CACHE_MODEL`
+ * The cache stage of a job run: the exact cache, the semantic cache when `SEMANTIC_CACHE_MODEL`
  * names an embedding model of a configured provider, and the tenants' cache policies.
  * Throws at start, naming the variable, when that model's provider is unknown.
  */
 export function responseCachesFromEnv(options: {
-  env: WorkerEnv;
+  env: RunnerEnv;
   connection: Redis;
   keys: RedisKeys;
   providers: ProviderRegistry;

@@ -18,12 +18,11 @@ import {
   roundUsd,
   tracerName,
 } from '@llmq/core';
+import { createJobRunner, type JobSink, parseJobData, type StageOutcome } from '@llmq/runner';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { UnrecoverableError } from 'bullmq';
 import { endpointStageOutcome } from '../batches/endpoint-stage';
 import { filterEndpointTexts } from '../batches/line-input-filter';
-import { createJobRunner, type JobSink, type StageOutcome } from './job-runner';
-import { parseJobData } from './parse-job-data';
 
 export interface EndpointJobPipelineOptions {
   store: JobStore;

@@ -33,17 +33,30 @@ import {
   watchRedisConnection,
 } from '@llmq/core';
 import type { Redis } from 'ioredis';
-import { readDeploymentKeys, type WorkerEnv } from './env';
 import { rateLimitTelemetry } from './pipeline/rate-limit-telemetry';
-
-/** Everything the worker's processors share: Redis, stores, catalog, providers, the provider stage. */
-export type WorkerServices = ReturnType<typeof createWorkerServices>;
+import type { RunnerEnv } from './runner-env';
 
 /**
- * Builds the worker's shared parts from its environment. A bad catalog throws here, naming
- * the file and the offending entry, so the worker stops before taking any job.
+ * Everything a job run needs, shared by an app's processors: Redis, stores, catalog, providers,
+ * the provider stage.
  */
-export function createWorkerServices(env: WorkerEnv, logger: Logger) {
+export type RunnerServices = ReturnType<typeof createRunnerServices>;
+
+/**
+ * The API keys of catalog deployments that have their own (`api_key_env` names the variable),
+ * by variable name. The app's env.ts reads them, as it is the only file that reads `process.env`.
+ */
+export type ReadDeploymentKeys = (names: readonly string[]) => Record<string, string | undefined>;
+
+/**
+ * Builds the shared parts of a job run from the app's environment. A bad catalog throws here,
+ * naming the file and the offending entry, so the process stops before taking any job.
+ */
+export function createRunnerServices(
+  env: RunnerEnv,
+  logger: Logger,
+  readDeploymentKeys: ReadDeploymentKeys,
+) {
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const connection = createRedisConnection({
     url: env.REDIS_URL,
@@ -153,7 +166,7 @@ export function createWorkerServices(env: WorkerEnv, logger: Logger) {
 function createBreaker(
   connection: Redis,
   keys: RedisKeys,
-  env: WorkerEnv,
+  env: RunnerEnv,
   logger: Logger,
 ): CircuitBreaker {
   return new CircuitBreaker(
