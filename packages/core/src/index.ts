@@ -338,7 +338,12 @@ export {
 export { responseStatusOfJob } from './jobs/job-response-status';
 export { isFinalStatus } from './jobs/job-status';
 export { JobStore, type RunningCap, type StartOptions, type StartOutcome } from './jobs/job-store';
-export { canonicalJson, JobSubmitter, type SubmitOptions } from './jobs/job-submitter';
+export {
+  canonicalJson,
+  JobSubmitter,
+  type SubmitOptions,
+  type TakenJob,
+} from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { jsonDepthExceeds, maxJsonDepth } from './jobs/json-depth';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
@@ -352,6 +357,7 @@ export { type RepairOutcome, SubmissionRepair, type SweepTally } from './jobs/su
 export {
   type AcceptOutcome,
   type AcceptRequest,
+  type JobTake,
   SubmissionStore,
   type SubmissionStoreOptions,
 } from './jobs/submission-store';

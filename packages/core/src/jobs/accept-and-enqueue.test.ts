@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FairPriority } from '../lanes/fair-priority';
 import { RedisKeys } from '../redis/redis-keys';
@@ -365,5 +365,123 @@ describe("a tenant's job index", () => {
     await store.create(record('job_2', start + 1000), { index: true });
     expect(await redis.ttl(index())).toBeLessThanOrEqual(30);
     expect(await redis.zcard(index())).toBe(2);
+  });
+});
+
+describe('the accept taking its job into the lane (a sync job run by its API process)', () => {
+  const take = { token: 'token-of-the-api', lockDurationMs: 30_000 };
+
+  async function acceptTaking(jobId: string) {
+    const submission = submissionOf(jobId);
+    return submissions.accept({
+      record: { id: jobId, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 },
+      submission,
+      enqueue: await enqueueOf(submission),
+      take,
+      now: 5000,
+    });
+  }
+
+  /** The BullMQ job hash's fields, its timestamps aside. */
+  async function takenFields(jobId: string) {
+    const {
+      timestamp: _timestamp,
+      processedOn,
+      opts,
+      ...fields
+    } = await redis.hgetall(queue.toKey(jobId));
+    return { ...fields, opts: JSON.parse(opts ?? 'null'), processedOn: processedOn !== undefined };
+  }
+
+  it("takes a job into the empty lane's active list as BullMQ's fetch does, under the caller's token", async () => {
+    await expect(acceptTaking('job_taken')).resolves.toEqual({
+      outcome: 'new',
+      enqueued: true,
+      taken: true,
+    });
+    expect(await queue.getJobState('job_taken')).toBe('active');
+    expect(await redis.lrange(queue.keys.active, 0, -1)).toEqual(['job_taken']);
+    expect(await redis.get(`${queue.toKey('job_taken')}:lock`)).toBe(take.token);
+    const ttl = await redis.pttl(`${queue.toKey('job_taken')}:lock`);
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    expect(await redis.hget(queue.toKey('job_taken'), 'processedOn')).toBe('5000');
+    // No worker's blocking read wakes for a job that is not there for it.
+    expect(await redis.zscore(queue.keys.marker, '0')).toBeNull();
+    // The same job fetched by a BullMQ worker (the documented manual fetch), in a queue of its
+    // own: the same hash and the same `active` event.
+    const workerConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+    const worker = new Worker(queue.name, null, {
+      connection: workerConnection,
+      prefix: `${keys.prefix}:b`,
+    });
+    const other = new Queue(queue.name, { connection: redis, prefix: `${keys.prefix}:b` });
+    try {
+      const add = submissionQueueAdd(submissionOf('job_taken'));
+      await other.add(add.name, submissionOf('job_taken').data, addOptionsOf(add));
+      const fetched = await worker.getNextJob('token-of-a-worker');
+      expect(fetched?.id).toBe('job_taken');
+      const hashOf = async (prefixQueue: Queue) => {
+        const {
+          timestamp: _t,
+          processedOn,
+          opts,
+          ...fields
+        } = await redis.hgetall(prefixQueue.toKey('job_taken'));
+        return { ...fields, opts: JSON.parse(opts ?? 'null'), processedOn: !!processedOn };
+      };
+      expect(await hashOf(queue)).toEqual(await hashOf(other));
+      expect(await takenFields('job_taken')).toMatchObject({ ats: '1', processedOn: true });
+      const activeEvents = async (prefixQueue: Queue) =>
+        (await redis.xrange(prefixQueue.keys.events, '-', '+'))
+          .map(([, fields]) => fields)
+          .filter((fields) => fields[1] === 'active');
+      expect(await activeEvents(queue)).toEqual(await activeEvents(other));
+      expect(await activeEvents(queue)).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await other.close();
+      await workerConnection.quit();
+    }
+  });
+
+  it('queues the job as without a take when the lane has a job waiting, or is paused', async () => {
+    await accept('job_waiting');
+    await expect(acceptTaking('job_2')).resolves.toEqual({ outcome: 'new', enqueued: true });
+    expect(await queue.getJobState('job_2')).toBe('prioritized');
+    expect(await redis.exists(`${queue.toKey('job_2')}:lock`)).toBe(0);
+    expect(await redis.hget(queue.toKey('job_2'), 'ats')).toBeNull();
+    expect(await redis.zscore(queue.keys.marker, '0')).not.toBeNull();
+    await queue.obliterate({ force: true });
+    await queue.pause();
+    await expect(acceptTaking('job_3')).resolves.toEqual({ outcome: 'new', enqueued: true });
+    expect(await redis.llen(queue.keys.active)).toBe(0);
+  });
+
+  it("takes nothing for a replayed key (the job is the first submit's)", async () => {
+    const submission = submissionOf('job_again');
+    const replay = await submissions.accept({
+      record: { id: 'job_again', tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1 },
+      submission,
+      enqueue: await enqueueOf(submission),
+      idempotency: { key: 'k1', bodyHash: 'b1' },
+    });
+    expect(replay).toEqual({ outcome: 'new', enqueued: true });
+    await expect(
+      submissions.accept({
+        record: {
+          id: 'job_other',
+          tenant: 'acme',
+          model: 'sim-gpt-fast',
+          priority: 5,
+          createdAt: 1,
+        },
+        submission: submissionOf('job_other'),
+        enqueue: await enqueueOf(submissionOf('job_other')),
+        idempotency: { key: 'k1', bodyHash: 'b1' },
+        take,
+      }),
+    ).resolves.toEqual({ outcome: 'existing', jobId: 'job_again' });
+    expect(await redis.llen(queue.keys.active)).toBe(0);
   });
 });

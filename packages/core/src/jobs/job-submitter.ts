@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { ModelCatalog } from '../catalog/model-catalog';
 import type { BudgetStore } from '../cost/budget-store';
 import { reserveJobBudget } from '../cost/submit-cost-checks';
@@ -17,17 +17,19 @@ import type { JobRecord } from './job-record';
 import type { JobRequest } from './job-request';
 import type { JobStore } from './job-store';
 import { type PreparedJobRequest, prepareJobRequest } from './prepare-job-request';
-import { queueAddCall } from './queue-add';
+import { type QueueAddCall, queueAddCall } from './queue-add';
 import { startDeadlineOf } from './start-deadline';
 import {
+  addOptionsOf,
   enqueueSubmission,
   type LaneQueues,
   laneQueue,
   type Submission,
+  type SubmissionAdd,
   submissionQueueAdd,
 } from './submission';
 import { SubmissionRepair } from './submission-repair';
-import type { AcceptOutcome, SubmissionStore } from './submission-store';
+import type { AcceptOutcome, JobTake, SubmissionStore } from './submission-store';
 
 export interface SubmitOptions {
   tenant: string;
@@ -76,10 +78,29 @@ export interface SubmitOptions {
    * `CompanionWrite`). A replayed `Idempotency-Key` writes nothing.
    */
   companion?: (jobId: string) => CompanionWrite;
+  /**
+   * Take the new job into its lane's active list under this lock token when the lane has
+   * nothing waiting, in the accept's own script (see `AcceptRequest.take`): the outcome's
+   * `taken` then holds what the caller runs it from, as a worker that fetched it would. Only
+   * where BullMQ's add runs inside the accept; otherwise the job is queued as without it.
+   */
+  take?: JobTake;
+}
+
+/** A job the accept took into its lane's active list for the submitter's caller to run. */
+export interface TakenJob {
+  /** The BullMQ job's name, data and options as its add wrote them. */
+  name: string;
+  data: PromptJobData;
+  options: JobsOptions & { jobId: string; priority: number; timestamp: number };
+  /** When it was taken (BullMQ's `processedOn`), epoch ms. */
+  processedOn: number;
+  /** The lock token it was taken under. */
+  token: string;
 }
 
 export type SubmitOutcome =
-  | { created: true; jobId: string; status: 'queued' }
+  | { created: true; jobId: string; status: 'queued'; taken?: TakenJob }
   | {
       created: false;
       jobId: string;
@@ -234,10 +255,12 @@ export class JobSubmitter {
     // the add follows (below): the record exists before the BullMQ job either way, so a worker
     // never runs a job without one.
     let accepted: AcceptOutcome;
+    let add: SubmissionAdd | undefined;
+    let enqueue: QueueAddCall | undefined;
     try {
       const fair = await this.options.fair?.assignment(queue, tenant, request.priority);
-      const add = submissionQueueAdd(submission);
-      const enqueue = await queueAddCall(queue, add.name, data, add.fixed, add);
+      add = submissionQueueAdd(submission);
+      enqueue = await queueAddCall(queue, add.name, data, add.fixed, add);
       accepted = await this.options.submissions.accept({
         record: {
           id: jobId,
@@ -273,6 +296,7 @@ export class JobSubmitter {
         notifyTenantEndpoints: this.options.webhooks !== undefined,
         ...(fair ? { fair } : {}),
         ...(options.companion ? { companion: options.companion(jobId) } : {}),
+        ...(options.take ? { take: options.take } : {}),
         now: createdAt,
       });
     } catch (error) {
@@ -289,6 +313,19 @@ export class JobSubmitter {
         );
       }
       return this.replay(accepted.jobId);
+    }
+    if (accepted.enqueued && accepted.taken && options.take && add && enqueue) {
+      const taken: TakenJob = {
+        name: add.name,
+        data,
+        options: Object.assign(
+          addOptionsOf({ ...add, priority: accepted.queuePriority ?? add.priority }),
+          { timestamp: enqueue.timestamp },
+        ),
+        processedOn: createdAt,
+        token: options.take.token,
+      };
+      return { created: true, jobId, status: 'queued', taken };
     }
     if (accepted.enqueued) return { created: true, jobId, status: 'queued' };
     try {

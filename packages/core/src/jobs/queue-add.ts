@@ -30,6 +30,8 @@ export interface QueueAddCall {
   keys: string[];
   /** The packed arguments as JSON, the job's data (JSON), the packed options as JSON. */
   args: [string, string, string];
+  /** The job's `timestamp` (epoch ms), as the add stores it. */
+  timestamp: number;
 }
 
 const commandKinds: Record<string, QueueAddKind> = {
@@ -175,6 +177,7 @@ function fromTemplate(
     kind: template.kind,
     keys: template.keys,
     args: [JSON.stringify(addArguments), data, JSON.stringify(options)],
+    timestamp,
   };
 }
 
@@ -183,6 +186,7 @@ function callOf(built: BuiltAdd): QueueAddCall {
     kind: built.kind,
     keys: built.keys,
     args: [JSON.stringify(built.addArguments), built.data, JSON.stringify(built.options)],
+    timestamp: built.timestamp,
   };
 }
 

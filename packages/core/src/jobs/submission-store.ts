@@ -73,14 +73,30 @@ export interface AcceptRequest {
   /** A record the job must not run without, written first in the same script for a new job. */
   companion?: CompanionWrite;
   now?: number;
+  /**
+   * Take the job into its lane's active list under this BullMQ lock token, in the same script,
+   * when the lane has nothing waiting (see `takeJobLua`): the caller then runs it, as a worker
+   * that fetched it would. Only with an `enqueue` that runs inside the accept; the outcome says
+   * whether it was taken.
+   */
+  take?: JobTake;
+}
+
+/** A caller's claim on the job it submits (see {@link AcceptRequest.take}). */
+export interface JobTake {
+  /** The BullMQ lock token the job is taken under. */
+  token: string;
+  /** How long the lock lasts before it is renewed, ms (the runner's BullMQ `lockDuration`). */
+  lockDurationMs: number;
 }
 
 export type AcceptOutcome =
   /**
    * `queuePriority`: the job's BullMQ priority from its fair tag, when `fair` was given;
-   * `enqueued`: the job was added to its queue in the same script (`enqueue`).
+   * `enqueued`: the job was added to its queue in the same script (`enqueue`); `taken`: it was
+   * also taken into the lane's active list under the request's `take` token.
    */
-  | { outcome: 'new'; queuePriority?: number; enqueued: boolean }
+  | { outcome: 'new'; queuePriority?: number; enqueued: boolean; taken?: true }
   | { outcome: 'existing'; jobId: string }
   | { outcome: 'conflict'; jobId: string };
 
@@ -126,7 +142,7 @@ export class SubmissionStore {
       now,
       record.notify ? 1 : 0,
       request.notifyTenantEndpoints ? 1 : 0,
-      enqueued ? '' : JSON.stringify(submission),
+      enqueued ? takeArgument(request.take) : JSON.stringify(submission),
       fair ? 1 : 0,
       ...(fair?.args ?? noFairArguments),
       ...(enqueued ? [...enqueue.args, enqueue.kind] : []),
@@ -136,15 +152,17 @@ export class SubmissionStore {
       ...newRecordArguments(record),
     ];
     const script = acceptScriptFor(enqueued, companion?.script);
-    const [outcome, jobId, queuePriority] = (await script.run(this.redis, keys, args)) as [
+    const [outcome, jobId, queuePriority, taken] = (await script.run(this.redis, keys, args)) as [
       string,
       string,
       number?,
+      number?,
     ];
     if (outcome === 'existing' || outcome === 'conflict') return { outcome, jobId };
+    const took = taken === 1 ? { taken: true as const } : {};
     return fair
-      ? { outcome: 'new', queuePriority: Number(queuePriority), enqueued }
-      : { outcome: 'new', enqueued };
+      ? { outcome: 'new', queuePriority: Number(queuePriority), enqueued, ...took }
+      : { outcome: 'new', enqueued, ...took };
   }
 
   /**
@@ -224,4 +242,9 @@ export class SubmissionStore {
       ? this.keys.idempotency(tenant, '-')
       : this.keys.idempotency(tenant, sha256(idempotencyKey));
   }
+}
+
+/** The accept-and-enqueue script's ARGV[8]: '' or `<lock ms> <token>` (see `takeJobLua`). */
+function takeArgument(take: JobTake | undefined): string {
+  return take === undefined ? '' : `${Math.max(1, Math.round(take.lockDurationMs))} ${take.token}`;
 }

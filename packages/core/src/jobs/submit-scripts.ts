@@ -121,6 +121,56 @@ ${fairTagLua(9)}
 return {'new', ARGV[1], queuePriority}`);
 }
 
+/**
+ * Whether the accept may take the job it adds (ARGV[8] holds `<lock ms> <lock token>`): only
+ * when the lane has nothing waiting (its wait list and prioritized set empty) and is neither
+ * paused nor capped by BullMQ's global concurrency or rate limit, read before the add. So a job
+ * is never taken past one that waits: the lane's priorities and tenant fairness still order any
+ * backlog. The lane's keys are BullMQ's, named from the add's active key (KEYS 7 of both adds:
+ * `<queue prefix>active`), as BullMQ names a queue's keys from its prefix.
+ */
+const takeCheckLua = `
+local takeToken, takeLockMs
+if ARGV[8] ~= '' then
+  local activeKey = addKeys[7]
+  local queuePrefix = string.sub(activeKey, 1, #activeKey - 6)
+  if string.sub(activeKey, -6) == 'active' and redis.call('LLEN', queuePrefix .. 'wait') == 0
+    and redis.call('ZCARD', queuePrefix .. 'prioritized') == 0 then
+    local meta = redis.call('HMGET', queuePrefix .. 'meta', 'paused', 'concurrency', 'max')
+    if not meta[1] and not meta[2] and not meta[3] then
+      local separator = string.find(ARGV[8], ' ', 1, true)
+      takeLockMs = string.sub(ARGV[8], 1, separator - 1)
+      takeToken = string.sub(ARGV[8], separator + 1)
+    end
+  end
+end`;
+
+/**
+ * Takes a job just added to its lane (waiting or prioritized) into the lane's active list under
+ * `token`, as BullMQ 6's `moveToActive` (its `prepareJobForProcessing`) does for a job a
+ * worker fetches: the lock key set to the token for `lockMs`, the `active` event, the job's
+ * `processedOn` and one more started attempt (`ats`). The lane's base marker, which the add
+ * set, is taken back: the lane has nothing else waiting, so no worker's blocking read should
+ * wake for it (a delayed job's marker is another member, left alone). Returns 1 when taken, 0
+ * when the job was in neither list (an add that delayed it).
+ */
+const takeJobLua = `
+local function take_job(activeKey, eventsKey, jobId, now, token, lockMs)
+  local queuePrefix = string.sub(activeKey, 1, #activeKey - 6)
+  if redis.call('ZREM', queuePrefix .. 'prioritized', jobId) == 0
+    and redis.call('LREM', queuePrefix .. 'wait', 1, jobId) == 0 then
+    return 0
+  end
+  redis.call('ZREM', queuePrefix .. 'marker', '0')
+  redis.call('LPUSH', activeKey, jobId)
+  local jobKey = queuePrefix .. jobId
+  redis.call('SET', jobKey .. ':lock', token, 'PX', lockMs)
+  redis.call('XADD', eventsKey, '*', 'event', 'active', 'jobId', jobId, 'prev', 'waiting')
+  redis.call('HMSET', jobKey, 'processedOn', now)
+  redis.call('HINCRBY', jobKey, 'ats', 1)
+  return 1
+end`;
+
 /** How many keys BullMQ's add takes inside {@link acceptAndEnqueueScript} (both adds: 9). */
 export const queueAddKeyCount = 9;
 
@@ -136,11 +186,13 @@ export const queueAddKeyCount = 9;
  * 18 the lane's fair hash and 19–22 its queue's wait list, prioritized set, paused list and
  * delayed set, then the companion's keys (ARGV[20] of them).
  *
- * ARGV: 1–15 as {@link acceptScript} (8 unused), 16–18 the add's arguments (its packed
- * arguments and the job's packed options as JSON, packed here again, and the job's data), 19
- * which add ('standard' or 'prioritized'), 20 the companion's key count and 21 its argument
- * count (0 and 0 without one), its arguments, then the record's values. Returns as
- * {@link acceptScript}.
+ * ARGV: 1–15 as {@link acceptScript}, but 8 is '' or a take (`<lock ms> <lock token>`: the
+ * job is taken into its lane's active list under that token when the lane has nothing waiting,
+ * see `takeJobLua`), 16–18 the add's arguments (its packed arguments and the job's packed
+ * options as JSON, packed here again, and the job's data), 19 which add ('standard' or
+ * 'prioritized'), 20 the companion's key count and 21 its argument count (0 and 0 without
+ * one), its arguments, then the record's values. Returns as {@link acceptScript}, with a fourth
+ * value: 1 when the job was taken (ARGV[8]), else 0.
  */
 export function acceptAndEnqueueScript(scripts: QueueAddScripts, companion?: string): LuaScript {
   const addKeys = Array.from({ length: queueAddKeyCount }, (_, index) => `KEYS[${9 + index}]`);
@@ -152,6 +204,7 @@ local function bullmq_add_prioritized(KEYS, ARGV)
 ${scripts.prioritized.content}
 end
 ${companionFunctionLua(companion)}
+${takeJobLua}
 ${idempotencyCheckLua}
 ${companionCallLua(companion, 20)}
 ${fairTagLua(9 + queueAddKeyCount)}
@@ -159,6 +212,7 @@ local options = cjson.decode(ARGV[18])
 if ARGV[9] == '1' then options['priority'] = queuePriority end
 local addArguments = {cmsgpack.pack(cjson.decode(ARGV[16])), ARGV[17], cmsgpack.pack(options)}
 local addKeys = {${addKeys.join(', ')}}
+${takeCheckLua}
 local added
 if ARGV[19] == 'prioritized' then
   added = bullmq_add_prioritized(addKeys, addArguments)
@@ -169,7 +223,9 @@ if type(added) == 'number' and added < 0 then
   return redis.error_reply('ERR BullMQ add refused the job (' .. added .. ')')
 end
 ${newJobWritesLua('recordFrom')}
-return {'new', ARGV[1], queuePriority}`);
+local taken = 0
+if takeToken ~= nil then taken = take_job(addKeys[7], addKeys[8], ARGV[1], ARGV[5], takeToken, takeLockMs) end
+return {'new', ARGV[1], queuePriority, taken}`);
 }
 
 /**
