@@ -1,28 +1,14 @@
-import {
-  batchEnvShape,
-  cacheEnvShape,
-  catalogEnvShape,
-  commonEnvShape,
-  costEnvShape,
-  filterEnvShape,
-  parseEnvironment,
-  providerEnvShape,
-  tracingEnvShape,
-  webhookEnvShape,
-} from '@llmq/core';
+import { batchEnvShape, parseEnvironment, webhookEnvShape } from '@llmq/core';
+import { runnerEnvShape } from '@llmq/runner';
 import { z } from 'zod';
 
 /** The API's configuration: the only place it reads `process.env`. */
 export const apiEnvSchema = z.object({
-  ...commonEnvShape,
-  ...providerEnvShape,
-  ...filterEnvShape,
-  ...cacheEnvShape,
+  // What a job run needs (the sync jobs run here, `INLINE_CONCURRENCY`): Redis, providers,
+  // catalog, filters, caches, cost, tracing, resilience, rate limits, as the workers read them.
+  ...runnerEnvShape,
   ...batchEnvShape,
-  ...costEnvShape,
   ...webhookEnvShape,
-  ...tracingEnvShape,
-  ...catalogEnvShape,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /**
@@ -131,12 +117,43 @@ export const apiEnvSchema = z.object({
    * API instance through Redis.
    */
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Non-streamed sync prompt jobs (chat completions, messages, responses) this API process runs
+   * itself, with the job runner the workers use, while the interactive lane has nothing waiting;
+   * 0: none, every job goes to the workers. Above 0 the API calls providers: give it the
+   * workers' provider keys and their provider, catalog, cache, resilience and rate-limit
+   * settings. Default 50, a worker process's `INTERACTIVE_CONCURRENCY`.
+   */
+  INLINE_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(50),
+  /**
+   * BullMQ's lock on a sync job run here, ms, as the workers' `LOCK_DURATION_MS` (set both
+   * alike): renewed while the job runs; when this process dies, a worker runs the job again
+   * once the lock has lapsed.
+   */
+  LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * How long a stopping API waits for the sync jobs running here, ms; those still running then
+   * are left to their locks (a worker runs them again once a lock lapses).
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 
 /** Whether `GET /docs` opens without a key: `API_REFERENCE_OPEN`, else outside production. */
 export function apiReferenceOpen(env: Pick<ApiEnv, 'API_REFERENCE_OPEN' | 'NODE_ENV'>): boolean {
   return env.API_REFERENCE_OPEN ?? env.NODE_ENV !== 'production';
+}
+
+/**
+ * The API keys of catalog deployments that have their own (`api_key_env` names the variable),
+ * for the sync jobs this process runs; read here because this file is the only one that reads
+ * `process.env`.
+ */
+export function readDeploymentKeys(
+  names: readonly string[],
+  environment: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return Object.fromEntries(names.map((name) => [name, environment[name]]));
 }
 
 export function loadApiEnv(environment: Record<string, string | undefined> = process.env): ApiEnv {

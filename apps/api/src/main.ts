@@ -47,10 +47,11 @@ import {
 } from '@llmq/core';
 
 import { createApp } from './app';
-import { type ApiEnv, apiReferenceOpen, loadApiEnv } from './env';
+import { type ApiEnv, apiReferenceOpen, loadApiEnv, readDeploymentKeys } from './env';
 import { ApiKeyRegistry, devApiKey } from './http/api-keys';
 import { createApiSecurity } from './http/api-security';
 import { answerClientErrorsWithJson } from './http/client-errors';
+import { InlineRunner } from './interactive/inline-runner';
 import { InteractiveJobs } from './interactive/interactive-jobs';
 import { streamedRequestCheck } from './interactive/streamed-request-check';
 import { startMetricsServer } from './observability/metrics-server';
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   const ledger = new CostLedger(redis, keys, { retentionDays: env.USAGE_RETENTION_DAYS });
   // Tenants' lane weights and running-job caps (`/v1/admin/tenants/:tenant/flow`).
   const flows = new TenantFlowStore(redis, keys);
+  const fair = env.LANE_FAIRNESS ? new FairPriority(redis, keys, undefined, flows) : undefined;
   const submitter = new JobSubmitter({
     queue,
     interactiveQueue,
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     webhooks: {
       checkUrl: (url) => checkWebhookUrl(url, policy),
     },
-    ...(env.LANE_FAIRNESS ? { fair: new FairPriority(redis, keys, undefined, flows) } : {}),
+    ...(fair ? { fair } : {}),
     budgets,
   });
   // One blocking connection reads the event streams of every job a client waits on.
@@ -169,6 +171,19 @@ async function main(): Promise<void> {
       `SYNC_WAIT_TIMEOUT_MS (${env.SYNC_WAIT_TIMEOUT_MS}) is not below the official SDKs' default timeout (${officialSdkTimeoutMs} ms): their clients time out first and retry`,
       { event: 'config-warning' },
     );
+  // Sync jobs run here while the interactive lane has nothing waiting (INLINE_CONCURRENCY).
+  const inline =
+    env.INLINE_CONCURRENCY > 0
+      ? new InlineRunner({
+          concurrency: env.INLINE_CONCURRENCY,
+          env,
+          readDeploymentKeys,
+          lockDurationMs: env.LOCK_DURATION_MS,
+          logger,
+          metrics,
+          ...(fair ? { fair } : {}),
+        })
+      : undefined;
   const jobs = new InteractiveJobs({
     submitter,
     store,
@@ -182,6 +197,7 @@ async function main(): Promise<void> {
     waitTimeoutMs: env.SYNC_WAIT_TIMEOUT_MS,
     keepAliveMs: env.STREAM_KEEPALIVE_MS,
     checkStreamedRequest: streamedRequestCheck(catalog, accounts),
+    ...(inline ? { inline } : {}),
     cancelOnDisconnect: env.CANCEL_ON_DISCONNECT,
     filterPolicies: security.filterPolicies,
     // Exact-cache hits on the sync endpoints are answered here, without a trip through the queue.
@@ -296,10 +312,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('api-stop', { event: 'api-stop', signal });
-    const forceExit = setTimeout(() => process.exit(1), 10_000);
+    // Sync jobs running here get up to SHUTDOWN_TIMEOUT_MS to end and answer; any still running
+    // then is left to its lock, which lapses, and a worker runs it again.
+    const inlineTimeoutMs = inline ? env.SHUTDOWN_TIMEOUT_MS : 0;
+    const forceExit = setTimeout(() => process.exit(1), 10_000 + inlineTimeoutMs);
     forceExit.unref();
+    const inlineClosed = inline?.close(inlineTimeoutMs);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    const inlineOutcome = await inlineClosed;
+    if (inlineOutcome === 'forced')
+      logger.warn('inline-jobs-left', {
+        event: 'inline-jobs-left',
+        detail: 'sync jobs still running here are left to their locks; a worker runs them again',
+      });
     await security.close();
     metricsServer?.close();
     metricsServer?.closeAllConnections();

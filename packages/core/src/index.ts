@@ -342,6 +342,7 @@ export {
   canonicalJson,
   JobSubmitter,
   type SubmitOptions,
+  type SubmitOutcome,
   type TakenJob,
 } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';

@@ -15,13 +15,16 @@ import {
   type JobResult,
   type JobStore,
   type JobSubmitter,
+  type JobTake,
   jobLinks,
   type ModelCatalog,
   normalizeJobRequest,
   type RedisKeys,
   requestJobStop,
   type SubmitOptions,
+  type SubmitOutcome,
   screenJobRequest,
+  type TakenJob,
 } from '@llmq/core';
 import type { Queue } from 'bullmq';
 import type { Request, Response } from 'express';
@@ -57,6 +60,21 @@ export interface InteractiveJobsOptions {
   keepAliveMs?: number;
   /** Throws when the routed model cannot take a streamed request (see `streamedRequestCheck`). */
   checkStreamedRequest?: (model: string, request: ChatRequest) => void;
+  /**
+   * Runs non-streamed sync prompt jobs in this process while the lane has nothing waiting
+   * (env `INLINE_CONCURRENCY`, see `InlineRunner`); absent, every job goes to the workers.
+   */
+  inline?: InlineRuns;
+}
+
+/** What {@link InteractiveJobs} asks of the runner of sync jobs in this process (`InlineRunner`). */
+export interface InlineRuns {
+  /** A take for a new job's accept while a slot is free; undefined when none is. */
+  claim(): JobTake | undefined;
+  /** Gives back the slot of a take the accept did not use. */
+  release(): void;
+  /** Runs a job the accept took, in the background; its end is announced as a worker's. */
+  run(jobId: string, taken: TakenJob): void;
 }
 
 /** What a sync or streamed request's job carries besides its body (see `SubmitOptions`). */
@@ -167,17 +185,33 @@ export class InteractiveJobs {
     // (a background response, in the standard lane, is not waited for here).
     const endsChannel =
       stream || context.lane === 'standard' ? undefined : this.options.ends?.channel;
-    const outcome = await this.options.submitter.submit({
-      tenant,
-      request,
-      prepared,
-      conversation,
-      lane: 'interactive',
-      stream,
-      ...context,
-      ...(findings ? { inputFindings: findings } : {}),
-      ...(endsChannel ? { endsChannel } : {}),
-    });
+    // A job waited for here by its end alone may run in this process, when the accept finds
+    // the lane with nothing waiting: the accept takes it (see `InlineRunner`). Streamed jobs
+    // stay with the workers.
+    const inline = endsChannel !== undefined ? this.options.inline : undefined;
+    const take = inline?.claim();
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.options.submitter.submit({
+        tenant,
+        request,
+        prepared,
+        conversation,
+        lane: 'interactive',
+        stream,
+        ...context,
+        ...(findings ? { inputFindings: findings } : {}),
+        ...(endsChannel ? { endsChannel } : {}),
+        ...(take ? { take } : {}),
+      });
+    } catch (error) {
+      if (take) inline?.release();
+      throw error;
+    }
+    if (take) {
+      if (outcome.created && outcome.taken) inline?.run(outcome.jobId, outcome.taken);
+      else inline?.release();
+    }
     return {
       kind: 'queued',
       jobId: outcome.jobId,

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type FairPriority,
+  JobDeltaPublisher,
+  type JobTake,
+  jobCatalog,
+  LaneThroughput,
+  type LlmqMetrics,
+  type Logger,
+  logWorkerError,
+  type TakenJob,
+} from '@llmq/core';
+import {
+  createPromptPipeline,
+  createRunnerServices,
+  JournalCloser,
+  type ReadDeploymentKeys,
+  type RunnerEnv,
+  type RunnerServices,
+  responseCachesFromEnv,
+} from '@llmq/runner';
+import { Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
+
+export interface InlineRunnerOptions {
+  /** Sync jobs this process runs at once (env `INLINE_CONCURRENCY`, > 0). */
+  concurrency: number;
+  /** The runner's settings: providers, catalog, filters, caches, resilience, limits (a worker's). */
+  env: RunnerEnv;
+  /** The API keys of catalog deployments that have their own (see the API's env.ts). */
+  readDeploymentKeys: ReadDeploymentKeys;
+  /** BullMQ's lock on a job run here, ms (env `LOCK_DURATION_MS`, as the workers'). */
+  lockDurationMs: number;
+  logger: Logger;
+  /** The API's metrics: an inline run's provider calls are counted on the API's `/metrics`. */
+  metrics: LlmqMetrics;
+  /** The interactive lane's fair clock, advanced as a worker's lane balancer does per job. */
+  fair?: FairPriority;
+}
+
+/**
+ * BullMQ's worker for the jobs this process takes itself, never fetching one: no main loop
+ * (`autorun` off), so no blocking read, no stalled-job check (the workers' checks cover the
+ * lane). Each taken job runs through BullMQ's own `processJob`, with no next job fetched, so
+ * BullMQ completes it, fails or retries it (its attempts and backoff: a worker takes the retry)
+ * and leaves a job the pipeline put back delayed (a capped start) to the workers, as for a job
+ * a worker fetched. Its lock manager renews the taken jobs' locks while they run: BullMQ starts
+ * it from `run()`, which this worker never calls.
+ */
+class InlineWorker extends Worker {
+  constructor(processor: Processor, options: WorkerOptions) {
+    super(jobCatalog.interactivePrompt.queue, processor, { ...options, autorun: false });
+    this.lockManager.start();
+  }
+}
+
+/**
+ * Runs non-streamed sync prompt jobs in the API process, with the worker's own pipeline, when
+ * the interactive lane has nothing waiting (see `JobSubmitter`'s `take`): the worker's wake-up,
+ * its fetch and the end's announcement to another process drop off the request's path. The job
+ * is written, queued and taken in the accept's one script, so a run cut off by this process's
+ * death leaves an active job whose lock lapses; a worker's stalled-job check then moves it back
+ * and a worker runs it (the job store keeps one result, the call journal counts the cut-off
+ * call), as for a dead worker's job.
+ */
+export class InlineRunner {
+  private active = 0;
+  private closing = false;
+  private readonly runs = new Set<Promise<void>>();
+  private readonly services: RunnerServices;
+  private readonly worker: InlineWorker;
+  private readonly lockDurationMs: number;
+
+  constructor(private readonly options: InlineRunnerOptions) {
+    const { env, logger, metrics } = options;
+    const services = createRunnerServices(env, logger, options.readDeploymentKeys);
+    this.services = services;
+    const { connection, keys, providers } = services;
+    const journalCloser = new JournalCloser(
+      services.journal,
+      (models) => {
+        for (const model of models) metrics.providerCallsReexecuted.inc({ model });
+      },
+      (error) =>
+        logger.warn('call-journal-error', {
+          event: 'call-journal-error',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+    const pipeline = journalCloser.after(
+      createPromptPipeline({
+        ...services,
+        metrics,
+        logger,
+        tracer: services.tracing.tracer,
+        openDeltaPublisher: (jobId) =>
+          new JobDeltaPublisher(connection, keys, jobId, services.eventLimits),
+        caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
+        throughput: new LaneThroughput(connection, keys, {
+          onError: (error) =>
+            logger.warn('lane-throughput-failed', {
+              event: 'lane-throughput-failed',
+              error: error instanceof Error ? error.message : String(error),
+            }),
+        }),
+        journalCloser,
+      }),
+    );
+    this.lockDurationMs = options.lockDurationMs;
+    this.worker = new InlineWorker(pipeline, {
+      connection,
+      prefix: keys.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+    });
+    this.worker.on('error', logWorkerError(logger));
+    this.worker.on('failed', (job, error) => {
+      // As a worker's: the pipeline ends jobs itself; this catches attempts exhausted by
+      // unexpected errors.
+      if (!job?.id || job.deferredFailure || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      void services.store
+        .fail(job.id, { code: 'internal_error', message: error.message })
+        .catch(() => undefined);
+    });
+  }
+
+  /** Inline jobs running now. */
+  get running(): number {
+    return this.active;
+  }
+
+  /**
+   * A take for a new sync job's accept while this process has a free slot (the accept still
+   * checks the lane); each take given out is either run ({@link run}) or given back
+   * ({@link release}).
+   */
+  claim(): JobTake | undefined {
+    if (this.closing || this.active >= this.options.concurrency) return undefined;
+    this.active += 1;
+    return { token: randomUUID(), lockDurationMs: this.lockDurationMs };
+  }
+
+  /** Gives back a slot whose job was not taken (the lane had jobs waiting, or a replay). */
+  release(): void {
+    this.active -= 1;
+  }
+
+  /**
+   * Runs a job the accept took under a take of {@link claim}, in the background: its end is
+   * announced on the record's channel as a worker's is, so its request waits as for any job.
+   */
+  run(jobId: string, taken: TakenJob): void {
+    // The job as BullMQ's fetch would give it to a worker: its add's options, data and
+    // timestamp, taken now, its first attempt started.
+    const job = new Job(this.worker, taken.name, taken.data, taken.options, jobId);
+    job.processedOn = taken.processedOn;
+    job.attemptsStarted = 1;
+    // As a worker's lane balancer does for each job it starts: the lane's fair clock.
+    this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
+    const run = this.worker
+      .processJob(job, taken.token, () => false)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.options.logger.warn('inline-run-failed', {
+            event: 'inline-run-failed',
+            job_id: jobId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        },
+      )
+      .finally(() => {
+        this.active -= 1;
+        this.runs.delete(run);
+      });
+    this.runs.add(run);
+  }
+
+  /**
+   * Takes no more jobs and waits up to `timeoutMs` for the running ones; those still running
+   * then are left to their locks, which lapse (a worker runs the job again). Then lets go of
+   * the worker, providers and Redis.
+   */
+  async close(timeoutMs: number): Promise<'drained' | 'forced'> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      Promise.all(this.runs).then(() => 'drained' as const),
+      new Promise<'forced'>((resolve) => {
+        timer = setTimeout(() => resolve('forced'), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.worker.close(true).catch(() => undefined);
+    const { services } = this;
+    await services.providers.close().catch(() => undefined);
+    await services.tracing.shutdown().catch(() => undefined);
+    await services.breaker.flushSuccesses().catch(() => undefined);
+    await Promise.all([
+      services.queues.prompt.close(),
+      services.queues.interactive.close(),
+      services.queues.bulk.close(),
+    ]).catch(() => undefined);
+    await services.connection.quit().catch(() => undefined);
+    return outcome;
+  }
+}
