@@ -270,3 +270,36 @@ describe("a tenant's running-job cap", () => {
     expect(await providerCalls(`${system.apiUrl}/metrics`, 'sim-gpt-strong')).toBe(1);
   });
 });
+
+describe('an API stopped with SIGTERM', () => {
+  let system: System;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      workers: 1,
+      env: { METRICS_TOKEN: metricsToken },
+      simulatorModels: { 'sim-gpt-strong': { latencyMs: 1500 } },
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('finishes and answers the sync job it runs before it exits', async () => {
+    const answer = chat('sim-gpt-strong', 'echo: before I go')(system);
+    await waitFor(async () => (system.simulator.counters().recent.length > 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the API's call",
+    });
+    const exited = system.api.stop('SIGTERM');
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(response.body.choices[0].message.content).toBe('before I go');
+    expect(await exited).toBe(0);
+    const jobId = response.headers.get('x-llmq-job-id');
+    expect(callsOf(system, jobId)).toBe(1);
+    expect(
+      await system.redis.zscore(`${system.prefix}:prompts-interactive:completed`, jobId as string),
+    ).not.toBeNull();
+  });
+});

@@ -318,7 +318,11 @@ async function main(): Promise<void> {
     const forceExit = setTimeout(() => process.exit(1), 10_000 + inlineTimeoutMs);
     forceExit.unref();
     const inlineClosed = inline?.close(inlineTimeoutMs);
+    // A request answered while stopping leaves its keep-alive connection idle, which would hold
+    // `close` until the client lets go of it: idle connections are closed as they appear.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearInterval(closeIdle);
     server.closeAllConnections();
     const inlineOutcome = await inlineClosed;
     if (inlineOutcome === 'forced')
