@@ -94,6 +94,13 @@ describe('with INLINE_CONCURRENCY (default 50) and a worker', () => {
     expect(job.body).toMatchObject({ status: 'completed', attempts: 1 });
     expect(await providerCalls(apiMetrics, 'sim-gpt-fast')).toBe(before + 1);
     expect(await providerCalls(workerMetrics, 'sim-gpt-fast')).toBe(0);
+    // The runner's own metrics are the API's too: the circuits its runs use.
+    const page = await (
+      await fetch(apiMetrics, { headers: { Authorization: `Bearer ${metricsToken}` } })
+    ).text();
+    expect(page).toMatch(
+      /^llm_circuit_state\{provider="simulator-openai",model="sim-gpt-fast"\} 0$/m,
+    );
     // BullMQ completed it under the API's lock: nothing left active or waiting in the lane.
     const lane = `${system.prefix}:prompts-interactive`;
     await waitFor(

@@ -18,6 +18,7 @@ import {
   deploymentKeyNames,
   FilterPolicyStore,
   JobStore,
+  type LlmqMetrics,
   type Logger,
   loadModelCatalog,
   logRedisStateChanges,
@@ -56,6 +57,12 @@ export function createRunnerServices(
   env: RunnerEnv,
   logger: Logger,
   readDeploymentKeys: ReadDeploymentKeys,
+  /**
+   * The app's metrics, when it serves its own (the API): job runs record into them, and the
+   * app, which watches its own queues, keeps doing so. Absent, the runner builds a registry
+   * that watches the three lanes (the worker's).
+   */
+  appMetrics?: LlmqMetrics,
 ) {
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const connection = createRedisConnection({
@@ -78,9 +85,9 @@ export function createRunnerServices(
     resultTtlSeconds: env.RESULT_TTL_SECONDS,
     events: eventLimits,
   });
-  const metrics = createMetrics();
+  const metrics = appMetrics ?? createMetrics();
   const queues = countQueues(connection, keys);
-  metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
+  if (!appMetrics) metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
   const tracing = createTracing({
     serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -31,7 +31,10 @@ export interface InlineRunnerOptions {
   /** BullMQ's lock on a job run here, ms (env `LOCK_DURATION_MS`, as the workers'). */
   lockDurationMs: number;
   logger: Logger;
-  /** The API's metrics: an inline run's provider calls are counted on the API's `/metrics`. */
+  /**
+   * The API's metrics: an inline run's provider calls, rate-limit waits, circuits and budget
+   * reservations are on the API's `/metrics`.
+   */
   metrics: LlmqMetrics;
   /** The interactive lane's fair clock, advanced as a worker's lane balancer does per job. */
   fair?: FairPriority;
@@ -72,7 +75,7 @@ export class InlineRunner {
 
   constructor(private readonly options: InlineRunnerOptions) {
     const { env, logger, metrics } = options;
-    const services = createRunnerServices(env, logger, options.readDeploymentKeys);
+    const services = createRunnerServices(env, logger, options.readDeploymentKeys, metrics);
     this.services = services;
     const { connection, keys, providers } = services;
     const journalCloser = new JournalCloser(
@@ -89,7 +92,6 @@ export class InlineRunner {
     const pipeline = journalCloser.after(
       createPromptPipeline({
         ...services,
-        metrics,
         logger,
         tracer: services.tracing.tracer,
         openDeltaPublisher: (jobId) =>
