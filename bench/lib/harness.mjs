@@ -31,8 +31,9 @@ export const warmup = quick ? 1 : 3;
 /**
  * Seconds of the warm-up before a run that must measure processes in their steady state: a
  * sync request through llmq's API and worker keeps V8 compiling for ~14,000 requests (~20 s
- * at c=50 here, docs/performance.md, helper "apisync"), so 3 s measured cold code. Every
- * target of such a run gets the same warm-up.
+ * at c=50 here, docs/performance.md, helper "apisync"), so 3 s measured cold code; an async
+ * submit's API CPU per job settles after ~7 s at c=50 (helper "benchmethod"). Every target of
+ * such a run gets the same warm-up.
  */
 export const steadyWarmup = quick ? 1 : 20;
 
@@ -301,6 +302,17 @@ export function memoryOf(pid) {
 export function cpuMsOf(pid) {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time the whole machine has spent busy so far (user, nice, system, irq, softirq and steal
+ * over every CPU), ms, from /proc/stat. Less the scenario's own processes over an interval, it
+ * is what other work on a shared machine took in that interval.
+ */
+export function machineBusyMs() {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10;
 }
 
 /** Percentile of a sorted-or-not number array (nearest rank). */
