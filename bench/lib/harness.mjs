@@ -218,7 +218,10 @@ export async function stopAll() {
 /**
  * One autocannon run. `rate` (requests per second over all connections) makes it a
  * fixed-rate run, the way latency is measured; without it the connections run closed-loop
- * (as fast as answers come), the way throughput is measured.
+ * (as fast as answers come), the way throughput is measured. `exactLatency`: also keep every
+ * 2xx answer's latency as autocannon timed it (`process.hrtime`, fractions of a ms) in
+ * `result.latencyValues`; its own histogram stores whole milliseconds (a 0.9 ms answer
+ * reads 0).
  */
 export function cannon({
   url,
@@ -230,7 +233,9 @@ export function cannon({
   amount,
   method = 'POST',
   requests,
+  exactLatency = false,
 }) {
+  const latencyValues = [];
   return new Promise((resolve, reject) => {
     const options = {
       url,
@@ -243,7 +248,14 @@ export function cannon({
       ...(requests ? { requests } : {}),
       timeout: 30,
     };
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(options, (error, result) =>
+      error ? reject(error) : resolve(exactLatency ? { ...result, latencyValues } : result),
+    );
+    if (exactLatency) {
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) latencyValues.push(responseTime);
+      });
+    }
   });
 }
 
@@ -256,6 +268,9 @@ export function summarize(result) {
     p99_ms: result.latency.p99,
     ok: result['2xx'],
     errors: result.errors + result.non2xx + result.timeouts,
+    ...(result.latencyValues
+      ? { p50_exact_ms: round(percentile(result.latencyValues, 50), 3) }
+      : {}),
   };
 }
 
@@ -266,7 +281,7 @@ export function summarize(result) {
  * a figure that other load on the machine disturbs far less than req/s.
  */
 export async function measure({ processes = [], warmupSeconds = warmup, ...options }) {
-  await cannon({ ...options, seconds: warmupSeconds, amount: undefined });
+  await cannon({ ...options, seconds: warmupSeconds, amount: undefined, exactLatency: false });
   const before = processes.map((item) => cpuMsOf(item.pid));
   const result = summarize(await cannon(options));
   if (processes.length === 0) return result;
@@ -324,13 +339,18 @@ export function percentile(values, p) {
 
 export const round = (value, digits = 2) => Number(Number(value).toFixed(digits));
 
-/** A result row; `ratio` is measured / baseline when both are numbers and no ratio is given. */
+/**
+ * A result row; `ratio` is measured / baseline when both are numbers and no ratio is given,
+ * none when `ratio` is `null` (a difference, not a ratio, is the figure).
+ */
 export function row({ metric, baseline, measured, ratio, target, met, notes }) {
   const computed =
-    ratio ??
-    (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
-      ? round(measured / baseline)
-      : undefined);
+    ratio === null
+      ? undefined
+      : (ratio ??
+        (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
+          ? round(measured / baseline)
+          : undefined));
   return {
     metric,
     ...(baseline !== undefined ? { baseline } : {}),
