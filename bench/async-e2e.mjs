@@ -193,9 +193,9 @@ await runScenario('async-e2e', async (redis) => {
       round(figures.completed_per_second / runs.baseline[index].completed_per_second),
     );
     const ratio = median(ratios);
-    // Under contention the bare pipeline's CPU per job rises more than llmq's, so a loaded
-    // round reads a higher ratio (docs/performance.md); the rounds both sides ran on a
-    // quiet machine are shown apart.
+    // Other work on the machine changes within seconds and moves each side's CPU per job by a
+    // different factor, so a loaded round's ratio says more about the load than about the
+    // code (docs/performance.md); the rounds both sides ran on a quiet machine are shown apart.
     const quietRatios = ratios.filter(
       (_ratio, index) =>
         runs.baseline[index].other_cores <= quietCores &&
