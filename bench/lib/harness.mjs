@@ -31,8 +31,9 @@ export const warmup = quick ? 1 : 3;
 /**
  * Seconds of the warm-up before a run that must measure processes in their steady state: a
  * sync request through llmq's API and worker keeps V8 compiling for ~14,000 requests (~20 s
- * at c=50 here, docs/performance.md, helper "apisync"), so 3 s measured cold code. Every
- * target of such a run gets the same warm-up.
+ * at c=50 here, docs/performance.md, helper "apisync"), so 3 s measured cold code; an async
+ * submit's API CPU per job settles after ~7 s at c=50 (helper "benchmethod"). Every target of
+ * such a run gets the same warm-up.
  */
 export const steadyWarmup = quick ? 1 : 20;
 
@@ -217,7 +218,10 @@ export async function stopAll() {
 /**
  * One autocannon run. `rate` (requests per second over all connections) makes it a
  * fixed-rate run, the way latency is measured; without it the connections run closed-loop
- * (as fast as answers come), the way throughput is measured.
+ * (as fast as answers come), the way throughput is measured. `exactLatency`: also keep every
+ * 2xx answer's latency as autocannon timed it (`process.hrtime`, fractions of a ms) in
+ * `result.latencyValues`; its own histogram stores whole milliseconds (a 0.9 ms answer
+ * reads 0).
  */
 export function cannon({
   url,
@@ -229,7 +233,9 @@ export function cannon({
   amount,
   method = 'POST',
   requests,
+  exactLatency = false,
 }) {
+  const latencyValues = [];
   return new Promise((resolve, reject) => {
     const options = {
       url,
@@ -242,7 +248,14 @@ export function cannon({
       ...(requests ? { requests } : {}),
       timeout: 30,
     };
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(options, (error, result) =>
+      error ? reject(error) : resolve(exactLatency ? { ...result, latencyValues } : result),
+    );
+    if (exactLatency) {
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) latencyValues.push(responseTime);
+      });
+    }
   });
 }
 
@@ -255,6 +268,9 @@ export function summarize(result) {
     p99_ms: result.latency.p99,
     ok: result['2xx'],
     errors: result.errors + result.non2xx + result.timeouts,
+    ...(result.latencyValues
+      ? { p50_exact_ms: round(percentile(result.latencyValues, 50), 3) }
+      : {}),
   };
 }
 
@@ -265,7 +281,7 @@ export function summarize(result) {
  * a figure that other load on the machine disturbs far less than req/s.
  */
 export async function measure({ processes = [], warmupSeconds = warmup, ...options }) {
-  await cannon({ ...options, seconds: warmupSeconds, amount: undefined });
+  await cannon({ ...options, seconds: warmupSeconds, amount: undefined, exactLatency: false });
   const before = processes.map((item) => cpuMsOf(item.pid));
   const result = summarize(await cannon(options));
   if (processes.length === 0) return result;
@@ -303,6 +319,17 @@ export function cpuMsOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * CPU time the whole machine has spent busy so far (user, nice, system, irq, softirq and steal
+ * over every CPU), ms, from /proc/stat. Less the scenario's own processes over an interval, it
+ * is what other work on a shared machine took in that interval.
+ */
+export function machineBusyMs() {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10;
+}
+
 /** Percentile of a sorted-or-not number array (nearest rank). */
 export function percentile(values, p) {
   if (values.length === 0) return Number.NaN;
@@ -312,13 +339,18 @@ export function percentile(values, p) {
 
 export const round = (value, digits = 2) => Number(Number(value).toFixed(digits));
 
-/** A result row; `ratio` is measured / baseline when both are numbers and no ratio is given. */
+/**
+ * A result row; `ratio` is measured / baseline when both are numbers and no ratio is given,
+ * none when `ratio` is `null` (a difference, not a ratio, is the figure).
+ */
 export function row({ metric, baseline, measured, ratio, target, met, notes }) {
   const computed =
-    ratio ??
-    (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
-      ? round(measured / baseline)
-      : undefined);
+    ratio === null
+      ? undefined
+      : (ratio ??
+        (typeof baseline === 'number' && typeof measured === 'number' && baseline !== 0
+          ? round(measured / baseline)
+          : undefined));
   return {
     metric,
     ...(baseline !== undefined ? { baseline } : {}),
