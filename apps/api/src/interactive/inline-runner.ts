@@ -64,8 +64,9 @@ class InlineWorker extends Worker {
  */
 export class InlineRunner {
   private active = 0;
-  private closing = false;
-  private readonly runs = new Set<Promise<void>>();
+  private closing: Promise<'drained' | 'forced'> | undefined;
+  /** Called once no take is out (none claimed and not given back, none running). */
+  private whenIdle: (() => void) | undefined;
   private readonly services: RunnerServices;
   private readonly worker: InlineWorker;
   private readonly lockDurationMs: number;
@@ -134,14 +135,19 @@ export class InlineRunner {
    * ({@link release}).
    */
   claim(): JobTake | undefined {
-    if (this.closing || this.active >= this.options.concurrency) return undefined;
+    if (this.closing !== undefined || this.active >= this.options.concurrency) return undefined;
     this.active += 1;
     return { token: randomUUID(), lockDurationMs: this.lockDurationMs };
   }
 
   /** Gives back a slot whose job was not taken (the lane had jobs waiting, or a replay). */
   release(): void {
+    this.ended();
+  }
+
+  private ended(): void {
     this.active -= 1;
+    if (this.active === 0) this.whenIdle?.();
   }
 
   /**
@@ -156,7 +162,7 @@ export class InlineRunner {
     job.attemptsStarted = 1;
     // As a worker's lane balancer does for each job it starts: the lane's fair clock.
     this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
-    const run = this.worker
+    void this.worker
       .processJob(job, taken.token, () => false)
       .then(
         () => undefined,
@@ -168,27 +174,29 @@ export class InlineRunner {
           });
         },
       )
-      .finally(() => {
-        this.active -= 1;
-        this.runs.delete(run);
-      });
-    this.runs.add(run);
+      .finally(() => this.ended());
   }
 
   /**
-   * Takes no more jobs and waits up to `timeoutMs` for the running ones; those still running
-   * then are left to their locks, which lapse (a worker runs the job again). Then lets go of
-   * the worker, providers and Redis.
+   * Takes no more jobs and waits up to `timeoutMs` for every take out: the running jobs and
+   * those claimed for an accept still in flight (its job may be taken and run a moment later).
+   * Jobs still running then are left to their locks, which lapse (a worker runs the job
+   * again). Then lets go of the worker, providers and Redis.
    */
-  async close(timeoutMs: number): Promise<'drained' | 'forced'> {
-    this.closing = true;
+  close(timeoutMs: number): Promise<'drained' | 'forced'> {
+    this.closing ??= this.shutDown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutDown(timeoutMs: number): Promise<'drained' | 'forced'> {
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      Promise.all(this.runs).then(() => 'drained' as const),
-      new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), timeoutMs);
-      }),
-    ]);
+    const outcome =
+      this.active === 0
+        ? 'drained'
+        : await new Promise<'drained' | 'forced'>((resolve) => {
+            this.whenIdle = () => resolve('drained');
+            timer = setTimeout(() => resolve('forced'), timeoutMs);
+          });
     clearTimeout(timer);
     await this.worker.close(true).catch(() => undefined);
     const { services } = this;
