@@ -1,4 +1,7 @@
-import { freePort, waitFor } from '@llmq/testing';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, repositoryRoot, waitFor } from '@llmq/testing';
 import { startSystem } from './system-harness';
 
 /**
@@ -156,5 +159,55 @@ describe('the API running sync jobs with no worker at all', () => {
     const view = await system.request('GET', `/v1/responses/${background.body.id}`);
     expect(view.body.status).toBe('queued');
     expect((await system.request('GET', `/v1/jobs/${job.body.id}`)).body.status).toBe('queued');
+  });
+});
+
+describe("an inline run's rate-limit wait", () => {
+  let system: System;
+  let directory: string;
+
+  beforeAll(async () => {
+    // One call per 2 s window: the second of two calls waits in the provider rate limiter.
+    directory = mkdtempSync(path.join(tmpdir(), 'llmq-inline-review-'));
+    const catalog = path.join(directory, 'models.yaml');
+    const shipped = readFileSync(path.join(repositoryRoot, 'config/models.yaml'), 'utf8');
+    writeFileSync(
+      catalog,
+      `${shipped.trimEnd()}
+  - id: sim-limited
+    provider: simulator-openai
+    upstream_model: sim-limited
+    tier: fast
+    context_window: 128000
+    max_output_tokens: 4096
+    pricing: { input: 0.15, output: 0.6, cached_input: 0.075 }
+    expected_latency_ms: 100
+    fallbacks: []
+    rate_limits: { rpm: 30, window_ms: 2000 }
+`,
+    );
+    // A worker takes a wait handed back to the lane (longer than RATE_LIMIT_MAX_SLEEP_MS).
+    system = await startSystem({
+      workers: 1,
+      env: { METRICS_TOKEN: metricsToken, MODEL_CATALOG_PATH: catalog },
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it("is counted on the API's /metrics, as a worker's is on its own", async () => {
+    const [one, two] = await Promise.all([
+      chat(system, 'sim-limited', 'echo: one'),
+      chat(system, 'sim-limited', 'echo: two'),
+    ]);
+    expect([one.status, two.status]).toEqual([200, 200]);
+    const page = await metricsPage(`${system.apiUrl}/metrics`);
+    const delays = page
+      .split('\n')
+      .filter((line) => line.startsWith('llm_rate_limit_delays_total{'))
+      .map((line) => Number(line.split(' ').pop()));
+    expect(delays.reduce((sum, value) => sum + value, 0)).toBeGreaterThanOrEqual(1);
   });
 });

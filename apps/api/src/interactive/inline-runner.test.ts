@@ -1,4 +1,4 @@
-import { createLogger, createMetrics } from '@llmq/core';
+import { createLogger, createMetrics, createTracing } from '@llmq/core';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '@llmq/testing';
 import { Redis } from 'ioredis';
 import { loadApiEnv, readDeploymentKeys } from '../env';
@@ -17,6 +17,7 @@ beforeEach(() => {
     lockDurationMs: 30_000,
     logger: createLogger({ service: 'api', level: 'error' }),
     metrics: createMetrics({ defaultMetrics: false }),
+    tracing: createTracing({ serviceName: 'llmq-api' }),
   });
 });
 afterEach(async () => {

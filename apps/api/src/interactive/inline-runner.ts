@@ -9,6 +9,7 @@ import {
   type Logger,
   logWorkerError,
   type TakenJob,
+  type Tracing,
 } from '@llmq/core';
 import {
   createPromptPipeline,
@@ -31,8 +32,13 @@ export interface InlineRunnerOptions {
   /** BullMQ's lock on a job run here, ms (env `LOCK_DURATION_MS`, as the workers'). */
   lockDurationMs: number;
   logger: Logger;
-  /** The API's metrics: an inline run's provider calls are counted on the API's `/metrics`. */
+  /**
+   * The API's metrics: all an inline run counts (provider calls, rate-limit waits, budgets,
+   * jobs) shows on the API's `/metrics`.
+   */
   metrics: LlmqMetrics;
+  /** The API's tracing: an inline run's spans under the API's service name; the API shuts it. */
+  tracing: Tracing;
   /** The interactive lane's fair clock, advanced as a worker's lane balancer does per job. */
   fair?: FairPriority;
 }
@@ -72,8 +78,11 @@ export class InlineRunner {
   private readonly lockDurationMs: number;
 
   constructor(private readonly options: InlineRunnerOptions) {
-    const { env, logger, metrics } = options;
-    const services = createRunnerServices(env, logger, options.readDeploymentKeys);
+    const { env, logger, metrics, tracing } = options;
+    const services = createRunnerServices(env, logger, options.readDeploymentKeys, {
+      metrics,
+      tracing,
+    });
     this.services = services;
     const { connection, keys, providers } = services;
     const journalCloser = new JournalCloser(
@@ -90,7 +99,6 @@ export class InlineRunner {
     const pipeline = journalCloser.after(
       createPromptPipeline({
         ...services,
-        metrics,
         logger,
         tracer: services.tracing.tracer,
         openDeltaPublisher: (jobId) =>
@@ -201,7 +209,6 @@ export class InlineRunner {
     await this.worker.close(true).catch(() => undefined);
     const { services } = this;
     await services.providers.close().catch(() => undefined);
-    await services.tracing.shutdown().catch(() => undefined);
     await services.breaker.flushSuccesses().catch(() => undefined);
     await Promise.all([
       services.queues.prompt.close(),
