@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, repositoryRoot, waitFor } from '@llmq/testing';
-import { startSystem } from './system-harness';
+import { apiKey, startSystem } from './system-harness';
 
 /**
  * The review of sync jobs run in the API process (`INLINE_CONCURRENCY`, session 16): paths the
@@ -91,7 +91,7 @@ describe('the API running sync jobs with no worker at all', () => {
     system = await startSystem({
       workers: 0,
       env: { METRICS_TOKEN: metricsToken },
-      apiEnv: { SYNC_WAIT_TIMEOUT_MS: '500', INLINE_CONCURRENCY: '1' },
+      apiEnv: { SYNC_WAIT_TIMEOUT_MS: '500', INLINE_CONCURRENCY: '1', LOG_LEVEL: 'debug' },
       simulatorModels: { 'sim-gpt-strong': { latencyMs: 1500 } },
     });
   });
@@ -143,6 +143,21 @@ describe('the API running sync jobs with no worker at all', () => {
     });
     expect(chained.status).toBe(200);
     expect(JSON.stringify(chained.body.output)).toContain('chained');
+  });
+
+  it("prints neither the prompt nor the API key in the API's logs of its runs", async () => {
+    // Prompt text the default filters let through: any of it in a log line is a leak.
+    const secret = 'confidential-inline-review-words-7f3a9c';
+    const response = await chat(system, 'sim-gpt-fast', `echo: ${secret}`);
+    expect(response.status).toBe(200);
+    expect(response.body.choices[0].message.content).toContain(secret);
+    const logs = system.api.output();
+    // The API logged the run, at debug level, as a worker does.
+    expect(logs).toContain(`"job_id":"${response.headers.get('x-llmq-job-id')}"`);
+    expect(logs).toContain('"event":"job-end"');
+    for (const forbidden of [secret, apiKey]) {
+      expect(logs.includes(forbidden) ? forbidden : null).toBeNull();
+    }
   });
 
   it('leaves a background response and an async job to the workers', async () => {
