@@ -168,6 +168,7 @@ export class InlineRunner {
     const job = new Job(this.worker, taken.name, taken.data, taken.options, jobId);
     job.processedOn = taken.processedOn;
     job.attemptsStarted = 1;
+    job.token = taken.token;
     // As a worker's lane balancer does for each job it starts: the lane's fair clock.
     this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
     void this.worker
