@@ -94,6 +94,13 @@ describe('with INLINE_CONCURRENCY (default 50) and a worker', () => {
     expect(job.body).toMatchObject({ status: 'completed', attempts: 1 });
     expect(await providerCalls(apiMetrics, 'sim-gpt-fast')).toBe(before + 1);
     expect(await providerCalls(workerMetrics, 'sim-gpt-fast')).toBe(0);
+    // The runner's own metrics are the API's too: the circuits its runs use.
+    const page = await (
+      await fetch(apiMetrics, { headers: { Authorization: `Bearer ${metricsToken}` } })
+    ).text();
+    expect(page).toMatch(
+      /^llm_circuit_state\{provider="simulator-openai",model="sim-gpt-fast"\} 0$/m,
+    );
     // BullMQ completed it under the API's lock: nothing left active or waiting in the lane.
     const lane = `${system.prefix}:prompts-interactive`;
     await waitFor(
@@ -268,5 +275,38 @@ describe("a tenant's running-job cap", () => {
     expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1400);
     // Both were taken by the API; the capped one went back to the lane and a worker ran it.
     expect(await providerCalls(`${system.apiUrl}/metrics`, 'sim-gpt-strong')).toBe(1);
+  });
+});
+
+describe('an API stopped with SIGTERM', () => {
+  let system: System;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      workers: 1,
+      env: { METRICS_TOKEN: metricsToken },
+      simulatorModels: { 'sim-gpt-strong': { latencyMs: 1500 } },
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('finishes and answers the sync job it runs before it exits', async () => {
+    const answer = chat('sim-gpt-strong', 'echo: before I go')(system);
+    await waitFor(async () => (system.simulator.counters().recent.length > 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "the API's call",
+    });
+    const exited = system.api.stop('SIGTERM');
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(response.body.choices[0].message.content).toBe('before I go');
+    expect(await exited).toBe(0);
+    const jobId = response.headers.get('x-llmq-job-id');
+    expect(callsOf(system, jobId)).toBe(1);
+    expect(
+      await system.redis.zscore(`${system.prefix}:prompts-interactive:completed`, jobId as string),
+    ).not.toBeNull();
   });
 });

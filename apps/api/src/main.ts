@@ -319,12 +319,11 @@ async function main(): Promise<void> {
     const forceExit = setTimeout(() => process.exit(1), 10_000 + inlineTimeoutMs);
     forceExit.unref();
     const inlineClosed = inline?.close(inlineTimeoutMs);
-    // server.close() ends the connections idle now; a client's keep-alive connection whose
-    // request (a sync wait) is answered later would hold it open until KEEP_ALIVE_TIMEOUT_MS,
-    // past the forced exit: those are ended as they go idle.
-    const idleConnections = setInterval(() => server.closeIdleConnections(), 100);
+    // A request answered while stopping leaves its keep-alive connection idle, which would hold
+    // `close` until the client lets go of it: idle connections are closed as they appear.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearInterval(idleConnections);
+    clearInterval(closeIdle);
     server.closeAllConnections();
     const inlineOutcome = await inlineClosed;
     if (inlineOutcome === 'forced')

@@ -33,8 +33,8 @@ export interface InlineRunnerOptions {
   lockDurationMs: number;
   logger: Logger;
   /**
-   * The API's metrics: all an inline run counts (provider calls, rate-limit waits, budgets,
-   * jobs) shows on the API's `/metrics`.
+   * The API's metrics: an inline run's provider calls, rate-limit waits, circuits and budget
+   * reservations are on the API's `/metrics`.
    */
   metrics: LlmqMetrics;
   /** The API's tracing: an inline run's spans under the API's service name; the API shuts it. */
@@ -163,26 +163,25 @@ export class InlineRunner {
    * announced on the record's channel as a worker's is, so its request waits as for any job.
    */
   run(jobId: string, taken: TakenJob): void {
-    // The job as BullMQ's fetch would give it to a worker: its add's options, data and
-    // timestamp, taken now, its first attempt started.
-    const job = new Job(this.worker, taken.name, taken.data, taken.options, jobId);
-    job.processedOn = taken.processedOn;
-    job.attemptsStarted = 1;
-    job.token = taken.token;
-    // As a worker's lane balancer does for each job it starts: the lane's fair clock.
-    this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
-    void this.worker
-      .processJob(job, taken.token, () => false)
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.options.logger.warn('inline-run-failed', {
-            event: 'inline-run-failed',
-            job_id: jobId,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        },
-      )
+    // Whatever happens, the slot is given back once: a throw becomes the promise's rejection.
+    void (async () => {
+      // The job as BullMQ's fetch would give it to a worker: its add's options, data and
+      // timestamp, taken now, its first attempt started.
+      const job = new Job(this.worker, taken.name, taken.data, taken.options, jobId);
+      job.processedOn = taken.processedOn;
+      job.attemptsStarted = 1;
+      job.token = taken.token;
+      // As a worker's lane balancer does for each job it starts: the lane's fair clock.
+      this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
+      await this.worker.processJob(job, taken.token, () => false);
+    })()
+      .catch((error: unknown) => {
+        this.options.logger.warn('inline-run-failed', {
+          event: 'inline-run-failed',
+          job_id: jobId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
       .finally(() => this.ended());
   }
 

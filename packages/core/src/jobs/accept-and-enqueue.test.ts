@@ -400,14 +400,14 @@ describe('the accept taking its job into the lane (a sync job run by its API pro
       taken: true,
     });
     expect(await queue.getJobState('job_taken')).toBe('active');
-    expect(await redis.lrange(queue.keys.active, 0, -1)).toEqual(['job_taken']);
+    expect(await redis.lrange(queue.toKey('active'), 0, -1)).toEqual(['job_taken']);
     expect(await redis.get(`${queue.toKey('job_taken')}:lock`)).toBe(take.token);
     const ttl = await redis.pttl(`${queue.toKey('job_taken')}:lock`);
     expect(ttl).toBeGreaterThan(25_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
     expect(await redis.hget(queue.toKey('job_taken'), 'processedOn')).toBe('5000');
     // No worker's blocking read wakes for a job that is not there for it.
-    expect(await redis.zscore(queue.keys.marker, '0')).toBeNull();
+    expect(await redis.zscore(queue.toKey('marker'), '0')).toBeNull();
     // The same job fetched by a BullMQ worker (the documented manual fetch), in a queue of its
     // own: the same hash and the same `active` event.
     const workerConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
@@ -433,7 +433,7 @@ describe('the accept taking its job into the lane (a sync job run by its API pro
       expect(await hashOf(queue)).toEqual(await hashOf(other));
       expect(await takenFields('job_taken')).toMatchObject({ ats: '1', processedOn: true });
       const activeEvents = async (prefixQueue: Queue) =>
-        (await redis.xrange(prefixQueue.keys.events, '-', '+'))
+        (await redis.xrange(prefixQueue.toKey('events'), '-', '+'))
           .map(([, fields]) => fields)
           .filter((fields) => fields[1] === 'active');
       expect(await activeEvents(queue)).toEqual(await activeEvents(other));
@@ -451,11 +451,11 @@ describe('the accept taking its job into the lane (a sync job run by its API pro
     expect(await queue.getJobState('job_2')).toBe('prioritized');
     expect(await redis.exists(`${queue.toKey('job_2')}:lock`)).toBe(0);
     expect(await redis.hget(queue.toKey('job_2'), 'ats')).toBeNull();
-    expect(await redis.zscore(queue.keys.marker, '0')).not.toBeNull();
+    expect(await redis.zscore(queue.toKey('marker'), '0')).not.toBeNull();
     await queue.obliterate({ force: true });
     await queue.pause();
     await expect(acceptTaking('job_3')).resolves.toEqual({ outcome: 'new', enqueued: true });
-    expect(await redis.llen(queue.keys.active)).toBe(0);
+    expect(await redis.llen(queue.toKey('active'))).toBe(0);
   });
 
   it("takes nothing for a replayed key (the job is the first submit's)", async () => {
@@ -482,6 +482,6 @@ describe('the accept taking its job into the lane (a sync job run by its API pro
         take,
       }),
     ).resolves.toEqual({ outcome: 'existing', jobId: 'job_again' });
-    expect(await redis.llen(queue.keys.active)).toBe(0);
+    expect(await redis.llen(queue.toKey('active'))).toBe(0);
   });
 });
