@@ -91,3 +91,36 @@ it('exports one trace over OTLP from the API process and the worker process', as
     value: { stringValue: 'openai' },
   });
 });
+
+it("exports a sync job the API ran itself under the API's service name, in the request's trace", async () => {
+  // No worker: the API runs the job (INLINE_CONCURRENCY), with its own tracing.
+  const system = await startSystem({
+    workers: 0,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl },
+  });
+  try {
+    const response = await system.request('POST', '/v1/chat/completions', {
+      model: 'sim-gpt-fast',
+      messages: [{ role: 'user', content: 'echo: traced here' }],
+    });
+    expect(response.status).toBe(200);
+    await system.api.stop('SIGTERM');
+  } finally {
+    await system.stop();
+  }
+  const requestSpan = await waitFor(
+    () =>
+      received.find(
+        (span) => span.service === 'llmq-api' && span.name === 'POST /v1/chat/completions',
+      ),
+    { what: 'the sync request span' },
+  );
+  const jobSpan = received.find(
+    (span) => span.traceId === requestSpan.traceId && span.name === 'process prompts-interactive',
+  );
+  expect(jobSpan?.service).toBe('llmq-api');
+  const providerSpan = received.find(
+    (span) => span.traceId === requestSpan.traceId && span.parentSpanId === jobSpan?.spanId,
+  );
+  expect(providerSpan).toMatchObject({ name: 'chat sim-gpt-fast', service: 'llmq-api' });
+});

@@ -171,6 +171,10 @@ async function main(): Promise<void> {
       `SYNC_WAIT_TIMEOUT_MS (${env.SYNC_WAIT_TIMEOUT_MS}) is not below the official SDKs' default timeout (${officialSdkTimeoutMs} ms): their clients time out first and retry`,
       { event: 'config-warning' },
     );
+  const tracing = createTracing({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   // Sync jobs run here while the interactive lane has nothing waiting (INLINE_CONCURRENCY).
   const inline =
     env.INLINE_CONCURRENCY > 0
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
           lockDurationMs: env.LOCK_DURATION_MS,
           logger,
           metrics,
+          tracing,
           ...(fair ? { fair } : {}),
         })
       : undefined;
@@ -226,10 +231,6 @@ async function main(): Promise<void> {
   metrics.watchQueues(queue, interactiveQueue, bulkCountsQueue, webhookQueue);
   metrics.watchRedis(redis);
   metrics.watchBatches(batchStore);
-  const tracing = createTracing({
-    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-api',
-    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
-  });
   const gatewayLimiter = new GatewayRateLimiter(redis, keys);
   const app = createApp({
     redis,

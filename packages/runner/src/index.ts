@@ -36,5 +36,6 @@ export { type RunnerEnv, runnerEnvShape } from './runner-env';
 export {
   createRunnerServices,
   type ReadDeploymentKeys,
+  type RunnerHost,
   type RunnerServices,
 } from './runner-services';

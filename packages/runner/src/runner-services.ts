@@ -26,6 +26,7 @@ import {
   ProviderRateLimiter,
   RedisKeys,
   TenantFlowStore,
+  type Tracing,
   toBudgetDefaults,
   toCircuitBreakerOptions,
   toProviderSettings,
@@ -50,6 +51,16 @@ export type RunnerServices = ReturnType<typeof createRunnerServices>;
 export type ReadDeploymentKeys = (names: readonly string[]) => Record<string, string | undefined>;
 
 /**
+ * What an app that already has its own gives the runner instead of a new one: its metrics
+ * (every count of a job run, the rate limiter's and the budgets' too, then shows on the app's
+ * `/metrics`; the app watches its own queues) and its tracing (spans under its service name).
+ */
+export interface RunnerHost {
+  metrics?: LlmqMetrics;
+  tracing?: Tracing;
+}
+
+/**
  * Builds the shared parts of a job run from the app's environment. A bad catalog throws here,
  * naming the file and the offending entry, so the process stops before taking any job.
  */
@@ -57,12 +68,7 @@ export function createRunnerServices(
   env: RunnerEnv,
   logger: Logger,
   readDeploymentKeys: ReadDeploymentKeys,
-  /**
-   * The app's metrics, when it serves its own (the API): job runs record into them, and the
-   * app, which watches its own queues, keeps doing so. Absent, the runner builds a registry
-   * that watches the three lanes (the worker's).
-   */
-  appMetrics?: LlmqMetrics,
+  host: RunnerHost = {},
 ) {
   const keys = new RedisKeys(env.LLMQ_PREFIX);
   const connection = createRedisConnection({
@@ -85,13 +91,15 @@ export function createRunnerServices(
     resultTtlSeconds: env.RESULT_TTL_SECONDS,
     events: eventLimits,
   });
-  const metrics = appMetrics ?? createMetrics();
+  const metrics = host.metrics ?? createMetrics();
   const queues = countQueues(connection, keys);
-  if (!appMetrics) metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
-  const tracing = createTracing({
-    serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
-    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
-  });
+  if (!host.metrics) metrics.watchQueues(queues.prompt, queues.interactive, queues.bulk);
+  const tracing =
+    host.tracing ??
+    createTracing({
+      serviceName: env.OTEL_SERVICE_NAME ?? 'llmq-worker',
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
   const accounts = defaultProviderAccounts(toProviderSettings(env));
   const catalog = loadModelCatalog(env.MODEL_CATALOG_PATH, {
     availableProviders: accounts.map((account) => account.id),

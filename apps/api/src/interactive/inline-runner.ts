@@ -9,6 +9,7 @@ import {
   type Logger,
   logWorkerError,
   type TakenJob,
+  type Tracing,
 } from '@llmq/core';
 import {
   createPromptPipeline,
@@ -36,6 +37,8 @@ export interface InlineRunnerOptions {
    * reservations are on the API's `/metrics`.
    */
   metrics: LlmqMetrics;
+  /** The API's tracing: an inline run's spans under the API's service name; the API shuts it. */
+  tracing: Tracing;
   /** The interactive lane's fair clock, advanced as a worker's lane balancer does per job. */
   fair?: FairPriority;
 }
@@ -67,15 +70,19 @@ class InlineWorker extends Worker {
  */
 export class InlineRunner {
   private active = 0;
-  private closing = false;
-  private readonly runs = new Set<Promise<void>>();
+  private closing: Promise<'drained' | 'forced'> | undefined;
+  /** Called once no take is out (none claimed and not given back, none running). */
+  private whenIdle: (() => void) | undefined;
   private readonly services: RunnerServices;
   private readonly worker: InlineWorker;
   private readonly lockDurationMs: number;
 
   constructor(private readonly options: InlineRunnerOptions) {
-    const { env, logger, metrics } = options;
-    const services = createRunnerServices(env, logger, options.readDeploymentKeys, metrics);
+    const { env, logger, metrics, tracing } = options;
+    const services = createRunnerServices(env, logger, options.readDeploymentKeys, {
+      metrics,
+      tracing,
+    });
     this.services = services;
     const { connection, keys, providers } = services;
     const journalCloser = new JournalCloser(
@@ -136,14 +143,19 @@ export class InlineRunner {
    * ({@link release}).
    */
   claim(): JobTake | undefined {
-    if (this.closing || this.active >= this.options.concurrency) return undefined;
+    if (this.closing !== undefined || this.active >= this.options.concurrency) return undefined;
     this.active += 1;
     return { token: randomUUID(), lockDurationMs: this.lockDurationMs };
   }
 
   /** Gives back a slot whose job was not taken (the lane had jobs waiting, or a replay). */
   release(): void {
+    this.ended();
+  }
+
+  private ended(): void {
     this.active -= 1;
+    if (this.active === 0) this.whenIdle?.();
   }
 
   /**
@@ -152,12 +164,13 @@ export class InlineRunner {
    */
   run(jobId: string, taken: TakenJob): void {
     // Whatever happens, the slot is given back once: a throw becomes the promise's rejection.
-    const run = (async () => {
+    void (async () => {
       // The job as BullMQ's fetch would give it to a worker: its add's options, data and
       // timestamp, taken now, its first attempt started.
       const job = new Job(this.worker, taken.name, taken.data, taken.options, jobId);
       job.processedOn = taken.processedOn;
       job.attemptsStarted = 1;
+      job.token = taken.token;
       // As a worker's lane balancer does for each job it starts: the lane's fair clock.
       this.options.fair?.started(jobCatalog.interactivePrompt.queue, job.opts.priority);
       await this.worker.processJob(job, taken.token, () => false);
@@ -169,32 +182,33 @@ export class InlineRunner {
           error: error instanceof Error ? error.message : String(error),
         });
       })
-      .finally(() => {
-        this.active -= 1;
-        this.runs.delete(run);
-      });
-    this.runs.add(run);
+      .finally(() => this.ended());
   }
 
   /**
-   * Takes no more jobs and waits up to `timeoutMs` for the running ones; those still running
-   * then are left to their locks, which lapse (a worker runs the job again). Then lets go of
-   * the worker, providers and Redis.
+   * Takes no more jobs and waits up to `timeoutMs` for every take out: the running jobs and
+   * those claimed for an accept still in flight (its job may be taken and run a moment later).
+   * Jobs still running then are left to their locks, which lapse (a worker runs the job
+   * again). Then lets go of the worker, providers and Redis.
    */
-  async close(timeoutMs: number): Promise<'drained' | 'forced'> {
-    this.closing = true;
+  close(timeoutMs: number): Promise<'drained' | 'forced'> {
+    this.closing ??= this.shutDown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutDown(timeoutMs: number): Promise<'drained' | 'forced'> {
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      Promise.all(this.runs).then(() => 'drained' as const),
-      new Promise<'forced'>((resolve) => {
-        timer = setTimeout(() => resolve('forced'), timeoutMs);
-      }),
-    ]);
+    const outcome =
+      this.active === 0
+        ? 'drained'
+        : await new Promise<'drained' | 'forced'>((resolve) => {
+            this.whenIdle = () => resolve('drained');
+            timer = setTimeout(() => resolve('forced'), timeoutMs);
+          });
     clearTimeout(timer);
     await this.worker.close(true).catch(() => undefined);
     const { services } = this;
     await services.providers.close().catch(() => undefined);
-    await services.tracing.shutdown().catch(() => undefined);
     await services.breaker.flushSuccesses().catch(() => undefined);
     await Promise.all([
       services.queues.prompt.close(),
