@@ -60,8 +60,10 @@ export async function startPrivateRedis(
         } finally {
           // A probe that found no server has ended already; disconnecting it anyway arms
           // ioredis' 2 s timer to destroy a socket that never closes again, which kept the
-          // test process alive after its run.
-          if (probe.status !== 'end') probe.disconnect();
+          // test process alive after its run. A probe that did connect arms the same timer
+          // until its socket's close, so the probe is waited for: a caller that kills the
+          // server right after start finds no timer of the probe's left behind.
+          if (probe.status !== 'end') await disconnected(probe);
         }
       },
       { timeoutMs: 20_000, intervalMs: 100, what: `redis-server on ${port}` },
@@ -86,4 +88,12 @@ export async function startPrivateRedis(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Disconnects an ioredis client and resolves once it has ended (its socket closed). */
+function disconnected(client: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    client.once('end', () => resolve());
+    client.disconnect();
+  });
 }
