@@ -113,6 +113,11 @@ describe('infra/docker-compose.yml', () => {
   it('gives the API and workers an environment their env schemas accept', () => {
     const api = loadApiEnv(services.api?.environment);
     expect(api.METRICS_PORT).toBe(9464);
+    // The API waits for the sync jobs it runs itself (INLINE_CONCURRENCY) before it exits.
+    expect(api.INLINE_CONCURRENCY).toBeGreaterThan(0);
+    expect(seconds(services.api?.stop_grace_period) * 1000).toBeGreaterThan(
+      api.SHUTDOWN_TIMEOUT_MS,
+    );
     for (const name of ['worker-1', 'worker-2']) {
       const worker = loadWorkerEnv(services[name]?.environment);
       // Compose must wait longer than the worker's drain before it kills it.
@@ -158,6 +163,7 @@ interface Container {
   livenessProbe: { httpGet: { path: string } };
   readinessProbe: { httpGet: { path: string } };
   resources: { requests: Labels; limits: Labels };
+  lifecycle?: { preStop?: { exec?: { command?: string[] } } };
 }
 /** The fields of the manifests these tests read (each kind uses its own subset). */
 interface K8sSpec {
@@ -207,6 +213,18 @@ describe('infra/k8s', () => {
         expect(container.resources.limits.memory).toEqual(expect.any(String));
       }
     }
+  });
+
+  it('gives the API longer than the drain of its sync jobs and its preStop pause to stop', () => {
+    const spec = deployment('llmq-api')?.spec.template.spec;
+    const container = spec?.containers[0];
+    const env = Object.fromEntries(container?.env.map((item) => [item.name, item.value]) ?? []);
+    const api = loadApiEnv(env);
+    const preStopSeconds = Number(container?.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+    expect(preStopSeconds).toBeGreaterThan(0);
+    expect((spec?.terminationGracePeriodSeconds ?? 0) * 1000).toBeGreaterThan(
+      api.SHUTDOWN_TIMEOUT_MS + preStopSeconds * 1000,
+    );
   });
 
   it('gives workers longer than their drain timeout to stop', () => {
