@@ -4,7 +4,6 @@ import {
   BatchedModelCalls,
   catchShutdownSignals,
   createLogger,
-  JobDeltaPublisher,
   jobCatalog,
   type LaneThroughput,
   type Logger,
@@ -14,13 +13,7 @@ import {
   toBatchLimits,
   toRetryPolicy,
 } from '@llmq/core';
-import {
-  createPromptPipeline,
-  createRunnerServices,
-  JournalCloser,
-  type RunnerServices,
-  responseCachesFromEnv,
-} from '@llmq/runner';
+import { createPromptJobProcessor, createRunnerServices, type RunnerServices } from '@llmq/runner';
 import { recordBatchedCall } from './batches/record-batched-call';
 import { startBatchProcessing } from './batches/start-batch-processing';
 import { createEndpointJobPipeline } from './endpoints/endpoint-job-pipeline';
@@ -118,29 +111,8 @@ async function startPromptLanes(
   lanes: LaneBalancer,
   throughput: LaneThroughput,
 ) {
-  const { connection, keys, store, providers, eventLimits } = services;
-  const journalCloser = new JournalCloser(
-    services.journal,
-    (models) => {
-      for (const model of models) services.metrics.providerCallsReexecuted.inc({ model });
-    },
-    (error) =>
-      logger.warn('call-journal-error', {
-        event: 'call-journal-error',
-        error: error instanceof Error ? error.message : String(error),
-      }),
-  );
-  const pipeline = journalCloser.after(
-    createPromptPipeline({
-      ...services,
-      logger,
-      tracer: services.tracing.tracer,
-      openDeltaPublisher: (jobId) => new JobDeltaPublisher(connection, keys, jobId, eventLimits),
-      caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-      throughput,
-      journalCloser,
-    }),
-  );
+  const { connection, keys, store, providers } = services;
+  const pipeline = createPromptJobProcessor({ services, env, logger, throughput });
   const workerOptions = {
     connection,
     keys,

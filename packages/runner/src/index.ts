@@ -28,6 +28,7 @@ export {
 export type { ObservedJob } from './pipeline/job-telemetry';
 export { parseJobData } from './pipeline/parse-job-data';
 // Prompt jobs.
+export { createPromptJobProcessor } from './pipeline/prompt-job-processor';
 export { createPromptPipeline, type PromptPipelineOptions } from './pipeline/prompt-pipeline';
 export { recordCallMetrics } from './pipeline/record-call-metrics';
 export { responseCachesFromEnv } from './pipeline/response-caches-from-env';

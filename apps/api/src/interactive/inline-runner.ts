@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type FairPriority,
-  JobDeltaPublisher,
   type JobTake,
   jobCatalog,
   LaneThroughput,
@@ -12,13 +11,11 @@ import {
   type Tracing,
 } from '@llmq/core';
 import {
-  createPromptPipeline,
+  createPromptJobProcessor,
   createRunnerServices,
-  JournalCloser,
   type ReadDeploymentKeys,
   type RunnerEnv,
   type RunnerServices,
-  responseCachesFromEnv,
 } from '@llmq/runner';
 import { Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
 
@@ -84,36 +81,19 @@ export class InlineRunner {
       tracing,
     });
     this.services = services;
-    const { connection, keys, providers } = services;
-    const journalCloser = new JournalCloser(
-      services.journal,
-      (models) => {
-        for (const model of models) metrics.providerCallsReexecuted.inc({ model });
-      },
-      (error) =>
-        logger.warn('call-journal-error', {
-          event: 'call-journal-error',
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    );
-    const pipeline = journalCloser.after(
-      createPromptPipeline({
-        ...services,
-        logger,
-        tracer: services.tracing.tracer,
-        openDeltaPublisher: (jobId) =>
-          new JobDeltaPublisher(connection, keys, jobId, services.eventLimits),
-        caches: responseCachesFromEnv({ env, connection, keys, providers, logger }),
-        throughput: new LaneThroughput(connection, keys, {
-          onError: (error) =>
-            logger.warn('lane-throughput-failed', {
-              event: 'lane-throughput-failed',
-              error: error instanceof Error ? error.message : String(error),
-            }),
-        }),
-        journalCloser,
+    const { connection, keys } = services;
+    const pipeline = createPromptJobProcessor({
+      services,
+      env,
+      logger,
+      throughput: new LaneThroughput(connection, keys, {
+        onError: (error) =>
+          logger.warn('lane-throughput-failed', {
+            event: 'lane-throughput-failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
       }),
-    );
+    });
     this.lockDurationMs = options.lockDurationMs;
     this.worker = new InlineWorker(pipeline, {
       connection,
