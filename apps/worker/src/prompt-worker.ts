@@ -1,5 +1,6 @@
 import { type JobStore, jobCatalog, type Logger, logWorkerError, type RedisKeys } from '@llmq/core';
 import type { createPromptPipeline } from '@llmq/runner';
+import { failExhaustedAttempts } from '@llmq/runner';
 import { type Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeWorkers, onStalledOut } from './worker-lifecycle';
@@ -75,13 +76,7 @@ export async function startPromptWorker(
   worker.on('stalled', (jobId) =>
     options.logger.warn('job-stalled', { event: 'job-stalled', job_id: jobId }),
   );
-  worker.on('failed', (job, error) => {
-    // Our pipeline ends jobs itself; this catches attempts exhausted by unexpected errors.
-    if (!job?.id || job.deferredFailure || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void options.store
-      .fail(job.id, { code: 'internal_error', message: error.message })
-      .catch(() => undefined);
-  });
+  failExhaustedAttempts(worker, options.store);
   onStalledOut(worker, (job) => {
     if (!job.id) return;
     void options.store

@@ -14,6 +14,7 @@ export {
   runChatStage,
 } from './pipeline/chat-stage';
 export { describeFailure } from './pipeline/describe-failure';
+export { failExhaustedAttempts } from './pipeline/exhausted-attempts';
 export { JournalCloser } from './pipeline/interrupted-calls';
 // The job runner and the chat stage, which batch lines and endpoint jobs run too.
 export {

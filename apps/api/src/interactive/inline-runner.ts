@@ -13,6 +13,7 @@ import {
 import {
   createPromptJobProcessor,
   createRunnerServices,
+  failExhaustedAttempts,
   type ReadDeploymentKeys,
   type RunnerEnv,
   type RunnerServices,
@@ -102,14 +103,7 @@ export class InlineRunner {
       lockDuration: options.lockDurationMs,
     });
     this.worker.on('error', logWorkerError(logger));
-    this.worker.on('failed', (job, error) => {
-      // As a worker's: the pipeline ends jobs itself; this catches attempts exhausted by
-      // unexpected errors.
-      if (!job?.id || job.deferredFailure || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      void services.store
-        .fail(job.id, { code: 'internal_error', message: error.message })
-        .catch(() => undefined);
-    });
+    failExhaustedAttempts(this.worker, services.store);
   }
 
   /** Inline jobs running now. */
