@@ -257,6 +257,10 @@ describe('infra/k8s', () => {
     const trigger = scaled?.spec.triggers[0];
     expect(trigger?.type).toBe('prometheus');
     expect(trigger?.metadata.query).toContain('llm_queue_length');
+    // Both lanes a client waits on scale the workers: a backlog of sync requests in the
+    // interactive lane is the slowest answer llmq gives.
+    const lanes = /queue=~"([^"]+)"/.exec(trigger?.metadata.query ?? '')?.[1]?.split('|') ?? [];
+    expect(lanes.sort()).toEqual(['prompts-interactive', 'prompts-standard']);
     expect(Number(trigger?.metadata.threshold)).toBeGreaterThan(0);
   });
 
