@@ -285,8 +285,8 @@ describe('sync requests slower than the API request timeout', () => {
     expect(third.data.content).toEqual([{ type: 'text', text: 'slow three' }]);
     expect(fourth.data.content).toEqual([{ type: 'text', text: 'slow four' }]);
     // Each SDK finds its request id where it looks for it.
-    expect(first.response.headers.get('x-request-id')).toBeTruthy();
-    expect(third.response.headers.get('request-id')).toBeTruthy();
+    expect(first.response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(third.response.headers.get('request-id')).toMatch(/^req_[0-9a-f]{32}$/);
 
     const jobIds = [first, second, third, fourth].map(
       ({ response }) => response.headers.get('x-llmq-job-id') ?? '',

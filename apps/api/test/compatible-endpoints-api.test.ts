@@ -334,6 +334,7 @@ describe('a sync request slower than the request timeout', () => {
     expect(response.headers['retry-after']).toBeUndefined();
     // Anthropic's shape and the request id header its SDK reads.
     expect(response.headers['request-id']).toBe(response.headers['x-request-id']);
+    expect(response.headers['request-id']).toMatch(/^req_[0-9a-f]{32}$/);
     expect(response.body).toEqual({
       type: 'error',
       error: {

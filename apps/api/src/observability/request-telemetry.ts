@@ -24,6 +24,9 @@ export interface RequestTelemetryOptions {
   metrics?: LlmqMetrics;
 }
 
+/** A request id in the providers' form, `req_` and 32 hex digits (OpenAI's `x-request-id`). */
+const newRequestId = (): string => `req_${randomUUID().replaceAll('-', '')}`;
+
 /**
  * Gives every request an id (`X-Request-Id`, echoed or made up; also `request-id` on the
  * Anthropic-compatible routes), a server span continuing an
@@ -38,7 +41,7 @@ export function requestTelemetry({
   return (request, response, next) => {
     const incoming = request.headers['x-request-id'];
     const requestId =
-      typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+      typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : newRequestId();
     response.locals.requestId = requestId;
     response.setHeader('X-Request-Id', requestId);
     const path = request.path;
