@@ -58,6 +58,8 @@ export type ReadDeploymentKeys = (names: readonly string[]) => Record<string, st
 export interface RunnerHost {
   metrics?: LlmqMetrics;
   tracing?: Tracing;
+  /** The runner's Redis connection's name in `CLIENT LIST` (default `llmq-worker`). */
+  connectionName?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export function createRunnerServices(
   const connection = createRedisConnection({
     url: env.REDIS_URL,
     role: 'worker',
-    name: 'llmq-worker',
+    name: host.connectionName ?? 'llmq-worker',
   });
   // One warning when Redis goes away and one when it is back, for this connection and every
   // duplicate of it (BullMQ's blocking ones, the event readers'), not one per failed command.

@@ -80,6 +80,8 @@ export class InlineRunner {
     const services = createRunnerServices(env, logger, options.readDeploymentKeys, {
       metrics,
       tracing,
+      // Told apart from the workers' in `CLIENT LIST`.
+      connectionName: 'llmq-api-runner',
     });
     this.services = services;
     const { connection, keys } = services;
