@@ -33,6 +33,7 @@ import {
   startSimulator,
   startWorker,
   steadyWarmup,
+  stopAll,
   writeScenario,
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
@@ -251,6 +252,9 @@ await runScenario('async-e2e', async (redis) => {
       },
     );
   } finally {
+    // The apps first, while their Redis still answers: a worker whose Redis is gone does not
+    // finish its shutdown, is SIGKILLed after 15 s, and writes no `--cpu-prof` profile.
+    await stopAll();
     await llmqRedis.stop();
   }
 });

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('worker-stop', { event: 'worker-stop', signal });
+    exitIfStuck(logger, env.SHUTDOWN_TIMEOUT_MS + shutdownFinishMs);
     await lanes.stop();
     await submissionSweeper.stop();
     const timeout = env.SHUTDOWN_TIMEOUT_MS;
@@ -98,6 +99,25 @@ async function main(): Promise<void> {
     logger.info('worker-exit', { event: 'worker-exit', outcome });
     process.exit(0);
   });
+}
+
+/**
+ * How long a stop may take past its drain's `SHUTDOWN_TIMEOUT_MS` to close the rest (providers,
+ * queues, tracing, Redis), ms; under the 45 s stop grace of infra/ with the default 30 s drain.
+ */
+const shutdownFinishMs = 5_000;
+
+/**
+ * Ends the process with code 1 if its stop has not finished after `afterMs`. A stop that cannot
+ * finish must not hang until SIGKILL (no last log line, no `--cpu-prof` profile): with Redis
+ * gone, BullMQ's `close()` waits for a `QUIT` that is never answered, and its forced close
+ * returns that same wait, so the drain's timeout alone did not end it.
+ */
+function exitIfStuck(logger: Logger, afterMs: number): void {
+  setTimeout(() => {
+    logger.warn('worker-exit', { event: 'worker-exit', outcome: 'stuck', after_ms: afterMs });
+    process.exit(1);
+  }, afterMs).unref();
 }
 
 /**

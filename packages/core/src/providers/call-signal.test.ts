@@ -61,4 +61,48 @@ describe('CallSignal', () => {
     controller.abort();
     expect(call.signal.aborted).toBe(false);
   });
+
+  it('answers aborted and reason itself, and calls its listeners once, on its timer', () => {
+    const call = new CallSignal(undefined, 20);
+    const heard: string[] = [];
+    const listener = () => heard.push('abort');
+    call.addEventListener('abort', listener);
+    call.addEventListener('abort', listener);
+    expect(call.aborted).toBe(false);
+    jest.advanceTimersByTime(20);
+    expect(call.aborted).toBe(true);
+    expect(call.reason).toBeInstanceOf(Error);
+    expect(heard).toEqual(['abort']);
+    // A listener added after the abort is not called, as an aborted signal's is not.
+    call.addEventListener('abort', listener);
+    expect(heard).toEqual(['abort']);
+    call.dispose();
+  });
+
+  it("passes the caller's reason on, and a removed listener is not called", () => {
+    const controller = new AbortController();
+    const call = new CallSignal(controller.signal, 10_000);
+    const heard: unknown[] = [];
+    const removed = () => heard.push('removed');
+    call.addEventListener('abort', removed);
+    call.addEventListener('abort', () => heard.push(call.reason));
+    call.removeEventListener('abort', removed);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    expect(heard).toEqual([reason]);
+    call.dispose();
+  });
+
+  it('makes its AbortSignal on first use, aborted already when the call was', () => {
+    const call = new CallSignal(undefined, 20);
+    const early = call.signal;
+    jest.advanceTimersByTime(20);
+    expect(early.aborted).toBe(true);
+    const late = new CallSignal(undefined, 20);
+    jest.advanceTimersByTime(20);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBe(late.reason);
+    call.dispose();
+    late.dispose();
+  });
 });

@@ -1,24 +1,32 @@
+import type { AbortWatch } from './http/provider-response';
 import { ProviderError } from './provider-error';
 
 /**
- * The AbortSignal of one provider call. It aborts when the caller's signal aborts or when the
+ * The abort of one provider call. It aborts when the caller's signal aborts or when the
  * adapter's own timer runs out, and remembers which of the two happened: a timeout is worth
  * another try (`timeout`), a caller's abort is not (`aborted`).
  *
- * Adapters hand {@link CallSignal.signal} to the HTTP layer and, on any failure, ask
- * {@link CallSignal.abortError} first: after an abort the transport reports whatever it likes
- * (an SDK abort error, a reset socket, or, for the SDK streams, a silent end).
+ * Adapters on the lean transport (`postJson`) hand it the call itself, an {@link AbortWatch}
+ * answered from a field and one listener list; {@link CallSignal.signal}, a real `AbortSignal`
+ * for an SDK, is made only when asked for: an `AbortController` and the `EventTarget` listener
+ * on it cost every call ~5 µs and a few objects, and almost no call ever aborts. On any failure
+ * adapters ask {@link CallSignal.abortError} first: after an abort the transport reports
+ * whatever it likes (an SDK abort error, a reset socket, or, for the SDK streams, a silent end).
  */
-export class CallSignal {
-  private readonly controller = new AbortController();
+export class CallSignal implements AbortWatch {
+  private controller: AbortController | undefined;
   private readonly callerSignal: AbortSignal | undefined;
   private readonly timeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   private didTimeOut = false;
-  private readonly onCallerAbort = () => this.controller.abort(this.callerSignal?.reason);
+  /** Set once, by the first abort. */
+  private abortedBy: { reason: unknown } | undefined;
+  /** Who waits for the abort (the transport's handler); none once it happened. */
+  private listeners: Array<() => void> | undefined;
+  private readonly onCallerAbort = () => this.abort(this.callerSignal?.reason);
   private readonly onTimeout = () => {
     this.didTimeOut = true;
-    this.controller.abort(new Error(`No answer within ${this.timeoutMs} ms`));
+    this.abort(new Error(`No answer within ${this.timeoutMs} ms`));
   };
 
   /**
@@ -29,15 +37,40 @@ export class CallSignal {
     this.callerSignal = callerSignal;
     this.timeoutMs = timeoutMs;
     if (callerSignal?.aborted) {
-      this.controller.abort(callerSignal.reason);
+      this.abort(callerSignal.reason);
       return;
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
     this.timer = setTimeout(this.onTimeout, timeoutMs);
   }
 
+  get aborted(): boolean {
+    return this.abortedBy !== undefined;
+  }
+
+  get reason(): unknown {
+    return this.abortedBy?.reason;
+  }
+
+  /** An `AbortSignal` that follows this call (for an SDK that takes one), made on first use. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortedBy !== undefined) this.controller.abort(this.abortedBy.reason);
+    }
     return this.controller.signal;
+  }
+
+  /** Calls `listener` once when the call aborts (not at all if it already has, as a signal). */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.abortedBy !== undefined) return;
+    if (this.listeners === undefined) this.listeners = [listener];
+    else if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index >= 0) this.listeners?.splice(index, 1);
   }
 
   /**
@@ -46,7 +79,7 @@ export class CallSignal {
    * a long generation that keeps talking is healthy.
    */
   restartTimer(): void {
-    if (this.timer === undefined || this.controller.signal.aborted) return;
+    if (this.timer === undefined || this.abortedBy !== undefined) return;
     this.timer.refresh();
   }
 
@@ -69,6 +102,15 @@ export class CallSignal {
       });
     }
     return undefined;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.abortedBy !== undefined) return;
+    this.abortedBy = { reason };
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 
   /** Stops the timer and lets go of the caller's signal. Call it once the call is settled. */

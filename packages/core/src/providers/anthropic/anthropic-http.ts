@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { postJsonOrThrow, webHeaders } from '../http/error-answer';
 import type { KeepAlivePool } from '../http/keep-alive-pool';
 import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
-import type { ProviderResponse } from '../http/provider-response';
+import type { AbortWatch, ProviderResponse } from '../http/provider-response';
 import { anthropicSdk } from './anthropic-sdk';
 
 /** The Messages API version the SDK this adapter was written against sends. */
@@ -58,7 +58,7 @@ export async function postAnthropic(
   endpoint: AnthropicEndpoint,
   body: object,
   callHeaders: Record<string, string> | undefined,
-  signal: AbortSignal,
+  signal: AbortWatch,
 ): Promise<ProviderResponse> {
   return postJsonOrThrow(
     {

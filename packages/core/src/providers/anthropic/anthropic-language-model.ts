@@ -131,6 +131,6 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
 
   private post(body: object, request: GenerateRequest, call: CallSignal) {
-    return postAnthropic(this.settings.endpoint, body, request.headers, call.signal);
+    return postAnthropic(this.settings.endpoint, body, request.headers, call);
   }
 }

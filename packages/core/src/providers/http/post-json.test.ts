@@ -2,10 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { CallSignal } from '../call-signal';
 import { isConnectionFailure } from '../transport-error';
 import { postJsonOrThrow } from './error-answer';
 import { createKeepAliveAgent, type KeepAlivePool } from './keep-alive-pool';
 import { headerReader, postJson, postTarget, readText } from './post-json';
+import type { AbortWatch } from './provider-response';
 import { readServerSentEvents } from './read-server-sent-events';
 import { localTlsCertificate, localTlsKey } from './test-support/local-tls';
 
@@ -56,14 +58,14 @@ function poolFor(url: URL, options?: Parameters<typeof createKeepAliveAgent>[1])
 function postTo(
   url: URL,
   agent: KeepAlivePool,
-  signal = new AbortController().signal,
+  signal: AbortWatch = new AbortController().signal,
   body = '{}',
   headers: Record<string, string> = {},
 ) {
   return postJson({ target: postTarget(url), body, headers, agent, signal });
 }
 
-async function post(answer: Answer, signal = new AbortController().signal) {
+async function post(answer: Answer, signal: AbortWatch = new AbortController().signal) {
   const { url } = await serve(answer);
   return postTo(url, poolFor(url), signal);
 }
@@ -131,6 +133,23 @@ describe('postJson and readText', () => {
     const reading = readText(response);
     controller.abort();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it("fails the request and the body read through the adapters' CallSignal as through a signal", async () => {
+    const controller = new AbortController();
+    const call = new CallSignal(controller.signal, 60_000);
+    const pending = post(() => undefined, call);
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    call.dispose();
+    const timed = new CallSignal(undefined, 50);
+    const response = await post((answer) => {
+      answer.writeHead(200, { 'content-type': 'application/json' });
+      answer.write('{"text":"');
+    }, timed);
+    await expect(readText(response)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(timed.abortError('p')?.code).toBe('timeout');
+    timed.dispose();
   });
 
   it('fails a call still waiting for a connection as soon as its signal aborts', async () => {

@@ -1,5 +1,10 @@
 import type { KeepAlivePool } from './keep-alive-pool';
-import { abortError, type ProviderResponse, ProviderResponseHandler } from './provider-response';
+import {
+  type AbortWatch,
+  abortError,
+  type ProviderResponse,
+  ProviderResponseHandler,
+} from './provider-response';
 
 /** Where a POST goes on the account's server: the path and query of its URL. */
 export interface PostTarget {
@@ -20,7 +25,8 @@ export interface PostJsonOptions {
   headers: Record<string, string>;
   /** The keep-alive pool of the provider account (its origin is the request's). */
   agent: KeepAlivePool;
-  signal: AbortSignal;
+  /** The call's abort: an `AbortSignal`, or the adapter's `CallSignal` itself (cheaper). */
+  signal: AbortWatch;
 }
 
 /**

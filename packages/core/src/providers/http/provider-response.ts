@@ -38,6 +38,18 @@ export class ProviderResponse extends Readable {
 }
 
 /**
+ * What the transport watches for a call's abort: an `AbortSignal`, or the adapters'
+ * `CallSignal`, which answers the same three members without an `AbortController` and an
+ * `EventTarget` listener per call (~2% of a worker's CPU at c=50, docs/performance.md).
+ */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
  * The undici dispatch handler of one POST: resolves with the {@link ProviderResponse} when the
  * headers arrive, then feeds it the body. It watches the call's signal itself: an abort fails
  * the pending promise at once (even while the request still waits for a connection) or the
@@ -50,7 +62,7 @@ export class ProviderResponseHandler implements Dispatcher.DispatchHandler {
   private readonly onAbort = () => this.abort();
 
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly signal: AbortWatch,
     private readonly resolve: (response: ProviderResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
@@ -113,7 +125,7 @@ export class ProviderResponseHandler implements Dispatcher.DispatchHandler {
 }
 
 /** The error an aborted request fails with, as node:http's own `signal` option builds it. */
-export function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortWatch): Error {
   return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
     name: 'AbortError',
     code: 'ABORT_ERR',

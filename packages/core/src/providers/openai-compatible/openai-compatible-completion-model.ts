@@ -48,7 +48,7 @@ export class OpenAICompatibleCompletionModel implements CompletionModel {
         body,
         headers: mergeHeaders(this.settings.headers, request.headers),
         agent: this.settings.agent,
-        signal: call.signal,
+        signal: call,
       });
       if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);

@@ -49,7 +49,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
         body,
         headers: mergeHeaders(this.settings.headers, request.headers),
         agent: this.settings.agent,
-        signal: call.signal,
+        signal: call,
       });
       if (response.statusCode >= 400) {
         throw await providerErrorFromResponse(response, this.provider);

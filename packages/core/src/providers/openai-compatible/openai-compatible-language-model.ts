@@ -179,7 +179,7 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
       body,
       headers: mergeHeaders(this.settings.headers, request.headers),
       agent: this.settings.agent,
-      signal: call.signal,
+      signal: call,
     });
   }
 

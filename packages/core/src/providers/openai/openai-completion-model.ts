@@ -34,7 +34,7 @@ export class OpenAICompletionModel implements CompletionModel {
     let response: ProviderResponse | undefined;
     try {
       const body = { ...convertToOpenAICompletionRequest(this.modelId, request), stream: false };
-      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
+      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call);
       const data: unknown = JSON.parse(await readText(response));
       const result = convertOpenAICompletion(data, {
         provider: this.provider,

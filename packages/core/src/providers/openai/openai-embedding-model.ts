@@ -43,13 +43,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
         encoding_format: 'float',
         ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
       };
-      response = await postOpenAI(
-        this.settings.endpoint,
-        this.target,
-        body,
-        request.headers,
-        call.signal,
-      );
+      response = await postOpenAI(this.settings.endpoint, this.target, body, request.headers, call);
       const answer = JSON.parse(await readText(response)) as OpenAIEmbeddingsFields;
       return convertOpenAIEmbeddings(answer, {
         provider: this.provider,

@@ -1,7 +1,7 @@
 import { postJsonOrThrow, webHeaders } from '../http/error-answer';
 import type { KeepAlivePool } from '../http/keep-alive-pool';
 import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
-import type { ProviderResponse } from '../http/provider-response';
+import type { AbortWatch, ProviderResponse } from '../http/provider-response';
 import { openaiSdk } from './openai-sdk';
 
 /** The operations the adapter calls, as paths under the account's base URL. */
@@ -72,7 +72,7 @@ export async function postOpenAI(
   target: PostTarget,
   body: object,
   callHeaders: Record<string, string> | undefined,
-  signal: AbortSignal,
+  signal: AbortWatch,
 ): Promise<ProviderResponse> {
   return postJsonOrThrow(
     {

@@ -55,7 +55,7 @@ export class OpenAILanguageModel implements LanguageModel {
     let response: ProviderResponse | undefined;
     try {
       const body = Object.assign(this.requestBody(request), { stream: false as const });
-      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
+      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call);
       const data: unknown = JSON.parse(await readText(response));
       const result = convertOpenAIChatCompletion(data, {
         provider: this.provider,
@@ -83,7 +83,7 @@ export class OpenAILanguageModel implements LanguageModel {
         stream: true as const,
         stream_options: { include_usage: true },
       });
-      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call.signal);
+      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call);
       phase = 'stream';
       const state = new OpenAIChatStreamState({ choices: request.n });
       let sawDone = false;
