@@ -371,14 +371,14 @@ describe("a tenant's job index", () => {
 describe('the accept taking its job into the lane (a sync job run by its API process)', () => {
   const take = { token: 'token-of-the-api', lockDurationMs: 30_000 };
 
-  async function acceptTaking(jobId: string) {
+  async function acceptTaking(jobId: string, now = 5000) {
     const submission = submissionOf(jobId);
     return submissions.accept({
       record: { id: jobId, tenant: 'acme', model: 'sim-gpt-fast', priority: 5, createdAt: 1000 },
       submission,
       enqueue: await enqueueOf(submission),
       take,
-      now: 5000,
+      now,
     });
   }
 
@@ -456,6 +456,25 @@ describe('the accept taking its job into the lane (a sync job run by its API pro
     await queue.pause();
     await expect(acceptTaking('job_3')).resolves.toEqual({ outcome: 'new', enqueued: true });
     expect(await redis.llen(queue.toKey('active'))).toBe(0);
+  });
+
+  it("queues the job as without a take when a delayed job's wait has passed, and takes it while none has", async () => {
+    // A retry waiting out its backoff: not due yet, so it does not hold new jobs back.
+    await queue.add('retry', {}, { delay: 60_000, jobId: 'job_backing_off' });
+    await expect(acceptTaking('job_taken_early', Date.now())).resolves.toMatchObject({
+      taken: true,
+    });
+    await queue.obliterate({ force: true });
+    // Its backoff has passed but no worker's fetch has promoted it yet (every worker busy): a
+    // worker runs it first, so the new job waits in the lane behind it, as BullMQ orders them.
+    await queue.add('retry', {}, { delay: 50, jobId: 'job_due' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await expect(acceptTaking('job_after_due', Date.now())).resolves.toEqual({
+      outcome: 'new',
+      enqueued: true,
+    });
+    expect(await queue.getJobState('job_after_due')).toBe('prioritized');
+    expect(await queue.getJobState('job_due')).toBe('delayed');
   });
 
   it("takes nothing for a replayed key (the job is the first submit's)", async () => {

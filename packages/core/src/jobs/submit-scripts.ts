@@ -134,8 +134,12 @@ local takeToken, takeLockMs
 if ARGV[8] ~= '' then
   local activeKey = addKeys[7]
   local queuePrefix = string.sub(activeKey, 1, #activeKey - 6)
+  -- Nothing waiting, and no delayed job due (a retry's backoff or a capped start that has
+  -- passed): a worker's fetch would promote it first (BullMQ's promoteDelayedJobs, scores
+  -- ms * 0x1000 + a counter), so a new job is not run ahead of it.
   if string.sub(activeKey, -6) == 'active' and redis.call('LLEN', queuePrefix .. 'wait') == 0
-    and redis.call('ZCARD', queuePrefix .. 'prioritized') == 0 then
+    and redis.call('ZCARD', queuePrefix .. 'prioritized') == 0
+    and redis.call('ZCOUNT', queuePrefix .. 'delayed', 0, (tonumber(ARGV[5]) + 1) * 0x1000 - 1) == 0 then
     local meta = redis.call('HMGET', queuePrefix .. 'meta', 'paused', 'concurrency', 'max')
     if not meta[1] and not meta[2] and not meta[3] then
       local separator = string.find(ARGV[8], ' ', 1, true)
