@@ -6,8 +6,11 @@
 // (every thread's run time from /proc/<pid>/task/*/schedstat), and Redis' commands per request
 // (`INFO commandstats`). Before the rounds, each tree's processes' CPU per second while idle.
 //
-//   node bench/side-by-side-sync.mjs [--rounds 8] [--seconds 4] [--idle 4] [--commands 1] TAG=TREE ...
+//   node bench/side-by-side-sync.mjs [--rounds 8] [--seconds 4] [--idle 4] [--commands 1]
+//     [--env TAG=NAME=value,NAME=value] TAG=TREE ...
 //
+// `--env` starts one tag's API and worker with these variables over the probe's own (a setting
+// measured against the same tree without it), as in bench/side-by-side.mjs.
 // The first tag is the reference. Give one tree twice (A=tree A2=tree) for an A/A control.
 // Wrap it in `flock /work/bench.lock` on a shared machine.
 import fs from 'node:fs';
@@ -26,23 +29,35 @@ import {
   stopAll,
   waitForHttp,
 } from './lib/harness.mjs';
-import { roundOrder, setNumberOption, threadCpuMs, treeArgument } from './lib/trees.mjs';
+import {
+  checkTags,
+  envArgument,
+  roundOrder,
+  setNumberOption,
+  threadCpuMs,
+  treeArgument,
+} from './lib/trees.mjs';
 
 const require = createRequire(import.meta.url);
 const Redis = require('ioredis');
 
 const options = { rounds: 8, seconds: 4, idle: 4, commands: 1 };
 const trees = [];
+const extraEnv = new Map();
 const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index += 1) {
   const argument = argv[index];
-  if (argument.startsWith('--')) {
+  if (argument === '--env') {
+    const [tag, env] = envArgument(argv[++index]);
+    extraEnv.set(tag, { ...extraEnv.get(tag), ...env });
+  } else if (argument.startsWith('--')) {
     setNumberOption(options, argument, argv[++index]);
   } else {
     trees.push(treeArgument(argument));
   }
 }
 if (trees.length < 2) throw new Error('give at least two TAG=TREE');
+checkTags(trees, '--env', extraEnv.keys());
 
 const body = JSON.stringify({
   model: 'sim-gpt-fast',
@@ -95,10 +110,11 @@ async function startTree({ tag, tree }) {
     SIMULATOR_URL: simulator.url,
     API_KEYS: `bench:${apiKey}`,
   };
+  const tagEnv = extraEnv.get(tag) ?? {};
   const apiPort = await freePort();
   const api = startProcess(
     path.join(tree, 'apps/api/dist/main.js'),
-    { ...env, PORT: String(apiPort), HOST: '127.0.0.1' },
+    { ...env, PORT: String(apiPort), HOST: '127.0.0.1', ...tagEnv },
     { name: `api-${tag}` },
   );
   await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, api);
@@ -110,6 +126,7 @@ async function startTree({ tag, tree }) {
       INTERACTIVE_CONCURRENCY: '100',
       WORKER_METRICS_PORT: String(metricsPort),
       WORKER_METRICS_HOST: '127.0.0.1',
+      ...tagEnv,
     },
     { name: `worker-${tag}`, nodeArguments: await treeWorkerArguments(tree) },
   );

@@ -2,19 +2,27 @@
 // and worker (concurrency 50) stay up on one private Redis (a prefix each) and one simulator
 // (0 ms); every round submits through each tree's API at c=50 for a few seconds in turn (the
 // order rotated each round) and waits for its queue to drain. CPU per process is every thread's
-// run time from /proc/<pid>/task/*/schedstat (ns resolution, GC helper threads included).
+// run time from /proc/<pid>/task/*/schedstat (ns resolution, GC helper threads included);
+// Redis's is its run time while that tree is driven (the other trees idle meanwhile), and each
+// tree's requests per second are its answered submits over the round's seconds.
 //
-//   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0] [--sync]
-//     [--worker-node-args TAG=--flag,--flag] [--api-node-args TAG=--flag,--flag] TAG=TREE ...
+//   node bench/side-by-side.mjs [--rounds 8] [--seconds 4] [--c 50] [--rate 0] [--warmup 3] [--sync]
+//     [--worker-node-args TAG=--flag,--flag] [--api-node-args TAG=--flag,--flag]
+//     [--env TAG=NAME=value,NAME=value] TAG=TREE ...
 //
 // Each tree's worker and API get the node arguments that tree starts them with
 // (`apps/worker/dist/node-arguments.js`, `apps/api/dist/node-arguments.js`, when the tree has
 // them); `--worker-node-args` and `--api-node-args` add node arguments to one tag's worker or API
 // (a V8 flag measured against the same tree without it; a later flag wins over the tree's own).
+// `--env` starts one tag's API and worker with these variables over the probe's own (a setting
+// measured against the same tree without it: `--env B=INLINE_CONCURRENCY=4 A=. A2=. B=. B2=.`
+// needs `--env B2=…` too; the tags of one tree and one env are pooled as one tree at the end).
 //
 // `--sync` drives `POST /v1/chat/completions` instead (the body of bench/sync-endpoint.mjs, the
 // worker at INTERACTIVE_CONCURRENCY=100 as there): each answered request is a job run to its end,
 // so there is nothing to drain.
+//
+// `--warmup S` drives each tree for S seconds before the rounds (default 3).
 //
 // `--rate N` submits N per second over the c connections (autocannon's overallRate) instead of
 // as fast as answers come, so every tree's worker sees the same arrival rate: a faster API
@@ -41,12 +49,20 @@ import {
   waitForHttp,
 } from './lib/harness.mjs';
 import { openQueue } from './lib/queues.mjs';
-import { roundOrder, setNumberOption, threadCpuMs, treeArgument } from './lib/trees.mjs';
+import {
+  checkTags,
+  envArgument,
+  roundOrder,
+  setNumberOption,
+  threadCpuMs,
+  treeArgument,
+} from './lib/trees.mjs';
 
-const options = { rounds: 8, seconds: 4, c: 50, rate: 0 };
+const options = { rounds: 8, seconds: 4, c: 50, rate: 0, warmup: 3 };
 let sync = false;
 const trees = [];
 const extraNodeArgs = { worker: new Map(), api: new Map() };
+const extraEnv = new Map();
 const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index += 1) {
   const argument = argv[index];
@@ -54,6 +70,9 @@ for (let index = 0; index < argv.length; index += 1) {
     const [tag, list] = (argv[++index] ?? '').split(/=(.*)/s);
     if (!tag || !list) throw new Error(`${argument}: expected TAG=--flag[,--flag]`);
     extraNodeArgs[argument === '--api-node-args' ? 'api' : 'worker'].set(tag, list.split(','));
+  } else if (argument === '--env') {
+    const [tag, env] = envArgument(argv[++index]);
+    extraEnv.set(tag, { ...extraEnv.get(tag), ...env });
   } else if (argument === '--sync') {
     sync = true;
   } else if (argument.startsWith('--')) {
@@ -63,6 +82,9 @@ for (let index = 0; index < argv.length; index += 1) {
   }
 }
 if (trees.length < 2) throw new Error('give at least two TAG=TREE');
+checkTags(trees, '--env', extraEnv.keys());
+checkTags(trees, '--api-node-args', extraNodeArgs.api.keys());
+checkTags(trees, '--worker-node-args', extraNodeArgs.worker.keys());
 
 const body = JSON.stringify({
   model: 'sim-gpt-fast',
@@ -100,11 +122,18 @@ async function startTree({ tag, tree }) {
     SIMULATOR_URL: simulator.url,
     API_KEYS: `bench:${apiKey}`,
   };
+  const tagEnv = extraEnv.get(tag) ?? {};
   const apiPort = await freePort();
   const apiMetricsPort = await freePort();
   const api = startProcess(
     path.join(tree, 'apps/api/dist/main.js'),
-    { ...env, PORT: String(apiPort), HOST: '127.0.0.1', METRICS_PORT: String(apiMetricsPort) },
+    {
+      ...env,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(apiMetricsPort),
+      ...tagEnv,
+    },
     { name: `api-${tag}`, nodeArguments: await nodeArgumentsOf('api', { tag, tree }) },
   );
   const url = `http://127.0.0.1:${apiPort}`;
@@ -118,6 +147,7 @@ async function startTree({ tag, tree }) {
       INTERACTIVE_CONCURRENCY: '100',
       WORKER_METRICS_PORT: String(metricsPort),
       WORKER_METRICS_HOST: '127.0.0.1',
+      ...tagEnv,
     },
     {
       name: `worker-${tag}`,
@@ -136,8 +166,10 @@ async function startTree({ tag, tree }) {
 const running = [];
 for (const tree of trees) running.push(await startTree(tree));
 
+const cpuOf = (t) => [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid), threadCpuMs(redis.pid)];
+
 async function drive(t, seconds) {
-  const before = [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid)];
+  const before = cpuOf(t);
   const started = performance.now();
   const submitted = summarize(
     await cannon({
@@ -150,25 +182,31 @@ async function drive(t, seconds) {
     }),
   );
   const ms = await t.queue.drained(started);
-  const after = [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid)];
+  const after = cpuOf(t);
   return {
     jobs: submitted.ok,
+    perSecond: submitted.ok / seconds,
     errors: submitted.errors,
     ms,
     api: after[0] - before[0],
     worker: after[1] - before[1],
+    redis: after[2] - before[2],
+    total: after[0] + after[1] + after[2] - before[0] - before[1] - before[2],
   };
 }
 
-for (const t of running) await drive(t, 3); // warm-up: JIT, sockets, scripts loaded
+// Warm-up: JIT, sockets, scripts loaded. V8 was seen compiling the sync path for ~20 s at c=50
+// (docs/performance.md, session 16): a longer `--warmup` keeps that out of the first rounds.
+for (const t of running) await drive(t, options.warmup);
 const loads = [os.loadavg()[0]];
 for (let round = 0; round < options.rounds; round += 1) {
   const line = [];
   for (const t of roundOrder(running, round)) {
     const result = await drive(t, options.seconds);
     t.rounds.push(result);
+    const perJob = (what) => ((1000 * result[what]) / result.jobs).toFixed(1);
     line.push(
-      `${t.tag} ${result.jobs} jobs worker ${((1000 * result.worker) / result.jobs).toFixed(1)} api ${((1000 * result.api) / result.jobs).toFixed(1)} µs/job`,
+      `${t.tag} ${result.jobs} jobs worker ${perJob('worker')} api ${perJob('api')} redis ${perJob('redis')} µs/job`,
     );
   }
   loads.push(os.loadavg()[0]);
@@ -186,7 +224,8 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 const [reference, ...others] = running;
-for (const what of ['worker', 'api']) {
+const cpuFigures = ['worker', 'api', 'redis', 'total'];
+for (const what of cpuFigures) {
   const total = (t) =>
     t.rounds.reduce((sum, r) => sum + r[what], 0) / t.rounds.reduce((sum, r) => sum + r.jobs, 0);
   process.stdout.write(
@@ -199,7 +238,18 @@ for (const what of ['worker', 'api']) {
     );
   }
 }
-// The tags of one tree with the same worker node arguments, pooled: one process of a tree read
+// Requests answered per second (sync) or submits accepted per second (async), over the rounds.
+const jobsOf = (t) => t.rounds.reduce((sum, r) => sum + r.jobs, 0);
+process.stdout.write(
+  `\nreq/s (mean of rounds): ${running.map((t) => `${t.tag} ${(jobsOf(t) / (t.rounds.length * options.seconds)).toFixed(0)}`).join(', ')}\n`,
+);
+for (const t of others) {
+  const ratios = t.rounds.map((r, i) => r.perSecond / reference.rounds[i].perSecond);
+  process.stdout.write(
+    `req/s ${t.tag}/${reference.tag}: pooled ${(jobsOf(t) / jobsOf(reference)).toFixed(3)}, geomean of rounds ${geomean(ratios).toFixed(3)}, median ${median(ratios).toFixed(3)}, rounds ${ratios.map((v) => v.toFixed(3)).join(' ')}\n`,
+  );
+}
+// The tags of one tree with the same node arguments and env, pooled: one process of a tree read
 // up to 12% off another of the same tree over a whole run, so each tree runs as several.
 const byTree = new Map();
 for (const t of running) {
@@ -210,6 +260,8 @@ for (const t of running) {
     ...(extraNodeArgs.worker.get(t.tag) ?? []),
     'api',
     ...(extraNodeArgs.api.get(t.tag) ?? []),
+    'env',
+    ...Object.entries(extraEnv.get(t.tag) ?? {}).map(([name, value]) => `${name}=${value}`),
   ].join(' ');
   byTree.set(key, [...(byTree.get(key) ?? []), t]);
 }
@@ -218,12 +270,18 @@ if (byTree.size < running.length) {
     group.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r[what], 0), 0) /
     group.reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r.jobs, 0), 0);
   const [first, ...rest] = [...byTree.values()];
-  for (const what of ['worker', 'api']) {
+  for (const what of cpuFigures) {
     for (const group of rest) {
       process.stdout.write(
         `${what} by tree, ${group.map((t) => t.tag).join('+')} over ${first.map((t) => t.tag).join('+')}: ${(pooled(group, what) / pooled(first, what)).toFixed(3)}\n`,
       );
     }
+  }
+  const answered = (group) => group.reduce((sum, t) => sum + jobsOf(t), 0) / group.length;
+  for (const group of rest) {
+    process.stdout.write(
+      `req/s by tree, ${group.map((t) => t.tag).join('+')} over ${first.map((t) => t.tag).join('+')}: ${(answered(group) / answered(first)).toFixed(3)}\n`,
+    );
   }
 }
 // Each process's young generation and GC time, from its metrics (prom-client's default gauges):

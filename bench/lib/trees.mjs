@@ -12,6 +12,32 @@ export function treeArgument(argument) {
   return { tag, tree: path.resolve(tree) };
 }
 
+/**
+ * A `--env TAG=NAME=value[,NAME=value]` argument as `[tag, { NAME: value }]`: variables one
+ * tag's processes start with, over the probe's own (a setting measured against the same tree
+ * without it).
+ */
+export function envArgument(text) {
+  const [tag, list] = (text ?? '').split(/=(.*)/s);
+  const env = {};
+  for (const pair of (list ?? '').split(',')) {
+    const [name, value] = pair.split(/=(.*)/s);
+    if (!tag || !/^[A-Z_][A-Z0-9_]*$/.test(name) || value === undefined) {
+      throw new Error(`--env ${text}: expected TAG=NAME=value[,NAME=value]`);
+    }
+    env[name] = value;
+  }
+  return [tag, env];
+}
+
+/** Throws when a per-tag option names a tag no `TAG=TREE` gave. */
+export function checkTags(trees, option, tags) {
+  const known = new Set(trees.map((item) => item.tag));
+  for (const tag of tags) {
+    if (!known.has(tag)) throw new Error(`${option} ${tag}=…: no tree has the tag ${tag}`);
+  }
+}
+
 /** Run time of every thread of a process so far, ms (schedstat's first field is ns). */
 export function threadCpuMs(pid) {
   let ns = 0;

@@ -122,7 +122,8 @@ export const apiEnvSchema = z.object({
    * itself, with the job runner the workers use, while the interactive lane has nothing waiting;
    * 0: none, every job goes to the workers. Above 0 the API calls providers: give it the
    * workers' provider keys and their provider, catalog, cache, resilience and rate-limit
-   * settings. Default 50, a worker process's `INTERACTIVE_CONCURRENCY`.
+   * settings. Default 50, a worker process's `INTERACTIVE_CONCURRENCY`: measured against 4, 2
+   * and 0 at c=50 and c=1 (docs/performance.md, session 17), no smaller value was better.
    */
   INLINE_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(50),
   /**
