@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import type { ZodType } from 'zod';
 import { chatRequestSchema } from '../messages/chat-request';
 import { promptJobDataSchema } from './job-catalog';
 import { plainDataFields, plainPromptJobData, plainRequestFields } from './plain-prompt-job-data';
@@ -76,9 +76,7 @@ const variants: unknown[] = [
   withData((data) => {
     data.extra = 1;
   }),
-  withData((data) => {
-    data.constructor = 'x';
-  }),
+  withData((data) => Object.assign(data, { constructor: 'x' })),
   JSON.parse(
     '{"__proto__":{"a":1},"jobId":"j","tenant":"t","model":"m","request":{"messages":[{"role":"user","content":"hi"}]},"createdAt":1}',
   ),
@@ -109,9 +107,7 @@ const variants: unknown[] = [
   withRequest((request) => {
     request.stream = true;
   }),
-  withRequest((request) => {
-    request.toString = 'x';
-  }),
+  withRequest((request) => Object.assign(request, { toString: 'x' })),
   withRequest((request) => {
     request.messages = [{ role: 'user', content: 'hi', name: 'ann' }];
   }),
@@ -177,7 +173,9 @@ describe('plainPromptJobData', () => {
   });
 
   it("checks each field it knows by the schema's own rule for it", () => {
-    const shapes: Array<[ReadonlyMap<string, (value: unknown) => boolean>, z.ZodRawShape]> = [
+    const shapes: Array<
+      [ReadonlyMap<string, (value: unknown) => boolean>, Record<string, ZodType>]
+    > = [
       [plainDataFields, promptJobDataSchema.shape],
       [plainRequestFields, chatRequestSchema.shape],
     ];

@@ -298,7 +298,7 @@ describe('the record of a call', () => {
     const entry = catalog.resolve('sim-gpt-fast');
     expect(entry).toBeDefined();
     if (!entry) return;
-    const odd = { ...entry, id: 'a "quoted" \\ model\n', provider: 'fournisseur-☃' };
+    const odd = { ...entry, id: 'a "quoted" \\ modèle-☃\n' };
     for (const [model, startedAt, inputTokens] of [
       [entry, 1_796_689_963_888, 18],
       [odd, 1_796_689_963_889, 0],
