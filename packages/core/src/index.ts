@@ -347,6 +347,7 @@ export {
 } from './jobs/job-submitter';
 export { jobLinks, toJobView } from './jobs/job-view';
 export { jsonDepthExceeds, maxJsonDepth } from './jobs/json-depth';
+export { plainPromptJobData } from './jobs/plain-prompt-job-data';
 export { type PreparedJobRequest, prepareJobRequest } from './jobs/prepare-job-request';
 export {
   enqueueSubmission,

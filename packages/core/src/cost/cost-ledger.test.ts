@@ -8,7 +8,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import type { AttemptRecord } from '../resilience/attempt-record';
 import { BudgetStore } from './budget-store';
 import { CostLedger } from './cost-ledger';
-import { ledgerLinesFromAttempts } from './ledger-line';
+import { type LedgerLine, ledgerLinesFromAttempts } from './ledger-line';
 import { toNanoUsd } from './money';
 import { readUsageReport } from './usage-report';
 
@@ -101,6 +101,66 @@ describe('ledger lines from attempts', () => {
       }),
       expect.objectContaining({ model: 'sim-claude-fast', costNanoUsd: 100_000, calls: 1 }),
     ]);
+  });
+});
+
+describe("the ledger write's spec", () => {
+  const line = (fields: Partial<LedgerLine> & Pick<LedgerLine, 'model'>): LedgerLine => ({
+    costNanoUsd: 0,
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    outputTokens: 0,
+    calls: 0,
+    cacheHits: 0,
+    savedNanoUsd: 0,
+    savedTokens: 0,
+    ...fields,
+  });
+
+  it('is the JSON of its fields, lifetimes and releases, names with quotes and escapes included', () => {
+    const lines = [
+      line({
+        model: 'sim-gpt-fast',
+        costNanoUsd: 21_900,
+        inputTokens: 18,
+        outputTokens: 32,
+        calls: 1,
+      }),
+      line({
+        model: 'a "quoted" \\ model\n',
+        tier: 'flex',
+        costNanoUsd: 5,
+        cachedInputTokens: 7,
+        calls: 2,
+      }),
+      line({ model: 'modèle-☃', tier: 'standard', cacheHits: 1, savedNanoUsd: 9, savedTokens: 40 }),
+      line({ model: 'nothing-billed' }),
+    ];
+    const fields = [
+      ['sim-gpt-fast|cost', '21900', 'sim-gpt-fast|input', '18', 'sim-gpt-fast|output', '32'],
+      ['sim-gpt-fast|calls', '1'],
+      ['a "quoted" \\ model\n|flex|cost', '5', 'a "quoted" \\ model\n|flex|cached_input', '7'],
+      ['a "quoted" \\ model\n|flex|calls', '2', 'modèle-☃|cache_hits', '1'],
+      ['modèle-☃|saved_cost', '9', 'modèle-☃|saved_tokens', '40'],
+    ].flat();
+    const lifetimes = {
+      ttl: String(30 * 86_400),
+      dttl: String(3 * 86_400),
+      mttl: String(35 * 86_400),
+    };
+    const ledger = new CostLedger(redis, keys, { retentionDays: 30 });
+    const write = (options: Parameters<CostLedger['write']>[2]) =>
+      ledger.write('t1', lines, options).spec;
+    expect(write({ now })).toBe(JSON.stringify({ f: fields, c: '21905', ...lifetimes }));
+    expect(write({ now, releaseReservation: 'job_"1"' })).toBe(
+      JSON.stringify({ f: fields, c: '21905', ...lifetimes, r: 'job_"1"' }),
+    );
+    expect(write({ now, releasePart: { id: 'batch_1', nanoUsd: 12 } })).toBe(
+      JSON.stringify({ f: fields, c: '21905', ...lifetimes, rp: 'batch_1', rpa: '12' }),
+    );
+    expect(ledger.write('t1', [], { now, releaseReservation: 'job_2' }).spec).toBe(
+      JSON.stringify({ f: [], c: '0', ...lifetimes, r: 'job_2' }),
+    );
   });
 });
 

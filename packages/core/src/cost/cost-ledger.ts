@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys';
 import { recordScript } from './cost-ledger-scripts';
-import { appendLedgerFields, type LedgerLine } from './ledger-line';
+import { type LedgerLine, ledgerFieldsJson } from './ledger-line';
 import { utcDay, utcMonth } from './utc-period';
 
 export interface CostLedgerOptions {
@@ -40,6 +40,8 @@ const monthTtlSeconds = 35 * 86_400;
  */
 export class CostLedger {
   private readonly retentionSeconds: number;
+  /** The spec's lifetimes, the same for every write: `,"ttl":"…","dttl":"…","mttl":"…"`. */
+  private readonly lifetimesJson: string;
 
   constructor(
     private readonly redis: Redis,
@@ -47,6 +49,7 @@ export class CostLedger {
     options: CostLedgerOptions = {},
   ) {
     this.retentionSeconds = (options.retentionDays ?? 400) * 86_400;
+    this.lifetimesJson = `,"ttl":"${this.retentionSeconds}","dttl":"${dayTtlSeconds}","mttl":"${monthTtlSeconds}"`;
   }
 
   /** The keys and argument of one write, for a transition script that applies it. */
@@ -57,23 +60,21 @@ export class CostLedger {
   ): LedgerWrite {
     const now = options.now ?? Date.now();
     const day = utcDay(now);
-    const fields: string[] = [];
+    let fields = '';
     let cost = 0;
     for (const line of lines) {
       cost += line.costNanoUsd;
-      appendLedgerFields(line, fields);
+      const json = ledgerFieldsJson(line);
+      if (json !== '') fields += fields === '' ? json : `,${json}`;
     }
-    const spec: Record<string, unknown> = {
-      f: fields,
-      c: String(cost),
-      ttl: String(this.retentionSeconds),
-      dttl: String(dayTtlSeconds),
-      mttl: String(monthTtlSeconds),
-    };
-    if (options.releaseReservation) spec.r = options.releaseReservation;
+    // The JSON `JSON.stringify` wrote for `{ f, c, ttl, dttl, mttl, r?, rp?, rpa? }`, written as
+    // text: every job makes one, and its field names are quoted once per model (see
+    // `ledgerFieldsJson`); amounts and lifetimes are integers, which need no escaping.
+    let spec = `{"f":[${fields}],"c":"${cost}"${this.lifetimesJson}`;
+    if (options.releaseReservation) spec += `,"r":${JSON.stringify(options.releaseReservation)}`;
     if (options.releasePart) {
-      spec.rp = options.releasePart.id;
-      spec.rpa = String(options.releasePart.nanoUsd);
+      const { id, nanoUsd } = options.releasePart;
+      spec += `,"rp":${JSON.stringify(id)},"rpa":"${nanoUsd}"`;
     }
     return {
       keys: [
@@ -84,7 +85,7 @@ export class CostLedger {
         this.keys.budgetReserved(tenant),
         this.keys.budgetReservationExpiry(tenant),
       ],
-      spec: JSON.stringify(spec),
+      spec: `${spec}}`,
     };
   }
 

@@ -84,17 +84,39 @@ const amountKinds: ReadonlyArray<[kind: string, amount: (line: LedgerLine) => nu
   ['saved_tokens', (line) => line.savedTokens],
 ];
 
+/** Each amount kind's quoted usage-hash field names, per field prefix (see {@link ledgerFieldsJson}). */
+const quotedFieldNames = new Map<string, readonly string[]>();
+/** Past this many prefixes (catalog models × tiers), the names are quoted afresh instead. */
+const quotedFieldNamesLimit = 1000;
+
+function quotedFieldNamesOf(prefix: string): readonly string[] {
+  let names = quotedFieldNames.get(prefix);
+  if (names !== undefined) return names;
+  names = amountKinds.map(([kind]) => JSON.stringify(`${prefix}|${kind}`));
+  if (quotedFieldNames.size < quotedFieldNamesLimit) quotedFieldNames.set(prefix, names);
+  return names;
+}
+
 /**
- * Appends the usage-hash fields of a line and their increments to `fields`, alternating field
- * and amount (zeros left out; written straight into the list the ledger's spec sends, as every
- * job makes one): `<model>|<kind>` for standard work (as before tiers existed),
+ * The usage-hash fields of a line and their increments as the items of a JSON array of strings
+ * (`"<field>","<amount>",…`, no brackets), alternating field and amount, zeros left out, as
+ * `JSON.stringify` writes that list, written straight as text (every job makes one: the field
+ * names are quoted once per model and tier, and an amount, an integer, needs no escaping). `<model>|<kind>` for standard work (as before tiers existed),
  * `<model>|<tier>|<kind>` for flex and batch work.
  */
-export function appendLedgerFields(line: LedgerLine, fields: string[]): void {
-  const prefix =
-    line.tier === undefined || line.tier === 'standard' ? line.model : `${line.model}|${line.tier}`;
-  for (const [kind, amountOf] of amountKinds) {
-    const amount = amountOf(line);
-    if (amount !== 0) fields.push(`${prefix}|${kind}`, String(amount));
+export function ledgerFieldsJson(line: LedgerLine): string {
+  const names = quotedFieldNamesOf(fieldPrefix(line));
+  let json = '';
+  for (let index = 0; index < amountKinds.length; index++) {
+    const amount = amountKinds[index]![1](line);
+    if (amount === 0) continue;
+    json += `${json === '' ? '' : ','}${names[index]},"${amount}"`;
   }
+  return json;
+}
+
+function fieldPrefix(line: LedgerLine): string {
+  return line.tier === undefined || line.tier === 'standard'
+    ? line.model
+    : `${line.model}|${line.tier}`;
 }

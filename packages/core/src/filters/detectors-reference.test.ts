@@ -296,6 +296,41 @@ describe('the detectors against the reference', () => {
     expect(differing).toEqual([]);
   });
 
+  it('find the same matches around the digit pre-scan: no ASCII digit, or only one', () => {
+    // `detect` skips the IBAN, card and phone patterns when the text has no ASCII digit.
+    const digitless = [
+      '４１１１ １１１１ １１１１ １１１１',
+      '+٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨',
+      'DEab ZZZZ ZZZZ ZZZZ ZZZZ ZZ',
+      'Summarise the quick brown fox in one line.',
+      'call (four one five) five five five',
+    ];
+    const oneDigit = [
+      ...digitless.map((text) => `${text} 4111 1111 1111 1111`),
+      'DE89 3704 0044 0532 0130 00',
+      `${'words without any number '.repeat(20)}+1 415 555 2671`,
+    ];
+    const differing = [everyDetector, ...eachDetectorAlone].flatMap((enabled) =>
+      [...digitless, ...oneDigit]
+        .filter(
+          (text) =>
+            JSON.stringify(detect(text, enabled)) !==
+            JSON.stringify(referenceDetect(text, enabled)),
+        )
+        .map((text) => ({ detectors: [...enabled], text })),
+    );
+    expect(differing).toEqual([]);
+    expect(oneDigit.every((text) => detect(text, everyDetector).length > 0)).toBe(true);
+  });
+
+  it('find what the reference finds in the masked text when an escape stands right before the digits', () => {
+    const texts = ['{"a":"card \\u0034111 1111 1111 1111"}', 'tel \\u002b1 415 555 2671'];
+    for (const text of texts)
+      expect(JSON.stringify(detect(text, everyDetector))).toBe(
+        JSON.stringify(expectedWithEscapes(text, everyDetector)),
+      );
+  });
+
   it('are compared over a corpus where every detector finds something, and often', () => {
     const textsWithFindings = new Map<DetectorId, number>();
     for (const text of corpus) {

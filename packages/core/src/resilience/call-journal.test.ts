@@ -9,7 +9,12 @@ import type { GenerateRequest, LanguageModel } from '../providers/language-model
 import { createProviderRegistry, type ProviderRegistry } from '../providers/provider-registry';
 import { RedisKeys } from '../redis/redis-keys';
 import type { AttemptRecord } from './attempt-record';
-import { CallJournal, withInterruptedCalls } from './call-journal';
+import {
+  CallJournal,
+  interruptedAttempt,
+  interruptedAttemptJson,
+  withInterruptedCalls,
+} from './call-journal';
 import { callModel, chatCall } from './call-model';
 import { CircuitBreaker } from './circuit-breaker';
 
@@ -285,5 +290,24 @@ describe("the job store's final transition", () => {
     // Left for the close after the run, which matches it against what the record holds.
     expect(await journal.interrupted('job_10')).toHaveLength(1);
     await expect(journal.closeIfFinished('job_10')).resolves.toEqual([entry.id]);
+  });
+});
+
+describe('the record of a call', () => {
+  it('is the JSON of its interrupted attempt, names with quotes and escapes included', () => {
+    const entry = catalog.resolve('sim-gpt-fast');
+    expect(entry).toBeDefined();
+    if (!entry) return;
+    const odd = { ...entry, id: 'a "quoted" \\ modèle-☃\n' };
+    for (const [model, startedAt, inputTokens] of [
+      [entry, 1_796_689_963_888, 18],
+      [odd, 1_796_689_963_889, 0],
+      [odd, 1_796_689_963_890, 123_456],
+      [entry, Number.NaN, 7],
+    ] as const) {
+      expect(interruptedAttemptJson(model, startedAt, inputTokens)).toBe(
+        JSON.stringify(interruptedAttempt(model, startedAt, inputTokens)),
+      );
+    }
   });
 });

@@ -127,7 +127,7 @@ export class CallJournal {
       const call: OpenCall = {
         journal: key,
         id: `${startedAt}-${randomUUID().slice(0, 8)}`,
-        attempt: JSON.stringify(interruptedAttempt(entry, startedAt, inputTokens)),
+        attempt: interruptedAttemptJson(entry, startedAt, inputTokens),
         ttlSeconds: this.ttlSeconds,
       };
       if (gate !== undefined) call.gate = gate;
@@ -207,7 +207,7 @@ export class CallJournal {
 }
 
 /** The attempt a call becomes if it never ends: billed for its prompt, flagged as an estimate. */
-function interruptedAttempt(
+export function interruptedAttempt(
   entry: ModelEntry,
   startedAt: number,
   inputTokens: number,
@@ -218,10 +218,41 @@ function interruptedAttempt(
     outcome: 'interrupted',
     started_at: startedAt,
     latency_ms: 0,
-    cost_usd: roundUsd((inputTokens * entry.pricing.input) / 1_000_000),
+    cost_usd: interruptedCost(entry, inputTokens),
     cost_estimated: true,
     usage: { input_tokens: inputTokens, cached_input_tokens: 0, output_tokens: 0 },
   };
+}
+
+function interruptedCost(entry: ModelEntry, inputTokens: number): number {
+  return roundUsd((inputTokens * entry.pricing.input) / 1_000_000);
+}
+
+/** Per catalog entry, the JSON of its interrupted attempts up to their `started_at` value. */
+const interruptedHeads = new WeakMap<ModelEntry, string>();
+
+/**
+ * `JSON.stringify(interruptedAttempt(…))`, written as text: every provider call writes one, and
+ * only its numbers change from call to call (the entry's names are quoted once per entry).
+ */
+export function interruptedAttemptJson(
+  entry: ModelEntry,
+  startedAt: number,
+  inputTokens: number,
+): string {
+  let head = interruptedHeads.get(entry);
+  if (head === undefined) {
+    head = `{"provider":${JSON.stringify(entry.provider)},"model":${JSON.stringify(entry.id)},"outcome":"interrupted","started_at":`;
+    interruptedHeads.set(entry, head);
+  }
+  const cost = jsonNumber(interruptedCost(entry, inputTokens));
+  const tokens = jsonNumber(inputTokens);
+  return `${head}${jsonNumber(startedAt)},"latency_ms":0,"cost_usd":${cost},"cost_estimated":true,"usage":{"input_tokens":${tokens},"cached_input_tokens":0,"output_tokens":0}}`;
+}
+
+/** A number as `JSON.stringify` writes it (`null` when not finite). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 /**

@@ -30,7 +30,7 @@ export function buildJobResult(
 ): JobResult {
   const { attempts, verdict } = parts;
   const answer = redactedAnswer(raw, verdict);
-  const winner = [...attempts].reverse().find((attempt) => attempt.outcome === 'success');
+  const winner = lastSuccess(attempts);
   const providerMs = winner?.latency_ms ?? performance.now() - parts.callStartedAt;
   const toolCalls = toolCallsOf(answer.content).map(
     (call): JobToolCall => ({
@@ -71,6 +71,14 @@ export function buildJobResult(
     cost_usd: roundUsd(attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)),
     ...(verdict && verdict.findings.length > 0 ? { filter_findings: verdict.findings } : {}),
   };
+}
+
+/** The last call that answered (a retry's or fallback's winner), without copying the list. */
+function lastSuccess(attempts: readonly AttemptRecord[]): AttemptRecord | undefined {
+  for (let index = attempts.length - 1; index >= 0; index--) {
+    if (attempts[index]?.outcome === 'success') return attempts[index];
+  }
+  return undefined;
 }
 
 /** The `job-end` log fields of a stored result: who answered, counts and timings, never text. */

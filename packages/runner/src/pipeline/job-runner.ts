@@ -263,8 +263,11 @@ class JobRunner<Data extends { progress?: JobProgress }, Answer> {
     const policy = await run.output?.policy();
     const verdict =
       run.output && policy ? inspectOutput(run.output.texts(answer), policy) : undefined;
+    // A verdict without findings redacts nothing, so nothing can break (every clean answer).
     const unredactable =
-      verdict && !verdict.blocked ? run.output?.unredactable?.(answer, verdict) : undefined;
+      verdict && !verdict.blocked && verdict.findings.length > 0
+        ? run.output?.unredactable?.(answer, verdict)
+        : undefined;
     if (verdict && unredactable !== undefined) {
       verdict.blocked = true;
       verdict.reason = `${unredactable}, so it was blocked instead`;

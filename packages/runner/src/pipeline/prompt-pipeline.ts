@@ -1,5 +1,5 @@
 import type { PromptJobData } from '@llmq/core';
-import { isCacheable, jobCatalog, tracerName } from '@llmq/core';
+import { isCacheable, jobCatalog, plainPromptJobData, tracerName } from '@llmq/core';
 import { trace } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
 import type { ChatAnswer } from './chat-stage';
@@ -23,7 +23,7 @@ export function createPromptPipeline(options: PromptPipelineOptions) {
   const runOptions = { ...options, tracer };
   const sink: JobSink<PromptJobData, ChatAnswer> = {
     events: 'job',
-    parse: (job) => parseJobData(job, jobCatalog.prompt.schema, store),
+    parse: (job) => parseJobData(job, jobCatalog.prompt.schema, store, plainPromptJobData),
     identity: (data) => data,
     async open(job, data, observed, log, token) {
       const started = (startedAt: number) => {
