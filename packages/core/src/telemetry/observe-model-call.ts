@@ -74,12 +74,16 @@ export async function observeModelCall(
     },
     description.parent,
   );
-  const spanContext = trace.setSpan(description.parent, span);
+  // With tracing off (the no-op tracer) the span's context is invalid: it has no trace to carry
+  // or to name in a log line, so no context is made for it (a copy of the parent's map per call).
+  const spanContext = trace.isSpanContextValid(span.spanContext())
+    ? trace.setSpan(description.parent, span)
+    : undefined;
   // The fields every line of the call repeats, built only for a line that will be written
   // (under load the worker logs at `warn`: the request and response lines are skipped).
   const log = () => ({
     ...description.logFields,
-    trace_id: traceIdOf(spanContext),
+    trace_id: spanContext && traceIdOf(spanContext),
     model: description.catalogModel,
     provider: model.provider,
     upstream_model: model.modelId,
@@ -99,7 +103,9 @@ export async function observeModelCall(
 
   const startedAt = performance.now();
   try {
-    const result = await model.generate(withTraceHeaders(request, traceHeaders(spanContext)));
+    const result = await model.generate(
+      spanContext ? withTraceHeaders(request, traceHeaders(spanContext)) : request,
+    );
     const seconds = (performance.now() - startedAt) / 1000;
     // Without a tracing SDK (or sampled out) the span records nothing: skip the attributes.
     if (span.isRecording())

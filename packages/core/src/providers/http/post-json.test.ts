@@ -4,9 +4,9 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { CallSignal } from '../call-signal';
 import { isConnectionFailure } from '../transport-error';
-import { postJsonOrThrow } from './error-answer';
+import { postJsonOrThrow, postJsonWholeOrThrow } from './error-answer';
 import { createKeepAliveAgent, type KeepAlivePool } from './keep-alive-pool';
-import { headerReader, postJson, postTarget, readText } from './post-json';
+import { headerReader, postJson, postJsonWhole, postTarget, readText } from './post-json';
 import type { AbortWatch } from './provider-response';
 import { readServerSentEvents } from './read-server-sent-events';
 import { localTlsCertificate, localTlsKey } from './test-support/local-tls';
@@ -326,6 +326,154 @@ describe('postJson and readText', () => {
       '{"a":1}',
     );
     expect(JSON.parse(await readText(response))).toEqual({ echoed: '{"a":1}' });
+  });
+});
+
+describe('postJsonWhole', () => {
+  function postWholeTo(
+    url: URL,
+    agent: KeepAlivePool,
+    signal: AbortWatch = new AbortController().signal,
+  ) {
+    return postJsonWhole({ target: postTarget(url), body: '{}', headers: {}, agent, signal });
+  }
+
+  async function postWhole(answer: Answer, signal: AbortWatch = new AbortController().signal) {
+    const { url } = await serve(answer);
+    return postWholeTo(url, poolFor(url), signal);
+  }
+
+  it('resolves with the status, the headers and a body whose characters are split across chunks', async () => {
+    const text = JSON.stringify({ text: 'naïve café — 東京 🚀' });
+    const bytes = Buffer.from(text);
+    const cuts = [bytes.indexOf(Buffer.from('東')) + 1, bytes.indexOf(Buffer.from('🚀')) + 2];
+    const answer = await postWhole((response) => {
+      response.writeHead(201, [
+        ['Content-Type', 'application/json'],
+        ['X-Request-Id', 'req_1'],
+      ]);
+      response.write(bytes.subarray(0, cuts[0]));
+      setTimeout(() => {
+        response.write(bytes.subarray(cuts[0], cuts[1]));
+        setTimeout(() => response.end(bytes.subarray(cuts[1])), 5);
+      }, 5);
+    });
+    expect(answer).toMatchObject({ statusCode: 201, text });
+    expect(answer.bodyError).toBeUndefined();
+    expect(headerReader(answer)('X-Request-Id')).toBe('req_1');
+  });
+
+  it('fails a 2xx whose body is cut off as a broken connection', async () => {
+    const failure = await postWhole((response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"text":"half');
+      setTimeout(() => response.socket?.destroy(), 5);
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(isConnectionFailure(failure)).toBe(true);
+  });
+
+  it('resolves an error answer whose body is cut off, with the read error beside its status', async () => {
+    const { url } = await serve((response) => {
+      response.writeHead(503, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"error":');
+      setTimeout(() => response.socket?.destroy(), 5);
+    });
+    const failure = await postJsonWholeOrThrow(
+      {
+        target: postTarget(url),
+        body: '{}',
+        headers: {},
+        agent: poolFor(url),
+        signal: new AbortController().signal,
+        callHeaders: undefined,
+      },
+      (answer) => Object.assign(new Error('error answer'), { answer }),
+    ).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ answer: { status: 503, body: undefined } });
+    expect((failure as { answer: { message?: string } }).answer.message).toEqual(
+      expect.any(String),
+    );
+  });
+
+  it('fails with an AbortError when its signal aborts before the answer, or had already', async () => {
+    const controller = new AbortController();
+    const pending = postWhole(() => undefined, controller.signal);
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    const aborted = new AbortController();
+    aborted.abort();
+    let answered = false;
+    await expect(
+      postWhole((response) => {
+        answered = true;
+        response.end('{}');
+      }, aborted.signal),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(answered).toBe(false);
+  });
+
+  it("fails mid-body on its CallSignal's timer, closes that socket, and the next call opens another", async () => {
+    let calls = 0;
+    const { url, sockets } = await serve((response) => {
+      calls += 1;
+      if (calls === 1) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"text":"');
+      } else json(response, { call: calls });
+    });
+    const agent = poolFor(url);
+    const timed = new CallSignal(undefined, 50);
+    await expect(postWholeTo(url, agent, timed)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(timed.abortError('p')?.code).toBe('timeout');
+    timed.dispose();
+    if (!(sockets[0] as Socket).destroyed) await once(sockets[0] as Socket, 'close');
+    expect(await postWholeTo(url, agent)).toMatchObject({ text: '{"call":2}' });
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('fails a call still waiting for a connection as soon as its signal aborts', async () => {
+    const { url } = await serve(() => undefined); // never answers
+    const agent = poolFor(url, { maxSockets: 1 });
+    postWholeTo(url, agent).catch(() => undefined);
+    const controller = new AbortController();
+    const queued = postWholeTo(url, agent, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+  });
+
+  it('keeps sockets alive across calls, error answers included', async () => {
+    let calls = 0;
+    const { url, sockets } = await serve((response) => {
+      calls += 1;
+      if (calls % 2 === 0) {
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        response.end(JSON.stringify({ error: { message: 'slow down' } }));
+      } else json(response, { call: calls });
+    });
+    const agent = poolFor(url);
+    const call = () =>
+      postJsonWholeOrThrow(
+        {
+          target: postTarget(url),
+          body: '{}',
+          headers: {},
+          agent,
+          signal: new AbortController().signal,
+          callHeaders: { 'x-llmq-attempt': '1' },
+        },
+        (answer) =>
+          Object.assign(new Error('error answer'), {
+            answer: { ...answer, retryAfter: answer.headers.get('retry-after') },
+          }),
+      );
+    for (let round = 0; round < 4; round += 1) {
+      expect((await call()).text).toBe(`{"call":${2 * round + 1}}`);
+      await expect(call()).rejects.toMatchObject({
+        answer: { status: 429, body: { error: { message: 'slow down' } }, retryAfter: '2' },
+      });
+    }
+    expect(sockets).toHaveLength(1);
   });
 });
 

@@ -4,7 +4,9 @@ import {
   abortError,
   type ProviderResponse,
   ProviderResponseHandler,
+  type ResponseHeaders,
 } from './provider-response';
+import { type WholeAnswer, WholeAnswerHandler } from './whole-answer';
 
 /** Where a POST goes on the account's server: the path and query of its URL. */
 export interface PostTarget {
@@ -71,6 +73,29 @@ export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
 }
 
 /**
+ * POSTs a JSON body and resolves with the whole answer once its body has arrived (see
+ * {@link WholeAnswerHandler}): what a non-streamed call needs, for less JavaScript per call than
+ * {@link postJson} and {@link readText}. An abort fails the call with an `AbortError`, as there.
+ */
+export function postJsonWhole(options: PostJsonOptions): Promise<WholeAnswer> {
+  const { signal } = options;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise((resolve, reject) => {
+    options.agent.dispatcher.dispatch(
+      {
+        path: options.target.path,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        // Never sent on a socket with another call in flight (see `KeepAlivePool`).
+        blocking: true,
+      },
+      new WholeAnswerHandler(signal, resolve, reject),
+    );
+  });
+}
+
+/**
  * Reads a whole response body as text. Chunks are kept as bytes and decoded once at the end
  * (a character split across chunks decodes whole); a response that closes before its end
  * fails, as reading it with `for await` would.
@@ -104,7 +129,9 @@ function prematureClose(): Error {
  * read here as its values joined with `, ` (see `HeaderReader`), as the SDKs' errors read
  * the same answer through fetch's `Headers`.
  */
-export function headerReader(response: ProviderResponse): (name: string) => string | undefined {
+export function headerReader(response: {
+  readonly headers: ResponseHeaders;
+}): (name: string) => string | undefined {
   return (name) => {
     const value = response.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;

@@ -1,6 +1,7 @@
 import type { CallSignal } from '../call-signal';
 import { headerReader, readText } from '../http/post-json';
-import type { ProviderResponse } from '../http/provider-response';
+import type { ProviderResponse, ResponseHeaders } from '../http/provider-response';
+import type { WholeAnswer } from '../http/whole-answer';
 import { isProviderError, type ProviderError, type ProviderErrorCode } from '../provider-error';
 import { providerErrorFromStatus } from '../provider-error-from-status';
 import { type CallPhase, providerErrorFromTransport } from '../transport-error';
@@ -96,14 +97,30 @@ export async function providerErrorFromResponse(
   response: ProviderResponse,
   provider: string,
 ): Promise<ProviderError> {
-  const getHeader = headerReader(response);
-  const statusCode = response.statusCode;
   let text = '';
   try {
     text = await readText(response);
   } catch {
     // The status says enough; a body we could not read adds nothing.
   }
+  return providerErrorFromAnswer(response.statusCode, text, response, provider);
+}
+
+/**
+ * The same for an error answer read whole (see `postJsonWhole`): a body that could not be read
+ * (`bodyError`) counts as empty, the status says enough.
+ */
+export function providerErrorFromWholeAnswer(answer: WholeAnswer, provider: string): ProviderError {
+  return providerErrorFromAnswer(answer.statusCode, answer.text, answer, provider);
+}
+
+function providerErrorFromAnswer(
+  statusCode: number,
+  text: string,
+  response: { readonly headers: ResponseHeaders },
+  provider: string,
+): ProviderError {
+  const getHeader = headerReader(response);
   const body = readErrorBody(text);
   return providerErrorFromStatus({
     provider,

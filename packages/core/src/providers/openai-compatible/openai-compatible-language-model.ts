@@ -1,12 +1,22 @@
 import { UnsupportedParameterError } from '../../messages/unsupported-parameter-error';
 import { CallSignal } from '../call-signal';
 import type { KeepAlivePool } from '../http/keep-alive-pool';
-import { headerReader, mergeHeaders, type PostTarget, postJson, readText } from '../http/post-json';
+import {
+  headerReader,
+  mergeHeaders,
+  type PostJsonOptions,
+  type PostTarget,
+  postJson,
+  postJsonWhole,
+} from '../http/post-json';
 import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import type { ModelTraits } from '../model-traits';
-import { convertOpenAIChatCompletion } from '../openai/convert-openai-chat-completion';
+import {
+  type ConvertOpenAIChatCompletionOptions,
+  convertOpenAIChatCompletion,
+} from '../openai/convert-openai-chat-completion';
 import { convertToOpenAIChatRequest } from '../openai/convert-to-openai-chat-request';
 import {
   type OpenAIChatChunkFields,
@@ -19,7 +29,11 @@ import { streamCutShort } from '../stream-cut-short';
 import type { ToolCallIdRule } from '../tool-call-id-rules';
 import type { CallPhase } from '../transport-error';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage';
-import { mapOpenAICompatibleError, providerErrorFromResponse } from './openai-compatible-error';
+import {
+  mapOpenAICompatibleError,
+  providerErrorFromResponse,
+  providerErrorFromWholeAnswer,
+} from './openai-compatible-error';
 import {
   type RefusableParameter,
   type RenamedRequestFields,
@@ -59,6 +73,8 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
   private readonly settings: OpenAICompatibleLanguageModelSettings;
+  /** How an answer converts: made once per model, not per call. */
+  private readonly conversion: ConvertOpenAIChatCompletionOptions;
 
   constructor(
     modelId: string,
@@ -69,32 +85,27 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     this.modelId = modelId;
     this.provider = settings.provider;
     this.settings = settings;
+    this.conversion = {
+      provider: this.provider,
+      modelId,
+      convertUsage: convertOpenAICompatibleUsage,
+    };
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.settings.timeoutMs);
-    let response: ProviderResponse | undefined;
     try {
       const body = JSON.stringify(this.requestBody(request));
-      response = await this.post(body, request, call);
-      if (response.statusCode >= 400) {
-        throw await providerErrorFromResponse(response, this.provider);
-      }
-      const answer: unknown = JSON.parse(await readText(response));
-      const result = convertOpenAIChatCompletion(answer, {
-        provider: this.provider,
-        modelId: this.modelId,
-        convertUsage: convertOpenAICompatibleUsage,
-      });
-      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
+      const answer = await postJsonWhole(this.postOptions(body, request, call));
+      if (answer.statusCode >= 400) throw providerErrorFromWholeAnswer(answer, this.provider);
+      const result = convertOpenAIChatCompletion(JSON.parse(answer.text), this.conversion);
+      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(answer));
       if (rateLimit) result.rateLimit = rateLimit;
       return result;
     } catch (error) {
       throw mapOpenAICompatibleError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
       call.dispose();
-      // A body left unread would pin the socket; drop it rather than reuse it.
-      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 
@@ -174,13 +185,17 @@ export class OpenAICompatibleLanguageModel implements LanguageModel {
     request: GenerateRequest,
     call: CallSignal,
   ): Promise<ProviderResponse> {
-    return postJson({
+    return postJson(this.postOptions(body, request, call));
+  }
+
+  private postOptions(body: string, request: GenerateRequest, call: CallSignal): PostJsonOptions {
+    return {
       target: this.settings.target,
       body,
       headers: mergeHeaders(this.settings.headers, request.headers),
       agent: this.settings.agent,
       signal: call,
-    });
+    };
   }
 
   /** Parses one `data:` payload; an `error` object inside the stream ends it. */

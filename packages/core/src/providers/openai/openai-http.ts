@@ -1,7 +1,13 @@
-import { postJsonOrThrow, webHeaders } from '../http/error-answer';
+import {
+  type ErrorAnswer,
+  postJsonOrThrow,
+  postJsonWholeOrThrow,
+  webHeaders,
+} from '../http/error-answer';
 import type { KeepAlivePool } from '../http/keep-alive-pool';
 import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
 import type { AbortWatch, ProviderResponse } from '../http/provider-response';
+import type { WholeAnswer } from '../http/whole-answer';
 import { openaiSdk } from './openai-sdk';
 
 /** The operations the adapter calls, as paths under the account's base URL. */
@@ -83,9 +89,33 @@ export async function postOpenAI(
       agent: endpoint.agent,
       signal,
     },
-    (answer) =>
-      openaiSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers),
+    openAIAnswerError,
   );
+}
+
+/** The same for a non-streamed call: resolves with a 2xx answer read whole (see `postJsonWhole`). */
+export async function postOpenAIWhole(
+  endpoint: OpenAIEndpoint,
+  target: PostTarget,
+  body: object,
+  callHeaders: Record<string, string> | undefined,
+  signal: AbortWatch,
+): Promise<WholeAnswer> {
+  return postJsonWholeOrThrow(
+    {
+      target,
+      body: JSON.stringify(body),
+      headers: endpoint.headers,
+      callHeaders,
+      agent: endpoint.agent,
+      signal,
+    },
+    openAIAnswerError,
+  );
+}
+
+function openAIAnswerError(answer: ErrorAnswer): Error {
+  return openaiSdk().APIError.generate(answer.status, answer.body, answer.message, answer.headers);
 }
 
 /**

@@ -1,17 +1,20 @@
 import { CallSignal } from '../call-signal';
-import { headerReader, type PostTarget, readText } from '../http/post-json';
+import { headerReader, type PostTarget } from '../http/post-json';
 import type { ProviderResponse } from '../http/provider-response';
 import { readServerSentEvents } from '../http/read-server-sent-events';
 import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from '../language-model';
 import type { ModelTraits } from '../model-traits';
 import { convertOrRefuse } from '../refuse-unsupported-parameter';
 import { streamCutShort } from '../stream-cut-short';
-import { convertOpenAIChatCompletion } from './convert-openai-chat-completion';
+import {
+  type ConvertOpenAIChatCompletionOptions,
+  convertOpenAIChatCompletion,
+} from './convert-openai-chat-completion';
 import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request';
 import { type OpenAIChatChunkFields, OpenAIChatStreamState } from './openai-chat-stream-state';
 import { mapOpenAIError } from './openai-error';
-import { type OpenAIEndpoint, openAIStreamError, postOpenAI } from './openai-http';
+import { type OpenAIEndpoint, openAIStreamError, postOpenAI, postOpenAIWhole } from './openai-http';
 import { parseOpenAIRateLimitHeaders } from './parse-openai-rate-limit-headers';
 
 export interface OpenAILanguageModelSettings {
@@ -36,6 +39,8 @@ export class OpenAILanguageModel implements LanguageModel {
   private readonly endpoint: OpenAIEndpoint;
   private readonly target: PostTarget;
   private readonly timeoutMs: number;
+  /** How an answer converts: made once per model, not per call. */
+  private readonly conversion: ConvertOpenAIChatCompletionOptions;
 
   constructor(
     modelId: string,
@@ -48,29 +53,26 @@ export class OpenAILanguageModel implements LanguageModel {
     this.endpoint = settings.endpoint;
     this.target = settings.endpoint.target('/chat/completions', modelId);
     this.timeoutMs = settings.timeoutMs;
+    this.conversion = {
+      provider: this.provider,
+      modelId,
+      convertUsage: (usage) => usage && convertOpenAIUsage(usage),
+    };
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const call = new CallSignal(request.signal, this.timeoutMs);
-    let response: ProviderResponse | undefined;
     try {
       const body = Object.assign(this.requestBody(request), { stream: false as const });
-      response = await postOpenAI(this.endpoint, this.target, body, request.headers, call);
-      const data: unknown = JSON.parse(await readText(response));
-      const result = convertOpenAIChatCompletion(data, {
-        provider: this.provider,
-        modelId: this.modelId,
-        convertUsage: (usage) => usage && convertOpenAIUsage(usage),
-      });
-      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(response));
+      const answer = await postOpenAIWhole(this.endpoint, this.target, body, request.headers, call);
+      const result = convertOpenAIChatCompletion(JSON.parse(answer.text), this.conversion);
+      const rateLimit = parseOpenAIRateLimitHeaders(headerReader(answer));
       if (rateLimit) result.rateLimit = rateLimit;
       return result;
     } catch (error) {
       throw mapOpenAIError(error, { provider: this.provider, call, phase: 'request' });
     } finally {
       call.dispose();
-      // A body left unread would pin the socket; drop it rather than reuse it.
-      if (response !== undefined && !response.readableEnded) response.destroy();
     }
   }
 

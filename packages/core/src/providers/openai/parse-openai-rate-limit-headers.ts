@@ -35,11 +35,23 @@ function resetDuration(value: string | null | undefined): number | undefined {
  * none of them (most local servers).
  */
 export function parseOpenAIRateLimitHeaders(getHeader: HeaderReader): RateLimitInfo | undefined {
+  const remainingRequestsHeader = getHeader('x-ratelimit-remaining-requests');
+  const remainingTokensHeader = getHeader('x-ratelimit-remaining-tokens');
+  const resetRequestsHeader = getHeader('x-ratelimit-reset-requests');
+  const resetTokensHeader = getHeader('x-ratelimit-reset-tokens');
+  // Most servers but OpenAI's send none: nothing to read, no readers or lists built per call.
+  if (
+    !remainingRequestsHeader &&
+    !remainingTokensHeader &&
+    !resetRequestsHeader &&
+    !resetTokensHeader
+  )
+    return undefined;
   const rateLimit: RateLimitInfo = {};
-  const remainingRequests = remainingCount(getHeader('x-ratelimit-remaining-requests'));
-  const remainingTokens = remainingCount(getHeader('x-ratelimit-remaining-tokens'));
-  const resetRequestsMs = resetDuration(getHeader('x-ratelimit-reset-requests'));
-  const resetTokensMs = resetDuration(getHeader('x-ratelimit-reset-tokens'));
+  const remainingRequests = remainingCount(remainingRequestsHeader);
+  const remainingTokens = remainingCount(remainingTokensHeader);
+  const resetRequestsMs = resetDuration(resetRequestsHeader);
+  const resetTokensMs = resetDuration(resetTokensHeader);
   if (remainingRequests !== undefined) rateLimit.remainingRequests = remainingRequests;
   if (remainingTokens !== undefined) rateLimit.remainingTokens = remainingTokens;
   if (resetRequestsMs !== undefined) rateLimit.resetRequestsMs = resetRequestsMs;
