@@ -140,6 +140,15 @@ const variants: unknown[] = [
       }),
     ),
   ),
+  // A message's content, of each role the check takes, at every probe and a long one: a rule
+  // the schema gains for content (a length, a pattern) fails the comparison below.
+  ...[...probes, 'x'.repeat(100_000)].flatMap((content) =>
+    ['system', 'user', 'assistant'].map((role) =>
+      withRequest((request) => {
+        request.messages = [{ role, content }];
+      }),
+    ),
+  ),
   null,
   [],
   'job',
