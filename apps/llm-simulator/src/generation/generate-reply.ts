@@ -48,7 +48,7 @@ export function generateReply(request: ReplyRequest): Reply {
   const echoed = extractEcho(request.lastUserText);
   if (echoed !== null) return replyWithText(echoed, request);
   const random = createSeededRandom(request.seedMaterial);
-  const { pieces, finish } = truncatePieces(generateSentences(random), request.maxTokens);
+  const { pieces, finish } = generateSentences(random, request.maxTokens);
   const stopped = cutAtStopSequence(pieces, request.stopSequences);
   const finalPieces = stopped?.pieces ?? pieces;
   return {
@@ -60,53 +60,52 @@ export function generateReply(request: ReplyRequest): Reply {
   };
 }
 
-function generateSentences(random: RandomSource): TokenizedPiece[] {
+/**
+ * PRNG-drawn sentences of 20 to 120 tokens, cut at `maxTokens`: a real model stops mid-word
+ * when the budget runs out, so of the first piece that does not fit the tokens that fit are
+ * kept, and nothing is drawn after it (it would all be cut).
+ */
+function generateSentences(
+  random: RandomSource,
+  maxTokens: number | null,
+): { pieces: ReplyPiece[]; finish: ReplyFinish } {
   const vocabulary = getVocabulary();
   const targetTokens = randomInteger(random, SHORTEST_REPLY_TOKENS, LONGEST_REPLY_TOKENS);
-  const pieces: TokenizedPiece[] = [vocabulary.prefix];
-  let tokens = vocabulary.prefix.tokens.length;
+  const pieces: ReplyPiece[] = [];
+  /** Tokens drawn so far, the cut piece's whole count included. */
+  let tokens = 0;
+  let remaining = maxTokens ?? Number.POSITIVE_INFINITY;
+  /** Adds `piece`, or the part of it that fits; false when it did not fit whole. */
+  const add = (piece: TokenizedPiece): boolean => {
+    tokens += piece.tokens.length;
+    if (piece.tokens.length <= remaining) {
+      pieces.push(piece.replyPiece);
+      remaining -= piece.tokens.length;
+      return true;
+    }
+    if (remaining > 0)
+      pieces.push({ text: decodeTokens(piece.tokens.slice(0, remaining)), tokens: remaining });
+    return false;
+  };
+  const cut = { pieces, finish: 'max-tokens' as const };
+  if (!add(vocabulary.prefix)) return cut;
   let wordsInSentence = 0;
   let sentenceLength = randomInteger(random, 6, 14);
-  const add = (piece: TokenizedPiece) => {
-    pieces.push(piece);
-    tokens += piece.tokens.length;
-  };
   for (;;) {
     const word = vocabulary.words[Math.floor(random() * vocabulary.words.length)]!;
-    add(wordsInSentence === 0 ? word.capitalized : word.lowercase);
+    if (!add(wordsInSentence === 0 ? word.capitalized : word.lowercase)) return cut;
     wordsInSentence += 1;
     if (tokens + vocabulary.period.tokens.length >= targetTokens) {
-      add(vocabulary.period);
-      return pieces;
+      return add(vocabulary.period) ? { pieces, finish: 'complete' } : cut;
     }
     if (wordsInSentence >= sentenceLength) {
-      add(vocabulary.period);
+      if (!add(vocabulary.period)) return cut;
       wordsInSentence = 0;
       sentenceLength = randomInteger(random, 6, 14);
     } else if (wordsInSentence >= 3 && wordsInSentence < sentenceLength - 1 && random() < 0.08) {
-      add(vocabulary.comma);
+      if (!add(vocabulary.comma)) return cut;
     }
   }
-}
-
-function truncatePieces(
-  pieces: readonly TokenizedPiece[],
-  maxTokens: number | null,
-): { pieces: ReplyPiece[]; finish: ReplyFinish } {
-  const kept: ReplyPiece[] = [];
-  let remaining = maxTokens ?? Number.POSITIVE_INFINITY;
-  for (const piece of pieces) {
-    if (piece.tokens.length <= remaining) {
-      kept.push({ text: piece.text, tokens: piece.tokens.length });
-      remaining -= piece.tokens.length;
-      continue;
-    }
-    // A real model stops mid-word when the budget runs out, so keep the tokens that fit.
-    if (remaining > 0)
-      kept.push({ text: decodeTokens(piece.tokens.slice(0, remaining)), tokens: remaining });
-    return { pieces: kept, finish: 'max-tokens' };
-  }
-  return { pieces: kept, finish: 'complete' };
 }
 
 /**
