@@ -39,6 +39,14 @@ export interface ReplyRequest {
 const SHORTEST_REPLY_TOKENS = 20;
 const LONGEST_REPLY_TOKENS = 120;
 
+/** Generated replies remembered; benchmarks and tests send the same requests again and again. */
+const REMEMBERED_REPLIES = 1_000;
+/** Longer keys (seed material, mostly) are drawn every time: remembering them holds memory. */
+const REMEMBERED_KEY_LENGTH = 4_000;
+
+/** Recent generated replies, frozen (every answer they go into shares them), by request. */
+const rememberedReplies = new Map<string, Reply>();
+
 /**
  * The reply to a request: a pure function of it. Either the text after `echo:` in the last
  * user message, or `[sim] ` followed by PRNG-drawn English-looking sentences of 20 to 120
@@ -47,6 +55,24 @@ const LONGEST_REPLY_TOKENS = 120;
 export function generateReply(request: ReplyRequest): Reply {
   const echoed = extractEcho(request.lastUserText);
   if (echoed !== null) return replyWithText(echoed, request);
+  // Without an echo the reply depends on these alone (`lastUserText` only decided the echo).
+  const key = JSON.stringify([request.seedMaterial, request.maxTokens, request.stopSequences]);
+  const remembered = rememberedReplies.get(key);
+  if (remembered !== undefined) return remembered;
+  const reply = Object.freeze(generateSentenceReply(request));
+  Object.freeze(reply.pieces);
+  if (key.length <= REMEMBERED_KEY_LENGTH) {
+    // Map keeps insertion order, so the first key is the oldest entry.
+    if (rememberedReplies.size >= REMEMBERED_REPLIES) {
+      const oldest = rememberedReplies.keys().next().value;
+      if (oldest !== undefined) rememberedReplies.delete(oldest);
+    }
+    rememberedReplies.set(key, reply);
+  }
+  return reply;
+}
+
+function generateSentenceReply(request: ReplyRequest): Reply {
   const random = createSeededRandom(request.seedMaterial);
   const { pieces, finish } = generateSentences(random, request.maxTokens);
   const stopped = cutAtStopSequence(pieces, request.stopSequences);
