@@ -24,6 +24,10 @@
 //
 // `--warmup S` drives each tree for S seconds before the rounds (default 3).
 //
+// `--own-simulator` gives each tree its own simulator, started from that tree, and reports its
+// CPU per job too (a change to the simulator measured end to end); by default one simulator,
+// from the tree the probe runs in, serves every tree.
+//
 // `--rate N` submits N per second over the c connections (autocannon's overallRate) instead of
 // as fast as answers come, so every tree's worker sees the same arrival rate: a faster API
 // otherwise feeds its worker faster, and a busier worker spends less CPU per job (more jobs per
@@ -60,6 +64,7 @@ import {
 
 const options = { rounds: 8, seconds: 4, c: 50, rate: 0, warmup: 3 };
 let sync = false;
+let ownSimulator = false;
 const trees = [];
 const extraNodeArgs = { worker: new Map(), api: new Map() };
 const extraEnv = new Map();
@@ -75,6 +80,8 @@ for (let index = 0; index < argv.length; index += 1) {
     extraEnv.set(tag, { ...extraEnv.get(tag), ...env });
   } else if (argument === '--sync') {
     sync = true;
+  } else if (argument === '--own-simulator') {
+    ownSimulator = true;
   } else if (argument.startsWith('--')) {
     setNumberOption(options, argument, argv[++index]);
   } else {
@@ -102,7 +109,20 @@ const route = sync ? '/v1/chat/completions' : '/v1/jobs';
 const headers = { authorization: `Bearer ${apiKey}` };
 
 const redis = await startRedis();
-const simulator = await startSimulator();
+const simulator = ownSimulator ? undefined : await startSimulator();
+
+/** A simulator started from `tree` (`--own-simulator`), on a free port. */
+async function startTreeSimulator(tag, tree) {
+  const port = await freePort();
+  const service = startProcess(
+    path.join(tree, 'apps/llm-simulator/dist/main.js'),
+    { SIMULATOR_PORT: String(port), SIMULATOR_HOST: '127.0.0.1' },
+    { name: `simulator-${tag}` },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/_sim/health`, service);
+  return { url, service };
+}
 
 /** The node arguments a tree starts an app with (`npm start` and the image), if it has any. */
 async function treeNodeArguments(tree, app) {
@@ -116,10 +136,11 @@ const nodeArgumentsOf = async (app, { tag, tree }) => [
 ];
 
 async function startTree({ tag, tree }) {
+  const treeSimulator = simulator ?? (await startTreeSimulator(tag, tree));
   const env = {
     REDIS_URL: redis.url,
     LLMQ_PREFIX: `side${tag}`,
-    SIMULATOR_URL: simulator.url,
+    SIMULATOR_URL: treeSimulator.url,
     API_KEYS: `bench:${apiKey}`,
   };
   const tagEnv = extraEnv.get(tag) ?? {};
@@ -160,13 +181,28 @@ async function startTree({ tag, tree }) {
     sync ? 'prompts-interactive' : 'prompts-standard',
     `side${tag}`,
   );
-  return { tag, url, api, worker, queue, metricsPort, apiMetricsPort, rounds: [] };
+  return {
+    tag,
+    url,
+    api,
+    worker,
+    simulator: simulator === undefined ? treeSimulator.service : undefined,
+    queue,
+    metricsPort,
+    apiMetricsPort,
+    rounds: [],
+  };
 }
 
 const running = [];
 for (const tree of trees) running.push(await startTree(tree));
 
-const cpuOf = (t) => [threadCpuMs(t.api.pid), threadCpuMs(t.worker.pid), threadCpuMs(redis.pid)];
+const cpuOf = (t) => [
+  threadCpuMs(t.api.pid),
+  threadCpuMs(t.worker.pid),
+  threadCpuMs(redis.pid),
+  t.simulator === undefined ? 0 : threadCpuMs(t.simulator.pid),
+];
 
 async function drive(t, seconds) {
   const before = cpuOf(t);
@@ -191,6 +227,7 @@ async function drive(t, seconds) {
     api: after[0] - before[0],
     worker: after[1] - before[1],
     redis: after[2] - before[2],
+    simulator: after[3] - before[3],
     total: after[0] + after[1] + after[2] - before[0] - before[1] - before[2],
   };
 }
@@ -206,7 +243,7 @@ for (let round = 0; round < options.rounds; round += 1) {
     t.rounds.push(result);
     const perJob = (what) => ((1000 * result[what]) / result.jobs).toFixed(1);
     line.push(
-      `${t.tag} ${result.jobs} jobs worker ${perJob('worker')} api ${perJob('api')} redis ${perJob('redis')} µs/job`,
+      `${t.tag} ${result.jobs} jobs worker ${perJob('worker')} api ${perJob('api')} redis ${perJob('redis')}${ownSimulator ? ` simulator ${perJob('simulator')}` : ''} µs/job`,
     );
   }
   loads.push(os.loadavg()[0]);
@@ -224,7 +261,8 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 const [reference, ...others] = running;
-const cpuFigures = ['worker', 'api', 'redis', 'total'];
+// `total` is API, worker and Redis, with or without `--own-simulator`.
+const cpuFigures = ['worker', 'api', 'redis', ...(ownSimulator ? ['simulator'] : []), 'total'];
 for (const what of cpuFigures) {
   const total = (t) =>
     t.rounds.reduce((sum, r) => sum + r[what], 0) / t.rounds.reduce((sum, r) => sum + r.jobs, 0);

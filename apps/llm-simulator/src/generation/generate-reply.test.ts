@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer';
 import { generateReply, type ReplyRequest } from './generate-reply';
 import { groupReplyDeltas } from './group-reply-deltas';
@@ -59,6 +60,36 @@ describe('generateReply', () => {
     );
     expect(reply).toMatchObject({ text: 'alpha', finish: 'stop-sequence', stopSequence: ' beta' });
     expect(reply.completionTokens).toBe(countTokens('alpha'));
+  });
+
+  it('draws the same replies as before the generator was made cheaper (session 18)', () => {
+    expect(generateReply(request({ maxTokens: 32 })).text).toBe(
+      '[sim] Queue will ocean method city team the mostly, our follows. Modern because on summary the, case for ocean. Process an reduces keeps on then around',
+    );
+    // 6,000 replies, each asked twice (the second time remembered), against a digest of what
+    // the generator answered before it stopped drawing at maxTokens and remembered replies.
+    const digest = createHash('sha256');
+    for (let index = 0; index < 300; index += 1)
+      for (const maxTokens of [null, 1, 7, 32, 64])
+        for (const stopSequences of [[], ['e', ' the']])
+          for (let time = 0; time < 2; time += 1) {
+            const reply = generateReply(
+              request({ seedMaterial: `seed ${index}`, maxTokens, stopSequences }),
+            );
+            digest.update(JSON.stringify(reply));
+          }
+    expect(digest.digest('hex')).toBe(
+      'c29a4d4ea9d1c9ff0e009dac1e7a8a49b3a66316efbb19e303e531b4f06fc3f0',
+    );
+  });
+
+  it('does not let a caller change a remembered reply', () => {
+    const reply = generateReply(request({ seedMaterial: 'frozen' }));
+    expect(() => {
+      (reply as { text: string }).text = 'changed';
+    }).toThrow(TypeError);
+    expect(() => (reply.pieces as unknown as string[]).push('more')).toThrow(TypeError);
+    expect(generateReply(request({ seedMaterial: 'frozen' })).text).not.toBe('changed');
   });
 
   it('groups pieces into deltas of a few tokens that join back into the text', () => {

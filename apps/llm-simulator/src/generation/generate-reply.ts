@@ -39,6 +39,14 @@ export interface ReplyRequest {
 const SHORTEST_REPLY_TOKENS = 20;
 const LONGEST_REPLY_TOKENS = 120;
 
+/** Generated replies remembered; benchmarks and tests send the same requests again and again. */
+const REMEMBERED_REPLIES = 1_000;
+/** Longer keys (seed material, mostly) are drawn every time: remembering them holds memory. */
+const REMEMBERED_KEY_LENGTH = 4_000;
+
+/** Recent generated replies, frozen (every answer they go into shares them), by request. */
+const rememberedReplies = new Map<string, Reply>();
+
 /**
  * The reply to a request: a pure function of it. Either the text after `echo:` in the last
  * user message, or `[sim] ` followed by PRNG-drawn English-looking sentences of 20 to 120
@@ -47,8 +55,26 @@ const LONGEST_REPLY_TOKENS = 120;
 export function generateReply(request: ReplyRequest): Reply {
   const echoed = extractEcho(request.lastUserText);
   if (echoed !== null) return replyWithText(echoed, request);
+  // Without an echo the reply depends on these alone (`lastUserText` only decided the echo).
+  const key = JSON.stringify([request.seedMaterial, request.maxTokens, request.stopSequences]);
+  const remembered = rememberedReplies.get(key);
+  if (remembered !== undefined) return remembered;
+  const reply = Object.freeze(generateSentenceReply(request));
+  Object.freeze(reply.pieces);
+  if (key.length <= REMEMBERED_KEY_LENGTH) {
+    // Map keeps insertion order, so the first key is the oldest entry.
+    if (rememberedReplies.size >= REMEMBERED_REPLIES) {
+      const oldest = rememberedReplies.keys().next().value;
+      if (oldest !== undefined) rememberedReplies.delete(oldest);
+    }
+    rememberedReplies.set(key, reply);
+  }
+  return reply;
+}
+
+function generateSentenceReply(request: ReplyRequest): Reply {
   const random = createSeededRandom(request.seedMaterial);
-  const { pieces, finish } = truncatePieces(generateSentences(random), request.maxTokens);
+  const { pieces, finish } = generateSentences(random, request.maxTokens);
   const stopped = cutAtStopSequence(pieces, request.stopSequences);
   const finalPieces = stopped?.pieces ?? pieces;
   return {
@@ -60,53 +86,52 @@ export function generateReply(request: ReplyRequest): Reply {
   };
 }
 
-function generateSentences(random: RandomSource): TokenizedPiece[] {
+/**
+ * PRNG-drawn sentences of 20 to 120 tokens, cut at `maxTokens`: a real model stops mid-word
+ * when the budget runs out, so of the first piece that does not fit the tokens that fit are
+ * kept, and nothing is drawn after it (it would all be cut).
+ */
+function generateSentences(
+  random: RandomSource,
+  maxTokens: number | null,
+): { pieces: ReplyPiece[]; finish: ReplyFinish } {
   const vocabulary = getVocabulary();
   const targetTokens = randomInteger(random, SHORTEST_REPLY_TOKENS, LONGEST_REPLY_TOKENS);
-  const pieces: TokenizedPiece[] = [vocabulary.prefix];
-  let tokens = vocabulary.prefix.tokens.length;
+  const pieces: ReplyPiece[] = [];
+  /** Tokens drawn so far, the cut piece's whole count included. */
+  let tokens = 0;
+  let remaining = maxTokens ?? Number.POSITIVE_INFINITY;
+  /** Adds `piece`, or the part of it that fits; false when it did not fit whole. */
+  const add = (piece: TokenizedPiece): boolean => {
+    tokens += piece.tokens.length;
+    if (piece.tokens.length <= remaining) {
+      pieces.push(piece.replyPiece);
+      remaining -= piece.tokens.length;
+      return true;
+    }
+    if (remaining > 0)
+      pieces.push({ text: decodeTokens(piece.tokens.slice(0, remaining)), tokens: remaining });
+    return false;
+  };
+  const cut = { pieces, finish: 'max-tokens' as const };
+  if (!add(vocabulary.prefix)) return cut;
   let wordsInSentence = 0;
   let sentenceLength = randomInteger(random, 6, 14);
-  const add = (piece: TokenizedPiece) => {
-    pieces.push(piece);
-    tokens += piece.tokens.length;
-  };
   for (;;) {
     const word = vocabulary.words[Math.floor(random() * vocabulary.words.length)]!;
-    add(wordsInSentence === 0 ? word.capitalized : word.lowercase);
+    if (!add(wordsInSentence === 0 ? word.capitalized : word.lowercase)) return cut;
     wordsInSentence += 1;
     if (tokens + vocabulary.period.tokens.length >= targetTokens) {
-      add(vocabulary.period);
-      return pieces;
+      return add(vocabulary.period) ? { pieces, finish: 'complete' } : cut;
     }
     if (wordsInSentence >= sentenceLength) {
-      add(vocabulary.period);
+      if (!add(vocabulary.period)) return cut;
       wordsInSentence = 0;
       sentenceLength = randomInteger(random, 6, 14);
     } else if (wordsInSentence >= 3 && wordsInSentence < sentenceLength - 1 && random() < 0.08) {
-      add(vocabulary.comma);
+      if (!add(vocabulary.comma)) return cut;
     }
   }
-}
-
-function truncatePieces(
-  pieces: readonly TokenizedPiece[],
-  maxTokens: number | null,
-): { pieces: ReplyPiece[]; finish: ReplyFinish } {
-  const kept: ReplyPiece[] = [];
-  let remaining = maxTokens ?? Number.POSITIVE_INFINITY;
-  for (const piece of pieces) {
-    if (piece.tokens.length <= remaining) {
-      kept.push({ text: piece.text, tokens: piece.tokens.length });
-      remaining -= piece.tokens.length;
-      continue;
-    }
-    // A real model stops mid-word when the budget runs out, so keep the tokens that fit.
-    if (remaining > 0)
-      kept.push({ text: decodeTokens(piece.tokens.slice(0, remaining)), tokens: remaining });
-    return { pieces: kept, finish: 'max-tokens' };
-  }
-  return { pieces: kept, finish: 'complete' };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A source of uniform numbers in [0, 1), like `Math.random`. */
 export type RandomSource = () => number;
@@ -8,7 +8,8 @@ export type RandomSource = () => number;
  * always draws the same numbers in any process and on any machine.
  */
 export function createSeededRandom(seedMaterial: string): RandomSource {
-  const digest = createHash('sha256').update(seedMaterial).digest();
+  // The one-shot hash: the same digest as `createHash`, without a Hash object per request.
+  const digest = hash('sha256', seedMaterial, 'buffer');
   let a = digest.readUInt32LE(0);
   let b = digest.readUInt32LE(4);
   let c = digest.readUInt32LE(8);

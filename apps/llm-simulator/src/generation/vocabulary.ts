@@ -5,6 +5,8 @@ import { ENGLISH_WORDS } from './english-words';
 export interface TokenizedPiece {
   text: string;
   tokens: readonly number[];
+  /** The piece as a reply holds it (a `ReplyPiece`), made once for every reply that uses it whole. */
+  replyPiece: { readonly text: string; readonly tokens: number };
 }
 
 /** One word as it can appear in a reply: after a space, lowercase or sentence-initial. */
@@ -27,7 +29,8 @@ export const REPLY_PREFIX = '[sim]';
 let vocabulary: Vocabulary | undefined;
 
 function tokenize(text: string): TokenizedPiece {
-  return { text, tokens: encodeText(text) };
+  const tokens = encodeText(text);
+  return { text, tokens, replyPiece: Object.freeze({ text, tokens: tokens.length }) };
 }
 
 /**

@@ -225,6 +225,31 @@ describe('fault injection', () => {
     });
   });
 
+  it('frees the call slot of a client that leaves during its latency', async () => {
+    simulator.configure({ models: { 'sim-gpt-fast': { maxConcurrentCalls: 1 } } });
+    const leaving = new AbortController();
+    const left = fetch(`${simulator.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sim',
+        'content-type': 'application/json',
+        'x-sim-latency-ms': '600000',
+      },
+      body: JSON.stringify(chatRequest),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    // Counted once admitted, before its latency: it holds the model's one slot now.
+    while (simulator.counters().total < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    leaving.abort();
+    expect(await left).toMatchObject({ name: 'AbortError' });
+
+    // Held for the ten minutes, the slot would keep this call waiting past its timeout.
+    const next = await openAiClient(simulator, { timeout: 10_000 }).chat.completions.create(
+      chatRequest,
+    );
+    expect(next.choices[0]?.message.content).toMatch(/^\[sim\] /);
+  });
+
   it('draws faults from the model profile set with configure()', async () => {
     simulator.configure({
       models: { 'sim-gpt-fast': { faults: { status503: 1, retryAfterSeconds: 3 } } },

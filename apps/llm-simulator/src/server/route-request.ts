@@ -127,11 +127,15 @@ export async function routeRequest(
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   const handlers = findRoute(path);
+  if (handlers !== undefined) {
+    const handler = handlers[request.method ?? 'GET'];
+    if (handler !== undefined) return handler(request, response, state, path);
+  }
   // Errors outside the known routes still come in the format the caller's SDK can read.
   const dialect = dialectOf(path);
   const requestId = dialect.createRequestId();
+  setRequestIdHeader(response, dialect, requestId);
   if (handlers === undefined) {
-    setRequestIdHeader(response, dialect, requestId);
     const error = {
       status: 404,
       message: `Unknown route: ${request.method} ${path}`,
@@ -140,18 +144,12 @@ export async function routeRequest(
     sendJson(response, 404, dialect.formatError(error, requestId));
     return;
   }
-  const handler = handlers[request.method ?? 'GET'];
-  if (handler === undefined) {
-    setRequestIdHeader(response, dialect, requestId);
-    const error = {
-      status: 405,
-      message: `Method ${request.method} not allowed on ${path}`,
-      code: 'method_not_allowed',
-    };
-    sendJson(response, 405, dialect.formatError(error, requestId), {
-      allow: Object.keys(handlers).join(', '),
-    });
-    return;
-  }
-  await handler(request, response, state, path);
+  const error = {
+    status: 405,
+    message: `Method ${request.method} not allowed on ${path}`,
+    code: 'method_not_allowed',
+  };
+  sendJson(response, 405, dialect.formatError(error, requestId), {
+    allow: Object.keys(handlers).join(', '),
+  });
 }
