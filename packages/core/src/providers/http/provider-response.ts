@@ -50,28 +50,51 @@ export interface AbortWatch {
 }
 
 /**
- * The undici dispatch handler of one POST: resolves with the {@link ProviderResponse} when the
- * headers arrive, then feeds it the body. It watches the call's signal itself: an abort fails
- * the pending promise at once (even while the request still waits for a connection) or the
- * body, with node:http's `AbortError`; the listener goes when the request settles.
+ * What a dispatch handler of one call shares: it watches the call's signal itself, so an abort
+ * is seen at once (even while the request still waits for a connection), and aborts a request
+ * the signal had aborted before it started. The listener goes when the request settles
+ * ({@link stopWatching}); what an abort does is the handler's own ({@link abort}).
  */
-export class ProviderResponseHandler implements Dispatcher.DispatchHandler {
-  private response: ProviderResponse | undefined;
-  private controller: Dispatcher.DispatchController | undefined;
-  private settled = false;
+export abstract class AbortWatchingHandler {
+  protected controller: Dispatcher.DispatchController | undefined;
   private readonly onAbort = () => this.abort();
 
-  constructor(
-    private readonly signal: AbortWatch,
-    private readonly resolve: (response: ProviderResponse) => void,
-    private readonly reject: (error: Error) => void,
-  ) {
+  constructor(protected readonly signal: AbortWatch) {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.signal.aborted) controller.abort(abortError(this.signal));
+  }
+
+  /** The call's signal aborted before the request settled. */
+  protected abstract abort(): void;
+
+  protected stopWatching(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/**
+ * The undici dispatch handler of one POST: resolves with the {@link ProviderResponse} when the
+ * headers arrive, then feeds it the body. It watches the call's signal itself: an abort fails
+ * the pending promise at once (even while the request still waits for a connection) or the
+ * body, with node:http's `AbortError`; the listener goes when the request settles.
+ */
+export class ProviderResponseHandler
+  extends AbortWatchingHandler
+  implements Dispatcher.DispatchHandler
+{
+  private response: ProviderResponse | undefined;
+  private settled = false;
+
+  constructor(
+    signal: AbortWatch,
+    private readonly resolve: (response: ProviderResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    super(signal);
   }
 
   onResponseStart(
@@ -103,7 +126,7 @@ export class ProviderResponseHandler implements Dispatcher.DispatchHandler {
     else this.fail(error);
   }
 
-  private abort(): void {
+  protected abort(): void {
     const error = abortError(this.signal);
     if (this.response !== undefined) {
       this.response.destroy(error);
@@ -117,10 +140,6 @@ export class ProviderResponseHandler implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.reject(error);
-  }
-
-  private stopWatching(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
   }
 }
 

@@ -1,5 +1,10 @@
 import type { Dispatcher } from 'undici';
-import { type AbortWatch, abortError, type ResponseHeaders } from './provider-response';
+import {
+  type AbortWatch,
+  AbortWatchingHandler,
+  abortError,
+  type ResponseHeaders,
+} from './provider-response';
 
 /**
  * A provider's answer read to its end: status, headers and the body decoded once. What a
@@ -29,25 +34,18 @@ export interface WholeAnswer {
  * end fails the call with node:http's `AbortError` and aborts the request (a half-read answer's
  * socket is closed, never reused); the listener goes when the request settles.
  */
-export class WholeAnswerHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+export class WholeAnswerHandler extends AbortWatchingHandler implements Dispatcher.DispatchHandler {
   private statusCode = 0;
   private headers: ResponseHeaders | undefined;
   private chunks: Buffer[] = [];
   private settled = false;
-  private readonly onAbort = () => this.abort();
 
   constructor(
-    private readonly signal: AbortWatch,
+    signal: AbortWatch,
     private readonly resolve: (answer: WholeAnswer) => void,
     private readonly reject: (error: Error) => void,
   ) {
-    signal.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.signal.aborted) controller.abort(abortError(this.signal));
+    super(signal);
   }
 
   onResponseStart(
@@ -86,7 +84,7 @@ export class WholeAnswerHandler implements Dispatcher.DispatchHandler {
     this.fail(error);
   }
 
-  private abort(): void {
+  protected abort(): void {
     const error = abortError(this.signal);
     this.fail(error);
     this.controller?.abort(error);
@@ -107,9 +105,5 @@ export class WholeAnswerHandler implements Dispatcher.DispatchHandler {
     } else {
       this.reject(error);
     }
-  }
-
-  private stopWatching(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
   }
 }
