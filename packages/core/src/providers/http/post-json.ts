@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { KeepAlivePool } from './keep-alive-pool';
 import {
   type AbortWatch,
@@ -55,21 +56,7 @@ export function mergeHeaders(
  * whichever is pending, with an `AbortError`.
  */
 export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
-  const { signal } = options;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    options.agent.dispatcher.dispatch(
-      {
-        path: options.target.path,
-        method: 'POST',
-        headers: options.headers,
-        body: options.body,
-        // Never sent on a socket with another call in flight (see `KeepAlivePool`).
-        blocking: true,
-      },
-      new ProviderResponseHandler(signal, resolve, reject),
-    );
-  });
+  return dispatchPost(options, ProviderResponseHandler);
 }
 
 /**
@@ -78,6 +65,18 @@ export function postJson(options: PostJsonOptions): Promise<ProviderResponse> {
  * {@link postJson} and {@link readText}. An abort fails the call with an `AbortError`, as there.
  */
 export function postJsonWhole(options: PostJsonOptions): Promise<WholeAnswer> {
+  return dispatchPost(options, WholeAnswerHandler);
+}
+
+/** Dispatches the POST with a handler of the given class, which settles the promise. */
+function dispatchPost<Answer>(
+  options: PostJsonOptions,
+  Handler: new (
+    signal: AbortWatch,
+    resolve: (answer: Answer) => void,
+    reject: (error: Error) => void,
+  ) => Dispatcher.DispatchHandler,
+): Promise<Answer> {
   const { signal } = options;
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise((resolve, reject) => {
@@ -90,7 +89,7 @@ export function postJsonWhole(options: PostJsonOptions): Promise<WholeAnswer> {
         // Never sent on a socket with another call in flight (see `KeepAlivePool`).
         blocking: true,
       },
-      new WholeAnswerHandler(signal, resolve, reject),
+      new Handler(signal, resolve, reject),
     );
   });
 }
