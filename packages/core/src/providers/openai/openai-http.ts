@@ -5,7 +5,7 @@ import {
   webHeaders,
 } from '../http/error-answer';
 import type { KeepAlivePool } from '../http/keep-alive-pool';
-import { mergeHeaders, type PostTarget, postTarget } from '../http/post-json';
+import { mergeHeaders, type PostJsonOptions, type PostTarget, postTarget } from '../http/post-json';
 import type { AbortWatch, ProviderResponse } from '../http/provider-response';
 import type { WholeAnswer } from '../http/whole-answer';
 import { openaiSdk } from './openai-sdk';
@@ -81,14 +81,7 @@ export async function postOpenAI(
   signal: AbortWatch,
 ): Promise<ProviderResponse> {
   return postJsonOrThrow(
-    {
-      target,
-      body: JSON.stringify(body),
-      headers: endpoint.headers,
-      callHeaders,
-      agent: endpoint.agent,
-      signal,
-    },
+    openAIPost(endpoint, target, body, callHeaders, signal),
     openAIAnswerError,
   );
 }
@@ -102,16 +95,27 @@ export async function postOpenAIWhole(
   signal: AbortWatch,
 ): Promise<WholeAnswer> {
   return postJsonWholeOrThrow(
-    {
-      target,
-      body: JSON.stringify(body),
-      headers: endpoint.headers,
-      callHeaders,
-      agent: endpoint.agent,
-      signal,
-    },
+    openAIPost(endpoint, target, body, callHeaders, signal),
     openAIAnswerError,
   );
+}
+
+/** The POST of a request body (serialised here) to one of the endpoint's paths. */
+function openAIPost(
+  endpoint: OpenAIEndpoint,
+  target: PostTarget,
+  body: object,
+  callHeaders: Record<string, string> | undefined,
+  signal: AbortWatch,
+): PostJsonOptions & { callHeaders: Record<string, string> | undefined } {
+  return {
+    target,
+    body: JSON.stringify(body),
+    headers: endpoint.headers,
+    callHeaders,
+    agent: endpoint.agent,
+    signal,
+  };
 }
 
 function openAIAnswerError(answer: ErrorAnswer): Error {
